@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ApiRoutes.Manifest;
+
+/// <summary>Reads and writes <see cref="RouteManifest"/> as the one JSON format both the build and runtime use.</summary>
+internal static class ManifestJson
+{
+    public static string Serialize(RouteManifest manifest) =>
+        JsonSerializer.Serialize(manifest, ManifestJsonContext.Default.RouteManifest) + "\n";
+
+    /// <summary>Parses a manifest and checks what the type system cannot: the schema version and required parts.</summary>
+    /// <exception cref="InvalidDataException">The text is not a manifest this code understands.</exception>
+    public static RouteManifest Deserialize(string json)
+    {
+        int version;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            version = document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("schemaVersion", out var element)
+                && element.TryGetInt32(out var value) ? value : 0;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The manifest is not valid JSON: {e.Message}", e);
+        }
+
+        if (version != RouteManifest.CurrentSchemaVersion)
+        {
+            throw new InvalidDataException(
+                $"The manifest has schemaVersion {version}; this version of ApiRoutes reads schemaVersion "
+                + $"{RouteManifest.CurrentSchemaVersion}. Rebuild the project with the same ApiRoutes package version.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, ManifestJsonContext.Default.RouteManifest)
+                ?? throw new InvalidDataException("The manifest is empty (JSON null).");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The manifest does not match schema version 1: {e.Message}", e);
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true,
+    NewLine = "\n",
+    IndentSize = 2,
+    RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(RouteManifest))]
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

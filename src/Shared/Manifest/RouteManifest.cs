@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace ApiRoutes.Manifest;
+
+/// <summary>
+/// The deploy manifest, <c>apiroutes.manifest.json</c>: every route of one assembly, written by the build and read
+/// by the runtime. Described by <c>schemas/apiroutes.manifest.schema.json</c>.
+/// </summary>
+internal sealed record RouteManifest
+{
+    /// <summary>The only schema version this code reads and writes.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    /// <summary>The file name beside the assembly.</summary>
+    public const string FileName = "apiroutes.manifest.json";
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    /// <summary>What wrote the manifest, such as <c>ApiRoutes 0.1.0</c>.</summary>
+    public required string Generator { get; init; }
+
+    public required ManifestAssembly Assembly { get; init; }
+
+    /// <summary>Routes in ordinal order of their templates, so that the same build writes the same bytes.</summary>
+    public required IReadOnlyList<ManifestRoute> Routes { get; init; }
+}
+
+/// <summary>The assembly the routes were read from; the runtime refuses a manifest whose MVID differs.</summary>
+internal sealed record ManifestAssembly(string Name, string FileName, Guid Mvid);
+
+internal sealed record ManifestRoute
+{
+    /// <summary>The ASP.NET Core route template, always starting with <c>/</c>.</summary>
+    public required string Route { get; init; }
+
+    public required RouteKind Kind { get; init; }
+
+    public required ManifestHandler Handler { get; init; }
+
+    /// <summary>Set for scheduled routes only.</summary>
+    public ManifestSchedule? Schedule { get; init; }
+
+    /// <summary>The time limit of one execution; <see langword="null"/> for a standard route without one.</summary>
+    public int? TimeLimitSeconds { get; init; }
+
+    /// <summary>Where the handler is declared, from the portable PDB; <see langword="null"/> without one.</summary>
+    public ManifestSource? Source { get; init; }
+}
+
+/// <summary>The handler type in reflection's format (nested types joined by <c>+</c>) and its assembly name.</summary>
+internal sealed record ManifestHandler(string Type, string Assembly);
+
+/// <summary>A cron schedule in UTC as the user wrote it and as normalized 5-field text.</summary>
+internal sealed record ManifestSchedule(string Expression, string Normalized);
+
+/// <summary>A source location: the file relative to the project folder where it lies under it, 1-based line.</summary>
+internal sealed record ManifestSource(string File, int Line);
+
+[JsonConverter(typeof(JsonStringEnumConverter<RouteKind>))]
+internal enum RouteKind
+{
+    [JsonStringEnumMemberName("standard")]
+    Standard,
+
+    [JsonStringEnumMemberName("background")]
+    Background,
+
+    [JsonStringEnumMemberName("scheduled")]
+    Scheduled,
+}

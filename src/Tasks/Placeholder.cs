@@ -1,0 +1,1 @@
+namespace ApiRoutes.Tasks; internal static class Placeholder { }
