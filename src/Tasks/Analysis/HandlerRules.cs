@@ -1,0 +1,178 @@
+using ApiRoutes.Tasks.Diagnostics;
+using ApiRoutes.Tasks.Metadata;
+using ApiRoutes.Tasks.Routing;
+
+namespace ApiRoutes.Tasks.Analysis;
+
+/// <summary>
+/// Checks one handler type and its attributes and turns it into a <see cref="RouteDraft"/>: the type must be a
+/// public, non-generic, concrete class that DI can construct, with a valid route.
+/// </summary>
+internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, DiagnosticBag diagnostics)
+{
+    /// <returns>The draft, or null when the type is not a route (an error says why, unless it is a base class).</returns>
+    public RouteDraft? Check(HandlerType type)
+    {
+        if (!CheckShape(type))
+        {
+            return null;
+        }
+
+        var template = ResolveTemplate(type);
+        if (template is null)
+        {
+            return null;
+        }
+
+        var attributes = type.Attributes;
+        var draft = new RouteDraft(type, template, () => TemplateOrigin(type))
+        {
+            IsBackground = attributes.HasBackground,
+            IsScheduled = attributes.HasScheduled,
+            Schedule = attributes.Schedule,
+            ScheduleOrigin = () => locator.Attribute(type, "ScheduledRoute"),
+        };
+
+        if (attributes.HasBackground && attributes.HasScheduled)
+        {
+            diagnostics.Add(DiagnosticCodes.BackgroundAndScheduled, locator.Attribute(type, "BackgroundRoute"),
+                $"'{type.FullName}' has both [BackgroundRoute] and [ScheduledRoute]. A scheduled route already runs "
+                + "detached from any request; remove one of the two attributes.");
+            draft.HasErrors = true;
+        }
+
+        var (limit, attributeName) = attributes.HasScheduled
+            ? (attributes.ScheduledTimeLimitSeconds, "ScheduledRoute")
+            : (attributes.BackgroundTimeLimitSeconds, "BackgroundRoute");
+        if (limit != 0)
+        {
+            draft.TimeLimitSeconds = limit;
+            draft.TimeLimitOrigin = () => locator.Attribute(type, attributeName, "TimeLimitSeconds");
+        }
+
+        return draft;
+    }
+
+    private bool CheckShape(HandlerType type)
+    {
+        var name = type.FullName;
+        if (!type.ImplementsHandler)
+        {
+            Error(DiagnosticCodes.AttributeWithoutHandler, type,
+                $"'{name}' has an ApiRoutes attribute but does not implement IApiHandler. Add ': IApiHandler' and a "
+                + "'public Task HandleAsync(HttpContext context)' method, or remove the attribute.");
+            return false;
+        }
+
+        if (type.IsInterface)
+        {
+            if (type.Attributes.Any)
+            {
+                Error(DiagnosticCodes.AttributeWithoutHandler, type,
+                    $"'{name}' is an interface; route attributes belong on the classes that implement it.");
+            }
+
+            return false;
+        }
+
+        if (type.IsValueType)
+        {
+            Error(DiagnosticCodes.HandlerNotClass, type, $"'{name}' is a struct; a handler must be a class. Change 'struct' to 'class'.");
+            return false;
+        }
+
+        // An abstract class without route attributes is a base class for handlers, which is fine.
+        if (type.IsAbstract)
+        {
+            if (type.Attributes.Any)
+            {
+                Error(DiagnosticCodes.HandlerAbstract, type,
+                    $"'{name}' is abstract and cannot be created for a request. Remove 'abstract', or move the route "
+                    + "attributes to a concrete class that derives from it.");
+            }
+
+            return false;
+        }
+
+        var valid = true;
+        if (type.IsGeneric)
+        {
+            Error(DiagnosticCodes.HandlerGeneric, type,
+                $"'{name}' is generic, so the runtime cannot know its type arguments. Derive a non-generic class from it "
+                + "and make that the handler.");
+            valid = false;
+        }
+
+        if (!type.IsPublic)
+        {
+            Error(DiagnosticCodes.HandlerNotPublic, type,
+                $"'{name}' is not public (or is nested in a type that is not). Handlers must be public: make it "
+                + "'public' and every type it is nested in too.");
+            valid = false;
+        }
+
+        if (type.PublicConstructorCount == 0)
+        {
+            Error(DiagnosticCodes.HandlerNoConstructor, type,
+                $"'{name}' has no public constructor, so dependency injection cannot create it. Add a public constructor "
+                + "whose parameters are services.");
+            valid = false;
+        }
+        else if (type.PublicConstructorCount > 1 && !type.HasPreferredConstructor)
+        {
+            diagnostics.Add(DiagnosticCodes.HandlerManyConstructors, locator.Declaration(type),
+                $"'{name}' has {type.PublicConstructorCount} public constructors; dependency injection picks one by the "
+                + "services it can resolve, which may not be the one you expect. Keep one public constructor or mark "
+                + "one with [ActivatorUtilitiesConstructor].");
+        }
+
+        return valid;
+    }
+
+    private RouteTemplate? ResolveTemplate(HandlerType type)
+    {
+        string text;
+        if (type.Attributes.HasApiRoute)
+        {
+            text = type.Attributes.Template ?? "";
+        }
+        else if (DefaultRoute.For(type.Namespace, type.NestedNames, rootNamespace) is { } route)
+        {
+            text = route;
+        }
+        else
+        {
+            var apiNamespace = rootNamespace.Length == 0 ? "Api" : rootNamespace + ".Api";
+            Error(DiagnosticCodes.HandlerOutsideApi, type,
+                $"'{type.FullName}' is outside the '{apiNamespace}' namespace, so it has no default route. Move it to "
+                + $"'{apiNamespace}' (or below), or give it a route with [ApiRoute(\"/api/...\")].");
+            return null;
+        }
+
+        var result = RouteTemplateParser.Parse(text);
+        if (!result.IsValid)
+        {
+            diagnostics.Add(DiagnosticCodes.InvalidRouteTemplate, TemplateOrigin(type),
+                $"The route template '{text}' of '{type.FullName}' is invalid: {result.Error}");
+            return null;
+        }
+
+        foreach (var constraint in result.Template!.Parameters.SelectMany(parameter => parameter.Constraints))
+        {
+            if (!RouteConstraints.IsKnown(constraint.Name))
+            {
+                diagnostics.Add(DiagnosticCodes.UnknownRouteConstraint, TemplateOrigin(type),
+                    $"The route constraint '{constraint.Name}' in '{text}' is not built into ASP.NET Core; unless the app "
+                    + "registers it in RouteOptions.ConstraintMap, start-up fails. Check the spelling (int, guid, alpha, ...).");
+            }
+        }
+
+        return result.Template;
+    }
+
+    private SourceLocation TemplateOrigin(HandlerType type) =>
+        type.Attributes.HasApiRoute ? locator.Attribute(type, "ApiRoute") : locator.Declaration(type);
+
+    private void Error(DiagnosticDescriptor descriptor, HandlerType type, string message) =>
+        diagnostics.Add(descriptor, locator.Declaration(type), message);
+}

@@ -1,0 +1,125 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Scheduling;
+using ApiRoutes.Tasks.Configuration;
+using ApiRoutes.Tasks.Diagnostics;
+using ApiRoutes.Tasks.Metadata;
+
+namespace ApiRoutes.Tasks.Analysis;
+
+/// <summary>
+/// The last checks on a draft whose settings are all known (kind, schedule, time limit), and its manifest entry.
+/// </summary>
+internal sealed class RouteFinalizer(
+    IReadOnlyDictionary<RouteKind, ConfigValue<int>> defaultTimeLimits,
+    SourceLocator locator,
+    AnalysisRequest request,
+    DiagnosticBag diagnostics)
+{
+    public ManifestRoute? Finalize(RouteDraft draft, string assemblyName)
+    {
+        var errorsBefore = diagnostics.ErrorCount;
+        var schedule = draft.IsScheduled ? CheckSchedule(draft) : null;
+        var limit = TimeLimit(draft);
+        if (draft.HasErrors || diagnostics.ErrorCount > errorsBefore)
+        {
+            return null;
+        }
+
+        var source = locator.ManifestSource(draft.Type, request.ProjectDirectory);
+        return new ManifestRoute
+        {
+            Route = draft.Template.Text,
+            Kind = draft.Kind,
+            Handler = new ManifestHandler(draft.Type.FullName, assemblyName),
+            Schedule = schedule,
+            TimeLimitSeconds = limit,
+            Source = source is var (file, line) ? new ManifestSource(file, line) : null,
+        };
+    }
+
+    /// <summary>Checks a time limit of <c>defaults:</c> once, where it is written.</summary>
+    public static void CheckDefault(RouteKind kind, ConfigValue<int> limit, DiagnosticBag diagnostics) =>
+        CheckLimit(limit.Value, () => limit.Location, $"the default time limit of {kind.ToString().ToLowerInvariant()} routes", diagnostics);
+
+    private ManifestSchedule? CheckSchedule(RouteDraft draft)
+    {
+        var route = draft.Template.Text;
+        if (draft.Template.HasParameters)
+        {
+            diagnostics.Add(DiagnosticCodes.ScheduledWithParameters, draft.TemplateOrigin(),
+                $"The scheduled route '{route}' has route parameters, but the scheduler invokes it with no values for "
+                + "them. Use a fixed path such as '/api/cleanup'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(draft.Schedule))
+        {
+            diagnostics.Add(DiagnosticCodes.MissingSchedule, locator.Attribute(draft.Type, "ScheduledRoute"),
+                $"The scheduled route '{route}' has no schedule. Write one in the attribute, [ScheduledRoute(\"0 3 * * *\")], "
+                + $"or in apiroutes.yaml under routes: '{route}': schedule: \"0 3 * * *\".");
+            return null;
+        }
+
+        var origin = draft.ScheduleOrigin!;
+        var result = CronSchedule.Parse(draft.Schedule, request.NowUtc);
+        if (!result.IsValid)
+        {
+            var descriptor = result.Error switch
+            {
+                CronError.UnsupportedMacro => DiagnosticCodes.UnsupportedScheduleMacro,
+                CronError.SubMinute => DiagnosticCodes.SubMinuteSchedule,
+                CronError.NeverOccurs => DiagnosticCodes.ScheduleNeverFires,
+                _ => DiagnosticCodes.InvalidSchedule,
+            };
+            diagnostics.Add(descriptor, origin(), $"The schedule of '{route}' is invalid: {result.Message} Schedules are in UTC.");
+            return null;
+        }
+
+        if (CronSchedule.RestrictsBothDayFields(draft.Schedule))
+        {
+            diagnostics.Add(DiagnosticCodes.BothDayFieldsRestricted, origin(),
+                $"The schedule '{draft.Schedule}' of '{route}' restricts both day-of-month and day-of-week; it runs only "
+                + "on days that match both (classic cron runs on days matching either). Set one of the two to '*' if that "
+                + "is not what you mean.");
+        }
+
+        return new ManifestSchedule(draft.Schedule.Trim(), result.Normalized!);
+    }
+
+    private int? TimeLimit(RouteDraft draft)
+    {
+        if (draft.TimeLimitSeconds is { } own)
+        {
+            CheckLimit(own, draft.TimeLimitOrigin!, $"the time limit of '{draft.Template.Text}'", diagnostics);
+            return own;
+        }
+
+        if (defaultTimeLimits.TryGetValue(draft.Kind, out var configured))
+        {
+            return configured.Value;
+        }
+
+        return draft.Kind switch
+        {
+            RouteKind.Background => RouteLimits.DefaultBackgroundTimeLimitSeconds,
+            RouteKind.Scheduled => RouteLimits.DefaultScheduledTimeLimitSeconds,
+            _ => null,
+        };
+    }
+
+    private static void CheckLimit(int seconds, Func<SourceLocation> origin, string what, DiagnosticBag diagnostics)
+    {
+        if (seconds <= 0)
+        {
+            diagnostics.Add(DiagnosticCodes.TimeLimitNotPositive, origin(),
+                $"{Capitalize(what)} is {seconds} s; it must be at least 1 second (at most {RouteLimits.MaxTimeLimitSeconds} s).");
+        }
+        else if (seconds > RouteLimits.MaxTimeLimitSeconds)
+        {
+            diagnostics.Add(DiagnosticCodes.TimeLimitTooLong, origin(),
+                $"{Capitalize(what)} is {seconds} s, over the maximum of {RouteLimits.MaxTimeLimitSeconds} s (15 minutes) "
+                + "that any execution may run. Lower it, or split the work into several executions.");
+        }
+    }
+
+    private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text[1..];
+}

@@ -1,0 +1,47 @@
+using ApiRoutes.Tasks.Diagnostics;
+using Microsoft.Build.Framework;
+
+namespace ApiRoutes.Tasks;
+
+/// <summary>
+/// Base of the ApiRoutes tasks: turns expected failures (I/O on the files the task reads and writes) into coded
+/// errors, lets bugs surface as MSBuild's own task-failure error, and logs analysis diagnostics with their locations.
+/// </summary>
+public abstract class ApiRoutesTask : Microsoft.Build.Utilities.Task
+{
+    /// <inheritdoc />
+    public sealed override bool Execute()
+    {
+        try
+        {
+            ExecuteCore();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogError(null, DiagnosticCodes.ManifestUnwritable.Code, null, null, 0, 0, 0, 0,
+                "ApiRoutes could not write its output: {0}", e.Message);
+        }
+
+        return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>Does the work; diagnostics go through <see cref="LogDiagnostic"/>.</summary>
+    private protected abstract void ExecuteCore();
+
+    private protected void LogDiagnostic(Diagnostic diagnostic)
+    {
+        var location = diagnostic.Location;
+        var file = location?.File;
+        var (line, column, endLine, endColumn) = location is null
+            ? (0, 0, 0, 0)
+            : (location.Line, location.Column, location.EndLine, location.EndColumn);
+        if (diagnostic.Severity == DiagnosticSeverity.Error)
+        {
+            Log.LogError(null, diagnostic.Code, null, file, line, column, endLine, endColumn, "{0}", diagnostic.Message);
+        }
+        else
+        {
+            Log.LogWarning(null, diagnostic.Code, null, file, line, column, endLine, endColumn, "{0}", diagnostic.Message);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ApiRoutes.Tasks.Configuration;
+
+/// <summary>Durations in <c>apiroutes.yaml</c>: whole seconds (<c>90</c>) or units (<c>90s</c>, <c>10m</c>, <c>1m30s</c>).</summary>
+internal static partial class Duration
+{
+    public const string Format = "whole seconds (90) or a duration with units h, m, s (90s, 10m, 1m30s)";
+
+    public static bool TryParseSeconds(string text, out int seconds)
+    {
+        seconds = 0;
+        var trimmed = text.Trim();
+        if (int.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out seconds))
+        {
+            return true;
+        }
+
+        var match = Units().Match(trimmed);
+        if (!match.Success || trimmed.Length == 0)
+        {
+            return false;
+        }
+
+        long total = Part("h") * 3600 + Part("m") * 60 + Part("s");
+        if (total > int.MaxValue)
+        {
+            return false;
+        }
+
+        seconds = (int)total;
+        return true;
+
+        long Part(string unit) => match.Groups[unit].Success
+            ? long.Parse(match.Groups[unit].Value, NumberStyles.None, CultureInfo.InvariantCulture)
+            : 0;
+    }
+
+    [GeneratedRegex(@"^(?=\d)(?:(?<h>\d{1,6})h)?(?:(?<m>\d{1,6})m)?(?:(?<s>\d{1,9})s)?$")]
+    private static partial Regex Units();
+}

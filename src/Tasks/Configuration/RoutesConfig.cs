@@ -1,0 +1,26 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Tasks.Diagnostics;
+
+namespace ApiRoutes.Tasks.Configuration;
+
+/// <summary>The content of <c>apiroutes.yaml</c>, each value with where it was written.</summary>
+internal sealed record RoutesConfig(
+    IReadOnlyDictionary<RouteKind, ConfigValue<int>> DefaultTimeLimits,
+    IReadOnlyList<RouteConfig> Routes)
+{
+    public static readonly RoutesConfig Empty = new(new Dictionary<RouteKind, ConfigValue<int>>(), []);
+}
+
+/// <summary>One entry under <c>routes:</c>, keyed by the route template it configures.</summary>
+internal sealed record RouteConfig(ConfigValue<string> Route)
+{
+    public ConfigValue<string>? Schedule { get; init; }
+
+    public ConfigValue<bool>? Background { get; init; }
+
+    public ConfigValue<int>? TimeLimitSeconds { get; init; }
+
+    public ConfigValue<bool>? Enabled { get; init; }
+}
+
+internal sealed record ConfigValue<T>(T Value, SourceLocation Location);

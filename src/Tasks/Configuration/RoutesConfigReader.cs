@@ -1,0 +1,264 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Tasks.Diagnostics;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace ApiRoutes.Tasks.Configuration;
+
+/// <summary>
+/// Reads <c>apiroutes.yaml</c> and checks its shape: every problem becomes a diagnostic at the YAML file's line and
+/// column. Whether a route exists and whether a value fits it is the analysis' business, not this reader's.
+/// </summary>
+internal static class RoutesConfigReader
+{
+    private static readonly string[] TopLevelKeys = ["defaults", "routes"];
+    private static readonly string[] KindKeys = ["standard", "background", "scheduled"];
+    private static readonly string[] DefaultsKeys = ["timeLimit"];
+    private static readonly string[] RouteKeys = ["schedule", "background", "timeLimit", "enabled"];
+
+    /// <summary>Reads the file's text; returns null when it is not valid YAML at all.</summary>
+    public static RoutesConfig? Read(string path, string text, DiagnosticBag diagnostics)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var message = $"apiroutes.yaml is not valid YAML: {e.Message}";
+            var location = At(path, e.Start, e.End);
+            if (UnquotedCron(text, e.Start) is { } column)
+            {
+                // '@' and '*' cannot start a plain YAML scalar, and cron expressions often begin with them.
+                message += " Put the cron expression in quotes: schedule: \"*/5 * * * *\".";
+                location = new SourceLocation(path, (int)e.Start.Line, column);
+            }
+
+            diagnostics.Add(DiagnosticCodes.InvalidYaml, location, message);
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this for a few malformed inputs instead of a YamlException.
+            diagnostics.Add(DiagnosticCodes.InvalidYaml, new SourceLocation(path), $"apiroutes.yaml is not valid YAML: {e.Message}");
+            return null;
+        }
+
+        if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
+        {
+            return RoutesConfig.Empty;
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            diagnostics.Add(DiagnosticCodes.InvalidYaml, At(path, stream.Documents[1].RootNode.Start),
+                "apiroutes.yaml holds more than one YAML document; remove the '---' separator and keep one document.");
+        }
+
+        var reader = new Reader(path, diagnostics);
+        return reader.ReadRoot(stream.Documents[0].RootNode);
+    }
+
+    private sealed class Reader(string path, DiagnosticBag diagnostics)
+    {
+        public RoutesConfig? ReadRoot(YamlNode root)
+        {
+            if (Mapping(root, "The top level of apiroutes.yaml", "'defaults:' and 'routes:'") is not { } mapping)
+            {
+                return null;
+            }
+
+            var defaults = new Dictionary<RouteKind, ConfigValue<int>>();
+            var routes = new List<RouteConfig>();
+            foreach (var (key, value) in Entries(mapping, "the top level", TopLevelKeys))
+            {
+                if (key == "defaults")
+                {
+                    ReadDefaults(value, defaults);
+                }
+                else
+                {
+                    ReadRoutes(value, routes);
+                }
+            }
+
+            return new RoutesConfig(defaults, routes);
+        }
+
+        private void ReadDefaults(YamlNode node, Dictionary<RouteKind, ConfigValue<int>> defaults)
+        {
+            if (IsNull(node) || Mapping(node, "'defaults'", "route kinds: standard, background, scheduled") is not { } mapping)
+            {
+                return;
+            }
+
+            foreach (var (kindName, kindNode) in Entries(mapping, "'defaults'", KindKeys))
+            {
+                var kind = Enum.Parse<RouteKind>(kindName, ignoreCase: true);
+                if (IsNull(kindNode) || Mapping(kindNode, $"'defaults.{kindName}'", "'timeLimit'") is not { } settings)
+                {
+                    continue;
+                }
+
+                foreach (var (_, value) in Entries(settings, $"'defaults.{kindName}'", DefaultsKeys))
+                {
+                    if (TimeLimit(value, $"defaults.{kindName}.timeLimit") is { } limit)
+                    {
+                        defaults[kind] = limit;
+                    }
+                }
+            }
+        }
+
+        private void ReadRoutes(YamlNode node, List<RouteConfig> routes)
+        {
+            if (IsNull(node) || Mapping(node, "'routes'", "route templates such as '/api/cleanup:'") is not { } mapping)
+            {
+                return;
+            }
+
+            foreach (var (keyNode, valueNode) in mapping.Children)
+            {
+                if (keyNode is not YamlScalarNode { Value: { Length: > 0 } template })
+                {
+                    Error(DiagnosticCodes.InvalidYamlValue, keyNode, "A key under 'routes' must be a route template such as '/api/cleanup'.");
+                    continue;
+                }
+
+                var route = new RouteConfig(new ConfigValue<string>(template, At(path, keyNode.Start, keyNode.End)));
+                if (IsNull(valueNode))
+                {
+                    diagnostics.Add(DiagnosticCodes.EmptyYamlRoute, route.Route.Location,
+                        $"The entry for '{template}' sets nothing; add schedule, background, timeLimit or enabled, or remove it.");
+                    routes.Add(route);
+                    continue;
+                }
+
+                if (Mapping(valueNode, $"The entry for '{template}'", "schedule, background, timeLimit, enabled") is not { } settings)
+                {
+                    continue;
+                }
+
+                foreach (var (key, value) in Entries(settings, $"'{template}'", RouteKeys))
+                {
+                    route = key switch
+                    {
+                        "schedule" => route with { Schedule = Text(value, $"{template}.schedule", "a cron expression in quotes, such as \"0 3 * * *\"") },
+                        "background" => route with { Background = Boolean(value, $"{template}.background") },
+                        "timeLimit" => route with { TimeLimitSeconds = TimeLimit(value, $"{template}.timeLimit") },
+                        _ => route with { Enabled = Boolean(value, $"{template}.enabled") },
+                    };
+                }
+
+                routes.Add(route);
+            }
+        }
+
+        private YamlMappingNode? Mapping(YamlNode node, string what, string expected)
+        {
+            if (node is YamlMappingNode mapping)
+            {
+                return mapping;
+            }
+
+            Error(DiagnosticCodes.InvalidYamlValue, node, $"{what} must be a mapping of {expected}.");
+            return null;
+        }
+
+        // The entries of a mapping whose keys are known; an unknown key is reported with the nearest known one.
+        private IEnumerable<(string Key, YamlNode Value)> Entries(YamlMappingNode mapping, string where, string[] known)
+        {
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (Array.IndexOf(known, key) >= 0)
+                {
+                    yield return (key, value);
+                    continue;
+                }
+
+                var hint = Suggestions.Closest(key, known) is { } close ? $"Did you mean '{close}'? " : "";
+                Error(DiagnosticCodes.UnknownYamlKey, keyNode,
+                    $"Unknown key '{key}' in {where}. {hint}Known keys: {string.Join(", ", known)}.");
+            }
+        }
+
+        private ConfigValue<int>? TimeLimit(YamlNode node, string name)
+        {
+            if (node is YamlScalarNode { Value: { } text } scalar && Duration.TryParseSeconds(text, out var seconds))
+            {
+                return new ConfigValue<int>(seconds, At(path, scalar.Start, scalar.End));
+            }
+
+            Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be {Duration.Format}; found {Describe(node)}.");
+            return null;
+        }
+
+        private ConfigValue<bool>? Boolean(YamlNode node, string name)
+        {
+            if (node is YamlScalarNode { Value: { } text, Style: ScalarStyle.Plain } scalar && text is "true" or "false" or "True" or "False" or "TRUE" or "FALSE")
+            {
+                return new ConfigValue<bool>(bool.Parse(text), At(path, scalar.Start, scalar.End));
+            }
+
+            Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be true or false; found {Describe(node)}.");
+            return null;
+        }
+
+        private ConfigValue<string>? Text(YamlNode node, string name, string expected)
+        {
+            if (node is YamlScalarNode { Value: { Length: > 0 } text } scalar && !IsNull(scalar))
+            {
+                return new ConfigValue<string>(text, At(path, scalar.Start, scalar.End));
+            }
+
+            Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be {expected}; found {Describe(node)}.");
+            return null;
+        }
+
+        private void Error(DiagnosticDescriptor descriptor, YamlNode node, string message) =>
+            diagnostics.Add(descriptor, At(path, node.Start, node.End), message);
+    }
+
+    private static bool IsNull(YamlNode node) =>
+        node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlScalarNode scalar when IsNull(scalar) => "nothing",
+        YamlScalarNode scalar => $"'{scalar.Value}'",
+        YamlSequenceNode => "a list",
+        _ => "a mapping",
+    };
+
+    private static SourceLocation At(string path, Mark start, Mark? end = null) =>
+        end is { } e && e.Line == start.Line
+            ? new SourceLocation(path, (int)start.Line, (int)start.Column, (int)e.Line, (int)e.Column)
+            : new SourceLocation(path, (int)start.Line, (int)start.Column);
+
+    // The 1-based column of an unquoted schedule value starting with '@' or '*' on the error's line, if any.
+    private static int? UnquotedCron(string text, Mark error)
+    {
+        var lines = text.Split('\n');
+        if (error.Line < 1 || error.Line > lines.Length)
+        {
+            return null;
+        }
+
+        var line = lines[error.Line - 1];
+        var key = line.IndexOf("schedule:", StringComparison.Ordinal);
+        if (key < 0)
+        {
+            return null;
+        }
+
+        var value = key + "schedule:".Length;
+        while (value < line.Length && line[value] == ' ')
+        {
+            value++;
+        }
+
+        return value < line.Length && line[value] is '@' or '*' ? value + 1 : null;
+    }
+}

@@ -1,0 +1,48 @@
+namespace ApiRoutes.Tasks.Diagnostics;
+
+internal enum DiagnosticSeverity
+{
+    Warning,
+    Error,
+}
+
+/// <summary>A place in a file; lines and columns are 1-based, 0 where unknown.</summary>
+internal sealed record SourceLocation(string File, int Line = 0, int Column = 0, int EndLine = 0, int EndColumn = 0)
+{
+    public override string ToString() => Line > 0 ? $"{File}({Line},{Column})" : File;
+}
+
+/// <summary>One finding of the analysis, with the code that README lists and where it is.</summary>
+internal sealed record Diagnostic(DiagnosticDescriptor Descriptor, string Message, SourceLocation? Location)
+{
+    public string Code => Descriptor.Code;
+
+    public DiagnosticSeverity Severity => Descriptor.Severity;
+
+    public override string ToString() =>
+        $"{Location?.ToString() ?? "ApiRoutes"}: {(Severity == DiagnosticSeverity.Error ? "error" : "warning")} {Code}: {Message}";
+}
+
+/// <summary>A diagnostic's code and severity.</summary>
+internal sealed record DiagnosticDescriptor(string Code, DiagnosticSeverity Severity, string Title)
+{
+    public Diagnostic Create(SourceLocation? location, string message) => new(this, message, location);
+}
+
+/// <summary>Collects diagnostics in the order found.</summary>
+internal sealed class DiagnosticBag
+{
+    private readonly List<Diagnostic> _items = [];
+
+    public IReadOnlyList<Diagnostic> Items => _items;
+
+    public int ErrorCount { get; private set; }
+
+    public bool HasErrors => ErrorCount > 0;
+
+    public void Add(DiagnosticDescriptor descriptor, SourceLocation? location, string message)
+    {
+        _items.Add(descriptor.Create(location, message));
+        ErrorCount += descriptor.Severity == DiagnosticSeverity.Error ? 1 : 0;
+    }
+}

@@ -1,0 +1,60 @@
+namespace ApiRoutes.Tasks.Diagnostics;
+
+using static DiagnosticSeverity;
+
+/// <summary>
+/// Every diagnostic the build reports. README's "Diagnostics" table lists the same codes, one line each; a unit test
+/// keeps the two in step. Numbering: AR0xxx assembly and manifest, AR1xxx handler types, AR2xxx route templates,
+/// AR3xxx route kinds and time limits, AR4xxx schedules, AR5xxx apiroutes.yaml.
+/// </summary>
+internal static class DiagnosticCodes
+{
+    public static readonly DiagnosticDescriptor AssemblyUnreadable = new("AR0001", Error, "The compiled assembly cannot be read");
+    public static readonly DiagnosticDescriptor ManifestUnwritable = new("AR0002", Error, "The manifest cannot be written");
+    public static readonly DiagnosticDescriptor NoHandlers = new("AR0101", Warning, "No handlers were found");
+
+    public static readonly DiagnosticDescriptor HandlerNotPublic = new("AR1001", Error, "A handler type is not public");
+    public static readonly DiagnosticDescriptor HandlerAbstract = new("AR1002", Error, "A handler type is abstract");
+    public static readonly DiagnosticDescriptor HandlerGeneric = new("AR1003", Error, "A handler type is generic");
+    public static readonly DiagnosticDescriptor HandlerNoConstructor = new("AR1004", Error, "A handler has no usable constructor");
+    public static readonly DiagnosticDescriptor HandlerOutsideApi = new("AR1005", Error, "A handler outside the Api namespace has no route");
+    public static readonly DiagnosticDescriptor HandlerNotClass = new("AR1006", Error, "A handler is a struct");
+    public static readonly DiagnosticDescriptor AttributeWithoutHandler = new("AR1007", Error, "A route attribute is on a type that is not a handler");
+    public static readonly DiagnosticDescriptor HandlerManyConstructors = new("AR1101", Warning, "A handler has several public constructors");
+
+    public static readonly DiagnosticDescriptor InvalidRouteTemplate = new("AR2001", Error, "A route template is invalid");
+    public static readonly DiagnosticDescriptor DuplicateRoute = new("AR2002", Error, "Two handlers have the same route");
+    public static readonly DiagnosticDescriptor UnknownRouteConstraint = new("AR2101", Warning, "A route constraint is not built in");
+
+    public static readonly DiagnosticDescriptor BackgroundAndScheduled = new("AR3001", Error, "A route is both background and scheduled");
+    public static readonly DiagnosticDescriptor ScheduledWithParameters = new("AR3002", Error, "A scheduled route has route parameters");
+    public static readonly DiagnosticDescriptor TimeLimitTooLong = new("AR3003", Error, "A time limit is over 15 minutes");
+    public static readonly DiagnosticDescriptor TimeLimitNotPositive = new("AR3004", Error, "A time limit is zero or negative");
+
+    public static readonly DiagnosticDescriptor InvalidSchedule = new("AR4001", Error, "A schedule is not a valid cron expression");
+    public static readonly DiagnosticDescriptor UnsupportedScheduleMacro = new("AR4002", Error, "A schedule uses @reboot or @annually");
+    public static readonly DiagnosticDescriptor SubMinuteSchedule = new("AR4003", Error, "A schedule runs more than once a minute");
+    public static readonly DiagnosticDescriptor MissingSchedule = new("AR4004", Error, "A scheduled route has no schedule");
+    public static readonly DiagnosticDescriptor ScheduleOnUnscheduledRoute = new("AR4005", Error, "A schedule is set for a route that is not scheduled");
+    public static readonly DiagnosticDescriptor ScheduleNeverFires = new("AR4006", Error, "A schedule never fires");
+    public static readonly DiagnosticDescriptor BothDayFieldsRestricted = new("AR4101", Warning, "A schedule restricts both day-of-month and day-of-week");
+
+    public static readonly DiagnosticDescriptor InvalidYaml = new("AR5001", Error, "apiroutes.yaml is not valid YAML");
+    public static readonly DiagnosticDescriptor UnknownYamlKey = new("AR5002", Error, "apiroutes.yaml has an unknown key");
+    public static readonly DiagnosticDescriptor UnknownYamlRoute = new("AR5003", Error, "apiroutes.yaml names a route that does not exist");
+    public static readonly DiagnosticDescriptor InvalidYamlValue = new("AR5004", Error, "apiroutes.yaml sets a bad value");
+    public static readonly DiagnosticDescriptor DuplicateYamlRoute = new("AR5005", Error, "apiroutes.yaml names a route twice");
+    public static readonly DiagnosticDescriptor EmptyYamlRoute = new("AR5101", Warning, "apiroutes.yaml has a route entry with no settings");
+
+    public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
+    [
+        AssemblyUnreadable, ManifestUnwritable, NoHandlers,
+        HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
+        AttributeWithoutHandler, HandlerManyConstructors,
+        InvalidRouteTemplate, DuplicateRoute, UnknownRouteConstraint,
+        BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive,
+        InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
+        ScheduleNeverFires, BothDayFieldsRestricted,
+        InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, EmptyYamlRoute,
+    ];
+}

@@ -1,0 +1,87 @@
+using System.Reflection;
+using ApiRoutes.Manifest;
+using ApiRoutes.Tasks.Analysis;
+using ApiRoutes.Tasks.Metadata;
+using Microsoft.Build.Framework;
+
+namespace ApiRoutes.Tasks;
+
+/// <summary>
+/// Reads the compiled assembly's metadata, finds its API handlers, merges <c>apiroutes.yaml</c>, validates routes and
+/// schedules, and writes <c>apiroutes.manifest.json</c>. On any error the stale manifest is deleted, so an
+/// out-of-date manifest never sits beside a new assembly.
+/// </summary>
+public sealed class GenerateApiRoutesManifest : ApiRoutesTask
+{
+    /// <summary>The compiled assembly, normally <c>@(IntermediateAssembly)</c>.</summary>
+    [Required]
+    public string AssemblyPath { get; set; } = "";
+
+    /// <summary>The project folder; manifest source paths are relative to it.</summary>
+    [Required]
+    public string ProjectDirectory { get; set; } = "";
+
+    /// <summary>Where to write the manifest, normally <c>$(OutDir)apiroutes.manifest.json</c>.</summary>
+    [Required]
+    public string ManifestPath { get; set; } = "";
+
+    /// <summary>The project file, used as the location of diagnostics that have no source location.</summary>
+    public string? ProjectFile { get; set; }
+
+    /// <summary>The project's root namespace; handlers in <c>$(RootNamespace).Api</c> get default routes.</summary>
+    public string? RootNamespace { get; set; }
+
+    /// <summary>The path of <c>apiroutes.yaml</c>; the file is optional.</summary>
+    public string? ConfigFile { get; set; }
+
+    /// <summary>The compile references (<c>@(ReferencePath)</c>), to follow handler base classes.</summary>
+    public ITaskItem[] References { get; set; } = [];
+
+    /// <summary>The <c>@(SourceRoot)</c> items; their <c>MappedPath</c> maps deterministic PDB paths back to files.</summary>
+    public ITaskItem[] SourceRoots { get; set; } = [];
+
+    private protected override void ExecuteCore()
+    {
+        var result = RouteAnalyzer.Analyze(new AnalysisRequest
+        {
+            AssemblyPath = AssemblyPath,
+            ProjectDirectory = ProjectDirectory,
+            RootNamespace = RootNamespace ?? "",
+            ConfigPath = string.IsNullOrEmpty(ConfigFile) ? null : ConfigFile,
+            References = References.Select(item => item.ItemSpec).ToList(),
+            PathMap = new SourcePathMap(SourceRoots.Select(item => (item.GetMetadata("MappedPath"), item.ItemSpec))),
+            FallbackFile = string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile,
+            Generator = "ApiRoutes " + Version,
+        });
+
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            LogDiagnostic(diagnostic);
+        }
+
+        if (result.Manifest is null)
+        {
+            File.Delete(ManifestPath);
+            return;
+        }
+
+        WriteIfChanged(ManifestPath, ManifestJson.Serialize(result.Manifest));
+        Log.LogMessage(MessageImportance.Normal, "ApiRoutes: {0} route(s) -> {1}", result.Manifest.Routes.Count, ManifestPath);
+    }
+
+    // Leaves the file (and its timestamp) alone when nothing changed, so incremental copies downstream stay quiet.
+    private static void WriteIfChanged(string path, string content)
+    {
+        if (File.Exists(path) && File.ReadAllText(path) == content)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, content);
+    }
+
+    private static string Version { get; } =
+        typeof(GenerateApiRoutesManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?
+            .InformationalVersion.Split('+')[0] ?? "0.0.0";
+}

@@ -1,0 +1,180 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+
+namespace ApiRoutes.Tasks.Metadata;
+
+/// <summary>
+/// Finds handler types in a compiled assembly's metadata: every type that implements <c>IApiHandler</c> (directly
+/// or through a base type) and every type that carries an ApiRoutes attribute. User code is never loaded.
+/// </summary>
+internal static class AssemblyScanner
+{
+    public static IReadOnlyList<HandlerType> FindHandlerTypes(MetadataReader reader, HandlerInterfaceResolver resolver)
+    {
+        var handlers = new List<HandlerType>();
+        foreach (var handle in reader.TypeDefinitions)
+        {
+            var type = reader.GetTypeDefinition(handle);
+            if (IsCompilerGenerated(reader, type))
+            {
+                continue;
+            }
+
+            var attributes = ReadRouteAttributes(reader, type);
+            var implements = resolver.ImplementsHandler(reader, handle);
+            if (implements || attributes.Any)
+            {
+                handlers.Add(Describe(reader, handle, type, attributes, implements));
+            }
+        }
+
+        return handlers;
+    }
+
+    private static HandlerType Describe(
+        MetadataReader reader, TypeDefinitionHandle handle, TypeDefinition type, RouteAttributes attributes, bool implements)
+    {
+        var nested = new List<string>();
+        var reflectionNames = new List<string>();
+        var isPublic = true;
+        var current = type;
+        while (true)
+        {
+            var name = reader.GetString(current.Name);
+            nested.Insert(0, MetadataNames.WithoutArity(name));
+            reflectionNames.Insert(0, name);
+            var visibility = current.Attributes & TypeAttributes.VisibilityMask;
+            isPublic &= visibility is TypeAttributes.Public or TypeAttributes.NestedPublic;
+            var declaring = current.GetDeclaringType();
+            if (declaring.IsNil)
+            {
+                break;
+            }
+
+            current = reader.GetTypeDefinition(declaring);
+        }
+
+        var @namespace = reader.GetString(current.Namespace);
+        var fullName = string.Join('+', reflectionNames);
+        var (constructors, preferred) = CountPublicConstructors(reader, type);
+        return new HandlerType
+        {
+            Handle = handle,
+            FullName = @namespace.Length == 0 ? fullName : @namespace + "." + fullName,
+            Namespace = @namespace,
+            NestedNames = nested,
+            IsPublic = isPublic,
+            IsAbstract = (type.Attributes & TypeAttributes.Abstract) != 0,
+            IsGeneric = type.GetGenericParameters().Count > 0,
+            IsValueType = IsValueType(reader, type),
+            IsInterface = (type.Attributes & TypeAttributes.Interface) != 0,
+            ImplementsHandler = implements,
+            PublicConstructorCount = constructors,
+            HasPreferredConstructor = preferred,
+            Attributes = attributes,
+        };
+    }
+
+    private static RouteAttributes ReadRouteAttributes(MetadataReader reader, TypeDefinition type)
+    {
+        var result = RouteAttributes.None;
+        foreach (var handle in type.GetCustomAttributes())
+        {
+            var attribute = reader.GetCustomAttribute(handle);
+            var name = MetadataNames.GetAttributeType(reader, attribute);
+            if (name.Namespace != "ApiRoutes")
+            {
+                continue;
+            }
+
+            switch (name.Name)
+            {
+                case "ApiRouteAttribute":
+                    var route = attribute.DecodeValue(AttributeValueProvider.Instance);
+                    result = result with { HasApiRoute = true, Template = FixedString(route, 0) };
+                    break;
+                case "BackgroundRouteAttribute":
+                    var background = attribute.DecodeValue(AttributeValueProvider.Instance);
+                    result = result with { HasBackground = true, BackgroundTimeLimitSeconds = NamedInt(background, "TimeLimitSeconds") };
+                    break;
+                case "ScheduledRouteAttribute":
+                    var scheduled = attribute.DecodeValue(AttributeValueProvider.Instance);
+                    result = result with
+                    {
+                        HasScheduled = true,
+                        Schedule = FixedString(scheduled, 0),
+                        ScheduledTimeLimitSeconds = NamedInt(scheduled, "TimeLimitSeconds"),
+                    };
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    private static string? FixedString(CustomAttributeValue<string> value, int index) =>
+        value.FixedArguments.Length > index ? value.FixedArguments[index].Value as string : null;
+
+    private static int NamedInt(CustomAttributeValue<string> value, string name)
+    {
+        foreach (var argument in value.NamedArguments)
+        {
+            if (argument.Name == name && argument.Value is int number)
+            {
+                return number;
+            }
+        }
+
+        return 0;
+    }
+
+    private static (int Count, bool Preferred) CountPublicConstructors(MetadataReader reader, TypeDefinition type)
+    {
+        var count = 0;
+        var preferred = false;
+        foreach (var handle in type.GetMethods())
+        {
+            var method = reader.GetMethodDefinition(handle);
+            var attributes = method.Attributes;
+            if ((attributes & MethodAttributes.Static) != 0
+                || (attributes & MethodAttributes.MemberAccessMask) != MethodAttributes.Public
+                || !reader.StringComparer.Equals(method.Name, ".ctor"))
+            {
+                continue;
+            }
+
+            count++;
+            preferred |= HasAttribute(reader, method.GetCustomAttributes(), "Microsoft.Extensions.DependencyInjection", "ActivatorUtilitiesConstructorAttribute");
+        }
+
+        return (count, preferred);
+    }
+
+    private static bool IsCompilerGenerated(MetadataReader reader, TypeDefinition type) =>
+        reader.GetString(type.Name).StartsWith('<')
+        || HasAttribute(reader, type.GetCustomAttributes(), "System.Runtime.CompilerServices", "CompilerGeneratedAttribute");
+
+    private static bool IsValueType(MetadataReader reader, TypeDefinition type)
+    {
+        if (type.BaseType.IsNil)
+        {
+            return false;
+        }
+
+        var name = MetadataNames.GetName(reader, type.BaseType);
+        return name.Is("System", "ValueType") || name.Is("System", "Enum");
+    }
+
+    private static bool HasAttribute(MetadataReader reader, CustomAttributeHandleCollection attributes, string @namespace, string name)
+    {
+        foreach (var handle in attributes)
+        {
+            if (MetadataNames.GetAttributeType(reader, reader.GetCustomAttribute(handle)).Is(@namespace, name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

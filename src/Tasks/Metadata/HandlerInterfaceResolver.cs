@@ -1,0 +1,139 @@
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+
+namespace ApiRoutes.Tasks.Metadata;
+
+/// <summary>
+/// Answers "does this type implement <c>ApiRoutes.IApiHandler</c>?", walking base types into referenced assemblies
+/// (a handler may derive from a base class in a library) without loading any of them.
+/// </summary>
+internal sealed class HandlerInterfaceResolver : IDisposable
+{
+    private const int MaxDepth = 64;
+
+    private readonly Dictionary<string, string> _referencePaths;
+    private readonly Dictionary<string, MetadataReader?> _openReaders = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<PEReader> _peReaders = [];
+    private readonly Dictionary<(MetadataReader, EntityHandle), bool> _cache = [];
+
+    /// <param name="referencePaths">The compile references, by file path; their simple names are the file names.</param>
+    public HandlerInterfaceResolver(IEnumerable<string> referencePaths)
+    {
+        _referencePaths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var path in referencePaths)
+        {
+            _referencePaths.TryAdd(Path.GetFileNameWithoutExtension(path), path);
+        }
+    }
+
+    public bool ImplementsHandler(MetadataReader reader, TypeDefinitionHandle type) =>
+        Implements(reader, type, depth: 0);
+
+    public void Dispose()
+    {
+        foreach (var peReader in _peReaders)
+        {
+            peReader.Dispose();
+        }
+    }
+
+    private bool Implements(MetadataReader reader, TypeDefinitionHandle handle, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            return false;
+        }
+
+        if (_cache.TryGetValue((reader, handle), out var known))
+        {
+            return known;
+        }
+
+        var type = reader.GetTypeDefinition(handle);
+        var result = false;
+        foreach (var implementation in type.GetInterfaceImplementations())
+        {
+            var name = MetadataNames.GetName(reader, reader.GetInterfaceImplementation(implementation).Interface);
+            if (name.Is("ApiRoutes", "IApiHandler"))
+            {
+                result = true;
+                break;
+            }
+        }
+
+        if (!result && !type.BaseType.IsNil)
+        {
+            result = BaseImplements(reader, MetadataNames.UnwrapGeneric(reader, type.BaseType), depth + 1);
+        }
+
+        _cache[(reader, handle)] = result;
+        return result;
+    }
+
+    private bool BaseImplements(MetadataReader reader, EntityHandle baseType, int depth)
+    {
+        switch (baseType.Kind)
+        {
+            case HandleKind.TypeDefinition:
+                return Implements(reader, (TypeDefinitionHandle)baseType, depth);
+            case HandleKind.TypeReference:
+                var name = MetadataNames.GetName(reader, baseType);
+                if (name.Namespace == "System" && name.Name is "Object" or "ValueType" or "Enum")
+                {
+                    return false;
+                }
+
+                var assemblyName = MetadataNames.GetReferencedAssemblyName(reader, (TypeReferenceHandle)baseType);
+                var other = assemblyName is null ? null : OpenReference(assemblyName);
+                var definition = other is null ? default : FindTopLevelType(other, name);
+                return !definition.IsNil && Implements(other!, definition, depth);
+            default:
+                return false;
+        }
+    }
+
+    private MetadataReader? OpenReference(string assemblyName)
+    {
+        if (_openReaders.TryGetValue(assemblyName, out var cached))
+        {
+            return cached;
+        }
+
+        MetadataReader? reader = null;
+        if (_referencePaths.TryGetValue(assemblyName, out var path) && File.Exists(path))
+        {
+            try
+            {
+                var peReader = new PEReader(File.OpenRead(path));
+                _peReaders.Add(peReader);
+                reader = peReader.HasMetadata ? peReader.GetMetadataReader() : null;
+            }
+            catch (BadImageFormatException)
+            {
+                // A reference we cannot read cannot contribute a handler base type; treat it as unrelated.
+            }
+        }
+
+        _openReaders[assemblyName] = reader;
+        return reader;
+    }
+
+    private static TypeDefinitionHandle FindTopLevelType(MetadataReader reader, TypeName name)
+    {
+        foreach (var handle in reader.TypeDefinitions)
+        {
+            var type = reader.GetTypeDefinition(handle);
+            if (!type.GetDeclaringType().IsNil)
+            {
+                continue;
+            }
+
+            if (reader.StringComparer.Equals(type.Name, name.Name) && reader.StringComparer.Equals(type.Namespace, name.Namespace))
+            {
+                return handle;
+            }
+        }
+
+        return default;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Reflection.Metadata;
+
+namespace ApiRoutes.Tasks.Metadata;
+
+/// <summary>
+/// What the metadata says about a type that implements <c>IApiHandler</c> or carries a route attribute.
+/// </summary>
+internal sealed record HandlerType
+{
+    public required TypeDefinitionHandle Handle { get; init; }
+
+    /// <summary>The type's name in reflection's format: <c>Shop.Api.Hello</c>, <c>Shop.Api.Outer+Inner</c>.</summary>
+    public required string FullName { get; init; }
+
+    /// <summary>The namespace of the outermost declaring type.</summary>
+    public required string Namespace { get; init; }
+
+    /// <summary>The names of the declaring types, outermost first, then the type's own; no generic arity.</summary>
+    public required IReadOnlyList<string> NestedNames { get; init; }
+
+    public string Name => NestedNames[^1];
+
+    /// <summary>Public, and every declaring type public too.</summary>
+    public required bool IsPublic { get; init; }
+
+    public required bool IsAbstract { get; init; }
+
+    public required bool IsGeneric { get; init; }
+
+    public required bool IsValueType { get; init; }
+
+    public required bool IsInterface { get; init; }
+
+    public required bool ImplementsHandler { get; init; }
+
+    public required int PublicConstructorCount { get; init; }
+
+    /// <summary>One public constructor is marked <c>[ActivatorUtilitiesConstructor]</c>, so DI knows which to use.</summary>
+    public required bool HasPreferredConstructor { get; init; }
+
+    public required RouteAttributes Attributes { get; init; }
+}
+
+/// <summary>The ApiRoutes attributes on one type, decoded from metadata.</summary>
+internal sealed record RouteAttributes
+{
+    public static readonly RouteAttributes None = new();
+
+    public bool HasApiRoute { get; init; }
+
+    public string? Template { get; init; }
+
+    public bool HasBackground { get; init; }
+
+    public int BackgroundTimeLimitSeconds { get; init; }
+
+    public bool HasScheduled { get; init; }
+
+    public string? Schedule { get; init; }
+
+    public int ScheduledTimeLimitSeconds { get; init; }
+
+    public bool Any => HasApiRoute || HasBackground || HasScheduled;
+}

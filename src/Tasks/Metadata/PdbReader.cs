@@ -1,0 +1,102 @@
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Reflection.PortableExecutable;
+
+namespace ApiRoutes.Tasks.Metadata;
+
+/// <summary>
+/// Where a type is declared according to the portable PDB (beside the assembly or embedded in it): the document and
+/// the first line of its methods. Absent when the project builds with <c>DebugType</c> none or full.
+/// </summary>
+internal sealed class PdbReader : IDisposable
+{
+    // Roslyn records the documents of types that have no method bodies under this custom debug information kind.
+    private static readonly Guid TypeDefinitionDocumentsKind = new("932E74BC-DBA9-4478-8D46-0F32A7BAB3D3");
+
+    private readonly MetadataReaderProvider _provider;
+    private readonly MetadataReader _pdb;
+
+    private PdbReader(MetadataReaderProvider provider)
+    {
+        _provider = provider;
+        _pdb = provider.GetMetadataReader();
+    }
+
+    public static PdbReader? TryOpen(PEReader peReader, string assemblyPath)
+    {
+        try
+        {
+            return peReader.TryOpenAssociatedPortablePdb(assemblyPath, File.OpenRead, out var provider, out _) && provider is not null
+                ? new PdbReader(provider)
+                : null;
+        }
+        catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException)
+        {
+            // A Windows PDB or a damaged one: the analysis still works, only without source locations.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The document and earliest line of the type's method bodies. A partial type may span files: the one that
+    /// holds <c>HandleAsync</c> wins, as that is where a reader looks for the handler.
+    /// </summary>
+    public (string Document, int Line)? FindType(MetadataReader assembly, TypeDefinitionHandle handle)
+    {
+        var firstLines = new Dictionary<string, int>(StringComparer.Ordinal);
+        string? handleAsyncDocument = null;
+        foreach (var methodHandle in assembly.GetTypeDefinition(handle).GetMethods())
+        {
+            var isHandleAsync = assembly.StringComparer.Equals(assembly.GetMethodDefinition(methodHandle).Name, "HandleAsync");
+            foreach (var point in _pdb.GetMethodDebugInformation(methodHandle.ToDebugInformationHandle()).GetSequencePoints())
+            {
+                if (point.IsHidden)
+                {
+                    continue;
+                }
+
+                var document = ReadDocumentName(point.Document);
+                firstLines[document] = Math.Min(point.StartLine, firstLines.GetValueOrDefault(document, int.MaxValue));
+                handleAsyncDocument ??= isHandleAsync ? document : null;
+            }
+        }
+
+        if (handleAsyncDocument is not null)
+        {
+            return (handleAsyncDocument, firstLines[handleAsyncDocument]);
+        }
+
+        if (firstLines.Count > 0)
+        {
+            var first = firstLines.MinBy(pair => pair.Value);
+            return (first.Key, first.Value);
+        }
+
+        var fallback = FindTypeDocument(handle);
+        return fallback is null ? null : (fallback, 1);
+    }
+
+    public void Dispose() => _provider.Dispose();
+
+    private string? FindTypeDocument(TypeDefinitionHandle handle)
+    {
+        foreach (var informationHandle in _pdb.GetCustomDebugInformation(handle))
+        {
+            var information = _pdb.GetCustomDebugInformation(informationHandle);
+            if (_pdb.GetGuid(information.Kind) != TypeDefinitionDocumentsKind)
+            {
+                continue;
+            }
+
+            var blob = _pdb.GetBlobReader(information.Value);
+            if (blob.RemainingBytes > 0)
+            {
+                return ReadDocumentName(MetadataTokens.DocumentHandle(blob.ReadCompressedInteger()));
+            }
+        }
+
+        return null;
+    }
+
+    private string ReadDocumentName(DocumentHandle document) => _pdb.GetString(_pdb.GetDocument(document).Name);
+}

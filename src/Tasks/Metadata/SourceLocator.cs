@@ -1,0 +1,186 @@
+using System.Reflection.Metadata;
+using System.Text.RegularExpressions;
+using ApiRoutes.Tasks.Diagnostics;
+
+namespace ApiRoutes.Tasks.Metadata;
+
+/// <summary>
+/// Turns a handler type into the places a developer wants to be sent to: the class name in its declaration, or the
+/// argument of one of its attributes. The PDB gives the file and a line inside the type; the source text gives the
+/// exact line and column. Without a PDB or source, locations fall back to the project file.
+/// </summary>
+internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? pdb, SourcePathMap pathMap, string fallbackFile)
+{
+    // How far above the class declaration its attributes may start.
+    private const int MaxAttributeLines = 40;
+
+    private readonly Dictionary<TypeDefinitionHandle, SourceLocation?> _declarations = [];
+    private readonly Dictionary<string, string[]?> _files = new(StringComparer.Ordinal);
+
+    /// <summary>The type's name in its declaration, or the best place known.</summary>
+    public SourceLocation Declaration(HandlerType type) => FindDeclaration(type) ?? new SourceLocation(fallbackFile);
+
+    /// <summary>
+    /// The attribute's first string argument, or the value of its named argument, or the attribute name; else the
+    /// declaration.
+    /// </summary>
+    public SourceLocation Attribute(HandlerType type, string attributeName, string? namedArgument = null)
+    {
+        var declaration = FindDeclaration(type);
+        if (declaration is null || ReadLines(declaration.File) is not { } lines)
+        {
+            return declaration ?? new SourceLocation(fallbackFile);
+        }
+
+        var first = Math.Max(0, declaration.Line - 1 - MaxAttributeLines);
+        for (var index = declaration.Line - 1; index >= first; index--)
+        {
+            var line = lines[index];
+            if (index < declaration.Line - 1 && EndsMember(line))
+            {
+                break;
+            }
+
+            var match = FindNamed(AttributeName(), line, 0, attributeName);
+            if (match is null)
+            {
+                continue;
+            }
+
+            var end = match.Index + match.Length;
+            Capture? argument = namedArgument is null
+                ? ArgumentLiteral().Match(line, end) is { Success: true } literal ? literal.Groups["literal"] : null
+                : FindNamed(NamedArgument(), line, end, namedArgument)?.Groups["value"];
+            var span = argument ?? match.Groups["name"];
+            return new SourceLocation(declaration.File, index + 1, span.Index + 1, index + 1, span.Index + span.Length + 1);
+        }
+
+        return declaration;
+    }
+
+    /// <summary>The declaration as the manifest records it: a path relative to the project where it lies under it.</summary>
+    public (string File, int Line)? ManifestSource(HandlerType type, string projectDirectory)
+    {
+        var declaration = FindDeclaration(type);
+        if (declaration is null || declaration.File == fallbackFile)
+        {
+            return null;
+        }
+
+        var relative = Path.GetRelativePath(projectDirectory, declaration.File);
+        var file = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? declaration.File : relative;
+        return (file.Replace('\\', '/'), declaration.Line);
+    }
+
+    private SourceLocation? FindDeclaration(HandlerType type)
+    {
+        if (_declarations.TryGetValue(type.Handle, out var known))
+        {
+            return known;
+        }
+
+        SourceLocation? result = null;
+        if (pdb?.FindType(assembly, type.Handle) is { } found)
+        {
+            var (document, line) = found;
+            var file = pathMap.ToLocalPath(document);
+            result = FindDeclarationInText(file, line, type.Name) ?? new SourceLocation(file, line, 1);
+        }
+
+        _declarations[type.Handle] = result;
+        return result;
+    }
+
+    private SourceLocation? FindDeclarationInText(string file, int nearLine, string name)
+    {
+        if (ReadLines(file) is not { } lines)
+        {
+            return null;
+        }
+
+        var start = Math.Clamp(nearLine - 1, 0, lines.Length - 1);
+
+        // The declaration precedes the method bodies; search upwards first, then the whole file for odd layouts.
+        for (var index = start; index >= 0; index--)
+        {
+            if (Match(index) is { } found)
+            {
+                return found;
+            }
+        }
+
+        for (var index = start + 1; index < lines.Length; index++)
+        {
+            if (Match(index) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+
+        SourceLocation? Match(int index)
+        {
+            var trimmed = lines[index].TrimStart();
+            if (trimmed.StartsWith("//", StringComparison.Ordinal) || trimmed.StartsWith('*'))
+            {
+                return null;
+            }
+
+            var group = FindNamed(Declaration(), lines[index], 0, name)?.Groups["name"];
+            return group is null ? null : new SourceLocation(file, index + 1, group.Index + 1, index + 1, group.Index + group.Length + 1);
+        }
+    }
+
+    private string[]? ReadLines(string file)
+    {
+        if (!_files.TryGetValue(file, out var lines))
+        {
+            try
+            {
+                lines = File.Exists(file) ? File.ReadAllLines(file) : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                lines = null;
+            }
+
+            _files[file] = lines;
+        }
+
+        return lines;
+    }
+
+    private static bool EndsMember(string line)
+    {
+        var trimmed = line.TrimEnd();
+        return trimmed.EndsWith(';') || trimmed.EndsWith('}') || trimmed.EndsWith('{');
+    }
+
+    // The first match of a pattern whose "name" group is the given name; static patterns keep 5,000 types fast.
+    private static Match? FindNamed(Regex pattern, string line, int start, string name)
+    {
+        for (var match = pattern.Match(line, start); match.Success; match = match.NextMatch())
+        {
+            if (match.Groups["name"].ValueSpan.SequenceEqual(name))
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"\b(?:class|record|struct|interface)\s+@?(?<name>[\p{L}_][\p{L}\p{Nd}_]*)")]
+    private static partial Regex Declaration();
+
+    [GeneratedRegex(@"\b(?<name>[\p{L}_][\p{L}\p{Nd}_]*?)(?:Attribute)?\b\s*(?=[\(\],])")]
+    private static partial Regex AttributeName();
+
+    [GeneratedRegex(@"\b(?<name>[\p{L}_][\p{L}\p{Nd}_]*)\s*=\s*(?<value>[^,\)\]]+)")]
+    private static partial Regex NamedArgument();
+
+    // A string literal right after the attribute's opening parenthesis: its first positional argument.
+    [GeneratedRegex("""\G\s*\(\s*(?<literal>@?"(?:[^"\\]|\\.)*"|"{3}.*?"{3})""")]
+    private static partial Regex ArgumentLiteral();
+}

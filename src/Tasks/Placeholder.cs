@@ -1,1 +1,0 @@
-namespace ApiRoutes.Tasks; internal static class Placeholder { }

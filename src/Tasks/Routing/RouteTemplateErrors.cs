@@ -1,0 +1,68 @@
+namespace ApiRoutes.Tasks.Routing;
+
+// One sentence per error: what is wrong, then how to fix it. Kept together so the wording stays consistent.
+internal static class RouteTemplateErrors
+{
+    public static string Empty() =>
+        "The route template is empty; use \"/\" for the root or a path such as \"/api/orders\".";
+
+    public static string LeadingWhitespace() =>
+        "The route template starts with whitespace; remove it, because ASP.NET Core would treat it as part of the path.";
+
+    public static string TrailingWhitespace() =>
+        "The route template ends with whitespace; remove it, because ASP.NET Core would treat it as part of the path.";
+
+    public static string TildeWithoutSlash() =>
+        "The route template starts with '~' that is not followed by '/'; start it with \"/\" or \"~/\" instead.";
+
+    public static string EmptySegment() =>
+        "The route template contains an empty segment (\"//\"); remove the extra '/'.";
+
+    public static string QuestionMarkInLiteral(string literal) =>
+        $"The literal '{literal}' contains '?', which may only end a parameter to make it optional; remove it or write '{{name?}}'.";
+
+    public static string UnclosedParameter(string parameter) =>
+        $"The route parameter '{parameter}' has no closing '}}'; close it, or write '{{{{' for a literal '{{'.";
+
+    public static string UnmatchedCloseBrace() =>
+        "The route template has a '}' without a matching '{'; remove it, or write '}}' for a literal '}'.";
+
+    public static string UnescapedBraceInParameter() =>
+        "A route parameter contains an unescaped '{'; inside a parameter write '{{' and '}}' for braces, as in '{id:regex(^\\d{{3}}$)}'.";
+
+    public static string EmptyName(string parameter) =>
+        $"The route parameter '{parameter}' has no name; give it one, as in '{{id}}', '{{id?}}' or '{{*path}}'.";
+
+    public static string MisplacedQuestionMark(string parameter) =>
+        $"The route parameter '{parameter}' has '?' before its end; put '?' last, after any constraints (as in '{{id:int?}}'), and do not combine it with a default value.";
+
+    public static string MisplacedAsterisk(string parameter) =>
+        $"The route parameter '{parameter}' has '*' after its start; a catch-all is written with '*' or '**' first, as in '{{*path}}'.";
+
+    public static string InvalidNameCharacter(string name, char character) =>
+        $"The route parameter name '{name}' contains '{character}', which is not allowed in a parameter name; rename it using letters, digits or '_'.";
+
+    public static string DuplicateName(string name) =>
+        $"The route parameter name '{name}' appears more than once; give each parameter a unique name.";
+
+    public static string CatchAllOptional(string parameter) =>
+        $"The catch-all parameter '{parameter}' cannot be optional because it already matches an empty path; remove the '?'.";
+
+    public static string OptionalWithDefault(string parameter) =>
+        $"The route parameter '{parameter}' is optional and also has a default value; keep either the '?' or the '=value'.";
+
+    public static string ConsecutiveParameters(string segment) =>
+        $"The segment '{segment}' has two parameters next to each other; separate them with a literal such as '-' or '.', or with '/'.";
+
+    public static string OptionalNotLast(string segment, string name) =>
+        $"In the segment '{segment}', the optional parameter '{name}' is not the last part; make it required or move it to the end of the segment.";
+
+    public static string OptionalAfterNonPeriod(string segment, string name) =>
+        $"In the segment '{segment}', the optional parameter '{name}' is not preceded by a single '.'; write it as in '{{file}}.{{{name}?}}' or make it required.";
+
+    public static string CatchAllInComplexSegment(string segment) =>
+        $"The segment '{segment}' mixes a catch-all parameter with other text; give the catch-all a segment of its own, as in '/{{*path}}'.";
+
+    public static string CatchAllNotLast(string parameter) =>
+        $"The catch-all parameter '{parameter}' is not in the last segment; move it to the end of the route template.";
+}

@@ -1,0 +1,44 @@
+namespace ApiRoutes.Tasks.Routing;
+
+/// <summary>
+/// Parses ASP.NET Core route templates at build time, where ASP.NET Core is not available. It accepts what
+/// <c>RoutePatternFactory.Parse</c> accepts, except that empty templates and templates that start or end with
+/// whitespace are rejected because they are almost always mistakes.
+/// </summary>
+internal static class RouteTemplateParser
+{
+    /// <summary>Parses <paramref name="template"/>; never throws for bad input.</summary>
+    public static RouteTemplateParseResult Parse(string template)
+    {
+        // Attribute arguments and YAML can still hand us null despite the annotation.
+        if (string.IsNullOrWhiteSpace(template))
+        {
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.Empty(), 0);
+        }
+
+        if (char.IsWhiteSpace(template[0]))
+        {
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.LeadingWhitespace(), 0);
+        }
+
+        if (char.IsWhiteSpace(template[^1]))
+        {
+            var position = template.Length - 1;
+            while (char.IsWhiteSpace(template[position - 1]))
+            {
+                position--;
+            }
+
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.TrailingWhitespace(), position);
+        }
+
+        // ASP.NET Core treats "api/x", "/api/x" and "~/api/x" alike, but a lone '~' prefix is an error.
+        var start = template.StartsWith("~/", StringComparison.Ordinal) ? 2 : template[0] == '/' ? 1 : 0;
+        if (start == 0 && template[0] == '~')
+        {
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.TildeWithoutSlash(), 0);
+        }
+
+        return new RouteTemplateReader(template, start).Read();
+    }
+}

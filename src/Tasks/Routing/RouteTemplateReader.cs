@@ -1,0 +1,202 @@
+using System.Text;
+
+namespace ApiRoutes.Tasks.Routing;
+
+/// <summary>Reads the segments of one template after its "/" or "~/" prefix, one use per instance.</summary>
+internal sealed class RouteTemplateReader
+{
+    private readonly string _template;
+    private readonly int _start;
+    private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<RouteSegment> _segments = [];
+    private readonly List<(int Segment, int Position)> _catchAlls = [];
+    private int _position;
+    private RouteTemplateParseResult? _failure;
+
+    public RouteTemplateReader(string template, int start)
+    {
+        _template = template;
+        _start = start;
+        _position = start;
+    }
+
+    public RouteTemplateParseResult Read()
+    {
+        while (_position < _template.Length)
+        {
+            // The previous segment consumed its '/', so another '/' here means an empty segment.
+            if (_template[_position] == '/')
+            {
+                return RouteTemplateParseResult.Failure(RouteTemplateErrors.EmptySegment(), _position);
+            }
+
+            if (!ReadSegment())
+            {
+                return _failure!;
+            }
+
+            _position++;
+        }
+
+        foreach (var (segment, position) in _catchAlls)
+        {
+            if (segment != _segments.Count - 1)
+            {
+                return RouteTemplateParseResult.Failure(
+                    RouteTemplateErrors.CatchAllNotLast(ParameterTextAt(position)), position);
+            }
+        }
+
+        // A trailing '/' does not change what ASP.NET Core matches, so the normalized text drops it.
+        var text = "/" + _template[_start..].TrimEnd('/');
+        return new RouteTemplateParseResult(new RouteTemplate(text, _segments), null, 0);
+    }
+
+    private bool ReadSegment()
+    {
+        var segmentStart = _position;
+        var parts = new List<RoutePart>();
+        var partStarts = new List<int>();
+        while (_position < _template.Length && _template[_position] != '/')
+        {
+            partStarts.Add(_position);
+            var isParameter = _template[_position] == '{' && !IsAt(_position + 1, '{');
+            if (!(isParameter ? ReadParameter(parts) : ReadLiteral(parts)))
+            {
+                return false;
+            }
+        }
+
+        var segmentText = _template[segmentStart.._position];
+        var error = RouteSegmentRules.Check(segmentText, parts, partStarts);
+        if (error is not null)
+        {
+            _failure = error;
+            return false;
+        }
+
+        foreach (var (part, start) in parts.Zip(partStarts))
+        {
+            if (part is RouteParameter { IsCatchAll: true })
+            {
+                _catchAlls.Add((_segments.Count, start));
+            }
+        }
+
+        _segments.Add(new RouteSegment(parts));
+        return true;
+    }
+
+    private bool ReadLiteral(List<RoutePart> parts)
+    {
+        var start = _position;
+        var text = new StringBuilder();
+        while (_position < _template.Length && _template[_position] != '/')
+        {
+            var current = _template[_position];
+            if (current is '{' or '}')
+            {
+                if (IsAt(_position + 1, current))
+                {
+                    _position++;
+                }
+                else if (current == '{')
+                {
+                    // A lone '{' starts a parameter, which reports it if it is never closed.
+                    break;
+                }
+                else
+                {
+                    return Fail(RouteTemplateErrors.UnmatchedCloseBrace(), _position);
+                }
+            }
+
+            text.Append(current);
+            _position++;
+        }
+
+        var raw = _template[start.._position];
+        var questionMark = raw.IndexOf('?', StringComparison.Ordinal);
+        if (questionMark >= 0)
+        {
+            return Fail(RouteTemplateErrors.QuestionMarkInLiteral(raw), start + questionMark);
+        }
+
+        parts.Add(new RouteLiteral(text.ToString()));
+        return true;
+    }
+
+    private bool ReadParameter(List<RoutePart> parts)
+    {
+        var open = _position;
+        var inner = new StringBuilder();
+
+        // Where each unescaped character of the inner text sits in the template, for error positions.
+        var sources = new List<int>();
+        _position++;
+        while (true)
+        {
+            if (_position >= _template.Length)
+            {
+                return Fail(RouteTemplateErrors.UnclosedParameter(_template[open..]), open);
+            }
+
+            var current = _template[_position];
+            if (current == '{' && !IsAt(_position + 1, '{'))
+            {
+                return _position + 1 >= _template.Length
+                    ? Fail(RouteTemplateErrors.UnclosedParameter(_template[open..]), open)
+                    : Fail(RouteTemplateErrors.UnescapedBraceInParameter(), _position);
+            }
+
+            if (current == '}' && !IsAt(_position + 1, '}'))
+            {
+                _position++;
+                break;
+            }
+
+            inner.Append(current);
+            sources.Add(_position);
+            _position += current is '{' or '}' ? 2 : 1;
+        }
+
+        var parameter = RouteParameterRules.Check(
+            inner.ToString(), _template[open.._position], open, sources, _names, out var error, out var errorPosition);
+        if (parameter is null)
+        {
+            return Fail(error!, errorPosition);
+        }
+
+        parts.Add(parameter);
+        return true;
+    }
+
+    private bool IsAt(int index, char expected) => index < _template.Length && _template[index] == expected;
+
+    private bool Fail(string error, int position)
+    {
+        _failure = RouteTemplateParseResult.Failure(error, position);
+        return false;
+    }
+
+    // The raw text of the parameter starting at the given '{', for messages; the whole rest if never closed.
+    private string ParameterTextAt(int open)
+    {
+        var index = open + 1;
+        while (index < _template.Length)
+        {
+            if (_template[index] is '{' or '}' && IsAt(index + 1, _template[index]))
+            {
+                index += 2;
+                continue;
+            }
+
+            if (_template[index++] == '}')
+            {
+                break;
+            }
+        }
+
+        return _template[open..index];
+    }
+}

@@ -1,0 +1,129 @@
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
+
+namespace ApiRoutes.Tasks.UnitTests.Analysis;
+
+/// <summary>AR1xxx: the handler types themselves. Each case is one file, Api/Handler.cs, in namespace Shop.Api.</summary>
+public class HandlerDiagnosticsTests
+{
+    private const string Body = "public Task HandleAsync(HttpContext context) => Task.CompletedTask;";
+
+    [Theory]
+    // not public
+    [InlineData("internal sealed class Hidden : IApiHandler { " + Body + " }", "AR1001 Api/Handler.cs(3,23)", "'Shop.Api.Hidden' is not public")]
+    // nested in a type that is not public
+    [InlineData("internal static class Outer { public sealed class Inner : IApiHandler { " + Body + " } }", "AR1001 Api/Handler.cs(3,51)", "'Shop.Api.Outer+Inner' is not public")]
+    // abstract with a route attribute
+    [InlineData("[BackgroundRoute] public abstract class Job : IApiHandler { public abstract Task HandleAsync(HttpContext context); }", "AR1002 Api/Handler.cs(3,41)", "'Shop.Api.Job' is abstract")]
+    // generic
+    [InlineData("public class Crud<T> : IApiHandler { " + Body + " }", "AR1003 Api/Handler.cs(3,14)", "'Shop.Api.Crud`1' is generic")]
+    // no public constructor
+    [InlineData("public sealed class Locked : IApiHandler { private Locked() { } " + Body + " }", "AR1004 Api/Handler.cs(3,21)", "no public constructor")]
+    // a struct
+    [InlineData("public struct Value : IApiHandler { " + Body + " }", "AR1006 Api/Handler.cs(3,15)", "'Shop.Api.Value' is a struct")]
+    // a route attribute on a class that is not a handler
+    [InlineData("[ApiRoute(\"/api/x\")] public sealed class NotAHandler { }", "AR1007 Api/Handler.cs(3,42)", "does not implement IApiHandler")]
+    public void Bad_handler_types_are_errors_at_the_class_name(string declaration, string where, string message)
+    {
+        using var project = new TestProject().Source("Api/Handler.cs", "namespace Shop.Api;\n\n" + declaration + "\n");
+
+        var result = project.Analyze();
+
+        var diagnostic = Assert.Single(result.Diagnostics, d => d.Code.StartsWith("AR1", StringComparison.Ordinal));
+        Assert.Equal(where, Render.Where(diagnostic, project));
+        Assert.Contains(message, diagnostic.Message, StringComparison.Ordinal);
+        Assert.Null(result.Manifest);
+    }
+
+    [Fact]
+    public void A_handler_outside_the_api_namespace_needs_a_route()
+    {
+        using var project = new TestProject().Source("Jobs/Sync.cs", $$"""
+            namespace Shop.Jobs;
+
+            public sealed class Sync : IApiHandler
+            {
+                {{Body}}
+            }
+            """);
+
+        var diagnostic = Render.Single(project.Analyze(), "AR1005");
+
+        Assert.Equal("AR1005 Jobs/Sync.cs(3,21)", Render.Where(diagnostic, project));
+        Assert.Equal(
+            "'Shop.Jobs.Sync' is outside the 'Shop.Api' namespace, so it has no default route. Move it to 'Shop.Api' "
+            + "(or below), or give it a route with [ApiRoute(\"/api/...\")].",
+            diagnostic.Message);
+    }
+
+    [Fact]
+    public void Abstract_base_classes_and_derived_interfaces_without_attributes_are_not_routes()
+    {
+        using var project = new TestProject().Source("Api/Bases.cs", $$"""
+            namespace Shop.Api;
+
+            public interface IMyHandler : IApiHandler { }
+            public abstract class Base : IMyHandler { public abstract Task HandleAsync(HttpContext context); }
+            public abstract class GenericBase<T> : Base { }
+            public sealed class Concrete : GenericBase<int> { public override Task HandleAsync(HttpContext context) => Task.CompletedTask; }
+            """);
+
+        var result = project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal("/api/concrete", Assert.Single(result.Manifest!.Routes).Route);
+    }
+
+    [Fact]
+    public void Several_public_constructors_warn_unless_one_is_preferred()
+    {
+        using var project = new TestProject().Source("Api/Handlers.cs", $$"""
+            using Microsoft.Extensions.DependencyInjection;
+
+            namespace Shop.Api;
+
+            public sealed class Ambiguous : IApiHandler
+            {
+                public Ambiguous() { }
+                public Ambiguous(IServiceProvider services) { }
+                {{Body}}
+            }
+
+            public sealed class Chosen : IApiHandler
+            {
+                public Chosen() { }
+                [ActivatorUtilitiesConstructor] public Chosen(IServiceProvider services) { }
+                {{Body}}
+            }
+            """);
+
+        var result = project.Analyze();
+
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR1101 Api/Handlers.cs(5,21)", Render.Where(warning, project));
+        Assert.Equal(2, result.Manifest!.Routes.Count);
+    }
+
+    [Fact]
+    public void An_assembly_without_handlers_warns()
+    {
+        using var project = new TestProject().Source("Model.cs", "namespace Shop; public sealed class Model { }");
+
+        var result = project.Analyze();
+
+        Assert.Equal(["AR0101"], Render.Codes(result));
+        Assert.Empty(result.Manifest!.Routes);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_an_assembly_is_an_error()
+    {
+        using var project = new TestProject();
+        Directory.CreateDirectory(Path.GetDirectoryName(project.AssemblyPath)!);
+        File.WriteAllText(project.AssemblyPath, "not a PE file");
+
+        var diagnostic = Assert.Single(project.Analyze().Diagnostics);
+
+        Assert.Equal("AR0001", diagnostic.Code);
+        Assert.Equal(project.AssemblyPath, diagnostic.Location!.File);
+    }
+}

@@ -1,0 +1,128 @@
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
+
+namespace ApiRoutes.Tasks.UnitTests.Analysis;
+
+/// <summary>AR2xxx and AR3xxx: route templates, duplicates, kinds and time limits declared with attributes.</summary>
+public class RouteDiagnosticsTests
+{
+    private const string Body = "public Task HandleAsync(HttpContext context) => Task.CompletedTask;";
+
+    private static (Infrastructure.TestProject Project, ApiRoutes.Tasks.Analysis.AnalysisResult Result) Analyze(string declarations)
+    {
+        var project = new TestProject().Source("Api/Handler.cs", "namespace Shop.Api;\n\n" + declarations.Replace("BODY", Body, StringComparison.Ordinal) + "\n");
+        return (project, project.Analyze());
+    }
+
+    [Theory]
+    // the template argument is pointed at: line 3, column of the opening quote
+    [InlineData("""[ApiRoute("/api/{id}/{id}")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
+    [InlineData("""[ApiRoute("/api//x")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
+    [InlineData("""[ApiRoute("/api/{*rest}/more")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
+    [InlineData("""[ApiRoute("")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
+    public void Invalid_templates_are_errors_at_the_attribute_argument(string declarations, string where)
+    {
+        var (project, result) = Analyze(declarations);
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2001");
+
+        Assert.Equal(where, Render.Where(diagnostic, project));
+        Assert.StartsWith("The route template '", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // the same text
+    [InlineData("""[ApiRoute("/api/orders/{id}")] public sealed class A : IApiHandler { BODY }""", """[ApiRoute("/api/orders/{id}")] public sealed class B : IApiHandler { BODY }""")]
+    // differing only in letter case (the error goes to the second handler in name order)
+    [InlineData("""[ApiRoute("/api/Orders/{id}")] public sealed class A : IApiHandler { BODY }""", """[ApiRoute("/api/orders/{id}")] public sealed class B : IApiHandler { BODY }""")]
+    // differing only in parameter names
+    [InlineData("""[ApiRoute("/api/orders/{id}")] public sealed class A : IApiHandler { BODY }""", """[ApiRoute("/api/orders/{orderId}")] public sealed class B : IApiHandler { BODY }""")]
+    // an explicit template equal to another handler's default route
+    [InlineData("""public sealed class Hello : IApiHandler { BODY }""", """[ApiRoute("/API/hello")] public sealed class Second : IApiHandler { BODY }""")]
+    public void Two_handlers_on_the_same_route_are_an_error_on_the_second(string first, string second)
+    {
+        var (project, result) = Analyze(first + "\n" + second);
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2002");
+
+        Assert.Equal("AR2002 Api/Handler.cs(4,11)", Render.Where(diagnostic, project));
+        Assert.Contains("Api/Handler.cs(3,", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Different_constraints_are_different_routes()
+    {
+        var (project, result) = Analyze("""
+            [ApiRoute("/api/items/{id:int}")] public sealed class ById : IApiHandler { BODY }
+            [ApiRoute("/api/items/{slug}")] public sealed class BySlug : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.Manifest!.Routes.Count);
+    }
+
+    [Fact]
+    public void An_unknown_constraint_is_a_warning()
+    {
+        var (project, result) = Analyze("""[ApiRoute("/api/items/{id:integer}")] public sealed class A : IApiHandler { BODY }""");
+        using var _ = project;
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+
+        Assert.Equal("AR2101 Api/Handler.cs(3,11)", Render.Where(diagnostic, project));
+        Assert.Contains("'integer'", diagnostic.Message, StringComparison.Ordinal);
+        Assert.NotNull(result.Manifest);
+    }
+
+    [Fact]
+    public void Background_and_scheduled_together_is_an_error()
+    {
+        var (project, result) = Analyze("""[BackgroundRoute, ScheduledRoute("@daily")] public sealed class Both : IApiHandler { BODY }""");
+        using var _ = project;
+
+        Assert.Equal("AR3001 Api/Handler.cs(3,2)", Render.Where(Assert.Single(result.Diagnostics), project));
+    }
+
+    [Fact]
+    public void A_scheduled_route_with_parameters_is_an_error_at_its_template()
+    {
+        var (project, result) = Analyze("""
+            [ApiRoute("/api/tenants/{tenant}/cleanup")]
+            [ScheduledRoute("@daily")]
+            public sealed class Cleanup : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR3002 Api/Handler.cs(3,11)", Render.Where(diagnostic, project));
+        Assert.Contains("route parameters", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[BackgroundRoute(TimeLimitSeconds = 901)]", "AR3003", "(3,37)")]  // one second over 15 minutes
+    [InlineData("[BackgroundRoute(TimeLimitSeconds = -5)]", "AR3004", "(3,37)")]
+    [InlineData("[ScheduledRoute(\"@daily\", TimeLimitSeconds = 3600)]", "AR3003", "(3,46)")]
+    public void Time_limits_outside_one_second_to_fifteen_minutes_are_errors(string attribute, string code, string position)
+    {
+        var (project, result) = Analyze(attribute + " public sealed class Job : IApiHandler { BODY }");
+        using var _ = project;
+
+        Assert.Equal($"{code} Api/Handler.cs{position}", Render.Where(Assert.Single(result.Diagnostics), project));
+    }
+
+    [Theory]
+    [InlineData("[BackgroundRoute(TimeLimitSeconds = 900)]", 900)]  // exactly 15 minutes
+    [InlineData("[BackgroundRoute]", 900)]                          // the default
+    [InlineData("[ScheduledRoute(\"@daily\")]", 30)]                // the scheduled default
+    [InlineData("[ScheduledRoute(\"@daily\", TimeLimitSeconds = 1)]", 1)]
+    public void Time_limits_within_bounds_reach_the_manifest(string attribute, int seconds)
+    {
+        var (project, result) = Analyze(attribute + " public sealed class Job : IApiHandler { BODY }");
+        using var _ = project;
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(seconds, Assert.Single(result.Manifest!.Routes).TimeLimitSeconds);
+    }
+}

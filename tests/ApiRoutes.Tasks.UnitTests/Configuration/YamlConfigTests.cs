@@ -1,0 +1,170 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
+
+namespace ApiRoutes.Tasks.UnitTests.Configuration;
+
+/// <summary>apiroutes.yaml: how it changes routes, and AR5xxx (and the AR3/AR4 codes it can trigger) at its lines.</summary>
+public sealed class YamlConfigTests : IDisposable
+{
+    private readonly TestProject _project = new TestProject().Source("Api/Handlers.cs", """
+        namespace Shop.Api;
+
+        public sealed class Hello : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
+
+        [BackgroundRoute]
+        public sealed class GenerateReport : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
+
+        [ScheduledRoute("@hourly")]
+        public sealed class Cleanup : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
+
+        [ScheduledRoute]
+        public sealed class Digest : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
+
+        [ApiRoute("/api/orders/{id}")]
+        public sealed class OrderById : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
+        """);
+
+    private const string DigestSchedule = """
+        routes:
+          /api/digest:
+            schedule: "0 7 * * *"
+
+        """;
+
+    [Fact]
+    public void Yaml_sets_and_overrides_schedule_background_time_limit_and_enabled()
+    {
+        _project.Yaml("""
+            # yaml-language-server: $schema=https://example.invalid/apiroutes.schema.json
+            defaults:
+              background:
+                timeLimit: 10m
+              standard:
+                timeLimit: 20
+            routes:
+              /api/digest:
+                schedule: "0 7 * * *"
+              /api/cleanup:
+                schedule: "*/30 * * * *"
+                timeLimit: 1m30s
+              /api/hello:
+                background: true
+              /api/generate-report:
+                enabled: false
+              /api/Orders/{orderId}:      # matches /api/orders/{id}: case and parameter names do not matter
+                timeLimit: 5s
+            """);
+
+        var result = _project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(
+            [
+                "/api/cleanup scheduled */30 * * * * 90",
+                "/api/digest scheduled 0 7 * * * 30",
+                "/api/hello background - 600",
+                "/api/orders/{id} standard - 5",
+            ],
+            result.Manifest!.Routes.Select(r => $"{r.Route} {Kind(r.Kind)} {r.Schedule?.Expression ?? "-"} {r.TimeLimitSeconds}"));
+    }
+
+    [Fact]
+    public void Background_false_turns_a_background_route_into_a_standard_one()
+    {
+        _project.Yaml(DigestSchedule + "  /api/generate-report:\n    background: false\n");
+
+        var route = _project.Analyze().Manifest!.Routes.Single(r => r.Route == "/api/generate-report");
+
+        Assert.Equal(RouteKind.Standard, route.Kind);
+        Assert.Null(route.TimeLimitSeconds);
+    }
+
+    [Theory]
+    // syntax error: an unquoted cron expression starting with '*' is a YAML alias
+    [InlineData("routes:\n  /api/digest:\n    schedule: */5 * * * *\n", "AR5001 apiroutes.yaml(3,15)", "Put the cron expression in quotes")]
+    // unknown key, with a suggestion
+    [InlineData("routes:\n  /api/digest:\n    schedul: \"@daily\"\n", "AR5002 apiroutes.yaml(3,5)", "Did you mean 'schedule'?")]
+    [InlineData("route:\n  /api/digest: {}\n", "AR5002 apiroutes.yaml(1,1)", "Did you mean 'routes'?")]
+    [InlineData("defaults:\n  backgroud:\n    timeLimit: 5\n", "AR5002 apiroutes.yaml(2,3)", "Did you mean 'background'?")]
+    // a route that does not exist, with a suggestion
+    [InlineData("routes:\n  /api/helo:\n    enabled: false\n", "AR5003 apiroutes.yaml(2,3)", "Did you mean '/api/hello'?")]
+    // bad values
+    [InlineData("routes:\n  /api/hello:\n    background: maybe\n", "AR5004 apiroutes.yaml(3,17)", "must be true or false; found 'maybe'")]
+    [InlineData("routes:\n  /api/hello:\n    timeLimit: 10 minutes\n", "AR5004 apiroutes.yaml(3,16)", "must be whole seconds")]
+    [InlineData("routes:\n  /api/hello:\n    enabled: [true]\n", "AR5004 apiroutes.yaml(3,14)", "found a list")]
+    [InlineData("routes:\n  - /api/hello\n", "AR5004 apiroutes.yaml(2,3)", "must be a mapping")]
+    // the same route twice, spelt differently
+    [InlineData("routes:\n  /api/hello: {enabled: true}\n  /API/Hello: {enabled: false}\n", "AR5005 apiroutes.yaml(3,3)", "merge the two entries")]
+    public void Yaml_problems_are_errors_at_the_yaml_line_and_column(string yaml, string where, string message)
+    {
+        _project.Yaml(yaml);
+
+        var result = _project.Analyze();
+
+        var diagnostic = Assert.Single(result.Diagnostics, d => d.Code.StartsWith("AR5", StringComparison.Ordinal));
+        Assert.Equal(where, Render.Where(diagnostic, _project));
+        Assert.Contains(message, diagnostic.Message, StringComparison.Ordinal);
+        Assert.Null(result.Manifest);
+    }
+
+    [Theory]
+    // a schedule for a route that is not scheduled
+    [InlineData("  /api/hello:\n    schedule: \"@daily\"\n", "AR4005 apiroutes.yaml(5,15)")]
+    // a bad schedule in YAML is reported in YAML
+    [InlineData("  /api/cleanup:\n    schedule: \"@reboot\"\n", "AR4002 apiroutes.yaml(5,15)")]
+    [InlineData("  /api/cleanup:\n    schedule: \"* * * * * *\"\n", "AR4003 apiroutes.yaml(5,15)")]
+    // background on a scheduled route
+    [InlineData("  /api/cleanup:\n    background: true\n", "AR3001 apiroutes.yaml(5,17)")]
+    // time limits
+    [InlineData("  /api/generate-report:\n    timeLimit: 16m\n", "AR3003 apiroutes.yaml(5,16)")]
+    [InlineData("  /api/generate-report:\n    timeLimit: 0\n", "AR3004 apiroutes.yaml(5,16)")]
+    public void Route_settings_in_yaml_are_validated_where_they_are_written(string entry, string where)
+    {
+        _project.Yaml(DigestSchedule + entry);
+
+        var diagnostic = Assert.Single(_project.Analyze().Diagnostics);
+
+        Assert.Equal(where, Render.Where(diagnostic, _project));
+    }
+
+    [Fact]
+    public void A_default_time_limit_over_the_maximum_is_an_error_in_defaults()
+    {
+        _project.Yaml(DigestSchedule + "defaults:\n  background:\n    timeLimit: 1h\n");
+
+        Assert.Equal("AR3003 apiroutes.yaml(6,16)", Render.Where(Assert.Single(_project.Analyze().Diagnostics), _project));
+    }
+
+    [Fact]
+    public void A_scheduled_route_left_without_a_schedule_is_an_error()
+    {
+        var diagnostic = Assert.Single(_project.Analyze().Diagnostics);
+
+        Assert.Equal("AR4004 Api/Handlers.cs(11,2)", Render.Where(diagnostic, _project));
+    }
+
+    [Fact]
+    public void An_empty_entry_warns()
+    {
+        _project.Yaml(DigestSchedule + "  /api/hello:\n");
+
+        Assert.Equal("AR5101 apiroutes.yaml(4,3)", Render.Where(Assert.Single(_project.Analyze().Diagnostics), _project));
+    }
+
+    [Theory]
+    [InlineData("")]                                // an empty file
+    [InlineData("# only a comment\n")]
+    [InlineData("routes:\n")]                       // empty sections
+    [InlineData("defaults:\nroutes: ~\n")]
+    public void An_empty_configuration_changes_nothing(string yaml)
+    {
+        _project.Yaml(yaml);
+
+        // Digest's schedule is expected from apiroutes.yaml; nothing else is reported.
+        Assert.Equal(["AR4004"], Render.Codes(_project.Analyze()));
+    }
+
+    public void Dispose() => _project.Dispose();
+
+    private static string Kind(RouteKind kind) => kind.ToString().ToLowerInvariant();
+}

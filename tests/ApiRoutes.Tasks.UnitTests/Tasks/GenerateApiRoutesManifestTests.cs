@@ -1,0 +1,111 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
+using Microsoft.Build.Utilities;
+
+namespace ApiRoutes.Tasks.UnitTests.Tasks;
+
+public sealed class GenerateApiRoutesManifestTests : IDisposable
+{
+    private readonly TestProject _project = new();
+
+    [Fact]
+    public void Writes_the_manifest_and_logs_nothing_on_success()
+    {
+        _project.Source("Api/Hello.cs", Handler("Hello", ""));
+        var (task, engine) = Task();
+
+        Assert.True(task.Execute());
+
+        Assert.Empty(engine.Errors);
+        Assert.Empty(engine.Warnings);
+        var manifest = ManifestJson.Deserialize(File.ReadAllText(task.ManifestPath));
+        Assert.Equal("/api/hello", Assert.Single(manifest.Routes).Route);
+        Assert.StartsWith("ApiRoutes ", manifest.Generator, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Errors_carry_code_file_line_and_columns_and_delete_a_stale_manifest()
+    {
+        _project.Source("Api/Cleanup.cs", Handler("Cleanup", "[ScheduledRoute(\"@reboot\")]"));
+        var (task, engine) = Task();
+        File.WriteAllText(task.ManifestPath, "stale");
+
+        Assert.False(task.Execute());
+
+        Assert.Equal(
+            "Cleanup.cs(3,17,3,26): ERROR AR4002: The schedule of '/api/cleanup' is invalid: '@reboot' is not supported: "
+            + "use '@yearly' instead of '@annually'; '@reboot' has no meaning for a hosted route. Supported: @yearly, "
+            + "@monthly, @weekly, @daily, @midnight, @hourly. Schedules are in UTC.",
+            Assert.Single(engine.Errors));
+        Assert.False(File.Exists(task.ManifestPath));
+    }
+
+    [Fact]
+    public void Warnings_do_not_fail_the_task()
+    {
+        _project.Source("Model.cs", "namespace Shop; public sealed class Model { }");
+        var (task, engine) = Task();
+
+        Assert.True(task.Execute());
+
+        Assert.StartsWith("Shop.csproj(0,0): WARNING AR0101: No API handlers were found in 'Shop'.", Assert.Single(engine.Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unchanged_manifest_is_not_rewritten()
+    {
+        _project.Source("Api/Hello.cs", Handler("Hello", ""));
+        var (task, _) = Task();
+        Assert.True(task.Execute());
+        var written = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(task.ManifestPath, written);
+
+        Assert.True(task.Execute());
+
+        Assert.Equal(written, File.GetLastWriteTimeUtc(task.ManifestPath));
+    }
+
+    [Fact]
+    public void Deterministic_pdb_paths_are_mapped_back_through_source_roots()
+    {
+        _project.Source("Api/Cleanup.cs", Handler("Cleanup", "[ScheduledRoute(\"bad\")]"));
+        var (task, engine) = Task();
+        task.SourceRoots = [new TaskItem(_project.Directory + Path.DirectorySeparatorChar, new Dictionary<string, string> { ["MappedPath"] = "/_/" })];
+
+        // Recompile with the mapped path in the PDB, as ContinuousIntegrationBuild does.
+        _project.Compile(pathMap: [new(_project.Directory + Path.DirectorySeparatorChar, "/_/")]);
+        Assert.False(task.Execute());
+
+        Assert.StartsWith("Cleanup.cs(3,17,3,22): ERROR AR4001:", Assert.Single(engine.Errors), StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _project.Dispose();
+
+    private (GenerateApiRoutesManifest Task, MockEngine Engine) Task()
+    {
+        var engine = new MockEngine();
+        var assembly = File.Exists(_project.AssemblyPath) ? _project.AssemblyPath : _project.Compile();
+        var task = new GenerateApiRoutesManifest
+        {
+            BuildEngine = engine,
+            AssemblyPath = assembly,
+            ProjectDirectory = _project.Directory,
+            ProjectFile = _project.PathOf("Shop.csproj"),
+            RootNamespace = "Shop",
+            ConfigFile = _project.ConfigPath,
+            ManifestPath = _project.PathOf("bin/apiroutes.manifest.json"),
+        };
+        Directory.CreateDirectory(_project.PathOf("bin"));
+        return (task, engine);
+    }
+
+    private static string Handler(string name, string attribute) => $$"""
+        namespace Shop.Api;
+
+        {{attribute}}
+        public sealed class {{name}} : IApiHandler
+        {
+            public Task HandleAsync(HttpContext context) => Task.CompletedTask;
+        }
+        """;
+}
