@@ -30,18 +30,17 @@ public abstract class ApiRoutesTask : Microsoft.Build.Utilities.Task
 
     private protected void LogDiagnostic(Diagnostic diagnostic)
     {
+        // Line and column only, as the C# compiler reports them: "File.cs(3,17): error AR4001: …" is what CI
+        // annotators and editors already recognise.
         var location = diagnostic.Location;
-        var file = location?.File;
-        var (line, column, endLine, endColumn) = location is null
-            ? (0, 0, 0, 0)
-            : (location.Line, location.Column, location.EndLine, location.EndColumn);
+        var (file, line, column) = (location?.File, location?.Line ?? 0, location?.Column ?? 0);
         if (diagnostic.Severity == DiagnosticSeverity.Error)
         {
-            Log.LogError(null, diagnostic.Code, null, file, line, column, endLine, endColumn, "{0}", diagnostic.Message);
+            Log.LogError(null, diagnostic.Code, null, file, line, column, 0, 0, "{0}", diagnostic.Message);
         }
         else
         {
-            Log.LogWarning(null, diagnostic.Code, null, file, line, column, endLine, endColumn, "{0}", diagnostic.Message);
+            Log.LogWarning(null, diagnostic.Code, null, file, line, column, 0, 0, "{0}", diagnostic.Message);
         }
     }
 }

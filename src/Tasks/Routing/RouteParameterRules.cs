@@ -36,7 +36,7 @@ internal static class RouteParameterRules
             return null;
         }
 
-        // RoutePattern keeps one kind per parameter, so "optional" and "has a default" cannot both be stored.
+        // Optional means "may have no value", which a default contradicts, so ASP.NET Core refuses the pair.
         if (text.IsOptional && text.DefaultValue is not null)
         {
             error = RouteTemplateErrors.OptionalWithDefault(raw);

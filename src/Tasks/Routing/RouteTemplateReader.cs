@@ -9,7 +9,7 @@ internal sealed class RouteTemplateReader
     private readonly int _start;
     private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<RouteSegment> _segments = [];
-    private readonly List<(int Segment, int Position)> _catchAlls = [];
+    private readonly List<(int Segment, int Position, string Text)> _catchAlls = [];
     private int _position;
     private RouteTemplateParseResult? _failure;
 
@@ -38,12 +38,11 @@ internal sealed class RouteTemplateReader
             _position++;
         }
 
-        foreach (var (segment, position) in _catchAlls)
+        foreach (var (segment, position, parameter) in _catchAlls)
         {
             if (segment != _segments.Count - 1)
             {
-                return RouteTemplateParseResult.Failure(
-                    RouteTemplateErrors.CatchAllNotLast(ParameterTextAt(position)), position);
+                return RouteTemplateParseResult.Failure(RouteTemplateErrors.CatchAllNotLast(parameter), position);
             }
         }
 
@@ -75,12 +74,10 @@ internal sealed class RouteTemplateReader
             return false;
         }
 
-        foreach (var (part, start) in parts.Zip(partStarts))
+        // The segment rules leave a catch-all alone in its segment; whether that segment is last is known only at the end.
+        if (parts is [RouteParameter { IsCatchAll: true }])
         {
-            if (part is RouteParameter { IsCatchAll: true })
-            {
-                _catchAlls.Add((_segments.Count, start));
-            }
+            _catchAlls.Add((_segments.Count, segmentStart, segmentText));
         }
 
         _segments.Add(new RouteSegment(parts));
@@ -177,26 +174,5 @@ internal sealed class RouteTemplateReader
     {
         _failure = RouteTemplateParseResult.Failure(error, position);
         return false;
-    }
-
-    // The raw text of the parameter starting at the given '{', for messages; the whole rest if never closed.
-    private string ParameterTextAt(int open)
-    {
-        var index = open + 1;
-        while (index < _template.Length)
-        {
-            if (_template[index] is '{' or '}' && IsAt(index + 1, _template[index]))
-            {
-                index += 2;
-                continue;
-            }
-
-            if (_template[index++] == '}')
-            {
-                break;
-            }
-        }
-
-        return _template[open..index];
     }
 }

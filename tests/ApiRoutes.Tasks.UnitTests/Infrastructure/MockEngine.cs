@@ -21,7 +21,7 @@ internal sealed class MockEngine : IBuildEngine
     public string ProjectFileOfTaskNode => "test.csproj";
 
     public void LogErrorEvent(BuildErrorEventArgs e) =>
-        Errors.Add($"{Path.GetFileName(e.File)}({e.LineNumber},{e.ColumnNumber},{e.EndLineNumber},{e.EndColumnNumber}): ERROR {e.Code}: {e.Message}");
+        Errors.Add($"{Path.GetFileName(e.File)}({e.LineNumber},{e.ColumnNumber}): ERROR {e.Code}: {e.Message}");
 
     public void LogWarningEvent(BuildWarningEventArgs e) =>
         Warnings.Add($"{Path.GetFileName(e.File)}({e.LineNumber},{e.ColumnNumber}): WARNING {e.Code}: {e.Message}");

@@ -33,7 +33,7 @@ public sealed class GenerateApiRoutesManifestTests : IDisposable
         Assert.False(task.Execute());
 
         Assert.Equal(
-            "Cleanup.cs(3,17,3,26): ERROR AR4002: The schedule of '/api/cleanup' is invalid: '@reboot' is not supported: "
+            "Cleanup.cs(3,17): ERROR AR4002: The schedule of '/api/cleanup' is invalid: '@reboot' is not supported: "
             + "use '@yearly' instead of '@annually'; '@reboot' has no meaning for a hosted route. Supported: @yearly, "
             + "@monthly, @weekly, @daily, @midnight, @hourly. Schedules are in UTC.",
             Assert.Single(engine.Errors));
@@ -76,7 +76,7 @@ public sealed class GenerateApiRoutesManifestTests : IDisposable
         _project.Compile(pathMap: [new(_project.Directory + Path.DirectorySeparatorChar, "/_/")]);
         Assert.False(task.Execute());
 
-        Assert.StartsWith("Cleanup.cs(3,17,3,22): ERROR AR4001:", Assert.Single(engine.Errors), StringComparison.Ordinal);
+        Assert.StartsWith("Cleanup.cs(3,17): ERROR AR4001:", Assert.Single(engine.Errors), StringComparison.Ordinal);
     }
 
     public void Dispose() => _project.Dispose();

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ApiRoutes.Tasks.IntegrationTests.Infrastructure;
+
+/// <summary>Runs the real <c>dotnet</c> CLI as a user would, isolated from the test host's MSBuild settings.</summary>
+internal static class DotNet
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+    public static async Task<CommandResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The test host may carry MSBuild variables of its own build; a user's shell does not.
+        foreach (var key in start.Environment.Keys.Where(IsInherited).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var cancellation = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'dotnet {string.Join(' ', arguments)}' ran past {Timeout}:\n{output}");
+        }
+
+        lock (output)
+        {
+            return new CommandResult(process.ExitCode, output.ToString(), arguments);
+        }
+
+        void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    private static bool IsInherited(string key) =>
+        key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
+        || key is "DOTNET_HOST_PATH";
+}
+
+internal sealed record CommandResult(int ExitCode, string Output, IReadOnlyList<string> Arguments)
+{
+    public CommandResult ShouldSucceed()
+    {
+        Assert.True(ExitCode == 0, $"'dotnet {string.Join(' ', Arguments)}' exited with {ExitCode}:\n{Output}");
+        return this;
+    }
+
+    public CommandResult ShouldFail()
+    {
+        Assert.True(ExitCode != 0, $"'dotnet {string.Join(' ', Arguments)}' succeeded but should have failed:\n{Output}");
+        return this;
+    }
+}

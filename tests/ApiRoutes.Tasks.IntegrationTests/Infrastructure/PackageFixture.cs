@@ -1,0 +1,93 @@
+namespace ApiRoutes.Tasks.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Packs the ApiRoutes package from the repository once per test run, into a folder of its own, and gives fixture
+/// projects a private NuGet packages folder so that a re-packed package is never shadowed by an older copy.
+/// </summary>
+public sealed class PackageFixture : IAsyncLifetime
+{
+    public const string Version = "0.1.0-integration";
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "apiroutes-it", Guid.NewGuid().ToString("N"));
+
+    public string PackagesFolder => Path.Combine(Root, "packages");
+
+    public string NuGetPackagesFolder => Path.Combine(Root, "nuget-packages");
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(PackagesFolder);
+        var pack = await DotNet.RunAsync(
+            RepositoryRoot,
+            null,
+            "pack", Path.Combine(RepositoryRoot, "src", "Runtime", "ApiRoutes.Runtime.csproj"),
+            "-c", "Release", "-o", PackagesFolder, $"-p:Version={Version}", "-nodeReuse:false", "-p:UseSharedCompilation=false");
+        pack.ShouldSucceed();
+        WriteIsolationFiles();
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Leave it to the OS's temp cleaning rather than fail a green run.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The environment every fixture build runs with.</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
+    {
+        ["NUGET_PACKAGES"] = NuGetPackagesFolder,
+    };
+
+    // Fixture projects live under Root: these files stop MSBuild and NuGet from looking further up.
+    private void WriteIsolationFiles()
+    {
+        File.WriteAllText(Path.Combine(Root, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(Root, "Directory.Build.targets"), "<Project />\n");
+        File.WriteAllText(Path.Combine(Root, "Directory.Packages.props"), "<Project />\n");
+        var userPackages = System.Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="apiroutes" value="{PackagesFolder}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              <!-- ApiRoutes' own dependencies (Cronos) are already here from the repository's restore. -->
+              <fallbackPackageFolders>
+                <add key="user" value="{userPackages}" />
+              </fallbackPackageFolders>
+            </configuration>
+            """);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ApiRoutes.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"ApiRoutes.sln was not found above {AppContext.BaseDirectory}.");
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PackageCollection : ICollectionFixture<PackageFixture>
+{
+    public const string Name = "Package builds";
+}

@@ -1,0 +1,57 @@
+namespace ApiRoutes.Tasks.IntegrationTests.Infrastructure;
+
+/// <summary>Handler sources as a user writes them.</summary>
+internal static class Sources
+{
+    public const string Hello = """
+        using ApiRoutes;
+        using Microsoft.AspNetCore.Http;
+
+        namespace Shop.Api;
+
+        public sealed class Hello : IApiHandler
+        {
+            public Task HandleAsync(HttpContext context) => context.Response.WriteAsJsonAsync(new { hello = "world" });
+        }
+        """;
+
+    public const string OrderById = """
+        using ApiRoutes;
+        using Microsoft.AspNetCore.Http;
+
+        namespace Shop.Api;
+
+        [ApiRoute("/api/orders/{id:int}")]
+        public sealed class OrderById : IApiHandler
+        {
+            public Task HandleAsync(HttpContext context) => context.Response.WriteAsync((string?)context.Request.RouteValues["id"] ?? "");
+        }
+        """;
+
+    public const string GenerateReport = """
+        using ApiRoutes;
+        using Microsoft.AspNetCore.Http;
+
+        namespace Shop.Api;
+
+        [BackgroundRoute]
+        public sealed class GenerateReport : IApiHandler
+        {
+            public Task HandleAsync(HttpContext context) => Task.Delay(10, context.RequestAborted);
+        }
+        """;
+
+    /// <summary>A scheduled route; the schedule literal starts at line 6, column 17.</summary>
+    public static string Cleanup(string schedule) => $$"""
+        using ApiRoutes;
+        using Microsoft.AspNetCore.Http;
+
+        namespace Shop.Api;
+
+        [ScheduledRoute("{{schedule}}")]
+        public sealed class Cleanup : IApiHandler
+        {
+            public Task HandleAsync(HttpContext context) => Task.CompletedTask;
+        }
+        """;
+}

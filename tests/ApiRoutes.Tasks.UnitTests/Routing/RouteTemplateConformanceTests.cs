@@ -1,0 +1,161 @@
+using ApiRoutes.Tasks.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+
+namespace ApiRoutes.Tasks.UnitTests.Routing;
+
+// Our parser must accept exactly what ASP.NET Core's RoutePatternFactory.Parse accepts, and read the same
+// parameters and literals out of it. Each case states its expectation, so a change on either side shows.
+public class RouteTemplateConformanceTests
+{
+    [Theory]
+    // Plain paths and prefixes.
+    [InlineData("/", true)]
+    [InlineData("~/", true)]
+    [InlineData("api/orders", true)]
+    [InlineData("/api/orders/", true)]
+    [InlineData("~/api/orders", true)]
+    [InlineData("/~/x", true)]                                    // '~' after the prefix is a literal
+    [InlineData("/a/./b/..", true)]                               // dot segments are not special
+    [InlineData("/api/x*y(z):w=v", true)]                         // punctuation outside braces is literal
+    [InlineData("/api/a b", true)]                                // inner whitespace is literal
+    [InlineData("~", false)]
+    [InlineData("~api", false)]
+    [InlineData("//", false)]
+    [InlineData("/api//x", false)]
+    [InlineData("/api/x//", false)]
+    [InlineData("/api/x?", false)]                                // '?' in a literal
+    [InlineData("/api/{id}?", false)]
+    // Braces and escaping.
+    [InlineData("/api/{{x}}", true)]
+    [InlineData("/x{{{id}", true)]                                // escaped brace, then a parameter
+    [InlineData("/{a}{{x{{{b}", true)]
+    [InlineData("/{{{a}}}", false)]                               // the parameter's "}}" escapes, leaving 'a}'
+    [InlineData("/api/{", false)]
+    [InlineData("/api/}", false)]
+    [InlineData("/api/{id", false)]
+    [InlineData("/api/{id}}", false)]
+    [InlineData("/api/x}{id}", false)]
+    [InlineData("/{id:regex(^\\d{{3}}$)}", true)]
+    [InlineData("/{id:regex(^\\d{3}$)}", false)]
+    [InlineData("/{id:regex(}})}", true)]
+    [InlineData("/{id:regex(})}", false)]
+    [InlineData("/{a{{b}", false)]
+    // Parameter names.
+    [InlineData("/{}", false)]
+    [InlineData("/{*}", false)]
+    [InlineData("/{**}", false)]
+    [InlineData("/{?}", false)]
+    [InlineData("/{a/b}", false)]
+    [InlineData("/{a*}", false)]
+    [InlineData("/{a??}", false)]
+    [InlineData("/{a?b}", false)]
+    [InlineData("/{:a}", true)]                                   // a leading ':' or '=' is part of the name
+    [InlineData("/{=a}", true)]
+    [InlineData("/{::a}", true)]
+    [InlineData("/{a.b}/{a-b}/{ }", true)]                        // odd names that ASP.NET Core allows
+    [InlineData("/{id}/{ID}", false)]
+    [InlineData("/{id}-{Id}", false)]
+    // Optional, default, catch-all.
+    [InlineData("/{id?}", true)]
+    [InlineData("/{id=5}", true)]
+    [InlineData("/{id=}", true)]
+    [InlineData("/{id=x=y:z}", true)]
+    [InlineData("/{id=5?}", false)]
+    [InlineData("/{id?=5}", false)]
+    [InlineData("/{id:int=?}", false)]
+    [InlineData("/{a(=x)?}", true)]                               // '(' ending a name opens an argument that hides '='
+    [InlineData("/{a?}/{b?}", true)]
+    [InlineData("/{*rest}", true)]
+    [InlineData("/{**rest}", true)]
+    [InlineData("/{*rest=x}", true)]
+    [InlineData("/{*rest:int}/", true)]
+    [InlineData("/{*rest?}", false)]
+    [InlineData("/{**rest:int?}", false)]
+    [InlineData("/{*rest}/x", false)]
+    [InlineData("/{*a}/{b}", false)]
+    [InlineData("/x{*rest}", false)]
+    [InlineData("/{a}.{*rest}", false)]
+    // Constraints.
+    [InlineData("/{id:int:min(1)}", true)]
+    [InlineData("/{id:regex(a:b)}", true)]
+    [InlineData("/{id:regex(a=b)=c}", true)]
+    [InlineData("/{id:regex(x:int}", true)]                       // no ')' after ':': the argument ends there
+    [InlineData("/{id:regex(x=5}", true)]
+    [InlineData("/{id:regex(x)y:int}", true)]
+    [InlineData("/{id::int:}", true)]
+    [InlineData("/{id:(}", true)]
+    [InlineData("/{id:int:max(10)?}", true)]
+    [InlineData("/{id:slug}", true)]                              // unknown constraints are resolved later
+    // Complex segments.
+    [InlineData("/{a}-{b}", true)]
+    [InlineData("/{a}.{b?}", true)]
+    [InlineData("/.{b?}", true)]
+    [InlineData("/{a}.{b}.{c?}", true)]
+    [InlineData("/{a}{b}", false)]
+    [InlineData("/{a:int}{b}", false)]
+    [InlineData("/{a}-{b?}", false)]
+    [InlineData("/x.{b?}", false)]
+    [InlineData("/{a}..{b?}", false)]
+    [InlineData("/{a?}.{b}", false)]
+    [InlineData("/{a}.{b?}.{c?}", false)]
+    [InlineData("/{a}{b?}", false)]
+    public void Agrees_with_RoutePatternFactory(string template, bool valid)
+    {
+        var ours = RouteTemplateParser.Parse(template);
+        var theirs = TryParseWithAspNetCore(template);
+
+        Assert.Equal(valid, theirs is not null);
+        Assert.Equal(valid, ours.IsValid);
+        if (valid)
+        {
+            Assert.Equal(RouteText.Parameters(theirs!), RouteText.Parameters(ours.Template!));
+            Assert.Equal(RouteText.Segments(theirs!), RouteText.Segments(ours.Template!));
+        }
+    }
+
+    // Deliberate differences: ASP.NET Core accepts these, but each is almost surely a typo in an attribute.
+    [Theory]
+    [InlineData("")]                                              // ASP.NET Core: the root; write "/" instead
+    [InlineData("   ")]                                           // a literal segment of spaces
+    [InlineData(" /api")]                                         // a first segment " "
+    [InlineData("/api ")]                                         // a literal "api "
+    public void Rejects_some_templates_that_RoutePatternFactory_accepts(string template)
+    {
+        Assert.NotNull(TryParseWithAspNetCore(template));
+        Assert.False(RouteTemplateParser.Parse(template).IsValid);
+    }
+
+    [Fact]
+    public void Agrees_on_generated_templates()
+    {
+        // Fixed seed: the same few thousand mostly-broken templates every run, built from the tricky tokens.
+        string[] tokens = ["{", "}", "/", "?", "*", ":", "=", "(", ")", ".", "-", "~", "a", "B", "{{", "}}", "{a}", "{b?}", "{*c}", ":int", "=5", "regex("];
+        var random = new Random(20240611);
+        var disagreements = new List<string>();
+        for (var i = 0; i < 5000; i++)
+        {
+            var template = string.Concat(Enumerable.Range(0, random.Next(1, 9)).Select(_ => tokens[random.Next(tokens.Length)]));
+            var ours = RouteTemplateParser.Parse(template);
+            var theirs = TryParseWithAspNetCore(template);
+            if (ours.IsValid != theirs is not null
+                || (theirs is not null && RouteText.Parameters(theirs) != RouteText.Parameters(ours.Template!)))
+            {
+                disagreements.Add(template);
+            }
+        }
+
+        Assert.Empty(disagreements);
+    }
+
+    private static RoutePattern? TryParseWithAspNetCore(string template)
+    {
+        try
+        {
+            return RoutePatternFactory.Parse(template);
+        }
+        catch (RoutePatternException)
+        {
+            return null;
+        }
+    }
+}

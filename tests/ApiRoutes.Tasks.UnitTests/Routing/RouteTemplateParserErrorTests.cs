@@ -1,0 +1,76 @@
+using ApiRoutes.Tasks.Routing;
+
+namespace ApiRoutes.Tasks.UnitTests.Routing;
+
+public class RouteTemplateParserErrorTests
+{
+    // The position is the 0-based index, in the template as written, of the offending character or parameter.
+    [Theory]
+    [InlineData("", "is empty", 0)]
+    [InlineData("   ", "is empty", 0)]                                           // blank
+    [InlineData(" /api", "starts with whitespace", 0)]
+    [InlineData("/api  ", "ends with whitespace", 4)]                            // the first trailing space
+    [InlineData("~", "'~' that is not followed by '/'", 0)]
+    [InlineData("~api", "'~' that is not followed by '/'", 0)]
+    [InlineData("//", "empty segment", 1)]
+    [InlineData("/api//orders", "empty segment", 5)]
+    [InlineData("/api/orders//", "empty segment", 12)]
+    [InlineData("/api/orders?", "The literal 'orders?' contains '?'", 11)]
+    [InlineData("/api/a?b", "The literal 'a?b' contains '?'", 6)]
+    [InlineData("/api/{id}?", "The literal '?' contains '?'", 9)]                // '?' outside the braces
+    [InlineData("/api/{id", "'{id' has no closing '}'", 5)]
+    [InlineData("/api/x{", "'{' has no closing '}'", 6)]
+    [InlineData("/api/{id}}", "'{id}}' has no closing '}'", 5)]                  // "}}" is an escaped brace
+    [InlineData("/api/x}", "'}' without a matching '{'", 6)]
+    [InlineData("/api/}{id}", "'}' without a matching '{'", 5)]
+    [InlineData("/{id:regex(^\\d{3}$)}", "unescaped '{'", 14)]                   // braces in a regex need doubling
+    [InlineData("/{id:regex({)}", "unescaped '{'", 11)]
+    [InlineData("/api/{}", "'{}' has no name", 5)]
+    [InlineData("/api/{*}", "'{*}' has no name", 5)]
+    [InlineData("/api/{?}", "'{?}' has no name", 5)]
+    [InlineData("/api/{id/x}", "name 'id/x' contains '/'", 8)]
+    [InlineData("/api/{a{{b}", "name 'a{b' contains '{'", 7)]                    // an escaped brace is still a brace
+    [InlineData("/api/{a}}b}", "name 'a}b' contains '}'", 7)]
+    [InlineData("/api/{id?:int}", "'{id?:int}' has '?' before its end", 8)]      // '?' belongs after the constraints
+    [InlineData("/api/{id?=5}", "'{id?=5}' has '?' before its end", 8)]
+    [InlineData("/api/{?id}", "'{?id}' has '?' before its end", 6)]
+    [InlineData("/api/{id*}", "'{id*}' has '*' after its start", 8)]
+    [InlineData("/api/{***id}", "'{***id}' has '*' after its start", 8)]
+    [InlineData("/api/{id}/{ID}", "name 'ID' appears more than once", 10)]       // names compare case-insensitively
+    [InlineData("/api/{id}-{id}", "name 'id' appears more than once", 10)]
+    [InlineData("/api/{*rest?}", "catch-all parameter '{*rest?}' cannot be optional", 5)]
+    [InlineData("/api/{**rest?}", "catch-all parameter '{**rest?}' cannot be optional", 5)]
+    [InlineData("/api/{*rest=x?}", "cannot be optional", 5)]
+    [InlineData("/api/{id=5?}", "'{id=5?}' is optional and also has a default value", 5)]
+    [InlineData("/api/{id:int=?}", "is optional and also has a default value", 5)]
+    [InlineData("/api/{a}{b}", "'{a}{b}' has two parameters next to each other", 8)]
+    [InlineData("/api/x{a:int}{b}y", "has two parameters next to each other", 13)]
+    [InlineData("/api/{a?}.{b}", "optional parameter 'a' is not the last part", 5)]
+    [InlineData("/api/{a}.{b?}.{c?}", "optional parameter 'b' is not the last part", 9)]
+    [InlineData("/api/{a}-{b?}", "optional parameter 'b' is not preceded by a single '.'", 9)]
+    [InlineData("/api/x.{b?}", "optional parameter 'b' is not preceded by a single '.'", 7)]
+    [InlineData("/api/{a}..{b?}", "is not preceded by a single '.'", 10)]
+    [InlineData("/api/{a}{b?}", "is not preceded by a single '.'", 8)]
+    [InlineData("/api/x{*rest}", "'x{*rest}' mixes a catch-all parameter", 6)]
+    [InlineData("/api/{*rest}.x", "mixes a catch-all parameter", 5)]
+    [InlineData("/api/{*rest}/x", "'{*rest}' is not in the last segment", 5)]
+    [InlineData("/{**rest}/{id}", "'{**rest}' is not in the last segment", 1)]
+    public void Invalid_templates_say_what_and_where(string template, string message, int position)
+    {
+        var result = RouteTemplateParser.Parse(template);
+        Assert.False(result.IsValid);
+        Assert.Null(result.Template);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.Equal(position, result.ErrorPosition);
+
+        // One sentence: what is wrong, then after "; " how to fix it.
+        Assert.EndsWith(".", result.Error, StringComparison.Ordinal);
+        Assert.Contains("; ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicate_names_get_the_documented_sentence() =>
+        Assert.Equal(
+            "The route parameter name 'id' appears more than once; give each parameter a unique name.",
+            RouteTemplateParser.Parse("/api/{id}/items/{id}").Error);
+}
