@@ -13,6 +13,9 @@ internal sealed class PdbReader : IDisposable
     // Roslyn records the documents of types that have no method bodies under this custom debug information kind.
     private static readonly Guid TypeDefinitionDocumentsKind = new("932E74BC-DBA9-4478-8D46-0F32A7BAB3D3");
 
+    // Compiler-generated types nest a few levels at most (a lambda inside an async method).
+    private const int MaxNesting = 8;
+
     private readonly MetadataReaderProvider _provider;
     private readonly MetadataReader _pdb;
 
@@ -45,21 +48,7 @@ internal sealed class PdbReader : IDisposable
     {
         var firstLines = new Dictionary<string, int>(StringComparer.Ordinal);
         string? handleAsyncDocument = null;
-        foreach (var methodHandle in assembly.GetTypeDefinition(handle).GetMethods())
-        {
-            var isHandleAsync = assembly.StringComparer.Equals(assembly.GetMethodDefinition(methodHandle).Name, "HandleAsync");
-            foreach (var point in _pdb.GetMethodDebugInformation(methodHandle.ToDebugInformationHandle()).GetSequencePoints())
-            {
-                if (point.IsHidden)
-                {
-                    continue;
-                }
-
-                var document = ReadDocumentName(point.Document);
-                firstLines[document] = Math.Min(point.StartLine, firstLines.GetValueOrDefault(document, int.MaxValue));
-                handleAsyncDocument ??= isHandleAsync ? document : null;
-            }
-        }
+        Collect(handle, inHandleAsync: false, depth: 0);
 
         if (handleAsyncDocument is not null)
         {
@@ -74,6 +63,37 @@ internal sealed class PdbReader : IDisposable
 
         var fallback = FindTypeDocument(handle);
         return fallback is null ? null : (fallback, 1);
+
+        // The type's own methods, and those of the compiler-generated types nested in it: an async method's body
+        // lives in its state machine's MoveNext (<HandleAsync>d__0), a lambda's in a closure class.
+        void Collect(TypeDefinitionHandle current, bool inHandleAsync, int depth)
+        {
+            var definition = assembly.GetTypeDefinition(current);
+            foreach (var methodHandle in definition.GetMethods())
+            {
+                var isHandleAsync = inHandleAsync || assembly.StringComparer.Equals(assembly.GetMethodDefinition(methodHandle).Name, "HandleAsync");
+                foreach (var point in _pdb.GetMethodDebugInformation(methodHandle.ToDebugInformationHandle()).GetSequencePoints())
+                {
+                    if (point.IsHidden)
+                    {
+                        continue;
+                    }
+
+                    var document = ReadDocumentName(point.Document);
+                    firstLines[document] = Math.Min(point.StartLine, firstLines.GetValueOrDefault(document, int.MaxValue));
+                    handleAsyncDocument ??= isHandleAsync ? document : null;
+                }
+            }
+
+            foreach (var nested in definition.GetNestedTypes())
+            {
+                var name = assembly.GetString(assembly.GetTypeDefinition(nested).Name);
+                if (depth < MaxNesting && name.StartsWith('<'))
+                {
+                    Collect(nested, inHandleAsync || name.StartsWith("<HandleAsync>", StringComparison.Ordinal), depth + 1);
+                }
+            }
+        }
     }
 
     public void Dispose() => _provider.Dispose();
