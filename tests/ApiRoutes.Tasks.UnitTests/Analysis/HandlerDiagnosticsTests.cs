@@ -74,6 +74,35 @@ public class HandlerDiagnosticsTests
     }
 
     [Fact]
+    public void A_base_class_in_a_referenced_assembly_makes_its_subclasses_handlers()
+    {
+        using var library = new TestProject("Shop.Common").Source("HandlerBase.cs", """
+            namespace Shop.Common;
+
+            public abstract class JsonHandler<T> : IApiHandler
+            {
+                public Task HandleAsync(HttpContext context) => context.Response.WriteAsJsonAsync(Create());
+
+                protected abstract T Create();
+            }
+            """);
+        using var project = new TestProject().Reference(library).Source("Api/Time.cs", """
+            namespace Shop.Api;
+
+            public sealed class Time : Shop.Common.JsonHandler<DateTime>
+            {
+                protected override DateTime Create() => DateTime.UtcNow;
+            }
+            """);
+
+        var result = project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        var route = Assert.Single(result.Manifest!.Routes);
+        Assert.Equal(("/api/time", "Api/Time.cs", 3), (route.Route, route.Source!.File, route.Source.Line));
+    }
+
+    [Fact]
     public void Several_public_constructors_warn_unless_one_is_preferred()
     {
         using var project = new TestProject().Source("Api/Handlers.cs", $$"""

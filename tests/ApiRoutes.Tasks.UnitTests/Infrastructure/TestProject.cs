@@ -23,6 +23,7 @@ internal sealed class TestProject : IDisposable
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
 
     private readonly Dictionary<string, string> _sources = new(StringComparer.Ordinal);
+    private readonly List<string> _references = [];
 
     public TestProject(string assemblyName = "Shop")
     {
@@ -45,6 +46,13 @@ internal sealed class TestProject : IDisposable
     public TestProject Source(string relativePath, string code)
     {
         _sources[relativePath] = code;
+        return this;
+    }
+
+    /// <summary>Compiles against another test project's assembly, and passes it to the analysis as a reference.</summary>
+    public TestProject Reference(TestProject library)
+    {
+        _references.Add(File.Exists(library.AssemblyPath) ? library.AssemblyPath : library.Compile());
         return this;
     }
 
@@ -72,7 +80,7 @@ internal sealed class TestProject : IDisposable
         var compilation = CSharpCompilation.Create(
             AssemblyName,
             trees,
-            References.Value,
+            [.. References.Value, .. _references.Select(path => MetadataReference.CreateFromFile(path))],
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, deterministic: true)
                 .WithSourceReferenceResolver(new SourceFileResolver([], Directory, [.. pathMap ?? []])));
 
@@ -98,6 +106,7 @@ internal sealed class TestProject : IDisposable
             ProjectDirectory = Directory,
             RootNamespace = rootNamespace,
             ConfigPath = ConfigPath,
+            References = [.. References.Value.Select(reference => reference.Display!), .. _references],
             FallbackFile = PathOf(AssemblyName + ".csproj"),
             NowUtc = nowUtc ?? new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
             Generator = "ApiRoutes test",
