@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Globalization;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.ManifestLoading;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiRoutes.Background;
+
+/// <summary>
+/// A background route's request: copy what the handler needs, admit the execution, answer <c>202 Accepted</c> with
+/// its id before anything runs. A body over the limit is 413 and a full queue 503 with <c>Retry-After</c>: a 202 is
+/// only ever sent for work that will run.
+/// </summary>
+internal sealed class BackgroundRouteEndpoint(
+    LoadedRoute route,
+    BackgroundQueue queue,
+    TimeProvider time,
+    IOptions<ApiRoutesOptions> options,
+    ApiRoutesMetrics metrics,
+    ILogger logger)
+{
+    public const string ExecutionIdHeader = "X-ApiRoutes-Execution-Id";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var limit = options.Value.Background.MaxRequestBodyBytes;
+        var body = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
+        if (body is null)
+        {
+            Reject(context, StatusCodes.Status413PayloadTooLarge, $"the body is larger than {limit} bytes");
+            return;
+        }
+
+        var refused = queue.TryReserve();
+        if (refused is not null)
+        {
+            context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            Reject(context, StatusCodes.Status503ServiceUnavailable, refused);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString("N");
+        var record = new ExecutionRecord
+        {
+            Id = id,
+            Route = route.Template,
+            Kind = ExecutionRecord.KindName(route.Kind),
+            Status = ExecutionStatus.Queued,
+            AcceptedAt = now,
+        };
+        metrics.Request(route.Template, route.Kind);
+        logger.BackgroundAccepted(id, route.Template);
+        if (!queue.Enqueue(new BackgroundExecution(route, RequestSnapshot.Capture(context, body.Value), record)))
+        {
+            context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            Reject(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down");
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        context.Response.Headers[ExecutionIdHeader] = id;
+        context.Response.ContentLength = 0;
+    }
+
+    private void Reject(HttpContext context, int statusCode, string reason)
+    {
+        metrics.Rejected(route.Template, statusCode);
+        logger.BackgroundRejected(route.Template, statusCode, reason);
+        context.Response.StatusCode = statusCode;
+    }
+
+    // The body up to the limit, or null when it is larger; the Content-Length answers early when it is known.
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellation)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 1, limit + 1L));
+        while (true)
+        {
+            var memory = buffer.GetMemory(Math.Min(16 * 1024, limit + 1 - buffer.WrittenCount + 1));
+            var read = await request.Body.ReadAsync(memory, cancellation);
+            if (read == 0)
+            {
+                return buffer.WrittenMemory;
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                return null;
+            }
+        }
+    }
+}

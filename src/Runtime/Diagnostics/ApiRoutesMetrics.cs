@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ApiRoutes.Manifest;
+
+namespace ApiRoutes.Diagnostics;
+
+/// <summary>
+/// Metrics of the runtime on the meter <c>ApiRoutes</c>, for OpenTelemetry (<c>AddMeter("ApiRoutes")</c>) or
+/// <c>dotnet-counters</c>. README lists the instruments.
+/// </summary>
+internal sealed class ApiRoutesMetrics : IDisposable
+{
+    public const string MeterName = "ApiRoutes";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _executions;
+    private readonly Histogram<double> _executionDuration;
+
+    public ApiRoutesMetrics(IMeterFactory meterFactory, ExecutionLog log)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _requests = _meter.CreateCounter<long>("apiroutes.requests", "{request}", "Requests answered by standard routes and accepted by background routes.");
+        _rejected = _meter.CreateCounter<long>("apiroutes.background.rejected", "{request}", "Background requests refused (queue full, body too large, shutting down).");
+        _executions = _meter.CreateCounter<long>("apiroutes.executions", "{execution}", "Finished background and scheduled executions, by outcome.");
+        _executionDuration = _meter.CreateHistogram<double>("apiroutes.execution.duration", "s", "Duration of background and scheduled executions.");
+        _meter.CreateObservableGauge("apiroutes.background.queue_length", () => log.QueuedCount, "{execution}", "Accepted executions waiting to start.");
+        _meter.CreateObservableGauge("apiroutes.executions.running", () => log.RunningCount, "{execution}", "Executions running now.");
+    }
+
+    public void Request(string route, RouteKind kind) =>
+        _requests.Add(1, new TagList { { "apiroutes.route", route }, { "apiroutes.kind", Kind(kind) } });
+
+    public void Rejected(string route, int statusCode) =>
+        _rejected.Add(1, new TagList { { "apiroutes.route", route }, { "http.response.status_code", statusCode } });
+
+    public void ExecutionFinished(string route, RouteKind kind, ExecutionStatus status, TimeSpan duration)
+    {
+        var tags = new TagList { { "apiroutes.route", route }, { "apiroutes.kind", Kind(kind) }, { "apiroutes.outcome", ExecutionLog.Name(status) } };
+        _executions.Add(1, tags);
+        _executionDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    private static string Kind(RouteKind kind) => kind switch
+    {
+        RouteKind.Background => "background",
+        RouteKind.Scheduled => "scheduled",
+        _ => "standard",
+    };
+}

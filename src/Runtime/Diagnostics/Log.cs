@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Diagnostics;
+
+/// <summary>
+/// Every log event of the runtime, with a stable event id (README lists them). Category: <c>ApiRoutes</c>.
+/// </summary>
+internal static partial class Log
+{
+    public const string Category = "ApiRoutes";
+
+    [LoggerMessage(1000, LogLevel.Information, "ApiRoutes serving {RouteCount} route(s) from {ManifestPath}\n{RouteTable}")]
+    public static partial void RoutesLoaded(this ILogger logger, int routeCount, string manifestPath, string routeTable);
+
+    [LoggerMessage(1001, LogLevel.Debug, "Route {Route} served {StatusCode}")]
+    public static partial void RouteServed(this ILogger logger, string route, int statusCode);
+
+    [LoggerMessage(1002, LogLevel.Error, "Route {Route} failed")]
+    public static partial void RouteFailed(this ILogger logger, string route, Exception exception);
+
+    [LoggerMessage(2000, LogLevel.Information, "Background execution {ExecutionId} of {Route} accepted")]
+    public static partial void BackgroundAccepted(this ILogger logger, string executionId, string route);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Background request to {Route} rejected with {StatusCode}: {Reason}")]
+    public static partial void BackgroundRejected(this ILogger logger, string route, int statusCode, string reason);
+
+    [LoggerMessage(2002, LogLevel.Information, "Execution {ExecutionId} of {Route} started (attempt {Attempt})")]
+    public static partial void ExecutionStarted(this ILogger logger, string executionId, string route, int attempt);
+
+    [LoggerMessage(2003, LogLevel.Information, "Execution {ExecutionId} of {Route} succeeded in {DurationMs} ms")]
+    public static partial void ExecutionSucceeded(this ILogger logger, string executionId, string route, long durationMs);
+
+    [LoggerMessage(2004, LogLevel.Error, "Execution {ExecutionId} of {Route} failed (attempt {Attempt})")]
+    public static partial void ExecutionFailed(this ILogger logger, string executionId, string route, int attempt, Exception exception);
+
+    [LoggerMessage(2005, LogLevel.Error, "Execution {ExecutionId} of {Route} timed out after {TimeLimit}; its RequestAborted token was cancelled and the run abandoned")]
+    public static partial void ExecutionTimedOut(this ILogger logger, string executionId, string route, TimeSpan timeLimit);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Execution {ExecutionId} of {Route} will be retried in {Delay} (attempt {NextAttempt} of {MaxAttempts})")]
+    public static partial void ExecutionRetryScheduled(this ILogger logger, string executionId, string route, TimeSpan delay, int nextAttempt, int maxAttempts);
+
+    [LoggerMessage(2007, LogLevel.Error, "Execution {ExecutionId} of {Route} was cut by shutdown: {Reason}")]
+    public static partial void ExecutionCut(this ILogger logger, string executionId, string route, string reason);
+
+    [LoggerMessage(2008, LogLevel.Information, "Shutting down: waiting up to {DrainTimeout} for {Running} running and {Queued} queued execution(s)")]
+    public static partial void Draining(this ILogger logger, TimeSpan drainTimeout, int running, int queued);
+
+    [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, UTC); next run at {NextRun:O}")]
+    public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, DateTimeOffset nextRun);
+
+    [LoggerMessage(3001, LogLevel.Information, "Schedule {Route} fired for {Occurrence:O} as execution {ExecutionId}")]
+    public static partial void ScheduleFired(this ILogger logger, string route, DateTimeOffset occurrence, string executionId);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Schedule {Route} skipped the run at {Occurrence:O}: the previous run {ExecutionId} is still going")]
+    public static partial void ScheduleSkipped(this ILogger logger, string route, DateTimeOffset occurrence, string executionId);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Scheduled route {Route} run on demand: in development only; in production it runs only on its schedule ({Expression}, UTC)")]
+    public static partial void ScheduleInvokedOnDemand(this ILogger logger, string route, string expression);
+
+    [LoggerMessage(3004, LogLevel.Information, "Schedules are not run in this environment; scheduled routes run when their path is requested. Set ApiRoutes:Scheduling:Enabled=true to run them on schedule")]
+    public static partial void SchedulerDisabled(this ILogger logger);
+
+    [LoggerMessage(3006, LogLevel.Debug, "Schedule {Route} waiting for {NextRun:O}")]
+    public static partial void ScheduleWaiting(this ILogger logger, string route, DateTimeOffset nextRun);
+
+    [LoggerMessage(3005, LogLevel.Warning, "Schedule {Route} has no further occurrence and stops")]
+    public static partial void ScheduleEnded(this ILogger logger, string route);
+}

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+
+namespace ApiRoutes;
+
+/// <summary>
+/// What ran, when and how it ended: every execution that has not finished, and the most recent finished ones
+/// (a bounded history, oldest dropped first). In memory; a durable store replaces it in a later version.
+/// </summary>
+public sealed class ExecutionLog
+{
+    private const int FinishedHistory = 1000;
+
+    private readonly ConcurrentDictionary<string, ExecutionRecord> _records = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _finishedOrder = new();
+    private int _queued;
+    private int _running;
+
+    /// <summary>Executions accepted and waiting to start (or waiting for a retry).</summary>
+    public int QueuedCount => Volatile.Read(ref _queued);
+
+    /// <summary>Executions running now.</summary>
+    public int RunningCount => Volatile.Read(ref _running);
+
+    /// <summary>Executions not yet finished.</summary>
+    public IReadOnlyList<ExecutionRecord> Active => [.. _records.Values.Where(record => !IsFinished(record.Status))];
+
+    /// <summary>Every known execution, newest first.</summary>
+    public IReadOnlyList<ExecutionRecord> Snapshot() =>
+        [.. _records.Values.OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal)];
+
+    /// <summary>The latest state of one execution, or null when it is unknown or long gone.</summary>
+    public ExecutionRecord? Find(string id) => _records.GetValueOrDefault(id);
+
+    // One execution is only ever updated by the one task that owns it at the time, so reading the previous state
+    // and then replacing it needs no lock.
+    internal void Update(ExecutionRecord record)
+    {
+        if (_records.TryGetValue(record.Id, out var previous))
+        {
+            Count(previous.Status, -1);
+        }
+
+        _records[record.Id] = record;
+        Count(record.Status, +1);
+        if (!IsFinished(record.Status))
+        {
+            return;
+        }
+
+        _finishedOrder.Enqueue(record.Id);
+        while (_finishedOrder.Count > FinishedHistory && _finishedOrder.TryDequeue(out var oldest))
+        {
+            // Only a finished record is dropped; one that was retried since is active again and stays.
+            if (_records.TryGetValue(oldest, out var old) && IsFinished(old.Status))
+            {
+                _records.TryRemove(KeyValuePair.Create(oldest, old));
+            }
+        }
+    }
+
+    internal static string Name(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Queued => "queued",
+        ExecutionStatus.Running => "running",
+        ExecutionStatus.Succeeded => "succeeded",
+        ExecutionStatus.Failed => "failed",
+        _ => "timed_out",
+    };
+
+    private static bool IsFinished(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);
+
+    private void Count(ExecutionStatus status, int delta)
+    {
+        if (status == ExecutionStatus.Queued)
+        {
+            Interlocked.Add(ref _queued, delta);
+        }
+        else if (status == ExecutionStatus.Running)
+        {
+            Interlocked.Add(ref _running, delta);
+        }
+    }
+}

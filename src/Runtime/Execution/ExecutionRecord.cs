@@ -1,0 +1,58 @@
+using ApiRoutes.Manifest;
+
+namespace ApiRoutes;
+
+/// <summary>Where an execution stands.</summary>
+public enum ExecutionStatus
+{
+    /// <summary>Accepted and waiting for a worker (or for its retry delay).</summary>
+    Queued,
+
+    /// <summary>The handler is running.</summary>
+    Running,
+
+    /// <summary>The handler returned.</summary>
+    Succeeded,
+
+    /// <summary>The handler threw on its last attempt, or shutdown cut it.</summary>
+    Failed,
+
+    /// <summary>The time limit was reached; the handler's token was cancelled and the run abandoned.</summary>
+    TimedOut,
+}
+
+/// <summary>One background or scheduled execution, as the runtime last saw it.</summary>
+public sealed record ExecutionRecord
+{
+    /// <summary>The id returned in the <c>X-ApiRoutes-Execution-Id</c> header of a background request.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The route template.</summary>
+    public required string Route { get; init; }
+
+    /// <summary><c>background</c> or <c>scheduled</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Where the execution stands.</summary>
+    public required ExecutionStatus Status { get; init; }
+
+    /// <summary>1 for the first run, 2 and 3 for retries.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>When the request was accepted or the occurrence came.</summary>
+    public required DateTimeOffset AcceptedAt { get; init; }
+
+    /// <summary>When the current attempt started.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>When it ended.</summary>
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    /// <summary>For a scheduled run: the occurrence it ran for.</summary>
+    public DateTimeOffset? Occurrence { get; init; }
+
+    /// <summary>What went wrong: the exception or the reason it was cut.</summary>
+    public string? Error { get; init; }
+
+    internal static string KindName(RouteKind kind) => kind == RouteKind.Scheduled ? "scheduled" : "background";
+}

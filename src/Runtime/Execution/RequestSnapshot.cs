@@ -1,0 +1,99 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>
+/// A copy of what a handler needs from a request — method, path, route values, query, headers, body — taken before
+/// the 202 is sent, from which a fresh <see cref="HttpContext"/> is made for each attempt. What the handler writes
+/// to its response goes nowhere.
+/// </summary>
+internal sealed class RequestSnapshot
+{
+    public required string Method { get; init; }
+
+    public required string Scheme { get; init; }
+
+    public required PathString PathBase { get; init; }
+
+    public required PathString Path { get; init; }
+
+    public required QueryString QueryString { get; init; }
+
+    public required IReadOnlyList<KeyValuePair<string, StringValues>> Headers { get; init; }
+
+    public required IReadOnlyList<KeyValuePair<string, object?>> RouteValues { get; init; }
+
+    public required ReadOnlyMemory<byte> Body { get; init; }
+
+    public IPAddress? RemoteIpAddress { get; init; }
+
+    public static RequestSnapshot Capture(HttpContext context, ReadOnlyMemory<byte> body) => new()
+    {
+        Method = context.Request.Method,
+        Scheme = context.Request.Scheme,
+        PathBase = context.Request.PathBase,
+        Path = context.Request.Path,
+        QueryString = context.Request.QueryString,
+        Headers = [.. context.Request.Headers],
+        RouteValues = [.. context.Request.RouteValues],
+        Body = body,
+        RemoteIpAddress = context.Connection.RemoteIpAddress,
+    };
+
+    /// <summary>A synthetic request, as the scheduler sends: a POST with a JSON body.</summary>
+    public static RequestSnapshot Synthetic(string path, byte[] jsonBody) => new()
+    {
+        Method = HttpMethods.Post,
+        Scheme = "http",
+        PathBase = PathString.Empty,
+        Path = new PathString(path),
+        QueryString = QueryString.Empty,
+        Headers =
+        [
+            new("Content-Type", "application/json"),
+            new("Content-Length", jsonBody.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("User-Agent", "ApiRoutes-Scheduler"),
+        ],
+        RouteValues = [],
+        Body = jsonBody,
+    };
+
+    /// <summary>A new context for one attempt, with its own services and cancellation.</summary>
+    public HttpContext CreateContext(IServiceProvider services, string traceIdentifier, CancellationToken aborted)
+    {
+        var headers = new HeaderDictionary();
+        foreach (var (key, value) in Headers)
+        {
+            headers[key] = value;
+        }
+
+        var features = new FeatureCollection();
+        features.Set<IHttpRequestFeature>(new HttpRequestFeature
+        {
+            Method = Method,
+            Scheme = Scheme,
+            PathBase = PathBase.Value ?? "",
+            Path = Path.Value ?? "",
+            QueryString = QueryString.Value ?? "",
+            Headers = headers,
+            Body = new MemoryStream(Body.ToArray(), writable: false),
+            Protocol = "HTTP/1.1",
+        });
+        features.Set<IHttpResponseFeature>(new HttpResponseFeature());
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = aborted });
+        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = RemoteIpAddress });
+        var routeValues = new RouteValueDictionary();
+        foreach (var (key, value) in RouteValues)
+        {
+            routeValues[key] = value;
+        }
+
+        features.Set<IRouteValuesFeature>(new RouteValuesFeature { RouteValues = routeValues });
+        return new DefaultHttpContext(features) { RequestServices = services, TraceIdentifier = traceIdentifier };
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ApiRoutes;
+
+/// <summary>
+/// The application a handler project runs when it has no <c>Program.cs</c>: the package adds an entry point that
+/// calls <see cref="RunAsync"/>. <c>dotnet run</c> starts it in the Development environment (the local development
+/// server); the published app (<c>dotnet App.dll</c>) runs in Production.
+/// </summary>
+public static class ApiRoutesApplication
+{
+    /// <summary>Builds and runs the web application with the ApiRoutes runtime.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="configureBuilder">Registers the handlers' services and settings before the app is built.</param>
+    /// <param name="configureApp">Adds middleware before the routes are mapped.</param>
+    /// <returns>The process exit code: 0, or 1 when the manifest stops start-up.</returns>
+    public static async Task<int> RunAsync(
+        string[] args,
+        Action<WebApplicationBuilder>? configureBuilder = null,
+        Action<WebApplication>? configureApp = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddApiRoutes();
+        configureBuilder?.Invoke(builder);
+
+        await using var app = builder.Build();
+        configureApp?.Invoke(app);
+        try
+        {
+            app.MapApiRoutes();
+        }
+        catch (ApiRoutesManifestException e)
+        {
+            // The message says what to do; a stack trace would only bury it.
+            await Console.Error.WriteLineAsync($"ApiRoutes: {e.Message}");
+            return 1;
+        }
+
+        await app.RunAsync();
+        return 0;
+    }
+}

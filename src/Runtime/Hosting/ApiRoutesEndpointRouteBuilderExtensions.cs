@@ -1,0 +1,60 @@
+using ApiRoutes.Background;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Hosting;
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Routing;
+using ApiRoutes.Scheduling;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the ApiRoutes endpoints.</summary>
+public static class ApiRoutesEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps every route of <c>apiroutes.manifest.json</c>: standard routes answer requests, background routes
+    /// answer 202 and run in the background, scheduled routes run on demand in Development and are not reachable
+    /// (404) elsewhere. Loads the manifest now, so a missing or stale manifest stops start-up with
+    /// <see cref="ApiRoutes.ApiRoutesManifestException"/>.
+    /// </summary>
+    public static IEndpointRouteBuilder MapApiRoutes(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var services = endpoints.ServiceProvider;
+        var table = services.GetRequiredService<RouteTable>();
+        var metrics = services.GetRequiredService<ApiRoutesMetrics>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
+        var isDevelopment = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
+
+        foreach (var route in table.Routes)
+        {
+            RequestDelegate? handler = route.Kind switch
+            {
+                RouteKind.Background => new BackgroundRouteEndpoint(
+                    route, services.GetRequiredService<BackgroundQueue>(), time,
+                    services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>(), metrics, logger).InvokeAsync,
+                RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(route, time, metrics, logger).InvokeAsync,
+                RouteKind.Scheduled => null,
+                _ => new StandardRouteEndpoint(route, metrics, logger).InvokeAsync,
+            };
+
+            if (handler is not null)
+            {
+                endpoints.Map(route.Template, handler)
+                    .WithDisplayName($"{route.Template} ({route.HandlerType.FullName})")
+                    .WithMetadata(route.Entry);
+            }
+        }
+
+        logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,
+            services.GetRequiredService<SchedulerSwitch>().IsEnabled));
+        return endpoints;
+    }
+}

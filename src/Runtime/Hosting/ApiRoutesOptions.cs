@@ -1,0 +1,58 @@
+namespace ApiRoutes;
+
+/// <summary>
+/// Settings of the ApiRoutes runtime, bound from the <c>ApiRoutes</c> configuration section
+/// (<c>appsettings.json</c>, environment variables such as <c>ApiRoutes__Background__MaxConcurrency</c>).
+/// </summary>
+public sealed class ApiRoutesOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "ApiRoutes";
+
+    /// <summary>The manifest; by default <c>apiroutes.manifest.json</c> beside the application.</summary>
+    public string? ManifestPath { get; set; }
+
+    /// <summary>Background routes.</summary>
+    public BackgroundRouteOptions Background { get; set; } = new();
+
+    /// <summary>Scheduled routes.</summary>
+    public ScheduleOptions Scheduling { get; set; } = new();
+
+    /// <summary>
+    /// On shutdown, how long running background and scheduled executions may go on before they are cancelled.
+    /// Default 30 seconds.
+    /// </summary>
+    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Limits of background executions.</summary>
+public sealed class BackgroundRouteOptions
+{
+    /// <summary>How many background executions run at once. Default 16.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>How many accepted executions may wait to start; beyond it requests get 503. Default 1,000.</summary>
+    public int MaxQueueLength { get; set; } = 1000;
+
+    /// <summary>The largest request body kept for a background execution; larger ones get 413. Default 256 KB.</summary>
+    public int MaxRequestBodyBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Delays before each retry of a failed execution: by default one retry after 1 minute, then one more 2 minutes
+    /// later, as on the platform ApiRoutes mirrors. Empty: no retries.
+    /// </summary>
+    public IList<TimeSpan> RetryDelays { get; set; } = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)];
+
+    /// <summary>The <c>Retry-After</c> advice, in seconds, when the queue is full. Default 5.</summary>
+    public int RetryAfterSeconds { get; set; } = 5;
+}
+
+/// <summary>The scheduler.</summary>
+public sealed class ScheduleOptions
+{
+    /// <summary>
+    /// Whether schedules run in this process. Default: on in every environment but Development, where scheduled routes
+    /// run on demand when their path is requested. Set <c>true</c> to run them on schedule in Development too.
+    /// </summary>
+    public bool? Enabled { get; set; }
+}

@@ -1,0 +1,57 @@
+using ApiRoutes;
+using ApiRoutes.Background;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Scheduling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the ApiRoutes runtime.</summary>
+public static class ApiRoutesServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the ApiRoutes runtime: the routes of <c>apiroutes.manifest.json</c>, background executions and the
+    /// scheduler. Options come from the <c>ApiRoutes</c> configuration section and <paramref name="configure"/>.
+    /// Map the routes with <c>app.MapApiRoutes()</c>.
+    /// </summary>
+    public static IServiceCollection AddApiRoutes(this IServiceCollection services, Action<ApiRoutesOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<ApiRoutesOptions>().BindConfiguration(ApiRoutesOptions.SectionName);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => ManifestLoader.Load(
+            sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.ManifestPath ?? ManifestLoader.DefaultPath));
+        services.TryAddSingleton<ExecutionLog>();
+        services.TryAddSingleton<ApiRoutesMetrics>();
+        services.TryAddSingleton<ExecutionRunner>();
+        services.TryAddSingleton<BackgroundQueue>();
+        services.TryAddSingleton(sp => new SchedulerSwitch(
+            sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
+            ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+
+        // Stopped in reverse order: the scheduler stops firing first, then background work drains.
+        services.AddHostedService<BackgroundExecutionService>();
+        services.AddHostedService<ScheduleService>();
+
+        // The host must wait for the drain period, not give up at its default 30 seconds.
+        services.AddOptions<HostOptions>().Configure<IOptions<ApiRoutesOptions>>((host, apiRoutes) =>
+        {
+            var needed = apiRoutes.Value.ShutdownDrainTimeout + TimeSpan.FromSeconds(10);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+        return services;
+    }
+}

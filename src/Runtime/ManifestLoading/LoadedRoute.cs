@@ -1,0 +1,65 @@
+using ApiRoutes.Manifest;
+using Cronos;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ApiRoutes.ManifestLoading;
+
+/// <summary>A manifest route bound to its handler type: everything needed to serve or run it.</summary>
+internal sealed class LoadedRoute
+{
+    private readonly ObjectFactory _factory;
+
+    public LoadedRoute(ManifestRoute entry, Type handlerType, CronExpression? schedule)
+    {
+        Entry = entry;
+        HandlerType = handlerType;
+        Schedule = schedule;
+        TimeLimit = entry.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+        _factory = ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
+    }
+
+    public ManifestRoute Entry { get; }
+
+    public string Template => Entry.Route;
+
+    public RouteKind Kind => Entry.Kind;
+
+    public Type HandlerType { get; }
+
+    public CronExpression? Schedule { get; }
+
+    public TimeSpan? TimeLimit { get; }
+
+    /// <summary>Creates the handler from the context's services (a request or execution scope) and runs it.</summary>
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var handler = (IApiHandler)_factory(context.RequestServices, null);
+        try
+        {
+            await handler.HandleAsync(context);
+        }
+        finally
+        {
+            switch (handler)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The occurrence after <paramref name="after"/>, or null when the schedule has no more.</summary>
+    public DateTimeOffset? NextOccurrence(DateTimeOffset after) =>
+        Schedule?.GetNextOccurrence(after.UtcDateTime, inclusive: false) is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
+}
+
+/// <summary>The routes of the application, loaded once from the manifest.</summary>
+internal sealed record RouteTable(RouteManifest Manifest, string ManifestPath, IReadOnlyList<LoadedRoute> Routes)
+{
+    public IEnumerable<LoadedRoute> OfKind(RouteKind kind) => Routes.Where(route => route.Kind == kind);
+}

@@ -1,0 +1,101 @@
+using System.Reflection;
+using ApiRoutes.Manifest;
+using ApiRoutes.Scheduling;
+
+namespace ApiRoutes.ManifestLoading;
+
+/// <summary>
+/// Reads <c>apiroutes.manifest.json</c> and binds it to the loaded handler assembly. Types are looked up by the names
+/// the build recorded; nothing is scanned. Every failure is an <see cref="ApiRoutesManifestException"/> that says
+/// how to fix it.
+/// </summary>
+internal static class ManifestLoader
+{
+    public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, RouteManifest.FileName);
+
+    public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null)
+    {
+        var manifest = Read(path);
+        var assembly = LoadAssembly(manifest, path, loadAssembly ?? (name => Assembly.Load(new AssemblyName(name))));
+
+        var mvid = assembly.ManifestModule.ModuleVersionId;
+        if (mvid != manifest.Assembly.Mvid)
+        {
+            throw new ApiRoutesManifestException(
+                $"The manifest '{path}' was written for {manifest.Assembly.FileName} with MVID {manifest.Assembly.Mvid}, "
+                + $"but the loaded {manifest.Assembly.Name} has MVID {mvid}: the manifest is out of date. Build the project "
+                + "again (dotnet build or dotnet publish) so that the manifest and the assembly come from the same build.");
+        }
+
+        var routes = manifest.Routes.Select(entry => Bind(entry, assembly, path)).ToList();
+        return new RouteTable(manifest, path, routes);
+    }
+
+    private static RouteManifest Read(string path)
+    {
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ApiRoutesManifestException(
+                $"The route manifest '{path}' does not exist. It is written by the build of a project that references the "
+                + "ApiRoutes package: run 'dotnet build' (or 'dotnet publish', which copies it to the publish folder), or "
+                + "set ApiRoutes:ManifestPath to where it is.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ApiRoutesManifestException($"The route manifest '{path}' cannot be read: {e.Message}", e);
+        }
+
+        try
+        {
+            return ManifestJson.Deserialize(json);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ApiRoutesManifestException($"The route manifest '{path}' is invalid. {e.Message}", e);
+        }
+    }
+
+    private static Assembly LoadAssembly(RouteManifest manifest, string path, Func<string, Assembly> loadAssembly)
+    {
+        try
+        {
+            return loadAssembly(manifest.Assembly.Name);
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            throw new ApiRoutesManifestException(
+                $"The route manifest '{path}' names the assembly '{manifest.Assembly.Name}', which cannot be loaded: "
+                + $"{e.Message} Deploy the manifest together with the application it was built with.", e);
+        }
+    }
+
+    private static LoadedRoute Bind(ManifestRoute entry, Assembly assembly, string path)
+    {
+        var type = assembly.GetType(entry.Handler.Type, throwOnError: false);
+        if (type is null || !typeof(IApiHandler).IsAssignableFrom(type) || type.IsAbstract)
+        {
+            throw new ApiRoutesManifestException(
+                $"The route '{entry.Route}' in '{path}' names the handler '{entry.Handler.Type}', which is not a concrete "
+                + $"IApiHandler in {assembly.GetName().Name}. Build the project again so that the manifest matches it.");
+        }
+
+        if (entry.Kind != RouteKind.Scheduled)
+        {
+            return new LoadedRoute(entry, type, schedule: null);
+        }
+
+        var schedule = CronSchedule.Parse(entry.Schedule?.Normalized, DateTime.UtcNow);
+        if (!schedule.IsValid)
+        {
+            throw new ApiRoutesManifestException(
+                $"The scheduled route '{entry.Route}' in '{path}' has an invalid schedule: {schedule.Message}");
+        }
+
+        return new LoadedRoute(entry, type, schedule.Expression);
+    }
+}

@@ -1,0 +1,29 @@
+using ApiRoutes.Diagnostics;
+using ApiRoutes.ManifestLoading;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Routing;
+
+/// <summary>
+/// A standard route: the handler answers the request itself. An exception is logged and rethrown, so the app's
+/// exception handling answers (500 without details in Production, the developer exception page in Development).
+/// </summary>
+internal sealed class StandardRouteEndpoint(LoadedRoute route, ApiRoutesMetrics metrics, ILogger logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        metrics.Request(route.Template, route.Kind);
+        try
+        {
+            await route.InvokeAsync(context);
+        }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            logger.RouteFailed(route.Template, e);
+            throw;
+        }
+
+        logger.RouteServed(route.Template, context.Response.StatusCode);
+    }
+}

@@ -1,0 +1,121 @@
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Scheduling;
+
+/// <summary>
+/// Runs every scheduled route at its occurrences (Cronos, UTC, time from <see cref="TimeProvider"/>). After each
+/// occurrence the next one is computed from the current time, so a clock jump, a slow run or a sleeping machine
+/// gives one run, never a burst of catch-up runs; missed occurrences are not replayed. Runs of one schedule never
+/// overlap: an occurrence that comes while the previous run still goes is skipped and logged.
+/// </summary>
+internal sealed class ScheduleService(
+    RouteTable routes,
+    ExecutionRunner runner,
+    ExecutionLog log,
+    TimeProvider time,
+    SchedulerSwitch enabled,
+    ILoggerFactory loggerFactory) : BackgroundService
+{
+    // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(24);
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!enabled.IsEnabled)
+        {
+            if (routes.OfKind(RouteKind.Scheduled).Any())
+            {
+                _logger.SchedulerDisabled();
+            }
+
+            return Task.CompletedTask;
+        }
+
+        return Task.WhenAll(routes.OfKind(RouteKind.Scheduled).Select(route => RunScheduleAsync(route, stoppingToken)));
+    }
+
+    private async Task RunScheduleAsync(LoadedRoute route, CancellationToken stopping)
+    {
+        DateTimeOffset? last = null;
+        Task? running = null;
+        string? runningId = null;
+        var registered = false;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                var now = time.GetUtcNow();
+
+                // Never the same occurrence twice, even if a timer fires early or the clock steps back.
+                var from = last is { } previous && previous > now ? previous : now;
+                if (route.NextOccurrence(from) is not { } next)
+                {
+                    _logger.ScheduleEnded(route.Template);
+                    return;
+                }
+
+                if (!registered)
+                {
+                    _logger.ScheduleRegistered(route.Template, route.Entry.Schedule!.Expression, next);
+                    registered = true;
+                }
+
+                await WaitUntilAsync(route, next, stopping);
+                last = next;
+                if (running is { IsCompleted: false })
+                {
+                    _logger.ScheduleSkipped(route.Template, next, runningId!);
+                    continue;
+                }
+
+                runningId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+                _logger.ScheduleFired(route.Template, next, runningId);
+                running = RunAsync(route, next, runningId);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutdown: a run in progress is left to the drain of BackgroundExecutionService.
+        }
+    }
+
+    private async Task WaitUntilAsync(LoadedRoute route, DateTimeOffset due, CancellationToken stopping)
+    {
+        for (var wait = due - time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - time.GetUtcNow())
+        {
+            var delay = Task.Delay(wait < MaxWait ? wait : MaxWait, time, stopping);
+
+            // Logged once the timer is armed, so an observer (and a test on a fake clock) knows it is waiting.
+            _logger.ScheduleWaiting(route.Template, due);
+            await delay;
+        }
+    }
+
+    private Task RunAsync(LoadedRoute route, DateTimeOffset occurrence, string id)
+    {
+        var record = new ExecutionRecord
+        {
+            Id = id,
+            Route = route.Template,
+            Kind = ExecutionRecord.KindName(route.Kind),
+            Status = ExecutionStatus.Queued,
+            AcceptedAt = time.GetUtcNow(),
+            Occurrence = occurrence,
+        };
+        log.Update(record);
+        return Task.Run(() => runner.RunAsync(route, ScheduledRequest.For(route, occurrence), record));
+    }
+}
+
+/// <summary>Whether the in-process scheduler runs: options, else on outside Development.</summary>
+internal sealed class SchedulerSwitch(bool isEnabled)
+{
+    public bool IsEnabled { get; } = isEnabled;
+}

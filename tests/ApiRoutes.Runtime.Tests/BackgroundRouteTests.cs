@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Headers;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+public class BackgroundRouteTests
+{
+    private const string IdHeader = "X-ApiRoutes-Execution-Id";
+
+    [Fact]
+    public async Task The_202_arrives_before_a_slow_handler_finishes_and_the_handler_gets_a_copy_of_the_request()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/reports/{kind}", typeof(Slow))));
+
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/reports/daily?format=pdf") { Content = new StringContent("""{"to":"ada"}""") };
+        request.Headers.Add("X-Tenant", "acme");
+        var response = await server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = Assert.Single(response.Headers.GetValues(IdHeader));
+        var seen = await server.Probe.NextAsync();
+        Assert.Equal(ExecutionStatus.Running, server.Executions.Find(id)!.Status);
+        Assert.Equal(("PUT", "/api/reports/daily", "?format=pdf", """{"to":"ada"}"""), (seen.Method, seen.Path, seen.Query, seen.Body));
+        Assert.Equal("acme", seen.Headers["X-Tenant"]);
+        Assert.Equal("daily", seen.RouteValues["kind"]);
+
+        server.Probe.Open("slow");
+        var done = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(1, done.Attempt);
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2000] Information: Background execution {id} of /api/reports/{{kind}} accepted", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Background_routes_behave_the_same_in_development()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))), environment: "Development");
+
+        var response = await server.Client.PostAsync("/api/slow", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await server.Probe.NextAsync();
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_413_and_nothing_runs()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => o.Background.MaxRequestBodyBytes = 1024);
+
+        var exactly = await server.Client.PostAsync("/api/slow", new ByteArrayContent(new byte[1024]));
+        var tooLarge = await server.Client.PostAsync("/api/slow", new ByteArrayContent(new byte[1025]));
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/api/slow") { Content = new StreamContent(new MemoryStream(new byte[5000])) };
+        chunked.Headers.TransferEncodingChunked = true;
+        var tooLargeChunked = await server.Client.SendAsync(chunked);
+
+        Assert.Equal(HttpStatusCode.Accepted, exactly.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLargeChunked.StatusCode);
+        await server.Probe.NextAsync();
+        Assert.Single(server.Executions.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_503_with_retry_after_and_every_accepted_execution_runs()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o =>
+            {
+                o.Background.MaxConcurrency = 1;
+                o.Background.MaxQueueLength = 2;
+            });
+
+        // One runs (blocked on the gate), two wait; the rest must be refused, not accepted and dropped.
+        var first = await server.Client.PostAsync("/api/slow", null);
+        await server.Probe.NextAsync();
+        var responses = new List<HttpResponseMessage> { first };
+        for (var i = 0; i < 4; i++)
+        {
+            responses.Add(await server.Client.PostAsync("/api/slow", null));
+        }
+
+        Assert.Equal(
+            [HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable],
+            responses.Select(r => r.StatusCode));
+        Assert.All(responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable), r => Assert.Equal(TimeSpan.FromSeconds(5), r.Headers.RetryAfter?.Delta));
+
+        server.Probe.Open("slow");
+        var accepted = responses.Where(r => r.StatusCode == HttpStatusCode.Accepted).Select(r => r.Headers.GetValues(IdHeader).Single()).ToList();
+        foreach (var id in accepted)
+        {
+            await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        }
+
+        Assert.Equal(3, server.Probe.Count(nameof(Slow)));
+        Assert.Equal(3, server.Executions.Snapshot().Count);
+    }
+}

@@ -1,0 +1,115 @@
+using Microsoft.AspNetCore.Http;
+
+namespace ApiRoutes.Runtime.Tests.Handlers;
+
+/// <summary>Records what it saw, then writes "Name:route-values".</summary>
+public abstract class RecordingHandler(Probe probe) : IApiHandler
+{
+    protected Probe Probe { get; } = probe;
+
+    public virtual async Task HandleAsync(HttpContext context)
+    {
+        await RecordAsync(context);
+        await HandleCoreAsync(context);
+    }
+
+    protected virtual Task HandleCoreAsync(HttpContext context) => Task.CompletedTask;
+
+    protected async Task RecordAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        Probe.Record(new Invocation(
+            GetType().Name,
+            context.Request.Method,
+            context.Request.Path.Value ?? "",
+            context.Request.QueryString.Value ?? "",
+            body,
+            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            context.Request.RouteValues.ToDictionary(v => v.Key, v => v.Value?.ToString())));
+    }
+}
+
+public sealed class Hello(Probe probe, ScopedCounter counter) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context) =>
+        context.Response.WriteAsync($"hello {context.Request.RouteValues["name"]} #{counter.Id}");
+}
+
+public sealed class Throws(Probe probe) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context) => throw new InvalidOperationException("handler exploded");
+}
+
+/// <summary>Waits for the gate "slow" (so a test sees the 202 first), then finishes.</summary>
+public sealed class Slow(Probe probe) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context) => await Probe.Gate("slow").WaitAsync(Probe.Patience);
+}
+
+/// <summary>Waits on its RequestAborted token and says when it fires.</summary>
+public sealed class HonorsCancellation(Probe probe) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Probe.Patience, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            Probe.Signal("cancelled");
+            throw;
+        }
+    }
+}
+
+/// <summary>Ignores its token and blocks its thread until the gate "stuck" opens.</summary>
+public sealed class IgnoresCancellation(Probe probe) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context)
+    {
+        Probe.Gate("stuck").Wait(Probe.Patience);
+        Probe.Signal("stuck-returned");
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Fails the first <c>failures</c> attempts (the "fail" query value, default always).</summary>
+public sealed class Flaky(Probe probe) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context)
+    {
+        var failures = int.TryParse(context.Request.Query["fail"], out var n) ? n : int.MaxValue;
+        return Probe.Count(nameof(Flaky)) <= failures
+            ? throw new InvalidOperationException($"attempt {Probe.Count(nameof(Flaky))} failed")
+            : Task.CompletedTask;
+    }
+}
+
+/// <summary>A scheduled handler; with the gate "tick" closed it blocks, to test overlap.</summary>
+public sealed class Tick(Probe probe, TickOptions options) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        if (options.Block)
+        {
+            await Probe.Gate("tick").WaitAsync(Probe.Patience);
+        }
+
+        await context.Response.WriteAsync("ticked");
+    }
+}
+
+public sealed class TickOptions
+{
+    public bool Block { get; set; }
+}
+
+/// <summary>A scoped service: a new id per request or execution scope.</summary>
+public sealed class ScopedCounter
+{
+    private static int _next;
+
+    public int Id { get; } = Interlocked.Increment(ref _next);
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using ApiRoutes.Manifest;
+using ApiRoutes.Runtime.Tests.Handlers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ApiRoutes.Runtime.Tests.Infrastructure;
+
+/// <summary>
+/// The real runtime on Kestrel, bound to 127.0.0.1 on an ephemeral port, over a manifest file written for the
+/// test's handlers. Time is a <see cref="FakeTimeProvider"/> unless the test asks for the system clock.
+/// </summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private bool _stopped;
+
+    private TestServer(WebApplication app, FakeTimeProvider? time, HttpClient client, ConcurrentQueue<string> logs)
+    {
+        _app = app;
+        Time = time;
+        Client = client;
+        Logs = logs;
+    }
+
+    public FakeTimeProvider? Time { get; }
+
+    public FakeTimeProvider FakeTime => Time ?? throw new InvalidOperationException("This server runs on the system clock.");
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public Probe Probe => _app.Services.GetRequiredService<Probe>();
+
+    public ExecutionLog Executions => _app.Services.GetRequiredService<ExecutionLog>();
+
+    /// <summary>Every log line as "Category[EventId] Level: message".</summary>
+    public ConcurrentQueue<string> Logs { get; }
+
+    public static async Task<TestServer> StartAsync(
+        RouteManifest manifest,
+        string environment = "Production",
+        Action<ApiRoutesOptions>? options = null,
+        DateTimeOffset? now = null,
+        bool systemClock = false,
+        Action<IServiceCollection>? services = null)
+    {
+        var manifestPath = TestManifest.Write(manifest);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var logs = new ConcurrentQueue<string>();
+        builder.Logging.ClearProviders().AddProvider(new ListLoggerProvider(logs)).SetMinimumLevel(LogLevel.Debug);
+
+        var time = systemClock ? null : new FakeTimeProvider(now ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        if (time is not null)
+        {
+            builder.Services.AddSingleton<TimeProvider>(time);
+        }
+
+        builder.Services.AddSingleton<Probe>().AddScoped<ScopedCounter>().AddSingleton<TickOptions>();
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = manifestPath;
+            options?.Invoke(o);
+        });
+        services?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.MapApiRoutes();
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var client = new HttpClient { BaseAddress = new Uri(address), Timeout = Probe.Patience };
+        return new TestServer(app, time, client, logs);
+    }
+
+    /// <summary>Waits until the execution log satisfies <paramref name="condition"/> (bounded by the probe's patience).</summary>
+    public async Task<ExecutionRecord> WaitForExecutionAsync(Func<ExecutionRecord, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Executions.Snapshot().FirstOrDefault(condition) is { } record)
+            {
+                return record;
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException("No execution matched; the log has:\n" + string.Join("\n", Executions.Snapshot()));
+    }
+
+    /// <summary>Waits until a log line starts with <paramref name="prefix"/> (bounded by the probe's patience).</summary>
+    public async Task WaitForLogAsync(string prefix)
+    {
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        while (!Logs.Any(line => line.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No log line starts with '{prefix}':\n{string.Join("\n", Logs)}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    public Task StopAsync()
+    {
+        _stopped = true;
+        return _app.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Probe.Open("slow");
+        Probe.Open("stuck");
+        Probe.Open("tick");
+        if (!_stopped)
+        {
+            using var timeout = new CancellationTokenSource(Probe.Patience);
+            await _app.StopAsync(timeout.Token);
+        }
+
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Text.Json;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>The scheduler on a fake clock that starts at 2026-01-01T00:00:00Z.</summary>
+public class ScheduledRouteTests
+{
+    [Fact]
+    public async Task In_production_a_schedule_fires_at_its_occurrence_with_a_post_and_next_run()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            now: new DateTimeOffset(2026, 1, 1, 0, 59, 30, TimeSpan.Zero));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T01:00:00");
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+
+        var run = await server.Probe.NextAsync();
+        Assert.Equal(("POST", "/api/tick"), (run.Method, run.Path));
+        Assert.Equal("application/json", run.Headers["Content-Type"]);
+        Assert.Equal("2026-01-01T02:00:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
+        var record = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 1, 0, 0, TimeSpan.Zero), record.Occurrence);
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3000] Information: Schedule /api/tick registered (@hourly, UTC); next run at 2026-01-01T01:00:00", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task In_production_a_scheduled_path_answers_404()
+    {
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.PostAsync("/api/tick", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/tick")).StatusCode);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task Runs_of_one_schedule_never_overlap_an_occurrence_during_a_run_is_skipped()
+    {
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *", timeLimitSeconds: 900)));
+        server.Services.GetRequiredService<TickOptions>().Block = true;
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        await server.Probe.NextAsync();
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:02:00");
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        await server.WaitForLogAsync("ApiRoutes[3002] Warning: Schedule /api/tick skipped the run at 2026-01-01T00:02:00");
+
+        server.Probe.Open("tick");
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:03:00");
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        await server.Probe.NextAsync();
+
+        Assert.Equal(2, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task A_clock_jump_gives_one_run_not_a_burst_of_catch_up_runs()
+    {
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
+
+        server.FakeTime.Advance(TimeSpan.FromHours(5));
+        await server.Probe.NextAsync();
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T05:01:00");
+
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        await server.Probe.NextAsync();
+        Assert.Equal(2, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task In_development_requesting_the_path_runs_the_route_at_once_as_the_scheduler_would()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "0 3 * * *")),
+            environment: "Development",
+            now: new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+
+        var response = await server.Client.GetAsync("/api/tick?ignored=1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ticked", await response.Content.ReadAsStringAsync());
+        var run = await server.Probe.NextAsync();
+        Assert.Equal(("POST", ""), (run.Method, run.Query));
+        Assert.Equal("""{"next_run":"2026-01-02T03:00:00.000Z"}""", run.Body);
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3003] Warning: Scheduled route /api/tick run on demand: in development only", StringComparison.Ordinal));
+
+        // The scheduler itself is off in development unless asked for.
+        server.FakeTime.Advance(TimeSpan.FromDays(1));
+        await Task.Delay(100);
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task In_development_schedules_can_be_switched_on()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")),
+            environment: "Development",
+            options: o => o.Scheduling.Enabled = true);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal("POST", (await server.Probe.NextAsync()).Method);
+    }
+
+    [Fact]
+    public async Task The_scheduler_can_be_switched_off_in_production()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")),
+            options: o => o.Scheduling.Enabled = false);
+        await server.WaitForLogAsync("ApiRoutes[3004] Information: Schedules are not run in this environment");
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(3));
+        await Task.Delay(100);
+
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+}

@@ -1,0 +1,94 @@
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>Time limits and retries, on a fake clock: minutes pass without waiting for them.</summary>
+public class TimeLimitAndRetryTests
+{
+    [Fact]
+    public async Task At_the_time_limit_the_token_is_cancelled_and_the_execution_times_out()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/job", typeof(HonorsCancellation), timeLimitSeconds: 60)));
+
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(ExecutionStatus.Running, server.Executions.Find(id)!.Status);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+
+        await server.Probe.WaitForSignalAsync("cancelled");
+        var record = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.TimedOut);
+        Assert.Equal("Timed out after 00:01:00: RequestAborted was cancelled.", record.Error);
+        Assert.Equal(TimeSpan.FromSeconds(60), record.FinishedAt - record.StartedAt);
+        Assert.Equal(1, server.Probe.Count(nameof(HonorsCancellation)));   // a timeout is not retried
+    }
+
+    [Fact]
+    public async Task A_handler_that_ignores_the_token_is_abandoned_and_recorded_as_timed_out()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation), timeLimitSeconds: 10)));
+
+        await server.Client.PostAsync("/api/stuck", null);
+        await server.Probe.NextAsync();
+        server.FakeTime.Advance(TimeSpan.FromSeconds(10));
+
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.TimedOut);
+        Assert.False(server.Probe.Gate("signal:stuck-returned").IsCompleted, "The handler is still blocked; the execution ended without it.");
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2005] Error:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failure_is_retried_after_one_minute_then_two_and_then_recorded_as_failed()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));
+
+        var id = (await server.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        await server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(59));
+        await Task.Delay(50);
+        Assert.Equal(1, server.Probe.Count(nameof(Flaky)));
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await server.Probe.NextAsync();
+        await server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 3 });
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(2));
+        await server.Probe.NextAsync();
+        var failed = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+
+        Assert.Equal(3, failed.Attempt);
+        Assert.Contains("attempt 3 failed", failed.Error, StringComparison.Ordinal);
+        Assert.Equal(3, server.Probe.Count(nameof(Flaky)));
+        Assert.Equal(2, server.Logs.Count(line => line.StartsWith("ApiRoutes[2006] Warning:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_retry_that_succeeds_ends_the_execution_as_succeeded()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));
+
+        var id = (await server.Client.PostAsync("/api/flaky?fail=1", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+
+        var done = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(2, done.Attempt);
+    }
+
+    [Fact]
+    public async Task Retries_follow_the_configured_delays()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/flaky", typeof(Flaky))),
+            options: o => o.Background.RetryDelays = []);
+
+        var id = (await server.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+
+        var failed = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+        Assert.Equal(1, failed.Attempt);
+    }
+}
