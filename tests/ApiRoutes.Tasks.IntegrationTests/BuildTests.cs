@@ -29,7 +29,7 @@ public sealed class BuildTests(PackageFixture package)
         Assert.Equal(
             [
                 "/api/cleanup scheduled 0 * * * * Api/Cleanup.cs:7",
-                "/api/generate-report background 300 Api/GenerateReport.cs:7",
+                "/api/generate-report background 300 Api/GenerateReport.cs:8",
                 "/api/hello standard - Api/Hello.cs:6",
                 "/api/orders/{id:int} standard - Api/OrderById.cs:7",
             ],

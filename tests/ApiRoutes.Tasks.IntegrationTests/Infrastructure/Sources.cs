@@ -31,13 +31,19 @@ internal static class Sources
     public const string GenerateReport = """
         using ApiRoutes;
         using Microsoft.AspNetCore.Http;
+        using Microsoft.Extensions.Logging;
 
         namespace Shop.Api;
 
         [BackgroundRoute]
-        public sealed class GenerateReport : IApiHandler
+        public sealed class GenerateReport(ILogger<GenerateReport> logger) : IApiHandler
         {
-            public Task HandleAsync(HttpContext context) => Task.Delay(10, context.RequestAborted);
+            public async Task HandleAsync(HttpContext context)
+            {
+                var ms = int.TryParse(context.Request.Query["ms"], out var value) ? value : 10;
+                await Task.Delay(ms, context.RequestAborted);
+                logger.LogInformation("Report {Name} done", context.Request.Query["name"].ToString());
+            }
         }
         """;
 

@@ -1,0 +1,70 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>Start-up fails fast, with a message that says what to do, when the manifest cannot be trusted.</summary>
+public class ManifestStartupTests
+{
+    [Fact]
+    public void A_missing_manifest_stops_start_up()
+    {
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), RouteManifest.FileName);
+
+        var error = StartWith(path);
+
+        Assert.Equal(
+            $"The route manifest '{path}' does not exist. It is written by the build of a project that references the ApiRoutes "
+            + "package: run 'dotnet build' (or 'dotnet publish', which copies it to the publish folder), or set "
+            + "ApiRoutes:ManifestPath to where it is.",
+            error.Message);
+    }
+
+    [Theory]
+    [InlineData("not json", "is not valid JSON")]
+    [InlineData("""{"schemaVersion": 2, "routes": []}""", "has schemaVersion 2; this version of ApiRoutes reads schemaVersion 1")]
+    [InlineData("""{"schemaVersion": 1}""", "does not match schema version 1")]
+    public void An_invalid_manifest_stops_start_up(string json, string message)
+    {
+        var path = TestManifest.Write(Create());
+        File.WriteAllText(path, json);
+
+        Assert.Contains(message, StartWith(path).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_manifest_for_another_build_of_the_assembly_stops_start_up()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        var stale = manifest with { Assembly = manifest.Assembly with { Mvid = Guid.NewGuid() } };
+
+        var error = StartWith(TestManifest.Write(stale));
+
+        Assert.Contains("the manifest is out of date", error.Message, StringComparison.Ordinal);
+        Assert.Contains(stale.Assembly.Mvid.ToString(), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_handler_type_the_assembly_does_not_have_stops_start_up()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        var renamed = manifest with { Routes = [manifest.Routes[0] with { Handler = new ManifestHandler("Gone.Handler", manifest.Assembly.Name) }] };
+
+        var error = StartWith(TestManifest.Write(renamed));
+
+        Assert.Contains("names the handler 'Gone.Handler', which is not a concrete IApiHandler", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ApiRoutesManifestException StartWith(string manifestPath)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Services.AddApiRoutes(o => o.ManifestPath = manifestPath);
+        using var app = builder.Build();
+
+        return Assert.Throws<ApiRoutesManifestException>(() => app.MapApiRoutes());
+    }
+}

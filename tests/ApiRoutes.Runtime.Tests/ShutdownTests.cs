@@ -1,0 +1,99 @@
+using System.Net;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>Graceful shutdown: stop accepting, drain for a while, cut and log the rest.</summary>
+public class ShutdownTests
+{
+    [Fact]
+    public async Task Shutdown_waits_for_running_executions_within_the_drain_period()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => o.ShutdownDrainTimeout = TimeSpan.FromMinutes(1));
+        var id = (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+
+        var stopping = server.StopAsync();
+        await server.WaitForLogAsync("ApiRoutes[2008] Information: Shutting down: waiting up to 00:01:00 for 1 running and 0 queued");
+        Assert.False(stopping.IsCompleted);
+        server.Probe.Open("slow");
+        await stopping.WaitAsync(Probe.Patience);
+
+        Assert.Equal(ExecutionStatus.Succeeded, server.Executions.Find(id)!.Status);
+    }
+
+    [Fact]
+    public async Task After_the_drain_period_running_executions_are_cut_and_logged_and_queued_ones_recorded_as_failed()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation))),
+            options: o =>
+            {
+                o.ShutdownDrainTimeout = TimeSpan.FromSeconds(30);
+                o.Background.MaxConcurrency = 1;
+            });
+        var running = (await server.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        var queued = (await server.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+
+        var stopping = server.StopAsync();
+        await server.WaitForLogAsync("ApiRoutes[2008] Information: Shutting down: waiting up to 00:00:30 for 1 running and 1 queued");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await stopping.WaitAsync(Probe.Patience);
+
+        var cut = server.Executions.Find(running)!;
+        Assert.Equal(ExecutionStatus.Failed, cut.Status);
+        Assert.StartsWith("Cut by shutdown", cut.Error, StringComparison.Ordinal);
+        var neverRan = server.Executions.Find(queued)!;
+        Assert.Equal((ExecutionStatus.Failed, "Cut by shutdown: queued when the drain period ended; it never ran."), (neverRan.Status, neverRan.Error));
+        Assert.Equal(1, server.Probe.Count(nameof(IgnoresCancellation)));
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2007] Error: Execution {running} of /api/stuck was cut by shutdown", StringComparison.Ordinal));
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2007] Error: Execution {queued} of /api/stuck was cut by shutdown", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_pending_retry_at_shutdown_is_recorded_as_failed_not_lost()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));
+        var id = (await server.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+
+        await server.StopAsync().WaitAsync(Probe.Patience);
+
+        var record = server.Executions.Find(id)!;
+        Assert.Equal(ExecutionStatus.Failed, record.Status);
+        Assert.Contains("a retry (attempt 2) was pending", record.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task While_draining_no_new_background_request_is_accepted()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => o.ShutdownDrainTimeout = TimeSpan.FromMinutes(1));
+        await server.Client.PostAsync("/api/slow", null);
+        await server.Probe.NextAsync();
+
+        var stopping = server.StopAsync();
+        await server.WaitForLogAsync("ApiRoutes[2008]");
+
+        // Kestrel stops listening before the drain; a request already in flight would get 503. Never a 202.
+        HttpStatusCode? late = null;
+        try
+        {
+            late = (await server.Client.PostAsync("/api/slow", null)).StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        Assert.True(late is null or HttpStatusCode.ServiceUnavailable, $"A request during shutdown got {late}.");
+        server.Probe.Open("slow");
+        await stopping.WaitAsync(Probe.Patience);
+        Assert.Equal(1, server.Probe.Count(nameof(Slow)));
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
+
+namespace ApiRoutes.Tasks.IntegrationTests;
+
+/// <summary>
+/// A handler project with no Program.cs, built through the packed ApiRoutes package, served as a user would:
+/// <c>dotnet run</c> (the development server) and the published <c>dotnet Shop.dll</c> (Production).
+/// </summary>
+[Collection(PackageCollection.Name)]
+public sealed class RuntimeEndToEndTests(PackageFixture package)
+{
+    [Fact]
+    public async Task Dotnet_run_is_the_development_server_for_every_kind_of_route()
+    {
+        var project = ShopProject();
+
+        await using var app = await RunningApp.StartAsync(project.Directory, package.Environment, "run", "-nodeReuse:false", "-p:UseSharedCompilation=false", "--");
+
+        await app.WaitForOutputAsync("Hosting environment: Development", TimeSpan.FromSeconds(30));
+        Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
+        Assert.Equal("42", await app.Client.GetStringAsync("/api/orders/42"));
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/api/orders/not-a-number")).StatusCode);
+
+        var accepted = await app.Client.PostAsync("/api/generate-report?name=weekly", null);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        await app.WaitForOutputAsync("Report weekly done", TimeSpan.FromSeconds(30));
+
+        // In development a scheduled route runs when its path is requested.
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/api/cleanup")).StatusCode);
+        await app.WaitForOutputAsync("Scheduled route /api/cleanup run on demand", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task The_published_app_serves_in_production_and_drains_on_sigterm()
+    {
+        var project = ShopProject();
+        var publish = Path.Combine(project.Directory, "out");
+        (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
+
+        await using var app = await RunningApp.StartAsync(publish, package.Environment, "Shop.dll");
+
+        await app.WaitForOutputAsync("Hosting environment: Production", TimeSpan.FromSeconds(30));
+        Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/api/cleanup")).StatusCode);
+        Assert.Contains("Schedule /api/cleanup registered (@hourly, UTC)", app.Output, StringComparison.Ordinal);
+
+        // A background run in progress finishes before the process exits.
+        Assert.Equal(HttpStatusCode.Accepted, (await app.Client.PostAsync("/api/generate-report?name=final&ms=1500", null)).StatusCode);
+        await app.WaitForOutputAsync("of /api/generate-report started", TimeSpan.FromSeconds(10));
+        var exitCode = await app.TerminateAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Report final done", app.Output, StringComparison.Ordinal);
+        Assert.Contains("Shutting down: waiting up to", app.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_its_manifest_the_published_app_stops_with_a_clear_message()
+    {
+        var project = ShopProject();
+        var publish = Path.Combine(project.Directory, "out");
+        (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
+        File.Delete(Path.Combine(publish, "apiroutes.manifest.json"));
+
+        await using var app = await RunningApp.RunToExitAsync(publish, package.Environment, "Shop.dll");
+
+        Assert.Equal(1, app.ExitCode);
+        Assert.Contains($"ApiRoutes: The route manifest '{Path.Combine(publish, "apiroutes.manifest.json")}' does not exist.", app.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", app.Output, StringComparison.Ordinal);
+    }
+
+    private FixtureProject ShopProject() => new FixtureProject(package)
+        .Write("Api/Hello.cs", Sources.Hello)
+        .Write("Api/OrderById.cs", Sources.OrderById)
+        .Write("Api/GenerateReport.cs", Sources.GenerateReport)
+        .Write("Api/Cleanup.cs", Sources.Cleanup("@hourly"));
+}
