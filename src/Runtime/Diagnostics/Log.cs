@@ -63,6 +63,9 @@ internal static partial class Log
     [LoggerMessage(3006, LogLevel.Debug, "Schedule {Route} waiting for {NextRun:O}")]
     public static partial void ScheduleWaiting(this ILogger logger, string route, DateTimeOffset nextRun);
 
+    [LoggerMessage(3007, LogLevel.Warning, "External schedule trigger refused with {StatusCode}: {Reason}")]
+    public static partial void ExternalTriggerRefused(this ILogger logger, int statusCode, string reason);
+
     [LoggerMessage(3005, LogLevel.Warning, "Schedule {Route} has no further occurrence and stops")]
     public static partial void ScheduleEnded(this ILogger logger, string route);
 }

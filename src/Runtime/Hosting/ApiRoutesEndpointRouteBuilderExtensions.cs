@@ -53,6 +53,21 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             }
         }
 
+        var scheduling = services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>().Value.Scheduling;
+        if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
+        {
+            if (scheduling.ExternalTriggerSecret.Length < 32)
+            {
+                throw new ApiRoutes.ApiRoutesManifestException(
+                    "ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters; use a long random secret "
+                    + "(for example 'openssl rand -hex 32').");
+            }
+
+            var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), time,
+                scheduling.ExternalTriggerSecret, scheduling.ExternalTriggerTolerance, logger);
+            endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger");
+        }
+
         logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,
             services.GetRequiredService<SchedulerSwitch>().IsEnabled));
         return endpoints;

@@ -12,6 +12,12 @@ public sealed class ApiRoutesOptions
     /// <summary>The manifest; by default <c>apiroutes.manifest.json</c> beside the application.</summary>
     public string? ManifestPath { get; set; }
 
+    /// <summary>
+    /// Check at start-up that every file of the deploy bundle matches the SHA-256 in its <c>apiroutes.bundle.json</c>,
+    /// and refuse to start otherwise. Default false; <c>apiroutes serve</c> turns it on.
+    /// </summary>
+    public bool VerifyBundle { get; set; }
+
     /// <summary>Background routes.</summary>
     public BackgroundRouteOptions Background { get; set; } = new();
 
@@ -55,4 +61,14 @@ public sealed class ScheduleOptions
     /// run on demand when their path is requested. Set <c>true</c> to run them on schedule in Development too.
     /// </summary>
     public bool? Enabled { get; set; }
+
+    /// <summary>
+    /// The shared secret of externally driven schedules: when set (at least 32 characters), a hosting platform with
+    /// its own scheduler can run scheduled routes through the signed endpoint <c>POST /_apiroutes/scheduled-runs</c>.
+    /// Set <see cref="Enabled"/> to false as well, so the in-process scheduler does not run them too.
+    /// </summary>
+    public string? ExternalTriggerSecret { get; set; }
+
+    /// <summary>How far a trigger's timestamp may be from this server's clock. Default 5 minutes.</summary>
+    public TimeSpan ExternalTriggerTolerance { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -29,12 +29,12 @@ public static class ApiRoutesServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
-        services.TryAddSingleton(sp => ManifestLoader.Load(
-            sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.ManifestPath ?? ManifestLoader.DefaultPath));
+        services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value));
         services.TryAddSingleton<ExecutionLog>();
         services.TryAddSingleton<ApiRoutesMetrics>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
+        services.TryAddSingleton<ScheduledRuns>();
         services.TryAddSingleton(sp => new SchedulerSwitch(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ApiRoutes.Bundling;
 using ApiRoutes.Manifest;
 using ApiRoutes.Scheduling;
 
@@ -12,6 +13,23 @@ namespace ApiRoutes.ManifestLoading;
 internal static class ManifestLoader
 {
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, RouteManifest.FileName);
+
+    /// <summary>Loads the configured manifest, first checking the deploy bundle when asked to.</summary>
+    public static RouteTable Load(ApiRoutesOptions options)
+    {
+        if (options.VerifyBundle)
+        {
+            var problems = BundleVerifier.Verify(AppContext.BaseDirectory);
+            if (problems.Count > 0)
+            {
+                throw new ApiRoutesManifestException(
+                    $"The deploy bundle in '{AppContext.BaseDirectory}' does not match its {BundleManifest.FileName}, so it "
+                    + $"will not be served: {string.Join(" ", problems)} Deploy the bundle again as published.");
+            }
+        }
+
+        return Load(options.ManifestPath ?? DefaultPath);
+    }
 
     public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null)
     {

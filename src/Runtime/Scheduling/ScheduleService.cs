@@ -1,5 +1,4 @@
 using ApiRoutes.Diagnostics;
-using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using Microsoft.Extensions.Hosting;
@@ -15,8 +14,7 @@ namespace ApiRoutes.Scheduling;
 /// </summary>
 internal sealed class ScheduleService(
     RouteTable routes,
-    ExecutionRunner runner,
-    ExecutionLog log,
+    ScheduledRuns runs,
     TimeProvider time,
     SchedulerSwitch enabled,
     ILoggerFactory loggerFactory) : BackgroundService
@@ -44,8 +42,6 @@ internal sealed class ScheduleService(
     private async Task RunScheduleAsync(LoadedRoute route, CancellationToken stopping)
     {
         DateTimeOffset? last = null;
-        Task? running = null;
-        string? runningId = null;
         var registered = false;
         try
         {
@@ -69,15 +65,7 @@ internal sealed class ScheduleService(
 
                 await WaitUntilAsync(route, next, stopping);
                 last = next;
-                if (running is { IsCompleted: false })
-                {
-                    _logger.ScheduleSkipped(route.Template, next, runningId!);
-                    continue;
-                }
-
-                runningId = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
-                _logger.ScheduleFired(route.Template, next, runningId);
-                running = RunAsync(route, next, runningId);
+                runs.TryStart(route, next);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -96,21 +84,6 @@ internal sealed class ScheduleService(
             _logger.ScheduleWaiting(route.Template, due);
             await delay;
         }
-    }
-
-    private Task RunAsync(LoadedRoute route, DateTimeOffset occurrence, string id)
-    {
-        var record = new ExecutionRecord
-        {
-            Id = id,
-            Route = route.Template,
-            Kind = ExecutionRecord.KindName(route.Kind),
-            Status = ExecutionStatus.Queued,
-            AcceptedAt = time.GetUtcNow(),
-            Occurrence = occurrence,
-        };
-        log.Update(record);
-        return Task.Run(() => runner.RunAsync(route, ScheduledRequest.For(route, occurrence), record));
     }
 }
 

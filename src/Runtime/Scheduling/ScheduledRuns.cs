@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.ManifestLoading;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Scheduling;
+
+/// <summary>
+/// Starts scheduled runs, for the in-process scheduler and for external triggers alike, and keeps runs of one
+/// schedule from overlapping: while a run goes, another occurrence of the same route is refused.
+/// </summary>
+internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, TimeProvider time, ILoggerFactory loggerFactory)
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+    private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Starts a run for <paramref name="occurrence"/>, or returns null (and logs) when one still goes.</summary>
+    public string? TryStart(LoadedRoute route, DateTimeOffset occurrence)
+    {
+        var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = start.Task.ContinueWith(_ => Run(route, occurrence, id), TaskScheduler.Default).Unwrap();
+        var added = _running.AddOrUpdate(
+            route.Template,
+            (id, run),
+            (_, current) => current.Run.IsCompleted ? (id, run) : current);
+        if (added.Id != id)
+        {
+            _logger.ScheduleSkipped(route.Template, occurrence, added.Id);
+            return null;
+        }
+
+        _logger.ScheduleFired(route.Template, occurrence, id);
+        start.SetResult();
+        return id;
+    }
+
+    private Task Run(LoadedRoute route, DateTimeOffset occurrence, string id)
+    {
+        var record = new ExecutionRecord
+        {
+            Id = id,
+            Route = route.Template,
+            Kind = ExecutionRecord.KindName(route.Kind),
+            Status = ExecutionStatus.Queued,
+            AcceptedAt = time.GetUtcNow(),
+            Occurrence = occurrence,
+        };
+        log.Update(record);
+        return runner.RunAsync(route, ScheduledRequest.For(route, occurrence), record);
+    }
+}

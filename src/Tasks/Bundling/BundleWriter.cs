@@ -1,0 +1,103 @@
+using System.IO.Compression;
+using ApiRoutes.Bundling;
+
+namespace ApiRoutes.Tasks.Bundling;
+
+/// <summary>
+/// Writes a deploy bundle: a zip of the publish folder that is byte-for-byte the same for the same files (entries
+/// in ordinal order, one fixed timestamp, fixed permissions), with <c>apiroutes.bundle.json</c> first, listing the
+/// SHA-256 of every other file. Development-only files are left out.
+/// </summary>
+internal static class BundleWriter
+{
+    // 1980-01-01 is the earliest time a zip entry can hold; any fixed value makes the bytes repeatable.
+    private static readonly DateTimeOffset FixedTimestamp = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    // Regular file rw-r--r-- (rwxr-xr-x for executables such as the app host), in the Unix part of the attributes.
+    private const int RegularFile = 0x8000;
+    private const int ReadWrite = 0b110_100_100;
+    private const int Executable = 0b111_101_101;
+
+    /// <summary>What never ships: development settings, secrets, build leftovers. Globs on the relative path.</summary>
+    public static readonly string[] DefaultExcludes =
+    [
+        "appsettings.Development.json",
+        "appsettings.*.Development.json",
+        "**/secrets.json",
+        "**/*.user",
+        "**/.env",
+        "**/.env.*",
+        "obj/**",
+        "**/obj/**",
+        "Properties/launchSettings.json",
+        "*.bundle.zip",
+    ];
+
+    /// <returns>The bundle manifest written into the zip.</returns>
+    public static BundleManifest Write(string publishDirectory, string entryAssembly, string bundlePath, IEnumerable<string> excludes)
+    {
+        var patterns = excludes.Select(Glob.ToRegex).ToList();
+        var root = Path.GetFullPath(publishDirectory);
+        var bundleFullPath = Path.GetFullPath(bundlePath);
+        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Where(path => !string.Equals(Path.GetFullPath(path), bundleFullPath, StringComparison.Ordinal))
+            .Select(path => (Full: path, Relative: Path.GetRelativePath(root, path).Replace('\\', '/')))
+            .Where(file => file.Relative != BundleManifest.FileName && !patterns.Exists(pattern => pattern.IsMatch(file.Relative)))
+            .OrderBy(file => file.Relative, StringComparer.Ordinal)
+            .ToList();
+
+        var manifest = new BundleManifest
+        {
+            EntryAssembly = entryAssembly,
+            Files = [.. files.Select(file => Describe(file.Full, file.Relative))],
+        };
+
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using (var entry = Open(zip, BundleManifest.FileName))
+            using (var writer = new StreamWriter(entry))
+            {
+                writer.Write(BundleManifest.Serialize(manifest));
+            }
+
+            foreach (var file in files)
+            {
+                using var entry = Open(zip, file.Relative, IsExecutable(file.Full));
+                using var source = File.OpenRead(file.Full);
+                source.CopyTo(entry);
+            }
+        }
+
+        WriteIfChanged(bundlePath, buffer.ToArray());
+        return manifest;
+    }
+
+    private static BundleFile Describe(string fullPath, string relativePath)
+    {
+        using var stream = File.OpenRead(fullPath);
+        return new BundleFile(relativePath, stream.Length, BundleManifest.Sha256(stream));
+    }
+
+    private static Stream Open(ZipArchive zip, string name, bool executable = false)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+        entry.LastWriteTime = FixedTimestamp;
+        entry.ExternalAttributes = (RegularFile | (executable ? Executable : ReadWrite)) << 16;
+        return entry.Open();
+    }
+
+    private static bool IsExecutable(string path) =>
+        !OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) != 0;
+
+    private static void WriteIfChanged(string path, byte[] content)
+    {
+        if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllBytes(path, content);
+    }
+}

@@ -1,0 +1,33 @@
+using ApiRoutes.Tasks.Bundling;
+using Microsoft.Build.Framework;
+
+namespace ApiRoutes.Tasks;
+
+/// <summary>
+/// After <c>dotnet publish</c>: packs the publish folder into one deterministic deploy bundle (a zip) with the
+/// SHA-256 of every file, leaving out development settings, secrets and build leftovers.
+/// </summary>
+public sealed class CreateApiRoutesBundle : ApiRoutesTask
+{
+    /// <summary>The publish folder, <c>$(PublishDir)</c>.</summary>
+    [Required]
+    public string PublishDirectory { get; set; } = "";
+
+    /// <summary>The assembly a host starts, <c>$(TargetFileName)</c>.</summary>
+    [Required]
+    public string EntryAssembly { get; set; } = "";
+
+    /// <summary>Where to write the zip.</summary>
+    [Required]
+    public string BundlePath { get; set; } = "";
+
+    /// <summary>More globs to leave out (relative paths with <c>/</c>; <c>*</c>, <c>**/</c>), beside the defaults.</summary>
+    public ITaskItem[] Excludes { get; set; } = [];
+
+    private protected override void ExecuteCore()
+    {
+        var excludes = BundleWriter.DefaultExcludes.Concat(Excludes.Select(item => item.ItemSpec));
+        var manifest = BundleWriter.Write(PublishDirectory, EntryAssembly, BundlePath, excludes);
+        Log.LogMessage(MessageImportance.High, "ApiRoutes deploy bundle: {0} ({1} files)", Path.GetFullPath(BundlePath), manifest.Files.Count + 1);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Net;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Scheduling;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>Externally driven schedules: the signed trigger endpoint, on a fake clock at 2026-01-01T00:00:00Z.</summary>
+public sealed class ExternalTriggerTests : IAsyncLifetime
+{
+    private const string Secret = "0123456789abcdef0123456789abcdef-test-secret";
+    private const string Occurrence = "2026-01-01T00:00:00Z";
+
+    private TestServer _server = null!;
+
+    private string Now => _server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(
+        Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"), StandardRoute("/api/hello/{name}", typeof(Hello))),
+        options: o =>
+        {
+            o.Scheduling.Enabled = false;
+            o.Scheduling.ExternalTriggerSecret = Secret;
+        });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task A_signed_trigger_runs_the_occurrence_as_the_scheduler_would()
+    {
+        var response = await SendAsync("/api/tick", Occurrence, Now);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = response.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var run = await _server.Probe.NextAsync();
+        Assert.Equal(("POST", """{"next_run":"2026-01-01T01:00:00.000Z"}"""), (run.Method, run.Body));
+        var record = await _server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(DateTimeOffset.Parse(Occurrence, CultureInfo.InvariantCulture), record.Occurrence);
+    }
+
+    [Fact]
+    public async Task A_replayed_or_re_signed_occurrence_is_refused()
+    {
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync("/api/tick", Occurrence, Now)).StatusCode);
+
+        var replay = await SendAsync("/api/tick", Occurrence, Now);
+        _server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        var reSigned = await SendAsync("/api/tick", Occurrence, Now);
+
+        Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Conflict), (replay.StatusCode, reSigned.StatusCode));
+        await _server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(1, _server.Probe.Count(nameof(Tick)));
+    }
+
+    [Theory]
+    // no signature at all
+    [InlineData(null, 0, HttpStatusCode.Unauthorized)]
+    // signed with another secret
+    [InlineData("another-secret-another-secret-another-secret", 0, HttpStatusCode.Unauthorized)]
+    // a timestamp six minutes old, or ahead: stale
+    [InlineData(Secret, -360, HttpStatusCode.Unauthorized)]
+    [InlineData(Secret, 360, HttpStatusCode.Unauthorized)]
+    // four minutes: within the tolerance
+    [InlineData(Secret, -240, HttpStatusCode.Accepted)]
+    public async Task Missing_wrong_and_stale_signatures_are_refused(string? secret, int skewSeconds, HttpStatusCode expected)
+    {
+        var timestamp = (_server.FakeTime.GetUtcNow().ToUnixTimeSeconds() + skewSeconds).ToString(CultureInfo.InvariantCulture);
+
+        var response = await SendAsync("/api/tick", Occurrence, timestamp, secret);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.Accepted ? 1 : 0, _server.Executions.Snapshot().Count);
+    }
+
+    [Fact]
+    public async Task Changing_any_signed_value_breaks_the_signature()
+    {
+        var timestamp = Now;
+        var signature = TriggerSignature.Compute(Secret, "/api/tick", Occurrence, timestamp);
+
+        var response = await SendAsync("/api/tick", "2026-01-01T01:00:00Z", timestamp, signature: signature);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/hello/{name}", Occurrence, HttpStatusCode.NotFound)]     // not a scheduled route
+    [InlineData("/api/nope", Occurrence, HttpStatusCode.NotFound)]
+    [InlineData("/api/tick", "2026-01-01T00:30:00Z", HttpStatusCode.BadRequest)]  // not an occurrence of @hourly
+    [InlineData("/api/tick", "yesterday", HttpStatusCode.BadRequest)]
+    public async Task Only_real_occurrences_of_scheduled_routes_run(string route, string occurrence, HttpStatusCode expected) =>
+        Assert.Equal(expected, (await SendAsync(route, occurrence, Now)).StatusCode);
+
+    private Task<HttpResponseMessage> SendAsync(string route, string occurrence, string timestamp, string? secret = Secret, string? signature = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
+        request.Headers.Add(TriggerSignature.RouteHeader, route);
+        request.Headers.Add(TriggerSignature.OccurrenceHeader, occurrence);
+        request.Headers.Add(TriggerSignature.TimestampHeader, timestamp);
+        if (signature is not null || secret is not null)
+        {
+            request.Headers.Add(TriggerSignature.SignatureHeader, signature ?? TriggerSignature.Compute(secret!, route, occurrence, timestamp));
+        }
+
+        return _server.Client.SendAsync(request);
+    }
+}
