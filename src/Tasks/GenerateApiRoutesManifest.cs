@@ -1,6 +1,7 @@
 using System.Reflection;
 using ApiRoutes.Manifest;
 using ApiRoutes.Tasks.Analysis;
+using ApiRoutes.Tasks.Diagnostics;
 using ApiRoutes.Tasks.Metadata;
 using Microsoft.Build.Framework;
 
@@ -37,6 +38,9 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
     /// <summary>The compile references (<c>@(ReferencePath)</c>), to follow handler base classes.</summary>
     public ITaskItem[] References { get; set; } = [];
 
+    /// <summary>When set, a SARIF 2.1.0 report of the diagnostics is written there, also when the build fails.</summary>
+    public string? ReportFile { get; set; }
+
     /// <summary>The <c>@(SourceRoot)</c> items; their <c>MappedPath</c> maps deterministic PDB paths back to files.</summary>
     public ITaskItem[] SourceRoots { get; set; } = [];
 
@@ -57,6 +61,11 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
         foreach (var diagnostic in result.Diagnostics)
         {
             LogDiagnostic(diagnostic);
+        }
+
+        if (!string.IsNullOrEmpty(ReportFile))
+        {
+            WriteIfChanged(ReportFile, SarifReport.Create(result.Diagnostics, Version, ProjectDirectory));
         }
 
         if (result.Manifest is null)
@@ -81,7 +90,7 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
         File.WriteAllText(path, content);
     }
 
-    private static string Version { get; } =
+    internal static string Version { get; } =
         typeof(GenerateApiRoutesManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?
             .InformationalVersion.Split('+')[0] ?? "0.0.0";
 }

@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text;
+using ApiRoutes.Manifest;
+using ApiRoutes.Scheduling;
+using Microsoft.Build.Framework;
+
+namespace ApiRoutes.Tasks;
+
+/// <summary>
+/// The last step of <c>ApiRoutesValidate</c>: prints every route and, for each schedule, its next occurrences in
+/// UTC, so a CI log shows what will run when.
+/// </summary>
+public sealed class ReportApiRoutesSchedules : ApiRoutesTask
+{
+    /// <summary>The manifest the build wrote.</summary>
+    [Required]
+    public string ManifestPath { get; set; } = "";
+
+    /// <summary>How many occurrences to print per schedule. Default 3.</summary>
+    public int Occurrences { get; set; } = 3;
+
+    private protected override void ExecuteCore()
+    {
+        var manifest = ManifestJson.Deserialize(File.ReadAllText(ManifestPath));
+        Log.LogMessage(MessageImportance.High, "{0}", Format(manifest, DateTime.UtcNow, Occurrences));
+    }
+
+    internal static string Format(RouteManifest manifest, DateTime nowUtc, int occurrences)
+    {
+        var text = new StringBuilder();
+        var scheduled = manifest.Routes.Where(route => route.Kind == RouteKind.Scheduled).ToList();
+        text.Append(CultureInfo.InvariantCulture, $"ApiRoutes: {manifest.Routes.Count} route(s) valid, {scheduled.Count} schedule(s) (UTC):");
+        foreach (var route in scheduled)
+        {
+            var cron = CronSchedule.Parse(route.Schedule!.Normalized, nowUtc).Expression!;
+            var next = new List<string>();
+            var at = nowUtc;
+            while (next.Count < occurrences && cron.GetNextOccurrence(at) is { } occurrence)
+            {
+                next.Add(occurrence.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+                at = occurrence;
+            }
+
+            text.AppendLine().Append(CultureInfo.InvariantCulture, $"  {route.Route}  {route.Schedule.Expression}  next: {string.Join(", ", next)}");
+        }
+
+        return text.ToString();
+    }
+}

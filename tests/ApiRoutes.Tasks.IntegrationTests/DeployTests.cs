@@ -1,0 +1,79 @@
+using System.IO.Compression;
+using System.Text.Json;
+using ApiRoutes.Bundling;
+using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
+
+namespace ApiRoutes.Tasks.IntegrationTests;
+
+/// <summary>The deploy loop through the packed package: bundle on publish, validation in CI.</summary>
+[Collection(PackageCollection.Name)]
+public sealed class DeployTests(PackageFixture package)
+{
+    [Fact]
+    public async Task Publish_writes_a_deterministic_bundle_without_development_files()
+    {
+        var project = ShopProject()
+            .Write("appsettings.json", """{"Logging":{"LogLevel":{"Default":"Information"}}}""")
+            .Write("appsettings.Development.json", """{"ConnectionStrings":{"Db":"dev-only"}}""");
+        var bundle = Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip");
+
+        var first = (await project.RunAsync("publish")).ShouldSucceed();
+        var firstBytes = File.ReadAllBytes(bundle);
+        File.SetLastWriteTimeUtc(Path.Combine(project.Directory, "Api", "Hello.cs"), DateTime.UtcNow);
+        (await project.RunAsync("publish")).ShouldSucceed();
+
+        Assert.Contains($"ApiRoutes deploy bundle: {bundle}", first.Output, StringComparison.Ordinal);
+        Assert.Equal(ReadManifest(firstBytes).Files, ReadManifest(File.ReadAllBytes(bundle)).Files);
+        Assert.Equal(firstBytes, File.ReadAllBytes(bundle));
+        using var zip = ZipFile.OpenRead(bundle);
+        var names = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.Equal(BundleManifest.FileName, names[0]);
+        Assert.Contains("Shop.dll", names);
+        Assert.Contains("apiroutes.manifest.json", names);
+        Assert.Contains("appsettings.json", names);
+        Assert.DoesNotContain("appsettings.Development.json", names);
+        Assert.Equal(names.Skip(1).Order(StringComparer.Ordinal), names.Skip(1));
+        using var reader = new StreamReader(zip.GetEntry(BundleManifest.FileName)!.Open());
+        var manifest = BundleManifest.Deserialize(reader.ReadToEnd());
+        Assert.Equal("Shop.dll", manifest.EntryAssembly);
+        Assert.Equal(names.Skip(1), manifest.Files.Select(f => f.Path));
+    }
+
+    [Fact]
+    public async Task Validate_prints_the_next_three_runs_of_each_schedule()
+    {
+        var project = ShopProject();
+
+        var result = (await project.RunAsync("build", "-t:ApiRoutesValidate")).ShouldSucceed();
+
+        Assert.Contains("ApiRoutes: 4 route(s) valid, 1 schedule(s) (UTC):", result.Output, StringComparison.Ordinal);
+        var line = result.Output.Split('\n').Single(l => l.Contains("/api/cleanup  @hourly  next: ", StringComparison.Ordinal));
+        Assert.Equal(3, line[(line.IndexOf("next: ", StringComparison.Ordinal) + 6)..].Split(", ").Length);
+    }
+
+    [Fact]
+    public async Task Validate_fails_with_coded_diagnostics_and_writes_a_sarif_report()
+    {
+        var project = ShopProject().Write("Api/Cleanup.cs", Sources.Cleanup("0 25 * * *"));
+
+        var result = (await project.RunAsync("build", "-t:ApiRoutesValidate", "-p:ApiRoutesReportFile=apiroutes.sarif")).ShouldFail();
+
+        Assert.Contains($"{Path.Combine(project.Directory, "Api", "Cleanup.cs")}(6,17): error AR4001:", result.Output, StringComparison.Ordinal);
+        using var sarif = JsonDocument.Parse(File.ReadAllText(Path.Combine(project.Directory, "apiroutes.sarif")));
+        var finding = Assert.Single(sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray());
+        Assert.Equal("AR4001", finding.GetProperty("ruleId").GetString());
+    }
+
+    private static BundleManifest ReadManifest(byte[] bundle)
+    {
+        using var zip = new ZipArchive(new MemoryStream(bundle));
+        using var reader = new StreamReader(zip.GetEntry(BundleManifest.FileName)!.Open());
+        return BundleManifest.Deserialize(reader.ReadToEnd());
+    }
+
+    private FixtureProject ShopProject() => new FixtureProject(package)
+        .Write("Api/Hello.cs", Sources.Hello)
+        .Write("Api/OrderById.cs", Sources.OrderById)
+        .Write("Api/GenerateReport.cs", Sources.GenerateReport)
+        .Write("Api/Cleanup.cs", Sources.Cleanup("@hourly"));
+}

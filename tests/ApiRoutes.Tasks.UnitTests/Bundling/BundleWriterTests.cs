@@ -1,0 +1,92 @@
+using System.IO.Compression;
+using ApiRoutes.Bundling;
+using ApiRoutes.Tasks.Bundling;
+
+namespace ApiRoutes.Tasks.UnitTests.Bundling;
+
+public sealed class BundleWriterTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-bundle-unit-").FullName;
+
+    private string Publish => Path.Combine(_root, "publish");
+
+    private string Bundle => Path.Combine(_root, "App.bundle.zip");
+
+    public BundleWriterTests()
+    {
+        Write("App.dll", "app");
+        Write("appsettings.json", "{}");
+        Write("appsettings.Development.json", """{"secret":"dev"}""");
+        Write("appsettings.Local.Development.json", "{}");
+        Write("wwwroot/css/site.css", "body{}");
+        Write("obj/Release/leftover.cs", "//");
+        Write("Properties/launchSettings.json", "{}");
+        Write("secrets.json", "{}");
+        Write(".env", "KEY=1");
+    }
+
+    [Fact]
+    public void The_bundle_lists_every_shipped_file_with_its_hash_and_leaves_development_files_out()
+    {
+        var manifest = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+
+        Assert.Equal(["App.dll", "appsettings.json", "wwwroot/css/site.css"], manifest.Files.Select(f => f.Path));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("app"u8)), manifest.Files[0].Sha256);
+        using var zip = ZipFile.OpenRead(Bundle);
+        Assert.Equal([BundleManifest.FileName, "App.dll", "appsettings.json", "wwwroot/css/site.css"], zip.Entries.Select(e => e.FullName));
+        using var reader = new StreamReader(zip.Entries[0].Open());
+        Assert.Equal(manifest, BundleManifest.Deserialize(reader.ReadToEnd()), new ManifestComparer());
+    }
+
+    [Fact]
+    public void The_same_files_give_the_same_bytes_whatever_their_timestamps()
+    {
+        BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+        var first = File.ReadAllBytes(Bundle);
+        File.SetLastWriteTimeUtc(Path.Combine(Publish, "App.dll"), DateTime.UtcNow.AddDays(-3));
+        File.Delete(Bundle);
+
+        BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+
+        Assert.Equal(first, File.ReadAllBytes(Bundle));
+    }
+
+    [Fact]
+    public void A_changed_file_changes_its_hash_and_the_bundle()
+    {
+        var before = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+        Write("App.dll", "app v2");
+
+        var after = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+
+        Assert.NotEqual(before.Files[0].Sha256, after.Files[0].Sha256);
+        Assert.Equal(before.Files[1], after.Files[1]);
+    }
+
+    [Theory]
+    [InlineData("**/*.pdb", "sub/App.pdb", true)]
+    [InlineData("**/*.pdb", "App.pdb", true)]
+    [InlineData("*.pdb", "sub/App.pdb", false)]   // one * stays within a folder
+    [InlineData("obj/**", "obj/a/b.txt", true)]
+    [InlineData("obj/**", "objects/a.txt", false)]
+    [InlineData("appsettings.*.Development.json", "APPSETTINGS.Local.Development.json", true)]  // case-insensitive
+    public void Exclude_globs_match_relative_paths(string glob, string path, bool matches) =>
+        Assert.Equal(matches, Glob.ToRegex(glob).IsMatch(path));
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private void Write(string relativePath, string content)
+    {
+        var path = Path.Combine(Publish, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+
+    private sealed class ManifestComparer : IEqualityComparer<BundleManifest>
+    {
+        public bool Equals(BundleManifest? x, BundleManifest? y) =>
+            x!.EntryAssembly == y!.EntryAssembly && x.Files.SequenceEqual(y.Files);
+
+        public int GetHashCode(BundleManifest obj) => obj.EntryAssembly.GetHashCode(StringComparison.Ordinal);
+    }
+}
