@@ -1,0 +1,40 @@
+using Microsoft.Build.Execution;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Logging;
+
+namespace ApiRoutes.Cli.Commands;
+
+/// <summary>The MSBuild side of <see cref="ProjectBuilder"/>: restore, build, and read where the manifest went.</summary>
+internal static class MSBuildRunner
+{
+    public static string? Build(string projectFile, string[] targets, IReadOnlyDictionary<string, string> properties, bool showMessages, TextWriter output)
+    {
+        // Diagnostics print as the CLI prints them: "File.cs(6,17): error AR4001: ..." (CI systems annotate that).
+        var logger = new ConsoleLogger(showMessages ? LoggerVerbosity.Minimal : LoggerVerbosity.Quiet, output.Write, _ => { }, () => { });
+        var parameters = new BuildParameters { Loggers = [logger], EnableNodeReuse = false, MaxNodeCount = 1 };
+        var global = new Dictionary<string, string?>(properties.ToDictionary(p => p.Key, p => (string?)p.Value));
+
+        var restoreProperties = new Dictionary<string, string?>(global)
+        {
+            ["MSBuildRestoreSessionId"] = Guid.NewGuid().ToString("D"),
+            ["ExcludeRestorePackageImports"] = "true",
+        };
+        var restore = BuildManager.DefaultBuildManager.Build(
+            parameters,
+            new BuildRequestData(projectFile, restoreProperties, null, ["Restore"], null, BuildRequestDataFlags.ClearCachesAfterBuild));
+        if (restore.OverallResult != BuildResultCode.Success)
+        {
+            return null;
+        }
+
+        var instance = new ProjectInstance(projectFile, global, null);
+        var result = BuildManager.DefaultBuildManager.Build(parameters, new BuildRequestData(instance, targets));
+        if (result.OverallResult != BuildResultCode.Success)
+        {
+            return null;
+        }
+
+        var manifest = instance.GetPropertyValue("_ApiRoutesManifestPath");
+        return manifest.Length > 0 ? manifest : Path.Combine(instance.GetPropertyValue("TargetDir"), "apiroutes.manifest.json");
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+using ApiRoutes.Manifest;
+using ApiRoutes.Scheduling;
+
+namespace ApiRoutes.Cli.Commands;
+
+/// <summary>The route table of <c>apiroutes routes</c>, like <c>rails routes</c>: aligned columns, schedules in UTC.</summary>
+internal static class RouteTable
+{
+    public static string Format(RouteManifest manifest, DateTime nowUtc, int occurrences = 3)
+    {
+        var rows = new List<string[]> { new[] { "ROUTE", "KIND", "SCHEDULE", "NEXT RUNS (UTC)", "HANDLER", "SOURCE" } };
+        foreach (var route in manifest.Routes)
+        {
+            rows.Add(
+            [
+                route.Route,
+                route.Kind.ToString().ToLowerInvariant(),
+                route.Schedule?.Expression ?? "",
+                route.Schedule is { } schedule ? Next(schedule.Normalized, nowUtc, occurrences) : "",
+                route.Handler.Type,
+                route.Source is { } source ? $"{source.File}:{source.Line}" : "",
+            ]);
+        }
+
+        var widths = Enumerable.Range(0, rows[0].Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((cell, column) => cell.PadRight(widths[column]))).TrimEnd());
+        }
+
+        return text.ToString();
+    }
+
+    private static string Next(string expression, DateTime nowUtc, int count)
+    {
+        var cron = CronSchedule.Parse(expression, nowUtc).Expression;
+        var runs = new List<string>();
+        var at = nowUtc;
+        while (cron is not null && runs.Count < count && cron.GetNextOccurrence(at) is { } next)
+        {
+            runs.Add(next.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+            at = next;
+        }
+
+        return string.Join(", ", runs);
+    }
+}
