@@ -8,9 +8,13 @@ internal static class DotNet
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<CommandResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static Task<CommandResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        RunProgramAsync("dotnet", workingDirectory, environment, arguments);
+
+    /// <summary>Runs another program (the installed <c>apiroutes</c> tool) the same way.</summary>
+    public static async Task<CommandResult> RunProgramAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -53,7 +57,7 @@ internal static class DotNet
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'dotnet {string.Join(' ', arguments)}' ran past {Timeout}:\n{output}");
+            throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' ran past {Timeout}:\n{output}");
         }
 
         lock (output)

@@ -16,6 +16,39 @@ public sealed class PackageFixture : IAsyncLifetime
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    private readonly SemaphoreSlim _toolGate = new(1, 1);
+    private string? _tool;
+
+    /// <summary>
+    /// The <c>apiroutes</c> tool, packed from the repository and installed with <c>dotnet tool install</c> into a
+    /// private tool path, once, on first use.
+    /// </summary>
+    public async Task<string> ToolAsync()
+    {
+        await _toolGate.WaitAsync();
+        try
+        {
+            if (_tool is null)
+            {
+                (await DotNet.RunAsync(
+                    RepositoryRoot, null,
+                    "pack", Path.Combine(RepositoryRoot, "src", "Cli", "ApiRoutes.Cli.csproj"),
+                    "-c", "Release", "-o", PackagesFolder, $"-p:Version={Version}", "-nodeReuse:false", "-p:UseSharedCompilation=false")).ShouldSucceed();
+                var toolPath = Path.Combine(Root, "tools");
+                (await DotNet.RunAsync(
+                    Root, Environment,
+                    "tool", "install", "ApiRoutes.Cli", "--tool-path", toolPath, "--version", Version, "--add-source", PackagesFolder)).ShouldSucceed();
+                _tool = Path.Combine(toolPath, "apiroutes");
+            }
+
+            return _tool;
+        }
+        finally
+        {
+            _toolGate.Release();
+        }
+    }
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(PackagesFolder);
@@ -30,6 +63,7 @@ public sealed class PackageFixture : IAsyncLifetime
 
     public Task DisposeAsync()
     {
+        _toolGate.Dispose();
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -39,15 +39,19 @@ internal sealed partial class RunningApp : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>dotnet ARGS --urls http://127.0.0.1:0</c> and waits until it listens.</summary>
-    public static async Task<RunningApp> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Task<RunningApp> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        StartProgramAsync("dotnet", workingDirectory, environment, arguments);
+
+    /// <summary>Starts <c>PROGRAM ARGS --urls http://127.0.0.1:0</c> and waits until it listens.</summary>
+    public static async Task<RunningApp> StartProgramAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var app = Launch(workingDirectory, environment, [.. arguments, "--urls", "http://127.0.0.1:0"]);
+        var app = Launch(program, workingDirectory, environment, [.. arguments, "--urls", "http://127.0.0.1:0"]);
         var exited = app._process.WaitForExitAsync();
         var first = await Task.WhenAny(app._address.Task, exited, Task.Delay(StartTimeout));
         if (first != app._address.Task)
         {
             await app.DisposeAsync();
-            throw new InvalidOperationException($"'dotnet {string.Join(' ', arguments)}' did not start listening:\n{app.Output}");
+            throw new InvalidOperationException($"'{program} {string.Join(' ', arguments)}' did not start listening:\n{app.Output}");
         }
 
         app.Client = new HttpClient { BaseAddress = await app._address.Task, Timeout = TimeSpan.FromSeconds(30) };
@@ -57,7 +61,7 @@ internal sealed partial class RunningApp : IAsyncDisposable
     /// <summary>Starts a process expected to exit by itself, and returns it once it has.</summary>
     public static async Task<RunningApp> RunToExitAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var app = Launch(workingDirectory, environment, arguments);
+        var app = Launch("dotnet", workingDirectory, environment, arguments);
         using var timeout = new CancellationTokenSource(StartTimeout);
         await app._process.WaitForExitAsync(timeout.Token);
         return app;
@@ -98,9 +102,9 @@ internal sealed partial class RunningApp : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static RunningApp Launch(string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments)
+    private static RunningApp Launch(string program, string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
