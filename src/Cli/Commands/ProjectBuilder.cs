@@ -26,7 +26,7 @@ internal static class ProjectBuilder
             throw new CommandException($"'{target}' does not exist. Pass a project file or its folder.");
         }
 
-        var projects = Directory.GetFiles(target, "*.csproj");
+        var projects = Directory.GetFiles(target, "*.csproj").Order(StringComparer.Ordinal).ToArray();
         return projects.Length switch
         {
             1 => projects[0],
