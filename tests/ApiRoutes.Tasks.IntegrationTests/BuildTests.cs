@@ -17,7 +17,7 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task Build_writes_the_manifest_beside_the_assembly_and_publish_copies_it()
     {
-        var project = ShopProject().Write("apiroutes.yaml", """
+        var project = Sources.Shop(package).Write("apiroutes.yaml", """
             routes:
               /api/generate-report:
                 timeLimit: 5m
@@ -47,7 +47,7 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task A_bad_schedule_fails_the_build_with_its_code_file_line_and_column()
     {
-        var project = ShopProject().Write("Api/Cleanup.cs", Sources.Cleanup("*/5 * * * * *"));
+        var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("*/5 * * * * *"));
 
         var result = (await project.RunAsync("build")).ShouldFail();
 
@@ -59,7 +59,7 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task A_yaml_error_fails_the_build_at_the_yaml_line_and_column()
     {
-        var project = ShopProject().Write("apiroutes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@reboot\"\n");
+        var project = Sources.Shop(package).Write("apiroutes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@reboot\"\n");
 
         var result = (await project.RunAsync("build")).ShouldFail();
 
@@ -69,7 +69,7 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task A_build_with_no_change_skips_the_analysis_and_a_changed_input_reruns_it()
     {
-        var project = ShopProject();
+        var project = Sources.Shop(package);
         (await project.RunAsync("build")).ShouldSucceed();
         var written = File.GetLastWriteTimeUtc(project.ManifestPath());
 
@@ -93,7 +93,7 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task Clean_removes_the_manifest()
     {
-        var project = ShopProject();
+        var project = Sources.Shop(package);
         (await project.RunAsync("build")).ShouldSucceed();
         Assert.True(File.Exists(project.ManifestPath()));
 
@@ -102,11 +102,6 @@ public sealed class BuildTests(PackageFixture package)
         Assert.False(File.Exists(project.ManifestPath()));
     }
 
-    private FixtureProject ShopProject() => new FixtureProject(package)
-        .Write("Api/Hello.cs", Sources.Hello)
-        .Write("Api/OrderById.cs", Sources.OrderById)
-        .Write("Api/GenerateReport.cs", Sources.GenerateReport)
-        .Write("Api/Cleanup.cs", Sources.Cleanup("@hourly"));
 
     private static string Schedule(FixtureProject project) =>
         ManifestJson.Deserialize(File.ReadAllText(project.ManifestPath())).Routes.Single(r => r.Route == "/api/cleanup").Schedule!.Expression;

@@ -16,7 +16,7 @@ public sealed class CliTests(PackageFixture package)
     public async Task Routes_prints_the_route_table_and_validate_passes_a_good_project()
     {
         var tool = await package.ToolAsync();
-        var project = ShopProject();
+        var project = Sources.Shop(package);
 
         var routes = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "routes")).ShouldSucceed();
         var validate = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "validate", project.Directory)).ShouldSucceed();
@@ -32,7 +32,7 @@ public sealed class CliTests(PackageFixture package)
     public async Task Validate_fails_a_bad_schedule_with_exit_code_1_and_the_coded_diagnostic()
     {
         var tool = await package.ToolAsync();
-        var project = ShopProject().Write("Api/Cleanup.cs", Sources.Cleanup("@reboot"));
+        var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("@reboot"));
 
         var result = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "validate")).ShouldFail();
 
@@ -44,7 +44,7 @@ public sealed class CliTests(PackageFixture package)
     public async Task Serve_runs_a_bundle_accepts_signed_triggers_only_and_drains_on_sigterm()
     {
         var tool = await package.ToolAsync();
-        var project = ShopProject();
+        var project = Sources.Shop(package);
         (await project.RunAsync("publish")).ShouldSucceed();
         var bundle = Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip");
         var environment = new Dictionary<string, string>(package.Environment)
@@ -88,7 +88,7 @@ public sealed class CliTests(PackageFixture package)
     public async Task Serve_refuses_a_tampered_bundle()
     {
         var tool = await package.ToolAsync();
-        var project = ShopProject();
+        var project = Sources.Shop(package);
         (await project.RunAsync("publish")).ShouldSucceed();
         var bundle = Path.Combine(project.Directory, "tampered.zip");
         File.Copy(Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip"), bundle);
@@ -117,10 +117,4 @@ public sealed class CliTests(PackageFixture package)
         request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(Secret, "/api/cleanup", occurrence, timestamp));
         return client.SendAsync(request);
     }
-
-    private FixtureProject ShopProject() => new FixtureProject(package)
-        .Write("Api/Hello.cs", Sources.Hello)
-        .Write("Api/OrderById.cs", Sources.OrderById)
-        .Write("Api/GenerateReport.cs", Sources.GenerateReport)
-        .Write("Api/Cleanup.cs", Sources.Cleanup("@hourly"));
 }

@@ -12,7 +12,7 @@ public sealed class DeployTests(PackageFixture package)
     [Fact]
     public async Task Publish_writes_a_deterministic_bundle_without_development_files()
     {
-        var project = ShopProject()
+        var project = Sources.Shop(package)
             .Write("appsettings.json", """{"Logging":{"LogLevel":{"Default":"Information"}}}""")
             .Write("appsettings.Development.json", """{"ConnectionStrings":{"Db":"dev-only"}}""");
         var bundle = Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip");
@@ -42,7 +42,7 @@ public sealed class DeployTests(PackageFixture package)
     [Fact]
     public async Task Validate_prints_the_next_three_runs_of_each_schedule()
     {
-        var project = ShopProject();
+        var project = Sources.Shop(package);
 
         var result = (await project.RunAsync("build", "-t:ApiRoutesValidate")).ShouldSucceed();
 
@@ -54,7 +54,7 @@ public sealed class DeployTests(PackageFixture package)
     [Fact]
     public async Task Validate_fails_with_coded_diagnostics_and_writes_a_sarif_report()
     {
-        var project = ShopProject().Write("Api/Cleanup.cs", Sources.Cleanup("0 25 * * *"));
+        var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("0 25 * * *"));
 
         var result = (await project.RunAsync("build", "-t:ApiRoutesValidate", "-p:ApiRoutesReportFile=apiroutes.sarif")).ShouldFail();
 
@@ -70,10 +70,4 @@ public sealed class DeployTests(PackageFixture package)
         using var reader = new StreamReader(zip.GetEntry(BundleManifest.FileName)!.Open());
         return BundleManifest.Deserialize(reader.ReadToEnd());
     }
-
-    private FixtureProject ShopProject() => new FixtureProject(package)
-        .Write("Api/Hello.cs", Sources.Hello)
-        .Write("Api/OrderById.cs", Sources.OrderById)
-        .Write("Api/GenerateReport.cs", Sources.GenerateReport)
-        .Write("Api/Cleanup.cs", Sources.Cleanup("@hourly"));
 }

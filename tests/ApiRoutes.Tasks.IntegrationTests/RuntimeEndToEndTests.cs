@@ -13,7 +13,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
     [Fact]
     public async Task Dotnet_run_is_the_development_server_for_every_kind_of_route()
     {
-        var project = ShopProject();
+        var project = Sources.Shop(package);
 
         await using var app = await RunningApp.StartAsync(project.Directory, package.Environment, "run", "-nodeReuse:false", "-p:UseSharedCompilation=false", "--");
 
@@ -34,7 +34,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
     [Fact]
     public async Task The_published_app_serves_in_production_and_drains_on_sigterm()
     {
-        var project = ShopProject();
+        var project = Sources.Shop(package);
         var publish = Path.Combine(project.Directory, "out");
         (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
 
@@ -58,7 +58,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
     [Fact]
     public async Task Without_its_manifest_the_published_app_stops_with_a_clear_message()
     {
-        var project = ShopProject();
+        var project = Sources.Shop(package);
         var publish = Path.Combine(project.Directory, "out");
         (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
         File.Delete(Path.Combine(publish, "apiroutes.manifest.json"));
@@ -69,10 +69,4 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
         Assert.Contains($"ApiRoutes: The route manifest '{Path.Combine(publish, "apiroutes.manifest.json")}' does not exist.", app.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", app.Output, StringComparison.Ordinal);
     }
-
-    private FixtureProject ShopProject() => new FixtureProject(package)
-        .Write("Api/Hello.cs", Sources.Hello)
-        .Write("Api/OrderById.cs", Sources.OrderById)
-        .Write("Api/GenerateReport.cs", Sources.GenerateReport)
-        .Write("Api/Cleanup.cs", Sources.Cleanup("@hourly"));
 }

@@ -14,33 +14,7 @@ internal static class DotNet
     /// <summary>Runs another program (the installed <c>apiroutes</c> tool) the same way.</summary>
     public static async Task<CommandResult> RunProgramAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The test host may carry MSBuild variables of its own build; a user's shell does not.
-        foreach (var key in start.Environment.Keys.Where(IsInherited).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
+        var start = StartInfo(program, workingDirectory, environment, arguments);
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(e.Data);
@@ -79,10 +53,46 @@ internal static class DotNet
         }
     }
 
+    /// <summary>
+    /// A process as a user's shell would start it: none of the test host's MSBuild, VSTest or ASP.NET Core variables
+    /// (a user's shell has none), node reuse off, and the given variables on top.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var key in start.Environment.Keys.Where(IsInherited).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
+    }
+
     private static bool IsInherited(string key) =>
         key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
-        || key is "DOTNET_HOST_PATH";
+        || key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+        || key is "DOTNET_HOST_PATH" or "DOTNET_ENVIRONMENT";
 }
 
 internal sealed record CommandResult(int ExitCode, string Output, IReadOnlyList<string> Arguments)

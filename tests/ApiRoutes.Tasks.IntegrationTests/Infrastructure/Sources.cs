@@ -3,6 +3,13 @@ namespace ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 /// <summary>Handler sources as a user writes them.</summary>
 internal static class Sources
 {
+    /// <summary>A project with one route of each kind: /api/hello, /api/orders/{id:int}, /api/generate-report, /api/cleanup.</summary>
+    public static FixtureProject Shop(PackageFixture package) => new FixtureProject(package)
+        .Write("Api/Hello.cs", Hello)
+        .Write("Api/OrderById.cs", OrderById)
+        .Write("Api/GenerateReport.cs", GenerateReport)
+        .Write("Api/Cleanup.cs", Cleanup("@hourly"));
+
     public const string Hello = """
         using ApiRoutes;
         using Microsoft.AspNetCore.Http;
