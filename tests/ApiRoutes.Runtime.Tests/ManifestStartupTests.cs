@@ -59,10 +59,22 @@ public class ManifestStartupTests
         Assert.Contains("names the handler 'Gone.Handler', which is not a concrete IApiHandler", error.Message, StringComparison.Ordinal);
     }
 
-    private static ApiRoutesManifestException StartWith(string manifestPath)
+    [Fact]
+    public void With_bundle_verification_on_an_app_without_a_bundle_manifest_does_not_start()
+    {
+        var error = StartWith(TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello)))), verifyBundle: true);
+
+        Assert.StartsWith($"The deploy bundle in '{AppContext.BaseDirectory}' does not match its apiroutes.bundle.json, so it will not be served:", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.Services.AddApiRoutes(o => o.ManifestPath = manifestPath);
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = manifestPath;
+            o.VerifyBundle = verifyBundle;
+        });
         using var app = builder.Build();
 
         return Assert.Throws<ApiRoutesManifestException>(() => app.MapApiRoutes());
