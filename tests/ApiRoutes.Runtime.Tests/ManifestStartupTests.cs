@@ -74,6 +74,7 @@ public class ManifestStartupTests
         {
             o.ManifestPath = manifestPath;
             o.VerifyBundle = verifyBundle;
+            o.Store.Provider = StoreProvider.InMemory;
         });
         using var app = builder.Build();
 

@@ -1,5 +1,7 @@
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,6 +17,8 @@ internal sealed class BackgroundExecutionService(
     BackgroundQueue queue,
     ExecutionRunner runner,
     ExecutionLog log,
+    IExecutionStore store,
+    RouteTable routes,
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory) : IHostedService
@@ -24,19 +28,81 @@ internal sealed class BackgroundExecutionService(
     private readonly List<Task> _workers = [];
     private readonly List<Task> _retries = [];
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    private ITimer? _pruning;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await RecoverAsync(cancellationToken);
         var count = Math.Max(1, options.Value.Background.MaxConcurrency);
         for (var i = 0; i < count; i++)
         {
             _workers.Add(Task.Run(WorkAsync, CancellationToken.None));
         }
 
-        return Task.CompletedTask;
+        // Retention: prune now and every hour, so the store does not grow without bound.
+        _pruning = time.CreateTimer(_ => _ = PruneAsync(), null, TimeSpan.Zero, TimeSpan.FromHours(1));
+    }
+
+    // Work accepted before the last stop (or crash) runs again: at least once. A run that was going when the process
+    // died counts as a failed attempt; past the last attempt it is recorded as failed.
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        foreach (var record in await store.GetRecentAsync(1000, cancellationToken))
+        {
+            log.Remember(record);
+        }
+
+        int requeued = 0, failed = 0;
+        var maxAttempts = options.Value.Background.RetryDelays.Count + 1;
+        foreach (var (record, request) in await store.GetUnfinishedAsync(cancellationToken))
+        {
+            var route = routes.Routes.FirstOrDefault(r => r.Template == record.Route && ExecutionRecord.KindName(r.Kind) == record.Kind);
+            var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1 : record.Attempt;
+            var reason = (route, request) switch
+            {
+                (null, _) => "its route no longer exists in this deploy",
+                (_, null) => "the process stopped while it ran (scheduled runs are not repeated)",
+                _ when attempt > maxAttempts => $"the process stopped during its last attempt ({record.Attempt} of {maxAttempts})",
+                _ => null,
+            };
+            if (reason is not null)
+            {
+                log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Not finished: {reason}." });
+                failed++;
+                continue;
+            }
+
+            queue.Requeue(new BackgroundExecution(route!, request!, record with { Status = ExecutionStatus.Queued, Attempt = attempt, StartedAt = null }));
+            requeued++;
+        }
+
+        if (requeued + failed > 0)
+        {
+            _logger.Recovered(requeued, failed);
+        }
+    }
+
+    private async Task PruneAsync()
+    {
+        try
+        {
+            var retention = options.Value.Store.Retention;
+            var count = await store.PruneAsync(time.GetUtcNow() - retention, CancellationToken.None);
+            _logger.Pruned(count, retention);
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            _logger.StoreWriteFailed("(pruning)", e);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_pruning is not null)
+        {
+            await _pruning.DisposeAsync();
+        }
+
         var drain = options.Value.ShutdownDrainTimeout;
         var deadline = Task.Delay(drain, time, cancellationToken);
         _logger.Draining(drain, log.RunningCount, queue.Waiting);
@@ -58,6 +124,13 @@ internal sealed class BackgroundExecutionService(
             // Running work (background or scheduled) is cut; queued work never started.
             runner.CutAll();
             await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(5), time, CancellationToken.None));
+        }
+
+        if (store.IsDurable)
+        {
+            // Nothing is lost: what did not finish stays queued or running in the store and runs at the next start.
+            _logger.LeftForNextStart(log.Active.Count);
+            return;
         }
 
         foreach (var record in log.Active)
@@ -127,6 +200,11 @@ internal sealed class BackgroundExecutionService(
         catch (OperationCanceledException)
         {
             // Shutdown came first.
+        }
+
+        if (store.IsDurable)
+        {
+            return;
         }
 
         var reason = $"a retry (attempt {execution.Record.Attempt}) was pending when the server shut down";

@@ -41,6 +41,9 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options, Execut
         return null;
     }
 
+    /// <summary>Gives back a reserved place that will not be used.</summary>
+    public void Release() => Interlocked.Decrement(ref _waiting);
+
     /// <summary>Queues work whose place was reserved; false only when shutdown closed the queue in between.</summary>
     public bool Enqueue(BackgroundExecution execution)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,7 @@ namespace ApiRoutes.Background;
 internal sealed class BackgroundRouteEndpoint(
     LoadedRoute route,
     BackgroundQueue queue,
+    IExecutionStore store,
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
     ApiRoutesMetrics metrics,
@@ -52,9 +54,23 @@ internal sealed class BackgroundRouteEndpoint(
             Status = ExecutionStatus.Queued,
             AcceptedAt = now,
         };
+        // Durable before the 202: an accepted execution is never only in memory.
+        var request = RequestSnapshot.Capture(context, body.Value);
+        try
+        {
+            await store.AddAsync(record, request, context.RequestAborted);
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            queue.Release();
+            context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            Reject(context, StatusCodes.Status503ServiceUnavailable, e.Message);
+            return;
+        }
+
         metrics.Request(route.Template, route.Kind);
         logger.BackgroundAccepted(id, route.Template);
-        if (!queue.Enqueue(new BackgroundExecution(route, RequestSnapshot.Capture(context, body.Value), record)))
+        if (!queue.Enqueue(new BackgroundExecution(route, request, record)))
         {
             context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             Reject(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down");

@@ -45,6 +45,18 @@ internal static partial class Log
     [LoggerMessage(2008, LogLevel.Information, "Shutting down: waiting up to {DrainTimeout} for {Running} running and {Queued} queued execution(s)")]
     public static partial void Draining(this ILogger logger, TimeSpan drainTimeout, int running, int queued);
 
+    [LoggerMessage(2009, LogLevel.Information, "Recovered {Requeued} unfinished execution(s) from the store; {Failed} recorded as failed")]
+    public static partial void Recovered(this ILogger logger, int requeued, int failed);
+
+    [LoggerMessage(2010, LogLevel.Error, "The execution store could not record execution {ExecutionId}")]
+    public static partial void StoreWriteFailed(this ILogger logger, string executionId, Exception exception);
+
+    [LoggerMessage(2011, LogLevel.Information, "Shutting down: {Count} unfinished execution(s) stay in the store and run at the next start")]
+    public static partial void LeftForNextStart(this ILogger logger, int count);
+
+    [LoggerMessage(2012, LogLevel.Debug, "Pruned {Count} finished execution(s) older than {Retention}")]
+    public static partial void Pruned(this ILogger logger, int count, TimeSpan retention);
+
     [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, UTC); next run at {NextRun:O}")]
     public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, DateTimeOffset nextRun);
 

@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes;
 
@@ -10,10 +13,25 @@ public sealed class ExecutionLog
 {
     private const int FinishedHistory = 1000;
 
+    private readonly IExecutionStore _store;
+    private readonly ILogger? _logger;
+
     private readonly ConcurrentDictionary<string, ExecutionRecord> _records = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _finishedOrder = new();
     private int _queued;
     private int _running;
+
+    /// <summary>An execution log that only keeps memory (for tests and tools).</summary>
+    public ExecutionLog()
+        : this(new InMemoryExecutionStore(), null)
+    {
+    }
+
+    internal ExecutionLog(IExecutionStore store, ILoggerFactory? loggerFactory)
+    {
+        _store = store;
+        _logger = loggerFactory?.CreateLogger(Log.Category);
+    }
 
     /// <summary>Executions accepted and waiting to start (or waiting for a retry).</summary>
     public int QueuedCount => Volatile.Read(ref _queued);
@@ -34,6 +52,18 @@ public sealed class ExecutionLog
     // One execution is only ever updated by the one task that owns it at the time, so reading the previous state
     // and then replacing it needs no lock.
     internal void Update(ExecutionRecord record)
+    {
+        Remember(record);
+        _store.UpdateAsync(record, CancellationToken.None).ContinueWith(
+            (task, state) => ((ILogger?)state)?.StoreWriteFailed(record.Id, task.Exception!.InnerException!),
+            _logger,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Takes a record into the in-memory view only (history read back from the store).</summary>
+    internal void Remember(ExecutionRecord record)
     {
         if (_records.TryGetValue(record.Id, out var previous))
         {

@@ -1,6 +1,7 @@
 using ApiRoutes.Diagnostics;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +16,7 @@ internal sealed class ExecutionRunner(
     IServiceScopeFactory scopes,
     TimeProvider time,
     ExecutionLog log,
+    IExecutionStore store,
     ApiRoutesMetrics metrics,
     ILoggerFactory loggerFactory) : IDisposable
 {
@@ -86,6 +88,13 @@ internal sealed class ExecutionRunner(
     {
         var finished = time.GetUtcNow();
         var duration = finished - record.StartedAt!.Value;
+        if (result.Cut && store.IsDurable)
+        {
+            // Not a failure: the run stays "running" in the store and is taken up again at the next start.
+            _logger.ExecutionCut(record.Id, route.Template, "running when the drain period ended; it runs again at the next start");
+            return;
+        }
+
         var error = result switch
         {
             { Status: ExecutionStatus.TimedOut } => $"Timed out after {limit}: RequestAborted was cancelled.",

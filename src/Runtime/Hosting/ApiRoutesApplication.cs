@@ -14,7 +14,7 @@ public static class ApiRoutesApplication
     /// <param name="args">The command line.</param>
     /// <param name="configureBuilder">Registers the handlers' services and settings before the app is built.</param>
     /// <param name="configureApp">Adds middleware before the routes are mapped.</param>
-    /// <returns>The process exit code: 0, or 1 when the manifest stops start-up.</returns>
+    /// <returns>The process exit code: 0, or 1 when the manifest, bundle or store stops start-up.</returns>
     public static async Task<int> RunAsync(
         string[] args,
         Action<WebApplicationBuilder>? configureBuilder = null,
@@ -30,7 +30,7 @@ public static class ApiRoutesApplication
         {
             app.MapApiRoutes();
         }
-        catch (ApiRoutesManifestException e)
+        catch (ApiRoutesStartupException e)
         {
             // The message says what to do; a stack trace would only bury it.
             await Console.Error.WriteLineAsync($"ApiRoutes: {e.Message}");

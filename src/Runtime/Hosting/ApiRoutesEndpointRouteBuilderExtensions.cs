@@ -5,6 +5,7 @@ using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Routing;
 using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +39,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             RequestDelegate? handler = route.Kind switch
             {
                 RouteKind.Background => new BackgroundRouteEndpoint(
-                    route, services.GetRequiredService<BackgroundQueue>(), time,
+                    route, services.GetRequiredService<BackgroundQueue>(), services.GetRequiredService<IExecutionStore>(), time,
                     services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>(), metrics, logger).InvokeAsync,
                 RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(route, time, metrics, logger).InvokeAsync,
                 RouteKind.Scheduled => null,

@@ -21,6 +21,9 @@ public sealed class ApiRoutesOptions
     /// <summary>Background routes.</summary>
     public BackgroundRouteOptions Background { get; set; } = new();
 
+    /// <summary>Where executions are kept.</summary>
+    public StoreOptions Store { get; set; } = new();
+
     /// <summary>Scheduled routes.</summary>
     public ScheduleOptions Scheduling { get; set; } = new();
 
@@ -51,6 +54,32 @@ public sealed class BackgroundRouteOptions
 
     /// <summary>The <c>Retry-After</c> advice, in seconds, when the queue is full. Default 5.</summary>
     public int RetryAfterSeconds { get; set; } = 5;
+}
+
+/// <summary>Where background and scheduled executions are kept.</summary>
+public sealed class StoreOptions
+{
+    /// <summary><see cref="StoreProvider.Sqlite"/> (the default) or <see cref="StoreProvider.InMemory"/>.</summary>
+    public StoreProvider Provider { get; set; } = StoreProvider.Sqlite;
+
+    /// <summary>
+    /// The SQLite file. Default: <c>apiroutes/&lt;ApplicationName&gt;/executions.db</c> in the user's local application
+    /// data folder (<c>~/.local/share</c> on Linux).
+    /// </summary>
+    public string? Path { get; set; }
+
+    /// <summary>How long finished executions are kept before they are pruned. Default 7 days.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+}
+
+/// <summary>The execution store.</summary>
+public enum StoreProvider
+{
+    /// <summary>An embedded SQLite file: accepted work survives restarts. The default.</summary>
+    Sqlite,
+
+    /// <summary>Memory only: work still queued or running when the process stops is lost (and logged as such).</summary>
+    InMemory,
 }
 
 /// <summary>The scheduler.</summary>

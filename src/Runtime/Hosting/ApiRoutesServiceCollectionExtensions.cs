@@ -4,8 +4,10 @@ using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -30,7 +32,9 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value));
-        services.TryAddSingleton<ExecutionLog>();
+        services.TryAddSingleton<IExecutionStore>(sp => OpenStore(
+            sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store, sp.GetRequiredService<IHostEnvironment>()));
+        services.TryAddSingleton(sp => new ExecutionLog(sp.GetRequiredService<IExecutionStore>(), sp.GetService<ILoggerFactory>()));
         services.TryAddSingleton<ApiRoutesMetrics>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
@@ -53,5 +57,24 @@ public static class ApiRoutesServiceCollectionExtensions
             }
         });
         return services;
+    }
+
+    private static IExecutionStore OpenStore(StoreOptions options, IHostEnvironment environment)
+    {
+        if (options.Provider == StoreProvider.InMemory)
+        {
+            return new InMemoryExecutionStore();
+        }
+
+        try
+        {
+            return SqliteExecutionStore.Open(options.Path ?? Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+                "apiroutes", environment.ApplicationName, "executions.db"));
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            throw new ApiRoutesStartupException(e.Message, e);
+        }
     }
 }

@@ -68,6 +68,7 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Services.AddApiRoutes(o =>
         {
             o.ManifestPath = manifestPath;
+            o.Store.Provider = StoreProvider.InMemory;
             options?.Invoke(o);
         });
         services?.Invoke(builder.Services);

@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Threading.Channels;
+using ApiRoutes.Execution;
+using Microsoft.Data.Sqlite;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The embedded default store: one SQLite file (WAL, synchronous FULL, so a committed execution survives a crash of
+/// the process or the machine). Writes are group-committed: whatever arrived while the last transaction ran goes
+/// into the next one, so thousands of accepted requests a second cost tens of commits, not thousands.
+/// </summary>
+internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
+{
+    private const int MaxBatch = 1000;
+
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writeConnection;
+    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    private SqliteExecutionStore(string path, SqliteConnection writeConnection)
+    {
+        Path = path;
+        _connectionString = writeConnection.ConnectionString;
+        _writeConnection = writeConnection;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public string Path { get; }
+
+    public bool IsDurable => true;
+
+    /// <summary>Opens (creating if needed) the database file and its schema.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened.</exception>
+    public static SqliteExecutionStore Open(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            connection.Open();
+            Execute(connection, """
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = FULL;
+                PRAGMA busy_timeout = 5000;
+                CREATE TABLE IF NOT EXISTS executions (
+                    id TEXT PRIMARY KEY,
+                    route TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    accepted_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    occurrence TEXT,
+                    error TEXT,
+                    request TEXT,
+                    body BLOB);
+                CREATE INDEX IF NOT EXISTS executions_unfinished ON executions (status) WHERE status IN ('Queued', 'Running');
+                CREATE INDEX IF NOT EXISTS executions_accepted ON executions (accepted_at);
+                """);
+            return new SqliteExecutionStore(path, connection);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
+                + "or ApiRoutes:Store:Provider to InMemory.", e);
+        }
+    }
+
+    public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
+        Enqueue(new Write(record, StoredRequest.ToJson(request), request.Body.ToArray()));
+
+    public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
+
+    public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at";
+        var result = new List<StoredExecution>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
+            result.Add(new StoredExecution(ReadRecord(reader), request));
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM executions ORDER BY accepted_at DESC, id LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        var result = new List<ExecutionRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(ReadRecord(reader));
+        }
+
+        return result;
+    }
+
+    public async Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')";
+        command.Parameters.AddWithValue("$before", Format(finishedBefore));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await _writer;
+        await _writeConnection.DisposeAsync();
+    }
+
+    private const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error";
+
+    private Task Enqueue(Write write)
+    {
+        return _writes.Writer.TryWrite(write)
+            ? write.Done.Task
+            : Task.FromException(new ExecutionStoreUnavailableException("The execution store is closed."));
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Write>(MaxBatch);
+        using var insert = _writeConnection.CreateCommand();
+        insert.CommandText = $"""
+            INSERT INTO executions ({Columns}, request, body)
+            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $request, $body)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
+                finished_at = excluded.finished_at, error = excluded.error
+            """;
+        foreach (var name in new[] { "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$request", "$body" })
+        {
+            insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            try
+            {
+                using var transaction = _writeConnection.BeginTransaction();
+                insert.Transaction = transaction;
+                foreach (var write in batch)
+                {
+                    Bind(insert, write);
+                    insert.ExecuteNonQuery();
+                }
+
+                transaction.Commit();
+                batch.ForEach(write => write.Done.TrySetResult());
+            }
+            catch (SqliteException e)
+            {
+                var error = new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be written: {e.Message}", e);
+                batch.ForEach(write => write.Done.TrySetException(error));
+            }
+        }
+    }
+
+    private static void Bind(SqliteCommand command, Write write)
+    {
+        var record = write.Record;
+        var values = new object?[]
+        {
+            record.Id, record.Route, record.Kind, record.Status.ToString(), record.Attempt, Format(record.AcceptedAt),
+            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, write.Request, write.Body,
+        };
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+    }
+
+    private static ExecutionRecord ReadRecord(SqliteDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Route = reader.GetString(1),
+        Kind = reader.GetString(2),
+        Status = Enum.Parse<ExecutionStatus>(reader.GetString(3)),
+        Attempt = reader.GetInt32(4),
+        AcceptedAt = Parse(reader.GetString(5)),
+        StartedAt = reader.IsDBNull(6) ? null : Parse(reader.GetString(6)),
+        FinishedAt = reader.IsDBNull(7) ? null : Parse(reader.GetString(7)),
+        Occurrence = reader.IsDBNull(8) ? null : Parse(reader.GetString(8)),
+        Error = reader.IsDBNull(9) ? null : reader.GetString(9),
+    };
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (SqliteException e)
+        {
+            await connection.DisposeAsync();
+            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    // Round-trip UTC text: sorts as the instants do.
+    private static string? Format(DateTimeOffset? instant) => instant?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ApiRoutes.Execution;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>A <see cref="RequestSnapshot"/> as a store keeps it: JSON for the metadata, the body as bytes.</summary>
+internal static class StoredRequest
+{
+    public static string ToJson(RequestSnapshot request)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("method", request.Method);
+            json.WriteString("scheme", request.Scheme);
+            json.WriteString("pathBase", request.PathBase.Value ?? "");
+            json.WriteString("path", request.Path.Value ?? "");
+            json.WriteString("query", request.QueryString.Value ?? "");
+            json.WriteString("remoteIp", request.RemoteIpAddress?.ToString());
+            json.WriteStartObject("headers");
+            foreach (var (key, values) in request.Headers)
+            {
+                json.WriteStartArray(key);
+                foreach (var value in values)
+                {
+                    json.WriteStringValue(value);
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("routeValues");
+            foreach (var (key, value) in request.RouteValues)
+            {
+                json.WriteString(key, value?.ToString());
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public static RequestSnapshot FromJson(string text, byte[] body)
+    {
+        using var document = JsonDocument.Parse(text);
+        var root = document.RootElement;
+        return new RequestSnapshot
+        {
+            Method = root.GetProperty("method").GetString()!,
+            Scheme = root.GetProperty("scheme").GetString()!,
+            PathBase = new PathString(root.GetProperty("pathBase").GetString()),
+            Path = new PathString(root.GetProperty("path").GetString()),
+            QueryString = new QueryString(root.GetProperty("query").GetString()),
+            RemoteIpAddress = root.GetProperty("remoteIp").GetString() is { } ip ? IPAddress.Parse(ip) : null,
+            Headers = [.. root.GetProperty("headers").EnumerateObject().Select(h =>
+                new KeyValuePair<string, StringValues>(h.Name, new StringValues([.. h.Value.EnumerateArray().Select(v => v.GetString())])))],
+            RouteValues = [.. root.GetProperty("routeValues").EnumerateObject().Select(v => new KeyValuePair<string, object?>(v.Name, v.Value.GetString()))],
+            Body = body,
+        };
+    }
+}
