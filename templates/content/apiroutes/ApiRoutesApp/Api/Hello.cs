@@ -1,0 +1,10 @@
+using ApiRoutes;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiRoutesApp.Api;
+
+/// <summary>A standard route with no attribute: its path comes from namespace and class, <c>/api/hello</c>.</summary>
+public sealed class Hello : IApiHandler
+{
+    public Task HandleAsync(HttpContext context) => context.Response.WriteAsJsonAsync(new { hello = "world" });
+}
