@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
+
+namespace ApiRoutes.Tasks.IntegrationTests;
+
+/// <summary>The published app with its embedded SQLite store, killed with SIGKILL mid-work and started again.</summary>
+[Collection(PackageCollection.Name)]
+public sealed partial class DurabilityTests(PackageFixture package)
+{
+    [Fact]
+    public async Task After_sigkill_every_accepted_execution_completes_once_at_the_next_start()
+    {
+        var project = Sources.Shop(package);
+        var publish = Path.Combine(project.Directory, "out");
+        (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
+        var environment = new Dictionary<string, string>(package.Environment)
+        {
+            ["ApiRoutes__Store__Path"] = Path.Combine(project.Directory, "store", "executions.db"),
+            ["ApiRoutes__Background__MaxConcurrency"] = "2",
+        };
+
+        var names = Enumerable.Range(1, 6).Select(i => $"job{i}").ToList();
+        await using (var first = await RunningApp.StartAsync(publish, environment, "Shop.dll"))
+        {
+            foreach (var name in names)
+            {
+                var response = await first.Client.PostAsync($"/api/generate-report?name={name}&ms=4000", null);
+                Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            }
+
+            await first.WaitForOutputAsync("of /api/generate-report started", TimeSpan.FromSeconds(30));
+            first.Kill();   // SIGKILL: no drain, no shutdown code runs
+            Assert.DoesNotContain("done", first.Output, StringComparison.Ordinal);
+        }
+
+        await using var second = await RunningApp.StartAsync(publish, environment, "Shop.dll");
+        await second.WaitForOutputAsync("Recovered 6 unfinished execution(s) from the store", TimeSpan.FromSeconds(30));
+
+        // The jobs sleep 4 s each, two at a time: allow generously for a loaded machine.
+        var deadline = Stopwatch.StartNew();
+        while (Done(second.Output).Count < names.Count && deadline.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(names, Done(second.Output).Order());
+    }
+
+    private static List<string> Done(string output) => [.. DoneLine().Matches(output).Select(m => m.Groups["name"].Value)];
+
+    [GeneratedRegex(@"Report (?<name>job\d+) done")]
+    private static partial Regex DoneLine();
+}
