@@ -61,6 +61,48 @@ public sealed class DurableExecutionTests : IDisposable
         Assert.Equal(1, server.Probe.Count(nameof(Slow)));
     }
 
+    [Fact]
+    public async Task After_downtime_a_schedule_that_opts_in_catches_up_once_with_missed_true()
+    {
+        var catchUp = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")) is var m
+            ? m with { Routes = [m.Routes[0] with { CatchUp = true }] }
+            : null!;
+        await using (var first = await TestServer.StartAsync(catchUp, options: Sqlite, now: At(0, 59, 30)))
+        {
+            await first.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T01:00:00");
+            first.FakeTime.Advance(TimeSpan.FromSeconds(30));
+            await first.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        }
+
+        // Down from 01:00 to 05:30: the 02:00, 03:00, 04:00 and 05:00 runs were missed.
+        await using var second = await TestServer.StartAsync(catchUp, options: Sqlite, now: At(5, 30, 0));
+
+        var run = await second.Probe.NextAsync();
+        Assert.Equal("""{"next_run":"2026-01-01T06:00:00.000Z","missed":true}""", run.Body);
+        await second.WaitForLogAsync("ApiRoutes[3008] Information: Schedule /api/tick missed 4 occurrence(s) since its last run at 2026-01-01T01:00:00");
+        await second.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T06:00:00");
+        Assert.Equal(1, second.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task By_default_missed_occurrences_are_not_replayed()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"));
+        await using (var first = await TestServer.StartAsync(manifest, options: Sqlite, now: At(0, 59, 30)))
+        {
+            await first.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T01:00:00");
+            first.FakeTime.Advance(TimeSpan.FromSeconds(30));
+            await first.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        }
+
+        await using var second = await TestServer.StartAsync(manifest, options: Sqlite, now: At(5, 30, 0));
+
+        await second.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T06:00:00");
+        Assert.Equal(0, second.Probe.Count(nameof(Tick)));
+    }
+
+    private static DateTimeOffset At(int hour, int minute, int second) => new(2026, 1, 1, hour, minute, second, TimeSpan.Zero);
+
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_database)!, recursive: true);
 
     private void Sqlite(ApiRoutesOptions options)
@@ -89,5 +131,9 @@ public sealed class DurableExecutionTests : IDisposable
         public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ExecutionRecord>>([]);
 
         public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => Task.FromResult(0);
+
+        public Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
     }
 }

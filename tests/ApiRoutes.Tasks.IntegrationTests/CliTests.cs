@@ -18,8 +18,8 @@ public sealed class CliTests(PackageFixture package)
         var tool = await package.ToolAsync();
         var project = Sources.Shop(package);
 
-        var routes = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "routes")).ShouldSucceed();
-        var validate = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "validate", project.Directory)).ShouldSucceed();
+        var routes = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "routes")).ShouldSucceed();
+        var validate = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "validate", project.Directory)).ShouldSucceed();
 
         var lines = routes.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.StartsWith("ROUTE", lines[0], StringComparison.Ordinal);
@@ -34,7 +34,7 @@ public sealed class CliTests(PackageFixture package)
         var tool = await package.ToolAsync();
         var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("@reboot"));
 
-        var result = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "validate")).ShouldFail();
+        var result = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "validate")).ShouldFail();
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains($"{Path.Combine(project.Directory, "Api", "Cleanup.cs")}(6,17): error AR4002:", result.Output, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public sealed class CliTests(PackageFixture package)
         var project = Sources.Shop(package);
         (await project.RunAsync("publish")).ShouldSucceed();
         var bundle = Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip");
-        var environment = new Dictionary<string, string>(package.Environment)
+        var environment = new Dictionary<string, string>(project.Environment)
         {
             ["ApiRoutes__Scheduling__Enabled"] = "false",
             ["ApiRoutes__Scheduling__ExternalTriggerSecret"] = Secret,
@@ -60,7 +60,7 @@ public sealed class CliTests(PackageFixture package)
         var url = app.Client.BaseAddress!.ToString();
 
         // A background route, through 'apiroutes invoke'.
-        var invoked = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "invoke", "/api/generate-report", "--url", url)).ShouldSucceed();
+        var invoked = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "invoke", "/api/generate-report", "--url", url)).ShouldSucceed();
         Assert.Contains("HTTP 202 Accepted", invoked.Output, StringComparison.Ordinal);
         Assert.Contains("Execution id: ", invoked.Output, StringComparison.Ordinal);
 
@@ -99,13 +99,13 @@ public sealed class CliTests(PackageFixture package)
             writer.Write("{}");
         }
 
-        var result = (await DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "serve", bundle, "--cache", Path.Combine(project.Directory, "cache"))).ShouldFail();
+        var result = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "serve", bundle, "--cache", Path.Combine(project.Directory, "cache"))).ShouldFail();
 
         Assert.Contains("apiroutes: The bundle does not match its apiroutes.bundle.json and will not be served: 'apiroutes.manifest.json' has been changed", result.Output, StringComparison.Ordinal);
     }
 
     private Task<CommandResult> Invoke(string tool, FixtureProject project, string url, string secret, string occurrence) =>
-        DotNet.RunProgramAsync(tool, project.Directory, package.Environment, "invoke", "/api/cleanup", "--url", url, "--secret", secret, "--occurrence", occurrence);
+        DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "invoke", "/api/cleanup", "--url", url, "--secret", secret, "--occurrence", occurrence);
 
     private static Task<HttpResponseMessage> SendStaleTriggerAsync(HttpClient client, string occurrence)
     {

@@ -15,7 +15,7 @@ public sealed partial class DurabilityTests(PackageFixture package)
         var project = Sources.Shop(package);
         var publish = Path.Combine(project.Directory, "out");
         (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
-        var environment = new Dictionary<string, string>(package.Environment)
+        var environment = new Dictionary<string, string>(project.Environment)
         {
             ["ApiRoutes__Store__Path"] = Path.Combine(project.Directory, "store", "executions.db"),
             ["ApiRoutes__Background__MaxConcurrency"] = "2",

@@ -15,7 +15,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
     {
         var project = Sources.Shop(package);
 
-        await using var app = await RunningApp.StartAsync(project.Directory, package.Environment, "run", "-nodeReuse:false", "-p:UseSharedCompilation=false", "--");
+        await using var app = await RunningApp.StartAsync(project.Directory, project.Environment, "run", "-nodeReuse:false", "-p:UseSharedCompilation=false", "--");
 
         await app.WaitForOutputAsync("Hosting environment: Development", TimeSpan.FromSeconds(30));
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
@@ -38,7 +38,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
         var publish = Path.Combine(project.Directory, "out");
         (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
 
-        await using var app = await RunningApp.StartAsync(publish, package.Environment, "Shop.dll");
+        await using var app = await RunningApp.StartAsync(publish, project.Environment, "Shop.dll");
 
         await app.WaitForOutputAsync("Hosting environment: Production", TimeSpan.FromSeconds(30));
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
@@ -63,7 +63,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
         (await project.RunAsync("publish", "-o", publish)).ShouldSucceed();
         File.Delete(Path.Combine(publish, "apiroutes.manifest.json"));
 
-        await using var app = await RunningApp.RunToExitAsync(publish, package.Environment, "Shop.dll");
+        await using var app = await RunningApp.RunToExitAsync(publish, project.Environment, "Shop.dll");
 
         Assert.Equal(1, app.ExitCode);
         Assert.Contains($"ApiRoutes: The route manifest '{Path.Combine(publish, "apiroutes.manifest.json")}' does not exist.", app.Output, StringComparison.Ordinal);

@@ -69,7 +69,8 @@ public sealed class TemplateTests(PackageFixture package)
         var test = (await RunAsync(directory, "test", "MyApi.Tests", "-nodeReuse:false", "-p:UseSharedCompilation=false")).ShouldSucceed();
         Assert.Matches(@"Failed:\s+0, Passed:\s+1,", test.Output);
 
-        await using var app = await RunningApp.StartAsync(directory, package.Environment, "run", "--project", "MyApi", "--no-build", "--");
+        var environment = new Dictionary<string, string>(package.Environment) { ["ApiRoutes__Store__Path"] = Path.Combine(directory, "store", "executions.db") };
+        await using var app = await RunningApp.StartAsync(directory, environment, "run", "--project", "MyApi", "--no-build", "--");
         await app.WaitForOutputAsync("Hosting environment: Development", TimeSpan.FromSeconds(30));
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
         Assert.Equal("""{"id":42,"status":"shipped"}""", await app.Client.GetStringAsync("/api/orders/42"));

@@ -78,6 +78,9 @@ internal static partial class Log
     [LoggerMessage(3007, LogLevel.Warning, "External schedule trigger refused with {StatusCode}: {Reason}")]
     public static partial void ExternalTriggerRefused(this ILogger logger, int statusCode, string reason);
 
+    [LoggerMessage(3008, LogLevel.Information, "Schedule {Route} missed {Count} occurrence(s) since its last run at {LastRun:O}; running one catch-up for {Occurrence:O}")]
+    public static partial void ScheduleCatchingUp(this ILogger logger, string route, int count, DateTimeOffset lastRun, DateTimeOffset occurrence);
+
     [LoggerMessage(3005, LogLevel.Warning, "Schedule {Route} has no further occurrence and stops")]
     public static partial void ScheduleEnded(this ILogger logger, string route);
 }

@@ -27,4 +27,11 @@ public sealed class ScheduledRouteAttribute : Attribute
     /// The time limit of one run in seconds, at most 900; <c>0</c> means the default (30 seconds).
     /// </summary>
     public int TimeLimitSeconds { get; set; }
+
+    /// <summary>
+    /// When occurrences were missed while no instance of the app was up, run <em>one</em> catch-up at start-up, with
+    /// <c>"missed": true</c> beside <c>next_run</c> in the body. Off by default: missed occurrences are not replayed.
+    /// Needs the execution store (the default), which remembers each schedule's last run.
+    /// </summary>
+    public bool CatchUp { get; set; }
 }

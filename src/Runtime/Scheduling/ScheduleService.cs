@@ -1,6 +1,7 @@
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -15,12 +16,16 @@ namespace ApiRoutes.Scheduling;
 internal sealed class ScheduleService(
     RouteTable routes,
     ScheduledRuns runs,
+    IExecutionStore store,
     TimeProvider time,
     SchedulerSwitch enabled,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
     private static readonly TimeSpan MaxWait = TimeSpan.FromDays(24);
+
+    // Counting misses of an every-minute schedule after a long outage must stay cheap.
+    private const int MaxCountedMisses = 100_000;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
@@ -45,6 +50,11 @@ internal sealed class ScheduleService(
         var registered = false;
         try
         {
+            if (route.Entry.CatchUp == true)
+            {
+                last = await CatchUpAsync(route, stopping);
+            }
+
             while (!stopping.IsCancellationRequested)
             {
                 var now = time.GetUtcNow();
@@ -72,6 +82,29 @@ internal sealed class ScheduleService(
         {
             // Shutdown: a run in progress is left to the drain of BackgroundExecutionService.
         }
+    }
+
+    // One run for occurrences missed while no instance was up, never a burst; returns the occurrence it ran for.
+    private async Task<DateTimeOffset?> CatchUpAsync(LoadedRoute route, CancellationToken stopping)
+    {
+        if (await store.GetLastOccurrenceAsync(route.Template, stopping) is not { } lastRun)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var missed = route.Schedule!.GetOccurrences(lastRun.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true)
+            .Take(MaxCountedMisses)
+            .ToList();
+        if (missed.Count == 0)
+        {
+            return null;
+        }
+
+        var latest = new DateTimeOffset(missed[^1], TimeSpan.Zero);
+        _logger.ScheduleCatchingUp(route.Template, missed.Count, lastRun, latest);
+        runs.TryStart(route, latest, missed: true);
+        return latest;
     }
 
     private async Task WaitUntilAsync(LoadedRoute route, DateTimeOffset due, CancellationToken stopping)

@@ -11,11 +11,16 @@ namespace ApiRoutes.Scheduling;
 /// </summary>
 internal static class ScheduledRequest
 {
-    public static byte[] Body(DateTimeOffset? nextRun) =>
-        Encoding.UTF8.GetBytes(nextRun is { } next ? $$"""{"next_run":"{{Format(next)}}"}""" : """{"next_run":null}""");
+    /// <param name="nextRun">The following occurrence.</param>
+    /// <param name="missed">A catch-up run for an occurrence missed while no instance was up.</param>
+    public static byte[] Body(DateTimeOffset? nextRun, bool missed = false)
+    {
+        var next = nextRun is { } value ? $"\"{Format(value)}\"" : "null";
+        return Encoding.UTF8.GetBytes(missed ? $$"""{"next_run":{{next}},"missed":true}""" : $$"""{"next_run":{{next}}}""");
+    }
 
-    public static RequestSnapshot For(LoadedRoute route, DateTimeOffset occurrence) =>
-        RequestSnapshot.Synthetic(route.Template, Body(route.NextOccurrence(occurrence)));
+    public static RequestSnapshot For(LoadedRoute route, DateTimeOffset occurrence, bool missed = false) =>
+        RequestSnapshot.Synthetic(route.Template, Body(route.NextOccurrence(occurrence), missed));
 
     public static string Format(DateTimeOffset instant) =>
         instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

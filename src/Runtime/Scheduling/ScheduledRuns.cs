@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Scheduling;
@@ -10,17 +11,17 @@ namespace ApiRoutes.Scheduling;
 /// Starts scheduled runs, for the in-process scheduler and for external triggers alike, and keeps runs of one
 /// schedule from overlapping: while a run goes, another occurrence of the same route is refused.
 /// </summary>
-internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, TimeProvider time, ILoggerFactory loggerFactory)
+internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IExecutionStore store, TimeProvider time, ILoggerFactory loggerFactory)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
 
     /// <summary>Starts a run for <paramref name="occurrence"/>, or returns null (and logs) when one still goes.</summary>
-    public string? TryStart(LoadedRoute route, DateTimeOffset occurrence)
+    public string? TryStart(LoadedRoute route, DateTimeOffset occurrence, bool missed = false)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = start.Task.ContinueWith(_ => Run(route, occurrence, id), TaskScheduler.Default).Unwrap();
+        var run = start.Task.ContinueWith(_ => Run(route, occurrence, id, missed), TaskScheduler.Default).Unwrap();
         var added = _running.AddOrUpdate(
             route.Template,
             (id, run),
@@ -33,10 +34,15 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, Ti
 
         _logger.ScheduleFired(route.Template, occurrence, id);
         start.SetResult();
+        store.RecordOccurrenceAsync(route.Template, occurrence, CancellationToken.None).ContinueWith(
+            task => _logger.StoreWriteFailed(id, task.Exception!.InnerException!),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
         return id;
     }
 
-    private Task Run(LoadedRoute route, DateTimeOffset occurrence, string id)
+    private Task Run(LoadedRoute route, DateTimeOffset occurrence, string id, bool missed)
     {
         var record = new ExecutionRecord
         {
@@ -48,6 +54,6 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, Ti
             Occurrence = occurrence,
         };
         log.Update(record);
-        return runner.RunAsync(route, ScheduledRequest.For(route, occurrence), record);
+        return runner.RunAsync(route, ScheduledRequest.For(route, occurrence, missed), record);
     }
 }

@@ -25,6 +25,12 @@ internal interface IExecutionStore
     /// <summary>The newest executions, newest first.</summary>
     Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken);
 
+    /// <summary>Remembers the latest occurrence a schedule ran for (for catch-up after downtime).</summary>
+    Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken);
+
+    /// <summary>The latest occurrence the schedule ran for, or null when it never ran (or nothing is kept).</summary>
+    Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken);
+
     /// <summary>Deletes executions that finished before <paramref name="finishedBefore"/>; returns how many.</summary>
     Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken);
 }
@@ -49,4 +55,8 @@ internal sealed class InMemoryExecutionStore : IExecutionStore
     public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ExecutionRecord>>([]);
 
     public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => Task.FromResult(0);
+
+    public Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
 }

@@ -59,6 +59,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                     body BLOB);
                 CREATE INDEX IF NOT EXISTS executions_unfinished ON executions (status) WHERE status IN ('Queued', 'Running');
                 CREATE INDEX IF NOT EXISTS executions_accepted ON executions (accepted_at);
+                CREATE TABLE IF NOT EXISTS schedules (
+                    route TEXT PRIMARY KEY,
+                    last_occurrence TEXT NOT NULL);
                 """);
             return new SqliteExecutionStore(path, connection);
         }
@@ -74,6 +77,18 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         Enqueue(new Write(record, StoredRequest.ToJson(request), request.Body.ToArray()));
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
+
+    public Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken) =>
+        Enqueue(new Write(null, null, null) { Schedule = (route, occurrence) });
+
+    public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT last_occurrence FROM schedules WHERE route = $route";
+        command.Parameters.AddWithValue("$route", route);
+        return await command.ExecuteScalarAsync(cancellationToken) is string text ? Parse(text) : null;
+    }
 
     public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(CancellationToken cancellationToken)
     {
@@ -147,6 +162,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             insert.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
 
+        using var schedule = _writeConnection.CreateCommand();
+        schedule.CommandText = """
+            INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
+            ON CONFLICT (route) DO UPDATE SET last_occurrence = max(last_occurrence, excluded.last_occurrence)
+            """;
+        schedule.Parameters.Add(new SqliteParameter { ParameterName = "$route" });
+        schedule.Parameters.Add(new SqliteParameter { ParameterName = "$occurrence" });
+
         while (await _writes.Reader.WaitToReadAsync())
         {
             batch.Clear();
@@ -159,8 +182,17 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             {
                 using var transaction = _writeConnection.BeginTransaction();
                 insert.Transaction = transaction;
+                schedule.Transaction = transaction;
                 foreach (var write in batch)
                 {
+                    if (write.Schedule is var (route, occurrence))
+                    {
+                        schedule.Parameters[0].Value = route;
+                        schedule.Parameters[1].Value = Format(occurrence);
+                        schedule.ExecuteNonQuery();
+                        continue;
+                    }
+
                     Bind(insert, write);
                     insert.ExecuteNonQuery();
                 }
@@ -178,7 +210,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     private static void Bind(SqliteCommand command, Write write)
     {
-        var record = write.Record;
+        var record = write.Record!;
         var values = new object?[]
         {
             record.Id, record.Route, record.Kind, record.Status.ToString(), record.Attempt, Format(record.AcceptedAt),
@@ -231,8 +263,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 
-    private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body)
+    private sealed record Write(ExecutionRecord? Record, string? Request, byte[]? Body)
     {
+        public (string Route, DateTimeOffset Occurrence)? Schedule { get; init; }
+
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -40,6 +40,9 @@ internal sealed record ManifestRoute
     /// <summary>Set for scheduled routes only.</summary>
     public ManifestSchedule? Schedule { get; init; }
 
+    /// <summary>Scheduled routes only: run one catch-up at start-up after missed occurrences. Absent means no.</summary>
+    public bool? CatchUp { get; init; }
+
     /// <summary>The time limit of one execution; <see langword="null"/> for a standard route without one.</summary>
     public int? TimeLimitSeconds { get; init; }
 

@@ -88,6 +88,19 @@ internal static class ConfigMerger
             draft.ScheduleOrigin = () => schedule.Location;
         }
 
+        if (entry.CatchUp is { } catchUp)
+        {
+            if (catchUp.Value && !draft.IsScheduled)
+            {
+                diagnostics.Add(DiagnosticCodes.CatchUpOnUnscheduledRoute, catchUp.Location,
+                    $"apiroutes.yaml sets catchUp for '{draft.Template.Text}', which is not a scheduled route; only schedules "
+                    + "have occurrences to catch up. Remove 'catchUp' here.");
+                draft.HasErrors = true;
+            }
+
+            draft.CatchUp = catchUp.Value;
+        }
+
         if (entry.TimeLimitSeconds is { } limit)
         {
             draft.TimeLimitSeconds = limit.Value;

@@ -30,6 +30,7 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             IsBackground = attributes.HasBackground,
             IsScheduled = attributes.HasScheduled,
             Schedule = attributes.Schedule,
+            CatchUp = attributes.ScheduledCatchUp,
             ScheduleOrigin = () => locator.Attribute(type, "ScheduledRoute"),
         };
 

@@ -32,6 +32,8 @@ internal sealed class RouteDraft(HandlerType type, RouteTemplate template, Func<
 
     public bool IsEnabled { get; set; } = true;
 
+    public bool CatchUp { get; set; }
+
     /// <summary>Set once an error was reported for this handler: it takes part in matching, never in the manifest.</summary>
     public bool HasErrors { get; set; }
 

@@ -32,6 +32,7 @@ internal sealed class RouteFinalizer(
             Kind = draft.Kind,
             Handler = new ManifestHandler(draft.Type.FullName, assemblyName),
             Schedule = schedule,
+            CatchUp = draft.IsScheduled && draft.CatchUp ? true : null,
             TimeLimitSeconds = limit,
             Source = source is var (file, line) ? new ManifestSource(file, line) : null,
         };

@@ -21,6 +21,8 @@ internal sealed record RouteConfig(ConfigValue<string> Route)
     public ConfigValue<int>? TimeLimitSeconds { get; init; }
 
     public ConfigValue<bool>? Enabled { get; init; }
+
+    public ConfigValue<bool>? CatchUp { get; init; }
 }
 
 internal sealed record ConfigValue<T>(T Value, SourceLocation Location);

@@ -37,6 +37,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor MissingSchedule = new("AR4004", Error, "A scheduled route has no schedule");
     public static readonly DiagnosticDescriptor ScheduleOnUnscheduledRoute = new("AR4005", Error, "A schedule is set for a route that is not scheduled");
     public static readonly DiagnosticDescriptor ScheduleNeverFires = new("AR4006", Error, "A schedule never fires");
+    public static readonly DiagnosticDescriptor CatchUpOnUnscheduledRoute = new("AR4007", Error, "catchUp is set for a route that is not scheduled");
     public static readonly DiagnosticDescriptor BothDayFieldsRestricted = new("AR4101", Warning, "A schedule restricts both day-of-month and day-of-week");
 
     public static readonly DiagnosticDescriptor InvalidYaml = new("AR5001", Error, "apiroutes.yaml is not valid YAML");
@@ -54,7 +55,7 @@ internal static class DiagnosticCodes
         InvalidRouteTemplate, DuplicateRoute, UnknownRouteConstraint,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
-        ScheduleNeverFires, BothDayFieldsRestricted,
+        ScheduleNeverFires, CatchUpOnUnscheduledRoute, BothDayFieldsRestricted,
         InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, EmptyYamlRoute,
     ];
 }

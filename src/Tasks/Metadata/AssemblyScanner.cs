@@ -104,6 +104,7 @@ internal static class AssemblyScanner
                         HasScheduled = true,
                         Schedule = FixedString(scheduled, 0),
                         ScheduledTimeLimitSeconds = NamedInt(scheduled, "TimeLimitSeconds"),
+                        ScheduledCatchUp = NamedBool(scheduled, "CatchUp"),
                     };
                     break;
             }
@@ -127,6 +128,9 @@ internal static class AssemblyScanner
 
         return 0;
     }
+
+    private static bool NamedBool(CustomAttributeValue<string> value, string name) =>
+        value.NamedArguments.Any(argument => argument.Name == name && argument.Value is true);
 
     private static (int Count, bool Preferred) CountPublicConstructors(MetadataReader reader, TypeDefinition type)
     {

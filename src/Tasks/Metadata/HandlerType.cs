@@ -60,5 +60,7 @@ internal sealed record RouteAttributes
 
     public int ScheduledTimeLimitSeconds { get; init; }
 
+    public bool ScheduledCatchUp { get; init; }
+
     public bool Any => HasApiRoute || HasBackground || HasScheduled;
 }

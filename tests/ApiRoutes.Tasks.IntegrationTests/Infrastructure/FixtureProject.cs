@@ -31,6 +31,15 @@ internal sealed class FixtureProject
 
     public string Name { get; }
 
+    /// <summary>
+    /// The environment to run the project's app and tools with: the package's, plus an execution store of its own,
+    /// so that work one test leaves unfinished is never taken up by another test's app.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>(_package.Environment)
+    {
+        ["ApiRoutes__Store__Path"] = Path.Combine(Directory, "store", "executions.db"),
+    };
+
     public string Directory { get; }
 
     public string OutputFolder(string configuration = "Debug") => Path.Combine(Directory, "bin", configuration, "net10.0");

@@ -78,6 +78,14 @@ public class ScheduleDiagnosticsTests
     }
 
     [Fact]
+    public void The_attribute_can_opt_in_to_catch_up()
+    {
+        using var project = Project("[ScheduledRoute(\"@daily\", CatchUp = true)]");
+
+        Assert.True(Assert.Single(project.Analyze().Manifest!.Routes).CatchUp);
+    }
+
+    [Fact]
     public void A_verbatim_string_on_a_line_of_its_own_is_located_too()
     {
         using var project = new TestProject().Source("Api/Cleanup.cs", """

@@ -69,6 +69,18 @@ public sealed class YamlConfigTests : IDisposable
     }
 
     [Fact]
+    public void CatchUp_is_recorded_for_scheduled_routes_and_refused_for_others()
+    {
+        _project.Yaml(DigestSchedule + "  /api/cleanup:\n    catchUp: true\n");
+        var routes = _project.Analyze().Manifest!.Routes;
+        Assert.True(routes.Single(r => r.Route == "/api/cleanup").CatchUp);
+        Assert.Null(routes.Single(r => r.Route == "/api/digest").CatchUp);
+
+        _project.Yaml(DigestSchedule + "  /api/hello:\n    catchUp: true\n");
+        Assert.Equal("AR4007 apiroutes.yaml(5,14)", Render.Where(Assert.Single(_project.Analyze().Diagnostics), _project));
+    }
+
+    [Fact]
     public void Background_false_turns_a_background_route_into_a_standard_one()
     {
         _project.Yaml(DigestSchedule + "  /api/generate-report:\n    background: false\n");
