@@ -67,6 +67,23 @@ public class ManifestStartupTests
         Assert.StartsWith($"The deploy bundle in '{AppContext.BaseDirectory}' does not match its apiroutes.bundle.json, so it will not be served:", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_short_external_trigger_secret_stops_start_up()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = TestManifest.Write(Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")));
+            o.Store.Provider = StoreProvider.InMemory;
+            o.Scheduling.ExternalTriggerSecret = "too-short";
+        });
+        using var app = builder.Build();
+
+        var error = Assert.Throws<ApiRoutesStartupException>(() => app.MapApiRoutes());
+
+        Assert.StartsWith("ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters", error.Message, StringComparison.Ordinal);
+    }
+
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)
     {
         var builder = WebApplication.CreateBuilder();

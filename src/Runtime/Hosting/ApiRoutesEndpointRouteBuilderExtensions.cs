@@ -22,7 +22,8 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
     /// Maps every route of <c>apiroutes.manifest.json</c>: standard routes answer requests, background routes
     /// answer 202 and run in the background, scheduled routes run on demand in Development and are not reachable
     /// (404) elsewhere. Loads the manifest now, so a missing or stale manifest stops start-up with
-    /// <see cref="ApiRoutes.ApiRoutesManifestException"/>.
+    /// <see cref="ApiRoutes.ApiRoutesManifestException"/> (and a bad store or setting with
+    /// <see cref="ApiRoutes.ApiRoutesStartupException"/>).
     /// </summary>
     public static IEndpointRouteBuilder MapApiRoutes(this IEndpointRouteBuilder endpoints)
     {
@@ -59,7 +60,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         {
             if (scheduling.ExternalTriggerSecret.Length < 32)
             {
-                throw new ApiRoutes.ApiRoutesManifestException(
+                throw new ApiRoutes.ApiRoutesStartupException(
                     "ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters; use a long random secret "
                     + "(for example 'openssl rand -hex 32').");
             }
