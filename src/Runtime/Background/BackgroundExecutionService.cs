@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
@@ -144,11 +145,17 @@ internal sealed class BackgroundExecutionService(
     private async Task WorkAsync()
     {
         // Reading goes on after shutdown starts: the channel completes when closed, so queued work drains first.
-        while (await queue.Reader.WaitToReadAsync(CancellationToken.None))
+        // ReadAsync rather than WaitToReadAsync + TryRead: the latter wakes every idle worker on each write.
+        while (true)
         {
-            if (!queue.Reader.TryRead(out var execution))
+            BackgroundExecution execution;
+            try
             {
-                continue;
+                execution = await queue.Reader.ReadAsync(CancellationToken.None);
+            }
+            catch (ChannelClosedException)
+            {
+                return;
             }
 
             queue.Started();

@@ -104,7 +104,8 @@ internal sealed class BackgroundRouteEndpoint(
             var read = await request.Body.ReadAsync(memory, cancellation);
             if (read == 0)
             {
-                return buffer.WrittenMemory;
+                // A copy of exactly the body: the read buffer is larger, and the execution keeps this until it ends.
+                return buffer.WrittenMemory.ToArray();
             }
 
             buffer.Advance(read);

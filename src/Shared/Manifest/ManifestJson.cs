@@ -13,18 +13,21 @@ internal static class ManifestJson
     /// <exception cref="InvalidDataException">The text is not a manifest this code understands.</exception>
     public static RouteManifest Deserialize(string json)
     {
-        int version;
+        // One parse: the version is checked on the document, which is then bound to the model.
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(json);
-            version = document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("schemaVersion", out var element)
-                && element.TryGetInt32(out var value) ? value : 0;
+            document = JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"The manifest is not valid JSON: {e.Message}", e);
         }
+
+        using var _ = document;
+        var version = document.RootElement.ValueKind == JsonValueKind.Object
+            && document.RootElement.TryGetProperty("schemaVersion", out var element)
+            && element.TryGetInt32(out var value) ? value : 0;
 
         if (version != RouteManifest.CurrentSchemaVersion)
         {
@@ -35,7 +38,7 @@ internal static class ManifestJson
 
         try
         {
-            return JsonSerializer.Deserialize(json, ManifestJsonContext.Default.RouteManifest)
+            return document.Deserialize(ManifestJsonContext.Default.RouteManifest)
                 ?? throw new InvalidDataException("The manifest is empty (JSON null).");
         }
         catch (JsonException e)

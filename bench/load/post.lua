@@ -1,0 +1,32 @@
+-- wrk script for the background route: POSTs a small JSON body and counts the status codes it gets back.
+-- wrk runs one Lua state per thread, so each thread counts into its own table and done() (in the main state)
+-- adds them up through thread:get. Prints "status <code> <count>" lines that run.sh parses.
+wrk.method = "POST"
+wrk.body = '{"report":"daily"}'
+wrk.headers["Content-Type"] = "application/json"
+
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   counts = {}
+end
+
+function response(status, headers, body)
+   counts[status] = (counts[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+   local totals = {}
+   for _, thread in ipairs(threads) do
+      for status, count in pairs(thread:get("counts")) do
+         totals[status] = (totals[status] or 0) + count
+      end
+   end
+   for status, count in pairs(totals) do
+      io.write(string.format("status %d %d\n", status, count))
+   end
+end

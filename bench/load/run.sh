@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# Load benchmark on 127.0.0.1: the sample app (samples/Shop, served by the ApiRoutes runtime) against a raw ASP.NET Core
+# minimal API with the same handler (bench/load/RawMinimalApi). Measures, in one run:
+#   1. start-up to the first 200 of GET /api/hello (median of STARTUPS starts per app, the apps alternating);
+#   2. GET /api/hello with wrk: requests/s and p99 (median of ROUNDS runs per app, the apps alternating; the ratio is
+#      the median of the per-round ratios);
+#   3. POST /api/generate-report (a background route) with wrk: p99 of the 202 and the count of other answers.
+# Then prints a summary against the aims of the issue. See README.md beside this file. Usage: bash bench/load/run.sh
+set -euo pipefail
+export LC_ALL=C # EPOCHREALTIME and awk must use "." as the decimal point.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE="$ROOT/bench/load"
+
+# Every knob can be set from the environment; the defaults keep the whole run under 5 minutes on 2 cores.
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+WARMUP_SECONDS=${WARMUP_SECONDS:-5}
+DURATION_SECONDS=${DURATION_SECONDS:-10}
+ROUNDS=${ROUNDS:-5}
+STARTUPS=${STARTUPS:-5}
+STARTUP_LIMIT_SECONDS=30
+BG_DURATION_SECONDS=${BG_DURATION_SECONDS:-10}
+BG_CONCURRENCY=${BG_CONCURRENCY:-1024}
+BG_QUEUE_LENGTH=${BG_QUEUE_LENGTH:-10000000}
+QUIET_PERCENT=10 # a round is "quiet" when other processes took at most this share of the CPUs in both its runs
+
+SHOP_DLL="$ROOT/samples/Shop/bin/Release/net10.0/Shop.dll"
+RAW_DLL="$HERE/RawMinimalApi/bin/Release/net10.0/RawMinimalApi.dll"
+LOGS=$(mktemp -d /tmp/apiroutes-load.XXXXXX)
+SCRIPT_START=$EPOCHREALTIME
+
+# Both apps: Production, and logging kept out of the measurement.
+export ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Processes: every server started is recorded and stopped on exit, whatever happens.
+
+SERVER_PIDS=()
+
+# Running and not a zombie (kill -0 also succeeds on a zombie).
+alive() {
+    local state
+    read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 1
+    [[ $state != Z ]]
+}
+
+# Stops one of our servers (SIGTERM, then SIGKILL after 15 s) and forgets its pid, so it is never signalled again.
+stop_server() {
+    local pid=$1 i kept=()
+    if kill -TERM "$pid" 2>/dev/null; then
+        for ((i = 0; i < 150; i++)); do
+            alive "$pid" || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    for i in "${SERVER_PIDS[@]}"; do
+        [[ $i == "$pid" ]] || kept+=("$i")
+    done
+    SERVER_PIDS=("${kept[@]}")
+}
+
+cleanup() {
+    local pid
+    for pid in "${SERVER_PIDS[@]+"${SERVER_PIDS[@]}"}"; do
+        stop_server "$pid"
+    done
+    if [[ -z ${KEEP_LOGS:-} ]]; then rm -rf "$LOGS"; else echo "logs kept in $LOGS"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM # an interrupted run also goes through cleanup
+
+# A file descriptor that never has data: `read -t` on it sleeps without starting a process.
+exec {SLEEP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$SLEEP_FD" _ || true; }
+
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+# A port nobody listens on, below the kernel's ephemeral range (which wrk's own sockets use).
+free_port() {
+    local i port
+    for ((i = 0; i < 50; i++)); do
+        port=$((20000 + RANDOM % 12000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "no free port found" >&2
+    return 1
+}
+
+# 0 when GET /api/hello on the port answers 200. Pure bash, so polling costs no process start of its own.
+probe() {
+    local port=$1 fd line=""
+    # The braces make the silencing of stderr last only for this line, not for the rest of the script.
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
+    printf 'GET /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&"$fd" 2>/dev/null || true
+    IFS= read -r -t 2 -u "$fd" line || true
+    exec {fd}>&-
+    [[ $line == "HTTP/1.1 200"* ]]
+}
+
+# start_server NAME DLL PORT [VAR=VALUE...]: starts the app in the background and sets STARTED_PID. Each NAME gets its
+# own execution store in the temporary folder: the backlog the background run leaves behind (every execution still
+# queued at the stop is kept, to run at the next start) must never reach the default store in ~/.local/share, where
+# any later start of the sample would pick it up. XDG_DATA_HOME keeps any other default data file there too.
+start_server() {
+    local name=$1 dll=$2 port=$3
+    shift 3
+    env ApiRoutes__Store__Path="$LOGS/$name-executions.db" XDG_DATA_HOME="$LOGS/data" "$@" \
+        dotnet "$dll" --urls "http://127.0.0.1:$port" >>"$LOGS/$name.log" 2>&1 &
+    STARTED_PID=$!
+    SERVER_PIDS+=("$STARTED_PID")
+}
+
+# wait_ready PID PORT: polls every 2 ms, at most STARTUP_LIMIT_SECONDS; fails when the app dies or never answers.
+wait_ready() {
+    local pid=$1 port=$2 deadline=$(($(now_us) + STARTUP_LIMIT_SECONDS * 1000000))
+    until probe "$port"; do
+        alive "$pid" || { echo "the server (pid $pid) exited before answering" >&2; return 1; }
+        (($(now_us) < deadline)) || { echo "no 200 from port $port within ${STARTUP_LIMIT_SECONDS} s" >&2; return 1; }
+        nap 0.002
+    done
+}
+
+# How busy the CPUs are over one second while none of our servers or wrk runs: the work of other processes, which
+# lands in the measurement as noise. Printed with the results.
+cpu_busy_percent() {
+    local a b
+    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); busy = y[1] - x[1]; idle = y[2] - x[2]
+        printf "%.0f", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0 }'
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Numbers.
+
+# wrk latency ("850.00us", "6.53ms", "1.02s", "1.50m") in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+        else { print "NaN" } }'
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { printf "%.3f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+# The wrk results in a log: "RPS P99_MS NON_2XX SOCKET_ERRORS OTHERS_CPU_PERCENT".
+wrk_result() {
+    local log=$1 rps p99 non2xx errors others
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' "$log")
+    p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$log")")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$log")
+    errors=$(awk '/Socket errors:/ { n = 0; for (i = 3; i <= NF; i += 2) n += $(i + 1); print n }' "$log")
+    others=$(awk '$1 == "others_cpu_percent" { print $2 }' "$log")
+    echo "${rps:-0} $p99 ${non2xx:-0} ${errors:-0} ${others:-0}"
+}
+
+# CPU time in clock ticks. The machine's, "BUSY TOTAL"; one process's; and this shell's waited-for children's (wrk,
+# through timeout), which `times` must report from this shell itself, not from a $(...) subshell.
+machine_ticks() { awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat; }
+process_ticks() { local f; read -r -a f <"/proc/$1/stat"; echo $((f[13] + f[14])); }
+children_ticks_from() { awk -v hz="$(getconf CLK_TCK)" 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+    printf "%.0f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz }' "$1"; }
+
+# run_wrk LOG SECONDS URL SERVER_PID [wrk options...]: one bounded wrk run, its output kept in LOG, followed by the
+# share of the machine's CPU that processes other than the server and wrk took meanwhile ("others_cpu_percent").
+run_wrk() {
+    local log=$1 seconds=$2 url=$3 pid=$4 busy0 total0 busy1 total1 server0 server1 wrk0 wrk1
+    shift 4
+    read -r busy0 total0 < <(machine_ticks)
+    server0=$(process_ticks "$pid")
+    times >"$LOGS/times"
+    wrk0=$(children_ticks_from "$LOGS/times")
+    timeout $((seconds + 30)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --timeout 5s --latency "$@" "$url" >"$log" 2>&1
+    read -r busy1 total1 < <(machine_ticks)
+    server1=$(process_ticks "$pid")
+    times >"$LOGS/times"
+    wrk1=$(children_ticks_from "$LOGS/times")
+    awk -v others=$(((busy1 - busy0) - (server1 - server0) - (wrk1 - wrk0))) -v total=$((total1 - total0)) \
+        'BEGIN { printf "others_cpu_percent %.0f\n", (total > 0 && others > 0) ? 100 * others / total : 0 }' >>"$log"
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 0. Tools and builds.
+
+if ! command -v wrk >/dev/null; then
+    echo "== installing wrk"
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+
+echo "== building both apps (Release)"
+for project in "$ROOT/samples/Shop" "$HERE/RawMinimalApi"; do
+    if ! timeout 240 dotnet build -c Release -nodeReuse:false --nologo "$project" >"$LOGS/build.log" 2>&1; then
+        tail -n 30 "$LOGS/build.log"
+        exit 1
+    fi
+done
+[[ -f $SHOP_DLL && -f $RAW_DLL ]] || { echo "build outputs missing" >&2; exit 1; }
+
+BUSY_BEFORE=$(cpu_busy_percent)
+echo "== other processes keep the CPUs ${BUSY_BEFORE}% busy (1 s sample before measuring; 0-5% is a quiet machine)"
+
+APPS=(raw apiroutes)
+declare -A DLL=([raw]=$RAW_DLL [apiroutes]=$SHOP_DLL)
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 1. Start-up to the first 200: from just before the process starts to the first 200 of GET /api/hello.
+
+echo "== start-up to first 200 ($STARTUPS starts per app, alternating)"
+declare -A STARTUP_MS=([raw]="" [apiroutes]="")
+for ((i = 1; i <= STARTUPS; i++)); do
+    for app in "${APPS[@]}"; do
+        port=$(free_port)
+        t0=$(now_us)
+        start_server "$app-startup" "${DLL[$app]}" "$port"
+        wait_ready "$STARTED_PID" "$port"
+        ms=$(awk -v d=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", d / 1000 }')
+        stop_server "$STARTED_PID"
+        STARTUP_MS[$app]+="$ms "
+        printf '  start %d %-9s %8.1f ms\n' "$i" "$app" "$ms"
+    done
+done
+# shellcheck disable=SC2086 # the lists are meant to split into arguments
+startup_raw=$(median ${STARTUP_MS[raw]})
+# shellcheck disable=SC2086
+startup_api=$(median ${STARTUP_MS[apiroutes]})
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 2. GET /api/hello: both servers up, warmed, then measured alternately so machine noise hits both.
+
+echo "== GET /api/hello: wrk -t$THREADS -c$CONNECTIONS -d${DURATION_SECONDS}s, $ROUNDS rounds per app, alternating"
+declare -A PORT URL PID_OF
+for app in "${APPS[@]}"; do
+    PORT[$app]=$(free_port)
+    start_server "$app" "${DLL[$app]}" "${PORT[$app]}"
+    PID_OF[$app]=$STARTED_PID
+    wait_ready "$STARTED_PID" "${PORT[$app]}"
+    URL[$app]="http://127.0.0.1:${PORT[$app]}/api/hello"
+done
+for app in "${APPS[@]}"; do
+    run_wrk "$LOGS/$app-warmup.txt" "$WARMUP_SECONDS" "${URL[$app]}" "${PID_OF[$app]}"
+done
+
+# Each round measures both apps back to back, in the order raw-api, api-raw, raw-api, ... so that a slow drift of the
+# machine favours neither. The ratios are taken per round (the two runs of a round are seconds apart) and their median
+# is reported, next to the median requests/s and p99 of each app.
+declare -A RPS=([raw]="" [apiroutes]="") P99=([raw]="" [apiroutes]="") FAILED=([raw]=0 [apiroutes]=0) THIS
+RPS_RATIOS="" P99_RATIOS="" OTHERS="" QUIET_RPS_RATIOS=""
+for ((round = 1; round <= ROUNDS; round++)); do
+    order=(raw apiroutes)
+    ((round % 2 == 1)) || order=(apiroutes raw)
+    for app in "${order[@]}"; do
+        run_wrk "$LOGS/$app-round$round.txt" "$DURATION_SECONDS" "${URL[$app]}" "${PID_OF[$app]}"
+        read -r rps p99 non2xx errors others < <(wrk_result "$LOGS/$app-round$round.txt")
+        OTHERS+="$others "
+        RPS[$app]+="$rps "
+        P99[$app]+="$p99 "
+        THIS[$app-rps]=$rps
+        THIS[$app-p99]=$p99
+        THIS[$app-others]=$others
+        FAILED[$app]=$((FAILED[$app] + non2xx + errors))
+        printf '  round %d %-9s %10.0f req/s   p99 %8.2f ms   non-2xx %d   socket errors %d   other processes %d%% CPU\n' \
+            "$round" "$app" "$rps" "$p99" "$non2xx" "$errors" "$others"
+    done
+    RPS_RATIOS+="$(ratio "${THIS[apiroutes-rps]}" "${THIS[raw-rps]}") "
+    P99_RATIOS+="$(ratio "${THIS[apiroutes-p99]}" "${THIS[raw-p99]}") "
+    if ((THIS[raw-others] <= QUIET_PERCENT && THIS[apiroutes-others] <= QUIET_PERCENT)); then
+        QUIET_RPS_RATIOS+="$(ratio "${THIS[apiroutes-rps]}" "${THIS[raw-rps]}") "
+    fi
+done
+for app in "${APPS[@]}"; do
+    stop_server "${PID_OF[$app]}"
+done
+echo "  ApiRoutes/raw per round: requests/s ${RPS_RATIOS}  p99 ${P99_RATIOS}"
+# shellcheck disable=SC2086 # the lists are meant to split into arguments
+rps_raw=$(median ${RPS[raw]})
+# shellcheck disable=SC2086
+rps_api=$(median ${RPS[apiroutes]})
+# shellcheck disable=SC2086
+p99_raw=$(median ${P99[raw]})
+# shellcheck disable=SC2086
+p99_api=$(median ${P99[apiroutes]})
+# shellcheck disable=SC2086
+rps_ratio=$(median $RPS_RATIOS)
+# shellcheck disable=SC2086
+p99_ratio=$(median $P99_RATIOS)
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 3. POST /api/generate-report: each 202 is an accepted 2-second execution. At ~20,000 requests/s the workers would
+# need ~40,000 slots to keep up, and that many workers make the queue's hand-off itself slow (README), so the queue
+# grows for the whole run: its cap is raised so that every request is admitted, 1024 workers run background work
+# alongside, and the run is kept short because each queued execution holds memory (the server's peak resident memory is
+# printed). A short drain period, so that the stop does not wait for the backlog.
+
+echo "== POST /api/generate-report: wrk -t$THREADS -c$CONNECTIONS -d${BG_DURATION_SECONDS}s" \
+    "(MaxConcurrency=$BG_CONCURRENCY, MaxQueueLength=$BG_QUEUE_LENGTH)"
+bg_port=$(free_port)
+start_server background "$SHOP_DLL" "$bg_port" \
+    ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
+    ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
+    ApiRoutes__ShutdownDrainTimeout=00:00:01
+bg_pid=$STARTED_PID
+wait_ready "$bg_pid" "$bg_port"
+bg_url="http://127.0.0.1:$bg_port/api/generate-report"
+# A short, light warm-up so the measured run does not pay for JIT compilation.
+timeout 30 wrk -t1 -c8 -d2s -s "$HERE/post.lua" "$bg_url" >"$LOGS/background-warmup.txt" 2>&1
+run_wrk "$LOGS/background.txt" "$BG_DURATION_SECONDS" "$bg_url" "$bg_pid" -s "$HERE/post.lua"
+read -r bg_rps bg_p99 _ bg_errors bg_others < <(wrk_result "$LOGS/background.txt")
+OTHERS+="$bg_others "
+bg_202=$(awk '$1 == "status" && $2 == 202 { print $3 }' "$LOGS/background.txt")
+bg_other=$(awk '$1 == "status" && $2 != 202 { n += $3 } END { print n + 0 }' "$LOGS/background.txt")
+bg_codes=$(awk '$1 == "status" { printf "%s%s x %s", sep, $2, $3; sep = ", " }' "$LOGS/background.txt")
+bg_peak_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$bg_pid/status")
+stop_server "$bg_pid"
+printf '  %.0f req/s   p99 %.2f ms   status codes: %s   socket errors %d   server peak RSS %s MB   other processes %d%% CPU\n' \
+    "$bg_rps" "$bg_p99" "$bg_codes" "$bg_errors" "$bg_peak_mb" "$bg_others"
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Summary.
+
+# meets A OP B: "yes" when the number A is OP (<, <=, >=) the number B, else "no".
+meets() {
+    awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN {
+        ok = (op == "<") ? a < b : (op == "<=") ? a <= b : a >= b
+        print ok ? "yes" : "no" }'
+}
+# The p99 describes the 202s only when every answer was a 202.
+bg_met=$(meets "$bg_p99" "<" 5)
+((bg_other + bg_errors == 0)) || bg_met=no
+startup_ratio=$(ratio "$startup_api" "$startup_raw")
+
+echo
+echo "== summary (medians; the /api/hello ratios are medians of per-round ratios; $(nproc) CPUs shared by wrk and the server)"
+printf '%-40s %12s %12s %8s  %-14s %s\n' "metric" "ApiRoutes" "raw" "ratio" "aim" "met"
+printf '%-40s %12.0f %12.0f %8s  %-14s %s\n' "GET /api/hello requests/s" "$rps_api" "$rps_raw" "$rps_ratio" \
+    "ratio >= 0.95" "$(meets "$rps_ratio" ">=" 0.95)"
+printf '%-40s %12.2f %12.2f %8s  %-14s %s\n' "GET /api/hello p99 (ms)" "$p99_api" "$p99_raw" "$p99_ratio" "-" "-"
+printf '%-40s %12.1f %12.1f %8s  %-14s %s\n' "start-up to first 200 (ms)" "$startup_api" "$startup_raw" "$startup_ratio" \
+    "ratio <= 1.2" "$(meets "$startup_ratio" "<=" 1.2)"
+printf '%-40s %12.2f %12s %8s  %-14s %s\n' "POST /api/generate-report 202 p99 (ms)" "$bg_p99" "-" "-" "< 5 ms" \
+    "$bg_met"
+printf '%-40s %12s %12s %8s  %-14s %s\n' "  202 answers / other answers + errors" "${bg_202:-0}/$((bg_other + bg_errors))" "-" "-" "-" "-"
+printf '%-40s %12.0f %12s %8s  %-14s %s\n' "  requests/s while queueing" "$bg_rps" "-" "-" "-" "-"
+if [[ -n $QUIET_RPS_RATIOS ]]; then
+    # shellcheck disable=SC2086
+    echo "quiet rounds (other processes <= ${QUIET_PERCENT}% CPU in both runs): requests/s ratios ${QUIET_RPS_RATIOS}-> median $(median $QUIET_RPS_RATIOS)"
+else
+    echo "no quiet round (other processes took more than ${QUIET_PERCENT}% CPU in every round): treat the ratios with care"
+fi
+echo "for scale: the raw app's GET /api/hello p99 in this run was ${p99_raw} ms (median) on the same CPUs"
+BUSY_AFTER=$(cpu_busy_percent)
+# shellcheck disable=SC2086
+echo "CPU taken by other processes: ${BUSY_BEFORE}% before, ${BUSY_AFTER}% after (1 s samples)," \
+    "at most $(printf '%s\n' $OTHERS | sort -g | tail -n 1)% during a measured wrk run"
+if ((FAILED[raw] + FAILED[apiroutes] > 0)); then
+    echo "warning: /api/hello had non-2xx answers or socket errors (raw ${FAILED[raw]}, apiroutes ${FAILED[apiroutes]})"
+fi
+echo "total run time: $(awk -v d=$(($(now_us) - ${SCRIPT_START/./})) 'BEGIN { printf "%.0f", d / 1000000 }') s"
