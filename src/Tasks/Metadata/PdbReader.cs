@@ -19,6 +19,9 @@ internal sealed class PdbReader : IDisposable
     private readonly MetadataReaderProvider _provider;
     private readonly MetadataReader _pdb;
 
+    // Document names are blobs of path parts; decode each once, not once per sequence point.
+    private readonly Dictionary<DocumentHandle, string> _documentNames = [];
+
     private PdbReader(MetadataReaderProvider provider)
     {
         _provider = provider;
@@ -118,5 +121,14 @@ internal sealed class PdbReader : IDisposable
         return null;
     }
 
-    private string ReadDocumentName(DocumentHandle document) => _pdb.GetString(_pdb.GetDocument(document).Name);
+    private string ReadDocumentName(DocumentHandle document)
+    {
+        if (!_documentNames.TryGetValue(document, out var name))
+        {
+            name = _pdb.GetString(_pdb.GetDocument(document).Name);
+            _documentNames[document] = name;
+        }
+
+        return name;
+    }
 }

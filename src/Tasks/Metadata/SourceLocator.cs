@@ -121,8 +121,8 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
 
         SourceLocation? Match(int index)
         {
-            var trimmed = lines[index].TrimStart();
-            if (trimmed.StartsWith("//", StringComparison.Ordinal) || trimmed.StartsWith('*'))
+            var trimmed = lines[index].AsSpan().TrimStart();
+            if (trimmed.StartsWith("//", StringComparison.Ordinal) || trimmed.StartsWith("*", StringComparison.Ordinal))
             {
                 return null;
             }
