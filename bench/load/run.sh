@@ -4,7 +4,9 @@
 #   1. start-up to the first 200 of GET /api/hello (median of STARTUPS starts per app, the apps alternating);
 #   2. GET /api/hello with wrk: requests/s and p99 (median of ROUNDS runs per app, the apps alternating; the ratio is
 #      the median of the per-round ratios);
-#   3. POST /api/generate-report (a background route) with wrk: p99 of the 202 and the count of other answers.
+#   3. POST /api/generate-report (a background route) with wrk: p99 of the 202 and the count of other answers;
+#   4. the execution store: accepted (202) background requests/s and their p99 with the SQLite store against the
+#      in-memory one (STORE_ROUNDS fresh servers each, alternating in-memory, SQLite, in-memory, SQLite, ...).
 # Then prints a summary against the aims of the issue. See README.md beside this file. Usage: bash bench/load/run.sh
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME and awk must use "." as the decimal point.
@@ -23,6 +25,9 @@ STARTUP_LIMIT_SECONDS=30
 BG_DURATION_SECONDS=${BG_DURATION_SECONDS:-10}
 BG_CONCURRENCY=${BG_CONCURRENCY:-1024}
 BG_QUEUE_LENGTH=${BG_QUEUE_LENGTH:-10000000}
+STORE_ROUNDS=${STORE_ROUNDS:-2}
+STORE_DURATION_SECONDS=${STORE_DURATION_SECONDS:-8}
+STORE_AIM=5000 # accepted background requests/s with the SQLite store (issue "Durable background executions")
 QUIET_PERCENT=10 # a round is "quiet" when other processes took at most this share of the CPUs in both its runs
 
 SHOP_DLL="$ROOT/samples/Shop/bin/Release/net10.0/Shop.dll"
@@ -165,6 +170,18 @@ wrk_result() {
     echo "${rps:-0} $p99 ${non2xx:-0} ${errors:-0} ${others:-0}"
 }
 
+# How long the wrk run in a log lasted, in seconds ("152000 requests in 10.01s, ...").
+wrk_seconds() {
+    local took
+    took=$(awk '/ requests in / { sub(/,$/, "", $4); print $4 }' "$1")
+    awk -v ms="$(to_ms "${took:-0s}")" 'BEGIN { printf "%.3f", ms / 1000 }'
+}
+
+# The status lines post.lua prints: the count of 202s, of every other answer, and all of them as "202 x N, 503 x M".
+status_202() { awk '$1 == "status" && $2 == 202 { n += $3 } END { print n + 0 }' "$1"; }
+status_other() { awk '$1 == "status" && $2 != 202 { n += $3 } END { print n + 0 }' "$1"; }
+status_codes() { awk '$1 == "status" { printf "%s%s x %s", sep, $2, $3; sep = ", " } END { if (!sep) printf "none" }' "$1"; }
+
 # CPU time in clock ticks. The machine's, "BUSY TOTAL"; one process's; and this shell's waited-for children's (wrk,
 # through timeout), which `times` must report from this shell itself, not from a $(...) subshell.
 machine_ticks() { awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat; }
@@ -296,11 +313,11 @@ rps_ratio=$(median $RPS_RATIOS)
 p99_ratio=$(median $P99_RATIOS)
 
 # ---------------------------------------------------------------------------------------------------------------------
-# 3. POST /api/generate-report: each 202 is an accepted 2-second execution. At ~20,000 requests/s the workers would
-# need ~40,000 slots to keep up, and that many workers make the queue's hand-off itself slow (README), so the queue
-# grows for the whole run: its cap is raised so that every request is admitted, 1024 workers run background work
-# alongside, and the run is kept short because each queued execution holds memory (the server's peak resident memory is
-# printed). A short drain period, so that the stop does not wait for the backlog.
+# 3. POST /api/generate-report: each 202 is an accepted 2-second execution. At ~35,000 requests/s the workers would
+# need ~70,000 slots to keep up, so with 1024 of them the queue grows for the whole run: its cap is raised so that every
+# request is admitted, the workers run background work alongside, and the run is kept short because each queued
+# execution holds memory (the server's peak resident memory is printed). A short drain period, so that the stop does
+# not wait for the backlog.
 
 echo "== POST /api/generate-report: wrk -t$THREADS -c$CONNECTIONS -d${BG_DURATION_SECONDS}s" \
     "(MaxConcurrency=$BG_CONCURRENCY, MaxQueueLength=$BG_QUEUE_LENGTH)"
@@ -317,13 +334,79 @@ timeout 30 wrk -t1 -c8 -d2s -s "$HERE/post.lua" "$bg_url" >"$LOGS/background-war
 run_wrk "$LOGS/background.txt" "$BG_DURATION_SECONDS" "$bg_url" "$bg_pid" -s "$HERE/post.lua"
 read -r bg_rps bg_p99 _ bg_errors bg_others < <(wrk_result "$LOGS/background.txt")
 OTHERS+="$bg_others "
-bg_202=$(awk '$1 == "status" && $2 == 202 { print $3 }' "$LOGS/background.txt")
-bg_other=$(awk '$1 == "status" && $2 != 202 { n += $3 } END { print n + 0 }' "$LOGS/background.txt")
-bg_codes=$(awk '$1 == "status" { printf "%s%s x %s", sep, $2, $3; sep = ", " }' "$LOGS/background.txt")
+bg_202=$(status_202 "$LOGS/background.txt")
+bg_other=$(status_other "$LOGS/background.txt")
+bg_codes=$(status_codes "$LOGS/background.txt")
 bg_peak_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$bg_pid/status")
 stop_server "$bg_pid"
 printf '  %.0f req/s   p99 %.2f ms   status codes: %s   socket errors %d   server peak RSS %s MB   other processes %d%% CPU\n' \
     "$bg_rps" "$bg_p99" "$bg_codes" "$bg_errors" "$bg_peak_mb" "$bg_others"
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 4. The execution store: POST /api/generate-report with the SQLite store (the default: every execution committed
+# before its 202, group commit) against the in-memory store, same settings as in 3. A fresh server for every run, so
+# that each starts with an empty queue and store; the providers alternate (in-memory, SQLite, in-memory, ...) so a
+# drift of the machine favours neither. Accepted/s is the 202 count over wrk's own duration of the run.
+
+echo "== execution store: POST /api/generate-report, wrk -t$THREADS -c$CONNECTIONS -d${STORE_DURATION_SECONDS}s," \
+    "$STORE_ROUNDS fresh servers per store, alternating"
+STORES=(InMemory Sqlite)
+declare -A ACCEPTED=([InMemory]="" [Sqlite]="") STORE_P99=([InMemory]="" [Sqlite]="") STORE_REFUSED=([InMemory]=0 [Sqlite]=0)
+STORE_RATIOS="" STORE_ROWS=""
+for ((round = 1; round <= STORE_ROUNDS; round++)); do
+    for store in "${STORES[@]}"; do
+        name="store-$store-$round"
+        port=$(free_port)
+        start_server "$name" "$SHOP_DLL" "$port" \
+            ApiRoutes__Store__Provider="$store" \
+            ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
+            ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
+            ApiRoutes__ShutdownDrainTimeout=00:00:01
+        pid=$STARTED_PID
+        wait_ready "$pid" "$port"
+        url="http://127.0.0.1:$port/api/generate-report"
+        timeout 30 wrk -t1 -c8 -d2s -s "$HERE/post.lua" "$url" >"$LOGS/$name-warmup.txt" 2>&1
+        run_wrk "$LOGS/$name.txt" "$STORE_DURATION_SECONDS" "$url" "$pid" -s "$HERE/post.lua"
+        read -r _ p99 _ errors others < <(wrk_result "$LOGS/$name.txt")
+        OTHERS+="$others "
+        accepted=$(status_202 "$LOGS/$name.txt")
+        refused=$(($(status_other "$LOGS/$name.txt") + errors))
+        accepted_rps=$(awk -v n="$accepted" -v s="$(wrk_seconds "$LOGS/$name.txt")" 'BEGIN { printf "%.1f", (s > 0) ? n / s : 0 }')
+        peak_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+        t0=$(now_us)
+        stop_server "$pid"
+        stop_s=$(awk -v d=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", d / 1000000 }')
+        ACCEPTED[$store]+="$accepted_rps "
+        STORE_P99[$store]+="$p99 "
+        STORE_REFUSED[$store]=$((STORE_REFUSED[$store] + refused))
+        THIS[$store]=$accepted_rps
+        rows=""
+        if [[ $store == Sqlite ]] && command -v sqlite3 >/dev/null; then
+            # Every 202 (of the warm-up too) must be a row: it was committed before it was sent. A few more rows than
+            # 202s are expected: requests committed while wrk was stopping, whose 202 it did not wait for.
+            sent=$(($(status_202 "$LOGS/$name-warmup.txt") + accepted))
+            rows=$(timeout 30 sqlite3 "$LOGS/$name-executions.db" 'SELECT count(*) FROM executions' 2>&1 | tail -n 1 || true)
+            STORE_ROWS+="round $round: $rows rows for $sent 202s received; "
+            rows="   store rows $rows for $sent 202s received (warm-up included)"
+        fi
+        printf '  round %d %-8s %10.0f accepted/s   p99 %8.2f ms   status codes: %s   socket errors %d   peak RSS %s MB   stop %s s   other processes %d%% CPU%s\n' \
+            "$round" "$store" "$accepted_rps" "$p99" "$(status_codes "$LOGS/$name.txt")" "$errors" "$peak_mb" "$stop_s" \
+            "$others" "$rows"
+    done
+    STORE_RATIOS+="$(ratio "${THIS[Sqlite]}" "${THIS[InMemory]}") "
+done
+echo "  SQLite/in-memory accepted/s per round: ${STORE_RATIOS}"
+# shellcheck disable=SC2086 # the lists are meant to split into arguments
+accepted_mem=$(median ${ACCEPTED[InMemory]})
+# shellcheck disable=SC2086
+accepted_sqlite=$(median ${ACCEPTED[Sqlite]})
+# shellcheck disable=SC2086
+store_p99_mem=$(median ${STORE_P99[InMemory]})
+# shellcheck disable=SC2086
+store_p99_sqlite=$(median ${STORE_P99[Sqlite]})
+# shellcheck disable=SC2086
+store_ratio=$(median $STORE_RATIOS)
+store_p99_ratio=$(ratio "$store_p99_sqlite" "$store_p99_mem")
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Summary.
@@ -351,6 +434,16 @@ printf '%-40s %12.2f %12s %8s  %-14s %s\n' "POST /api/generate-report 202 p99 (m
     "$bg_met"
 printf '%-40s %12s %12s %8s  %-14s %s\n' "  202 answers / other answers + errors" "${bg_202:-0}/$((bg_other + bg_errors))" "-" "-" "-" "-"
 printf '%-40s %12.0f %12s %8s  %-14s %s\n' "  requests/s while queueing" "$bg_rps" "-" "-" "-" "-"
+echo
+echo "execution store (median of $STORE_ROUNDS x ${STORE_DURATION_SECONDS} s per store; the ratio is the median of per-round ratios)"
+printf '%-40s %12s %12s %8s  %-14s %s\n' "metric" "SQLite" "in-memory" "ratio" "aim" "met"
+printf '%-40s %12.0f %12.0f %8s  %-14s %s\n' "accepted (202) background requests/s" "$accepted_sqlite" "$accepted_mem" \
+    "$store_ratio" "SQLite >= $STORE_AIM" "$(meets "$accepted_sqlite" ">=" "$STORE_AIM")"
+printf '%-40s %12.2f %12.2f %8s  %-14s %s\n' "  p99 (ms)" "$store_p99_sqlite" "$store_p99_mem" "$store_p99_ratio" "-" "-"
+printf '%-40s %12d %12d %8s  %-14s %s\n' "  other answers + socket errors" "${STORE_REFUSED[Sqlite]}" "${STORE_REFUSED[InMemory]}" "-" "-" "-"
+if [[ -n $STORE_ROWS ]]; then
+    echo "SQLite store files after the run (rows >= 202s received, else an acknowledged execution was lost): ${STORE_ROWS%; }"
+fi
 if [[ -n $QUIET_RPS_RATIOS ]]; then
     # shellcheck disable=SC2086
     echo "quiet rounds (other processes <= ${QUIET_PERCENT}% CPU in both runs): requests/s ratios ${QUIET_RPS_RATIOS}-> median $(median $QUIET_RPS_RATIOS)"

@@ -24,6 +24,8 @@ internal sealed class BackgroundExecutionService(
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory) : IHostedService
 {
+    private const int MaxCutLines = 100;
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _workers = [];
@@ -134,11 +136,21 @@ internal sealed class BackgroundExecutionService(
             return;
         }
 
+        // Every one is recorded; the log names the first ones and counts the rest, so a deep queue cannot flood it.
+        var cut = 0;
         foreach (var record in log.Active)
         {
             var reason = record.Status == ExecutionStatus.Queued ? "queued when the drain period ended; it never ran" : "still running";
             log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Cut by shutdown: {reason}." });
-            _logger.ExecutionCut(record.Id, record.Route, reason);
+            if (++cut <= MaxCutLines)
+            {
+                _logger.ExecutionCut(record.Id, record.Route, reason);
+            }
+        }
+
+        if (cut > MaxCutLines)
+        {
+            _logger.ExecutionsCut(cut - MaxCutLines);
         }
     }
 

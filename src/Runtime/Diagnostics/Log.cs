@@ -42,6 +42,9 @@ internal static partial class Log
     [LoggerMessage(2007, LogLevel.Error, "Execution {ExecutionId} of {Route} was cut by shutdown: {Reason}")]
     public static partial void ExecutionCut(this ILogger logger, string executionId, string route, string reason);
 
+    [LoggerMessage(2013, LogLevel.Error, "{Count} more execution(s) were cut by shutdown (see the execution log for each)")]
+    public static partial void ExecutionsCut(this ILogger logger, int count);
+
     [LoggerMessage(2008, LogLevel.Information, "Shutting down: waiting up to {DrainTimeout} for {Running} running and {Queued} queued execution(s)")]
     public static partial void Draining(this ILogger logger, TimeSpan drainTimeout, int running, int queued);
 

@@ -64,8 +64,13 @@ internal sealed class ExecutionRunner(
         }
         else
         {
+            // An abandoned handler's late failure is observed here, so it never surfaces as an unobserved exception.
             _ = handler.ContinueWith(
-                async (_, state) => await ((AsyncServiceScope)state!).DisposeAsync(),
+                async (abandoned, state) =>
+                {
+                    _ = abandoned.Exception;
+                    await ((AsyncServiceScope)state!).DisposeAsync();
+                },
                 scope,
                 CancellationToken.None,
                 TaskContinuationOptions.None,
