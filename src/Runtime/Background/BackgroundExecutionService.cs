@@ -33,9 +33,25 @@ internal sealed class BackgroundExecutionService(
 
     private ITimer? _pruning;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private Task _recovery = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        await RecoverAsync(cancellationToken);
+        // Recovery reads the store in the background, so it does not hold up the first request; the store was
+        // already opened (or start-up stopped) when the routes were mapped.
+        _recovery = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await RecoverAsync(CancellationToken.None);
+                }
+                catch (ExecutionStoreUnavailableException e)
+                {
+                    _logger.StoreWriteFailed("(recovery at start-up)", e);
+                }
+            },
+            CancellationToken.None);
         var count = Math.Max(1, options.Value.Background.MaxConcurrency);
         for (var i = 0; i < count; i++)
         {
@@ -44,6 +60,7 @@ internal sealed class BackgroundExecutionService(
 
         // Retention: prune now and every hour, so the store does not grow without bound.
         _pruning = time.CreateTimer(_ => _ = PruneAsync(), null, TimeSpan.Zero, TimeSpan.FromHours(1));
+        return Task.CompletedTask;
     }
 
     // Work accepted before the last stop (or crash) runs again: at least once. A run that was going when the process
@@ -106,6 +123,7 @@ internal sealed class BackgroundExecutionService(
             await _pruning.DisposeAsync();
         }
 
+        await _recovery;
         var drain = options.Value.ShutdownDrainTimeout;
         var deadline = Task.Delay(drain, time, cancellationToken);
         _logger.Draining(drain, log.RunningCount, queue.Waiting);

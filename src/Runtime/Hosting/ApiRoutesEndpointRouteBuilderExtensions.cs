@@ -29,7 +29,12 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
+
+        // Opening the store and loading the manifest are both start-up I/O and JIT: do them side by side. A store
+        // that cannot be opened still stops start-up, when it is awaited below.
+        var store = Task.Run(services.GetRequiredService<IExecutionStore>);
         var table = services.GetRequiredService<RouteTable>();
+        store.GetAwaiter().GetResult();
         var metrics = services.GetRequiredService<ApiRoutesMetrics>();
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);

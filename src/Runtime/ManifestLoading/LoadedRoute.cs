@@ -16,7 +16,10 @@ internal sealed class LoadedRoute
         HandlerType = handlerType;
         Schedule = schedule;
         TimeLimit = entry.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
-        _factory = ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
+        // Most handlers take no services; they need no factory, whose construction costs start-up time.
+        _factory = handlerType.GetConstructors() is [{ } only] && only.GetParameters().Length == 0
+            ? (_, _) => Activator.CreateInstance(handlerType)!
+            : ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
     }
 
     public ManifestRoute Entry { get; }
