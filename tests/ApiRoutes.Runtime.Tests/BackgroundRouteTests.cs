@@ -34,6 +34,22 @@ public class BackgroundRouteTests
     }
 
     [Fact]
+    public async Task The_log_lines_a_handler_writes_are_kept_with_its_execution()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/chatty", typeof(Chatty)), BackgroundRoute("/api/slow", typeof(Slow))));
+
+        var id = (await server.Client.PostAsync("/api/chatty?report=weekly", null)).Headers.GetValues(IdHeader).Single();
+        var other = (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues(IdHeader).Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        var lines = server.Executions.LogLinesOf(id);
+        Assert.Equal(2, lines.Count);
+        Assert.EndsWith("Information ApiRoutes.Runtime.Tests.Handlers.Chatty: Working on weekly", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith("Warning ApiRoutes.Runtime.Tests.Handlers.Chatty: Half way", lines[1], StringComparison.Ordinal);
+        Assert.Empty(server.Executions.LogLinesOf(other));
+    }
+
+    [Fact]
     public async Task Background_routes_behave_the_same_in_development()
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))), environment: "Development");

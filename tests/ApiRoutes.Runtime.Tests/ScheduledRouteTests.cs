@@ -96,6 +96,8 @@ public class ScheduledRouteTests
         Assert.Equal(("POST", ""), (run.Method, run.Query));
         Assert.Equal("""{"next_run":"2026-01-02T03:00:00.000Z"}""", run.Body);
         Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3003] Warning: Scheduled route /api/tick run on demand: in development only", StringComparison.Ordinal));
+        var id = response.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        Assert.Equal((ExecutionStatus.Succeeded, "scheduled"), (server.Executions.Find(id)!.Status, server.Executions.Find(id)!.Kind));
 
         // The scheduler itself is off in development unless asked for.
         server.FakeTime.Advance(TimeSpan.FromDays(1));

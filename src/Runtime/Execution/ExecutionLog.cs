@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
 using ApiRoutes.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -27,11 +28,20 @@ public sealed class ExecutionLog
     {
     }
 
-    internal ExecutionLog(IExecutionStore store, ILoggerFactory? loggerFactory)
+    private readonly ExecutionLogCapture? _capture;
+
+    internal ExecutionLog(IExecutionStore store, ILoggerFactory? loggerFactory, ExecutionLogCapture? capture = null)
     {
         _store = store;
         _logger = loggerFactory?.CreateLogger(Log.Category);
+        _capture = capture;
     }
+
+    /// <summary>
+    /// The log lines (Information and up, as the app's logging is configured) written while the execution's handler
+    /// ran; empty for executions of earlier processes.
+    /// </summary>
+    public IReadOnlyList<string> LogLinesOf(string id) => _capture?.LinesOf(id) ?? [];
 
     /// <summary>Executions accepted and waiting to start (or waiting for a retry).</summary>
     public int QueuedCount => Volatile.Read(ref _queued);

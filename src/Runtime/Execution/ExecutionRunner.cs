@@ -46,7 +46,11 @@ internal sealed class ExecutionRunner(
         var context = request.CreateContext(scope.ServiceProvider, record.Id, aborted.Token);
 
         // Task.Run: a handler that blocks its thread must not block this runner past the time limit.
-        var handler = Task.Run(() => route.InvokeAsync(context));
+        var handler = Task.Run(() =>
+        {
+            ExecutionLogCapture.Enter(record.Id);
+            return route.InvokeAsync(context);
+        });
         await Task.WhenAny(handler, abortedSignal.Task);
 
         // Aborted: the token fired and the handler either still runs or gave up because of it.

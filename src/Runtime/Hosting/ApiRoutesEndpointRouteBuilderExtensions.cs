@@ -47,7 +47,8 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
                 RouteKind.Background => new BackgroundRouteEndpoint(
                     route, services.GetRequiredService<BackgroundQueue>(), services.GetRequiredService<IExecutionStore>(), time,
                     services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>(), metrics, logger).InvokeAsync,
-                RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(route, time, metrics, logger).InvokeAsync,
+                RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
+                    route, services.GetRequiredService<ApiRoutes.ExecutionLog>(), time, metrics, logger).InvokeAsync,
                 RouteKind.Scheduled => null,
                 _ => new StandardRouteEndpoint(route, metrics, logger).InvokeAsync,
             };

@@ -34,7 +34,10 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value));
         services.TryAddSingleton<IExecutionStore>(sp => OpenStore(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store, sp.GetRequiredService<IHostEnvironment>()));
-        services.TryAddSingleton(sp => new ExecutionLog(sp.GetRequiredService<IExecutionStore>(), sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton<ExecutionLogCapture>();
+        services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ExecutionLogCapture>());
+        services.TryAddSingleton(sp => new ExecutionLog(
+            sp.GetRequiredService<IExecutionStore>(), sp.GetService<ILoggerFactory>(), sp.GetRequiredService<ExecutionLogCapture>()));
         services.TryAddSingleton<ApiRoutesMetrics>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();

@@ -1,4 +1,5 @@
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,7 @@ namespace ApiRoutes.Scheduling;
 /// <c>POST</c> whose body holds the <c>next_run</c> of the next real occurrence, under the route's time limit. The
 /// handler's response is returned. In Production the path is not mapped at all, so it answers 404.
 /// </summary>
-internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger)
+internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog log, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -27,12 +28,34 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, TimeProvider 
         using var timeout = new CancellationTokenSource(route.TimeLimit ?? TimeSpan.FromSeconds(30), time);
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
         context.RequestAborted = aborted.Token;
+
+        // Recorded like a scheduled run, so that "what ran" includes runs started by hand.
+        var now = time.GetUtcNow();
+        var record = new ExecutionRecord
+        {
+            Id = Guid.CreateVersion7(now).ToString("N"),
+            Route = route.Template,
+            Kind = ExecutionRecord.KindName(route.Kind),
+            Status = ExecutionStatus.Running,
+            AcceptedAt = now,
+            StartedAt = now,
+        };
+        log.Update(record);
+        context.Response.Headers["X-ApiRoutes-Execution-Id"] = record.Id;
+        ExecutionLogCapture.Enter(record.Id);
         try
         {
             await route.InvokeAsync(context);
+            log.Update(record with { Status = ExecutionStatus.Succeeded, FinishedAt = time.GetUtcNow() });
+        }
+        catch (Exception e) when (timeout.IsCancellationRequested)
+        {
+            log.Update(record with { Status = ExecutionStatus.TimedOut, FinishedAt = time.GetUtcNow(), Error = e.ToString() });
+            throw;
         }
         catch (Exception e) when (!aborted.IsCancellationRequested)
         {
+            log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = e.ToString() });
             logger.RouteFailed(route.Template, e);
             throw;
         }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Runtime.Tests.Handlers;
 
@@ -98,6 +99,17 @@ public sealed class Tick(Probe probe, TickOptions options) : RecordingHandler(pr
         }
 
         await context.Response.WriteAsync("ticked");
+    }
+}
+
+/// <summary>Logs through its own logger, then finishes.</summary>
+public sealed class Chatty(Probe probe, ILogger<Chatty> logger) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        logger.LogInformation("Working on {Report}", context.Request.Query["report"].ToString());
+        await Task.Yield();
+        logger.LogWarning("Half way");
     }
 }
 

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>
+/// Keeps the log lines written while an execution runs — the handler's own and the runtime's — so that "what did
+/// this run log" can be answered after the fact (the development dashboard shows them). A line belongs to an
+/// execution when it is written while that execution runs (an async-local id, which flows with the handler's async
+/// calls; a line written elsewhere costs one null check). Bounded: the most recent executions, the first lines of each.
+/// </summary>
+internal sealed class ExecutionLogCapture(TimeProvider time) : ILoggerProvider
+{
+    private static readonly AsyncLocal<string?> Current = new();
+
+    private const int MaxExecutions = 1000;
+    private const int MaxLinesPerExecution = 200;
+
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _lines = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _order = new();
+
+    public IReadOnlyList<string> LinesOf(string executionId) =>
+        _lines.TryGetValue(executionId, out var lines) ? [.. lines] : [];
+
+    /// <summary>Marks the current async flow (a handler about to run) as belonging to an execution.</summary>
+    public static void Enter(string executionId) => Current.Value = executionId;
+
+    public ILogger CreateLogger(string categoryName) => new CaptureLogger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private void Write(string category, LogLevel level, string message, Exception? exception)
+    {
+        if (Current.Value is not { } executionId)
+        {
+            return;
+        }
+
+        var lines = _lines.GetOrAdd(executionId, id =>
+        {
+            _order.Enqueue(id);
+            while (_order.Count > MaxExecutions && _order.TryDequeue(out var oldest))
+            {
+                _lines.TryRemove(oldest, out _);
+            }
+
+            return new ConcurrentQueue<string>();
+        });
+        if (lines.Count < MaxLinesPerExecution)
+        {
+            var at = time.GetUtcNow().UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+            lines.Enqueue(exception is null ? $"{at} {level} {category}: {message}" : $"{at} {level} {category}: {message}\n{exception}");
+        }
+    }
+
+    private sealed class CaptureLogger(ExecutionLogCapture owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && Current.Value is not null;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                owner.Write(category, logLevel, formatter(state, exception), exception);
+            }
+        }
+    }
+}
