@@ -84,6 +84,9 @@ internal static partial class Log
     [LoggerMessage(3008, LogLevel.Information, "Schedule {Route} missed {Count} occurrence(s) since its last run at {LastRun:O}; running one catch-up for {Occurrence:O}")]
     public static partial void ScheduleCatchingUp(this ILogger logger, string route, int count, DateTimeOffset lastRun, DateTimeOffset occurrence);
 
+    [LoggerMessage(3009, LogLevel.Information, "Schedule {Route} is paused; the run at {Occurrence:O} is skipped")]
+    public static partial void SchedulePaused(this ILogger logger, string route, DateTimeOffset occurrence);
+
     [LoggerMessage(3005, LogLevel.Warning, "Schedule {Route} has no further occurrence and stops")]
     public static partial void ScheduleEnded(this ILogger logger, string route);
 }

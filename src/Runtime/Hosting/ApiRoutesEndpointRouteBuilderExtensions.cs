@@ -1,4 +1,5 @@
 using ApiRoutes.Background;
+using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Hosting;
 using ApiRoutes.Manifest;
@@ -59,6 +60,11 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
                     .WithDisplayName($"{route.Template} ({route.HandlerType.FullName})")
                     .WithMetadata(route.Entry);
             }
+        }
+
+        if (isDevelopment)
+        {
+            DashboardApi.Map(endpoints);
         }
 
         var scheduling = services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>().Value.Scheduling;

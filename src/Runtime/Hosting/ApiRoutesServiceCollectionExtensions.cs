@@ -1,5 +1,6 @@
 using ApiRoutes;
 using ApiRoutes.Background;
+using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
@@ -42,6 +43,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
         services.TryAddSingleton<ScheduledRuns>();
+        services.TryAddSingleton<SchedulePauses>();
         services.TryAddSingleton(sp => new SchedulerSwitch(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));

@@ -1,3 +1,4 @@
+using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
@@ -17,6 +18,7 @@ internal sealed class ScheduleService(
     RouteTable routes,
     ScheduledRuns runs,
     IExecutionStore store,
+    SchedulePauses pauses,
     TimeProvider time,
     SchedulerSwitch enabled,
     ILoggerFactory loggerFactory) : BackgroundService
@@ -75,6 +77,12 @@ internal sealed class ScheduleService(
 
                 await WaitUntilAsync(route, next, stopping);
                 last = next;
+                if (pauses.IsPaused(route.Template))
+                {
+                    _logger.SchedulePaused(route.Template, next);
+                    continue;
+                }
+
                 runs.TryStart(route, next);
             }
         }

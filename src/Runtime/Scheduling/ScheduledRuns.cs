@@ -17,7 +17,11 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
 
     /// <summary>Starts a run for <paramref name="occurrence"/>, or returns null (and logs) when one still goes.</summary>
-    public string? TryStart(LoadedRoute route, DateTimeOffset occurrence, bool missed = false)
+    /// <param name="route">The scheduled route.</param>
+    /// <param name="occurrence">The occurrence it runs for; the body's <c>next_run</c> is the one after it.</param>
+    /// <param name="missed">A catch-up run: <c>"missed": true</c> in the body.</param>
+    /// <param name="manual">Started by hand (the dashboard): not remembered as the schedule's last run.</param>
+    public string? TryStart(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,6 +38,11 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
 
         _logger.ScheduleFired(route.Template, occurrence, id);
         start.SetResult();
+        if (manual)
+        {
+            return id;
+        }
+
         store.RecordOccurrenceAsync(route.Template, occurrence, CancellationToken.None).ContinueWith(
             task => _logger.StoreWriteFailed(id, task.Exception!.InnerException!),
             CancellationToken.None,

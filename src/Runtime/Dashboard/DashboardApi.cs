@@ -1,0 +1,108 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Scheduling;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ApiRoutes.Dashboard;
+
+/// <summary>
+/// The JSON API of the development dashboard, under <c>/_apiroutes/api</c>: routes and schedules (with their next
+/// runs), executions (with the lines each logged), and the actions "run a schedule now" and "pause/resume a schedule".
+/// Mapped in Development only.
+/// </summary>
+internal static class DashboardApi
+{
+    public const string Prefix = "/_apiroutes/api";
+    private const int NextRuns = 5;
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var services = endpoints.ServiceProvider;
+        var table = services.GetRequiredService<RouteTable>();
+        var log = services.GetRequiredService<ExecutionLog>();
+        var runs = services.GetRequiredService<ScheduledRuns>();
+        var pauses = services.GetRequiredService<SchedulePauses>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var api = endpoints.MapGroup(Prefix).WithDisplayName("ApiRoutes dashboard API");
+
+        api.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
+
+        api.MapGet("/executions", (int? limit) =>
+            Results.Json(log.Snapshot().Take(Math.Clamp(limit ?? 200, 1, 1000)).Select(Describe)));
+
+        api.MapGet("/executions/{id}", (string id) => log.Find(id) is { } record
+            ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
+            : Results.NotFound(new { error = $"No execution '{id}' is known." }));
+
+        api.MapPost("/schedules/run", (string route) => Scheduled(table, route) is not { } target
+            ? NoSchedule(route)
+            : runs.TryStart(target, time.GetUtcNow(), manual: true) is { } id
+                ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
+                : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
+
+        api.MapPost("/schedules/pause", (string route) => Toggle(table, route, pauses.Pause));
+        api.MapPost("/schedules/resume", (string route) => Toggle(table, route, pauses.Resume));
+    }
+
+    private static IResult Toggle(RouteTable table, string route, Action<string> action)
+    {
+        if (Scheduled(table, route) is null)
+        {
+            return NoSchedule(route);
+        }
+
+        action(route);
+        return Results.NoContent();
+    }
+
+    private static LoadedRoute? Scheduled(RouteTable table, string route) =>
+        table.OfKind(RouteKind.Scheduled).FirstOrDefault(r => string.Equals(r.Template, route, StringComparison.Ordinal));
+
+    private static IResult NoSchedule(string route) => Results.NotFound(new { error = $"'{route}' is not a scheduled route." });
+
+    private static object Describe(LoadedRoute route, DateTimeOffset now, SchedulePauses pauses) => new
+    {
+        route = route.Template,
+        kind = ExecutionRecord.KindName(route.Kind) is var name && route.Kind == RouteKind.Standard ? "standard" : name,
+        handler = route.Entry.Handler.Type,
+        source = route.Entry.Source,
+        timeLimitSeconds = route.Entry.TimeLimitSeconds,
+        schedule = route.Entry.Schedule is { } schedule
+            ? new
+            {
+                expression = schedule.Expression,
+                normalized = schedule.Normalized,
+                paused = pauses.IsPaused(route.Template),
+                nextRuns = NextOccurrences(route, now).Select(ScheduledRequest.Format),
+            }
+            : null,
+    };
+
+    private static IEnumerable<DateTimeOffset> NextOccurrences(LoadedRoute route, DateTimeOffset now)
+    {
+        var at = now;
+        for (var i = 0; i < NextRuns && route.NextOccurrence(at) is { } next; i++)
+        {
+            yield return next;
+            at = next;
+        }
+    }
+
+    private static object Describe(ExecutionRecord record) => new
+    {
+        id = record.Id,
+        route = record.Route,
+        kind = record.Kind,
+        status = ExecutionLog.Name(record.Status),
+        attempt = record.Attempt,
+        acceptedAt = record.AcceptedAt,
+        startedAt = record.StartedAt,
+        finishedAt = record.FinishedAt,
+        durationMs = record is { StartedAt: { } started, FinishedAt: { } finished } ? (long?)(finished - started).TotalMilliseconds : null,
+        occurrence = record.Occurrence,
+        error = record.Error,
+    };
+}

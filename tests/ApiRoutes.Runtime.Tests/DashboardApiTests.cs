@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>The development dashboard's JSON API, over real HTTP, on a fake clock at 2026-01-01T00:00:00Z.</summary>
+public sealed class DashboardApiTests : IAsyncLifetime
+{
+    private TestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync(
+        Create(
+            StandardRoute("/api/hello/{name}", typeof(Hello)),
+            BackgroundRoute("/api/chatty", typeof(Chatty)),
+            ScheduledRoute("/api/tick", typeof(Tick), "*/15 * * * *")),
+        environment: "Development",
+        options: o => o.Scheduling.Enabled = true);
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Routes_list_kinds_and_each_schedule_with_its_next_five_runs()
+    {
+        var routes = await _server.Client.GetFromJsonAsync<JsonElement>("/_apiroutes/api/routes");
+
+        Assert.Equal(["/api/hello/{name}", "/api/chatty", "/api/tick"], routes.EnumerateArray().Select(r => r.GetProperty("route").GetString()));
+        Assert.Equal(["standard", "background", "scheduled"], routes.EnumerateArray().Select(r => r.GetProperty("kind").GetString()));
+        var schedule = routes[2].GetProperty("schedule");
+        Assert.False(schedule.GetProperty("paused").GetBoolean());
+        Assert.Equal(
+            ["2026-01-01T00:15:00.000Z", "2026-01-01T00:30:00.000Z", "2026-01-01T00:45:00.000Z", "2026-01-01T01:00:00.000Z", "2026-01-01T01:15:00.000Z"],
+            schedule.GetProperty("nextRuns").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Run_now_runs_a_schedule_as_the_scheduler_would_and_the_execution_shows_its_log_lines()
+    {
+        var response = await _server.Client.PostAsync("/_apiroutes/api/schedules/run?route=/api/tick", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("executionId").GetString()!;
+        Assert.Equal("""{"next_run":"2026-01-01T00:15:00.000Z"}""", (await _server.Probe.NextAsync()).Body);
+        await _server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        _server.FakeTime.Advance(TimeSpan.FromSeconds(1));   // newest first: give the second execution a later time
+        var accepted = await _server.Client.PostAsync("/api/chatty?report=daily", null);
+        var chattyId = accepted.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await _server.WaitForExecutionAsync(r => r.Id == chattyId && r.Status == ExecutionStatus.Succeeded);
+        var detail = await _server.Client.GetFromJsonAsync<JsonElement>($"/_apiroutes/api/executions/{chattyId}");
+
+        Assert.Equal("succeeded", detail.GetProperty("execution").GetProperty("status").GetString());
+        Assert.EndsWith("Working on daily", detail.GetProperty("logLines")[0].GetString(), StringComparison.Ordinal);
+        var list = await _server.Client.GetFromJsonAsync<JsonElement>("/_apiroutes/api/executions?limit=10");
+        Assert.Equal([chattyId, id], list.EnumerateArray().Select(e => e.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task A_paused_schedule_skips_its_occurrences_until_resumed()
+    {
+        await _server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:15:00");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.Client.PostAsync("/_apiroutes/api/schedules/pause?route=/api/tick", null)).StatusCode);
+        _server.FakeTime.Advance(TimeSpan.FromMinutes(15));
+        await _server.WaitForLogAsync("ApiRoutes[3009] Information: Schedule /api/tick is paused; the run at 2026-01-01T00:15:00");
+        await _server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:30:00");
+        Assert.Equal(0, _server.Probe.Count(nameof(Tick)));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.Client.PostAsync("/_apiroutes/api/schedules/resume?route=/api/tick", null)).StatusCode);
+        _server.FakeTime.Advance(TimeSpan.FromMinutes(15));
+        await _server.Probe.NextAsync();
+    }
+
+    [Theory]
+    [InlineData("/_apiroutes/api/schedules/run?route=/api/chatty")]     // not a scheduled route
+    [InlineData("/_apiroutes/api/schedules/pause?route=/api/nope")]
+    public async Task Actions_on_routes_that_are_not_schedules_are_404(string path) =>
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.PostAsync(path, null)).StatusCode);
+
+    [Fact]
+    public async Task An_unknown_execution_is_404() =>
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/_apiroutes/api/executions/nope")).StatusCode);
+
+    [Fact]
+    public async Task The_api_does_not_exist_in_production()
+    {
+        await using var production = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await production.Client.GetAsync("/_apiroutes/api/routes")).StatusCode);
+    }
+}
