@@ -85,10 +85,24 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/_apiroutes/api/executions/nope")).StatusCode);
 
     [Fact]
+    public async Task The_page_is_served_whole_from_the_runtime_with_no_outside_references()
+    {
+        var response = await _server.Client.GetAsync("/_apiroutes");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("/_apiroutes/api", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_api_does_not_exist_in_production()
     {
         await using var production = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))));
 
         Assert.Equal(HttpStatusCode.NotFound, (await production.Client.GetAsync("/_apiroutes/api/routes")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await production.Client.GetAsync("/_apiroutes")).StatusCode);
     }
 }

@@ -15,6 +15,7 @@ namespace ApiRoutes.Dashboard;
 /// </summary>
 internal static class DashboardApi
 {
+    public const string PagePath = "/_apiroutes";
     public const string Prefix = "/_apiroutes/api";
     private const int NextRuns = 5;
 
@@ -26,6 +27,10 @@ internal static class DashboardApi
         var runs = services.GetRequiredService<ScheduledRuns>();
         var pauses = services.GetRequiredService<SchedulePauses>();
         var time = services.GetRequiredService<TimeProvider>();
+        // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below.
+        var page = ReadPage();
+        endpoints.MapGet(PagePath, () => Results.Content(page, "text/html; charset=utf-8")).WithDisplayName("ApiRoutes dashboard");
+
         var api = endpoints.MapGroup(Prefix).WithDisplayName("ApiRoutes dashboard API");
 
         api.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
@@ -45,6 +50,13 @@ internal static class DashboardApi
 
         api.MapPost("/schedules/pause", (string route) => Toggle(table, route, pauses.Pause));
         api.MapPost("/schedules/resume", (string route) => Toggle(table, route, pauses.Resume));
+    }
+
+    private static string ReadPage()
+    {
+        using var stream = typeof(DashboardApi).Assembly.GetManifestResourceStream("ApiRoutes.Dashboard.html")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     private static IResult Toggle(RouteTable table, string route, Action<string> action)
