@@ -98,6 +98,37 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enabled_outside_development_the_dashboard_requires_its_token()
+    {
+        const string Token = "0123456789abcdef0123456789abcdef-dashboard";
+        await using var production = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello))),
+            options: o =>
+            {
+                o.Dashboard.Enabled = true;
+                o.Dashboard.Token = Token;
+            });
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+        authorized.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.GetAsync("/_apiroutes/api/routes")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.GetAsync($"/_apiroutes/api/routes?token={Token}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.GetAsync("/_apiroutes")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await production.Client.SendAsync(authorized)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await production.Client.GetAsync($"/_apiroutes?token={Token}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Enabled_outside_development_without_a_token_does_not_start()
+    {
+        var error = await Assert.ThrowsAsync<ApiRoutesStartupException>(() => TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello))),
+            options: o => o.Dashboard.Enabled = true));
+
+        Assert.StartsWith("ApiRoutes:Dashboard:Enabled is set outside Development, so ApiRoutes:Dashboard:Token must be set", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_api_does_not_exist_in_production()
     {
         await using var production = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))));

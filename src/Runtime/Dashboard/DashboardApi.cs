@@ -8,6 +8,23 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ApiRoutes.Dashboard;
 
+/// <summary>Outside Development the dashboard answers 401 without its token (compared in constant time).</summary>
+internal sealed class TokenFilter(string token, bool allowQuery) : IEndpointFilter
+{
+    private readonly byte[] _expected = System.Text.Encoding.UTF8.GetBytes(token);
+
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        var header = request.Headers.Authorization.ToString();
+        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..]
+            : allowQuery ? request.Query["token"].ToString() : "";
+        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), _expected)
+            ? next(context)
+            : ValueTask.FromResult<object?>(Results.Unauthorized());
+    }
+}
+
 /// <summary>
 /// The JSON API of the development dashboard, under <c>/_apiroutes/api</c>: routes and schedules (with their next
 /// runs), executions (with the lines each logged), and the actions "run a schedule now" and "pause/resume a schedule".
@@ -19,7 +36,9 @@ internal static class DashboardApi
     public const string Prefix = "/_apiroutes/api";
     private const int NextRuns = 5;
 
-    public static void Map(IEndpointRouteBuilder endpoints)
+    /// <param name="endpoints">Where to map.</param>
+    /// <param name="token">Required on every request when set (outside Development).</param>
+    public static void Map(IEndpointRouteBuilder endpoints, string? token)
     {
         var services = endpoints.ServiceProvider;
         var table = services.GetRequiredService<RouteTable>();
@@ -29,9 +48,14 @@ internal static class DashboardApi
         var time = services.GetRequiredService<TimeProvider>();
         // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below.
         var page = ReadPage();
-        endpoints.MapGet(PagePath, () => Results.Content(page, "text/html; charset=utf-8")).WithDisplayName("ApiRoutes dashboard");
+        var pageEndpoint = endpoints.MapGet(PagePath, () => Results.Content(page, "text/html; charset=utf-8")).WithDisplayName("ApiRoutes dashboard");
 
         var api = endpoints.MapGroup(Prefix).WithDisplayName("ApiRoutes dashboard API");
+        if (token is not null)
+        {
+            pageEndpoint.AddEndpointFilter(new TokenFilter(token, allowQuery: true));
+            api.AddEndpointFilter(new TokenFilter(token, allowQuery: false));
+        }
 
         api.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
 

@@ -62,12 +62,20 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             }
         }
 
-        if (isDevelopment)
+        var options = services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>().Value;
+        if (isDevelopment || options.Dashboard.Enabled)
         {
-            DashboardApi.Map(endpoints);
+            if (!isDevelopment && options.Dashboard.Token is not { Length: >= 32 })
+            {
+                throw new ApiRoutes.ApiRoutesStartupException(
+                    "ApiRoutes:Dashboard:Enabled is set outside Development, so ApiRoutes:Dashboard:Token must be set to a "
+                    + "secret of at least 32 characters (for example 'openssl rand -hex 32').");
+            }
+
+            DashboardApi.Map(endpoints, isDevelopment ? null : options.Dashboard.Token);
         }
 
-        var scheduling = services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>().Value.Scheduling;
+        var scheduling = options.Scheduling;
         if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
         {
             if (scheduling.ExternalTriggerSecret.Length < 32)

@@ -24,6 +24,9 @@ public sealed class ApiRoutesOptions
     /// <summary>Where executions are kept.</summary>
     public StoreOptions Store { get; set; } = new();
 
+    /// <summary>The development dashboard at <c>/_apiroutes</c>.</summary>
+    public DashboardOptions Dashboard { get; set; } = new();
+
     /// <summary>Scheduled routes.</summary>
     public ScheduleOptions Scheduling { get; set; } = new();
 
@@ -54,6 +57,19 @@ public sealed class BackgroundRouteOptions
 
     /// <summary>The <c>Retry-After</c> advice, in seconds, when the queue is full. Default 5.</summary>
     public int RetryAfterSeconds { get; set; } = 5;
+}
+
+/// <summary>The dashboard: on in Development; elsewhere only when enabled, and then only with a token.</summary>
+public sealed class DashboardOptions
+{
+    /// <summary>Serve the dashboard outside Development too. It then requires <see cref="Token"/>.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>
+    /// The access token (at least 32 characters) required outside Development: <c>Authorization: Bearer &lt;token&gt;</c>
+    /// on API calls, or open the page as <c>/_apiroutes?token=&lt;token&gt;</c>.
+    /// </summary>
+    public string? Token { get; set; }
 }
 
 /// <summary>Where background and scheduled executions are kept.</summary>

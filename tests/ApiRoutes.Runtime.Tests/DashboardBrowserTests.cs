@@ -1,0 +1,100 @@
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// The dashboard page in a real headless Chromium (Debian's <c>/usr/bin/chromium</c>, driven by Playwright; no browser
+/// is downloaded) against the real runtime on Kestrel.
+/// </summary>
+public sealed class DashboardBrowserTests : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly float Timeout = (float)Probe.Patience.TotalMilliseconds;
+
+    private TestServer _server = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"The browser tests need Debian's Chromium at {Chromium}: apt-get install -y chromium (.ci/run does).");
+        _server = await TestServer.StartAsync(
+            Create(
+                StandardRoute("/api/hello/{name}", typeof(Hello)),
+                BackgroundRoute("/api/flaky", typeof(Flaky)),
+                ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            environment: "Development",
+            options: o => o.Background.RetryDelays = []);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Run_now_shows_a_succeeded_run_and_a_failing_background_run_shows_its_exception()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1300, Height = 1200 } });
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync(new Uri(_server.Client.BaseAddress!, "/_apiroutes").ToString());
+
+        await Assertions.Expect(page.Locator("#routes tbody")).ToContainTextAsync("/api/flaky");
+        await Assertions.Expect(page.Locator("#schedules tbody")).ToContainTextAsync("every hour, on the hour");
+
+        await page.Locator("#schedules tr[data-route='/api/tick'] button.run-now").ClickAsync();
+        await Assertions.Expect(page.Locator("#executions tr[data-status='succeeded']", new PageLocatorOptions { HasText = "/api/tick" })).ToHaveCountAsync(1);
+
+        await page.Locator("#bg-route").SelectOptionAsync("/api/flaky");
+        await page.Locator("#bg-body").FillAsync("""{"from":"the dashboard"}""");
+        await page.Locator("#bg-send").ClickAsync();
+        var failed = page.Locator("#executions tr[data-status='failed']", new PageLocatorOptions { HasText = "/api/flaky" });
+        await Assertions.Expect(failed).ToHaveCountAsync(1);
+        await failed.ClickAsync();
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("InvalidOperationException: attempt 1 failed");
+
+        Assert.Equal("""{"from":"the dashboard"}""", _server.Probe.All.Single(i => i.Handler == nameof(Flaky)).Body);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "dashboard.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task A_thousand_executions_are_listed_and_stay_usable()
+    {
+        var start = _server.FakeTime.GetUtcNow();
+        for (var i = 0; i < 1000; i++)
+        {
+            _server.Executions.Update(new ExecutionRecord
+            {
+                Id = $"execution-{i:D4}",
+                Route = "/api/flaky",
+                Kind = "background",
+                Status = i % 10 == 0 ? ExecutionStatus.Failed : ExecutionStatus.Succeeded,
+                AcceptedAt = start.AddSeconds(i),
+                StartedAt = start.AddSeconds(i),
+                FinishedAt = start.AddSeconds(i + 1),
+                Error = i % 10 == 0 ? $"boom {i}" : null,
+            });
+        }
+
+        var page = await _browser.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync(new Uri(_server.Client.BaseAddress!, "/_apiroutes").ToString());
+
+        await Assertions.Expect(page.Locator("#executions tr.execution")).ToHaveCountAsync(1000);
+        await Assertions.Expect(page.Locator("#exec-count")).ToHaveTextAsync("(1000)");
+        await page.Locator("#executions tr[data-id='execution-0990']").ClickAsync();
+        await Assertions.Expect(page.Locator("#error")).ToHaveTextAsync("boom 990");
+    }
+}
