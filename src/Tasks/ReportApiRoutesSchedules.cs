@@ -32,16 +32,8 @@ public sealed class ReportApiRoutesSchedules : ApiRoutesTask
         text.Append(CultureInfo.InvariantCulture, $"ApiRoutes: {manifest.Routes.Count} route(s) valid, {scheduled.Count} schedule(s) (UTC):");
         foreach (var route in scheduled)
         {
-            var cron = CronSchedule.Parse(route.Schedule!.Normalized, nowUtc).Expression!;
-            var next = new List<string>();
-            var at = nowUtc;
-            while (next.Count < occurrences && cron.GetNextOccurrence(at) is { } occurrence)
-            {
-                next.Add(occurrence.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
-                at = occurrence;
-            }
-
-            text.AppendLine().Append(CultureInfo.InvariantCulture, $"  {route.Route}  {route.Schedule.Expression}  next: {string.Join(", ", next)}");
+            var next = CronSchedule.FormatNextRuns(route.Schedule!.Normalized, nowUtc, occurrences);
+            text.AppendLine().Append(CultureInfo.InvariantCulture, $"  {route.Route}  {route.Schedule.Expression}  next: {next}");
         }
 
         return text.ToString();

@@ -18,7 +18,7 @@ internal static class RouteTable
                 route.Route,
                 route.Kind.ToString().ToLowerInvariant(),
                 route.Schedule?.Expression ?? "",
-                route.Schedule is { } schedule ? Next(schedule.Normalized, nowUtc, occurrences) : "",
+                route.Schedule is { } schedule ? CronSchedule.FormatNextRuns(schedule.Normalized, nowUtc, occurrences) : "",
                 route.Handler.Type,
                 route.Source is { } source ? $"{source.File}:{source.Line}" : "",
             ]);
@@ -34,17 +34,4 @@ internal static class RouteTable
         return text.ToString();
     }
 
-    private static string Next(string expression, DateTime nowUtc, int count)
-    {
-        var cron = CronSchedule.Parse(expression, nowUtc).Expression;
-        var runs = new List<string>();
-        var at = nowUtc;
-        while (cron is not null && runs.Count < count && cron.GetNextOccurrence(at) is { } next)
-        {
-            runs.Add(next.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
-            at = next;
-        }
-
-        return string.Join(", ", runs);
-    }
 }

@@ -112,20 +112,11 @@ internal static class DashboardApi
                 expression = schedule.Expression,
                 normalized = schedule.Normalized,
                 paused = pauses.IsPaused(route.Template),
-                nextRuns = NextOccurrences(route, now).Select(ScheduledRequest.Format),
+                nextRuns = CronSchedule.NextOccurrences(route.Schedule!, now.UtcDateTime, NextRuns)
+                    .Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero))),
             }
             : null,
     };
-
-    private static IEnumerable<DateTimeOffset> NextOccurrences(LoadedRoute route, DateTimeOffset now)
-    {
-        var at = now;
-        for (var i = 0; i < NextRuns && route.NextOccurrence(at) is { } next; i++)
-        {
-            yield return next;
-            at = next;
-        }
-    }
 
     private static object Describe(ExecutionRecord record) => new
     {

@@ -76,6 +76,23 @@ internal static class CronSchedule
         return new CronParseResult(cron, cron.ToString(), CronError.None, null);
     }
 
+    /// <summary>The next <paramref name="count"/> occurrences after <paramref name="afterUtc"/> (fewer when it ends).</summary>
+    public static IEnumerable<DateTime> NextOccurrences(CronExpression cron, DateTime afterUtc, int count)
+    {
+        var at = DateTime.SpecifyKind(afterUtc, DateTimeKind.Utc);
+        for (var i = 0; i < count && cron.GetNextOccurrence(at) is { } next; i++)
+        {
+            yield return next;
+            at = next;
+        }
+    }
+
+    /// <summary>The next runs of a normalized schedule as CI logs and the route table print them: "2026-01-01 03:00, …".</summary>
+    public static string FormatNextRuns(string normalized, DateTime nowUtc, int count) =>
+        Parse(normalized, nowUtc).Expression is { } cron
+            ? string.Join(", ", NextOccurrences(cron, nowUtc, count).Select(at => at.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)))
+            : "";
+
     /// <summary>
     /// True when both day-of-month and day-of-week are restricted: Cronos then runs on days matching both, whereas
     /// classic cron runs on days matching either.
