@@ -16,7 +16,7 @@ internal static class RouteTable
             rows.Add(
             [
                 route.Route,
-                route.Kind.ToString().ToLowerInvariant(),
+                route.Kind.Name(),
                 route.Schedule?.Expression ?? "",
                 route.Schedule is { } schedule ? CronSchedule.FormatNextRuns(schedule.Normalized, nowUtc, occurrences) : "",
                 route.Handler.Type,

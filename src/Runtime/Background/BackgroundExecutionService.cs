@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
@@ -76,7 +77,7 @@ internal sealed class BackgroundExecutionService(
         var maxAttempts = options.Value.Background.RetryDelays.Count + 1;
         foreach (var (record, request) in await store.GetUnfinishedAsync(cancellationToken))
         {
-            var route = routes.Routes.FirstOrDefault(r => r.Template == record.Route && ExecutionRecord.KindName(r.Kind) == record.Kind);
+            var route = routes.Routes.FirstOrDefault(r => r.Template == record.Route && r.Kind.Name() == record.Kind);
             var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1 : record.Attempt;
             var reason = (route, request) switch
             {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
@@ -50,7 +51,7 @@ internal sealed class BackgroundRouteEndpoint(
         {
             Id = id,
             Route = route.Template,
-            Kind = ExecutionRecord.KindName(route.Kind),
+            Kind = route.Kind.Name(),
             Status = ExecutionStatus.Queued,
             AcceptedAt = now,
         };

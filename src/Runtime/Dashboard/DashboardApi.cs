@@ -102,7 +102,7 @@ internal static class DashboardApi
     private static object Describe(LoadedRoute route, DateTimeOffset now, SchedulePauses pauses) => new
     {
         route = route.Template,
-        kind = route.Kind.ToString().ToLowerInvariant(),
+        kind = route.Kind.Name(),
         handler = route.Entry.Handler.Type,
         source = route.Entry.Source,
         timeLimitSeconds = route.Entry.TimeLimitSeconds,

@@ -30,24 +30,18 @@ internal sealed class ApiRoutesMetrics : IDisposable
     }
 
     public void Request(string route, RouteKind kind) =>
-        _requests.Add(1, new TagList { { "apiroutes.route", route }, { "apiroutes.kind", Kind(kind) } });
+        _requests.Add(1, new TagList { { "apiroutes.route", route }, { "apiroutes.kind", kind.Name() } });
 
     public void Rejected(string route, int statusCode) =>
         _rejected.Add(1, new TagList { { "apiroutes.route", route }, { "http.response.status_code", statusCode } });
 
     public void ExecutionFinished(string route, RouteKind kind, ExecutionStatus status, TimeSpan duration)
     {
-        var tags = new TagList { { "apiroutes.route", route }, { "apiroutes.kind", Kind(kind) }, { "apiroutes.outcome", ExecutionLog.Name(status) } };
+        var tags = new TagList { { "apiroutes.route", route }, { "apiroutes.kind", kind.Name() }, { "apiroutes.outcome", ExecutionLog.Name(status) } };
         _executions.Add(1, tags);
         _executionDuration.Record(duration.TotalSeconds, tags);
     }
 
     public void Dispose() => _meter.Dispose();
 
-    private static string Kind(RouteKind kind) => kind switch
-    {
-        RouteKind.Background => "background",
-        RouteKind.Scheduled => "scheduled",
-        _ => "standard",
-    };
 }

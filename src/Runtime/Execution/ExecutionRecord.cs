@@ -53,6 +53,4 @@ public sealed record ExecutionRecord
 
     /// <summary>What went wrong: the exception or the reason it was cut.</summary>
     public string? Error { get; init; }
-
-    internal static string KindName(RouteKind kind) => kind == RouteKind.Scheduled ? "scheduled" : "background";
 }

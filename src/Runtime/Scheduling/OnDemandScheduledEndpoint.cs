@@ -1,4 +1,5 @@
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using Microsoft.AspNetCore.Http;
@@ -35,7 +36,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog 
         {
             Id = Guid.CreateVersion7(now).ToString("N"),
             Route = route.Template,
-            Kind = ExecutionRecord.KindName(route.Kind),
+            Kind = route.Kind.Name(),
             Status = ExecutionStatus.Running,
             AcceptedAt = now,
             StartedAt = now,

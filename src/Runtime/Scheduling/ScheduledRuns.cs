@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
@@ -57,7 +58,7 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
         {
             Id = id,
             Route = route.Template,
-            Kind = ExecutionRecord.KindName(route.Kind),
+            Kind = route.Kind.Name(),
             Status = ExecutionStatus.Queued,
             AcceptedAt = time.GetUtcNow(),
             Occurrence = occurrence,

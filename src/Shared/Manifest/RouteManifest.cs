@@ -59,6 +59,17 @@ internal sealed record ManifestSchedule(string Expression, string Normalized);
 /// <summary>A source location: the file relative to the project folder where it lies under it, 1-based line.</summary>
 internal sealed record ManifestSource(string File, int Line);
 
+/// <summary>The lower-case names of route kinds, as the manifest, logs, metrics and tools spell them.</summary>
+internal static class RouteKindNames
+{
+    public static string Name(this RouteKind kind) => kind switch
+    {
+        RouteKind.Background => "background",
+        RouteKind.Scheduled => "scheduled",
+        _ => "standard",
+    };
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<RouteKind>))]
 internal enum RouteKind
 {

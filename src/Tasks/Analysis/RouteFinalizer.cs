@@ -40,7 +40,7 @@ internal sealed class RouteFinalizer(
 
     /// <summary>Checks a time limit of <c>defaults:</c> once, where it is written.</summary>
     public static void CheckDefault(RouteKind kind, ConfigValue<int> limit, DiagnosticBag diagnostics) =>
-        CheckLimit(limit.Value, () => limit.Location, $"the default time limit of {kind.ToString().ToLowerInvariant()} routes", diagnostics);
+        CheckLimit(limit.Value, () => limit.Location, $"the default time limit of {kind.Name()} routes", diagnostics);
 
     private ManifestSchedule? CheckSchedule(RouteDraft draft)
     {
