@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using ApiRoutes.Tasks.Diagnostics;
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
 
 namespace ApiRoutes.Tasks.UnitTests.Diagnostics;
 
@@ -33,25 +34,12 @@ public partial class DiagnosticCodesTests
     [Fact]
     public void The_readme_lists_exactly_the_declared_codes_with_their_severity()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
 
         var rows = TableRow().Matches(readme).ToDictionary(m => m.Groups["code"].Value, m => m.Groups["severity"].Value);
 
         Assert.Equal(DiagnosticCodes.All.Select(d => d.Code).Order(), rows.Keys.Order());
         Assert.All(DiagnosticCodes.All, d => Assert.Equal(d.Severity.ToString().ToLowerInvariant(), rows[d.Code]));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ApiRoutes.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("ApiRoutes.sln not found");
     }
 
     [GeneratedRegex(@"^\| (?<code>AR\d{4}) \| (?<severity>error|warning) \|", RegexOptions.Multiline)]

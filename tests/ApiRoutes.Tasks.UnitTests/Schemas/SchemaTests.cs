@@ -160,16 +160,5 @@ public sealed class SchemaTests
         return ManifestJson.Serialize(result.Manifest!);
     }
 
-    private static string SchemaPath(string file)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ApiRoutes.sln")))
-            {
-                return Path.Combine(directory.FullName, "schemas", file);
-            }
-        }
-
-        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} holds ApiRoutes.sln.");
-    }
+    private static string SchemaPath(string file) => Path.Combine(Repository.Root, "schemas", file);
 }
