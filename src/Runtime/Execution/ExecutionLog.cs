@@ -64,12 +64,7 @@ public sealed class ExecutionLog
     internal void Update(ExecutionRecord record)
     {
         Remember(record);
-        _store.UpdateAsync(record, CancellationToken.None).ContinueWith(
-            (task, state) => ((ILogger?)state)?.StoreWriteFailed(record.Id, task.Exception!.InnerException!),
-            _logger,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
+        _store.UpdateAsync(record, CancellationToken.None).LogIfFails(_logger, record.Id);
     }
 
     /// <summary>Takes a record into the in-memory view only (history read back from the store).</summary>

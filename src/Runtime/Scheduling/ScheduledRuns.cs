@@ -44,11 +44,7 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
             return id;
         }
 
-        store.RecordOccurrenceAsync(route.Template, occurrence, CancellationToken.None).ContinueWith(
-            task => _logger.StoreWriteFailed(id, task.Exception!.InnerException!),
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
+        store.RecordOccurrenceAsync(route.Template, occurrence, CancellationToken.None).LogIfFails(_logger, id);
         return id;
     }
 
