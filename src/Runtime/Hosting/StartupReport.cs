@@ -28,11 +28,10 @@ internal static class StartupReport
 
     private static string Describe(LoadedRoute route, bool isDevelopment, bool schedulerEnabled) => route.Kind switch
     {
-        RouteKind.Background => "background",
         RouteKind.Scheduled when schedulerEnabled => $"scheduled {route.Entry.Schedule!.Expression}",
         RouteKind.Scheduled when isDevelopment => $"scheduled {route.Entry.Schedule!.Expression} (on demand)",
         RouteKind.Scheduled => $"scheduled {route.Entry.Schedule!.Expression} (scheduler off)",
-        _ => "standard",
+        _ => route.Kind.Name(),
     };
 
     private static string Next(LoadedRoute route, DateTimeOffset now) =>
