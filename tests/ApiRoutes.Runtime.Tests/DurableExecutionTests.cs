@@ -43,7 +43,7 @@ public sealed class DurableExecutionTests : IDisposable
     [Fact]
     public async Task Without_a_store_to_write_to_background_routes_answer_503_and_recover_when_it_returns()
     {
-        var store = new SwitchableStore();
+        var store = new SwitchableStore(new InMemoryExecutionStore());
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/slow", typeof(Slow))),
             services: s => s.AddSingleton<IExecutionStore>(store));
@@ -115,25 +115,29 @@ public sealed class DurableExecutionTests : IDisposable
     private static async Task<string> PostAsync(TestServer server) =>
         (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
 
-    private sealed class SwitchableStore : IExecutionStore
+    // The in-memory store, with a switch that makes new work fail to be stored.
+    private sealed class SwitchableStore(IExecutionStore inner) : IExecutionStore
     {
         public bool Available { get; set; } = true;
 
         public bool IsDurable => true;
 
+        public bool IsShared => inner.IsShared;
+
         public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
-            Available ? Task.CompletedTask : throw new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: disk I/O error");
+            Available ? inner.AddAsync(record, request, cancellationToken) : throw new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: disk I/O error");
 
-        public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => inner.UpdateAsync(record, cancellationToken);
 
-        public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => inner.ClaimUnfinishedAsync(limit, cancellationToken);
 
-        public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ExecutionRecord>>([]);
+        public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => inner.GetRecentAsync(limit, cancellationToken);
 
-        public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => Task.FromResult(0);
+        public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => inner.PruneAsync(finishedBefore, cancellationToken);
 
-        public Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+            inner.TryClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
 
-        public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
+        public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => inner.GetLastOccurrenceAsync(route, cancellationToken);
     }
 }

@@ -42,7 +42,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         await _store.DisposeAsync();
 
         _store = SqliteExecutionStore.Open(DatabasePath);
-        var (record, copy) = Assert.Single(await _store.GetUnfinishedAsync(default));
+        var (record, copy) = Assert.Single(await _store.ClaimUnfinishedAsync(int.MaxValue, default));
 
         Assert.Equal(Record("one", ExecutionStatus.Queued), record);
         Assert.Equal(("PUT", "/api/reports/daily", "?format=pdf"), (copy!.Method, copy.Path.Value, copy.QueryString.Value));
@@ -57,7 +57,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         await _store.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
         await _store.UpdateAsync(Record("one", ExecutionStatus.Failed) with { Attempt = 3, Error = "boom", FinishedAt = At(5) }, default);
 
-        Assert.Empty(await _store.GetUnfinishedAsync(default));
+        Assert.Empty(await _store.ClaimUnfinishedAsync(int.MaxValue, default));
         var recent = Assert.Single(await _store.GetRecentAsync(10, default));
         Assert.Equal((ExecutionStatus.Failed, 3, "boom"), (recent.Status, recent.Attempt, recent.Error));
     }
@@ -67,7 +67,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     {
         await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => _store.AddAsync(Record($"e{i:D5}", ExecutionStatus.Queued), Request(), default)));
 
-        Assert.Equal(2000, (await _store.GetUnfinishedAsync(default)).Count);
+        Assert.Equal(2000, (await _store.ClaimUnfinishedAsync(int.MaxValue, default)).Count);
     }
 
     [Fact]

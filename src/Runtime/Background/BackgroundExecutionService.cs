@@ -33,6 +33,8 @@ internal sealed class BackgroundExecutionService(
     private readonly List<Task> _retries = [];
 
     private ITimer? _pruning;
+    private ITimer? _takeOver;
+    private int _takingOver;
 
     private Task _recovery = Task.CompletedTask;
 
@@ -61,11 +63,18 @@ internal sealed class BackgroundExecutionService(
 
         // Retention: prune now and every hour, so the store does not grow without bound.
         _pruning = time.CreateTimer(_ => _ = PruneAsync(), null, TimeSpan.Zero, TimeSpan.FromHours(1));
+
+        // Replicas sharing a store: the work of one that stops (or dies, once its lease lapses) is taken over here.
+        if (store.IsShared)
+        {
+            var every = options.Value.Store.LeaseDuration / 2;
+            _takeOver = time.CreateTimer(_ => _ = TakeOverAsync(), null, every, every);
+        }
+
         return Task.CompletedTask;
     }
 
-    // Work accepted before the last stop (or crash) runs again: at least once. A run that was going when the process
-    // died counts as a failed attempt; past the last attempt it is recorded as failed.
+    // Work accepted before the last stop (or crash) runs again: at least once.
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
         foreach (var record in await store.GetRecentAsync(1000, cancellationToken))
@@ -73,9 +82,47 @@ internal sealed class BackgroundExecutionService(
             log.Remember(record);
         }
 
+        var (requeued, failed) = Resume(await store.ClaimUnfinishedAsync(int.MaxValue, cancellationToken));
+        if (requeued + failed > 0)
+        {
+            _logger.Recovered(requeued, failed);
+        }
+    }
+
+    // While running: the unfinished work of replicas that stopped, as much as the queue has room for.
+    private async Task TakeOverAsync()
+    {
+        if (queue.IsClosed || Interlocked.Exchange(ref _takingOver, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            var room = Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Waiting);
+            if (room > 0 && await store.ClaimUnfinishedAsync(room, CancellationToken.None) is { Count: > 0 } claimed)
+            {
+                var (requeued, failed) = Resume(claimed);
+                _logger.TookOver(requeued, failed);
+            }
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            _logger.StoreWriteFailed("(taking over the work of stopped replicas)", e);
+        }
+        finally
+        {
+            Volatile.Write(ref _takingOver, 0);
+        }
+    }
+
+    // A run that was going when its process died counts as a failed attempt; past the last attempt it is recorded as
+    // failed, as is work whose route is gone and a scheduled run (its occurrence has passed).
+    private (int Requeued, int Failed) Resume(IReadOnlyList<StoredExecution> unfinished)
+    {
         int requeued = 0, failed = 0;
         var maxAttempts = options.Value.Background.RetryDelays.Count + 1;
-        foreach (var (record, request) in await store.GetUnfinishedAsync(cancellationToken))
+        foreach (var (record, request) in unfinished)
         {
             var route = routes.Routes.FirstOrDefault(r => r.Template == record.Route && r.Kind.Name() == record.Kind);
             var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1 : record.Attempt;
@@ -97,10 +144,7 @@ internal sealed class BackgroundExecutionService(
             requeued++;
         }
 
-        if (requeued + failed > 0)
-        {
-            _logger.Recovered(requeued, failed);
-        }
+        return (requeued, failed);
     }
 
     private async Task PruneAsync()
@@ -122,6 +166,11 @@ internal sealed class BackgroundExecutionService(
         if (_pruning is not null)
         {
             await _pruning.DisposeAsync();
+        }
+
+        if (_takeOver is not null)
+        {
+            await _takeOver.DisposeAsync();
         }
 
         await _recovery;

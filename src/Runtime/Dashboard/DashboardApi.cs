@@ -66,9 +66,9 @@ internal static class DashboardApi
             ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
             : Results.NotFound(new { error = $"No execution '{id}' is known." }));
 
-        api.MapPost("/schedules/run", (string route) => Scheduled(table, route) is not { } target
+        api.MapPost("/schedules/run", async (string route) => Scheduled(table, route) is not { } target
             ? NoSchedule(route)
-            : runs.TryStart(target, time.GetUtcNow(), manual: true) is { } id
+            : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true) is { ExecutionId: { } id }
                 ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
                 : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
 

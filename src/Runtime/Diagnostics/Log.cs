@@ -89,4 +89,25 @@ internal static partial class Log
 
     [LoggerMessage(3005, LogLevel.Warning, "Schedule {Route} has no further occurrence and stops")]
     public static partial void ScheduleEnded(this ILogger logger, string route);
+
+    [LoggerMessage(2014, LogLevel.Information, "Took over {Requeued} unfinished execution(s) of stopped replicas; {Failed} recorded as failed")]
+    public static partial void TookOver(this ILogger logger, int requeued, int failed);
+
+    [LoggerMessage(3010, LogLevel.Debug, "Schedule {Route} at {Occurrence:O} was claimed by another replica; it runs there")]
+    public static partial void ScheduleClaimedElsewhere(this ILogger logger, string route, DateTimeOffset occurrence);
+
+    [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the shared store cannot be reached to claim it, and running it unclaimed could run it twice")]
+    public static partial void ScheduleNotClaimed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
+
+    [LoggerMessage(4000, LogLevel.Information, "Execution store: PostgreSQL {Database}, as replica {Replica} (lease {Lease})")]
+    public static partial void ReplicaRegistered(this ILogger logger, string database, string replica, TimeSpan lease);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Replica {Replica} could not renew its lease at {Database}; if this lasts past the lease, other replicas take over its work")]
+    public static partial void ReplicaLeaseNotRenewed(this ILogger logger, string replica, string database, Exception exception);
+
+    [LoggerMessage(4002, LogLevel.Information, "Replica {Replica} renews its lease again")]
+    public static partial void ReplicaLeaseRenewed(this ILogger logger, string replica);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Replica {Replica} let its lease ({Lease}) lapse; other replicas may have taken over its work, which may then run twice (at least once)")]
+    public static partial void ReplicaLeaseLapsed(this ILogger logger, string replica, TimeSpan lease);
 }

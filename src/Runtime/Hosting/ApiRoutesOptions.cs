@@ -75,8 +75,25 @@ public sealed class DashboardOptions
 /// <summary>Where background and scheduled executions are kept.</summary>
 public sealed class StoreOptions
 {
-    /// <summary><see cref="StoreProvider.Sqlite"/> (the default) or <see cref="StoreProvider.InMemory"/>.</summary>
+    /// <summary>
+    /// <see cref="StoreProvider.Sqlite"/> (the default), <see cref="StoreProvider.PostgreSql"/> for several replicas, or
+    /// <see cref="StoreProvider.InMemory"/>.
+    /// </summary>
     public StoreProvider Provider { get; set; } = StoreProvider.Sqlite;
+
+    /// <summary>
+    /// The PostgreSQL database (<c>Host=…;Database=…;Username=…;Password=…</c>) when the provider is
+    /// <see cref="StoreProvider.PostgreSql"/>. Default: the connection string named <c>ApiRoutes</c>
+    /// (<c>ConnectionStrings:ApiRoutes</c>).
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// With PostgreSQL: how long a replica holds its work without renewing its lease (it renews three times per
+    /// period). When a replica dies, the others take over its unfinished work within about one and a half leases.
+    /// Default 30 seconds.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// The SQLite file. Default: <c>apiroutes/&lt;ApplicationName&gt;/executions.db</c> in the user's local application
@@ -96,6 +113,12 @@ public enum StoreProvider
 
     /// <summary>Memory only: work still queued or running when the process stops is lost (and logged as such).</summary>
     InMemory,
+
+    /// <summary>
+    /// A PostgreSQL database shared by several replicas of the app: any replica takes over the work of one that stops,
+    /// and each schedule occurrence runs once across them.
+    /// </summary>
+    PostgreSql,
 }
 
 /// <summary>The scheduler.</summary>

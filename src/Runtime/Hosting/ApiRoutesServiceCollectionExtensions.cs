@@ -6,6 +6,7 @@ using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -33,8 +34,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value));
-        services.TryAddSingleton<IExecutionStore>(sp => OpenStore(
-            sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store, sp.GetRequiredService<IHostEnvironment>()));
+        services.TryAddSingleton<IExecutionStore>(OpenStore);
         services.TryAddSingleton<ExecutionLogCapture>();
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ExecutionLogCapture>());
         services.TryAddSingleton(sp => new ExecutionLog(
@@ -64,18 +64,36 @@ public static class ApiRoutesServiceCollectionExtensions
         return services;
     }
 
-    private static IExecutionStore OpenStore(StoreOptions options, IHostEnvironment environment)
+    private static IExecutionStore OpenStore(IServiceProvider services)
     {
-        if (options.Provider == StoreProvider.InMemory)
-        {
-            return new InMemoryExecutionStore();
-        }
-
+        var options = services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store;
         try
         {
-            return SqliteExecutionStore.Open(options.Path ?? Path.Combine(
-                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
-                "apiroutes", environment.ApplicationName, "executions.db"));
+            switch (options.Provider)
+            {
+                case StoreProvider.InMemory:
+                    return new InMemoryExecutionStore();
+                case StoreProvider.PostgreSql:
+                    var connectionString = options.ConnectionString
+                        ?? services.GetService<IConfiguration>()?.GetConnectionString("ApiRoutes")
+                        ?? throw new ApiRoutesStartupException(
+                            "ApiRoutes:Store:Provider is PostgreSql but no connection string is set: set ApiRoutes:Store:ConnectionString "
+                            + "or ConnectionStrings:ApiRoutes (for example the environment variable ConnectionStrings__ApiRoutes).");
+                    if (options.LeaseDuration < TimeSpan.FromSeconds(1))
+                    {
+                        throw new ApiRoutesStartupException(
+                            $"ApiRoutes:Store:LeaseDuration is {options.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
+                    }
+
+                    var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
+                    var store = PostgresExecutionStore.Open(connectionString, options.LeaseDuration, services.GetRequiredService<TimeProvider>(), logger);
+                    logger.ReplicaRegistered(store.Description, store.Replica, options.LeaseDuration);
+                    return store;
+                default:
+                    return SqliteExecutionStore.Open(options.Path ?? Path.Combine(
+                        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+                        "apiroutes", services.GetRequiredService<IHostEnvironment>().ApplicationName, "executions.db"));
+            }
         }
         catch (ExecutionStoreUnavailableException e)
         {

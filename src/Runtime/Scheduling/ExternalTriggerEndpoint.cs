@@ -77,11 +77,11 @@ internal sealed class ExternalTriggerEndpoint(
             return;
         }
 
-        var id = runs.TryStart(target, occurrence);
+        var (id, refusal) = await runs.TryStartAsync(target, occurrence);
         if (id is null)
         {
             _seen.TryRemove((route, occurrence), out _);
-            await RefuseAsync(context, StatusCodes.Status409Conflict, $"The previous run of {route} is still going; this occurrence is skipped.");
+            await RefuseAsync(context, StatusCodes.Status409Conflict, refusal!);
             return;
         }
 

@@ -83,7 +83,7 @@ internal sealed class ScheduleService(
                     continue;
                 }
 
-                runs.TryStart(route, next);
+                await runs.TryStartAsync(route, next);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -111,7 +111,7 @@ internal sealed class ScheduleService(
 
         var latest = new DateTimeOffset(missed[^1], TimeSpan.Zero);
         _logger.ScheduleCatchingUp(route.Template, missed.Count, lastRun, latest);
-        runs.TryStart(route, latest, missed: true);
+        await runs.TryStartAsync(route, latest, missed: true);
         return latest;
     }
 

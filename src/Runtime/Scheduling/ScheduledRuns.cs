@@ -17,16 +17,19 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
 
-    /// <summary>Starts a run for <paramref name="occurrence"/>, or returns null (and logs) when one still goes.</summary>
+    /// <summary>
+    /// Starts a run for <paramref name="occurrence"/>: returns its execution id, or null (and logs) when a run of the
+    /// route still goes here, or when the occurrence was claimed in the store by another replica.
+    /// </summary>
     /// <param name="route">The scheduled route.</param>
     /// <param name="occurrence">The occurrence it runs for; the body's <c>next_run</c> is the one after it.</param>
     /// <param name="missed">A catch-up run: <c>"missed": true</c> in the body.</param>
-    /// <param name="manual">Started by hand (the dashboard): not remembered as the schedule's last run.</param>
-    public string? TryStart(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false)
+    /// <param name="manual">Started by hand (the dashboard): not claimed, not remembered as the schedule's last run.</param>
+    public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = start.Task.ContinueWith(_ => Run(route, occurrence, id, missed), TaskScheduler.Default).Unwrap();
+        var start = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = start.Task.ContinueWith(claimed => claimed.Result ? Run(route, occurrence, id, missed) : Task.CompletedTask, TaskScheduler.Default).Unwrap();
         var added = _running.AddOrUpdate(
             route.Template,
             (id, run),
@@ -34,18 +37,45 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
         if (added.Id != id)
         {
             _logger.ScheduleSkipped(route.Template, occurrence, added.Id);
-            return null;
+            return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
+        }
+
+        var claimed = manual || await TryClaimAsync(route, occurrence, id);
+        start.SetResult(claimed);
+        if (!claimed)
+        {
+            return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} was claimed by another replica.");
         }
 
         _logger.ScheduleFired(route.Template, occurrence, id);
-        start.SetResult();
-        if (manual)
-        {
-            return id;
-        }
+        return new ScheduledStart(id, null);
+    }
 
-        store.RecordOccurrenceAsync(route.Template, occurrence, CancellationToken.None).LogIfFails(_logger, id);
-        return id;
+    // Exactly once across replicas: only the replica whose claim of (route, occurrence) lands runs it. Without a store
+    // to ask, one process alone runs it anyway; replicas sharing the store skip it rather than risk running it twice.
+    private async Task<bool> TryClaimAsync(LoadedRoute route, DateTimeOffset occurrence, string id)
+    {
+        try
+        {
+            if (await store.TryClaimOccurrenceAsync(route.Template, occurrence, id, CancellationToken.None))
+            {
+                return true;
+            }
+
+            _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
+            return false;
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            if (store.IsShared)
+            {
+                _logger.ScheduleNotClaimed(route.Template, occurrence, e);
+                return false;
+            }
+
+            _logger.StoreWriteFailed(id, e);
+            return true;
+        }
     }
 
     private Task Run(LoadedRoute route, DateTimeOffset occurrence, string id, bool missed)
@@ -63,3 +93,6 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
         return runner.RunAsync(route, ScheduledRequest.For(route, occurrence, missed), record);
     }
 }
+
+/// <summary>A started scheduled run's execution id, or why none was started.</summary>
+internal sealed record ScheduledStart(string? ExecutionId, string? Refusal);

@@ -12,6 +12,12 @@ internal interface IExecutionStore
     /// <summary>Whether executions survive the process: unfinished work is then left for the next start.</summary>
     bool IsDurable { get; }
 
+    /// <summary>
+    /// Whether several processes (replicas of one app) share the store: each then takes over the unfinished work of
+    /// replicas that stopped, while it runs, and claims each schedule occurrence before running it.
+    /// </summary>
+    bool IsShared { get; }
+
     /// <summary>Stores a newly accepted execution; completes only once it is durable.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot take it now.</exception>
     Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken);
@@ -19,14 +25,23 @@ internal interface IExecutionStore
     /// <summary>Records a change of state; durable soon after (in the next group commit).</summary>
     Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken);
 
-    /// <summary>Executions that were queued or running when the store was last used, with their requests.</summary>
-    Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Unfinished executions (queued or running) that no live process holds, with their requests, now held by this
+    /// process: for a store of one process every unfinished one (ask once, at start-up); for a shared store, those
+    /// whose replica stopped or let its lease lapse, at most <paramref name="limit"/>, oldest first.
+    /// </summary>
+    Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken);
 
     /// <summary>The newest executions, newest first.</summary>
     Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken);
 
-    /// <summary>Remembers the latest occurrence a schedule ran for (for catch-up after downtime).</summary>
-    Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken);
+    /// <summary>
+    /// Claims one occurrence of a schedule for execution <paramref name="executionId"/> of this process, and remembers
+    /// it as the schedule's latest run (for catch-up after downtime). False when the occurrence was already claimed:
+    /// another replica runs it.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken);
 
     /// <summary>The latest occurrence the schedule ran for, or null when it never ran (or nothing is kept).</summary>
     Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken);
@@ -46,17 +61,20 @@ internal sealed class InMemoryExecutionStore : IExecutionStore
 {
     public bool IsDurable => false;
 
+    public bool IsShared => false;
+
     public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
     public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ExecutionRecord>>([]);
 
     public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => Task.FromResult(0);
 
-    public Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+        Task.FromResult(true);
 
     public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
 }

@@ -31,6 +31,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     public bool IsDurable => true;
 
+    public bool IsShared => false;
+
     /// <summary>Opens (creating if needed) the database file and its schema.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened.</exception>
     public static SqliteExecutionStore Open(string path)
@@ -78,8 +80,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
 
-    public Task RecordOccurrenceAsync(string route, DateTimeOffset occurrence, CancellationToken cancellationToken) =>
-        Enqueue(new Write(null, null, null) { Schedule = (route, occurrence) });
+    // One process holds the file: every occurrence is this process's to run.
+    public async Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+    {
+        await Enqueue(new Write(null, null, null) { Schedule = (route, occurrence) });
+        return true;
+    }
 
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
     {
@@ -90,11 +96,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken) is string text ? Parse(text) : null;
     }
 
-    public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at";
+        command.CommandText = $"SELECT {Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
         var result = new List<StoredExecution>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -1,0 +1,493 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The store for several replicas of one app: one PostgreSQL database. Each replica registers itself with a lease
+/// that it renews; the executions it accepts are its own (it runs them from memory, no polling on the hot path).
+/// When a replica stops, or its lease lapses because it died, the others claim its unfinished work
+/// (<c>FOR UPDATE SKIP LOCKED</c>, so two never claim the same row) and run it again: at least once. Each schedule
+/// occurrence runs once across all replicas: the replica that inserts the <c>(route, occurrence)</c> row runs it.
+/// Writes are group-committed like SQLite's: whatever arrived while the last transaction ran goes into the next.
+/// </summary>
+internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
+{
+    private const int MaxBatch = 1000;
+
+    // Schema versions in order: migration N takes the database from version N to N + 1. Never edit a shipped one.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE apiroutes_executions (
+            id text PRIMARY KEY,
+            route text NOT NULL,
+            kind text NOT NULL,
+            status text NOT NULL,
+            attempt integer NOT NULL,
+            accepted_at timestamptz NOT NULL,
+            started_at timestamptz,
+            finished_at timestamptz,
+            occurrence timestamptz,
+            error text,
+            request text,
+            body bytea,
+            owner text);
+        CREATE INDEX apiroutes_executions_unfinished ON apiroutes_executions (accepted_at) WHERE status IN ('Queued', 'Running');
+        CREATE INDEX apiroutes_executions_accepted ON apiroutes_executions (accepted_at);
+        CREATE TABLE apiroutes_schedule_runs (
+            route text NOT NULL,
+            occurrence timestamptz NOT NULL,
+            execution_id text NOT NULL,
+            replica text NOT NULL,
+            claimed_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (route, occurrence));
+        CREATE TABLE apiroutes_replicas (
+            id text PRIMARY KEY,
+            started_at timestamptz NOT NULL DEFAULT now(),
+            lease_until timestamptz NOT NULL);
+        """,
+    ];
+
+    private const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeSpan _lease;
+    private readonly ILogger _logger;
+    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private readonly ITimer _renewal;
+    private int _renewing;
+    private bool _leaseLost;
+
+    private PostgresExecutionStore(NpgsqlDataSource dataSource, string replica, string description, TimeSpan lease, TimeProvider time, ILogger logger)
+    {
+        _dataSource = dataSource;
+        Replica = replica;
+        Description = description;
+        _lease = lease;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+        var every = lease / 3;
+        _renewal = time.CreateTimer(_ => _ = RenewAsync(), null, every, every);
+    }
+
+    /// <summary>This process's name among the replicas: host, process id and a random part.</summary>
+    public string Replica { get; }
+
+    /// <summary>Where the database is (host, port, database; never the password).</summary>
+    public string Description { get; }
+
+    public bool IsDurable => true;
+
+    public bool IsShared => true;
+
+    /// <summary>Connects, creates or migrates the schema, and registers this replica with a lease.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The connection string is invalid, or the database cannot be reached or migrated.</exception>
+    public static PostgresExecutionStore Open(string connectionString, TimeSpan lease, TimeProvider time, ILogger logger)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: {e.Message} "
+                + "Write it as 'Host=…;Port=5432;Database=…;Username=…;Password=…'.", e);
+        }
+
+        // Fail in seconds, not the default 15, when the server is gone: requests wait on it before their 503.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Timeout"))
+        {
+            builder.Timeout = 5;
+        }
+
+        if (!given.ContainsKey("Application Name") && !given.ContainsKey("ApplicationName"))
+        {
+            builder.ApplicationName = "ApiRoutes";
+        }
+
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 16;
+        }
+
+        var description = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
+        var dataSource = NpgsqlDataSource.Create(builder);
+        try
+        {
+            using var connection = dataSource.OpenConnection();
+            Migrate(connection, description);
+            var replica = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+            Register(connection, replica, lease);
+            return new PostgresExecutionStore(dataSource, replica, description, lease, time, logger);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            dataSource.Dispose();
+            throw new ExecutionStoreUnavailableException(
+                $"The PostgreSQL execution store {description} cannot be reached: {e.Message} Check ApiRoutes:Store:ConnectionString "
+                + "(or ConnectionStrings:ApiRoutes) and that the server accepts connections.", e);
+        }
+        catch
+        {
+            dataSource.Dispose();
+            throw;
+        }
+    }
+
+    // Replicas starting together migrate one at a time: the first applies what is missing, the others see it done.
+    private static void Migrate(NpgsqlConnection connection, string description)
+    {
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, "SELECT pg_advisory_xact_lock(hashtext('apiroutes_schema'))");
+        Execute(connection, "CREATE TABLE IF NOT EXISTS apiroutes_schema (version integer NOT NULL)");
+        using var read = new NpgsqlCommand("SELECT max(version) FROM apiroutes_schema", connection);
+        var version = read.ExecuteScalar() is int value ? value : 0;
+        if (version > Migrations.Length)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The PostgreSQL execution store {description} has schema version {version}, newer than this version of ApiRoutes "
+                + $"knows ({Migrations.Length}): it was migrated by a newer release. Update the ApiRoutes package.");
+        }
+
+        for (; version < Migrations.Length; version++)
+        {
+            Execute(connection, Migrations[version]);
+        }
+
+        Execute(connection, $"DELETE FROM apiroutes_schema; INSERT INTO apiroutes_schema (version) VALUES ({version})");
+        transaction.Commit();
+    }
+
+    private static void Register(NpgsqlConnection connection, string replica, TimeSpan lease)
+    {
+        using var command = new NpgsqlCommand(
+            "INSERT INTO apiroutes_replicas (id, lease_until) VALUES ($1, now() + $2) ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = replica });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease });
+        command.ExecuteNonQuery();
+    }
+
+    // The lease is renewed three times per period; a replica that could not renew in time (it hung, or lost the
+    // database) learns it here, re-registers, and logs that some of its work may now run on another replica too.
+    private async Task RenewAsync()
+    {
+        if (Interlocked.Exchange(ref _renewing, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            await using var renew = new NpgsqlCommand("UPDATE apiroutes_replicas SET lease_until = now() + $2 WHERE id = $1 AND lease_until > now()", connection);
+            renew.Parameters.Add(new NpgsqlParameter { Value = Replica });
+            renew.Parameters.Add(new NpgsqlParameter { Value = _lease });
+            if (await renew.ExecuteNonQueryAsync() == 0)
+            {
+                _logger.ReplicaLeaseLapsed(Replica, _lease);
+                Register(connection, Replica, _lease);
+            }
+
+            if (_leaseLost)
+            {
+                _leaseLost = false;
+                _logger.ReplicaLeaseRenewed(Replica);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            if (!_leaseLost)
+            {
+                _leaseLost = true;
+                _logger.ReplicaLeaseNotRenewed(Replica, Description, e);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _renewing, 0);
+        }
+    }
+
+    public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
+        Enqueue(new Write(record, StoredRequest.ToJson(request), request.Body.ToArray()));
+
+    public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
+
+    public async Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken)
+    {
+        // Rows of replicas whose lease lapsed (or that unregistered when they stopped); SKIP LOCKED: replicas claiming
+        // at the same time take different rows, and never wait for each other.
+        var result = new List<StoredExecution>();
+        await RunAsync(
+            $"""
+            WITH orphans AS (
+                SELECT e.id FROM apiroutes_executions e
+                WHERE e.status IN ('Queued', 'Running')
+                  AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now())
+                ORDER BY e.accepted_at
+                LIMIT $2
+                FOR UPDATE OF e SKIP LOCKED)
+            UPDATE apiroutes_executions e SET owner = $1 FROM orphans WHERE e.id = orphans.id
+            RETURNING {string.Join(", ", Columns.Split(", ").Select(column => "e." + column))}, e.request, e.body
+            """,
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
+                    result.Add(new StoredExecution(ReadRecord(reader), request));
+                }
+            },
+            "read",
+            cancellationToken);
+        return [.. result.OrderBy(execution => execution.Record.AcceptedAt)];
+    }
+
+    public async Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken)
+    {
+        var result = new List<ExecutionRecord>();
+        await RunAsync(
+            $"SELECT {Columns} FROM apiroutes_executions ORDER BY accepted_at DESC, id LIMIT $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    result.Add(ReadRecord(reader));
+                }
+            },
+            "read",
+            cancellationToken);
+        return result;
+    }
+
+    public async Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+    {
+        var claimed = false;
+        await RunAsync(
+            """
+            INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (route, occurrence) DO NOTHING
+            """,
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = route });
+                command.Parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
+                command.Parameters.Add(new NpgsqlParameter { Value = executionId });
+                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                claimed = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            },
+            "written",
+            cancellationToken);
+        return claimed;
+    }
+
+    public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? last = null;
+        await RunAsync(
+            "SELECT max(occurrence) FROM apiroutes_schedule_runs WHERE route = $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = route });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+                {
+                    last = reader.GetFieldValue<DateTimeOffset>(0);
+                }
+            },
+            "read",
+            cancellationToken);
+        return last;
+    }
+
+    // Also forgets old schedule claims (but each schedule's latest, for catch-up) and replicas long gone.
+    public async Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken)
+    {
+        var count = await DeleteAsync("DELETE FROM apiroutes_executions WHERE finished_at < $1 AND status NOT IN ('Queued', 'Running')");
+        await DeleteAsync("""
+            DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < $1
+                AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route)
+            """);
+        await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < $1");
+        return count;
+
+        async Task<int> DeleteAsync(string sql)
+        {
+            var deleted = 0;
+            await RunAsync(
+                sql,
+                async command =>
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = finishedBefore.ToUniversalTime() });
+                    deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+                },
+                "written",
+                cancellationToken);
+            return deleted;
+        }
+    }
+
+    /// <summary>Writes what is pending, then unregisters: the unfinished work of this replica is free to claim at once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _renewal.DisposeAsync();
+        _writes.Writer.TryComplete();
+        await _writer;
+        try
+        {
+            await RunAsync(
+                "DELETE FROM apiroutes_replicas WHERE id = $1",
+                async command =>
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                    await command.ExecuteNonQueryAsync();
+                },
+                "written",
+                CancellationToken.None);
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            // The lease runs out by itself; the others take over then.
+            _logger.ReplicaLeaseNotRenewed(Replica, Description, e);
+        }
+
+        await _dataSource.DisposeAsync();
+    }
+
+    private Task Enqueue(Write write) =>
+        _writes.Writer.TryWrite(write)
+            ? write.Done.Task
+            : Task.FromException(new ExecutionStoreUnavailableException("The execution store is closed."));
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Write>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                await using var commands = new NpgsqlBatch(connection, transaction);
+                foreach (var write in batch)
+                {
+                    commands.BatchCommands.Add(Upsert(write));
+                }
+
+                await commands.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    // No row: another replica claimed the execution after this one's lease lapsed.
+                    if (commands.BatchCommands[i].RecordsAffected == 0)
+                    {
+                        batch[i].Done.TrySetException(new ExecutionStoreUnavailableException(
+                            $"Execution {batch[i].Record.Id} is held by another replica now (this replica's lease lapsed); its change to "
+                            + $"{batch[i].Record.Status} was not recorded."));
+                        continue;
+                    }
+
+                    batch[i].Done.TrySetResult();
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                var error = new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} cannot be written: {e.Message}", e);
+                batch.ForEach(write => write.Done.TrySetException(error));
+            }
+        }
+    }
+
+    // One statement for a new execution and for every change after it. A change only applies while this replica
+    // holds the execution, so a replica that lost its lease cannot overwrite the work of the one that took over.
+    private NpgsqlBatchCommand Upsert(Write write)
+    {
+        var record = write.Record;
+        var command = new NpgsqlBatchCommand($"""
+            INSERT INTO apiroutes_executions ({Columns}, request, body, owner)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
+                finished_at = excluded.finished_at, error = excluded.error
+            WHERE apiroutes_executions.owner = excluded.owner
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Id));
+        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Route));
+        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Kind));
+        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Status.ToString()));
+        command.Parameters.Add(new NpgsqlParameter<int>(null!, record.Attempt));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, record.AcceptedAt.ToUniversalTime()));
+        command.Parameters.Add(Instant(record.StartedAt));
+        command.Parameters.Add(Instant(record.FinishedAt));
+        command.Parameters.Add(Instant(record.Occurrence));
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)record.Error ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)write.Request ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)write.Body ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<string>(null!, Replica));
+        return command;
+    }
+
+    private static NpgsqlParameter Instant(DateTimeOffset? instant) =>
+        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = instant is { } value ? value.ToUniversalTime() : DBNull.Value };
+
+    private static ExecutionRecord ReadRecord(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Route = reader.GetString(1),
+        Kind = reader.GetString(2),
+        Status = Enum.Parse<ExecutionStatus>(reader.GetString(3)),
+        Attempt = reader.GetInt32(4),
+        AcceptedAt = reader.GetFieldValue<DateTimeOffset>(5),
+        StartedAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+        FinishedAt = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+        Occurrence = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+        Error = reader.IsDBNull(9) ? null : reader.GetString(9),
+    };
+
+    // One command on a pooled connection; a failure to reach the server becomes "unavailable" (503 for new work).
+    private async Task RunAsync(string sql, Func<NpgsqlCommand, Task> use, string verb, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(sql, connection);
+            await use(command);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} cannot be {verb}: {e.Message}", e);
+        }
+    }
+
+    private static void Execute(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
