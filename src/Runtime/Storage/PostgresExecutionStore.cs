@@ -226,34 +226,51 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
 
     public async Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken)
     {
-        // Rows of replicas whose lease lapsed (or that unregistered when they stopped); SKIP LOCKED: replicas claiming
-        // at the same time take different rows, and never wait for each other.
+        // Rows of replicas whose lease lapsed (or that unregistered when they stopped). Claims are rare (every half
+        // lease per replica), so claimers take turns: each claim then sees the ones before it, and a row is never
+        // claimed twice. SKIP LOCKED: a claimer never waits for a row that a lapsed replica is still writing.
         var result = new List<StoredExecution>();
-        await RunAsync(
-            $"""
-            WITH orphans AS (
-                SELECT e.id FROM apiroutes_executions e
-                WHERE e.status IN ('Queued', 'Running')
-                  AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now())
-                ORDER BY e.accepted_at
-                LIMIT $2
-                FOR UPDATE OF e SKIP LOCKED)
-            UPDATE apiroutes_executions e SET owner = $1 FROM orphans WHERE e.id = orphans.id
-            RETURNING {string.Join(", ", Columns.Split(", ").Select(column => "e." + column))}, e.request, e.body
-            """,
-            async command =>
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('apiroutes_claim'))", connection, transaction))
             {
-                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
-                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await turn.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var claim = new NpgsqlCommand(
+                $"""
+                WITH orphans AS (
+                    SELECT e.id FROM apiroutes_executions e
+                    WHERE e.status IN ('Queued', 'Running')
+                      AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now())
+                    ORDER BY e.accepted_at
+                    LIMIT $2
+                    FOR UPDATE OF e SKIP LOCKED)
+                UPDATE apiroutes_executions e SET owner = $1 FROM orphans WHERE e.id = orphans.id
+                RETURNING {string.Join(", ", Columns.Split(", ").Select(column => "e." + column))}, e.request, e.body
+                """,
+                connection,
+                transaction))
+            {
+                claim.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                claim.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
                     result.Add(new StoredExecution(ReadRecord(reader), request));
                 }
-            },
-            "read",
-            cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} cannot be read: {e.Message}", e);
+        }
+
         return [.. result.OrderBy(execution => execution.Record.AcceptedAt)];
     }
 
@@ -321,7 +338,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     {
         var count = await DeleteAsync("DELETE FROM apiroutes_executions WHERE finished_at < $1 AND status NOT IN ('Queued', 'Running')");
         await DeleteAsync("""
-            DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < $1
+            DELETE FROM apiroutes_schedule_runs s WHERE s.occurrence < $1
                 AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route)
             """);
         await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < $1");

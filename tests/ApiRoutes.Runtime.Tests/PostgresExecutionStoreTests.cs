@@ -1,0 +1,222 @@
+using ApiRoutes.Execution;
+using ApiRoutes.Storage;
+using ApiRoutes.Testing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>The PostgreSQL store against a real server: each test has a database of its own, stores play replicas.</summary>
+public sealed class PostgresExecutionStoreTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private readonly List<PostgresExecutionStore> _stores = [];
+    private string _database = null!;
+
+    public async Task InitializeAsync() => _database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task An_execution_of_a_stopped_replica_comes_back_with_its_request_to_another()
+    {
+        var first = Open();
+        var request = new RequestSnapshot
+        {
+            Method = "PUT",
+            Scheme = "http",
+            PathBase = PathString.Empty,
+            Path = "/api/reports/daily",
+            QueryString = new QueryString("?format=pdf"),
+            Headers = [new("X-Tenant", "acme")],
+            RouteValues = [new("kind", "daily")],
+            Body = "{\"to\":\"ada\"}"u8.ToArray(),
+        };
+        await first.AddAsync(Record("one", ExecutionStatus.Queued), request, default);
+        var second = Open();
+        Assert.Empty(await second.ClaimUnfinishedAsync(100, default));   // its replica is alive: not for the taking
+
+        await Stop(first);
+        var (record, copy) = Assert.Single(await second.ClaimUnfinishedAsync(100, default));
+
+        Assert.Equal(Record("one", ExecutionStatus.Queued), record);
+        Assert.Equal(("PUT", "/api/reports/daily", "?format=pdf"), (copy!.Method, copy.Path.Value, copy.QueryString.Value));
+        Assert.Equal("daily", copy.RouteValues.Single().Value);
+        Assert.Equal(request.Body.ToArray(), copy.Body.ToArray());
+        Assert.Empty(await second.ClaimUnfinishedAsync(100, default));   // claimed once
+    }
+
+    [Fact]
+    public async Task A_replica_that_stops_renewing_its_lease_has_its_work_taken_over_once_it_lapses()
+    {
+        // Its renewal timer never fires (the fake clock stands still), so its one-second lease lapses in real time.
+        var dying = Open(TimeSpan.FromSeconds(1));
+        await dying.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
+        await dying.UpdateAsync(Record("one", ExecutionStatus.Running), default);
+        var survivor = Open();
+
+        var taken = await PollAsync(() => survivor.ClaimUnfinishedAsync(100, default));
+
+        Assert.Equal(("one", ExecutionStatus.Running), (taken.Record.Id, taken.Record.Status));
+        var lost = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => dying.UpdateAsync(Record("one", ExecutionStatus.Succeeded), default));
+        Assert.Contains("held by another replica now", lost.Message, StringComparison.Ordinal);
+        await survivor.UpdateAsync(Record("one", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
+        Assert.Equal(ExecutionStatus.Succeeded, Assert.Single(await survivor.GetRecentAsync(10, default)).Status);
+    }
+
+    [Fact]
+    public async Task Replicas_claiming_at_once_split_the_work_and_never_take_a_row_twice()
+    {
+        var stopped = Open();
+        await Task.WhenAll(Enumerable.Range(0, 600).Select(i => stopped.AddAsync(Record($"e{i:D4}", ExecutionStatus.Queued), Request(), default)));
+        await Stop(stopped);
+        var replicas = Enumerable.Range(0, 3).Select(_ => Open()).ToList();
+
+        var claims = await Task.WhenAll(replicas.Select(async replica =>
+        {
+            var mine = new List<string>();
+            for (var round = 0; round < 100; round++)
+            {
+                var batch = await replica.ClaimUnfinishedAsync(50, default);
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                mine.AddRange(batch.Select(e => e.Record.Id));
+            }
+
+            return mine;
+        }));
+
+        var all = claims.SelectMany(ids => ids).ToList();
+        Assert.Equal(600, all.Count);
+        Assert.Equal(600, all.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task An_occurrence_is_claimed_by_exactly_one_of_the_replicas_that_try()
+    {
+        var replicas = Enumerable.Range(0, 3).Select(_ => Open()).ToList();
+        var occurrences = Enumerable.Range(0, 20).Select(At).ToList();
+
+        var wins = await Task.WhenAll(occurrences.SelectMany(occurrence =>
+            replicas.Select(replica => replica.TryClaimOccurrenceAsync("/api/tick", occurrence, Guid.NewGuid().ToString("N"), default))));
+
+        Assert.Equal(occurrences.Count, wins.Count(won => won));
+        Assert.Equal(At(19), await replicas[0].GetLastOccurrenceAsync("/api/tick", default));
+        Assert.Null(await replicas[0].GetLastOccurrenceAsync("/api/other", default));
+    }
+
+    [Fact]
+    public async Task Pruning_deletes_only_finished_executions_older_than_the_retention()
+    {
+        var store = Open();
+        await store.UpdateAsync(Record("old", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
+        await store.UpdateAsync(Record("new", ExecutionStatus.Succeeded) with { FinishedAt = At(100) }, default);
+        await store.AddAsync(Record("waiting", ExecutionStatus.Queued), Request(), default);
+        await store.TryClaimOccurrenceAsync("/api/tick", At(1), "a", default);
+        await store.TryClaimOccurrenceAsync("/api/tick", At(2), "b", default);
+
+        Assert.Equal(1, await store.PruneAsync(At(50), default));
+
+        Assert.Equal(["new", "waiting"], (await store.GetRecentAsync(10, default)).Select(r => r.Id).Order());
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_schedule_runs"));
+        Assert.Equal(At(2), await store.GetLastOccurrenceAsync("/api/tick", default));   // the latest stays, for catch-up
+    }
+
+    [Fact]
+    public async Task Replicas_starting_together_create_the_schema_once()
+    {
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Open())));
+
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_schema"));
+        Assert.Equal(4, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_replicas"));
+        Assert.Equal(4, stores.Select(s => s.Replica).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_database_migrated_by_a_newer_release_is_refused_with_what_to_do()
+    {
+        Open();
+        await PostgresServer.ScalarAsync<int>(_database, "UPDATE apiroutes_schema SET version = 99 RETURNING version");
+
+        var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
+
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (1)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_server_that_cannot_be_reached_is_named_in_the_error_without_the_password()
+    {
+        var closed = PostgresServer.FreePort();
+
+        var error = Assert.Throws<ExecutionStoreUnavailableException>(() =>
+            PostgresExecutionStore.Open($"Host=127.0.0.1;Port={closed};Database=orders;Username=app;Password=s3cret", Lease, new FakeTimeProvider(), NullLogger.Instance));
+
+        Assert.StartsWith($"The PostgreSQL execution store 127.0.0.1:{closed}/orders cannot be reached:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ApiRoutes:Store:ConnectionString", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_connection_string_that_is_not_one_says_how_to_write_it()
+    {
+        var error = Assert.Throws<ExecutionStoreUnavailableException>(() =>
+            PostgresExecutionStore.Open("Hots=db;Port=5432", Lease, new FakeTimeProvider(), NullLogger.Instance));
+
+        Assert.Contains("is not a valid PostgreSQL connection string", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Host=", error.Message, StringComparison.Ordinal);
+    }
+
+    private PostgresExecutionStore Open(TimeSpan? lease = null)
+    {
+        var store = PostgresExecutionStore.Open(_database, lease ?? Lease, new FakeTimeProvider(), NullLogger.Instance);
+        lock (_stores)
+        {
+            _stores.Add(store);
+        }
+
+        return store;
+    }
+
+    private async Task Stop(PostgresExecutionStore store)
+    {
+        lock (_stores)
+        {
+            _stores.Remove(store);
+        }
+
+        await store.DisposeAsync();
+    }
+
+    private static async Task<StoredExecution> PollAsync(Func<Task<IReadOnlyList<StoredExecution>>> claim)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            if (await claim() is [var one])
+            {
+                return one;
+            }
+        }
+
+        throw new TimeoutException("Nothing was taken over within 15 s.");
+    }
+
+    private static DateTimeOffset At(int minutes) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(minutes);
+
+    private static ExecutionRecord Record(string id, ExecutionStatus status) =>
+        new() { Id = id, Route = "/api/job", Kind = "background", Status = status, AcceptedAt = At(0) };
+
+    private static RequestSnapshot Request() => RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray());
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace ApiRoutes.Testing;
+
+/// <summary>
+/// A real PostgreSQL server on 127.0.0.1: the one named by <c>APIROUTES_TEST_POSTGRES</c> (a connection string; .ci/run
+/// starts one), else one this fixture starts from Debian's <c>postgresql</c> package with <c>eng/postgres.sh</c> in a
+/// temp folder, and stops when the test process exits. Each test gets a database of its own.
+/// </summary>
+public sealed class PostgresServer
+{
+    public const string EnvironmentVariable = "APIROUTES_TEST_POSTGRES";
+
+    private static readonly Lazy<Task<PostgresServer>> Instance = new(StartAsync);
+
+    private readonly string? _dataFolder;
+
+    private PostgresServer(string connectionString, string? dataFolder)
+    {
+        ConnectionString = connectionString;
+        _dataFolder = dataFolder;
+    }
+
+    /// <summary>The server's maintenance database, as the superuser.</summary>
+    public string ConnectionString { get; }
+
+    public int Port => new NpgsqlConnectionStringBuilder(ConnectionString).Port;
+
+    /// <summary>The one server of this test process, started on first use.</summary>
+    public static Task<PostgresServer> SharedAsync() => Instance.Value;
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } given)
+        {
+            return new PostgresServer(given, null);
+        }
+
+        var folder = Path.Combine(Path.GetTempPath(), "apiroutes-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        var output = await ScriptAsync("start", folder, FreePort().ToString(CultureInfo.InvariantCulture));
+        var server = new PostgresServer(output.Trim(), folder);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        return server;
+    }
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = "apiroutes_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, Pooling = false }.ConnectionString;
+    }
+
+    /// <summary>Runs one query on a database and returns the first column of the first row.</summary>
+    public static async Task<T> ScalarAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private void Stop()
+    {
+        ScriptAsync("stop", _dataFolder!).GetAwaiter().GetResult();
+        Directory.Delete(_dataFolder!, recursive: true);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<string> ScriptAsync(params string[] arguments)
+    {
+        var script = Path.Combine(RepositoryRoot(), "eng", "postgres.sh");
+        using var process = Process.Start(new ProcessStartInfo(script, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"eng/postgres.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}");
+        }
+
+        return await output;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "ApiRoutes.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No ApiRoutes.sln above {AppContext.BaseDirectory}.");
+    }
+}
