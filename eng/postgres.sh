@@ -2,8 +2,8 @@
 # A throwaway PostgreSQL server for the tests and benchmarks, from Debian's `postgresql` package: its own data
 # folder, listening on 127.0.0.1 only, trust authentication for the local superuser `postgres`.
 #
-#   eng/postgres.sh start DIR PORT   initialises DIR if needed, starts the server, prints its connection string
-#   eng/postgres.sh stop DIR         stops it (fast shutdown)
+#   eng/postgres.sh start DIR PORT   initialises DIR/data if needed, starts the server, prints its connection string
+#   eng/postgres.sh stop DIR         stops it (fast shutdown) and deletes DIR
 #
 # initdb and postgres refuse to run as root; as root they run as the `postgres` user the package creates.
 set -euo pipefail
@@ -33,20 +33,21 @@ case "$command" in
       chown postgres:postgres "$dir"
     fi
     chmod 700 "$dir"
-    if [ ! -f "$dir/PG_VERSION" ]; then
-      as_owner "$bin/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir.initdb.log" 2>&1 \
-        || { cat "$dir.initdb.log" >&2; exit 1; }
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+      as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
-    # Sockets in the data folder (not /var/run/postgresql, which may not exist); TCP on 127.0.0.1 only.
-    as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=on" start >/dev/null \
+    # Sockets in the folder (not /var/run/postgresql, which may not exist); TCP on 127.0.0.1 only.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
     ;;
   stop)
-    if [ -f "$dir/postmaster.pid" ]; then
-      as_owner "$bin/pg_ctl" -D "$dir" -m fast -w -t 60 stop >/dev/null
+    if [ -f "$dir/data/postmaster.pid" ]; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
     fi
+    rm -rf "$dir"
     ;;
   *)
     echo "postgres.sh: unknown command '$command'" >&2

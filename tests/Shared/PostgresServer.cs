@@ -73,7 +73,6 @@ public sealed class PostgresServer
     private void Stop()
     {
         ScriptAsync("stop", _dataFolder!).GetAwaiter().GetResult();
-        Directory.Delete(_dataFolder!, recursive: true);
     }
 
     public static int FreePort()
