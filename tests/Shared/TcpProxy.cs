@@ -33,7 +33,11 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var connection in _connections)
             {
-                connection.Client.LingerState = new LingerOption(true, 0);   // RST, as a dead host or a crash
+                if (connection.Client is { } socket)
+                {
+                    socket.LingerState = new LingerOption(true, 0);   // RST, as a crash or a network fault
+                }
+
                 connection.Dispose();
             }
 
@@ -79,6 +83,7 @@ public sealed class TcpProxy : IAsyncDisposable
 
             lock (_connections)
             {
+                _connections.RemoveAll(connection => connection.Client is null);
                 _connections.Add(client);
                 _connections.Add(server);
             }

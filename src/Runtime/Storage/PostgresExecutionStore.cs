@@ -59,6 +59,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeSpan _lease;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private readonly ITimer _renewal;
@@ -72,6 +73,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         Description = description;
         _lease = lease;
         _logger = logger;
+        _time = time;
         _writer = Task.Run(WriteLoopAsync);
         var every = lease / 3;
         _renewal = time.CreateTimer(_ => _ = RenewAsync(), null, every, every);
@@ -392,10 +394,14 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
             ? write.Done.Task
             : Task.FromException(new ExecutionStoreUnavailableException("The execution store is closed."));
 
+    // Changes of state that could not be written while the server was away are kept (the latest per execution) and
+    // written with the next batch, or within a second: an execution that finished during an outage is not left
+    // "running" in the store for another replica to run again. New executions are not kept: their callers answered 503.
     private async Task WriteLoopAsync()
     {
         var batch = new List<Write>(MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
+        var unsaved = new Dictionary<string, Write>(StringComparer.Ordinal);
+        while (await WaitForWritesAsync(unsaved.Count > 0))
         {
             batch.Clear();
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
@@ -403,6 +409,13 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                 batch.Add(write);
             }
 
+            foreach (var write in batch)
+            {
+                unsaved.Remove(write.Record.Id);   // superseded
+            }
+
+            batch.InsertRange(0, unsaved.Values);
+            unsaved.Clear();
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync();
@@ -431,9 +444,38 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
             {
-                var error = new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} cannot be written: {e.Message}", e);
-                batch.ForEach(write => write.Done.TrySetException(error));
+                foreach (var write in batch)
+                {
+                    var kept = write.Request is null;
+                    if (kept)
+                    {
+                        unsaved[write.Record.Id] = write;
+                    }
+
+                    write.Done.TrySetException(new ExecutionStoreUnavailableException(
+                        $"The PostgreSQL execution store {Description} cannot be written: {e.Message}"
+                        + (kept ? " The change is kept and written when the server is back." : ""),
+                        e));
+                }
             }
+        }
+    }
+
+    private async Task<bool> WaitForWritesAsync(bool retrySoon)
+    {
+        if (!retrySoon)
+        {
+            return await _writes.Reader.WaitToReadAsync();
+        }
+
+        using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            return await _writes.Reader.WaitToReadAsync(soon.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
         }
     }
 

@@ -1,0 +1,139 @@
+using System.Net;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Testing;
+using Npgsql;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// Replicas of one app on Kestrel, sharing a real PostgreSQL database, each on its own fake clock: schedules, the
+/// takeover of a stopped replica's work, and a database that goes away and comes back.
+/// </summary>
+public sealed class PostgresReplicaTests : IAsyncLifetime
+{
+    private string _database = null!;
+
+    public async Task InitializeAsync() => _database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Two_replicas_run_each_occurrence_of_a_schedule_once_between_them()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *"));
+        await using var first = await StartAsync(manifest, _database);
+        await using var second = await StartAsync(manifest, _database);
+        TestServer[] replicas = [first, second];
+
+        for (var minute = 1; minute <= 6; minute++)
+        {
+            var due = $"ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:{minute:D2}:00";
+            await Task.WhenAll(replicas.Select(replica => replica.WaitForLogAsync(due)));
+
+            // Both clocks reach the occurrence; which replica asks first alternates.
+            foreach (var replica in minute % 2 == 0 ? replicas : replicas.Reverse())
+            {
+                replica.FakeTime.Advance(TimeSpan.FromMinutes(1));
+            }
+
+            await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) >= minute);
+            var claimedElsewhere = $"ApiRoutes[3010] Debug: Schedule /api/tick at 2026-01-01T00:{minute:D2}:00";
+            await WaitUntilAsync(() => replicas.Any(r => r.Logs.Any(line => line.StartsWith(claimedElsewhere, StringComparison.Ordinal))));
+        }
+
+        Assert.Equal(6, replicas.Sum(r => r.Probe.Count(nameof(Tick))));
+        Assert.Equal(6L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(DISTINCT occurrence) FROM apiroutes_schedule_runs"));
+        Assert.Equal(6L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_executions WHERE kind = 'scheduled'"));
+    }
+
+    [Fact]
+    public async Task The_unfinished_work_of_a_replica_that_stops_is_taken_over_by_another()
+    {
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        await using var survivor = await StartAsync(manifest, _database);
+        string running, queued;
+        await using (var stopping = await StartAsync(manifest, _database))
+        {
+            running = await PostAsync(stopping);
+            await stopping.Probe.NextAsync();
+            queued = await PostAsync(stopping);
+
+            var stop = stopping.StopAsync();
+            await stopping.WaitForLogAsync("ApiRoutes[2008]");
+            stopping.FakeTime.Advance(TimeSpan.FromSeconds(30));   // the drain period ends: the running one is cut
+            await stop.WaitAsync(Probe.Patience);
+        }
+
+        survivor.Probe.Open("slow");
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(15));      // half a lease: the survivor looks for orphaned work
+
+        var again = await survivor.WaitForExecutionAsync(r => r.Id == running && r.Status == ExecutionStatus.Succeeded);
+        var later = await survivor.WaitForExecutionAsync(r => r.Id == queued && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal((2, 1), (again.Attempt, later.Attempt));   // the cut run counts as an attempt
+        await survivor.WaitForLogAsync("ApiRoutes[2014] Information: Took over 2 unfinished execution(s) of stopped replicas; 0 recorded as failed");
+        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 2);
+    }
+
+    [Fact]
+    public async Task Without_the_database_background_routes_answer_503_and_recover_when_it_returns()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var proxy = new TcpProxy(server.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(_database) { Port = proxy.Port }.ConnectionString;
+        await using var app = await StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))), throughProxy);
+        var before = await PostAsync(app);
+        await app.Probe.NextAsync();
+
+        await proxy.CutAsync();
+        var refused = await app.Client.PostAsync("/api/slow", null);
+        app.Probe.Open("slow");                                 // finishes while the database is away
+        await app.WaitForExecutionAsync(r => r.Id == before && r.Status == ExecutionStatus.Succeeded);
+        proxy.Open();
+
+        HttpResponseMessage accepted;
+        var attempts = 0;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempts));
+            accepted = await app.Client.PostAsync("/api/slow", null);
+        }
+        while (accepted.StatusCode != HttpStatusCode.Accepted && ++attempts < 20);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Contains(app.Logs, line => line.StartsWith("ApiRoutes[2001] Warning: Background request to /api/slow rejected with 503: The PostgreSQL execution store", StringComparison.Ordinal));
+
+        // The success during the outage was kept and written once the database was back: nothing is left "running".
+        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 2);
+        Assert.Equal(0L, await Count("status IN ('Queued', 'Running')"));
+    }
+
+    private static Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, string connectionString) =>
+        TestServer.StartAsync(manifest, options: options =>
+        {
+            options.Store.Provider = StoreProvider.PostgreSql;
+            options.Store.ConnectionString = connectionString;
+            options.Background.MaxConcurrency = 1;
+        });
+
+    private static async Task<string> PostAsync(TestServer server) =>
+        (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+
+    private Task<long> Count(string condition) => PostgresServer.ScalarAsync<long>(_database, $"SELECT count(*) FROM apiroutes_executions WHERE {condition}");
+
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var deadline = DateTime.UtcNow + Probe.Patience; !await condition(); await Task.Delay(20))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The condition did not hold within the probe's patience.");
+            }
+        }
+    }
+}
