@@ -38,11 +38,15 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
                 replica.FakeTime.Advance(TimeSpan.FromMinutes(1));
             }
 
-            await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) >= minute);
-            var claimedElsewhere = $"ApiRoutes[3010] Debug: Schedule /api/tick at 2026-01-01T00:{minute:D2}:00";
-            await WaitUntilAsync(() => replicas.Any(r => r.Logs.Any(line => line.StartsWith(claimedElsewhere, StringComparison.Ordinal))));
+            await WaitUntilAsync(
+                () => replicas.Sum(r => r.Probe.Count(nameof(Tick))) >= minute,
+                () => string.Join("\n", replicas.SelectMany(r => r.Logs.Where(line => line.Contains("/api/tick", StringComparison.Ordinal) || line.Contains("Error", StringComparison.Ordinal)))));
         }
 
+        // Both have dealt with the last occurrence: one ran it, the other found it claimed (or its own run still going).
+        await Task.WhenAll(replicas.Select(replica => replica.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:07:00")));
+        Assert.Equal(6, replicas.Sum(r => r.Logs.Count(line => line.StartsWith("ApiRoutes[3001] Information: Schedule /api/tick fired", StringComparison.Ordinal))));
+        Assert.Contains(replicas.SelectMany(r => r.Logs), line => line.StartsWith("ApiRoutes[3010] Debug: Schedule /api/tick at 2026-01-01T00:0", StringComparison.Ordinal));
         Assert.Equal(6, replicas.Sum(r => r.Probe.Count(nameof(Tick))));
         Assert.Equal(6L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(DISTINCT occurrence) FROM apiroutes_schedule_runs"));
         Assert.Equal(6L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_executions WHERE kind = 'scheduled'"));
@@ -66,6 +70,8 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
             await stop.WaitAsync(Probe.Patience);
         }
 
+        // The stopped replica unregistered: its work is free to take at once, not only when its lease would lapse.
+        Assert.Equal(1L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_replicas"));
         survivor.Probe.Open("slow");
         survivor.FakeTime.Advance(TimeSpan.FromSeconds(15));      // half a lease: the survivor looks for orphaned work
 
@@ -124,15 +130,15 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
 
     private Task<long> Count(string condition) => PostgresServer.ScalarAsync<long>(_database, $"SELECT count(*) FROM apiroutes_executions WHERE {condition}");
 
-    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+    private static Task WaitUntilAsync(Func<bool> condition, Func<string>? state = null) => WaitUntilAsync(() => Task.FromResult(condition()), state);
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string>? state = null)
     {
         for (var deadline = DateTime.UtcNow + Probe.Patience; !await condition(); await Task.Delay(20))
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("The condition did not hold within the probe's patience.");
+                throw new TimeoutException("The condition did not hold within the probe's patience.\n" + state?.Invoke());
             }
         }
     }

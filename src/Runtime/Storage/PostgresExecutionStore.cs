@@ -63,8 +63,9 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private readonly ITimer _renewal;
-    private int _renewing;
+    private readonly SemaphoreSlim _renewing = new(1, 1);
     private bool _leaseLost;
+    private bool _stopped;
 
     private PostgresExecutionStore(NpgsqlDataSource dataSource, string replica, string description, TimeSpan lease, TimeProvider time, ILogger logger)
     {
@@ -184,13 +185,18 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     // database) learns it here, re-registers, and logs that some of its work may now run on another replica too.
     private async Task RenewAsync()
     {
-        if (Interlocked.Exchange(ref _renewing, 1) == 1)
+        if (!await _renewing.WaitAsync(TimeSpan.Zero))
         {
             return;
         }
 
         try
         {
+            if (_stopped)
+            {
+                return;   // unregistered: renewing now would register this replica again
+            }
+
             await using var connection = await _dataSource.OpenConnectionAsync();
             await using var renew = new NpgsqlCommand("UPDATE apiroutes_replicas SET lease_until = now() + $2 WHERE id = $1 AND lease_until > now()", connection);
             renew.Parameters.Add(new NpgsqlParameter { Value = Replica });
@@ -217,7 +223,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         }
         finally
         {
-            Volatile.Write(ref _renewing, 0);
+            _renewing.Release();
         }
     }
 
@@ -366,6 +372,9 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _renewal.DisposeAsync();
+        await _renewing.WaitAsync();   // a renewal under way finishes first
+        _stopped = true;
+        _renewing.Release();
         _writes.Writer.TryComplete();
         await _writer;
         try
@@ -387,6 +396,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         }
 
         await _dataSource.DisposeAsync();
+        _renewing.Dispose();
     }
 
     private Task Enqueue(Write write) =>

@@ -96,7 +96,8 @@ internal sealed class TestServer : IAsyncDisposable
             await Task.Delay(10);
         }
 
-        throw new TimeoutException("No execution matched; the log has:\n" + string.Join("\n", Executions.Snapshot()));
+        throw new TimeoutException("No execution matched; the log has:\n" + string.Join("\n", Executions.Snapshot())
+            + "\nand the server logged:\n" + string.Join("\n", Logs.Where(line => !line.Contains("[3006]", StringComparison.Ordinal)).TakeLast(30)));
     }
 
     /// <summary>Waits until a log line starts with <paramref name="prefix"/> (bounded by the probe's patience).</summary>
