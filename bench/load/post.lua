@@ -7,7 +7,16 @@ wrk.headers["Content-Type"] = "application/json"
 
 local threads = {}
 
+-- Several servers (replicas): WRK_PORTS="5001 5002 5003" gives each thread one of them, in turn, on 127.0.0.1.
+local ports = {}
+for port in string.gmatch(os.getenv("WRK_PORTS") or "", "%d+") do
+   table.insert(ports, port)
+end
+
 function setup(thread)
+   if #ports > 0 then
+      thread.addr = wrk.lookup("127.0.0.1", ports[#threads % #ports + 1])[1]
+   end
    table.insert(threads, thread)
 end
 

@@ -6,7 +6,9 @@
 #      the median of the per-round ratios);
 #   3. POST /api/generate-report (a background route) with wrk: p99 of the 202 and the count of other answers;
 #   4. the execution store: accepted (202) background requests/s and their p99 with the SQLite store against the
-#      in-memory one (STORE_ROUNDS fresh servers each, alternating in-memory, SQLite, in-memory, SQLite, ...).
+#      in-memory one (STORE_ROUNDS fresh servers each, alternating in-memory, SQLite, in-memory, SQLite, ...);
+#   5. several replicas: accepted background requests/s and p99 with REPLICAS servers on one PostgreSQL database
+#      against REPLICAS in-memory servers (wrk gives each thread one replica), STORE_ROUNDS rounds, alternating.
 # Then prints a summary against the aims of the issue. See README.md beside this file. Usage: bash bench/load/run.sh
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME and awk must use "." as the decimal point.
@@ -28,6 +30,8 @@ BG_QUEUE_LENGTH=${BG_QUEUE_LENGTH:-10000000}
 STORE_ROUNDS=${STORE_ROUNDS:-2}
 STORE_DURATION_SECONDS=${STORE_DURATION_SECONDS:-8}
 STORE_AIM=5000 # accepted background requests/s with the SQLite store (issue "Durable background executions")
+REPLICAS=${REPLICAS:-3}
+REPLICAS_AIM=3000 # accepted background requests/s with PostgreSQL and 3 replicas (same issue)
 QUIET_PERCENT=10 # a round is "quiet" when other processes took at most this share of the CPUs in both its runs
 
 SHOP_DLL="$ROOT/samples/Shop/bin/Release/net10.0/Shop.dll"
@@ -72,6 +76,7 @@ cleanup() {
     for pid in "${SERVER_PIDS[@]+"${SERVER_PIDS[@]}"}"; do
         stop_server "$pid"
     done
+    if [[ -n ${PG_DIR:-} ]]; then "$ROOT/eng/postgres.sh" stop "$PG_DIR" || true; fi
     if [[ -z ${KEEP_LOGS:-} ]]; then rm -rf "$LOGS"; else echo "logs kept in $LOGS"; fi
 }
 trap cleanup EXIT
@@ -409,6 +414,88 @@ store_ratio=$(median $STORE_RATIOS)
 store_p99_ratio=$(ratio "$store_p99_sqlite" "$store_p99_mem")
 
 # ---------------------------------------------------------------------------------------------------------------------
+# 5. Several replicas: REPLICAS servers on one PostgreSQL database (a fresh database per round, on a throwaway server
+# from eng/postgres.sh unless BENCH_POSTGRES names one) against REPLICAS in-memory servers; wrk runs one thread per
+# replica, so the load is spread evenly, as a load balancer would. Settings as in 4.
+
+if [[ -n ${BENCH_POSTGRES:-} ]]; then
+    PG="$BENCH_POSTGRES"
+else
+    # Not under $LOGS: the server runs as the postgres user, which cannot enter that folder.
+    PG_DIR=$(mktemp -u /tmp/apiroutes-bench-pg.XXXXXX)
+    PG=$("$ROOT/eng/postgres.sh" start "$PG_DIR" "$(free_port)")
+fi
+pg_field() { tr ';' '\n' <<<"$PG" | awk -F= -v k="$1" 'tolower($1) == tolower(k) { print $2 }'; }
+pg_sql() { timeout 60 psql -qtA "host=$(pg_field Host) port=$(pg_field Port) user=$(pg_field Username) dbname=$1" -c "$2"; }
+
+echo "== replicas: POST /api/generate-report, $REPLICAS servers, wrk -t$REPLICAS -c$CONNECTIONS -d${STORE_DURATION_SECONDS}s," \
+    "$STORE_ROUNDS rounds, alternating"
+KINDS=(InMemory PostgreSql)
+declare -A REP_ACCEPTED=([InMemory]="" [PostgreSql]="") REP_P99=([InMemory]="" [PostgreSql]="") REP_REFUSED=([InMemory]=0 [PostgreSql]=0)
+REP_RATIOS="" REP_ROWS=""
+for ((round = 1; round <= STORE_ROUNDS; round++)); do
+    for store in "${KINDS[@]}"; do
+        database="bench_${round}_$RANDOM"
+        [[ $store == PostgreSql ]] && pg_sql postgres "CREATE DATABASE $database" >/dev/null
+        pids=() ports=()
+        for ((r = 1; r <= REPLICAS; r++)); do
+            port=$(free_port)
+            start_server "replica-$store-$round-$r" "$SHOP_DLL" "$port" \
+                ApiRoutes__Store__Provider="$store" \
+                ConnectionStrings__ApiRoutes="$(sed "s/Database=[^;]*/Database=$database/" <<<"$PG")" \
+                ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
+                ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
+                ApiRoutes__ShutdownDrainTimeout=00:00:01
+            pids+=("$STARTED_PID") ports+=("$port")
+        done
+        for r in "${!pids[@]}"; do wait_ready "${pids[$r]}" "${ports[$r]}"; done
+        name="replicas-$store-$round"
+        url="http://127.0.0.1:${ports[0]}/api/generate-report"
+        export WRK_PORTS="${ports[*]}"
+        timeout 30 wrk -t"$REPLICAS" -c"$REPLICAS" -d2s -s "$HERE/post.lua" "$url" >"$LOGS/$name-warmup.txt" 2>&1
+        run_wrk "$LOGS/$name.txt" "$STORE_DURATION_SECONDS" "$url" "${pids[0]}" -s "$HERE/post.lua" -t"$REPLICAS"
+        unset WRK_PORTS
+        read -r _ p99 _ errors others < <(wrk_result "$LOGS/$name.txt")
+        OTHERS+="$others "
+        accepted=$(status_202 "$LOGS/$name.txt")
+        refused=$(($(status_other "$LOGS/$name.txt") + errors))
+        accepted_rps=$(awk -v n="$accepted" -v s="$(wrk_seconds "$LOGS/$name.txt")" 'BEGIN { printf "%.1f", (s > 0) ? n / s : 0 }')
+        for pid in "${pids[@]}"; do stop_server "$pid"; done
+        REP_ACCEPTED[$store]+="$accepted_rps "
+        REP_P99[$store]+="$p99 "
+        REP_REFUSED[$store]=$((REP_REFUSED[$store] + refused))
+        THIS[$store]=$accepted_rps
+        rows=""
+        if [[ $store == PostgreSql ]]; then
+            # Every 202 must be a row: it was committed before it was sent.
+            sent=$(($(status_202 "$LOGS/$name-warmup.txt") + accepted))
+            rows=$(pg_sql "$database" 'SELECT count(*) FROM apiroutes_executions' 2>&1 | tail -n 1 || true)
+            REP_ROWS+="round $round: $rows rows for $sent 202s received; "
+            rows="   rows $rows for $sent 202s received (warm-up included)"
+            pg_sql postgres "DROP DATABASE $database" >/dev/null || true
+        fi
+        printf '  round %d %-10s %10.0f accepted/s   p99 %8.2f ms   status codes: %s   socket errors %d   other processes (the other replicas and PostgreSQL included) %d%% CPU%s\n' \
+            "$round" "$store" "$accepted_rps" "$p99" "$(status_codes "$LOGS/$name.txt")" "$errors" "$others" "$rows"
+    done
+    REP_RATIOS+="$(ratio "${THIS[PostgreSql]}" "${THIS[InMemory]}") "
+done
+if [[ -n ${PG_DIR:-} ]]; then
+    "$ROOT/eng/postgres.sh" stop "$PG_DIR"
+    PG_DIR=""
+fi
+echo "  PostgreSQL/in-memory accepted/s per round: ${REP_RATIOS}"
+# shellcheck disable=SC2086 # the lists are meant to split into arguments
+rep_mem=$(median ${REP_ACCEPTED[InMemory]})
+# shellcheck disable=SC2086
+rep_pg=$(median ${REP_ACCEPTED[PostgreSql]})
+# shellcheck disable=SC2086
+rep_p99_mem=$(median ${REP_P99[InMemory]})
+# shellcheck disable=SC2086
+rep_p99_pg=$(median ${REP_P99[PostgreSql]})
+# shellcheck disable=SC2086
+rep_ratio=$(median $REP_RATIOS)
+
+# ---------------------------------------------------------------------------------------------------------------------
 # Summary.
 
 # meets A OP B: "yes" when the number A is OP (<, <=, >=) the number B, else "no".
@@ -441,6 +528,14 @@ printf '%-40s %12.0f %12.0f %8s  %-14s %s\n' "accepted (202) background requests
     "$store_ratio" "SQLite >= $STORE_AIM" "$(meets "$accepted_sqlite" ">=" "$STORE_AIM")"
 printf '%-40s %12.2f %12.2f %8s  %-14s %s\n' "  p99 (ms)" "$store_p99_sqlite" "$store_p99_mem" "$store_p99_ratio" "-" "-"
 printf '%-40s %12d %12d %8s  %-14s %s\n' "  other answers + socket errors" "${STORE_REFUSED[Sqlite]}" "${STORE_REFUSED[InMemory]}" "-" "-" "-"
+echo
+echo "several replicas ($REPLICAS servers each; median of $STORE_ROUNDS x ${STORE_DURATION_SECONDS} s; the ratio is the median of per-round ratios)"
+printf '%-40s %12s %12s %8s  %-14s %s\n' "metric" "PostgreSQL" "in-memory" "ratio" "aim" "met"
+printf '%-40s %12.0f %12.0f %8s  %-14s %s\n' "accepted (202) background requests/s" "$rep_pg" "$rep_mem" \
+    "$rep_ratio" "PG >= $REPLICAS_AIM" "$(meets "$rep_pg" ">=" "$REPLICAS_AIM")"
+printf '%-40s %12.2f %12.2f %8s  %-14s %s\n' "  p99 (ms)" "$rep_p99_pg" "$rep_p99_mem" "$(ratio "$rep_p99_pg" "$rep_p99_mem")" "-" "-"
+printf '%-40s %12d %12d %8s  %-14s %s\n' "  other answers + socket errors" "${REP_REFUSED[PostgreSql]}" "${REP_REFUSED[InMemory]}" "-" "-" "-"
+echo "PostgreSQL rows after the run (rows >= 202s received, else an acknowledged execution was lost): ${REP_ROWS%; }"
 if [[ -n $STORE_ROWS ]]; then
     echo "SQLite store files after the run (rows >= 202s received, else an acknowledged execution was lost): ${STORE_ROWS%; }"
 fi
