@@ -131,6 +131,11 @@ public sealed class DurableExecutionTests : IDisposable
 
         public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => inner.ClaimUnfinishedAsync(limit, cancellationToken);
 
+        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+            inner.ClaimWaitingAsync(limit, acceptedBefore, cancellationToken);
+
+        public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => inner.TryStartAsync(running, cancellationToken);
+
         public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => inner.GetRecentAsync(limit, cancellationToken);
 
         public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => inner.PruneAsync(finishedBefore, cancellationToken);

@@ -74,6 +74,28 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_idle_replica_takes_only_first_attempts_that_waited_long_enough_at_a_busy_one_which_then_cannot_start_them()
+    {
+        var busy = Open();
+        await busy.AddAsync(Record("old", ExecutionStatus.Queued), Request(), default);
+        await busy.AddAsync(Record("new", ExecutionStatus.Queued) with { AcceptedAt = At(10) }, Request(), default);
+        await busy.AddAsync(Record("retry", ExecutionStatus.Queued) with { Attempt = 2 }, Request(), default);
+        await busy.AddAsync(Record("started", ExecutionStatus.Queued), Request(), default);
+        Assert.True(await busy.TryStartAsync(Record("started", ExecutionStatus.Running), default));
+        var idle = Open();
+        await idle.AddAsync(Record("own", ExecutionStatus.Queued), Request(), default);
+
+        var taken = await idle.ClaimWaitingAsync(100, At(5), default);
+
+        Assert.Equal(["old"], taken.Select(e => e.Record.Id));
+        Assert.NotNull(taken[0].Request);
+        Assert.False(await busy.TryStartAsync(Record("old", ExecutionStatus.Running), default));   // its turn came too late
+        Assert.True(await idle.TryStartAsync(Record("old", ExecutionStatus.Running), default));
+        Assert.True(await busy.TryStartAsync(Record("new", ExecutionStatus.Running), default));
+        Assert.Empty(await idle.ClaimWaitingAsync(100, At(5), default));
+    }
+
+    [Fact]
     public async Task Replicas_claiming_at_once_split_the_work_and_never_take_a_row_twice()
     {
         var stopped = Open();

@@ -83,6 +83,38 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_idle_replica_takes_work_waiting_in_a_busy_replicas_queue_and_each_execution_runs_once()
+    {
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        await using var busy = await StartAsync(manifest, _database);
+        await using var idle = await StartAsync(manifest, _database);
+        var first = await PostAsync(busy);
+        await busy.Probe.NextAsync();                      // its only worker is taken
+        string[] waiting = [await PostAsync(busy), await PostAsync(busy)];
+        idle.Probe.Open("slow");
+
+        // The idle replica looks every half lease and takes what has waited longer than that; a look takes a moment.
+        await WaitUntilAsync(() =>
+        {
+            idle.FakeTime.Advance(TimeSpan.FromSeconds(15));
+            return waiting.All(id => idle.Executions.Find(id) is { Status: ExecutionStatus.Succeeded });
+        });
+
+        busy.Probe.Open("slow");
+        await busy.WaitForExecutionAsync(r => r.Id == first && r.Status == ExecutionStatus.Succeeded);
+        foreach (var id in waiting)
+        {
+            await busy.WaitForLogAsync($"ApiRoutes[2015] Information: Execution {id} of /api/slow is held by another replica now");
+        }
+
+        Assert.Equal((1, 2), (busy.Probe.Count(nameof(Slow)), idle.Probe.Count(nameof(Slow))));
+        Assert.Empty(busy.Executions.Active);
+        // One at a time: it takes only as many as it has idle workers (one).
+        Assert.Equal(2, idle.Logs.Count(line => line.StartsWith("ApiRoutes[2016] Information: Took 1 execution(s) waiting in the queues of busy replicas", StringComparison.Ordinal)));
+        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 3);
+    }
+
+    [Fact]
     public async Task Without_the_database_background_routes_answer_503_and_recover_when_it_returns()
     {
         var server = await PostgresServer.SharedAsync();

@@ -89,7 +89,8 @@ internal sealed class BackgroundExecutionService(
         }
     }
 
-    // While running: the unfinished work of replicas that stopped, as much as the queue has room for.
+    // While running: the unfinished work of replicas that stopped, as much as the queue has room for; then, with
+    // workers idle, first attempts that have waited half a lease or more in the queue of a busy replica.
     private async Task TakeOverAsync()
     {
         if (queue.IsClosed || Interlocked.Exchange(ref _takingOver, 1) == 1)
@@ -99,16 +100,24 @@ internal sealed class BackgroundExecutionService(
 
         try
         {
-            var room = Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Waiting);
-            if (room > 0 && await store.ClaimUnfinishedAsync(room, CancellationToken.None) is { Count: > 0 } claimed)
+            var background = options.Value.Background;
+            var room = Math.Min(1000, background.MaxQueueLength - queue.Waiting);
+            if (room > 0 && await store.ClaimUnfinishedAsync(room, CancellationToken.None) is { Count: > 0 } orphaned)
             {
-                var (requeued, failed) = Resume(claimed);
+                var (requeued, failed) = Resume(orphaned);
                 _logger.TookOver(requeued, failed);
+            }
+
+            var idle = Math.Min(1000, background.MaxConcurrency - log.RunningCount - queue.Waiting);
+            var waitingSince = time.GetUtcNow() - options.Value.Store.LeaseDuration / 2;
+            if (idle > 0 && await store.ClaimWaitingAsync(idle, waitingSince, CancellationToken.None) is { Count: > 0 } waiting)
+            {
+                _logger.TookWaiting(Resume(waiting).Requeued);
             }
         }
         catch (ExecutionStoreUnavailableException e)
         {
-            _logger.StoreWriteFailed("(taking over the work of stopped replicas)", e);
+            _logger.StoreWriteFailed("(taking over the work of other replicas)", e);
         }
         finally
         {

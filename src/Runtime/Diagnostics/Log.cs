@@ -93,6 +93,12 @@ internal static partial class Log
     [LoggerMessage(2014, LogLevel.Information, "Took over {Requeued} unfinished execution(s) of stopped replicas; {Failed} recorded as failed")]
     public static partial void TookOver(this ILogger logger, int requeued, int failed);
 
+    [LoggerMessage(2015, LogLevel.Information, "Execution {ExecutionId} of {Route} is held by another replica now; it runs there, not here")]
+    public static partial void ExecutionHeldElsewhere(this ILogger logger, string executionId, string route);
+
+    [LoggerMessage(2016, LogLevel.Information, "Took {Count} execution(s) waiting in the queues of busy replicas")]
+    public static partial void TookWaiting(this ILogger logger, int count);
+
     [LoggerMessage(3010, LogLevel.Debug, "Schedule {Route} at {Occurrence:O} was claimed by another replica; it runs there")]
     public static partial void ScheduleClaimedElsewhere(this ILogger logger, string route, DateTimeOffset occurrence);
 

@@ -67,6 +67,48 @@ public sealed class ExecutionLog
         _store.UpdateAsync(record, CancellationToken.None).LogIfFails(_logger, record.Id);
     }
 
+    /// <summary>
+    /// Records the start of an attempt. With a shared store the start is durable first, and false means another
+    /// replica holds the execution now (it took it over): it must not run here, and it is forgotten here.
+    /// </summary>
+    internal async Task<bool> TryStartAsync(ExecutionRecord running)
+    {
+        if (!_store.IsShared)
+        {
+            Update(running);
+            return true;
+        }
+
+        bool held;
+        try
+        {
+            held = await _store.TryStartAsync(running, CancellationToken.None);
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            // At least once: it runs; the start is kept and written when the store is back.
+            _logger?.StoreWriteFailed(running.Id, e);
+            held = true;
+        }
+
+        if (!held)
+        {
+            Forget(running.Id);
+            return false;
+        }
+
+        Remember(running);
+        return true;
+    }
+
+    private void Forget(string id)
+    {
+        if (_records.TryRemove(id, out var previous))
+        {
+            Count(previous.Status, -1);
+        }
+    }
+
     /// <summary>Takes a record into the in-memory view only (history read back from the store).</summary>
     internal void Remember(ExecutionRecord record)
     {

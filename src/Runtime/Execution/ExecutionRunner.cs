@@ -33,7 +33,12 @@ internal sealed class ExecutionRunner(
     {
         var started = time.GetUtcNow();
         var record = queued with { Status = ExecutionStatus.Running, StartedAt = started, FinishedAt = null };
-        log.Update(record);
+        if (!await log.TryStartAsync(record))
+        {
+            _logger.ExecutionHeldElsewhere(record.Id, route.Template);
+            return new AttemptResult(ExecutionStatus.Queued, null, HeldElsewhere: true);
+        }
+
         _logger.ExecutionStarted(record.Id, route.Template, record.Attempt);
 
         var limit = route.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds);
@@ -132,5 +137,8 @@ internal sealed class ExecutionRunner(
     }
 }
 
-/// <summary>How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler.</summary>
-internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false);
+/// <summary>
+/// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="HeldElsewhere"/>: not
+/// started, because another replica took the execution over.
+/// </summary>
+internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false, bool HeldElsewhere = false);

@@ -28,8 +28,10 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
-        var start = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = start.Task.ContinueWith(claimed => claimed.Result ? Run(route, occurrence, id, missed) : Task.CompletedTask, TaskScheduler.Default).Unwrap();
+        var start = new TaskCompletionSource<ExecutionRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = start.Task.ContinueWith(
+            queued => queued.Result is { } record ? runner.RunAsync(route, ScheduledRequest.For(route, occurrence, missed), record) : Task.CompletedTask,
+            TaskScheduler.Default).Unwrap();
         var added = _running.AddOrUpdate(
             route.Template,
             (id, run),
@@ -40,14 +42,25 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
             return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
         }
 
-        var claimed = manual || await TryClaimAsync(route, occurrence, id);
-        start.SetResult(claimed);
-        if (!claimed)
+        if (!manual && !await TryClaimAsync(route, occurrence, id))
         {
+            start.SetResult(null);
             return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} was claimed by another replica.");
         }
 
+        // In the execution log before the id is handed out.
+        var record = new ExecutionRecord
+        {
+            Id = id,
+            Route = route.Template,
+            Kind = route.Kind.Name(),
+            Status = ExecutionStatus.Queued,
+            AcceptedAt = time.GetUtcNow(),
+            Occurrence = occurrence,
+        };
+        log.Update(record);
         _logger.ScheduleFired(route.Template, occurrence, id);
+        start.SetResult(record);
         return new ScheduledStart(id, null);
     }
 
@@ -76,21 +89,6 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
             _logger.StoreWriteFailed(id, e);
             return true;
         }
-    }
-
-    private Task Run(LoadedRoute route, DateTimeOffset occurrence, string id, bool missed)
-    {
-        var record = new ExecutionRecord
-        {
-            Id = id,
-            Route = route.Template,
-            Kind = route.Kind.Name(),
-            Status = ExecutionStatus.Queued,
-            AcceptedAt = time.GetUtcNow(),
-            Occurrence = occurrence,
-        };
-        log.Update(record);
-        return runner.RunAsync(route, ScheduledRequest.For(route, occurrence, missed), record);
     }
 }
 

@@ -32,6 +32,21 @@ internal interface IExecutionStore
     /// </summary>
     Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// For a shared store: first attempts of background executions that have waited since before
+    /// <paramref name="acceptedBefore"/> in the queue of another (busy) replica, at most <paramref name="limit"/>, now
+    /// held by this process; that replica skips them. Empty for a store of one process.
+    /// </summary>
+    Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that this process starts running the execution (<paramref name="running"/>, in its Running state) and
+    /// completes once that is durable: true when this process holds it, false when another took it over meanwhile (a
+    /// shared store), and it must not run here.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken);
+
     /// <summary>The newest executions, newest first.</summary>
     Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken);
 
@@ -68,6 +83,11 @@ internal sealed class InMemoryExecutionStore : IExecutionStore
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+
+    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+
+    public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ExecutionRecord>>([]);
 

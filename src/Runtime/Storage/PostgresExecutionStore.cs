@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Threading.Channels;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -230,13 +231,39 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
         Enqueue(new Write(record, StoredRequest.ToJson(request), request.Body.ToArray()));
 
-    public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
-
-    public async Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken)
+    public async Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)
     {
-        // Rows of replicas whose lease lapsed (or that unregistered when they stopped). Claims are rare (every half
-        // lease per replica), so claimers take turns: each claim then sees the ones before it, and a row is never
-        // claimed twice. SKIP LOCKED: a claimer never waits for a row that a lapsed replica is still writing.
+        if (!await Enqueue(new Write(record, null, null)))
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"Execution {record.Id} is held by another replica now; this replica's change to {record.Status} was not recorded.");
+        }
+    }
+
+    // The same write, awaited: it lands only while this replica holds the execution, and a replica that took the
+    // execution over (or claimed it while it waited here) only takes queued ones, so exactly one of them starts it.
+    public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => Enqueue(new Write(running, null, null));
+
+    // Rows of replicas whose lease lapsed, or that unregistered when they stopped.
+    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+        ClaimAsync(
+            "e.status IN ('Queued', 'Running') AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now())",
+            limit,
+            null,
+            cancellationToken);
+
+    // First attempts still waiting in the queue of a busy replica; that replica skips them when their turn comes.
+    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+        ClaimAsync(
+            $"e.status = 'Queued' AND e.attempt = 1 AND e.kind = '{RouteKind.Background.Name()}' AND e.request IS NOT NULL AND e.owner <> $1 AND e.accepted_at < $3",
+            limit,
+            acceptedBefore,
+            cancellationToken);
+
+    // Claims are rare (every half lease per replica), so claimers take turns: each claim then sees the ones before it,
+    // and a row is never claimed twice. SKIP LOCKED: a claimer never waits for a row its holder is writing.
+    private async Task<IReadOnlyList<StoredExecution>> ClaimAsync(string condition, int limit, DateTimeOffset? acceptedBefore, CancellationToken cancellationToken)
+    {
         var result = new List<StoredExecution>();
         try
         {
@@ -249,14 +276,13 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
 
             await using (var claim = new NpgsqlCommand(
                 $"""
-                WITH orphans AS (
+                WITH claimed AS (
                     SELECT e.id FROM apiroutes_executions e
-                    WHERE e.status IN ('Queued', 'Running')
-                      AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now())
+                    WHERE {condition}
                     ORDER BY e.accepted_at
                     LIMIT $2
                     FOR UPDATE OF e SKIP LOCKED)
-                UPDATE apiroutes_executions e SET owner = $1 FROM orphans WHERE e.id = orphans.id
+                UPDATE apiroutes_executions e SET owner = $1 FROM claimed WHERE e.id = claimed.id
                 RETURNING {string.Join(", ", Columns.Split(", ").Select(column => "e." + column))}, e.request, e.body
                 """,
                 connection,
@@ -264,6 +290,11 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
             {
                 claim.Parameters.Add(new NpgsqlParameter { Value = Replica });
                 claim.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                if (acceptedBefore is { } before)
+                {
+                    claim.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });
+                }
+
                 await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -399,10 +430,11 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         _renewing.Dispose();
     }
 
-    private Task Enqueue(Write write) =>
+    // Completes with true once written, false when another replica holds the execution.
+    private Task<bool> Enqueue(Write write) =>
         _writes.Writer.TryWrite(write)
             ? write.Done.Task
-            : Task.FromException(new ExecutionStoreUnavailableException("The execution store is closed."));
+            : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
 
     // Changes of state that could not be written while the server was away are kept (the latest per execution) and
     // written with the next batch, or within a second: an execution that finished during an outage is not left
@@ -440,16 +472,8 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                 await transaction.CommitAsync();
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    // No row: another replica claimed the execution after this one's lease lapsed.
-                    if (commands.BatchCommands[i].RecordsAffected == 0)
-                    {
-                        batch[i].Done.TrySetException(new ExecutionStoreUnavailableException(
-                            $"Execution {batch[i].Record.Id} is held by another replica now (this replica's lease lapsed); its change to "
-                            + $"{batch[i].Record.Status} was not recorded."));
-                        continue;
-                    }
-
-                    batch[i].Done.TrySetResult();
+                    // No row: another replica claimed the execution (this one's lease lapsed, or it waited too long here).
+                    batch[i].Done.TrySetResult(commands.BatchCommands[i].RecordsAffected > 0);
                 }
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
@@ -557,6 +581,6 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
 
     private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body)
     {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -113,6 +113,16 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return result;
     }
 
+    // One process holds the file: nothing waits elsewhere, and every start is this process's.
+    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+
+    public async Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken)
+    {
+        await UpdateAsync(running, cancellationToken);
+        return true;
+    }
+
     public async Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
