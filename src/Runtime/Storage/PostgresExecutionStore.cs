@@ -12,10 +12,12 @@ namespace ApiRoutes.Storage;
 /// <summary>
 /// The store for several replicas of one app: one PostgreSQL database. Each replica registers itself with a lease
 /// that it renews; the executions it accepts are its own (it runs them from memory, no polling on the hot path).
-/// When a replica stops, or its lease lapses because it died, the others claim its unfinished work
-/// (<c>FOR UPDATE SKIP LOCKED</c>, so two never claim the same row) and run it again: at least once. Each schedule
-/// occurrence runs once across all replicas: the replica that inserts the <c>(route, occurrence)</c> row runs it.
-/// Writes are group-committed like SQLite's: whatever arrived while the last transaction ran goes into the next.
+/// When a replica stops, or its lease lapses because it died, the others claim its unfinished work, and idle replicas
+/// claim first attempts that wait too long at a busy one (<c>FOR UPDATE SKIP LOCKED</c>; never the same row twice).
+/// Every write about an execution lands only while this replica holds it, and a start is written before the handler
+/// runs, so work that another replica took is skipped here rather than run twice. Each schedule occurrence runs once
+/// across all replicas: the replica that inserts the <c>(route, occurrence)</c> row runs it. Writes are
+/// group-committed like SQLite's: whatever arrived while the last transaction ran goes into the next.
 /// </summary>
 internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
 {
