@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Testing;
@@ -115,6 +116,27 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_dashboard_of_one_replica_shows_the_executions_of_the_others()
+    {
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        await using var worker = await StartAsync(manifest, _database, "Development");
+        await using var watcher = await StartAsync(manifest, _database, "Development");
+        await watcher.WaitForLogAsync("ApiRoutes[2017] Debug: Loaded 0 recent execution(s) from the store");
+        worker.Probe.Open("slow");
+        var id = await PostAsync(worker);
+        await worker.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 1);
+
+        using var list = JsonDocument.Parse(await watcher.Client.GetStringAsync("/_apiroutes/api/executions"));
+        using var one = JsonDocument.Parse(await watcher.Client.GetStringAsync($"/_apiroutes/api/executions/{id}"));
+
+        var listed = Assert.Single(list.RootElement.EnumerateArray());
+        Assert.Equal((id, "succeeded"), (listed.GetProperty("id").GetString(), listed.GetProperty("status").GetString()));
+        Assert.Equal("succeeded", one.RootElement.GetProperty("execution").GetProperty("status").GetString());
+        Assert.Null(watcher.Executions.Find(id));   // not in its own memory: read from the database
+    }
+
+    [Fact]
     public async Task Without_the_database_background_routes_answer_503_and_recover_when_it_returns()
     {
         var server = await PostgresServer.SharedAsync();
@@ -149,8 +171,8 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         Assert.Equal(0L, await Count("status IN ('Queued', 'Running')"));
     }
 
-    private static Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, string connectionString) =>
-        TestServer.StartAsync(manifest, options: options =>
+    private static Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production") =>
+        TestServer.StartAsync(manifest, environment, options: options =>
         {
             options.Store.Provider = StoreProvider.PostgreSql;
             options.Store.ConnectionString = connectionString;

@@ -77,10 +77,13 @@ internal sealed class BackgroundExecutionService(
     // Work accepted before the last stop (or crash) runs again: at least once.
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (var record in await store.GetRecentAsync(1000, cancellationToken))
+        var history = await store.GetRecentAsync(1000, cancellationToken);
+        foreach (var record in history)
         {
             log.Remember(record);
         }
+
+        _logger.HistoryLoaded(history.Count);
 
         var (requeued, failed) = Resume(await store.ClaimUnfinishedAsync(int.MaxValue, cancellationToken));
         if (requeued + failed > 0)

@@ -59,10 +59,10 @@ internal static class DashboardApi
 
         api.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
 
-        api.MapGet("/executions", (int? limit) =>
-            Results.Json(log.Snapshot().Take(Math.Clamp(limit ?? 200, 1, 1000)).Select(Describe)));
+        api.MapGet("/executions", async (int? limit) =>
+            Results.Json((await log.RecentAsync(Math.Clamp(limit ?? 200, 1, 1000))).Select(Describe)));
 
-        api.MapGet("/executions/{id}", (string id) => log.Find(id) is { } record
+        api.MapGet("/executions/{id}", async (string id) => await log.FindAsync(id) is { } record
             ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
             : Results.NotFound(new { error = $"No execution '{id}' is known." }));
 

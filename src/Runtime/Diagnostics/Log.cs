@@ -99,6 +99,9 @@ internal static partial class Log
     [LoggerMessage(2016, LogLevel.Information, "Took {Count} execution(s) waiting in the queues of busy replicas")]
     public static partial void TookWaiting(this ILogger logger, int count);
 
+    [LoggerMessage(2017, LogLevel.Debug, "Loaded {Count} recent execution(s) from the store")]
+    public static partial void HistoryLoaded(this ILogger logger, int count);
+
     [LoggerMessage(3010, LogLevel.Debug, "Schedule {Route} at {Occurrence:O} was claimed by another replica; it runs there")]
     public static partial void ScheduleClaimedElsewhere(this ILogger logger, string route, DateTimeOffset occurrence);
 

@@ -59,6 +59,41 @@ public sealed class ExecutionLog
     /// <summary>The latest state of one execution, or null when it is unknown or long gone.</summary>
     public ExecutionRecord? Find(string id) => _records.GetValueOrDefault(id);
 
+    /// <summary>
+    /// The newest executions, newest first: with a store shared by replicas, those of every replica (this one's from
+    /// memory, as they are now; the others' as the store has them), else <see cref="Snapshot"/>.
+    /// </summary>
+    internal async Task<IReadOnlyList<ExecutionRecord>> RecentAsync(int limit)
+    {
+        var local = Snapshot();
+        if (!_store.IsShared)
+        {
+            return [.. local.Take(limit)];
+        }
+
+        IReadOnlyList<ExecutionRecord> stored;
+        try
+        {
+            stored = await _store.GetRecentAsync(limit, CancellationToken.None);
+        }
+        catch (ExecutionStoreUnavailableException)
+        {
+            return [.. local.Take(limit)];   // the store is away: what this replica knows
+        }
+
+        var merged = stored.ToDictionary(record => record.Id, StringComparer.Ordinal);
+        foreach (var record in local)
+        {
+            merged[record.Id] = record;
+        }
+
+        return [.. merged.Values.OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(limit)];
+    }
+
+    /// <summary>One execution as <see cref="Find"/>, or with a shared store, one of another replica's recent ones.</summary>
+    internal async Task<ExecutionRecord?> FindAsync(string id) =>
+        Find(id) ?? (_store.IsShared ? (await RecentAsync(1000)).FirstOrDefault(record => record.Id == id) : null);
+
     // One execution is only ever updated by the one task that owns it at the time, so reading the previous state
     // and then replacing it needs no lock.
     internal void Update(ExecutionRecord record)
