@@ -84,7 +84,7 @@ public sealed class PostgresServer
 
     private static async Task<string> ScriptAsync(params string[] arguments)
     {
-        var script = Path.Combine(RepositoryRoot(), "eng", "postgres.sh");
+        var script = Path.Combine(Repository.Root, "eng", "postgres.sh");
         using var process = Process.Start(new ProcessStartInfo(script, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -96,18 +96,5 @@ public sealed class PostgresServer
         }
 
         return await output;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "ApiRoutes.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No ApiRoutes.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -1,3 +1,4 @@
+using ApiRoutes.Testing;
 namespace ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -14,7 +15,7 @@ public sealed class PackageFixture : IAsyncLifetime
 
     public string NuGetPackagesFolder => Path.Combine(Root, "nuget-packages");
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => Repository.Root;
 
     private readonly SemaphoreSlim _toolGate = new(1, 1);
     private string? _tool;
@@ -104,19 +105,6 @@ public sealed class PackageFixture : IAsyncLifetime
               </fallbackPackageFolders>
             </configuration>
             """);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ApiRoutes.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"ApiRoutes.sln was not found above {AppContext.BaseDirectory}.");
     }
 }
 

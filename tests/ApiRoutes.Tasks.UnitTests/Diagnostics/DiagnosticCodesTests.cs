@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using ApiRoutes.Tasks.Diagnostics;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
+using ApiRoutes.Testing;
 
 namespace ApiRoutes.Tasks.UnitTests.Diagnostics;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ApiRoutes.Manifest;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
+using ApiRoutes.Testing;
 using Json.Schema;
 
 namespace ApiRoutes.Tasks.UnitTests.Schemas;
