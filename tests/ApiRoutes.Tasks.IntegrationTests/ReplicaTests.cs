@@ -34,7 +34,7 @@ public sealed partial class ReplicaTests(PackageFixture package)
         var done = await WaitForDoneAsync(replicas.All, names.Count);
         Assert.Equal(names.Order(), done.Order());
         Assert.All(replicas.All, replica => Assert.Contains("done", replica.Output, StringComparison.Ordinal));   // each did its share
-        Assert.Equal(90L, await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM apiroutes_executions WHERE status = 'Succeeded'"));
+        Assert.Equal(90L, await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM apiroutes_executions WHERE kind = 'background' AND status = 'Succeeded'"));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed partial class ReplicaTests(PackageFixture package)
         var done = await WaitForDoneAsync(survivors, names.Count);
         Assert.Equal(names, done.Order());
         Assert.Contains(survivors, replica => replica.Output.Contains("of stopped replicas", StringComparison.Ordinal));
-        Assert.Equal(0L, await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM apiroutes_executions WHERE status <> 'Succeeded'"));
+        Assert.Equal(0L, await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM apiroutes_executions WHERE kind = 'background' AND status <> 'Succeeded'"));
     }
 
     [Fact]
