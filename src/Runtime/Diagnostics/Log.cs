@@ -54,7 +54,7 @@ internal static partial class Log
     [LoggerMessage(2010, LogLevel.Error, "The execution store could not record execution {ExecutionId}")]
     public static partial void StoreWriteFailed(this ILogger logger, string executionId, Exception exception);
 
-    [LoggerMessage(2011, LogLevel.Information, "Shutting down: {Count} unfinished execution(s) stay in the store and run at the next start")]
+    [LoggerMessage(2011, LogLevel.Information, "Shutting down: {Count} unfinished execution(s) stay in the store and run at the next start, or on another replica")]
     public static partial void LeftForNextStart(this ILogger logger, int count);
 
     [LoggerMessage(2012, LogLevel.Debug, "Pruned {Count} finished execution(s) older than {Retention}")]

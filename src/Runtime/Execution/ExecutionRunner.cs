@@ -105,7 +105,7 @@ internal sealed class ExecutionRunner(
         if (result.Cut && store.IsDurable)
         {
             // Not a failure: the run stays "running" in the store and is taken up again at the next start.
-            _logger.ExecutionCut(record.Id, route.Template, "running when the drain period ended; it runs again at the next start");
+            _logger.ExecutionCut(record.Id, route.Template, "running when the drain period ended; it runs again at the next start, or on another replica");
             return;
         }
 
