@@ -165,6 +165,11 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                 + $"knows ({Migrations.Length}): it was migrated by a newer release. Update the ApiRoutes package.");
         }
 
+        if (version == Migrations.Length)
+        {
+            return;   // up to date: the transaction ends, and the lock with it
+        }
+
         for (; version < Migrations.Length; version++)
         {
             Execute(connection, Migrations[version]);
