@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
 using ApiRoutes.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
@@ -51,6 +53,40 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         Assert.Equal(6, replicas.Sum(r => r.Probe.Count(nameof(Tick))));
         Assert.Equal(6L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(DISTINCT occurrence) FROM apiroutes_schedule_runs"));
         Assert.Equal(6L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_executions WHERE kind = 'scheduled'"));
+    }
+
+    [Fact]
+    public async Task Replicas_starting_after_downtime_run_one_catch_up_between_them()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")) is var m
+            ? m with { Routes = [m.Routes[0] with { CatchUp = true }] }
+            : null!;
+        await using (var earlier = PostgresExecutionStore.Open(_database, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance))
+        {
+            Assert.True(await earlier.TryClaimOccurrenceAsync("/api/tick", new DateTimeOffset(2026, 1, 1, 1, 0, 0, TimeSpan.Zero), "before", default));
+        }
+
+        // Down from 01:00 to 05:30; both come back at once.
+        var now = new DateTimeOffset(2026, 1, 1, 5, 30, 0, TimeSpan.Zero);
+        TestServer[] replicas = await Task.WhenAll(StartAsync(manifest, _database, now: now), StartAsync(manifest, _database, now: now));
+        try
+        {
+            await Task.WhenAll(replicas.Select(r => r.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T06:00:00")));
+            await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 1);
+
+            var run = Assert.Single(replicas.SelectMany(r => r.Probe.All));
+            Assert.Equal("""{"next_run":"2026-01-01T06:00:00.000Z","missed":true}""", run.Body);
+            // The other found the 05:00 run claimed, or (if it looked after the claim) nothing missed at all.
+            Assert.Contains(replicas.SelectMany(r => r.Logs), line => line.StartsWith("ApiRoutes[3008] Information: Schedule /api/tick missed 4 occurrence(s)", StringComparison.Ordinal));
+            Assert.Equal(1L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_schedule_runs WHERE occurrence = '2026-01-01T05:00:00Z'"));
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
     }
 
     [Fact]
@@ -171,8 +207,9 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         Assert.Equal(0L, await Count("status IN ('Queued', 'Running')"));
     }
 
-    private static Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production") =>
-        TestServer.StartAsync(manifest, environment, options: options =>
+    private static Task<TestServer> StartAsync(
+        ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null) =>
+        TestServer.StartAsync(manifest, environment, now: now, options: options =>
         {
             options.Store.Provider = StoreProvider.PostgreSql;
             options.Store.ConnectionString = connectionString;
