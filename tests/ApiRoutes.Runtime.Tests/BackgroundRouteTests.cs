@@ -81,6 +81,26 @@ public class BackgroundRouteTests
     }
 
     [Fact]
+    public async Task Rejections_are_logged_at_most_once_a_second_and_the_rest_are_counted()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => o.Background.MaxRequestBodyBytes = 10);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await server.Client.PostAsync("/api/slow", new ByteArrayContent(new byte[11]))).StatusCode);
+        }
+
+        Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[2001]", StringComparison.Ordinal));
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await server.Client.PostAsync("/api/slow", new ByteArrayContent(new byte[11]));
+
+        Assert.Equal(2, server.Logs.Count(line => line.StartsWith("ApiRoutes[2001] Warning: Background request to /api/slow rejected with 413", StringComparison.Ordinal)));
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2018] Warning: 4 more background request(s) to /api/slow were rejected since the last such line", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_full_queue_answers_503_with_retry_after_and_every_accepted_execution_runs()
     {
         await using var server = await TestServer.StartAsync(

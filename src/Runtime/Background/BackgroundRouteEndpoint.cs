@@ -27,6 +27,9 @@ internal sealed class BackgroundRouteEndpoint(
 {
     public const string ExecutionIdHeader = "X-ApiRoutes-Execution-Id";
 
+    // Every refusal counts in the metrics; the log gets at most one line a second per route.
+    private readonly LogSampler _rejections = new(time, TimeSpan.FromSeconds(1));
+
     public async Task InvokeAsync(HttpContext context)
     {
         var limit = options.Value.Background.MaxRequestBodyBytes;
@@ -86,7 +89,16 @@ internal sealed class BackgroundRouteEndpoint(
     private void Reject(HttpContext context, int statusCode, string reason)
     {
         metrics.Rejected(route.Template, statusCode);
-        logger.BackgroundRejected(route.Template, statusCode, reason);
+        if (_rejections.ShouldLog(out var notLogged))
+        {
+            if (notLogged > 0)
+            {
+                logger.BackgroundRejectedNotLogged(route.Template, notLogged);
+            }
+
+            logger.BackgroundRejected(route.Template, statusCode, reason);
+        }
+
         context.Response.StatusCode = statusCode;
     }
 

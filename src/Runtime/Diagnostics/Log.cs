@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(2001, LogLevel.Warning, "Background request to {Route} rejected with {StatusCode}: {Reason}")]
     public static partial void BackgroundRejected(this ILogger logger, string route, int statusCode, string reason);
 
+    [LoggerMessage(2018, LogLevel.Warning, "{Count} more background request(s) to {Route} were rejected since the last such line (at most one a second is written)")]
+    public static partial void BackgroundRejectedNotLogged(this ILogger logger, string route, int count);
+
     [LoggerMessage(2002, LogLevel.Information, "Execution {ExecutionId} of {Route} started (attempt {Attempt})")]
     public static partial void ExecutionStarted(this ILogger logger, string executionId, string route, int attempt);
 
