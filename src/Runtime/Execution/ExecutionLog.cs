@@ -8,7 +8,8 @@ namespace ApiRoutes;
 
 /// <summary>
 /// What ran, when and how it ended: every execution that has not finished, and the most recent finished ones
-/// (a bounded history, oldest dropped first). In memory; a durable store replaces it in a later version.
+/// (a bounded history, oldest dropped first), in memory. Every change is also written to the execution store, which
+/// keeps the whole history (until retention prunes it) and, when replicas share it, theirs too.
 /// </summary>
 public sealed class ExecutionLog
 {
