@@ -140,8 +140,8 @@ public sealed class DurableExecutionTests : IDisposable
 
         public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => inner.PruneAsync(finishedBefore, cancellationToken);
 
-        public Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
-            inner.TryClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+        public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+            inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
 
         public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => inner.GetLastOccurrenceAsync(route, cancellationToken);
     }

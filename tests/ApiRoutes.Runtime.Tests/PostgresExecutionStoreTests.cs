@@ -132,11 +132,30 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var occurrences = Enumerable.Range(0, 20).Select(At).ToList();
 
         var wins = await Task.WhenAll(occurrences.SelectMany(occurrence =>
-            replicas.Select(replica => replica.TryClaimOccurrenceAsync("/api/tick", occurrence, Guid.NewGuid().ToString("N"), default))));
+            replicas.Select(replica => replica.ClaimOccurrenceAsync("/api/tick", occurrence, Guid.NewGuid().ToString("N"), default))));
 
-        Assert.Equal(occurrences.Count, wins.Count(won => won));
+        Assert.Equal(occurrences.Count, wins.Count(claim => claim.Claimed));
         Assert.Equal(At(19), await replicas[0].GetLastOccurrenceAsync("/api/tick", default));
         Assert.Null(await replicas[0].GetLastOccurrenceAsync("/api/other", default));
+    }
+
+    [Fact]
+    public async Task An_occurrence_is_not_claimed_while_a_run_of_the_schedule_goes_on_another_live_replica()
+    {
+        var first = Open();
+        var second = Open();
+        Assert.True((await first.ClaimOccurrenceAsync("/api/tick", At(1), "run1", default)).Claimed);
+        var run = Record("run1", ExecutionStatus.Running) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(1) };
+        Assert.True(await first.TryStartAsync(run, default));
+
+        var whileGoing = await second.ClaimOccurrenceAsync("/api/tick", At(2), "run2", default);
+        var ownOverlap = await first.ClaimOccurrenceAsync("/api/tick", At(3), "run3", default);   // its own runs: its own guard's call
+        await first.UpdateAsync(run with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
+        var afterwards = await second.ClaimOccurrenceAsync("/api/tick", At(4), "run4", default);
+
+        Assert.Equal(new OccurrenceClaim(false, "run1"), whileGoing);
+        Assert.True(ownOverlap.Claimed);
+        Assert.True(afterwards.Claimed);
     }
 
     [Fact]
@@ -146,8 +165,8 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await store.UpdateAsync(Record("old", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
         await store.UpdateAsync(Record("new", ExecutionStatus.Succeeded) with { FinishedAt = At(100) }, default);
         await store.AddAsync(Record("waiting", ExecutionStatus.Queued), Request(), default);
-        await store.TryClaimOccurrenceAsync("/api/tick", At(1), "a", default);
-        await store.TryClaimOccurrenceAsync("/api/tick", At(2), "b", default);
+        await store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default);
+        await store.ClaimOccurrenceAsync("/api/tick", At(2), "b", default);
 
         Assert.Equal(1, await store.PruneAsync(At(50), default));
 

@@ -4,6 +4,7 @@ using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
 using ApiRoutes.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -56,6 +57,52 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Runs_of_a_schedule_never_overlap_across_replicas()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *", timeLimitSeconds: 900));
+        await using var first = await StartAsync(manifest, _database);
+        await using var second = await StartAsync(manifest, _database);
+        TestServer[] replicas = [first, second];
+        foreach (var replica in replicas)
+        {
+            replica.Services.GetRequiredService<TickOptions>().Block = true;
+        }
+
+        await AdvanceBothToAsync(replicas, 1);
+        await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 1);
+        var winner = replicas.Single(r => r.Probe.Count(nameof(Tick)) == 1);
+        var other = replicas.Single(r => r != winner);
+        var running = winner.Executions.Active.Single().Id;
+
+        // 00:02 comes while the 00:01 run still goes: skipped on both replicas, claimed by neither.
+        await AdvanceBothToAsync(replicas, 2);
+        await other.WaitForLogAsync($"ApiRoutes[3002] Warning: Schedule /api/tick skipped the run at 2026-01-01T00:02:00.0000000+00:00: the previous run {running} is still going");
+        await winner.WaitForLogAsync("ApiRoutes[3002] Warning: Schedule /api/tick skipped the run at 2026-01-01T00:02:00");
+
+        foreach (var replica in replicas)
+        {
+            replica.Probe.Open("tick");
+        }
+
+        await winner.WaitForExecutionAsync(r => r.Id == running && r.Status == ExecutionStatus.Succeeded);
+        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 1);
+        await AdvanceBothToAsync(replicas, 3);
+        await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 2);
+
+        Assert.Equal(0L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_schedule_runs WHERE occurrence = '2026-01-01T00:02:00Z'"));
+    }
+
+    // Both replicas' clocks reach minute M, once both wait for it.
+    private static async Task AdvanceBothToAsync(TestServer[] replicas, int minute)
+    {
+        await Task.WhenAll(replicas.Select(r => r.WaitForLogAsync($"ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:{minute:D2}:00")));
+        foreach (var replica in replicas)
+        {
+            replica.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        }
+    }
+
+    [Fact]
     public async Task Replicas_starting_after_downtime_run_one_catch_up_between_them()
     {
         var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")) is var m
@@ -63,7 +110,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
             : null!;
         await using (var earlier = PostgresExecutionStore.Open(_database, TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance))
         {
-            Assert.True(await earlier.TryClaimOccurrenceAsync("/api/tick", new DateTimeOffset(2026, 1, 1, 1, 0, 0, TimeSpan.Zero), "before", default));
+            Assert.True((await earlier.ClaimOccurrenceAsync("/api/tick", new DateTimeOffset(2026, 1, 1, 1, 0, 0, TimeSpan.Zero), "before", default)).Claimed);
         }
 
         // Down from 01:00 to 05:30; both come back at once.

@@ -33,9 +33,13 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var connection in _connections)
             {
-                if (connection.Client is { } socket)
+                try
                 {
-                    socket.LingerState = new LingerOption(true, 0);   // RST, as a crash or a network fault
+                    connection.Client?.LingerState = new LingerOption(true, 0);   // RST, as a crash or a network fault
+                }
+                catch (Exception e) when (e is ObjectDisposedException or SocketException)
+                {
+                    // Closed by its pump meanwhile.
                 }
 
                 connection.Dispose();

@@ -42,10 +42,10 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
             return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
         }
 
-        if (!manual && !await TryClaimAsync(route, occurrence, id))
+        if (!manual && await TryClaimAsync(route, occurrence, id) is { } refusal)
         {
             start.SetResult(null);
-            return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} was claimed by another replica.");
+            return new ScheduledStart(null, refusal);
         }
 
         // In the execution log before the id is handed out.
@@ -64,30 +64,35 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
         return new ScheduledStart(id, null);
     }
 
-    // Exactly once across replicas: only the replica whose claim of (route, occurrence) lands runs it. Without a store
-    // to ask, one process alone runs it anyway; replicas sharing the store skip it rather than risk running it twice.
-    private async Task<bool> TryClaimAsync(LoadedRoute route, DateTimeOffset occurrence, string id)
+    // Exactly once across replicas: only the replica whose claim of (route, occurrence) lands runs it, and not while a
+    // run of the schedule goes on another replica. Without a store to ask, one process alone runs it anyway; replicas
+    // sharing the store skip it rather than risk running it twice. Returns why it is not run here, or null.
+    private async Task<string?> TryClaimAsync(LoadedRoute route, DateTimeOffset occurrence, string id)
     {
         try
         {
-            if (await store.TryClaimOccurrenceAsync(route.Template, occurrence, id, CancellationToken.None))
+            switch (await store.ClaimOccurrenceAsync(route.Template, occurrence, id, CancellationToken.None))
             {
-                return true;
+                case { Claimed: true }:
+                    return null;
+                case { RunningElsewhere: { } other }:
+                    _logger.ScheduleSkipped(route.Template, occurrence, other);
+                    return $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.";
+                default:
+                    _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
+                    return $"The occurrence {occurrence:O} of {route.Template} was claimed by another replica.";
             }
-
-            _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
-            return false;
         }
         catch (ExecutionStoreUnavailableException e)
         {
             if (store.IsShared)
             {
                 _logger.ScheduleNotClaimed(route.Template, occurrence, e);
-                return false;
+                return $"The occurrence {occurrence:O} of {route.Template} could not be claimed: {e.Message}";
             }
 
             _logger.StoreWriteFailed(id, e);
-            return true;
+            return null;
         }
     }
 }

@@ -52,17 +52,26 @@ internal interface IExecutionStore
 
     /// <summary>
     /// Claims one occurrence of a schedule for execution <paramref name="executionId"/> of this process, and remembers
-    /// it as the schedule's latest run (for catch-up after downtime). False when the occurrence was already claimed:
-    /// another replica runs it.
+    /// it as the schedule's latest run (for catch-up after downtime). Not claimed when another replica already claimed
+    /// it (it runs there), or when a run of the schedule still goes on another live replica (runs never overlap).
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
-    Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken);
+    Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken);
 
     /// <summary>The latest occurrence the schedule ran for, or null when it never ran (or nothing is kept).</summary>
     Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken);
 
     /// <summary>Deletes executions that finished before <paramref name="finishedBefore"/>; returns how many.</summary>
     Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The answer to a claim of a schedule occurrence: <see cref="Claimed"/> (run it here), or not, because another
+/// replica claimed it, or because <see cref="RunningElsewhere"/>, a run of the schedule on another replica, still goes.
+/// </summary>
+internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningElsewhere = null)
+{
+    public static OccurrenceClaim Won => new(true);
 }
 
 /// <summary>An execution read back from the store, with the request it needs to run again.</summary>
@@ -93,8 +102,8 @@ internal sealed class InMemoryExecutionStore : IExecutionStore
 
     public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => Task.FromResult(0);
 
-    public Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
-        Task.FromResult(true);
+    public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+        Task.FromResult(OccurrenceClaim.Won);
 
     public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
 }

@@ -339,13 +339,24 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         return result;
     }
 
-    public async Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+    // One statement: the claim lands only if no run of the schedule still goes on another live replica (its start
+    // is written before its handler runs), and only once per (route, occurrence), whoever asks.
+    public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
-        var claimed = false;
+        var claim = default(OccurrenceClaim);
         await RunAsync(
-            """
-            INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (route, occurrence) DO NOTHING
+            $"""
+            WITH going AS (
+                SELECT e.id FROM apiroutes_executions e
+                JOIN apiroutes_replicas r ON r.id = e.owner AND r.lease_until > now()
+                WHERE e.route = $1 AND e.kind = '{RouteKind.Scheduled.Name()}' AND e.status IN ('Queued', 'Running') AND e.owner <> $4
+                LIMIT 1),
+            claimed AS (
+                INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
+                SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going)
+                ON CONFLICT (route, occurrence) DO NOTHING
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM claimed), (SELECT id FROM going)
             """,
             async command =>
             {
@@ -353,11 +364,13 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                 command.Parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
                 command.Parameters.Add(new NpgsqlParameter { Value = executionId });
                 command.Parameters.Add(new NpgsqlParameter { Value = Replica });
-                claimed = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1));
             },
             "written",
             cancellationToken);
-        return claimed;
+        return claim;
     }
 
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)

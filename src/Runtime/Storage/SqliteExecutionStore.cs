@@ -81,10 +81,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
 
     // One process holds the file: every occurrence is this process's to run.
-    public async Task<bool> TryClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+    public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
         await Enqueue(new Write(null, null, null) { Schedule = (route, occurrence) });
-        return true;
+        return OccurrenceClaim.Won;
     }
 
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
