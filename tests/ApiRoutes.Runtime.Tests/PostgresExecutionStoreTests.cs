@@ -1,4 +1,5 @@
 using ApiRoutes.Execution;
+using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
 using ApiRoutes.Testing;
 using Microsoft.AspNetCore.Http;
@@ -30,18 +31,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     public async Task An_execution_of_a_stopped_replica_comes_back_with_its_request_to_another()
     {
         var first = Open();
-        var request = new RequestSnapshot
-        {
-            Method = "PUT",
-            Scheme = "http",
-            PathBase = PathString.Empty,
-            Path = "/api/reports/daily",
-            QueryString = new QueryString("?format=pdf"),
-            Headers = [new("X-Tenant", "acme")],
-            RouteValues = [new("kind", "daily")],
-            Body = "{\"to\":\"ada\"}"u8.ToArray(),
-        };
-        await first.AddAsync(Record("one", ExecutionStatus.Queued), request, default);
+        await first.AddAsync(Record("one", ExecutionStatus.Queued), SampleRequests.Full(), default);
         var second = Open();
         Assert.Empty(await second.ClaimUnfinishedAsync(100, default));   // its replica is alive: not for the taking
 
@@ -49,9 +39,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var (record, copy) = Assert.Single(await second.ClaimUnfinishedAsync(100, default));
 
         Assert.Equal(Record("one", ExecutionStatus.Queued), record);
-        Assert.Equal(("PUT", "/api/reports/daily", "?format=pdf"), (copy!.Method, copy.Path.Value, copy.QueryString.Value));
-        Assert.Equal("daily", copy.RouteValues.Single().Value);
-        Assert.Equal(request.Body.ToArray(), copy.Body.ToArray());
+        SampleRequests.AssertIsFull(copy);
         Assert.Empty(await second.ClaimUnfinishedAsync(100, default));   // claimed once
     }
 

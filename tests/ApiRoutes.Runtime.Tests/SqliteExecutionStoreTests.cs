@@ -1,4 +1,5 @@
 using ApiRoutes.Execution;
+using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -27,28 +28,14 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     [Fact]
     public async Task An_accepted_execution_comes_back_with_its_request_after_reopening()
     {
-        var request = new RequestSnapshot
-        {
-            Method = "PUT",
-            Scheme = "http",
-            PathBase = PathString.Empty,
-            Path = "/api/reports/daily",
-            QueryString = new QueryString("?format=pdf"),
-            Headers = [new("X-Tenant", "acme"), new("Accept", new StringValues(["a", "b"]))],
-            RouteValues = [new("kind", "daily")],
-            Body = "{\"to\":\"ada\"}"u8.ToArray(),
-        };
-        await _store.AddAsync(Record("one", ExecutionStatus.Queued), request, default);
+        await _store.AddAsync(Record("one", ExecutionStatus.Queued), SampleRequests.Full(), default);
         await _store.DisposeAsync();
 
         _store = SqliteExecutionStore.Open(DatabasePath);
         var (record, copy) = Assert.Single(await _store.ClaimUnfinishedAsync(int.MaxValue, default));
 
         Assert.Equal(Record("one", ExecutionStatus.Queued), record);
-        Assert.Equal(("PUT", "/api/reports/daily", "?format=pdf"), (copy!.Method, copy.Path.Value, copy.QueryString.Value));
-        Assert.Equal("a,b", copy.Headers.Single(h => h.Key == "Accept").Value.ToString());
-        Assert.Equal("daily", copy.RouteValues.Single().Value);
-        Assert.Equal(request.Body.ToArray(), copy.Body.ToArray());
+        SampleRequests.AssertIsFull(copy);
     }
 
     [Fact]

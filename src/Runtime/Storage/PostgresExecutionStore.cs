@@ -57,7 +57,6 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         """,
     ];
 
-    private const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeSpan _lease;
@@ -290,7 +289,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                     LIMIT $2
                     FOR UPDATE OF e SKIP LOCKED)
                 UPDATE apiroutes_executions e SET owner = $1 FROM claimed WHERE e.id = claimed.id
-                RETURNING {string.Join(", ", Columns.Split(", ").Select(column => "e." + column))}, e.request, e.body
+                RETURNING {string.Join(", ", StoredRecord.Columns.Split(", ").Select(column => "e." + column))}, e.request, e.body
                 """,
                 connection,
                 transaction))
@@ -305,8 +304,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                 await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
-                    result.Add(new StoredExecution(ReadRecord(reader), request));
+                    result.Add(StoredRecord.ReadWithRequest(reader, ReadInstant));
                 }
             }
 
@@ -324,14 +322,14 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     {
         var result = new List<ExecutionRecord>();
         await RunAsync(
-            $"SELECT {Columns} FROM apiroutes_executions ORDER BY accepted_at DESC, id LIMIT $1",
+            $"SELECT {StoredRecord.Columns} FROM apiroutes_executions ORDER BY accepted_at DESC, id LIMIT $1",
             async command =>
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    result.Add(ReadRecord(reader));
+                    result.Add(StoredRecord.Read(reader, ReadInstant));
                 }
             },
             "read",
@@ -539,7 +537,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     {
         var record = write.Record;
         var command = new NpgsqlBatchCommand($"""
-            INSERT INTO apiroutes_executions ({Columns}, request, body, owner)
+            INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
@@ -564,20 +562,6 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     private static NpgsqlParameter Instant(DateTimeOffset? instant) =>
         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = instant is { } value ? value.ToUniversalTime() : DBNull.Value };
 
-    private static ExecutionRecord ReadRecord(NpgsqlDataReader reader) => new()
-    {
-        Id = reader.GetString(0),
-        Route = reader.GetString(1),
-        Kind = reader.GetString(2),
-        Status = Enum.Parse<ExecutionStatus>(reader.GetString(3)),
-        Attempt = reader.GetInt32(4),
-        AcceptedAt = reader.GetFieldValue<DateTimeOffset>(5),
-        StartedAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-        FinishedAt = reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
-        Occurrence = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
-        Error = reader.IsDBNull(9) ? null : reader.GetString(9),
-    };
-
     // One command on a pooled connection; a failure to reach the server becomes "unavailable" (503 for new work).
     private async Task RunAsync(string sql, Func<NpgsqlCommand, Task> use, string verb, CancellationToken cancellationToken)
     {
@@ -598,6 +582,8 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         using var command = new NpgsqlCommand(sql, connection);
         command.ExecuteNonQuery();
     }
+
+    private static DateTimeOffset ReadInstant(DbDataReader row, int column) => row.GetFieldValue<DateTimeOffset>(column);
 
     private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body)
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Threading.Channels;
 using ApiRoutes.Execution;
@@ -100,14 +101,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $limit";
+        command.CommandText = $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit);
         var result = new List<StoredExecution>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
-            result.Add(new StoredExecution(ReadRecord(reader), request));
+            result.Add(StoredRecord.ReadWithRequest(reader, ReadInstant));
         }
 
         return result;
@@ -127,13 +127,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM executions ORDER BY accepted_at DESC, id LIMIT $limit";
+        command.CommandText = $"SELECT {StoredRecord.Columns} FROM executions ORDER BY accepted_at DESC, id LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit);
         var result = new List<ExecutionRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(ReadRecord(reader));
+            result.Add(StoredRecord.Read(reader, ReadInstant));
         }
 
         return result;
@@ -155,7 +155,6 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         await _writeConnection.DisposeAsync();
     }
 
-    private const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error";
 
     private Task Enqueue(Write write)
     {
@@ -169,7 +168,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         var batch = new List<Write>(MaxBatch);
         using var insert = _writeConnection.CreateCommand();
         insert.CommandText = $"""
-            INSERT INTO executions ({Columns}, request, body)
+            INSERT INTO executions ({StoredRecord.Columns}, request, body)
             VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $request, $body)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
@@ -239,20 +238,6 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
     }
 
-    private static ExecutionRecord ReadRecord(SqliteDataReader reader) => new()
-    {
-        Id = reader.GetString(0),
-        Route = reader.GetString(1),
-        Kind = reader.GetString(2),
-        Status = Enum.Parse<ExecutionStatus>(reader.GetString(3)),
-        Attempt = reader.GetInt32(4),
-        AcceptedAt = Parse(reader.GetString(5)),
-        StartedAt = reader.IsDBNull(6) ? null : Parse(reader.GetString(6)),
-        FinishedAt = reader.IsDBNull(7) ? null : Parse(reader.GetString(7)),
-        Occurrence = reader.IsDBNull(8) ? null : Parse(reader.GetString(8)),
-        Error = reader.IsDBNull(9) ? null : reader.GetString(9),
-    };
-
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -279,6 +264,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private static string? Format(DateTimeOffset? instant) => instant?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    private static DateTimeOffset ReadInstant(DbDataReader row, int column) => Parse(row.GetString(column));
 
     private sealed record Write(ExecutionRecord? Record, string? Request, byte[]? Body)
     {
