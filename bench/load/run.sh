@@ -194,6 +194,17 @@ process_ticks() { local f; read -r -a f <"/proc/$1/stat"; echo $((f[13] + f[14])
 children_ticks_from() { awk -v hz="$(getconf CLK_TCK)" 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
     printf "%.0f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz }' "$1"; }
 
+# read_post_run LOG: what sections 4 and 5 report of one POST run, as globals: p99, errors, others (also added to
+# OTHERS), accepted (the 202s), refused (other answers and socket errors) and accepted_rps (202s over wrk's duration).
+read_post_run() {
+    local log=$1
+    read -r _ p99 _ errors others < <(wrk_result "$log")
+    OTHERS+="$others "
+    accepted=$(status_202 "$log")
+    refused=$(($(status_other "$log") + errors))
+    accepted_rps=$(awk -v n="$accepted" -v s="$(wrk_seconds "$log")" 'BEGIN { printf "%.1f", (s > 0) ? n / s : 0 }')
+}
+
 # run_wrk LOG SECONDS URL SERVER_PID [wrk options...]: one bounded wrk run, its output kept in LOG, followed by the
 # share of the machine's CPU that processes other than the server and wrk took meanwhile ("others_cpu_percent").
 run_wrk() {
@@ -372,11 +383,7 @@ for ((round = 1; round <= STORE_ROUNDS; round++)); do
         url="http://127.0.0.1:$port/api/generate-report"
         timeout 30 wrk -t1 -c8 -d2s -s "$HERE/post.lua" "$url" >"$LOGS/$name-warmup.txt" 2>&1
         run_wrk "$LOGS/$name.txt" "$STORE_DURATION_SECONDS" "$url" "$pid" -s "$HERE/post.lua"
-        read -r _ p99 _ errors others < <(wrk_result "$LOGS/$name.txt")
-        OTHERS+="$others "
-        accepted=$(status_202 "$LOGS/$name.txt")
-        refused=$(($(status_other "$LOGS/$name.txt") + errors))
-        accepted_rps=$(awk -v n="$accepted" -v s="$(wrk_seconds "$LOGS/$name.txt")" 'BEGIN { printf "%.1f", (s > 0) ? n / s : 0 }')
+        read_post_run "$LOGS/$name.txt"
         peak_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
         t0=$(now_us)
         stop_server "$pid"
@@ -455,11 +462,7 @@ for ((round = 1; round <= STORE_ROUNDS; round++)); do
         timeout 30 wrk -t"$REPLICAS" -c"$REPLICAS" -d2s -s "$HERE/post.lua" "$url" >"$LOGS/$name-warmup.txt" 2>&1
         run_wrk "$LOGS/$name.txt" "$STORE_DURATION_SECONDS" "$url" "${pids[0]}" -s "$HERE/post.lua" -t"$REPLICAS"
         unset WRK_PORTS
-        read -r _ p99 _ errors others < <(wrk_result "$LOGS/$name.txt")
-        OTHERS+="$others "
-        accepted=$(status_202 "$LOGS/$name.txt")
-        refused=$(($(status_other "$LOGS/$name.txt") + errors))
-        accepted_rps=$(awk -v n="$accepted" -v s="$(wrk_seconds "$LOGS/$name.txt")" 'BEGIN { printf "%.1f", (s > 0) ? n / s : 0 }')
+        read_post_run "$LOGS/$name.txt"
         for pid in "${pids[@]}"; do stop_server "$pid"; done
         REP_ACCEPTED[$store]+="$accepted_rps "
         REP_P99[$store]+="$p99 "
