@@ -97,21 +97,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken) is string text ? Parse(text) : null;
     }
 
-    public async Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", limit);
-        var result = new List<StoredExecution>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(StoredRecord.ReadWithRequest(reader, ReadInstant));
-        }
-
-        return result;
-    }
+    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+        ReadAllAsync(
+            $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $limit",
+            limit,
+            reader => StoredRecord.ReadWithRequest(reader, ReadInstant),
+            cancellationToken);
 
     // One process holds the file: nothing waits elsewhere, and every start is this process's.
     public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
@@ -123,17 +114,25 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return true;
     }
 
-    public async Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) =>
+        ReadAllAsync(
+            $"SELECT {StoredRecord.Columns} FROM executions ORDER BY accepted_at DESC, id LIMIT $limit",
+            limit,
+            reader => StoredRecord.Read(reader, ReadInstant),
+            cancellationToken);
+
+    // Every row of a query with one parameter, $limit.
+    private async Task<IReadOnlyList<T>> ReadAllAsync<T>(string sql, int limit, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {StoredRecord.Columns} FROM executions ORDER BY accepted_at DESC, id LIMIT $limit";
+        command.CommandText = sql;
         command.Parameters.AddWithValue("$limit", limit);
-        var result = new List<ExecutionRecord>();
+        var result = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(StoredRecord.Read(reader, ReadInstant));
+            result.Add(read(reader));
         }
 
         return result;
