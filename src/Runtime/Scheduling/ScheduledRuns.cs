@@ -18,8 +18,8 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Starts a run for <paramref name="occurrence"/>: returns its execution id, or null (and logs) when a run of the
-    /// route still goes here, or when the occurrence was claimed in the store by another replica.
+    /// Starts a run for <paramref name="occurrence"/> and returns its execution id; or, logged, why it is not run here:
+    /// a run of the route still goes (here or on another replica), or another replica claimed the occurrence.
     /// </summary>
     /// <param name="route">The scheduled route.</param>
     /// <param name="occurrence">The occurrence it runs for; the body's <c>next_run</c> is the one after it.</param>
