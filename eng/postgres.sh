@@ -9,7 +9,7 @@
 set -euo pipefail
 
 command=${1:?usage: eng/postgres.sh start DIR PORT | stop DIR}
-dir=${2:?the data folder is required}
+dir=$(realpath -m "${2:?the data folder is required}")
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
@@ -19,7 +19,8 @@ fi
 
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
+    # From /: the postgres user may not be allowed into the folder this script was started from.
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
