@@ -97,4 +97,39 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await page.Locator("#executions tr[data-id='execution-0990']").ClickAsync();
         await Assertions.Expect(page.Locator("#error")).ToHaveTextAsync("boom 990");
     }
+
+    [Fact]
+    public async Task Outside_development_the_token_after_the_hash_signs_the_page_in_and_leaves_the_address_bar()
+    {
+        const string Token = "0123456789abcdef0123456789abcdef-dashboard";
+        await using var production = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o =>
+            {
+                o.Dashboard.Enabled = true;
+                o.Dashboard.Token = Token;
+            });
+        var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        var dashboard = new Uri(production.Client.BaseAddress!, "/_apiroutes").ToString();
+
+        await page.GotoAsync(dashboard + "#token=" + Token);
+
+        await Assertions.Expect(page.Locator("#schedules tbody")).ToContainTextAsync("/api/tick");
+        Assert.Equal(dashboard, page.Url);
+        var cookie = Assert.Single(await context.CookiesAsync());
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        Assert.DoesNotContain(Token, cookie.Value, StringComparison.Ordinal);
+        await page.Locator("#schedules tr[data-route='/api/tick'] button.run-now").ClickAsync();
+        await production.Probe.NextAsync();
+        Assert.DoesNotContain(production.Logs, line => line.Contains(Token, StringComparison.Ordinal));
+
+        // Without the cookie (another browser profile) the page says how to sign in.
+        var stranger = await _browser.NewPageAsync();
+        await stranger.GotoAsync(dashboard);
+        await Assertions.Expect(stranger.Locator("#status")).ToContainTextAsync("#token=", new LocatorAssertionsToContainTextOptions { Timeout = Timeout });
+        await context.DisposeAsync();
+    }
 }

@@ -17,13 +17,19 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
 
     private string Now => _server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
-    public async Task InitializeAsync() => _server = await TestServer.StartAsync(
-        Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"), StandardRoute("/api/hello/{name}", typeof(Hello))),
-        options: o =>
-        {
-            o.Scheduling.Enabled = false;
-            o.Scheduling.ExternalTriggerSecret = Secret;
-        });
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"), StandardRoute("/api/hello/{name}", typeof(Hello))),
+            options: o =>
+            {
+                o.Scheduling.Enabled = false;
+                o.Scheduling.ExternalTriggerSecret = Secret;
+            });
+
+        // The app has been up a while: triggers signed minutes ago were signed after it started.
+        _server.FakeTime.Advance(TimeSpan.FromMinutes(10));
+    }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
@@ -72,6 +78,32 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
 
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal(expected == HttpStatusCode.Accepted ? 1 : 0, _server.Executions.Snapshot().Count);
+    }
+
+    [Fact]
+    public async Task With_a_store_that_forgets_at_restart_a_request_signed_before_the_start_is_refused()
+    {
+        await using var restarted = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o => o.Scheduling.ExternalTriggerSecret = Secret);
+        var startedAt = restarted.FakeTime.GetUtcNow().ToUnixTimeSeconds();
+        HttpRequestMessage Signed(long timestamp)
+        {
+            var text = timestamp.ToString(CultureInfo.InvariantCulture);
+            var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
+            request.Headers.Add(TriggerSignature.RouteHeader, "/api/tick");
+            request.Headers.Add(TriggerSignature.OccurrenceHeader, Occurrence);
+            request.Headers.Add(TriggerSignature.TimestampHeader, text);
+            request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(Secret, "/api/tick", Occurrence, text));
+            return request;
+        }
+
+        // Within the tolerance, but perhaps a replay of what the previous process ran: refused; re-signed: run.
+        var before = await restarted.Client.SendAsync(Signed(startedAt - 60));
+        var reSigned = await restarted.Client.SendAsync(Signed(startedAt));
+
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Accepted), (before.StatusCode, reSigned.StatusCode));
+        Assert.Contains(restarted.Logs, line => line.StartsWith("ApiRoutes[3007]", StringComparison.Ordinal) && line.Contains("signed before this process started", StringComparison.Ordinal));
     }
 
     [Fact]

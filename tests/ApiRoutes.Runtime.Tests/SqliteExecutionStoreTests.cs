@@ -70,6 +70,49 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_occurrence_is_claimed_once_also_after_reopening_and_old_claims_are_pruned_but_the_latest()
+    {
+        var first = await _store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        var again = await _store.ClaimOccurrenceAsync("/api/tick", At(0), "b", default);
+        await _store.DisposeAsync();
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        var afterReopening = await _store.ClaimOccurrenceAsync("/api/tick", At(0), "c", default);
+        var next = await _store.ClaimOccurrenceAsync("/api/tick", At(60), "d", default);
+
+        Assert.Equal((true, false, false, true), (first.Claimed, again.Claimed, afterReopening.Claimed, next.Claimed));
+        Assert.Equal(At(60), await _store.GetLastOccurrenceAsync("/api/tick", default));
+
+        // Claimed "now" (the system clock): a prune up to a later time forgets all but the latest occurrence.
+        await _store.PruneAsync(DateTimeOffset.UtcNow.AddMinutes(1), default);
+        Assert.Equal((true, false), ((await _store.ClaimOccurrenceAsync("/api/tick", At(0), "e", default)).Claimed, (await _store.ClaimOccurrenceAsync("/api/tick", At(60), "f", default)).Claimed));
+    }
+
+    [Fact]
+    public async Task Credentials_in_requests_stored_by_an_earlier_version_are_removed_when_the_file_is_opened()
+    {
+        await _store.AddAsync(Record("old", ExecutionStatus.Queued), Request(), default);
+        await _store.DisposeAsync();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                UPDATE executions SET request = json_set(request, '$.headers.Authorization', json_array('Bearer s3cret'), '$.headers.cookie', json_array('id=s3cret'));
+                PRAGMA user_version = 0;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        var (_, request) = Assert.Single(await _store.ClaimUnfinishedAsync(10, default));
+
+        Assert.Equal(["Content-Type", "Content-Length", "User-Agent"], request!.Headers.Select(h => h.Key));
+        await _store.DisposeAsync();
+        Assert.DoesNotContain("s3cret", File.ReadAllText(DatabasePath, System.Text.Encoding.Latin1), StringComparison.Ordinal);
+        _store = SqliteExecutionStore.Open(DatabasePath);
+    }
+
+    [Fact]
     public void A_store_that_cannot_be_created_says_where_and_what_to_do()
     {
         var blocker = Path.Combine(_folder, "file");

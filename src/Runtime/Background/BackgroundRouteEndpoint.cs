@@ -30,6 +30,8 @@ internal sealed class BackgroundRouteEndpoint(
     // Every refusal counts in the metrics; the log gets at most one line a second per route.
     private readonly LogSampler _rejections = new(time, TimeSpan.FromSeconds(1));
 
+    private readonly SecretHeaders _secrets = new(options.Value.Background.SecretHeaders);
+
     public async Task InvokeAsync(HttpContext context)
     {
         var limit = options.Value.Background.MaxRequestBodyBytes;
@@ -59,7 +61,7 @@ internal sealed class BackgroundRouteEndpoint(
             AcceptedAt = now,
         };
         // Durable before the 202: an accepted execution is never only in memory.
-        var request = RequestSnapshot.Capture(context, body.Value);
+        var request = RequestSnapshot.Capture(context, body.Value, _secrets);
         try
         {
             await store.AddAsync(record, request, context.RequestAborted);

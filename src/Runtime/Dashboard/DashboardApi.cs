@@ -8,27 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ApiRoutes.Dashboard;
 
-/// <summary>Outside Development the dashboard answers 401 without its token (compared in constant time).</summary>
-internal sealed class TokenFilter(string token, bool allowQuery) : IEndpointFilter
-{
-    private readonly byte[] _expected = System.Text.Encoding.UTF8.GetBytes(token);
-
-    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var request = context.HttpContext.Request;
-        var header = request.Headers.Authorization.ToString();
-        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..]
-            : allowQuery ? request.Query["token"].ToString() : "";
-        return System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), _expected)
-            ? next(context)
-            : ValueTask.FromResult<object?>(Results.Unauthorized());
-    }
-}
-
 /// <summary>
 /// The JSON API of the development dashboard, under <c>/_apiroutes/api</c>: routes and schedules (with their next
 /// runs), executions (with the lines each logged), and the actions "run a schedule now" and "pause/resume a schedule".
-/// Mapped in Development only.
+/// Mapped in Development, and elsewhere when enabled with a token; guarded by <see cref="DashboardGuard"/>.
 /// </summary>
 internal static class DashboardApi
 {
@@ -37,8 +20,10 @@ internal static class DashboardApi
     private const int NextRuns = 5;
 
     /// <param name="endpoints">Where to map.</param>
-    /// <param name="token">Required on every request when set (outside Development).</param>
-    public static void Map(IEndpointRouteBuilder endpoints, string? token)
+    /// <param name="development">Development: no token, and only loopback hosts are answered.</param>
+    /// <param name="token">Required on every API call outside Development.</param>
+    /// <param name="refusals">Where refused requests are logged.</param>
+    public static void Map(IEndpointRouteBuilder endpoints, bool development, string? token, RefusalLog refusals)
     {
         var services = endpoints.ServiceProvider;
         var table = services.GetRequiredService<RouteTable>();
@@ -46,34 +31,53 @@ internal static class DashboardApi
         var runs = services.GetRequiredService<ScheduledRuns>();
         var pauses = services.GetRequiredService<SchedulePauses>();
         var time = services.GetRequiredService<TimeProvider>();
-        // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below.
-        var page = ReadPage();
-        var pageEndpoint = endpoints.MapGet(PagePath, () => Results.Content(page, "text/html; charset=utf-8")).WithDisplayName("ApiRoutes dashboard");
+        var dashboard = endpoints.MapGroup(PagePath).AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: false, refusals));
 
-        var api = endpoints.MapGroup(Prefix).WithDisplayName("ApiRoutes dashboard API");
+        // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below. It holds no
+        // data, so it needs no token; it may not be framed by another page.
+        var page = ReadPage();
+        dashboard.MapGet("", (HttpContext context) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+                + "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+            headers.XFrameOptions = "DENY";
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-store";
+            return Results.Content(page, "text/html; charset=utf-8");
+        }).WithDisplayName("ApiRoutes dashboard");
+
+        var api = dashboard.MapGroup("/api").AddEndpointFilter(new DashboardGuard(loopbackOnly: false, api: true, refusals)).WithDisplayName("ApiRoutes dashboard API");
+        var data = api.MapGroup("");
         if (token is not null)
         {
-            pageEndpoint.AddEndpointFilter(new TokenFilter(token, allowQuery: true));
-            api.AddEndpointFilter(new TokenFilter(token, allowQuery: false));
+            var session = new DashboardSession(token);
+            api.MapPost("/session", (Func<HttpContext, Task<IResult>>)session.StartAsync);
+            data.AddEndpointFilter((context, next) => session.IsAuthenticated(context.HttpContext.Request)
+                ? next(context)
+                : ValueTask.FromResult<object?>(Results.Json(
+                    new { error = "Authenticate with 'Authorization: Bearer <ApiRoutes:Dashboard:Token>', or open the page as /_apiroutes#token=<token>." },
+                    statusCode: StatusCodes.Status401Unauthorized)));
         }
 
-        api.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
+        data.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
 
-        api.MapGet("/executions", async (int? limit) =>
+        data.MapGet("/executions", async (int? limit) =>
             Results.Json((await log.RecentAsync(Math.Clamp(limit ?? 200, 1, 1000))).Select(Describe)));
 
-        api.MapGet("/executions/{id}", async (string id) => await log.FindAsync(id) is { } record
+        data.MapGet("/executions/{id}", async (string id) => await log.FindAsync(id) is { } record
             ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
             : Results.NotFound(new { error = $"No execution '{id}' is known." }));
 
-        api.MapPost("/schedules/run", async (string route) => Scheduled(table, route) is not { } target
+        data.MapPost("/schedules/run", async (string route) => Scheduled(table, route) is not { } target
             ? NoSchedule(route)
             : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true) is { ExecutionId: { } id }
                 ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
                 : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
 
-        api.MapPost("/schedules/pause", (string route) => Toggle(table, route, pauses.Pause));
-        api.MapPost("/schedules/resume", (string route) => Toggle(table, route, pauses.Resume));
+        data.MapPost("/schedules/pause", (string route) => Toggle(table, route, pauses.Pause));
+        data.MapPost("/schedules/resume", (string route) => Toggle(table, route, pauses.Resume));
     }
 
     private static string ReadPage()

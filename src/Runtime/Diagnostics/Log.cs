@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Error, "Route {Route} failed")]
     public static partial void RouteFailed(this ILogger logger, string route, Exception exception);
 
+    [LoggerMessage(1003, LogLevel.Warning, "{Method} {Path} refused with {StatusCode}: {Reason} ({Unlogged} more refused since the last such line; at most one a second is written)")]
+    public static partial void RequestRefused(this ILogger logger, string method, string path, int statusCode, string reason, int unlogged);
+
     [LoggerMessage(2000, LogLevel.Information, "Background execution {ExecutionId} of {Route} accepted")]
     public static partial void BackgroundAccepted(this ILogger logger, string executionId, string route);
 
@@ -105,7 +108,7 @@ internal static partial class Log
     [LoggerMessage(2017, LogLevel.Debug, "Loaded {Count} recent execution(s) from the store")]
     public static partial void HistoryLoaded(this ILogger logger, int count);
 
-    [LoggerMessage(3010, LogLevel.Debug, "Schedule {Route} at {Occurrence:O} was claimed by another replica; it runs there")]
+    [LoggerMessage(3010, LogLevel.Debug, "Schedule {Route} at {Occurrence:O} was claimed already, by another replica or process or before a restart; it is not run here")]
     public static partial void ScheduleClaimedElsewhere(this ILogger logger, string route, DateTimeOffset occurrence);
 
     [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the shared store cannot be reached to claim it, and running it unclaimed could run it twice")]

@@ -31,14 +31,15 @@ internal sealed class RequestSnapshot
 
     public IPAddress? RemoteIpAddress { get; init; }
 
-    public static RequestSnapshot Capture(HttpContext context, ReadOnlyMemory<byte> body) => new()
+    /// <summary>The request as it arrived, less the headers that carry credentials.</summary>
+    public static RequestSnapshot Capture(HttpContext context, ReadOnlyMemory<byte> body, SecretHeaders secrets) => new()
     {
         Method = context.Request.Method,
         Scheme = context.Request.Scheme,
         PathBase = context.Request.PathBase,
         Path = context.Request.Path,
         QueryString = context.Request.QueryString,
-        Headers = [.. context.Request.Headers],
+        Headers = [.. context.Request.Headers.Where(header => !secrets.IsSecret(header.Key))],
         RouteValues = [.. context.Request.RouteValues],
         Body = body,
         RemoteIpAddress = context.Connection.RemoteIpAddress,

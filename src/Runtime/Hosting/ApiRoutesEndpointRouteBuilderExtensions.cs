@@ -40,6 +40,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
         var isDevelopment = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
+        var refusals = new RefusalLog(logger, time);
 
         foreach (var route in table.Routes)
         {
@@ -49,7 +50,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
                     route, services.GetRequiredService<BackgroundQueue>(), services.GetRequiredService<IExecutionStore>(), time,
                     services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>(), metrics, logger).InvokeAsync,
                 RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
-                    route, services.GetRequiredService<ApiRoutes.ExecutionLog>(), time, metrics, logger).InvokeAsync,
+                    route, services.GetRequiredService<ApiRoutes.ExecutionLog>(), time, metrics, logger, refusals).InvokeAsync,
                 RouteKind.Scheduled => null,
                 _ => new StandardRouteEndpoint(route, metrics, logger).InvokeAsync,
             };
@@ -72,7 +73,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
                     + "secret of at least 32 characters (for example 'openssl rand -hex 32').");
             }
 
-            DashboardApi.Map(endpoints, isDevelopment ? null : options.Dashboard.Token);
+            DashboardApi.Map(endpoints, isDevelopment, isDevelopment ? null : options.Dashboard.Token, refusals);
         }
 
         var scheduling = options.Scheduling;
@@ -86,7 +87,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             }
 
             var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), time,
-                scheduling.ExternalTriggerSecret, scheduling.ExternalTriggerTolerance, logger);
+                services.GetRequiredService<IExecutionStore>().IsDurable, scheduling.ExternalTriggerSecret, scheduling.ExternalTriggerTolerance, logger);
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger");
         }
 

@@ -57,6 +57,13 @@ public sealed class BackgroundRouteOptions
 
     /// <summary>The <c>Retry-After</c> advice, in seconds, when the queue is full. Default 5.</summary>
     public int RetryAfterSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Request headers that carry credentials, beside <c>Authorization</c>, <c>Proxy-Authorization</c> and
+    /// <c>Cookie</c>, which are always dropped: they are neither stored nor handed to the background handler (a
+    /// handler that needs a credential reads it from configuration). Names are matched ignoring case.
+    /// </summary>
+    public IList<string> SecretHeaders { get; set; } = [];
 }
 
 /// <summary>The dashboard: on in Development; elsewhere only when enabled, and then only with a token.</summary>

@@ -92,7 +92,8 @@ public static class ApiRoutesServiceCollectionExtensions
                 default:
                     return SqliteExecutionStore.Open(options.Path ?? Path.Combine(
                         Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
-                        "apiroutes", services.GetRequiredService<IHostEnvironment>().ApplicationName, "executions.db"));
+                        "apiroutes", services.GetRequiredService<IHostEnvironment>().ApplicationName, "executions.db"),
+                        services.GetRequiredService<TimeProvider>());
             }
         }
         catch (ExecutionStoreUnavailableException e)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Manifest;
@@ -14,18 +13,21 @@ namespace ApiRoutes.Scheduling;
 /// signature or a stale timestamp is 401, an occurrence already run is 409 (replay), and an accepted run is 202 with
 /// its execution id, started exactly as the in-process scheduler would.
 /// </summary>
+/// <remarks>
+/// Replays are refused by the store's claim of the occurrence, which a durable store keeps across restarts (for the
+/// retention period). A store that keeps nothing across restarts cannot tell a replay of a request signed before
+/// this process started, so such requests are refused: the platform re-signs and sends again.
+/// </remarks>
 internal sealed class ExternalTriggerEndpoint(
     RouteTable routes,
     ScheduledRuns runs,
     TimeProvider time,
+    bool durableStore,
     string secret,
     TimeSpan tolerance,
     ILogger logger)
 {
-    // Occurrences already run, remembered long enough that a re-signed duplicate is refused too.
-    private static readonly TimeSpan ReplayMemory = TimeSpan.FromDays(1);
-
-    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _seen = new();
+    private readonly long _startedAt = time.GetUtcNow().ToUnixTimeSeconds();
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -56,6 +58,12 @@ internal sealed class ExternalTriggerEndpoint(
             return;
         }
 
+        if (!durableStore && seconds < _startedAt)
+        {
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "The request was signed before this process started, and the InMemory store keeps no record of the triggers run before it; sign it again.");
+            return;
+        }
+
         var target = routes.OfKind(RouteKind.Scheduled).FirstOrDefault(r => string.Equals(r.Template, route, StringComparison.Ordinal));
         if (target is null)
         {
@@ -64,40 +72,22 @@ internal sealed class ExternalTriggerEndpoint(
         }
 
         if (!DateTimeOffset.TryParse(occurrenceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var occurrence)
+            || occurrence == DateTimeOffset.MinValue
             || target.NextOccurrence(occurrence.AddTicks(-1)) != occurrence)
         {
             await RefuseAsync(context, StatusCodes.Status400BadRequest, $"'{occurrenceText}' is not an occurrence of {route}'s schedule ({target.Entry.Schedule!.Expression}, UTC).");
             return;
         }
 
-        Forget(now);
-        if (!_seen.TryAdd((route, occurrence), now))
-        {
-            await RefuseAsync(context, StatusCodes.Status409Conflict, $"The occurrence {occurrenceText} of {route} has already been run.");
-            return;
-        }
-
         var (id, refusal) = await runs.TryStartAsync(target, occurrence);
         if (id is null)
         {
-            _seen.TryRemove((route, occurrence), out _);
             await RefuseAsync(context, StatusCodes.Status409Conflict, refusal!);
             return;
         }
 
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.Headers["X-ApiRoutes-Execution-Id"] = id;
-    }
-
-    private void Forget(DateTimeOffset now)
-    {
-        foreach (var (key, seen) in _seen)
-        {
-            if (now - seen > ReplayMemory)
-            {
-                _seen.TryRemove(key, out _);
-            }
-        }
     }
 
     private Task RefuseAsync(HttpContext context, int statusCode, string reason)

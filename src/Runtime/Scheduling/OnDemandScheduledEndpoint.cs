@@ -1,3 +1,4 @@
+using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
@@ -10,12 +11,24 @@ namespace ApiRoutes.Scheduling;
 /// <summary>
 /// In Development, requesting a scheduled route's path (any method) runs it at once, as the scheduler would: a
 /// <c>POST</c> whose body holds the <c>next_run</c> of the next real occurrence, under the route's time limit. The
-/// handler's response is returned. In Production the path is not mapped at all, so it answers 404.
+/// handler's response is returned. In Production the path is not mapped at all, so it answers 404. Only a loopback
+/// <c>Host</c> is answered, and never a page on another origin: a scheduled route is the developer's to run (curl,
+/// <c>apiroutes invoke</c>, the address bar), not a web page's.
 /// </summary>
-internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog log, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger)
+internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog log, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger, RefusalLog refusals)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        var refusal = DashboardGuard.Check(context.Request, loopbackOnly: true, fromPagesOfThisOrigin: false)
+            ?? (RequestOrigin.CrossOrigin(context.Request) is { } crossOrigin ? (StatusCodes.Status403Forbidden, crossOrigin) : null);
+        if (refusal is var (status, reason))
+        {
+            refusals.Refused(context.Request, status, reason);
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsJsonAsync(new { error = $"Refused: {reason}." });
+            return;
+        }
+
         logger.ScheduleInvokedOnDemand(route.Template, route.Entry.Schedule!.Expression);
         metrics.Request(route.Template, route.Kind);
 

@@ -80,7 +80,7 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
                     return $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.";
                 default:
                     _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
-                    return $"The occurrence {occurrence:O} of {route.Template} was claimed by another replica.";
+                    return $"The occurrence {occurrence:O} of {route.Template} has already been claimed (it ran before, or runs in another replica or process).";
             }
         }
         catch (ExecutionStoreUnavailableException e)

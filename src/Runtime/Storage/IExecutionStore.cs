@@ -80,9 +80,14 @@ internal sealed record StoredExecution(ExecutionRecord Record, RequestSnapshot? 
 /// <summary>The store cannot be reached or written now; new background work is refused with 503 until it can.</summary>
 internal sealed class ExecutionStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>Keeps nothing: executions live in memory only (ApiRoutes:Store:Provider = InMemory).</summary>
+/// <summary>
+/// Keeps nothing across restarts: executions live in memory only (ApiRoutes:Store:Provider = InMemory). Schedule claims
+/// are remembered while the process lives, so an occurrence runs once in it.
+/// </summary>
 internal sealed class InMemoryExecutionStore : IExecutionStore
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), string> _claims = new();
+
     public bool IsDurable => false;
 
     public bool IsShared => false;
@@ -100,10 +105,20 @@ internal sealed class InMemoryExecutionStore : IExecutionStore
 
     public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ExecutionRecord>>([]);
 
-    public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => Task.FromResult(0);
+    // Forgets old claims but each schedule's latest, as the durable stores do.
+    public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken)
+    {
+        var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
+        foreach (var key in _claims.Keys.Where(key => key.Occurrence < finishedBefore && key.Occurrence < latest[key.Route]))
+        {
+            _claims.TryRemove(key, out _);
+        }
+
+        return Task.FromResult(0);
+    }
 
     public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
-        Task.FromResult(OccurrenceClaim.Won);
+        Task.FromResult(new OccurrenceClaim(_claims.TryAdd((route, occurrence.ToUniversalTime()), executionId)));
 
     public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Task.FromResult<DateTimeOffset?>(null);
 }

@@ -19,10 +19,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly SqliteConnection _writeConnection;
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly TimeProvider _time;
 
-    private SqliteExecutionStore(string path, SqliteConnection writeConnection)
+    private SqliteExecutionStore(string path, SqliteConnection writeConnection, TimeProvider time)
     {
         Path = path;
+        _time = time;
         _connectionString = writeConnection.ConnectionString;
         _writeConnection = writeConnection;
         _writer = Task.Run(WriteLoopAsync);
@@ -35,8 +37,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     public bool IsShared => false;
 
     /// <summary>Opens (creating if needed) the database file and its schema.</summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="time">The clock of schedule claims (for pruning them); the system's by default.</param>
     /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened.</exception>
-    public static SqliteExecutionStore Open(string path)
+    public static SqliteExecutionStore Open(string path, TimeProvider? time = null)
     {
         try
         {
@@ -65,8 +69,15 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 CREATE TABLE IF NOT EXISTS schedules (
                     route TEXT PRIMARY KEY,
                     last_occurrence TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS schedule_runs (
+                    route TEXT NOT NULL,
+                    occurrence TEXT NOT NULL,
+                    execution_id TEXT NOT NULL,
+                    claimed_at TEXT NOT NULL,
+                    PRIMARY KEY (route, occurrence));
                 """);
-            return new SqliteExecutionStore(path, connection);
+            ScrubCredentials(connection);
+            return new SqliteExecutionStore(path, connection, time ?? TimeProvider.System);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -81,11 +92,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
 
-    // One process holds the file: every occurrence is this process's to run.
+    // Claimed once, durably: an occurrence already run is not run again, also after a restart (a replayed external
+    // trigger) or by a second process that opened the same file.
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
-        await Enqueue(new Write(null, null, null) { Schedule = (route, occurrence) });
-        return OccurrenceClaim.Won;
+        var claim = new Write(null, null, null) { Schedule = new ScheduleClaim(route, occurrence, executionId, _time.GetUtcNow()) };
+        await Enqueue(claim);
+        return new OccurrenceClaim(claim.Claimed);
     }
 
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
@@ -138,13 +151,23 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return result;
     }
 
+    // Also forgets old schedule claims, but each schedule's latest (a claim outlives the trigger tolerance by far).
     public async Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')";
-        command.Parameters.AddWithValue("$before", Format(finishedBefore));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await DeleteAsync("""
+            DELETE FROM schedule_runs WHERE claimed_at < $before
+                AND occurrence < (SELECT max(m.occurrence) FROM schedule_runs m WHERE m.route = schedule_runs.route)
+            """);
+        return await DeleteAsync("DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')");
+
+        async Task<int> DeleteAsync(string sql)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$before", Format(finishedBefore));
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -177,6 +200,16 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             insert.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
 
+        using var claim = _writeConnection.CreateCommand();
+        claim.CommandText = """
+            INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
+            ON CONFLICT (route, occurrence) DO NOTHING
+            """;
+        foreach (var name in new[] { "$route", "$occurrence", "$execution_id", "$claimed_at" })
+        {
+            claim.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
         using var schedule = _writeConnection.CreateCommand();
         schedule.CommandText = """
             INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
@@ -197,14 +230,24 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             {
                 using var transaction = _writeConnection.BeginTransaction();
                 insert.Transaction = transaction;
+                claim.Transaction = transaction;
                 schedule.Transaction = transaction;
                 foreach (var write in batch)
                 {
-                    if (write.Schedule is var (route, occurrence))
+                    if (write.Schedule is { } run)
                     {
-                        schedule.Parameters[0].Value = route;
-                        schedule.Parameters[1].Value = Format(occurrence);
-                        schedule.ExecuteNonQuery();
+                        claim.Parameters[0].Value = run.Route;
+                        claim.Parameters[1].Value = Format(run.Occurrence);
+                        claim.Parameters[2].Value = run.ExecutionId;
+                        claim.Parameters[3].Value = Format(run.ClaimedAt);
+                        write.Claimed = claim.ExecuteNonQuery() == 1;
+                        if (write.Claimed)
+                        {
+                            schedule.Parameters[0].Value = run.Route;
+                            schedule.Parameters[1].Value = Format(run.Occurrence);
+                            schedule.ExecuteNonQuery();
+                        }
+
                         continue;
                     }
 
@@ -266,9 +309,33 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     private static DateTimeOffset ReadInstant(DbDataReader row, int column) => Parse(row.GetString(column));
 
+    // Files written before credentials were dropped at capture may hold some in stored requests: remove them once.
+    private static void ScrubCredentials(SqliteConnection connection)
+    {
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        if (Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture) >= 1)
+        {
+            return;
+        }
+
+        var paths = string.Join(", ", SecretHeaders.AlwaysDropped.SelectMany(name => new[] { name, name.ToLowerInvariant() }).Select(name => $"'$.headers.\"{name}\"'"));
+        Execute(connection, $"""
+            PRAGMA secure_delete = ON;
+            UPDATE executions SET request = json_remove(request, {paths}) WHERE request IS NOT NULL AND json_valid(request);
+            PRAGMA user_version = 1;
+            PRAGMA secure_delete = OFF;
+            """);
+    }
+
+    private sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, string ExecutionId, DateTimeOffset ClaimedAt);
+
     private sealed record Write(ExecutionRecord? Record, string? Request, byte[]? Body)
     {
-        public (string Route, DateTimeOffset Occurrence)? Schedule { get; init; }
+        public ScheduleClaim? Schedule { get; init; }
+
+        /// <summary>For a schedule claim: whether it landed; set before <see cref="Done"/> completes.</summary>
+        public bool Claimed { get; set; }
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http;
+
+namespace ApiRoutes.Dashboard;
+
+/// <summary>
+/// In front of the dashboard, in every environment: in Development only loopback <c>Host</c> names are answered (DNS
+/// rebinding reads nothing); API calls from a page on another origin are refused; and a state-changing call needs the
+/// <see cref="RequestOrigin.DashboardHeader"/> header, which no cross-origin page can send.
+/// </summary>
+/// <param name="loopbackOnly">Development: answer loopback hosts only. Elsewhere the app's <c>AllowedHosts</c> applies.</param>
+/// <param name="api">The JSON API (origin and header checks), rather than the page (which holds no data).</param>
+/// <param name="refusals">Where refusals are logged (event 1003).</param>
+internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog refusals) : IEndpointFilter
+{
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var request = context.HttpContext.Request;
+        var refusal = Check(request, loopbackOnly, api);
+        if (refusal is null)
+        {
+            return next(context);
+        }
+
+        refusals.Refused(request, refusal.Value.StatusCode, refusal.Value.Reason);
+        return ValueTask.FromResult<object?>(Results.Json(new { error = $"Refused: {refusal.Value.Reason}." }, statusCode: refusal.Value.StatusCode));
+    }
+
+    /// <summary>Why the request is refused, with its status code, or null.</summary>
+    public static (int StatusCode, string Reason)? Check(HttpRequest request, bool loopbackOnly, bool fromPagesOfThisOrigin)
+    {
+        if (loopbackOnly && !RequestOrigin.IsLoopbackHost(request.Host))
+        {
+            return (StatusCodes.Status400BadRequest, "in Development the dashboard and scheduled routes answer only for localhost, 127.0.0.1 and [::1], and this request's Host is another name");
+        }
+
+        if (!fromPagesOfThisOrigin)
+        {
+            return null;
+        }
+
+        if (RequestOrigin.CrossOrigin(request) is { } crossOrigin)
+        {
+            return (StatusCodes.Status403Forbidden, crossOrigin);
+        }
+
+        return HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || request.Headers[RequestOrigin.DashboardHeader].ToString().Length > 0
+            ? null
+            : (StatusCodes.Status403Forbidden, $"a state-changing call needs the {RequestOrigin.DashboardHeader} header (any value), which the dashboard's page sends and no page on another origin can");
+    }
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+
+namespace ApiRoutes.Dashboard;
+
+/// <summary>
+/// Where a request comes from, as far as a browser tells: the checks that keep a page on another site (cross-site
+/// request forgery) or another DNS name for this machine (DNS rebinding) from driving the development server.
+/// </summary>
+internal static class RequestOrigin
+{
+    /// <summary>The header the dashboard's page sends with every state-changing call.</summary>
+    /// <remarks>
+    /// A page on another origin cannot send a custom header without a CORS preflight, which ApiRoutes never grants,
+    /// and an HTML form cannot send one at all; a script (curl, CI) adds it with one flag.
+    /// </remarks>
+    public const string DashboardHeader = "X-ApiRoutes-Dashboard";
+
+    /// <summary>
+    /// Whether the <c>Host</c> header names this machine's loopback: <c>localhost</c> (and names under it, which
+    /// browsers resolve to loopback themselves), 127.0.0.0/8 or <c>[::1]</c>. A rebound DNS name is none of them.
+    /// </summary>
+    public static bool IsLoopbackHost(HostString host)
+    {
+        if (!host.HasValue)
+        {
+            return false;
+        }
+
+        var name = host.Host.TrimEnd('.');
+        if (name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return IPAddress.TryParse(name.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+    }
+
+    /// <summary>
+    /// Why the request comes from a page on another origin, or null when it does not: the browser's fetch metadata
+    /// (<c>Sec-Fetch-Site</c>) when it sends it, else the <c>Origin</c> header. Requests with neither (curl, scripts)
+    /// are not from a page.
+    /// </summary>
+    public static string? CrossOrigin(HttpRequest request)
+    {
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
+        if (site.Length > 0 && site is not ("same-origin" or "none"))
+        {
+            return $"it comes from a page on another origin (Sec-Fetch-Site: {site})";
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length > 0
+            && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        {
+            return $"it comes from a page on another origin (Origin: {Shorten(origin)})";
+        }
+
+        return null;
+    }
+
+    // An attacker chooses the header: keep what is logged short.
+    private static string Shorten(string value) => value.Length <= 100 ? value : value[..100] + "…";
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests.Security;
+
+/// <summary>
+/// The dashboard and its API over real HTTP, as an attacker would call them: from another origin, under another
+/// <c>Host</c>, and with the token where logs keep it. (A real browser on another origin: <see cref="CrossOriginBrowserTests"/>.)
+/// </summary>
+public sealed class DashboardSecurityTests : IAsyncLifetime
+{
+    private const string Token = "0123456789abcdef0123456789abcdef-dashboard";
+    private const string Run = "/_apiroutes/api/schedules/run?route=/api/tick";
+
+    private TestServer _development = null!;
+
+    public async Task InitializeAsync() => _development = await TestServer.StartAsync(
+        Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"), BackgroundRoute("/api/flaky", typeof(Flaky))),
+        environment: "Development");
+
+    public async Task DisposeAsync() => await _development.DisposeAsync();
+
+    [Theory]
+    // another site's page: its Origin, or the browser's fetch metadata, gives it away
+    [InlineData("Origin", "http://attacker.example")]
+    [InlineData("Origin", "null")]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    // another port of the same host is the same site, but not the same origin
+    [InlineData("Sec-Fetch-Site", "same-site")]
+    public async Task A_state_changing_call_from_another_origin_is_refused(string header, string value)
+    {
+        using var request = DashboardPost(Run);
+        request.Headers.TryAddWithoutValidation(header, value);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _development.Client.SendAsync(request)).StatusCode);
+        Assert.Empty(_development.Executions.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_state_changing_call_without_the_dashboard_header_is_refused_as_a_form_post_would_be()
+    {
+        using var form = new HttpRequestMessage(HttpMethod.Post, Run) { Content = new StringContent("route=/api/tick", Encoding.UTF8, "application/x-www-form-urlencoded") };
+        using var pause = new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/pause?route=/api/tick");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _development.Client.SendAsync(form)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _development.Client.SendAsync(pause)).StatusCode);
+        Assert.Empty(_development.Executions.Snapshot());
+    }
+
+    [Fact]
+    public async Task The_page_itself_and_a_script_with_the_header_may_change_state()
+    {
+        using var samePage = DashboardPost(Run);
+        samePage.Headers.TryAddWithoutValidation("Origin", _development.Client.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        samePage.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "same-origin");
+        using var script = DashboardPost("/_apiroutes/api/schedules/pause?route=/api/tick");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _development.Client.SendAsync(samePage)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _development.Client.SendAsync(script)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("attacker.example")]
+    [InlineData("attacker.example:5000")]
+    [InlineData("127.0.0.1.nip.io")]
+    [InlineData("localhost.attacker.example")]
+    public async Task In_development_only_loopback_hosts_are_answered_so_dns_rebinding_reads_nothing(string host)
+    {
+        foreach (var path in new[] { "/_apiroutes", "/_apiroutes/api/routes", "/_apiroutes/api/executions" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Host = host;
+            Assert.Equal(HttpStatusCode.BadRequest, (await _development.Client.SendAsync(request)).StatusCode);
+        }
+
+        using var tick = new HttpRequestMessage(HttpMethod.Get, "/api/tick");
+        tick.Headers.Host = host;
+        Assert.Equal(HttpStatusCode.BadRequest, (await _development.Client.SendAsync(tick)).StatusCode);
+        Assert.Equal(0, _development.Probe.Count(nameof(Tick)));
+    }
+
+    [Theory]
+    [InlineData("localhost:5000")]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.2:8080")]
+    [InlineData("[::1]:5000")]
+    [InlineData("shop.localhost")]
+    public async Task Loopback_hosts_are_answered(string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+        request.Headers.Host = host;
+
+        Assert.Equal(HttpStatusCode.OK, (await _development.Client.SendAsync(request)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    [InlineData("Origin", "http://attacker.example")]
+    public async Task In_development_a_scheduled_route_is_not_run_for_another_site(string header, string value)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tick");
+        request.Headers.TryAddWithoutValidation(header, value);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _development.Client.SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _development.Client.PostAsync("/api/tick", null)).StatusCode);
+        Assert.Equal(1, _development.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task Outside_development_the_token_is_traded_for_an_http_only_cookie_and_never_logged()
+    {
+        await using var production = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o =>
+            {
+                o.Dashboard.Enabled = true;
+                o.Dashboard.Token = Token;
+            });
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = production.Client.BaseAddress };
+
+        var page = await client.GetAsync("/_apiroutes");
+        var wrong = await client.SendAsync(Session("0123456789abcdef0123456789abcdef-wrong-one"));
+        var session = await client.SendAsync(Session(Token));
+        var cookie = session.Headers.GetValues("Set-Cookie").Single();
+        var withCookie = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+        withCookie.Headers.Add("Cookie", cookie.Split(';')[0]);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);   // the page holds no data; everything comes from the API
+        Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, session.StatusCode);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/_apiroutes", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Token, cookie, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(withCookie)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/_apiroutes/api/routes")).StatusCode);
+        Assert.NotEmpty(production.Logs);
+        Assert.DoesNotContain(production.Logs, line => line.Contains(Token, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Outside_development_a_bearer_token_still_serves_scripts()
+    {
+        await using var production = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o =>
+            {
+                o.Dashboard.Enabled = true;
+                o.Dashboard.Token = Token;
+            });
+        using var read = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+        read.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var run = DashboardPost(Run);
+        run.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var unauthenticated = DashboardPost(Run);
+
+        Assert.Equal(HttpStatusCode.OK, (await production.Client.SendAsync(read)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await production.Client.SendAsync(run)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.SendAsync(unauthenticated)).StatusCode);
+    }
+
+    private static HttpRequestMessage DashboardPost(string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Add("X-ApiRoutes-Dashboard", "1");
+        return request;
+    }
+
+    private static HttpRequestMessage Session(string token)
+    {
+        var request = DashboardPost("/_apiroutes/api/session");
+        request.Content = new StringContent($$"""{"token":"{{token}}"}""", Encoding.UTF8, "application/json");
+        return request;
+    }
+}
