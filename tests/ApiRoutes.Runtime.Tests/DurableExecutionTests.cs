@@ -112,6 +112,21 @@ public sealed class DurableExecutionTests : IDisposable
         options.Background.MaxConcurrency = 1;
     }
 
+    [Fact]
+    public async Task An_accepted_execution_is_written_once_when_accepted_then_once_per_change_of_state()
+    {
+        var store = new SwitchableStore(new InMemoryExecutionStore());
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        server.Probe.Open("slow");
+
+        var id = await PostAsync(server);
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        Assert.Equal(["Add Queued", "Update Running", "Update Succeeded"], store.Writes);
+    }
+
     private static async Task<string> PostAsync(TestServer server) =>
         (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
 
@@ -120,14 +135,22 @@ public sealed class DurableExecutionTests : IDisposable
     {
         public bool Available { get; set; } = true;
 
+        public System.Collections.Concurrent.ConcurrentQueue<string> Writes { get; } = new();
+
         public bool IsDurable => true;
 
         public bool IsShared => inner.IsShared;
 
         public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
-            Available ? inner.AddAsync(record, request, cancellationToken) : throw new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: disk I/O error");
+            Available ? Written("Add", record, inner.AddAsync(record, request, cancellationToken)) : throw new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: disk I/O error");
 
-        public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => inner.UpdateAsync(record, cancellationToken);
+        public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Written("Update", record, inner.UpdateAsync(record, cancellationToken));
+
+        private Task Written(string kind, ExecutionRecord record, Task write)
+        {
+            Writes.Enqueue($"{kind} {record.Status}");
+            return write;
+        }
 
         public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => inner.ClaimUnfinishedAsync(limit, cancellationToken);
 

@@ -44,10 +44,13 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options, Execut
     /// <summary>Gives back a reserved place that will not be used.</summary>
     public void Release() => Interlocked.Decrement(ref _waiting);
 
-    /// <summary>Queues work whose place was reserved; false only when shutdown closed the queue in between.</summary>
+    /// <summary>
+    /// Queues work whose place was reserved and whose record the store already has (written before the 202); false
+    /// only when shutdown closed the queue in between.
+    /// </summary>
     public bool Enqueue(BackgroundExecution execution)
     {
-        log.Update(execution.Record);
+        log.Remember(execution.Record);
         if (_channel.Writer.TryWrite(execution))
         {
             return true;

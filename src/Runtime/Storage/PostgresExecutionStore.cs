@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
@@ -21,8 +20,6 @@ namespace ApiRoutes.Storage;
 /// </summary>
 internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
 {
-    private const int MaxBatch = 1000;
-
     // Schema versions in order: migration N takes the database from version N to N + 1. Never edit a shipped one.
     private static readonly string[] Migrations =
     [
@@ -61,9 +58,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeSpan _lease;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly GroupCommitWriter<Write> _writer;
     private readonly ITimer _renewal;
     private readonly SemaphoreSlim _renewing = new(1, 1);
     private bool _leaseLost;
@@ -76,8 +71,14 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         Description = description;
         _lease = lease;
         _logger = logger;
-        _time = time;
-        _writer = Task.Run(WriteLoopAsync);
+        // A new execution is not kept on failure (its request was answered 503); changes of state are, so an execution
+        // that finished during an outage is not left "running" for another replica to run again.
+        _writer = new GroupCommitWriter<Write>(
+            CommitAsync,
+            write => write.Request is null ? write.Record.Id : null,
+            (e, kept) => new ExecutionStoreUnavailableException(
+                $"The PostgreSQL execution store {description} cannot be written: {e.Message}" + (kept ? " The change is kept and written when the server is back." : ""), e),
+            time);
         var every = lease / 3;
         _renewal = time.CreateTimer(_ => _ = RenewAsync(), null, every, every);
     }
@@ -424,8 +425,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         await _renewing.WaitAsync();   // a renewal under way finishes first
         _stopped = true;
         _renewing.Release();
-        _writes.Writer.TryComplete();
-        await _writer;
+        await _writer.DisposeAsync();
         try
         {
             await RunAsync(
@@ -449,86 +449,23 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
     }
 
     // Completes with true once written, false when another replica holds the execution.
-    private Task<bool> Enqueue(Write write) =>
-        _writes.Writer.TryWrite(write)
-            ? write.Done.Task
-            : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
+    private Task<bool> Enqueue(Write write) => _writer.WriteAsync(write);
 
-    // Changes of state that could not be written while the server was away are kept (the latest per execution) and
-    // written with the next batch, or within a second: an execution that finished during an outage is not left
-    // "running" in the store for another replica to run again. New executions are not kept: their callers answered 503.
-    private async Task WriteLoopAsync()
+    // One transaction; per write, whether it applied (no row: another replica claimed the execution, because this
+    // one's lease lapsed or the execution waited too long here).
+    private async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<Write> batch)
     {
-        var batch = new List<Write>(MaxBatch);
-        var unsaved = new Dictionary<string, Write>(StringComparer.Ordinal);
-        while (await WaitForWritesAsync(unsaved.Count > 0))
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var commands = new NpgsqlBatch(connection, transaction);
+        foreach (var write in batch)
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
-            {
-                batch.Add(write);
-            }
-
-            foreach (var write in batch)
-            {
-                unsaved.Remove(write.Record.Id);   // superseded
-            }
-
-            batch.InsertRange(0, unsaved.Values);
-            unsaved.Clear();
-            try
-            {
-                await using var connection = await _dataSource.OpenConnectionAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                await using var commands = new NpgsqlBatch(connection, transaction);
-                foreach (var write in batch)
-                {
-                    commands.BatchCommands.Add(Upsert(write));
-                }
-
-                await commands.ExecuteNonQueryAsync();
-                await transaction.CommitAsync();
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    // No row: another replica claimed the execution (this one's lease lapsed, or it waited too long here).
-                    batch[i].Done.TrySetResult(commands.BatchCommands[i].RecordsAffected > 0);
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                foreach (var write in batch)
-                {
-                    var kept = write.Request is null;
-                    if (kept)
-                    {
-                        unsaved[write.Record.Id] = write;
-                    }
-
-                    write.Done.TrySetException(new ExecutionStoreUnavailableException(
-                        $"The PostgreSQL execution store {Description} cannot be written: {e.Message}"
-                        + (kept ? " The change is kept and written when the server is back." : ""),
-                        e));
-                }
-            }
-        }
-    }
-
-    private async Task<bool> WaitForWritesAsync(bool retrySoon)
-    {
-        if (!retrySoon)
-        {
-            return await _writes.Reader.WaitToReadAsync();
+            commands.BatchCommands.Add(Upsert(write));
         }
 
-        using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
-        try
-        {
-            return await _writes.Reader.WaitToReadAsync(soon.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
+        await commands.ExecuteNonQueryAsync();
+        await transaction.CommitAsync();
+        return [.. commands.BatchCommands.Cast<NpgsqlBatchCommand>().Select(command => command.RecordsAffected > 0)];
     }
 
     // One statement for a new execution and for every change after it. A change only applies while this replica
@@ -585,8 +522,5 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
 
     private static DateTimeOffset ReadInstant(DbDataReader row, int column) => row.GetFieldValue<DateTimeOffset>(column);
 
-    private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body)
-    {
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body);
 }

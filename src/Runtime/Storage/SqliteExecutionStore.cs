@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Threading.Channels;
 using ApiRoutes.Execution;
 using Microsoft.Data.Sqlite;
 
@@ -13,12 +12,10 @@ namespace ApiRoutes.Storage;
 /// </summary>
 internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 {
-    private const int MaxBatch = 1000;
-
     private readonly string _connectionString;
     private readonly SqliteConnection _writeConnection;
-    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly GroupCommitWriter<SqliteWrite> _writer;
+    private readonly SqliteWriteCommands _commands;
     private readonly TimeProvider _time;
 
     private SqliteExecutionStore(string path, SqliteConnection writeConnection, TimeProvider time)
@@ -27,7 +24,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         _time = time;
         _connectionString = writeConnection.ConnectionString;
         _writeConnection = writeConnection;
-        _writer = Task.Run(WriteLoopAsync);
+        _commands = new SqliteWriteCommands(writeConnection);
+        _writer = new GroupCommitWriter<SqliteWrite>(
+            CommitAsync,
+            // A new execution is not kept on failure (its request was answered 503); changes of state are.
+            write => write is { Record: { } record, Request: null } ? record.Id : null,
+            (e, kept) => new ExecutionStoreUnavailableException(
+                $"The execution store '{path}' cannot be written: {e.Message}" + (kept ? " The change is kept and written when the store can be written again." : ""), e),
+            time);
     }
 
     public string Path { get; }
@@ -88,17 +92,16 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     }
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
-        Enqueue(new Write(record, StoredRequest.ToJson(request), request.Body.ToArray()));
+        _writer.WriteAsync(new SqliteWrite(record, StoredRequest.ToJson(request), request.Body.ToArray()));
 
-    public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Enqueue(new Write(record, null, null));
+    public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _writer.WriteAsync(new SqliteWrite(record, null, null));
 
     // Claimed once, durably: an occurrence already run is not run again, also after a restart (a replayed external
     // trigger) or by a second process that opened the same file.
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
-        var claim = new Write(null, null, null) { Schedule = new ScheduleClaim(route, occurrence, executionId, _time.GetUtcNow()) };
-        await Enqueue(claim);
-        return new OccurrenceClaim(claim.Claimed);
+        var claimed = await _writer.WriteAsync(new SqliteWrite(null, null, null) { Schedule = new ScheduleClaim(route, occurrence, executionId, _time.GetUtcNow()) });
+        return new OccurrenceClaim(claimed);
     }
 
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
@@ -172,112 +175,29 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _writes.Writer.TryComplete();
-        await _writer;
+        await _writer.DisposeAsync();
+        _commands.Dispose();
         await _writeConnection.DisposeAsync();
     }
 
 
-    private Task Enqueue(Write write)
+    // One transaction for the batch; per write, whether it applied (a claim lands once per occurrence).
+    private Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<SqliteWrite> batch)
     {
-        return _writes.Writer.TryWrite(write)
-            ? write.Done.Task
-            : Task.FromException(new ExecutionStoreUnavailableException("The execution store is closed."));
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<Write>(MaxBatch);
-        using var insert = _writeConnection.CreateCommand();
-        insert.CommandText = $"""
-            INSERT INTO executions ({StoredRecord.Columns}, request, body)
-            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $request, $body)
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-                finished_at = excluded.finished_at, error = excluded.error
-            """;
-        foreach (var name in new[] { "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$request", "$body" })
+        var applied = new bool[batch.Count];
+        using var transaction = _writeConnection.BeginTransaction();
+        _commands.Enlist(transaction);
+        for (var i = 0; i < batch.Count; i++)
         {
-            insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        using var claim = _writeConnection.CreateCommand();
-        claim.CommandText = """
-            INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
-            ON CONFLICT (route, occurrence) DO NOTHING
-            """;
-        foreach (var name in new[] { "$route", "$occurrence", "$execution_id", "$claimed_at" })
-        {
-            claim.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        using var schedule = _writeConnection.CreateCommand();
-        schedule.CommandText = """
-            INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
-            ON CONFLICT (route) DO UPDATE SET last_occurrence = max(last_occurrence, excluded.last_occurrence)
-            """;
-        schedule.Parameters.Add(new SqliteParameter { ParameterName = "$route" });
-        schedule.Parameters.Add(new SqliteParameter { ParameterName = "$occurrence" });
-
-        while (await _writes.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            applied[i] = batch[i] switch
             {
-                batch.Add(write);
-            }
-
-            try
-            {
-                using var transaction = _writeConnection.BeginTransaction();
-                insert.Transaction = transaction;
-                claim.Transaction = transaction;
-                schedule.Transaction = transaction;
-                foreach (var write in batch)
-                {
-                    if (write.Schedule is { } run)
-                    {
-                        claim.Parameters[0].Value = run.Route;
-                        claim.Parameters[1].Value = Format(run.Occurrence);
-                        claim.Parameters[2].Value = run.ExecutionId;
-                        claim.Parameters[3].Value = Format(run.ClaimedAt);
-                        write.Claimed = claim.ExecuteNonQuery() == 1;
-                        if (write.Claimed)
-                        {
-                            schedule.Parameters[0].Value = run.Route;
-                            schedule.Parameters[1].Value = Format(run.Occurrence);
-                            schedule.ExecuteNonQuery();
-                        }
-
-                        continue;
-                    }
-
-                    Bind(insert, write);
-                    insert.ExecuteNonQuery();
-                }
-
-                transaction.Commit();
-                batch.ForEach(write => write.Done.TrySetResult());
-            }
-            catch (SqliteException e)
-            {
-                var error = new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be written: {e.Message}", e);
-                batch.ForEach(write => write.Done.TrySetException(error));
-            }
+                { Schedule: { } run } => _commands.Claim(run),
+                var write => _commands.Upsert(write),
+            };
         }
-    }
 
-    private static void Bind(SqliteCommand command, Write write)
-    {
-        var record = write.Record!;
-        var values = new object?[]
-        {
-            record.Id, record.Route, record.Kind, record.Status.ToString(), record.Attempt, Format(record.AcceptedAt),
-            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, write.Request, write.Body,
-        };
-        for (var i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
-        }
+        transaction.Commit();
+        return Task.FromResult<IReadOnlyList<bool>>(applied);
     }
 
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
@@ -303,7 +223,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     }
 
     // Round-trip UTC text: sorts as the instants do.
-    private static string? Format(DateTimeOffset? instant) => instant?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+    internal static string? Format(DateTimeOffset? instant) => instant?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 
@@ -328,15 +248,4 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             """);
     }
 
-    private sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, string ExecutionId, DateTimeOffset ClaimedAt);
-
-    private sealed record Write(ExecutionRecord? Record, string? Request, byte[]? Body)
-    {
-        public ScheduleClaim? Schedule { get; init; }
-
-        /// <summary>For a schedule claim: whether it landed; set before <see cref="Done"/> completes.</summary>
-        public bool Claimed { get; set; }
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }

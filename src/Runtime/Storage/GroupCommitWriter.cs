@@ -1,0 +1,142 @@
+using System.Threading.Channels;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The group commit both durable stores write through: whatever arrived while the last transaction ran goes into the
+/// next, so thousands of writes a second cost tens of commits. The loop survives any exception: a batch that fails
+/// fails its waiters (never leaves one waiting) and the loop goes on. Changes of state that the caller cannot repeat
+/// (those with a retry key) are kept, the latest per key, and written with the next batch or within a
+/// second, so an execution that finished while the store was away is not left "running" in it.
+/// </summary>
+/// <typeparam name="TWrite">One store's write.</typeparam>
+internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
+    where TWrite : notnull
+{
+    public const int MaxBatch = 1000;
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly Channel<Pending> _writes = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> _commit;
+    private readonly Func<TWrite, string?> _retryKey;
+    private readonly Func<Exception, bool, ExecutionStoreUnavailableException> _unavailable;
+    private readonly TimeProvider _time;
+    private readonly Task _loop;
+    private volatile bool _closing;
+
+    /// <param name="commit">Writes a batch in one transaction; returns, per write, whether it applied.</param>
+    /// <param name="retryKey">The key under which a failed write is kept and retried; null: not kept (its caller is told).</param>
+    /// <param name="unavailable">What waiters get when a batch fails, from the cause and whether the write is kept.</param>
+    /// <param name="time">The clock of the retry delay.</param>
+    public GroupCommitWriter(
+        Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
+        Func<TWrite, string?> retryKey,
+        Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
+        TimeProvider time)
+    {
+        _commit = commit;
+        _retryKey = retryKey;
+        _unavailable = unavailable;
+        _time = time;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
+    public Task<bool> WriteAsync(TWrite write)
+    {
+        var pending = new Pending(write);
+        return _writes.Writer.TryWrite(pending)
+            ? pending.Done.Task
+            : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
+    }
+
+    /// <summary>Writes what was queued (one last try for what is kept), then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _closing = true;
+        _writes.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
+        while (await WaitAsync(kept.Count > 0))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            foreach (var pending in batch)
+            {
+                if (_retryKey(pending.Write) is { } key)
+                {
+                    kept.Remove(key);   // superseded by a newer change
+                }
+            }
+
+            batch.InsertRange(0, kept.Values);
+            kept.Clear();
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                var applied = await _commit([.. batch.Select(pending => pending.Write)]);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
+                }
+            }
+#pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                foreach (var pending in batch)
+                {
+                    var key = _closing ? null : _retryKey(pending.Write);
+                    if (key is not null)
+                    {
+                        kept[key] = pending;
+                    }
+
+                    pending.Done.TrySetException(_unavailable(e, key is not null));
+                }
+            }
+        }
+    }
+
+    // Waits for writes; with kept ones, at most a second. False once closed and drained.
+    private async Task<bool> WaitAsync(bool retrySoon)
+    {
+        if (!retrySoon)
+        {
+            return await _writes.Reader.WaitToReadAsync();
+        }
+
+        using var soon = new CancellationTokenSource(RetryDelay, _time);
+        try
+        {
+            // Closed: one last try for what is kept, then the loop ends (nothing is kept after a failure then).
+            await _writes.Reader.WaitToReadAsync(soon.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
+    private sealed class Pending(TWrite write)
+    {
+        public TWrite Write { get; } = write;
+
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

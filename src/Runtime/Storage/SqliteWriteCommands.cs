@@ -1,0 +1,93 @@
+using ApiRoutes.Execution;
+using Microsoft.Data.Sqlite;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>One write of the SQLite store: an execution (new, with its request, or a change of state) or a schedule claim.</summary>
+internal sealed record SqliteWrite(ExecutionRecord? Record, string? Request, byte[]? Body)
+{
+    public ScheduleClaim? Schedule { get; init; }
+}
+
+/// <summary>The claim of one schedule occurrence by one execution.</summary>
+internal sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, string ExecutionId, DateTimeOffset ClaimedAt);
+
+/// <summary>The SQLite store's prepared write statements, on its one write connection.</summary>
+internal sealed class SqliteWriteCommands : IDisposable
+{
+    private readonly SqliteCommand _upsert;
+    private readonly SqliteCommand _claim;
+    private readonly SqliteCommand _lastRun;
+
+    public SqliteWriteCommands(SqliteConnection connection)
+    {
+        _upsert = Prepare(connection, $"""
+            INSERT INTO executions ({StoredRecord.Columns}, request, body)
+            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $request, $body)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
+                finished_at = excluded.finished_at, error = excluded.error
+            """, "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$request", "$body");
+        _claim = Prepare(connection, """
+            INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
+            ON CONFLICT (route, occurrence) DO NOTHING
+            """, "$route", "$occurrence", "$execution_id", "$claimed_at");
+        _lastRun = Prepare(connection, """
+            INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
+            ON CONFLICT (route) DO UPDATE SET last_occurrence = max(last_occurrence, excluded.last_occurrence)
+            """, "$route", "$occurrence");
+    }
+
+    public void Enlist(SqliteTransaction transaction) => _upsert.Transaction = _claim.Transaction = _lastRun.Transaction = transaction;
+
+    public bool Upsert(SqliteWrite write)
+    {
+        var record = write.Record!;
+        Bind(_upsert, record.Id, record.Route, record.Kind, record.Status.ToString(), record.Attempt, Format(record.AcceptedAt),
+            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, write.Request, write.Body);
+        _upsert.ExecuteNonQuery();
+        return true;
+    }
+
+    /// <summary>Claims the occurrence; true only for the first claim of it, which also becomes the schedule's last run.</summary>
+    public bool Claim(ScheduleClaim run)
+    {
+        Bind(_claim, run.Route, Format(run.Occurrence), run.ExecutionId, Format(run.ClaimedAt));
+        if (_claim.ExecuteNonQuery() != 1)
+        {
+            return false;
+        }
+
+        Bind(_lastRun, run.Route, Format(run.Occurrence));
+        _lastRun.ExecuteNonQuery();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _upsert.Dispose();
+        _claim.Dispose();
+        _lastRun.Dispose();
+    }
+
+    private static string? Format(DateTimeOffset? instant) => SqliteExecutionStore.Format(instant);
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    private static void Bind(SqliteCommand command, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+    }
+}

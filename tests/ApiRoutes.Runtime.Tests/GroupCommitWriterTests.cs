@@ -1,0 +1,119 @@
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>The group commit both durable stores write through, with faults injected into its commits.</summary>
+public sealed class GroupCommitWriterTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public async Task Any_exception_fails_its_batch_and_the_loop_goes_on()
+    {
+        var committed = new List<string>();
+        var faults = new Queue<Exception>([new InvalidOperationException("a bug"), new ArgumentException("another"), new NullReferenceException()]);
+        await using var writer = new GroupCommitWriter<string>(
+            batch => faults.TryDequeue(out var fault) ? throw fault : Commit(committed, batch),
+            _ => null,
+            (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
+            _time);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var error = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync($"lost {i}").WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.NotNull(error.InnerException);
+        }
+
+        Assert.True(await writer.WriteAsync("kept").WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["kept"], committed);
+    }
+
+    [Fact]
+    public async Task A_change_that_failed_is_kept_written_with_the_next_batch_and_superseded_by_a_newer_one()
+    {
+        var committed = new List<string>();
+        var failing = true;
+        await using var writer = new GroupCommitWriter<string>(
+            batch => failing ? throw new IOException("disk full") : Commit(committed, batch),
+            write => write.Split(':')[0],   // "id:state"
+            (e, kept) => new ExecutionStoreUnavailableException(kept ? "kept" : "lost", e),
+            _time);
+
+        var first = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("a:running").WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("b:running").WaitAsync(TimeSpan.FromSeconds(10)));
+        failing = false;
+        await writer.WriteAsync("a:succeeded").WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("kept", first.Message);
+        Assert.Equal(["a:succeeded", "b:running"], committed.Order());
+    }
+
+    [Fact]
+    public async Task Kept_changes_are_retried_after_a_second_without_new_writes()
+    {
+        var committed = new List<string>();
+        var attempts = 0;
+        await using var writer = new GroupCommitWriter<string>(
+            batch => ++attempts == 1 ? throw new IOException("busy") : Commit(committed, batch),
+            write => write,
+            (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
+            _time);
+
+        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("x").WaitAsync(TimeSpan.FromSeconds(10)));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (committed.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(["x"], committed);
+    }
+
+    [Fact]
+    public async Task Thousands_of_concurrent_writes_all_complete_under_faults_and_none_waits_forever()
+    {
+        var commits = 0;
+        var committed = 0;
+        var writer = new GroupCommitWriter<int>(
+            batch =>
+            {
+                // Every third commit fails: 5,000 writes take at least five batches of at most 1,000.
+                if (++commits % 3 == 0)
+                {
+                    throw commits % 2 == 0 ? new InvalidOperationException("fault") : new TimeoutException("fault");
+                }
+
+                Interlocked.Add(ref committed, batch.Count);
+                return Task.FromResult<IReadOnlyList<bool>>([.. batch.Select(_ => true)]);
+            },
+            _ => null,
+            (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
+            _time);
+
+        var writes = Enumerable.Range(0, 5000).Select(i => writer.WriteAsync(i)).ToArray();
+        var outcomes = await Task.WhenAll(writes.Select(async write =>
+        {
+            try
+            {
+                return await write.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (ExecutionStoreUnavailableException)
+            {
+                return false;
+            }
+        }));
+        await writer.DisposeAsync();
+
+        Assert.Equal(committed, outcomes.Count(ok => ok));
+        Assert.InRange(committed, 1, 4000);
+        Assert.True(writer.WriteAsync(1).IsFaulted);   // closed: refused at once, never left waiting
+    }
+
+    private static Task<IReadOnlyList<bool>> Commit(List<string> committed, IReadOnlyList<string> batch)
+    {
+        committed.AddRange(batch);
+        return Task.FromResult<IReadOnlyList<bool>>([.. batch.Select(_ => true)]);
+    }
+}
