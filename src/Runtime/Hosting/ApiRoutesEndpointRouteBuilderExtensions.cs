@@ -30,6 +30,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
+        var options = ApiRoutes.ApiRoutesOptionsValidation.Resolve(services);
 
         // Opening the store and loading the manifest are both start-up I/O and JIT: do them side by side. A store
         // that cannot be opened still stops start-up, when it is awaited below.
@@ -63,7 +64,6 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             }
         }
 
-        var options = services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>().Value;
         if (isDevelopment || options.Dashboard.Enabled)
         {
             if (!isDevelopment && options.Dashboard.Token is not { Length: >= 32 })
@@ -79,13 +79,6 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var scheduling = options.Scheduling;
         if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
         {
-            if (scheduling.ExternalTriggerSecret.Length < 32)
-            {
-                throw new ApiRoutes.ApiRoutesStartupException(
-                    "ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters; use a long random secret "
-                    + "(for example 'openssl rand -hex 32').");
-            }
-
             var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), time,
                 services.GetRequiredService<IExecutionStore>().IsDurable, scheduling.ExternalTriggerSecret, scheduling.ExternalTriggerTolerance, logger);
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger");

@@ -25,7 +25,12 @@ public static class ApiRoutesServiceCollectionExtensions
     public static IServiceCollection AddApiRoutes(this IServiceCollection services, Action<ApiRoutesOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<ApiRoutesOptions>().BindConfiguration(ApiRoutesOptions.SectionName);
+        services.AddOptions<ApiRoutesOptions>()
+            .BindConfiguration(ApiRoutesOptions.SectionName)
+            .Configure<IConfiguration>(ApiRoutesOptionsValidation.BindRetryDelays)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiRoutesOptions>, ApiRoutesOptionsValidation>(
+            sp => new ApiRoutesOptionsValidation(sp.GetService<IConfiguration>())));
         if (configure is not null)
         {
             services.Configure(configure);
@@ -55,7 +60,17 @@ public static class ApiRoutesServiceCollectionExtensions
         // The host must wait for the drain period, not give up at its default 30 seconds.
         services.AddOptions<HostOptions>().Configure<IOptions<ApiRoutesOptions>>((host, apiRoutes) =>
         {
-            var needed = apiRoutes.Value.ShutdownDrainTimeout + TimeSpan.FromSeconds(10);
+            ApiRoutesOptions options;
+            try
+            {
+                options = apiRoutes.Value;
+            }
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
+            {
+                return;   // MapApiRoutes reports it, in one line, before the app listens
+            }
+
+            var needed = options.ShutdownDrainTimeout + TimeSpan.FromSeconds(10);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;
@@ -79,20 +94,13 @@ public static class ApiRoutesServiceCollectionExtensions
                         ?? throw new ApiRoutesStartupException(
                             "ApiRoutes:Store:Provider is PostgreSql but no connection string is set: set ApiRoutes:Store:ConnectionString "
                             + "or ConnectionStrings:ApiRoutes (for example the environment variable ConnectionStrings__ApiRoutes).");
-                    if (options.LeaseDuration < TimeSpan.FromSeconds(1))
-                    {
-                        throw new ApiRoutesStartupException(
-                            $"ApiRoutes:Store:LeaseDuration is {options.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
-                    }
-
                     var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
                     var store = PostgresExecutionStore.Open(connectionString, options.LeaseDuration, services.GetRequiredService<TimeProvider>(), logger);
                     logger.ReplicaRegistered(store.Description, store.Replica, options.LeaseDuration);
                     return store;
                 default:
-                    return SqliteExecutionStore.Open(options.Path ?? Path.Combine(
-                        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
-                        "apiroutes", services.GetRequiredService<IHostEnvironment>().ApplicationName, "executions.db"),
+                    return SqliteExecutionStore.Open(
+                        options.Path ?? DefaultStorePath.For(services.GetRequiredService<IHostEnvironment>()),
                         services.GetRequiredService<TimeProvider>());
             }
         }

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ApiRoutes;
+
+/// <summary>
+/// Every setting checked once, at start-up (<c>IValidateOptions</c> with <c>ValidateOnStart</c>), each failure a clause
+/// naming the key, the value and what is allowed; all of them in one line. Lists from configuration replace the
+/// defaults instead of being appended to them.
+/// </summary>
+internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configuration) : IValidateOptions<ApiRoutesOptions>
+{
+    private const string Background = ApiRoutesOptions.SectionName + ":Background";
+    private const string Store = ApiRoutesOptions.SectionName + ":Store";
+    private const string Scheduling = ApiRoutesOptions.SectionName + ":Scheduling";
+
+    /// <summary>The options, or <see cref="ApiRoutesStartupException"/> with every problem in one line.</summary>
+    public static ApiRoutesOptions Resolve(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new ApiRoutesStartupException(string.Join(" ", e.Failures), e);
+        }
+        catch (InvalidOperationException e) when (ConversionFailure().Match(e.Message) is { Success: true } failure)
+        {
+            var key = failure.Groups["key"].Value;
+            var value = failure.Groups["value"].Success ? failure.Groups["value"].Value : services.GetService<IConfiguration>()?[key];
+            var type = Type.GetType(failure.Groups["type"].Value + ", " + typeof(ApiRoutesOptions).Assembly.FullName) ?? Type.GetType(failure.Groups["type"].Value);
+            var allowed = type is { IsEnum: true } ? $"use {OneOf(type)}" : $"expected {Describe(type)}";
+            throw new ApiRoutesStartupException($"{key} is '{value}'; {allowed}.", e);
+        }
+    }
+
+    /// <summary>Replaces the default retry delays with the configured list, also when it is empty.</summary>
+    public static void BindRetryDelays(ApiRoutesOptions options, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Background + ":RetryDelays");
+        var items = section.GetChildren().ToList();
+        if (items.Count == 0 && section.Value is null)
+        {
+            return;   // not configured (an empty JSON array is configured: its value is "")
+        }
+
+        var delays = new List<TimeSpan>();
+        foreach (var item in items.OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue))
+        {
+            if (TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay))
+            {
+                delays.Add(delay);
+            }
+        }
+
+        options.Background.RetryDelays = delays;
+    }
+
+    public ValidateOptionsResult Validate(string? name, ApiRoutesOptions options)
+    {
+        var failures = new List<string>();
+        void Check(bool ok, string failure)
+        {
+            if (!ok)
+            {
+                failures.Add(failure);
+            }
+        }
+
+        // Configured delays are named by their keys; delays set in code by their index.
+        var configured = configuration?.GetSection(Background + ":RetryDelays").GetChildren().ToList() ?? [];
+        foreach (var item in configured)
+        {
+            if (!TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay))
+            {
+                failures.Add($"{item.Path} is '{item.Value}', which is not a time span; write hh:mm:ss, for example 00:01:00.");
+            }
+            else if (!IsRetryDelay(delay))
+            {
+                failures.Add($"{item.Path} is {delay}; a retry delay is from 00:00:00 to 1.00:00:00.");
+            }
+        }
+
+        var background = options.Background;
+        Check(background.MaxConcurrency >= 1, $"{Background}:MaxConcurrency is {background.MaxConcurrency}; it must be at least 1 (default 16).");
+        Check(background.MaxQueueLength >= 1, $"{Background}:MaxQueueLength is {background.MaxQueueLength}; it must be at least 1 (default 1000).");
+        Check(background.MaxRequestBodyBytes >= 0, $"{Background}:MaxRequestBodyBytes is {background.MaxRequestBodyBytes}; it must be 0 or more (default 262144).");
+        Check(background.RetryAfterSeconds >= 0, $"{Background}:RetryAfterSeconds is {background.RetryAfterSeconds}; it must be 0 or more (default 5).");
+        for (var i = 0; i < background.RetryDelays.Count && configured.Count == 0; i++)
+        {
+            Check(IsRetryDelay(background.RetryDelays[i]), $"{Background}:RetryDelays:{i} is {background.RetryDelays[i]}; a retry delay is from 00:00:00 to 1.00:00:00.");
+        }
+
+        Check(options.ShutdownDrainTimeout >= TimeSpan.Zero, $"{ApiRoutesOptions.SectionName}:ShutdownDrainTimeout is {options.ShutdownDrainTimeout}; it must be 00:00:00 or more (default 00:00:30).");
+        Check(options.Store.LeaseDuration >= TimeSpan.FromSeconds(1), $"{Store}:LeaseDuration is {options.Store.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
+        Check(options.Store.Retention >= TimeSpan.FromMinutes(1), $"{Store}:Retention is {options.Store.Retention}; it must be at least 1 minute (default 7.00:00:00).");
+        Check(Enum.IsDefined(options.Store.Provider), $"{Store}:Provider is '{options.Store.Provider}'; use {OneOf(typeof(StoreProvider))}.");
+        Check(options.Store.Path is null || options.Store.Path.Trim().Length > 0, $"{Store}:Path is empty; name a writable file, or leave it out for the default.");
+
+        var scheduling = options.Scheduling;
+        Check(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || scheduling.ExternalTriggerSecret.Length >= 32,
+            $"{Scheduling}:ExternalTriggerSecret is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
+        Check(scheduling.ExternalTriggerTolerance > TimeSpan.Zero && scheduling.ExternalTriggerTolerance <= TimeSpan.FromHours(1),
+            $"{Scheduling}:ExternalTriggerTolerance is {scheduling.ExternalTriggerTolerance}; it must be more than 00:00:00 and at most 01:00:00 (default 00:05:00).");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsRetryDelay(TimeSpan delay) => delay >= TimeSpan.Zero && delay <= TimeSpan.FromDays(1);
+
+    private static string OneOf(Type enumType) => string.Join(", ", Enum.GetNames(enumType)[..^1]) + " or " + Enum.GetNames(enumType)[^1];
+
+    private static string Describe(Type? type) => type == typeof(int) ? "a whole number"
+        : type == typeof(bool) ? "true or false"
+        : type == typeof(TimeSpan) ? "a time span (hh:mm:ss)"
+        : "a value of type " + (type?.Name ?? "unknown");
+
+    // ConfigurationBinder: "Failed to convert configuration value ['v' ]at 'Key' to type 'T'."
+    [GeneratedRegex("^Failed to convert configuration value (?:'(?<value>.*)' )?at '(?<key>[^']*)' to type '(?<type>[^']*)'", RegexOptions.Singleline)]
+    private static partial Regex ConversionFailure();
+}

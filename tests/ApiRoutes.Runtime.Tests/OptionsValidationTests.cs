@@ -1,0 +1,125 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>Configuration means what it says: lists replace the defaults, and every bad value stops start-up with one line.</summary>
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public void Retry_delays_from_configuration_replace_the_defaults()
+    {
+        var options = Resolve(new() { ["ApiRoutes:Background:RetryDelays:0"] = "00:00:01" });
+
+        Assert.Equal([TimeSpan.FromSeconds(1)], options.Background.RetryDelays);
+    }
+
+    [Fact]
+    public void An_empty_list_of_retry_delays_in_json_turns_retries_off()
+    {
+        var options = Resolve(new(), json: """{ "ApiRoutes": { "Background": { "RetryDelays": [] } } }""");
+
+        Assert.Empty(options.Background.RetryDelays);
+    }
+
+    [Fact]
+    public void Without_configuration_the_defaults_hold()
+    {
+        var options = Resolve(new());
+
+        Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)], options.Background.RetryDelays);
+    }
+
+    [Theory]
+    [InlineData("ApiRoutes:Background:RetryDelays:0", "banana", "ApiRoutes:Background:RetryDelays:0 is 'banana', which is not a time span")]
+    [InlineData("ApiRoutes:Background:RetryDelays:1", "-00:00:05", "ApiRoutes:Background:RetryDelays:1 is -00:00:05")]
+    [InlineData("ApiRoutes:Background:MaxConcurrency", "0", "ApiRoutes:Background:MaxConcurrency is 0")]
+    [InlineData("ApiRoutes:Background:MaxConcurrency", "-3", "ApiRoutes:Background:MaxConcurrency is -3")]
+    [InlineData("ApiRoutes:Background:MaxQueueLength", "0", "ApiRoutes:Background:MaxQueueLength is 0")]
+    [InlineData("ApiRoutes:Background:MaxRequestBodyBytes", "-1", "ApiRoutes:Background:MaxRequestBodyBytes is -1")]
+    [InlineData("ApiRoutes:Background:RetryAfterSeconds", "-1", "ApiRoutes:Background:RetryAfterSeconds is -1")]
+    [InlineData("ApiRoutes:ShutdownDrainTimeout", "-00:00:01", "ApiRoutes:ShutdownDrainTimeout is -00:00:01")]
+    [InlineData("ApiRoutes:Store:LeaseDuration", "00:00:00.5", "ApiRoutes:Store:LeaseDuration is 00:00:00.5000000")]
+    [InlineData("ApiRoutes:Store:Retention", "00:00:00", "ApiRoutes:Store:Retention is 00:00:00")]
+    [InlineData("ApiRoutes:Store:Provider", "MySql", "ApiRoutes:Store:Provider is 'MySql'; use Sqlite, InMemory or PostgreSql")]
+    [InlineData("ApiRoutes:Background:MaxConcurrency", "many", "ApiRoutes:Background:MaxConcurrency is 'many'")]
+    [InlineData("ApiRoutes:Scheduling:ExternalTriggerSecret", "short", "ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters")]
+    [InlineData("ApiRoutes:Scheduling:ExternalTriggerTolerance", "00:00:00", "ApiRoutes:Scheduling:ExternalTriggerTolerance is 00:00:00")]
+    public void A_bad_value_is_one_line_that_names_the_key(string key, string value, string expected)
+    {
+        var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new() { [key] = value })));
+
+        Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Every_bad_value_is_named_not_only_the_first()
+    {
+        var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new()
+        {
+            ["ApiRoutes:Background:MaxConcurrency"] = "0",
+            ["ApiRoutes:Background:RetryDelays:0"] = "banana",
+        })));
+
+        Assert.Contains("MaxConcurrency is 0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RetryDelays:0 is 'banana'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_application_stops_with_exit_code_1_and_one_line_before_it_listens()
+    {
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = await ApiRoutesApplication.RunAsync(
+                ["--urls=http://127.0.0.1:0", "--ApiRoutes:Store:Provider=InMemory", "--ApiRoutes:Background:MaxConcurrency=-3", "--ApiRoutes:Background:RetryDelays:0=banana"]);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        Assert.Equal(1, code);
+        Assert.Equal(
+            "ApiRoutes: ApiRoutes:Background:RetryDelays:0 is 'banana', which is not a time span; write hh:mm:ss, for example 00:01:00. "
+            + "ApiRoutes:Background:MaxConcurrency is -3; it must be at least 1 (default 16).",
+            error.ToString().TrimEnd());
+    }
+
+    private static ApiRoutesOptions Resolve(Dictionary<string, string?> settings, string? json = null) =>
+        ApiRoutesOptionsValidation.Resolve(Provider(settings, json));
+
+    private static ServiceProvider Provider(Dictionary<string, string?> settings, string? json = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings);
+        if (json is not null)
+        {
+            configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        }
+
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration.Build());
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment());
+        services.AddLogging();
+        services.AddApiRoutes();
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class TestEnvironment : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = "Production";
+
+        public string ApplicationName { get; set; } = "Tests";
+
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
+    }
+}
