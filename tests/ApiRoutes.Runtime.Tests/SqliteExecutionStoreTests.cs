@@ -113,6 +113,17 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_process_on_the_same_file_is_refused_naming_the_first_until_the_first_closes_it()
+    {
+        var error = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(DatabasePath));
+
+        Assert.StartsWith($"The execution store '{DatabasePath}' is in use by another process (process {Environment.ProcessId} on {Environment.MachineName}, ", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Two processes on one store would run the same work twice: stop the other one, or give this one its own ApiRoutes:Store:Path.", error.Message, StringComparison.Ordinal);
+        await _store.DisposeAsync();
+        _store = SqliteExecutionStore.Open(DatabasePath);
+    }
+
+    [Fact]
     public void A_store_that_cannot_be_created_says_where_and_what_to_do()
     {
         var blocker = Path.Combine(_folder, "file");

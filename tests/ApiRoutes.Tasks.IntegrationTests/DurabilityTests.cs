@@ -5,7 +5,10 @@ using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 
 namespace ApiRoutes.Tasks.IntegrationTests;
 
-/// <summary>The published app with its embedded SQLite store, killed with SIGKILL mid-work and started again.</summary>
+/// <summary>
+/// The published app with its embedded SQLite store, killed with SIGKILL mid-work and started again; a second process
+/// on the same store is refused meanwhile.
+/// </summary>
 [Collection(PackageCollection.Name)]
 public sealed partial class DurabilityTests(PackageFixture package)
 {
@@ -31,6 +34,15 @@ public sealed partial class DurabilityTests(PackageFixture package)
             }
 
             await first.WaitForOutputAsync("of /api/generate-report started", TimeSpan.FromSeconds(30));
+
+            // A second process on the same store would recover and run the first one's work too: it does not start.
+            await using (var intruder = await RunningApp.RunToExitAsync(publish, environment, "Shop.dll"))
+            {
+                Assert.Equal(1, intruder.ExitCode);
+                Assert.Contains($"ApiRoutes: The execution store '{environment["ApiRoutes__Store__Path"]}' is in use by another process (process ", intruder.Output, StringComparison.Ordinal);
+                Assert.DoesNotContain("   at ", intruder.Output, StringComparison.Ordinal);
+            }
+
             first.Kill();   // SIGKILL: no drain, no shutdown code runs
             Assert.DoesNotContain("done", first.Output, StringComparison.Ordinal);
         }

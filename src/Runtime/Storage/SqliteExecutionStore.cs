@@ -17,9 +17,11 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly GroupCommitWriter<SqliteWrite> _writer;
     private readonly SqliteWriteCommands _commands;
     private readonly TimeProvider _time;
+    private readonly StoreLock _held;
 
-    private SqliteExecutionStore(string path, SqliteConnection writeConnection, TimeProvider time)
+    private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time)
     {
+        _held = held;
         Path = path;
         _time = time;
         _connectionString = writeConnection.ConnectionString;
@@ -46,9 +48,11 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened.</exception>
     public static SqliteExecutionStore Open(string path, TimeProvider? time = null)
     {
+        StoreLock? held = null;
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+            held = StoreLock.Acquire(path);
             var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             Execute(connection, """
@@ -81,10 +85,11 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                     PRIMARY KEY (route, occurrence));
                 """);
             ScrubCredentials(connection);
-            return new SqliteExecutionStore(path, connection, time ?? TimeProvider.System);
+            return new SqliteExecutionStore(path, connection, held, time ?? TimeProvider.System);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
+            held?.Dispose();
             throw new ExecutionStoreUnavailableException(
                 $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
                 + "or ApiRoutes:Store:Provider to InMemory.", e);
@@ -178,8 +183,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         await _writer.DisposeAsync();
         _commands.Dispose();
         await _writeConnection.DisposeAsync();
+        _held.Dispose();
     }
-
 
     // One transaction for the batch; per write, whether it applied (a claim lands once per occurrence).
     private Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<SqliteWrite> batch)
