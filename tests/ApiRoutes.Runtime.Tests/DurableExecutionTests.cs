@@ -112,6 +112,53 @@ public sealed class DurableExecutionTests : IDisposable
         options.Background.MaxConcurrency = 1;
     }
 
+    [Theory]
+    // the stored request is not JSON, or lacks a field
+    [InlineData("UPDATE executions SET request = 'not json' WHERE id = 'e07'")]
+    [InlineData("UPDATE executions SET request = '{\"method\":\"POST\"}' WHERE id = 'e07'")]
+    // a time in another format, an unknown status, a route that is not text
+    [InlineData("UPDATE executions SET accepted_at = 'yesterday' WHERE id = 'e07'")]
+    [InlineData("UPDATE executions SET status = 'Running', started_at = '2026-13-45' WHERE id = 'e07'")]
+    [InlineData("UPDATE executions SET attempt = 'many' WHERE id = 'e07'")]
+    [InlineData("UPDATE executions SET body = 12 WHERE id = 'e07'")]
+    public async Task An_unreadable_row_is_recorded_as_failed_and_every_other_one_runs(string corruption)
+    {
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        await using (var store = SqliteExecutionStore.Open(_database))
+        {
+            var request = RequestSnapshot.Synthetic("/api/slow", "{}"u8.ToArray());
+            await Task.WhenAll(Enumerable.Range(0, 51).Select(i => store.AddAsync(
+                new ExecutionRecord { Id = $"e{i:D2}", Route = "/api/slow", Kind = "background", Status = ExecutionStatus.Queued, AcceptedAt = DateTimeOffset.UnixEpoch.AddSeconds(i) },
+                request,
+                default)));
+        }
+
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_database};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = corruption;
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await using var server = await TestServer.StartAsync(manifest, options: Sqlite);
+        server.Probe.Open("slow");
+
+        var poisoned = await server.WaitForExecutionAsync(r => r.Id == "e07" && r.Status == ExecutionStatus.Failed);
+        for (var i = 0; i < 51; i++)
+        {
+            if (i != 7)
+            {
+                await server.WaitForExecutionAsync(r => r.Id == $"e{i:D2}" && r.Status == ExecutionStatus.Succeeded);
+            }
+        }
+
+        Assert.StartsWith("Not run: its stored row cannot be read (", poisoned.Error, StringComparison.Ordinal);
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2019] Error: Execution e07 in the store cannot be read", StringComparison.Ordinal));
+        await server.StopAsync();
+        Assert.DoesNotContain(server.Logs, line => line.Contains("Exception", StringComparison.Ordinal) && !line.Contains("[2019]", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task An_accepted_execution_is_written_once_when_accepted_then_once_per_change_of_state()
     {

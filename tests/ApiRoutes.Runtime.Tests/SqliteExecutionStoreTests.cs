@@ -124,6 +124,42 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rows_of_random_values_never_stop_a_read()
+    {
+        await _store.DisposeAsync();
+        var random = new Random(20261204);
+        object?[] samples = [null, 0, -1, 7L, long.MaxValue, 1.5, "", "Queued", "Running", "Succeeded", "7", "yesterday", "2026-01-01T00:00:00.0000000Z",
+            "{}", "not json", """{"method":null}""", """{"method":"GET","scheme":"http","pathBase":"","path":"x","query":"","remoteIp":"no","headers":{"a":[1]},"routeValues":{}}""",
+            new byte[] { 0, 1, 2 }, new string('x', 10_000)];
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            for (var i = 0; i < 500; i++)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO executions VALUES ($id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                insert.Parameters.AddWithValue("$id", $"r{i}");
+                for (var column = 1; column <= 11; column++)
+                {
+                    var value = column == 3 && random.Next(2) == 0 ? (random.Next(2) == 0 ? "Queued" : "Running") : samples[random.Next(samples.Length)];
+                    insert.Parameters.AddWithValue($"${column}", value ?? (column <= 5 ? "x" : DBNull.Value));
+                }
+
+                await insert.ExecuteNonQueryAsync();
+            }
+        }
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        var unfinished = await _store.ClaimUnfinishedAsync(int.MaxValue, default);
+        var recent = await _store.GetRecentAsync(1000, default);
+
+        Assert.NotEmpty(unfinished);
+        Assert.All(unfinished, execution => Assert.True(execution.Unreadable is not null || execution.Record.Attempt >= 1));
+        Assert.Contains(unfinished, execution => execution.Unreadable is not null);
+        Assert.True(recent.Count < 500);
+    }
+
+    [Fact]
     public void A_store_that_cannot_be_created_says_where_and_what_to_do()
     {
         var blocker = Path.Combine(_folder, "file");

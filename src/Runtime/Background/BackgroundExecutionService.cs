@@ -53,6 +53,12 @@ internal sealed class BackgroundExecutionService(
                 {
                     _logger.StoreWriteFailed("(recovery at start-up)", e);
                 }
+#pragma warning disable CA1031 // Recovery must never take the process down, at start-up or at shutdown.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    _logger.StoreWriteFailed("(recovery at start-up)", e);
+                }
             },
             CancellationToken.None);
         var count = Math.Max(1, options.Value.Background.MaxConcurrency);
@@ -134,8 +140,17 @@ internal sealed class BackgroundExecutionService(
     {
         int requeued = 0, failed = 0;
         var maxAttempts = options.Value.Background.RetryDelays.Count + 1;
-        foreach (var (record, request) in unfinished)
+        foreach (var stored in unfinished)
         {
+            var (record, request) = stored;
+            if (stored.Unreadable is { } problem)
+            {
+                _logger.UnreadableExecution(record.Id, problem);
+                log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Not run: its stored row cannot be read ({problem})." });
+                failed++;
+                continue;
+            }
+
             var route = routes.Routes.FirstOrDefault(r => r.Template == record.Route && r.Kind.Name() == record.Kind);
             var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1 : record.Attempt;
             var reason = (route, request) switch

@@ -66,6 +66,9 @@ internal static partial class Log
     [LoggerMessage(2012, LogLevel.Debug, "Pruned {Count} finished execution(s) older than {Retention}")]
     public static partial void Pruned(this ILogger logger, int count, TimeSpan retention);
 
+    [LoggerMessage(2019, LogLevel.Error, "Execution {ExecutionId} in the store cannot be read ({Problem}); it is recorded as failed and the others run")]
+    public static partial void UnreadableExecution(this ILogger logger, string executionId, string problem);
+
     [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, UTC); next run at {NextRun:O}")]
     public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, DateTimeOffset nextRun);
 

@@ -74,8 +74,14 @@ internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningEls
     public static OccurrenceClaim Won => new(true);
 }
 
-/// <summary>An execution read back from the store, with the request it needs to run again.</summary>
-internal sealed record StoredExecution(ExecutionRecord Record, RequestSnapshot? Request);
+/// <summary>
+/// An execution read back from the store, with the request it needs to run again; or, when its row cannot be read,
+/// why (<see cref="Unreadable"/>), with what of its record could be read.
+/// </summary>
+internal sealed record StoredExecution(ExecutionRecord Record, RequestSnapshot? Request)
+{
+    public string? Unreadable { get; init; }
+}
 
 /// <summary>The store cannot be reached or written now; new background work is refused with 503 until it can.</summary>
 internal sealed class ExecutionStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

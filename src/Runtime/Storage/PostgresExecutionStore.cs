@@ -330,7 +330,10 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    result.Add(StoredRecord.Read(reader, ReadInstant));
+                    if (StoredRecord.TryRead(reader, ReadInstant) is { } record)
+                    {
+                        result.Add(record);
+                    }
                 }
             },
             "read",

@@ -139,11 +139,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         ReadAllAsync(
             $"SELECT {StoredRecord.Columns} FROM executions ORDER BY accepted_at DESC, id LIMIT $limit",
             limit,
-            reader => StoredRecord.Read(reader, ReadInstant),
+            reader => StoredRecord.TryRead(reader, ReadInstant),
             cancellationToken);
 
-    // Every row of a query with one parameter, $limit.
-    private async Task<IReadOnlyList<T>> ReadAllAsync<T>(string sql, int limit, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    // Every readable row of a query with one parameter, $limit.
+    private async Task<IReadOnlyList<T>> ReadAllAsync<T>(string sql, int limit, Func<SqliteDataReader, T?> read, CancellationToken cancellationToken)
+        where T : class
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -153,7 +154,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(read(reader));
+            if (read(reader) is { } item)
+            {
+                result.Add(item);
+            }
         }
 
         return result;

@@ -3,34 +3,95 @@ using ApiRoutes.Execution;
 
 namespace ApiRoutes.Storage;
 
-/// <summary>An <see cref="ExecutionRecord"/> as the stores' tables keep it: the same columns in both, in this order.</summary>
+/// <summary>
+/// An <see cref="ExecutionRecord"/> as the stores' tables keep it: the same columns in both, in this order. A stored
+/// row is input like any other: one that cannot be read never stops the reading of the others.
+/// </summary>
 internal static class StoredRecord
 {
-    /// <summary>The record's columns, in the order <see cref="Read"/> expects them.</summary>
+    /// <summary>The record's columns, in the order <see cref="TryRead"/> expects them.</summary>
     public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error";
 
     /// <summary>
     /// Reads an unfinished execution: the record, then its request (JSON) and body, as the columns after
-    /// <see cref="Columns"/>. The request is null for a scheduled run, which is not repeated.
+    /// <see cref="Columns"/>. The request is null for a scheduled run, which is not repeated. A row that cannot be read
+    /// comes back with <see cref="StoredExecution.Unreadable"/> set and as much of its record as could be read.
     /// </summary>
     public static StoredExecution ReadWithRequest(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> instant)
     {
-        var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
-        return new StoredExecution(Read(reader, instant), request);
+        try
+        {
+            var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
+            return new StoredExecution(Read(reader, instant), request);
+        }
+#pragma warning disable CA1031 // Whatever is wrong with a row is that row's problem, reported with it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var record = new ExecutionRecord
+            {
+                Id = Text(reader, 0) ?? "",
+                Route = Text(reader, 1) ?? "",
+                Kind = Text(reader, 2) ?? "",
+                Status = ExecutionStatus.Queued,
+                AcceptedAt = DateTimeOffset.UnixEpoch,
+            };
+            return new StoredExecution(record, null) { Unreadable = $"{e.GetType().Name}: {e.Message}" };
+        }
     }
 
-    /// <summary>Reads the record from the current row; <paramref name="instant"/> reads a timestamp the store's way.</summary>
-    public static ExecutionRecord Read(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> instant) => new()
+    /// <summary>Reads the record from the current row, or null when the row cannot be read.</summary>
+    public static ExecutionRecord? TryRead(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> instant)
+    {
+        try
+        {
+            return Read(reader, instant);
+        }
+#pragma warning disable CA1031 // See ReadWithRequest.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    private static ExecutionRecord Read(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset> instant) => new()
     {
         Id = reader.GetString(0),
         Route = reader.GetString(1),
         Kind = reader.GetString(2),
-        Status = Enum.Parse<ExecutionStatus>(reader.GetString(3)),
-        Attempt = reader.GetInt32(4),
+        Status = Status(reader.GetString(3)),
+        Attempt = Attempt(reader.GetValue(4)),
         AcceptedAt = instant(reader, 5),
         StartedAt = reader.IsDBNull(6) ? null : instant(reader, 6),
         FinishedAt = reader.IsDBNull(7) ? null : instant(reader, 7),
         Occurrence = reader.IsDBNull(8) ? null : instant(reader, 8),
         Error = reader.IsDBNull(9) ? null : reader.GetString(9),
     };
+
+    private static ExecutionStatus Status(string text) =>
+        Enum.GetNames<ExecutionStatus>().Contains(text, StringComparer.Ordinal)
+            ? Enum.Parse<ExecutionStatus>(text)
+            : throw new FormatException($"The status '{text}' is not one ApiRoutes writes.");
+
+    private static int Attempt(object value) => value switch
+    {
+        long n when n is >= 1 and <= int.MaxValue => (int)n,
+        int n when n >= 1 => n,
+        _ => throw new FormatException($"The attempt '{value}' is not a number of 1 or more."),
+    };
+
+    private static string? Text(DbDataReader reader, int column)
+    {
+        try
+        {
+            return reader.IsDBNull(column) ? null : reader.GetValue(column).ToString();
+        }
+#pragma warning disable CA1031 // See ReadWithRequest.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
 }

@@ -54,8 +54,8 @@ internal static class StoredRequest
         var root = document.RootElement;
         return new RequestSnapshot
         {
-            Method = root.GetProperty("method").GetString()!,
-            Scheme = root.GetProperty("scheme").GetString()!,
+            Method = root.GetProperty("method").GetString() ?? throw new FormatException("The stored request has no method."),
+            Scheme = root.GetProperty("scheme").GetString() ?? throw new FormatException("The stored request has no scheme."),
             PathBase = new PathString(root.GetProperty("pathBase").GetString()),
             Path = new PathString(root.GetProperty("path").GetString()),
             QueryString = new QueryString(root.GetProperty("query").GetString()),
