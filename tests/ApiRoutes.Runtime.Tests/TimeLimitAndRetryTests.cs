@@ -41,6 +41,37 @@ public class TimeLimitAndRetryTests
     }
 
     [Fact]
+    public async Task Abandoned_handlers_count_against_max_concurrency_until_they_return()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation), timeLimitSeconds: 2)),
+            options: o => o.Background.MaxConcurrency = 2);
+
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await server.Client.PostAsync("/api/stuck", null)).StatusCode);
+        }
+
+        await server.Probe.NextAsync();
+        await server.Probe.NextAsync();
+        server.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.TimedOut && server.Executions.Snapshot().Count(e => e.Status == ExecutionStatus.TimedOut) == 2);
+        await Task.Delay(200);   // time for a third handler to start, if a freed worker took one
+
+        Assert.Equal(2, server.Probe.Count(nameof(IgnoresCancellation)));
+        Assert.Equal(10, server.Executions.QueuedCount);
+
+        server.Probe.Open("stuck");
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        while (server.Executions.Snapshot().Count(e => e.Status == ExecutionStatus.Succeeded) < 10 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(12, server.Probe.Count(nameof(IgnoresCancellation)));
+    }
+
+    [Fact]
     public async Task A_failure_is_retried_after_one_minute_then_two_and_then_recorded_as_failed()
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));

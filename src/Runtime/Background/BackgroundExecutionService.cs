@@ -277,6 +277,10 @@ internal sealed class BackgroundExecutionService(
             {
                 ScheduleRetry(execution);
             }
+
+            // A handler abandoned at its time limit still holds a thread, and this worker, until it returns: so
+            // MaxConcurrency bounds the handlers actually running, not only the attempts not yet ended.
+            await result.HandlerReturned;
         }
     }
 

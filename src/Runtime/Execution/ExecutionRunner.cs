@@ -87,7 +87,7 @@ internal sealed class ExecutionRunner(
         }
 
         Finish(route, record, result, limit);
-        return result;
+        return result with { HandlerReturned = handler.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default) };
     }
 
     public void Dispose() => _cut.Dispose();
@@ -139,6 +139,10 @@ internal sealed class ExecutionRunner(
 
 /// <summary>
 /// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="HeldElsewhere"/>: not
-/// started, because another replica took the execution over.
+/// started, because another replica took the execution over. <see cref="HandlerReturned"/> completes when the handler
+/// has really returned, which for an abandoned handler (timed out, ignoring its token) is later than the attempt's end.
 /// </summary>
-internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false, bool HeldElsewhere = false);
+internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false, bool HeldElsewhere = false)
+{
+    public Task HandlerReturned { get; init; } = Task.CompletedTask;
+}
