@@ -1,4 +1,6 @@
+using ApiRoutes.Bundling;
 using ApiRoutes.Tasks.Bundling;
+using ApiRoutes.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
 namespace ApiRoutes.Tasks;
@@ -27,7 +29,19 @@ public sealed class CreateApiRoutesBundle : ApiRoutesTask
     private protected override void ExecuteCore()
     {
         var excludes = BundleWriter.DefaultExcludes.Concat(Excludes.Select(item => item.ItemSpec));
-        var manifest = BundleWriter.Write(PublishDirectory, EntryAssembly, BundlePath, excludes);
+        var problems = new BundleProblems();
+        var manifest = BundleWriter.Write(PublishDirectory, EntryAssembly, BundlePath, excludes, problems);
+        foreach (var problem in problems.ToList())
+        {
+            Log.LogError(null, DiagnosticCodes.BundleRefused.Code, null, PublishDirectory, 0, 0, 0, 0,
+                "The deploy bundle was not written: 'apiroutes serve' and ApiRoutes:VerifyBundle would refuse it. {0}", problem);
+        }
+
+        if (manifest is null)
+        {
+            return;
+        }
+
         Log.LogMessage(MessageImportance.High, "ApiRoutes deploy bundle: {0} ({1} files)", Path.GetFullPath(BundlePath), manifest.Files.Count + 1);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Net;
+using ApiRoutes.Bundling;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 
@@ -11,6 +12,9 @@ namespace ApiRoutes.Tasks.IntegrationTests;
 public sealed class CliTests(PackageFixture package)
 {
     private const string Secret = "integration-secret-0123456789abcdef0123456789";
+
+    // Settings an attacker adds to a bundle: the dashboard on, with their token.
+    private const string DashboardOn = """{"ApiRoutes":{"Dashboard":{"Enabled":true,"Token":"attacker-token-attacker-token-attacker"}}}""";
 
     [Fact]
     public async Task Routes_prints_the_route_table_and_validate_passes_a_good_project()
@@ -53,9 +57,12 @@ public sealed class CliTests(PackageFixture package)
             ["ApiRoutes__Scheduling__ExternalTriggerSecret"] = Secret,
         };
 
-        await using var app = await RunningApp.StartProgramAsync(tool, project.Directory, environment, "serve", bundle, "--cache", Path.Combine(project.Directory, "cache"));
+        var cache = Path.Combine(project.Directory, "cache");
+        await using var app = await RunningApp.StartProgramAsync(tool, project.Directory, environment, "serve", bundle, "--cache", cache);
 
         Assert.Contains("files verified", app.Output, StringComparison.Ordinal);
+        var served = Assert.Single(Directory.GetDirectories(cache));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, new DirectoryInfo(served).UnixFileMode);
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
         var url = app.Client.BaseAddress!.ToString();
 
@@ -82,26 +89,79 @@ public sealed class CliTests(PackageFixture package)
         var exitCode = await app.TerminateAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, exitCode);
         Assert.Contains("Shutting down: waiting up to", app.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(served));
     }
 
     [Fact]
-    public async Task Serve_refuses_a_tampered_bundle()
+    public async Task Tampered_bundles_are_refused_by_serve_in_one_line_and_by_VerifyBundle_at_start_up()
     {
         var tool = await package.ToolAsync();
         var project = Sources.Shop(package);
         (await project.RunAsync("publish")).ShouldSucceed();
-        var bundle = Path.Combine(project.Directory, "tampered.zip");
-        File.Copy(Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip"), bundle);
-        using (var zip = ZipFile.Open(bundle, ZipArchiveMode.Update))
+        var published = Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip");
+        var cache = Path.Combine(project.Directory, "cache");
+        var outside = Path.Combine(project.Directory, "Outside.dll");
+        File.Copy(Path.Combine(project.OutputFolder("Release"), "publish", "Shop.dll"), outside);
+        var attacks = new (string Name, Action<ZipArchive> Tamper, string Problem)[]
         {
-            zip.GetEntry("apiroutes.manifest.json")!.Delete();
-            using var writer = new StreamWriter(zip.CreateEntry("apiroutes.manifest.json").Open());
-            writer.Write("{}");
+            ("changed", zip => Add(zip, "apiroutes.manifest.json", "{}", replace: true), "The zip entry 'apiroutes.manifest.json' declares 2 bytes, but apiroutes.bundle.json lists "),
+            // The observed attack: settings that turn the dashboard on with the attacker's token.
+            ("unlisted-settings", zip => Add(zip, "appsettings.Production.json", DashboardOn),
+                "The zip entry 'appsettings.Production.json' is in the zip but not listed in apiroutes.bundle.json."),
+            ("outside-entry-assembly", zip => EditList(zip, list => list with { EntryAssembly = outside }),
+                $"The entry assembly '{outside}' is not a safe bundle path: it is absolute."),
+            ("zip-slip", zip => Add(zip, "../escape.txt", "x"), "The zip entry '../escape.txt' is not a safe bundle path: it has a '..' segment."),
+        };
+
+        foreach (var (name, tamper, problem) in attacks)
+        {
+            var bundle = Path.Combine(project.Directory, name + ".zip");
+            File.Copy(published, bundle);
+            using (var zip = ZipFile.Open(bundle, ZipArchiveMode.Update))
+            {
+                tamper(zip);
+            }
+
+            var result = await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "serve", bundle, "--cache", cache);
+
+            Assert.Equal(1, result.ExitCode);
+            var line = Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"apiroutes: '{bundle}' will not be served: ", line, StringComparison.Ordinal);
+            Assert.Contains(problem, line, StringComparison.Ordinal);
+            Assert.Empty(Directory.Exists(cache) ? Directory.EnumerateFileSystemEntries(cache) : []);
+            Assert.False(File.Exists(Path.Combine(project.Directory, "escape.txt")));
         }
 
-        var result = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "serve", bundle, "--cache", Path.Combine(project.Directory, "cache"))).ShouldFail();
+        // The same settings file added to an unpacked bundle: the app itself refuses to start.
+        var unpacked = Path.Combine(project.Directory, "unpacked");
+        ZipFile.ExtractToDirectory(published, unpacked);
+        File.WriteAllText(Path.Combine(unpacked, "appsettings.Production.json"), DashboardOn);
+        var environment = new Dictionary<string, string>(project.Environment) { ["ApiRoutes__VerifyBundle"] = "true" };
+        await using var app = await RunningApp.RunToExitAsync(unpacked, environment, Path.Combine(unpacked, "Shop.dll"));
 
-        Assert.Contains("apiroutes: The bundle does not match its apiroutes.bundle.json and will not be served: 'apiroutes.manifest.json' has been changed", result.Output, StringComparison.Ordinal);
+        Assert.NotEqual(0, app.ExitCode);
+        Assert.Contains("'appsettings.Production.json' is present but not listed in apiroutes.bundle.json.", app.Output, StringComparison.Ordinal);
+    }
+
+    private static void Add(ZipArchive zip, string name, string content, bool replace = false)
+    {
+        if (replace)
+        {
+            zip.GetEntry(name)!.Delete();
+        }
+
+        using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+        writer.Write(content);
+    }
+
+    // Rewritten in place, so that the list stays the zip's first entry.
+    private static void EditList(ZipArchive zip, Func<BundleManifest, BundleManifest> edit)
+    {
+        using var stream = zip.GetEntry(BundleManifest.FileName)!.Open();
+        var list = BundleManifest.Deserialize(new StreamReader(stream).ReadToEnd());
+        stream.SetLength(0);
+        using var writer = new StreamWriter(stream);
+        writer.Write(BundleManifest.Serialize(edit(list)));
     }
 
     private Task<CommandResult> Invoke(string tool, FixtureProject project, string url, string secret, string occurrence) =>

@@ -1,15 +1,15 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.IO.Compression;
 using System.Runtime.InteropServices;
-using ApiRoutes.Bundling;
+using ApiRoutes.Cli.Bundling;
 
 namespace ApiRoutes.Cli.Commands;
 
 /// <summary>
-/// <c>apiroutes serve BUNDLE.zip</c>: the reference edge host. Unpacks the bundle into a cache folder named by its
-/// SHA-256, verifies every file against the bundle manifest, runs <c>dotnet &lt;App&gt;.dll</c> there (which verifies
-/// again at start-up), and forwards SIGTERM/SIGINT so the app drains and shuts down gracefully.
+/// <c>apiroutes serve BUNDLE.zip</c>: the reference edge host. Checks the bundle against its list, unpacks it into a
+/// fresh private folder, verifies every file there, runs <c>dotnet &lt;App&gt;.dll</c> (which verifies again at
+/// start-up), forwards SIGTERM/SIGINT so the app drains and shuts down gracefully, and removes the folder when the app
+/// has exited. A refused bundle is one line on standard error and exit code 1, and leaves nothing behind.
 /// </summary>
 internal static partial class ServeCommand
 {
@@ -17,74 +17,60 @@ internal static partial class ServeCommand
     {
         var bundle = new Argument<string>("BUNDLE") { Description = "The deploy bundle written by 'dotnet publish' (App.bundle.zip)." };
         var urls = new Option<string?>("--urls") { Description = "Where to listen, for example http://127.0.0.1:8080." };
-        var cache = new Option<string?>("--cache") { Description = "Where bundles are unpacked (default: the user's local application data)." };
-        var command = new Command("serve", "Unpack, verify and run a deploy bundle, as an edge host does.") { bundle, urls, cache };
+        var cache = new Option<string?>("--cache") { Description = "Where bundles are unpacked, each into a fresh private folder removed when the app exits (default: the user's local application data)." };
+        var maxSize = new Option<long>("--max-size") { Description = "The most bytes a bundle may unpack to (default 1 GiB).", DefaultValueFactory = _ => BundleLimits.DefaultMaxSize };
+        var maxFiles = new Option<int>("--max-files") { Description = "The most files a bundle may hold (default 10000).", DefaultValueFactory = _ => BundleLimits.DefaultMaxFiles };
+        var command = new Command("serve", "Check, unpack, verify and run a deploy bundle, as an edge host does.") { bundle, urls, cache, maxSize, maxFiles };
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
         {
-            var folder = Unpack(Path.GetFullPath(parse.GetValue(bundle)!), parse.GetValue(cache));
-            var problems = BundleVerifier.Verify(folder);
-            if (problems.Count > 0)
+            var path = Path.GetFullPath(parse.GetValue(bundle)!);
+            if (!File.Exists(path))
             {
-                throw new CommandException($"The bundle does not match its {BundleManifest.FileName} and will not be served: {string.Join(" ", problems)}");
+                throw new CommandException($"'{path}' does not exist. 'dotnet publish' prints the path of the bundle it writes.");
             }
 
-            var manifest = BundleManifest.Deserialize(await File.ReadAllTextAsync(Path.Combine(folder, BundleManifest.FileName), cancellation));
-            await output.WriteLineAsync($"apiroutes: serving {manifest.EntryAssembly} from {folder} ({manifest.Files.Count} files verified)");
-            return await RunAsync(folder, manifest.EntryAssembly, parse.GetValue(urls));
+            var limits = new BundleLimits { MaxSize = parse.GetValue(maxSize), MaxFiles = parse.GetValue(maxFiles) };
+            if (limits.MaxSize <= 0 || limits.MaxFiles <= 0)
+            {
+                throw new CommandException("--max-size and --max-files must be positive numbers.");
+            }
+
+            using var extracted = Extract(path, parse.GetValue(cache), limits);
+            try
+            {
+                await output.WriteLineAsync($"apiroutes: serving {extracted.Manifest.EntryAssembly} from {extracted.Folder} ({extracted.Manifest.Files.Count} files verified)");
+                return await RunAsync(extracted, parse.GetValue(urls));
+            }
+            finally
+            {
+                if (extracted.Remove() is { } problem)
+                {
+                    await error.WriteLineAsync($"apiroutes: {problem}");
+                }
+            }
         }));
         return command;
     }
 
-    private static string Unpack(string bundle, string? cacheRoot)
+    private static ExtractedBundle Extract(string bundle, string? cache, BundleLimits limits)
     {
-        if (!File.Exists(bundle))
-        {
-            throw new CommandException($"'{bundle}' does not exist. 'dotnet publish' prints the path of the bundle it writes.");
-        }
-
-        string hash;
-        using (var stream = File.OpenRead(bundle))
-        {
-            hash = BundleManifest.Sha256(stream);
-        }
-
-        var root = cacheRoot ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "apiroutes", "bundles");
-        var folder = Path.Combine(Path.GetFullPath(root), hash[..16]);
-        if (Directory.Exists(folder))
-        {
-            return folder;
-        }
-
-        // Unpack beside the final folder and move it in one step, so a half-unpacked folder is never reused.
-        var staging = folder + ".tmp-" + Environment.ProcessId;
+        var root = cache is null
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "apiroutes", "bundles")
+            : Path.GetFullPath(cache);
         try
         {
-            ZipFile.ExtractToDirectory(bundle, staging, overwriteFiles: true);
-            Directory.Move(staging, folder);
+            return BundleExtractor.Extract(bundle, root, limits);
         }
-        catch (InvalidDataException e)
+        catch (BundleRefusedException e)
         {
-            throw new CommandException($"'{bundle}' is not a valid zip file: {e.Message}");
+            throw new CommandException($"'{bundle}' will not be served: {e.Message}");
         }
-        catch (IOException) when (Directory.Exists(folder))
-        {
-            // Another serve unpacked the same bundle first.
-        }
-        finally
-        {
-            if (Directory.Exists(staging))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
-        }
-
-        return folder;
     }
 
-    private static async Task<int> RunAsync(string folder, string entryAssembly, string? urls)
+    private static async Task<int> RunAsync(ExtractedBundle bundle, string? urls)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { WorkingDirectory = folder, UseShellExecute = false };
-        start.ArgumentList.Add(entryAssembly);
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { WorkingDirectory = bundle.Folder, UseShellExecute = false };
+        start.ArgumentList.Add(bundle.EntryAssemblyPath);
         if (urls is not null)
         {
             start.ArgumentList.Add("--urls");

@@ -17,18 +17,19 @@ internal static class ManifestLoader
     /// <summary>Loads the configured manifest, first checking the deploy bundle when asked to.</summary>
     public static RouteTable Load(ApiRoutesOptions options)
     {
+        var path = options.ManifestPath ?? DefaultPath;
         if (options.VerifyBundle)
         {
-            var problems = BundleVerifier.Verify(AppContext.BaseDirectory);
+            var problems = BundleStartupCheck.Problems(AppContext.BaseDirectory, path, Assembly.GetEntryAssembly()?.Location);
             if (problems.Count > 0)
             {
                 throw new ApiRoutesManifestException(
                     $"The deploy bundle in '{AppContext.BaseDirectory}' does not match its {BundleManifest.FileName}, so it "
-                    + $"will not be served: {string.Join(" ", problems)} Deploy the bundle again as published.");
+                    + $"will not be served: {BundleProblems.OneLine(problems)} Deploy the bundle again as published.");
             }
         }
 
-        return Load(options.ManifestPath ?? DefaultPath);
+        return Load(path);
     }
 
     public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null)

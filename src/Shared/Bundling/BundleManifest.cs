@@ -6,7 +6,7 @@ namespace ApiRoutes.Bundling;
 
 /// <summary>
 /// <c>apiroutes.bundle.json</c>, the first entry of a deploy bundle: every other file it carries with its size and
-/// SHA-256, so that a host can check that what it runs is what was published.
+/// SHA-256, so that a host can check that what it runs is exactly what was published.
 /// </summary>
 internal sealed record BundleManifest
 {
@@ -16,7 +16,7 @@ internal sealed record BundleManifest
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
-    /// <summary>The assembly to start: <c>dotnet &lt;EntryAssembly&gt;</c>.</summary>
+    /// <summary>The assembly to start, <c>dotnet &lt;EntryAssembly&gt;</c>: a listed <c>.dll</c> at the bundle's root.</summary>
     public required string EntryAssembly { get; init; }
 
     /// <summary>Files in ordinal order of their paths, which use <c>/</c>.</summary>
@@ -25,21 +25,12 @@ internal sealed record BundleManifest
     public static string Serialize(BundleManifest manifest) =>
         JsonSerializer.Serialize(manifest, BundleJsonContext.Default.BundleManifest) + "\n";
 
-    /// <exception cref="InvalidDataException">Not a bundle manifest of this version.</exception>
+    /// <exception cref="InvalidDataException">Not a well-formed, safe bundle manifest of this version.</exception>
     public static BundleManifest Deserialize(string json)
     {
-        try
-        {
-            var manifest = JsonSerializer.Deserialize(json, BundleJsonContext.Default.BundleManifest)
-                ?? throw new InvalidDataException("The bundle manifest is empty.");
-            return manifest.SchemaVersion == CurrentSchemaVersion
-                ? manifest
-                : throw new InvalidDataException($"The bundle manifest has schemaVersion {manifest.SchemaVersion}; expected {CurrentSchemaVersion}.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"The bundle manifest is not valid: {e.Message}", e);
-        }
+        var problems = new BundleProblems();
+        return BundleManifestReader.Read(System.Text.Encoding.UTF8.GetBytes(json), problems)
+            ?? throw new InvalidDataException(BundleProblems.OneLine(problems.ToList()));
     }
 
     public static string Sha256(Stream content) => Convert.ToHexStringLower(SHA256.HashData(content));
@@ -54,6 +45,7 @@ internal sealed record BundleFile(string Path, long Size, string Sha256);
     NewLine = "\n",
     IndentSize = 2,
     RespectRequiredConstructorParameters = true,
-    RespectNullableAnnotations = true)]
+    RespectNullableAnnotations = true,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(BundleManifest))]
 internal sealed partial class BundleJsonContext : JsonSerializerContext;

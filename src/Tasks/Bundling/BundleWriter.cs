@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text;
 using ApiRoutes.Bundling;
 
 namespace ApiRoutes.Tasks.Bundling;
@@ -6,7 +7,8 @@ namespace ApiRoutes.Tasks.Bundling;
 /// <summary>
 /// Writes a deploy bundle: a zip of the publish folder that is byte-for-byte the same for the same files (entries
 /// in ordinal order, one fixed timestamp, fixed permissions), with <c>apiroutes.bundle.json</c> first, listing the
-/// SHA-256 of every other file. Development-only files are left out.
+/// SHA-256 of every other file. Development-only files are left out. A bundle that <c>apiroutes serve</c> and
+/// <c>ApiRoutes:VerifyBundle</c> would refuse (a name they do not accept, no route manifest) is not written.
 /// </summary>
 internal static class BundleWriter
 {
@@ -33,8 +35,9 @@ internal static class BundleWriter
         "*.bundle.zip",
     ];
 
-    /// <returns>The bundle manifest written into the zip.</returns>
-    public static BundleManifest Write(string publishDirectory, string entryAssembly, string bundlePath, IEnumerable<string> excludes)
+    /// <returns>The bundle manifest written into the zip; null when the files do not make a bundle that can be
+    /// served, with the reasons in <paramref name="problems"/> and nothing written.</returns>
+    public static BundleManifest? Write(string publishDirectory, string entryAssembly, string bundlePath, IEnumerable<string> excludes, BundleProblems problems)
     {
         var patterns = excludes.Select(Glob.ToRegex).ToList();
         var root = Path.GetFullPath(publishDirectory);
@@ -52,13 +55,20 @@ internal static class BundleWriter
             Files = [.. files.Select(file => Describe(file.Full, file.Relative))],
         };
 
+        // The same reader as the hosts: what it refuses there must fail the publish here, not the deploy.
+        var json = BundleManifest.Serialize(manifest);
+        if (BundleManifestReader.Read(Encoding.UTF8.GetBytes(json), problems) is null)
+        {
+            return null;
+        }
+
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
             using (var entry = Open(zip, BundleManifest.FileName))
             using (var writer = new StreamWriter(entry))
             {
-                writer.Write(BundleManifest.Serialize(manifest));
+                writer.Write(json);
             }
 
             foreach (var file in files)

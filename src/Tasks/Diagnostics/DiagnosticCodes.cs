@@ -4,13 +4,14 @@ using static DiagnosticSeverity;
 
 /// <summary>
 /// Every diagnostic the build reports. README's "Diagnostics" table lists the same codes, one line each; a unit test
-/// keeps the two in step. Numbering: AR0xxx assembly and manifest, AR1xxx handler types, AR2xxx route templates,
+/// keeps the two in step. Numbering: AR0xxx assembly, manifest and deploy bundle, AR1xxx handler types, AR2xxx route templates,
 /// AR3xxx route kinds and time limits, AR4xxx schedules, AR5xxx apiroutes.yaml.
 /// </summary>
 internal static class DiagnosticCodes
 {
     public static readonly DiagnosticDescriptor AssemblyUnreadable = new("AR0001", Error, "The compiled assembly cannot be read");
     public static readonly DiagnosticDescriptor ManifestUnwritable = new("AR0002", Error, "The manifest cannot be written");
+    public static readonly DiagnosticDescriptor BundleRefused = new("AR0003", Error, "The published files do not make a deploy bundle that can be served");
     public static readonly DiagnosticDescriptor NoHandlers = new("AR0101", Warning, "No handlers were found");
 
     public static readonly DiagnosticDescriptor HandlerNotPublic = new("AR1001", Error, "A handler type is not public");
@@ -49,7 +50,7 @@ internal static class DiagnosticCodes
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
-        AssemblyUnreadable, ManifestUnwritable, NoHandlers,
+        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors,
         InvalidRouteTemplate, DuplicateRoute, UnknownRouteConstraint,

@@ -15,6 +15,7 @@ public sealed class BundleWriterTests : IDisposable
     public BundleWriterTests()
     {
         Write("App.dll", "app");
+        Write("apiroutes.manifest.json", "{}");
         Write("appsettings.json", "{}");
         Write("appsettings.Development.json", """{"secret":"dev"}""");
         Write("appsettings.Local.Development.json", "{}");
@@ -28,12 +29,12 @@ public sealed class BundleWriterTests : IDisposable
     [Fact]
     public void The_bundle_lists_every_shipped_file_with_its_hash_and_leaves_development_files_out()
     {
-        var manifest = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+        var manifest = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, new BundleProblems())!;
 
-        Assert.Equal(["App.dll", "appsettings.json", "wwwroot/css/site.css"], manifest.Files.Select(f => f.Path));
+        Assert.Equal(["App.dll", "apiroutes.manifest.json", "appsettings.json", "wwwroot/css/site.css"], manifest.Files.Select(f => f.Path));
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("app"u8)), manifest.Files[0].Sha256);
         using var zip = ZipFile.OpenRead(Bundle);
-        Assert.Equal([BundleManifest.FileName, "App.dll", "appsettings.json", "wwwroot/css/site.css"], zip.Entries.Select(e => e.FullName));
+        Assert.Equal([BundleManifest.FileName, "App.dll", "apiroutes.manifest.json", "appsettings.json", "wwwroot/css/site.css"], zip.Entries.Select(e => e.FullName));
         using var reader = new StreamReader(zip.Entries[0].Open());
         Assert.Equal(manifest, BundleManifest.Deserialize(reader.ReadToEnd()), new ManifestComparer());
     }
@@ -41,12 +42,12 @@ public sealed class BundleWriterTests : IDisposable
     [Fact]
     public void The_same_files_give_the_same_bytes_whatever_their_timestamps()
     {
-        BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+        BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, new BundleProblems());
         var first = File.ReadAllBytes(Bundle);
         File.SetLastWriteTimeUtc(Path.Combine(Publish, "App.dll"), DateTime.UtcNow.AddDays(-3));
         File.Delete(Bundle);
 
-        BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+        BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, new BundleProblems());
 
         Assert.Equal(first, File.ReadAllBytes(Bundle));
     }
@@ -54,13 +55,36 @@ public sealed class BundleWriterTests : IDisposable
     [Fact]
     public void A_changed_file_changes_its_hash_and_the_bundle()
     {
-        var before = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+        var before = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, new BundleProblems())!;
         Write("App.dll", "app v2");
 
-        var after = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes);
+        var after = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, new BundleProblems())!;
 
         Assert.NotEqual(before.Files[0].Sha256, after.Files[0].Sha256);
         Assert.Equal(before.Files[1], after.Files[1]);
+    }
+
+    [Theory]
+    // A host would refuse these bundles; the publish fails instead of the deploy.
+    [InlineData("Data/report:2026.csv", "'Data/report:2026.csv' is not a safe bundle path: it has the character ':', which file names on Windows cannot hold.")]
+    [InlineData("wwwroot/CSS/site.css", "apiroutes.bundle.json lists 'wwwroot/CSS/site.css' and 'wwwroot/css/site.css', which differ only in case.")]
+    [InlineData(null, "apiroutes.bundle.json does not list apiroutes.manifest.json, the route manifest the app serves.")]
+    public void Files_a_host_would_refuse_write_no_bundle(string? added, string problem)
+    {
+        if (added is null)
+        {
+            File.Delete(Path.Combine(Publish, "apiroutes.manifest.json"));
+        }
+        else
+        {
+            Write(added, "x");
+        }
+
+        var problems = new BundleProblems();
+
+        Assert.Null(BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, problems));
+        Assert.Equal([problem], problems.ToList());
+        Assert.False(File.Exists(Bundle));
     }
 
     [Theory]

@@ -1,0 +1,118 @@
+using ApiRoutes.Bundling;
+
+namespace ApiRoutes.Runtime.Tests.Bundling;
+
+/// <summary>
+/// The verifier behind <c>ApiRoutes:VerifyBundle</c> and <c>apiroutes serve</c>, on an unpacked bundle that was then
+/// tampered with on disk: exactly the listed files, unchanged, and nothing else.
+/// </summary>
+public sealed class BundleVerificationTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-bundle-").FullName;
+    private readonly string _outside = Directory.CreateTempSubdirectory("apiroutes-outside-").FullName;
+
+    public BundleVerificationTests() => VerifierFixture.WriteBundle(_root);
+
+    [Fact]
+    public void An_untouched_bundle_verifies() => Assert.Empty(BundleVerifier.Verify(_root));
+
+    [Fact]
+    public void A_changed_file_of_the_same_size_is_found()
+    {
+        File.WriteAllText(Path.Combine(_root, "App.dll"), "MZ THE APP");
+
+        Assert.Equal(["'App.dll' has been changed: its SHA-256 differs from apiroutes.bundle.json."], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_grown_file_is_found_without_reading_it()
+    {
+        File.AppendAllText(Path.Combine(_root, "App.dll"), "!");
+
+        Assert.Equal(["'App.dll' has been changed: it is 11 bytes; apiroutes.bundle.json lists 10."], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_missing_file_is_found()
+    {
+        File.Delete(Path.Combine(_root, "wwwroot", "site.css"));
+
+        Assert.Equal(["'wwwroot/site.css' is missing."], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_folder_without_a_bundle_manifest_cannot_be_verified() =>
+        Assert.Contains("does not exist", Assert.Single(BundleVerifier.Verify(Path.Combine(_root, "wwwroot"))), StringComparison.Ordinal);
+
+    [Theory]
+    // The observed attack: settings that turn the dashboard on with the attacker's token, added beside the app.
+    [InlineData("appsettings.Production.json", "'appsettings.Production.json' is present but not listed in apiroutes.bundle.json.")]
+    // An extra assembly that the app's dependency probing could pick up.
+    [InlineData("Evil.dll", "'Evil.dll' is present but not listed in apiroutes.bundle.json.")]
+    [InlineData("wwwroot/evil.js", "'wwwroot/evil.js' is present but not listed in apiroutes.bundle.json.")]
+    // Case matters: a listed 'App.dll' does not cover 'app.dll'.
+    [InlineData("app.dll", "'app.dll' is present but not listed in apiroutes.bundle.json.")]
+    [InlineData("line\nbreak", @"'line\u000Abreak' is present but not listed in apiroutes.bundle.json.")]
+    public void A_file_added_after_publishing_is_refused(string path, string problem)
+    {
+        File.WriteAllText(Path.Combine(_root, path), """{"ApiRoutes":{"Dashboard":{"Enabled":true,"Token":"attacker"}}}""");
+
+        Assert.Equal([problem], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_folder_that_holds_no_listed_file_is_refused()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "plugins", "deep"));
+
+        Assert.Equal(["'plugins/' is a folder that holds no listed file."], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_listed_file_replaced_by_a_symbolic_link_to_an_identical_file_is_refused()
+    {
+        var copy = Path.Combine(_outside, "appsettings.json");
+        File.Move(Path.Combine(_root, "appsettings.json"), copy);
+        File.CreateSymbolicLink(Path.Combine(_root, "appsettings.json"), copy);
+
+        Assert.Equal(["'appsettings.json' is a symbolic link; a bundle holds regular files and folders only.", "'appsettings.json' is missing."], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_listed_folder_replaced_by_a_symbolic_link_is_refused()
+    {
+        Directory.Move(Path.Combine(_root, "wwwroot"), Path.Combine(_outside, "wwwroot"));
+        Directory.CreateSymbolicLink(Path.Combine(_root, "wwwroot"), Path.Combine(_outside, "wwwroot"));
+
+        Assert.Equal(["'wwwroot' is a symbolic link; a bundle holds regular files and folders only.", "'wwwroot/site.css' is missing."], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_linked_bundle_manifest_is_refused()
+    {
+        File.Move(Path.Combine(_root, BundleManifest.FileName), Path.Combine(_outside, BundleManifest.FileName));
+        File.CreateSymbolicLink(Path.Combine(_root, BundleManifest.FileName), Path.Combine(_outside, BundleManifest.FileName));
+
+        Assert.Equal(["'apiroutes.bundle.json' is a symbolic link; a bundle holds regular files and folders only."], BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void Problems_stop_at_a_bound_however_much_was_added()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            File.WriteAllText(Path.Combine(_root, $"extra{i:D3}.txt"), "");
+        }
+
+        var problems = BundleVerifier.Verify(_root);
+
+        Assert.Equal(BundleProblems.Max + 1, problems.Count);
+        Assert.Equal($"(Stopped after {BundleProblems.Max} problems.)", problems[^1]);
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_root, recursive: true);
+        Directory.Delete(_outside, recursive: true);
+    }
+}
