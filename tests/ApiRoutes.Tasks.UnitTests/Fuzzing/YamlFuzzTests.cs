@@ -12,7 +12,7 @@ public sealed class YamlFuzzTests(FuzzProject fixture, ITestOutputHelper output)
 
     [Fact]
     public void Random_bytes_always_give_a_coded_result() =>
-        new FuzzLoop("apiroutes.yaml of random bytes", 1_000_000, 800, Budget).Run(seed =>
+        new FuzzLoop("apiroutes.yaml of random bytes", 1_000_000, 600, Budget).Run(seed =>
         {
             var bytes = YamlInputs.Bytes(new Random(seed));
             File.WriteAllBytes(fixture.Project.ConfigPath, bytes);
@@ -30,7 +30,7 @@ public sealed class YamlFuzzTests(FuzzProject fixture, ITestOutputHelper output)
 
     [Fact]
     public void Randomly_filled_configurations_always_give_a_coded_result() =>
-        new FuzzLoop("apiroutes.yaml with random routes and values", 3_000_000, 1_500, Budget).Run(seed =>
+        new FuzzLoop("apiroutes.yaml with random routes and values", 3_000_000, 1_000, Budget).Run(seed =>
         {
             var yaml = YamlInputs.Configuration(new Random(seed));
             fixture.Project.Yaml(yaml);

@@ -52,12 +52,12 @@ internal static class YamlInputs
         var text = new StringBuilder();
         for (var count = random.Next(1, 60); count > 0; count--)
         {
-            var token = random.Next(50) == 0 ? new string('x', random.Next(1_000, 100_000)) : Pick(random, Tokens);
+            var token = random.Next(200) == 0 ? new string('x', random.Next(1_000, 100_000)) : Pick(random, Tokens);
 
             // Now and then one token many times over, to reach the nesting and size limits (100,000 '[' overflowed
             // the stack before the limits).
-            var repeat = random.Next(25) == 0 && token.Length < 10;
-            var times = random.Next(4) == 0 ? random.Next(30_000, 100_000) : random.Next(30, 3_000);
+            var repeat = random.Next(40) == 0 && token.Length < 10;
+            var times = random.Next(8) == 0 ? random.Next(30_000, 100_000) : random.Next(30, 3_000);
             text.Insert(Between(text, random.Next(text.Length + 1)), repeat ? string.Concat(Enumerable.Repeat(token, times)) : token);
         }
 
