@@ -1,3 +1,4 @@
+using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -76,7 +77,7 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
                 if (_aliasedValues > MaxAliasedValues)
                 {
                     throw new YamlException(current.Start, current.End,
-                        $"The aliases ('*{alias.Value}' and those before it) repeat more than {MaxAliasedValues:N0} values; "
+                        $"The aliases ('*{alias.Value}' and those before it) repeat more than {MaxAliasedValues.ToString("N0", CultureInfo.InvariantCulture)} values; "
                         + "each alias repeats its anchor's whole value, so aliases of aliases grow exponentially. "
                         + "Write the settings out instead of nesting aliases.");
                 }

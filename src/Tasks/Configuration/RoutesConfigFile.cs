@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ApiRoutes.Tasks.Diagnostics;
 
@@ -30,7 +31,7 @@ internal static class RoutesConfigFile
         if (bytes.Length > MaxBytes)
         {
             diagnostics.Add(DiagnosticCodes.InvalidYaml, new SourceLocation(path),
-                $"apiroutes.yaml is larger than {MaxBytes:N0} bytes (1 MiB), the most ApiRoutes reads; a configuration of "
+                $"apiroutes.yaml is larger than {MaxBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes (1 MiB), the most ApiRoutes reads; a configuration of "
                 + "hundreds of routes takes a few kilobytes. Check that ApiRoutesConfigFile names the right file.");
             return null;
         }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using ApiRoutes.Tasks.Configuration;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
+using ApiRoutes.Testing;
 
 namespace ApiRoutes.Tasks.UnitTests.Configuration;
 
@@ -103,6 +106,16 @@ public sealed class HostileYamlTests : IDisposable
         var error = Assert.Single(Run());
 
         Assert.StartsWith("apiroutes.yaml(0,0): ERROR AR5001: apiroutes.yaml is larger than 1,048,576 bytes", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_readme_states_the_limits_the_reader_enforces()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+
+        Assert.Contains($"**{RoutesConfigFile.MaxBytes / 1024 / 1024} MiB**", readme, StringComparison.Ordinal);
+        Assert.Contains($"**{BoundedYamlParser.MaxDepth} levels**", readme, StringComparison.Ordinal);
+        Assert.Contains($"**{BoundedYamlParser.MaxAliasedValues.ToString("N0", CultureInfo.InvariantCulture)} values**", readme, StringComparison.Ordinal);
     }
 
     public void Dispose() => _project.Dispose();
