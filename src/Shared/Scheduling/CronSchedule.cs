@@ -65,6 +65,14 @@ internal static class CronSchedule
         {
             return CronParseResult.Fail(CronError.Invalid, $"'{text}' is not a valid cron expression: {Describe(e)}");
         }
+        catch (MissingSeedException)
+        {
+            // Cronos reads 'H' (Jenkins' hashed value) but needs a seed to pick it, which a schedule here has not.
+            return CronParseResult.Fail(
+                CronError.Invalid,
+                $"'{text}' is not a valid cron expression: 'H' (a value hashed from a seed, as in Jenkins) is not "
+                + "supported; write the value as a number, such as '17 * * * *'.");
+        }
 
         if (cron.GetNextOccurrence(DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc)) is null)
         {

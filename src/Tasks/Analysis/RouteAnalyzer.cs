@@ -94,21 +94,6 @@ internal static class RouteAnalyzer
         };
     }
 
-    private static RoutesConfig? ReadConfig(string? path, DiagnosticBag diagnostics)
-    {
-        if (path is null || !File.Exists(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            return RoutesConfigReader.Read(path, File.ReadAllText(path), diagnostics);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            diagnostics.Add(DiagnosticCodes.InvalidYaml, new SourceLocation(path), $"apiroutes.yaml cannot be read: {e.Message}");
-            return null;
-        }
-    }
+    private static RoutesConfig? ReadConfig(string? path, DiagnosticBag diagnostics) =>
+        path is null || !File.Exists(path) ? null : RoutesConfigFile.Read(path, diagnostics);
 }

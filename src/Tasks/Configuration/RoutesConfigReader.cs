@@ -20,9 +20,10 @@ internal static class RoutesConfigReader
     public static RoutesConfig? Read(string path, string text, DiagnosticBag diagnostics)
     {
         var stream = new YamlStream();
+        var parser = new BoundedYamlParser(new Parser(new StringReader(text)));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
@@ -38,10 +39,13 @@ internal static class RoutesConfigReader
             diagnostics.Add(DiagnosticCodes.InvalidYaml, location, message);
             return null;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e)
         {
-            // YamlDotNet's scanner throws this for a few malformed inputs instead of a YamlException.
-            diagnostics.Add(DiagnosticCodes.InvalidYaml, new SourceLocation(path), $"apiroutes.yaml is not valid YAML: {e.Message}");
+            // Whatever YamlDotNet throws while it reads this text is a statement about the text, not a bug of the
+            // build: it throws ArgumentException for "- :", for example. Report it where the reading stopped.
+            diagnostics.Add(DiagnosticCodes.InvalidYaml, At(path, parser.PreviousStart),
+                $"apiroutes.yaml is not valid YAML: it cannot be read from here on ({e.Message}). Look for a ':' or "
+                + "'?' without a key, or a '-' without a value, on this line or the one before.");
             return null;
         }
 

@@ -65,4 +65,10 @@ internal static class RouteTemplateErrors
 
     public static string CatchAllNotLast(string parameter) =>
         $"The catch-all parameter '{parameter}' is not in the last segment; move it to the end of the route template.";
+
+    public static string TooManySegments(int count) =>
+        $"The route template has {count} segments, and ASP.NET Core refuses a route of more than {RouteTemplateReader.MaxSegments} when the app starts; shorten it, for example by passing values in the query string.";
+
+    public static string ConstraintArgument(string constraint, string fix) =>
+        $"ASP.NET Core cannot create the constraint '{constraint}' and would then answer every request of the app with 500; {fix}.";
 }

@@ -3,7 +3,8 @@ namespace ApiRoutes.Tasks.Routing;
 /// <summary>
 /// Parses ASP.NET Core route templates at build time, where ASP.NET Core is not available. It accepts what
 /// <c>RoutePatternFactory.Parse</c> accepts, except that empty templates and templates that start or end with
-/// whitespace are rejected because they are almost always mistakes.
+/// whitespace are rejected because they are almost always mistakes. It also refuses what ASP.NET Core refuses only
+/// when the app runs: more than 28 segments, and built-in constraints whose arguments it cannot use.
 /// </summary>
 internal static class RouteTemplateParser
 {

@@ -2,14 +2,25 @@ using System.Text;
 
 namespace ApiRoutes.Tasks.Routing;
 
-/// <summary>Reads the segments of one template after its "/" or "~/" prefix, one use per instance.</summary>
+/// <summary>
+/// Reads the segments of one template after its "/" or "~/" prefix, one use per instance. After the syntax it checks
+/// what ASP.NET Core refuses only later, when the app runs: too many segments, and constraint arguments.
+/// </summary>
 internal sealed class RouteTemplateReader
 {
+    /// <summary>
+    /// ASP.NET Core's limit: its route precedence keeps one decimal digit per segment, and start-up fails with
+    /// "Route exceeds the maximum number of allowed segments of 28".
+    /// </summary>
+    public const int MaxSegments = 28;
+
     private readonly string _template;
     private readonly int _start;
     private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<RouteSegment> _segments = [];
     private readonly List<(int Segment, int Position, string Text)> _catchAlls = [];
+    private readonly List<int> _segmentStarts = [];
+    private readonly List<(RouteParameter Parameter, int Open)> _parameters = [];
     private int _position;
     private RouteTemplateParseResult? _failure;
 
@@ -46,6 +57,11 @@ internal sealed class RouteTemplateReader
             }
         }
 
+        if (RuntimeFailure() is { } failure)
+        {
+            return failure;
+        }
+
         // A trailing '/' does not change what ASP.NET Core matches, so the normalized text drops it.
         var text = "/" + _template[_start..].TrimEnd('/');
         return new RouteTemplateParseResult(new RouteTemplate(text, _segments), null, 0);
@@ -80,8 +96,31 @@ internal sealed class RouteTemplateReader
             _catchAlls.Add((_segments.Count, segmentStart, segmentText));
         }
 
+        _segmentStarts.Add(segmentStart);
         _segments.Add(new RouteSegment(parts));
         return true;
+    }
+
+    // What a valid template can still break when the app runs: checked once the whole template reads well.
+    private RouteTemplateParseResult? RuntimeFailure()
+    {
+        if (_segments.Count > MaxSegments)
+        {
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.TooManySegments(_segments.Count), _segmentStarts[MaxSegments]);
+        }
+
+        foreach (var (parameter, open) in _parameters)
+        {
+            foreach (var constraint in parameter.Constraints)
+            {
+                if (RouteConstraintArguments.Check(constraint) is { } error)
+                {
+                    return RouteTemplateParseResult.Failure(error, open);
+                }
+            }
+        }
+
+        return null;
     }
 
     private bool ReadLiteral(List<RoutePart> parts)
@@ -165,6 +204,7 @@ internal sealed class RouteTemplateReader
         }
 
         parts.Add(parameter);
+        _parameters.Add((parameter, open));
         return true;
     }
 

@@ -19,6 +19,10 @@ public class RouteDiagnosticsTests
     [InlineData("""[ApiRoute("/api//x")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
     [InlineData("""[ApiRoute("/api/{*rest}/more")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
     [InlineData("""[ApiRoute("")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
+    // 29 segments built, and the published app then failed to start (ASP.NET Core's limit is 28)
+    [InlineData("""[ApiRoute("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/0/1/2")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
+    // a built-in constraint that cannot be created: every request of the app answered 500
+    [InlineData("""[ApiRoute("/api/{id:range(10,1)}")] public sealed class A : IApiHandler { BODY }""", "AR2001 Api/Handler.cs(3,11)")]
     public void Invalid_templates_are_errors_at_the_attribute_argument(string declarations, string where)
     {
         var (project, result) = Analyze(declarations);
@@ -61,6 +65,19 @@ public class RouteDiagnosticsTests
 
         Assert.Empty(result.Diagnostics);
         Assert.Equal(2, result.Manifest!.Routes.Count);
+    }
+
+    [Fact]
+    public void A_default_route_from_a_deep_namespace_is_held_to_the_segment_limit_at_the_class()
+    {
+        // "/api" plus 27 namespace segments plus the class: 29.
+        var names = string.Join(".", Enumerable.Range(1, 27).Select(i => $"N{i}"));
+        using var project = new TestProject().Source("Api/Deep.cs", $"namespace Shop.Api.{names};\n\npublic sealed class Deep : IApiHandler {{ {Body} }}\n");
+
+        var diagnostic = Render.Single(project.Analyze(), "AR2001");
+
+        Assert.Equal("AR2001 Api/Deep.cs(3,21)", Render.Where(diagnostic, project));
+        Assert.Contains("has 29 segments", diagnostic.Message, StringComparison.Ordinal);
     }
 
     [Fact]

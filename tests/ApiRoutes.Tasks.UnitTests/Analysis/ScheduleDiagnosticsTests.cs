@@ -9,6 +9,7 @@ public class ScheduleDiagnosticsTests
     [InlineData("not a cron", "AR4001")]        // not even close
     [InlineData("61 * * * *", "AR4001")]        // minute out of range
     [InlineData("* * * *", "AR4001")]           // four fields
+    [InlineData("H * * * *", "AR4001")]         // a hashed value: Cronos threw, and the task failed with MSB4018
     [InlineData("@reboot", "AR4002")]           // refused as on the platform ApiRoutes mirrors
     [InlineData("@annually", "AR4002")]
     [InlineData("*/10 * * * * *", "AR4003")]    // six fields: seconds

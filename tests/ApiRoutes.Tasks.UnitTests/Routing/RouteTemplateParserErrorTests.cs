@@ -55,6 +55,11 @@ public class RouteTemplateParserErrorTests
     [InlineData("/api/{*rest}.x", "mixes a catch-all parameter", 5)]
     [InlineData("/api/{*rest}/x", "'{*rest}' is not in the last segment", 5)]
     [InlineData("/{**rest}/{id}", "'{**rest}' is not in the last segment", 1)]
+    // What ASP.NET Core refuses only when the app runs: the 29th segment, and the parameter of a bad constraint.
+    [InlineData("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/0/1/2", "has 29 segments, and ASP.NET Core refuses a route of more than 28", 57)]
+    [InlineData("/api/{id:int(5)}", "constraint 'int(5)'", 5)]
+    [InlineData("/api/{id:int}/{n:range(9,1)}", "constraint 'range(9,1)'", 14)]
+    [InlineData("/{id:regex(()}", "constraint 'regex(()'", 1)]
     public void Invalid_templates_say_what_and_where(string template, string message, int position)
     {
         var result = RouteTemplateParser.Parse(template);
@@ -67,6 +72,13 @@ public class RouteTemplateParserErrorTests
         Assert.EndsWith(".", result.Error, StringComparison.Ordinal);
         Assert.Contains("; ", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_bad_constraint_argument_says_what_the_runtime_would_do_and_how_to_fix_it() =>
+        Assert.Equal(
+            "ASP.NET Core cannot create the constraint 'min(abc)' and would then answer every request of the app with "
+            + "500; give it a whole number, as in 'min(1)'.",
+            RouteTemplateParser.Parse("/api/{id:min(abc)}").Error);
 
     [Fact]
     public void Duplicate_names_get_the_documented_sentence() =>

@@ -43,6 +43,8 @@ public class CronScheduleTests
     [InlineData("* 24 * * *", nameof(CronError.Invalid))]             // hour out of range
     [InlineData("*/0 * * * *", nameof(CronError.Invalid))]            // zero step
     [InlineData("@fortnightly", nameof(CronError.Invalid))]           // unknown macro
+    [InlineData("H * * * *", nameof(CronError.Invalid))]              // Jenkins' hashed value: Cronos throws, wanting a seed
+    [InlineData("0 H(0-5) * * *", nameof(CronError.Invalid))]
     [InlineData("0 0 31 2 *", nameof(CronError.NeverOccurs))]         // February 31st
     [InlineData("0 0 30 2 *", nameof(CronError.NeverOccurs))]
     public void Invalid_schedules_say_why(string expression, string error)
@@ -57,6 +59,13 @@ public class CronScheduleTests
         Assert.Equal(
             "'60 * * * *' is not a valid cron expression: Minutes: Value must be a number between 0 and 59 (all inclusive).",
             CronSchedule.Parse("60 * * * *", Now).Message);
+
+    [Fact]
+    public void A_hashed_value_is_explained() =>
+        Assert.Equal(
+            "'H * * * *' is not a valid cron expression: 'H' (a value hashed from a seed, as in Jenkins) is not "
+            + "supported; write the value as a number, such as '17 * * * *'.",
+            CronSchedule.Parse("H * * * *", Now).Message);
 
     [Theory]
     [InlineData("0 0 1 * MON", true)]

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ApiRoutes.Tasks.Configuration;
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
+using ApiRoutes.Testing;
+
+namespace ApiRoutes.Tasks.UnitTests.Configuration;
+
+/// <summary>
+/// apiroutes.yaml written to hurt: each input is refused by the real task with AR5001 at its YAML position, never
+/// with an exception (which MSBuild reports as MSB4018 "failed unexpectedly") or a crash of the build process.
+/// </summary>
+public sealed class HostileYamlTests : IDisposable
+{
+    private readonly TestProject _project = new TestProject().Source("Api/Hello.cs", """
+        namespace Shop.Api;
+
+        public sealed class Hello : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
+        """);
+
+    [Theory]
+    // Flow nesting 100,000 deep overflowed the stack and killed the build process; refused at the 32nd '['
+    // (the top-level mapping is the first level).
+    [InlineData("flow", "apiroutes.yaml(1,40)")]
+    // Block nesting by indentation: refused at the 33rd level.
+    [InlineData("block", "apiroutes.yaml(33,65)")]
+    public void Deep_nesting_is_refused_where_it_gets_too_deep(string style, string where)
+    {
+        _project.Yaml(style == "flow"
+            ? "routes: " + new string('[', 100_000)
+            : string.Concat(Enumerable.Range(0, 1000).Select(level => new string(' ', 2 * level) + "a:\n")));
+
+        var error = Assert.Single(Run());
+
+        Assert.StartsWith($"{where}: ERROR AR5001: apiroutes.yaml is not valid YAML: Lists and mappings nest more than 32 levels", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // A valid file plus a last line ':' made YamlDotNet throw ArgumentException: MSB4018 instead of a coded error.
+    // YamlDotNet's parser reads the ':' as a key whose value never comes: reported at the line of that key.
+    [InlineData("routes:\n  /api/hello:\n    enabled: true\n:\n", "apiroutes.yaml(4,2)")]
+    // The same exception for a list item that is a bare ':', and for a complex key that is one.
+    [InlineData("- :\n", "apiroutes.yaml(1,4)")]
+    [InlineData("? : \n", "apiroutes.yaml(1,4)")]
+    public void Inputs_that_make_YamlDotNet_throw_are_coded_errors_at_their_line(string yaml, string where)
+    {
+        _project.Yaml(yaml);
+
+        var error = Assert.Single(Run());
+
+        Assert.StartsWith($"{where}: ERROR AR5001: apiroutes.yaml is not valid YAML: it cannot be read from here on", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_alias_bomb_is_refused_at_the_alias_that_goes_over_the_limit_without_expanding_it()
+    {
+        // "Billion laughs": each anchor repeats the one before ten times, and a key repeats the last: 10^10 values;
+        // a 10^9 bomb took 79 s to compare before its error.
+        var yaml = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var level = 1; level <= 9; level++)
+        {
+            yaml.Append($"a{level}: &a{level} [{string.Join(", ", Enumerable.Repeat($"*a{level - 1}", 10))}]\n");
+        }
+
+        _project.Yaml(yaml.Append("? *a9\n: x\n").ToString());
+        var clock = Stopwatch.StartNew();
+
+        var error = Assert.Single(Run());
+
+        // Aliases in a1 add 10 x 11 values, in a2 10 x 111; a3's 8th alias of a2 (1,111 each) goes past 10,000.
+        Assert.StartsWith("apiroutes.yaml(4,45): ERROR AR5001: apiroutes.yaml is not valid YAML: The aliases ('*a2' and those before it) repeat more than 10,000 values", error, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"Refusing the bomb took {clock.Elapsed}.");
+    }
+
+    [Theory]
+    // an alias inside its own anchor's value would be a cycle
+    [InlineData("routes: &a\n  /api/hello: *a\n", "apiroutes.yaml(2,15)", "is inside the value of its own anchor")]
+    // an alias before its anchor
+    [InlineData("routes:\n  /api/hello: *b\n", "apiroutes.yaml(2,15)", "names no anchor")]
+    [InlineData("a: &a 1\n---\nb: *a\n", "apiroutes.yaml(3,4)", "names no anchor")]
+    public void Aliases_that_name_no_finished_anchor_are_refused_at_the_alias(string yaml, string where, string message)
+    {
+        _project.Yaml(yaml);
+
+        var error = Assert.Single(Run());
+
+        Assert.StartsWith($"{where}: ERROR AR5001: ", error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aliases_within_the_limit_still_share_settings()
+    {
+        _project.Yaml("routes:\n  /api/hello: &slow\n    timeLimit: 5m\n  /api/Hello/: *slow\n");
+
+        // The alias is read like the settings it repeats: the second key is the same route, reported as such.
+        Assert.StartsWith("apiroutes.yaml(4,3): ERROR AR5005:", Assert.Single(Run()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_over_one_mebibyte_is_refused_before_it_is_parsed()
+    {
+        _project.Yaml("# " + new string('x', 1024 * 1024) + "\n");
+
+        var error = Assert.Single(Run());
+
+        Assert.StartsWith("apiroutes.yaml(0,0): ERROR AR5001: apiroutes.yaml is larger than 1,048,576 bytes", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_readme_states_the_limits_the_reader_enforces()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+
+        Assert.Contains($"**{RoutesConfigFile.MaxBytes / 1024 / 1024} MiB**", readme, StringComparison.Ordinal);
+        Assert.Contains($"**{BoundedYamlParser.MaxDepth} levels**", readme, StringComparison.Ordinal);
+        Assert.Contains($"**{BoundedYamlParser.MaxAliasedValues.ToString("N0", CultureInfo.InvariantCulture)} values**", readme, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _project.Dispose();
+
+    // The real task, as MSBuild runs it: an exception escaping Execute is what MSBuild reports as MSB4018.
+    private List<string> Run()
+    {
+        var engine = new MockEngine();
+        var task = new GenerateApiRoutesManifest
+        {
+            BuildEngine = engine,
+            AssemblyPath = _project.Compile(),
+            ProjectDirectory = _project.Directory,
+            ProjectFile = _project.PathOf("Shop.csproj"),
+            RootNamespace = "Shop",
+            ConfigFile = _project.ConfigPath,
+            ManifestPath = _project.PathOf("bin/apiroutes.manifest.json"),
+        };
+
+        Directory.CreateDirectory(_project.PathOf("bin"));
+        Assert.False(task.Execute());
+        return engine.Errors;
+    }
+}
