@@ -34,6 +34,28 @@ public class BackgroundRouteTests
     }
 
     [Fact]
+    public async Task What_an_execution_logs_and_throws_is_kept_within_bounds_and_the_cuts_are_marked()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/flood", typeof(Flood))),
+            environment: "Development",
+            options: o => o.Background.RetryDelays = []);
+
+        var id = (await server.Client.PostAsync("/api/flood?lines=50&size=1000000", null)).Headers.GetValues(IdHeader).Single();
+        var failed = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+        var lines = server.Executions.LogLinesOf(id);
+        var detail = await server.Client.GetStringAsync($"/_apiroutes/api/executions/{id}");
+
+        Assert.Matches(@"^.{8192}… \[cut: 99\d{4} more characters\]$", lines[0]);
+        Assert.StartsWith("… [", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("more line(s) not kept", lines[^1], StringComparison.Ordinal);
+        Assert.InRange(lines.Sum(line => line.Length), 1, ApiRoutes.Execution.ExecutionLogCapture.MaxCharactersPerExecution + 200);
+        Assert.InRange(failed.Error!.Length, 1, ApiRoutes.Execution.ExecutionRunner.MaxErrorCharacters + 100);
+        Assert.Contains("[cut:", failed.Error, StringComparison.Ordinal);
+        Assert.InRange(detail.Length, 1, 64 * 1024);
+    }
+
+    [Fact]
     public async Task The_log_lines_a_handler_writes_are_kept_with_its_execution()
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/chatty", typeof(Chatty)), BackgroundRoute("/api/slow", typeof(Slow))));

@@ -106,6 +106,24 @@ public class ScheduledRouteTests
     }
 
     [Fact]
+    public async Task In_development_a_run_whose_client_disconnects_is_recorded_as_ended_not_running()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/wait", typeof(HonorsCancellation), "0 3 * * *")),
+            environment: "Development");
+        using var disconnect = new CancellationTokenSource();
+
+        var request = server.Client.GetAsync("/api/wait", disconnect.Token);
+        await server.Probe.NextAsync();
+        await disconnect.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+
+        var run = await server.WaitForExecutionAsync(r => r.Route == "/api/wait" && r.Status != ExecutionStatus.Running);
+        Assert.Equal(ExecutionStatus.Failed, run.Status);
+        Assert.StartsWith("The client disconnected", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task In_development_schedules_can_be_switched_on()
     {
         await using var server = await TestServer.StartAsync(

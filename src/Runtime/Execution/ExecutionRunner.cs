@@ -20,6 +20,9 @@ internal sealed class ExecutionRunner(
     ApiRoutesMetrics metrics,
     ILoggerFactory loggerFactory) : IDisposable
 {
+    /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
+    public const int MaxErrorCharacters = 16 * 1024;
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
     // Cancelled when shutdown's drain period is over: what still runs then is cut.
@@ -92,6 +95,11 @@ internal sealed class ExecutionRunner(
 
     public void Dispose() => _cut.Dispose();
 
+    /// <summary>An error's text, cut at <see cref="MaxErrorCharacters"/> with the cut marked.</summary>
+    public static string Bounded(string error) => error.Length <= MaxErrorCharacters
+        ? error
+        : string.Concat(error.AsSpan(0, MaxErrorCharacters), $"… [cut: {error.Length - MaxErrorCharacters} more characters]");
+
     private static AttemptResult Completed(Task handler) => handler.Status switch
     {
         TaskStatus.RanToCompletion => new AttemptResult(ExecutionStatus.Succeeded, null),
@@ -113,7 +121,7 @@ internal sealed class ExecutionRunner(
         {
             { Status: ExecutionStatus.TimedOut } => $"Timed out after {limit}: RequestAborted was cancelled.",
             { Cut: true } => "Cut by shutdown: the drain period ended before the handler returned.",
-            { Exception: { } e } => e.ToString(),
+            { Exception: { } e } => Bounded(e.ToString()),
             _ => null,
         };
         log.Update(record with { Status = result.Status, FinishedAt = finished, Error = error });

@@ -64,13 +64,19 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog 
         }
         catch (Exception e) when (timeout.IsCancellationRequested)
         {
-            log.Update(record with { Status = ExecutionStatus.TimedOut, FinishedAt = time.GetUtcNow(), Error = e.ToString() });
+            log.Update(record with { Status = ExecutionStatus.TimedOut, FinishedAt = time.GetUtcNow(), Error = ExecutionRunner.Bounded(e.ToString()) });
             throw;
         }
         catch (Exception e) when (!aborted.IsCancellationRequested)
         {
-            log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = e.ToString() });
+            log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = ExecutionRunner.Bounded(e.ToString()) });
             logger.RouteFailed(route.Template, e);
+            throw;
+        }
+        catch (Exception e)
+        {
+            // The client went away and the handler gave up with its request: the run ended, it is not "running".
+            log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"The client disconnected and the handler stopped: {e.GetType().Name}." });
             throw;
         }
     }

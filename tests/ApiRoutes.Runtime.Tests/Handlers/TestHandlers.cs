@@ -113,6 +113,22 @@ public sealed class Chatty(Probe probe, ILogger<Chatty> logger) : RecordingHandl
     }
 }
 
+/// <summary>Logs "lines" lines of "size" characters each, then throws with a message of "size" characters.</summary>
+public sealed class Flood(Probe probe, ILogger<Flood> logger) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context)
+    {
+        var size = int.Parse(context.Request.Query["size"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        var text = new string('x', size);
+        for (var i = 0; i < int.Parse(context.Request.Query["lines"].ToString(), System.Globalization.CultureInfo.InvariantCulture); i++)
+        {
+            logger.LogInformation("{Text}", text);
+        }
+
+        throw new InvalidOperationException(text);
+    }
+}
+
 public sealed class TickOptions
 {
     public bool Block { get; set; }
