@@ -36,6 +36,8 @@ internal sealed partial class RunningApp : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts <c>dotnet ARGS --urls http://127.0.0.1:0</c> and waits until it listens.</summary>
