@@ -11,7 +11,6 @@ namespace ApiRoutes.Runtime.Tests;
 /// </summary>
 public sealed class DashboardBrowserTests : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
     private static readonly float Timeout = (float)Probe.Patience.TotalMilliseconds;
 
     private TestServer _server = null!;
@@ -20,7 +19,6 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"The browser tests need Debian's Chromium at {Chromium}: apt-get install -y chromium (.ci/run does).");
         _server = await TestServer.StartAsync(
             Create(
                 StandardRoute("/api/hello/{name}", typeof(Hello)),
@@ -29,12 +27,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
             environment: "Development",
             options: o => o.Background.RetryDelays = []);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        _browser = await Chromium.LaunchAsync(_playwright);
     }
 
     public async Task DisposeAsync()
@@ -102,13 +95,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     public async Task Outside_development_the_token_after_the_hash_signs_the_page_in_and_leaves_the_address_bar()
     {
         const string Token = "0123456789abcdef0123456789abcdef-dashboard";
-        await using var production = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o =>
-            {
-                o.Dashboard.Enabled = true;
-                o.Dashboard.Token = Token;
-            });
+        await using var production = await TestServer.StartWithDashboardAsync(Token);
         var context = await _browser.NewContextAsync();
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(Timeout);

@@ -82,6 +82,15 @@ internal sealed class TestServer : IAsyncDisposable
         return new TestServer(app, time, client, logs);
     }
 
+    /// <summary>A Production server with the dashboard enabled under <paramref name="token"/>, serving one hourly schedule /api/tick.</summary>
+    public static Task<TestServer> StartWithDashboardAsync(string token) => StartAsync(
+        TestManifest.Create(TestManifest.ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+        options: o =>
+        {
+            o.Dashboard.Enabled = true;
+            o.Dashboard.Token = token;
+        });
+
     /// <summary>Waits until the execution log satisfies <paramref name="condition"/> (bounded by the probe's patience).</summary>
     public async Task<ExecutionRecord> WaitForExecutionAsync(Func<ExecutionRecord, bool> condition)
     {

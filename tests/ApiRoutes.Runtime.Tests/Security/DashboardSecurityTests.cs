@@ -113,13 +113,7 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
     [Fact]
     public async Task Outside_development_the_token_is_traded_for_an_http_only_cookie_and_never_logged()
     {
-        await using var production = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o =>
-            {
-                o.Dashboard.Enabled = true;
-                o.Dashboard.Token = Token;
-            });
+        await using var production = await TestServer.StartWithDashboardAsync(Token);
         using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = production.Client.BaseAddress };
 
         var page = await client.GetAsync("/_apiroutes");
@@ -146,13 +140,7 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
     [Fact]
     public async Task Outside_development_a_bearer_token_still_serves_scripts()
     {
-        await using var production = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o =>
-            {
-                o.Dashboard.Enabled = true;
-                o.Dashboard.Token = Token;
-            });
+        await using var production = await TestServer.StartWithDashboardAsync(Token);
         using var read = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
         read.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         using var run = DashboardPost(Run);

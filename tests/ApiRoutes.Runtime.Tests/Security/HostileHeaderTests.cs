@@ -112,13 +112,7 @@ public sealed class HostileHeaderTests : IAsyncLifetime
     [Fact]
     public async Task No_body_signs_into_the_dashboard()
     {
-        await using var production = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o =>
-            {
-                o.Dashboard.Enabled = true;
-                o.Dashboard.Token = Secret;
-            });
+        await using var production = await TestServer.StartWithDashboardAsync(Secret);
         var random = new Random(20261203);
         string[] bodies = ["", "null", "[]", "{}", """{"token":null}""", """{"token":1}""", """{"token":""}""", "{\"token\":\"" + Secret[..^1] + "\"}", new string('[', 100_000), "{\"token\":\"" + new string('a', 100_000) + "\"}"];
         foreach (var body in bodies.Concat(Enumerable.Range(0, 100).Select(_ => RandomText(random, random.Next(1, 200)))))
