@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Net;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Execution;
 using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -81,29 +84,58 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task With_a_store_that_forgets_at_restart_a_request_signed_before_the_start_is_refused()
+    public async Task With_a_store_that_forgets_at_restart_a_request_its_previous_process_could_have_run_is_refused()
     {
         await using var restarted = await TestServer.StartAsync(
             Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
             options: o => o.Scheduling.ExternalTriggerSecret = Secret);
         var startedAt = restarted.FakeTime.GetUtcNow().ToUnixTimeSeconds();
-        HttpRequestMessage Signed(long timestamp)
+
+        // Within the tolerance, but perhaps a replay of what the previous process ran: signed before the start, or
+        // within the skew after it (the previous process accepted timestamps up to 30 s ahead of its clock).
+        var before = await restarted.Client.SendAsync(Signed(startedAt - 60));
+        var withinSkew = await restarted.Client.SendAsync(Signed(startedAt + 30));
+        restarted.FakeTime.Advance(TimeSpan.FromSeconds(31));
+        var ahead = await restarted.Client.SendAsync(Signed(startedAt + 31 + 31));
+        var reSigned = await restarted.Client.SendAsync(Signed(startedAt + 31));
+
+        Assert.Equal(
+            [HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Accepted],
+            new[] { before, withinSkew, ahead, reSigned }.Select(response => response.StatusCode));
+        Assert.Contains(restarted.Logs, line => line.StartsWith("ApiRoutes[3007]", StringComparison.Ordinal) && line.Contains("With the InMemory store", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_trigger_whose_claim_cannot_be_written_is_503_and_does_not_run()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o => o.Scheduling.ExternalTriggerSecret = Secret,
+            services: s => s.AddSingleton<IExecutionStore>(new UnclaimableStore()));
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        var now = server.FakeTime.GetUtcNow().ToUnixTimeSeconds();
+
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 3; i++)
         {
-            var text = timestamp.ToString(CultureInfo.InvariantCulture);
-            var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
-            request.Headers.Add(TriggerSignature.RouteHeader, "/api/tick");
-            request.Headers.Add(TriggerSignature.OccurrenceHeader, Occurrence);
-            request.Headers.Add(TriggerSignature.TimestampHeader, text);
-            request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(Secret, "/api/tick", Occurrence, text));
-            return request;
+            responses.Add(await server.Client.SendAsync(Signed(now)));
         }
 
-        // Within the tolerance, but perhaps a replay of what the previous process ran: refused; re-signed: run.
-        var before = await restarted.Client.SendAsync(Signed(startedAt - 60));
-        var reSigned = await restarted.Client.SendAsync(Signed(startedAt));
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode));
+        Assert.NotNull(responses[0].Headers.RetryAfter);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+        Assert.Empty(server.Executions.Snapshot());
+    }
 
-        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Accepted), (before.StatusCode, reSigned.StatusCode));
-        Assert.Contains(restarted.Logs, line => line.StartsWith("ApiRoutes[3007]", StringComparison.Ordinal) && line.Contains("signed before this process started", StringComparison.Ordinal));
+    [Fact]
+    public async Task An_occurrence_older_than_the_record_of_runs_is_kept_is_refused()
+    {
+        var old = _server.FakeTime.GetUtcNow().AddDays(-7).ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture);
+
+        var response = await SendAsync("/api/tick", old, Now);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("older than the app keeps the record of what ran", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -137,5 +169,46 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         }
 
         return _server.Client.SendAsync(request);
+    }
+
+    private static HttpRequestMessage Signed(long timestamp)
+    {
+        var text = timestamp.ToString(CultureInfo.InvariantCulture);
+        var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
+        request.Headers.Add(TriggerSignature.RouteHeader, "/api/tick");
+        request.Headers.Add(TriggerSignature.OccurrenceHeader, Occurrence);
+        request.Headers.Add(TriggerSignature.TimestampHeader, text);
+        request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(Secret, "/api/tick", Occurrence, text));
+        return request;
+    }
+
+    // A durable store of one process whose claims cannot be written (a full disk).
+    private sealed class UnclaimableStore : IExecutionStore
+    {
+        private readonly InMemoryExecutionStore _inner = new();
+
+        public bool IsDurable => true;
+
+        public bool IsShared => false;
+
+        public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) => _inner.AddAsync(record, request, cancellationToken);
+
+        public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _inner.UpdateAsync(record, cancellationToken);
+
+        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => _inner.ClaimUnfinishedAsync(limit, cancellationToken);
+
+        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+            _inner.ClaimWaitingAsync(limit, acceptedBefore, cancellationToken);
+
+        public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => _inner.TryStartAsync(running, cancellationToken);
+
+        public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => _inner.GetRecentAsync(limit, cancellationToken);
+
+        public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => _inner.PruneAsync(finishedBefore, cancellationToken);
+
+        public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+            Task.FromException<OccurrenceClaim>(new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: database or disk is full"));
+
+        public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => _inner.GetLastOccurrenceAsync(route, cancellationToken);
     }
 }

@@ -57,6 +57,18 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void With_external_triggers_the_record_of_runs_outlives_every_request_that_could_replay_it()
+    {
+        var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new()
+        {
+            ["ApiRoutes:Scheduling:ExternalTriggerSecret"] = new string('s', 32),
+            ["ApiRoutes:Store:Retention"] = "00:09:00",
+        })));
+
+        Assert.StartsWith("ApiRoutes:Store:Retention is 00:09:00; with external triggers it must be at least twice ApiRoutes:Scheduling:ExternalTriggerTolerance (00:10:00)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_bad_value_is_named_not_only_the_first()
     {
         var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new()

@@ -33,6 +33,13 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
             return (StatusCodes.Status400BadRequest, "in Development the dashboard and scheduled routes answer only for localhost, 127.0.0.1 and [::1], and this request's Host is another name");
         }
 
+        // The Host header is the client's to choose: in Development the peer must be this machine too (an app listening
+        // on every address, as in a container, is reachable from the network).
+        if (loopbackOnly && request.HttpContext.Connection.RemoteIpAddress is { } peer && !System.Net.IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
+        {
+            return (StatusCodes.Status403Forbidden, "in Development the dashboard and scheduled routes answer only requests from this machine");
+        }
+
         if (!fromPagesOfThisOrigin)
         {
             return null;

@@ -59,6 +59,13 @@ internal static class RequestOrigin
         return null;
     }
 
+    /// <summary>
+    /// Whether the browser sent the request on its own, ahead of the user (prefetch, prerender: <c>Sec-Purpose</c>, or
+    /// the older <c>Purpose</c>/<c>X-Moz</c>), as it may for a URL typed in the address bar.
+    /// </summary>
+    public static bool IsSpeculative(HttpRequest request) =>
+        request.Headers.ContainsKey("Sec-Purpose") || request.Headers.ContainsKey("Purpose") || request.Headers.ContainsKey("X-Moz");
+
     // An attacker chooses the header: keep what is logged short.
     private static string Shorten(string value) => value.Length <= 100 ? value : value[..100] + "…";
 }

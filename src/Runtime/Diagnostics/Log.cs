@@ -114,7 +114,7 @@ internal static partial class Log
     [LoggerMessage(3010, LogLevel.Debug, "Schedule {Route} at {Occurrence:O} was claimed already, by another replica or process or before a restart; it is not run here")]
     public static partial void ScheduleClaimedElsewhere(this ILogger logger, string route, DateTimeOffset occurrence);
 
-    [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the shared store cannot be reached to claim it, and running it unclaimed could run it twice")]
+    [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the store cannot be written to claim it, and running it unclaimed could run it twice")]
     public static partial void ScheduleNotClaimed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
 
     [LoggerMessage(4000, LogLevel.Information, "Execution store: PostgreSQL {Database}, as replica {Replica} (lease {Lease})")]

@@ -80,7 +80,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
         {
             var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), time,
-                services.GetRequiredService<IExecutionStore>().IsDurable, scheduling.ExternalTriggerSecret, scheduling.ExternalTriggerTolerance, logger);
+                services.GetRequiredService<IExecutionStore>().IsDurable, options, logger);
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger");
         }
 

@@ -106,6 +106,9 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             $"{Scheduling}:ExternalTriggerSecret is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
         Check(scheduling.ExternalTriggerTolerance > TimeSpan.Zero && scheduling.ExternalTriggerTolerance <= TimeSpan.FromHours(1),
             $"{Scheduling}:ExternalTriggerTolerance is {scheduling.ExternalTriggerTolerance}; it must be more than 00:00:00 and at most 01:00:00 (default 00:05:00).");
+        Check(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || options.Store.Retention >= 2 * scheduling.ExternalTriggerTolerance,
+            $"{Store}:Retention is {options.Store.Retention}; with external triggers it must be at least twice {Scheduling}:ExternalTriggerTolerance "
+            + $"({2 * scheduling.ExternalTriggerTolerance}), so that the record of a run outlives every request that could replay it.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

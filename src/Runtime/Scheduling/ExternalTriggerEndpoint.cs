@@ -14,20 +14,29 @@ namespace ApiRoutes.Scheduling;
 /// its execution id, started exactly as the in-process scheduler would.
 /// </summary>
 /// <remarks>
-/// Replays are refused by the store's claim of the occurrence, which a durable store keeps across restarts (for the
-/// retention period). A store that keeps nothing across restarts cannot tell a replay of a request signed before
-/// this process started, so such requests are refused: the platform re-signs and sends again.
+/// Replays are refused by the store's claim of the occurrence, written before the run (no claim, no run: 503), which a
+/// durable store keeps across restarts for the retention period; occurrences older than the claims are kept are
+/// refused. A store that keeps nothing across restarts cannot tell a replay of a request its previous process
+/// accepted, so there a timestamp may be at most <see cref="FutureSkew"/> ahead, and requests signed before this
+/// process started (plus that skew) are refused: the platform re-signs and sends again.
 /// </remarks>
 internal sealed class ExternalTriggerEndpoint(
     RouteTable routes,
     ScheduledRuns runs,
     TimeProvider time,
     bool durableStore,
-    string secret,
-    TimeSpan tolerance,
+    ApiRoutesOptions options,
     ILogger logger)
 {
+    /// <summary>With a store that forgets at restart: how far a timestamp may be ahead of this server's clock.</summary>
+    public static readonly TimeSpan FutureSkew = TimeSpan.FromSeconds(30);
+
     private readonly long _startedAt = time.GetUtcNow().ToUnixTimeSeconds();
+    private readonly string _secret = options.Scheduling.ExternalTriggerSecret!;
+    private readonly TimeSpan _tolerance = options.Scheduling.ExternalTriggerTolerance;
+
+    // An accepted claim must outlive its signed request: claims are pruned by occurrence after the retention period.
+    private readonly TimeSpan _oldestOccurrence = options.Store.Retention - options.Scheduling.ExternalTriggerTolerance;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -43,7 +52,7 @@ internal sealed class ExternalTriggerEndpoint(
             return;
         }
 
-        if (!TriggerSignature.IsValid(secret, route, occurrenceText, timestampText, signature))
+        if (!TriggerSignature.IsValid(_secret, route, occurrenceText, timestampText, signature))
         {
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, "The signature does not match.");
             return;
@@ -52,15 +61,15 @@ internal sealed class ExternalTriggerEndpoint(
         var now = time.GetUtcNow();
         if (!long.TryParse(timestampText, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds()
-            || (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > tolerance)
+            || (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > _tolerance)
         {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"The timestamp is not within {tolerance} of the server's clock.");
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"The timestamp is not within {_tolerance} of the server's clock.");
             return;
         }
 
-        if (!durableStore && seconds < _startedAt)
+        if (!durableStore && (seconds <= _startedAt + (long)FutureSkew.TotalSeconds || DateTimeOffset.FromUnixTimeSeconds(seconds) > now + FutureSkew))
         {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, "The request was signed before this process started, and the InMemory store keeps no record of the triggers run before it; sign it again.");
+            await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"With the InMemory store, which keeps no record of the triggers run before this process started, a request must be signed more than {FutureSkew.TotalSeconds:0} s after the start and at most {FutureSkew.TotalSeconds:0} s ahead of the server's clock; sign it again.");
             return;
         }
 
@@ -79,10 +88,23 @@ internal sealed class ExternalTriggerEndpoint(
             return;
         }
 
-        var (id, refusal) = await runs.TryStartAsync(target, occurrence);
-        if (id is null)
+        if (occurrence < now - _oldestOccurrence)
         {
-            await RefuseAsync(context, StatusCodes.Status409Conflict, refusal!);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"The occurrence {occurrenceText} is older than the app keeps the record of what ran (ApiRoutes:Store:Retention less the tolerance, {_oldestOccurrence}).");
+            return;
+        }
+
+        var start = await runs.TryStartAsync(target, occurrence, external: true);
+        if (start is { StoreUnavailable: true })
+        {
+            context.Response.Headers.RetryAfter = options.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, start.Refusal!);
+            return;
+        }
+
+        if (start.ExecutionId is not { } id)
+        {
+            await RefuseAsync(context, StatusCodes.Status409Conflict, start.Refusal!);
             return;
         }
 

@@ -19,9 +19,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog 
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var refusal = DashboardGuard.Check(context.Request, loopbackOnly: true, fromPagesOfThisOrigin: false)
-            ?? (RequestOrigin.CrossOrigin(context.Request) is { } crossOrigin ? (StatusCodes.Status403Forbidden, crossOrigin) : null);
-        if (refusal is var (status, reason))
+        if (Refusal(context.Request) is var (status, reason))
         {
             refusals.Refused(context.Request, status, reason);
             context.Response.StatusCode = status;
@@ -79,5 +77,24 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog 
             log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"The client disconnected and the handler stopped: {e.GetType().Name}." });
             throw;
         }
+    }
+
+    // Only the developer runs a scheduled route by hand: from this machine, not for a page of another origin, not for
+    // the browser's own prefetch of a URL being typed.
+    private static (int StatusCode, string Reason)? Refusal(HttpRequest request)
+    {
+        if (DashboardGuard.Check(request, loopbackOnly: true, fromPagesOfThisOrigin: false) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (RequestOrigin.CrossOrigin(request) is { } crossOrigin)
+        {
+            return (StatusCodes.Status403Forbidden, crossOrigin);
+        }
+
+        return RequestOrigin.IsSpeculative(request)
+            ? (StatusCodes.Status403Forbidden, "a prefetch or prerender by the browser does not run a scheduled route")
+            : null;
     }
 }

@@ -25,7 +25,8 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     /// <param name="occurrence">The occurrence it runs for; the body's <c>next_run</c> is the one after it.</param>
     /// <param name="missed">A catch-up run: <c>"missed": true</c> in the body.</param>
     /// <param name="manual">Started by hand (the dashboard): not claimed, not remembered as the schedule's last run.</param>
-    public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false)
+    /// <param name="external">Started by a signed external trigger: not run unless its claim is durable, so a replay is refused.</param>
+    public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false, bool external = false)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         var start = new TaskCompletionSource<ExecutionRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,10 +43,10 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
             return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
         }
 
-        if (!manual && await TryClaimAsync(route, occurrence, id) is { } refusal)
+        if (!manual && await TryClaimAsync(route, occurrence, id, external) is { } refusal)
         {
             start.SetResult(null);
-            return new ScheduledStart(null, refusal);
+            return refusal;
         }
 
         // In the execution log before the id is handed out.
@@ -65,9 +66,10 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     }
 
     // Exactly once across replicas: only the replica whose claim of (route, occurrence) lands runs it, and not while a
-    // run of the schedule goes on another replica. Without a store to ask, one process alone runs it anyway; replicas
-    // sharing the store skip it rather than risk running it twice. Returns why it is not run here, or null.
-    private async Task<string?> TryClaimAsync(LoadedRoute route, DateTimeOffset occurrence, string id)
+    // run of the schedule goes on another replica. Without a store to ask, one process alone runs its own schedule
+    // anyway; replicas sharing the store, and external triggers (which a replay could repeat), skip it rather than risk
+    // running it twice. Returns why it is not run here, or null.
+    private async Task<ScheduledStart?> TryClaimAsync(LoadedRoute route, DateTimeOffset occurrence, string id, bool external)
     {
         try
         {
@@ -77,18 +79,18 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
                     return null;
                 case { RunningElsewhere: { } other }:
                     _logger.ScheduleSkipped(route.Template, occurrence, other);
-                    return $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.";
+                    return new ScheduledStart(null, $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.");
                 default:
                     _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
-                    return $"The occurrence {occurrence:O} of {route.Template} has already been claimed (it ran before, or runs in another replica or process).";
+                    return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} has already been claimed (it ran before, or runs in another replica or process).");
             }
         }
         catch (ExecutionStoreUnavailableException e)
         {
-            if (store.IsShared)
+            if (store.IsShared || external)
             {
                 _logger.ScheduleNotClaimed(route.Template, occurrence, e);
-                return $"The occurrence {occurrence:O} of {route.Template} could not be claimed: {e.Message}";
+                return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} could not be claimed: {e.Message}") { StoreUnavailable = true };
             }
 
             _logger.StoreWriteFailed(id, e);
@@ -97,5 +99,11 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     }
 }
 
-/// <summary>A started scheduled run's execution id, or why none was started.</summary>
-internal sealed record ScheduledStart(string? ExecutionId, string? Refusal);
+/// <summary>
+/// A started scheduled run's execution id, or why none was started; <see cref="StoreUnavailable"/> when its claim could
+/// not be written (try again later).
+/// </summary>
+internal sealed record ScheduledStart(string? ExecutionId, string? Refusal)
+{
+    public bool StoreUnavailable { get; init; }
+}

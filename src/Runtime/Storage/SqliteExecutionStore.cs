@@ -255,6 +255,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             PRAGMA user_version = 1;
             PRAGMA secure_delete = OFF;
             """);
+
+        // Out of the write-ahead log too, now: a process killed before its next checkpoint would leave them there.
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
 }

@@ -110,6 +110,38 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         Assert.Equal(1, _development.Probe.Count(nameof(Tick)));
     }
 
+    [Theory]
+    // another machine that names this one "localhost" in its Host header (an app listening on every address)
+    [InlineData("10.0.0.5", 403)]
+    [InlineData("192.168.1.20", 403)]
+    [InlineData("::ffff:10.0.0.5", 403)]
+    // this machine, also as an IPv4-mapped address; no address at all (a Unix socket)
+    [InlineData("127.0.0.1", null)]
+    [InlineData("::1", null)]
+    [InlineData("::ffff:127.0.0.1", null)]
+    [InlineData(null, null)]
+    public void In_development_the_peer_must_be_this_machine_whatever_the_host_header_says(string? peer, int? refused)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Host = new Microsoft.AspNetCore.Http.HostString("localhost:5000");
+        context.Connection.RemoteIpAddress = peer is null ? null : IPAddress.Parse(peer);
+
+        Assert.Equal(refused, ApiRoutes.Dashboard.DashboardGuard.Check(context.Request, loopbackOnly: true, fromPagesOfThisOrigin: false)?.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Sec-Purpose", "prefetch;prerender")]
+    [InlineData("Purpose", "prefetch")]
+    public async Task In_development_a_browser_prefetch_does_not_run_a_scheduled_route(string header, string value)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/tick");
+        request.Headers.TryAddWithoutValidation(header, value);
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "none");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _development.Client.SendAsync(request)).StatusCode);
+        Assert.Equal(0, _development.Probe.Count(nameof(Tick)));
+    }
+
     [Fact]
     public async Task Outside_development_the_token_is_traded_for_an_http_only_cookie_and_never_logged()
     {
