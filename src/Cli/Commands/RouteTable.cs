@@ -18,7 +18,7 @@ internal static class RouteTable
                 route.Route,
                 route.Kind.Name(),
                 route.Schedule?.Expression ?? "",
-                route.Schedule is { } schedule ? CronSchedule.FormatNextRuns(schedule.Normalized, nowUtc, occurrences) : "",
+                route.Schedule is { } schedule ? CronSchedule.FormatNextRuns(schedule.Normalized, null, nowUtc, occurrences) : "",
                 route.Handler.Type,
                 route.Source is { } source ? $"{source.File}:{source.Line}" : "",
             ]);

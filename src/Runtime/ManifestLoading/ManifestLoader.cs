@@ -107,13 +107,13 @@ internal static class ManifestLoader
             return new LoadedRoute(entry, type, schedule: null);
         }
 
-        var schedule = CronSchedule.Parse(entry.Schedule?.Normalized, DateTime.UtcNow);
+        var schedule = CronSchedule.Parse(entry.Schedule?.Normalized);
         if (!schedule.IsValid)
         {
             throw new ApiRoutesManifestException(
                 $"The scheduled route '{entry.Route}' in '{path}' has an invalid schedule: {schedule.Message}");
         }
 
-        return new LoadedRoute(entry, type, schedule.Expression);
+        return new LoadedRoute(entry, type, schedule.Schedule);
     }
 }

@@ -9,7 +9,7 @@ namespace ApiRoutes.Manifest;
 internal sealed record RouteManifest
 {
     /// <summary>The only schema version this code reads and writes.</summary>
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     /// <summary>The file name beside the assembly.</summary>
     public const string FileName = "apiroutes.manifest.json";

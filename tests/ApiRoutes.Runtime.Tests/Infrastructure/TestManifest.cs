@@ -40,7 +40,7 @@ internal static class TestManifest
         Route = route,
         Kind = kind,
         Handler = new ManifestHandler(handler.FullName!, handler.Assembly.GetName().Name!),
-        Schedule = schedule is null ? null : new ManifestSchedule(schedule, CronSchedule.Parse(schedule, DateTime.UtcNow).Normalized!),
+        Schedule = schedule is null ? null : new ManifestSchedule(schedule, CronSchedule.Parse(schedule).Normalized!),
         TimeLimitSeconds = timeLimitSeconds,
     };
 }
