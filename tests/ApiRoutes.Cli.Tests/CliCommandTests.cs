@@ -86,7 +86,7 @@ public sealed class CliCommandTests : IDisposable
     [Fact]
     public async Task Every_command_has_help()
     {
-        foreach (var command in new[] { "routes", "validate", "invoke", "serve" })
+        foreach (var command in new[] { "routes", "validate", "schedule", "invoke", "serve" })
         {
             Assert.Equal(0, await Run(command, "--help"));
         }
@@ -103,7 +103,6 @@ public sealed class CliCommandTests : IDisposable
 
     private Task<int> Run(params string[] args)
     {
-        var root = Program.CreateRootCommand(_output, _error);
-        return root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
+        return Program.Parse(args, _output, _error).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
     }
 }
