@@ -32,14 +32,14 @@ public sealed class ReportApiRoutesSchedules : ApiRoutesTask
         text.Append(CultureInfo.InvariantCulture, $"ApiRoutes: {manifest.Routes.Count} route(s) valid, {scheduled.Count} schedule(s) (UTC):");
         foreach (var route in scheduled)
         {
-            if (CronSchedule.Parse(route.Schedule!.Normalized).Schedule is not { } schedule)
+            if (CronSchedule.Parse(route.Schedule!.Normalized, route.Schedule.TimeZone).Schedule is not { } schedule)
             {
                 continue;
             }
 
             var next = string.Join(", ", schedule.NextOccurrences(nowUtc, occurrences).Select(at => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)));
             text.AppendLine().Append(CultureInfo.InvariantCulture, $"  {route.Route}  {route.Schedule.Expression}  next: {next}");
-            text.AppendLine().Append(CultureInfo.InvariantCulture, $"    {schedule.Description}");
+            text.AppendLine().Append(CultureInfo.InvariantCulture, $"    {schedule.Description}{(schedule.TimeZoneId is { } zone ? $" ({zone} time)" : "")}");
         }
 
         return text.ToString();

@@ -78,6 +78,30 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task A_time_zone_runs_the_schedule_by_its_wall_clock_and_warns_about_its_changes()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "30 2 * * *", "--time-zone", "Europe/Berlin", "--json", "--after", "2026-03-28T00:00:00Z", "--count", "3"));
+
+        using var line = JsonDocument.Parse(_output.ToString());
+        var root = line.RootElement;
+        Assert.Equal(["2026-03-28T01:30:00Z", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"], root.GetProperty("next").EnumerateArray().Select(at => at.GetString()));
+        Assert.Equal("Europe/Berlin", root.GetProperty("timeZone").GetString());
+        Assert.Equal("AR4102", root.GetProperty("warnings")[0].GetProperty("code").GetString());
+        Assert.StartsWith("'30 2 * * *': In Europe/Berlin, 02:30 does not exist on 2026-03-29", root.GetProperty("warnings")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_time_zone_is_the_builds_AR4010()
+    {
+        Assert.Equal(1, await Run(input: null, "schedule", "@daily", "--time-zone", "Europe/Berln", "--after", After));
+
+        Assert.Equal(
+            "@daily  error AR4010: 'Europe/Berln' is not a time zone this machine knows. Write an IANA id such as 'Europe/Berlin' or "
+            + "'America/New_York' (leave it out for UTC). Did you mean 'Europe/Berlin'?" + Environment.NewLine,
+            _output.ToString());
+    }
+
+    [Fact]
     public async Task Thousands_of_expressions_from_standard_input_in_one_process()
     {
         var expressions = Expressions().Take(3000).ToList();

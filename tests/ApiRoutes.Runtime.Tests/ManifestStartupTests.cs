@@ -85,6 +85,16 @@ public class ManifestStartupTests
         Assert.StartsWith("ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_time_zone_this_machine_does_not_know_stops_start_up()
+    {
+        var error = StartWith(TestManifest.Write(Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly", timeZone: "Mars/Olympus"))));
+
+        Assert.StartsWith("The scheduled route '/api/tick' in '", error.Message, StringComparison.Ordinal);
+        Assert.Contains("runs in the time zone 'Mars/Olympus', which this machine's time zone data does not have", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Install the IANA time zone data (the tzdata package on Linux, ICU on Windows) where the app runs.", error.Message, StringComparison.Ordinal);
+    }
+
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)
     {
         var builder = WebApplication.CreateBuilder();

@@ -66,7 +66,7 @@ internal sealed class ScheduleReport(TextWriter console, bool json, DateTime aft
 
         text.Append(CultureInfo.InvariantCulture, $"{expression.Trim()}  valid").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"  normalized  {schedule.Normalized}").AppendLine();
-        text.Append(CultureInfo.InvariantCulture, $"  in words    {schedule.Description}{(timeZone is null ? "" : $" ({timeZone} time)")}").AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"  in words    {schedule.Description}{(schedule.TimeZoneId is { } zone ? $" ({zone} time)" : "")}").AppendLine();
         for (var i = 0; i < next.Count; i++)
         {
             text.Append(i == 0 ? "  next (UTC)  " : "              ").Append(Instant(next[i])).AppendLine();

@@ -115,6 +115,7 @@ internal static class DashboardApi
             {
                 expression = schedule.Expression,
                 normalized = schedule.Normalized,
+                timeZone = route.Schedule!.ZoneName,
                 paused = pauses.IsPaused(route.Template),
                 description = route.Schedule!.Description,
                 nextRuns = route.Schedule.NextOccurrences(now.UtcDateTime, NextRuns)

@@ -66,8 +66,8 @@ internal static partial class Log
     [LoggerMessage(2012, LogLevel.Debug, "Pruned {Count} finished execution(s) older than {Retention}")]
     public static partial void Pruned(this ILogger logger, int count, TimeSpan retention);
 
-    [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, UTC); next run at {NextRun:O}")]
-    public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, DateTimeOffset nextRun);
+    [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, {TimeZone}); next run at {NextRun:O}")]
+    public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, string timeZone, DateTimeOffset nextRun);
 
     [LoggerMessage(3001, LogLevel.Information, "Schedule {Route} fired for {Occurrence:O} as execution {ExecutionId}")]
     public static partial void ScheduleFired(this ILogger logger, string route, DateTimeOffset occurrence, string executionId);
@@ -75,8 +75,8 @@ internal static partial class Log
     [LoggerMessage(3002, LogLevel.Warning, "Schedule {Route} skipped the run at {Occurrence:O}: the previous run {ExecutionId} is still going")]
     public static partial void ScheduleSkipped(this ILogger logger, string route, DateTimeOffset occurrence, string executionId);
 
-    [LoggerMessage(3003, LogLevel.Warning, "Scheduled route {Route} run on demand: in development only; in production it runs only on its schedule ({Expression}, UTC)")]
-    public static partial void ScheduleInvokedOnDemand(this ILogger logger, string route, string expression);
+    [LoggerMessage(3003, LogLevel.Warning, "Scheduled route {Route} run on demand: in development only; in production it runs only on its schedule ({Expression}, {TimeZone})")]
+    public static partial void ScheduleInvokedOnDemand(this ILogger logger, string route, string expression, string timeZone);
 
     [LoggerMessage(3004, LogLevel.Information, "Schedules are not run in this environment; scheduled routes run when their path is requested. Set ApiRoutes:Scheduling:Enabled=true to run them on schedule")]
     public static partial void SchedulerDisabled(this ILogger logger);

@@ -10,10 +10,17 @@ namespace ApiRoutes.Scheduling;
 internal static class CronSchedule
 {
     /// <summary>Parses and checks an expression in UTC. Never throws.</summary>
-    public static CronParseResult Parse(string? expression) => Parse(expression, timeZone: null);
+    public static CronParseResult Parse(string? expression) => Parse(expression, TimeZoneInfo.Utc);
 
-    /// <summary>Parses and checks an expression in a time zone (null: UTC). Never throws.</summary>
+    /// <summary>Parses and checks an expression in a time zone, an IANA id (null: UTC). Never throws.</summary>
     public static CronParseResult Parse(string? expression, string? timeZone)
+    {
+        var (zone, problem) = CronTimeZones.Find(timeZone);
+        return problem is null ? Parse(expression, zone!) : CronParseResult.Fail(problem.Error, problem.Detail);
+    }
+
+    /// <summary>Parses and checks an expression in a time zone. Never throws.</summary>
+    public static CronParseResult Parse(string? expression, TimeZoneInfo zone)
     {
         var text = expression?.Trim() ?? "";
         var (fields, problem) = CrontabParser.Parse(text);
@@ -31,13 +38,7 @@ internal static class CronSchedule
                 "no date has the day and month it names (such as February 30th).")));
         }
 
-        var (zone, zoneProblem) = CronTimeZones.Find(timeZone);
-        if (zoneProblem is not null)
-        {
-            return CronParseResult.Fail(zoneProblem.Error, Capitalize(zoneProblem.Detail));
-        }
-
-        var schedule = new CrontabSchedule(fields!, zone!);
+        var schedule = new CrontabSchedule(fields!, zone, wall);
         return new CronParseResult(schedule, schedule.Normalized, CronError.None, null);
     }
 
@@ -60,7 +61,7 @@ internal static class CronSchedule
 
     /// <summary>The next runs of a normalized schedule as CI logs and the route table print them: "2026-01-01 03:00, …" (UTC).</summary>
     public static string FormatNextRuns(string normalized, string? timeZone, DateTime nowUtc, int count) =>
-        Parse(normalized, timeZone).Schedule is { } schedule
+        Parse(normalized, timeZone: timeZone).Schedule is { } schedule
             ? string.Join(", ", schedule.NextOccurrences(nowUtc, count).Select(at => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)))
             : "";
 

@@ -34,7 +34,7 @@ internal static class CronTimeZones
         if (!string.Equals(zone.Id, id, StringComparison.Ordinal))
         {
             // Found by another spelling on a case-insensitive file system; other machines may not find it.
-            return (null, new CronProblem(CronError.UnknownTimeZone, $"time zone ids are case-sensitive: write '{zone.Id}', not '{CronText.Display(id)}'."));
+            return (null, new CronProblem(CronError.UnknownTimeZone, $"Time zone ids are case-sensitive: write '{zone.Id}', not '{CronText.Display(id)}'."));
         }
 
         return (zone, null);

@@ -9,12 +9,12 @@ internal sealed class CrontabSchedule
     private readonly WallClockMatcher _wall;
     private readonly TimeSpan? _fixedOffset;
 
-    public CrontabSchedule(CrontabFields fields, TimeZoneInfo zone)
+    public CrontabSchedule(CrontabFields fields, TimeZoneInfo zone, WallClockMatcher? wall = null)
     {
         Fields = fields;
         Zone = zone;
         Normalized = CrontabText.Normalize(fields);
-        _wall = new WallClockMatcher(fields);
+        _wall = wall ?? new WallClockMatcher(fields);
 
         // A zone whose offset never changes (UTC, Etc/GMT+5) needs no search for changes of offset.
         _fixedOffset = zone.GetAdjustmentRules().Length == 0 ? zone.BaseUtcOffset : null;
@@ -26,6 +26,9 @@ internal sealed class CrontabSchedule
 
     /// <summary>The IANA id, or null for UTC (the default, written nowhere).</summary>
     public string? TimeZoneId => Zone == TimeZoneInfo.Utc ? null : Zone.Id;
+
+    /// <summary>The zone as logs and tables name it: the IANA id, or <c>UTC</c>.</summary>
+    public string ZoneName => TimeZoneId ?? "UTC";
 
     /// <summary>The manifest's <c>schedule.normalized</c> (see <see cref="CrontabText"/>).</summary>
     public string Normalized { get; }

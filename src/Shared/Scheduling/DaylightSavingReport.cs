@@ -22,23 +22,26 @@ internal static class DaylightSavingReport
         }
 
         string? gap = null, overlap = null;
-        var from = ZonedOccurrences.FloorToMinute(nowUtc);
-        var until = nowUtc + Horizon;
-        while ((gap is null || overlap is null) && from < until
-            && ZonedOccurrences.NextChange(zone, from, until, zone.GetUtcOffset(from)) is { } change)
+        foreach (var change in ZoneChanges.Within(zone, nowUtc, Horizon))
         {
-            var before = zone.GetUtcOffset(change - TimeSpan.FromMinutes(1));
-            var after = zone.GetUtcOffset(change);
-            if (after > before)
+            if (change.At <= nowUtc)
             {
-                gap ??= Gap(schedule, change, before, after);
+                continue;
+            }
+
+            if (change.IsGap)
+            {
+                gap ??= Gap(schedule, change.At, change.Before, change.After);
             }
             else
             {
-                overlap ??= Overlap(schedule, change, before, after);
+                overlap ??= Overlap(schedule, change.At, change.Before, change.After);
             }
 
-            from = change;
+            if (gap is not null && overlap is not null)
+            {
+                break;
+            }
         }
 
         return gap is null && overlap is null ? null : string.Join(" ", new[] { gap, overlap }.OfType<string>());

@@ -61,11 +61,22 @@ internal sealed class RouteFinalizer(
         }
 
         var origin = draft.ScheduleOrigin!;
-        var result = CronSchedule.Parse(draft.Schedule);
-        if (result.Schedule is not { } parsed)
+        var (zone, zoneProblem) = CronTimeZones.Find(draft.TimeZone);
+        if (zoneProblem is not null)
+        {
+            diagnostics.Add(DiagnosticCodes.UnknownTimeZone, draft.TimeZoneOrigin!(), zoneProblem.Detail);
+        }
+
+        // Checked in UTC when the zone is unknown, so that a bad expression is reported too.
+        var result = CronSchedule.Parse(draft.Schedule, zone ?? TimeZoneInfo.Utc);
+        if (result.Schedule is not { } parsed || zone is null)
         {
             // The message is the shared rules' own, word for word what 'apiroutes schedule' prints for it.
-            diagnostics.Add(Descriptor(result.Code!), origin(), result.Message!);
+            if (!result.IsValid)
+            {
+                diagnostics.Add(Descriptor(result.Code!), origin(), result.Message!);
+            }
+
             return null;
         }
 
@@ -74,7 +85,7 @@ internal sealed class RouteFinalizer(
             diagnostics.Add(Descriptor(warning.Code), origin(), warning.Message);
         }
 
-        return new ManifestSchedule(draft.Schedule.Trim(), parsed.Normalized);
+        return new ManifestSchedule(draft.Schedule.Trim(), parsed.Normalized, parsed.TimeZoneId);
     }
 
     private static DiagnosticDescriptor Descriptor(string code) => DiagnosticCodes.All.Single(descriptor => descriptor.Code == code);

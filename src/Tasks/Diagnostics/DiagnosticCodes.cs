@@ -43,7 +43,10 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor CatchUpOnUnscheduledRoute = new("AR4007", Error, "catchUp is set for a route that is not scheduled");
     public static readonly DiagnosticDescriptor ScheduleNotCrontab = new(ScheduleCodes.NotCrontab, Error, "A schedule uses another scheduler's syntax that crontab does not have");
     public static readonly DiagnosticDescriptor ScheduleReversedRange = new(ScheduleCodes.ReversedRange, Error, "A schedule has a range that runs backwards");
+    public static readonly DiagnosticDescriptor UnknownTimeZone = new(ScheduleCodes.UnknownTimeZone, Error, "A schedule's time zone is not an IANA time zone this machine knows");
+    public static readonly DiagnosticDescriptor TimeZoneOnUnscheduledRoute = new("AR4011", Error, "apiroutes.yaml sets timeZone for a route that is not scheduled");
     public static readonly DiagnosticDescriptor ScheduleDayRule = new(ScheduleCodes.DayRule, Warning, "A schedule's day fields combine in a way that is easy to misread");
+    public static readonly DiagnosticDescriptor ScheduleDaylightSaving = new(ScheduleCodes.DaylightSaving, Warning, "A schedule's time falls into a daylight-saving change of its time zone");
 
     public static readonly DiagnosticDescriptor InvalidYaml = new("AR5001", Error, "apiroutes.yaml is not valid YAML");
     public static readonly DiagnosticDescriptor UnknownYamlKey = new("AR5002", Error, "apiroutes.yaml has an unknown key");
@@ -60,7 +63,8 @@ internal static class DiagnosticCodes
         InvalidRouteTemplate, DuplicateRoute, UnknownRouteConstraint,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
-        ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, ScheduleDayRule,
+        ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,
+        TimeZoneOnUnscheduledRoute, ScheduleDayRule, ScheduleDaylightSaving,
         InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, EmptyYamlRoute,
     ];
 }

@@ -1,3 +1,4 @@
+using ApiRoutes.Manifest;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
 
 namespace ApiRoutes.Tasks.UnitTests.Analysis;
@@ -95,6 +96,42 @@ public class ScheduleDiagnosticsTests
 
         Assert.Empty(result.Diagnostics);
         Assert.Equal(schedule, Assert.Single(result.Manifest!.Routes).Schedule!.Expression);
+    }
+
+    [Fact]
+    public void The_attribute_sets_a_time_zone_that_the_manifest_carries()
+    {
+        using var project = Project("[ScheduledRoute(\"0 9 * * MON-FRI\", TimeZone = \"America/New_York\")]");
+
+        var result = project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(new ManifestSchedule("0 9 * * MON-FRI", "0 9 * * 1-5", "America/New_York"), Assert.Single(result.Manifest!.Routes).Schedule);
+        Assert.Contains("\"timeZone\": \"America/New_York\"", ManifestJson.Serialize(result.Manifest), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_time_zone_is_an_error_at_the_time_zone_and_a_bad_schedule_is_reported_too()
+    {
+        using var project = Project("[ScheduledRoute(\"61 * * * *\", TimeZone = \"Mars/Olympus\")]");
+
+        var diagnostics = project.Analyze().Diagnostics;
+
+        Assert.Equal(["AR4001 Api/Cleanup.cs(3,17)", "AR4010 Api/Cleanup.cs(3,42)"], diagnostics.Select(d => Render.Where(d, project)));
+        Assert.StartsWith("'Mars/Olympus' is not a time zone this machine knows.", diagnostics[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_time_in_a_daylight_saving_change_is_a_warning_at_the_schedule()
+    {
+        using var project = Project("[ScheduledRoute(\"30 2 * * *\", TimeZone = \"Europe/Berlin\")]");
+
+        var result = project.Analyze(nowUtc: new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR4102 Api/Cleanup.cs(3,17)", Render.Where(warning, project));
+        Assert.StartsWith("'30 2 * * *': In Europe/Berlin, 02:30 does not exist on 2026-03-29", warning.Message, StringComparison.Ordinal);
+        Assert.NotNull(result.Manifest);
     }
 
     [Fact]

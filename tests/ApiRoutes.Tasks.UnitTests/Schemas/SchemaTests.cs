@@ -93,6 +93,8 @@ public sealed class SchemaTests
     [InlineData("routes:\n  ~/api/x: {enabled: true}\n  api/y: {enabled: TRUE}\n  /: {}\n  /api/z:\n")]
     // crontab's macros, and fields that mix '*', steps, ranges and names in any case, with leading zeros
     [InlineData("routes:\n  /a: {schedule: '@daily'}\n  /b: {schedule: '*/15,50 0-6/2,23 * jan-Mar MON-fri'}\n  /c: {schedule: '007 9 1 * 7'}\n")]
+    // a time zone
+    [InlineData("routes:\n  /a: {schedule: '30 2 * * *', timeZone: Europe/Berlin}\n  /b: {timeZone: America/Argentina/Buenos_Aires}\n")]
     // whole seconds in quotes and the largest whole number
     [InlineData("routes:\n  /a: {timeLimit: \"90\"}\n  /b: {timeLimit: 900}\n")]
     // the range of a duration with units is the build's check (AR3003), not the schema's
@@ -127,6 +129,9 @@ public sealed class SchemaTests
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"* * * * * *\"\n")]
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"0 3 * *\"\n")]
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"\"\n")]
+    // a time zone is an IANA id, without spaces
+    [InlineData("routes:\n  /api/cleanup:\n    timeZone: \"Europe Berlin\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    timeZone: \"\"\n")]
     // a scheduled route cannot be a background route
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"@daily\"\n    background: true\n")]
     // route keys: empty, a lone '~', trailing space
@@ -158,7 +163,7 @@ public sealed class SchemaTests
             [BackgroundRoute]
             public sealed class GenerateReport : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
 
-            [ScheduledRoute("@hourly")]
+            [ScheduledRoute("@hourly", TimeZone = "Europe/Berlin")]
             public sealed class Cleanup : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
             """);
 

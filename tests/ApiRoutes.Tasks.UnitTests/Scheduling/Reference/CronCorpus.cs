@@ -92,6 +92,23 @@ internal sealed class CronCorpus(int seed)
         return string.Join(' ', fields);
     }
 
+    /// <summary>
+    /// Valid expressions whose times cluster where clocks change (late evening to early morning), in both kinds cron
+    /// tells apart: fixed times, and fields starting with '*'.
+    /// </summary>
+    public IEnumerable<string> AroundChanges(int count)
+    {
+        string[] minutes = ["*", "0", "30", "15,45", "*/15", "*/20,50", "0-59/30", "5", "*/7", "59"];
+        string[] hours = ["*", "0", "1", "2", "3", "1-3", "*/2", "2,3", "0-4/2", "23", "*/3,2", "1,2"];
+        string[] days = ["*", "*", "*", "*/2", "1-15", "SUN", "1,15"];
+        for (var i = 0; i < count; i++)
+        {
+            var dom = days[_random.Next(days.Length)];
+            var dow = _random.Next(4) == 0 ? "0,3,6" : "*";
+            yield return $"{minutes[_random.Next(minutes.Length)]} {hours[_random.Next(hours.Length)]} {(dom == "SUN" ? "*" : dom)} * {(dom == "SUN" ? "SUN" : dow)}";
+        }
+    }
+
     // Days that some months lack, in those months: leap days, the 31st of 30-day months, February 30th.
     private string CalendarEdge()
     {
