@@ -12,7 +12,7 @@ namespace ApiRoutes.Tasks.UnitTests.Scheduling;
 /// </summary>
 public sealed class ReferenceComparisonTests(ITestOutputHelper output)
 {
-    private const int Expressions = 4000;
+    private const int Expressions = 10_000;
     private const int Occurrences = 5;
 
     // How far the reference searches minute by minute; the product must agree on every occurrence within it.
@@ -53,6 +53,14 @@ public sealed class ReferenceComparisonTests(ITestOutputHelper output)
             }
 
             accepted++;
+
+            // The manifest's normalized form means the same to crontab: same values, same leading '*' (day rule, DST).
+            var normalized = product.Normalized is null ? null : ReferenceCrontab.Parse(product.Normalized);
+            if (product.IsValid && (normalized is null || !normalized.SameAs(reference)))
+            {
+                differences.Add($"'{expression}': normalized to '{product.Normalized}', which crontab reads differently");
+            }
+
             foreach (var start in Starts)
             {
                 compared++;
@@ -73,8 +81,10 @@ public sealed class ReferenceComparisonTests(ITestOutputHelper output)
     [Fact]
     public void A_schedule_refused_as_never_firing_matches_no_day_in_a_whole_400_year_cycle()
     {
-        var never = new CronCorpus(seed: 7).Expressions(Expressions)
+        var never = new CronCorpus(seed: 7).Expressions(4000)
             .Where(expression => CronSchedule.Parse(expression).Error == CronError.NeverOccurs)
+            .DistinctBy(expression => string.Join(' ', expression.Split(' ')[2..]))   // the day fields decide; a day-by-day walk is slow
+            .Take(40)
             .Append("0 0 30 2 *").Append("0 0 31 4,6,9,11 *").Append("0 0 31 2 *")
             .ToList();
 

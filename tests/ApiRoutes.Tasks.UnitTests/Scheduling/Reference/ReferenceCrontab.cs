@@ -95,6 +95,22 @@ internal sealed partial class ReferenceCrontab
 
     public bool HourMatches(int hour) => _allowed[1][hour];
 
+    /// <summary>The same values in every field (Sunday as 0), and the same fields starting with '*' where that matters.</summary>
+    public bool SameAs(ReferenceCrontab other)
+    {
+        for (var f = 0; f < 5; f++)
+        {
+            var values = f == 4 ? 7 : _allowed[f].Length;   // day-of-week 7 is folded into 0
+            if (!_allowed[f].Take(values).SequenceEqual(other._allowed[f].Take(values)))
+            {
+                return false;
+            }
+        }
+
+        // The month's '*' means nothing; the others choose the day rule and the daylight-saving treatment.
+        return _star[0] == other._star[0] && _star[1] == other._star[1] && _star[2] == other._star[2] && _star[4] == other._star[4];
+    }
+
     private static int? Value(string text, int field)
     {
         if (ToNumber(text) is { } number)
