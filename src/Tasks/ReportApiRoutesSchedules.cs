@@ -8,7 +8,7 @@ namespace ApiRoutes.Tasks;
 
 /// <summary>
 /// The last step of <c>ApiRoutesValidate</c>: prints every route and, for each schedule, its next occurrences in
-/// UTC, so a CI log shows what will run when.
+/// UTC and, on the line below, the schedule in words, so a CI log shows what will run when.
 /// </summary>
 public sealed class ReportApiRoutesSchedules : ApiRoutesTask
 {
@@ -32,8 +32,14 @@ public sealed class ReportApiRoutesSchedules : ApiRoutesTask
         text.Append(CultureInfo.InvariantCulture, $"ApiRoutes: {manifest.Routes.Count} route(s) valid, {scheduled.Count} schedule(s) (UTC):");
         foreach (var route in scheduled)
         {
-            var next = CronSchedule.FormatNextRuns(route.Schedule!.Normalized, nowUtc, occurrences);
+            if (CronSchedule.Parse(route.Schedule!.Normalized, route.Schedule.TimeZone).Schedule is not { } schedule)
+            {
+                continue;
+            }
+
+            var next = string.Join(", ", schedule.NextOccurrences(nowUtc, occurrences).Select(at => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)));
             text.AppendLine().Append(CultureInfo.InvariantCulture, $"  {route.Route}  {route.Schedule.Expression}  next: {next}");
+            text.AppendLine().Append(CultureInfo.InvariantCulture, $"    {schedule.Description}{(schedule.TimeZoneId is { } zone ? $" ({zone} time)" : "")}");
         }
 
         return text.ToString();

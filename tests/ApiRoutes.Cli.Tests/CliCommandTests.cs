@@ -29,6 +29,13 @@ public sealed class CliCommandTests : IDisposable
                     Source = new ManifestSource("Api/Cleanup.cs", 8),
                 },
                 new ManifestRoute { Route = "/api/hello", Kind = RouteKind.Standard, Handler = new ManifestHandler("Shop.Api.Hello", "Shop") },
+                new ManifestRoute
+                {
+                    Route = "/api/report",
+                    Kind = RouteKind.Scheduled,
+                    Handler = new ManifestHandler("Shop.Api.Report", "Shop"),
+                    Schedule = new ManifestSchedule("0 7 * * *", "0 7 * * *", "Asia/Tokyo"),
+                },
             ],
         };
 
@@ -36,9 +43,10 @@ public sealed class CliCommandTests : IDisposable
 
         Assert.Equal(
             """
-            ROUTE         KIND       SCHEDULE      NEXT RUNS (UTC)                                       HANDLER           SOURCE
-            /api/cleanup  scheduled  */30 * * * *  2026-12-31 23:30, 2027-01-01 00:00, 2027-01-01 00:30  Shop.Api.Cleanup  Api/Cleanup.cs:8
-            /api/hello    standard                                                                       Shop.Api.Hello
+            ROUTE         KIND       SCHEDULE                NEXT RUNS (UTC)                                       HANDLER           SOURCE
+            /api/cleanup  scheduled  */30 * * * *            2026-12-31 23:30, 2027-01-01 00:00, 2027-01-01 00:30  Shop.Api.Cleanup  Api/Cleanup.cs:8
+            /api/hello    standard                                                                                 Shop.Api.Hello
+            /api/report   scheduled  0 7 * * * (Asia/Tokyo)  2027-01-01 22:00, 2027-01-02 22:00, 2027-01-03 22:00  Shop.Api.Report
 
             """.ReplaceLineEndings(),
             table);
@@ -86,7 +94,7 @@ public sealed class CliCommandTests : IDisposable
     [Fact]
     public async Task Every_command_has_help()
     {
-        foreach (var command in new[] { "routes", "validate", "invoke", "serve" })
+        foreach (var command in new[] { "routes", "validate", "schedule", "invoke", "serve" })
         {
             Assert.Equal(0, await Run(command, "--help"));
         }
@@ -103,7 +111,6 @@ public sealed class CliCommandTests : IDisposable
 
     private Task<int> Run(params string[] args)
     {
-        var root = Program.CreateRootCommand(_output, _error);
-        return root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
+        return Program.Parse(args, _output, _error).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
     }
 }

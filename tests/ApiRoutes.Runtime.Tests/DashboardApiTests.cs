@@ -31,6 +31,8 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(["standard", "background", "scheduled"], routes.EnumerateArray().Select(r => r.GetProperty("kind").GetString()));
         var schedule = routes[2].GetProperty("schedule");
         Assert.False(schedule.GetProperty("paused").GetBoolean());
+        Assert.Equal("every 15 minutes", schedule.GetProperty("description").GetString());   // made by the server, not the page
+        Assert.Equal("UTC", schedule.GetProperty("timeZone").GetString());
         Assert.Equal(
             ["2026-01-01T00:15:00.000Z", "2026-01-01T00:30:00.000Z", "2026-01-01T00:45:00.000Z", "2026-01-01T01:00:00.000Z", "2026-01-01T01:15:00.000Z"],
             schedule.GetProperty("nextRuns").EnumerateArray().Select(r => r.GetString()));

@@ -26,8 +26,9 @@ public class ManifestStartupTests
 
     [Theory]
     [InlineData("not json", "is not valid JSON")]
-    [InlineData("""{"schemaVersion": 2, "routes": []}""", "has schemaVersion 2; this version of ApiRoutes reads schemaVersion 1")]
-    [InlineData("""{"schemaVersion": 1}""", "does not match schema version 1")]
+    [InlineData("""{"schemaVersion": 1, "routes": []}""", "has schemaVersion 1; this version of ApiRoutes reads schemaVersion 2")]   // written before crontab's day rule
+    [InlineData("""{"schemaVersion": 3, "routes": []}""", "has schemaVersion 3; this version of ApiRoutes reads schemaVersion 2")]
+    [InlineData("""{"schemaVersion": 2}""", "does not match schema version 2")]
     public void An_invalid_manifest_stops_start_up(string json, string message)
     {
         var path = TestManifest.Write(Create());
@@ -82,6 +83,16 @@ public class ManifestStartupTests
         var error = Assert.Throws<ApiRoutesStartupException>(() => app.MapApiRoutes());
 
         Assert.StartsWith("ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_time_zone_this_machine_does_not_know_stops_start_up()
+    {
+        var error = StartWith(TestManifest.Write(Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly", timeZone: "Mars/Olympus"))));
+
+        Assert.StartsWith("The scheduled route '/api/tick' in '", error.Message, StringComparison.Ordinal);
+        Assert.Contains("runs in the time zone 'Mars/Olympus', which this machine's time zone data does not have", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Install the IANA time zone data (the tzdata package on Linux, ICU on Windows) where the app runs.", error.Message, StringComparison.Ordinal);
     }
 
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)

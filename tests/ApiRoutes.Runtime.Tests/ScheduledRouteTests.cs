@@ -32,6 +32,24 @@ public class ScheduledRouteTests
     }
 
     [Fact]
+    public async Task A_schedule_in_a_time_zone_fires_at_that_zones_wall_clock_time_across_the_spring_change()
+    {
+        // 02:30 in Berlin does not exist on 29 March 2026: crontab runs a fixed-time job at the change, 03:00 CEST (01:00 UTC).
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "30 2 * * *", timeZone: "Europe/Berlin")),
+            now: new DateTimeOffset(2026, 3, 28, 12, 0, 0, TimeSpan.Zero));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-03-29T01:00:00");
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3000] Information: Schedule /api/tick registered (30 2 * * *, Europe/Berlin); next run at 2026-03-29T01:00:00", StringComparison.Ordinal));
+
+        server.FakeTime.Advance(TimeSpan.FromHours(13));
+
+        var run = await server.Probe.NextAsync();
+        Assert.Equal("2026-03-30T00:30:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());   // 02:30 CEST
+        var record = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(new DateTimeOffset(2026, 3, 29, 1, 0, 0, TimeSpan.Zero), record.Occurrence);
+    }
+
+    [Fact]
     public async Task In_production_a_scheduled_path_answers_404()
     {
         await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")));

@@ -17,8 +17,8 @@ internal static class RouteTable
             [
                 route.Route,
                 route.Kind.Name(),
-                route.Schedule?.Expression ?? "",
-                route.Schedule is { } schedule ? CronSchedule.FormatNextRuns(schedule.Normalized, nowUtc, occurrences) : "",
+                route.Schedule is { TimeZone: { } zone } zoned ? $"{zoned.Expression} ({zone})" : route.Schedule?.Expression ?? "",
+                route.Schedule is { } schedule ? CronSchedule.FormatNextRuns(schedule.Normalized, schedule.TimeZone, nowUtc, occurrences) : "",
                 route.Handler.Type,
                 route.Source is { } source ? $"{source.File}:{source.Line}" : "",
             ]);

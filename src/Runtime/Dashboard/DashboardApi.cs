@@ -115,8 +115,10 @@ internal static class DashboardApi
             {
                 expression = schedule.Expression,
                 normalized = schedule.Normalized,
+                timeZone = route.Schedule!.ZoneName,
                 paused = pauses.IsPaused(route.Template),
-                nextRuns = CronSchedule.NextOccurrences(route.Schedule!, now.UtcDateTime, NextRuns)
+                description = route.Schedule!.Description,
+                nextRuns = route.Schedule.NextOccurrences(now.UtcDateTime, NextRuns)
                     .Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero))),
             }
             : null,

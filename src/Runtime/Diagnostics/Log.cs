@@ -69,8 +69,8 @@ internal static partial class Log
     [LoggerMessage(2019, LogLevel.Error, "Execution {ExecutionId} in the store cannot be read ({Problem}); it is recorded as failed and the others run")]
     public static partial void UnreadableExecution(this ILogger logger, string executionId, string problem);
 
-    [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, UTC); next run at {NextRun:O}")]
-    public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, DateTimeOffset nextRun);
+    [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, {TimeZone}); next run at {NextRun:O}")]
+    public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, string timeZone, DateTimeOffset nextRun);
 
     [LoggerMessage(3001, LogLevel.Information, "Schedule {Route} fired for {Occurrence:O} as execution {ExecutionId}")]
     public static partial void ScheduleFired(this ILogger logger, string route, DateTimeOffset occurrence, string executionId);
@@ -78,8 +78,8 @@ internal static partial class Log
     [LoggerMessage(3002, LogLevel.Warning, "Schedule {Route} skipped the run at {Occurrence:O}: the previous run {ExecutionId} is still going")]
     public static partial void ScheduleSkipped(this ILogger logger, string route, DateTimeOffset occurrence, string executionId);
 
-    [LoggerMessage(3003, LogLevel.Warning, "Scheduled route {Route} run on demand: in development only; in production it runs only on its schedule ({Expression}, UTC)")]
-    public static partial void ScheduleInvokedOnDemand(this ILogger logger, string route, string expression);
+    [LoggerMessage(3003, LogLevel.Warning, "Scheduled route {Route} run on demand: in development only; in production it runs only on its schedule ({Expression}, {TimeZone})")]
+    public static partial void ScheduleInvokedOnDemand(this ILogger logger, string route, string expression, string timeZone);
 
     [LoggerMessage(3004, LogLevel.Information, "Schedules are not run in this environment; scheduled routes run when their path is requested. Set ApiRoutes:Scheduling:Enabled=true to run them on schedule")]
     public static partial void SchedulerDisabled(this ILogger logger);

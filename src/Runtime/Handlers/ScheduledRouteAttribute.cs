@@ -1,8 +1,9 @@
 namespace ApiRoutes;
 
 /// <summary>
-/// Makes a handler a scheduled route that runs on a cron schedule, in UTC. Standard 5-field crontab format
-/// (<c>*/15 * * * *</c>) or one of <c>@yearly @monthly @weekly @daily @midnight @hourly</c>.
+/// Makes a handler a scheduled route that runs on a cron schedule, in UTC unless <see cref="TimeZone"/> says
+/// otherwise. Crontab's format, run as Debian's cron runs it: 5 fields (<c>*/15 * * * *</c>) or one of
+/// <c>@yearly @monthly @weekly @daily @midnight @hourly</c>.
 /// </summary>
 /// <remarks>
 /// The schedule may instead come from <c>apiroutes.yaml</c>; use the parameterless constructor then.
@@ -17,7 +18,7 @@ public sealed class ScheduledRouteAttribute : Attribute
     }
 
     /// <summary>Creates the attribute.</summary>
-    /// <param name="schedule">The cron expression, in UTC, for example <c>@hourly</c> or <c>0 3 * * *</c>.</param>
+    /// <param name="schedule">The cron expression, for example <c>@hourly</c> or <c>0 3 * * *</c>.</param>
     public ScheduledRouteAttribute(string schedule) => Schedule = schedule;
 
     /// <summary>The cron expression, or <see langword="null"/> when <c>apiroutes.yaml</c> sets it.</summary>
@@ -34,4 +35,12 @@ public sealed class ScheduledRouteAttribute : Attribute
     /// Needs the execution store (the default), which remembers each schedule's last run.
     /// </summary>
     public bool CatchUp { get; set; }
+
+    /// <summary>
+    /// The IANA time zone the schedule's times are in, such as <c>Europe/Berlin</c>; <see langword="null"/> (the
+    /// default) for UTC. Across daylight-saving changes the schedule runs as crontab runs it: a job at a fixed time
+    /// whose time is skipped runs at the change, and runs once when its time is repeated. An unknown zone is a build
+    /// error (AR4010). <c>apiroutes.yaml</c>'s <c>timeZone</c> overrides it.
+    /// </summary>
+    public string? TimeZone { get; set; }
 }

@@ -28,11 +28,15 @@ internal static class StartupReport
 
     private static string Describe(LoadedRoute route, bool isDevelopment, bool schedulerEnabled) => route.Kind switch
     {
-        RouteKind.Scheduled when schedulerEnabled => $"scheduled {route.Entry.Schedule!.Expression}",
-        RouteKind.Scheduled when isDevelopment => $"scheduled {route.Entry.Schedule!.Expression} (on demand)",
-        RouteKind.Scheduled => $"scheduled {route.Entry.Schedule!.Expression} (scheduler off)",
+        RouteKind.Scheduled when schedulerEnabled => $"scheduled {Schedule(route)}",
+        RouteKind.Scheduled when isDevelopment => $"scheduled {Schedule(route)} (on demand)",
+        RouteKind.Scheduled => $"scheduled {Schedule(route)} (scheduler off)",
         _ => route.Kind.Name(),
     };
+
+    // The zone is named when it is not UTC, the default the table's header states.
+    private static string Schedule(LoadedRoute route) =>
+        route.Schedule!.TimeZoneId is { } zone ? $"{route.Entry.Schedule!.Expression} {zone}" : route.Entry.Schedule!.Expression;
 
     private static string Next(LoadedRoute route, DateTimeOffset now) =>
         route.NextOccurrence(now) is { } next ? ScheduledRequest.Format(next) : "";

@@ -1,5 +1,5 @@
 using ApiRoutes.Manifest;
-using Cronos;
+using ApiRoutes.Scheduling;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,7 +10,7 @@ internal sealed class LoadedRoute
 {
     private readonly ObjectFactory _factory;
 
-    public LoadedRoute(ManifestRoute entry, Type handlerType, CronExpression? schedule)
+    public LoadedRoute(ManifestRoute entry, Type handlerType, CrontabSchedule? schedule)
     {
         Entry = entry;
         HandlerType = handlerType;
@@ -30,7 +30,8 @@ internal sealed class LoadedRoute
 
     public Type HandlerType { get; }
 
-    public CronExpression? Schedule { get; }
+    /// <summary>The schedule of a scheduled route: crontab's rules in its time zone (the same code the build checked it with).</summary>
+    public CrontabSchedule? Schedule { get; }
 
     public TimeSpan? TimeLimit { get; }
 
@@ -58,7 +59,7 @@ internal sealed class LoadedRoute
 
     /// <summary>The occurrence after <paramref name="after"/>, or null when the schedule has no more.</summary>
     public DateTimeOffset? NextOccurrence(DateTimeOffset after) =>
-        Schedule?.GetNextOccurrence(after.UtcDateTime, inclusive: false) is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
+        Schedule?.GetNextOccurrence(after.UtcDateTime) is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
 }
 
 /// <summary>The routes of the application, loaded once from the manifest.</summary>

@@ -108,13 +108,21 @@ internal static class ManifestLoader
             return new LoadedRoute(entry, type, schedule: null);
         }
 
-        var schedule = CronSchedule.Parse(entry.Schedule?.Normalized, DateTime.UtcNow);
+        var schedule = CronSchedule.Parse(entry.Schedule?.Normalized, entry.Schedule?.TimeZone);
+        if (schedule.Error == CronError.UnknownTimeZone)
+        {
+            throw new ApiRoutesManifestException(
+                $"The scheduled route '{entry.Route}' in '{path}' runs in the time zone '{entry.Schedule!.TimeZone}', which this machine's time "
+                + $"zone data does not have: {schedule.Message} Install the IANA time zone data (the tzdata package on Linux, ICU on Windows) "
+                + "where the app runs.");
+        }
+
         if (!schedule.IsValid)
         {
             throw new ApiRoutesManifestException(
                 $"The scheduled route '{entry.Route}' in '{path}' has an invalid schedule: {schedule.Message}");
         }
 
-        return new LoadedRoute(entry, type, schedule.Expression);
+        return new LoadedRoute(entry, type, schedule.Schedule);
     }
 }

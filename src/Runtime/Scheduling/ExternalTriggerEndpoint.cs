@@ -84,7 +84,7 @@ internal sealed class ExternalTriggerEndpoint(
             || occurrence == DateTimeOffset.MinValue
             || target.NextOccurrence(occurrence.AddTicks(-1)) != occurrence)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"'{occurrenceText}' is not an occurrence of {route}'s schedule ({target.Entry.Schedule!.Expression}, UTC).");
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"'{occurrenceText}' is not an occurrence of {route}'s schedule ({target.Entry.Schedule!.Expression}, {target.Schedule!.ZoneName}; occurrences are sent in UTC).");
             return;
         }
 

@@ -27,7 +27,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog 
             return;
         }
 
-        logger.ScheduleInvokedOnDemand(route.Template, route.Entry.Schedule!.Expression);
+        logger.ScheduleInvokedOnDemand(route.Template, route.Entry.Schedule!.Expression, route.Schedule!.ZoneName);
         metrics.Request(route.Template, route.Kind);
 
         var body = ScheduledRequest.Body(route.NextOccurrence(time.GetUtcNow()));

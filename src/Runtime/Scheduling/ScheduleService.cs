@@ -71,7 +71,7 @@ internal sealed class ScheduleService(
 
                 if (!registered)
                 {
-                    _logger.ScheduleRegistered(route.Template, route.Entry.Schedule!.Expression, next);
+                    _logger.ScheduleRegistered(route.Template, route.Entry.Schedule!.Expression, route.Schedule!.ZoneName, next);
                     registered = true;
                 }
 

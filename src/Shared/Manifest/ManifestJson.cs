@@ -43,7 +43,7 @@ internal static class ManifestJson
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"The manifest does not match schema version 1: {e.Message}", e);
+            throw new InvalidDataException($"The manifest does not match schema version {RouteManifest.CurrentSchemaVersion}: {e.Message}", e);
         }
     }
 }

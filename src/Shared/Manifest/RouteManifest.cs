@@ -9,7 +9,7 @@ namespace ApiRoutes.Manifest;
 internal sealed record RouteManifest
 {
     /// <summary>The only schema version this code reads and writes.</summary>
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     /// <summary>The file name beside the assembly.</summary>
     public const string FileName = "apiroutes.manifest.json";
@@ -53,8 +53,11 @@ internal sealed record ManifestRoute
 /// <summary>The handler type in reflection's format (nested types joined by <c>+</c>) and its assembly name.</summary>
 internal sealed record ManifestHandler(string Type, string Assembly);
 
-/// <summary>A cron schedule in UTC as the user wrote it and as normalized 5-field text.</summary>
-internal sealed record ManifestSchedule(string Expression, string Normalized);
+/// <summary>
+/// A cron schedule as the user wrote it and as normalized crontab text, in its time zone: an IANA id, or null (not
+/// written) for UTC.
+/// </summary>
+internal sealed record ManifestSchedule(string Expression, string Normalized, string? TimeZone = null);
 
 /// <summary>A source location: the file relative to the project folder where it lies under it, 1-based line.</summary>
 internal sealed record ManifestSource(string File, int Line);

@@ -1,145 +1,128 @@
-using Cronos;
+using System.Globalization;
 
 namespace ApiRoutes.Scheduling;
 
 /// <summary>
-/// The cron rules of ApiRoutes, in one place for the build and the runtime: standard 5-field expressions in UTC and
-/// the <c>@</c> macros, at most one run a minute, and a schedule must fire at least once.
+/// The schedule rules of ApiRoutes, in one place for the build, the runtime and the <c>apiroutes</c> tool: crontab
+/// as Debian's cron (Vixie cron 3.0pl1) reads and runs it, in UTC or an IANA time zone, at most once a minute, and
+/// a schedule must fire.
 /// </summary>
 internal static class CronSchedule
 {
-    // The platform ApiRoutes mirrors accepts these macros; @reboot has no meaning for a hosted function and
-    // @annually is not accepted there, so a deploy carrying either would never run as written.
-    private static readonly string[] UnsupportedMacros = ["@reboot", "@annually"];
-    private static readonly string[] SubMinuteMacros = ["@every_second"];
+    /// <summary>Parses and checks an expression in UTC. Never throws.</summary>
+    public static CronParseResult Parse(string? expression) => Parse(expression, TimeZoneInfo.Utc);
 
-    /// <summary>Parses and checks an expression; never throws for bad input.</summary>
-    /// <param name="expression">The schedule as written.</param>
-    /// <param name="nowUtc">Where to start looking for the first occurrence.</param>
-    public static CronParseResult Parse(string? expression, DateTime nowUtc)
+    /// <summary>Parses and checks an expression in a time zone, an IANA id (null: UTC). Never throws.</summary>
+    public static CronParseResult Parse(string? expression, string? timeZone)
+    {
+        var (zone, problem) = CronTimeZones.Find(timeZone);
+        return problem is null ? Parse(expression, zone!) : CronParseResult.Fail(problem.Error, problem.Detail);
+    }
+
+    /// <summary>Parses and checks an expression in a time zone. Never throws.</summary>
+    public static CronParseResult Parse(string? expression, TimeZoneInfo zone)
     {
         var text = expression?.Trim() ?? "";
-        if (text.Length == 0)
+        var (fields, problem) = CrontabParser.Parse(text);
+        if (problem is not null)
         {
-            return CronParseResult.Fail(CronError.Empty, "The schedule is empty.");
+            return CronParseResult.Fail(problem.Error, Message(text, problem));
         }
 
-        if (text.StartsWith('@'))
+        // Minutes, hours and months always hold a value; only the days can rule out every date. Cron's calendar
+        // repeats every 400 years, so a search over the next 400 (Cronos' own) answers for ever.
+        var wall = new WallClockMatcher(fields!);
+        if (wall.NextAtOrAfter(new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc)) is null)
         {
-            var macro = text.ToLowerInvariant();
-            if (UnsupportedMacros.Contains(macro))
-            {
-                return CronParseResult.Fail(
-                    CronError.UnsupportedMacro,
-                    $"'{text}' is not supported: use '@yearly' instead of '@annually'; '@reboot' has no meaning for a "
-                    + "hosted route. Supported: @yearly, @monthly, @weekly, @daily, @midnight, @hourly.");
-            }
-
-            if (SubMinuteMacros.Contains(macro))
-            {
-                return SubMinute(text);
-            }
-        }
-        else
-        {
-            var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-            if (fields == 6)
-            {
-                return SubMinute(text);
-            }
-
-            if (fields != 5)
-            {
-                return CronParseResult.Fail(
-                    CronError.Invalid,
-                    $"'{text}' has {fields} field(s); a schedule has 5: minute hour day-of-month month day-of-week.");
-            }
+            return CronParseResult.Fail(CronError.NeverOccurs, Message(text, new CronProblem(CronError.NeverOccurs,
+                "no date has the day and month it names (such as February 30th).")));
         }
 
-        CronExpression cron;
-        try
-        {
-            cron = CronExpression.Parse(text, CronFormat.Standard);
-        }
-        catch (CronFormatException e)
-        {
-            return CronParseResult.Fail(CronError.Invalid, $"'{text}' is not a valid cron expression: {Describe(e)}");
-        }
-        catch (MissingSeedException)
-        {
-            // Cronos reads 'H' (Jenkins' hashed value) but needs a seed to pick it, which a schedule here has not.
-            return CronParseResult.Fail(
-                CronError.Invalid,
-                $"'{text}' is not a valid cron expression: 'H' (a value hashed from a seed, as in Jenkins) is not "
-                + "supported; write the value as a number, such as '17 * * * *'.");
-        }
-
-        if (cron.GetNextOccurrence(DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc)) is null)
-        {
-            return CronParseResult.Fail(
-                CronError.NeverOccurs,
-                $"'{text}' never fires (no such date, for example February 30).");
-        }
-
-        return new CronParseResult(cron, cron.ToString(), CronError.None, null);
+        var schedule = new CrontabSchedule(fields!, zone, wall);
+        return new CronParseResult(schedule, schedule.Normalized, CronError.None, null);
     }
 
-    /// <summary>The next <paramref name="count"/> occurrences after <paramref name="afterUtc"/> (fewer when it ends).</summary>
-    public static IEnumerable<DateTime> NextOccurrences(CronExpression cron, DateTime afterUtc, int count)
+    /// <summary>What the build warns about a valid schedule (AR4101, AR4102), looking ahead from <paramref name="nowUtc"/>.</summary>
+    public static IReadOnlyList<CronWarning> Warnings(string expression, CrontabSchedule schedule, DateTime nowUtc)
     {
-        var at = DateTime.SpecifyKind(afterUtc, DateTimeKind.Utc);
-        for (var i = 0; i < count && cron.GetNextOccurrence(at) is { } next; i++)
+        var warnings = new List<CronWarning>();
+        if (DayRuleWarning.Check(schedule.Fields) is { } dayRule)
         {
-            yield return next;
-            at = next;
+            warnings.Add(new CronWarning(ScheduleCodes.DayRule, $"'{CronText.Display(expression.Trim())}': {dayRule}"));
         }
+
+        if (DaylightSavingReport.Check(schedule, nowUtc) is { } daylight)
+        {
+            warnings.Add(new CronWarning(ScheduleCodes.DaylightSaving, $"'{CronText.Display(expression.Trim())}': {daylight}"));
+        }
+
+        return warnings;
     }
 
-    /// <summary>The next runs of a normalized schedule as CI logs and the route table print them: "2026-01-01 03:00, …".</summary>
-    public static string FormatNextRuns(string normalized, DateTime nowUtc, int count) =>
-        Parse(normalized, nowUtc).Expression is { } cron
-            ? string.Join(", ", NextOccurrences(cron, nowUtc, count).Select(at => at.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)))
+    /// <summary>The next runs of a normalized schedule as CI logs and the route table print them: "2026-01-01 03:00, …" (UTC).</summary>
+    public static string FormatNextRuns(string normalized, string? timeZone, DateTime nowUtc, int count) =>
+        Parse(normalized, timeZone: timeZone).Schedule is { } schedule
+            ? string.Join(", ", schedule.NextOccurrences(nowUtc, count).Select(at => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)))
             : "";
 
-    /// <summary>
-    /// True when both day-of-month and day-of-week are restricted: Cronos then runs on days matching both, whereas
-    /// classic cron runs on days matching either.
-    /// </summary>
-    public static bool RestrictsBothDayFields(string expression)
+    // "'<expression>' <what is wrong>: <why, and what to write instead>".
+    private static string Message(string text, CronProblem problem) => problem.Error switch
     {
-        var fields = expression.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length == 5 && !IsUnrestricted(fields[2]) && !IsUnrestricted(fields[4]);
+        CronError.Empty => Capitalize(problem.Detail),
+        _ => $"'{CronText.Display(text)}' {Lead(problem.Error)}: {problem.Detail}",
+    };
 
-        static bool IsUnrestricted(string field) => field is "*" or "?";
-    }
-
-    private static CronParseResult SubMinute(string text) => CronParseResult.Fail(
-        CronError.SubMinute,
-        $"'{text}' runs more than once a minute; schedules run at most once a minute. Use 5 fields "
-        + "(minute hour day-of-month month day-of-week), for example '* * * * *' for every minute.");
-
-    // Cronos prefixes every message with a generic sentence; keep the part that says what is wrong.
-    private static string Describe(CronFormatException e)
+    private static string Lead(CronError error) => error switch
     {
-        const string Prefix = "The given cron expression has an invalid format. ";
-        return e.Message.StartsWith(Prefix, StringComparison.Ordinal) ? e.Message[Prefix.Length..] : e.Message;
-    }
+        CronError.UnsupportedMacro => "is not supported",
+        CronError.SubMinute => "runs more than once a minute",
+        CronError.NeverOccurs => "never fires",
+        CronError.NotCrontab => "is not crontab",
+        CronError.ReversedRange => "never runs in crontab",
+        _ => "is not a valid crontab schedule",
+    };
+
+    private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }
 
-internal enum CronError
-{
-    None,
-    Empty,
-    UnsupportedMacro,
-    SubMinute,
-    Invalid,
-    NeverOccurs,
-}
-
-/// <summary>The outcome of <see cref="CronSchedule.Parse"/>: an expression and its normalized text, or an error.</summary>
-internal sealed record CronParseResult(CronExpression? Expression, string? Normalized, CronError Error, string? Message)
+/// <summary>The outcome of <see cref="CronSchedule.Parse(string?, string?)"/>: a schedule and its normalized text, or an error.</summary>
+internal sealed record CronParseResult(CrontabSchedule? Schedule, string? Normalized, CronError Error, string? Message)
 {
     public bool IsValid => Error == CronError.None;
 
+    /// <summary>The diagnostic code of the error (<see cref="ScheduleCodes"/>), or null when valid.</summary>
+    public string? Code => IsValid ? null : ScheduleCodes.Of(Error);
+
     public static CronParseResult Fail(CronError error, string message) => new(null, null, error, message);
+}
+
+/// <summary>A warning about a valid schedule: its code and message, as the build reports it.</summary>
+internal sealed record CronWarning(string Code, string Message);
+
+/// <summary>
+/// The diagnostic codes of schedules, shared by the build (which lists them in <c>DiagnosticCodes</c>) and
+/// <c>apiroutes schedule</c>, so both report the same code for the same schedule.
+/// </summary>
+internal static class ScheduleCodes
+{
+    public const string Invalid = "AR4001";
+    public const string UnsupportedMacro = "AR4002";
+    public const string SubMinute = "AR4003";
+    public const string NeverFires = "AR4006";
+    public const string NotCrontab = "AR4008";
+    public const string ReversedRange = "AR4009";
+    public const string UnknownTimeZone = "AR4010";
+    public const string DayRule = "AR4101";
+    public const string DaylightSaving = "AR4102";
+
+    public static string Of(CronError error) => error switch
+    {
+        CronError.UnsupportedMacro => UnsupportedMacro,
+        CronError.SubMinute => SubMinute,
+        CronError.NeverOccurs => NeverFires,
+        CronError.NotCrontab => NotCrontab,
+        CronError.ReversedRange => ReversedRange,
+        CronError.UnknownTimeZone => UnknownTimeZone,
+        _ => Invalid,
+    };
 }

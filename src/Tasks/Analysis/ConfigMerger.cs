@@ -101,6 +101,20 @@ internal static class ConfigMerger
             draft.CatchUp = catchUp.Value;
         }
 
+        if (entry.TimeZone is { } zone)
+        {
+            if (!draft.IsScheduled)
+            {
+                diagnostics.Add(DiagnosticCodes.TimeZoneOnUnscheduledRoute, zone.Location,
+                    $"apiroutes.yaml sets timeZone for '{draft.Template.Text}', which is not a scheduled route; only schedules run in a "
+                    + "time zone. Remove 'timeZone' here.");
+                draft.HasErrors = true;
+            }
+
+            draft.TimeZone = zone.Value;
+            draft.TimeZoneOrigin = () => zone.Location;
+        }
+
         if (entry.TimeLimitSeconds is { } limit)
         {
             draft.TimeLimitSeconds = limit.Value;

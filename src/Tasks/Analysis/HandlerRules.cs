@@ -32,6 +32,8 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             Schedule = attributes.Schedule,
             CatchUp = attributes.ScheduledCatchUp,
             ScheduleOrigin = () => locator.Attribute(type, "ScheduledRoute"),
+            TimeZone = attributes.ScheduledTimeZone,
+            TimeZoneOrigin = () => locator.Attribute(type, "ScheduledRoute", "TimeZone"),
         };
 
         if (attributes.HasBackground && attributes.HasScheduled)

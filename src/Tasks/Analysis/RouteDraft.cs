@@ -34,6 +34,11 @@ internal sealed class RouteDraft(HandlerType type, RouteTemplate template, Func<
 
     public bool CatchUp { get; set; }
 
+    /// <summary>The schedule's IANA time zone; null for UTC.</summary>
+    public string? TimeZone { get; set; }
+
+    public Func<SourceLocation>? TimeZoneOrigin { get; set; }
+
     /// <summary>Set once an error was reported for this handler: it takes part in matching, never in the manifest.</summary>
     public bool HasErrors { get; set; }
 

@@ -61,30 +61,34 @@ internal sealed class RouteFinalizer(
         }
 
         var origin = draft.ScheduleOrigin!;
-        var result = CronSchedule.Parse(draft.Schedule, request.NowUtc);
-        if (!result.IsValid)
+        var (zone, zoneProblem) = CronTimeZones.Find(draft.TimeZone);
+        if (zoneProblem is not null)
         {
-            var descriptor = result.Error switch
+            diagnostics.Add(DiagnosticCodes.UnknownTimeZone, draft.TimeZoneOrigin!(), zoneProblem.Detail);
+        }
+
+        // Checked in UTC when the zone is unknown, so that a bad expression is reported too.
+        var result = CronSchedule.Parse(draft.Schedule, zone ?? TimeZoneInfo.Utc);
+        if (result.Schedule is not { } parsed || zone is null)
+        {
+            // The message is the shared rules' own, word for word what 'apiroutes schedule' prints for it.
+            if (!result.IsValid)
             {
-                CronError.UnsupportedMacro => DiagnosticCodes.UnsupportedScheduleMacro,
-                CronError.SubMinute => DiagnosticCodes.SubMinuteSchedule,
-                CronError.NeverOccurs => DiagnosticCodes.ScheduleNeverFires,
-                _ => DiagnosticCodes.InvalidSchedule,
-            };
-            diagnostics.Add(descriptor, origin(), $"The schedule of '{route}' is invalid: {result.Message} Schedules are in UTC.");
+                diagnostics.Add(Descriptor(result.Code!), origin(), result.Message!);
+            }
+
             return null;
         }
 
-        if (CronSchedule.RestrictsBothDayFields(draft.Schedule))
+        foreach (var warning in CronSchedule.Warnings(draft.Schedule, parsed, request.NowUtc))
         {
-            diagnostics.Add(DiagnosticCodes.BothDayFieldsRestricted, origin(),
-                $"The schedule '{draft.Schedule}' of '{route}' restricts both day-of-month and day-of-week; it runs only "
-                + "on days that match both (classic cron runs on days matching either). Set one of the two to '*' if that "
-                + "is not what you mean.");
+            diagnostics.Add(Descriptor(warning.Code), origin(), warning.Message);
         }
 
-        return new ManifestSchedule(draft.Schedule.Trim(), result.Normalized!);
+        return new ManifestSchedule(draft.Schedule.Trim(), parsed.Normalized, parsed.TimeZoneId);
     }
+
+    private static DiagnosticDescriptor Descriptor(string code) => DiagnosticCodes.All.Single(descriptor => descriptor.Code == code);
 
     private int? TimeLimit(RouteDraft draft)
     {

@@ -23,6 +23,8 @@ internal sealed record RouteConfig(ConfigValue<string> Route)
     public ConfigValue<bool>? Enabled { get; init; }
 
     public ConfigValue<bool>? CatchUp { get; init; }
+
+    public ConfigValue<string>? TimeZone { get; init; }
 }
 
 internal sealed record ConfigValue<T>(T Value, SourceLocation Location);

@@ -14,7 +14,7 @@ internal static class RoutesConfigReader
     private static readonly string[] TopLevelKeys = ["defaults", "routes"];
     private static readonly string[] KindKeys = ["standard", "background", "scheduled"];
     private static readonly string[] DefaultsKeys = ["timeLimit"];
-    private static readonly string[] RouteKeys = ["schedule", "background", "timeLimit", "enabled", "catchUp"];
+    private static readonly string[] RouteKeys = ["schedule", "timeZone", "background", "timeLimit", "enabled", "catchUp"];
 
     /// <summary>Reads the file's text; returns null when it is not valid YAML at all.</summary>
     public static RoutesConfig? Read(string path, string text, DiagnosticBag diagnostics)
@@ -139,7 +139,7 @@ internal static class RoutesConfigReader
                     continue;
                 }
 
-                if (Mapping(valueNode, $"The entry for '{template}'", "schedule, background, timeLimit, enabled, catchUp") is not { } settings)
+                if (Mapping(valueNode, $"The entry for '{template}'", "schedule, timeZone, background, timeLimit, enabled, catchUp") is not { } settings)
                 {
                     continue;
                 }
@@ -152,6 +152,7 @@ internal static class RoutesConfigReader
                         "background" => route with { Background = Boolean(value, $"{template}.background") },
                         "timeLimit" => route with { TimeLimitSeconds = TimeLimit(value, $"{template}.timeLimit") },
                         "catchUp" => route with { CatchUp = Boolean(value, $"{template}.catchUp") },
+                        "timeZone" => route with { TimeZone = Text(value, $"{template}.timeZone", "an IANA time zone id, such as Europe/Berlin") },
                         _ => route with { Enabled = Boolean(value, $"{template}.enabled") },
                     };
                 }

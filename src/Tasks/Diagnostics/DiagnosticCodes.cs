@@ -1,3 +1,5 @@
+using ApiRoutes.Scheduling;
+
 namespace ApiRoutes.Tasks.Diagnostics;
 
 using static DiagnosticSeverity;
@@ -32,14 +34,20 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor TimeLimitTooLong = new("AR3003", Error, "A time limit is over 15 minutes");
     public static readonly DiagnosticDescriptor TimeLimitNotPositive = new("AR3004", Error, "A time limit is zero or negative");
 
-    public static readonly DiagnosticDescriptor InvalidSchedule = new("AR4001", Error, "A schedule is not a valid cron expression");
-    public static readonly DiagnosticDescriptor UnsupportedScheduleMacro = new("AR4002", Error, "A schedule uses @reboot or @annually");
-    public static readonly DiagnosticDescriptor SubMinuteSchedule = new("AR4003", Error, "A schedule runs more than once a minute");
+    // The schedule codes that the shared rules report (CronSchedule) come from ScheduleCodes, which apiroutes schedule uses too.
+    public static readonly DiagnosticDescriptor InvalidSchedule = new(ScheduleCodes.Invalid, Error, "A schedule is not a valid crontab expression");
+    public static readonly DiagnosticDescriptor UnsupportedScheduleMacro = new(ScheduleCodes.UnsupportedMacro, Error, "A schedule uses @reboot or @annually");
+    public static readonly DiagnosticDescriptor SubMinuteSchedule = new(ScheduleCodes.SubMinute, Error, "A schedule runs more than once a minute");
     public static readonly DiagnosticDescriptor MissingSchedule = new("AR4004", Error, "A scheduled route has no schedule");
     public static readonly DiagnosticDescriptor ScheduleOnUnscheduledRoute = new("AR4005", Error, "A schedule is set for a route that is not scheduled");
-    public static readonly DiagnosticDescriptor ScheduleNeverFires = new("AR4006", Error, "A schedule never fires");
+    public static readonly DiagnosticDescriptor ScheduleNeverFires = new(ScheduleCodes.NeverFires, Error, "A schedule never fires");
     public static readonly DiagnosticDescriptor CatchUpOnUnscheduledRoute = new("AR4007", Error, "catchUp is set for a route that is not scheduled");
-    public static readonly DiagnosticDescriptor BothDayFieldsRestricted = new("AR4101", Warning, "A schedule restricts both day-of-month and day-of-week");
+    public static readonly DiagnosticDescriptor ScheduleNotCrontab = new(ScheduleCodes.NotCrontab, Error, "A schedule uses another scheduler's syntax that crontab does not have");
+    public static readonly DiagnosticDescriptor ScheduleReversedRange = new(ScheduleCodes.ReversedRange, Error, "A schedule has a range that runs backwards");
+    public static readonly DiagnosticDescriptor UnknownTimeZone = new(ScheduleCodes.UnknownTimeZone, Error, "A schedule's time zone is not an IANA time zone this machine knows");
+    public static readonly DiagnosticDescriptor TimeZoneOnUnscheduledRoute = new("AR4011", Error, "apiroutes.yaml sets timeZone for a route that is not scheduled");
+    public static readonly DiagnosticDescriptor ScheduleDayRule = new(ScheduleCodes.DayRule, Warning, "A schedule's day fields combine in a way that is easy to misread");
+    public static readonly DiagnosticDescriptor ScheduleDaylightSaving = new(ScheduleCodes.DaylightSaving, Warning, "A schedule's time falls into a daylight-saving change of its time zone");
 
     public static readonly DiagnosticDescriptor InvalidYaml = new("AR5001", Error, "apiroutes.yaml is not valid YAML");
     public static readonly DiagnosticDescriptor UnknownYamlKey = new("AR5002", Error, "apiroutes.yaml has an unknown key");
@@ -56,7 +64,8 @@ internal static class DiagnosticCodes
         InvalidRouteTemplate, DuplicateRoute, UnknownRouteConstraint,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
-        ScheduleNeverFires, CatchUpOnUnscheduledRoute, BothDayFieldsRestricted,
+        ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,
+        TimeZoneOnUnscheduledRoute, ScheduleDayRule, ScheduleDaylightSaving,
         InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, EmptyYamlRoute,
     ];
 }

@@ -105,6 +105,7 @@ internal static class AssemblyScanner
                         Schedule = FixedString(scheduled, 0),
                         ScheduledTimeLimitSeconds = NamedInt(scheduled, "TimeLimitSeconds"),
                         ScheduledCatchUp = NamedBool(scheduled, "CatchUp"),
+                        ScheduledTimeZone = NamedString(scheduled, "TimeZone"),
                     };
                     break;
             }
@@ -128,6 +129,9 @@ internal static class AssemblyScanner
 
         return 0;
     }
+
+    private static string? NamedString(CustomAttributeValue<string> value, string name) =>
+        value.NamedArguments.Where(argument => argument.Name == name).Select(argument => argument.Value as string).FirstOrDefault();
 
     private static bool NamedBool(CustomAttributeValue<string> value, string name) =>
         value.NamedArguments.Any(argument => argument.Name == name && argument.Value is true);

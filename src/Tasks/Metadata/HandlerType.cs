@@ -62,5 +62,8 @@ internal sealed record RouteAttributes
 
     public bool ScheduledCatchUp { get; init; }
 
+    /// <summary>The attribute's <c>TimeZone</c>: an IANA id, or null for UTC.</summary>
+    public string? ScheduledTimeZone { get; init; }
+
     public bool Any => HasApiRoute || HasBackground || HasScheduled;
 }

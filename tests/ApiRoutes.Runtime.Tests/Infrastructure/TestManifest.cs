@@ -13,8 +13,11 @@ internal static class TestManifest
     public static ManifestRoute BackgroundRoute(string route, Type handler, int timeLimitSeconds = 900) =>
         Route(route, RouteKind.Background, handler, null, timeLimitSeconds);
 
-    public static ManifestRoute ScheduledRoute(string route, Type handler, string schedule, int timeLimitSeconds = 30) =>
-        Route(route, RouteKind.Scheduled, handler, schedule, timeLimitSeconds);
+    public static ManifestRoute ScheduledRoute(string route, Type handler, string schedule, int timeLimitSeconds = 30, string? timeZone = null) =>
+        Route(route, RouteKind.Scheduled, handler, schedule, timeLimitSeconds) with
+        {
+            Schedule = new ManifestSchedule(schedule, CronSchedule.Parse(schedule).Normalized!, timeZone),
+        };
 
     public static RouteManifest Create(params ManifestRoute[] routes)
     {
@@ -40,7 +43,7 @@ internal static class TestManifest
         Route = route,
         Kind = kind,
         Handler = new ManifestHandler(handler.FullName!, handler.Assembly.GetName().Name!),
-        Schedule = schedule is null ? null : new ManifestSchedule(schedule, CronSchedule.Parse(schedule, DateTime.UtcNow).Normalized!),
+        Schedule = schedule is null ? null : new ManifestSchedule(schedule, CronSchedule.Parse(schedule).Normalized!),
         TimeLimitSeconds = timeLimitSeconds,
     };
 }

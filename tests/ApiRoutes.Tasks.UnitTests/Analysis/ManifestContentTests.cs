@@ -107,7 +107,7 @@ public sealed class ManifestContentTests : IDisposable
 
         var json = ManifestJson.Serialize(manifest);
 
-        Assert.Contains("\"schemaVersion\": 1", json, StringComparison.Ordinal);
+        Assert.Contains("\"schemaVersion\": 2", json, StringComparison.Ordinal);
         Assert.Contains("\"kind\": \"scheduled\"", json, StringComparison.Ordinal);
         Assert.Contains("\"normalized\": \"0 * * * *\"", json, StringComparison.Ordinal);
         Assert.DoesNotContain("\r", json, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using ApiRoutes.Manifest;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
 
 namespace ApiRoutes.Tasks.UnitTests.Analysis;
@@ -9,13 +10,16 @@ public class ScheduleDiagnosticsTests
     [InlineData("not a cron", "AR4001")]        // not even close
     [InlineData("61 * * * *", "AR4001")]        // minute out of range
     [InlineData("* * * *", "AR4001")]           // four fields
-    [InlineData("H * * * *", "AR4001")]         // a hashed value: Cronos threw, and the task failed with MSB4018
     [InlineData("@reboot", "AR4002")]           // refused as on the platform ApiRoutes mirrors
     [InlineData("@annually", "AR4002")]
-    [InlineData("*/10 * * * * *", "AR4003")]    // six fields: seconds
+    [InlineData("*/10 * * * * *", "AR4003")]    // six fields: seconds, several a minute
     [InlineData("@every_second", "AR4003")]
     [InlineData("", "AR4004")]                  // an empty schedule is no schedule
     [InlineData("0 0 30 2 *", "AR4006")]        // February 30th never comes
+    [InlineData("H * * * *", "AR4008")]         // Jenkins' hash: a coded error, never an exception
+    [InlineData("0 0 L * *", "AR4008")]         // Quartz's "last day"
+    [InlineData("0 0 12 * * MON", "AR4008")]    // six fields with one second: not crontab, and not sub-minute either
+    [InlineData("0 0 * * SAT-SUN", "AR4009")]   // reversed: crontab never runs it
     public void Bad_schedules_are_errors_at_the_schedule(string schedule, string code)
     {
         using var project = Project($"[ScheduledRoute(\"{schedule}\")]");
@@ -28,14 +32,13 @@ public class ScheduleDiagnosticsTests
     }
 
     [Fact]
-    public void Six_fields_are_explained_as_once_a_minute_at_most()
+    public void The_message_is_the_shared_rules_own_word_for_word()
     {
-        using var project = Project("[ScheduledRoute(\"* * * * * *\")]");
+        using var project = Project("[ScheduledRoute(\"0 0 12 * * MON\")]");
 
         Assert.Equal(
-            "The schedule of '/api/cleanup' is invalid: '* * * * * *' runs more than once a minute; schedules run at "
-            + "most once a minute. Use 5 fields (minute hour day-of-month month day-of-week), for example '* * * * *' "
-            + "for every minute. Schedules are in UTC.",
+            "'0 0 12 * * MON' is not crontab: it has 6 fields; crontab has 5 (minute hour day-of-month month day-of-week). A first field "
+            + "of seconds is Quartz's and Spring's format: drop it and write '0 12 * * MON'.",
             Assert.Single(project.Analyze().Diagnostics).Message);
     }
 
@@ -50,15 +53,32 @@ public class ScheduleDiagnosticsTests
         Assert.Contains("apiroutes.yaml", diagnostic.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Restricting_both_day_fields_is_a_warning_only()
+    [Theory]
+    [InlineData("0 9 1 * MON", "0 9 1 * 1")]    // the 1st and every Monday: crontab's rule, as a crontab user means it
+    [InlineData("0 9 * * MON", "0 9 * * 1")]
+    public void Both_day_fields_restricted_with_plain_values_pass_without_a_warning(string schedule, string normalized)
     {
-        using var project = Project("[ScheduledRoute(\"0 9 1 * MON\")]");
+        using var project = Project($"[ScheduledRoute(\"{schedule}\")]");
 
         var result = project.Analyze();
 
-        Assert.Equal("AR4101 Api/Cleanup.cs(3,17)", Render.Where(Assert.Single(result.Diagnostics), project));
-        Assert.Equal("0 9 1 * 1", Assert.Single(result.Manifest!.Routes).Schedule!.Normalized);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(normalized, Assert.Single(result.Manifest!.Routes).Schedule!.Normalized);
+    }
+
+    [Theory]
+    [InlineData("0 9 1-7 * MON", "'0 9 1-7 * MON': It runs on the 1st to 7th of the month and on every Monday: when both day fields are restricted, crontab runs on days that match either. Crontab cannot say \"the first Monday\": set day-of-month to '*' to run every Monday, and return early in the handler unless the date is the one you want.")]
+    [InlineData("0 9 */2 * MON", "'0 9 */2 * MON': It runs only on every Monday that is every 2nd day from the 1st to the 31st of the month: a day field that starts with '*' makes crontab require both day fields, where plain values (without '*') would run on days matching either. Some schedulers that read crontab syntax use either here; write the day-of-month as a list of days if that is what you mean.")]
+    public void The_day_rule_is_a_warning_only_where_it_is_easy_to_misread(string schedule, string message)
+    {
+        using var project = Project($"[ScheduledRoute(\"{schedule}\")]");
+
+        var result = project.Analyze();
+
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR4101 Api/Cleanup.cs(3,17)", Render.Where(warning, project));
+        Assert.Equal(message, warning.Message);
+        Assert.NotNull(result.Manifest);
     }
 
     [Theory]
@@ -76,6 +96,42 @@ public class ScheduleDiagnosticsTests
 
         Assert.Empty(result.Diagnostics);
         Assert.Equal(schedule, Assert.Single(result.Manifest!.Routes).Schedule!.Expression);
+    }
+
+    [Fact]
+    public void The_attribute_sets_a_time_zone_that_the_manifest_carries()
+    {
+        using var project = Project("[ScheduledRoute(\"0 9 * * MON-FRI\", TimeZone = \"America/New_York\")]");
+
+        var result = project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(new ManifestSchedule("0 9 * * MON-FRI", "0 9 * * 1-5", "America/New_York"), Assert.Single(result.Manifest!.Routes).Schedule);
+        Assert.Contains("\"timeZone\": \"America/New_York\"", ManifestJson.Serialize(result.Manifest), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_time_zone_is_an_error_at_the_time_zone_and_a_bad_schedule_is_reported_too()
+    {
+        using var project = Project("[ScheduledRoute(\"61 * * * *\", TimeZone = \"Mars/Olympus\")]");
+
+        var diagnostics = project.Analyze().Diagnostics;
+
+        Assert.Equal(["AR4001 Api/Cleanup.cs(3,17)", "AR4010 Api/Cleanup.cs(3,42)"], diagnostics.Select(d => Render.Where(d, project)));
+        Assert.StartsWith("'Mars/Olympus' is not a time zone this machine knows.", diagnostics[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_time_in_a_daylight_saving_change_is_a_warning_at_the_schedule()
+    {
+        using var project = Project("[ScheduledRoute(\"30 2 * * *\", TimeZone = \"Europe/Berlin\")]");
+
+        var result = project.Analyze(nowUtc: new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR4102 Api/Cleanup.cs(3,17)", Render.Where(warning, project));
+        Assert.StartsWith("'30 2 * * *': In Europe/Berlin, 02:30 does not exist on 2026-03-29", warning.Message, StringComparison.Ordinal);
+        Assert.NotNull(result.Manifest);
     }
 
     [Fact]

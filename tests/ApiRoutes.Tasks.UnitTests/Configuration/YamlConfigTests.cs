@@ -81,6 +81,23 @@ public sealed class YamlConfigTests : IDisposable
     }
 
     [Fact]
+    public void TimeZone_is_recorded_for_scheduled_routes_checked_and_refused_for_others()
+    {
+        _project.Yaml(DigestSchedule + "  /api/cleanup:\n    timeZone: Europe/Berlin\n");
+        var routes = _project.Analyze().Manifest!.Routes;
+        Assert.Equal(new ManifestSchedule("@hourly", "0 * * * *", "Europe/Berlin"), routes.Single(r => r.Route == "/api/cleanup").Schedule);
+        Assert.Null(routes.Single(r => r.Route == "/api/digest").Schedule!.TimeZone);
+
+        _project.Yaml(DigestSchedule + "  /api/cleanup:\n    timeZone: Europe/Berln\n");
+        var unknown = Assert.Single(_project.Analyze().Diagnostics);
+        Assert.Equal("AR4010 apiroutes.yaml(5,15)", Render.Where(unknown, _project));
+        Assert.EndsWith("Did you mean 'Europe/Berlin'?", unknown.Message, StringComparison.Ordinal);
+
+        _project.Yaml(DigestSchedule + "  /api/hello:\n    timeZone: Europe/Berlin\n");
+        Assert.Equal("AR4011 apiroutes.yaml(5,15)", Render.Where(Assert.Single(_project.Analyze().Diagnostics), _project));
+    }
+
+    [Fact]
     public void Background_false_turns_a_background_route_into_a_standard_one()
     {
         _project.Yaml(DigestSchedule + "  /api/generate-report:\n    background: false\n");

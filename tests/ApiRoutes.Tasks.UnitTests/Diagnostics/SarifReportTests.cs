@@ -57,7 +57,8 @@ public class SarifReportTests
         var text = ReportApiRoutesSchedules.Format(manifest, new DateTime(2026, 2, 27, 12, 0, 0, DateTimeKind.Utc), 3);
 
         Assert.Equal(
-            "ApiRoutes: 2 route(s) valid, 1 schedule(s) (UTC):\n  /api/cleanup  @daily  next: 2026-02-28 00:00, 2026-03-01 00:00, 2026-03-02 00:00",
+            "ApiRoutes: 2 route(s) valid, 1 schedule(s) (UTC):\n  /api/cleanup  @daily  next: 2026-02-28 00:00, 2026-03-01 00:00, 2026-03-02 00:00\n"
+            + "    at 00:00 every day",
             text.ReplaceLineEndings("\n"));
     }
 }

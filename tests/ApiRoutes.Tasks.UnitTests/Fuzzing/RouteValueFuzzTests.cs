@@ -35,7 +35,7 @@ public sealed class RouteValueFuzzTests(ITestOutputHelper output)
         new FuzzLoop("cron strings", 5_000_000, 4_000, Budget).Run(seed =>
         {
             var cron = RouteInputs.Cron(new Random(seed));
-            var result = CronSchedule.Parse(cron, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+            var result = CronSchedule.Parse(cron);
             return result.IsValid == string.IsNullOrEmpty(result.Message) ? null : $"{FuzzLoop.Show(cron)} is {result.Error} with message '{result.Message}'";
         }).AssertNoEscapes(output);
 

@@ -1,79 +1,156 @@
+using System.Globalization;
 using ApiRoutes.Scheduling;
 
 namespace ApiRoutes.Tasks.UnitTests.Scheduling;
 
+/// <summary>
+/// One case per rule of crontab(5) as Debian's cron applies it, each with the example: what runs when,
+/// what is refused with which code, and the normalized form the manifest carries.
+/// </summary>
 public class CronScheduleTests
 {
+    // Thursday, 1 January 2026.
     private static readonly DateTime Now = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     [Theory]
-    [InlineData("* * * * *", "* * * * *")]              // every minute, the most frequent schedule allowed
-    [InlineData("*/15 * * * *", "0,15,30,45 * * * *")]  // steps are expanded by Cronos
-    [InlineData("0 3 * * *", "0 3 * * *")]
-    [InlineData("  0   3 * * *  ", "0 3 * * *")]        // extra whitespace
-    [InlineData("0 9 * * MON-FRI", "0 9 * * 1,2,3,4,5")] // day names; ranges are expanded
-    [InlineData("0 0 1 JAN *", "0 0 1 1 *")]            // month names
+    // Both day fields restricted: the 1st AND every Monday (Cronos alone would give Mondays that are the 1st).
+    [InlineData("0 9 1 * MON", "2026-01-01 09:00, 2026-01-05 09:00, 2026-01-12 09:00, 2026-01-19 09:00, 2026-01-26 09:00, 2026-02-01 09:00")]
+    // The same where "both" would never fire: every Monday in February, and the 31st in no February.
+    [InlineData("0 0 31 2 MON", "2026-02-02 00:00, 2026-02-09 00:00, 2026-02-16 00:00, 2026-02-23 00:00, 2027-02-01 00:00, 2027-02-08 00:00")]
+    // A day field starting with '*' (also '*/2') makes both required: odd days that are Mondays.
+    [InlineData("0 9 */2 * MON", "2026-01-05 09:00, 2026-01-19 09:00, 2026-02-09 09:00, 2026-02-23 09:00, 2026-03-09 09:00, 2026-03-23 09:00")]
+    [InlineData("0 9 * * MON", "2026-01-05 09:00, 2026-01-12 09:00, 2026-01-19 09:00, 2026-01-26 09:00, 2026-02-02 09:00, 2026-02-09 09:00")]
+    // '*' and steps inside lists, in any order.
+    [InlineData("*/15,50 0 * * *", "2026-01-01 00:15, 2026-01-01 00:30, 2026-01-01 00:45, 2026-01-01 00:50, 2026-01-02 00:00, 2026-01-02 00:15")]
+    [InlineData("0 */6,23 1 1 *", "2026-01-01 06:00, 2026-01-01 12:00, 2026-01-01 18:00, 2026-01-01 23:00, 2027-01-01 00:00, 2027-01-01 06:00")]
+    [InlineData("0 23,*/6 1 1 *", "2026-01-01 06:00, 2026-01-01 12:00, 2026-01-01 18:00, 2026-01-01 23:00, 2027-01-01 00:00, 2027-01-01 06:00")]
+    // Leading zeros are numbers.
+    [InlineData("007 00 * * *", "2026-01-01 00:07, 2026-01-02 00:07, 2026-01-03 00:07, 2026-01-04 00:07, 2026-01-05 00:07, 2026-01-06 00:07")]
+    // A step larger than its range runs at the range's first value.
+    [InlineData("*/60 0 * * *", "2026-01-02 00:00, 2026-01-03 00:00, 2026-01-04 00:00, 2026-01-05 00:00, 2026-01-06 00:00, 2026-01-07 00:00")]
+    [InlineData("10-20/30 0 * * *", "2026-01-01 00:10, 2026-01-02 00:10, 2026-01-03 00:10, 2026-01-04 00:10, 2026-01-05 00:10, 2026-01-06 00:10")]
+    // Names in any case; day-of-week 0 and 7 are Sunday.
+    [InlineData("0 0 * jan sun", "2026-01-04 00:00, 2026-01-11 00:00, 2026-01-18 00:00, 2026-01-25 00:00, 2027-01-03 00:00, 2027-01-10 00:00")]
+    [InlineData("0 0 * Jan 7", "2026-01-04 00:00, 2026-01-11 00:00, 2026-01-18 00:00, 2026-01-25 00:00, 2027-01-03 00:00, 2027-01-10 00:00")]
+    [InlineData("0 0 * * 5-7", "2026-01-02 00:00, 2026-01-03 00:00, 2026-01-04 00:00, 2026-01-09 00:00, 2026-01-10 00:00, 2026-01-11 00:00")]
+    // Macros.
+    [InlineData("@yearly", "2027-01-01 00:00, 2028-01-01 00:00, 2029-01-01 00:00, 2030-01-01 00:00, 2031-01-01 00:00, 2032-01-01 00:00")]
+    [InlineData("@weekly", "2026-01-04 00:00, 2026-01-11 00:00, 2026-01-18 00:00, 2026-01-25 00:00, 2026-02-01 00:00, 2026-02-08 00:00")]
+    [InlineData("@hourly", "2026-01-01 01:00, 2026-01-01 02:00, 2026-01-01 03:00, 2026-01-01 04:00, 2026-01-01 05:00, 2026-01-01 06:00")]
+    // A leap day fires every four years, and not in 2100.
+    [InlineData("0 0 29 2 *", "2028-02-29 00:00, 2032-02-29 00:00, 2036-02-29 00:00, 2040-02-29 00:00, 2044-02-29 00:00, 2048-02-29 00:00")]
+    public void Schedules_run_when_crontab_runs_them(string expression, string expected)
+    {
+        var result = CronSchedule.Parse(expression);
+
+        Assert.True(result.IsValid, result.Message);
+        Assert.Equal(expected, string.Join(", ", result.Schedule!.NextOccurrences(Now, 6).Select(Format)));
+    }
+
+    [Theory]
+    [InlineData("* * * * *", "* * * * *")]                  // every minute, the most frequent schedule allowed
+    [InlineData("  0   3 * * *  ", "0 3 * * *")]           // extra whitespace
+    [InlineData("*/15 * * * *", "*/15 * * * *")]           // a leading '*' is kept: it chooses the daylight-saving rule
+    [InlineData("0-59/15 * * * *", "0,15,30,45 * * * *")]  // a step in a range is written out
+    [InlineData("*/15,50 * * * *", "*/15,50 * * * *")]
+    [InlineData("50,*/15 * * * *", "0,15,30,45,50 * * * *")] // does not start with '*': plain values
+    [InlineData("007 * * * *", "7 * * * *")]
+    [InlineData("*/60 * * * *", "*/60 * * * *")]            // minute 0, written so that the leading '*' stays
+    [InlineData("0 9 * * MON-FRI", "0 9 * * 1-5")]          // names become numbers, runs of three a range
+    [InlineData("0 0 1 JAN *", "0 0 1 1 *")]
+    [InlineData("0 0 * * 7", "0 0 * * 0")]                  // Sunday is 0
+    [InlineData("0 0 * * 0-7", "0 0 * * 0-6")]             // restricted (no '*'), so it stays a list
+    [InlineData("0 9 */2 * MON", "0 9 */2 * 1")]
+    [InlineData("0 9 1-31/2 * MON", "0 9 1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31 * 1")]
     [InlineData("@yearly", "0 0 1 1 *")]
     [InlineData("@monthly", "0 0 1 * *")]
     [InlineData("@weekly", "0 0 * * 0")]
     [InlineData("@daily", "0 0 * * *")]
     [InlineData("@midnight", "0 0 * * *")]
     [InlineData("@hourly", "0 * * * *")]
-    [InlineData("@HOURLY", "0 * * * *")]                // macros ignore case
-    [InlineData("0 0 29 2 *", "0 0 29 2 *")]            // leap days fire every four years
-    public void Valid_schedules_are_normalized(string expression, string normalized)
+    public void The_normalized_form_is_plain_crontab_with_the_same_meaning(string expression, string normalized)
     {
-        var result = CronSchedule.Parse(expression, Now);
+        var result = CronSchedule.Parse(expression);
+
         Assert.True(result.IsValid, result.Message);
         Assert.Equal(normalized, result.Normalized);
+
+        // The normalized form reads back to exactly the same schedule.
+        Assert.Equal(result.Schedule!.Fields, CronSchedule.Parse(normalized).Schedule!.Fields);
     }
 
     [Theory]
-    [InlineData("", nameof(CronError.Empty))]
-    [InlineData("   ", nameof(CronError.Empty))]
-    [InlineData("@reboot", nameof(CronError.UnsupportedMacro))]       // refused as on the platform ApiRoutes mirrors
-    [InlineData("@annually", nameof(CronError.UnsupportedMacro))]
-    [InlineData("@ANNUALLY", nameof(CronError.UnsupportedMacro))]
-    [InlineData("* * * * * *", nameof(CronError.SubMinute))]          // 6 fields: seconds
-    [InlineData("*/5 * * * * *", nameof(CronError.SubMinute))]
-    [InlineData("@every_second", nameof(CronError.SubMinute))]
-    [InlineData("* * * *", nameof(CronError.Invalid))]                // 4 fields
-    [InlineData("0 0 0 * * * *", nameof(CronError.Invalid))]          // 7 fields (Quartz years)
-    [InlineData("60 * * * *", nameof(CronError.Invalid))]             // minute out of range
-    [InlineData("* 24 * * *", nameof(CronError.Invalid))]             // hour out of range
-    [InlineData("*/0 * * * *", nameof(CronError.Invalid))]            // zero step
-    [InlineData("@fortnightly", nameof(CronError.Invalid))]           // unknown macro
-    [InlineData("H * * * *", nameof(CronError.Invalid))]              // Jenkins' hashed value: Cronos throws, wanting a seed
-    [InlineData("0 H(0-5) * * *", nameof(CronError.Invalid))]
-    [InlineData("0 0 31 2 *", nameof(CronError.NeverOccurs))]         // February 31st
-    [InlineData("0 0 30 2 *", nameof(CronError.NeverOccurs))]
-    public void Invalid_schedules_say_why(string expression, string error)
+    [InlineData("", "AR4001", "The schedule is empty; write 5 fields, such as '0 3 * * *', or a macro such as '@daily'.")]
+    [InlineData("* * * *", "AR4001", "'* * * *' is not a valid crontab schedule: it has 4 fields; a crontab schedule has 5: minute hour day-of-month month day-of-week.")]
+    [InlineData("61 * * * *", "AR4001", "'61 * * * *' is not a valid crontab schedule: '61' in the minute field is out of range: minutes are 0-59.")]
+    [InlineData("* 24 * * *", "AR4001", "'* 24 * * *' is not a valid crontab schedule: '24' in the hour field is out of range: hours are 0-23.")]
+    [InlineData("0 0 0 * *", "AR4001", "'0 0 0 * *' is not a valid crontab schedule: '0' in the day-of-month field is out of range: days of the month are 1-31.")]
+    [InlineData("*/0 * * * *", "AR4001", "'*/0 * * * *' is not a valid crontab schedule: the step 0 in '*/0' (minute field) never advances; a step is 1 or more, such as '*/5'.")]
+    [InlineData("0 0 * * MONDAY", "AR4001", "'0 0 * * MONDAY' is not a valid crontab schedule: 'MONDAY' is not a day-of-week value: days of the week are 0-7 or SUN, MON, TUE, WED, THU, FRI, SAT.")]
+    [InlineData("1,,2 * * * *", "AR4001", "'1,,2 * * * *' is not a valid crontab schedule: the minute field '1,,2' has an empty item; separate values with single commas, such as '1,15'.")]
+    [InlineData("5; * * * *", "AR4001", "'5; * * * *' is not a valid crontab schedule: unexpected ';' in '5;' (minute field); minutes are 0-59.")]
+    [InlineData("*-5 * * * *", "AR4001", "'*-5 * * * *' is not a valid crontab schedule: unexpected '-5' in '*-5' (minute field); minutes are 0-59.")]
+    [InlineData("@HOURLY", "AR4001", "'@HOURLY' is not a valid crontab schedule: crontab's macros are lower case; write '@hourly'.")]
+    [InlineData("@fortnightly", "AR4001", "'@fortnightly' is not a valid crontab schedule: it is not a crontab macro; write 5 fields (minute hour day-of-month month day-of-week) or @yearly, @monthly, @weekly, @daily, @midnight or @hourly.")]
+    [InlineData("@reboot", "AR4002", "'@reboot' is not supported: a hosted route has no machine start to run at; use a schedule such as '@daily'.")]
+    [InlineData("@annually", "AR4002", "'@annually' is not supported: the platform ApiRoutes mirrors refuses it; write '@yearly', which runs at the same time.")]
+    [InlineData("* * * * * *", "AR4003", "'* * * * * *' runs more than once a minute: its first field is seconds, with more than one; schedules run at most once a minute. Write 5 fields (minute hour day-of-month month day-of-week), such as '* * * * *' for every minute.")]
+    [InlineData("@every_second", "AR4003", "'@every_second' runs more than once a minute: schedules run at most once a minute; write '* * * * *' for every minute.")]
+    [InlineData("0 0 30 2 *", "AR4006", "'0 0 30 2 *' never fires: no date has the day and month it names (such as February 30th).")]
+    [InlineData("0 0 12 * * MON", "AR4008", "'0 0 12 * * MON' is not crontab: it has 6 fields; crontab has 5 (minute hour day-of-month month day-of-week). A first field of seconds is Quartz's and Spring's format: drop it and write '0 12 * * MON'.")]
+    [InlineData("0 0 12 * * ? 2026", "AR4008", "'0 0 12 * * ? 2026' is not crontab: 7 fields (seconds ... year) are Quartz's format; write 5: minute hour day-of-month month day-of-week.")]
+    [InlineData("0 0 L * *", "AR4008", "'0 0 L * *' is not crontab: 'L' in the day-of-month field (\"last\") is a Quartz/Cronos extension. Crontab cannot name the last day: run on days 28-31 and return early in the handler unless tomorrow is the 1st.")]
+    [InlineData("0 0 15W * *", "AR4008", "'0 0 15W * *' is not crontab: '15W' in the day-of-month field (the weekday nearest a day) is a Quartz/Cronos extension; write the day itself, such as '15', or a range such as '14-16'.")]
+    [InlineData("0 0 * * 5#2", "AR4008", "'0 0 * * 5#2' is not crontab: '5#2' in the day-of-week field (the nth weekday of the month) is a Quartz/Cronos extension. Crontab cannot name the nth weekday: run on that weekday every week and return early in the handler unless the date is in the week you want (days 1-7 for the first, 8-14 for the second).")]
+    [InlineData("0 0 ? * MON", "AR4008", "'0 0 ? * MON' is not crontab: '?' in the day-of-month field is Quartz's \"no specific value\"; crontab writes '*'.")]
+    [InlineData("H * * * *", "AR4008", "'H * * * *' is not crontab: 'H' in the minute field is Jenkins' hashed value; write a fixed value instead, such as '7'.")]
+    [InlineData("5/15 * * * *", "AR4008", "'5/15 * * * *' is not crontab: '5/15' in the minute field is a start with a step but no range; write '5-59/15'.")]
+    [InlineData("@every_minute", "AR4008", "'@every_minute' is not crontab: write '* * * * *'.")]
+    [InlineData("@every_5m", "AR4008", "'@every_5m' is not crontab: @every intervals are another scheduler's; write a step instead, such as '*/5 * * * *' (every 5 minutes) or '0 */2 * * *' (every 2 hours).")]
+    [InlineData("0 0 * * SAT-SUN", "AR4009", "'0 0 * * SAT-SUN' never runs in crontab: the day-of-week range 'SAT-SUN' runs backwards, and crontab runs nothing for it. To wrap around, list both parts: 'SAT,SUN'.")]
+    [InlineData("30-10 * * * *", "AR4009", "'30-10 * * * *' never runs in crontab: the minute range '30-10' runs backwards, and crontab runs nothing for it. To wrap around, list both parts: '30-59,0-10'.")]
+    public void Refused_schedules_have_a_code_and_say_what_to_write(string expression, string code, string message)
     {
-        var result = CronSchedule.Parse(expression, Now);
-        Assert.Equal(error, result.Error.ToString());
-        Assert.False(string.IsNullOrWhiteSpace(result.Message));
+        var result = CronSchedule.Parse(expression);
+
+        Assert.False(result.IsValid);
+        Assert.Equal(code, result.Code);
+        Assert.Equal(message, result.Message);
     }
 
     [Fact]
-    public void Cronos_details_are_kept_in_the_message() =>
+    public void A_day_that_is_both_the_1st_and_a_Sunday_runs_once()
+    {
+        // The day rule in a month that starts on a Sunday (March 2026): the 1st is both a Sunday and the 1st.
+        var schedule = CronSchedule.Parse("30 12 1,15 3 SUN").Schedule!;
+
         Assert.Equal(
-            "'60 * * * *' is not a valid cron expression: Minutes: Value must be a number between 0 and 59 (all inclusive).",
-            CronSchedule.Parse("60 * * * *", Now).Message);
+            ["2026-03-01 12:30", "2026-03-08 12:30", "2026-03-15 12:30", "2026-03-22 12:30", "2026-03-29 12:30", "2027-03-01 12:30"],
+            schedule.NextOccurrences(Now, 6).Select(Format));
+    }
 
     [Fact]
-    public void A_hashed_value_is_explained() =>
-        Assert.Equal(
-            "'H * * * *' is not a valid cron expression: 'H' (a value hashed from a seed, as in Jenkins) is not "
-            + "supported; write the value as a number, such as '17 * * * *'.",
-            CronSchedule.Parse("H * * * *", Now).Message);
+    public void Occurrences_between_two_instants_follow_the_same_rules()
+    {
+        var schedule = CronSchedule.Parse("0 9 1 * MON").Schedule!;
+
+        var between = schedule.GetOccurrences(Now, Now.AddDays(14), fromInclusive: true, toInclusive: false).Select(Format);
+
+        Assert.Equal(["2026-01-01 09:00", "2026-01-05 09:00", "2026-01-12 09:00"], between);
+    }
 
     [Theory]
-    [InlineData("0 0 1 * MON", true)]
-    [InlineData("0 0 1-7 * 1", true)]
-    [InlineData("0 0 1 * *", false)]
-    [InlineData("0 0 * * MON", false)]
-    [InlineData("0 0 ? * MON", false)]
-    [InlineData("@weekly", false)]
-    public void Restricting_both_day_fields_is_detected(string expression, bool expected) =>
-        Assert.Equal(expected, CronSchedule.RestrictsBothDayFields(expression));
+    [InlineData("0001-01-01T00:00:00")]
+    [InlineData("9999-12-31T23:59:59")]
+    public void The_ends_of_time_give_no_exception(string instant)
+    {
+        var schedule = CronSchedule.Parse("* * * * *").Schedule!;
+        var at = DateTime.Parse(instant, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+        var next = schedule.GetNextOccurrence(at);
+
+        Assert.True(next is null || next > at);
+    }
+
+    private static string Format(DateTime at) => at.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 }

@@ -46,7 +46,7 @@ public sealed class SchemaTests
     }
 
     [Theory]
-    [InlineData("schemaVersion 2")]
+    [InlineData("schemaVersion 1")]
     [InlineData("unknown kind")]
     [InlineData("scheduled route without schedule")]
     [InlineData("standard route with schedule")]
@@ -64,7 +64,7 @@ public sealed class SchemaTests
 
         switch (breakage)
         {
-            case "schemaVersion 2": manifest["schemaVersion"] = 2; break;
+            case "schemaVersion 1": manifest["schemaVersion"] = 1; break;
             case "unknown kind": Route("background")["kind"] = "queued"; break;
             case "scheduled route without schedule": Route("scheduled").Remove("schedule"); break;
             case "standard route with schedule": Route("standard")["schedule"] = Route("scheduled")["schedule"]!.DeepClone(); break;
@@ -91,8 +91,10 @@ public sealed class SchemaTests
     [InlineData("routes:\n  /api/hello:\n    background: true\n    enabled: false\n  /api/Orders/{orderId}:\n    timeLimit: 5s\n")]
     // route keys as ASP.NET Core accepts them, and an empty entry (only a warning in the build)
     [InlineData("routes:\n  ~/api/x: {enabled: true}\n  api/y: {enabled: TRUE}\n  /: {}\n  /api/z:\n")]
-    // macros in any letter case, with Cronos' extensions in fields
-    [InlineData("routes:\n  /a: {schedule: '@Daily'}\n  /b: {schedule: '@every_minute'}\n  /c: {schedule: '0 0 L * MON#2'}\n")]
+    // crontab's macros, and fields that mix '*', steps, ranges and names in any case, with leading zeros
+    [InlineData("routes:\n  /a: {schedule: '@daily'}\n  /b: {schedule: '*/15,50 0-6/2,23 * jan-Mar MON-fri'}\n  /c: {schedule: '007 9 1 * 7'}\n")]
+    // a time zone
+    [InlineData("routes:\n  /a: {schedule: '30 2 * * *', timeZone: Europe/Berlin}\n  /b: {timeZone: America/Argentina/Buenos_Aires}\n")]
     // whole seconds in quotes and the largest whole number
     [InlineData("routes:\n  /a: {timeLimit: \"90\"}\n  /b: {timeLimit: 900}\n")]
     // the range of a duration with units is the build's check (AR3003), not the schema's
@@ -114,12 +116,22 @@ public sealed class SchemaTests
     [InlineData("routes:\n  /api/hello:\n    timeLimit: 901\n")]
     [InlineData("routes:\n  /api/hello:\n    timeLimit: \"0\"\n")]
     [InlineData("defaults:\n  scheduled:\n    timeLimit: 1.5\n")]
-    // schedules: rejected macros, seconds, too few fields, empty
+    // schedules: rejected macros, seconds, too few fields, empty, other schedulers' syntax
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"@reboot\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    schedule: \"@Daily\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    schedule: \"@every_minute\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    schedule: \"0 0 L * *\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    schedule: \"0 0 * * MON#2\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    schedule: \"0 0 ? * MON\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    schedule: \"H * * * *\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    schedule: \"5/15 * * * *\"\n")]
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"@annually\"\n")]
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"* * * * * *\"\n")]
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"0 3 * *\"\n")]
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"\"\n")]
+    // a time zone is an IANA id, without spaces
+    [InlineData("routes:\n  /api/cleanup:\n    timeZone: \"Europe Berlin\"\n")]
+    [InlineData("routes:\n  /api/cleanup:\n    timeZone: \"\"\n")]
     // a scheduled route cannot be a background route
     [InlineData("routes:\n  /api/cleanup:\n    schedule: \"@daily\"\n    background: true\n")]
     // route keys: empty, a lone '~', trailing space
@@ -151,7 +163,7 @@ public sealed class SchemaTests
             [BackgroundRoute]
             public sealed class GenerateReport : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
 
-            [ScheduledRoute("@hourly")]
+            [ScheduledRoute("@hourly", TimeZone = "Europe/Berlin")]
             public sealed class Cleanup : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
             """);
 

@@ -33,9 +33,8 @@ public sealed class GenerateApiRoutesManifestTests : IDisposable
         Assert.False(task.Execute());
 
         Assert.Equal(
-            "Cleanup.cs(3,17): ERROR AR4002: The schedule of '/api/cleanup' is invalid: '@reboot' is not supported: "
-            + "use '@yearly' instead of '@annually'; '@reboot' has no meaning for a hosted route. Supported: @yearly, "
-            + "@monthly, @weekly, @daily, @midnight, @hourly. Schedules are in UTC.",
+            "Cleanup.cs(3,17): ERROR AR4002: '@reboot' is not supported: a hosted route has no machine start to run at; use a "
+            + "schedule such as '@daily'.",
             Assert.Single(engine.Errors));
         Assert.False(File.Exists(task.ManifestPath));
     }

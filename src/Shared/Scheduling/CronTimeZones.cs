@@ -1,0 +1,101 @@
+namespace ApiRoutes.Scheduling;
+
+/// <summary>
+/// A schedule's time zone: an IANA id (<c>Europe/Berlin</c>) as the operating system's time zone data knows it
+/// (<see cref="TimeZoneInfo.FindSystemTimeZoneById"/>: tzdata on Linux, ICU on Windows). No zone means UTC.
+/// </summary>
+internal static class CronTimeZones
+{
+    /// <summary>Finds the zone; a problem says what to write instead. Never throws.</summary>
+    public static (TimeZoneInfo? Zone, CronProblem? Problem) Find(string? id)
+    {
+        if (id is null)
+        {
+            return (TimeZoneInfo.Utc, null);
+        }
+
+        TimeZoneInfo zone;
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or System.Security.SecurityException or IOException or UnauthorizedAccessException)
+        {
+            return (null, Unknown(id, e is InvalidTimeZoneException ? "its time zone data on this machine is corrupt" : null));
+        }
+
+        if (!zone.HasIanaId)
+        {
+            // A Windows id ("W. Europe Standard Time") names no rules outside Windows; say which IANA id it maps to.
+            var hint = TimeZoneInfo.TryConvertWindowsIdToIanaId(zone.Id, out var iana) ? $"; write '{iana}'" : "";
+            return (null, new CronProblem(CronError.UnknownTimeZone, $"'{CronText.Display(id)}' is a Windows time zone id, not an IANA id{hint}."));
+        }
+
+        if (!string.Equals(zone.Id, id, StringComparison.Ordinal))
+        {
+            // Found by another spelling on a case-insensitive file system; other machines may not find it.
+            return (null, new CronProblem(CronError.UnknownTimeZone, $"Time zone ids are case-sensitive: write '{zone.Id}', not '{CronText.Display(id)}'."));
+        }
+
+        return (zone, null);
+    }
+
+    private static CronProblem Unknown(string id, string? reason)
+    {
+        var known = Known();
+        var close = known.FirstOrDefault(candidate => string.Equals(candidate, id, StringComparison.OrdinalIgnoreCase))
+            ?? Closest(id, known);
+        var hint = close is null ? "" : $" Did you mean '{close}'?";
+        return new CronProblem(CronError.UnknownTimeZone,
+            $"'{CronText.Display(id)}' is not a time zone {(reason is null ? "this machine knows" : $"that can be used: {reason}")}. Write an IANA id such as "
+            + $"'Europe/Berlin' or 'America/New_York' (leave it out for UTC).{hint}");
+    }
+
+    private static IReadOnlyList<string> Known()
+    {
+        try
+        {
+            return TimeZoneInfo.GetSystemTimeZones().Where(zone => zone.HasIanaId).Select(zone => zone.Id).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        {
+            return [];
+        }
+    }
+
+    // The id whose last part ("Berlin") is nearest the last part written, when it is near enough to be a typo.
+    private static string? Closest(string id, IReadOnlyList<string> known)
+    {
+        var city = id[(id.LastIndexOf('/') + 1)..];
+        return known
+            .Select(candidate => (candidate, distance: Distance(city, candidate[(candidate.LastIndexOf('/') + 1)..])))
+            .Where(pair => pair.distance <= Math.Max(1, city.Length / 3))
+            .OrderBy(pair => pair.distance).ThenBy(pair => pair.candidate, StringComparer.Ordinal)
+            .Select(pair => pair.candidate)
+            .FirstOrDefault();
+    }
+
+    private static int Distance(string a, string b)
+    {
+        if (Math.Abs(a.Length - b.Length) > 3 || a.Length > 64 || b.Length > 64)
+        {
+            return int.MaxValue;
+        }
+
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var diagonal = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var above = row[j];
+                var same = char.ToUpperInvariant(a[i - 1]) == char.ToUpperInvariant(b[j - 1]);
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (same ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
+    }
+}

@@ -1,0 +1,187 @@
+namespace ApiRoutes.Scheduling;
+
+/// <summary>
+/// One field of a crontab line, parsed as crontab(5) describes it and Debian's cron implements it
+/// (<c>entry.c</c>: <c>get_list</c>, <c>get_range</c>, <c>get_number</c>): a comma list whose items are <c>*</c>,
+/// a number or name, or a range, the last two optionally with <c>/step</c>, in any order. Numbers may have leading
+/// zeros; names are three letters in any case. Never throws.
+/// </summary>
+internal sealed record CrontabField(string Name, string Plural, int Low, int High, string[]? Names)
+{
+    public static readonly CrontabField Minute = new("minute", "minutes", 0, 59, null);
+    public static readonly CrontabField Hour = new("hour", "hours", 0, 23, null);
+    public static readonly CrontabField DayOfMonth = new("day-of-month", "days of the month", 1, 31, null);
+    public static readonly CrontabField Month = new("month", "months", 1, 12,
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]);
+    public static readonly CrontabField DayOfWeek = new("day-of-week", "days of the week", 0, 7,
+        ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]);
+    public static readonly CrontabField Second = new("seconds", "seconds", 0, 59, null);
+
+    public static IReadOnlyList<CrontabField> All { get; } = [Minute, Hour, DayOfMonth, Month, DayOfWeek];
+
+    private string Allowed => Names is null
+        ? $"{Plural} are {Low}-{High}"
+        : $"{Plural} are {Low}-{High} or {string.Join(", ", Names)}";
+
+    /// <summary>Parses the field into one bit per value (bit n for value n); an error says what is wrong.</summary>
+    public CronProblem? TryParse(string field, out ulong bits)
+    {
+        bits = 0;
+        foreach (var item in field.Split(','))
+        {
+            if (item.Length == 0)
+            {
+                return CronProblem.Invalid($"the {Name} field '{CronText.Display(field)}' has an empty item; separate values with single commas, such as '1,15'.");
+            }
+
+            if (CrontabExtensions.Explain(item, this) is { } extension)
+            {
+                return extension;
+            }
+
+            if (ParseItem(item, ref bits) is { } problem)
+            {
+                return problem;
+            }
+        }
+
+        return null;
+    }
+
+    private CronProblem? ParseItem(string item, ref ulong bits)
+    {
+        var position = 0;
+        int first, last;
+        var isRange = true;
+        if (item[0] == '*')
+        {
+            (first, last, position) = (Low, High, 1);
+        }
+        else
+        {
+            if (ReadValue(item, ref position, out first) is { } problem)
+            {
+                return problem;
+            }
+
+            last = first;
+            isRange = position < item.Length && item[position] == '-';
+            if (isRange)
+            {
+                position++;
+                if (ReadValue(item, ref position, out last) is { } end)
+                {
+                    return end;
+                }
+            }
+        }
+
+        var step = 1;
+        if (position < item.Length && item[position] == '/')
+        {
+            if (!isRange)
+            {
+                // Debian's cron refuses "1/20" (get_range: "Step specified without range").
+                return CronProblem.NotCrontab(
+                    $"'{CronText.Display(item)}' in the {Name} field is a start with a step but no range; write '{CronText.Display(item[..position])}-{High}{CronText.Display(item[position..])}'.");
+            }
+
+            position++;
+            var digits = position;
+            while (position < item.Length && char.IsAsciiDigit(item[position]))
+            {
+                position++;
+            }
+
+            if (position == digits)
+            {
+                return CronProblem.Invalid($"the step in '{CronText.Display(item)}' ({Name} field) must be a number, such as '*/5'.");
+            }
+
+            step = Number(item.AsSpan(digits, position - digits));
+            if (step == 0)
+            {
+                return CronProblem.Invalid($"the step 0 in '{CronText.Display(item)}' ({Name} field) never advances; a step is 1 or more, such as '*/5'.");
+            }
+        }
+
+        if (position < item.Length)
+        {
+            return CronProblem.Invalid($"unexpected '{CronText.Display(item[position..])}' in '{CronText.Display(item)}' ({Name} field); {Allowed}.");
+        }
+
+        if (first < Low || first > High || last < Low || last > High)
+        {
+            return CronProblem.Invalid($"'{CronText.Display(item)}' in the {Name} field is out of range: {Allowed}.");
+        }
+
+        if (first > last)
+        {
+            return CronProblem.Reversed(
+                $"the {Name} range '{CronText.Display(item)}' runs backwards, and crontab runs nothing for it. To wrap around, list both parts: '{WrapAround(item, first, last)}'.");
+        }
+
+        // Crontab steps from the range's first value; a step larger than the range gives that first value alone.
+        for (var value = first; value <= last; value += step)
+        {
+            bits |= 1UL << value;
+        }
+
+        return null;
+    }
+
+    private CronProblem? ReadValue(string item, ref int position, out int value)
+    {
+        value = 0;
+        var start = position;
+        if (position < item.Length && char.IsAsciiDigit(item[position]))
+        {
+            while (position < item.Length && char.IsAsciiDigit(item[position]))
+            {
+                position++;
+            }
+
+            value = Number(item.AsSpan(start, position - start));
+            return null;
+        }
+
+        while (position < item.Length && char.IsAsciiLetter(item[position]))
+        {
+            position++;
+        }
+
+        var word = item[start..position];
+        if (word.Length == 0)
+        {
+            var found = position < item.Length ? $"'{CronText.Display(item[position..(position + 1)])}'" : "nothing";
+            return CronProblem.Invalid($"expected a value in '{CronText.Display(item)}' ({Name} field) but found {found}; {Allowed}.");
+        }
+
+        var index = Names is null ? -1 : Array.FindIndex(Names, name => string.Equals(name, word, StringComparison.OrdinalIgnoreCase));
+        if (index < 0)
+        {
+            return CronProblem.Invalid($"'{CronText.Display(word)}' is not a {Name} value: {Allowed}.");
+        }
+
+        value = index + (this == Month ? 1 : 0);
+        return null;
+    }
+
+    // A number of any length: more digits than any field needs is simply out of range.
+    private static int Number(ReadOnlySpan<char> digits)
+    {
+        digits = digits.TrimStart('0');
+        return digits.Length > 6 ? int.MaxValue : digits.Length == 0 ? 0 : int.Parse(digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private string WrapAround(string item, int first, int last)
+    {
+        var byName = Names is not null && char.IsAsciiLetter(item[0]);
+        string Text(int value) => byName ? Names![(value - (this == Month ? 1 : 0)) % Names.Length] : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string Part(int from, int to) => from == to ? Text(from) : $"{Text(from)}-{Text(to)}";
+        var high = this == DayOfWeek && byName ? 6 : High;
+        var slash = item.IndexOf('/', StringComparison.Ordinal);
+        var step = slash < 0 ? "" : item[slash..];
+        return step.Length == 0 ? $"{Part(first, high)},{Part(Low, last)}" : $"{Part(first, high)}{step},{Part(Low, last)}{step}";
+    }
+}

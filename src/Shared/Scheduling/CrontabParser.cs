@@ -1,0 +1,118 @@
+namespace ApiRoutes.Scheduling;
+
+/// <summary>
+/// Reads a schedule as Debian's cron (Vixie cron 3.0pl1) reads the time part of a crontab line: 5 fields or one of
+/// its macros. What crontab refuses is refused; so are the extensions of other schedulers, reversed ranges (which
+/// crontab accepts and never runs) and text after a field (which crontab silently ignores). Never throws.
+/// </summary>
+internal static class CrontabParser
+{
+    // Debian's macros (entry.c), lower case only as there (strcmp); @reboot and @annually are refused separately.
+    private static readonly Dictionary<string, string> Macros = new(StringComparer.Ordinal)
+    {
+        ["@yearly"] = "0 0 1 1 *",
+        ["@monthly"] = "0 0 1 * *",
+        ["@weekly"] = "0 0 * * 0",
+        ["@daily"] = "0 0 * * *",
+        ["@midnight"] = "0 0 * * *",
+        ["@hourly"] = "0 * * * *",
+    };
+
+    public const string MacroList = "@yearly, @monthly, @weekly, @daily, @midnight or @hourly";
+
+    public static (CrontabFields? Fields, CronProblem? Problem) Parse(string text)
+    {
+        if (text.Length == 0)
+        {
+            return (null, new CronProblem(CronError.Empty, "the schedule is empty; write 5 fields, such as '0 3 * * *', or a macro such as '@daily'."));
+        }
+
+        return text[0] == '@' ? ParseMacro(text) : ParseFields(text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static (CrontabFields?, CronProblem?) ParseMacro(string text)
+    {
+        if (Macros.TryGetValue(text, out var expansion))
+        {
+            return ParseFields(expansion.Split(' '));
+        }
+
+        var lower = text.ToLowerInvariant();
+        return lower switch
+        {
+            _ when Macros.ContainsKey(lower) => (null, CronProblem.Invalid($"crontab's macros are lower case; write '{lower}'.")),
+            "@reboot" => (null, new CronProblem(CronError.UnsupportedMacro,
+                "a hosted route has no machine start to run at; use a schedule such as '@daily'.")),
+            "@annually" => (null, new CronProblem(CronError.UnsupportedMacro,
+                "the platform ApiRoutes mirrors refuses it; write '@yearly', which runs at the same time.")),
+            "@every_second" => (null, new CronProblem(CronError.SubMinute,
+                "schedules run at most once a minute; write '* * * * *' for every minute.")),
+            "@every_minute" => (null, CronProblem.NotCrontab("write '* * * * *'.")),
+            _ when lower.StartsWith("@every", StringComparison.Ordinal) => (null, CronProblem.NotCrontab(
+                "@every intervals are another scheduler's; write a step instead, such as '*/5 * * * *' (every 5 minutes) or '0 */2 * * *' (every 2 hours).")),
+            _ => (null, CronProblem.Invalid($"it is not a crontab macro; write 5 fields (minute hour day-of-month month day-of-week) or {MacroList}.")),
+        };
+    }
+
+    private static (CrontabFields?, CronProblem?) ParseFields(string[] fields)
+    {
+        switch (fields.Length)
+        {
+            case 5:
+                break;
+            case 6:
+                return (null, SixFields(fields));
+            case 7:
+                return (null, CronProblem.NotCrontab(
+                    "7 fields (seconds ... year) are Quartz's format; write 5: minute hour day-of-month month day-of-week."));
+            default:
+                return (null, CronProblem.Invalid(
+                    $"it has {fields.Length} field{(fields.Length == 1 ? "" : "s")}; a crontab schedule has 5: minute hour day-of-month month day-of-week."));
+        }
+
+        var bits = new ulong[5];
+        for (var i = 0; i < 5; i++)
+        {
+            if (CrontabField.All[i].TryParse(fields[i], out bits[i]) is { } problem)
+            {
+                return (null, problem);
+            }
+        }
+
+        var daysOfWeek = bits[4];
+        if ((daysOfWeek & (1UL << 7)) != 0)
+        {
+            daysOfWeek = (daysOfWeek | 1) & ~(1UL << 7);   // 7 is Sunday, as 0 (entry.c sets both)
+        }
+
+        return (new CrontabFields
+        {
+            Minutes = bits[0],
+            Hours = (uint)bits[1],
+            DaysOfMonth = (uint)bits[2],
+            Months = (ushort)bits[3],
+            DaysOfWeek = (byte)daysOfWeek,
+            MinuteStar = fields[0][0] == '*',
+            HourStar = fields[1][0] == '*',
+            DayOfMonthStar = fields[2][0] == '*',
+            DayOfWeekStar = fields[4][0] == '*',
+        }, null);
+    }
+
+    // Quartz and Spring put seconds first. A single second runs at most once a minute: say which 5 fields to keep.
+    private static CronProblem SixFields(string[] fields)
+    {
+        if (CrontabField.Second.TryParse(fields[0], out var seconds) is null && ulong.PopCount(seconds) > 1)
+        {
+            return new CronProblem(CronError.SubMinute,
+                "its first field is seconds, with more than one; schedules run at most once a minute. Write 5 fields "
+                + "(minute hour day-of-month month day-of-week), such as '* * * * *' for every minute.");
+        }
+
+        var rest = string.Join(' ', fields[1..]);
+        var suggestion = ParseFields(fields[1..]).Item2 is null ? $" and write '{CronText.Display(rest)}'" : "";
+        return CronProblem.NotCrontab(
+            "it has 6 fields; crontab has 5 (minute hour day-of-month month day-of-week). A first field of seconds is Quartz's and "
+            + $"Spring's format: drop it{suggestion}.");
+    }
+}

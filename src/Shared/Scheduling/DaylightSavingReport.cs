@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace ApiRoutes.Scheduling;
+
+/// <summary>
+/// AR4102: a schedule in a time zone whose times fall into a daylight-saving gap (clocks go forward) or overlap
+/// (clocks go back). Names the next such date of each kind and what happens then, as <see cref="ZonedOccurrences"/>
+/// runs it. A wildcard schedule that runs in every hour (<c>*/15 * * * *</c>, <c>30 * * * *</c>) is not reported:
+/// it keeps running by the wall clock, every interval as long in real time as on any other day.
+/// </summary>
+internal static class DaylightSavingReport
+{
+    private static readonly TimeSpan Horizon = TimeSpan.FromDays(28 * 365.25);
+
+    public static string? Check(CrontabSchedule schedule, DateTime nowUtc)
+    {
+        var fields = schedule.Fields;
+        var zone = schedule.Zone;
+        if (schedule.TimeZoneId is null || (fields.IsWildcard && fields.Hours == CrontabFields.AllHours))
+        {
+            return null;
+        }
+
+        string? gap = null, overlap = null;
+        foreach (var change in ZoneChanges.Within(zone, nowUtc, Horizon))
+        {
+            if (change.At <= nowUtc)
+            {
+                continue;
+            }
+
+            if (change.IsGap)
+            {
+                gap ??= Gap(schedule, change.At, change.Before, change.After);
+            }
+            else
+            {
+                overlap ??= Overlap(schedule, change.At, change.Before, change.After);
+            }
+
+            if (gap is not null && overlap is not null)
+            {
+                break;
+            }
+        }
+
+        return gap is null && overlap is null ? null : string.Join(" ", new[] { gap, overlap }.OfType<string>());
+    }
+
+    private static string? Gap(CrontabSchedule schedule, DateTime change, TimeSpan before, TimeSpan after)
+    {
+        var skippedFrom = change + before;
+        var skippedTo = change + after;
+        var due = Due(schedule, skippedFrom, skippedTo);
+        if (due.Count == 0)
+        {
+            return null;
+        }
+
+        var runs = ZonedOccurrences.CatchesUp(schedule.Fields, before, after)
+            ? $"runs at {Clock(skippedTo)} ({Utc(change)}) instead, as crontab runs a job at a fixed time whose time was skipped"
+            : "does not run then, as crontab skips those times for a schedule whose minute or hour starts with '*'";
+        return $"In {schedule.Zone.Id}, {Times(due)} does not exist on {Date(skippedFrom)} (clocks go forward from {Clock(skippedFrom)} to "
+            + $"{Clock(skippedTo)}): the schedule {runs}.";
+    }
+
+    private static string? Overlap(CrontabSchedule schedule, DateTime change, TimeSpan before, TimeSpan after)
+    {
+        var repeatedFrom = change + after;
+        var repeatedTo = change + before;
+        var due = Due(schedule, repeatedFrom, repeatedTo);
+        if (due.Count == 0)
+        {
+            return null;
+        }
+
+        var first = DateTime.SpecifyKind(due[0] - before, DateTimeKind.Utc);
+        var second = DateTime.SpecifyKind(due[0] - after, DateTimeKind.Utc);
+        var runs = ZonedOccurrences.Repeats(schedule.Fields, before, after)
+            ? $"runs both times ({Utc(first)} and {Utc(second)} for {Clock(due[0])}), as crontab runs a schedule whose minute or hour starts with '*' by the wall clock"
+            : $"runs once, the first time ({Utc(first)} for {Clock(due[0])}), as crontab does not repeat a job at a fixed time";
+        return $"In {schedule.Zone.Id}, {Times(due)} happens twice on {Date(repeatedFrom)} (clocks go back from {Clock(repeatedTo)} to "
+            + $"{Clock(repeatedFrom)}): the schedule {runs}.";
+    }
+
+    // The wall-clock minutes in [from, to) that the schedule names.
+    private static List<DateTime> Due(CrontabSchedule schedule, DateTime from, DateTime to)
+    {
+        var due = new List<DateTime>();
+        for (var at = schedule.Wall.NextAtOrAfter(from); at is { } minute && minute < to && due.Count < 100; at = schedule.Wall.NextAtOrAfter(minute.AddMinutes(1)))
+        {
+            due.Add(minute);
+        }
+
+        return due;
+    }
+
+    private static string Times(List<DateTime> due) => due.Count == 1
+        ? Clock(due[0])
+        : $"{Clock(due[0])} to {Clock(due[^1])} ({due.Count} runs)";
+
+    private static string Clock(DateTime wall) => wall.ToString("HH:mm", CultureInfo.InvariantCulture);
+
+    private static string Date(DateTime wall) => wall.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Utc(DateTime utc) => utc.ToString("HH:mm 'UTC'", CultureInfo.InvariantCulture);
+}

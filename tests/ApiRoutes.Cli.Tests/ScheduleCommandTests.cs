@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace ApiRoutes.Cli.Tests;
+
+/// <summary><c>apiroutes schedule</c>, run in process: the build's rules, codes and messages, without building anything.</summary>
+public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
+{
+    private const string After = "2026-01-01T00:00:00Z";
+
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
+
+    [Fact]
+    public async Task A_valid_schedule_shows_its_normalized_form_description_and_next_runs_in_utc()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "0 9 1 * MON", "--after", After, "--count", "3"));
+
+        Assert.Equal(
+            """
+            0 9 1 * MON  valid
+              normalized  0 9 1 * 1
+              in words    at 09:00 on the 1st of the month and on every Monday
+              next (UTC)  2026-01-01T09:00:00Z
+                          2026-01-05T09:00:00Z
+                          2026-01-12T09:00:00Z
+
+            """.ReplaceLineEndings(),
+            _output.ToString());
+    }
+
+    [Fact]
+    public async Task Macros_are_schedules_not_response_files()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "@daily", "--after", After, "--count", "1"));
+
+        Assert.StartsWith("@daily  valid", _output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invalid_schedule_prints_the_builds_code_and_message_and_exits_1()
+    {
+        Assert.Equal(1, await Run(input: null, "schedule", "@daily", "0 0 12 * * MON", "--after", After, "--count", "1"));
+
+        // Word for word what the build reports for the same schedule (ScheduleDiagnosticsTests).
+        Assert.EndsWith(
+            "0 0 12 * * MON  error AR4008: '0 0 12 * * MON' is not crontab: it has 6 fields; crontab has 5 (minute hour day-of-month month "
+            + "day-of-week). A first field of seconds is Quartz's and Spring's format: drop it and write '0 12 * * MON'." + Environment.NewLine,
+            _output.ToString());
+    }
+
+    [Fact]
+    public async Task Json_prints_one_object_per_line_with_the_documented_fields()
+    {
+        Assert.Equal(1, await Run(input: null, "schedule", "*/15,50 0 * * *", "H * * * *", "--json", "--after", After, "--count", "2"));
+
+        var lines = _output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            """{"expression":"*/15,50 0 * * *","valid":true,"code":null,"message":null,"normalized":"*/15,50 0 * * *","description":"at 00:00, 00:15, 00:30, 00:45 and 00:50 every day","next":["2026-01-01T00:15:00Z","2026-01-01T00:30:00Z"]}""",
+            lines[0]);
+        using var invalid = JsonDocument.Parse(lines[1]);
+        Assert.Equal(["expression", "valid", "code", "message", "normalized", "description", "next"], invalid.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.False(invalid.RootElement.GetProperty("valid").GetBoolean());
+        Assert.Equal("AR4008", invalid.RootElement.GetProperty("code").GetString());
+        Assert.StartsWith("'H * * * *' is not crontab: 'H' in the minute field is Jenkins' hashed value", invalid.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, invalid.RootElement.GetProperty("next").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Warnings_come_with_valid_schedules()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "0 9 1-7 * MON", "--json", "--after", After, "--count", "0"));
+
+        using var line = JsonDocument.Parse(_output.ToString());
+        Assert.Equal("AR4101", line.RootElement.GetProperty("warnings")[0].GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_time_zone_runs_the_schedule_by_its_wall_clock_and_warns_about_its_changes()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "30 2 * * *", "--time-zone", "Europe/Berlin", "--json", "--after", "2026-03-28T00:00:00Z", "--count", "3"));
+
+        using var line = JsonDocument.Parse(_output.ToString());
+        var root = line.RootElement;
+        Assert.Equal(["2026-03-28T01:30:00Z", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"], root.GetProperty("next").EnumerateArray().Select(at => at.GetString()));
+        Assert.Equal("Europe/Berlin", root.GetProperty("timeZone").GetString());
+        Assert.Equal("AR4102", root.GetProperty("warnings")[0].GetProperty("code").GetString());
+        Assert.StartsWith("'30 2 * * *': In Europe/Berlin, 02:30 does not exist on 2026-03-29", root.GetProperty("warnings")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_time_zone_is_the_builds_AR4010()
+    {
+        Assert.Equal(1, await Run(input: null, "schedule", "@daily", "--time-zone", "Europe/Berln", "--after", After));
+
+        Assert.Equal(
+            "@daily  error AR4010: 'Europe/Berln' is not a time zone this machine knows. Write an IANA id such as 'Europe/Berlin' or "
+            + "'America/New_York' (leave it out for UTC). Did you mean 'Europe/Berlin'?" + Environment.NewLine,
+            _output.ToString());
+    }
+
+    [Fact]
+    public async Task Thousands_of_expressions_from_standard_input_in_one_process()
+    {
+        var expressions = Expressions().Take(3000).ToList();
+        var input = new StringReader(string.Join('\n', expressions) + "\n\n");
+        var clock = Stopwatch.StartNew();
+
+        var exitCode = await Run(input, "schedule", "-", "--json", "--after", After);
+
+        log.WriteLine($"{expressions.Count} expressions in {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(0, exitCode);
+        var lines = _output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(expressions, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("expression").GetString()));
+        Assert.All(lines, l => Assert.Equal(5, JsonDocument.Parse(l).RootElement.GetProperty("next").GetArrayLength()));
+    }
+
+    [Theory]
+    [InlineData(new[] { "schedule", "* * * * *", "--after", "yesterday" }, "apiroutes: --after 'yesterday' is not an ISO 8601 instant, such as 2026-01-01T00:00:00Z.")]
+    [InlineData(new[] { "schedule", "* * * * *", "--count", "5000" }, "apiroutes: --count must be between 0 and 1000; it is 5000.")]
+    public async Task Bad_options_are_one_clear_line_and_exit_code_1(string[] args, string message)
+    {
+        Assert.Equal(1, await Run(input: null, args));
+        Assert.Equal(message, _error.ToString().Trim());
+    }
+
+    public void Dispose()
+    {
+        _output.Dispose();
+        _error.Dispose();
+    }
+
+    // Every combination of a few values per field: 4 x 4 x 4 x 3 x 4 = 768 distinct valid expressions, repeated.
+    private static IEnumerable<string> Expressions()
+    {
+        string[][] values = [["*", "*/5", "7", "0-30/10"], ["*", "*/2", "9", "1-5"], ["*", "1", "1-7", "*/2"], ["*", "JAN", "*/3"], ["*", "MON", "1-5", "sat,SUN"]];
+        while (true)
+        {
+            foreach (var m in values[0])
+            foreach (var h in values[1])
+            foreach (var dom in values[2])
+            foreach (var month in values[3])
+            foreach (var dow in values[4])
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"{m} {h} {dom} {month} {dow}");
+            }
+        }
+    }
+
+    private Task<int> Run(TextReader? input, params string[] args) =>
+        Program.Parse(args, _output, _error, input).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
+}
