@@ -76,26 +76,20 @@ internal static class ConfigMerger
 
         if (entry.Schedule is { } schedule)
         {
-            if (!draft.IsScheduled)
-            {
-                diagnostics.Add(DiagnosticCodes.ScheduleOnUnscheduledRoute, schedule.Location,
-                    $"apiroutes.yaml sets a schedule for '{draft.Template.Text}', but '{draft.Type.FullName}' is not a "
-                    + "scheduled route. Add [ScheduledRoute] to the class, or remove 'schedule' here.");
-                draft.HasErrors = true;
-            }
-
+            OnlyForSchedules(draft, diagnostics, DiagnosticCodes.ScheduleOnUnscheduledRoute, schedule.Location,
+                $"apiroutes.yaml sets a schedule for '{draft.Template.Text}', but '{draft.Type.FullName}' is not a "
+                + "scheduled route. Add [ScheduledRoute] to the class, or remove 'schedule' here.");
             draft.Schedule = schedule.Value;
             draft.ScheduleOrigin = () => schedule.Location;
         }
 
         if (entry.CatchUp is { } catchUp)
         {
-            if (catchUp.Value && !draft.IsScheduled)
+            if (catchUp.Value)
             {
-                diagnostics.Add(DiagnosticCodes.CatchUpOnUnscheduledRoute, catchUp.Location,
+                OnlyForSchedules(draft, diagnostics, DiagnosticCodes.CatchUpOnUnscheduledRoute, catchUp.Location,
                     $"apiroutes.yaml sets catchUp for '{draft.Template.Text}', which is not a scheduled route; only schedules "
                     + "have occurrences to catch up. Remove 'catchUp' here.");
-                draft.HasErrors = true;
             }
 
             draft.CatchUp = catchUp.Value;
@@ -103,14 +97,9 @@ internal static class ConfigMerger
 
         if (entry.TimeZone is { } zone)
         {
-            if (!draft.IsScheduled)
-            {
-                diagnostics.Add(DiagnosticCodes.TimeZoneOnUnscheduledRoute, zone.Location,
-                    $"apiroutes.yaml sets timeZone for '{draft.Template.Text}', which is not a scheduled route; only schedules run in a "
-                    + "time zone. Remove 'timeZone' here.");
-                draft.HasErrors = true;
-            }
-
+            OnlyForSchedules(draft, diagnostics, DiagnosticCodes.TimeZoneOnUnscheduledRoute, zone.Location,
+                $"apiroutes.yaml sets timeZone for '{draft.Template.Text}', which is not a scheduled route; only schedules run in a "
+                + "time zone. Remove 'timeZone' here.");
             draft.TimeZone = zone.Value;
             draft.TimeZoneOrigin = () => zone.Location;
         }
@@ -119,6 +108,16 @@ internal static class ConfigMerger
         {
             draft.TimeLimitSeconds = limit.Value;
             draft.TimeLimitOrigin = () => limit.Location;
+        }
+    }
+
+    // A key that only a scheduled route can have: an error on any other route.
+    private static void OnlyForSchedules(RouteDraft draft, DiagnosticBag diagnostics, DiagnosticDescriptor code, SourceLocation? location, string message)
+    {
+        if (!draft.IsScheduled)
+        {
+            diagnostics.Add(code, location, message);
+            draft.HasErrors = true;
         }
     }
 }
