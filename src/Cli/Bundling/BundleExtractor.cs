@@ -77,7 +77,7 @@ internal static class BundleExtractor
             throw new BundleRefusedException($"{BundleManifest.FileName} lists {total} bytes in total, over the ceiling of {limits.MaxSize} bytes (--max-size).");
         }
 
-        PrivateFolder.Create(cacheRoot);
+        PrivateFolder.CreateRoot(cacheRoot);
         var free = limits.FreeSpace(cacheRoot);
         if (total > free)
         {

@@ -10,11 +10,15 @@ internal static class PrivateFolder
 {
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    /// <summary>Makes a fresh, empty, owner-only folder under <paramref name="root"/> (made owner-only if new).</summary>
+    /// <summary>
+    /// Makes a fresh, empty, owner-only folder under <paramref name="root"/> (see <see cref="CreateRoot"/>), at the
+    /// root's real path.
+    /// </summary>
+    /// <exception cref="UnsafeFolderException">Another user could change the root or a folder above it.</exception>
     /// <exception cref="IOException">The new folder is not what was made: it existed, is a link or is not empty.</exception>
     public static string CreateUnder(string root)
     {
-        Create(root);
+        root = CreateRoot(root);
         var folder = Path.GetFullPath(Path.Combine(root, "bundle-" + RandomNumberGenerator.GetHexString(32, lowercase: true)));
 
         // CreateDirectory quietly accepts an existing folder, which would not be fresh.
@@ -34,7 +38,41 @@ internal static class PrivateFolder
         return folder;
     }
 
-    /// <summary>Makes <paramref name="path"/> and any missing parents, owner-only.</summary>
+    /// <summary>
+    /// Makes the folder that private folders go under, and any missing parents, owner-only; on Unix, only once the
+    /// part of it that exists is a folder no other user can change (<see cref="TrustedFolder"/>), and the whole is
+    /// checked again once made (another user may have made it first in a shared folder such as /tmp).
+    /// </summary>
+    /// <returns>The root's real path, to be used from then on.</returns>
+    /// <exception cref="UnsafeFolderException">Another user could change the root or a folder above it.</exception>
+    public static string CreateRoot(string root)
+    {
+        root = Path.GetFullPath(root);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(root);
+            return root;
+        }
+
+        // Up to the path's depth; '/' always exists.
+        var existing = root;
+        while (!Directory.Exists(existing))
+        {
+            existing = Path.GetDirectoryName(existing) ?? throw new IOException($"No part of '{root}' exists.");
+        }
+
+        var real = TrustedFolder.Check(existing, isCacheRoot: existing == root);
+        if (existing == root)
+        {
+            return real;
+        }
+
+        var made = Path.Join(real, Path.GetRelativePath(existing, root));
+        Directory.CreateDirectory(made, OwnerOnly);
+        return TrustedFolder.Check(made, isCacheRoot: true);
+    }
+
+    /// <summary>Makes <paramref name="path"/> (inside a private folder) and any missing parents, owner-only.</summary>
     public static void Create(string path)
     {
         if (OperatingSystem.IsWindows())

@@ -59,11 +59,28 @@ internal static partial class ServeCommand
             : Path.GetFullPath(cache);
         try
         {
-            return BundleExtractor.Extract(bundle, root, limits);
+            return BundleExtractor.Extract(bundle, CacheRoot(root), limits);
         }
         catch (BundleRefusedException e)
         {
             throw new CommandException($"'{bundle}' will not be served: {e.Message}");
+        }
+    }
+
+    // Before the bundle is read: a cache another user could change is the host's fault, not the bundle's.
+    private static string CacheRoot(string root)
+    {
+        try
+        {
+            return PrivateFolder.CreateRoot(root);
+        }
+        catch (UnsafeFolderException e)
+        {
+            throw new CommandException($"the cache folder '{root}' is not safe to unpack into: {e.Message} Choose a --cache folder that only you can change.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"the cache folder '{root}' cannot be made: {e.Message}");
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Buffers;
 using System.Text;
 
 namespace ApiRoutes.Bundling;
@@ -15,9 +15,6 @@ internal static class BundlePath
     private const int MaxSegmentBytes = 255;
 
     private const int QuotedLength = 200;
-
-    // Characters that a Windows file name cannot hold; a bundle must unpack to the same files everywhere.
-    private const string NotOnWindows = "<>:\"|?*";
 
     /// <returns>Why <paramref name="path"/> is not a safe relative bundle path (a sentence without its full stop), or
     /// <see langword="null"/> when it is one.</returns>
@@ -38,12 +35,19 @@ internal static class BundlePath
             return "it is absolute";
         }
 
-        for (var i = 0; i < path.Length; i++)
+        for (var i = 0; i < path.Length;)
         {
-            if (CharacterProblem(path, i) is { } problem)
+            if (Rune.DecodeFromUtf16(path.AsSpan(i), out var rune, out var length) != OperationStatus.Done)
+            {
+                return $"it has the unpaired surrogate {BundleCharacters.Code(path[i])}";
+            }
+
+            if (BundleCharacters.Problem(rune) is { } problem)
             {
                 return problem;
             }
+
+            i += length;
         }
 
         foreach (var segment in path.Split('/'))
@@ -58,8 +62,9 @@ internal static class BundlePath
     }
 
     /// <summary>
-    /// <c>'path'</c> with control, invisible and unpaired surrogate characters escaped as <c>\uXXXX</c> and a long
-    /// path cut short, so that a hostile name can neither break a log line nor flood it.
+    /// <c>'path'</c> with every character that could hide or mislead (<see cref="BundleCharacters.Misleading"/>) and
+    /// every unpaired surrogate escaped as <c>\uXXXX</c> or <c>\UXXXXXXXX</c>, and a long path cut short, so that a
+    /// hostile name can neither break a log line, flood it nor pass for another name.
     /// </summary>
     public static string Quote(string? path) => $"'{Printable(path, QuotedLength)}'";
 
@@ -69,39 +74,28 @@ internal static class BundlePath
         text ??= "";
         var printable = new StringBuilder();
         var length = text.Length <= maxLength ? text.Length : maxLength - (char.IsHighSurrogate(text[maxLength - 1]) ? 1 : 0);
-        for (var i = 0; i < length; i++)
+        for (var i = 0; i < length;)
         {
-            var c = text[i];
-            printable.Append(IsUnsafeToPrint(text, i) ? $"\\u{(int)c:X4}" : c);
+            if (Rune.DecodeFromUtf16(text.AsSpan(i, length - i), out var rune, out var consumed) != OperationStatus.Done)
+            {
+                printable.Append(BundleCharacters.Escaped(text[i]));
+                i++;
+                continue;
+            }
+
+            if (BundleCharacters.Misleading(rune) is null)
+            {
+                printable.Append(text, i, consumed);
+            }
+            else
+            {
+                printable.Append(BundleCharacters.Escaped(rune.Value));
+            }
+
+            i += consumed;
         }
 
         return length < text.Length ? printable.Append('…').ToString() : printable.ToString();
-    }
-
-    private static string? CharacterProblem(string path, int i)
-    {
-        var c = path[i];
-        if (c == '\\')
-        {
-            return "it has a backslash; bundle paths use '/'";
-        }
-
-        if (char.IsControl(c))
-        {
-            return $"it has the control character U+{(int)c:X4}";
-        }
-
-        if (char.IsSurrogate(c) && !IsPaired(path, i))
-        {
-            return $"it has the unpaired surrogate U+{(int)c:X4}";
-        }
-
-        if (char.GetUnicodeCategory(c) == UnicodeCategory.Format)
-        {
-            return $"it has the invisible formatting character U+{(int)c:X4}";
-        }
-
-        return NotOnWindows.Contains(c, StringComparison.Ordinal) ? $"it has the character '{c}', which file names on Windows cannot hold" : null;
     }
 
     private static string? SegmentProblem(string segment) => segment switch
@@ -111,13 +105,7 @@ internal static class BundlePath
         ".." => "it has a '..' segment",
         _ when segment[^1] is '.' or ' ' => $"its segment {Quote(segment)} ends with a dot or a space, which Windows drops",
         _ when Encoding.UTF8.GetByteCount(segment) > MaxSegmentBytes => $"a segment is longer than {MaxSegmentBytes} bytes",
+        _ when WindowsDevices.Named(segment) is { } device => $"its segment {Quote(segment)} is the Windows device name {device}, which Windows opens as a device, not a file",
         _ => null,
     };
-
-    private static bool IsUnsafeToPrint(string path, int i) =>
-        char.IsControl(path[i]) || char.GetUnicodeCategory(path[i]) == UnicodeCategory.Format || (char.IsSurrogate(path[i]) && !IsPaired(path, i));
-
-    private static bool IsPaired(string path, int i) =>
-        (char.IsHighSurrogate(path[i]) && i + 1 < path.Length && char.IsLowSurrogate(path[i + 1]))
-        || (char.IsLowSurrogate(path[i]) && i > 0 && char.IsHighSurrogate(path[i - 1]));
 }

@@ -6,10 +6,12 @@ namespace ApiRoutes.Tasks.Configuration;
 
 /// <summary>
 /// Passes YamlDotNet's parsing events through and stops with a <see cref="YamlException"/> at the offending event
-/// when the document nests too deep or its aliases expand too far. YamlDotNet's own parser keeps its state on the
-/// heap, but <c>YamlStream.Load</c> recurses once per nesting level (100,000 '[' overflow the stack and kill the
-/// build process), and comparing mapping keys walks aliased nodes again for every alias (10^9 nodes from a few
-/// lines of anchors). Both are cut off here, while the events stream by, before either cost is paid.
+/// when the document nests too deep, uses a list or mapping as a key, or its aliases expand too far. YamlDotNet's own
+/// parser keeps its state on the heap, but <c>YamlStream.Load</c> recurses once per nesting level (100,000 '['
+/// overflow the stack and kill the build process), and hashes and compares mapping keys by walking them, aliased
+/// nodes again for every alias (10^9 nodes from a few lines of anchors; a key list nested 31 levels deep is walked
+/// once per level: 212 s for a 940 KB file). All are cut off here, while the events stream by, before any cost is
+/// paid.
 /// </summary>
 internal sealed class BoundedYamlParser(IParser inner) : IParser
 {
@@ -19,10 +21,16 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
     /// <summary>Values that aliases may add in total, each alias counted at the full size of what it repeats.</summary>
     public const int MaxAliasedValues = 10_000;
 
-    private readonly Dictionary<AnchorName, long> _anchorSizes = [];
-    private readonly Stack<(AnchorName Anchor, long FirstValue)> _open = new();
-    private long _values;
-    private long _aliasedValues;
+    /// <summary>
+    /// Characters of text that aliases may add in total, counted like <see cref="MaxAliasedValues"/>: few values can
+    /// still be long ones, and every key YamlDotNet compares is hashed in full.
+    /// </summary>
+    public const int MaxAliasedCharacters = 1_000_000;
+
+    private readonly Dictionary<AnchorName, (YamlSize Size, string? Shape)> _anchors = [];
+    private readonly Stack<OpenNode> _open = new();
+    private YamlSize _read;
+    private YamlSize _aliased;
 
     public ParsingEvent? Current => inner.Current;
 
@@ -41,11 +49,14 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
         }
 
         var current = inner.Current!;
+        var isKey = (current is NodeEvent or AnchorAlias) && NextChildIsKey();
         switch (current)
         {
             case MappingStart or SequenceStart:
-                _open.Push((((NodeEvent)current).Anchor, _values));
-                _values++;
+                var shape = current is MappingStart ? "mapping" : "list";
+                RefuseKey(isKey, current, shape);
+                _open.Push(new OpenNode(((NodeEvent)current).Anchor, shape, _read));
+                _read += new YamlSize(1, 0);
                 if (_open.Count > MaxDepth)
                 {
                     throw new YamlException(current.Start, current.End,
@@ -56,40 +67,62 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
                 break;
 
             case MappingEnd or SequenceEnd:
-                var (anchor, firstValue) = _open.Pop();
-                Remember(anchor, _values - firstValue);
+                var open = _open.Pop();
+                Remember(open.Anchor, _read - open.ReadBefore, open.Shape);
                 break;
 
             case Scalar scalar:
-                _values++;
-                Remember(scalar.Anchor, 1);
+                var size = new YamlSize(1, scalar.Value.Length);
+                _read += size;
+                Remember(scalar.Anchor, size, shape: null);
                 break;
 
             case DocumentStart:
                 // Anchors belong to their document.
-                _anchorSizes.Clear();
+                _anchors.Clear();
                 break;
 
             case AnchorAlias alias:
-                var size = SizeOf(alias);
-                _values += size;
-                _aliasedValues += size;
-                if (_aliasedValues > MaxAliasedValues)
-                {
-                    throw new YamlException(current.Start, current.End,
-                        $"The aliases ('*{alias.Value}' and those before it) repeat more than {MaxAliasedValues.ToString("N0", CultureInfo.InvariantCulture)} values; "
-                        + "each alias repeats its anchor's whole value, so aliases of aliases grow exponentially. "
-                        + "Write the settings out instead of nesting aliases.");
-                }
-
+                var (repeated, repeatedShape) = Anchored(alias);
+                RefuseKey(isKey && repeatedShape is not null, alias, repeatedShape);
+                _read += repeated;
+                _aliased += repeated;
+                RefuseOverLimit(alias, _aliased.Values, MaxAliasedValues, "values");
+                RefuseOverLimit(alias, _aliased.Characters, MaxAliasedCharacters, "characters");
                 break;
         }
 
         return true;
     }
 
+    // Counts the current node as a child of the open list or mapping; a mapping's children alternate key, value.
+    private bool NextChildIsKey() =>
+        _open.TryPeek(out var parent) && parent.Shape == "mapping" && parent.Children++ % 2 == 0;
+
+    // apiroutes.yaml's keys are names and route templates; a list or mapping as a key is only ever a cost.
+    private static void RefuseKey(bool refuse, ParsingEvent at, string? shape)
+    {
+        if (refuse)
+        {
+            throw new YamlException(at.Start, at.End,
+                $"This key is a {shape}; keys in apiroutes.yaml are text, such as 'routes' or a route template like "
+                + "'/api/cleanup'. Write the key as plain text, without '?', '[' or '{' before it.");
+        }
+    }
+
+    private static void RefuseOverLimit(AnchorAlias alias, long count, int limit, string what)
+    {
+        if (count > limit)
+        {
+            throw new YamlException(alias.Start, alias.End,
+                $"The aliases ('*{alias.Value}' and those before it) repeat more than {limit.ToString("N0", CultureInfo.InvariantCulture)} {what}; "
+                + "each alias repeats its anchor's whole value, so aliases of aliases grow exponentially. "
+                + "Write the settings out instead of nesting aliases.");
+        }
+    }
+
     // An alias inside the node it names would make a cycle that YamlDotNet follows forever when it compares keys.
-    private long SizeOf(AnchorAlias alias)
+    private (YamlSize Size, string? Shape) Anchored(AnchorAlias alias)
     {
         if (_open.Any(open => open.Anchor == alias.Value))
         {
@@ -98,18 +131,30 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
                 + "itself forever; remove the alias.");
         }
 
-        return _anchorSizes.TryGetValue(alias.Value, out var size)
-            ? size
+        return _anchors.TryGetValue(alias.Value, out var anchored)
+            ? anchored
             : throw new YamlException(alias.Start, alias.End,
                 $"The alias '*{alias.Value}' names no anchor: define '&{alias.Value}' on a value before it, or quote "
                 + "the text if '*' was meant literally.");
     }
 
-    private void Remember(AnchorName anchor, long size)
+    private void Remember(AnchorName anchor, YamlSize size, string? shape)
     {
         if (!anchor.IsEmpty)
         {
-            _anchorSizes[anchor] = size;
+            _anchors[anchor] = (size, shape);
         }
+    }
+
+    /// <summary>A list or mapping being read: its anchor, "list" or "mapping", and what was read before it.</summary>
+    private sealed class OpenNode(AnchorName anchor, string shape, YamlSize readBefore)
+    {
+        public AnchorName Anchor { get; } = anchor;
+
+        public string Shape { get; } = shape;
+
+        public YamlSize ReadBefore { get; } = readBefore;
+
+        public long Children { get; set; }
     }
 }

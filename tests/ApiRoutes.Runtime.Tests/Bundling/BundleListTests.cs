@@ -33,6 +33,26 @@ public sealed class BundleListTests : IDisposable
         ["NUL"] = (m => With(m, m.Files[0] with { Path = "x\0.dll" }), @"'x\u0000.dll' is not a safe bundle path: it has the control character U+0000."),
         ["escape"] = (m => With(m, m.Files[0] with { Path = "x\u001B[2J" }), @"'x\u001B[2J' is not a safe bundle path: it has the control character U+001B."),
         ["right-to-left override"] = (m => With(m, m.Files[0] with { Path = "x\u202Egnp.exe" }), @"'x\u202Egnp.exe' is not a safe bundle path: it has the invisible formatting character U+202E."),
+        // The review's examples: a format character outside the BMP (two UTF-16 chars, each harmless alone)...
+        ["tag character"] = (m => With(m, m.Files[0] with { Path = "x\U000E0001y.txt" }), @"'x\U000E0001y.txt' is not a safe bundle path: it has the invisible formatting character U+E0001."),
+        // ...line and paragraph separators, which also broke the one-line message...
+        ["line separator"] = (m => With(m, m.Files[0] with { Path = "x\u2028y.txt" }), @"'x\u2028y.txt' is not a safe bundle path: it has the line separator U+2028."),
+        ["paragraph separator"] = (m => With(m, m.Files[0] with { Path = "x\u2029y.txt" }), @"'x\u2029y.txt' is not a safe bundle path: it has the paragraph separator U+2029."),
+        // ...spaces that look like U+0020 but are other names...
+        ["no-break space"] = (m => With(m, m.Files[0] with { Path = "my\u00A0file.txt" }), @"'my\u00A0file.txt' is not a safe bundle path: it has the space U+00A0; the only space a bundle path may hold is U+0020."),
+        ["ideographic space"] = (m => With(m, m.Files[0] with { Path = "my\u3000file.txt" }), @"'my\u3000file.txt' is not a safe bundle path: it has the space U+3000; the only space a bundle path may hold is U+0020."),
+        // ...slashes that are not '/' but look like it in a message or a listing...
+        ["fullwidth slash"] = (m => With(m, m.Files[0] with { Path = "wwwroot\uFF0Fx.js" }), @"'wwwroot\uFF0Fx.js' is not a safe bundle path: it has U+FF0F, which looks like a slash; bundle paths use '/'."),
+        ["division slash"] = (m => With(m, m.Files[0] with { Path = "wwwroot\u2215x.js" }), @"'wwwroot\u2215x.js' is not a safe bundle path: it has U+2215, which looks like a slash; bundle paths use '/'."),
+        // ...characters with no meaning of their own...
+        ["private use"] = (m => With(m, m.Files[0] with { Path = "x\uE000.txt" }), @"'x\uE000.txt' is not a safe bundle path: it has the private-use character U+E000."),
+        ["unassigned"] = (m => With(m, m.Files[0] with { Path = "x\u0378.txt" }), @"'x\u0378.txt' is not a safe bundle path: it has the unassigned character U+0378."),
+        // ...and names that Windows opens as devices, with any extension and in any case.
+        ["device CON"] = (m => With(m, m.Files[0] with { Path = "CON" }), "'CON' is not a safe bundle path: its segment 'CON' is the Windows device name CON, which Windows opens as a device, not a file."),
+        ["device nul.txt"] = (m => With(m, m.Files[0] with { Path = "wwwroot/nul.txt" }), "'wwwroot/nul.txt' is not a safe bundle path: its segment 'nul.txt' is the Windows device name NUL, which Windows opens as a device, not a file."),
+        ["device COM1.dll"] = (m => With(m, m.Files[0] with { Path = "COM1.dll" }), "'COM1.dll' is not a safe bundle path: its segment 'COM1.dll' is the Windows device name COM1, which Windows opens as a device, not a file."),
+        ["device as a folder"] = (m => With(m, m.Files[0] with { Path = "Lpt1/x.txt" }), "'Lpt1/x.txt' is not a safe bundle path: its segment 'Lpt1' is the Windows device name LPT1, which Windows opens as a device, not a file."),
+        ["device CONOUT$"] = (m => With(m, m.Files[0] with { Path = "conout$.tar.gz" }), "'conout$.tar.gz' is not a safe bundle path: its segment 'conout$.tar.gz' is the Windows device name CONOUT$, which Windows opens as a device, not a file."),
         ["colon"] = (m => With(m, m.Files[0] with { Path = "x.txt:stream" }), "'x.txt:stream' is not a safe bundle path: it has the character ':', which file names on Windows cannot hold."),
         ["trailing dot"] = (m => With(m, m.Files[0] with { Path = "wwwroot./x" }), "'wwwroot./x' is not a safe bundle path: its segment 'wwwroot.' ends with a dot or a space, which Windows drops."),
         ["too long"] = (m => With(m, m.Files[0] with { Path = LongPath }), $"'{LongPath[..200]}…' is not a safe bundle path: it is longer than 1024 characters."),

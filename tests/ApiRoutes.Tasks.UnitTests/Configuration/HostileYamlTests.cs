@@ -4,6 +4,7 @@ using System.Text;
 using ApiRoutes.Tasks.Configuration;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
 using ApiRoutes.Testing;
+using Xunit.Abstractions;
 
 namespace ApiRoutes.Tasks.UnitTests.Configuration;
 
@@ -11,13 +12,16 @@ namespace ApiRoutes.Tasks.UnitTests.Configuration;
 /// apiroutes.yaml written to hurt: each input is refused by the real task with AR5001 at its YAML position, never
 /// with an exception (which MSBuild reports as MSB4018 "failed unexpectedly") or a crash of the build process.
 /// </summary>
-public sealed class HostileYamlTests : IDisposable
+public sealed class HostileYamlTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TestProject _project = new TestProject().Source("Api/Hello.cs", """
         namespace Shop.Api;
 
         public sealed class Hello : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
         """);
+
+    // How long the task took in the last Run, without compiling the project.
+    private TimeSpan _analysis;
 
     [Theory]
     // Flow nesting 100,000 deep overflowed the stack and killed the build process; refused at the 32nd '['
@@ -40,9 +44,8 @@ public sealed class HostileYamlTests : IDisposable
     // A valid file plus a last line ':' made YamlDotNet throw ArgumentException: MSB4018 instead of a coded error.
     // YamlDotNet's parser reads the ':' as a key whose value never comes: reported at the line of that key.
     [InlineData("routes:\n  /api/hello:\n    enabled: true\n:\n", "apiroutes.yaml(4,2)")]
-    // The same exception for a list item that is a bare ':', and for a complex key that is one.
+    // The same exception for a list item that is a bare ':'.
     [InlineData("- :\n", "apiroutes.yaml(1,4)")]
-    [InlineData("? : \n", "apiroutes.yaml(1,4)")]
     public void Inputs_that_make_YamlDotNet_throw_are_coded_errors_at_their_line(string yaml, string where)
     {
         _project.Yaml(yaml);
@@ -71,6 +74,70 @@ public sealed class HostileYamlTests : IDisposable
         // Aliases in a1 add 10 x 11 values, in a2 10 x 111; a3's 8th alias of a2 (1,111 each) goes past 10,000.
         Assert.StartsWith("apiroutes.yaml(4,45): ERROR AR5001: apiroutes.yaml is not valid YAML: The aliases ('*a2' and those before it) repeat more than 10,000 values", error, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"Refusing the bomb took {clock.Elapsed}.");
+    }
+
+    [Fact]
+    public void Aliases_of_a_long_text_under_complex_keys_are_refused_at_the_first_complex_key_at_once()
+    {
+        // The review's input (940 KB): 9,900 aliases of a 900,000-character scalar, as a key of a key, 31 levels
+        // deep. It passed the value limit (9,900 values) and YamlDotNet re-hashed the key list once per level: 212 s.
+        var key = "[" + string.Concat(Enumerable.Repeat("*a, ", 9_900)) + "0]";
+        for (var level = 0; level < 30; level++)
+        {
+            key = "{? " + key + " : 1}";
+        }
+
+        _project.Yaml("a: &a " + new string('x', 900_000) + "\nb: " + key + "\n");
+
+        var error = Assert.Single(Run());
+
+        // 'b:' holds a mapping at column 4 whose first key is another mapping, at column 7.
+        Assert.StartsWith("apiroutes.yaml(2,7): ERROR AR5001: apiroutes.yaml is not valid YAML: This key is a mapping;", error, StringComparison.Ordinal);
+        output.WriteLine($"The task refused the file in {_analysis.TotalMilliseconds:F0} ms.");
+        Assert.True(_analysis < TimeSpan.FromSeconds(5), $"Refusing the file took {_analysis}.");
+    }
+
+    [Theory]
+    // a complex key that is a list, in block style
+    [InlineData("? [a, b]\n: 1\n", "apiroutes.yaml(1,3)", "This key is a list;")]
+    // a list as an implicit key
+    [InlineData("routes:\n  [/api/hello]: {enabled: true}\n", "apiroutes.yaml(2,3)", "This key is a list;")]
+    // a mapping as a key in flow style
+    [InlineData("routes: {{a: 1}: 2}\n", "apiroutes.yaml(1,10)", "This key is a mapping;")]
+    // a complex key that is a bare ':' made YamlDotNet throw ArgumentException; it is a mapping
+    [InlineData("? : \n", "apiroutes.yaml(1,3)", "This key is a mapping;")]
+    // an alias of a list is as much a list as the list
+    [InlineData("a: &l [x]\n*l : 1\n", "apiroutes.yaml(2,1)", "This key is a list;")]
+    public void Keys_that_are_not_text_are_refused_at_the_key(string yaml, string where, string message)
+    {
+        _project.Yaml(yaml);
+
+        var error = Assert.Single(Run());
+
+        Assert.StartsWith($"{where}: ERROR AR5001: apiroutes.yaml is not valid YAML: {message}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aliases_that_repeat_over_a_million_characters_are_refused_at_the_alias_that_crosses_the_limit()
+    {
+        // Two values only, far below the value limit; their 1.2 million characters are what costs.
+        _project.Yaml("a: &a " + new string('x', 600_000) + "\nb: [*a, *a]\n");
+
+        var error = Assert.Single(Run());
+
+        Assert.StartsWith("apiroutes.yaml(2,9): ERROR AR5001: apiroutes.yaml is not valid YAML: The aliases ('*a' and those before it) repeat more than 1,000,000 characters", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_alias_of_a_long_text_within_the_character_limit_is_read()
+    {
+        _project.Yaml("a: &a " + new string('x', 600_000) + "\nroutes:\n  /api/hello:\n    schedule: *a\n");
+
+        // Read as YAML: the unknown key and the bad schedule are reported, not the alias.
+        var errors = Run();
+
+        Assert.Contains(errors, error => error.StartsWith("apiroutes.yaml(1,1): ERROR AR5002: Unknown key 'a'", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, error => error.Contains("AR5001", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -116,6 +183,7 @@ public sealed class HostileYamlTests : IDisposable
         Assert.Contains($"**{RoutesConfigFile.MaxBytes / 1024 / 1024} MiB**", readme, StringComparison.Ordinal);
         Assert.Contains($"**{BoundedYamlParser.MaxDepth} levels**", readme, StringComparison.Ordinal);
         Assert.Contains($"**{BoundedYamlParser.MaxAliasedValues.ToString("N0", CultureInfo.InvariantCulture)} values**", readme, StringComparison.Ordinal);
+        Assert.Contains($"**{BoundedYamlParser.MaxAliasedCharacters.ToString("N0", CultureInfo.InvariantCulture)} characters**", readme, StringComparison.Ordinal);
     }
 
     public void Dispose() => _project.Dispose();
@@ -136,7 +204,9 @@ public sealed class HostileYamlTests : IDisposable
         };
 
         Directory.CreateDirectory(_project.PathOf("bin"));
+        var clock = Stopwatch.StartNew();
         Assert.False(task.Execute());
+        _analysis = clock.Elapsed;
         return engine.Errors;
     }
 }

@@ -1,0 +1,69 @@
+using System.Runtime.Versioning;
+
+namespace ApiRoutes.Cli.Bundling;
+
+/// <summary>
+/// Whether a folder can be changed only by the current user (and root), as ssh's StrictModes asks of a home folder.
+/// Whoever may write to a folder may rename what it holds: another user who could write to the cache folder, or to
+/// any folder above it, could move the verified private folder aside and put their own in its place before
+/// <c>dotnet</c> loads it. Owners and modes are read, not tried, so the answer is the same for root.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal static class TrustedFolder
+{
+    private const UnixFileMode WritableByOthers = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+
+    /// <summary>
+    /// Checks the existing folder <paramref name="path"/> where its symbolic links lead, and every folder above it.
+    /// The folders above must belong to the user or root and, if others may write to them, have the sticky bit
+    /// (as /tmp has: only an entry's owner may then rename it). The cache folder itself (<paramref name="isCacheRoot"/>)
+    /// must belong to the user, and no one else may write to it.
+    /// </summary>
+    /// <returns>The real path, to be used from then on: a link that is changed later changes nothing.</returns>
+    /// <exception cref="UnsafeFolderException">Another user could change the folder or one above it.</exception>
+    /// <exception cref="IOException">The folder cannot be resolved or examined.</exception>
+    public static string Check(string path, bool isCacheRoot)
+    {
+        var real = UnixFiles.RealPath(path);
+        var user = UnixFiles.CurrentUser;
+        for (var above = Path.GetDirectoryName(real); above is not null; above = Path.GetDirectoryName(above))
+        {
+            CheckAbove(above, user);
+        }
+
+        if (!isCacheRoot)
+        {
+            CheckAbove(real, user);
+            return real;
+        }
+
+        var (owner, mode) = UnixFiles.Status(real);
+        if (owner is { } other && other != user)
+        {
+            throw new UnsafeFolderException($"'{real}' is owned by user {other}, not you (user {user}), so that user could replace what it holds.");
+        }
+
+        if ((mode & WritableByOthers) != 0)
+        {
+            throw new UnsafeFolderException($"'{real}' is writable by users other than its owner (mode {Octal(mode)}), so they could replace what it holds.");
+        }
+
+        return real;
+    }
+
+    private static void CheckAbove(string folder, uint user)
+    {
+        var (owner, mode) = UnixFiles.Status(folder);
+        if (owner is { } other && other != user && other != 0)
+        {
+            throw new UnsafeFolderException($"'{folder}' is owned by user {other}, neither you (user {user}) nor root, so that user could replace what it holds.");
+        }
+
+        if ((mode & WritableByOthers) != 0 && (mode & UnixFileMode.StickyBit) == 0)
+        {
+            throw new UnsafeFolderException($"'{folder}' is writable by users other than its owner (mode {Octal(mode)}) and has no sticky bit, so they could replace what it holds.");
+        }
+    }
+
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
+}

@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+
+namespace ApiRoutes.Cli.Bundling;
+
+/// <summary>
+/// What .NET does not tell about a file on Unix: its owner, and the path with every symbolic link resolved. The owner
+/// comes from Linux's <c>statx(2)</c>, whose buffer has one layout on every architecture (<c>stat(2)</c>'s differs
+/// by architecture and C library); elsewhere it is unknown and only the mode is read.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal static partial class UnixFiles
+{
+    private const int CurrentFolder = -100; // AT_FDCWD
+    private const int NoFollow = 0x100; // AT_SYMLINK_NOFOLLOW
+    private const uint WantModeAndOwner = 0x1 | 0x2 | 0x8; // STATX_TYPE | STATX_MODE | STATX_UID
+    private const int PermissionBits = 0xFFF; // rwx for owner, group, others, and setuid, setgid, sticky
+
+    /// <summary>The effective user id of this process (0 for root).</summary>
+    public static uint CurrentUser => GetEffectiveUserId();
+
+    /// <summary>The owner (null where it cannot be read) and permission bits of <paramref name="path"/> itself.</summary>
+    /// <exception cref="IOException">The path cannot be examined.</exception>
+    public static (uint? Owner, UnixFileMode Mode) Status(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (null, File.GetUnixFileMode(path));
+        }
+
+        if (Statx(CurrentFolder, path, NoFollow, WantModeAndOwner, out var status) != 0)
+        {
+            throw new IOException($"'{path}' cannot be examined: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
+        return ((status.Mask & WantModeAndOwner) == WantModeAndOwner ? status.Owner : null, (UnixFileMode)(status.Mode & PermissionBits));
+    }
+
+    /// <summary>The absolute path of an existing file or folder with no symbolic link, '.' or '..' left in it.</summary>
+    /// <exception cref="IOException">A part of the path does not exist or cannot be read.</exception>
+    public static string RealPath(string path)
+    {
+        var resolved = RealPath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+        {
+            throw new IOException($"'{path}' cannot be resolved: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved)!;
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int folder, string path, int flags, uint mask, out StatxBuffer buffer);
+
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr RealPath(string path, IntPtr resolved);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(IntPtr pointer);
+
+    /// <summary>The start of <c>struct statx</c> (linux/stat.h); the kernel writes all 256 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    private struct StatxBuffer
+    {
+        public uint Mask;
+        public uint BlockSize;
+        public ulong Attributes;
+        public uint Links;
+        public uint Owner;
+        public uint Group;
+        public ushort Mode;
+    }
+}
