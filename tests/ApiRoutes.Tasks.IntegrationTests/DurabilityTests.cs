@@ -7,7 +7,7 @@ namespace ApiRoutes.Tasks.IntegrationTests;
 
 /// <summary>
 /// The published app with its embedded SQLite store, killed with SIGKILL mid-work and started again; a second process
-/// on the same store is refused meanwhile.
+/// on the same store is refused meanwhile, and a row corrupted while it was down does not stop the others.
 /// </summary>
 [Collection(PackageCollection.Name)]
 public sealed partial class DurabilityTests(PackageFixture package)
@@ -24,13 +24,15 @@ public sealed partial class DurabilityTests(PackageFixture package)
             ["ApiRoutes__Background__MaxConcurrency"] = "2",
         };
 
-        var names = Enumerable.Range(1, 6).Select(i => $"job{i}").ToList();
+        var names = Enumerable.Range(1, 7).Select(i => $"job{i}").ToList();
+        var ids = new Dictionary<string, string>();
         await using (var first = await RunningApp.StartAsync(publish, environment, "Shop.dll"))
         {
             foreach (var name in names)
             {
                 var response = await first.Client.PostAsync($"/api/generate-report?name={name}&ms=4000", null);
                 Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                ids[name] = response.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
             }
 
             await first.WaitForOutputAsync("of /api/generate-report started", TimeSpan.FromSeconds(30));
@@ -47,8 +49,20 @@ public sealed partial class DurabilityTests(PackageFixture package)
             Assert.DoesNotContain("done", first.Output, StringComparison.Ordinal);
         }
 
+        // A row the next process cannot read (a stored request that is not JSON) is recorded as failed; the others run.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={environment["ApiRoutes__Store__Path"]};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var corrupt = connection.CreateCommand();
+            corrupt.CommandText = "UPDATE executions SET request = '{broken' WHERE id = $id";
+            corrupt.Parameters.AddWithValue("$id", ids["job7"]);
+            Assert.Equal(1, await corrupt.ExecuteNonQueryAsync());
+        }
+
+        names.Remove("job7");
         await using var second = await RunningApp.StartAsync(publish, environment, "Shop.dll");
-        await second.WaitForOutputAsync("Recovered 6 unfinished execution(s) from the store", TimeSpan.FromSeconds(30));
+        await second.WaitForOutputAsync("Recovered 6 unfinished execution(s) from the store; 1 recorded as failed", TimeSpan.FromSeconds(30));
+        Assert.Contains($"Execution {ids["job7"]} in the store cannot be read", second.Output, StringComparison.Ordinal);
 
         // The jobs sleep 4 s each, two at a time: allow generously for a loaded machine.
         var deadline = Stopwatch.StartNew();
