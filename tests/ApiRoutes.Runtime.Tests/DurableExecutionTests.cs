@@ -43,7 +43,7 @@ public sealed class DurableExecutionTests : IDisposable
     [Fact]
     public async Task Without_a_store_to_write_to_background_routes_answer_503_and_recover_when_it_returns()
     {
-        var store = new SwitchableStore(new InMemoryExecutionStore());
+        var store = new SwitchableStore(new InMemoryExecutionStore(TimeProvider.System));
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/slow", typeof(Slow))),
             services: s => s.AddSingleton<IExecutionStore>(store));
@@ -162,7 +162,7 @@ public sealed class DurableExecutionTests : IDisposable
     [Fact]
     public async Task An_accepted_execution_is_written_once_when_accepted_then_once_per_change_of_state()
     {
-        var store = new SwitchableStore(new InMemoryExecutionStore());
+        var store = new SwitchableStore(new InMemoryExecutionStore(TimeProvider.System));
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/slow", typeof(Slow))),
             services: s => s.AddSingleton<IExecutionStore>(store));
@@ -186,9 +186,7 @@ public sealed class DurableExecutionTests : IDisposable
 
         public bool IsDurable => true;
 
-        public bool IsShared => inner.IsShared;
-
-        public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
+        public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
             Available ? Written("Add", record, inner.AddAsync(record, request, cancellationToken)) : throw new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: disk I/O error");
 
         public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Written("Update", record, inner.UpdateAsync(record, cancellationToken));
@@ -199,12 +197,9 @@ public sealed class DurableExecutionTests : IDisposable
             return write;
         }
 
-        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => inner.ClaimUnfinishedAsync(limit, cancellationToken);
+        public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => inner.FindAsync(id, cancellationToken);
 
-        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
-            inner.ClaimWaitingAsync(limit, acceptedBefore, cancellationToken);
-
-        public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => inner.TryStartAsync(running, cancellationToken);
+        public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) => inner.GetUnfinishedAsync(limit, cancellationToken);
 
         public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => inner.GetRecentAsync(limit, cancellationToken);
 

@@ -32,7 +32,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         await _store.DisposeAsync();
 
         _store = SqliteExecutionStore.Open(DatabasePath);
-        var (record, copy) = Assert.Single(await _store.ClaimUnfinishedAsync(int.MaxValue, default));
+        var (record, copy) = Assert.Single(await _store.GetUnfinishedAsync(int.MaxValue, default));
 
         Assert.Equal(Record("one", ExecutionStatus.Queued), record);
         SampleRequests.AssertIsFull(copy);
@@ -44,7 +44,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         await _store.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
         await _store.UpdateAsync(Record("one", ExecutionStatus.Failed) with { Attempt = 3, Error = "boom", FinishedAt = At(5) }, default);
 
-        Assert.Empty(await _store.ClaimUnfinishedAsync(int.MaxValue, default));
+        Assert.Empty(await _store.GetUnfinishedAsync(int.MaxValue, default));
         var recent = Assert.Single(await _store.GetRecentAsync(10, default));
         Assert.Equal((ExecutionStatus.Failed, 3, "boom"), (recent.Status, recent.Attempt, recent.Error));
     }
@@ -54,7 +54,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     {
         await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => _store.AddAsync(Record($"e{i:D5}", ExecutionStatus.Queued), Request(), default)));
 
-        Assert.Equal(2000, (await _store.ClaimUnfinishedAsync(int.MaxValue, default)).Count);
+        Assert.Equal(2000, (await _store.GetUnfinishedAsync(int.MaxValue, default)).Count);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         }
 
         _store = SqliteExecutionStore.Open(DatabasePath);
-        var (_, request) = Assert.Single(await _store.ClaimUnfinishedAsync(10, default));
+        var (_, request) = Assert.Single(await _store.GetUnfinishedAsync(10, default));
 
         Assert.Equal(["Content-Type", "Content-Length", "User-Agent"], request!.Headers.Select(h => h.Key));
         await _store.DisposeAsync();
@@ -150,7 +150,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         }
 
         _store = SqliteExecutionStore.Open(DatabasePath);
-        var unfinished = await _store.ClaimUnfinishedAsync(int.MaxValue, default);
+        var unfinished = await _store.GetUnfinishedAsync(int.MaxValue, default);
         var recent = await _store.GetRecentAsync(1000, default);
 
         Assert.NotEmpty(unfinished);

@@ -23,7 +23,8 @@ internal sealed class BackgroundExecutionService(
     RouteTable routes,
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
-    ILoggerFactory loggerFactory) : IHostedService
+    ILoggerFactory loggerFactory,
+    IReplicaCoordination? coordination = null) : IHostedService
 {
     private const int MaxCutLines = 100;
 
@@ -71,7 +72,7 @@ internal sealed class BackgroundExecutionService(
         _pruning = time.CreateTimer(_ => _ = PruneAsync(), null, TimeSpan.Zero, TimeSpan.FromHours(1));
 
         // Replicas sharing a store: the work of one that stops (or dies, once its lease lapses) is taken over here.
-        if (store.IsShared)
+        if (coordination is not null)
         {
             var every = options.Value.Store.LeaseDuration / 2;
             _takeOver = time.CreateTimer(_ => _ = TakeOverAsync(), null, every, every);
@@ -91,7 +92,11 @@ internal sealed class BackgroundExecutionService(
 
         _logger.HistoryLoaded(history.Count);
 
-        var (requeued, failed) = Resume(await store.ClaimUnfinishedAsync(int.MaxValue, cancellationToken));
+        // Alone with its store, every unfinished execution is this process's; replicas take only those of replicas gone.
+        var unfinished = coordination is null
+            ? await store.GetUnfinishedAsync(int.MaxValue, cancellationToken)
+            : await coordination.ClaimUnfinishedAsync(int.MaxValue, cancellationToken);
+        var (requeued, failed) = Resume(unfinished);
         if (requeued + failed > 0)
         {
             _logger.Recovered(requeued, failed);
@@ -111,7 +116,7 @@ internal sealed class BackgroundExecutionService(
         {
             var background = options.Value.Background;
             var room = Math.Min(1000, background.MaxQueueLength - queue.Waiting);
-            if (room > 0 && await store.ClaimUnfinishedAsync(room, CancellationToken.None) is { Count: > 0 } orphaned)
+            if (room > 0 && await coordination!.ClaimUnfinishedAsync(room, CancellationToken.None) is { Count: > 0 } orphaned)
             {
                 var (requeued, failed) = Resume(orphaned);
                 _logger.TookOver(requeued, failed);
@@ -119,7 +124,7 @@ internal sealed class BackgroundExecutionService(
 
             var idle = Math.Min(1000, background.MaxConcurrency - log.RunningCount - queue.Waiting);
             var waitingSince = time.GetUtcNow() - options.Value.Store.LeaseDuration / 2;
-            if (idle > 0 && await store.ClaimWaitingAsync(idle, waitingSince, CancellationToken.None) is { Count: > 0 } waiting)
+            if (idle > 0 && await coordination!.ClaimWaitingAsync(idle, waitingSince, CancellationToken.None) is { Count: > 0 } waiting)
             {
                 _logger.TookWaiting(Resume(waiting).Requeued);
             }

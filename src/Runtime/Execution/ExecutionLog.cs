@@ -16,6 +16,7 @@ public sealed class ExecutionLog
     private const int FinishedHistory = 1000;
 
     private readonly IExecutionStore _store;
+    private readonly IReplicaCoordination? _coordination;
     private readonly ILogger? _logger;
 
     private readonly ConcurrentDictionary<string, ExecutionRecord> _records = new(StringComparer.Ordinal);
@@ -25,15 +26,16 @@ public sealed class ExecutionLog
 
     /// <summary>An execution log that only keeps memory (for tests and tools).</summary>
     public ExecutionLog()
-        : this(new InMemoryExecutionStore(), null)
+        : this(new InMemoryExecutionStore(TimeProvider.System), null, null)
     {
     }
 
     private readonly ExecutionLogCapture? _capture;
 
-    internal ExecutionLog(IExecutionStore store, ILoggerFactory? loggerFactory, ExecutionLogCapture? capture = null)
+    internal ExecutionLog(IExecutionStore store, IReplicaCoordination? coordination, ILoggerFactory? loggerFactory, ExecutionLogCapture? capture = null)
     {
         _store = store;
+        _coordination = coordination;
         _logger = loggerFactory?.CreateLogger(Log.Category);
         _capture = capture;
     }
@@ -67,7 +69,7 @@ public sealed class ExecutionLog
     internal async Task<IReadOnlyList<ExecutionRecord>> RecentAsync(int limit)
     {
         var local = Snapshot();
-        if (!_store.IsShared)
+        if (_coordination is null)
         {
             return [.. local.Take(limit)];
         }
@@ -93,7 +95,7 @@ public sealed class ExecutionLog
 
     /// <summary>One execution as <see cref="Find"/>, or with a shared store, one of another replica's recent ones.</summary>
     internal async Task<ExecutionRecord?> FindAsync(string id) =>
-        Find(id) ?? (_store.IsShared ? (await RecentAsync(1000)).FirstOrDefault(record => record.Id == id) : null);
+        Find(id) ?? (_coordination is null ? null : await _store.FindAsync(id, CancellationToken.None));
 
     // One execution is only ever updated by the one task that owns it at the time, so reading the previous state
     // and then replacing it needs no lock.
@@ -109,7 +111,7 @@ public sealed class ExecutionLog
     /// </summary>
     internal async Task<bool> TryStartAsync(ExecutionRecord running)
     {
-        if (!_store.IsShared)
+        if (_coordination is null)
         {
             Update(running);
             return true;
@@ -118,7 +120,7 @@ public sealed class ExecutionLog
         bool held;
         try
         {
-            held = await _store.TryStartAsync(running, CancellationToken.None);
+            held = await _coordination.TryStartAsync(running, CancellationToken.None);
         }
         catch (ExecutionStoreUnavailableException e)
         {

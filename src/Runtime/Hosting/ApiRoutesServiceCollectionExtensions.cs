@@ -40,10 +40,14 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value));
         services.TryAddSingleton<IExecutionStore>(OpenStore);
+
+        // Replica coordination exists only with a store that coordinates (PostgreSQL); elsewhere it resolves to null
+        // and the services that take it optionally are alone with their store.
+        services.TryAddSingleton<IReplicaCoordination>(sp => (sp.GetRequiredService<IExecutionStore>() as PostgresExecutionStore)?.Coordination!);
         services.TryAddSingleton<ExecutionLogCapture>();
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ExecutionLogCapture>());
         services.TryAddSingleton(sp => new ExecutionLog(
-            sp.GetRequiredService<IExecutionStore>(), sp.GetService<ILoggerFactory>(), sp.GetRequiredService<ExecutionLogCapture>()));
+            sp.GetRequiredService<IExecutionStore>(), sp.GetService<IReplicaCoordination>(), sp.GetService<ILoggerFactory>(), sp.GetRequiredService<ExecutionLogCapture>()));
         services.TryAddSingleton<ApiRoutesMetrics>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
@@ -53,7 +57,9 @@ public static class ApiRoutesServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
 
-        // Stopped in reverse order: the scheduler stops firing first, then background work drains.
+        // Stopped in reverse order: the scheduler stops firing first, then background work drains, and the lease of
+        // a replica is renewed until the drain is over.
+        services.AddHostedService<LeaseRenewalService>();
         services.AddHostedService<BackgroundExecutionService>();
         services.AddHostedService<ScheduleService>();
 
@@ -87,7 +93,7 @@ public static class ApiRoutesServiceCollectionExtensions
             switch (options.Provider)
             {
                 case StoreProvider.InMemory:
-                    return new InMemoryExecutionStore();
+                    return new InMemoryExecutionStore(services.GetRequiredService<TimeProvider>());
                 case StoreProvider.PostgreSql:
                     var connectionString = options.ConnectionString
                         ?? services.GetService<IConfiguration>()?.GetConnectionString("ApiRoutes")

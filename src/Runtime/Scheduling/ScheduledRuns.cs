@@ -12,7 +12,13 @@ namespace ApiRoutes.Scheduling;
 /// Starts scheduled runs, for the in-process scheduler and for external triggers alike, and keeps runs of one
 /// schedule from overlapping: while a run goes, another occurrence of the same route is refused.
 /// </summary>
-internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IExecutionStore store, TimeProvider time, ILoggerFactory loggerFactory)
+internal sealed class ScheduledRuns(
+    ExecutionRunner runner,
+    ExecutionLog log,
+    IExecutionStore store,
+    TimeProvider time,
+    ILoggerFactory loggerFactory,
+    IReplicaCoordination? coordination = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
@@ -85,7 +91,7 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
         }
         catch (ExecutionStoreUnavailableException e)
         {
-            if (store.IsShared)
+            if (coordination is not null)
             {
                 _logger.ScheduleNotClaimed(route.Template, occurrence, e);
                 return $"The occurrence {occurrence:O} of {route.Template} could not be claimed: {e.Message}";
