@@ -7,9 +7,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
-namespace ApiRoutes.Runtime.Tests;
+namespace ApiRoutes.Runtime.Tests.Storage;
 
-/// <summary>The PostgreSQL store against a real server: each test has a database of its own, stores play replicas.</summary>
+/// <summary>
+/// What only the PostgreSQL store does, against a real server (each test has a database of its own; stores play
+/// replicas): take-over, leases, claims of waiting work, one claim of an occurrence across replicas, its schema.
+/// </summary>
 public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -144,25 +147,6 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new OccurrenceClaim(false, "run1"), whileGoing);
         Assert.True(ownOverlap.Claimed);
         Assert.True(afterwards.Claimed);
-    }
-
-    [Fact]
-    public async Task Pruning_deletes_only_finished_executions_older_than_the_retention()
-    {
-        var store = Open();
-        await store.UpdateAsync(Record("old", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
-        await store.UpdateAsync(Record("new", ExecutionStatus.Succeeded) with { FinishedAt = At(100) }, default);
-        await store.AddAsync(Record("waiting", ExecutionStatus.Queued), Request(), default);
-        await store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default);
-        await store.ClaimOccurrenceAsync("/api/tick", At(2), "b", default);
-
-        Assert.Equal(1, await store.PruneAsync(At(50), default));
-
-        Assert.Equal(["new", "waiting"], (await store.GetRecentAsync(10, default)).Select(r => r.Id).Order());
-        Assert.Equal(2, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_schedule_runs"));   // claimed after At(50)
-        await store.PruneAsync(DateTimeOffset.UtcNow.AddMinutes(1), default);
-        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_schedule_runs"));
-        Assert.Equal(At(2), await store.GetLastOccurrenceAsync("/api/tick", default));   // the latest stays, for catch-up
     }
 
     [Fact]
