@@ -28,6 +28,9 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger) : IHo
 
     protected ILogger Logger => logger;
 
+    /// <summary>The app's clock.</summary>
+    protected TimeProvider Time => time;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (Period is not { } period)

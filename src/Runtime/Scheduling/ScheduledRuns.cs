@@ -14,7 +14,7 @@ namespace ApiRoutes.Scheduling;
 /// </summary>
 internal sealed class ScheduledRuns(
     ExecutionRunner runner,
-    ExecutionLog log,
+    ExecutionLifecycle lifecycle,
     IExecutionStore store,
     TimeProvider time,
     ILoggerFactory loggerFactory,
@@ -34,9 +34,9 @@ internal sealed class ScheduledRuns(
     public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
-        var start = new TaskCompletionSource<ExecutionRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = new TaskCompletionSource<TrackedExecution?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = start.Task.ContinueWith(
-            queued => queued.Result is { } record ? runner.RunAsync(route, ScheduledRequest.For(route, occurrence, missed), record) : Task.CompletedTask,
+            queued => queued.Result is { } execution ? runner.RunAsync(execution) : Task.CompletedTask,
             TaskScheduler.Default).Unwrap();
         var added = _running.AddOrUpdate(
             route.Template,
@@ -55,20 +55,14 @@ internal sealed class ScheduledRuns(
         }
 
         // In the execution log before the id is handed out.
-        var record = new ExecutionRecord
-        {
-            Id = id,
-            Route = route.Template,
-            Kind = route.Kind.Name(),
-            Status = ExecutionStatus.Queued,
-            AcceptedAt = time.GetUtcNow(),
-            Occurrence = occurrence,
-        };
-        log.Update(record);
+        var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed);
         _logger.ScheduleFired(route.Template, occurrence, id);
-        start.SetResult(record);
+        start.SetResult(execution);
         return new ScheduledStart(id, null);
     }
+
+    /// <summary>Completes when every run started so far has ended (the drain waits for it).</summary>
+    public Task WhenAllEndedAsync() => Task.WhenAll(_running.Values.Select(running => running.Run));
 
     // Exactly once across replicas: only the replica whose claim of (route, occurrence) lands runs it, and not while a
     // run of the schedule goes on another replica. Without a store to ask, one process alone runs it anyway; replicas
