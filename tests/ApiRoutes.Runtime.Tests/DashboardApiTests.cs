@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -36,6 +37,21 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(
             ["2026-01-01T00:15:00.000Z", "2026-01-01T00:30:00.000Z", "2026-01-01T00:45:00.000Z", "2026-01-01T01:00:00.000Z", "2026-01-01T01:15:00.000Z"],
             schedule.GetProperty("nextRuns").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task An_execution_that_memory_no_longer_has_is_read_from_the_store_by_its_id()
+    {
+        // As an earlier process (or another replica) left it: in the store only, written after the history was loaded.
+        await _server.WaitForLogAsync("ApiRoutes[2017] Debug: Loaded 0 recent execution(s) from the store");
+        var record = new ExecutionRecord { Id = "from-the-store", Route = "/api/chatty", Kind = "background", Status = ExecutionStatus.Failed, AcceptedAt = _server.FakeTime.GetUtcNow().AddDays(-1), Error = "boom" };
+        await _server.Services.GetRequiredService<ApiRoutes.Storage.IExecutionStore>().UpdateAsync(record, default);
+
+        var detail = await _server.Client.GetFromJsonAsync<JsonElement>("/_apiroutes/api/executions/from-the-store");
+
+        Assert.Null(_server.Executions.Find("from-the-store"));
+        Assert.Equal(("failed", "boom"), (detail.GetProperty("execution").GetProperty("status").GetString(), detail.GetProperty("execution").GetProperty("error").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/_apiroutes/api/executions/unknown")).StatusCode);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class DurableExecutionTests : IDisposable
     [Fact]
     public async Task Without_a_store_to_write_to_background_routes_answer_503_and_recover_when_it_returns()
     {
-        var store = new SwitchableStore(new InMemoryExecutionStore());
+        var store = new SwitchableStore();
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/slow", typeof(Slow))),
             services: s => s.AddSingleton<IExecutionStore>(store));
@@ -162,7 +162,7 @@ public sealed class DurableExecutionTests : IDisposable
     [Fact]
     public async Task An_accepted_execution_is_written_once_when_accepted_then_once_per_change_of_state()
     {
-        var store = new SwitchableStore(new InMemoryExecutionStore());
+        var store = new SwitchableStore();
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/slow", typeof(Slow))),
             services: s => s.AddSingleton<IExecutionStore>(store));
@@ -178,41 +178,21 @@ public sealed class DurableExecutionTests : IDisposable
         (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
 
     // The in-memory store, with a switch that makes new work fail to be stored.
-    private sealed class SwitchableStore(IExecutionStore inner) : IExecutionStore
+    private sealed class SwitchableStore : ForwardingStore
     {
         public bool Available { get; set; } = true;
 
         public System.Collections.Concurrent.ConcurrentQueue<string> Writes { get; } = new();
 
-        public bool IsDurable => true;
+        public override Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
+            Available ? Written("Add", record, base.AddAsync(record, request, cancellationToken)) : throw new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: disk I/O error");
 
-        public bool IsShared => inner.IsShared;
-
-        public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) =>
-            Available ? Written("Add", record, inner.AddAsync(record, request, cancellationToken)) : throw new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: disk I/O error");
-
-        public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Written("Update", record, inner.UpdateAsync(record, cancellationToken));
+        public override Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Written("Update", record, base.UpdateAsync(record, cancellationToken));
 
         private Task Written(string kind, ExecutionRecord record, Task write)
         {
             Writes.Enqueue($"{kind} {record.Status}");
             return write;
         }
-
-        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => inner.ClaimUnfinishedAsync(limit, cancellationToken);
-
-        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
-            inner.ClaimWaitingAsync(limit, acceptedBefore, cancellationToken);
-
-        public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => inner.TryStartAsync(running, cancellationToken);
-
-        public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => inner.GetRecentAsync(limit, cancellationToken);
-
-        public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => inner.PruneAsync(finishedBefore, cancellationToken);
-
-        public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
-            inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
-
-        public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => inner.GetLastOccurrenceAsync(route, cancellationToken);
     }
 }

@@ -183,32 +183,9 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     }
 
     // A durable store of one process whose claims cannot be written (a full disk).
-    private sealed class UnclaimableStore : IExecutionStore
+    private sealed class UnclaimableStore : ForwardingStore
     {
-        private readonly InMemoryExecutionStore _inner = new();
-
-        public bool IsDurable => true;
-
-        public bool IsShared => false;
-
-        public Task AddAsync(ExecutionRecord record, RequestSnapshot request, CancellationToken cancellationToken) => _inner.AddAsync(record, request, cancellationToken);
-
-        public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _inner.UpdateAsync(record, cancellationToken);
-
-        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) => _inner.ClaimUnfinishedAsync(limit, cancellationToken);
-
-        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
-            _inner.ClaimWaitingAsync(limit, acceptedBefore, cancellationToken);
-
-        public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => _inner.TryStartAsync(running, cancellationToken);
-
-        public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => _inner.GetRecentAsync(limit, cancellationToken);
-
-        public Task<int> PruneAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken) => _inner.PruneAsync(finishedBefore, cancellationToken);
-
-        public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+        public override Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
             Task.FromException<OccurrenceClaim>(new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: database or disk is full"));
-
-        public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => _inner.GetLastOccurrenceAsync(route, cancellationToken);
     }
 }

@@ -199,6 +199,32 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replica_started_later_counts_none_of_the_others_work_as_its_own_and_takes_what_waits_there()
+    {
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        await using var busy = await StartAsync(manifest, _database);
+        var first = await PostAsync(busy);
+        await busy.Probe.NextAsync();
+        string[] waiting = [await PostAsync(busy), await PostAsync(busy)];
+
+        // Its history, read at start-up, shows one running and two queued: the busy replica's, not its own.
+        await using var idle = await StartAsync(manifest, _database);
+        await idle.WaitForLogAsync("ApiRoutes[2017] Debug: Loaded 3 recent execution(s) from the store");
+        Assert.Equal((0, 0), (idle.Executions.RunningCount, idle.Executions.QueuedCount));
+        Assert.Empty(idle.Executions.Active);
+
+        idle.Probe.Open("slow");
+        await WaitUntilAsync(() =>
+        {
+            idle.FakeTime.Advance(TimeSpan.FromSeconds(15));
+            return waiting.All(id => idle.Executions.Find(id) is { Status: ExecutionStatus.Succeeded });
+        });
+        busy.Probe.Open("slow");
+        await busy.WaitForExecutionAsync(r => r.Id == first && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal((1, 2), (busy.Probe.Count(nameof(Slow)), idle.Probe.Count(nameof(Slow))));
+    }
+
+    [Fact]
     public async Task The_dashboard_of_one_replica_shows_the_executions_of_the_others()
     {
         var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));

@@ -1,5 +1,6 @@
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -102,12 +103,15 @@ public class TimeLimitAndRetryTests
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));
 
+        var retries = server.Services.GetRequiredService<ApiRoutes.Background.RetryService>();
         var id = (await server.Client.PostAsync("/api/flaky?fail=1", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
         await server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+        Assert.Equal(1, retries.Count);
         server.FakeTime.Advance(TimeSpan.FromMinutes(1));
 
         var done = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
         Assert.Equal(2, done.Attempt);
+        Assert.Equal(0, retries.Count);   // a retry that ran is no longer pending
     }
 
     [Fact]

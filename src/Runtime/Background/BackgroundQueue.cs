@@ -1,24 +1,21 @@
 using System.Threading.Channels;
 using ApiRoutes.Execution;
-using ApiRoutes.ManifestLoading;
 using Microsoft.Extensions.Options;
 
 namespace ApiRoutes.Background;
 
-/// <summary>An accepted background execution: the route, the copied request, and its latest record.</summary>
-internal sealed record BackgroundExecution(LoadedRoute Route, RequestSnapshot Request, ExecutionRecord Record);
-
 /// <summary>
 /// Admission control and the queue in front of the workers. A new request is admitted only while fewer than
-/// <see cref="BackgroundRouteOptions.MaxQueueLength"/> executions wait; retries of accepted work always re-enter.
+/// <see cref="BackgroundRouteOptions.MaxQueueLength"/> executions wait; retries and recovered work always re-enter.
+/// It only carries executions: what state they are in is the <see cref="ExecutionLifecycle"/>'s.
 /// </summary>
-internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options, ExecutionLog log)
+internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
 {
-    private readonly Channel<BackgroundExecution> _channel = Channel.CreateUnbounded<BackgroundExecution>();
+    private readonly Channel<TrackedExecution> _channel = Channel.CreateUnbounded<TrackedExecution>();
     private int _waiting;
     private volatile bool _closed;
 
-    public ChannelReader<BackgroundExecution> Reader => _channel.Reader;
+    public ChannelReader<TrackedExecution> Reader => _channel.Reader;
 
     public bool IsClosed => _closed;
 
@@ -44,35 +41,23 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options, Execut
     /// <summary>Gives back a reserved place that will not be used.</summary>
     public void Release() => Interlocked.Decrement(ref _waiting);
 
-    /// <summary>
-    /// Queues work whose place was reserved and whose record the store already has (written before the 202); false
-    /// only when shutdown closed the queue in between.
-    /// </summary>
-    public bool Enqueue(BackgroundExecution execution)
+    /// <summary>Queues work whose place was reserved; false (and the place given back) when shutdown closed the queue.</summary>
+    public bool TryWrite(TrackedExecution execution)
     {
-        log.Remember(execution.Record);
         if (_channel.Writer.TryWrite(execution))
         {
             return true;
         }
 
         Interlocked.Decrement(ref _waiting);
-        log.Update(execution.Record with { Status = ExecutionStatus.Failed, Error = "The server shut down as it was accepted." });
         return false;
     }
 
-    /// <summary>Puts accepted work back (a retry); never refused for capacity.</summary>
-    public bool Requeue(BackgroundExecution execution)
+    /// <summary>Puts accepted work back (a retry, recovered work); never refused for capacity, only once closed.</summary>
+    public bool Requeue(TrackedExecution execution)
     {
         Interlocked.Increment(ref _waiting);
-        log.Update(execution.Record);
-        if (_channel.Writer.TryWrite(execution))
-        {
-            return true;
-        }
-
-        Interlocked.Decrement(ref _waiting);
-        return false;
+        return TryWrite(execution);
     }
 
     /// <summary>Called by a worker when it takes an execution off the queue.</summary>

@@ -19,7 +19,7 @@ namespace ApiRoutes.Background;
 internal sealed class BackgroundRouteEndpoint(
     LoadedRoute route,
     BackgroundQueue queue,
-    IExecutionStore store,
+    ExecutionLifecycle lifecycle,
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
     ApiRoutesMetrics metrics,
@@ -50,21 +50,12 @@ internal sealed class BackgroundRouteEndpoint(
             return;
         }
 
-        var now = time.GetUtcNow();
-        var id = Guid.CreateVersion7(now).ToString("N");
-        var record = new ExecutionRecord
-        {
-            Id = id,
-            Route = route.Template,
-            Kind = route.Kind.Name(),
-            Status = ExecutionStatus.Queued,
-            AcceptedAt = now,
-        };
         // Durable before the 202: an accepted execution is never only in memory.
-        var request = RequestSnapshot.Capture(context, body.Value, _secrets);
+        TrackedExecution execution;
         try
         {
-            await store.AddAsync(record, request, context.RequestAborted);
+            execution = lifecycle.Accept(route, RequestSnapshot.Capture(context, body.Value, _secrets), context.RequestAborted, out var stored);
+            await stored;
         }
         catch (ExecutionStoreUnavailableException e)
         {
@@ -75,8 +66,7 @@ internal sealed class BackgroundRouteEndpoint(
         }
 
         metrics.Request(route.Template, route.Kind);
-        logger.BackgroundAccepted(id, route.Template);
-        if (!queue.Enqueue(new BackgroundExecution(route, request, record)))
+        if (!lifecycle.Enqueue(execution))
         {
             context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             Reject(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down");
@@ -84,7 +74,7 @@ internal sealed class BackgroundRouteEndpoint(
         }
 
         context.Response.StatusCode = StatusCodes.Status202Accepted;
-        context.Response.Headers[ExecutionIdHeader] = id;
+        context.Response.Headers[ExecutionIdHeader] = execution.Id;
         context.Response.ContentLength = 0;
     }
 

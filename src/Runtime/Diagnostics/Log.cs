@@ -69,6 +69,12 @@ internal static partial class Log
     [LoggerMessage(2019, LogLevel.Error, "Execution {ExecutionId} in the store cannot be read ({Problem}); it is recorded as failed and the others run")]
     public static partial void UnreadableExecution(this ILogger logger, string executionId, string problem);
 
+    [LoggerMessage(2020, LogLevel.Error, "Execution {ExecutionId} of {Route} cannot go from {From} to {To}: that is not a step of an execution's life; the change is ignored (a bug)")]
+    public static partial void IllegalTransition(this ILogger logger, string executionId, string route, string from, string to);
+
+    [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
+    public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
+
     [LoggerMessage(3000, LogLevel.Information, "Schedule {Route} registered ({Expression}, {TimeZone}); next run at {NextRun:O}")]
     public static partial void ScheduleRegistered(this ILogger logger, string route, string expression, string timeZone, DateTimeOffset nextRun);
 

@@ -1,40 +1,35 @@
 using System.Collections.Concurrent;
-using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes;
 
 /// <summary>
-/// What ran, when and how it ended: every execution that has not finished, and the most recent finished ones
-/// (a bounded history, oldest dropped first), in memory. Every change is also written to the execution store, which
-/// keeps the whole history (until retention prunes it) and, when replicas share it, theirs too.
+/// What ran, when and how it ended — the read side: every execution this process holds, and the most recent finished
+/// ones (a bounded history, oldest dropped first), in memory; and, for what memory does not have, the execution store
+/// (older history, other replicas). Read-only for everyone: only the runtime's one owner of an execution's life changes
+/// what it lists.
 /// </summary>
 public sealed class ExecutionLog
 {
     private const int FinishedHistory = 1000;
 
     private readonly IExecutionStore _store;
-    private readonly ILogger? _logger;
-
-    private readonly ConcurrentDictionary<string, ExecutionRecord> _records = new(StringComparer.Ordinal);
+    private readonly ExecutionLogCapture? _capture;
+    private readonly ConcurrentDictionary<string, TrackedExecution> _executions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _finishedOrder = new();
     private int _queued;
     private int _running;
 
     /// <summary>An execution log that only keeps memory (for tests and tools).</summary>
     public ExecutionLog()
-        : this(new InMemoryExecutionStore(), null)
+        : this(new InMemoryExecutionStore(TimeProvider.System))
     {
     }
 
-    private readonly ExecutionLogCapture? _capture;
-
-    internal ExecutionLog(IExecutionStore store, ILoggerFactory? loggerFactory, ExecutionLogCapture? capture = null)
+    internal ExecutionLog(IExecutionStore store, ExecutionLogCapture? capture = null)
     {
         _store = store;
-        _logger = loggerFactory?.CreateLogger(Log.Category);
         _capture = capture;
     }
 
@@ -44,132 +39,24 @@ public sealed class ExecutionLog
     /// </summary>
     public IReadOnlyList<string> LogLinesOf(string id) => _capture?.LinesOf(id) ?? [];
 
-    /// <summary>Executions accepted and waiting to start (or waiting for a retry).</summary>
+    /// <summary>Executions of this process accepted and waiting to start (or waiting for a retry).</summary>
     public int QueuedCount => Volatile.Read(ref _queued);
 
-    /// <summary>Executions running now.</summary>
+    /// <summary>Executions running in this process now.</summary>
     public int RunningCount => Volatile.Read(ref _running);
 
-    /// <summary>Executions not yet finished.</summary>
-    public IReadOnlyList<ExecutionRecord> Active => [.. _records.Values.Where(record => !IsFinished(record.Status))];
+    /// <summary>
+    /// Executions of this process not yet finished (not those that history read back from the store shows unfinished:
+    /// another replica's, or an earlier process's that this one has not taken up).
+    /// </summary>
+    public IReadOnlyList<ExecutionRecord> Active => [.. _executions.Values.Where(e => e.IsHeld).Select(e => e.Record).Where(record => !IsFinished(record.Status))];
 
     /// <summary>Every known execution, newest first.</summary>
     public IReadOnlyList<ExecutionRecord> Snapshot() =>
-        [.. _records.Values.OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal)];
+        [.. _executions.Values.Select(e => e.Record).OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal)];
 
     /// <summary>The latest state of one execution, or null when it is unknown or long gone.</summary>
-    public ExecutionRecord? Find(string id) => _records.GetValueOrDefault(id);
-
-    /// <summary>
-    /// The newest executions, newest first: with a store shared by replicas, those of every replica (this one's from
-    /// memory, as they are now; the others' as the store has them), else <see cref="Snapshot"/>.
-    /// </summary>
-    internal async Task<IReadOnlyList<ExecutionRecord>> RecentAsync(int limit)
-    {
-        var local = Snapshot();
-        if (!_store.IsShared)
-        {
-            return [.. local.Take(limit)];
-        }
-
-        IReadOnlyList<ExecutionRecord> stored;
-        try
-        {
-            stored = await _store.GetRecentAsync(limit, CancellationToken.None);
-        }
-        catch (ExecutionStoreUnavailableException)
-        {
-            return [.. local.Take(limit)];   // the store is away: what this replica knows
-        }
-
-        var merged = stored.ToDictionary(record => record.Id, StringComparer.Ordinal);
-        foreach (var record in local)
-        {
-            merged[record.Id] = record;
-        }
-
-        return [.. merged.Values.OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(limit)];
-    }
-
-    /// <summary>One execution as <see cref="Find"/>, or with a shared store, one of another replica's recent ones.</summary>
-    internal async Task<ExecutionRecord?> FindAsync(string id) =>
-        Find(id) ?? (_store.IsShared ? (await RecentAsync(1000)).FirstOrDefault(record => record.Id == id) : null);
-
-    // One execution is only ever updated by the one task that owns it at the time, so reading the previous state
-    // and then replacing it needs no lock.
-    internal void Update(ExecutionRecord record)
-    {
-        Remember(record);
-        _store.UpdateAsync(record, CancellationToken.None).LogIfFails(_logger, record.Id);
-    }
-
-    /// <summary>
-    /// Records the start of an attempt. With a shared store the start is durable first, and false means another
-    /// replica holds the execution now (it took it over): it must not run here, and it is forgotten here.
-    /// </summary>
-    internal async Task<bool> TryStartAsync(ExecutionRecord running)
-    {
-        if (!_store.IsShared)
-        {
-            Update(running);
-            return true;
-        }
-
-        bool held;
-        try
-        {
-            held = await _store.TryStartAsync(running, CancellationToken.None);
-        }
-        catch (ExecutionStoreUnavailableException e)
-        {
-            // At least once: it runs; the start is kept and written when the store is back.
-            _logger?.StoreWriteFailed(running.Id, e);
-            held = true;
-        }
-
-        if (!held)
-        {
-            Forget(running.Id);
-            return false;
-        }
-
-        Remember(running);
-        return true;
-    }
-
-    private void Forget(string id)
-    {
-        if (_records.TryRemove(id, out var previous))
-        {
-            Count(previous.Status, -1);
-        }
-    }
-
-    /// <summary>Takes a record into the in-memory view only (history read back from the store).</summary>
-    internal void Remember(ExecutionRecord record)
-    {
-        if (_records.TryGetValue(record.Id, out var previous))
-        {
-            Count(previous.Status, -1);
-        }
-
-        _records[record.Id] = record;
-        Count(record.Status, +1);
-        if (!IsFinished(record.Status))
-        {
-            return;
-        }
-
-        _finishedOrder.Enqueue(record.Id);
-        while (_finishedOrder.Count > FinishedHistory && _finishedOrder.TryDequeue(out var oldest))
-        {
-            // Only a finished record is dropped; one that was retried since is active again and stays.
-            if (_records.TryGetValue(oldest, out var old) && IsFinished(old.Status))
-            {
-                _records.TryRemove(KeyValuePair.Create(oldest, old));
-            }
-        }
-    }
+    public ExecutionRecord? Find(string id) => _executions.GetValueOrDefault(id)?.Record;
 
     internal static string Name(ExecutionStatus status) => status switch
     {
@@ -180,17 +67,162 @@ public sealed class ExecutionLog
         _ => "timed_out",
     };
 
+    /// <summary>
+    /// The newest executions, newest first: this process's from memory, as they are now; the rest (older history,
+    /// other replicas') as the store has them now. What memory has, when the store cannot be read.
+    /// </summary>
+    internal async Task<IReadOnlyList<ExecutionRecord>> RecentAsync(int limit)
+    {
+        var merged = new Dictionary<string, ExecutionRecord>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var record in await _store.GetRecentAsync(limit, CancellationToken.None))
+            {
+                merged[record.Id] = record;
+            }
+        }
+        catch (ExecutionStoreUnavailableException)
+        {
+            // The store is away: what this process knows.
+        }
+
+        foreach (var execution in _executions.Values)
+        {
+            // History read at start-up may be older than the store (another replica's run finished since).
+            if (execution.IsHeld || !merged.ContainsKey(execution.Id))
+            {
+                merged[execution.Id] = execution.Record;
+            }
+        }
+
+        return [.. merged.Values.OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(limit)];
+    }
+
+    /// <summary>One execution: this process's from memory, else the store's one row (older history, another replica's).</summary>
+    internal async Task<ExecutionRecord?> FindAsync(string id)
+    {
+        var known = _executions.GetValueOrDefault(id);
+        if (known is { IsHeld: true })
+        {
+            return known.Record;
+        }
+
+        try
+        {
+            return await _store.FindAsync(id, CancellationToken.None) ?? known?.Record;
+        }
+        catch (ExecutionStoreUnavailableException)
+        {
+            return known?.Record;
+        }
+    }
+
+    // The mutators below are ExecutionLifecycle's alone.
+
+    /// <summary>This process's execution, as it first appears here (accepted, recovered, taken over).</summary>
+    internal void Track(TrackedExecution execution)
+    {
+        var previous = _executions.GetValueOrDefault(execution.Id);
+        _executions[execution.Id] = execution;
+        Count(Counted(previous), Counted(execution));
+        Finished(execution, previous?.Record.Status);
+    }
+
+    /// <summary>Records a change of an execution's state; called under the execution's lock.</summary>
+    internal void Apply(TrackedExecution execution, ExecutionRecord record, ExecutionState state)
+    {
+        var previous = execution.Record.Status;
+        execution.Set(record, state);
+        if (_executions.TryGetValue(execution.Id, out var listed) && ReferenceEquals(listed, execution))
+        {
+            if (execution.IsHeld)
+            {
+                Count(previous, record.Status);
+            }
+
+            Finished(execution, previous);
+        }
+    }
+
+    /// <summary>Drops an execution that another replica holds now.</summary>
+    internal void Forget(TrackedExecution execution)
+    {
+        if (_executions.TryRemove(KeyValuePair.Create(execution.Id, execution)))
+        {
+            Count(Counted(execution), null);
+        }
+    }
+
+    /// <summary>A record read back from the store (history), unless this process knows the execution already.</summary>
+    internal void Remember(ExecutionRecord record)
+    {
+        var execution = new TrackedExecution(record, StateOf(record.Status));
+        if (_executions.TryAdd(record.Id, execution))
+        {
+            Finished(execution, null);
+        }
+    }
+
+    /// <summary>The execution of that id that this process holds, if any.</summary>
+    internal TrackedExecution? Held(string id) => _executions.TryGetValue(id, out var execution) && execution.IsHeld ? execution : null;
+
+    /// <summary>Every execution this process holds that has not reached a final state.</summary>
+    internal IReadOnlyList<TrackedExecution> HeldUnfinished() =>
+        [.. _executions.Values.Where(e => e.IsHeld && !ExecutionTransitions.IsFinal(e.State))];
+
+    private static ExecutionState StateOf(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Queued => ExecutionState.Queued,
+        ExecutionStatus.Running => ExecutionState.Running,
+        ExecutionStatus.Succeeded => ExecutionState.Succeeded,
+        ExecutionStatus.Failed => ExecutionState.Failed,
+        _ => ExecutionState.TimedOut,
+    };
+
+    // Only this process's executions count as queued or running here.
+    private static ExecutionStatus? Counted(TrackedExecution? execution) => execution is { IsHeld: true } ? execution.Record.Status : null;
+
     private static bool IsFinished(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);
 
-    private void Count(ExecutionStatus status, int delta)
+    // The history keeps the latest finished ones: an execution that finishes joins it, the oldest beyond it leave.
+    private void Finished(TrackedExecution execution, ExecutionStatus? before)
     {
-        if (status == ExecutionStatus.Queued)
+        if (!IsFinished(execution.Record.Status) || before is { } status && IsFinished(status))
         {
-            Interlocked.Add(ref _queued, delta);
+            return;
         }
-        else if (status == ExecutionStatus.Running)
+
+        _finishedOrder.Enqueue(execution.Id);
+        while (_finishedOrder.Count > FinishedHistory && _finishedOrder.TryDequeue(out var oldest))
         {
-            Interlocked.Add(ref _running, delta);
+            // Only a finished one is dropped; one that runs again since (recovered after a restart) stays.
+            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
+            {
+                _executions.TryRemove(KeyValuePair.Create(oldest, old));
+            }
+        }
+    }
+
+    private void Count(ExecutionStatus? before, ExecutionStatus? after)
+    {
+        if (before == after)
+        {
+            return;
+        }
+
+        Add(before, -1);
+        Add(after, +1);
+
+        void Add(ExecutionStatus? status, int delta)
+        {
+            if (status == ExecutionStatus.Queued)
+            {
+                Interlocked.Add(ref _queued, delta);
+            }
+            else if (status == ExecutionStatus.Running)
+            {
+                Interlocked.Add(ref _running, delta);
+            }
         }
     }
 }

@@ -1,49 +1,43 @@
-using ApiRoutes.Diagnostics;
-using ApiRoutes.ManifestLoading;
+using ApiRoutes.Manifest;
 using ApiRoutes.Scheduling;
-using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Execution;
 
 /// <summary>
 /// Runs one attempt of a background or scheduled execution: in its own DI scope, on a detached context, under the
 /// route's time limit. At the limit the handler's <c>RequestAborted</c> is cancelled and the attempt ends as timed
-/// out at once; a handler that ignores the token is abandoned (its scope is disposed when it finally returns).
+/// out at once; a handler that ignores the token is abandoned (its scope is disposed when it finally returns). The
+/// attempt's start and end are the <see cref="ExecutionLifecycle"/>'s to record.
 /// </summary>
-internal sealed class ExecutionRunner(
-    IServiceScopeFactory scopes,
-    TimeProvider time,
-    ExecutionLog log,
-    IExecutionStore store,
-    ApiRoutesMetrics metrics,
-    ILoggerFactory loggerFactory) : IDisposable
+internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle) : IDisposable
 {
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
 
-    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
-
     // Cancelled when shutdown's drain period is over: what still runs then is cut.
     private readonly CancellationTokenSource _cut = new();
+    private readonly TaskCompletionSource _cutSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsCut => _cut.IsCancellationRequested;
 
-    public void CutAll() => _cut.Cancel();
+    /// <summary>Completes when the drain period is over.</summary>
+    public Task Cut => _cutSignal.Task;
 
-    public async Task<AttemptResult> RunAsync(LoadedRoute route, RequestSnapshot request, ExecutionRecord queued)
+    public void CutAll()
     {
-        var started = time.GetUtcNow();
-        var record = queued with { Status = ExecutionStatus.Running, StartedAt = started, FinishedAt = null };
-        if (!await log.TryStartAsync(record))
+        _cut.Cancel();
+        _cutSignal.TrySetResult();
+    }
+
+    public async Task<AttemptResult> RunAsync(TrackedExecution execution)
+    {
+        if (!await lifecycle.TryStartAsync(execution))
         {
-            _logger.ExecutionHeldElsewhere(record.Id, route.Template);
-            return new AttemptResult(ExecutionStatus.Queued, null, HeldElsewhere: true);
+            return AttemptResult.NotStarted;
         }
 
-        _logger.ExecutionStarted(record.Id, route.Template, record.Attempt);
-
+        var route = execution.Route!;
         var limit = route.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds);
         using var timeout = new CancellationTokenSource(limit, time);
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _cut.Token);
@@ -51,12 +45,12 @@ internal sealed class ExecutionRunner(
         using var registration = aborted.Token.Register(() => abortedSignal.TrySetResult());
 
         var scope = scopes.CreateAsyncScope();
-        var context = request.CreateContext(scope.ServiceProvider, record.Id, aborted.Token);
+        var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token);
 
         // Task.Run: a handler that blocks its thread must not block this runner past the time limit.
         var handler = Task.Run(() =>
         {
-            ExecutionLogCapture.Enter(record.Id);
+            ExecutionLogCapture.Enter(execution.Id);
             return route.InvokeAsync(context);
         });
         await Task.WhenAny(handler, abortedSignal.Task);
@@ -76,21 +70,25 @@ internal sealed class ExecutionRunner(
         }
         else
         {
-            // An abandoned handler's late failure is observed here, so it never surfaces as an unobserved exception.
-            _ = handler.ContinueWith(
-                async (abandoned, state) =>
-                {
-                    _ = abandoned.Exception;
-                    await ((AsyncServiceScope)state!).DisposeAsync();
-                },
-                scope,
-                CancellationToken.None,
-                TaskContinuationOptions.None,
-                TaskScheduler.Default);
+            // An abandoned handler's late failure is observed here, so it never surfaces as an unobserved exception;
+            // until it returns, it still counts against MaxConcurrency (HandlerReturned).
+            result = result with
+            {
+                HandlerReturned = handler.ContinueWith(
+                    async (abandoned, state) =>
+                    {
+                        _ = abandoned.Exception;
+                        await ((AsyncServiceScope)state!).DisposeAsync();
+                    },
+                    scope,
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default).Unwrap(),
+            };
         }
 
-        Finish(route, record, result, limit);
-        return result with { HandlerReturned = handler.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default) };
+        lifecycle.Finish(execution, result, limit);
+        return result;
     }
 
     public void Dispose() => _cut.Dispose();
@@ -102,55 +100,22 @@ internal sealed class ExecutionRunner(
 
     private static AttemptResult Completed(Task handler) => handler.Status switch
     {
-        TaskStatus.RanToCompletion => new AttemptResult(ExecutionStatus.Succeeded, null),
+        TaskStatus.RanToCompletion => AttemptResult.Succeeded,
         _ => new AttemptResult(ExecutionStatus.Failed, handler.Exception?.InnerException ?? new TaskCanceledException(handler)),
     };
-
-    private void Finish(LoadedRoute route, ExecutionRecord record, AttemptResult result, TimeSpan limit)
-    {
-        var finished = time.GetUtcNow();
-        var duration = finished - record.StartedAt!.Value;
-        if (result.Cut && store.IsDurable)
-        {
-            // Not a failure: the run stays "running" in the store and is taken up again at the next start.
-            _logger.ExecutionCut(record.Id, route.Template, "running when the drain period ended; it runs again at the next start, or on another replica");
-            return;
-        }
-
-        var error = result switch
-        {
-            { Status: ExecutionStatus.TimedOut } => $"Timed out after {limit}: RequestAborted was cancelled.",
-            { Cut: true } => "Cut by shutdown: the drain period ended before the handler returned.",
-            { Exception: { } e } => Bounded(e.ToString()),
-            _ => null,
-        };
-        log.Update(record with { Status = result.Status, FinishedAt = finished, Error = error });
-        metrics.ExecutionFinished(route.Template, route.Kind, result.Status, duration);
-
-        switch (result)
-        {
-            case { Status: ExecutionStatus.Succeeded }:
-                _logger.ExecutionSucceeded(record.Id, route.Template, (long)duration.TotalMilliseconds);
-                break;
-            case { Status: ExecutionStatus.TimedOut }:
-                _logger.ExecutionTimedOut(record.Id, route.Template, limit);
-                break;
-            case { Cut: true }:
-                _logger.ExecutionCut(record.Id, route.Template, "running when the drain period ended");
-                break;
-            default:
-                _logger.ExecutionFailed(record.Id, route.Template, record.Attempt, result.Exception!);
-                break;
-        }
-    }
 }
 
 /// <summary>
-/// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="HeldElsewhere"/>: not
-/// started, because another replica took the execution over. <see cref="HandlerReturned"/> completes when the handler
-/// has really returned, which for an abandoned handler (timed out, ignoring its token) is later than the attempt's end.
+/// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="HandlerReturned"/>
+/// completes when the handler has really returned, which for an abandoned handler (timed out, ignoring its token) is
+/// later than the attempt's end.
 /// </summary>
-internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false, bool HeldElsewhere = false)
+internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false)
 {
+    /// <summary>Not started: another replica holds the execution now, or shutdown cut it first.</summary>
+    public static readonly AttemptResult NotStarted = new(ExecutionStatus.Queued, null);
+
+    public static readonly AttemptResult Succeeded = new(ExecutionStatus.Succeeded, null);
+
     public Task HandlerReturned { get; init; } = Task.CompletedTask;
 }

@@ -48,10 +48,10 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             RequestDelegate? handler = route.Kind switch
             {
                 RouteKind.Background => new BackgroundRouteEndpoint(
-                    route, services.GetRequiredService<BackgroundQueue>(), services.GetRequiredService<IExecutionStore>(), time,
+                    route, services.GetRequiredService<BackgroundQueue>(), services.GetRequiredService<ApiRoutes.Execution.ExecutionLifecycle>(), time,
                     services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>(), metrics, logger).InvokeAsync,
                 RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
-                    route, services.GetRequiredService<ApiRoutes.ExecutionLog>(), time, metrics, logger, refusals).InvokeAsync,
+                    route, services.GetRequiredService<ApiRoutes.Execution.ExecutionLifecycle>(), time, metrics, logger, refusals).InvokeAsync,
                 RouteKind.Scheduled => null,
                 _ => new StandardRouteEndpoint(route, metrics, logger).InvokeAsync,
             };

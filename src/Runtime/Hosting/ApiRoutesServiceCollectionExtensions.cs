@@ -3,6 +3,7 @@ using ApiRoutes.Background;
 using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
+using ApiRoutes.Hosting;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
@@ -40,21 +41,33 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value));
         services.TryAddSingleton<IExecutionStore>(OpenStore);
+
+        // Replica coordination exists only with a store that coordinates (PostgreSQL); elsewhere it resolves to null
+        // and the services that take it optionally are alone with their store.
+        services.TryAddSingleton<IReplicaCoordination>(sp => (sp.GetRequiredService<IExecutionStore>() as PostgresExecutionStore)?.Coordination!);
         services.TryAddSingleton<ExecutionLogCapture>();
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ExecutionLogCapture>());
-        services.TryAddSingleton(sp => new ExecutionLog(
-            sp.GetRequiredService<IExecutionStore>(), sp.GetService<ILoggerFactory>(), sp.GetRequiredService<ExecutionLogCapture>()));
+        services.TryAddSingleton(sp => new ExecutionLog(sp.GetRequiredService<IExecutionStore>(), sp.GetRequiredService<ExecutionLogCapture>()));
         services.TryAddSingleton<ApiRoutesMetrics>();
+        services.TryAddSingleton<ExecutionLifecycle>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
+        services.TryAddSingleton<RetryService>();
         services.TryAddSingleton<ScheduledRuns>();
         services.TryAddSingleton<SchedulePauses>();
         services.TryAddSingleton(sp => new SchedulerSwitch(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
 
-        // Stopped in reverse order: the scheduler stops firing first, then background work drains.
-        services.AddHostedService<BackgroundExecutionService>();
+        // One hosted service per loop. Stopped in reverse order: the scheduler stops firing first; take-over and
+        // retention stop; recovery is awaited; pending retries end; then background work drains; and the lease of a
+        // replica is renewed until the drain is over.
+        services.AddHostedService<LeaseRenewalService>();
+        services.AddHostedService<BackgroundWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetryService>());
+        services.AddHostedService<StartupRecoveryService>();
+        services.AddHostedService<RetentionService>();
+        services.AddHostedService<TakeOverService>();
         services.AddHostedService<ScheduleService>();
 
         // The host must wait for the drain period, not give up at its default 30 seconds.
@@ -87,7 +100,7 @@ public static class ApiRoutesServiceCollectionExtensions
             switch (options.Provider)
             {
                 case StoreProvider.InMemory:
-                    return new InMemoryExecutionStore();
+                    return new InMemoryExecutionStore(services.GetRequiredService<TimeProvider>());
                 case StoreProvider.PostgreSql:
                     var connectionString = options.ConnectionString
                         ?? services.GetService<IConfiguration>()?.GetConnectionString("ApiRoutes")

@@ -15,7 +15,7 @@ namespace ApiRoutes.Scheduling;
 /// <c>Host</c> is answered, and never a page on another origin: a scheduled route is the developer's to run (curl,
 /// <c>apiroutes invoke</c>, the address bar), not a web page's.
 /// </summary>
-internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog log, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger, RefusalLog refusals)
+internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLifecycle lifecycle, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger, RefusalLog refusals)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -42,39 +42,29 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLog 
         context.RequestAborted = aborted.Token;
 
         // Recorded like a scheduled run, so that "what ran" includes runs started by hand.
-        var now = time.GetUtcNow();
-        var record = new ExecutionRecord
-        {
-            Id = Guid.CreateVersion7(now).ToString("N"),
-            Route = route.Template,
-            Kind = route.Kind.Name(),
-            Status = ExecutionStatus.Running,
-            AcceptedAt = now,
-            StartedAt = now,
-        };
-        log.Update(record);
-        context.Response.Headers["X-ApiRoutes-Execution-Id"] = record.Id;
-        ExecutionLogCapture.Enter(record.Id);
+        var execution = lifecycle.StartOnDemand(route);
+        context.Response.Headers["X-ApiRoutes-Execution-Id"] = execution.Id;
+        ExecutionLogCapture.Enter(execution.Id);
         try
         {
             await route.InvokeAsync(context);
-            log.Update(record with { Status = ExecutionStatus.Succeeded, FinishedAt = time.GetUtcNow() });
+            lifecycle.EndOnDemand(execution, ExecutionStatus.Succeeded, null);
         }
         catch (Exception e) when (timeout.IsCancellationRequested)
         {
-            log.Update(record with { Status = ExecutionStatus.TimedOut, FinishedAt = time.GetUtcNow(), Error = ExecutionRunner.Bounded(e.ToString()) });
+            lifecycle.EndOnDemand(execution, ExecutionStatus.TimedOut, ExecutionRunner.Bounded(e.ToString()));
             throw;
         }
         catch (Exception e) when (!aborted.IsCancellationRequested)
         {
-            log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = ExecutionRunner.Bounded(e.ToString()) });
+            lifecycle.EndOnDemand(execution, ExecutionStatus.Failed, ExecutionRunner.Bounded(e.ToString()));
             logger.RouteFailed(route.Template, e);
             throw;
         }
         catch (Exception e)
         {
             // The client went away and the handler gave up with its request: the run ended, it is not "running".
-            log.Update(record with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"The client disconnected and the handler stopped: {e.GetType().Name}." });
+            lifecycle.EndOnDemand(execution, ExecutionStatus.Failed, $"The client disconnected and the handler stopped: {e.GetType().Name}.");
             throw;
         }
     }

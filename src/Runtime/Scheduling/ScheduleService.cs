@@ -88,7 +88,7 @@ internal sealed class ScheduleService(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Shutdown: a run in progress is left to the drain of BackgroundExecutionService.
+            // Shutdown: a run in progress is left to the drain of BackgroundWorkers.
         }
     }
 

@@ -12,7 +12,13 @@ namespace ApiRoutes.Scheduling;
 /// Starts scheduled runs, for the in-process scheduler and for external triggers alike, and keeps runs of one
 /// schedule from overlapping: while a run goes, another occurrence of the same route is refused.
 /// </summary>
-internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IExecutionStore store, TimeProvider time, ILoggerFactory loggerFactory)
+internal sealed class ScheduledRuns(
+    ExecutionRunner runner,
+    ExecutionLifecycle lifecycle,
+    IExecutionStore store,
+    TimeProvider time,
+    ILoggerFactory loggerFactory,
+    IReplicaCoordination? coordination = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
@@ -29,9 +35,9 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
     public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false, bool external = false)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
-        var start = new TaskCompletionSource<ExecutionRecord?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = new TaskCompletionSource<TrackedExecution?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = start.Task.ContinueWith(
-            queued => queued.Result is { } record ? runner.RunAsync(route, ScheduledRequest.For(route, occurrence, missed), record) : Task.CompletedTask,
+            queued => queued.Result is { } execution ? runner.RunAsync(execution) : Task.CompletedTask,
             TaskScheduler.Default).Unwrap();
         var added = _running.AddOrUpdate(
             route.Template,
@@ -50,20 +56,14 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
         }
 
         // In the execution log before the id is handed out.
-        var record = new ExecutionRecord
-        {
-            Id = id,
-            Route = route.Template,
-            Kind = route.Kind.Name(),
-            Status = ExecutionStatus.Queued,
-            AcceptedAt = time.GetUtcNow(),
-            Occurrence = occurrence,
-        };
-        log.Update(record);
+        var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed);
         _logger.ScheduleFired(route.Template, occurrence, id);
-        start.SetResult(record);
+        start.SetResult(execution);
         return new ScheduledStart(id, null);
     }
+
+    /// <summary>Completes when every run started so far has ended (the drain waits for it).</summary>
+    public Task WhenAllEndedAsync() => Task.WhenAll(_running.Values.Select(running => running.Run));
 
     // Exactly once across replicas: only the replica whose claim of (route, occurrence) lands runs it, and not while a
     // run of the schedule goes on another replica. Without a store to ask, one process alone runs its own schedule
@@ -87,7 +87,7 @@ internal sealed class ScheduledRuns(ExecutionRunner runner, ExecutionLog log, IE
         }
         catch (ExecutionStoreUnavailableException e)
         {
-            if (store.IsShared || external)
+            if (coordination is not null || external)
             {
                 _logger.ScheduleNotClaimed(route.Template, occurrence, e);
                 return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} could not be claimed: {e.Message}") { StoreUnavailable = true };

@@ -7,9 +7,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
-namespace ApiRoutes.Runtime.Tests;
+namespace ApiRoutes.Runtime.Tests.Storage;
 
-/// <summary>The PostgreSQL store against a real server: each test has a database of its own, stores play replicas.</summary>
+/// <summary>
+/// What only the PostgreSQL store does, against a real server (each test has a database of its own; stores play
+/// replicas): take-over, leases, claims of waiting work, one claim of an occurrence across replicas, its schema.
+/// </summary>
 public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -33,14 +36,14 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var first = Open();
         await first.AddAsync(Record("one", ExecutionStatus.Queued), SampleRequests.Full(), default);
         var second = Open();
-        Assert.Empty(await second.ClaimUnfinishedAsync(100, default));   // its replica is alive: not for the taking
+        Assert.Empty(await second.Coordination.ClaimUnfinishedAsync(100, default));   // its replica is alive: not for the taking
 
         await Stop(first);
-        var (record, copy) = Assert.Single(await second.ClaimUnfinishedAsync(100, default));
+        var (record, copy) = Assert.Single(await second.Coordination.ClaimUnfinishedAsync(100, default));
 
         Assert.Equal(Record("one", ExecutionStatus.Queued), record);
         SampleRequests.AssertIsFull(copy);
-        Assert.Empty(await second.ClaimUnfinishedAsync(100, default));   // claimed once
+        Assert.Empty(await second.Coordination.ClaimUnfinishedAsync(100, default));   // claimed once
     }
 
     [Fact]
@@ -52,7 +55,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await dying.UpdateAsync(Record("one", ExecutionStatus.Running), default);
         var survivor = Open();
 
-        var taken = await PollAsync(() => survivor.ClaimUnfinishedAsync(100, default));
+        var taken = await PollAsync(() => survivor.Coordination.ClaimUnfinishedAsync(100, default));
 
         Assert.Equal(("one", ExecutionStatus.Running), (taken.Record.Id, taken.Record.Status));
         var lost = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => dying.UpdateAsync(Record("one", ExecutionStatus.Succeeded), default));
@@ -69,18 +72,18 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await busy.AddAsync(Record("new", ExecutionStatus.Queued) with { AcceptedAt = At(10) }, Request(), default);
         await busy.AddAsync(Record("retry", ExecutionStatus.Queued) with { Attempt = 2 }, Request(), default);
         await busy.AddAsync(Record("started", ExecutionStatus.Queued), Request(), default);
-        Assert.True(await busy.TryStartAsync(Record("started", ExecutionStatus.Running), default));
+        Assert.True(await busy.Coordination.TryStartAsync(Record("started", ExecutionStatus.Running), default));
         var idle = Open();
         await idle.AddAsync(Record("own", ExecutionStatus.Queued), Request(), default);
 
-        var taken = await idle.ClaimWaitingAsync(100, At(5), default);
+        var taken = await idle.Coordination.ClaimWaitingAsync(100, At(5), default);
 
         Assert.Equal(["old"], taken.Select(e => e.Record.Id));
         Assert.NotNull(taken[0].Request);
-        Assert.False(await busy.TryStartAsync(Record("old", ExecutionStatus.Running), default));   // its turn came too late
-        Assert.True(await idle.TryStartAsync(Record("old", ExecutionStatus.Running), default));
-        Assert.True(await busy.TryStartAsync(Record("new", ExecutionStatus.Running), default));
-        Assert.Empty(await idle.ClaimWaitingAsync(100, At(5), default));
+        Assert.False(await busy.Coordination.TryStartAsync(Record("old", ExecutionStatus.Running), default));   // its turn came too late
+        Assert.True(await idle.Coordination.TryStartAsync(Record("old", ExecutionStatus.Running), default));
+        Assert.True(await busy.Coordination.TryStartAsync(Record("new", ExecutionStatus.Running), default));
+        Assert.Empty(await idle.Coordination.ClaimWaitingAsync(100, At(5), default));
     }
 
     [Fact]
@@ -96,7 +99,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
             var mine = new List<string>();
             for (var round = 0; round < 100; round++)
             {
-                var batch = await replica.ClaimUnfinishedAsync(50, default);
+                var batch = await replica.Coordination.ClaimUnfinishedAsync(50, default);
                 if (batch.Count == 0)
                 {
                     break;
@@ -134,7 +137,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var second = Open();
         Assert.True((await first.ClaimOccurrenceAsync("/api/tick", At(1), "run1", default)).Claimed);
         var run = Record("run1", ExecutionStatus.Running) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(1) };
-        Assert.True(await first.TryStartAsync(run, default));
+        Assert.True(await first.Coordination.TryStartAsync(run, default));
 
         var whileGoing = await second.ClaimOccurrenceAsync("/api/tick", At(2), "run2", default);
         var ownOverlap = await first.ClaimOccurrenceAsync("/api/tick", At(3), "run3", default);   // its own runs: its own guard's call
@@ -144,23 +147,6 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new OccurrenceClaim(false, "run1"), whileGoing);
         Assert.True(ownOverlap.Claimed);
         Assert.True(afterwards.Claimed);
-    }
-
-    [Fact]
-    public async Task Pruning_deletes_only_finished_executions_older_than_the_retention()
-    {
-        var store = Open();
-        await store.UpdateAsync(Record("old", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
-        await store.UpdateAsync(Record("new", ExecutionStatus.Succeeded) with { FinishedAt = At(100) }, default);
-        await store.AddAsync(Record("waiting", ExecutionStatus.Queued), Request(), default);
-        await store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default);
-        await store.ClaimOccurrenceAsync("/api/tick", At(2), "b", default);
-
-        Assert.Equal(1, await store.PruneAsync(At(50), default));
-
-        Assert.Equal(["new", "waiting"], (await store.GetRecentAsync(10, default)).Select(r => r.Id).Order());
-        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_schedule_runs"));
-        Assert.Equal(At(2), await store.GetLastOccurrenceAsync("/api/tick", default));   // the latest stays, for catch-up
     }
 
     [Fact]

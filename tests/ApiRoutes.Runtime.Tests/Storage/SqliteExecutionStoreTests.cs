@@ -1,11 +1,9 @@
 using ApiRoutes.Execution;
-using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 
-namespace ApiRoutes.Runtime.Tests;
+namespace ApiRoutes.Runtime.Tests.Storage;
 
+/// <summary>What only the SQLite store does: one process per file, an old file cleaned of credentials, random rows, a path it cannot use.</summary>
 public sealed class SqliteExecutionStoreTests : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("apiroutes-sqlite-").FullName;
@@ -26,68 +24,6 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_accepted_execution_comes_back_with_its_request_after_reopening()
-    {
-        await _store.AddAsync(Record("one", ExecutionStatus.Queued), SampleRequests.Full(), default);
-        await _store.DisposeAsync();
-
-        _store = SqliteExecutionStore.Open(DatabasePath);
-        var (record, copy) = Assert.Single(await _store.ClaimUnfinishedAsync(int.MaxValue, default));
-
-        Assert.Equal(Record("one", ExecutionStatus.Queued), record);
-        SampleRequests.AssertIsFull(copy);
-    }
-
-    [Fact]
-    public async Task A_finished_execution_is_no_longer_unfinished_and_keeps_its_last_error()
-    {
-        await _store.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
-        await _store.UpdateAsync(Record("one", ExecutionStatus.Failed) with { Attempt = 3, Error = "boom", FinishedAt = At(5) }, default);
-
-        Assert.Empty(await _store.ClaimUnfinishedAsync(int.MaxValue, default));
-        var recent = Assert.Single(await _store.GetRecentAsync(10, default));
-        Assert.Equal((ExecutionStatus.Failed, 3, "boom"), (recent.Status, recent.Attempt, recent.Error));
-    }
-
-    [Fact]
-    public async Task Many_concurrent_adds_are_all_durable()
-    {
-        await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => _store.AddAsync(Record($"e{i:D5}", ExecutionStatus.Queued), Request(), default)));
-
-        Assert.Equal(2000, (await _store.ClaimUnfinishedAsync(int.MaxValue, default)).Count);
-    }
-
-    [Fact]
-    public async Task Pruning_deletes_only_finished_executions_older_than_the_retention()
-    {
-        await _store.UpdateAsync(Record("old", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
-        await _store.UpdateAsync(Record("new", ExecutionStatus.Succeeded) with { FinishedAt = At(100) }, default);
-        await _store.AddAsync(Record("waiting", ExecutionStatus.Queued), Request(), default);
-
-        Assert.Equal(1, await _store.PruneAsync(At(50), default));
-
-        Assert.Equal(["new", "waiting"], (await _store.GetRecentAsync(10, default)).Select(r => r.Id).Order());
-    }
-
-    [Fact]
-    public async Task An_occurrence_is_claimed_once_also_after_reopening_and_old_claims_are_pruned_but_the_latest()
-    {
-        var first = await _store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
-        var again = await _store.ClaimOccurrenceAsync("/api/tick", At(0), "b", default);
-        await _store.DisposeAsync();
-        _store = SqliteExecutionStore.Open(DatabasePath);
-        var afterReopening = await _store.ClaimOccurrenceAsync("/api/tick", At(0), "c", default);
-        var next = await _store.ClaimOccurrenceAsync("/api/tick", At(60), "d", default);
-
-        Assert.Equal((true, false, false, true), (first.Claimed, again.Claimed, afterReopening.Claimed, next.Claimed));
-        Assert.Equal(At(60), await _store.GetLastOccurrenceAsync("/api/tick", default));
-
-        // Claimed "now" (the system clock): a prune up to a later time forgets all but the latest occurrence.
-        await _store.PruneAsync(DateTimeOffset.UtcNow.AddMinutes(1), default);
-        Assert.Equal((true, false), ((await _store.ClaimOccurrenceAsync("/api/tick", At(0), "e", default)).Claimed, (await _store.ClaimOccurrenceAsync("/api/tick", At(60), "f", default)).Claimed));
-    }
-
-    [Fact]
     public async Task Credentials_in_requests_stored_by_an_earlier_version_are_removed_when_the_file_is_opened()
     {
         await _store.AddAsync(Record("old", ExecutionStatus.Queued), Request(), default);
@@ -104,7 +40,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         }
 
         _store = SqliteExecutionStore.Open(DatabasePath);
-        var (_, request) = Assert.Single(await _store.ClaimUnfinishedAsync(10, default));
+        var (_, request) = Assert.Single(await _store.GetUnfinishedAsync(10, default));
 
         Assert.Equal(["Content-Type", "Content-Length", "User-Agent"], request!.Headers.Select(h => h.Key));
         await _store.DisposeAsync();
@@ -150,7 +86,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         }
 
         _store = SqliteExecutionStore.Open(DatabasePath);
-        var unfinished = await _store.ClaimUnfinishedAsync(int.MaxValue, default);
+        var unfinished = await _store.GetUnfinishedAsync(int.MaxValue, default);
         var recent = await _store.GetRecentAsync(1000, default);
 
         Assert.NotEmpty(unfinished);

@@ -1,0 +1,67 @@
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>How executions come into being: a background request, a schedule occurrence, a run on demand.</summary>
+internal sealed partial class ExecutionLifecycle
+{
+    /// <summary>
+    /// A background request: its execution, not yet queued, and <paramref name="stored"/>, the one write of it, which
+    /// completes once it is durable (before the 202) or fails with <see cref="ExecutionStoreUnavailableException"/>
+    /// (the request is refused). Not async itself, so the hot path pays for no state machine of its own.
+    /// </summary>
+    public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, CancellationToken cancellationToken, out Task stored)
+    {
+        var now = _time.GetUtcNow();
+        var record = new ExecutionRecord { Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now };
+        stored = _store.AddAsync(record, request, cancellationToken);
+        return new TrackedExecution(record, ExecutionState.Accepted, route, request);
+    }
+
+    /// <summary>Queues a stored request whose place was reserved; false (recorded as failed) when shutdown closed the queue.</summary>
+    public bool Enqueue(TrackedExecution execution)
+    {
+        _logger.BackgroundAccepted(execution.Id, execution.Record.Route);
+
+        // Held while it enters the queue, so a worker that takes it at once waits until it is queued here too.
+        lock (execution)
+        {
+            if (_queue.TryWrite(execution))
+            {
+                return Transition(execution, ExecutionState.Queued, execution.Record, write: false);
+            }
+
+            Transition(execution, ExecutionState.Failed, execution.Record with { Status = ExecutionStatus.Failed, FinishedAt = _time.GetUtcNow(), Error = "The server shut down as it was accepted." });
+            return false;
+        }
+    }
+
+    /// <summary>A schedule occurrence this process claimed (or a run started by hand), queued to start at once.</summary>
+    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed)
+    {
+        var record = new ExecutionRecord { Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence };
+        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, occurrence, missed));
+        Transition(execution, ExecutionState.Queued, record, write: false);
+        _store.AddAsync(record, null, CancellationToken.None).LogIfFails(_logger, id);   // no request: not repeated after a crash
+        return execution;
+    }
+
+    /// <summary>A scheduled route run on demand (development): running from the start, in the request that asked.</summary>
+    public TrackedExecution StartOnDemand(LoadedRoute route)
+    {
+        var now = _time.GetUtcNow();
+        var record = new ExecutionRecord { Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Running, AcceptedAt = now, StartedAt = now };
+        var execution = new TrackedExecution(record, ExecutionState.Accepted, route);
+        Transition(execution, ExecutionState.Running, record, write: false);
+        _store.AddAsync(record, null, CancellationToken.None).LogIfFails(_logger, record.Id);
+        return execution;
+    }
+
+    /// <summary>Ends a run on demand as its request saw it end.</summary>
+    public void EndOnDemand(TrackedExecution execution, ExecutionStatus status, string? error) =>
+        Transition(execution, StateOf(status), execution.Record with { Status = status, FinishedAt = _time.GetUtcNow(), Error = error });
+}

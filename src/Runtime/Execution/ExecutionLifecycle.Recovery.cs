@@ -1,0 +1,73 @@
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>
+/// Work that comes back from the store: after a restart (<c>StartupRecoveryService</c>), or from replicas that stopped
+/// or are busy (<c>TakeOverService</c>). What becomes of each is decided here.
+/// </summary>
+internal sealed partial class ExecutionLifecycle
+{
+    /// <summary>Lists executions read back from the store as history (held by nobody here).</summary>
+    public void Remember(IEnumerable<ExecutionRecord> history)
+    {
+        foreach (var record in history)
+        {
+            _log.Remember(record);
+        }
+    }
+
+    /// <summary>
+    /// Takes up unfinished executions: each runs again (at least once) as its next attempt if it was running when its
+    /// process stopped, or is recorded as failed with why — a row that cannot be read, a route gone from this deploy, a
+    /// scheduled run (its occurrence has passed), an interrupted last attempt.
+    /// </summary>
+    public (int Requeued, int Failed) Resume(IReadOnlyList<StoredExecution> unfinished)
+    {
+        int requeued = 0, failed = 0;
+        var maxAttempts = _options.Value.Background.RetryDelays.Count + 1;
+        foreach (var stored in unfinished)
+        {
+            var (record, request) = stored;
+            if (_log.Held(record.Id) is not null)
+            {
+                continue;   // accepted by this process since it started: it is in its queue already
+            }
+
+            var route = _routes.Routes.FirstOrDefault(r => r.Template == record.Route && r.Kind.Name() == record.Kind);
+            var execution = new TrackedExecution(record, ExecutionState.Accepted, route, request);
+            var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1 : record.Attempt;
+            var reason = (stored.Unreadable, route, request) switch
+            {
+                ({ } problem, _, _) => $"Not run: its stored row cannot be read ({problem}).",
+                (_, null, _) => "Not finished: its route no longer exists in this deploy.",
+                (_, _, null) => "Not finished: the process stopped while it ran (scheduled runs are not repeated).",
+                _ when attempt > maxAttempts => $"Not finished: the process stopped during its last attempt ({record.Attempt} of {maxAttempts}).",
+                _ => null,
+            };
+            if (stored.Unreadable is { } unreadable)
+            {
+                _logger.UnreadableExecution(record.Id, unreadable);
+            }
+
+            if (reason is not null)
+            {
+                Transition(execution, ExecutionState.Failed, record with { Status = ExecutionStatus.Failed, FinishedAt = _time.GetUtcNow(), Error = reason });
+                failed++;
+                continue;
+            }
+
+            if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = attempt, StartedAt = null }) && !_queue.Requeue(execution))
+            {
+                Cut(execution, "taken up as the server shut down; it never ran here");
+            }
+
+            requeued++;
+        }
+
+        return (requeued, failed);
+    }
+}

@@ -1,0 +1,80 @@
+using ApiRoutes.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>What becomes of work that shutdown ends before it finishes, decided in one place.</summary>
+internal sealed partial class ExecutionLifecycle
+{
+    private const int MaxCutLines = 100;
+
+    // Read once: whether what did not finish can be left to the next start.
+    private readonly bool _durable;
+    private int _cut;
+
+    /// <summary>
+    /// Shutdown ends an execution that did not finish (queued, running, or waiting for a retry). With a durable store
+    /// nothing is lost: it stays unfinished in the store and runs again at the next start (or on another replica), so
+    /// nothing is written. Without one it is recorded as failed, with why. Either way it is logged; an execution that
+    /// ended meanwhile is left as it ended.
+    /// </summary>
+    public void Cut(TrackedExecution execution, string reason)
+    {
+        lock (execution)
+        {
+            if (ExecutionTransitions.IsFinal(execution.State))
+            {
+                return;
+            }
+
+            var (record, now) = (execution.Record, _time.GetUtcNow());
+            if (_durable)
+            {
+                if (!Transition(execution, ExecutionState.Cut, record, write: false))
+                {
+                    return;
+                }
+
+                reason += "; it runs again at the next start, or on another replica";
+            }
+            else if (!Transition(execution, ExecutionState.Cut, record with { Status = ExecutionStatus.Failed, FinishedAt = now, Error = $"Cut by shutdown: {reason}." }))
+            {
+                return;
+            }
+            else if (record is { Status: ExecutionStatus.Running, StartedAt: { } started } && execution.Route is { } route)
+            {
+                _metrics.ExecutionFinished(route.Template, route.Kind, ExecutionStatus.Failed, now - started);
+            }
+        }
+
+        // Every one is recorded; the log names the first ones and counts the rest, so a deep queue cannot flood it.
+        if (Interlocked.Increment(ref _cut) <= MaxCutLines)
+        {
+            _logger.ExecutionCut(execution.Id, execution.Record.Route, reason);
+        }
+    }
+
+    /// <summary>At the end of the drain: cuts whatever this process still holds unfinished, then says how many were cut.</summary>
+    public void CutUnfinished()
+    {
+        foreach (var execution in _log.HeldUnfinished())
+        {
+            Cut(execution, execution.State switch
+            {
+                ExecutionState.Running => "still running",
+                ExecutionState.RetryWaiting => PendingRetry(execution),
+                _ => "queued when the drain period ended; it never ran",
+            });
+        }
+
+        var cut = Volatile.Read(ref _cut);
+        if (_durable)
+        {
+            _logger.LeftForNextStart(cut);
+        }
+        else if (cut > MaxCutLines)
+        {
+            _logger.ExecutionsCut(cut - MaxCutLines);
+        }
+    }
+}

@@ -1,0 +1,227 @@
+using ApiRoutes.Background;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>
+/// The one owner of an execution's life — accepted, queued, running, retry-waiting, succeeded, failed, timed out,
+/// cut — for background, scheduled, on-demand and externally triggered runs alike. It is the only code that changes
+/// an execution's state: every change is checked against <see cref="ExecutionTransitions"/>, listed in the read side
+/// (<see cref="ExecutionLog"/>) and written to the store. Everything else asks it: the endpoints to accept, the
+/// workers and the scheduler to start and finish, the retry timers to queue again, recovery and take-over to resume,
+/// the drain to cut (<c>ExecutionLifecycle.Recovery.cs</c>, <c>ExecutionLifecycle.Shutdown.cs</c>).
+/// </summary>
+internal sealed partial class ExecutionLifecycle
+{
+    private readonly ExecutionLog _log;
+    private readonly IExecutionStore _store;
+    private readonly BackgroundQueue _queue;
+    private readonly RetryService _retries;
+    private readonly RouteTable _routes;
+    private readonly ApiRoutesMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly IOptions<ApiRoutesOptions> _options;
+    private readonly IReplicaCoordination? _coordination;
+    private readonly ILogger _logger;
+
+    public ExecutionLifecycle(
+        ExecutionLog log,
+        IExecutionStore store,
+        BackgroundQueue queue,
+        RetryService retries,
+        RouteTable routes,
+        ApiRoutesMetrics metrics,
+        TimeProvider time,
+        IOptions<ApiRoutesOptions> options,
+        ILoggerFactory loggerFactory,
+        IReplicaCoordination? coordination = null)
+    {
+        (_log, _store, _queue, _retries, _routes, _metrics, _time, _options, _coordination) = (log, store, queue, retries, routes, metrics, time, options, coordination);
+        _durable = _store.IsDurable;
+        _logger = loggerFactory.CreateLogger(Log.Category);
+    }
+
+    /// <summary>
+    /// Starts an attempt. With replica coordination the start is durable first, and false means another replica holds
+    /// the execution now (it took it over): it must not run here, and is released. False also once shutdown cut it.
+    /// </summary>
+    public async Task<bool> TryStartAsync(TrackedExecution execution)
+    {
+        var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null };
+        if (_coordination is null)
+        {
+            return Started(execution, Transition(execution, ExecutionState.Running, running));
+        }
+
+        Task<bool> start;
+        lock (execution)
+        {
+            if (!Allowed(execution, ExecutionState.Running))
+            {
+                return false;
+            }
+
+            start = _coordination.TryStartAsync(running, CancellationToken.None);   // in the writer's queue now: before any later change
+        }
+
+        bool held;
+        try
+        {
+            held = await start;
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            _logger.StoreWriteFailed(execution.Id, e);   // at least once: it runs; the start is written when the store is back
+            held = true;
+        }
+
+        if (!held)
+        {
+            _logger.ExecutionHeldElsewhere(execution.Id, execution.Record.Route);
+            if (Transition(execution, ExecutionState.Released, execution.Record, write: false))
+            {
+                _log.Forget(execution);
+            }
+
+            return false;
+        }
+
+        return Started(execution, Transition(execution, ExecutionState.Running, running, write: false));
+    }
+
+    /// <summary>Ends an attempt: succeeded, timed out, failed (then retried after its delay while attempts are left), or cut.</summary>
+    public void Finish(TrackedExecution execution, AttemptResult result, TimeSpan limit)
+    {
+        if (result.Cut)
+        {
+            Cut(execution, "running when the drain period ended");
+            return;
+        }
+
+        var (route, record, finished) = (execution.Route!, execution.Record, _time.GetUtcNow());
+        var error = result switch
+        {
+            { Status: ExecutionStatus.TimedOut } => $"Timed out after {limit}: RequestAborted was cancelled.",
+            { Exception: { } e } => ExecutionRunner.Bounded(e.ToString()),
+            _ => null,
+        };
+        _metrics.ExecutionFinished(route.Template, route.Kind, result.Status, finished - record.StartedAt!.Value);
+        switch (result.Status)
+        {
+            case ExecutionStatus.Succeeded:
+                _logger.ExecutionSucceeded(record.Id, route.Template, (long)(finished - record.StartedAt!.Value).TotalMilliseconds);
+                break;
+            case ExecutionStatus.TimedOut:
+                _logger.ExecutionTimedOut(record.Id, route.Template, limit);
+                break;
+            default:
+                _logger.ExecutionFailed(record.Id, route.Template, record.Attempt, result.Exception!);
+                break;
+        }
+
+        var delays = _options.Value.Background.RetryDelays;
+        if (result.Status != ExecutionStatus.Failed || route.Kind != RouteKind.Background || record.Attempt > delays.Count)
+        {
+            Transition(execution, StateOf(result.Status), record with { Status = result.Status, FinishedAt = finished, Error = error });
+            return;
+        }
+
+        RetryAfter(execution, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error }, delays[record.Attempt - 1], delays.Count + 1);
+    }
+
+    /// <summary>A retry's delay is over (<see cref="RetryService"/>): it is queued again, never refused for capacity.</summary>
+    public void RetryDue(TrackedExecution execution)
+    {
+        // The record says queued already (with its new attempt), so nothing is written.
+        if (Transition(execution, ExecutionState.Queued, execution.Record, write: false) && !_queue.Requeue(execution))
+        {
+            Cut(execution, PendingRetry(execution));
+        }
+    }
+
+    // The timer is armed before the record says "retry-waiting", and the due retry waits for this lock: so an observer
+    // that sees the record knows the timer runs (a test on a fake clock), and the retry never comes before the state.
+    private void RetryAfter(TrackedExecution execution, ExecutionRecord next, TimeSpan delay, int maxAttempts)
+    {
+        bool armed;
+        lock (execution)
+        {
+            armed = _retries.TrySchedule(execution, _time.GetUtcNow() + delay, this);
+            Transition(execution, ExecutionState.RetryWaiting, next);
+        }
+
+        if (!armed)
+        {
+            Cut(execution, PendingRetry(execution));
+            return;
+        }
+
+        _logger.ExecutionRetryScheduled(next.Id, next.Route, delay, next.Attempt, maxAttempts);
+    }
+
+    private static string PendingRetry(TrackedExecution execution) => $"a retry (attempt {execution.Record.Attempt}) was pending when the server shut down";
+
+    private bool Started(TrackedExecution execution, bool started)
+    {
+        if (started)
+        {
+            _logger.ExecutionStarted(execution.Id, execution.Record.Route, execution.Record.Attempt);
+        }
+
+        return started;
+    }
+
+    // The one place where an execution's state changes: checked against the table, listed, then written.
+    private bool Transition(TrackedExecution execution, ExecutionState to, ExecutionRecord record, bool write = true)
+    {
+        lock (execution)
+        {
+            if (!Allowed(execution, to))
+            {
+                return false;
+            }
+
+            var first = execution.State == ExecutionState.Accepted;
+            _log.Apply(execution, record, to);
+            if (first)
+            {
+                _log.Track(execution);
+            }
+
+            if (write)
+            {
+                _store.UpdateAsync(record, CancellationToken.None).LogIfFails(_logger, record.Id);
+            }
+
+            return true;
+        }
+    }
+
+    // A change the table does not list is a bug, logged; after a cut or a release it is a late timer, dropped quietly.
+    private bool Allowed(TrackedExecution execution, ExecutionState to)
+    {
+        if (ExecutionTransitions.Allows(execution.State, to))
+        {
+            return true;
+        }
+
+        if (!ExecutionTransitions.HasLeft(execution.State))
+        {
+            _logger.IllegalTransition(execution.Id, execution.Record.Route, execution.State.ToString(), to.ToString());
+        }
+
+        return false;
+    }
+
+    private static ExecutionState StateOf(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Succeeded => ExecutionState.Succeeded,
+        ExecutionStatus.TimedOut => ExecutionState.TimedOut,
+        _ => ExecutionState.Failed,
+    };
+}

@@ -1,0 +1,39 @@
+using ApiRoutes.ManifestLoading;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>
+/// One execution as this process tracks it: its latest record, where it stands, and what it needs to run (its route
+/// and request). Made by <see cref="ExecutionLifecycle"/>, the only code that changes it (through
+/// <see cref="ExecutionLog"/>, which lists it); the queue, the workers and the retry timers only pass it along. A
+/// record read back from the store that nobody here holds (history, another replica's) is one too, without a route.
+/// </summary>
+internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState state, LoadedRoute? route = null, RequestSnapshot? request = null)
+{
+    public string Id => Record.Id;
+
+    /// <summary>The latest record; replaced, never changed, so a reader always sees a whole one.</summary>
+    public ExecutionRecord Record { get; private set; } = record;
+
+    public ExecutionState State { get; private set; } = state;
+
+    /// <summary>The route it runs; null for a record held by nobody here.</summary>
+    public LoadedRoute? Route { get; } = route;
+
+    /// <summary>What each attempt gets; let go once it is final, so history holds no request bodies.</summary>
+    public RequestSnapshot? Request { get; private set; } = request;
+
+    /// <summary>Whether this process holds it (it came through the lifecycle, not only from the store's history).</summary>
+    public bool IsHeld => Route is not null;
+
+    /// <summary>The one mutator: called by <see cref="ExecutionLog"/> for <see cref="ExecutionLifecycle"/>, under its lock.</summary>
+    internal void Set(ExecutionRecord record, ExecutionState state)
+    {
+        Record = record;
+        State = state;
+        if (ExecutionTransitions.IsFinal(state))
+        {
+            Request = null;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Hosting;
+
+/// <summary>
+/// One periodic loop of the runtime as a hosted service of its own (as TickerQ's retention service is): a
+/// <see cref="PeriodicTimer"/> on the app's <see cref="TimeProvider"/>, armed when the service starts, whose every
+/// tick runs <see cref="RunOnceAsync"/>. A tick that fails is logged and the loop goes on; a slow tick delays the next
+/// rather than overlapping it. Stopping cancels the tick under way and waits for it.
+/// </summary>
+internal abstract class PeriodicService(TimeProvider time, ILogger logger) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private PeriodicTimer? _timer;
+    private Task _loop = Task.CompletedTask;
+
+    /// <summary>How often the loop runs; null when it has nothing to do in this process (it then never starts).</summary>
+    protected abstract TimeSpan? Period { get; }
+
+    /// <summary>Whether the first run is at start rather than one period later.</summary>
+    protected virtual bool RunsAtStart => false;
+
+    /// <summary>What the loop does, for its log lines ("pruning").</summary>
+    protected abstract string Name { get; }
+
+    protected ILogger Logger => logger;
+
+    /// <summary>The app's clock.</summary>
+    protected TimeProvider Time => time;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Period is not { } period)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Armed now, not when the loop's task first runs: its ticks count from the start, on a test's fake clock too.
+        _timer = new PeriodicTimer(period, time);
+        _loop = Task.Run(() => LoopAsync(_timer, _stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>One run of the loop.</summary>
+    protected abstract Task RunOnceAsync(CancellationToken stopping);
+
+    private async Task LoopAsync(PeriodicTimer timer, CancellationToken stopping)
+    {
+        try
+        {
+            if (RunsAtStart)
+            {
+                await RunSafelyAsync(stopping);
+            }
+
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                await RunSafelyAsync(stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task RunSafelyAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await RunOnceAsync(stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            logger.StoreWriteFailed($"({Name})", e);
+        }
+#pragma warning disable CA1031 // A loop of the runtime must outlive any failure of one run: it is logged, and the next tick runs.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.LoopFailed(Name, e);
+        }
+    }
+}

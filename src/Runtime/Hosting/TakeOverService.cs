@@ -1,0 +1,50 @@
+using ApiRoutes.Background;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiRoutes.Hosting;
+
+/// <summary>
+/// With replicas sharing a store (PostgreSQL; without coordination it never starts), every half lease: takes over the
+/// unfinished work of replicas that stopped (or died, once their lease lapsed), as much as the queue has room for;
+/// then, with workers idle, first attempts that have waited half a lease or more in the queue of a busy replica.
+/// </summary>
+internal sealed class TakeOverService(
+    BackgroundQueue queue,
+    ExecutionLifecycle lifecycle,
+    ExecutionLog log,
+    TimeProvider time,
+    IOptions<ApiRoutesOptions> options,
+    ILoggerFactory loggerFactory,
+    IReplicaCoordination? coordination = null) : PeriodicService(time, loggerFactory.CreateLogger(Log.Category))
+{
+    protected override TimeSpan? Period => coordination?.LeaseDuration / 2;
+
+    protected override string Name => "taking over the work of other replicas";
+
+    protected override async Task RunOnceAsync(CancellationToken stopping)
+    {
+        if (queue.IsClosed)
+        {
+            return;
+        }
+
+        var background = options.Value.Background;
+        var room = Math.Min(1000, background.MaxQueueLength - queue.Waiting);
+        if (room > 0 && await coordination!.ClaimUnfinishedAsync(room, stopping) is { Count: > 0 } orphaned)
+        {
+            var (requeued, failed) = lifecycle.Resume(orphaned);
+            Logger.TookOver(requeued, failed);
+        }
+
+        var idle = Math.Min(1000, background.MaxConcurrency - log.RunningCount - queue.Waiting);
+        var waitingSince = Time.GetUtcNow() - coordination!.LeaseDuration / 2;
+        if (idle > 0 && await coordination.ClaimWaitingAsync(idle, waitingSince, stopping) is { Count: > 0 } waiting)
+        {
+            Logger.TookWaiting(lifecycle.Resume(waiting).Requeued);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using ApiRoutes.Execution;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// Coordination between replicas of one app that share a store: a lease per replica, the take-over of work whose
+/// replica stopped or died, the claiming of work that waits too long at a busy replica, and a start that lands only
+/// while this replica still holds the execution. Only the PostgreSQL store implements it, and it is registered only
+/// when that store is chosen: services take it optionally (<c>IReplicaCoordination?</c>), and without it a process
+/// is alone with its store.
+/// </summary>
+internal interface IReplicaCoordination
+{
+    /// <summary>This process's name among the replicas.</summary>
+    string Replica { get; }
+
+    /// <summary>Where the shared store is (for log lines; never a password).</summary>
+    string Description { get; }
+
+    /// <summary>How long this replica holds its work without renewing its lease.</summary>
+    TimeSpan LeaseDuration { get; }
+
+    /// <summary>
+    /// Renews this replica's lease; <see cref="LeaseRenewal.Lapsed"/> when it had lapsed (other replicas may have
+    /// taken over its work) and the replica registered again.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Unfinished executions (queued or running) of replicas that stopped or let their lease lapse, at most
+    /// <paramref name="limit"/>, oldest first, with their requests, now held by this replica.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// First attempts of background executions that have waited since before <paramref name="acceptedBefore"/> in the
+    /// queue of another (busy) replica, at most <paramref name="limit"/>, now held by this replica; that replica skips
+    /// them when their turn comes.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that this replica starts running the execution (<paramref name="running"/>, in its Running state) and
+    /// completes once that is durable: true when this replica holds it, false when another took it over meanwhile,
+    /// and it must not run here.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken);
+}
+
+/// <summary>How a lease renewal went.</summary>
+internal enum LeaseRenewal
+{
+    /// <summary>Renewed in time.</summary>
+    Renewed,
+
+    /// <summary>It had lapsed; the replica registered again.</summary>
+    Lapsed,
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using ApiRoutes.Execution;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// Keeps nothing across restarts (ApiRoutes:Store:Provider = InMemory): executions and schedule claims live in this
+/// process's memory, with the same answers as the durable stores while it lives. Unfinished executions are kept with
+/// their requests until they finish; of the finished ones, the latest <see cref="MaxFinished"/> (and only until
+/// retention prunes them), so memory stays bounded.
+/// </summary>
+internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStore, IAsyncDisposable
+{
+    public const int MaxFinished = 10_000;
+
+    private readonly ConcurrentDictionary<string, Entry> _executions = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _finished = new();
+    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
+    private volatile bool _closed;
+
+    public bool IsDurable => false;
+
+    public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<bool>();
+        }
+
+        _executions[record.Id] = new Entry(record, IsFinished(record.Status) ? null : request);
+        if (IsFinished(record.Status))
+        {
+            Finished(record.Id);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<bool>();
+        }
+
+        var entry = _executions.GetOrAdd(record.Id, static (_, record) => new Entry(record, null), record);
+        lock (entry)
+        {
+            var wasFinished = IsFinished(entry.Record.Status);
+            entry.Record = record;
+            if (IsFinished(record.Status))
+            {
+                entry.Request = null;   // never run again: the request is not needed any more
+                if (!wasFinished)
+                {
+                    Finished(record.Id);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Record : null);
+
+    public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values.Select(entry => entry.Record)
+            .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(limit)]);
+
+    public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values
+            .Select(entry => { lock (entry) { return new StoredExecution(entry.Record, entry.Request); } })
+            .Where(stored => !IsFinished(stored.Record.Status))
+            .OrderBy(stored => stored.Record.AcceptedAt).Take(limit)]);
+
+    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<int>();
+        }
+
+        var pruned = 0;
+        foreach (var (id, entry) in _executions)
+        {
+            if (entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status)
+                && _executions.TryRemove(KeyValuePair.Create(id, entry)))
+            {
+                pruned++;
+            }
+        }
+
+        var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
+        foreach (var (key, claimedAt) in _claims)
+        {
+            if (claimedAt < before && key.Occurrence < latest[key.Route])
+            {
+                _claims.TryRemove(key, out _);
+            }
+        }
+
+        return Task.FromResult(pruned);
+    }
+
+    public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+    {
+        return _closed ? Closed<OccurrenceClaim>() : Task.FromResult(new OccurrenceClaim(_claims.TryAdd((route, occurrence.ToUniversalTime()), time.GetUtcNow())));
+    }
+
+    public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) =>
+        Task.FromResult(_claims.Keys.Where(key => key.Route == route).Select(key => (DateTimeOffset?)key.Occurrence).Max());
+
+    public ValueTask DisposeAsync()
+    {
+        _closed = true;
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool IsFinished(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);
+
+    // The oldest finished ones beyond the bound are forgotten; one that runs again meanwhile (a retry) stays.
+    private void Finished(string id)
+    {
+        _finished.Enqueue(id);
+        while (_finished.Count > MaxFinished && _finished.TryDequeue(out var oldest))
+        {
+            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
+            {
+                _executions.TryRemove(KeyValuePair.Create(oldest, old));
+            }
+        }
+    }
+
+    // A write after the store closed fails (as the durable stores' writes do), never hangs nor throws at the caller.
+    private static Task<T> Closed<T>() => Task.FromException<T>(new ExecutionStoreUnavailableException("The execution store is closed."));
+
+    private sealed class Entry(ExecutionRecord record, RequestSnapshot? request)
+    {
+        public ExecutionRecord Record { get; set; } = record;
+
+        public RequestSnapshot? Request { get; set; } = request;
+    }
+}

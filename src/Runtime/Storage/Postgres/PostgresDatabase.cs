@@ -1,0 +1,120 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// One PostgreSQL database shared by the replicas of an app, as this replica sees it: the connection pool, where it
+/// is (for messages; never the password), this replica's name, and one command at a time on a pooled connection with
+/// "cannot be reached" turned into <see cref="ExecutionStoreUnavailableException"/> (a 503 for new work).
+/// </summary>
+internal sealed class PostgresDatabase : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private volatile bool _closed;
+
+    private PostgresDatabase(NpgsqlDataSource dataSource, string description, string replica)
+    {
+        _dataSource = dataSource;
+        Description = description;
+        Replica = replica;
+    }
+
+    /// <summary>Host, port and database.</summary>
+    public string Description { get; }
+
+    /// <summary>This process's name among the replicas: host, process id and a random part.</summary>
+    public string Replica { get; }
+
+    /// <summary>Connects, creates or migrates the schema, and registers this replica with a lease.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The connection string is invalid, or the database cannot be reached or migrated.</exception>
+    public static PostgresDatabase Open(string connectionString, TimeSpan lease)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: {e.Message} "
+                + "Write it as 'Host=…;Port=5432;Database=…;Username=…;Password=…'.", e);
+        }
+
+        // Fail in seconds, not the default 15, when the server is gone: requests wait on it before their 503.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Timeout"))
+        {
+            builder.Timeout = 5;
+        }
+
+        if (!given.ContainsKey("Application Name") && !given.ContainsKey("ApplicationName"))
+        {
+            builder.ApplicationName = "ApiRoutes";
+        }
+
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 16;
+        }
+
+        var description = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
+        var dataSource = NpgsqlDataSource.Create(builder);
+        try
+        {
+            using var connection = dataSource.OpenConnection();
+            PostgresSchema.Migrate(connection, description);
+            var replica = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+            PostgresReplicaCoordination.Register(connection, replica, lease);
+            return new PostgresDatabase(dataSource, description, replica);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            dataSource.Dispose();
+            throw new ExecutionStoreUnavailableException(
+                $"The PostgreSQL execution store {description} cannot be reached: {e.Message} Check ApiRoutes:Store:ConnectionString "
+                + "(or ConnectionStrings:ApiRoutes) and that the server accepts connections.", e);
+        }
+        catch
+        {
+            dataSource.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs one command; a server that cannot be reached (or a closed store) is "unavailable".</summary>
+    /// <param name="sql">The command, with positional parameters.</param>
+    /// <param name="use">Adds the parameters and executes it.</param>
+    /// <param name="verb">"read" or "written", for the message.</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    public async Task RunAsync(string sql, Func<NpgsqlCommand, Task> use, string verb, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(sql, connection);
+            await use(command);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw Unavailable(e, verb);
+        }
+    }
+
+    /// <summary>A pooled connection; once the store is closed, "unavailable" rather than a disposed pool's exception.</summary>
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken) => _closed
+        ? ValueTask.FromException<NpgsqlConnection>(new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} is closed."))
+        : _dataSource.OpenConnectionAsync(cancellationToken);
+
+    public ExecutionStoreUnavailableException Unavailable(Exception e, string verb) =>
+        new($"The PostgreSQL execution store {Description} cannot be {verb}: {e.Message}", e);
+
+    public static DateTimeOffset ReadInstant(DbDataReader row, int column) => row.GetFieldValue<DateTimeOffset>(column);
+
+    public ValueTask DisposeAsync()
+    {
+        _closed = true;
+        return _dataSource.DisposeAsync();
+    }
+}

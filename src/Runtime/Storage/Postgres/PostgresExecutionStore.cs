@@ -1,0 +1,215 @@
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The store for several replicas of one app: one PostgreSQL database (<see cref="PostgresDatabase"/>, schema in
+/// <see cref="PostgresSchema"/>). This is its persistence; the replicas' lease, take-over and ownership-checked starts
+/// are its <see cref="Coordination"/>. The executions a replica accepts are its own (it runs them from memory, no
+/// polling on the hot path), and every write about one lands only while the replica holds it
+/// (<see cref="PostgresWriter"/>). Each schedule occurrence runs once across all replicas: the replica that inserts the
+/// <c>(route, occurrence)</c> row runs it.
+/// </summary>
+internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
+{
+    private readonly PostgresDatabase _database;
+    private readonly PostgresWriter _writer;
+    private readonly ILogger _logger;
+
+    private PostgresExecutionStore(PostgresDatabase database, TimeSpan lease, TimeProvider time, ILogger logger)
+    {
+        _database = database;
+        _writer = new PostgresWriter(database, time);
+        _logger = logger;
+        Coordination = new PostgresReplicaCoordination(database, _writer, lease);
+    }
+
+    /// <summary>The replicas' coordination through this database.</summary>
+    public PostgresReplicaCoordination Coordination { get; }
+
+    /// <summary>This process's name among the replicas.</summary>
+    public string Replica => _database.Replica;
+
+    /// <summary>Where the database is (host, port, database; never the password).</summary>
+    public string Description => _database.Description;
+
+    public bool IsDurable => true;
+
+    /// <summary>Connects, creates or migrates the schema, and registers this replica with a lease.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The connection string is invalid, or the database cannot be reached or migrated.</exception>
+    public static PostgresExecutionStore Open(string connectionString, TimeSpan lease, TimeProvider time, ILogger logger) =>
+        new(PostgresDatabase.Open(connectionString, lease), lease, time, logger);
+
+    public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) => _writer.WriteAsync(record, request);
+
+    public async Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)
+    {
+        if (!await _writer.WriteAsync(record))
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"Execution {record.Id} is held by another replica now; this replica's change to {record.Status} was not recorded.");
+        }
+    }
+
+    public async Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        ExecutionRecord? found = null;
+        await _database.RunAsync(
+            $"SELECT {StoredRecord.Columns} FROM apiroutes_executions WHERE id = $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = id });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    found = StoredRecord.TryRead(reader, PostgresDatabase.ReadInstant);
+                }
+            },
+            "read",
+            cancellationToken);
+        return found;
+    }
+
+    public async Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken)
+    {
+        var result = new List<ExecutionRecord>();
+        await _database.RunAsync(
+            $"SELECT {StoredRecord.Columns} FROM apiroutes_executions ORDER BY accepted_at DESC, id LIMIT $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    if (StoredRecord.TryRead(reader, PostgresDatabase.ReadInstant) is { } record)
+                    {
+                        result.Add(record);
+                    }
+                }
+            },
+            "read",
+            cancellationToken);
+        return result;
+    }
+
+    // Every replica's: what is still to run is taken only through the coordination (ClaimUnfinishedAsync).
+    public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
+    {
+        var result = new List<StoredExecution>();
+        await _database.RunAsync(
+            $"SELECT {StoredRecord.Columns}, request, body FROM apiroutes_executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    result.Add(StoredRecord.ReadWithRequest(reader, PostgresDatabase.ReadInstant));
+                }
+            },
+            "read",
+            cancellationToken);
+        return result;
+    }
+
+    // One statement: the claim lands only if no run of the schedule still goes on another live replica (its start
+    // is written before its handler runs), and only once per (route, occurrence), whoever asks.
+    public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+    {
+        var claim = default(OccurrenceClaim);
+        await _database.RunAsync(
+            $"""
+            WITH going AS (
+                SELECT e.id FROM apiroutes_executions e
+                JOIN apiroutes_replicas r ON r.id = e.owner AND r.lease_until > now()
+                WHERE e.route = $1 AND e.kind = '{RouteKind.Scheduled.Name()}' AND e.status IN ('Queued', 'Running') AND e.owner <> $4
+                LIMIT 1),
+            claimed AS (
+                INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
+                SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going)
+                ON CONFLICT (route, occurrence) DO NOTHING
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM claimed), (SELECT id FROM going)
+            """,
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = route });
+                command.Parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
+                command.Parameters.Add(new NpgsqlParameter { Value = executionId });
+                command.Parameters.Add(new NpgsqlParameter { Value = _database.Replica });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1));
+            },
+            "written",
+            cancellationToken);
+        return claim;
+    }
+
+    public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? last = null;
+        await _database.RunAsync(
+            "SELECT max(occurrence) FROM apiroutes_schedule_runs WHERE route = $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = route });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+                {
+                    last = reader.GetFieldValue<DateTimeOffset>(0);
+                }
+            },
+            "read",
+            cancellationToken);
+        return last;
+    }
+
+    // Also forgets old schedule claims (but each schedule's latest, for catch-up) and replicas long gone.
+    public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var count = await DeleteAsync("DELETE FROM apiroutes_executions WHERE finished_at < $1 AND status NOT IN ('Queued', 'Running')");
+        await DeleteAsync("""
+            DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < $1
+                AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route)
+            """);
+        await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < $1");
+        return count;
+
+        async Task<int> DeleteAsync(string sql)
+        {
+            var deleted = 0;
+            await _database.RunAsync(
+                sql,
+                async command =>
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });
+                    deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+                },
+                "written",
+                cancellationToken);
+            return deleted;
+        }
+    }
+
+    /// <summary>Writes what is pending, then unregisters: the unfinished work of this replica is free to claim at once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        try
+        {
+            await Coordination.UnregisterAsync();
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            // The lease runs out by itself; the others take over then.
+            _logger.ReplicaLeaseNotRenewed(_database.Replica, _database.Description, e);
+        }
+
+        await _database.DisposeAsync();
+    }
+}

@@ -1,0 +1,166 @@
+using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
+using Npgsql;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The replicas' coordination through their PostgreSQL database. Each replica registers with a lease
+/// (<c>apiroutes_replicas</c>) that <see cref="LeaseRenewalService"/> renews. When a replica stops (it unregisters) or
+/// dies (its lease lapses), the others claim its unfinished work; idle replicas claim first attempts that wait too
+/// long at a busy one (<c>FOR UPDATE SKIP LOCKED</c>; never the same row twice). A start is written before the handler
+/// runs and lands only while this replica holds the execution, so work another replica took is skipped here rather
+/// than run twice.
+/// </summary>
+internal sealed class PostgresReplicaCoordination(PostgresDatabase database, PostgresWriter writer, TimeSpan lease) : IReplicaCoordination
+{
+    // A renewal and the unregistering at stop never overlap: renewing after it would register this replica again.
+    private readonly SemaphoreSlim _registration = new(1, 1);
+    private bool _unregistered;
+
+    public string Replica => database.Replica;
+
+    public string Description => database.Description;
+
+    public TimeSpan LeaseDuration => lease;
+
+    public static void Register(NpgsqlConnection connection, string replica, TimeSpan lease)
+    {
+        using var command = new NpgsqlCommand(
+            "INSERT INTO apiroutes_replicas (id, lease_until) VALUES ($1, now() + $2) ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = replica });
+        command.Parameters.Add(new NpgsqlParameter { Value = lease });
+        command.ExecuteNonQuery();
+    }
+
+    // A replica that could not renew in time (it hung, or lost the database) learns it here and registers again.
+    public async Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken)
+    {
+        await _registration.WaitAsync(cancellationToken);
+        try
+        {
+            if (_unregistered)
+            {
+                throw new ExecutionStoreUnavailableException($"Replica {Replica} has unregistered from {Description}; its lease is not renewed.");
+            }
+
+            var renewal = LeaseRenewal.Renewed;
+            await database.RunAsync(
+                "UPDATE apiroutes_replicas SET lease_until = now() + $2 WHERE id = $1 AND lease_until > now()",
+                async command =>
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                    command.Parameters.Add(new NpgsqlParameter { Value = lease });
+                    if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    {
+                        renewal = LeaseRenewal.Lapsed;
+                        Register(command.Connection!, Replica, lease);
+                    }
+                },
+                "written",
+                cancellationToken);
+            return renewal;
+        }
+        finally
+        {
+            _registration.Release();
+        }
+    }
+
+    /// <summary>Removes this replica: its unfinished work is free for the others to claim at once.</summary>
+    public async Task UnregisterAsync()
+    {
+        await _registration.WaitAsync();
+        try
+        {
+            _unregistered = true;
+            await database.RunAsync(
+                "DELETE FROM apiroutes_replicas WHERE id = $1",
+                async command =>
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                    await command.ExecuteNonQueryAsync();
+                },
+                "written",
+                CancellationToken.None);
+        }
+        finally
+        {
+            _registration.Release();
+        }
+    }
+
+    // The same write as every change, awaited: it lands only while this replica holds the execution, and a replica
+    // that took the execution over (or claimed it while it waited here) only takes queued ones, so exactly one of them
+    // starts it.
+    public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => writer.WriteAsync(running);
+
+    // Rows of replicas whose lease lapsed, or that unregistered when they stopped.
+    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+        ClaimAsync(
+            "e.status IN ('Queued', 'Running') AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now())",
+            limit,
+            null,
+            cancellationToken);
+
+    // First attempts still waiting in the queue of a busy replica; that replica skips them when their turn comes.
+    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+        ClaimAsync(
+            $"e.status = 'Queued' AND e.attempt = 1 AND e.kind = '{RouteKind.Background.Name()}' AND e.request IS NOT NULL AND e.owner <> $1 AND e.accepted_at < $3",
+            limit,
+            acceptedBefore,
+            cancellationToken);
+
+    // Claims are rare (every half lease per replica), so claimers take turns: each claim then sees the ones before it,
+    // and a row is never claimed twice. SKIP LOCKED: a claimer never waits for a row its holder is writing.
+    private async Task<IReadOnlyList<StoredExecution>> ClaimAsync(string condition, int limit, DateTimeOffset? acceptedBefore, CancellationToken cancellationToken)
+    {
+        var result = new List<StoredExecution>();
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('apiroutes_claim'))", connection, transaction))
+            {
+                await turn.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var claim = new NpgsqlCommand(
+                $"""
+                WITH claimed AS (
+                    SELECT e.id FROM apiroutes_executions e
+                    WHERE {condition}
+                    ORDER BY e.accepted_at
+                    LIMIT $2
+                    FOR UPDATE OF e SKIP LOCKED)
+                UPDATE apiroutes_executions e SET owner = $1 FROM claimed WHERE e.id = claimed.id
+                RETURNING {string.Join(", ", StoredRecord.Columns.Split(", ").Select(column => "e." + column))}, e.request, e.body
+                """,
+                connection,
+                transaction))
+            {
+                claim.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                claim.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                if (acceptedBefore is { } before)
+                {
+                    claim.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });
+                }
+
+                await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    result.Add(StoredRecord.ReadWithRequest(reader, PostgresDatabase.ReadInstant));
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw database.Unavailable(e, "read");
+        }
+
+        return [.. result.OrderBy(execution => execution.Record.AcceptedAt)];
+    }
+}

@@ -1,0 +1,80 @@
+using Npgsql;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The PostgreSQL store's tables (<c>apiroutes_*</c>) and their versions. Replicas starting together migrate one at a
+/// time, under an advisory lock: the first applies what is missing, the others see it done. A database migrated by a
+/// newer release is refused with what to do.
+/// </summary>
+internal static class PostgresSchema
+{
+    // Schema versions in order: migration N takes the database from version N to N + 1. Never edit a shipped one.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE apiroutes_executions (
+            id text PRIMARY KEY,
+            route text NOT NULL,
+            kind text NOT NULL,
+            status text NOT NULL,
+            attempt integer NOT NULL,
+            accepted_at timestamptz NOT NULL,
+            started_at timestamptz,
+            finished_at timestamptz,
+            occurrence timestamptz,
+            error text,
+            request text,
+            body bytea,
+            owner text);
+        CREATE INDEX apiroutes_executions_unfinished ON apiroutes_executions (accepted_at) WHERE status IN ('Queued', 'Running');
+        CREATE INDEX apiroutes_executions_accepted ON apiroutes_executions (accepted_at);
+        CREATE TABLE apiroutes_schedule_runs (
+            route text NOT NULL,
+            occurrence timestamptz NOT NULL,
+            execution_id text NOT NULL,
+            replica text NOT NULL,
+            claimed_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (route, occurrence));
+        CREATE TABLE apiroutes_replicas (
+            id text PRIMARY KEY,
+            started_at timestamptz NOT NULL DEFAULT now(),
+            lease_until timestamptz NOT NULL);
+        """,
+    ];
+
+    /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>
+    public static void Migrate(NpgsqlConnection connection, string description)
+    {
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, "SELECT pg_advisory_xact_lock(hashtext('apiroutes_schema'))");
+        Execute(connection, "CREATE TABLE IF NOT EXISTS apiroutes_schema (version integer NOT NULL)");
+        using var read = new NpgsqlCommand("SELECT max(version) FROM apiroutes_schema", connection);
+        var version = read.ExecuteScalar() is int value ? value : 0;
+        if (version > Migrations.Length)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The PostgreSQL execution store {description} has schema version {version}, newer than this version of ApiRoutes "
+                + $"knows ({Migrations.Length}): it was migrated by a newer release. Update the ApiRoutes package.");
+        }
+
+        if (version == Migrations.Length)
+        {
+            return;   // up to date: the transaction ends, and the lock with it
+        }
+
+        for (; version < Migrations.Length; version++)
+        {
+            Execute(connection, Migrations[version]);
+        }
+
+        Execute(connection, $"DELETE FROM apiroutes_schema; INSERT INTO apiroutes_schema (version) VALUES ({version})");
+        transaction.Commit();
+    }
+
+    private static void Execute(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using ApiRoutes.Execution;
+using Microsoft.Data.Sqlite;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The SQLite store's file: opened for one process (<see cref="StoreLock"/>), in WAL with synchronous FULL (a
+/// committed execution survives a crash of the process or the machine), its tables created when missing, and rows of
+/// earlier versions cleaned of credentials once.
+/// </summary>
+internal static class SqliteSchema
+{
+    /// <summary>Opens (creating if needed) the database file, held by this process, as its one write connection.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened, or another process holds it.</exception>
+    public static (SqliteConnection Connection, StoreLock Held) Open(string path)
+    {
+        StoreLock? held = null;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            held = StoreLock.Acquire(path);
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            connection.Open();
+            Execute(connection, """
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = FULL;
+                PRAGMA busy_timeout = 5000;
+                CREATE TABLE IF NOT EXISTS executions (
+                    id TEXT PRIMARY KEY,
+                    route TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    accepted_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    occurrence TEXT,
+                    error TEXT,
+                    request TEXT,
+                    body BLOB);
+                CREATE INDEX IF NOT EXISTS executions_unfinished ON executions (status) WHERE status IN ('Queued', 'Running');
+                CREATE INDEX IF NOT EXISTS executions_accepted ON executions (accepted_at);
+                CREATE TABLE IF NOT EXISTS schedules (
+                    route TEXT PRIMARY KEY,
+                    last_occurrence TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS schedule_runs (
+                    route TEXT NOT NULL,
+                    occurrence TEXT NOT NULL,
+                    execution_id TEXT NOT NULL,
+                    claimed_at TEXT NOT NULL,
+                    PRIMARY KEY (route, occurrence));
+                """);
+            ScrubCredentials(connection);
+            return (connection, held);
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            held?.Dispose();
+            throw new ExecutionStoreUnavailableException(
+                $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
+                + "or ApiRoutes:Store:Provider to InMemory.", e);
+        }
+    }
+
+    // Files written before credentials were dropped at capture may hold some in stored requests: remove them once.
+    private static void ScrubCredentials(SqliteConnection connection)
+    {
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        if (Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture) >= 1)
+        {
+            return;
+        }
+
+        var paths = string.Join(", ", SecretHeaders.AlwaysDropped.SelectMany(name => new[] { name, name.ToLowerInvariant() }).Select(name => $"'$.headers.\"{name}\"'"));
+        Execute(connection, $"""
+            PRAGMA secure_delete = ON;
+            UPDATE executions SET request = json_remove(request, {paths}) WHERE request IS NOT NULL AND json_valid(request);
+            PRAGMA user_version = 1;
+            PRAGMA secure_delete = OFF;
+            """);
+
+        // Out of the write-ahead log too, now: a process killed before its next checkpoint would leave them there.
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

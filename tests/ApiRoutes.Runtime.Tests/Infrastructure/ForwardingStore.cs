@@ -1,0 +1,32 @@
+using ApiRoutes.Execution;
+using ApiRoutes.Storage;
+
+namespace ApiRoutes.Runtime.Tests.Infrastructure;
+
+/// <summary>
+/// A durable store of one process that passes everything to an in-memory store; tests override what they break
+/// (a write that fails, a claim that cannot land) or watch.
+/// </summary>
+internal class ForwardingStore : IExecutionStore
+{
+    protected IExecutionStore Inner { get; } = new InMemoryExecutionStore(TimeProvider.System);
+
+    public bool IsDurable => true;
+
+    public virtual Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) => Inner.AddAsync(record, request, cancellationToken);
+
+    public virtual Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Inner.UpdateAsync(record, cancellationToken);
+
+    public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => Inner.FindAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) => Inner.GetUnfinishedAsync(limit, cancellationToken);
+
+    public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Inner.GetRecentAsync(limit, cancellationToken);
+
+    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) => Inner.PruneAsync(before, cancellationToken);
+
+    public virtual Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+        Inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+
+    public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Inner.GetLastOccurrenceAsync(route, cancellationToken);
+}

@@ -1,0 +1,83 @@
+using ApiRoutes.Execution;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
+
+namespace ApiRoutes.Runtime.Tests.Storage;
+
+/// <summary>
+/// What a store that survives the process promises beyond <see cref="ExecutionStoreContract"/>: what was written is
+/// there after reopening (recovery, replay records), and a row it holds that cannot be read (a poison row) is reported
+/// with why while the others are read.
+/// </summary>
+public abstract class DurableExecutionStoreContract : ExecutionStoreContract
+{
+    [Fact]
+    public async Task Unfinished_executions_come_back_with_their_requests_after_reopening()
+    {
+        await Store.AddAsync(Record("queued", ExecutionStatus.Queued), SampleRequests.Full(), default);
+        await Store.AddAsync(Record("running", ExecutionStatus.Queued, 1), Request(), default);
+        await Store.UpdateAsync(Record("running", ExecutionStatus.Running, 1) with { StartedAt = At(2) }, default);
+        await Store.UpdateAsync(Record("done", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
+
+        Store = await ReopenAsync();
+        var unfinished = await Store.GetUnfinishedAsync(int.MaxValue, default);
+
+        Assert.Equal(["queued", "running"], unfinished.Select(e => e.Record.Id));
+        Assert.Equal(Record("queued", ExecutionStatus.Queued), unfinished[0].Record);
+        SampleRequests.AssertIsFull(unfinished[0].Request);
+        Assert.Equal(At(2), unfinished[1].Record.StartedAt);
+        Assert.Equal(ExecutionStatus.Succeeded, (await Store.FindAsync("done", default))!.Status);
+    }
+
+    [Fact]
+    public async Task An_occurrence_claimed_before_reopening_is_not_claimed_again_and_stays_the_last_run()
+    {
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default)).Claimed);
+
+        Store = await ReopenAsync();
+
+        Assert.False((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "replayed", default)).Claimed);
+        Assert.Equal(At(0), await Store.GetLastOccurrenceAsync("/api/tick", default));
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "b", default)).Claimed);
+    }
+
+    [Fact]
+    public async Task Thousands_of_concurrent_adds_are_all_there_after_reopening()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Store.AddAsync(Record($"e{i:D4}", ExecutionStatus.Queued), Request(), default)))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        Store = await ReopenAsync();
+
+        Assert.Equal(2000, (await Store.GetUnfinishedAsync(int.MaxValue, default)).Count(e => e.Unreadable is null && e.Request is not null));
+    }
+
+    [Fact]
+    public async Task A_row_that_cannot_be_read_is_reported_with_why_and_every_other_row_is_read()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.AddAsync(Record($"e{i}", ExecutionStatus.Queued, i), Request(), default);
+        }
+
+        await CorruptAsync("e2");
+        var unfinished = await Store.GetUnfinishedAsync(int.MaxValue, default);
+
+        var poison = Assert.Single(unfinished, e => e.Unreadable is not null);
+        Assert.Equal("e2", poison.Record.Id);
+        Assert.Equal(["e0", "e1", "e3", "e4"], unfinished.Where(e => e.Unreadable is null).Select(e => e.Record.Id).Order(StringComparer.Ordinal));
+        Assert.All(unfinished.Where(e => e.Unreadable is null), e => Assert.NotNull(e.Request));
+        Assert.Equal(["e4", "e3", "e1", "e0"], (await Store.GetRecentAsync(10, default)).Select(r => r.Id));
+        Assert.Null(await Store.FindAsync("e2", default));
+    }
+
+    /// <summary>Closes the store and opens it again on the same data.</summary>
+    private protected async Task<IExecutionStore> ReopenAsync()
+    {
+        await CloseAsync(Store);
+        return await OpenAsync();
+    }
+
+    /// <summary>Makes the row of one execution unreadable, as a bug, a hand edit or another version might.</summary>
+    private protected abstract Task CorruptAsync(string id);
+}

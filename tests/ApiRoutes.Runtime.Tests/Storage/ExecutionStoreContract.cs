@@ -1,0 +1,173 @@
+using ApiRoutes.Execution;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ApiRoutes.Runtime.Tests.Storage;
+
+/// <summary>
+/// What every execution store promises, whatever keeps the rows (as Wolverine's compliance tests do for its message
+/// stores): a subclass per store runs all of it. Durable stores pass <see cref="DurableExecutionStoreContract"/> too.
+/// </summary>
+public abstract class ExecutionStoreContract : IAsyncLifetime
+{
+    private protected static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The store's clock (when it claims occurrences); PostgreSQL's claims use the server's.</summary>
+    private protected FakeTimeProvider Time { get; } = new(Start);
+
+    private protected IExecutionStore Store { get; set; } = null!;
+
+    public virtual async Task InitializeAsync() => Store = await OpenAsync();
+
+    public virtual async Task DisposeAsync() => await CloseAsync(Store);
+
+    [Fact]
+    public async Task An_added_execution_is_found_as_it_was_added()
+    {
+        await Store.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
+
+        Assert.Equal(Record("one", ExecutionStatus.Queued), await Store.FindAsync("one", default));
+        Assert.Null(await Store.FindAsync("unknown", default));
+    }
+
+    [Fact]
+    public async Task Each_change_of_state_is_kept_and_the_last_one_wins_also_when_written_without_waiting()
+    {
+        var running = Record("one", ExecutionStatus.Running) with { StartedAt = At(1) };
+        var failed = running with { Status = ExecutionStatus.Failed, Attempt = 3, FinishedAt = At(2), Error = "boom" };
+
+        // Written back to back, as the runtime does: the add, then each change, none awaited before the next.
+        await Task.WhenAll(Store.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default), Store.UpdateAsync(running, default), Store.UpdateAsync(failed, default));
+
+        Assert.Equal(failed, await Store.FindAsync("one", default));
+        Assert.Equal(failed, Assert.Single(await Store.GetRecentAsync(10, default)));
+        Assert.Empty(await Store.GetUnfinishedAsync(10, default));
+    }
+
+    [Fact]
+    public async Task Recent_executions_come_newest_first_then_by_id_up_to_the_limit()
+    {
+        foreach (var (id, minute) in new[] { ("b", 5), ("old", 1), ("a", 5), ("newest", 9), ("c", 3) })
+        {
+            await Store.AddAsync(Record(id, ExecutionStatus.Queued, minute), Request(), default);
+        }
+
+        Assert.Equal(["newest", "a", "b", "c"], (await Store.GetRecentAsync(4, default)).Select(r => r.Id));
+        Assert.Equal(5, (await Store.GetRecentAsync(100, default)).Count);
+    }
+
+    [Fact]
+    public async Task Unfinished_executions_come_back_oldest_first_with_their_requests_and_finished_ones_do_not()
+    {
+        await Store.AddAsync(Record("running", ExecutionStatus.Queued, 2), Request(), default);
+        await Store.UpdateAsync(Record("running", ExecutionStatus.Running, 2) with { StartedAt = At(3) }, default);
+        await Store.AddAsync(Record("queued", ExecutionStatus.Queued, 1), SampleRequests.Full(), default);
+        await Store.AddAsync(Record("done", ExecutionStatus.Queued, 0), Request(), default);
+        await Store.UpdateAsync(Record("done", ExecutionStatus.Succeeded, 0) with { FinishedAt = At(1) }, default);
+        var scheduled = Record("tick", ExecutionStatus.Queued, 4) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(4) };
+        await Store.AddAsync(scheduled, null, default);   // a scheduled run keeps no request: it is not repeated
+
+        var unfinished = await Store.GetUnfinishedAsync(10, default);
+
+        Assert.Equal(["queued", "running", "tick"], unfinished.Select(e => e.Record.Id));
+        Assert.All(unfinished, e => Assert.Null(e.Unreadable));
+        SampleRequests.AssertIsFull(unfinished[0].Request);
+        Assert.Equal((ExecutionStatus.Running, At(3)), (unfinished[1].Record.Status, unfinished[1].Record.StartedAt));
+        Assert.Equal((scheduled, null), (unfinished[2].Record, unfinished[2].Request));
+        Assert.Equal(["queued", "running"], (await Store.GetUnfinishedAsync(2, default)).Select(e => e.Record.Id));
+    }
+
+    [Fact]
+    public async Task Pruning_deletes_only_executions_that_finished_before_the_cutoff()
+    {
+        await Store.UpdateAsync(Record("old", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
+        await Store.UpdateAsync(Record("failed", ExecutionStatus.Failed) with { FinishedAt = At(2), Error = "boom" }, default);
+        await Store.UpdateAsync(Record("new", ExecutionStatus.Succeeded) with { FinishedAt = At(100) }, default);
+        await Store.AddAsync(Record("waiting", ExecutionStatus.Queued), Request(), default);
+        await Store.AddAsync(Record("running", ExecutionStatus.Queued), Request(), default);
+        await Store.UpdateAsync(Record("running", ExecutionStatus.Running) with { StartedAt = At(1) }, default);
+
+        Assert.Equal(2, await Store.PruneAsync(At(50), default));
+
+        Assert.Equal(["new", "running", "waiting"], (await Store.GetRecentAsync(10, default)).Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.Null(await Store.FindAsync("old", default));
+        Assert.Equal(2, (await Store.GetUnfinishedAsync(10, default)).Count);
+    }
+
+    [Fact]
+    public async Task An_occurrence_is_claimed_once_and_the_latest_claimed_is_the_schedules_last_run()
+    {
+        var first = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        var again = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "b", default);
+        var next = await Store.ClaimOccurrenceAsync("/api/tick", At(60), "c", default);
+        var other = await Store.ClaimOccurrenceAsync("/api/tock", At(0), "d", default);
+
+        Assert.Equal((true, false, true, true), (first.Claimed, again.Claimed, next.Claimed, other.Claimed));
+        Assert.Equal(At(60), await Store.GetLastOccurrenceAsync("/api/tick", default));
+        Assert.Null(await Store.GetLastOccurrenceAsync("/api/never", default));
+    }
+
+    [Fact]
+    public async Task Of_many_concurrent_claims_of_one_occurrence_exactly_one_wins()
+    {
+        var claims = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Store.ClaimOccurrenceAsync("/api/tick", At(i % 4), $"e{i}", default)));
+
+        Assert.Equal(4, claims.Count(claim => claim.Claimed));
+    }
+
+    [Fact]
+    public async Task Pruning_forgets_claims_made_before_the_cutoff_but_each_schedules_latest()
+    {
+        await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        await Store.ClaimOccurrenceAsync("/api/tick", At(60), "b", default);
+        await Store.ClaimOccurrenceAsync("/api/tock", At(0), "c", default);
+
+        // A cutoff before the claims keeps them all; one after (by the store's clock or the server's) forgets the old.
+        await Store.PruneAsync(Start.AddYears(-1), default);
+        Assert.False((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "d", default)).Claimed);
+        await Store.PruneAsync(DateTimeOffset.UtcNow.AddDays(1), default);
+
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "e", default)).Claimed);
+        Assert.False((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "f", default)).Claimed);
+        Assert.False((await Store.ClaimOccurrenceAsync("/api/tock", At(0), "g", default)).Claimed);
+        Assert.Equal(At(60), await Store.GetLastOccurrenceAsync("/api/tick", default));
+    }
+
+    [Fact]
+    public async Task Thousands_of_concurrent_writers_all_complete_and_every_execution_is_kept()
+    {
+        var ids = Enumerable.Range(0, 3000).Select(i => $"e{i:D4}").ToList();
+
+        await Task.WhenAll(ids.Select(id => Store.AddAsync(Record(id, ExecutionStatus.Queued), Request(), default))
+            .Concat(ids.Take(1000).Select(id => Store.UpdateAsync(Record(id, ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default))))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(ids.Skip(1000), (await Store.GetUnfinishedAsync(int.MaxValue, default)).Select(e => e.Record.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(ExecutionStatus.Succeeded, (await Store.FindAsync("e0999", default))!.Status);
+    }
+
+    [Fact]
+    public async Task A_closed_store_refuses_writes_at_once_and_never_leaves_a_writer_waiting()
+    {
+        await CloseAsync(Store);
+
+        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => Store.AddAsync(Record("late", ExecutionStatus.Queued), Request(), default).WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => Store.UpdateAsync(Record("late", ExecutionStatus.Running), default).WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => Store.ClaimOccurrenceAsync("/api/tick", At(0), "late", default).WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => Store.PruneAsync(At(0), default).WaitAsync(TimeSpan.FromSeconds(10)));
+        Store = await OpenAsync();
+    }
+
+    private protected static DateTimeOffset At(int minutes) => Start.AddMinutes(minutes);
+
+    private protected static ExecutionRecord Record(string id, ExecutionStatus status, int acceptedMinute = 0) =>
+        new() { Id = id, Route = "/api/job", Kind = "background", Status = status, AcceptedAt = At(acceptedMinute) };
+
+    private protected static RequestSnapshot Request() => RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray());
+
+    /// <summary>Opens the store: a new one, or for a durable store, the one the test has been writing to.</summary>
+    private protected abstract Task<IExecutionStore> OpenAsync();
+
+    private protected static async Task CloseAsync(IExecutionStore store) => await ((IAsyncDisposable)store).DisposeAsync();
+}
