@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using ApiRoutes.Diagnostics;
-using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;

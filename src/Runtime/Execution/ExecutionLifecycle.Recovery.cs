@@ -1,7 +1,6 @@
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Manifest;
 using ApiRoutes.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Execution;
 

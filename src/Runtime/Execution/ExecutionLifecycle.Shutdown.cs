@@ -1,5 +1,4 @@
 using ApiRoutes.Diagnostics;
-using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Execution;
 

@@ -1,4 +1,3 @@
-using ApiRoutes.Manifest;
 using ApiRoutes.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,5 @@
 using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
-using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using Microsoft.AspNetCore.Http;

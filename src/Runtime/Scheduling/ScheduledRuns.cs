@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ApiRoutes.Diagnostics;
-using ApiRoutes.Manifest;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;

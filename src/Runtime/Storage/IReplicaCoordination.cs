@@ -1,4 +1,3 @@
-using ApiRoutes.Execution;
 
 namespace ApiRoutes.Storage;
 

@@ -1,4 +1,3 @@
-using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 using Npgsql;
 

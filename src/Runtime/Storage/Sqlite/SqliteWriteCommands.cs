@@ -1,4 +1,3 @@
-using ApiRoutes.Execution;
 using Microsoft.Data.Sqlite;
 
 namespace ApiRoutes.Storage;
