@@ -28,6 +28,7 @@ internal static class MSBuildRunner
         }
 
         var instance = new ProjectInstance(projectFile, global, null);
+        EnsureRouteHost(instance, projectFile);
         var result = BuildManager.DefaultBuildManager.Build(parameters, new BuildRequestData(instance, targets));
         if (result.OverallResult != BuildResultCode.Success)
         {
@@ -36,5 +37,29 @@ internal static class MSBuildRunner
 
         var manifest = instance.GetPropertyValue("_ApiRoutesManifestPath");
         return manifest.Length > 0 ? manifest : Path.Combine(instance.GetPropertyValue("TargetDir"), "apiroutes.manifest.json");
+    }
+
+    // After the restore the package's props are imported, so its properties say whether it is there and switched on.
+    private static void EnsureRouteHost(ProjectInstance project, string projectFile)
+    {
+        var enabled = project.GetPropertyValue("ApiRoutesEnabled");
+        if (enabled.Length == 0)
+        {
+            throw new CommandException(
+                $"'{projectFile}' does not reference the ApiRoutes package, so it has no routes. Add "
+                + "<PackageReference Include=\"ApiRoutes\" Version=\"...\" /> to it, or pass the project that has it.");
+        }
+
+        if (!ProjectKind.IsApp(project.GetPropertyValue("OutputType")))
+        {
+            throw new CommandException(
+                $"'{projectFile}' is a class library: its handlers are not routes, because ApiRoutes serves the handlers "
+                + "compiled into the app that runs. Pass the web project, and move the handlers into it.");
+        }
+
+        if (!string.Equals(enabled, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CommandException($"'{projectFile}' sets ApiRoutesEnabled to '{enabled}', so its build writes no route manifest.");
+        }
     }
 }
