@@ -91,6 +91,67 @@ public sealed class BuildTests(PackageFixture package)
     }
 
     [Fact]
+    public async Task TreatWarningsAsErrors_makes_AR_warnings_errors_and_WarningsNotAsErrors_and_NoWarn_still_work()
+    {
+        // AR4101 is a warning: the schedule restricts both day-of-month and day-of-week.
+        var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("0 9 1 * MON"))
+            .AddToProject("<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>");
+        var cleanup = $"{Path.Combine(project.Directory, "Api", "Cleanup.cs")}(6,17)";
+
+        var failed = (await project.RunAsync("build")).ShouldFail();
+
+        Assert.Contains($"{cleanup}: error AR4101:", failed.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(project.ManifestPath()), "A build that failed on a warning leaves no manifest.");
+
+        project.AddToProject("<PropertyGroup><WarningsNotAsErrors>$(WarningsNotAsErrors);AR4101</WarningsNotAsErrors></PropertyGroup>");
+        var exempt = (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Contains($"{cleanup}: warning AR4101:", exempt.Output, StringComparison.Ordinal);
+
+        project.AddToProject("<PropertyGroup><NoWarn>$(NoWarn);AR4101</NoWarn><WarningsNotAsErrors /></PropertyGroup>");
+        var silenced = (await project.RunAsync("build")).ShouldSucceed();
+        Assert.DoesNotContain("AR4101", silenced.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(project.ManifestPath()));
+    }
+
+    [Fact]
+    public async Task Handlers_in_a_referenced_class_library_warn_in_the_apps_build_and_the_library_gets_no_manifest()
+    {
+        var library = new FixtureProject(package, "Shared")
+            .Write("Shared.csproj", $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <FrameworkReference Include="Microsoft.AspNetCore.App" />
+                    <PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />
+                  </ItemGroup>
+                </Project>
+                """)
+            .Write("Api/Ping.cs", """
+                using ApiRoutes;
+                using Microsoft.AspNetCore.Http;
+
+                namespace Shared.Api;
+
+                public sealed class Ping : IApiHandler
+                {
+                    public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("pong");
+                }
+                """);
+        var app = Sources.Shop(package).AddToProject($"""<ItemGroup><ProjectReference Include="{Path.Combine(library.Directory, "Shared.csproj")}" /></ItemGroup>""");
+
+        var build = (await app.RunAsync("build")).ShouldSucceed();
+
+        Assert.Contains(
+            $"{Path.Combine(library.Directory, "Api", "Ping.cs")}(6,21): warning AR0102: 'Shared.Api.Ping' in the class library 'Shared' is not a route",
+            build.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("/api/ping", File.ReadAllText(app.ManifestPath()), StringComparison.Ordinal);
+        Assert.False(File.Exists(library.ManifestPath()), "A class library is not a route host: it gets no manifest.");
+    }
+
+    [Fact]
     public async Task Clean_removes_the_manifest()
     {
         var project = Sources.Shop(package);

@@ -107,6 +107,7 @@ internal sealed class TestProject : IDisposable
             RootNamespace = rootNamespace,
             ConfigPath = ConfigPath,
             References = [.. References.Value.Select(reference => reference.Display!), .. _references],
+            Libraries = [.. _references.Select(path => new LibraryReference(path))],
             FallbackFile = PathOf(AssemblyName + ".csproj"),
             NowUtc = nowUtc ?? new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
             Generator = "ApiRoutes test",
