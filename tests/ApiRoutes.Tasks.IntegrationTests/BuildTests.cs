@@ -152,6 +152,29 @@ public sealed class BuildTests(PackageFixture package)
     }
 
     [Fact]
+    public async Task Top_level_statements_in_any_file_are_the_entry_point_and_the_package_adds_none()
+    {
+        // Observed: a Program in App.cs got the package's entry point too, and CS7022 into the NuGet cache.
+        var project = Sources.Shop(package)
+            .Write("App.cs", """
+                var builder = WebApplication.CreateBuilder(args);
+                builder.Services.AddApiRoutes();
+                var app = builder.Build();
+                app.MapGet("/own", () => "own entry point");
+                app.MapApiRoutes();
+                app.Run();
+                """)
+            .AddToProject("<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>");
+
+        var build = (await project.RunAsync("build")).ShouldSucceed();
+
+        Assert.DoesNotContain("CS7022", build.Output, StringComparison.Ordinal);
+        await using var app = await RunningApp.StartAsync(project.OutputFolder(), project.Environment, Path.Combine(project.OutputFolder(), "Shop.dll"));
+        Assert.Equal("own entry point", await app.Client.GetStringAsync("/own"));
+        Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
+    }
+
+    [Fact]
     public async Task Clean_removes_the_manifest()
     {
         var project = Sources.Shop(package);

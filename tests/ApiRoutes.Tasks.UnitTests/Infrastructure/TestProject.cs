@@ -32,6 +32,9 @@ internal sealed class TestProject : IDisposable
         System.IO.Directory.CreateDirectory(Directory);
     }
 
+    /// <summary>What test sources compile against: the shared framework with ASP.NET Core, and ApiRoutes.dll.</summary>
+    public static ImmutableArray<MetadataReference> PlatformReferences => References.Value;
+
     public string AssemblyName { get; }
 
     public string Directory { get; }
