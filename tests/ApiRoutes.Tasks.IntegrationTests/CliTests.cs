@@ -72,7 +72,7 @@ public sealed class CliTests(PackageFixture package)
     }
 
     [Fact]
-    public async Task Routes_on_a_project_without_ApiRoutes_or_on_a_class_library_is_one_line_and_exit_code_1()
+    public async Task Routes_on_a_project_without_ApiRoutes_on_a_class_library_or_that_fails_to_build_is_one_line_and_exit_code_1()
     {
         var tool = await package.ToolAsync();
         var plain = new FixtureProject(package, "Plain").Write("Plain.csproj", """
@@ -87,10 +87,16 @@ public sealed class CliTests(PackageFixture package)
             </Project>
             """);
 
+        var broken = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("@reboot"));
+
         var withoutApiRoutes = await DotNet.RunProgramAsync(tool, plain.Directory, plain.Environment, "routes");
         var onLibrary = await DotNet.RunProgramAsync(tool, library.Directory, library.Environment, "routes");
+        var failed = await DotNet.RunProgramAsync(tool, broken.Directory, broken.Environment, "routes");
 
-        Assert.Equal((1, 1), (withoutApiRoutes.ExitCode, onLibrary.ExitCode));
+        Assert.Equal((1, 1, 1), (withoutApiRoutes.ExitCode, onLibrary.ExitCode, failed.ExitCode));
+        Assert.StartsWith(
+            $"apiroutes: The build of '{Path.Combine(broken.Directory, "Shop.csproj")}' failed. {Path.Combine(broken.Directory, "Api", "Cleanup.cs")}(6,17): error AR4002: ",
+            Assert.Single(Lines(failed)), StringComparison.Ordinal);
         Assert.Equal(
             $"apiroutes: '{Path.Combine(plain.Directory, "Plain.csproj")}' does not reference the ApiRoutes package, so it has no routes. "
                 + "Add <PackageReference Include=\"ApiRoutes\" Version=\"...\" /> to it, or pass the project that has it.",

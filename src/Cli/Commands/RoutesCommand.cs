@@ -13,8 +13,7 @@ internal static class RoutesCommand
         command.SetAction(parse => CommandRunner.Run(error, () =>
         {
             var file = ProjectFinder.Find(parse.GetValue(project));
-            var manifestPath = ProjectBuilder.Build(file, ["Build"], new Dictionary<string, string>(), showMessages: false, output)
-                ?? throw new CommandException($"The build of '{file}' failed; run 'apiroutes validate' for the details.");
+            var manifestPath = ProjectBuilder.Build(file, ["Build"], new Dictionary<string, string>(), showMessages: false, output)!;
             if (!File.Exists(manifestPath))
             {
                 throw new CommandException($"The build of '{file}' wrote no route manifest at '{manifestPath}'.");
