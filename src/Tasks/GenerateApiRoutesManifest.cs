@@ -77,7 +77,9 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
             Generator = "ApiRoutes " + Version,
         });
 
-        var diagnostics = new WarningPolicy(TreatWarningsAsErrors, WarningsAsErrors, WarningsNotAsErrors, NoWarn).Apply(result.Diagnostics);
+        var engine = BuildEngine as IBuildEngine8;
+        var policy = new WarningPolicy(TreatWarningsAsErrors, WarningsAsErrors, WarningsNotAsErrors, NoWarn, code => engine?.ShouldTreatWarningAsError(code) == true);
+        var diagnostics = policy.Apply(result.Diagnostics);
         foreach (var diagnostic in diagnostics)
         {
             LogDiagnostic(diagnostic);
@@ -88,8 +90,7 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
             WriteIfChanged(ReportFile, SarifReport.Create(diagnostics, Version, Diagnostics.RepositoryRoot.Find(RepositoryRoot, ProjectDirectory)));
         }
 
-        // A warning made an error (by the policy, or by MSBuild's -warnaserror) fails the build like any error: no
-        // manifest may be left beside the assembly.
+        // A warning made an error fails the build like any error: no manifest may be left beside the assembly.
         if (result.Manifest is null || Log.HasLoggedErrors)
         {
             File.Delete(ManifestPath);

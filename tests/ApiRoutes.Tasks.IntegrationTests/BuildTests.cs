@@ -111,6 +111,11 @@ public sealed class BuildTests(PackageFixture package)
         var silenced = (await project.RunAsync("build")).ShouldSucceed();
         Assert.DoesNotContain("AR4101", silenced.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(project.ManifestPath()));
+
+        // MSBuild's own switch for every warning (global properties outrank the project's NoWarn and TreatWarningsAsErrors).
+        var msbuildAsErrors = (await project.RunAsync("build", "-p:MSBuildTreatWarningsAsErrors=true", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false")).ShouldFail();
+        Assert.Contains($"{cleanup}: error AR4101:", msbuildAsErrors.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(project.ManifestPath()), "A build that failed on a warning leaves no manifest.");
     }
 
     [Fact]

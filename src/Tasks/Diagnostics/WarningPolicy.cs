@@ -5,7 +5,10 @@ namespace ApiRoutes.Tasks.Diagnostics;
 /// properties: <c>NoWarn</c> silences a warning, <c>WarningsAsErrors</c> makes it an error, and
 /// <c>TreatWarningsAsErrors</c> makes every warning an error except those in <c>WarningsNotAsErrors</c>. Errors are
 /// never changed. MSBuild itself maps only <c>WarningsAsErrors</c> and <c>NoWarn</c> onto a task's warnings, so the
-/// task applies the policy and logs the result.
+/// task applies the policy and logs the result. What MSBuild itself promotes (<c>MSBuildTreatWarningsAsErrors</c>,
+/// <c>MSBuildWarningsAsErrors</c>) is asked of the engine, so that the task knows it failed and leaves no manifest
+/// behind. (The engine does not answer for <c>-warnaserror</c> in an SDK project, which sets WarningsAsErrors itself;
+/// that switch still fails the build when it logs the warning, as it does for the compiler's warnings.)
 /// </summary>
 internal sealed class WarningPolicy
 {
@@ -13,9 +16,11 @@ internal sealed class WarningPolicy
     private readonly HashSet<string> _asErrors;
     private readonly HashSet<string> _notAsErrors;
     private readonly HashSet<string> _suppressed;
+    private readonly Func<string, bool> _engineAsError;
 
-    public WarningPolicy(bool treatWarningsAsErrors, string? warningsAsErrors, string? warningsNotAsErrors, string? noWarn)
+    public WarningPolicy(bool treatWarningsAsErrors, string? warningsAsErrors, string? warningsNotAsErrors, string? noWarn, Func<string, bool>? engineAsError = null)
     {
+        _engineAsError = engineAsError ?? (_ => false);
         _treatAsErrors = treatWarningsAsErrors;
         _asErrors = Codes(warningsAsErrors);
         _notAsErrors = Codes(warningsNotAsErrors);
@@ -41,7 +46,7 @@ internal sealed class WarningPolicy
             return null;
         }
 
-        var asError = _asErrors.Contains(diagnostic.Code) || (_treatAsErrors && !_notAsErrors.Contains(diagnostic.Code));
+        var asError = _asErrors.Contains(diagnostic.Code) || (_treatAsErrors && !_notAsErrors.Contains(diagnostic.Code)) || _engineAsError(diagnostic.Code);
         return asError ? diagnostic with { Descriptor = diagnostic.Descriptor with { Severity = DiagnosticSeverity.Error } } : diagnostic;
     }
 

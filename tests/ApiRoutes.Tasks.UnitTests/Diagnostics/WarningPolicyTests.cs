@@ -32,6 +32,17 @@ public sealed class WarningPolicyTests
     }
 
     [Fact]
+    public void What_MSBuild_itself_makes_an_error_is_logged_as_one_unless_NoWarn_silences_it()
+    {
+        // -warnaserror: the engine would turn the warning into an error after the task had written its manifest.
+        var engine = new WarningPolicy(false, "", "", "", code => code == "AR2101");
+        var silenced = new WarningPolicy(false, "", "", "AR2101", code => code == "AR2101");
+
+        Assert.Equal(DiagnosticSeverity.Error, Assert.Single(engine.Apply([Warning])).Severity);
+        Assert.Empty(silenced.Apply([Warning]));
+    }
+
+    [Fact]
     public void Errors_stay_errors_whatever_NoWarn_says()
     {
         var policy = new WarningPolicy(false, "", "AR4001", "AR4001");
