@@ -9,10 +9,27 @@ internal static class Program
     // No response files: '@daily' is a schedule, not a file of arguments.
     internal static readonly ParserConfiguration Configuration = new() { ResponseFileTokenReplacer = null };
 
-    public static Task<int> Main(string[] args) => Parse(args, Console.Out, Console.Error, Console.In).InvokeAsync();
+    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error, Console.In);
 
-    internal static ParseResult Parse(string[] args, TextWriter output, TextWriter error, TextReader? input = null) =>
-        CreateRootCommand(output, error, input).Parse(args, Configuration);
+    /// <summary>
+    /// Parses and runs a command line. A command line that does not parse is one line on standard error and exit code
+    /// 1, like every other failure (System.CommandLine would print its errors and the whole help text).
+    /// </summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
+    {
+        var root = CreateRootCommand(output, error, input);
+        var parse = root.Parse(args, Configuration);
+        if (parse.Errors.Count > 0)
+        {
+            var command = parse.CommandResult.Command;
+            var help = command == root ? "apiroutes --help" : $"apiroutes {command.Name} --help";
+            var messages = string.Join(" ", parse.Errors.Select(e => CommandRunner.Flatten(e.Message)));
+            await error.WriteLineAsync($"apiroutes: {messages} See '{help}'.");
+            return 1;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
 
     internal static RootCommand CreateRootCommand(TextWriter output, TextWriter error, TextReader? input = null)
     {

@@ -23,12 +23,20 @@ public sealed class CreateApiRoutesBundle : ApiRoutesTask
     [Required]
     public string BundlePath { get; set; } = "";
 
-    /// <summary>More globs to leave out (relative paths with <c>/</c>; <c>*</c>, <c>**/</c>), beside the defaults.</summary>
+    /// <summary>
+    /// More globs to leave out, beside the defaults, as one string: <c>$(ApiRoutesBundleExclude)</c>, separated by
+    /// <c>;</c>. Matched here against the paths inside the bundle (<c>/</c>; <c>*</c>, <c>**/</c>): a string, because
+    /// MSBuild would expand an item's glob against the project folder before the task saw it.
+    /// </summary>
+    public string? ExcludePatterns { get; set; }
+
+    /// <summary>Paths inside the bundle to leave out, as items (<c>@(ApiRoutesBundleExclude)</c>): literal names.</summary>
     public ITaskItem[] Excludes { get; set; } = [];
 
     private protected override void ExecuteCore()
     {
-        var excludes = BundleWriter.DefaultExcludes.Concat(Excludes.Select(item => item.ItemSpec));
+        var patterns = (ExcludePatterns ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var excludes = BundleWriter.DefaultExcludes.Concat(patterns).Concat(Excludes.Select(item => item.ItemSpec));
         var problems = new BundleProblems();
         var manifest = BundleWriter.Write(PublishDirectory, EntryAssembly, BundlePath, excludes, problems);
         foreach (var problem in problems.ToList())

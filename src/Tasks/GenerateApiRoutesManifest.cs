@@ -41,6 +41,24 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
     /// <summary>When set, a SARIF 2.1.0 report of the diagnostics is written there, also when the build fails.</summary>
     public string? ReportFile { get; set; }
 
+    /// <summary>
+    /// <c>$(ApiRoutesRepositoryRoot)</c>: the folder the report's paths are relative to. Default: the git repository's
+    /// root above the project, else the project folder.
+    /// </summary>
+    public string? RepositoryRoot { get; set; }
+
+    /// <summary><c>$(TreatWarningsAsErrors)</c>: every ApiRoutes warning is an error, except those in <see cref="WarningsNotAsErrors"/>.</summary>
+    public bool TreatWarningsAsErrors { get; set; }
+
+    /// <summary><c>$(WarningsAsErrors)</c>: codes reported as errors.</summary>
+    public string? WarningsAsErrors { get; set; }
+
+    /// <summary><c>$(WarningsNotAsErrors)</c>: codes that stay warnings under <see cref="TreatWarningsAsErrors"/>.</summary>
+    public string? WarningsNotAsErrors { get; set; }
+
+    /// <summary><c>$(NoWarn)</c>: warnings not reported at all.</summary>
+    public string? NoWarn { get; set; }
+
     /// <summary>The <c>@(SourceRoot)</c> items; their <c>MappedPath</c> maps deterministic PDB paths back to files.</summary>
     public ITaskItem[] SourceRoots { get; set; } = [];
 
@@ -53,22 +71,27 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
             RootNamespace = RootNamespace ?? "",
             ConfigPath = string.IsNullOrEmpty(ConfigFile) ? null : ConfigFile,
             References = References.Select(item => item.ItemSpec).ToList(),
+            Libraries = Libraries(References),
             PathMap = new SourcePathMap(SourceRoots.Select(item => (item.GetMetadata("MappedPath"), item.ItemSpec))),
             FallbackFile = string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile,
             Generator = "ApiRoutes " + Version,
         });
 
-        foreach (var diagnostic in result.Diagnostics)
+        var engine = BuildEngine as IBuildEngine8;
+        var policy = new WarningPolicy(TreatWarningsAsErrors, WarningsAsErrors, WarningsNotAsErrors, NoWarn, code => engine?.ShouldTreatWarningAsError(code) == true);
+        var diagnostics = policy.Apply(result.Diagnostics);
+        foreach (var diagnostic in diagnostics)
         {
             LogDiagnostic(diagnostic);
         }
 
         if (!string.IsNullOrEmpty(ReportFile))
         {
-            WriteIfChanged(ReportFile, SarifReport.Create(result.Diagnostics, Version, ProjectDirectory));
+            WriteIfChanged(ReportFile, SarifReport.Create(diagnostics, Version, Diagnostics.RepositoryRoot.Find(RepositoryRoot, ProjectDirectory)));
         }
 
-        if (result.Manifest is null)
+        // A warning made an error fails the build like any error: no manifest may be left beside the assembly.
+        if (result.Manifest is null || Log.HasLoggedErrors)
         {
             File.Delete(ManifestPath);
             return;
@@ -77,6 +100,12 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
         WriteIfChanged(ManifestPath, ManifestJson.Serialize(result.Manifest));
         Log.LogMessage(MessageImportance.Normal, "ApiRoutes: {0} route(s) -> {1}", result.Manifest.Routes.Count, ManifestPath);
     }
+
+    // The framework's reference assemblies are many and never hold handlers; everything else may be a class library.
+    private static List<LibraryReference> Libraries(ITaskItem[] references) =>
+        [.. references
+            .Where(item => item.GetMetadata("FrameworkReferenceName").Length == 0)
+            .Select(item => new LibraryReference(item.ItemSpec, item.GetMetadata("MSBuildSourceProjectFile") is { Length: > 0 } project ? project : null))];
 
     // Leaves the file (and its timestamp) alone when nothing changed, so incremental copies downstream stay quiet.
     private static void WriteIfChanged(string path, string content)

@@ -52,43 +52,35 @@ public sealed class CliCommandTests : IDisposable
             table);
     }
 
-    [Fact]
-    public void A_folder_with_one_project_is_that_project()
-    {
-        var project = Path.Combine(_folder, "Shop.csproj");
-        File.WriteAllText(project, "<Project />");
-
-        Assert.Equal(project, ProjectBuilder.FindProject(_folder));
-    }
-
-    [Fact]
-    public async Task Routes_in_a_folder_without_a_project_says_so_and_exits_1()
-    {
-        var exitCode = await Run("routes", _folder);
-
-        Assert.Equal(1, exitCode);
-        Assert.Equal($"apiroutes: There is no .csproj in '{_folder}'. Pass a project file or its folder.", _error.ToString().Trim());
-    }
-
-    [Fact]
-    public async Task Validate_in_a_folder_with_two_projects_asks_for_one()
-    {
-        File.WriteAllText(Path.Combine(_folder, "A.csproj"), "<Project />");
-        File.WriteAllText(Path.Combine(_folder, "B.csproj"), "<Project />");
-
-        Assert.Equal(1, await Run("validate", _folder));
-        Assert.Contains("holds several projects (A.csproj, B.csproj); pass one of them.", _error.ToString(), StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData(new[] { "invoke", "/api/x", "--url", "ftp://example" }, "'ftp://example' is not an http(s) URL.")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--secret", "s" }, "--secret needs --occurrence")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1" }, "No server answered at http://127.0.0.1:1/")]
     [InlineData(new[] { "serve", "/nowhere/App.bundle.zip" }, "'/nowhere/App.bundle.zip' does not exist.")]
+    // A command line that does not parse: one line, not System.CommandLine's errors and the whole help text.
+    [InlineData(new string[0], "apiroutes: Required command was not provided. See 'apiroutes --help'.")]
+    [InlineData(new[] { "bogus" }, "apiroutes: Required command was not provided. Unrecognized command or argument 'bogus'. See 'apiroutes --help'.")]
+    [InlineData(new[] { "routes", "a", "b" }, "apiroutes: Unrecognized command or argument 'b'. See 'apiroutes routes --help'.")]
+    [InlineData(new[] { "invoke" }, "apiroutes: Required argument missing for command: 'invoke'. See 'apiroutes invoke --help'.")]
+    [InlineData(new[] { "serve", "x.zip", "--max-size", "abc" }, "apiroutes: Cannot parse argument 'abc' for option '--max-size' as expected type 'System.Int64'. See 'apiroutes serve --help'.")]
+    [InlineData(new[] { "validate", "--report" }, "apiroutes: Required argument missing for option: '--report'. See 'apiroutes validate --help'.")]
     public async Task Bad_input_is_one_clear_line_and_exit_code_1(string[] args, string message)
     {
         Assert.Equal(1, await Run(args));
-        Assert.Contains(message, _error.ToString(), StringComparison.Ordinal);
+        var line = Assert.Single(_error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(message, line, StringComparison.Ordinal);
+        Assert.Empty(_output.ToString());
+    }
+
+    [Fact]
+    public void An_unexpected_exception_is_one_line_with_its_type()
+    {
+        var error = new StringWriter();
+
+        var exitCode = CommandRunner.Run(error, () => throw new InvalidDataException("line one\r\n  line two\n"));
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("apiroutes: InvalidDataException: line one line two" + Environment.NewLine, error.ToString());
     }
 
     [Fact]
@@ -111,6 +103,6 @@ public sealed class CliCommandTests : IDisposable
 
     private Task<int> Run(params string[] args)
     {
-        return Program.Parse(args, _output, _error).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
+        return Program.RunAsync(args, _output, _error);
     }
 }

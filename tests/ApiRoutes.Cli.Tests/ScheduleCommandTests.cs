@@ -150,5 +150,5 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     private Task<int> Run(TextReader? input, params string[] args) =>
-        Program.Parse(args, _output, _error, input).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
+        Program.RunAsync(args, _output, _error, input);
 }

@@ -91,6 +91,99 @@ public sealed class BuildTests(PackageFixture package)
     }
 
     [Fact]
+    public async Task TreatWarningsAsErrors_makes_AR_warnings_errors_and_WarningsNotAsErrors_and_NoWarn_still_work()
+    {
+        // AR4101 is a warning: the schedule restricts both day-of-month and day-of-week.
+        var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("0 9 1 * MON"))
+            .AddToProject("<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>");
+        var cleanup = $"{Path.Combine(project.Directory, "Api", "Cleanup.cs")}(6,17)";
+
+        var failed = (await project.RunAsync("build")).ShouldFail();
+
+        Assert.Contains($"{cleanup}: error AR4101:", failed.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(project.ManifestPath()), "A build that failed on a warning leaves no manifest.");
+
+        project.AddToProject("<PropertyGroup><WarningsNotAsErrors>$(WarningsNotAsErrors);AR4101</WarningsNotAsErrors></PropertyGroup>");
+        var exempt = (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Contains($"{cleanup}: warning AR4101:", exempt.Output, StringComparison.Ordinal);
+
+        project.AddToProject("<PropertyGroup><NoWarn>$(NoWarn);AR4101</NoWarn><WarningsNotAsErrors /></PropertyGroup>");
+        var silenced = (await project.RunAsync("build")).ShouldSucceed();
+        Assert.DoesNotContain("AR4101", silenced.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(project.ManifestPath()));
+
+        // MSBuild's own switch for every warning (global properties outrank the project's NoWarn and TreatWarningsAsErrors).
+        var msbuildAsErrors = (await project.RunAsync("build", "-p:MSBuildTreatWarningsAsErrors=true", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false")).ShouldFail();
+        Assert.Contains($"{cleanup}: error AR4101:", msbuildAsErrors.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(project.ManifestPath()), "A build that failed on a warning leaves no manifest.");
+    }
+
+    [Fact]
+    public async Task Handlers_in_a_referenced_class_library_warn_in_the_apps_build_and_the_library_gets_no_manifest()
+    {
+        var library = new FixtureProject(package, "Shared")
+            .Write("Shared.csproj", $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <FrameworkReference Include="Microsoft.AspNetCore.App" />
+                    <PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />
+                  </ItemGroup>
+                </Project>
+                """)
+            .Write("Api/Ping.cs", """
+                using ApiRoutes;
+                using Microsoft.AspNetCore.Http;
+
+                namespace Shared.Api;
+
+                public sealed class Ping : IApiHandler
+                {
+                    public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("pong");
+                }
+                """);
+        var app = Sources.Shop(package).AddToProject($"""<ItemGroup><ProjectReference Include="{Path.Combine(library.Directory, "Shared.csproj")}" /></ItemGroup>""");
+
+        var build = (await app.RunAsync("build")).ShouldSucceed();
+
+        Assert.Contains(
+            $"{Path.Combine(library.Directory, "Api", "Ping.cs")}(6,21): warning AR0102: 'Shared.Api.Ping' in the class library 'Shared' is not a route",
+            build.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("/api/ping", File.ReadAllText(app.ManifestPath()), StringComparison.Ordinal);
+        Assert.False(File.Exists(library.ManifestPath()), "A class library is not a route host: it gets no manifest.");
+
+        // Its CI check says where to look instead of failing on a manifest that is not there.
+        var validate = (await library.RunAsync("build", "-t:ApiRoutesValidate")).ShouldSucceed();
+        Assert.Contains("ApiRoutes: Shared is a class library: its handlers are not routes. Validate the app that references it.", validate.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Top_level_statements_in_any_file_are_the_entry_point_and_the_package_adds_none()
+    {
+        // Observed: a Program in App.cs got the package's entry point too, and CS7022 into the NuGet cache.
+        var project = Sources.Shop(package)
+            .Write("App.cs", """
+                var builder = WebApplication.CreateBuilder(args);
+                builder.Services.AddApiRoutes();
+                var app = builder.Build();
+                app.MapGet("/own", () => "own entry point");
+                app.MapApiRoutes();
+                app.Run();
+                """)
+            .AddToProject("<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>");
+
+        var build = (await project.RunAsync("build")).ShouldSucceed();
+
+        Assert.DoesNotContain("CS7022", build.Output, StringComparison.Ordinal);
+        await using var app = await RunningApp.StartAsync(project.OutputFolder(), project.Environment, Path.Combine(project.OutputFolder(), "Shop.dll"));
+        Assert.Equal("own entry point", await app.Client.GetStringAsync("/own"));
+        Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
+    }
+
+    [Fact]
     public async Task Clean_removes_the_manifest()
     {
         var project = Sources.Shop(package);

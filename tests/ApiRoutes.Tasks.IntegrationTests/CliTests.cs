@@ -45,6 +45,66 @@ public sealed class CliTests(PackageFixture package)
     }
 
     [Fact]
+    public async Task Routes_from_a_solution_folder_finds_the_app_as_dotnet_build_does()
+    {
+        var tool = await package.ToolAsync();
+        var app = Sources.Shop(package);
+        // The layout of 'dotnet new apiroutes': a solution at the root, the app and its test project below it.
+        var root = Directory.GetParent(app.Directory)!.CreateSubdirectory("Solution-" + Guid.NewGuid().ToString("N")[..8]).FullName;
+        Directory.Move(app.Directory, Path.Combine(root, "Shop"));
+        Directory.CreateDirectory(Path.Combine(root, "Shop.Tests"));
+        File.WriteAllText(Path.Combine(root, "Shop.Tests", "Shop.Tests.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+              <ItemGroup><ProjectReference Include="../Shop/Shop.csproj" /></ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(root, "Shop.slnx"), """
+            <Solution>
+              <Project Path="Shop/Shop.csproj" />
+              <Project Path="Shop.Tests/Shop.Tests.csproj" />
+            </Solution>
+            """);
+
+        var routes = (await DotNet.RunProgramAsync(tool, root, app.Environment, "routes")).ShouldSucceed();
+
+        Assert.Matches(@"(?m)^/api/hello\s+standard\s+Shop\.Api\.Hello\s+Api/Hello\.cs:6\s*$", routes.Output);
+    }
+
+    [Fact]
+    public async Task Routes_on_a_project_without_ApiRoutes_on_a_class_library_or_that_fails_to_build_is_one_line_and_exit_code_1()
+    {
+        var tool = await package.ToolAsync();
+        var plain = new FixtureProject(package, "Plain").Write("Plain.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk.Web">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+            </Project>
+            """);
+        var library = new FixtureProject(package, "Shared").Write("Shared.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+              <ItemGroup><PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" /></ItemGroup>
+            </Project>
+            """);
+
+        var broken = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("@reboot"));
+
+        var withoutApiRoutes = await DotNet.RunProgramAsync(tool, plain.Directory, plain.Environment, "routes");
+        var onLibrary = await DotNet.RunProgramAsync(tool, library.Directory, library.Environment, "routes");
+        var failed = await DotNet.RunProgramAsync(tool, broken.Directory, broken.Environment, "routes");
+
+        Assert.Equal((1, 1, 1), (withoutApiRoutes.ExitCode, onLibrary.ExitCode, failed.ExitCode));
+        Assert.StartsWith(
+            $"apiroutes: The build of '{Path.Combine(broken.Directory, "Shop.csproj")}' failed. {Path.Combine(broken.Directory, "Api", "Cleanup.cs")}(6,17): error AR4002: ",
+            Assert.Single(Lines(failed)), StringComparison.Ordinal);
+        Assert.Equal(
+            $"apiroutes: '{Path.Combine(plain.Directory, "Plain.csproj")}' does not reference the ApiRoutes package, so it has no routes. "
+                + "Add <PackageReference Include=\"ApiRoutes\" Version=\"...\" /> to it, or pass the project that has it.",
+            Assert.Single(Lines(withoutApiRoutes)));
+        Assert.StartsWith($"apiroutes: '{Path.Combine(library.Directory, "Shared.csproj")}' is a class library: its handlers are not routes", Assert.Single(Lines(onLibrary)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_runs_a_bundle_accepts_signed_triggers_only_and_drains_on_sigterm()
     {
         var tool = await package.ToolAsync();
@@ -142,6 +202,8 @@ public sealed class CliTests(PackageFixture package)
         Assert.NotEqual(0, app.ExitCode);
         Assert.Contains("'appsettings.Production.json' is present but not listed in apiroutes.bundle.json.", app.Output, StringComparison.Ordinal);
     }
+
+    private static string[] Lines(CommandResult result) => result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static void Add(ZipArchive zip, string name, string content, bool replace = false)
     {

@@ -52,16 +52,48 @@ public sealed class DeployTests(PackageFixture package)
     }
 
     [Fact]
-    public async Task Validate_fails_with_coded_diagnostics_and_writes_a_sarif_report()
+    public async Task Validate_fails_with_coded_diagnostics_and_writes_a_sarif_report_whose_paths_resolve_from_the_repository_root()
     {
+        // README's GitHub Actions job: a repository with the project in MyApi/, built from the repository root.
         var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("0 25 * * *"));
+        var repository = Directory.GetParent(project.Directory)!.CreateSubdirectory("Repo-" + Guid.NewGuid().ToString("N")[..8]).FullName;
+        var projectFolder = Path.Combine(repository, "MyApi");
+        Directory.Move(project.Directory, projectFolder);
+        (await DotNet.RunProgramAsync("git", repository, null, "init", "--quiet")).ShouldSucceed();
+        var report = Path.Combine(repository, "apiroutes.sarif");
 
-        var result = (await project.RunAsync("build", "-t:ApiRoutesValidate", "-p:ApiRoutesReportFile=apiroutes.sarif")).ShouldFail();
+        var result = (await DotNet.RunAsync(repository, package.Environment, "build", "MyApi", "-t:ApiRoutesValidate", $"-p:ApiRoutesReportFile={report}", "-nodeReuse:false")).ShouldFail();
 
-        Assert.Contains($"{Path.Combine(project.Directory, "Api", "Cleanup.cs")}(6,17): error AR4001:", result.Output, StringComparison.Ordinal);
-        using var sarif = JsonDocument.Parse(File.ReadAllText(Path.Combine(project.Directory, "apiroutes.sarif")));
-        var finding = Assert.Single(sarif.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray());
+        Assert.Contains($"{Path.Combine(projectFolder, "Api", "Cleanup.cs")}(6,17): error AR4001:", result.Output, StringComparison.Ordinal);
+        using var sarif = JsonDocument.Parse(File.ReadAllText(report));
+        var run = sarif.RootElement.GetProperty("runs")[0];
+        var finding = Assert.Single(run.GetProperty("results").EnumerateArray());
         Assert.Equal("AR4001", finding.GetProperty("ruleId").GetString());
+        var artifact = finding.GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("artifactLocation");
+        Assert.Equal(("MyApi/Api/Cleanup.cs", "%SRCROOT%"), (artifact.GetProperty("uri").GetString(), artifact.GetProperty("uriBaseId").GetString()));
+        var root = new Uri(run.GetProperty("originalUriBaseIds").GetProperty("%SRCROOT%").GetProperty("uri").GetString()!);
+        Assert.True(File.Exists(new Uri(root, artifact.GetProperty("uri").GetString()).LocalPath), $"{root} + the uri is not the file.");
+    }
+
+    [Fact]
+    public async Task ApiRoutesBundleExclude_globs_match_paths_inside_the_bundle()
+    {
+        // The app's .pdb sits at the top of the publish folder: **/ must match no folder as well as several.
+        var project = Sources.Shop(package)
+            .Write("docs/guide.md", "# guide")
+            .AddToProject("""
+                <PropertyGroup><ApiRoutesBundleExclude>**/*.pdb;docs/**</ApiRoutesBundleExclude></PropertyGroup>
+                <ItemGroup><Content Include="docs/guide.md" CopyToPublishDirectory="PreserveNewest" /></ItemGroup>
+                """);
+
+        (await project.RunAsync("publish")).ShouldSucceed();
+
+        var publish = Path.Combine(project.OutputFolder("Release"), "publish");
+        Assert.True(File.Exists(Path.Combine(publish, "Shop.pdb")) && File.Exists(Path.Combine(publish, "docs", "guide.md")), "The files to leave out were published.");
+        using var zip = ZipFile.OpenRead(Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip"));
+        var names = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("Shop.dll", names);
+        Assert.DoesNotContain(names, name => name.EndsWith(".pdb", StringComparison.Ordinal) || name.StartsWith("docs/", StringComparison.Ordinal));
     }
 
     private static BundleManifest ReadManifest(byte[] bundle)

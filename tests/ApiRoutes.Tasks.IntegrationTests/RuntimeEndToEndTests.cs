@@ -69,4 +69,55 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
         Assert.Contains($"ApiRoutes: The route manifest '{Path.Combine(publish, "apiroutes.manifest.json")}' does not exist.", app.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", app.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_unregistered_route_constraint_stops_start_up_in_one_line_and_a_registered_one_routes()
+    {
+        var project = Sources.Shop(package).Write("Api/Even.cs", """
+            using ApiRoutes;
+            using Microsoft.AspNetCore.Http;
+
+            namespace Shop.Api;
+
+            [ApiRoute("/api/x/{n:even}")]
+            public sealed class Even : IApiHandler
+            {
+                public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("even");
+            }
+            """);
+
+        var build = (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Contains("warning AR2101: The route constraint 'even' in '/api/x/{n:even}' is not built into ASP.NET Core", build.Output, StringComparison.Ordinal);
+
+        await using (var stopped = await RunningApp.RunToExitAsync(project.OutputFolder(), project.Environment, Path.Combine(project.OutputFolder(), "Shop.dll")))
+        {
+            Assert.Equal(1, stopped.ExitCode);
+            var line = Assert.Single(stopped.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("ApiRoutes: ", StringComparison.Ordinal));
+            Assert.StartsWith("ApiRoutes: The route '/api/x/{n:even}' of Shop.Api.Even uses the route constraint 'even'", line, StringComparison.Ordinal);
+            Assert.Contains("builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<EvenConstraint>(\"even\"))", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stopped.Output, StringComparison.Ordinal);
+        }
+
+        // Registered as README says, through the generated entry point's ConfigureBuilder.
+        project.Write("EvenConstraint.cs", """
+            using Microsoft.AspNetCore.Routing;
+
+            internal sealed class EvenConstraint : IRouteConstraint
+            {
+                public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
+                    int.TryParse(values[routeKey]?.ToString(), out var n) && n % 2 == 0;
+            }
+
+            internal static partial class ApiRoutesProgram
+            {
+                static partial void ConfigureBuilder(WebApplicationBuilder builder) =>
+                    builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<EvenConstraint>("even"));
+            }
+            """);
+        await using var app = await RunningApp.StartAsync(project.Directory, project.Environment, "run", "-nodeReuse:false", "-p:UseSharedCompilation=false", "--");
+
+        Assert.Equal("even", await app.Client.GetStringAsync("/api/x/2"));
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/api/x/3")).StatusCode);
+        Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
+    }
 }

@@ -31,30 +31,73 @@ public sealed class TemplateTests(PackageFixture package)
         "README.md",
     ];
 
+    // Runs before README's lines. The fixture has packed this repository's packages already, so README's pack line
+    // (checked as written) copies them into artifacts/packages under README's file names; 'dotnet run' (a server that
+    // runs until stopped) is recorded for the test to start; 'dotnet new TEMPLATE' gets --no-update-check, the one
+    // flag added, because tests reach no network but 127.0.0.1. Every other line runs as README has it.
+    private const string Prelude = """
+        set -euo pipefail
+        dotnet() {
+          case "$1" in
+            pack)
+              [ "$*" = "pack -c Release -o artifacts/packages" ] || { echo "README's pack line changed: dotnet $*" >&2; return 97; }
+              mkdir -p artifacts/packages
+              cp "$APIROUTES_TEST_PACKAGE" artifacts/packages/
+              cp "$APIROUTES_TEST_TEMPLATES" "artifacts/packages/ApiRoutes.Templates.$APIROUTES_TEST_VERSION_PREFIX.nupkg"
+              ;;
+            run)
+              { pwd; printf '%s\n' "$@"; } > "$APIROUTES_TEST_RUN"
+              ;;
+            new)
+              if [ "${2:-}" = install ] || [ "${2:-}" = nugetconfig ]; then command dotnet "$@"; else command dotnet "$@" --no-update-check; fi
+              ;;
+            *)
+              command dotnet "$@"
+              ;;
+          esac
+        }
+
+        """;
+
     [Fact]
-    public async Task Dotnet_new_apiroutes_creates_a_project_that_builds_tests_and_serves_one_route_of_each_kind()
+    public async Task READMEs_getting_started_from_a_local_pack_creates_a_project_that_restores_tests_and_serves_one_route_of_each_kind()
     {
-        var hive = Path.Combine(package.Root, "template-hive");
-        var template = await PackAndInstallAsync(hive);
-        var directory = Path.Combine(package.Root, "projects", "MyApi-" + Guid.NewGuid().ToString("N")[..8]);
+        var template = await PackTemplatesAsync();
+        var work = Path.Combine(package.Root, "projects", "readme-" + Guid.NewGuid().ToString("N")[..8]);
+        var clone = Directory.CreateDirectory(Path.Combine(work, "ApiRoutes")).FullName;
+        var runFile = Path.Combine(work, "run.txt");
+        var script = Path.Combine(work, "getting-started.sh");
+        File.WriteAllText(script, Prelude + GettingStarted());
+        var environment = new Dictionary<string, string>(package.Environment)
+        {
+            // The template hive of 'dotnet new install', in a home of the test's own.
+            ["DOTNET_CLI_HOME"] = Path.Combine(work, "home"),
+            ["UseSharedCompilation"] = "false",
+            ["APIROUTES_TEST_PACKAGE"] = Path.Combine(package.PackagesFolder, $"ApiRoutes.{PackageFixture.Version}.nupkg"),
+            ["APIROUTES_TEST_TEMPLATES"] = template,
+            ["APIROUTES_TEST_VERSION_PREFIX"] = TemplateContentTests.VersionPrefix,
+            ["APIROUTES_TEST_RUN"] = runFile,
+        };
 
-        // No --ApiRoutesVersion: the default was stamped with the template package's version at pack time.
-        (await NewAsync(hive, "-n", "MyApi", "-o", directory)).ShouldSucceed();
+        var readme = (await DotNet.RunProgramAsync("bash", clone, environment, script)).ShouldSucceed();
 
-        Assert.Equal(ExpectedFiles, Files(directory));
+        var directory = Path.Combine(work, "MyApi");
+        Assert.Equal([.. ExpectedFiles, "nuget.config"], Files(directory).Where(file => !file.Contains("/bin/", StringComparison.Ordinal) && !file.Contains("/obj/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         Assert.All(ExpectedFiles, file =>
         {
             var text = File.ReadAllText(Path.Combine(directory, file));
             Assert.DoesNotContain("ApiRoutesApp", text, StringComparison.Ordinal);
             Assert.DoesNotContain("APIROUTES_VERSION", text, StringComparison.Ordinal);
         });
+        // The default ApiRoutesVersion was stamped with the template package's version at pack time.
         Assert.Contains($"""<PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />""", File.ReadAllText(Path.Combine(directory, "MyApi", "MyApi.csproj")), StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(clone, "artifacts", "packages"), File.ReadAllText(Path.Combine(directory, "nuget.config")), StringComparison.Ordinal);
         Assert.Contains("namespace MyApi.Api;", File.ReadAllText(Path.Combine(directory, "MyApi", "Api", "Hello.cs")), StringComparison.Ordinal);
         Assert.Equal("# yaml-language-server: $schema=./apiroutes.schema.json", File.ReadLines(Path.Combine(directory, "MyApi", "apiroutes.yaml")).First());
         Assert.Equal(File.ReadAllBytes(TemplateContentTests.RepositorySchema), File.ReadAllBytes(Path.Combine(directory, "MyApi", "apiroutes.schema.json")));
 
-        // The README's loop: dotnet build (the .slnx at the root), dotnet test, dotnet run.
-        (await RunAsync(directory, "build", "-nodeReuse:false", "-p:UseSharedCompilation=false")).ShouldSucceed();
+        // 'dotnet test' restored from the local packages, built both projects, and the template's tests passed.
+        Assert.Matches(@"Failed:\s+0, Passed:\s+[1-9]\d*,", readme.Output);
         var manifest = ManifestJson.Deserialize(File.ReadAllText(Path.Combine(directory, "MyApi", "bin", "Debug", "net10.0", RouteManifest.FileName)));
         Assert.Equal(
             [
@@ -66,11 +109,11 @@ public sealed class TemplateTests(PackageFixture package)
             manifest.Routes.Select(r => $"{r.Route} {r.Kind.ToString().ToLowerInvariant()} "
                 + $"{r.Schedule?.Normalized ?? r.TimeLimitSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} {r.Handler.Type}"));
 
-        var test = (await RunAsync(directory, "test", "MyApi.Tests", "-nodeReuse:false", "-p:UseSharedCompilation=false")).ShouldSucceed();
-        Assert.Matches(@"Failed:\s+0, Passed:\s+1,", test.Output);
-
-        var environment = new Dictionary<string, string>(package.Environment) { ["ApiRoutes__Store__Path"] = Path.Combine(directory, "store", "executions.db") };
-        await using var app = await RunningApp.StartAsync(directory, environment, "run", "--project", "MyApi", "--no-build", "--");
+        // README's last line: the development server, started where README starts it, with its arguments.
+        var run = File.ReadAllLines(runFile);
+        Assert.Equal(directory, run[0]);
+        environment["ApiRoutes__Store__Path"] = Path.Combine(directory, "store", "executions.db");
+        await using var app = await RunningApp.StartAsync(run[0], environment, [.. run[1..], "--"]);
         await app.WaitForOutputAsync("Hosting environment: Development", TimeSpan.FromSeconds(30));
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
         Assert.Equal("""{"id":42,"status":"shipped"}""", await app.Client.GetStringAsync("/api/orders/42"));
@@ -80,31 +123,32 @@ public sealed class TemplateTests(PackageFixture package)
         await app.WaitForOutputAsync("Cleaning up; the next run is at 20", TimeSpan.FromSeconds(10));
         Assert.Matches(@"Cleaning up; the next run is at \d{4}-\d\d-\d\dT\d\d:00:00\.0000000\+00:00", app.Output);
 
-        // The option a user passes to pick another ApiRoutes version.
-        var other = Path.Combine(package.Root, "projects", "Other-" + Guid.NewGuid().ToString("N")[..8]);
-        (await NewAsync(hive, "-n", "Other", "-o", other, "--ApiRoutesVersion", "1.2.3")).ShouldSucceed();
+        // The option a user passes to pick another ApiRoutes version, from the template README's lines installed.
+        var other = Path.Combine(work, "Other");
+        (await DotNet.RunAsync(work, environment, "new", "apiroutes", "-n", "Other", "-o", other, "--ApiRoutesVersion", "1.2.3", "--no-update-check")).ShouldSucceed();
         Assert.Contains("""<PackageReference Include="ApiRoutes" Version="1.2.3" />""", File.ReadAllText(Path.Combine(other, "Other", "Other.csproj")), StringComparison.Ordinal);
         Assert.Equal($"ApiRoutes.Templates.{PackageFixture.Version}.nupkg", Path.GetFileName(template));
     }
 
+    /// <summary>The shell block of README's "Getting started (a new project)", as written.</summary>
+    internal static string GettingStarted()
+    {
+        var readme = File.ReadAllText(Path.Combine(PackageFixture.RepositoryRoot, "README.md")).ReplaceLineEndings("\n");
+        var section = readme[readme.IndexOf("## Getting started (a new project)", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```sh\n", StringComparison.Ordinal) + "```sh\n".Length;
+        return section[start..section.IndexOf("\n```", start, StringComparison.Ordinal)] + "\n";
+    }
+
     /// <summary>Packs templates/ with the version of the ApiRoutes package under test, as a release packs both.</summary>
-    private async Task<string> PackAndInstallAsync(string hive)
+    private async Task<string> PackTemplatesAsync()
     {
         var output = Path.Combine(package.Root, "template-packages");
         (await DotNet.RunAsync(
             PackageFixture.RepositoryRoot, null,
             "pack", Path.Combine(PackageFixture.RepositoryRoot, "templates", "ApiRoutes.Templates.csproj"),
             "-c", "Release", "-o", output, $"-p:Version={PackageFixture.Version}", "-nodeReuse:false", "-p:UseSharedCompilation=false")).ShouldSucceed();
-        var template = Directory.GetFiles(output, "*.nupkg").Single();
-        (await RunAsync(package.Root, "new", "install", template, "--debug:custom-hive", hive)).ShouldSucceed();
-        return template;
+        return Directory.GetFiles(output, "*.nupkg").Single();
     }
-
-    private Task<CommandResult> NewAsync(string hive, params string[] arguments) =>
-        RunAsync(package.Root, ["new", "apiroutes", .. arguments, "--no-update-check", "--debug:custom-hive", hive]);
-
-    private Task<CommandResult> RunAsync(string directory, params string[] arguments) =>
-        DotNet.RunAsync(directory, package.Environment, arguments);
 
     private static string[] Files(string directory) =>
         [.. Directory.GetFiles(directory, "*", SearchOption.AllDirectories)
@@ -118,6 +162,21 @@ public sealed class TemplateContentTests
     private static readonly string Content = Path.Combine(PackageFixture.RepositoryRoot, "templates", "content", "apiroutes");
 
     internal static string RepositorySchema { get; } = Path.Combine(PackageFixture.RepositoryRoot, "schemas", "apiroutes.schema.json");
+
+    /// <summary>The repository's VersionPrefix: the version README's commands pack and name.</summary>
+    internal static string VersionPrefix { get; } =
+        XDocument.Load(Path.Combine(PackageFixture.RepositoryRoot, "Directory.Build.props")).Descendants("VersionPrefix").Single().Value;
+
+    [Fact]
+    public void READMEs_getting_started_packs_from_this_repository_and_adds_the_local_packages_to_a_nuget_config()
+    {
+        var lines = TemplateTests.GettingStarted().Split('\n');
+
+        Assert.StartsWith("dotnet pack -c Release -o artifacts/packages ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, line => line.StartsWith($"dotnet new install \"$packages/ApiRoutes.Templates.{VersionPrefix}.nupkg\"", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("dotnet new nugetconfig ", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("dotnet nuget add source \"$packages\" --name apiroutes --configfile nuget.config ", StringComparison.Ordinal));
+    }
 
     [Fact]
     public void The_templates_copy_of_the_yaml_schema_is_the_repositorys_schema()

@@ -1,6 +1,10 @@
 namespace ApiRoutes.Cli.Commands;
 
-/// <summary>Turns expected failures into one line on standard error and exit code 1.</summary>
+/// <summary>
+/// Turns every failure of a command into one line on standard error and exit code 1: a <see cref="CommandException"/>
+/// with its message as written, anything else (an unreadable file, an MSBuild project that does not load, a bug) with
+/// its type and message. A stack trace helps nobody who runs a command; the line says what failed.
+/// </summary>
 internal static class CommandRunner
 {
     public static int Run(TextWriter error, Func<int> action)
@@ -9,9 +13,9 @@ internal static class CommandRunner
         {
             return action();
         }
-        catch (CommandException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            error.WriteLine($"apiroutes: {e.Message}");
+            error.WriteLine(OneLine(e));
             return 1;
         }
     }
@@ -22,10 +26,20 @@ internal static class CommandRunner
         {
             return await action();
         }
-        catch (CommandException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await error.WriteLineAsync($"apiroutes: {e.Message}");
+            await error.WriteLineAsync(OneLine(e));
             return 1;
         }
     }
+
+    /// <summary>"apiroutes: message" on one line, whatever the exception's message holds.</summary>
+    internal static string OneLine(Exception e)
+    {
+        var message = e is CommandException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+        return "apiroutes: " + Flatten(message);
+    }
+
+    internal static string Flatten(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

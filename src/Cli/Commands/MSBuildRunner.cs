@@ -7,11 +7,19 @@ namespace ApiRoutes.Cli.Commands;
 /// <summary>The MSBuild side of <see cref="ProjectBuilder"/>: restore, build, and read where the manifest went.</summary>
 internal static class MSBuildRunner
 {
+    /// <returns>The manifest path; null when the build failed and its diagnostics were shown.</returns>
+    /// <exception cref="CommandException">The build failed and its diagnostics were not shown: the first one says why.</exception>
     public static string? Build(string projectFile, string[] targets, IReadOnlyDictionary<string, string> properties, bool showMessages, TextWriter output)
     {
-        // Diagnostics print as the CLI prints them: "File.cs(6,17): error AR4001: ..." (CI systems annotate that).
-        var logger = new ConsoleLogger(showMessages ? LoggerVerbosity.Minimal : LoggerVerbosity.Quiet, output.Write, _ => { }, () => { });
+        // Shown, diagnostics print as the CLI prints them: "File.cs(6,17): error AR4001: ..." (CI systems annotate
+        // that). Not shown, the first error is kept for the one line that reports the failure.
+        var firstError = new FirstErrorLogger();
+        ILogger logger = showMessages ? new ConsoleLogger(LoggerVerbosity.Minimal, output.Write, _ => { }, () => { }) : firstError;
         var parameters = new BuildParameters { Loggers = [logger], EnableNodeReuse = false, MaxNodeCount = 1 };
+        string? Failed() => showMessages
+            ? null
+            : throw new CommandException(
+                $"The build of '{projectFile}' failed. {Sentence(firstError.Error ?? "MSBuild reported no error")} Run 'apiroutes validate' for every diagnostic.");
         var global = new Dictionary<string, string?>(properties.ToDictionary(p => p.Key, p => (string?)p.Value));
 
         var restoreProperties = new Dictionary<string, string?>(global)
@@ -24,17 +32,44 @@ internal static class MSBuildRunner
             new BuildRequestData(projectFile, restoreProperties, null, ["Restore"], null, BuildRequestDataFlags.ClearCachesAfterBuild));
         if (restore.OverallResult != BuildResultCode.Success)
         {
-            return null;
+            return Failed();
         }
 
         var instance = new ProjectInstance(projectFile, global, null);
+        EnsureRouteHost(instance, projectFile);
         var result = BuildManager.DefaultBuildManager.Build(parameters, new BuildRequestData(instance, targets));
         if (result.OverallResult != BuildResultCode.Success)
         {
-            return null;
+            return Failed();
         }
 
         var manifest = instance.GetPropertyValue("_ApiRoutesManifestPath");
         return manifest.Length > 0 ? manifest : Path.Combine(instance.GetPropertyValue("TargetDir"), "apiroutes.manifest.json");
+    }
+
+    private static string Sentence(string text) => text.EndsWith('.') ? text : text + ".";
+
+    // After the restore the package's props are imported, so its properties say whether it is there and switched on.
+    private static void EnsureRouteHost(ProjectInstance project, string projectFile)
+    {
+        var enabled = project.GetPropertyValue("ApiRoutesEnabled");
+        if (enabled.Length == 0)
+        {
+            throw new CommandException(
+                $"'{projectFile}' does not reference the ApiRoutes package, so it has no routes. Add "
+                + "<PackageReference Include=\"ApiRoutes\" Version=\"...\" /> to it, or pass the project that has it.");
+        }
+
+        if (!ProjectKind.IsApp(project.GetPropertyValue("OutputType")))
+        {
+            throw new CommandException(
+                $"'{projectFile}' is a class library: its handlers are not routes, because ApiRoutes serves the handlers "
+                + "compiled into the app that runs. Pass the web project, and move the handlers into it.");
+        }
+
+        if (!string.Equals(enabled, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CommandException($"'{projectFile}' sets ApiRoutesEnabled to '{enabled}', so its build writes no route manifest.");
+        }
     }
 }

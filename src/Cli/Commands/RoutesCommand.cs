@@ -8,13 +8,17 @@ internal static class RoutesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var project = new Argument<string?>("PROJECT") { Description = "The project file or its folder (default: the current folder).", Arity = ArgumentArity.ZeroOrOne };
+        var project = new Argument<string?>("PROJECT") { Description = "The project file, its folder, or a solution (default: the current folder).", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("routes", "Build the project and list its routes: path, kind, schedule and next runs (UTC), handler, source file:line.") { project };
         command.SetAction(parse => CommandRunner.Run(error, () =>
         {
-            var file = ProjectBuilder.FindProject(parse.GetValue(project));
-            var manifestPath = ProjectBuilder.Build(file, ["Build"], new Dictionary<string, string>(), showMessages: false, output)
-                ?? throw new CommandException($"The build of '{file}' failed; run 'apiroutes validate' for the details.");
+            var file = ProjectFinder.Find(parse.GetValue(project));
+            var manifestPath = ProjectBuilder.Build(file, ["Build"], new Dictionary<string, string>(), showMessages: false, output)!;
+            if (!File.Exists(manifestPath))
+            {
+                throw new CommandException($"The build of '{file}' wrote no route manifest at '{manifestPath}'.");
+            }
+
             output.Write(RouteTable.Format(ManifestJson.Deserialize(File.ReadAllText(manifestPath)), DateTime.UtcNow));
             return 0;
         }));

@@ -10,12 +10,12 @@ internal static class ValidateCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var project = new Argument<string?>("PROJECT") { Description = "The project file or its folder (default: the current folder).", Arity = ArgumentArity.ZeroOrOne };
+        var project = new Argument<string?>("PROJECT") { Description = "The project file, its folder, or a solution (default: the current folder).", Arity = ArgumentArity.ZeroOrOne };
         var report = new Option<string?>("--report") { Description = "Also write a SARIF 2.1.0 report of the diagnostics to this file." };
         var command = new Command("validate", "Build the project and check its routes and schedules; print each schedule's next runs (UTC). Exit code 0 or 1.") { project, report };
         command.SetAction(parse => CommandRunner.Run(error, () =>
         {
-            var file = ProjectBuilder.FindProject(parse.GetValue(project));
+            var file = ProjectFinder.Find(parse.GetValue(project));
             var properties = new Dictionary<string, string>();
             if (parse.GetValue(report) is { } reportFile)
             {

@@ -37,6 +37,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var store = Task.Run(services.GetRequiredService<IExecutionStore>);
         var table = services.GetRequiredService<RouteTable>();
         store.GetAwaiter().GetResult();
+        RouteConstraintCheck.ThrowIfUnregistered(table, services.GetRequiredService<IOptions<RouteOptions>>().Value);
         var metrics = services.GetRequiredService<ApiRoutesMetrics>();
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);

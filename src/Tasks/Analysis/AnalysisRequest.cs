@@ -22,6 +22,12 @@ internal sealed record AnalysisRequest
     /// <summary>Compile references, to follow handler base classes into other assemblies.</summary>
     public IReadOnlyList<string> References { get; init; } = [];
 
+    /// <summary>
+    /// The referenced assemblies that may be class libraries of the solution (not the framework's): their handlers are
+    /// not routes, and each one is a warning.
+    /// </summary>
+    public IReadOnlyList<LibraryReference> Libraries { get; init; } = [];
+
     public SourcePathMap PathMap { get; init; } = SourcePathMap.Identity;
 
     /// <summary>Where a diagnostic points when no source location is known (the project file).</summary>

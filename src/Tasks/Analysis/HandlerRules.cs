@@ -165,8 +165,9 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             if (!RouteConstraints.IsKnown(constraint.Name))
             {
                 diagnostics.Add(DiagnosticCodes.UnknownRouteConstraint, TemplateOrigin(type),
-                    $"The route constraint '{constraint.Name}' in '{text}' is not built into ASP.NET Core; unless the app "
-                    + "registers it in RouteOptions.ConstraintMap, start-up fails. Check the spelling (int, guid, alpha, ...).");
+                    $"The route constraint '{constraint.Name}' in '{text}' is not built into ASP.NET Core: unless the app "
+                    + $"registers it (builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<...>(\"{constraint.Name}\"))), "
+                    + "it stops at start-up with exit code 1, naming the constraint. Check the spelling (int, guid, alpha, ...).");
             }
         }
 

@@ -59,6 +59,7 @@ internal static class RouteAnalyzer
         var locator = new SourceLocator(reader, pdb, request.PathMap, request.FallbackFile ?? request.AssemblyPath);
         var types = AssemblyScanner.FindHandlerTypes(reader, resolver).OrderBy(type => type.FullName, StringComparer.Ordinal);
 
+        LibraryHandlers.Report(request, assemblyName, resolver, diagnostics);
         var rules = new HandlerRules(request.RootNamespace, locator, diagnostics);
         var drafts = types.Select(rules.Check).OfType<RouteDraft>().ToList();
         if (drafts.Count == 0 && !diagnostics.HasErrors)

@@ -15,6 +15,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor ManifestUnwritable = new("AR0002", Error, "The manifest cannot be written");
     public static readonly DiagnosticDescriptor BundleRefused = new("AR0003", Error, "The published files do not make a deploy bundle that can be served");
     public static readonly DiagnosticDescriptor NoHandlers = new("AR0101", Warning, "No handlers were found");
+    public static readonly DiagnosticDescriptor HandlerInLibrary = new("AR0102", Warning, "A handler in a referenced class library is not a route");
 
     public static readonly DiagnosticDescriptor HandlerNotPublic = new("AR1001", Error, "A handler type is not public");
     public static readonly DiagnosticDescriptor HandlerAbstract = new("AR1002", Error, "A handler type is abstract");
@@ -58,7 +59,7 @@ internal static class DiagnosticCodes
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
-        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers,
+        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors,
         InvalidRouteTemplate, DuplicateRoute, UnknownRouteConstraint,

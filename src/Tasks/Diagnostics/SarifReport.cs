@@ -5,12 +5,20 @@ namespace ApiRoutes.Tasks.Diagnostics;
 
 /// <summary>
 /// The diagnostics as a SARIF 2.1.0 log, the format CI code-scanning tools read (GitHub code scanning, Azure DevOps).
-/// Written even when there are none, so a CI step can always upload it.
+/// Written even when there are none, so a CI step can always upload it. File locations are relative to the
+/// repository root and say so (SARIF 2.1.0 §3.4.4, §3.14.14): each <c>artifactLocation</c> has <c>uriBaseId</c>
+/// <c>%SRCROOT%</c>, and the run's <c>originalUriBaseIds</c> gives that root as an absolute <c>file:</c> URI. GitHub
+/// code scanning then annotates <c>MyApi/Api/Cleanup.cs</c>, not a path it cannot find. A file outside the root
+/// keeps its absolute URI.
 /// </summary>
 internal static class SarifReport
 {
-    public static string Create(IReadOnlyList<Diagnostic> diagnostics, string toolVersion, string baseDirectory)
+    /// <summary>The name of the root that relative locations start from.</summary>
+    public const string SourceRoot = "%SRCROOT%";
+
+    public static string Create(IReadOnlyList<Diagnostic> diagnostics, string toolVersion, string rootDirectory)
     {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootDirectory));
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
         {
@@ -20,10 +28,15 @@ internal static class SarifReport
             json.WriteStartArray("runs");
             json.WriteStartObject();
             WriteTool(json, toolVersion);
+            json.WriteStartObject("originalUriBaseIds");
+            json.WriteStartObject(SourceRoot);
+            json.WriteString("uri", new Uri(Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar).AbsoluteUri);
+            json.WriteEndObject();
+            json.WriteEndObject();
             json.WriteStartArray("results");
             foreach (var diagnostic in diagnostics)
             {
-                WriteResult(json, diagnostic, baseDirectory);
+                WriteResult(json, diagnostic, root);
             }
 
             json.WriteEndArray();
@@ -60,7 +73,7 @@ internal static class SarifReport
         json.WriteEndObject();
     }
 
-    private static void WriteResult(Utf8JsonWriter json, Diagnostic diagnostic, string baseDirectory)
+    private static void WriteResult(Utf8JsonWriter json, Diagnostic diagnostic, string root)
     {
         json.WriteStartObject();
         json.WriteString("ruleId", diagnostic.Code);
@@ -73,10 +86,7 @@ internal static class SarifReport
             json.WriteStartArray("locations");
             json.WriteStartObject();
             json.WriteStartObject("physicalLocation");
-            json.WriteStartObject("artifactLocation");
-            var relative = Path.GetRelativePath(baseDirectory, location.File);
-            json.WriteString("uri", (relative.StartsWith("..", StringComparison.Ordinal) ? location.File : relative).Replace('\\', '/'));
-            json.WriteEndObject();
+            WriteArtifactLocation(json, location.File, root);
             if (location.Line > 0)
             {
                 json.WriteStartObject("region");
@@ -94,6 +104,25 @@ internal static class SarifReport
             json.WriteEndObject();
             json.WriteEndObject();
             json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteArtifactLocation(Utf8JsonWriter json, string file, string root)
+    {
+        json.WriteStartObject("artifactLocation");
+        var full = Path.GetFullPath(file);
+        var relative = Path.GetRelativePath(root, full);
+        if (relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            json.WriteString("uri", new Uri(full).AbsoluteUri);
+        }
+        else
+        {
+            // A relative reference: each segment percent-encoded, '/' between them.
+            json.WriteString("uri", string.Join('/', relative.Split(Path.DirectorySeparatorChar).Select(Uri.EscapeDataString)));
+            json.WriteString("uriBaseId", SourceRoot);
         }
 
         json.WriteEndObject();

@@ -54,6 +54,14 @@ internal sealed class FixtureProject
         return this;
     }
 
+    /// <summary>Adds MSBuild XML (properties or items) to the project file, as a user edits it.</summary>
+    public FixtureProject AddToProject(string xml)
+    {
+        var path = Path.Combine(Directory, Name + ".csproj");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("</Project>", xml + "\n</Project>", StringComparison.Ordinal));
+        return this;
+    }
+
     public FixtureProject Delete(string relativePath)
     {
         File.Delete(Path.Combine(Directory, relativePath));

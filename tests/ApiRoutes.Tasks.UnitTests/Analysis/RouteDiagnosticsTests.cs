@@ -90,6 +90,9 @@ public class RouteDiagnosticsTests
 
         Assert.Equal("AR2101 Api/Handler.cs(3,11)", Render.Where(diagnostic, project));
         Assert.Contains("'integer'", diagnostic.Message, StringComparison.Ordinal);
+        // What the runtime really does (RouteConstraintCheck): it stops at start-up.
+        Assert.Contains("o.SetParameterPolicy<...>(\"integer\")", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("it stops at start-up with exit code 1, naming the constraint", diagnostic.Message, StringComparison.Ordinal);
         Assert.NotNull(result.Manifest);
     }
 

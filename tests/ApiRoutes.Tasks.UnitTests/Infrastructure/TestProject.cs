@@ -32,6 +32,9 @@ internal sealed class TestProject : IDisposable
         System.IO.Directory.CreateDirectory(Directory);
     }
 
+    /// <summary>What test sources compile against: the shared framework with ASP.NET Core, and ApiRoutes.dll.</summary>
+    public static ImmutableArray<MetadataReference> PlatformReferences => References.Value;
+
     public string AssemblyName { get; }
 
     public string Directory { get; }
@@ -107,6 +110,7 @@ internal sealed class TestProject : IDisposable
             RootNamespace = rootNamespace,
             ConfigPath = ConfigPath,
             References = [.. References.Value.Select(reference => reference.Display!), .. _references],
+            Libraries = [.. _references.Select(path => new LibraryReference(path))],
             FallbackFile = PathOf(AssemblyName + ".csproj"),
             NowUtc = nowUtc ?? new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
             Generator = "ApiRoutes test",

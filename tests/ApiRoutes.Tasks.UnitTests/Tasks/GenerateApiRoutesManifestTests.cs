@@ -51,6 +51,34 @@ public sealed class GenerateApiRoutesManifestTests : IDisposable
     }
 
     [Fact]
+    public void TreatWarningsAsErrors_fails_the_task_on_a_warning_and_deletes_the_manifest_unless_the_code_is_exempt()
+    {
+        _project.Source("Model.cs", "namespace Shop; public sealed class Model { }");
+        var (task, engine) = Task();
+        File.WriteAllText(task.ManifestPath, "stale");
+        task.TreatWarningsAsErrors = true;
+
+        Assert.False(task.Execute());
+
+        Assert.StartsWith("Shop.csproj(0,0): ERROR AR0101: No API handlers were found in 'Shop'.", Assert.Single(engine.Errors), StringComparison.Ordinal);
+        Assert.Empty(engine.Warnings);
+        Assert.False(File.Exists(task.ManifestPath));
+
+        var (exempt, exemptEngine) = Task();
+        exempt.TreatWarningsAsErrors = true;
+        exempt.WarningsNotAsErrors = "AR0101";
+        Assert.True(exempt.Execute());
+        Assert.Single(exemptEngine.Warnings);
+
+        var (silenced, silencedEngine) = Task();
+        silenced.TreatWarningsAsErrors = true;
+        silenced.NoWarn = "1701;1702;AR0101";
+        Assert.True(silenced.Execute());
+        Assert.Empty(silencedEngine.Warnings.Concat(silencedEngine.Errors));
+        Assert.True(File.Exists(silenced.ManifestPath));
+    }
+
+    [Fact]
     public void An_unchanged_manifest_is_not_rewritten()
     {
         _project.Source("Api/Hello.cs", Handler("Hello", ""));

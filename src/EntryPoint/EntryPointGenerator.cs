@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace ApiRoutes.EntryPoint;
+
+/// <summary>
+/// Adds <c>ApiRoutesProgram.Main</c>, which runs <c>ApiRoutesApplication.RunAsync</c>, to a handler project that has no
+/// entry point of its own. The compiler's own syntax decides what "of its own" means: top-level statements in any file
+/// (not only <c>Program.cs</c>) or a static <c>Main</c> method anywhere. A project with either gets nothing, so it never
+/// meets CS7022 ("the entry point of the program is global code") or CS0017 (two entry points) from a file it did not
+/// write. <c>ApiRoutesGenerateEntryPoint</c> (set by the package's targets for a C# executable) switches it on.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class EntryPointGenerator : IIncrementalGenerator
+{
+    /// <summary>The MSBuild property that switches the generator on, as the compiler passes it.</summary>
+    public const string SwitchProperty = "build_property.ApiRoutesGenerateEntryPoint";
+
+    /// <summary>The name of the generated file.</summary>
+    public const string HintName = "ApiRoutesProgram.g.cs";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var enabled = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue(SwitchProperty, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
+
+        var ownEntryPoints = context.SyntaxProvider
+            .CreateSyntaxProvider(static (node, _) => IsOwnEntryPoint(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)
+            .Collect();
+
+        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints), static (output, input) =>
+        {
+            if (input.Left && input.Right.IsEmpty)
+            {
+                output.AddSource(HintName, EntryPointSource.Text);
+            }
+        });
+    }
+
+    // Top-level statements are GlobalStatement members of a compilation unit; a Main of a class or struct is a static
+    // method of that name (the compiler reports a wrong signature itself).
+    private static bool IsOwnEntryPoint(SyntaxNode node) =>
+        node is GlobalStatementSyntax
+        || (node is MethodDeclarationSyntax { Identifier.ValueText: "Main" } method && method.Modifiers.Any(SyntaxKind.StaticKeyword));
+}

@@ -1,0 +1,57 @@
+using System.Net;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// A custom route constraint ([ApiRoute("/api/x/{n:even}")], AR2101 at build time): unregistered, the app stops at
+/// start-up naming it, instead of answering 500 to every request; registered, it routes.
+/// </summary>
+public sealed class RouteConstraintStartupTests
+{
+    [Fact]
+    public void An_unregistered_constraint_stops_start_up_with_one_line_that_says_how_to_register_it()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello)), StandardRoute("/api/x/{n:even}", typeof(Hello))));
+            o.Store.Provider = StoreProvider.InMemory;
+        });
+        using var app = builder.Build();
+
+        var error = Assert.Throws<ApiRoutesManifestException>(() => app.MapApiRoutes());
+
+        Assert.Equal(
+            $"The route '/api/x/{{n:even}}' of {typeof(Hello).FullName} uses the route constraint 'even', which is not built "
+            + "into ASP.NET Core and is not registered, so no request could be routed. Register it before the app is built: "
+            + "builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<EvenConstraint>(\"even\")) "
+            + "(or AddRouting(o => o.ConstraintMap[\"even\"] = typeof(...))); or correct the constraint in [ApiRoute].",
+            error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task A_registered_constraint_routes_and_built_in_ones_with_arguments_need_nothing()
+    {
+        var manifest = Create(StandardRoute("/api/x/{n:even}", typeof(Hello)), StandardRoute("/api/r/{n:range(1,10)}/{s:regex(^a+$)}", typeof(Hello)));
+        await using var server = await TestServer.StartAsync(manifest, services: services =>
+            services.Configure<RouteOptions>(o => o.SetParameterPolicy<EvenConstraint>("even")));
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/x/2")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/x/3")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/r/5/aa")).StatusCode);
+    }
+
+    private sealed class EvenConstraint : IRouteConstraint
+    {
+        public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
+            values.TryGetValue(routeKey, out var value) && int.TryParse(value?.ToString(), out var number) && number % 2 == 0;
+    }
+}

@@ -1,0 +1,96 @@
+using ApiRoutes.EntryPoint;
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ApiRoutes.Tasks.UnitTests.EntryPoint;
+
+/// <summary>
+/// The entry-point generator, run by Roslyn's own driver over a compilation the way the compiler runs it: an entry
+/// point only for a project that has none of its own, wherever its own is.
+/// </summary>
+public sealed class EntryPointGeneratorTests
+{
+    private const string Handler = """
+        namespace Shop.Api;
+
+        public sealed class Hello : ApiRoutes.IApiHandler
+        {
+            public System.Threading.Tasks.Task HandleAsync(Microsoft.AspNetCore.Http.HttpContext context) => System.Threading.Tasks.Task.CompletedTask;
+        }
+        """;
+
+    private const string TopLevel = """
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(args);
+        builder.Services.AddApiRoutes();
+        """;
+
+    [Theory]
+    // handlers only: the package's entry point
+    [InlineData("Api/Hello.cs", Handler, "ApiRoutesProgram")]
+    // top-level statements in a file not named Program.cs (observed: CS7022 pointing into the NuGet cache)
+    [InlineData("App.cs", TopLevel, "Program")]
+    // top-level statements in Program.cs
+    [InlineData("Program.cs", TopLevel, "Program")]
+    // a static Main of the project's own, in any file and any class
+    [InlineData("Startup.cs", "static class Startup { static int Main() => 0; }", "Startup")]
+    // (the compiler names the class of top-level statements Program)
+    // a Program.cs without an entry point (a partial Program for WebApplicationFactory): still the package's
+    [InlineData("Program.cs", "public partial class Program { }", "ApiRoutesProgram")]
+    public void The_package_adds_an_entry_point_only_to_a_project_without_one_of_its_own(string file, string source, string entryType)
+    {
+        var (generated, compilation) = Run("true", ("Api/Hello.cs", Handler), (file, source));
+
+        Assert.Equal(entryType == "ApiRoutesProgram", generated);
+        var errorsAndWarnings = compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(errorsAndWarnings.Count == 0, string.Join("\n", errorsAndWarnings));
+        Assert.Equal(entryType, compilation.GetEntryPoint(CancellationToken.None)!.ContainingType.Name);
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData(null)]
+    public void Without_the_switch_nothing_is_added(string? value)
+    {
+        var (generated, _) = Run(value, ("Api/Hello.cs", Handler));
+
+        Assert.False(generated);
+    }
+
+    private static (bool Generated, Compilation Output) Run(string? switchValue, params (string Path, string Source)[] files)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var compilation = CSharpCompilation.Create(
+            "Shop",
+            [
+                CSharpSyntaxTree.ParseText("global using Microsoft.Extensions.DependencyInjection;", parse, "Usings.cs"),
+                .. files.DistinctBy(file => file.Path).Select(file => CSharpSyntaxTree.ParseText(file.Source, parse, file.Path)),
+            ],
+            TestProject.PlatformReferences,
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+        var options = new OptionsProvider(switchValue is null ? [] : new Dictionary<string, string> { [EntryPointGenerator.SwitchProperty] = switchValue });
+
+        var driver = CSharpGeneratorDriver.Create([new EntryPointGenerator().AsSourceGenerator()], parseOptions: parse, optionsProvider: options)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+
+        Assert.Empty(generatorDiagnostics);
+        var trees = driver.GetRunResult().GeneratedTrees;
+        Assert.All(trees, tree => Assert.EndsWith(EntryPointGenerator.HintName, tree.FilePath, StringComparison.Ordinal));
+        return (trees.Length == 1, output);
+    }
+
+    private sealed class OptionsProvider(Dictionary<string, string> values) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
+
+        private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
+    }
+}
