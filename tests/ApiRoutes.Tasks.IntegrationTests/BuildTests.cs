@@ -93,8 +93,8 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task TreatWarningsAsErrors_makes_AR_warnings_errors_and_WarningsNotAsErrors_and_NoWarn_still_work()
     {
-        // AR4101 is a warning: the schedule restricts both day-of-month and day-of-week.
-        var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("0 9 1 * MON"))
+        // AR4101 is a warning: a week of days beside a weekday reads like "the first Monday", which crontab cannot say.
+        var project = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("0 9 1-7 * MON"))
             .AddToProject("<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>");
         var cleanup = $"{Path.Combine(project.Directory, "Api", "Cleanup.cs")}(6,17)";
 
