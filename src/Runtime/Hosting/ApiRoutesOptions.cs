@@ -74,7 +74,7 @@ public sealed class DashboardOptions
 
     /// <summary>
     /// The access token (at least 32 characters) required outside Development: <c>Authorization: Bearer &lt;token&gt;</c>
-    /// on API calls, or open the page as <c>/_apiroutes?token=&lt;token&gt;</c>.
+    /// on API calls, or open the page as <c>/_apiroutes#token=&lt;token&gt;</c> (after <c>#</c>, so it never reaches a log).
     /// </summary>
     public string? Token { get; set; }
 }

@@ -15,7 +15,7 @@ namespace ApiRoutes.Scheduling;
 /// </summary>
 /// <remarks>
 /// Replays are refused by the store's claim of the occurrence, written before the run (no claim, no run: 503), which a
-/// durable store keeps across restarts for the retention period; occurrences older than the claims are kept are
+/// durable store keeps across restarts for the retention period; occurrences older than that less the tolerance are
 /// refused. A store that keeps nothing across restarts cannot tell a replay of a request its previous process
 /// accepted, so there a timestamp may be at most <see cref="FutureSkew"/> ahead, and requests signed before this
 /// process started (plus that skew) are refused: the platform re-signs and sends again.
@@ -35,7 +35,8 @@ internal sealed class ExternalTriggerEndpoint(
     private readonly string _secret = options.Scheduling.ExternalTriggerSecret!;
     private readonly TimeSpan _tolerance = options.Scheduling.ExternalTriggerTolerance;
 
-    // An accepted claim must outlive its signed request: claims are pruned by occurrence after the retention period.
+    // How far back an occurrence may be run: no further than the store keeps its record of what ran (claims are pruned
+    // by when they were claimed, after the retention period, which validation keeps at least twice the tolerance).
     private readonly TimeSpan _oldestOccurrence = options.Store.Retention - options.Scheduling.ExternalTriggerTolerance;
 
     public async Task InvokeAsync(HttpContext context)
