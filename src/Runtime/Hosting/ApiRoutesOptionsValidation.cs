@@ -42,22 +42,14 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
     public static void BindRetryDelays(ApiRoutesOptions options, IConfiguration configuration)
     {
         var section = configuration.GetSection(Background + ":RetryDelays");
-        var items = section.GetChildren().ToList();
+        var items = ConfiguredRetryDelays(configuration);
         if (items.Count == 0 && section.Value is null)
         {
             return;   // not configured (an empty JSON array is configured: its value is "")
         }
 
-        var delays = new List<TimeSpan>();
-        foreach (var item in items.OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue))
-        {
-            if (TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay))
-            {
-                delays.Add(delay);
-            }
-        }
-
-        options.Background.RetryDelays = delays;
+        // What does not parse is left out here and named by Validate.
+        options.Background.RetryDelays = [.. items.Where(item => item.Delay is not null).Select(item => item.Delay!.Value)];
     }
 
     public ValidateOptionsResult Validate(string? name, ApiRoutesOptions options)
@@ -72,16 +64,16 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         }
 
         // Configured delays are named by their keys; delays set in code by their index.
-        var configured = configuration?.GetSection(Background + ":RetryDelays").GetChildren().ToList() ?? [];
-        foreach (var item in configured)
+        var configured = configuration is null ? [] : ConfiguredRetryDelays(configuration);
+        foreach (var (item, delay) in configured)
         {
-            if (!TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay))
+            if (delay is not { } parsed)
             {
                 failures.Add($"{item.Path} is '{item.Value}', which is not a time span; write hh:mm:ss, for example 00:01:00.");
             }
-            else if (!IsRetryDelay(delay))
+            else if (!IsRetryDelay(parsed))
             {
-                failures.Add($"{item.Path} is {delay}; a retry delay is from 00:00:00 to 1.00:00:00.");
+                failures.Add($"{item.Path} is {parsed}; a retry delay is from 00:00:00 to 1.00:00:00.");
             }
         }
 
@@ -111,6 +103,12 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             + $"({2 * scheduling.ExternalTriggerTolerance}), so that the record of a run outlives every request that could replay it.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    // The configured delays in index order, each with its value when it is a time span.
+    private static List<(IConfigurationSection Item, TimeSpan? Delay)> ConfiguredRetryDelays(IConfiguration configuration) =>
+        [.. configuration.GetSection(Background + ":RetryDelays").GetChildren()
+            .OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue)
+            .Select(item => (item, TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay) ? delay : (TimeSpan?)null))];
 
     private static bool IsRetryDelay(TimeSpan delay) => delay >= TimeSpan.Zero && delay <= TimeSpan.FromDays(1);
 
