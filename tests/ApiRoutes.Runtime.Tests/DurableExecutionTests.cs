@@ -26,7 +26,9 @@ public sealed class DurableExecutionTests : IDisposable
 
             var stopping = first.StopAsync();
             await first.WaitForLogAsync("ApiRoutes[2008]");
-            first.FakeTime.Advance(TimeSpan.FromSeconds(30));
+            first.FakeTime.Advance(TimeSpan.FromSeconds(30));   // the drain period: the running one is cut
+            await first.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {running} of /api/slow was cut by shutdown");
+            first.FakeTime.Advance(TimeSpan.FromSeconds(5));    // and the grace for handlers that ignore the cut
             await stopping.WaitAsync(Probe.Patience);
             Assert.Contains(first.Logs, line => line.StartsWith("ApiRoutes[2011] Information: Shutting down: 2 unfinished execution(s) stay in the store", StringComparison.Ordinal));
         }
@@ -38,6 +40,59 @@ public sealed class DurableExecutionTests : IDisposable
         var later = await second.WaitForExecutionAsync(r => r.Id == queued && r.Status == ExecutionStatus.Succeeded);
         Assert.Equal((2, 1), (again.Attempt, later.Attempt));   // the interrupted run counts as an attempt
         Assert.Contains(second.Logs, line => line.StartsWith("ApiRoutes[2009] Information: Recovered 2 unfinished execution(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_handler_that_ignores_the_cut_but_finishes_within_the_grace_is_recorded_as_succeeded_and_does_not_run_again()
+    {
+        var manifest = Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation)));
+        string id;
+        await using (var first = await TestServer.StartAsync(manifest, options: Sqlite))
+        {
+            id = (await first.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+            await first.Probe.NextAsync();
+
+            var stopping = first.StopAsync();
+            await first.WaitForLogAsync("ApiRoutes[2008]");
+            first.FakeTime.Advance(TimeSpan.FromSeconds(30));
+            await first.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {id} of /api/stuck was cut by shutdown");
+            Assert.False(stopping.IsCompleted);   // the grace: still waiting for the handler that ignored the cut
+
+            first.Probe.Open("stuck");            // it returns, its work done, before the grace is over
+            await stopping.WaitAsync(Probe.Patience);
+            Assert.Equal(ExecutionStatus.Succeeded, first.Executions.Find(id)!.Status);
+            Assert.Contains(first.Logs, line => line.StartsWith($"ApiRoutes[2022] Warning: Execution {id} of /api/stuck returned after the cut", StringComparison.Ordinal));
+            Assert.Contains(first.Logs, line => line.StartsWith("ApiRoutes[2011] Information: Shutting down: 0 unfinished execution(s) stay in the store", StringComparison.Ordinal));
+        }
+
+        await using var second = await TestServer.StartAsync(manifest, options: Sqlite);
+        var stored = await second.WaitForExecutionAsync(r => r.Id == id);
+        Assert.Equal((ExecutionStatus.Succeeded, 1), (stored.Status, stored.Attempt));
+        Assert.Equal(0, second.Probe.Count(nameof(IgnoresCancellation)));
+        Assert.DoesNotContain(second.Logs, line => line.StartsWith("ApiRoutes[2009]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_handler_that_ignores_the_cut_and_outlasts_the_grace_runs_again_at_the_next_start()
+    {
+        var manifest = Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation)));
+        string id;
+        await using (var first = await TestServer.StartAsync(manifest, options: Sqlite))
+        {
+            id = (await first.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+            await first.Probe.NextAsync();
+
+            var stopping = first.StopAsync();
+            await first.WaitForLogAsync("ApiRoutes[2008]");
+            first.FakeTime.Advance(TimeSpan.FromSeconds(35));   // the drain period and the grace, and it has not returned
+            await stopping.WaitAsync(Probe.Patience);
+            Assert.Contains(first.Logs, line => line.StartsWith("ApiRoutes[2011] Information: Shutting down: 1 unfinished execution(s) stay in the store", StringComparison.Ordinal));
+        }
+
+        await using var second = await TestServer.StartAsync(manifest, options: Sqlite);
+        second.Probe.Open("stuck");
+        var again = await second.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(2, again.Attempt);
     }
 
     [Fact]

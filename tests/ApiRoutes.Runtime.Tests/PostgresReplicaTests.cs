@@ -150,7 +150,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
 
             var stop = stopping.StopAsync();
             await stopping.WaitForLogAsync("ApiRoutes[2008]");
-            stopping.FakeTime.Advance(TimeSpan.FromSeconds(30));   // the drain period ends: the running one is cut
+            stopping.FakeTime.Advance(TimeSpan.FromSeconds(35));   // the drain period ends, the running one is cut, and it ignores the cut through the grace
             await stop.WaitAsync(Probe.Patience);
         }
 

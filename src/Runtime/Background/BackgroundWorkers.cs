@@ -22,7 +22,7 @@ internal sealed class BackgroundWorkers(
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory) : IHostedService
 {
-    // After the cut, how long the workers may take to get through what is left.
+    // After the cut, how long the workers may take to get through what is left, and handlers that ignore the cut to return.
     private static readonly TimeSpan AfterCut = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
@@ -42,18 +42,29 @@ internal sealed class BackgroundWorkers(
     {
         var drain = options.Value.ShutdownDrainTimeout;
         var deadline = Task.Delay(drain, time, cancellationToken);
+
+        // Both on the drain's clock, set together: the grace after the cut ends AfterCut after the drain period.
+        var graceOver = Task.Delay(drain + AfterCut, time, cancellationToken);
         _logger.Draining(drain, log.RunningCount, queue.Waiting);
         queue.Close();
 
         var drained = Task.WhenAll(Task.WhenAll(_workers), scheduledRuns.WhenAllEndedAsync());
         if (await Task.WhenAny(drained, deadline) != drained || log.RunningCount > 0)
         {
-            // Running work (background or scheduled) is cut; the workers then get through the queue, cutting each.
+            // Running work (background or scheduled) is cut; the workers then get through the queue, cutting each,
+            // and a handler that ignores the cut but returns within the grace is recorded as it ended.
             runner.CutAll();
-            await Task.WhenAny(drained, Task.Delay(AfterCut, time, CancellationToken.None));
+            await Task.WhenAny(CutWorkEndedAsync(drained), graceOver);
         }
 
         lifecycle.CutUnfinished();
+    }
+
+    // The cut attempts are all known once the workers and scheduled runs have ended; then their handlers may return.
+    private async Task CutWorkEndedAsync(Task drained)
+    {
+        await drained;
+        await runner.CutHandlersReturned();
     }
 
     private async Task WorkAsync()

@@ -72,6 +72,9 @@ internal static partial class Log
     [LoggerMessage(2020, LogLevel.Error, "Execution {ExecutionId} of {Route} cannot go from {From} to {To}: that is not a step of an execution's life; the change is ignored (a bug)")]
     public static partial void IllegalTransition(this ILogger logger, string executionId, string route, string from, string to);
 
+    [LoggerMessage(2022, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the cut, its work done: it is recorded as succeeded and does not run again")]
+    public static partial void ReturnedAfterCut(this ILogger logger, string executionId, string route);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 

@@ -18,6 +18,9 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     private readonly CancellationTokenSource _cut = new();
     private readonly TaskCompletionSource _cutSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Handlers still running when they were cut: the drain gives them a short grace to return (CutHandlersReturned).
+    private readonly List<Task> _cutHandlers = [];
+
     public bool IsCut => _cut.IsCancellationRequested;
 
     /// <summary>Completes when the drain period is over.</summary>
@@ -87,7 +90,31 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         }
 
         lifecycle.Finish(execution, result, limit);
+        if (result.Cut)
+        {
+            // After Finish, so the cut is recorded first: a handler that ignored the cut and still finished its work
+            // before the process ended must not run again at the next start.
+            var returned = handler.ContinueWith(
+                h => lifecycle.ReturnedAfterCut(execution, h.Status == TaskStatus.RanToCompletion),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            lock (_cutHandlers)
+            {
+                _cutHandlers.Add(returned);
+            }
+        }
+
         return result;
+    }
+
+    /// <summary>Completes when every handler that was still running at the cut has returned and been recorded.</summary>
+    public Task CutHandlersReturned()
+    {
+        lock (_cutHandlers)
+        {
+            return Task.WhenAll(_cutHandlers);
+        }
     }
 
     public void Dispose() => _cut.Dispose();

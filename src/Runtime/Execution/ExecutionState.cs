@@ -47,7 +47,8 @@ internal static class ExecutionTransitions
     //  Queued       -> Running, Cut, Released (taken over by another replica before it started)
     //  Running      -> Succeeded, Failed, TimedOut, RetryWaiting, Cut
     //  RetryWaiting -> Queued, Cut
-    //  Succeeded, Failed, TimedOut, Cut, Released: final in this process.
+    //  Cut          -> Succeeded (a running handler that ignored the cut returned, its work done, before the process ended)
+    //  Succeeded, Failed, TimedOut, Released: final in this process; Cut is final too, but for that one late return.
     private static readonly ExecutionState[][] Allowed =
     [
         /* Accepted */ [ExecutionState.Queued, ExecutionState.Running, ExecutionState.Failed],
@@ -57,14 +58,14 @@ internal static class ExecutionTransitions
         /* Succeeded */ [],
         /* Failed */ [],
         /* TimedOut */ [],
-        /* Cut */ [],
+        /* Cut */ [ExecutionState.Succeeded],
         /* Released */ [],
     ];
 
     public static bool Allows(ExecutionState from, ExecutionState to) => Array.IndexOf(Allowed[(int)from], to) >= 0;
 
-    /// <summary>Whether nothing more happens to it in this process.</summary>
-    public static bool IsFinal(ExecutionState state) => Allowed[(int)state].Length == 0;
+    /// <summary>Whether it never runs again in this process (a cut one may still only be recorded as succeeded).</summary>
+    public static bool IsFinal(ExecutionState state) => state == ExecutionState.Cut || Allowed[(int)state].Length == 0;
 
     /// <summary>
     /// Whether it left this process by shutdown or take-over: a late change after that (a timer that fired as the
