@@ -28,6 +28,9 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
                 ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
             environment: "Development",
             options: o => o.Background.RetryDelays = []);
+        // Every wait has the same patience as the rest of the tests: Expect's own default (5 s) is too short when
+        // the machine is busy, and a test must not fail only because it is.
+        Assertions.SetDefaultExpectTimeout(Timeout);
         _playwright = await Playwright.CreateAsync();
         _browser = await Chromium.LaunchAsync(_playwright);
     }
