@@ -95,8 +95,12 @@ internal static class SqliteSchema
         }
 
         using var transaction = connection.BeginTransaction();
+        if (!HasColumn(connection, transaction, "executions", "replay_of"))
+        {
+            Execute(connection, "ALTER TABLE executions ADD COLUMN replay_of TEXT", transaction);
+        }
+
         Execute(connection, """
-            ALTER TABLE executions ADD COLUMN replay_of TEXT;
             CREATE INDEX IF NOT EXISTS executions_route ON executions (route, accepted_at);
             CREATE TABLE IF NOT EXISTS schedule_occurrences (
                 route TEXT NOT NULL,
@@ -110,6 +114,15 @@ internal static class SqliteSchema
             PRAGMA user_version = 2;
             """, transaction);
         transaction.Commit();
+    }
+
+    private static bool HasColumn(SqliteConnection connection, SqliteTransaction transaction, string table, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $column";
+        command.Parameters.AddWithValue("$column", column);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     private static long UserVersion(SqliteConnection connection)
