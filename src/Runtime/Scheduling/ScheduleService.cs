@@ -109,12 +109,12 @@ internal sealed class ScheduleService(
             return null;
         }
 
-        if (since is not { } lastSeen)
+        var now = time.GetUtcNow();
+        if (since is not { } lastSeen || lastSeen >= now)
         {
-            return null;   // never ran: a new schedule missed nothing
+            return null;   // never ran (a new schedule missed nothing), or claimed ahead by another replica
         }
 
-        var now = time.GetUtcNow();
         var missed = route.Schedule!.GetOccurrences(lastSeen.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true)
             .Take(MaxCountedMisses)
             .Select(occurrence => new DateTimeOffset(occurrence, TimeSpan.Zero))
