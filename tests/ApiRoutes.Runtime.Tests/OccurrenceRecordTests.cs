@@ -124,15 +124,7 @@ public sealed class OccurrenceRecordTests
             });
         server.FakeTime.Advance(TimeSpan.FromMinutes(10));
         var timestamp = server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        HttpRequestMessage Signed()
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
-            request.Headers.Add(TriggerSignature.RouteHeader, "/api/tick");
-            request.Headers.Add(TriggerSignature.OccurrenceHeader, "2026-01-01T00:00:00Z");
-            request.Headers.Add(TriggerSignature.TimestampHeader, timestamp);
-            request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp));
-            return request;
-        }
+        HttpRequestMessage Signed() => SignedTriggers.Create(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
 
         Assert.Equal(HttpStatusCode.Accepted, (await server.Client.SendAsync(Signed())).StatusCode);
         await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
