@@ -179,6 +179,38 @@ public sealed class DashboardOperatingTests : IAsyncLifetime
         await _server.WaitForLogAsync("ApiRoutes[3014] Information: Schedule /api/tick paused from the dashboard until 2026-01-01T00:20:00");
     }
 
+    [Fact]
+    public async Task Outside_development_occurrences_and_replays_need_the_token_like_every_call_of_the_api()
+    {
+        const string Token = "0123456789abcdef0123456789abcdef-dashboard";
+        await using var production = await TestServer.StartWithDashboardAsync(Token);
+        HttpRequestMessage Request(HttpMethod method, string path, bool withToken)
+        {
+            var request = new HttpRequestMessage(method, path);
+            request.Headers.Add("X-ApiRoutes-Dashboard", "1");
+            if (withToken)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+            }
+
+            return request;
+        }
+
+        foreach (var (method, path) in new[]
+        {
+            (HttpMethod.Get, "/_apiroutes/api/occurrences?route=/api/tick"),
+            (HttpMethod.Post, "/_apiroutes/api/executions/some-id/replay"),
+            (HttpMethod.Post, "/_apiroutes/api/executions/replay?route=/api/tick&since=2026-01-01T00:00:00Z"),
+            (HttpMethod.Post, "/_apiroutes/api/schedules/pause?route=/api/tick&until=2026-01-02T00:00:00Z"),
+        })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.SendAsync(Request(method, path, withToken: false))).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await production.Client.SendAsync(Request(HttpMethod.Get, "/_apiroutes/api/occurrences?route=/api/tick", withToken: true))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await production.Client.SendAsync(Request(HttpMethod.Post, "/_apiroutes/api/executions/some-id/replay", withToken: true))).StatusCode);
+    }
+
     private async Task<List<JsonElement>> WaitForOccurrencesAsync(int count)
     {
         var deadline = DateTime.UtcNow + Probe.Patience;
