@@ -124,7 +124,7 @@ public sealed class OccurrenceRecordTests
             });
         server.FakeTime.Advance(TimeSpan.FromMinutes(10));
         var timestamp = server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        HttpRequestMessage Signed() => SignedTriggers.Create(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
+        HttpRequestMessage Signed() => TriggerSignature.CreateRequest(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
 
         Assert.Equal(HttpStatusCode.Accepted, (await server.Client.SendAsync(Signed())).StatusCode);
         await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);

@@ -59,11 +59,6 @@ internal static class InvokeCommand
         }
 
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
-        request.Headers.Add(TriggerSignature.RouteHeader, route);
-        request.Headers.Add(TriggerSignature.OccurrenceHeader, occurrence);
-        request.Headers.Add(TriggerSignature.TimestampHeader, timestamp);
-        request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(secret, route, occurrence, timestamp));
-        return request;
+        return TriggerSignature.CreateRequest(secret, route, occurrence, timestamp);
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Scheduling;
 using Microsoft.Data.Sqlite;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
@@ -55,7 +56,7 @@ public sealed class SecretsAtRestTests : IDisposable
     public async Task A_signed_trigger_replayed_after_a_restart_is_refused()
     {
         var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"));
-        HttpRequestMessage Trigger(string timestamp) => SignedTriggers.Create(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
+        HttpRequestMessage Trigger(string timestamp) => TriggerSignature.CreateRequest(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
 
         var signedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 5, TimeSpan.Zero);
         var timestamp = signedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
