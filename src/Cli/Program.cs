@@ -38,6 +38,7 @@ internal static class Program
         root.Subcommands.Add(ValidateCommand.Create(output, error));
         root.Subcommands.Add(ScheduleCommand.Create(output, error, input ?? Console.In));
         root.Subcommands.Add(InvokeCommand.Create(output, error));
+        root.Subcommands.Add(RunsCommand.Create(output, error));
         root.Subcommands.Add(ServeCommand.Create(output, error));
         return root;
     }

@@ -86,7 +86,7 @@ public sealed class CliCommandTests : IDisposable
     [Fact]
     public async Task Every_command_has_help()
     {
-        foreach (var command in new[] { "routes", "validate", "schedule", "invoke", "serve" })
+        foreach (var command in new[] { "routes", "validate", "schedule", "invoke", "runs", "serve" })
         {
             Assert.Equal(0, await Run(command, "--help"));
         }

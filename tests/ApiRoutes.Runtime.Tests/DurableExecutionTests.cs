@@ -61,7 +61,7 @@ public sealed class DurableExecutionTests : IDisposable
             first.Probe.Open("stuck");            // it returns, its work done, before the grace is over
             await stopping.WaitAsync(Probe.Patience);
             Assert.Equal(ExecutionStatus.Succeeded, first.Executions.Find(id)!.Status);
-            Assert.Contains(first.Logs, line => line.StartsWith($"ApiRoutes[2022] Warning: Execution {id} of /api/stuck returned after the cut", StringComparison.Ordinal));
+            Assert.Contains(first.Logs, line => line.StartsWith($"ApiRoutes[2023] Warning: Execution {id} of /api/stuck returned after the cut", StringComparison.Ordinal));
             Assert.Contains(first.Logs, line => line.StartsWith("ApiRoutes[2011] Information: Shutting down: 0 unfinished execution(s) stay in the store", StringComparison.Ordinal));
         }
 

@@ -12,6 +12,7 @@ namespace ApiRoutes.Tasks.IntegrationTests;
 public sealed class CliTests(PackageFixture package)
 {
     private const string Secret = "integration-secret-0123456789abcdef0123456789";
+    private const string DashboardToken = "integration-dashboard-0123456789abcdef0123456789";
 
     // Settings an attacker adds to a bundle: the dashboard on, with their token.
     private const string DashboardOn = """{"ApiRoutes":{"Dashboard":{"Enabled":true,"Token":"attacker-token-attacker-token-attacker"}}}""";
@@ -115,6 +116,8 @@ public sealed class CliTests(PackageFixture package)
         {
             ["ApiRoutes__Scheduling__Enabled"] = "false",
             ["ApiRoutes__Scheduling__ExternalTriggerSecret"] = Secret,
+            ["ApiRoutes__Dashboard__Enabled"] = "true",
+            ["ApiRoutes__Dashboard__Token"] = DashboardToken,
         };
 
         var cache = Path.Combine(project.Directory, "cache");
@@ -145,6 +148,12 @@ public sealed class CliTests(PackageFixture package)
         Assert.Contains("HTTP 401", wrongSecret.Output, StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (unsigned.StatusCode, stale.StatusCode));
         await app.WaitForOutputAsync("Schedule /api/cleanup fired for", TimeSpan.FromSeconds(30));
+
+        // What became of the occurrence, through 'apiroutes runs' and the dashboard's API (its token from the environment).
+        var runs = (await DotNet.RunProgramAsync(tool, project.Directory, new Dictionary<string, string>(project.Environment) { ["APIROUTES_DASHBOARD_TOKEN"] = DashboardToken },
+            "runs", "/api/cleanup", "--url", url)).ShouldSucceed();
+        Assert.Matches($@"{occurrence[..^1]}\.000Z\s+ran\s+[0-9a-f]{{32}} \((running|succeeded)\)", runs.Output);
+        Assert.Matches($@"{occurrence[..^1]}\.000Z\s+refused\s+409: The occurrence", runs.Output);
 
         var exitCode = await app.TerminateAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(0, exitCode);

@@ -22,7 +22,7 @@ internal static class InvokeCommand
         var command = new Command("invoke", "Trigger a scheduled or background route on a running server.") { route, url, body, secret, occurrence };
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
         {
-            using var client = new HttpClient { BaseAddress = ParseUrl(parse.GetValue(url)!), Timeout = TimeSpan.FromMinutes(16) };
+            using var client = new HttpClient { BaseAddress = ServerRequests.ParseUrl(parse.GetValue(url)!), Timeout = TimeSpan.FromMinutes(16) };
             using var request = parse.GetValue(secret) is { } key
                 ? SignedTrigger(parse.GetValue(route)!, key, parse.GetValue(occurrence))
                 : new HttpRequestMessage(HttpMethod.Post, parse.GetValue(route));
@@ -31,17 +31,7 @@ internal static class InvokeCommand
                 request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
             }
 
-            HttpResponseMessage response;
-            try
-            {
-                response = await client.SendAsync(request, cancellation);
-            }
-            catch (HttpRequestException e)
-            {
-                throw new CommandException($"No server answered at {client.BaseAddress}: {e.Message}. Start it with 'dotnet run', or pass --url.");
-            }
-
-            using (response)
+            using (var response = await ServerRequests.SendAsync(client, request, cancellation))
             {
                 await output.WriteLineAsync($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
                 if (response.Headers.TryGetValues("X-ApiRoutes-Execution-Id", out var ids))
@@ -61,11 +51,6 @@ internal static class InvokeCommand
         return command;
     }
 
-    private static Uri ParseUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? uri
-            : throw new CommandException($"'{url}' is not an http(s) URL.");
-
     private static HttpRequestMessage SignedTrigger(string route, string secret, string? occurrence)
     {
         if (occurrence is null)
@@ -74,11 +59,6 @@ internal static class InvokeCommand
         }
 
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
-        request.Headers.Add(TriggerSignature.RouteHeader, route);
-        request.Headers.Add(TriggerSignature.OccurrenceHeader, occurrence);
-        request.Headers.Add(TriggerSignature.TimestampHeader, timestamp);
-        request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(secret, route, occurrence, timestamp));
-        return request;
+        return TriggerSignature.CreateRequest(secret, route, occurrence, timestamp);
     }
 }

@@ -12,13 +12,14 @@ namespace ApiRoutes.Background;
 
 /// <summary>
 /// A background route's request: copy what the handler needs, admit the execution, answer <c>202 Accepted</c> with
-/// its id before anything runs. A body over the limit is 413 and a full queue 503 with <c>Retry-After</c>: a 202 is
-/// only ever sent for work that will run.
+/// its id before anything runs (and, with <c>ApiRoutes:Background:StatusUrls</c>, a <c>Location</c> to poll its
+/// outcome at). A body over the limit is 413 and a full queue 503 with <c>Retry-After</c>: a 202 is only ever sent for
+/// work that will run.
 /// </summary>
 internal sealed class BackgroundRouteEndpoint(
     LoadedRoute route,
-    BackgroundQueue queue,
-    ExecutionLifecycle lifecycle,
+    BackgroundAdmission admissions,
+    ExecutionStatusUrls? statusUrls,
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
     ApiRoutesMetrics metrics,
@@ -41,39 +42,21 @@ internal sealed class BackgroundRouteEndpoint(
             return;
         }
 
-        var refused = queue.TryReserve();
-        if (refused is not null)
+        var admission = await admissions.AdmitAsync(route, RequestSnapshot.Capture(context, body.Value, _secrets), context.RequestAborted);
+        if (admission.Execution is not { } execution)
         {
             context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            Reject(context, StatusCodes.Status503ServiceUnavailable, refused);
-            return;
-        }
-
-        // Durable before the 202: an accepted execution is never only in memory.
-        TrackedExecution execution;
-        try
-        {
-            execution = lifecycle.Accept(route, RequestSnapshot.Capture(context, body.Value, _secrets), context.RequestAborted, out var stored);
-            await stored;
-        }
-        catch (ExecutionStoreUnavailableException e)
-        {
-            queue.Release();
-            context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            Reject(context, StatusCodes.Status503ServiceUnavailable, e.Message);
+            Reject(context, StatusCodes.Status503ServiceUnavailable, admission.Refusal!);
             return;
         }
 
         metrics.Request(route.Template, route.Kind);
-        if (!lifecycle.Enqueue(execution))
-        {
-            context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            Reject(context, StatusCodes.Status503ServiceUnavailable, "the server is shutting down");
-            return;
-        }
-
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.Headers[ExecutionIdHeader] = execution.Id;
+        if (statusUrls?.For(execution.Id) is { } statusUrl)
+        {
+            context.Response.Headers.Location = statusUrl;
+        }
         context.Response.ContentLength = 0;
     }
 

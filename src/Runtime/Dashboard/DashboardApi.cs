@@ -1,17 +1,22 @@
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.Diagnostics;
 using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Dashboard;
 
 /// <summary>
 /// The JSON API of the development dashboard, under <c>/_apiroutes/api</c>: routes and schedules (with their next
-/// runs), executions (with the lines each logged), and the actions "run a schedule now" and "pause/resume a schedule".
-/// Mapped in Development, and elsewhere when enabled with a token; guarded by <see cref="DashboardGuard"/>.
+/// runs), executions (filtered and paged by the store, with the lines each logged), what became of each schedule
+/// occurrence, and the actions "run a schedule now", "pause (until …) / resume a schedule" and "replay a failed
+/// execution" (one, or all failed of a route since a time). Mapped in Development, and elsewhere when enabled with a
+/// token; guarded by <see cref="DashboardGuard"/>.
 /// </summary>
 internal static class DashboardApi
 {
@@ -30,7 +35,10 @@ internal static class DashboardApi
         var log = services.GetRequiredService<ExecutionLog>();
         var runs = services.GetRequiredService<ScheduledRuns>();
         var pauses = services.GetRequiredService<SchedulePauses>();
+        var occurrences = services.GetRequiredService<OccurrenceLog>();
+        var replays = services.GetRequiredService<ExecutionReplays>();
         var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
         var dashboard = endpoints.MapGroup(PagePath).AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: false, refusals));
 
         // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below. It holds no
@@ -63,8 +71,67 @@ internal static class DashboardApi
 
         data.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
 
-        data.MapGet("/executions", async (int? limit) =>
-            Results.Json((await log.RecentAsync(Math.Clamp(limit ?? 200, 1, 1000))).Select(Describe)));
+        // Newest first, a page at a time: X-ApiRoutes-Next-Cursor, when present, asks for the next page.
+        data.MapGet("/executions", async (HttpContext context) =>
+        {
+            var (query, error) = DashboardQueries.Executions(context.Request.Query);
+            if (query is null)
+            {
+                return BadQuery(error!);
+            }
+
+            var page = await log.RecentAsync(query);
+            if (page.Count == query.Limit)
+            {
+                context.Response.Headers[NextCursorHeader] = new ExecutionCursor(page[^1].AcceptedAt, page[^1].Id).ToString();
+            }
+
+            return Results.Json(page.Select(Describe));
+        });
+
+        data.MapGet("/occurrences", async (HttpContext context) =>
+        {
+            var (query, error) = DashboardQueries.Occurrences(context.Request.Query);
+            if (query is null)
+            {
+                return BadQuery(error!);
+            }
+
+            try
+            {
+                return Results.Json((await occurrences.ReadAsync(query, context.RequestAborted)).Select(Describe));
+            }
+            catch (ExecutionStoreUnavailableException e)
+            {
+                return Results.Json(new { error = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        });
+
+        data.MapPost("/executions/{id}/replay", async (string id) => Replayed(await replays.ReplayAsync(id)));
+
+        data.MapPost("/executions/replay", async (HttpContext context) =>
+        {
+            var errors = new List<string>();
+            var route = context.Request.Query["route"].ToString();
+            var since = DashboardQueries.Instant(context.Request.Query, "since", errors);
+            if (route.Length == 0 || since is null)
+            {
+                errors.Add("route and since are required: /executions/replay?route=/api/x&since=2026-01-01T00:00:00Z replays the failed executions of /api/x accepted since then");
+            }
+
+            if (errors.Count > 0)
+            {
+                return BadQuery(DashboardQueries.Message(errors));
+            }
+
+            var bulk = await replays.ReplayFailedAsync(route, since!.Value);
+            return Results.Json(new
+            {
+                replayed = bulk.Replays.Where(r => r.ExecutionId is not null).Select(r => new { executionId = r.ExecutionId, replayOf = r.ReplayOf }),
+                notReplayed = bulk.NotReplayed,
+                error = bulk.Replays.LastOrDefault(r => r.ExecutionId is null)?.Error,
+            });
+        });
 
         data.MapGet("/executions/{id}", async (string id) => await log.FindAsync(id) is { } record
             ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
@@ -76,9 +143,37 @@ internal static class DashboardApi
                 ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
                 : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
 
-        data.MapPost("/schedules/pause", (string route) => Toggle(table, route, pauses.Pause));
-        data.MapPost("/schedules/resume", (string route) => Toggle(table, route, pauses.Resume));
+        // until: a timed pause, which ends by itself on the app's clock; without it, paused until resumed.
+        data.MapPost("/schedules/pause", (string route, HttpContext context) =>
+        {
+            var errors = new List<string>();
+            var until = DashboardQueries.Instant(context.Request.Query, "until", errors);
+            if (until is { } end && end <= time.GetUtcNow())
+            {
+                errors.Add($"until {end:O} is not in the future (the app's clock says {time.GetUtcNow():O})");
+            }
+
+            return errors.Count > 0 ? BadQuery(DashboardQueries.Message(errors)) : Toggle(table, route, r =>
+            {
+                pauses.Pause(r, until);
+                logger.SchedulePausedFromDashboard(r, until is { } u ? $"until {u:O}" : "until resumed");
+            });
+        });
+        data.MapPost("/schedules/resume", (string route) => Toggle(table, route, r =>
+        {
+            pauses.Resume(r);
+            logger.ScheduleResumedFromDashboard(r);
+        }));
     }
+
+    /// <summary>The response header that carries the cursor of the next page of executions.</summary>
+    public const string NextCursorHeader = "X-ApiRoutes-Next-Cursor";
+
+    private static IResult BadQuery(string error) => Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
+
+    private static IResult Replayed(Replay replay) => replay.ExecutionId is { } id
+        ? Results.Json(new { executionId = id, replayOf = replay.ReplayOf }, statusCode: StatusCodes.Status202Accepted)
+        : Results.Json(new { error = replay.Error }, statusCode: replay.StatusCode);
 
     private static string ReadPage()
     {
@@ -117,6 +212,7 @@ internal static class DashboardApi
                 normalized = schedule.Normalized,
                 timeZone = route.Schedule!.ZoneName,
                 paused = pauses.IsPaused(route.Template),
+                pausedUntil = pauses.Until(route.Template),
                 description = route.Schedule!.Description,
                 nextRuns = route.Schedule.NextOccurrences(now.UtcDateTime, NextRuns)
                     .Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero))),
@@ -137,5 +233,20 @@ internal static class DashboardApi
         durationMs = record is { StartedAt: { } started, FinishedAt: { } finished } ? (long?)(finished - started).TotalMilliseconds : null,
         occurrence = record.Occurrence,
         error = record.Error,
+
+        // Queued again after a failed attempt: error is that attempt's.
+        waitingForRetry = record is { Status: ExecutionStatus.Queued, Attempt: > 1 },
+        replayOf = record.ReplayOf,
+    };
+
+    private static object Describe(OccurrenceRecord record) => new
+    {
+        route = record.Route,
+        occurrence = ScheduledRequest.Format(record.Occurrence),
+        outcome = OccurrenceRecord.Name(record.Outcome),
+        executionId = record.ExecutionId,
+        executionStatus = record.ExecutionStatus is { } status ? ExecutionLog.Name(status) : null,
+        detail = record.Detail,
+        recordedAt = record.RecordedAt,
     };
 }

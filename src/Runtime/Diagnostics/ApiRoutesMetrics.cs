@@ -17,6 +17,7 @@ internal sealed class ApiRoutesMetrics : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _executions;
     private readonly Histogram<double> _executionDuration;
+    private readonly Counter<long> _missed;
 
     public ApiRoutesMetrics(IMeterFactory meterFactory, ExecutionLog log)
     {
@@ -25,6 +26,7 @@ internal sealed class ApiRoutesMetrics : IDisposable
         _rejected = _meter.CreateCounter<long>("apiroutes.background.rejected", "{request}", "Background requests refused (queue full, body too large, shutting down).");
         _executions = _meter.CreateCounter<long>("apiroutes.executions", "{execution}", "Finished background and scheduled executions, by outcome.");
         _executionDuration = _meter.CreateHistogram<double>("apiroutes.execution.duration", "s", "Duration of background and scheduled executions.");
+        _missed = _meter.CreateCounter<long>("apiroutes.schedule.missed", "{occurrence}", "Schedule occurrences missed while no instance of the app was up (counted at start-up).");
         _meter.CreateObservableGauge("apiroutes.background.queue_length", () => log.QueuedCount, "{execution}", "Accepted executions waiting to start.");
         _meter.CreateObservableGauge("apiroutes.executions.running", () => log.RunningCount, "{execution}", "Executions running now.");
     }
@@ -41,6 +43,8 @@ internal sealed class ApiRoutesMetrics : IDisposable
         _executions.Add(1, tags);
         _executionDuration.Record(duration.TotalSeconds, tags);
     }
+
+    public void OccurrencesMissed(string route, int count) => _missed.Add(count, new TagList { { "apiroutes.route", route } });
 
     public void Dispose() => _meter.Dispose();
 

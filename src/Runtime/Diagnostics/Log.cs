@@ -72,7 +72,7 @@ internal static partial class Log
     [LoggerMessage(2020, LogLevel.Error, "Execution {ExecutionId} of {Route} cannot go from {From} to {To}: that is not a step of an execution's life; the change is ignored (a bug)")]
     public static partial void IllegalTransition(this ILogger logger, string executionId, string route, string from, string to);
 
-    [LoggerMessage(2022, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the cut, its work done: it is recorded as succeeded and does not run again")]
+    [LoggerMessage(2023, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the cut, its work done: it is recorded as succeeded and does not run again")]
     public static partial void ReturnedAfterCut(this ILogger logger, string executionId, string route);
 
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
@@ -125,6 +125,24 @@ internal static partial class Log
 
     [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the store cannot be written to claim it, and running it unclaimed could run it twice")]
     public static partial void ScheduleNotClaimed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
+
+    [LoggerMessage(3012, LogLevel.Warning, "Schedule {Route} missed {Count} occurrence(s) while no instance was up, from {First:O} to {Last:O}; the latest {Recorded} are recorded as missed")]
+    public static partial void ScheduleMissed(this ILogger logger, string route, int count, DateTimeOffset first, DateTimeOffset last, int recorded);
+
+    [LoggerMessage(3013, LogLevel.Warning, "The execution store could not record that the occurrence {Occurrence:O} of {Route} was {Outcome}")]
+    public static partial void OccurrenceNotRecorded(this ILogger logger, string route, DateTimeOffset occurrence, string outcome, Exception exception);
+
+    [LoggerMessage(3014, LogLevel.Information, "Schedule {Route} paused from the dashboard {Until}")]
+    public static partial void SchedulePausedFromDashboard(this ILogger logger, string route, string until);
+
+    [LoggerMessage(3015, LogLevel.Information, "Schedule {Route} resumed from the dashboard")]
+    public static partial void ScheduleResumedFromDashboard(this ILogger logger, string route);
+
+    [LoggerMessage(3016, LogLevel.Warning, "Schedule {Route}: the execution store cannot be read, so the occurrences missed while no instance was up are not known (nor caught up)")]
+    public static partial void StoreReadFailed(this ILogger logger, string route, Exception exception);
+
+    [LoggerMessage(2022, LogLevel.Information, "Execution {ExecutionId} of {Route} accepted as a replay of {ReplayOf}")]
+    public static partial void ExecutionReplayed(this ILogger logger, string executionId, string route, string replayOf);
 
     [LoggerMessage(4000, LogLevel.Information, "Execution store: PostgreSQL {Database}, as replica {Replica} (lease {Lease})")]
     public static partial void ReplicaRegistered(this ILogger logger, string database, string replica, TimeSpan lease);

@@ -13,11 +13,12 @@ internal sealed partial class ExecutionLifecycle
     /// A background request: its execution, not yet queued, and <paramref name="stored"/>, the one write of it, which
     /// completes once it is durable (before the 202) or fails with <see cref="ExecutionStoreUnavailableException"/>
     /// (the request is refused). Not async itself, so the hot path pays for no state machine of its own.
+    /// <paramref name="replayOf"/>: the failed execution it replays.
     /// </summary>
-    public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, CancellationToken cancellationToken, out Task stored)
+    public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, CancellationToken cancellationToken, out Task stored, string? replayOf = null)
     {
         var now = _time.GetUtcNow();
-        var record = new ExecutionRecord { Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now };
+        var record = new ExecutionRecord { Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now, ReplayOf = replayOf };
         stored = _store.AddAsync(record, request, cancellationToken);
         return new TrackedExecution(record, ExecutionState.Accepted, route, request);
     }
@@ -41,9 +42,9 @@ internal sealed partial class ExecutionLifecycle
     }
 
     /// <summary>A schedule occurrence this process claimed (or a run started by hand), queued to start at once.</summary>
-    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed)
+    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed, string? replayOf = null)
     {
-        var record = new ExecutionRecord { Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence };
+        var record = new ExecutionRecord { Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence, ReplayOf = replayOf };
         var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, occurrence, missed));
         Transition(execution, ExecutionState.Queued, record, write: false);
         _store.AddAsync(record, null, CancellationToken.None).LogIfFails(_logger, id);   // no request: not repeated after a crash

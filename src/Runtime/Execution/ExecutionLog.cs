@@ -68,15 +68,16 @@ public sealed class ExecutionLog
     };
 
     /// <summary>
-    /// The newest executions, newest first: this process's from memory, as they are now; the rest (older history,
-    /// other replicas') as the store has them now. What memory has, when the store cannot be read.
+    /// The newest executions <paramref name="query"/> selects, newest first: this process's from memory, as they are
+    /// now; the rest (older history, other replicas') as the store has them now. What memory has, when the store
+    /// cannot be read.
     /// </summary>
-    internal async Task<IReadOnlyList<ExecutionRecord>> RecentAsync(int limit)
+    internal async Task<IReadOnlyList<ExecutionRecord>> RecentAsync(ExecutionQuery query)
     {
         var merged = new Dictionary<string, ExecutionRecord>(StringComparer.Ordinal);
         try
         {
-            foreach (var record in await _store.GetRecentAsync(limit, CancellationToken.None))
+            foreach (var record in await _store.QueryAsync(query, CancellationToken.None))
             {
                 merged[record.Id] = record;
             }
@@ -95,7 +96,8 @@ public sealed class ExecutionLog
             }
         }
 
-        return [.. merged.Values.OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(limit)];
+        // A record the store had that this process changed since (a retry queued again) is judged as it is now.
+        return [.. merged.Values.Where(query.Matches).OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(query.Limit)];
     }
 
     /// <summary>One execution: this process's from memory, else the store's one row (older history, another replica's).</summary>

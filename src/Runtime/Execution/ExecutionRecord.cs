@@ -51,6 +51,12 @@ public sealed record ExecutionRecord
     /// <summary>For a scheduled run: the occurrence it ran for.</summary>
     public DateTimeOffset? Occurrence { get; init; }
 
-    /// <summary>What went wrong: the exception or the reason it was cut.</summary>
+    /// <summary>
+    /// What went wrong: the exception or the reason it was cut. While a retry waits (queued, attempt 2 or more), the
+    /// error of the attempt before it.
+    /// </summary>
     public string? Error { get; init; }
+
+    /// <summary>For a replay (from the dashboard): the id of the execution it replays.</summary>
+    public string? ReplayOf { get; init; }
 }

@@ -43,13 +43,14 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
         var isDevelopment = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
         var refusals = new RefusalLog(logger, time);
+        var statusUrls = StatusUrls(options, isDevelopment);
 
         foreach (var route in table.Routes)
         {
             RequestDelegate? handler = route.Kind switch
             {
                 RouteKind.Background => new BackgroundRouteEndpoint(
-                    route, services.GetRequiredService<BackgroundQueue>(), services.GetRequiredService<ApiRoutes.Execution.ExecutionLifecycle>(), time,
+                    route, services.GetRequiredService<BackgroundAdmission>(), statusUrls, time,
                     services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>(), metrics, logger).InvokeAsync,
                 RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
                     route, services.GetRequiredService<ApiRoutes.Execution.ExecutionLifecycle>(), time, metrics, logger, refusals).InvokeAsync,
@@ -77,10 +78,15 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             DashboardApi.Map(endpoints, isDevelopment, isDevelopment ? null : options.Dashboard.Token, refusals);
         }
 
+        if (statusUrls is not null)
+        {
+            ExecutionStatusEndpoint.Map(endpoints, statusUrls, services.GetRequiredService<ApiRoutes.ExecutionLog>(), isDevelopment, refusals);
+        }
+
         var scheduling = options.Scheduling;
         if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
         {
-            var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), time,
+            var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), services.GetRequiredService<OccurrenceLog>(), time,
                 services.GetRequiredService<IExecutionStore>().IsDurable, options, logger);
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger");
         }
@@ -88,5 +94,22 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,
             services.GetRequiredService<SchedulerSwitch>().IsEnabled));
         return endpoints;
+    }
+
+    private static ExecutionStatusUrls? StatusUrls(ApiRoutes.ApiRoutesOptions options, bool isDevelopment)
+    {
+        if (!options.Background.StatusUrls)
+        {
+            return null;
+        }
+
+        if (!isDevelopment && string.IsNullOrEmpty(options.Background.StatusUrlKey))
+        {
+            throw new ApiRoutes.ApiRoutesStartupException(
+                "ApiRoutes:Background:StatusUrls is on outside Development, so ApiRoutes:Background:StatusUrlKey must be set to a "
+                + "secret of at least 32 characters, the same on every replica (for example 'openssl rand -hex 32').");
+        }
+
+        return ExecutionStatusUrls.Create(options.Background.StatusUrlKey);
     }
 }

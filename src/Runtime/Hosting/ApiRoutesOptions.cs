@@ -64,6 +64,20 @@ public sealed class BackgroundRouteOptions
     /// handler that needs a credential reads it from configuration). Names are matched ignoring case.
     /// </summary>
     public IList<string> SecretHeaders { get; set; } = [];
+
+    /// <summary>
+    /// Give callers a status URL: the 202 of a background route carries <c>Location: /_apiroutes/status/…</c>, an
+    /// unguessable URL to poll the execution's outcome at. Default false. Outside Development it requires
+    /// <see cref="StatusUrlKey"/>.
+    /// </summary>
+    public bool StatusUrls { get; set; }
+
+    /// <summary>
+    /// The secret (at least 32 characters) that status URLs are signed with; the same on every replica, so a URL holds
+    /// across restarts and replicas. Required outside Development when <see cref="StatusUrls"/> is on; in Development
+    /// a random key per process is used when it is not set.
+    /// </summary>
+    public string? StatusUrlKey { get; set; }
 }
 
 /// <summary>The dashboard: on in Development; elsewhere only when enabled, and then only with a token.</summary>

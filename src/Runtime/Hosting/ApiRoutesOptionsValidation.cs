@@ -87,6 +87,8 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             Check(IsRetryDelay(background.RetryDelays[i]), $"{Background}:RetryDelays:{i} is {background.RetryDelays[i]}; a retry delay is from 00:00:00 to 1.00:00:00.");
         }
 
+        Check(string.IsNullOrEmpty(background.StatusUrlKey) || background.StatusUrlKey.Length >= 32,
+            $"{Background}:StatusUrlKey is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
         Check(options.ShutdownDrainTimeout >= TimeSpan.Zero, $"{ApiRoutesOptions.SectionName}:ShutdownDrainTimeout is {options.ShutdownDrainTimeout}; it must be 00:00:00 or more (default 00:00:30).");
         Check(options.Store.LeaseDuration >= TimeSpan.FromSeconds(1), $"{Store}:LeaseDuration is {options.Store.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
         Check(options.Store.Retention >= TimeSpan.FromMinutes(1), $"{Store}:Retention is {options.Store.Retention}; it must be at least 1 minute (default 7.00:00:00).");

@@ -52,9 +52,12 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<ExecutionLifecycle>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
+        services.TryAddSingleton<BackgroundAdmission>();
         services.TryAddSingleton<RetryService>();
         services.TryAddSingleton<ScheduledRuns>();
         services.TryAddSingleton<SchedulePauses>();
+        services.TryAddSingleton<OccurrenceLog>();
+        services.TryAddSingleton<ExecutionReplays>();
         services.TryAddSingleton(sp => new SchedulerSwitch(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));

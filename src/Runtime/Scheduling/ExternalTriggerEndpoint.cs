@@ -14,6 +14,8 @@ namespace ApiRoutes.Scheduling;
 /// its execution id, started exactly as the in-process scheduler would.
 /// </summary>
 /// <remarks>
+/// A signed request that is refused is recorded as a refused occurrence (<see cref="OccurrenceLog"/>) when it names a
+/// scheduled route and an instant; at most once per occurrence, so replaying a captured request grows nothing.
 /// Replays are refused by the store's claim of the occurrence, written before the run (no claim, no run: 503), which a
 /// durable store keeps across restarts for the retention period; occurrences older than that less the tolerance are
 /// refused. A store that keeps nothing across restarts cannot tell a replay of a request its previous process
@@ -23,6 +25,7 @@ namespace ApiRoutes.Scheduling;
 internal sealed class ExternalTriggerEndpoint(
     RouteTable routes,
     ScheduledRuns runs,
+    OccurrenceLog occurrences,
     TimeProvider time,
     bool durableStore,
     ApiRoutesOptions options,
@@ -64,20 +67,20 @@ internal sealed class ExternalTriggerEndpoint(
             || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds()
             || (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > _tolerance)
         {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"The timestamp is not within {_tolerance} of the server's clock.");
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status401Unauthorized, $"The timestamp is not within {_tolerance} of the server's clock.");
             return;
         }
 
         if (!durableStore && (seconds <= _startedAt + (long)FutureSkew.TotalSeconds || DateTimeOffset.FromUnixTimeSeconds(seconds) > now + FutureSkew))
         {
-            await RefuseAsync(context, StatusCodes.Status401Unauthorized, $"With the InMemory store, which keeps no record of the triggers run before this process started, a request must be signed more than {FutureSkew.TotalSeconds:0} s after the start and at most {FutureSkew.TotalSeconds:0} s ahead of the server's clock; sign it again.");
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status401Unauthorized, $"With the InMemory store, which keeps no record of the triggers run before this process started, a request must be signed more than {FutureSkew.TotalSeconds:0} s after the start and at most {FutureSkew.TotalSeconds:0} s ahead of the server's clock; sign it again.");
             return;
         }
 
         var target = routes.OfKind(RouteKind.Scheduled).FirstOrDefault(r => string.Equals(r.Template, route, StringComparison.Ordinal));
         if (target is null)
         {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, $"'{route}' is not a scheduled route of this app.");
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status404NotFound, $"'{route}' is not a scheduled route of this app.");
             return;
         }
 
@@ -85,13 +88,13 @@ internal sealed class ExternalTriggerEndpoint(
             || occurrence == DateTimeOffset.MinValue
             || target.NextOccurrence(occurrence.AddTicks(-1)) != occurrence)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"'{occurrenceText}' is not an occurrence of {route}'s schedule ({target.Entry.Schedule!.Expression}, {target.Schedule!.ZoneName}; occurrences are sent in UTC).");
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status400BadRequest, $"'{occurrenceText}' is not an occurrence of {route}'s schedule ({target.Entry.Schedule!.Expression}, {target.Schedule!.ZoneName}; occurrences are sent in UTC).");
             return;
         }
 
         if (occurrence < now - _oldestOccurrence)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, $"The occurrence {occurrenceText} is older than the app keeps the record of what ran (ApiRoutes:Store:Retention less the tolerance, {_oldestOccurrence}).");
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status400BadRequest, $"The occurrence {occurrenceText} is older than the app keeps the record of what ran (ApiRoutes:Store:Retention less the tolerance, {_oldestOccurrence}).");
             return;
         }
 
@@ -99,18 +102,30 @@ internal sealed class ExternalTriggerEndpoint(
         if (start is { StoreUnavailable: true })
         {
             context.Response.Headers.RetryAfter = options.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, start.Refusal!);
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status503ServiceUnavailable, start.Refusal!);
             return;
         }
 
         if (start.ExecutionId is not { } id)
         {
-            await RefuseAsync(context, StatusCodes.Status409Conflict, start.Refusal!);
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status409Conflict, start.Refusal!);
             return;
         }
 
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.Headers["X-ApiRoutes-Execution-Id"] = id;
+    }
+
+    // Signed by the platform: why its run was refused is part of the occurrence's record.
+    private Task RefuseSignedAsync(HttpContext context, string route, string occurrenceText, int statusCode, string reason)
+    {
+        if (routes.OfKind(RouteKind.Scheduled).Any(r => string.Equals(r.Template, route, StringComparison.Ordinal))
+            && DateTimeOffset.TryParse(occurrenceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var occurrence))
+        {
+            occurrences.Record(route, occurrence, OccurrenceOutcome.Refused, null, $"{statusCode}: {reason}");
+        }
+
+        return RefuseAsync(context, statusCode, reason);
     }
 
     private Task RefuseAsync(HttpContext context, int statusCode, string reason)

@@ -12,12 +12,14 @@ namespace ApiRoutes.Scheduling;
 /// Runs every scheduled route at its occurrences (Cronos, UTC, time from <see cref="TimeProvider"/>). After each
 /// occurrence the next one is computed from the current time, so a clock jump, a slow run or a sleeping machine
 /// gives one run, never a burst of catch-up runs; missed occurrences are not replayed. Runs of one schedule never
-/// overlap: an occurrence that comes while the previous run still goes is skipped and logged.
+/// overlap: an occurrence that comes while the previous run still goes is skipped and logged. At start-up, the
+/// occurrences that came while no instance was up are recorded as missed (<see cref="OccurrenceLog"/>).
 /// </summary>
 internal sealed class ScheduleService(
     RouteTable routes,
     ScheduledRuns runs,
     IExecutionStore store,
+    OccurrenceLog occurrences,
     SchedulePauses pauses,
     TimeProvider time,
     SchedulerSwitch enabled,
@@ -52,10 +54,7 @@ internal sealed class ScheduleService(
         var registered = false;
         try
         {
-            if (route.Entry.CatchUp == true)
-            {
-                last = await CatchUpAsync(route, stopping);
-            }
+            last = await MissedAsync(route, stopping);
 
             while (!stopping.IsCancellationRequested)
             {
@@ -80,6 +79,7 @@ internal sealed class ScheduleService(
                 if (pauses.IsPaused(route.Template))
                 {
                     _logger.SchedulePaused(route.Template, next);
+                    occurrences.Record(route.Template, next, OccurrenceOutcome.Paused, null, pauses.Until(route.Template) is { } until ? $"Paused until {until:O}." : "Paused until resumed.");
                     continue;
                 }
 
@@ -92,25 +92,47 @@ internal sealed class ScheduleService(
         }
     }
 
-    // One run for occurrences missed while no instance was up, never a burst; returns the occurrence it ran for.
-    private async Task<DateTimeOffset?> CatchUpAsync(LoadedRoute route, CancellationToken stopping)
+    // The occurrences that came while no instance was up, since the last one recorded (run or otherwise): recorded as
+    // missed, but with catch-up the latest, which runs now (one run, never a burst). Returns the occurrence it ran for.
+    private async Task<DateTimeOffset?> MissedAsync(LoadedRoute route, CancellationToken stopping)
     {
-        if (await store.GetLastOccurrenceAsync(route.Template, stopping) is not { } lastRun)
+        DateTimeOffset? since;
+        try
         {
+            var lastRun = await store.GetLastOccurrenceAsync(route.Template, stopping);
+            var lastRecorded = (await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Limit: 1), stopping)).FirstOrDefault()?.Occurrence;
+            since = lastRun > lastRecorded || lastRecorded is null ? lastRun : lastRecorded;
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            _logger.StoreReadFailed(route.Template, e);
             return null;
         }
 
         var now = time.GetUtcNow();
-        var missed = route.Schedule!.GetOccurrences(lastRun.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true)
+        if (since is not { } lastSeen || lastSeen >= now)
+        {
+            return null;   // never ran (a new schedule missed nothing), or claimed ahead by another replica
+        }
+
+        var missed = route.Schedule!.GetOccurrences(lastSeen.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true)
             .Take(MaxCountedMisses)
+            .Select(occurrence => new DateTimeOffset(occurrence, TimeSpan.Zero))
             .ToList();
         if (missed.Count == 0)
         {
             return null;
         }
 
-        var latest = new DateTimeOffset(missed[^1], TimeSpan.Zero);
-        _logger.ScheduleCatchingUp(route.Template, missed.Count, lastRun, latest);
+        if (route.Entry.CatchUp != true)
+        {
+            occurrences.Missed(route.Template, missed, missed.Count);
+            return null;
+        }
+
+        var latest = missed[^1];
+        occurrences.Missed(route.Template, missed[..^1], missed.Count - 1);
+        _logger.ScheduleCatchingUp(route.Template, missed.Count, lastSeen, latest);
         await runs.TryStartAsync(route, latest, missed: true);
         return latest;
     }

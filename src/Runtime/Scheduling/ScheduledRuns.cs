@@ -9,12 +9,15 @@ namespace ApiRoutes.Scheduling;
 
 /// <summary>
 /// Starts scheduled runs, for the in-process scheduler and for external triggers alike, and keeps runs of one
-/// schedule from overlapping: while a run goes, another occurrence of the same route is refused.
+/// schedule from overlapping: while a run goes, another occurrence of the same route is refused. What becomes of each
+/// occurrence (ran, skipped, claimed elsewhere) goes to the <see cref="OccurrenceLog"/>; runs started by hand are not
+/// occurrences and are not recorded there.
 /// </summary>
 internal sealed class ScheduledRuns(
     ExecutionRunner runner,
     ExecutionLifecycle lifecycle,
     IExecutionStore store,
+    OccurrenceLog occurrences,
     TimeProvider time,
     ILoggerFactory loggerFactory,
     IReplicaCoordination? coordination = null)
@@ -31,7 +34,8 @@ internal sealed class ScheduledRuns(
     /// <param name="missed">A catch-up run: <c>"missed": true</c> in the body.</param>
     /// <param name="manual">Started by hand (the dashboard): not claimed, not remembered as the schedule's last run.</param>
     /// <param name="external">Started by a signed external trigger: not run unless its claim is durable, so a replay is refused.</param>
-    public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false, bool external = false)
+    /// <param name="replayOf">With <paramref name="manual"/>: the failed run it replays.</param>
+    public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false, bool external = false, string? replayOf = null)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         var start = new TaskCompletionSource<TrackedExecution?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -45,6 +49,11 @@ internal sealed class ScheduledRuns(
         if (added.Id != id)
         {
             _logger.ScheduleSkipped(route.Template, occurrence, added.Id);
+            if (!manual)
+            {
+                occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, added.Id, "The previous run was still going.");
+            }
+
             return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
         }
 
@@ -55,8 +64,13 @@ internal sealed class ScheduledRuns(
         }
 
         // In the execution log before the id is handed out.
-        var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed);
+        var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed, replayOf);
         _logger.ScheduleFired(route.Template, occurrence, id);
+        if (!manual)
+        {
+            occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Ran, id);
+        }
+
         start.SetResult(execution);
         return new ScheduledStart(id, null);
     }
@@ -78,9 +92,16 @@ internal sealed class ScheduledRuns(
                     return null;
                 case { RunningElsewhere: { } other }:
                     _logger.ScheduleSkipped(route.Template, occurrence, other);
+                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, other, "The previous run was still going on another replica.");
                     return new ScheduledStart(null, $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.");
                 default:
                     _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
+                    if (!external)
+                    {
+                        // A trigger's refusal is recorded by its endpoint, with the reason it answers.
+                        occurrences.Record(route.Template, occurrence, OccurrenceOutcome.ClaimedElsewhere, null, "Another replica or process claimed it, or it ran before a restart.");
+                    }
+
                     return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} has already been claimed (it ran before, or runs in another replica or process).");
             }
         }

@@ -32,7 +32,20 @@ internal interface IExecutionStore
     Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The newest executions, newest first (then by id); rows that cannot be read are left out.</summary>
-    Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) =>
+        QueryAsync(new ExecutionQuery { Limit = limit }, cancellationToken);
+
+    /// <summary>
+    /// The executions <paramref name="query"/> selects, newest first (then by id), filtered by the store;
+    /// rows that cannot be read are left out.
+    /// </summary>
+    Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The request a finished background execution ran with, to replay it; null when the store no longer keeps it (a
+    /// scheduled run has none; the in-memory store keeps those of the latest failed executions only).
+    /// </summary>
+    Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
     /// Unfinished executions (queued or running), oldest first, with their requests; a row that cannot be read comes
@@ -41,8 +54,8 @@ internal interface IExecutionStore
     Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Deletes executions that finished before <paramref name="before"/>, and schedule claims made before it but
-    /// each schedule's latest; returns how many executions.
+    /// Deletes executions that finished before <paramref name="before"/>, schedule claims made before it but each
+    /// schedule's latest, and occurrence records of occurrences before it; returns how many executions.
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
@@ -57,6 +70,19 @@ internal interface IExecutionStore
 
     /// <summary>The latest occurrence the schedule was claimed for, or null when it never was.</summary>
     Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records what became of one occurrence of a schedule; the same (route, occurrence, outcome) again changes nothing,
+    /// so a replayed trigger or a second replica cannot grow the records.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written.</exception>
+    Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The occurrence records <paramref name="query"/> selects, newest occurrence first, each with the status of its
+    /// execution (when the store still has it).
+    /// </summary>
+    Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -4,18 +4,27 @@ using ApiRoutes.Execution;
 namespace ApiRoutes.Storage;
 
 /// <summary>
-/// Keeps nothing across restarts (ApiRoutes:Store:Provider = InMemory): executions and schedule claims live in this
-/// process's memory, with the same answers as the durable stores while it lives. Unfinished executions are kept with
-/// their requests until they finish; of the finished ones, the latest <see cref="MaxFinished"/> (and only until
-/// retention prunes them), so memory stays bounded.
+/// Keeps nothing across restarts (ApiRoutes:Store:Provider = InMemory): executions, schedule claims and occurrence
+/// records live in this process's memory, with the same answers as the durable stores while it lives. Unfinished
+/// executions are kept with their requests until they finish; of the finished ones, the latest
+/// <see cref="MaxFinished"/> (and only until retention prunes them), with the requests of the latest
+/// <see cref="MaxReplayable"/> that failed (to replay them); of occurrence records, the latest
+/// <see cref="MaxOccurrences"/>: so memory stays bounded.
 /// </summary>
 internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStore, IAsyncDisposable
 {
     public const int MaxFinished = 10_000;
 
+    public const int MaxReplayable = 1000;
+
+    public const int MaxOccurrences = 10_000;
+
     private readonly ConcurrentDictionary<string, Entry> _executions = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _finished = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
+    private readonly ConcurrentQueue<string> _replayable = new();
+    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
+    private readonly ConcurrentQueue<(string, DateTimeOffset, OccurrenceOutcome)> _occurrenceOrder = new();
     private volatile bool _closed;
 
     public bool IsDurable => false;
@@ -50,7 +59,16 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             entry.Record = record;
             if (IsFinished(record.Status))
             {
-                entry.Request = null;   // never run again: the request is not needed any more
+                // Never run again: the request is kept only to replay a failure.
+                if (record.Status == ExecutionStatus.Succeeded)
+                {
+                    entry.Request = null;
+                }
+                else if (!wasFinished && entry.Request is not null)
+                {
+                    Replayable(record.Id);
+                }
+
                 if (!wasFinished)
                 {
                     Finished(record.Id);
@@ -64,9 +82,38 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
         Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Record : null);
 
-    public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values.Select(entry => entry.Record)
-            .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(limit)]);
+    public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values.Select(entry => entry.Record).Where(query.Matches)
+            .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(query.Limit)]);
+
+    public Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Request : null);
+
+    public Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<bool>();
+        }
+
+        var key = (record.Route, record.Occurrence.ToUniversalTime(), record.Outcome);
+        if (_occurrences.TryAdd(key, record with { Occurrence = key.Item2, Detail = StoredOccurrence.Bounded(record.Detail), ExecutionStatus = null }))
+        {
+            _occurrenceOrder.Enqueue(key);
+            while (_occurrenceOrder.Count > MaxOccurrences && _occurrenceOrder.TryDequeue(out var oldest))
+            {
+                _occurrences.TryRemove(oldest, out _);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<OccurrenceRecord>>([.. _occurrences.Values.Where(query.Matches)
+            .OrderByDescending(record => record.Occurrence).ThenBy(record => record.Route, StringComparer.Ordinal).ThenBy(record => OccurrenceRecord.Name(record.Outcome), StringComparer.Ordinal)
+            .Take(query.Limit)
+            .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id && _executions.TryGetValue(id, out var entry) ? entry.Record.Status : null })]);
 
     public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values
@@ -100,6 +147,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             }
         }
 
+        foreach (var key in _occurrences.Keys.Where(key => key.Occurrence < before))
+        {
+            _occurrences.TryRemove(key, out _);
+        }
+
         return Task.FromResult(pruned);
     }
 
@@ -128,6 +180,22 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
             {
                 _executions.TryRemove(KeyValuePair.Create(oldest, old));
+            }
+        }
+    }
+
+    // The requests of the oldest failed ones beyond the bound are let go: those can no longer be replayed.
+    private void Replayable(string id)
+    {
+        _replayable.Enqueue(id);
+        while (_replayable.Count > MaxReplayable && _replayable.TryDequeue(out var oldest))
+        {
+            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
+            {
+                lock (old)
+                {
+                    old.Request = null;
+                }
             }
         }
     }

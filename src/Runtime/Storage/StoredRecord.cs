@@ -10,7 +10,10 @@ namespace ApiRoutes.Storage;
 internal static class StoredRecord
 {
     /// <summary>The record's columns, in the order <see cref="TryRead"/> expects them.</summary>
-    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error";
+    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of";
+
+    // The request's columns follow the record's.
+    private const int RequestColumn = 11;
 
     /// <summary>
     /// Reads an unfinished execution: the record, then its request (JSON) and body, as the columns after
@@ -21,7 +24,8 @@ internal static class StoredRecord
     {
         try
         {
-            var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
+            var request = reader.IsDBNull(RequestColumn) ? null
+                : StoredRequest.FromJson(reader.GetString(RequestColumn), reader.IsDBNull(RequestColumn + 1) ? [] : (byte[])reader[RequestColumn + 1]);
             return new StoredExecution(Read(reader, instant), request);
         }
 #pragma warning disable CA1031 // Whatever is wrong with a row is that row's problem, reported with it.
@@ -37,6 +41,23 @@ internal static class StoredRecord
                 AcceptedAt = DateTimeOffset.UnixEpoch,
             };
             return new StoredExecution(record, null) { Unreadable = $"{e.GetType().Name}: {e.Message}" };
+        }
+    }
+
+    /// <summary>
+    /// Reads a request alone (its JSON and body as the first two columns), or null when there is none or it cannot be read.
+    /// </summary>
+    public static RequestSnapshot? TryReadRequest(DbDataReader reader)
+    {
+        try
+        {
+            return reader.IsDBNull(0) ? null : StoredRequest.FromJson(reader.GetString(0), reader.IsDBNull(1) ? [] : (byte[])reader[1]);
+        }
+#pragma warning disable CA1031 // See ReadWithRequest.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
         }
     }
 
@@ -67,6 +88,7 @@ internal static class StoredRecord
         FinishedAt = reader.IsDBNull(7) ? null : instant(reader, 7),
         Occurrence = reader.IsDBNull(8) ? null : instant(reader, 8),
         Error = reader.IsDBNull(9) ? null : reader.GetString(9),
+        ReplayOf = reader.IsDBNull(10) ? null : reader.GetString(10),
     };
 
     private static ExecutionStatus Status(string text) =>

@@ -24,6 +24,17 @@ internal static class TriggerSignature
         return Prefix + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), payload));
     }
 
+    /// <summary>A signed trigger of <paramref name="occurrence"/> of <paramref name="route"/>, as a platform's scheduler sends it.</summary>
+    public static HttpRequestMessage CreateRequest(string secret, string route, string occurrence, string timestamp)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, Path);
+        request.Headers.Add(RouteHeader, route);
+        request.Headers.Add(OccurrenceHeader, occurrence);
+        request.Headers.Add(TimestampHeader, timestamp);
+        request.Headers.Add(SignatureHeader, Compute(secret, route, occurrence, timestamp));
+        return request;
+    }
+
     /// <summary>Compares in constant time, so the comparison leaks nothing about how much of it matched.</summary>
     public static bool IsValid(string secret, string route, string occurrence, string timestamp, string signature)
     {

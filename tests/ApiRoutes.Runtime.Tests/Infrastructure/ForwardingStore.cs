@@ -21,7 +21,13 @@ internal class ForwardingStore : IExecutionStore
 
     public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) => Inner.GetUnfinishedAsync(limit, cancellationToken);
 
-    public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) => Inner.GetRecentAsync(limit, cancellationToken);
+    public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) => Inner.QueryAsync(query, cancellationToken);
+
+    public Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) => Inner.GetRequestAsync(id, cancellationToken);
+
+    public virtual Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken) => Inner.RecordOccurrenceAsync(record, cancellationToken);
+
+    public Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken) => Inner.GetOccurrencesAsync(query, cancellationToken);
 
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) => Inner.PruneAsync(before, cancellationToken);
 

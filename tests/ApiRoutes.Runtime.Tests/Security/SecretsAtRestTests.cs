@@ -56,15 +56,7 @@ public sealed class SecretsAtRestTests : IDisposable
     public async Task A_signed_trigger_replayed_after_a_restart_is_refused()
     {
         var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"));
-        HttpRequestMessage Trigger(string timestamp)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
-            request.Headers.Add(TriggerSignature.RouteHeader, "/api/tick");
-            request.Headers.Add(TriggerSignature.OccurrenceHeader, "2026-01-01T00:00:00Z");
-            request.Headers.Add(TriggerSignature.TimestampHeader, timestamp);
-            request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp));
-            return request;
-        }
+        HttpRequestMessage Trigger(string timestamp) => TriggerSignature.CreateRequest(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
 
         var signedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 5, TimeSpan.Zero);
         var timestamp = signedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);

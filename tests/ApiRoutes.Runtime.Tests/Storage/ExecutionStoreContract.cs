@@ -9,7 +9,7 @@ namespace ApiRoutes.Runtime.Tests.Storage;
 /// What every execution store promises, whatever keeps the rows (as Wolverine's compliance tests do for its message
 /// stores): a subclass per store runs all of it. Durable stores pass <see cref="DurableExecutionStoreContract"/> too.
 /// </summary>
-public abstract class ExecutionStoreContract : IAsyncLifetime
+public abstract partial class ExecutionStoreContract : IAsyncLifetime
 {
     private protected static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

@@ -61,7 +61,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var lost = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => dying.UpdateAsync(Record("one", ExecutionStatus.Succeeded), default));
         Assert.Contains("held by another replica now", lost.Message, StringComparison.Ordinal);
         await survivor.UpdateAsync(Record("one", ExecutionStatus.Succeeded) with { FinishedAt = At(1) }, default);
-        Assert.Equal(ExecutionStatus.Succeeded, Assert.Single(await survivor.GetRecentAsync(10, default)).Status);
+        Assert.Equal(ExecutionStatus.Succeeded, Assert.Single(await survivor.QueryAsync(new ExecutionQuery { Limit = 10 }, default)).Status);
     }
 
     [Fact]
@@ -160,6 +160,27 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_and_replays()
+    {
+        await using (var first = Open())
+        {
+            await first.UpdateAsync(Record("old", ExecutionStatus.Failed) with { FinishedAt = At(1), Error = "boom" }, default);
+        }
+
+        // Back to what the version before left: no replay_of, no occurrence records.
+        await PostgresServer.ScalarAsync<int>(_database, """
+            ALTER TABLE apiroutes_executions DROP COLUMN replay_of; DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route;
+            UPDATE apiroutes_schema SET version = 1 RETURNING version
+            """);
+        await using var store = Open();
+        await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(0), Outcome = OccurrenceOutcome.Missed, RecordedAt = At(1) }, default);
+
+        Assert.Equal(2, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal(("boom", null), ((await store.FindAsync("old", default))!.Error, (await store.FindAsync("old", default))!.ReplayOf));
+        Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
+    }
+
+    [Fact]
     public async Task A_database_migrated_by_a_newer_release_is_refused_with_what_to_do()
     {
         Open();
@@ -167,7 +188,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (1)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (2)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

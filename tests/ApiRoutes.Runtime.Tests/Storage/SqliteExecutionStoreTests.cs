@@ -49,6 +49,37 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_file_of_the_version_before_occurrence_records_is_migrated_and_its_rows_are_read()
+    {
+        await _store.DisposeAsync();
+        File.Delete(DatabasePath);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            // The schema as the version before wrote it (user_version 1, no replay_of, no schedule_occurrences).
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE executions (id TEXT PRIMARY KEY, route TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, attempt INTEGER NOT NULL,
+                    accepted_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, occurrence TEXT, error TEXT, request TEXT, body BLOB);
+                CREATE TABLE schedules (route TEXT PRIMARY KEY, last_occurrence TEXT NOT NULL);
+                CREATE TABLE schedule_runs (route TEXT NOT NULL, occurrence TEXT NOT NULL, execution_id TEXT NOT NULL, claimed_at TEXT NOT NULL, PRIMARY KEY (route, occurrence));
+                INSERT INTO executions VALUES ('old', '/api/job', 'background', 'Failed', 3, '2026-01-01T00:00:00.0000000Z', NULL, '2026-01-01T00:01:00.0000000Z', NULL, 'boom', NULL, NULL);
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        await _store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(0), Outcome = OccurrenceOutcome.Missed, RecordedAt = At(1) }, default);
+
+        Assert.Equal((ExecutionStatus.Failed, "boom", null), ((await _store.FindAsync("old", default))!.Status, (await _store.FindAsync("old", default))!.Error, (await _store.FindAsync("old", default))!.ReplayOf));
+        Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
+        await _store.DisposeAsync();
+        _store = SqliteExecutionStore.Open(DatabasePath);   // opened again: migrated once, not twice
+        Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default));
+    }
+
+    [Fact]
     public async Task A_second_process_on_the_same_file_is_refused_naming_the_first_until_the_first_closes_it()
     {
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(DatabasePath));
@@ -73,9 +104,9 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
             for (var i = 0; i < 500; i++)
             {
                 await using var insert = connection.CreateCommand();
-                insert.CommandText = "INSERT INTO executions VALUES ($id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+                insert.CommandText = "INSERT INTO executions VALUES ($id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
                 insert.Parameters.AddWithValue("$id", $"r{i}");
-                for (var column = 1; column <= 11; column++)
+                for (var column = 1; column <= 12; column++)
                 {
                     var value = column == 3 && random.Next(2) == 0 ? (random.Next(2) == 0 ? "Queued" : "Running") : samples[random.Next(samples.Length)];
                     insert.Parameters.AddWithValue($"${column}", value ?? (column <= 5 ? "x" : DBNull.Value));
@@ -87,7 +118,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
 
         _store = SqliteExecutionStore.Open(DatabasePath);
         var unfinished = await _store.GetUnfinishedAsync(int.MaxValue, default);
-        var recent = await _store.GetRecentAsync(1000, default);
+        var recent = await _store.QueryAsync(new ExecutionQuery { Limit = 1000 }, default);
 
         Assert.NotEmpty(unfinished);
         Assert.All(unfinished, execution => Assert.True(execution.Unreadable is not null || execution.Record.Attempt >= 1));

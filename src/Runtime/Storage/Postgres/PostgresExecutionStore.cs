@@ -74,26 +74,43 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         return found;
     }
 
-    public async Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken)
     {
-        var result = new List<ExecutionRecord>();
-        await _database.RunAsync(
-            $"SELECT {StoredRecord.Columns} FROM apiroutes_executions ORDER BY accepted_at DESC, id LIMIT $1",
+        var (where, values) = query.Where(Placeholder, instant => instant.ToUniversalTime());
+        return await ReadAllAsync(
+            $"SELECT {StoredRecord.Columns} FROM apiroutes_executions WHERE {where} ORDER BY accepted_at DESC, id LIMIT {Placeholder(values.Count)}",
+            [.. values, (long)query.Limit],
+            reader => StoredRecord.TryRead(reader, PostgresDatabase.ReadInstant),
+            cancellationToken);
+    }
+
+    public async Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
+        (await ReadAllAsync("SELECT request, body FROM apiroutes_executions WHERE id = $1", [id], StoredRecord.TryReadRequest, cancellationToken)).SingleOrDefault();
+
+    // Every replica records into the one table: an outcome recorded twice (by two replicas, by a replayed trigger) is one row.
+    public Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken) =>
+        _database.RunAsync(
+            """
+            INSERT INTO apiroutes_schedule_occurrences (route, occurrence, outcome, execution_id, detail, recorded_at)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (route, occurrence, outcome) DO NOTHING
+            """,
             async command =>
             {
-                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    if (StoredRecord.TryRead(reader, PostgresDatabase.ReadInstant) is { } record)
-                    {
-                        result.Add(record);
-                    }
-                }
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Route));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, record.Occurrence.ToUniversalTime()));
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, OccurrenceRecord.Name(record.Outcome)));
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)record.ExecutionId ?? DBNull.Value });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)StoredOccurrence.Bounded(record.Detail) ?? DBNull.Value });
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, record.RecordedAt.ToUniversalTime()));
+                await command.ExecuteNonQueryAsync(cancellationToken);
             },
-            "read",
+            "written",
             cancellationToken);
-        return result;
+
+    public async Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken)
+    {
+        var (sql, values) = StoredOccurrence.Select("apiroutes_schedule_occurrences", "apiroutes_executions", query, Placeholder, instant => instant.ToUniversalTime());
+        return await ReadAllAsync(sql, values, reader => StoredOccurrence.TryRead(reader, PostgresDatabase.ReadInstant), cancellationToken);
     }
 
     // Every replica's: what is still to run is taken only through the coordination (ClaimUnfinishedAsync).
@@ -177,6 +194,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
             DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < $1
                 AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route)
             """);
+        await DeleteAsync("DELETE FROM apiroutes_schedule_occurrences WHERE occurrence < $1");
         await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < $1");
         return count;
 
@@ -194,6 +212,36 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
                 cancellationToken);
             return deleted;
         }
+    }
+
+    private static string Placeholder(int index) => $"${index + 1}";
+
+    // Every readable row of a query with parameters $1, $2, … in order.
+    private async Task<IReadOnlyList<T>> ReadAllAsync<T>(string sql, IReadOnlyList<object> values, Func<NpgsqlDataReader, T?> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        var result = new List<T>();
+        await _database.RunAsync(
+            sql,
+            async command =>
+            {
+                foreach (var value in values)
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = value });
+                }
+
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    if (read(reader) is { } item)
+                    {
+                        result.Add(item);
+                    }
+                }
+            },
+            "read",
+            cancellationToken);
+        return result;
     }
 
     /// <summary>Writes what is pending, then unregisters: the unfinished work of this replica is free to claim at once.</summary>

@@ -41,6 +41,22 @@ internal static class PostgresSchema
             started_at timestamptz NOT NULL DEFAULT now(),
             lease_until timestamptz NOT NULL);
         """,
+
+        // Executions remember what they replay; every occurrence of a schedule is recorded with its outcome, once per
+        // (route, occurrence, outcome) across the replicas; executions are filtered by route.
+        """
+        ALTER TABLE apiroutes_executions ADD COLUMN replay_of text;
+        CREATE INDEX apiroutes_executions_route ON apiroutes_executions (route, accepted_at);
+        CREATE TABLE apiroutes_schedule_occurrences (
+            route text NOT NULL,
+            occurrence timestamptz NOT NULL,
+            outcome text NOT NULL,
+            execution_id text,
+            detail text,
+            recorded_at timestamptz NOT NULL,
+            PRIMARY KEY (route, occurrence, outcome));
+        CREATE INDEX apiroutes_schedule_occurrences_occurrence ON apiroutes_schedule_occurrences (occurrence);
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

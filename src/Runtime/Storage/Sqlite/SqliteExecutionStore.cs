@@ -74,22 +74,37 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken) is string text ? Parse(text) : null;
     }
 
+    public Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(new SqliteWrite(null, null, null) { Occurrence = record });
+
+    public async Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken)
+    {
+        var (sql, values) = StoredOccurrence.Select("schedule_occurrences", "executions", query, Placeholder, instant => Format(instant)!);
+        return await ReadAllAsync(sql, values, reader => StoredOccurrence.TryRead(reader, ReadInstant), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken)
+    {
+        var (where, values) = query.Where(Placeholder, instant => Format(instant)!);
+        return ReadAllAsync(
+            $"SELECT {StoredRecord.Columns} FROM executions WHERE {where} ORDER BY accepted_at DESC, id LIMIT {Placeholder(values.Count)}",
+            [.. values, (long)query.Limit],
+            reader => StoredRecord.TryRead(reader, ReadInstant),
+            cancellationToken);
+    }
+
+    public async Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
+        (await ReadAllAsync("SELECT request, body FROM executions WHERE id = $p0", [id], StoredRecord.TryReadRequest, cancellationToken)).SingleOrDefault();
+
     public async Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
-        (await ReadAllAsync($"SELECT {StoredRecord.Columns} FROM executions WHERE id = $id", ("$id", id), reader => StoredRecord.TryRead(reader, ReadInstant), cancellationToken))
+        (await ReadAllAsync($"SELECT {StoredRecord.Columns} FROM executions WHERE id = $p0", [id], reader => StoredRecord.TryRead(reader, ReadInstant), cancellationToken))
             .SingleOrDefault();
 
     public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
         ReadAllAsync(
-            $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $limit",
-            ("$limit", limit),
+            $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $p0",
+            [limit],
             reader => StoredRecord.ReadWithRequest(reader, ReadInstant),
-            cancellationToken);
-
-    public Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken) =>
-        ReadAllAsync(
-            $"SELECT {StoredRecord.Columns} FROM executions ORDER BY accepted_at DESC, id LIMIT $limit",
-            ("$limit", limit),
-            reader => StoredRecord.TryRead(reader, ReadInstant),
             cancellationToken);
 
     // Also forgets old schedule claims, but each schedule's latest (a claim outlives the trigger tolerance by far).
@@ -100,6 +115,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             DELETE FROM schedule_runs WHERE claimed_at < $before
                 AND occurrence < (SELECT max(m.occurrence) FROM schedule_runs m WHERE m.route = schedule_runs.route)
             """);
+        await DeleteAsync("DELETE FROM schedule_occurrences WHERE occurrence < $before");
         return await DeleteAsync("DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')");
 
         async Task<int> DeleteAsync(string sql)
@@ -123,14 +139,20 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     // Round-trip UTC text: sorts as the instants do.
     internal static string? Format(DateTimeOffset? instant) => instant?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
-    // Every readable row of a query with one parameter.
-    private async Task<IReadOnlyList<T>> ReadAllAsync<T>(string sql, (string Name, object Value) parameter, Func<SqliteDataReader, T?> read, CancellationToken cancellationToken)
+    private static string Placeholder(int index) => $"$p{index}";
+
+    // Every readable row of a query with parameters $p0, $p1, … in order.
+    private async Task<IReadOnlyList<T>> ReadAllAsync<T>(string sql, IReadOnlyList<object> values, Func<SqliteDataReader, T?> read, CancellationToken cancellationToken)
         where T : class
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue(parameter.Name, parameter.Value);
+        for (var i = 0; i < values.Count; i++)
+        {
+            command.Parameters.AddWithValue(Placeholder(i), values[i]);
+        }
+
         var result = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -155,6 +177,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             applied[i] = batch[i] switch
             {
                 { Schedule: { } run } => _commands.Claim(run),
+                { Occurrence: { } occurrence } => _commands.Record(occurrence),
                 var write => _commands.Upsert(write),
             };
         }

@@ -52,6 +52,7 @@ internal static class SqliteSchema
                     PRIMARY KEY (route, occurrence));
                 """);
             ScrubCredentials(connection);
+            AddOccurrencesAndReplays(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -66,9 +67,7 @@ internal static class SqliteSchema
     // Files written before credentials were dropped at capture may hold some in stored requests: remove them once.
     private static void ScrubCredentials(SqliteConnection connection)
     {
-        using var version = connection.CreateCommand();
-        version.CommandText = "PRAGMA user_version";
-        if (Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture) >= 1)
+        if (UserVersion(connection) >= 1)
         {
             return;
         }
@@ -85,9 +84,58 @@ internal static class SqliteSchema
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    // Version 2: executions remember what they replay; every occurrence of a schedule is recorded with its outcome
+    // (a table of its own: schedule_runs holds one claim per occurrence and is pruned to each schedule's latest);
+    // executions are filtered by route.
+    private static void AddOccurrencesAndReplays(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 2)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        if (!HasColumn(connection, transaction, "executions", "replay_of"))
+        {
+            Execute(connection, "ALTER TABLE executions ADD COLUMN replay_of TEXT", transaction);
+        }
+
+        Execute(connection, """
+            CREATE INDEX IF NOT EXISTS executions_route ON executions (route, accepted_at);
+            CREATE TABLE IF NOT EXISTS schedule_occurrences (
+                route TEXT NOT NULL,
+                occurrence TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                execution_id TEXT,
+                detail TEXT,
+                recorded_at TEXT NOT NULL,
+                PRIMARY KEY (route, occurrence, outcome));
+            CREATE INDEX IF NOT EXISTS schedule_occurrences_occurrence ON schedule_occurrences (occurrence);
+            PRAGMA user_version = 2;
+            """, transaction);
+        transaction.Commit();
+    }
+
+    private static bool HasColumn(SqliteConnection connection, SqliteTransaction transaction, string table, string column)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $column";
+        command.Parameters.AddWithValue("$column", column);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static long UserVersion(SqliteConnection connection)
+    {
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        return Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }

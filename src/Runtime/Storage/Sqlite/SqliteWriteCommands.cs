@@ -2,10 +2,15 @@ using Microsoft.Data.Sqlite;
 
 namespace ApiRoutes.Storage;
 
-/// <summary>One write of the SQLite store: an execution (new, with its request, or a change of state) or a schedule claim.</summary>
+/// <summary>
+/// One write of the SQLite store: an execution (new, with its request, or a change of state), a schedule claim, or an
+/// occurrence record.
+/// </summary>
 internal sealed record SqliteWrite(ExecutionRecord? Record, string? Request, byte[]? Body)
 {
     public ScheduleClaim? Schedule { get; init; }
+
+    public OccurrenceRecord? Occurrence { get; init; }
 }
 
 /// <summary>The claim of one schedule occurrence by one execution.</summary>
@@ -17,15 +22,16 @@ internal sealed class SqliteWriteCommands : IDisposable
     private readonly SqliteCommand _upsert;
     private readonly SqliteCommand _claim;
     private readonly SqliteCommand _lastRun;
+    private readonly SqliteCommand _occurrence;
 
     public SqliteWriteCommands(SqliteConnection connection)
     {
         _upsert = Prepare(connection, $"""
             INSERT INTO executions ({StoredRecord.Columns}, request, body)
-            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $request, $body)
+            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $replay_of, $request, $body)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
-            """, "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$request", "$body");
+            """, "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$replay_of", "$request", "$body");
         _claim = Prepare(connection, """
             INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
             ON CONFLICT (route, occurrence) DO NOTHING
@@ -34,15 +40,20 @@ internal sealed class SqliteWriteCommands : IDisposable
             INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
             ON CONFLICT (route) DO UPDATE SET last_occurrence = max(last_occurrence, excluded.last_occurrence)
             """, "$route", "$occurrence");
+        _occurrence = Prepare(connection, """
+            INSERT INTO schedule_occurrences (route, occurrence, outcome, execution_id, detail, recorded_at)
+            VALUES ($route, $occurrence, $outcome, $execution_id, $detail, $recorded_at)
+            ON CONFLICT (route, occurrence, outcome) DO NOTHING
+            """, "$route", "$occurrence", "$outcome", "$execution_id", "$detail", "$recorded_at");
     }
 
-    public void Enlist(SqliteTransaction transaction) => _upsert.Transaction = _claim.Transaction = _lastRun.Transaction = transaction;
+    public void Enlist(SqliteTransaction transaction) => _upsert.Transaction = _claim.Transaction = _lastRun.Transaction = _occurrence.Transaction = transaction;
 
     public bool Upsert(SqliteWrite write)
     {
         var record = write.Record!;
         Bind(_upsert, record.Id, record.Route, record.Kind, record.Status.ToString(), record.Attempt, Format(record.AcceptedAt),
-            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, write.Request, write.Body);
+            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, record.ReplayOf, write.Request, write.Body);
         _upsert.ExecuteNonQuery();
         return true;
     }
@@ -61,8 +72,17 @@ internal sealed class SqliteWriteCommands : IDisposable
         return true;
     }
 
+    /// <summary>Records an occurrence's outcome; false when that outcome of it was recorded before.</summary>
+    public bool Record(OccurrenceRecord record)
+    {
+        Bind(_occurrence, record.Route, Format(record.Occurrence), OccurrenceRecord.Name(record.Outcome), record.ExecutionId,
+            StoredOccurrence.Bounded(record.Detail), Format(record.RecordedAt));
+        return _occurrence.ExecuteNonQuery() == 1;
+    }
+
     public void Dispose()
     {
+        _occurrence.Dispose();
         _upsert.Dispose();
         _claim.Dispose();
         _lastRun.Dispose();

@@ -1,0 +1,42 @@
+using ApiRoutes.Execution;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Storage;
+
+namespace ApiRoutes.Background;
+
+/// <summary>
+/// Admits background work, for a background request and for a replay from the dashboard alike: a place in the queue
+/// is reserved, the execution is stored (durable before anyone is told it was accepted), then queued. Refused (with
+/// why: the queue is full, the store cannot take it, the server shuts down) only before anything would run.
+/// </summary>
+internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecycle lifecycle)
+{
+    /// <param name="route">The background route.</param>
+    /// <param name="request">What each attempt gets.</param>
+    /// <param name="cancellationToken">The request's: a client that goes away before the execution is stored is not admitted.</param>
+    /// <param name="replayOf">The failed execution it replays.</param>
+    public async Task<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, CancellationToken cancellationToken, string? replayOf = null)
+    {
+        if (queue.TryReserve() is { } full)
+        {
+            return new Admission(null, full);
+        }
+
+        TrackedExecution execution;
+        try
+        {
+            execution = lifecycle.Accept(route, request, cancellationToken, out var stored, replayOf);
+            await stored;
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            queue.Release();
+            return new Admission(null, e.Message);
+        }
+
+        return lifecycle.Enqueue(execution) ? new Admission(execution, null) : new Admission(null, "the server is shutting down");
+    }
+}
+
+/// <summary>The admitted execution, or why none was (a 503: try again later).</summary>
+internal readonly record struct Admission(TrackedExecution? Execution, string? Refusal);

@@ -1,0 +1,44 @@
+using ApiRoutes.Dashboard;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ApiRoutes.Background;
+
+/// <summary>
+/// <c>GET /_apiroutes/status/{token}</c>: where a background execution stands, for the caller that got its 202 (see
+/// <see cref="ExecutionStatusUrls"/>). Guarded like the dashboard's API (<see cref="DashboardGuard"/>: in Development
+/// loopback only; never for a page on another origin). It tells the status, attempt and times, never the error (which
+/// may hold the handler's internals: the dashboard shows it). A token that does not match and an execution that is
+/// not known (pruned) are the same 404.
+/// </summary>
+internal static class ExecutionStatusEndpoint
+{
+    public static void Map(IEndpointRouteBuilder endpoints, ExecutionStatusUrls urls, ExecutionLog log, bool development, RefusalLog refusals) =>
+        endpoints.MapGet(ExecutionStatusUrls.Prefix + "/{token}", async (string token, HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            if (urls.ExecutionIdOf(token) is not { } id || await log.FindAsync(id) is not { } record)
+            {
+                return Results.NotFound(new { error = "No execution is known at this status URL: it is not one this app handed out, or the execution was pruned (ApiRoutes:Store:Retention)." });
+            }
+
+            if (record.Status is ExecutionStatus.Queued or ExecutionStatus.Running)
+            {
+                context.Response.Headers.RetryAfter = "1";
+            }
+
+            return Results.Json(new
+            {
+                id = record.Id,
+                route = record.Route,
+                status = ExecutionLog.Name(record.Status),
+                attempt = record.Attempt,
+                acceptedAt = record.AcceptedAt,
+                startedAt = record.StartedAt,
+                finishedAt = record.FinishedAt,
+            });
+        })
+        .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: true, refusals))
+        .WithDisplayName("ApiRoutes execution status");
+}

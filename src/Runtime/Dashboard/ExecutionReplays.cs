@@ -1,0 +1,123 @@
+using ApiRoutes.Background;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Dashboard;
+
+/// <summary>
+/// Replays failed (or timed-out) executions from the dashboard: each replay is a new execution, its
+/// <see cref="ExecutionRecord.ReplayOf"/> the one it replays, admitted as a new request would be (a background
+/// execution with the stored request it failed with; a scheduled run for the same occurrence, started by hand). The
+/// old execution stays as it was.
+/// </summary>
+internal sealed class ExecutionReplays(
+    RouteTable routes,
+    ExecutionLog log,
+    IExecutionStore store,
+    BackgroundAdmission admissions,
+    ScheduledRuns runs,
+    TimeProvider time,
+    ILoggerFactory loggerFactory)
+{
+    /// <summary>At most this many executions are replayed by one call (and looked at for it, ten times as many).</summary>
+    public const int MaxPerCall = 1000;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+
+    /// <summary>Replays one execution: 202 with the new id, or 404, 409 (not failed, route gone, request not kept) or 503 (queue full) with why.</summary>
+    public async Task<Replay> ReplayAsync(string id)
+    {
+        if (await log.FindAsync(id) is not { } record)
+        {
+            return new Replay(StatusCodes.Status404NotFound, null, $"No execution '{id}' is known.");
+        }
+
+        if (record.Status is not (ExecutionStatus.Failed or ExecutionStatus.TimedOut))
+        {
+            return new Replay(StatusCodes.Status409Conflict, null, $"Execution {id} is {ExecutionLog.Name(record.Status)}; only failed and timed-out executions are replayed.");
+        }
+
+        return await ReplayAsync(record);
+    }
+
+    /// <summary>
+    /// Replays every failed or timed-out execution of <paramref name="route"/> accepted since <paramref name="since"/>,
+    /// oldest first, but those replayed already (one replay per failure); stops at the first refusal.
+    /// </summary>
+    public async Task<BulkReplay> ReplayFailedAsync(string route, DateTimeOffset since)
+    {
+        var recent = await log.RecentAsync(new ExecutionQuery { Route = route, Since = since, Limit = MaxPerCall * 10 });
+        var replayed = recent.Select(record => record.ReplayOf).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var failed = recent.Where(record => record.Status is ExecutionStatus.Failed or ExecutionStatus.TimedOut && !replayed.Contains(record.Id))
+            .Reverse().Take(MaxPerCall).ToList();
+        var done = new List<Replay>();
+        foreach (var record in failed)
+        {
+            var replay = await ReplayAsync(record);
+            done.Add(replay);
+            if (replay.ExecutionId is null)
+            {
+                break;
+            }
+        }
+
+        return new BulkReplay(done, failed.Count - done.Count(replay => replay.ExecutionId is not null));
+    }
+
+    private async Task<Replay> ReplayAsync(ExecutionRecord record)
+    {
+        var route = routes.Routes.FirstOrDefault(r => r.Kind != RouteKind.Standard && string.Equals(r.Template, record.Route, StringComparison.Ordinal));
+        if (route is null)
+        {
+            return new Replay(StatusCodes.Status409Conflict, null, $"Execution {record.Id} ran {record.Route}, which is no longer a background or scheduled route of this app.", record.Id);
+        }
+
+        string? id;
+        string? refusal;
+        if (route.Kind == RouteKind.Scheduled)
+        {
+            var start = await runs.TryStartAsync(route, record.Occurrence ?? time.GetUtcNow(), manual: true, replayOf: record.Id);
+            (id, refusal) = (start.ExecutionId, start.Refusal);
+        }
+        else
+        {
+            RequestSnapshot? request;
+            try
+            {
+                request = await store.GetRequestAsync(record.Id, CancellationToken.None);
+            }
+            catch (ExecutionStoreUnavailableException e)
+            {
+                return new Replay(StatusCodes.Status503ServiceUnavailable, null, e.Message, record.Id);
+            }
+
+            if (request is null)
+            {
+                return new Replay(StatusCodes.Status409Conflict, null, $"The request of execution {record.Id} is no longer kept (the InMemory store keeps those of the latest {InMemoryExecutionStore.MaxReplayable} failed executions only), so it cannot be replayed.", record.Id);
+            }
+
+            var admission = await admissions.AdmitAsync(route, request, CancellationToken.None, record.Id);
+            (id, refusal) = (admission.Execution?.Id, admission.Refusal is { } why ? $"Not replayed now: {why}." : null);
+        }
+
+        if (id is null)
+        {
+            return new Replay(route.Kind == RouteKind.Scheduled ? StatusCodes.Status409Conflict : StatusCodes.Status503ServiceUnavailable, null, refusal, record.Id);
+        }
+
+        _logger.ExecutionReplayed(id, route.Template, record.Id);
+        return new Replay(StatusCodes.Status202Accepted, id, null, record.Id);
+    }
+}
+
+/// <summary>How a replay went: <see cref="ExecutionId"/>, the new execution, or <see cref="Error"/>, why not.</summary>
+internal sealed record Replay(int StatusCode, string? ExecutionId, string? Error, string? ReplayOf = null);
+
+/// <summary>The replays of a bulk replay, in order (the last one may be the refusal that stopped it), and how many were left.</summary>
+internal sealed record BulkReplay(IReadOnlyList<Replay> Replays, int NotReplayed);

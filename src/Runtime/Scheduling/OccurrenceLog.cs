@@ -1,0 +1,70 @@
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Scheduling;
+
+/// <summary>
+/// The record of every occurrence of every schedule and what became of it (ran, skipped, paused, claimed elsewhere,
+/// missed, refused), kept in the execution store for as long as executions: so "why didn't it run at 03:00?" has an
+/// answer. Writes are not awaited (a schedule never waits for its record); one that fails is logged.
+/// </summary>
+internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, ApiRoutesMetrics metrics, ILoggerFactory loggerFactory)
+{
+    /// <summary>
+    /// At most this many occurrences missed while no instance was up are recorded per schedule and start (the latest);
+    /// the metric and the log line count them all.
+    /// </summary>
+    public const int MaxRecordedMisses = 100;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+
+    public void Record(string route, DateTimeOffset occurrence, OccurrenceOutcome outcome, string? executionId = null, string? detail = null)
+    {
+        Task write;
+        try
+        {
+            write = store.RecordOccurrenceAsync(
+                new OccurrenceRecord { Route = route, Occurrence = occurrence, Outcome = outcome, ExecutionId = executionId, Detail = detail, RecordedAt = time.GetUtcNow() },
+                CancellationToken.None);
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            write = Task.FromException(e);
+        }
+
+        if (!write.IsCompletedSuccessfully)
+        {
+            write.ContinueWith(
+                failed => _logger.OccurrenceNotRecorded(route, occurrence, OccurrenceRecord.Name(outcome), failed.Exception!.InnerException!),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Occurrences that came while no instance was up (<paramref name="missed"/>, oldest first; <paramref name="total"/>
+    /// of them in all): counted, logged, and the latest <see cref="MaxRecordedMisses"/> recorded.
+    /// </summary>
+    public void Missed(string route, IReadOnlyList<DateTimeOffset> missed, int total)
+    {
+        if (total == 0)
+        {
+            return;
+        }
+
+        metrics.OccurrencesMissed(route, total);
+        var recorded = missed.TakeLast(MaxRecordedMisses).ToList();
+        _logger.ScheduleMissed(route, total, missed[0], missed[^1], recorded.Count);
+        foreach (var occurrence in recorded)
+        {
+            Record(route, occurrence, OccurrenceOutcome.Missed);
+        }
+    }
+
+    /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
+    public Task<IReadOnlyList<OccurrenceRecord>> ReadAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>
+        store.GetOccurrencesAsync(query, cancellationToken);
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>Status URLs for the callers of background routes (ApiRoutes:Background:StatusUrls), over real HTTP.</summary>
+public sealed class ExecutionStatusUrlTests
+{
+    private const string Key = "0123456789abcdef0123456789abcdef-status-key";
+
+    [Fact]
+    public async Task The_202_carries_a_status_url_where_the_caller_polls_the_outcome()
+    {
+        await using var server = await StartAsync("Production", Key);
+        var accepted = await server.Client.PostAsync("/api/slow", null);
+        var statusUrl = accepted.Headers.Location!.ToString();
+        var id = accepted.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+
+        Assert.StartsWith($"/_apiroutes/status/{id}.", statusUrl, StringComparison.Ordinal);
+        var waiting = await server.Client.GetAsync(statusUrl);
+        Assert.Equal(HttpStatusCode.OK, waiting.StatusCode);
+        Assert.NotNull(waiting.Headers.RetryAfter);
+        Assert.Contains((await waiting.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString(), new[] { "queued", "running" });
+
+        server.Probe.Open("slow");
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        var done = await server.Client.GetFromJsonAsync<JsonElement>(statusUrl);
+        Assert.Equal((id, "succeeded", 1), (done.GetProperty("id").GetString(), done.GetProperty("status").GetString(), done.GetProperty("attempt").GetInt32()));
+        Assert.False(done.TryGetProperty("error", out _));
+    }
+
+    [Fact]
+    public async Task An_execution_id_alone_or_a_changed_signature_finds_nothing()
+    {
+        await using var server = await StartAsync("Production", Key);
+        var accepted = await server.Client.PostAsync("/api/slow", null);
+        var statusUrl = accepted.Headers.Location!.ToString();
+        var id = accepted.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var tampered = statusUrl[..^1] + (statusUrl[^1] == 'A' ? 'B' : 'A');
+
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/_apiroutes/status/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/_apiroutes/status/{id}.")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync(tampered)).StatusCode);
+        using var crossSite = new HttpRequestMessage(HttpMethod.Get, statusUrl);
+        crossSite.Headers.Add("Sec-Fetch-Site", "cross-site");
+        Assert.Equal(HttpStatusCode.Forbidden, (await server.Client.SendAsync(crossSite)).StatusCode);
+        server.Probe.Open("slow");
+    }
+
+    [Fact]
+    public async Task A_url_signed_with_another_key_is_not_honoured()
+    {
+        await using var first = await StartAsync("Production", Key);
+        await using var other = await StartAsync("Production", Key.Replace('0', '1'));
+        var statusUrl = (await first.Client.PostAsync("/api/slow", null)).Headers.Location!.ToString();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Client.GetAsync(statusUrl)).StatusCode);
+        first.Probe.Open("slow");
+    }
+
+    [Fact]
+    public async Task Off_by_default_and_outside_development_not_without_a_key()
+    {
+        await using (var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow)))))
+        {
+            var accepted = await server.Client.PostAsync("/api/slow", null);
+            Assert.Null(accepted.Headers.Location);
+            server.Probe.Open("slow");
+        }
+
+        var error = await Assert.ThrowsAsync<ApiRoutesStartupException>(() => StartAsync("Production", key: null));
+        Assert.StartsWith("ApiRoutes:Background:StatusUrls is on outside Development, so ApiRoutes:Background:StatusUrlKey must be set", error.Message, StringComparison.Ordinal);
+        var shortKey = await Assert.ThrowsAsync<ApiRoutesStartupException>(() => StartAsync("Production", key: "short"));
+        Assert.Contains("ApiRoutes:Background:StatusUrlKey is shorter than 32 characters", shortKey.Message, StringComparison.Ordinal);
+
+        // In Development a key of the process's own is made.
+        await using var development = await StartAsync("Development", key: null);
+        var url = (await development.Client.PostAsync("/api/slow", null)).Headers.Location!.ToString();
+        Assert.Equal(HttpStatusCode.OK, (await development.Client.GetAsync(url)).StatusCode);
+        development.Probe.Open("slow");
+    }
+
+    private static Task<TestServer> StartAsync(string environment, string? key) => TestServer.StartAsync(
+        Create(BackgroundRoute("/api/slow", typeof(Slow))),
+        environment,
+        options: o =>
+        {
+            o.Background.StatusUrls = true;
+            o.Background.StatusUrlKey = key;
+        });
+}

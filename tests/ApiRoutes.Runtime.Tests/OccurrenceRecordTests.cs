@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// "Why didn't it run at 03:00?": every occurrence of a schedule is recorded with what became of it, on a fake clock.
+/// The paused outcome is tested with the dashboard that pauses (<see cref="DashboardOperatingTests"/>).
+/// </summary>
+public sealed class OccurrenceRecordTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 31, 0, 0, 30, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Occurrences_missed_while_no_instance_was_up_are_recorded_at_start_up_bounded_and_all_counted()
+    {
+        // The schedule last ran a month before this start: 43,200 minutes came while nothing was up.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/month-down", Start.AddDays(-30).AddSeconds(-30), "long-ago", default);
+        var missedCount = new ConcurrentQueue<long>();
+        using var listener = Listen("apiroutes.schedule.missed", "/api/month-down", missedCount);
+
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/month-down", typeof(Tick), "* * * * *")),
+            now: Start,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        await server.WaitForLogAsync("ApiRoutes[3012] Warning: Schedule /api/month-down missed 43200 occurrence(s) while no instance was up, from 2026-01-01T00:01:00");
+
+        var records = await ReadAsync(server, "/api/month-down", expected: OccurrenceLog.MaxRecordedMisses);
+        Assert.All(records, r => Assert.Equal(OccurrenceOutcome.Missed, r.Outcome));
+        Assert.Equal(Start.AddSeconds(-30), records[0].Occurrence);
+        Assert.Equal(Start.AddSeconds(-30).AddMinutes(-99), records[^1].Occurrence);
+        Assert.Equal([43200L], missedCount);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task With_catch_up_the_latest_missed_occurrence_runs_and_the_ones_before_it_are_recorded_missed()
+    {
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/hourly", Start.AddHours(-3).AddSeconds(-30), "before", default);
+        var manifest = Create(ScheduledRoute("/api/hourly", typeof(Tick), "@hourly"));
+
+        await using var server = await TestServer.StartAsync(
+            manifest with { Routes = [manifest.Routes[0] with { CatchUp = true }] },
+            now: Start,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+
+        var records = await ReadAsync(server, "/api/hourly", expected: 3);
+        Assert.Equal(
+            [(Start.AddSeconds(-30), OccurrenceOutcome.Ran), (Start.AddSeconds(-30).AddHours(-1), OccurrenceOutcome.Missed), (Start.AddSeconds(-30).AddHours(-2), OccurrenceOutcome.Missed)],
+            records.Select(r => (r.Occurrence, r.Outcome)));
+        Assert.Contains("\"missed\":true", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_new_schedule_that_never_ran_missed_nothing()
+    {
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")), now: Start);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+
+        Assert.Empty(await server.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/minutely"), default));
+        Assert.DoesNotContain(server.Logs, line => line.Contains("[3012]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_occurrence_that_comes_while_the_last_run_goes_is_recorded_skipped_with_that_run_and_each_run_as_ran()
+    {
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *", timeLimitSeconds: 600)), now: Start);
+        server.Services.GetRequiredService<TickOptions>().Block = true;
+
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await server.Probe.NextAsync();
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:02:00");
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        await server.WaitForLogAsync("ApiRoutes[3002] Warning: Schedule /api/minutely skipped the run at 2026-01-31T00:02:00");
+
+        var records = await ReadAsync(server, "/api/minutely", expected: 2);
+        var running = server.Executions.Snapshot().Single().Id;
+        Assert.Equal(
+            [(Start.AddSeconds(90), OccurrenceOutcome.Skipped, running), (Start.AddSeconds(30), OccurrenceOutcome.Ran, running)],
+            records.Select(r => (r.Occurrence, r.Outcome, r.ExecutionId!)));
+        Assert.Equal(ExecutionStatus.Running, records[1].ExecutionStatus);
+        server.Probe.Open("tick");
+    }
+
+    [Fact]
+    public async Task An_occurrence_another_replica_claimed_is_recorded_claimed_elsewhere()
+    {
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/minutely", Start.AddSeconds(30), "on-another-replica", default);
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+            now: Start,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+
+        var record = Assert.Single(await ReadAsync(server, "/api/minutely", expected: 1));
+        Assert.Equal((Start.AddSeconds(30), OccurrenceOutcome.ClaimedElsewhere), (record.Occurrence, record.Outcome));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task A_refused_external_trigger_is_recorded_with_why_once_however_often_it_is_replayed()
+    {
+        const string Secret = "0123456789abcdef0123456789abcdef-test-secret";
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o =>
+            {
+                o.Scheduling.Enabled = false;
+                o.Scheduling.ExternalTriggerSecret = Secret;
+            });
+        server.FakeTime.Advance(TimeSpan.FromMinutes(10));
+        var timestamp = server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        HttpRequestMessage Signed() => TriggerSignature.CreateRequest(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Client.SendAsync(Signed())).StatusCode);
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Conflict, (await server.Client.SendAsync(Signed())).StatusCode);
+        }
+
+        var records = await ReadAsync(server, "/api/tick", expected: 2);
+        Assert.Equal([OccurrenceOutcome.Ran, OccurrenceOutcome.Refused], records.Select(r => r.Outcome));
+        Assert.StartsWith("409: The occurrence 2026-01-01T00:00:00.0000000+00:00 of /api/tick has already been claimed", records[1].Detail, StringComparison.Ordinal);
+    }
+
+    // The records once there are as many as expected (they are written without the schedule waiting for them).
+    private static async Task<IReadOnlyList<OccurrenceRecord>> ReadAsync(TestServer server, string route, int expected)
+    {
+        var store = server.Services.GetRequiredService<IExecutionStore>();
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        IReadOnlyList<OccurrenceRecord> records;
+        while ((records = await store.GetOccurrencesAsync(new OccurrenceQuery(route, Limit: 1000), default)).Count < expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(expected, records.Count);
+        return records;
+    }
+
+    private static MeterListener Listen(string instrumentName, string route, ConcurrentQueue<long> values)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "ApiRoutes" && instrument.Name == instrumentName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "apiroutes.route" && Equals(tag.Value, route))
+                {
+                    values.Enqueue(value);
+                }
+            }
+        });
+        listener.Start();
+        return listener;
+    }
+}
