@@ -53,7 +53,7 @@ internal sealed class BackgroundRouteEndpoint(
         TrackedExecution execution;
         try
         {
-            execution = lifecycle.Accept(route, RequestSnapshot.Capture(context, body.Value, _secrets), context.RequestAborted, out var stored);
+            execution = lifecycle.Accept(route, RequestSnapshot.Capture(context, body.Value, _secrets), TraceContext.Of(context), context.RequestAborted, out var stored);
             await stored;
         }
         catch (ExecutionStoreUnavailableException e)

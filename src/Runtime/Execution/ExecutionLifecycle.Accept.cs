@@ -14,10 +14,14 @@ internal sealed partial class ExecutionLifecycle
     /// completes once it is durable (before the 202) or fails with <see cref="ExecutionStoreUnavailableException"/>
     /// (the request is refused). Not async itself, so the hot path pays for no state machine of its own.
     /// </summary>
-    public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, CancellationToken cancellationToken, out Task stored)
+    public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, out Task stored)
     {
         var now = _time.GetUtcNow();
-        var record = new ExecutionRecord { Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now };
+        var record = new ExecutionRecord
+        {
+            Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now,
+            TraceParent = trace.Parent, TraceState = trace.State,
+        };
         stored = _store.AddAsync(record, request, cancellationToken);
         return new TrackedExecution(record, ExecutionState.Accepted, route, request);
     }
@@ -41,10 +45,20 @@ internal sealed partial class ExecutionLifecycle
     }
 
     /// <summary>A schedule occurrence this process claimed (or a run started by hand), queued to start at once.</summary>
-    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed)
+    /// <param name="route">The scheduled route.</param>
+    /// <param name="id">The execution id its claim was made with.</param>
+    /// <param name="occurrence">The occurrence it runs for.</param>
+    /// <param name="missed">A catch-up run.</param>
+    /// <param name="trigger">What started it, for its span.</param>
+    /// <param name="trace">The trace it continues (an external trigger's), or none: a trace of its own.</param>
+    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed, string trigger, TraceContext trace)
     {
-        var record = new ExecutionRecord { Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence };
-        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, occurrence, missed));
+        var record = new ExecutionRecord
+        {
+            Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence,
+            TraceParent = trace.Parent, TraceState = trace.State,
+        };
+        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, occurrence, missed)) { Trigger = trigger };
         Transition(execution, ExecutionState.Queued, record, write: false);
         _store.AddAsync(record, null, CancellationToken.None).LogIfFails(_logger, id);   // no request: not repeated after a crash
         return execution;

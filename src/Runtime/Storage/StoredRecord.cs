@@ -10,7 +10,7 @@ namespace ApiRoutes.Storage;
 internal static class StoredRecord
 {
     /// <summary>The record's columns, in the order <see cref="TryRead"/> expects them.</summary>
-    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error";
+    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, trace_parent, trace_state";
 
     /// <summary>
     /// Reads an unfinished execution: the record, then its request (JSON) and body, as the columns after
@@ -21,7 +21,7 @@ internal static class StoredRecord
     {
         try
         {
-            var request = reader.IsDBNull(10) ? null : StoredRequest.FromJson(reader.GetString(10), reader.IsDBNull(11) ? [] : (byte[])reader[11]);
+            var request = reader.IsDBNull(12) ? null : StoredRequest.FromJson(reader.GetString(12), reader.IsDBNull(13) ? [] : (byte[])reader[13]);
             return new StoredExecution(Read(reader, instant), request);
         }
 #pragma warning disable CA1031 // Whatever is wrong with a row is that row's problem, reported with it.
@@ -67,6 +67,8 @@ internal static class StoredRecord
         FinishedAt = reader.IsDBNull(7) ? null : instant(reader, 7),
         Occurrence = reader.IsDBNull(8) ? null : instant(reader, 8),
         Error = reader.IsDBNull(9) ? null : reader.GetString(9),
+        TraceParent = reader.IsDBNull(10) ? null : reader.GetString(10),
+        TraceState = reader.IsDBNull(11) ? null : reader.GetString(11),
     };
 
     private static ExecutionStatus Status(string text) =>

@@ -41,6 +41,10 @@ internal static class PostgresSchema
             started_at timestamptz NOT NULL DEFAULT now(),
             lease_until timestamptz NOT NULL);
         """,
+        // 1 → 2: the W3C trace context an execution's attempts continue (across a restart and a take-over).
+        """
+        ALTER TABLE apiroutes_executions ADD COLUMN trace_parent text, ADD COLUMN trace_state text;
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

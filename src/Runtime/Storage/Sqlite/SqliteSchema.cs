@@ -52,6 +52,7 @@ internal static class SqliteSchema
                     PRIMARY KEY (route, occurrence));
                 """);
             ScrubCredentials(connection);
+            AddTraceContext(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -66,9 +67,7 @@ internal static class SqliteSchema
     // Files written before credentials were dropped at capture may hold some in stored requests: remove them once.
     private static void ScrubCredentials(SqliteConnection connection)
     {
-        using var version = connection.CreateCommand();
-        version.CommandText = "PRAGMA user_version";
-        if (Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture) >= 1)
+        if (UserVersion(connection) >= 1)
         {
             return;
         }
@@ -83,6 +82,36 @@ internal static class SqliteSchema
 
         // Out of the write-ahead log too, now: a process killed before its next checkpoint would leave them there.
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+
+    // Version 2: the W3C trace context an execution's attempts continue (across a restart).
+    private static void AddTraceContext(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 2)
+        {
+            return;
+        }
+
+        // A file set back to an earlier version by hand may have the columns already.
+        using var existing = connection.CreateCommand();
+        existing.CommandText = "SELECT count(*) FROM pragma_table_info('executions') WHERE name = 'trace_parent'";
+        var added = Convert.ToInt64(existing.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+        Execute(connection, added
+            ? "PRAGMA user_version = 2"
+            : """
+                BEGIN;
+                ALTER TABLE executions ADD COLUMN trace_parent TEXT;
+                ALTER TABLE executions ADD COLUMN trace_state TEXT;
+                PRAGMA user_version = 2;
+                COMMIT;
+                """);
+    }
+
+    private static long UserVersion(SqliteConnection connection)
+    {
+        using var version = connection.CreateCommand();
+        version.CommandText = "PRAGMA user_version";
+        return Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     private static void Execute(SqliteConnection connection, string sql)
