@@ -77,6 +77,11 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             DashboardApi.Map(endpoints, isDevelopment, isDevelopment ? null : options.Dashboard.Token, refusals);
         }
 
+        if (options.Health.MapEndpoints)
+        {
+            ApiRoutes.ApiRoutesHealth.Map(endpoints);
+        }
+
         var scheduling = options.Scheduling;
         if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
         {

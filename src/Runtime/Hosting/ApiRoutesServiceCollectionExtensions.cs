@@ -55,6 +55,10 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<RetryService>();
         services.TryAddSingleton<ScheduledRuns>();
         services.TryAddSingleton<SchedulePauses>();
+        services.TryAddSingleton<ScheduleHeartbeat>();
+        services.TryAddSingleton<LeaseHeartbeat>();
+        services.TryAddSingleton<ScheduleService>();
+        ApiRoutesHealth.AddChecks(services);
         services.TryAddSingleton(sp => new SchedulerSwitch(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
@@ -68,7 +72,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddHostedService<StartupRecoveryService>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<TakeOverService>();
-        services.AddHostedService<ScheduleService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
 
         // The host must wait for the drain period, not give up at its default 30 seconds.
         services.AddOptions<HostOptions>().Configure<IOptions<ApiRoutesOptions>>((host, apiRoutes) =>

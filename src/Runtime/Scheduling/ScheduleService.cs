@@ -21,6 +21,7 @@ internal sealed class ScheduleService(
     SchedulePauses pauses,
     TimeProvider time,
     SchedulerSwitch enabled,
+    ScheduleHeartbeat heartbeat,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
@@ -66,6 +67,7 @@ internal sealed class ScheduleService(
                 if (route.NextOccurrence(from) is not { } next)
                 {
                     _logger.ScheduleEnded(route.Template);
+                    heartbeat.Ended(route.Template);
                     return;
                 }
 
@@ -75,6 +77,7 @@ internal sealed class ScheduleService(
                     registered = true;
                 }
 
+                heartbeat.Waiting(route.Template, next);
                 await WaitUntilAsync(route, next, stopping);
                 last = next;
                 if (pauses.IsPaused(route.Template))
@@ -89,6 +92,7 @@ internal sealed class ScheduleService(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutdown: a run in progress is left to the drain of BackgroundWorkers.
+            heartbeat.Ended(route.Template);
         }
     }
 

@@ -57,6 +57,12 @@ internal interface IExecutionStore
 
     /// <summary>The latest occurrence the schedule was claimed for, or null when it never was.</summary>
     Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks that the store can be reached and written now, for the health checks; by default a read. Writes nothing.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">It cannot, and why.</exception>
+    Task ProbeAsync(CancellationToken cancellationToken) => FindAsync("", cancellationToken);
 }
 
 /// <summary>
