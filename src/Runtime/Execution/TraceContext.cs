@@ -22,7 +22,7 @@ internal readonly record struct TraceContext(string? Parent, string? State)
     {
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
         {
-            return new TraceContext(current.Id, current.TraceStateString);
+            return Valid(current.Id, current.TraceStateString);
         }
 
         var headers = context.Request.Headers;
