@@ -29,6 +29,24 @@ public sealed class ActivityCurrentTests
     }
 
     [Fact]
+    public async Task The_handlers_log_scopes_carry_the_trace_as_ActivityTrackingOptions_add_it()
+    {
+        var probe = new ActivityProbe();
+        var scopes = new ScopeCapture<Traced>();
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/traced", typeof(Traced))),
+            services: s => s.AddSingleton(probe).AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(scopes));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/traced");
+        request.Headers.Add("traceparent", $"00-{TraceId}-b7ad6b7169203331-01");
+
+        var id = (await server.Client.SendAsync(request)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        var line = Assert.Single(scopes.Lines);
+        Assert.Equal((TraceId, Assert.Single(probe.Seen).SpanId), (line["TraceId"]?.ToString(), line["SpanId"]?.ToString()));
+    }
+
+    [Fact]
     public async Task A_scheduled_handler_runs_in_a_trace_of_its_own()
     {
         var probe = new ActivityProbe();
