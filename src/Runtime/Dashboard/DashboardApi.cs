@@ -138,5 +138,6 @@ internal static class DashboardApi
         durationMs = record is { StartedAt: { } started, FinishedAt: { } finished } ? (long?)(finished - started).TotalMilliseconds : null,
         occurrence = record.Occurrence,
         error = record.Error,
+        traceId = TraceContext.TraceIdOf(record.TraceParent),
     };
 }

@@ -29,6 +29,10 @@ internal readonly record struct TraceContext(string? Parent, string? State)
         return Valid(headers["traceparent"].ToString(), headers["tracestate"].ToString());
     }
 
+    /// <summary>The trace id of a <c>traceparent</c> (32 hex digits), to look the trace up; null when there is none.</summary>
+    public static string? TraceIdOf(string? parent) =>
+        ActivityContext.TryParse(parent, null, isRemote: true, out var context) ? context.TraceId.ToHexString() : null;
+
     /// <summary>The context, when <paramref name="parent"/> is a valid <c>traceparent</c>; else none.</summary>
     public static TraceContext Valid(string? parent, string? state)
     {
