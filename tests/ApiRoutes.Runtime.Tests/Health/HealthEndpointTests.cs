@@ -3,6 +3,8 @@ using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
 using ApiRoutes.Testing;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -35,6 +37,19 @@ public sealed class HealthEndpointTests : IDisposable
             Assert.True(response.Headers.CacheControl!.NoStore);
             Assert.Equal(HttpStatusCode.MethodNotAllowed, (await server.Client.PostAsync(path, null)).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task An_app_that_requires_authentication_everywhere_still_answers_the_probes()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello))),
+            services: s => s.AddAuthentication().Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build()),
+            middleware: app => app.UseAuthorization());
+
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(server, Live));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(server, Ready));
+        Assert.NotEqual(HttpStatusCode.OK, (await server.Client.GetAsync("/api/hello/you")).StatusCode);   // the policy holds elsewhere
     }
 
     [Fact]
