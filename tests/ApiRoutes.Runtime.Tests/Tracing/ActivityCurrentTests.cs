@@ -8,8 +8,6 @@ namespace ApiRoutes.Runtime.Tests.Tracing;
 /// <summary>Without any OpenTelemetry set up, a handler still runs inside an activity of the caller's trace.</summary>
 public sealed class ActivityCurrentTests
 {
-    private const string TraceId = "0af7651916cd43dd8448eb211c80319c";
-
     [Fact]
     public async Task A_background_handler_runs_in_the_trace_of_the_request_that_was_accepted()
     {
@@ -17,15 +15,12 @@ public sealed class ActivityCurrentTests
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/traced", typeof(Traced))),
             services: s => s.AddSingleton(probe));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/traced");
-        request.Headers.Add("traceparent", $"00-{TraceId}-b7ad6b7169203331-01");
-
-        var id = (await server.Client.SendAsync(request)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var (id, trace) = await TraceExportTests.PostAsync(server, "/api/traced");
         await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
 
         var seen = Assert.Single(probe.Seen);
-        Assert.Equal(TraceId, seen.TraceId);
-        Assert.NotEqual("b7ad6b7169203331", seen.SpanId);   // a span of its own, in the caller's trace
+        Assert.Equal(trace.ToHexString(), seen.TraceId);
+        Assert.NotEqual(TraceExportTests.CallerSpan, seen.SpanId);   // a span of its own, in the caller's trace
     }
 
     [Fact]
@@ -36,14 +31,11 @@ public sealed class ActivityCurrentTests
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/traced", typeof(Traced))),
             services: s => s.AddSingleton(probe).AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(scopes));
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/traced");
-        request.Headers.Add("traceparent", $"00-{TraceId}-b7ad6b7169203331-01");
-
-        var id = (await server.Client.SendAsync(request)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var (id, trace) = await TraceExportTests.PostAsync(server, "/api/traced");
         await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
 
         var line = Assert.Single(scopes.Lines);
-        Assert.Equal((TraceId, Assert.Single(probe.Seen).SpanId), (line["TraceId"]?.ToString(), line["SpanId"]?.ToString()));
+        Assert.Equal((trace.ToHexString(), Assert.Single(probe.Seen).SpanId), (line["TraceId"]?.ToString(), line["SpanId"]?.ToString()));
     }
 
     [Fact]
