@@ -44,13 +44,15 @@ public sealed class DashboardApiTests : IAsyncLifetime
     {
         // As an earlier process (or another replica) left it: in the store only, written after the history was loaded.
         await _server.WaitForLogAsync("ApiRoutes[2017] Debug: Loaded 0 recent execution(s) from the store");
-        var record = new ExecutionRecord { Id = "from-the-store", Route = "/api/chatty", Kind = "background", Status = ExecutionStatus.Failed, AcceptedAt = _server.FakeTime.GetUtcNow().AddDays(-1), Error = "boom" };
+        var record = new ExecutionRecord { Id = "from-the-store", Route = "/api/chatty", Kind = "background", Status = ExecutionStatus.Failed, AcceptedAt = _server.FakeTime.GetUtcNow().AddDays(-1), Error = "boom",
+            TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
         await _server.Services.GetRequiredService<ApiRoutes.Storage.IExecutionStore>().UpdateAsync(record, default);
 
         var detail = await _server.Client.GetFromJsonAsync<JsonElement>("/_apiroutes/api/executions/from-the-store");
 
         Assert.Null(_server.Executions.Find("from-the-store"));
         Assert.Equal(("failed", "boom"), (detail.GetProperty("execution").GetProperty("status").GetString(), detail.GetProperty("execution").GetProperty("error").GetString()));
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", detail.GetProperty("execution").GetProperty("traceId").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/_apiroutes/api/executions/unknown")).StatusCode);
     }
 

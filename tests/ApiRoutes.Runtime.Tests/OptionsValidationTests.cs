@@ -48,6 +48,7 @@ public sealed class OptionsValidationTests
     [InlineData("ApiRoutes:Background:MaxConcurrency", "many", "ApiRoutes:Background:MaxConcurrency is 'many'")]
     [InlineData("ApiRoutes:Scheduling:ExternalTriggerSecret", "short", "ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters")]
     [InlineData("ApiRoutes:Scheduling:ExternalTriggerTolerance", "00:00:00", "ApiRoutes:Scheduling:ExternalTriggerTolerance is 00:00:00")]
+    [InlineData("ApiRoutes:Health:OverdueAfter", "00:00:00", "ApiRoutes:Health:OverdueAfter is 00:00:00; it must be more than 00:00:00 (default 00:01:00).")]
     public void A_bad_value_is_one_line_that_names_the_key(string key, string value, string expected)
     {
         var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new() { [key] = value })));

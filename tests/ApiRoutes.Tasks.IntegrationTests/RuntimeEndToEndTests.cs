@@ -45,6 +45,10 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/api/cleanup")).StatusCode);
         Assert.Contains("Schedule /api/cleanup registered (@hourly, UTC)", app.Output, StringComparison.Ordinal);
 
+        // The generated entry point maps the probes of a hosting platform.
+        Assert.Equal("Healthy", await app.Client.GetStringAsync("/_apiroutes/health/live"));
+        Assert.Equal("Healthy", await app.Client.GetStringAsync("/_apiroutes/health/ready"));
+
         // A background run in progress finishes before the process exits.
         Assert.Equal(HttpStatusCode.Accepted, (await app.Client.PostAsync("/api/generate-report?name=final&ms=1500", null)).StatusCode);
         await app.WaitForOutputAsync("of /api/generate-report started", TimeSpan.FromSeconds(10));

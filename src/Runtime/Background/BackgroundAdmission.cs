@@ -13,9 +13,10 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
 {
     /// <param name="route">The background route.</param>
     /// <param name="request">What each attempt gets.</param>
+    /// <param name="trace">The trace its attempts continue: the accepted request's.</param>
     /// <param name="cancellationToken">The request's: a client that goes away before the execution is stored is not admitted.</param>
     /// <param name="replayOf">The failed execution it replays.</param>
-    public async Task<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, CancellationToken cancellationToken, string? replayOf = null)
+    public async Task<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, string? replayOf = null)
     {
         if (queue.TryReserve() is { } full)
         {
@@ -25,7 +26,7 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
         TrackedExecution execution;
         try
         {
-            execution = lifecycle.Accept(route, request, cancellationToken, out var stored, replayOf);
+            execution = lifecycle.Accept(route, request, trace, cancellationToken, out var stored, replayOf);
             await stored;
         }
         catch (ExecutionStoreUnavailableException e)

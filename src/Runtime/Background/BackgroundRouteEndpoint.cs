@@ -42,7 +42,7 @@ internal sealed class BackgroundRouteEndpoint(
             return;
         }
 
-        var admission = await admissions.AdmitAsync(route, RequestSnapshot.Capture(context, body.Value, _secrets), context.RequestAborted);
+        var admission = await admissions.AdmitAsync(route, RequestSnapshot.Capture(context, body.Value, _secrets), TraceContext.Of(context), context.RequestAborted);
         if (admission.Execution is not { } execution)
         {
             context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

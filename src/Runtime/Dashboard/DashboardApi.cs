@@ -1,3 +1,4 @@
+using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Diagnostics;
@@ -137,9 +138,9 @@ internal static class DashboardApi
             ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
             : Results.NotFound(new { error = $"No execution '{id}' is known." }));
 
-        data.MapPost("/schedules/run", async (string route) => Scheduled(table, route) is not { } target
+        data.MapPost("/schedules/run", async (string route, HttpContext context) => Scheduled(table, route) is not { } target
             ? NoSchedule(route)
-            : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true) is { ExecutionId: { } id }
+            : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true, trace: TraceContext.Of(context)) is { ExecutionId: { } id }
                 ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
                 : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
 
@@ -237,6 +238,7 @@ internal static class DashboardApi
         // Queued again after a failed attempt: error is that attempt's.
         waitingForRetry = record is { Status: ExecutionStatus.Queued, Attempt: > 1 },
         replayOf = record.ReplayOf,
+        traceId = TraceContext.TraceIdOf(record.TraceParent),
     };
 
     private static object Describe(OccurrenceRecord record) => new

@@ -102,7 +102,7 @@ internal sealed class ExecutionReplays(
                 return new Replay(StatusCodes.Status409Conflict, null, $"The request of execution {record.Id} is no longer kept (the InMemory store keeps those of the latest {InMemoryExecutionStore.MaxReplayable} failed executions only), so it cannot be replayed.", record.Id);
             }
 
-            var admission = await admissions.AdmitAsync(route, request, CancellationToken.None, record.Id);
+            var admission = await admissions.AdmitAsync(route, request, TraceContext.None, CancellationToken.None, record.Id);
             (id, refusal) = (admission.Execution?.Id, admission.Refusal is { } why ? $"Not replayed now: {why}." : null);
         }
 

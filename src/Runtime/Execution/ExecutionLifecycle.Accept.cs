@@ -15,10 +15,14 @@ internal sealed partial class ExecutionLifecycle
     /// (the request is refused). Not async itself, so the hot path pays for no state machine of its own.
     /// <paramref name="replayOf"/>: the failed execution it replays.
     /// </summary>
-    public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, CancellationToken cancellationToken, out Task stored, string? replayOf = null)
+    public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, out Task stored, string? replayOf = null)
     {
         var now = _time.GetUtcNow();
-        var record = new ExecutionRecord { Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now, ReplayOf = replayOf };
+        var record = new ExecutionRecord
+        {
+            Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now,
+            TraceParent = trace.Parent, TraceState = trace.State, ReplayOf = replayOf,
+        };
         stored = _store.AddAsync(record, request, cancellationToken);
         return new TrackedExecution(record, ExecutionState.Accepted, route, request);
     }
@@ -42,10 +46,21 @@ internal sealed partial class ExecutionLifecycle
     }
 
     /// <summary>A schedule occurrence this process claimed (or a run started by hand), queued to start at once.</summary>
-    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed, string? replayOf = null)
+    /// <param name="route">The scheduled route.</param>
+    /// <param name="id">The execution id its claim was made with.</param>
+    /// <param name="occurrence">The occurrence it runs for.</param>
+    /// <param name="missed">A catch-up run.</param>
+    /// <param name="trigger">What started it, for its span.</param>
+    /// <param name="trace">The trace it continues (an external trigger's), or none: a trace of its own.</param>
+    /// <param name="replayOf">A replay (from the dashboard): the failed run it replays.</param>
+    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed, string trigger, TraceContext trace, string? replayOf = null)
     {
-        var record = new ExecutionRecord { Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence, ReplayOf = replayOf };
-        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, occurrence, missed));
+        var record = new ExecutionRecord
+        {
+            Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence,
+            TraceParent = trace.Parent, TraceState = trace.State, ReplayOf = replayOf,
+        };
+        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, occurrence, missed)) { Trigger = trigger };
         Transition(execution, ExecutionState.Queued, record, write: false);
         _store.AddAsync(record, null, CancellationToken.None).LogIfFails(_logger, id);   // no request: not repeated after a crash
         return execution;

@@ -59,4 +59,12 @@ public sealed record ExecutionRecord
 
     /// <summary>For a replay (from the dashboard): the id of the execution it replays.</summary>
     public string? ReplayOf { get; init; }
+    /// <summary>
+    /// The W3C <c>traceparent</c> its attempts continue: the accepted request's, or an external trigger's; null for a
+    /// run of the in-process scheduler (a trace of its own). See <see cref="ApiRoutesTracing"/>.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
+    public string? TraceState { get; init; }
 }

@@ -39,6 +39,8 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             return AttemptResult.NotStarted;
         }
 
+        // Started once the attempt is: an execution another replica holds now has no span here.
+        using var activity = ExecutionTracing.Start(execution);
         var route = execution.Route!;
         var limit = route.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds);
         using var timeout = new CancellationTokenSource(limit, time);
@@ -89,6 +91,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             };
         }
 
+        ExecutionTracing.End(activity, result);
         lifecycle.Finish(execution, result, limit);
         if (result.Cut)
         {

@@ -23,6 +23,12 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     /// <summary>What each attempt gets; let go once it is final, so history holds no request bodies.</summary>
     public RequestSnapshot? Request { get; private set; } = request;
 
+    /// <summary>
+    /// For a scheduled run: what started it (<c>scheduler</c>, <c>catch_up</c>, <c>external</c>, <c>manual</c>), for its
+    /// span; not stored (a scheduled run is not repeated).
+    /// </summary>
+    public string? Trigger { get; init; }
+
     /// <summary>Whether this process holds it (it came through the lifecycle, not only from the store's history).</summary>
     public bool IsHeld => Route is not null;
 

@@ -83,6 +83,11 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             ExecutionStatusEndpoint.Map(endpoints, statusUrls, services.GetRequiredService<ApiRoutes.ExecutionLog>(), isDevelopment, refusals);
         }
 
+        if (options.Health.MapEndpoints)
+        {
+            ApiRoutes.ApiRoutesHealth.Map(endpoints);
+        }
+
         var scheduling = options.Scheduling;
         if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
         {

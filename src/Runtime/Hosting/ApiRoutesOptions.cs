@@ -30,6 +30,9 @@ public sealed class ApiRoutesOptions
     /// <summary>Scheduled routes.</summary>
     public ScheduleOptions Scheduling { get; set; } = new();
 
+    /// <summary>The liveness and readiness endpoints.</summary>
+    public HealthOptions Health { get; set; } = new();
+
     /// <summary>
     /// On shutdown, how long running background and scheduled executions may go on before they are cancelled.
     /// Default 30 seconds.

@@ -95,6 +95,9 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         Check(Enum.IsDefined(options.Store.Provider), $"{Store}:Provider is '{options.Store.Provider}'; use {OneOf(typeof(StoreProvider))}.");
         Check(options.Store.Path is null || options.Store.Path.Trim().Length > 0, $"{Store}:Path is empty; name a writable file, or leave it out for the default.");
 
+        Check(options.Health.OverdueAfter > TimeSpan.Zero,
+            $"{ApiRoutesOptions.SectionName}:Health:OverdueAfter is {options.Health.OverdueAfter}; it must be more than 00:00:00 (default 00:01:00).");
+
         var scheduling = options.Scheduling;
         Check(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || scheduling.ExternalTriggerSecret.Length >= 32,
             $"{Scheduling}:ExternalTriggerSecret is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");

@@ -58,6 +58,10 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<SchedulePauses>();
         services.TryAddSingleton<OccurrenceLog>();
         services.TryAddSingleton<ExecutionReplays>();
+        services.TryAddSingleton<ScheduleHeartbeat>();
+        services.TryAddSingleton<LeaseHeartbeat>();
+        services.TryAddSingleton<ScheduleService>();
+        ApiRoutesHealth.AddChecks(services);
         services.TryAddSingleton(sp => new SchedulerSwitch(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
@@ -71,7 +75,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddHostedService<StartupRecoveryService>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<TakeOverService>();
-        services.AddHostedService<ScheduleService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
 
         // The host must wait for the drain period, not give up at its default 30 seconds.
         services.AddOptions<HostOptions>().Configure<IOptions<ApiRoutesOptions>>((host, apiRoutes) =>

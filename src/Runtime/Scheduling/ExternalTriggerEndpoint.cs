@@ -1,5 +1,6 @@
 using System.Globalization;
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using Microsoft.AspNetCore.Http;
@@ -98,7 +99,7 @@ internal sealed class ExternalTriggerEndpoint(
             return;
         }
 
-        var start = await runs.TryStartAsync(target, occurrence, external: true);
+        var start = await runs.TryStartAsync(target, occurrence, external: true, trace: TraceContext.Of(context));
         if (start is { StoreUnavailable: true })
         {
             context.Response.Headers.RetryAfter = options.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

@@ -23,6 +23,7 @@ internal sealed class ScheduleService(
     SchedulePauses pauses,
     TimeProvider time,
     SchedulerSwitch enabled,
+    ScheduleHeartbeat heartbeat,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
@@ -65,6 +66,7 @@ internal sealed class ScheduleService(
                 if (route.NextOccurrence(from) is not { } next)
                 {
                     _logger.ScheduleEnded(route.Template);
+                    heartbeat.Ended(route.Template);
                     return;
                 }
 
@@ -74,6 +76,7 @@ internal sealed class ScheduleService(
                     registered = true;
                 }
 
+                heartbeat.Waiting(route.Template, next);
                 await WaitUntilAsync(route, next, stopping);
                 last = next;
                 if (pauses.IsPaused(route.Template))
@@ -89,6 +92,7 @@ internal sealed class ScheduleService(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutdown: a run in progress is left to the drain of BackgroundWorkers.
+            heartbeat.Ended(route.Template);
         }
     }
 

@@ -35,7 +35,9 @@ internal sealed class ScheduledRuns(
     /// <param name="manual">Started by hand (the dashboard): not claimed, not remembered as the schedule's last run.</param>
     /// <param name="external">Started by a signed external trigger: not run unless its claim is durable, so a replay is refused.</param>
     /// <param name="replayOf">With <paramref name="manual"/>: the failed run it replays.</param>
-    public async Task<ScheduledStart> TryStartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false, bool external = false, string? replayOf = null)
+    /// <param name="trace">The trace the run continues (the trigger's request), or none: a trace of its own.</param>
+    public async Task<ScheduledStart> TryStartAsync(
+        LoadedRoute route, DateTimeOffset occurrence, bool missed = false, bool manual = false, bool external = false, string? replayOf = null, TraceContext trace = default)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         var start = new TaskCompletionSource<TrackedExecution?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,7 +66,8 @@ internal sealed class ScheduledRuns(
         }
 
         // In the execution log before the id is handed out.
-        var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed, replayOf);
+        var trigger = manual ? "manual" : external ? "external" : missed ? "catch_up" : "scheduler";
+        var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed, trigger, trace, replayOf);
         _logger.ScheduleFired(route.Template, occurrence, id);
         if (!manual)
         {

@@ -83,6 +83,12 @@ internal interface IExecutionStore
     /// execution (when the store still has it).
     /// </summary>
     Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks that the store can be reached and written now, for the health checks; by default a read. Writes nothing.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">It cannot, and why.</exception>
+    Task ProbeAsync(CancellationToken cancellationToken) => FindAsync("", cancellationToken);
 }
 
 /// <summary>

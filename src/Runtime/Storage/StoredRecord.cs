@@ -10,10 +10,10 @@ namespace ApiRoutes.Storage;
 internal static class StoredRecord
 {
     /// <summary>The record's columns, in the order <see cref="TryRead"/> expects them.</summary>
-    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of";
+    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of, trace_parent, trace_state";
 
     // The request's columns follow the record's.
-    private const int RequestColumn = 11;
+    private const int RequestColumn = 13;
 
     /// <summary>
     /// Reads an unfinished execution: the record, then its request (JSON) and body, as the columns after
@@ -89,6 +89,8 @@ internal static class StoredRecord
         Occurrence = reader.IsDBNull(8) ? null : instant(reader, 8),
         Error = reader.IsDBNull(9) ? null : reader.GetString(9),
         ReplayOf = reader.IsDBNull(10) ? null : reader.GetString(10),
+        TraceParent = reader.IsDBNull(11) ? null : reader.GetString(11),
+        TraceState = reader.IsDBNull(12) ? null : reader.GetString(12),
     };
 
     private static ExecutionStatus Status(string text) =>

@@ -50,7 +50,8 @@ internal sealed class TestServer : IAsyncDisposable
         Action<ApiRoutesOptions>? options = null,
         DateTimeOffset? now = null,
         bool systemClock = false,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<WebApplication>? middleware = null)
     {
         var manifestPath = TestManifest.Write(manifest);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
@@ -74,6 +75,7 @@ internal sealed class TestServer : IAsyncDisposable
         services?.Invoke(builder.Services);
 
         var app = builder.Build();
+        middleware?.Invoke(app);
         app.MapApiRoutes();
         await app.StartAsync();
 

@@ -32,6 +32,19 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_trace_context_is_kept_through_every_change_of_state_and_comes_back_with_unfinished_work()
+    {
+        var traced = Record("one", ExecutionStatus.Queued) with { TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", TraceState = "congo=t61rcWkgMzE" };
+        await Store.AddAsync(traced, Request(), default);
+        await Store.UpdateAsync(traced with { Status = ExecutionStatus.Running, StartedAt = At(1) }, default);
+
+        var (record, _) = Assert.Single(await Store.GetUnfinishedAsync(10, default));
+
+        Assert.Equal((traced.TraceParent, traced.TraceState), (record.TraceParent, record.TraceState));
+        Assert.Equal(traced.TraceParent, (await Store.FindAsync("one", default))!.TraceParent);
+    }
+
+    [Fact]
     public async Task Each_change_of_state_is_kept_and_the_last_one_wins_also_when_written_without_waiting()
     {
         var running = Record("one", ExecutionStatus.Running) with { StartedAt = At(1) };

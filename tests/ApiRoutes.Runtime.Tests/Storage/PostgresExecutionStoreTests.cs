@@ -160,23 +160,25 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_and_replays()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_and_trace_context()
     {
         await using (var first = Open())
         {
             await first.UpdateAsync(Record("old", ExecutionStatus.Failed) with { FinishedAt = At(1), Error = "boom" }, default);
         }
 
-        // Back to what the version before left: no replay_of, no occurrence records.
+        // Back to what version 1 left: no replay_of, no occurrence records, no trace context.
         await PostgresServer.ScalarAsync<int>(_database, """
-            ALTER TABLE apiroutes_executions DROP COLUMN replay_of; DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route;
+            ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state;
+            DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
         await using var store = Open();
         await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(0), Outcome = OccurrenceOutcome.Missed, RecordedAt = At(1) }, default);
 
-        Assert.Equal(2, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
-        Assert.Equal(("boom", null), ((await store.FindAsync("old", default))!.Error, (await store.FindAsync("old", default))!.ReplayOf));
+        Assert.Equal(3, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        var old = (await store.FindAsync("old", default))!;
+        Assert.Equal(("boom", null, null), (old.Error, old.ReplayOf, old.TraceParent));
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
     }
 
@@ -188,7 +190,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (2)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (3)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

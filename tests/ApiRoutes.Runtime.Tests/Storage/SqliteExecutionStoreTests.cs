@@ -104,7 +104,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
             for (var i = 0; i < 500; i++)
             {
                 await using var insert = connection.CreateCommand();
-                insert.CommandText = "INSERT INTO executions VALUES ($id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                insert.CommandText = "INSERT INTO executions (id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, request, body) VALUES ($id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
                 insert.Parameters.AddWithValue("$id", $"r{i}");
                 for (var column = 1; column <= 12; column++)
                 {

@@ -10,7 +10,7 @@ namespace ApiRoutes.Storage;
 /// work finishes. A renewal that fails is logged once until one succeeds again; a lease found lapsed is logged,
 /// because other replicas may then have taken over, and may repeat, this replica's work.
 /// </summary>
-internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, TimeProvider time, ILoggerFactory loggerFactory)
+internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, LeaseHeartbeat heartbeat, TimeProvider time, ILoggerFactory loggerFactory)
     : PeriodicService(time, loggerFactory.CreateLogger(Log.Category))
 {
     private bool _failing;
@@ -27,6 +27,8 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Ti
             {
                 Logger.ReplicaLeaseLapsed(coordination.Replica, coordination.LeaseDuration);
             }
+
+            heartbeat.Renewed();   // held again either way: renewed, or registered anew
 
             if (_failing)
             {

@@ -55,6 +55,21 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
         }
     }
 
+    // Reachable, and not a read-only server (a standby after a failover, or default_transaction_read_only).
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        var readOnly = false;
+        await _database.RunAsync(
+            "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'",
+            async command => readOnly = await command.ExecuteScalarAsync(cancellationToken) is true,
+            "read",
+            cancellationToken);
+        if (readOnly)
+        {
+            throw new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} is read-only.");
+        }
+    }
+
     public async Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken)
     {
         ExecutionRecord? found = null;

@@ -57,6 +57,11 @@ internal static class PostgresSchema
             PRIMARY KEY (route, occurrence, outcome));
         CREATE INDEX apiroutes_schedule_occurrences_occurrence ON apiroutes_schedule_occurrences (occurrence);
         """,
+
+        // 2 → 3: the W3C trace context an execution's attempts continue (across a restart and a take-over).
+        """
+        ALTER TABLE apiroutes_executions ADD COLUMN trace_parent text, ADD COLUMN trace_state text;
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

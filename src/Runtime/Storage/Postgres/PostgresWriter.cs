@@ -60,7 +60,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         var record = write.Record;
         var command = new NpgsqlBatchCommand($"""
             INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
             WHERE apiroutes_executions.owner = excluded.owner
@@ -74,13 +74,17 @@ internal sealed class PostgresWriter : IAsyncDisposable
         command.Parameters.Add(Instant(record.StartedAt));
         command.Parameters.Add(Instant(record.FinishedAt));
         command.Parameters.Add(Instant(record.Occurrence));
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)record.Error ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)record.ReplayOf ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)write.Request ?? DBNull.Value });
+        command.Parameters.Add(Text(record.Error));
+        command.Parameters.Add(Text(record.ReplayOf));
+        command.Parameters.Add(Text(record.TraceParent));
+        command.Parameters.Add(Text(record.TraceState));
+        command.Parameters.Add(Text(write.Request));
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)write.Body ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<string>(null!, _database.Replica));
         return command;
     }
+
+    private static NpgsqlParameter Text(string? text) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)text ?? DBNull.Value };
 
     private static NpgsqlParameter Instant(DateTimeOffset? instant) =>
         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = instant is { } value ? value.ToUniversalTime() : DBNull.Value };

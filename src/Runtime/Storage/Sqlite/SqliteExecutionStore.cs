@@ -96,6 +96,23 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     public async Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
         (await ReadAllAsync("SELECT request, body FROM executions WHERE id = $p0", [id], StoredRecord.TryReadRequest, cancellationToken)).SingleOrDefault();
 
+    // A connection of its own takes the write lock and lets it go: the file is there, its tables are, and it can be
+    // written (a file on a volume gone read-only, or deleted with its folder, fails here).
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "BEGIN IMMEDIATE; SELECT count(*) FROM executions WHERE id = ''; ROLLBACK;";
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e)
+        {
+            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be written: {e.Message}", e);
+        }
+    }
+
     public async Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
         (await ReadAllAsync($"SELECT {StoredRecord.Columns} FROM executions WHERE id = $p0", [id], reader => StoredRecord.TryRead(reader, ReadInstant), cancellationToken))
             .SingleOrDefault();

@@ -53,6 +53,7 @@ internal static class SqliteSchema
                 """);
             ScrubCredentials(connection);
             AddOccurrencesAndReplays(connection);
+            AddTraceContext(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -113,6 +114,30 @@ internal static class SqliteSchema
             CREATE INDEX IF NOT EXISTS schedule_occurrences_occurrence ON schedule_occurrences (occurrence);
             PRAGMA user_version = 2;
             """, transaction);
+        transaction.Commit();
+    }
+
+    // Version 3: the W3C trace context an execution's attempts continue (across a restart).
+    private static void AddTraceContext(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 3)
+        {
+            return;
+        }
+
+        // A file set back to an earlier version by hand may have the columns already.
+        using var transaction = connection.BeginTransaction();
+        if (!HasColumn(connection, transaction, "executions", "trace_parent"))
+        {
+            Execute(connection, "ALTER TABLE executions ADD COLUMN trace_parent TEXT", transaction);
+        }
+
+        if (!HasColumn(connection, transaction, "executions", "trace_state"))
+        {
+            Execute(connection, "ALTER TABLE executions ADD COLUMN trace_state TEXT", transaction);
+        }
+
+        Execute(connection, "PRAGMA user_version = 3", transaction);
         transaction.Commit();
     }
 

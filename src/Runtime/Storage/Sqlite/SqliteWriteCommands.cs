@@ -28,10 +28,10 @@ internal sealed class SqliteWriteCommands : IDisposable
     {
         _upsert = Prepare(connection, $"""
             INSERT INTO executions ({StoredRecord.Columns}, request, body)
-            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $replay_of, $request, $body)
+            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $replay_of, $trace_parent, $trace_state, $request, $body)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
-            """, "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$replay_of", "$request", "$body");
+            """, "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$replay_of", "$trace_parent", "$trace_state", "$request", "$body");
         _claim = Prepare(connection, """
             INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
             ON CONFLICT (route, occurrence) DO NOTHING
@@ -53,7 +53,7 @@ internal sealed class SqliteWriteCommands : IDisposable
     {
         var record = write.Record!;
         Bind(_upsert, record.Id, record.Route, record.Kind, record.Status.ToString(), record.Attempt, Format(record.AcceptedAt),
-            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, record.ReplayOf, write.Request, write.Body);
+            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, record.ReplayOf, record.TraceParent, record.TraceState, write.Request, write.Body);
         _upsert.ExecuteNonQuery();
         return true;
     }

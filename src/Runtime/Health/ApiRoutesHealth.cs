@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ApiRoutes;
+
+/// <summary>
+/// Health checks the ASP.NET Core way: <c>AddApiRoutes</c> registers them (store, queue, scheduler, replica lease) and
+/// <c>MapApiRoutes</c> maps the two endpoints a hosting platform probes, under <c>/_apiroutes</c>, off the routes of
+/// handlers. They answer anyone (a platform's probe has no credentials) and say only <c>Healthy</c>,
+/// <c>Degraded</c> or <c>Unhealthy</c>: what failed, and why, goes to the log.
+/// </summary>
+public static class ApiRoutesHealth
+{
+    /// <summary>Liveness: 503 when the process is stuck and a restart would help (its scheduler is dead or overdue).</summary>
+    public const string LivePath = "/_apiroutes/health/live";
+
+    /// <summary>Readiness: 503 while it should get no traffic (store unreachable, queue full, lease lost, shutting down).</summary>
+    public const string ReadyPath = "/_apiroutes/health/ready";
+
+    /// <summary>The tag of the checks that <see cref="LivePath"/> runs.</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>The tag of ApiRoutes' readiness checks; <see cref="ReadyPath"/> runs every registered check.</summary>
+    public const string ReadyTag = "ready";
+
+    // A check that waits longer than this (a database that does not answer) counts as failed.
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
+
+    internal static void AddChecks(IServiceCollection services) => services.AddHealthChecks()
+        .AddCheck<StoreHealthCheck>("apiroutes-store", tags: [ReadyTag], timeout: CheckTimeout)
+        .AddCheck<QueueHealthCheck>("apiroutes-queue", tags: [ReadyTag])
+        .AddCheck<LeaseHealthCheck>("apiroutes-lease", tags: [ReadyTag])
+        .AddCheck<SchedulerHealthCheck>("apiroutes-scheduler", tags: [LiveTag, ReadyTag]);
+
+    internal static void Map(IEndpointRouteBuilder endpoints)
+    {
+        Map(endpoints, LivePath, registration => registration.Tags.Contains(LiveTag), "ApiRoutes liveness");
+        Map(endpoints, ReadyPath, _ => true, "ApiRoutes readiness");
+    }
+
+    private static void Map(IEndpointRouteBuilder endpoints, string path, Func<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration, bool> predicate, string name) =>
+        endpoints.MapHealthChecks(path, new HealthCheckOptions { Predicate = predicate })
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
+            .AllowAnonymous()
+            .ExcludeFromDescription()
+            .WithDisplayName(name);
+}

@@ -1,0 +1,232 @@
+using System.Net;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
+using ApiRoutes.Testing;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests.Health;
+
+/// <summary>
+/// The liveness and readiness endpoints on Kestrel, as a hosting platform probes them: a store that is gone, a full
+/// queue, a scheduler that is stuck (on a fake clock), a database cut off; status only, whatever failed.
+/// </summary>
+public sealed class HealthEndpointTests : IDisposable
+{
+    private const string Live = "/_apiroutes/health/live";
+    private const string Ready = "/_apiroutes/health/ready";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("apiroutes-health-").FullName;
+
+    [Fact]
+    public async Task Both_answer_healthy_to_anyone_with_the_status_only_and_uncached()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => (o.Dashboard.Enabled, o.Dashboard.Token) = (true, new string('t', 32)));
+
+        foreach (var path in new[] { Live, Ready })
+        {
+            using var response = await server.Client.GetAsync(path);
+            Assert.Equal((HttpStatusCode.OK, "Healthy"), (response.StatusCode, await response.Content.ReadAsStringAsync()));
+            Assert.True(response.Headers.CacheControl!.NoStore);
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, (await server.Client.PostAsync(path, null)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task An_app_that_requires_authentication_everywhere_still_answers_the_probes()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello))),
+            services: s => s.AddAuthentication().Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build()),
+            middleware: app => app.UseAuthorization());
+
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(server, Live));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(server, Ready));
+        Assert.NotEqual(HttpStatusCode.OK, (await server.Client.GetAsync("/api/hello/you")).StatusCode);   // the policy holds elsewhere
+    }
+
+    [Fact]
+    public async Task A_nearly_full_queue_is_degraded_a_full_one_is_not_ready_and_neither_is_dead()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => (o.Background.MaxConcurrency, o.Background.MaxQueueLength) = (1, 5));
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Client.PostAsync("/api/slow", null)).StatusCode);
+        await server.Probe.NextAsync();   // the one worker is busy from now on
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await server.Client.PostAsync("/api/slow", null)).StatusCode);
+        }
+
+        var nearlyFull = await GetAsync(server, Ready);
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Client.PostAsync("/api/slow", null)).StatusCode);
+        var full = await GetAsync(server, Ready);
+        var alive = await GetAsync(server, Live);
+        server.Probe.Open("slow");
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        var drained = await WaitForAsync(server, Ready, HttpStatusCode.OK);
+
+        Assert.Equal((HttpStatusCode.OK, "Degraded"), nearlyFull);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), full);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), alive);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), drained);
+    }
+
+    [Fact]
+    public async Task A_sqlite_store_whose_folder_is_gone_is_not_ready_until_it_is_back()
+    {
+        var storeFolder = Path.Combine(_folder, "store");
+        var moved = Path.Combine(_folder, "moved");
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => (o.Store.Provider, o.Store.Path) = (StoreProvider.Sqlite, Path.Combine(storeFolder, "executions.db")));
+        var before = await GetAsync(server, Ready);
+
+        Directory.Move(storeFolder, moved);   // as a volume that went away: the open file lives on, nothing new opens
+        (HttpStatusCode, string) gone, alive;
+        try
+        {
+            gone = await GetAsync(server, Ready);
+            alive = await GetAsync(server, Live);
+        }
+        finally
+        {
+            Directory.Move(moved, storeFolder);
+        }
+
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), before);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), gone);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), alive);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(server, Ready));
+    }
+
+    [Fact]
+    public async Task An_occurrence_not_dealt_with_in_time_fails_liveness_until_the_scheduler_moves_on()
+    {
+        var store = new HangingClaims();
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")),
+            now: new DateTimeOffset(2026, 1, 1, 0, 0, 30, TimeSpan.Zero),
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
+        try
+        {
+            var waiting = await GetAsync(server, Live);
+            server.FakeTime.Advance(TimeSpan.FromSeconds(30));   // 00:01:00: the occurrence comes; its claim hangs
+            await store.Claiming.Task.WaitAsync(Probe.Patience);
+            var inTime = await GetAsync(server, Live);
+            server.FakeTime.Advance(TimeSpan.FromSeconds(61));   // a minute and a second past it, the default limit
+            var overdue = await GetAsync(server, Live);
+            var notReady = await GetAsync(server, Ready);
+
+            Assert.Equal((HttpStatusCode.OK, "Healthy"), waiting);
+            Assert.Equal((HttpStatusCode.OK, "Healthy"), inTime);
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), overdue);
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), notReady);
+        }
+        finally
+        {
+            store.Release.TrySetResult();
+        }
+
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:03:00");
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(server, Live));
+    }
+
+    [Fact]
+    public async Task A_replica_cut_off_from_its_database_is_not_ready_says_nothing_of_it_and_loses_its_lease()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        await using var proxy = new TcpProxy(postgres.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(database) { Port = proxy.Port }.ConnectionString;
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => (o.Store.Provider, o.Store.ConnectionString) = (StoreProvider.PostgreSql, throughProxy));
+        var health = server.Services.GetRequiredService<HealthCheckService>();
+        var before = await GetAsync(server, Ready);
+
+        await proxy.CutAsync();
+        using var cut = await server.Client.GetAsync(Ready);
+        var body = await cut.Content.ReadAsStringAsync();
+        var storeOnly = await health.CheckHealthAsync();
+        server.FakeTime.Advance(TimeSpan.FromSeconds(31));     // past the lease: renewals have failed meanwhile
+        var leaseLost = await WaitForEntryAsync(health, "apiroutes-lease", HealthStatus.Unhealthy);
+        proxy.Open();
+        var back = await WaitForAsync(server, Ready, HttpStatusCode.OK, advance: TimeSpan.FromSeconds(10));
+
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), before);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), (cut.StatusCode, body));
+        Assert.Equal(HealthStatus.Unhealthy, storeOnly.Entries["apiroutes-store"].Status);
+        Assert.Equal(HealthStatus.Healthy, storeOnly.Entries["apiroutes-lease"].Status);
+        Assert.Equal(HealthStatus.Unhealthy, leaseLost.Entries["apiroutes-lease"].Status);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), back);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static async Task<(HttpStatusCode, string)> GetAsync(TestServer server, string path)
+    {
+        using var response = await server.Client.GetAsync(path);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    // Polls (bounded) until the endpoint answers with the status; on a fake clock, advancing it between polls.
+    private static async Task<(HttpStatusCode, string)> WaitForAsync(TestServer server, string path, HttpStatusCode status, TimeSpan? advance = null)
+    {
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        while (true)
+        {
+            var answer = await GetAsync(server, path);
+            if (answer.Item1 == status || DateTime.UtcNow > deadline)
+            {
+                return answer;
+            }
+
+            if (advance is { } step)
+            {
+                server.FakeTime.Advance(step);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<HealthReport> WaitForEntryAsync(HealthCheckService health, string entry, HealthStatus status)
+    {
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        while (true)
+        {
+            var report = await health.CheckHealthAsync();
+            if (report.Entries[entry].Status == status || DateTime.UtcNow > deadline)
+            {
+                return report;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    // A store whose schedule claims hang until released: a scheduler stuck on its store.
+    private sealed class HangingClaims : ForwardingStore
+    {
+        public TaskCompletionSource Claiming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+        {
+            Claiming.TrySetResult();
+            await Release.Task;
+            return await base.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+        }
+    }
+}
