@@ -1,3 +1,4 @@
+using ApiRoutes.Development;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
@@ -76,6 +77,9 @@ internal static class DashboardApi
                 ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
                 : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
 
+        var watch = services.GetRequiredService<RouteWatchStatus>();
+        data.MapGet("/development", () => Results.Json(Describe(watch.Current)));
+
         data.MapPost("/schedules/pause", (string route) => Toggle(table, route, pauses.Pause));
         data.MapPost("/schedules/resume", (string route) => Toggle(table, route, pauses.Resume));
     }
@@ -122,6 +126,19 @@ internal static class DashboardApi
                     .Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero))),
             }
             : null,
+    };
+
+    private static object Describe(RouteWatchStatus.Snapshot status) => new
+    {
+        watching = status.Watching,
+        refreshing = status.Refreshing,
+        version = status.Version,
+        refreshedAt = status.RefreshedAt,
+        failure = status.Failure,
+        diagnostics = status.Diagnostics.Select(d => new
+        {
+            severity = d.Severity, code = d.Code, file = d.File, line = d.Line, column = d.Column, message = d.Message, text = d.ToString(),
+        }),
     };
 
     private static object Describe(ExecutionRecord record) => new

@@ -123,6 +123,24 @@ internal static partial class Log
     [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the store cannot be written to claim it, and running it unclaimed could run it twice")]
     public static partial void ScheduleNotClaimed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
 
+    [LoggerMessage(6000, LogLevel.Information, "Routes refreshed from the code: {RouteCount} route(s) served, in {ElapsedMs} ms")]
+    public static partial void RoutesRefreshed(this ILogger logger, int routeCount, long elapsedMs);
+
+    [LoggerMessage(6001, LogLevel.Error, "{Diagnostic}")]
+    public static partial void WatchDiagnosticError(this ILogger logger, string diagnostic);
+
+    [LoggerMessage(6002, LogLevel.Warning, "{Diagnostic}")]
+    public static partial void WatchDiagnosticWarning(this ILogger logger, string diagnostic);
+
+    [LoggerMessage(6003, LogLevel.Warning, "The routes were not refreshed, so the last valid ones are still served: {Reason}")]
+    public static partial void RoutesKept(this ILogger logger, string reason);
+
+    [LoggerMessage(6004, LogLevel.Information, "dotnet watch: routes follow the code of {ProjectFile} (each applied change re-runs the build's analysis)")]
+    public static partial void RouteWatchStarted(this ILogger logger, string projectFile);
+
+    [LoggerMessage(6005, LogLevel.Warning, "dotnet watch: routes do not follow the code, because {Reason}; restart dotnet watch to see route changes")]
+    public static partial void RouteWatchUnavailable(this ILogger logger, string reason);
+
     [LoggerMessage(4000, LogLevel.Information, "Execution store: PostgreSQL {Database}, as replica {Replica} (lease {Lease})")]
     public static partial void ReplicaRegistered(this ILogger logger, string database, string replica, TimeSpan lease);
 

@@ -50,6 +50,24 @@ internal static class ManifestLoader
         return new RouteTable(manifest, path, routes);
     }
 
+    /// <summary>
+    /// Under <c>dotnet watch</c>: binds a manifest written from a fresh compile to the running assembly. Hot reload
+    /// keeps the first build's MVID, so only the assembly's name is compared; the handler types, new ones included,
+    /// are looked up by name as at start-up.
+    /// </summary>
+    public static (RouteManifest Manifest, IReadOnlyList<LoadedRoute> Routes) BindFresh(string path, string assemblyName)
+    {
+        var manifest = Read(path);
+        if (!string.Equals(manifest.Assembly.Name, assemblyName, StringComparison.Ordinal))
+        {
+            throw new ApiRoutesManifestException(
+                $"The route manifest '{path}' was written for the assembly '{manifest.Assembly.Name}', but the app serves {assemblyName}.");
+        }
+
+        var assembly = LoadAssembly(manifest, path, name => Assembly.Load(new AssemblyName(name)));
+        return (manifest, manifest.Routes.Select(entry => Bind(entry, assembly, path)).ToList());
+    }
+
     private static RouteManifest Read(string path)
     {
         string json;
