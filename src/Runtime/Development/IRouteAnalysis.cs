@@ -17,6 +17,9 @@ internal sealed record RouteAnalysisResult(string? ManifestPath, IReadOnlyList<B
 /// <summary>Puts a manifest's routes into service; throws when they cannot be bound or mapped, leaving the old ones.</summary>
 internal interface IRouteSwap
 {
-    /// <returns>How many routes are now served.</returns>
-    int Apply(string manifestPath);
+    /// <returns>
+    /// How many routes are now served; null when the manifest names a handler type hot reload has not applied yet
+    /// (nothing changed: the change that hot reload applies next asks for another refresh).
+    /// </returns>
+    int? Apply(string manifestPath);
 }

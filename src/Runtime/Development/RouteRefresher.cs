@@ -6,7 +6,8 @@ namespace ApiRoutes.Development;
 /// <summary>
 /// The development loop's refresh: waits for a burst of changes to settle (<c>Debounce</c>), runs one analysis at a
 /// time (a change during a run asks for one more run after it), bounds each by <c>Timeout</c>, and puts the result into
-/// service only when it has no error. On any error, timeout or exception the routes already served stay, and the
+/// service only when it has no error. A save starts the analysis while hot reload applies the same change; a result
+/// that names types hot reload has not applied yet waits for the refresh that hot reload's signal asks for. On any error, timeout or exception the routes already served stay, and the
 /// status says why; nothing here may stop the app.
 /// </summary>
 internal sealed class RouteRefresher : IAsyncDisposable
@@ -153,9 +154,16 @@ internal sealed class RouteRefresher : IAsyncDisposable
             }
             else
             {
-                var count = _swap.Apply(result.ManifestPath);
-                _status.Applied(_time.GetUtcNow(), diagnostics);
-                _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+                if (_swap.Apply(result.ManifestPath) is { } count)
+                {
+                    _status.Applied(_time.GetUtcNow(), diagnostics);
+                    _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else
+                {
+                    _status.Waiting();
+                    _logger.WaitingForHotReload();
+                }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

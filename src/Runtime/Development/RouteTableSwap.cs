@@ -23,15 +23,22 @@ internal sealed class RouteTableSwap(RouteOptions routeOptions) : IRouteSwap
         }
     }
 
-    public int Apply(string manifestPath)
+    public int? Apply(string manifestPath)
     {
         lock (_gate)
         {
             var (table, factory, source) = _target
                 ?? throw new InvalidOperationException("The routes are not mapped yet (MapApiRoutes has not run).");
-            var (manifest, routes) = ManifestLoader.BindFresh(manifestPath, table.Manifest.Assembly.Name);
-            var candidate = new RouteTable(manifest, manifestPath, routes);
-            RouteConstraintCheck.ThrowIfUnregistered(candidate, routeOptions);
+            var (manifest, assembly) = ManifestLoader.ReadFresh(manifestPath, table.Manifest.Assembly.Name);
+
+            // The analysis may finish before hot reload has applied the same change: wait for it rather than fail.
+            if (manifest.Routes.Any(route => assembly.GetType(route.Handler.Type, throwOnError: false) is null))
+            {
+                return null;
+            }
+
+            var routes = ManifestLoader.Bind(manifest, assembly, manifestPath);
+            RouteConstraintCheck.ThrowIfUnregistered(new RouteTable(manifest, manifestPath, routes), routeOptions);
             var endpoints = factory.Create(routes);
             table.Replace(manifest, routes);
             source.Replace(endpoints);

@@ -6,9 +6,9 @@ using Microsoft.Extensions.Options;
 namespace ApiRoutes.Development;
 
 /// <summary>
-/// Hosted: in Development under <c>dotnet watch</c> (which sets <c>DOTNET_WATCH=1</c>), refreshes the routes when hot
-/// reload has applied a change and when a YAML file in the project folder (<c>apiroutes.yaml</c>) changes — dotnet watch
-/// itself ignores that file. Off everywhere else.
+/// Hosted: in Development under <c>dotnet watch</c> (which sets <c>DOTNET_WATCH=1</c>), refreshes the routes when a
+/// source or YAML file of the project folder is saved (<c>apiroutes.yaml</c> is one dotnet watch itself ignores) and
+/// when hot reload has applied a change. Off everywhere else.
 /// </summary>
 internal sealed class RouteWatchService(
     IHostEnvironment environment,
@@ -43,7 +43,10 @@ internal sealed class RouteWatchService(
 
         _refresher = new RouteRefresher(new ProjectAnalysis(project), swap, status, time, watch.Debounce, watch.Timeout, _logger);
         HotReloadSignal.Applied += _refresher.Request;
-        _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+        // A saved source file starts the analysis while hot reload applies the same change (the two take about as
+        // long); apiroutes.yaml is a file dotnet watch ignores.
+        _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+        _files.Filters.Add("*.cs");
         _files.Filters.Add("*.yaml");
         _files.Filters.Add("*.yml");
         _files.Changed += OnFileChanged;
@@ -70,5 +73,13 @@ internal sealed class RouteWatchService(
         }
     }
 
-    private void OnFileChanged(object sender, FileSystemEventArgs e) => _refresher?.Request();
+    // obj/ and bin/ hold the build's own files (the analysis compiles into obj/apiroutes-watch): not the developer's.
+    private void OnFileChanged(object sender, FileSystemEventArgs e)
+    {
+        var first = e.Name?.Split(Path.DirectorySeparatorChar, 2)[0];
+        if (first is not ("obj" or "bin"))
+        {
+            _refresher?.Request();
+        }
+    }
 }

@@ -19,6 +19,9 @@ internal sealed class RouteWatchStatus
     public void Applied(DateTimeOffset at, IReadOnlyList<BuildDiagnostic> diagnostics) =>
         _current = _current with { Refreshing = false, Version = _current.Version + 1, RefreshedAt = at, Diagnostics = diagnostics, Failure = null };
 
+    /// <summary>The analysis is ahead of hot reload: no new routes yet, and nothing wrong.</summary>
+    public void Waiting() => _current = _current with { Refreshing = false };
+
     /// <summary>The routes were kept: the analysis found errors, or could not run.</summary>
     public void Kept(IReadOnlyList<BuildDiagnostic> diagnostics, string failure) =>
         _current = _current with { Refreshing = false, Diagnostics = diagnostics, Failure = failure };

@@ -141,6 +141,9 @@ internal static partial class Log
     [LoggerMessage(6005, LogLevel.Warning, "dotnet watch: routes do not follow the code, because {Reason}; restart dotnet watch to see route changes")]
     public static partial void RouteWatchUnavailable(this ILogger logger, string reason);
 
+    [LoggerMessage(6006, LogLevel.Debug, "dotnet watch: the refreshed code names handlers hot reload has not applied yet; the routes follow once it has")]
+    public static partial void WaitingForHotReload(this ILogger logger);
+
     [LoggerMessage(4000, LogLevel.Information, "Execution store: PostgreSQL {Database}, as replica {Replica} (lease {Lease})")]
     public static partial void ReplicaRegistered(this ILogger logger, string database, string replica, TimeSpan lease);
 

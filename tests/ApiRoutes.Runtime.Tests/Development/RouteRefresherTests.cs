@@ -118,6 +118,28 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task An_analysis_ahead_of_hot_reload_is_no_error_and_the_next_refresh_applies_it()
+    {
+        await using var refresher = Create();
+        _analysis.Next(Success("new-handler.json"));
+        _swap.Ahead.Add("new-handler.json");
+
+        refresher.Request();                                  // the save
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Empty(_swap.Applied);
+        Assert.Null(_status.Current.Failure);
+        Assert.Equal(0, _status.Current.Version);
+
+        _analysis.Next(Success("new-handler.json"));
+        refresher.Request();                                  // hot reload's signal
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(["new-handler.json"], _swap.Applied);
+        Assert.Equal(1, _status.Current.Version);
+    }
+
+    [Fact]
     public async Task An_analysis_past_the_timeout_is_cancelled_and_reported()
     {
         await using var refresher = Create();
@@ -231,11 +253,19 @@ public sealed class RouteRefresherTests
 
         public Exception? Throw { get; set; }
 
-        public int Apply(string manifestPath)
+        /// <summary>Manifests that name types hot reload has not applied yet.</summary>
+        public HashSet<string> Ahead { get; } = [];
+
+        public int? Apply(string manifestPath)
         {
             if (Throw is { } e)
             {
                 throw e;
+            }
+
+            if (Ahead.Remove(manifestPath))
+            {
+                return null;
             }
 
             Applied.Add(manifestPath);

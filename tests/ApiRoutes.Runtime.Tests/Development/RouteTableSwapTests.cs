@@ -38,8 +38,20 @@ public sealed class RouteTableSwapTests
         Assert.Equal("2026-01-01T00:05:00.000Z", listed["/api/tick"].GetProperty("schedule").GetProperty("nextRuns")[0].GetString());
     }
 
+    [Fact]
+    public async Task A_manifest_ahead_of_hot_reload_waits_and_changes_nothing()
+    {
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))), environment: "Development");
+        var ahead = Create(StandardRoute("/api/new", typeof(Hello)) with { Handler = new ManifestHandler("Nowhere.NotYetApplied", typeof(Hello).Assembly.GetName().Name!) });
+
+        Assert.Null(server.Services.GetRequiredService<RouteTableSwap>().Apply(Write(ahead)));
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/hello/ann")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/new")).StatusCode);
+    }
+
     [Theory]
-    [InlineData("missing handler")]        // a type the running assembly does not have (yet)
+    [InlineData("not a handler")]           // a type that exists but is no IApiHandler
     [InlineData("unregistered constraint")] // {n:even}: would make every request 500
     [InlineData("other assembly")]          // a manifest of another app
     public async Task A_manifest_that_cannot_be_served_changes_nothing(string problem)
@@ -47,7 +59,7 @@ public sealed class RouteTableSwapTests
         await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))), environment: "Development");
         var manifest = problem switch
         {
-            "missing handler" => Create(StandardRoute("/api/new", typeof(Hello)) with { Handler = new ManifestHandler("Nowhere.Missing", typeof(Hello).Assembly.GetName().Name!) }),
+            "not a handler" => Create(StandardRoute("/api/new", typeof(Hello)) with { Handler = new ManifestHandler(typeof(Probe).FullName!, typeof(Hello).Assembly.GetName().Name!) }),
             "unregistered constraint" => Create(StandardRoute("/api/x/{n:even}", typeof(Hello))),
             _ => Create(StandardRoute("/api/new", typeof(Hello))) with { Assembly = new ManifestAssembly("Other", "Other.dll", Guid.NewGuid()) },
         };
