@@ -73,9 +73,11 @@ internal sealed class ProjectAnalysis(ProjectLocation project) : IRouteAnalysis
         }
 
         var firstError = diagnostics.FirstOrDefault(d => d.IsError);
-        return new RouteAnalysisResult(null, diagnostics, firstError is null
-            ? $"'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with {process.ExitCode}: {Tail(text)}"
-            : $"the project does not compile: {firstError}");
+        return new RouteAnalysisResult(null, diagnostics, firstError is not null
+            ? $"the project does not compile: {firstError}"
+            : process.ExitCode == 0
+                ? "the build wrote no route manifest (is ApiRoutesEnabled false in the project?)"
+                : $"'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with {process.ExitCode}: {Tail(text)}");
     }
 
     private IEnumerable<string> Arguments() =>
@@ -84,8 +86,8 @@ internal sealed class ProjectAnalysis(ProjectLocation project) : IRouteAnalysis
         "-clp:NoSummary;ForceNoAlign;DisableConsoleColor",
         $"-p:Configuration={project.Configuration}",
         $"-p:TargetFramework={project.TargetFramework}",
-        $"-p:ApiRoutesWatchFolder={Folder}{Path.DirectorySeparatorChar}",
-        $"-p:ApiRoutesWatchProject={project.ProjectFile}",
+        $"-p:_ApiRoutesWatchFolder={Folder}{Path.DirectorySeparatorChar}",
+        $"-p:_ApiRoutesWatchProject={project.ProjectFile}",
         // Referenced projects keep the outputs dotnet watch built; only the app's routes are analysed.
         "-p:BuildProjectReferences=false",
         "-p:ApiRoutesReportFile=",
