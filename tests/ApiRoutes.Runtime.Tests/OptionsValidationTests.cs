@@ -42,6 +42,8 @@ public sealed class OptionsValidationTests
     [InlineData("ApiRoutes:Background:MaxRequestBodyBytes", "-1", "ApiRoutes:Background:MaxRequestBodyBytes is -1")]
     [InlineData("ApiRoutes:Background:RetryAfterSeconds", "-1", "ApiRoutes:Background:RetryAfterSeconds is -1")]
     [InlineData("ApiRoutes:ShutdownDrainTimeout", "-00:00:01", "ApiRoutes:ShutdownDrainTimeout is -00:00:01")]
+    [InlineData("ApiRoutes:Watch:Debounce", "00:01:00", "ApiRoutes:Watch:Debounce is 00:01:00")]
+    [InlineData("ApiRoutes:Watch:Timeout", "00:00:00", "ApiRoutes:Watch:Timeout is 00:00:00")]
     [InlineData("ApiRoutes:Store:LeaseDuration", "00:00:00.5", "ApiRoutes:Store:LeaseDuration is 00:00:00.5000000")]
     [InlineData("ApiRoutes:Store:Retention", "00:00:00", "ApiRoutes:Store:Retention is 00:00:00")]
     [InlineData("ApiRoutes:Store:Provider", "MySql", "ApiRoutes:Store:Provider is 'MySql'; use Sqlite, InMemory or PostgreSql")]

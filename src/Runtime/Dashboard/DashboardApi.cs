@@ -1,4 +1,5 @@
 using ApiRoutes.Execution;
+using ApiRoutes.Development;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Diagnostics;
@@ -144,6 +145,9 @@ internal static class DashboardApi
                 ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
                 : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
 
+        var watch = services.GetRequiredService<RouteWatchStatus>();
+        data.MapGet("/development", () => Results.Json(Describe(watch.Current)));
+
         // until: a timed pause, which ends by itself on the app's clock; without it, paused until resumed.
         data.MapPost("/schedules/pause", (string route, HttpContext context) =>
         {
@@ -219,6 +223,19 @@ internal static class DashboardApi
                     .Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero))),
             }
             : null,
+    };
+
+    private static object Describe(RouteWatchStatus.Snapshot status) => new
+    {
+        watching = status.Watching,
+        refreshing = status.Refreshing,
+        version = status.Version,
+        refreshedAt = status.RefreshedAt,
+        failure = status.Failure,
+        diagnostics = status.Diagnostics.Select(d => new
+        {
+            severity = d.Severity, code = d.Code, file = d.File, line = d.Line, column = d.Column, message = d.Message, text = d.ToString(),
+        }),
     };
 
     private static object Describe(ExecutionRecord record) => new

@@ -143,6 +143,26 @@ internal static partial class Log
 
     [LoggerMessage(2022, LogLevel.Information, "Execution {ExecutionId} of {Route} accepted as a replay of {ReplayOf}")]
     public static partial void ExecutionReplayed(this ILogger logger, string executionId, string route, string replayOf);
+    [LoggerMessage(6000, LogLevel.Information, "Routes refreshed from the code: {RouteCount} route(s) served, in {ElapsedMs} ms")]
+    public static partial void RoutesRefreshed(this ILogger logger, int routeCount, long elapsedMs);
+
+    [LoggerMessage(6001, LogLevel.Error, "{Diagnostic}")]
+    public static partial void WatchDiagnosticError(this ILogger logger, string diagnostic);
+
+    [LoggerMessage(6002, LogLevel.Warning, "{Diagnostic}")]
+    public static partial void WatchDiagnosticWarning(this ILogger logger, string diagnostic);
+
+    [LoggerMessage(6003, LogLevel.Warning, "The routes were not refreshed, so the last valid ones are still served: {Reason}")]
+    public static partial void RoutesKept(this ILogger logger, string reason);
+
+    [LoggerMessage(6004, LogLevel.Information, "dotnet watch: routes follow the code of {ProjectFile} (each applied change re-runs the build's analysis)")]
+    public static partial void RouteWatchStarted(this ILogger logger, string projectFile);
+
+    [LoggerMessage(6005, LogLevel.Warning, "dotnet watch: routes do not follow the code, because {Reason}; restart dotnet watch to see route changes")]
+    public static partial void RouteWatchUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(6006, LogLevel.Debug, "dotnet watch: the refreshed code names handlers hot reload has not applied yet; the routes follow once it has")]
+    public static partial void WaitingForHotReload(this ILogger logger);
 
     [LoggerMessage(4000, LogLevel.Information, "Execution store: PostgreSQL {Database}, as replica {Replica} (lease {Lease})")]
     public static partial void ReplicaRegistered(this ILogger logger, string database, string replica, TimeSpan lease);

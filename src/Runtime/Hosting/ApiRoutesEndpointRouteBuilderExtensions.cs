@@ -1,5 +1,6 @@
 using ApiRoutes.Background;
 using ApiRoutes.Dashboard;
+using ApiRoutes.Development;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Hosting;
 using ApiRoutes.Manifest;
@@ -38,33 +39,16 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var table = services.GetRequiredService<RouteTable>();
         store.GetAwaiter().GetResult();
         RouteConstraintCheck.ThrowIfUnregistered(table, services.GetRequiredService<IOptions<RouteOptions>>().Value);
-        var metrics = services.GetRequiredService<ApiRoutesMetrics>();
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
         var isDevelopment = services.GetRequiredService<IHostEnvironment>().IsDevelopment();
         var refusals = new RefusalLog(logger, time);
         var statusUrls = StatusUrls(options, isDevelopment);
 
-        foreach (var route in table.Routes)
-        {
-            RequestDelegate? handler = route.Kind switch
-            {
-                RouteKind.Background => new BackgroundRouteEndpoint(
-                    route, services.GetRequiredService<BackgroundAdmission>(), statusUrls, time,
-                    services.GetRequiredService<IOptions<ApiRoutes.ApiRoutesOptions>>(), metrics, logger).InvokeAsync,
-                RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
-                    route, services.GetRequiredService<ApiRoutes.Execution.ExecutionLifecycle>(), time, metrics, logger, refusals).InvokeAsync,
-                RouteKind.Scheduled => null,
-                _ => new StandardRouteEndpoint(route, metrics, logger).InvokeAsync,
-            };
-
-            if (handler is not null)
-            {
-                endpoints.Map(route.Template, handler)
-                    .WithDisplayName($"{route.Template} ({route.HandlerType.FullName})")
-                    .WithMetadata(route.Entry);
-            }
-        }
+        var factory = new RouteEndpointFactory(services, statusUrls, isDevelopment, refusals, logger);
+        var source = new RouteEndpointSource(factory.Create(table.Routes));
+        endpoints.DataSources.Add(source);
+        services.GetRequiredService<RouteTableSwap>().Attach(table, factory, source);
 
         if (isDevelopment || options.Dashboard.Enabled)
         {

@@ -33,6 +33,9 @@ public sealed class ApiRoutesOptions
     /// <summary>The liveness and readiness endpoints.</summary>
     public HealthOptions Health { get; set; } = new();
 
+    /// <summary>The development loop under <c>dotnet watch</c>: routes that follow the code.</summary>
+    public WatchOptions Watch { get; set; } = new();
+
     /// <summary>
     /// On shutdown, how long running background and scheduled executions may go on before they are cancelled.
     /// Default 30 seconds.
@@ -163,4 +166,20 @@ public sealed class ScheduleOptions
 
     /// <summary>How far a trigger's timestamp may be from this server's clock. Default 5 minutes.</summary>
     public TimeSpan ExternalTriggerTolerance { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// The development loop: in Development under <c>dotnet watch</c>, each change hot reload applies (and each change of
+/// <c>apiroutes.yaml</c>) re-runs the build's analysis on a fresh compile and swaps the routes in.
+/// </summary>
+public sealed class WatchOptions
+{
+    /// <summary>Refresh the routes under <c>dotnet watch</c> in Development. Default true; it is never on elsewhere.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long changes must stop coming before a refresh starts (a burst of saves is one refresh). Default 200 ms.</summary>
+    public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long one refresh (compile and analysis) may take before it is stopped. Default 2 minutes.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
 }

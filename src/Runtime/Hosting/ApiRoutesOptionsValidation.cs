@@ -90,6 +90,10 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         Check(string.IsNullOrEmpty(background.StatusUrlKey) || background.StatusUrlKey.Length >= 32,
             $"{Background}:StatusUrlKey is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
         Check(options.ShutdownDrainTimeout >= TimeSpan.Zero, $"{ApiRoutesOptions.SectionName}:ShutdownDrainTimeout is {options.ShutdownDrainTimeout}; it must be 00:00:00 or more (default 00:00:30).");
+        Check(options.Watch.Debounce >= TimeSpan.Zero && options.Watch.Debounce <= TimeSpan.FromSeconds(10),
+            $"{ApiRoutesOptions.SectionName}:Watch:Debounce is {options.Watch.Debounce}; it must be from 00:00:00 to 00:00:10 (default 00:00:00.200).");
+        Check(options.Watch.Timeout >= TimeSpan.FromSeconds(1) && options.Watch.Timeout <= TimeSpan.FromMinutes(30),
+            $"{ApiRoutesOptions.SectionName}:Watch:Timeout is {options.Watch.Timeout}; it must be from 00:00:01 to 00:30:00 (default 00:02:00).");
         Check(options.Store.LeaseDuration >= TimeSpan.FromSeconds(1), $"{Store}:LeaseDuration is {options.Store.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
         Check(options.Store.Retention >= TimeSpan.FromMinutes(1), $"{Store}:Retention is {options.Store.Retention}; it must be at least 1 minute (default 7.00:00:00).");
         Check(Enum.IsDefined(options.Store.Provider), $"{Store}:Provider is '{options.Store.Provider}'; use {OneOf(typeof(StoreProvider))}.");

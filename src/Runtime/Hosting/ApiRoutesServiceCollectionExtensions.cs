@@ -1,6 +1,7 @@
 using ApiRoutes;
 using ApiRoutes.Background;
 using ApiRoutes.Dashboard;
+using ApiRoutes.Development;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Hosting;
@@ -76,6 +77,11 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddHostedService<RetentionService>();
         services.AddHostedService<TakeOverService>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
+
+        // The development loop (dotnet watch only; it decides at start whether it is on).
+        services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>().Value));
+        services.TryAddSingleton<RouteWatchStatus>();
+        services.AddHostedService<RouteWatchService>();
 
         // The host must wait for the drain period, not give up at its default 30 seconds.
         services.AddOptions<HostOptions>().Configure<IOptions<ApiRoutesOptions>>((host, apiRoutes) =>

@@ -62,8 +62,23 @@ internal sealed class LoadedRoute
         Schedule?.GetNextOccurrence(after.UtcDateTime) is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
 }
 
-/// <summary>The routes of the application, loaded once from the manifest.</summary>
-internal sealed record RouteTable(RouteManifest Manifest, string ManifestPath, IReadOnlyList<LoadedRoute> Routes)
+/// <summary>
+/// The routes of the application, loaded from the manifest at start-up. Under <c>dotnet watch</c> the development loop
+/// replaces them as the code changes (<see cref="Replace"/>); every reader sees one whole table, the old or the new.
+/// </summary>
+internal sealed class RouteTable(RouteManifest manifest, string manifestPath, IReadOnlyList<LoadedRoute> routes)
 {
+    private volatile Snapshot _current = new(manifest, routes);
+
+    public RouteManifest Manifest => _current.Manifest;
+
+    public string ManifestPath { get; } = manifestPath;
+
+    public IReadOnlyList<LoadedRoute> Routes => _current.Routes;
+
     public IEnumerable<LoadedRoute> OfKind(RouteKind kind) => Routes.Where(route => route.Kind == kind);
+
+    public void Replace(RouteManifest manifest, IReadOnlyList<LoadedRoute> routes) => _current = new Snapshot(manifest, routes);
+
+    private sealed record Snapshot(RouteManifest Manifest, IReadOnlyList<LoadedRoute> Routes);
 }

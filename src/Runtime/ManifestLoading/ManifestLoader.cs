@@ -46,9 +46,28 @@ internal static class ManifestLoader
                 + "again (dotnet build or dotnet publish) so that the manifest and the assembly come from the same build.");
         }
 
-        var routes = manifest.Routes.Select(entry => Bind(entry, assembly, path)).ToList();
-        return new RouteTable(manifest, path, routes);
+        return new RouteTable(manifest, path, Bind(manifest, assembly, path));
     }
+
+    /// <summary>
+    /// Under <c>dotnet watch</c>: reads a manifest written from a fresh compile, for the running assembly. Hot reload
+    /// keeps the first build's MVID, so only the assembly's name is compared; <see cref="Bind(RouteManifest, Assembly, string)"/>
+    /// then looks the handler types (new ones included) up by name, as at start-up.
+    /// </summary>
+    public static (RouteManifest Manifest, Assembly Assembly) ReadFresh(string path, string assemblyName)
+    {
+        var manifest = Read(path);
+        if (!string.Equals(manifest.Assembly.Name, assemblyName, StringComparison.Ordinal))
+        {
+            throw new ApiRoutesManifestException(
+                $"The route manifest '{path}' was written for the assembly '{manifest.Assembly.Name}', but the app serves {assemblyName}.");
+        }
+
+        return (manifest, LoadAssembly(manifest, path, name => Assembly.Load(new AssemblyName(name))));
+    }
+
+    public static IReadOnlyList<LoadedRoute> Bind(RouteManifest manifest, Assembly assembly, string path) =>
+        [.. manifest.Routes.Select(entry => Bind(entry, assembly, path))];
 
     private static RouteManifest Read(string path)
     {

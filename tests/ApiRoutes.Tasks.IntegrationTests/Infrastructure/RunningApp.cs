@@ -45,9 +45,16 @@ internal sealed partial class RunningApp : IAsyncDisposable
         StartProgramAsync("dotnet", workingDirectory, environment, arguments);
 
     /// <summary>Starts <c>PROGRAM ARGS --urls http://127.0.0.1:0</c> and waits until it listens.</summary>
-    public static async Task<RunningApp> StartProgramAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Task<RunningApp> StartProgramAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        StartListeningAsync(program, workingDirectory, environment, "http://127.0.0.1:0", arguments);
+
+    /// <summary>
+    /// Starts <c>PROGRAM ARGS --urls URLS</c> and waits until it listens: a fixed port, for a process that restarts its
+    /// app (dotnet watch) and must be found at the same address again.
+    /// </summary>
+    public static async Task<RunningApp> StartListeningAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string> environment, string urls, params string[] arguments)
     {
-        var app = Launch(program, workingDirectory, environment, [.. arguments, "--urls", "http://127.0.0.1:0"]);
+        var app = Launch(program, workingDirectory, environment, [.. arguments, "--urls", urls]);
         var exited = app._process.WaitForExitAsync();
         var first = await Task.WhenAny(app._address.Task, exited, Task.Delay(StartTimeout));
         if (first != app._address.Task)

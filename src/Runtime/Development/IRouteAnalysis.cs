@@ -1,0 +1,25 @@
+namespace ApiRoutes.Development;
+
+/// <summary>
+/// Produces a route manifest for the code as it is now, with the build's diagnostics. The real one compiles the
+/// project into a folder of its own and runs the build's analysis (<see cref="ProjectAnalysis"/>); tests use fakes.
+/// </summary>
+internal interface IRouteAnalysis
+{
+    Task<RouteAnalysisResult> AnalyzeAsync(CancellationToken cancellationToken);
+}
+
+/// <param name="ManifestPath">The manifest written, when the analysis succeeded.</param>
+/// <param name="Diagnostics">Every diagnostic the build reported, errors and warnings.</param>
+/// <param name="Failure">Why no manifest could be produced when no ApiRoutes error says so (the code does not compile, the build could not run).</param>
+internal sealed record RouteAnalysisResult(string? ManifestPath, IReadOnlyList<BuildDiagnostic> Diagnostics, string? Failure = null);
+
+/// <summary>Puts a manifest's routes into service; throws when they cannot be bound or mapped, leaving the old ones.</summary>
+internal interface IRouteSwap
+{
+    /// <returns>
+    /// How many routes are now served; null when the manifest names a handler type hot reload has not applied yet
+    /// (nothing changed: the change that hot reload applies next asks for another refresh).
+    /// </returns>
+    int? Apply(string manifestPath);
+}

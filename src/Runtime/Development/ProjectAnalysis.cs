@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ApiRoutes.Development;
+
+/// <summary>
+/// The real analysis of the development loop: <c>dotnet msbuild -t:ApiRoutesWatchAnalyze</c> on the app's project.
+/// Hot reload keeps its changes in memory, so the assembly on disk is stale; the target compiles the code as it is now
+/// into a folder of its own (<c>obj/apiroutes-watch</c>, never the app's output) and runs the build's own analysis on
+/// it: the same task, rules and codes as <c>dotnet build</c>. Its diagnostics are read back from MSBuild's output.
+/// </summary>
+internal sealed class ProjectAnalysis(ProjectLocation project) : IRouteAnalysis
+{
+    // Variables dotnet watch gives the app for hot reload; MSBuild and the compiler must not inherit them.
+    private static readonly string[] AppOnlyVariables =
+        ["DOTNET_STARTUP_HOOKS", "DOTNET_MODIFIABLE_ASSEMBLIES", "DOTNET_WATCH", "DOTNET_WATCH_ITERATION", "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"];
+
+    public string Folder => Path.Combine(project.Directory, "obj", "apiroutes-watch");
+
+    public string ManifestPath => Path.Combine(Folder, "bin", "apiroutes.manifest.json");
+
+    public async Task<RouteAnalysisResult> AnalyzeAsync(CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(project.DotNet)
+        {
+            WorkingDirectory = project.Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in Arguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(IsAppOnly).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        var output = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw;
+        }
+
+        string text;
+        lock (output)
+        {
+            text = output.ToString();
+        }
+
+        var diagnostics = text.Split('\n').Select(BuildDiagnostic.Parse).OfType<BuildDiagnostic>().Distinct().ToList();
+        if (process.ExitCode == 0 && File.Exists(ManifestPath))
+        {
+            return new RouteAnalysisResult(ManifestPath, diagnostics);
+        }
+
+        var firstError = diagnostics.FirstOrDefault(d => d.IsError);
+        return new RouteAnalysisResult(null, diagnostics, firstError is not null
+            ? $"the project does not compile: {firstError}"
+            : process.ExitCode == 0
+                ? "the build wrote no route manifest (is ApiRoutesEnabled false in the project?)"
+                : $"'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with {process.ExitCode}: {Tail(text)}");
+    }
+
+    private IEnumerable<string> Arguments() =>
+    [
+        "msbuild", project.ProjectFile, "-t:ApiRoutesWatchAnalyze", "-nologo", "-nodeReuse:false", "-tl:off", "-v:q",
+        "-clp:NoSummary;ForceNoAlign;DisableConsoleColor",
+        $"-p:Configuration={project.Configuration}",
+        $"-p:TargetFramework={project.TargetFramework}",
+        $"-p:_ApiRoutesWatchFolder={Folder}{Path.DirectorySeparatorChar}",
+        $"-p:_ApiRoutesWatchProject={project.ProjectFile}",
+        // Referenced projects keep the outputs dotnet watch built; only the app's routes are analysed.
+        "-p:BuildProjectReferences=false",
+        "-p:ApiRoutesReportFile=",
+    ];
+
+    private static bool IsAppOnly(string name) =>
+        AppOnlyVariables.Contains(name, StringComparer.OrdinalIgnoreCase) || name.StartsWith("ASPNETCORE_AUTO_RELOAD", StringComparison.OrdinalIgnoreCase);
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private static string Tail(string text)
+    {
+        var trimmed = text.Trim();
+        return trimmed.Length == 0 ? "(no output)" : trimmed.Length <= 2000 ? trimmed : "…" + trimmed[^2000..];
+    }
+}

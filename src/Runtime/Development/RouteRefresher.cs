@@ -1,0 +1,185 @@
+using ApiRoutes.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Development;
+
+/// <summary>
+/// The development loop's refresh: waits for a burst of changes to settle (<c>Debounce</c>), runs one analysis at a
+/// time (a change during a run asks for one more run after it), bounds each by <c>Timeout</c>, and puts the result into
+/// service only when it has no error. A save starts the analysis while hot reload applies the same change; a result
+/// that names types hot reload has not applied yet waits for the refresh that hot reload's signal asks for. On any error, timeout or exception the routes already served stay, and the
+/// status says why; nothing here may stop the app.
+/// </summary>
+internal sealed class RouteRefresher : IAsyncDisposable
+{
+    private readonly IRouteAnalysis _analysis;
+    private readonly IRouteSwap _swap;
+    private readonly RouteWatchStatus _status;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _debounce;
+    private readonly TimeSpan _timeout;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly ITimer _timer;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _running = Task.CompletedTask;
+    private bool _busy;
+    private bool _again;
+    private bool _disposed;
+
+    public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger)
+    {
+        (_analysis, _swap, _status, _time, _debounce, _timeout, _logger) = (analysis, swap, status, time, debounce, timeout, logger);
+        _timer = time.CreateTimer(_ => OnSettled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The current run, or a completed task when idle (tests await it).</summary>
+    public Task Running
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running;
+            }
+        }
+    }
+
+    /// <summary>A change was seen: refresh once no further change has come for the debounce period.</summary>
+    public void Request()
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task running;
+        lock (_gate)
+        {
+            _disposed = true;
+            running = _running;
+        }
+
+        await _timer.DisposeAsync();
+        await _stopping.CancelAsync();
+        await running;
+        _stopping.Dispose();
+    }
+
+    private void OnSettled()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_busy)
+            {
+                _again = true;
+                return;
+            }
+
+            _busy = true;
+            _running = Task.Run(RunAsync);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            await RefreshOnceAsync();
+            lock (_gate)
+            {
+                if (!_again || _disposed)
+                {
+                    _busy = false;
+                    return;
+                }
+
+                _again = false;
+            }
+        }
+    }
+
+    private async Task RefreshOnceAsync()
+    {
+        _status.Started();
+        var started = _time.GetTimestamp();
+        IReadOnlyList<BuildDiagnostic> diagnostics = [];
+        try
+        {
+            using var timeout = new CancellationTokenSource(_timeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+            RouteAnalysisResult result;
+            try
+            {
+                result = await _analysis.AnalyzeAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
+            {
+                Keep([], $"the analysis took longer than {_timeout} (ApiRoutes:Watch:Timeout) and was stopped");
+                return;
+            }
+
+            diagnostics = [.. result.Diagnostics.Where(d => d.IsRouteDiagnostic)];
+            foreach (var diagnostic in diagnostics)
+            {
+                if (diagnostic.IsError)
+                {
+                    _logger.WatchDiagnosticError(diagnostic.ToString());
+                }
+                else
+                {
+                    _logger.WatchDiagnosticWarning(diagnostic.ToString());
+                }
+            }
+
+            var errors = diagnostics.Count(d => d.IsError);
+            if (errors > 0)
+            {
+                Keep(diagnostics, $"{errors} ApiRoutes error(s): {diagnostics.First(d => d.IsError)}");
+            }
+            else if (result.Failure is not null || result.ManifestPath is null)
+            {
+                Keep(diagnostics, result.Failure ?? "the analysis wrote no manifest");
+            }
+            else
+            {
+                if (_swap.Apply(result.ManifestPath) is { } count)
+                {
+                    _status.Applied(_time.GetUtcNow(), diagnostics);
+                    _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else
+                {
+                    _status.Waiting();
+                    _logger.WaitingForHotReload();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The app is stopping: nothing to report.
+        }
+        catch (Exception e)
+        {
+            // A refresh that fails must never take the app down: the last valid routes stay in service.
+            Keep(diagnostics, e.Message);
+        }
+    }
+
+    private void Keep(IReadOnlyList<BuildDiagnostic> diagnostics, string reason)
+    {
+        _status.Kept(diagnostics, reason);
+        _logger.RoutesKept(reason);
+    }
+}

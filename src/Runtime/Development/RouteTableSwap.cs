@@ -1,0 +1,48 @@
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Routing;
+using Microsoft.AspNetCore.Routing;
+
+namespace ApiRoutes.Development;
+
+/// <summary>
+/// Puts a freshly analysed manifest into service: binds it to the running assembly (types added by hot reload
+/// included), checks its route constraints and builds its endpoints first, and only then replaces the route table
+/// (which the dashboard, executions and on-demand runs read) and the endpoints. A failure leaves both as they were.
+/// </summary>
+internal sealed class RouteTableSwap(RouteOptions routeOptions) : IRouteSwap
+{
+    private readonly Lock _gate = new();
+    private (RouteTable Table, RouteEndpointFactory Factory, RouteEndpointSource Source)? _target;
+
+    /// <summary>Called by <c>MapApiRoutes</c> with what it mapped.</summary>
+    public void Attach(RouteTable table, RouteEndpointFactory factory, RouteEndpointSource source)
+    {
+        lock (_gate)
+        {
+            _target = (table, factory, source);
+        }
+    }
+
+    public int? Apply(string manifestPath)
+    {
+        lock (_gate)
+        {
+            var (table, factory, source) = _target
+                ?? throw new InvalidOperationException("The routes are not mapped yet (MapApiRoutes has not run).");
+            var (manifest, assembly) = ManifestLoader.ReadFresh(manifestPath, table.Manifest.Assembly.Name);
+
+            // The analysis may finish before hot reload has applied the same change: wait for it rather than fail.
+            if (manifest.Routes.Any(route => assembly.GetType(route.Handler.Type, throwOnError: false) is null))
+            {
+                return null;
+            }
+
+            var routes = ManifestLoader.Bind(manifest, assembly, manifestPath);
+            RouteConstraintCheck.ThrowIfUnregistered(new RouteTable(manifest, manifestPath, routes), routeOptions);
+            var endpoints = factory.Create(routes);
+            table.Replace(manifest, routes);
+            source.Replace(endpoints);
+            return routes.Count;
+        }
+    }
+}

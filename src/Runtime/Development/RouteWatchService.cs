@@ -1,0 +1,85 @@
+using ApiRoutes.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiRoutes.Development;
+
+/// <summary>
+/// Hosted: in Development under <c>dotnet watch</c> (which sets <c>DOTNET_WATCH=1</c>), refreshes the routes when a
+/// source or YAML file of the project folder is saved (<c>apiroutes.yaml</c> is one dotnet watch itself ignores) and
+/// when hot reload has applied a change. Off everywhere else.
+/// </summary>
+internal sealed class RouteWatchService(
+    IHostEnvironment environment,
+    IOptions<ApiRoutesOptions> options,
+    RouteTableSwap swap,
+    RouteWatchStatus status,
+    TimeProvider time,
+    ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggers.CreateLogger(Log.Category);
+    private RouteRefresher? _refresher;
+    private FileSystemWatcher? _files;
+
+    /// <summary>True in Development under dotnet watch, unless <c>ApiRoutes:Watch:Enabled</c> is false.</summary>
+    public static bool IsOn(IHostEnvironment environment, WatchOptions options, string? dotnetWatch) =>
+        options.Enabled && environment.IsDevelopment() && dotnetWatch == "1";
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var watch = options.Value.Watch;
+        if (!IsOn(environment, watch, Environment.GetEnvironmentVariable("DOTNET_WATCH")))
+        {
+            return Task.CompletedTask;
+        }
+
+        var project = ProjectLocation.Find(environment.ContentRootPath, environment.ApplicationName, System.Reflection.Assembly.GetEntryAssembly());
+        if (project is null)
+        {
+            _logger.RouteWatchUnavailable($"the content root '{environment.ContentRootPath}' holds no single project file (or none named {environment.ApplicationName}.csproj)");
+            return Task.CompletedTask;
+        }
+
+        _refresher = new RouteRefresher(new ProjectAnalysis(project), swap, status, time, watch.Debounce, watch.Timeout, _logger);
+        HotReloadSignal.Applied += _refresher.Request;
+        // A saved source file starts the analysis while hot reload applies the same change (the two take about as
+        // long); apiroutes.yaml is a file dotnet watch ignores.
+        _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+        _files.Filters.Add("*.cs");
+        _files.Filters.Add("*.yaml");
+        _files.Filters.Add("*.yml");
+        _files.Changed += OnFileChanged;
+        _files.Created += OnFileChanged;
+        _files.Deleted += OnFileChanged;
+        _files.Renamed += OnFileChanged;
+        _files.EnableRaisingEvents = true;
+        status.Watching();
+        _logger.RouteWatchStarted(project.ProjectFile);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        _files?.Dispose();
+        _files = null;
+        if (_refresher is { } refresher)
+        {
+            _refresher = null;
+            HotReloadSignal.Applied -= refresher.Request;
+            await refresher.DisposeAsync();
+        }
+    }
+
+    // obj/ and bin/ hold the build's own files (the analysis compiles into obj/apiroutes-watch): not the developer's.
+    private void OnFileChanged(object sender, FileSystemEventArgs e)
+    {
+        var first = e.Name?.Split(Path.DirectorySeparatorChar, 2)[0];
+        if (first is not ("obj" or "bin"))
+        {
+            _refresher?.Request();
+        }
+    }
+}

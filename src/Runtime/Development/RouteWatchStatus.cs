@@ -1,0 +1,36 @@
+namespace ApiRoutes.Development;
+
+/// <summary>
+/// What the development loop last found, for the dashboard (read-only there): whether it watches, whether a refresh
+/// runs, the diagnostics of the last analysis and why the last valid routes are still served. Written only by
+/// <see cref="RouteRefresher"/>.
+/// </summary>
+internal sealed class RouteWatchStatus
+{
+    private volatile Snapshot _current = new(Watching: false, Refreshing: false, Version: 0, RefreshedAt: null, Diagnostics: [], Failure: null);
+
+    public Snapshot Current => _current;
+
+    public void Watching() => _current = _current with { Watching = true };
+
+    public void Started() => _current = _current with { Refreshing = true };
+
+    /// <summary>The routes were replaced; the diagnostics are warnings at most.</summary>
+    public void Applied(DateTimeOffset at, IReadOnlyList<BuildDiagnostic> diagnostics) =>
+        _current = _current with { Refreshing = false, Version = _current.Version + 1, RefreshedAt = at, Diagnostics = diagnostics, Failure = null };
+
+    /// <summary>The analysis is ahead of hot reload: no new routes yet, and nothing wrong.</summary>
+    public void Waiting() => _current = _current with { Refreshing = false };
+
+    /// <summary>The routes were kept: the analysis found errors, or could not run.</summary>
+    public void Kept(IReadOnlyList<BuildDiagnostic> diagnostics, string failure) =>
+        _current = _current with { Refreshing = false, Diagnostics = diagnostics, Failure = failure };
+
+    /// <param name="Watching">The development loop is on.</param>
+    /// <param name="Refreshing">An analysis is running.</param>
+    /// <param name="Version">Counts the route tables put into service, so that the dashboard knows when to reload them.</param>
+    /// <param name="RefreshedAt">When the routes were last replaced.</param>
+    /// <param name="Diagnostics">The ApiRoutes diagnostics of the last analysis.</param>
+    /// <param name="Failure">Why the last analysis left the routes as they were; null when it replaced them.</param>
+    internal sealed record Snapshot(bool Watching, bool Refreshing, int Version, DateTimeOffset? RefreshedAt, IReadOnlyList<BuildDiagnostic> Diagnostics, string? Failure);
+}

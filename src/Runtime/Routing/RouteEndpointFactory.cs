@@ -1,0 +1,57 @@
+using ApiRoutes.Background;
+using ApiRoutes.Dashboard;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Scheduling;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiRoutes.Routing;
+
+/// <summary>
+/// Turns loaded routes into endpoints: standard routes answer the request, background routes answer 202 and run in
+/// the background, scheduled routes run on demand in Development and have no endpoint (404) elsewhere. One place,
+/// used at start-up and by the development loop when it swaps the route table.
+/// </summary>
+internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionStatusUrls? statusUrls, bool isDevelopment, RefusalLog refusals, ILogger logger)
+{
+    private readonly ApiRoutesMetrics _metrics = services.GetRequiredService<ApiRoutesMetrics>();
+    private readonly TimeProvider _time = services.GetRequiredService<TimeProvider>();
+
+    /// <remarks>Throws RoutePatternException on a template ASP.NET Core cannot parse (the build refuses those, AR2001).</remarks>
+    public IReadOnlyList<Endpoint> Create(IEnumerable<LoadedRoute> routes) =>
+        [.. routes.Select(Create).OfType<Endpoint>()];
+
+    private Endpoint? Create(LoadedRoute route)
+    {
+        RequestDelegate? handler = route.Kind switch
+        {
+            RouteKind.Background => new BackgroundRouteEndpoint(
+                route, services.GetRequiredService<BackgroundAdmission>(), statusUrls, _time,
+                services.GetRequiredService<IOptions<ApiRoutesOptions>>(), _metrics, logger).InvokeAsync,
+            RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
+                route, services.GetRequiredService<ExecutionLifecycle>(), _time, _metrics, logger, refusals).InvokeAsync,
+            RouteKind.Scheduled => null,
+            _ => new StandardRouteEndpoint(route, _metrics, logger).InvokeAsync,
+        };
+
+        if (handler is null)
+        {
+            return null;
+        }
+
+        var builder = new RouteEndpointBuilder(handler, RoutePatternFactory.Parse(route.Template), order: 0)
+        {
+            DisplayName = $"{route.Template} ({route.HandlerType.FullName})",
+            ApplicationServices = services,
+        };
+        builder.Metadata.Add(route.Entry);
+        return builder.Build();
+    }
+}

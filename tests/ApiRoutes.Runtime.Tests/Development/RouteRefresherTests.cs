@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using ApiRoutes.Development;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ApiRoutes.Runtime.Tests.Development;
+
+/// <summary>
+/// The development loop's refresh on fakes: a burst of changes is one analysis, one analysis runs at a time, errors and
+/// failures keep the last valid routes (and say why), a slow analysis is stopped at the timeout. Time is a fake clock.
+/// </summary>
+public sealed class RouteRefresherTests
+{
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeAnalysis _analysis = new();
+    private readonly FakeSwap _swap = new();
+    private readonly RouteWatchStatus _status = new();
+    private readonly ConcurrentQueue<string> _logs = new();
+
+    [Fact]
+    public async Task A_burst_of_changes_is_one_analysis_once_the_changes_settle()
+    {
+        await using var refresher = Create();
+        _analysis.Next(Success("a.json"));
+
+        refresher.Request();
+        _time.Advance(TimeSpan.FromMilliseconds(150));
+        refresher.Request();                                  // restarts the wait
+        _time.Advance(TimeSpan.FromMilliseconds(150));
+        refresher.Request();
+        _time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.Equal(0, _analysis.Calls);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await refresher.Running;
+        Assert.Equal(1, _analysis.Calls);
+        Assert.Equal(["a.json"], _swap.Applied);
+        Assert.Equal(1, _status.Current.Version);
+        Assert.Null(_status.Current.Failure);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6000] Information: Routes refreshed from the code: 1 route(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_change_during_an_analysis_runs_one_more_after_it_never_two_at_once()
+    {
+        await using var refresher = Create();
+        var first = _analysis.NextBlocked();
+        _analysis.Next(Success("second.json"));
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+
+        refresher.Request();                                  // two more bursts while the first analysis runs
+        _time.Advance(Debounce);
+        refresher.Request();
+        _time.Advance(Debounce);
+        Assert.Equal(1, _analysis.Calls);
+
+        first.SetResult(Success("first.json"));
+        await refresher.Running;
+        Assert.Equal(2, _analysis.Calls);
+        Assert.Equal(1, _analysis.MaxConcurrent);
+        Assert.Equal(["first.json", "second.json"], _swap.Applied);
+    }
+
+    [Fact]
+    public async Task An_error_keeps_the_last_valid_routes_and_is_shown_until_a_fix_replaces_them()
+    {
+        await using var refresher = Create();
+        var error = new BuildDiagnostic("error", "AR4001", "/p/Api/Cleanup.cs", 6, 17, "'61 * * * *' is not a valid crontab schedule.");
+        var compilerWarning = new BuildDiagnostic("warning", "CS0168", "/p/Api/X.cs", 1, 1, "unused");
+        _analysis.Next(new RouteAnalysisResult(null, [error, compilerWarning]));
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        Assert.Empty(_swap.Applied);
+        Assert.Equal(0, _status.Current.Version);
+        Assert.Equal([error], _status.Current.Diagnostics);   // the compiler's own are dotnet watch's to show
+        Assert.Contains("AR4001", _status.Current.Failure, StringComparison.Ordinal);
+        Assert.Contains("ApiRoutes[6001] Error: /p/Api/Cleanup.cs(6,17): error AR4001: '61 * * * *' is not a valid crontab schedule.", _logs);
+
+        _analysis.Next(Success("fixed.json"));
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        Assert.Equal(["fixed.json"], _swap.Applied);
+        Assert.Null(_status.Current.Failure);
+        Assert.Empty(_status.Current.Diagnostics);
+    }
+
+    [Fact]
+    public async Task A_project_that_does_not_compile_or_a_swap_that_throws_keeps_the_routes_and_the_app()
+    {
+        await using var refresher = Create();
+        _analysis.Next(new RouteAnalysisResult(null, [], "the project does not compile: X.cs(1,1): error CS1002: ; expected"));
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal("the project does not compile: X.cs(1,1): error CS1002: ; expected", _status.Current.Failure);
+
+        _analysis.Next(Success("unbindable.json"));
+        _swap.Throw = new ApiRoutesManifestException("The route '/api/x' names the handler 'X', which is not a concrete IApiHandler.");
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        Assert.Equal("The route '/api/x' names the handler 'X', which is not a concrete IApiHandler.", _status.Current.Failure);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6003] Warning: The routes were not refreshed", StringComparison.Ordinal));
+        Assert.Equal(0, _status.Current.Version);
+    }
+
+    [Fact]
+    public async Task An_analysis_ahead_of_hot_reload_is_no_error_and_the_next_refresh_applies_it()
+    {
+        await using var refresher = Create();
+        _analysis.Next(Success("new-handler.json"));
+        _swap.Ahead.Add("new-handler.json");
+
+        refresher.Request();                                  // the save
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Empty(_swap.Applied);
+        Assert.Null(_status.Current.Failure);
+        Assert.Equal(0, _status.Current.Version);
+
+        _analysis.Next(Success("new-handler.json"));
+        refresher.Request();                                  // hot reload's signal
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(["new-handler.json"], _swap.Applied);
+        Assert.Equal(1, _status.Current.Version);
+    }
+
+    [Fact]
+    public async Task An_analysis_past_the_timeout_is_cancelled_and_reported()
+    {
+        await using var refresher = Create();
+        var hanging = _analysis.NextBlocked();
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+        _time.Advance(Timeout);
+        await refresher.Running;
+
+        Assert.True(_analysis.LastToken.IsCancellationRequested);
+        Assert.Contains("longer than 00:02:00", _status.Current.Failure, StringComparison.Ordinal);
+        Assert.Empty(_swap.Applied);
+        Assert.False(hanging.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Disposing_cancels_a_running_analysis_and_ignores_later_changes()
+    {
+        var refresher = Create();
+        _analysis.NextBlocked();
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+
+        await refresher.DisposeAsync();
+        refresher.Request();
+        _time.Advance(Debounce);
+
+        Assert.True(_analysis.LastToken.IsCancellationRequested);
+        Assert.Equal(1, _analysis.Calls);
+        Assert.Null(_status.Current.Failure);   // stopping is not a failure to show
+    }
+
+    private RouteRefresher Create()
+    {
+        var loggers = LoggerFactory.Create(builder => builder.AddProvider(new ListLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Debug));
+        return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"));
+    }
+
+    private static RouteAnalysisResult Success(string manifest) => new(manifest, []);
+
+    /// <summary>Returns queued results; a blocked one completes when the test says so or is cancelled by the token.</summary>
+    private sealed class FakeAnalysis : IRouteAnalysis
+    {
+        private readonly ConcurrentQueue<TaskCompletionSource<RouteAnalysisResult>> _results = new();
+        private int _running;
+        private int _calls;
+        private int _maxConcurrent;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
+
+        public CancellationToken LastToken { get; private set; }
+
+        public void Next(RouteAnalysisResult result)
+        {
+            var source = new TaskCompletionSource<RouteAnalysisResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            source.SetResult(result);
+            _results.Enqueue(source);
+        }
+
+        public TaskCompletionSource<RouteAnalysisResult> NextBlocked()
+        {
+            var source = new TaskCompletionSource<RouteAnalysisResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _results.Enqueue(source);
+            return source;
+        }
+
+        public async Task WaitForCallsAsync(int calls)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (Calls < calls)
+            {
+                await Task.Delay(5, timeout.Token);
+            }
+        }
+
+        public async Task<RouteAnalysisResult> AnalyzeAsync(CancellationToken cancellationToken)
+        {
+            LastToken = cancellationToken;
+            var running = Interlocked.Increment(ref _running);
+            InterlockedMax(ref _maxConcurrent, running);
+            Interlocked.Increment(ref _calls);
+            try
+            {
+                Assert.True(_results.TryDequeue(out var result), "An analysis ran that the test did not expect.");
+                return await result.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            var current = Volatile.Read(ref target);
+            while (value > current && Interlocked.CompareExchange(ref target, value, current) != current)
+            {
+                current = Volatile.Read(ref target);
+            }
+        }
+    }
+
+    private sealed class FakeSwap : IRouteSwap
+    {
+        public List<string> Applied { get; } = [];
+
+        public Exception? Throw { get; set; }
+
+        /// <summary>Manifests that name types hot reload has not applied yet.</summary>
+        public HashSet<string> Ahead { get; } = [];
+
+        public int? Apply(string manifestPath)
+        {
+            if (Throw is { } e)
+            {
+                throw e;
+            }
+
+            if (Ahead.Remove(manifestPath))
+            {
+                return null;
+            }
+
+            Applied.Add(manifestPath);
+            return 1;
+        }
+    }
+}

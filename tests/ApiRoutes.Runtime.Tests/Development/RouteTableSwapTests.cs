@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.Json;
+using ApiRoutes.Development;
+using ApiRoutes.Manifest;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests.Development;
+
+/// <summary>
+/// The swap the development loop makes, on the real runtime on Kestrel: a new manifest moves routes at once (the old
+/// path answers 404, the new one its handler; the dashboard and on-demand schedules follow), and a manifest that
+/// cannot be served changes nothing.
+/// </summary>
+public sealed class RouteTableSwapTests
+{
+    [Fact]
+    public async Task A_new_manifest_moves_routes_and_schedules_at_once()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello)), ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            environment: "Development");
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/hello/ann")).StatusCode);
+
+        var count = server.Services.GetRequiredService<RouteTableSwap>().Apply(Write(Create(
+            StandardRoute("/api/greetings/{name}", typeof(Hello)),
+            ScheduledRoute("/api/tick", typeof(Tick), "*/5 * * * *"))));
+
+        Assert.Equal(2, count);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/hello/ann")).StatusCode);
+        Assert.StartsWith("hello bob", await server.Client.GetStringAsync("/api/greetings/bob"), StringComparison.Ordinal);
+        using var routes = JsonDocument.Parse(await server.Client.GetStringAsync("/_apiroutes/api/routes"));
+        var listed = routes.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("route").GetString()!);
+        Assert.Equal(["/api/greetings/{name}", "/api/tick"], listed.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("*/5 * * * *", listed["/api/tick"].GetProperty("schedule").GetProperty("expression").GetString());
+        Assert.Equal("2026-01-01T00:05:00.000Z", listed["/api/tick"].GetProperty("schedule").GetProperty("nextRuns")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_manifest_ahead_of_hot_reload_waits_and_changes_nothing()
+    {
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))), environment: "Development");
+        var ahead = Create(StandardRoute("/api/new", typeof(Hello)) with { Handler = new ManifestHandler("Nowhere.NotYetApplied", typeof(Hello).Assembly.GetName().Name!) });
+
+        Assert.Null(server.Services.GetRequiredService<RouteTableSwap>().Apply(Write(ahead)));
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/hello/ann")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/new")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("not a handler")]           // a type that exists but is no IApiHandler
+    [InlineData("unregistered constraint")] // {n:even}: would make every request 500
+    [InlineData("other assembly")]          // a manifest of another app
+    public async Task A_manifest_that_cannot_be_served_changes_nothing(string problem)
+    {
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))), environment: "Development");
+        var manifest = problem switch
+        {
+            "not a handler" => Create(StandardRoute("/api/new", typeof(Hello)) with { Handler = new ManifestHandler(typeof(Probe).FullName!, typeof(Hello).Assembly.GetName().Name!) }),
+            "unregistered constraint" => Create(StandardRoute("/api/x/{n:even}", typeof(Hello))),
+            _ => Create(StandardRoute("/api/new", typeof(Hello))) with { Assembly = new ManifestAssembly("Other", "Other.dll", Guid.NewGuid()) },
+        };
+
+        Assert.Throws<ApiRoutesManifestException>(() => server.Services.GetRequiredService<RouteTableSwap>().Apply(Write(manifest)));
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/hello/ann")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/new")).StatusCode);
+        using var routes = JsonDocument.Parse(await server.Client.GetStringAsync("/_apiroutes/api/routes"));
+        Assert.Equal("/api/hello/{name}", Assert.Single(routes.RootElement.EnumerateArray()).GetProperty("route").GetString());
+    }
+
+    [Fact]
+    public async Task Outside_dotnet_watch_the_dashboard_says_the_loop_is_off()
+    {
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))), environment: "Development");
+
+        using var status = JsonDocument.Parse(await server.Client.GetStringAsync("/_apiroutes/api/development"));
+
+        Assert.False(status.RootElement.GetProperty("watching").GetBoolean());
+        Assert.Equal(0, status.RootElement.GetProperty("version").GetInt32());
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ApiRoutes.Tasks.IntegrationTests;
+
+/// <summary>
+/// The development loop under the real <c>dotnet watch</c>, on a fixture project built through the packed package: one
+/// session (each costs a build and a start) driven through the changes a developer makes. New handlers answer without
+/// a restart; a broken schedule prints its code with file and line and shows on the dashboard while the last valid
+/// routes are served; the fix, and an <c>apiroutes.yaml</c> change, take effect; a deleted handler answers 404.
+/// </summary>
+[Collection(PackageCollection.Name)]
+public sealed class WatchTests(PackageFixture package, ITestOutputHelper output)
+{
+    // Generous: CI machines are shared; each wait ends as soon as its condition holds.
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task Dotnet_watch_routes_follow_the_code()
+    {
+        var project = new FixtureProject(package)
+            .Write("Api/Hello.cs", Handler("Hello", "hello"))
+            .Write("Api/Cleanup.cs", Scheduled("*/5 * * * *"));
+        var environment = new Dictionary<string, string>(project.Environment)
+        {
+            ["DOTNET_WATCH_SUPPRESS_LAUNCH_BROWSER"] = "1",
+            ["DOTNET_WATCH_SUPPRESS_BROWSER_REFRESH"] = "1",
+            ["DOTNET_WATCH_SUPPRESS_EMOJIS"] = "1",
+            // No compiler server left running after the test (MSBuild reads variables as properties).
+            ["UseSharedCompilation"] = "false",
+        };
+
+        var url = $"http://127.0.0.1:{FreePort()}";
+        await using var watch = await RunningApp.StartListeningAsync("dotnet", project.Directory, environment, url, "watch", "--non-interactive");
+        try
+        {
+            await watch.WaitForOutputAsync("ApiRoutes[6004]", Patience);
+            Assert.Equal(HttpStatusCode.OK, (await watch.Client.GetAsync("/api/hello")).StatusCode);
+
+            // A new handler file: its route answers once hot reload and the refresh are done, without a restart.
+            var seconds = new List<double>();
+            foreach (var name in new[] { "Added1", "Added2", "Added3" })
+            {
+                var saved = Stopwatch.StartNew();
+                project.Write($"Api/{name}.cs", Handler(name, name.ToLowerInvariant()));
+                await UntilAsync(async () => (await watch.Client.GetAsync($"/api/{name.ToLowerInvariant()}")).StatusCode == HttpStatusCode.OK, watch, $"/api/{name.ToLowerInvariant()} never answered 200");
+                seconds.Add(saved.Elapsed.TotalSeconds);
+            }
+
+            output.WriteLine($"seconds from saving a new handler to its first 200: {string.Join(", ", seconds.Select(s => s.ToString("F1")))}; median {seconds.Order().ElementAt(1):F1}");
+            Assert.Equal("added1", await watch.Client.GetStringAsync("/api/added1"));
+
+            // A broken schedule: the build's code, file and line in the watch console and on the dashboard; the last
+            // valid routes (and schedule) are still served.
+            project.Write("Api/Cleanup.cs", Scheduled("61 * * * *"));
+            await watch.WaitForOutputAsync("Cleanup.cs(5,17): error AR4001: '61 * * * *' is not a valid crontab schedule", Patience);
+            var broken = await DevelopmentAsync(watch, status => status.GetProperty("failure").ValueKind == JsonValueKind.String);
+            var diagnostic = Assert.Single(broken.GetProperty("diagnostics").EnumerateArray());
+            Assert.Equal("AR4001", diagnostic.GetProperty("code").GetString());
+            Assert.Equal(Path.Combine(project.Directory, "Api", "Cleanup.cs"), diagnostic.GetProperty("file").GetString());
+            Assert.Equal(5, diagnostic.GetProperty("line").GetInt32());
+            Assert.Equal("added2", await watch.Client.GetStringAsync("/api/added2"));
+            Assert.Equal("*/5 * * * *", await ScheduleAsync(watch));
+
+            // The fix: the error is gone and the new schedule is served.
+            var before = broken.GetProperty("version").GetInt32();
+            project.Write("Api/Cleanup.cs", Scheduled("*/10 * * * *"));
+            var fixedStatus = await DevelopmentAsync(watch, status => status.GetProperty("version").GetInt32() > before);
+            Assert.Equal(JsonValueKind.Null, fixedStatus.GetProperty("failure").ValueKind);
+            Assert.Empty(fixedStatus.GetProperty("diagnostics").EnumerateArray());
+            Assert.Equal("*/10 * * * *", await ScheduleAsync(watch));
+
+            // apiroutes.yaml, which dotnet watch itself ignores, is followed too.
+            before = fixedStatus.GetProperty("version").GetInt32();
+            project.Write("apiroutes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"0 3 * * *\"\n");
+            await DevelopmentAsync(watch, status => status.GetProperty("version").GetInt32() > before);
+            Assert.Equal("0 3 * * *", await ScheduleAsync(watch));
+            Assert.DoesNotContain("Application is shutting down", watch.Output, StringComparison.Ordinal);   // no restart so far
+
+            // A deleted handler: hot reload cannot delete a type, so dotnet watch restarts the app; its route is gone.
+            project.Delete("Api/Added1.cs");
+            await UntilAsync(async () => (await TryGetAsync(watch, "/api/added1")) == HttpStatusCode.NotFound, watch, "/api/added1 never answered 404");
+            Assert.Equal(HttpStatusCode.OK, await TryGetAsync(watch, "/api/added2"));
+        }
+        finally
+        {
+            output.WriteLine(watch.Output);
+        }
+    }
+
+    private static string Handler(string name, string body) => $$"""
+        using ApiRoutes;
+        using Microsoft.AspNetCore.Http;
+
+        namespace Shop.Api;
+
+        public sealed class {{name}} : IApiHandler
+        {
+            public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("{{body}}");
+        }
+        """;
+
+    // The attribute's argument is on line 5, column 17: the diagnostics must say so.
+    private static string Scheduled(string cron) => $$"""
+        using ApiRoutes;
+        using Microsoft.AspNetCore.Http;
+
+        namespace Shop.Api;
+        [ScheduledRoute("{{cron}}")]
+        public sealed class Cleanup : IApiHandler
+        {
+            public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("cleaned");
+        }
+        """;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // While dotnet watch restarts the app nothing listens: that is an answer still to come, not a failure.
+    private static async Task<HttpStatusCode?> TryGetAsync(RunningApp watch, string path)
+    {
+        try
+        {
+            using var response = await watch.Client.GetAsync(path);
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string?> ScheduleAsync(RunningApp watch)
+    {
+        using var routes = JsonDocument.Parse(await watch.Client.GetStringAsync("/_apiroutes/api/routes"));
+        return routes.RootElement.EnumerateArray().Single(r => r.GetProperty("route").GetString() == "/api/cleanup")
+            .GetProperty("schedule").GetProperty("expression").GetString();
+    }
+
+    private static async Task<JsonElement> DevelopmentAsync(RunningApp watch, Func<JsonElement, bool> condition)
+    {
+        JsonElement status = default;
+        await UntilAsync(async () =>
+        {
+            using var document = JsonDocument.Parse(await watch.Client.GetStringAsync("/_apiroutes/api/development"));
+            status = document.RootElement.Clone();
+            return !status.GetProperty("refreshing").GetBoolean() && condition(status);
+        }, watch, "the dashboard's development status never matched");
+        return status;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, RunningApp watch, string failure)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(deadline.Elapsed < Patience, $"{failure} within {Patience}:\n{watch.Output}");
+            Assert.False(watch.HasExited, $"dotnet watch exited:\n{watch.Output}");
+            await Task.Delay(100);
+        }
+    }
+}
