@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Xml.Linq;
+using ApiRoutes.Manifest;
 using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 using ApiRoutes.Testing;
 
@@ -14,15 +15,31 @@ namespace ApiRoutes.Tasks.IntegrationTests;
 public sealed class PackageContentTests(PackageFixture package)
 {
     [Fact]
-    public async Task An_app_with_only_the_core_package_has_no_Npgsql_its_rid_bundle_one_platform_and_PostgreSql_names_the_package()
+    public async Task An_app_with_only_the_core_package_has_no_Npgsql_its_rid_bundle_one_platform_its_methods_in_the_manifest_and_PostgreSql_names_the_package()
     {
-        var project = Sources.Shop(package);
+        var project = Sources.Shop(package)
+            .AddToProject("<PropertyGroup><RuntimeIdentifier>linux-x64</RuntimeIdentifier></PropertyGroup>")
+            .Write("Api/Status.cs", """
+                using ApiRoutes;
+                using Microsoft.AspNetCore.Http;
+
+                namespace Shop.Api;
+
+                [ApiRoute("/api/status", Methods = ["get", "HEAD"])]
+                public sealed class Status : IApiHandler
+                {
+                    public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("ok");
+                }
+                """);
         var bundle = Path.Combine(project.Directory, "bin", "Release", "net10.0", "linux-x64", "Shop.bundle.zip");
         var output = Path.Combine(project.Directory, "out");
 
-        (await project.RunAsync("publish", "-r", "linux-x64", "-o", output)).ShouldSucceed();
+        (await project.RunAsync("publish", "-o", output)).ShouldSucceed();
 
         Assert.Empty(Directory.GetFiles(output, "Npgsql*", SearchOption.AllDirectories));
+        var manifest = ManifestJson.Deserialize(File.ReadAllText(Path.Combine(output, RouteManifest.FileName)));
+        Assert.Equal(RouteManifest.MethodsSchemaVersion, manifest.SchemaVersion);            // Methods read by the build from metadata
+        Assert.Equal(["GET", "HEAD"], manifest.Routes.Single(r => r.Route == "/api/status").Methods);
         using (var zip = ZipFile.OpenRead(bundle))
         {
             var names = zip.Entries.Select(e => e.FullName).ToList();

@@ -31,7 +31,9 @@ internal static class DashboardApi
         var runs = services.GetRequiredService<ScheduledRuns>();
         var pauses = services.GetRequiredService<SchedulePauses>();
         var time = services.GetRequiredService<TimeProvider>();
-        var dashboard = endpoints.MapGroup(PagePath).AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: false, refusals));
+        // ApiRoutes' own endpoints are not the app's API: OpenAPI documents leave them out.
+        var dashboard = endpoints.MapGroup(PagePath).ExcludeFromDescription()
+            .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: false, refusals));
 
         // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below. It holds no
         // data, so it needs no token; it may not be framed by another page.

@@ -4,6 +4,7 @@ using ApiRoutes.Diagnostics;
 using ApiRoutes.Hosting;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.OpenApi;
 using ApiRoutes.Routing;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
@@ -59,9 +60,12 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
 
             if (handler is not null)
             {
-                endpoints.Map(route.Template, handler)
+                // Without Methods a route answers any method, as on the platform; with them, ASP.NET Core answers others 405 with Allow.
+                var endpoint = route.Entry.Methods is { } methods ? endpoints.MapMethods(route.Template, methods, handler) : endpoints.Map(route.Template, handler);
+                endpoint
                     .WithDisplayName($"{route.Template} ({route.HandlerType.FullName})")
-                    .WithMetadata(route.Entry);
+                    .WithMetadata(route.Entry)
+                    .WithMetadata(RouteDescriptions.For(route));
             }
         }
 
@@ -82,7 +86,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         {
             var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), time,
                 services.GetRequiredService<IExecutionStore>().IsDurable, options, logger);
-            endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger");
+            endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger").ExcludeFromDescription();
         }
 
         logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,

@@ -5,8 +5,10 @@ using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Hosting;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.OpenApi;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -49,6 +51,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ExecutionLogCapture>());
         services.TryAddSingleton(sp => new ExecutionLog(sp.GetRequiredService<IExecutionStore>(), sp.GetRequiredService<ExecutionLogCapture>()));
         services.TryAddSingleton<ApiRoutesMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IApiDescriptionProvider, ApiRoutesApiDescriptionProvider>());
         services.TryAddSingleton<ExecutionLifecycle>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();

@@ -50,7 +50,8 @@ internal sealed class TestServer : IAsyncDisposable
         Action<ApiRoutesOptions>? options = null,
         DateTimeOffset? now = null,
         bool systemClock = false,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<WebApplication>? map = null)
     {
         var manifestPath = TestManifest.Write(manifest);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
@@ -75,6 +76,7 @@ internal sealed class TestServer : IAsyncDisposable
 
         var app = builder.Build();
         app.MapApiRoutes();
+        map?.Invoke(app);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
