@@ -134,13 +134,14 @@ internal static class AssemblyScanner
     private static string? NamedString(CustomAttributeValue<string> value, string name) =>
         value.NamedArguments.Where(argument => argument.Name == name).Select(argument => argument.Value as string).FirstOrDefault();
 
-    /// <summary>A string array argument: null when not written; a null element where the array holds null.</summary>
+    /// <summary>A string array argument: null when not written or written as null; a null element where the array holds one.</summary>
     private static IReadOnlyList<string?>? NamedStrings(CustomAttributeValue<string> value, string name) =>
-        value.NamedArguments.Where(argument => argument.Name == name).Select(argument => argument.Value switch
-        {
-            ImmutableArray<CustomAttributeTypedArgument<string>> items => items.Select(item => item.Value as string).ToList(),
-            _ => (IReadOnlyList<string?>)[],   // Methods = null: no method either
-        }).FirstOrDefault();
+        value.NamedArguments
+            .Where(argument => argument.Name == name)
+            .Select(argument => argument.Value is ImmutableArray<CustomAttributeTypedArgument<string>> items
+                ? items.Select(item => item.Value as string).ToList()
+                : null)
+            .FirstOrDefault();
 
     private static bool NamedBool(CustomAttributeValue<string> value, string name) =>
         value.NamedArguments.Any(argument => argument.Name == name && argument.Value is true);

@@ -46,6 +46,7 @@ public class MethodDiagnosticsTests
             [ApiRoute("/api/a", Methods = ["post", "GET", "get", "Head"])] public sealed class A : IApiHandler { BODY }
             [ApiRoute("/api/b"), BackgroundRoute] public sealed class B : IApiHandler { BODY }
             [ApiRoute("/api/c", Methods = new[] { "DELETE" }), BackgroundRoute] public sealed class C : IApiHandler { BODY }
+            [ApiRoute("/api/d", Methods = null)] public sealed class D : IApiHandler { BODY }
             """);
         using var _ = project;
 
@@ -55,6 +56,7 @@ public class MethodDiagnosticsTests
         Assert.Equal(["GET", "HEAD", "POST"], manifest.Routes.Single(r => r.Route == "/api/a").Methods);
         Assert.Null(manifest.Routes.Single(r => r.Route == "/api/b").Methods);
         Assert.Equal(["DELETE"], manifest.Routes.Single(r => r.Route == "/api/c").Methods);
+        Assert.Null(manifest.Routes.Single(r => r.Route == "/api/d").Methods);   // written as null: any method, as unset
         Assert.Equal(RouteManifest.MethodsSchemaVersion, manifest.SchemaVersion);
         var json = ManifestJson.Serialize(manifest);
         Assert.Contains("\"schemaVersion\": 3", json, StringComparison.Ordinal);
