@@ -282,12 +282,12 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
 
     private static Task<TestServer> StartAsync(
         ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null) =>
-        TestServer.StartAsync(manifest, environment, now: now, options: options =>
-        {
-            options.Store.Provider = StoreProvider.PostgreSql;
-            options.Store.ConnectionString = connectionString;
-            options.Background.MaxConcurrency = 1;
-        });
+        TestServer.StartAsync(
+            manifest,
+            environment,
+            now: now,
+            options: options => options.Background.MaxConcurrency = 1,
+            services: services => services.AddApiRoutesPostgreSql(connectionString));   // over the test server's InMemory
 
     private static async Task<string> PostAsync(TestServer server) =>
         (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();

@@ -32,6 +32,9 @@ public sealed class DeployTests(PackageFixture package)
         Assert.Contains("apiroutes.manifest.json", names);
         Assert.Contains("appsettings.json", names);
         Assert.DoesNotContain("appsettings.Development.json", names);
+        Assert.DoesNotContain(names, name => name.Contains("Npgsql", StringComparison.OrdinalIgnoreCase));   // only in ApiRoutes.PostgreSql
+        Assert.Contains("runtimes/linux-x64/native/libe_sqlite3.so", names);                                  // no RID: SQLite for every platform
+        Assert.Contains("runtimes/win-x64/native/e_sqlite3.dll", names);
         Assert.Equal(names.Skip(1).Order(StringComparer.Ordinal), names.Skip(1));
         using var reader = new StreamReader(zip.GetEntry(BundleManifest.FileName)!.Open());
         var manifest = BundleManifest.Deserialize(reader.ReadToEnd());

@@ -132,7 +132,9 @@ public sealed partial class ReplicaTests(PackageFixture package)
         {
             if (_published is null)
             {
+                // The store's package, chosen by configuration alone (ApiRoutes__Store__Provider=PostgreSql below).
                 var project = Sources.Shop(package)
+                    .AddToProject($"""<ItemGroup><PackageReference Include="ApiRoutes.PostgreSql" Version="{PackageFixture.Version}" /></ItemGroup>""")
                     .Write("Api/Tick.cs", Tick)
                     .Write("FastClock.cs", FastClock);
                 var output = Path.Combine(project.Directory, "out");

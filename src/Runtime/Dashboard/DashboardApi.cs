@@ -41,7 +41,10 @@ internal static class DashboardApi
         var replays = services.GetRequiredService<ExecutionReplays>();
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
-        var dashboard = endpoints.MapGroup(PagePath).AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: false, refusals));
+
+        // ApiRoutes' own endpoints are not the app's API: OpenAPI documents leave them out.
+        var dashboard = endpoints.MapGroup(PagePath).ExcludeFromDescription()
+            .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: false, refusals));
 
         // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below. It holds no
         // data, so it needs no token; it may not be framed by another page.

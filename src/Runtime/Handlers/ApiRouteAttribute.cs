@@ -14,4 +14,13 @@ public sealed class ApiRouteAttribute : Attribute
 
     /// <summary>The route template.</summary>
     public string Template { get; }
+
+    /// <summary>
+    /// The only HTTP methods the route answers, such as <c>Methods = ["GET", "HEAD"]</c>; any other gets 405 with an
+    /// <c>Allow</c> header. Unset (the default): any method, as on the platform ApiRoutes mirrors. Known methods:
+    /// GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE (any case). Not for scheduled routes.
+    /// </summary>
+#pragma warning disable CA1819 // An attribute's named argument: an array is what attribute syntax offers.
+    public string[]? Methods { get; set; }
+#pragma warning restore CA1819
 }

@@ -5,6 +5,7 @@ using ApiRoutes.Diagnostics;
 using ApiRoutes.Hosting;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.OpenApi;
 using ApiRoutes.Routing;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
@@ -77,7 +78,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         {
             var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), services.GetRequiredService<OccurrenceLog>(), time,
                 services.GetRequiredService<IExecutionStore>().IsDurable, options, logger);
-            endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger");
+            endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger").ExcludeFromDescription();
         }
 
         logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,

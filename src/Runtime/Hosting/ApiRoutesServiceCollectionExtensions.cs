@@ -6,8 +6,10 @@ using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Hosting;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.OpenApi;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -45,11 +47,12 @@ public static class ApiRoutesServiceCollectionExtensions
 
         // Replica coordination exists only with a store that coordinates (PostgreSQL); elsewhere it resolves to null
         // and the services that take it optionally are alone with their store.
-        services.TryAddSingleton<IReplicaCoordination>(sp => (sp.GetRequiredService<IExecutionStore>() as PostgresExecutionStore)?.Coordination!);
+        services.TryAddSingleton<IReplicaCoordination>(sp => (sp.GetRequiredService<IExecutionStore>() as ICoordinatingStore)?.Coordination!);
         services.TryAddSingleton<ExecutionLogCapture>();
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ExecutionLogCapture>());
         services.TryAddSingleton(sp => new ExecutionLog(sp.GetRequiredService<IExecutionStore>(), sp.GetRequiredService<ExecutionLogCapture>()));
         services.TryAddSingleton<ApiRoutesMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IApiDescriptionProvider, ApiRoutesApiDescriptionProvider>());
         services.TryAddSingleton<ExecutionLifecycle>();
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
@@ -115,15 +118,8 @@ public static class ApiRoutesServiceCollectionExtensions
                 case StoreProvider.InMemory:
                     return new InMemoryExecutionStore(services.GetRequiredService<TimeProvider>());
                 case StoreProvider.PostgreSql:
-                    var connectionString = options.ConnectionString
-                        ?? services.GetService<IConfiguration>()?.GetConnectionString("ApiRoutes")
-                        ?? throw new ApiRoutesStartupException(
-                            "ApiRoutes:Store:Provider is PostgreSql but no connection string is set: set ApiRoutes:Store:ConnectionString "
-                            + "or ConnectionStrings:ApiRoutes (for example the environment variable ConnectionStrings__ApiRoutes).");
-                    var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
-                    var store = PostgresExecutionStore.Open(connectionString, options.LeaseDuration, services.GetRequiredService<TimeProvider>(), logger);
-                    logger.ReplicaRegistered(store.Description, store.Replica, options.LeaseDuration);
-                    return store;
+                    // In a package of its own (ApiRoutes.PostgreSql): the core carries no database driver.
+                    return StoreProviderPackage.Find(services.GetServices<IExecutionStoreProvider>(), options.Provider).Open(services, options);
                 default:
                     return SqliteExecutionStore.Open(
                         options.Path ?? DefaultStorePath.For(services.GetRequiredService<IHostEnvironment>()),

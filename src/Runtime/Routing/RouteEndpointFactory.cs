@@ -3,6 +3,7 @@ using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
+using ApiRoutes.OpenApi;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
 using Microsoft.AspNetCore.Http;
@@ -52,6 +53,18 @@ internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionS
             ApplicationServices = services,
         };
         builder.Metadata.Add(route.Entry);
+        foreach (var description in RouteDescriptions.For(route))
+        {
+            builder.Metadata.Add(description);
+        }
+
+        // Without Methods a route answers any method, as on the platform; with them, ASP.NET Core answers others 405
+        // with Allow (its HTTP method policy reads this metadata, as MapMethods adds it).
+        if (route.Entry.Methods is { } methods)
+        {
+            builder.Metadata.Add(new HttpMethodMetadata(methods));
+        }
+
         return builder.Build();
     }
 }

@@ -29,22 +29,45 @@ internal static class ManifestJson
             && document.RootElement.TryGetProperty("schemaVersion", out var element)
             && element.TryGetInt32(out var value) ? value : 0;
 
-        if (version != RouteManifest.CurrentSchemaVersion)
+        if (version is not (RouteManifest.CurrentSchemaVersion or RouteManifest.MethodsSchemaVersion))
         {
             throw new InvalidDataException(
                 $"The manifest has schemaVersion {version}; this version of ApiRoutes reads schemaVersion "
-                + $"{RouteManifest.CurrentSchemaVersion}. Rebuild the project with the same ApiRoutes package version.");
+                + $"{RouteManifest.CurrentSchemaVersion} and {RouteManifest.MethodsSchemaVersion}. Rebuild the project with the same ApiRoutes package version.");
         }
 
+        RouteManifest manifest;
         try
         {
-            return document.Deserialize(ManifestJsonContext.Default.RouteManifest)
+            manifest = document.Deserialize(ManifestJsonContext.Default.RouteManifest)
                 ?? throw new InvalidDataException("The manifest is empty (JSON null).");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"The manifest does not match schema version {RouteManifest.CurrentSchemaVersion}: {e.Message}", e);
+            throw new InvalidDataException($"The manifest does not match schema version {version}: {e.Message}", e);
         }
+
+        foreach (var route in manifest.Routes)
+        {
+            if (route.Methods is not { } methods)
+            {
+                continue;
+            }
+
+            if (version < RouteManifest.MethodsSchemaVersion)
+            {
+                throw new InvalidDataException(
+                    $"The route '{route.Route}' restricts its methods, which schemaVersion {version} cannot say (it needs "
+                    + $"{RouteManifest.MethodsSchemaVersion}). Rebuild the project with the same ApiRoutes package version.");
+            }
+
+            if (RouteMethods.Problem(methods) is { } problem)
+            {
+                throw new InvalidDataException($"The route '{route.Route}' has {problem}. Rebuild the project with the same ApiRoutes package version.");
+            }
+        }
+
+        return manifest;
     }
 }
 

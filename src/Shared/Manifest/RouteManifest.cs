@@ -8,8 +8,18 @@ namespace ApiRoutes.Manifest;
 /// </summary>
 internal sealed record RouteManifest
 {
-    /// <summary>The only schema version this code reads and writes.</summary>
+    /// <summary>The schema version of a manifest without <see cref="ManifestRoute.Methods"/>.</summary>
     public const int CurrentSchemaVersion = 2;
+
+    /// <summary>
+    /// The schema version of a manifest whose routes restrict their methods: a reader that does not know
+    /// <c>methods</c> would answer every method, so it must refuse the file rather than misread it.
+    /// </summary>
+    public const int MethodsSchemaVersion = 3;
+
+    /// <summary>The version a manifest of these routes is written with: the oldest that says what they mean.</summary>
+    public static int VersionFor(IEnumerable<ManifestRoute> routes) =>
+        routes.Any(route => route.Methods is not null) ? MethodsSchemaVersion : CurrentSchemaVersion;
 
     /// <summary>The file name beside the assembly.</summary>
     public const string FileName = "apiroutes.manifest.json";
@@ -34,6 +44,9 @@ internal sealed record ManifestRoute
     public required string Route { get; init; }
 
     public required RouteKind Kind { get; init; }
+
+    /// <summary>The only HTTP methods the route answers (others get 405); absent for any method (schema version 3).</summary>
+    public IReadOnlyList<string>? Methods { get; init; }
 
     public required ManifestHandler Handler { get; init; }
 

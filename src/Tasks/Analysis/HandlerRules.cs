@@ -36,6 +36,12 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             TimeZoneOrigin = () => locator.Attribute(type, "ScheduledRoute", "TimeZone"),
         };
 
+        if (attributes.Methods is { } methods)
+        {
+            draft.Methods = MethodRules.Check(type, methods, attributes.HasScheduled, locator, diagnostics);
+            draft.HasErrors |= draft.Methods is null;
+        }
+
         if (attributes.HasBackground && attributes.HasScheduled)
         {
             diagnostics.Add(DiagnosticCodes.BackgroundAndScheduled, locator.Attribute(type, "BackgroundRoute"),

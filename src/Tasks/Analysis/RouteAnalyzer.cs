@@ -89,6 +89,7 @@ internal static class RouteAnalyzer
 
         return new RouteManifest
         {
+            SchemaVersion = RouteManifest.VersionFor(routes),
             Generator = request.Generator,
             Assembly = new ManifestAssembly(assemblyName, Path.GetFileName(request.AssemblyPath), mvid),
             Routes = routes,

@@ -17,6 +17,9 @@ internal sealed class RouteDraft(HandlerType type, RouteTemplate template, Func<
 
     public Func<SourceLocation> TemplateOrigin { get; } = templateOrigin;
 
+    /// <summary>The only methods the route answers, normalized; null for any method.</summary>
+    public IReadOnlyList<string>? Methods { get; set; }
+
     public bool IsBackground { get; set; }
 
     public bool IsScheduled { get; set; }

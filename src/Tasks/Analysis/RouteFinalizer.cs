@@ -30,6 +30,7 @@ internal sealed class RouteFinalizer(
         {
             Route = draft.Template.Text,
             Kind = draft.Kind,
+            Methods = draft.Methods,
             Handler = new ManifestHandler(draft.Type.FullName, assemblyName),
             Schedule = schedule,
             CatchUp = draft.IsScheduled && draft.CatchUp ? true : null,

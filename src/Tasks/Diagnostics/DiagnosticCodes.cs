@@ -28,12 +28,14 @@ internal static class DiagnosticCodes
 
     public static readonly DiagnosticDescriptor InvalidRouteTemplate = new("AR2001", Error, "A route template is invalid");
     public static readonly DiagnosticDescriptor DuplicateRoute = new("AR2002", Error, "Two handlers have the same route");
+    public static readonly DiagnosticDescriptor InvalidRouteMethods = new("AR2003", Error, "A route's Methods names no method or one that is not an HTTP method");
     public static readonly DiagnosticDescriptor UnknownRouteConstraint = new("AR2101", Warning, "A route constraint is not built in");
 
     public static readonly DiagnosticDescriptor BackgroundAndScheduled = new("AR3001", Error, "A route is both background and scheduled");
     public static readonly DiagnosticDescriptor ScheduledWithParameters = new("AR3002", Error, "A scheduled route has route parameters");
     public static readonly DiagnosticDescriptor TimeLimitTooLong = new("AR3003", Error, "A time limit is over 15 minutes");
     public static readonly DiagnosticDescriptor TimeLimitNotPositive = new("AR3004", Error, "A time limit is zero or negative");
+    public static readonly DiagnosticDescriptor MethodsOnScheduledRoute = new("AR3005", Error, "A scheduled route restricts its methods");
 
     // The schedule codes that the shared rules report (CronSchedule) come from ScheduleCodes, which apiroutes schedule uses too.
     public static readonly DiagnosticDescriptor InvalidSchedule = new(ScheduleCodes.Invalid, Error, "A schedule is not a valid crontab expression");
@@ -62,8 +64,8 @@ internal static class DiagnosticCodes
         AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors,
-        InvalidRouteTemplate, DuplicateRoute, UnknownRouteConstraint,
-        BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive,
+        InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, UnknownRouteConstraint,
+        BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive, MethodsOnScheduledRoute,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
         ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,
         TimeZoneOnUnscheduledRoute, ScheduleDayRule, ScheduleDaylightSaving,

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Reflection;
 using System.Reflection.Metadata;
 
@@ -91,7 +92,7 @@ internal static class AssemblyScanner
             {
                 case "ApiRouteAttribute":
                     var route = attribute.DecodeValue(AttributeValueProvider.Instance);
-                    result = result with { HasApiRoute = true, Template = FixedString(route, 0) };
+                    result = result with { HasApiRoute = true, Template = FixedString(route, 0), Methods = NamedStrings(route, "Methods") };
                     break;
                 case "BackgroundRouteAttribute":
                     var background = attribute.DecodeValue(AttributeValueProvider.Instance);
@@ -132,6 +133,15 @@ internal static class AssemblyScanner
 
     private static string? NamedString(CustomAttributeValue<string> value, string name) =>
         value.NamedArguments.Where(argument => argument.Name == name).Select(argument => argument.Value as string).FirstOrDefault();
+
+    /// <summary>A string array argument: null when not written or written as null; a null element where the array holds one.</summary>
+    private static IReadOnlyList<string?>? NamedStrings(CustomAttributeValue<string> value, string name) =>
+        value.NamedArguments
+            .Where(argument => argument.Name == name)
+            .Select(argument => argument.Value is ImmutableArray<CustomAttributeTypedArgument<string>> items
+                ? items.Select(item => item.Value as string).ToList()
+                : null)
+            .FirstOrDefault();
 
     private static bool NamedBool(CustomAttributeValue<string> value, string name) =>
         value.NamedArguments.Any(argument => argument.Name == name && argument.Value is true);

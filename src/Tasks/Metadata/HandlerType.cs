@@ -50,6 +50,9 @@ internal sealed record RouteAttributes
 
     public string? Template { get; init; }
 
+    /// <summary>The <c>[ApiRoute]</c>'s <c>Methods</c> as written (null elements included); null when not set.</summary>
+    public IReadOnlyList<string?>? Methods { get; init; }
+
     public bool HasBackground { get; init; }
 
     public int BackgroundTimeLimitSeconds { get; init; }

@@ -24,6 +24,7 @@ internal static class TestManifest
         var assembly = typeof(TestManifest).Assembly;
         return new RouteManifest
         {
+            SchemaVersion = RouteManifest.VersionFor(routes),
             Generator = "ApiRoutes tests",
             Assembly = new ManifestAssembly(assembly.GetName().Name!, Path.GetFileName(assembly.Location), assembly.ManifestModule.ModuleVersionId),
             Routes = routes,

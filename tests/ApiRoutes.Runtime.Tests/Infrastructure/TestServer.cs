@@ -51,7 +51,8 @@ internal sealed class TestServer : IAsyncDisposable
         DateTimeOffset? now = null,
         bool systemClock = false,
         Action<IServiceCollection>? services = null,
-        Action<WebApplication>? middleware = null)
+        Action<WebApplication>? middleware = null,
+        Action<WebApplication>? map = null)
     {
         var manifestPath = TestManifest.Write(manifest);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
@@ -77,6 +78,7 @@ internal sealed class TestServer : IAsyncDisposable
         var app = builder.Build();
         middleware?.Invoke(app);
         app.MapApiRoutes();
+        map?.Invoke(app);
         await app.StartAsync();
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();

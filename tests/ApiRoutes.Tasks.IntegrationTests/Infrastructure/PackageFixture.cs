@@ -2,7 +2,7 @@ using ApiRoutes.Testing;
 namespace ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Packs the ApiRoutes package from the repository once per test run, into a folder of its own, and gives fixture
+/// Packs the ApiRoutes packages (ApiRoutes, ApiRoutes.PostgreSql) from the repository once per test run, into a folder of its own, and gives fixture
 /// projects a private NuGet packages folder so that a re-packed package is never shadowed by an older copy.
 /// </summary>
 public sealed class PackageFixture : IAsyncLifetime
@@ -53,12 +53,17 @@ public sealed class PackageFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(PackagesFolder);
-        var pack = await DotNet.RunAsync(
-            RepositoryRoot,
-            null,
-            "pack", Path.Combine(RepositoryRoot, "src", "Runtime", "ApiRoutes.Runtime.csproj"),
-            "-c", "Release", "-o", PackagesFolder, $"-p:Version={Version}", "-nodeReuse:false", "-p:UseSharedCompilation=false");
-        pack.ShouldSucceed();
+
+        // The core package, and the PostgreSQL store's package that fixture projects add for replicas.
+        foreach (var project in new[] { Path.Combine("src", "Runtime", "ApiRoutes.Runtime.csproj"), Path.Combine("src", "PostgreSql", "ApiRoutes.PostgreSql.csproj") })
+        {
+            (await DotNet.RunAsync(
+                RepositoryRoot,
+                null,
+                "pack", Path.Combine(RepositoryRoot, project),
+                "-c", "Release", "-o", PackagesFolder, $"-p:Version={Version}", "-nodeReuse:false", "-p:UseSharedCompilation=false")).ShouldSucceed();
+        }
+
         WriteIsolationFiles();
     }
 

@@ -45,6 +45,16 @@ public sealed class SchemaTests
         AssertValid(ManifestSchema.Value.Evaluate(manifest, Options));
     }
 
+    [Fact]
+    public void A_manifest_with_methods_at_schema_version_3_matches_the_manifest_schema()
+    {
+        var manifest = JsonNode.Parse(SampleManifest.Value)!.AsObject();
+        manifest["schemaVersion"] = 3;
+        manifest["routes"]!.AsArray().Single(route => (string?)route!["kind"] == "standard")!["methods"] = new JsonArray("GET", "HEAD");
+
+        AssertValid(ManifestSchema.Value.Evaluate(JsonElement.Parse(manifest.ToJsonString()), Options));
+    }
+
     [Theory]
     [InlineData("schemaVersion 1")]
     [InlineData("unknown kind")]
@@ -56,6 +66,8 @@ public sealed class SchemaTests
     [InlineData("source line 0")]
     [InlineData("null written for an absent value")]
     [InlineData("unknown property")]
+    [InlineData("unknown method")]
+    [InlineData("no methods")]
     public void A_broken_manifest_does_not_match_the_manifest_schema(string breakage)
     {
         var manifest = JsonNode.Parse(SampleManifest.Value)!.AsObject();
@@ -73,6 +85,8 @@ public sealed class SchemaTests
             case "mvid not a guid": manifest["assembly"]!["mvid"] = "not-a-guid"; break;
             case "source line 0": Route("standard")["source"]!["line"] = 0; break;
             case "null written for an absent value": Route("standard")["timeLimitSeconds"] = null; break;
+            case "unknown method": manifest["schemaVersion"] = 3; Route("standard")["methods"] = new JsonArray("FETCH"); break;
+            case "no methods": manifest["schemaVersion"] = 3; Route("standard")["methods"] = new JsonArray(); break;
             case "unknown property": Route("standard")["method"] = "GET"; break;
             default: throw new ArgumentOutOfRangeException(nameof(breakage));
         }

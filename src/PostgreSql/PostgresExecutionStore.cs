@@ -14,7 +14,7 @@ namespace ApiRoutes.Storage;
 /// (<see cref="PostgresWriter"/>). Each schedule occurrence runs once across all replicas: the replica that inserts the
 /// <c>(route, occurrence)</c> row runs it.
 /// </summary>
-internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
+internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingStore, IAsyncDisposable
 {
     private readonly PostgresDatabase _database;
     private readonly PostgresWriter _writer;
@@ -30,6 +30,8 @@ internal sealed class PostgresExecutionStore : IExecutionStore, IAsyncDisposable
 
     /// <summary>The replicas' coordination through this database.</summary>
     public PostgresReplicaCoordination Coordination { get; }
+
+    IReplicaCoordination ICoordinatingStore.Coordination => Coordination;
 
     /// <summary>This process's name among the replicas.</summary>
     public string Replica => _database.Replica;
