@@ -96,8 +96,8 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
     public async Task<ExecutionOutcome> WaitForAsync(string executionId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(executionId);
-        _outcomes.Record(executionId);
-        await _driver.DriveAsync(() => OutcomeReader.IsFinished(_outcomes.Record(executionId).Status), null, $"Execution {executionId} ({_outcomes.Record(executionId)})", cancellationToken);
+        var route = _outcomes.Record(executionId).Route;
+        await _driver.DriveAsync(() => OutcomeReader.IsFinished(_outcomes.Record(executionId).Status), null, $"Execution {executionId} of {route}", cancellationToken);
         return _outcomes.Outcome(executionId);
     }
 
