@@ -21,7 +21,7 @@ internal static class InvokeCommand
         var secret = new Option<string?>("--secret") { Description = "Send a signed external schedule trigger with this shared secret." };
         var occurrence = new Option<string?>("--occurrence") { Description = "With --secret: the occurrence to run, ISO 8601 UTC (for example 2026-01-01T03:00:00Z)." };
         var wait = new Option<bool>("--wait") { Description = "Follow the execution it started to its end, printing its log lines; the exit code is its outcome (0 succeeded, 2 failed, 3 timed out, 4 still running at --timeout, 1 the command failed)." };
-        var timeout = new Option<string>("--timeout") { Description = "With --wait: how long to follow it, in seconds (90) or with units (90s, 10m, 1h). Default 20m.", DefaultValueFactory = _ => "20m" };
+        var timeout = new Option<string>("--timeout") { Description = "With --wait: how long to follow it, in seconds (90) or with units (90s, 10m, 1h).", DefaultValueFactory = _ => "20m" };
         var token = new Option<string?>("--token") { Description = "With --wait, outside Development: the app's ApiRoutes:Dashboard:Token (default: $APIROUTES_DASHBOARD_TOKEN)." };
         var command = new Command("invoke", "Trigger a scheduled or background route on a running server, and with --wait follow it to its end.") { route, url, body, secret, occurrence, wait, timeout, token };
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
