@@ -31,14 +31,25 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
             .CreateSyntaxProvider(static (node, _) => IsOwnEntryPoint(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)
             .Collect();
 
-        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints), static (output, input) =>
+        // A type named Program in the global namespace is the project's own: the marker for WebApplicationFactory<Program>
+        // is added only when there is none, so a project's own `public partial class Program` (or a class of that name
+        // that is not partial) never meets a second declaration.
+        var ownProgram = context.SyntaxProvider
+            .CreateSyntaxProvider(static (node, _) => IsGlobalProgram(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)
+            .Collect();
+
+        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram), static (output, input) =>
         {
-            if (input.Left && input.Right.IsEmpty)
+            var ((isEnabled, entryPoints), programs) = input;
+            if (isEnabled && entryPoints.IsEmpty)
             {
-                output.AddSource(HintName, EntryPointSource.Text);
+                output.AddSource(HintName, programs.IsEmpty ? EntryPointSource.Text + EntryPointSource.ProgramMarker : EntryPointSource.Text);
             }
         });
     }
+
+    private static bool IsGlobalProgram(SyntaxNode node) =>
+        node is BaseTypeDeclarationSyntax { Identifier.ValueText: "Program", Parent: CompilationUnitSyntax };
 
     // Top-level statements are GlobalStatement members of a compilation unit; a Main of a class or struct is a static
     // method of that name (the compiler reports a wrong signature itself).

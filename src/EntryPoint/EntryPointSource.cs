@@ -30,4 +30,20 @@ internal static class EntryPointSource
         }
 
         """;
+
+    /// <summary>
+    /// The type tests name to run the app: <c>WebApplicationFactory&lt;Program&gt;</c>, as for an app whose
+    /// <c>Program.cs</c> has top-level statements (ASP.NET Core makes that <c>Program</c> public the same way).
+    /// </summary>
+    public const string ProgramMarker = """
+
+        /// <summary>
+        /// The app's type for tests: <c>new WebApplicationFactory&lt;Program&gt;()</c> starts the app, entry point and all.
+        /// Added by ApiRoutes with the entry point; declare your own <c>Program</c> to replace it.
+        /// </summary>
+        public partial class Program
+        {
+        }
+
+        """;
 }

@@ -116,6 +116,7 @@ public sealed class CliTests(PackageFixture package)
         {
             ["ApiRoutes__Scheduling__Enabled"] = "false",
             ["ApiRoutes__Scheduling__ExternalTriggerSecret"] = Secret,
+            // The dashboard's API, which 'invoke --wait' and 'runs' read, with its token (Production).
             ["ApiRoutes__Dashboard__Enabled"] = "true",
             ["ApiRoutes__Dashboard__Token"] = DashboardToken,
         };
@@ -134,9 +135,19 @@ public sealed class CliTests(PackageFixture package)
         Assert.Contains("HTTP 202 Accepted", invoked.Output, StringComparison.Ordinal);
         Assert.Contains("Execution id: ", invoked.Output, StringComparison.Ordinal);
 
+        // 'invoke --wait' follows it to its end with the lines it logged, through the dashboard API and its token; without
+        // the token, one line saying to pass it.
+        var followed = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "invoke", "/api/generate-report?name=weekly&ms=300", "--url", url, "--wait", "--token", DashboardToken)).ShouldSucceed();
+        Assert.Matches(@"\n  \d\d:\d\d:\d\d\.\d{3} Information Shop\.Api\.GenerateReport: Report weekly done\r?\n", followed.Output);
+        Assert.Matches(@"Execution [0-9a-f]{32} of /api/generate-report succeeded in \d+ ms \(attempt 1\)\.", followed.Output);
+        var unauthorized = await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "invoke", "/api/generate-report", "--url", url, "--wait");
+        Assert.Equal(1, unauthorized.ExitCode);
+        Assert.Contains("refused to show execution", unauthorized.Output, StringComparison.Ordinal);
+        Assert.Contains("(401): pass --token", unauthorized.Output, StringComparison.Ordinal);
+
         // A signed external trigger runs the occurrence once; a replay, a wrong secret, no signature, a stale one: refused.
         var occurrence = new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, DateTime.UtcNow.Day, DateTime.UtcNow.Hour, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        var signed = await Invoke(tool, project, url, Secret, occurrence);
+        var signed = await Invoke(tool, project, url, Secret, occurrence, "--wait", "--token", DashboardToken);
         var replayed = await Invoke(tool, project, url, Secret, occurrence);
         var wrongSecret = await Invoke(tool, project, url, "not-the-secret-not-the-secret-not-the-secret", occurrence);
         var unsigned = await app.Client.PostAsync(TriggerSignature.Path, null);
@@ -144,6 +155,7 @@ public sealed class CliTests(PackageFixture package)
 
         Assert.Equal((0, 1, 1), (signed.ExitCode, replayed.ExitCode, wrongSecret.ExitCode));
         Assert.Contains("HTTP 202", signed.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Execution [0-9a-f]{32} of /api/cleanup succeeded in \d+ ms \(attempt 1\)\.", signed.Output);   // followed with --wait
         Assert.Contains("HTTP 409", replayed.Output, StringComparison.Ordinal);
         Assert.Contains("HTTP 401", wrongSecret.Output, StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (unsigned.StatusCode, stale.StatusCode));
@@ -235,8 +247,8 @@ public sealed class CliTests(PackageFixture package)
         writer.Write(BundleManifest.Serialize(edit(list)));
     }
 
-    private Task<CommandResult> Invoke(string tool, FixtureProject project, string url, string secret, string occurrence) =>
-        DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "invoke", "/api/cleanup", "--url", url, "--secret", secret, "--occurrence", occurrence);
+    private Task<CommandResult> Invoke(string tool, FixtureProject project, string url, string secret, string occurrence, params string[] more) =>
+        DotNet.RunProgramAsync(tool, project.Directory, project.Environment, ["invoke", "/api/cleanup", "--url", url, "--secret", secret, "--occurrence", occurrence, .. more]);
 
     private static Task<HttpResponseMessage> SendStaleTriggerAsync(HttpClient client, string occurrence)
     {

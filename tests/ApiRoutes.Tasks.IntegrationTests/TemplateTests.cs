@@ -17,6 +17,7 @@ public sealed class TemplateTests(PackageFixture package)
     [
         "MyApi.Tests/HelloTests.cs",
         "MyApi.Tests/MyApi.Tests.csproj",
+        "MyApi.Tests/RouteTests.cs",
         "MyApi.slnx",
         "MyApi/Api/Cleanup.cs",
         "MyApi/Api/GenerateReport.cs",
@@ -42,7 +43,7 @@ public sealed class TemplateTests(PackageFixture package)
             pack)
               [ "$*" = "pack -c Release -o artifacts/packages" ] || { echo "README's pack line changed: dotnet $*" >&2; return 97; }
               mkdir -p artifacts/packages
-              cp "$APIROUTES_TEST_PACKAGE" artifacts/packages/
+              cp "$APIROUTES_TEST_PACKAGE" "$APIROUTES_TEST_TESTING" artifacts/packages/
               cp "$APIROUTES_TEST_TEMPLATES" "artifacts/packages/ApiRoutes.Templates.$APIROUTES_TEST_VERSION_PREFIX.nupkg"
               ;;
             run)
@@ -74,6 +75,7 @@ public sealed class TemplateTests(PackageFixture package)
             ["DOTNET_CLI_HOME"] = Path.Combine(work, "home"),
             ["UseSharedCompilation"] = "false",
             ["APIROUTES_TEST_PACKAGE"] = Path.Combine(package.PackagesFolder, $"ApiRoutes.{PackageFixture.Version}.nupkg"),
+            ["APIROUTES_TEST_TESTING"] = await package.TestingPackageAsync(),
             ["APIROUTES_TEST_TEMPLATES"] = template,
             ["APIROUTES_TEST_VERSION_PREFIX"] = TemplateContentTests.VersionPrefix,
             ["APIROUTES_TEST_RUN"] = runFile,
@@ -96,8 +98,12 @@ public sealed class TemplateTests(PackageFixture package)
         Assert.Equal("# yaml-language-server: $schema=./apiroutes.schema.json", File.ReadLines(Path.Combine(directory, "MyApi", "apiroutes.yaml")).First());
         Assert.Equal(File.ReadAllBytes(TemplateContentTests.RepositorySchema), File.ReadAllBytes(Path.Combine(directory, "MyApi", "apiroutes.schema.json")));
 
-        // 'dotnet test' restored from the local packages, built both projects, and the template's tests passed.
-        Assert.Matches(@"Failed:\s+0, Passed:\s+[1-9]\d*,", readme.Output);
+        // 'dotnet test' restored from the local packages, built both projects, and the template's tests passed: the
+        // handler called directly, the app through WebApplicationFactory<Program> (its manifest copied beside the tests
+        // as MyApi.apiroutes.manifest.json), and one route of each kind on ApiRoutes.Testing's clock.
+        Assert.Matches(@"Failed:\s+0, Passed:\s+6, Skipped:\s+0, Total:\s+6,", readme.Output);
+        Assert.True(File.Exists(Path.Combine(directory, "MyApi.Tests", "bin", "Debug", "net10.0", $"MyApi.{RouteManifest.FileName}")));
+        Assert.False(File.Exists(Path.Combine(directory, "MyApi", "bin", "Debug", "net10.0", $"MyApi.{RouteManifest.FileName}")));
         var manifest = ManifestJson.Deserialize(File.ReadAllText(Path.Combine(directory, "MyApi", "bin", "Debug", "net10.0", RouteManifest.FileName)));
         Assert.Equal(
             [

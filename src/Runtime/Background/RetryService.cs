@@ -27,6 +27,15 @@ internal sealed class RetryService(TimeProvider time) : IHostedService
         }
     }
 
+    /// <summary>When the retry of that execution is due, while its timer waits (not once it fired): ApiRoutes.Testing's "at rest".</summary>
+    public DateTimeOffset? PendingDue(string executionId)
+    {
+        lock (_gate)
+        {
+            return _pending.TryGetValue(executionId, out var pending) ? pending.Due : null;
+        }
+    }
+
     /// <summary>Arms the retry's timer; false once the server is stopping.</summary>
     public bool TrySchedule(TrackedExecution execution, DateTimeOffset due, ExecutionLifecycle owner)
     {
@@ -37,7 +46,7 @@ internal sealed class RetryService(TimeProvider time) : IHostedService
                 return false;
             }
 
-            var pending = new Pending(execution, owner);
+            var pending = new Pending(execution, owner, due);
             // The callback only hands over to the thread pool: never inside the caller's locks, even when a timer
             // due at once fires as it is created.
             pending.Timer = time.CreateTimer(_ => ThreadPool.UnsafeQueueUserWorkItem(Fire, pending, preferLocal: false), null, Max(due - time.GetUtcNow()), Timeout.InfiniteTimeSpan);
@@ -85,8 +94,10 @@ internal sealed class RetryService(TimeProvider time) : IHostedService
         pending.Owner.RetryDue(pending.Execution);
     }
 
-    private sealed class Pending(TrackedExecution execution, ExecutionLifecycle owner)
+    private sealed class Pending(TrackedExecution execution, ExecutionLifecycle owner, DateTimeOffset due)
     {
+        public DateTimeOffset Due { get; } = due;
+
         public TrackedExecution Execution { get; } = execution;
 
         public ExecutionLifecycle Owner { get; } = owner;

@@ -29,6 +29,9 @@ internal sealed class ExecutionLogCapture(TimeProvider time) : ILoggerProvider
     /// <summary>Marks the current async flow (a handler about to run) as belonging to an execution.</summary>
     public static void Enter(string executionId) => Current.Value = executionId;
 
+    /// <summary>The execution whose handler runs in the current async flow, if any (ApiRoutes.Testing: whose timer is this).</summary>
+    public static string? CurrentExecutionId => Current.Value;
+
     public ILogger CreateLogger(string categoryName) => new CaptureLogger(this, categoryName);
 
     public void Dispose()

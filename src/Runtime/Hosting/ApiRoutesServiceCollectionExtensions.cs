@@ -42,7 +42,7 @@ public static class ApiRoutesServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
-        services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value));
+        services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value, sp.GetService<IHostEnvironment>()?.ApplicationName));
         services.TryAddSingleton<IExecutionStore>(OpenStore);
 
         // Replica coordination exists only with a store that coordinates (PostgreSQL); elsewhere it resolves to null

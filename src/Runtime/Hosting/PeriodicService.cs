@@ -46,7 +46,16 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger) : IHo
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped and disposed already: under WebApplicationFactory the app's own RunAsync stops and disposes the
+            // host while the factory stops it too.
+        }
+
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 

@@ -14,10 +14,25 @@ internal static class ManifestLoader
 {
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, RouteManifest.FileName);
 
-    /// <summary>Loads the configured manifest, first checking the deploy bundle when asked to.</summary>
-    public static RouteTable Load(ApiRoutesOptions options)
+    /// <summary>
+    /// The manifest beside the app; else, in a project that references the app (a test project running it with
+    /// WebApplicationFactory), the copy its build put there under the app's name, <c>App.apiroutes.manifest.json</c>.
+    /// </summary>
+    public static string DefaultPathFor(string? applicationName)
     {
-        var path = options.ManifestPath ?? DefaultPath;
+        if (File.Exists(DefaultPath) || string.IsNullOrEmpty(applicationName))
+        {
+            return DefaultPath;
+        }
+
+        var referenced = Path.Combine(AppContext.BaseDirectory, $"{applicationName}.{RouteManifest.FileName}");
+        return File.Exists(referenced) ? referenced : DefaultPath;
+    }
+
+    /// <summary>Loads the configured manifest, first checking the deploy bundle when asked to.</summary>
+    public static RouteTable Load(ApiRoutesOptions options, string? applicationName = null)
+    {
+        var path = options.ManifestPath ?? DefaultPathFor(applicationName);
         if (options.VerifyBundle)
         {
             var problems = BundleStartupCheck.Problems(AppContext.BaseDirectory, path, Assembly.GetEntryAssembly()?.Location);

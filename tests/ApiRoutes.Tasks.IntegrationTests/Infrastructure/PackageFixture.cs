@@ -50,6 +50,29 @@ public sealed class PackageFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The ApiRoutes.Testing package, packed from the repository once, on first use (the template's tests need it).</summary>
+    public async Task<string> TestingPackageAsync()
+    {
+        await _toolGate.WaitAsync();
+        try
+        {
+            var package = Path.Combine(PackagesFolder, $"ApiRoutes.Testing.{Version}.nupkg");
+            if (!File.Exists(package))
+            {
+                (await DotNet.RunAsync(
+                    RepositoryRoot, null,
+                    "pack", Path.Combine(RepositoryRoot, "src", "Testing", "ApiRoutes.Testing.csproj"),
+                    "-c", "Release", "-o", PackagesFolder, $"-p:Version={Version}", "-nodeReuse:false", "-p:UseSharedCompilation=false")).ShouldSucceed();
+            }
+
+            return package;
+        }
+        finally
+        {
+            _toolGate.Release();
+        }
+    }
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(PackagesFolder);

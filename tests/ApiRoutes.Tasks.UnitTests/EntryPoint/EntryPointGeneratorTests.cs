@@ -38,6 +38,8 @@ public sealed class EntryPointGeneratorTests
     // (the compiler names the class of top-level statements Program)
     // a Program.cs without an entry point (a partial Program for WebApplicationFactory): still the package's
     [InlineData("Program.cs", "public partial class Program { }", "ApiRoutesProgram")]
+    // a Program of its own that is not partial: the package adds no second one (CS0260 otherwise)
+    [InlineData("Models.cs", "internal sealed class Program { }", "ApiRoutesProgram")]
     public void The_package_adds_an_entry_point_only_to_a_project_without_one_of_its_own(string file, string source, string entryType)
     {
         var (generated, compilation) = Run("true", ("Api/Hello.cs", Handler), (file, source));
@@ -46,6 +48,18 @@ public sealed class EntryPointGeneratorTests
         var errorsAndWarnings = compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(errorsAndWarnings.Count == 0, string.Join("\n", errorsAndWarnings));
         Assert.Equal(entryType, compilation.GetEntryPoint(CancellationToken.None)!.ContainingType.Name);
+    }
+
+    [Fact]
+    public void The_package_adds_a_public_Program_for_WebApplicationFactory_of_Program()
+    {
+        var (generated, compilation) = Run("true", ("Api/Hello.cs", Handler));
+
+        Assert.True(generated);
+        var program = compilation.GetTypeByMetadataName("Program");
+        Assert.NotNull(program);
+        Assert.Equal((Accessibility.Public, false), (program.DeclaredAccessibility, program.IsStatic));
+        Assert.Equal("ApiRoutesProgram", compilation.GetEntryPoint(CancellationToken.None)!.ContainingType.Name);
     }
 
     [Theory]

@@ -13,15 +13,16 @@ namespace ApiRoutesApp.Api;
 /// so that a second run replaces rather than duplicates them.
 /// </remarks>
 [BackgroundRoute]
-public sealed class GenerateReport(ILogger<GenerateReport> logger) : IApiHandler
+public sealed class GenerateReport(ILogger<GenerateReport> logger, TimeProvider time) : IApiHandler
 {
     public async Task HandleAsync(HttpContext context)
     {
         var name = context.Request.Query["name"].FirstOrDefault() ?? "daily";
         for (var step = 1; step <= 3; step++)
         {
-            // Stand-in for real work. RequestAborted is cancelled at the time limit and on shutdown: pass it on.
-            await Task.Delay(TimeSpan.FromSeconds(1), context.RequestAborted);
+            // Stand-in for real work. RequestAborted is cancelled at the time limit and on shutdown: pass it on. Time
+            // comes from the app's TimeProvider, so a test moves it instead of waiting (ApiRoutesApp.Tests).
+            await Task.Delay(TimeSpan.FromSeconds(1), time, context.RequestAborted);
             logger.LogInformation("Report {Name}: step {Step} of 3 done", name, step);
         }
     }

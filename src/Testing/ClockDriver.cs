@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using ApiRoutes.Background;
+using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Scheduling;
+
+namespace ApiRoutes.Testing;
+
+/// <summary>
+/// Moves the test clock the way time would pass, without sleeping: first the app comes to rest at the current instant
+/// — every schedule waits for its next occurrence, every run has started and has finished, waits for a retry, or waits
+/// on the clock — then the clock jumps to the next instant anything waits for. Resting is observed, not guessed: the
+/// schedules say what they wait for (event 3006), the execution log says where each run stands, and the
+/// <see cref="TestClock"/> knows which handler armed which timer. So the same test sees the same times, however loaded
+/// the machine is.
+/// </summary>
+internal sealed class ClockDriver(
+    TestClock clock,
+    RuntimeEvents events,
+    ExecutionLog log,
+    RouteTable routes,
+    SchedulerSwitch scheduler,
+    RetryService retries,
+    int maxConcurrency,
+    ApiRoutesTestOptions options)
+{
+    // A day of an every-minute schedule with a retry or two is a few thousand steps; more means a timer that never ends.
+    private const int MaxSteps = 100_000;
+
+    /// <summary>Waits, in real time up to <see cref="ApiRoutesTestOptions.Patience"/>, until the app is at rest at the clock's instant.</summary>
+    public async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var poll = 0; ; poll++)
+        {
+            if (Busy() is not { } busy)
+            {
+                return;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > options.Patience)
+            {
+                throw new ApiRoutesTestException(
+                    $"The app did not come to rest at {clock.GetUtcNow():O} (test clock) within {options.Patience}: {busy}. A handler run by "
+                    + "ApiRoutes.Testing must finish, or wait on the app's TimeProvider (Task.Delay(delay, timeProvider, token)), which the test "
+                    + "moves; raise ApiRoutesTestOptions.Patience if it only needs longer.");
+            }
+
+            await Task.Delay(poll < 200 ? 1 : 10, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Moves the clock from rest to rest, to each next instant something waits for, until <paramref name="done"/> holds
+    /// or, with <paramref name="until"/>, until the clock reaches it.
+    /// </summary>
+    public async Task DriveAsync(Func<bool>? done, DateTimeOffset? until, string what, CancellationToken cancellationToken)
+    {
+        var from = clock.GetUtcNow();
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            await SettleAsync(cancellationToken);
+            var now = clock.GetUtcNow();
+            if (done?.Invoke() == true || (until is { } end && now >= end))
+            {
+                return;
+            }
+
+            var next = clock.NextDue;
+            DateTimeOffset target;
+            if (until is { } stop)
+            {
+                target = next is { } due && due < stop ? due : stop;
+            }
+            else if (next is not { } due)
+            {
+                throw new ApiRoutesTestException($"{what} has not ended, and nothing waits on the app's clock that could end it (at {now:O}).");
+            }
+            else if (due - from > options.MaxClockAdvance)
+            {
+                throw new ApiRoutesTestException(
+                    $"{what} has not ended within {options.MaxClockAdvance} of the app's clock (from {from:O}); the next thing waits for {due:O}. "
+                    + "Raise ApiRoutesTestOptions.MaxClockAdvance if that is expected.");
+            }
+            else
+            {
+                target = due;
+            }
+
+            clock.Advance(target > now ? target - now : TimeSpan.Zero);
+        }
+
+        throw new ApiRoutesTestException($"{what}: the clock was moved {MaxSteps} times from {from:O} to {clock.GetUtcNow():O}; something re-arms a timer without end.");
+    }
+
+    // What keeps the app busy at this instant, in words, or null when it is at rest.
+    private string? Busy()
+    {
+        var now = clock.GetUtcNow();
+        if (scheduler.IsEnabled)
+        {
+            foreach (var route in routes.OfKind(RouteKind.Scheduled))
+            {
+                if (!events.TryGetWaiting(route.Template, out var due))
+                {
+                    return $"the schedule of {route.Template} has not started waiting for its first occurrence";
+                }
+
+                if (due is { } occurrence && occurrence <= now)
+                {
+                    return $"the schedule of {route.Template} is at work on its occurrence {occurrence:O}";
+                }
+            }
+        }
+
+        var running = log.RunningCount;
+        foreach (var execution in log.HeldUnfinished())
+        {
+            switch (execution.State)
+            {
+                // Its timer fired, but the retry may still be on its way to the queue (a thread-pool hop): not at rest.
+                case ExecutionState.RetryWaiting when retries.PendingDue(execution.Id) is { } due && due > now:
+                case ExecutionState.Running when clock.IsWaitedOnBy(execution.Id):
+                case ExecutionState.Queued when execution.Route?.Kind == RouteKind.Background && running >= maxConcurrency:
+                    continue;
+                case ExecutionState.Running:
+                    return $"execution {execution.Id} of {execution.Record.Route} runs and waits for nothing on the app's clock";
+                default:
+                    return $"execution {execution.Id} of {execution.Record.Route} is {execution.State.ToString().ToLowerInvariant()}, about to start";
+            }
+        }
+
+        return null;
+    }
+}

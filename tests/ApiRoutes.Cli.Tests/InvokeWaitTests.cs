@@ -1,0 +1,112 @@
+using static ApiRoutes.Cli.Tests.FakeDashboard;
+
+namespace ApiRoutes.Cli.Tests;
+
+/// <summary>
+/// <c>apiroutes invoke --wait</c> against a fake dashboard API on 127.0.0.1: the outcome as the exit code, the log lines
+/// printed once each as they come, and one clear line for every way the API cannot answer. (The integration tests
+/// follow real executions of a real app.)
+/// </summary>
+public sealed class InvokeWaitTests : IDisposable
+{
+    private readonly StringWriter _output = new();
+    private readonly StringWriter _error = new();
+
+    [Fact]
+    public async Task A_run_retried_once_then_succeeding_prints_each_line_once_and_exits_0()
+    {
+        await using var server = await StartAsync();
+        server.Script(
+            "e1",
+            State("running", lines: ["00:00:00.010 Information Shop: step 1"]),
+            State("queued", attempt: 2, lines: ["00:00:00.010 Information Shop: step 1", "00:00:00.020 Error Shop: store away"]),
+            State("running", attempt: 2, lines: ["00:00:00.010 Information Shop: step 1", "00:00:00.020 Error Shop: store away"]),
+            State("succeeded", attempt: 2, durationMs: 12, lines: ["00:00:00.010 Information Shop: step 1", "00:00:00.020 Error Shop: store away", "00:01:00.030 Information Shop: step 1"]));
+
+        var exitCode = await Run("invoke", "/api/report", "--url", server.Url, "--wait");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(
+            [
+                "HTTP 202 Accepted",
+                "Execution id: e1",
+                "  00:00:00.010 Information Shop: step 1",
+                "  00:00:00.020 Error Shop: store away",
+                "Attempt 1 failed; attempt 2 is waiting for its retry.",
+                "  00:01:00.030 Information Shop: step 1",
+                "Execution e1 of /api/report succeeded in 12 ms (attempt 2).",
+            ],
+            Lines(_output));
+        Assert.Empty(_error.ToString());
+    }
+
+    [Theory]
+    // the last attempt threw
+    [InlineData("failed", "System.InvalidOperationException: The report store is away\n   at Shop.Api.Report.HandleAsync()", 2, "Execution e1 of /api/report failed (attempt 1): System.InvalidOperationException: The report store is away")]
+    // the time limit
+    [InlineData("timed_out", "Timed out after 00:05:00: RequestAborted was cancelled.", 3, "Execution e1 of /api/report timed out: Timed out after 00:05:00: RequestAborted was cancelled.")]
+    public async Task The_exit_code_is_the_executions_outcome(string status, string error, int exitCode, string last)
+    {
+        await using var server = await StartAsync();
+        server.Script("e1", State(status, error: error));
+
+        Assert.Equal(exitCode, await Run("invoke", "/api/report", "--url", server.Url, "--wait"));
+        Assert.Equal(last, Lines(_output)[^1]);
+    }
+
+    [Fact]
+    public async Task A_run_still_going_at_the_timeout_exits_4()
+    {
+        await using var server = await StartAsync();
+        server.Script("e1", State("running"));
+
+        Assert.Equal(4, await Run("invoke", "/api/report", "--url", server.Url, "--wait", "--timeout", "1s"));
+        Assert.Equal("Execution e1 of /api/report is still running after 00:00:01 (--timeout); it goes on in the app.", Lines(_output)[^1]);
+        Assert.InRange(server.Polls, 2, 10);   // polled every 250 ms, not in a tight loop
+    }
+
+    [Fact]
+    public async Task The_dashboard_token_is_sent_as_a_bearer_token()
+    {
+        await using var server = await StartAsync(token: "t0k3n-t0k3n-t0k3n-t0k3n-t0k3n-t0k3n");
+        server.Script("e1", State("succeeded"));
+
+        Assert.Equal(1, await Run("invoke", "/api/report", "--url", server.Url, "--wait"));
+        Assert.Equal(
+            $"apiroutes: The dashboard API at {server.Url}/ refused to show execution e1 (401): pass --token with the app's ApiRoutes:Dashboard:Token (or set APIROUTES_DASHBOARD_TOKEN).",
+            Assert.Single(Lines(_error)));
+
+        Assert.Equal(0, await Run("invoke", "/api/report", "--url", server.Url, "--wait", "--token", "t0k3n-t0k3n-t0k3n-t0k3n-t0k3n-t0k3n"));
+        Assert.DoesNotContain("t0k3n", _output.ToString() + _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // no dashboard API (Production without ApiRoutes:Dashboard:Enabled): an empty 404
+    [InlineData(false, "/api/report", "apiroutes: The dashboard API is not served at {url}/ (404 for /_apiroutes/api), so execution e1 cannot be followed: it is served in Development, and elsewhere when ApiRoutes:Dashboard:Enabled=true and ApiRoutes:Dashboard:Token are set.")]
+    // an execution the app does not know (gone from its store): the API's own 404
+    [InlineData(true, "/api/report", "apiroutes: The server at {url}/ does not know execution e1: No execution 'e1' is known.")]
+    // a standard route starts no execution
+    [InlineData(true, "/api/hello", "apiroutes: --wait follows a background or scheduled run, but /api/hello answered without an X-ApiRoutes-Execution-Id header: it is a standard route, or a scheduled route outside Development (run it there with --secret and --occurrence).")]
+    public async Task What_cannot_be_followed_is_one_clear_line_and_exit_code_1(bool dashboard, string route, string message)
+    {
+        await using var server = await StartAsync(dashboard);
+
+        Assert.Equal(1, await Run("invoke", route, "--url", server.Url, "--wait"));
+        Assert.Equal(message.Replace("{url}", server.Url, StringComparison.Ordinal), Assert.Single(Lines(_error)));
+    }
+
+    public void Dispose()
+    {
+        _output.Dispose();
+        _error.Dispose();
+    }
+
+    private static string[] Lines(StringWriter writer) => writer.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+
+    private Task<int> Run(params string[] args)
+    {
+        _output.GetStringBuilder().Clear();
+        _error.GetStringBuilder().Clear();
+        return Program.RunAsync(args, _output, _error);
+    }
+}

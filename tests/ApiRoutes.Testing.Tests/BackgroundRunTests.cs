@@ -1,0 +1,86 @@
+using System.Net;
+using ApiRoutes.Testing.Tests.Handlers;
+using ApiRoutes.Testing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Testing.Tests;
+
+/// <summary>RunBackgroundAsync: a background request to its outcome, through its retries, on the test clock.</summary>
+public sealed class BackgroundRunTests
+{
+    private static readonly DateTimeOffset Start = ApiRoutesTestOptions.DefaultStart;
+
+    [Fact]
+    public async Task A_background_run_ends_when_its_handler_has_waited_its_three_seconds_on_the_clock()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/steps", typeof(Steps))));
+
+        var run = await app.Test.RunBackgroundAsync("/api/steps?name=weekly");
+
+        Assert.Equal((ExecutionStatus.Succeeded, 1, "/api/steps"), (run.Status, run.Attempts, run.Route));
+        Assert.Equal([Start], run.AttemptStarts);
+        Assert.Empty(run.RetryDelays);
+        Assert.Null(run.Error);
+        Assert.Equal(Start.AddSeconds(3), app.Test.Clock.GetUtcNow());   // exactly the handler's waits, no more
+        Assert.Equal(3, run.LogLines.Count(line => line.Contains("Report weekly: step", StringComparison.Ordinal)));
+        Assert.Contains(run.LogLines, line => line.StartsWith("00:00:03.000 Information", StringComparison.Ordinal) && line.EndsWith("step 3 of 3 done", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_handler_that_always_throws_is_retried_after_1_then_2_minutes_and_ends_failed_with_its_exception()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));
+
+        var run = await app.Test.RunBackgroundAsync("/api/flaky");
+
+        Assert.Equal((ExecutionStatus.Failed, 3), (run.Status, run.Attempts));
+        Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)], run.RetryDelays);
+        Assert.Equal([Start, Start.AddMinutes(1), Start.AddMinutes(3)], run.AttemptStarts);
+        Assert.Contains("System.InvalidOperationException: The report store is away", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_handler_that_fails_once_succeeds_on_its_retry_a_minute_later()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));
+        app.Test.Services.GetRequiredService<Failures>().Remaining = 1;
+
+        var run = await app.Test.RunBackgroundAsync("/api/flaky");
+
+        Assert.Equal((ExecutionStatus.Succeeded, 2), (run.Status, run.Attempts));
+        Assert.Equal([Start, Start.AddMinutes(1)], run.AttemptStarts);
+        Assert.Equal([TimeSpan.FromMinutes(1)], run.RetryDelays);
+    }
+
+    [Fact]
+    public async Task A_route_that_is_not_a_background_route_is_a_clear_error()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(StandardRoute("/api/steps", typeof(Steps))));
+
+        var e = await Assert.ThrowsAsync<ApiRoutesTestException>(() => app.Test.RunBackgroundAsync("/api/nothing"));
+
+        Assert.StartsWith("POST /api/nothing answered 404 NotFound, not 202 Accepted with an execution id: is it a background route of this app?", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_handler_that_waits_for_something_other_than_the_clock_fails_the_test_naming_it()
+    {
+        await using var app = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/forever", typeof(WaitsForever))),
+            o => o.Patience = TimeSpan.FromMilliseconds(300));
+
+        var response = await app.Test.Client.PostAsync(new Uri("/api/forever", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = response.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        // Running first (a worker picks it up; under load that may take longer than the short patience of this test).
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); app.Test.Executions.Find(id)?.Status != ExecutionStatus.Running && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(10);
+        }
+
+        var e = await Assert.ThrowsAsync<ApiRoutesTestException>(() => app.Test.WaitForAsync(id));
+
+        Assert.StartsWith($"The app did not come to rest at 2026-01-01T00:00:00.0000000+00:00 (test clock) within 00:00:00.3000000: execution {id} of /api/forever runs and waits for nothing on the app's clock.", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,74 @@
+using ApiRoutes.Testing.Tests.Handlers;
+using ApiRoutes.Testing.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Testing.Tests;
+
+/// <summary>AdvanceAsync: the app's clock driven through hours and a day, and what each occurrence became.</summary>
+public sealed class DrivenDayTests
+{
+    private static readonly DateTimeOffset Midnight = ApiRoutesTestOptions.DefaultStart;
+
+    [Fact]
+    public async Task An_hourly_schedule_driven_through_a_day_runs_each_hour_except_while_paused()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")));
+
+        var morning = await app.Test.AdvanceToAsync(Midnight.AddHours(5.5));
+        app.Test.PauseSchedule("/api/tick");
+        var paused = await app.Test.AdvanceToAsync(Midnight.AddHours(9.5));
+        app.Test.ResumeSchedule("/api/tick");
+        var rest = await app.Test.AdvanceToAsync(Midnight.AddDays(1));
+
+        Assert.Equal(Hours(1, 2, 3, 4, 5), morning.Ran("/api/tick"));
+        Assert.All(morning.Of("/api/tick"), occurrence => Assert.Equal(ExecutionStatus.Succeeded, occurrence.Status));
+        Assert.Equal(Hours(6, 7, 8, 9), paused.Skipped("/api/tick", OccurrenceOutcome.SkippedPaused));
+        Assert.Empty(paused.Ran("/api/tick"));
+        Assert.Equal(Hours(10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24), rest.Ran("/api/tick"));
+        Assert.Equal(Midnight.AddDays(1), app.Test.Clock.GetUtcNow());
+        Assert.Equal(15, rest.Executions.Count);
+    }
+
+    [Fact]
+    public async Task A_run_that_outlasts_its_minute_makes_the_next_occurrence_skip()
+    {
+        // Each run takes 90 s of the clock: the occurrence a minute after a run starts comes while it still goes.
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/slow", typeof(Slow), "* * * * *", timeLimitSeconds: 120)));
+
+        var timeline = await app.Test.AdvanceAsync(TimeSpan.FromMinutes(10));
+
+        Assert.Equal(Minutes(1, 3, 5, 7, 9), timeline.Ran("/api/slow"));
+        Assert.Equal(Minutes(2, 4, 6, 8, 10), timeline.Skipped("/api/slow", OccurrenceOutcome.SkippedOverlap));
+        Assert.Equal(ExecutionStatus.Running, timeline.Of("/api/slow").Last(o => o.Outcome == OccurrenceOutcome.Ran).Status);   // 00:09's run goes on
+        Assert.All(timeline.Of("/api/slow").SkipLast(2).Where(o => o.Outcome == OccurrenceOutcome.Ran), o => Assert.Equal(ExecutionStatus.Succeeded, o.Status));
+    }
+
+    [Fact]
+    public async Task Background_retries_show_in_the_timeline_of_a_driven_hour()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))));
+        var accepted = await app.Test.Client.PostAsync(new Uri("/api/flaky", UriKind.Relative), null);
+        accepted.EnsureSuccessStatusCode();
+
+        var hour = await app.Test.AdvanceAsync(TimeSpan.FromHours(1));
+
+        var run = Assert.Single(hour.Executions);
+        Assert.Equal((ExecutionStatus.Failed, 3), (run.Status, run.Attempts));
+        Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)], run.RetryDelays);
+        Assert.Empty(hour.Occurrences);
+    }
+
+    [Fact]
+    public async Task The_clock_does_not_go_back()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")));
+
+        var e = await Assert.ThrowsAsync<ApiRoutesTestException>(() => app.Test.AdvanceToAsync(Midnight.AddHours(-1)));
+
+        Assert.Equal("The clock cannot go back: it is at 2026-01-01T00:00:00.0000000+00:00, and 2025-12-31T23:00:00.0000000+00:00 was asked for.", e.Message);
+    }
+
+    private static DateTimeOffset[] Hours(params int[] hours) => [.. hours.Select(hour => Midnight.AddHours(hour))];
+
+    private static DateTimeOffset[] Minutes(params int[] minutes) => [.. minutes.Select(minute => Midnight.AddMinutes(minute))];
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Testing.Tests.Handlers;
+
+/// <summary>A background route that works three seconds of the app's clock, logging each.</summary>
+public sealed class Steps(ILogger<Steps> logger, TimeProvider time) : IApiHandler
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        var name = context.Request.Query["name"].FirstOrDefault() ?? "daily";
+        for (var step = 1; step <= 3; step++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), time, context.RequestAborted);
+            logger.LogInformation("Report {Name}: step {Step} of 3 done", name, step);
+        }
+    }
+}
+
+/// <summary>A background route whose first <see cref="Failures.Remaining"/> attempts throw.</summary>
+public sealed class Flaky(Failures failures) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context) => Interlocked.Decrement(ref failures.Remaining) >= 0
+        ? throw new InvalidOperationException("The report store is away")
+        : Task.CompletedTask;
+}
+
+/// <summary>How many attempts of <see cref="Flaky"/> still fail.</summary>
+public sealed class Failures
+{
+    public int Remaining = int.MaxValue;
+}
+
+/// <summary>A scheduled route that logs the next_run it was given.</summary>
+public sealed class Tick(ILogger<Tick> logger) : IApiHandler
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        logger.LogInformation("Next run {NextRun}", body.RootElement.GetProperty("next_run").GetString());
+    }
+}
+
+/// <summary>A scheduled route that takes 90 seconds of the app's clock: an every-minute schedule overlaps itself.</summary>
+public sealed class Slow(TimeProvider time) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context) => Task.Delay(TimeSpan.FromSeconds(90), time, context.RequestAborted);
+}
+
+/// <summary>A background route that waits for something other than the clock: the app never comes to rest.</summary>
+public sealed class WaitsForever : IApiHandler
+{
+    public Task HandleAsync(HttpContext context) => Task.Delay(Timeout.Infinite, context.RequestAborted);
+}

@@ -1,0 +1,58 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Testing.Tests.Handlers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ApiRoutes.Testing.Tests.Infrastructure;
+
+/// <summary>
+/// The real runtime over a real manifest file, in memory on ASP.NET Core's test server (as WebApplicationFactory runs an
+/// app), registered with AddApiRoutesTesting and attached: what WithApiRoutesTesting() does for a built app.
+/// </summary>
+internal sealed class AppUnderTest : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AppUnderTest(WebApplication app, ApiRoutesTestApp test)
+    {
+        _app = app;
+        Test = test;
+    }
+
+    public ApiRoutesTestApp Test { get; }
+
+    public static async Task<AppUnderTest> StartAsync(
+        RouteManifest manifest,
+        Action<ApiRoutesTestOptions>? configure = null,
+        string environment = "Production",
+        Action<ApiRoutesOptions>? apiRoutes = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
+        builder.WebHost.UseTestServer();
+        builder.Services.AddSingleton<Failures>();
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = TestManifest.Write(manifest);
+            apiRoutes?.Invoke(o);
+        });
+        var options = new ApiRoutesTestOptions();
+        configure?.Invoke(options);
+        builder.Services.AddApiRoutesTesting(options);
+
+        var app = builder.Build();
+        app.MapApiRoutes();
+        await app.StartAsync();
+        return new AppUnderTest(app, ApiRoutesTestApp.Attach(app.Services, app.GetTestClient()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Test.DisposeAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}
