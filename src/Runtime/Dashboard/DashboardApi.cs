@@ -56,25 +56,25 @@ internal static class DashboardApi
             api.MapPost("/session", (Func<HttpContext, Task<IResult>>)session.StartAsync);
             data.AddEndpointFilter((context, next) => session.IsAuthenticated(context.HttpContext.Request)
                 ? next(context)
-                : ValueTask.FromResult<object?>(Results.Json(
-                    new { error = "Authenticate with 'Authorization: Bearer <ApiRoutes:Dashboard:Token>', or open the page as /_apiroutes#token=<token>." },
-                    statusCode: StatusCodes.Status401Unauthorized)));
+                : ValueTask.FromResult<object?>(DashboardJson.Error(
+                    "Authenticate with 'Authorization: Bearer <ApiRoutes:Dashboard:Token>', or open the page as /_apiroutes#token=<token>.",
+                    StatusCodes.Status401Unauthorized)));
         }
 
-        data.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
+        data.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses)), DashboardJsonContext.Default.IEnumerableRouteView));
 
         data.MapGet("/executions", async (int? limit) =>
-            Results.Json((await log.RecentAsync(Math.Clamp(limit ?? 200, 1, 1000))).Select(Describe)));
+            Results.Json((await log.RecentAsync(Math.Clamp(limit ?? 200, 1, 1000))).Select(Describe), DashboardJsonContext.Default.IEnumerableExecutionView));
 
         data.MapGet("/executions/{id}", async (string id) => await log.FindAsync(id) is { } record
-            ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
-            : Results.NotFound(new { error = $"No execution '{id}' is known." }));
+            ? Results.Json(new ExecutionDetail(Describe(record), log.LogLinesOf(id)), DashboardJsonContext.Default.ExecutionDetail)
+            : DashboardJson.Error($"No execution '{id}' is known.", StatusCodes.Status404NotFound));
 
-        data.MapPost("/schedules/run", async (string route) => Scheduled(table, route) is not { } target
+        data.MapPost("/schedules/run", async (string route, HttpContext context) => Scheduled(table, route) is not { } target
             ? NoSchedule(route)
             : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true) is { ExecutionId: { } id }
-                ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
-                : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
+                ? Accepted(context, id)
+                : DashboardJson.Error($"The previous run of {route} is still going.", StatusCodes.Status409Conflict));
 
         data.MapPost("/schedules/pause", (string route) => Toggle(table, route, pauses.Pause));
         data.MapPost("/schedules/resume", (string route) => Toggle(table, route, pauses.Resume));
@@ -101,41 +101,40 @@ internal static class DashboardApi
     private static LoadedRoute? Scheduled(RouteTable table, string route) =>
         table.OfKind(RouteKind.Scheduled).FirstOrDefault(r => string.Equals(r.Template, route, StringComparison.Ordinal));
 
-    private static IResult NoSchedule(string route) => Results.NotFound(new { error = $"'{route}' is not a scheduled route." });
+    private static IResult NoSchedule(string route) => DashboardJson.Error($"'{route}' is not a scheduled route.", StatusCodes.Status404NotFound);
 
-    private static object Describe(LoadedRoute route, DateTimeOffset now, SchedulePauses pauses) => new
+    private static IResult Accepted(HttpContext context, string id)
     {
-        route = route.Template,
-        kind = route.Kind.Name(),
-        handler = route.Entry.Handler.Type,
-        source = route.Entry.Source,
-        timeLimitSeconds = route.Entry.TimeLimitSeconds,
-        schedule = route.Entry.Schedule is { } schedule
-            ? new
-            {
-                expression = schedule.Expression,
-                normalized = schedule.Normalized,
-                timeZone = route.Schedule!.ZoneName,
-                paused = pauses.IsPaused(route.Template),
-                description = route.Schedule!.Description,
-                nextRuns = route.Schedule.NextOccurrences(now.UtcDateTime, NextRuns)
-                    .Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero))),
-            }
-            : null,
-    };
+        context.Response.Headers.Location = $"{Prefix}/executions/{id}";
+        return Results.Json(new AcceptedRun(id), DashboardJsonContext.Default.AcceptedRun, statusCode: StatusCodes.Status202Accepted);
+    }
 
-    private static object Describe(ExecutionRecord record) => new
-    {
-        id = record.Id,
-        route = record.Route,
-        kind = record.Kind,
-        status = ExecutionLog.Name(record.Status),
-        attempt = record.Attempt,
-        acceptedAt = record.AcceptedAt,
-        startedAt = record.StartedAt,
-        finishedAt = record.FinishedAt,
-        durationMs = record is { StartedAt: { } started, FinishedAt: { } finished } ? (long?)(finished - started).TotalMilliseconds : null,
-        occurrence = record.Occurrence,
-        error = record.Error,
-    };
+    private static RouteView Describe(LoadedRoute route, DateTimeOffset now, SchedulePauses pauses) => new(
+        route.Template,
+        route.Kind.Name(),
+        route.Entry.Handler.Type,
+        route.Entry.Source,
+        route.Entry.TimeLimitSeconds,
+        route.Entry.Schedule is { } schedule
+            ? new ScheduleView(
+                schedule.Expression,
+                schedule.Normalized,
+                route.Schedule!.ZoneName,
+                pauses.IsPaused(route.Template),
+                route.Schedule!.Description,
+                [.. route.Schedule.NextOccurrences(now.UtcDateTime, NextRuns).Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero)))])
+            : null);
+
+    private static ExecutionView Describe(ExecutionRecord record) => new(
+        record.Id,
+        record.Route,
+        record.Kind,
+        ExecutionLog.Name(record.Status),
+        record.Attempt,
+        record.AcceptedAt,
+        record.StartedAt,
+        record.FinishedAt,
+        record is { StartedAt: { } started, FinishedAt: { } finished } ? (long?)(finished - started).TotalMilliseconds : null,
+        record.Occurrence,
+        record.Error);
 }

@@ -90,7 +90,7 @@ internal static class RouteAnalyzer
         return new RouteManifest
         {
             Generator = request.Generator,
-            Assembly = new ManifestAssembly(assemblyName, Path.GetFileName(request.AssemblyPath), mvid),
+            Assembly = new ManifestAssembly(assemblyName, Path.GetFileName(request.AssemblyPath), mvid, BuildIdReader.Read(reader)),
             Routes = routes,
         };
     }

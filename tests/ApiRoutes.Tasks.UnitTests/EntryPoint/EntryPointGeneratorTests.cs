@@ -2,7 +2,6 @@ using ApiRoutes.EntryPoint;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ApiRoutes.Tasks.UnitTests.EntryPoint;
 
@@ -69,7 +68,7 @@ public sealed class EntryPointGeneratorTests
             ],
             TestProject.PlatformReferences,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        var options = new OptionsProvider(switchValue is null ? [] : new Dictionary<string, string> { [EntryPointGenerator.SwitchProperty] = switchValue });
+        var options = new GeneratorOptions(switchValue is null ? [] : new Dictionary<string, string> { [EntryPointGenerator.SwitchProperty] = switchValue });
 
         var driver = CSharpGeneratorDriver.Create([new EntryPointGenerator().AsSourceGenerator()], parseOptions: parse, optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
@@ -78,19 +77,5 @@ public sealed class EntryPointGeneratorTests
         var trees = driver.GetRunResult().GeneratedTrees;
         Assert.All(trees, tree => Assert.EndsWith(EntryPointGenerator.HintName, tree.FilePath, StringComparison.Ordinal));
         return (trees.Length == 1, output);
-    }
-
-    private sealed class OptionsProvider(Dictionary<string, string> values) : AnalyzerConfigOptionsProvider
-    {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
-
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
-
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
-
-        private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
-        {
-            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
-        }
     }
 }
