@@ -98,19 +98,9 @@ public sealed class HandlerRegistryGeneratorTests
 
     private static (string? Source, Compilation Output) Run(string? switchValue, params (string Path, string Source)[] files)
     {
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        var compilation = CSharpCompilation.Create(
-            "Shop",
-            files.Select(file => CSharpSyntaxTree.ParseText(file.Source, parse, file.Path)),
-            TestProject.PlatformReferences,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        var options = new GeneratorOptions(switchValue is null ? [] : new Dictionary<string, string> { [HandlerRegistryGenerator.SwitchProperty] = switchValue });
+        var (trees, output) = GeneratorHarness.Run(
+            new HandlerRegistryGenerator(), HandlerRegistryGenerator.SwitchProperty, switchValue, OutputKind.DynamicallyLinkedLibrary, files);
 
-        var driver = CSharpGeneratorDriver.Create([new HandlerRegistryGenerator().AsSourceGenerator()], parseOptions: parse, optionsProvider: options)
-            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
-
-        Assert.Empty(generatorDiagnostics);
-        var trees = driver.GetRunResult().GeneratedTrees;
         Assert.True(trees.Length <= 1);
         return (trees.Length == 1 ? trees[0].GetText().ToString() : null, output);
     }
