@@ -7,9 +7,10 @@ using ApiRoutes.Scheduling;
 namespace ApiRoutes.ManifestLoading;
 
 /// <summary>
-/// Reads <c>apiroutes.manifest.json</c> and binds it to the loaded handler assembly. Types are looked up by the names
-/// the build recorded; nothing is scanned. Every failure is an <see cref="ApiRoutesManifestException"/> that says
-/// how to fix it.
+/// Reads <c>apiroutes.manifest.json</c> and binds it to the handler assembly: through the handler registry the package's
+/// source generator compiled into the app (checked by build id; the only way in a trimmed or Native AOT app), else by
+/// the names the build recorded, with reflection (checked by MVID). Nothing is scanned. Every failure is an
+/// <see cref="ApiRoutesManifestException"/> that says how to fix it.
 /// </summary>
 internal static class ManifestLoader
 {
