@@ -24,8 +24,7 @@ public sealed class HandlerRegistryGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var enabled = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
-            options.GlobalOptions.TryGetValue(SwitchProperty, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
+        var enabled = BuildSwitch.IsOn(context, SwitchProperty);
 
         var handlers = context.SyntaxProvider
             .CreateSyntaxProvider(
