@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark on 127.0.0.1: the sample app (samples/Shop, served by the ApiRoutes runtime) against a raw ASP.NET Core
 # minimal API with the same handler (bench/load/RawMinimalApi). Measures, in one run:
-#   1. start-up to the first 200 of GET /api/hello (median of STARTUPS starts per app, the apps alternating);
+#   1. start-up to the first 200 of GET /api/hello (median of STARTUPS starts per app, the apps alternating), also of
+#      both apps published with Native AOT (AOT=0 skips them; publishing them takes minutes);
 #   2. GET /api/hello with wrk: requests/s and p99 (median of ROUNDS runs per app, the apps alternating; the ratio is
 #      the median of the per-round ratios);
 #   3. POST /api/generate-report (a background route) with wrk: p99 of the 202 and the count of other answers;
@@ -32,6 +33,8 @@ STORE_DURATION_SECONDS=${STORE_DURATION_SECONDS:-8}
 STORE_AIM=5000 # accepted background requests/s with the SQLite store (issue "Durable background executions")
 REPLICAS=${REPLICAS:-3}
 REPLICAS_AIM=3000 # accepted background requests/s with PostgreSQL and 3 replicas (same issue)
+AOT=${AOT:-1}   # 1: also publish both apps with Native AOT and measure their start-up (needs clang and zlib1g-dev)
+RID=${RID:-linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')}
 QUIET_PERCENT=10 # a round is "quiet" when other processes took at most this share of the CPUs in both its runs
 
 SHOP_DLL="$ROOT/samples/Shop/bin/Release/net10.0/Shop.dll"
@@ -118,10 +121,12 @@ probe() {
 # queued at the stop is kept, to run at the next start) must never reach the default store in ~/.local/share, where
 # any later start of the sample would pick it up. XDG_DATA_HOME keeps any other default data file there too.
 start_server() {
-    local name=$1 dll=$2 port=$3
+    local name=$1 dll=$2 port=$3 launch
     shift 3
+    launch=(dotnet "$dll")
+    [[ $dll == *.dll ]] || launch=("$dll") # a Native AOT executable
     env ApiRoutes__Store__Path="$LOGS/$name-executions.db" XDG_DATA_HOME="$LOGS/data" "$@" \
-        dotnet "$dll" --urls "http://127.0.0.1:$port" >>"$LOGS/$name.log" 2>&1 &
+        "${launch[@]}" --urls "http://127.0.0.1:$port" >>"$LOGS/$name.log" 2>&1 &
     STARTED_PID=$!
     SERVER_PIDS+=("$STARTED_PID")
 }
@@ -240,19 +245,35 @@ for project in "$ROOT/samples/Shop" "$HERE/RawMinimalApi"; do
 done
 [[ -f $SHOP_DLL && -f $RAW_DLL ]] || { echo "build outputs missing" >&2; exit 1; }
 
+STARTUP_APPS=(raw apiroutes)
+declare -A NATIVE=()
+if ((AOT)); then
+    echo "== publishing both apps with Native AOT ($RID)"
+    for project in "$ROOT/samples/Shop" "$HERE/RawMinimalApi"; do
+        name=$(basename "$project")
+        if ! timeout 1200 dotnet publish -c Release -r "$RID" -p:PublishAot=true -nodeReuse:false --nologo \
+            -o "$LOGS/aot-$name" "$project" >"$LOGS/publish-aot.log" 2>&1; then
+            tail -n 30 "$LOGS/publish-aot.log"
+            exit 1
+        fi
+        NATIVE[$name]="$LOGS/aot-$name/$name"
+    done
+    STARTUP_APPS+=(raw-aot apiroutes-aot)
+fi
+
 BUSY_BEFORE=$(cpu_busy_percent)
 echo "== other processes keep the CPUs ${BUSY_BEFORE}% busy (1 s sample before measuring; 0-5% is a quiet machine)"
 
 APPS=(raw apiroutes)
-declare -A DLL=([raw]=$RAW_DLL [apiroutes]=$SHOP_DLL)
+declare -A DLL=([raw]=$RAW_DLL [apiroutes]=$SHOP_DLL [raw-aot]=${NATIVE[RawMinimalApi]:-} [apiroutes-aot]=${NATIVE[Shop]:-})
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 1. Start-up to the first 200: from just before the process starts to the first 200 of GET /api/hello.
 
-echo "== start-up to first 200 ($STARTUPS starts per app, alternating)"
-declare -A STARTUP_MS=([raw]="" [apiroutes]="")
+echo "== start-up to first 200 ($STARTUPS starts per app, alternating: ${STARTUP_APPS[*]})"
+declare -A STARTUP_MS=([raw]="" [apiroutes]="" [raw-aot]="" [apiroutes-aot]="")
 for ((i = 1; i <= STARTUPS; i++)); do
-    for app in "${APPS[@]}"; do
+    for app in "${STARTUP_APPS[@]}"; do
         port=$(free_port)
         t0=$(now_us)
         start_server "$app-startup" "${DLL[$app]}" "$port"
@@ -260,13 +281,19 @@ for ((i = 1; i <= STARTUPS; i++)); do
         ms=$(awk -v d=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", d / 1000 }')
         stop_server "$STARTED_PID"
         STARTUP_MS[$app]+="$ms "
-        printf '  start %d %-9s %8.1f ms\n' "$i" "$app" "$ms"
+        printf '  start %d %-13s %8.1f ms\n' "$i" "$app" "$ms"
     done
 done
 # shellcheck disable=SC2086 # the lists are meant to split into arguments
 startup_raw=$(median ${STARTUP_MS[raw]})
 # shellcheck disable=SC2086
 startup_api=$(median ${STARTUP_MS[apiroutes]})
+if ((AOT)); then
+    # shellcheck disable=SC2086
+    startup_raw_aot=$(median ${STARTUP_MS[raw-aot]})
+    # shellcheck disable=SC2086
+    startup_api_aot=$(median ${STARTUP_MS[apiroutes-aot]})
+fi
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 2. GET /api/hello: both servers up, warmed, then measured alternately so machine noise hits both.
@@ -520,6 +547,14 @@ printf '%-40s %12.0f %12.0f %8s  %-14s %s\n' "GET /api/hello requests/s" "$rps_a
 printf '%-40s %12.2f %12.2f %8s  %-14s %s\n' "GET /api/hello p99 (ms)" "$p99_api" "$p99_raw" "$p99_ratio" "-" "-"
 printf '%-40s %12.1f %12.1f %8s  %-14s %s\n' "start-up to first 200 (ms)" "$startup_api" "$startup_raw" "$startup_ratio" \
     "ratio <= 1.2" "$(meets "$startup_ratio" "<=" 1.2)"
+if ((AOT)); then
+    aot_ratio=$(ratio "$startup_api_aot" "$startup_raw_aot")
+    aot_jit_ratio=$(ratio "$startup_api_aot" "$startup_raw")
+    printf '%-40s %12.1f %12.1f %8s  %-14s %s\n' "Native AOT start-up to first 200 (ms)" "$startup_api_aot" "$startup_raw_aot" \
+        "$aot_ratio" "ratio <= 1.2" "$(meets "$aot_ratio" "<=" 1.2)"
+    printf '%-40s %12.1f %12.1f %8s  %-14s %s\n' "  ApiRoutes AOT vs raw JIT start-up (ms)" "$startup_api_aot" "$startup_raw" \
+        "$aot_jit_ratio" "ratio <= 0.4" "$(meets "$aot_jit_ratio" "<=" 0.4)"
+fi
 printf '%-40s %12.2f %12s %8s  %-14s %s\n' "POST /api/generate-report 202 p99 (ms)" "$bg_p99" "-" "-" "< 5 ms" \
     "$bg_met"
 printf '%-40s %12s %12s %8s  %-14s %s\n' "  202 answers / other answers + errors" "${bg_202:-0}/$((bg_other + bg_errors))" "-" "-" "-" "-"

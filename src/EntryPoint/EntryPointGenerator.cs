@@ -24,8 +24,7 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var enabled = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
-            options.GlobalOptions.TryGetValue(SwitchProperty, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
+        var enabled = BuildSwitch.IsOn(context, SwitchProperty);
 
         var ownEntryPoints = context.SyntaxProvider
             .CreateSyntaxProvider(static (node, _) => IsOwnEntryPoint(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)

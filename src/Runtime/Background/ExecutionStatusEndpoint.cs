@@ -20,7 +20,9 @@ internal static class ExecutionStatusEndpoint
             context.Response.Headers.CacheControl = "no-store";
             if (urls.ExecutionIdOf(token) is not { } id || await log.FindAsync(id) is not { } record)
             {
-                return Results.NotFound(new { error = "No execution is known at this status URL: it is not one this app handed out, or the execution was pruned (ApiRoutes:Store:Retention)." });
+                return DashboardJson.Error(
+                    "No execution is known at this status URL: it is not one this app handed out, or the execution was pruned (ApiRoutes:Store:Retention).",
+                    StatusCodes.Status404NotFound);
             }
 
             if (record.Status is ExecutionStatus.Queued or ExecutionStatus.Running)
@@ -28,16 +30,9 @@ internal static class ExecutionStatusEndpoint
                 context.Response.Headers.RetryAfter = "1";
             }
 
-            return Results.Json(new
-            {
-                id = record.Id,
-                route = record.Route,
-                status = ExecutionLog.Name(record.Status),
-                attempt = record.Attempt,
-                acceptedAt = record.AcceptedAt,
-                startedAt = record.StartedAt,
-                finishedAt = record.FinishedAt,
-            });
+            return Results.Json(
+                new ExecutionStatusView(record.Id, record.Route, ExecutionLog.Name(record.Status), record.Attempt, record.AcceptedAt, record.StartedAt, record.FinishedAt),
+                DashboardJsonContext.Default.ExecutionStatusView);
         })
         .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: true, refusals))
         .WithDisplayName("ApiRoutes execution status");

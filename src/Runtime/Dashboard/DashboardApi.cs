@@ -69,12 +69,12 @@ internal static class DashboardApi
             api.MapPost("/session", (Func<HttpContext, Task<IResult>>)session.StartAsync);
             data.AddEndpointFilter((context, next) => session.IsAuthenticated(context.HttpContext.Request)
                 ? next(context)
-                : ValueTask.FromResult<object?>(Results.Json(
-                    new { error = "Authenticate with 'Authorization: Bearer <ApiRoutes:Dashboard:Token>', or open the page as /_apiroutes#token=<token>." },
-                    statusCode: StatusCodes.Status401Unauthorized)));
+                : ValueTask.FromResult<object?>(DashboardJson.Error(
+                    "Authenticate with 'Authorization: Bearer <ApiRoutes:Dashboard:Token>', or open the page as /_apiroutes#token=<token>.",
+                    StatusCodes.Status401Unauthorized)));
         }
 
-        data.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses))));
+        data.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses)), DashboardJsonContext.Default.IEnumerableRouteView));
 
         // Newest first, a page at a time: X-ApiRoutes-Next-Cursor, when present, asks for the next page.
         data.MapGet("/executions", async (HttpContext context) =>
@@ -91,7 +91,7 @@ internal static class DashboardApi
                 context.Response.Headers[NextCursorHeader] = new ExecutionCursor(page[^1].AcceptedAt, page[^1].Id).ToString();
             }
 
-            return Results.Json(page.Select(Describe));
+            return Results.Json(page.Select(Describe), DashboardJsonContext.Default.IEnumerableExecutionView);
         });
 
         data.MapGet("/occurrences", async (HttpContext context) =>
@@ -104,11 +104,11 @@ internal static class DashboardApi
 
             try
             {
-                return Results.Json((await occurrences.ReadAsync(query, context.RequestAborted)).Select(Describe));
+                return Results.Json((await occurrences.ReadAsync(query, context.RequestAborted)).Select(Describe), DashboardJsonContext.Default.IEnumerableOccurrenceView);
             }
             catch (ExecutionStoreUnavailableException e)
             {
-                return Results.Json(new { error = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return DashboardJson.Error(e.Message, StatusCodes.Status503ServiceUnavailable);
             }
         });
 
@@ -130,26 +130,26 @@ internal static class DashboardApi
             }
 
             var bulk = await replays.ReplayFailedAsync(route, since!.Value);
-            return Results.Json(new
-            {
-                replayed = bulk.Replays.Where(r => r.ExecutionId is not null).Select(r => new { executionId = r.ExecutionId, replayOf = r.ReplayOf }),
-                notReplayed = bulk.NotReplayed,
-                error = bulk.Replays.LastOrDefault(r => r.ExecutionId is null)?.Error,
-            });
+            return Results.Json(
+                new BulkReplayView(
+                    bulk.Replays.Where(r => r.ExecutionId is not null).Select(r => new ReplayedRun(r.ExecutionId!, r.ReplayOf)),
+                    bulk.NotReplayed,
+                    bulk.Replays.LastOrDefault(r => r.ExecutionId is null)?.Error),
+                DashboardJsonContext.Default.BulkReplayView);
         });
 
         data.MapGet("/executions/{id}", async (string id) => await log.FindAsync(id) is { } record
-            ? Results.Json(new { execution = Describe(record), logLines = log.LogLinesOf(id) })
-            : Results.NotFound(new { error = $"No execution '{id}' is known." }));
+            ? Results.Json(new ExecutionDetail(Describe(record), log.LogLinesOf(id)), DashboardJsonContext.Default.ExecutionDetail)
+            : DashboardJson.Error($"No execution '{id}' is known.", StatusCodes.Status404NotFound));
 
         data.MapPost("/schedules/run", async (string route, HttpContext context) => Scheduled(table, route) is not { } target
             ? NoSchedule(route)
             : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true, trace: TraceContext.Of(context)) is { ExecutionId: { } id }
-                ? Results.Accepted($"{Prefix}/executions/{id}", new { executionId = id })
-                : Results.Conflict(new { error = $"The previous run of {route} is still going." }));
+                ? Accepted(context, id)
+                : DashboardJson.Error($"The previous run of {route} is still going.", StatusCodes.Status409Conflict));
 
         var watch = services.GetRequiredService<RouteWatchStatus>();
-        data.MapGet("/development", () => Results.Json(Describe(watch.Current)));
+        data.MapGet("/development", () => Results.Json(Describe(watch.Current), DashboardJsonContext.Default.DevelopmentView));
 
         // until: a timed pause, which ends by itself on the app's clock; without it, paused until resumed.
         data.MapPost("/schedules/pause", (string route, HttpContext context) =>
@@ -177,11 +177,18 @@ internal static class DashboardApi
     /// <summary>The response header that carries the cursor of the next page of executions.</summary>
     public const string NextCursorHeader = "X-ApiRoutes-Next-Cursor";
 
-    private static IResult BadQuery(string error) => Results.Json(new { error }, statusCode: StatusCodes.Status400BadRequest);
+    private static IResult BadQuery(string error) => DashboardJson.Error(error);
 
     private static IResult Replayed(Replay replay) => replay.ExecutionId is { } id
-        ? Results.Json(new { executionId = id, replayOf = replay.ReplayOf }, statusCode: StatusCodes.Status202Accepted)
-        : Results.Json(new { error = replay.Error }, statusCode: replay.StatusCode);
+        ? Results.Json(new ReplayedRun(id, replay.ReplayOf), DashboardJsonContext.Default.ReplayedRun, statusCode: StatusCodes.Status202Accepted)
+        : Results.Json(new ErrorBody(replay.Error), DashboardJsonContext.Default.ErrorBody, statusCode: replay.StatusCode);
+
+    // 202 with where to follow the run, as Results.Accepted would say it.
+    private static IResult Accepted(HttpContext context, string id)
+    {
+        context.Response.Headers.Location = $"{Prefix}/executions/{id}";
+        return Results.Json(new AcceptedRun(id), DashboardJsonContext.Default.AcceptedRun, statusCode: StatusCodes.Status202Accepted);
+    }
 
     private static string ReadPage()
     {
@@ -204,71 +211,55 @@ internal static class DashboardApi
     private static LoadedRoute? Scheduled(RouteTable table, string route) =>
         table.OfKind(RouteKind.Scheduled).FirstOrDefault(r => string.Equals(r.Template, route, StringComparison.Ordinal));
 
-    private static IResult NoSchedule(string route) => Results.NotFound(new { error = $"'{route}' is not a scheduled route." });
+    private static IResult NoSchedule(string route) => DashboardJson.Error($"'{route}' is not a scheduled route.", StatusCodes.Status404NotFound);
 
-    private static object Describe(LoadedRoute route, DateTimeOffset now, SchedulePauses pauses) => new
-    {
-        route = route.Template,
-        kind = route.Kind.Name(),
-        handler = route.Entry.Handler.Type,
-        source = route.Entry.Source,
-        timeLimitSeconds = route.Entry.TimeLimitSeconds,
-        schedule = route.Entry.Schedule is { } schedule
-            ? new
-            {
-                expression = schedule.Expression,
-                normalized = schedule.Normalized,
-                timeZone = route.Schedule!.ZoneName,
-                paused = pauses.IsPaused(route.Template),
-                pausedUntil = pauses.Until(route.Template),
-                description = route.Schedule!.Description,
-                nextRuns = route.Schedule.NextOccurrences(now.UtcDateTime, NextRuns)
-                    .Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero))),
-            }
-            : null,
-    };
+    private static RouteView Describe(LoadedRoute route, DateTimeOffset now, SchedulePauses pauses) => new(
+        route.Template,
+        route.Kind.Name(),
+        route.Entry.Handler.Type,
+        route.Entry.Source,
+        route.Entry.TimeLimitSeconds,
+        route.Entry.Schedule is { } schedule
+            ? new ScheduleView(
+                schedule.Expression,
+                schedule.Normalized,
+                route.Schedule!.ZoneName,
+                pauses.IsPaused(route.Template),
+                pauses.Until(route.Template),
+                route.Schedule!.Description,
+                [.. route.Schedule.NextOccurrences(now.UtcDateTime, NextRuns).Select(next => ScheduledRequest.Format(new DateTimeOffset(next, TimeSpan.Zero)))])
+            : null);
 
-    private static object Describe(RouteWatchStatus.Snapshot status) => new
-    {
-        watching = status.Watching,
-        refreshing = status.Refreshing,
-        version = status.Version,
-        refreshedAt = status.RefreshedAt,
-        failure = status.Failure,
-        diagnostics = status.Diagnostics.Select(d => new
-        {
-            severity = d.Severity, code = d.Code, file = d.File, line = d.Line, column = d.Column, message = d.Message, text = d.ToString(),
-        }),
-    };
+    private static DevelopmentView Describe(RouteWatchStatus.Snapshot status) => new(
+        status.Watching,
+        status.Refreshing,
+        status.Version,
+        status.RefreshedAt,
+        status.Failure,
+        status.Diagnostics.Select(d => new DiagnosticView(d.Severity, d.Code, d.File, d.Line, d.Column, d.Message, d.ToString())));
 
-    private static object Describe(ExecutionRecord record) => new
-    {
-        id = record.Id,
-        route = record.Route,
-        kind = record.Kind,
-        status = ExecutionLog.Name(record.Status),
-        attempt = record.Attempt,
-        acceptedAt = record.AcceptedAt,
-        startedAt = record.StartedAt,
-        finishedAt = record.FinishedAt,
-        durationMs = record is { StartedAt: { } started, FinishedAt: { } finished } ? (long?)(finished - started).TotalMilliseconds : null,
-        occurrence = record.Occurrence,
-        error = record.Error,
+    private static ExecutionView Describe(ExecutionRecord record) => new(
+        record.Id,
+        record.Route,
+        record.Kind,
+        ExecutionLog.Name(record.Status),
+        record.Attempt,
+        record.AcceptedAt,
+        record.StartedAt,
+        record.FinishedAt,
+        record is { StartedAt: { } started, FinishedAt: { } finished } ? (long?)(finished - started).TotalMilliseconds : null,
+        record.Occurrence,
+        record.Error,
+        WaitingForRetry: record is { Status: ExecutionStatus.Queued, Attempt: > 1 },   // queued again after a failed attempt: error is that attempt's
+        record.ReplayOf,
+        TraceContext.TraceIdOf(record.TraceParent));
 
-        // Queued again after a failed attempt: error is that attempt's.
-        waitingForRetry = record is { Status: ExecutionStatus.Queued, Attempt: > 1 },
-        replayOf = record.ReplayOf,
-        traceId = TraceContext.TraceIdOf(record.TraceParent),
-    };
-
-    private static object Describe(OccurrenceRecord record) => new
-    {
-        route = record.Route,
-        occurrence = ScheduledRequest.Format(record.Occurrence),
-        outcome = OccurrenceRecord.Name(record.Outcome),
-        executionId = record.ExecutionId,
-        executionStatus = record.ExecutionStatus is { } status ? ExecutionLog.Name(status) : null,
-        detail = record.Detail,
-        recordedAt = record.RecordedAt,
-    };
+    private static OccurrenceView Describe(OccurrenceRecord record) => new(
+        record.Route,
+        ScheduledRequest.Format(record.Occurrence),
+        OccurrenceRecord.Name(record.Outcome),
+        record.ExecutionId,
+        record.ExecutionStatus is { } status ? ExecutionLog.Name(status) : null,
+        record.Detail,
+        record.RecordedAt);
 }

@@ -22,7 +22,7 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
         }
 
         refusals.Refused(request, refusal.Value.StatusCode, refusal.Value.Reason);
-        return ValueTask.FromResult<object?>(Results.Json(new { error = $"Refused: {refusal.Value.Reason}." }, statusCode: refusal.Value.StatusCode));
+        return ValueTask.FromResult<object?>(DashboardJson.Error($"Refused: {refusal.Value.Reason}.", refusal.Value.StatusCode));
     }
 
     /// <summary>Why the request is refused, with its status code, or null.</summary>

@@ -62,7 +62,7 @@ internal sealed class DashboardSession
 
         if (token is null || !Matches(token))
         {
-            return Results.Json(new { error = "The token does not match ApiRoutes:Dashboard:Token." }, statusCode: StatusCodes.Status401Unauthorized);
+            return DashboardJson.Error("The token does not match ApiRoutes:Dashboard:Token.", StatusCodes.Status401Unauthorized);
         }
 
         context.Response.Cookies.Append(CookieName, _cookieValue, new CookieOptions

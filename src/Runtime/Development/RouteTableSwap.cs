@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Routing;
 using Microsoft.AspNetCore.Routing;
@@ -25,10 +26,21 @@ internal sealed class RouteTableSwap(RouteOptions routeOptions) : IRouteSwap
 
     public int? Apply(string manifestPath)
     {
+        // Hot reload adds handler types the generated registry of the first build does not list: they are looked up
+        // by name, which a trimmed app (never run under dotnet watch) cannot do.
+        return ReflectionBinding.IsSupported
+            ? ApplyByName(manifestPath)
+            : throw new ApiRoutesManifestException("Routes cannot follow the code in a trimmed or Native AOT app; run it with dotnet watch untrimmed.");
+    }
+
+    [RequiresUnreferencedCode("Looks the handler types of a fresh manifest up by name in the running assembly.")]
+    private int? ApplyByName(string manifestPath)
+    {
         lock (_gate)
         {
             var (table, factory, source) = _target
                 ?? throw new InvalidOperationException("The routes are not mapped yet (MapApiRoutes has not run).");
+
             var (manifest, assembly) = ManifestLoader.ReadFresh(manifestPath, table.Manifest.Assembly.Name);
 
             // The analysis may finish before hot reload has applied the same change: wait for it rather than fail.

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace ApiRoutes;
 
 /// <summary>
@@ -59,6 +61,11 @@ public sealed class BackgroundRouteOptions
     /// Delays before each retry of a failed execution: by default one retry after 1 minute, then one more 2 minutes
     /// later, as on the platform ApiRoutes mirrors. Empty: no retries.
     /// </summary>
+    /// <remarks>
+    /// Bound from <c>ApiRoutes:Background:RetryDelays</c> by ApiRoutes itself, which names each delay that does not parse
+    /// (the configuration binder would stop at the first); the key below hides the list from the binder.
+    /// </remarks>
+    [ConfigurationKeyName("_BoundByApiRoutes_RetryDelays")]
     public IList<TimeSpan> RetryDelays { get; set; } = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)];
 
     /// <summary>The <c>Retry-After</c> advice, in seconds, when the queue is full. Default 5.</summary>

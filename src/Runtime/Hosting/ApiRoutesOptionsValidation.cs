@@ -32,7 +32,7 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         {
             var key = failure.Groups["key"].Value;
             var value = failure.Groups["value"].Success ? failure.Groups["value"].Value : services.GetService<IConfiguration>()?[key];
-            var type = Type.GetType(failure.Groups["type"].Value + ", " + typeof(ApiRoutesOptions).Assembly.FullName) ?? Type.GetType(failure.Groups["type"].Value);
+            var type = Array.Find(BoundTypes, bound => string.Equals(bound.FullName, failure.Groups["type"].Value, StringComparison.Ordinal));
             var allowed = type is { IsEnum: true } ? $"use {OneOf(type)}" : $"expected {Describe(type)}";
             throw new ApiRoutesStartupException($"{key} is '{value}'; {allowed}.", e);
         }
@@ -118,6 +118,10 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         [.. configuration.GetSection(Background + ":RetryDelays").GetChildren()
             .OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue)
             .Select(item => (item, TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay) ? delay : (TimeSpan?)null))];
+
+    // The types of the options' settings, which a failed conversion names (found by name among these, not by reflection,
+    // so that a trimmed app says the same).
+    private static readonly Type[] BoundTypes = [typeof(StoreProvider), typeof(int), typeof(bool), typeof(TimeSpan)];
 
     private static bool IsRetryDelay(TimeSpan delay) => delay >= TimeSpan.Zero && delay <= TimeSpan.FromDays(1);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ApiRoutes.Manifest;
 using ApiRoutes.Scheduling;
 using Microsoft.AspNetCore.Http;
@@ -10,7 +11,10 @@ internal sealed class LoadedRoute
 {
     private readonly ObjectFactory _factory;
 
-    public LoadedRoute(ManifestRoute entry, Type handlerType, CrontabSchedule? schedule)
+    public LoadedRoute(
+        ManifestRoute entry,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type handlerType,
+        CrontabSchedule? schedule)
     {
         Entry = entry;
         HandlerType = handlerType;

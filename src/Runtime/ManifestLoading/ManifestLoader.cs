@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using ApiRoutes.Bundling;
 using ApiRoutes.Manifest;
@@ -6,9 +7,10 @@ using ApiRoutes.Scheduling;
 namespace ApiRoutes.ManifestLoading;
 
 /// <summary>
-/// Reads <c>apiroutes.manifest.json</c> and binds it to the loaded handler assembly. Types are looked up by the names
-/// the build recorded; nothing is scanned. Every failure is an <see cref="ApiRoutesManifestException"/> that says
-/// how to fix it.
+/// Reads <c>apiroutes.manifest.json</c> and binds it to the handler assembly: through the handler registry the package's
+/// source generator compiled into the app (checked by build id; the only way in a trimmed or Native AOT app), else by
+/// the names the build recorded, with reflection (checked by MVID). Nothing is scanned. Every failure is an
+/// <see cref="ApiRoutesManifestException"/> that says how to fix it.
 /// </summary>
 internal static class ManifestLoader
 {
@@ -35,7 +37,7 @@ internal static class ManifestLoader
         var path = options.ManifestPath ?? DefaultPathFor(applicationName);
         if (options.VerifyBundle)
         {
-            var problems = BundleStartupCheck.Problems(AppContext.BaseDirectory, path, Assembly.GetEntryAssembly()?.Location);
+            var problems = BundleStartupCheck.Problems(AppContext.BaseDirectory, path, EntryAssemblyPath());
             if (problems.Count > 0)
             {
                 throw new ApiRoutesManifestException(
@@ -47,11 +49,55 @@ internal static class ManifestLoader
         return Load(path);
     }
 
-    public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null)
+    // Empty in a single-file or Native AOT app, which has no assembly file: the bundle check then skips that comparison.
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location is handled: the check is skipped.")]
+    private static string? EntryAssemblyPath() => Assembly.GetEntryAssembly()?.Location;
+
+    /// <param name="path">The manifest file.</param>
+    /// <param name="loadAssembly">Loads an assembly by name, for an app without a generated handler registry.</param>
+    /// <param name="generatedHandlers">Finds an assembly's generated handler registry by name (tests pass their own).</param>
+    public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null)
     {
         var manifest = Read(path);
-        var assembly = LoadAssembly(manifest, path, loadAssembly ?? (name => Assembly.Load(new AssemblyName(name))));
+        if ((generatedHandlers ?? HandlerRegistry.Find)(manifest.Assembly.Name) is { } generated)
+        {
+            return BindGenerated(manifest, path, generated);
+        }
 
+        if (ReflectionBinding.IsSupported)
+        {
+            return BindByName(manifest, path, loadAssembly ?? (name => Assembly.Load(new AssemblyName(name))));
+        }
+
+        throw new ApiRoutesManifestException(
+            $"The route manifest '{path}' names handlers in {manifest.Assembly.Name}, but this trimmed or Native AOT app has no "
+            + "source-generated handler registry for it, and handlers cannot be looked up by name once trimmed. Build the app "
+            + "as a C# project that references the ApiRoutes package, without ApiRoutesGenerateHandlerRegistry=false.");
+    }
+
+    // The registry and the build id come from the same compilation as the code that runs, trimmed or not, so the id is
+    // the identity the manifest is checked against (the trimmer and ILC rewrite the assembly and its MVID).
+    private static RouteTable BindGenerated(RouteManifest manifest, string path, GeneratedHandlers generated)
+    {
+        if (!string.Equals(manifest.Assembly.BuildId, generated.BuildId, StringComparison.Ordinal))
+        {
+            throw new ApiRoutesManifestException(
+                $"The manifest '{path}' was written for {manifest.Assembly.FileName} with build id {manifest.Assembly.BuildId ?? "(none)"}, "
+                + $"but the running {manifest.Assembly.Name} was compiled with build id {generated.BuildId}: the manifest is out of date. "
+                + "Build the project again (dotnet build or dotnet publish) so that the manifest and the app come from the same build.");
+        }
+
+        var routes = manifest.Routes.Select(entry => Bind(
+            entry,
+            generated.Types.GetValueOrDefault(entry.Handler.Type)?.Type ?? throw NotAHandler(entry, manifest.Assembly.Name, path),
+            path)).ToList();
+        return new RouteTable(manifest, path, routes);
+    }
+
+    [RequiresUnreferencedCode("Looks handler types up by the names in the manifest; trimmed apps bind through the generated registry.")]
+    private static RouteTable BindByName(RouteManifest manifest, string path, Func<string, Assembly> loadAssembly)
+    {
+        var assembly = LoadAssembly(manifest, path, loadAssembly);
         var mvid = assembly.ManifestModule.ModuleVersionId;
         if (mvid != manifest.Assembly.Mvid)
         {
@@ -69,6 +115,7 @@ internal static class ManifestLoader
     /// keeps the first build's MVID, so only the assembly's name is compared; <see cref="Bind(RouteManifest, Assembly, string)"/>
     /// then looks the handler types (new ones included) up by name, as at start-up.
     /// </summary>
+    [RequiresUnreferencedCode("Loads the app's assembly by name, to look its handler types up by name; never in a trimmed app.")]
     public static (RouteManifest Manifest, Assembly Assembly) ReadFresh(string path, string assemblyName)
     {
         var manifest = Read(path);
@@ -81,8 +128,15 @@ internal static class ManifestLoader
         return (manifest, LoadAssembly(manifest, path, name => Assembly.Load(new AssemblyName(name))));
     }
 
+    /// <summary>Binds each route to its handler type in <paramref name="assembly"/>, looked up by name.</summary>
+    [RequiresUnreferencedCode("Looks handler types up by the names in the manifest; trimmed apps bind through the generated registry.")]
     public static IReadOnlyList<LoadedRoute> Bind(RouteManifest manifest, Assembly assembly, string path) =>
-        [.. manifest.Routes.Select(entry => Bind(entry, assembly, path))];
+        [.. manifest.Routes.Select(entry => Bind(
+            entry,
+            assembly.GetType(entry.Handler.Type, throwOnError: false) is { IsAbstract: false } type && typeof(IApiHandler).IsAssignableFrom(type)
+                ? type
+                : throw NotAHandler(entry, manifest.Assembly.Name, path),
+            path))];
 
     private static RouteManifest Read(string path)
     {
@@ -127,16 +181,15 @@ internal static class ManifestLoader
         }
     }
 
-    private static LoadedRoute Bind(ManifestRoute entry, Assembly assembly, string path)
-    {
-        var type = assembly.GetType(entry.Handler.Type, throwOnError: false);
-        if (type is null || !typeof(IApiHandler).IsAssignableFrom(type) || type.IsAbstract)
-        {
-            throw new ApiRoutesManifestException(
-                $"The route '{entry.Route}' in '{path}' names the handler '{entry.Handler.Type}', which is not a concrete "
-                + $"IApiHandler in {assembly.GetName().Name}. Build the project again so that the manifest matches it.");
-        }
+    private static ApiRoutesManifestException NotAHandler(ManifestRoute entry, string assemblyName, string path) => new(
+        $"The route '{entry.Route}' in '{path}' names the handler '{entry.Handler.Type}', which is not a concrete "
+        + $"IApiHandler in {assemblyName}. Build the project again so that the manifest matches it.");
 
+    private static LoadedRoute Bind(
+        ManifestRoute entry,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type type,
+        string path)
+    {
         if (entry.Kind != RouteKind.Scheduled)
         {
             return new LoadedRoute(entry, type, schedule: null);

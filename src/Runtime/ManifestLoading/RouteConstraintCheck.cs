@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 
@@ -13,6 +14,7 @@ namespace ApiRoutes.ManifestLoading;
 internal static class RouteConstraintCheck
 {
     /// <exception cref="ApiRoutesManifestException">A template uses a constraint the app has not registered.</exception>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "ConstraintMap is only read (its keys), which ASP.NET Core says is safe to suppress.")]
     public static void ThrowIfUnregistered(RouteTable table, RouteOptions options)
     {
         foreach (var route in table.Routes)

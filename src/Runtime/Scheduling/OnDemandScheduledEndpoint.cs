@@ -22,7 +22,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
         {
             refusals.Refused(context.Request, status, reason);
             context.Response.StatusCode = status;
-            await context.Response.WriteAsJsonAsync(new { error = $"Refused: {reason}." });
+            await DashboardJson.WriteErrorAsync(context.Response, $"Refused: {reason}.");
             return;
         }
 

@@ -35,8 +35,12 @@ internal sealed record RouteManifest
     public required IReadOnlyList<ManifestRoute> Routes { get; init; }
 }
 
-/// <summary>The assembly the routes were read from; the runtime refuses a manifest whose MVID differs.</summary>
-internal sealed record ManifestAssembly(string Name, string FileName, Guid Mvid);
+/// <summary>
+/// The assembly the routes were read from. The runtime refuses a manifest whose build id differs from the one the
+/// package's source generator compiled into the running app (kept by the trimmer and Native AOT, which change the
+/// MVID), or, in an app built without the generator, whose MVID differs.
+/// </summary>
+internal sealed record ManifestAssembly(string Name, string FileName, Guid Mvid, string? BuildId = null);
 
 internal sealed record ManifestRoute
 {

@@ -91,7 +91,7 @@ internal static class RouteAnalyzer
         {
             SchemaVersion = RouteManifest.VersionFor(routes),
             Generator = request.Generator,
-            Assembly = new ManifestAssembly(assemblyName, Path.GetFileName(request.AssemblyPath), mvid),
+            Assembly = new ManifestAssembly(assemblyName, Path.GetFileName(request.AssemblyPath), mvid, BuildIdReader.Read(reader)),
             Routes = routes,
         };
     }

@@ -6,13 +6,17 @@ namespace ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 /// <summary>Runs the real <c>dotnet</c> CLI as a user would, isolated from the test host's MSBuild settings.</summary>
 internal static class DotNet
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
 
     public static Task<CommandResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
         RunProgramAsync("dotnet", workingDirectory, environment, arguments);
 
     /// <summary>Runs another program (the installed <c>apiroutes</c> tool) the same way.</summary>
-    public static async Task<CommandResult> RunProgramAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    public static Task<CommandResult> RunProgramAsync(string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments) =>
+        RunProgramAsync(DefaultTimeout, program, workingDirectory, environment, arguments);
+
+    /// <summary>Runs a program that may take longer than most (a Native AOT publish), killed after <paramref name="timeout"/>.</summary>
+    public static async Task<CommandResult> RunProgramAsync(TimeSpan timeout, string program, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = StartInfo(program, workingDirectory, environment, arguments);
         var output = new StringBuilder();
@@ -23,7 +27,7 @@ internal static class DotNet
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        using var cancellation = new CancellationTokenSource(Timeout);
+        using var cancellation = new CancellationTokenSource(timeout);
         try
         {
             await process.WaitForExitAsync(cancellation.Token);
@@ -31,7 +35,7 @@ internal static class DotNet
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' ran past {Timeout}:\n{output}");
+            throw new TimeoutException($"'{program} {string.Join(' ', arguments)}' ran past {timeout}:\n{output}");
         }
 
         lock (output)

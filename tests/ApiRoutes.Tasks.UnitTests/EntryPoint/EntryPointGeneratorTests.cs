@@ -2,7 +2,6 @@ using ApiRoutes.EntryPoint;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ApiRoutes.Tasks.UnitTests.EntryPoint;
 
@@ -74,37 +73,11 @@ public sealed class EntryPointGeneratorTests
 
     private static (bool Generated, Compilation Output) Run(string? switchValue, params (string Path, string Source)[] files)
     {
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        var compilation = CSharpCompilation.Create(
-            "Shop",
-            [
-                CSharpSyntaxTree.ParseText("global using Microsoft.Extensions.DependencyInjection;", parse, "Usings.cs"),
-                .. files.DistinctBy(file => file.Path).Select(file => CSharpSyntaxTree.ParseText(file.Source, parse, file.Path)),
-            ],
-            TestProject.PlatformReferences,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        var options = new OptionsProvider(switchValue is null ? [] : new Dictionary<string, string> { [EntryPointGenerator.SwitchProperty] = switchValue });
+        var (trees, output) = GeneratorHarness.Run(
+            new EntryPointGenerator(), EntryPointGenerator.SwitchProperty, switchValue, OutputKind.ConsoleApplication,
+            [("Usings.cs", "global using Microsoft.Extensions.DependencyInjection;"), .. files]);
 
-        var driver = CSharpGeneratorDriver.Create([new EntryPointGenerator().AsSourceGenerator()], parseOptions: parse, optionsProvider: options)
-            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
-
-        Assert.Empty(generatorDiagnostics);
-        var trees = driver.GetRunResult().GeneratedTrees;
         Assert.All(trees, tree => Assert.EndsWith(EntryPointGenerator.HintName, tree.FilePath, StringComparison.Ordinal));
         return (trees.Length == 1, output);
-    }
-
-    private sealed class OptionsProvider(Dictionary<string, string> values) : AnalyzerConfigOptionsProvider
-    {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
-
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
-
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
-
-        private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
-        {
-            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
-        }
     }
 }

@@ -10,6 +10,6 @@ public sealed class OrderById : IApiHandler
     public Task HandleAsync(HttpContext context)
     {
         var id = int.Parse((string)context.Request.RouteValues["id"]!, System.Globalization.CultureInfo.InvariantCulture);
-        return context.Response.WriteAsJsonAsync(new { id, status = "shipped" });
+        return context.Response.WriteAsJsonAsync(new OrderBody(id, "shipped"), ShopJson.Default.OrderBody);
     }
 }

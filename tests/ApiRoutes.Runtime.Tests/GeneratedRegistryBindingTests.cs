@@ -1,0 +1,61 @@
+using ApiRoutes.ManifestLoading;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// An app built with the package's handler registry (every C# app, and the only way a trimmed or Native AOT one binds):
+/// the manifest's entries bind to the registry's types, and the build id, not the MVID, says whether the manifest is
+/// this build's.
+/// </summary>
+public class GeneratedRegistryBindingTests
+{
+    private const string BuildId = "0123456789abcdef0123456789abcdef";
+
+    [Fact]
+    public void The_manifest_entries_bind_to_the_registered_types_without_loading_the_assembly_by_name()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)), BackgroundRoute("/api/slow", typeof(Slow)));
+        var path = TestManifest.Write(manifest with { Assembly = manifest.Assembly with { BuildId = BuildId, Mvid = Guid.NewGuid() } });
+
+        var table = ManifestLoader.Load(path, NoLoading, Registry(BuildId, typeof(Hello), typeof(Slow), typeof(Tick)));
+
+        Assert.Equal([typeof(Hello), typeof(Slow)], table.Routes.Select(route => route.HandlerType));
+    }
+
+    [Theory]
+    [InlineData("fedcba9876543210fedcba9876543210", "build id fedcba9876543210fedcba9876543210")]   // another build's manifest
+    [InlineData(null, "build id (none)")]                                                            // written without the generator
+    public void A_manifest_of_another_build_stops_start_up(string? manifestBuildId, string named)
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        var path = TestManifest.Write(manifest with { Assembly = manifest.Assembly with { BuildId = manifestBuildId } });
+
+        var error = Assert.Throws<ApiRoutesManifestException>(() => ManifestLoader.Load(path, NoLoading, Registry(BuildId, typeof(Hello))));
+
+        Assert.Equal(
+            $"The manifest '{path}' was written for {manifest.Assembly.FileName} with {named}, but the running "
+            + $"{manifest.Assembly.Name} was compiled with build id {BuildId}: the manifest is out of date. Build the project again "
+            + "(dotnet build or dotnet publish) so that the manifest and the app come from the same build.",
+            error.Message);
+    }
+
+    [Fact]
+    public void A_handler_the_registry_does_not_list_stops_start_up()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        var path = TestManifest.Write(manifest with { Assembly = manifest.Assembly with { BuildId = BuildId } });
+
+        var error = Assert.Throws<ApiRoutesManifestException>(() => ManifestLoader.Load(path, NoLoading, Registry(BuildId, typeof(Slow))));
+
+        Assert.Contains($"names the handler '{typeof(Hello).FullName}', which is not a concrete IApiHandler", error.Message, StringComparison.Ordinal);
+    }
+
+    private static Func<string, GeneratedHandlers?> Registry(string buildId, params Type[] handlers) =>
+        name => new GeneratedHandlers(buildId, handlers.ToDictionary(type => type.FullName!, type => new HandlerRegistration(type.FullName!, type)));
+
+    private static System.Reflection.Assembly NoLoading(string name) =>
+        throw new InvalidOperationException($"The registry path must not load '{name}' by name.");
+}

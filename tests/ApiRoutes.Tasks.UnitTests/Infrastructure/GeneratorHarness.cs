@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace ApiRoutes.Tasks.UnitTests.Infrastructure;
+
+/// <summary>Runs the package's source generators over test sources as the compiler runs them.</summary>
+internal static class GeneratorHarness
+{
+    /// <summary>
+    /// Runs one of the package's generators over the "Shop" sources with its switch property set to
+    /// <paramref name="switchValue"/> (absent when null), by Roslyn's own driver as the compiler does.
+    /// </summary>
+    /// <returns>The generated trees and the compilation with them.</returns>
+    public static (ImmutableArray<SyntaxTree> Generated, Compilation Output) Run(
+        IIncrementalGenerator generator, string switchProperty, string? switchValue, OutputKind kind, params (string Path, string Source)[] files)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var compilation = CSharpCompilation.Create(
+            "Shop",
+            files.DistinctBy(file => file.Path).Select(file => CSharpSyntaxTree.ParseText(file.Source, parse, file.Path)),
+            TestProject.PlatformReferences,
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
+        var options = new BuildProperties(switchValue is null ? [] : new Dictionary<string, string> { [switchProperty] = switchValue });
+
+        var driver = CSharpGeneratorDriver.Create([generator.AsSourceGenerator()], parseOptions: parse, optionsProvider: options)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+
+        Assert.Empty(generatorDiagnostics);
+        return (driver.GetRunResult().GeneratedTrees, output);
+    }
+
+    // The MSBuild properties a generator sees (build_property.*), as the compiler passes them.
+    private sealed class BuildProperties(Dictionary<string, string> values) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
+    }
+
+    private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+    }
+}
