@@ -49,11 +49,7 @@ public sealed class DurableExecutionTests : IDisposable
         string id;
         await using (var first = await TestServer.StartAsync(manifest, options: Sqlite))
         {
-            id = (await first.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-            await first.Probe.NextAsync();
-
-            var stopping = first.StopAsync();
-            await first.WaitForLogAsync("ApiRoutes[2008]");
+            (id, var stopping) = await StopWhileStuckAsync(first);
             first.FakeTime.Advance(TimeSpan.FromSeconds(30));
             await first.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {id} of /api/stuck was cut by shutdown");
             Assert.False(stopping.IsCompleted);   // the grace: still waiting for the handler that ignored the cut
@@ -79,11 +75,7 @@ public sealed class DurableExecutionTests : IDisposable
         string id;
         await using (var first = await TestServer.StartAsync(manifest, options: Sqlite))
         {
-            id = (await first.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-            await first.Probe.NextAsync();
-
-            var stopping = first.StopAsync();
-            await first.WaitForLogAsync("ApiRoutes[2008]");
+            (id, var stopping) = await StopWhileStuckAsync(first);
             first.FakeTime.Advance(TimeSpan.FromSeconds(35));   // the drain period and the grace, and it has not returned
             await stopping.WaitAsync(Probe.Patience);
             Assert.Contains(first.Logs, line => line.StartsWith("ApiRoutes[2011] Information: Shutting down: 1 unfinished execution(s) stay in the store", StringComparison.Ordinal));
@@ -227,6 +219,16 @@ public sealed class DurableExecutionTests : IDisposable
         await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
 
         Assert.Equal(["Add Queued", "Update Running", "Update Succeeded"], store.Writes);
+    }
+
+    // Accepts one execution whose handler ignores its token, waits until it runs, and starts the stop (the drain).
+    private static async Task<(string Id, Task Stopping)> StopWhileStuckAsync(TestServer server)
+    {
+        var id = (await server.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        var stopping = server.StopAsync();
+        await server.WaitForLogAsync("ApiRoutes[2008]");
+        return (id, stopping);
     }
 
     private static async Task<string> PostAsync(TestServer server) =>
