@@ -30,12 +30,34 @@ public sealed partial class NativeAotTests(PackageFixture package, ITestOutputHe
         }
         """;
 
+    // Native AOT keeps only what the app references: the PostgreSQL store is registered in code (README, "Several
+    // replicas"), here when configuration asks for it, so that the same binary also runs on SQLite.
+    private const string PostgreSqlStore = """
+        using Microsoft.AspNetCore.Builder;
+        using Microsoft.Extensions.DependencyInjection;
+
+        internal static partial class ApiRoutesProgram
+        {
+            static partial void ConfigureBuilder(WebApplicationBuilder builder)
+            {
+                if (builder.Configuration["ApiRoutes:Store:Provider"] == "PostgreSql")
+                {
+                    builder.Services.AddApiRoutesPostgreSql();
+                }
+            }
+        }
+        """;
+
     [Fact]
     public async Task A_native_aot_app_has_no_warnings_from_ApiRoutes_and_serves_every_kind_of_route_with_both_stores()
     {
         var project = Sources.Shop(package)
             .Write("Api/Hello.cs", Hello)
-            .AddToProject("<PropertyGroup><PublishAot>true</PublishAot></PropertyGroup>");
+            .Write("PostgreSqlStore.cs", PostgreSqlStore)
+            .AddToProject($"""
+                <PropertyGroup><PublishAot>true</PublishAot></PropertyGroup>
+                <ItemGroup><PackageReference Include="ApiRoutes.PostgreSql" Version="{PackageFixture.Version}" /></ItemGroup>
+                """);
         var publish = Path.Combine(project.Directory, "out");
 
         var clock = Stopwatch.StartNew();
