@@ -91,7 +91,8 @@ public sealed class CacheFolderTests : IDisposable
         Directory.CreateDirectory(shared);
         File.SetUnixFileMode(shared, UnixFileMode.StickyBit | (UnixFileMode)0b111_111_111);
 
-        var folder = PrivateFolder.CreateUnder(Path.Combine(shared, "cache"));
+        var (folder, held) = PrivateFolder.CreateUnder(Path.Combine(shared, "cache"));
+        held.Dispose();
 
         Assert.Equal(Path.Combine(shared, "cache"), Path.GetDirectoryName(folder));
         Assert.Equal(PrivateFolder.OwnerOnly, File.GetUnixFileMode(Path.Combine(shared, "cache")));

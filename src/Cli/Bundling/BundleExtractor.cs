@@ -29,7 +29,8 @@ internal static class BundleExtractor
             var problems = new BundleProblems();
             var unpack = BundleZipCheck.Check(zip.Entries, manifest, problems);
             Refuse(problems);
-            return Unpack(PrivateFolder.CreateUnder(cacheRoot), list, unpack);
+            var (folder, held) = PrivateFolder.CreateUnder(cacheRoot);
+            return Unpack(folder, held, list, unpack);
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException)
         {
@@ -85,7 +86,7 @@ internal static class BundleExtractor
         }
     }
 
-    private static ExtractedBundle Unpack(string folder, byte[] list, List<(ZipArchiveEntry Entry, BundleFile File)> entries)
+    private static ExtractedBundle Unpack(string folder, BundleFolderLock held, byte[] list, List<(ZipArchiveEntry Entry, BundleFile File)> entries)
     {
         try
         {
@@ -101,11 +102,11 @@ internal static class BundleExtractor
                 throw new BundleRefusedException(BundleProblems.OneLine(problems));
             }
 
-            return new ExtractedBundle(folder, manifest!);
+            return new ExtractedBundle(folder, held, manifest!);
         }
         catch
         {
-            PrivateFolder.TryDelete(folder);
+            held.Release(folderRemoved: PrivateFolder.TryDelete(folder) is null);
             throw;
         }
     }

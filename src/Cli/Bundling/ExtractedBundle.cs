@@ -3,7 +3,7 @@ using ApiRoutes.Bundling;
 namespace ApiRoutes.Cli.Bundling;
 
 /// <summary>A bundle unpacked into its private folder and verified; disposing removes the folder.</summary>
-internal sealed class ExtractedBundle(string folder, BundleManifest manifest) : IDisposable
+internal sealed class ExtractedBundle(string folder, BundleFolderLock held, BundleManifest manifest) : IDisposable
 {
     public string Folder => folder;
 
@@ -13,7 +13,12 @@ internal sealed class ExtractedBundle(string folder, BundleManifest manifest) : 
     public string EntryAssemblyPath => Path.Join(folder, manifest.EntryAssembly);
 
     /// <returns>Why the folder could not be removed, or null when it is gone.</returns>
-    public string? Remove() => PrivateFolder.TryDelete(folder);
+    public string? Remove()
+    {
+        var problem = PrivateFolder.TryDelete(folder);
+        held.Release(folderRemoved: problem is null);
+        return problem;
+    }
 
     public void Dispose() => Remove();
 }

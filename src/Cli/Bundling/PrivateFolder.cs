@@ -12,11 +12,11 @@ internal static class PrivateFolder
 
     /// <summary>
     /// Makes a fresh, empty, owner-only folder under <paramref name="root"/> (see <see cref="CreateRoot"/>), at the
-    /// root's real path.
+    /// root's real path, with its lock file (<see cref="BundleFolderLock"/>) taken before the folder is made.
     /// </summary>
     /// <exception cref="UnsafeFolderException">Another user could change the root or a folder above it.</exception>
     /// <exception cref="IOException">The new folder is not what was made: it existed, is a link or is not empty.</exception>
-    public static string CreateUnder(string root)
+    public static (string Folder, BundleFolderLock Lock) CreateUnder(string root)
     {
         root = CreateRoot(root);
         var folder = Path.GetFullPath(Path.Combine(root, "bundle-" + RandomNumberGenerator.GetHexString(32, lowercase: true)));
@@ -27,15 +27,24 @@ internal static class PrivateFolder
             throw new IOException($"'{folder}' already exists.");
         }
 
-        Create(folder);
-        var info = new DirectoryInfo(folder);
-        if (info.LinkTarget is not null || info.EnumerateFileSystemInfos().Any()
-            || (!OperatingSystem.IsWindows() && info.UnixFileMode != OwnerOnly))
+        var held = BundleFolderLock.Take(folder);
+        try
         {
-            throw new IOException($"'{folder}' was changed while it was made.");
-        }
+            Create(folder);
+            var info = new DirectoryInfo(folder);
+            if (info.LinkTarget is not null || info.EnumerateFileSystemInfos().Any()
+                || (!OperatingSystem.IsWindows() && info.UnixFileMode != OwnerOnly))
+            {
+                throw new IOException($"'{folder}' was changed while it was made.");
+            }
 
-        return folder;
+            return (folder, held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -35,7 +35,9 @@ internal static partial class ServeCommand
                 throw new CommandException("--max-size and --max-files must be positive numbers.");
             }
 
-            using var extracted = Extract(path, parse.GetValue(cache), limits);
+            var root = CacheRoot(parse.GetValue(cache));
+            await RemoveAbandonedAsync(root, output, error);
+            using var extracted = Extract(path, root, limits);
             try
             {
                 await output.WriteLineAsync($"apiroutes: serving {extracted.Manifest.EntryAssembly} from {extracted.Folder} ({extracted.Manifest.Files.Count} files verified)");
@@ -52,14 +54,11 @@ internal static partial class ServeCommand
         return command;
     }
 
-    private static ExtractedBundle Extract(string bundle, string? cache, BundleLimits limits)
+    private static ExtractedBundle Extract(string bundle, string cacheRoot, BundleLimits limits)
     {
-        var root = cache is null
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "apiroutes", "bundles")
-            : Path.GetFullPath(cache);
         try
         {
-            return BundleExtractor.Extract(bundle, CacheRoot(root), limits);
+            return BundleExtractor.Extract(bundle, cacheRoot, limits);
         }
         catch (BundleRefusedException e)
         {
@@ -68,8 +67,11 @@ internal static partial class ServeCommand
     }
 
     // Before the bundle is read: a cache another user could change is the host's fault, not the bundle's.
-    private static string CacheRoot(string root)
+    private static string CacheRoot(string? cache)
     {
+        var root = cache is null
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "apiroutes", "bundles")
+            : Path.GetFullPath(cache);
         try
         {
             return PrivateFolder.CreateRoot(root);
@@ -81,6 +83,21 @@ internal static partial class ServeCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CommandException($"the cache folder '{root}' cannot be made: {e.Message}");
+        }
+    }
+
+    // What a server that could not clean up (SIGKILL, a power cut) left in the cache.
+    private static async Task RemoveAbandonedAsync(string root, TextWriter output, TextWriter error)
+    {
+        var (removed, problems) = BundleFolderLock.RemoveAbandoned(root, DateTimeOffset.UtcNow);
+        if (removed > 0)
+        {
+            await output.WriteLineAsync($"apiroutes: removed {removed} unpacked bundle folder{(removed == 1 ? "" : "s")} left in '{root}' by a server that did not exit cleanly");
+        }
+
+        foreach (var problem in problems)
+        {
+            await error.WriteLineAsync($"apiroutes: {problem}");
         }
     }
 

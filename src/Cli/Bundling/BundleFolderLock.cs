@@ -1,0 +1,132 @@
+using System.Text.RegularExpressions;
+
+namespace ApiRoutes.Cli.Bundling;
+
+/// <summary>
+/// The lock file beside a folder <c>apiroutes serve</c> unpacked into (<c>bundle-&lt;id&gt;.lock</c>), held open with an
+/// exclusive lock for as long as the bundle is served. The operating system lets go of the lock when the process ends,
+/// however it ends, so a later <c>serve</c> can tell a folder in use from one that a server killed with SIGKILL, or a
+/// power cut, left behind (<see cref="RemoveAbandoned"/>); the folder itself would otherwise stay in the cache forever.
+/// </summary>
+internal sealed partial class BundleFolderLock : IDisposable
+{
+    /// <summary>
+    /// How old an unheld lock file must be to count as abandoned: a lock file is created a moment before it is locked,
+    /// and a serve starting in that moment must not take the new folder for an old one.
+    /// </summary>
+    public static readonly TimeSpan MinimumAge = TimeSpan.FromMinutes(1);
+
+    private readonly FileStream _held;
+
+    private BundleFolderLock(FileStream held) => _held = held;
+
+    /// <summary>Creates and locks the lock file of <paramref name="folder"/>, before the folder is made.</summary>
+    /// <exception cref="IOException">The lock file exists or cannot be made.</exception>
+    // FileShare.Delete: on Unix a shared lock, which still keeps out the exclusive one RemoveAbandoned asks for; on
+    // Windows it lets the file be deleted while held.
+    public static BundleFolderLock Take(string folder)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Delete };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new BundleFolderLock(new FileStream(folder + ".lock", options));
+    }
+
+    /// <summary>
+    /// Lets go of the lock; with <paramref name="folderRemoved"/>, deletes the lock file first. A lock file whose folder
+    /// is still there stays, so that the next <c>serve</c> removes both.
+    /// </summary>
+    public void Release(bool folderRemoved)
+    {
+        if (folderRemoved)
+        {
+            try
+            {
+                File.Delete(_held.Name);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Kept: RemoveAbandoned finds it without a folder and removes it.
+            }
+        }
+
+        _held.Dispose();
+    }
+
+    /// <summary>
+    /// Removes, under a cache root that only this user can change, each unpacked folder whose lock file nobody holds
+    /// and is older than <see cref="MinimumAge"/>, with its lock file. Does nothing when .NET's file locking is
+    /// switched off (<c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>), as then a held lock cannot be told from an abandoned one.
+    /// </summary>
+    /// <returns>The folders removed, and why any abandoned one could not be.</returns>
+    public static (int Removed, IReadOnlyList<string> Problems) RemoveAbandoned(string root, DateTimeOffset now)
+    {
+        var problems = new List<string>();
+        if (LockingIsOff())
+        {
+            return (0, problems);
+        }
+
+        var removed = 0;
+        foreach (var file in new DirectoryInfo(root).EnumerateFiles("bundle-*.lock"))
+        {
+            if (!LockName().IsMatch(file.Name) || file.LinkTarget is not null || now - file.LastWriteTimeUtc < MinimumAge)
+            {
+                continue;
+            }
+
+            try
+            {
+                // Held (the exclusive lock of a running serve) → in use; taken → its server is gone.
+                using var claimed = new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                if (Remove(Path.Join(root, Path.GetFileNameWithoutExtension(file.Name))) is { } problem)
+                {
+                    problems.Add(problem); // The lock file stays: the next serve tries again.
+                    continue;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            // Its folder is gone; the name is random and never used again, so the moment unlocked does not matter.
+            removed++;
+            try
+            {
+                file.Delete();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"'{file.FullName}' could not be removed: {e.Message}");
+            }
+        }
+
+        return (removed, problems);
+    }
+
+    public void Dispose() => Release(folderRemoved: false);
+
+    private static string? Remove(string folder)
+    {
+        var info = new DirectoryInfo(folder);
+        if (info.Exists && info.LinkTarget is not null)
+        {
+            // Only this user can write the root, so a link here is theirs; it goes, never what it points to.
+            info.Delete();
+            return null;
+        }
+
+        return PrivateFolder.TryDelete(folder);
+    }
+
+    private static bool LockingIsOff() =>
+        (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out var off) && off)
+        || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true" or "TRUE" or "True";
+
+    [GeneratedRegex("^bundle-[0-9a-f]{32}\\.lock$", RegexOptions.CultureInvariant)]
+    private static partial Regex LockName();
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using ApiRoutes.Bundling;
+using ApiRoutes.Cli.Bundling;
+
+namespace ApiRoutes.Cli.Tests;
+
+/// <summary>
+/// A server killed with SIGKILL cannot remove the folder it unpacked into. Its lock file tells the next
+/// <c>apiroutes serve</c> that nobody uses the folder any more; a folder in use, or one made a moment ago, stays.
+/// </summary>
+public sealed class AbandonedBundleTests : IDisposable
+{
+    private static readonly DateTimeOffset Later = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(5);
+    private readonly string _folder = Directory.CreateTempSubdirectory("apiroutes-abandoned-").FullName;
+
+    private string Cache => Path.Combine(_folder, "cache");
+
+    [Fact]
+    public void A_folder_whose_lock_nobody_holds_is_removed_with_its_lock_file()
+    {
+        var bundle = CraftedBundle.Good().Write(Path.Combine(_folder, "App.bundle.zip"));
+        var extracted = BundleExtractor.Extract(bundle, Cache, new BundleLimits());
+        Assert.True(File.Exists(extracted.Folder + ".lock"));
+
+        // What SIGKILL leaves: the folder and its lock file, no longer held.
+        ReleaseWithoutRemoving(extracted);
+        var (removed, problems) = BundleFolderLock.RemoveAbandoned(Cache, Later);
+
+        Assert.Equal(1, removed);
+        Assert.Empty(problems);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
+    }
+
+    [Fact]
+    public void A_folder_being_served_stays()
+    {
+        var bundle = CraftedBundle.Good().Write(Path.Combine(_folder, "App.bundle.zip"));
+        using var served = BundleExtractor.Extract(bundle, Cache, new BundleLimits());
+
+        var (removed, _) = BundleFolderLock.RemoveAbandoned(Cache, Later);
+
+        Assert.Equal(0, removed);
+        Assert.Empty(BundleVerifier.Verify(served.Folder));
+    }
+
+    [Fact]
+    public void An_unheld_lock_younger_than_a_minute_is_left_alone()
+    {
+        var bundle = CraftedBundle.Good().Write(Path.Combine(_folder, "App.bundle.zip"));
+        var extracted = BundleExtractor.Extract(bundle, Cache, new BundleLimits());
+        ReleaseWithoutRemoving(extracted);
+
+        var (removed, _) = BundleFolderLock.RemoveAbandoned(Cache, DateTimeOffset.UtcNow);
+
+        Assert.Equal(0, removed);
+        Assert.True(Directory.Exists(extracted.Folder));
+    }
+
+    [Fact]
+    public void Only_lock_files_named_as_serve_names_them_count_and_a_link_goes_without_what_it_points_to()
+    {
+        Directory.CreateDirectory(Cache);
+        var kept = Directory.CreateDirectory(Path.Combine(_folder, "kept")).FullName;
+        File.WriteAllText(Path.Combine(kept, "precious.txt"), "x");
+        var linked = Path.Combine(Cache, "bundle-" + new string('a', 32));
+        Directory.CreateSymbolicLink(linked, kept);
+        File.WriteAllText(linked + ".lock", "");
+        Directory.CreateDirectory(Path.Combine(Cache, "bundle-other"));
+        File.WriteAllText(Path.Combine(Cache, "bundle-other.lock"), "");
+
+        var (removed, _) = BundleFolderLock.RemoveAbandoned(Cache, Later);
+
+        Assert.Equal(1, removed);
+        Assert.False(Path.Exists(linked));
+        Assert.True(File.Exists(Path.Combine(kept, "precious.txt")));
+        Assert.True(Directory.Exists(Path.Combine(Cache, "bundle-other")));
+    }
+
+    [Fact]
+    public async Task A_lock_held_by_a_process_killed_with_SIGKILL_is_free_and_serve_removes_its_folder()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var bundle = CraftedBundle.Good().Write(Path.Combine(_folder, "App.bundle.zip"));
+        var extracted = BundleExtractor.Extract(bundle, Cache, new BundleLimits());
+        var lockFile = extracted.Folder + ".lock";
+        ReleaseWithoutRemoving(extracted);
+
+        // Another process holds the lock as a running serve would (flock), then dies without letting go.
+        using (var holder = Process.Start(new ProcessStartInfo("flock", ["--shared", lockFile, "sleep", "60"]) { UseShellExecute = false })!)
+        {
+            try
+            {
+                await WaitUntilHeldAsync(lockFile);
+                Assert.Equal(0, BundleFolderLock.RemoveAbandoned(Cache, Later).Removed);
+            }
+            finally
+            {
+                holder.Kill(entireProcessTree: true);
+                await holder.WaitForExitAsync();
+            }
+        }
+
+        // serve itself, with a bundle that is refused: the sweep comes first.
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow - TimeSpan.FromMinutes(2));
+        var missing = Path.Combine(_folder, "Other.bundle.zip");
+        File.WriteAllText(missing, "not a zip");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await Program.CreateRootCommand(output, error).Parse(["serve", missing, "--cache", Cache])
+            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"apiroutes: removed 1 unpacked bundle folder left in '{Cache}' by a server that did not exit cleanly\n", output.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    // Lets go of the lock and keeps both the folder and its lock file, as a process that dies does.
+    private static void ReleaseWithoutRemoving(ExtractedBundle extracted)
+    {
+        var lockFile = extracted.Folder + ".lock";
+        var copy = File.ReadAllBytes(lockFile);
+        extracted.Dispose();
+        Directory.CreateDirectory(extracted.Folder);
+        File.WriteAllText(Path.Combine(extracted.Folder, "App.dll"), "left behind");
+        File.WriteAllBytes(lockFile, copy);
+        File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow);
+    }
+
+    private static async Task WaitUntilHeldAsync(string lockFile)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            try
+            {
+                using var probe = new FileStream(lockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                return;
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.Fail("flock never took the lock");
+    }
+}
