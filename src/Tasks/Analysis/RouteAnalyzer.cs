@@ -78,6 +78,7 @@ internal static class RouteAnalyzer
 
         var enabled = drafts.Where(draft => draft.IsEnabled).ToList();
         DuplicateRoutes.Report(enabled, locator, diagnostics);
+        AmbiguousRoutes.Report(enabled, locator, diagnostics);
 
         var finalizer = new RouteFinalizer(config.DefaultTimeLimits, locator, request, diagnostics);
         var routes = enabled

@@ -67,6 +67,64 @@ public class RouteDiagnosticsTests
         Assert.Equal(2, result.Manifest!.Routes.Count);
     }
 
+    [Theory]
+    // the case that answered 500 at run time: /api/items/5 is both an int and a long
+    [InlineData("{id:int}", "{id:long}", "/api/items/0")]
+    [InlineData("{id:min(1)}", "{n:max(10)}", "/api/items/1")]
+    [InlineData("{id:range(1,10)}", "{id:range(10,20)}", "/api/items/10")]
+    [InlineData("{name:alpha}", "{name:maxlength(3)}", "/api/items/a")]
+    [InlineData("{id:int:length(3)}", "{id:long:minlength(3)}", "/api/items/111")]
+    [InlineData("{when:datetime}", "{id:regex(^[0-9]{{4}}-)}", "/api/items/2024-01-31")]
+    [InlineData("{*path:minlength(2)}", "{*path:file}", "/api/items/1.5")]
+    public void Routes_that_differ_only_in_overlapping_constraints_are_an_error_naming_a_path_both_match(string first, string second, string path)
+    {
+        var (project, result) = Analyze($$"""
+            [ApiRoute("/api/items/{{first}}")] public sealed class A : IApiHandler { BODY }
+            [ApiRoute("/api/items/{{second}}")] public sealed class B : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2004");
+
+        Assert.Equal("AR2004 Api/Handler.cs(4,11)", Render.Where(diagnostic, project));
+        Assert.Contains($"both match '{path}'", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("Api/Handler.cs(3,", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Null(result.Manifest);
+    }
+
+    [Theory]
+    [InlineData("{id:int}", "{slug:alpha}")]
+    [InlineData("{id:range(1,10)}", "{id:range(11,20)}")]
+    [InlineData("{id:guid}", "{id:long}")]
+    [InlineData("{name:file}", "{name:nonfile}")]
+    [InlineData("{id:int}", "{id}")]
+    // a constraint the app registers: nothing to probe with, so nothing is claimed
+    [InlineData("{id:even}", "{id:int}")]
+    public void Routes_whose_constraints_share_no_value_or_rank_differently_are_both_served(string first, string second)
+    {
+        var (project, result) = Analyze($$"""
+            [ApiRoute("/api/items/{{first}}")] public sealed class A : IApiHandler { BODY }
+            [ApiRoute("/api/items/{{second}}")] public sealed class B : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        Assert.DoesNotContain(result.Diagnostics, diagnostic => diagnostic.Code is "AR2004" or "AR2002");
+        Assert.Equal(2, result.Manifest!.Routes.Count);
+    }
+
+    [Fact]
+    public void Overlapping_constraints_on_routes_with_different_methods_never_meet()
+    {
+        var (project, result) = Analyze("""
+            [ApiRoute("/api/items/{id:int}", Methods = ["GET"])] public sealed class A : IApiHandler { BODY }
+            [ApiRoute("/api/items/{id:long}", Methods = ["POST"])] public sealed class B : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.Manifest!.Routes.Count);
+    }
+
     [Fact]
     public void A_default_route_from_a_deep_namespace_is_held_to_the_segment_limit_at_the_class()
     {

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ApiRoutes.Tasks.Routing;
+
+/// <summary>
+/// Finds a path segment that two lists of ASP.NET Core's built-in inline constraints both accept, by trying probes: the
+/// usual kinds of value (numbers of each size, booleans, dates, GUIDs, words, file names) and the edges each
+/// constraint's own arguments give (<c>min(5)</c> gives 4, 5 and 6; <c>length(3)</c> three letters and three digits).
+/// A value found is proof (both accept it); none found is not proof of the opposite, as a regex can accept values no
+/// probe has. Each check is the one the constraint's ASP.NET Core class makes, in the invariant culture.
+/// </summary>
+internal static class ConstraintProbe
+{
+    private const int LongestProbe = 256;
+
+    private static readonly string[] Common =
+    [
+        "0", "1", "5", "-1", "42", "2147483648", "9223372036854775808", "1.5", "-2.5", "1e3", "true", "false",
+        "2024-01-31", "2024-01-31T12:00:00", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "a", "abc", "ABC", "a1", "abc-1",
+        "x.json", "file.txt", "_",
+    ];
+
+    /// <summary>A value both constraint lists accept, or null when no probe is (or a constraint is not built in).</summary>
+    public static string? CommonValue(IReadOnlyList<RouteConstraint> first, IReadOnlyList<RouteConstraint> second)
+    {
+        var all = first.Concat(second).ToList();
+        if (all.Any(constraint => !RouteConstraints.IsKnown(constraint.Name) || RouteConstraintArguments.Check(constraint) is not null))
+        {
+            return null;
+        }
+
+        return Probes(all).FirstOrDefault(value => all.All(constraint => Accepts(constraint, value)));
+    }
+
+    private static IEnumerable<string> Probes(IReadOnlyList<RouteConstraint> constraints)
+    {
+        foreach (var value in Common)
+        {
+            yield return value;
+        }
+
+        foreach (var constraint in constraints)
+        {
+            foreach (var number in Numbers(constraint.Argument))
+            {
+                foreach (var edge in (long[])[number - 1, number, number + 1])
+                {
+                    yield return edge.ToString(CultureInfo.InvariantCulture);
+                    if (edge is > 0 and <= LongestProbe)
+                    {
+                        yield return new string('a', (int)edge);
+                        yield return new string('1', (int)edge);
+                    }
+                }
+            }
+        }
+    }
+
+    // The whole numbers among a constraint's arguments: "5", "1,10"; none for a regex.
+    private static IEnumerable<long> Numbers(string? argument) =>
+        (argument?.Split(',', StringSplitOptions.TrimEntries) ?? [])
+            .Select(piece => long.TryParse(piece, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : (long?)null)
+            .Where(number => number is > long.MinValue and < long.MaxValue)
+            .Select(number => number!.Value);
+
+    private static bool Accepts(RouteConstraint constraint, string value)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        var numbers = Numbers(constraint.Argument).ToArray();
+        return constraint.Name.ToLowerInvariant() switch
+        {
+            "int" => int.TryParse(value, NumberStyles.Integer, invariant, out _),
+            "long" => long.TryParse(value, NumberStyles.Integer, invariant, out _),
+            "bool" => bool.TryParse(value, out _),
+            "datetime" => DateTime.TryParse(value, invariant, DateTimeStyles.None, out _),
+            "decimal" => decimal.TryParse(value, NumberStyles.Number, invariant, out _),
+            "double" => double.TryParse(value, NumberStyles.Float | NumberStyles.AllowThousands, invariant, out _),
+            "float" => float.TryParse(value, NumberStyles.Float | NumberStyles.AllowThousands, invariant, out _),
+            "guid" => Guid.TryParse(value, out _),
+            "alpha" => value.All(char.IsAsciiLetter),
+            "required" => value.Length > 0,
+            "minlength" => value.Length >= numbers[0],
+            "maxlength" => value.Length <= numbers[0],
+            "length" => numbers.Length == 1 ? value.Length == numbers[0] : value.Length >= numbers[0] && value.Length <= numbers[1],
+            "min" => long.TryParse(value, NumberStyles.Integer, invariant, out var min) && min >= numbers[0],
+            "max" => long.TryParse(value, NumberStyles.Integer, invariant, out var max) && max <= numbers[0],
+            "range" => long.TryParse(value, NumberStyles.Integer, invariant, out var number) && number >= numbers[0] && number <= numbers[1],
+            "regex" => Matches(constraint.Argument!, value),
+            "file" => IsFileName(value),
+            "nonfile" => !IsFileName(value),
+            _ => false,
+        };
+    }
+
+    // FileNameRouteConstraint.IsFileName: the last segment has a '.' followed somewhere by something else.
+    private static bool IsFileName(string value)
+    {
+        var last = value[(value.LastIndexOf('/') + 1)..];
+        var dot = last.IndexOf('.', StringComparison.Ordinal);
+        return dot >= 0 && last[(dot + 1)..].Any(c => c != '.');
+    }
+
+    private static bool Matches(string pattern, string value)
+    {
+        try
+        {
+            return Regex.IsMatch(value, pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+}
