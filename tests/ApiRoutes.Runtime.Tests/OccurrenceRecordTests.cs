@@ -62,6 +62,45 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task A_damaged_last_run_row_in_the_SQLite_store_neither_stops_the_app_nor_the_schedule_and_is_replaced_by_the_next_run()
+    {
+        // The review's reproduction: a schedules row whose instant is not one made the host stop at every start (exit 0).
+        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
+        var path = Path.Combine(folder, "store.db");
+        try
+        {
+            await SqliteExecutionStore.Open(path).DisposeAsync();
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                await connection.OpenAsync();
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = "INSERT INTO schedules (route, last_occurrence) VALUES ('/api/minutely', 'not-a-time')";
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            await using var store = SqliteExecutionStore.Open(path);
+            await using (var server = await TestServer.StartAsync(
+                Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+                now: Start,
+                services: s => s.AddSingleton<IExecutionStore>(store)))
+            {
+                await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+                Assert.DoesNotContain(server.Logs, line => line.Contains("[3012]", StringComparison.Ordinal));
+                server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+                await server.Probe.NextAsync();
+                await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:02:00");
+
+                Assert.Equal(Start.AddSeconds(30), await store.GetLastOccurrenceAsync("/api/minutely", default));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_new_schedule_that_never_ran_missed_nothing()
     {
         await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")), now: Start);

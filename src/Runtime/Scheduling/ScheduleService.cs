@@ -86,7 +86,15 @@ internal sealed class ScheduleService(
                     continue;
                 }
 
-                await runs.TryStartAsync(route, next);
+                try
+                {
+                    await runs.TryStartAsync(route, next);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One occurrence lost, logged; the schedule goes on to the next (never this one again: last = next).
+                    _logger.ScheduledStartFailed(route.Template, next, e);
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -107,8 +115,9 @@ internal sealed class ScheduleService(
             var lastRecorded = (await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Limit: 1), stopping)).FirstOrDefault()?.Occurrence;
             since = lastRun > lastRecorded || lastRecorded is null ? lastRun : lastRecorded;
         }
-        catch (ExecutionStoreUnavailableException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Unreadable or unavailable: the schedule runs on from now, as for a new one, rather than stop the host.
             _logger.StoreReadFailed(route.Template, e);
             return null;
         }

@@ -71,7 +71,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT last_occurrence FROM schedules WHERE route = $route";
         command.Parameters.AddWithValue("$route", route);
-        return await command.ExecuteScalarAsync(cancellationToken) is string text ? Parse(text) : null;
+        // A stored row is not trusted: a value that is not an instant counts as no run recorded.
+        return await command.ExecuteScalarAsync(cancellationToken) is string text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var last) ? last : null;
     }
 
     public Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken) =>

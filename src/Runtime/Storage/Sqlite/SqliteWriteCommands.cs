@@ -38,7 +38,10 @@ internal sealed class SqliteWriteCommands : IDisposable
             """, "$route", "$occurrence", "$execution_id", "$claimed_at");
         _lastRun = Prepare(connection, """
             INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
-            ON CONFLICT (route) DO UPDATE SET last_occurrence = max(last_occurrence, excluded.last_occurrence)
+            ON CONFLICT (route) DO UPDATE SET last_occurrence = CASE
+                WHEN last_occurrence GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*'
+                    AND last_occurrence > excluded.last_occurrence THEN last_occurrence
+                ELSE excluded.last_occurrence END
             """, "$route", "$occurrence");
         _occurrence = Prepare(connection, """
             INSERT INTO schedule_occurrences (route, occurrence, outcome, execution_id, detail, recorded_at)
