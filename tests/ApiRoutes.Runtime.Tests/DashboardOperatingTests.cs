@@ -155,6 +155,43 @@ public sealed class DashboardOperatingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failure_is_replayed_once_however_many_calls_ask_at_the_same_time()
+    {
+        // The review's reproduction: three clicks on Replay at once gave three replays; two bulk calls replayed all twice.
+        var single = await FailAsync("""{"n":1}""");
+        _server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        var bulkOne = await FailAsync("""{"n":2}""");
+        var bulkTwo = await FailAsync("""{"n":3}""");
+        var attemptsBefore = _server.Probe.Count(nameof(Flaky));
+        var since = _server.Executions.Find(bulkOne)!.AcceptedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+        var singles = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => PostAsync($"/_apiroutes/api/executions/{single}/replay")));
+        var bulks = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => PostAsync($"/_apiroutes/api/executions/replay?route=/api/flaky&since={Uri.EscapeDataString(since)}")));
+
+        var accepted = Assert.Single(singles, response => response.StatusCode == HttpStatusCode.Accepted);
+        var replay = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("executionId").GetString();
+        Assert.All(singles.Where(response => response != accepted), response => Assert.Equal(HttpStatusCode.Conflict, response.StatusCode));
+        var refused = (await singles.First(response => response != accepted).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+        Assert.StartsWith($"Execution {single} was replayed already, as {replay} (", refused, StringComparison.Ordinal);
+        var replayedByBulk = new List<(string? Of, string? Id)>();
+        foreach (var bulk in bulks)
+        {
+            replayedByBulk.AddRange((await bulk.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").EnumerateArray()
+                .Select(r => (r.GetProperty("replayOf").GetString(), r.GetProperty("executionId").GetString())));
+        }
+
+        Assert.Equal([bulkOne, bulkTwo], replayedByBulk.Select(r => r.Of).Order(StringComparer.Ordinal));
+        foreach (var id in replayedByBulk.Select(r => r.Id).Append(replay))
+        {
+            // Each replay ran once, failed, and waits for its retry on the fake clock.
+            await _server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+        }
+
+        Assert.Equal(3, _server.Executions.Snapshot().Count(r => r.ReplayOf is not null));
+        Assert.Equal(attemptsBefore + 3, _server.Probe.Count(nameof(Flaky)));
+    }
+
+    [Fact]
     public async Task A_timed_pause_skips_occurrences_until_its_end_then_the_schedule_runs_by_itself_and_each_is_recorded()
     {
         await _server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:15:00");

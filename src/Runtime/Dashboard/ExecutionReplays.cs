@@ -30,6 +30,10 @@ internal sealed class ExecutionReplays(
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
+    // One replay at a time in this process, so that "replayed already?" and the replay are one step: a double click,
+    // a client retrying a slow call and two bulk calls at once replay each failure once.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
     /// <summary>Replays one execution: 202 with the new id, or 404, 409 (not failed, route gone, request not kept) or 503 (queue full) with why.</summary>
     public async Task<Replay> ReplayAsync(string id)
     {
@@ -43,7 +47,7 @@ internal sealed class ExecutionReplays(
             return new Replay(StatusCodes.Status409Conflict, null, $"Execution {id} is {ExecutionLog.Name(record.Status)}; only failed and timed-out executions are replayed.");
         }
 
-        return await ReplayAsync(record);
+        return await ReplayOnceAsync(record) ?? new Replay(StatusCodes.Status409Conflict, null, Replayed(record, await ReplayOfAsync(record)), record.Id);
     }
 
     /// <summary>
@@ -59,7 +63,11 @@ internal sealed class ExecutionReplays(
         var done = new List<Replay>();
         foreach (var record in failed)
         {
-            var replay = await ReplayAsync(record);
+            if (await ReplayOnceAsync(record) is not { } replay)
+            {
+                continue; // Replayed meanwhile, by another call.
+            }
+
             done.Add(replay);
             if (replay.ExecutionId is null)
             {
@@ -69,6 +77,28 @@ internal sealed class ExecutionReplays(
 
         return new BulkReplay(done, failed.Count - done.Count(replay => replay.ExecutionId is not null));
     }
+
+    // Null when the execution has a replay already (in the store, or in this process and not yet written).
+    private async Task<Replay?> ReplayOnceAsync(ExecutionRecord record)
+    {
+        await _oneAtATime.WaitAsync();
+        try
+        {
+            return await ReplayOfAsync(record) is null ? await ReplayAsync(record) : null;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<ExecutionRecord?> ReplayOfAsync(ExecutionRecord record) =>
+        (await log.RecentAsync(new ExecutionQuery { Route = record.Route, Since = record.AcceptedAt, ReplayOf = record.Id, Limit = 1 })).FirstOrDefault();
+
+    private static string Replayed(ExecutionRecord record, ExecutionRecord? replay) =>
+        replay is null
+            ? $"Execution {record.Id} was being replayed by another call."
+            : $"Execution {record.Id} was replayed already, as {replay.Id} ({ExecutionLog.Name(replay.Status)}); each failure is replayed once. If that replay failed too, replay {replay.Id}.";
 
     private async Task<Replay> ReplayAsync(ExecutionRecord record)
     {

@@ -17,6 +17,9 @@ internal sealed record ExecutionQuery
     /// <summary>Accepted before.</summary>
     public DateTimeOffset? Until { get; init; }
 
+    /// <summary>Only the replays of this execution.</summary>
+    public string? ReplayOf { get; init; }
+
     public int Limit { get; init; } = 200;
 
     /// <summary>The page's rows come after this one (keyset paging).</summary>
@@ -27,6 +30,7 @@ internal sealed record ExecutionQuery
         && (Status is not { } status || record.Status == status)
         && (Since is not { } since || record.AcceptedAt >= since)
         && (Until is not { } until || record.AcceptedAt < until)
+        && (ReplayOf is null || string.Equals(record.ReplayOf, ReplayOf, StringComparison.Ordinal))
         && (After is not { } after || record.AcceptedAt < after.AcceptedAt
             || (record.AcceptedAt == after.AcceptedAt && string.CompareOrdinal(record.Id, after.Id) > 0));
 
@@ -63,6 +67,11 @@ internal sealed record ExecutionQuery
         if (Until is { } until)
         {
             conditions.Add($"accepted_at < {Add(instant(until))}");
+        }
+
+        if (ReplayOf is { } replayOf)
+        {
+            conditions.Add($"replay_of = {Add(replayOf)}");
         }
 
         if (After is { } after)
