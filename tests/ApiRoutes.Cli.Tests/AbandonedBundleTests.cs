@@ -89,8 +89,9 @@ public sealed class AbandonedBundleTests : IDisposable
         var lockFile = extracted.Folder + ".lock";
         ReleaseWithoutRemoving(extracted);
 
-        // Another process holds the lock as a running serve would (flock), then dies without letting go.
-        using (var holder = Process.Start(new ProcessStartInfo("flock", ["--shared", lockFile, "sleep", "60"]) { UseShellExecute = false })!)
+        // Another process holds the lock as a running serve would (flock; --close: only flock itself, not its sleep, so
+        // that its exit is the end of the lock), then dies without letting go.
+        using (var holder = Process.Start(new ProcessStartInfo("flock", ["--shared", "--close", lockFile, "sleep", "60"]) { UseShellExecute = false })!)
         {
             try
             {
@@ -118,6 +119,43 @@ public sealed class AbandonedBundleTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
     }
 
+    [Fact]
+    public async Task The_app_that_serve_starts_holds_the_lock_too_so_a_killed_serve_does_not_lose_the_folder_of_an_app_still_running()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Cache);
+        var folder = Path.Combine(Cache, "bundle-" + new string('b', 32));
+        var held = BundleFolderLock.Take(folder);
+        Directory.CreateDirectory(folder);
+        File.SetLastWriteTimeUtc(folder + ".lock", DateTime.UtcNow - TimeSpan.FromMinutes(2));
+
+        // As serve starts the app: a child process, which inherits the lock; then serve goes (SIGKILL closes its handle
+        // and removes nothing).
+        using var app = Process.Start(new ProcessStartInfo("sleep", ["60"]) { UseShellExecute = false })!;
+        try
+        {
+            // What SIGKILL does: the descriptor closed by the kernel, no unlock (Dispose would unlock for the app too).
+            var handle = held.Handle;
+            Assert.Equal(0, Close((int)handle.DangerousGetHandle()));
+            handle.SetHandleAsInvalid();
+
+            Assert.Equal(0, BundleFolderLock.RemoveAbandoned(Cache, Later).Removed);
+            Assert.True(Directory.Exists(folder));
+        }
+        finally
+        {
+            app.Kill();
+            await app.WaitForExitAsync();
+        }
+
+        Assert.Equal(1, BundleFolderLock.RemoveAbandoned(Cache, Later).Removed);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Cache));
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     // Lets go of the lock and keeps both the folder and its lock file, as a process that dies does.
@@ -128,9 +166,15 @@ public sealed class AbandonedBundleTests : IDisposable
         extracted.Dispose();
         Directory.CreateDirectory(extracted.Folder);
         File.WriteAllText(Path.Combine(extracted.Folder, "App.dll"), "left behind");
+
+        // A new file: a process another test started meanwhile may hold the old one (the lock is inherited).
+        File.Delete(lockFile);
         File.WriteAllBytes(lockFile, copy);
         File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")]
+    private static extern int Close(int descriptor);
 
     private static async Task WaitUntilHeldAsync(string lockFile)
     {

@@ -4,8 +4,8 @@ namespace ApiRoutes.Cli.Bundling;
 
 /// <summary>
 /// The lock file beside a folder <c>apiroutes serve</c> unpacked into (<c>bundle-&lt;id&gt;.lock</c>), held open with an
-/// exclusive lock for as long as the bundle is served. The operating system lets go of the lock when the process ends,
-/// however it ends, so a later <c>serve</c> can tell a folder in use from one that a server killed with SIGKILL, or a
+/// exclusive lock for as long as the bundle is served, by <c>serve</c> and by the app it starts (which inherits it). The
+/// operating system lets go of the lock when both have ended, however they end, so a later <c>serve</c> can tell a folder in use from one that a server killed with SIGKILL, or a
 /// power cut, left behind (<see cref="RemoveAbandoned"/>); the folder itself would otherwise stay in the cache forever.
 /// </summary>
 internal sealed partial class BundleFolderLock : IDisposable
@@ -23,10 +23,11 @@ internal sealed partial class BundleFolderLock : IDisposable
     /// <summary>Creates and locks the lock file of <paramref name="folder"/>, before the folder is made.</summary>
     /// <exception cref="IOException">The lock file exists or cannot be made.</exception>
     // FileShare.Delete: on Unix a shared lock, which still keeps out the exclusive one RemoveAbandoned asks for; on
-    // Windows it lets the file be deleted while held.
+    // Windows it lets the file be deleted while held. Inheritable: the app serve starts holds the lock too, so a serve
+    // killed while its app goes on does not leave that app's folder for the next serve to remove.
     public static BundleFolderLock Take(string folder)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Delete };
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Delete | FileShare.Inheritable };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -109,6 +110,9 @@ internal sealed partial class BundleFolderLock : IDisposable
     }
 
     public void Dispose() => Release(folderRemoved: false);
+
+    /// <summary>The lock file's handle (for tests that close it as the end of a process would).</summary>
+    internal Microsoft.Win32.SafeHandles.SafeFileHandle Handle => _held.SafeFileHandle;
 
     private static string? Remove(string folder)
     {
