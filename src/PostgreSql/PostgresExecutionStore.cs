@@ -157,11 +157,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         var claim = default(OccurrenceClaim);
         await _database.RunAsync(
             $"""
-            WITH going AS (
-                SELECT e.id FROM apiroutes_executions e
-                JOIN apiroutes_replicas r ON r.id = e.owner AND r.lease_until > now()
-                WHERE e.route = $1 AND e.kind = '{RouteKind.Scheduled.Name()}' AND e.status IN ('Queued', 'Running') AND e.owner <> $4
-                LIMIT 1),
+            WITH going AS ({ScheduleRunElsewhere.Select("$1", "$4")}),
             claimed AS (
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going)

@@ -67,6 +67,22 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         }
     }
 
+    public async Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken)
+    {
+        string? other = null;
+        await database.RunAsync(
+            ScheduleRunElsewhere.Select("$1", "$2"),
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = route });
+                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                other = await command.ExecuteScalarAsync(cancellationToken) as string;
+            },
+            "read",
+            cancellationToken);
+        return other;
+    }
+
     /// <summary>Removes this replica: its unfinished work is free for the others to claim at once.</summary>
     public async Task UnregisterAsync()
     {

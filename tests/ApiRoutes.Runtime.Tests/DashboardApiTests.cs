@@ -40,6 +40,27 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_now_is_refused_while_a_run_of_the_schedule_goes_on_another_replica()
+    {
+        var coordination = new ElsewhereCoordination { RunningElsewhere = "run-on-b" };
+        await using var replica = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "*/15 * * * *")),
+            environment: "Development",
+            services: s => s.AddSingleton<ApiRoutes.Storage.IReplicaCoordination>(coordination));
+
+        var refused = await replica.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/run?route=/api/tick") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+        coordination.RunningElsewhere = null;
+        var started = await replica.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/run?route=/api/tick") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("The previous run of /api/tick (run-on-b, on another replica) is still going; it is not started again until that run ends.",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        await replica.Probe.NextAsync();
+        Assert.Equal(1, replica.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task An_execution_that_memory_no_longer_has_is_read_from_the_store_by_its_id()
     {
         // As an earlier process (or another replica) left it: in the store only, written after the history was loaded.

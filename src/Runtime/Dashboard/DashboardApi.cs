@@ -144,9 +144,12 @@ internal static class DashboardApi
 
         data.MapPost("/schedules/run", async (string route, HttpContext context) => Scheduled(table, route) is not { } target
             ? NoSchedule(route)
-            : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true, trace: TraceContext.Of(context)) is { ExecutionId: { } id }
-                ? Accepted(context, id)
-                : DashboardJson.Error($"The previous run of {route} is still going.", StatusCodes.Status409Conflict));
+            : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true, trace: TraceContext.Of(context)) switch
+            {
+                { ExecutionId: { } id } => Accepted(context, id),
+                { StoreUnavailable: true, Refusal: var why } => DashboardJson.Error(why ?? "The store cannot be reached.", StatusCodes.Status503ServiceUnavailable),
+                var refused => DashboardJson.Error(refused.Refusal ?? $"The previous run of {route} is still going.", StatusCodes.Status409Conflict),
+            });
 
         var watch = services.GetRequiredService<RouteWatchStatus>();
         data.MapGet("/development", () => Results.Json(Describe(watch.Current), DashboardJsonContext.Default.DevelopmentView));

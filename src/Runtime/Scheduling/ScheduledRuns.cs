@@ -59,7 +59,7 @@ internal sealed class ScheduledRuns(
             return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
         }
 
-        if (!manual && await TryClaimAsync(route, occurrence, id, external) is { } refusal)
+        if ((manual ? await CheckElsewhereAsync(route) : await TryClaimAsync(route, occurrence, id, external)) is { } refusal)
         {
             start.SetResult(null);
             return refusal;
@@ -80,6 +80,27 @@ internal sealed class ScheduledRuns(
 
     /// <summary>Completes when every run started so far has ended (the drain waits for it).</summary>
     public Task WhenAllEndedAsync() => Task.WhenAll(_running.Values.Select(running => running.Run));
+
+    // A run by hand claims no occurrence, but it must not overlap a run of the schedule on another replica either. The
+    // check is a read: two replicas starting in the same moment could both pass it. Returns why it is not run, or null.
+    private async Task<ScheduledStart?> CheckElsewhereAsync(LoadedRoute route)
+    {
+        if (coordination is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await coordination.RunningElsewhereAsync(route.Template, CancellationToken.None) is { } other
+                ? new ScheduledStart(null, $"The previous run of {route.Template} ({other}, on another replica) is still going; it is not started again until that run ends.")
+                : null;
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            return new ScheduledStart(null, $"Whether {route.Template} runs on another replica cannot be known: {e.Message}") { StoreUnavailable = true };
+        }
+    }
 
     // Exactly once across replicas: only the replica whose claim of (route, occurrence) lands runs it, and not while a
     // run of the schedule goes on another replica. Without a store to ask, one process alone runs its own schedule

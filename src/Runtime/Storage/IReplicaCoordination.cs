@@ -48,6 +48,13 @@ internal interface IReplicaCoordination
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
     Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The id of a run of the schedule <paramref name="route"/> that another live replica holds (queued or running),
+    /// or null: a run started by hand (Run now, a replay) is not started while one goes elsewhere.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken);
 }
 
 /// <summary>How a lease renewal went.</summary>

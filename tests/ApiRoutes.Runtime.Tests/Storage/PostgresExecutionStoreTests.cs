@@ -150,6 +150,28 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_started_by_hand_learns_of_a_run_of_the_schedule_going_on_another_live_replica()
+    {
+        // The review's case: Run now (or a replay) on one replica while the scheduled run goes on another.
+        var first = Open();
+        var second = Open();
+        var run = Record("run1", ExecutionStatus.Queued) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(1) };
+        await first.AddAsync(run, null, default);
+        Assert.True(await first.Coordination.TryStartAsync(run with { Status = ExecutionStatus.Running }, default));
+
+        var elsewhere = await second.Coordination.RunningElsewhereAsync("/api/tick", default);
+        var own = await first.Coordination.RunningElsewhereAsync("/api/tick", default);   // its own runs: its own guard's call
+        var otherRoute = await second.Coordination.RunningElsewhereAsync("/api/other", default);
+        await first.UpdateAsync(run with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
+        var afterwards = await second.Coordination.RunningElsewhereAsync("/api/tick", default);
+
+        Assert.Equal("run1", elsewhere);
+        Assert.Null(own);
+        Assert.Null(otherRoute);
+        Assert.Null(afterwards);
+    }
+
+    [Fact]
     public async Task Replicas_starting_together_create_the_schema_once()
     {
         var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Open())));
