@@ -40,6 +40,13 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
             return (StatusCodes.Status403Forbidden, "in Development the dashboard and scheduled routes answer only requests from this machine");
         }
 
+        // A proxy on this machine (a sidecar, a dev server's proxy) makes every client look local; what it says it
+        // passed on is believed only when that too is this machine.
+        if (loopbackOnly && ForwardedFrom(request) is { } client)
+        {
+            return (StatusCodes.Status403Forbidden, $"in Development the dashboard and scheduled routes answer only requests from this machine, and a proxy passed this one on for '{Printable(client)}'");
+        }
+
         if (!fromPagesOfThisOrigin)
         {
             return null;
@@ -54,4 +61,35 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
             ? null
             : (StatusCodes.Status403Forbidden, $"a state-changing call needs the {RequestOrigin.DashboardHeader} header (any value), which the dashboard's page sends and no page on another origin can");
     }
+
+    // The first client a forwarding header names that is not a loopback address (or cannot be read as one), or null.
+    private static string? ForwardedFrom(HttpRequest request)
+    {
+        var named = request.Headers["X-Forwarded-For"].Concat(request.Headers["X-Real-IP"])
+            .SelectMany(value => (value ?? "").Split(','))
+            .Concat(request.Headers["Forwarded"].SelectMany(value => (value ?? "").Split([',', ';']))
+                .Select(pair => pair.Trim())
+                .Where(pair => pair.StartsWith("for=", StringComparison.OrdinalIgnoreCase))
+                .Select(pair => pair[4..]));
+        return named.Select(client => client.Trim()).FirstOrDefault(client => !IsLoopback(client));
+    }
+
+    // "127.0.0.1", "::1", "[::1]:8080", "\"[::1]\"", "127.0.0.1:5000".
+    private static bool IsLoopback(string client)
+    {
+        var address = client.Trim('"');
+        if (address.StartsWith('[') && address.IndexOf(']', StringComparison.Ordinal) is var end and > 0)
+        {
+            address = address[1..end];
+        }
+        else if (address.Count(c => c == ':') == 1)
+        {
+            address = address[..address.IndexOf(':', StringComparison.Ordinal)];
+        }
+
+        return System.Net.IPAddress.TryParse(address, out var ip) && System.Net.IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
+    }
+
+    private static string Printable(string text) =>
+        new([.. text.Take(64).Select(c => char.IsControl(c) ? '?' : c)]);
 }

@@ -130,6 +130,34 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
     }
 
     [Theory]
+    // The review's case: a proxy on this machine passing on a request from anywhere.
+    [InlineData("X-Forwarded-For", "203.0.113.7", 403)]
+    [InlineData("X-Forwarded-For", "127.0.0.1, 10.0.0.5", 403)]
+    [InlineData("X-Real-IP", "192.168.1.20", 403)]
+    [InlineData("Forwarded", "for=198.51.100.17;proto=https", 403)]
+    [InlineData("Forwarded", "for=\"[2001:db8::1]:4711\"", 403)]
+    [InlineData("Forwarded", "for=unknown", 403)]
+    [InlineData("X-Forwarded-For", "not an address", 403)]
+    // a proxy on this machine passing on a request from this machine
+    [InlineData("X-Forwarded-For", "127.0.0.1", null)]
+    [InlineData("X-Forwarded-For", "::1, 127.0.0.1:5173", null)]
+    [InlineData("Forwarded", "for=\"[::1]:5173\";proto=http", null)]
+    [InlineData("Forwarded", "proto=http", null)]
+    public void In_development_a_request_a_proxy_passed_on_must_come_from_this_machine_too(string header, string value, int? refused)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Host = new Microsoft.AspNetCore.Http.HostString("localhost:5000");
+        context.Connection.RemoteIpAddress = IPAddress.Loopback;
+        context.Request.Headers[header] = value;
+
+        var refusal = ApiRoutes.Dashboard.DashboardGuard.Check(context.Request, loopbackOnly: true, fromPagesOfThisOrigin: false);
+
+        Assert.Equal(refused, refusal?.StatusCode);
+        // Outside Development the dashboard needs its token, wherever the request comes from.
+        Assert.Null(ApiRoutes.Dashboard.DashboardGuard.Check(context.Request, loopbackOnly: false, fromPagesOfThisOrigin: false));
+    }
+
+    [Theory]
     [InlineData("Sec-Purpose", "prefetch;prerender")]
     [InlineData("Purpose", "prefetch")]
     public async Task In_development_a_browser_prefetch_does_not_run_a_scheduled_route(string header, string value)
