@@ -22,6 +22,7 @@ internal sealed class ExecutionReplays(
     IExecutionStore store,
     BackgroundAdmission admissions,
     ScheduledRuns runs,
+    SecretHeaders secrets,
     TimeProvider time,
     ILoggerFactory loggerFactory)
 {
@@ -132,7 +133,8 @@ internal sealed class ExecutionReplays(
                 return new Replay(StatusCodes.Status409Conflict, null, $"The request of execution {record.Id} is no longer kept (the InMemory store keeps those of the latest {InMemoryExecutionStore.MaxReplayable} failed executions only), so it cannot be replayed.", record.Id);
             }
 
-            var admission = await admissions.AdmitAsync(route, request, TraceContext.None, CancellationToken.None, record.Id);
+            // Stored before a header was named secret, it is not stored again with it.
+            var admission = await admissions.AdmitAsync(route, request.WithoutSecrets(secrets), TraceContext.None, CancellationToken.None, record.Id);
             (id, refusal) = (admission.Execution?.Id, admission.Refusal is { } why ? $"Not replayed now: {why}." : null);
         }
 

@@ -9,7 +9,7 @@ namespace ApiRoutes.Execution;
 /// out at once; a handler that ignores the token is abandoned (its scope is disposed when it finally returns). The
 /// attempt's start and end are the <see cref="ExecutionLifecycle"/>'s to record.
 /// </summary>
-internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle) : IDisposable
+internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle, SecretHeaders secrets) : IDisposable
 {
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
@@ -49,7 +49,9 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         using var registration = aborted.Token.Register(() => abortedSignal.TrySetResult());
 
         var scope = scopes.CreateAsyncScope();
-        var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token);
+        // The secret headers as configured now: a request stored before a name was added to them (recovered, taken over)
+        // does not hand it to the handler either.
+        var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token, secrets);
 
         // Task.Run: a handler that blocks its thread must not block this runner past the time limit.
         var handler = Task.Run(() =>

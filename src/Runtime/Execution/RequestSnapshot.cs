@@ -63,13 +63,27 @@ internal sealed class RequestSnapshot
         Body = jsonBody,
     };
 
-    /// <summary>A new context for one attempt, with its own services and cancellation.</summary>
-    public HttpContext CreateContext(IServiceProvider services, string traceIdentifier, CancellationToken aborted)
+    /// <summary>This request less the headers <paramref name="secrets"/> names (itself when it has none of them).</summary>
+    public RequestSnapshot WithoutSecrets(SecretHeaders secrets) =>
+        Headers.Any(header => secrets.IsSecret(header.Key))
+            ? new RequestSnapshot
+            {
+                Method = Method, Scheme = Scheme, PathBase = PathBase, Path = Path, QueryString = QueryString,
+                Headers = [.. Headers.Where(header => !secrets.IsSecret(header.Key))],
+                RouteValues = RouteValues, Body = Body, RemoteIpAddress = RemoteIpAddress,
+            }
+            : this;
+
+    /// <summary>A new context for one attempt, with its own services and cancellation, without the secret headers.</summary>
+    public HttpContext CreateContext(IServiceProvider services, string traceIdentifier, CancellationToken aborted, SecretHeaders secrets)
     {
         var headers = new HeaderDictionary();
         foreach (var (key, value) in Headers)
         {
-            headers[key] = value;
+            if (!secrets.IsSecret(key))
+            {
+                headers[key] = value;
+            }
         }
 
         var features = new FeatureCollection();

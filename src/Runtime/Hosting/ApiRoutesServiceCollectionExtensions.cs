@@ -54,6 +54,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<ApiRoutesMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Transient<IApiDescriptionProvider, ApiRoutesApiDescriptionProvider>());
         services.TryAddSingleton<ExecutionLifecycle>();
+        services.TryAddSingleton(sp => new SecretHeaders(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Background.SecretHeaders));
         services.TryAddSingleton<ExecutionRunner>();
         services.TryAddSingleton<BackgroundQueue>();
         services.TryAddSingleton<BackgroundAdmission>();

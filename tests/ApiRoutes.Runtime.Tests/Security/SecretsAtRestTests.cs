@@ -53,6 +53,36 @@ public sealed class SecretsAtRestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_header_named_secret_after_its_request_was_stored_is_not_handed_to_the_handler_when_it_runs_after_a_restart()
+    {
+        // The review's case: stored before the operator added X-Api-Key to SecretHeaders, then recovered at start-up.
+        await using (var store = ApiRoutes.Storage.SqliteExecutionStore.Open(_database))
+        {
+            var request = new ApiRoutes.Execution.RequestSnapshot
+            {
+                Method = "POST", Scheme = "http", PathBase = Microsoft.AspNetCore.Http.PathString.Empty, Path = new Microsoft.AspNetCore.Http.PathString("/api/flaky"),
+                QueryString = Microsoft.AspNetCore.Http.QueryString.Empty, Headers = [new("X-Api-Key", Credential), new("X-Tenant", "acme")], RouteValues = [],
+                Body = "{}"u8.ToArray(),
+            };
+            await store.AddAsync(new ExecutionRecord { Id = "stored-before", Route = "/api/flaky", Kind = "background", Status = ExecutionStatus.Queued, AcceptedAt = DateTimeOffset.UtcNow }, request, default);
+        }
+
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/flaky", typeof(Flaky))),
+            options: o =>
+            {
+                Sqlite(o);
+                o.Background.RetryDelays = [];
+                o.Background.SecretHeaders = ["X-Api-Key"];
+            });
+
+        var run = await server.Probe.NextAsync();
+        Assert.Equal("acme", run.Headers["X-Tenant"]);
+        Assert.False(run.Headers.ContainsKey("X-Api-Key"));
+        await server.WaitForExecutionAsync(r => r.Id == "stored-before" && r.Status == ExecutionStatus.Failed);
+    }
+
+    [Fact]
     public async Task A_signed_trigger_replayed_after_a_restart_is_refused()
     {
         var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"));
