@@ -81,7 +81,12 @@ public sealed class OpenApiTests
         await using var server = await TestServer.StartAsync(
             manifest,
             environment,
-            options: o => o.Scheduling.ExternalTriggerSecret = new string('s', 32),
+            options: o =>
+            {
+                o.Scheduling.ExternalTriggerSecret = new string('s', 32);
+                o.Background.StatusUrls = true;   // its endpoint is ApiRoutes' own, not the user's: left out too
+                o.Background.StatusUrlKey = new string('k', 32);
+            },
             services: services => services.AddOpenApi(),
             map: app => app.MapOpenApi());
         var response = await server.Client.GetAsync("/openapi/v1.json");

@@ -35,5 +35,6 @@ internal static class ExecutionStatusEndpoint
                 DashboardJsonContext.Default.ExecutionStatusView);
         })
         .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: true, refusals))
-        .WithDisplayName("ApiRoutes execution status");
+        .WithDisplayName("ApiRoutes execution status")
+        .ExcludeFromDescription();
 }
