@@ -46,7 +46,7 @@ internal static class RequestOrigin
         var site = request.Headers["Sec-Fetch-Site"].ToString();
         if (site.Length > 0 && site is not ("same-origin" or "none"))
         {
-            return $"it comes from a page on another origin (Sec-Fetch-Site: {site})";
+            return $"it comes from a page on another origin (Sec-Fetch-Site: {Shorten(site)})";
         }
 
         var origin = request.Headers.Origin.ToString();

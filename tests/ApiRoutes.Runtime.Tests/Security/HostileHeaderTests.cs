@@ -110,6 +110,23 @@ public sealed class HostileHeaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_huge_origin_or_fetch_metadata_header_is_not_echoed_in_full()
+    {
+        // The review's case: a 20 KB Sec-Fetch-Site came back whole in the 403 and in the log line.
+        foreach (var header in new[] { "Sec-Fetch-Site", "Origin" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+            request.Headers.TryAddWithoutValidation(header, "http://x" + new string('x', 20_000));
+
+            var response = await _client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.True(body.Length < 1000, $"{header}: {body.Length} characters");
+        }
+    }
+
+    [Fact]
     public async Task No_body_signs_into_the_dashboard()
     {
         await using var production = await TestServer.StartWithDashboardAsync(Secret);
