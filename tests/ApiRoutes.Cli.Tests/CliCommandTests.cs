@@ -54,10 +54,10 @@ public sealed class CliCommandTests : IDisposable
 
     [Theory]
     [InlineData(new[] { "invoke", "/api/x", "--url", "ftp://example" }, "'ftp://example' is not an http(s) URL.")]
-    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--secret", "s" }, "--secret needs --occurrence")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--occurrence", "2026-01-01T03:00:00Z" }, "--occurrence sends a signed trigger: set APIROUTES_TRIGGER_SECRET")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1" }, "No server answered at http://127.0.0.1:1/")]
     // --wait's options without --wait, and a timeout that is not a duration
-    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--timeout", "10s" }, "apiroutes: --timeout and --token apply only with --wait.")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--timeout", "10s" }, "apiroutes: --timeout applies only with --wait.")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--wait", "--timeout", "ten" }, "apiroutes: --timeout 'ten' is not a duration: write whole seconds (90) or units h, m, s (90s, 10m, 1h30m), more than 0.")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--wait", "--timeout", "0s" }, "is not a duration")]
     [InlineData(new[] { "serve", "/nowhere/App.bundle.zip" }, "'/nowhere/App.bundle.zip' does not exist.")]
@@ -95,7 +95,7 @@ public sealed class CliCommandTests : IDisposable
             Assert.Equal(0, await Run(command, "--help"));
         }
 
-        Assert.Contains("--secret", _output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--occurrence", _output.ToString(), StringComparison.Ordinal);
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using ApiRoutes.Cli.Commands;
 using static ApiRoutes.Cli.Tests.FakeDashboard;
 
 namespace ApiRoutes.Cli.Tests;
@@ -7,6 +8,7 @@ namespace ApiRoutes.Cli.Tests;
 /// printed once each as they come, and one clear line for every way the API cannot answer. (The integration tests
 /// follow real executions of a real app.)
 /// </summary>
+[Collection(ProcessEnvironment.Name)]
 public sealed class InvokeWaitTests : IDisposable
 {
     private readonly StringWriter _output = new();
@@ -66,6 +68,25 @@ public sealed class InvokeWaitTests : IDisposable
     }
 
     [Fact]
+    public async Task Escape_sequences_in_what_the_server_sends_are_printed_escaped_not_run_by_the_terminal()
+    {
+        // The review's case: a handler logging request data that moves the cursor up and forges an earlier line.
+        await using var server = await StartAsync();
+        server.Script(
+            "e1",
+            State("failed", lines: ["00:00:00.010 Information Shop: order \u001b[1A\u001b[2KExecution e1 succeeded \u001b]52;c;cm0gLXJm\u0007"], error: "boom \u001b[31mred\u202Eevil"));
+
+        Assert.Equal(2, await Run("invoke", "/api/report", "--url", server.Url, "--wait"));
+
+        var printed = _output.ToString();
+        Assert.DoesNotContain('\u001b', printed);
+        Assert.DoesNotContain('\u0007', printed);
+        Assert.DoesNotContain('\u202E', printed);
+        Assert.Contains("  00:00:00.010 Information Shop: order \\u001B[1A\\u001B[2KExecution e1 succeeded", printed, StringComparison.Ordinal);
+        Assert.Contains("failed (attempt 1): boom \\u001B[31mred\\u202Eevil", printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_dashboard_token_is_sent_as_a_bearer_token()
     {
         await using var server = await StartAsync(token: "t0k3n-t0k3n-t0k3n-t0k3n-t0k3n-t0k3n");
@@ -73,11 +94,21 @@ public sealed class InvokeWaitTests : IDisposable
 
         Assert.Equal(1, await Run("invoke", "/api/report", "--url", server.Url, "--wait"));
         Assert.Equal(
-            $"apiroutes: The dashboard API at {server.Url}/ refused to show execution e1 (401): pass --token with the app's ApiRoutes:Dashboard:Token (or set APIROUTES_DASHBOARD_TOKEN).",
+            $"apiroutes: The dashboard API at {server.Url}/ refused to show execution e1 (401): set APIROUTES_DASHBOARD_TOKEN to the app's ApiRoutes:Dashboard:Token.",
             Assert.Single(Lines(_error)));
 
-        Assert.Equal(0, await Run("invoke", "/api/report", "--url", server.Url, "--wait", "--token", "t0k3n-t0k3n-t0k3n-t0k3n-t0k3n-t0k3n"));
+        Environment.SetEnvironmentVariable(RunsCommand.TokenVariable, "t0k3n-t0k3n-t0k3n-t0k3n-t0k3n-t0k3n");
+        try
+        {
+            Assert.Equal(0, await Run("invoke", "/api/report", "--url", server.Url, "--wait"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(RunsCommand.TokenVariable, null);
+        }
+
         Assert.DoesNotContain("t0k3n", _output.ToString() + _error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, await Run("invoke", "/api/report", "--url", server.Url, "--wait", "--token", "t0k3n"));   // never on the command line
     }
 
     [Theory]
@@ -86,7 +117,7 @@ public sealed class InvokeWaitTests : IDisposable
     // an execution the app does not know (gone from its store): the API's own 404
     [InlineData(true, "/api/report", "apiroutes: The server at {url}/ does not know execution e1: No execution 'e1' is known.")]
     // a standard route starts no execution
-    [InlineData(true, "/api/hello", "apiroutes: --wait follows a background or scheduled run, but /api/hello answered without an X-ApiRoutes-Execution-Id header: it is a standard route, or a scheduled route outside Development (run it there with --secret and --occurrence).")]
+    [InlineData(true, "/api/hello", "apiroutes: --wait follows a background or scheduled run, but /api/hello answered without an X-ApiRoutes-Execution-Id header: it is a standard route, or a scheduled route outside Development (run it there with --occurrence and APIROUTES_TRIGGER_SECRET).")]
     public async Task What_cannot_be_followed_is_one_clear_line_and_exit_code_1(bool dashboard, string route, string message)
     {
         await using var server = await StartAsync(dashboard);

@@ -9,6 +9,7 @@ namespace ApiRoutes.Cli.Tests;
 /// <c>apiroutes runs</c> against a small HTTP server on 127.0.0.1 that answers as the dashboard's API does (the runtime's
 /// own tests check that API's answers).
 /// </summary>
+[Collection(ProcessEnvironment.Name)]
 public sealed class RunsCommandTests : IDisposable
 {
     private const string Occurrences = """

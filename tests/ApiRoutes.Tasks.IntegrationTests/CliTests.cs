@@ -137,17 +137,18 @@ public sealed class CliTests(PackageFixture package)
 
         // 'invoke --wait' follows it to its end with the lines it logged, through the dashboard API and its token; without
         // the token, one line saying to pass it.
-        var followed = (await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "invoke", "/api/generate-report?name=weekly&ms=300", "--url", url, "--wait", "--token", DashboardToken)).ShouldSucceed();
+        var withToken = new Dictionary<string, string>(project.Environment) { ["APIROUTES_DASHBOARD_TOKEN"] = DashboardToken };
+        var followed = (await DotNet.RunProgramAsync(tool, project.Directory, withToken, "invoke", "/api/generate-report?name=weekly&ms=300", "--url", url, "--wait")).ShouldSucceed();
         Assert.Matches(@"\n  \d\d:\d\d:\d\d\.\d{3} Information Shop\.Api\.GenerateReport: Report weekly done\r?\n", followed.Output);
         Assert.Matches(@"Execution [0-9a-f]{32} of /api/generate-report succeeded in \d+ ms \(attempt 1\)\.", followed.Output);
         var unauthorized = await DotNet.RunProgramAsync(tool, project.Directory, project.Environment, "invoke", "/api/generate-report", "--url", url, "--wait");
         Assert.Equal(1, unauthorized.ExitCode);
         Assert.Contains("refused to show execution", unauthorized.Output, StringComparison.Ordinal);
-        Assert.Contains("(401): pass --token", unauthorized.Output, StringComparison.Ordinal);
+        Assert.Contains("(401): set APIROUTES_DASHBOARD_TOKEN", unauthorized.Output, StringComparison.Ordinal);
 
         // A signed external trigger runs the occurrence once; a replay, a wrong secret, no signature, a stale one: refused.
         var occurrence = new DateTimeOffset(DateTime.UtcNow.Year, DateTime.UtcNow.Month, DateTime.UtcNow.Day, DateTime.UtcNow.Hour, 0, 0, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        var signed = await Invoke(tool, project, url, Secret, occurrence, "--wait", "--token", DashboardToken);
+        var signed = await Invoke(tool, project, url, Secret, occurrence, "--wait");
         var replayed = await Invoke(tool, project, url, Secret, occurrence);
         var wrongSecret = await Invoke(tool, project, url, "not-the-secret-not-the-secret-not-the-secret", occurrence);
         var unsigned = await app.Client.PostAsync(TriggerSignature.Path, null);
@@ -247,8 +248,13 @@ public sealed class CliTests(PackageFixture package)
         writer.Write(BundleManifest.Serialize(edit(list)));
     }
 
+    // The secrets through the environment, as the CLI reads them (never on its command line).
     private Task<CommandResult> Invoke(string tool, FixtureProject project, string url, string secret, string occurrence, params string[] more) =>
-        DotNet.RunProgramAsync(tool, project.Directory, project.Environment, ["invoke", "/api/cleanup", "--url", url, "--secret", secret, "--occurrence", occurrence, .. more]);
+        DotNet.RunProgramAsync(
+            tool,
+            project.Directory,
+            new Dictionary<string, string>(project.Environment) { ["APIROUTES_TRIGGER_SECRET"] = secret, ["APIROUTES_DASHBOARD_TOKEN"] = DashboardToken },
+            ["invoke", "/api/cleanup", "--url", url, "--occurrence", occurrence, .. more]);
 
     private static Task<HttpResponseMessage> SendStaleTriggerAsync(HttpClient client, string occurrence)
     {

@@ -37,7 +37,7 @@ internal static class CommandRunner
     internal static string OneLine(Exception e)
     {
         var message = e is CommandException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-        return "apiroutes: " + Flatten(message);
+        return "apiroutes: " + Terminal.Safe(Flatten(message));
     }
 
     internal static string Flatten(string text) =>

@@ -24,7 +24,7 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
             var state = await ReadAsync(executionId, cancellationToken);
             foreach (var line in state.LogLines.Skip(printed))
             {
-                await output.WriteLineAsync("  " + line);
+                await output.WriteLineAsync("  " + Terminal.Safe(line));
             }
 
             printed = Math.Max(printed, state.LogLines.Count);
@@ -37,20 +37,20 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
             switch (state.Status)
             {
                 case "succeeded":
-                    await output.WriteLineAsync($"Execution {executionId} of {state.Route} succeeded{Duration(state)} (attempt {state.Attempt}).");
+                    await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} succeeded{Duration(state)} (attempt {state.Attempt}).");
                     return WaitExitCodes.Succeeded;
                 case "failed":
-                    await output.WriteLineAsync($"Execution {executionId} of {state.Route} failed (attempt {state.Attempt}): {FirstLine(state.Error)}");
+                    await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} failed (attempt {state.Attempt}): {Terminal.Safe(FirstLine(state.Error))}");
                     return WaitExitCodes.Failed;
                 case "timed_out":
-                    await output.WriteLineAsync($"Execution {executionId} of {state.Route} timed out: {FirstLine(state.Error)}");
+                    await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} timed out: {Terminal.Safe(FirstLine(state.Error))}");
                     return WaitExitCodes.TimedOut;
             }
 
             var left = timeout - Stopwatch.GetElapsedTime(startedAt);
             if (left <= TimeSpan.Zero)
             {
-                await output.WriteLineAsync($"Execution {executionId} of {state.Route} is still {state.Status} after {timeout} (--timeout); it goes on in the app.");
+                await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} is still {Terminal.Safe(state.Status)} after {timeout} (--timeout); it goes on in the app.");
                 return WaitExitCodes.StillRunning;
             }
 
@@ -84,8 +84,8 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
             {
                 HttpStatusCode.OK => FollowedExecution.Parse(text, executionId),
                 HttpStatusCode.Unauthorized => throw new CommandException(
-                    $"The dashboard API at {client.BaseAddress} refused to show execution {executionId} (401): pass --token with the app's "
-                    + "ApiRoutes:Dashboard:Token (or set APIROUTES_DASHBOARD_TOKEN)."),
+                    $"The dashboard API at {client.BaseAddress} refused to show execution {executionId} (401): set "
+                    + $"{RunsCommand.TokenVariable} to the app's ApiRoutes:Dashboard:Token."),
                 HttpStatusCode.NotFound when error is not null => throw new CommandException(
                     $"The server at {client.BaseAddress} does not know execution {executionId}: {error}"),
                 HttpStatusCode.NotFound => throw new CommandException(

@@ -94,8 +94,9 @@ internal static class RunsCommand
         _ => "",
     };
 
+    // What the server sent, made safe for the terminal.
     private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Terminal.Safe(value.GetString()) : null;
 
     private static string ErrorOf(string text)
     {
