@@ -44,19 +44,19 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
     }
 
     /// <summary>
-    /// Occurrences that came while no instance was up (<paramref name="missed"/>, oldest first; <paramref name="total"/>
-    /// of them in all): counted, logged, and the latest <see cref="MaxRecordedMisses"/> recorded.
+    /// Occurrences that came while no instance was up (<paramref name="missed"/>): counted, logged, and the latest
+    /// <see cref="MaxRecordedMisses"/> recorded.
     /// </summary>
-    public void Missed(string route, IReadOnlyList<DateTimeOffset> missed, int total)
+    public void Missed(string route, MissedOccurrences missed)
     {
-        if (total == 0)
+        if (missed.Count == 0)
         {
             return;
         }
 
-        metrics.OccurrencesMissed(route, total);
-        var recorded = missed.TakeLast(MaxRecordedMisses).ToList();
-        _logger.ScheduleMissed(route, total, missed[0], missed[^1], recorded.Count);
+        metrics.OccurrencesMissed(route, missed.Count);
+        var recorded = missed.Latest.TakeLast(MaxRecordedMisses).ToList();
+        _logger.ScheduleMissed(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count);
         foreach (var occurrence in recorded)
         {
             Record(route, occurrence, OccurrenceOutcome.Missed);

@@ -29,9 +29,6 @@ internal sealed class ScheduleService(
     // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
     private static readonly TimeSpan MaxWait = TimeSpan.FromDays(24);
 
-    // Counting misses of an every-minute schedule after a long outage must stay cheap.
-    private const int MaxCountedMisses = 100_000;
-
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
@@ -128,10 +125,7 @@ internal sealed class ScheduleService(
             return null;   // never ran (a new schedule missed nothing), or claimed ahead by another replica
         }
 
-        var missed = route.Schedule!.GetOccurrences(lastSeen.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true)
-            .Take(MaxCountedMisses)
-            .Select(occurrence => new DateTimeOffset(occurrence, TimeSpan.Zero))
-            .ToList();
+        var missed = MissedOccurrences.Between(route.Schedule!, lastSeen, now, OccurrenceLog.MaxRecordedMisses + 1);
         if (missed.Count == 0)
         {
             return null;
@@ -139,12 +133,12 @@ internal sealed class ScheduleService(
 
         if (route.Entry.CatchUp != true)
         {
-            occurrences.Missed(route.Template, missed, missed.Count);
+            occurrences.Missed(route.Template, missed);
             return null;
         }
 
-        var latest = missed[^1];
-        occurrences.Missed(route.Template, missed[..^1], missed.Count - 1);
+        var latest = missed.Latest[^1];
+        occurrences.Missed(route.Template, missed.WithoutLatest());
         _logger.ScheduleCatchingUp(route.Template, missed.Count, lastSeen, latest);
         await runs.TryStartAsync(route, latest, missed: true);
         return latest;
