@@ -65,7 +65,7 @@ internal static class DashboardApi
         var data = api.MapGroup("");
         if (token is not null)
         {
-            var session = new DashboardSession(token);
+            var session = new DashboardSession(token, time);
             api.MapPost("/session", (Func<HttpContext, Task<IResult>>)session.StartAsync);
             data.AddEndpointFilter((context, next) => session.IsAuthenticated(context.HttpContext.Request)
                 ? next(context)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,22 +10,29 @@ namespace ApiRoutes.Dashboard;
 /// The dashboard's access token outside Development. Scripts send it as <c>Authorization: Bearer</c>. The page is
 /// opened as <c>/_apiroutes#token=…</c>: the part after <c>#</c> never leaves the browser (no request line, no log,
 /// no proxy sees it); the page trades it once for an <c>HttpOnly</c>, <c>SameSite=Strict</c> cookie and removes it
-/// from the address bar. The cookie holds a value derived from the token, never the token itself.
+/// from the address bar. The cookie holds a value derived from the token and its issue time, never the token itself,
+/// and holds for <see cref="Lifetime"/>.
 /// </summary>
 internal sealed class DashboardSession
 {
     public const string CookieName = "apiroutes_dashboard";
 
-    private readonly byte[] _token;
-    private readonly string _cookieValue;
+    /// <summary>How long a session cookie holds: a copied cookie stops working within a working day, not at the next token rotation.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
 
-    public DashboardSession(string token)
+    // A cookie issued a little "in the future" by a replica whose clock runs ahead is still good.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    private readonly byte[] _token;
+    private readonly TimeProvider _time;
+
+    public DashboardSession(string token, TimeProvider time)
     {
         _token = Encoding.UTF8.GetBytes(token);
-        _cookieValue = Convert.ToHexStringLower(HMACSHA256.HashData(_token, "ApiRoutes dashboard session v1"u8));
+        _time = time;
     }
 
-    /// <summary>Whether the request carries the token (bearer) or the session cookie; compared in constant time.</summary>
+    /// <summary>Whether the request carries the token (bearer) or a session cookie still in its lifetime; compared in constant time.</summary>
     public bool IsAuthenticated(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
@@ -33,8 +41,24 @@ internal sealed class DashboardSession
             return Matches(header["Bearer ".Length..]);
         }
 
-        return request.Cookies[CookieName] is { } cookie
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cookie), Encoding.UTF8.GetBytes(_cookieValue));
+        return request.Cookies[CookieName] is { } cookie && IsCurrent(cookie);
+    }
+
+    // "<issued, Unix seconds>.<HMAC of the token over the issue time>": the time is the MAC's input, so it cannot be moved.
+    private string CookieValue(long issued) =>
+        issued.ToString(CultureInfo.InvariantCulture) + "." + Convert.ToHexStringLower(HMACSHA256.HashData(_token, Encoding.UTF8.GetBytes("ApiRoutes dashboard session v2\n" + issued.ToString(CultureInfo.InvariantCulture))));
+
+    private bool IsCurrent(string cookie)
+    {
+        var dot = cookie.IndexOf('.', StringComparison.Ordinal);
+        if (dot is <= 0 or > 20 || !long.TryParse(cookie.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var issued))
+        {
+            return false;
+        }
+
+        var age = _time.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(Math.Min(issued, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
+        return age < Lifetime && age > -ClockSkew
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cookie), Encoding.UTF8.GetBytes(CookieValue(issued)));
     }
 
     /// <summary><c>POST /_apiroutes/api/session</c> with <c>{"token": "…"}</c>: 204 and the cookie, or 401.</summary>
@@ -65,8 +89,9 @@ internal sealed class DashboardSession
             return DashboardJson.Error("The token does not match ApiRoutes:Dashboard:Token.", StatusCodes.Status401Unauthorized);
         }
 
-        context.Response.Cookies.Append(CookieName, _cookieValue, new CookieOptions
+        context.Response.Cookies.Append(CookieName, CookieValue(_time.GetUtcNow().ToUnixTimeSeconds()), new CookieOptions
         {
+            MaxAge = Lifetime,
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
             Secure = context.Request.IsHttps,

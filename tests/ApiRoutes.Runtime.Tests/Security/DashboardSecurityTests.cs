@@ -195,6 +195,25 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/_apiroutes/api/routes")).StatusCode);
         Assert.NotEmpty(production.Logs);
         Assert.DoesNotContain(production.Logs, line => line.Contains(Token, StringComparison.Ordinal));
+
+        // The review's case: the cookie was one fixed value for ever. Now it holds for 12 hours, and its time cannot be moved.
+        Assert.Contains("max-age=43200", cookie, StringComparison.OrdinalIgnoreCase);
+        var value = cookie.Split(';')[0];
+        var issued = long.Parse(value.Split('=')[1].Split('.')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var moved = value.Replace(issued.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", (issued + 3600).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".", StringComparison.Ordinal);
+        production.FakeTime.Advance(ApiRoutes.Dashboard.DashboardSession.Lifetime - TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(WithCookie(value))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(WithCookie(moved))).StatusCode);
+        production.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(WithCookie(value))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(WithCookie(moved))).StatusCode);
+
+        static HttpRequestMessage WithCookie(string cookie)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+            request.Headers.Add("Cookie", cookie);
+            return request;
+        }
     }
 
     [Fact]
