@@ -9,8 +9,9 @@ namespace ApiRoutes.Tasks.Analysis;
 /// Two routes that differ only in their constraints (<c>/api/items/{id:int}</c> and <c>/api/items/{id:long}</c>) rank
 /// the same for ASP.NET Core's matcher, so a request both accept (<c>/api/items/5</c>) cannot be routed: it answers
 /// 500 with an <c>AmbiguousMatchException</c>, at run time, for some paths only. Reported at build time with such a
-/// path, found by <see cref="ConstraintProbe"/>. Routes whose methods do not overlap never meet; a constrained and an
-/// unconstrained parameter rank differently (the constrained one wins), so they never meet either.
+/// path, found by <see cref="ConstraintProbe"/>. Routes whose methods do not overlap never meet, and a route with
+/// methods outranks one without; a constrained and an unconstrained parameter rank differently (the constrained one
+/// wins), so they never meet either.
 /// </summary>
 internal static class AmbiguousRoutes
 {
@@ -65,8 +66,15 @@ internal static class AmbiguousRoutes
         return key.ToString();
     }
 
+    // ASP.NET Core ranks a route with methods ahead of one without (HttpMethodMatcherPolicy), so only two routes that
+    // both have none, or both name a method in common, can tie.
     private static bool MethodsMeet(IReadOnlyList<string>? first, IReadOnlyList<string>? second) =>
-        first is null || second is null || first.Intersect(second, StringComparer.Ordinal).Any();
+        (first, second) switch
+        {
+            (null, null) => true,
+            ({ } one, { } other) => one.Intersect(other, StringComparer.Ordinal).Any(),
+            _ => false,
+        };
 
     // A request path both templates match, or null when some parameter has no value both accept.
     private static string? SharedPath(RouteTemplate first, RouteTemplate second)

@@ -42,7 +42,8 @@ internal static class ConstraintProbe
 
         foreach (var constraint in constraints)
         {
-            foreach (var number in Numbers(constraint.Argument))
+            // The edges ± 1 of long.MinValue and long.MaxValue are no numbers: those bounds give no probes.
+            foreach (var number in Numbers(constraint.Argument).Where(number => number is > long.MinValue and < long.MaxValue))
             {
                 foreach (var edge in (long[])[number - 1, number, number + 1])
                 {
@@ -61,8 +62,7 @@ internal static class ConstraintProbe
     private static IEnumerable<long> Numbers(string? argument) =>
         (argument?.Split(',', StringSplitOptions.TrimEntries) ?? [])
             .Select(piece => long.TryParse(piece, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : (long?)null)
-            .Where(number => number is > long.MinValue and < long.MaxValue)
-            .Select(number => number!.Value);
+            .OfType<long>();
 
     private static bool Accepts(RouteConstraint constraint, string value)
     {

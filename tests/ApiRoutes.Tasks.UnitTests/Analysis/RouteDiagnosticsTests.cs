@@ -100,6 +100,9 @@ public class RouteDiagnosticsTests
     [InlineData("{id:int}", "{id}")]
     // a constraint the app registers: nothing to probe with, so nothing is claimed
     [InlineData("{id:even}", "{id:int}")]
+    // bounds at the ends of long (the build task once crashed on them)
+    [InlineData("{id:min(9223372036854775807)}", "{id:max(-9223372036854775808)}")]
+    [InlineData("{id:long:range(-9223372036854775808,-1)}", "{id:int:min(0)}")]
     public void Routes_whose_constraints_share_no_value_or_rank_differently_are_both_served(string first, string second)
     {
         var (project, result) = Analyze($$"""
@@ -110,6 +113,44 @@ public class RouteDiagnosticsTests
 
         Assert.DoesNotContain(result.Diagnostics, diagnostic => diagnostic.Code is "AR2004" or "AR2002");
         Assert.Equal(2, result.Manifest!.Routes.Count);
+    }
+
+    [Fact]
+    public void Bounds_at_the_ends_of_long_that_overlap_are_still_found()
+    {
+        var (project, result) = Analyze("""
+            [ApiRoute("/api/items/{id:long:range(1,9223372036854775807)}")] public sealed class A : IApiHandler { BODY }
+            [ApiRoute("/api/items/{id:int}")] public sealed class B : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        Assert.Contains("both match '/api/items/1'", Render.Single(result, "AR2004").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_route_with_methods_outranks_an_overlapping_one_without()
+    {
+        // The second review's case: ASP.NET Core sends GET to A and every other method to B; nothing is ambiguous.
+        var (project, result) = Analyze("""
+            [ApiRoute("/api/items/{id:int}", Methods = ["GET"])] public sealed class A : IApiHandler { BODY }
+            [ApiRoute("/api/items/{id:long}")] public sealed class B : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.Manifest!.Routes.Count);
+    }
+
+    [Fact]
+    public void Overlapping_constraints_on_routes_with_a_method_in_common_are_an_error()
+    {
+        var (project, result) = Analyze("""
+            [ApiRoute("/api/items/{id:int}", Methods = ["GET", "POST"])] public sealed class A : IApiHandler { BODY }
+            [ApiRoute("/api/items/{id:long}", Methods = ["POST"])] public sealed class B : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        Assert.Contains("both match '/api/items/0'", Render.Single(result, "AR2004").Message, StringComparison.Ordinal);
     }
 
     [Fact]
