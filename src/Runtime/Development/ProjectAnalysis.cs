@@ -108,6 +108,10 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         .. _compilerServer.BuildArguments,
         // Referenced projects keep the outputs dotnet watch built; only the app's routes are analysed.
         "-p:BuildProjectReferences=false",
+        // The analysis reads the assembly's metadata, nothing an analyzer or the nullable analysis adds: the compile
+        // skips them, as Visual Studio's builds before a run or a test do (source generators still run).
+        "-p:IsImplicitlyTriggeredBuild=true",
+        "-p:OptimizeImplicitlyTriggeredBuild=true",
         "-p:ApiRoutesReportFile=",
     ];
 
