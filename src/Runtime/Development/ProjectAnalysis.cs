@@ -12,6 +12,10 @@ namespace ApiRoutes.Development;
 /// </summary>
 internal sealed class ProjectAnalysis : IRouteAnalysis
 {
+    // Variables dotnet watch gives the app for hot reload; MSBuild and the compiler must not inherit them.
+    private static readonly string[] AppOnlyVariables =
+        ["DOTNET_STARTUP_HOOKS", "DOTNET_MODIFIABLE_ASSEMBLIES", "DOTNET_WATCH", "DOTNET_WATCH_ITERATION", "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"];
+
     private readonly ProjectLocation _project;
     private readonly CompilerServer _compilerServer;
 
@@ -20,10 +24,6 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         _project = project;
         _compilerServer = new CompilerServer(project, Folder);
     }
-
-    // Variables dotnet watch gives the app for hot reload; MSBuild and the compiler must not inherit them.
-    private static readonly string[] AppOnlyVariables =
-        ["DOTNET_STARTUP_HOOKS", "DOTNET_MODIFIABLE_ASSEMBLIES", "DOTNET_WATCH", "DOTNET_WATCH_ITERATION", "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"];
 
     public string Folder => Path.Combine(_project.Directory, "obj", "apiroutes-watch");
 
