@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -11,10 +13,12 @@ namespace ApiRoutes.Tasks.IntegrationTests;
 /// The development loop under the real <c>dotnet watch</c>, on a fixture project built through the packed package: one
 /// session (each costs a build and a start) driven through the changes a developer makes. New handlers answer without
 /// a restart; a broken schedule prints its code with file and line and shows on the dashboard while the last valid
-/// routes are served; the fix, and an <c>apiroutes.yaml</c> change, take effect; a deleted handler answers 404.
+/// routes are served; the fix, and an <c>apiroutes.yaml</c> change, take effect; a renamed handler moves and a deleted
+/// one answers 404, through the restart dotnet watch makes without asking (the package sets HotReloadAutoRestart, so
+/// the session runs without --non-interactive); the compiler server the app's analyses used stops with the app.
 /// </summary>
 [Collection(PackageCollection.Name)]
-public sealed class WatchTests(PackageFixture package, ITestOutputHelper output)
+public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper output)
 {
     // Generous: CI machines are shared; each wait ends as soon as its condition holds.
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
@@ -30,16 +34,23 @@ public sealed class WatchTests(PackageFixture package, ITestOutputHelper output)
             ["DOTNET_WATCH_SUPPRESS_LAUNCH_BROWSER"] = "1",
             ["DOTNET_WATCH_SUPPRESS_BROWSER_REFRESH"] = "1",
             ["DOTNET_WATCH_SUPPRESS_EMOJIS"] = "1",
-            // No compiler server left running after the test (MSBuild reads variables as properties).
+            // dotnet watch's own builds leave no compiler server running (MSBuild reads variables as properties); the app's
+            // analyses use a server of their own, which must stop with the app.
             ["UseSharedCompilation"] = "false",
         };
 
         var url = $"http://127.0.0.1:{FreePort()}";
-        await using var watch = await RunningApp.StartListeningAsync("dotnet", project.Directory, environment, url, "watch", "--non-interactive");
+        await using var watch = await RunningApp.StartListeningAsync("dotnet", project.Directory, environment, url, "watch");
         try
         {
             await watch.WaitForOutputAsync("ApiRoutes[6004]", Patience);
+            var compilerServer = CompilerServerName().Match(watch.Output).Groups["name"].Value;
+            Assert.StartsWith("apiroutes-", compilerServer, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await watch.Client.GetAsync("/api/hello")).StatusCode);
+
+            // The app's first analysis, once it has started, warms the compiler server and the analysis folder up; the
+            // saves below are timed from then on, as a developer's would be.
+            await DevelopmentAsync(watch, status => status.GetProperty("version").GetInt32() >= 1);
 
             // A new handler file: its route answers once hot reload and the refresh are done, without a restart.
             var seconds = new List<double>();
@@ -81,14 +92,55 @@ public sealed class WatchTests(PackageFixture package, ITestOutputHelper output)
             Assert.Equal("0 3 * * *", await ScheduleAsync(watch));
             Assert.DoesNotContain("Application is shutting down", watch.Output, StringComparison.Ordinal);   // no restart so far
 
-            // A deleted handler: hot reload cannot delete a type, so dotnet watch restarts the app; its route is gone.
+            // A renamed handler (class and file): hot reload cannot remove a type, so dotnet watch restarts the app, without
+            // asking; the restart's build moves the route.
+            var renamed = Stopwatch.StartNew();
+            project.Delete("Api/Added2.cs").Write("Api/Renamed2.cs", Handler("Renamed2", "renamed2"));
+            await UntilAsync(async () => (await TryGetAsync(watch, "/api/renamed2")) == HttpStatusCode.OK, watch, "/api/renamed2 never answered 200");
+            Assert.Equal(HttpStatusCode.NotFound, await TryGetAsync(watch, "/api/added2"));
+            output.WriteLine($"seconds from renaming a handler to its new route's first 200 (a restart): {renamed.Elapsed.TotalSeconds:F1}");
+            Assert.Contains("Restart is needed to apply the changes", watch.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Do you want to restart", watch.Output, StringComparison.Ordinal);
+
+            // A deleted handler: the same restart; its route is gone, the others stay.
+            var deleted = Stopwatch.StartNew();
             project.Delete("Api/Added1.cs");
             await UntilAsync(async () => (await TryGetAsync(watch, "/api/added1")) == HttpStatusCode.NotFound, watch, "/api/added1 never answered 404");
-            Assert.Equal(HttpStatusCode.OK, await TryGetAsync(watch, "/api/added2"));
+            Assert.Equal(HttpStatusCode.OK, await TryGetAsync(watch, "/api/renamed2"));
+            output.WriteLine($"seconds from deleting a handler to its route's 404 (a restart): {deleted.Elapsed.TotalSeconds:F1}");
+
+            // The app stops as dotnet watch stops it (SIGTERM), and takes its compiler server with it.
+            // (The restarted app's first analysis starts the server: wait for it.)
+            var app = ProcessTable.Descendants(watch.ProcessId).Single(p => p.CommandLine.StartsWith(Path.Combine(project.OutputFolder(), project.Name + " "), StringComparison.Ordinal));
+            await UntilAsync(() => Task.FromResult(CompilerServerProcesses(compilerServer).Any()), watch, "the restarted app's compiler server never started");
+            using (var term = Process.Start("kill", ["-TERM", app.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await term!.WaitForExitAsync();
+            }
+
+            await watch.WaitForOutputAsync("Application is shutting down", Patience);
+            await UntilAsync(() => Task.FromResult(!ProcessTable.Snapshot().Any(p => p.Id == app.Id) && !CompilerServerProcesses(compilerServer).Any()), watch, "the app or its compiler server never stopped");
         }
         finally
         {
             output.WriteLine(watch.Output);
+
+            // A failed run must not leave the app's compiler server behind (it would idle for minutes).
+            if (CompilerServerName().Match(watch.Output) is { Success: true } server)
+            {
+                foreach (var process in CompilerServerProcesses(server.Groups["name"].Value))
+                {
+                    try
+                    {
+                        using var leftOver = Process.GetProcessById(process.Id);
+                        leftOver.Kill();
+                    }
+                    catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                    {
+                        // It ended by itself meanwhile.
+                    }
+                }
+            }
         }
     }
 
@@ -167,4 +219,10 @@ public sealed class WatchTests(PackageFixture package, ITestOutputHelper output)
             await Task.Delay(100);
         }
     }
+
+    private static IEnumerable<ProcessTable.Entry> CompilerServerProcesses(string pipeName) =>
+        ProcessTable.Snapshot().Where(p => p.CommandLine.Contains($"-pipename:{pipeName}", StringComparison.Ordinal));
+
+    [GeneratedRegex("compiler server '(?<name>apiroutes-[0-9a-f]+)'")]
+    private static partial Regex CompilerServerName();
 }

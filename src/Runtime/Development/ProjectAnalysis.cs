@@ -8,22 +8,38 @@ namespace ApiRoutes.Development;
 /// Hot reload keeps its changes in memory, so the assembly on disk is stale; the target compiles the code as it is now
 /// into a folder of its own (<c>obj/apiroutes-watch</c>, never the app's output) and runs the build's own analysis on
 /// it: the same task, rules and codes as <c>dotnet build</c>. Its diagnostics are read back from MSBuild's output.
+/// It compiles with a compiler server of its own (<see cref="CompilerServer"/>), which the app stops when it stops.
 /// </summary>
-internal sealed class ProjectAnalysis(ProjectLocation project) : IRouteAnalysis
+internal sealed class ProjectAnalysis : IRouteAnalysis
 {
     // Variables dotnet watch gives the app for hot reload; MSBuild and the compiler must not inherit them.
     private static readonly string[] AppOnlyVariables =
         ["DOTNET_STARTUP_HOOKS", "DOTNET_MODIFIABLE_ASSEMBLIES", "DOTNET_WATCH", "DOTNET_WATCH_ITERATION", "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES"];
 
-    public string Folder => Path.Combine(project.Directory, "obj", "apiroutes-watch");
+    private readonly ProjectLocation _project;
+    private readonly CompilerServer _compilerServer;
+
+    public ProjectAnalysis(ProjectLocation project)
+    {
+        _project = project;
+        _compilerServer = new CompilerServer(project, Folder);
+    }
+
+    public string Folder => Path.Combine(_project.Directory, "obj", "apiroutes-watch");
 
     public string ManifestPath => Path.Combine(Folder, "bin", "apiroutes.manifest.json");
 
+    /// <summary>The pipe name of the compiler server the analyses compile with.</summary>
+    public string CompilerServerPipe => _compilerServer.PipeName;
+
+    /// <summary>Stops the compiler server the analyses used; called once the last analysis is over.</summary>
+    public Task StopCompilerServerAsync() => _compilerServer.StopAsync();
+
     public async Task<RouteAnalysisResult> AnalyzeAsync(CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(project.DotNet)
+        var start = new ProcessStartInfo(_project.DotNet)
         {
-            WorkingDirectory = project.Directory,
+            WorkingDirectory = _project.Directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -82,14 +98,20 @@ internal sealed class ProjectAnalysis(ProjectLocation project) : IRouteAnalysis
 
     private IEnumerable<string> Arguments() =>
     [
-        "msbuild", project.ProjectFile, "-t:ApiRoutesWatchAnalyze", "-nologo", "-nodeReuse:false", "-tl:off", "-v:q",
+        "msbuild", _project.ProjectFile, "-t:ApiRoutesWatchAnalyze", "-nologo", "-nodeReuse:false", "-tl:off", "-v:q",
         "-clp:NoSummary;ForceNoAlign;DisableConsoleColor",
-        $"-p:Configuration={project.Configuration}",
-        $"-p:TargetFramework={project.TargetFramework}",
+        $"-p:Configuration={_project.Configuration}",
+        $"-p:TargetFramework={_project.TargetFramework}",
         $"-p:_ApiRoutesWatchFolder={Folder}{Path.DirectorySeparatorChar}",
-        $"-p:_ApiRoutesWatchProject={project.ProjectFile}",
+        $"-p:_ApiRoutesWatchProject={_project.ProjectFile}",
+        $"-p:_ApiRoutesWatchCompilerServerFile={_compilerServer.PathFile}",
+        .. _compilerServer.BuildArguments,
         // Referenced projects keep the outputs dotnet watch built; only the app's routes are analysed.
         "-p:BuildProjectReferences=false",
+        // The analysis reads the assembly's metadata, nothing an analyzer or the nullable analysis adds: the compile
+        // skips them, as Visual Studio's builds before a run or a test do (source generators still run).
+        "-p:IsImplicitlyTriggeredBuild=true",
+        "-p:OptimizeImplicitlyTriggeredBuild=true",
         "-p:ApiRoutesReportFile=",
     ];
 

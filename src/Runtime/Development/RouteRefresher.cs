@@ -7,8 +7,9 @@ namespace ApiRoutes.Development;
 /// The development loop's refresh: waits for a burst of changes to settle (<c>Debounce</c>), runs one analysis at a
 /// time (a change during a run asks for one more run after it), bounds each by <c>Timeout</c>, and puts the result into
 /// service only when it has no error. A save starts the analysis while hot reload applies the same change; a result
-/// that names types hot reload has not applied yet waits for the refresh that hot reload's signal asks for. On any error, timeout or exception the routes already served stay, and the
-/// status says why; nothing here may stop the app.
+/// that names types hot reload has not applied yet is kept, and hot reload's signal puts it into service at once
+/// (<see cref="HotReloadApplied"/>) rather than running the analysis again. On any error, timeout or exception the
+/// routes already served stay, and the status says why; nothing here may stop the app.
 /// </summary>
 internal sealed class RouteRefresher : IAsyncDisposable
 {
@@ -25,7 +26,9 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private Task _running = Task.CompletedTask;
     private bool _busy;
     private bool _again;
+    private bool _signalled;
     private bool _disposed;
+    private Pending? _pending;
 
     public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger)
     {
@@ -55,6 +58,37 @@ internal sealed class RouteRefresher : IAsyncDisposable
                 _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    /// <summary>
+    /// Hot reload applied a change. A result that waited for it goes into service now, or as soon as the run in progress
+    /// ends (every saved file of the project folder has started an analysis of its own, so a run in progress needs no
+    /// other). When idle with nothing waiting, the change may be one no saved file announced, and is analysed like one.
+    /// </summary>
+    public void HotReloadApplied()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_busy)
+            {
+                _signalled = true;
+                return;
+            }
+
+            if (_pending is not null)
+            {
+                _busy = true;
+                _running = Task.Run(() => RunAsync(retryPending: true));
+                return;
+            }
+        }
+
+        Request();
     }
 
     public async ValueTask DisposeAsync()
@@ -88,30 +122,43 @@ internal sealed class RouteRefresher : IAsyncDisposable
             }
 
             _busy = true;
-            _running = Task.Run(RunAsync);
+            _running = Task.Run(() => RunAsync(retryPending: false));
         }
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(bool retryPending)
     {
         while (true)
         {
-            await RefreshOnceAsync();
+            if (retryPending)
+            {
+                RetryPending();
+            }
+            else
+            {
+                await RefreshOnceAsync();
+            }
+
             lock (_gate)
             {
-                if (!_again || _disposed)
+                if (_disposed || !(_again || (_signalled && _pending is not null)))
                 {
+                    _signalled = false;
                     _busy = false;
                     return;
                 }
 
+                // A change during the run is analysed first: that analysis supersedes any result waiting for hot reload.
+                retryPending = !_again;
                 _again = false;
+                _signalled = false;
             }
         }
     }
 
     private async Task RefreshOnceAsync()
     {
+        SetPending(null);   // a newer analysis supersedes a result still waiting for hot reload
         _status.Started();
         var started = _time.GetTimestamp();
         IReadOnlyList<BuildDiagnostic> diagnostics = [];
@@ -154,16 +201,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
             }
             else
             {
-                if (_swap.Apply(result.ManifestPath) is { } count)
-                {
-                    _status.Applied(_time.GetUtcNow(), diagnostics);
-                    _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(started).TotalMilliseconds);
-                }
-                else
-                {
-                    _status.Waiting();
-                    _logger.WaitingForHotReload();
-                }
+                Swap(new Pending(result.ManifestPath, diagnostics, started));
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -177,9 +215,56 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
     }
 
+    private void RetryPending()
+    {
+        Pending pending;
+        lock (_gate)
+        {
+            pending = _pending!;
+            _pending = null;
+        }
+
+        _status.Started();
+        try
+        {
+            Swap(pending);
+        }
+        catch (Exception e)
+        {
+            Keep(pending.Diagnostics, e.Message);
+        }
+    }
+
+    // Puts an analysed manifest into service, or keeps it for hot reload's signal when it names types not applied yet.
+    private void Swap(Pending result)
+    {
+        if (_swap.Apply(result.ManifestPath) is { } count)
+        {
+            _status.Applied(_time.GetUtcNow(), result.Diagnostics);
+            _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(result.Started).TotalMilliseconds);
+        }
+        else
+        {
+            SetPending(result);
+            _status.Waiting();
+            _logger.WaitingForHotReload();
+        }
+    }
+
+    private void SetPending(Pending? pending)
+    {
+        lock (_gate)
+        {
+            _pending = pending;
+        }
+    }
+
     private void Keep(IReadOnlyList<BuildDiagnostic> diagnostics, string reason)
     {
         _status.Kept(diagnostics, reason);
         _logger.RoutesKept(reason);
     }
+
+    /// <summary>An analysis without errors whose manifest names handler types hot reload has not applied yet.</summary>
+    private sealed record Pending(string ManifestPath, IReadOnlyList<BuildDiagnostic> Diagnostics, long Started);
 }

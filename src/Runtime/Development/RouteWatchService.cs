@@ -16,10 +16,13 @@ internal sealed class RouteWatchService(
     RouteTableSwap swap,
     RouteWatchStatus status,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger(Log.Category);
     private RouteRefresher? _refresher;
+    private ProjectAnalysis? _analysis;
+    private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
 
     /// <summary>True in Development under dotnet watch, unless <c>ApiRoutes:Watch:Enabled</c> is false.</summary>
@@ -41,8 +44,9 @@ internal sealed class RouteWatchService(
             return Task.CompletedTask;
         }
 
-        _refresher = new RouteRefresher(new ProjectAnalysis(project), swap, status, time, watch.Debounce, watch.Timeout, _logger);
-        HotReloadSignal.Applied += _refresher.Request;
+        _analysis = new ProjectAnalysis(project);
+        _refresher = new RouteRefresher(_analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger);
+        HotReloadSignal.Applied += _refresher.HotReloadApplied;
         // A saved source file starts the analysis while hot reload applies the same change (the two take about as
         // long); apiroutes.yaml is a file dotnet watch ignores.
         _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
@@ -55,7 +59,12 @@ internal sealed class RouteWatchService(
         _files.Renamed += OnFileChanged;
         _files.EnableRaisingEvents = true;
         status.Watching();
-        _logger.RouteWatchStarted(project.ProjectFile);
+        _logger.RouteWatchStarted(project.ProjectFile, _analysis.CompilerServerPipe);
+
+        // A first analysis once the app serves, so that the first save finds the compiler server running and the
+        // analysis folder built (a cold compiler server alone takes seconds to start), without slowing the start-up.
+        var refresher = _refresher;
+        _started = lifetime.ApplicationStarted.Register(refresher.Request);
         return Task.CompletedTask;
     }
 
@@ -63,13 +72,20 @@ internal sealed class RouteWatchService(
 
     public async ValueTask DisposeAsync()
     {
+        await _started.DisposeAsync();
         _files?.Dispose();
         _files = null;
         if (_refresher is { } refresher)
         {
             _refresher = null;
-            HotReloadSignal.Applied -= refresher.Request;
+            HotReloadSignal.Applied -= refresher.HotReloadApplied;
             await refresher.DisposeAsync();
+        }
+
+        if (_analysis is { } analysis)
+        {
+            _analysis = null;
+            await analysis.StopCompilerServerAsync();
         }
     }
 

@@ -158,8 +158,8 @@ internal static partial class Log
     [LoggerMessage(6003, LogLevel.Warning, "The routes were not refreshed, so the last valid ones are still served: {Reason}")]
     public static partial void RoutesKept(this ILogger logger, string reason);
 
-    [LoggerMessage(6004, LogLevel.Information, "dotnet watch: routes follow the code of {ProjectFile} (each applied change re-runs the build's analysis)")]
-    public static partial void RouteWatchStarted(this ILogger logger, string projectFile);
+    [LoggerMessage(6004, LogLevel.Information, "dotnet watch: routes follow the code of {ProjectFile} (each save re-runs the build's analysis, compiling with the compiler server '{CompilerServer}', stopped with the app)")]
+    public static partial void RouteWatchStarted(this ILogger logger, string projectFile, string compilerServer);
 
     [LoggerMessage(6005, LogLevel.Warning, "dotnet watch: routes do not follow the code, because {Reason}; restart dotnet watch to see route changes")]
     public static partial void RouteWatchUnavailable(this ILogger logger, string reason);

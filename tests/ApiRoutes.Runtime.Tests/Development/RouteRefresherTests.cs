@@ -118,7 +118,7 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
-    public async Task An_analysis_ahead_of_hot_reload_is_no_error_and_the_next_refresh_applies_it()
+    public async Task An_analysis_ahead_of_hot_reload_is_no_error_and_hot_reloads_signal_applies_it_without_analysing_again()
     {
         await using var refresher = Create();
         _analysis.Next(Success("new-handler.json"));
@@ -130,13 +130,87 @@ public sealed class RouteRefresherTests
         Assert.Empty(_swap.Applied);
         Assert.Null(_status.Current.Failure);
         Assert.Equal(0, _status.Current.Version);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6006] Debug:", StringComparison.Ordinal));
 
-        _analysis.Next(Success("new-handler.json"));
-        refresher.Request();                                  // hot reload's signal
-        _time.Advance(Debounce);
+        refresher.HotReloadApplied();                         // hot reload's signal: no debounce, no second analysis
         await refresher.Running;
         Assert.Equal(["new-handler.json"], _swap.Applied);
         Assert.Equal(1, _status.Current.Version);
+        Assert.Equal(1, _analysis.Calls);
+    }
+
+    [Fact]
+    public async Task Hot_reloads_signal_during_an_analysis_that_ends_ahead_of_it_applies_the_result_at_its_end()
+    {
+        await using var refresher = Create();
+        var running = _analysis.NextBlocked();
+        _swap.Ahead.Add("new-handler.json");
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+        refresher.HotReloadApplied();                         // arrives while the analysis runs
+        running.SetResult(Success("new-handler.json"));       // whose swap still misses the type
+        await refresher.Running;
+
+        Assert.Equal(["new-handler.json"], _swap.Applied);
+        Assert.Equal(1, _analysis.Calls);
+        Assert.False(_status.Current.Refreshing);
+    }
+
+    [Fact]
+    public async Task Hot_reloads_signal_during_an_analysis_that_applies_asks_for_nothing_more()
+    {
+        await using var refresher = Create();
+        var running = _analysis.NextBlocked();
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+        refresher.HotReloadApplied();
+        running.SetResult(Success("attribute-change.json"));
+        await refresher.Running;
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        Assert.Equal(["attribute-change.json"], _swap.Applied);
+        Assert.Equal(1, _analysis.Calls);                     // the save's analysis saw the code hot reload applied
+    }
+
+    [Fact]
+    public async Task Hot_reloads_signal_with_nothing_waiting_is_analysed_like_a_save()
+    {
+        await using var refresher = Create();
+        _analysis.Next(Success("unsaved-change.json"));
+
+        refresher.HotReloadApplied();                         // a change no watched file announced
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        Assert.Equal(["unsaved-change.json"], _swap.Applied);
+        Assert.Equal(1, _analysis.Calls);
+    }
+
+    [Fact]
+    public async Task A_save_after_a_result_waiting_for_hot_reload_supersedes_it()
+    {
+        await using var refresher = Create();
+        _analysis.Next(Success("old.json"));
+        _swap.Ahead.Add("old.json");
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        _analysis.Next(Success("new.json"));
+        refresher.Request();                                  // another save before hot reload's signal
+        _time.Advance(Debounce);
+        await refresher.Running;
+        refresher.HotReloadApplied();                         // nothing waits any more: analysed like a save
+        _analysis.Next(Success("newest.json"));
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        Assert.Equal(["new.json", "newest.json"], _swap.Applied);
     }
 
     [Fact]
