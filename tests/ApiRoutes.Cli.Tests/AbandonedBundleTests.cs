@@ -57,6 +57,33 @@ public sealed class AbandonedBundleTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_whose_lock_could_not_be_taken_is_never_removed()
+    {
+        // Where the file system would not lock (NFS without lockd, an SMB mount): serve says so in the lock file.
+        Directory.CreateDirectory(Cache);
+        var folder = Directory.CreateDirectory(Path.Combine(Cache, "bundle-" + new string('c', 32))).FullName;
+        File.WriteAllText(folder + ".lock", "not locked");
+        File.SetLastWriteTimeUtc(folder + ".lock", DateTime.UtcNow - TimeSpan.FromMinutes(2));
+
+        Assert.Equal(0, BundleFolderLock.RemoveAbandoned(Cache, Later).Removed);
+        Assert.True(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public void A_lock_that_serve_takes_is_really_held()
+    {
+        Directory.CreateDirectory(Cache);
+        var folder = Path.Combine(Cache, "bundle-" + new string('d', 32));
+        using var held = BundleFolderLock.Take(folder);
+        Directory.CreateDirectory(folder);
+        File.SetLastWriteTimeUtc(folder + ".lock", DateTime.UtcNow - TimeSpan.FromMinutes(2));
+
+        Assert.True(held.IsLocked || OperatingSystem.IsWindows());
+        Assert.Equal(0, new FileInfo(folder + ".lock").Length);
+        Assert.Equal(0, BundleFolderLock.RemoveAbandoned(Cache, Later).Removed);
+    }
+
+    [Fact]
     public void Only_lock_files_named_as_serve_names_them_count_and_a_link_goes_without_what_it_points_to()
     {
         Directory.CreateDirectory(Cache);
@@ -162,14 +189,13 @@ public sealed class AbandonedBundleTests : IDisposable
     private static void ReleaseWithoutRemoving(ExtractedBundle extracted)
     {
         var lockFile = extracted.Folder + ".lock";
-        var copy = File.ReadAllBytes(lockFile);
         extracted.Dispose();
         Directory.CreateDirectory(extracted.Folder);
         File.WriteAllText(Path.Combine(extracted.Folder, "App.dll"), "left behind");
 
         // A new file: a process another test started meanwhile may hold the old one (the lock is inherited).
         File.Delete(lockFile);
-        File.WriteAllBytes(lockFile, copy);
+        File.WriteAllBytes(lockFile, []);
         File.SetLastWriteTimeUtc(lockFile, DateTime.UtcNow);
     }
 

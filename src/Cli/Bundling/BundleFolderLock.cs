@@ -1,12 +1,20 @@
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace ApiRoutes.Cli.Bundling;
 
 /// <summary>
-/// The lock file beside a folder <c>apiroutes serve</c> unpacked into (<c>bundle-&lt;id&gt;.lock</c>), held open with an
-/// exclusive lock for as long as the bundle is served, by <c>serve</c> and by the app it starts (which inherits it). The
-/// operating system lets go of the lock when both have ended, however they end, so a later <c>serve</c> can tell a folder in use from one that a server killed with SIGKILL, or a
-/// power cut, left behind (<see cref="RemoveAbandoned"/>); the folder itself would otherwise stay in the cache forever.
+/// The lock file beside a folder <c>apiroutes serve</c> unpacked into (<c>bundle-&lt;id&gt;.lock</c>), held with an
+/// exclusive <c>flock(2)</c> for as long as the bundle is served, by <c>serve</c> and by the app it starts (which
+/// inherits the descriptor). The kernel lets go of the lock when both have ended, however they end, so a later
+/// <c>serve</c> can tell a folder in use from one that a server killed with SIGKILL, or a power cut, left behind
+/// (<see cref="RemoveAbandoned"/>); the folder itself would otherwise stay in the cache forever.
+/// <para>
+/// The lock is taken by a call of its own, not through <see cref="FileShare"/>: .NET takes that one only where it
+/// chooses (not at all with <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>, nor a shared one for writing on NFS or SMB)
+/// and says nothing when it does not. A lock that cannot be taken is written into the file, and such a folder is never
+/// removed. Unix only: on Windows the cache root is not checked as on Unix, so nothing is removed there.
+/// </para>
 /// </summary>
 internal sealed partial class BundleFolderLock : IDisposable
 {
@@ -16,24 +24,41 @@ internal sealed partial class BundleFolderLock : IDisposable
     /// </summary>
     public static readonly TimeSpan MinimumAge = TimeSpan.FromMinutes(1);
 
+    // Written into a lock file whose lock could not be taken: never abandoned, as no one could tell.
+    private static readonly byte[] NotLocked = "not locked"u8.ToArray();
+
+    private const int LockExclusive = 2;
+    private const int DoNotWait = 4;
+
     private readonly FileStream _held;
 
     private BundleFolderLock(FileStream held) => _held = held;
 
+    /// <summary>Whether the lock is held (false where the file system would not lock).</summary>
+    public bool IsLocked { get; private init; }
+
     /// <summary>Creates and locks the lock file of <paramref name="folder"/>, before the folder is made.</summary>
     /// <exception cref="IOException">The lock file exists or cannot be made.</exception>
-    // FileShare.Delete: on Unix a shared lock, which still keeps out the exclusive one RemoveAbandoned asks for; on
-    // Windows it lets the file be deleted while held. Inheritable: the app serve starts holds the lock too, so a serve
-    // killed while its app goes on does not leave that app's folder for the next serve to remove.
+    // Inheritable: the app serve starts holds the lock too, so a serve killed while its app goes on does not leave that
+    // app's folder for the next serve to remove. Delete: on Windows, the file can be deleted while held.
     public static BundleFolderLock Take(string folder)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Delete | FileShare.Inheritable };
-        if (!OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            return new BundleFolderLock(new FileStream(folder + ".lock", options)) { IsLocked = true };
         }
 
-        return new BundleFolderLock(new FileStream(folder + ".lock", options));
+        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var file = new FileStream(folder + ".lock", options);
+        var locked = TryLock(file);
+        if (!locked)
+        {
+            file.Write(NotLocked);
+            file.Flush();
+        }
+
+        return new BundleFolderLock(file) { IsLocked = locked };
     }
 
     /// <summary>
@@ -58,15 +83,14 @@ internal sealed partial class BundleFolderLock : IDisposable
     }
 
     /// <summary>
-    /// Removes, under a cache root that only this user can change, each unpacked folder whose lock file nobody holds
-    /// and is older than <see cref="MinimumAge"/>, with its lock file. Does nothing when .NET's file locking is
-    /// switched off (<c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>), as then a held lock cannot be told from an abandoned one.
+    /// Removes, under a cache root that only this user can change (Unix), each unpacked folder whose lock file nobody
+    /// holds and is older than <see cref="MinimumAge"/>, with its lock file.
     /// </summary>
     /// <returns>The folders removed, and why any abandoned one could not be.</returns>
     public static (int Removed, IReadOnlyList<string> Problems) RemoveAbandoned(string root, DateTimeOffset now)
     {
         var problems = new List<string>();
-        if (LockingIsOff())
+        if (OperatingSystem.IsWindows())
         {
             return (0, problems);
         }
@@ -81,8 +105,12 @@ internal sealed partial class BundleFolderLock : IDisposable
 
             try
             {
-                // Held (the exclusive lock of a running serve) → in use; taken → its server is gone.
-                using var claimed = new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                using var claimed = new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                if (!TryLock(claimed) || WasNeverLocked(claimed))
+                {
+                    continue; // Held (its bundle is being served), or no one could tell.
+                }
+
                 if (Remove(Path.Join(root, Path.GetFileNameWithoutExtension(file.Name))) is { } problem)
                 {
                     problems.Add(problem); // The lock file stays: the next serve tries again.
@@ -114,6 +142,14 @@ internal sealed partial class BundleFolderLock : IDisposable
     /// <summary>The lock file's handle (for tests that close it as the end of a process would).</summary>
     internal Microsoft.Win32.SafeHandles.SafeFileHandle Handle => _held.SafeFileHandle;
 
+    private static bool TryLock(FileStream file) => Flock((int)file.SafeFileHandle.DangerousGetHandle(), LockExclusive | DoNotWait) == 0;
+
+    private static bool WasNeverLocked(FileStream file)
+    {
+        var start = new byte[NotLocked.Length];
+        return file.Read(start) == NotLocked.Length && start.AsSpan().SequenceEqual(NotLocked);
+    }
+
     private static string? Remove(string folder)
     {
         var info = new DirectoryInfo(folder);
@@ -127,9 +163,8 @@ internal sealed partial class BundleFolderLock : IDisposable
         return PrivateFolder.TryDelete(folder);
     }
 
-    private static bool LockingIsOff() =>
-        (AppContext.TryGetSwitch("System.IO.DisableFileLocking", out var off) && off)
-        || Environment.GetEnvironmentVariable("DOTNET_SYSTEM_IO_DISABLEFILELOCKING") is "1" or "true" or "TRUE" or "True";
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(int descriptor, int operation);
 
     [GeneratedRegex("^bundle-[0-9a-f]{32}\\.lock$", RegexOptions.CultureInvariant)]
     private static partial Regex LockName();
