@@ -161,6 +161,22 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_set_in_development_is_required_there_too()
+    {
+        // The second review's case: nginx's default proxy_pass sends no forwarding header, so only a token tells.
+        const string Token = "0123456789abcdef0123456789abcdef-dashboard";
+        await using var development = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello))),
+            environment: "Development",
+            options: o => o.Dashboard.Token = Token);
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+        authorized.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await development.Client.GetAsync("/_apiroutes/api/routes")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await development.Client.SendAsync(authorized)).StatusCode);
+    }
+
+    [Fact]
     public async Task Enabled_outside_development_without_a_token_does_not_start()
     {
         var error = await Assert.ThrowsAsync<ApiRoutesStartupException>(() => TestServer.StartAsync(

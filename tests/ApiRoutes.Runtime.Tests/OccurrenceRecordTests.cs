@@ -101,6 +101,28 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task A_fault_starting_one_occurrence_loses_that_one_logged_and_the_next_runs()
+    {
+        // The second review's case: the run's slot stayed taken, so every later occurrence was "skipped" for a run that
+        // never was, and the drain waited for it.
+        var store = new FaultyClaimOnce();
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+            now: Start,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await server.WaitForLogAsync("ApiRoutes[3017] Error: Schedule /api/minutely: the run of 2026-01-31T00:01:00");
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:02:00");
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Contains("\"next_run\"", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Logs, line => line.Contains("[3002]", StringComparison.Ordinal));
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task A_new_schedule_that_never_ran_missed_nothing()
     {
         await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")), now: Start);
@@ -216,5 +238,15 @@ public sealed class OccurrenceRecordTests
         });
         listener.Start();
         return listener;
+    }
+
+    private sealed class FaultyClaimOnce : ForwardingStore
+    {
+        private int _claims;
+
+        public override Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _claims) == 1
+                ? throw new InvalidOperationException("a fault of ApiRoutes itself")
+                : base.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
     }
 }

@@ -31,7 +31,7 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
             if (state.Attempt > attempt)
             {
                 attempt = state.Attempt;
-                await output.WriteLineAsync($"Attempt {attempt - 1} failed; attempt {attempt} is {(state.Status == "queued" ? "waiting for its retry" : state.Status)}.");
+                await output.WriteLineAsync($"Attempt {attempt - 1} failed; attempt {attempt} is {(state.Status == "queued" ? "waiting for its retry" : Terminal.Safe(state.Status))}.");
             }
 
             switch (state.Status)

@@ -111,10 +111,11 @@ internal sealed class ExecutionReplays(
 
         string? id;
         string? refusal;
+        var storeAway = false;
         if (route.Kind == RouteKind.Scheduled)
         {
             var start = await runs.TryStartAsync(route, record.Occurrence ?? time.GetUtcNow(), manual: true, replayOf: record.Id);
-            (id, refusal) = (start.ExecutionId, start.Refusal);
+            (id, refusal, storeAway) = (start.ExecutionId, start.Refusal, start.StoreUnavailable);
         }
         else
         {
@@ -140,7 +141,7 @@ internal sealed class ExecutionReplays(
 
         if (id is null)
         {
-            return new Replay(route.Kind == RouteKind.Scheduled ? StatusCodes.Status409Conflict : StatusCodes.Status503ServiceUnavailable, null, refusal, record.Id);
+            return new Replay(route.Kind == RouteKind.Scheduled && !storeAway ? StatusCodes.Status409Conflict : StatusCodes.Status503ServiceUnavailable, null, refusal, record.Id);
         }
 
         _logger.ExecutionReplayed(id, route.Template, record.Id);

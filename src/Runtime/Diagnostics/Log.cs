@@ -138,7 +138,7 @@ internal static partial class Log
     [LoggerMessage(3015, LogLevel.Information, "Schedule {Route} resumed from the dashboard")]
     public static partial void ScheduleResumedFromDashboard(this ILogger logger, string route);
 
-    [LoggerMessage(3017, LogLevel.Error, "Schedule {Route}: the run of {Occurrence} could not be started; the schedule goes on with its next occurrence")]
+    [LoggerMessage(3017, LogLevel.Error, "Schedule {Route}: the run of {Occurrence:O} could not be started; the schedule goes on with its next occurrence")]
     public static partial void ScheduledStartFailed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
 
     [LoggerMessage(3016, LogLevel.Warning, "Schedule {Route}: the execution store cannot be read (or holds what is not a schedule's record), so the occurrences missed while no instance was up are not known (nor caught up)")]

@@ -60,7 +60,9 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
                     + "secret of at least 32 characters (for example 'openssl rand -hex 32').");
             }
 
-            DashboardApi.Map(endpoints, isDevelopment, isDevelopment ? null : options.Dashboard.Token, refusals);
+            // A token set in Development is required there too: the one defence that holds behind a local proxy that
+            // passes requests on from elsewhere without saying so.
+            DashboardApi.Map(endpoints, isDevelopment, string.IsNullOrEmpty(options.Dashboard.Token) ? null : options.Dashboard.Token, refusals);
         }
 
         if (statusUrls is not null)

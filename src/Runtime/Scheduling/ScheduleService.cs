@@ -83,15 +83,7 @@ internal sealed class ScheduleService(
                     continue;
                 }
 
-                try
-                {
-                    await runs.TryStartAsync(route, next);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // One occurrence lost, logged; the schedule goes on to the next (never this one again: last = next).
-                    _logger.ScheduledStartFailed(route.Template, next, e);
-                }
+                await StartAsync(route, next);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -140,8 +132,22 @@ internal sealed class ScheduleService(
         var latest = missed.Latest[^1];
         occurrences.Missed(route.Template, missed.WithoutLatest());
         _logger.ScheduleCatchingUp(route.Template, missed.Count, lastSeen, latest);
-        await runs.TryStartAsync(route, latest, missed: true);
+        await StartAsync(route, latest, missed: true);
         return latest;
+    }
+
+    // A fault starting one occurrence loses that occurrence, logged; the schedule goes on to the next (never this one
+    // again: the caller moved past it) rather than stop the host.
+    private async Task StartAsync(LoadedRoute route, DateTimeOffset occurrence, bool missed = false)
+    {
+        try
+        {
+            await runs.TryStartAsync(route, occurrence, missed);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.ScheduledStartFailed(route.Template, occurrence, e);
+        }
     }
 
     private async Task WaitUntilAsync(LoadedRoute route, DateTimeOffset due, CancellationToken stopping)

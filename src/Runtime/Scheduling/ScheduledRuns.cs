@@ -59,23 +59,40 @@ internal sealed class ScheduledRuns(
             return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
         }
 
-        if ((manual ? await CheckElsewhereAsync(route) : await TryClaimAsync(route, occurrence, id, external)) is { } refusal)
+        try
         {
-            start.SetResult(null);
-            return refusal;
+            if ((manual ? await CheckElsewhereAsync(route) : await TryClaimAsync(route, occurrence, id, external)) is { } refusal)
+            {
+                NotStarted();
+                return refusal;
+            }
+
+            // In the execution log before the id is handed out.
+            var trigger = manual ? "manual" : external ? "external" : missed ? "catch_up" : "scheduler";
+            var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed, trigger, trace, replayOf);
+            _logger.ScheduleFired(route.Template, occurrence, id);
+            if (!manual)
+            {
+                occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Ran, id);
+            }
+
+            start.SetResult(execution);
+            return new ScheduledStart(id, null);
+        }
+        catch
+        {
+            // The caller logs the fault.
+            NotStarted();
+            throw;
         }
 
-        // In the execution log before the id is handed out.
-        var trigger = manual ? "manual" : external ? "external" : missed ? "catch_up" : "scheduler";
-        var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed, trigger, trace, replayOf);
-        _logger.ScheduleFired(route.Template, occurrence, id);
-        if (!manual)
+        // The schedule's slot is free again at once: the next occurrence is not skipped for a run that never was, and
+        // the drain does not wait for it.
+        void NotStarted()
         {
-            occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Ran, id);
+            start.TrySetResult(null);
+            _running.TryRemove(new KeyValuePair<string, (string Id, Task Run)>(route.Template, (id, run)));
         }
-
-        start.SetResult(execution);
-        return new ScheduledStart(id, null);
     }
 
     /// <summary>Completes when every run started so far has ended (the drain waits for it).</summary>
