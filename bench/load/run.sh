@@ -574,10 +574,10 @@ meets() {
 }
 # row METRIC APIROUTES RAW RATIO AIM MET: one line of a summary table ("-" where a column does not apply).
 row() { printf '%-44s %12s %12s %8s  %-16s %s\n' "$@"; }
-ms() { printf '%.1f' "$1"; }
+ms() { printf '%.1f' "$1"; } # one decimal, for milliseconds and MB
 
 echo
-echo "== summary: the aims of issue 15 (medians; $(nproc) CPUs shared by wrk and the servers; sections run: $SECTIONS)"
+echo "== summary: the aims of issue 15 (medians; $(nproc) CPUs shared by wrk and the servers; sections run: $(echo $SECTIONS))"
 row "metric" "ApiRoutes" "raw" "ratio" "aim" "met"
 if runs 1; then
     startup_ratio=$(ratio "$startup_api" "$startup_raw")
@@ -593,10 +593,10 @@ if runs 1b; then
         row "  ApiRoutes AOT vs raw JIT start-up (ms)" "$(ms "$startup_api_aot")" "$(ms "$startup_raw")" "$aot_jit_ratio" \
             "ratio <= $AOT_JIT_AIM" "$(meets "$aot_jit_ratio" "<=" "$AOT_JIT_AIM")"
     fi
-    row "idle resident memory, Native AOT (MB)" "$idle_api_aot" "$idle_raw_aot" "$(ratio "$idle_api_aot" "$idle_raw_aot")" "reported" "-"
+    row "idle resident memory, Native AOT (MB)" "$(ms "$idle_api_aot")" "$(ms "$idle_raw_aot")" "$(ratio "$idle_api_aot" "$idle_raw_aot")" "reported" "-"
 fi
 if runs 1; then
-    row "idle resident memory, JIT (MB)" "$idle_api" "$idle_raw" "$(ratio "$idle_api" "$idle_raw")" "-" "-"
+    row "idle resident memory, JIT (MB)" "$(ms "$idle_api")" "$(ms "$idle_raw")" "$(ratio "$idle_api" "$idle_raw")" "-" "-"
 fi
 if runs 2; then
     row "resident memory after the load of 2 (MB)" "${LOADED_RSS[apiroutes]}" "${LOADED_RSS[raw]}" "$rss_ratio" \
