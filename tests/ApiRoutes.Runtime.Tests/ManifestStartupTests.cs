@@ -28,7 +28,15 @@ public class ManifestStartupTests
     [InlineData("not json", "is not valid JSON")]
     [InlineData("""{"schemaVersion": 1, "routes": []}""", "has schemaVersion 1; this version of ApiRoutes reads schemaVersion 2")]   // written before crontab's day rule
     [InlineData("""{"schemaVersion": 4, "routes": []}""", "has schemaVersion 4; this version of ApiRoutes reads schemaVersion 2 and 3")]
-    [InlineData("""{"schemaVersion": 2}""", "does not match schema version 2")]
+    [InlineData("""{"schemaVersion": 2}""", "does not match schema version 2: $ has no 'generator', which is required.")]
+    // The manifest is read by hand (no serializer metadata at start-up), as strictly as the serializer would: the
+    // message names the place.
+    [InlineData("""{"schemaVersion": 2, "generator": "g", "assembly": {"name": "A", "fileName": "A.dll", "mvid": "x"}, "routes": []}""", "$.assembly.mvid must be a GUID string.")]
+    [InlineData("""{"schemaVersion": 2, "generator": null, "assembly": {}, "routes": []}""", "$ has no 'generator', which is required.")]
+    [InlineData("""{"schemaVersion": 2, "generator": "g", "assembly": {"name": "A", "fileName": "A.dll", "mvid": "00000000-0000-0000-0000-000000000001"}, "routes": {}}""", "$.routes must be an array.")]
+    [InlineData("""{"schemaVersion": 2, "generator": "g", "assembly": {"name": "A", "fileName": "A.dll", "mvid": "00000000-0000-0000-0000-000000000001"}, "routes": [{"route": "/a", "kind": "cron", "handler": {"type": "T", "assembly": "A"}}]}""", "$.routes[0].kind must be one of \"standard\", \"background\", \"scheduled\".")]
+    [InlineData("""{"schemaVersion": 2, "generator": "g", "assembly": {"name": "A", "fileName": "A.dll", "mvid": "00000000-0000-0000-0000-000000000001"}, "routes": [{"route": "/a", "kind": "scheduled", "handler": {"type": "T", "assembly": "A"}, "schedule": {"expression": "@hourly"}}]}""", "$.routes[0].schedule has no 'normalized', which is required.")]
+    [InlineData("""{"schemaVersion": 2, "generator": "g", "assembly": {"name": "A", "fileName": "A.dll", "mvid": "00000000-0000-0000-0000-000000000001"}, "routes": [{"route": "/a", "kind": "standard", "handler": {"type": "T", "assembly": "A"}, "timeLimitSeconds": 1.5}]}""", "$.routes[0].timeLimitSeconds must be a whole number.")]
     public void An_invalid_manifest_stops_start_up(string json, string message)
     {
         var path = TestManifest.Write(Create());

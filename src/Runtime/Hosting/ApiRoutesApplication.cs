@@ -1,4 +1,6 @@
+using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ApiRoutes;
@@ -21,6 +23,12 @@ public static class ApiRoutesApplication
         Action<WebApplication>? configureApp = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        if (UsesSqlite(builder.Configuration))
+        {
+            // SQLite's first use (native library, JIT) on another thread while this one builds the app and loads the manifest.
+            _ = SqliteWarmUp.Start();
+        }
+
         builder.Services.AddApiRoutes();
         configureBuilder?.Invoke(builder);
 
@@ -40,4 +48,10 @@ public static class ApiRoutesApplication
         await app.RunAsync();
         return 0;
     }
+
+    // The default store, unless configuration names another (code in configureBuilder may still change it: then the
+    // warm-up was only wasted work on another thread).
+    private static bool UsesSqlite(IConfiguration configuration) =>
+        configuration[$"{ApiRoutesOptions.SectionName}:Store:Provider"] is not { Length: > 0 } provider
+        || string.Equals(provider, nameof(StoreProvider.Sqlite), StringComparison.OrdinalIgnoreCase);
 }

@@ -83,8 +83,13 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger").ExcludeFromDescription();
         }
 
-        logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,
-            services.GetRequiredService<SchedulerSwitch>().IsEnabled));
+        // The route table is formatted (next runs of schedules included) only for a log that shows it.
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,
+                services.GetRequiredService<SchedulerSwitch>().IsEnabled));
+        }
+
         return endpoints;
     }
 

@@ -39,8 +39,8 @@ internal static class ManifestJson
         RouteManifest manifest;
         try
         {
-            manifest = document.Deserialize(ManifestJsonContext.Default.RouteManifest)
-                ?? throw new InvalidDataException("The manifest is empty (JSON null).");
+            // By hand rather than through the context: no serializer metadata to build (and JIT-compile) at start-up.
+            manifest = ManifestReader.Read(document.RootElement);
         }
         catch (JsonException e)
         {
