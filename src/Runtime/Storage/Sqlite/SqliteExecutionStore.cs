@@ -53,7 +53,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     }
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToJson(request), request.Body.ToArray()));
+        _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToJson(request), request.BodyArray()));
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _writer.WriteAsync(new SqliteWrite(record, null, null));
 
@@ -183,10 +183,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return result;
     }
 
-    // One transaction for the batch; per write, whether it applied (a claim lands once per occurrence).
-    private Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<SqliteWrite> batch)
+    // One transaction for the batch; per write, whether it applied (a claim lands once per occurrence). A change of
+    // state followed by a later change of the same execution in the batch is not written: each change is the whole
+    // record, so the later one sets every column the earlier would (a handler that returns at once is started and
+    // finished in one batch: one row write, not two).
+    internal Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<SqliteWrite> batch)
     {
         var applied = new bool[batch.Count];
+        var superseded = Superseded(batch);
         using var transaction = _writeConnection.BeginTransaction();
         _commands.Enlist(transaction);
         for (var i = 0; i < batch.Count; i++)
@@ -195,12 +199,35 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             {
                 { Schedule: { } run } => _commands.Claim(run),
                 { Occurrence: { } occurrence } => _commands.Record(occurrence),
+                _ when superseded?[i] == true => true,
                 var write => _commands.Upsert(write),
             };
         }
 
         transaction.Commit();
         return Task.FromResult<IReadOnlyList<bool>>(applied);
+    }
+
+    // Which writes a later change of the same execution in the batch makes needless; null when none does.
+    private static bool[]? Superseded(IReadOnlyList<SqliteWrite> batch)
+    {
+        bool[]? superseded = null;
+        HashSet<string>? changedLater = null;
+        for (var i = batch.Count - 1; i >= 0; i--)
+        {
+            if (batch[i] is not { Record: { } record, Request: null, Schedule: null, Occurrence: null })
+            {
+                continue;
+            }
+
+            changedLater ??= new HashSet<string>(StringComparer.Ordinal);
+            if (!changedLater.Add(record.Id))
+            {
+                (superseded ??= new bool[batch.Count])[i] = true;
+            }
+        }
+
+        return superseded;
     }
 
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
