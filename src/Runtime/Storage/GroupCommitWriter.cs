@@ -8,6 +8,9 @@ namespace ApiRoutes.Storage;
 /// fails its waiters (never leaves one waiting) and the loop goes on. Changes of state that the caller cannot repeat
 /// (those with a retry key) are kept, the latest per key, and written with the next batch or within a
 /// second, so an execution that finished while the store was away is not left "running" in it.
+/// With a <c>sync</c> step the commit is pipelined: a batch is committed (written, not yet durable), the next one is
+/// written while a second loop makes everything written so far durable at once (one fsync for one or more batches),
+/// and only then are the waiters of those batches told, in the order they were committed.
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -22,24 +25,34 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Func<TWrite, string?> _retryKey;
     private readonly Func<Exception, bool, ExecutionStoreUnavailableException> _unavailable;
     private readonly TimeProvider _time;
+    private readonly Func<Task>? _sync;
+    private readonly Channel<Committed> _committed = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task _loop;
+    private readonly Task _syncLoop;
     private volatile bool _closing;
 
     /// <param name="commit">Writes a batch in one transaction; returns, per write, whether it applied.</param>
     /// <param name="retryKey">The key under which a failed write is kept and retried; null: not kept (its caller is told).</param>
     /// <param name="unavailable">What waiters get when a batch fails, from the cause and whether the write is kept.</param>
     /// <param name="time">The clock of the retry delay.</param>
+    /// <param name="sync">
+    /// Null: a commit is durable when it returns. Else: makes every batch committed so far durable; it runs beside the
+    /// next commit, and the waiters of a batch are told only once a sync that began after its commit has returned.
+    /// </param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
-        TimeProvider time)
+        TimeProvider time,
+        Func<Task>? sync = null)
     {
         _commit = commit;
         _retryKey = retryKey;
         _unavailable = unavailable;
         _time = time;
+        _sync = sync;
         _loop = Task.Run(LoopAsync);
+        _syncLoop = sync is null ? Task.CompletedTask : Task.Run(SyncLoopAsync);
     }
 
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
@@ -57,6 +70,8 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _closing = true;
         _writes.Writer.TryComplete();
         await _loop;
+        _committed.Writer.TryComplete();
+        await _syncLoop;
     }
 
     private async Task LoopAsync()
@@ -89,10 +104,13 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             try
             {
                 var applied = await _commit([.. batch.Select(pending => pending.Write)]);
-                for (var i = 0; i < batch.Count; i++)
+                if (_sync is not null)
                 {
-                    batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
+                    _committed.Writer.TryWrite(new Committed([.. batch], applied));   // told once durable
+                    continue;
                 }
+
+                Tell(batch, applied);
             }
 #pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
             catch (Exception e)
@@ -109,6 +127,48 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                     pending.Done.TrySetException(_unavailable(e, key is not null));
                 }
             }
+        }
+    }
+
+    // Makes what was committed durable, as many batches at once as were committed meanwhile, and tells their waiters.
+    // A failed sync fails its batches' waiters (their rows may or may not survive a crash); none is kept for a retry,
+    // since whether the store can still make anything durable is unknown.
+    private async Task SyncLoopAsync()
+    {
+        var ready = new List<Committed>();
+        while (await _committed.Reader.WaitToReadAsync())
+        {
+            ready.Clear();
+            while (_committed.Reader.TryRead(out var committed))
+            {
+                ready.Add(committed);
+            }
+
+            try
+            {
+                await _sync!();
+                foreach (var committed in ready)
+                {
+                    Tell(committed.Batch, committed.Applied);
+                }
+            }
+#pragma warning disable CA1031 // As the commit loop: every waiter is told, and the loop goes on.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                foreach (var pending in ready.SelectMany(committed => committed.Batch))
+                {
+                    pending.Done.TrySetException(_unavailable(e, false));
+                }
+            }
+        }
+    }
+
+    private static void Tell(IReadOnlyList<Pending> batch, IReadOnlyList<bool> applied)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
         }
     }
 
@@ -132,6 +192,8 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             return true;
         }
     }
+
+    private sealed record Committed(Pending[] Batch, IReadOnlyList<bool> Applied);
 
     private sealed class Pending(TWrite write)
     {

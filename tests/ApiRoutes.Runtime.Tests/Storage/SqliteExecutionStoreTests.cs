@@ -24,6 +24,17 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_wal_mode_commits_are_pipelined_and_what_was_acknowledged_is_in_the_file_after_a_reopen()
+    {
+        Assert.True(_store.PipelinedCommits);
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => _store.AddAsync(Record($"e{i}", ExecutionStatus.Queued), Request(), default)));
+        await _store.DisposeAsync();
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        Assert.Equal(200, (await _store.GetUnfinishedAsync(1000, default)).Count);
+    }
+
+    [Fact]
     public async Task A_change_of_state_followed_by_a_later_one_in_the_same_batch_is_not_written_and_the_later_one_lands()
     {
         // Every row write is counted by a trigger of the file's own.
