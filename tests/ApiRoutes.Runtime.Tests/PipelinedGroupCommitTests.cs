@@ -14,7 +14,7 @@ public sealed class PipelinedGroupCommitTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentQueue<string> _committed = new();
-    private readonly ConcurrentQueue<string> _synced = new();
+    private readonly ConcurrentQueue<string> _batches = new();
     private readonly List<TaskCompletionSource> _syncs = [.. Enumerable.Range(0, 4).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
     private readonly SemaphoreSlim _syncStarted = new(0);
     private int _syncCount;
@@ -38,6 +38,29 @@ public sealed class PipelinedGroupCommitTests
         _syncs[1].SetResult();
         Assert.True(await second.WaitAsync(Patience));
         Assert.Equal(["a", "b"], _committed);
+    }
+
+    [Fact]
+    public async Task At_most_two_batches_wait_to_be_durable_and_what_comes_meanwhile_gathers_into_the_next()
+    {
+        await using var writer = Create();
+
+        var a = writer.WriteAsync("a");
+        Assert.True(await _syncStarted.WaitAsync(Patience));             // sync 1: "a"
+        var b = writer.WriteAsync("b");
+        await WaitUntilAsync(() => _committed.Contains("b"));             // the second batch, committed during sync 1
+        var c = writer.WriteAsync("c");
+        var d = writer.WriteAsync("d");                                   // both wait: two batches are not yet durable
+
+        _syncs[0].SetResult();
+        Assert.True(await a.WaitAsync(Patience));
+        await WaitUntilAsync(() => _committed.Contains("d"));             // a place came free: c and d, as one batch
+        _syncs[1].SetResult();                                            // the syncs of "b" and "c+d" (one or two)
+        _syncs[2].SetResult();
+
+        var told = await Task.WhenAll(b, c, d).WaitAsync(Patience);
+        Assert.All(told, Assert.True);
+        Assert.Equal(["a", "b", "c+d"], _batches);
     }
 
     [Fact]
@@ -72,6 +95,8 @@ public sealed class PipelinedGroupCommitTests
             {
                 _committed.Enqueue(write);
             }
+
+            _batches.Enqueue(string.Join('+', batch));
 
             return Task.FromResult<IReadOnlyList<bool>>([.. batch.Select(_ => true)]);
         },

@@ -27,6 +27,11 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<Task>? _sync;
     private readonly Channel<Committed> _committed = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
+    // next. The commit loop then waits, and writes gather into a batch meanwhile, as they do during a sync of its own
+    // without a pipeline: a commit of a few rows costs the log whole pages, so batches must not shrink to single rows.
+    private readonly SemaphoreSlim _undurable = new(2, 2);
     private readonly Task _loop;
     private readonly Task _syncLoop;
     private volatile bool _closing;
@@ -72,6 +77,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         await _loop;
         _committed.Writer.TryComplete();
         await _syncLoop;
+        _undurable.Dispose();
     }
 
     private async Task LoopAsync()
@@ -80,6 +86,11 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
         while (await WaitAsync(kept.Count > 0))
         {
+            if (_sync is not null)
+            {
+                await _undurable.WaitAsync();   // given back by the sync loop, or below when nothing is committed
+            }
+
             batch.Clear();
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
             {
@@ -98,6 +109,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             kept.Clear();
             if (batch.Count == 0)
             {
+                GiveBack(1);
                 continue;
             }
 
@@ -116,6 +128,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             catch (Exception e)
 #pragma warning restore CA1031
             {
+                GiveBack(1);
                 foreach (var pending in batch)
                 {
                     var key = _closing ? null : _retryKey(pending.Write);
@@ -161,6 +174,16 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                     pending.Done.TrySetException(_unavailable(e, false));
                 }
             }
+
+            GiveBack(ready.Count);
+        }
+    }
+
+    private void GiveBack(int batches)
+    {
+        if (_sync is not null)
+        {
+            _undurable.Release(batches);
         }
     }
 
