@@ -5,6 +5,8 @@
 #   eng/postgres.sh start DIR PORT   initialises DIR/data if needed, starts the server, prints its connection string
 #   eng/postgres.sh stop DIR         stops it (fast shutdown) and deletes DIR
 #
+# POSTGRES_OPTIONS: more server options for start, e.g. "-c shared_preload_libraries=pg_stat_statements".
+#
 # initdb and postgres refuse to run as root; as root they run as the `postgres` user the package creates.
 set -euo pipefail
 
@@ -40,7 +42,7 @@ case "$command" in
     fi
     # Sockets in the folder (not /var/run/postgresql, which may not exist); TCP on 127.0.0.1 only.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 ${POSTGRES_OPTIONS:-}" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
     ;;

@@ -7,7 +7,8 @@
 #      the median of the per-round ratios);
 #   3. POST /api/generate-report (a background route) with wrk: p99 of the 202 and the count of other answers;
 #   4. the execution store: accepted (202) background requests/s and their p99 with the SQLite store against the
-#      in-memory one (STORE_ROUNDS fresh servers each, alternating in-memory, SQLite, in-memory, SQLite, ...);
+#      in-memory one (STORE_ROUNDS fresh servers each, alternating in-memory, SQLite, in-memory, SQLite, ...), on a
+#      route whose work takes no time (4b, a steady state) and on the 2-second one of 3 (a growing backlog);
 #   5. several replicas: accepted background requests/s and p99 with REPLICAS servers on one PostgreSQL database
 #      against REPLICAS in-memory servers (wrk gives each thread one replica), STORE_ROUNDS rounds, alternating.
 #   memory: the resident memory (RSS) of each app idle after its start-ups (1, 1b) and after the load of 2.
@@ -424,64 +425,98 @@ fi # section 3
 # before its 202, group commit) against the in-memory store, same settings as in 3. A fresh server for every run, so
 # that each starts with an empty queue and store; the providers alternate (in-memory, SQLite, in-memory, ...) so a
 # drift of the machine favours neither. Accepted/s is the 202 count over wrk's own duration of the run.
+# 4b. The same in a steady state: POST /api/record-visit, whose handler takes no time, so the queue stays short, every
+# execution also starts and finishes (two more store writes) within the run, and the heap does not grow with a backlog.
 
-if runs 4; then
-echo "== execution store: POST /api/generate-report, wrk -t$THREADS -c$CONNECTIONS -d${STORE_DURATION_SECONDS}s," \
-    "$STORE_ROUNDS fresh servers per store, alternating"
-STORES=(InMemory Sqlite)
-declare -A ACCEPTED=([InMemory]="" [Sqlite]="") STORE_P99=([InMemory]="" [Sqlite]="") STORE_REFUSED=([InMemory]=0 [Sqlite]=0)
-STORE_RATIOS="" STORE_ROWS=""
-for ((round = 1; round <= STORE_ROUNDS; round++)); do
-    for store in "${STORES[@]}"; do
-        name="store-$store-$round"
-        port=$(free_port)
-        start_server "$name" "$SHOP_DLL" "$port" \
-            ApiRoutes__Store__Provider="$store" \
-            ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
-            ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
-            ApiRoutes__ShutdownDrainTimeout=00:00:01
-        pid=$STARTED_PID
-        wait_ready "$pid" "$port"
-        url="http://127.0.0.1:$port/api/generate-report"
-        timeout 30 wrk -t1 -c8 -d2s -s "$HERE/post.lua" "$url" >"$LOGS/$name-warmup.txt" 2>&1
-        run_wrk "$LOGS/$name.txt" "$STORE_DURATION_SECONDS" "$url" "$pid" -s "$HERE/post.lua"
-        read_post_run "$LOGS/$name.txt"
-        peak_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
-        t0=$(now_us)
-        stop_server "$pid"
-        stop_s=$(awk -v d=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", d / 1000000 }')
-        ACCEPTED[$store]+="$accepted_rps "
-        STORE_P99[$store]+="$p99 "
-        STORE_REFUSED[$store]=$((STORE_REFUSED[$store] + refused))
-        THIS[$store]=$accepted_rps
-        rows=""
-        if [[ $store == Sqlite ]] && command -v sqlite3 >/dev/null; then
-            # Every 202 (of the warm-up too) must be a row: it was committed before it was sent. A few more rows than
-            # 202s are expected: requests committed while wrk was stopping, whose 202 it did not wait for.
-            sent=$(($(status_202 "$LOGS/$name-warmup.txt") + accepted))
-            rows=$(timeout 30 sqlite3 "$LOGS/$name-executions.db" 'SELECT count(*) FROM executions' 2>&1 | tail -n 1 || true)
-            STORE_ROWS+="round $round: $rows rows for $sent 202s received; "
-            rows="   store rows $rows for $sent 202s received (warm-up included)"
-        fi
-        printf '  round %d %-8s %10.0f accepted/s   p99 %8.2f ms   status codes: %s   socket errors %d   peak RSS %s MB   stop %s s   other processes %d%% CPU%s\n' \
-            "$round" "$store" "$accepted_rps" "$p99" "$(status_codes "$LOGS/$name.txt")" "$errors" "$peak_mb" "$stop_s" \
-            "$others" "$rows"
+# store_rounds ROUTE TAG: STORE_ROUNDS rounds of both stores on ROUTE; sets ACCEPTED, STORE_P99, STORE_REFUSED,
+# STORE_RATIOS, STORE_ROWS and the medians accepted_mem, accepted_sqlite, store_p99_mem, store_p99_sqlite, store_ratio,
+# store_p99_ratio (each round's p99 ratio SQLite / in-memory in STORE_P99_RATIOS; the median of them is the one reported).
+store_rounds() {
+    local route=$1 tag=$2 round store name port pid url peak_mb t0 stop_s sent rows
+    STORES=(InMemory Sqlite)
+    declare -gA ACCEPTED=([InMemory]="" [Sqlite]="") STORE_P99=([InMemory]="" [Sqlite]="") STORE_REFUSED=([InMemory]=0 [Sqlite]=0)
+    STORE_RATIOS="" STORE_ROWS="" STORE_P99_RATIOS=""
+    for ((round = 1; round <= STORE_ROUNDS; round++)); do
+        for store in "${STORES[@]}"; do
+            name="store$tag-$store-$round"
+            port=$(free_port)
+            start_server "$name" "$SHOP_DLL" "$port" \
+                ApiRoutes__Store__Provider="$store" \
+                ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
+                ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
+                ApiRoutes__ShutdownDrainTimeout=00:00:01
+            pid=$STARTED_PID
+            wait_ready "$pid" "$port"
+            url="http://127.0.0.1:$port$route"
+            timeout 30 wrk -t1 -c8 -d2s -s "$HERE/post.lua" "$url" >"$LOGS/$name-warmup.txt" 2>&1
+            run_wrk "$LOGS/$name.txt" "$STORE_DURATION_SECONDS" "$url" "$pid" -s "$HERE/post.lua"
+            read_post_run "$LOGS/$name.txt"
+            peak_mb=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+            t0=$(now_us)
+            stop_server "$pid"
+            stop_s=$(awk -v d=$(($(now_us) - t0)) 'BEGIN { printf "%.1f", d / 1000000 }')
+            ACCEPTED[$store]+="$accepted_rps "
+            STORE_P99[$store]+="$p99 "
+            STORE_REFUSED[$store]=$((STORE_REFUSED[$store] + refused))
+            THIS[$store]=$accepted_rps
+            THIS_P99[$store]=$p99
+            rows=""
+            if [[ $store == Sqlite ]] && command -v sqlite3 >/dev/null; then
+                # Every 202 (of the warm-up too) must be a row: it was committed before it was sent. A few more rows than
+                # 202s are expected: requests committed while wrk was stopping, whose 202 it did not wait for.
+                sent=$(($(status_202 "$LOGS/$name-warmup.txt") + accepted))
+                rows=$(timeout 30 sqlite3 "$LOGS/$name-executions.db" 'SELECT count(*) FROM executions' 2>&1 | tail -n 1 || true)
+                STORE_ROWS+="round $round: $rows rows for $sent 202s received; "
+                rows="   store rows $rows for $sent 202s received (warm-up included)"
+            fi
+            printf '  round %d %-8s %10.0f accepted/s   p99 %8.2f ms   status codes: %s   socket errors %d   peak RSS %s MB   stop %s s   other processes %d%% CPU%s\n' \
+                "$round" "$store" "$accepted_rps" "$p99" "$(status_codes "$LOGS/$name.txt")" "$errors" "$peak_mb" "$stop_s" \
+                "$others" "$rows"
+        done
+        STORE_RATIOS+="$(ratio "${THIS[Sqlite]}" "${THIS[InMemory]}") "
+        STORE_P99_RATIOS+="$(ratio "${THIS_P99[Sqlite]}" "${THIS_P99[InMemory]}") "
     done
-    STORE_RATIOS+="$(ratio "${THIS[Sqlite]}" "${THIS[InMemory]}") "
-done
-echo "  SQLite/in-memory accepted/s per round: ${STORE_RATIOS}"
-# shellcheck disable=SC2086 # the lists are meant to split into arguments
-accepted_mem=$(median ${ACCEPTED[InMemory]})
-# shellcheck disable=SC2086
-accepted_sqlite=$(median ${ACCEPTED[Sqlite]})
-# shellcheck disable=SC2086
-store_p99_mem=$(median ${STORE_P99[InMemory]})
-# shellcheck disable=SC2086
-store_p99_sqlite=$(median ${STORE_P99[Sqlite]})
-# shellcheck disable=SC2086
-store_ratio=$(median $STORE_RATIOS)
-store_p99_ratio=$(ratio "$store_p99_sqlite" "$store_p99_mem")
-fi # section 4
+    echo "  SQLite/in-memory per round: accepted/s ${STORE_RATIOS}; p99 ${STORE_P99_RATIOS}"
+    # shellcheck disable=SC2086 # the lists are meant to split into arguments
+    accepted_mem=$(median ${ACCEPTED[InMemory]})
+    # shellcheck disable=SC2086
+    accepted_sqlite=$(median ${ACCEPTED[Sqlite]})
+    # shellcheck disable=SC2086
+    store_p99_mem=$(median ${STORE_P99[InMemory]})
+    # shellcheck disable=SC2086
+    store_p99_sqlite=$(median ${STORE_P99[Sqlite]})
+    # shellcheck disable=SC2086
+    store_ratio=$(median $STORE_RATIOS)
+    # shellcheck disable=SC2086
+    store_p99_ratio=$(median $STORE_P99_RATIOS)
+}
+if runs 4; then
+declare -A THIS_P99=()
+
+echo "== 4b. execution store, steady state: POST /api/record-visit (no work: each execution also starts and finishes)," \
+    "wrk -t$THREADS -c$CONNECTIONS -d${STORE_DURATION_SECONDS}s, $STORE_ROUNDS fresh servers per store, alternating"
+store_rounds /api/record-visit -steady
+steady_accepted_mem=$accepted_mem steady_accepted_sqlite=$accepted_sqlite steady_ratio=$store_ratio
+steady_p99_mem=$store_p99_mem steady_p99_sqlite=$store_p99_sqlite steady_p99_ratio=$store_p99_ratio
+steady_refused=$((STORE_REFUSED[Sqlite] + STORE_REFUSED[InMemory])) steady_rows=$STORE_ROWS
+
+echo "== 4. execution store: POST /api/generate-report (2-second handler, growing backlog), wrk -t$THREADS -c$CONNECTIONS" \
+    "-d${STORE_DURATION_SECONDS}s, $STORE_ROUNDS fresh servers per store, alternating"
+store_rounds /api/generate-report ""
+
+# The aims of issue 15 for the durable 202, in both designs, against the in-memory store of the same run.
+durable_202() {
+    printf '  %-34s SQLite %9.0f accepted/s, p99 %7.2f ms | in-memory %9.0f accepted/s, p99 %7.2f ms | ratios %s, %s | aims: p99 < 5 ms %s, p99 ratio <= 1.5 %s, accepted ratio >= 0.7 %s\n' \
+        "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$(awk -v a="$3" 'BEGIN { print (a < 5) ? "yes" : "no" }')" \
+        "$(awk -v a="$7" 'BEGIN { print (a <= 1.5) ? "yes" : "no" }')" "$(awk -v a="$6" 'BEGIN { print (a >= 0.7) ? "yes" : "no" }')"
+}
+echo "== durable 202 (medians of $STORE_ROUNDS rounds; ratios SQLite / in-memory, medians of per-round ratios)"
+durable_202 "steady state (/api/record-visit)" "$steady_accepted_sqlite" "$steady_p99_sqlite" "$steady_accepted_mem" \
+    "$steady_p99_mem" "$steady_ratio" "$steady_p99_ratio"
+durable_202 "backlog (/api/generate-report)" "$accepted_sqlite" "$store_p99_sqlite" "$accepted_mem" "$store_p99_mem" \
+    "$store_ratio" "$store_p99_ratio"
+echo "  other answers and socket errors in the steady state: $steady_refused; SQLite rows there: ${steady_rows%; }"
+fi # section 4 (and 4b)
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 5. Several replicas: REPLICAS servers on one PostgreSQL database (a fresh database per round, on a throwaway server

@@ -1,6 +1,5 @@
 using ApiRoutes.Execution;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ApiRoutes.Storage;
 
@@ -32,62 +31,50 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// <param name="record">The execution, new or changed.</param>
     /// <param name="request">For a new background execution, its request.</param>
     public Task<bool> WriteAsync(ExecutionRecord record, RequestSnapshot? request = null) =>
-        _writer.WriteAsync(request is null ? new Write(record, null, null) : new Write(record, StoredRequest.ToJson(request), request.Body.ToArray()));
+        _writer.WriteAsync(request is null ? new Write(record, null, null) : new Write(record, StoredRequest.ToJson(request), request.BodyArray()));
 
     /// <summary>Writes what is queued, then refuses more.</summary>
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
-    // One transaction; per write, whether it applied (no row: another replica claimed the execution, because this
-    // one's lease lapsed or the execution waited too long here).
-    private async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<Write> batch)
+    // One round trip and one transaction for the batch, and one statement per run of distinct executions (almost always
+    // the whole batch): the rows go as arrays, one per column. No BEGIN and COMMIT of its own: the statements of one
+    // batch run in one implicit transaction, all or none. Per write, whether it applied (RETURNING names the rows
+    // written; one not named is held by another replica, because this one's lease lapsed or the execution waited too
+    // long here).
+    internal async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<Write> batch)
     {
+        var runs = PostgresUpsert.Runs(batch);
         await using var connection = await _database.OpenAsync(CancellationToken.None);
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var commands = new NpgsqlBatch(connection, transaction);
-        foreach (var write in batch)
+        await using var commands = new NpgsqlBatch(connection);
+        foreach (var (start, count) in runs)
         {
-            commands.BatchCommands.Add(Upsert(write));
+            commands.BatchCommands.Add(PostgresUpsert.Command(batch, start, count, _database.Replica));
         }
 
-        await commands.ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
-        return [.. commands.BatchCommands.Cast<NpgsqlBatchCommand>().Select(command => command.RecordsAffected > 0)];
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        var applied = new bool[batch.Count];
+        await using (var reader = await commands.ExecuteReaderAsync())
+        {
+            foreach (var (start, count) in runs)
+            {
+                written.Clear();
+                while (await reader.ReadAsync())
+                {
+                    written.Add(reader.GetString(0));
+                }
+
+                for (var i = start; i < start + count; i++)
+                {
+                    applied[i] = written.Contains(batch[i].Record.Id);
+                }
+
+                await reader.NextResultAsync();
+            }
+        }
+
+        return applied;
     }
 
-    // One statement for a new execution and for every change after it; a change applies only to this replica's row.
-    private NpgsqlBatchCommand Upsert(Write write)
-    {
-        var record = write.Record;
-        var command = new NpgsqlBatchCommand($"""
-            INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-            ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-                finished_at = excluded.finished_at, error = excluded.error
-            WHERE apiroutes_executions.owner = excluded.owner
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Id));
-        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Route));
-        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Kind));
-        command.Parameters.Add(new NpgsqlParameter<string>(null!, record.Status.ToString()));
-        command.Parameters.Add(new NpgsqlParameter<int>(null!, record.Attempt));
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, record.AcceptedAt.ToUniversalTime()));
-        command.Parameters.Add(Instant(record.StartedAt));
-        command.Parameters.Add(Instant(record.FinishedAt));
-        command.Parameters.Add(Instant(record.Occurrence));
-        command.Parameters.Add(Text(record.Error));
-        command.Parameters.Add(Text(record.ReplayOf));
-        command.Parameters.Add(Text(record.TraceParent));
-        command.Parameters.Add(Text(record.TraceState));
-        command.Parameters.Add(Text(write.Request));
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = (object?)write.Body ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter<string>(null!, _database.Replica));
-        return command;
-    }
-
-    private static NpgsqlParameter Text(string? text) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)text ?? DBNull.Value };
-
-    private static NpgsqlParameter Instant(DateTimeOffset? instant) =>
-        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = instant is { } value ? value.ToUniversalTime() : DBNull.Value };
-
-    private sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body);
+    /// <summary>One write: an execution, new (with its request) or changed.</summary>
+    internal sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body);
 }

@@ -103,6 +103,21 @@ public class BackgroundRouteTests
     }
 
     [Fact]
+    public async Task A_chunked_body_that_arrives_in_pieces_reaches_the_handler_whole()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))));
+        var body = string.Concat(Enumerable.Range(0, 5000).Select(i => $"{i:D5},"));   // 30,000 bytes: several reads
+
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/api/slow") { Content = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(body)), 1000) };
+        chunked.Headers.TransferEncodingChunked = true;
+        var response = await server.Client.SendAsync(chunked);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(body, (await server.Probe.NextAsync()).Body);
+        server.Probe.Open("slow");
+    }
+
+    [Fact]
     public async Task Rejections_are_logged_at_most_once_a_second_and_the_rest_are_counted()
     {
         await using var server = await TestServer.StartAsync(

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
@@ -74,6 +75,19 @@ internal sealed class RequestSnapshot
             }
             : this;
 
+    /// <summary>
+    /// The body as one array, never written to: the captured array itself when the body is all of one (as captured
+    /// requests are), else a copy. The stores write it as it is, without a copy of their own.
+    /// </summary>
+    public byte[] BodyArray() =>
+        MemoryMarshal.TryGetArray(Body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : Body.ToArray();
+
+    // A read-only stream over the body, for one attempt: no copy of it.
+    private MemoryStream BodyStream() =>
+        MemoryMarshal.TryGetArray(Body, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(Body.ToArray(), writable: false);
+
     /// <summary>A new context for one attempt, with its own services and cancellation, without the secret headers.</summary>
     public HttpContext CreateContext(IServiceProvider services, string traceIdentifier, CancellationToken aborted, SecretHeaders secrets)
     {
@@ -95,7 +109,7 @@ internal sealed class RequestSnapshot
             Path = Path.Value ?? "",
             QueryString = QueryString.Value ?? "",
             Headers = headers,
-            Body = new MemoryStream(Body.ToArray(), writable: false),
+            Body = BodyStream(),
             Protocol = "HTTP/1.1",
         });
         features.Set<IHttpResponseFeature>(new HttpResponseFeature());

@@ -8,6 +8,9 @@ namespace ApiRoutes.Storage;
 /// fails its waiters (never leaves one waiting) and the loop goes on. Changes of state that the caller cannot repeat
 /// (those with a retry key) are kept, the latest per key, and written with the next batch or within a
 /// second, so an execution that finished while the store was away is not left "running" in it.
+/// With a <c>sync</c> step the commit is pipelined: a batch is committed (written, not yet durable), the next one is
+/// written while a second loop makes everything written so far durable at once (one fsync for one or more batches),
+/// and only then are the waiters of those batches told, in the order they were committed.
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -22,24 +25,39 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Func<TWrite, string?> _retryKey;
     private readonly Func<Exception, bool, ExecutionStoreUnavailableException> _unavailable;
     private readonly TimeProvider _time;
+    private readonly Func<Task>? _sync;
+    private readonly Channel<Committed> _committed = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
+    // next. The commit loop then waits, and writes gather into a batch meanwhile, as they do during a sync of its own
+    // without a pipeline: a commit of a few rows costs the log whole pages, so batches must not shrink to single rows.
+    private readonly SemaphoreSlim _undurable = new(2, 2);
     private readonly Task _loop;
+    private readonly Task _syncLoop;
     private volatile bool _closing;
 
     /// <param name="commit">Writes a batch in one transaction; returns, per write, whether it applied.</param>
     /// <param name="retryKey">The key under which a failed write is kept and retried; null: not kept (its caller is told).</param>
     /// <param name="unavailable">What waiters get when a batch fails, from the cause and whether the write is kept.</param>
     /// <param name="time">The clock of the retry delay.</param>
+    /// <param name="sync">
+    /// Null: a commit is durable when it returns. Else: makes every batch committed so far durable; it runs beside the
+    /// next commit, and the waiters of a batch are told only once a sync that began after its commit has returned.
+    /// </param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
-        TimeProvider time)
+        TimeProvider time,
+        Func<Task>? sync = null)
     {
         _commit = commit;
         _retryKey = retryKey;
         _unavailable = unavailable;
         _time = time;
+        _sync = sync;
         _loop = Task.Run(LoopAsync);
+        _syncLoop = sync is null ? Task.CompletedTask : Task.Run(SyncLoopAsync);
     }
 
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
@@ -57,6 +75,9 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _closing = true;
         _writes.Writer.TryComplete();
         await _loop;
+        _committed.Writer.TryComplete();
+        await _syncLoop;
+        _undurable.Dispose();
     }
 
     private async Task LoopAsync()
@@ -65,6 +86,11 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
         while (await WaitAsync(kept.Count > 0))
         {
+            if (_sync is not null)
+            {
+                await _undurable.WaitAsync();   // given back by the sync loop, or below when nothing is committed
+            }
+
             batch.Clear();
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
             {
@@ -83,21 +109,26 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             kept.Clear();
             if (batch.Count == 0)
             {
+                GiveBack(1);
                 continue;
             }
 
             try
             {
                 var applied = await _commit([.. batch.Select(pending => pending.Write)]);
-                for (var i = 0; i < batch.Count; i++)
+                if (_sync is not null)
                 {
-                    batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
+                    _committed.Writer.TryWrite(new Committed([.. batch], applied));   // told once durable
+                    continue;
                 }
+
+                Tell(batch, applied);
             }
 #pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
             catch (Exception e)
 #pragma warning restore CA1031
             {
+                GiveBack(1);
                 foreach (var pending in batch)
                 {
                     var key = _closing ? null : _retryKey(pending.Write);
@@ -109,6 +140,58 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                     pending.Done.TrySetException(_unavailable(e, key is not null));
                 }
             }
+        }
+    }
+
+    // Makes what was committed durable, as many batches at once as were committed meanwhile, and tells their waiters.
+    // A failed sync fails its batches' waiters (their rows may or may not survive a crash); none is kept for a retry,
+    // since whether the store can still make anything durable is unknown.
+    private async Task SyncLoopAsync()
+    {
+        var ready = new List<Committed>();
+        while (await _committed.Reader.WaitToReadAsync())
+        {
+            ready.Clear();
+            while (_committed.Reader.TryRead(out var committed))
+            {
+                ready.Add(committed);
+            }
+
+            try
+            {
+                await _sync!();
+                foreach (var committed in ready)
+                {
+                    Tell(committed.Batch, committed.Applied);
+                }
+            }
+#pragma warning disable CA1031 // As the commit loop: every waiter is told, and the loop goes on.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                foreach (var pending in ready.SelectMany(committed => committed.Batch))
+                {
+                    pending.Done.TrySetException(_unavailable(e, false));
+                }
+            }
+
+            GiveBack(ready.Count);
+        }
+    }
+
+    private void GiveBack(int batches)
+    {
+        if (_sync is not null)
+        {
+            _undurable.Release(batches);
+        }
+    }
+
+    private static void Tell(IReadOnlyList<Pending> batch, IReadOnlyList<bool> applied)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
         }
     }
 
@@ -132,6 +215,8 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             return true;
         }
     }
+
+    private sealed record Committed(Pending[] Batch, IReadOnlyList<bool> Applied);
 
     private sealed class Pending(TWrite write)
     {

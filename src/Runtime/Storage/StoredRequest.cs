@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -10,42 +11,56 @@ namespace ApiRoutes.Storage;
 /// <summary>A <see cref="RequestSnapshot"/> as a store keeps it: JSON for the metadata, the body as bytes.</summary>
 internal static class StoredRequest
 {
+    // One buffer and writer per thread, reused: a request's JSON costs the string and nothing else.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_json;
+
     public static string ToJson(RequestSnapshot request)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var json = t_json ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteString("method", request.Method);
+        json.WriteString("scheme", request.Scheme);
+        json.WriteString("pathBase", request.PathBase.Value ?? "");
+        json.WriteString("path", request.Path.Value ?? "");
+        json.WriteString("query", request.QueryString.Value ?? "");
+        json.WriteString("remoteIp", request.RemoteIpAddress?.ToString());
+        json.WriteStartObject("headers");
+        foreach (var (key, values) in request.Headers)
         {
-            json.WriteStartObject();
-            json.WriteString("method", request.Method);
-            json.WriteString("scheme", request.Scheme);
-            json.WriteString("pathBase", request.PathBase.Value ?? "");
-            json.WriteString("path", request.Path.Value ?? "");
-            json.WriteString("query", request.QueryString.Value ?? "");
-            json.WriteString("remoteIp", request.RemoteIpAddress?.ToString());
-            json.WriteStartObject("headers");
-            foreach (var (key, values) in request.Headers)
+            json.WriteStartArray(key);
+            foreach (var value in values)
             {
-                json.WriteStartArray(key);
-                foreach (var value in values)
-                {
-                    json.WriteStringValue(value);
-                }
-
-                json.WriteEndArray();
+                json.WriteStringValue(value);
             }
 
-            json.WriteEndObject();
-            json.WriteStartObject("routeValues");
-            foreach (var (key, value) in request.RouteValues)
-            {
-                json.WriteString(key, value?.ToString());
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
+            json.WriteEndArray();
         }
 
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        json.WriteEndObject();
+        json.WriteStartObject("routeValues");
+        foreach (var (key, value) in request.RouteValues)
+        {
+            json.WriteString(key, value?.ToString());
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        json.Flush();
+
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (buffer.Capacity > 64 * 1024)
+        {
+            t_buffer = null;   // not kept for ever after one request with huge headers
+        }
+
+        return text;
     }
 
     public static RequestSnapshot FromJson(string text, byte[] body)

@@ -169,6 +169,48 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Null(own);
         Assert.Null(otherRoute);
         Assert.Null(afterwards);
+
+    public async Task A_batch_that_holds_an_execution_twice_lands_in_order_and_skips_rows_of_other_replicas()
+    {
+        var other = Open();
+        await other.AddAsync(Record("theirs", ExecutionStatus.Queued), Request(), default);
+        await using var database = PostgresDatabase.Open(_database, Lease);
+        await using var writer = new PostgresWriter(database, TimeProvider.System);
+        var json = StoredRequest.ToJson(SampleRequests.Full());
+
+        var applied = await writer.CommitAsync(
+        [
+            new(Record("one", ExecutionStatus.Queued), json, SampleRequests.Full().BodyArray()),
+            new(Record("two", ExecutionStatus.Queued), json, SampleRequests.Full().BodyArray()),
+            new(Record("one", ExecutionStatus.Running) with { StartedAt = At(1) }, null, null),
+            new(Record("theirs", ExecutionStatus.Running), null, null),
+            new(Record("one", ExecutionStatus.Succeeded) with { StartedAt = At(1), FinishedAt = At(2) }, null, null),
+        ]);
+
+        Assert.Equal([true, true, true, false, true], applied);
+        var one = (await other.FindAsync("one", default))!;
+        Assert.Equal((ExecutionStatus.Succeeded, At(1), At(2)), (one.Status, one.StartedAt, one.FinishedAt));
+        SampleRequests.AssertIsFull(await other.GetRequestAsync("one", default));   // a change keeps the request written first
+        Assert.Equal(ExecutionStatus.Queued, (await other.FindAsync("theirs", default))!.Status);
+        Assert.Equal(ExecutionStatus.Queued, (await other.FindAsync("two", default))!.Status);
+    }
+
+    [Fact]
+    public async Task A_batch_of_several_statements_lands_all_or_nothing()
+    {
+        var store = Open();
+        await using var database = PostgresDatabase.Open(_database, Lease);
+        await using var writer = new PostgresWriter(database, TimeProvider.System);
+
+        // Two statements (the execution comes twice); the second breaks a NOT NULL constraint.
+        await Assert.ThrowsAsync<PostgresException>(() => writer.CommitAsync(
+        [
+            new(Record("one", ExecutionStatus.Queued), null, null),
+            new(Record("one", ExecutionStatus.Running), null, null),
+            new(Record("broken", ExecutionStatus.Queued) with { Route = null! }, null, null),
+        ]));
+
+        Assert.Null(await store.FindAsync("one", default));
     }
 
     [Fact]

@@ -24,6 +24,64 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_wal_mode_commits_are_pipelined_and_what_was_acknowledged_is_in_the_file_after_a_reopen()
+    {
+        Assert.True(_store.PipelinedCommits);
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => _store.AddAsync(Record($"e{i}", ExecutionStatus.Queued), Request(), default)));
+        await _store.DisposeAsync();
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        Assert.Equal(200, (await _store.GetUnfinishedAsync(1000, default)).Count);
+    }
+
+    [Fact]
+    public async Task A_change_of_state_followed_by_a_later_one_in_the_same_batch_is_not_written_and_the_later_one_lands()
+    {
+        // Every row write is counted by a trigger of the file's own.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE row_writes (id TEXT, status TEXT);
+                CREATE TRIGGER count_inserts AFTER INSERT ON executions BEGIN INSERT INTO row_writes VALUES (new.id, new.status); END;
+                CREATE TRIGGER count_updates AFTER UPDATE ON executions BEGIN INSERT INTO row_writes VALUES (new.id, new.status); END;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        var applied = await _store.CommitAsync(
+        [
+            new SqliteWrite(Record("a", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [1, 2]),
+            new SqliteWrite(Record("a", ExecutionStatus.Running) with { StartedAt = At(1) }, null, null),
+            new SqliteWrite(Record("b", ExecutionStatus.Running), null, null),
+            new SqliteWrite(Record("a", ExecutionStatus.Succeeded) with { StartedAt = At(1), FinishedAt = At(2) }, null, null),
+        ]);
+
+        Assert.Equal([true, true, true, true], applied);
+        Assert.Equal(["a Queued", "b Running", "a Succeeded"], await RowWritesAsync());
+        var a = (await _store.FindAsync("a", default))!;
+        Assert.Equal((ExecutionStatus.Succeeded, At(1), At(2)), (a.Status, a.StartedAt, a.FinishedAt));
+        Assert.Equal([1, 2], (await _store.GetRequestAsync("a", default))!.Body.ToArray());   // the insert's request is kept
+    }
+
+    private async Task<List<string>> RowWritesAsync()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id || ' ' || status FROM row_writes ORDER BY rowid";
+        var writes = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            writes.Add(reader.GetString(0));
+        }
+
+        return writes;
+    }
+
+    [Fact]
     public async Task Credentials_in_requests_stored_by_an_earlier_version_are_removed_when_the_file_is_opened()
     {
         await _store.AddAsync(Record("old", ExecutionStatus.Queued), Request(), default);

@@ -19,6 +19,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly SqliteWriteCommands _commands;
     private readonly TimeProvider _time;
     private readonly StoreLock _held;
+    private readonly WriteAheadLogSync? _logSync;
     private volatile bool _closed;
 
     private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time)
@@ -29,18 +30,23 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         _connectionString = writeConnection.ConnectionString;
         _writeConnection = writeConnection;
         _commands = new SqliteWriteCommands(writeConnection);
+        _logSync = WriteAheadLogSync.TryStart(writeConnection, path);
         _writer = new GroupCommitWriter<SqliteWrite>(
             CommitAsync,
             // A new execution is not kept on failure (its request was answered 503); changes of state are.
             write => write is { Record: { } record, Request: null } ? record.Id : null,
             (e, kept) => new ExecutionStoreUnavailableException(
                 $"The execution store '{path}' cannot be written: {e.Message}" + (kept ? " The change is kept and written when the store can be written again." : ""), e),
-            time);
+            time,
+            _logSync is null ? null : _logSync.Flush);
     }
 
     public string Path { get; }
 
     public bool IsDurable => true;
+
+    /// <summary>Whether commits are pipelined: each batch's log flush runs beside the next batch's commit (WAL mode).</summary>
+    internal bool PipelinedCommits => _logSync is not null;
 
     /// <summary>Opens (creating if needed) the database file and its schema.</summary>
     /// <param name="path">The database file.</param>
@@ -53,7 +59,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     }
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToJson(request), request.Body.ToArray()));
+        _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToJson(request), request.BodyArray()));
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _writer.WriteAsync(new SqliteWrite(record, null, null));
 
@@ -152,6 +158,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         await _writer.DisposeAsync();
         _commands.Dispose();
         await _writeConnection.DisposeAsync();
+        _logSync?.Dispose();
         _held.Dispose();
     }
 
@@ -185,10 +192,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return result;
     }
 
-    // One transaction for the batch; per write, whether it applied (a claim lands once per occurrence).
-    private Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<SqliteWrite> batch)
+    // One transaction for the batch; per write, whether it applied (a claim lands once per occurrence). A change of
+    // state followed by a later change of the same execution in the batch is not written: each change is the whole
+    // record, so the later one sets every column the earlier would (a handler that returns at once is started and
+    // finished in one batch: one row write, not two).
+    internal Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<SqliteWrite> batch)
     {
         var applied = new bool[batch.Count];
+        var superseded = Superseded(batch);
         using var transaction = _writeConnection.BeginTransaction();
         _commands.Enlist(transaction);
         for (var i = 0; i < batch.Count; i++)
@@ -197,12 +208,35 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             {
                 { Schedule: { } run } => _commands.Claim(run),
                 { Occurrence: { } occurrence } => _commands.Record(occurrence),
+                _ when superseded?[i] == true => true,
                 var write => _commands.Upsert(write),
             };
         }
 
         transaction.Commit();
         return Task.FromResult<IReadOnlyList<bool>>(applied);
+    }
+
+    // Which writes a later change of the same execution in the batch makes needless; null when none does.
+    private static bool[]? Superseded(IReadOnlyList<SqliteWrite> batch)
+    {
+        bool[]? superseded = null;
+        HashSet<string>? changedLater = null;
+        for (var i = batch.Count - 1; i >= 0; i--)
+        {
+            if (batch[i] is not { Record: { } record, Request: null, Schedule: null, Occurrence: null })
+            {
+                continue;
+            }
+
+            changedLater ??= new HashSet<string>(StringComparer.Ordinal);
+            if (!changedLater.Add(record.Id))
+            {
+                (superseded ??= new bool[batch.Count])[i] = true;
+            }
+        }
+
+        return superseded;
     }
 
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)

@@ -1,0 +1,112 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// The PostgreSQL store's one write statement, for many executions at once: each column's values as one array
+/// parameter, unnested into rows, so a batch of writes is one statement (planned once: its text never changes, and the
+/// data source prepares it) rather than one per write. New executions are inserted; a change of state updates the
+/// row only while this replica owns it; RETURNING names the rows written.
+/// </summary>
+internal static class PostgresUpsert
+{
+    public const string Sql = $"""
+        INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
+        SELECT r.*, $16 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bytea[]) AS r
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
+            finished_at = excluded.finished_at, error = excluded.error
+        WHERE apiroutes_executions.owner = excluded.owner
+        RETURNING id
+        """;
+
+    /// <summary>
+    /// The batch cut into runs (start, count) in which no execution occurs twice: one statement cannot insert or update
+    /// a row twice, and the later change must land after the earlier one. Nearly every batch is one run.
+    /// </summary>
+    public static IReadOnlyList<(int Start, int Count)> Runs(IReadOnlyList<PostgresWriter.Write> batch)
+    {
+        var runs = new List<(int, int)>(1);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var start = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (!seen.Add(batch[i].Record.Id))
+            {
+                runs.Add((start, i - start));
+                seen.Clear();
+                seen.Add(batch[i].Record.Id);
+                start = i;
+            }
+        }
+
+        if (batch.Count > start)
+        {
+            runs.Add((start, batch.Count - start));
+        }
+
+        return runs;
+    }
+
+    /// <summary>The statement for the writes batch[start..start+count].</summary>
+    public static NpgsqlBatchCommand Command(IReadOnlyList<PostgresWriter.Write> batch, int start, int count, string replica)
+    {
+        var ids = new string[count];
+        var routes = new string[count];
+        var kinds = new string[count];
+        var statuses = new string[count];
+        var attempts = new int[count];
+        var accepted = new DateTimeOffset[count];
+        var started = new DateTimeOffset?[count];
+        var finished = new DateTimeOffset?[count];
+        var occurrences = new DateTimeOffset?[count];
+        var errors = new string?[count];
+        var replays = new string?[count];
+        var parents = new string?[count];
+        var states = new string?[count];
+        var requests = new string?[count];
+        var bodies = new byte[]?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var (record, request, body) = batch[start + i];
+            ids[i] = record.Id;
+            routes[i] = record.Route;
+            kinds[i] = record.Kind;
+            statuses[i] = record.Status.ToString();
+            attempts[i] = record.Attempt;
+            accepted[i] = record.AcceptedAt.ToUniversalTime();
+            started[i] = record.StartedAt?.ToUniversalTime();
+            finished[i] = record.FinishedAt?.ToUniversalTime();
+            occurrences[i] = record.Occurrence?.ToUniversalTime();
+            errors[i] = record.Error;
+            replays[i] = record.ReplayOf;
+            parents[i] = record.TraceParent;
+            states[i] = record.TraceState;
+            requests[i] = request;
+            bodies[i] = body;
+        }
+
+        var command = new NpgsqlBatchCommand(Sql);
+        command.Parameters.Add(Array(ids, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(routes, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(kinds, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(statuses, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(attempts, NpgsqlDbType.Integer));
+        command.Parameters.Add(Array(accepted, NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(Array(started, NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(Array(finished, NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(Array(occurrences, NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(Array(errors, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(replays, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(parents, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(states, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(requests, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(bodies, NpgsqlDbType.Bytea));
+        command.Parameters.Add(new NpgsqlParameter<string>(null!, replica));
+        return command;
+    }
+
+    private static NpgsqlParameter Array<TElement>(TElement[] values, NpgsqlDbType elementType) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | elementType, Value = values };
+}
