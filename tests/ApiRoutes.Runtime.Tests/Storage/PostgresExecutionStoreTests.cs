@@ -169,7 +169,9 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Null(own);
         Assert.Null(otherRoute);
         Assert.Null(afterwards);
+    }
 
+    [Fact]
     public async Task A_batch_that_holds_an_execution_twice_lands_in_order_and_skips_rows_of_other_replicas()
     {
         var other = Open();
