@@ -105,13 +105,7 @@ public sealed class OccurrenceRecordTests
     {
         // The second review's case: the run's slot stayed taken, so every later occurrence was "skipped" for a run that
         // never was, and the drain waited for it.
-        var store = new FaultyClaimOnce();
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
-            now: Start,
-            services: s => s.AddSingleton<IExecutionStore>(store));
-
-        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+        await using var server = await StartMinutelyAsync(new FaultyClaimOnce());
         server.FakeTime.Advance(TimeSpan.FromSeconds(30));
         await server.WaitForLogAsync("ApiRoutes[3017] Error: Schedule /api/minutely: the run of 2026-01-31T00:01:00");
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:02:00");
@@ -159,12 +153,7 @@ public sealed class OccurrenceRecordTests
     {
         var store = new InMemoryExecutionStore(TimeProvider.System);
         await store.ClaimOccurrenceAsync("/api/minutely", Start.AddSeconds(30), "on-another-replica", default);
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
-            now: Start,
-            services: s => s.AddSingleton<IExecutionStore>(store));
-
-        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+        await using var server = await StartMinutelyAsync(store);
         server.FakeTime.Advance(TimeSpan.FromSeconds(30));
 
         var record = Assert.Single(await ReadAsync(server, "/api/minutely", expected: 1));
@@ -238,6 +227,17 @@ public sealed class OccurrenceRecordTests
         });
         listener.Start();
         return listener;
+    }
+
+    // An every-minute schedule on the store, its first occurrence armed at 00:01.
+    private static async Task<TestServer> StartMinutelyAsync(IExecutionStore store)
+    {
+        var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+            now: Start,
+            services: s => s.AddSingleton(store));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+        return server;
     }
 
     private sealed class FaultyClaimOnce : ForwardingStore
