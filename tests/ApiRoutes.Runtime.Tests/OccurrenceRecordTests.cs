@@ -117,6 +117,20 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task A_last_run_recorded_far_in_the_future_is_said_and_not_believed()
+    {
+        // The second review's case: a last run of 9999 switched off missed records and catch-up without a word.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/minutely", new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero), "from-a-wrong-clock", default);
+
+        await using var server = await StartMinutelyAsync(store);
+
+        await server.WaitForLogAsync("ApiRoutes[3018] Warning: Schedule /api/minutely: the store records a last run at 9999-01-01T00:00:00");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        Assert.Contains("\"next_run\"", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_new_schedule_that_never_ran_missed_nothing()
     {
         await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")), now: Start);

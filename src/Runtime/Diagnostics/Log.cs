@@ -138,6 +138,9 @@ internal static partial class Log
     [LoggerMessage(3015, LogLevel.Information, "Schedule {Route} resumed from the dashboard")]
     public static partial void ScheduleResumedFromDashboard(this ILogger logger, string route);
 
+    [LoggerMessage(3018, LogLevel.Warning, "Schedule {Route}: the store records a last run at {LastRun:O}, more than a day from now, so the occurrences missed while no instance was up are not known (nor caught up) until then; a damaged row, or one written while a clock was wrong")]
+    public static partial void LastRunInTheFuture(this ILogger logger, string route, DateTimeOffset lastRun);
+
     [LoggerMessage(3017, LogLevel.Error, "Schedule {Route}: the run of {Occurrence:O} could not be started; the schedule goes on with its next occurrence")]
     public static partial void ScheduledStartFailed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
 

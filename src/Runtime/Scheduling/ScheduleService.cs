@@ -29,6 +29,9 @@ internal sealed class ScheduleService(
     // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
     private static readonly TimeSpan MaxWait = TimeSpan.FromDays(24);
 
+    // Further ahead than any replica's clock or claim can be: the record of the last run is not believed.
+    private static readonly TimeSpan FarAhead = TimeSpan.FromDays(1);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
@@ -112,6 +115,13 @@ internal sealed class ScheduleService(
         }
 
         var now = time.GetUtcNow();
+        if (since is { } ahead && ahead > now + FarAhead)
+        {
+            // No replica claims a day ahead: a damaged row, or one written while a clock was wrong. Said, not silent.
+            _logger.LastRunInTheFuture(route.Template, ahead);
+            return null;
+        }
+
         if (since is not { } lastSeen || lastSeen >= now)
         {
             return null;   // never ran (a new schedule missed nothing), or claimed ahead by another replica
