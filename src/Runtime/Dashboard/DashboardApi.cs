@@ -147,8 +147,7 @@ internal static class DashboardApi
             : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true, trace: TraceContext.Of(context)) switch
             {
                 { ExecutionId: { } id } => Accepted(context, id),
-                { StoreUnavailable: true, Refusal: var why } => DashboardJson.Error(why ?? "The store cannot be reached.", StatusCodes.Status503ServiceUnavailable),
-                var refused => DashboardJson.Error(refused.Refusal ?? $"The previous run of {route} is still going.", StatusCodes.Status409Conflict),
+                var refused => DashboardJson.Error(refused.Refusal ?? $"The previous run of {route} is still going.", refused.RefusalStatusCode),
             });
 
         var watch = services.GetRequiredService<RouteWatchStatus>();

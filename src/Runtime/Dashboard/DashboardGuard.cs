@@ -35,7 +35,7 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
 
         // The Host header is the client's to choose: in Development the peer must be this machine too (an app listening
         // on every address, as in a container, is reachable from the network).
-        if (loopbackOnly && request.HttpContext.Connection.RemoteIpAddress is { } peer && !System.Net.IPAddress.IsLoopback(peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer))
+        if (loopbackOnly && request.HttpContext.Connection.RemoteIpAddress is { } peer && !IsLoopback(peer))
         {
             return (StatusCodes.Status403Forbidden, "in Development the dashboard and scheduled routes answer only requests from this machine");
         }
@@ -44,7 +44,7 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
         // passed on is believed only when that too is this machine.
         if (loopbackOnly && ForwardedFrom(request) is { } client)
         {
-            return (StatusCodes.Status403Forbidden, $"in Development the dashboard and scheduled routes answer only requests from this machine, and a proxy passed this one on for '{Printable(client)}'");
+            return (StatusCodes.Status403Forbidden, $"in Development the dashboard and scheduled routes answer only requests from this machine, and a proxy passed this one on for '{ApiRoutes.Bundling.BundlePath.Printable(client, 64)}'");
         }
 
         if (!fromPagesOfThisOrigin)
@@ -87,9 +87,10 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
             address = address[..address.IndexOf(':', StringComparison.Ordinal)];
         }
 
-        return System.Net.IPAddress.TryParse(address, out var ip) && System.Net.IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip);
+        return System.Net.IPAddress.TryParse(address, out var ip) && IsLoopback(ip);
     }
 
-    private static string Printable(string text) =>
-        new([.. text.Take(64).Select(c => char.IsControl(c) ? '?' : c)]);
+    // The peer's address or one a proxy names: this machine, also written as an IPv4-mapped IPv6 address.
+    private static bool IsLoopback(System.Net.IPAddress address) =>
+        System.Net.IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 }

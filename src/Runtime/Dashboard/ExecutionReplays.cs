@@ -111,11 +111,11 @@ internal sealed class ExecutionReplays(
 
         string? id;
         string? refusal;
-        var storeAway = false;
+        var refusedWith = StatusCodes.Status503ServiceUnavailable;
         if (route.Kind == RouteKind.Scheduled)
         {
             var start = await runs.TryStartAsync(route, record.Occurrence ?? time.GetUtcNow(), manual: true, replayOf: record.Id);
-            (id, refusal, storeAway) = (start.ExecutionId, start.Refusal, start.StoreUnavailable);
+            (id, refusal, refusedWith) = (start.ExecutionId, start.Refusal, start.RefusalStatusCode);
         }
         else
         {
@@ -141,7 +141,7 @@ internal sealed class ExecutionReplays(
 
         if (id is null)
         {
-            return new Replay(route.Kind == RouteKind.Scheduled && !storeAway ? StatusCodes.Status409Conflict : StatusCodes.Status503ServiceUnavailable, null, refusal, record.Id);
+            return new Replay(refusedWith, null, refusal, record.Id);
         }
 
         _logger.ExecutionReplayed(id, route.Template, record.Id);

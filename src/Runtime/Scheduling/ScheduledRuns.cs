@@ -3,6 +3,7 @@ using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Scheduling;
@@ -167,4 +168,7 @@ internal sealed class ScheduledRuns(
 internal sealed record ScheduledStart(string? ExecutionId, string? Refusal)
 {
     public bool StoreUnavailable { get; init; }
+
+    /// <summary>How a refusal answers over HTTP: 503 when the store could not say (try again later), else 409.</summary>
+    public int RefusalStatusCode => StoreUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict;
 }
