@@ -60,8 +60,8 @@ internal static class ConstraintProbe
 
     // The whole numbers among a constraint's arguments: "5", "1,10"; none for a regex.
     private static IEnumerable<long> Numbers(string? argument) =>
-        (argument?.Split(',', StringSplitOptions.TrimEntries) ?? [])
-            .Select(piece => long.TryParse(piece, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : (long?)null)
+        RouteConstraintArguments.Split(argument)
+            .Select(piece => RouteConstraintArguments.IsLong(piece, out var number) ? number : (long?)null)
             .OfType<long>();
 
     private static bool Accepts(RouteConstraint constraint, string value)
@@ -71,7 +71,7 @@ internal static class ConstraintProbe
         return constraint.Name.ToLowerInvariant() switch
         {
             "int" => int.TryParse(value, NumberStyles.Integer, invariant, out _),
-            "long" => long.TryParse(value, NumberStyles.Integer, invariant, out _),
+            "long" => RouteConstraintArguments.IsLong(value, out _),
             "bool" => bool.TryParse(value, out _),
             "datetime" => DateTime.TryParse(value, invariant, DateTimeStyles.None, out _),
             "decimal" => decimal.TryParse(value, NumberStyles.Number, invariant, out _),
@@ -83,9 +83,9 @@ internal static class ConstraintProbe
             "minlength" => value.Length >= numbers[0],
             "maxlength" => value.Length <= numbers[0],
             "length" => numbers.Length == 1 ? value.Length == numbers[0] : value.Length >= numbers[0] && value.Length <= numbers[1],
-            "min" => long.TryParse(value, NumberStyles.Integer, invariant, out var min) && min >= numbers[0],
-            "max" => long.TryParse(value, NumberStyles.Integer, invariant, out var max) && max <= numbers[0],
-            "range" => long.TryParse(value, NumberStyles.Integer, invariant, out var number) && number >= numbers[0] && number <= numbers[1],
+            "min" => RouteConstraintArguments.IsLong(value, out var min) && min >= numbers[0],
+            "max" => RouteConstraintArguments.IsLong(value, out var max) && max <= numbers[0],
+            "range" => RouteConstraintArguments.IsLong(value, out var number) && number >= numbers[0] && number <= numbers[1],
             "regex" => Matches(constraint.Argument!, value),
             "file" => IsFileName(value),
             "nonfile" => !IsFileName(value),

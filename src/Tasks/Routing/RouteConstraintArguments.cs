@@ -72,12 +72,14 @@ internal static class RouteConstraintArguments
         }
     }
 
-    private static string[] Split(string? argument) =>
+    /// <summary>The pieces of an argument list, split at ',' and trimmed, as the resolver splits them.</summary>
+    public static string[] Split(string? argument) =>
         argument?.Split(',', StringSplitOptions.TrimEntries) ?? [];
 
     private static bool IsInt(string? text, out int value) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 
-    private static bool IsLong(string? text, out long value) =>
+    /// <summary>A whole number as the resolver converts it (and min, max and range compare it).</summary>
+    public static bool IsLong(string? text, out long value) =>
         long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
 }
