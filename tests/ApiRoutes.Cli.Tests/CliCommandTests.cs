@@ -68,11 +68,16 @@ public sealed class CliCommandTests : IDisposable
     [InlineData(new[] { "invoke" }, "apiroutes: Required argument missing for command: 'invoke'. See 'apiroutes invoke --help'.")]
     [InlineData(new[] { "serve", "x.zip", "--max-size", "abc" }, "apiroutes: Cannot parse argument 'abc' for option '--max-size' as expected type 'System.Int64'. See 'apiroutes serve --help'.")]
     [InlineData(new[] { "validate", "--report" }, "apiroutes: Required argument missing for option: '--report'. See 'apiroutes validate --help'.")]
+    // The options that once took secrets on the command line say where the secret goes now, without echoing it.
+    [InlineData(new[] { "invoke", "/api/x", "--secret", "s3cr3t" }, "apiroutes: --secret is not accepted: a secret on the command line is visible to every user of the machine (ps) and is kept in shell histories and CI logs. Set the environment variable APIROUTES_TRIGGER_SECRET instead. See 'apiroutes invoke --help'.")]
+    [InlineData(new[] { "invoke", "/api/x", "--token", "s3cr3t" }, "Set the environment variable APIROUTES_DASHBOARD_TOKEN instead. See 'apiroutes invoke --help'.")]
+    [InlineData(new[] { "runs", "/api/x", "--token=s3cr3t" }, "apiroutes: --token is not accepted: a secret on the command line is visible")]
     public async Task Bad_input_is_one_clear_line_and_exit_code_1(string[] args, string message)
     {
         Assert.Equal(1, await Run(args));
         var line = Assert.Single(_error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(message, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", line, StringComparison.Ordinal);
         Assert.Empty(_output.ToString());
     }
 
@@ -96,6 +101,8 @@ public sealed class CliCommandTests : IDisposable
         }
 
         Assert.Contains("--occurrence", _output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("--secret", _output.ToString(), StringComparison.Ordinal);   // refused, so not offered
+        Assert.DoesNotContain("--token", _output.ToString(), StringComparison.Ordinal);
     }
 
     public void Dispose()

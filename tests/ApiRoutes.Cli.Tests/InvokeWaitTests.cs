@@ -109,6 +109,8 @@ public sealed class InvokeWaitTests : IDisposable
 
         Assert.DoesNotContain("t0k3n", _output.ToString() + _error.ToString(), StringComparison.Ordinal);
         Assert.Equal(1, await Run("invoke", "/api/report", "--url", server.Url, "--wait", "--token", "t0k3n"));   // never on the command line
+        Assert.Contains("--token is not accepted", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("APIROUTES_DASHBOARD_TOKEN", _error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

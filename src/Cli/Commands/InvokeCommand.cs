@@ -25,7 +25,11 @@ internal static class InvokeCommand
         var occurrence = new Option<string?>("--occurrence") { Description = $"Send a signed external schedule trigger for this occurrence, ISO 8601 UTC (for example 2026-01-01T03:00:00Z), signed with the secret in ${TriggerSecretVariable}." };
         var wait = new Option<bool>("--wait") { Description = "Follow the execution it started to its end, printing its log lines; the exit code is its outcome (0 succeeded, 2 failed, 3 timed out, 4 still running at --timeout, 1 the command failed)." };
         var timeout = new Option<string>("--timeout") { Description = "With --wait: how long to follow it, in seconds (90) or with units (90s, 10m, 1h).", DefaultValueFactory = _ => "20m" };
-        var command = new Command("invoke", $"Trigger a scheduled or background route on a running server, and with --wait follow it to its end (outside Development with the dashboard's token from ${RunsCommand.TokenVariable}).") { route, url, body, occurrence, wait, timeout };
+        var command = new Command("invoke", $"Trigger a scheduled or background route on a running server, and with --wait follow it to its end (outside Development with the dashboard's token from ${RunsCommand.TokenVariable}).") 
+        {
+            route, url, body, occurrence, wait, timeout,
+            SecretOnCommandLine.Refused("--secret", TriggerSecretVariable), SecretOnCommandLine.Refused("--token", RunsCommand.TokenVariable),
+        };
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();

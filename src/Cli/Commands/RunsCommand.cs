@@ -24,7 +24,7 @@ internal static class RunsCommand
         var limit = new Option<int>("--limit") { Description = "At most this many occurrences (1 to 1000).", DefaultValueFactory = _ => 50 };
         var command = new Command("runs", $"Show what became of each recent occurrence of a schedule on a running server (the token, outside Development, from {TokenVariable}).")
         {
-            route, url, since, limit,
+            route, url, since, limit, SecretOnCommandLine.Refused("--token", TokenVariable),
         };
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
         {
