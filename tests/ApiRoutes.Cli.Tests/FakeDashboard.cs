@@ -14,6 +14,8 @@ namespace ApiRoutes.Cli.Tests;
 /// A server on 127.0.0.1 that answers as an ApiRoutes app does for <c>invoke --wait</c>: <c>POST /api/report</c> starts
 /// execution "e1" (202 with its id), <c>POST /api/hello</c> is a standard route, and the dashboard's
 /// <c>GET /_apiroutes/api/executions/{id}</c> answers the states a test scripts, one per poll, the last one for good.
+/// With a token, <c>POST /api/cleanup</c> is a scheduled route run by hand on a development server that has
+/// <c>ApiRoutes:Dashboard:Token</c>: 401 asking for it by name, then execution "e1".
 /// </summary>
 internal sealed class FakeDashboard : IAsyncDisposable
 {
@@ -27,6 +29,9 @@ internal sealed class FakeDashboard : IAsyncDisposable
     /// <summary>How many times the dashboard API was asked.</summary>
     public int Polls;
 
+    /// <summary>The Authorization header of every request to a route ("" when none), in order.</summary>
+    public ConcurrentQueue<string> RouteAuthorizations { get; } = new();
+
     public static async Task<FakeDashboard> StartAsync(bool dashboard = true, string? token = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -36,8 +41,21 @@ internal sealed class FakeDashboard : IAsyncDisposable
         var fake = new FakeDashboard(app);
         app.MapPost("/api/report", (HttpContext context) =>
         {
+            fake.RouteAuthorizations.Enqueue(context.Request.Headers.Authorization.ToString());
             context.Response.Headers["X-ApiRoutes-Execution-Id"] = "e1";
             return Results.Accepted();
+        });
+        app.MapPost("/api/cleanup", (HttpContext context) =>
+        {
+            fake.RouteAuthorizations.Enqueue(context.Request.Headers.Authorization.ToString());
+            if (token is not null && context.Request.Headers.Authorization.ToString() != $"Bearer {token}")
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ApiRoutes dashboard\"";
+                return Results.Json(new { error = "ApiRoutes:Dashboard:Token is set, so running a scheduled route by hand needs it." }, statusCode: 401);
+            }
+
+            context.Response.Headers["X-ApiRoutes-Execution-Id"] = "e1";
+            return Results.Text("cleaned");
         });
         app.MapPost("/api/hello", () => Results.Json(new { hello = "world" }));
         if (dashboard)

@@ -113,6 +113,37 @@ public sealed class InvokeWaitTests : IDisposable
         Assert.Contains("APIROUTES_DASHBOARD_TOKEN", _error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_dashboard_token_goes_only_to_a_server_that_asks_for_it_by_name()
+    {
+        const string token = "t0k3n-t0k3n-t0k3n-t0k3n-t0k3n-t0k3n";
+        await using var server = await StartAsync(token: token);
+        server.Script("e1", State("succeeded", durationMs: 3));
+        Environment.SetEnvironmentVariable(RunsCommand.TokenVariable, token);
+        try
+        {
+            // A scheduled route on a development server with ApiRoutes:Dashboard:Token: asked for, sent once more with it.
+            Assert.Equal(0, await Run("invoke", "/api/cleanup", "--url", server.Url, "--wait"));
+            Assert.Equal(["", $"Bearer {token}"], server.RouteAuthorizations.ToArray());
+
+            // A background route never gets it: it would keep it with the request.
+            server.RouteAuthorizations.Clear();
+            Assert.Equal(0, await Run("invoke", "/api/report", "--url", server.Url));
+            Assert.Equal([""], server.RouteAuthorizations.ToArray());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(RunsCommand.TokenVariable, null);
+        }
+
+        // Without the variable the 401 is the answer, and the command says so.
+        server.RouteAuthorizations.Clear();
+        Assert.Equal(1, await Run("invoke", "/api/cleanup", "--url", server.Url));
+        Assert.Equal([""], server.RouteAuthorizations.ToArray());
+        Assert.Contains("HTTP 401", _output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(token, _output.ToString() + _error.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     // no dashboard API (Production without ApiRoutes:Dashboard:Enabled): an empty 404
     [InlineData(false, "/api/report", "apiroutes: The dashboard API is not served at {url}/ (404 for /_apiroutes/api), so execution e1 cannot be followed: it is served in Development, and elsewhere when ApiRoutes:Dashboard:Enabled=true and ApiRoutes:Dashboard:Token are set.")]

@@ -124,6 +124,34 @@ public class ScheduledRouteTests
     }
 
     [Fact]
+    public async Task In_development_with_a_dashboard_token_running_a_schedule_by_hand_needs_it_and_the_handler_never_sees_it()
+    {
+        const string token = "0123456789abcdef0123456789abcdef-dashboard";
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "0 3 * * *")),
+            environment: "Development",
+            options: o => o.Dashboard.Token = token);
+
+        // Behind a local proxy that sends no forwarding header, this is all a request from elsewhere looks like.
+        var refused = await server.Client.PostAsync("/api/tick", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("Bearer realm=\"ApiRoutes dashboard\"", refused.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("APIROUTES_DASHBOARD_TOKEN", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/api/tick") { Headers = { { "Authorization", "Bearer " + token[..^1] + "X" } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.SendAsync(wrong)).StatusCode);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+        Assert.Empty(server.Executions.Snapshot());
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tick") { Headers = { { "Authorization", "Bearer " + token } } };
+        var response = await server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var run = await server.Probe.NextAsync();
+        Assert.DoesNotContain("Authorization", run.Headers.Keys);
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task In_development_a_run_whose_client_disconnects_is_recorded_as_ended_not_running()
     {
         await using var server = await TestServer.StartAsync(

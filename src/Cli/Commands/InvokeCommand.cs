@@ -36,16 +36,39 @@ internal static class InvokeCommand
             var follow = parse.GetValue(wait);
             var limit = WaitLimit(parse.GetValue(timeout)!, follow, parse.GetResult(timeout) is { Implicit: false });
             using var client = new HttpClient { BaseAddress = ServerRequests.ParseUrl(parse.GetValue(url)!), Timeout = follow ? limit + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(16) };
-            using var request = parse.GetValue(occurrence) is { } when
-                ? SignedTrigger(parse.GetValue(route)!, when)
-                : new HttpRequestMessage(HttpMethod.Post, parse.GetValue(route));
-            if (parse.GetValue(body) is { } json)
+            var dashboardToken = NonEmpty(Environment.GetEnvironmentVariable(RunsCommand.TokenVariable));
+            HttpRequestMessage Request(string? bearer)
             {
-                request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+                var request = parse.GetValue(occurrence) is { } when
+                    ? SignedTrigger(parse.GetValue(route)!, when)
+                    : new HttpRequestMessage(HttpMethod.Post, parse.GetValue(route));
+                if (parse.GetValue(body) is { } json)
+                {
+                    request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+                }
+
+                if (bearer is not null)
+                {
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+                }
+
+                return request;
             }
 
             string? executionId = null;
-            using (var response = await ServerRequests.SendAsync(client, request, cancellation))
+            using var first = Request(bearer: null);
+            var sent = await ServerRequests.SendAsync(client, first, cancellation);
+
+            // The dashboard's token goes only to a server that asks for it by name (a development server with
+            // ApiRoutes:Dashboard:Token set): sent with every request, a background route would store it with the request.
+            if (sent.StatusCode == System.Net.HttpStatusCode.Unauthorized && dashboardToken is not null && AsksForDashboardToken(sent))
+            {
+                sent.Dispose();
+                using var again = Request(dashboardToken);
+                sent = await ServerRequests.SendAsync(client, again, cancellation);
+            }
+
+            using (var response = sent)
             {
                 await output.WriteLineAsync($"HTTP {(int)response.StatusCode} {Terminal.Safe(response.ReasonPhrase)}");
                 if (response.Headers.TryGetValues("X-ApiRoutes-Execution-Id", out var ids))
@@ -73,11 +96,15 @@ internal static class InvokeCommand
                     + $"it is a standard route, or a scheduled route outside Development (run it there with --occurrence and {TriggerSecretVariable}).");
             }
 
-            var dashboardToken = NonEmpty(Environment.GetEnvironmentVariable(RunsCommand.TokenVariable));
             return await new ExecutionFollower(client, dashboardToken, output).FollowAsync(executionId, limit, started, cancellation);
         }));
         return command;
     }
+
+    private static bool AsksForDashboardToken(HttpResponseMessage response) =>
+        response.Headers.WwwAuthenticate.Any(challenge =>
+            string.Equals(challenge.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(challenge.Parameter, "realm=\"ApiRoutes dashboard\"", StringComparison.Ordinal));
 
     // --timeout only means something with --wait: given without it, it would be ignored silently.
     private static TimeSpan WaitLimit(string text, bool follow, bool waitOptionsGiven)

@@ -25,6 +25,11 @@ internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionS
     private readonly ApiRoutesMetrics _metrics = services.GetRequiredService<ApiRoutesMetrics>();
     private readonly TimeProvider _time = services.GetRequiredService<TimeProvider>();
 
+    // The dashboard's token, when set, guards running a scheduled route by hand as it guards Run now.
+    private readonly DashboardSession? _session = services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Dashboard.Token is { Length: > 0 } token
+        ? new DashboardSession(token, services.GetRequiredService<TimeProvider>())
+        : null;
+
     /// <remarks>Throws RoutePatternException on a template ASP.NET Core cannot parse (the build refuses those, AR2001).</remarks>
     public IReadOnlyList<Endpoint> Create(IEnumerable<LoadedRoute> routes) =>
         [.. routes.Select(Create).OfType<Endpoint>()];
@@ -37,7 +42,7 @@ internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionS
                 route, services.GetRequiredService<BackgroundAdmission>(), statusUrls, _time,
                 services.GetRequiredService<IOptions<ApiRoutesOptions>>(), _metrics, logger).InvokeAsync,
             RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
-                route, services.GetRequiredService<ExecutionLifecycle>(), _time, _metrics, logger, refusals).InvokeAsync,
+                route, services.GetRequiredService<ExecutionLifecycle>(), _time, _metrics, logger, refusals, _session).InvokeAsync,
             RouteKind.Scheduled => null,
             _ => new StandardRouteEndpoint(route, _metrics, logger).InvokeAsync,
         };

@@ -12,10 +12,15 @@ namespace ApiRoutes.Scheduling;
 /// <c>POST</c> whose body holds the <c>next_run</c> of the next real occurrence, under the route's time limit. The
 /// handler's response is returned. In Production the path is not mapped at all, so it answers 404. Only a loopback
 /// <c>Host</c> is answered, and never a page on another origin: a scheduled route is the developer's to run (curl,
-/// <c>apiroutes invoke</c>, the address bar), not a web page's.
+/// <c>apiroutes invoke</c>, the address bar), not a web page's. With <c>ApiRoutes:Dashboard:Token</c> set (behind a
+/// local proxy, where nothing else tells a request from elsewhere) it also needs the token, as the dashboard's Run now
+/// does; the handler never sees it.
 /// </summary>
-internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLifecycle lifecycle, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger, RefusalLog refusals)
+internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLifecycle lifecycle, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger, RefusalLog refusals, DashboardSession? session)
 {
+    /// <summary>The realm of the 401 that asks for the dashboard's token; <c>apiroutes invoke</c> sends it only then.</summary>
+    public const string Realm = "ApiRoutes dashboard";
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (Refusal(context.Request) is var (status, reason))
@@ -24,6 +29,21 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
             context.Response.StatusCode = status;
             await DashboardJson.WriteErrorAsync(context.Response, $"Refused: {reason}.");
             return;
+        }
+
+        if (session is not null)
+        {
+            if (!session.IsAuthenticated(context.Request))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\"";
+                await DashboardJson.WriteErrorAsync(context.Response,
+                    "ApiRoutes:Dashboard:Token is set, so running a scheduled route by hand needs it: send 'Authorization: Bearer <token>' "
+                    + "(apiroutes invoke does, from APIROUTES_DASHBOARD_TOKEN), or use Run now on the dashboard.");
+                return;
+            }
+
+            context.Request.Headers.Remove("Authorization");
         }
 
         logger.ScheduleInvokedOnDemand(route.Template, route.Entry.Schedule!.Expression, route.Schedule!.ZoneName);
