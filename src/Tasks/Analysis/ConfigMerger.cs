@@ -104,6 +104,13 @@ internal static class ConfigMerger
             draft.TimeZoneOrigin = () => zone.Location;
         }
 
+        if (entry.Methods is { } methods)
+        {
+            // The configured methods replace the attribute's; the same rules, at the YAML's line.
+            draft.Methods = MethodRules.CheckConfigured(draft.Type, methods.Value, draft.IsScheduled, methods.Location, diagnostics);
+            draft.HasErrors |= draft.Methods is null;
+        }
+
         if (entry.TimeLimitSeconds is { } limit)
         {
             draft.TimeLimitSeconds = limit.Value;

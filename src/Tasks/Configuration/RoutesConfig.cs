@@ -25,6 +25,9 @@ internal sealed record RouteConfig(ConfigValue<string> Route)
     public ConfigValue<bool>? CatchUp { get; init; }
 
     public ConfigValue<string>? TimeZone { get; init; }
+
+    /// <summary>The methods as written (checked with the attribute's rules when applied to a route).</summary>
+    public ConfigValue<IReadOnlyList<string?>>? Methods { get; init; }
 }
 
 internal sealed record ConfigValue<T>(T Value, SourceLocation Location);

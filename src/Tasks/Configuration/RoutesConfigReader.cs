@@ -14,7 +14,7 @@ internal static class RoutesConfigReader
     private static readonly string[] TopLevelKeys = ["defaults", "routes"];
     private static readonly string[] KindKeys = ["standard", "background", "scheduled"];
     private static readonly string[] DefaultsKeys = ["timeLimit"];
-    private static readonly string[] RouteKeys = ["schedule", "timeZone", "background", "timeLimit", "enabled", "catchUp"];
+    private static readonly string[] RouteKeys = ["schedule", "timeZone", "background", "timeLimit", "enabled", "catchUp", "methods"];
 
     /// <summary>Reads the file's text; returns null when it is not valid YAML at all.</summary>
     public static RoutesConfig? Read(string path, string text, DiagnosticBag diagnostics)
@@ -134,12 +134,12 @@ internal static class RoutesConfigReader
                 if (IsNull(valueNode))
                 {
                     diagnostics.Add(DiagnosticCodes.EmptyYamlRoute, route.Route.Location,
-                        $"The entry for '{template}' sets nothing; add schedule, background, timeLimit or enabled, or remove it.");
+                        $"The entry for '{template}' sets nothing; add one of {string.Join(", ", RouteKeys)}, or remove it.");
                     routes.Add(route);
                     continue;
                 }
 
-                if (Mapping(valueNode, $"The entry for '{template}'", "schedule, timeZone, background, timeLimit, enabled, catchUp") is not { } settings)
+                if (Mapping(valueNode, $"The entry for '{template}'", string.Join(", ", RouteKeys)) is not { } settings)
                 {
                     continue;
                 }
@@ -153,6 +153,7 @@ internal static class RoutesConfigReader
                         "timeLimit" => route with { TimeLimitSeconds = TimeLimit(value, $"{template}.timeLimit") },
                         "catchUp" => route with { CatchUp = Boolean(value, $"{template}.catchUp") },
                         "timeZone" => route with { TimeZone = Text(value, $"{template}.timeZone", "an IANA time zone id, such as Europe/Berlin") },
+                        "methods" => route with { Methods = Methods(value, $"{template}.methods") },
                         _ => route with { Enabled = Boolean(value, $"{template}.enabled") },
                     };
                 }
@@ -199,6 +200,23 @@ internal static class RoutesConfigReader
 
             Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be {Duration.Format}; found {Describe(node)}.");
             return null;
+        }
+
+        // A list of method names ([GET, HEAD]) or one name (GET); what each name may be is MethodRules' to say.
+        private ConfigValue<IReadOnlyList<string?>>? Methods(YamlNode node, string name)
+        {
+            switch (node)
+            {
+                case YamlScalarNode scalar when !IsNull(scalar):
+                    return new ConfigValue<IReadOnlyList<string?>>([scalar.Value], At(path, scalar.Start, scalar.End));
+                case YamlSequenceNode sequence when sequence.Children.All(item => item is YamlScalarNode):
+                    return new ConfigValue<IReadOnlyList<string?>>(
+                        [.. sequence.Children.Cast<YamlScalarNode>().Select(item => IsNull(item) ? null : item.Value)],
+                        At(path, sequence.Start, sequence.End));
+                default:
+                    Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be a list of HTTP methods, such as [GET, HEAD]; found {Describe(node)}.");
+                    return null;
+            }
         }
 
         private ConfigValue<bool>? Boolean(YamlNode node, string name)

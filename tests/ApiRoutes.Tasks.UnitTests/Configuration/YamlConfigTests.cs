@@ -81,6 +81,42 @@ public sealed class YamlConfigTests : IDisposable
     }
 
     [Fact]
+    public void Methods_are_set_by_yaml_with_the_attributes_rules_and_override_the_attribute()
+    {
+        _project.Source("Api/Items.cs", """
+            namespace Shop.Api;
+
+            [ApiRoute("/api/items", Methods = ["GET"])]
+            public sealed class Items : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
+            """);
+        _project.Yaml(DigestSchedule + "  /api/hello:\n    methods: [get, Head]\n  /api/generate-report:\n    methods: POST\n  /api/items:\n    methods: [DELETE, GET]\n");
+        var routes = _project.Analyze().Manifest!.Routes;
+        Assert.Equal(["GET", "HEAD"], routes.Single(r => r.Route == "/api/hello").Methods);
+        Assert.Equal(["POST"], routes.Single(r => r.Route == "/api/generate-report").Methods);
+        Assert.Equal(["GET", "DELETE"], routes.Single(r => r.Route == "/api/items").Methods);   // the YAML's, in the usual order
+        Assert.Null(routes.Single(r => r.Route == "/api/orders/{id}").Methods);
+
+        // The attribute's codes, at the YAML's line and column.
+        _project.Yaml(DigestSchedule + "  /api/hello:\n    methods: [GET, FETCH]\n");
+        var unknown = Assert.Single(_project.Analyze().Diagnostics);
+        Assert.Equal("AR2003 apiroutes.yaml(5,14)", Render.Where(unknown, _project));
+        Assert.Contains("The methods in apiroutes.yaml of 'Shop.Api.Hello' name 'FETCH', which is not an HTTP method", unknown.Message, StringComparison.Ordinal);
+
+        _project.Yaml(DigestSchedule + "  /api/hello:\n    methods: []\n");
+        Assert.Contains("name no method", Assert.Single(_project.Analyze().Diagnostics).Message, StringComparison.Ordinal);
+
+        _project.Yaml(DigestSchedule + "  /api/cleanup:\n    methods: [GET]\n");
+        var scheduled = Assert.Single(_project.Analyze().Diagnostics);
+        Assert.Equal("AR3005 apiroutes.yaml(5,14)", Render.Where(scheduled, _project));
+        Assert.EndsWith("Remove 'methods' from its entry in apiroutes.yaml.", scheduled.Message, StringComparison.Ordinal);
+
+        _project.Yaml(DigestSchedule + "  /api/hello:\n    methods: {get: true}\n");
+        var shape = Assert.Single(_project.Analyze().Diagnostics);
+        Assert.Equal("AR5004", shape.Code);
+        Assert.Contains("'/api/hello.methods' must be a list of HTTP methods, such as [GET, HEAD]; found a mapping", shape.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TimeZone_is_recorded_for_scheduled_routes_checked_and_refused_for_others()
     {
         _project.Yaml(DigestSchedule + "  /api/cleanup:\n    timeZone: Europe/Berlin\n");

@@ -113,6 +113,8 @@ public sealed class SchemaTests
     [InlineData("routes:\n  /a: {timeLimit: \"90\"}\n  /b: {timeLimit: 900}\n")]
     // the range of a duration with units is the build's check (AR3003), not the schema's
     [InlineData("routes:\n  /a: {timeLimit: 1h}\n")]
+    // methods: a list in any case, or one
+    [InlineData("routes:\n  /a: {methods: [GET, head]}\n  /b: {methods: Post}\n")]
     public void A_good_apiroutes_yaml_matches_the_schema(string yaml) =>
         AssertValid(ConfigSchema.Value.Evaluate(YamlJson.Parse(yaml), Options));
 
@@ -152,6 +154,10 @@ public sealed class SchemaTests
     [InlineData("routes:\n  \"\": {enabled: false}\n")]
     [InlineData("routes:\n  ~api: {enabled: false}\n")]
     [InlineData("routes:\n  \"/api/x \": {enabled: false}\n")]
+    // methods: unknown, empty, a mapping
+    [InlineData("routes:\n  /api/hello:\n    methods: [GET, FETCH]\n")]
+    [InlineData("routes:\n  /api/hello:\n    methods: []\n")]
+    [InlineData("routes:\n  /api/hello:\n    methods: {GET: true}\n")]
     // wrong shapes: routes as a list, the document as a list
     [InlineData("routes:\n  - /api/hello\n")]
     [InlineData("- routes\n")]
