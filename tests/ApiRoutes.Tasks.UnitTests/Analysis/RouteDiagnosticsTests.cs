@@ -52,6 +52,21 @@ public class RouteDiagnosticsTests
 
         Assert.Equal("AR2002 Api/Handler.cs(4,11)", Render.Where(diagnostic, project));
         Assert.Contains("Api/Handler.cs(3,", diagnostic.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Give one of them another route with [ApiRoute(\"...\")].", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_handlers_for_different_methods_of_one_route_are_told_to_be_one_handler()
+    {
+        var (project, result) = Analyze("""
+            [ApiRoute("/api/items", Methods = ["GET"])] public sealed class ListItems : IApiHandler { BODY }
+            [ApiRoute("/api/items", Methods = ["POST"])] public sealed class AddItem : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2002");
+
+        Assert.Contains("answer the methods in one handler (switch on context.Request.Method, with Methods listing them all)", diagnostic.Message, StringComparison.Ordinal);
     }
 
     [Fact]
