@@ -180,6 +180,52 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return claim;
     }
 
+    public async Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken)
+    {
+        var result = new List<SchedulePause>();
+        await _database.RunAsync(
+            "SELECT route, until, paused_at FROM apiroutes_schedule_pauses",
+            async command =>
+            {
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    result.Add(new SchedulePause(
+                        reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
+                }
+            },
+            "read",
+            cancellationToken);
+        return result;
+    }
+
+    public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) =>
+        _database.RunAsync(
+            """
+            INSERT INTO apiroutes_schedule_pauses (route, until, paused_at) VALUES ($1, $2, $3)
+            ON CONFLICT (route) DO UPDATE SET until = excluded.until, paused_at = excluded.paused_at
+            """,
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, pause.Route));
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, Value = (object?)pause.Until?.ToUniversalTime() ?? DBNull.Value });
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, pause.PausedAt.ToUniversalTime()));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            },
+            "written",
+            cancellationToken);
+
+    public Task RemovePauseAsync(string route, CancellationToken cancellationToken) =>
+        _database.RunAsync(
+            "DELETE FROM apiroutes_schedule_pauses WHERE route = $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            },
+            "written",
+            cancellationToken);
+
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
     {
         DateTimeOffset? last = null;
@@ -209,6 +255,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             """);
         await DeleteAsync("DELETE FROM apiroutes_schedule_occurrences WHERE occurrence < $1");
         await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < $1");
+        await DeleteAsync("DELETE FROM apiroutes_schedule_pauses WHERE until < $1");
         return count;
 
         async Task<int> DeleteAsync(string sql)

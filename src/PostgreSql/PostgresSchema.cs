@@ -62,6 +62,14 @@ internal static class PostgresSchema
         """
         ALTER TABLE apiroutes_executions ADD COLUMN trace_parent text, ADD COLUMN trace_state text;
         """,
+
+        // 3 → 4: schedules paused from the dashboard, for every replica and across restarts.
+        """
+        CREATE TABLE apiroutes_schedule_pauses (
+            route text PRIMARY KEY,
+            until timestamptz,
+            paused_at timestamptz NOT NULL);
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

@@ -147,10 +147,10 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
     }
 
     /// <summary>Pauses a schedule, as the dashboard's Pause does: its occurrences are skipped (event 3009) until resumed.</summary>
-    public void PauseSchedule(string route) => _pauses.Pause(Scheduled(route).Template);
+    public Task PauseScheduleAsync(string route) => _pauses.PauseAsync(Scheduled(route).Template);
 
     /// <summary>Resumes a paused schedule.</summary>
-    public void ResumeSchedule(string route) => _pauses.Resume(Scheduled(route).Template);
+    public Task ResumeScheduleAsync(string route) => _pauses.ResumeAsync(Scheduled(route).Template);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
@@ -113,6 +114,33 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NoContent, (await PostAsync("/_apiroutes/api/schedules/resume?route=/api/tick")).StatusCode);
         _server.FakeTime.Advance(TimeSpan.FromMinutes(15));
         await _server.Probe.NextAsync();
+    }
+
+    [Fact]
+    public async Task A_pause_the_store_cannot_keep_is_503_and_changes_nothing_and_unreadable_pauses_are_said()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "*/15 * * * *")),
+            environment: "Development",
+            services: s => s.AddSingleton<IExecutionStore>(new PausesUnavailable()));
+        using var pause = new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/pause?route=/api/tick") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } };
+
+        var response = await server.Client.SendAsync(pause);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("Nothing changed: the disk is gone", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var routes = await server.Client.GetFromJsonAsync<JsonElement>("/_apiroutes/api/routes");
+        Assert.False(routes.EnumerateArray().Single().GetProperty("schedule").GetProperty("paused").GetBoolean());
+        await server.WaitForLogAsync("ApiRoutes[3019] Warning: The schedules' pauses cannot be read from the execution store");
+    }
+
+    private sealed class PausesUnavailable : ForwardingStore
+    {
+        public override Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
+            throw new ExecutionStoreUnavailableException("the disk is gone");
+
+        public override Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) =>
+            throw new ExecutionStoreUnavailableException("the disk is gone");
     }
 
     [Theory]

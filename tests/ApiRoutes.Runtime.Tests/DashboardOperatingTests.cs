@@ -217,6 +217,33 @@ public sealed class DashboardOperatingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pause_made_on_another_replica_or_before_a_restart_is_followed_by_this_ones_scheduler_and_dashboard()
+    {
+        await _server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:15:00");
+
+        // Written to the shared store by another replica's dashboard (or by this app before it restarted).
+        var store = _server.Services.GetRequiredService<IExecutionStore>();
+        await store.SetPauseAsync(new SchedulePause("/api/tick", null, _server.FakeTime.GetUtcNow()), default);
+        var schedule = (await GetAsync("/_apiroutes/api/routes")).EnumerateArray().Single(r => r.GetProperty("route").GetString() == "/api/tick").GetProperty("schedule");
+        Assert.True(schedule.GetProperty("paused").GetBoolean());
+
+        _server.FakeTime.Advance(TimeSpan.FromMinutes(15));
+        await _server.WaitForLogAsync("ApiRoutes[3009] Information: Schedule /api/tick is paused; the run at 2026-01-01T00:15:00");
+        await _server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:30:00");
+
+        // Resumed here: the store forgets the pause, and the next occurrence runs.
+        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync("/_apiroutes/api/schedules/resume?route=/api/tick")).StatusCode);
+        Assert.Empty(await store.GetPausesAsync(default));
+        _server.FakeTime.Advance(TimeSpan.FromMinutes(15));
+        await _server.Probe.NextAsync();
+
+        Assert.Equal(
+            [("2026-01-01T00:30:00.000Z", "ran"), ("2026-01-01T00:15:00.000Z", "paused")],
+            (await WaitForOccurrencesAsync(2)).Select(o => (o.GetProperty("occurrence").GetString(), o.GetProperty("outcome").GetString())));
+        Assert.Equal(1, _server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task Outside_development_occurrences_and_replays_need_the_token_like_every_call_of_the_api()
     {
         const string Token = "0123456789abcdef0123456789abcdef-dashboard";

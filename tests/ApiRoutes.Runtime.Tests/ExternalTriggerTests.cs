@@ -63,6 +63,33 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         Assert.Equal(1, _server.Probe.Count(nameof(Tick)));
     }
 
+    [Fact]
+    public async Task A_trigger_of_a_paused_schedule_is_skipped_and_recorded_as_paused_and_runs_once_resumed()
+    {
+        // Paused in the shared store, as the dashboard of any replica does.
+        var store = _server.Services.GetRequiredService<IExecutionStore>();
+        await store.SetPauseAsync(new SchedulePause("/api/tick", null, _server.FakeTime.GetUtcNow()), default);
+
+        var skipped = await SendAsync("/api/tick", Occurrence, Now);
+
+        Assert.Equal(HttpStatusCode.Conflict, skipped.StatusCode);
+        Assert.Equal("/api/tick is paused from the dashboard until resumed; the run of 2026-01-01T00:00:00Z is skipped.", await skipped.Content.ReadAsStringAsync());
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        IReadOnlyList<OccurrenceRecord> records;
+        while ((records = await store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal((OccurrenceOutcome.Paused, "Paused until resumed."), (Assert.Single(records).Outcome, records[0].Detail));
+        Assert.Equal(0, _server.Probe.Count(nameof(Tick)));
+
+        // Not claimed while paused: once resumed, the platform's next try of the same occurrence runs it.
+        await store.RemovePauseAsync("/api/tick", default);
+        Assert.Equal(HttpStatusCode.Accepted, (await SendAsync("/api/tick", Occurrence, Now)).StatusCode);
+        await _server.Probe.NextAsync();
+    }
+
     [Theory]
     // no signature at all
     [InlineData(null, 0, HttpStatusCode.Unauthorized)]

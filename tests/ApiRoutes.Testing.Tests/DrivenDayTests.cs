@@ -15,9 +15,9 @@ public sealed class DrivenDayTests
         await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")));
 
         var morning = await app.Test.AdvanceToAsync(Midnight.AddHours(5.5));
-        app.Test.PauseSchedule("/api/tick");
+        await app.Test.PauseScheduleAsync("/api/tick");
         var paused = await app.Test.AdvanceToAsync(Midnight.AddHours(9.5));
-        app.Test.ResumeSchedule("/api/tick");
+        await app.Test.ResumeScheduleAsync("/api/tick");
         var rest = await app.Test.AdvanceToAsync(Midnight.AddDays(1));
 
         Assert.Equal(Hours(1, 2, 3, 4, 5), morning.Ran("/api/tick"));

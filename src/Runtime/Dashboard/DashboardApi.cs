@@ -74,7 +74,11 @@ internal static class DashboardApi
                     StatusCodes.Status401Unauthorized)));
         }
 
-        data.MapGet("/routes", () => Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses)), DashboardJsonContext.Default.IEnumerableRouteView));
+        data.MapGet("/routes", (Func<HttpContext, Task<IResult>>)(async context =>
+        {
+            await pauses.RefreshAsync(context.RequestAborted);   // paused on another replica, too
+            return Results.Json(table.Routes.Select(route => Describe(route, time.GetUtcNow(), pauses)), DashboardJsonContext.Default.IEnumerableRouteView);
+        }));
 
         // Newest first, a page at a time: X-ApiRoutes-Next-Cursor, when present, asks for the next page.
         data.MapGet("/executions", async (HttpContext context) =>
@@ -154,7 +158,7 @@ internal static class DashboardApi
         data.MapGet("/development", () => Results.Json(Describe(watch.Current), DashboardJsonContext.Default.DevelopmentView));
 
         // until: a timed pause, which ends by itself on the app's clock; without it, paused until resumed.
-        data.MapPost("/schedules/pause", (string route, HttpContext context) =>
+        data.MapPost("/schedules/pause", async (string route, HttpContext context) =>
         {
             var errors = new List<string>();
             var until = DashboardQueries.Instant(context.Request.Query, "until", errors);
@@ -163,15 +167,15 @@ internal static class DashboardApi
                 errors.Add($"until {end:O} is not in the future (the app's clock says {time.GetUtcNow():O})");
             }
 
-            return errors.Count > 0 ? BadQuery(DashboardQueries.Message(errors)) : Toggle(table, route, r =>
+            return errors.Count > 0 ? BadQuery(DashboardQueries.Message(errors)) : await ToggleAsync(table, route, async r =>
             {
-                pauses.Pause(r, until);
+                await pauses.PauseAsync(r, until);
                 logger.SchedulePausedFromDashboard(r, until is { } u ? $"until {u:O}" : "until resumed");
             });
         });
-        data.MapPost("/schedules/resume", (string route) => Toggle(table, route, r =>
+        data.MapPost("/schedules/resume", (string route) => ToggleAsync(table, route, async r =>
         {
-            pauses.Resume(r);
+            await pauses.ResumeAsync(r);
             logger.ScheduleResumedFromDashboard(r);
         }));
     }
@@ -199,14 +203,24 @@ internal static class DashboardApi
         return reader.ReadToEnd();
     }
 
-    private static IResult Toggle(RouteTable table, string route, Action<string> action)
+    // A pause is stored before it is said to be done (every replica and the next start follow it), so a store that
+    // cannot be written is 503 and nothing changed.
+    private static async Task<IResult> ToggleAsync(RouteTable table, string route, Func<string, Task> action)
     {
         if (Scheduled(table, route) is null)
         {
             return NoSchedule(route);
         }
 
-        action(route);
+        try
+        {
+            await action(route);
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            return DashboardJson.Error($"Nothing changed: {e.Message}", StatusCodes.Status503ServiceUnavailable);
+        }
+
         return Results.NoContent();
     }
 

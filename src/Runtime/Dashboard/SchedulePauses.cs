@@ -1,14 +1,20 @@
-using System.Collections.Concurrent;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Dashboard;
 
 /// <summary>
-/// Schedules paused from the dashboard: the scheduler skips their occurrences until resumed, or until the time they
-/// were paused until (on the injected clock), after which they run again by themselves. Kept in this process's memory.
+/// Schedules paused from the dashboard: their occurrences are skipped, by the scheduler and when an external trigger
+/// brings them, until resumed, or until the time they were paused until (on the injected clock), after which they run
+/// again by themselves. Kept in the execution store, so that every replica skips them and a restart does not resume
+/// them; <see cref="RefreshAsync"/> reads them before each decision, and what was last read answers in between.
 /// </summary>
-internal sealed class SchedulePauses(TimeProvider time)
+internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, ILoggerFactory loggers)
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _paused = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = loggers.CreateLogger(Log.Category);
+    private readonly Lock _changing = new();
+    private volatile Dictionary<string, DateTimeOffset> _paused = new(StringComparer.Ordinal);
 
     public bool IsPaused(string route) => _paused.TryGetValue(route, out var until) && time.GetUtcNow() < until;
 
@@ -16,8 +22,47 @@ internal sealed class SchedulePauses(TimeProvider time)
     public DateTimeOffset? Until(string route) =>
         _paused.TryGetValue(route, out var until) && time.GetUtcNow() < until && until != DateTimeOffset.MaxValue ? until : null;
 
-    /// <summary>Pauses the schedule until resumed, or until <paramref name="until"/>.</summary>
-    public void Pause(string route, DateTimeOffset? until = null) => _paused[route] = until ?? DateTimeOffset.MaxValue;
+    /// <summary>Reads the pauses from the store (another replica's included); when it cannot, says so and keeps what it knew.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stored = await store.GetPausesAsync(cancellationToken);
+            var paused = stored.ToDictionary(pause => pause.Route, pause => pause.Until ?? DateTimeOffset.MaxValue, StringComparer.Ordinal);
+            lock (_changing)
+            {
+                _paused = paused;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _logger.PausesUnreadable(e);
+        }
+    }
 
-    public void Resume(string route) => _paused.TryRemove(route, out _);
+    /// <summary>Pauses the schedule until resumed, or until <paramref name="until"/>; stored when it completes.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule is not paused.</exception>
+    public async Task PauseAsync(string route, DateTimeOffset? until = null)
+    {
+        await store.SetPauseAsync(new SchedulePause(route, until, time.GetUtcNow()), CancellationToken.None);
+        Change(paused => paused[route] = until ?? DateTimeOffset.MaxValue);
+    }
+
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule stays paused.</exception>
+    public async Task ResumeAsync(string route)
+    {
+        await store.RemovePauseAsync(route, CancellationToken.None);
+        Change(paused => paused.Remove(route));
+    }
+
+    // Copy on write: readers never see a dictionary being changed.
+    private void Change(Action<Dictionary<string, DateTimeOffset>> change)
+    {
+        lock (_changing)
+        {
+            var copy = new Dictionary<string, DateTimeOffset>(_paused, StringComparer.Ordinal);
+            change(copy);
+            _paused = copy;
+        }
+    }
 }

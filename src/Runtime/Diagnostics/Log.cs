@@ -138,6 +138,9 @@ internal static partial class Log
     [LoggerMessage(3015, LogLevel.Information, "Schedule {Route} resumed from the dashboard")]
     public static partial void ScheduleResumedFromDashboard(this ILogger logger, string route);
 
+    [LoggerMessage(3019, LogLevel.Warning, "The schedules' pauses cannot be read from the execution store; the ones this process knew are used until it can")]
+    public static partial void PausesUnreadable(this ILogger logger, Exception exception);
+
     [LoggerMessage(3018, LogLevel.Warning, "Schedule {Route}: the store records a last run at {LastRun:O}, more than a day from now, so the occurrences missed while no instance was up are not known (nor caught up) until then; a damaged row, or one written while a clock was wrong")]
     public static partial void LastRunInTheFuture(this ILogger logger, string route, DateTimeOffset lastRun);
 

@@ -153,22 +153,23 @@ internal sealed partial class ExecutionLifecycle
 
     // The timer is armed before the record says "retry-waiting", and the due retry waits for this lock: so an observer
     // that sees the record knows the timer runs (a test on a fake clock), and the retry never comes before the state.
+    // The retry is logged under the lock too: an observer that moves the clock on seeing the record could otherwise
+    // run (and log) the next attempt and its retry before this one is logged.
     private void RetryAfter(TrackedExecution execution, ExecutionRecord next, TimeSpan delay, int maxAttempts)
     {
-        bool armed;
         lock (execution)
         {
-            armed = _retries.TrySchedule(execution, _time.GetUtcNow() + delay, this);
+            if (_retries.TrySchedule(execution, _time.GetUtcNow() + delay, this))
+            {
+                _logger.ExecutionRetryScheduled(next.Id, next.Route, delay, next.Attempt, maxAttempts);
+                Transition(execution, ExecutionState.RetryWaiting, next);
+                return;
+            }
+
             Transition(execution, ExecutionState.RetryWaiting, next);
         }
 
-        if (!armed)
-        {
-            Cut(execution, PendingRetry(execution));
-            return;
-        }
-
-        _logger.ExecutionRetryScheduled(next.Id, next.Route, delay, next.Attempt, maxAttempts);
+        Cut(execution, PendingRetry(execution));
     }
 
     private static string PendingRetry(TrackedExecution execution) => $"a retry (attempt {execution.Record.Attempt}) was pending when the server shut down";

@@ -78,7 +78,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var scheduling = options.Scheduling;
         if (!string.IsNullOrEmpty(scheduling.ExternalTriggerSecret))
         {
-            var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), services.GetRequiredService<OccurrenceLog>(), time,
+            var trigger = new ExternalTriggerEndpoint(table, services.GetRequiredService<ScheduledRuns>(), services.GetRequiredService<SchedulePauses>(), services.GetRequiredService<OccurrenceLog>(), time,
                 services.GetRequiredService<IExecutionStore>().IsDurable, options, logger);
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger").ExcludeFromDescription();
         }

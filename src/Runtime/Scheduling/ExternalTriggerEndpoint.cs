@@ -1,4 +1,5 @@
 using System.Globalization;
+using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
@@ -26,6 +27,7 @@ namespace ApiRoutes.Scheduling;
 internal sealed class ExternalTriggerEndpoint(
     RouteTable routes,
     ScheduledRuns runs,
+    SchedulePauses pauses,
     OccurrenceLog occurrences,
     TimeProvider time,
     bool durableStore,
@@ -96,6 +98,17 @@ internal sealed class ExternalTriggerEndpoint(
         if (occurrence < now - _oldestOccurrence)
         {
             await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status400BadRequest, $"The occurrence {occurrenceText} is older than the app keeps the record of what ran (ApiRoutes:Store:Retention less the tolerance, {_oldestOccurrence}).");
+            return;
+        }
+
+        // A pause holds for the platform's triggers as for the in-process scheduler (on whichever replica it was made).
+        await pauses.RefreshAsync(context.RequestAborted);
+        if (pauses.IsPaused(route))
+        {
+            logger.SchedulePaused(route, occurrence);
+            var until = pauses.Until(route) is { } end ? $"until {end:O}" : "until resumed";
+            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, $"Paused {until}.");
+            await RefuseAsync(context, StatusCodes.Status409Conflict, $"{route} is paused from the dashboard {until}; the run of {occurrenceText} is skipped.");
             return;
         }
 

@@ -79,6 +79,7 @@ internal sealed class ScheduleService(
                 heartbeat.Waiting(route.Template, next);
                 await WaitUntilAsync(route, next, stopping);
                 last = next;
+                await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
                 if (pauses.IsPaused(route.Template))
                 {
                     _logger.SchedulePaused(route.Template, next);

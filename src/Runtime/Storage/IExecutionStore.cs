@@ -84,6 +84,18 @@ internal interface IExecutionStore
     /// </summary>
     Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken);
 
+    /// <summary>The schedules paused from the dashboard, timed pauses that ended included (the reader decides).</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
+    Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Pauses a schedule, replacing an earlier pause of it; durable when it completes.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written.</exception>
+    Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken);
+
+    /// <summary>Resumes a schedule (nothing when it is not paused); durable when it completes.</summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written.</exception>
+    Task RemovePauseAsync(string route, CancellationToken cancellationToken);
+
     /// <summary>
     /// Checks that the store can be reached and written now, for the health checks; by default a read. Writes nothing.
     /// </summary>

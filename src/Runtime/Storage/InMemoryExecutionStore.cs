@@ -24,6 +24,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
+    private readonly ConcurrentDictionary<string, SchedulePause> _pauses = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string, DateTimeOffset, OccurrenceOutcome)> _occurrenceOrder = new();
     private volatile bool _closed;
 
@@ -109,6 +110,31 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         return Task.CompletedTask;
     }
 
+    public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SchedulePause>>([.. _pauses.Values]);
+
+    public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<bool>();
+        }
+
+        _pauses[pause.Route] = pause;
+        return Task.CompletedTask;
+    }
+
+    public Task RemovePauseAsync(string route, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<bool>();
+        }
+
+        _pauses.TryRemove(route, out _);
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<OccurrenceRecord>>([.. _occurrences.Values.Where(query.Matches)
             .OrderByDescending(record => record.Occurrence).ThenBy(record => record.Route, StringComparer.Ordinal).ThenBy(record => OccurrenceRecord.Name(record.Outcome), StringComparer.Ordinal)
@@ -144,6 +170,14 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             if (claimedAt < before && key.Occurrence < latest[key.Route])
             {
                 _claims.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var (route, pause) in _pauses)
+        {
+            if (pause.Until < before)
+            {
+                _pauses.TryRemove(KeyValuePair.Create(route, pause));
             }
         }
 

@@ -35,4 +35,10 @@ internal class ForwardingStore : IExecutionStore
         Inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
 
     public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Inner.GetLastOccurrenceAsync(route, cancellationToken);
+
+    public virtual Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) => Inner.GetPausesAsync(cancellationToken);
+
+    public virtual Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) => Inner.SetPauseAsync(pause, cancellationToken);
+
+    public Task RemovePauseAsync(string route, CancellationToken cancellationToken) => Inner.RemovePauseAsync(route, cancellationToken);
 }

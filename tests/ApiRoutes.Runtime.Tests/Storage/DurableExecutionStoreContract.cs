@@ -42,6 +42,17 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
     }
 
     [Fact]
+    public async Task A_pause_is_there_after_reopening()
+    {
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(3600), At(0)), default);
+
+        Store = await ReopenAsync();
+
+        var pause = Assert.Single(await Store.GetPausesAsync(default));
+        Assert.Equal(("/api/tick", At(3600)), (pause.Route, pause.Until?.ToUniversalTime()));
+    }
+
+    [Fact]
     public async Task Thousands_of_concurrent_adds_are_all_there_after_reopening()
     {
         await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Store.AddAsync(Record($"e{i:D4}", ExecutionStatus.Queued), Request(), default)))

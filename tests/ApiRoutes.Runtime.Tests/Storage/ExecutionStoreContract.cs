@@ -130,6 +130,30 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pause_is_kept_replaced_and_removed_and_pruning_forgets_only_timed_pauses_that_ended()
+    {
+        Assert.Empty(await Store.GetPausesAsync(default));
+
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(0)), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tock", At(3600), At(0)), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(7200), At(60)), default);   // paused again: replaced
+
+        Assert.Equal(
+            [new SchedulePause("/api/tick", At(7200), At(60)), new SchedulePause("/api/tock", At(3600), At(0))],
+            (await Store.GetPausesAsync(default)).OrderBy(p => p.Route, StringComparer.Ordinal).Select(Utc));
+
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(120)), default);   // until resumed
+        await Store.PruneAsync(At(5000), default);
+        Assert.Equal([new SchedulePause("/api/tick", null, At(120))], (await Store.GetPausesAsync(default)).Select(Utc));
+
+        await Store.RemovePauseAsync("/api/tick", default);
+        await Store.RemovePauseAsync("/api/never-paused", default);
+        Assert.Empty(await Store.GetPausesAsync(default));
+
+        static SchedulePause Utc(SchedulePause pause) => pause with { Until = pause.Until?.ToUniversalTime(), PausedAt = pause.PausedAt.ToUniversalTime() };
+    }
+
+    [Fact]
     public async Task Pruning_forgets_claims_made_before_the_cutoff_but_each_schedules_latest()
     {
         await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);

@@ -226,7 +226,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_and_trace_context()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_and_pauses()
     {
         await using (var first = Open())
         {
@@ -236,13 +236,16 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         // Back to what version 1 left: no replay_of, no occurrence records, no trace context.
         await PostgresServer.ScalarAsync<int>(_database, """
             ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state;
-            DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route;
+            DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
         await using var store = Open();
         await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(0), Outcome = OccurrenceOutcome.Missed, RecordedAt = At(1) }, default);
 
-        Assert.Equal(3, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        await store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);
+
+        Assert.Equal(4, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal("/api/tick", Assert.Single(await store.GetPausesAsync(default)).Route);
         var old = (await store.FindAsync("old", default))!;
         Assert.Equal(("boom", null, null), (old.Error, old.ReplayOf, old.TraceParent));
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
@@ -256,7 +259,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (3)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (4)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

@@ -28,4 +28,20 @@ public sealed class SqliteExecutionStoreContractTests : DurableExecutionStoreCon
         command.Parameters.AddWithValue("$id", id);
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
+
+    [Fact]
+    public async Task A_pause_row_whose_times_are_not_instants_is_left_out_and_the_others_are_read()
+    {
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(0)), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tock", At(60), At(0)), default);
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE schedule_pauses SET until = 'soon' WHERE route = '/api/tock'; INSERT INTO schedule_pauses VALUES (x'00ff', NULL, 7)";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(["/api/tick"], (await Store.GetPausesAsync(default)).Select(p => p.Route));
+    }
 }

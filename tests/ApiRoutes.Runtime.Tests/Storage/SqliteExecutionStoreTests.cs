@@ -132,9 +132,11 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
 
         Assert.Equal((ExecutionStatus.Failed, "boom", null), ((await _store.FindAsync("old", default))!.Status, (await _store.FindAsync("old", default))!.Error, (await _store.FindAsync("old", default))!.ReplayOf));
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
+        await _store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);   // version 4's table
         await _store.DisposeAsync();
         _store = SqliteExecutionStore.Open(DatabasePath);   // opened again: migrated once, not twice
         Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default));
+        Assert.Single(await _store.GetPausesAsync(default));
     }
 
     [Fact]

@@ -91,6 +91,48 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return await ReadAllAsync(sql, values, reader => StoredOccurrence.TryRead(reader, ReadInstant), cancellationToken);
     }
 
+    // A stored row is not trusted: one whose times are not instants is left out (the schedule is not paused).
+    public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
+        ReadAllAsync("SELECT route, until, paused_at FROM schedule_pauses", [], reader =>
+            reader.IsDBNull(0) || reader.IsDBNull(2) || !TryParse(reader.GetValue(2) as string, out var pausedAt) ? null
+            : reader.IsDBNull(1) ? new SchedulePause(reader.GetString(0), null, pausedAt)
+            : TryParse(reader.GetValue(1) as string, out var until) ? new SchedulePause(reader.GetString(0), until, pausedAt)
+            : null,
+            cancellationToken);
+
+    // Rare and small: on a connection of its own, committed (synchronous FULL) before it returns.
+    public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) =>
+        WriteAsync(
+            "INSERT INTO schedule_pauses (route, until, paused_at) VALUES ($route, $until, $pausedAt) ON CONFLICT (route) DO UPDATE SET until = excluded.until, paused_at = excluded.paused_at",
+            [("$route", pause.Route), ("$until", (object?)Format(pause.Until) ?? DBNull.Value), ("$pausedAt", Format(pause.PausedAt)!)],
+            cancellationToken);
+
+    public Task RemovePauseAsync(string route, CancellationToken cancellationToken) =>
+        WriteAsync("DELETE FROM schedule_pauses WHERE route = $route", [("$route", route)], cancellationToken);
+
+    private async Task WriteAsync(string sql, IReadOnlyList<(string Name, object Value)> values, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous = FULL; " + sql;
+        foreach (var (name, value) in values)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e)
+        {
+            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be written: {e.Message}", e);
+        }
+    }
+
+    private static bool TryParse(string? text, out DateTimeOffset instant) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out instant);
+
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken)
     {
         var (where, values) = query.Where(Placeholder, instant => Format(instant)!);
@@ -141,6 +183,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 AND occurrence < (SELECT max(m.occurrence) FROM schedule_runs m WHERE m.route = schedule_runs.route)
             """);
         await DeleteAsync("DELETE FROM schedule_occurrences WHERE occurrence < $before");
+        await DeleteAsync("DELETE FROM schedule_pauses WHERE until IS NOT NULL AND until < $before");
         return await DeleteAsync("DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')");
 
         async Task<int> DeleteAsync(string sql)

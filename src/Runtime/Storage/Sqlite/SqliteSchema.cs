@@ -54,6 +54,7 @@ internal static class SqliteSchema
             ScrubCredentials(connection);
             AddOccurrencesAndReplays(connection);
             AddTraceContext(connection);
+            AddSchedulePauses(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -138,6 +139,25 @@ internal static class SqliteSchema
         }
 
         Execute(connection, "PRAGMA user_version = 3", transaction);
+        transaction.Commit();
+    }
+
+    // Version 4: schedules paused from the dashboard, so that a restart does not resume them.
+    private static void AddSchedulePauses(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 4)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS schedule_pauses (
+                route TEXT PRIMARY KEY,
+                until TEXT,
+                paused_at TEXT NOT NULL);
+            PRAGMA user_version = 4;
+            """, transaction);
         transaction.Commit();
     }
 
