@@ -142,12 +142,26 @@ public class ScheduledRouteTests
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));
         Assert.Empty(server.Executions.Snapshot());
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tick") { Headers = { { "Authorization", "Bearer " + token } } };
+        await server.WaitForLogAsync("ApiRoutes[1003] Warning: POST /api/tick refused with 401: running a scheduled route by hand needs");   // said, as the dashboard's refusals are
+
+        // The dashboard's session cookie is not the token (browsers send it only under /_apiroutes).
+        var session = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/session")
+        {
+            Headers = { { "X-ApiRoutes-Dashboard", "1" } },
+            Content = new StringContent($$"""{"token":"{{token}}"}""", System.Text.Encoding.UTF8, "application/json"),
+        });
+        var cookie = session.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        using var withCookie = new HttpRequestMessage(HttpMethod.Post, "/api/tick") { Headers = { { "Cookie", cookie } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client.SendAsync(withCookie)).StatusCode);
+
+        // The token (the scheme in any case): the handler gets neither it nor the session, and keeps its own cookies.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/tick") { Headers = { { "Authorization", "bearer " + token }, { "Cookie", $"theme=dark; {cookie}; lang=en" } } };
         var response = await server.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var run = await server.Probe.NextAsync();
         Assert.DoesNotContain("Authorization", run.Headers.Keys);
+        Assert.Equal("theme=dark; lang=en", run.Headers["Cookie"]);
         Assert.Equal(1, server.Probe.Count(nameof(Tick)));
     }
 

@@ -33,15 +33,17 @@ internal sealed class DashboardSession
     }
 
     /// <summary>Whether the request carries the token (bearer) or a session cookie still in its lifetime; compared in constant time.</summary>
-    public bool IsAuthenticated(HttpRequest request)
+    public bool IsAuthenticated(HttpRequest request) =>
+        BearerToken(request) is { } token ? Matches(token) : request.Cookies[CookieName] is { } cookie && IsCurrent(cookie);
+
+    /// <summary>Whether the request carries the token itself (a script, curl); the session cookie does not count.</summary>
+    public bool HasToken(HttpRequest request) => BearerToken(request) is { } token && Matches(token);
+
+    // The scheme is case-insensitive (RFC 9110): "bearer" is "Bearer".
+    private static string? BearerToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.Ordinal))
-        {
-            return Matches(header["Bearer ".Length..]);
-        }
-
-        return request.Cookies[CookieName] is { } cookie && IsCurrent(cookie);
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
     // "<issued, Unix seconds>.<HMAC of the token over the issue time>": the time is the MAC's input, so it cannot be moved.

@@ -33,8 +33,11 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
 
         if (session is not null)
         {
-            if (!session.IsAuthenticated(context.Request))
+            // The token itself, not the dashboard's cookie: browsers send that only under /_apiroutes, and a run by
+            // hand comes from curl or apiroutes invoke.
+            if (!session.HasToken(context.Request))
             {
+                refusals.Refused(context.Request, StatusCodes.Status401Unauthorized, "running a scheduled route by hand needs ApiRoutes:Dashboard:Token");
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\"";
                 await DashboardJson.WriteErrorAsync(context.Response,
@@ -44,6 +47,24 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
             }
 
             context.Request.Headers.Remove("Authorization");
+        }
+
+        // Whatever the configuration, the handler never gets the dashboard's session.
+        if (context.Request.Cookies.ContainsKey(DashboardSession.CookieName))
+        {
+            // The other cookies as they were sent, byte for byte.
+            var others = string.Join("; ", context.Request.Headers.Cookie
+                .SelectMany(header => (header ?? "").Split(';'))
+                .Select(pair => pair.Trim())
+                .Where(pair => pair.Length > 0 && !string.Equals(pair.Split('=', 2)[0].Trim(), DashboardSession.CookieName, StringComparison.Ordinal)));
+            if (others.Length == 0)
+            {
+                context.Request.Headers.Remove("Cookie");
+            }
+            else
+            {
+                context.Request.Headers.Cookie = others;
+            }
         }
 
         logger.ScheduleInvokedOnDemand(route.Template, route.Entry.Schedule!.Expression, route.Schedule!.ZoneName);

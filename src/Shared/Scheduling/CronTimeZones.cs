@@ -14,6 +14,12 @@ internal static class CronTimeZones
             return (TimeZoneInfo.Utc, null);
         }
 
+        if (MachineDependent(id) is { } instead)
+        {
+            return (null, new CronProblem(CronError.UnknownTimeZone,
+                $"'{CronText.Display(id)}' is not the same zone on every machine: {instead} Write an IANA id such as 'Europe/Berlin' (leave it out for UTC)."));
+        }
+
         TimeZoneInfo zone;
         try
         {
@@ -39,6 +45,18 @@ internal static class CronTimeZones
 
         return (zone, null);
     }
+
+    // Files of the time zone database that are not zones of their own: the build would check the schedule in its
+    // machine's zone and each host would run it in another.
+    private static string? MachineDependent(string id) => id switch
+    {
+        "localtime" => "it is the zone the machine is set to.",
+        "posixrules" => "it is the rules a POSIX TZ string falls back on, which the machine chooses.",
+        "Factory" => "it is tzdata's placeholder for a machine whose zone was not set.",
+        _ when id.StartsWith("posix/", StringComparison.Ordinal) || id.StartsWith("right/", StringComparison.Ordinal) =>
+            "the 'posix/' and 'right/' copies of the database are installed on some machines only ('right/' counts leap seconds).",
+        _ => null,
+    };
 
     private static CronProblem Unknown(string id, string? reason)
     {

@@ -10,6 +10,8 @@ namespace ApiRoutes.Tasks.Analysis;
 /// </summary>
 internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, DiagnosticBag diagnostics)
 {
+    private const string ReservedPrefix = "_apiroutes";
+
     /// <returns>The draft, or null when the type is not a route (an error says why, unless it is a base class).</returns>
     public RouteDraft? Check(HandlerType type)
     {
@@ -166,7 +168,19 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             return null;
         }
 
-        foreach (var constraint in result.Template!.Parameters.SelectMany(parameter => parameter.Constraints))
+        // The dashboard, its API, status URLs, health checks and the schedule trigger live there; the dashboard's
+        // session cookie is sent to every path under it.
+        if (result.Template!.Segments is [{ Parts: [RouteLiteral { Text: var first }] }, ..]
+            && string.Equals(first, ReservedPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            diagnostics.Add(DiagnosticCodes.ReservedRoute, TemplateOrigin(type),
+                $"The route '{text}' of '{type.FullName}' is under /{ReservedPrefix}, which ApiRoutes reserves for its dashboard, "
+                + "status URLs, health checks and schedule trigger (and whose dashboard cookie every request there carries). "
+                + "Give it another route with [ApiRoute(\"...\")].");
+            return null;
+        }
+
+        foreach (var constraint in result.Template.Parameters.SelectMany(parameter => parameter.Constraints))
         {
             if (!RouteConstraints.IsKnown(constraint.Name))
             {

@@ -49,15 +49,18 @@ internal static class RoutesConfigReader
             return null;
         }
 
-        if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
-        {
-            return RoutesConfig.Empty;
-        }
-
+        // Before the empty check: '---' then an empty document then the settings would otherwise be read as no settings,
+        // and a route switched off in the file would be deployed.
         if (stream.Documents.Count > 1)
         {
             diagnostics.Add(DiagnosticCodes.InvalidYaml, At(path, stream.Documents[1].RootNode.Start),
                 "apiroutes.yaml holds more than one YAML document; remove the '---' separator and keep one document.");
+            return null;
+        }
+
+        if (stream.Documents.Count == 0 || IsNull(stream.Documents[0].RootNode))
+        {
+            return RoutesConfig.Empty;
         }
 
         var reader = new Reader(path, diagnostics);

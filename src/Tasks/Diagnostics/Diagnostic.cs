@@ -26,7 +26,15 @@ internal sealed record Diagnostic(DiagnosticDescriptor Descriptor, string Messag
 /// <summary>A diagnostic's code and severity.</summary>
 internal sealed record DiagnosticDescriptor(string Code, DiagnosticSeverity Severity, string Title)
 {
-    public Diagnostic Create(SourceLocation? location, string message) => new(this, message, location);
+    /// <remarks>
+    /// Messages quote what the project wrote (YAML keys and values, attribute arguments): every character that could
+    /// break the line, colour the console or pass for another is escaped, so that a message is one line of the build's
+    /// log and cannot pose as another diagnostic.
+    /// </remarks>
+    public Diagnostic Create(SourceLocation? location, string message) =>
+        new(this, ApiRoutes.Bundling.BundlePath.Printable(message, MaxMessageLength), location);
+
+    private const int MaxMessageLength = 8000;
 }
 
 /// <summary>Collects diagnostics in the order found.</summary>

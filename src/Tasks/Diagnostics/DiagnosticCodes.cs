@@ -30,6 +30,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor DuplicateRoute = new("AR2002", Error, "Two handlers have the same route");
     public static readonly DiagnosticDescriptor InvalidRouteMethods = new("AR2003", Error, "A route's Methods names no method or one that is not an HTTP method");
     public static readonly DiagnosticDescriptor AmbiguousRoute = new("AR2004", Error, "Two routes that differ only in constraints match the same request");
+    public static readonly DiagnosticDescriptor ReservedRoute = new("AR2005", Error, "A route is under /_apiroutes, which ApiRoutes reserves");
     public static readonly DiagnosticDescriptor UnknownRouteConstraint = new("AR2101", Warning, "A route constraint is not built in");
 
     public static readonly DiagnosticDescriptor BackgroundAndScheduled = new("AR3001", Error, "A route is both background and scheduled");
@@ -65,7 +66,7 @@ internal static class DiagnosticCodes
         AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors,
-        InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, UnknownRouteConstraint,
+        InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive, MethodsOnScheduledRoute,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
         ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,

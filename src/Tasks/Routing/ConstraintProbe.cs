@@ -101,15 +101,53 @@ internal static class ConstraintProbe
         return dot >= 0 && last[(dot + 1)..].Any(c => c != '.');
     }
 
+    // Linear time with the non-backtracking engine, so that no pattern makes a build slow; a pattern it cannot run
+    // (backreferences, lookarounds) runs with backtracking under a short timeout, and once it times out it matches
+    // nothing more: at most one timeout per pattern in a process, however many routes and probes.
     private static bool Matches(string pattern, string value)
     {
+        if (Patterns.Count > MaxPatterns)
+        {
+            Patterns.Clear();
+        }
+
+        var regex = Patterns.GetOrAdd(pattern, Compile);
+        if (regex is null)
+        {
+            return false;
+        }
+
         try
         {
-            return Regex.IsMatch(value, pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+            return regex.IsMatch(value);
         }
         catch (RegexMatchTimeoutException)
         {
+            Patterns[pattern] = null;
             return false;
+        }
+    }
+
+    private const int MaxPatterns = 1000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> Patterns = new(StringComparer.Ordinal);
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(100);
+
+    private static Regex? Compile(string pattern)
+    {
+        const RegexOptions options = RegexOptions.CultureInvariant | RegexOptions.IgnoreCase;
+        try
+        {
+            return new Regex(pattern, options | RegexOptions.NonBacktracking, Timeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, options, Timeout);
+        }
+        catch (ArgumentException)
+        {
+            return null;   // not a pattern .NET reads: AR2101 says so
         }
     }
 }

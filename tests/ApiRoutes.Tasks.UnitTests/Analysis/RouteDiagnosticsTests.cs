@@ -108,6 +108,41 @@ public class RouteDiagnosticsTests
     }
 
     [Theory]
+    [InlineData("/_apiroutes/api/session")]
+    [InlineData("/_APIRoutes/{**rest}")]
+    [InlineData("_apiroutes/health/live")]
+    public void A_route_under_the_reserved_prefix_is_an_error(string template)
+    {
+        var (project, result) = Analyze($$"""[ApiRoute("{{template}}")] public sealed class A : IApiHandler { BODY }""");
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2005");
+
+        Assert.Equal("AR2005 Api/Handler.cs(3,11)", Render.Where(diagnostic, project));
+        Assert.Contains($"The route '{template}' of 'Shop.Api.A' is under /_apiroutes", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Null(result.Manifest);
+    }
+
+    [Fact]
+    public void Catastrophic_regex_constraints_are_probed_in_linear_time_and_a_pattern_that_still_overlaps_is_found()
+    {
+        // (a+)+b backtracks exponentially on 'aaa…a': probed with backtracking, each of these pairs took seconds (a
+        // review measured 2 min 28 s for 8 such routes). The overlap of the last two is still found.
+        var handlers = string.Join("\n", Enumerable.Range(0, 8).Select(i =>
+            $$"""[ApiRoute("/api/r/{x:regex(^(a+)+b$):length({{250 + i}})}")] public sealed class R{{i}} : IApiHandler { BODY }"""));
+        var (project, result) = Analyze(handlers + """
+
+            [ApiRoute("/api/s/{x:regex(^(a+)+$)}")] public sealed class S1 : IApiHandler { BODY }
+            [ApiRoute("/api/s/{x:alpha}")] public sealed class S2 : IApiHandler { BODY }
+            """);
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2004");
+        Assert.Contains("S2", diagnostic.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Code == "AR2004" && d.Message.Contains("/api/r/", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("{id:int}", "{slug:alpha}")]
     [InlineData("{id:range(1,10)}", "{id:range(11,20)}")]
     [InlineData("{id:guid}", "{id:long}")]

@@ -158,6 +158,12 @@ public sealed class YamlConfigTests : IDisposable
     [InlineData("routes:\n  /api/hello:\n    timeLimit: 10 minutes\n", "AR5004 apiroutes.yaml(3,16)", "must be whole seconds")]
     [InlineData("routes:\n  /api/hello:\n    enabled: [true]\n", "AR5004 apiroutes.yaml(3,14)", "found a list")]
     [InlineData("routes:\n  - /api/hello\n", "AR5004 apiroutes.yaml(2,3)", "must be a mapping")]
+    // more than one document, also after an empty first one (which once made the build read no settings at all)
+    [InlineData("---\n---\nroutes:\n  /api/hello:\n    enabled: false\n", "AR5001 apiroutes.yaml(3,1)", "more than one YAML document")]
+    [InlineData("---\n# nothing yet\n---\nroutes:\n  /api/hello:\n    enabled: false\n", "AR5001 apiroutes.yaml(4,1)", "more than one YAML document")]
+    [InlineData("routes:\n  /api/hello:\n    enabled: false\n---\n", "AR5001 apiroutes.yaml(5,2)", "more than one YAML document")]
+    // what the file says is quoted on one line: no escape sequence, no second line that passes for a diagnostic
+    [InlineData("routes:\n  \"/api/nope\\e[31m\\nerror AR9999: injected\": {enabled: false}\n", "AR5003 apiroutes.yaml(2,3)", "configures '/api/nope\\u001B[31m\\u000Aerror AR9999: injected', but no handler")]
     // the same route twice, spelt differently
     [InlineData("routes:\n  /api/hello: {enabled: true}\n  /API/Hello: {enabled: false}\n", "AR5005 apiroutes.yaml(3,3)", "merge the two entries")]
     public void Yaml_problems_are_errors_at_the_yaml_line_and_column(string yaml, string where, string message)

@@ -71,6 +71,12 @@ public class DaylightSavingTests
     [InlineData("W. Europe Standard Time", "'W. Europe Standard Time' is a Windows time zone id, not an IANA id; write 'Europe/Berlin'.")]
     [InlineData("../../etc/passwd", "'../../etc/passwd' is not a time zone this machine knows. Write an IANA id such as 'Europe/Berlin' or 'America/New_York' (leave it out for UTC).")]
     [InlineData("", "'' is not a time zone this machine knows. Write an IANA id such as 'Europe/Berlin' or 'America/New_York' (leave it out for UTC).")]
+    // files of the zone database that are whatever the machine makes them (the build's zone would not be the host's)
+    [InlineData("localtime", "'localtime' is not the same zone on every machine: it is the zone the machine is set to. Write an IANA id such as 'Europe/Berlin' (leave it out for UTC).")]
+    [InlineData("posixrules", "'posixrules' is not the same zone on every machine: it is the rules a POSIX TZ string falls back on, which the machine chooses. Write an IANA id such as 'Europe/Berlin' (leave it out for UTC).")]
+    [InlineData("Factory", "'Factory' is not the same zone on every machine: it is tzdata's placeholder for a machine whose zone was not set. Write an IANA id such as 'Europe/Berlin' (leave it out for UTC).")]
+    [InlineData("right/UTC", "'right/UTC' is not the same zone on every machine: the 'posix/' and 'right/' copies of the database are installed on some machines only ('right/' counts leap seconds). Write an IANA id such as 'Europe/Berlin' (leave it out for UTC).")]
+    [InlineData("posix/Europe/Berlin", "'posix/Europe/Berlin' is not the same zone on every machine: the 'posix/' and 'right/' copies of the database are installed on some machines only ('right/' counts leap seconds). Write an IANA id such as 'Europe/Berlin' (leave it out for UTC).")]
     public void An_unknown_time_zone_is_a_coded_error(string zone, string message)
     {
         var result = CronSchedule.Parse("0 9 * * *", zone);
