@@ -102,9 +102,9 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         "-clp:NoSummary;ForceNoAlign;DisableConsoleColor",
         $"-p:Configuration={_project.Configuration}",
         $"-p:TargetFramework={_project.TargetFramework}",
-        $"-p:_ApiRoutesWatchFolder={Folder}{Path.DirectorySeparatorChar}",
-        $"-p:_ApiRoutesWatchProject={_project.ProjectFile}",
-        $"-p:_ApiRoutesWatchCompilerServerFile={_compilerServer.PathFile}",
+        $"-p:_ApiRoutesWatchFolder={MSBuildValue.Escape(Folder + Path.DirectorySeparatorChar)}",
+        $"-p:_ApiRoutesWatchProject={MSBuildValue.Escape(_project.ProjectFile)}",
+        $"-p:_ApiRoutesWatchCompilerServerFile={MSBuildValue.Escape(_compilerServer.PathFile)}",
         .. _compilerServer.BuildArguments,
         // Referenced projects keep the outputs dotnet watch built; only the app's routes are analysed.
         "-p:BuildProjectReferences=false",
