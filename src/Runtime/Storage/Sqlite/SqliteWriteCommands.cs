@@ -34,7 +34,8 @@ internal sealed class SqliteWriteCommands : IDisposable
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
             """);
-        _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?2, attempt = ?3, started_at = ?4, finished_at = ?5, error = ?6 WHERE id = ?1");
+        // The same numbers as the insert's: both are bound by BindState.
+        _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10 WHERE id = ?1");
         _claim = Prepare(connection, """
             INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
             ON CONFLICT (route, occurrence) DO NOTHING
@@ -57,26 +58,21 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     /// <summary>
     /// Writes an execution: a new one as a row of its own, a change of state as an update of its row's state columns
-    /// (the whole row when it has none, as a change that reached the store before its execution did).
+    /// (the whole row when it has none, as for a change that reached the store before its execution did).
     /// </summary>
     public bool Upsert(SqliteWrite write)
     {
         var record = write.Record!;
-        if (write.Request is null && Update(record) == 1)
+        if (write.Request is null && BindState(_update, record).Execute() == 1)
         {
             return true;
         }
 
-        _insert.Text(1, record.Id);
+        BindState(_insert, record);
         _insert.Text(2, record.Route);
         _insert.Text(3, record.Kind);
-        _insert.Text(4, record.Status.ToString());
-        _insert.Integer(5, record.Attempt);
         _insert.Instant(6, record.AcceptedAt);
-        _insert.Instant(7, record.StartedAt);
-        _insert.Instant(8, record.FinishedAt);
         _insert.Instant(9, record.Occurrence);
-        _insert.Text(10, record.Error);
         _insert.Text(11, record.ReplayOf);
         _insert.Text(12, record.TraceParent);
         _insert.Text(13, record.TraceState);
@@ -117,16 +113,16 @@ internal sealed class SqliteWriteCommands : IDisposable
         _lastRun.Dispose();
     }
 
-    // The rows changed: 0 when the execution has no row yet.
-    private int Update(ExecutionRecord record)
+    // The id and the columns a change of state sets, at the insert's positions (?1, ?4, ?5, ?7, ?8, ?10).
+    private static SqliteRawStatement BindState(SqliteRawStatement statement, ExecutionRecord record)
     {
-        _update.Text(1, record.Id);
-        _update.Text(2, record.Status.ToString());
-        _update.Integer(3, record.Attempt);
-        _update.Instant(4, record.StartedAt);
-        _update.Instant(5, record.FinishedAt);
-        _update.Text(6, record.Error);
-        return _update.Execute();
+        statement.Text(1, record.Id);
+        statement.Text(4, record.Status.ToString());
+        statement.Integer(5, record.Attempt);
+        statement.Instant(7, record.StartedAt);
+        statement.Instant(8, record.FinishedAt);
+        statement.Text(10, record.Error);
+        return statement;
     }
 
     private static string? Format(DateTimeOffset? instant) => SqliteExecutionStore.Format(instant);
