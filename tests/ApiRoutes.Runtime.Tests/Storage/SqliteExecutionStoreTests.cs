@@ -84,6 +84,10 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.True(stored.Body.IsEmpty);
         Assert.Equal("2026-01-01T00:01:00.1234567Z", await ScalarAsync("SELECT accepted_at FROM executions WHERE id = 'full'"));   // the round-trip text, as before
         Assert.Equal("blob", await ScalarAsync("SELECT typeof(body) FROM executions WHERE id = 'full'"));                       // empty, not NULL
+
+        var empty = Record("empty", ExecutionStatus.Queued) with { Route = "", Error = "", TraceState = "" };   // '' stays '', never NULL
+        await _store.AddAsync(empty, request, default);
+        Assert.Equal(empty, await _store.FindAsync("empty", default));
     }
 
     [Fact]
