@@ -65,6 +65,57 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal([1, 2], (await _store.GetRequestAsync("a", default))!.Body.ToArray());   // the insert's request is kept
     }
 
+    [Fact]
+    public async Task An_execution_is_written_through_the_prepared_statements_exactly_as_it_reads_back_and_an_empty_body_stays_empty()
+    {
+        var record = Record("full", ExecutionStatus.Queued) with
+        {
+            Attempt = 3, AcceptedAt = At(1).AddTicks(1234567), Occurrence = At(-5), ReplayOf = "older", Error = "ünïcode ✓ " + new string('e', 600),
+            TraceParent = "00-5667a0a773d7baaad8917747333b6266-e2318a4c8c1a2ec9-01", TraceState = "vendor=x",
+        };
+        var request = RequestSnapshot.Synthetic("/api/ä/" + new string('p', 400), []);
+
+        await _store.AddAsync(record, request, default);
+        await _store.UpdateAsync(record with { Status = ExecutionStatus.Running, StartedAt = At(2) }, default);
+
+        Assert.Equal(record with { Status = ExecutionStatus.Running, StartedAt = At(2) }, await _store.FindAsync("full", default));
+        var stored = (await _store.GetRequestAsync("full", default))!;
+        Assert.Equal(request.Path, stored.Path);
+        Assert.True(stored.Body.IsEmpty);
+        Assert.Equal("2026-01-01T00:01:00.1234567Z", await ScalarAsync("SELECT accepted_at FROM executions WHERE id = 'full'"));   // the round-trip text, as before
+        Assert.Equal("blob", await ScalarAsync("SELECT typeof(body) FROM executions WHERE id = 'full'"));                       // empty, not NULL
+
+        var empty = Record("empty", ExecutionStatus.Queued) with { Route = "", Error = "", TraceState = "" };   // '' stays '', never NULL
+        await _store.AddAsync(empty, request, default);
+        Assert.Equal(empty, await _store.FindAsync("empty", default));
+    }
+
+    [Fact]
+    public async Task A_write_the_file_refuses_fails_its_whole_batch_with_the_reason_and_the_next_batch_is_written()
+    {
+        await ScalarAsync("CREATE TRIGGER refuse AFTER INSERT ON executions WHEN new.id = 'refused' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+
+        var error = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => _store.CommitAsync(
+        [
+            new SqliteWrite(Record("kept-out", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [1]),
+            new SqliteWrite(Record("refused", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [2]),
+        ]));
+
+        Assert.Contains("refused by the test", error.Message, StringComparison.Ordinal);
+        Assert.Null(await _store.FindAsync("kept-out", default));   // rolled back with the write that failed
+        Assert.Equal([true], await _store.CommitAsync([new SqliteWrite(Record("next", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [3])]));
+        Assert.Equal([3], (await _store.GetRequestAsync("next", default))!.Body.ToArray());
+    }
+
+    private async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private async Task<List<string>> RowWritesAsync()
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=False");

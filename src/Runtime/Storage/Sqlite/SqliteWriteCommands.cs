@@ -19,19 +19,23 @@ internal sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, st
 /// <summary>The SQLite store's prepared write statements, on its one write connection.</summary>
 internal sealed class SqliteWriteCommands : IDisposable
 {
-    private readonly SqliteCommand _upsert;
+    private readonly SqliteRawStatement _insert;
+    private readonly SqliteRawStatement _update;
     private readonly SqliteCommand _claim;
     private readonly SqliteCommand _lastRun;
     private readonly SqliteCommand _occurrence;
 
     public SqliteWriteCommands(SqliteConnection connection)
     {
-        _upsert = Prepare(connection, $"""
+        // The hot writes: an accepted execution (a row of its own), and a change of its state (five columns of it).
+        _insert = new SqliteRawStatement(connection, $"""
             INSERT INTO executions ({StoredRecord.Columns}, request, body)
-            VALUES ($id, $route, $kind, $status, $attempt, $accepted_at, $started_at, $finished_at, $occurrence, $error, $replay_of, $trace_parent, $trace_state, $request, $body)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error
-            """, "$id", "$route", "$kind", "$status", "$attempt", "$accepted_at", "$started_at", "$finished_at", "$occurrence", "$error", "$replay_of", "$trace_parent", "$trace_state", "$request", "$body");
+            """);
+        // The same numbers as the insert's: both are bound by BindState.
+        _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10 WHERE id = ?1");
         _claim = Prepare(connection, """
             INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
             ON CONFLICT (route, occurrence) DO NOTHING
@@ -50,14 +54,31 @@ internal sealed class SqliteWriteCommands : IDisposable
             """, "$route", "$occurrence", "$outcome", "$execution_id", "$detail", "$recorded_at");
     }
 
-    public void Enlist(SqliteTransaction transaction) => _upsert.Transaction = _claim.Transaction = _lastRun.Transaction = _occurrence.Transaction = transaction;
+    public void Enlist(SqliteTransaction transaction) => _claim.Transaction = _lastRun.Transaction = _occurrence.Transaction = transaction;
 
+    /// <summary>
+    /// Writes an execution: a new one as a row of its own, a change of state as an update of its row's state columns
+    /// (the whole row when it has none, as for a change that reached the store before its execution did).
+    /// </summary>
     public bool Upsert(SqliteWrite write)
     {
         var record = write.Record!;
-        Bind(_upsert, record.Id, record.Route, record.Kind, record.Status.ToString(), record.Attempt, Format(record.AcceptedAt),
-            Format(record.StartedAt), Format(record.FinishedAt), Format(record.Occurrence), record.Error, record.ReplayOf, record.TraceParent, record.TraceState, write.Request, write.Body);
-        _upsert.ExecuteNonQuery();
+        if (write.Request is null && BindState(_update, record).Execute() == 1)
+        {
+            return true;
+        }
+
+        BindState(_insert, record);
+        _insert.Text(2, record.Route);
+        _insert.Text(3, record.Kind);
+        _insert.Instant(6, record.AcceptedAt);
+        _insert.Instant(9, record.Occurrence);
+        _insert.Text(11, record.ReplayOf);
+        _insert.Text(12, record.TraceParent);
+        _insert.Text(13, record.TraceState);
+        _insert.Text(14, write.Request);
+        _insert.Blob(15, write.Body);
+        _insert.Execute();
         return true;
     }
 
@@ -86,9 +107,22 @@ internal sealed class SqliteWriteCommands : IDisposable
     public void Dispose()
     {
         _occurrence.Dispose();
-        _upsert.Dispose();
+        _insert.Dispose();
+        _update.Dispose();
         _claim.Dispose();
         _lastRun.Dispose();
+    }
+
+    // The id and the columns a change of state sets, at the insert's positions (?1, ?4, ?5, ?7, ?8, ?10).
+    private static SqliteRawStatement BindState(SqliteRawStatement statement, ExecutionRecord record)
+    {
+        statement.Text(1, record.Id);
+        statement.Text(4, record.Status.ToString());
+        statement.Integer(5, record.Attempt);
+        statement.Instant(7, record.StartedAt);
+        statement.Instant(8, record.FinishedAt);
+        statement.Text(10, record.Error);
+        return statement;
     }
 
     private static string? Format(DateTimeOffset? instant) => SqliteExecutionStore.Format(instant);
