@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using ApiRoutes.Cli.Bundling;
 using ApiRoutes.Cli.Commands;
 
 namespace ApiRoutes.Cli.Tests;
@@ -122,6 +123,28 @@ public sealed class ServeHostTests : IDisposable
         Assert.Contains("DOTNET_gcServer=1", ran);
         Assert.DoesNotContain(ran, line => line.StartsWith("DOTNET_STARTUP_HOOKS=", StringComparison.Ordinal) || line.StartsWith("CORECLR_", StringComparison.Ordinal)
             || line.StartsWith("DOTNET_ADDITIONAL_DEPS=", StringComparison.Ordinal) || line.StartsWith("ASPNETCORE_HOSTINGSTARTUP", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Under_a_umask_that_removes_the_owners_bits_the_bundle_is_served_from_an_owner_only_folder_and_nothing_is_left()
+    {
+        // The review's case: umask 0277 made the folder 0500, which was refused as "changed while it was made" and left
+        // behind with a lock file of mode 0400 that no later serve could open to remove.
+        var record = Path.Combine(_folder, "ran.txt");
+        var host = ServeProcess.FakeDotnet(_folder, record);
+        var bundle = CraftedBundle.Good().Add("wwwroot/css/deep/site.css", "body{}").Write(Path.Combine(_folder, "App.bundle.zip"));
+        var cache = Path.Combine(_folder, "cache", "new");
+
+        var (exitCode, output, error) = await ServeProcess.RunAsync(_folder, environment => environment["DOTNET_HOST_PATH"] = host, "umask 0277", "serve", bundle, "--cache", cache);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {error}");
+        Assert.Contains($" with {host} (6 files verified)", output, StringComparison.Ordinal);
+        var modes = File.ReadAllLines(record).Where(line => line.StartsWith("mode ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, modes.Count);
+        Assert.Matches(@"^mode 700 .*/bundle-[0-9a-f]{32}$", modes[0]);
+        Assert.Matches(@"^mode 600 .*/bundle-[0-9a-f]{32}\.lock$", modes[1]);
+        Assert.Equal(PrivateFolder.OwnerOnly, File.GetUnixFileMode(cache));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cache));
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -11,11 +11,11 @@ internal static class ServeProcess
 {
     public static string AppHost => Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "apiroutes.exe" : "apiroutes");
 
-    /// <summary>A shell script named <c>dotnet</c> in <paramref name="folder"/> that writes its arguments and environment to <paramref name="record"/>.</summary>
+    /// <summary>A shell script named <c>dotnet</c> in <paramref name="folder"/> that writes its arguments, its environment and the modes of its folder and lock file to <paramref name="record"/>.</summary>
     public static string FakeDotnet(string folder, string record)
     {
         var path = Path.Combine(folder, "dotnet");
-        File.WriteAllText(path, $"#!/bin/sh\necho \"ran: $*\" > '{record}'\nenv >> '{record}'\n");
+        File.WriteAllText(path, $"#!/bin/sh\necho \"ran: $*\" > '{record}'\nenv >> '{record}'\nstat -c 'mode %a %n' \"$PWD\" \"$PWD.lock\" >> '{record}'\n");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return path;
     }
