@@ -6,10 +6,10 @@ namespace ApiRoutes.Cli.Bundling;
 
 /// <summary>
 /// Unpacks a deploy bundle for <c>apiroutes serve</c>. Before opening the zip it bounds its central directory
-/// (<see cref="ZipCentralDirectory"/>), which the archive would read into memory whole. Before writing anything it reads the list (the zip's first
-/// entry), checks it, checks the sizes against the ceilings and the free space, and checks every entry; then it
-/// unpacks into a fresh private folder, copying at most the listed size of each entry, and verifies the folder with
-/// the same verifier as <c>ApiRoutes:VerifyBundle</c>. Any refusal removes the folder.
+/// (<see cref="ZipCentralDirectory"/>), which the archive would read into memory whole. Before writing anything it
+/// reads the list (the zip's first entry), checks it, checks the sizes against the ceilings and the free space, and
+/// checks every entry; then it unpacks into a fresh private folder, copying at most the listed size of each entry, and
+/// verifies the folder with the same verifier as <c>ApiRoutes:VerifyBundle</c>. Any refusal removes the folder.
 /// </summary>
 internal static class BundleExtractor
 {

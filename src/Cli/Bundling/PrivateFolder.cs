@@ -28,11 +28,9 @@ internal static class PrivateFolder
         }
 
         var held = BundleFolderLock.Take(folder);
-        var created = false;
         try
         {
             Create(folder);
-            created = true;
             var info = new DirectoryInfo(folder);
             if (info.LinkTarget is not null || info.EnumerateFileSystemInfos().Any())
             {
@@ -51,8 +49,9 @@ internal static class PrivateFolder
         }
         catch
         {
-            // What this call made goes, lock file included, so that a refusal leaves nothing behind.
-            held.Release(folderRemoved: created && TryDelete(folder) is null);
+            // Nothing was at the path before this call (and only this user can add to the root): what is there, this call
+            // made, and it goes with its lock file, so that a refusal leaves nothing behind.
+            held.Release(folderRemoved: TryDelete(folder) is null);
             throw;
         }
     }

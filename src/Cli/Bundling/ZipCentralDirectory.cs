@@ -7,7 +7,7 @@ namespace ApiRoutes.Cli.Bundling;
 /// Bounds a zip's central directory before <see cref="System.IO.Compression.ZipArchive"/> opens it: the archive reads
 /// the whole directory into memory at once (about 530 bytes per record), and a record costs the zip only 46 bytes, as
 /// all of them may point at one local entry — a 15 MB zip cost 160 MB of memory before any count was checked. So the
-/// end of central directory record (and the ZIP64 one, when its locator is there) is read first, found as the archive
+/// end of central directory record (and the ZIP64 ones, when a locator is there) is read first, found as the archive
 /// finds it (the last signature in the last 64 KiB + 22 bytes), and the zip is refused when it declares, or its
 /// directory holds (counted record by record from where the archive starts, without keeping them), more entries than
 /// <c>--max-files</c> and the list, or more bytes than those entries may need (<see cref="MaxBytesPerEntry"/> each).
@@ -32,19 +32,18 @@ internal static class ZipCentralDirectory
         var length = RandomAccess.GetLength(zip);
         var bound = new Bound((ulong)limits.MaxFiles + 1, ((ulong)limits.MaxFiles + 1) * MaxBytesPerEntry, limits.MaxFiles);
         var end = FindEnd(zip, length) ?? throw new BundleRefusedException("it is not a valid zip file: it has no end of central directory record.");
-        Span<byte> record = stackalloc byte[Zip64EndSize];
-        Read(zip, end, record[..EndSize]);
+        Span<byte> record = stackalloc byte[EndSize];
+        Read(zip, end, record);
         var entries = BinaryPrimitives.ReadUInt16LittleEndian(record[10..]);
         var size = BinaryPrimitives.ReadUInt32LittleEndian(record[12..]);
         var start = BinaryPrimitives.ReadUInt32LittleEndian(record[16..]);
-        var zip64 = Zip64Start(zip, end, length, bound);
+        var zip64 = Zip64Starts(zip, end, length, bound);
 
         // 0xFFFF and 0xFFFFFFFF say "see the ZIP64 record" when there is one.
-        bound.Declared(entries == ushort.MaxValue && zip64 is not null ? 0UL : entries, size == uint.MaxValue && zip64 is not null ? 0UL : size);
-        Count(zip, start, length, bound);
-        if (zip64 is { } start64 && start64 != start)
+        bound.Declared(entries == ushort.MaxValue && zip64.Count > 0 ? 0UL : entries, size == uint.MaxValue && zip64.Count > 0 ? 0UL : size);
+        foreach (var from in zip64.Append(start).Distinct())
         {
-            Count(zip, start64, length, bound);
+            Count(zip, from, length, bound);
         }
     }
 
@@ -70,29 +69,30 @@ internal static class ZipCentralDirectory
         return null;
     }
 
-    private static ulong? Zip64Start(SafeFileHandle zip, long end, long length, Bound bound)
+    // The locator is the 20 bytes before the end record; a reader that looks a little further back for its signature
+    // finds one of these too, so every one in the 32 bytes before is taken (at most 8: the signature cannot overlap itself).
+    private static List<ulong> Zip64Starts(SafeFileHandle zip, long end, long length, Bound bound)
     {
+        var starts = new List<ulong>();
         Span<byte> buffer = stackalloc byte[Zip64EndSize];
-        if (end < Zip64LocatorSize)
+        for (var locator = end - Zip64LocatorSize; locator >= 0 && locator >= end - Zip64LocatorSize - 32; locator--)
         {
-            return null;
+            Read(zip, locator, buffer[..Zip64LocatorSize]);
+            var offset = BinaryPrimitives.ReadUInt64LittleEndian(buffer[8..]);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(buffer) != Zip64LocatorSignature || length < Zip64EndSize || offset > (ulong)(length - Zip64EndSize))
+            {
+                continue;
+            }
+
+            Read(zip, (long)offset, buffer);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(buffer) == Zip64EndSignature)
+            {
+                bound.Declared(BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]), BinaryPrimitives.ReadUInt64LittleEndian(buffer[40..]));
+                starts.Add(BinaryPrimitives.ReadUInt64LittleEndian(buffer[48..]));
+            }
         }
 
-        Read(zip, end - Zip64LocatorSize, buffer[..Zip64LocatorSize]);
-        var offset = BinaryPrimitives.ReadUInt64LittleEndian(buffer[8..]);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(buffer) != Zip64LocatorSignature || offset > (ulong)(length - Zip64EndSize))
-        {
-            return null;
-        }
-
-        Read(zip, (long)offset, buffer);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(buffer) != Zip64EndSignature)
-        {
-            return null;
-        }
-
-        bound.Declared(BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]), BinaryPrimitives.ReadUInt64LittleEndian(buffer[40..]));
-        return BinaryPrimitives.ReadUInt64LittleEndian(buffer[48..]);
+        return starts;
     }
 
     // Record by record, as the archive reads them: consecutive records with the signature, from the start it takes.
