@@ -35,6 +35,21 @@ public sealed class CentralDirectoryBombTests : IDisposable
         Assert.False(Directory.Exists(cache) && Directory.EnumerateFileSystemEntries(cache).Any());
     }
 
+    [Theory]
+    // A plain end record that points at a clean directory, and a ZIP64 locator a few bytes before where it belongs,
+    // pointing at the copies: a reader that looks back a little for the locator would read them.
+    [InlineData(4)]
+    [InlineData(13)]
+    public void A_zip64_locator_a_little_before_its_place_is_counted_too(int gap)
+    {
+        var good = File.ReadAllBytes(CraftedBundle.Good().Write(Path.Combine(_folder, "good.zip")));
+        var bundle = Write(CentralDirectoryZip.WithCopies(good, Copies, zip64: true, declareCopies: false, locatorGap: gap));
+
+        var error = Assert.Throws<BundleRefusedException>(() => BundleExtractor.Extract(bundle, Path.Combine(_folder, "cache"), new BundleLimits()));
+
+        Assert.Equal("the zip has at least 10002 entries: more than the list and the ceiling of 10000 files (--max-files).", error.Message);
+    }
+
     [Fact]
     public void A_central_directory_declared_larger_than_the_files_may_need_is_refused()
     {

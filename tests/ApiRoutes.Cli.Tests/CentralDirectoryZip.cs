@@ -9,7 +9,9 @@ namespace ApiRoutes.Cli.Tests;
 /// </summary>
 internal static class CentralDirectoryZip
 {
-    public static byte[] WithCopies(byte[] zip, int copies, bool zip64, bool declareCopies = true)
+    /// <param name="locatorGap">Bytes between the ZIP64 locator and the end record, where the format puts none; with a
+    /// gap, the plain end record points at a clean copy of the directory and only the ZIP64 one at the copies.</param>
+    public static byte[] WithCopies(byte[] zip, int copies, bool zip64, bool declareCopies = true, int locatorGap = 0)
     {
         // A zip written by ZipArchive without a comment: the end record is its last 22 bytes.
         var end = zip.Length - 22;
@@ -33,6 +35,12 @@ internal static class CentralDirectoryZip
 
         var declaredEntries = (ulong)entries + (declareCopies ? (ulong)copies : 0);
         var declaredSize = (ulong)size + (declareCopies ? (ulong)(copies * record.Length) : 0);
+        var cleanStart = output.Position;
+        if (locatorGap > 0)
+        {
+            output.Write(zip, start, size);
+        }
+
         var zip64End = output.Position;
         if (zip64)
         {
@@ -50,14 +58,16 @@ internal static class CentralDirectoryZip
             BinaryPrimitives.WriteUInt64LittleEndian(locator.AsSpan(8), (ulong)zip64End);
             BinaryPrimitives.WriteUInt32LittleEndian(locator.AsSpan(16), 1);
             output.Write(locator);
+            output.Write(new byte[locatorGap]);
         }
 
         var endRecord = zip.AsSpan(end, 22).ToArray();
-        var entries16 = zip64 ? ushort.MaxValue : (ushort)Math.Min(declaredEntries, ushort.MaxValue);
+        var masked = zip64 && locatorGap == 0;
+        var entries16 = masked ? ushort.MaxValue : locatorGap > 0 ? entries : (ushort)Math.Min(declaredEntries, ushort.MaxValue);
         BinaryPrimitives.WriteUInt16LittleEndian(endRecord.AsSpan(8), entries16);
         BinaryPrimitives.WriteUInt16LittleEndian(endRecord.AsSpan(10), entries16);
-        BinaryPrimitives.WriteUInt32LittleEndian(endRecord.AsSpan(12), zip64 ? uint.MaxValue : (uint)declaredSize);
-        BinaryPrimitives.WriteUInt32LittleEndian(endRecord.AsSpan(16), zip64 ? uint.MaxValue : (uint)start);
+        BinaryPrimitives.WriteUInt32LittleEndian(endRecord.AsSpan(12), masked ? uint.MaxValue : locatorGap > 0 ? (uint)size : (uint)declaredSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(endRecord.AsSpan(16), masked ? uint.MaxValue : locatorGap > 0 ? (uint)cleanStart : (uint)start);
         output.Write(endRecord);
         return output.ToArray();
     }
