@@ -12,7 +12,7 @@ namespace ApiRoutes.Cli.Tests;
 /// </summary>
 public sealed class BundleExtractorFuzzTests : IDisposable
 {
-    private const int Zips = 1200;
+    private const int Zips = 1600;
 
     private static readonly string[] Names =
     [
@@ -37,10 +37,11 @@ public sealed class BundleExtractorFuzzTests : IDisposable
         var refused = 0;
         for (var i = 0; i < Zips; i++)
         {
-            var zip = (i % 3) switch
+            var zip = (i % 4) switch
             {
                 0 => Corrupted(good),
                 1 => Truncated(good),
+                2 => CorruptedEnd(good),
                 _ => File.ReadAllBytes(Crafted().Write(bundle)),
             };
             File.WriteAllBytes(bundle, zip);
@@ -76,6 +77,19 @@ public sealed class BundleExtractorFuzzTests : IDisposable
         for (var i = _random.Next(1, 6); i > 0; i--)
         {
             zip[_random.Next(zip.Length)] = (byte)_random.Next(256);
+        }
+
+        return zip;
+    }
+
+    // The central directory and end records, which are read before the archive: copies of a record (below and over the
+    // ceiling, declared or not, with ZIP64 end records or without), then bytes changed among the last ones.
+    private byte[] CorruptedEnd(byte[] good)
+    {
+        var zip = CentralDirectoryZip.WithCopies(good, _random.Next(0, 60), zip64: _random.Next(2) == 0, declareCopies: _random.Next(2) == 0);
+        for (var i = _random.Next(0, 6); i > 0; i--)
+        {
+            zip[zip.Length - 1 - _random.Next(Math.Min(zip.Length, 140))] = (byte)(_random.Next(3) == 0 ? 0xFF : _random.Next(256));
         }
 
         return zip;

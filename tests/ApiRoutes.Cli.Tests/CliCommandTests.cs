@@ -60,6 +60,18 @@ public sealed class CliCommandTests : IDisposable
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--timeout", "10s" }, "apiroutes: --timeout applies only with --wait.")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--wait", "--timeout", "ten" }, "apiroutes: --timeout 'ten' is not a duration: write whole seconds (90) or units h, m, s (90s, 10m, 1h30m), more than 0.")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--wait", "--timeout", "0s" }, "is not a duration")]
+    // Over HttpClient's ceiling of about 24.8 days (once an ArgumentOutOfRangeException), and over the 24 hours allowed.
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--wait", "--timeout", "2147483647" }, "apiroutes: --timeout '2147483647' is over 24 hours, the longest --wait follows a run:")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--wait", "--timeout", "24h1s" }, "apiroutes: --timeout '24h1s' is over 24 hours")]
+    // 24 hours is allowed: the command gets as far as the server.
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--wait", "--timeout", "24h" }, "No server answered at http://127.0.0.1:1/")]
+    // ROUTE is a path on --url's server: a network-path reference, its backslash form or a full URL would send the
+    // request (and after a 401 the dashboard token) to another host.
+    [InlineData(new[] { "invoke", "//127.0.0.1:2/x", "--url", "http://127.0.0.1:1" }, "apiroutes: ROUTE '//127.0.0.1:2/x' is not a path on the server: write it as the route table shows it, starting with a single '/' (for example /api/cleanup); the server goes in --url.")]
+    [InlineData(new[] { "invoke", "/\\127.0.0.1:2/x", "--url", "http://127.0.0.1:1" }, "apiroutes: ROUTE '/\\127.0.0.1:2/x' is not a path on the server")]
+    [InlineData(new[] { "invoke", "http://127.0.0.1:2/x", "--url", "http://127.0.0.1:1" }, "apiroutes: ROUTE 'http://127.0.0.1:2/x' is not a path on the server")]
+    [InlineData(new[] { "invoke", "api/x", "--url", "http://127.0.0.1:1" }, "apiroutes: ROUTE 'api/x' is not a path on the server")]
+    [InlineData(new[] { "invoke", "//127.0.0.1:2/x", "--url", "http://127.0.0.1:1", "--occurrence", "2026-01-01T03:00:00Z" }, "apiroutes: ROUTE '//127.0.0.1:2/x' is not a path on the server")]
     [InlineData(new[] { "serve", "/nowhere/App.bundle.zip" }, "'/nowhere/App.bundle.zip' does not exist.")]
     // A command line that does not parse: one line, not System.CommandLine's errors and the whole help text.
     [InlineData(new string[0], "apiroutes: Required command was not provided. See 'apiroutes --help'.")]

@@ -48,7 +48,11 @@ public sealed class ServeRefusalTests : IDisposable
         ["listed size over the ceiling"] = (() => CraftedBundle.Good().Add("wwwroot/bomb.bin", "x").DeclareSize("wwwroot/bomb.bin", 1u << 31)
             .With(b => b.EditManifest = m => m with { Files = [.. m.Files.Select(f => f.Path == "wwwroot/bomb.bin" ? f with { Size = 1L << 31 } : f)] }), [],
             "over the ceiling of 1073741824 bytes (--max-size)."),
-        ["more files than the ceiling"] = (CraftedBundle.Good, ["--max-files", "3"], "apiroutes.bundle.json lists 5 files, over the ceiling of 3 (--max-files)."),
+        // Found from the zip's end record, before the archive (and its whole central directory) is read.
+        ["more files than the ceiling"] = (CraftedBundle.Good, ["--max-files", "3"], "the zip has 6 entries: more than the list and the ceiling of 3 files (--max-files)."),
+        // The list is read before the files are counted again (the zip may hold fewer entries than it lists).
+        ["more files listed than the ceiling"] = (() => CraftedBundle.Good().With(b => b.EditManifest = m => m with { Files = [.. m.Files, CraftedBundle.Describe("zzz.txt", [1])] }), ["--max-files", "5"],
+            "apiroutes.bundle.json lists 6 files, over the ceiling of 5 (--max-files)."),
         ["declared size differs from the list"] = (() => CraftedBundle.Good().DeclareSize("appsettings.json", 3), [],
             "The zip entry 'appsettings.json' declares 3 bytes, but apiroutes.bundle.json lists 14."),
         ["listed file missing from the zip"] = (() => CraftedBundle.Good().With(b => b.EditManifest = m => m with { Files = [.. m.Files, CraftedBundle.Describe("zzz.txt", [1])] }), [],

@@ -5,10 +5,11 @@ using static ApiRoutes.Bundling.BundlePath;
 namespace ApiRoutes.Cli.Bundling;
 
 /// <summary>
-/// Unpacks a deploy bundle for <c>apiroutes serve</c>. Before writing anything it reads the list (the zip's first
-/// entry), checks it, checks the sizes against the ceilings and the free space, and checks every entry; then it
-/// unpacks into a fresh private folder, copying at most the listed size of each entry, and verifies the folder with
-/// the same verifier as <c>ApiRoutes:VerifyBundle</c>. Any refusal removes the folder.
+/// Unpacks a deploy bundle for <c>apiroutes serve</c>. Before opening the zip it bounds its central directory
+/// (<see cref="ZipCentralDirectory"/>), which the archive would read into memory whole. Before writing anything it
+/// reads the list (the zip's first entry), checks it, checks the sizes against the ceilings and the free space, and
+/// checks every entry; then it unpacks into a fresh private folder, copying at most the listed size of each entry, and
+/// verifies the folder with the same verifier as <c>ApiRoutes:VerifyBundle</c>. Any refusal removes the folder.
 /// </summary>
 internal static class BundleExtractor
 {
@@ -17,13 +18,16 @@ internal static class BundleExtractor
     {
         try
         {
-            var length = new FileInfo(bundle).Length;
+            // One open file for the checks and the archive, so the zip checked is the zip read.
+            using var file = new FileStream(bundle, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
+            var length = file.Length;
             if (length > limits.MaxSize)
             {
                 throw new BundleRefusedException($"it is {length} bytes, over the ceiling of {limits.MaxSize} bytes (--max-size).");
             }
 
-            using var zip = ZipFile.OpenRead(bundle);
+            ZipCentralDirectory.Check(file.SafeFileHandle, limits);
+            using var zip = new ZipArchive(file, ZipArchiveMode.Read);
             var (manifest, list) = ReadList(zip.Entries);
             CheckSize(manifest, cacheRoot, limits);
             var problems = new BundleProblems();

@@ -51,6 +51,9 @@ internal sealed partial class BundleFolderLock : IDisposable
 
         options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         var file = new FileStream(folder + ".lock", options);
+
+        // 0600 whatever the umask: a later serve opens it for writing to tell whether it is abandoned.
+        File.SetUnixFileMode(file.SafeFileHandle, options.UnixCreateMode.Value);
         var locked = TryLock(file);
         if (!locked)
         {

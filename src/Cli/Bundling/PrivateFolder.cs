@@ -32,17 +32,26 @@ internal static class PrivateFolder
         {
             Create(folder);
             var info = new DirectoryInfo(folder);
-            if (info.LinkTarget is not null || info.EnumerateFileSystemInfos().Any()
-                || (!OperatingSystem.IsWindows() && info.UnixFileMode != OwnerOnly))
+            if (info.LinkTarget is not null || info.EnumerateFileSystemInfos().Any())
             {
                 throw new IOException($"'{folder}' was changed while it was made.");
+            }
+
+            // Create set 0700 after mkdir, whatever the umask; a mode that differs still is the file system's doing.
+            if (!OperatingSystem.IsWindows() && info.UnixFileMode != OwnerOnly)
+            {
+                throw new IOException($"'{folder}' has mode {TrustedFolder.Octal(info.UnixFileMode)} after it was set to 0700: the file system of '{root}' "
+                    + "does not keep Unix modes (such as vfat, exFAT, or CIFS mounted with fixed modes) or adds permissions (a default ACL). "
+                    + "Choose a --cache folder on a file system that keeps them.");
             }
 
             return (folder, held);
         }
         catch
         {
-            held.Dispose();
+            // Nothing was at the path before this call (and only this user can add to the root): what is there, this call
+            // made, and it goes with its lock file, so that a refusal leaves nothing behind.
+            held.Release(folderRemoved: TryDelete(folder) is null);
             throw;
         }
     }
@@ -77,20 +86,32 @@ internal static class PrivateFolder
         }
 
         var made = Path.Join(real, Path.GetRelativePath(existing, root));
-        Directory.CreateDirectory(made, OwnerOnly);
+        Create(made);
         return TrustedFolder.Check(made, isCacheRoot: true);
     }
 
-    /// <summary>Makes <paramref name="path"/> (inside a private folder) and any missing parents, owner-only.</summary>
+    /// <summary>
+    /// Makes <paramref name="path"/> and any missing parents owner-only: mode 0700 set after each is made, as mkdir's mode
+    /// passes through the umask (0277 would make 0500, a folder its owner cannot write to).
+    /// </summary>
     public static void Create(string path)
     {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
+            return;
         }
-        else
+
+        var missing = new Stack<string>();
+        for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder) ?? throw new IOException($"No part of '{path}' exists."))
         {
-            Directory.CreateDirectory(path, OwnerOnly);
+            missing.Push(folder);
+        }
+
+        foreach (var folder in missing)
+        {
+            Directory.CreateDirectory(folder, OwnerOnly);
+            File.SetUnixFileMode(folder, OwnerOnly);
         }
     }
 

@@ -17,6 +17,9 @@ internal static class InvokeCommand
 {
     public const string TriggerSecretVariable = "APIROUTES_TRIGGER_SECRET";
 
+    /// <summary>The longest <c>--wait --timeout</c>; well under <see cref="HttpClient.Timeout"/>'s ceiling of about 24.8 days.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromHours(24);
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var route = new Argument<string>("ROUTE") { Description = "The route's path, for example /api/cleanup." };
@@ -33,6 +36,7 @@ internal static class InvokeCommand
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var path = RoutePath(parse.GetValue(route)!);
             var follow = parse.GetValue(wait);
             var limit = WaitLimit(parse.GetValue(timeout)!, follow, parse.GetResult(timeout) is { Implicit: false });
             using var client = new HttpClient { BaseAddress = ServerRequests.ParseUrl(parse.GetValue(url)!), Timeout = follow ? limit + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(16) };
@@ -40,8 +44,8 @@ internal static class InvokeCommand
             HttpRequestMessage Request(string? bearer)
             {
                 var request = parse.GetValue(occurrence) is { } when
-                    ? SignedTrigger(parse.GetValue(route)!, when)
-                    : new HttpRequestMessage(HttpMethod.Post, parse.GetValue(route));
+                    ? SignedTrigger(path, when)
+                    : new HttpRequestMessage(HttpMethod.Post, path);
                 if (parse.GetValue(body) is { } json)
                 {
                     request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
@@ -92,7 +96,7 @@ internal static class InvokeCommand
             if (executionId is null)
             {
                 throw new CommandException(
-                    $"--wait follows a background or scheduled run, but {parse.GetValue(route)} answered without an X-ApiRoutes-Execution-Id header: "
+                    $"--wait follows a background or scheduled run, but {path} answered without an X-ApiRoutes-Execution-Id header: "
                     + $"it is a standard route, or a scheduled route outside Development (run it there with --occurrence and {TriggerSecretVariable}).");
             }
 
@@ -114,10 +118,22 @@ internal static class InvokeCommand
             throw new CommandException("--timeout applies only with --wait.");
         }
 
-        return Tasks.Configuration.Duration.TryParseSeconds(text, out var seconds) && seconds > 0
+        if (!Tasks.Configuration.Duration.TryParseSeconds(text, out var seconds) || seconds <= 0)
+        {
+            throw new CommandException($"--timeout '{Terminal.Safe(text)}' is not a duration: write whole seconds (90) or units h, m, s (90s, 10m, 1h30m), more than 0.");
+        }
+
+        return seconds <= MaxWait.TotalSeconds
             ? TimeSpan.FromSeconds(seconds)
-            : throw new CommandException($"--timeout '{text}' is not a duration: write whole seconds (90) or units h, m, s (90s, 10m, 1h30m), more than 0.");
+            : throw new CommandException($"--timeout '{Terminal.Safe(text)}' is over {MaxWait.TotalHours:0} hours, the longest --wait follows a run: the run goes on in the app after the wait ends (exit code 4), and 'apiroutes runs' or the dashboard show its end.");
     }
+
+    // A path on --url's server, as the route table shows it. '//host/x' (or '/\host/x', which URIs read the same) is a
+    // reference to another host, and a full URL another server: the request, and after a 401 the dashboard token, would go there.
+    private static string RoutePath(string route) =>
+        route is ['/'] or ['/', not ('/' or '\\'), ..]
+            ? route
+            : throw new CommandException($"ROUTE '{Terminal.Safe(route)}' is not a path on the server: write it as the route table shows it, starting with a single '/' (for example /api/cleanup); the server goes in --url.");
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 

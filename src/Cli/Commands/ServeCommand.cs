@@ -35,13 +35,14 @@ internal static partial class ServeCommand
                 throw new CommandException("--max-size and --max-files must be positive numbers.");
             }
 
+            var host = DotnetHost.Require(Environment.GetEnvironmentVariable, Environment.ProcessPath);
             var root = CacheRoot(parse.GetValue(cache));
             await RemoveAbandonedAsync(root, output, error);
             using var extracted = Extract(path, root, limits);
             try
             {
-                await output.WriteLineAsync($"apiroutes: serving {extracted.Manifest.EntryAssembly} from {extracted.Folder} ({extracted.Manifest.Files.Count} files verified)");
-                return await RunAsync(extracted, parse.GetValue(urls));
+                await output.WriteLineAsync($"apiroutes: serving {extracted.Manifest.EntryAssembly} from {extracted.Folder} with {Terminal.Safe(host)} ({extracted.Manifest.Files.Count} files verified)");
+                return await RunAsync(host, extracted, parse.GetValue(urls), error);
             }
             finally
             {
@@ -101,9 +102,9 @@ internal static partial class ServeCommand
         }
     }
 
-    private static async Task<int> RunAsync(ExtractedBundle bundle, string? urls)
+    private static async Task<int> RunAsync(string host, ExtractedBundle bundle, string? urls, TextWriter error)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { WorkingDirectory = bundle.Folder, UseShellExecute = false };
+        var start = new ProcessStartInfo(host) { WorkingDirectory = bundle.Folder, UseShellExecute = false };
         start.ArgumentList.Add(bundle.EntryAssemblyPath);
         if (urls is not null)
         {
@@ -112,7 +113,12 @@ internal static partial class ServeCommand
         }
 
         start.Environment["ApiRoutes__VerifyBundle"] = "true";
-        using var app = Process.Start(start) ?? throw new CommandException("dotnet could not be started.");
+        if (UnverifiedCodeVariables.Remove(start.Environment) is [_, ..] removed)
+        {
+            await error.WriteLineAsync($"apiroutes: not passed to the app, as they would load code that was not verified into it: {Terminal.Safe(string.Join(", ", removed))}");
+        }
+
+        using var app = Process.Start(start) ?? throw new CommandException($"'{host}' could not be started.");
 
         // The app drains on SIGTERM; pass the signal on instead of dying first.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Forward(context, app, Signal.Term));

@@ -1,0 +1,37 @@
+namespace ApiRoutes.Cli.Commands;
+
+/// <summary>
+/// Environment variables that make the .NET host, the runtime or ASP.NET Core load code from outside the app
+/// (startup hooks, extra dependency files and package stores, profilers, hosting startup assemblies, hot reload's
+/// modifiable assemblies). <c>apiroutes serve</c> removes them from the verified app's environment: with them, code
+/// that was never verified would run inside it. Tools set them without asking (dotnet watch, APM agents).
+/// </summary>
+internal static class UnverifiedCodeVariables
+{
+    private static readonly string[] Names =
+    [
+        "DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "DOTNET_SHARED_STORE", "DOTNET_MODIFIABLE_ASSEMBLIES",
+        "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES", "DOTNET_HOSTINGSTARTUPASSEMBLIES", "COR_ENABLE_PROFILING",
+    ];
+
+    // Every CORECLR_ variable configures a profiler (CORECLR_ENABLE_PROFILING, CORECLR_PROFILER, CORECLR_PROFILER_PATH_64,
+    // CORECLR_ENABLE_NOTIFICATION_PROFILERS, CORECLR_NOTIFICATION_PROFILERS…); COR_PROFILER* are .NET Framework's.
+    private static readonly string[] Prefixes = ["CORECLR_", "COR_PROFILER"];
+
+    /// <summary>Removes the variables from <paramref name="environment"/>.</summary>
+    /// <returns>The names removed, in ordinal order.</returns>
+    public static IReadOnlyList<string> Remove(IDictionary<string, string?> environment)
+    {
+        var removed = environment.Keys.Where(IsUnverifiedCode).Order(StringComparer.Ordinal).ToList();
+        foreach (var name in removed)
+        {
+            environment.Remove(name);
+        }
+
+        return removed;
+    }
+
+    private static bool IsUnverifiedCode(string name) =>
+        Names.Contains(name, StringComparer.OrdinalIgnoreCase)
+        || Prefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+}
