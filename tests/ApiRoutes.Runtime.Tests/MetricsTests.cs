@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -39,5 +42,39 @@ public class MetricsTests
         Assert.Contains("apiroutes.requests 1 apiroutes.route=/api/slow,apiroutes.kind=background", measurements);
         Assert.Contains("apiroutes.executions 1 apiroutes.route=/api/slow,apiroutes.kind=background,apiroutes.outcome=succeeded", measurements);
         Assert.Contains("apiroutes.execution.duration apiroutes.route=/api/slow,apiroutes.kind=background,apiroutes.outcome=succeeded", measurements);
+    }
+
+    [Fact]
+    public void A_listener_that_subscribes_after_start_up_gets_what_is_recorded_from_then_on_and_nothing_is_recorded_before()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new ApiRoutesMetrics(services.GetRequiredService<IMeterFactory>(), new ExecutionLog());
+        var measurements = new ConcurrentQueue<string>();
+        metrics.Request("/api/before", RouteKind.Standard);   // nobody listens: not recorded (its tags are not even built)
+
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ApiRoutesMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            measurements.Enqueue($"{instrument.Name} {value} {string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))}"));
+        listener.Start();
+        metrics.Request("/api/after", RouteKind.Standard);
+        metrics.Rejected("/api/after", 503);
+        metrics.OccurrencesMissed("/api/after", 2);
+
+        Assert.Equal(
+            [
+                "apiroutes.requests 1 apiroutes.route=/api/after,apiroutes.kind=standard",
+                "apiroutes.background.rejected 1 apiroutes.route=/api/after,http.response.status_code=503",
+                "apiroutes.schedule.missed 2 apiroutes.route=/api/after",
+            ],
+            measurements);
     }
 }

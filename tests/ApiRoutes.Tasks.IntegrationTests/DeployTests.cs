@@ -40,6 +40,10 @@ public sealed class DeployTests(PackageFixture package)
         var manifest = BundleManifest.Deserialize(reader.ReadToEnd());
         Assert.Equal("Shop.dll", manifest.EntryAssembly);
         Assert.Equal(names.Skip(1), manifest.Files.Select(f => f.Path));
+
+        // Start-up without JIT: the app and the runtime's IL-only dependencies are published ReadyToRun, as ApiRoutes.dll is.
+        var publish = Path.Combine(project.OutputFolder("Release"), "publish");
+        Assert.Empty(ReadyToRunImage.Where(publish, readyToRun: false, StartupAssemblies));
     }
 
     [Fact]
@@ -89,15 +93,20 @@ public sealed class DeployTests(PackageFixture package)
                 <ItemGroup><Content Include="docs/guide.md" CopyToPublishDirectory="PreserveNewest" /></ItemGroup>
                 """);
 
-        (await project.RunAsync("publish")).ShouldSucceed();
+        (await project.RunAsync("publish", "-p:ApiRoutesReadyToRun=false")).ShouldSucceed();
 
         var publish = Path.Combine(project.OutputFolder("Release"), "publish");
+        // The switch leaves every assembly as the compiler and the packages made it (ApiRoutes.dll ships ReadyToRun).
+        Assert.Equal(StartupAssemblies.Where(name => name != "ApiRoutes.dll"), ReadyToRunImage.Where(publish, readyToRun: false, StartupAssemblies));
         Assert.True(File.Exists(Path.Combine(publish, "Shop.pdb")) && File.Exists(Path.Combine(publish, "docs", "guide.md")), "The files to leave out were published.");
         using var zip = ZipFile.OpenRead(Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip"));
         var names = zip.Entries.Select(e => e.FullName).ToList();
         Assert.Contains("Shop.dll", names);
         Assert.DoesNotContain(names, name => name.EndsWith(".pdb", StringComparison.Ordinal) || name.StartsWith("docs/", StringComparison.Ordinal));
     }
+
+    private static readonly string[] StartupAssemblies =
+        ["Shop.dll", "ApiRoutes.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.core.dll", "SQLitePCLRaw.provider.e_sqlite3.dll", "SQLitePCLRaw.batteries_v2.dll", "Cronos.dll"];
 
     private static BundleManifest ReadManifest(byte[] bundle)
     {

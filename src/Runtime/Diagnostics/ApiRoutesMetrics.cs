@@ -31,20 +31,43 @@ internal sealed class ApiRoutesMetrics : IDisposable
         _meter.CreateObservableGauge("apiroutes.executions.running", () => log.RunningCount, "{execution}", "Executions running now.");
     }
 
-    public void Request(string route, RouteKind kind) =>
-        _requests.Add(1, new TagList { { "apiroutes.route", route }, { "apiroutes.kind", kind.Name() } });
+    // Each method records only while something listens (Enabled): without a listener the tags are not even built, and
+    // the first request does not JIT-compile the recording path (bench/load/README.md, "Start-up").
+    public void Request(string route, RouteKind kind)
+    {
+        if (_requests.Enabled)
+        {
+            _requests.Add(1, new TagList { { "apiroutes.route", route }, { "apiroutes.kind", kind.Name() } });
+        }
+    }
 
-    public void Rejected(string route, int statusCode) =>
-        _rejected.Add(1, new TagList { { "apiroutes.route", route }, { "http.response.status_code", statusCode } });
+    public void Rejected(string route, int statusCode)
+    {
+        if (_rejected.Enabled)
+        {
+            _rejected.Add(1, new TagList { { "apiroutes.route", route }, { "http.response.status_code", statusCode } });
+        }
+    }
 
     public void ExecutionFinished(string route, RouteKind kind, ExecutionStatus status, TimeSpan duration)
     {
+        if (!_executions.Enabled && !_executionDuration.Enabled)
+        {
+            return;
+        }
+
         var tags = new TagList { { "apiroutes.route", route }, { "apiroutes.kind", kind.Name() }, { "apiroutes.outcome", ExecutionLog.Name(status) } };
         _executions.Add(1, tags);
         _executionDuration.Record(duration.TotalSeconds, tags);
     }
 
-    public void OccurrencesMissed(string route, int count) => _missed.Add(count, new TagList { { "apiroutes.route", route } });
+    public void OccurrencesMissed(string route, int count)
+    {
+        if (_missed.Enabled)
+        {
+            _missed.Add(count, new TagList { { "apiroutes.route", route } });
+        }
+    }
 
     public void Dispose() => _meter.Dispose();
 

@@ -7,7 +7,8 @@ namespace ApiRoutes.Storage;
 /// statements, on a thread-pool thread while the main thread builds the app. The store itself is opened later, as
 /// always (<see cref="SqliteSchema.Open"/>; its errors still stop start-up), but then finds that work done: opening it
 /// was the longest step before an app with the SQLite store could answer (bench/load/README.md, "Start-up").
-/// Microsoft.Data.Sqlite and SQLitePCLRaw ship as IL only, so this JIT work cannot be compiled ahead of time here.
+/// Microsoft.Data.Sqlite and SQLitePCLRaw ship as IL only; an app's Release build and publish ReadyToRun-compile them
+/// (build/ApiRoutes.ReadyToRun.targets), which leaves the native library's load and SQLite's own first work to warm up.
 /// </summary>
 internal static class SqliteWarmUp
 {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace ApiRoutes.Storage;
@@ -33,7 +32,6 @@ internal sealed class StoreLock : IDisposable
                 e);
         }
 
-        using var process = Process.GetCurrentProcess();
         File.WriteAllText(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
             $"process {Environment.ProcessId} on {Environment.MachineName}, '{Environment.CommandLine}', since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z"));
         return new StoreLock(held);
