@@ -48,14 +48,20 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
     }
 
+    /// <summary>How long the app's first analysis (the warm-up) waits after the app has started.</summary>
+    public static readonly TimeSpan WarmUpDelay = TimeSpan.FromSeconds(2);
+
     /// <summary>A change was seen: refresh once no further change has come for the debounce period.</summary>
-    public void Request()
+    public void Request() => Request(_debounce);
+
+    /// <summary>Refresh after <paramref name="delay"/>, unless a change (or another request) comes first and resets it.</summary>
+    public void Request(TimeSpan delay)
     {
         lock (_gate)
         {
             if (!_disposed)
             {
-                _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+                _timer.Change(delay, Timeout.InfiniteTimeSpan);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ApiRoutes.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,10 +25,21 @@ internal sealed class RouteWatchService(
     private ProjectAnalysis? _analysis;
     private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
+    private PosixSignalRegistration? _terminate;
+    private volatile bool _terminated;
 
     /// <summary>True in Development under dotnet watch, unless <c>ApiRoutes:Watch:Enabled</c> is false.</summary>
     public static bool IsOn(IHostEnvironment environment, WatchOptions options, string? dotnetWatch) =>
         options.Enabled && environment.IsDevelopment() && dotnetWatch == "1";
+
+    /// <summary>
+    /// Whether the app leaves its compiler server running as it stops. dotnet watch stops the app with SIGTERM to
+    /// restart it (a rude edit, Ctrl+R), and the restart's build compiles on the server (the package's build logic
+    /// finds it on Unix-like systems): it must still be running then. Any other stop (Ctrl+C, which the terminal sends
+    /// the app as SIGINT; the app stopping itself) ends the session, and stops the server. A server left running ends
+    /// itself after Roslyn's idle timeout when no build uses it.
+    /// </summary>
+    public static bool LeavesCompilerServerRunning(bool terminatedBySigterm) => terminatedBySigterm && !OperatingSystem.IsWindows();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,6 +54,12 @@ internal sealed class RouteWatchService(
         {
             _logger.RouteWatchUnavailable($"the content root '{environment.ContentRootPath}' holds no single project file (or none named {environment.ApplicationName}.csproj)");
             return Task.CompletedTask;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            // Only noted: the host's own handler still stops the app.
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => _terminated = true);
         }
 
         _analysis = new ProjectAnalysis(project);
@@ -62,9 +80,11 @@ internal sealed class RouteWatchService(
         _logger.RouteWatchStarted(project.ProjectFile, _analysis.CompilerServerPipe);
 
         // A first analysis once the app serves, so that the first save finds the compiler server running and the
-        // analysis folder built (a cold compiler server alone takes seconds to start), without slowing the start-up.
+        // analysis folder built (a cold compiler server alone takes seconds to start), without slowing the start-up:
+        // it waits a moment (WarmUpDelay), so that the first requests after a start or restart are not served while
+        // MSBuild takes the machine's cores; a save meanwhile runs it at once.
         var refresher = _refresher;
-        _started = lifetime.ApplicationStarted.Register(refresher.Request);
+        _started = lifetime.ApplicationStarted.Register(() => refresher.Request(RouteRefresher.WarmUpDelay));
         return Task.CompletedTask;
     }
 
@@ -82,10 +102,19 @@ internal sealed class RouteWatchService(
             await refresher.DisposeAsync();
         }
 
+        _terminate?.Dispose();
+        _terminate = null;
         if (_analysis is { } analysis)
         {
             _analysis = null;
-            await analysis.StopCompilerServerAsync();
+            if (LeavesCompilerServerRunning(_terminated))
+            {
+                _logger.CompilerServerLeftRunning(analysis.CompilerServerPipe);
+            }
+            else
+            {
+                await analysis.StopCompilerServerAsync();
+            }
         }
     }
 

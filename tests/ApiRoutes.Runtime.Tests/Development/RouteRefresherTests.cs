@@ -45,6 +45,29 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task The_warm_up_waits_its_delay_and_a_save_meanwhile_runs_the_analysis_after_the_debounce()
+    {
+        await using var refresher = Create();
+        _analysis.Next(Success("warm.json"));
+        _analysis.Next(Success("saved.json"));
+
+        refresher.Request(RouteRefresher.WarmUpDelay);
+        _time.Advance(RouteRefresher.WarmUpDelay - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, _analysis.Calls);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await refresher.Running;
+        Assert.Equal(1, _analysis.Calls);
+
+        refresher.Request(RouteRefresher.WarmUpDelay);         // a restarted app's warm-up, then a save before it ran
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(2, _analysis.Calls);
+        Assert.Equal(["warm.json", "saved.json"], _swap.Applied);
+    }
+
+    [Fact]
     public async Task A_change_during_an_analysis_runs_one_more_after_it_never_two_at_once()
     {
         await using var refresher = Create();
