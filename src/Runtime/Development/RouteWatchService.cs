@@ -25,21 +25,24 @@ internal sealed class RouteWatchService(
     private ProjectAnalysis? _analysis;
     private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
+    private PosixSignalRegistration? _interrupt;
     private PosixSignalRegistration? _terminate;
-    private volatile bool _terminated;
+    private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
 
     /// <summary>True in Development under dotnet watch, unless <c>ApiRoutes:Watch:Enabled</c> is false.</summary>
     public static bool IsOn(IHostEnvironment environment, WatchOptions options, string? dotnetWatch) =>
         options.Enabled && environment.IsDevelopment() && dotnetWatch == "1";
 
     /// <summary>
-    /// Whether the app leaves its compiler server running as it stops. dotnet watch stops the app with SIGTERM to
-    /// restart it (a rude edit, Ctrl+R), and the restart's build compiles on the server (the package's build logic
-    /// finds it on Unix-like systems): it must still be running then. Any other stop (Ctrl+C, which the terminal sends
-    /// the app as SIGINT; the app stopping itself) ends the session, and stops the server. A server left running ends
-    /// itself after Roslyn's idle timeout when no build uses it.
+    /// Whether the app leaves its compiler server running as it stops, by the first stop signal it received. dotnet
+    /// watch stops the app with SIGTERM to restart it (a rude edit, Ctrl+R), and the restart's build compiles on the
+    /// server (the package's build logic finds it on Unix-like systems): it must still be running then. Any other stop
+    /// ends the session and stops the server: Ctrl+C, which the terminal sends the whole foreground process group, the
+    /// app included, as SIGINT (dotnet watch's SIGTERM that follows comes second), or the app stopping itself. A server
+    /// left running ends itself after Roslyn's idle timeout when no build uses it.
     /// </summary>
-    public static bool LeavesCompilerServerRunning(bool terminatedBySigterm) => terminatedBySigterm && !OperatingSystem.IsWindows();
+    public static bool LeavesCompilerServerRunning(PosixSignal? firstStopSignal) =>
+        firstStopSignal == PosixSignal.SIGTERM && !OperatingSystem.IsWindows();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,8 +61,9 @@ internal sealed class RouteWatchService(
 
         if (!OperatingSystem.IsWindows())
         {
-            // Only noted: the host's own handler still stops the app.
-            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => _terminated = true);
+            // Only noted: the host's own handlers still stop the app.
+            _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, NoteStopSignal);
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, NoteStopSignal);
         }
 
         _analysis = new ProjectAnalysis(project);
@@ -102,12 +106,14 @@ internal sealed class RouteWatchService(
             await refresher.DisposeAsync();
         }
 
+        _interrupt?.Dispose();
         _terminate?.Dispose();
-        _terminate = null;
+        (_interrupt, _terminate) = (null, null);
         if (_analysis is { } analysis)
         {
             _analysis = null;
-            if (LeavesCompilerServerRunning(_terminated))
+            var first = Volatile.Read(ref _firstStopSignal);
+            if (LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first))
             {
                 _logger.CompilerServerLeftRunning(analysis.CompilerServerPipe);
             }
@@ -117,6 +123,8 @@ internal sealed class RouteWatchService(
             }
         }
     }
+
+    private void NoteStopSignal(PosixSignalContext context) => Interlocked.CompareExchange(ref _firstStopSignal, (int)context.Signal, 0);
 
     // obj/ and bin/ hold the build's own files (the analysis compiles into obj/apiroutes-watch): not the developer's.
     private void OnFileChanged(object sender, FileSystemEventArgs e)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ApiRoutes.Development;
 
 namespace ApiRoutes.Runtime.Tests.Development;
@@ -27,10 +28,12 @@ public sealed class CompilerServerTests
     }
 
     [Fact]
-    public void Only_a_stop_with_SIGTERM_leaves_the_server_running_for_a_restart_where_builds_can_find_it()
+    public void Only_a_stop_that_began_with_SIGTERM_leaves_the_server_running_for_a_restart_where_builds_can_find_it()
     {
-        Assert.False(RouteWatchService.LeavesCompilerServerRunning(terminatedBySigterm: false));
-        Assert.Equal(!OperatingSystem.IsWindows(), RouteWatchService.LeavesCompilerServerRunning(terminatedBySigterm: true));
+        Assert.False(RouteWatchService.LeavesCompilerServerRunning(null));                    // the app stopped itself
+        Assert.False(RouteWatchService.LeavesCompilerServerRunning(PosixSignal.SIGINT));      // Ctrl+C: the session ends
+        Assert.False(RouteWatchService.LeavesCompilerServerRunning(PosixSignal.SIGQUIT));
+        Assert.Equal(!OperatingSystem.IsWindows(), RouteWatchService.LeavesCompilerServerRunning(PosixSignal.SIGTERM));
     }
 
     [Fact]
