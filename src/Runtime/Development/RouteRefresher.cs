@@ -97,16 +97,35 @@ internal sealed class RouteRefresher : IAsyncDisposable
         Request();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(TimeSpan.Zero);
+
+    /// <summary>
+    /// Stops refreshing: no new analysis starts, and one in progress may finish within <paramref name="grace"/> before
+    /// it is cancelled (its build killed). A restart's stop gives it that time, because killing a compile in progress
+    /// also ends the Roslyn compiler server it compiles on, which the restart's build is about to use.
+    /// </summary>
+    public async ValueTask StopAsync(TimeSpan grace)
     {
         Task running;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             running = _running;
         }
 
         await _timer.DisposeAsync();
+        if (grace > TimeSpan.Zero && !running.IsCompleted)
+        {
+            using var timeout = new CancellationTokenSource();
+            await Task.WhenAny(running, Task.Delay(grace, _time, timeout.Token));
+            await timeout.CancelAsync();
+        }
+
         await _stopping.CancelAsync();
         await running;
         _stopping.Dispose();

@@ -29,6 +29,12 @@ internal sealed class RouteWatchService(
     private PosixSignalRegistration? _terminate;
     private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
 
+    /// <summary>
+    /// How long a restart's stop lets an analysis in progress finish: within the 5 s dotnet watch waits for the app to
+    /// exit before it kills it.
+    /// </summary>
+    public static readonly TimeSpan RestartGrace = TimeSpan.FromSeconds(3);
+
     /// <summary>True in Development under dotnet watch, unless <c>ApiRoutes:Watch:Enabled</c> is false.</summary>
     public static bool IsOn(IHostEnvironment environment, WatchOptions options, string? dotnetWatch) =>
         options.Enabled && environment.IsDevelopment() && dotnetWatch == "1";
@@ -99,11 +105,16 @@ internal sealed class RouteWatchService(
         await _started.DisposeAsync();
         _files?.Dispose();
         _files = null;
+        var first = Volatile.Read(ref _firstStopSignal);
+        var restart = LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first);
         if (_refresher is { } refresher)
         {
             _refresher = null;
             HotReloadSignal.Applied -= refresher.HotReloadApplied;
-            await refresher.DisposeAsync();
+
+            // A restart's stop lets an analysis in progress finish (RestartGrace) rather than kill its compile, which
+            // would take the compiler server the restart's build is about to use down with it.
+            await refresher.StopAsync(restart ? RestartGrace : TimeSpan.Zero);
         }
 
         _interrupt?.Dispose();
@@ -112,8 +123,7 @@ internal sealed class RouteWatchService(
         if (_analysis is { } analysis)
         {
             _analysis = null;
-            var first = Volatile.Read(ref _firstStopSignal);
-            if (LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first))
+            if (restart)
             {
                 _logger.CompilerServerLeftRunning(analysis.CompilerServerPipe);
             }

@@ -68,6 +68,44 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task A_stop_with_grace_lets_the_analysis_in_progress_finish_and_starts_no_other()
+    {
+        var refresher = Create();
+        var first = _analysis.NextBlocked();
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+        refresher.Request();                                  // a change that would run one more: not after a stop
+
+        var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(stopping.IsCompleted);
+        Assert.False(_analysis.LastToken.IsCancellationRequested);
+        first.SetResult(Success("finished.json"));
+        await stopping;
+
+        Assert.Equal(1, _analysis.Calls);
+        Assert.Equal(["finished.json"], _swap.Applied);
+    }
+
+    [Fact]
+    public async Task A_stop_with_grace_cancels_an_analysis_that_outlasts_it()
+    {
+        var refresher = Create();
+        _analysis.NextBlocked();
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+
+        var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
+        _time.Advance(TimeSpan.FromSeconds(3));
+        await stopping;
+
+        Assert.True(_analysis.LastToken.IsCancellationRequested);
+        Assert.Empty(_swap.Applied);
+    }
+
+    [Fact]
     public async Task A_change_during_an_analysis_runs_one_more_after_it_never_two_at_once()
     {
         await using var refresher = Create();
