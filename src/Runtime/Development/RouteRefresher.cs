@@ -29,6 +29,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private bool _signalled;
     private bool _disposed;
     private Pending? _pending;
+    private long _analysisStarted;
 
     public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger)
     {
@@ -100,13 +101,21 @@ internal sealed class RouteRefresher : IAsyncDisposable
     public ValueTask DisposeAsync() => StopAsync(TimeSpan.Zero);
 
     /// <summary>
+    /// An analysis younger than this has not reached its compile (MSBuild's start and the project's evaluation alone take
+    /// longer), so stopping it cannot disturb the compiler server: it is killed at once even with a grace.
+    /// </summary>
+    public static readonly TimeSpan CompileNotBefore = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// Stops refreshing: no new analysis starts, and one in progress may finish within <paramref name="grace"/> before
     /// it is cancelled (its build killed). A restart's stop gives it that time, because killing a compile in progress
-    /// also ends the Roslyn compiler server it compiles on, which the restart's build is about to use.
+    /// also ends the Roslyn compiler server it compiles on, which the restart's build is about to use; an analysis that
+    /// started less than <see cref="CompileNotBefore"/> ago gets none.
     /// </summary>
     public async ValueTask StopAsync(TimeSpan grace)
     {
         Task running;
+        long analysisStarted;
         lock (_gate)
         {
             if (_disposed)
@@ -116,10 +125,11 @@ internal sealed class RouteRefresher : IAsyncDisposable
 
             _disposed = true;
             running = _running;
+            analysisStarted = _analysisStarted;
         }
 
         await _timer.DisposeAsync();
-        if (grace > TimeSpan.Zero && !running.IsCompleted)
+        if (grace > TimeSpan.Zero && !running.IsCompleted && _time.GetElapsedTime(analysisStarted) >= CompileNotBefore)
         {
             using var timeout = new CancellationTokenSource();
             await Task.WhenAny(running, Task.Delay(grace, _time, timeout.Token));
@@ -186,6 +196,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
         SetPending(null);   // a newer analysis supersedes a result still waiting for hot reload
         _status.Started();
         var started = _time.GetTimestamp();
+        Volatile.Write(ref _analysisStarted, started);
         IReadOnlyList<BuildDiagnostic> diagnostics = [];
         try
         {

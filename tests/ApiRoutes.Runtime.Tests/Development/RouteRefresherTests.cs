@@ -77,6 +77,7 @@ public sealed class RouteRefresherTests
         await _analysis.WaitForCallsAsync(1);
         refresher.Request();                                  // a change that would run one more: not after a stop
 
+        _time.Advance(RouteRefresher.CompileNotBefore);      // old enough to be compiling
         var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.False(stopping.IsCompleted);
@@ -97,9 +98,26 @@ public sealed class RouteRefresherTests
         _time.Advance(Debounce);
         await _analysis.WaitForCallsAsync(1);
 
+        _time.Advance(RouteRefresher.CompileNotBefore);
         var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
         _time.Advance(TimeSpan.FromSeconds(3));
         await stopping;
+
+        Assert.True(_analysis.LastToken.IsCancellationRequested);
+        Assert.Empty(_swap.Applied);
+    }
+
+    [Fact]
+    public async Task A_stop_with_grace_kills_an_analysis_too_young_to_be_compiling_at_once()
+    {
+        var refresher = Create();
+        _analysis.NextBlocked();
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+
+        _time.Advance(RouteRefresher.CompileNotBefore - TimeSpan.FromMilliseconds(1));
+        await refresher.StopAsync(TimeSpan.FromSeconds(3));   // no time advanced: it did not wait
 
         Assert.True(_analysis.LastToken.IsCancellationRequested);
         Assert.Empty(_swap.Applied);
