@@ -70,11 +70,7 @@ public sealed class RouteRefresherTests
     [Fact]
     public async Task A_stop_with_grace_lets_the_analysis_in_progress_finish_and_starts_no_other()
     {
-        var refresher = Create();
-        var first = _analysis.NextBlocked();
-        refresher.Request();
-        _time.Advance(Debounce);
-        await _analysis.WaitForCallsAsync(1);
+        var (refresher, first) = await StartBlockedAnalysisAsync();
         refresher.Request();                                  // a change that would run one more: not after a stop
 
         _time.Advance(RouteRefresher.CompileNotBefore);      // old enough to be compiling
@@ -92,11 +88,7 @@ public sealed class RouteRefresherTests
     [Fact]
     public async Task A_stop_with_grace_cancels_an_analysis_that_outlasts_it()
     {
-        var refresher = Create();
-        _analysis.NextBlocked();
-        refresher.Request();
-        _time.Advance(Debounce);
-        await _analysis.WaitForCallsAsync(1);
+        var (refresher, _) = await StartBlockedAnalysisAsync();
 
         _time.Advance(RouteRefresher.CompileNotBefore);
         var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
@@ -110,11 +102,7 @@ public sealed class RouteRefresherTests
     [Fact]
     public async Task A_stop_with_grace_kills_an_analysis_too_young_to_be_compiling_at_once()
     {
-        var refresher = Create();
-        _analysis.NextBlocked();
-        refresher.Request();
-        _time.Advance(Debounce);
-        await _analysis.WaitForCallsAsync(1);
+        var (refresher, _) = await StartBlockedAnalysisAsync();
 
         _time.Advance(RouteRefresher.CompileNotBefore - TimeSpan.FromMilliseconds(1));
         await refresher.StopAsync(TimeSpan.FromSeconds(3));   // no time advanced: it did not wait
@@ -326,6 +314,17 @@ public sealed class RouteRefresherTests
         Assert.True(_analysis.LastToken.IsCancellationRequested);
         Assert.Equal(1, _analysis.Calls);
         Assert.Null(_status.Current.Failure);   // stopping is not a failure to show
+    }
+
+    // A refresher whose analysis has started and waits until the test completes it.
+    private async Task<(RouteRefresher Refresher, TaskCompletionSource<RouteAnalysisResult> Analysis)> StartBlockedAnalysisAsync()
+    {
+        var refresher = Create();
+        var analysis = _analysis.NextBlocked();
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+        return (refresher, analysis);
     }
 
     private RouteRefresher Create()
