@@ -13,9 +13,10 @@ namespace ApiRoutes.Tasks.IntegrationTests;
 /// The development loop under the real <c>dotnet watch</c>, on a fixture project built through the packed package: one
 /// session (each costs a build and a start) driven through the changes a developer makes. New handlers answer without
 /// a restart; a broken schedule prints its code with file and line and shows on the dashboard while the last valid
-/// routes are served; the fix, and an <c>apiroutes.yaml</c> change, take effect; a renamed handler moves and a deleted
-/// one answers 404, through the restart dotnet watch makes without asking (the package sets HotReloadAutoRestart, so
-/// the session runs without --non-interactive); the compiler server the app's analyses used stops with the app.
+/// routes are served; the fix, and an <c>apiroutes.yaml</c> change, take effect; a renamed handler moves, one moved to
+/// another namespace moves and a deleted one answers 404, through the restart dotnet watch makes without asking (the
+/// package sets HotReloadAutoRestart, so the session runs without --non-interactive); the compiler server the app's
+/// analyses started outlives those restarts (their builds compile on it) and stops with the session.
 /// </summary>
 [Collection(PackageCollection.Name)]
 public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper output)
@@ -34,8 +35,8 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             ["DOTNET_WATCH_SUPPRESS_LAUNCH_BROWSER"] = "1",
             ["DOTNET_WATCH_SUPPRESS_BROWSER_REFRESH"] = "1",
             ["DOTNET_WATCH_SUPPRESS_EMOJIS"] = "1",
-            // dotnet watch's own builds leave no compiler server running (MSBuild reads variables as properties); the app's
-            // analyses use a server of their own, which must stop with the app.
+            // As on CI: builds compile without a compiler server (MSBuild reads variables as properties). The app's analyses
+            // use a server of their own, and once it runs the package makes dotnet watch's restart builds compile on it.
             ["UseSharedCompilation"] = "false",
         };
 
@@ -92,6 +93,9 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             Assert.Equal("0 3 * * *", await ScheduleAsync(watch));
             Assert.DoesNotContain("Application is shutting down", watch.Output, StringComparison.Ordinal);   // no restart so far
 
+            // The compiler server the app's analyses started; dotnet watch's restarts below must not stop it.
+            var server = Assert.Single(CompilerServerProcesses(compilerServer));
+
             // A renamed handler (class and file): hot reload cannot remove a type, so dotnet watch restarts the app, without
             // asking; the restart's build moves the route.
             var renamed = Stopwatch.StartNew();
@@ -102,6 +106,13 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             Assert.Contains("Restart is needed to apply the changes", watch.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("Do you want to restart", watch.Output, StringComparison.Ordinal);
 
+            // A handler moved to another namespace: the same restart; its route follows the namespace.
+            var moved = Stopwatch.StartNew();
+            project.Write("Api/Added3.cs", Handler("Added3", "moved3", "Shop.Api.Moved"));
+            await UntilAsync(async () => (await TryGetAsync(watch, "/api/moved/added3")) == HttpStatusCode.OK, watch, "/api/moved/added3 never answered 200");
+            Assert.Equal(HttpStatusCode.NotFound, await TryGetAsync(watch, "/api/added3"));
+            output.WriteLine($"seconds from moving a handler to another namespace to its new route's first 200 (a restart): {moved.Elapsed.TotalSeconds:F1}");
+
             // A deleted handler: the same restart; its route is gone, the others stay.
             var deleted = Stopwatch.StartNew();
             project.Delete("Api/Added1.cs");
@@ -109,16 +120,17 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             Assert.Equal(HttpStatusCode.OK, await TryGetAsync(watch, "/api/renamed2"));
             output.WriteLine($"seconds from deleting a handler to its route's 404 (a restart): {deleted.Elapsed.TotalSeconds:F1}");
 
-            // The app stops as dotnet watch stops it (SIGTERM), and takes its compiler server with it.
-            // (The restarted app's first analysis starts the server: wait for it.)
+            // Three restarts, one compiler server: each app stopped with SIGTERM left it running for the restart's build.
+            Assert.Equal(server.Id, Assert.Single(CompilerServerProcesses(compilerServer)).Id);
+            Assert.Contains($"the compiler server '{compilerServer}' keeps running for the restart's build", watch.Output, StringComparison.Ordinal);
+
+            // Ctrl+C (the terminal sends the app SIGINT) ends the session: the app stops, and takes its compiler server with it.
             var app = ProcessTable.Descendants(watch.ProcessId).Single(p => p.CommandLine.StartsWith(Path.Combine(project.OutputFolder(), project.Name + " "), StringComparison.Ordinal));
-            await UntilAsync(() => Task.FromResult(CompilerServerProcesses(compilerServer).Any()), watch, "the restarted app's compiler server never started");
-            using (var term = Process.Start("kill", ["-TERM", app.Id.ToString(CultureInfo.InvariantCulture)]))
+            using (var interrupt = Process.Start("kill", ["-INT", app.Id.ToString(CultureInfo.InvariantCulture)]))
             {
-                await term!.WaitForExitAsync();
+                await interrupt!.WaitForExitAsync();
             }
 
-            await watch.WaitForOutputAsync("Application is shutting down", Patience);
             await UntilAsync(() => Task.FromResult(!ProcessTable.Snapshot().Any(p => p.Id == app.Id) && !CompilerServerProcesses(compilerServer).Any()), watch, "the app or its compiler server never stopped");
         }
         finally
@@ -144,11 +156,11 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         }
     }
 
-    private static string Handler(string name, string body) => $$"""
+    private static string Handler(string name, string body, string ns = "Shop.Api") => $$"""
         using ApiRoutes;
         using Microsoft.AspNetCore.Http;
 
-        namespace Shop.Api;
+        namespace {{ns}};
 
         public sealed class {{name}} : IApiHandler
         {

@@ -5,18 +5,23 @@ using System.Text;
 namespace ApiRoutes.Development;
 
 /// <summary>
-/// The compiler server the development loop's analyses compile with: Roslyn's own (VBCSCompiler, what <c>dotnet
-/// build</c> uses by default), under a pipe name of this project's, so that it is warm from the second analysis on (a
-/// compiler started cold spends seconds on its own start-up, most of an analysis), isolated from the developer's other
-/// builds, and stopped with the app. Its name is the same for every run of the app, so an app killed before it could
-/// stop the server leaves at most one, which the next run reuses and Roslyn ends after its idle timeout.
+/// The compiler server the development loop compiles with: Roslyn's own (VBCSCompiler, what <c>dotnet build</c> uses by
+/// default), under a pipe name of this project's, so that it is warm from the second compile on (a compiler started cold
+/// spends seconds on its own start-up), isolated from the developer's other builds. The app's analyses use it, and so do
+/// dotnet watch's builds of the project while it runs (the package's build logic finds it by the same name:
+/// <c>apiroutes-</c> and the first 20 hex digits of the SHA-256 of the project's full path, MSBuild's
+/// <c>StableStringHash(…, 'Sha256')</c>), so that the build of a restart compiles warm too. Its name is the same for
+/// every run of the app, so a restarted app finds the server its predecessor left; Roslyn ends it after its idle timeout.
 /// </summary>
 internal sealed class CompilerServer(ProjectLocation project, string analysisFolder)
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
-    public string PipeName { get; } = "apiroutes-" + Convert.ToHexStringLower(
-        SHA256.HashData(Encoding.UTF8.GetBytes(project.ProjectFile + "|" + Environment.UserName)))[..20];
+    public string PipeName { get; } = NameFor(project.ProjectFile);
+
+    /// <summary>The pipe name of a project's server; the package's build logic computes the same one.</summary>
+    public static string NameFor(string projectFullPath) =>
+        "apiroutes-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(projectFullPath)))[..20];
 
     /// <summary>Where the analysis target writes the server's path (Roslyn's, as the project's build resolves it).</summary>
     public string PathFile => Path.Combine(analysisFolder, "compiler-server.path");

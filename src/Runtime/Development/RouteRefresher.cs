@@ -29,6 +29,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private bool _signalled;
     private bool _disposed;
     private Pending? _pending;
+    private long _analysisStarted;
 
     public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger)
     {
@@ -48,14 +49,20 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
     }
 
+    /// <summary>How long the app's first analysis (the warm-up) waits after the app has started.</summary>
+    public static readonly TimeSpan WarmUpDelay = TimeSpan.FromSeconds(2);
+
     /// <summary>A change was seen: refresh once no further change has come for the debounce period.</summary>
-    public void Request()
+    public void Request() => Request(_debounce);
+
+    /// <summary>Refresh after <paramref name="delay"/>, unless a change (or another request) comes first and resets it.</summary>
+    public void Request(TimeSpan delay)
     {
         lock (_gate)
         {
             if (!_disposed)
             {
-                _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+                _timer.Change(delay, Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -91,16 +98,44 @@ internal sealed class RouteRefresher : IAsyncDisposable
         Request();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => StopAsync(TimeSpan.Zero);
+
+    /// <summary>
+    /// An analysis younger than this has not reached its compile (MSBuild's start and the project's evaluation alone take
+    /// longer), so stopping it cannot disturb the compiler server: it is killed at once even with a grace.
+    /// </summary>
+    public static readonly TimeSpan CompileNotBefore = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Stops refreshing: no new analysis starts, and one in progress may finish within <paramref name="grace"/> before
+    /// it is cancelled (its build killed). A restart's stop gives it that time, because killing a compile in progress
+    /// also ends the Roslyn compiler server it compiles on, which the restart's build is about to use; an analysis that
+    /// started less than <see cref="CompileNotBefore"/> ago gets none.
+    /// </summary>
+    public async ValueTask StopAsync(TimeSpan grace)
     {
         Task running;
+        long analysisStarted;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             running = _running;
+            analysisStarted = _analysisStarted;
         }
 
         await _timer.DisposeAsync();
+        if (grace > TimeSpan.Zero && !running.IsCompleted && _time.GetElapsedTime(analysisStarted) >= CompileNotBefore)
+        {
+            using var timeout = new CancellationTokenSource();
+            await Task.WhenAny(running, Task.Delay(grace, _time, timeout.Token));
+            await timeout.CancelAsync();
+        }
+
         await _stopping.CancelAsync();
         await running;
         _stopping.Dispose();
@@ -161,6 +196,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
         SetPending(null);   // a newer analysis supersedes a result still waiting for hot reload
         _status.Started();
         var started = _time.GetTimestamp();
+        Volatile.Write(ref _analysisStarted, started);
         IReadOnlyList<BuildDiagnostic> diagnostics = [];
         try
         {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ApiRoutes.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,10 +25,30 @@ internal sealed class RouteWatchService(
     private ProjectAnalysis? _analysis;
     private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
+    private PosixSignalRegistration? _interrupt;
+    private PosixSignalRegistration? _terminate;
+    private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
+
+    /// <summary>
+    /// How long a restart's stop lets an analysis in progress finish: within the 5 s dotnet watch waits for the app to
+    /// exit before it kills it.
+    /// </summary>
+    public static readonly TimeSpan RestartGrace = TimeSpan.FromSeconds(3);
 
     /// <summary>True in Development under dotnet watch, unless <c>ApiRoutes:Watch:Enabled</c> is false.</summary>
     public static bool IsOn(IHostEnvironment environment, WatchOptions options, string? dotnetWatch) =>
         options.Enabled && environment.IsDevelopment() && dotnetWatch == "1";
+
+    /// <summary>
+    /// Whether the app leaves its compiler server running as it stops, by the first stop signal it received. dotnet
+    /// watch stops the app with SIGTERM to restart it (a rude edit, Ctrl+R), and the restart's build compiles on the
+    /// server (the package's build logic finds it on Unix-like systems): it must still be running then. Any other stop
+    /// ends the session and stops the server: Ctrl+C, which the terminal sends the whole foreground process group, the
+    /// app included, as SIGINT (dotnet watch's SIGTERM that follows comes second), or the app stopping itself. A server
+    /// left running ends itself after Roslyn's idle timeout when no build uses it.
+    /// </summary>
+    public static bool LeavesCompilerServerRunning(PosixSignal? firstStopSignal) =>
+        firstStopSignal == PosixSignal.SIGTERM && !OperatingSystem.IsWindows();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,6 +63,13 @@ internal sealed class RouteWatchService(
         {
             _logger.RouteWatchUnavailable($"the content root '{environment.ContentRootPath}' holds no single project file (or none named {environment.ApplicationName}.csproj)");
             return Task.CompletedTask;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            // Only noted: the host's own handlers still stop the app.
+            _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, NoteStopSignal);
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, NoteStopSignal);
         }
 
         _analysis = new ProjectAnalysis(project);
@@ -62,9 +90,11 @@ internal sealed class RouteWatchService(
         _logger.RouteWatchStarted(project.ProjectFile, _analysis.CompilerServerPipe);
 
         // A first analysis once the app serves, so that the first save finds the compiler server running and the
-        // analysis folder built (a cold compiler server alone takes seconds to start), without slowing the start-up.
+        // analysis folder built (a cold compiler server alone takes seconds to start), without slowing the start-up:
+        // it waits a moment (WarmUpDelay), so that the first requests after a start or restart are not served while
+        // MSBuild takes the machine's cores; a save meanwhile runs it at once.
         var refresher = _refresher;
-        _started = lifetime.ApplicationStarted.Register(refresher.Request);
+        _started = lifetime.ApplicationStarted.Register(() => refresher.Request(RouteRefresher.WarmUpDelay));
         return Task.CompletedTask;
     }
 
@@ -75,19 +105,36 @@ internal sealed class RouteWatchService(
         await _started.DisposeAsync();
         _files?.Dispose();
         _files = null;
+        var first = Volatile.Read(ref _firstStopSignal);
+        var restart = LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first);
         if (_refresher is { } refresher)
         {
             _refresher = null;
             HotReloadSignal.Applied -= refresher.HotReloadApplied;
-            await refresher.DisposeAsync();
+
+            // A restart's stop lets an analysis in progress finish (RestartGrace) rather than kill its compile, which
+            // would take the compiler server the restart's build is about to use down with it.
+            await refresher.StopAsync(restart ? RestartGrace : TimeSpan.Zero);
         }
 
+        _interrupt?.Dispose();
+        _terminate?.Dispose();
+        (_interrupt, _terminate) = (null, null);
         if (_analysis is { } analysis)
         {
             _analysis = null;
-            await analysis.StopCompilerServerAsync();
+            if (restart)
+            {
+                _logger.CompilerServerLeftRunning(analysis.CompilerServerPipe);
+            }
+            else
+            {
+                await analysis.StopCompilerServerAsync();
+            }
         }
     }
+
+    private void NoteStopSignal(PosixSignalContext context) => Interlocked.CompareExchange(ref _firstStopSignal, (int)context.Signal, 0);
 
     // obj/ and bin/ hold the build's own files (the analysis compiles into obj/apiroutes-watch): not the developer's.
     private void OnFileChanged(object sender, FileSystemEventArgs e)

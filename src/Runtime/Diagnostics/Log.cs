@@ -164,11 +164,14 @@ internal static partial class Log
     [LoggerMessage(6003, LogLevel.Warning, "The routes were not refreshed, so the last valid ones are still served: {Reason}")]
     public static partial void RoutesKept(this ILogger logger, string reason);
 
-    [LoggerMessage(6004, LogLevel.Information, "dotnet watch: routes follow the code of {ProjectFile} (each save re-runs the build's analysis, compiling with the compiler server '{CompilerServer}', stopped with the app)")]
+    [LoggerMessage(6004, LogLevel.Information, "dotnet watch: routes follow the code of {ProjectFile} (each save re-runs the build's analysis, compiling with the compiler server '{CompilerServer}', which dotnet watch's builds of the project use too)")]
     public static partial void RouteWatchStarted(this ILogger logger, string projectFile, string compilerServer);
 
     [LoggerMessage(6005, LogLevel.Warning, "dotnet watch: routes do not follow the code, because {Reason}; restart dotnet watch to see route changes")]
     public static partial void RouteWatchUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(6007, LogLevel.Information, "dotnet watch: stopped with SIGTERM, as for a restart: the compiler server '{CompilerServer}' keeps running for the restart's build (Roslyn ends it after its idle timeout)")]
+    public static partial void CompilerServerLeftRunning(this ILogger logger, string compilerServer);
 
     [LoggerMessage(6006, LogLevel.Debug, "dotnet watch: the refreshed code names handlers hot reload has not applied yet; the routes follow once it has")]
     public static partial void WaitingForHotReload(this ILogger logger);

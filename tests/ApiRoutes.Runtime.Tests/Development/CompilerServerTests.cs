@@ -1,11 +1,13 @@
+using System.Runtime.InteropServices;
 using ApiRoutes.Development;
 
 namespace ApiRoutes.Runtime.Tests.Development;
 
 /// <summary>
 /// The development loop's compiler server: one pipe name per project (a restarted app finds the server its predecessor
-/// left), another project never shares it, and stopping before any analysis ran starts nothing. The real server is
-/// started and stopped by the dotnet watch integration test.
+/// left), the one the package's build logic computes with MSBuild's StableStringHash(…, 'Sha256'); another project never
+/// shares it; stopping before any analysis ran starts nothing; only a stop with SIGTERM (dotnet watch restarting the
+/// app) leaves it running. The real server is started, reused and stopped by the dotnet watch integration test.
 /// </summary>
 public sealed class CompilerServerTests
 {
@@ -20,6 +22,18 @@ public sealed class CompilerServerTests
         Assert.Equal(shop.PipeName, again.PipeName);
         Assert.NotEqual(shop.PipeName, other.PipeName);
         Assert.Equal(["-p:UseSharedCompilation=true", $"-p:SharedCompilationId={shop.PipeName}"], shop.BuildArguments);
+
+        // sha256("/src/Shop/Shop.csproj") as UTF-8, lower-case hex, as $([MSBuild]::StableStringHash(…, 'Sha256')) gives.
+        Assert.Equal("apiroutes-d9dd54bbeca76fd9efd2", shop.PipeName);
+    }
+
+    [Fact]
+    public void Only_a_stop_that_began_with_SIGTERM_leaves_the_server_running_for_a_restart_where_builds_can_find_it()
+    {
+        Assert.False(RouteWatchService.LeavesCompilerServerRunning(null));                    // the app stopped itself
+        Assert.False(RouteWatchService.LeavesCompilerServerRunning(PosixSignal.SIGINT));      // Ctrl+C: the session ends
+        Assert.False(RouteWatchService.LeavesCompilerServerRunning(PosixSignal.SIGQUIT));
+        Assert.Equal(!OperatingSystem.IsWindows(), RouteWatchService.LeavesCompilerServerRunning(PosixSignal.SIGTERM));
     }
 
     [Fact]

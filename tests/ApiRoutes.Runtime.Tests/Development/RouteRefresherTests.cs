@@ -45,6 +45,73 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task The_warm_up_waits_its_delay_and_a_save_meanwhile_runs_the_analysis_after_the_debounce()
+    {
+        await using var refresher = Create();
+        _analysis.Next(Success("warm.json"));
+        _analysis.Next(Success("saved.json"));
+
+        refresher.Request(RouteRefresher.WarmUpDelay);
+        _time.Advance(RouteRefresher.WarmUpDelay - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, _analysis.Calls);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await refresher.Running;
+        Assert.Equal(1, _analysis.Calls);
+
+        refresher.Request(RouteRefresher.WarmUpDelay);         // a restarted app's warm-up, then a save before it ran
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(2, _analysis.Calls);
+        Assert.Equal(["warm.json", "saved.json"], _swap.Applied);
+    }
+
+    [Fact]
+    public async Task A_stop_with_grace_lets_the_analysis_in_progress_finish_and_starts_no_other()
+    {
+        var (refresher, first) = await StartBlockedAnalysisAsync();
+        refresher.Request();                                  // a change that would run one more: not after a stop
+
+        _time.Advance(RouteRefresher.CompileNotBefore);      // old enough to be compiling
+        var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(stopping.IsCompleted);
+        Assert.False(_analysis.LastToken.IsCancellationRequested);
+        first.SetResult(Success("finished.json"));
+        await stopping;
+
+        Assert.Equal(1, _analysis.Calls);
+        Assert.Equal(["finished.json"], _swap.Applied);
+    }
+
+    [Fact]
+    public async Task A_stop_with_grace_cancels_an_analysis_that_outlasts_it()
+    {
+        var (refresher, _) = await StartBlockedAnalysisAsync();
+
+        _time.Advance(RouteRefresher.CompileNotBefore);
+        var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
+        _time.Advance(TimeSpan.FromSeconds(3));
+        await stopping;
+
+        Assert.True(_analysis.LastToken.IsCancellationRequested);
+        Assert.Empty(_swap.Applied);
+    }
+
+    [Fact]
+    public async Task A_stop_with_grace_kills_an_analysis_too_young_to_be_compiling_at_once()
+    {
+        var (refresher, _) = await StartBlockedAnalysisAsync();
+
+        _time.Advance(RouteRefresher.CompileNotBefore - TimeSpan.FromMilliseconds(1));
+        await refresher.StopAsync(TimeSpan.FromSeconds(3));   // no time advanced: it did not wait
+
+        Assert.True(_analysis.LastToken.IsCancellationRequested);
+        Assert.Empty(_swap.Applied);
+    }
+
+    [Fact]
     public async Task A_change_during_an_analysis_runs_one_more_after_it_never_two_at_once()
     {
         await using var refresher = Create();
@@ -247,6 +314,17 @@ public sealed class RouteRefresherTests
         Assert.True(_analysis.LastToken.IsCancellationRequested);
         Assert.Equal(1, _analysis.Calls);
         Assert.Null(_status.Current.Failure);   // stopping is not a failure to show
+    }
+
+    // A refresher whose analysis has started and waits until the test completes it.
+    private async Task<(RouteRefresher Refresher, TaskCompletionSource<RouteAnalysisResult> Analysis)> StartBlockedAnalysisAsync()
+    {
+        var refresher = Create();
+        var analysis = _analysis.NextBlocked();
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
+        return (refresher, analysis);
     }
 
     private RouteRefresher Create()
