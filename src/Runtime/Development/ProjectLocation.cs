@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.Versioning;
+using ApiRoutes.Hosting;
 
 namespace ApiRoutes.Development;
 
@@ -30,7 +31,8 @@ internal sealed record ProjectLocation(string ProjectFile, string Configuration,
 
         var configuration = entryAssembly?.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } c ? c : "Debug";
         var framework = entryAssembly?.GetCustomAttribute<TargetFrameworkAttribute>()?.FrameworkName;
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+        // Never a bare "dotnet", which would be looked up in the current folder first; dotnet watch sets DOTNET_HOST_PATH.
+        var dotnet = DotnetHostPath.Find(Environment.GetEnvironmentVariable, Environment.ProcessPath) ?? DotnetHostPath.FileName;
         return new ProjectLocation(Path.GetFullPath(project), configuration, ShortName(framework) ?? "net" + Environment.Version.ToString(2), dotnet);
     }
 
