@@ -77,8 +77,8 @@ public sealed class DurableExecutionTests : IDisposable
         {
             (id, var stopping) = await StopWhileStuckAsync(first);
             first.FakeTime.Advance(TimeSpan.FromSeconds(35));   // the drain period and the grace, and it has not returned
+            await first.WaitForLogAsync("ApiRoutes[2011] Information: Shutting down: 1 unfinished execution(s) stay in the store");
             await stopping.WaitAsync(Probe.Patience);
-            Assert.Contains(first.Logs, line => line.StartsWith("ApiRoutes[2011] Information: Shutting down: 1 unfinished execution(s) stay in the store", StringComparison.Ordinal));
         }
 
         await using var second = await TestServer.StartAsync(manifest, options: Sqlite);
