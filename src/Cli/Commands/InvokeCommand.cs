@@ -107,8 +107,8 @@ internal static class InvokeCommand
 
     private static bool AsksForDashboardToken(HttpResponseMessage response) =>
         response.Headers.WwwAuthenticate.Any(challenge =>
-            string.Equals(challenge.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase)
-            && string.Equals(challenge.Parameter, "realm=\"ApiRoutes dashboard\"", StringComparison.Ordinal));
+            string.Equals(challenge.Scheme, OnDemandChallenge.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(challenge.Parameter, OnDemandChallenge.Parameter, StringComparison.Ordinal));
 
     // --timeout only means something with --wait: given without it, it would be ignored silently.
     private static TimeSpan WaitLimit(string text, bool follow, bool waitOptionsGiven)

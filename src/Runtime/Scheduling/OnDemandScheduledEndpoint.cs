@@ -18,9 +18,6 @@ namespace ApiRoutes.Scheduling;
 /// </summary>
 internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLifecycle lifecycle, TimeProvider time, ApiRoutesMetrics metrics, ILogger logger, RefusalLog refusals, DashboardSession? session)
 {
-    /// <summary>The realm of the 401 that asks for the dashboard's token; <c>apiroutes invoke</c> sends it only then.</summary>
-    public const string Realm = "ApiRoutes dashboard";
-
     public async Task InvokeAsync(HttpContext context)
     {
         if (Refusal(context.Request) is var (status, reason))
@@ -39,7 +36,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
             {
                 refusals.Refused(context.Request, StatusCodes.Status401Unauthorized, "running a scheduled route by hand needs ApiRoutes:Dashboard:Token");
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"{Realm}\"";
+                context.Response.Headers.WWWAuthenticate = OnDemandChallenge.Header;
                 await DashboardJson.WriteErrorAsync(context.Response,
                     "ApiRoutes:Dashboard:Token is set, so running a scheduled route by hand needs it: send 'Authorization: Bearer <token>' "
                     + "(apiroutes invoke does, from APIROUTES_DASHBOARD_TOKEN), or use Run now on the dashboard.");
