@@ -18,12 +18,14 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
 {
     private readonly PostgresDatabase _database;
     private readonly PostgresWriter _writer;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     private PostgresExecutionStore(PostgresDatabase database, TimeSpan lease, TimeProvider time, ILogger logger)
     {
         _database = database;
         _writer = new PostgresWriter(database, time);
+        _time = time;
         _logger = logger;
         Coordination = new PostgresReplicaCoordination(database, _writer, lease);
     }
@@ -158,12 +160,14 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         await _database.RunAsync(
             $"""
             WITH going AS ({ScheduleRunElsewhere.Select("$1", "$4")}),
+            paused AS (SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND (until IS NULL OR until > $5)),
             claimed AS (
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
-                SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going)
+                SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going) AND NOT EXISTS (SELECT 1 FROM paused)
                 ON CONFLICT (route, occurrence) DO NOTHING
                 RETURNING 1)
-            SELECT (SELECT count(*) FROM claimed), (SELECT id FROM going)
+            SELECT (SELECT count(*) FROM claimed), (SELECT id FROM going), (SELECT count(*) FROM paused),
+                (SELECT until FROM paused), (SELECT paused_at FROM paused)
             """,
             async command =>
             {
@@ -171,9 +175,13 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 command.Parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
                 command.Parameters.Add(new NpgsqlParameter { Value = executionId });
                 command.Parameters.Add(new NpgsqlParameter { Value = _database.Replica });
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, _time.GetUtcNow()));   // pauses end on the app's clock
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 await reader.ReadAsync(cancellationToken);
-                claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1));
+                var paused = reader.GetInt64(2) == 1
+                    ? new SchedulePause(route, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
+                    : null;
+                claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused);
             },
             "written",
             cancellationToken);

@@ -117,6 +117,25 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pause_stored_after_the_scheduler_last_read_the_pauses_still_holds_at_the_claim()
+    {
+        var store = new StalePausesStore();
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "*/15 * * * *")),
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:15:00");
+
+        await store.PauseElsewhereAsync("/api/tick", server.FakeTime.GetUtcNow());
+        server.FakeTime.Advance(TimeSpan.FromMinutes(15));
+
+        await server.WaitForLogAsync("ApiRoutes[3009] Information: Schedule /api/tick is paused; the run at 2026-01-01T00:15:00");
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:30:00");
+        var record = Assert.Single(await store.WaitForOccurrencesAsync("/api/tick"));
+        Assert.Equal((OccurrenceOutcome.Paused, "Paused until resumed."), (record.Outcome, record.Detail));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task A_pause_the_store_cannot_keep_is_503_and_changes_nothing_and_unreadable_pauses_are_said()
     {
         await using var server = await TestServer.StartAsync(

@@ -73,7 +73,7 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         var skipped = await SendAsync("/api/tick", Occurrence, Now);
 
         Assert.Equal(HttpStatusCode.Conflict, skipped.StatusCode);
-        Assert.Equal("/api/tick is paused from the dashboard until resumed; the run of 2026-01-01T00:00:00Z is skipped.", await skipped.Content.ReadAsStringAsync());
+        Assert.Equal("/api/tick is paused from the dashboard until resumed; the run of 2026-01-01T00:00:00.000Z is skipped.", await skipped.Content.ReadAsStringAsync());
         var deadline = DateTime.UtcNow + Probe.Patience;
         IReadOnlyList<OccurrenceRecord> records;
         while ((records = await store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Count == 0 && DateTime.UtcNow < deadline)
@@ -88,6 +88,30 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         await store.RemovePauseAsync("/api/tick", default);
         Assert.Equal(HttpStatusCode.Accepted, (await SendAsync("/api/tick", Occurrence, Now)).StatusCode);
         await _server.Probe.NextAsync();
+    }
+
+    [Fact]
+    public async Task A_trigger_of_a_schedule_paused_after_this_replica_last_read_the_pauses_is_skipped_by_the_claim()
+    {
+        var store = new StalePausesStore();
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o =>
+            {
+                o.Scheduling.Enabled = false;
+                o.Scheduling.ExternalTriggerSecret = Secret;
+            },
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        server.FakeTime.Advance(TimeSpan.FromMinutes(10));
+        await store.PauseElsewhereAsync("/api/tick", server.FakeTime.GetUtcNow());
+
+        var skipped = await SendAsync(server, "/api/tick", Occurrence, server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+
+        Assert.Equal(HttpStatusCode.Conflict, skipped.StatusCode);
+        Assert.Equal("/api/tick is paused from the dashboard until resumed; the run of 2026-01-01T00:00:00.000Z is skipped.", await skipped.Content.ReadAsStringAsync());
+        var record = Assert.Single(await store.WaitForOccurrencesAsync("/api/tick"));
+        Assert.Equal((OccurrenceOutcome.Paused, "Paused until resumed."), (record.Outcome, record.Detail));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
     }
 
     [Theory]
@@ -184,7 +208,10 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     public async Task Only_real_occurrences_of_scheduled_routes_run(string route, string occurrence, HttpStatusCode expected) =>
         Assert.Equal(expected, (await SendAsync(route, occurrence, Now)).StatusCode);
 
-    private Task<HttpResponseMessage> SendAsync(string route, string occurrence, string timestamp, string? secret = Secret, string? signature = null)
+    private Task<HttpResponseMessage> SendAsync(string route, string occurrence, string timestamp, string? secret = Secret, string? signature = null) =>
+        SendAsync(_server, route, occurrence, timestamp, secret, signature);
+
+    private static Task<HttpResponseMessage> SendAsync(TestServer server, string route, string occurrence, string timestamp, string? secret = Secret, string? signature = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, TriggerSignature.Path);
         request.Headers.Add(TriggerSignature.RouteHeader, route);
@@ -195,7 +222,7 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
             request.Headers.Add(TriggerSignature.SignatureHeader, signature ?? TriggerSignature.Compute(secret!, route, occurrence, timestamp));
         }
 
-        return _server.Client.SendAsync(request);
+        return server.Client.SendAsync(request);
     }
 
     private static HttpRequestMessage Signed(long timestamp)

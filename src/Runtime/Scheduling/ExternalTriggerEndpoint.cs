@@ -4,6 +4,7 @@ using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -106,9 +107,8 @@ internal sealed class ExternalTriggerEndpoint(
         if (pauses.IsPaused(route))
         {
             logger.SchedulePaused(route, occurrence);
-            var until = pauses.Until(route) is { } end ? $"until {end:O}" : "until resumed";
-            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, $"Paused {until}.");
-            await RefuseAsync(context, StatusCodes.Status409Conflict, $"{route} is paused from the dashboard {until}; the run of {occurrenceText} is skipped.");
+            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pauses.Until(route))}.");
+            await RefuseAsync(context, StatusCodes.Status409Conflict, SchedulePause.Skipped(route, pauses.Until(route), ScheduledRequest.Format(occurrence)));
             return;
         }
 
@@ -117,6 +117,12 @@ internal sealed class ExternalTriggerEndpoint(
         {
             context.Response.Headers.RetryAfter = options.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status503ServiceUnavailable, start.Refusal!);
+            return;
+        }
+
+        if (start is { Paused: true })
+        {
+            await RefuseAsync(context, StatusCodes.Status409Conflict, start.Refusal!);   // recorded as paused by the claim
             return;
         }
 

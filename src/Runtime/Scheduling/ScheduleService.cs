@@ -83,7 +83,7 @@ internal sealed class ScheduleService(
                 if (pauses.IsPaused(route.Template))
                 {
                     _logger.SchedulePaused(route.Template, next);
-                    occurrences.Record(route.Template, next, OccurrenceOutcome.Paused, null, pauses.Until(route.Template) is { } until ? $"Paused until {until:O}." : "Paused until resumed.");
+                    occurrences.Record(route.Template, next, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pauses.Until(route.Template))}.");
                     continue;
                 }
 

@@ -132,6 +132,11 @@ internal sealed class ScheduledRuns(
             {
                 case { Claimed: true }:
                     return null;
+                case { Paused: { } pause }:
+                    // Paused after this replica last read the pauses: the store's decision holds.
+                    _logger.SchedulePaused(route.Template, occurrence);
+                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pause.Until)}.");
+                    return new ScheduledStart(null, SchedulePause.Skipped(route.Template, pause.Until, ScheduledRequest.Format(occurrence))) { Paused = true };
                 case { RunningElsewhere: { } other }:
                     _logger.ScheduleSkipped(route.Template, occurrence, other);
                     occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, other, "The previous run was still going on another replica.");
@@ -163,11 +168,13 @@ internal sealed class ScheduledRuns(
 
 /// <summary>
 /// A started scheduled run's execution id, or why none was started; <see cref="StoreUnavailable"/> when its claim could
-/// not be written (try again later).
+/// not be written (try again later), <see cref="Paused"/> when the store refused it for a pause (recorded as such).
 /// </summary>
 internal sealed record ScheduledStart(string? ExecutionId, string? Refusal)
 {
     public bool StoreUnavailable { get; init; }
+
+    public bool Paused { get; init; }
 
     /// <summary>How a refusal answers over HTTP: 503 when the store could not say (try again later), else 409.</summary>
     public int RefusalStatusCode => StoreUnavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict;

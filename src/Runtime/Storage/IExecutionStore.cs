@@ -64,6 +64,9 @@ internal interface IExecutionStore
     /// schedule's latest run (for catch-up after downtime). Claimed once per (route, occurrence), whoever asks, and
     /// with a durable store also after a restart (a replayed trigger). With a store shared by replicas, not claimed
     /// either while a run of the schedule still goes on another live replica (<see cref="OccurrenceClaim.RunningElsewhere"/>).
+    /// Never claimed while the schedule is paused at the store's clock (<see cref="OccurrenceClaim.Paused"/>): the pause
+    /// and the claim are one decision of the store, so a pause stored before the claim holds, on every replica, even
+    /// when the caller's view of the pauses was read before it.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
     Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken);
@@ -105,9 +108,10 @@ internal interface IExecutionStore
 
 /// <summary>
 /// The answer to a claim of a schedule occurrence: <see cref="Claimed"/> (run it here), or not, because it was claimed
-/// before, or because <see cref="RunningElsewhere"/>, a run of the schedule on another replica, still goes.
+/// before, because <see cref="RunningElsewhere"/>, a run of the schedule on another replica, still goes, or because the
+/// schedule is <see cref="Paused"/>.
 /// </summary>
-internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningElsewhere = null);
+internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningElsewhere = null, SchedulePause? Paused = null);
 
 /// <summary>
 /// An execution read back from the store, with the request it needs to run again; or, when its row cannot be read,

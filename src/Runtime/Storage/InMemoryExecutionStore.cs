@@ -191,7 +191,15 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
     public Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
-        return _closed ? Closed<OccurrenceClaim>() : Task.FromResult(new OccurrenceClaim(_claims.TryAdd((route, occurrence.ToUniversalTime()), time.GetUtcNow())));
+        if (_closed)
+        {
+            return Closed<OccurrenceClaim>();
+        }
+
+        var now = time.GetUtcNow();
+        return Task.FromResult(_pauses.TryGetValue(route, out var pause) && pause.HoldsAt(now)
+            ? new OccurrenceClaim(false, Paused: pause)
+            : new OccurrenceClaim(_claims.TryAdd((route, occurrence.ToUniversalTime()), now)));
     }
 
     public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) =>

@@ -130,6 +130,32 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_occurrence_is_not_claimed_while_its_schedule_is_paused_on_the_stores_clock_and_is_once_the_pause_ends()
+    {
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(0)), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tock", At(5), At(0)), default);
+
+        var untilResumed = await Store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default);
+        var timed = await Store.ClaimOccurrenceAsync("/api/tock", At(1), "b", default);
+        var other = await Store.ClaimOccurrenceAsync("/api/other", At(1), "c", default);
+
+        Assert.Equal((false, false, true), (untilResumed.Claimed, timed.Claimed, other.Claimed));
+        Assert.Equal(("/api/tick", (DateTimeOffset?)null), (untilResumed.Paused!.Route, untilResumed.Paused.Until));
+        Assert.Equal(At(5), timed.Paused!.Until!.Value.ToUniversalTime());
+        Assert.Null(other.Paused);
+        Assert.Null(await Store.GetLastOccurrenceAsync("/api/tick", default));   // a refused claim is no run
+
+        // The timed pause ends on the store's clock; the other is resumed. The skipped occurrence was never claimed.
+        Time.Advance(TimeSpan.FromMinutes(5));
+        await Store.RemovePauseAsync("/api/tick", default);
+        var resumed = await Store.ClaimOccurrenceAsync("/api/tick", At(1), "d", default);
+        var ended = await Store.ClaimOccurrenceAsync("/api/tock", At(1), "e", default);
+
+        Assert.Equal((true, true), (resumed.Claimed, ended.Claimed));
+        Assert.Equal((null, null), (resumed.Paused, ended.Paused));
+    }
+
+    [Fact]
     public async Task A_pause_is_kept_replaced_and_removed_and_pruning_forgets_only_timed_pauses_that_ended()
     {
         Assert.Empty(await Store.GetPausesAsync(default));

@@ -64,11 +64,17 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _writer.WriteAsync(new SqliteWrite(record, null, null));
 
     // Claimed once, durably: an occurrence already run is not run again, also after a restart (a replayed external
-    // trigger).
+    // trigger). The claim itself checks the pauses; only a refused one reads them again, to say which pause it was.
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
-        var claimed = await _writer.WriteAsync(new SqliteWrite(null, null, null) { Schedule = new ScheduleClaim(route, occurrence, executionId, _time.GetUtcNow()) });
-        return new OccurrenceClaim(claimed);
+        var now = _time.GetUtcNow();
+        if (await _writer.WriteAsync(new SqliteWrite(null, null, null) { Schedule = new ScheduleClaim(route, occurrence, executionId, now) }))
+        {
+            return new OccurrenceClaim(true);
+        }
+
+        var pauses = await GetPausesAsync(cancellationToken);
+        return new OccurrenceClaim(false, Paused: pauses.FirstOrDefault(pause => pause.Route == route && pause.HoldsAt(now)));
     }
 
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)

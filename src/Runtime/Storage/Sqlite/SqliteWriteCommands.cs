@@ -19,6 +19,9 @@ internal sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, st
 /// <summary>The SQLite store's prepared write statements, on its one write connection.</summary>
 internal sealed class SqliteWriteCommands : IDisposable
 {
+    // A stored instant, as Format writes it: a text that starts with a date and a time (a damaged row's does not).
+    private const string Instant = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*'";
+
     private readonly SqliteRawStatement _insert;
     private readonly SqliteRawStatement _update;
     private readonly SqliteCommand _claim;
@@ -36,15 +39,20 @@ internal sealed class SqliteWriteCommands : IDisposable
             """);
         // The same numbers as the insert's: both are bound by BindState.
         _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10 WHERE id = ?1");
-        _claim = Prepare(connection, """
-            INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ($route, $occurrence, $execution_id, $claimed_at)
+        // Not while paused at the claim's time. Instants are stored in one round-trip format, so they compare as text;
+        // a pause row whose times are not instants does not hold (as GetPausesAsync leaves it out).
+        _claim = Prepare(connection, $"""
+            INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at)
+            SELECT $route, $occurrence, $execution_id, $claimed_at
+            WHERE NOT EXISTS (
+                SELECT 1 FROM schedule_pauses WHERE route = $route AND paused_at GLOB {Instant}
+                    AND (until IS NULL OR (until GLOB {Instant} AND until > $claimed_at)))
             ON CONFLICT (route, occurrence) DO NOTHING
             """, "$route", "$occurrence", "$execution_id", "$claimed_at");
-        _lastRun = Prepare(connection, """
+        _lastRun = Prepare(connection, $"""
             INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
             ON CONFLICT (route) DO UPDATE SET last_occurrence = CASE
-                WHEN last_occurrence GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*'
-                    AND last_occurrence > excluded.last_occurrence THEN last_occurrence
+                WHEN last_occurrence GLOB {Instant} AND last_occurrence > excluded.last_occurrence THEN last_occurrence
                 ELSE excluded.last_occurrence END
             """, "$route", "$occurrence");
         _occurrence = Prepare(connection, """
@@ -82,7 +90,10 @@ internal sealed class SqliteWriteCommands : IDisposable
         return true;
     }
 
-    /// <summary>Claims the occurrence; true only for the first claim of it, which also becomes the schedule's last run.</summary>
+    /// <summary>
+    /// Claims the occurrence; true only for the first claim of it, which also becomes the schedule's last run, and never
+    /// while the schedule is paused.
+    /// </summary>
     public bool Claim(ScheduleClaim run)
     {
         Bind(_claim, run.Route, Format(run.Occurrence), run.ExecutionId, Format(run.ClaimedAt));
