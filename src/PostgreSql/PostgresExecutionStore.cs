@@ -119,7 +119,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, record.Occurrence.ToUniversalTime()));
                 command.Parameters.Add(new NpgsqlParameter<string>(null!, OccurrenceRecord.Name(record.Outcome)));
                 command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)record.ExecutionId ?? DBNull.Value });
-                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)StoredOccurrence.Bounded(record.Detail) ?? DBNull.Value });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)PostgresText.Storable(StoredOccurrence.Bounded(record.Detail)) ?? DBNull.Value });
                 command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, record.RecordedAt.ToUniversalTime()));
                 await command.ExecuteNonQueryAsync(cancellationToken);
             },
@@ -160,7 +160,9 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         await _database.RunAsync(
             $"""
             WITH going AS ({ScheduleRunElsewhere.Select("$1", "$4")}),
-            paused AS (SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND (until IS NULL OR until > $5)),
+            paused AS (
+                SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND (until IS NULL OR until > $5)
+                    AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2)),
             claimed AS (
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going) AND NOT EXISTS (SELECT 1 FROM paused)

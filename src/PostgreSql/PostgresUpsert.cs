@@ -79,10 +79,10 @@ internal static class PostgresUpsert
             started[i] = record.StartedAt?.ToUniversalTime();
             finished[i] = record.FinishedAt?.ToUniversalTime();
             occurrences[i] = record.Occurrence?.ToUniversalTime();
-            errors[i] = record.Error;
+            errors[i] = PostgresText.Storable(record.Error);
             replays[i] = record.ReplayOf;
             parents[i] = record.TraceParent;
-            states[i] = record.TraceState;
+            states[i] = PostgresText.Storable(record.TraceState);
             requests[i] = request;
             bodies[i] = body;
         }

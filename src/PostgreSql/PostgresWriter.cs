@@ -24,7 +24,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
             write => write.Request is null ? write.Record.Id : null,
             (e, kept) => new ExecutionStoreUnavailableException(
                 $"The PostgreSQL execution store {database.Description} cannot be written: {e.Message}" + (kept ? " The change is kept and written when the server is back." : ""), e),
-            time);
+            time,
+            // Classes 22 (data exception) and 23 (integrity constraint violation): that write's data.
+            e => WriteFailure.IsDataError(e, error => error is PostgresException { SqlState: ['2', '2' or '3', ..] }));
     }
 
     /// <summary>Completes once written: true, or false when another replica holds the execution.</summary>

@@ -17,7 +17,8 @@ public sealed class GroupCommitWriterTests
             batch => faults.TryDequeue(out var fault) ? throw fault : Commit(committed, batch),
             _ => null,
             (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
-            _time);
+            _time,
+            NoDataErrors);
 
         for (var i = 0; i < 3; i++)
         {
@@ -38,7 +39,8 @@ public sealed class GroupCommitWriterTests
             batch => failing ? throw new IOException("disk full") : Commit(committed, batch),
             write => write.Split(':')[0],   // "id:state"
             (e, kept) => new ExecutionStoreUnavailableException(kept ? "kept" : "lost", e),
-            _time);
+            _time,
+            NoDataErrors);
 
         var first = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("a:running").WaitAsync(TimeSpan.FromSeconds(10)));
         await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("b:running").WaitAsync(TimeSpan.FromSeconds(10)));
@@ -58,7 +60,8 @@ public sealed class GroupCommitWriterTests
             batch => ++attempts == 1 ? throw new IOException("busy") : Commit(committed, batch),
             write => write,
             (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
-            _time);
+            _time,
+            NoDataErrors);
 
         await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("x").WaitAsync(TimeSpan.FromSeconds(10)));
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -90,7 +93,8 @@ public sealed class GroupCommitWriterTests
             },
             _ => null,
             (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
-            _time);
+            _time,
+            NoDataErrors);
 
         var writes = Enumerable.Range(0, 5000).Select(i => writer.WriteAsync(i)).ToArray();
         var outcomes = await Task.WhenAll(writes.Select(async write =>
@@ -110,6 +114,52 @@ public sealed class GroupCommitWriterTests
         Assert.InRange(committed, 1, 4000);
         Assert.True(writer.WriteAsync(1).IsFaulted);   // closed: refused at once, never left waiting
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // pipelined, as the SQLite store in WAL mode
+    public async Task A_write_whose_data_fails_its_batch_fails_alone_and_is_never_kept_to_fail_later_batches(bool pipelined)
+    {
+        var batches = new System.Collections.Concurrent.ConcurrentQueue<string[]>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var writer = new GroupCommitWriter<string>(
+            async batch =>
+            {
+                batches.Enqueue([.. batch]);
+                await gate.Task;   // the first batch waits, so that the next writes gather into one
+                return batch.Contains("b:poison") ? throw new FormatException("the text cannot be stored") : [.. batch.Select(_ => true)];
+            },
+            write => write.Split(':')[0],   // every write would be kept after a failure of the store
+            (e, kept) => new ExecutionStoreUnavailableException(kept ? "kept" : "lost", e),
+            _time,
+            e => e is FormatException,
+            pipelined ? () => Task.CompletedTask : null);
+
+        var first = writer.WriteAsync("first:running");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (batches.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        var together = new[] { "a:running", "b:poison", "c:running" }.Select(writer.WriteAsync).ToArray();
+        gate.SetResult();
+
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await together[0].WaitAsync(TimeSpan.FromSeconds(10)));
+        var poisoned = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => together[1].WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal("lost", poisoned.Message);
+        Assert.True(await together[2].WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // Not kept: the next batch holds only the next write, and it lands.
+        Assert.True(await writer.WriteAsync("d:running").WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["d:running"], batches.Last());
+        Assert.Equal(
+            [["first:running"], ["a:running", "b:poison", "c:running"], ["a:running"], ["b:poison"], ["c:running"], ["d:running"]],
+            batches);
+    }
+
+    private static bool NoDataErrors(Exception e) => false;
 
     private static Task<IReadOnlyList<bool>> Commit(List<string> committed, IReadOnlyList<string> batch)
     {

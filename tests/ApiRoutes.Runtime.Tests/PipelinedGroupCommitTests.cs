@@ -103,6 +103,7 @@ public sealed class PipelinedGroupCommitTests
         _ => null,
         (e, kept) => new ExecutionStoreUnavailableException($"{e.Message} (kept: {kept})", e),
         new FakeTimeProvider(),
+        _ => false,
         () =>
         {
             var sync = _syncs[Interlocked.Increment(ref _syncCount) - 1];

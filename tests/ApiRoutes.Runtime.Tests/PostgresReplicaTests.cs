@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
@@ -278,6 +279,31 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         // The success during the outage was kept and written once the database was back: nothing is left "running".
         await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 2);
         Assert.Equal(0L, await Count("status IN ('Queued', 'Running')"));
+    }
+
+    [Fact]
+    public async Task A_failure_whose_text_postgres_cannot_hold_is_recorded_and_the_replica_goes_on_accepting_background_work()
+    {
+        await using var server = await StartAsync(Create(BackgroundRoute("/api/parse", typeof(ParsesQuery)), BackgroundRoute("/api/slow", typeof(Slow))), _database);
+        server.Probe.Open("slow");
+
+        // One request: its handler's exception quotes a NUL, and its retry (attempt 2) is written with that error.
+        var parse = (await server.Client.PostAsync("/api/parse?n=%00", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var store = server.Services.GetRequiredService<IExecutionStore>();
+        ExecutionRecord? retry = null;
+        for (var deadline = DateTime.UtcNow + Probe.Patience; retry?.Attempt != 2 && DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            retry = await store.FindAsync(parse, default);
+        }
+
+        Assert.Equal((ExecutionStatus.Queued, 2), (retry!.Status, retry.Attempt));
+        Assert.Contains("The input string '\uFFFD' was not in a correct format.", retry.Error, StringComparison.Ordinal);
+
+        // Later requests are accepted and run: nothing of the first rides in their writes.
+        var later = await server.Client.PostAsync("/api/slow", null);
+        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+        var id = later.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
     }
 
     private static Task<TestServer> StartAsync(

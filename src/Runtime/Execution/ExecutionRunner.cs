@@ -125,9 +125,17 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     public void Dispose() => _cut.Dispose();
 
     /// <summary>An error's text, cut at <see cref="MaxErrorCharacters"/> with the cut marked.</summary>
-    public static string Bounded(string error) => error.Length <= MaxErrorCharacters
-        ? error
-        : string.Concat(error.AsSpan(0, MaxErrorCharacters), $"… [cut: {error.Length - MaxErrorCharacters} more characters]");
+    public static string Bounded(string error)
+    {
+        if (error.Length <= MaxErrorCharacters)
+        {
+            return error;
+        }
+
+        // Never between the two halves of a surrogate pair, which would leave half a character to store.
+        var kept = char.IsHighSurrogate(error[MaxErrorCharacters - 1]) ? MaxErrorCharacters - 1 : MaxErrorCharacters;
+        return string.Concat(error.AsSpan(0, kept), $"… [cut: {error.Length - kept} more characters]");
+    }
 
     private static AttemptResult Completed(Task handler) => handler.Status switch
     {

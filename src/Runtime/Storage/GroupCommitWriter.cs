@@ -11,6 +11,9 @@ namespace ApiRoutes.Storage;
 /// With a <c>sync</c> step the commit is pipelined: a batch is committed (written, not yet durable), the next one is
 /// written while a second loop makes everything written so far durable at once (one fsync for one or more batches),
 /// and only then are the waiters of those batches told, in the order they were committed.
+/// A batch that fails because of one of its writes (the data, not the store: a text the database refuses, a
+/// constraint) is written again one write at a time, so that only that write fails, and it is never kept: a write that
+/// can never succeed must not ride in every later batch and fail them all.
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -26,6 +29,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Func<Exception, bool, ExecutionStoreUnavailableException> _unavailable;
     private readonly TimeProvider _time;
     private readonly Func<Task>? _sync;
+    private readonly Func<Exception, bool> _isDataError;
     private readonly Channel<Committed> _committed = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
     // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
@@ -40,6 +44,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// <param name="retryKey">The key under which a failed write is kept and retried; null: not kept (its caller is told).</param>
     /// <param name="unavailable">What waiters get when a batch fails, from the cause and whether the write is kept.</param>
     /// <param name="time">The clock of the retry delay.</param>
+    /// <param name="isDataError">Whether a failure is due to the data of a write rather than to the store.</param>
     /// <param name="sync">
     /// Null: a commit is durable when it returns. Else: makes every batch committed so far durable; it runs beside the
     /// next commit, and the waiters of a batch are told only once a sync that began after its commit has returned.
@@ -49,12 +54,14 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
         TimeProvider time,
+        Func<Exception, bool> isDataError,
         Func<Task>? sync = null)
     {
         _commit = commit;
         _retryKey = retryKey;
         _unavailable = unavailable;
         _time = time;
+        _isDataError = isDataError;
         _sync = sync;
         _loop = Task.Run(LoopAsync);
         _syncLoop = sync is null ? Task.CompletedTask : Task.Run(SyncLoopAsync);
@@ -113,34 +120,63 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 continue;
             }
 
-            try
+            if (!await TryCommitAsync(batch, kept))
             {
-                var applied = await _commit([.. batch.Select(pending => pending.Write)]);
-                if (_sync is not null)
-                {
-                    _committed.Writer.TryWrite(new Committed([.. batch], applied));   // told once durable
-                    continue;
-                }
-
-                Tell(batch, applied);
-            }
-#pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                GiveBack(1);
+                // One of its writes failed the batch: each is written alone, so that only that one fails.
                 foreach (var pending in batch)
                 {
-                    var key = _closing ? null : _retryKey(pending.Write);
-                    if (key is not null)
+                    if (_sync is not null)
                     {
-                        kept[key] = pending;
+                        await _undurable.WaitAsync();
                     }
 
-                    pending.Done.TrySetException(_unavailable(e, key is not null));
+                    await TryCommitAsync([pending], kept);
                 }
             }
         }
+    }
+
+    // Commits a batch, its place among the undurable ones taken. A failure tells every waiter and keeps what may be
+    // retried, unless the data of a write caused it: then a batch of several is left to the caller to split (false),
+    // and a single write fails alone and is not kept.
+    private async Task<bool> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
+    {
+        try
+        {
+            var applied = await _commit([.. batch.Select(pending => pending.Write)]);
+            if (_sync is not null)
+            {
+                _committed.Writer.TryWrite(new Committed([.. batch], applied));   // told once durable
+            }
+            else
+            {
+                Tell(batch, applied);
+            }
+        }
+#pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            GiveBack(1);
+            var dataError = _isDataError(e);
+            if (dataError && batch.Count > 1)
+            {
+                return false;
+            }
+
+            foreach (var pending in batch)
+            {
+                var key = _closing || dataError ? null : _retryKey(pending.Write);
+                if (key is not null)
+                {
+                    kept[key] = pending;
+                }
+
+                pending.Done.TrySetException(_unavailable(e, key is not null));
+            }
+        }
+
+        return true;
     }
 
     // Makes what was committed durable, as many batches at once as were committed meanwhile, and tells their waiters.

@@ -196,10 +196,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<OccurrenceClaim>();
         }
 
-        var now = time.GetUtcNow();
-        return Task.FromResult(_pauses.TryGetValue(route, out var pause) && pause.HoldsAt(now)
+        // Claimed before: that is the answer, paused or not.
+        var (key, now) = ((route, occurrence.ToUniversalTime()), time.GetUtcNow());
+        return Task.FromResult(!_claims.ContainsKey(key) && _pauses.TryGetValue(route, out var pause) && pause.HoldsAt(now)
             ? new OccurrenceClaim(false, Paused: pause)
-            : new OccurrenceClaim(_claims.TryAdd((route, occurrence.ToUniversalTime()), now)));
+            : new OccurrenceClaim(_claims.TryAdd(key, now)));
     }
 
     public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) =>

@@ -42,6 +42,16 @@ public sealed class Throws(Probe probe) : RecordingHandler(probe)
     protected override Task HandleCoreAsync(HttpContext context) => throw new InvalidOperationException("handler exploded");
 }
 
+/// <summary>Parses its query's n, as many handlers parse their input: int.Parse's message quotes what it was given.</summary>
+public sealed class ParsesQuery(Probe probe) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context)
+    {
+        _ = int.Parse(context.Request.Query["n"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>Waits for the gate "slow" (so a test sees the 202 first), then finishes.</summary>
 public sealed class Slow(Probe probe) : RecordingHandler(probe)
 {

@@ -153,6 +153,10 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
 
         Assert.Equal((true, true), (resumed.Claimed, ended.Claimed));
         Assert.Equal((null, null), (resumed.Paused, ended.Paused));
+
+        // Claimed before, then paused: asked again (a replayed trigger), it is "claimed before", not "paused".
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(5)), default);
+        Assert.Equal(new OccurrenceClaim(false), await Store.ClaimOccurrenceAsync("/api/tick", At(1), "f", default));
     }
 
     [Fact]

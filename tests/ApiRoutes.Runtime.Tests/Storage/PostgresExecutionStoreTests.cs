@@ -276,6 +276,26 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    // What a handler's exception says: int.Parse("\0") quotes its input. PostgreSQL's text cannot hold U+0000.
+    [InlineData("System.FormatException: The input string '\0' was not in a correct format.", "System.FormatException: The input string '\uFFFD' was not in a correct format.")]
+    // Half of a surrogate pair, which Npgsql's UTF-8 encoder refuses ({high} and {low}: attributes cannot hold one).
+    [InlineData("cut here: {high}", "cut here: \uFFFD")]
+    [InlineData("{low} and a whole one: \U0001F600", "\uFFFD and a whole one: \U0001F600")]
+    public async Task An_error_text_postgres_cannot_hold_is_stored_with_replacement_characters_and_later_writes_land(string error, string stored)
+    {
+        var store = Open();
+        var queued = Record("one", ExecutionStatus.Queued) with { TraceState = "vendor=\0" };
+        await store.AddAsync(queued, Request(), default);
+        var failed = queued with { Status = ExecutionStatus.Failed, FinishedAt = At(1), Error = ErrorTextTests.WithHalves(error) };
+
+        await store.UpdateAsync(failed, default);
+        await store.AddAsync(Record("two", ExecutionStatus.Queued), Request(), default);   // a later 202's write
+
+        Assert.Equal(failed with { Error = stored, TraceState = "vendor=\uFFFD" }, await store.FindAsync("one", default));
+        Assert.Equal(ExecutionStatus.Queued, (await store.FindAsync("two", default))!.Status);
+    }
+
     [Fact]
     public void A_connection_string_that_is_not_one_says_how_to_write_it()
     {

@@ -44,4 +44,24 @@ public sealed class SqliteExecutionStoreContractTests : DurableExecutionStoreCon
 
         Assert.Equal(["/api/tick"], (await Store.GetPausesAsync(default)).Select(p => p.Route));
     }
+
+    [Theory]
+    [InlineData("2026-01-01T05:00:00+05:00")]   // an instant, but not as the store writes one: the claim and the reads must agree
+    [InlineData("2026-01-01T00:05:00Z")]
+    [InlineData("soon")]
+    public async Task A_pause_whose_until_was_edited_by_hand_is_no_pause_for_the_claim_either(string until)
+    {
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(60), At(0)), default);
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE schedule_pauses SET until = $until";
+            command.Parameters.AddWithValue("$until", until);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Empty(await Store.GetPausesAsync(default));
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default)).Claimed);
+    }
 }

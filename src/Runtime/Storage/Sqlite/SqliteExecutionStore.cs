@@ -38,6 +38,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             (e, kept) => new ExecutionStoreUnavailableException(
                 $"The execution store '{path}' cannot be written: {e.Message}" + (kept ? " The change is kept and written when the store can be written again." : ""), e),
             time,
+            // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: that write's data.
+            e => WriteFailure.IsDataError(e, error => error is SqliteException { SqliteErrorCode: 18 or 19 or 20 }),
             _logSync is null ? null : _logSync.Flush);
     }
 
@@ -64,7 +66,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _writer.WriteAsync(new SqliteWrite(record, null, null));
 
     // Claimed once, durably: an occurrence already run is not run again, also after a restart (a replayed external
-    // trigger). The claim itself checks the pauses; only a refused one reads them again, to say which pause it was.
+    // trigger). The claim itself checks the pauses; only a refused one reads again why: claimed before, or paused. A
+    // refusal whose reason cannot be read is a refusal still.
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -73,8 +76,18 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             return new OccurrenceClaim(true);
         }
 
-        var pauses = await GetPausesAsync(cancellationToken);
-        return new OccurrenceClaim(false, Paused: pauses.FirstOrDefault(pause => pause.Route == route && pause.HoldsAt(now)));
+        try
+        {
+            var claimed = await ReadAllAsync(
+                "SELECT 1 FROM schedule_runs WHERE route = $p0 AND occurrence = $p1", [route, Format(occurrence)!], _ => string.Empty, cancellationToken);
+            return claimed.Count > 0
+                ? new OccurrenceClaim(false)
+                : new OccurrenceClaim(false, Paused: (await GetPausesAsync(cancellationToken)).FirstOrDefault(pause => pause.Route == route && pause.HoldsAt(now)));
+        }
+        catch (Exception e) when (e is ExecutionStoreUnavailableException or SqliteException or IOException)
+        {
+            return new OccurrenceClaim(false);
+        }
     }
 
     public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
@@ -85,7 +98,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         command.Parameters.AddWithValue("$route", route);
         // A stored row is not trusted: a value that is not an instant counts as no run recorded.
         return await command.ExecuteScalarAsync(cancellationToken) is string text
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var last) ? last : null;
+            && TryParse(text, out var last) ? last : null;
     }
 
     public Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken) =>
@@ -136,8 +149,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
     }
 
+    // Only the text Format writes: the store's statements compare instants as text (SqliteWriteCommands).
     private static bool TryParse(string? text, out DateTimeOffset instant) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out instant);
+        DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out instant);
 
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken)
     {

@@ -19,8 +19,9 @@ internal sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, st
 /// <summary>The SQLite store's prepared write statements, on its one write connection.</summary>
 internal sealed class SqliteWriteCommands : IDisposable
 {
-    // A stored instant, as Format writes it: a text that starts with a date and a time (a damaged row's does not).
-    private const string Instant = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*'";
+    // A stored instant exactly as Format writes it (UTC, seven decimals, Z), so that instants compare as text; any other
+    // text, a damaged or hand-edited row's, is no instant (SqliteExecutionStore.TryParse reads them alike).
+    private const string Instant = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z'";
 
     private readonly SqliteRawStatement _insert;
     private readonly SqliteRawStatement _update;
@@ -39,8 +40,8 @@ internal sealed class SqliteWriteCommands : IDisposable
             """);
         // The same numbers as the insert's: both are bound by BindState.
         _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10 WHERE id = ?1");
-        // Not while paused at the claim's time. Instants are stored in one round-trip format, so they compare as text;
-        // a pause row whose times are not instants does not hold (as GetPausesAsync leaves it out).
+        // Not while paused at the claim's time; a pause row whose times are not instants does not hold (as GetPausesAsync
+        // leaves it out).
         _claim = Prepare(connection, $"""
             INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at)
             SELECT $route, $occurrence, $execution_id, $claimed_at
