@@ -1,3 +1,4 @@
+using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
@@ -86,6 +87,57 @@ public sealed class ReplicaFencingTests
         await server.WaitForLogAsync("ApiRoutes[2008]");
         server.FakeTime.Advance(TimeSpan.FromSeconds(35));
         await stop.WaitAsync(Probe.Patience);
+    }
+
+    [Fact]
+    public async Task A_handler_that_ignores_the_fence_is_not_run_again_here_until_it_has_returned()
+    {
+        var coordination = new ElsewhereCoordination();
+        await using var server = await StartAsync(Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation))), coordination, o => o.Background.MaxConcurrency = 2);
+        var id = await PostAsync(server, "/api/stuck");
+        await server.Probe.NextAsync();
+
+        coordination.RenewalFails = true;
+        server.FakeTime.Advance(TimeSpan.FromSeconds(45));
+        await server.WaitForLogAsync($"ApiRoutes[2031] Warning: Execution {id} of /api/stuck was cancelled (attempt 1)");
+        coordination.RenewalFails = false;
+        server.FakeTime.Advance(TimeSpan.FromSeconds(15));
+        await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
+        var whileItRuns = (server.Executions.Held(id)!.State, server.Probe.Count(nameof(IgnoresCancellation)));   // a worker is free, yet it waits
+
+        server.Probe.Open("stuck");
+        await server.WaitForLogAsync($"ApiRoutes[2002] Information: Execution {id} of /api/stuck started (attempt 2)");
+
+        Assert.Equal((ExecutionState.RetryWaiting, 1), whileItRuns);
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded && r.Attempt == 2);
+    }
+
+    [Fact]
+    public async Task A_fenced_scheduled_run_and_a_fenced_last_attempt_are_recorded_as_failed()
+    {
+        var coordination = new ElsewhereCoordination();
+        await using var server = await StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(HonorsCancellation), "@hourly", timeLimitSeconds: 900), BackgroundRoute("/api/wait", typeof(HonorsCancellation))),
+            coordination,
+            o =>
+            {
+                o.Scheduling.Enabled = false;
+                o.Background.RetryDelays = [];   // one attempt
+            });
+        var route = server.Services.GetRequiredService<RouteTable>().Routes.Single(r => r.Template == "/api/tick");
+        var scheduled = (await server.Services.GetRequiredService<ScheduledRuns>().TryStartAsync(route, new DateTimeOffset(2026, 1, 1, 1, 0, 0, TimeSpan.Zero))).ExecutionId!;
+        var background = await PostAsync(server, "/api/wait");
+        await server.Probe.NextAsync();
+        await server.Probe.NextAsync();
+
+        coordination.RenewalFails = true;
+        server.FakeTime.Advance(TimeSpan.FromSeconds(45));
+
+        var cancelled = "Attempt 1 was cancelled: its replica could not renew its lease in time, so another replica may take the execution over. ";
+        var run = await server.WaitForExecutionAsync(r => r.Id == scheduled && r.Status == ExecutionStatus.Failed);
+        var last = await server.WaitForExecutionAsync(r => r.Id == background && r.Status == ExecutionStatus.Failed);
+        Assert.Equal(cancelled + "Scheduled runs are not repeated.", run.Error);
+        Assert.Equal(cancelled + "It was its last attempt (1 of 1).", last.Error);
     }
 
     private static Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, ElsewhereCoordination coordination, Action<ApiRoutesOptions>? options = null) =>
