@@ -255,27 +255,34 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return last;
     }
 
-    // Also forgets old schedule claims (but each schedule's latest, for catch-up) and replicas long gone.
+    // Also forgets old schedule claims (but each schedule's latest, for catch-up) and replicas long gone. Those two are
+    // judged by the database's clock, as leases are (claimed_at and lease_until are its now()): a replica whose clock
+    // runs ahead by more than the retention must not delete the rows of live replicas (whose work the others would
+    // then take over) nor claims the others still rely on. The retention is what `before` is short of this replica's
+    // now (RetentionService); finished executions, occurrences and pauses are times of the app's clock.
     public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
-        var count = await DeleteAsync("DELETE FROM apiroutes_executions WHERE finished_at < $1 AND status NOT IN ('Queued', 'Running')");
-        await DeleteAsync("""
-            DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < $1
+        var retention = _time.GetUtcNow() - before;
+        var count = await DeleteAsync("DELETE FROM apiroutes_executions WHERE finished_at < $1 AND status NOT IN ('Queued', 'Running')", before.ToUniversalTime());
+        await DeleteAsync(
+            """
+            DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < now() - $1
                 AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route)
-            """);
-        await DeleteAsync("DELETE FROM apiroutes_schedule_occurrences WHERE occurrence < $1");
-        await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < $1");
-        await DeleteAsync("DELETE FROM apiroutes_schedule_pauses WHERE until < $1");
+            """,
+            retention);
+        await DeleteAsync("DELETE FROM apiroutes_schedule_occurrences WHERE occurrence < $1", before.ToUniversalTime());
+        await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < now() - $1", retention);
+        await DeleteAsync("DELETE FROM apiroutes_schedule_pauses WHERE until < $1", before.ToUniversalTime());
         return count;
 
-        async Task<int> DeleteAsync(string sql)
+        async Task<int> DeleteAsync(string sql, object value)
         {
             var deleted = 0;
             await _database.RunAsync(
                 sql,
                 async command =>
                 {
-                    command.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });
+                    command.Parameters.Add(new NpgsqlParameter { Value = value });
                     deleted = await command.ExecuteNonQueryAsync(cancellationToken);
                 },
                 "written",

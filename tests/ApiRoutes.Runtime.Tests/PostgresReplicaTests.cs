@@ -18,6 +18,11 @@ namespace ApiRoutes.Runtime.Tests;
 /// </summary>
 public sealed class PostgresReplicaTests : IAsyncLifetime
 {
+    // For replicas whose fake clock jumps a minute at a time, or races ahead faster than renewals land: past three
+    // quarters of the lease without a renewal, a replica cancels its running handlers and starts nothing (LeaseFence),
+    // as it should when its own clock says its lease is in doubt.
+    private static readonly TimeSpan ClockJumps = TimeSpan.FromMinutes(10);
+
     private string _database = null!;
 
     public async Task InitializeAsync() => _database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
@@ -28,8 +33,8 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     public async Task Two_replicas_run_each_occurrence_of_a_schedule_once_between_them()
     {
         var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *"));
-        await using var first = await StartAsync(manifest, _database);
-        await using var second = await StartAsync(manifest, _database);
+        await using var first = await StartAsync(manifest, _database, lease: ClockJumps);
+        await using var second = await StartAsync(manifest, _database, lease: ClockJumps);
         TestServer[] replicas = [first, second];
 
         for (var minute = 1; minute <= 6; minute++)
@@ -61,8 +66,8 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     public async Task Runs_of_a_schedule_never_overlap_across_replicas()
     {
         var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *", timeLimitSeconds: 900));
-        await using var first = await StartAsync(manifest, _database);
-        await using var second = await StartAsync(manifest, _database);
+        await using var first = await StartAsync(manifest, _database, lease: ClockJumps);
+        await using var second = await StartAsync(manifest, _database, lease: ClockJumps);
         TestServer[] replicas = [first, second];
         foreach (var replica in replicas)
         {
@@ -143,7 +148,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
         await using var survivor = await StartAsync(manifest, _database);
         string running, queued;
-        await using (var stopping = await StartAsync(manifest, _database))
+        await using (var stopping = await StartAsync(manifest, _database, lease: ClockJumps))   // its clock jumps through the drain
         {
             running = await PostAsync(stopping);
             await stopping.Probe.NextAsync();
@@ -172,7 +177,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     {
         var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
         await using var busy = await StartAsync(manifest, _database);
-        await using var idle = await StartAsync(manifest, _database);
+        await using var idle = await StartAsync(manifest, _database, lease: ClockJumps);   // its clock runs 15 s ahead every 20 ms
         var first = await PostAsync(busy);
         await busy.Probe.NextAsync();                      // its only worker is taken
         string[] waiting = [await PostAsync(busy), await PostAsync(busy)];
@@ -208,8 +213,9 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         await busy.Probe.NextAsync();
         string[] waiting = [await PostAsync(busy), await PostAsync(busy)];
 
-        // Its history, read at start-up, shows one running and two queued: the busy replica's, not its own.
-        await using var idle = await StartAsync(manifest, _database);
+        // Its history, read at start-up, shows one running and two queued: the busy replica's, not its own. Its clock
+        // runs 15 s ahead every 20 ms below, far faster than its renewals: a long lease keeps its fence from tripping.
+        await using var idle = await StartAsync(manifest, _database, lease: ClockJumps);
         await idle.WaitForLogAsync("ApiRoutes[2017] Debug: Loaded 3 recent execution(s) from the store");
         Assert.Equal((0, 0), (idle.Executions.RunningCount, idle.Executions.QueuedCount));
         Assert.Empty(idle.Executions.Active);
@@ -307,12 +313,16 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     }
 
     private static Task<TestServer> StartAsync(
-        ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null) =>
+        ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null, TimeSpan? lease = null) =>
         TestServer.StartAsync(
             manifest,
             environment,
             now: now,
-            options: options => options.Background.MaxConcurrency = 1,
+            options: options =>
+            {
+                options.Background.MaxConcurrency = 1;
+                options.Store.LeaseDuration = lease ?? options.Store.LeaseDuration;
+            },
             services: services => services.AddApiRoutesPostgreSql(connectionString));   // over the test server's InMemory
 
     private static async Task<string> PostAsync(TestServer server) =>

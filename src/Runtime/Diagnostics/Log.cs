@@ -75,6 +75,12 @@ internal static partial class Log
     [LoggerMessage(2023, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the cut, its work done: it is recorded as succeeded and does not run again")]
     public static partial void ReturnedAfterCut(this ILogger logger, string executionId, string route);
 
+    [LoggerMessage(2030, LogLevel.Warning, "Execution {ExecutionId} of {Route} is not started: its start could not be recorded in the store (try {Try} of {Tries}), and another replica may hold it; {Next}")]
+    public static partial void StartNotRecorded(this ILogger logger, string executionId, string route, int @try, int tries, string next, Exception exception);
+
+    [LoggerMessage(2031, LogLevel.Warning, "Execution {ExecutionId} of {Route} was cancelled (attempt {Attempt}): its replica could not renew its lease in time, so another replica may take it over; {Next}")]
+    public static partial void ExecutionFenced(this ILogger logger, string executionId, string route, int attempt, string next);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 
@@ -187,4 +193,10 @@ internal static partial class Log
 
     [LoggerMessage(4003, LogLevel.Warning, "Replica {Replica} let its lease ({Lease}) lapse; other replicas may have taken over its work, which may then run twice (at least once)")]
     public static partial void ReplicaLeaseLapsed(this ILogger logger, string replica, TimeSpan lease);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Replica {Replica} stops its work: {Reason}. Its running handlers are cancelled (RequestAborted) and nothing starts until a renewal of its lease succeeds")]
+    public static partial void ReplicaFenced(this ILogger logger, string replica, string reason);
+
+    [LoggerMessage(4005, LogLevel.Information, "Replica {Replica} holds its lease again: queued work starts again")]
+    public static partial void ReplicaFenceLifted(this ILogger logger, string replica);
 }

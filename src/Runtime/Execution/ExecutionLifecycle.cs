@@ -48,55 +48,66 @@ internal sealed partial class ExecutionLifecycle
 
     /// <summary>
     /// Starts an attempt. With replica coordination the start is durable first, and false means another replica holds
-    /// the execution now (it took it over): it must not run here, and is released. False also once shutdown cut it.
+    /// the execution now (it took it over): it must not run here, and is released. A start that cannot be recorded is
+    /// not run either, since another replica may hold the execution (<c>ExecutionLifecycle.Fencing.cs</c>). False also
+    /// once shutdown cut it; <paramref name="cut"/> ends a wait to try the start again.
     /// </summary>
-    public async Task<bool> TryStartAsync(TrackedExecution execution)
+    public async Task<bool> TryStartAsync(TrackedExecution execution, CancellationToken cut = default)
     {
-        var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null };
         if (_coordination is null)
         {
+            var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null };
             return Started(execution, Transition(execution, ExecutionState.Running, running));
         }
 
-        Task<bool> start;
-        lock (execution)
+        for (var @try = 1; ; @try++)
         {
-            if (!Allowed(execution, ExecutionState.Running))
+            var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null };
+            Task<bool> start;
+            lock (execution)
             {
+                if (!Allowed(execution, ExecutionState.Running))
+                {
+                    return false;
+                }
+
+                start = _coordination.TryStartAsync(running, CancellationToken.None);   // in the writer's queue now: before any later change
+            }
+
+            try
+            {
+                if (await start)
+                {
+                    return Started(execution, Transition(execution, ExecutionState.Running, running, write: false));
+                }
+
+                _logger.ExecutionHeldElsewhere(execution.Id, execution.Record.Route);
+                if (Transition(execution, ExecutionState.Released, execution.Record, write: false))
+                {
+                    _log.Forget(execution);
+                }
+
                 return false;
             }
-
-            start = _coordination.TryStartAsync(running, CancellationToken.None);   // in the writer's queue now: before any later change
-        }
-
-        bool held;
-        try
-        {
-            held = await start;
-        }
-        catch (ExecutionStoreUnavailableException e)
-        {
-            _logger.StoreWriteFailed(execution.Id, e);   // at least once: it runs; the start is written when the store is back
-            held = true;
-        }
-
-        if (!held)
-        {
-            _logger.ExecutionHeldElsewhere(execution.Id, execution.Record.Route);
-            if (Transition(execution, ExecutionState.Released, execution.Record, write: false))
+            catch (ExecutionStoreUnavailableException e)
             {
-                _log.Forget(execution);
+                if (!await StartAgainAsync(execution, @try, e, cut))
+                {
+                    return false;
+                }
             }
-
-            return false;
         }
-
-        return Started(execution, Transition(execution, ExecutionState.Running, running, write: false));
     }
 
     /// <summary>Ends an attempt: succeeded, timed out, failed (then retried after its delay while attempts are left), or cut.</summary>
     public void Finish(TrackedExecution execution, AttemptResult result, TimeSpan limit)
     {
+        if (result.Fenced)
+        {
+            Fenced(execution, result.HandlerReturned);
+            return;
+        }
+
         if (result.Cut)
         {
             Cut(execution, "running when the drain period ended");

@@ -1,4 +1,5 @@
 using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ApiRoutes.Execution;
@@ -7,9 +8,11 @@ namespace ApiRoutes.Execution;
 /// Runs one attempt of a background or scheduled execution: in its own DI scope, on a detached context, under the
 /// route's time limit. At the limit the handler's <c>RequestAborted</c> is cancelled and the attempt ends as timed
 /// out at once; a handler that ignores the token is abandoned (its scope is disposed when it finally returns). The
-/// attempt's start and end are the <see cref="ExecutionLifecycle"/>'s to record.
+/// token fires too when shutdown cuts the run, or when the <see cref="LeaseFence"/> trips (this replica may have lost
+/// its lease); while the fence holds, nothing starts. The attempt's start and end are the
+/// <see cref="ExecutionLifecycle"/>'s to record.
 /// </summary>
-internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle, SecretHeaders secrets) : IDisposable
+internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle, SecretHeaders secrets, LeaseFence fence) : IDisposable
 {
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
@@ -34,7 +37,19 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
     public async Task<AttemptResult> RunAsync(TrackedExecution execution)
     {
-        if (!await lifecycle.TryStartAsync(execution))
+        // A replica that may have lost its lease starts nothing until a renewal succeeds; shutdown's cut ends the wait
+        // (the execution is still queued, and the drain decides what becomes of it).
+        try
+        {
+            await fence.WhenHeldAsync(_cut.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return AttemptResult.NotStarted;
+        }
+
+        var held = fence.Token;
+        if (!await lifecycle.TryStartAsync(execution, _cut.Token))
         {
             return AttemptResult.NotStarted;
         }
@@ -44,7 +59,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         var route = execution.Route!;
         var limit = route.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds);
         using var timeout = new CancellationTokenSource(limit, time);
-        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _cut.Token);
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _cut.Token, held);
         var abortedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = aborted.Token.Register(() => abortedSignal.TrySetResult());
 
@@ -53,12 +68,15 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         // does not hand it to the handler either.
         var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token, secrets);
 
-        // Task.Run: a handler that blocks its thread must not block this runner past the time limit.
-        var handler = Task.Run(() =>
-        {
-            ExecutionLogCapture.Enter(execution.Id);
-            return route.InvokeAsync(context);
-        });
+        // Task.Run: a handler that blocks its thread must not block this runner past the time limit. Not at all once the
+        // fence tripped while its start was written.
+        var handler = held.IsCancellationRequested
+            ? Task.FromCanceled(held)
+            : Task.Run(() =>
+            {
+                ExecutionLogCapture.Enter(execution.Id);
+                return route.InvokeAsync(context);
+            });
         await Task.WhenAny(handler, abortedSignal.Task);
 
         // Aborted: the token fired and the handler either still runs or gave up because of it.
@@ -68,7 +86,9 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             ? Completed(handler)
             : timeout.IsCancellationRequested
                 ? new AttemptResult(ExecutionStatus.TimedOut, null)
-                : new AttemptResult(ExecutionStatus.Failed, null, Cut: true);
+                : _cut.IsCancellationRequested
+                    ? new AttemptResult(ExecutionStatus.Failed, null, Cut: true)
+                    : new AttemptResult(ExecutionStatus.Failed, null, Fenced: true);
 
         if (handler.IsCompleted)
         {
@@ -145,11 +165,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 }
 
 /// <summary>
-/// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="HandlerReturned"/>
+/// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="Fenced"/>: stopped
+/// because this replica could not renew its lease in time (<see cref="LeaseFence"/>). <see cref="HandlerReturned"/>
 /// completes when the handler has really returned, which for an abandoned handler (timed out, ignoring its token) is
 /// later than the attempt's end.
 /// </summary>
-internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false)
+internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false, bool Fenced = false)
 {
     /// <summary>Not started: another replica holds the execution now, or shutdown cut it first.</summary>
     public static readonly AttemptResult NotStarted = new(ExecutionStatus.Queued, null);

@@ -22,7 +22,10 @@ internal enum ExecutionState
     /// <summary>The handler returned.</summary>
     Succeeded,
 
-    /// <summary>The last attempt threw, or it could not run (a poison row, a route gone, shut down as accepted).</summary>
+    /// <summary>
+    /// The last attempt threw, or it could not run (a poison row, a route gone, shut down as accepted, a scheduled run
+    /// whose start could not be recorded, or whose replica could not renew its lease while it ran).
+    /// </summary>
     Failed,
 
     /// <summary>The time limit was reached.</summary>
@@ -44,7 +47,8 @@ internal static class ExecutionTransitions
     //  from            to
     //  Accepted     -> Queued (background, scheduled), Running (on demand), Failed (not run: shut down as accepted,
     //                  a poison row, its route gone, its last attempt interrupted)
-    //  Queued       -> Running, Cut, Released (taken over by another replica before it started)
+    //  Queued       -> Running, Cut, Released (taken over by another replica before it started), Failed (a scheduled
+    //                  run whose start could not be recorded with replicas: not run, and not repeated)
     //  Running      -> Succeeded, Failed, TimedOut, RetryWaiting, Cut
     //  RetryWaiting -> Queued, Cut
     //  Cut          -> Succeeded (a running handler that ignored the cut returned, its work done, before the process ended)
@@ -52,7 +56,7 @@ internal static class ExecutionTransitions
     private static readonly ExecutionState[][] Allowed =
     [
         /* Accepted */ [ExecutionState.Queued, ExecutionState.Running, ExecutionState.Failed],
-        /* Queued */ [ExecutionState.Running, ExecutionState.Cut, ExecutionState.Released],
+        /* Queued */ [ExecutionState.Running, ExecutionState.Cut, ExecutionState.Released, ExecutionState.Failed],
         /* Running */ [ExecutionState.Succeeded, ExecutionState.Failed, ExecutionState.TimedOut, ExecutionState.RetryWaiting, ExecutionState.Cut],
         /* RetryWaiting */ [ExecutionState.Queued, ExecutionState.Cut],
         /* Succeeded */ [],

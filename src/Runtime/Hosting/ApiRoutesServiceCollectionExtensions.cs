@@ -65,6 +65,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<ExecutionReplays>();
         services.TryAddSingleton<ScheduleHeartbeat>();
         services.TryAddSingleton<LeaseHeartbeat>();
+        services.TryAddSingleton<LeaseFence>();
         services.TryAddSingleton<ScheduleService>();
         ApiRoutesHealth.AddChecks(services);
         services.TryAddSingleton(sp => new SchedulerSwitch(

@@ -4,11 +4,23 @@ namespace ApiRoutes.Runtime.Tests.Infrastructure;
 
 /// <summary>
 /// Replica coordination that plays a second replica running <see cref="RunningElsewhere"/>'s schedule run; everything
-/// else as a replica alone (its lease renews, there is nothing to take over, every start lands).
+/// else as a replica alone (its lease renews, there is nothing to take over, every start lands), unless a test makes
+/// the database away for renewals (<see cref="RenewalFails"/>) or for the next starts (<see cref="StartsFailing"/>).
 /// </summary>
 internal sealed class ElsewhereCoordination : IReplicaCoordination
 {
+    private int _startsFailing;
+
     public string? RunningElsewhere { get; set; }
+
+    public bool RenewalFails { get; set; }
+
+    /// <summary>How many of the next starts cannot be recorded (the store is away).</summary>
+    public int StartsFailing
+    {
+        get => Volatile.Read(ref _startsFailing);
+        set => Volatile.Write(ref _startsFailing, value);
+    }
 
     public string Replica => "this-replica";
 
@@ -16,7 +28,9 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
 
     public TimeSpan LeaseDuration => TimeSpan.FromMinutes(1);
 
-    public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken) => Task.FromResult(LeaseRenewal.Renewed);
+    public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken) => RenewalFails
+        ? Task.FromException<LeaseRenewal>(new ExecutionStoreUnavailableException("The test's database is away."))
+        : Task.FromResult(LeaseRenewal.Renewed);
 
     public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([]);
@@ -24,7 +38,9 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
     public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
-    public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => Task.FromResult(true);
+    public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => Interlocked.Decrement(ref _startsFailing) >= 0
+        ? Task.FromException<bool>(new ExecutionStoreUnavailableException("The test's database is away."))
+        : Task.FromResult(true);
 
     public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => Task.FromResult(RunningElsewhere);
 }

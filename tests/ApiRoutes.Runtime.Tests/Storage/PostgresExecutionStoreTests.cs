@@ -306,6 +306,28 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Contains("Host=", error.Message, StringComparison.Ordinal);
     }
 
+    // Review 4, finding 12: leases and claims are on the database's clock, so retention judges them by it too.
+    [Fact]
+    public async Task A_replica_whose_clock_runs_a_month_ahead_prunes_neither_live_replicas_nor_their_recent_claims()
+    {
+        var live = Open();
+        await live.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
+        await live.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        await live.ClaimOccurrenceAsync("/api/tick", At(60), "b", default);
+        var ahead = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(30));   // a VM restored from a snapshot, a container without NTP
+        var skewed = PostgresExecutionStore.Open(_database, Lease, ahead, NullLogger.Instance);
+        lock (_stores)
+        {
+            _stores.Add(skewed);
+        }
+
+        await skewed.PruneAsync(ahead.GetUtcNow() - TimeSpan.FromDays(7), default);   // as RetentionService asks, with a week's retention
+
+        Assert.Equal(2, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_replicas"));
+        Assert.Empty(await skewed.Coordination.ClaimUnfinishedAsync(100, default));          // the live replica's work stays its own
+        Assert.False((await skewed.ClaimOccurrenceAsync("/api/tick", At(0), "c", default)).Claimed);   // a replay is still refused
+    }
+
     private PostgresExecutionStore Open(TimeSpan? lease = null)
     {
         var store = PostgresExecutionStore.Open(_database, lease ?? Lease, new FakeTimeProvider(), NullLogger.Instance);

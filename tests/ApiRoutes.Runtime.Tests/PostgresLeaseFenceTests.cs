@@ -1,0 +1,61 @@
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
+using ApiRoutes.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// Review 4, finding 3: a replica whose lease lapsed does not keep running what another replica now runs. Two real
+/// replicas on the suite's PostgreSQL server.
+/// </summary>
+public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private string _database = null!;
+
+    public async Task InitializeAsync() => _database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    // Replica A stops renewing (a GC or SIGSTOP pause, or its own link to the database down) while a handler runs there;
+    // B takes the execution over and runs it; A comes back: by its own clock its lease may be gone, so it cancels its
+    // handler (4004), and it learns the lapse (4003); the execution goes back to its queue, where its start is refused
+    // because B holds it (2015). It never runs on A again.
+    [Fact]
+    public async Task A_replica_whose_lease_lapsed_cancels_what_another_replica_now_runs()
+    {
+        var manifest = Create(BackgroundRoute("/api/wait", typeof(HonorsCancellation)));
+        await using var a = await TestServer.StartAsync(manifest, options: o => o.Store.LeaseDuration = TimeSpan.FromSeconds(1),
+            services: s => s.AddApiRoutesPostgreSql(_database));
+        await using var b = await TestServer.StartAsync(manifest, services: s => s.AddApiRoutesPostgreSql(_database));
+
+        var id = (await a.Client.PostAsync("/api/wait", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await a.Probe.NextAsync();   // running on A; A's fake clock stands still, so its 1 s lease is not renewed
+        await Task.Delay(1500);      // lapsed (real time, the database's clock)
+
+        for (var i = 0; i < 20 && b.Probe.Count(nameof(HonorsCancellation)) == 0; i++)
+        {
+            b.FakeTime.Advance(TimeSpan.FromSeconds(15));   // B's take-over tick
+            await Task.Delay(300);
+        }
+
+        a.FakeTime.Advance(TimeSpan.FromSeconds(1));        // A renews: by its clock its lease is in doubt, and the database says it lapsed
+        await a.Probe.WaitForSignalAsync("cancelled");
+        await a.WaitForLogAsync($"ApiRoutes[2015] Information: Execution {id} of /api/wait is held by another replica now");
+        output.WriteLine($"A ran {a.Probe.Count(nameof(HonorsCancellation))}, B ran {b.Probe.Count(nameof(HonorsCancellation))}");
+        output.WriteLine("B's record: " + b.Executions.Find(id));
+        foreach (var line in a.Logs.Where(l => l.Contains("ApiRoutes[40", StringComparison.Ordinal) || l.Contains("ApiRoutes[20", StringComparison.Ordinal)))
+        {
+            output.WriteLine("A: " + line);
+        }
+
+        Assert.Equal((1, 1), (a.Probe.Count(nameof(HonorsCancellation)), b.Probe.Count(nameof(HonorsCancellation))));
+        Assert.Contains(a.Logs, line => line.StartsWith("ApiRoutes[4004] Warning: Replica ", StringComparison.Ordinal));
+        Assert.Contains(a.Logs, line => line.StartsWith($"ApiRoutes[2031] Warning: Execution {id} of /api/wait was cancelled (attempt 1)", StringComparison.Ordinal));
+        Assert.NotEqual(ExecutionStatus.Running, a.Executions.Find(id)?.Status);   // released, not running here
+        Assert.Equal((ExecutionStatus.Running, 2), (b.Executions.Find(id)!.Status, b.Executions.Find(id)!.Attempt));
+    }
+}
