@@ -126,7 +126,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
         {
             if (_analysis.TryStopBeforeCompile())
             {
-                outcome = running.IsCompleted ? null : "had not reached its compile: stopped there and killed at once";
+                outcome = "had not reached its compile: stopped there and killed at once";
             }
             else
             {

@@ -84,6 +84,7 @@ public sealed class RouteRefresherTests
         Assert.Equal(1, _analysis.Calls);
         Assert.Equal(1, _analysis.StopsBeforeCompile);
         Assert.Equal(["finished.json"], _swap.Applied);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6008] Information: dotnet watch: stopping for a restart, the analysis in progress was compiling: let finish, after 2000 ms", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -98,6 +99,7 @@ public sealed class RouteRefresherTests
 
         Assert.True(_analysis.LastToken.IsCancellationRequested);
         Assert.Empty(_swap.Applied);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6008] Information: dotnet watch: stopping for a restart, the analysis in progress was compiling: killed after the grace of 00:00:03", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -114,6 +116,7 @@ public sealed class RouteRefresherTests
         Assert.Empty(_swap.Applied);
         Assert.Equal(failuresBefore, _logs.Count(line => line.StartsWith("ApiRoutes[6003]", StringComparison.Ordinal)));
         Assert.Null(_status.Current.Failure);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6008] Information: dotnet watch: stopping for a restart, the analysis in progress had not reached its compile: stopped there and killed at once, after 0 ms", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -126,6 +129,7 @@ public sealed class RouteRefresherTests
 
         Assert.True(_analysis.LastToken.IsCancellationRequested);
         Assert.Equal(0, _analysis.StopsBeforeCompile);
+        Assert.DoesNotContain(_logs, line => line.StartsWith("ApiRoutes[6008]", StringComparison.Ordinal));   // not a restart's stop
     }
 
     [Fact]
