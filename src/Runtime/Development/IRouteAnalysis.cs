@@ -7,6 +7,13 @@ namespace ApiRoutes.Development;
 internal interface IRouteAnalysis
 {
     Task<RouteAnalysisResult> AnalyzeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The app is stopping for a restart: keeps the analysis in progress (and any later one) from starting its compile.
+    /// True when none is compiling, so it may be killed at once; false when one is (killing it would take the compiler
+    /// server the restart's build uses down with it).
+    /// </summary>
+    bool TryStopBeforeCompile();
 }
 
 /// <param name="ManifestPath">The manifest written, when the analysis succeeded.</param>

@@ -8,7 +8,8 @@ namespace ApiRoutes.Development;
 /// Hot reload keeps its changes in memory, so the assembly on disk is stale; the target compiles the code as it is now
 /// into a folder of its own (<c>obj/apiroutes-watch</c>, never the app's output) and runs the build's own analysis on
 /// it: the same task, rules and codes as <c>dotnet build</c>. Its diagnostics are read back from MSBuild's output.
-/// It compiles with a compiler server of its own (<see cref="CompilerServer"/>), which the app stops when it stops.
+/// It compiles with a compiler server of its own (<see cref="CompilerServer"/>), which the app stops when it stops,
+/// and only through a <see cref="CompileGate"/>, so that a restart's stop knows whether it may kill it at once.
 /// </summary>
 internal sealed class ProjectAnalysis : IRouteAnalysis
 {
@@ -18,11 +19,16 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
 
     private readonly ProjectLocation _project;
     private readonly CompilerServer _compilerServer;
+    private readonly CompileGate _gate;
+    private readonly Lock _gateLock = new();
+    private bool _gateOpen;
+    private bool _stopped;
 
     public ProjectAnalysis(ProjectLocation project)
     {
         _project = project;
         _compilerServer = new CompilerServer(project, Folder);
+        _gate = new CompileGate(Folder);
     }
 
     public string Folder => Path.Combine(_project.Directory, "obj", "apiroutes-watch");
@@ -34,6 +40,15 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
 
     /// <summary>Stops the compiler server the analyses used; called once the last analysis is over.</summary>
     public Task StopCompilerServerAsync() => _compilerServer.StopAsync();
+
+    public bool TryStopBeforeCompile()
+    {
+        lock (_gateLock)
+        {
+            _stopped = true;
+            return !_gateOpen || _gate.TryClose();
+        }
+    }
 
     public async Task<RouteAnalysisResult> AnalyzeAsync(CancellationToken cancellationToken)
     {
@@ -62,18 +77,40 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        lock (_gateLock)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_stopped)
+            {
+                throw new OperationCanceledException("the app is stopping", cancellationToken);
+            }
+
+            _gate.Open();
+            _gateOpen = true;
+        }
+
         try
         {
-            await process.WaitForExitAsync(cancellationToken);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
+                throw;
+            }
         }
-        catch (OperationCanceledException)
+        finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            throw;
+            lock (_gateLock)
+            {
+                _gateOpen = false;
+            }
         }
 
         string text;
@@ -105,6 +142,7 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         $"-p:_ApiRoutesWatchFolder={MSBuildValue.Escape(Folder + Path.DirectorySeparatorChar)}",
         $"-p:_ApiRoutesWatchProject={MSBuildValue.Escape(_project.ProjectFile)}",
         $"-p:_ApiRoutesWatchCompilerServerFile={MSBuildValue.Escape(_compilerServer.PathFile)}",
+        $"-p:_ApiRoutesWatchCompileGate={MSBuildValue.Escape(_gate.Path)}",
         .. _compilerServer.BuildArguments,
         // Referenced projects keep the outputs dotnet watch built; only the app's routes are analysed.
         "-p:BuildProjectReferences=false",

@@ -29,7 +29,6 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private bool _signalled;
     private bool _disposed;
     private Pending? _pending;
-    private long _analysisStarted;
 
     public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger)
     {
@@ -101,21 +100,14 @@ internal sealed class RouteRefresher : IAsyncDisposable
     public ValueTask DisposeAsync() => StopAsync(TimeSpan.Zero);
 
     /// <summary>
-    /// An analysis younger than this has not reached its compile (MSBuild's start and the project's evaluation alone take
-    /// longer), so stopping it cannot disturb the compiler server: it is killed at once even with a grace.
-    /// </summary>
-    public static readonly TimeSpan CompileNotBefore = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>
-    /// Stops refreshing: no new analysis starts, and one in progress may finish within <paramref name="grace"/> before
-    /// it is cancelled (its build killed). A restart's stop gives it that time, because killing a compile in progress
-    /// also ends the Roslyn compiler server it compiles on, which the restart's build is about to use; an analysis that
-    /// started less than <see cref="CompileNotBefore"/> ago gets none.
+    /// Stops refreshing: no new analysis starts, and one in progress is cancelled (its build killed). With a
+    /// <paramref name="grace"/> (a restart's stop) one that is compiling may first finish within it, because killing a
+    /// compile in progress also ends the Roslyn compiler server it compiles on, which the restart's build is about to
+    /// use; one that has not reached its compile is stopped there and killed at once (<see cref="IRouteAnalysis.TryStopBeforeCompile"/>).
     /// </summary>
     public async ValueTask StopAsync(TimeSpan grace)
     {
         Task running;
-        long analysisStarted;
         lock (_gate)
         {
             if (_disposed)
@@ -125,20 +117,46 @@ internal sealed class RouteRefresher : IAsyncDisposable
 
             _disposed = true;
             running = _running;
-            analysisStarted = _analysisStarted;
         }
 
         await _timer.DisposeAsync();
-        if (grace > TimeSpan.Zero && !running.IsCompleted && _time.GetElapsedTime(analysisStarted) >= CompileNotBefore)
+        var stopping = _time.GetTimestamp();
+        string? outcome = null;
+        if (grace > TimeSpan.Zero && !running.IsCompleted)
         {
-            using var timeout = new CancellationTokenSource();
-            await Task.WhenAny(running, Task.Delay(grace, _time, timeout.Token));
-            await timeout.CancelAsync();
+            if (_analysis.TryStopBeforeCompile())
+            {
+                outcome = "had not reached its compile: stopped there and killed at once";
+            }
+            else
+            {
+                using var timeout = new CancellationTokenSource();
+                await Task.WhenAny(running, Task.Delay(grace, _time, timeout.Token));
+                await timeout.CancelAsync();
+                outcome = running.IsCompleted
+                    ? "was compiling: let finish"
+                    : $"was compiling: killed after the grace of {grace} (the compiler server may go down with it)";
+            }
         }
 
         await _stopping.CancelAsync();
         await running;
         _stopping.Dispose();
+        if (outcome is not null)
+        {
+            _logger.AnalysisStoppedForRestart(outcome, (long)_time.GetElapsedTime(stopping).TotalMilliseconds);
+        }
+    }
+
+    private bool IsStopping
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed;
+            }
+        }
     }
 
     private void OnSettled()
@@ -196,7 +214,6 @@ internal sealed class RouteRefresher : IAsyncDisposable
         SetPending(null);   // a newer analysis supersedes a result still waiting for hot reload
         _status.Started();
         var started = _time.GetTimestamp();
-        Volatile.Write(ref _analysisStarted, started);
         IReadOnlyList<BuildDiagnostic> diagnostics = [];
         try
         {
@@ -207,10 +224,19 @@ internal sealed class RouteRefresher : IAsyncDisposable
             {
                 result = await _analysis.AnalyzeAsync(linked.Token);
             }
+            catch (Exception) when (IsStopping)
+            {
+                return;   // stopped (at its compile's gate, or killed): the app is stopping, nothing to report
+            }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
             {
                 Keep([], $"the analysis took longer than {_timeout} (ApiRoutes:Watch:Timeout) and was stopped");
                 return;
+            }
+
+            if (result.ManifestPath is null && IsStopping)
+            {
+                return;   // failed at its compile's gate, which the stop closed: nothing to report
             }
 
             diagnostics = [.. result.Diagnostics.Where(d => d.IsRouteDiagnostic)];

@@ -30,8 +30,9 @@ internal sealed class RouteWatchService(
     private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
 
     /// <summary>
-    /// How long a restart's stop lets an analysis in progress finish: within the 5 s dotnet watch waits for the app to
-    /// exit before it kills it.
+    /// How long a restart's stop lets an analysis that is compiling finish (one that has not reached its compile is
+    /// killed at once, see <see cref="CompileGate"/>): within the 5 s dotnet watch waits for the app to exit before it
+    /// kills it.
     /// </summary>
     public static readonly TimeSpan RestartGrace = TimeSpan.FromSeconds(3);
 
@@ -112,8 +113,9 @@ internal sealed class RouteWatchService(
             _refresher = null;
             HotReloadSignal.Applied -= refresher.HotReloadApplied;
 
-            // A restart's stop lets an analysis in progress finish (RestartGrace) rather than kill its compile, which
-            // would take the compiler server the restart's build is about to use down with it.
+            // A restart's stop lets an analysis that is compiling finish (RestartGrace) rather than kill its compile,
+            // which would take the compiler server the restart's build is about to use down with it; one that has not
+            // reached its compile is stopped at its gate and killed at once.
             await refresher.StopAsync(restart ? RestartGrace : TimeSpan.Zero);
         }
 

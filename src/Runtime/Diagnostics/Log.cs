@@ -179,6 +179,9 @@ internal static partial class Log
     [LoggerMessage(6007, LogLevel.Information, "dotnet watch: stopped with SIGTERM, as for a restart: the compiler server '{CompilerServer}' keeps running for the restart's build (Roslyn ends it after its idle timeout)")]
     public static partial void CompilerServerLeftRunning(this ILogger logger, string compilerServer);
 
+    [LoggerMessage(6008, LogLevel.Information, "dotnet watch: stopping for a restart, the analysis in progress {Outcome}, after {ElapsedMs} ms")]
+    public static partial void AnalysisStoppedForRestart(this ILogger logger, string outcome, long elapsedMs);
+
     [LoggerMessage(6006, LogLevel.Debug, "dotnet watch: the refreshed code names handlers hot reload has not applied yet; the routes follow once it has")]
     public static partial void WaitingForHotReload(this ILogger logger);
 

@@ -68,12 +68,12 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
-    public async Task A_stop_with_grace_lets_the_analysis_in_progress_finish_and_starts_no_other()
+    public async Task A_stop_with_grace_lets_an_analysis_that_is_compiling_finish_and_starts_no_other()
     {
         var (refresher, first) = await StartBlockedAnalysisAsync();
         refresher.Request();                                  // a change that would run one more: not after a stop
 
-        _time.Advance(RouteRefresher.CompileNotBefore);      // old enough to be compiling
+        _analysis.Compiling = true;                           // past its compile's gate
         var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.False(stopping.IsCompleted);
@@ -82,33 +82,54 @@ public sealed class RouteRefresherTests
         await stopping;
 
         Assert.Equal(1, _analysis.Calls);
+        Assert.Equal(1, _analysis.StopsBeforeCompile);
         Assert.Equal(["finished.json"], _swap.Applied);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6008] Information: dotnet watch: stopping for a restart, the analysis in progress was compiling: let finish, after 2000 ms", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task A_stop_with_grace_cancels_an_analysis_that_outlasts_it()
+    public async Task A_stop_with_grace_cancels_a_compiling_analysis_that_outlasts_it()
     {
         var (refresher, _) = await StartBlockedAnalysisAsync();
 
-        _time.Advance(RouteRefresher.CompileNotBefore);
+        _analysis.Compiling = true;
         var stopping = refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask();
         _time.Advance(TimeSpan.FromSeconds(3));
         await stopping;
 
         Assert.True(_analysis.LastToken.IsCancellationRequested);
         Assert.Empty(_swap.Applied);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6008] Information: dotnet watch: stopping for a restart, the analysis in progress was compiling: killed after the grace of 00:00:03", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task A_stop_with_grace_kills_an_analysis_too_young_to_be_compiling_at_once()
+    public async Task A_stop_with_grace_stops_an_analysis_that_has_not_reached_its_compile_at_once_and_reports_nothing()
+    {
+        var (refresher, first) = await StartBlockedAnalysisAsync();
+        var failuresBefore = _logs.Count(line => line.StartsWith("ApiRoutes[6003]", StringComparison.Ordinal));
+
+        // The closed gate fails the build; should that end it before the kill, the failure is not the developer's.
+        _analysis.OnStopBeforeCompile = () => first.TrySetResult(new RouteAnalysisResult(null, [], "the build failed at its compile's gate"));
+        await refresher.StopAsync(TimeSpan.FromSeconds(3)).AsTask().WaitAsync(TimeSpan.FromSeconds(30));   // no fake time advanced: it did not wait
+
+        Assert.Equal(1, _analysis.StopsBeforeCompile);
+        Assert.Empty(_swap.Applied);
+        Assert.Equal(failuresBefore, _logs.Count(line => line.StartsWith("ApiRoutes[6003]", StringComparison.Ordinal)));
+        Assert.Null(_status.Current.Failure);
+        Assert.Contains(_logs, line => line.StartsWith("ApiRoutes[6008] Information: dotnet watch: stopping for a restart, the analysis in progress had not reached its compile: stopped there and killed at once, after 0 ms", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_stop_without_grace_cancels_at_once_without_asking_the_gate()
     {
         var (refresher, _) = await StartBlockedAnalysisAsync();
 
-        _time.Advance(RouteRefresher.CompileNotBefore - TimeSpan.FromMilliseconds(1));
-        await refresher.StopAsync(TimeSpan.FromSeconds(3));   // no time advanced: it did not wait
+        _analysis.Compiling = true;
+        await refresher.StopAsync(TimeSpan.Zero);
 
         Assert.True(_analysis.LastToken.IsCancellationRequested);
-        Assert.Empty(_swap.Applied);
+        Assert.Equal(0, _analysis.StopsBeforeCompile);
+        Assert.DoesNotContain(_logs, line => line.StartsWith("ApiRoutes[6008]", StringComparison.Ordinal));   // not a restart's stop
     }
 
     [Fact]
@@ -348,6 +369,22 @@ public sealed class RouteRefresherTests
         public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
         public CancellationToken LastToken { get; private set; }
+
+        /// <summary>Whether the analysis in progress has passed its compile's gate.</summary>
+        public bool Compiling { get; set; }
+
+        public int StopsBeforeCompile => Volatile.Read(ref _stopsBeforeCompile);
+
+        private int _stopsBeforeCompile;
+
+        public Action? OnStopBeforeCompile { get; set; }
+
+        public bool TryStopBeforeCompile()
+        {
+            Interlocked.Increment(ref _stopsBeforeCompile);
+            OnStopBeforeCompile?.Invoke();
+            return !Compiling;
+        }
 
         public void Next(RouteAnalysisResult result)
         {
