@@ -44,6 +44,8 @@ public sealed class DeployTests(PackageFixture package)
         // Start-up without JIT: the app and the runtime's IL-only dependencies are published ReadyToRun, as ApiRoutes.dll is.
         var publish = Path.Combine(project.OutputFolder("Release"), "publish");
         Assert.Empty(ReadyToRunImage.Where(publish, readyToRun: false, StartupAssemblies));
+        // No MVC application part for ApiRoutes: it would load Mvc.Core in CreateBuilder (build/ApiRoutes.ApplicationParts.targets).
+        Assert.Empty(ApplicationParts.Of(Path.Combine(publish, "Shop.dll")));
     }
 
     [Fact]

@@ -20,6 +20,14 @@ internal sealed class ApiRoutesMetrics : IDisposable
     private readonly Counter<long> _missed;
 
     public ApiRoutesMetrics(IMeterFactory meterFactory, ExecutionLog log)
+        : this(meterFactory, () => log)
+    {
+    }
+
+    /// <param name="meterFactory">The app's meter factory.</param>
+    /// <param name="log">The execution log, asked for only when a listener reads the gauges: it needs the execution
+    /// store, which is still opening while the routes (and so this) are created at start-up.</param>
+    public ApiRoutesMetrics(IMeterFactory meterFactory, Func<ExecutionLog> log)
     {
         _meter = meterFactory.Create(MeterName);
         _requests = _meter.CreateCounter<long>("apiroutes.requests", "{request}", "Requests answered by standard routes and accepted by background routes.");
@@ -27,8 +35,8 @@ internal sealed class ApiRoutesMetrics : IDisposable
         _executions = _meter.CreateCounter<long>("apiroutes.executions", "{execution}", "Finished background and scheduled executions, by outcome.");
         _executionDuration = _meter.CreateHistogram<double>("apiroutes.execution.duration", "s", "Duration of background and scheduled executions.");
         _missed = _meter.CreateCounter<long>("apiroutes.schedule.missed", "{occurrence}", "Schedule occurrences missed while no instance of the app was up (counted at start-up).");
-        _meter.CreateObservableGauge("apiroutes.background.queue_length", () => log.QueuedCount, "{execution}", "Accepted executions waiting to start.");
-        _meter.CreateObservableGauge("apiroutes.executions.running", () => log.RunningCount, "{execution}", "Executions running now.");
+        _meter.CreateObservableGauge("apiroutes.background.queue_length", () => log().QueuedCount, "{execution}", "Accepted executions waiting to start.");
+        _meter.CreateObservableGauge("apiroutes.executions.running", () => log().RunningCount, "{execution}", "Executions running now.");
     }
 
     // Each method records only while something listens (Enabled): without a listener the tags are not even built, and

@@ -42,10 +42,21 @@ public static class ApiRoutesHealth
         Map(endpoints, ReadyPath, _ => true, "ApiRoutes readiness");
     }
 
-    private static void Map(IEndpointRouteBuilder endpoints, string path, Func<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration, bool> predicate, string name) =>
-        endpoints.MapHealthChecks(path, new HealthCheckOptions { Predicate = predicate })
+    // What MapHealthChecks maps (the health-check middleware as the endpoint's pipeline), built at the first probe rather
+    // than at start-up: building it loads Microsoft.AspNetCore.Diagnostics.HealthChecks and constructs the middleware
+    // on the main thread before the app listens (bench/load/README.md, "JIT start-up: the critical path").
+    private static void Map(IEndpointRouteBuilder endpoints, string path, Func<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration, bool> predicate, string name)
+    {
+        var pipeline = new Lazy<RequestDelegate>(() => Pipeline(endpoints, predicate));
+        endpoints.Map(path, new RequestDelegate(context => pipeline.Value(context)))
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .WithMetadata(new AllowAnonymousAttribute())   // what AllowAnonymous() adds, without loading its assembly at start-up
             .ExcludeFromDescription()
             .WithDisplayName(name);
+    }
+
+    private static RequestDelegate Pipeline(IEndpointRouteBuilder endpoints, Func<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration, bool> predicate) =>
+        endpoints.CreateApplicationBuilder()
+            .UseMiddleware<HealthCheckMiddleware>(Microsoft.Extensions.Options.Options.Create(new HealthCheckOptions { Predicate = predicate }))
+            .Build();
 }

@@ -1,3 +1,4 @@
+using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,11 @@ public static class ApiRoutesApplication
 
         builder.Services.AddApiRoutes();
         configureBuilder?.Invoke(builder);
+        if (ManifestPreload.Start(builder.Configuration, builder.Environment.ApplicationName) is { } preload)
+        {
+            // The manifest read and its handlers bound on another thread while this one builds the app.
+            builder.Services.AddSingleton(preload);
+        }
 
         await using var app = builder.Build();
         configureApp?.Invoke(app);

@@ -34,11 +34,27 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var services = endpoints.ServiceProvider;
         var options = ApiRoutes.ApiRoutesOptionsValidation.Resolve(services);
 
-        // Opening the store and loading the manifest are both start-up I/O and JIT: do them side by side. A store
-        // that cannot be opened still stops start-up, when it is awaited below.
+        // The store opens on another thread while this one maps the routes (what needs the store waits for it there);
+        // a store that cannot be opened still stops start-up, when it is awaited at the end, before the app listens.
         var store = Task.Run(services.GetRequiredService<IExecutionStore>);
-        var table = services.GetRequiredService<RouteTable>();
+        try
+        {
+            Map(endpoints, services, options);
+        }
+        catch
+        {
+            // The mapping's error is the one reported; the store's, should it fail too, is observed and dropped.
+            _ = store.ContinueWith(static opened => opened.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+
         store.GetAwaiter().GetResult();
+        return endpoints;
+    }
+
+    private static void Map(IEndpointRouteBuilder endpoints, IServiceProvider services, ApiRoutes.ApiRoutesOptions options)
+    {
+        var table = services.GetRequiredService<RouteTable>();
         RouteConstraintCheck.ThrowIfUnregistered(table, services.GetRequiredService<IOptions<RouteOptions>>().Value);
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
@@ -89,8 +105,6 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,
                 services.GetRequiredService<SchedulerSwitch>().IsEnabled));
         }
-
-        return endpoints;
     }
 
     private static ExecutionStatusUrls? StatusUrls(ApiRoutes.ApiRoutesOptions options, bool isDevelopment)

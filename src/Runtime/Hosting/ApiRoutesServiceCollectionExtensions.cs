@@ -42,7 +42,12 @@ public static class ApiRoutesServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
-        services.TryAddSingleton(sp => ManifestLoader.Load(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value, sp.GetService<IHostEnvironment>()?.ApplicationName));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value;
+            var applicationName = sp.GetService<IHostEnvironment>()?.ApplicationName;
+            return sp.GetService<ManifestPreload>()?.TakeFor(options, applicationName) ?? ManifestLoader.Load(options, applicationName);
+        });
         services.TryAddSingleton<IExecutionStore>(OpenStore);
 
         // Replica coordination exists only with a store that coordinates (PostgreSQL); elsewhere it resolves to null
@@ -51,7 +56,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<ExecutionLogCapture>();
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<ExecutionLogCapture>());
         services.TryAddSingleton(sp => new ExecutionLog(sp.GetRequiredService<IExecutionStore>(), sp.GetRequiredService<ExecutionLogCapture>()));
-        services.TryAddSingleton<ApiRoutesMetrics>();
+        services.TryAddSingleton(sp => new ApiRoutesMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ExecutionLog>));
         services.TryAddEnumerable(ServiceDescriptor.Transient<IApiDescriptionProvider, ApiRoutesApiDescriptionProvider>());
         services.TryAddSingleton<ExecutionLifecycle>();
         services.TryAddSingleton(sp => new SecretHeaders(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Background.SecretHeaders));

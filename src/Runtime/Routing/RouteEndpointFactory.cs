@@ -30,6 +30,12 @@ internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionS
         ? new DashboardSession(token, services.GetRequiredService<TimeProvider>())
         : null;
 
+    private static RequestDelegate AtFirstRequest(Func<RequestDelegate> create)
+    {
+        var handler = new Lazy<RequestDelegate>(create);
+        return context => handler.Value(context);
+    }
+
     /// <remarks>Throws RoutePatternException on a template ASP.NET Core cannot parse (the build refuses those, AR2001).</remarks>
     public IReadOnlyList<Endpoint> Create(IEnumerable<LoadedRoute> routes) =>
         [.. routes.Select(Create).OfType<Endpoint>()];
@@ -38,9 +44,11 @@ internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionS
     {
         RequestDelegate? handler = route.Kind switch
         {
-            RouteKind.Background => new BackgroundRouteEndpoint(
+            // Built at the route's first request: admission needs the execution store, which is still opening
+            // while the routes are mapped at start-up (MapApiRoutes awaits it before the app listens).
+            RouteKind.Background => AtFirstRequest(() => new BackgroundRouteEndpoint(
                 route, services.GetRequiredService<BackgroundAdmission>(), statusUrls, _time,
-                services.GetRequiredService<IOptions<ApiRoutesOptions>>(), _metrics, logger).InvokeAsync,
+                services.GetRequiredService<IOptions<ApiRoutesOptions>>(), _metrics, logger).InvokeAsync),
             RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
                 route, services.GetRequiredService<ExecutionLifecycle>(), _time, _metrics, logger, refusals, _session).InvokeAsync,
             RouteKind.Scheduled => null,

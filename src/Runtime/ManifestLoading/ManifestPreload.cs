@@ -1,0 +1,72 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Configuration;
+
+namespace ApiRoutes.ManifestLoading;
+
+/// <summary>
+/// The route table loaded on a thread-pool thread while the main thread builds the app (the generated entry point,
+/// <see cref="ApiRoutesApplication"/>), from the manifest path and bundle check that configuration gives. The table's
+/// registration takes it only when the options it is built from say the same (code may have changed them since), and
+/// otherwise loads the manifest as always; a manifest that cannot be loaded throws the same
+/// <see cref="ApiRoutesManifestException"/>, from the same place (<c>MapApiRoutes</c>), as without the preload.
+/// </summary>
+internal sealed class ManifestPreload
+{
+    private readonly string? _manifestPath;
+    private readonly bool _verifyBundle;
+    private readonly string? _applicationName;
+    private readonly Task<(RouteTable? Table, ExceptionDispatchInfo? Error)> _load;
+
+    private ManifestPreload(string? manifestPath, bool verifyBundle, string? applicationName)
+    {
+        _manifestPath = manifestPath;
+        _verifyBundle = verifyBundle;
+        _applicationName = applicationName;
+        _load = Task.Run(Load);
+    }
+
+    /// <summary>Starts loading; null when configuration holds a value the options would not bind (they then fail start-up).</summary>
+    public static ManifestPreload? Start(IConfiguration configuration, string? applicationName)
+    {
+        var section = configuration.GetSection(ApiRoutesOptions.SectionName);
+        var verifyBundle = false;
+        if (section[nameof(ApiRoutesOptions.VerifyBundle)] is { } verify && !bool.TryParse(verify, out verifyBundle))
+        {
+            return null;
+        }
+
+        return new ManifestPreload(section[nameof(ApiRoutesOptions.ManifestPath)] is { Length: > 0 } path ? path : null, verifyBundle, applicationName);
+    }
+
+    /// <summary>The preloaded table for these options, or null when they ask for another manifest or check.</summary>
+    /// <exception cref="ApiRoutesManifestException">The manifest they ask for cannot be loaded.</exception>
+    public RouteTable? TakeFor(ApiRoutesOptions options, string? applicationName)
+    {
+        if (!string.Equals(options.ManifestPath, _manifestPath, StringComparison.Ordinal)
+            || options.VerifyBundle != _verifyBundle
+            || !string.Equals(applicationName, _applicationName, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var (table, error) = _load.GetAwaiter().GetResult();
+        error?.Throw();
+        return table;
+    }
+
+    // Every failure is kept for TakeFor to throw on the thread that maps the routes; none is left unobserved.
+    private (RouteTable?, ExceptionDispatchInfo?) Load()
+    {
+        try
+        {
+            return (ManifestLoader.Load(new ApiRoutesOptions { ManifestPath = _manifestPath, VerifyBundle = _verifyBundle }, _applicationName), null);
+        }
+#pragma warning disable CA1031 // rethrown, as it was, where the table is asked for
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return (null, ExceptionDispatchInfo.Capture(e));
+        }
+    }
+}
+
