@@ -70,7 +70,7 @@ public sealed class TraceAcrossProcessesTests : IDisposable
         }
 
         survivor.Probe.Open("slow");
-        survivor.FakeTime.Advance(TimeSpan.FromSeconds(15));   // half a lease: the survivor takes the stopped replica's work
+        survivor.FakeTime.Advance(Lease / 2);   // its take-over period: the survivor takes the stopped replica's work
         await survivor.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
         // Both replicas are in this test process, so the listener sees the cut attempt too: two spans, one parent.
         var attempts = await survivorTelemetry.WaitForAttemptsAsync(survivor, 2);
@@ -92,7 +92,12 @@ public sealed class TraceAcrossProcessesTests : IDisposable
         options.Store.Provider = StoreProvider.PostgreSql;
         options.Store.ConnectionString = database;
         options.Background.MaxConcurrency = 1;
+        // Long enough that the drain's jump of the fake clock (30 s at once, before a renewal's answer can come back)
+        // does not trip the stopping replica's fence, three quarters of a lease without a renewal.
+        options.Store.LeaseDuration = Lease;
     }
+
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
