@@ -38,7 +38,8 @@ internal sealed partial class ExecutionLifecycle
 
             var route = _routes.Routes.FirstOrDefault(r => r.Template == record.Route && r.Kind.Name() == record.Kind);
             var execution = new TrackedExecution(record, ExecutionState.Accepted, route, request);
-            var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1 : record.Attempt;
+            // Counted in long: a row's attempt is bounded when it is read, but counting on never wraps here either.
+            var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1L : record.Attempt;
             var reason = (stored.Unreadable, route, request) switch
             {
                 ({ } problem, _, _) => $"Not run: its stored row cannot be read ({problem}).",
@@ -59,7 +60,7 @@ internal sealed partial class ExecutionLifecycle
                 continue;
             }
 
-            if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = attempt, StartedAt = null }) && !_queue.Requeue(execution))
+            if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null }) && !_queue.Requeue(execution))
             {
                 Cut(execution, "taken up as the server shut down; it never ran here");
             }

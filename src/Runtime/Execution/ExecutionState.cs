@@ -44,7 +44,8 @@ internal static class ExecutionTransitions
     //  from            to
     //  Accepted     -> Queued (background, scheduled), Running (on demand), Failed (not run: shut down as accepted,
     //                  a poison row, its route gone, its last attempt interrupted)
-    //  Queued       -> Running, Cut, Released (taken over by another replica before it started)
+    //  Queued       -> Running, Cut, Released (taken over by another replica before it started), Failed (an internal
+    //                  error before it started: a worker's own failure, a bug)
     //  Running      -> Succeeded, Failed, TimedOut, RetryWaiting, Cut
     //  RetryWaiting -> Queued, Cut
     //  Cut          -> Succeeded (a running handler that ignored the cut returned, its work done, before the process ended)
@@ -52,7 +53,7 @@ internal static class ExecutionTransitions
     private static readonly ExecutionState[][] Allowed =
     [
         /* Accepted */ [ExecutionState.Queued, ExecutionState.Running, ExecutionState.Failed],
-        /* Queued */ [ExecutionState.Running, ExecutionState.Cut, ExecutionState.Released],
+        /* Queued */ [ExecutionState.Running, ExecutionState.Cut, ExecutionState.Released, ExecutionState.Failed],
         /* Running */ [ExecutionState.Succeeded, ExecutionState.Failed, ExecutionState.TimedOut, ExecutionState.RetryWaiting, ExecutionState.Cut],
         /* RetryWaiting */ [ExecutionState.Queued, ExecutionState.Cut],
         /* Succeeded */ [],
