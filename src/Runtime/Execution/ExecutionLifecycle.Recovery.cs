@@ -40,11 +40,14 @@ internal sealed partial class ExecutionLifecycle
             var execution = new TrackedExecution(record, ExecutionState.Accepted, route, request);
             // Counted in long: a row's attempt is bounded when it is read, but counting on never wraps here either.
             var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1L : record.Attempt;
-            var reason = (stored.Unreadable, route, request) switch
+            // A scheduled run is never repeated, whatever its row holds: the runtime stores no request for one, so a
+            // request there (a damaged or hand-written row) is not one its handler may be given.
+            var scheduled = record.Kind == RouteKind.Scheduled.Name();
+            var reason = (stored.Unreadable, route, NotRepeated: scheduled || request is null) switch
             {
                 ({ } problem, _, _) => $"Not run: its stored row cannot be read ({problem}).",
                 (_, null, _) => "Not finished: its route no longer exists in this deploy.",
-                (_, _, null) => "Not finished: the process stopped while it ran (scheduled runs are not repeated).",
+                (_, _, true) => "Not finished: the process stopped while it ran (scheduled runs are not repeated).",
                 _ when attempt > maxAttempts => $"Not finished: the process stopped during its last attempt ({record.Attempt} of {maxAttempts}).",
                 _ => null,
             };
