@@ -224,6 +224,13 @@ internal sealed partial class ExecutionLifecycle
             }
 
             var first = execution.State == ExecutionState.Accepted;
+
+            // A retry's wait keeps a place that new requests cannot take (MaxQueueLength), however it ends.
+            if ((to == ExecutionState.RetryWaiting) != (execution.State == ExecutionState.RetryWaiting))
+            {
+                _queue.CountRetryWaiting(to == ExecutionState.RetryWaiting ? 1 : -1);
+            }
+
             _log.Apply(execution, record, to);
             if (first)
             {
