@@ -26,7 +26,17 @@ internal sealed partial class ExecutionLifecycle
     /// </summary>
     public (int Requeued, int Failed) Resume(IReadOnlyList<StoredExecution> unfinished)
     {
-        int requeued = 0, failed = 0;
+        var (requeued, failed, _) = Resume(unfinished, int.MaxValue);
+        return (requeued, failed);
+    }
+
+    /// <summary>
+    /// As <see cref="Resume(IReadOnlyList{StoredExecution})"/>, queuing at most <paramref name="room"/> of them; those
+    /// past it are left as they are (<c>Left</c>), for a later page.
+    /// </summary>
+    public (int Requeued, int Failed, int Left) Resume(IReadOnlyList<StoredExecution> unfinished, int room)
+    {
+        int requeued = 0, failed = 0, left = 0;
         var maxAttempts = _options.Value.Background.RetryDelays.Count + 1;
         foreach (var stored in unfinished)
         {
@@ -63,6 +73,12 @@ internal sealed partial class ExecutionLifecycle
                 continue;
             }
 
+            if (requeued == room)
+            {
+                left++;
+                continue;
+            }
+
             if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null }) && !_queue.Requeue(execution))
             {
                 Cut(execution, "taken up as the server shut down; it never ran here");
@@ -71,6 +87,6 @@ internal sealed partial class ExecutionLifecycle
             requeued++;
         }
 
-        return (requeued, failed);
+        return (requeued, failed, left);
     }
 }
