@@ -167,6 +167,9 @@ public sealed class DurableExecutionTests : IDisposable
     [InlineData("UPDATE executions SET accepted_at = 'yesterday' WHERE id = 'e07'")]
     [InlineData("UPDATE executions SET status = 'Running', started_at = '2026-13-45' WHERE id = 'e07'")]
     [InlineData("UPDATE executions SET attempt = 'many' WHERE id = 'e07'")]
+    // an attempt ApiRoutes never writes: counting on from the largest int would wrap (review 4, finding 5)
+    [InlineData("UPDATE executions SET status = 'Running', started_at = accepted_at, attempt = 2147483647 WHERE id = 'e07'")]
+    [InlineData("UPDATE executions SET attempt = 1001 WHERE id = 'e07'")]
     [InlineData("UPDATE executions SET body = 12 WHERE id = 'e07'")]
     public async Task An_unreadable_row_is_recorded_as_failed_and_every_other_one_runs(string corruption)
     {

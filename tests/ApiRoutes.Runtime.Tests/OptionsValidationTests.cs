@@ -60,6 +60,16 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void More_retries_than_a_stored_attempt_may_count_are_refused()
+    {
+        var settings = Enumerable.Range(0, 1000).ToDictionary(i => $"ApiRoutes:Background:RetryDelays:{i}", _ => (string?)"00:00:01");
+
+        var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(settings)));
+
+        Assert.StartsWith("ApiRoutes:Background:RetryDelays has 1000 items; at most 999 retries are allowed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_external_triggers_the_record_of_runs_outlives_every_request_that_could_replay_it()
     {
         var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new()

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using ApiRoutes.Locking;
 
 namespace ApiRoutes.Cli.Bundling;
 
@@ -26,9 +26,6 @@ internal sealed partial class BundleFolderLock : IDisposable
 
     // Written into a lock file whose lock could not be taken: never abandoned, as no one could tell.
     private static readonly byte[] NotLocked = "not locked"u8.ToArray();
-
-    private const int LockExclusive = 2;
-    private const int DoNotWait = 4;
 
     private readonly FileStream _held;
 
@@ -145,7 +142,7 @@ internal sealed partial class BundleFolderLock : IDisposable
     /// <summary>The lock file's handle (for tests that close it as the end of a process would).</summary>
     internal Microsoft.Win32.SafeHandles.SafeFileHandle Handle => _held.SafeFileHandle;
 
-    private static bool TryLock(FileStream file) => Flock((int)file.SafeFileHandle.DangerousGetHandle(), LockExclusive | DoNotWait) == 0;
+    private static bool TryLock(FileStream file) => ExclusiveFileLock.TryTake(file.SafeFileHandle).Result == FileLockResult.Taken;
 
     private static bool WasNeverLocked(FileStream file)
     {
@@ -165,9 +162,6 @@ internal sealed partial class BundleFolderLock : IDisposable
 
         return PrivateFolder.TryDelete(folder);
     }
-
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static partial int Flock(int descriptor, int operation);
 
     [GeneratedRegex("^bundle-[0-9a-f]{32}\\.lock$", RegexOptions.CultureInvariant)]
     private static partial Regex LockName();

@@ -23,7 +23,7 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
             return new Admission(null, full);
         }
 
-        TrackedExecution execution;
+        TrackedExecution? execution = null;
         try
         {
             execution = lifecycle.Accept(route, request, trace, cancellationToken, out var stored, replayOf);
@@ -31,8 +31,14 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
         }
         catch (ExecutionStoreUnavailableException e)
         {
+            lifecycle.NotStored(execution);
             queue.Release();
             return new Admission(null, e.Message);
+        }
+        catch
+        {
+            lifecycle.NotStored(execution);
+            throw;
         }
 
         return lifecycle.Enqueue(execution) ? new Admission(execution, null) : new Admission(null, "the server is shutting down");

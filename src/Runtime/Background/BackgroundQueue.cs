@@ -6,13 +6,15 @@ namespace ApiRoutes.Background;
 
 /// <summary>
 /// Admission control and the queue in front of the workers. A new request is admitted only while fewer than
-/// <see cref="BackgroundRouteOptions.MaxQueueLength"/> executions wait; retries and recovered work always re-enter.
+/// <see cref="BackgroundRouteOptions.MaxQueueLength"/> executions wait, to start or for a retry (each keeps its
+/// request in memory); retries and recovered work always re-enter.
 /// It only carries executions: what state they are in is the <see cref="ExecutionLifecycle"/>'s.
 /// </summary>
 internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
 {
     private readonly Channel<TrackedExecution> _channel = Channel.CreateUnbounded<TrackedExecution>();
     private int _waiting;
+    private int _retryWaiting;
     private volatile bool _closed;
 
     public ChannelReader<TrackedExecution> Reader => _channel.Reader;
@@ -20,6 +22,12 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     public bool IsClosed => _closed;
 
     public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Executions of this process waiting out a retry's delay.</summary>
+    public int RetryWaiting => Volatile.Read(ref _retryWaiting);
+
+    /// <summary>What <see cref="BackgroundRouteOptions.MaxQueueLength"/> bounds: waiting to start, and waiting for a retry.</summary>
+    public int Occupied => Waiting + RetryWaiting;
 
     /// <summary>Reserves a place for new work, or says why there is none: the reason is null on success.</summary>
     public string? TryReserve()
@@ -29,7 +37,7 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
             return "the server is shutting down";
         }
 
-        if (Interlocked.Increment(ref _waiting) > options.Value.Background.MaxQueueLength)
+        if (Interlocked.Increment(ref _waiting) + RetryWaiting > options.Value.Background.MaxQueueLength)
         {
             Interlocked.Decrement(ref _waiting);
             return $"the queue is full ({options.Value.Background.MaxQueueLength} waiting)";
@@ -59,6 +67,9 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
         Interlocked.Increment(ref _waiting);
         return TryWrite(execution);
     }
+
+    /// <summary>An execution starts (+1) or stops (-1) waiting out a retry's delay; never refused.</summary>
+    public void CountRetryWaiting(int delta) => Interlocked.Add(ref _retryWaiting, delta);
 
     /// <summary>Called by a worker when it takes an execution off the queue.</summary>
     public void Started() => Interlocked.Decrement(ref _waiting);

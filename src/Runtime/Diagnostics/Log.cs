@@ -75,6 +75,9 @@ internal static partial class Log
     [LoggerMessage(2023, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the cut, its work done: it is recorded as succeeded and does not run again")]
     public static partial void ReturnedAfterCut(this ILogger logger, string executionId, string route);
 
+    [LoggerMessage(2024, LogLevel.Error, "A background worker failed while it handled execution {ExecutionId} of {Route}; it is recorded as failed (internal error) and the worker goes on (a bug)")]
+    public static partial void WorkerFailed(this ILogger logger, string executionId, string route, Exception exception);
+
     [LoggerMessage(2030, LogLevel.Warning, "Execution {ExecutionId} of {Route} is not started: its start could not be recorded in the store (try {Try} of {Tries}), and another replica may hold it; {Next}")]
     public static partial void StartNotRecorded(this ILogger logger, string executionId, string route, int @try, int tries, string next, Exception exception);
 

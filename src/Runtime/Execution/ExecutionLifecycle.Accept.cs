@@ -23,8 +23,29 @@ internal sealed partial class ExecutionLifecycle
             Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now,
             TraceParent = trace.Parent, TraceState = trace.State, ReplayOf = replayOf,
         };
-        stored = _store.AddAsync(record, request, cancellationToken);
-        return new TrackedExecution(record, ExecutionState.Accepted, route, request);
+        // Listed before its row is written: start-up recovery, reading the rows meanwhile, sees it is held here.
+        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, request);
+        _log.Track(execution);
+        try
+        {
+            stored = _store.AddAsync(record, request, cancellationToken);
+        }
+        catch
+        {
+            _log.Forget(execution);
+            throw;
+        }
+
+        return execution;
+    }
+
+    /// <summary>An accepted execution whose row was not written (the request is refused): no longer held here.</summary>
+    public void NotStored(TrackedExecution? execution)
+    {
+        if (execution is not null)
+        {
+            _log.Forget(execution);
+        }
     }
 
     /// <summary>Queues a stored request whose place was reserved; false (recorded as failed) when shutdown closed the queue.</summary>

@@ -26,7 +26,17 @@ internal sealed partial class ExecutionLifecycle
     /// </summary>
     public (int Requeued, int Failed) Resume(IReadOnlyList<StoredExecution> unfinished)
     {
-        int requeued = 0, failed = 0;
+        var (requeued, failed, _) = Resume(unfinished, int.MaxValue);
+        return (requeued, failed);
+    }
+
+    /// <summary>
+    /// As <see cref="Resume(IReadOnlyList{StoredExecution})"/>, queuing at most <paramref name="room"/> of them; those
+    /// past it are left as they are (<c>Left</c>), for a later page.
+    /// </summary>
+    public (int Requeued, int Failed, int Left) Resume(IReadOnlyList<StoredExecution> unfinished, int room)
+    {
+        int requeued = 0, failed = 0, left = 0;
         var maxAttempts = _options.Value.Background.RetryDelays.Count + 1;
         foreach (var stored in unfinished)
         {
@@ -38,12 +48,16 @@ internal sealed partial class ExecutionLifecycle
 
             var route = _routes.Routes.FirstOrDefault(r => r.Template == record.Route && r.Kind.Name() == record.Kind);
             var execution = new TrackedExecution(record, ExecutionState.Accepted, route, request);
-            var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1 : record.Attempt;
-            var reason = (stored.Unreadable, route, request) switch
+            // Counted in long: a row's attempt is bounded when it is read, but counting on never wraps here either.
+            var attempt = record.Status == ExecutionStatus.Running ? record.Attempt + 1L : record.Attempt;
+            // A scheduled run is never repeated, whatever its row holds: the runtime stores no request for one, so a
+            // request there (a damaged or hand-written row) is not one its handler may be given.
+            var scheduled = record.Kind == RouteKind.Scheduled.Name();
+            var reason = (stored.Unreadable, route, NotRepeated: scheduled || request is null) switch
             {
                 ({ } problem, _, _) => $"Not run: its stored row cannot be read ({problem}).",
                 (_, null, _) => "Not finished: its route no longer exists in this deploy.",
-                (_, _, null) => "Not finished: the process stopped while it ran (scheduled runs are not repeated).",
+                (_, _, true) => "Not finished: the process stopped while it ran (scheduled runs are not repeated).",
                 _ when attempt > maxAttempts => $"Not finished: the process stopped during its last attempt ({record.Attempt} of {maxAttempts}).",
                 _ => null,
             };
@@ -59,7 +73,13 @@ internal sealed partial class ExecutionLifecycle
                 continue;
             }
 
-            if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = attempt, StartedAt = null }) && !_queue.Requeue(execution))
+            if (requeued == room)
+            {
+                left++;
+                continue;
+            }
+
+            if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null }) && !_queue.Requeue(execution))
             {
                 Cut(execution, "taken up as the server shut down; it never ran here");
             }
@@ -67,6 +87,6 @@ internal sealed partial class ExecutionLifecycle
             requeued++;
         }
 
-        return (requeued, failed);
+        return (requeued, failed, left);
     }
 }

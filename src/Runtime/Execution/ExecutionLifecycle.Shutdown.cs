@@ -95,7 +95,8 @@ internal sealed partial class ExecutionLifecycle
             _graceOver = true;
         }
 
-        foreach (var execution in _log.HeldUnfinished())
+        // One still being stored is its admission's to end: queued, or failed as the queue closed.
+        foreach (var execution in _log.HeldUnfinished().Where(e => e.State != ExecutionState.Accepted))
         {
             Cut(execution, execution.State switch
             {

@@ -143,13 +143,41 @@ internal sealed partial class ExecutionLifecycle
         }
 
         var delays = _options.Value.Background.RetryDelays;
-        if (result.Status != ExecutionStatus.Failed || route.Kind != RouteKind.Background || record.Attempt > delays.Count)
+        // Retried only while a delay is left for this attempt: delays are indexed within their range alone.
+        if (result.Status != ExecutionStatus.Failed || route.Kind != RouteKind.Background || record.Attempt < 1 || record.Attempt > delays.Count)
         {
             Transition(execution, StateOf(result.Status), record with { Status = result.Status, FinishedAt = finished, Error = error });
             return;
         }
 
         RetryAfter(execution, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error }, delays[record.Attempt - 1], delays.Count + 1);
+    }
+
+    /// <summary>
+    /// A worker failed while it handled the execution (a bug: an exception out of starting, running or finishing it):
+    /// logged, and recorded as failed unless it ended already, so the worker goes on and the execution does not stay
+    /// queued or running. Never throws.
+    /// </summary>
+    public void FailInternal(TrackedExecution execution, Exception exception)
+    {
+        _logger.WorkerFailed(execution.Id, execution.Record.Route, exception);
+        try
+        {
+            lock (execution)
+            {
+                if (execution.State is ExecutionState.Queued or ExecutionState.Running)
+                {
+                    var error = ExecutionRunner.Bounded("internal error: " + exception);
+                    Transition(execution, ExecutionState.Failed, execution.Record with { Status = ExecutionStatus.Failed, FinishedAt = _time.GetUtcNow(), Error = error });
+                }
+            }
+        }
+#pragma warning disable CA1031 // The worker must go on whatever recording the failure meets (the store's own failure is logged by it).
+        catch (Exception again)
+#pragma warning restore CA1031
+        {
+            _logger.WorkerFailed(execution.Id, execution.Record.Route, again);
+        }
     }
 
     /// <summary>A retry's delay is over (<see cref="RetryService"/>): it is queued again, never refused for capacity.</summary>
@@ -207,6 +235,13 @@ internal sealed partial class ExecutionLifecycle
             }
 
             var first = execution.State == ExecutionState.Accepted;
+
+            // A retry's wait keeps a place that new requests cannot take (MaxQueueLength), however it ends.
+            if ((to == ExecutionState.RetryWaiting) != (execution.State == ExecutionState.RetryWaiting))
+            {
+                _queue.CountRetryWaiting(to == ExecutionState.RetryWaiting ? 1 : -1);
+            }
+
             _log.Apply(execution, record, to);
             if (first)
             {

@@ -49,11 +49,11 @@ public sealed class ExecutionLog
     /// Executions of this process not yet finished (not those that history read back from the store shows unfinished:
     /// another replica's, or an earlier process's that this one has not taken up).
     /// </summary>
-    public IReadOnlyList<ExecutionRecord> Active => [.. _executions.Values.Where(e => e.IsHeld).Select(e => e.Record).Where(record => !IsFinished(record.Status))];
+    public IReadOnlyList<ExecutionRecord> Active => [.. _executions.Values.Where(e => e.IsHeld && Shown(e)).Select(e => e.Record).Where(record => !IsFinished(record.Status))];
 
     /// <summary>Every known execution, newest first.</summary>
     public IReadOnlyList<ExecutionRecord> Snapshot() =>
-        [.. _executions.Values.Select(e => e.Record).OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal)];
+        [.. _executions.Values.Where(Shown).Select(e => e.Record).OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal)];
 
     /// <summary>The latest state of one execution, or null when it is unknown or long gone.</summary>
     public ExecutionRecord? Find(string id) => _executions.GetValueOrDefault(id)?.Record;
@@ -87,7 +87,7 @@ public sealed class ExecutionLog
             // The store is away: what this process knows.
         }
 
-        foreach (var execution in _executions.Values)
+        foreach (var execution in _executions.Values.Where(Shown))
         {
             // History read at start-up may be older than the store (another replica's run finished since).
             if (execution.IsHeld || !merged.ContainsKey(execution.Id))
@@ -121,7 +121,11 @@ public sealed class ExecutionLog
 
     // The mutators below are ExecutionLifecycle's alone.
 
-    /// <summary>This process's execution, as it first appears here (accepted, recovered, taken over).</summary>
+    /// <summary>
+    /// This process's execution, as it first appears here: accepted (listed before its row is written, so that recovery,
+    /// which reads the rows, never takes it up a second time; neither shown nor counted until it is queued), recovered,
+    /// taken over.
+    /// </summary>
     internal void Track(TrackedExecution execution)
     {
         var previous = _executions.GetValueOrDefault(execution.Id);
@@ -133,20 +137,16 @@ public sealed class ExecutionLog
     /// <summary>Records a change of an execution's state; called under the execution's lock.</summary>
     internal void Apply(TrackedExecution execution, ExecutionRecord record, ExecutionState state)
     {
-        var previous = execution.Record.Status;
+        var (previous, counted) = (execution.Record.Status, Counted(execution));
         execution.Set(record, state);
         if (_executions.TryGetValue(execution.Id, out var listed) && ReferenceEquals(listed, execution))
         {
-            if (execution.IsHeld)
-            {
-                Count(previous, record.Status);
-            }
-
+            Count(counted, Counted(execution));
             Finished(execution, previous);
         }
     }
 
-    /// <summary>Drops an execution that another replica holds now.</summary>
+    /// <summary>Drops an execution that another replica holds now, or one accepted whose row could not be written.</summary>
     internal void Forget(TrackedExecution execution)
     {
         if (_executions.TryRemove(KeyValuePair.Create(execution.Id, execution)))
@@ -181,8 +181,11 @@ public sealed class ExecutionLog
         _ => ExecutionState.TimedOut,
     };
 
-    // Only this process's executions count as queued or running here.
-    private static ExecutionStatus? Counted(TrackedExecution? execution) => execution is { IsHeld: true } ? execution.Record.Status : null;
+    // Only this process's executions count as queued or running here, once their rows are written.
+    private static ExecutionStatus? Counted(TrackedExecution? execution) => execution is { IsHeld: true } && Shown(execution) ? execution.Record.Status : null;
+
+    // An execution accepted whose row is still being written (or failed to be) is no one's business but recovery's yet.
+    private static bool Shown(TrackedExecution execution) => execution.State != ExecutionState.Accepted;
 
     private static bool IsFinished(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);
 

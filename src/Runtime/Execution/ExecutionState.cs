@@ -48,7 +48,8 @@ internal static class ExecutionTransitions
     //  Accepted     -> Queued (background, scheduled), Running (on demand), Failed (not run: shut down as accepted,
     //                  a poison row, its route gone, its last attempt interrupted)
     //  Queued       -> Running, Cut, Released (taken over by another replica before it started), Failed (a scheduled
-    //                  run whose start could not be recorded with replicas: not run, and not repeated)
+    //                  run whose start could not be recorded with replicas: not run, and not repeated; or an internal
+    //                  error before it started: a worker's own failure, a bug)
     //  Running      -> Succeeded, Failed, TimedOut, RetryWaiting, Cut
     //  RetryWaiting -> Queued, Cut
     //  Cut          -> Succeeded (a running handler that ignored the cut returned, its work done, before the process ended)

@@ -12,7 +12,7 @@ internal sealed class QueueHealthCheck(BackgroundQueue queue, IOptions<ApiRoutes
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var (waiting, limit) = (queue.Waiting, options.Value.Background.MaxQueueLength);
+        var (waiting, limit) = (queue.Occupied, options.Value.Background.MaxQueueLength);
         var result = queue.IsClosed ? new HealthCheckResult(context.Registration.FailureStatus, "The server is shutting down: the queue is closed.")
             : waiting >= limit ? new HealthCheckResult(context.Registration.FailureStatus, $"The queue is full ({waiting} of {limit} waiting).")
             : waiting * 5L >= limit * 4L ? HealthCheckResult.Degraded($"The queue is nearly full ({waiting} of {limit} waiting).")

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,8 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         Check(background.MaxQueueLength >= 1, $"{Background}:MaxQueueLength is {background.MaxQueueLength}; it must be at least 1 (default 1000).");
         Check(background.MaxRequestBodyBytes >= 0, $"{Background}:MaxRequestBodyBytes is {background.MaxRequestBodyBytes}; it must be 0 or more (default 262144).");
         Check(background.RetryAfterSeconds >= 0, $"{Background}:RetryAfterSeconds is {background.RetryAfterSeconds}; it must be 0 or more (default 5).");
+        Check(background.RetryDelays.Count < StoredRecord.MaxAttempt,
+            $"{Background}:RetryDelays has {background.RetryDelays.Count} items; at most {StoredRecord.MaxAttempt - 1} retries are allowed (default 2).");
         for (var i = 0; i < background.RetryDelays.Count && configured.Count == 0; i++)
         {
             Check(IsRetryDelay(background.RetryDelays[i]), $"{Background}:RetryDelays:{i} is {background.RetryDelays[i]}; a retry delay is from 00:00:00 to 1.00:00:00.");

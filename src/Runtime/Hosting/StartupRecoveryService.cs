@@ -1,26 +1,39 @@
+using ApiRoutes.Background;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ApiRoutes.Hosting;
 
 /// <summary>
 /// At start-up, in the background (the first request does not wait for it): loads the recent history for the
 /// dashboard, and takes up the work that did not finish before the last stop or crash — every unfinished execution
-/// when the process is alone with its store, those of replicas gone when replicas share it. Stopping waits for it, so
-/// what it queues is in the queue before the drain.
+/// when the process is alone with its store, those of replicas gone when replicas share it. It takes a queue's room at
+/// a time (as <see cref="TakeOverService"/> does), so unfinished work past <c>MaxQueueLength</c> is never all in memory
+/// at once: alone, it reads the next page when the queue has room again; with replicas, what it cannot take now is left
+/// to the take-over of the others, and of its own. Stopping waits for it, so what it queues is in the queue before the drain.
 /// </summary>
 internal sealed class StartupRecoveryService(
     IExecutionStore store,
     ExecutionLifecycle lifecycle,
+    ExecutionLog log,
+    BackgroundQueue queue,
+    TimeProvider time,
+    IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory,
-    IReplicaCoordination? coordination = null) : IHostedService
+    IReplicaCoordination? coordination = null) : IHostedService, IDisposable
 {
     private const int History = 1000;
 
+    // How often a full queue is looked at again for the next page; and at most how many pages (about a day of waits).
+    private static readonly TimeSpan PageWait = TimeSpan.FromSeconds(1);
+    private const int MaxPages = 100_000;
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+    private readonly CancellationTokenSource _stopping = new();
     private Task _recovery = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -29,7 +42,14 @@ internal sealed class StartupRecoveryService(
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _recovery.WaitAsync(cancellationToken);
+    // What is not taken up by then stays in the store, for the next start (or another replica).
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _recovery.WaitAsync(cancellationToken);
+    }
+
+    public void Dispose() => _stopping.Dispose();
 
     private async Task RecoverAsync()
     {
@@ -39,20 +59,72 @@ internal sealed class StartupRecoveryService(
             lifecycle.Remember(history);
             _logger.HistoryLoaded(history.Count);
 
-            var unfinished = coordination is null
-                ? await store.GetUnfinishedAsync(int.MaxValue, CancellationToken.None)
-                : await coordination.ClaimUnfinishedAsync(int.MaxValue, CancellationToken.None);
-            var (requeued, failed) = lifecycle.Resume(unfinished);
-            if (requeued + failed > 0)
+            if (coordination is not null)
             {
-                _logger.Recovered(requeued, failed);
+                var room = Room();
+                if (room > 0)
+                {
+                    Report(lifecycle.Resume(await coordination.ClaimUnfinishedAsync(room, CancellationToken.None), room));
+                }
+
+                return;
             }
+
+            await RecoverAloneAsync();
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopped while it waited for room.
         }
 #pragma warning disable CA1031 // Recovery must never take the process down, at start-up or at shutdown.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             _logger.StoreWriteFailed("(recovery at start-up)", e);
+        }
+    }
+
+    // Page by page, each of at most the queue's room, until no unfinished row is left that this process does not hold.
+    // A page reads as many more rows as this process holds (they are skipped) and as it recorded failed (their writes
+    // may not have landed yet), so each page has room's worth of rows to take up, if the store has them.
+    private async Task RecoverAloneAsync()
+    {
+        var failedIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var page = 0; page < MaxPages && !queue.IsClosed; page++)
+        {
+            var room = Room();
+            if (room <= 0)
+            {
+                await Task.Delay(PageWait, time, _stopping.Token);
+                continue;
+            }
+
+            var limit = room + log.HeldUnfinished().Count + failedIds.Count;
+            var rows = await store.GetUnfinishedAsync(limit, CancellationToken.None);
+            var fresh = rows.Where(row => !failedIds.Contains(row.Record.Id)).ToList();
+            var resumed = lifecycle.Resume(fresh, room);
+            failedIds.UnionWith(fresh.Where(row => log.Find(row.Record.Id) is { Status: ExecutionStatus.Failed }).Select(row => row.Record.Id));
+
+            Report(resumed);
+            if (rows.Count < limit && resumed.Left == 0)
+            {
+                return;
+            }
+
+            if (resumed.Requeued + resumed.Failed == 0)
+            {
+                await Task.Delay(PageWait, time, _stopping.Token);   // only rows whose end is still being written
+            }
+        }
+    }
+
+    private int Room() => Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Occupied);
+
+    private void Report((int Requeued, int Failed, int Left) resumed)
+    {
+        if (resumed.Requeued + resumed.Failed > 0)
+        {
+            _logger.Recovered(resumed.Requeued, resumed.Failed);
         }
     }
 }

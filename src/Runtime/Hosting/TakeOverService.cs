@@ -33,7 +33,7 @@ internal sealed class TakeOverService(
         }
 
         var background = options.Value.Background;
-        var room = Math.Min(1000, background.MaxQueueLength - queue.Waiting);
+        var room = Math.Min(1000, background.MaxQueueLength - queue.Occupied);
         if (room > 0 && await coordination!.ClaimUnfinishedAsync(room, stopping) is { Count: > 0 } orphaned)
         {
             var (requeued, failed) = lifecycle.Resume(orphaned);

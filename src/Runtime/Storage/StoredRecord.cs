@@ -12,6 +12,12 @@ internal static class StoredRecord
     /// <summary>The record's columns, in the order <see cref="TryRead"/> expects them.</summary>
     public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of, trace_parent, trace_state";
 
+    /// <summary>
+    /// The highest attempt a stored row may hold: more than any configuration makes (ApiRoutes:Background:RetryDelays
+    /// has at most <c>MaxAttempt - 1</c> items), far from where counting on would overflow.
+    /// </summary>
+    public const int MaxAttempt = 1000;
+
     // The request's columns follow the record's.
     private const int RequestColumn = 13;
 
@@ -98,11 +104,12 @@ internal static class StoredRecord
             ? Enum.Parse<ExecutionStatus>(text)
             : throw new FormatException($"The status '{text}' is not one ApiRoutes writes.");
 
+    // A row outside 1 … MaxAttempt was not written by ApiRoutes (damaged, or edited by hand): unreadable, recorded as failed.
     private static int Attempt(object value) => value switch
     {
-        long n when n is >= 1 and <= int.MaxValue => (int)n,
-        int n when n >= 1 => n,
-        _ => throw new FormatException($"The attempt '{value}' is not a number of 1 or more."),
+        long n when n is >= 1 and <= MaxAttempt => (int)n,
+        int n when n is >= 1 and <= MaxAttempt => n,
+        _ => throw new FormatException($"The attempt '{value}' is not a number from 1 to {MaxAttempt}."),
     };
 
     private static string? Text(DbDataReader reader, int column)

@@ -19,7 +19,7 @@ internal class ForwardingStore : IExecutionStore
 
     public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => Inner.FindAsync(id, cancellationToken);
 
-    public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) => Inner.GetUnfinishedAsync(limit, cancellationToken);
+    public virtual Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) => Inner.GetUnfinishedAsync(limit, cancellationToken);
 
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) => Inner.QueryAsync(query, cancellationToken);
 

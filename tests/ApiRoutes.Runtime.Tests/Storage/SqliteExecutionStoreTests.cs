@@ -1,4 +1,5 @@
 using ApiRoutes.Execution;
+using ApiRoutes.Locking;
 using ApiRoutes.Storage;
 
 namespace ApiRoutes.Runtime.Tests.Storage;
@@ -199,6 +200,35 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.EndsWith("Two processes on one store would run the same work twice: stop the other one, or give this one its own ApiRoutes:Store:Path.", error.Message, StringComparison.Ordinal);
         await _store.DisposeAsync();
         _store = SqliteExecutionStore.Open(DatabasePath);
+    }
+
+    // Another process's lock as the kernel sees it: an flock of another open of the file, with no lock .NET took beside
+    // it. Also run by CI with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1, with which .NET takes no lock at all, so only the
+    // store's own flock refuses the second store (review 4, finding 6).
+    [Fact]
+    public async Task A_store_whose_lock_file_is_locked_elsewhere_is_refused_even_where_dotnet_takes_no_lock()
+    {
+        await _store.DisposeAsync();
+        using (var other = new FileStream(DatabasePath + ".lock", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            Assert.Equal(FileLockResult.Taken, ExclusiveFileLock.TryTake(other.SafeFileHandle).Result);
+
+            var error = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(DatabasePath));
+
+            Assert.StartsWith($"The execution store '{DatabasePath}' is in use by another process (", error.Message, StringComparison.Ordinal);
+        }
+
+        _store = SqliteExecutionStore.Open(DatabasePath);   // the other let go: this one may now
+    }
+
+    [Theory]
+    [InlineData(37, "Failed")]   // ENOLCK: a file system that does not lock (NFS without lockd)
+    [InlineData(22, "Failed")]   // EINVAL
+    public void A_lock_that_cannot_be_taken_for_another_reason_than_held_is_a_failure_not_a_holder(int error, string expected)   // Linux's numbers
+    {
+        Assert.Equal(Enum.Parse<FileLockResult>(expected), ExclusiveFileLock.Interpret(error));
+        Assert.Equal(FileLockResult.HeldElsewhere, ExclusiveFileLock.Interpret(11));
+        Assert.Contains($"(errno {error})", ExclusiveFileLock.Describe(error), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,11 +1,13 @@
 using System.Globalization;
+using ApiRoutes.Locking;
 
 namespace ApiRoutes.Storage;
 
 /// <summary>
 /// Holds a SQLite store for one process. Two processes on one file (say <c>dotnet run</c> and a published copy, or two
 /// copies of one app) would both recover, and run, the same unfinished work; so the file is held with an exclusive
-/// lock (<c>executions.db.lock</c>, an advisory lock the operating system releases when the process dies), and a
+/// lock (<c>executions.db.lock</c>, an advisory lock the operating system releases when the process dies; on Unix an
+/// <c>flock(2)</c> taken by a call of its own, see <see cref="ExclusiveFileLock"/>), and a
 /// second process stops at start-up naming the first (recorded in <c>executions.db.owner</c>).
 /// </summary>
 internal sealed class StoreLock : IDisposable
@@ -14,22 +16,15 @@ internal sealed class StoreLock : IDisposable
 
     private StoreLock(FileStream @lock) => _lock = @lock;
 
-    /// <exception cref="ExecutionStoreUnavailableException">Another process holds the store.</exception>
+    /// <exception cref="ExecutionStoreUnavailableException">Another process holds the store, or the lock cannot be taken here.</exception>
     /// <exception cref="IOException">The lock file cannot be created.</exception>
     /// <exception cref="UnauthorizedAccessException">The lock file cannot be created.</exception>
     public static StoreLock Acquire(string databasePath)
     {
-        FileStream held;
-        try
+        var held = Open(databasePath);
+        if (!OperatingSystem.IsWindows())
         {
-            held = new FileStream(databasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (File.Exists(databasePath + ".lock"))
-        {
-            throw new ExecutionStoreUnavailableException(
-                $"The execution store '{databasePath}' is in use by another process ({Holder(databasePath)}). Two processes on one "
-                + "store would run the same work twice: stop the other one, or give this one its own ApiRoutes:Store:Path.",
-                e);
+            Lock(held, databasePath);
         }
 
         File.WriteAllText(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
@@ -38,6 +33,43 @@ internal sealed class StoreLock : IDisposable
     }
 
     public void Dispose() => _lock.Dispose();
+
+    // Without sharing: Windows always holds the file so; .NET on Unix takes an flock(LOCK_EX) for it where it chooses.
+    private static FileStream Open(string databasePath)
+    {
+        try
+        {
+            return new FileStream(databasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(databasePath + ".lock"))
+        {
+            throw InUse(databasePath, e);
+        }
+    }
+
+    // Unix: the flock(LOCK_EX) taken by a call of its own, which .NET cannot skip (the same lock again where .NET took
+    // it). Where it cannot be taken at all (a file system without locks), the process does not start: it could not tell.
+    private static void Lock(FileStream held, string databasePath)
+    {
+        var (result, error) = ExclusiveFileLock.TryTake(held.SafeFileHandle);
+        if (result == FileLockResult.Taken)
+        {
+            return;
+        }
+
+        held.Dispose();
+        throw result == FileLockResult.HeldElsewhere
+            ? InUse(databasePath, null)
+            : new ExecutionStoreUnavailableException(
+                $"The execution store '{databasePath}' cannot be locked for this process: flock on '{databasePath}.lock' failed with "
+                + $"{ExclusiveFileLock.Describe(error)}. Without the lock two processes could run the same work twice: put "
+                + "ApiRoutes:Store:Path on a file system that supports locks (a local disk, not a network share without them).");
+    }
+
+    private static ExecutionStoreUnavailableException InUse(string databasePath, Exception? inner) => new(
+        $"The execution store '{databasePath}' is in use by another process ({Holder(databasePath)}). Two processes on one "
+        + "store would run the same work twice: stop the other one, or give this one its own ApiRoutes:Store:Path.",
+        inner);
 
     private static string Holder(string databasePath)
     {
