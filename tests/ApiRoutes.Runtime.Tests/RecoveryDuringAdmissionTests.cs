@@ -17,6 +17,18 @@ namespace ApiRoutes.Runtime.Tests;
 public sealed class RecoveryDuringAdmissionTests
 {
     [Fact]
+    public async Task Recovery_stopped_after_it_was_disposed_stops_quietly_as_WebApplicationFactory_disposes_it()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/hello", typeof(Hello))));
+        var recovery = server.Services.GetServices<IHostedService>().OfType<StartupRecoveryService>().Single();
+
+        recovery.Dispose();
+        await recovery.StopAsync(CancellationToken.None).WaitAsync(Probe.Patience);
+
+        Assert.DoesNotContain(server.Logs, line => line.Contains("(recovery at start-up)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_request_whose_row_recovery_reads_before_it_is_queued_runs_once()
     {
         var store = new RaceStore();

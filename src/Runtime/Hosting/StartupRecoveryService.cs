@@ -35,6 +35,7 @@ internal sealed class StartupRecoveryService(
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly CancellationTokenSource _stopping = new();
     private Task _recovery = Task.CompletedTask;
+    private int _disposed;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -45,11 +46,26 @@ internal sealed class StartupRecoveryService(
     // What is not taken up by then stays in the store, for the next start (or another replica).
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped after it was disposed, as WebApplicationFactory's disposal does: a page wait ended with it.
+        }
+
         await _recovery.WaitAsync(cancellationToken);
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();   // a page wait ends now, not on a disposed token
+            _stopping.Dispose();
+        }
+    }
 
     private async Task RecoverAsync()
     {
