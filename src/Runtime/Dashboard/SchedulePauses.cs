@@ -14,13 +14,13 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
 {
     private readonly ILogger _logger = loggers.CreateLogger(Log.Category);
     private readonly Lock _changing = new();
-    private volatile Dictionary<string, DateTimeOffset> _paused = new(StringComparer.Ordinal);
+    private volatile Dictionary<string, SchedulePause> _paused = new(StringComparer.Ordinal);
 
-    public bool IsPaused(string route) => _paused.TryGetValue(route, out var until) && time.GetUtcNow() < until;
+    // Whether a pause holds is decided as the stores' claims decide it (SchedulePause.HoldsAt).
+    public bool IsPaused(string route) => Holding(route) is not null;
 
     /// <summary>When a timed pause ends; null when the schedule is not paused, or paused until resumed.</summary>
-    public DateTimeOffset? Until(string route) =>
-        _paused.TryGetValue(route, out var until) && time.GetUtcNow() < until && until != DateTimeOffset.MaxValue ? until : null;
+    public DateTimeOffset? Until(string route) => Holding(route)?.Until;
 
     /// <summary>Reads the pauses from the store (another replica's included); when it cannot, says so and keeps what it knew.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
@@ -28,7 +28,7 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
         try
         {
             var stored = await store.GetPausesAsync(cancellationToken);
-            var paused = stored.ToDictionary(pause => pause.Route, pause => pause.Until ?? DateTimeOffset.MaxValue, StringComparer.Ordinal);
+            var paused = stored.ToDictionary(pause => pause.Route, StringComparer.Ordinal);
             lock (_changing)
             {
                 _paused = paused;
@@ -44,8 +44,9 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule is not paused.</exception>
     public async Task PauseAsync(string route, DateTimeOffset? until = null)
     {
-        await store.SetPauseAsync(new SchedulePause(route, until, time.GetUtcNow()), CancellationToken.None);
-        Change(paused => paused[route] = until ?? DateTimeOffset.MaxValue);
+        var pause = new SchedulePause(route, until, time.GetUtcNow());
+        await store.SetPauseAsync(pause, CancellationToken.None);
+        Change(paused => paused[route] = pause);
     }
 
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule stays paused.</exception>
@@ -55,12 +56,15 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
         Change(paused => paused.Remove(route));
     }
 
+    private SchedulePause? Holding(string route) =>
+        _paused.TryGetValue(route, out var pause) && pause.HoldsAt(time.GetUtcNow()) ? pause : null;
+
     // Copy on write: readers never see a dictionary being changed.
-    private void Change(Action<Dictionary<string, DateTimeOffset>> change)
+    private void Change(Action<Dictionary<string, SchedulePause>> change)
     {
         lock (_changing)
         {
-            var copy = new Dictionary<string, DateTimeOffset>(_paused, StringComparer.Ordinal);
+            var copy = new Dictionary<string, SchedulePause>(_paused, StringComparer.Ordinal);
             change(copy);
             _paused = copy;
         }
