@@ -59,7 +59,8 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         }
     }
 
-    // Reachable, and not a read-only server (a standby after a failover, or default_transaction_read_only).
+    // Reachable, not a read-only server (a standby after a failover, or default_transaction_read_only), and its writes
+    // not failing lately (a full disk on the server, a batch it refuses for its own sake).
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {
         var readOnly = false;
@@ -71,6 +72,11 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         if (readOnly)
         {
             throw new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} is read-only.");
+        }
+
+        if (_writer.Health.Failing() is { } failing)
+        {
+            throw new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} cannot be written: {failing}");
         }
     }
 

@@ -29,6 +29,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
             e => WriteFailure.IsDataError(e, error => error is PostgresException { SqlState: ['2', '2' or '3', ..] }));
     }
 
+    /// <summary>Whether the writes are failing for the server's sake, as the latest batch found.</summary>
+    public WriteHealth Health => _writer.Health;
+
     /// <summary>Completes once written: true, or false when another replica holds the execution.</summary>
     /// <param name="record">The execution, new or changed.</param>
     /// <param name="request">For a new background execution, its request.</param>

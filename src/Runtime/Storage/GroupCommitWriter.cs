@@ -39,6 +39,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Task _loop;
     private readonly Task _syncLoop;
     private volatile bool _closing;
+    private long _batches;   // numbers the batches in commit order (the commit loop's alone)
 
     /// <param name="commit">Writes a batch in one transaction; returns, per write, whether it applied.</param>
     /// <param name="retryKey">The key under which a failed write is kept and retried; null: not kept (its caller is told).</param>
@@ -63,9 +64,13 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _time = time;
         _isDataError = isDataError;
         _sync = sync;
+        Health = new WriteHealth(time);
         _loop = Task.Run(LoopAsync);
         _syncLoop = sync is null ? Task.CompletedTask : Task.Run(SyncLoopAsync);
     }
+
+    /// <summary>Whether the writes are failing for the store's sake, as the latest batch found.</summary>
+    public WriteHealth Health { get; }
 
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
     public Task<bool> WriteAsync(TWrite write)
@@ -141,16 +146,18 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     // and a single write fails alone and is not kept.
     private async Task<bool> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
     {
+        var number = _batches++;
         try
         {
             var applied = await _commit([.. batch.Select(pending => pending.Write)]);
             if (_sync is not null)
             {
-                _committed.Writer.TryWrite(new Committed([.. batch], applied));   // told once durable
+                _committed.Writer.TryWrite(new Committed([.. batch], applied, number));   // told once durable
             }
             else
             {
                 Tell(batch, applied);
+                Health.Succeeded(number);
             }
         }
 #pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
@@ -162,6 +169,11 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             if (dataError && batch.Count > 1)
             {
                 return false;
+            }
+
+            if (!dataError)
+            {
+                Health.Failed(number, e);
             }
 
             foreach (var pending in batch)
@@ -199,6 +211,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 foreach (var committed in ready)
                 {
                     Tell(committed.Batch, committed.Applied);
+                    Health.Succeeded(committed.Number);
                 }
             }
 #pragma warning disable CA1031 // As the commit loop: every waiter is told, and the loop goes on.
@@ -209,6 +222,8 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 {
                     pending.Done.TrySetException(_unavailable(e, false));
                 }
+
+                Health.Failed(ready[^1].Number, e);
             }
 
             GiveBack(ready.Count);
@@ -252,7 +267,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         }
     }
 
-    private sealed record Committed(Pending[] Batch, IReadOnlyList<bool> Applied);
+    private sealed record Committed(Pending[] Batch, IReadOnlyList<bool> Applied, long Number);
 
     private sealed class Pending(TWrite write)
     {

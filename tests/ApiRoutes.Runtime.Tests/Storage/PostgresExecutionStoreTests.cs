@@ -216,6 +216,29 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replica_whose_writes_the_server_refuses_for_its_own_sake_is_not_ready_until_one_lands()
+    {
+        var store = Open();
+        await store.AddAsync(Record("before", ExecutionStatus.Queued), Request(), default);
+        await store.ProbeAsync(default);
+
+        // The server answers reads, but refuses every new row as a full disk would (SQLSTATE 53100, class 53).
+        await PostgresServer.ScalarAsync<int>(_database, """
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON apiroutes_executions FOR EACH ROW EXECUTE FUNCTION refuse();
+            SELECT 1;
+            """);
+        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.AddAsync(Record("refused", ExecutionStatus.Queued), Request(), default));
+        var notReady = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.ProbeAsync(default));
+        await PostgresServer.ScalarAsync<int>(_database, "DROP TRIGGER refuse ON apiroutes_executions; SELECT 1");
+        await store.AddAsync(Record("after", ExecutionStatus.Queued), Request(), default);
+        await store.ProbeAsync(default);
+
+        Assert.Contains("cannot be written: its last write failed 0 s ago (53100: could not extend file", notReady.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replicas_starting_together_create_the_schema_once()
     {
         var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Open())));

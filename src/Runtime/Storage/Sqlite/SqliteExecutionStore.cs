@@ -167,8 +167,21 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         (await ReadAllAsync("SELECT request, body FROM executions WHERE id = $p0", [id], StoredRecord.TryReadRequest, cancellationToken)).SingleOrDefault();
 
     // A connection of its own takes the write lock and lets it go: the file is there, its tables are, and it can be
-    // written (a file on a volume gone read-only, or deleted with its folder, fails here).
+    // written (a file on a volume gone read-only, or deleted with its folder, fails here). Then the writes themselves:
+    // failing for the store's sake lately (a full disk, a log flush that fails), or a write of its own through the
+    // group commit that fails or does not land within the check's time (a flush that hangs).
     public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        await ProbeFileAsync(cancellationToken);
+        if (_writer.Health.Failing() is { } failing)
+        {
+            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be written: {failing}");
+        }
+
+        await _writer.WriteAsync(new SqliteWrite(null, null, null) { Probe = true }).WaitAsync(cancellationToken);
+    }
+
+    private async Task ProbeFileAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -269,6 +282,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         {
             applied[i] = batch[i] switch
             {
+                { Probe: true } => Probe(transaction),
                 { Schedule: { } run } => _commands.Claim(run),
                 { Occurrence: { } occurrence } => _commands.Record(occurrence),
                 _ when superseded?[i] == true => true,
@@ -278,6 +292,18 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
         transaction.Commit();
         return Task.FromResult<IReadOnlyList<bool>>(applied);
+    }
+
+    // Sets the file's version to the version it has: a page of its own through the log and the flush, as every write.
+    private bool Probe(SqliteTransaction transaction)
+    {
+        using var command = _writeConnection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {version}");
+        command.ExecuteNonQuery();
+        return true;
     }
 
     // Which writes a later change of the same execution in the batch makes needless; null when none does.

@@ -11,6 +11,9 @@ internal sealed record SqliteWrite(ExecutionRecord? Record, string? Request, byt
     public ScheduleClaim? Schedule { get; init; }
 
     public OccurrenceRecord? Occurrence { get; init; }
+
+    /// <summary>Writes nothing of its own: readiness's proof that a write still goes through the log and its flush.</summary>
+    public bool Probe { get; init; }
 }
 
 /// <summary>The claim of one schedule occurrence by one execution.</summary>
