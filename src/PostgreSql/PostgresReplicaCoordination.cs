@@ -11,7 +11,7 @@ namespace ApiRoutes.Storage;
 /// runs and lands only while this replica holds the execution, so work another replica took is skipped here rather
 /// than run twice.
 /// </summary>
-internal sealed class PostgresReplicaCoordination(PostgresDatabase database, PostgresWriter writer, TimeSpan lease) : IReplicaCoordination
+internal sealed class PostgresReplicaCoordination(PostgresDatabase database, PostgresWriter writer, TimeSpan lease, long registeredAt) : IReplicaCoordination
 {
     // A renewal and the unregistering at stop never overlap: renewing after it would register this replica again.
     private readonly SemaphoreSlim _registration = new(1, 1);
@@ -22,6 +22,8 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     public string Description => database.Description;
 
     public TimeSpan LeaseDuration => lease;
+
+    public long? RegisteredAt => registeredAt;
 
     public static void Register(NpgsqlConnection connection, string replica, TimeSpan lease)
     {
@@ -106,10 +108,34 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         }
     }
 
-    // The same write as every change, awaited: it lands only while this replica holds the execution, and a replica
-    // that took the execution over (or claimed it while it waited here) only takes queued ones, so exactly one of them
-    // starts it.
-    public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => writer.WriteAsync(running);
+    // The same write as every change, awaited: it lands only while this replica holds the execution and its lease is
+    // live, and a replica that took the execution over (or claimed it while it waited here) only takes queued ones, so
+    // exactly one of them starts it. A refusal (rare) is told apart by a read of the row's owner: still this replica,
+    // so its lease had lapsed, is "the start could not be recorded" (tried again once the renewal has registered this
+    // replica anew), not "held elsewhere".
+    public async Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken)
+    {
+        if (await writer.WriteAsync(running))
+        {
+            return true;
+        }
+
+        var mine = false;
+        await database.RunAsync(
+            "SELECT EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $1 AND owner = $2)",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = running.Id });
+                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                mine = await command.ExecuteScalarAsync(cancellationToken) is true;
+            },
+            "read",
+            cancellationToken);
+        return mine
+            ? throw new ExecutionStoreUnavailableException(
+                $"The lease of replica {Replica} had lapsed in {Description}, so the start of execution {running.Id} was refused; it is tried again once the lease is renewed.")
+            : false;
+    }
 
     // Rows of replicas whose lease lapsed, or that unregistered when they stopped.
     public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>

@@ -7,7 +7,9 @@ namespace ApiRoutes.Storage;
 /// The PostgreSQL store's one write statement, for many executions at once: each column's values as one array
 /// parameter, unnested into rows, so a batch of writes is one statement (planned once: its text never changes, and the
 /// data source prepares it) rather than one per write. New executions are inserted; a change of state updates the
-/// row only while this replica owns it; RETURNING names the rows written.
+/// row only while this replica owns it, and a start (Running) only while this replica's lease is live as well, by the
+/// database's clock: work never starts on a lapsed lease, whatever the replica's own clock says. RETURNING names the
+/// rows written.
 /// </summary>
 internal static class PostgresUpsert
 {
@@ -18,6 +20,8 @@ internal static class PostgresUpsert
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
             finished_at = excluded.finished_at, error = excluded.error
         WHERE apiroutes_executions.owner = excluded.owner
+            AND (excluded.status <> 'Running'
+                OR EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = excluded.owner AND r.lease_until > now()))
         RETURNING id
         """;
 

@@ -28,13 +28,14 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
     public async Task A_replica_whose_lease_lapsed_cancels_what_another_replica_now_runs()
     {
         var manifest = Create(BackgroundRoute("/api/wait", typeof(HonorsCancellation)));
-        await using var a = await TestServer.StartAsync(manifest, options: o => o.Store.LeaseDuration = TimeSpan.FromSeconds(1),
-            services: s => s.AddApiRoutesPostgreSql(_database));
+        // B first: A's start (which needs A's lease live, by the database's clock) comes soon after A registered.
         await using var b = await TestServer.StartAsync(manifest, services: s => s.AddApiRoutesPostgreSql(_database));
+        await using var a = await TestServer.StartAsync(manifest, options: o => o.Store.LeaseDuration = TimeSpan.FromSeconds(2),
+            services: s => s.AddApiRoutesPostgreSql(_database));
 
         var id = (await a.Client.PostAsync("/api/wait", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-        await a.Probe.NextAsync();   // running on A; A's fake clock stands still, so its 1 s lease is not renewed
-        await Task.Delay(1500);      // lapsed (real time, the database's clock)
+        await a.Probe.NextAsync();   // running on A; A's fake clock stands still, so its 2 s lease is not renewed
+        await Task.Delay(2500);      // lapsed (real time, the database's clock)
 
         for (var i = 0; i < 20 && b.Probe.Count(nameof(HonorsCancellation)) == 0; i++)
         {
@@ -42,7 +43,7 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
             await Task.Delay(300);
         }
 
-        a.FakeTime.Advance(TimeSpan.FromSeconds(1));        // A renews: by its clock its lease is in doubt, and the database says it lapsed
+        a.FakeTime.Advance(TimeSpan.FromSeconds(2));        // A renews: by its clock its lease is in doubt, and the database says it lapsed
         await a.Probe.WaitForSignalAsync("cancelled");
         await a.WaitForLogAsync($"ApiRoutes[2015] Information: Execution {id} of /api/wait is held by another replica now");
         output.WriteLine($"A ran {a.Probe.Count(nameof(HonorsCancellation))}, B ran {b.Probe.Count(nameof(HonorsCancellation))}");

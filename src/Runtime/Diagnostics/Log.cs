@@ -84,6 +84,9 @@ internal static partial class Log
     [LoggerMessage(2031, LogLevel.Warning, "Execution {ExecutionId} of {Route} was cancelled (attempt {Attempt}): its replica could not renew its lease in time, so another replica may take it over; {Next}")]
     public static partial void ExecutionFenced(this ILogger logger, string executionId, string route, int attempt, string next);
 
+    [LoggerMessage(2032, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the fence cancelled it (attempt {Attempt}), its work done: it is recorded as succeeded and does not run again")]
+    public static partial void ReturnedAfterFence(this ILogger logger, string executionId, string route, int attempt);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 

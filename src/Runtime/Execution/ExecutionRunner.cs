@@ -105,6 +105,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     {
                         _ = abandoned.Exception;
                         await ((AsyncServiceScope)state!).DisposeAsync();
+                        return abandoned.Status == TaskStatus.RanToCompletion;
                     },
                     scope,
                     CancellationToken.None,
@@ -168,14 +169,18 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 /// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="Fenced"/>: stopped
 /// because this replica could not renew its lease in time (<see cref="LeaseFence"/>). <see cref="HandlerReturned"/>
 /// completes when the handler has really returned, which for an abandoned handler (timed out, ignoring its token) is
-/// later than the attempt's end.
+/// later than the attempt's end; true when such a handler ran to completion after all (its work done). A handler that
+/// returned within its attempt gives false there: the attempt's <see cref="Status"/> says how it ended.
 /// </summary>
 internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false, bool Fenced = false)
 {
+    // First: the attempts below are made with it.
+    private static readonly Task<bool> Returned = Task.FromResult(false);
+
     /// <summary>Not started: another replica holds the execution now, or shutdown cut it first.</summary>
     public static readonly AttemptResult NotStarted = new(ExecutionStatus.Queued, null);
 
     public static readonly AttemptResult Succeeded = new(ExecutionStatus.Succeeded, null);
 
-    public Task HandlerReturned { get; init; } = Task.CompletedTask;
+    public Task<bool> HandlerReturned { get; init; } = Returned;
 }

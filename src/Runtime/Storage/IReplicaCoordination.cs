@@ -20,6 +20,12 @@ internal interface IReplicaCoordination
     TimeSpan LeaseDuration { get; }
 
     /// <summary>
+    /// When this replica's registration (its first lease) was sent, as a timestamp of the app's clock
+    /// (<see cref="TimeProvider.GetTimestamp"/>), or null when it registers as the <see cref="LeaseFence"/> is made.
+    /// </summary>
+    long? RegisteredAt { get; }
+
+    /// <summary>
     /// Renews this replica's lease; <see cref="LeaseRenewal.Lapsed"/> when it had lapsed (other replicas may have
     /// taken over its work) and the replica registered again.
     /// </summary>

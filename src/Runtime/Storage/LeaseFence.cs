@@ -4,9 +4,11 @@ using Microsoft.Extensions.Logging;
 namespace ApiRoutes.Storage;
 
 /// <summary>
-/// Self-fencing, with replicas sharing a store (PostgreSQL): this replica's own bound on its lease, by its own clock —
-/// when its last successful renewal was sent, plus the lease, less a quarter lease — past which another replica may be
-/// about to take its work over. At that bound, or at once when a renewal finds the lease lapsed, the fence trips:
+/// Self-fencing, with replicas sharing a store (PostgreSQL): this replica's own bound on its lease, in elapsed time —
+/// when its last successful renewal (at first: its registration, as the store opened) was sent, plus the lease, less a
+/// quarter lease — past which another replica may be about to take its work over. Elapsed time only
+/// (<see cref="TimeProvider.GetTimestamp"/>), as the database measures the lease: a wall clock stepped back or forward
+/// neither delays the trip nor fences a replica whose lease holds. At that bound, or at once when a renewal finds the lease lapsed, the fence trips:
 /// <see cref="Token"/> is cancelled, so every running handler's <c>RequestAborted</c> fires and its attempt ends, and
 /// nothing starts (<see cref="WhenHeldAsync"/>) until a renewal succeeds. Without coordination it never trips.
 /// A handler that ignores its token runs on, and may then overlap a run elsewhere.
@@ -20,7 +22,7 @@ internal sealed class LeaseFence : IDisposable
     private readonly ITimer? _timer;
     private CancellationTokenSource _held = new();
     private TaskCompletionSource _lifted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private DateTimeOffset _heldUntil;
+    private long _sentAt;   // when the last renewal that succeeded was sent (a timestamp of the clock)
     private bool _fenced;
 
     public LeaseFence(TimeProvider time, ILoggerFactory loggerFactory, IReplicaCoordination? coordination = null)
@@ -31,9 +33,10 @@ internal sealed class LeaseFence : IDisposable
             return;
         }
 
-        // Registered as the store opened, just before this: counted from now, the quarter lease covers the difference.
-        _heldUntil = time.GetUtcNow() + Held(coordination.LeaseDuration);
-        _timer = time.CreateTimer(_ => Check(), null, _heldUntil - time.GetUtcNow(), Timeout.InfiniteTimeSpan);
+        // Counted from the registration as the store opened (in MapApiRoutes, maybe long before the host started), so
+        // app code that ran in between cannot leave the first bound later than the lease in the database.
+        _sentAt = coordination.RegisteredAt ?? time.GetTimestamp();
+        _timer = time.CreateTimer(_ => Check(), null, Clamp(Left()), Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Cancelled when the fence trips; the token of the attempts that start while the lease is held.</summary>
@@ -58,10 +61,10 @@ internal sealed class LeaseFence : IDisposable
     }
 
     /// <summary>
-    /// A renewal sent at <paramref name="sentAt"/> (by this clock) succeeded: renewed, or, <paramref name="lapsed"/>,
+    /// A renewal sent at <paramref name="sentAt"/> (a timestamp of this clock, <see cref="TimeProvider.GetTimestamp"/>) succeeded: renewed, or, <paramref name="lapsed"/>,
     /// registered anew after the lease had lapsed, in which case what ran until now is cancelled first.
     /// </summary>
-    public void Renewed(DateTimeOffset sentAt, bool lapsed)
+    public void Renewed(long sentAt, bool lapsed)
     {
         if (lapsed)
         {
@@ -70,13 +73,12 @@ internal sealed class LeaseFence : IDisposable
 
         lock (_gate)
         {
-            var until = sentAt + Held(_coordination!.LeaseDuration);
-            if (until > _heldUntil)
+            if (sentAt > _sentAt)
             {
-                _heldUntil = until;
+                _sentAt = sentAt;
             }
 
-            var left = _heldUntil - _time.GetUtcNow();
+            var left = Left();
             if (left <= TimeSpan.Zero)
             {
                 return;   // an answer so late that the lease it renewed may be over already
@@ -93,7 +95,7 @@ internal sealed class LeaseFence : IDisposable
             _lifted.TrySetResult();
         }
 
-        _logger.ReplicaFenceLifted(_coordination.Replica);
+        _logger.ReplicaFenceLifted(_coordination!.Replica);
     }
 
     public void Dispose()
@@ -109,11 +111,16 @@ internal sealed class LeaseFence : IDisposable
     // (it looks every half lease), and one renewal (every third of a lease) may fail without cancelling anything.
     private static TimeSpan Held(TimeSpan lease) => lease - lease / 4;
 
+    // How long the lease is still held by this replica's bound: negative once it is past.
+    private TimeSpan Left() => Held(_coordination!.LeaseDuration) - _time.GetElapsedTime(_sentAt);
+
+    private static TimeSpan Clamp(TimeSpan due) => due > TimeSpan.Zero ? due : TimeSpan.Zero;
+
     private void Check()
     {
         lock (_gate)
         {
-            var left = _heldUntil - _time.GetUtcNow();
+            var left = Left();
             if (left > TimeSpan.Zero)
             {
                 _timer?.Change(left, Timeout.InfiniteTimeSpan);

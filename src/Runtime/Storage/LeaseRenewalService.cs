@@ -22,7 +22,7 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Le
 
     protected override async Task RunOnceAsync(CancellationToken stopping)
     {
-        var sent = Time.GetUtcNow();   // the lease runs from a moment after this one, by the database's clock
+        var sent = Time.GetTimestamp();   // elapsed time: the lease runs from a moment after this one, by the database's clock
         try
         {
             var lapsed = await coordination!.RenewLeaseAsync(stopping) == LeaseRenewal.Lapsed;

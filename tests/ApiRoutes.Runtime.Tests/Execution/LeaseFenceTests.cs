@@ -20,16 +20,17 @@ public sealed class LeaseFenceTests
         var time = new FakeTimeProvider(Start);
         using var fence = new LeaseFence(time, NullLoggerFactory.Instance, new ElsewhereCoordination());
         var first = fence.Token;
+        var start = time.GetTimestamp();
 
         time.Advance(TimeSpan.FromSeconds(45) - TimeSpan.FromMilliseconds(1));
         var heldJustBefore = (!first.IsCancellationRequested, fence.WhenHeldAsync(default).IsCompleted);
         time.Advance(TimeSpan.FromMilliseconds(1));
         var tripped = (first.IsCancellationRequested, fence.WhenHeldAsync(default).IsCompleted);
 
-        fence.Renewed(Start, lapsed: false);                               // sent at 0:00, answered only now (0:45)
+        fence.Renewed(start, lapsed: false);                               // sent at 0:00, answered only now (0:45)
         var afterStale = fence.WhenHeldAsync(default).IsCompleted;       // 0:00 + 0:45 is now: still in doubt
         var waiting = fence.WhenHeldAsync(default);
-        fence.Renewed(Start + TimeSpan.FromSeconds(40), lapsed: false);   // held until 0:40 + 0:45 = 1:25
+        fence.Renewed(start + (40 * time.TimestampFrequency), lapsed: false);   // held until 0:40 + 0:45 = 1:25
         var second = fence.Token;
         time.Advance(TimeSpan.FromSeconds(40) - TimeSpan.FromMilliseconds(1));
         var secondHeld = !second.IsCancellationRequested;
@@ -51,7 +52,7 @@ public sealed class LeaseFenceTests
         var before = fence.Token;
 
         time.Advance(TimeSpan.FromSeconds(10));   // by this clock the lease is held (a process frozen meanwhile would not know)
-        fence.Renewed(time.GetUtcNow(), lapsed: true);
+        fence.Renewed(time.GetTimestamp(), lapsed: true);
 
         Assert.True(before.IsCancellationRequested);
         Assert.False(fence.Token.IsCancellationRequested);

@@ -90,10 +90,10 @@ public sealed class ReplicaFencingTests
     }
 
     [Fact]
-    public async Task A_handler_that_ignores_the_fence_is_not_run_again_here_until_it_has_returned()
+    public async Task A_handler_that_ignores_the_fence_and_then_fails_is_not_run_again_here_until_it_has_returned()
     {
         var coordination = new ElsewhereCoordination();
-        await using var server = await StartAsync(Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation))), coordination, o => o.Background.MaxConcurrency = 2);
+        await using var server = await StartAsync(Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellationThenThrows))), coordination, o => o.Background.MaxConcurrency = 2);
         var id = await PostAsync(server, "/api/stuck");
         await server.Probe.NextAsync();
 
@@ -103,13 +103,37 @@ public sealed class ReplicaFencingTests
         coordination.RenewalFails = false;
         server.FakeTime.Advance(TimeSpan.FromSeconds(15));
         await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
-        var whileItRuns = (server.Executions.Held(id)!.State, server.Probe.Count(nameof(IgnoresCancellation)));   // a worker is free, yet it waits
+        var whileItRuns = (server.Executions.Held(id)!.State, server.Probe.Count(nameof(IgnoresCancellationThenThrows)));   // a worker is free, yet it waits
 
         server.Probe.Open("stuck");
         await server.WaitForLogAsync($"ApiRoutes[2002] Information: Execution {id} of /api/stuck started (attempt 2)");
 
         Assert.Equal((ExecutionState.RetryWaiting, 1), whileItRuns);
         await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded && r.Attempt == 2);
+    }
+
+    [Fact]
+    public async Task A_handler_that_ignores_the_fence_and_returns_its_work_done_is_recorded_as_succeeded_and_not_run_again()
+    {
+        var coordination = new ElsewhereCoordination();   // lease a minute; nobody else ever takes anything over
+        await using var server = await StartAsync(Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation))), coordination, o => o.Background.MaxConcurrency = 2);
+        var id = await PostAsync(server, "/api/stuck");
+        await server.Probe.NextAsync();
+
+        coordination.RenewalFails = true;
+        server.FakeTime.Advance(TimeSpan.FromSeconds(45));   // fenced: attempt 1 cancelled, its handler runs on
+        await server.WaitForLogAsync($"ApiRoutes[2031] Warning: Execution {id} of /api/stuck was cancelled (attempt 1)");
+        coordination.RenewalFails = false;
+        server.FakeTime.Advance(TimeSpan.FromSeconds(15));   // the renewal succeeds: the lease never lapsed
+        await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
+
+        server.Probe.Open("stuck");                          // the handler returns: its work is done
+        await server.Probe.WaitForSignalAsync("stuck-returned");
+        var ended = await server.WaitForExecutionAsync(r => r.Id == id && r.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed);
+        await server.WaitForLogAsync($"ApiRoutes[2032] Warning: Execution {id} of /api/stuck returned after the fence cancelled it (attempt 1), its work done");
+
+        Assert.Equal((1, 1, ExecutionStatus.Succeeded), (server.Probe.Count(nameof(IgnoresCancellation)), ended.Attempt, ended.Status));
+        Assert.Null(ended.Error);
     }
 
     [Fact]

@@ -86,6 +86,18 @@ public sealed class IgnoresCancellation(Probe probe) : RecordingHandler(probe)
     }
 }
 
+/// <summary>Ignores its token and blocks its thread until the gate "stuck" opens; then its first call throws (it gave up).</summary>
+public sealed class IgnoresCancellationThenThrows(Probe probe) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context)
+    {
+        Probe.Gate("stuck").Wait(Probe.Patience);
+        return Probe.Count(nameof(IgnoresCancellationThenThrows)) <= 1
+            ? throw new InvalidOperationException("gave up after the gate")
+            : Task.CompletedTask;
+    }
+}
+
 /// <summary>Fails the first <c>failures</c> attempts (the "fail" query value, default always).</summary>
 public sealed class Flaky(Probe probe) : RecordingHandler(probe)
 {

@@ -28,6 +28,8 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
 
     public TimeSpan LeaseDuration => TimeSpan.FromMinutes(1);
 
+    public long? RegisteredAt => null;
+
     public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken) => RenewalFails
         ? Task.FromException<LeaseRenewal>(new ExecutionStoreUnavailableException("The test's database is away."))
         : Task.FromResult(LeaseRenewal.Renewed);
