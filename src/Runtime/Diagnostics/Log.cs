@@ -84,6 +84,9 @@ internal static partial class Log
     [LoggerMessage(2031, LogLevel.Warning, "Execution {ExecutionId} of {Route} was cancelled (attempt {Attempt}): its replica could not renew its lease in time, so another replica may take it over; {Next}")]
     public static partial void ExecutionFenced(this ILogger logger, string executionId, string route, int attempt, string next);
 
+    [LoggerMessage(2040, LogLevel.Error, "The execution store dropped a change of execution {ExecutionId} that was kept to be written when the store is back: it cannot be stored (its data), or the store closed first; the stored row keeps its earlier state")]
+    public static partial void KeptWriteDropped(this ILogger logger, string executionId, Exception exception);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 
