@@ -1,6 +1,5 @@
 using ApiRoutes.Storage;
 using ApiRoutes.Testing;
-using Npgsql;
 
 namespace ApiRoutes.Runtime.Tests.Storage;
 
@@ -16,7 +15,7 @@ public sealed class PostgresEncodingTests
     [InlineData("SQL_ASCII")]   // stores bytes unchecked
     public async Task A_database_that_is_not_UTF8_is_refused_when_the_store_opens(string encoding)
     {
-        var database = await CreateDatabaseAsync(encoding);
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync(encoding);
 
         var refused = Assert.Throws<ExecutionStoreUnavailableException>(() => PostgresDatabase.Open(database, TimeSpan.FromMinutes(1)));
 
@@ -24,19 +23,5 @@ public sealed class PostgresEncodingTests
         Assert.Contains("ApiRoutes:Store:ConnectionString", refused.Message, StringComparison.Ordinal);
         Assert.EndsWith("at a database created with CREATE DATABASE <name> ENCODING 'UTF8' TEMPLATE template0.", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'apiroutes%'"));   // refused before any table
-    }
-
-    private static async Task<string> CreateDatabaseAsync(string encoding)
-    {
-        var server = await PostgresServer.SharedAsync();
-        var name = "apiroutes_" + encoding.ToLowerInvariant() + "_" + Guid.NewGuid().ToString("N")[..8];
-        await using (var connection = new NpgsqlConnection(server.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name, Pooling = false }.ConnectionString;
     }
 }
