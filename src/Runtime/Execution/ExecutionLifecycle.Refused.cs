@@ -62,7 +62,7 @@ internal sealed partial class ExecutionLifecycle
 
     private static string? Ascii(string? text)
     {
-        if (text is null || !text.Any(c => c is > '~' or (< ' ' and not '\n' and not '\r' and not '\t')))
+        if (text is null || !text.Any(NotPlain))
         {
             return text;
         }
@@ -70,9 +70,11 @@ internal sealed partial class ExecutionLifecycle
         var plain = new StringBuilder(text.Length);
         foreach (var c in text)
         {
-            plain.Append(c is > '~' or (< ' ' and not '\n' and not '\r' and not '\t') ? '?' : c);
+            plain.Append(NotPlain(c) ? '?' : c);
         }
 
         return plain.ToString();
     }
+
+    private static bool NotPlain(char c) => c is > '~' or (< ' ' and not '\n' and not '\r' and not '\t');
 }
