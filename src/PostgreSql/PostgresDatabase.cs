@@ -72,6 +72,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         try
         {
             using var connection = dataSource.OpenConnection();
+            PostgresText.RequireUtf8(connection, description);
             PostgresSchema.Migrate(connection, description);
             var replica = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
             PostgresReplicaCoordination.Register(connection, replica, lease);

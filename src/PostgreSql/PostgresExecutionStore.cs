@@ -24,7 +24,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     private PostgresExecutionStore(PostgresDatabase database, TimeSpan lease, long registeredAt, TimeProvider time, ILogger logger)
     {
         _database = database;
-        _writer = new PostgresWriter(database, time);
+        _writer = new PostgresWriter(database, time, logger);
         _time = time;
         _logger = logger;
         Coordination = new PostgresReplicaCoordination(database, _writer, lease, registeredAt);

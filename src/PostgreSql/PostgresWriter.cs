@@ -1,4 +1,6 @@
 using ApiRoutes.Execution;
+using ApiRoutes.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ApiRoutes.Storage;
@@ -14,7 +16,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly PostgresDatabase _database;
     private readonly GroupCommitWriter<Write> _writer;
 
-    public PostgresWriter(PostgresDatabase database, TimeProvider time)
+    public PostgresWriter(PostgresDatabase database, TimeProvider time, ILogger logger)
     {
         _database = database;
         // A new execution is not kept on failure (its request was answered 503); changes of state are, so an execution
@@ -26,7 +28,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 $"The PostgreSQL execution store {database.Description} cannot be written: {e.Message}" + (kept ? " The change is kept and written when the server is back." : ""), e),
             time,
             // Classes 22 (data exception) and 23 (integrity constraint violation): that write's data.
-            e => WriteFailure.IsDataError(e, error => error is PostgresException { SqlState: ['2', '2' or '3', ..] }));
+            e => WriteFailure.IsDataError(e, error => error is PostgresException { SqlState: ['2', '2' or '3', ..] }),
+            dropped: (write, e) => logger.KeptWriteDropped(write.Record.Id, e));
     }
 
     /// <summary>Whether the writes are failing for the server's sake, as the latest batch found.</summary>

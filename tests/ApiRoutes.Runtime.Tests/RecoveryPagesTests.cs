@@ -2,6 +2,7 @@ using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -58,5 +59,50 @@ public sealed class RecoveryPagesTests : IDisposable
         }
 
         Assert.Equal(Rows, server.Probe.Count(nameof(Slow)));
+    }
+
+    // Review 5, finding 6: the log's finished history is bounded (1,000); an execution that finished here on an early
+    // page but whose end could not be written (a full disk) stays unfinished in the store, and once 1,000 more have
+    // finished it is no longer in the log; a later page must still know it was taken up here, and not run it again.
+    [Fact]
+    public async Task An_execution_taken_up_by_an_earlier_page_is_not_run_again_once_it_has_left_the_finished_history()
+    {
+        const int Others = 1100;
+        var store = new UnwrittenEndStore("first");
+        var request = RequestSnapshot.Synthetic("/api/hello", "{}"u8.ToArray());
+        await store.SeedAsync(new ExecutionRecord { Id = "first", Route = "/api/hello", Kind = "background", Status = ExecutionStatus.Queued, AcceptedAt = DateTimeOffset.UnixEpoch }, request);
+        for (var i = 0; i < Others; i++)
+        {
+            await store.SeedAsync(new ExecutionRecord { Id = $"e{i:0000}", Route = "/api/hello", Kind = "background", Status = ExecutionStatus.Queued, AcceptedAt = DateTimeOffset.UnixEpoch.AddSeconds(1 + i) }, request);
+        }
+
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/hello", typeof(Hello))),
+            options: o => o.Background.MaxQueueLength = 100,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+
+        var deadline = DateTime.UtcNow + (2 * Probe.Patience);
+        while (server.Probe.Count(nameof(Hello)) < Others + 1 || server.Executions.Active.Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{server.Probe.Count(nameof(Hello))} of {Others + 1} ran:\n" + string.Join("\n", server.Logs.TakeLast(20)));
+            server.FakeTime.Advance(TimeSpan.FromSeconds(1));   // the page wait
+            await Task.Delay(10);
+        }
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));   // one page more: the store still has "first" unfinished
+        await Task.Delay(100);
+
+        Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[2002] Information: Execution first of /api/hello started", StringComparison.Ordinal));
+        Assert.Equal(Others + 1, server.Probe.Count(nameof(Hello)));
+    }
+
+    // Every write about one execution fails, as on a full disk: its row stays queued.
+    private sealed class UnwrittenEndStore(string unwritten) : ForwardingStore
+    {
+        public Task SeedAsync(ExecutionRecord record, RequestSnapshot request) => Inner.AddAsync(record, request, default);
+
+        public override Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => record.Id == unwritten
+            ? Task.FromException(new ExecutionStoreUnavailableException("The test's disk is full."))
+            : base.UpdateAsync(record, cancellationToken);
     }
 }

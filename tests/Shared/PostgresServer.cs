@@ -47,14 +47,15 @@ public sealed class PostgresServer
         return server;
     }
 
-    /// <summary>Creates an empty database and returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    /// <summary>Creates an empty database (UTF8 unless <paramref name="encoding"/> says otherwise) and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string? encoding = null)
     {
         var name = "apiroutes_" + Guid.NewGuid().ToString("N")[..12];
         await using (var connection = new NpgsqlConnection(ConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            var encoded = encoding is null ? "" : $" ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0";
+            await using var command = new NpgsqlCommand($"CREATE DATABASE {name}{encoded}", connection);
             await command.ExecuteNonQueryAsync();
         }
 

@@ -87,6 +87,12 @@ internal static partial class Log
     [LoggerMessage(2032, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the fence cancelled it (attempt {Attempt}), its work done: it is recorded as succeeded and does not run again")]
     public static partial void ReturnedAfterFence(this ILogger logger, string executionId, string route, int attempt);
 
+    [LoggerMessage(2040, LogLevel.Error, "The execution store dropped a change of execution {ExecutionId} that was kept to be written when the store is back: it cannot be stored (its data), or the store closed first; the stored row keeps its earlier state")]
+    public static partial void KeptWriteDropped(this ILogger logger, string executionId, Exception exception);
+
+    [LoggerMessage(2041, LogLevel.Error, "Execution {ExecutionId} of {Route} is not started: the store refused its start for its data (a text it cannot hold, a constraint), which trying again cannot change; it is recorded as failed")]
+    public static partial void StartRefused(this ILogger logger, string executionId, string route, Exception exception);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 

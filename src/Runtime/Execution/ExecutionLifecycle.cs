@@ -89,6 +89,11 @@ internal sealed partial class ExecutionLifecycle
 
                 return false;
             }
+            catch (ExecutionStoreUnavailableException e) when (e.RefusedForData)
+            {
+                StartRefused(execution, e);   // the same start would be refused again: not tried again, not requeued
+                return false;
+            }
             catch (ExecutionStoreUnavailableException e)
             {
                 if (!await StartAgainAsync(execution, @try, e, cut))
@@ -250,7 +255,7 @@ internal sealed partial class ExecutionLifecycle
 
             if (write)
             {
-                _store.UpdateAsync(record, CancellationToken.None).LogIfFails(_logger, record.Id);
+                Write(execution, record);
             }
 
             return true;

@@ -130,7 +130,8 @@ public static class ApiRoutesServiceCollectionExtensions
                 default:
                     return SqliteExecutionStore.Open(
                         options.Path ?? DefaultStorePath.For(services.GetRequiredService<IHostEnvironment>()),
-                        services.GetRequiredService<TimeProvider>());
+                        services.GetRequiredService<TimeProvider>(),
+                        services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category));
             }
         }
         catch (ExecutionStoreUnavailableException e)

@@ -101,11 +101,13 @@ internal sealed class StartupRecoveryService(
     }
 
     // Page by page, each of at most the queue's room, until no unfinished row is left that this process does not hold.
-    // A page reads as many more rows as this process holds (they are skipped) and as it recorded failed (their writes
-    // may not have landed yet), so each page has room's worth of rows to take up, if the store has them.
+    // A page reads as many more rows as this process holds (they are skipped) and as it took up before and still finds
+    // unfinished (their ends may not have been written yet), so each page has room's worth of rows to take up, if the
+    // store has them. What it took up is remembered here, not by the log, whose finished history is bounded: an
+    // execution whose end is not written (a full disk) leaves it after 1,000 more finish, and is not run again.
     private async Task RecoverAloneAsync()
     {
-        var failedIds = new HashSet<string>(StringComparer.Ordinal);
+        var taken = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);   // id -> accepted at
         for (var page = 0; page < MaxPages && !queue.IsClosed; page++)
         {
             var room = Room();
@@ -115,11 +117,15 @@ internal sealed class StartupRecoveryService(
                 continue;
             }
 
-            var limit = room + log.HeldUnfinished().Count + failedIds.Count;
+            var limit = room + log.HeldUnfinished().Count + taken.Count;
             var rows = await store.GetUnfinishedAsync(limit, CancellationToken.None);
-            var fresh = rows.Where(row => !failedIds.Contains(row.Record.Id)).ToList();
+            Landed(taken, rows, rows.Count < limit);
+            var fresh = rows.Where(row => !taken.ContainsKey(row.Record.Id)).ToList();
             var resumed = lifecycle.Resume(fresh, room);
-            failedIds.UnionWith(fresh.Where(row => log.Find(row.Record.Id) is { Status: ExecutionStatus.Failed }).Select(row => row.Record.Id));
+            foreach (var row in fresh.Where(row => log.Held(row.Record.Id) is not null || log.Find(row.Record.Id) is { Status: ExecutionStatus.Failed }))
+            {
+                taken[row.Record.Id] = row.Record.AcceptedAt;
+            }
 
             Report(resumed);
             if (rows.Count < limit && resumed.Left == 0)
@@ -131,6 +137,23 @@ internal sealed class StartupRecoveryService(
             {
                 await Task.Delay(PageWait, time, _stopping.Token);   // only rows whose end is still being written
             }
+        }
+    }
+
+    // The rows come oldest first: one taken up here that is missing from a page, though older than its newest row (or
+    // from a page that holds every unfinished row), has its end written, and is forgotten.
+    private static void Landed(Dictionary<string, DateTimeOffset> taken, IReadOnlyList<StoredExecution> rows, bool all)
+    {
+        if (taken.Count == 0 || rows.Count == 0 && !all)
+        {
+            return;
+        }
+
+        var seen = rows.Select(row => row.Record.Id).ToHashSet(StringComparer.Ordinal);
+        var upTo = all ? DateTimeOffset.MaxValue : rows[^1].Record.AcceptedAt;
+        foreach (var id in taken.Where(entry => entry.Value < upTo && !seen.Contains(entry.Key)).Select(entry => entry.Key).ToList())
+        {
+            taken.Remove(id);
         }
     }
 

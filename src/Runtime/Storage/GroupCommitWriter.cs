@@ -13,7 +13,9 @@ namespace ApiRoutes.Storage;
 /// and only then are the waiters of those batches told, in the order they were committed.
 /// A batch that fails because of one of its writes (the data, not the store: a text the database refuses, a
 /// constraint) is written again one write at a time, so that only that write fails, and it is never kept: a write that
-/// can never succeed must not ride in every later batch and fail them all.
+/// can never succeed must not ride in every later batch and fail them all. Once the store itself fails during those
+/// single writes, the rest of the batch fails (and is kept) as a whole: a later change of an execution must never land
+/// while an earlier one is kept, to be written over it with the next batch.
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -30,6 +32,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<Task>? _sync;
     private readonly Func<Exception, bool> _isDataError;
+    private readonly Action<TWrite, Exception>? _dropped;
     private readonly Channel<Committed> _committed = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
     // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
@@ -40,6 +43,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Task _syncLoop;
     private volatile bool _closing;
     private long _batches;   // numbers the batches in commit order (the commit loop's alone)
+    private Exception? _storeFailure;   // the latest failure of the store itself (the commit loop's alone)
 
     /// <param name="commit">Writes a batch in one transaction; returns, per write, whether it applied.</param>
     /// <param name="retryKey">The key under which a failed write is kept and retried; null: not kept (its caller is told).</param>
@@ -50,13 +54,18 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// Null: a commit is durable when it returns. Else: makes every batch committed so far durable; it runs beside the
     /// next commit, and the waiters of a batch are told only once a sync that began after its commit has returned.
     /// </param>
+    /// <param name="dropped">
+    /// Told of a kept write that is dropped after all (it failed for its data, or the writer closed): its caller was told
+    /// it is kept, and cannot be told any more, so the store logs it.
+    /// </param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
         TimeProvider time,
         Func<Exception, bool> isDataError,
-        Func<Task>? sync = null)
+        Func<Task>? sync = null,
+        Action<TWrite, Exception>? dropped = null)
     {
         _commit = commit;
         _retryKey = retryKey;
@@ -64,6 +73,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _time = time;
         _isDataError = isDataError;
         _sync = sync;
+        _dropped = dropped;
         Health = new WriteHealth(time);
         _loop = Task.Run(LoopAsync);
         _syncLoop = sync is null ? Task.CompletedTask : Task.Run(SyncLoopAsync);
@@ -125,26 +135,31 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 continue;
             }
 
-            if (!await TryCommitAsync(batch, kept))
+            if (await TryCommitAsync(batch, kept) is Outcome.Split)
             {
-                // One of its writes failed the batch: each is written alone, so that only that one fails.
-                foreach (var pending in batch)
+                // One of its writes failed the batch: each is written alone, so that only that one fails. Once the store
+                // fails, the rest fails with it, in order (the latest change per key kept), and none is tried alone.
+                for (var i = 0; i < batch.Count; i++)
                 {
                     if (_sync is not null)
                     {
                         await _undurable.WaitAsync();
                     }
 
-                    await TryCommitAsync([pending], kept);
+                    if (await TryCommitAsync([batch[i]], kept) is Outcome.StoreFailed)
+                    {
+                        Fail(batch[(i + 1)..], _storeFailure!, dataError: false, kept);
+                        break;
+                    }
                 }
             }
         }
     }
 
     // Commits a batch, its place among the undurable ones taken. A failure tells every waiter and keeps what may be
-    // retried, unless the data of a write caused it: then a batch of several is left to the caller to split (false),
-    // and a single write fails alone and is not kept.
-    private async Task<bool> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
+    // retried (StoreFailed, the cause in _storeFailure), unless the data of a write caused it: then a batch of several
+    // is left to the caller to split (Split), and a single write fails alone and is not kept.
+    private async Task<Outcome> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
     {
         var number = _batches++;
         try
@@ -168,27 +183,42 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             var dataError = _isDataError(e);
             if (dataError && batch.Count > 1)
             {
-                return false;
+                return Outcome.Split;
             }
 
             if (!dataError)
             {
                 Health.Failed(number, e);
+                _storeFailure = e;
             }
 
-            foreach (var pending in batch)
-            {
-                var key = _closing || dataError ? null : _retryKey(pending.Write);
-                if (key is not null)
-                {
-                    kept[key] = pending;
-                }
-
-                pending.Done.TrySetException(_unavailable(e, key is not null));
-            }
+            Fail(batch, e, dataError, kept);
+            return dataError ? Outcome.Done : Outcome.StoreFailed;
         }
 
-        return true;
+        return Outcome.Done;
+    }
+
+    // Tells the waiters of writes that failed, and keeps, in order, those that may be retried (the latest per key).
+    private void Fail(List<Pending> failed, Exception e, bool dataError, Dictionary<string, Pending> kept)
+    {
+        foreach (var pending in failed)
+        {
+            var key = _closing || dataError ? null : _retryKey(pending.Write);
+            if (key is not null)
+            {
+                kept[key] = pending;
+            }
+
+            var failure = _unavailable(e, key is not null);
+            failure.RefusedForData = dataError;
+
+            // Told already: it was kept after an earlier failure, and its caller believes it will be written.
+            if (!pending.Done.TrySetException(failure) && key is null)
+            {
+                _dropped?.Invoke(pending.Write, e);
+            }
+        }
     }
 
     // Makes what was committed durable, as many batches at once as were committed meanwhile, and tells their waiters.
@@ -265,6 +295,13 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         {
             return true;
         }
+    }
+
+    private enum Outcome
+    {
+        Done,
+        Split,
+        StoreFailed,
     }
 
     private sealed record Committed(Pending[] Batch, IReadOnlyList<bool> Applied, long Number);

@@ -123,4 +123,11 @@ internal sealed record StoredExecution(ExecutionRecord Record, RequestSnapshot? 
 }
 
 /// <summary>The store cannot be reached or written now; new background work is refused with 503 until it can.</summary>
-internal sealed class ExecutionStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class ExecutionStoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>
+    /// The store refused the write for its data (a text it cannot hold, a constraint), not for its own sake: the same
+    /// write fails again however long one waits.
+    /// </summary>
+    public bool RefusedForData { get; set; }
+}

@@ -177,7 +177,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var other = Open();
         await other.AddAsync(Record("theirs", ExecutionStatus.Queued), Request(), default);
         await using var database = PostgresDatabase.Open(_database, Lease);
-        await using var writer = new PostgresWriter(database, TimeProvider.System);
+        await using var writer = new PostgresWriter(database, TimeProvider.System, NullLogger.Instance);
         var json = StoredRequest.ToJson(SampleRequests.Full());
 
         var applied = await writer.CommitAsync(
@@ -202,7 +202,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     {
         var store = Open();
         await using var database = PostgresDatabase.Open(_database, Lease);
-        await using var writer = new PostgresWriter(database, TimeProvider.System);
+        await using var writer = new PostgresWriter(database, TimeProvider.System, NullLogger.Instance);
 
         // Two statements (the execution comes twice); the second breaks a NOT NULL constraint.
         await Assert.ThrowsAsync<PostgresException>(() => writer.CommitAsync(

@@ -1,7 +1,9 @@
 using System.Data.Common;
 using System.Globalization;
+using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Storage;
 
@@ -22,7 +24,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly WriteAheadLogSync? _logSync;
     private volatile bool _closed;
 
-    private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time)
+    private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time, ILogger? logger)
     {
         _held = held;
         Path = path;
@@ -40,7 +42,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             time,
             // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: that write's data.
             e => WriteFailure.IsDataError(e, error => error is SqliteException { SqliteErrorCode: 18 or 19 or 20 }),
-            _logSync is null ? null : _logSync.Flush);
+            _logSync is null ? null : _logSync.Flush,
+            (write, e) => logger?.KeptWriteDropped(write.Record?.Id ?? "?", e));
     }
 
     public string Path { get; }
@@ -53,11 +56,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     /// <summary>Opens (creating if needed) the database file and its schema.</summary>
     /// <param name="path">The database file.</param>
     /// <param name="time">The clock of schedule claims (for pruning them); the system's by default.</param>
+    /// <param name="logger">Where a kept change that is dropped after all is logged (2040).</param>
     /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened.</exception>
-    public static SqliteExecutionStore Open(string path, TimeProvider? time = null)
+    public static SqliteExecutionStore Open(string path, TimeProvider? time = null, ILogger? logger = null)
     {
         var (connection, held) = SqliteSchema.Open(path);
-        return new SqliteExecutionStore(path, connection, held, time ?? TimeProvider.System);
+        return new SqliteExecutionStore(path, connection, held, time ?? TimeProvider.System, logger);
     }
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>

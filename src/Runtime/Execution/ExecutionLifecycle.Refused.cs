@@ -1,0 +1,80 @@
+using System.Text;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Storage;
+
+namespace ApiRoutes.Execution;
+
+/// <summary>
+/// Changes the store refuses for their data (a text it cannot hold, a constraint) rather than for its own sake: the
+/// same write fails again however long one waits, so none is tried again as it is. A start is not run and is recorded
+/// as failed (never put back in the queue for ever); any change of state is written again once with its free text
+/// made plain (ASCII), so that the row does not stay queued or running for another replica, or the next start, to run.
+/// </summary>
+internal sealed partial class ExecutionLifecycle
+{
+    private void StartRefused(TrackedExecution execution, ExecutionStoreUnavailableException e)
+    {
+        _logger.StartRefused(execution.Id, execution.Record.Route, e);
+        Transition(execution, ExecutionState.Failed, Plain(execution.Record with
+        {
+            Status = ExecutionStatus.Failed,
+            FinishedAt = _time.GetUtcNow(),
+            Error = $"Not run: the execution store refused its start for its data ({e.InnerException?.Message ?? e.Message}).",
+        }));
+    }
+
+    // Under the execution's lock (Transition's): a write queued here lands before any later change of the execution.
+    private void Write(TrackedExecution execution, ExecutionRecord record)
+    {
+        var write = _store.UpdateAsync(record, CancellationToken.None);
+        write.LogIfFails(_logger, record.Id);
+        if (write.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        write.ContinueWith(
+            task =>
+            {
+                var plain = Plain(record);
+                if (task.Exception?.InnerException is not ExecutionStoreUnavailableException { RefusedForData: true } || plain == record)
+                {
+                    return;
+                }
+
+                lock (execution)
+                {
+                    // Only while it is still the latest change: an older one must not land over a newer one.
+                    if (ReferenceEquals(execution.Record, record))
+                    {
+                        _store.UpdateAsync(plain, CancellationToken.None).LogIfFails(_logger, record.Id);
+                    }
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+    }
+
+    // Free text as every store holds it, whatever its encoding: each character outside printable ASCII as '?'.
+    private static ExecutionRecord Plain(ExecutionRecord record) =>
+        record with { Error = Ascii(record.Error), TraceState = Ascii(record.TraceState) };
+
+    private static string? Ascii(string? text)
+    {
+        if (text is null || !text.Any(NotPlain))
+        {
+            return text;
+        }
+
+        var plain = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            plain.Append(NotPlain(c) ? '?' : c);
+        }
+
+        return plain.ToString();
+    }
+
+    private static bool NotPlain(char c) => c is > '~' or (< ' ' and not '\n' and not '\r' and not '\t');
+}
