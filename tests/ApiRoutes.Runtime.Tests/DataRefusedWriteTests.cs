@@ -97,6 +97,8 @@ public sealed class DataRefusedWriteTests
 
         public TimeSpan LeaseDuration => TimeSpan.FromMinutes(1);
 
+        public long? RegisteredAt => null;
+
         public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken) => Task.FromResult(LeaseRenewal.Renewed);
 
         public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
