@@ -17,7 +17,7 @@ namespace ApiRoutes.Storage;
 /// </summary>
 internal sealed class SqliteStorePreload : IDisposable
 {
-    private readonly Task<(SqliteConnection Connection, StoreLock Held)?> _open;
+    private readonly Task<OpenedFile?> _open;
     private readonly Lock _gate = new();
     private ExceptionDispatchInfo? _error;
     private bool _released;
@@ -86,7 +86,7 @@ internal sealed class SqliteStorePreload : IDisposable
 
         var opened = _open.GetAwaiter().GetResult();
         _error?.Throw();
-        return SqliteExecutionStore.Open(Path, opened!.Value, time);
+        return SqliteExecutionStore.Open(Path, (opened!.Connection, opened.Held), time);
     }
 
     /// <summary>Closes the preloaded file (once it is open) unless a store took it.</summary>
@@ -102,21 +102,19 @@ internal sealed class SqliteStorePreload : IDisposable
     private Task CloseWhenOpened() =>
         _open.ContinueWith(static opened => Close(opened.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-    private static void Close((SqliteConnection Connection, StoreLock Held)? opened)
+    private static void Close(OpenedFile? opened)
     {
-        if (opened is { } file)
-        {
-            file.Connection.Dispose();
-            file.Held.Dispose();
-        }
+        opened?.Connection.Dispose();
+        opened?.Held.Dispose();
     }
 
     // Every failure is kept for TakeFor to throw on the thread that opens the store; none is left unobserved.
-    private (SqliteConnection, StoreLock)? OpenFile()
+    private OpenedFile? OpenFile()
     {
         try
         {
-            return SqliteSchema.Open(Path);
+            var (connection, held) = SqliteSchema.Open(Path);
+            return new OpenedFile(connection, held);
         }
 #pragma warning disable CA1031 // rethrown, as it was, where the store is asked for
         catch (Exception e)
@@ -126,4 +124,7 @@ internal sealed class SqliteStorePreload : IDisposable
             return null;
         }
     }
+
+    // A class, not a tuple: the task's code over a reference type is the framework's shared precompiled code.
+    private sealed record OpenedFile(SqliteConnection Connection, StoreLock Held);
 }
