@@ -84,6 +84,7 @@ public sealed class SqliteStorePreloadTests : IDisposable
         using var preload = SqliteStorePreload.Start(Configuration(("ApiRoutes:Store:Provider", provider), ("ApiRoutes:Store:Path", DatabasePath)), Environment());
 
         Assert.Equal(preloaded, preload is not null);
+        Assert.Null(preload?.TakeFor(DatabasePath + ".other", TimeProvider.System));   // waits until the file is closed again
     }
 
     [Fact]
