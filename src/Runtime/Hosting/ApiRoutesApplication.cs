@@ -24,9 +24,16 @@ public static class ApiRoutesApplication
         Action<WebApplication>? configureApp = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        if (UsesSqlite(builder.Configuration))
+
+        // The store's file opened on another thread while this one builds the app and maps the routes (closed again
+        // unless the store takes it); else SQLite's first use (native library, JIT) there, when SQLite is the store.
+        using var storePreload = SqliteStorePreload.Start(builder.Configuration, builder.Environment);
+        if (storePreload is not null)
         {
-            // SQLite's first use (native library, JIT) on another thread while this one builds the app and loads the manifest.
+            builder.Services.AddSingleton(storePreload);
+        }
+        else if (UsesSqlite(builder.Configuration))
+        {
             _ = SqliteWarmUp.Start();
         }
 

@@ -55,14 +55,8 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
 
     public ValidateOptionsResult Validate(string? name, ApiRoutesOptions options)
     {
+        // Each message is built only when its check fails: validation runs on the main thread before the app listens.
         var failures = new List<string>();
-        void Check(bool ok, string failure)
-        {
-            if (!ok)
-            {
-                failures.Add(failure);
-            }
-        }
 
         // Configured delays are named by their keys; delays set in code by their index.
         var configured = configuration is null ? [] : ConfiguredRetryDelays(configuration);
@@ -79,48 +73,123 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         }
 
         var background = options.Background;
-        Check(background.MaxConcurrency >= 1, $"{Background}:MaxConcurrency is {background.MaxConcurrency}; it must be at least 1 (default 16).");
-        Check(background.MaxQueueLength >= 1, $"{Background}:MaxQueueLength is {background.MaxQueueLength}; it must be at least 1 (default 1000).");
-        Check(background.MaxRequestBodyBytes >= 0, $"{Background}:MaxRequestBodyBytes is {background.MaxRequestBodyBytes}; it must be 0 or more (default 262144).");
-        Check(background.RetryAfterSeconds >= 0, $"{Background}:RetryAfterSeconds is {background.RetryAfterSeconds}; it must be 0 or more (default 5).");
-        Check(background.RetryDelays.Count < StoredRecord.MaxAttempt,
-            $"{Background}:RetryDelays has {background.RetryDelays.Count} items; at most {StoredRecord.MaxAttempt - 1} retries are allowed (default 2).");
-        for (var i = 0; i < background.RetryDelays.Count && configured.Count == 0; i++)
+        if (background.MaxConcurrency < 1)
         {
-            Check(IsRetryDelay(background.RetryDelays[i]), $"{Background}:RetryDelays:{i} is {background.RetryDelays[i]}; a retry delay is from 00:00:00 to 1.00:00:00.");
+            failures.Add($"{Background}:MaxConcurrency is {background.MaxConcurrency}; it must be at least 1 (default 16).");
         }
 
-        Check(string.IsNullOrEmpty(background.StatusUrlKey) || background.StatusUrlKey.Length >= 32,
-            $"{Background}:StatusUrlKey is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
-        Check(options.ShutdownDrainTimeout >= TimeSpan.Zero, $"{ApiRoutesOptions.SectionName}:ShutdownDrainTimeout is {options.ShutdownDrainTimeout}; it must be 00:00:00 or more (default 00:00:30).");
-        Check(options.Watch.Debounce >= TimeSpan.Zero && options.Watch.Debounce <= TimeSpan.FromSeconds(10),
-            $"{ApiRoutesOptions.SectionName}:Watch:Debounce is {options.Watch.Debounce}; it must be from 00:00:00 to 00:00:10 (default 00:00:00.200).");
-        Check(options.Watch.Timeout >= TimeSpan.FromSeconds(1) && options.Watch.Timeout <= TimeSpan.FromMinutes(30),
-            $"{ApiRoutesOptions.SectionName}:Watch:Timeout is {options.Watch.Timeout}; it must be from 00:00:01 to 00:30:00 (default 00:02:00).");
-        Check(options.Store.LeaseDuration >= TimeSpan.FromSeconds(1), $"{Store}:LeaseDuration is {options.Store.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
-        Check(options.Store.Retention >= TimeSpan.FromMinutes(1), $"{Store}:Retention is {options.Store.Retention}; it must be at least 1 minute (default 7.00:00:00).");
-        Check(Enum.IsDefined(options.Store.Provider), $"{Store}:Provider is '{options.Store.Provider}'; use {OneOf(typeof(StoreProvider))}.");
-        Check(options.Store.Path is null || options.Store.Path.Trim().Length > 0, $"{Store}:Path is empty; name a writable file, or leave it out for the default.");
+        if (background.MaxQueueLength < 1)
+        {
+            failures.Add($"{Background}:MaxQueueLength is {background.MaxQueueLength}; it must be at least 1 (default 1000).");
+        }
 
-        Check(options.Health.OverdueAfter > TimeSpan.Zero,
-            $"{ApiRoutesOptions.SectionName}:Health:OverdueAfter is {options.Health.OverdueAfter}; it must be more than 00:00:00 (default 00:01:00).");
+        if (background.MaxRequestBodyBytes < 0)
+        {
+            failures.Add($"{Background}:MaxRequestBodyBytes is {background.MaxRequestBodyBytes}; it must be 0 or more (default 262144).");
+        }
+
+        if (background.RetryAfterSeconds < 0)
+        {
+            failures.Add($"{Background}:RetryAfterSeconds is {background.RetryAfterSeconds}; it must be 0 or more (default 5).");
+        }
+
+        if (background.RetryDelays.Count >= StoredRecord.MaxAttempt)
+        {
+            failures.Add($"{Background}:RetryDelays has {background.RetryDelays.Count} items; at most {StoredRecord.MaxAttempt - 1} retries are allowed (default 2).");
+        }
+
+        for (var i = 0; i < background.RetryDelays.Count && configured.Count == 0; i++)
+        {
+            if (!IsRetryDelay(background.RetryDelays[i]))
+            {
+                failures.Add($"{Background}:RetryDelays:{i} is {background.RetryDelays[i]}; a retry delay is from 00:00:00 to 1.00:00:00.");
+            }
+        }
+
+        if (!(string.IsNullOrEmpty(background.StatusUrlKey) || background.StatusUrlKey.Length >= 32))
+        {
+            failures.Add($"{Background}:StatusUrlKey is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
+        }
+
+        if (options.ShutdownDrainTimeout < TimeSpan.Zero)
+        {
+            failures.Add($"{ApiRoutesOptions.SectionName}:ShutdownDrainTimeout is {options.ShutdownDrainTimeout}; it must be 00:00:00 or more (default 00:00:30).");
+        }
+
+        if (!(options.Watch.Debounce >= TimeSpan.Zero && options.Watch.Debounce <= TimeSpan.FromSeconds(10)))
+        {
+            failures.Add($"{ApiRoutesOptions.SectionName}:Watch:Debounce is {options.Watch.Debounce}; it must be from 00:00:00 to 00:00:10 (default 00:00:00.200).");
+        }
+
+        if (!(options.Watch.Timeout >= TimeSpan.FromSeconds(1) && options.Watch.Timeout <= TimeSpan.FromMinutes(30)))
+        {
+            failures.Add($"{ApiRoutesOptions.SectionName}:Watch:Timeout is {options.Watch.Timeout}; it must be from 00:00:01 to 00:30:00 (default 00:02:00).");
+        }
+
+        if (options.Store.LeaseDuration < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Store}:LeaseDuration is {options.Store.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
+        }
+
+        if (options.Store.Retention < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{Store}:Retention is {options.Store.Retention}; it must be at least 1 minute (default 7.00:00:00).");
+        }
+
+        if (!Enum.IsDefined(options.Store.Provider))
+        {
+            failures.Add($"{Store}:Provider is '{options.Store.Provider}'; use {OneOf(typeof(StoreProvider))}.");
+        }
+
+        if (!(options.Store.Path is null || options.Store.Path.Trim().Length > 0))
+        {
+            failures.Add($"{Store}:Path is empty; name a writable file, or leave it out for the default.");
+        }
+
+        if (options.Health.OverdueAfter <= TimeSpan.Zero)
+        {
+            failures.Add($"{ApiRoutesOptions.SectionName}:Health:OverdueAfter is {options.Health.OverdueAfter}; it must be more than 00:00:00 (default 00:01:00).");
+        }
 
         var scheduling = options.Scheduling;
-        Check(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || scheduling.ExternalTriggerSecret.Length >= 32,
-            $"{Scheduling}:ExternalTriggerSecret is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
-        Check(scheduling.ExternalTriggerTolerance > TimeSpan.Zero && scheduling.ExternalTriggerTolerance <= TimeSpan.FromHours(1),
-            $"{Scheduling}:ExternalTriggerTolerance is {scheduling.ExternalTriggerTolerance}; it must be more than 00:00:00 and at most 01:00:00 (default 00:05:00).");
-        Check(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || options.Store.Retention >= 2 * scheduling.ExternalTriggerTolerance,
-            $"{Store}:Retention is {options.Store.Retention}; with external triggers it must be at least twice {Scheduling}:ExternalTriggerTolerance "
-            + $"({2 * scheduling.ExternalTriggerTolerance}), so that the record of a run outlives every request that could replay it.");
+        if (!(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || scheduling.ExternalTriggerSecret.Length >= 32))
+        {
+            failures.Add($"{Scheduling}:ExternalTriggerSecret is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
+        }
+
+        if (!(scheduling.ExternalTriggerTolerance > TimeSpan.Zero && scheduling.ExternalTriggerTolerance <= TimeSpan.FromHours(1)))
+        {
+            failures.Add($"{Scheduling}:ExternalTriggerTolerance is {scheduling.ExternalTriggerTolerance}; it must be more than 00:00:00 and at most 01:00:00 (default 00:05:00).");
+        }
+
+        if (!(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || options.Store.Retention >= 2 * scheduling.ExternalTriggerTolerance))
+        {
+            failures.Add($"{Store}:Retention is {options.Store.Retention}; with external triggers it must be at least twice {Scheduling}:ExternalTriggerTolerance "
+                + $"({2 * scheduling.ExternalTriggerTolerance}), so that the record of a run outlives every request that could replay it.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    // The configured delays in index order, each with its value when it is a time span.
-    private static List<(IConfigurationSection Item, TimeSpan? Delay)> ConfiguredRetryDelays(IConfiguration configuration) =>
-        [.. configuration.GetSection(Background + ":RetryDelays").GetChildren()
-            .OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue)
-            .Select(item => (item, TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay) ? delay : (TimeSpan?)null))];
+    // The configured delays in index order, each with its value when it is a time span. Records, not tuples, and no
+    // sorting when nothing is configured: generic code over reference types is the framework's shared precompiled
+    // code, where a list of tuples would be JIT-compiled on the main thread at every start (this runs before the app listens).
+    private static List<ConfiguredDelay> ConfiguredRetryDelays(IConfiguration configuration)
+    {
+        var items = configuration.GetSection(Background + ":RetryDelays").GetChildren().ToList();
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        return [.. items.OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue).Select(ConfiguredDelay.Of)];
+    }
+
+    private sealed record ConfiguredDelay(IConfigurationSection Item, TimeSpan? Delay)
+    {
+        public static ConfiguredDelay Of(IConfigurationSection item) =>
+            new(item, TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay) ? delay : null);
+    }
 
     // The types of the options' settings, which a failed conversion names (found by name among these, not by reflection,
     // so that a trimmed app says the same).

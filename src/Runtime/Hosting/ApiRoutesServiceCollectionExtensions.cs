@@ -118,20 +118,23 @@ public static class ApiRoutesServiceCollectionExtensions
     private static IExecutionStore OpenStore(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store;
+        var preload = services.GetService<SqliteStorePreload>();
         try
         {
             switch (options.Provider)
             {
                 case StoreProvider.InMemory:
+                    preload?.Dispose();
                     return new InMemoryExecutionStore(services.GetRequiredService<TimeProvider>());
                 case StoreProvider.PostgreSql:
+                    preload?.Dispose();
                     // In a package of its own (ApiRoutes.PostgreSql): the core carries no database driver.
                     return StoreProviderPackage.Find(services.GetServices<IExecutionStoreProvider>(), options.Provider).Open(services, options);
                 default:
-                    return SqliteExecutionStore.Open(
-                        options.Path ?? DefaultStorePath.For(services.GetRequiredService<IHostEnvironment>()),
-                        services.GetRequiredService<TimeProvider>(),
-                        services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category));
+                    var path = options.Path ?? DefaultStorePath.For(services.GetRequiredService<IHostEnvironment>());
+                    var time = services.GetRequiredService<TimeProvider>();
+                    var logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category);
+                    return preload?.TakeFor(path, time, logger) ?? SqliteExecutionStore.Open(path, time, logger);
             }
         }
         catch (ExecutionStoreUnavailableException e)

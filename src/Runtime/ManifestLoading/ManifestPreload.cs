@@ -15,7 +15,7 @@ internal sealed class ManifestPreload
     private readonly string? _manifestPath;
     private readonly bool _verifyBundle;
     private readonly string? _applicationName;
-    private readonly Task<(RouteTable? Table, ExceptionDispatchInfo? Error)> _load;
+    private readonly Task<Loaded> _load;
 
     private ManifestPreload(string? manifestPath, bool verifyBundle, string? applicationName)
     {
@@ -55,18 +55,21 @@ internal sealed class ManifestPreload
     }
 
     // Every failure is kept for TakeFor to throw on the thread that maps the routes; none is left unobserved.
-    private (RouteTable?, ExceptionDispatchInfo?) Load()
+    private Loaded Load()
     {
         try
         {
-            return (ManifestLoader.Load(new ApiRoutesOptions { ManifestPath = _manifestPath, VerifyBundle = _verifyBundle }, _applicationName), null);
+            return new Loaded(ManifestLoader.Load(new ApiRoutesOptions { ManifestPath = _manifestPath, VerifyBundle = _verifyBundle }, _applicationName), null);
         }
 #pragma warning disable CA1031 // rethrown, as it was, where the table is asked for
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return (null, ExceptionDispatchInfo.Capture(e));
+            return new Loaded(null, ExceptionDispatchInfo.Capture(e));
         }
     }
-}
 
+    // A class, not a tuple: the task's code over a reference type is the framework's shared precompiled code, where a
+    // task of a tuple would be JIT-compiled on the main thread at every start.
+    private sealed record Loaded(RouteTable? Table, ExceptionDispatchInfo? Error);
+}

@@ -30,17 +30,21 @@ internal static class RouteConstraintCheck
                 continue;
             }
 
-            foreach (var policy in pattern.ParameterPolicies.SelectMany(parameter => parameter.Value))
+            // The parameters, not the policies dictionary: LINQ over its key-value pairs is JIT-compiled on the main thread at start.
+            foreach (var parameter in pattern.Parameters)
             {
-                // "int", "range(1,10)", "regex(^a$)": the name is what precedes the argument list.
-                var name = policy.Content?.Split('(', 2)[0];
-                if (!string.IsNullOrEmpty(name) && !options.ConstraintMap.ContainsKey(name))
+                foreach (var policy in parameter.ParameterPolicies)
                 {
-                    throw new ApiRoutesManifestException(
-                        $"The route '{route.Template}' of {route.HandlerType.FullName} uses the route constraint '{name}', "
-                        + "which is not built into ASP.NET Core and is not registered, so no request could be routed. Register "
-                        + $"it before the app is built: builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<{TypeName(name)}>(\"{name}\")) "
-                        + $"(or AddRouting(o => o.ConstraintMap[\"{name}\"] = typeof(...))); or correct the constraint in [ApiRoute].");
+                    // "int", "range(1,10)", "regex(^a$)": the name is what precedes the argument list.
+                    var name = policy.Content?.Split('(', 2)[0];
+                    if (!string.IsNullOrEmpty(name) && !options.ConstraintMap.ContainsKey(name))
+                    {
+                        throw new ApiRoutesManifestException(
+                            $"The route '{route.Template}' of {route.HandlerType.FullName} uses the route constraint '{name}', "
+                            + "which is not built into ASP.NET Core and is not registered, so no request could be routed. Register "
+                            + $"it before the app is built: builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<{TypeName(name)}>(\"{name}\")) "
+                            + $"(or AddRouting(o => o.ConstraintMap[\"{name}\"] = typeof(...))); or correct the constraint in [ApiRoute].");
+                    }
                 }
             }
         }

@@ -64,6 +64,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return new SqliteExecutionStore(path, connection, held, time ?? TimeProvider.System, logger);
     }
 
+    /// <summary>The store on a file <see cref="SqliteSchema.Open"/> opened already (<see cref="SqliteStorePreload"/>).</summary>
+    internal static SqliteExecutionStore Open(string path, (SqliteConnection Connection, StoreLock Held) opened, TimeProvider time, ILogger? logger = null) =>
+        new(path, opened.Connection, opened.Held, time, logger);
+
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
         _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToJson(request), request.BodyArray()));
 
