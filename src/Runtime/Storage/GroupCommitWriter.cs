@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace ApiRoutes.Storage;
 
 /// <summary>
@@ -14,6 +12,9 @@ namespace ApiRoutes.Storage;
 /// A batch that fails because of one of its writes (the data, not the store: a text the database refuses, a
 /// constraint) is written again one write at a time, so that only that write fails, and it is never kept: a write that
 /// can never succeed must not ride in every later batch and fail them all.
+/// The commit and the sync loops run on threads of their own and wait on their own locks: a commit and a sync block
+/// their thread (SQLite's are synchronous), and on thread-pool threads every batch cost hand-offs through the pool
+/// and blocked pool threads that the pool then made up for (<see cref="GroupCommitLoops{TItem, TCommitted}"/>).
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -21,23 +22,20 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
 {
     public const int MaxBatch = 1000;
 
+    // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
+    // next. The commit loop then waits, and writes gather into a batch meanwhile, as they do during a sync of its own
+    // without a pipeline: a commit of a few rows costs the log whole pages, so batches must not shrink to single rows.
+    private const int MaxUndurable = 2;
+
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
-    private readonly Channel<Pending> _writes = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> _commit;
     private readonly Func<TWrite, string?> _retryKey;
     private readonly Func<Exception, bool, ExecutionStoreUnavailableException> _unavailable;
     private readonly TimeProvider _time;
     private readonly Func<Task>? _sync;
     private readonly Func<Exception, bool> _isDataError;
-    private readonly Channel<Committed> _committed = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-
-    // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
-    // next. The commit loop then waits, and writes gather into a batch meanwhile, as they do during a sync of its own
-    // without a pipeline: a commit of a few rows costs the log whole pages, so batches must not shrink to single rows.
-    private readonly SemaphoreSlim _undurable = new(2, 2);
-    private readonly Task _loop;
-    private readonly Task _syncLoop;
+    private readonly GroupCommitLoops<Pending, Committed> _loops;
     private volatile bool _closing;
 
     /// <param name="commit">Writes a batch in one transaction; returns, per write, whether it applied.</param>
@@ -63,15 +61,15 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _time = time;
         _isDataError = isDataError;
         _sync = sync;
-        _loop = Task.Run(LoopAsync);
-        _syncLoop = sync is null ? Task.CompletedTask : Task.Run(SyncLoopAsync);
+        _loops = new GroupCommitLoops<Pending, Committed>(CommitLoop, sync is null ? null : SyncLoop, sync is null ? int.MaxValue : MaxUndurable);
+        _loops.Start();
     }
 
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
     public Task<bool> WriteAsync(TWrite write)
     {
         var pending = new Pending(write);
-        return _writes.Writer.TryWrite(pending)
+        return _loops.TryAdd(pending)
             ? pending.Done.Task
             : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
     }
@@ -80,28 +78,19 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _closing = true;
-        _writes.Writer.TryComplete();
-        await _loop;
-        _committed.Writer.TryComplete();
-        await _syncLoop;
-        _undurable.Dispose();
+        await _loops.StopAsync();
     }
 
-    private async Task LoopAsync()
+    private void CommitLoop()
     {
         var batch = new List<Pending>(MaxBatch);
         var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
-        while (await WaitAsync(kept.Count > 0))
+        while (true)
         {
-            if (_sync is not null)
-            {
-                await _undurable.WaitAsync();   // given back by the sync loop, or below when nothing is committed
-            }
-
             batch.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
+            if (!_loops.TakeBatch(batch, MaxBatch, kept.Count > 0 ? WaitForRetry : null))
             {
-                batch.Add(pending);
+                return;   // closed, and nothing is kept that was not tried once more since
             }
 
             foreach (var pending in batch)
@@ -116,37 +105,36 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             kept.Clear();
             if (batch.Count == 0)
             {
-                GiveBack(1);
+                _loops.GiveBack(1);
                 continue;
             }
 
-            if (!await TryCommitAsync(batch, kept))
+            if (!TryCommit(batch, kept))
             {
                 // One of its writes failed the batch: each is written alone, so that only that one fails.
                 foreach (var pending in batch)
                 {
-                    if (_sync is not null)
-                    {
-                        await _undurable.WaitAsync();
-                    }
-
-                    await TryCommitAsync([pending], kept);
+                    _loops.TakePlace();
+                    TryCommit([pending], kept);
                 }
             }
         }
     }
 
+    // With kept writes, the commit loop waits for new ones at most a second (on the injected clock).
+    private ITimer WaitForRetry(Action due) => _time.CreateTimer(_ => due(), null, RetryDelay, Timeout.InfiniteTimeSpan);
+
     // Commits a batch, its place among the undurable ones taken. A failure tells every waiter and keeps what may be
     // retried, unless the data of a write caused it: then a batch of several is left to the caller to split (false),
     // and a single write fails alone and is not kept.
-    private async Task<bool> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
+    private bool TryCommit(List<Pending> batch, Dictionary<string, Pending> kept)
     {
         try
         {
-            var applied = await _commit([.. batch.Select(pending => pending.Write)]);
+            var applied = _commit([.. batch.Select(pending => pending.Write)]).GetAwaiter().GetResult();
             if (_sync is not null)
             {
-                _committed.Writer.TryWrite(new Committed([.. batch], applied));   // told once durable
+                _loops.Committed(new Committed([.. batch], applied));   // told once durable
             }
             else
             {
@@ -157,7 +145,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            GiveBack(1);
+            _loops.GiveBack(1);
             var dataError = _isDataError(e);
             if (dataError && batch.Count > 1)
             {
@@ -182,20 +170,14 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     // Makes what was committed durable, as many batches at once as were committed meanwhile, and tells their waiters.
     // A failed sync fails its batches' waiters (their rows may or may not survive a crash); none is kept for a retry,
     // since whether the store can still make anything durable is unknown.
-    private async Task SyncLoopAsync()
+    private void SyncLoop()
     {
         var ready = new List<Committed>();
-        while (await _committed.Reader.WaitToReadAsync())
+        while (_loops.TakeCommitted(ready))
         {
-            ready.Clear();
-            while (_committed.Reader.TryRead(out var committed))
-            {
-                ready.Add(committed);
-            }
-
             try
             {
-                await _sync!();
+                _sync!().GetAwaiter().GetResult();
                 foreach (var committed in ready)
                 {
                     Tell(committed.Batch, committed.Applied);
@@ -211,15 +193,8 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 }
             }
 
-            GiveBack(ready.Count);
-        }
-    }
-
-    private void GiveBack(int batches)
-    {
-        if (_sync is not null)
-        {
-            _undurable.Release(batches);
+            _loops.GiveBack(ready.Count);
+            ready.Clear();
         }
     }
 
@@ -228,27 +203,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
-        }
-    }
-
-    // Waits for writes; with kept ones, at most a second. False once closed and drained.
-    private async Task<bool> WaitAsync(bool retrySoon)
-    {
-        if (!retrySoon)
-        {
-            return await _writes.Reader.WaitToReadAsync();
-        }
-
-        using var soon = new CancellationTokenSource(RetryDelay, _time);
-        try
-        {
-            // Closed: one last try for what is kept, then the loop ends (nothing is kept after a failure then).
-            await _writes.Reader.WaitToReadAsync(soon.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
         }
     }
 
