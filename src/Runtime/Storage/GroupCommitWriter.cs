@@ -1,3 +1,5 @@
+using System.Threading.Channels;
+
 namespace ApiRoutes.Storage;
 
 /// <summary>
@@ -6,15 +8,13 @@ namespace ApiRoutes.Storage;
 /// fails its waiters (never leaves one waiting) and the loop goes on. Changes of state that the caller cannot repeat
 /// (those with a retry key) are kept, the latest per key, and written with the next batch or within a
 /// second, so an execution that finished while the store was away is not left "running" in it.
-/// With a <c>sync</c> step the commit is pipelined: a batch is committed (written, not yet durable), the next one is
-/// written while a second loop makes everything written so far durable at once (one fsync for one or more batches),
-/// and only then are the waiters of those batches told, in the order they were committed.
+/// A commit is durable when it returns (SQLite: <c>synchronous = FULL</c>, the log flushed inside it), and the next
+/// batch is what arrived meanwhile. Not pipelined (a commit written while the last one's flush ran): such a batch
+/// misses the flush that starts next, so each write waited out two or three flushes instead of one or two, and where
+/// the flush is the slow part that is most of a request's time (bench/load/README.md, "Durable 202, fourth pass").
 /// A batch that fails because of one of its writes (the data, not the store: a text the database refuses, a
 /// constraint) is written again one write at a time, so that only that write fails, and it is never kept: a write that
 /// can never succeed must not ride in every later batch and fail them all.
-/// The commit and the sync loops run on threads of their own and wait on their own locks: a commit and a sync block
-/// their thread (SQLite's are synchronous), and on thread-pool threads every batch cost hand-offs through the pool
-/// and blocked pool threads that the pool then made up for (<see cref="GroupCommitLoops{TItem, TCommitted}"/>).
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -22,20 +22,15 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
 {
     public const int MaxBatch = 1000;
 
-    // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
-    // next. The commit loop then waits, and writes gather into a batch meanwhile, as they do during a sync of its own
-    // without a pipeline: a commit of a few rows costs the log whole pages, so batches must not shrink to single rows.
-    private const int MaxUndurable = 2;
-
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
+    private readonly Channel<Pending> _writes = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> _commit;
     private readonly Func<TWrite, string?> _retryKey;
     private readonly Func<Exception, bool, ExecutionStoreUnavailableException> _unavailable;
     private readonly TimeProvider _time;
-    private readonly Func<Task>? _sync;
     private readonly Func<Exception, bool> _isDataError;
-    private readonly GroupCommitLoops<Pending, Committed> _loops;
+    private readonly Task _loop;
     private volatile bool _closing;
 
     /// <param name="commit">Writes a batch in one transaction; returns, per write, whether it applied.</param>
@@ -43,33 +38,26 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// <param name="unavailable">What waiters get when a batch fails, from the cause and whether the write is kept.</param>
     /// <param name="time">The clock of the retry delay.</param>
     /// <param name="isDataError">Whether a failure is due to the data of a write rather than to the store.</param>
-    /// <param name="sync">
-    /// Null: a commit is durable when it returns. Else: makes every batch committed so far durable; it runs beside the
-    /// next commit, and the waiters of a batch are told only once a sync that began after its commit has returned.
-    /// </param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
         TimeProvider time,
-        Func<Exception, bool> isDataError,
-        Func<Task>? sync = null)
+        Func<Exception, bool> isDataError)
     {
         _commit = commit;
         _retryKey = retryKey;
         _unavailable = unavailable;
         _time = time;
         _isDataError = isDataError;
-        _sync = sync;
-        _loops = new GroupCommitLoops<Pending, Committed>(CommitLoop, sync is null ? null : SyncLoop, sync is null ? int.MaxValue : MaxUndurable);
-        _loops.Start();
+        _loop = Task.Run(LoopAsync);
     }
 
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
     public Task<bool> WriteAsync(TWrite write)
     {
         var pending = new Pending(write);
-        return _loops.TryAdd(pending)
+        return _writes.Writer.TryWrite(pending)
             ? pending.Done.Task
             : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
     }
@@ -78,19 +66,20 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _closing = true;
-        await _loops.StopAsync();
+        _writes.Writer.TryComplete();
+        await _loop;
     }
 
-    private void CommitLoop()
+    private async Task LoopAsync()
     {
         var batch = new List<Pending>(MaxBatch);
         var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
-        while (true)
+        while (await WaitAsync(kept.Count > 0))
         {
             batch.Clear();
-            if (!_loops.TakeBatch(batch, MaxBatch, kept.Count > 0 ? WaitForRetry : null))
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
             {
-                return;   // closed, and nothing is kept that was not tried once more since
+                batch.Add(pending);
             }
 
             foreach (var pending in batch)
@@ -105,47 +94,34 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             kept.Clear();
             if (batch.Count == 0)
             {
-                _loops.GiveBack(1);
                 continue;
             }
 
-            if (!TryCommit(batch, kept))
+            if (!await TryCommitAsync(batch, kept))
             {
                 // One of its writes failed the batch: each is written alone, so that only that one fails.
                 foreach (var pending in batch)
                 {
-                    _loops.TakePlace();
-                    TryCommit([pending], kept);
+                    await TryCommitAsync([pending], kept);
                 }
             }
         }
     }
 
-    // With kept writes, the commit loop waits for new ones at most a second (on the injected clock).
-    private ITimer WaitForRetry(Action due) => _time.CreateTimer(_ => due(), null, RetryDelay, Timeout.InfiniteTimeSpan);
-
-    // Commits a batch, its place among the undurable ones taken. A failure tells every waiter and keeps what may be
-    // retried, unless the data of a write caused it: then a batch of several is left to the caller to split (false),
-    // and a single write fails alone and is not kept.
-    private bool TryCommit(List<Pending> batch, Dictionary<string, Pending> kept)
+    // Commits a batch. A failure tells every waiter and keeps what may be retried, unless the
+    // data of a write caused it: then a batch of several is left to the caller to split (false), and a single write
+    // fails alone and is not kept.
+    private async Task<bool> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
     {
+        IReadOnlyList<bool> applied;
         try
         {
-            var applied = _commit([.. batch.Select(pending => pending.Write)]).GetAwaiter().GetResult();
-            if (_sync is not null)
-            {
-                _loops.Committed(new Committed([.. batch], applied));   // told once durable
-            }
-            else
-            {
-                Tell(batch, applied);
-            }
+            applied = await _commit([.. batch.Select(pending => pending.Write)]);
         }
 #pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _loops.GiveBack(1);
             var dataError = _isDataError(e);
             if (dataError && batch.Count > 1)
             {
@@ -162,40 +138,12 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
 
                 pending.Done.TrySetException(_unavailable(e, key is not null));
             }
+
+            return true;
         }
 
+        Tell(batch, applied);
         return true;
-    }
-
-    // Makes what was committed durable, as many batches at once as were committed meanwhile, and tells their waiters.
-    // A failed sync fails its batches' waiters (their rows may or may not survive a crash); none is kept for a retry,
-    // since whether the store can still make anything durable is unknown.
-    private void SyncLoop()
-    {
-        var ready = new List<Committed>();
-        while (_loops.TakeCommitted(ready))
-        {
-            try
-            {
-                _sync!().GetAwaiter().GetResult();
-                foreach (var committed in ready)
-                {
-                    Tell(committed.Batch, committed.Applied);
-                }
-            }
-#pragma warning disable CA1031 // As the commit loop: every waiter is told, and the loop goes on.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                foreach (var pending in ready.SelectMany(committed => committed.Batch))
-                {
-                    pending.Done.TrySetException(_unavailable(e, false));
-                }
-            }
-
-            _loops.GiveBack(ready.Count);
-            ready.Clear();
-        }
     }
 
     private static void Tell(IReadOnlyList<Pending> batch, IReadOnlyList<bool> applied)
@@ -206,7 +154,26 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         }
     }
 
-    private sealed record Committed(Pending[] Batch, IReadOnlyList<bool> Applied);
+    // Waits for writes; with kept ones, at most a second. False once closed and drained.
+    private async Task<bool> WaitAsync(bool retrySoon)
+    {
+        if (!retrySoon)
+        {
+            return await _writes.Reader.WaitToReadAsync();
+        }
+
+        using var soon = new CancellationTokenSource(RetryDelay, _time);
+        try
+        {
+            // Closed: one last try for what is kept, then the loop ends (nothing is kept after a failure then).
+            await _writes.Reader.WaitToReadAsync(soon.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
 
     private sealed class Pending(TWrite write)
     {
