@@ -9,6 +9,41 @@ public sealed class GroupCommitWriterTests
     private readonly FakeTimeProvider _time = new();
 
     [Fact]
+    public async Task A_waiter_is_told_once_its_batch_committed_and_what_came_during_a_commit_is_the_next_batch()
+    {
+        var batches = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var gates = new[] { new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var started = new SemaphoreSlim(0);
+        await using var writer = new GroupCommitWriter<string>(
+            async batch =>
+            {
+                batches.Enqueue(string.Join('+', batch));
+                started.Release();
+                await gates[batches.Count - 1].Task;   // the commit, durable when it returns
+                return [.. batch.Select(_ => true)];
+            },
+            _ => null,
+            (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
+            _time,
+            NoDataErrors);
+
+        var a = writer.WriteAsync("a");
+        Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(10)));
+        var b = writer.WriteAsync("b");
+        var c = writer.WriteAsync("c");
+        Assert.Equal(["a"], batches);                                        // one commit at a time
+        Assert.False(a.IsCompleted);
+
+        gates[0].SetResult();
+        Assert.True(await a.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await started.WaitAsync(TimeSpan.FromSeconds(10)));      // b and c, together, after a's commit returned
+        Assert.False(b.IsCompleted);
+        gates[1].SetResult();
+        Assert.All(await Task.WhenAll(b, c).WaitAsync(TimeSpan.FromSeconds(10)), Assert.True);
+        Assert.Equal(["a", "b+c"], batches);
+    }
+
+    [Fact]
     public async Task Any_exception_fails_its_batch_and_the_loop_goes_on()
     {
         var committed = new List<string>();
@@ -115,10 +150,8 @@ public sealed class GroupCommitWriterTests
         Assert.True(writer.WriteAsync(1).IsFaulted);   // closed: refused at once, never left waiting
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]   // pipelined, as the SQLite store in WAL mode
-    public async Task A_write_whose_data_fails_its_batch_fails_alone_and_is_never_kept_to_fail_later_batches(bool pipelined)
+    [Fact]
+    public async Task A_write_whose_data_fails_its_batch_fails_alone_and_is_never_kept_to_fail_later_batches()
     {
         var batches = new System.Collections.Concurrent.ConcurrentQueue<string[]>();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -132,8 +165,7 @@ public sealed class GroupCommitWriterTests
             write => write.Split(':')[0],   // every write would be kept after a failure of the store
             (e, kept) => new ExecutionStoreUnavailableException(kept ? "kept" : "lost", e),
             _time,
-            e => e is FormatException,
-            pipelined ? () => Task.CompletedTask : null);
+            e => e is FormatException);
 
         var first = writer.WriteAsync("first:running");
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -8,9 +8,10 @@ namespace ApiRoutes.Storage;
 /// fails its waiters (never leaves one waiting) and the loop goes on. Changes of state that the caller cannot repeat
 /// (those with a retry key) are kept, the latest per key, and written with the next batch or within a
 /// second, so an execution that finished while the store was away is not left "running" in it.
-/// With a <c>sync</c> step the commit is pipelined: a batch is committed (written, not yet durable), the next one is
-/// written while a second loop makes everything written so far durable at once (one fsync for one or more batches),
-/// and only then are the waiters of those batches told, in the order they were committed.
+/// A commit is durable when it returns (SQLite: <c>synchronous = FULL</c>, the log flushed inside it), and the next
+/// batch is what arrived meanwhile. Not pipelined (a commit written while the last one's flush ran): such a batch
+/// misses the flush that starts next, so each write waited out two or three flushes instead of one or two, and where
+/// the flush is the slow part that is most of a request's time (bench/load/README.md, "Durable 202, fourth pass").
 /// A batch that fails because of one of its writes (the data, not the store: a text the database refuses, a
 /// constraint) is written again one write at a time, so that only that write fails, and it is never kept: a write that
 /// can never succeed must not ride in every later batch and fail them all. Once the store itself fails during those
@@ -30,17 +31,9 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Func<TWrite, string?> _retryKey;
     private readonly Func<Exception, bool, ExecutionStoreUnavailableException> _unavailable;
     private readonly TimeProvider _time;
-    private readonly Func<Task>? _sync;
     private readonly Func<Exception, bool> _isDataError;
     private readonly Action<TWrite, Exception>? _dropped;
-    private readonly Channel<Committed> _committed = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-
-    // Pipelined: at most two batches committed and not yet durable, one in the sync that runs and one waiting for the
-    // next. The commit loop then waits, and writes gather into a batch meanwhile, as they do during a sync of its own
-    // without a pipeline: a commit of a few rows costs the log whole pages, so batches must not shrink to single rows.
-    private readonly SemaphoreSlim _undurable = new(2, 2);
     private readonly Task _loop;
-    private readonly Task _syncLoop;
     private volatile bool _closing;
     private long _batches;   // numbers the batches in commit order (the commit loop's alone)
     private Exception? _storeFailure;   // the latest failure of the store itself (the commit loop's alone)
@@ -50,10 +43,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// <param name="unavailable">What waiters get when a batch fails, from the cause and whether the write is kept.</param>
     /// <param name="time">The clock of the retry delay.</param>
     /// <param name="isDataError">Whether a failure is due to the data of a write rather than to the store.</param>
-    /// <param name="sync">
-    /// Null: a commit is durable when it returns. Else: makes every batch committed so far durable; it runs beside the
-    /// next commit, and the waiters of a batch are told only once a sync that began after its commit has returned.
-    /// </param>
     /// <param name="dropped">
     /// Told of a kept write that is dropped after all (it failed for its data, or the writer closed): its caller was told
     /// it is kept, and cannot be told any more, so the store logs it.
@@ -64,7 +53,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
         TimeProvider time,
         Func<Exception, bool> isDataError,
-        Func<Task>? sync = null,
         Action<TWrite, Exception>? dropped = null)
     {
         _commit = commit;
@@ -72,11 +60,9 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _unavailable = unavailable;
         _time = time;
         _isDataError = isDataError;
-        _sync = sync;
         _dropped = dropped;
         Health = new WriteHealth(time);
         _loop = Task.Run(LoopAsync);
-        _syncLoop = sync is null ? Task.CompletedTask : Task.Run(SyncLoopAsync);
     }
 
     /// <summary>Whether the writes are failing for the store's sake, as the latest batch found.</summary>
@@ -97,9 +83,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _closing = true;
         _writes.Writer.TryComplete();
         await _loop;
-        _committed.Writer.TryComplete();
-        await _syncLoop;
-        _undurable.Dispose();
     }
 
     private async Task LoopAsync()
@@ -108,11 +91,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
         while (await WaitAsync(kept.Count > 0))
         {
-            if (_sync is not null)
-            {
-                await _undurable.WaitAsync();   // given back by the sync loop, or below when nothing is committed
-            }
-
             batch.Clear();
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
             {
@@ -131,7 +109,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             kept.Clear();
             if (batch.Count == 0)
             {
-                GiveBack(1);
                 continue;
             }
 
@@ -141,11 +118,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 // fails, the rest fails with it, in order (the latest change per key kept), and none is tried alone.
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    if (_sync is not null)
-                    {
-                        await _undurable.WaitAsync();
-                    }
-
                     if (await TryCommitAsync([batch[i]], kept) is Outcome.StoreFailed)
                     {
                         Fail(batch[(i + 1)..], _storeFailure!, dataError: false, kept);
@@ -156,7 +128,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         }
     }
 
-    // Commits a batch, its place among the undurable ones taken. A failure tells every waiter and keeps what may be
+    // Commits a batch. A failure tells every waiter and keeps what may be
     // retried (StoreFailed, the cause in _storeFailure), unless the data of a write caused it: then a batch of several
     // is left to the caller to split (Split), and a single write fails alone and is not kept.
     private async Task<Outcome> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
@@ -165,21 +137,13 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         try
         {
             var applied = await _commit([.. batch.Select(pending => pending.Write)]);
-            if (_sync is not null)
-            {
-                _committed.Writer.TryWrite(new Committed([.. batch], applied, number));   // told once durable
-            }
-            else
-            {
-                Tell(batch, applied);
-                Health.Succeeded(number);
-            }
+            Tell(batch, applied);
+            Health.Succeeded(number);
         }
 #pragma warning disable CA1031 // The loop must outlive any failure: every waiter is told, and the loop goes on.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            GiveBack(1);
             var dataError = _isDataError(e);
             if (dataError && batch.Count > 1)
             {
@@ -221,53 +185,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         }
     }
 
-    // Makes what was committed durable, as many batches at once as were committed meanwhile, and tells their waiters.
-    // A failed sync fails its batches' waiters (their rows may or may not survive a crash); none is kept for a retry,
-    // since whether the store can still make anything durable is unknown.
-    private async Task SyncLoopAsync()
-    {
-        var ready = new List<Committed>();
-        while (await _committed.Reader.WaitToReadAsync())
-        {
-            ready.Clear();
-            while (_committed.Reader.TryRead(out var committed))
-            {
-                ready.Add(committed);
-            }
-
-            try
-            {
-                await _sync!();
-                foreach (var committed in ready)
-                {
-                    Tell(committed.Batch, committed.Applied);
-                    Health.Succeeded(committed.Number);
-                }
-            }
-#pragma warning disable CA1031 // As the commit loop: every waiter is told, and the loop goes on.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                foreach (var pending in ready.SelectMany(committed => committed.Batch))
-                {
-                    pending.Done.TrySetException(_unavailable(e, false));
-                }
-
-                Health.Failed(ready[^1].Number, e);
-            }
-
-            GiveBack(ready.Count);
-        }
-    }
-
-    private void GiveBack(int batches)
-    {
-        if (_sync is not null)
-        {
-            _undurable.Release(batches);
-        }
-    }
-
     private static void Tell(IReadOnlyList<Pending> batch, IReadOnlyList<bool> applied)
     {
         for (var i = 0; i < batch.Count; i++)
@@ -303,8 +220,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         Split,
         StoreFailed,
     }
-
-    private sealed record Committed(Pending[] Batch, IReadOnlyList<bool> Applied, long Number);
 
     private sealed class Pending(TWrite write)
     {

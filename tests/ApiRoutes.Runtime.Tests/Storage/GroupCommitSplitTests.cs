@@ -13,24 +13,20 @@ public sealed class GroupCommitSplitTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]   // pipelined, as the SQLite store in WAL mode
-    public async Task A_change_kept_during_a_split_never_overwrites_a_later_change_of_the_same_execution(bool pipelined)
+    [Fact]
+    public async Task A_change_kept_during_a_split_never_overwrites_a_later_change_of_the_same_execution()
     {
-        var split = await SplitWithAStoreFailureAsync(pipelined);
+        var split = await SplitWithAStoreFailureAsync();
 
         Assert.Equal("succeeded", split.Stored["a"]);   // not "running", written after "succeeded"
         Assert.NotNull(split.FailingAfterSplit);         // the store failed mid-split: the writes are failing ...
         Assert.Null(split.FailingAtEnd);                 // ... until a later batch lands
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]   // pipelined, as the SQLite store in WAL mode
-    public async Task A_kept_write_that_fails_for_its_data_later_is_reported_as_dropped(bool pipelined)
+    [Fact]
+    public async Task A_kept_write_that_fails_for_its_data_later_is_reported_as_dropped()
     {
-        var split = await SplitWithAStoreFailureAsync(pipelined);
+        var split = await SplitWithAStoreFailureAsync();
 
         Assert.Equal(["b:poison"], split.Dropped);
         Assert.False(split.Stored.ContainsKey("b"));
@@ -38,7 +34,7 @@ public sealed class GroupCommitSplitTests
 
     // One batch: a starts, b's write cannot be stored, a succeeds (a fast handler); the store fails for a moment on the
     // first write alone. Then one more write, with which whatever was kept rides.
-    private static async Task<Split> SplitWithAStoreFailureAsync(bool pipelined)
+    private static async Task<Split> SplitWithAStoreFailureAsync()
     {
         var stored = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);   // id -> state, as the store holds it
         var dropped = new ConcurrentQueue<string>();
@@ -73,7 +69,6 @@ public sealed class GroupCommitSplitTests
             (e, kept) => new ExecutionStoreUnavailableException(kept ? "kept" : "lost", e),
             new FakeTimeProvider(),
             e => e is FormatException,
-            pipelined ? () => Task.CompletedTask : null,
             (write, _) => dropped.Enqueue(write));
 
         var first = writer.WriteAsync("first:running");

@@ -25,9 +25,23 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task In_wal_mode_commits_are_pipelined_and_what_was_acknowledged_is_in_the_file_after_a_reopen()
+    public void The_write_connection_is_in_wal_mode_and_flushes_the_log_in_every_commit()
     {
-        Assert.True(_store.PipelinedCommits);
+        var (connection, held) = SqliteSchema.Open(Path.Combine(_folder, "other.db"));
+        using (held)
+        using (connection)
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "PRAGMA journal_mode";
+            Assert.Equal("wal", command.ExecuteScalar());
+            command.CommandText = "PRAGMA synchronous";
+            Assert.Equal(2L, command.ExecuteScalar());   // FULL: a commit is durable when it returns, before any 202
+        }
+    }
+
+    [Fact]
+    public async Task What_was_acknowledged_is_in_the_file_after_a_reopen()
+    {
         await Task.WhenAll(Enumerable.Range(0, 200).Select(i => _store.AddAsync(Record($"e{i}", ExecutionStatus.Queued), Request(), default)));
         await _store.DisposeAsync();
 

@@ -48,20 +48,16 @@ public sealed class WriteHealthTests : IAsyncLifetime
         Assert.Null(health.Failing());
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]   // pipelined, as the SQLite store in WAL mode
-    public async Task The_group_commit_marks_the_writes_failing_for_the_store_s_sake_only(bool pipelined)
+    [Fact]
+    public async Task The_group_commit_marks_the_writes_failing_for_the_store_s_sake_only()
     {
         var fault = (Exception?)null;
-        var syncFault = (Exception?)null;
         await using var writer = new GroupCommitWriter<string>(
             batch => fault is { } e ? throw e : Task.FromResult<IReadOnlyList<bool>>([.. batch.Select(_ => true)]),
             _ => null,
             (e, kept) => new ExecutionStoreUnavailableException(e.Message, e),
             _time,
-            e => e is FormatException,
-            pipelined ? () => syncFault is { } e ? throw e : Task.CompletedTask : null);
+            e => e is FormatException);
 
         fault = new FormatException("a write's own data");
         await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("poison").WaitAsync(Patience));
@@ -76,12 +72,6 @@ public sealed class WriteHealthTests : IAsyncLifetime
         Assert.Null(afterDataError);
         Assert.Contains("(disk full)", afterStoreError);
         Assert.Null(afterSuccess);
-        if (pipelined)
-        {
-            syncFault = new IOException("the log's flush failed");
-            await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => writer.WriteAsync("c").WaitAsync(Patience));
-            Assert.Contains("(the log's flush failed)", writer.Health.Failing());
-        }
     }
 
     [Fact]

@@ -21,7 +21,6 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly SqliteWriteCommands _commands;
     private readonly TimeProvider _time;
     private readonly StoreLock _held;
-    private readonly WriteAheadLogSync? _logSync;
     private volatile bool _closed;
 
     private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time, ILogger? logger)
@@ -32,7 +31,6 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         _connectionString = writeConnection.ConnectionString;
         _writeConnection = writeConnection;
         _commands = new SqliteWriteCommands(writeConnection);
-        _logSync = WriteAheadLogSync.TryStart(writeConnection, path);
         _writer = new GroupCommitWriter<SqliteWrite>(
             CommitAsync,
             // A new execution is not kept on failure (its request was answered 503); changes of state are.
@@ -42,16 +40,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             time,
             // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: that write's data.
             e => WriteFailure.IsDataError(e, error => error is SqliteException { SqliteErrorCode: 18 or 19 or 20 }),
-            _logSync is null ? null : _logSync.Flush,
             (write, e) => logger?.KeptWriteDropped(write.Record?.Id ?? "?", e));
     }
 
     public string Path { get; }
 
     public bool IsDurable => true;
-
-    /// <summary>Whether commits are pipelined: each batch's log flush runs beside the next batch's commit (WAL mode).</summary>
-    internal bool PipelinedCommits => _logSync is not null;
 
     /// <summary>Opens (creating if needed) the database file and its schema.</summary>
     /// <param name="path">The database file.</param>
@@ -242,7 +236,6 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         await _writer.DisposeAsync();
         _commands.Dispose();
         await _writeConnection.DisposeAsync();
-        _logSync?.Dispose();
         _held.Dispose();
     }
 

@@ -5,9 +5,9 @@ using Microsoft.Data.Sqlite;
 namespace ApiRoutes.Storage;
 
 /// <summary>
-/// The SQLite store's file: opened for one process (<see cref="StoreLock"/>), in WAL with synchronous FULL (or NORMAL with the log flushed by <see cref="WriteAheadLogSync"/>; a
-/// committed execution survives a crash of the process or the machine), its tables created when missing, and rows of
-/// earlier versions cleaned of credentials once.
+/// The SQLite store's file: opened for one process (<see cref="StoreLock"/>), in WAL with synchronous FULL (the log
+/// flushed in every commit; a committed execution survives a crash of the process or the machine), its tables created
+/// when missing, and rows of earlier versions cleaned of credentials once.
 /// </summary>
 internal static class SqliteSchema
 {
