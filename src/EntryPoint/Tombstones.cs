@@ -52,8 +52,9 @@ internal static class Tombstones
                     yield return inner;
                 }
             }
-            else if (member is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax)
+            else if (member is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax && !member.Modifiers.Any(SyntaxKind.FileKeyword))
             {
+                // (A file-local type belongs to its file: it is never looked up by name, and a tombstone would be a new one.)
                 yield return (member, namespaces);
             }
         }

@@ -79,6 +79,7 @@ public sealed class TombstoneGeneratorTests
                     internal sealed class Box<T> { public List<T> Items { get; } = new(); }
                     internal enum Colour { Red }
                     internal delegate void Done();
+                    file sealed class Local { }
                 }
             }
             """;
