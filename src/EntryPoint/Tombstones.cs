@@ -76,8 +76,24 @@ internal static class Tombstones
 
     private static string Plain(NameSyntax name) => string.Concat(name.ToString().Where(c => !char.IsWhiteSpace(c)));
 
-    private static string HintName(string fullName) =>
-        "ApiRoutesTombstone." + new string(fullName.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_').ToArray()) + ".g.cs";
+    // Unique even where two names differ only in characters a file name cannot hold (Box`1 and Box_1): those get a
+    // hash of the name (FNV-1a, stable from one change to the next, so that a tombstone keeps its file).
+    private static string HintName(string fullName)
+    {
+        var plain = new string(fullName.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_').ToArray());
+        if (plain == fullName)
+        {
+            return "ApiRoutesTombstone." + plain + ".g.cs";
+        }
+
+        var hash = 2166136261u;
+        foreach (var c in fullName)
+        {
+            hash = unchecked((hash ^ c) * 16777619u);
+        }
+
+        return "ApiRoutesTombstone." + plain + "_" + hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+    }
 
     // Namespaces as blocks (a file-scoped one means the same), each with its own usings; the file's usings first. Global
     // usings are left out: they are the compilation's already, or the tombstone does not compile and none is emitted.

@@ -47,7 +47,8 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
                 _texts.RemoveAt(0);
             }
 
-            if (changed || !_written)
+            // Written again too when a build emptied it meanwhile (a dotnet build in another terminal).
+            if (changed || !_written || (_texts.Count > 0 && !(new FileInfo(Path) is { Exists: true, Length: > 0 })))
             {
                 // Whole or not at all: the generator may read it at any moment.
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);

@@ -46,6 +46,11 @@ public sealed class HandlerSourceSnapshotTests : IDisposable
         snapshot.Record(Manifest("Api/Hello.cs"));
 
         Assert.Equal(["class Hello { }", "class Renamed { }"], Read().Select(entry => entry.Value));
+
+        // A build emptied it (as every real build of the app does): the next record writes it whole again.
+        File.WriteAllText(SnapshotPath, "");
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        Assert.Equal(["class Hello { }", "class Renamed { }"], Read().Select(entry => entry.Value));
     }
 
     private List<KeyValuePair<string, string>> Read() => SourceSnapshot.Read(File.ReadAllText(SnapshotPath));

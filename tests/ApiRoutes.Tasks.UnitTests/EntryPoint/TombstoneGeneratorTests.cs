@@ -77,6 +77,7 @@ public sealed class TombstoneGeneratorTests
                 namespace Api.Inner
                 {
                     internal sealed class Box<T> { public List<T> Items { get; } = new(); }
+                    internal sealed class Box_1 { }
                     internal enum Colour { Red }
                     internal delegate void Done();
                     file sealed class Local { }
@@ -86,7 +87,9 @@ public sealed class TombstoneGeneratorTests
 
         var found = Tombstones.Find(Compile(["Other"]), [new("/p/Box.cs", source)], CancellationToken.None);
 
-        Assert.Equal(["Shop.Api.Inner.Box`1", "Shop.Api.Inner.Colour", "Shop.Api.Inner.Done"], found.Select(t => t.FullName).Order());
+        Assert.Equal(["Shop.Api.Inner.Box_1", "Shop.Api.Inner.Box`1", "Shop.Api.Inner.Colour", "Shop.Api.Inner.Done"], found.Select(t => t.FullName).Order(StringComparer.Ordinal));
+        Assert.Equal(found.Count, found.Select(t => t.HintName).Distinct().Count());
+        Assert.Contains("ApiRoutesTombstone.Shop.Api.Inner.Box_1.g.cs", found.Select(t => t.HintName));
     }
 
     [Theory]
