@@ -13,10 +13,11 @@ namespace ApiRoutes.Tasks.IntegrationTests;
 /// The development loop under the real <c>dotnet watch</c>, on a fixture project built through the packed package: one
 /// session (each costs a build and a start) driven through the changes a developer makes. New handlers answer without
 /// a restart; a broken schedule prints its code with file and line and shows on the dashboard while the last valid
-/// routes are served; the fix, and an <c>apiroutes.yaml</c> change, take effect; a renamed handler moves, one moved to
-/// another namespace moves and a deleted one answers 404, through the restart dotnet watch makes without asking (the
-/// package sets HotReloadAutoRestart, so the session runs without --non-interactive); the compiler server the app's
-/// analyses started outlives those restarts (their builds compile on it) and stops with the session.
+/// routes are served; the fix, and an <c>apiroutes.yaml</c> change, take effect; a handler renamed with its file moves,
+/// one moved to another namespace moves and a deleted one answers 404, all without a restart (the package's tombstones);
+/// a class renamed in its file moves through the restart dotnet watch makes without asking (the package sets
+/// HotReloadAutoRestart, so the session runs without --non-interactive); the compiler server the app's analyses started
+/// outlives that restart (its build compiles on it) and stops with the session.
 /// </summary>
 [Collection(PackageCollection.Name)]
 public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper output)
@@ -93,45 +94,57 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             Assert.Equal("0 3 * * *", await ScheduleAsync(watch));
             Assert.DoesNotContain("Application is shutting down", watch.Output, StringComparison.Ordinal);   // no restart so far
 
-            // The compiler server the app's analyses started; dotnet watch's restarts below must not stop it.
-            var server = Assert.Single(CompilerServerProcesses(compilerServer));
-
-            // A renamed handler (class and file): hot reload cannot remove a type, so dotnet watch restarts the app, without
-            // asking; the restart's build moves the route.
+            // A renamed handler (class and file), one moved to another namespace and a deleted one: hot reload cannot
+            // remove a type, but the package's tombstones (the old types declared again in dotnet watch's workspace only)
+            // make each a type moved to another file, which it applies: the same process serves the new routes.
+            var app = AppProcess(watch, project);
             var renamed = Stopwatch.StartNew();
             project.Delete("Api/Added2.cs").Write("Api/Renamed2.cs", Handler("Renamed2", "renamed2"));
-            await UntilAsync(async () => (await TryGetAsync(watch, "/api/renamed2")) == HttpStatusCode.OK, watch, "/api/renamed2 never answered 200");
-            Assert.Equal(HttpStatusCode.NotFound, await TryGetAsync(watch, "/api/added2"));
-            output.WriteLine($"seconds from renaming a handler to its new route's first 200 (a restart): {renamed.Elapsed.TotalSeconds:F1}");
-            Assert.Contains("Restart is needed to apply the changes", watch.Output, StringComparison.Ordinal);
-            Assert.DoesNotContain("Do you want to restart", watch.Output, StringComparison.Ordinal);
+            await UntilAsync(async () => (await TryGetAsync(watch, "/api/renamed2")) == HttpStatusCode.OK && (await TryGetAsync(watch, "/api/added2")) == HttpStatusCode.NotFound, watch, "/api/renamed2 never answered 200 with /api/added2 404");
+            output.WriteLine($"seconds from renaming a handler (and its file) to its new route's 200 and the old one's 404: {renamed.Elapsed.TotalSeconds:F1}");
 
-            // A handler moved to another namespace: the same restart; its route follows the namespace.
             var moved = Stopwatch.StartNew();
             project.Write("Api/Added3.cs", Handler("Added3", "moved3", "Shop.Api.Moved"));
-            await UntilAsync(async () => (await TryGetAsync(watch, "/api/moved/added3")) == HttpStatusCode.OK, watch, "/api/moved/added3 never answered 200");
-            Assert.Equal(HttpStatusCode.NotFound, await TryGetAsync(watch, "/api/added3"));
-            output.WriteLine($"seconds from moving a handler to another namespace to its new route's first 200 (a restart): {moved.Elapsed.TotalSeconds:F1}");
+            await UntilAsync(async () => (await TryGetAsync(watch, "/api/moved/added3")) == HttpStatusCode.OK && (await TryGetAsync(watch, "/api/added3")) == HttpStatusCode.NotFound, watch, "/api/moved/added3 never answered 200 with /api/added3 404");
+            output.WriteLine($"seconds from moving a handler to another namespace to its new route's 200 and the old one's 404: {moved.Elapsed.TotalSeconds:F1}");
 
-            // A deleted handler: the same restart; its route is gone, the others stay.
             var deleted = Stopwatch.StartNew();
             project.Delete("Api/Added1.cs");
             await UntilAsync(async () => (await TryGetAsync(watch, "/api/added1")) == HttpStatusCode.NotFound, watch, "/api/added1 never answered 404");
             Assert.Equal(HttpStatusCode.OK, await TryGetAsync(watch, "/api/renamed2"));
-            output.WriteLine($"seconds from deleting a handler to its route's 404 (a restart): {deleted.Elapsed.TotalSeconds:F1}");
+            output.WriteLine($"seconds from deleting a handler to its route's 404: {deleted.Elapsed.TotalSeconds:F1}");
 
-            // Three restarts, one compiler server: each app stopped with SIGTERM left it running for the restart's build.
+            Assert.Equal(app, AppProcess(watch, project));
+            Assert.DoesNotContain("Restart is needed", watch.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Application is shutting down", watch.Output, StringComparison.Ordinal);
+
+            // The compiler server the app's analyses started; dotnet watch's restart below must not stop it.
+            var server = Assert.Single(CompilerServerProcesses(compilerServer));
+
+            // A class renamed in its own file is one hot reload sees as renamed (ENC0020), which no tombstone covers:
+            // dotnet watch restarts the app, without asking, and the restart's build moves the route.
+            var restarted = Stopwatch.StartNew();
+            project.Write("Api/Renamed2.cs", Handler("Renamed4", "renamed4"));
+            await UntilAsync(async () => (await TryGetAsync(watch, "/api/renamed4")) == HttpStatusCode.OK, watch, "/api/renamed4 never answered 200");
+            Assert.Equal(HttpStatusCode.NotFound, await TryGetAsync(watch, "/api/renamed2"));
+            output.WriteLine($"seconds from renaming a class in its file to its new route's first 200 (a restart): {restarted.Elapsed.TotalSeconds:F1}");
+            Assert.Contains("Restart is needed to apply the changes", watch.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Do you want to restart", watch.Output, StringComparison.Ordinal);
+            Assert.NotEqual(app, AppProcess(watch, project));
+            Assert.Equal(HttpStatusCode.OK, await TryGetAsync(watch, "/api/moved/added3"));
+
+            // One compiler server: the app stopped with SIGTERM left it running for the restart's build.
             Assert.Equal(server.Id, Assert.Single(CompilerServerProcesses(compilerServer)).Id);
             Assert.Contains($"the compiler server '{compilerServer}' keeps running for the restart's build", watch.Output, StringComparison.Ordinal);
 
             // Ctrl+C (the terminal sends the app SIGINT) ends the session: the app stops, and takes its compiler server with it.
-            var app = ProcessTable.Descendants(watch.ProcessId).Single(p => p.CommandLine.StartsWith(Path.Combine(project.OutputFolder(), project.Name + " "), StringComparison.Ordinal));
-            using (var interrupt = Process.Start("kill", ["-INT", app.Id.ToString(CultureInfo.InvariantCulture)]))
+            app = AppProcess(watch, project);
+            using (var interrupt = Process.Start("kill", ["-INT", app.ToString(CultureInfo.InvariantCulture)]))
             {
                 await interrupt!.WaitForExitAsync();
             }
 
-            await UntilAsync(() => Task.FromResult(!ProcessTable.Snapshot().Any(p => p.Id == app.Id) && !CompilerServerProcesses(compilerServer).Any()), watch, "the app or its compiler server never stopped");
+            await UntilAsync(() => Task.FromResult(!ProcessTable.Snapshot().Any(p => p.Id == app) && !CompilerServerProcesses(compilerServer).Any()), watch, "the app or its compiler server never stopped");
         }
         finally
         {
@@ -180,6 +193,10 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("cleaned");
         }
         """;
+
+    // The app's own process (dotnet watch starts it through dotnet run): a restart changes it.
+    private static int AppProcess(RunningApp watch, FixtureProject project) =>
+        ProcessTable.Descendants(watch.ProcessId).Single(p => p.CommandLine.StartsWith(Path.Combine(project.OutputFolder(), project.Name + " "), StringComparison.Ordinal)).Id;
 
     private static int FreePort()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Routing;
 using Microsoft.AspNetCore.Routing;
@@ -14,6 +15,21 @@ internal sealed class RouteTableSwap(RouteOptions routeOptions) : IRouteSwap
 {
     private readonly Lock _gate = new();
     private (RouteTable Table, RouteEndpointFactory Factory, RouteEndpointSource Source)? _target;
+
+    /// <summary>A manifest was put into service (the development loop records its handlers' source files).</summary>
+    public event Action<RouteManifest>? Applied;
+
+    /// <summary>The manifest served now; null before <c>MapApiRoutes</c>.</summary>
+    public RouteManifest? Manifest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _target?.Table.Manifest;
+            }
+        }
+    }
 
     /// <summary>Called by <c>MapApiRoutes</c> with what it mapped.</summary>
     public void Attach(RouteTable table, RouteEndpointFactory factory, RouteEndpointSource source)
@@ -54,6 +70,7 @@ internal sealed class RouteTableSwap(RouteOptions routeOptions) : IRouteSwap
             var endpoints = factory.Create(routes);
             table.Replace(manifest, routes);
             source.Replace(endpoints);
+            Applied?.Invoke(manifest);
             return routes.Count;
         }
     }

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
+using ApiRoutes.Watch;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +25,7 @@ internal sealed class RouteWatchService(
     private readonly ILogger _logger = loggers.CreateLogger(Log.Category);
     private RouteRefresher? _refresher;
     private ProjectAnalysis? _analysis;
+    private HandlerSourceSnapshot? _sources;
     private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
     private PosixSignalRegistration? _interrupt;
@@ -76,6 +79,16 @@ internal sealed class RouteWatchService(
         _analysis = new ProjectAnalysis(project);
         _refresher = new RouteRefresher(_analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger);
         HotReloadSignal.Applied += _refresher.HotReloadApplied;
+
+        // The handlers' source files as this process has them, for the tombstones that let hot reload apply a handler's
+        // deletion, rename or move (src/EntryPoint/TombstoneGenerator.cs): now, and after each refresh.
+        _sources = new HandlerSourceSnapshot(project.Directory, Path.Combine(_analysis.Folder, SourceSnapshot.FileName));
+        swap.Applied += RecordSources;
+        if (swap.Manifest is { } served)
+        {
+            RecordSources(served);
+        }
+
         // A saved source file starts the analysis while hot reload applies the same change (the two take about as
         // long); apiroutes.yaml is a file dotnet watch ignores.
         _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
@@ -106,6 +119,7 @@ internal sealed class RouteWatchService(
         await _started.DisposeAsync();
         _files?.Dispose();
         _files = null;
+        swap.Applied -= RecordSources;
         var first = Volatile.Read(ref _firstStopSignal);
         var restart = LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first);
         if (_refresher is { } refresher)
@@ -133,6 +147,18 @@ internal sealed class RouteWatchService(
             {
                 await analysis.StopCompilerServerAsync();
             }
+        }
+    }
+
+    private void RecordSources(RouteManifest manifest)
+    {
+        try
+        {
+            _sources?.Record(manifest);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.HandlerSourcesNotSaved(_sources?.Path ?? "", e.Message);
         }
     }
 

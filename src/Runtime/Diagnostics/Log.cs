@@ -194,6 +194,9 @@ internal static partial class Log
     [LoggerMessage(6008, LogLevel.Information, "dotnet watch: stopping for a restart, the analysis in progress {Outcome}, after {ElapsedMs} ms")]
     public static partial void AnalysisStoppedForRestart(this ILogger logger, string outcome, long elapsedMs);
 
+    [LoggerMessage(6009, LogLevel.Warning, "dotnet watch: the handlers' source files could not be saved to {Path} ({Reason}), so deleting, renaming or moving a handler restarts the app instead of being hot reloaded")]
+    public static partial void HandlerSourcesNotSaved(this ILogger logger, string path, string reason);
+
     [LoggerMessage(6006, LogLevel.Debug, "dotnet watch: the refreshed code names handlers hot reload has not applied yet; the routes follow once it has")]
     public static partial void WaitingForHotReload(this ILogger logger);
 

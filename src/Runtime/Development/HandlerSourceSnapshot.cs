@@ -1,0 +1,75 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Watch;
+
+namespace ApiRoutes.Development;
+
+/// <summary>
+/// Keeps, for dotnet watch's hot-reload workspace, the last saved text of every handler source file this process has
+/// served routes from (<c>obj/apiroutes-watch/tombstones.txt</c>, see <see cref="SourceSnapshot"/>): at start-up and
+/// after each refresh, before the next save can delete or rename one. The package's tombstone generator re-declares
+/// from it the types the code no longer declares, so that hot reload applies a handler's deletion, rename or move to
+/// another namespace instead of restarting the app. Older texts of a file are kept (a class renamed in place is still
+/// in the process under its old name), newest last, within bounds; the build that starts a new process empties it.
+/// </summary>
+internal sealed class HandlerSourceSnapshot(string projectDirectory, string path)
+{
+    private const int MaxTexts = 1_000;
+    private const long MaxCharacters = 16_000_000;
+
+    private readonly Lock _gate = new();
+    private readonly List<KeyValuePair<string, string>> _texts = [];
+    private readonly Dictionary<string, string> _latest = new(StringComparer.Ordinal);
+    private bool _written;
+
+    public string Path { get; } = path;
+
+    /// <summary>Records the handler source files <paramref name="manifest"/> names; rewrites the snapshot when one changed.</summary>
+    public void Record(RouteManifest manifest) =>
+        Record(manifest.Routes.Select(route => route.Source?.File).OfType<string>());
+
+    public void Record(IEnumerable<string> files)
+    {
+        lock (_gate)
+        {
+            var changed = false;
+            foreach (var file in files.Select(f => System.IO.Path.GetFullPath(System.IO.Path.Combine(projectDirectory, f))).Distinct(StringComparer.Ordinal))
+            {
+                if (Read(file) is { } text && !(_latest.TryGetValue(file, out var last) && last == text))
+                {
+                    _texts.Add(new(file, text));
+                    _latest[file] = text;
+                    changed = true;
+                }
+            }
+
+            while (_texts.Count > MaxTexts || (_texts.Count > 1 && _texts.Sum(t => (long)t.Value.Length) > MaxCharacters))
+            {
+                _texts.RemoveAt(0);
+            }
+
+            // Written again too when a build emptied it meanwhile (a dotnet build in another terminal).
+            if (changed || !_written || (_texts.Count > 0 && !(new FileInfo(Path) is { Exists: true, Length: > 0 })))
+            {
+                // Whole or not at all: the generator may read it at any moment.
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+                var temporary = Path + ".tmp";
+                File.WriteAllText(temporary, SourceSnapshot.Write(_texts));
+                File.Move(temporary, Path, overwrite: true);
+                _written = true;
+            }
+        }
+    }
+
+    // A file deleted or being written meanwhile is left out: its last recorded text stays.
+    private static string? Read(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using ApiRoutes.Development;
+using ApiRoutes.Manifest;
+using ApiRoutes.Watch;
+
+namespace ApiRoutes.Runtime.Tests.Development;
+
+/// <summary>
+/// The handlers' source texts the app keeps for the tombstones of dotnet watch's workspace, on real files: the files a
+/// manifest names, each text once, older texts kept, the last text of a deleted file kept, the first record replacing
+/// whatever an earlier process left.
+/// </summary>
+public sealed class HandlerSourceSnapshotTests : IDisposable
+{
+    private readonly string _project = Directory.CreateTempSubdirectory("apiroutes-sources-").FullName;
+
+    private string SnapshotPath => Path.Combine(_project, "obj", "apiroutes-watch", SourceSnapshot.FileName);
+
+    [Fact]
+    public void The_first_record_replaces_an_earlier_process_snapshot_with_the_files_the_manifest_names()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(SnapshotPath)!);
+        File.WriteAllText(SnapshotPath, SourceSnapshot.Write([new("/gone/Old.cs", "class Old { }")]));
+        Write("Api/Hello.cs", "class Hello { }");
+        Write("Api/Other.cs", "class Other { }");   // no route names it: not recorded
+
+        new HandlerSourceSnapshot(_project, SnapshotPath).Record(Manifest("Api/Hello.cs", "Api/Hello.cs", null));
+
+        Assert.Equal([new(Path.Combine(_project, "Api", "Hello.cs"), "class Hello { }")], Read());
+    }
+
+    [Fact]
+    public void A_changed_file_adds_its_new_text_and_keeps_the_old_one_an_unchanged_or_deleted_one_adds_nothing()
+    {
+        var snapshot = new HandlerSourceSnapshot(_project, SnapshotPath);
+        Write("Api/Hello.cs", "class Hello { }");
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        var written = File.GetLastWriteTimeUtc(SnapshotPath);
+        File.SetLastWriteTimeUtc(SnapshotPath, written.AddMinutes(-1));
+
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        Assert.Equal(written.AddMinutes(-1), File.GetLastWriteTimeUtc(SnapshotPath));   // unchanged: not rewritten
+
+        Write("Api/Hello.cs", "class Renamed { }");
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        File.Delete(Path.Combine(_project, "Api", "Hello.cs"));
+        snapshot.Record(Manifest("Api/Hello.cs"));
+
+        Assert.Equal(["class Hello { }", "class Renamed { }"], Read().Select(entry => entry.Value));
+
+        // A build emptied it (as every real build of the app does): the next record writes it whole again.
+        File.WriteAllText(SnapshotPath, "");
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        Assert.Equal(["class Hello { }", "class Renamed { }"], Read().Select(entry => entry.Value));
+    }
+
+    private List<KeyValuePair<string, string>> Read() => SourceSnapshot.Read(File.ReadAllText(SnapshotPath));
+
+    private void Write(string file, string text)
+    {
+        var path = Path.Combine(_project, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private static RouteManifest Manifest(params string?[] sources) => new()
+    {
+        Generator = "test",
+        Assembly = new ManifestAssembly("Shop", "Shop.dll", Guid.Empty),
+        Routes = [.. sources.Select((source, i) => new ManifestRoute
+        {
+            Route = "/api/r" + i,
+            Kind = RouteKind.Standard,
+            Handler = new ManifestHandler("Shop.Api.R" + i, "Shop"),
+            Source = source is null ? null : new ManifestSource(source, 1),
+        })],
+    };
+
+    public void Dispose() => Directory.Delete(_project, recursive: true);
+}
