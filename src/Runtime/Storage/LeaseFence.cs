@@ -8,9 +8,10 @@ namespace ApiRoutes.Storage;
 /// when its last successful renewal (at first: its registration, as the store opened) was sent, plus the lease, less a
 /// quarter lease — past which another replica may be about to take its work over. Elapsed time only
 /// (<see cref="TimeProvider.GetTimestamp"/>), as the database measures the lease: a wall clock stepped back or forward
-/// neither delays the trip nor fences a replica whose lease holds. At that bound, or at once when a renewal finds the lease lapsed, the fence trips:
-/// <see cref="Token"/> is cancelled, so every running handler's <c>RequestAborted</c> fires and its attempt ends, and
-/// nothing starts (<see cref="WhenHeldAsync"/>) until a renewal succeeds. Without coordination it never trips.
+/// neither delays the trip nor fences a replica whose lease holds. At that bound, or at once when a renewal finds the
+/// lease lapsed, the fence trips: <see cref="Token"/> is cancelled, so every running handler's <c>RequestAborted</c>
+/// fires and its attempt ends, and nothing starts (<see cref="WhenHeldAsync"/>) until a renewal succeeds. Without
+/// coordination it never trips.
 /// A handler that ignores its token runs on, and may then overlap a run elsewhere.
 /// </summary>
 internal sealed class LeaseFence : IDisposable
@@ -61,8 +62,9 @@ internal sealed class LeaseFence : IDisposable
     }
 
     /// <summary>
-    /// A renewal sent at <paramref name="sentAt"/> (a timestamp of this clock, <see cref="TimeProvider.GetTimestamp"/>) succeeded: renewed, or, <paramref name="lapsed"/>,
-    /// registered anew after the lease had lapsed, in which case what ran until now is cancelled first.
+    /// A renewal sent at <paramref name="sentAt"/> (a timestamp of this clock, <see cref="TimeProvider.GetTimestamp"/>)
+    /// succeeded: renewed, or, <paramref name="lapsed"/>, registered anew after the lease had lapsed, in which case what
+    /// ran until now is cancelled first.
     /// </summary>
     public void Renewed(long sentAt, bool lapsed)
     {
