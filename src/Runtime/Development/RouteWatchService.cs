@@ -156,7 +156,8 @@ internal sealed class RouteWatchService(
         {
             _sources?.Record(manifest);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        // Never the swap's failure: the routes are in service already; without the snapshot a deletion restarts.
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             _logger.HandlerSourcesNotSaved(_sources?.Path ?? "", e.Message);
         }
