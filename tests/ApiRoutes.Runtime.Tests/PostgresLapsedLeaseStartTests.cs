@@ -51,6 +51,8 @@ public sealed class PostgresLapsedLeaseStartTests(ITestOutputHelper output)
             lines.FindIndex(l => l.StartsWith("ApiRoutes[4003] Warning: Replica ", StringComparison.Ordinal)),
             lines.FindIndex(l => l.StartsWith($"ApiRoutes[2002] Information: Execution {id} of /api/slow started", StringComparison.Ordinal)));
         Assert.Equal(0, ranOnLapsedLease);
-        Assert.True(refused < registered && registered < started, $"refused at line {refused}, registered anew at {registered}, started at {started}");
+        // The start lands only once the replica is registered anew in the database; its 4003 line is written after that
+        // write returned, so it may come after the start's line (seen in CI): the order of the two lines is not asserted.
+        Assert.True(refused >= 0 && registered > refused && started > refused, $"refused at line {refused}, registered anew at {registered}, started at {started}");
     }
 }

@@ -28,6 +28,25 @@ public sealed class RecoveryDuringAdmissionTests
         Assert.DoesNotContain(server.Logs, line => line.Contains("(recovery at start-up)", StringComparison.Ordinal));
     }
 
+    // The template's test project saw it (WebApplicationFactory, a scheduled run still going at the stop): the drain's cut
+    // threw ObjectDisposedException out of the host's StopAsync.
+    [Fact]
+    public async Task Workers_stopped_after_the_runner_was_disposed_still_cut_what_runs_as_WebApplicationFactory_disposes_them()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/wait", typeof(HonorsCancellation))));
+        using var response = await server.Client.PostAsync("/api/wait", null);
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Running);
+        var workers = server.Services.GetServices<IHostedService>().OfType<ApiRoutes.Background.BackgroundWorkers>().Single();
+
+        server.Services.GetRequiredService<ExecutionRunner>().Dispose();
+        var stopping = workers.StopAsync(CancellationToken.None);
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));   // past the drain period: what still runs is cut
+        await stopping.WaitAsync(Probe.Patience);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await server.Probe.WaitForSignalAsync("cancelled");   // its handler saw the cut
+    }
+
     [Fact]
     public async Task A_request_whose_row_recovery_reads_before_it_is_queued_runs_once()
     {

@@ -143,7 +143,10 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         }
     }
 
-    public void Dispose() => _cut.Dispose();
+    // Disposed, the runner cuts what it runs: nothing of it may go on once its container is gone. The cut's source is
+    // never disposed (without a timer it holds nothing to release): the container may be disposed before the host stops
+    // its services (WebApplicationFactory does), and the drain must still be able to cut then.
+    public void Dispose() => CutAll();
 
     /// <summary>An error's text, cut at <see cref="MaxErrorCharacters"/> with the cut marked.</summary>
     public static string Bounded(string error)
