@@ -1,7 +1,6 @@
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ApiRoutes;
@@ -32,7 +31,7 @@ public static class ApiRoutesApplication
         {
             builder.Services.AddSingleton(storePreload);
         }
-        else if (UsesSqlite(builder.Configuration))
+        else if (SqliteStorePreload.Configured(builder.Configuration))
         {
             _ = SqliteWarmUp.Start();
         }
@@ -61,10 +60,4 @@ public static class ApiRoutesApplication
         await app.RunAsync();
         return 0;
     }
-
-    // The default store, unless configuration names another (code in configureBuilder may still change it: then the
-    // warm-up was only wasted work on another thread).
-    private static bool UsesSqlite(IConfiguration configuration) =>
-        configuration[$"{ApiRoutesOptions.SectionName}:Store:Provider"] is not { Length: > 0 } provider
-        || string.Equals(provider, nameof(StoreProvider.Sqlite), StringComparison.OrdinalIgnoreCase);
 }

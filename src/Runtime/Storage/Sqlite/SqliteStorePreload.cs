@@ -40,14 +40,12 @@ internal sealed class SqliteStorePreload : IDisposable
     /// </summary>
     public static SqliteStorePreload? Start(IConfiguration configuration, IHostEnvironment environment)
     {
-        var store = configuration.GetSection($"{ApiRoutesOptions.SectionName}:Store");
-        if (store[nameof(StoreOptions.Provider)] is { Length: > 0 } provider
-            && !string.Equals(provider, nameof(StoreProvider.Sqlite), StringComparison.OrdinalIgnoreCase))
+        if (!Configured(configuration))
         {
             return null;
         }
 
-        if (store[nameof(StoreOptions.Path)] is { Length: > 0 } configured)
+        if (configuration[$"{ApiRoutesOptions.SectionName}:Store:{nameof(StoreOptions.Path)}"] is { Length: > 0 } configured)
         {
             return new SqliteStorePreload(configured);
         }
@@ -62,6 +60,13 @@ internal sealed class SqliteStorePreload : IDisposable
             return null;   // the store's own open reports it
         }
     }
+
+    /// <summary>
+    /// Whether configuration leaves SQLite the store: it names no provider, or SQLite (code may still choose another).
+    /// </summary>
+    public static bool Configured(IConfiguration configuration) =>
+        configuration[$"{ApiRoutesOptions.SectionName}:Store:{nameof(StoreOptions.Provider)}"] is not { Length: > 0 } provider
+        || string.Equals(provider, nameof(StoreProvider.Sqlite), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The store on the preloaded file when it is <paramref name="path"/> (once only); otherwise null, once the
