@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# A/B of the background 202 with the in-memory store, per accepted execution: two builds of the sample (A, B)
+# alternate, a fresh server for every run, a short warm-up, then wrk -t2 -c64 with post.lua on a background route, as
+# bench/load sections 4b (ROUTE=/api/record-visit, the default: a steady state) and 4 (ROUTE=/api/generate-report: a
+# 2-second handler, the queue grows). Prints, per run: accepted/s, p50 and p99, the server's CPU and context switches
+# per accepted execution, bytes allocated per accepted execution, gen0/1/2 collections, the GC's pause time, its
+# longest pause and the pauses over 5 ms (GcProbe/, a startup hook loaded into both builds alike), lock contentions,
+# thread-pool threads, the heap's growth per accepted execution (with a backlog: what each queued execution holds),
+# and the load average. Usage: bash bench/load/bg-ab.sh A/Shop.dll B/Shop.dll [PAIRS]
+# Knobs: ROUTE, SECONDS_PER_RUN (5), STORE (InMemory), CONNECTIONS (64).
+set -euo pipefail
+export LC_ALL=C ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+A=$1 B=$2 PAIRS=${3:-3}
+ROUTE=${ROUTE:-/api/record-visit} SECONDS_PER_RUN=${SECONDS_PER_RUN:-5} STORE=${STORE:-InMemory} CONNECTIONS=${CONNECTIONS:-64}
+TMP=$(mktemp -d /tmp/apiroutes-bg-ab.XXXXXX)
+PID=""
+cleanup() {
+    if [[ -n $PID ]]; then kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+timeout 300 dotnet build -c Release -nodeReuse:false --nologo "$HERE/GcProbe" -o "$TMP/probe" >"$TMP/probe-build.log" 2>&1 ||
+    { tail -n 20 "$TMP/probe-build.log"; exit 1; }
+
+ticks() { local f; read -r -a f <"/proc/$PID/stat"; echo $((f[13] + f[14])); }
+switches() { cat /proc/"$PID"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n }'; }
+
+# run LABEL DLL: one fresh server, warm-up, measured run; prints one line.
+run() {
+    local label=$1 dll=$2 port=$((20000 + RANDOM % 12000)) dir i t0 t1 c0 c1 l0 l1 n seconds p50 p99 load
+    dir=$(mktemp -d "$TMP/run.XXXXXX")
+    (cd "$(dirname "$dll")" && exec env ApiRoutes__Store__Path="$dir/executions.db" XDG_DATA_HOME="$dir/data" \
+        ApiRoutes__Store__Provider="$STORE" ApiRoutes__Background__MaxConcurrency=1024 \
+        ApiRoutes__Background__MaxQueueLength=10000000 ApiRoutes__ShutdownDrainTimeout=00:00:01 \
+        DOTNET_STARTUP_HOOKS="$TMP/probe/GcProbe.dll" GC_PROBE_FILE="$dir/gc.txt" \
+        dotnet "$dll" --urls "http://127.0.0.1:$port") >"$dir/server.log" 2>&1 &
+    PID=$!
+    for ((i = 0; i < 300; i++)); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/api/hello" && break
+        sleep 0.05
+    done
+    local url="http://127.0.0.1:$port$ROUTE"
+    timeout 30 wrk -t1 -c8 -d3s -s "$HERE/post.lua" "$url" >"$dir/warm.txt" 2>&1
+    sleep 0.3
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    t0=$(ticks) c0=$(switches) l0=$(wc -l <"$dir/gc.txt")
+    timeout $((SECONDS_PER_RUN + 30)) wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$HERE/post.lua" "$url" >"$dir/wrk.txt" 2>&1
+    t1=$(ticks) c1=$(switches) l1=$(wc -l <"$dir/gc.txt")
+    kill -TERM "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+    PID=""
+    n=$(awk '$1 == "status" && $2 == 202 { print $3 }' "$dir/wrk.txt")
+    seconds=$(awk '/requests in/ { for (i = 1; i <= NF; i++) if ($i ~ /s,$/) { s = $i; sub(/s,/, "", s); print s } }' "$dir/wrk.txt")
+    p50=$(awk '$1 == "50%" { print $2 }' "$dir/wrk.txt")
+    p99=$(awk '$1 == "99%" { print $2 }' "$dir/wrk.txt")
+    # The probe's lines at the run's start (l0) and end (l1): differences of its counters, the longest pause between.
+    gc=$(awk -v l0="$l0" -v l1="$l1" -v n="${n:-0}" 'NR == l0 { split($0, a, " ") } NR > l0 && NR <= l1 && $7 > max { max = $7 }
+        NR == l1 { split($0, b, " ") } END { if (n > 0) printf "alloc/execution %6.0f B  gen0/1/2 %d/%d/%d  GC pause %6.1f ms (max %5.1f, >5ms %d)  lock contentions/execution %.3f  threads %d  heap growth/execution %.0f B",
+            (b[2] - a[2]) / n, b[3] - a[3], b[4] - a[4], b[5] - a[5], b[6] - a[6], max, b[8] - a[8], (b[9] - a[9]) / n, b[10], (b[11] - a[11]) / n }' "$dir/gc.txt")
+    awk -v l="$label" -v n="${n:-0}" -v s="${seconds:-1}" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v c=$((c1 - c0)) \
+        -v p50="$p50" -v p="$p99" -v load="$load" -v gc="$gc" 'BEGIN { if (n == 0) { printf "%s: no 202\n", l; exit }
+        printf "%-2s %7.0f accepted/s  p50 %-8s p99 %-8s CPU/execution %5.1f us  switches/execution %5.2f  %s  load %s\n",
+            l, n / s, p50, p, t / hz * 1e6 / n, c / n, gc, load }'
+}
+
+for ((pair = 1; pair <= PAIRS; pair++)); do
+    run A "$A"
+    run B "$B"
+done
