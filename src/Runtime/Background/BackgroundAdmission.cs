@@ -16,7 +16,7 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
     /// <param name="trace">The trace its attempts continue: the accepted request's.</param>
     /// <param name="cancellationToken">The request's: a client that goes away before the execution is stored is not admitted.</param>
     /// <param name="replayOf">The failed execution it replays.</param>
-    public async Task<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, string? replayOf = null)
+    public async ValueTask<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, string? replayOf = null)
     {
         if (queue.TryReserve() is { } full)
         {

@@ -32,6 +32,9 @@ internal sealed class RequestSnapshot
 
     public IPAddress? RemoteIpAddress { get; init; }
 
+    // The seven features set in CreateContext, and those DefaultHttpContext and a handler's first calls add.
+    private const int FeatureCapacity = 16;
+
     /// <summary>The request as it arrived, less the headers that carry credentials.</summary>
     public static RequestSnapshot Capture(HttpContext context, ReadOnlyMemory<byte> body, SecretHeaders secrets) => new()
     {
@@ -40,8 +43,8 @@ internal sealed class RequestSnapshot
         PathBase = context.Request.PathBase,
         Path = context.Request.Path,
         QueryString = context.Request.QueryString,
-        Headers = [.. context.Request.Headers.Where(header => !secrets.IsSecret(header.Key))],
-        RouteValues = [.. context.Request.RouteValues],
+        Headers = secrets.Without(context.Request.Headers),
+        RouteValues = context.Request.RouteValues.Count == 0 ? [] : [.. context.Request.RouteValues],
         Body = body,
         RemoteIpAddress = context.Connection.RemoteIpAddress,
     };
@@ -91,7 +94,7 @@ internal sealed class RequestSnapshot
     /// <summary>A new context for one attempt, with its own services and cancellation, without the secret headers.</summary>
     public HttpContext CreateContext(IServiceProvider services, string traceIdentifier, CancellationToken aborted, SecretHeaders secrets)
     {
-        var headers = new HeaderDictionary();
+        var headers = new HeaderDictionary(Headers.Count);
         foreach (var (key, value) in Headers)
         {
             if (!secrets.IsSecret(key))
@@ -100,7 +103,8 @@ internal sealed class RequestSnapshot
             }
         }
 
-        var features = new FeatureCollection();
+        // Sized for what is set here and what DefaultHttpContext adds, so the features' dictionary is made once.
+        var features = new FeatureCollection(FeatureCapacity);
         features.Set<IHttpRequestFeature>(new HttpRequestFeature
         {
             Method = Method,

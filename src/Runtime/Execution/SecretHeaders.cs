@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
 namespace ApiRoutes.Execution;
 
 /// <summary>
@@ -19,4 +22,20 @@ internal sealed class SecretHeaders
     public static SecretHeaders Default { get; } = new([]);
 
     public bool IsSecret(string name) => _names.Contains(name);
+
+    /// <summary>The headers less the secret ones, as one array: no enumerator or filter per request.</summary>
+    public KeyValuePair<string, StringValues>[] Without(IHeaderDictionary headers)
+    {
+        var kept = new KeyValuePair<string, StringValues>[headers.Count];
+        var count = 0;
+        foreach (var header in headers)
+        {
+            if (!IsSecret(header.Key))
+            {
+                kept[count++] = header;
+            }
+        }
+
+        return count == kept.Length ? kept : kept[..count];
+    }
 }
