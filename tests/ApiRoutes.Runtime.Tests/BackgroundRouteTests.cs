@@ -118,6 +118,24 @@ public class BackgroundRouteTests
     }
 
     [Fact]
+    public async Task A_body_with_a_content_length_that_arrives_in_pieces_reaches_the_handler_whole_and_an_empty_one_empty()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))));
+        var body = string.Concat(Enumerable.Range(0, 20000).Select(i => $"{i:D5},"));   // 120,000 bytes, read straight into an array of its size
+
+        var whole = await server.Client.PostAsync("/api/slow", new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(body)), 1000) { Headers = { ContentLength = body.Length } });
+        var seen = await server.Probe.NextAsync();
+        var empty = await server.Client.PostAsync("/api/slow", new ByteArrayContent([]));
+        var seenEmpty = await server.Probe.NextAsync();
+        server.Probe.Open("slow");
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (whole.StatusCode, empty.StatusCode));
+        Assert.Equal(body, seen.Body);
+        Assert.Equal(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), seen.Headers["Content-Length"]);
+        Assert.Equal("", seenEmpty.Body);
+    }
+
+    [Fact]
     public async Task Rejections_are_logged_at_most_once_a_second_and_the_rest_are_counted()
     {
         await using var server = await TestServer.StartAsync(

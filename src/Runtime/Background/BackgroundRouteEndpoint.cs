@@ -76,34 +76,69 @@ internal sealed class BackgroundRouteEndpoint(
         context.Response.StatusCode = statusCode;
     }
 
-    // The body up to the limit, or null when it is larger; the Content-Length answers early when it is known. Reads of
-    // up to 16 KB into one buffer. Allocating less here (a buffer of the Content-Length, or the request's PipeReader)
-    // tripled the 202's p99 in the backlog load test (bench/load section 3, quiet machine: 65-89 ms against 22-26 ms):
-    // when every accepted execution stays queued, fewer allocations mean rarer gen0 collections that each promote more
-    // of the backlog, so longer pauses. The GC's budget, not this buffer, is the lever (see bench/load/README.md).
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellation)
+    // The body up to the limit, or null when it is larger. With a Content-Length (as almost every client sends), read
+    // straight into an array of that size, which the execution then keeps: no other buffer. Without one (chunked),
+    // reads of up to 16 KB into a pooled buffer, copied to size at the end. The 16 KB array per request this replaces
+    // was ~70 % of what an execution allocated (bench/load/README.md, "Background 202, in-memory path (fifth pass)"):
+    // it paced the GC, so with a growing backlog (every accepted execution stays queued) collections were more frequent
+    // and each promoted less of it, shorter pauses; without it, fewer and longer ones: the backlog's p99 rises while
+    // CPU per execution, accepted/s and the total pause time fall. The GC's gen0 budget is the app's to set.
+    private static async ValueTask<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellation)
     {
-        if (request.ContentLength > limit)
+        if (request.ContentLength is { } length)
         {
-            return null;
-        }
-
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 4096, 1, limit + 1L));
-        while (true)
-        {
-            var memory = buffer.GetMemory(Math.Min(16 * 1024, limit + 1 - buffer.WrittenCount + 1));
-            var read = await request.Body.ReadAsync(memory, cancellation);
-            if (read == 0)
-            {
-                // A copy of exactly the body: the read buffer is larger, and the execution keeps this until it ends.
-                return buffer.WrittenMemory.ToArray();
-            }
-
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit)
+            if (length > limit)
             {
                 return null;
             }
+
+            // Kestrel ends the body at its Content-Length (a shorter body is a bad request): no read past it is needed.
+            var body = length == 0 ? [] : new byte[length];
+            var filled = 0;
+            while (filled < body.Length)
+            {
+                var read = await request.Body.ReadAsync(body.AsMemory(filled), cancellation);
+                if (read == 0)
+                {
+                    return body.AsMemory(0, filled);
+                }
+
+                filled += read;
+            }
+
+            return body;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            var written = 0;
+            while (true)
+            {
+                if (written == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, written).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(written, Math.Min(buffer.Length - written, limit + 1 - written)), cancellation);
+                if (read == 0)
+                {
+                    return buffer.AsSpan(0, written).ToArray();
+                }
+
+                written += read;
+                if (written > limit)
+                {
+                    return null;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }
