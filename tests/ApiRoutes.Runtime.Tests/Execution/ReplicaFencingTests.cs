@@ -97,12 +97,7 @@ public sealed class ReplicaFencingTests
         var id = await PostAsync(server, "/api/stuck");
         await server.Probe.NextAsync();
 
-        coordination.RenewalFails = true;
-        server.FakeTime.Advance(TimeSpan.FromSeconds(45));
-        await server.WaitForLogAsync($"ApiRoutes[2031] Warning: Execution {id} of /api/stuck was cancelled (attempt 1)");
-        coordination.RenewalFails = false;
-        server.FakeTime.Advance(TimeSpan.FromSeconds(15));
-        await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
+        await FenceThenRenewAsync(server, coordination, id, "/api/stuck");
         var whileItRuns = (server.Executions.Held(id)!.State, server.Probe.Count(nameof(IgnoresCancellationThenThrows)));   // a worker is free, yet it waits
 
         server.Probe.Open("stuck");
@@ -122,12 +117,7 @@ public sealed class ReplicaFencingTests
         var id = await PostAsync(server, "/api/stuck");
         await server.Probe.NextAsync();
 
-        coordination.RenewalFails = true;
-        server.FakeTime.Advance(TimeSpan.FromSeconds(45));   // fenced: attempt 1 cancelled, its handler runs on
-        await server.WaitForLogAsync($"ApiRoutes[2031] Warning: Execution {id} of /api/stuck was cancelled (attempt 1)");
-        coordination.RenewalFails = false;
-        server.FakeTime.Advance(TimeSpan.FromSeconds(15));   // the renewal succeeds: the lease never lapsed
-        await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
+        await FenceThenRenewAsync(server, coordination, id, "/api/stuck");   // its handler runs on
 
         server.Probe.Open("stuck");                          // the handler returns normally
         var ended = await server.WaitForExecutionAsync(r => r.Id == id && r.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed);
@@ -146,12 +136,7 @@ public sealed class ReplicaFencingTests
         var id = await PostAsync(server, "/api/stops");
         await server.Probe.NextAsync();
 
-        coordination.RenewalFails = true;
-        server.FakeTime.Advance(TimeSpan.FromSeconds(45));   // fenced: attempt 1 cancelled
-        await server.WaitForLogAsync($"ApiRoutes[2031] Warning: Execution {id} of /api/stops was cancelled (attempt 1): its replica could not renew its lease in time, so another replica may take it over; it goes back to the queue as its next attempt once its handler has returned");
-        coordination.RenewalFails = false;
-        server.FakeTime.Advance(TimeSpan.FromSeconds(15));
-        await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
+        await FenceThenRenewAsync(server, coordination, id, "/api/stops");
 
         server.Probe.Open("cleanup");                        // its clean-up ends; it returns, its work NOT done
         await server.Probe.WaitForSignalAsync("stopped-early");
@@ -192,6 +177,17 @@ public sealed class ReplicaFencingTests
 
     private static Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, ElsewhereCoordination coordination, Action<ApiRoutesOptions>? options = null) =>
         TestServer.StartAsync(manifest, options: options, services: s => s.AddSingleton<IReplicaCoordination>(coordination));
+
+    // The renewals fail until the fence cancels attempt 1 (2031), then one succeeds (the lease never lapsed): 4005.
+    private static async Task FenceThenRenewAsync(TestServer server, ElsewhereCoordination coordination, string id, string route)
+    {
+        coordination.RenewalFails = true;
+        server.FakeTime.Advance(TimeSpan.FromSeconds(45));
+        await server.WaitForLogAsync($"ApiRoutes[2031] Warning: Execution {id} of {route} was cancelled (attempt 1): its replica could not renew its lease in time, so another replica may take it over; it goes back to the queue as its next attempt once its handler has returned");
+        coordination.RenewalFails = false;
+        server.FakeTime.Advance(TimeSpan.FromSeconds(15));
+        await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
+    }
 
     private static async Task<string> PostAsync(TestServer server, string path) =>
         (await server.Client.PostAsync(path, null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
