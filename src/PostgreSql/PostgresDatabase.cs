@@ -13,11 +13,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private volatile bool _closed;
 
-    private PostgresDatabase(NpgsqlDataSource dataSource, string description, string replica)
+    private PostgresDatabase(NpgsqlDataSource dataSource, string description, string replica, long registeredAt)
     {
         _dataSource = dataSource;
         Description = description;
         Replica = replica;
+        RegisteredAt = registeredAt;
     }
 
     /// <summary>Host, port and database.</summary>
@@ -26,9 +27,15 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>This process's name among the replicas: host, process id and a random part.</summary>
     public string Replica { get; }
 
+    /// <summary>
+    /// When this replica's registration was sent (a timestamp of the clock given to <see cref="Open"/>): after the connect
+    /// and the schema's migration, which may take long at an upgrade, so the lease counts from a moment after this.
+    /// </summary>
+    public long RegisteredAt { get; }
+
     /// <summary>Connects, creates or migrates the schema, and registers this replica with a lease.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The connection string is invalid, or the database cannot be reached or migrated.</exception>
-    public static PostgresDatabase Open(string connectionString, TimeSpan lease)
+    public static PostgresDatabase Open(string connectionString, TimeSpan lease, TimeProvider? time = null)
     {
         NpgsqlConnectionStringBuilder builder;
         try
@@ -75,8 +82,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             PostgresText.RequireUtf8(connection, description);
             PostgresSchema.Migrate(connection, description);
             var replica = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+            var registering = (time ?? TimeProvider.System).GetTimestamp();   // the lease runs from a moment after this
             PostgresReplicaCoordination.Register(connection, replica, lease);
-            return new PostgresDatabase(dataSource, description, replica);
+            return new PostgresDatabase(dataSource, description, replica, registering);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {

@@ -21,13 +21,13 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    private PostgresExecutionStore(PostgresDatabase database, TimeSpan lease, long registeredAt, TimeProvider time, ILogger logger)
+    private PostgresExecutionStore(PostgresDatabase database, TimeSpan lease, TimeProvider time, ILogger logger)
     {
         _database = database;
         _writer = new PostgresWriter(database, time, logger);
         _time = time;
         _logger = logger;
-        Coordination = new PostgresReplicaCoordination(database, _writer, lease, registeredAt);
+        Coordination = new PostgresReplicaCoordination(database, _writer, lease, database.RegisteredAt);
     }
 
     /// <summary>The replicas' coordination through this database.</summary>
@@ -46,10 +46,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     /// <summary>Connects, creates or migrates the schema, and registers this replica with a lease.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The connection string is invalid, or the database cannot be reached or migrated.</exception>
     public static PostgresExecutionStore Open(string connectionString, TimeSpan lease, TimeProvider time, ILogger logger)
-    {
-        var registering = time.GetTimestamp();   // before the registration is sent: the lease runs from a moment after this
-        return new(PostgresDatabase.Open(connectionString, lease), lease, registering, time, logger);
-    }
+        => new(PostgresDatabase.Open(connectionString, lease, time), lease, time, logger);
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) => _writer.WriteAsync(record, request);
 

@@ -110,9 +110,9 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
 
     // The same write as every change, awaited: it lands only while this replica holds the execution and its lease is
     // live, and a replica that took the execution over (or claimed it while it waited here) only takes queued ones, so
-    // exactly one of them starts it. A refusal (rare) is told apart by a read of the row's owner: still this replica,
-    // so its lease had lapsed, is "the start could not be recorded" (tried again once the renewal has registered this
-    // replica anew), not "held elsewhere".
+    // exactly one of them starts it. A refusal (rare) is told apart by a read of the row's owner: still this replica (or
+    // no row yet: a scheduled run's start may be its row's first write), so its lease had lapsed, is "the start could not
+    // be recorded" (tried again once the renewal has registered this replica anew), not "held elsewhere".
     public async Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken)
     {
         if (await writer.WriteAsync(running))
@@ -120,9 +120,11 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             return true;
         }
 
+        // Mine: its row is this replica's, or there is none yet (a start that would have inserted it): refused for the
+        // lapsed lease, not for another owner.
         var mine = false;
         await database.RunAsync(
-            "SELECT EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $1 AND owner = $2)",
+            "SELECT NOT EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $1 AND owner <> $2)",
             async command =>
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = running.Id });

@@ -7,16 +7,19 @@ namespace ApiRoutes.Storage;
 /// The PostgreSQL store's one write statement, for many executions at once: each column's values as one array
 /// parameter, unnested into rows, so a batch of writes is one statement (planned once: its text never changes, and the
 /// data source prepares it) rather than one per write. New executions are inserted; a change of state updates the
-/// row only while this replica owns it, and a start (Running) only while this replica's lease is live as well, by the
-/// database's clock: work never starts on a lapsed lease, whatever the replica's own clock says. RETURNING names the
-/// rows written.
+/// row only while this replica owns it; and a start (Running) lands only while this replica's lease is live as well, by
+/// the database's clock, whether it updates the row or inserts it (a scheduled run's start can be its row's first
+/// write: the group commit keeps only the latest change of an execution): work never starts on a lapsed lease,
+/// whatever the replica's own clock says. RETURNING names the rows written.
 /// </summary>
 internal static class PostgresUpsert
 {
     public const string Sql = $"""
         INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
         SELECT r.*, $16 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bytea[]) AS r
+            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bytea[])
+            AS r({StoredRecord.Columns}, request, body)
+        WHERE r.status <> 'Running' OR EXISTS (SELECT 1 FROM apiroutes_replicas l WHERE l.id = $16 AND l.lease_until > now())
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
             finished_at = excluded.finished_at, error = excluded.error
         WHERE apiroutes_executions.owner = excluded.owner

@@ -3,6 +3,8 @@ using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
 using ApiRoutes.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
@@ -54,5 +56,47 @@ public sealed class PostgresLapsedLeaseStartTests(ITestOutputHelper output)
         // The start lands only once the replica is registered anew in the database; its 4003 line is written after that
         // write returned, so it may come after the start's line (seen in CI): the order of the two lines is not asserted.
         Assert.True(refused >= 0 && registered > refused && started > refused, $"refused at line {refused}, registered anew at {registered}, started at {started}");
+    }
+
+    // Review 6, R6-9: a scheduled run's start can be its row's first write (the group commit keeps only the latest change
+    // of an execution, so the start supersedes the accept's insert): the lease condition covered the update only, and
+    // such a start was inserted as running on a lapsed lease.
+    [Fact]
+    public async Task A_start_that_inserts_its_row_does_not_land_on_a_lapsed_lease_either()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var store = PostgresExecutionStore.Open(database, TimeSpan.FromSeconds(1), new FakeTimeProvider(), NullLogger.Instance);
+        await LapsedAsync(database);   // its fake clock stands still: never renewed, the lease lapses by the database's clock
+        var start = new ExecutionRecord
+        {
+            Id = "tick-1", Route = "/api/tick", Kind = "scheduled", Status = ExecutionStatus.Running, Attempt = 1,
+            AcceptedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
+        };
+
+        var refused = await Record.ExceptionAsync(() => store.Coordination.TryStartAsync(start, default));
+        var rowsWhileLapsed = await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM apiroutes_executions");
+        var renewal = await store.Coordination.RenewLeaseAsync(default);   // registered anew
+        var started = await store.Coordination.TryStartAsync(start, default);
+
+        Assert.Equal(0, rowsWhileLapsed);
+        Assert.StartsWith("The lease of replica ", Assert.IsType<ExecutionStoreUnavailableException>(refused).Message, StringComparison.Ordinal);
+        Assert.Equal((LeaseRenewal.Lapsed, true), (renewal, started));
+        Assert.Equal("Running", await PostgresServer.ScalarAsync<string>(database, "SELECT status FROM apiroutes_executions WHERE id = 'tick-1'"));
+    }
+
+    // Until the database's clock has passed the replica's lease (bounded: 10 s of polls).
+    private static async Task LapsedAsync(string database)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM apiroutes_replicas WHERE lease_until > now()") == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the replica's one-second lease never lapsed");
     }
 }

@@ -78,14 +78,14 @@ internal static partial class Log
     [LoggerMessage(2024, LogLevel.Error, "A background worker failed while it handled execution {ExecutionId} of {Route}; it is recorded as failed (internal error) and the worker goes on (a bug)")]
     public static partial void WorkerFailed(this ILogger logger, string executionId, string route, Exception exception);
 
+    [LoggerMessage(2025, LogLevel.Error, "A callback a handler registered on its RequestAborted token threw when the cut cancelled it (a handler's bug); the cut went on")]
+    public static partial void CutCallbackFailed(this ILogger logger, Exception exception);
+
     [LoggerMessage(2030, LogLevel.Warning, "Execution {ExecutionId} of {Route} is not started: its start could not be recorded in the store (try {Try} of {Tries}), and another replica may hold it; {Next}")]
     public static partial void StartNotRecorded(this ILogger logger, string executionId, string route, int @try, int tries, string next, Exception exception);
 
     [LoggerMessage(2031, LogLevel.Warning, "Execution {ExecutionId} of {Route} was cancelled (attempt {Attempt}): its replica could not renew its lease in time, so another replica may take it over; {Next}")]
     public static partial void ExecutionFenced(this ILogger logger, string executionId, string route, int attempt, string next);
-
-    [LoggerMessage(2032, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the fence cancelled it (attempt {Attempt}), its work done: it is recorded as succeeded and does not run again")]
-    public static partial void ReturnedAfterFence(this ILogger logger, string executionId, string route, int attempt);
 
     [LoggerMessage(2040, LogLevel.Error, "The execution store dropped a change of execution {ExecutionId} that was kept to be written when the store is back: it cannot be stored (its data), or the store closed first; the stored row keeps its earlier state")]
     public static partial void KeptWriteDropped(this ILogger logger, string executionId, Exception exception);

@@ -59,30 +59,21 @@ internal sealed partial class ExecutionLifecycle
 
     // An attempt the lease fence cancelled. A background execution goes back to the queue as its next attempt (within
     // its attempts, as after a take-over), once its handler has returned, so it never runs twice here; its start is
-    // checked there again, and it is skipped (2015) if another replica took it over meanwhile. A handler that ignored
-    // the cancellation and returned having done its work is recorded as succeeded instead (ReturnedAfterFence), not
-    // run again. A scheduled run is recorded as failed: scheduled runs are not repeated.
-    private void Fenced(TrackedExecution execution, Task<bool> handlerReturned)
+    // checked there again, and it is skipped (2015) if another replica took it over meanwhile. However its handler
+    // returned: one that honours its token by catching the cancellation and returning has stopped part-way, and which
+    // it did cannot be told, so it runs again (at least once; handlers must be safe to run again). A scheduled run is
+    // recorded as failed: scheduled runs are not repeated.
+    private void Fenced(TrackedExecution execution, Task handlerReturned)
     {
         var (route, record, now) = (execution.Route!, execution.Record, _time.GetUtcNow());
         var maxAttempts = _options.Value.Background.RetryDelays.Count + 1;
         var why = $"Attempt {record.Attempt} was cancelled: its replica could not renew its lease in time, so another replica may take the execution over.";
         if (route.Kind == RouteKind.Background && record.Attempt < maxAttempts)
         {
-            _logger.ExecutionFenced(record.Id, route.Template, record.Attempt, "it goes back to the queue as its next attempt once its handler has returned (unless it returns its work done)");
+            _logger.ExecutionFenced(record.Id, route.Template, record.Attempt, "it goes back to the queue as its next attempt once its handler has returned");
             if (Transition(execution, ExecutionState.RetryWaiting, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = why }))
             {
-                _ = handlerReturned.ContinueWith(
-                    returned =>
-                    {
-                        if (!returned.IsCompletedSuccessfully || !returned.Result || !ReturnedAfterFence(execution, record))
-                        {
-                            RetryDue(execution);
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
+                _ = handlerReturned.ContinueWith(_ => RetryDue(execution), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
             return;
@@ -92,25 +83,5 @@ internal sealed partial class ExecutionLifecycle
         _logger.ExecutionFenced(record.Id, route.Template, record.Attempt, "it is recorded as failed. " + end);
         _metrics.ExecutionFinished(route.Template, route.Kind, ExecutionStatus.Failed, now - record.StartedAt!.Value);
         Transition(execution, ExecutionState.Failed, record with { Status = ExecutionStatus.Failed, FinishedAt = now, Error = $"{why} {end}" });
-    }
-
-    // The handler of a fenced attempt ignored the cancellation and ran to completion: its work is done, so it is recorded
-    // as succeeded (as after the shutdown cut), with the write's ownership check: if another replica took the execution
-    // over meanwhile, the write does not land (2010) and that replica's record stands. False: it waits no longer (a cut).
-    private bool ReturnedAfterFence(TrackedExecution execution, ExecutionRecord ran)
-    {
-        var now = _time.GetUtcNow();
-        if (!Transition(execution, ExecutionState.Succeeded, ran with { Status = ExecutionStatus.Succeeded, FinishedAt = now, Error = null }))
-        {
-            return false;
-        }
-
-        if (execution.Route is { } route && ran.StartedAt is { } started)
-        {
-            _metrics.ExecutionFinished(route.Template, route.Kind, ExecutionStatus.Succeeded, now - started);
-        }
-
-        _logger.ReturnedAfterFence(ran.Id, ran.Route, ran.Attempt);
-        return true;
     }
 }

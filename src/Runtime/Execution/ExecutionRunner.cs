@@ -1,6 +1,8 @@
+using ApiRoutes.Diagnostics;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Execution;
 
@@ -12,10 +14,12 @@ namespace ApiRoutes.Execution;
 /// its lease); while the fence holds, nothing starts. The attempt's start and end are the
 /// <see cref="ExecutionLifecycle"/>'s to record.
 /// </summary>
-internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle, SecretHeaders secrets, LeaseFence fence) : IDisposable
+internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle, SecretHeaders secrets, LeaseFence fence, ILoggerFactory loggerFactory) : IDisposable
 {
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
     // Cancelled when shutdown's drain period is over: what still runs then is cut.
     private readonly CancellationTokenSource _cut = new();
@@ -31,7 +35,17 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
     public void CutAll()
     {
-        _cut.Cancel();
+        // Cancel runs the callbacks handlers registered on RequestAborted, all of them even when one throws: a handler's
+        // bug must not fail the drain nor the container's disposal (Dispose), so it is logged and the cut goes on.
+        try
+        {
+            _cut.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            _logger.CutCallbackFailed(e);
+        }
+
         _cutSignal.TrySetResult();
     }
 
@@ -105,7 +119,6 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     {
                         _ = abandoned.Exception;
                         await ((AsyncServiceScope)state!).DisposeAsync();
-                        return abandoned.Status == TaskStatus.RanToCompletion;
                     },
                     scope,
                     CancellationToken.None,
@@ -172,18 +185,14 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 /// How one attempt ended. <see cref="Cut"/>: stopped by shutdown, not by the handler. <see cref="Fenced"/>: stopped
 /// because this replica could not renew its lease in time (<see cref="LeaseFence"/>). <see cref="HandlerReturned"/>
 /// completes when the handler has really returned, which for an abandoned handler (timed out, ignoring its token) is
-/// later than the attempt's end; true when such a handler ran to completion after all (its work done). A handler that
-/// returned within its attempt gives false there: the attempt's <see cref="Status"/> says how it ended.
+/// later than the attempt's end.
 /// </summary>
 internal sealed record AttemptResult(ExecutionStatus Status, Exception? Exception, bool Cut = false, bool Fenced = false)
 {
-    // First: the attempts below are made with it.
-    private static readonly Task<bool> Returned = Task.FromResult(false);
-
     /// <summary>Not started: another replica holds the execution now, or shutdown cut it first.</summary>
     public static readonly AttemptResult NotStarted = new(ExecutionStatus.Queued, null);
 
     public static readonly AttemptResult Succeeded = new(ExecutionStatus.Succeeded, null);
 
-    public Task<bool> HandlerReturned { get; init; } = Returned;
+    public Task HandlerReturned { get; init; } = Task.CompletedTask;
 }

@@ -51,7 +51,7 @@ internal static class ExecutionTransitions
     //                  run whose start could not be recorded with replicas: not run, and not repeated; or an internal
     //                  error before it started: a worker's own failure, a bug)
     //  Running      -> Succeeded, Failed, TimedOut, RetryWaiting, Cut
-    //  RetryWaiting -> Queued, Cut, Succeeded (a handler the lease fence cancelled ignored it and returned, its work done)
+    //  RetryWaiting -> Queued, Cut
     //  Cut          -> Succeeded (a running handler that ignored the cut returned, its work done, before the process ended)
     //  Succeeded, Failed, TimedOut, Released: final in this process; Cut is final too, but for that one late return.
     private static readonly ExecutionState[][] Allowed =
@@ -59,7 +59,7 @@ internal static class ExecutionTransitions
         /* Accepted */ [ExecutionState.Queued, ExecutionState.Running, ExecutionState.Failed],
         /* Queued */ [ExecutionState.Running, ExecutionState.Cut, ExecutionState.Released, ExecutionState.Failed],
         /* Running */ [ExecutionState.Succeeded, ExecutionState.Failed, ExecutionState.TimedOut, ExecutionState.RetryWaiting, ExecutionState.Cut],
-        /* RetryWaiting */ [ExecutionState.Queued, ExecutionState.Cut, ExecutionState.Succeeded],
+        /* RetryWaiting */ [ExecutionState.Queued, ExecutionState.Cut],
         /* Succeeded */ [],
         /* Failed */ [],
         /* TimedOut */ [],

@@ -75,6 +75,45 @@ public sealed class HonorsCancellation(Probe probe) : RecordingHandler(probe)
     }
 }
 
+/// <summary>
+/// Honours its token the BackgroundService way: on its cancellation it cleans up (until the gate "cleanup" opens) and
+/// returns normally, its work not done.
+/// </summary>
+public sealed class StopsEarlyOnCancellation(Probe probe) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Probe.Patience, context.RequestAborted);
+            Probe.Signal("work-done");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            Probe.Gate("cleanup").Wait(Probe.Patience);
+            Probe.Signal("stopped-early");
+        }
+    }
+}
+
+/// <summary>Registers a callback on RequestAborted that throws (a handler's bug), then waits for the token.</summary>
+public sealed class ThrowsWhenAborted(Probe probe) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        context.RequestAborted.Register(() => throw new InvalidOperationException("a handler's callback"));
+        Probe.Signal("registered");
+        try
+        {
+            await Task.Delay(Probe.Patience, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            Probe.Signal("cancelled");
+        }
+    }
+}
+
 /// <summary>Ignores its token and blocks its thread until the gate "stuck" opens.</summary>
 public sealed class IgnoresCancellation(Probe probe) : RecordingHandler(probe)
 {
