@@ -106,7 +106,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
         while (await WaitAsync(kept.Count > 0))
         {
-            if (_gather is not null && kept.Count == 0 && !_closing && _writes.Reader.Count < MaxBatch)
+            if (_gather is not null && kept.Count == 0 && !_closing)
             {
                 await _gather.WaitAsync();
             }
