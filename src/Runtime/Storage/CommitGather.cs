@@ -4,9 +4,9 @@ namespace ApiRoutes.Storage;
 /// Holds the group commit's next batch back for a moment after a commit, so that the requests its 202s just answered can
 /// be in it. Under a closed loop of clients (each sends its next request once answered), committing at once whatever
 /// was there when a batch was released (the last batch's start and finish writes, a few stragglers) lets the clients
-/// just answered arrive during that commit and wait out a whole extra one: the clients split into convoys, each request
-/// waiting about 2.5 commits (bench/load/README.md, "Durable 202, fifth pass"). So after a commit that answered N
-/// requests, the next batch waits until N more requests arrived (those clients came back, or as many others), or
+/// just answered arrive during that commit and wait out a whole extra one (bench/load/README.md, "Durable 202, fifth
+/// pass"). So after a commit that answered N requests, the next batch waits until it holds as many requests (N arrived
+/// since the last batch was taken: during its commit, or after; those clients came back, or as many others), or
 /// until <see cref="WindowFraction"/> of that commit's time passed since its release, at most <see cref="MaxWindow"/>;
 /// whichever comes first. It never waits once that window has passed (a request after a quiet spell is committed at
 /// once), nor after a commit that answered none; a write that arrives after the window ends the wait. Only the clock is
@@ -29,6 +29,8 @@ internal sealed class CommitGather : IDisposable
     private TaskCompletionSource? _gathered;
 
     // The commit loop's alone: what the last release expects.
+    private long _commitStarted;
+    private long _taken;   // the requests taken into batches, ever
     private long _expected;
     private long _releasedAt;
     private long _window;   // timestamp ticks
@@ -50,15 +52,21 @@ internal sealed class CommitGather : IDisposable
         }
     }
 
-    /// <summary>A batch was committed and its waiters told (the commit loop).</summary>
+    /// <summary>A batch was taken (the commit loop).</summary>
+    /// <param name="answering">How many of its writes answer a request.</param>
+    public void Taken(int answering) => _taken += answering;
+
+    /// <summary>A commit starts (the commit loop).</summary>
+    public void Committing() => _commitStarted = _time.GetTimestamp();
+
+    /// <summary>The batch was committed; its waiters are told next (the commit loop).</summary>
     /// <param name="answered">How many of its writes answer a request.</param>
-    /// <param name="commitStarted">The timestamp (<see cref="TimeProvider.GetTimestamp"/>) its commit started at.</param>
-    public void Released(int answered, long commitStarted)
+    public void Released(int answered)
     {
         var now = _time.GetTimestamp();
         _releasedAt = now;
-        _window = Math.Min((long)((now - commitStarted) * WindowFraction), (long)(MaxWindow.TotalSeconds * _time.TimestampFrequency));
-        _expected = answered == 0 ? 0 : Interlocked.Read(ref _arrivals) + answered;
+        _window = Math.Min((long)((now - _commitStarted) * WindowFraction), (long)(MaxWindow.TotalSeconds * _time.TimestampFrequency));
+        _expected = answered == 0 ? 0 : _taken + answered;
     }
 
     /// <summary>Completes when the next batch may be taken (the commit loop, once a write is there).</summary>

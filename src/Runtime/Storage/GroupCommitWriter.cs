@@ -125,6 +125,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 }
             }
 
+            _gather?.Taken(batch.Count(pending => _answersRequest!(pending.Write)));
             batch.InsertRange(0, kept.Values);
             kept.Clear();
             if (batch.Count == 0)
@@ -154,11 +155,11 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private async Task<Outcome> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
     {
         var number = _batches++;
-        var started = _time.GetTimestamp();
+        _gather?.Committing();
         try
         {
             var applied = await _commit([.. batch.Select(pending => pending.Write)]);
-            _gather?.Released(batch.Count(pending => _answersRequest!(pending.Write)), started);   // before a client can come back
+            _gather?.Released(batch.Count(pending => _answersRequest!(pending.Write)));   // before a client can come back
             Tell(batch, applied);
             Health.Succeeded(number);
         }

@@ -13,18 +13,21 @@ public sealed class CommitGatherTests
     private readonly FakeTimeProvider _time = new();
 
     [Fact]
-    public async Task After_a_commit_that_answered_two_requests_the_next_batch_waits_for_two_more_and_no_longer()
+    public async Task After_a_commit_that_answered_three_requests_the_next_batch_waits_until_it_holds_three_and_no_longer()
     {
         using var gather = new CommitGather(_time);
-        gather.Arrived(answersRequest: true);   // arrived during the commit: in the next batch anyway, not awaited
-        Released(gather, answered: 2, commit: TimeSpan.FromMilliseconds(2));
+        gather.Arrived(answersRequest: true);   // the three of the batch
+        gather.Arrived(answersRequest: true);
+        gather.Arrived(answersRequest: true);
+        gather.Taken(3);
+        Released(gather, answered: 3, commit: TimeSpan.FromMilliseconds(2), arrivalsDuringCommit: 1);
 
         var wait = gather.WaitAsync().AsTask();
         gather.Arrived(answersRequest: false);   // a start or finish: no request waits for it
         gather.Arrived(answersRequest: true);
         Assert.False(wait.IsCompleted);
 
-        gather.Arrived(answersRequest: true);
+        gather.Arrived(answersRequest: true);   // with the one that arrived during the commit, three
         await wait.WaitAsync(Timeout);
         Assert.True(gather.WaitAsync().IsCompleted);   // one wait per release
     }
@@ -114,11 +117,16 @@ public sealed class CommitGatherTests
         Assert.Equal(["request 1", "start 1+request 2", "finish 1"], batches);
     }
 
-    // A commit of the given length, and its release.
-    private void Released(CommitGather gather, int answered, TimeSpan commit)
+    // A commit of the given length, the requests that arrived during it, and its release.
+    private void Released(CommitGather gather, int answered, TimeSpan commit, int arrivalsDuringCommit = 0)
     {
-        var started = _time.GetTimestamp();
+        gather.Committing();
         _time.Advance(commit);
-        gather.Released(answered, started);
+        for (var i = 0; i < arrivalsDuringCommit; i++)
+        {
+            gather.Arrived(answersRequest: true);
+        }
+
+        gather.Released(answered);
     }
 }
