@@ -33,8 +33,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<Exception, bool> _isDataError;
     private readonly Action<TWrite, Exception>? _dropped;
-    private readonly Func<TWrite, bool>? _answersRequest;
-    private readonly CommitGather? _gather;
     private readonly Task _loop;
     private volatile bool _closing;
     private long _batches;   // numbers the batches in commit order (the commit loop's alone)
@@ -49,18 +47,13 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// Told of a kept write that is dropped after all (it failed for its data, or the writer closed): its caller was told
     /// it is kept, and cannot be told any more, so the store logs it.
     /// </param>
-    /// <param name="answersRequest">
-    /// Whether a request waits for the write to be answered; given, a batch is held back a moment after a commit for the
-    /// requests that commit answered to come back (<see cref="CommitGather"/>). Null: the next batch is taken at once.
-    /// </param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
         TimeProvider time,
         Func<Exception, bool> isDataError,
-        Action<TWrite, Exception>? dropped = null,
-        Func<TWrite, bool>? answersRequest = null)
+        Action<TWrite, Exception>? dropped = null)
     {
         _commit = commit;
         _retryKey = retryKey;
@@ -68,8 +61,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _time = time;
         _isDataError = isDataError;
         _dropped = dropped;
-        _answersRequest = answersRequest;
-        _gather = answersRequest is null ? null : new CommitGather(time);
         Health = new WriteHealth(time);
         _loop = Task.Run(LoopAsync);
     }
@@ -81,13 +72,9 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     public Task<bool> WriteAsync(TWrite write)
     {
         var pending = new Pending(write);
-        if (!_writes.Writer.TryWrite(pending))
-        {
-            return Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
-        }
-
-        _gather?.Arrived(_answersRequest!(write));
-        return pending.Done.Task;
+        return _writes.Writer.TryWrite(pending)
+            ? pending.Done.Task
+            : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
     }
 
     /// <summary>Writes what was queued (one last try for what is kept), then stops.</summary>
@@ -95,9 +82,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     {
         _closing = true;
         _writes.Writer.TryComplete();
-        _gather?.EndWait();
         await _loop;
-        _gather?.Dispose();
     }
 
     private async Task LoopAsync()
@@ -106,11 +91,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         var kept = new Dictionary<string, Pending>(StringComparer.Ordinal);
         while (await WaitAsync(kept.Count > 0))
         {
-            if (_gather is not null && kept.Count == 0 && !_closing)
-            {
-                await _gather.WaitAsync();
-            }
-
             batch.Clear();
             while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var pending))
             {
@@ -125,7 +105,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                 }
             }
 
-            _gather?.Taken(batch.Count(pending => _answersRequest!(pending.Write)));
             batch.InsertRange(0, kept.Values);
             kept.Clear();
             if (batch.Count == 0)
@@ -155,11 +134,9 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private async Task<Outcome> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
     {
         var number = _batches++;
-        _gather?.Committing();
         try
         {
             var applied = await _commit([.. batch.Select(pending => pending.Write)]);
-            _gather?.Released(batch.Count(pending => _answersRequest!(pending.Write)));   // before a client can come back
             Tell(batch, applied);
             Health.Succeeded(number);
         }

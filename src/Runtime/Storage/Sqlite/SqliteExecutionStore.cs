@@ -40,9 +40,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             time,
             // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: that write's data.
             e => WriteFailure.IsDataError(e, error => error is SqliteException { SqliteErrorCode: 18 or 19 or 20 }),
-            (write, e) => logger?.KeptWriteDropped(write.Record?.Id ?? "?", e),
-            // A new execution: its 202 waits for the commit.
-            answersRequest: write => write.Request is not null);
+            (write, e) => logger?.KeptWriteDropped(write.Record?.Id ?? "?", e));
     }
 
     public string Path { get; }
