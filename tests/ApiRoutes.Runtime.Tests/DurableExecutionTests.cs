@@ -51,17 +51,7 @@ public sealed class DurableExecutionTests : IDisposable
         string id;
         await using (var first = await TestServer.StartAsync(manifest, options: Sqlite))
         {
-            id = (await first.Client.PostAsync("/api/stops", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-            await first.Probe.NextAsync();
-            var stopping = first.StopAsync();
-            await first.WaitForLogAsync("ApiRoutes[2008]");
-            first.FakeTime.Advance(TimeSpan.FromSeconds(30));
-            await first.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {id} of /api/stops was cut by shutdown");
-            Assert.False(stopping.IsCompleted);   // the grace: the drain waits for the handler still cleaning up
-
-            first.Probe.Open("cleanup");          // it returns normally before the grace is over, its work NOT done
-            await first.Probe.WaitForSignalAsync("stopped-early");
-            await stopping.WaitAsync(Probe.Patience);
+            id = await ShutdownCut.StopWhileItStopsEarlyAsync(first, "/api/stops");
             Assert.NotEqual(ExecutionStatus.Succeeded, first.Executions.Find(id)!.Status);
             Assert.Contains(first.Logs, line => line.StartsWith("ApiRoutes[2011] Information: Shutting down: 1 unfinished execution(s) stay in the store", StringComparison.Ordinal));
         }

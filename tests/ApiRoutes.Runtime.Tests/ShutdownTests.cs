@@ -64,17 +64,7 @@ public class ShutdownTests
     public async Task A_handler_that_stops_early_on_the_cut_and_returns_within_the_grace_stays_recorded_as_failed()
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/stops", typeof(StopsEarlyOnCancellation))));
-        var id = (await server.Client.PostAsync("/api/stops", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-        await server.Probe.NextAsync();
-
-        var stopping = server.StopAsync();
-        await server.WaitForLogAsync("ApiRoutes[2008]");
-        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
-        await server.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {id} of /api/stops was cut by shutdown");
-        Assert.False(stopping.IsCompleted);   // the grace: the drain waits for the handler still cleaning up
-        server.Probe.Open("cleanup");         // it returns normally before the grace is over, its work NOT done
-        await server.Probe.WaitForSignalAsync("stopped-early");
-        await stopping.WaitAsync(Probe.Patience);
+        var id = await ShutdownCut.StopWhileItStopsEarlyAsync(server, "/api/stops");
 
         var record = server.Executions.Find(id)!;
         Assert.Equal((ExecutionStatus.Failed, "Cut by shutdown: running when the drain period ended."), (record.Status, record.Error));
