@@ -11,7 +11,7 @@ namespace ApiRoutes.Development;
 /// another namespace instead of restarting the app. Older texts of a file are kept (a class renamed in place is still
 /// in the process under its old name), newest last, within bounds; the build that starts a new process empties it.
 /// </summary>
-internal sealed class HandlerSourceSnapshot(string projectDirectory, string path)
+internal sealed class HandlerSourceSnapshot(string projectDirectory, string path, long maxLength = SourceSnapshot.MaxLength)
 {
     private const int MaxTexts = 1_000;
 
@@ -34,17 +34,19 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
             var changed = false;
             foreach (var file in files.Select(f => System.IO.Path.GetFullPath(System.IO.Path.Combine(projectDirectory, f))).Distinct(StringComparer.Ordinal))
             {
-                if (Read(file) is { } text && !(_latest.TryGetValue(file, out var last) && last == text))
+                // (A text alone over the bound is left out, as if unreadable: it would push every other one out.)
+                if (Read(file) is { } text && !(_latest.TryGetValue(file, out var last) && last == text)
+                    && SourceSnapshot.LineLength(new(file, text)) is var length && length <= maxLength)
                 {
                     _texts.Add(new(file, text));
-                    _length += SourceSnapshot.LineLength(_texts[^1]);
+                    _length += length;
                     _latest[file] = text;
                     changed = true;
                 }
             }
 
-            // Within the size the generator reads (SourceSnapshot.MaxLength); a single text larger than that is dropped too.
-            while (_texts.Count > MaxTexts || (_texts.Count > 0 && _length > SourceSnapshot.MaxLength))
+            // Within the size the generator reads (SourceSnapshot.MaxLength), the oldest texts dropped first.
+            while (_texts.Count > MaxTexts || (_texts.Count > 0 && _length > maxLength))
             {
                 _length -= SourceSnapshot.LineLength(_texts[0]);
                 _texts.RemoveAt(0);

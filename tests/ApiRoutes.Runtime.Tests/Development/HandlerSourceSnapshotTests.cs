@@ -71,20 +71,26 @@ public sealed class HandlerSourceSnapshotTests : IDisposable
         Assert.Equal([SourceSnapshot.FileName, SourceSnapshot.FileName + ".tmp"], Directory.GetFiles(Path.GetDirectoryName(SnapshotPath)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
-    // R6-8: the snapshot stays within the size the generator reads; the oldest texts go first.
+    // R6-8: the snapshot stays within the size the generator reads (SourceSnapshot.MaxLength, here a small one); the
+    // oldest texts go first.
     [Fact]
     public void The_snapshot_stays_within_the_size_the_generator_reads()
     {
-        var snapshot = new HandlerSourceSnapshot(_project, SnapshotPath);
-        var large = new string('x', (int)(SourceSnapshot.MaxLength / 4 * 3 / 3));   // a third of the bound once in Base64: two fit, not three
-        Write("Api/Hello.cs", "1" + large);
-        snapshot.Record(Manifest("Api/Hello.cs"));
-        Write("Api/Hello.cs", "2" + large);
-        snapshot.Record(Manifest("Api/Hello.cs"));
-        Write("Api/Hello.cs", "3" + large);
-        snapshot.Record(Manifest("Api/Hello.cs"));
+        var text = new string('x', 299);
+        var line = SourceSnapshot.LineLength(new(Path.Combine(_project, "Api", "Hello.cs"), "1" + text));
+        var snapshot = new HandlerSourceSnapshot(_project, SnapshotPath, maxLength: line * 2 + line / 2);
+        foreach (var version in new[] { "1", "2", "3" })
+        {
+            Write("Api/Hello.cs", version + text);
+            snapshot.Record(Manifest("Api/Hello.cs"));
+        }
 
-        Assert.InRange(new FileInfo(SnapshotPath).Length, 1, SourceSnapshot.MaxLength);
+        Assert.Equal(line * 2, new FileInfo(SnapshotPath).Length);
+        Assert.Equal(["2", "3"], Read().Select(entry => entry.Value[..1]));
+
+        // A single text over the bound is not kept either: the generator would not read the file.
+        Write("Api/Hello.cs", new string('y', (int)line * 3));
+        snapshot.Record(Manifest("Api/Hello.cs"));
         Assert.Equal(["2", "3"], Read().Select(entry => entry.Value[..1]));
     }
 
