@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ApiRoutes.EntryPoint;
 
@@ -6,6 +7,8 @@ namespace ApiRoutes.EntryPoint;
 internal static class BuildSwitch
 {
     public static IncrementalValueProvider<bool> IsOn(IncrementalGeneratorInitializationContext context, string property) =>
-        context.AnalyzerConfigOptionsProvider.Select((options, _) =>
-            options.GlobalOptions.TryGetValue(property, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
+        context.AnalyzerConfigOptionsProvider.Select((options, _) => IsTrue(options.GlobalOptions, property));
+
+    public static bool IsTrue(AnalyzerConfigOptions options, string property) =>
+        options.TryGetValue(property, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
 }

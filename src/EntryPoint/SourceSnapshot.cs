@@ -13,6 +13,18 @@ internal static class SourceSnapshot
     /// <summary>The file's name in the analysis folder.</summary>
     public const string FileName = "tombstones.txt";
 
+    /// <summary>
+    /// The file's largest size, in bytes (all ASCII: one byte a character): the runtime drops the oldest texts to stay
+    /// within it, and the generator ignores a larger file (not ours) rather than read it.
+    /// </summary>
+    public const long MaxLength = 32L * 1024 * 1024;
+
+    /// <summary>The length of the line <see cref="Write"/> writes for <paramref name="entry"/>, separators included.</summary>
+    public static long LineLength(KeyValuePair<string, string> entry) =>
+        Base64Length(Encoding.UTF8.GetByteCount(entry.Key)) + Base64Length(Encoding.UTF8.GetByteCount(entry.Value)) + 2;
+
+    private static long Base64Length(long bytes) => (bytes + 2) / 3 * 4;
+
     public static string Write(IEnumerable<KeyValuePair<string, string>> texts)
     {
         var output = new StringBuilder();

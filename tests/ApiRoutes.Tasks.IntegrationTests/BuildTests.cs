@@ -69,14 +69,20 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task A_build_with_no_change_skips_the_analysis_and_a_changed_input_reruns_it()
     {
-        var project = Sources.Shop(package);
+        // A snapshot a dotnet watch session left (tombstones): the build empties it, and a build after leaves it alone.
+        var project = Sources.Shop(package).Write(TombstoneSnapshot, Snapshot(("/gone/Ghost.cs", "namespace Shop.Api; public static class Ghost { }")));
         (await project.RunAsync("build")).ShouldSucceed();
         var written = File.GetLastWriteTimeUtc(project.ManifestPath());
+        var snapshot = Path.Combine(project.Directory, TombstoneSnapshot);
+        Assert.Equal(0, new FileInfo(snapshot).Length);
+        File.SetLastWriteTimeUtc(snapshot, DateTime.UtcNow.AddMinutes(-1));
+        var emptied = File.GetLastWriteTimeUtc(snapshot);
 
         var again = (await project.RunAsync("build", "-v:detailed")).ShouldSucceed();
 
         Assert.Contains(Skipped, again.Output, StringComparison.Ordinal);
         Assert.Equal(written, File.GetLastWriteTimeUtc(project.ManifestPath()));
+        Assert.Equal(emptied, File.GetLastWriteTimeUtc(snapshot));
 
         // Adding apiroutes.yaml changes the routes: the analysis must run again.
         project.Write("apiroutes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@daily\"\n");
@@ -183,18 +189,40 @@ public sealed class BuildTests(PackageFixture package)
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
     }
 
+    // Review 6, R6-1: a real build given the snapshot a running dotnet watch session filled (here through the project's
+    // own glob, which covers obj/) compiles no tombstone: the generator emits only in dotnet watch's workspace.
     [Fact]
-    public async Task Clean_removes_the_manifest()
+    public async Task A_real_build_compiles_no_tombstone_whatever_its_additional_files_and_clean_removes_the_manifest()
     {
-        var project = Sources.Shop(package);
+        var project = Sources.Shop(package)
+            .AddToProject("""<ItemGroup><AdditionalFiles Include="**/*.txt" /></ItemGroup>""")
+            .Write(TombstoneSnapshot, Snapshot(
+                (Path.Combine(package.Root, "gone", "Ghost.cs"), "namespace Shop.Api; public static class Ghost { public static string Boo => \"a tombstone in a real build\"; }")));
         (await project.RunAsync("build")).ShouldSucceed();
         Assert.True(File.Exists(project.ManifestPath()));
+        Assert.DoesNotContain("Ghost", TypeNames(Path.Combine(project.OutputFolder(), "Shop.dll")));
+        Assert.Contains("Hello", TypeNames(Path.Combine(project.OutputFolder(), "Shop.dll")));
 
         (await project.RunAsync("clean")).ShouldSucceed();
 
         Assert.False(File.Exists(project.ManifestPath()));
     }
 
+
+    private const string TombstoneSnapshot = "obj/apiroutes-watch/tombstones.txt";
+
+    // The snapshot's format (src/EntryPoint/SourceSnapshot.cs): a line per text, path and text in Base64, a tab between.
+    private static string Snapshot(params (string Path, string Text)[] texts) =>
+        string.Concat(texts.Select(t => $"{Base64(t.Path)}\t{Base64(t.Text)}\n"));
+
+    private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static List<string> TypeNames(string assemblyPath)
+    {
+        using var pe = new PEReader(File.OpenRead(assemblyPath));
+        var reader = pe.GetMetadataReader();
+        return reader.TypeDefinitions.Select(t => reader.GetString(reader.GetTypeDefinition(t).Name)).ToList();
+    }
 
     private static string Schedule(FixtureProject project) =>
         ManifestJson.Deserialize(File.ReadAllText(project.ManifestPath())).Routes.Single(r => r.Route == "/api/cleanup").Schedule!.Expression;

@@ -11,14 +11,14 @@ namespace ApiRoutes.Development;
 /// another namespace instead of restarting the app. Older texts of a file are kept (a class renamed in place is still
 /// in the process under its old name), newest last, within bounds; the build that starts a new process empties it.
 /// </summary>
-internal sealed class HandlerSourceSnapshot(string projectDirectory, string path)
+internal sealed class HandlerSourceSnapshot(string projectDirectory, string path, long maxLength = SourceSnapshot.MaxLength)
 {
     private const int MaxTexts = 1_000;
-    private const long MaxCharacters = 16_000_000;
 
     private readonly Lock _gate = new();
     private readonly List<KeyValuePair<string, string>> _texts = [];
     private readonly Dictionary<string, string> _latest = new(StringComparer.Ordinal);
+    private long _length;
     private bool _written;
 
     public string Path { get; } = path;
@@ -34,16 +34,21 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
             var changed = false;
             foreach (var file in files.Select(f => System.IO.Path.GetFullPath(System.IO.Path.Combine(projectDirectory, f))).Distinct(StringComparer.Ordinal))
             {
-                if (Read(file) is { } text && !(_latest.TryGetValue(file, out var last) && last == text))
+                // (A text alone over the bound is left out, as if unreadable: it would push every other one out.)
+                if (Read(file) is { } text && !(_latest.TryGetValue(file, out var last) && last == text)
+                    && SourceSnapshot.LineLength(new(file, text)) is var length && length <= maxLength)
                 {
                     _texts.Add(new(file, text));
+                    _length += length;
                     _latest[file] = text;
                     changed = true;
                 }
             }
 
-            while (_texts.Count > MaxTexts || (_texts.Count > 1 && _texts.Sum(t => (long)t.Value.Length) > MaxCharacters))
+            // Within the size the generator reads (SourceSnapshot.MaxLength), the oldest texts dropped first.
+            while (_texts.Count > MaxTexts || (_texts.Count > 0 && _length > maxLength))
             {
+                _length -= SourceSnapshot.LineLength(_texts[0]);
                 _texts.RemoveAt(0);
             }
 
@@ -52,11 +57,31 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
             {
                 // Whole or not at all: the generator may read it at any moment.
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-                var temporary = Path + ".tmp";
-                File.WriteAllText(temporary, SourceSnapshot.Write(_texts));
-                File.Move(temporary, Path, overwrite: true);
+                WriteWhole(SourceSnapshot.Write(_texts));
                 _written = true;
             }
+        }
+    }
+
+    // Through a temporary file of a fresh random name, created new (CreateNew fails on anything already there, a
+    // symbolic link included, so nothing planted in obj/ is written through), then renamed over the snapshot.
+    private void WriteWhole(string content)
+    {
+        var temporary = Path + "." + System.IO.Path.GetRandomFileName() + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(content);
+            }
+
+            File.Move(temporary, Path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
         }
     }
 

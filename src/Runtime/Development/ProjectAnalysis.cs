@@ -27,11 +27,26 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
     public ProjectAnalysis(ProjectLocation project)
     {
         _project = project;
+        Folder = FolderOf(project, AppContext.GetData(WatchFolderSwitch) as string);
         _compilerServer = new CompilerServer(project, Folder);
         _gate = new CompileGate(Folder);
     }
 
-    public string Folder => Path.Combine(_project.Directory, "obj", "apiroutes-watch");
+    /// <summary>
+    /// The app's development folder: the analysis's output, the compiler server's files and the tombstones' snapshot.
+    /// $(BaseIntermediateOutputPath)apiroutes-watch, as dotnet watch's build of the app names it in the runtimeconfig.json
+    /// (the package's targets), so that the tombstone generator reads the snapshot where the app writes it; otherwise
+    /// obj/apiroutes-watch.
+    /// </summary>
+    public string Folder { get; }
+
+    /// <summary>The runtimeconfig.json setting that names <see cref="Folder"/>.</summary>
+    public const string WatchFolderSwitch = "ApiRoutes.Development.WatchFolder";
+
+    internal static string FolderOf(ProjectLocation project, string? configured) =>
+        configured is { Length: > 0 } && Path.IsPathFullyQualified(configured)
+            ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(configured))
+            : Path.Combine(project.Directory, "obj", "apiroutes-watch");
 
     public string ManifestPath => Path.Combine(Folder, "bin", "apiroutes.manifest.json");
 

@@ -165,11 +165,13 @@ internal sealed class RouteWatchService(
 
     private void NoteStopSignal(PosixSignalContext context) => Interlocked.CompareExchange(ref _firstStopSignal, (int)context.Signal, 0);
 
-    // obj/ and bin/ hold the build's own files (the analysis compiles into obj/apiroutes-watch): not the developer's.
+    // obj/ and bin/ hold the build's own files, and the development folder the analysis's (wherever the project's
+    // BaseIntermediateOutputPath puts it): not the developer's.
     private void OnFileChanged(object sender, FileSystemEventArgs e)
     {
         var first = e.Name?.Split(Path.DirectorySeparatorChar, 2)[0];
-        if (first is not ("obj" or "bin"))
+        var own = _analysis is { } analysis && e.FullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        if (first is not ("obj" or "bin") && !own)
         {
             _refresher?.Request();
         }

@@ -53,6 +53,47 @@ public sealed class HandlerSourceSnapshotTests : IDisposable
         Assert.Equal(["class Hello { }", "class Renamed { }"], Read().Select(entry => entry.Value));
     }
 
+    // Review 6, R6-4: a symbolic link planted where a fixed temporary name would be is never written through (its
+    // target, any file the developer can write, keeps its content); no temporary file is left behind.
+    [Fact]
+    public void A_link_planted_at_the_temporary_file_is_not_written_through()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(SnapshotPath)!);
+        Write("Api/Hello.cs", "class Hello { }");
+        var precious = Path.Combine(_project, "outside-obj.txt");
+        File.WriteAllText(precious, "precious");
+        File.CreateSymbolicLink(SnapshotPath + ".tmp", precious);
+
+        new HandlerSourceSnapshot(_project, SnapshotPath).Record(Manifest("Api/Hello.cs"));
+
+        Assert.Equal("precious", File.ReadAllText(precious));
+        Assert.Equal(["class Hello { }"], Read().Select(entry => entry.Value));
+        Assert.Equal([SourceSnapshot.FileName, SourceSnapshot.FileName + ".tmp"], Directory.GetFiles(Path.GetDirectoryName(SnapshotPath)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    // R6-8: the snapshot stays within the size the generator reads (SourceSnapshot.MaxLength, here a small one); the
+    // oldest texts go first.
+    [Fact]
+    public void The_snapshot_stays_within_the_size_the_generator_reads()
+    {
+        var text = new string('x', 299);
+        var line = SourceSnapshot.LineLength(new(Path.Combine(_project, "Api", "Hello.cs"), "1" + text));
+        var snapshot = new HandlerSourceSnapshot(_project, SnapshotPath, maxLength: line * 2 + line / 2);
+        foreach (var version in new[] { "1", "2", "3" })
+        {
+            Write("Api/Hello.cs", version + text);
+            snapshot.Record(Manifest("Api/Hello.cs"));
+        }
+
+        Assert.Equal(line * 2, new FileInfo(SnapshotPath).Length);
+        Assert.Equal(["2", "3"], Read().Select(entry => entry.Value[..1]));
+
+        // A single text over the bound is not kept either: the generator would not read the file.
+        Write("Api/Hello.cs", new string('y', (int)line * 3));
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        Assert.Equal(["2", "3"], Read().Select(entry => entry.Value[..1]));
+    }
+
     private List<KeyValuePair<string, string>> Read() => SourceSnapshot.Read(File.ReadAllText(SnapshotPath));
 
     private void Write(string file, string text)

@@ -32,8 +32,8 @@ internal static class GeneratorHarness
         return (driver.GetRunResult().GeneratedTrees, output);
     }
 
-    // The MSBuild properties a generator sees (build_property.*), as the compiler passes them.
-    private sealed class BuildProperties(Dictionary<string, string> values) : AnalyzerConfigOptionsProvider
+    /// <summary>The MSBuild properties a generator sees (build_property.*), as the compiler passes them.</summary>
+    internal sealed class BuildProperties(Dictionary<string, string> values) : AnalyzerConfigOptionsProvider
     {
         public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(values);
 
