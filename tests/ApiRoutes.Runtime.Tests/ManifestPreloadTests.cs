@@ -58,6 +58,31 @@ public sealed class ManifestPreloadTests
         Assert.NotNull(ManifestPreload.Start(Configuration(("ApiRoutes:VerifyBundle", "True")), "App"));
     }
 
+    [Fact]
+    public void A_preload_started_after_other_work_loads_only_once_that_work_is_over()
+    {
+        // No manifest yet: a load that ran before the work it follows would fail with "does not exist".
+        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), RouteManifest.FileName);
+        var storeOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), "App", after: storeOpen.Task)!;
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Copy(TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello)))), path);
+        storeOpen.SetResult();
+
+        var table = preload.TakeFor(new ApiRoutesOptions { ManifestPath = path }, "App");
+        Assert.Equal(["/api/hello"], table!.Routes.Select(r => r.Template));
+    }
+
+    [Fact]
+    public void A_preload_after_work_that_failed_still_loads()
+    {
+        var path = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
+        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), "App", after: Task.FromException(new IOException("store")))!;
+
+        Assert.NotNull(preload.TakeFor(new ApiRoutesOptions { ManifestPath = path }, "App"));
+    }
+
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
 }

@@ -118,6 +118,44 @@ public sealed class OptionsValidationTests
             error.ToString().TrimEnd());
     }
 
+    [Fact]
+    public void The_options_are_bound_and_validated_once_for_IOptions_and_the_start_up_validation()
+    {
+        var settings = new Dictionary<string, string?> { ["ApiRoutes:Background:MaxConcurrency"] = "7" };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment());
+        services.AddLogging();
+        services.AddApiRoutes();
+        var bindings = 0;
+        services.Configure<ApiRoutesOptions>(_ => Interlocked.Increment(ref bindings));
+        using var provider = services.BuildServiceProvider();
+
+        var options = ApiRoutesOptionsValidation.Resolve(provider);
+        // What ValidateOnStart runs when the host starts: the monitor's value, validated.
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.Equal(1, bindings);
+        Assert.Equal(7, options.Background.MaxConcurrency);
+        Assert.Same(options, provider.GetRequiredService<IOptionsMonitor<ApiRoutesOptions>>().CurrentValue);
+        Assert.Same(options, provider.GetRequiredService<IOptions<ApiRoutesOptions>>().Value);
+    }
+
+    [Fact]
+    public void Options_that_fail_validation_fail_at_every_read_and_at_start()
+    {
+        using var provider = Provider(new() { ["ApiRoutes:Background:MaxConcurrency"] = "0" });
+
+        var first = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(provider));
+        var second = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(provider));
+        var atStart = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.StartsWith("ApiRoutes:Background:MaxConcurrency is 0", first.Message, StringComparison.Ordinal);
+        Assert.Equal(first.Message, second.Message);
+        Assert.Equal(first.Message, string.Join(" ", atStart.Failures));
+    }
+
     private static ApiRoutesOptions Resolve(Dictionary<string, string?> settings, string? json = null) =>
         ApiRoutesOptionsValidation.Resolve(Provider(settings, json));
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -35,6 +36,24 @@ public sealed class RouteConstraintStartupTests
             + "(or AddRouting(o => o.ConstraintMap[\"even\"] = typeof(...))); or correct the constraint in [ApiRoute].",
             error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void An_unregistered_constraint_is_the_error_reported_when_a_later_step_of_the_mapping_fails_too()
+    {
+        // The constraint check runs beside the mapping; it was the first step, so its error stays the one reported.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = TestManifest.Write(Create(StandardRoute("/api/x/{n:even}", typeof(Hello))));
+            o.Store.Provider = StoreProvider.InMemory;
+            o.Dashboard.Enabled = true;   // outside Development without a token: the mapping itself fails too
+        });
+        using var app = builder.Build();
+
+        var error = Assert.Throws<ApiRoutesManifestException>(() => app.MapApiRoutes());
+
+        Assert.Contains("uses the route constraint 'even'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

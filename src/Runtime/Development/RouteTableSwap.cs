@@ -3,6 +3,7 @@ using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Routing;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace ApiRoutes.Development;
 
@@ -10,8 +11,10 @@ namespace ApiRoutes.Development;
 /// Puts a freshly analysed manifest into service: binds it to the running assembly (types added by hot reload
 /// included), checks its route constraints and builds its endpoints first, and only then replaces the route table
 /// (which the dashboard, executions and on-demand runs read) and the endpoints. A failure leaves both as they were.
+/// The routing options are read at the first swap, not when <c>MapApiRoutes</c> attaches the table (they are built
+/// beside the mapping there, off the main thread: "Start-up, fifth pass" in bench/load/README.md).
 /// </summary>
-internal sealed class RouteTableSwap(RouteOptions routeOptions) : IRouteSwap
+internal sealed class RouteTableSwap(IOptions<RouteOptions> routeOptions) : IRouteSwap
 {
     private readonly Lock _gate = new();
     private (RouteTable Table, RouteEndpointFactory Factory, RouteEndpointSource Source)? _target;
@@ -66,7 +69,7 @@ internal sealed class RouteTableSwap(RouteOptions routeOptions) : IRouteSwap
             }
 
             var routes = ManifestLoader.Bind(manifest, assembly, manifestPath);
-            RouteConstraintCheck.ThrowIfUnregistered(new RouteTable(manifest, manifestPath, routes), routeOptions);
+            RouteConstraintCheck.ThrowIfUnregistered(new RouteTable(manifest, manifestPath, routes), routeOptions.Value);
             var endpoints = factory.Create(routes);
             table.Replace(manifest, routes);
             source.Replace(endpoints);

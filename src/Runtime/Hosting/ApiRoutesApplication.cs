@@ -27,20 +27,23 @@ public static class ApiRoutesApplication
         // The store's file opened on another thread while this one builds the app and maps the routes (closed again
         // unless the store takes it); else SQLite's first use (native library, JIT) there, when SQLite is the store.
         using var storePreload = SqliteStorePreload.Start(builder.Configuration, builder.Environment);
+        Task? storeWork = null;
         if (storePreload is not null)
         {
             builder.Services.AddSingleton(storePreload);
+            storeWork = storePreload.Opened;
         }
         else if (SqliteStorePreload.Configured(builder.Configuration))
         {
-            _ = SqliteWarmUp.Start();
+            storeWork = SqliteWarmUp.Start();
         }
 
         builder.Services.AddApiRoutes();
         configureBuilder?.Invoke(builder);
-        if (ManifestPreload.Start(builder.Configuration, builder.Environment.ApplicationName) is { } preload)
+        if (ManifestPreload.Start(builder.Configuration, builder.Environment.ApplicationName, after: storeWork) is { } preload)
         {
-            // The manifest read and its handlers bound on another thread while this one builds the app.
+            // The manifest read and its handlers bound on another thread while this one builds the app: after the store's
+            // preload, on its thread, so that the two take one core between them and leave the other to this thread.
             builder.Services.AddSingleton(preload);
         }
 

@@ -37,14 +37,23 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         // The store opens on another thread while this one maps the routes (what needs the store waits for it there);
         // a store that cannot be opened still stops start-up, when it is awaited at the end, before the app listens.
         var store = Task.Run(services.GetRequiredService<IExecutionStore>);
+        Task? constraints = null;
         try
         {
-            Map(endpoints, services, options);
+            var table = services.GetRequiredService<RouteTable>();
+
+            // The route constraints are checked (the routing options built, which the first request needs anyway) on
+            // another thread too, and awaited first: an unregistered one is still the error reported, before the app listens.
+            constraints = Task.Run(() => RouteConstraintCheck.ThrowIfUnregistered(table, services.GetRequiredService<IOptions<RouteOptions>>().Value));
+            Map(endpoints, services, options, table);
+            constraints.GetAwaiter().GetResult();
         }
         catch
         {
-            // The mapping's error is the one reported; the store's, should it fail too, is observed and dropped.
+            // The constraint check's error is the one reported when it failed, as when it ran first; else the
+            // mapping's. The store's, should it fail too, is observed and dropped.
             _ = store.ContinueWith(static opened => opened.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            constraints?.GetAwaiter().GetResult();
             throw;
         }
 
@@ -52,10 +61,8 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         return endpoints;
     }
 
-    private static void Map(IEndpointRouteBuilder endpoints, IServiceProvider services, ApiRoutes.ApiRoutesOptions options)
+    private static void Map(IEndpointRouteBuilder endpoints, IServiceProvider services, ApiRoutes.ApiRoutesOptions options, RouteTable table)
     {
-        var table = services.GetRequiredService<RouteTable>();
-        RouteConstraintCheck.ThrowIfUnregistered(table, services.GetRequiredService<IOptions<RouteOptions>>().Value);
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
         var isDevelopment = services.GetRequiredService<IHostEnvironment>().IsDevelopment();

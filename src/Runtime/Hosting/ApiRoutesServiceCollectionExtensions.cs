@@ -40,6 +40,10 @@ public static class ApiRoutesServiceCollectionExtensions
             services.Configure(configure);
         }
 
+        // Bound and validated once at start, not twice: IOptions<T> keeps a copy of its own apart from the monitor's,
+        // which ValidateOnStart validates; this IOptions takes the monitor's first value and keeps it.
+        services.TryAddSingleton<IOptions<ApiRoutesOptions>>(sp => new MonitoredOptions(sp.GetRequiredService<IOptionsMonitor<ApiRoutesOptions>>()));
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton(sp =>
@@ -89,7 +93,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
 
         // The development loop (dotnet watch only; it decides at start whether it is on).
-        services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>().Value));
+        services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>()));
         services.TryAddSingleton<RouteWatchStatus>();
         services.AddHostedService<RouteWatchService>();
 

@@ -17,16 +17,24 @@ internal sealed class ManifestPreload
     private readonly string? _applicationName;
     private readonly Task<Loaded> _load;
 
-    private ManifestPreload(string? manifestPath, bool verifyBundle, string? applicationName)
+    private ManifestPreload(string? manifestPath, bool verifyBundle, string? applicationName, Task? after)
     {
         _manifestPath = manifestPath;
         _verifyBundle = verifyBundle;
         _applicationName = applicationName;
-        _load = Task.Run(Load);
+        _load = after is null
+            ? Task.Run(Load)
+            : after.ContinueWith(_ => Load(), CancellationToken.None, TaskContinuationOptions.DenyChildAttach, TaskScheduler.Default);
     }
 
     /// <summary>Starts loading; null when configuration holds a value the options would not bind (they then fail start-up).</summary>
-    public static ManifestPreload? Start(IConfiguration configuration, string? applicationName)
+    /// <param name="configuration">The app's configuration.</param>
+    /// <param name="applicationName">The app's name (its manifest may be named after it).</param>
+    /// <param name="after">
+    /// Other start-up work on the thread pool (the store's preload) to load after, on the same thread, rather than beside
+    /// it: on a machine of two cores, a third busy thread takes its time from the main thread that builds the app.
+    /// </param>
+    public static ManifestPreload? Start(IConfiguration configuration, string? applicationName, Task? after = null)
     {
         var section = configuration.GetSection(ApiRoutesOptions.SectionName);
         var verifyBundle = false;
@@ -35,7 +43,7 @@ internal sealed class ManifestPreload
             return null;
         }
 
-        return new ManifestPreload(section[nameof(ApiRoutesOptions.ManifestPath)] is { Length: > 0 } path ? path : null, verifyBundle, applicationName);
+        return new ManifestPreload(section[nameof(ApiRoutesOptions.ManifestPath)] is { Length: > 0 } path ? path : null, verifyBundle, applicationName, after);
     }
 
     /// <summary>The preloaded table for these options, or null when they ask for another manifest or check.</summary>

@@ -33,6 +33,9 @@ internal sealed class SqliteStorePreload : IDisposable
     /// <summary>The file being opened.</summary>
     public string Path { get; }
 
+    /// <summary>Completes when the open is over, opened or failed (it never faults: <see cref="TakeFor"/> throws the failure).</summary>
+    public Task Opened => _open;
+
     /// <summary>
     /// Starts opening the file configuration names (<c>ApiRoutes:Store:Path</c>), or the default file when it exists
     /// already (a new one is left to the store's own open: code may still choose another store, and a preload must not
