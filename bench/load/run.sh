@@ -3,8 +3,8 @@
 # minimal API with the same handler (bench/load/RawMinimalApi). Measures, in one run:
 #   1. start-up to the first 200 of GET /api/hello (median of STARTUPS starts per app, the apps alternating), also of
 #      both apps published with Native AOT (AOT=0 skips them; publishing them takes minutes);
-#   2. GET /api/hello with wrk: requests/s and p99 (median of ROUNDS runs per app, the apps alternating; the ratio is
-#      the median of the per-round ratios);
+#   2. GET /api/hello with wrk: requests/s, p99 and the server's CPU time per request (median of ROUNDS runs per app,
+#      each round on a fresh pair of servers, the apps alternating; the ratio is the median of the per-round ratios);
 #   3. POST /api/generate-report (a background route) with wrk: p99 of the 202 and the count of other answers;
 #   4. the execution store: accepted (202) background requests/s and their p99 with the SQLite store against the
 #      in-memory one (STORE_ROUNDS fresh servers each, alternating in-memory, SQLite, in-memory, SQLite, ...), on a
@@ -262,6 +262,14 @@ run_wrk() {
     wrk1=$(children_ticks_from "$LOGS/times")
     awk -v others=$(((busy1 - busy0) - (server1 - server0) - (wrk1 - wrk0))) -v total=$((total1 - total0)) \
         'BEGIN { printf "others_cpu_percent %.0f\n", (total > 0 && others > 0) ? 100 * others / total : 0 }' >>"$log"
+    echo "server_cpu_ticks $((server1 - server0))" >>"$log"
+}
+
+# server_us_per_request LOG: the server's CPU time (user + system) during the wrk run in LOG over the requests wrk
+# completed, in microseconds: what a request costs the server, whatever share of the CPUs wrk took meanwhile.
+server_us_per_request() {
+    awk -v hz="$(getconf CLK_TCK)" '$1 == "server_cpu_ticks" { t = $2 } / requests in / { n = $1 }
+        END { printf "%.2f", (n > 0) ? t / hz * 1e6 / n : 0 }' "$1"
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -339,58 +347,71 @@ idle_raw=$(median_of "${IDLE_RSS[raw]}") idle_api=$(median_of "${IDLE_RSS[apirou
 idle_raw_aot=$(median_of "${IDLE_RSS[raw-aot]}") idle_api_aot=$(median_of "${IDLE_RSS[apiroutes-aot]}")
 
 # ---------------------------------------------------------------------------------------------------------------------
-# 2. GET /api/hello: both servers up, warmed, then measured alternately so machine noise hits both. Then the resident
-# memory of both, right after the last round (and its peak). The `if runs N` of each section is not indented, so that
-# the section's lines stay as they were.
+# 2. GET /api/hello: each round starts a fresh pair of servers, warms both, measures both back to back, then stops
+# them: a server's requests/s depends on draws made once per process (its tier-1 code, its thread pool, where its
+# threads run), which one pair kept for every round would carry into every round, so each round draws anew. Then the
+# resident memory of both, right after their measured run (and its peak), the median over the rounds. The `if runs N`
+# of each section is not indented, so that the section's lines stay as they were.
 
 if runs 2; then
-echo "== GET /api/hello: wrk -t$THREADS -c$CONNECTIONS -d${DURATION_SECONDS}s, $ROUNDS rounds per app, alternating"
-declare -A PORT URL PID_OF
-for app in "${APPS[@]}"; do
-    PORT[$app]=$(free_port)
-    start_server "$app" "${DLL[$app]}" "${PORT[$app]}"
-    PID_OF[$app]=$STARTED_PID
-    wait_ready "$STARTED_PID" "${PORT[$app]}"
-    URL[$app]="http://127.0.0.1:${PORT[$app]}/api/hello"
-done
-for app in "${APPS[@]}"; do
-    run_wrk "$LOGS/$app-warmup.txt" "$WARMUP_SECONDS" "${URL[$app]}" "${PID_OF[$app]}"
-done
-
+echo "== GET /api/hello: wrk -t$THREADS -c$CONNECTIONS -d${DURATION_SECONDS}s, $ROUNDS rounds, each on a fresh pair of servers (warmed ${WARMUP_SECONDS} s each), alternating"
 # Each round measures both apps back to back, in the order raw-api, api-raw, raw-api, ... so that a slow drift of the
 # machine favours neither. The ratios are taken per round (the two runs of a round are seconds apart) and their median
-# is reported, next to the median requests/s and p99 of each app.
-declare -A RPS=([raw]="" [apiroutes]="") P99=([raw]="" [apiroutes]="")
-RPS_RATIOS="" P99_RATIOS=""
+# is reported, next to the median requests/s, p99 and server CPU time per request of each app.
+declare -A RPS=([raw]="" [apiroutes]="") P99=([raw]="" [apiroutes]="") CPU_US=([raw]="" [apiroutes]="")
+declare -A ROUND_RSS=([raw]="" [apiroutes]="") ROUND_PEAK=([raw]="" [apiroutes]="")
+RPS_RATIOS="" P99_RATIOS="" CPU_RATIOS=""
 for ((round = 1; round <= ROUNDS; round++)); do
     order=(raw apiroutes)
     ((round % 2 == 1)) || order=(apiroutes raw)
+    declare -A PORT=() URL=() PID_OF=()
     for app in "${order[@]}"; do
-        run_wrk "$LOGS/$app-round$round.txt" "$DURATION_SECONDS" "${URL[$app]}" "${PID_OF[$app]}"
-        read -r rps p99 non2xx errors others < <(wrk_result "$LOGS/$app-round$round.txt")
+        PORT[$app]=$(free_port)
+        start_server "$app" "${DLL[$app]}" "${PORT[$app]}"
+        PID_OF[$app]=$STARTED_PID
+        wait_ready "$STARTED_PID" "${PORT[$app]}"
+        URL[$app]="http://127.0.0.1:${PORT[$app]}/api/hello"
+    done
+    for app in "${order[@]}"; do
+        run_wrk "$LOGS/$app-warmup$round.txt" "$WARMUP_SECONDS" "${URL[$app]}" "${PID_OF[$app]}"
+    done
+    for app in "${order[@]}"; do
+        log="$LOGS/$app-round$round.txt"
+        run_wrk "$log" "$DURATION_SECONDS" "${URL[$app]}" "${PID_OF[$app]}"
+        read -r rps p99 non2xx errors others < <(wrk_result "$log")
+        cpu_us=$(server_us_per_request "$log")
+        ROUND_RSS[$app]+="$(rss_mb "${PID_OF[$app]}") "
+        ROUND_PEAK[$app]+="$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/${PID_OF[$app]}/status") "
         OTHERS+="$others "
         RPS[$app]+="$rps "
         P99[$app]+="$p99 "
+        CPU_US[$app]+="$cpu_us "
         THIS[$app-rps]=$rps
         THIS[$app-p99]=$p99
+        THIS[$app-cpu]=$cpu_us
         THIS[$app-others]=$others
         FAILED[$app]=$((FAILED[$app] + non2xx + errors))
-        printf '  round %d %-9s %10.0f req/s   p99 %8.2f ms   non-2xx %d   socket errors %d   other processes %d%% CPU\n' \
-            "$round" "$app" "$rps" "$p99" "$non2xx" "$errors" "$others"
+        printf '  round %d %-9s %10.0f req/s   p99 %8.2f ms   server CPU %6.2f us/request   non-2xx %d   socket errors %d   other processes %d%% CPU   load %s\n' \
+            "$round" "$app" "$rps" "$p99" "$cpu_us" "$non2xx" "$errors" "$others" "$(cut -d ' ' -f 1 /proc/loadavg)"
+    done
+    for app in "${order[@]}"; do
+        stop_server "${PID_OF[$app]}"
     done
     RPS_RATIOS+="$(ratio "${THIS[apiroutes-rps]}" "${THIS[raw-rps]}") "
     P99_RATIOS+="$(ratio "${THIS[apiroutes-p99]}" "${THIS[raw-p99]}") "
+    CPU_RATIOS+="$(ratio "${THIS[apiroutes-cpu]}" "${THIS[raw-cpu]}") "
     if ((THIS[raw-others] <= QUIET_PERCENT && THIS[apiroutes-others] <= QUIET_PERCENT)); then
         QUIET_RPS_RATIOS+="$(ratio "${THIS[apiroutes-rps]}" "${THIS[raw-rps]}") "
     fi
 done
 for app in "${APPS[@]}"; do
-    LOADED_RSS[$app]=$(rss_mb "${PID_OF[$app]}")
-    PEAK_RSS[$app]=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/${PID_OF[$app]}/status")
-    stop_server "${PID_OF[$app]}"
+    # shellcheck disable=SC2086 # the lists are meant to split into arguments
+    LOADED_RSS[$app]=$(printf '%.1f' "$(median ${ROUND_RSS[$app]})")
+    # shellcheck disable=SC2086
+    PEAK_RSS[$app]=$(printf '%.1f' "$(median ${ROUND_PEAK[$app]})")
 done
-echo "  ApiRoutes/raw per round: requests/s ${RPS_RATIOS}  p99 ${P99_RATIOS}"
-echo "  RSS after the load: raw ${LOADED_RSS[raw]} MB (peak ${PEAK_RSS[raw]}), apiroutes ${LOADED_RSS[apiroutes]} MB (peak ${PEAK_RSS[apiroutes]})"
+echo "  ApiRoutes/raw per round: requests/s ${RPS_RATIOS}  p99 ${P99_RATIOS}  server CPU per request ${CPU_RATIOS}"
+echo "  RSS after the load (median of the rounds): raw ${LOADED_RSS[raw]} MB (peak ${PEAK_RSS[raw]}), apiroutes ${LOADED_RSS[apiroutes]} MB (peak ${PEAK_RSS[apiroutes]})"
 # shellcheck disable=SC2086 # the lists are meant to split into arguments
 rps_raw=$(median ${RPS[raw]})
 # shellcheck disable=SC2086
@@ -400,9 +421,15 @@ p99_raw=$(median ${P99[raw]})
 # shellcheck disable=SC2086
 p99_api=$(median ${P99[apiroutes]})
 # shellcheck disable=SC2086
+cpu_raw=$(median ${CPU_US[raw]})
+# shellcheck disable=SC2086
+cpu_api=$(median ${CPU_US[apiroutes]})
+# shellcheck disable=SC2086
 rps_ratio=$(median $RPS_RATIOS)
 # shellcheck disable=SC2086
 p99_ratio=$(median $P99_RATIOS)
+# shellcheck disable=SC2086
+cpu_ratio=$(median $CPU_RATIOS)
 rss_ratio=$(ratio "${LOADED_RSS[apiroutes]}" "${LOADED_RSS[raw]}")
 fi # section 2
 
@@ -658,6 +685,7 @@ if runs 2; then
     row "GET /api/hello requests/s" "$(printf '%.0f' "$rps_api")" "$(printf '%.0f' "$rps_raw")" "$rps_ratio" \
         "ratio >= 0.95" "$(meets "$rps_ratio" ">=" 0.95)"
     row "GET /api/hello p99 (ms)" "$(printf '%.2f' "$p99_api")" "$(printf '%.2f' "$p99_raw")" "$p99_ratio" "-" "-"
+    row "  server CPU per request (us)" "$(printf '%.2f' "$cpu_api")" "$(printf '%.2f' "$cpu_raw")" "$cpu_ratio" "-" "-"
 fi
 # Issue 15 item 3, the durable 202 (sections 3 and 4 set these variables): SQLite background 202 p99 at 64
 # connections < 5 ms and within 1.5x the in-memory store's p99 of the same run; accepted/s >= 0.7x in-memory.

@@ -11,7 +11,12 @@ namespace ApiRoutes.Execution;
 /// calls; a line written elsewhere costs one null check). Bounded in count and in bytes: the most recent executions;
 /// of each, the first lines up to a total size, each line cut at a length, with the cut marked.
 /// </summary>
-internal sealed class ExecutionLogCapture(TimeProvider time) : ILoggerProvider
+/// <remarks>
+/// Scopes are not captured. The provider still says it takes the factory's scopes (<see cref="ISupportExternalScope"/>),
+/// so that the logging factory gives it no scope logger of its own: else every <c>BeginScope</c> (ASP.NET Core opens one
+/// per request) would also call this provider's, to get nothing.
+/// </remarks>
+internal sealed class ExecutionLogCapture(TimeProvider time) : ILoggerProvider, ISupportExternalScope
 {
     private static readonly AsyncLocal<string?> Current = new();
 
@@ -35,6 +40,10 @@ internal sealed class ExecutionLogCapture(TimeProvider time) : ILoggerProvider
     public ILogger CreateLogger(string categoryName) => new CaptureLogger(this, categoryName);
 
     public void Dispose()
+    {
+    }
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider)
     {
     }
 

@@ -9,7 +9,8 @@ namespace ApiRoutes.ManifestLoading;
 /// <summary>A manifest route bound to its handler type: everything needed to serve or run it.</summary>
 internal sealed class LoadedRoute
 {
-    private readonly ObjectFactory _factory;
+    private readonly Func<HttpContext, IApiHandler> _create;
+    private readonly bool _disposable;
 
     public LoadedRoute(
         ManifestRoute entry,
@@ -20,10 +21,19 @@ internal sealed class LoadedRoute
         HandlerType = handlerType;
         Schedule = schedule;
         TimeLimit = entry.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
-        // Most handlers take no services; they need no factory, whose construction costs start-up time.
-        _factory = handlerType.GetConstructors() is [{ } only] && only.GetParameters().Length == 0
-            ? (_, _) => Activator.CreateInstance(handlerType)!
-            : ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
+        // Most handlers take no services: they need no factory, whose construction costs start-up time, and no request
+        // scope, which ASP.NET Core creates (and disposes after the response) only when the request's services are asked for.
+        if (handlerType.GetConstructors() is [{ } only] && only.GetParameters().Length == 0)
+        {
+            _create = _ => (IApiHandler)Activator.CreateInstance(handlerType)!;
+        }
+        else
+        {
+            var factory = ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
+            _create = context => (IApiHandler)factory(context.RequestServices, null);
+        }
+
+        _disposable = typeof(IDisposable).IsAssignableFrom(handlerType) || typeof(IAsyncDisposable).IsAssignableFrom(handlerType);
     }
 
     public ManifestRoute Entry { get; }
@@ -39,10 +49,17 @@ internal sealed class LoadedRoute
 
     public TimeSpan? TimeLimit { get; }
 
-    /// <summary>Creates the handler from the context's services (a request or execution scope) and runs it.</summary>
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>
+    /// Creates the handler (from the context's services, a request or execution scope, when its constructor takes any)
+    /// and runs it; a handler that is disposable is disposed when it is done.
+    /// </summary>
+    public Task InvokeAsync(HttpContext context) => _disposable ? InvokeAndDisposeAsync(context) : InvokeOnlyAsync(context);
+
+    private async Task InvokeOnlyAsync(HttpContext context) => await _create(context).HandleAsync(context);
+
+    private async Task InvokeAndDisposeAsync(HttpContext context)
     {
-        var handler = (IApiHandler)_factory(context.RequestServices, null);
+        var handler = _create(context);
         try
         {
             await handler.HandleAsync(context);

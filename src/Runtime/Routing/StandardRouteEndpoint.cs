@@ -11,12 +11,25 @@ namespace ApiRoutes.Routing;
 /// </summary>
 internal sealed class StandardRouteEndpoint(LoadedRoute route, ApiRoutesMetrics metrics, ILogger logger)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         metrics.Request(route.Template, route.Kind);
+        var handled = route.InvokeAsync(context);
+        if (!handled.IsCompletedSuccessfully)
+        {
+            return AfterAsync(handled, context);
+        }
+
+        // A handler that finished without waiting (most do: a small response fits Kestrel's buffers) needs no state machine.
+        logger.RouteServed(route.Template, context.Response.StatusCode);
+        return Task.CompletedTask;
+    }
+
+    private async Task AfterAsync(Task handled, HttpContext context)
+    {
         try
         {
-            await route.InvokeAsync(context);
+            await handled;
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
