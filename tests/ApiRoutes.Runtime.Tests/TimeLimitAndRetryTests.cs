@@ -27,6 +27,24 @@ public class TimeLimitAndRetryTests
         Assert.Equal(1, server.Probe.Count(nameof(HonorsCancellation)));   // a timeout is not retried
     }
 
+    // The time limit's timer cancels RequestAborted: a callback the handler registered that throws ran on the timer's
+    // thread, where an exception is unhandled and ends the process (the fake clock throws it out of Advance instead).
+    [Fact]
+    public async Task A_handler_s_throwing_cancellation_callback_at_the_time_limit_is_logged_and_the_execution_ends()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/job", typeof(ThrowsWhenAborted), timeLimitSeconds: 60)));
+
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.WaitForSignalAsync("registered");
+
+        Assert.Null(Record.Exception(() => server.FakeTime.Advance(TimeSpan.FromSeconds(60))));
+
+        // The handler catches the cancellation and returns: timed out or, if it returned first, succeeded; either way ended.
+        await server.Probe.WaitForSignalAsync("cancelled");
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status is ExecutionStatus.TimedOut or ExecutionStatus.Succeeded);
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2025] Error: A callback a handler registered on its RequestAborted token threw", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_handler_that_ignores_the_token_is_abandoned_and_recorded_as_timed_out()
     {

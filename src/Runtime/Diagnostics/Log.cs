@@ -75,8 +75,8 @@ internal static partial class Log
     [LoggerMessage(2024, LogLevel.Error, "A background worker failed while it handled execution {ExecutionId} of {Route}; it is recorded as failed (internal error) and the worker goes on (a bug)")]
     public static partial void WorkerFailed(this ILogger logger, string executionId, string route, Exception exception);
 
-    [LoggerMessage(2025, LogLevel.Error, "A callback a handler registered on its RequestAborted token threw when the cut cancelled it (a handler's bug); the cut went on")]
-    public static partial void CutCallbackFailed(this ILogger logger, Exception exception);
+    [LoggerMessage(2025, LogLevel.Error, "A callback a handler registered on its RequestAborted token threw when it was cancelled (the time limit, the shutdown cut or the lease fence; a handler's bug); the other callbacks ran and the attempt went on ending")]
+    public static partial void AbortCallbackFailed(this ILogger logger, Exception exception);
 
     [LoggerMessage(2030, LogLevel.Warning, "Execution {ExecutionId} of {Route} is not started: its start could not be recorded in the store (try {Try} of {Tries}), and another replica may hold it; {Next}")]
     public static partial void StartNotRecorded(this ILogger logger, string executionId, string route, int @try, int tries, string next, Exception exception);

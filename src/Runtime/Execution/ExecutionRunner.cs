@@ -35,18 +35,23 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
     public void CutAll()
     {
-        // Cancel runs the callbacks handlers registered on RequestAborted, all of them even when one throws: a handler's
-        // bug must not fail the drain nor the container's disposal (Dispose), so it is logged and the cut goes on.
+        // Runs the callbacks handlers registered on RequestAborted, through Abort, which logs a throwing one: a handler's
+        // bug fails neither the drain nor the container's disposal (Dispose).
+        _cut.Cancel();
+        _cutSignal.TrySetResult();
+    }
+
+    // Cancels one attempt's RequestAborted; all its callbacks run even when one throws, and what they threw is logged.
+    private void Abort(object? aborted)
+    {
         try
         {
-            _cut.Cancel();
+            ((CancellationTokenSource)aborted!).Cancel();
         }
         catch (AggregateException e)
         {
-            _logger.CutCallbackFailed(e);
+            _logger.AbortCallbackFailed(e);
         }
-
-        _cutSignal.TrySetResult();
     }
 
     public async Task<AttemptResult> RunAsync(TrackedExecution execution)
@@ -73,7 +78,16 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         var route = execution.Route!;
         var limit = route.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds);
         using var timeout = new CancellationTokenSource(limit, time);
-        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _cut.Token, held);
+
+        // The handler's RequestAborted, cancelled by the time limit, the cut or the fence. Not a linked token source: the
+        // callbacks the handler registered run inside Abort, so a throwing one (a handler's bug) is logged there, where
+        // it would otherwise escape into the time limit's timer (unhandled: the process would end), the fence's trip or
+        // the cut.
+        using var aborted = new CancellationTokenSource();
+        Action<object?> abort = Abort;
+        using var byTimeLimit = timeout.Token.Register(abort, aborted);
+        using var byCut = _cut.Token.Register(abort, aborted);
+        using var byFence = held.Register(abort, aborted);
         var abortedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = aborted.Token.Register(() => abortedSignal.TrySetResult());
 

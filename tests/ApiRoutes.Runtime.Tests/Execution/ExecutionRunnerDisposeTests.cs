@@ -25,6 +25,6 @@ public sealed class ExecutionRunnerDisposeTests
 
         Assert.Null(disposing);
         await server.Probe.WaitForSignalAsync("cancelled");   // the cut still reached the handler
-        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2025] Error: A callback a handler registered on its RequestAborted token threw when the cut cancelled it", StringComparison.Ordinal));
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2025] Error: A callback a handler registered on its RequestAborted token threw when it was cancelled", StringComparison.Ordinal));
     }
 }

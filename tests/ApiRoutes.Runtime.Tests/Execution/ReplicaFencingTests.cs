@@ -147,6 +147,23 @@ public sealed class ReplicaFencingTests
         Assert.Equal(2, server.Probe.Count(nameof(StopsEarlyOnCancellation)));
     }
 
+    // The fence's trip cancels RequestAborted: a callback the handler registered that threw failed the trip itself.
+    [Fact]
+    public async Task A_handler_s_throwing_cancellation_callback_at_the_fence_is_logged_and_the_attempt_goes_back_to_the_queue()
+    {
+        var coordination = new ElsewhereCoordination();
+        await using var server = await StartAsync(Create(BackgroundRoute("/api/throws", typeof(ThrowsWhenAborted))), coordination, o => o.Background.MaxConcurrency = 2);
+        var id = await PostAsync(server, "/api/throws");
+        await server.Probe.WaitForSignalAsync("registered");
+
+        await FenceThenRenewAsync(server, coordination, id, "/api/throws");
+
+        await server.Probe.WaitForSignalAsync("cancelled");
+        await server.WaitForLogAsync("ApiRoutes[2025] Error: A callback a handler registered on its RequestAborted token threw when it was cancelled (the time limit, the shutdown cut or the lease fence; a handler's bug); the other callbacks ran and the attempt went on ending");
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Attempt == 2 && r.Status == ExecutionStatus.Running);
+        Assert.Equal(2, server.Probe.Count(nameof(ThrowsWhenAborted)));
+    }
+
     [Fact]
     public async Task A_fenced_scheduled_run_and_a_fenced_last_attempt_are_recorded_as_failed()
     {
