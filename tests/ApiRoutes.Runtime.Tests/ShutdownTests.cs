@@ -58,18 +58,6 @@ public class ShutdownTests
         Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2007] Error: Execution {queued} of /api/stuck was cut by shutdown", StringComparison.Ordinal));
     }
 
-    // Without a durable store the cut records it as failed; a handler that stopped part-way on the cut and returned
-    // normally within the grace leaves it so (it is not recorded as succeeded, its work not done).
-    [Fact]
-    public async Task A_handler_that_stops_early_on_the_cut_and_returns_within_the_grace_stays_recorded_as_failed()
-    {
-        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/stops", typeof(StopsEarlyOnCancellation))));
-        var id = await ShutdownCut.StopWhileItStopsEarlyAsync(server, "/api/stops");
-
-        var record = server.Executions.Find(id)!;
-        Assert.Equal((ExecutionStatus.Failed, "Cut by shutdown: running when the drain period ended."), (record.Status, record.Error));
-    }
-
     [Fact]
     public async Task A_pending_retry_at_shutdown_is_recorded_as_failed_not_lost()
     {

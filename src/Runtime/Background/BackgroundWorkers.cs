@@ -22,7 +22,7 @@ internal sealed class BackgroundWorkers(
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory) : IHostedService
 {
-    // After the cut, how long the workers may take to get through what is left, and handlers still running to return.
+    // After the cut, how long the workers may take to get through what is left, and handlers that ignore the cut to return.
     private static readonly TimeSpan AfterCut = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
@@ -52,7 +52,7 @@ internal sealed class BackgroundWorkers(
         if (await Task.WhenAny(drained, deadline) != drained || log.RunningCount > 0)
         {
             // Running work (background or scheduled) is cut; the workers then get through the queue, cutting each,
-            // and handlers still running get the grace to return (their scopes disposed) before the container goes.
+            // and a handler that ignores the cut but returns within the grace is recorded as it ended.
             runner.CutAll();
             await Task.WhenAny(CutWorkEndedAsync(drained), graceOver);
         }

@@ -72,6 +72,9 @@ internal static partial class Log
     [LoggerMessage(2020, LogLevel.Error, "Execution {ExecutionId} of {Route} cannot go from {From} to {To}: that is not a step of an execution's life; the change is ignored (a bug)")]
     public static partial void IllegalTransition(this ILogger logger, string executionId, string route, string from, string to);
 
+    [LoggerMessage(2023, LogLevel.Warning, "Execution {ExecutionId} of {Route} returned after the cut, its work done: it is recorded as succeeded and does not run again")]
+    public static partial void ReturnedAfterCut(this ILogger logger, string executionId, string route);
+
     [LoggerMessage(2024, LogLevel.Error, "A background worker failed while it handled execution {ExecutionId} of {Route}; it is recorded as failed (internal error) and the worker goes on (a bug)")]
     public static partial void WorkerFailed(this ILogger logger, string executionId, string route, Exception exception);
 

@@ -9,15 +9,15 @@ internal sealed partial class ExecutionLifecycle
 
     // Read once: whether what did not finish can be left to the next start.
     private readonly bool _durable;
+    private readonly Lock _graceLock = new();
     private int _cut;
+    private bool _graceOver;
 
     /// <summary>
     /// Shutdown ends an execution that did not finish (queued, running, or waiting for a retry). With a durable store
     /// nothing is lost: it stays unfinished in the store and runs again at the next start (or on another replica), so
     /// nothing is written. Without one it is recorded as failed, with why. Either way it is logged; an execution that
-    /// ended meanwhile is left as it ended. A handler still running at the cut that returns later, however it returns,
-    /// leaves it so: one that stopped part-way on the cut cannot be told from one that finished its work, and handlers
-    /// must be safe to run again.
+    /// ended meanwhile is left as it ended.
     /// </summary>
     public void Cut(TrackedExecution execution, string reason)
     {
@@ -55,9 +55,46 @@ internal sealed partial class ExecutionLifecycle
         }
     }
 
+    /// <summary>
+    /// A handler that was running at the cut has returned while the process still runs. If it ran to completion its
+    /// work is done: it is recorded as succeeded, so a durable store does not run it again at the next start. If it
+    /// gave up (most often because of the cut), or returns after the grace, it stays as the cut left it.
+    /// </summary>
+    public void ReturnedAfterCut(TrackedExecution execution, bool succeeded)
+    {
+        var now = _time.GetUtcNow();
+        ExecutionRecord record;
+        lock (execution)    // always the execution's lock first, then the grace's
+        lock (_graceLock)
+        {
+            // After the grace the drain has said what stays for the next start; what returns later stays so too.
+            record = execution.Record;
+            if (!succeeded || _graceOver
+                || !Transition(execution, ExecutionState.Succeeded, record with { Status = ExecutionStatus.Succeeded, FinishedAt = now, Error = null }, afterCut: true))
+            {
+                return;
+            }
+
+            Interlocked.Decrement(ref _cut);
+        }
+
+        // Without a durable store the cut was already counted, as failed, when it was recorded.
+        if (_durable && execution.Route is { } route && record.StartedAt is { } started)
+        {
+            _metrics.ExecutionFinished(route.Template, route.Kind, ExecutionStatus.Succeeded, now - started);
+        }
+
+        _logger.ReturnedAfterCut(execution.Id, record.Route);
+    }
+
     /// <summary>At the end of the drain and its grace: cuts whatever this process still holds unfinished, then says how many were cut.</summary>
     public void CutUnfinished()
     {
+        lock (_graceLock)
+        {
+            _graceOver = true;
+        }
+
         // One still being stored is its admission's to end: queued, or failed as the queue closed.
         foreach (var execution in _log.HeldUnfinished().Where(e => e.State != ExecutionState.Accepted))
         {

@@ -121,8 +121,8 @@ internal sealed partial class ExecutionLifecycle
 
         if (execution.State == ExecutionState.Cut)
         {
-            // The drain cut it before this attempt's end was seen: it stays as the cut left it, however its handler
-            // returned (one that stopped part-way on the cut cannot be told from one that finished its work).
+            // The drain cut it while its handler ran on, and the handler returned before this attempt's end was seen.
+            ReturnedAfterCut(execution, result.Status == ExecutionStatus.Succeeded);
             return;
         }
 
@@ -229,11 +229,12 @@ internal sealed partial class ExecutionLifecycle
     }
 
     // The one place where an execution's state changes: checked against the table, listed, then written.
-    private bool Transition(TrackedExecution execution, ExecutionState to, ExecutionRecord record, bool write = true)
+    private bool Transition(TrackedExecution execution, ExecutionState to, ExecutionRecord record, bool write = true, bool afterCut = false)
     {
         lock (execution)
         {
-            if (!Allowed(execution, to))
+            // Out of a cut only through ReturnedAfterCut, which holds to the grace; any other late change is dropped.
+            if ((execution.State == ExecutionState.Cut && !afterCut) || !Allowed(execution, to))
             {
                 return false;
             }

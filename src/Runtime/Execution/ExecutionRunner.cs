@@ -143,20 +143,25 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
         ExecutionTracing.End(activity, result);
         lifecycle.Finish(execution, result, limit);
-        if (result.Cut && !result.HandlerReturned.IsCompleted)
+        if (result.Cut)
         {
-            // The drain's grace waits for it to return and its scope to be disposed, before the container is. Its
-            // return changes nothing: the cut has said what becomes of the execution.
+            // After Finish, so the cut is recorded first: a handler that ignored the cut and still finished its work
+            // before the process ended must not run again at the next start.
+            var returned = handler.ContinueWith(
+                h => lifecycle.ReturnedAfterCut(execution, h.Status == TaskStatus.RanToCompletion),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
             lock (_cutHandlers)
             {
-                _cutHandlers.Add(result.HandlerReturned);
+                _cutHandlers.Add(returned);
             }
         }
 
         return result;
     }
 
-    /// <summary>Completes when every handler that was still running at the cut has returned and its scope is disposed.</summary>
+    /// <summary>Completes when every handler that was still running at the cut has returned and been recorded.</summary>
     public Task CutHandlersReturned()
     {
         lock (_cutHandlers)

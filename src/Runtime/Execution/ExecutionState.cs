@@ -52,8 +52,8 @@ internal static class ExecutionTransitions
     //                  error before it started: a worker's own failure, a bug)
     //  Running      -> Succeeded, Failed, TimedOut, RetryWaiting, Cut
     //  RetryWaiting -> Queued, Cut
-    //  Succeeded, Failed, TimedOut, Cut, Released: final in this process (a handler that returns after the cut, however
-    //  it returns, leaves it as the cut left it: it may have stopped part-way, so its work is not taken as done).
+    //  Cut          -> Succeeded (a running handler that ignored the cut returned, its work done, before the process ended)
+    //  Succeeded, Failed, TimedOut, Released: final in this process; Cut is final too, but for that one late return.
     private static readonly ExecutionState[][] Allowed =
     [
         /* Accepted */ [ExecutionState.Queued, ExecutionState.Running, ExecutionState.Failed],
@@ -63,14 +63,14 @@ internal static class ExecutionTransitions
         /* Succeeded */ [],
         /* Failed */ [],
         /* TimedOut */ [],
-        /* Cut */ [],
+        /* Cut */ [ExecutionState.Succeeded],
         /* Released */ [],
     ];
 
     public static bool Allows(ExecutionState from, ExecutionState to) => Array.IndexOf(Allowed[(int)from], to) >= 0;
 
-    /// <summary>Whether it never runs again in this process.</summary>
-    public static bool IsFinal(ExecutionState state) => Allowed[(int)state].Length == 0;
+    /// <summary>Whether it never runs again in this process (a cut one may still only be recorded as succeeded).</summary>
+    public static bool IsFinal(ExecutionState state) => state == ExecutionState.Cut || Allowed[(int)state].Length == 0;
 
     /// <summary>
     /// Whether it left this process by shutdown or take-over: a late change after that (a timer that fired as the
