@@ -105,11 +105,20 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                 ExecutionLogCapture.Enter(execution.Id);
                 return route.InvokeAsync(context);
             });
+        // Whether the handler ended before the fence tripped, read as it ends: a fenced attempt goes back to the queue
+        // however its handler ended after the trip, also when it returned before this runner looked.
+        var endedBeforeFence = false;
+        _ = handler.ContinueWith(
+            _ => Volatile.Write(ref endedBeforeFence, !held.IsCancellationRequested),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         await Task.WhenAny(handler, abortedSignal.Task);
 
-        // Aborted: the token fired and the handler either still runs or gave up because of it.
+        // Aborted: the token fired and the handler either still runs or gave up because of it (or the fence tripped first).
         var abortedFirst = aborted.IsCancellationRequested
-            && (!handler.IsCompleted || handler.IsCanceled || handler.Exception?.InnerException is OperationCanceledException);
+            && (!handler.IsCompleted || handler.IsCanceled || handler.Exception?.InnerException is OperationCanceledException
+                || (held.IsCancellationRequested && !Volatile.Read(ref endedBeforeFence)));
         var result = !abortedFirst
             ? Completed(handler)
             : timeout.IsCancellationRequested
