@@ -105,6 +105,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                 ExecutionLogCapture.Enter(execution.Id);
                 return route.InvokeAsync(context);
             });
+
         // Whether the handler ended before the fence tripped, read as it ends: a fenced attempt goes back to the queue
         // however its handler ended after the trip, also when it returned before this runner looked.
         var endedBeforeFence = false;
