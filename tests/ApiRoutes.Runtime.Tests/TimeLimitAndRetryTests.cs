@@ -39,10 +39,35 @@ public class TimeLimitAndRetryTests
 
         Assert.Null(Record.Exception(() => server.FakeTime.Advance(TimeSpan.FromSeconds(60))));
 
-        // The handler catches the cancellation and returns: timed out or, if it returned first, succeeded; either way ended.
+        // The handler catches the cancellation and returns after its time limit fired: timed out.
         await server.Probe.WaitForSignalAsync("cancelled");
-        await server.WaitForExecutionAsync(r => r.Id == id && r.Status is ExecutionStatus.TimedOut or ExecutionStatus.Succeeded);
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.TimedOut);
         Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2025] Error: A callback a handler registered on its RequestAborted token threw", StringComparison.Ordinal));
+    }
+
+    // A handler that ends after its time limit fired has not finished within it, however it ends: returning normally
+    // (it caught the cancellation) or failing with an exception of its own. Before, the record depended on whether the
+    // handler returned before the runner looked: succeeded (or failed, and retried) or timed out.
+    [Theory]
+    [InlineData(typeof(ReturnsWhenAborted), "")]
+    [InlineData(typeof(ReturnsWhenAborted), "?yield")]
+    [InlineData(typeof(WrapsCancellation), "")]
+    public async Task A_handler_that_ends_after_its_time_limit_fired_is_timed_out_however_it_ends(Type handler, string query)
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/job", handler, timeLimitSeconds: 60)));
+
+        var id = (await server.Client.PostAsync("/api/job" + query, null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        server.FakeTime.Advance(TimeSpan.FromSeconds(60));
+
+        await server.Probe.WaitForSignalAsync("cancelled");
+        var record = await server.WaitForExecutionAsync(r => r.Id == id && r.Status is not (ExecutionStatus.Queued or ExecutionStatus.Running));
+        Assert.Equal(ExecutionStatus.TimedOut, record.Status);
+        Assert.Equal("Timed out after 00:01:00: RequestAborted was cancelled.", record.Error);
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(5));   // past every retry delay: a timeout is not retried
+        await Task.Delay(100);
+        Assert.Equal(1, server.Probe.Count(handler.Name));
     }
 
     [Fact]

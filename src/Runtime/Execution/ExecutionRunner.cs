@@ -19,6 +19,10 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
 
+    // What a handler ended before (RunAsync): bits of one int, written once as it ends.
+    private const int EndedBeforeTimeLimit = 1;
+    private const int EndedBeforeFence = 2;
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
     // Cancelled when shutdown's drain period is over: what still runs then is cut.
@@ -106,20 +110,27 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                 return route.InvokeAsync(context);
             });
 
-        // Whether the handler ended before the fence tripped, read as it ends: a fenced attempt goes back to the queue
-        // however its handler ended after the trip, also when it returned before this runner looked.
-        var endedBeforeFence = false;
+        // Whether the handler ended before the time limit fired and before the fence tripped, read as it ends: an
+        // attempt whose handler ended after either is timed out, or goes back to the queue, however the handler ended
+        // (returned after catching the cancellation, failed with an exception of its own), also when it ended before
+        // this runner looked. Otherwise the record would depend on which thread ran first.
+        var endedBefore = 0;
         _ = handler.ContinueWith(
-            _ => Volatile.Write(ref endedBeforeFence, !held.IsCancellationRequested),
+            _ => Volatile.Write(
+                ref endedBefore,
+                (timeout.IsCancellationRequested ? 0 : EndedBeforeTimeLimit) | (held.IsCancellationRequested ? 0 : EndedBeforeFence)),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         await Task.WhenAny(handler, abortedSignal.Task);
 
-        // Aborted: the token fired and the handler either still runs or gave up because of it (or the fence tripped first).
+        // Aborted: the token fired and the handler either still runs, gave up because of it, or ended after the time
+        // limit or the fence (the shutdown cut keeps "returned normally = done": ReturnedAfterCut).
+        var ended = Volatile.Read(ref endedBefore);
         var abortedFirst = aborted.IsCancellationRequested
             && (!handler.IsCompleted || handler.IsCanceled || handler.Exception?.InnerException is OperationCanceledException
-                || (held.IsCancellationRequested && !Volatile.Read(ref endedBeforeFence)));
+                || (timeout.IsCancellationRequested && (ended & EndedBeforeTimeLimit) == 0)
+                || (held.IsCancellationRequested && (ended & EndedBeforeFence) == 0));
         var result = !abortedFirst
             ? Completed(handler)
             : timeout.IsCancellationRequested

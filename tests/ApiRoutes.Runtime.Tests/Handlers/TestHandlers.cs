@@ -97,6 +97,44 @@ public sealed class StopsEarlyOnCancellation(Probe probe) : RecordingHandler(pro
 }
 
 /// <summary>Registers a callback on RequestAborted that throws (a handler's bug), then waits for the token.</summary>
+/// <summary>Catches the cancellation of its token and returns normally, at once or after a turn of the thread pool.</summary>
+public sealed class ReturnsWhenAborted(Probe probe) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Probe.Patience, context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            if (context.Request.Query.ContainsKey("yield"))
+            {
+                await Task.Yield();
+            }
+
+            Probe.Signal("cancelled");
+        }
+    }
+}
+
+/// <summary>Wraps the cancellation of its token in an exception of its own.</summary>
+public sealed class WrapsCancellation(Probe probe) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        try
+        {
+            await Task.Delay(Probe.Patience, context.RequestAborted);
+        }
+        catch (OperationCanceledException e)
+        {
+            Probe.Signal("cancelled");
+            throw new InvalidOperationException("the report could not be finished", e);
+        }
+    }
+}
+
 public sealed class ThrowsWhenAborted(Probe probe) : RecordingHandler(probe)
 {
     protected override async Task HandleCoreAsync(HttpContext context)
