@@ -49,10 +49,16 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_replica_that_stops_renewing_its_lease_has_its_work_taken_over_once_it_lapses()
     {
-        // Its renewal timer never fires (the fake clock stands still), so its one-second lease lapses in real time.
-        var dying = Open(TimeSpan.FromSeconds(1));
+        // Its renewal timer never fires (the fake clock stands still), and its lease is made to lapse once its execution
+        // has started: a lease that lapsed in real time (one second) could lapse before the start on a busy machine,
+        // which then refused the start.
+        var dying = Open();
         await dying.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
         await dying.UpdateAsync(Record("one", ExecutionStatus.Running), default);
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, """
+            WITH lapsed AS (UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' RETURNING 1)
+            SELECT count(*)::int FROM lapsed
+            """));
         var survivor = Open();
 
         var taken = await PollAsync(() => survivor.Coordination.ClaimUnfinishedAsync(100, default));
@@ -351,9 +357,9 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.False((await skewed.ClaimOccurrenceAsync("/api/tick", At(0), "c", default)).Claimed);   // a replay is still refused
     }
 
-    private PostgresExecutionStore Open(TimeSpan? lease = null)
+    private PostgresExecutionStore Open()
     {
-        var store = PostgresExecutionStore.Open(_database, lease ?? Lease, new FakeTimeProvider(), NullLogger.Instance);
+        var store = PostgresExecutionStore.Open(_database, Lease, new FakeTimeProvider(), NullLogger.Instance);
         lock (_stores)
         {
             _stores.Add(store);
