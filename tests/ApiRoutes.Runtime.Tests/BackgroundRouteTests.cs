@@ -1,5 +1,9 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -121,7 +125,7 @@ public class BackgroundRouteTests
     public async Task A_body_with_a_content_length_that_arrives_in_pieces_reaches_the_handler_whole_and_an_empty_one_empty()
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))));
-        var body = string.Concat(Enumerable.Range(0, 20000).Select(i => $"{i:D5},"));   // 120,000 bytes, read straight into an array of its size
+        var body = string.Concat(Enumerable.Range(0, 20000).Select(i => $"{i:D5},"));   // 120,000 bytes, read through pooled buffers
 
         var whole = await server.Client.PostAsync("/api/slow", new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes(body)), 1000) { Headers = { ContentLength = body.Length } });
         var seen = await server.Probe.NextAsync();
@@ -133,6 +137,59 @@ public class BackgroundRouteTests
         Assert.Equal(body, seen.Body);
         Assert.Equal(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), seen.Headers["Content-Length"]);
         Assert.Equal("", seenEmpty.Body);
+    }
+
+    // Review 7, R7-1: ASP.NET Core's request decompression replaces the body and keeps the compressed Content-Length; the
+    // body was read to that length only, so the handler got the first 3,859 of 12,000 bytes behind a 202, and a body over
+    // the limit once decompressed was accepted cut short.
+    [Fact]
+    public async Task A_body_longer_than_its_content_length_says_behind_request_decompression_is_read_whole_and_against_the_limit()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => o.Background.MaxRequestBodyBytes = 20_000,
+            services: s => s.AddRequestDecompression(),
+            middleware: app => app.UseRequestDecompression());
+        var body = string.Concat(Enumerable.Range(0, 2000).Select(i => $"{i:D5},"));   // 12,000 bytes, compresses well
+
+        var whole = await server.Client.PostAsync("/api/slow", Gzip(Encoding.ASCII.GetBytes(body)));
+        var seen = await server.Probe.NextAsync();
+        var tooLarge = await server.Client.PostAsync("/api/slow", Gzip(new byte[100_000]));
+        server.Probe.Open("slow");
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.RequestEntityTooLarge), (whole.StatusCode, tooLarge.StatusCode));
+        Assert.Equal(body, seen.Body);
+        Assert.Single(server.Executions.Snapshot());
+
+        static ByteArrayContent Gzip(byte[] bytes)
+        {
+            using var compressed = new MemoryStream();
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gzip.Write(bytes);
+            }
+
+            var content = new ByteArrayContent(compressed.ToArray());
+            content.Headers.ContentEncoding.Add("gzip");
+            return content;
+        }
+    }
+
+    // Review 7, R7-4: "no limit" written as int.MaxValue overflowed the read's bound: every chunked body was a 500.
+    [Fact]
+    public async Task A_chunked_body_is_accepted_with_the_largest_limit()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => o.Background.MaxRequestBodyBytes = int.MaxValue);
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/api/slow") { Content = new StreamContent(new MemoryStream("hello"u8.ToArray())) };
+        chunked.Headers.TransferEncodingChunked = true;
+
+        var response = await server.Client.SendAsync(chunked);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("hello", (await server.Probe.NextAsync()).Body);
+        server.Probe.Open("slow");
     }
 
     [Fact]

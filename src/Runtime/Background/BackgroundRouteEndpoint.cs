@@ -76,54 +76,102 @@ internal sealed class BackgroundRouteEndpoint(
         context.Response.StatusCode = statusCode;
     }
 
-    // The body up to the limit, or null when it is larger. With a Content-Length (as almost every client sends), read
-    // straight into an array of that size, which the execution then keeps: no other buffer. Without one (chunked),
-    // reads of up to 16 KB into a pooled buffer, copied to size at the end. The 16 KB array per request this replaces
-    // was ~70 % of what an execution allocated (bench/load/README.md, "Background 202, in-memory path (fifth pass)"):
-    // it paced the GC, so with a growing backlog (every accepted execution stays queued) collections were more frequent
-    // and each promoted less of it, shorter pauses; without it, fewer and longer ones: the backlog's p99 rises while
-    // CPU per execution, accepted/s and the total pause time fall. The GC's gen0 budget is the app's to set.
-    private static async ValueTask<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellation)
+    // Up to this size a body whose Content-Length is known is read straight into an array of that size; a larger one
+    // goes through pooled buffers, so that what the server holds follows the bytes received, not the bytes claimed (a
+    // client sending only headers that claim the limit would otherwise make it allocate the limit per connection).
+    internal const int ExactSizeUpTo = 64 * 1024;
+
+    // The body up to the limit, or null when it is larger. With a small Content-Length (as almost every client sends),
+    // read straight into an array of that size, which the execution then keeps: no other buffer. Otherwise reads of up
+    // to 16 KB into a pooled buffer, copied to size at the end. The 16 KB array per request this replaces was ~70 % of
+    // what an execution allocated (bench/load/README.md, "Background 202, in-memory path (fifth pass)"): it paced the
+    // GC, so with a growing backlog (every accepted execution stays queued) collections were more frequent and each
+    // promoted less of it, shorter pauses; without it, fewer and longer ones: the backlog's p99 rises while CPU per
+    // execution, accepted/s and the total pause time fall. The GC's gen0 budget is the app's to set.
+    internal static async ValueTask<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellation)
     {
-        if (request.ContentLength is { } length)
+        if (request.ContentLength is not { } length)
         {
-            if (length > limit)
-            {
-                return null;
-            }
-
-            // Kestrel ends the body at its Content-Length (a shorter body is a bad request): no read past it is needed.
-            var body = length == 0 ? [] : new byte[length];
-            var filled = 0;
-            while (filled < body.Length)
-            {
-                var read = await request.Body.ReadAsync(body.AsMemory(filled), cancellation);
-                if (read == 0)
-                {
-                    return body.AsMemory(0, filled);
-                }
-
-                filled += read;
-            }
-
-            return body;
+            return await ReadPooledAsync(request.Body, limit, default, cancellation);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        if (length > limit)
+        {
+            return null;
+        }
+
+        if (length > ExactSizeUpTo)
+        {
+            return await ReadPooledAsync(request.Body, limit, default, cancellation);
+        }
+
+        // Kestrel ends the body at its Content-Length (a shorter body is a bad request).
+        var body = length == 0 ? [] : new byte[length];
+        var filled = 0;
+        while (filled < body.Length)
+        {
+            var read = await request.Body.ReadAsync(body.AsMemory(filled), cancellation);
+            if (read == 0)
+            {
+                return body.AsMemory(0, filled);
+            }
+
+            filled += read;
+        }
+
+        // But the stream may be longer than its Content-Length: a middleware may have replaced it, and ASP.NET Core's
+        // request decompression keeps the compressed length. One more read confirms the end (Kestrel's answers 0 at
+        // once); anything more is read on, against the limit, rather than cut off behind a 202.
+        var probe = ArrayPool<byte>.Shared.Rent(1);
         try
         {
-            var written = 0;
+            if (await request.Body.ReadAsync(probe.AsMemory(0, 1), cancellation) == 0)
+            {
+                return body;
+            }
+
+            var start = new byte[body.Length + 1];
+            body.CopyTo(start, 0);
+            start[^1] = probe[0];
+            return await ReadPooledAsync(request.Body, limit, start, cancellation);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(probe);
+        }
+    }
+
+    // The rest of the body into pooled buffers, after what was read already (start): a copy of its size, or null past the limit.
+    private static async ValueTask<ReadOnlyMemory<byte>?> ReadPooledAsync(Stream body, int limit, ReadOnlyMemory<byte> start, CancellationToken cancellation)
+    {
+        if (start.Length > limit)
+        {
+            return null;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(16 * 1024, start.Length * 2));
+        try
+        {
+            start.Span.CopyTo(buffer);
+            var written = start.Length;
             while (true)
             {
                 if (written == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    if (buffer.Length >= Array.MaxLength)
+                    {
+                        return null;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, Array.MaxLength));
                     buffer.AsSpan(0, written).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(written, Math.Min(buffer.Length - written, limit + 1 - written)), cancellation);
+                // At most one byte past the limit, to know it was passed (long: a limit of int.MaxValue would overflow).
+                var room = (int)Math.Min(buffer.Length - written, limit + 1L - written);
+                var read = await body.ReadAsync(buffer.AsMemory(written, room), cancellation);
                 if (read == 0)
                 {
                     return buffer.AsSpan(0, written).ToArray();
