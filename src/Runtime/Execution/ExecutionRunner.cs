@@ -19,9 +19,11 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
 
-    // What a handler ended before (RunAsync): bits of one int, written once as it ends.
-    private const int EndedBeforeTimeLimit = 1;
-    private const int EndedBeforeFence = 2;
+    // What came first in an attempt (RunAsync): nothing yet, the handler's end, the time limit or the fence.
+    private const int Running = 0;
+    private const int HandlerFirst = 1;
+    private const int TimeLimitFirst = 2;
+    private const int FenceFirst = 3;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
@@ -89,9 +91,24 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         // the cut.
         using var aborted = new CancellationTokenSource();
         Action<object?> abort = Abort;
-        using var byTimeLimit = timeout.Token.Register(abort, aborted);
+
+        // Which came first, the handler's end, the time limit or the fence, decided once (compare-and-swap): an attempt
+        // whose handler ended after the limit fired is timed out, and after the fence tripped goes back to the queue,
+        // however the handler ended (it returned after catching the cancellation, or failed with an exception of its
+        // own), also when it ended before this runner looked; one that ended first is its own result, also when the
+        // limit or the fence came before this runner looked. Otherwise the record would depend on which thread ran first.
+        var first = Running;
+        using var byTimeLimit = timeout.Token.Register(() =>
+        {
+            Interlocked.CompareExchange(ref first, TimeLimitFirst, Running);
+            Abort(aborted);
+        });
         using var byCut = _cut.Token.Register(abort, aborted);
-        using var byFence = held.Register(abort, aborted);
+        using var byFence = held.Register(() =>
+        {
+            Interlocked.CompareExchange(ref first, FenceFirst, Running);
+            Abort(aborted);
+        });
         var abortedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = aborted.Token.Register(() => abortedSignal.TrySetResult());
 
@@ -104,40 +121,42 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         // fence tripped while its start was written.
         var handler = held.IsCancellationRequested
             ? Task.FromCanceled(held)
-            : Task.Run(() =>
+            : Task.Run(async () =>
             {
                 ExecutionLogCapture.Enter(execution.Id);
-                return route.InvokeAsync(context);
+                try
+                {
+                    await route.InvokeAsync(context);
+                }
+                finally
+                {
+                    Interlocked.CompareExchange(ref first, HandlerFirst, Running);
+                }
             });
-
-        // Whether the handler ended before the time limit fired and before the fence tripped, read as it ends: an
-        // attempt whose handler ended after either is timed out, or goes back to the queue, however the handler ended
-        // (returned after catching the cancellation, failed with an exception of its own), also when it ended before
-        // this runner looked. Otherwise the record would depend on which thread ran first.
-        var endedBefore = 0;
-        _ = handler.ContinueWith(
-            _ => Volatile.Write(
-                ref endedBefore,
-                (timeout.IsCancellationRequested ? 0 : EndedBeforeTimeLimit) | (held.IsCancellationRequested ? 0 : EndedBeforeFence)),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
         await Task.WhenAny(handler, abortedSignal.Task);
 
+        if (Volatile.Read(ref first) == HandlerFirst)
+        {
+            // Its code has returned; its task completes in a moment.
+            await handler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         // Aborted: the token fired and the handler either still runs, gave up because of it, or ended after the time
-        // limit or the fence (the shutdown cut keeps "returned normally = done": ReturnedAfterCut).
-        var ended = Volatile.Read(ref endedBefore);
-        var abortedFirst = aborted.IsCancellationRequested
-            && (!handler.IsCompleted || handler.IsCanceled || handler.Exception?.InnerException is OperationCanceledException
-                || (timeout.IsCancellationRequested && (ended & EndedBeforeTimeLimit) == 0)
-                || (held.IsCancellationRequested && (ended & EndedBeforeFence) == 0));
+        // limit or the fence (the shutdown cut keeps "returned normally = done": ReturnedAfterCut). The token is read
+        // before what came first: the limit and the fence write that before they cancel the token, so a token
+        // cancelled while nothing came first was cancelled by the cut.
+        var wasAborted = aborted.IsCancellationRequested;
+        var came = Volatile.Read(ref first);
+        var abortedFirst = wasAborted
+            && (came is TimeLimitFirst or FenceFirst || !handler.IsCompleted || handler.IsCanceled
+                || handler.Exception?.InnerException is OperationCanceledException);
         var result = !abortedFirst
             ? Completed(handler)
-            : timeout.IsCancellationRequested
+            : came == TimeLimitFirst || (came == HandlerFirst && !_cut.IsCancellationRequested && timeout.IsCancellationRequested)
                 ? new AttemptResult(ExecutionStatus.TimedOut, null)
-                : _cut.IsCancellationRequested
-                    ? new AttemptResult(ExecutionStatus.Failed, null, Cut: true)
-                    : new AttemptResult(ExecutionStatus.Failed, null, Fenced: true);
+                : came == FenceFirst || !_cut.IsCancellationRequested
+                    ? new AttemptResult(ExecutionStatus.Failed, null, Fenced: true)
+                    : new AttemptResult(ExecutionStatus.Failed, null, Cut: true);
 
         if (handler.IsCompleted)
         {
