@@ -17,6 +17,9 @@ namespace ApiRoutes.Storage;
 /// can never succeed must not ride in every later batch and fail them all. Once the store itself fails during those
 /// single writes, the rest of the batch fails (and is kept) as a whole: a later change of an execution must never land
 /// while an earlier one is kept, to be written over it with the next batch.
+/// Waiters are told off the loop, a committed batch in at most one work item per CPU: their continuations (a 202, a
+/// worker's next step) run one after another on those items instead of each as a work item of its own, so that a
+/// batch of 25 wakes a thread or two, not a hand-off per write (bench/load/README.md, "Durable 202, sixth pass").
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -25,6 +28,8 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     public const int MaxBatch = 1000;
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly object Applied = true;
+    private static readonly object NotApplied = false;
 
     private readonly Channel<Pending> _writes = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> _commit;
@@ -35,6 +40,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Action<TWrite, Exception>? _dropped;
     private readonly Task _loop;
     private volatile bool _closing;
+    private readonly List<Pending> _told = [];   // told, to be released off the loop (the commit loop's alone)
     private long _batches;   // numbers the batches in commit order (the commit loop's alone)
     private Exception? _storeFailure;   // the latest failure of the store itself (the commit loop's alone)
 
@@ -121,6 +127,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                     if (await TryCommitAsync([batch[i]], kept) is Outcome.StoreFailed)
                     {
                         Fail(batch[(i + 1)..], _storeFailure!, dataError: false, kept);
+                        ReleaseTold();
                         break;
                     }
                 }
@@ -132,6 +139,18 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     // retried (StoreFailed, the cause in _storeFailure), unless the data of a write caused it: then a batch of several
     // is left to the caller to split (Split), and a single write fails alone and is not kept.
     private async Task<Outcome> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
+    {
+        try
+        {
+            return await CommitOnceAsync(batch, kept);
+        }
+        finally
+        {
+            ReleaseTold();
+        }
+    }
+
+    private async Task<Outcome> CommitOnceAsync(List<Pending> batch, Dictionary<string, Pending> kept)
     {
         var number = _batches++;
         try
@@ -178,18 +197,60 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             failure.RefusedForData = dataError;
 
             // Told already: it was kept after an earlier failure, and its caller believes it will be written.
-            if (!pending.Done.TrySetException(failure) && key is null)
+            if (!Told(pending, failure) && key is null)
             {
                 _dropped?.Invoke(pending.Write, e);
             }
         }
     }
 
-    private static void Tell(IReadOnlyList<Pending> batch, IReadOnlyList<bool> applied)
+    private void Tell(List<Pending> batch, IReadOnlyList<bool> applied)
     {
         for (var i = 0; i < batch.Count; i++)
         {
-            batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
+            Told(batch[i], i < applied.Count && applied[i] ? Applied : NotApplied);
+        }
+    }
+
+    // Settles a waiter's outcome, released with the others by ReleaseTold; false when it was settled before.
+    private bool Told(Pending pending, object outcome)
+    {
+        if (pending.Outcome is not null)
+        {
+            return false;
+        }
+
+        pending.Outcome = outcome;
+        _told.Add(pending);
+        return true;
+    }
+
+    // Hands what was told to the thread pool, in at most one work item per CPU: never on the loop, which goes on to the
+    // next batch (a continuation that runs long or blocks delays the waiters of its own item only).
+    private void ReleaseTold()
+    {
+        var count = _told.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        var items = Math.Min(Environment.ProcessorCount, count);
+        for (int item = 0, start = 0; item < items; item++)
+        {
+            var end = start + ((count - start) / (items - item));
+            ThreadPool.UnsafeQueueUserWorkItem(static told => Release(told), _told[start..end], preferLocal: false);
+            start = end;
+        }
+
+        _told.Clear();
+    }
+
+    private static void Release(List<Pending> told)
+    {
+        foreach (var pending in told)
+        {
+            _ = pending.Outcome is Exception failure ? pending.Done.TrySetException(failure) : pending.Done.TrySetResult((bool)pending.Outcome!);
         }
     }
 
@@ -225,6 +286,10 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     {
         public TWrite Write { get; } = write;
 
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed on a release work item only (ReleaseTold), where its continuations may run inline.
+        public TaskCompletionSource<bool> Done { get; } = new();
+
+        /// <summary>What the waiter is told, once settled (the commit loop's alone): the bool, or the exception.</summary>
+        public object? Outcome { get; set; }
     }
 }
