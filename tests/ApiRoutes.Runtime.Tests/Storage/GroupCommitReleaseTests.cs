@@ -40,10 +40,12 @@ public sealed class GroupCommitReleaseTests
     {
         var commits = 0;
         var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var started = new SemaphoreSlim(0);
         await using var writer = Writer(async batch =>
         {
             if (Interlocked.Increment(ref commits) == 1)
             {
+                started.Release();
                 await first.Task;   // the writes below gather meanwhile: one batch
             }
 
@@ -51,6 +53,7 @@ public sealed class GroupCommitReleaseTests
         });
 
         var holder = writer.WriteAsync("applied holder");
+        Assert.True(await started.WaitAsync(Bound));
         var writes = Enumerable.Range(0, 25).Select(i => (Applied: i % 3 != 0, Task: writer.WriteAsync(i % 3 != 0 ? $"applied {i}" : $"refused {i}"))).ToList();
         first.SetResult();
 
