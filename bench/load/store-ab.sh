@@ -7,7 +7,7 @@
 # built with gcc into the temporary folder): a slow disk flush, as an idle virtual CPU's wake-up makes it on a quiet
 # machine; with STORE_DIR=/dev/shm (a tmpfs, where fsync itself costs nothing) the flush is that delay alone, not the
 # shared disk's. CONNECTIONS (64) sets wrk's connections (1: one thread); NICE (0) the server's and wrk's niceness
-# (-10: ahead of the other work on a shared machine). Usage: bash bench/load/store-ab.sh A.dll B.dll [PAIRS] [STORE]
+# (-10: ahead of the other work on a shared machine); ROUTE (/api/record-visit; /api/generate-report: section 4, a backlog). Usage: bash bench/load/store-ab.sh A.dll B.dll [PAIRS] [STORE]
 # (STORE: Sqlite, default, or InMemory)
 set -euo pipefail
 export LC_ALL=C ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
@@ -42,7 +42,7 @@ run() {
         curl -s -o /dev/null "http://127.0.0.1:$port/api/hello" && break
         sleep 0.05
     done
-    local url="http://127.0.0.1:$port/api/record-visit"
+    local url="http://127.0.0.1:$port${ROUTE:-/api/record-visit}"
     timeout $((WARMUP_SECONDS + 30)) wrk -t1 -c8 -d"${WARMUP_SECONDS}s" -s "$HERE/post.lua" "$url" >"$dir/warm.txt" 2>&1
     load=$(cut -d' ' -f1 /proc/loadavg)
     t0=$(ticks) c0=$(switches)
