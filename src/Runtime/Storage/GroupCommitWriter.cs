@@ -17,9 +17,11 @@ namespace ApiRoutes.Storage;
 /// can never succeed must not ride in every later batch and fail them all. Once the store itself fails during those
 /// single writes, the rest of the batch fails (and is kept) as a whole: a later change of an execution must never land
 /// while an earlier one is kept, to be written over it with the next batch.
-/// Waiters are told off the loop, a committed batch in a work item per 32 waiters (at most one per CPU): their
-/// continuations (a 202, a worker's next step) run one after another on those items instead of each as a work item of
-/// its own, so that a batch of 25 is one hand-off, not 25 (bench/load/README.md, "Durable 202, sixth pass").
+/// Waiters are told off the loop, each continuation a work item of its own; or, where the store says its waiters'
+/// continuations are short (SQLite: a 202, a claimed occurrence queued), a committed batch in a work item per 32
+/// waiters (at most one per CPU), the continuations run one after another there, so that a batch of 25 is one
+/// hand-off, not 25 (bench/load/README.md, "Durable 202, sixth pass"). Not where a continuation may run a handler
+/// (PostgreSQL's coordinated start): the handler's synchronous start would hold up the 202s told after it.
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -41,6 +43,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<Exception, bool> _isDataError;
     private readonly Action<TWrite, Exception>? _dropped;
+    private readonly bool _releaseTogether;
     private readonly Task _loop;
     private volatile bool _closing;
     private readonly List<Pending> _told = [];   // told, to be released off the loop (the commit loop's alone)
@@ -56,13 +59,18 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// Told of a kept write that is dropped after all (it failed for its data, or the writer closed): its caller was told
     /// it is kept, and cannot be told any more, so the store logs it.
     /// </param>
+    /// <param name="releaseTogether">
+    /// Whether the waiters' continuations are short enough to run one after another on a few work items per batch;
+    /// otherwise each runs as a work item of its own.
+    /// </param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
         TimeProvider time,
         Func<Exception, bool> isDataError,
-        Action<TWrite, Exception>? dropped = null)
+        Action<TWrite, Exception>? dropped = null,
+        bool releaseTogether = false)
     {
         _commit = commit;
         _retryKey = retryKey;
@@ -70,6 +78,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _time = time;
         _isDataError = isDataError;
         _dropped = dropped;
+        _releaseTogether = releaseTogether;
         Health = new WriteHealth(time);
         _loop = Task.Run(LoopAsync);
     }
@@ -80,7 +89,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
     public Task<bool> WriteAsync(TWrite write)
     {
-        var pending = new Pending(write);
+        var pending = new Pending(write, _releaseTogether ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         return _writes.Writer.TryWrite(pending)
             ? pending.Done.Task
             : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
@@ -228,14 +237,22 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         return true;
     }
 
-    // Hands what was told to the thread pool, a work item per WaitersPerRelease waiters and at most one per CPU: never on
-    // the loop, which goes on to the next batch (a continuation that runs long or blocks delays the waiters of its own
-    // item only). One item for the ~25 waiters of a batch at 64 connections did better than one per CPU (sixth pass).
+    // Hands what was told to the thread pool. Together: a work item per WaitersPerRelease waiters and at most one per
+    // CPU, never on the loop, which goes on to the next batch (a continuation that runs long or blocks delays the waiters
+    // of its own item only); one item for the ~25 waiters of a batch at 64 connections did better than one per CPU
+    // (sixth pass). Otherwise each waiter's continuation is queued by its task (RunContinuationsAsynchronously).
     private void ReleaseTold()
     {
         var count = _told.Count;
         if (count == 0)
         {
+            return;
+        }
+
+        if (!_releaseTogether)
+        {
+            Release(_told);
+            _told.Clear();
             return;
         }
 
@@ -286,12 +303,13 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         StoreFailed,
     }
 
-    private sealed class Pending(TWrite write)
+    private sealed class Pending(TWrite write, TaskCreationOptions options)
     {
         public TWrite Write { get; } = write;
 
-        // Completed on a release work item only (ReleaseTold), where its continuations may run inline.
-        public TaskCompletionSource<bool> Done { get; } = new();
+        // Completed by ReleaseTold only: on a release work item, where its continuations run inline, or (options) each
+        // continuation queued on its own.
+        public TaskCompletionSource<bool> Done { get; } = new(options);
 
         /// <summary>What the waiter is told, once settled (the commit loop's alone): the bool, or the exception.</summary>
         public object? Outcome { get; set; }
