@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # A/B of the durable 202 in the steady state, per accepted execution: two builds of the sample (A, B) alternate, a fresh
-# server for every run (SQLite store in a temporary folder), a 4 s warm-up, then 5 s of wrk -t2 -c64 on
+# server for every run (SQLite store in a temporary folder), a 4 s warm-up (WARMUP_SECONDS), then 5 s of wrk -t2 -c64 on
 # POST /api/record-visit (as bench/load section 4b). Prints, per run: accepted/s, p99, the server's CPU and context
 # switches per accepted execution, and (perf stat, when allowed) fsync, pwrite, sched_yield and futex calls per
 # execution, with the load average. SLOW_FSYNC_US=N adds N µs to every fsync/fdatasync of the server (slow-fsync/,
 # built with gcc into the temporary folder): a slow disk flush, as an idle virtual CPU's wake-up makes it on a quiet
 # machine; with STORE_DIR=/dev/shm (a tmpfs, where fsync itself costs nothing) the flush is that delay alone, not the
 # shared disk's. CONNECTIONS (64) sets wrk's connections (1: one thread); NICE (0) the server's and wrk's niceness
-# (-10: ahead of the other work on a shared machine). Usage: bash bench/load/store-ab.sh A.dll B.dll [PAIRS] [STORE]
+# (-10: ahead of the other work on a shared machine); ROUTE (/api/record-visit; /api/generate-report: section 4, a backlog). Usage: bash bench/load/store-ab.sh A.dll B.dll [PAIRS] [STORE]
 # (STORE: Sqlite, default, or InMemory)
 set -euo pipefail
 export LC_ALL=C ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-A=$1 B=$2 PAIRS=${3:-3} STORE=${4:-Sqlite} SECONDS_PER_RUN=5 CONNECTIONS=${CONNECTIONS:-64} NICE=${NICE:-0}
+A=$1 B=$2 PAIRS=${3:-3} STORE=${4:-Sqlite} SECONDS_PER_RUN=5 WARMUP_SECONDS=${WARMUP_SECONDS:-4} CONNECTIONS=${CONNECTIONS:-64} NICE=${NICE:-0}
 TMP=$(mktemp -d "${STORE_DIR:-/tmp}/apiroutes-store-ab.XXXXXX")
 PID=""
 cleanup() {
@@ -42,8 +42,8 @@ run() {
         curl -s -o /dev/null "http://127.0.0.1:$port/api/hello" && break
         sleep 0.05
     done
-    local url="http://127.0.0.1:$port/api/record-visit"
-    timeout 30 wrk -t1 -c8 -d4s -s "$HERE/post.lua" "$url" >"$dir/warm.txt" 2>&1
+    local url="http://127.0.0.1:$port${ROUTE:-/api/record-visit}"
+    timeout $((WARMUP_SECONDS + 30)) wrk -t1 -c8 -d"${WARMUP_SECONDS}s" -s "$HERE/post.lua" "$url" >"$dir/warm.txt" 2>&1
     load=$(cut -d' ' -f1 /proc/loadavg)
     t0=$(ticks) c0=$(switches)
     (perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_pwrite64,syscalls:sys_enter_sched_yield,syscalls:sys_enter_futex \

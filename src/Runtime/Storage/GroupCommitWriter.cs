@@ -17,6 +17,11 @@ namespace ApiRoutes.Storage;
 /// can never succeed must not ride in every later batch and fail them all. Once the store itself fails during those
 /// single writes, the rest of the batch fails (and is kept) as a whole: a later change of an execution must never land
 /// while an earlier one is kept, to be written over it with the next batch.
+/// Waiters are told off the loop, each continuation a work item of its own; or, where the store says its waiters'
+/// continuations are short (SQLite: a 202, a claimed occurrence queued), a committed batch in a work item per 32
+/// waiters (at most one per CPU), the continuations run one after another there, so that a batch of 25 is one
+/// hand-off, not 25 (bench/load/README.md, "Durable 202, sixth pass"). Not where a continuation may run a handler
+/// (PostgreSQL's coordinated start): the handler's synchronous start would hold up the 202s told after it.
 /// </summary>
 /// <typeparam name="TWrite">One store's write.</typeparam>
 internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
@@ -24,7 +29,12 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
 {
     public const int MaxBatch = 1000;
 
+    /// <summary>How many waiters one work item tells, at most, when there are more CPUs than items.</summary>
+    private const int WaitersPerRelease = 32;
+
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly object Applied = true;
+    private static readonly object NotApplied = false;
 
     private readonly Channel<Pending> _writes = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> _commit;
@@ -33,8 +43,10 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<Exception, bool> _isDataError;
     private readonly Action<TWrite, Exception>? _dropped;
+    private readonly bool _releaseTogether;
     private readonly Task _loop;
     private volatile bool _closing;
+    private readonly List<Pending> _told = [];   // told, to be released off the loop (the commit loop's alone)
     private long _batches;   // numbers the batches in commit order (the commit loop's alone)
     private Exception? _storeFailure;   // the latest failure of the store itself (the commit loop's alone)
 
@@ -47,13 +59,18 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// Told of a kept write that is dropped after all (it failed for its data, or the writer closed): its caller was told
     /// it is kept, and cannot be told any more, so the store logs it.
     /// </param>
+    /// <param name="releaseTogether">
+    /// Whether the waiters' continuations are short enough to run one after another on a few work items per batch;
+    /// otherwise each runs as a work item of its own.
+    /// </param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
         Func<Exception, bool, ExecutionStoreUnavailableException> unavailable,
         TimeProvider time,
         Func<Exception, bool> isDataError,
-        Action<TWrite, Exception>? dropped = null)
+        Action<TWrite, Exception>? dropped = null,
+        bool releaseTogether = false)
     {
         _commit = commit;
         _retryKey = retryKey;
@@ -61,6 +78,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _time = time;
         _isDataError = isDataError;
         _dropped = dropped;
+        _releaseTogether = releaseTogether;
         Health = new WriteHealth(time);
         _loop = Task.Run(LoopAsync);
     }
@@ -71,7 +89,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
     public Task<bool> WriteAsync(TWrite write)
     {
-        var pending = new Pending(write);
+        var pending = new Pending(write, _releaseTogether ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         return _writes.Writer.TryWrite(pending)
             ? pending.Done.Task
             : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
@@ -121,6 +139,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
                     if (await TryCommitAsync([batch[i]], kept) is Outcome.StoreFailed)
                     {
                         Fail(batch[(i + 1)..], _storeFailure!, dataError: false, kept);
+                        ReleaseTold();
                         break;
                     }
                 }
@@ -132,6 +151,18 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     // retried (StoreFailed, the cause in _storeFailure), unless the data of a write caused it: then a batch of several
     // is left to the caller to split (Split), and a single write fails alone and is not kept.
     private async Task<Outcome> TryCommitAsync(List<Pending> batch, Dictionary<string, Pending> kept)
+    {
+        try
+        {
+            return await CommitOnceAsync(batch, kept);
+        }
+        finally
+        {
+            ReleaseTold();
+        }
+    }
+
+    private async Task<Outcome> CommitOnceAsync(List<Pending> batch, Dictionary<string, Pending> kept)
     {
         var number = _batches++;
         try
@@ -178,18 +209,69 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             failure.RefusedForData = dataError;
 
             // Told already: it was kept after an earlier failure, and its caller believes it will be written.
-            if (!pending.Done.TrySetException(failure) && key is null)
+            if (!Told(pending, failure) && key is null)
             {
                 _dropped?.Invoke(pending.Write, e);
             }
         }
     }
 
-    private static void Tell(IReadOnlyList<Pending> batch, IReadOnlyList<bool> applied)
+    private void Tell(List<Pending> batch, IReadOnlyList<bool> applied)
     {
         for (var i = 0; i < batch.Count; i++)
         {
-            batch[i].Done.TrySetResult(i < applied.Count && applied[i]);
+            Told(batch[i], i < applied.Count && applied[i] ? Applied : NotApplied);
+        }
+    }
+
+    // Settles a waiter's outcome, released with the others by ReleaseTold; false when it was settled before.
+    private bool Told(Pending pending, object outcome)
+    {
+        if (pending.Outcome is not null)
+        {
+            return false;
+        }
+
+        pending.Outcome = outcome;
+        _told.Add(pending);
+        return true;
+    }
+
+    // Hands what was told to the thread pool. Together: a work item per WaitersPerRelease waiters and at most one per
+    // CPU, never on the loop, which goes on to the next batch (a continuation that runs long or blocks delays the waiters
+    // of its own item only); one item for the ~25 waiters of a batch at 64 connections did better than one per CPU
+    // (sixth pass). Otherwise each waiter's continuation is queued by its task (RunContinuationsAsynchronously).
+    private void ReleaseTold()
+    {
+        var count = _told.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (!_releaseTogether)
+        {
+            Release(_told);
+            _told.Clear();
+            return;
+        }
+
+        var items = Math.Min(Environment.ProcessorCount, 1 + ((count - 1) / WaitersPerRelease));
+        for (int item = 0, start = 0; item < items; item++)
+        {
+            var end = start + ((count - start) / (items - item));
+            ThreadPool.UnsafeQueueUserWorkItem(static told => Release(told), _told[start..end], preferLocal: false);
+            start = end;
+        }
+
+        _told.Clear();
+    }
+
+    private static void Release(List<Pending> told)
+    {
+        foreach (var pending in told)
+        {
+            _ = pending.Outcome is Exception failure ? pending.Done.TrySetException(failure) : pending.Done.TrySetResult((bool)pending.Outcome!);
         }
     }
 
@@ -221,10 +303,15 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         StoreFailed,
     }
 
-    private sealed class Pending(TWrite write)
+    private sealed class Pending(TWrite write, TaskCreationOptions options)
     {
         public TWrite Write { get; } = write;
 
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed by ReleaseTold only: on a release work item, where its continuations run inline, or (options) each
+        // continuation queued on its own.
+        public TaskCompletionSource<bool> Done { get; } = new(options);
+
+        /// <summary>What the waiter is told, once settled (the commit loop's alone): the bool, or the exception.</summary>
+        public object? Outcome { get; set; }
     }
 }

@@ -40,7 +40,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             time,
             // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: that write's data.
             e => WriteFailure.IsDataError(e, error => error is SqliteException { SqliteErrorCode: 18 or 19 or 20 }),
-            (write, e) => logger?.KeptWriteDropped(write.Record?.Id ?? "?", e));
+            (write, e) => logger?.KeptWriteDropped(write.Record?.Id ?? "?", e),
+            // Who awaits its writes goes on briefly (a 202, a claimed occurrence queued): told a batch at a time.
+            releaseTogether: true);
     }
 
     public string Path { get; }
