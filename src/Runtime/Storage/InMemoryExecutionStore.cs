@@ -19,7 +19,9 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
     public const int MaxOccurrences = 10_000;
 
-    private readonly ConcurrentDictionary<string, Entry> _executions = new(StringComparer.Ordinal);
+    // Striped plain dictionaries of struct entries, not a ConcurrentDictionary of objects: an execution held here costs
+    // no object of its own (no node, no entry) beyond its record and request, and growth copies one stripe's array.
+    private readonly StripedDictionary<Entry> _executions = new();
     private readonly ConcurrentQueue<string> _finished = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
     private readonly ConcurrentQueue<string> _replayable = new();
@@ -37,7 +39,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        _executions[record.Id] = new Entry(record, IsFinished(record.Status) ? null : request);
+        _executions.Set(record.Id, new Entry(record, IsFinished(record.Status) ? null : request));
         if (IsFinished(record.Status))
         {
             Finished(record.Id);
@@ -53,28 +55,25 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        var entry = _executions.GetOrAdd(record.Id, static (_, record) => new Entry(record, null), record);
-        lock (entry)
+        var (finishedNow, replayable) = _executions.Update(record.Id, add: true, record, static (ref entry, existed, record) =>
         {
-            var wasFinished = IsFinished(entry.Record.Status);
-            entry.Record = record;
-            if (IsFinished(record.Status))
-            {
-                // Never run again: the request is kept only to replay a failure.
-                if (record.Status == ExecutionStatus.Succeeded)
-                {
-                    entry.Request = null;
-                }
-                else if (!wasFinished && entry.Request is not null)
-                {
-                    Replayable(record.Id);
-                }
+            var wasFinished = existed && IsFinished(entry.Record.Status);
+            var request = existed ? entry.Request : null;
 
-                if (!wasFinished)
-                {
-                    Finished(record.Id);
-                }
-            }
+            // Never run again: the request is kept only to replay a failure.
+            entry = new Entry(record, IsFinished(record.Status) && record.Status == ExecutionStatus.Succeeded ? null : request);
+            return (IsFinished(record.Status) && !wasFinished, IsFinished(record.Status) && !wasFinished && entry.Request is not null);
+        });
+
+        // The bounds are kept outside the entry's stripe lock: they take other stripes' locks.
+        if (replayable)
+        {
+            Replayable(record.Id);
+        }
+
+        if (finishedNow)
+        {
+            Finished(record.Id);
         }
 
         return Task.CompletedTask;
@@ -84,7 +83,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Record : null);
 
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values.Select(entry => entry.Record).Where(query.Matches)
+        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values().Select(entry => entry.Record).Where(query.Matches)
             .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(query.Limit)]);
 
     public Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
@@ -142,8 +141,8 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id && _executions.TryGetValue(id, out var entry) ? entry.Record.Status : null })]);
 
     public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values
-            .Select(entry => { lock (entry) { return new StoredExecution(entry.Record, entry.Request); } })
+        Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values()
+            .Select(entry => new StoredExecution(entry.Record, entry.Request))
             .Where(stored => !IsFinished(stored.Record.Status))
             .OrderBy(stored => stored.Record.AcceptedAt).Take(limit)]);
 
@@ -154,15 +153,8 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<int>();
         }
 
-        var pruned = 0;
-        foreach (var (id, entry) in _executions)
-        {
-            if (entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status)
-                && _executions.TryRemove(KeyValuePair.Create(id, entry)))
-            {
-                pruned++;
-            }
-        }
+        var pruned = _executions.RemoveWhere(before, static (entry, before) =>
+            entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status));
 
         var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
         foreach (var (key, claimedAt) in _claims)
@@ -220,10 +212,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         _finished.Enqueue(id);
         while (_finished.Count > MaxFinished && _finished.TryDequeue(out var oldest))
         {
-            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
-            {
-                _executions.TryRemove(KeyValuePair.Create(oldest, old));
-            }
+            _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Record.Status));
         }
     }
 
@@ -233,23 +222,21 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         _replayable.Enqueue(id);
         while (_replayable.Count > MaxReplayable && _replayable.TryDequeue(out var oldest))
         {
-            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
+            _executions.Update(oldest, add: false, 0, static (ref old, existed, _) =>
             {
-                lock (old)
+                if (existed && IsFinished(old.Record.Status))
                 {
-                    old.Request = null;
+                    old = old with { Request = null };
                 }
-            }
+
+                return 0;
+            });
         }
     }
 
     // A write after the store closed fails (as the durable stores' writes do), never hangs nor throws at the caller.
     private static Task<T> Closed<T>() => Task.FromException<T>(new ExecutionStoreUnavailableException("The execution store is closed."));
 
-    private sealed class Entry(ExecutionRecord record, RequestSnapshot? request)
-    {
-        public ExecutionRecord Record { get; set; } = record;
-
-        public RequestSnapshot? Request { get; set; } = request;
-    }
+    // In the dictionary's own array: no object per execution.
+    private readonly record struct Entry(ExecutionRecord Record, RequestSnapshot? Request);
 }
