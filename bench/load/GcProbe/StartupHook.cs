@@ -37,6 +37,17 @@ internal static class StartupHook
                 CultureInfo.InvariantCulture,
                 $"{Environment.TickCount64} {GC.GetTotalAllocatedBytes()} {GC.CollectionCount(0)} {GC.CollectionCount(1)} {GC.CollectionCount(2)} {GC.GetTotalPauseDuration().TotalMilliseconds:F1} {pauses.TakeMaxMilliseconds():F1} {pauses.Over5Ms} {Monitor.LockContentionCount} {ThreadPool.ThreadCount} {GC.GetTotalMemory(forceFullCollection: false)} {pauses.Total(0):F1} {pauses.Total(1):F1} {pauses.Total(2):F1} {pauses.TakeMax(0):F1} {pauses.TakeMax(1):F1} {pauses.TakeMax(2):F1} {pauses.Promoted} {ThreadPool.PendingWorkItemCount} {pauses.Heaps}"));
             Thread.Sleep(100);
+
+            // A file "<GC_PROBE_FILE>.collect" asks for a full compacting collection, then a line "full <live heap bytes>":
+            // what the process holds (with a backlog: per queued execution, RETAINED=1 bash bench/load/bg-ab.sh).
+            if (File.Exists(path + ".collect"))
+            {
+                File.Delete(path + ".collect");
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"full {GC.GetTotalMemory(forceFullCollection: false)}"));
+            }
             if (GcPauses.Types is { } types && Environment.TickCount64 / 100 % 10 == 0)
             {
                 lock (types)
