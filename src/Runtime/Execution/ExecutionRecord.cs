@@ -74,6 +74,9 @@ public sealed record ExecutionRecord
         init => (_traceParentText, _traceParent) = PackedTraceParent.Of(value);
     }
 
+    /// <summary>The traceparent as kept: the text when it is not canonical, else packed (for a compact copy).</summary>
+    internal (string? Text, PackedTraceParent Packed) TraceParentParts => (_traceParentText, _traceParent);
+
     /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
     public string? TraceState { get; init; }
 }
