@@ -16,7 +16,8 @@ public sealed class ExecutionLog
 
     private readonly IExecutionStore _store;
     private readonly ExecutionLogCapture? _capture;
-    private readonly ConcurrentDictionary<string, TrackedExecution> _executions = new(StringComparer.Ordinal);
+    // Striped plain dictionaries, not a ConcurrentDictionary: no node object per execution, no growth under all locks.
+    private readonly StripedDictionary<TrackedExecution> _executions = new();
     private readonly ConcurrentQueue<string> _finishedOrder = new();
     private int _queued;
     private int _running;
@@ -49,11 +50,11 @@ public sealed class ExecutionLog
     /// Executions of this process not yet finished (not those that history read back from the store shows unfinished:
     /// another replica's, or an earlier process's that this one has not taken up).
     /// </summary>
-    public IReadOnlyList<ExecutionRecord> Active => [.. _executions.Values.Where(e => e.IsHeld && Shown(e)).Select(e => e.Record).Where(record => !IsFinished(record.Status))];
+    public IReadOnlyList<ExecutionRecord> Active => [.. _executions.Values().Where(e => e.IsHeld && Shown(e)).Select(e => e.Record).Where(record => !IsFinished(record.Status))];
 
     /// <summary>Every known execution, newest first.</summary>
     public IReadOnlyList<ExecutionRecord> Snapshot() =>
-        [.. _executions.Values.Where(Shown).Select(e => e.Record).OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal)];
+        [.. _executions.Values().Where(Shown).Select(e => e.Record).OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal)];
 
     /// <summary>The latest state of one execution, or null when it is unknown or long gone.</summary>
     public ExecutionRecord? Find(string id) => _executions.GetValueOrDefault(id)?.Record;
@@ -87,7 +88,7 @@ public sealed class ExecutionLog
             // The store is away: what this process knows.
         }
 
-        foreach (var execution in _executions.Values.Where(Shown))
+        foreach (var execution in _executions.Values().Where(Shown))
         {
             // History read at start-up may be older than the store (another replica's run finished since).
             if (execution.IsHeld || !merged.ContainsKey(execution.Id))
@@ -128,8 +129,7 @@ public sealed class ExecutionLog
     /// </summary>
     internal void Track(TrackedExecution execution)
     {
-        var previous = _executions.GetValueOrDefault(execution.Id);
-        _executions[execution.Id] = execution;
+        var previous = _executions.Set(execution.Id, execution);
         Count(Counted(previous), Counted(execution));
         Finished(execution, previous?.Record.Status);
     }
@@ -149,7 +149,7 @@ public sealed class ExecutionLog
     /// <summary>Drops an execution that another replica holds now, or one accepted whose row could not be written.</summary>
     internal void Forget(TrackedExecution execution)
     {
-        if (_executions.TryRemove(KeyValuePair.Create(execution.Id, execution)))
+        if (_executions.RemoveIf(execution.Id, execution, ReferenceEquals))
         {
             Count(Counted(execution), null);
         }
@@ -170,7 +170,7 @@ public sealed class ExecutionLog
 
     /// <summary>Every execution this process holds that has not reached a final state.</summary>
     internal IReadOnlyList<TrackedExecution> HeldUnfinished() =>
-        [.. _executions.Values.Where(e => e.IsHeld && !ExecutionTransitions.IsFinal(e.State))];
+        [.. _executions.Values().Where(e => e.IsHeld && !ExecutionTransitions.IsFinal(e.State))];
 
     private static ExecutionState StateOf(ExecutionStatus status) => status switch
     {
@@ -201,10 +201,7 @@ public sealed class ExecutionLog
         while (_finishedOrder.Count > FinishedHistory && _finishedOrder.TryDequeue(out var oldest))
         {
             // Only a finished one is dropped; one that runs again since (recovered after a restart) stays.
-            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
-            {
-                _executions.TryRemove(KeyValuePair.Create(oldest, old));
-            }
+            _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Record.Status));
         }
     }
 

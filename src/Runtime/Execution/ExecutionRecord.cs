@@ -1,3 +1,4 @@
+using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 
 namespace ApiRoutes;
@@ -24,6 +25,10 @@ public enum ExecutionStatus
 /// <summary>One background or scheduled execution, as the runtime last saw it.</summary>
 public sealed record ExecutionRecord
 {
+    // The traceparent, packed when it is canonical (no string of its own while the execution waits), else as given.
+    private readonly string? _traceParentText;
+    private readonly PackedTraceParent _traceParent;
+
     /// <summary>The id returned in the <c>X-ApiRoutes-Execution-Id</c> header of a background request.</summary>
     public required string Id { get; init; }
 
@@ -63,7 +68,14 @@ public sealed record ExecutionRecord
     /// The W3C <c>traceparent</c> its attempts continue: the accepted request's, or an external trigger's; null for a
     /// run of the in-process scheduler (a trace of its own). See <see cref="ApiRoutesTracing"/>.
     /// </summary>
-    public string? TraceParent { get; init; }
+    public string? TraceParent
+    {
+        get => _traceParentText ?? _traceParent.Text();
+        init => (_traceParentText, _traceParent) = PackedTraceParent.Of(value);
+    }
+
+    /// <summary>The traceparent as kept: the text when it is not canonical, else packed (for a compact copy).</summary>
+    internal (string? Text, PackedTraceParent Packed) TraceParentParts => (_traceParentText, _traceParent);
 
     /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
     public string? TraceState { get; init; }

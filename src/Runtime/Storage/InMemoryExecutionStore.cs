@@ -7,8 +7,9 @@ namespace ApiRoutes.Storage;
 /// Keeps nothing across restarts (ApiRoutes:Store:Provider = InMemory): executions, schedule claims and occurrence
 /// records live in this process's memory, with the same answers as the durable stores while it lives. Unfinished
 /// executions are kept with their requests until they finish; of the finished ones, the latest
-/// <see cref="MaxFinished"/> (and only until retention prunes them), with the requests of the latest
-/// <see cref="MaxReplayable"/> that failed (to replay them); of occurrence records, the latest
+/// <see cref="MaxFinished"/> that succeeded (compact, in <see cref="SucceededHistory"/>) and the latest
+/// <see cref="MaxFinished"/> that failed or timed out (and only until retention prunes them), with the requests of the
+/// latest <see cref="MaxReplayable"/> of those (to replay them); of occurrence records, the latest
 /// <see cref="MaxOccurrences"/>: so memory stays bounded.
 /// </summary>
 internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStore, IAsyncDisposable
@@ -19,8 +20,13 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
     public const int MaxOccurrences = 10_000;
 
-    private readonly ConcurrentDictionary<string, Entry> _executions = new(StringComparer.Ordinal);
+    // Striped plain dictionaries of struct entries, not a ConcurrentDictionary of objects: an execution held here costs
+    // no object of its own (no node, no entry) beyond its record and request, and growth copies one stripe's array.
+    private readonly StripedDictionary<Entry> _executions = new();
     private readonly ConcurrentQueue<string> _finished = new();
+
+    // The latest MaxFinished that succeeded, compact (no object per execution); the other finished ones stay above.
+    private readonly SucceededHistory _succeeded = new(MaxFinished);
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
@@ -37,7 +43,13 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        _executions[record.Id] = new Entry(record, IsFinished(record.Status) ? null : request);
+        if (KeptAsSucceeded(record))
+        {
+            return Task.CompletedTask;
+        }
+
+        _executions.Set(record.Id, new Entry(record, IsFinished(record.Status) ? null : request));
+        NotSucceeded(record.Id);
         if (IsFinished(record.Status))
         {
             Finished(record.Id);
@@ -53,38 +65,45 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        var entry = _executions.GetOrAdd(record.Id, static (_, record) => new Entry(record, null), record);
-        lock (entry)
+        if (KeptAsSucceeded(record))
         {
-            var wasFinished = IsFinished(entry.Record.Status);
-            entry.Record = record;
-            if (IsFinished(record.Status))
-            {
-                // Never run again: the request is kept only to replay a failure.
-                if (record.Status == ExecutionStatus.Succeeded)
-                {
-                    entry.Request = null;
-                }
-                else if (!wasFinished && entry.Request is not null)
-                {
-                    Replayable(record.Id);
-                }
+            return Task.CompletedTask;
+        }
 
-                if (!wasFinished)
-                {
-                    Finished(record.Id);
-                }
-            }
+        var (finishedNow, replayable, added) = _executions.Update(record.Id, add: true, record, static (ref entry, existed, record) =>
+        {
+            var wasFinished = existed && IsFinished(entry.Record.Status);
+            var request = existed ? entry.Request : null;
+
+            // Never run again: the request is kept only to replay a failure.
+            entry = new Entry(record, IsFinished(record.Status) && record.Status == ExecutionStatus.Succeeded ? null : request);
+            return (IsFinished(record.Status) && !wasFinished, IsFinished(record.Status) && !wasFinished && entry.Request is not null, !existed);
+        });
+
+        if (added)
+        {
+            NotSucceeded(record.Id);
+        }
+
+        // The bounds are kept outside the entry's stripe lock: they take other stripes' locks.
+        if (replayable)
+        {
+            Replayable(record.Id);
+        }
+
+        if (finishedNow)
+        {
+            Finished(record.Id);
         }
 
         return Task.CompletedTask;
     }
 
-    public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
-        Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Record : null);
+    public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Find(id));
 
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values.Select(entry => entry.Record).Where(query.Matches)
+        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values().Select(entry => entry.Record).Concat(_succeeded.All())
+            .DistinctBy(record => record.Id, StringComparer.Ordinal).Where(query.Matches)   // one moving to the history may be in both for a moment
             .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(query.Limit)]);
 
     public Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
@@ -139,11 +158,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         Task.FromResult<IReadOnlyList<OccurrenceRecord>>([.. _occurrences.Values.Where(query.Matches)
             .OrderByDescending(record => record.Occurrence).ThenBy(record => record.Route, StringComparer.Ordinal).ThenBy(record => OccurrenceRecord.Name(record.Outcome), StringComparer.Ordinal)
             .Take(query.Limit)
-            .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id && _executions.TryGetValue(id, out var entry) ? entry.Record.Status : null })]);
+            .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id ? Find(id)?.Status : null })]);
 
     public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values
-            .Select(entry => { lock (entry) { return new StoredExecution(entry.Record, entry.Request); } })
+        Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values()
+            .Select(entry => new StoredExecution(entry.Record, entry.Request))
             .Where(stored => !IsFinished(stored.Record.Status))
             .OrderBy(stored => stored.Record.AcceptedAt).Take(limit)]);
 
@@ -154,15 +173,8 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<int>();
         }
 
-        var pruned = 0;
-        foreach (var (id, entry) in _executions)
-        {
-            if (entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status)
-                && _executions.TryRemove(KeyValuePair.Create(id, entry)))
-            {
-                pruned++;
-            }
-        }
+        var pruned = _executions.RemoveWhere(before, static (entry, before) =>
+            entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status)) + _succeeded.Prune(before);
 
         var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
         foreach (var (key, claimedAt) in _claims)
@@ -214,16 +226,39 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
     private static bool IsFinished(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);
 
+    private ExecutionRecord? Find(string id) =>
+        _executions.TryGetValue(id, out var entry) ? entry.Record : SucceededHistory.TryKey(id, out var key) ? _succeeded.Find(key) : null;
+
+    // A success with an id in the runtime's form goes to the compact history (kept there first, so a reader never
+    // misses it), and leaves the executions: no request is kept for it (it is never replayed).
+    private bool KeptAsSucceeded(ExecutionRecord record)
+    {
+        if (record.Status != ExecutionStatus.Succeeded || !SucceededHistory.TryKey(record.Id, out var key))
+        {
+            return false;
+        }
+
+        _succeeded.Add(key, record);
+        _executions.RemoveIf(record.Id, 0, static (_, _) => true);
+        return true;
+    }
+
+    // Written again, not as a success (a replay of history, a re-run): the executions have it now, the history not.
+    private void NotSucceeded(string id)
+    {
+        if (SucceededHistory.TryKey(id, out var key))
+        {
+            _succeeded.Remove(key);
+        }
+    }
+
     // The oldest finished ones beyond the bound are forgotten; one that runs again meanwhile (a retry) stays.
     private void Finished(string id)
     {
         _finished.Enqueue(id);
         while (_finished.Count > MaxFinished && _finished.TryDequeue(out var oldest))
         {
-            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
-            {
-                _executions.TryRemove(KeyValuePair.Create(oldest, old));
-            }
+            _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Record.Status));
         }
     }
 
@@ -233,23 +268,21 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         _replayable.Enqueue(id);
         while (_replayable.Count > MaxReplayable && _replayable.TryDequeue(out var oldest))
         {
-            if (_executions.TryGetValue(oldest, out var old) && IsFinished(old.Record.Status))
+            _executions.Update(oldest, add: false, 0, static (ref old, existed, _) =>
             {
-                lock (old)
+                if (existed && IsFinished(old.Record.Status))
                 {
-                    old.Request = null;
+                    old = old with { Request = null };
                 }
-            }
+
+                return 0;
+            });
         }
     }
 
     // A write after the store closed fails (as the durable stores' writes do), never hangs nor throws at the caller.
     private static Task<T> Closed<T>() => Task.FromException<T>(new ExecutionStoreUnavailableException("The execution store is closed."));
 
-    private sealed class Entry(ExecutionRecord record, RequestSnapshot? request)
-    {
-        public ExecutionRecord Record { get; set; } = record;
-
-        public RequestSnapshot? Request { get; set; } = request;
-    }
+    // In the dictionary's own array: no object per execution.
+    private readonly record struct Entry(ExecutionRecord Record, RequestSnapshot? Request);
 }
