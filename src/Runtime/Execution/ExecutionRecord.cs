@@ -1,4 +1,3 @@
-using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 
 namespace ApiRoutes;
@@ -25,10 +24,6 @@ public enum ExecutionStatus
 /// <summary>One background or scheduled execution, as the runtime last saw it.</summary>
 public sealed record ExecutionRecord
 {
-    // The traceparent, packed when it is canonical (no string of its own while the execution waits), else as given.
-    private readonly string? _traceParentText;
-    private readonly PackedTraceParent _traceParent;
-
     /// <summary>The id returned in the <c>X-ApiRoutes-Execution-Id</c> header of a background request.</summary>
     public required string Id { get; init; }
 
@@ -68,11 +63,7 @@ public sealed record ExecutionRecord
     /// The W3C <c>traceparent</c> its attempts continue: the accepted request's, or an external trigger's; null for a
     /// run of the in-process scheduler (a trace of its own). See <see cref="ApiRoutesTracing"/>.
     /// </summary>
-    public string? TraceParent
-    {
-        get => _traceParentText ?? _traceParent.Text();
-        init => (_traceParentText, _traceParent) = PackedTraceParent.Of(value);
-    }
+    public string? TraceParent { get; init; }
 
     /// <summary>The traceparent as kept: the text when it is not canonical, else packed (for a compact copy).</summary>
     internal (string? Text, PackedTraceParent Packed) TraceParentParts => (_traceParentText, _traceParent);
