@@ -102,8 +102,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Find(id));
 
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values().Select(entry => entry.Record).Concat(_succeeded.All())
-            .DistinctBy(record => record.Id, StringComparer.Ordinal).Where(query.Matches)   // one moving to the history may be in both for a moment
+        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values().Select(entry => entry.Record).Concat(_succeeded.All()).Where(query.Matches)
             .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(query.Limit)]);
 
     public Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
