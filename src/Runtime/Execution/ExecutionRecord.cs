@@ -65,9 +65,6 @@ public sealed record ExecutionRecord
     /// </summary>
     public string? TraceParent { get; init; }
 
-    /// <summary>The traceparent as kept: the text when it is not canonical, else packed (for a compact copy).</summary>
-    internal (string? Text, PackedTraceParent Packed) TraceParentParts => (_traceParentText, _traceParent);
-
     /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
     public string? TraceState { get; init; }
 }

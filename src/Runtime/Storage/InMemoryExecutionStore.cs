@@ -7,9 +7,8 @@ namespace ApiRoutes.Storage;
 /// Keeps nothing across restarts (ApiRoutes:Store:Provider = InMemory): executions, schedule claims and occurrence
 /// records live in this process's memory, with the same answers as the durable stores while it lives. Unfinished
 /// executions are kept with their requests until they finish; of the finished ones, the latest
-/// <see cref="MaxFinished"/> that succeeded (compact, in <see cref="SucceededHistory"/>) and the latest
-/// <see cref="MaxFinished"/> that failed or timed out (and only until retention prunes them), with the requests of the
-/// latest <see cref="MaxReplayable"/> of those (to replay them); of occurrence records, the latest
+/// <see cref="MaxFinished"/> (and only until retention prunes them), with the requests of the latest
+/// <see cref="MaxReplayable"/> that failed (to replay them); of occurrence records, the latest
 /// <see cref="MaxOccurrences"/>: so memory stays bounded.
 /// </summary>
 internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStore, IAsyncDisposable
@@ -24,9 +23,6 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     // no object of its own (no node, no entry) beyond its record and request, and growth copies one stripe's array.
     private readonly StripedDictionary<Entry> _executions = new();
     private readonly ConcurrentQueue<string> _finished = new();
-
-    // The latest MaxFinished that succeeded, compact (no object per execution); the other finished ones stay above.
-    private readonly SucceededHistory _succeeded = new(MaxFinished);
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
@@ -43,13 +39,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        if (KeptAsSucceeded(record))
-        {
-            return Task.CompletedTask;
-        }
-
         _executions.Set(record.Id, new Entry(record, IsFinished(record.Status) ? null : request));
-        NotSucceeded(record.Id);
         if (IsFinished(record.Status))
         {
             Finished(record.Id);
@@ -65,25 +55,15 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        if (KeptAsSucceeded(record))
-        {
-            return Task.CompletedTask;
-        }
-
-        var (finishedNow, replayable, added) = _executions.Update(record.Id, add: true, record, static (ref entry, existed, record) =>
+        var (finishedNow, replayable) = _executions.Update(record.Id, add: true, record, static (ref entry, existed, record) =>
         {
             var wasFinished = existed && IsFinished(entry.Record.Status);
             var request = existed ? entry.Request : null;
 
             // Never run again: the request is kept only to replay a failure.
             entry = new Entry(record, IsFinished(record.Status) && record.Status == ExecutionStatus.Succeeded ? null : request);
-            return (IsFinished(record.Status) && !wasFinished, IsFinished(record.Status) && !wasFinished && entry.Request is not null, !existed);
+            return (IsFinished(record.Status) && !wasFinished, IsFinished(record.Status) && !wasFinished && entry.Request is not null);
         });
-
-        if (added)
-        {
-            NotSucceeded(record.Id);
-        }
 
         // The bounds are kept outside the entry's stripe lock: they take other stripes' locks.
         if (replayable)
@@ -99,10 +79,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         return Task.CompletedTask;
     }
 
-    public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Find(id));
+    public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Record : null);
 
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values().Select(entry => entry.Record).Concat(_succeeded.All()).Where(query.Matches)
+        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values().Select(entry => entry.Record).Where(query.Matches)
             .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(query.Limit)]);
 
     public Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
@@ -157,7 +138,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         Task.FromResult<IReadOnlyList<OccurrenceRecord>>([.. _occurrences.Values.Where(query.Matches)
             .OrderByDescending(record => record.Occurrence).ThenBy(record => record.Route, StringComparer.Ordinal).ThenBy(record => OccurrenceRecord.Name(record.Outcome), StringComparer.Ordinal)
             .Take(query.Limit)
-            .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id ? Find(id)?.Status : null })]);
+            .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id && _executions.TryGetValue(id, out var entry) ? entry.Record.Status : null })]);
 
     public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values()
@@ -173,7 +154,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         }
 
         var pruned = _executions.RemoveWhere(before, static (entry, before) =>
-            entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status)) + _succeeded.Prune(before);
+            entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status));
 
         var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
         foreach (var (key, claimedAt) in _claims)
@@ -224,32 +205,6 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     }
 
     private static bool IsFinished(ExecutionStatus status) => status is not (ExecutionStatus.Queued or ExecutionStatus.Running);
-
-    private ExecutionRecord? Find(string id) =>
-        _executions.TryGetValue(id, out var entry) ? entry.Record : SucceededHistory.TryKey(id, out var key) ? _succeeded.Find(key) : null;
-
-    // A success with an id in the runtime's form goes to the compact history (kept there first, so a reader never
-    // misses it), and leaves the executions: no request is kept for it (it is never replayed).
-    private bool KeptAsSucceeded(ExecutionRecord record)
-    {
-        if (record.Status != ExecutionStatus.Succeeded || !SucceededHistory.TryKey(record.Id, out var key))
-        {
-            return false;
-        }
-
-        _succeeded.Add(key, record);
-        _executions.RemoveIf(record.Id, 0, static (_, _) => true);
-        return true;
-    }
-
-    // Written again, not as a success (a replay of history, a re-run): the executions have it now, the history not.
-    private void NotSucceeded(string id)
-    {
-        if (SucceededHistory.TryKey(id, out var key))
-        {
-            _succeeded.Remove(key);
-        }
-    }
 
     // The oldest finished ones beyond the bound are forgotten; one that runs again meanwhile (a retry) stays.
     private void Finished(string id)

@@ -70,62 +70,6 @@ public sealed class InMemoryExecutionStoreBoundsTests
         Assert.Null(request);
     }
 
-    [Fact]
-    public async Task Succeeded_executions_with_the_runtimes_ids_come_back_whole_from_the_compact_history_up_to_its_bound()
-    {
-        var store = new InMemoryExecutionStore(new FakeTimeProvider(Start));
-        const int Succeeded = InMemoryExecutionStore.MaxFinished + 300;
-        var ids = Enumerable.Range(0, Succeeded).Select(i => Guid.CreateVersion7(Start.AddMilliseconds(i)).ToString("N")).ToList();
-        const string Trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
-        {
-            var queued = Record(id, ExecutionStatus.Queued) with { TraceParent = Trace, TraceState = "congo=t61rcWkgMzE", ReplayOf = i == Succeeded - 1 ? "earlier" : null };
-            await store.AddAsync(queued, Request(), default);
-            await store.UpdateAsync(queued with { Status = ExecutionStatus.Running, StartedAt = Start.AddSeconds(i) }, default);
-            await store.UpdateAsync(queued with { Status = ExecutionStatus.Succeeded, Attempt = 2, StartedAt = Start.AddSeconds(i), FinishedAt = Start.AddSeconds(i + 1) }, default);
-        }
-
-        await store.AddAsync(Record("unfinished", ExecutionStatus.Queued), Request(), default);
-        var last = Record(ids[^1], ExecutionStatus.Succeeded) with
-        {
-            Attempt = 2, StartedAt = Start.AddSeconds(Succeeded - 1), FinishedAt = Start.AddSeconds(Succeeded), TraceParent = Trace, TraceState = "congo=t61rcWkgMzE", ReplayOf = "earlier",
-        };
-        Assert.Equal(last, await store.FindAsync(ids[^1], default));
-        Assert.Null(await store.GetRequestAsync(ids[^1], default));
-        Assert.Null(await store.FindAsync(ids[299], default));   // the oldest beyond the bound are forgotten
-        Assert.Equal(ExecutionStatus.Succeeded, (await store.FindAsync(ids[300], default))!.Status);
-        Assert.Equal("unfinished", Assert.Single(await store.GetUnfinishedAsync(10, default)).Record.Id);
-
-        var recent = await store.QueryAsync(new ExecutionQuery { Limit = InMemoryExecutionStore.MaxFinished + 10 }, default);
-        Assert.Equal(InMemoryExecutionStore.MaxFinished + 1, recent.Count);
-        Assert.Equal(ids[300..].Order(StringComparer.Ordinal).Append("unfinished").Order(StringComparer.Ordinal), recent.Select(r => r.Id).Order(StringComparer.Ordinal));
-
-        // Pruned by when they finished, as every finished one is.
-        Assert.Equal(200, await store.PruneAsync(Start.AddSeconds(501), default));
-        Assert.Null(await store.FindAsync(ids[499], default));
-        Assert.NotNull(await store.FindAsync(ids[500], default));
-    }
-
-    [Fact]
-    public async Task A_succeeded_execution_written_again_as_something_else_leaves_the_compact_history_and_is_seen_as_written()
-    {
-        var store = new InMemoryExecutionStore(new FakeTimeProvider(Start));
-        var id = Guid.CreateVersion7(Start).ToString("N");
-        await store.AddAsync(Record(id, ExecutionStatus.Queued), Request(), default);
-        await store.UpdateAsync(Record(id, ExecutionStatus.Succeeded) with { FinishedAt = Start }, default);
-
-        await store.UpdateAsync(Record(id, ExecutionStatus.Running) with { StartedAt = Start }, default);
-
-        Assert.Equal(ExecutionStatus.Running, (await store.FindAsync(id, default))!.Status);
-        Assert.Equal(id, Assert.Single(await store.GetUnfinishedAsync(10, default)).Record.Id);
-        Assert.Equal(id, Assert.Single(await store.QueryAsync(new ExecutionQuery { Limit = 10 }, default)).Id);
-
-        // An id in another form (upper case) is kept as before, not in the compact history.
-        var upper = Guid.CreateVersion7(Start).ToString("N").ToUpperInvariant();
-        await store.UpdateAsync(Record(upper, ExecutionStatus.Succeeded) with { FinishedAt = Start }, default);
-        Assert.Equal(upper, (await store.FindAsync(upper, default))!.Id);
-    }
-
     private static ExecutionRecord Record(string id, ExecutionStatus status) =>
         new() { Id = id, Route = "/api/job", Kind = "background", Status = status, AcceptedAt = Start };
 
