@@ -19,11 +19,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
 
-    // What came first in an attempt (RunAsync): nothing yet, the handler's end, the time limit or the fence.
+    // What came first in an attempt (RunAsync): nothing yet, the handler's end, the time limit, the fence or the cut.
     private const int Running = 0;
     private const int HandlerFirst = 1;
     private const int TimeLimitFirst = 2;
     private const int FenceFirst = 3;
+    private const int CutFirst = 4;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
@@ -90,20 +91,24 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         // it would otherwise escape into the time limit's timer (unhandled: the process would end), the fence's trip or
         // the cut.
         using var aborted = new CancellationTokenSource();
-        Action<object?> abort = Abort;
 
-        // Which came first, the handler's end, the time limit or the fence, decided once (compare-and-swap): an attempt
-        // whose handler ended after the limit fired is timed out, and after the fence tripped goes back to the queue,
-        // however the handler ended (it returned after catching the cancellation, or failed with an exception of its
-        // own), also when it ended before this runner looked; one that ended first is its own result, also when the
-        // limit or the fence came before this runner looked. Otherwise the record would depend on which thread ran first.
+        // Which came first, the handler's end, the time limit, the fence or the cut, decided once (compare-and-swap):
+        // an attempt whose handler ended after the limit fired is timed out, and after the fence tripped goes back to
+        // the queue, however the handler ended (it returned after catching the cancellation, or failed with an
+        // exception of its own), also when it ended before this runner looked; one that ended first is its own result,
+        // also when the limit, the fence or the cut came before this runner looked. Otherwise the record would depend
+        // on which thread ran first. The cut keeps "returned normally = done" (ReturnedAfterCut).
         var first = Running;
         using var byTimeLimit = timeout.Token.Register(() =>
         {
             Interlocked.CompareExchange(ref first, TimeLimitFirst, Running);
             Abort(aborted);
         });
-        using var byCut = _cut.Token.Register(abort, aborted);
+        using var byCut = _cut.Token.Register(() =>
+        {
+            Interlocked.CompareExchange(ref first, CutFirst, Running);
+            Abort(aborted);
+        });
         using var byFence = held.Register(() =>
         {
             Interlocked.CompareExchange(ref first, FenceFirst, Running);
@@ -118,14 +123,20 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token, secrets);
 
         // Task.Run: a handler that blocks its thread must not block this runner past the time limit. Not at all once the
-        // fence tripped while its start was written.
-        var handler = held.IsCancellationRequested
-            ? Task.FromCanceled(held)
-            : Task.Run(async () =>
+        // fence tripped while its start was written (the token says so before its callbacks have run: said first here).
+        Task handler;
+        if (held.IsCancellationRequested)
+        {
+            Interlocked.CompareExchange(ref first, FenceFirst, Running);
+            handler = Task.FromCanceled(held);
+        }
+        else
+        {
+            handler = Task.Run(async () =>
             {
-                ExecutionLogCapture.Enter(execution.Id);
                 try
                 {
+                    ExecutionLogCapture.Enter(execution.Id);
                     await route.InvokeAsync(context);
                 }
                 finally
@@ -133,30 +144,25 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     Interlocked.CompareExchange(ref first, HandlerFirst, Running);
                 }
             });
-        await Task.WhenAny(handler, abortedSignal.Task);
+        }
 
+        await Task.WhenAny(handler, abortedSignal.Task);
         if (Volatile.Read(ref first) == HandlerFirst)
         {
             // Its code has returned; its task completes in a moment.
             await handler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        // Aborted: the token fired and the handler either still runs, gave up because of it, or ended after the time
-        // limit or the fence (the shutdown cut keeps "returned normally = done": ReturnedAfterCut). The token is read
-        // before what came first: the limit and the fence write that before they cancel the token, so a token
-        // cancelled while nothing came first was cancelled by the cut.
-        var wasAborted = aborted.IsCancellationRequested;
-        var came = Volatile.Read(ref first);
-        var abortedFirst = wasAborted
-            && (came is TimeLimitFirst or FenceFirst || !handler.IsCompleted || handler.IsCanceled
-                || handler.Exception?.InnerException is OperationCanceledException);
-        var result = !abortedFirst
-            ? Completed(handler)
-            : came == TimeLimitFirst || (came == HandlerFirst && !_cut.IsCancellationRequested && timeout.IsCancellationRequested)
-                ? new AttemptResult(ExecutionStatus.TimedOut, null)
-                : came == FenceFirst || !_cut.IsCancellationRequested
-                    ? new AttemptResult(ExecutionStatus.Failed, null, Fenced: true)
-                    : new AttemptResult(ExecutionStatus.Failed, null, Cut: true);
+        // Cut first: the handler still runs, or gave up because of the cut (a handler that returned or failed by itself
+        // after the cut is its own result).
+        var result = Volatile.Read(ref first) switch
+        {
+            TimeLimitFirst => new AttemptResult(ExecutionStatus.TimedOut, null),
+            FenceFirst => new AttemptResult(ExecutionStatus.Failed, null, Fenced: true),
+            CutFirst or Running when !handler.IsCompleted || handler.IsCanceled
+                || handler.Exception?.InnerException is OperationCanceledException => new AttemptResult(ExecutionStatus.Failed, null, Cut: true),
+            _ => Completed(handler),
+        };
 
         if (handler.IsCompleted)
         {
