@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ApiRoutes;
 using ApiRoutes.Background;
 using ApiRoutes.Dashboard;
@@ -84,13 +85,14 @@ public static class ApiRoutesServiceCollectionExtensions
         // One hosted service per loop. Stopped in reverse order: the scheduler stops firing first; take-over and
         // retention stop; recovery is awaited; pending retries end; then background work drains; and the lease of a
         // replica is renewed until the drain is over.
-        services.AddHostedService<LeaseRenewalService>();
-        services.AddHostedService<BackgroundWorkers>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetryService>());
-        services.AddHostedService<StartupRecoveryService>();
-        services.AddHostedService<RetentionService>();
-        services.AddHostedService<TakeOverService>();
-        services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
+        // Each also registered as itself, so that HostedServicesPrebuild can build it before the host starts it.
+        AddHostedSingleton<LeaseRenewalService>(services);
+        AddHostedSingleton<BackgroundWorkers>(services);
+        AddHostedSingleton<RetryService>(services);
+        AddHostedSingleton<StartupRecoveryService>(services);
+        AddHostedSingleton<RetentionService>(services);
+        AddHostedSingleton<TakeOverService>(services);
+        AddHostedSingleton<ScheduleService>(services);   // the scheduler's health check asks it
 
         // The development loop (dotnet watch only; it decides at start whether it is on).
         services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>()));
@@ -117,6 +119,13 @@ public static class ApiRoutesServiceCollectionExtensions
             }
         });
         return services;
+    }
+
+    private static void AddHostedSingleton<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(IServiceCollection services)
+        where T : class, IHostedService
+    {
+        services.TryAddSingleton<T>();
+        services.AddHostedService(sp => sp.GetRequiredService<T>());
     }
 
     private static IExecutionStore OpenStore(IServiceProvider services)
