@@ -86,13 +86,15 @@ public static class ApiRoutesServiceCollectionExtensions
         // retention stop; recovery is awaited; pending retries end; then background work drains; and the lease of a
         // replica is renewed until the drain is over.
         // Each also registered as itself, so that HostedServicesPrebuild can build it before the host starts it.
-        AddHostedSingleton<LeaseRenewalService>(services);
-        AddHostedSingleton<BackgroundWorkers>(services);
-        AddHostedSingleton<RetryService>(services);
-        AddHostedSingleton<StartupRecoveryService>(services);
-        AddHostedSingleton<RetentionService>(services);
-        AddHostedSingleton<TakeOverService>(services);
-        AddHostedSingleton<ScheduleService>(services);   // the scheduler's health check asks it
+        var prebuilt = new HostedServicesPrebuild.ServiceTypes();
+        services.TryAddSingleton(prebuilt);
+        AddHostedSingleton<LeaseRenewalService>(services, prebuilt);
+        AddHostedSingleton<BackgroundWorkers>(services, prebuilt);
+        AddHostedSingleton<RetryService>(services, prebuilt);
+        AddHostedSingleton<StartupRecoveryService>(services, prebuilt);
+        AddHostedSingleton<RetentionService>(services, prebuilt);
+        AddHostedSingleton<TakeOverService>(services, prebuilt);
+        AddHostedSingleton<ScheduleService>(services, prebuilt);   // the scheduler's health check asks it
 
         // The development loop (dotnet watch only; it decides at start whether it is on).
         services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>()));
@@ -121,9 +123,10 @@ public static class ApiRoutesServiceCollectionExtensions
         return services;
     }
 
-    private static void AddHostedSingleton<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(IServiceCollection services)
+    private static void AddHostedSingleton<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(IServiceCollection services, HostedServicesPrebuild.ServiceTypes prebuilt)
         where T : class, IHostedService
     {
+        prebuilt.Types.Add(typeof(T));
         services.TryAddSingleton<T>();
         services.AddHostedService(sp => sp.GetRequiredService<T>());
     }

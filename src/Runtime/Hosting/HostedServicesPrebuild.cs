@@ -1,5 +1,3 @@
-using ApiRoutes.Background;
-using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +43,12 @@ internal sealed class HostedServicesPrebuild
         }
     }
 
+    /// <summary>The hosted services of ApiRoutes that are registered as themselves too, in their order.</summary>
+    internal sealed class ServiceTypes
+    {
+        public List<Type> Types { get; } = [];
+    }
+
     private void Build()
     {
         if (Interlocked.CompareExchange(ref _state, Running, Waiting) != Waiting)
@@ -54,14 +58,12 @@ internal sealed class HostedServicesPrebuild
 
         try
         {
-            // The hosted services in the order the host starts them (their dependencies come with them).
-            _services.GetService<LeaseRenewalService>();
-            _services.GetService<BackgroundWorkers>();
-            _services.GetService<RetryService>();
-            _services.GetService<StartupRecoveryService>();
-            _services.GetService<RetentionService>();
-            _services.GetService<TakeOverService>();
-            _services.GetService<Scheduling.ScheduleService>();
+            // ApiRoutes' hosted services in the order the host starts them (their dependencies come with them).
+            foreach (var type in _services.GetService<ServiceTypes>()?.Types ?? [])
+            {
+                _services.GetService(type);
+            }
+
             _services.GetService<HealthCheckService>();
 
             // What the web host's service takes, the server first: it is started last, after the hosted services above.
