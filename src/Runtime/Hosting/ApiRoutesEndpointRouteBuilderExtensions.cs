@@ -37,9 +37,6 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         // The store opens on another thread while this one maps the routes (what needs the store waits for it there);
         // a store that cannot be opened still stops start-up, when it is awaited at the end, before the app listens.
         var store = Task.Run(services.GetRequiredService<IExecutionStore>);
-
-        // Once it is open, the services the host builds on this thread before the server listens are built there too.
-        var prebuild = HostedServicesPrebuild.Start(services, store);
         Task? constraints = null;
         try
         {
@@ -56,12 +53,11 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             // The constraint check's error is the one reported when it failed, as when it ran first; else the
             // mapping's. The store's, should it fail too, is observed and dropped.
             _ = store.ContinueWith(static opened => opened.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            prebuild.Cancel();
             constraints?.GetAwaiter().GetResult();
             throw;
         }
 
-        store.GetAwaiter().GetResult();   // when it failed, the prebuild never began
+        store.GetAwaiter().GetResult();
         return endpoints;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using ApiRoutes;
 using ApiRoutes.Background;
 using ApiRoutes.Dashboard;
@@ -85,16 +84,13 @@ public static class ApiRoutesServiceCollectionExtensions
         // One hosted service per loop. Stopped in reverse order: the scheduler stops firing first; take-over and
         // retention stop; recovery is awaited; pending retries end; then background work drains; and the lease of a
         // replica is renewed until the drain is over.
-        // Each also registered as itself, so that HostedServicesPrebuild can build it before the host starts it.
-        var prebuilt = new HostedServicesPrebuild.ServiceTypes();
-        services.TryAddSingleton(prebuilt);
-        AddHostedSingleton<LeaseRenewalService>(services, prebuilt);
-        AddHostedSingleton<BackgroundWorkers>(services, prebuilt);
-        AddHostedSingleton<RetryService>(services, prebuilt);
-        AddHostedSingleton<StartupRecoveryService>(services, prebuilt);
-        AddHostedSingleton<RetentionService>(services, prebuilt);
-        AddHostedSingleton<TakeOverService>(services, prebuilt);
-        AddHostedSingleton<ScheduleService>(services, prebuilt);   // the scheduler's health check asks it
+        services.AddHostedService<LeaseRenewalService>();
+        services.AddHostedService<BackgroundWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetryService>());
+        services.AddHostedService<StartupRecoveryService>();
+        services.AddHostedService<RetentionService>();
+        services.AddHostedService<TakeOverService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
 
         // The development loop (dotnet watch only; it decides at start whether it is on).
         services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>()));
@@ -121,14 +117,6 @@ public static class ApiRoutesServiceCollectionExtensions
             }
         });
         return services;
-    }
-
-    private static void AddHostedSingleton<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(IServiceCollection services, HostedServicesPrebuild.ServiceTypes prebuilt)
-        where T : class, IHostedService
-    {
-        prebuilt.Types.Add(typeof(T));
-        services.TryAddSingleton<T>();
-        services.AddHostedService(sp => sp.GetRequiredService<T>());
     }
 
     private static IExecutionStore OpenStore(IServiceProvider services)
