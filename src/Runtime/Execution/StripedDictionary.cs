@@ -48,6 +48,24 @@ internal sealed class StripedDictionary<TValue>
         }
     }
 
+    /// <summary>The room the stripes hold, in entries (what their arrays cost while empty).</summary>
+    internal int Capacity
+    {
+        get
+        {
+            var capacity = 0;
+            foreach (var stripe in _stripes)
+            {
+                lock (stripe)
+                {
+                    capacity += stripe.Capacity;
+                }
+            }
+
+            return capacity;
+        }
+    }
+
     public bool TryGetValue(string key, out TValue value)
     {
         var stripe = StripeOf(key);
@@ -87,7 +105,13 @@ internal sealed class StripedDictionary<TValue>
         var stripe = StripeOf(key);
         lock (stripe)
         {
-            return stripe.TryGetValue(key, out var value) && remove(value, state) && stripe.Remove(key);
+            if (stripe.TryGetValue(key, out var value) && remove(value, state) && stripe.Remove(key))
+            {
+                Shrink(stripe);
+                return true;
+            }
+
+            return false;
         }
     }
 
@@ -148,10 +172,22 @@ internal sealed class StripedDictionary<TValue>
                         removed++;
                     }
                 }
+
+                Shrink(stripe);
             }
         }
 
         return removed;
+    }
+
+    // A stripe a backlog grew gives its arrays back once it is a quarter full (to half full: no trim at every removal),
+    // so that the memory of a burst is not held for the life of the process.
+    private static void Shrink(Dictionary<string, TValue> stripe)
+    {
+        if (stripe.Capacity > 64 && stripe.Count < stripe.Capacity / 4)
+        {
+            stripe.TrimExcess(Math.Max(stripe.Count * 2, 16));
+        }
     }
 
     private Dictionary<string, TValue> StripeOf(string key) => _stripes[(StringComparer.Ordinal.GetHashCode(key) & int.MaxValue) % StripeCount];

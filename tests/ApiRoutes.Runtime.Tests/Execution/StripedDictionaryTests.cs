@@ -19,6 +19,29 @@ public sealed class StripedDictionaryTests
         Assert.Equal(2, map.Count);
     }
 
+    // Review 8, R8-5: after a backlog of executions had come and gone, the stripes kept the arrays it grew to.
+    [Fact]
+    public void Stripes_give_back_the_room_a_burst_grew_them_to_once_it_is_gone()
+    {
+        var map = new StripedDictionary<int>();
+        for (var i = 0; i < 100_000; i++)
+        {
+            map.Set($"e{i}", i);
+        }
+
+        Assert.True(map.Capacity >= 100_000);
+        for (var i = 0; i < 50_000; i++)
+        {
+            Assert.True(map.RemoveIf($"e{i}", 0, static (_, _) => true));
+        }
+
+        Assert.Equal(50_000, map.RemoveWhere(0, static (_, _) => true));
+        Assert.Equal(0, map.Count);
+        Assert.True(map.Capacity < 128 * 64, $"{map.Capacity} entries of room kept for none");
+        map.Set("again", 1);
+        Assert.Equal(1, map.GetValueOrDefault("again"));
+    }
+
     [Fact]
     public void RemoveIf_removes_only_what_the_check_selects()
     {
