@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -36,6 +37,29 @@ public sealed class RouteConstraintStartupTests
             + "(or AddRouting(o => o.ConstraintMap[\"even\"] = typeof(...))); or correct the constraint in [ApiRoute].",
             error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    // Review 7, R7-2: with the check beside the mapping, the route table was announced as served (1000) before the
+    // start failed on the constraint.
+    [Theory]
+    [InlineData("/api/x/{n:even}", false)]
+    [InlineData("/api/x/{n:int}", true)]
+    public void The_route_table_is_announced_only_once_the_constraint_check_passed(string template, bool announced)
+    {
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders().AddProvider(new ListLoggerProvider(logs));
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = TestManifest.Write(Create(StandardRoute(template, typeof(Hello))));
+            o.Store.Provider = StoreProvider.InMemory;
+        });
+        using var app = builder.Build();
+
+        var error = Record.Exception(() => app.MapApiRoutes());
+
+        Assert.Equal(announced, error is null);
+        Assert.Equal(announced, logs.Any(line => line.StartsWith("ApiRoutes[1000]", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -45,8 +45,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             // The route constraints are checked (the routing options built, which the first request needs anyway) on
             // another thread too, and awaited first: an unregistered one is still the error reported, before the app listens.
             constraints = Task.Run(() => RouteConstraintCheck.ThrowIfUnregistered(table, services.GetRequiredService<IOptions<RouteOptions>>().Value));
-            Map(endpoints, services, options, table);
-            constraints.GetAwaiter().GetResult();
+            Map(endpoints, services, options, table, constraints);
         }
         catch
         {
@@ -61,7 +60,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         return endpoints;
     }
 
-    private static void Map(IEndpointRouteBuilder endpoints, IServiceProvider services, ApiRoutes.ApiRoutesOptions options, RouteTable table)
+    private static void Map(IEndpointRouteBuilder endpoints, IServiceProvider services, ApiRoutes.ApiRoutesOptions options, RouteTable table, Task constraints)
     {
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
@@ -105,6 +104,10 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
                 services.GetRequiredService<IExecutionStore>().IsDurable, options, logger);
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger").ExcludeFromDescription();
         }
+
+        // Not announced before the constraint check has passed: an app that fails its start does not log its routes as
+        // served first (review 7).
+        constraints.GetAwaiter().GetResult();
 
         // The route table is formatted (next runs of schedules included) only for a log that shows it.
         if (logger.IsEnabled(LogLevel.Information))
