@@ -35,7 +35,9 @@ public sealed class RecoveryDuringAdmissionTests
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/wait", typeof(HonorsCancellation))));
         using var response = await server.Client.PostAsync("/api/wait", null);
-        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Running);
+        // In its handler, past reading the body: "running" is recorded before the handler starts, and a cut that came
+        // then found its token cancelled already, so the body read threw before the handler could signal (seen in CI).
+        await server.Probe.NextAsync();
         var workers = server.Services.GetServices<IHostedService>().OfType<ApiRoutes.Background.BackgroundWorkers>().Single();
 
         server.Services.GetRequiredService<ExecutionRunner>().Dispose();

@@ -31,40 +31,10 @@ internal sealed class StripedDictionary<TValue>
     public delegate TResult Updater<TState, TResult>(ref TValue value, bool existed, TState state);
 
     /// <summary>The entries counted stripe by stripe (not one moment's count while others write).</summary>
-    public int Count
-    {
-        get
-        {
-            var count = 0;
-            foreach (var stripe in _stripes)
-            {
-                lock (stripe)
-                {
-                    count += stripe.Count;
-                }
-            }
-
-            return count;
-        }
-    }
+    public int Count => Sum(static stripe => stripe.Count);
 
     /// <summary>The room the stripes hold, in entries (what their arrays cost while empty).</summary>
-    internal int Capacity
-    {
-        get
-        {
-            var capacity = 0;
-            foreach (var stripe in _stripes)
-            {
-                lock (stripe)
-                {
-                    capacity += stripe.Capacity;
-                }
-            }
-
-            return capacity;
-        }
-    }
+    internal int Capacity => Sum(static stripe => stripe.Capacity);
 
     public bool TryGetValue(string key, out TValue value)
     {
@@ -188,6 +158,20 @@ internal sealed class StripedDictionary<TValue>
         {
             stripe.TrimExcess(Math.Max(stripe.Count * 2, 16));
         }
+    }
+
+    private int Sum(Func<Dictionary<string, TValue>, int> measure)
+    {
+        var sum = 0;
+        foreach (var stripe in _stripes)
+        {
+            lock (stripe)
+            {
+                sum += measure(stripe);
+            }
+        }
+
+        return sum;
     }
 
     private Dictionary<string, TValue> StripeOf(string key) => _stripes[(StringComparer.Ordinal.GetHashCode(key) & int.MaxValue) % StripeCount];
