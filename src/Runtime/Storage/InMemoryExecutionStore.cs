@@ -57,12 +57,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         var (finishedNow, replayable) = _executions.Update(record.Id, add: true, record, static (ref entry, existed, record) =>
         {
-            var wasFinished = existed && IsFinished(entry.Record.Status);
-            var request = existed ? entry.Request : null;
+            var finishedNow = IsFinished(record.Status) && !(existed && IsFinished(entry.Record.Status));
 
-            // Never run again: the request is kept only to replay a failure.
-            entry = new Entry(record, IsFinished(record.Status) && record.Status == ExecutionStatus.Succeeded ? null : request);
-            return (IsFinished(record.Status) && !wasFinished, IsFinished(record.Status) && !wasFinished && entry.Request is not null);
+            // Never run again: the request is kept only to replay a failure (an entry just added, a default, has none).
+            entry = new Entry(record, record.Status == ExecutionStatus.Succeeded ? null : entry.Request);
+            return (finishedNow, finishedNow && entry.Request is not null);
         });
 
         // The bounds are kept outside the entry's stripe lock: they take other stripes' locks.
