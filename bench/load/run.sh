@@ -9,6 +9,8 @@
 #   4. the execution store: accepted (202) background requests/s and their p99 with the SQLite store against the
 #      in-memory one (STORE_ROUNDS fresh servers each, alternating in-memory, SQLite, in-memory, SQLite, ...), on a
 #      route whose work takes no time (4b, a steady state) and on the 2-second one of 3 (a growing backlog);
+#   4c. the 202 at fixed rates (wrk2, an open loop): its p99 with room on the CPUs, in-memory and SQLite, beside the raw
+#      app's GET /api/hello at the same rates (skipped without wrk2);
 #   5. several replicas: accepted background requests/s and p99 with REPLICAS servers on one PostgreSQL database
 #      against REPLICAS in-memory servers (wrk gives each thread one replica), STORE_ROUNDS rounds, alternating.
 #   memory: the resident memory (RSS) of each app idle after its start-ups (1, 1b) and after the load of 2.
@@ -43,7 +45,12 @@ STORE_AIM=5000 # accepted background requests/s with the SQLite store (issue "Du
 REPLICAS=${REPLICAS:-3}
 REPLICAS_AIM=3000 # accepted background requests/s with PostgreSQL and 3 replicas (same issue)
 AOT=${AOT:-1}   # 1: also publish both apps with Native AOT and measure their start-up (needs clang and zlib1g-dev)
-SECTIONS=${SECTIONS:-1 1b 2 3 4 5} # the sections to run; AOT=0 leaves out 1b
+SECTIONS=${SECTIONS:-1 1b 2 3 4 4c 5} # the sections to run; AOT=0 leaves out 1b
+# 4c: the 202 at fixed rates with wrk2 (an open loop: latency counted from when each request was due). WRK2 names its
+# executable; without one, 4c is skipped (bench/load/README.md, "How to run", says how to build it).
+WRK2=${WRK2:-$(command -v wrk2 || true)}
+FIXED_RATES=${FIXED_RATES:-1000 3000 10000} # requests/s offered in 4c, each for FIXED_SECONDS
+FIXED_SECONDS=${FIXED_SECONDS:-10}
 IDLE_SECONDS=${IDLE_SECONDS:-0.5}  # how long an app started in 1 or 1b stays idle after its first 200 before its RSS is read
 RID=${RID:-linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')}
 QUIET_PERCENT=10 # a round is "quiet" when other processes took at most this share of the CPUs in both its runs
@@ -566,6 +573,84 @@ echo "  other answers and socket errors in the steady state: $steady_refused; SQ
 fi # section 4 (and 4b)
 
 # ---------------------------------------------------------------------------------------------------------------------
+# 4c. The 202 at fixed rates: wrk2 sends each connection's requests on a schedule (FIXED_RATES requests/s in all, 64
+# connections) and counts each one's latency from when it was due, so a stall counts for every request it held back;
+# wrk's closed loop (sections 2-4) sends nothing while its 64 requests wait, which hides them ("coordinated omission"),
+# and it measures the p99 of a saturated machine, where the 202 waits for CPUs that wrk itself takes. Here the CPUs have
+# room: the p99 is the path's own (its queueing, the flush, garbage collection). Per round, fresh servers in turn: the
+# raw app's GET /api/hello (the floor: what any request's p99 is at that rate on this machine), then POST
+# /api/record-visit on the in-memory store and on SQLite, every rate on the same warm server, lowest first.
+
+# wrk2's "99.000%" line ("25.38ms", "1.02s") in milliseconds; "NaN" when it has none.
+wrk2_p99() { to_ms "$(awk '$1 == "99.000%" { print $2; exit }' "$1")"; }
+
+if runs 4c && [[ -z $WRK2 ]]; then
+    echo "== 4c. skipped: no wrk2 (set WRK2=/path/to/wrk2; bench/load/README.md, \"How to run\", says how to build it)"
+fi
+if runs 4c && [[ -n $WRK2 ]]; then
+echo "== 4c. the 202 at fixed rates: wrk2 -t$THREADS -c$CONNECTIONS -d${FIXED_SECONDS}s -R <rate> (rates: $FIXED_RATES)," \
+    "$STORE_ROUNDS rounds of fresh servers: raw GET /api/hello, in-memory and SQLite POST /api/record-visit"
+declare -A FIXED_P99=() FIXED_SHORT=()
+FIXED_ROWS=""
+for ((round = 1; round <= STORE_ROUNDS; round++)); do
+    for app in raw InMemory Sqlite; do
+        name="fixed-$app-$round"
+        port=$(free_port)
+        if [[ $app == raw ]]; then
+            start_server "$name" "$RAW_DLL" "$port"
+            pid=$STARTED_PID
+            wait_ready "$pid" "$port"
+            url="http://127.0.0.1:$port/api/hello"
+            timeout 40 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" "$url" >/dev/null 2>&1
+            script=()
+        else
+            start_server "$name" "$SHOP_DLL" "$port" \
+                ApiRoutes__Store__Provider="$app" \
+                ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
+                ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
+                ApiRoutes__ShutdownDrainTimeout=00:00:01
+            pid=$STARTED_PID
+            wait_ready "$pid" "$port"
+            url="http://127.0.0.1:$port/api/record-visit"
+            warm_background "$port" /api/record-visit "$name"
+            script=(-s "$HERE/post.lua")
+        fi
+        line="  round $round $(printf '%-8s' "$app")"
+        sent=0
+        for rate in $FIXED_RATES; do
+            log="$LOGS/$name-$rate.txt"
+            read -r busy0 total0 < <(machine_ticks)
+            timeout $((FIXED_SECONDS + 60)) "$WRK2" -t"$THREADS" -c"$CONNECTIONS" -d"${FIXED_SECONDS}s" -R"$rate" \
+                --timeout 5s --latency "${script[@]}" "$url" >"$log" 2>&1 || true
+            read -r busy1 total1 < <(machine_ticks)
+            p99=$(wrk2_p99 "$log")
+            rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$log")
+            errors=$(awk '/Socket errors:/ { n = 0; for (i = 3; i <= NF; i += 2) n += $(i + 1); print n }' "$log")
+            if [[ $app == raw ]]; then
+                other=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$log")
+            else
+                other=$(status_other "$log")
+                sent=$((sent + $(status_202 "$log")))
+            fi
+            FIXED_P99[$app-$rate]+="$p99 "
+            # A rate the server (or wrk2) did not keep up with: its p99 is a queue's, not the path's.
+            ((${rps:-0} * 100 >= rate * 95)) || FIXED_SHORT[$app-$rate]=1
+            line+=$(printf '   %6s/s: p99 %7.2f ms (%s/s, other %s, errors %s, busy %s%%)' "$rate" "$p99" "${rps:-0}" \
+                "${other:-0}" "${errors:-0}" "$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f", (t > 0) ? 100 * b / t : 0 }')")
+        done
+        stop_server "$pid"
+        if [[ $app == Sqlite ]] && command -v sqlite3 >/dev/null; then
+            sent=$((sent + $(warmup_202 "$name")))
+            rows=$(timeout 30 sqlite3 "$LOGS/$name-executions.db" 'SELECT count(*) FROM executions' 2>&1 | tail -n 1 || true)
+            FIXED_ROWS+="round $round: $rows rows for $sent 202s received; "
+            line+="   store rows $rows for $sent 202s"
+        fi
+        echo "$line"
+    done
+done
+fi # section 4c
+
+# ---------------------------------------------------------------------------------------------------------------------
 # 5. Several replicas: REPLICAS servers on one PostgreSQL database (a fresh database per round, on a throwaway server
 # from eng/postgres.sh unless BENCH_POSTGRES names one) against REPLICAS in-memory servers; wrk runs one thread per
 # replica, so the load is spread evenly, as a load balancer would. Settings as in 4.
@@ -717,6 +802,20 @@ if runs 4; then
     row "  other answers + socket errors" "${STORE_REFUSED[Sqlite]}" "${STORE_REFUSED[InMemory]}" "-" "-" "-"
     if [[ -n $STORE_ROWS ]]; then
         echo "SQLite store files after the run (rows >= 202s received, else an acknowledged execution was lost): ${STORE_ROWS%; }"
+    fi
+fi
+if runs 4c && [[ -n $WRK2 ]]; then
+    echo
+    echo "the 202 at fixed rates (wrk2, open loop; p99 in ms, median of $STORE_ROUNDS rounds; * = the rate was not kept up)"
+    row "offered requests/s" "SQLite" "in-memory" "ratio" "raw GET hello" "SQLite p99 < 5 ms"
+    for rate in $FIXED_RATES; do
+        # shellcheck disable=SC2086
+        f_sql=$(median ${FIXED_P99[Sqlite-$rate]}) f_mem=$(median ${FIXED_P99[InMemory-$rate]}) f_raw=$(median ${FIXED_P99[raw-$rate]})
+        row "$rate" "$(printf '%.2f' "$f_sql")${FIXED_SHORT[Sqlite-$rate]:+*}" "$(printf '%.2f' "$f_mem")${FIXED_SHORT[InMemory-$rate]:+*}" \
+            "$(ratio "$f_sql" "$f_mem")" "$(printf '%.2f' "$f_raw")${FIXED_SHORT[raw-$rate]:+*}" "$(meets "$f_sql" "<" 5)"
+    done
+    if [[ -n $FIXED_ROWS ]]; then
+        echo "SQLite store files after 4c (rows >= 202s received, else an acknowledged execution was lost): ${FIXED_ROWS%; }"
     fi
 fi
 if runs 5; then
