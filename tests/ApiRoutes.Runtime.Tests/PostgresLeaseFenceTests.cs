@@ -30,12 +30,19 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
         var manifest = Create(BackgroundRoute("/api/wait", typeof(HonorsCancellation)));
         // B first: A's start (which needs A's lease live, by the database's clock) comes soon after A registered.
         await using var b = await TestServer.StartAsync(manifest, services: s => s.AddApiRoutesPostgreSql(_database));
-        await using var a = await TestServer.StartAsync(manifest, options: o => o.Store.LeaseDuration = TimeSpan.FromSeconds(2),
-            services: s => s.AddApiRoutesPostgreSql(_database));
+        await using var a = await TestServer.StartAsync(manifest, services: s => s.AddApiRoutesPostgreSql(_database));
 
         var id = (await a.Client.PostAsync("/api/wait", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-        await a.Probe.NextAsync();   // running on A; A's fake clock stands still, so its 2 s lease is not renewed
-        await Task.Delay(2500);      // lapsed (real time, the database's clock)
+        await a.Probe.NextAsync();   // running on A; A's fake clock stands still, so its lease is not renewed
+        Assert.Matches("^[0-9a-f]{32}$", id);
+        // A's lease lapses by the database's clock now, when the test says: a short lease lapsing in real time could lapse
+        // before A's start on a busy machine, and A's start would then be refused.
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, $"""
+            WITH lapsed AS (
+                UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second'
+                WHERE id = (SELECT owner FROM apiroutes_executions WHERE id = '{id}') RETURNING 1)
+            SELECT count(*)::int FROM lapsed
+            """));
 
         for (var i = 0; i < 20 && b.Probe.Count(nameof(HonorsCancellation)) == 0; i++)
         {
@@ -43,7 +50,7 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
             await Task.Delay(300);
         }
 
-        a.FakeTime.Advance(TimeSpan.FromSeconds(2));        // A renews: by its clock its lease is in doubt, and the database says it lapsed
+        a.FakeTime.Advance(TimeSpan.FromSeconds(30));       // A renews: by its clock its lease (30 s) is in doubt, and the database says it lapsed
         await a.Probe.WaitForSignalAsync("cancelled");
         await a.WaitForLogAsync($"ApiRoutes[2015] Information: Execution {id} of /api/wait is held by another replica now");
         output.WriteLine($"A ran {a.Probe.Count(nameof(HonorsCancellation))}, B ran {b.Probe.Count(nameof(HonorsCancellation))}");
