@@ -33,7 +33,7 @@ public sealed class BackgroundWorkerFailureTests : IDisposable
 
         Assert.StartsWith("internal error: System.InvalidOperationException: the store broke its contract", failed.Error, StringComparison.Ordinal);
         Assert.Equal(1, server.Probe.Count(nameof(Hello)));
-        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2024] Error: A background worker failed while it handled execution {broken} of /api/hello", StringComparison.Ordinal));
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2024] Error: The runtime failed while it ran execution {broken} of /api/hello", StringComparison.Ordinal));
         Assert.Contains($"Update {broken} Failed", store.Writes);
     }
 

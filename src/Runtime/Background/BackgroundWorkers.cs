@@ -90,24 +90,10 @@ internal sealed class BackgroundWorkers(
                 continue;
             }
 
-            try
-            {
-                var result = await runner.RunAsync(execution);
-
-                // A handler abandoned at its time limit still holds a thread, and this worker, until it returns: so
-                // MaxConcurrency bounds the handlers actually running, not only the attempts not yet ended. Once the
-                // drain period is over, the worker stops waiting for it.
-                if (!result.HandlerReturned.IsCompleted)
-                {
-                    await Task.WhenAny(result.HandlerReturned, runner.Cut);
-                }
-            }
-#pragma warning disable CA1031 // A worker never dies: one execution's failure (a bug) is logged and recorded, and the next runs.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                lifecycle.FailInternal(execution, e);
-            }
+            // A handler abandoned at its time limit still holds a thread, and this worker, until it returns: so
+            // MaxConcurrency bounds the handlers actually running, not only the attempts not yet ended. A worker never
+            // dies: one execution's failure in the runtime (a bug) is logged and recorded, and the next runs.
+            await runner.RunToEndAsync(execution);
         }
     }
 }

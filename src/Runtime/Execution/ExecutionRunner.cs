@@ -42,24 +42,55 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
     public void CutAll()
     {
-        // Runs the callbacks handlers registered on RequestAborted, through Abort, which logs a throwing one: a handler's
-        // bug fails neither the drain nor the container's disposal (Dispose).
+        // The attempts' own callbacks (the handlers' RequestAborted) run on the thread pool (Abort): a handler's bug,
+        // throwing or blocking, holds up neither the drain nor the container's disposal (Dispose).
         _cut.Cancel();
         _cutSignal.TrySetResult();
     }
 
-    // Cancels one attempt's RequestAborted; all its callbacks run even when one throws, and what they threw is logged.
-    private void Abort(object? aborted)
+    /// <summary>
+    /// Runs one attempt (<see cref="RunAsync"/>) and then waits for its handler to have really returned (an abandoned
+    /// one: timed out, ignoring its token) until the drain period is over: whoever runs attempts one at a time per slot
+    /// (a worker, a schedule) holds its slot meanwhile, so MaxConcurrency and "runs of one schedule never overlap" count
+    /// the handlers actually running. A failure of the runtime itself (a bug, not the handler's) is logged (2024) and
+    /// recorded as failed: the execution is never left running.
+    /// </summary>
+    public async Task RunToEndAsync(TrackedExecution execution)
     {
         try
         {
-            ((CancellationTokenSource)aborted!).Cancel();
+            var result = await RunAsync(execution);
+            if (!result.HandlerReturned.IsCompleted)
+            {
+                await Task.WhenAny(result.HandlerReturned, Cut);
+            }
         }
-        catch (AggregateException e)
+#pragma warning disable CA1031 // One execution's failure in the runtime (a bug) is logged and recorded; its worker or schedule goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
-            _logger.AbortCallbackFailed(e);
+            lifecycle.FailInternal(execution, e);
         }
     }
+
+    // Cancels one attempt's RequestAborted on a pool thread, never on the thread that decided it (the time limit's timer,
+    // the drain, the fence's trip): the handler's callbacks run there, and one that blocks must hold up neither the
+    // stop nor the other attempts' fence. All of them run even when one throws, and what they threw is logged.
+    private void Abort(CancellationTokenSource aborted) =>
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                try
+                {
+                    state.aborted.Cancel();
+                }
+                catch (AggregateException e)
+                {
+                    state.logger.AbortCallbackFailed(e);
+                }
+            },
+            (aborted, logger: _logger),
+            preferLocal: false);
 
     public async Task<AttemptResult> RunAsync(TrackedExecution execution)
     {
@@ -86,87 +117,84 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         var limit = route.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds);
         using var timeout = new CancellationTokenSource(limit, time);
 
-        // The handler's RequestAborted, cancelled by the time limit, the cut or the fence. Not a linked token source: the
-        // callbacks the handler registered run inside Abort, so a throwing one (a handler's bug) is logged there, where
-        // it would otherwise escape into the time limit's timer (unhandled: the process would end), the fence's trip or
-        // the cut.
-        using var aborted = new CancellationTokenSource();
+        // The handler's RequestAborted, cancelled by the time limit, the cut or the fence (Abort). Not a linked token
+        // source: the callbacks the handler registered must run on a thread of their own, where a throwing one (a
+        // handler's bug) is logged, not where it would escape into the time limit's timer (unhandled: the process would
+        // end), the fence's trip or the cut. Not disposed once cancelled: an abandoned handler may still use its token.
+        var aborted = new CancellationTokenSource();
 
         // Which came first, the handler's end, the time limit, the fence or the cut, decided once (compare-and-swap):
         // an attempt whose handler ended after the limit fired is timed out, and after the fence tripped goes back to
         // the queue, however the handler ended (it returned after catching the cancellation, or failed with an
-        // exception of its own), also when it ended before this runner looked; one that ended first is its own result,
-        // also when the limit, the fence or the cut came before this runner looked. Otherwise the record would depend
-        // on which thread ran first. The cut keeps "returned normally = done" (ReturnedAfterCut).
+        // exception of its own), also when it ended before this runner looked; after the cut it is cut unless it
+        // returned normally ("returning normally says done"; a later return: ReturnedAfterCut). One that ended first is
+        // its own result, also when the limit, the fence or the cut came before this runner looked. Otherwise the record
+        // would depend on which thread ran first. Only the event that came first cancels the handler's token.
         var first = Running;
-        using var byTimeLimit = timeout.Token.Register(() =>
+        var decided = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Decide(int by)
         {
-            Interlocked.CompareExchange(ref first, TimeLimitFirst, Running);
-            Abort(aborted);
-        });
-        using var byCut = _cut.Token.Register(() =>
-        {
-            Interlocked.CompareExchange(ref first, CutFirst, Running);
-            Abort(aborted);
-        });
-        using var byFence = held.Register(() =>
-        {
-            Interlocked.CompareExchange(ref first, FenceFirst, Running);
-            Abort(aborted);
-        });
-        var abortedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = aborted.Token.Register(() => abortedSignal.TrySetResult());
-
-        var scope = scopes.CreateAsyncScope();
-        // The secret headers as configured now: a request stored before a name was added to them (recovered, taken over)
-        // does not hand it to the handler either.
-        var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token, secrets);
-
-        // Task.Run: a handler that blocks its thread must not block this runner past the time limit. Not at all once the
-        // fence tripped while its start was written (the token says so before its callbacks have run: said first here).
-        Task handler;
-        if (held.IsCancellationRequested)
-        {
-            Interlocked.CompareExchange(ref first, FenceFirst, Running);
-            handler = Task.FromCanceled(held);
-        }
-        else
-        {
-            handler = Task.Run(async () =>
+            if (Interlocked.CompareExchange(ref first, by, Running) == Running)
             {
-                try
-                {
-                    ExecutionLogCapture.Enter(execution.Id);
-                    await route.InvokeAsync(context);
-                }
-                finally
-                {
-                    Interlocked.CompareExchange(ref first, HandlerFirst, Running);
-                }
-            });
+                decided.TrySetResult();
+                Abort(aborted);
+            }
         }
 
-        await Task.WhenAny(handler, abortedSignal.Task);
+        Task handler;
+        var scope = scopes.CreateAsyncScope();
+        using (timeout.Token.Register(() => Decide(TimeLimitFirst)))
+        using (_cut.Token.Register(() => Decide(CutFirst)))
+        using (held.Register(() => Decide(FenceFirst)))
+        {
+            // The secret headers as configured now: a request stored before a name was added to them (recovered, taken
+            // over) does not hand it to the handler either.
+            var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token, secrets);
+
+            // Task.Run: a handler that blocks its thread must not block this runner past the time limit. Not at all once
+            // the fence tripped while its start was written (its registration above said so at once).
+            if (held.IsCancellationRequested)
+            {
+                Decide(FenceFirst);
+                handler = Task.FromCanceled(held);
+            }
+            else
+            {
+                handler = Task.Run(async () =>
+                {
+                    try
+                    {
+                        ExecutionLogCapture.Enter(execution.Id);
+                        await route.InvokeAsync(context);
+                    }
+                    finally
+                    {
+                        Interlocked.CompareExchange(ref first, HandlerFirst, Running);
+                    }
+                });
+            }
+
+            await Task.WhenAny(handler, decided.Task);
+        }
+
         if (Volatile.Read(ref first) == HandlerFirst)
         {
             // Its code has returned; its task completes in a moment.
             await handler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            aborted.Dispose();   // never cancelled: nothing came before the handler's end
         }
 
-        // Cut first: the handler still runs, or gave up because of the cut (a handler that returned or failed by itself
-        // after the cut is its own result).
         var result = Volatile.Read(ref first) switch
         {
             TimeLimitFirst => new AttemptResult(ExecutionStatus.TimedOut, null),
             FenceFirst => new AttemptResult(ExecutionStatus.Failed, null, Fenced: true),
-            CutFirst or Running when !handler.IsCompleted || handler.IsCanceled
-                || handler.Exception?.InnerException is OperationCanceledException => new AttemptResult(ExecutionStatus.Failed, null, Cut: true),
+            CutFirst when handler.Status != TaskStatus.RanToCompletion => new AttemptResult(ExecutionStatus.Failed, null, Cut: true),
             _ => Completed(handler),
         };
 
         if (handler.IsCompleted)
         {
-            await scope.DisposeAsync();
+            await DisposeScopeAsync(scope, execution);
         }
         else
         {
@@ -175,10 +203,10 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             result = result with
             {
                 HandlerReturned = handler.ContinueWith(
-                    async (abandoned, state) =>
+                    (abandoned, state) =>
                     {
                         _ = abandoned.Exception;
-                        await ((AsyncServiceScope)state!).DisposeAsync();
+                        return DisposeScopeAsync((AsyncServiceScope)state!, execution);
                     },
                     scope,
                     CancellationToken.None,
@@ -205,6 +233,22 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         }
 
         return result;
+    }
+
+    // The handler's scope, disposed once it returned: a scoped service whose disposal throws (its bug) is logged and
+    // changes nothing of the attempt's outcome, which was decided before.
+    private async Task DisposeScopeAsync(AsyncServiceScope scope, TrackedExecution execution)
+    {
+        try
+        {
+            await scope.DisposeAsync();
+        }
+#pragma warning disable CA1031 // Whatever a scoped service's disposal throws, the outcome is recorded as it was decided.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.ScopeDisposalFailed(execution.Id, execution.Record.Route, e);
+        }
     }
 
     /// <summary>Completes when every handler that was still running at the cut has returned and been recorded.</summary>
@@ -234,11 +278,22 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         return string.Concat(error.AsSpan(0, kept), $"… [cut: {error.Length - kept} more characters]");
     }
 
-    private static AttemptResult Completed(Task handler) => handler.Status switch
+    // The handler's own result: a cancellation of its own (an HttpClient's time-out) keeps its message and stack, which
+    // the awaiter rethrows (the task's Exception is null when it was cancelled).
+    private static AttemptResult Completed(Task handler)
     {
-        TaskStatus.RanToCompletion => AttemptResult.Succeeded,
-        _ => new AttemptResult(ExecutionStatus.Failed, handler.Exception?.InnerException ?? new TaskCanceledException(handler)),
-    };
+        try
+        {
+            handler.GetAwaiter().GetResult();
+            return AttemptResult.Succeeded;
+        }
+#pragma warning disable CA1031 // Whatever the handler threw is its attempt's failure.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return new AttemptResult(ExecutionStatus.Failed, e);
+        }
+    }
 }
 
 /// <summary>

@@ -55,14 +55,22 @@ internal sealed class LoadedRoute
     /// </summary>
     public Task InvokeAsync(HttpContext context) => _disposable ? InvokeAndDisposeAsync(context) : InvokeOnlyAsync(context);
 
-    private async Task InvokeOnlyAsync(HttpContext context) => await _create(context).HandleAsync(context);
+    private async Task InvokeOnlyAsync(HttpContext context)
+    {
+        var handler = _create(context);
+        await (handler.HandleAsync(context) ?? throw ReturnedNull(handler));
+    }
+
+    // A handler's bug, said as such: the bare NullReferenceException of awaiting null names neither the handler nor the fix.
+    private static InvalidOperationException ReturnedNull(IApiHandler handler) =>
+        new($"{handler.GetType().FullName}.HandleAsync returned null instead of a Task. Return the Task of its work, or Task.CompletedTask when there is nothing to await.");
 
     private async Task InvokeAndDisposeAsync(HttpContext context)
     {
         var handler = _create(context);
         try
         {
-            await handler.HandleAsync(context);
+            await (handler.HandleAsync(context) ?? throw ReturnedNull(handler));
         }
         finally
         {

@@ -10,7 +10,8 @@ namespace ApiRoutes.Scheduling;
 
 /// <summary>
 /// Starts scheduled runs, for the in-process scheduler and for external triggers alike, and keeps runs of one
-/// schedule from overlapping: while a run goes, another occurrence of the same route is refused. What becomes of each
+/// schedule from overlapping: while a run goes (until its handler has returned, also one abandoned at its time limit, or
+/// the drain period is over), another occurrence of the same route is refused. What becomes of each
 /// occurrence (ran, skipped, claimed elsewhere) goes to the <see cref="OccurrenceLog"/>; runs started by hand are not
 /// occurrences and are not recorded there.
 /// </summary>
@@ -43,7 +44,7 @@ internal sealed class ScheduledRuns(
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         var start = new TaskCompletionSource<TrackedExecution?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = start.Task.ContinueWith(
-            queued => queued.Result is { } execution ? runner.RunAsync(execution) : Task.CompletedTask,
+            queued => queued.Result is { } execution ? runner.RunToEndAsync(execution) : Task.CompletedTask,
             TaskScheduler.Default).Unwrap();
         var added = _running.AddOrUpdate(
             route.Template,
