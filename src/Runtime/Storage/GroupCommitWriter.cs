@@ -44,11 +44,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     private readonly Func<Exception, bool> _isDataError;
     private readonly Action<TWrite, Exception>? _dropped;
     private readonly bool _releaseTogether;
-    private readonly bool _releaseInline;
-    private readonly WriteSignal? _signal;   // the commit thread's wait, when it has a thread of its own
-    private readonly Func<bool> _writesOrClosed;
-    private readonly Func<bool> _writesClosedOrRetryDue;
-    private volatile bool _retryDue;
     private readonly Task _loop;
     private volatile bool _closing;
     private readonly List<Pending> _told = [];   // told, to be released off the loop (the commit loop's alone)
@@ -68,7 +63,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// Whether the waiters' continuations are short enough to run one after another on a few work items per batch;
     /// otherwise each runs as a work item of its own.
     /// </param>
-    /// <param name="thread">The loop on a thread of its own (the commit waited for there); null: an async loop on the thread pool.</param>
     public GroupCommitWriter(
         Func<IReadOnlyList<TWrite>, Task<IReadOnlyList<bool>>> commit,
         Func<TWrite, string?> retryKey,
@@ -76,8 +70,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         TimeProvider time,
         Func<Exception, bool> isDataError,
         Action<TWrite, Exception>? dropped = null,
-        bool releaseTogether = false,
-        CommitThread? thread = null)
+        bool releaseTogether = false)
     {
         _commit = commit;
         _retryKey = retryKey;
@@ -87,19 +80,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         _dropped = dropped;
         _releaseTogether = releaseTogether;
         Health = new WriteHealth(time);
-        _writesOrClosed = () => _writes.Reader.TryPeek(out _) || _writes.Reader.Completion.IsCompleted;
-        _writesClosedOrRetryDue = () => _retryDue || _writesOrClosed();
-        if (thread is null)
-        {
-            _loop = Task.Run(LoopAsync);
-            return;
-        }
-
-        _releaseInline = thread.ReleaseInline;
-        _signal = new WriteSignal(thread.Spin);
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _loop = done.Task;
-        new Thread(() => RunOnThread(done)) { IsBackground = true, Name = "ApiRoutes commit" }.Start();
+        _loop = Task.Run(LoopAsync);
     }
 
     /// <summary>Whether the writes are failing for the store's sake, as the latest batch found.</summary>
@@ -108,14 +89,10 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     /// <summary>Completes once the write is durable: true when it applied; throws <see cref="ExecutionStoreUnavailableException"/>.</summary>
     public Task<bool> WriteAsync(TWrite write)
     {
-        var pending = new Pending(write, _releaseTogether || _releaseInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_writes.Writer.TryWrite(pending))
-        {
-            return Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
-        }
-
-        _signal?.Notify();
-        return pending.Done.Task;
+        var pending = new Pending(write, _releaseTogether ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+        return _writes.Writer.TryWrite(pending)
+            ? pending.Done.Task
+            : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
     }
 
     /// <summary>Writes what was queued (one last try for what is kept), then stops.</summary>
@@ -123,26 +100,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     {
         _closing = true;
         _writes.Writer.TryComplete();
-        _signal?.Notify();
         await _loop;
-        _signal?.Dispose();
-    }
-
-    // The loop on the commit thread: every wait blocks the thread and every commit is waited for on it, so each of the
-    // loop's awaits finds its task complete and the loop never leaves the thread.
-    private void RunOnThread(TaskCompletionSource done)
-    {
-        try
-        {
-            LoopAsync().GetAwaiter().GetResult();
-            done.SetResult();
-        }
-#pragma warning disable CA1031 // Handed to whoever awaits the loop (DisposeAsync).
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            done.SetException(e);
-        }
     }
 
     private async Task LoopAsync()
@@ -209,7 +167,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         var number = _batches++;
         try
         {
-            var applied = await Commit([.. batch.Select(pending => pending.Write)]);
+            var applied = await _commit([.. batch.Select(pending => pending.Write)]);
             Tell(batch, applied);
             Health.Succeeded(number);
         }
@@ -234,18 +192,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         }
 
         return Outcome.Done;
-    }
-
-    // On the commit thread, the commit is waited for there (SQLite's returns done: it runs synchronously).
-    private Task<IReadOnlyList<bool>> Commit(IReadOnlyList<TWrite> writes)
-    {
-        var commit = _commit(writes);
-        if (_signal is not null && !commit.IsCompleted)
-        {
-            commit.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Wait();
-        }
-
-        return commit;
     }
 
     // Tells the waiters of writes that failed, and keeps, in order, those that may be retried (the latest per key).
@@ -303,13 +249,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
             return;
         }
 
-        if (_releaseInline)
-        {
-            Release(_told);   // the continuations run here, one after another
-            _told.Clear();
-            return;
-        }
-
         if (!_releaseTogether)
         {
             Release(_told);
@@ -339,11 +278,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     // Waits for writes; with kept ones, at most a second. False once closed and drained.
     private async Task<bool> WaitAsync(bool retrySoon)
     {
-        if (_signal is not null)
-        {
-            return WaitOnThread(retrySoon);
-        }
-
         if (!retrySoon)
         {
             return await _writes.Reader.WaitToReadAsync();
@@ -360,31 +294,6 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         {
             return true;
         }
-    }
-
-    // WaitAsync on the commit thread: blocks it (after the signal's spin) until a write comes, the writer closes, or with
-    // kept writes the retry delay passed on the injected clock.
-    private bool WaitOnThread(bool retrySoon)
-    {
-        _retryDue = false;
-        if (!retrySoon)
-        {
-            _signal!.Wait(_writesOrClosed);
-            return _writes.Reader.TryPeek(out _);   // false: closed and drained
-        }
-
-        using (_time.CreateTimer(static writer => ((GroupCommitWriter<TWrite>)writer!).RetryDue(), this, RetryDelay, Timeout.InfiniteTimeSpan))
-        {
-            _signal!.Wait(_writesClosedOrRetryDue);
-        }
-
-        return true;   // closed too: one last try for what is kept
-    }
-
-    private void RetryDue()
-    {
-        _retryDue = true;
-        _signal!.Notify();
     }
 
     private enum Outcome

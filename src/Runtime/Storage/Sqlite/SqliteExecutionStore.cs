@@ -42,21 +42,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             e => WriteFailure.IsDataError(e, error => error is SqliteException { SqliteErrorCode: 18 or 19 or 20 }),
             (write, e) => logger?.KeptWriteDropped(write.Record?.Id ?? "?", e),
             // Who awaits its writes goes on briefly (a 202, a claimed occurrence queued): told a batch at a time.
-            releaseTogether: true,
-            thread: Store7Mode());
-    }
-
-    // TEMPORARY (store7 A/B): store7.mode beside the app: "thread|inline SPIN_US".
-    private static CommitThread? Store7Mode()
-    {
-        var file = System.IO.Path.Combine(AppContext.BaseDirectory, "store7.mode");
-        if (!File.Exists(file))
-        {
-            return null;
-        }
-
-        var parts = File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new CommitThread(TimeSpan.FromMicroseconds(int.Parse(parts[1], CultureInfo.InvariantCulture)), parts[0] == "inline");
+            releaseTogether: true);
     }
 
     public string Path { get; }
