@@ -8,7 +8,7 @@ namespace ApiRoutes.Storage;
 /// Store writes nobody waits for: a failure is logged (and observed), then handed to <c>failed</c> if given; a success
 /// costs nothing more. A write still under way gets one callback where it completes (an object and its delegate), not
 /// a continuation task per concern: a durable store's every change of state is such a write, and the two
-/// <c>ContinueWith</c> each change had cost ~0.3 KB and two cancelled tasks per write when it succeeded
+/// <c>ContinueWith</c> each change had cost ~0.5 KB and two cancelled tasks per write when it succeeded
 /// (bench/load/README.md, "Durable 202, seventh pass"). The callback runs where the write's waiters are told (the group
 /// commit's release, never its loop) and is short unless the write failed.
 /// </summary>
