@@ -24,36 +24,36 @@ internal sealed partial class ExecutionLifecycle
     }
 
     // Under the execution's lock (Transition's): a write queued here lands before any later change of the execution.
+    // Done already (the in-memory store): nothing more to allocate.
     private void Write(TrackedExecution execution, ExecutionRecord record)
     {
         var write = _store.UpdateAsync(record, CancellationToken.None);
-        write.LogIfFails(_logger, record.Id);
-        if (write.IsCompletedSuccessfully)
+        if (!write.IsCompletedSuccessfully)
+        {
+            WhenFails(write, execution, record);
+        }
+    }
+
+    private void WhenFails(Task write, TrackedExecution execution, ExecutionRecord record) =>
+        write.LogIfFails(_logger, record.Id, e => WritePlain(execution, record, e));
+
+    // A change refused for its data, written again once with its free text made plain.
+    private void WritePlain(TrackedExecution execution, ExecutionRecord record, Exception e)
+    {
+        var plain = Plain(record);
+        if (e is not ExecutionStoreUnavailableException { RefusedForData: true } || plain == record)
         {
             return;
         }
 
-        write.ContinueWith(
-            task =>
+        lock (execution)
+        {
+            // Only while it is still the latest change: an older one must not land over a newer one.
+            if (ReferenceEquals(execution.Record, record))
             {
-                var plain = Plain(record);
-                if (task.Exception?.InnerException is not ExecutionStoreUnavailableException { RefusedForData: true } || plain == record)
-                {
-                    return;
-                }
-
-                lock (execution)
-                {
-                    // Only while it is still the latest change: an older one must not land over a newer one.
-                    if (ReferenceEquals(execution.Record, record))
-                    {
-                        _store.UpdateAsync(plain, CancellationToken.None).LogIfFails(_logger, record.Id);
-                    }
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Default);
+                _store.UpdateAsync(plain, CancellationToken.None).LogIfFails(_logger, record.Id);
+            }
+        }
     }
 
     // Free text as every store holds it, whatever its encoding: each character outside printable ASCII as '?'.

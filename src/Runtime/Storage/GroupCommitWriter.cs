@@ -91,7 +91,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     {
         var pending = new Pending(write, _releaseTogether ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         return _writes.Writer.TryWrite(pending)
-            ? pending.Done.Task
+            ? pending.Task
             : Task.FromException<bool>(new ExecutionStoreUnavailableException("The execution store is closed."));
     }
 
@@ -271,7 +271,7 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
     {
         foreach (var pending in told)
         {
-            _ = pending.Outcome is Exception failure ? pending.Done.TrySetException(failure) : pending.Done.TrySetResult((bool)pending.Outcome!);
+            _ = pending.Outcome is Exception failure ? pending.TrySetException(failure) : pending.TrySetResult((bool)pending.Outcome!);
         }
     }
 
@@ -303,13 +303,11 @@ internal sealed class GroupCommitWriter<TWrite> : IAsyncDisposable
         StoreFailed,
     }
 
-    private sealed class Pending(TWrite write, TaskCreationOptions options)
+    // Completed by ReleaseTold only: on a release work item, where its continuations run inline, or (options) each
+    // continuation queued on its own. The waiter's task source itself: one object less per write.
+    private sealed class Pending(TWrite write, TaskCreationOptions options) : TaskCompletionSource<bool>(options)
     {
         public TWrite Write { get; } = write;
-
-        // Completed by ReleaseTold only: on a release work item, where its continuations run inline, or (options) each
-        // continuation queued on its own.
-        public TaskCompletionSource<bool> Done { get; } = new(options);
 
         /// <summary>What the waiter is told, once settled (the commit loop's alone): the bool, or the exception.</summary>
         public object? Outcome { get; set; }

@@ -18,7 +18,13 @@ internal static class StoredRequest
     [ThreadStatic]
     private static Utf8JsonWriter? t_json;
 
-    public static string ToJson(RequestSnapshot request)
+    public static string ToJson(RequestSnapshot request) => Encoding.UTF8.GetString(Write(request));
+
+    /// <summary>The same JSON as <see cref="ToJson"/>, as UTF-8: what SQLite stores, without a string between.</summary>
+    public static byte[] ToUtf8Json(RequestSnapshot request) => Write(request).ToArray();
+
+    // The JSON in this thread's buffer, valid until the thread's next call.
+    private static ReadOnlySpan<byte> Write(RequestSnapshot request)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
@@ -54,13 +60,12 @@ internal static class StoredRequest
         json.WriteEndObject();
         json.Flush();
 
-        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
         if (buffer.Capacity > 64 * 1024)
         {
-            t_buffer = null;   // not kept for ever after one request with huge headers
+            t_buffer = null;   // not kept for ever after one request with huge headers (the span stays valid: its array lives on)
         }
 
-        return text;
+        return buffer.WrittenSpan;
     }
 
     public static RequestSnapshot FromJson(string text, byte[] body)

@@ -67,7 +67,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
 
         var applied = await _store.CommitAsync(
         [
-            new SqliteWrite(Record("a", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [1, 2]),
+            new SqliteWrite(Record("a", ExecutionStatus.Queued), StoredRequest.ToUtf8Json(Request()), [1, 2]),
             new SqliteWrite(Record("a", ExecutionStatus.Running) with { StartedAt = At(1) }, null, null),
             new SqliteWrite(Record("b", ExecutionStatus.Running), null, null),
             new SqliteWrite(Record("a", ExecutionStatus.Succeeded) with { StartedAt = At(1), FinishedAt = At(2) }, null, null),
@@ -112,13 +112,13 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
 
         var error = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => _store.CommitAsync(
         [
-            new SqliteWrite(Record("kept-out", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [1]),
-            new SqliteWrite(Record("refused", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [2]),
+            new SqliteWrite(Record("kept-out", ExecutionStatus.Queued), StoredRequest.ToUtf8Json(Request()), [1]),
+            new SqliteWrite(Record("refused", ExecutionStatus.Queued), StoredRequest.ToUtf8Json(Request()), [2]),
         ]));
 
         Assert.Contains("refused by the test", error.Message, StringComparison.Ordinal);
         Assert.Null(await _store.FindAsync("kept-out", default));   // rolled back with the write that failed
-        Assert.Equal([true], await _store.CommitAsync([new SqliteWrite(Record("next", ExecutionStatus.Queued), StoredRequest.ToJson(Request()), [3])]));
+        Assert.Equal([true], await _store.CommitAsync([new SqliteWrite(Record("next", ExecutionStatus.Queued), StoredRequest.ToUtf8Json(Request()), [3])]));
         Assert.Equal([3], (await _store.GetRequestAsync("next", default))!.Body.ToArray());
     }
 

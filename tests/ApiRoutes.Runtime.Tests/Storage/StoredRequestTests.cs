@@ -26,6 +26,24 @@ public sealed class StoredRequestTests
     }
 
     [Fact]
+    public void The_utf8_json_is_the_json_text_encoded_also_for_non_ascii_and_after_huge_headers()
+    {
+        var accented = Request([new("X-Name", new StringValues(["Ada Lovelace — née Byron", "日本"]))], "{}"u8.ToArray());
+        var huge = Request([new("X-Big", new StringValues(new string('y', 100_000)))], "{}"u8.ToArray());
+
+        var hugeUtf8 = StoredRequest.ToUtf8Json(huge);   // the next call gets a fresh buffer; this array stays as it was
+        var accentedUtf8 = StoredRequest.ToUtf8Json(accented);
+
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(StoredRequest.ToJson(accented)), accentedUtf8);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(StoredRequest.ToJson(huge)), hugeUtf8);
+        var read = StoredRequest.FromJson(System.Text.Encoding.UTF8.GetString(accentedUtf8), []);
+        var name = read.Headers.Single(h => h.Key == "X-Name").Value;
+        Assert.Equal(2, name.Count);
+        Assert.Equal("Ada Lovelace — née Byron", name[0]);
+        Assert.Equal("日本", name[1]);
+    }
+
+    [Fact]
     public void The_body_is_written_as_the_captured_array_and_only_a_part_of_an_array_is_copied()
     {
         var whole = "{\"to\":\"ada\"}"u8.ToArray();

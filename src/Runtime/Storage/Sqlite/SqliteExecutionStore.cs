@@ -65,7 +65,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         new(path, opened.Connection, opened.Held, time, logger);
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToJson(request), request.BodyArray()));
+        _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToUtf8Json(request), request.BodyArray()));
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _writer.WriteAsync(new SqliteWrite(record, null, null));
 

@@ -51,6 +51,18 @@ internal sealed class SqliteRawStatement : IDisposable
         }
     }
 
+    /// <summary>Text that is UTF-8 already.</summary>
+    public void Utf8(int index, byte[]? value)
+    {
+        if (value is null)
+        {
+            Null(index);
+            return;
+        }
+
+        Check(raw.sqlite3_bind_text(_statement, index, value));   // copied by SQLite (SQLITE_TRANSIENT)
+    }
+
     /// <summary>Round-trip UTC text (as <see cref="SqliteExecutionStore.Format"/> writes it), formatted on the stack.</summary>
     public void Instant(int index, DateTimeOffset? value)
     {

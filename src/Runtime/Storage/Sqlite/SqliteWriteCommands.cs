@@ -4,9 +4,9 @@ namespace ApiRoutes.Storage;
 
 /// <summary>
 /// One write of the SQLite store: an execution (new, with its request, or a change of state), a schedule claim, or an
-/// occurrence record.
+/// occurrence record. The request is its JSON in UTF-8 (<see cref="StoredRequest.ToUtf8Json"/>), bound as the text it is.
 /// </summary>
-internal sealed record SqliteWrite(ExecutionRecord? Record, string? Request, byte[]? Body)
+internal sealed record SqliteWrite(ExecutionRecord? Record, byte[]? Request, byte[]? Body)
 {
     public ScheduleClaim? Schedule { get; init; }
 
@@ -88,7 +88,7 @@ internal sealed class SqliteWriteCommands : IDisposable
         _insert.Text(11, record.ReplayOf);
         _insert.Text(12, record.TraceParent);
         _insert.Text(13, record.TraceState);
-        _insert.Text(14, write.Request);
+        _insert.Utf8(14, write.Request);
         _insert.Blob(15, write.Body);
         _insert.Execute();
         return true;

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Runtime.Tests.Storage;
+
+/// <summary>
+/// Store writes nobody waits for (<see cref="StoreWrites.LogIfFails"/>): a failure is logged (2010) and handed on once,
+/// whether the write had failed already or fails later; a success, or a cancellation, is neither.
+/// </summary>
+public sealed class StoreWritesTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<Exception> _failed = new();
+    private readonly ILogger _logger;
+
+    public StoreWritesTests() => _logger = new ListLoggerProvider(_lines).CreateLogger("store");
+
+    [Fact]
+    public void A_write_that_fails_later_is_logged_and_handed_on_once_where_it_completes()
+    {
+        WithoutContext(() =>
+        {
+            var write = new TaskCompletionSource();   // continuations inline: as the SQLite group commit tells its waiters
+            write.Task.LogIfFails(_logger, "e1", _failed.Enqueue);
+            Assert.Empty(_lines);
+
+            var refused = new ExecutionStoreUnavailableException("refused");
+            write.SetException(refused);
+
+            Assert.Equal(refused, Assert.Single(_failed));
+            Assert.Equal("store[2010] Error: The execution store could not record execution e1", Assert.Single(_lines));
+        });
+    }
+
+    [Fact]
+    public async Task A_write_told_on_another_thread_is_logged_there()
+    {
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);   // as PostgreSQL's
+        using var handed = new SemaphoreSlim(0);
+        write.Task.LogIfFails(_logger, "e2", e =>
+        {
+            _failed.Enqueue(e);
+            handed.Release();
+        });
+
+        write.SetException(new IOException("disk full"));
+
+        Assert.True(await handed.WaitAsync(Bound));
+        Assert.IsType<IOException>(Assert.Single(_failed));
+        Assert.Contains("store[2010] Error: The execution store could not record execution e2", _lines);
+    }
+
+    [Fact]
+    public void A_write_that_failed_already_is_logged_and_handed_on_at_once()
+    {
+        WithoutContext(() =>
+        {
+            Task.FromException(new ExecutionStoreUnavailableException("closed")).LogIfFails(_logger, "e3", _failed.Enqueue);
+
+            Assert.IsType<ExecutionStoreUnavailableException>(Assert.Single(_failed));
+            Assert.Single(_lines);
+        });
+    }
+
+    [Fact]
+    public void A_write_that_succeeds_or_is_cancelled_is_neither_logged_nor_handed_on()
+    {
+        WithoutContext(() =>
+        {
+            var later = new TaskCompletionSource();
+            var cancelled = new TaskCompletionSource();
+            Task.CompletedTask.LogIfFails(_logger, "done", _failed.Enqueue);
+            later.Task.LogIfFails(_logger, "later", _failed.Enqueue);
+            cancelled.Task.LogIfFails(_logger, "cancelled", _failed.Enqueue);
+            Task.FromCanceled(new CancellationToken(canceled: true)).LogIfFails(_logger, "cancelled before", _failed.Enqueue);
+
+            later.SetResult();
+            cancelled.SetCanceled();
+
+            Assert.Empty(_failed);
+            Assert.Empty(_lines);
+        });
+    }
+
+    [Fact]
+    public void Without_a_logger_a_failure_is_handed_on_all_the_same()
+    {
+        WithoutContext(() =>
+        {
+            var write = new TaskCompletionSource();
+            write.Task.LogIfFails(null, "e4", _failed.Enqueue);
+            write.SetException(new IOException("gone"));
+
+            Assert.IsType<IOException>(Assert.Single(_failed));
+            Assert.Empty(_lines);
+        });
+    }
+
+    // As in ASP.NET Core: no synchronization context, where a continuation is run inline (xunit's has every continuation
+    // queued), so that what the callback did is there to assert right after the write completed.
+    private static void WithoutContext(Action body)
+    {
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            body();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
+    }
+}
