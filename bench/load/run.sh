@@ -485,6 +485,21 @@ fi # section 3
 # store_rounds ROUTE TAG: STORE_ROUNDS rounds of both stores on ROUTE; sets ACCEPTED, STORE_P99, STORE_REFUSED,
 # STORE_RATIOS, STORE_ROWS and the medians accepted_mem, accepted_sqlite, store_p99_mem, store_p99_sqlite, store_ratio,
 # store_p99_ratio (each round's p99 ratio SQLite / in-memory in STORE_P99_RATIOS; the median of them is the one reported).
+# start_store_app NAME STORE PORT: the sample on one execution store (InMemory or Sqlite), the settings of sections 3-4c,
+# answering; sets pid.
+start_store_app() {
+    start_server "$1" "$SHOP_DLL" "$3" \
+        ApiRoutes__Store__Provider="$2" \
+        ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
+        ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
+        ApiRoutes__ShutdownDrainTimeout=00:00:01
+    pid=$STARTED_PID
+    wait_ready "$pid" "$3"
+}
+
+# sqlite_rows NAME: the rows of that server's SQLite store file (its server stopped), or sqlite3's error.
+sqlite_rows() { timeout 30 sqlite3 "$LOGS/$1-executions.db" 'SELECT count(*) FROM executions' 2>&1 | tail -n 1 || true; }
+
 store_rounds() {
     local route=$1 tag=$2 round store name port pid url peak_mb t0 stop_s sent rows
     STORES=(InMemory Sqlite)
@@ -494,13 +509,7 @@ store_rounds() {
         for store in "${STORES[@]}"; do
             name="store$tag-$store-$round"
             port=$(free_port)
-            start_server "$name" "$SHOP_DLL" "$port" \
-                ApiRoutes__Store__Provider="$store" \
-                ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
-                ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
-                ApiRoutes__ShutdownDrainTimeout=00:00:01
-            pid=$STARTED_PID
-            wait_ready "$pid" "$port"
+            start_store_app "$name" "$store" "$port"
             url="http://127.0.0.1:$port$route"
             warm_background "$port" "$route" "$name"
             run_wrk "$LOGS/$name.txt" "$STORE_DURATION_SECONDS" "$url" "$pid" -s "$HERE/post.lua"
@@ -519,7 +528,7 @@ store_rounds() {
                 # Every 202 (of the warm-up too) must be a row: it was committed before it was sent. A few more rows than
                 # 202s are expected: requests committed while wrk was stopping, whose 202 it did not wait for.
                 sent=$(($(warmup_202 "$name") + accepted))
-                rows=$(timeout 30 sqlite3 "$LOGS/$name-executions.db" 'SELECT count(*) FROM executions' 2>&1 | tail -n 1 || true)
+                rows=$(sqlite_rows "$name")
                 STORE_ROWS+="round $round: $rows rows for $sent 202s received; "
                 rows="   store rows $rows for $sent 202s received (warm-up included)"
             fi
@@ -604,13 +613,7 @@ for ((round = 1; round <= STORE_ROUNDS; round++)); do
             timeout 40 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_SECONDS}s" "$url" >/dev/null 2>&1
             script=()
         else
-            start_server "$name" "$SHOP_DLL" "$port" \
-                ApiRoutes__Store__Provider="$app" \
-                ApiRoutes__Background__MaxConcurrency="$BG_CONCURRENCY" \
-                ApiRoutes__Background__MaxQueueLength="$BG_QUEUE_LENGTH" \
-                ApiRoutes__ShutdownDrainTimeout=00:00:01
-            pid=$STARTED_PID
-            wait_ready "$pid" "$port"
+            start_store_app "$name" "$app" "$port"
             url="http://127.0.0.1:$port/api/record-visit"
             warm_background "$port" /api/record-visit "$name"
             script=(-s "$HERE/post.lua")
@@ -641,7 +644,7 @@ for ((round = 1; round <= STORE_ROUNDS; round++)); do
         stop_server "$pid"
         if [[ $app == Sqlite ]] && command -v sqlite3 >/dev/null; then
             sent=$((sent + $(warmup_202 "$name")))
-            rows=$(timeout 30 sqlite3 "$LOGS/$name-executions.db" 'SELECT count(*) FROM executions' 2>&1 | tail -n 1 || true)
+            rows=$(sqlite_rows "$name")
             FIXED_ROWS+="round $round: $rows rows for $sent 202s received; "
             line+="   store rows $rows for $sent 202s"
         fi
