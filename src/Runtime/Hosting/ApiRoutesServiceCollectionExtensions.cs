@@ -84,8 +84,7 @@ public static class ApiRoutesServiceCollectionExtensions
 
         // Their first background work (recovery, retention's first pruning, the scheduler's first check) waits for the
         // first answer, a quiet moment after the app listens, or a second, whichever comes first: on the machine's clock.
-        services.TryAddSingleton(sp => new StartupWorkGate(
-            TimeProvider.System, sp.GetService<IHostApplicationLifetime>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new StartupWorkGate(TimeProvider.System, sp.GetService<IHostApplicationLifetime>()));
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, StartupWorkGateFilter>());
 
         // One hosted service per loop. Stopped in reverse order: the scheduler stops firing first; take-over and

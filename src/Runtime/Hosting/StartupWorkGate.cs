@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 
@@ -15,16 +14,19 @@ namespace ApiRoutes.Hosting;
 /// <remarks>
 /// Its clock is the machine's in the app (<see cref="TimeProvider.System"/>), not the app's <see cref="TimeProvider"/>:
 /// the wait is about the process's CPU at a cold start, and an app on a test clock that does not move must still
-/// recover and schedule. Requests are seen by <see cref="StartupWorkGateFilter"/>, Kestrel's connections (which come
-/// before their first request reaches the app) by a <see cref="FirstConnectionWatch"/>.
+/// recover and schedule. Requests are seen by <see cref="StartupWorkGateFilter"/>.
 /// </remarks>
 internal sealed class StartupWorkGate : IDisposable
 {
     /// <summary>
-    /// Listening this long without a connection or request, the work begins: a platform that starts an instance for a
-    /// request connects as soon as the instance listens, so a quiet server is one nobody waits for.
+    /// Listening this long without a request, the work begins: a platform that starts an instance for a request
+    /// connects as soon as the instance listens, so a quiet server is one nobody waits for. Not shorter: a first request
+    /// reaches the app's pipeline only once its connection's cold path has been compiled, 50–60 ms after the server
+    /// listens on a quiet 2-core machine and several times that on a busy one (bench/load/README.md); with 50 ms, the
+    /// work began before the first request had reached the app at load 15. (Kestrel's connection counter would show it
+    /// sooner, but a MeterListener creates the runtime's whole System.Runtime meter on the path to the first answer.)
     /// </summary>
-    public static readonly TimeSpan IdleWindow = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan IdleWindow = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// The latest the work begins after the server listens, even while a first request is still being answered. A first
@@ -37,26 +39,19 @@ internal sealed class StartupWorkGate : IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly CancellationTokenRegistration _started;
-    private readonly FirstConnectionWatch? _connections;
     private ITimer? _idle;
     private ITimer? _bound;
     private volatile bool _requestSeen;
 
     /// <param name="time">The clock of the idle window and the bound.</param>
     /// <param name="lifetime">The host, which says when the server listens; without one the gate is open.</param>
-    /// <param name="connectionsOf">The app's meter factory, whose Kestrel counter shows connections; null: requests only.</param>
-    public StartupWorkGate(TimeProvider time, IHostApplicationLifetime? lifetime, IMeterFactory? connectionsOf = null)
+    public StartupWorkGate(TimeProvider time, IHostApplicationLifetime? lifetime)
     {
         _time = time;
         if (lifetime is null)
         {
             Open();   // no host to say when it listens: nothing to wait for
             return;
-        }
-
-        if (connectionsOf is not null)
-        {
-            _connections = new FirstConnectionWatch(connectionsOf, () => _requestSeen = true);
         }
 
         _started = lifetime.ApplicationStarted.Register(static gate => ((StartupWorkGate)gate!).Listening(), this);
@@ -124,7 +119,5 @@ internal sealed class StartupWorkGate : IDisposable
             _idle?.Dispose();
             _bound?.Dispose();
         }
-
-        _connections?.Dispose();
     }
 }

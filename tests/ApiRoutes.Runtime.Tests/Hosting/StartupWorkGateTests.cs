@@ -1,8 +1,6 @@
-using System.Diagnostics.Metrics;
 using ApiRoutes.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -86,31 +84,6 @@ public sealed class StartupWorkGateTests : IDisposable
     }
 
     [Fact]
-    public void A_connection_that_Kestrel_accepted_counts_as_a_request_under_way_but_not_another_apps()
-    {
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var others = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var meters = services.GetRequiredService<IMeterFactory>();
-        using var gate = new StartupWorkGate(_time, _lifetime, meters);
-        var connections = Connections(meters);
-        var elsewhere = Connections(others.GetRequiredService<IMeterFactory>());
-
-        _lifetime.NotifyStarted();
-        elsewhere.Add(1);
-        connections.Add(-1);   // a connection that ends is no sign of one waiting
-        _time.Advance(StartupWorkGate.IdleWindow);
-        Assert.True(gate.IsOpen);
-
-        using var second = new StartupWorkGate(_time, _lifetime, meters);
-        second.Listening();
-        connections.Add(1);
-        _time.Advance(StartupWorkGate.IdleWindow);
-        Assert.False(second.IsOpen);   // its first request is on its way to the app
-        _time.Advance(StartupWorkGate.Bound - StartupWorkGate.IdleWindow);
-        Assert.True(second.IsOpen);
-    }
-
-    [Fact]
     public async Task A_service_that_stops_while_it_waits_stops_waiting()
     {
         using var stopping = new CancellationTokenSource();
@@ -128,10 +101,6 @@ public sealed class StartupWorkGateTests : IDisposable
         using var gate = new StartupWorkGate(_time, lifetime: null);
         Assert.True(gate.IsOpen);
     }
-
-    // What Kestrel counts its connections with (its meter, from the app's meter factory).
-    private static UpDownCounter<long> Connections(IMeterFactory meters) =>
-        meters.Create("Microsoft.AspNetCore.Server.Kestrel").CreateUpDownCounter<long>("kestrel.active_connections");
 
     private FirstRequest Request()
     {
