@@ -60,28 +60,28 @@ public sealed class DeferredStartupWorkTests : IDisposable
     [Fact]
     public async Task A_scheduled_occurrence_due_while_the_gate_is_closed_runs_when_it_opens_and_is_not_missed()
     {
-        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"));
-        await using (var first = await TestServer.StartAsync(manifest, options: Sqlite, now: At(0, 59, 30)))
+        // The last run, at 01:00, as a previous process left it.
+        await using (var store = SqliteExecutionStore.Open(_database))
         {
-            await first.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T01:00:00");
-            first.FakeTime.Advance(TimeSpan.FromSeconds(30));
-            await first.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+            Assert.True((await store.ClaimOccurrenceAsync("/api/tick", At(1, 0, 0), "earlier", default)).Claimed);
+            Assert.Equal(At(1, 0, 0), await store.GetLastOccurrenceAsync("/api/tick", default));
         }
 
         // Started at 01:59:30 after the 01:00 run: nothing missed. 02:00 comes while the first check waits for the gate.
-        await using var second = await TestServer.StartAsync(manifest, options: Sqlite, now: At(1, 59, 30), services: GateOnItsOwnClock);
-        second.FakeTime.Advance(TimeSpan.FromSeconds(45));
-        Assert.Equal(0, second.Probe.Count(nameof(Tick)));
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")), options: Sqlite, now: At(1, 59, 30), services: GateOnItsOwnClock);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(45));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
 
         // Open (the idle window ends with no request): 02:00 runs now, as the 02:00 occurrence, and nothing is missed.
         _gateTime.Advance(StartupWorkGate.IdleWindow);
-        await second.WaitForExecutionAsync(r => r.Occurrence == At(2, 0, 0) && r.Status == ExecutionStatus.Succeeded);
-        Assert.DoesNotContain("missed", (await second.Probe.NextAsync()).Body, StringComparison.Ordinal);
-        await second.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T03:00:00");
-        var occurrences = await second.Services.GetRequiredService<OccurrenceLog>().ReadAsync(new OccurrenceQuery("/api/tick"), default);
+        await server.WaitForExecutionAsync(r => r.Occurrence == At(2, 0, 0) && r.Status == ExecutionStatus.Succeeded);
+        Assert.DoesNotContain("missed", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T03:00:00");
+        var occurrences = await server.Services.GetRequiredService<OccurrenceLog>().ReadAsync(new OccurrenceQuery("/api/tick"), default);
         Assert.DoesNotContain(occurrences, o => o.Outcome == OccurrenceOutcome.Missed);
-        Assert.DoesNotContain(second.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal));
-        Assert.Equal(1, second.Probe.Count(nameof(Tick)));
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal));
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
     }
 
     private static DateTimeOffset At(int hour, int minute, int second) => new(2026, 1, 1, hour, minute, second, TimeSpan.Zero);
