@@ -9,6 +9,7 @@ using ApiRoutes.ManifestLoading;
 using ApiRoutes.OpenApi;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -80,6 +81,11 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton(sp => new SchedulerSwitch(
             sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
             ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+
+        // Their first background work (recovery, retention's first pruning, the scheduler's first check) waits for the
+        // first answer, a quiet moment after the app listens, or a second, whichever comes first: on the machine's clock.
+        services.TryAddSingleton(sp => new StartupWorkGate(TimeProvider.System, sp.GetService<IHostApplicationLifetime>()));
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, StartupWorkGateFilter>());
 
         // One hosted service per loop. Stopped in reverse order: the scheduler stops firing first; take-over and
         // retention stop; recovery is awaited; pending retries end; then background work drains; and the lease of a

@@ -9,9 +9,10 @@ namespace ApiRoutes.Hosting;
 /// One periodic loop of the runtime as a hosted service of its own (as TickerQ's retention service is): a
 /// <see cref="PeriodicTimer"/> on the app's <see cref="TimeProvider"/>, armed when the service starts, whose every
 /// tick runs <see cref="RunOnceAsync"/>. A tick that fails is logged and the loop goes on; a slow tick delays the next
-/// rather than overlapping it. Stopping cancels the tick under way and waits for it.
+/// rather than overlapping it. Stopping cancels the tick under way and waits for it. With a <see cref="StartupWorkGate"/>,
+/// the run at start waits for it (the ticks still count from the start).
 /// </summary>
-internal abstract class PeriodicService(TimeProvider time, ILogger logger) : IHostedService, IDisposable
+internal abstract class PeriodicService(TimeProvider time, ILogger logger, StartupWorkGate? gate = null) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private PeriodicTimer? _timer;
@@ -74,6 +75,11 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger) : IHo
         {
             if (RunsAtStart)
             {
+                if (gate is not null)
+                {
+                    await gate.WaitAsync(stopping);
+                }
+
                 await RunSafelyAsync(stopping);
             }
 

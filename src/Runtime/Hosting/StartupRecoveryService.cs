@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 namespace ApiRoutes.Hosting;
 
 /// <summary>
-/// At start-up, in the background (the first request does not wait for it): loads the recent history for the
+/// At start-up, in the background, once the <see cref="StartupWorkGate"/> opens (after the first answer, at the latest
+/// a second after the app listens: the first request neither waits for it nor shares the CPU with it): loads the recent history for the
 /// dashboard, and takes up the work that did not finish before the last stop or crash — every unfinished execution
 /// when the process is alone with its store, those of replicas gone when replicas share it. It takes a queue's room at
 /// a time (as <see cref="TakeOverService"/> does), so unfinished work past <c>MaxQueueLength</c> is never all in memory
@@ -24,6 +25,7 @@ internal sealed class StartupRecoveryService(
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory,
+    StartupWorkGate gate,
     IReplicaCoordination? coordination = null) : IHostedService, IDisposable
 {
     private const int History = 1000;
@@ -71,6 +73,8 @@ internal sealed class StartupRecoveryService(
     {
         try
         {
+            // Stopped before it opened: the unfinished work stays in the store for the next start (or another replica).
+            await gate.WaitAsync(_stopping.Token);
             var history = await store.GetRecentAsync(History, CancellationToken.None);
             lifecycle.Remember(history);
             _logger.HistoryLoaded(history.Count);
@@ -90,7 +94,7 @@ internal sealed class StartupRecoveryService(
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            // Stopped while it waited for room.
+            // Stopped while it waited for the gate, or for room.
         }
 #pragma warning disable CA1031 // Recovery must never take the process down, at start-up or at shutdown.
         catch (Exception e)

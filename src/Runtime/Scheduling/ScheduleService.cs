@@ -1,5 +1,6 @@
 using ApiRoutes.Dashboard;
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Hosting;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
@@ -14,6 +15,9 @@ namespace ApiRoutes.Scheduling;
 /// gives one run, never a burst of catch-up runs; missed occurrences are not replayed. Runs of one schedule never
 /// overlap: an occurrence that comes while the previous run still goes is skipped and logged. At start-up, the
 /// occurrences that came while no instance was up are recorded as missed (<see cref="OccurrenceLog"/>).
+/// That first check reads the store, so it waits for the <see cref="StartupWorkGate"/> (at most a second after the app
+/// listens); it counts as missed only what came before the scheduler started, and an occurrence due while it waited
+/// runs as soon as the gate opens, as its own occurrence, never missed.
 /// </summary>
 internal sealed class ScheduleService(
     RouteTable routes,
@@ -24,6 +28,7 @@ internal sealed class ScheduleService(
     TimeProvider time,
     SchedulerSwitch enabled,
     ScheduleHeartbeat heartbeat,
+    StartupWorkGate gate,
     ILoggerFactory loggerFactory) : BackgroundService
 {
     // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
@@ -46,20 +51,27 @@ internal sealed class ScheduleService(
             return Task.CompletedTask;
         }
 
-        return Task.WhenAll(routes.OfKind(RouteKind.Scheduled).Select(route => RunScheduleAsync(route, stoppingToken)));
+        // The instant the scheduler took over from the instances before: what came before it was missed, what comes after
+        // it is this instance's to run, also while the first check waits for the gate.
+        var started = time.GetUtcNow();
+        return Task.WhenAll(routes.OfKind(RouteKind.Scheduled).Select(route => RunScheduleAsync(route, started, stoppingToken)));
     }
 
-    private async Task RunScheduleAsync(LoadedRoute route, CancellationToken stopping)
+    private async Task RunScheduleAsync(LoadedRoute route, DateTimeOffset started, CancellationToken stopping)
     {
         DateTimeOffset? last = null;
         var registered = false;
         try
         {
-            last = await MissedAsync(route, stopping);
+            await gate.WaitAsync(stopping);
+            last = await MissedAsync(route, started, stopping);
 
+            // The first occurrence is the first after the start: one due while the gate was closed runs now.
+            DateTimeOffset? after = started;
             while (!stopping.IsCancellationRequested)
             {
-                var now = time.GetUtcNow();
+                var now = after ?? time.GetUtcNow();
+                after = null;
 
                 // Never the same occurrence twice, even if a timer fires early or the clock steps back.
                 var from = last is { } previous && previous > now ? previous : now;
@@ -99,7 +111,7 @@ internal sealed class ScheduleService(
 
     // The occurrences that came while no instance was up, since the last one recorded (run or otherwise): recorded as
     // missed, but with catch-up the latest, which runs now (one run, never a burst). Returns the occurrence it ran for.
-    private async Task<DateTimeOffset?> MissedAsync(LoadedRoute route, CancellationToken stopping)
+    private async Task<DateTimeOffset?> MissedAsync(LoadedRoute route, DateTimeOffset now, CancellationToken stopping)
     {
         DateTimeOffset? since;
         try
@@ -115,7 +127,6 @@ internal sealed class ScheduleService(
             return null;
         }
 
-        var now = time.GetUtcNow();
         if (since is { } ahead && ahead > now + FarAhead)
         {
             // No replica claims a day ahead: a damaged row, or one written while a clock was wrong. Said, not silent.

@@ -6,12 +6,12 @@ using Microsoft.Extensions.Options;
 namespace ApiRoutes.Storage;
 
 /// <summary>
-/// Retention: at start-up and every hour, deletes from the store the executions that finished longer ago than
+/// Retention: at start-up (once the <see cref="StartupWorkGate"/> opens) and every hour, deletes from the store the executions that finished longer ago than
 /// <see cref="StoreOptions.Retention"/> (and old schedule claims but each schedule's latest), so it does not grow
 /// without bound.
 /// </summary>
-internal sealed class RetentionService(IExecutionStore store, TimeProvider time, IOptions<ApiRoutesOptions> options, ILoggerFactory loggerFactory)
-    : PeriodicService(time, loggerFactory.CreateLogger(Log.Category))
+internal sealed class RetentionService(IExecutionStore store, TimeProvider time, IOptions<ApiRoutesOptions> options, ILoggerFactory loggerFactory, StartupWorkGate gate)
+    : PeriodicService(time, loggerFactory.CreateLogger(Log.Category), gate)
 {
     protected override TimeSpan? Period => TimeSpan.FromHours(1);
 
