@@ -39,26 +39,31 @@ public sealed class RouteConstraintStartupTests
         Assert.DoesNotContain('\n', error.Message);
     }
 
-    // Review 7, R7-2: with the check beside the mapping, the route table was announced as served (1000) before the
-    // start failed on the constraint.
+    // Review 7, R7-2, and review 9, R9-6: with the check and the store's open beside the mapping, the route table was
+    // announced as served (1000) before the start failed on the constraint, or on a store that cannot be opened.
     [Theory]
-    [InlineData("/api/x/{n:even}", false)]
-    [InlineData("/api/x/{n:int}", true)]
-    public void The_route_table_is_announced_only_once_the_constraint_check_passed(string template, bool announced)
+    [InlineData("/api/x/{n:even}", false, false)]
+    [InlineData("/api/x/{n:int}", false, true)]
+    [InlineData("/api/x/{n:int}", true, false)]
+    public void The_route_table_is_announced_only_once_the_start_can_no_longer_fail(string template, bool storeUnderAFile, bool announced)
     {
         var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders().AddProvider(new ListLoggerProvider(logs));
+        var file = Path.GetTempFileName();   // a file, where the SQLite store's folder would be
         builder.Services.AddApiRoutes(o =>
         {
             o.ManifestPath = TestManifest.Write(Create(StandardRoute(template, typeof(Hello))));
-            o.Store.Provider = StoreProvider.InMemory;
+            o.Store.Provider = storeUnderAFile ? StoreProvider.Sqlite : StoreProvider.InMemory;
+            o.Store.Path = Path.Combine(file, "executions.db");
         });
         using var app = builder.Build();
 
         var error = Record.Exception(() => app.MapApiRoutes());
+        File.Delete(file);
 
         Assert.Equal(announced, error is null);
+        Assert.Equal(storeUnderAFile, error?.Message.Contains("cannot be opened", StringComparison.Ordinal) == true);
         Assert.Equal(announced, logs.Any(line => line.StartsWith("ApiRoutes[1000]", StringComparison.Ordinal)));
     }
 

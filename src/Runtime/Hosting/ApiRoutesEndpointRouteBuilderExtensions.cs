@@ -45,7 +45,8 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             // The route constraints are checked (the routing options built, which the first request needs anyway) on
             // another thread too, and awaited first: an unregistered one is still the error reported, before the app listens.
             constraints = Task.Run(() => RouteConstraintCheck.ThrowIfUnregistered(table, services.GetRequiredService<IOptions<RouteOptions>>().Value));
-            Map(endpoints, services, options, table, constraints);
+            Map(endpoints, services, options, table);
+            constraints.GetAwaiter().GetResult();
         }
         catch
         {
@@ -57,10 +58,25 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         }
 
         store.GetAwaiter().GetResult();
+
+        // Announced only once the start can no longer fail here (the constraints checked, the store open): an app that
+        // fails its start does not log its routes as served first (reviews 7 and 9).
+        AnnounceRoutes(services, services.GetRequiredService<RouteTable>());
         return endpoints;
     }
 
-    private static void Map(IEndpointRouteBuilder endpoints, IServiceProvider services, ApiRoutes.ApiRoutesOptions options, RouteTable table, Task constraints)
+    // The route table is formatted (next runs of schedules included) only for a log that shows it.
+    private static void AnnounceRoutes(IServiceProvider services, RouteTable table)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, services.GetRequiredService<TimeProvider>().GetUtcNow(),
+                services.GetRequiredService<IHostEnvironment>().IsDevelopment(), services.GetRequiredService<SchedulerSwitch>().IsEnabled));
+        }
+    }
+
+    private static void Map(IEndpointRouteBuilder endpoints, IServiceProvider services, ApiRoutes.ApiRoutesOptions options, RouteTable table)
     {
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
@@ -105,16 +121,6 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger").ExcludeFromDescription();
         }
 
-        // Not announced before the constraint check has passed: an app that fails its start does not log its routes as
-        // served first (review 7).
-        constraints.GetAwaiter().GetResult();
-
-        // The route table is formatted (next runs of schedules included) only for a log that shows it.
-        if (logger.IsEnabled(LogLevel.Information))
-        {
-            logger.RoutesLoaded(table.Routes.Count, table.ManifestPath, StartupReport.Format(table, time.GetUtcNow(), isDevelopment,
-                services.GetRequiredService<SchedulerSwitch>().IsEnabled));
-        }
     }
 
     private static ExecutionStatusUrls? StatusUrls(ApiRoutes.ApiRoutesOptions options, bool isDevelopment)
