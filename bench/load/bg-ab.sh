@@ -7,7 +7,8 @@
 # longest pause and the pauses over 5 ms (GcProbe/, a startup hook loaded into both builds alike), lock contentions,
 # thread-pool threads and its queue, per generation the GC pause time and longest pause, the bytes promoted per
 # execution, the GC heap count, the heap's growth per accepted execution (with a backlog: what each queued execution holds),
-# and the load average. Usage: bash bench/load/bg-ab.sh A/Shop.dll B/Shop.dll [PAIRS]
+# the live heap once the load is over (after a full collection: in the steady state, mostly the history of finished
+# executions the server keeps), and the load average. Usage: bash bench/load/bg-ab.sh A/Shop.dll B/Shop.dll [PAIRS]
 # Knobs: ROUTE, SECONDS_PER_RUN (5), STORE (InMemory), CONNECTIONS (64), SERVER_ENV (none: NAME=VALUE pairs, space
 # separated, set for both builds' servers alike), RETAINED=1 (instead of the runs: the bytes each queued execution
 # keeps alive, after a full collection, with ROUTE=/api/generate-report; LOAD_SECONDS, 2), ENV_A and ENV_B (the same for A's or B's servers only: one build with
@@ -56,7 +57,7 @@ stop() {
 
 # run LABEL DLL ENV: one fresh server, warm-up, measured run; prints one line.
 run() {
-    local label=$1 t0 t1 c0 c1 l0 l1 n seconds p50 p99 load
+    local label=$1 t0 t1 c0 c1 l0 l1 n seconds p50 p99 load live
     start "$2" "$3" 1024
     local dir=$DIR url=$URL
     timeout 30 wrk -t1 -c8 -d3s -s "$HERE/post.lua" "$url" >"$dir/warm.txt" 2>&1
@@ -65,6 +66,8 @@ run() {
     t0=$(ticks) c0=$(switches) l0=$(wc -l <"$dir/gc.txt")
     timeout $((SECONDS_PER_RUN + 30)) wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$HERE/post.lua" "$url" >"$dir/wrk.txt" 2>&1
     t1=$(ticks) c1=$(switches) l1=$(wc -l <"$dir/gc.txt")
+    # What the server keeps once the load is over (its history of finished executions, in memory), after a full collection.
+    live=$(full)
     stop
     n=$(awk '$1 == "status" && $2 == 202 { print $3 }' "$dir/wrk.txt")
     seconds=$(awk '/requests in/ { for (i = 1; i <= NF; i++) if ($i ~ /s,$/) { s = $i; sub(/s,/, "", s); print s } }' "$dir/wrk.txt")
@@ -75,9 +78,9 @@ run() {
         NR == l1 { split($0, b, " ") } END { if (n > 0) printf "alloc/execution %6.0f B  gen0/1/2 %d/%d/%d  GC pause %6.1f ms (max %5.1f, >5ms %d; by gen total/max %.0f/%.1f %.0f/%.1f %.0f/%.1f)  promoted/execution %.0f B  lock contentions/execution %.3f  threads %d  pool queue max %d  heaps %d  heap growth/execution %.0f B",
             (b[2] - a[2]) / n, b[3] - a[3], b[4] - a[4], b[5] - a[5], b[6] - a[6], max, b[8] - a[8], b[12] - a[12], m[0], b[13] - a[13], m[1], b[14] - a[14], m[2], (b[18] - a[18]) / n, (b[9] - a[9]) / n, b[10], q, b[20], (b[11] - a[11]) / n }' "$dir/gc.txt")
     awk -v l="$label" -v n="${n:-0}" -v s="${seconds:-1}" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v c=$((c1 - c0)) \
-        -v p50="$p50" -v p="$p99" -v load="$load" -v gc="$gc" 'BEGIN { if (n == 0) { printf "%s: no 202\n", l; exit }
-        printf "%-2s %7.0f accepted/s  p50 %-8s p99 %-8s CPU/execution %5.1f us  switches/execution %5.2f  %s  load %s\n",
-            l, n / s, p50, p, t / hz * 1e6 / n, c / n, gc, load }'
+        -v p50="$p50" -v p="$p99" -v load="$load" -v gc="$gc" -v live="$live" 'BEGIN { if (n == 0) { printf "%s: no 202\n", l; exit }
+        printf "%-2s %7.0f accepted/s  p50 %-8s p99 %-8s CPU/execution %5.1f us  switches/execution %5.2f  %s  live heap after %.1f MB  load %s\n",
+            l, n / s, p50, p, t / hz * 1e6 / n, c / n, gc, live / 1048576, load }'
 }
 
 # full: asks the probe for a full compacting collection; prints the live heap's bytes after it (at most 30 s).
