@@ -4,15 +4,18 @@ namespace ApiRoutes.Storage;
 
 /// <summary>
 /// A W3C <c>traceparent</c> in its canonical form (<c>00-</c>, 32 and 16 lowercase hex digits, 2 for the flags) as
-/// 25 bytes in a struct, for the in-memory store's compact history (<see cref="CompactRecord"/>): no string object per
-/// kept execution. Only text that formats back to itself character for character is packed, so nothing is validated
-/// or rewritten here: any other text is kept as given, by the caller.
+/// 25 bytes and a marker in a struct, for the in-memory store's compact history (<see cref="CompactRecord"/>): no
+/// string object per kept execution. Only text that formats back to itself character for character is packed, so
+/// nothing is validated or rewritten here: any other text is kept as given, by the caller.
 /// </summary>
-internal readonly record struct PackedTraceParent(ulong TraceHigh, ulong TraceLow, ulong Span, byte Flags)
+internal readonly record struct PackedTraceParent(ulong TraceHigh, ulong TraceLow, ulong Span, byte Flags, bool IsPacked)
 {
     private const int Length = 55;
 
-    /// <summary>Packs <paramref name="text"/> when it is a canonical <c>traceparent</c> that formats back to itself.</summary>
+    /// <summary>
+    /// Packs <paramref name="text"/> when it is a canonical <c>traceparent</c> that formats back to itself; otherwise
+    /// <paramref name="packed"/> is the default, whose <see cref="IsPacked"/> is false.
+    /// </summary>
     public static bool TryPack(string? text, out PackedTraceParent packed)
     {
         packed = default;
@@ -26,7 +29,7 @@ internal readonly record struct PackedTraceParent(ulong TraceHigh, ulong TraceLo
         }
 
         // Upper-case hex parses too: only what formats back to the same characters is packed.
-        var candidate = new PackedTraceParent(high, low, span, flags);
+        var candidate = new PackedTraceParent(high, low, span, flags, IsPacked: true);
         Span<char> formatted = stackalloc char[Length];
         candidate.Format(formatted);
         if (!formatted.SequenceEqual(text))

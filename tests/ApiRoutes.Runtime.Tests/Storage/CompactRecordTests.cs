@@ -42,6 +42,15 @@ public sealed class CompactRecordTests
     }
 
     [Fact]
+    public void A_record_as_a_run_at_load_has_it_comes_back_too()
+    {
+        // No error, replayed id, trace state nor occurrence, and a canonical trace parent: nothing but the struct.
+        var record = EveryPropertySet() with { Error = null, ReplayOf = null, TraceState = null, Occurrence = null, Attempt = 1 };
+
+        Assert.Equal(record, new CompactRecord(record).ToRecord());
+    }
+
+    [Fact]
     public void The_test_record_sets_every_property_so_a_new_one_left_out_of_the_compact_form_fails_the_round_trip()
     {
         var record = EveryPropertySet();
