@@ -9,7 +9,8 @@
 # execution, the GC heap count, the heap's growth per accepted execution (with a backlog: what each queued execution holds),
 # the live heap once the load is over (after a full collection: in the steady state, mostly the history of finished
 # executions the server keeps), and the load average. Usage: bash bench/load/bg-ab.sh A/Shop.dll B/Shop.dll [PAIRS]
-# Knobs: ROUTE, SECONDS_PER_RUN (5), STORE (InMemory), CONNECTIONS (64), SERVER_ENV (none: NAME=VALUE pairs, space
+# Knobs: ROUTE, SECONDS_PER_RUN (5), STORE (InMemory), CONNECTIONS (64), NICE (0: the server's and wrk's niceness;
+# -10 puts both ahead of other work on a shared machine, as store-ab.sh does), SERVER_ENV (none: NAME=VALUE pairs, space
 # separated, set for both builds' servers alike), RETAINED=1 (instead of the runs: the bytes each queued execution
 # keeps alive, after a full collection, with ROUTE=/api/generate-report; LOAD_SECONDS, 2), ENV_A and ENV_B (the same for A's or B's servers only: one build with
 # and without a GC setting, e.g. ENV_B="DOTNET_GCgen0MaxBudget=0x1000000" bash bench/load/bg-ab.sh X.dll X.dll).
@@ -17,7 +18,7 @@ set -euo pipefail
 export LC_ALL=C ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production Logging__LogLevel__Default=Warning
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 A=$1 B=$2 PAIRS=${3:-3}
-ROUTE=${ROUTE:-/api/record-visit} SECONDS_PER_RUN=${SECONDS_PER_RUN:-5} STORE=${STORE:-InMemory} CONNECTIONS=${CONNECTIONS:-64}
+ROUTE=${ROUTE:-/api/record-visit} SECONDS_PER_RUN=${SECONDS_PER_RUN:-5} STORE=${STORE:-InMemory} CONNECTIONS=${CONNECTIONS:-64} NICE=${NICE:-0}
 TMP=$(mktemp -d /tmp/apiroutes-bg-ab.XXXXXX)
 PID=""
 cleanup() {
@@ -40,7 +41,7 @@ start() {
         ApiRoutes__Store__Provider="$STORE" ApiRoutes__Background__MaxConcurrency="$3" \
         ApiRoutes__Background__MaxQueueLength=10000000 ApiRoutes__ShutdownDrainTimeout=00:00:01 \
         ${SERVER_ENV:-} $2 DOTNET_STARTUP_HOOKS="$TMP/probe/GcProbe.dll" GC_PROBE_FILE="$DIR/gc.txt" \
-        dotnet "$1" --urls "http://127.0.0.1:$port") >"$DIR/server.log" 2>&1 &
+        nice -n "$NICE" dotnet "$1" --urls "http://127.0.0.1:$port") >"$DIR/server.log" 2>&1 &
     PID=$!
     for ((i = 0; i < 300; i++)); do
         curl -s -o /dev/null "http://127.0.0.1:$port/api/hello" && break
@@ -64,7 +65,7 @@ run() {
     sleep 0.3
     load=$(cut -d' ' -f1 /proc/loadavg)
     t0=$(ticks) c0=$(switches) l0=$(wc -l <"$dir/gc.txt")
-    timeout $((SECONDS_PER_RUN + 30)) wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$HERE/post.lua" "$url" >"$dir/wrk.txt" 2>&1
+    timeout $((SECONDS_PER_RUN + 30)) nice -n "$NICE" wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$HERE/post.lua" "$url" >"$dir/wrk.txt" 2>&1
     t1=$(ticks) c1=$(switches) l1=$(wc -l <"$dir/gc.txt")
     # What the server keeps once the load is over (its history of finished executions, in memory), after a full collection.
     live=$(full)
