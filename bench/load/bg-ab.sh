@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A/B of the background 202 with the in-memory store, per accepted execution: two builds of the sample (A, B)
-# alternate, a fresh server for every run, a short warm-up, then wrk -t2 -c64 with post.lua on a background route, as
+# alternate (A B, B A, A B, ...), a fresh server for every run, a short warm-up, then wrk -t2 -c64 with post.lua on a background route, as
 # bench/load sections 4b (ROUTE=/api/record-visit, the default: a steady state) and 4 (ROUTE=/api/generate-report: a
 # 2-second handler, the queue grows). Prints, per run: accepted/s, p50 and p99, the server's CPU and context switches
 # per accepted execution, bytes allocated per accepted execution, gen0/1/2 collections, the GC's pause time, its
@@ -117,8 +117,12 @@ for ((pair = 1; pair <= PAIRS; pair++)); do
     if [[ ${RETAINED:-0} == 1 ]]; then
         retained A "$A" "${ENV_A:-}"
         retained B "$B" "${ENV_B:-}"
-    else
+    elif ((pair % 2 == 1)); then
         run A "$A" "${ENV_A:-}"
         run B "$B" "${ENV_B:-}"
+    else
+        # A, B, B, A, ...: the second run of a pair drew worse than the first for either build (seventh pass).
+        run B "$B" "${ENV_B:-}"
+        run A "$A" "${ENV_A:-}"
     fi
 done
