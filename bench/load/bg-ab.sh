@@ -121,7 +121,7 @@ for ((pair = 1; pair <= PAIRS; pair++)); do
         run A "$A" "${ENV_A:-}"
         run B "$B" "${ENV_B:-}"
     else
-        # A, B, B, A, ...: the second run of a pair drew worse than the first for either build (seventh pass).
+        # A, B, B, A, ...: a run's slot in its pair draws on its numbers (bench/load/README.md, seventh pass).
         run B "$B" "${ENV_B:-}"
         run A "$A" "${ENV_A:-}"
     fi

@@ -126,24 +126,6 @@ internal sealed class StripedDictionary<TValue>
         return values;
     }
 
-    /// <summary>
-    /// Shows every value to <paramref name="visit"/>, stripe by stripe under each stripe's lock (each stripe as one
-    /// moment saw it): for a reader that keeps only a few, which should not copy them all. It must be short and not throw.
-    /// </summary>
-    public void Visit<TState>(TState state, Action<TValue, TState> visit)
-    {
-        foreach (var stripe in _stripes)
-        {
-            lock (stripe)
-            {
-                foreach (var value in stripe.Values)
-                {
-                    visit(value, state);
-                }
-            }
-        }
-    }
-
     /// <summary>Removes every entry <paramref name="remove"/> selects, stripe by stripe; returns how many.</summary>
     public int RemoveWhere<TState>(TState state, Func<TValue, TState, bool> remove)
     {

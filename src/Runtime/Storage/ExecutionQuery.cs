@@ -25,17 +25,14 @@ internal sealed record ExecutionQuery
     /// <summary>The page's rows come after this one (keyset paging).</summary>
     public ExecutionCursor? After { get; init; }
 
-    public bool Matches(ExecutionRecord record) => Matches(record.Id, record.Route, record.Status, record.AcceptedAt, record.ReplayOf);
-
-    /// <summary>The same test on the fields it reads, for a record kept without its object (the in-memory store's history).</summary>
-    public bool Matches(string id, string route, ExecutionStatus status, DateTimeOffset acceptedAt, string? replayOf) =>
-        (Route is null || string.Equals(route, Route, StringComparison.Ordinal))
-        && (Status is not { } wanted || status == wanted)
-        && (Since is not { } since || acceptedAt >= since)
-        && (Until is not { } until || acceptedAt < until)
-        && (ReplayOf is null || string.Equals(replayOf, ReplayOf, StringComparison.Ordinal))
-        && (After is not { } after || acceptedAt < after.AcceptedAt
-            || (acceptedAt == after.AcceptedAt && string.CompareOrdinal(id, after.Id) > 0));
+    public bool Matches(ExecutionRecord record) =>
+        (Route is null || string.Equals(record.Route, Route, StringComparison.Ordinal))
+        && (Status is not { } status || record.Status == status)
+        && (Since is not { } since || record.AcceptedAt >= since)
+        && (Until is not { } until || record.AcceptedAt < until)
+        && (ReplayOf is null || string.Equals(record.ReplayOf, ReplayOf, StringComparison.Ordinal))
+        && (After is not { } after || record.AcceptedAt < after.AcceptedAt
+            || (record.AcceptedAt == after.AcceptedAt && string.CompareOrdinal(record.Id, after.Id) > 0));
 
     /// <summary>
     /// The query's condition as SQL (<c>TRUE</c> when it has none) over the stores' shared column names, with its

@@ -9,8 +9,7 @@ namespace ApiRoutes.Storage;
 /// executions are kept with their requests until they finish; of the finished ones, the latest
 /// <see cref="MaxFinished"/> (and only until retention prunes them), with the requests of the latest
 /// <see cref="MaxReplayable"/> that failed (to replay them); of occurrence records, the latest
-/// <see cref="MaxOccurrences"/>: so memory stays bounded. A succeeded execution is kept compact (<see cref="CompactRecord"/>:
-/// no record object), so that at full load the history is not what every collection copies.
+/// <see cref="MaxOccurrences"/>: so memory stays bounded.
 /// </summary>
 internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStore, IAsyncDisposable
 {
@@ -40,7 +39,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        _executions.Set(record.Id, Entry.Of(record, IsFinished(record.Status) ? null : request));
+        _executions.Set(record.Id, new Entry(record, IsFinished(record.Status) ? null : request));
         if (IsFinished(record.Status))
         {
             Finished(record.Id);
@@ -58,10 +57,10 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         var (finishedNow, replayable) = _executions.Update(record.Id, add: true, record, static (ref entry, existed, record) =>
         {
-            var finishedNow = IsFinished(record.Status) && !(existed && IsFinished(entry.Status));
+            var finishedNow = IsFinished(record.Status) && !(existed && IsFinished(entry.Record.Status));
 
             // Never run again: the request is kept only to replay a failure (an entry just added, a default, has none).
-            entry = Entry.Of(record, record.Status == ExecutionStatus.Succeeded ? null : entry.Request);
+            entry = new Entry(record, record.Status == ExecutionStatus.Succeeded ? null : entry.Request);
             return (finishedNow, finishedNow && entry.Request is not null);
         });
 
@@ -82,14 +81,9 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) =>
         Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Record : null);
 
-    // Filtered on the entries as kept, only the page's kept while going through them: records are made for its rows
-    // alone, outside the stripes' locks (a page costs no copy of the history, whatever its size).
-    public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken)
-    {
-        var page = new Page(query);
-        _executions.Visit(page, static (entry, page) => page.Offer(entry));
-        return Task.FromResult<IReadOnlyList<ExecutionRecord>>(page.Records());
-    }
+    public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ExecutionRecord>>([.. _executions.Values().Select(entry => entry.Record).Where(query.Matches)
+            .OrderByDescending(record => record.AcceptedAt).ThenBy(record => record.Id, StringComparer.Ordinal).Take(query.Limit)]);
 
     public Task<RequestSnapshot?> GetRequestAsync(string id, CancellationToken cancellationToken) =>
         Task.FromResult(_executions.TryGetValue(id, out var entry) ? entry.Request : null);
@@ -143,12 +137,13 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         Task.FromResult<IReadOnlyList<OccurrenceRecord>>([.. _occurrences.Values.Where(query.Matches)
             .OrderByDescending(record => record.Occurrence).ThenBy(record => record.Route, StringComparer.Ordinal).ThenBy(record => OccurrenceRecord.Name(record.Outcome), StringComparer.Ordinal)
             .Take(query.Limit)
-            .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id && _executions.TryGetValue(id, out var entry) ? entry.Status : null })]);
+            .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id && _executions.TryGetValue(id, out var entry) ? entry.Record.Status : null })]);
 
     public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values().Where(entry => !IsFinished(entry.Status))
-            .OrderBy(entry => entry.AcceptedAt).Take(limit)
-            .Select(entry => new StoredExecution(entry.Record, entry.Request))]);
+        Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values()
+            .Select(entry => new StoredExecution(entry.Record, entry.Request))
+            .Where(stored => !IsFinished(stored.Record.Status))
+            .OrderBy(stored => stored.Record.AcceptedAt).Take(limit)]);
 
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
@@ -158,7 +153,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         }
 
         var pruned = _executions.RemoveWhere(before, static (entry, before) =>
-            entry.FinishedAt is { } finished && finished < before && IsFinished(entry.Status));
+            entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status));
 
         var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
         foreach (var (key, claimedAt) in _claims)
@@ -216,7 +211,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         _finished.Enqueue(id);
         while (_finished.Count > MaxFinished && _finished.TryDequeue(out var oldest))
         {
-            _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Status));
+            _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Record.Status));
         }
     }
 
@@ -228,9 +223,9 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         {
             _executions.Update(oldest, add: false, 0, static (ref old, existed, _) =>
             {
-                if (existed && IsFinished(old.Status))
+                if (existed && IsFinished(old.Record.Status))
                 {
-                    old = old.WithoutRequest();
+                    old = old with { Request = null };
                 }
 
                 return 0;
@@ -241,66 +236,6 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     // A write after the store closed fails (as the durable stores' writes do), never hangs nor throws at the caller.
     private static Task<T> Closed<T>() => Task.FromException<T>(new ExecutionStoreUnavailableException("The execution store is closed."));
 
-    // In the dictionary's own array: no object per execution. A succeeded one (the history at load: it is never run
-    // again nor replayed) is kept compact, without its record object; the others as their record, with the request
-    // while it may run or be replayed.
-    private readonly struct Entry
-    {
-        private readonly ExecutionRecord? _record;
-        private readonly CompactRecord _compact;
-
-        private Entry(ExecutionRecord? record, CompactRecord compact, RequestSnapshot? request) => (_record, _compact, Request) = (record, compact, request);
-
-        public RequestSnapshot? Request { get; }
-
-        public string Id => _record?.Id ?? _compact.Id;
-
-        public ExecutionStatus Status => _record?.Status ?? _compact.Status;
-
-        public DateTimeOffset AcceptedAt => _record?.AcceptedAt ?? _compact.AcceptedAt;
-
-        public DateTimeOffset? FinishedAt => _record is { } record ? record.FinishedAt : _compact.FinishedAt;
-
-        /// <summary>The record as written (made again for a compact one).</summary>
-        public ExecutionRecord Record => _record ?? _compact.ToRecord();
-
-        public static Entry Of(ExecutionRecord record, RequestSnapshot? request) =>
-            record.Status == ExecutionStatus.Succeeded ? new(null, new CompactRecord(record), null) : new(record, default, request);
-
-        public bool Matches(ExecutionQuery query) => _record is { } record ? query.Matches(record) : _compact.Matches(query);
-
-        public Entry WithoutRequest() => new(_record, _compact, null);
-    }
-
-    // The newest Limit entries a query selects, newest first, then by id: kept sorted while the entries go by.
-    private sealed class Page(ExecutionQuery query)
-    {
-        private static readonly Comparer<Entry> Order = Comparer<Entry>.Create(static (x, y) =>
-            y.AcceptedAt.CompareTo(x.AcceptedAt) is var byTime and not 0 ? byTime : string.CompareOrdinal(x.Id, y.Id));
-
-        private readonly List<Entry> _entries = new(Math.Min(query.Limit, 256));
-
-        public void Offer(Entry entry)
-        {
-            if (query.Limit <= 0 || !entry.Matches(query))
-            {
-                return;
-            }
-
-            if (_entries.Count == query.Limit)
-            {
-                if (Order.Compare(entry, _entries[^1]) >= 0)
-                {
-                    return;
-                }
-
-                _entries.RemoveAt(_entries.Count - 1);
-            }
-
-            var at = _entries.BinarySearch(entry, Order);
-            _entries.Insert(at < 0 ? ~at : at, entry);
-        }
-
-        public List<ExecutionRecord> Records() => _entries.ConvertAll(static entry => entry.Record);
-    }
+    // In the dictionary's own array: no object per execution.
+    private readonly record struct Entry(ExecutionRecord Record, RequestSnapshot? Request);
 }
