@@ -36,11 +36,16 @@ internal sealed class StartupRecoveryService(
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly CancellationTokenSource _stopping = new();
+
+    // Taken at the start: the source's Token may not be read after Dispose, which may come while recovery has not begun
+    // (it waits for the gate), as WebApplicationFactory's disposal does.
+    private CancellationToken _stop;
     private Task _recovery = Task.CompletedTask;
     private int _disposed;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _stop = _stopping.Token;
         _recovery = Task.Run(RecoverAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -74,7 +79,7 @@ internal sealed class StartupRecoveryService(
         try
         {
             // Stopped before it opened: the unfinished work stays in the store for the next start (or another replica).
-            await gate.WaitAsync(_stopping.Token);
+            await gate.WaitAsync(_stop);
             var history = await store.GetRecentAsync(History, CancellationToken.None);
             lifecycle.Remember(history);
             _logger.HistoryLoaded(history.Count);
@@ -92,7 +97,7 @@ internal sealed class StartupRecoveryService(
 
             await RecoverAloneAsync();
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             // Stopped while it waited for the gate, or for room.
         }
@@ -117,7 +122,7 @@ internal sealed class StartupRecoveryService(
             var room = Room();
             if (room <= 0)
             {
-                await Task.Delay(PageWait, time, _stopping.Token);
+                await Task.Delay(PageWait, time, _stop);
                 continue;
             }
 
@@ -139,7 +144,7 @@ internal sealed class StartupRecoveryService(
 
             if (resumed.Requeued + resumed.Failed == 0)
             {
-                await Task.Delay(PageWait, time, _stopping.Token);   // only rows whose end is still being written
+                await Task.Delay(PageWait, time, _stop);   // only rows whose end is still being written
             }
         }
     }

@@ -39,6 +39,17 @@ internal sealed class ScheduleService(
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
+    // The instant the scheduler took over from the instances before: what came before it was missed, what comes after it
+    // is this instance's to run, also while the first check waits for the gate. Read as the host starts the service, not
+    // in ExecuteAsync, which the host runs on the thread pool some time later (.NET 10's BackgroundService).
+    private DateTimeOffset _started;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _started = time.GetUtcNow();
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!enabled.IsEnabled)
@@ -51,9 +62,7 @@ internal sealed class ScheduleService(
             return Task.CompletedTask;
         }
 
-        // The instant the scheduler took over from the instances before: what came before it was missed, what comes after
-        // it is this instance's to run, also while the first check waits for the gate.
-        var started = time.GetUtcNow();
+        var started = _started;
         return Task.WhenAll(routes.OfKind(RouteKind.Scheduled).Select(route => RunScheduleAsync(route, started, stoppingToken)));
     }
 
