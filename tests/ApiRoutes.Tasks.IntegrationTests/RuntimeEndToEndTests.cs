@@ -43,7 +43,8 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
         await app.WaitForOutputAsync("Hosting environment: Production", TimeSpan.FromSeconds(30));
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/api/cleanup")).StatusCode);
-        Assert.Contains("Schedule /api/cleanup registered (@hourly, UTC)", app.Output, StringComparison.Ordinal);
+        // Registered once the scheduler's first check ran, after the first answer (README, "Background work after the first answer").
+        await app.WaitForOutputAsync("Schedule /api/cleanup registered (@hourly, UTC)", TimeSpan.FromSeconds(10));
 
         // The generated entry point maps the probes of a hosting platform.
         Assert.Equal("Healthy", await app.Client.GetStringAsync("/_apiroutes/health/live"));
