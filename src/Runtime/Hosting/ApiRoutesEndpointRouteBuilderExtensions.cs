@@ -38,9 +38,10 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         // a store that cannot be opened still stops start-up, when it is awaited at the end, before the app listens.
         var store = Task.Run(services.GetRequiredService<IExecutionStore>);
         Task? constraints = null;
+        RouteTable table;
         try
         {
-            var table = services.GetRequiredService<RouteTable>();
+            table = services.GetRequiredService<RouteTable>();
 
             // The route constraints are checked (the routing options built, which the first request needs anyway) on
             // another thread too, and awaited first: an unregistered one is still the error reported, before the app listens.
@@ -61,7 +62,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
 
         // Announced only once the start can no longer fail here (the constraints checked, the store open): an app that
         // fails its start does not log its routes as served first (reviews 7 and 9).
-        AnnounceRoutes(services, services.GetRequiredService<RouteTable>());
+        AnnounceRoutes(services, table);
         return endpoints;
     }
 

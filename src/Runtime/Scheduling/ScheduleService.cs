@@ -62,21 +62,20 @@ internal sealed class ScheduleService(
             return Task.CompletedTask;
         }
 
-        var started = _started;
-        return Task.WhenAll(routes.OfKind(RouteKind.Scheduled).Select(route => RunScheduleAsync(route, started, stoppingToken)));
+        return Task.WhenAll(routes.OfKind(RouteKind.Scheduled).Select(route => RunScheduleAsync(route, stoppingToken)));
     }
 
-    private async Task RunScheduleAsync(LoadedRoute route, DateTimeOffset started, CancellationToken stopping)
+    private async Task RunScheduleAsync(LoadedRoute route, CancellationToken stopping)
     {
         DateTimeOffset? last = null;
         var registered = false;
         try
         {
             await gate.WaitAsync(stopping);
-            last = await MissedAsync(route, started, stopping);
+            last = await MissedAsync(route, _started, stopping);
 
             // The first occurrence is the first after the start: one due while the gate was closed runs now.
-            DateTimeOffset? after = started;
+            DateTimeOffset? after = _started;
             while (!stopping.IsCancellationRequested)
             {
                 var now = after ?? time.GetUtcNow();
