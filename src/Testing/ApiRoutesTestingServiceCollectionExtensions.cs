@@ -1,5 +1,7 @@
 using ApiRoutes;
+using ApiRoutes.Hosting;
 using ApiRoutes.Testing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -11,7 +13,7 @@ public static class ApiRoutesTestingServiceCollectionExtensions
     /// Runs the app on a <see cref="TestClock"/> (its <see cref="TimeProvider"/>), with an in-memory execution store (a
     /// test never shares the development server's SQLite file), schedules on (unless
     /// <see cref="ApiRoutesTestOptions.RunSchedules"/> is false), no shutdown drain (a run left waiting on the test clock
-    /// would never end), and the runtime's events recorded for the test.
+    /// would never end), the background work of start-up begun at once, and the runtime's events recorded for the test.
     /// <c>WithApiRoutesTesting()</c> on a WebApplicationFactory calls it; call it yourself for an app you build in the test,
     /// then <see cref="ApiRoutesTestApp.Attach"/>.
     /// </summary>
@@ -26,6 +28,11 @@ public static class ApiRoutesTestingServiceCollectionExtensions
         services.AddSingleton<TimeProvider>(clock);
         services.AddSingleton(events);
         services.AddSingleton<ILoggerProvider>(events);
+
+        // A test has no cold start to leave the CPU to: recovery and the schedules' first check begin as the app starts,
+        // not after its first answer or up to a second later, which would only make each test wait.
+        services.RemoveAll<StartupWorkGate>();
+        services.AddSingleton(new StartupWorkGate(TimeProvider.System, lifetime: null));
 
         // The schedules' Debug event 3006 is how the test knows one waits: never filtered out for this provider.
         services.Configure<LoggerFilterOptions>(filters =>

@@ -20,6 +20,7 @@ internal sealed class ClockDriver(
     RuntimeEvents events,
     ExecutionLog log,
     RouteTable routes,
+    ScheduledRuns runs,
     SchedulerSwitch scheduler,
     RetryService retries,
     int maxConcurrency,
@@ -111,6 +112,18 @@ internal sealed class ClockDriver(
                 {
                     return $"the schedule of {route.Template} is at work on its occurrence {occurrence:O}";
                 }
+            }
+        }
+
+        // A run's end is in the log a moment before its runner returns and frees the schedule's slot (an abandoned
+        // handler's, only once the handler returns): moved on then, the clock would bring the next occurrence to a slot
+        // still held, and it would be skipped for a run that has ended.
+        foreach (var id in runs.Holding())
+        {
+            if (log.Find(id) is { } ended && OutcomeReader.IsFinished(ended.Status) && !clock.IsWaitedOnBy(id))
+            {
+                return $"execution {id} of {ended.Route} has ended ({ended.Status.ToString().ToLowerInvariant()}) but has not returned yet, "
+                    + "and holds its schedule until it does (a handler abandoned at its time limit must still return)";
             }
         }
 

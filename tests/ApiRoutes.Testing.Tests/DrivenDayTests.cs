@@ -1,5 +1,8 @@
+using ApiRoutes.Hosting;
+using ApiRoutes.Storage;
 using ApiRoutes.Testing.Tests.Handlers;
 using ApiRoutes.Testing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Testing.Tests;
@@ -30,6 +33,25 @@ public sealed class DrivenDayTests
     }
 
     [Fact]
+    public async Task A_run_whose_end_is_written_slowly_does_not_make_the_next_occurrences_skip()
+    {
+        // The execution log shows the 01:00 run ended while its runner still writes the end and holds the schedule's
+        // slot: a clock moved on then would see each next occurrence skipped for a run that has ended (CI saw a driven
+        // day with only its first run after a pause, on a busy machine). The pool gets threads to spare for the blocked one.
+        ThreadPool.GetMinThreads(out var workers, out var ports);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), ports);
+        await using var app = await AppUnderTest.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")),
+            services: services => services.AddSingleton<IExecutionStore>(sp =>
+                new SlowEndStore(new InMemoryExecutionStore(sp.GetRequiredService<TimeProvider>()), TimeSpan.FromMilliseconds(300))));
+
+        var timeline = await app.Test.AdvanceAsync(TimeSpan.FromHours(4));
+
+        Assert.Equal(Hours(1, 2, 3, 4), timeline.Ran("/api/tick"));
+        Assert.Empty(timeline.Skipped("/api/tick", OccurrenceOutcome.SkippedOverlap));
+    }
+
+    [Fact]
     public async Task A_run_that_outlasts_its_minute_makes_the_next_occurrence_skip()
     {
         // Each run takes 90 s of the clock: the occurrence a minute after a run starts comes while it still goes.
@@ -56,6 +78,14 @@ public sealed class DrivenDayTests
         Assert.Equal((ExecutionStatus.Failed, 3), (run.Status, run.Attempts));
         Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)], run.RetryDelays);
         Assert.Empty(hour.Occurrences);
+    }
+
+    [Fact]
+    public async Task The_start_up_work_begins_as_the_app_starts_not_after_a_first_answer()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")));
+
+        Assert.True(app.Test.Services.GetRequiredService<StartupWorkGate>().IsOpen);
     }
 
     [Fact]

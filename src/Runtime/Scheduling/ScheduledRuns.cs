@@ -97,6 +97,9 @@ internal sealed class ScheduledRuns(
         }
     }
 
+    /// <summary>The runs that still hold their schedule's slot: their runner (or their abandoned handler) has not returned.</summary>
+    internal IEnumerable<string> Holding() => _running.Values.Where(running => !running.Run.IsCompleted).Select(running => running.Id);
+
     /// <summary>Completes when every run started so far has ended (the drain waits for it).</summary>
     public Task WhenAllEndedAsync() => Task.WhenAll(_running.Values.Select(running => running.Run));
 

@@ -28,11 +28,13 @@ internal sealed class AppUnderTest : IAsyncDisposable
         RouteManifest manifest,
         Action<ApiRoutesTestOptions>? configure = null,
         string environment = "Production",
-        Action<ApiRoutesOptions>? apiRoutes = null)
+        Action<ApiRoutesOptions>? apiRoutes = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseTestServer();
         builder.Services.AddSingleton<Failures>();
+        services?.Invoke(builder.Services);   // before AddApiRoutes: what is registered here replaces its defaults
         builder.Services.AddApiRoutes(o =>
         {
             o.ManifestPath = TestManifest.Write(manifest);
