@@ -119,6 +119,16 @@ internal sealed partial class ExecutionLifecycle
             return;
         }
 
+        // Decided, logged and recorded under the execution's lock, as one step: the cut at the end of the drain period
+        // (which takes the same lock) comes before it or after it, never between a success logged and its record.
+        lock (execution)
+        {
+            End(execution, result, limit);
+        }
+    }
+
+    private void End(TrackedExecution execution, AttemptResult result, TimeSpan limit)
+    {
         if (execution.State == ExecutionState.Cut)
         {
             // The drain cut it while its handler ran on, and the handler returned before this attempt's end was seen.
