@@ -35,6 +35,7 @@ internal static class StoreWrites
 
     private sealed class Watch(Task write, ILogger? logger, string executionId, Action<Exception>? failed)
     {
+        // A continuation: whatever escaped it would be rethrown on the thread pool and end the process (review 10).
         public void Completed()
         {
             // A cancelled write (none is: store writes take no token) is no failure, as with OnlyOnFaulted before.
@@ -43,8 +44,30 @@ internal static class StoreWrites
                 return;
             }
 
-            logger?.StoreWriteFailed(executionId, e);
-            failed?.Invoke(e);
+            Log(e);
+#pragma warning disable CA1031 // The hand-on (a second write, to a store that may throw at once) must not end the process either.
+            try
+            {
+                failed?.Invoke(e);
+            }
+            catch (Exception thrown)
+            {
+                Log(thrown);
+            }
+#pragma warning restore CA1031
+        }
+
+        private void Log(Exception e)
+        {
+#pragma warning disable CA1031 // A logger that fails (on the full disk that failed the write) leaves nothing else to tell.
+            try
+            {
+                logger?.StoreWriteFailed(executionId, e);
+            }
+            catch (Exception)
+            {
+            }
+#pragma warning restore CA1031
         }
     }
 }

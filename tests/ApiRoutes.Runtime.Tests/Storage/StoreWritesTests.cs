@@ -100,6 +100,38 @@ public sealed class StoreWritesTests
         });
     }
 
+    // Review 10: the callback is a continuation, so what escaped it was rethrown on the pool and ended the process (this
+    // test host with it, before the fix): a logger failing on the full disk that failed the write, or a hand-on whose
+    // second write throws at once.
+    [Fact]
+    public void A_logger_or_a_hand_on_that_throws_never_escapes_the_callback()
+    {
+        WithoutContext(() =>
+        {
+            var write = new TaskCompletionSource();   // continuations inline, on this thread
+            var logger = new ThrowingLogger();
+            write.Task.LogIfFails(logger, "e6", e => throw new InvalidOperationException("the second write threw"));
+
+            write.SetException(new IOException("No space left on device"));
+
+            Assert.Equal(2, logger.Calls);   // the write's failure, then the hand-on's: both tried, neither escaped
+        });
+    }
+
+    [Fact]
+    public void A_hand_on_that_throws_is_logged_as_the_write_s_failure_is()
+    {
+        WithoutContext(() =>
+        {
+            var write = new TaskCompletionSource();
+            write.Task.LogIfFails(_logger, "e7", e => throw new InvalidOperationException("the second write threw"));
+
+            write.SetException(new IOException("disk full"));
+
+            Assert.Equal(2, _lines.Count(line => line == "store[2010] Error: The execution store could not record execution e7"));
+        });
+    }
+
     // As in ASP.NET Core: no synchronization context, where a continuation is run inline (xunit's has every continuation
     // queued), so that what the callback did is there to assert right after the write completed.
     private static void WithoutContext(Action body)
@@ -113,6 +145,22 @@ public sealed class StoreWritesTests
         finally
         {
             SynchronizationContext.SetSynchronizationContext(context);
+        }
+    }
+
+    private sealed class ThrowingLogger : ILogger
+    {
+        public int Calls { get; private set; }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            Calls++;
+            throw new IOException("No space left on device");
         }
     }
 }
