@@ -17,6 +17,7 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger, Start
     private readonly CancellationTokenSource _stopping = new();
     private PeriodicTimer? _timer;
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>How often the loop runs; null when it has nothing to do in this process (it then never starts).</summary>
     protected abstract TimeSpan? Period { get; }
@@ -40,8 +41,10 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger, Start
         }
 
         // Armed now, not when the loop's task first runs: its ticks count from the start, on a test's fake clock too.
-        _timer = new PeriodicTimer(period, time);
-        _loop = Task.Run(() => LoopAsync(_timer, _stopping.Token), CancellationToken.None);
+        // The token taken now: the source's Token may not be read after Dispose, which may come before the loop runs.
+        var timer = _timer = new PeriodicTimer(period, time);
+        var stopping = _stopping.Token;
+        _loop = Task.Run(() => LoopAsync(timer, stopping), CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -60,10 +63,16 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger, Start
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
+    // Disposed before it was stopped (WebApplicationFactory's order), while the first run waits for the gate: the wait
+    // ends now, not never (a disposed source can no longer be cancelled, and the stop would wait out its timeout).
     public void Dispose()
     {
-        _timer?.Dispose();
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _timer?.Dispose();
+            _stopping.Dispose();
+        }
     }
 
     /// <summary>One run of the loop.</summary>

@@ -84,6 +84,26 @@ public sealed class DeferredStartupWorkTests : IDisposable
         Assert.Equal(1, server.Probe.Count(nameof(Tick)));
     }
 
+
+    // Review 10 (R10-4): WebApplicationFactory disposes the container before it stops the host; retention's first run,
+    // waiting for a gate that had not opened, waited on a source disposed without being cancelled, and the stop waited
+    // out its timeout (30 s) for it.
+    [Fact]
+    public async Task Retention_disposed_while_it_waits_for_the_gate_stops_at_once()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/work", typeof(Hello))),
+            services: s => s.AddSingleton(sp => new StartupWorkGate(_gateTime, sp.GetRequiredService<IHostApplicationLifetime>())));
+        var retention = server.Services.GetServices<IHostedService>().OfType<RetentionService>().Single();
+        Assert.False(server.Services.GetRequiredService<StartupWorkGate>().IsOpen);
+
+        // Its loop is a thread-pool item that reaches the gate's wait at once; had it not by then, the stop below would
+        // pass before the fix too, never fail after it.
+        await Task.Delay(200);
+        retention.Dispose();
+
+        await retention.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+    }
     private static DateTimeOffset At(int hour, int minute, int second) => new(2026, 1, 1, hour, minute, second, TimeSpan.Zero);
 
     private void GateOnItsOwnClock(IServiceCollection services) =>
