@@ -43,7 +43,7 @@ public sealed class DrivenDayTests
         await using var app = await AppUnderTest.StartAsync(
             Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")),
             services: services => services.AddSingleton<IExecutionStore>(sp =>
-                new SlowEndStore(new InMemoryExecutionStore(sp.GetRequiredService<TimeProvider>()), TimeSpan.FromMilliseconds(300))));
+                new SlowEndStore(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMilliseconds(300))));
 
         var timeline = await app.Test.AdvanceAsync(TimeSpan.FromHours(4));
 

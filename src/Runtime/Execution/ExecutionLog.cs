@@ -18,7 +18,12 @@ public sealed class ExecutionLog
     private readonly ExecutionLogCapture? _capture;
     // Striped plain dictionaries, not a ConcurrentDictionary: no node object per execution, no growth under all locks.
     private readonly StripedDictionary<TrackedExecution> _executions = new();
+    // The finished history, oldest first: this process's own, and those read back from the store (Remember), which are
+    // dropped first. Recovery reads the store's history once traffic flows (after the first answer); had it pushed out
+    // this process's own newest ones, one whose end is not yet written would no longer be held here, and recovery's
+    // next read would take it up as orphaned and run it a second time (review 10).
     private readonly ConcurrentQueue<string> _finishedOrder = new();
+    private readonly ConcurrentQueue<string> _historyOrder = new();
     private int _queued;
     private int _running;
 
@@ -155,13 +160,22 @@ public sealed class ExecutionLog
         }
     }
 
-    /// <summary>A record read back from the store (history), unless this process knows the execution already.</summary>
+    /// <summary>
+    /// A record read back from the store (history), unless this process knows the execution already, or the history has
+    /// no room left beside this process's own (the store's are older: newest first, they fill what is left).
+    /// </summary>
     internal void Remember(ExecutionRecord record)
     {
-        var execution = new TrackedExecution(record, StateOf(record.Status));
-        if (_executions.TryAdd(record.Id, execution))
+        var finished = IsFinished(record.Status);
+        if (finished && _finishedOrder.Count + _historyOrder.Count >= FinishedHistory)
         {
-            Finished(execution, null);
+            return;
+        }
+
+        if (_executions.TryAdd(record.Id, new TrackedExecution(record, StateOf(record.Status))) && finished)
+        {
+            _historyOrder.Enqueue(record.Id);
+            Trim();
         }
     }
 
@@ -198,7 +212,14 @@ public sealed class ExecutionLog
         }
 
         _finishedOrder.Enqueue(execution.Id);
-        while (_finishedOrder.Count > FinishedHistory && _finishedOrder.TryDequeue(out var oldest))
+        Trim();
+    }
+
+    // Beyond the bound, the store's history leaves first, then this process's oldest.
+    private void Trim()
+    {
+        while (_finishedOrder.Count + _historyOrder.Count > FinishedHistory
+            && (_historyOrder.TryDequeue(out var oldest) || _finishedOrder.TryDequeue(out oldest)))
         {
             // Only a finished one is dropped; one that runs again since (recovered after a restart) stays.
             _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Record.Status));

@@ -43,6 +43,9 @@ internal sealed class StartupRecoveryService(
     private Task _recovery = Task.CompletedTask;
     private int _disposed;
 
+    /// <summary>Completes when recovery has done all it does at this start (or was stopped).</summary>
+    internal Task Recovered => _recovery;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _stop = _stopping.Token;

@@ -4,12 +4,12 @@ using ApiRoutes.Storage;
 namespace ApiRoutes.Runtime.Tests.Infrastructure;
 
 /// <summary>
-/// A durable store of one process that passes everything to an in-memory store; tests override what they break
-/// (a write that fails, a claim that cannot land) or watch.
+/// A durable store of one process that passes everything to an in-memory store (or to <paramref name="inner"/>); tests
+/// override what they break (a write that fails, a claim that cannot land) or watch.
 /// </summary>
-internal class ForwardingStore : IExecutionStore
+internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
 {
-    protected IExecutionStore Inner { get; } = new InMemoryExecutionStore(TimeProvider.System);
+    protected IExecutionStore Inner { get; } = inner ?? new InMemoryExecutionStore(TimeProvider.System);
 
     public bool IsDurable => true;
 
