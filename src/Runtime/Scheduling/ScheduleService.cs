@@ -17,7 +17,8 @@ namespace ApiRoutes.Scheduling;
 /// occurrences that came while no instance was up are recorded as missed (<see cref="OccurrenceLog"/>).
 /// That first check reads the store, so it waits for the <see cref="StartupWorkGate"/> (at most a second after the app
 /// listens); it counts as missed only what came before the scheduler started, and an occurrence due while it waited
-/// runs as soon as the gate opens, as its own occurrence, never missed.
+/// runs as soon as the gate opens, as its own occurrence, never missed (with catch-up, it is then the one run of the
+/// start, and the occurrences missed before are all recorded missed).
 /// </summary>
 internal sealed class ScheduleService(
     RouteTable routes,
@@ -153,7 +154,10 @@ internal sealed class ScheduleService(
             return null;
         }
 
-        if (route.Entry.CatchUp != true)
+        // Without catch-up, or when an occurrence came while the first check waited for the gate: that one runs now, as
+        // its own, and is the start's one run (never a burst: a catch-up beside it would take its slot, and it would be
+        // skipped as overlapping).
+        if (route.Entry.CatchUp != true || route.NextOccurrence(now) <= time.GetUtcNow())
         {
             occurrences.Missed(route.Template, missed);
             return null;

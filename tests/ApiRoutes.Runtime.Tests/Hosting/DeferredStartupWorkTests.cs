@@ -84,6 +84,37 @@ public sealed class DeferredStartupWorkTests : IDisposable
         Assert.Equal(1, server.Probe.Count(nameof(Tick)));
     }
 
+    // Review 10 (R10-3): with catch-up, the catch-up run (02:00) took the schedule's slot and the occurrence due while
+    // the gate was closed (03:00) was recorded skipped, "the previous run was still going": it is the start's one run.
+    [Fact]
+    public async Task With_catch_up_an_occurrence_due_while_the_gate_is_closed_is_the_one_run_and_the_missed_are_recorded()
+    {
+        await using (var store = SqliteExecutionStore.Open(_database))
+        {
+            Assert.True((await store.ClaimOccurrenceAsync("/api/tick", At(1, 0, 0), "earlier", default)).Claimed);
+        }
+
+        // Down over 02:00; started at 02:59:30; 03:00 comes while the first check waits for the gate.
+        var route = ScheduledRoute("/api/tick", typeof(Tick), "@hourly") with { CatchUp = true };
+        await using var server = await TestServer.StartAsync(Create(route), options: Sqlite, now: At(2, 59, 30), services: GateOnItsOwnClock);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(45));
+        _gateTime.Advance(StartupWorkGate.IdleWindow);
+
+        await server.WaitForExecutionAsync(r => r.Occurrence == At(3, 0, 0) && r.Status == ExecutionStatus.Succeeded);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T04:00:00");
+
+        // The records are written in the background (the group commit): read until the 03:00 one is there.
+        (DateTimeOffset, OccurrenceOutcome)[] since = [];
+        for (var deadline = DateTime.UtcNow + Probe.Patience; since.Length < 2 && DateTime.UtcNow < deadline; await Task.Delay(10))
+        {
+            var occurrences = await server.Services.GetRequiredService<OccurrenceLog>().ReadAsync(new OccurrenceQuery("/api/tick"), default);
+            since = [.. occurrences.Where(o => o.Occurrence > At(1, 0, 0)).Select(o => (o.Occurrence, o.Outcome))];
+        }
+
+        Assert.Equal([(At(3, 0, 0), OccurrenceOutcome.Ran), (At(2, 0, 0), OccurrenceOutcome.Missed)], since);
+        Assert.DoesNotContain("missed", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+    }
 
     // Review 10 (R10-4): WebApplicationFactory disposes the container before it stops the host; retention's first run,
     // waiting for a gate that had not opened, waited on a source disposed without being cancelled, and the stop waited
@@ -104,6 +135,7 @@ public sealed class DeferredStartupWorkTests : IDisposable
 
         await retention.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
     }
+
     private static DateTimeOffset At(int hour, int minute, int second) => new(2026, 1, 1, hour, minute, second, TimeSpan.Zero);
 
     private void GateOnItsOwnClock(IServiceCollection services) =>
