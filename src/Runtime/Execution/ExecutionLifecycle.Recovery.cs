@@ -10,14 +10,8 @@ namespace ApiRoutes.Execution;
 /// </summary>
 internal sealed partial class ExecutionLifecycle
 {
-    /// <summary>Lists executions read back from the store as history (held by nobody here).</summary>
-    public void Remember(IEnumerable<ExecutionRecord> history)
-    {
-        foreach (var record in history)
-        {
-            _log.Remember(record);
-        }
-    }
+    /// <summary>Lists executions read back from the store as history (held by nobody here), newest first.</summary>
+    public void Remember(IEnumerable<ExecutionRecord> history) => _log.Remember(history);
 
     /// <summary>
     /// Takes up unfinished executions: each runs again (at least once) as its next attempt if it was running when its

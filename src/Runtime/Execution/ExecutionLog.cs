@@ -161,22 +161,29 @@ public sealed class ExecutionLog
     }
 
     /// <summary>
-    /// A record read back from the store (history), unless this process knows the execution already, or the history has
-    /// no room left beside this process's own (the store's are older: newest first, they fill what is left).
+    /// Records read back from the store (history, newest first), but those this process knows already, and of the
+    /// finished ones only as many as the history has room for beside this process's own (they are older: the newest
+    /// fill what is left, and leave first, oldest first).
     /// </summary>
-    internal void Remember(ExecutionRecord record)
+    internal void Remember(IEnumerable<ExecutionRecord> newestFirst)
     {
-        var finished = IsFinished(record.Status);
-        if (finished && _finishedOrder.Count + _historyOrder.Count >= FinishedHistory)
+        var room = FinishedHistory - _finishedOrder.Count - _historyOrder.Count;
+        var kept = new List<string>();
+        foreach (var record in newestFirst)
         {
-            return;
+            var finished = IsFinished(record.Status);
+            if ((!finished || kept.Count < room) && _executions.TryAdd(record.Id, new TrackedExecution(record, StateOf(record.Status))) && finished)
+            {
+                kept.Add(record.Id);
+            }
         }
 
-        if (_executions.TryAdd(record.Id, new TrackedExecution(record, StateOf(record.Status))) && finished)
+        for (var i = kept.Count - 1; i >= 0; i--)
         {
-            _historyOrder.Enqueue(record.Id);
-            Trim();
+            _historyOrder.Enqueue(kept[i]);
         }
+
+        Trim();
     }
 
     /// <summary>The execution of that id that this process holds, if any.</summary>
