@@ -1,4 +1,5 @@
 using ApiRoutes;
+using ApiRoutes.Background;
 using ApiRoutes.Hosting;
 using ApiRoutes.Testing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,7 @@ public static class ApiRoutesTestingServiceCollectionExtensions
     /// Runs the app on a <see cref="TestClock"/> (its <see cref="TimeProvider"/>), with an in-memory execution store (a
     /// test never shares the development server's SQLite file), schedules on (unless
     /// <see cref="ApiRoutesTestOptions.RunSchedules"/> is false), no shutdown drain (a run left waiting on the test clock
-    /// would never end), the background work of start-up begun at once, and the runtime's events recorded for the test.
+    /// would never end, and no grace after its cut), the background work of start-up begun at once, and the runtime's events recorded for the test.
     /// <c>WithApiRoutesTesting()</c> on a WebApplicationFactory calls it; call it yourself for an app you build in the test,
     /// then <see cref="ApiRoutesTestApp.Attach"/>.
     /// </summary>
@@ -33,6 +34,12 @@ public static class ApiRoutesTestingServiceCollectionExtensions
         // not after its first answer or up to a second later, which would only make each test wait.
         services.RemoveAll<StartupWorkGate>();
         services.AddSingleton(new StartupWorkGate(TimeProvider.System, lifetime: null));
+
+        // No grace after the drain's cut either (the drain itself is off, below), and both on the machine's clock: a
+        // handler left waiting on the test clock, which nobody moves once the test is over, held the stop up to the
+        // host's time-out (30 s).
+        services.RemoveAll<DrainClock>();
+        services.AddSingleton(new DrainClock(TimeProvider.System, AfterCut: TimeSpan.Zero));
 
         // The schedules' Debug event 3006 is how the test knows one waits: never filtered out for this provider.
         services.Configure<LoggerFilterOptions>(filters =>

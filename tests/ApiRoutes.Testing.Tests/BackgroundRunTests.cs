@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using ApiRoutes.Testing.Tests.Handlers;
 using ApiRoutes.Testing.Tests.Infrastructure;
@@ -61,6 +62,28 @@ public sealed class BackgroundRunTests
         var e = await Assert.ThrowsAsync<ApiRoutesTestException>(() => app.Test.RunBackgroundAsync("/api/nothing"));
 
         Assert.StartsWith("POST /api/nothing answered 404 NotFound, not 202 Accepted with an execution id: is it a background route of this app?", e.Message, StringComparison.Ordinal);
+    }
+
+    // Review 11: the drain's grace after its cut was on the test clock, which nobody moves once the test is over: a run
+    // whose handler ignores its token and waits on that clock held the app's stop for the host's whole time-out (30 s),
+    // which then cancelled the stop before the run was recorded.
+    [Fact]
+    public async Task An_app_stopped_while_a_handler_that_ignores_its_token_waits_on_the_clock_stops_and_records_it_cut()
+    {
+        var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/stubborn", typeof(IgnoresItsToken))));
+        var response = await app.Test.Client.PostAsync(new Uri("/api/stubborn", UriKind.Relative), null);
+        var id = response.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await app.Test.AdvanceAsync(TimeSpan.FromSeconds(1));   // at rest: it runs, waiting on the clock
+        Assert.Equal(ExecutionStatus.Running, app.Test.Executions.Find(id)!.Status);
+
+        // Not a measure of speed: a stop that waits for the test clock ends only at the host's time-out, 30 s.
+        var stopping = Stopwatch.StartNew();
+        await app.DisposeAsync();
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"The app's stop took {stopping.Elapsed}: it waited for the test clock.");
+
+        var record = app.Test.Executions.Find(id)!;
+        Assert.Equal(ExecutionStatus.Failed, record.Status);
+        Assert.StartsWith("Cut by shutdown", record.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,13 +18,10 @@ internal sealed class BackgroundWorkers(
     ExecutionLifecycle lifecycle,
     ScheduledRuns scheduledRuns,
     ExecutionLog log,
-    TimeProvider time,
+    DrainClock clock,
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory) : IHostedService
 {
-    // After the cut, how long the workers may take to get through what is left, and handlers that ignore the cut to return.
-    private static readonly TimeSpan AfterCut = TimeSpan.FromSeconds(5);
-
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly List<Task> _workers = [];
 
@@ -41,10 +38,10 @@ internal sealed class BackgroundWorkers(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         var drain = options.Value.ShutdownDrainTimeout;
-        var deadline = Task.Delay(drain, time, cancellationToken);
+        var deadline = Task.Delay(drain, clock.Time, cancellationToken);
 
         // Both on the drain's clock, set together: the grace after the cut ends AfterCut after the drain period.
-        var graceOver = Task.Delay(drain + AfterCut, time, cancellationToken);
+        var graceOver = Task.Delay(drain + clock.AfterCut, clock.Time, cancellationToken);
         _logger.Draining(drain, log.RunningCount, queue.Waiting);
         queue.Close();
 

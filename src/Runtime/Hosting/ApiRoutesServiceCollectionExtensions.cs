@@ -91,6 +91,7 @@ public static class ApiRoutesServiceCollectionExtensions
         // retention stop; recovery is awaited; pending retries end; then background work drains; and the lease of a
         // replica is renewed until the drain is over.
         services.AddHostedService<LeaseRenewalService>();
+        services.TryAddSingleton(sp => new DrainClock(sp.GetRequiredService<TimeProvider>(), DrainClock.DefaultAfterCut));
         services.AddHostedService<BackgroundWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryService>());
         services.AddHostedService<StartupRecoveryService>();

@@ -53,3 +53,9 @@ public sealed class WaitsForever : IApiHandler
 {
     public Task HandleAsync(HttpContext context) => Task.Delay(Timeout.Infinite, context.RequestAborted);
 }
+
+/// <summary>A background route that ignores its token and waits five minutes of the app's clock.</summary>
+public sealed class IgnoresItsToken(TimeProvider time) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context) => Task.Delay(TimeSpan.FromMinutes(5), time);
+}
