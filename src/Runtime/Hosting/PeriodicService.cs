@@ -14,10 +14,11 @@ namespace ApiRoutes.Hosting;
 /// </summary>
 internal abstract class PeriodicService(TimeProvider time, ILogger logger, StartupWorkGate? gate = null) : IHostedService, IDisposable
 {
+    // Never disposed (without a timer it holds nothing to release), as the runner's cut: the container may be disposed
+    // before the host stops its services (WebApplicationFactory does), and both must be able to cancel, in any order.
     private readonly CancellationTokenSource _stopping = new();
     private PeriodicTimer? _timer;
     private Task _loop = Task.CompletedTask;
-    private int _disposed;
 
     /// <summary>How often the loop runs; null when it has nothing to do in this process (it then never starts).</summary>
     protected abstract TimeSpan? Period { get; }
@@ -41,38 +42,23 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger, Start
         }
 
         // Armed now, not when the loop's task first runs: its ticks count from the start, on a test's fake clock too.
-        // The token taken now: the source's Token may not be read after Dispose, which may come before the loop runs.
-        var timer = _timer = new PeriodicTimer(period, time);
-        var stopping = _stopping.Token;
-        _loop = Task.Run(() => LoopAsync(timer, stopping), CancellationToken.None);
+        _timer = new PeriodicTimer(period, time);
+        _loop = Task.Run(() => LoopAsync(_timer, _stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await _stopping.CancelAsync();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopped and disposed already: under WebApplicationFactory the app's own RunAsync stops and disposes the
-            // host while the factory stops it too.
-        }
-
+        await _stopping.CancelAsync();
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    // Disposed before it was stopped (WebApplicationFactory's order), while the first run waits for the gate: the wait
-    // ends now, not never (a disposed source can no longer be cancelled, and the stop would wait out its timeout).
+    // Disposed before it was stopped, while the first run waits for the gate: the wait ends now (a disposed source could
+    // no longer be cancelled, and the stop would wait out the host's time-out).
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _stopping.Cancel();
-            _timer?.Dispose();
-            _stopping.Dispose();
-        }
+        _stopping.Cancel();
+        _timer?.Dispose();
     }
 
     /// <summary>One run of the loop.</summary>

@@ -35,20 +35,17 @@ internal sealed class StartupRecoveryService(
     private const int MaxPages = 100_000;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
-    private readonly CancellationTokenSource _stopping = new();
 
-    // Taken at the start: the source's Token may not be read after Dispose, which may come while recovery has not begun
-    // (it waits for the gate), as WebApplicationFactory's disposal does.
-    private CancellationToken _stop;
+    // Never disposed (without a timer it holds nothing to release), as the runner's cut: the container may be disposed
+    // before the host stops its services (WebApplicationFactory does), and both must be able to cancel, in any order.
+    private readonly CancellationTokenSource _stopping = new();
     private Task _recovery = Task.CompletedTask;
-    private int _disposed;
 
     /// <summary>Completes when recovery has done all it does at this start (or was stopped).</summary>
     internal Task Recovered => _recovery;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _stop = _stopping.Token;
         _recovery = Task.Run(RecoverAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -56,33 +53,19 @@ internal sealed class StartupRecoveryService(
     // What is not taken up by then stays in the store, for the next start (or another replica).
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await _stopping.CancelAsync();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Stopped after it was disposed, as WebApplicationFactory's disposal does: a page wait ended with it.
-        }
-
+        await _stopping.CancelAsync();
         await _recovery.WaitAsync(cancellationToken);
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _stopping.Cancel();   // a page wait ends now, not on a disposed token
-            _stopping.Dispose();
-        }
-    }
+    // Disposed before it was stopped: a wait for the gate or for room ends now.
+    public void Dispose() => _stopping.Cancel();
 
     private async Task RecoverAsync()
     {
         try
         {
             // Stopped before it opened: the unfinished work stays in the store for the next start (or another replica).
-            await gate.WaitAsync(_stop);
+            await gate.WaitAsync(_stopping.Token);
             var history = await store.GetRecentAsync(History, CancellationToken.None);
             lifecycle.Remember(history);
             _logger.HistoryLoaded(history.Count);
@@ -100,7 +83,7 @@ internal sealed class StartupRecoveryService(
 
             await RecoverAloneAsync();
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             // Stopped while it waited for the gate, or for room.
         }
@@ -125,7 +108,7 @@ internal sealed class StartupRecoveryService(
             var room = Room();
             if (room <= 0)
             {
-                await Task.Delay(PageWait, time, _stop);
+                await Task.Delay(PageWait, time, _stopping.Token);
                 continue;
             }
 
@@ -147,7 +130,7 @@ internal sealed class StartupRecoveryService(
 
             if (resumed.Requeued + resumed.Failed == 0)
             {
-                await Task.Delay(PageWait, time, _stop);   // only rows whose end is still being written
+                await Task.Delay(PageWait, time, _stopping.Token);   // only rows whose end is still being written
             }
         }
     }

@@ -23,7 +23,7 @@ public sealed class ExecutionLogHistoryTests
         var route = server.Services.GetRequiredService<RouteTable>().Routes.Single();
         var first = Finished(lifecycle, route);
 
-        lifecycle.Remember(History(1000));   // newest first, as the store reads it
+        lifecycle.Remember(EarlierHistory.Of("/api/tick", "scheduled", 1000));   // newest first, as the store reads it
 
         Assert.NotNull(server.Executions.Find(first));
         Assert.NotNull(server.Executions.Find("old-0000"));    // the newest of the store's
@@ -44,14 +44,4 @@ public sealed class ExecutionLogHistoryTests
         lifecycle.EndOnDemand(execution, ExecutionStatus.Succeeded, null);
         return execution.Id;
     }
-
-    private static IEnumerable<ExecutionRecord> History(int count) => Enumerable.Range(0, count).Select(i => new ExecutionRecord
-    {
-        Id = $"old-{i:D4}",
-        Route = "/api/tick",
-        Kind = "scheduled",
-        Status = ExecutionStatus.Succeeded,
-        AcceptedAt = DateTimeOffset.UnixEpoch.AddSeconds(count - i),
-        FinishedAt = DateTimeOffset.UnixEpoch.AddSeconds(count - i + 1),
-    });
 }

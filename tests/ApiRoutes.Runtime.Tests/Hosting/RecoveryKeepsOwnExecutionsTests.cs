@@ -60,15 +60,7 @@ public sealed class RecoveryKeepsOwnExecutionsTests
         public async Task<IReadOnlyList<ExecutionRecord>> GetRecentAsync(int limit, CancellationToken cancellationToken)
         {
             await _history.Task.WaitAsync(Probe.Patience, cancellationToken);
-            return [.. Enumerable.Range(0, limit).Select(i => new ExecutionRecord
-            {
-                Id = $"old-{i:D4}",
-                Route = "/api/hello",
-                Kind = "background",
-                Status = ExecutionStatus.Succeeded,
-                AcceptedAt = DateTimeOffset.UnixEpoch.AddSeconds(limit - i),
-                FinishedAt = DateTimeOffset.UnixEpoch.AddSeconds(limit - i + 1),
-            })];
+            return EarlierHistory.Of("/api/hello", "background", limit);
         }
 
         public override async Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)
