@@ -2,6 +2,7 @@ using System.Net;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,6 +96,30 @@ public sealed class RouteConstraintStartupTests
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/x/2")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/x/3")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/r/5/aa")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_app_of_its_own_on_the_slim_builder_serves_the_regex_and_alpha_constraints()
+    {
+        // CreateSlimBuilder registers stubs for regex and alpha that throw at the first request: every request, whatever
+        // its path, was answered 500 ("The constraint reference 'regex' could not be resolved" or the stub's message).
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddSingleton<Probe>().AddScoped<ScopedCounter>();
+        builder.Services.AddApiRoutes(o =>
+        {
+            o.ManifestPath = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello)), StandardRoute("/api/r/{s:alpha}/{n:regex(^\\d+$)}", typeof(Hello))));
+            o.Store.Provider = StoreProvider.InMemory;
+        });
+        await using var app = builder.Build();
+        app.MapApiRoutes();
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = Probe.Patience };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/hello")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/r/abc/42")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/r/abc/4x")).StatusCode);
+        await app.StopAsync();
     }
 
     private sealed class EvenConstraint : IRouteConstraint

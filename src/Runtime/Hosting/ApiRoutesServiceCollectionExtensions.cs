@@ -45,6 +45,9 @@ public static class ApiRoutesServiceCollectionExtensions
         // which ValidateOnStart validates; this IOptions takes the monitor's first value and keeps it.
         services.TryAddSingleton<IOptions<ApiRoutesOptions>>(sp => new MonitoredOptions(sp.GetRequiredService<IOptionsMonitor<ApiRoutesOptions>>()));
 
+        // The regex and alpha route constraints, which the build accepts in [ApiRoute] templates: the slim web builder
+        // (AddRoutingCore) registers stubs for them instead, which answered 500 to every request, whatever its path.
+        services.AddRouting();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton(sp =>
