@@ -2,7 +2,10 @@ using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Console;
 
 namespace ApiRoutes;
 
@@ -24,11 +27,23 @@ public static class ApiRoutesApplication
         Action<WebApplication>? configureApp = null)
     {
         // The slim builder, with what an ApiRoutes app uses of the full one's extras: HTTPS endpoints from configuration
-        // (Kestrel:Endpoints, an https:// URL) here, the regex and alpha route constraints in AddApiRoutes. Left out:
-        // HTTP/3 (QUIC), hosting startup assemblies (code from outside the app, which a bundle host never passes on),
-        // IIS, and the Debug and EventSource logging providers. The extras cost 20-25 ms of a 330 ms start (issue 15).
+        // (Kestrel:Endpoints, an https:// URL), the console's format and the metrics' rules from configuration, here; the
+        // regex route constraint in AddApiRoutes. Left out: HTTP/3 (QUIC), hosting startup assemblies (code from outside
+        // the app), IIS, and the Debug, EventSource and EventLog logging providers. The extras took 20-25 ms of a 330 ms
+        // start (issue 15; README, "The slim web builder").
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.WebHost.UseKestrelHttpsConfiguration();
+
+        // The slim builder's console logger forces the simple format over Logging:Console:FormatterName (json, systemd),
+        // and it binds no Metrics section: both read from configuration again, as the full builder does.
+        builder.Services.Configure<ConsoleLoggerOptions>(options =>
+        {
+            if (builder.Configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+            {
+                options.FormatterName = formatter;
+            }
+        });
+        builder.Services.AddMetrics(metrics => metrics.AddConfiguration(builder.Configuration.GetSection("Metrics")));
 
         // The store's file opened on another thread while this one builds the app and maps the routes (closed again
         // unless the store takes it); else SQLite's first use (native library, JIT) there, when SQLite is the store.

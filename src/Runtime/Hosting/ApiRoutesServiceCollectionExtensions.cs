@@ -45,8 +45,8 @@ public static class ApiRoutesServiceCollectionExtensions
         // which ValidateOnStart validates; this IOptions takes the monitor's first value and keeps it.
         services.TryAddSingleton<IOptions<ApiRoutesOptions>>(sp => new MonitoredOptions(sp.GetRequiredService<IOptionsMonitor<ApiRoutesOptions>>()));
 
-        // The regex and alpha route constraints, which the build accepts in [ApiRoute] templates: the slim web builder
-        // (AddRoutingCore) registers stubs for them instead, which answered 500 to every request, whatever its path.
+        // The regex route constraint, which the build accepts in [ApiRoute] templates: the slim web builder (AddRoutingCore)
+        // registers a stand-in for it that fails every request, whatever its path, with 500.
         services.AddRouting();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

@@ -11,6 +11,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 [assembly: HostingStartup(typeof(RecordingHostingStartup))]
@@ -20,7 +23,8 @@ namespace ApiRoutes.Runtime.Tests.Hosting;
 /// <summary>
 /// The app an ApiRoutes project runs without a <c>Program.cs</c> (<see cref="ApiRoutesApplication.RunAsync"/>) is built
 /// on the slim web builder, which starts faster (issue 15): what an ApiRoutes app uses of the full builder's extras is
-/// still there — the regex and alpha route constraints the build accepts, HTTPS endpoints from configuration — and
+/// still there — the regex route constraint the build accepts, HTTPS endpoints, the console's format and the metrics'
+/// rules from configuration — and
 /// code from outside the app named as a hosting startup assembly is not loaded.
 /// </summary>
 public sealed class GeneratedEntryPointHostTests
@@ -83,6 +87,39 @@ public sealed class GeneratedEntryPointHostTests
     }
 
     [Fact]
+    public async Task The_console_format_and_the_metrics_rules_are_read_from_configuration()
+    {
+        // The slim builder forces the console's simple format (a container's Logging__Console__FormatterName=json was
+        // ignored: multi-line text reached a log shipper that parses JSON) and binds no Metrics section (review 12, F1, F3).
+        var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
+
+        await using var app = await RunningApp.StartAsync(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--Logging:Console:FormatterName=json",
+            "--Metrics:EnabledMetrics:Shop.Orders=true",
+            $"--ApiRoutes:ManifestPath={manifest}",
+            "--ApiRoutes:Store:Provider=InMemory",
+        ]);
+
+        Assert.Equal("json", app.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName);
+        var rule = Assert.Single(app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Rules);
+        Assert.Equal(("Shop.Orders", true), (rule.MeterName, rule.Enable));
+        Assert.Equal(0, await app.StopAsync());
+    }
+
+    [Fact]
+    public async Task Without_a_configured_format_the_console_keeps_the_simple_one()
+    {
+        var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
+
+        await using var app = await RunningApp.StartAsync(["--urls=http://127.0.0.1:0", $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"]);
+
+        Assert.Equal(ConsoleFormatterNames.Simple, app.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName);
+        Assert.Equal(0, await app.StopAsync());
+    }
+
+    [Fact]
     public async Task A_hosting_startup_assembly_named_in_the_configuration_is_not_loaded()
     {
         // The full builder loads every assembly named in hostingStartupAssemblies (the command line, or
@@ -133,14 +170,26 @@ public sealed class GeneratedEntryPointHostTests
         public static async Task<RunningApp> StartAsync(string[] args)
         {
             var started = new TaskCompletionSource<WebApplication>(TaskCreationOptions.RunContinuationsAsynchronously);
+            WebApplication? built = null;
             var run = ApiRoutesApplication.RunAsync(
                 args,
                 configureBuilder: builder => builder.Services.AddSingleton<Probe>().AddScoped<ScopedCounter>(),
-                configureApp: app => app.Lifetime.ApplicationStarted.Register(() => started.TrySetResult(app)));
-            var first = await Task.WhenAny(started.Task, run).WaitAsync(Probe.Patience);
-            if (first == run)
+                configureApp: app =>
+                {
+                    built = app;
+                    app.Lifetime.ApplicationStarted.Register(() => started.TrySetResult(app));
+                });
+            try
             {
-                Assert.Fail($"the app stopped before it started, exit code {await run}");
+                if (await Task.WhenAny(started.Task, run).WaitAsync(Probe.Patience) == run)
+                {
+                    Assert.Fail($"the app stopped before it started, exit code {await run}");
+                }
+            }
+            catch (TimeoutException)
+            {
+                built?.Lifetime.StopApplication();   // never left running behind a failed test
+                throw;
             }
 
             return new RunningApp(await started.Task, run);
