@@ -35,10 +35,18 @@ public sealed class PostgresLapsedLeaseStartTests(ITestOutputHelper output)
         var ranOnLapsedLease = app.Probe.Count(nameof(Slow));
 
         // The renewal (every third of a lease) finds the lease lapsed and registers anew; a later try of the start lands.
-        for (var i = 0; i < 20 && app.Probe.Count(nameof(Slow)) == 0; i++)
+        // One renewal at a time: the clock moves one renewal period and waits until that renewal has landed in the
+        // database. The fence stops the replica's work when no renewal has succeeded for three quarters of a lease (on
+        // the app's clock): moving the clock a second every 100 ms, faster than a busy machine's renewals landed,
+        // tripped it at every attempt, and the execution failed after three (CI).
+        for (var i = 0; i < 30 && app.Probe.Count(nameof(Slow)) == 0; i++)
         {
-            app.FakeTime.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
+            var renewed = await LeaseUntilAsync(database);
+            app.FakeTime.Advance(TimeSpan.FromSeconds(2) / 3);
+            for (var wait = 0; wait < 100 && await LeaseUntilAsync(database) == renewed && app.Probe.Count(nameof(Slow)) == 0; wait++)
+            {
+                await Task.Delay(50);
+            }
         }
 
         await app.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
@@ -83,6 +91,10 @@ public sealed class PostgresLapsedLeaseStartTests(ITestOutputHelper output)
         Assert.Equal((LeaseRenewal.Lapsed, true), (renewal, started));
         Assert.Equal("Running", await PostgresServer.ScalarAsync<string>(database, "SELECT status FROM apiroutes_executions WHERE id = 'tick-1'"));
     }
+
+    // The latest lease in the database (microseconds since 1970), which each renewal that lands moves on.
+    private static Task<long> LeaseUntilAsync(string database) =>
+        PostgresServer.ScalarAsync<long>(database, "SELECT coalesce((extract(epoch FROM max(lease_until)) * 1000000)::bigint, 0) FROM apiroutes_replicas");
 
     // Until the database's clock has passed the replica's lease (bounded: 10 s of polls).
     private static async Task LapsedAsync(string database)
