@@ -93,15 +93,25 @@ public sealed partial class ReplicaTests(PackageFixture package)
             var fired = replicas.All.SelectMany(r => Fired().Matches(r.Output).Select(m => DateTimeOffset.Parse(m.Groups["at"].Value, CultureInfo.InvariantCulture))).ToList();
             var ticks = replicas.All.Sum(r => Ticked().Count(r.Output));
 
-            // Counted from the first occurrence every replica's scheduler waited for. Before it, one may go unrun and
-            // rightly so: the replicas start one after another on a busy machine (seconds of real time, minutes of the fast
-            // clock), a replica that starts after an occurrence records it as missed, and the one replica already up
-            // skips it while its own run of the occurrence before still goes (CI: 00:02 missing from 00:01, 00:03, …).
+            // From the first occurrence every replica's scheduler waited for, each occurrence runs once, or is skipped
+            // because its run before still goes (runs of a schedule never overlap, across replicas too) and claimed by none.
+            // Before it, one may go unrun: a replica that starts after an occurrence rightly records it missed. On the fast
+            // clock a run's few hundred milliseconds of a cold start are tens of seconds (CI: one ran 38 s, and the next
+            // occurrence was skipped), so an overlap is a right outcome here, not a lost occurrence. Not every replica says
+            // so: one whose start of the occurrence before took longer than a minute of this clock (its claim's write)
+            // goes on from the next one due, past that occurrence (session 13's note).
             var allWaiting = replicas.All.Max(r => DateTimeOffset.Parse(Registered().Match(r.Output).Groups["next"].Value, CultureInfo.InvariantCulture));
             var counted = fired.Where(at => at >= allWaiting).Order().ToList();
             Assert.True(counted.Count >= 5, $"Only {counted.Count} runs from {allWaiting:O}, when all three were up, in 10 fast minutes.");
             Assert.Equal(fired.Count, fired.Distinct().Count());          // never twice
-            Assert.Equal(Enumerable.Range(0, counted.Count).Select(i => allWaiting.AddMinutes(i)), counted);   // never skipped
+            var skippedBy = replicas.All.Select(r => Skipped().Matches(r.Output).Select(m => DateTimeOffset.Parse(m.Groups["at"].Value, CultureInfo.InvariantCulture)).ToHashSet()).ToList();
+            var lost = Enumerable.Range(0, (int)(counted[^1] - allWaiting).TotalMinutes + 1).Select(i => allWaiting.AddMinutes(i))
+                .Where(at => !counted.Contains(at) && !skippedBy.Any(skipped => skipped.Contains(at))).ToList();
+            var claims = await PostgresServer.ScalarAsync<string>(database, "SELECT coalesce(string_agg(occurrence::text, ', ' ORDER BY occurrence), '') FROM apiroutes_schedule_runs WHERE route = '/api/tick'");
+            Assert.True(
+                lost.Count == 0,   // never lost
+                $"Neither run nor skipped: {string.Join(", ", lost.Select(at => at.ToString("HH:mm", CultureInfo.InvariantCulture)))}; fired {string.Join(", ", counted.Select(at => at.ToString("HH:mm", CultureInfo.InvariantCulture)))} from {allWaiting:HH:mm}; claimed: {claims}; the replicas' schedule lines:\n"
+                + string.Join("\n---\n", replicas.All.Select(r => string.Join("\n", r.Output.Split('\n').Where(line => line.Contains("/api/tick", StringComparison.Ordinal)).Take(60)))));
             Assert.Equal(fired.Count, ticks);
             Assert.True(replicas.All.Count(r => Fired().IsMatch(r.Output)) >= 2, "One replica ran every occurrence; the claims were never contended.");
             Assert.Equal((long)fired.Count, await PostgresServer.ScalarAsync<long>(database, "SELECT count(*) FROM apiroutes_schedule_runs WHERE route = '/api/tick'"));
@@ -177,6 +187,9 @@ public sealed partial class ReplicaTests(PackageFixture package)
 
     [GeneratedRegex(@"Schedule /api/tick registered \(.*\); next run at (?<next>\S+)")]
     private static partial Regex Registered();
+
+    [GeneratedRegex(@"Schedule /api/tick skipped the run at (?<at>\S+): ")]
+    private static partial Regex Skipped();
 
     [GeneratedRegex(@"Tick for next run \S+")]
     private static partial Regex Ticked();
