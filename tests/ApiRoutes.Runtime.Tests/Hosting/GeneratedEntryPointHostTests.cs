@@ -32,9 +32,7 @@ public sealed class GeneratedEntryPointHostTests
     [Fact]
     public async Task Routes_with_the_regex_and_alpha_constraints_are_served()
     {
-        var manifest = TestManifest.Write(Create(StandardRoute("/api/greet/{name:alpha}/{code:regex(^\\d{{3}}$)}", typeof(Hello))));
-
-        await using var app = await RunningApp.StartAsync(["--urls=http://127.0.0.1:0", $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"]);
+        await using var app = await RunningApp.StartAsync("/api/greet/{name:alpha}/{code:regex(^\\d{{3}}$)}", "--urls=http://127.0.0.1:0");
 
         using var client = new HttpClient { BaseAddress = new Uri(app.Address), Timeout = Probe.Patience };
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/greet/ada/123")).StatusCode);
@@ -46,20 +44,16 @@ public sealed class GeneratedEntryPointHostTests
     [Fact]
     public async Task An_https_endpoint_from_configuration_serves_requests_with_its_certificate()
     {
-        var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
         using var certificate = SelfSigned();
         var pfx = Path.Combine(Directory.CreateTempSubdirectory("apiroutes-https-").FullName, "server.pfx");
         await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "secret"));
         try
         {
             await using var app = await RunningApp.StartAsync(
-            [
+                "/api/hello",
                 "--Kestrel:Endpoints:Https:Url=https://127.0.0.1:0",
                 $"--Kestrel:Endpoints:Https:Certificate:Path={pfx}",
-                "--Kestrel:Endpoints:Https:Certificate:Password=secret",
-                $"--ApiRoutes:ManifestPath={manifest}",
-                "--ApiRoutes:Store:Provider=InMemory",
-            ]);
+                "--Kestrel:Endpoints:Https:Certificate:Password=secret");
 
             X509Certificate? presented = null;
             using var handler = new SocketsHttpHandler
@@ -91,16 +85,8 @@ public sealed class GeneratedEntryPointHostTests
     {
         // The slim builder forces the console's simple format (a container's Logging__Console__FormatterName=json was
         // ignored: multi-line text reached a log shipper that parses JSON) and binds no Metrics section (review 12, F1, F3).
-        var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
-
         await using var app = await RunningApp.StartAsync(
-        [
-            "--urls=http://127.0.0.1:0",
-            "--Logging:Console:FormatterName=json",
-            "--Metrics:EnabledMetrics:Shop.Orders=true",
-            $"--ApiRoutes:ManifestPath={manifest}",
-            "--ApiRoutes:Store:Provider=InMemory",
-        ]);
+            "/api/hello", "--urls=http://127.0.0.1:0", "--Logging:Console:FormatterName=json", "--Metrics:EnabledMetrics:Shop.Orders=true");
 
         Assert.Equal("json", app.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName);
         var rule = Assert.Single(app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Rules);
@@ -111,9 +97,7 @@ public sealed class GeneratedEntryPointHostTests
     [Fact]
     public async Task Without_a_configured_format_the_console_keeps_the_simple_one()
     {
-        var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
-
-        await using var app = await RunningApp.StartAsync(["--urls=http://127.0.0.1:0", $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"]);
+        await using var app = await RunningApp.StartAsync("/api/hello", "--urls=http://127.0.0.1:0");
 
         Assert.Equal(ConsoleFormatterNames.Simple, app.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName);
         Assert.Equal(0, await app.StopAsync());
@@ -124,15 +108,8 @@ public sealed class GeneratedEntryPointHostTests
     {
         // The full builder loads every assembly named in hostingStartupAssemblies (the command line, or
         // ASPNETCORE_HOSTINGSTARTUPASSEMBLIES) and runs its IHostingStartup: code the app never published.
-        var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
-
         await using var app = await RunningApp.StartAsync(
-        [
-            "--urls=http://127.0.0.1:0",
-            $"--hostingStartupAssemblies={typeof(RecordingHostingStartup).Assembly.GetName().Name}",
-            $"--ApiRoutes:ManifestPath={manifest}",
-            "--ApiRoutes:Store:Provider=InMemory",
-        ]);
+            "/api/hello", "--urls=http://127.0.0.1:0", $"--hostingStartupAssemblies={typeof(RecordingHostingStartup).Assembly.GetName().Name}");
 
         Assert.Null(app.Services.GetService<RecordingHostingStartup.Marker>());
         Assert.Equal(0, await app.StopAsync());
@@ -167,8 +144,11 @@ public sealed class GeneratedEntryPointHostTests
 
         public IServiceProvider Services => _app.Services;
 
-        public static async Task<RunningApp> StartAsync(string[] args)
+        /// <summary>Starts the app on the in-memory store, serving one standard route <paramref name="template"/> (Hello).</summary>
+        public static async Task<RunningApp> StartAsync(string template, params string[] args)
         {
+            var manifest = TestManifest.Write(Create(StandardRoute(template, typeof(Hello))));
+            args = [.. args, $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"];
             var started = new TaskCompletionSource<WebApplication>(TaskCreationOptions.RunContinuationsAsynchronously);
             WebApplication? built = null;
             var run = ApiRoutesApplication.RunAsync(
