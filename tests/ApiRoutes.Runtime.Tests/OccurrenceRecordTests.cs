@@ -101,6 +101,98 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task Occurrences_that_came_due_while_the_one_before_was_being_started_are_recorded_missed_and_the_latest_is_not_passed_over()
+    {
+        // Session 13's note: a start (claim, accept) that outlasted the schedule's period went on from the time it ended,
+        // and the occurrences that came due meanwhile were neither run, nor skipped, nor recorded.
+        var store = new HangingFirstClaim();
+        var missedCount = new ConcurrentQueue<long>();
+        using var listener = Listen("apiroutes.schedule.missed", "/api/minutely", missedCount);
+        await using var server = await StartMinutelyAsync(store, timeLimitSeconds: 600);
+        server.Services.GetRequiredService<TickOptions>().Block = true;
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await store.Entered.Task.WaitAsync(Probe.Patience);        // 00:01: its claim hangs
+        server.FakeTime.Advance(TimeSpan.FromMinutes(3));     // 00:04:00, an occurrence itself: 00:02, 00:03 and 00:04 came due
+        store.Release.SetResult();
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:05:00");
+
+        // 00:04 is the one run now: skipped, since 00:01's run still goes; the two before it were missed.
+        var records = await ReadAsync(server, "/api/minutely", expected: 4);
+        var running = server.Executions.Snapshot().Single().Id;
+        Assert.Equal(
+            [(Start.AddSeconds(210), OccurrenceOutcome.Skipped, running), (Start.AddSeconds(150), OccurrenceOutcome.Missed, null), (Start.AddSeconds(90), OccurrenceOutcome.Missed, null), (Start.AddSeconds(30), OccurrenceOutcome.Ran, running)],
+            records.Select(r => (r.Occurrence, r.Outcome, r.ExecutionId)));
+        Assert.StartsWith("Came due while the scheduler was late", records[1].Detail, StringComparison.Ordinal);
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3020] Warning: Schedule /api/minutely was late: 2 occurrence(s) from 2026-01-31T00:02:00.0000000+00:00 to 2026-01-31T00:03:00.0000000+00:00", StringComparison.Ordinal));
+        Assert.Equal([2L], missedCount);
+        server.Probe.Open("tick");
+    }
+
+    [Fact]
+    public async Task However_the_clock_moves_each_occurrence_is_recorded_once_the_latest_due_runs_and_none_runs_twice()
+    {
+        // Steps of a second to several minutes, some landing on an occurrence to the tick, each taken once the run before
+        // has ended: from the start to the end each minute is accounted for exactly once, run or missed, and each step
+        // that reached an occurrence ran exactly one, the latest it reached.
+        var random = new Random(20261202);
+        await using var server = await StartMinutelyAsync(new InMemoryExecutionStore(TimeProvider.System));
+        var runs = server.Services.GetRequiredService<ScheduledRuns>();
+        var due = Start.AddSeconds(30);
+        var latestReached = new List<DateTimeOffset>();
+        for (var step = 0; step < 40; step++)
+        {
+            server.FakeTime.Advance(random.Next(4) switch
+            {
+                0 => TimeSpan.FromSeconds(random.Next(1, 60)),
+                1 => TimeSpan.FromMinutes(1),
+                2 => TimeSpan.FromMinutes(random.Next(2, 6)),
+                _ => TimeSpan.FromSeconds(random.Next(61, 400)),
+            });
+            var now = server.FakeTime.GetUtcNow();
+            var next = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(1);
+            if (now >= due)
+            {
+                latestReached.Add(next.AddMinutes(-1));
+                due = next;
+            }
+
+            await server.WaitForLogAsync(string.Create(CultureInfo.InvariantCulture, $"ApiRoutes[3006] Debug: Schedule /api/minutely waiting for {next:yyyy'-'MM'-'dd'T'HH':'mm':'ss}"));
+            for (var deadline = DateTime.UtcNow + Probe.Patience; runs.Holding().Any() && DateTime.UtcNow < deadline;)
+            {
+                await Task.Delay(5);
+            }
+        }
+
+        var expected = Enumerable.Range(1, (int)(due - Start.AddSeconds(30)).TotalMinutes).Select(minutes => Start.AddSeconds(-30).AddMinutes(minutes)).ToList();
+        var records = await ReadAsync(server, "/api/minutely", expected: expected.Count);
+        Assert.Equal(expected, records.Select(r => r.Occurrence).Order());
+        Assert.Equal(latestReached, records.Where(r => r.Outcome == OccurrenceOutcome.Ran).Select(r => r.Occurrence).Order());
+        Assert.All(records.Where(r => r.Outcome != OccurrenceOutcome.Ran), r => Assert.Equal(OccurrenceOutcome.Missed, r.Outcome));
+        Assert.Equal(latestReached.Count, records.Where(r => r.Outcome == OccurrenceOutcome.Ran).Select(r => r.ExecutionId).Distinct().Count());
+        Assert.Contains(records, r => r.Outcome == OccurrenceOutcome.Missed);
+    }
+
+    [Fact]
+    public async Task Occurrences_another_replica_claimed_while_this_one_was_late_are_not_recorded_missed_here()
+    {
+        var store = new HangingFirstClaim();
+        await using var server = await StartMinutelyAsync(store);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await store.Entered.Task.WaitAsync(Probe.Patience);
+        await store.ClaimOccurrenceAsync("/api/minutely", Start.AddSeconds(90), "on-another-replica", default);
+        await store.ClaimOccurrenceAsync("/api/minutely", Start.AddSeconds(150), "on-another-replica", default);
+        server.FakeTime.Advance(TimeSpan.FromMinutes(3));
+        store.Release.SetResult();
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:05:00");
+
+        var records = await ReadAsync(server, "/api/minutely", expected: 2);
+        Assert.Equal([Start.AddSeconds(210), Start.AddSeconds(30)], records.Select(r => r.Occurrence));
+        Assert.DoesNotContain(records, r => r.Outcome == OccurrenceOutcome.Missed);
+        Assert.DoesNotContain(server.Logs, line => line.Contains("[3020]", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_fault_starting_one_occurrence_loses_that_one_logged_and_the_next_runs()
     {
         // The second review's case: the run's slot stayed taken, so every later occurrence was "skipped" for a run that
@@ -244,14 +336,35 @@ public sealed class OccurrenceRecordTests
     }
 
     // An every-minute schedule on the store, its first occurrence armed at 00:01.
-    private static async Task<TestServer> StartMinutelyAsync(IExecutionStore store)
+    private static async Task<TestServer> StartMinutelyAsync(IExecutionStore store, int timeLimitSeconds = 30)
     {
         var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *", timeLimitSeconds: timeLimitSeconds)),
             now: Start,
             services: s => s.AddSingleton(store));
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
         return server;
+    }
+
+    // The first claim hangs until released, as on a store that stalls.
+    private sealed class HangingFirstClaim : ForwardingStore
+    {
+        private int _claims;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _claims) == 1)
+            {
+                Entered.SetResult();
+                await Release.Task.WaitAsync(Probe.Patience, cancellationToken);
+            }
+
+            return await base.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+        }
     }
 
     private sealed class FaultyClaimOnce : ForwardingStore

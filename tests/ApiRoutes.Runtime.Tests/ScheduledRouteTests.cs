@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
@@ -88,9 +89,17 @@ public class ScheduledRouteTests
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
 
         server.FakeTime.Advance(TimeSpan.FromHours(5));
-        await server.Probe.NextAsync();
-        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+
+        // As crontab after a jump of hours: the occurrence of the new time runs (not 00:01's, five hours late, whose
+        // next_run would be long past); the 299 passed over are counted, and the latest 100 recorded, as missed.
+        var run = await server.Probe.NextAsync();
+        Assert.Equal("2026-01-01T05:01:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
+        var record = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 5, 0, 0, TimeSpan.Zero), record.Occurrence);
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T05:01:00");
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3020] Warning: Schedule /api/tick was late: 299 occurrence(s) from 2026-01-01T00:01:00.0000000+00:00 to 2026-01-01T04:59:00.0000000+00:00", StringComparison.Ordinal));
+        var missed = await server.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick", Limit: 1000), default);
+        Assert.Equal(100, missed.Count(r => r.Outcome == OccurrenceOutcome.Missed));
 
         Assert.Equal(1, server.Probe.Count(nameof(Tick)));
         server.FakeTime.Advance(TimeSpan.FromMinutes(1));

@@ -97,9 +97,9 @@ public sealed partial class ReplicaTests(PackageFixture package)
             // because its run before still goes (runs of a schedule never overlap, across replicas too) and claimed by none.
             // Before it, one may go unrun: a replica that starts after an occurrence rightly records it missed. On the fast
             // clock a run's few hundred milliseconds of a cold start are tens of seconds (CI: one ran 38 s, and the next
-            // occurrence was skipped), so an overlap is a right outcome here, not a lost occurrence. Not every replica says
-            // so: one whose start of the occurrence before took longer than a minute of this clock (its claim's write)
-            // goes on from the next one due, past that occurrence (session 13's note).
+            // occurrence was skipped), so an overlap is a right outcome here, not a lost occurrence. Not every replica needs
+            // to say so: one whose start of the occurrence before took longer than a minute of this clock (its claim's
+            // write) takes up the latest one due, and leaves the ones another replica claimed meanwhile to that replica.
             var allWaiting = replicas.All.Max(r => DateTimeOffset.Parse(Registered().Match(r.Output).Groups["next"].Value, CultureInfo.InvariantCulture));
             var counted = fired.Where(at => at >= allWaiting).Order().ToList();
             Assert.True(counted.Count >= 5, $"Only {counted.Count} runs from {allWaiting:O}, when all three were up, in 10 fast minutes.");

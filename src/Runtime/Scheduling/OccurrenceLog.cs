@@ -44,10 +44,11 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
     }
 
     /// <summary>
-    /// Occurrences that came while no instance was up (<paramref name="missed"/>): counted, logged, and the latest
-    /// <see cref="MaxRecordedMisses"/> recorded.
+    /// Occurrences that were not run (<paramref name="missed"/>): counted, logged, and the latest
+    /// <see cref="MaxRecordedMisses"/> recorded. They came while no instance was up; or, with <paramref name="late"/>,
+    /// while the scheduler was late, before that occurrence, which it runs instead.
     /// </summary>
-    public void Missed(string route, MissedOccurrences missed)
+    public void Missed(string route, MissedOccurrences missed, DateTimeOffset? late = null)
     {
         if (missed.Count == 0)
         {
@@ -56,10 +57,20 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
 
         metrics.OccurrencesMissed(route, missed.Count);
         var recorded = missed.Latest.TakeLast(MaxRecordedMisses).ToList();
-        _logger.ScheduleMissed(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count);
+        string? detail = null;
+        if (late is { } instead)
+        {
+            _logger.ScheduleLate(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count, instead);
+            detail = $"Came due while the scheduler was late (a start before it that outlasted the schedule's period, a paused process or machine, or a clock that jumped ahead); not run late: {ScheduledRequest.Format(instead)} ran in its place.";
+        }
+        else
+        {
+            _logger.ScheduleMissed(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count);
+        }
+
         foreach (var occurrence in recorded)
         {
-            Record(route, occurrence, OccurrenceOutcome.Missed);
+            Record(route, occurrence, OccurrenceOutcome.Missed, detail: detail);
         }
     }
 

@@ -15,7 +15,10 @@ internal enum OccurrenceOutcome
     /// <summary>Not run here: another replica or process claimed it (and ran it, or runs it).</summary>
     ClaimedElsewhere,
 
-    /// <summary>Not run: no instance of the app was up at the time (recorded at the next start).</summary>
+    /// <summary>
+    /// Not run: no instance of the app was up at the time (recorded at the next start), or the scheduler was late and ran
+    /// a later occurrence in its place (<see cref="OccurrenceRecord.Detail"/> says so).
+    /// </summary>
     Missed,
 
     /// <summary>A signed external trigger for it was refused (<see cref="OccurrenceRecord.Detail"/> says why).</summary>

@@ -10,10 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace ApiRoutes.Scheduling;
 
 /// <summary>
-/// Runs every scheduled route at its occurrences (Cronos, UTC, time from <see cref="TimeProvider"/>). After each
-/// occurrence the next one is computed from the current time, so a clock jump, a slow run or a sleeping machine
-/// gives one run, never a burst of catch-up runs; missed occurrences are not replayed. Runs of one schedule never
-/// overlap: an occurrence that comes while the previous run still goes is skipped and logged. At start-up, the
+/// Runs every scheduled route at its occurrences (Cronos, UTC, time from <see cref="TimeProvider"/>). Each occurrence
+/// is the first after the one handled before it; when the scheduler is late (a slow start, a sleeping machine, a clock
+/// jump) and several came due, the latest runs — one run, never a burst — and the ones before it are recorded missed,
+/// not replayed. Runs of one schedule never overlap: an occurrence that comes while the previous run still goes is
+/// skipped and logged. At start-up, the
 /// occurrences that came while no instance was up are recorded as missed (<see cref="OccurrenceLog"/>).
 /// That first check reads the store, so it waits for the <see cref="StartupWorkGate"/> (at most a second after the app
 /// listens); it counts as missed only what came before the scheduler started, and an occurrence due while it waited
@@ -68,22 +69,19 @@ internal sealed class ScheduleService(
 
     private async Task RunScheduleAsync(LoadedRoute route, CancellationToken stopping)
     {
-        DateTimeOffset? last = null;
         var registered = false;
         try
         {
             await gate.WaitAsync(stopping);
-            last = await MissedAsync(route, _started, stopping);
+            await MissedAsync(route, _started, stopping);
 
-            // The first occurrence is the first after the start: one due while the gate was closed runs now.
-            DateTimeOffset? after = _started;
+            // The first occurrence is the first after the start (a catch-up ran one before it): one due while the gate
+            // was closed runs now. Each next one is the first after the one handled last, never computed from the clock:
+            // an occurrence that came due while a start was slow is not passed over, and none runs twice when a timer
+            // fires early or the clock steps back.
+            var from = _started;
             while (!stopping.IsCancellationRequested)
             {
-                var now = after ?? time.GetUtcNow();
-                after = null;
-
-                // Never the same occurrence twice, even if a timer fires early or the clock steps back.
-                var from = last is { } previous && previous > now ? previous : now;
                 if (route.NextOccurrence(from) is not { } next)
                 {
                     _logger.ScheduleEnded(route.Template);
@@ -99,16 +97,17 @@ internal sealed class ScheduleService(
 
                 heartbeat.Waiting(route.Template, next);
                 await WaitUntilAsync(route, next, stopping);
-                last = next;
+                var occurrence = await LatestDueAsync(route, from, next, stopping);
+                from = occurrence;
                 await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
                 if (pauses.IsPaused(route.Template))
                 {
-                    _logger.SchedulePaused(route.Template, next);
-                    occurrences.Record(route.Template, next, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pauses.Until(route.Template))}.");
+                    _logger.SchedulePaused(route.Template, occurrence);
+                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pauses.Until(route.Template))}.");
                     continue;
                 }
 
-                await StartAsync(route, next);
+                await StartAsync(route, occurrence);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -118,9 +117,43 @@ internal sealed class ScheduleService(
         }
     }
 
+    // The occurrence to run now that next is due: next itself, unless the scheduler is late (the start of the occurrence
+    // before outlasted the schedule's period, the process or machine was paused, the clock jumped ahead) and later ones
+    // came due too. Then the latest of them runs, as crontab runs the current time's jobs after a jump, and the ones
+    // before it are recorded missed, never run late (no burst) — except those another replica claimed meanwhile, whose
+    // outcome is that replica's to record.
+    private async Task<DateTimeOffset> LatestDueAsync(LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
+    {
+        var now = time.GetUtcNow();
+        if (route.NextOccurrence(next) is not { } after || after > now)
+        {
+            return next;
+        }
+
+        var due = MissedOccurrences.Between(route.Schedule!, from, now, OccurrenceLog.MaxRecordedMisses + 1);
+        var latest = due.Latest[^1];
+        var since = from;
+        try
+        {
+            if (await store.GetLastOccurrenceAsync(route.Template, stopping) is { } claimed && claimed > since)
+            {
+                since = claimed < latest ? claimed : latest;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whether another replica ran them is not known: they were not run here, and are recorded so. The store's
+            // trouble is the claim's to say, next.
+        }
+
+        var missed = since == from ? due : MissedOccurrences.Between(route.Schedule!, since, now, OccurrenceLog.MaxRecordedMisses + 1);
+        occurrences.Missed(route.Template, missed.WithoutLatest(), late: latest);
+        return latest;
+    }
+
     // The occurrences that came while no instance was up, since the last one recorded (run or otherwise): recorded as
-    // missed, but with catch-up the latest, which runs now (one run, never a burst). Returns the occurrence it ran for.
-    private async Task<DateTimeOffset?> MissedAsync(LoadedRoute route, DateTimeOffset now, CancellationToken stopping)
+    // missed, but with catch-up the latest, which runs now (one run, never a burst).
+    private async Task MissedAsync(LoadedRoute route, DateTimeOffset now, CancellationToken stopping)
     {
         DateTimeOffset? since;
         try
@@ -133,25 +166,25 @@ internal sealed class ScheduleService(
         {
             // Unreadable or unavailable: the schedule runs on from now, as for a new one, rather than stop the host.
             _logger.StoreReadFailed(route.Template, e);
-            return null;
+            return;
         }
 
         if (since is { } ahead && ahead > now + FarAhead)
         {
             // No replica claims a day ahead: a damaged row, or one written while a clock was wrong. Said, not silent.
             _logger.LastRunInTheFuture(route.Template, ahead);
-            return null;
+            return;
         }
 
         if (since is not { } lastSeen || lastSeen >= now)
         {
-            return null;   // never ran (a new schedule missed nothing), or claimed ahead by another replica
+            return;   // never ran (a new schedule missed nothing), or claimed ahead by another replica
         }
 
         var missed = MissedOccurrences.Between(route.Schedule!, lastSeen, now, OccurrenceLog.MaxRecordedMisses + 1);
         if (missed.Count == 0)
         {
-            return null;
+            return;
         }
 
         // Without catch-up, or when an occurrence came while the first check waited for the gate: that one runs now, as
@@ -160,14 +193,13 @@ internal sealed class ScheduleService(
         if (route.Entry.CatchUp != true || route.NextOccurrence(now) <= time.GetUtcNow())
         {
             occurrences.Missed(route.Template, missed);
-            return null;
+            return;
         }
 
         var latest = missed.Latest[^1];
         occurrences.Missed(route.Template, missed.WithoutLatest());
         _logger.ScheduleCatchingUp(route.Template, missed.Count, lastSeen, latest);
         await StartAsync(route, latest, missed: true);
-        return latest;
     }
 
     // A fault starting one occurrence loses that occurrence, logged; the schedule goes on to the next (never this one
