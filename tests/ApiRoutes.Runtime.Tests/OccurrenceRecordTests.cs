@@ -2,11 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -158,9 +160,9 @@ public sealed class OccurrenceRecordTests
             }
 
             await server.WaitForLogAsync(string.Create(CultureInfo.InvariantCulture, $"ApiRoutes[3006] Debug: Schedule /api/minutely waiting for {next:yyyy'-'MM'-'dd'T'HH':'mm':'ss}"));
-            for (var deadline = DateTime.UtcNow + Probe.Patience; runs.Holding().Any() && DateTime.UtcNow < deadline;)
+            for (var deadline = DateTime.UtcNow + Probe.Patience; runs.Holding().Any(); await Task.Delay(5))
             {
-                await Task.Delay(5);
+                Assert.True(DateTime.UtcNow < deadline, $"The run before step {step} still holds the schedule after {Probe.Patience}.");
             }
         }
 
@@ -174,22 +176,71 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
-    public async Task Occurrences_another_replica_claimed_while_this_one_was_late_are_not_recorded_missed_here()
+    public async Task Occurrences_another_replica_took_up_while_this_one_was_late_are_left_to_it_and_the_others_recorded_missed()
     {
         var store = new HangingFirstClaim();
         await using var server = await StartMinutelyAsync(store);
         server.FakeTime.Advance(TimeSpan.FromSeconds(30));
         await store.Entered.Task.WaitAsync(Probe.Patience);
+
+        // Meanwhile another replica ran 00:02 (its claim and its record), and a signed external trigger claimed 00:30
+        // ahead of time: that claim says nothing of 00:03, which nobody took up (review 14, F1).
         await store.ClaimOccurrenceAsync("/api/minutely", Start.AddSeconds(90), "on-another-replica", default);
-        await store.ClaimOccurrenceAsync("/api/minutely", Start.AddSeconds(150), "on-another-replica", default);
+        await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/minutely", Occurrence = Start.AddSeconds(90), Outcome = OccurrenceOutcome.Ran, ExecutionId = "on-another-replica", RecordedAt = Start }, default);
+        await store.ClaimOccurrenceAsync("/api/minutely", Start.AddMinutes(30).AddSeconds(-30), "external-trigger", default);
         server.FakeTime.Advance(TimeSpan.FromMinutes(3));
         store.Release.SetResult();
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:05:00");
 
-        var records = await ReadAsync(server, "/api/minutely", expected: 2);
-        Assert.Equal([Start.AddSeconds(210), Start.AddSeconds(30)], records.Select(r => r.Occurrence));
-        Assert.DoesNotContain(records, r => r.Outcome == OccurrenceOutcome.Missed);
+        var records = await ReadAsync(server, "/api/minutely", expected: 4);
+        Assert.Equal(
+            [(Start.AddSeconds(150), OccurrenceOutcome.Missed), (Start.AddSeconds(90), OccurrenceOutcome.Ran), (Start.AddSeconds(30), OccurrenceOutcome.Ran)],
+            records.Where(r => r.Occurrence < Start.AddSeconds(210)).Select(r => (r.Occurrence, r.Outcome)));
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3020] Warning: Schedule /api/minutely was late: 1 occurrence(s) from 2026-01-31T00:03:00.0000000+00:00 to 2026-01-31T00:03:00.0000000+00:00", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Occurrences_passed_over_while_the_schedule_is_paused_are_recorded_paused_not_missed()
+    {
+        var store = new HangingFirstClaim();
+        await using var server = await StartMinutelyAsync(store);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await store.Entered.Task.WaitAsync(Probe.Patience);
+        await store.SetPauseAsync(new SchedulePause("/api/minutely", null, Start), default);
+        server.FakeTime.Advance(TimeSpan.FromMinutes(3));
+        store.Release.SetResult();
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:05:00");
+
+        var records = await ReadAsync(server, "/api/minutely", expected: 4);
+        Assert.Equal([Start.AddSeconds(210), Start.AddSeconds(150), Start.AddSeconds(90), Start.AddSeconds(30)], records.Select(r => r.Occurrence));
+        Assert.All(records, r => Assert.Equal(OccurrenceOutcome.Paused, r.Outcome));
         Assert.DoesNotContain(server.Logs, line => line.Contains("[3020]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_clock_set_hours_ahead_and_then_put_right_is_followed_not_waited_out()
+    {
+        // Review 14, F3: once the clock was put right, the schedule waited, without a word, until it was back at the
+        // time it had been set to.
+        var clock = new SteppedClock(new FakeTimeProvider(Start));
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+            now: Start,
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+
+        clock.Step = TimeSpan.FromHours(5);                  // set five hours ahead
+        clock.Elapsed.Advance(TimeSpan.FromSeconds(30));      // 05:01:00 on the wrong clock
+        await server.Probe.NextAsync();
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T05:02:00");
+
+        clock.Step = TimeSpan.Zero;                           // put right: 00:01:00
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(1));       // 00:02:00, the next wake
+
+        await server.WaitForLogAsync("ApiRoutes[3021] Warning: Schedule /api/minutely: the clock was stepped back by hours, to 2026-01-31T00:02:00");
+        var run = await server.Probe.NextAsync();
+        Assert.Equal("2026-01-31T00:03:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:03:00");
     }
 
     [Fact]
@@ -344,6 +395,23 @@ public sealed class OccurrenceRecordTests
             services: s => s.AddSingleton(store));
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
         return server;
+    }
+
+    // Wall time stepped by Step; timers and timestamps follow Elapsed, as on a machine whose clock is set.
+    private sealed class SteppedClock(FakeTimeProvider elapsed) : TimeProvider
+    {
+        public FakeTimeProvider Elapsed => elapsed;
+
+        public TimeSpan Step { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => elapsed.GetUtcNow() + Step;
+
+        public override long GetTimestamp() => elapsed.GetTimestamp();
+
+        public override long TimestampFrequency => elapsed.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            elapsed.CreateTimer(callback, state, dueTime, period);
     }
 
     // The first claim hangs until released, as on a store that stalls.

@@ -150,8 +150,11 @@ internal static partial class Log
     [LoggerMessage(3012, LogLevel.Warning, "Schedule {Route} missed {Count} occurrence(s) while no instance was up, from {First:O} to {Last:O}; the latest {Recorded} are recorded as missed")]
     public static partial void ScheduleMissed(this ILogger logger, string route, int count, DateTimeOffset first, DateTimeOffset last, int recorded);
 
-    [LoggerMessage(3020, LogLevel.Warning, "Schedule {Route} was late: {Count} occurrence(s) from {First:O} to {Last:O} came due before it could run them (a start before them that outlasted the schedule's period, a paused process or machine, or a clock that jumped ahead); they are not run late, the latest {Recorded} are recorded as missed, and the latest due, {Occurrence:O}, is the one run now")]
+    [LoggerMessage(3020, LogLevel.Warning, "Schedule {Route} was late: {Count} occurrence(s) from {First:O} to {Last:O} came due before it could run them (a start before them that outlasted the schedule's period, a paused process or machine, or a clock that jumped ahead); they are not run late, the latest {Recorded} are recorded as missed, and the latest due, {Occurrence:O}, is taken up in their place")]
     public static partial void ScheduleLate(this ILogger logger, string route, int count, DateTimeOffset first, DateTimeOffset last, int recorded, DateTimeOffset occurrence);
+
+    [LoggerMessage(3021, LogLevel.Warning, "Schedule {Route}: the clock was stepped back by hours, to {Now:O}, behind the occurrence handled last ({Last:O}): the clock was set ahead before and has been put right; the schedule goes on from the new time")]
+    public static partial void ClockSteppedBack(this ILogger logger, string route, DateTimeOffset last, DateTimeOffset now);
 
     [LoggerMessage(3013, LogLevel.Warning, "The execution store could not record that the occurrence {Occurrence:O} of {Route} was {Outcome}")]
     public static partial void OccurrenceNotRecorded(this ILogger logger, string route, DateTimeOffset occurrence, string outcome, Exception exception);

@@ -30,6 +30,16 @@ internal sealed record MissedOccurrences(int Count, DateTimeOffset First, IReadO
         return first is { } firstMissed ? new MissedOccurrences(count, firstMissed, LatestBefore(schedule, since, now, keep)) : None;
     }
 
+    /// <summary>
+    /// The same, less those in <paramref name="accounted"/> (another replica took them up): only among the latest few, the
+    /// ones known; none when all of those are.
+    /// </summary>
+    public MissedOccurrences Without(IReadOnlySet<DateTimeOffset> accounted)
+    {
+        var kept = Latest.Where(occurrence => !accounted.Contains(occurrence)).ToList();
+        return kept.Count == 0 ? None : new MissedOccurrences(Count - (Latest.Count - kept.Count), Count == Latest.Count ? kept[0] : First, kept);
+    }
+
     /// <summary>The same, less the latest (which a catch-up runs), counted and recorded as missed.</summary>
     public MissedOccurrences WithoutLatest() => Count <= 1 ? None : this with { Count = Count - 1, Latest = Latest.Take(Latest.Count - 1).ToList() };
 

@@ -12,8 +12,8 @@ namespace ApiRoutes.Scheduling;
 internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, ApiRoutesMetrics metrics, ILoggerFactory loggerFactory)
 {
     /// <summary>
-    /// At most this many occurrences missed while no instance was up are recorded per schedule and start (the latest);
-    /// the metric and the log line count them all.
+    /// At most this many missed occurrences are recorded at once (the latest): per schedule at start-up (no instance was
+    /// up), and per late wake of the scheduler; the metric and the log line count them all.
     /// </summary>
     public const int MaxRecordedMisses = 100;
 
@@ -45,10 +45,10 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
 
     /// <summary>
     /// Occurrences that were not run (<paramref name="missed"/>): counted, logged, and the latest
-    /// <see cref="MaxRecordedMisses"/> recorded. They came while no instance was up; or, with <paramref name="late"/>,
-    /// while the scheduler was late, before that occurrence, which it runs instead.
+    /// <see cref="MaxRecordedMisses"/> recorded. They came while no instance was up; or, with <paramref name="takenUp"/>,
+    /// while the scheduler was late, before that occurrence, which it took up in their place.
     /// </summary>
-    public void Missed(string route, MissedOccurrences missed, DateTimeOffset? late = null)
+    public void Missed(string route, MissedOccurrences missed, DateTimeOffset? takenUp = null)
     {
         if (missed.Count == 0)
         {
@@ -58,10 +58,10 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
         metrics.OccurrencesMissed(route, missed.Count);
         var recorded = missed.Latest.TakeLast(MaxRecordedMisses).ToList();
         string? detail = null;
-        if (late is { } instead)
+        if (takenUp is { } instead)
         {
             _logger.ScheduleLate(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count, instead);
-            detail = $"Came due while the scheduler was late (a start before it that outlasted the schedule's period, a paused process or machine, or a clock that jumped ahead); not run late: {ScheduledRequest.Format(instead)} ran in its place.";
+            detail = $"Came due while the scheduler was late (a start before it that outlasted the schedule's period, a paused process or machine, or a clock that jumped ahead); not run late: {ScheduledRequest.Format(instead)} was taken up in its place (its own record says whether it ran).";
         }
         else
         {

@@ -12,14 +12,15 @@ namespace ApiRoutes.Scheduling;
 /// <summary>
 /// Runs every scheduled route at its occurrences (Cronos, UTC, time from <see cref="TimeProvider"/>). Each occurrence
 /// is the first after the one handled before it; when the scheduler is late (a slow start, a sleeping machine, a clock
-/// jump) and several came due, the latest runs — one run, never a burst — and the ones before it are recorded missed,
-/// not replayed. Runs of one schedule never overlap: an occurrence that comes while the previous run still goes is
-/// skipped and logged. At start-up, the
+/// jump) and several came due, the latest is taken up — one run, never a burst — and the ones before it are recorded
+/// missed (paused, when the schedule is), not replayed. A clock stepped back by hours is followed (event 3021); by less,
+/// the occurrences ahead ran already and are waited for. Runs of one schedule never overlap: an occurrence that comes
+/// while the previous run still goes is skipped and logged. At start-up, the
 /// occurrences that came while no instance was up are recorded as missed (<see cref="OccurrenceLog"/>).
 /// That first check reads the store, so it waits for the <see cref="StartupWorkGate"/> (at most a second after the app
-/// listens); it counts as missed only what came before the scheduler started, and an occurrence due while it waited
-/// runs as soon as the gate opens, as its own occurrence, never missed (with catch-up, it is then the one run of the
-/// start, and the occurrences missed before are all recorded missed).
+/// listens); it counts as missed only what came before the scheduler started, and the latest occurrence due while it
+/// waited runs as soon as the gate opens, as its own occurrence, never missed (with catch-up, it is then the one run of
+/// the start, and the occurrences missed before are all recorded missed).
 /// </summary>
 internal sealed class ScheduleService(
     RouteTable routes,
@@ -38,6 +39,10 @@ internal sealed class ScheduleService(
 
     // Further ahead than any replica's clock or claim can be: the record of the last run is not believed.
     private static readonly TimeSpan FarAhead = TimeSpan.FromDays(1);
+
+    // A clock stepped back by more than this behind the occurrence handled last was set wrong ahead before (cron's
+    // limit): the schedule goes on from the new time. By less, the occurrences to come ran already, and it waits.
+    private static readonly TimeSpan StepBackLimit = TimeSpan.FromHours(3);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
@@ -78,10 +83,20 @@ internal sealed class ScheduleService(
             // The first occurrence is the first after the start (a catch-up ran one before it): one due while the gate
             // was closed runs now. Each next one is the first after the one handled last, never computed from the clock:
             // an occurrence that came due while a start was slow is not passed over, and none runs twice when a timer
-            // fires early or the clock steps back.
+            // fires early or the clock steps back a little.
             var from = _started;
             while (!stopping.IsCancellationRequested)
             {
+                if (from - time.GetUtcNow() > StepBackLimit)
+                {
+                    // Stepped back by hours (a clock set wrong ahead, then put right): as crontab, go on from the new
+                    // time, rather than wait, without a word, until the clock is back where it was. Claims keep an
+                    // occurrence that ran already from running again.
+                    var now = time.GetUtcNow();
+                    _logger.ClockSteppedBack(route.Template, from, now);
+                    from = now.AddTicks(-1);   // an occurrence at this very instant is due
+                }
+
                 if (route.NextOccurrence(from) is not { } next)
                 {
                     _logger.ScheduleEnded(route.Template);
@@ -96,17 +111,28 @@ internal sealed class ScheduleService(
                 }
 
                 heartbeat.Waiting(route.Template, next);
-                await WaitUntilAsync(route, next, stopping);
-                var occurrence = await LatestDueAsync(route, from, next, stopping);
+                if (!await WaitUntilAsync(route, next, from, stopping))
+                {
+                    continue;   // the clock stepped back by hours while it waited
+                }
+
+                var (occurrence, passed) = await LatestDueAsync(route, from, next, stopping);
                 from = occurrence;
                 await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
                 if (pauses.IsPaused(route.Template))
                 {
                     _logger.SchedulePaused(route.Template, occurrence);
-                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pauses.Until(route.Template))}.");
+                    var paused = $"Paused {SchedulePause.Describe(pauses.Until(route.Template))}.";
+                    foreach (var passedOver in passed.Latest)
+                    {
+                        occurrences.Record(route.Template, passedOver, OccurrenceOutcome.Paused, null, paused);
+                    }
+
+                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, paused);
                     continue;
                 }
 
+                occurrences.Missed(route.Template, passed, takenUp: occurrence);
                 await StartAsync(route, occurrence);
             }
         }
@@ -117,38 +143,37 @@ internal sealed class ScheduleService(
         }
     }
 
-    // The occurrence to run now that next is due: next itself, unless the scheduler is late (the start of the occurrence
-    // before outlasted the schedule's period, the process or machine was paused, the clock jumped ahead) and later ones
-    // came due too. Then the latest of them runs, as crontab runs the current time's jobs after a jump, and the ones
-    // before it are recorded missed, never run late (no burst) — except those another replica claimed meanwhile, whose
-    // outcome is that replica's to record.
-    private async Task<DateTimeOffset> LatestDueAsync(LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
+    // The occurrence to take up now that next is due, and the ones it passes over: next itself and none, unless the
+    // scheduler is late (the start of the occurrence before outlasted the schedule's period, the process or machine was
+    // paused, the clock jumped ahead) and later ones came due too. Then the latest of them is taken up, as crontab runs
+    // the new time's jobs after a jump of hours, and the ones before it are not run late (no burst): they are this
+    // scheduler's misses, except those another replica took up meanwhile (it recorded what became of them).
+    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Passed)> LatestDueAsync(
+        LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
     {
         var now = time.GetUtcNow();
         if (route.NextOccurrence(next) is not { } after || after > now)
         {
-            return next;
+            return (next, MissedOccurrences.None);
         }
 
         var due = MissedOccurrences.Between(route.Schedule!, from, now, OccurrenceLog.MaxRecordedMisses + 1);
         var latest = due.Latest[^1];
-        var since = from;
+        var passed = due.WithoutLatest();
         try
         {
-            if (await store.GetLastOccurrenceAsync(route.Template, stopping) is { } claimed && claimed > since)
-            {
-                since = claimed < latest ? claimed : latest;
-            }
+            // Decided per occurrence, from the records: a claim further on (an external trigger's, a replica's whose
+            // clock is ahead) says nothing of the ones before it. A refused trigger did not take one up.
+            var recorded = await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Since: passed.Latest[0], Until: latest, Limit: 2_000), stopping);
+            passed = passed.Without(recorded.Where(record => record.Outcome != OccurrenceOutcome.Refused).Select(record => record.Occurrence).ToHashSet());
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Whether another replica ran them is not known: they were not run here, and are recorded so. The store's
-            // trouble is the claim's to say, next.
+            // Whether another replica took them up is not known: they were not run here, and are recorded so. The
+            // store's trouble is the claim's to say, next.
         }
 
-        var missed = since == from ? due : MissedOccurrences.Between(route.Schedule!, since, now, OccurrenceLog.MaxRecordedMisses + 1);
-        occurrences.Missed(route.Template, missed.WithoutLatest(), late: latest);
-        return latest;
+        return (latest, passed);
     }
 
     // The occurrences that came while no instance was up, since the last one recorded (run or otherwise): recorded as
@@ -216,16 +241,25 @@ internal sealed class ScheduleService(
         }
     }
 
-    private async Task WaitUntilAsync(LoadedRoute route, DateTimeOffset due, CancellationToken stopping)
+    // Until due; false, at once, when the clock is found stepped back by hours behind the occurrence handled last (from):
+    // at the next wake, so within the schedule's period (or MaxWait).
+    private async Task<bool> WaitUntilAsync(LoadedRoute route, DateTimeOffset due, DateTimeOffset from, CancellationToken stopping)
     {
         for (var wait = due - time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - time.GetUtcNow())
         {
+            if (from - time.GetUtcNow() > StepBackLimit)
+            {
+                return false;
+            }
+
             var delay = Task.Delay(wait < MaxWait ? wait : MaxWait, time, stopping);
 
             // Logged once the timer is armed, so an observer (and a test on a fake clock) knows it is waiting.
             _logger.ScheduleWaiting(route.Template, due);
             await delay;
         }
+
+        return true;
     }
 }
 
