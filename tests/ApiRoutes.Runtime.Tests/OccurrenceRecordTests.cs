@@ -397,23 +397,6 @@ public sealed class OccurrenceRecordTests
         return server;
     }
 
-    // Wall time stepped by Step; timers and timestamps follow Elapsed, as on a machine whose clock is set.
-    private sealed class SteppedClock(FakeTimeProvider elapsed) : TimeProvider
-    {
-        public FakeTimeProvider Elapsed => elapsed;
-
-        public TimeSpan Step { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => elapsed.GetUtcNow() + Step;
-
-        public override long GetTimestamp() => elapsed.GetTimestamp();
-
-        public override long TimestampFrequency => elapsed.TimestampFrequency;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            elapsed.CreateTimer(callback, state, dueTime, period);
-    }
-
     // The first claim hangs until released, as on a store that stalls.
     private sealed class HangingFirstClaim : ForwardingStore
     {

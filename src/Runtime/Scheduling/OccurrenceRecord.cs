@@ -16,8 +16,8 @@ internal enum OccurrenceOutcome
     ClaimedElsewhere,
 
     /// <summary>
-    /// Not run: no instance of the app was up at the time (recorded at the next start), or the scheduler was late and ran
-    /// a later occurrence in its place (<see cref="OccurrenceRecord.Detail"/> says so).
+    /// Not run: no instance of the app was up at the time (recorded at the next start), or the scheduler was late and took
+    /// up a later occurrence in its place (<see cref="OccurrenceRecord.Detail"/> says so).
     /// </summary>
     Missed,
 

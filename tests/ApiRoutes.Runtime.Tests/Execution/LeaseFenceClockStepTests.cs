@@ -55,18 +55,4 @@ public sealed class LeaseFenceClockStepTests
         Assert.True(heldAfterRenewal, "a replica whose renewal succeeded 26 s ago (lease 60 s) fenced itself");
         Assert.True(token.IsCancellationRequested);
     }
-
-    private sealed class SteppedClock(FakeTimeProvider elapsed) : TimeProvider
-    {
-        public TimeSpan Step { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => elapsed.GetUtcNow() + Step;
-
-        public override long GetTimestamp() => elapsed.GetTimestamp();
-
-        public override long TimestampFrequency => elapsed.TimestampFrequency;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            elapsed.CreateTimer(callback, state, dueTime, period);
-    }
 }

@@ -20,6 +20,22 @@ public sealed class MissedOccurrencesTests
     }
 
     [Fact]
+    public void Without_the_ones_another_replica_took_up_the_count_and_the_first_follow_and_none_are_left_when_all_were()
+    {
+        var hours = MissedOccurrences.Between(Schedule("* * * * *"), Now.AddHours(-3), Now, keep: 101);
+        var fiveMinutes = MissedOccurrences.Between(Schedule("* * * * *"), Now.AddMinutes(-5), Now, keep: 101);
+
+        // Within the latest few only: the first of three hours is beyond them and stays the first.
+        var hoursLess = hours.Without(new HashSet<DateTimeOffset> { hours.Latest[^1], hours.Latest[^2], hours.First });
+        Assert.Equal((178, hours.First, hours.Latest[^3]), (hoursLess.Count, hoursLess.First, hoursLess.Latest[^1]));
+
+        // All known: the first moves to the first left.
+        var fiveLess = fiveMinutes.Without(new HashSet<DateTimeOffset> { fiveMinutes.Latest[0] });
+        Assert.Equal((4, fiveMinutes.Latest[1]), (fiveLess.Count, fiveLess.First));
+        Assert.Same(MissedOccurrences.None, fiveMinutes.Without(fiveMinutes.Latest.ToHashSet()));
+    }
+
+    [Fact]
     public void A_last_run_from_long_ago_is_counted_up_to_the_cap_and_the_latest_are_still_this_hours()
     {
         // The review's case: a last run of 0001-01-01 made an hourly schedule catch up the occurrence of year 12.
