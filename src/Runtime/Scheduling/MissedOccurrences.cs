@@ -13,15 +13,21 @@ internal sealed record MissedOccurrences(int Count, DateTimeOffset First, IReadO
 
     public static MissedOccurrences None { get; } = new(0, default, []);
 
-    /// <summary>The occurrences after <paramref name="since"/> up to <paramref name="now"/> (inclusive), keeping the latest <paramref name="keep"/>.</summary>
-    public static MissedOccurrences Between(CrontabSchedule schedule, DateTimeOffset since, DateTimeOffset now, int keep)
+    /// <summary>A late scheduler counts the occurrences it passed over no further (a clock that jumped years ahead, say from a VM's 1970 to now): a wake costs milliseconds.</summary>
+    public const int MaxCountedLate = 10_000;
+
+    /// <summary>
+    /// The occurrences after <paramref name="since"/> up to <paramref name="now"/> (inclusive), counted up to
+    /// <paramref name="maxCounted"/>, keeping the latest <paramref name="keep"/>.
+    /// </summary>
+    public static MissedOccurrences Between(CrontabSchedule schedule, DateTimeOffset since, DateTimeOffset now, int keep, int maxCounted = MaxCounted)
     {
         var count = 0;
         DateTimeOffset? first = null;
         foreach (var occurrence in schedule.GetOccurrences(since.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true))
         {
             first ??= new DateTimeOffset(occurrence, TimeSpan.Zero);
-            if (++count == MaxCounted)
+            if (++count == maxCounted)
             {
                 break;
             }

@@ -157,7 +157,7 @@ internal sealed class ScheduleService(
             return (next, MissedOccurrences.None);
         }
 
-        var due = MissedOccurrences.Between(route.Schedule!, from, now, OccurrenceLog.MaxRecordedMisses + 1);
+        var due = MissedOccurrences.Between(route.Schedule!, from, now, OccurrenceLog.MaxRecordedMisses + 1, MissedOccurrences.MaxCountedLate + 1);
         var latest = due.Latest[^1];
         var passed = due.WithoutLatest();
         try
