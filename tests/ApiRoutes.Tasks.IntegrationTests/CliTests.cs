@@ -214,15 +214,26 @@ public sealed class CliTests(PackageFixture package)
             Assert.False(File.Exists(Path.Combine(project.Directory, "escape.txt")));
         }
 
-        // The same settings file added to an unpacked bundle: the app itself refuses to start.
+        // The same settings file added to an unpacked bundle: the app itself refuses to start, before it loads anything
+        // else from the folder (review 15, F1: the store's native library was loaded, and its file made, first).
         var unpacked = Path.Combine(project.Directory, "unpacked");
         ZipFile.ExtractToDirectory(published, unpacked);
         File.WriteAllText(Path.Combine(unpacked, "appsettings.Production.json"), DashboardOn);
-        var environment = new Dictionary<string, string>(project.Environment) { ["ApiRoutes__VerifyBundle"] = "true" };
-        await using var app = await RunningApp.RunToExitAsync(unpacked, environment, Path.Combine(unpacked, "Shop.dll"));
+        var store = Path.Combine(project.Directory, "verify-bundle-executions.db");
+        var environment = new Dictionary<string, string>(project.Environment) { ["ApiRoutes__VerifyBundle"] = "true", ["ApiRoutes__Store__Path"] = store };
+        await using (var app = await RunningApp.RunToExitAsync(unpacked, environment, Path.Combine(unpacked, "Shop.dll")))
+        {
+            Assert.Equal(1, app.ExitCode);
+            Assert.Contains("'appsettings.Production.json' is present but not listed in apiroutes.bundle.json.", app.Output, StringComparison.Ordinal);
+            Assert.False(File.Exists(store), "the store was opened before the bundle was checked");
+        }
 
-        Assert.NotEqual(0, app.ExitCode);
-        Assert.Contains("'appsettings.Production.json' is present but not listed in apiroutes.bundle.json.", app.Output, StringComparison.Ordinal);
+        // A bundle as published, started from another folder (whose appsettings.json no list covers): refused (F3).
+        var clean = Path.Combine(project.Directory, "clean");
+        ZipFile.ExtractToDirectory(published, clean);
+        await using var elsewhere = await RunningApp.RunToExitAsync(project.Directory, environment, Path.Combine(clean, "Shop.dll"));
+        Assert.Equal(1, elsewhere.ExitCode);
+        Assert.Contains($"The content root is '{project.Directory}", elsewhere.Output, StringComparison.Ordinal);
     }
 
     private static string[] Lines(CommandResult result) => result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -32,6 +32,21 @@ public static class ApiRoutesApplication
         // the app), IIS, and the Debug, EventSource and EventLog logging providers. The extras took 20-25 ms of a 330 ms
         // start (issue 15; README, "The slim web builder").
         var builder = WebApplication.CreateSlimBuilder(args);
+        if (BundleStartupCheck.Requested(builder.Configuration)
+            && BundleStartupCheck.BeforeStart(
+                AppContext.BaseDirectory,
+                builder.Environment.ContentRootPath,
+                builder.Configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPathFor(builder.Environment.ApplicationName),
+                ManifestLoader.EntryAssemblyPath()) is { Count: > 0 } problems)
+        {
+            // ApiRoutes:VerifyBundle, before the store's native library, the manifest or a handler's dependency is loaded
+            // from the folder. What the host loaded to get here (App.dll, ApiRoutes.dll, the runtime's configuration files)
+            // it loaded unchecked: against someone who can write the folder, apiroutes serve (verify, then run) is the
+            // boundary (README, "What a bundle host verifies").
+            await Console.Error.WriteLineAsync($"ApiRoutes: {ManifestLoader.BundleRefused(problems).Message}");
+            return 1;
+        }
+
         builder.WebHost.UseKestrelHttpsConfiguration();
 
         // The slim builder's console logger forces the simple format over Logging:Console:FormatterName (json, systemd),

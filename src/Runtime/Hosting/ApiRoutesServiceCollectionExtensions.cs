@@ -33,6 +33,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddOptions<ApiRoutesOptions>()
             .BindConfiguration(ApiRoutesOptions.SectionName)
             .Configure<IConfiguration>(ApiRoutesOptionsValidation.BindRetryDelays)
+            .Configure<IConfiguration>((options, configuration) => options.VerifyBundle |= BundleStartupCheck.Requested(configuration))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiRoutesOptions>, ApiRoutesOptionsValidation>(
             sp => new ApiRoutesOptionsValidation(sp.GetService<IConfiguration>())));

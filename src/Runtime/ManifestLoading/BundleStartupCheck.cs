@@ -1,5 +1,6 @@
 using ApiRoutes.Bundling;
 using ApiRoutes.Manifest;
+using Microsoft.Extensions.Configuration;
 
 namespace ApiRoutes.ManifestLoading;
 
@@ -10,12 +11,61 @@ namespace ApiRoutes.ManifestLoading;
 /// </summary>
 internal static class BundleStartupCheck
 {
+    private const string Key = ApiRoutesOptions.SectionName + ":" + nameof(ApiRoutesOptions.VerifyBundle);
+
+    // The check that passed in this process (the folder, the manifest, the entry assembly): the generated entry point's
+    // early check is not repeated, file by file, when the manifest is loaded.
+    private static (string Root, string Manifest, string? Entry)? s_passed;
+
+    /// <summary>
+    /// Whether configuration asks for the check. One way: once any of its sources says <c>true</c>, no later one turns it
+    /// off — an unlisted <c>appsettings.{Environment}.json</c> put in the folder would otherwise switch the check off, and
+    /// with it the check of that very file (review 15). A value that is not a boolean is left to the options' validation.
+    /// </summary>
+    public static bool Requested(IConfiguration configuration)
+    {
+        if (configuration is IConfigurationRoot root)
+        {
+            foreach (var provider in root.Providers)
+            {
+                if (provider.TryGet(Key, out var value) && bool.TryParse(value, out var on) && on)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return bool.TryParse(configuration[Key], out var final) && final;
+    }
+
+    /// <summary>
+    /// The generated entry point's check, before anything else is loaded from the folder (the store's native library,
+    /// the manifest, the handlers' dependencies) and with the folder as the content root, where the app's configuration
+    /// files are read: else an <c>appsettings.json</c> of the current folder, which no list covers, would configure it.
+    /// </summary>
+    /// <returns>Every problem, one sentence each; empty when the app may start.</returns>
+    public static IReadOnlyList<string> BeforeStart(string root, string contentRoot, string manifestPath, string? entryAssemblyPath)
+    {
+        if (!SamePath(Path.TrimEndingDirectorySeparator(contentRoot), Path.TrimEndingDirectorySeparator(root)))
+        {
+            return [$"The content root is {BundlePath.Quote(contentRoot)}, not the bundle's folder {BundlePath.Quote(root)}: the app's "
+                + "configuration files would be read from outside the verified bundle. Start the app from its folder, or pass --contentRoot with that folder."];
+        }
+
+        return Problems(root, manifestPath, entryAssemblyPath);
+    }
+
     /// <param name="root">The app's folder, <see cref="AppContext.BaseDirectory"/>.</param>
     /// <param name="manifestPath">The route manifest that is about to be loaded.</param>
     /// <param name="entryAssemblyPath">Where the running app's entry assembly is, when known.</param>
     /// <returns>Every problem, one sentence each; empty when the app may start.</returns>
     public static IReadOnlyList<string> Problems(string root, string manifestPath, string? entryAssemblyPath)
     {
+        if (s_passed is { } passed && passed == (root, manifestPath, entryAssemblyPath))
+        {
+            return [];
+        }
+
         var problems = BundleVerifier.Verify(root, out var bundle);
         if (bundle is null)
         {
@@ -32,6 +82,11 @@ internal static class BundleStartupCheck
         if (!string.IsNullOrEmpty(entryAssemblyPath) && !SamePath(entryAssemblyPath, Path.Join(root, bundle.EntryAssembly)))
         {
             found.Add($"The running app is {BundlePath.Quote(entryAssemblyPath)}, not the bundle's entry assembly {BundlePath.Quote(bundle.EntryAssembly)}.");
+        }
+
+        if (found.Count == 0)
+        {
+            s_passed = (root, manifestPath, entryAssemblyPath);
         }
 
         return found;

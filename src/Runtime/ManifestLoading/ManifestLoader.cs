@@ -37,21 +37,23 @@ internal static class ManifestLoader
         var path = options.ManifestPath ?? DefaultPathFor(applicationName);
         if (options.VerifyBundle)
         {
-            var problems = BundleStartupCheck.Problems(AppContext.BaseDirectory, path, EntryAssemblyPath());
-            if (problems.Count > 0)
+            if (BundleStartupCheck.Problems(AppContext.BaseDirectory, path, EntryAssemblyPath()) is { Count: > 0 } problems)
             {
-                throw new ApiRoutesManifestException(
-                    $"The deploy bundle in '{AppContext.BaseDirectory}' does not match its {BundleManifest.FileName}, so it "
-                    + $"will not be served: {BundleProblems.OneLine(problems)} Deploy the bundle again as published.");
+                throw BundleRefused(problems);
             }
         }
 
         return Load(path);
     }
 
+    /// <summary>Why the deploy bundle is not served, and what to do.</summary>
+    public static ApiRoutesManifestException BundleRefused(IReadOnlyList<string> problems) => new(
+        $"The deploy bundle in '{AppContext.BaseDirectory}' does not match its {BundleManifest.FileName}, so it "
+        + $"will not be served: {BundleProblems.OneLine(problems)} Deploy the bundle again as published.");
+
     // Empty in a single-file or Native AOT app, which has no assembly file: the bundle check then skips that comparison.
     [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location is handled: the check is skipped.")]
-    private static string? EntryAssemblyPath() => Assembly.GetEntryAssembly()?.Location;
+    internal static string? EntryAssemblyPath() => Assembly.GetEntryAssembly()?.Location;
 
     /// <param name="path">The manifest file.</param>
     /// <param name="loadAssembly">Loads an assembly by name, for an app without a generated handler registry.</param>

@@ -43,6 +43,8 @@ internal sealed class ManifestPreload
             return null;
         }
 
+        verifyBundle |= BundleStartupCheck.Requested(configuration);   // as the options bind it: one way
+
         return new ManifestPreload(section[nameof(ApiRoutesOptions.ManifestPath)] is { Length: > 0 } path ? path : null, verifyBundle, applicationName, after);
     }
 

@@ -1,5 +1,8 @@
 using ApiRoutes.Bundling;
 using ApiRoutes.ManifestLoading;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ApiRoutes.Runtime.Tests.Bundling;
 
@@ -14,9 +17,46 @@ public sealed class BundleStartupCheckTests : IDisposable
 
     private string RouteManifest => Path.Combine(_root, "apiroutes.manifest.json");
 
+    // One configuration source per value, in order, as appsettings.json, appsettings.{Environment}.json, ... are.
+    private static IConfiguration Sources(params (string Key, string Value)[] values) =>
+        values.Aggregate((IConfigurationBuilder)new ConfigurationBuilder(), (builder, value) => builder.AddInMemoryCollection([KeyValuePair.Create(value.Key, (string?)value.Value)])).Build();
+
+    private static ApiRoutesOptions Options(IConfiguration configuration)
+    {
+        using var services = new ServiceCollection().AddSingleton(configuration).AddLogging().AddApiRoutes().BuildServiceProvider();
+        return services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value;
+    }
+
     [Fact]
     public void The_bundle_app_with_its_own_manifest_may_start() =>
         Assert.Empty(BundleStartupCheck.Problems(_root + "/", RouteManifest, App));
+
+    [Fact]
+    public void Once_any_configuration_source_asks_for_the_check_a_later_one_cannot_turn_it_off()
+    {
+        // Review 15, F2: ApiRoutes:VerifyBundle true in the bundle's (listed) appsettings.json, and false in an unlisted
+        // appsettings.Production.json put into the folder: the check was off, and the unlisted file with it.
+        var configuration = Sources(("ApiRoutes:VerifyBundle", "true"), ("ApiRoutes:VerifyBundle", "false"));
+
+        Assert.True(BundleStartupCheck.Requested(configuration));
+        Assert.True(Options(configuration).VerifyBundle);
+        Assert.Null(ManifestPreload.Start(configuration, "App")!.TakeFor(new ApiRoutesOptions { VerifyBundle = false }, "App"));
+        Assert.False(BundleStartupCheck.Requested(Sources(("ApiRoutes:VerifyBundle", "false"))));
+        Assert.False(BundleStartupCheck.Requested(Sources()));
+        Assert.False(Options(Sources(("ApiRoutes:Store:Provider", "InMemory"))).VerifyBundle);
+    }
+
+    [Fact]
+    public void A_content_root_other_than_the_bundles_folder_is_refused_before_the_folder_is_checked()
+    {
+        // Review 15, F3: started from another folder, the app read that folder's appsettings.json, which no list covers.
+        var elsewhere = Path.GetTempPath();
+
+        Assert.Equal(
+            [$"The content root is '{elsewhere}', not the bundle's folder '{_root}/': the app's configuration files would be read from outside the verified bundle. Start the app from its folder, or pass --contentRoot with that folder."],
+            BundleStartupCheck.BeforeStart(_root + "/", elsewhere, RouteManifest, App));
+        Assert.Empty(BundleStartupCheck.BeforeStart(_root + "/", _root, RouteManifest, App));
+    }
 
     [Fact]
     public void A_route_manifest_from_outside_the_bundle_is_refused()
