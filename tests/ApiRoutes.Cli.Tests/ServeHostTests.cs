@@ -77,6 +77,25 @@ public sealed class ServeHostTests : IDisposable
     }
 
     [Fact]
+    public void Diagnostic_ports_other_collectors_preloaded_libraries_and_another_content_root_are_removed_too()
+    {
+        // Review 15, F7: a diagnostic port's tool can attach a profiler or a startup hook; LD_PRELOAD loads a library
+        // into the app; a content root elsewhere reads configuration files no list covers.
+        var environment = new Dictionary<string, string?>
+        {
+            ["DOTNET_DiagnosticPorts"] = "/tmp/port,nosuspend", ["COMPlus_DiagnosticPorts"] = "/tmp/port", ["DOTNET_GCName"] = "libevil.so",
+            ["DOTNET_GCPath"] = "/tmp/libevil.so", ["LD_PRELOAD"] = "/tmp/libevil.so", ["LD_AUDIT"] = "/tmp/libaudit.so",
+            ["DYLD_INSERT_LIBRARIES"] = "/tmp/libevil.dylib", ["ASPNETCORE_CONTENTROOT"] = "/tmp", ["DOTNET_CONTENTROOT"] = "/tmp",
+            ["DOTNET_gcServer"] = "1", ["LD_LIBRARY_PATH"] = "/opt/lib", ["PATH"] = "/usr/bin",
+        };
+
+        var removed = UnverifiedCodeVariables.Remove(environment);
+
+        Assert.Equal(9, removed.Count);
+        Assert.Equal(["DOTNET_gcServer", "LD_LIBRARY_PATH", "PATH"], environment.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Variables_that_load_code_are_not_passed_to_the_app_and_one_line_names_them()
     {
         var record = Path.Combine(_folder, "ran.txt");

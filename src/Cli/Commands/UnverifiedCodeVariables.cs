@@ -12,6 +12,17 @@ internal static class UnverifiedCodeVariables
     [
         "DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "DOTNET_SHARED_STORE", "DOTNET_MODIFIABLE_ASSEMBLIES",
         "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES", "DOTNET_HOSTINGSTARTUPASSEMBLIES", "COR_ENABLE_PROFILING",
+
+        // A diagnostic port the runtime connects to at start: the tool there can attach a profiler or apply a startup
+        // hook (review 15, F7). A garbage collector loaded from a library of its own.
+        "DOTNET_DiagnosticPorts", "COMPlus_DiagnosticPorts", "DOTNET_GCName", "COMPlus_GCName", "DOTNET_GCPath", "COMPlus_GCPath",
+
+        // The dynamic loader's own: a library preloaded into every process.
+        "LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES",
+
+        // Not code, but where the app reads its configuration files: the bundle's folder, which serve makes the working
+        // directory, and nowhere else.
+        "ASPNETCORE_CONTENTROOT", "DOTNET_CONTENTROOT",
     ];
 
     // Every CORECLR_ variable configures a profiler (CORECLR_ENABLE_PROFILING, CORECLR_PROFILER, CORECLR_PROFILER_PATH_64,
