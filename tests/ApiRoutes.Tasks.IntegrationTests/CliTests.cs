@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using ApiRoutes.Bundling;
 using ApiRoutes.Scheduling;
+using ApiRoutes.Testing;
 using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 
 namespace ApiRoutes.Tasks.IntegrationTests;
@@ -234,6 +235,30 @@ public sealed class CliTests(PackageFixture package)
         await using var elsewhere = await RunningApp.RunToExitAsync(project.Directory, environment, Path.Combine(clean, "Shop.dll"));
         Assert.Equal(1, elsewhere.ExitCode);
         Assert.Contains($"The content root is '{project.Directory}", elsewhere.Output, StringComparison.Ordinal);
+
+        // Started verified from its folder, it reads its configuration files once: one put in the folder afterwards
+        // configures nothing (review 15, F4: Kestrel opened the endpoint such a file named, at once).
+        await using var verified = await RunningApp.StartAsync(clean, environment, Path.Combine(clean, "Shop.dll"));
+        var port = PostgresServer.FreePort();
+        File.WriteAllText(Path.Combine(clean, "appsettings.Production.json"), "{\"Kestrel\":{\"Endpoints\":{\"added\":{\"Url\":\"http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) + "\"}}}}");
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(3); await Task.Delay(100))
+        {
+            var answered = false;
+            try
+            {
+                using var response = await probe.GetAsync($"http://127.0.0.1:{port}/api/hello");
+                answered = true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Nothing listens there: as it should be.
+            }
+
+            Assert.False(answered, $"a settings file added after the verified start opened port {port}");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await verified.Client.GetAsync("/api/hello")).StatusCode);
     }
 
     private static string[] Lines(CommandResult result) => result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

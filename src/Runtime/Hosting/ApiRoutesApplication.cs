@@ -16,6 +16,8 @@ namespace ApiRoutes;
 /// </summary>
 public static class ApiRoutesApplication
 {
+    private const string ReloadConfigOnChange = "hostBuilder:reloadConfigOnChange";
+
     /// <summary>Builds and runs the web application with the ApiRoutes runtime.</summary>
     /// <param name="args">The command line.</param>
     /// <param name="configureBuilder">Registers the handlers' services and settings before the app is built.</param>
@@ -32,7 +34,16 @@ public static class ApiRoutesApplication
         // the app), IIS, and the Debug, EventSource and EventLog logging providers. The extras took 20-25 ms of a 330 ms
         // start (issue 15; README, "The slim web builder").
         var builder = WebApplication.CreateSlimBuilder(args);
-        if (BundleStartupCheck.Requested(builder.Configuration)
+        var verifyBundle = BundleStartupCheck.Requested(builder.Configuration);
+        if (verifyBundle && !string.Equals(builder.Configuration[ReloadConfigOnChange], "false", StringComparison.OrdinalIgnoreCase))
+        {
+            // The configuration files are checked with the folder, so they are read once: with reloading, one put in the
+            // folder later would configure the running app (Kestrel opened the endpoints it named). Built again without.
+            ((IDisposable)builder.Configuration).Dispose();
+            builder = WebApplication.CreateSlimBuilder([.. args, $"--{ReloadConfigOnChange}=false"]);
+        }
+
+        if (verifyBundle
             && BundleStartupCheck.BeforeStart(
                 AppContext.BaseDirectory,
                 builder.Environment.ContentRootPath,
