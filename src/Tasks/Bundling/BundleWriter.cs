@@ -49,6 +49,22 @@ internal static class BundleWriter
             .OrderBy(file => file.Relative, StringComparer.Ordinal)
             .ToList();
 
+        // A link is followed by the reads below: its target's bytes, from anywhere (a key beside the project), would be
+        // packed as a file of the bundle (review 15, F8). The hosts refuse links; so does the publish.
+        foreach (var link in new DirectoryInfo(root).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
+            .Where(entry => entry.LinkTarget is not null)
+            .Select(entry => Path.GetRelativePath(root, entry.FullName).Replace('\\', '/'))
+            .Where(relative => !patterns.Exists(pattern => pattern.IsMatch(relative)))
+            .Order(StringComparer.Ordinal))
+        {
+            problems.Add($"{BundlePath.Quote(link)} in the publish folder is a symbolic link; a bundle holds regular files and folders only. Copy the file there instead of linking it.");
+        }
+
+        if (problems.Count > 0)
+        {
+            return null;
+        }
+
         var manifest = new BundleManifest
         {
             EntryAssembly = entryAssembly,

@@ -27,6 +27,20 @@ public sealed class BundleWriterTests : IDisposable
     }
 
     [Fact]
+    public void A_symbolic_link_in_the_publish_folder_is_refused_not_packed_with_its_targets_bytes()
+    {
+        // Review 15, F8: publish/cert.key linked to a key outside was packed as a regular file holding the key.
+        var key = Path.Combine(_root, "private.key");
+        File.WriteAllText(key, "SECRET");
+        File.CreateSymbolicLink(Path.Combine(Publish, "cert.key"), key);
+        var problems = new BundleProblems();
+
+        Assert.Null(BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, problems));
+        Assert.Equal(["'cert.key' in the publish folder is a symbolic link; a bundle holds regular files and folders only. Copy the file there instead of linking it."], problems.ToList());
+        Assert.False(File.Exists(Bundle));
+    }
+
+    [Fact]
     public void The_bundle_lists_every_shipped_file_with_its_hash_and_leaves_development_files_out()
     {
         var manifest = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, new BundleProblems())!;
