@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using ApiRoutes.Bundling;
 
 namespace ApiRoutes.Cli.Bundling;
 
@@ -11,9 +12,7 @@ namespace ApiRoutes.Cli.Bundling;
 [UnsupportedOSPlatform("windows")]
 internal static partial class UnixFiles
 {
-    private const int CurrentFolder = -100; // AT_FDCWD
-    private const int NoFollow = 0x100; // AT_SYMLINK_NOFOLLOW
-    private const uint WantModeAndOwner = 0x1 | 0x2 | 0x8; // STATX_TYPE | STATX_MODE | STATX_UID
+    private const uint WantModeAndOwner = LinuxStatus.Type | LinuxStatus.Mode | LinuxStatus.Owner;
     private const int PermissionBits = 0xFFF; // rwx for owner, group, others, and setuid, setgid, sticky
 
     /// <summary>The effective user id of this process (0 for root).</summary>
@@ -28,9 +27,9 @@ internal static partial class UnixFiles
             return (null, File.GetUnixFileMode(path));
         }
 
-        if (Statx(CurrentFolder, path, NoFollow, WantModeAndOwner, out var status) != 0)
+        if (!LinuxStatus.TryRead(path, WantModeAndOwner, out var status, out var error))
         {
-            throw new IOException($"'{path}' cannot be examined: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw new IOException($"'{path}' cannot be examined: {Marshal.GetPInvokeErrorMessage(error)}");
         }
 
         return ((status.Mask & WantModeAndOwner) == WantModeAndOwner ? status.Owner : null, (UnixFileMode)(status.Mode & PermissionBits));
@@ -59,25 +58,9 @@ internal static partial class UnixFiles
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
 
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int folder, string path, int flags, uint mask, out StatxBuffer buffer);
-
     [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr RealPath(string path, IntPtr resolved);
 
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void Free(IntPtr pointer);
-
-    /// <summary>The start of <c>struct statx</c> (linux/stat.h); the kernel writes all 256 bytes.</summary>
-    [StructLayout(LayoutKind.Sequential, Size = 256)]
-    private struct StatxBuffer
-    {
-        public uint Mask;
-        public uint BlockSize;
-        public ulong Attributes;
-        public uint Links;
-        public uint Owner;
-        public uint Group;
-        public ushort Mode;
-    }
 }

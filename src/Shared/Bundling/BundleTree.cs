@@ -71,6 +71,16 @@ internal sealed class BundleTree(BundleManifest manifest, BundleProblems problem
         }
 
         _found.Add(path);
+#if !APIROUTES_NO_LIBC
+        if (UnixFileKind.Problem(file.FullName) is { } kind)
+        {
+            // Before its size and bytes: a FIFO in an empty file's place is never read, and a hard-linked file matches
+            // now and may be changed, from outside the folder, later (review 15, F6).
+            problems.Add($"{Quote(path)} {kind}");
+            return;
+        }
+#endif
+
         if (file.Length != listed.Size)
         {
             // Not read: its size alone says it changed, and a FIFO or device in its place would block the read.

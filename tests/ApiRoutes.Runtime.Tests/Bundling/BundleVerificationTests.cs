@@ -17,6 +17,35 @@ public sealed class BundleVerificationTests : IDisposable
     public void An_untouched_bundle_verifies() => Assert.Empty(BundleVerifier.Verify(_root));
 
     [Fact]
+    public void A_fifo_in_a_listed_empty_files_place_is_refused_without_being_opened()
+    {
+        // Review 15, F6: its size (0) and an empty file's hash matched, and it was never looked at.
+        VerifierFixture.WriteManifest(_root, BundleManifest.Serialize(new BundleManifest
+        {
+            EntryAssembly = "App.dll",
+            Files = [.. VerifierFixture.Manifest.Files.Append(VerifierFixture.Describe("empty.txt", "")).OrderBy(file => file.Path, StringComparer.Ordinal)],
+        }));
+        Run("mkfifo", Path.Combine(_root, "empty.txt"));
+
+        Assert.Equal(
+            ["'empty.txt' is not a regular file (a FIFO, a socket or a device in a listed file's place); a bundle holds regular files and folders only."],
+            BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_listed_file_hard_linked_to_a_file_outside_the_folder_is_refused()
+    {
+        // Review 15, F6: it matched, and could then be changed through its name outside, without touching the folder.
+        var outside = Path.Combine(_outside, "appsettings.json");
+        File.Move(Path.Combine(_root, "appsettings.json"), outside);
+        Run("ln", outside, Path.Combine(_root, "appsettings.json"));
+
+        Assert.Equal(
+            ["'appsettings.json' has 2 hard links: it can be changed through a name outside the bundle's folder. Copy the bundle's files, do not link them."],
+            BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
     public void A_changed_file_of_the_same_size_is_found()
     {
         File.WriteAllText(Path.Combine(_root, "App.dll"), "MZ THE APP");
@@ -108,6 +137,18 @@ public sealed class BundleVerificationTests : IDisposable
 
         Assert.Equal(BundleProblems.Max + 1, problems.Count);
         Assert.Equal($"(Stopped after {BundleProblems.Max} problems.)", problems[^1]);
+    }
+
+    private static void Run(string command, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(command);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        Assert.True(process.WaitForExit(10_000) && process.ExitCode == 0, $"{command} failed");
     }
 
     public void Dispose()
