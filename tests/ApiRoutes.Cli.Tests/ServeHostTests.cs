@@ -139,6 +139,7 @@ public sealed class ServeHostTests : IDisposable
         var ran = File.ReadAllLines(record);
         Assert.StartsWith("ran: ", ran[0], StringComparison.Ordinal);
         Assert.Contains("ApiRoutes__VerifyBundle=true", ran);
+        Assert.Contains("DOTNET_hostBuilder__reloadConfigOnChange=false", ran);
         Assert.Contains("DOTNET_gcServer=1", ran);
         Assert.DoesNotContain(ran, line => line.StartsWith("DOTNET_STARTUP_HOOKS=", StringComparison.Ordinal) || line.StartsWith("CORECLR_", StringComparison.Ordinal)
             || line.StartsWith("DOTNET_ADDITIONAL_DEPS=", StringComparison.Ordinal) || line.StartsWith("ASPNETCORE_HOSTINGSTARTUP", StringComparison.Ordinal));

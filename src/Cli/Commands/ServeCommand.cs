@@ -113,6 +113,10 @@ internal static partial class ServeCommand
         }
 
         start.Environment["ApiRoutes__VerifyBundle"] = "true";
+
+        // What the verified app would do itself, said at once: its configuration files are read once, so it does not
+        // build its host a second time to turn their reloading off.
+        start.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
         if (UnverifiedCodeVariables.Remove(start.Environment) is [_, ..] removed)
         {
             await error.WriteLineAsync($"apiroutes: not passed to the app, as they would load code that was not verified into it: {Terminal.Safe(string.Join(", ", removed))}");
