@@ -13,9 +13,10 @@ internal static class BundleStartupCheck
 {
     private const string Key = ApiRoutesOptions.SectionName + ":" + nameof(ApiRoutesOptions.VerifyBundle);
 
-    // The check that passed in this process (the folder, the manifest, the entry assembly): the generated entry point's
-    // early check is not repeated, file by file, when the manifest is loaded.
-    private static (string Root, string Manifest, string? Entry)? s_passed;
+    // The check that passed in this process (the folder, the manifest, the entry assembly) and the route manifest's
+    // listed size and hash: the generated entry point's early check is not repeated, file by file, when the manifest is
+    // loaded, and the manifest is still read against its listed hash then.
+    private static (string Root, string Manifest, string? Entry, BundleFile? Listed)? s_passed;
 
     /// <summary>
     /// Whether configuration asks for the check. One way: once any of its sources says <c>true</c>, no later one turns it
@@ -59,10 +60,23 @@ internal static class BundleStartupCheck
     /// <param name="manifestPath">The route manifest that is about to be loaded.</param>
     /// <param name="entryAssemblyPath">Where the running app's entry assembly is, when known.</param>
     /// <returns>Every problem, one sentence each; empty when the app may start.</returns>
-    public static IReadOnlyList<string> Problems(string root, string manifestPath, string? entryAssemblyPath)
+    public static IReadOnlyList<string> Problems(string root, string manifestPath, string? entryAssemblyPath) =>
+        Problems(root, manifestPath, entryAssemblyPath, out _);
+
+    /// <param name="root">The app's folder, <see cref="AppContext.BaseDirectory"/>.</param>
+    /// <param name="manifestPath">The route manifest that is about to be loaded.</param>
+    /// <param name="entryAssemblyPath">Where the running app's entry assembly is, when known.</param>
+    /// <param name="routeManifest">
+    /// The route manifest as the bundle lists it (null when there are problems, or when the bundle has none): what is
+    /// read of it later must have this size and hash, as the folder may be written after the check.
+    /// </param>
+    /// <returns>Every problem, one sentence each; empty when the app may start.</returns>
+    public static IReadOnlyList<string> Problems(string root, string manifestPath, string? entryAssemblyPath, out BundleFile? routeManifest)
     {
-        if (s_passed is { } passed && passed == (root, manifestPath, entryAssemblyPath))
+        routeManifest = null;
+        if (s_passed is { } passed && (passed.Root, passed.Manifest, passed.Entry) == (root, manifestPath, entryAssemblyPath))
         {
+            routeManifest = passed.Listed;
             return [];
         }
 
@@ -86,7 +100,8 @@ internal static class BundleStartupCheck
 
         if (found.Count == 0)
         {
-            s_passed = (root, manifestPath, entryAssemblyPath);
+            routeManifest = bundle.Files.FirstOrDefault(file => file.Path == RouteManifest.FileName);
+            s_passed = (root, manifestPath, entryAssemblyPath, routeManifest);
         }
 
         return found;

@@ -35,20 +35,28 @@ internal static class ManifestLoader
     public static RouteTable Load(ApiRoutesOptions options, string? applicationName = null)
     {
         var path = options.ManifestPath ?? DefaultPathFor(applicationName);
-        if (options.VerifyBundle)
+        return options.VerifyBundle ? LoadVerified(AppContext.BaseDirectory, path, EntryAssemblyPath()) : Load(path);
+    }
+
+    /// <summary>
+    /// <c>ApiRoutes:VerifyBundle</c>: checks the folder <paramref name="root"/> against its bundle, then binds the route
+    /// manifest from bytes that have its listed size and SHA-256, read once: the manifest served is the one verified, even
+    /// when the file is replaced between the check and the read (review 15, F5).
+    /// </summary>
+    internal static RouteTable LoadVerified(
+        string root, string path, string? entryAssemblyPath, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null)
+    {
+        if (BundleStartupCheck.Problems(root, path, entryAssemblyPath, out var listed) is { Count: > 0 } problems)
         {
-            if (BundleStartupCheck.Problems(AppContext.BaseDirectory, path, EntryAssemblyPath()) is { Count: > 0 } problems)
-            {
-                throw BundleRefused(problems);
-            }
+            throw BundleRefused(problems, root);
         }
 
-        return Load(path);
+        return Bind(Read(path, listed, root), path, loadAssembly, generatedHandlers);
     }
 
     /// <summary>Why the deploy bundle is not served, and what to do.</summary>
-    public static ApiRoutesManifestException BundleRefused(IReadOnlyList<string> problems) => new(
-        $"The deploy bundle in '{AppContext.BaseDirectory}' does not match its {BundleManifest.FileName}, so it "
+    public static ApiRoutesManifestException BundleRefused(IReadOnlyList<string> problems, string? root = null) => new(
+        $"The deploy bundle in '{root ?? AppContext.BaseDirectory}' does not match its {BundleManifest.FileName}, so it "
         + $"will not be served: {BundleProblems.OneLine(problems)} Deploy the bundle again as published.");
 
     // Empty in a single-file or Native AOT app, which has no assembly file: the bundle check then skips that comparison.
@@ -58,9 +66,11 @@ internal static class ManifestLoader
     /// <param name="path">The manifest file.</param>
     /// <param name="loadAssembly">Loads an assembly by name, for an app without a generated handler registry.</param>
     /// <param name="generatedHandlers">Finds an assembly's generated handler registry by name (tests pass their own).</param>
-    public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null)
+    public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null) =>
+        Bind(Read(path, listed: null, bundleRoot: null), path, loadAssembly, generatedHandlers);
+
+    private static RouteTable Bind(RouteManifest manifest, string path, Func<string, Assembly>? loadAssembly, Func<string, GeneratedHandlers?>? generatedHandlers)
     {
-        var manifest = Read(path);
         if ((generatedHandlers ?? HandlerRegistry.Find)(manifest.Assembly.Name) is { } generated)
         {
             return BindGenerated(manifest, path, generated);
@@ -120,7 +130,7 @@ internal static class ManifestLoader
     [RequiresUnreferencedCode("Loads the app's assembly by name, to look its handler types up by name; never in a trimmed app.")]
     public static (RouteManifest Manifest, Assembly Assembly) ReadFresh(string path, string assemblyName)
     {
-        var manifest = Read(path);
+        var manifest = Read(path, listed: null, bundleRoot: null);
         if (!string.Equals(manifest.Assembly.Name, assemblyName, StringComparison.Ordinal))
         {
             throw new ApiRoutesManifestException(
@@ -140,12 +150,14 @@ internal static class ManifestLoader
                 : throw NotAHandler(entry, manifest.Assembly.Name, path),
             path))];
 
-    private static RouteManifest Read(string path)
+    // listed: the size and SHA-256 the verified bundle lists for this file; the bytes read must have them.
+    private static RouteManifest Read(string path, BundleFile? listed, string? bundleRoot)
     {
-        string json;
+        byte[]? bytes;
         try
         {
-            json = File.ReadAllText(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+            bytes = BundleVerifier.ReadAtMost(stream, listed is null ? ManifestJson.MaxBytes : (int)Math.Min(listed.Size, ManifestJson.MaxBytes));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -159,9 +171,21 @@ internal static class ManifestLoader
             throw new ApiRoutesManifestException($"The route manifest '{path}' cannot be read: {e.Message}", e);
         }
 
+        if (listed is not null && (bytes is null || bytes.Length != listed.Size || BundleManifest.Sha256(bytes) != listed.Sha256))
+        {
+            throw BundleRefused(
+                [$"{BundlePath.Quote(RouteManifest.FileName)} changed after the bundle was verified: it no longer has the size and SHA-256 that {BundleManifest.FileName} lists."],
+                bundleRoot);
+        }
+
+        if (bytes is null)
+        {
+            throw new ApiRoutesManifestException($"The route manifest '{path}' is over {ManifestJson.MaxBytes} bytes, more than any build writes.");
+        }
+
         try
         {
-            return ManifestJson.Deserialize(json);
+            return ManifestJson.Deserialize(bytes);
         }
         catch (InvalidDataException e)
         {

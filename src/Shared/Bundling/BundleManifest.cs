@@ -34,6 +34,8 @@ internal sealed record BundleManifest
     }
 
     public static string Sha256(Stream content) => Convert.ToHexStringLower(SHA256.HashData(content));
+
+    public static string Sha256(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content));
 }
 
 /// <summary>One file of the bundle; <see cref="Path"/> is relative to the bundle's root.</summary>

@@ -9,15 +9,25 @@ internal static class ManifestJson
     public static string Serialize(RouteManifest manifest) =>
         JsonSerializer.Serialize(manifest, ManifestJsonContext.Default.RouteManifest) + "\n";
 
+    /// <summary>The most bytes a route manifest may have: far more than any build writes (tens of thousands of routes).</summary>
+    public const int MaxBytes = 64 * 1024 * 1024;
+
     /// <summary>Parses a manifest and checks what the type system cannot: the schema version and required parts.</summary>
     /// <exception cref="InvalidDataException">The text is not a manifest this code understands.</exception>
-    public static RouteManifest Deserialize(string json)
+    public static RouteManifest Deserialize(string json) => Deserialize(() => JsonDocument.Parse(json));
+
+    /// <summary>As <see cref="Deserialize(string)"/>, from the file's bytes (UTF-8, with or without a byte order mark).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a manifest this code understands.</exception>
+    public static RouteManifest Deserialize(ReadOnlyMemory<byte> utf8) =>
+        Deserialize(() => JsonDocument.Parse(utf8.Span.StartsWith("\uFEFF"u8) ? utf8[3..] : utf8));
+
+    private static RouteManifest Deserialize(Func<JsonDocument> parse)
     {
         // One parse: the version is checked on the document, which is then bound to the model.
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json);
+            document = parse();
         }
         catch (JsonException e)
         {

@@ -1,5 +1,8 @@
 using ApiRoutes.Bundling;
+using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -82,6 +85,41 @@ public sealed class BundleStartupCheckTests : IDisposable
         File.WriteAllText(Path.Combine(_root, "appsettings.Production.json"), "{}");
 
         Assert.Equal(["'appsettings.Production.json' is present but not listed in apiroutes.bundle.json."], BundleStartupCheck.Problems(_root, "/elsewhere/m.json", "/elsewhere/App.dll"));
+    }
+
+    [Theory]
+    [InlineData("replaced")]     // another manifest, of another size
+    [InlineData("appended")]     // the listed bytes and more
+    [InlineData("same size")]    // as many bytes, other routes
+    public void The_route_manifest_served_is_the_one_verified_even_when_it_is_replaced_after_the_check(string change)
+    {
+        // Review 15, F5: the folder was verified, then the manifest read again by its path: one written between the two
+        // (by someone who can write the folder while the app starts) was served.
+        const string BuildId = "0123456789abcdef0123456789abcdef";
+        var manifest = TestManifest.Create(TestManifest.StandardRoute("/api/hello", typeof(Hello)));
+        var verified = ManifestJson.Serialize(manifest with { Assembly = manifest.Assembly with { BuildId = BuildId } });
+        File.WriteAllText(RouteManifest, verified);
+        VerifierFixture.WriteManifest(_root, BundleManifest.Serialize(VerifierFixture.Manifest with
+        {
+            Files = [.. VerifierFixture.Manifest.Files.Select(file => file.Path == "apiroutes.manifest.json" ? VerifierFixture.Describe(file.Path, verified) : file)],
+        }));
+        Func<string, GeneratedHandlers?> registry = name => new GeneratedHandlers(BuildId, new Dictionary<string, HandlerRegistration> { [typeof(Hello).FullName!] = new(typeof(Hello).FullName!, typeof(Hello)) });
+
+        var table = ManifestLoader.LoadVerified(_root, RouteManifest, App, generatedHandlers: registry);
+        Assert.Equal(["/api/hello"], table.Routes.Select(route => route.Entry.Route));
+
+        File.WriteAllText(RouteManifest, change switch
+        {
+            "replaced" => verified.Replace("/api/hello", "/api/planted", StringComparison.Ordinal),
+            "appended" => verified + "\n",
+            _ => verified.Replace("/api/hello", "/api/hallo", StringComparison.Ordinal),
+        });
+
+        var error = Assert.Throws<ApiRoutesManifestException>(() => ManifestLoader.LoadVerified(_root, RouteManifest, App, generatedHandlers: registry));
+        Assert.Equal(
+            $"The deploy bundle in '{_root}' does not match its apiroutes.bundle.json, so it will not be served: 'apiroutes.manifest.json' changed "
+            + "after the bundle was verified: it no longer has the size and SHA-256 that apiroutes.bundle.json lists. Deploy the bundle again as published.",
+            error.Message);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

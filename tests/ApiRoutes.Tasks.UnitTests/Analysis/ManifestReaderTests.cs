@@ -74,4 +74,22 @@ public sealed class ManifestReaderTests
         Assert.Null(manifest.Assembly.BuildId);
         Assert.Equal(new ManifestRoute { Route = "/a", Kind = RouteKind.Standard, Handler = new ManifestHandler("T", "A") }, manifest.Routes.Single());
     }
+
+    [Fact]
+    public void The_files_bytes_read_as_its_text_does_with_or_without_a_byte_order_mark()
+    {
+        // The runtime reads the file's bytes (to check them against a verified bundle's hash before parsing them).
+        const string json = """{"schemaVersion": 2, "generator": "g", "assembly": {"name": "A", "fileName": "A.dll", "mvid": "00000000-0000-0000-0000-000000000001"}, "routes": [{"route": "/a", "kind": "standard", "handler": {"type": "T", "assembly": "A"}}]}""";
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(json);
+
+        var fromText = ManifestJson.Deserialize(json);
+        var fromBytes = ManifestJson.Deserialize(utf8);
+        var withMark = ManifestJson.Deserialize((byte[])[0xEF, 0xBB, 0xBF, .. utf8]);
+
+        Assert.Equal(fromText.Assembly, fromBytes.Assembly);
+        Assert.Equal(fromText.Routes.Single(), fromBytes.Routes.Single());
+        Assert.Equal(fromText.Routes.Single(), withMark.Routes.Single());
+        Assert.Equal("The manifest is not valid JSON: '0xEF' is an invalid start of a value. LineNumber: 0 | BytePositionInLine: 0.",
+            Assert.Throws<InvalidDataException>(() => ManifestJson.Deserialize((byte[])[0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF, .. utf8])).Message);
+    }
 }
