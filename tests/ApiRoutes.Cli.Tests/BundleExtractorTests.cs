@@ -11,7 +11,7 @@ public sealed class BundleExtractorTests : IDisposable
     private string Cache => Path.Combine(_folder, "cache");
 
     [Fact]
-    public void A_good_bundle_is_unpacked_into_a_fresh_owner_only_folder_with_read_only_files_and_removed_on_dispose()
+    public void A_good_bundle_is_unpacked_into_a_fresh_owner_only_read_only_folder_with_read_only_files_and_removed_on_dispose()
     {
         var bundle = CraftedBundle.Good().Write(Path.Combine(_folder, "App.bundle.zip"));
 
@@ -26,8 +26,9 @@ public sealed class BundleExtractorTests : IDisposable
             Assert.Empty(BundleVerifier.Verify(folder));
             if (!OperatingSystem.IsWindows())
             {
-                Assert.Equal(PrivateFolder.OwnerOnly, new DirectoryInfo(folder).UnixFileMode);
-                Assert.Equal(PrivateFolder.OwnerOnly, new DirectoryInfo(Path.Combine(folder, "wwwroot")).UnixFileMode);
+                // 0500: the served app cannot add or replace a file of its bundle by mistake (review 15, F4).
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserExecute, new DirectoryInfo(folder).UnixFileMode);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserExecute, new DirectoryInfo(Path.Combine(folder, "wwwroot")).UnixFileMode);
                 Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(Path.Combine(folder, "appsettings.json")));
             }
         }
@@ -51,6 +52,11 @@ public sealed class BundleExtractorTests : IDisposable
         Directory.CreateDirectory(Path.Combine(Cache, hash[..16]));
         File.WriteAllText(Path.Combine(Cache, hash[..16], "appsettings.Production.json"), """{"ApiRoutes":{"Dashboard":{"Enabled":true}}}""");
         using var first = BundleExtractor.Extract(bundle, Cache, new BundleLimits());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(first.Folder, PrivateFolder.OwnerOnly);   // as the app's own user can
+        }
+
         File.WriteAllText(Path.Combine(first.Folder, "appsettings.Production.json"), """{"ApiRoutes":{"Dashboard":{"Enabled":true}}}""");
 
         using var second = BundleExtractor.Extract(bundle, Cache, new BundleLimits());

@@ -146,7 +146,7 @@ public sealed class ServeHostTests : IDisposable
     }
 
     [Fact]
-    public async Task Under_a_umask_that_removes_the_owners_bits_the_bundle_is_served_from_an_owner_only_folder_and_nothing_is_left()
+    public async Task Under_a_umask_that_removes_the_owners_bits_the_bundle_is_served_from_an_owner_only_read_only_folder_and_nothing_is_left()
     {
         // The review's case: umask 0277 made the folder 0500, which was refused as "changed while it was made" and left
         // behind with a lock file of mode 0400 that no later serve could open to remove.
@@ -161,7 +161,7 @@ public sealed class ServeHostTests : IDisposable
         Assert.Contains($" with {host} (6 files verified)", output, StringComparison.Ordinal);
         var modes = File.ReadAllLines(record).Where(line => line.StartsWith("mode ", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, modes.Count);
-        Assert.Matches(@"^mode 700 .*/bundle-[0-9a-f]{32}$", modes[0]);
+        Assert.Matches(@"^mode 500 .*/bundle-[0-9a-f]{32}$", modes[0]);   // made 0700, sealed 0500 once written
         Assert.Matches(@"^mode 600 .*/bundle-[0-9a-f]{32}\.lock$", modes[1]);
         Assert.Equal(PrivateFolder.OwnerOnly, File.GetUnixFileMode(cache));
         Assert.Empty(Directory.EnumerateFileSystemEntries(cache));

@@ -100,6 +100,7 @@ internal static class BundleExtractor
                 BundleEntryWriter.Write(entry, file, folder);
             }
 
+            PrivateFolder.Seal(folder);
             var problems = BundleVerifier.Verify(folder, out var manifest);
             if (problems.Count > 0)
             {

@@ -10,6 +10,35 @@ internal static class PrivateFolder
 {
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
+    /// <summary>The mode of an unpacked bundle's folders once written: no one, the app included, adds or renames a file.</summary>
+    public const UnixFileMode Sealed = UnixFileMode.UserRead | UnixFileMode.UserExecute;
+
+    /// <summary>
+    /// Makes <paramref name="folder"/> and every folder in it read-only (0500; the files are 0400 or 0500 already), so
+    /// that the served app cannot add, replace or remove a file of its bundle by mistake (a handler writing into its
+    /// content root). Its own user can make them writable again: against code that means to, the check at start-up and
+    /// a user of its own per bundle are the defence. <see cref="TryDelete"/> makes them writable before removing them.
+    /// </summary>
+    public static void Seal(string folder) => SetFolderModes(folder, Sealed);
+
+    // Links are never followed: none is in a verified folder, and a mode set through one would change its target.
+    private static void SetFolderModes(string folder, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows() || new DirectoryInfo(folder) is not { Exists: true, LinkTarget: null })
+        {
+            return;
+        }
+
+        File.SetUnixFileMode(folder, mode | UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false };
+        foreach (var inner in Directory.EnumerateDirectories(folder, "*", options))
+        {
+            File.SetUnixFileMode(inner, mode);
+        }
+
+        File.SetUnixFileMode(folder, mode);
+    }
+
     /// <summary>
     /// Makes a fresh, empty, owner-only folder under <paramref name="root"/> (see <see cref="CreateRoot"/>), at the
     /// root's real path, with its lock file (<see cref="BundleFolderLock"/>) taken before the folder is made.
@@ -122,6 +151,7 @@ internal static class PrivateFolder
         {
             if (Directory.Exists(folder))
             {
+                SetFolderModes(folder, OwnerOnly);   // a sealed folder's entries cannot be removed
                 Directory.Delete(folder, recursive: true);
             }
 
