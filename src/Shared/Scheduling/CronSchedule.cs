@@ -9,6 +9,9 @@ namespace ApiRoutes.Scheduling;
 /// </summary>
 internal static class CronSchedule
 {
+    // Around the schedule, as around a crontab line's fields; any other blank is refused (CrontabParser).
+    private static readonly char[] Blanks = [' ', '\t', '\r', '\n'];
+
     /// <summary>Parses and checks an expression in UTC. Never throws.</summary>
     public static CronParseResult Parse(string? expression) => Parse(expression, TimeZoneInfo.Utc);
 
@@ -22,7 +25,7 @@ internal static class CronSchedule
     /// <summary>Parses and checks an expression in a time zone. Never throws.</summary>
     public static CronParseResult Parse(string? expression, TimeZoneInfo zone)
     {
-        var text = expression?.Trim() ?? "";
+        var text = expression?.Trim(Blanks) ?? "";
         var (fields, problem) = CrontabParser.Parse(text);
         if (problem is not null)
         {
@@ -48,12 +51,12 @@ internal static class CronSchedule
         var warnings = new List<CronWarning>();
         if (DayRuleWarning.Check(schedule.Fields) is { } dayRule)
         {
-            warnings.Add(new CronWarning(ScheduleCodes.DayRule, $"'{CronText.Display(expression.Trim())}': {dayRule}"));
+            warnings.Add(new CronWarning(ScheduleCodes.DayRule, $"'{CronText.Display(expression.Trim(Blanks))}': {dayRule}"));
         }
 
         if (DaylightSavingReport.Check(schedule, nowUtc) is { } daylight)
         {
-            warnings.Add(new CronWarning(ScheduleCodes.DaylightSaving, $"'{CronText.Display(expression.Trim())}': {daylight}"));
+            warnings.Add(new CronWarning(ScheduleCodes.DaylightSaving, $"'{CronText.Display(expression.Trim(Blanks))}': {daylight}"));
         }
 
         return warnings;
@@ -78,7 +81,7 @@ internal static class CronSchedule
         CronError.SubMinute => "runs more than once a minute",
         CronError.NeverOccurs => "never fires",
         CronError.NotCrontab => "is not crontab",
-        CronError.ReversedRange => "never runs in crontab",
+        CronError.ReversedRange => "has a range that runs backwards",
         _ => "is not a valid crontab schedule",
     };
 

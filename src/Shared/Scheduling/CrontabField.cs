@@ -118,7 +118,7 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
         if (first > last)
         {
             return CronProblem.Reversed(
-                $"the {Name} range '{CronText.Display(item)}' runs backwards, and crontab runs nothing for it. To wrap around, list both parts: '{WrapAround(item, first, last)}'.");
+                $"the {Name} range '{CronText.Display(item)}' runs backwards, which crontab skips without a word: it adds no {Plural}, and the rest of the schedule runs as if it were not there. To wrap around, list both parts: '{WrapAround(item, first, last)}'.");
         }
 
         // Crontab steps from the range's first value; a step larger than the range gives that first value alone.
@@ -179,9 +179,14 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
         var byName = Names is not null && char.IsAsciiLetter(item[0]);
         string Text(int value) => byName ? Names![(value - (this == Month ? 1 : 0)) % Names.Length] : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string Part(int from, int to) => from == to ? Text(from) : $"{Text(from)}-{Text(to)}";
-        var high = this == DayOfWeek && byName ? 6 : High;
         var slash = item.IndexOf('/', StringComparison.Ordinal);
         var step = slash < 0 ? "" : item[slash..];
+        if (this == DayOfWeek && first == 7)
+        {
+            return $"{Part(Low, last)}{step}";   // 7 is Sunday, which is 0: '7-2' is '0-2'
+        }
+
+        var high = this == DayOfWeek ? 6 : High;   // Sunday once: '1-0' is '1-6,0', not '1-7,0'
         return step.Length == 0 ? $"{Part(first, high)},{Part(Low, last)}" : $"{Part(first, high)}{step},{Part(Low, last)}{step}";
     }
 }

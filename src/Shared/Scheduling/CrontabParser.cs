@@ -3,7 +3,8 @@ namespace ApiRoutes.Scheduling;
 /// <summary>
 /// Reads a schedule as Debian's cron (Vixie cron 3.0pl1) reads the time part of a crontab line: 5 fields or one of
 /// its macros. What crontab refuses is refused; so are the extensions of other schedulers, reversed ranges (which
-/// crontab accepts and never runs) and text after a field (which crontab silently ignores). Never throws.
+/// crontab accepts and adds nothing for), text after a field (which crontab silently ignores), a note after the fields
+/// (the command, in a crontab line) and blanks other than spaces and tabs (part of a field there). Never throws.
 /// </summary>
 internal static class CrontabParser
 {
@@ -27,7 +28,54 @@ internal static class CrontabParser
             return (null, new CronProblem(CronError.Empty, "the schedule is empty; write 5 fields, such as '0 3 * * *', or a macro such as '@daily'."));
         }
 
-        return text[0] == '@' ? ParseMacro(text) : ParseFields(text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (Comment(text) is { } comment)
+        {
+            return (null, CronProblem.Invalid(
+                $"a schedule holds no comment: remove '{CronText.Display(comment)}' (in a crontab line, the text after the five fields is the "
+                + "command, never a comment) and put the note in a C# comment or in apiroutes.yaml."));
+        }
+
+        if (OtherSeparator(text) is { } at)
+        {
+            var where = at == 0 ? "at its start" : $"after '{CronText.Display(text[..at])}'";
+            var what = text[at] == '\u00A0' ? "a no-break space (U+00A0, as pasted from a web page)" : $"the character U+{(int)text[at]:X4}";
+            return (null, CronProblem.Invalid($"it holds {what} {where}: crontab separates fields with spaces and tabs only. Type a space there."));
+        }
+
+        return text[0] == '@' ? ParseMacro(text) : ParseFields(text.Split(FieldSeparators, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    // Debian's cron separates fields with spaces and tabs only (cron.h, Skip_Blanks): any other blank is part of a field,
+    // where crontab reads it differently ("0<U+00A0>3 * * * *" is minute 0 of every hour there) or refuses it.
+    private static readonly char[] FieldSeparators = [' ', '\t'];
+
+    private static int? OtherSeparator(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is not (' ' or '\t') && (char.IsWhiteSpace(c) || char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    // A '#' that is not Quartz's "nth weekday" (5#2) starts a note: crontab has comments only as whole lines, so after
+    // the fields it is the command (a seconds field or a Quartz extension to the field counting below).
+    private static string? Comment(string text)
+    {
+        for (var i = text.IndexOf('#', StringComparison.Ordinal); i >= 0; i = text.IndexOf('#', i + 1))
+        {
+            if (i + 1 == text.Length || !char.IsAsciiDigit(text[i + 1]))
+            {
+                return text[i..].TrimEnd(FieldSeparators);
+            }
+        }
+
+        return null;
     }
 
     private static (CrontabFields?, CronProblem?) ParseMacro(string text)

@@ -57,9 +57,24 @@ internal static class DaylightSavingReport
             return null;
         }
 
-        var runs = ZonedOccurrences.CatchesUp(schedule.Fields, before, after)
-            ? $"runs at {Clock(skippedTo)} ({Utc(change)}) instead, as crontab runs a job at a fixed time whose time was skipped"
-            : "does not run then, as crontab skips those times for a schedule whose minute or hour starts with '*'";
+        string runs;
+        if (ZonedOccurrences.CatchesUp(schedule.Fields, before, after))
+        {
+            // The change's own minute may be one of the schedule's times too ('0 2,3 * * *'): then nothing moves, the skipped
+            // run is folded into that one. Debian's cron starts the job once per time it walks through; ApiRoutes once.
+            var own = schedule.Wall.NextAtOrAfter(skippedTo) == skippedTo;
+            var starts = due.Count + (own ? 1 : 0);
+            runs = (own
+                    ? $"runs once at {Clock(skippedTo)} ({Utc(change)}), its {Clock(skippedTo)} run standing for the skipped one"
+                    : $"runs at {Clock(skippedTo)} ({Utc(change)}) instead")
+                + ", as crontab runs a job at a fixed time whose time was skipped"
+                + (starts > 1 ? $" (Debian's cron would start it {starts} times at that minute; ApiRoutes starts it once)" : "");
+        }
+        else
+        {
+            runs = "does not run then, as crontab skips those times for a schedule whose minute or hour starts with '*'";
+        }
+
         return $"In {schedule.Zone.Id}, {Times(due)} does not exist on {Date(skippedFrom)} (clocks go forward from {Clock(skippedFrom)} to "
             + $"{Clock(skippedTo)}): the schedule {runs}.";
     }

@@ -56,6 +56,7 @@ public class ScheduleDiagnosticsTests
     [Theory]
     [InlineData("0 9 1 * MON", "0 9 1 * 1")]    // the 1st and every Monday: crontab's rule, as a crontab user means it
     [InlineData("0 9 * * MON", "0 9 * * 1")]
+    [InlineData("0 9 1-31 * 0-6", "0 9 1-31 * 0-6")]   // both name every day: every day, whichever rule
     public void Both_day_fields_restricted_with_plain_values_pass_without_a_warning(string schedule, string normalized)
     {
         using var project = Project($"[ScheduledRoute(\"{schedule}\")]");
@@ -69,6 +70,10 @@ public class ScheduleDiagnosticsTests
     [Theory]
     [InlineData("0 9 1-7 * MON", "'0 9 1-7 * MON': It runs on the 1st to 7th of the month and on every Monday: when both day fields are restricted, crontab runs on days that match either. Crontab cannot say \"the first Monday\": set day-of-month to '*' to run every Monday, and return early in the handler unless the date is the one you want.")]
     [InlineData("0 9 */2 * MON", "'0 9 */2 * MON': It runs only on every Monday that is every 2nd day from the 1st to the 31st of the month: a day field that starts with '*' makes crontab require both day fields, where plain values (without '*') would run on days matching either. Some schedulers that read crontab syntax use either here; write the day-of-month as a list of days if that is what you mean.")]
+    // Review 16c F4: a field of every day written without '*' still takes part in the either rule (crontab decides by the
+    // '*'), so these run every day; they passed without a word.
+    [InlineData("0 9 1-31 * MON", "'0 9 1-31 * MON': It runs every day: neither day field starts with '*', so crontab runs on days that match either, and the day-of-month field names every day. Write '*' for day-of-month to run on every Monday only.")]
+    [InlineData("0 9 1 * 0-6", "'0 9 1 * 0-6': It runs every day: neither day field starts with '*', so crontab runs on days that match either, and the day-of-week field names every day of the week. Write '*' for day-of-week to run on the 1st of the month only.")]
     public void The_day_rule_is_a_warning_only_where_it_is_easy_to_misread(string schedule, string message)
     {
         using var project = Project($"[ScheduledRoute(\"{schedule}\")]");

@@ -107,8 +107,19 @@ public class CronScheduleTests
     [InlineData("5/15 * * * *", "AR4008", "'5/15 * * * *' is not crontab: '5/15' in the minute field is a start with a step but no range; write '5-59/15'.")]
     [InlineData("@every_minute", "AR4008", "'@every_minute' is not crontab: write '* * * * *'.")]
     [InlineData("@every_5m", "AR4008", "'@every_5m' is not crontab: @every intervals are another scheduler's; write a step instead, such as '*/5 * * * *' (every 5 minutes) or '0 */2 * * *' (every 2 hours).")]
-    [InlineData("0 0 * * SAT-SUN", "AR4009", "'0 0 * * SAT-SUN' never runs in crontab: the day-of-week range 'SAT-SUN' runs backwards, and crontab runs nothing for it. To wrap around, list both parts: 'SAT,SUN'.")]
-    [InlineData("30-10 * * * *", "AR4009", "'30-10 * * * *' never runs in crontab: the minute range '30-10' runs backwards, and crontab runs nothing for it. To wrap around, list both parts: '30-59,0-10'.")]
+    [InlineData("0 0 * * SAT-SUN", "AR4009", "'0 0 * * SAT-SUN' has a range that runs backwards: the day-of-week range 'SAT-SUN' runs backwards, which crontab skips without a word: it adds no days of the week, and the rest of the schedule runs as if it were not there. To wrap around, list both parts: 'SAT,SUN'.")]
+    [InlineData("30-10 * * * *", "AR4009", "'30-10 * * * *' has a range that runs backwards: the minute range '30-10' runs backwards, which crontab skips without a word: it adds no minutes, and the rest of the schedule runs as if it were not there. To wrap around, list both parts: '30-59,0-10'.")]
+    [InlineData("0 0 * * 1-0", "AR4009", "'0 0 * * 1-0' has a range that runs backwards: the day-of-week range '1-0' runs backwards, which crontab skips without a word: it adds no days of the week, and the rest of the schedule runs as if it were not there. To wrap around, list both parts: '1-6,0'.")]
+    [InlineData("0 0 * * 7-2", "AR4009", "'0 0 * * 7-2' has a range that runs backwards: the day-of-week range '7-2' runs backwards, which crontab skips without a word: it adds no days of the week, and the rest of the schedule runs as if it were not there. To wrap around, list both parts: '0-2'.")]
+    // Review 16c F1: crontab separates fields with spaces and tabs only; '0<U+00A0>3 * * * *' is minute 0 of every hour there.
+    [InlineData("0\u00A03 * * *", "AR4001", "'0\u00A03 * * *' is not a valid crontab schedule: it holds a no-break space (U+00A0, as pasted from a web page) after '0': crontab separates fields with spaces and tabs only. Type a space there.")]
+    [InlineData("0 3\u2003* * *", "AR4001", "'0 3\u2003* * *' is not a valid crontab schedule: it holds the character U+2003 after '0 3': crontab separates fields with spaces and tabs only. Type a space there.")]
+    [InlineData("0 3\v* * *", "AR4001", "'0 3?* * *' is not a valid crontab schedule: it holds the character U+000B after '0 3': crontab separates fields with spaces and tabs only. Type a space there.")]
+    [InlineData("\u200B0 3 * * *", "AR4001", "'\u200B0 3 * * *' is not a valid crontab schedule: it holds the character U+200B at its start: crontab separates fields with spaces and tabs only. Type a space there.")]
+    // Review 16c F2: a note after the fields was taken for a seconds field or Quartz's nth weekday.
+    [InlineData("0 3 * * * # nightly", "AR4001", "'0 3 * * * # nightly' is not a valid crontab schedule: a schedule holds no comment: remove '# nightly' (in a crontab line, the text after the five fields is the command, never a comment) and put the note in a C# comment or in apiroutes.yaml.")]
+    [InlineData("0 3 * * *#nightly", "AR4001", "'0 3 * * *#nightly' is not a valid crontab schedule: a schedule holds no comment: remove '#nightly' (in a crontab line, the text after the five fields is the command, never a comment) and put the note in a C# comment or in apiroutes.yaml.")]
+    [InlineData("@daily #", "AR4001", "'@daily #' is not a valid crontab schedule: a schedule holds no comment: remove '#' (in a crontab line, the text after the five fields is the command, never a comment) and put the note in a C# comment or in apiroutes.yaml.")]
     public void Refused_schedules_have_a_code_and_say_what_to_write(string expression, string code, string message)
     {
         var result = CronSchedule.Parse(expression);
