@@ -38,7 +38,7 @@ public sealed class DurableExecutionTests : IDisposable
 
         var again = await second.WaitForExecutionAsync(r => r.Id == running && r.Status == ExecutionStatus.Succeeded);
         var later = await second.WaitForExecutionAsync(r => r.Id == queued && r.Status == ExecutionStatus.Succeeded);
-        Assert.Equal((2, 1), (again.Attempt, later.Attempt));   // the interrupted run counts as an attempt
+        Assert.Equal((1, 1), (again.Attempt, later.Attempt));   // a cut is the drain's doing, not a failed attempt (review 16b F1)
         Assert.Contains(second.Logs, line => line.StartsWith("ApiRoutes[2009] Information: Recovered 2 unfinished execution(s)", StringComparison.Ordinal));
     }
 
@@ -84,7 +84,69 @@ public sealed class DurableExecutionTests : IDisposable
         await using var second = await TestServer.StartAsync(manifest, options: Sqlite);
         second.Probe.Open("stuck");
         var again = await second.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
-        Assert.Equal(2, again.Attempt);
+        Assert.Equal(1, again.Attempt);   // cut, not failed: the same attempt
+    }
+
+    [Fact]
+    public async Task A_last_attempt_cut_by_shutdown_runs_again_at_the_next_start_as_the_same_attempt()
+    {
+        // Review 16b F1: a deploy's SIGTERM that cut the last attempt made the next start record it failed ("the process
+        // stopped during its last attempt"), and it never ran again; every cut used up a retry.
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        void OneAttempt(ApiRoutesOptions options)
+        {
+            Sqlite(options);
+            options.Background.RetryDelays = [];
+        }
+
+        string running;
+        await using (var first = await TestServer.StartAsync(manifest, options: OneAttempt))
+        {
+            running = await PostAsync(first);
+            await first.Probe.NextAsync();
+            var stopping = first.StopAsync();
+            await first.WaitForLogAsync("ApiRoutes[2008]");
+            first.FakeTime.Advance(TimeSpan.FromSeconds(30));
+            await first.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {running} of /api/slow was cut by shutdown");
+            first.FakeTime.Advance(TimeSpan.FromSeconds(5));
+            await stopping.WaitAsync(Probe.Patience);
+        }
+
+        await using var second = await TestServer.StartAsync(manifest, options: OneAttempt);
+        second.Probe.Open("slow");
+        var again = await second.WaitForExecutionAsync(r => r.Id == running && r.Status is ExecutionStatus.Succeeded or ExecutionStatus.Failed);
+        Assert.Equal((ExecutionStatus.Succeeded, 1, null), (again.Status, again.Attempt, again.Error));
+        Assert.Equal(1, second.Probe.Count(nameof(Slow)));
+    }
+
+    [Fact]
+    public async Task An_attempt_is_on_disk_as_running_before_its_handler_runs()
+    {
+        // Review 16b F2: the handler ran before its start was written, so one that took the process down at once (killed
+        // for its memory, a stack overflow on a poison body) left its row queued at the same attempt and ran again at
+        // every start, never reaching its last attempt. Each handler here reads its own row from the file, through a
+        // connection of its own, as a process killed at that moment would leave it.
+        ReadsItsOwnRow.Database = _database;
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/peek", typeof(ReadsItsOwnRow))),
+            options: options =>
+            {
+                options.Store.Provider = StoreProvider.Sqlite;
+                options.Store.Path = _database;
+            });
+
+        var ids = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            ids.Add((await server.Client.PostAsync("/api/peek", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single());
+        }
+
+        foreach (var id in ids)
+        {
+            await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        }
+
+        Assert.Equal(ids.Order().Select(id => $"{id}: Running, attempt 1"), ReadsItsOwnRow.Seen.Order());
     }
 
     [Fact]
@@ -254,5 +316,24 @@ public sealed class DurableExecutionTests : IDisposable
             Writes.Enqueue($"{kind} {record.Status}");
             return write;
         }
+    }
+}
+
+/// <summary>Reads its own execution's row from the SQLite file as it begins (<see cref="DurableExecutionTests"/>).</summary>
+public sealed class ReadsItsOwnRow : IApiHandler
+{
+    public static string Database { get; set; } = "";
+
+    public static System.Collections.Concurrent.ConcurrentBag<string> Seen { get; } = [];
+
+    public async Task HandleAsync(Microsoft.AspNetCore.Http.HttpContext context)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Database};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status, attempt FROM executions WHERE id = $id";
+        command.Parameters.AddWithValue("$id", context.TraceIdentifier);
+        await using var reader = await command.ExecuteReaderAsync();
+        Seen.Add(await reader.ReadAsync() ? $"{context.TraceIdentifier}: {reader.GetValue(0)}, attempt {reader.GetInt64(1)}" : $"{context.TraceIdentifier}: no row");
     }
 }

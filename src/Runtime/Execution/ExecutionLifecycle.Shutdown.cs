@@ -1,4 +1,5 @@
 using ApiRoutes.Diagnostics;
+using ApiRoutes.Manifest;
 
 namespace ApiRoutes.Execution;
 
@@ -15,9 +16,9 @@ internal sealed partial class ExecutionLifecycle
 
     /// <summary>
     /// Shutdown ends an execution that did not finish (queued, running, or waiting for a retry). With a durable store
-    /// nothing is lost: it stays unfinished in the store and runs again at the next start (or on another replica), so
-    /// nothing is written. Without one it is recorded as failed, with why. Either way it is logged; an execution that
-    /// ended meanwhile is left as it ended.
+    /// nothing is lost: it stays unfinished in the store and runs again at the next start (or on another replica); a
+    /// running background attempt is written back as queued with the same attempt (a cut is not a failure). Without one
+    /// it is recorded as failed, with why. Either way it is logged; an execution that ended meanwhile is left as it ended.
     /// </summary>
     public void Cut(TrackedExecution execution, string reason)
     {
@@ -34,6 +35,15 @@ internal sealed partial class ExecutionLifecycle
                 if (!Transition(execution, ExecutionState.Cut, record, write: false))
                 {
                     return;
+                }
+
+                if (record.Status == ExecutionStatus.Running && record.Kind != RouteKind.Scheduled.Name())
+                {
+                    // The drain, not the handler, ended this attempt: back in the queue as the same attempt, so that it runs
+                    // again without using up a retry, also on its last attempt (review 16b F1: it was recorded failed at the
+                    // next start, "stopped during its last attempt"). A row left running is a crash's, which counts. The
+                    // log keeps the record as it ran: a return within the grace is written over this as succeeded.
+                    Write(execution, record with { Status = ExecutionStatus.Queued });
                 }
 
                 reason += "; it runs again at the next start, or on another replica";

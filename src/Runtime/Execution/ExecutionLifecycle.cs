@@ -57,7 +57,32 @@ internal sealed partial class ExecutionLifecycle
         if (_coordination is null)
         {
             var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null };
-            return Started(execution, Transition(execution, ExecutionState.Running, running));
+            if (!_durable)
+            {
+                return Started(execution, Transition(execution, ExecutionState.Running, running));
+            }
+
+            // The attempt is on disk before its handler runs (review 16b F2): else a handler that takes the process down at
+            // once (killed for its memory, a stack overflow on a poison body) left its row queued at the same attempt, and
+            // ran again at every start, never reaching its last attempt. A start the store cannot write is logged and run
+            // as before: the write is kept, and lands when the store is back.
+            Task written;
+            lock (execution)
+            {
+                if (!Transition(execution, ExecutionState.Running, running, write: false))
+                {
+                    return false;
+                }
+
+                written = _store.UpdateAsync(running, CancellationToken.None);
+                if (!written.IsCompletedSuccessfully)
+                {
+                    WhenFails(written, execution, running);
+                }
+            }
+
+            await ((Task)written).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return Started(execution, true);
         }
 
         for (var @try = 1; ; @try++)

@@ -216,6 +216,18 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         _store = SqliteExecutionStore.Open(DatabasePath);
     }
 
+    [Fact]
+    public void A_second_store_on_the_same_file_through_a_symbolic_link_is_refused()
+    {
+        // Review 16b F4: the lock was taken on "<configured path>.lock", so another name for the file took another lock.
+        var link = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, "other")).FullName, "executions.db");
+        File.CreateSymbolicLink(link, DatabasePath);
+
+        var error = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(link));
+
+        Assert.StartsWith($"The execution store '{DatabasePath}' is in use by another process (process {Environment.ProcessId} on ", error.Message, StringComparison.Ordinal);
+    }
+
     // Another process's lock as the kernel sees it: an flock of another open of the file, with no lock .NET took beside
     // it. Also run by CI with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1, with which .NET takes no lock at all, so only the
     // store's own flock refuses the second store (review 4, finding 6).

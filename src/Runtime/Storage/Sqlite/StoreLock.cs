@@ -21,6 +21,10 @@ internal sealed class StoreLock : IDisposable
     /// <exception cref="UnauthorizedAccessException">The lock file cannot be created.</exception>
     public static StoreLock Acquire(string databasePath)
     {
+        // Held by the file's own name: two processes that reach one file through a symbolic link (and so two lock files)
+        // would both open it (review 16b F4). A folder reached by two paths holds one lock file already. Hard links, two
+        // names of one file, are not told apart: README says so.
+        databasePath = FileItself(databasePath);
         var held = Open(databasePath);
         if (!OperatingSystem.IsWindows())
         {
@@ -33,6 +37,19 @@ internal sealed class StoreLock : IDisposable
     }
 
     public void Dispose() => _lock.Dispose();
+
+    // The file a link leads to (a chain followed to its end); a broken or looping link is left as named, for the open to refuse.
+    private static string FileItself(string path)
+    {
+        try
+        {
+            return new FileInfo(path) is { LinkTarget: not null } link ? link.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path : path;
+        }
+        catch (IOException)
+        {
+            return path;
+        }
+    }
 
     // Without sharing: Windows always holds the file so; .NET on Unix takes an flock(LOCK_EX) for it where it chooses.
     private static FileStream Open(string databasePath)
