@@ -28,6 +28,7 @@ internal sealed class RouteWatchService(
     private HandlerSourceSnapshot? _sources;
     private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
+    private FileSystemWatcher? _folders;
     private PosixSignalRegistration? _interrupt;
     private PosixSignalRegistration? _terminate;
     private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
@@ -90,16 +91,42 @@ internal sealed class RouteWatchService(
         }
 
         // A saved source file starts the analysis while hot reload applies the same change (the two take about as
-        // long); apiroutes.yaml is a file dotnet watch ignores.
-        _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
-        _files.Filters.Add("*.cs");
-        _files.Filters.Add("*.yaml");
-        _files.Filters.Add("*.yml");
-        _files.Changed += OnFileChanged;
-        _files.Created += OnFileChanged;
-        _files.Deleted += OnFileChanged;
-        _files.Renamed += OnFileChanged;
-        _files.EnableRaisingEvents = true;
+        // long); apiroutes.yaml is a file dotnet watch ignores, and a change of the project file (a property the analysis
+        // reads, such as ApiRoutesConfigFile) one that hot reload applies nothing for. A folder moved in, out or renamed
+        // is one event of the folder, whatever it holds; and a file made in a folder made the same instant may have no
+        // event of its own (the watch on the new folder comes after it): the analysis then finds it (review 16a F4, F5).
+        try
+        {
+            _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+            foreach (var filter in (string[])["*.cs", "*.yaml", "*.yml", "*.csproj", "*.props", "*.targets"])
+            {
+                _files.Filters.Add(filter);
+            }
+
+            _files.Changed += OnFileChanged;
+            _files.Created += OnFileChanged;
+            _files.Deleted += OnFileChanged;
+            _files.Renamed += OnFileChanged;
+            _files.Error += OnWatchError;
+            _folders = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.DirectoryName };
+            _folders.Created += OnFileChanged;
+            _folders.Deleted += OnFileChanged;
+            _folders.Renamed += OnFileChanged;
+            _folders.Error += OnWatchError;
+            _files.EnableRaisingEvents = true;
+            _folders.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            // Out of inotify instances or watches (128 per user by default; each dotnet watch takes dozens): the routes
+            // still follow hot reload's changes, not the saves of files it does not apply (apiroutes.yaml). Never the
+            // app's failure (review 16a F6).
+            _files?.Dispose();
+            _folders?.Dispose();
+            (_files, _folders) = (null, null);
+            _logger.RouteWatchDegraded($"the project folder cannot be watched ({e.Message})");
+        }
+
         status.Watching();
         _logger.RouteWatchStarted(project.ProjectFile, _analysis.CompilerServerPipe);
 
@@ -118,7 +145,8 @@ internal sealed class RouteWatchService(
     {
         await _started.DisposeAsync();
         _files?.Dispose();
-        _files = null;
+        _folders?.Dispose();
+        (_files, _folders) = (null, null);
         swap.Applied -= RecordSources;
         var first = Volatile.Read(ref _firstStopSignal);
         var restart = LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first);
@@ -167,13 +195,27 @@ internal sealed class RouteWatchService(
 
     // obj/ and bin/ hold the build's own files, and the development folder the analysis's (wherever the project's
     // BaseIntermediateOutputPath puts it): not the developer's.
+    // Events were lost (the kernel's queue overflowed, say under a package restore into the folder), or the watch broke:
+    // what changed is unknown, so the whole project is analysed again (review 16a F6).
+    private void OnWatchError(object sender, ErrorEventArgs e)
+    {
+        _logger.RouteWatchDegraded($"the file watcher reported: {e.GetException().Message}; the routes are analysed again");
+        _refresher?.Request();
+    }
+
     private void OnFileChanged(object sender, FileSystemEventArgs e)
     {
-        var first = e.Name?.Split(Path.DirectorySeparatorChar, 2)[0];
-        var own = _analysis is { } analysis && e.FullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-        if (first is not ("obj" or "bin") && !own)
+        // A rename counts where it leaves as well as where it lands: a folder of handlers moved into obj/ left the code.
+        if (IsDevelopers(e.Name, e.FullPath) || (e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath)))
         {
             _refresher?.Request();
         }
+    }
+
+    private bool IsDevelopers(string? name, string fullPath)
+    {
+        var first = name?.Split(Path.DirectorySeparatorChar, 2)[0];
+        var own = _analysis is { } analysis && fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        return first is not ("obj" or "bin") && !own;
     }
 }

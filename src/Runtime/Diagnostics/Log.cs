@@ -197,6 +197,9 @@ internal static partial class Log
     [LoggerMessage(6005, LogLevel.Warning, "dotnet watch: routes do not follow the code, because {Reason}; restart dotnet watch to see route changes")]
     public static partial void RouteWatchUnavailable(this ILogger logger, string reason);
 
+    [LoggerMessage(6010, LogLevel.Warning, "dotnet watch: {Reason}")]
+    public static partial void RouteWatchDegraded(this ILogger logger, string reason);
+
     [LoggerMessage(6007, LogLevel.Information, "dotnet watch: stopped with SIGTERM, as for a restart: the compiler server '{CompilerServer}' keeps running for the restart's build (Roslyn ends it after its idle timeout)")]
     public static partial void CompilerServerLeftRunning(this ILogger logger, string compilerServer);
 
