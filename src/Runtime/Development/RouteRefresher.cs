@@ -22,6 +22,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly ITimer _timer;
+    private readonly ITimer _waitTimer;
     private readonly CancellationTokenSource _stopping = new();
     private Task _running = Task.CompletedTask;
     private bool _busy;
@@ -34,7 +35,15 @@ internal sealed class RouteRefresher : IAsyncDisposable
     {
         (_analysis, _swap, _status, _time, _debounce, _timeout, _logger) = (analysis, swap, status, time, debounce, timeout, logger);
         _timer = time.CreateTimer(_ => OnSettled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _waitTimer = time.CreateTimer(_ => OnWaitedTooLong(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>
+    /// How long a result may wait for hot reload to apply the handler types it names before the wait is reported: hot
+    /// reload applies a save in a second or two, but never a file dotnet watch did not see (a folder of handlers moved
+    /// in), and then the route would wait without a word (review 16a F3).
+    /// </summary>
+    public static readonly TimeSpan HotReloadWait = TimeSpan.FromSeconds(15);
 
     /// <summary>The current run, or a completed task when idle (tests await it).</summary>
     public Task Running
@@ -120,6 +129,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
 
         await _timer.DisposeAsync();
+        await _waitTimer.DisposeAsync();
         var stopping = _time.GetTimestamp();
         string? outcome = null;
         if (grace > TimeSpan.Zero && !running.IsCompleted)
@@ -318,7 +328,29 @@ internal sealed class RouteRefresher : IAsyncDisposable
         lock (_gate)
         {
             _pending = pending;
+            if (!_disposed)
+            {
+                _waitTimer.Change(pending is null ? Timeout.InfiniteTimeSpan : HotReloadWait, Timeout.InfiniteTimeSpan);
+            }
         }
+    }
+
+    // Still waiting: said on the dashboard and in the log, and still applied if hot reload's signal comes after all.
+    private void OnWaitedTooLong()
+    {
+        Pending pending;
+        lock (_gate)
+        {
+            if (_disposed || _busy || _pending is null)
+            {
+                return;
+            }
+
+            pending = _pending;
+        }
+
+        Keep(pending.Diagnostics, $"hot reload has not applied the handler types the code now names after {HotReloadWait.TotalSeconds:0} s "
+            + "(dotnet watch may not have seen their files, such as a folder moved into the project): save one of them again, or restart the app (Ctrl+R)");
     }
 
     private void Keep(IReadOnlyList<BuildDiagnostic> diagnostics, string reason)

@@ -228,6 +228,32 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task A_result_hot_reload_never_applies_is_reported_after_a_while_and_still_applied_if_it_does()
+    {
+        // Review 16a F3: a handler file dotnet watch did not see (a folder moved in) is never hot reloaded, and its route
+        // waited with no word but a Debug line: the dashboard said all was well.
+        await using var refresher = Create();
+        _analysis.Next(Success("new-handler.json"));
+        _swap.Ahead.Add("new-handler.json");
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        _time.Advance(RouteRefresher.HotReloadWait - TimeSpan.FromSeconds(1));
+        Assert.Null(_status.Current.Failure);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var reason = "hot reload has not applied the handler types the code now names after 15 s (dotnet watch may not have seen their files, such as a folder moved into the project): save one of them again, or restart the app (Ctrl+R)";
+        Assert.Equal(reason, _status.Current.Failure);
+        Assert.Contains($"ApiRoutes[6003] Warning: The routes were not refreshed, so the last valid ones are still served: {reason}", _logs);
+
+        refresher.HotReloadApplied();                         // it came after all
+        await refresher.Running;
+        Assert.Equal(["new-handler.json"], _swap.Applied);
+        Assert.Null(_status.Current.Failure);
+    }
+
+    [Fact]
     public async Task Hot_reloads_signal_during_an_analysis_that_ends_ahead_of_it_applies_the_result_at_its_end()
     {
         await using var refresher = Create();
