@@ -140,13 +140,25 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
             return new RouteAnalysisResult(ManifestPath, diagnostics);
         }
 
-        var firstError = diagnostics.FirstOrDefault(d => d.IsError);
-        return new RouteAnalysisResult(null, diagnostics, firstError is not null
-            ? $"the project does not compile: {firstError}"
-            : process.ExitCode == 0
-                ? "the build wrote no route manifest (is ApiRoutesEnabled false in the project?)"
-                : $"'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with {process.ExitCode}: {Tail(text)}");
+        return new RouteAnalysisResult(null, diagnostics, Failure(process.ExitCode, diagnostics, text));
     }
+
+    /// <summary>Why an analysis gave no manifest, from its exit code, its diagnostics and its output.</summary>
+    internal static string Failure(int exitCode, IReadOnlyList<BuildDiagnostic> diagnostics, string output)
+    {
+        var firstError = diagnostics.FirstOrDefault(d => d.IsError);
+        return firstError is not null
+            ? $"the project does not compile: {firstError}{(firstError.Code is "CS0103" or "CS0117" or "CS0234" or "CS0246" or "CS1061" ? ReferencedProjectHint : "")}"
+            : exitCode == 0
+                ? "the build wrote no route manifest (is ApiRoutesEnabled false in the project?)"
+                : $"'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with {exitCode}: {Tail(output)}";
+    }
+
+    // A name the compile cannot find, where dotnet watch found it: hot reload applies a referenced project's change in
+    // memory, and the analysis compiles against that project as dotnet watch last built it (review 16a F2).
+    internal const string ReferencedProjectHint =
+        ". If dotnet watch applied this change, the name may be one added to a referenced project, which the routes' analysis "
+        + "sees only once dotnet watch builds it again: restart the app (Ctrl+R)";
 
     private IEnumerable<string> Arguments() =>
     [
