@@ -150,6 +150,30 @@ public sealed class DurableExecutionTests : IDisposable
     }
 
     [Fact]
+    public async Task An_attempt_cut_by_shutdown_while_its_start_is_written_never_runs_and_stays_queued()
+    {
+        // Review 16d F2: the start is now written before the handler runs; a cut that came during that write did not stop
+        // the handler from starting after it, past the drain period.
+        var store = new SlowStartStore();
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        await using var server = await TestServer.StartAsync(manifest, services: s => s.AddSingleton<IExecutionStore>(store));
+        server.Probe.Open("slow");
+
+        var id = await PostAsync(server);
+        await store.StartWritten.Task.WaitAsync(Probe.Patience);   // the start is being written
+        var stopping = server.StopAsync();
+        await server.WaitForLogAsync("ApiRoutes[2008]");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));          // the drain period ends
+        store.Release.SetResult();                                   // the start's write lands only now
+        await server.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {id} of /api/slow was cut by shutdown: its start was being written when the drain period ended; it never ran");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await stopping.WaitAsync(Probe.Patience);
+
+        Assert.Equal(0, server.Probe.Count(nameof(Slow)));
+        Assert.Equal(ExecutionStatus.Queued, (await store.FindAsync(id, default))!.Status);   // runs at the next start, as the same attempt
+    }
+
+    [Fact]
     public async Task Without_a_store_to_write_to_background_routes_answer_503_and_recover_when_it_returns()
     {
         var store = new SwitchableStore();
@@ -300,6 +324,24 @@ public sealed class DurableExecutionTests : IDisposable
         (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
 
     // The in-memory store, with a switch that makes new work fail to be stored.
+    // A durable store whose first "running" write waits for the test.
+    private sealed class SlowStartStore : ForwardingStore
+    {
+        public TaskCompletionSource StartWritten { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)
+        {
+            if (record.Status == ExecutionStatus.Running && StartWritten.TrySetResult())
+            {
+                await Release.Task;
+            }
+
+            await base.UpdateAsync(record, cancellationToken);
+        }
+    }
+
     private sealed class SwitchableStore : ForwardingStore
     {
         public bool Available { get; set; } = true;

@@ -174,7 +174,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
 
         var again = await survivor.WaitForExecutionAsync(r => r.Id == running && r.Status == ExecutionStatus.Succeeded);
         var later = await survivor.WaitForExecutionAsync(r => r.Id == queued && r.Status == ExecutionStatus.Succeeded);
-        Assert.Equal((1, 1), (again.Attempt, later.Attempt));   // a cut run is not a failed attempt: the same one again (review 16b F1)
+        Assert.Equal((2, 1), (again.Attempt, later.Attempt));   // with replicas the take-over counts the cut run as an attempt (review 16d F1)
         await survivor.WaitForLogAsync("ApiRoutes[2014] Information: Took over 2 unfinished execution(s) of stopped replicas; 0 recorded as failed");
         await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 2);
     }

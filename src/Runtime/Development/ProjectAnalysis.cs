@@ -178,6 +178,9 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         "-p:IsImplicitlyTriggeredBuild=true",
         "-p:OptimizeImplicitlyTriggeredBuild=true",
         "-p:ApiRoutesReportFile=",
+        // Generated sources written into the project folder (CompilerGeneratedFilesOutputPath=Generated) would be saves
+        // of the folder at every compile, each starting the next analysis (review 16d F3): the analysis writes none.
+        "-p:EmitCompilerGeneratedFiles=false",
     ];
 
     private static bool IsAppOnly(string name) =>

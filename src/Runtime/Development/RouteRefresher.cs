@@ -336,21 +336,19 @@ internal sealed class RouteRefresher : IAsyncDisposable
     }
 
     // Still waiting: said on the dashboard and in the log, and still applied if hot reload's signal comes after all.
+    // Under the lock: a signal that takes the result up meanwhile applies it after this, never before (review 16d F5).
     private void OnWaitedTooLong()
     {
-        Pending pending;
         lock (_gate)
         {
-            if (_disposed || _busy || _pending is null)
+            if (_disposed || _busy || _pending is not { } pending)
             {
                 return;
             }
 
-            pending = _pending;
+            Keep(pending.Diagnostics, $"hot reload has not applied the handler types the code now names after {HotReloadWait.TotalSeconds:0} s "
+                + "(dotnet watch may not have seen their files, such as a folder moved into the project): save one of them again, or restart the app (Ctrl+R)");
         }
-
-        Keep(pending.Diagnostics, $"hot reload has not applied the handler types the code now names after {HotReloadWait.TotalSeconds:0} s "
-            + "(dotnet watch may not have seen their files, such as a folder moved into the project): save one of them again, or restart the app (Ctrl+R)");
     }
 
     private void Keep(IReadOnlyList<BuildDiagnostic> diagnostics, string reason)

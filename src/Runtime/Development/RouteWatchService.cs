@@ -212,10 +212,13 @@ internal sealed class RouteWatchService(
         }
     }
 
+    // Not the build's (obj/, bin/, the analysis's folder), nor a tool's: a folder whose name starts with '.' (.git, whose
+    // folders come and go with every commit, .vs, .idea) or node_modules, where no handler is (review 16d F4).
     private bool IsDevelopers(string? name, string fullPath)
     {
-        var first = name?.Split(Path.DirectorySeparatorChar, 2)[0];
+        var segments = name?.Split(Path.DirectorySeparatorChar) ?? [];
         var own = _analysis is { } analysis && fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-        return first is not ("obj" or "bin") && !own;
+        return segments.FirstOrDefault() is not ("obj" or "bin") && !own
+            && !segments.Any(segment => segment.StartsWith('.') || segment == "node_modules");
     }
 }

@@ -37,12 +37,14 @@ internal sealed partial class ExecutionLifecycle
                     return;
                 }
 
-                if (record.Status == ExecutionStatus.Running && record.Kind != RouteKind.Scheduled.Name())
+                if (record.Status == ExecutionStatus.Running && record.Kind != RouteKind.Scheduled.Name() && _coordination is null)
                 {
                     // The drain, not the handler, ended this attempt: back in the queue as the same attempt, so that it runs
                     // again without using up a retry, also on its last attempt (review 16b F1: it was recorded failed at the
                     // next start, "stopped during its last attempt"). A row left running is a crash's, which counts. The
-                    // log keeps the record as it ran: a return within the grace is written over this as succeeded.
+                    // log keeps the record as it ran: a return within the grace is written over this as succeeded. Not
+                    // with replicas: a queued row of a live replica may be taken by another while the handler here still
+                    // runs in its grace (review 16d F1); there the take-over counts the cut attempt, as before.
                     Write(execution, record with { Status = ExecutionStatus.Queued });
                 }
 

@@ -81,7 +81,23 @@ internal sealed partial class ExecutionLifecycle
                 }
             }
 
-            await ((Task)written).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Never on the write's release, where the 202s of the same commit wait behind whatever runs inline.
+            await ((Task)written).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+            if (cut.IsCancellationRequested)
+            {
+                // The drain period ended while the start was written: not run now, in the stop (review 16d F2).
+                Cut(execution, "its start was being written when the drain period ended; it never ran");
+                return false;
+            }
+
+            lock (execution)
+            {
+                if (execution.State != ExecutionState.Running)
+                {
+                    return false;
+                }
+            }
+
             return Started(execution, true);
         }
 

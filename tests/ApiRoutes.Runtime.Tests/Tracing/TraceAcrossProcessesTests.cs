@@ -75,7 +75,7 @@ public sealed class TraceAcrossProcessesTests : IDisposable
         // Both replicas are in this test process, so the listener sees the cut attempt too: two spans, one parent.
         var attempts = await survivorTelemetry.WaitForAttemptsAsync(survivor, 2);
 
-        Assert.Equal([("1", "cut"), ("1", "succeeded")], attempts.Select(span => (TraceExportTests.Tag(span, "apiroutes.execution.attempt"), TraceExportTests.Tag(span, "apiroutes.execution.outcome"))));
+        Assert.Equal([("1", "cut"), ("2", "succeeded")], attempts.Select(span => (TraceExportTests.Tag(span, "apiroutes.execution.attempt"), TraceExportTests.Tag(span, "apiroutes.execution.outcome"))));
         Assert.All(attempts, span => Assert.Equal((trace, request.SpanId), (span.TraceId, span.ParentSpanId)));
     }
 
