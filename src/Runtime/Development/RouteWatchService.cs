@@ -193,8 +193,6 @@ internal sealed class RouteWatchService(
 
     private void NoteStopSignal(PosixSignalContext context) => Interlocked.CompareExchange(ref _firstStopSignal, (int)context.Signal, 0);
 
-    // obj/ and bin/ hold the build's own files, and the development folder the analysis's (wherever the project's
-    // BaseIntermediateOutputPath puts it): not the developer's.
     // Events were lost (the kernel's queue overflowed, say under a package restore into the folder), or the watch broke:
     // what changed is unknown, so the whole project is analysed again (review 16a F6).
     private void OnWatchError(object sender, ErrorEventArgs e)
@@ -212,8 +210,9 @@ internal sealed class RouteWatchService(
         }
     }
 
-    // Not the build's (obj/, bin/, the analysis's folder), nor a tool's: a folder whose name starts with '.' (.git, whose
-    // folders come and go with every commit, .vs, .idea) or node_modules, where no handler is (review 16d F4).
+    // Not the build's — obj/ and bin/, and the development folder the analysis writes (wherever the project's
+    // BaseIntermediateOutputPath puts it) — nor a tool's: a folder whose name starts with '.' (.git, whose folders come
+    // and go with every commit, .vs, .idea) or node_modules, where no handler is (review 16d F4).
     private bool IsDevelopers(string? name, string fullPath)
     {
         var segments = name?.Split(Path.DirectorySeparatorChar) ?? [];
