@@ -25,13 +25,16 @@ internal sealed partial class ExecutionLifecycle
 
     // Under the execution's lock (Transition's): a write queued here lands before any later change of the execution.
     // Done already (the in-memory store): nothing more to allocate.
-    private void Write(TrackedExecution execution, ExecutionRecord record)
+    // The write, for a caller that waits for it to be durable (a start); its failure is logged and handled here either way.
+    private Task Write(TrackedExecution execution, ExecutionRecord record)
     {
         var write = _store.UpdateAsync(record, CancellationToken.None);
         if (!write.IsCompletedSuccessfully)
         {
             WhenFails(write, execution, record);
         }
+
+        return write;
     }
 
     private void WhenFails(Task write, TrackedExecution execution, ExecutionRecord record) =>

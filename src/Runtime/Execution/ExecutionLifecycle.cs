@@ -74,15 +74,11 @@ internal sealed partial class ExecutionLifecycle
                     return false;
                 }
 
-                written = _store.UpdateAsync(running, CancellationToken.None);
-                if (!written.IsCompletedSuccessfully)
-                {
-                    WhenFails(written, execution, running);
-                }
+                written = Write(execution, running);
             }
 
             // Never on the write's release, where the 202s of the same commit wait behind whatever runs inline.
-            await ((Task)written).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+            await written.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
             if (cut.IsCancellationRequested)
             {
                 // The drain period ended while the start was written: not run now, in the stop (review 16d F2).

@@ -87,7 +87,7 @@ internal sealed class ScheduleService(
             var from = _started;
             while (!stopping.IsCancellationRequested)
             {
-                if (from - time.GetUtcNow() > StepBackLimit)
+                if (SteppedBack(from))
                 {
                     // Stepped back by hours (a clock set wrong ahead, then put right): as crontab, go on from the new
                     // time, rather than wait, without a word, until the clock is back where it was. Claims keep an
@@ -241,13 +241,16 @@ internal sealed class ScheduleService(
         }
     }
 
+    // The clock is behind the occurrence handled last (from) by more than StepBackLimit: set wrong ahead, then put right.
+    private bool SteppedBack(DateTimeOffset from) => from - time.GetUtcNow() > StepBackLimit;
+
     // Until due; false, at once, when the clock is found stepped back by hours behind the occurrence handled last (from):
     // at the next wake, so within the schedule's period (or MaxWait).
     private async Task<bool> WaitUntilAsync(LoadedRoute route, DateTimeOffset due, DateTimeOffset from, CancellationToken stopping)
     {
         for (var wait = due - time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - time.GetUtcNow())
         {
-            if (from - time.GetUtcNow() > StepBackLimit)
+            if (SteppedBack(from))
             {
                 return false;
             }
