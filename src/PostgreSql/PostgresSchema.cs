@@ -70,6 +70,11 @@ internal static class PostgresSchema
             until timestamptz,
             paused_at timestamptz NOT NULL);
         """,
+
+        // 4 → 5: when a retry waiting out its delay is due, so that a restart or a take-over waits out the rest of it.
+        """
+        ALTER TABLE apiroutes_executions ADD COLUMN retry_at timestamptz;
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

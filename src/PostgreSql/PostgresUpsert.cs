@@ -16,12 +16,12 @@ internal static class PostgresUpsert
 {
     public const string Sql = $"""
         INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
-        SELECT r.*, $16 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bytea[])
+        SELECT r.*, $17 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::bytea[])
             AS r({StoredRecord.Columns}, request, body)
-        WHERE r.status <> 'Running' OR EXISTS (SELECT 1 FROM apiroutes_replicas l WHERE l.id = $16 AND l.lease_until > now())
+        WHERE r.status <> 'Running' OR EXISTS (SELECT 1 FROM apiroutes_replicas l WHERE l.id = $17 AND l.lease_until > now())
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-            finished_at = excluded.finished_at, error = excluded.error
+            finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at
         WHERE apiroutes_executions.owner = excluded.owner
             AND (excluded.status <> 'Running'
                 OR EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = excluded.owner AND r.lease_until > now()))
@@ -72,6 +72,7 @@ internal static class PostgresUpsert
         var replays = new string?[count];
         var parents = new string?[count];
         var states = new string?[count];
+        var retries = new DateTimeOffset?[count];
         var requests = new string?[count];
         var bodies = new byte[]?[count];
         for (var i = 0; i < count; i++)
@@ -90,6 +91,7 @@ internal static class PostgresUpsert
             replays[i] = record.ReplayOf;
             parents[i] = record.TraceParent;
             states[i] = PostgresText.Storable(record.TraceState);
+            retries[i] = record.RetryAt?.ToUniversalTime();
             requests[i] = request;
             bodies[i] = body;
         }
@@ -108,6 +110,7 @@ internal static class PostgresUpsert
         command.Parameters.Add(Array(replays, NpgsqlDbType.Text));
         command.Parameters.Add(Array(parents, NpgsqlDbType.Text));
         command.Parameters.Add(Array(states, NpgsqlDbType.Text));
+        command.Parameters.Add(Array(retries, NpgsqlDbType.TimestampTz));
         command.Parameters.Add(Array(requests, NpgsqlDbType.Text));
         command.Parameters.Add(Array(bodies, NpgsqlDbType.Bytea));
         command.Parameters.Add(new NpgsqlParameter<string>(null!, replica));

@@ -32,7 +32,7 @@ public sealed class DashboardOperatingTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
-    public async Task An_execution_waiting_for_its_retry_shows_the_error_of_the_attempt_before()
+    public async Task An_execution_waiting_for_its_retry_shows_the_error_of_the_attempt_before_and_when_the_retry_is_due()
     {
         var id = (await _server.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
         await _server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
@@ -41,6 +41,7 @@ public sealed class DashboardOperatingTests : IAsyncLifetime
         var detail = (await GetAsync($"/_apiroutes/api/executions/{id}")).GetProperty("execution");
 
         Assert.True(listed.GetProperty("waitingForRetry").GetBoolean());
+        Assert.Equal(_server.FakeTime.GetUtcNow().AddMinutes(1), detail.GetProperty("retryAt").GetDateTimeOffset());   // failed at once, on the fake clock
         Assert.Contains("InvalidOperationException: attempt 1 failed", listed.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Contains("InvalidOperationException: attempt 1 failed", detail.GetProperty("error").GetString(), StringComparison.Ordinal);
     }

@@ -120,6 +120,80 @@ public sealed class DurableExecutionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retry_waiting_out_its_delay_at_shutdown_waits_out_the_rest_of_it_after_the_next_start()
+    {
+        // Review 16b F5: a retry's delay was the process's memory only: after a deploy or a crash the retry ran at once,
+        // and a handler failing against a service that was down retried into it as fast as the app restarted.
+        var manifest = Create(BackgroundRoute("/api/flaky", typeof(Flaky)));
+        void TenMinutes(ApiRoutesOptions options)
+        {
+            Sqlite(options);
+            options.Background.RetryDelays = [TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10)];
+        }
+
+        string id;
+        await using (var first = await TestServer.StartAsync(manifest, options: TenMinutes))
+        {
+            id = (await first.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+            await first.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+            first.FakeTime.Advance(TimeSpan.FromMinutes(4));
+            await first.StopAsync();
+        }
+
+        // Back two minutes later: four of the ten minutes are left.
+        await using var second = await TestServer.StartAsync(manifest, options: TenMinutes, now: At(0, 6, 0));
+        await second.WaitForLogAsync("ApiRoutes[2009] Information: Recovered 1 unfinished execution(s)");
+        var waiting = await second.WaitForExecutionAsync(r => r.Id == id);
+        Assert.Equal((ExecutionStatus.Queued, 2, At(0, 10, 0)), (waiting.Status, waiting.Attempt, waiting.RetryAt));
+        Assert.Equal(At(0, 10, 0), second.Services.GetRequiredService<ApiRoutes.Background.RetryService>().PendingDue(id));
+
+        second.FakeTime.Advance(TimeSpan.FromMinutes(4) - TimeSpan.FromSeconds(1));
+        await Task.Delay(100);
+        Assert.Equal(0, second.Probe.Count(nameof(Flaky)));
+
+        second.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await second.Probe.NextAsync();
+        var next = await second.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 3 });
+        Assert.Equal(At(0, 20, 0), next.RetryAt);
+    }
+
+    [Theory]
+    [InlineData("2100-01-01T00:00:00.0000000Z", 2)]   // far beyond any delay configured: no longer than the longest (2 minutes)
+    [InlineData("2025-12-31T23:00:00.0000000Z", 0)]   // due while the app was down: at once
+    public async Task A_stored_retry_waits_until_its_due_time_but_never_longer_than_the_longest_delay(string retryAt, int minutes)
+    {
+        await using (var store = SqliteExecutionStore.Open(_database))
+        {
+            await store.AddAsync(
+                new ExecutionRecord { Id = "e1", Route = "/api/slow", Kind = "background", Status = ExecutionStatus.Queued, Attempt = 2, AcceptedAt = At(0, 0, 0).AddHours(-1) },
+                RequestSnapshot.Synthetic("/api/slow", "{}"u8.ToArray()),
+                default);
+        }
+
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_database};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE executions SET retry_at = '{retryAt}' WHERE id = 'e1'";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))), options: Sqlite);
+        server.Probe.Open("slow");
+        await server.WaitForLogAsync("ApiRoutes[2009] Information: Recovered 1 unfinished execution(s)");
+        if (minutes > 0)
+        {
+            server.FakeTime.Advance(TimeSpan.FromMinutes(minutes) - TimeSpan.FromSeconds(1));
+            await Task.Delay(100);
+            Assert.Equal(0, server.Probe.Count(nameof(Slow)));
+            server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var done = await server.WaitForExecutionAsync(r => r.Id == "e1" && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal((2, null), (done.Attempt, done.RetryAt));
+    }
+
+    [Fact]
     public async Task An_attempt_is_on_disk_as_running_before_its_handler_runs()
     {
         // Review 16b F2: the handler ran before its start was written, so one that took the process down at once (killed
@@ -257,6 +331,8 @@ public sealed class DurableExecutionTests : IDisposable
     [InlineData("UPDATE executions SET status = 'Running', started_at = accepted_at, attempt = 2147483647 WHERE id = 'e07'")]
     [InlineData("UPDATE executions SET attempt = 1001 WHERE id = 'e07'")]
     [InlineData("UPDATE executions SET body = 12 WHERE id = 'e07'")]
+    // a retry's due time that is no instant
+    [InlineData("UPDATE executions SET retry_at = 'soon', attempt = 2 WHERE id = 'e07'")]
     public async Task An_unreadable_row_is_recorded_as_failed_and_every_other_one_runs(string corruption)
     {
         var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));

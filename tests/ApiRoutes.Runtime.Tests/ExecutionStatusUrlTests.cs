@@ -34,6 +34,34 @@ public sealed class ExecutionStatusUrlTests
     }
 
     [Fact]
+    public async Task A_retry_waiting_out_its_delay_says_when_it_is_due_and_the_caller_is_told_to_come_back_then()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/flaky", typeof(Flaky))),
+            options: o =>
+            {
+                o.Background.StatusUrls = true;
+                o.Background.StatusUrlKey = Key;
+            });
+        var accepted = await server.Client.PostAsync("/api/flaky?fail=1", null);
+        var id = accepted.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+        server.FakeTime.Advance(TimeSpan.FromSeconds(20.5));
+
+        var waiting = await server.Client.GetAsync(accepted.Headers.Location);
+        var body = await waiting.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(("queued", 2), (body.GetProperty("status").GetString(), body.GetProperty("attempt").GetInt32()));
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 1, 0, TimeSpan.Zero), body.GetProperty("retryAt").GetDateTimeOffset());
+        Assert.Equal(TimeSpan.FromSeconds(40), waiting.Headers.RetryAfter!.Delta);   // 39.5 s, rounded up
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(40));
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        var done = await server.Client.GetFromJsonAsync<JsonElement>(accepted.Headers.Location);
+        Assert.Equal(JsonValueKind.Null, done.GetProperty("retryAt").ValueKind);
+    }
+
+    [Fact]
     public async Task An_execution_id_alone_or_a_changed_signature_finds_nothing()
     {
         await using var server = await StartAsync("Production", Key);

@@ -180,6 +180,36 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_waiting_on_a_replica_that_stops_waits_out_the_rest_of_its_delay_on_the_one_that_takes_it_over()
+    {
+        // Review 16b F5: the delay was the stopped replica's memory only, so the take-over ran the retry at once.
+        var manifest = Create(BackgroundRoute("/api/flaky", typeof(Flaky)));
+        static void TenMinutes(ApiRoutesOptions options) => options.Background.RetryDelays = [TimeSpan.FromMinutes(10)];
+        await using var survivor = await StartAsync(manifest, _database, lease: ClockJumps, configure: TenMinutes);
+        await survivor.Services.GetServices<IHostedService>().OfType<StartupRecoveryService>().Single().Recovered.WaitAsync(Probe.Patience);
+        string id;
+        await using (var stopping = await StartAsync(manifest, _database, configure: TenMinutes))
+        {
+            id = (await stopping.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+            await stopping.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+            await WaitUntilAsync(async () => await Count("attempt = 2 AND retry_at IS NOT NULL") == 1);
+            await stopping.StopAsync();
+        }
+
+        survivor.FakeTime.Advance(TimeSpan.FromMinutes(5));   // half its lease: it looks for a stopped replica's work
+        await survivor.WaitForLogAsync("ApiRoutes[2014] Information: Took over 1 unfinished execution(s) of stopped replicas; 0 recorded as failed");
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 10, 0, TimeSpan.Zero), survivor.Services.GetRequiredService<ApiRoutes.Background.RetryService>().PendingDue(id));
+
+        survivor.FakeTime.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        await Task.Delay(100);
+        Assert.Equal(0, survivor.Probe.Count(nameof(Flaky)));
+
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        var failed = await survivor.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+        Assert.Equal((2, 1), (failed.Attempt, survivor.Probe.Count(nameof(Flaky))));
+    }
+
+    [Fact]
     public async Task An_idle_replica_takes_work_waiting_in_a_busy_replicas_queue_and_each_execution_runs_once()
     {
         var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
@@ -320,7 +350,8 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
     }
 
     private static Task<TestServer> StartAsync(
-        ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null, TimeSpan? lease = null) =>
+        ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null, TimeSpan? lease = null,
+        Action<ApiRoutesOptions>? configure = null) =>
         TestServer.StartAsync(
             manifest,
             environment,
@@ -329,6 +360,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
             {
                 options.Background.MaxConcurrency = 1;
                 options.Store.LeaseDuration = lease ?? options.Store.LeaseDuration;
+                configure?.Invoke(options);
             },
             services: services => services.AddApiRoutesPostgreSql(connectionString));   // over the test server's InMemory
 

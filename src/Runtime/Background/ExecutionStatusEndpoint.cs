@@ -1,3 +1,4 @@
+using System.Globalization;
 using ApiRoutes.Dashboard;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ namespace ApiRoutes.Background;
 /// </summary>
 internal static class ExecutionStatusEndpoint
 {
-    public static void Map(IEndpointRouteBuilder endpoints, ExecutionStatusUrls urls, ExecutionLog log, bool development, RefusalLog refusals) =>
+    public static void Map(IEndpointRouteBuilder endpoints, ExecutionStatusUrls urls, ExecutionLog log, TimeProvider time, bool development, RefusalLog refusals) =>
         endpoints.MapGet(ExecutionStatusUrls.Prefix + "/{token}", async (string token, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "no-store";
@@ -27,14 +28,18 @@ internal static class ExecutionStatusEndpoint
 
             if (record.Status is ExecutionStatus.Queued or ExecutionStatus.Running)
             {
-                context.Response.Headers.RetryAfter = "1";
+                context.Response.Headers.RetryAfter = RetryAfterSeconds(record, time.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
             }
 
             return Results.Json(
-                new ExecutionStatusView(record.Id, record.Route, ExecutionLog.Name(record.Status), record.Attempt, record.AcceptedAt, record.StartedAt, record.FinishedAt),
+                new ExecutionStatusView(record.Id, record.Route, ExecutionLog.Name(record.Status), record.Attempt, record.AcceptedAt, record.StartedAt, record.FinishedAt, record.RetryAt),
                 DashboardJsonContext.Default.ExecutionStatusView);
         })
         .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: true, refusals))
         .WithDisplayName("ApiRoutes execution status")
         .ExcludeFromDescription();
+
+    // Come back in a second; for a retry waiting out its delay, when it is due (whole seconds, rounded up).
+    private static long RetryAfterSeconds(ExecutionRecord record, DateTimeOffset now) =>
+        record is { Status: ExecutionStatus.Queued, RetryAt: { } due } && due > now ? Math.Max(1, (long)Math.Ceiling((due - now).TotalSeconds)) : 1;
 }

@@ -38,6 +38,7 @@ internal sealed record ExecutionView(
     DateTimeOffset? Occurrence,
     string? Error,
     bool WaitingForRetry,
+    DateTimeOffset? RetryAt,
     string? ReplayOf,
     string? TraceId);
 
@@ -50,7 +51,7 @@ internal sealed record AcceptedRun(string ExecutionId);
 
 /// <summary>What a status URL tells a caller: never the error text.</summary>
 internal sealed record ExecutionStatusView(
-    string Id, string Route, string Status, int Attempt, DateTimeOffset AcceptedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
+    string Id, string Route, string Status, int Attempt, DateTimeOffset AcceptedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? RetryAt);
 
 internal sealed record ReplayedRun(string ExecutionId, string? ReplayOf);
 

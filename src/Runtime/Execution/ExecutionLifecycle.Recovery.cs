@@ -73,14 +73,35 @@ internal sealed partial class ExecutionLifecycle
                 continue;
             }
 
+            requeued++;
+            if (StoredRetryDue(record, maxAttempts) is { } due)
+            {
+                // A retry that was waiting out its delay when its process stopped waits out the rest of it (review 16b F5).
+                WaitForRetry(execution, record with { RetryAt = due }, maxAttempts, write: false);
+                continue;
+            }
+
             if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null }) && !_queue.Requeue(execution))
             {
                 Cut(execution, "taken up as the server shut down; it never ran here");
             }
-
-            requeued++;
         }
 
         return (requeued, failed, left);
+    }
+
+    // When a queued retry read back from the store is due, if that is still to come: never later than the longest delay
+    // configured from now (a row is input: one that says "in a hundred years" must not hold its place for ever).
+    private DateTimeOffset? StoredRetryDue(ExecutionRecord record, int maxAttempts)
+    {
+        if (record is not { Status: ExecutionStatus.Queued, RetryAt: { } stored } || maxAttempts < 2)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        var latest = now + _options.Value.Background.RetryDelays.Max();
+        var due = stored < latest ? stored : latest;
+        return due > now ? due : null;
     }
 }

@@ -56,7 +56,7 @@ internal sealed partial class ExecutionLifecycle
     {
         if (_coordination is null)
         {
-            var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null };
+            var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null, RetryAt = null };
             if (!_durable)
             {
                 return Started(execution, Transition(execution, ExecutionState.Running, running));
@@ -99,7 +99,7 @@ internal sealed partial class ExecutionLifecycle
 
         for (var @try = 1; ; @try++)
         {
-            var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null };
+            var running = execution.Record with { Status = ExecutionStatus.Running, StartedAt = _time.GetUtcNow(), FinishedAt = null, RetryAt = null };
             Task<bool> start;
             lock (execution)
             {
@@ -202,7 +202,8 @@ internal sealed partial class ExecutionLifecycle
             return;
         }
 
-        RetryAfter(execution, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error }, delays[record.Attempt - 1], delays.Count + 1);
+        var due = finished + delays[record.Attempt - 1];
+        WaitForRetry(execution, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error, RetryAt = due }, delays.Count + 1, write: true);
     }
 
     /// <summary>
@@ -242,22 +243,24 @@ internal sealed partial class ExecutionLifecycle
         }
     }
 
-    // The timer is armed before the record says "retry-waiting", and the due retry waits for this lock: so an observer
-    // that sees the record knows the timer runs (a test on a fake clock), and the retry never comes before the state.
-    // The retry is logged under the lock too: an observer that moves the clock on seeing the record could otherwise
-    // run (and log) the next attempt and its retry before this one is logged.
-    private void RetryAfter(TrackedExecution execution, ExecutionRecord next, TimeSpan delay, int maxAttempts)
+    // Waits until next.RetryAt, the retry's due time, which its record keeps (written with it, or read back from the
+    // store: review 16b F5). The timer is armed before the record says "retry-waiting", and the due retry waits for this
+    // lock: so an observer that sees the record knows the timer runs (a test on a fake clock), and the retry never comes
+    // before the state. The retry is logged under the lock too: an observer that moves the clock on seeing the record
+    // could otherwise run (and log) the next attempt and its retry before this one is logged.
+    private void WaitForRetry(TrackedExecution execution, ExecutionRecord next, int maxAttempts, bool write)
     {
+        var due = next.RetryAt!.Value;
         lock (execution)
         {
-            if (_retries.TrySchedule(execution, _time.GetUtcNow() + delay, this))
+            if (_retries.TrySchedule(execution, due, this))
             {
-                _logger.ExecutionRetryScheduled(next.Id, next.Route, delay, next.Attempt, maxAttempts);
-                Transition(execution, ExecutionState.RetryWaiting, next);
+                _logger.ExecutionRetryScheduled(next.Id, next.Route, due - _time.GetUtcNow(), next.Attempt, maxAttempts);
+                Transition(execution, ExecutionState.RetryWaiting, next, write);
                 return;
             }
 
-            Transition(execution, ExecutionState.RetryWaiting, next);
+            Transition(execution, ExecutionState.RetryWaiting, next, write);
         }
 
         Cut(execution, PendingRetry(execution));
@@ -278,6 +281,12 @@ internal sealed partial class ExecutionLifecycle
     // The one place where an execution's state changes: checked against the table, listed, then written.
     private bool Transition(TrackedExecution execution, ExecutionState to, ExecutionRecord record, bool write = true, bool afterCut = false)
     {
+        // A retry's due time means something only while it is queued: a run that started or ended has none.
+        if (record.RetryAt is not null && record.Status != ExecutionStatus.Queued)
+        {
+            record = record with { RetryAt = null };
+        }
+
         lock (execution)
         {
             // Out of a cut only through ReturnedAfterCut, which holds to the grace; any other late change is dropped.

@@ -59,6 +59,13 @@ public sealed record ExecutionRecord
 
     /// <summary>For a replay (from the dashboard): the id of the execution it replays.</summary>
     public string? ReplayOf { get; init; }
+
+    /// <summary>
+    /// While a retry waits out its delay (queued, attempt 2 or more): when it is due. Kept with the execution, so that a
+    /// restart or another replica's take-over waits out the rest of the delay rather than running the retry at once.
+    /// </summary>
+    public DateTimeOffset? RetryAt { get; init; }
+
     /// <summary>
     /// The W3C <c>traceparent</c> its attempts continue: the accepted request's, or an external trigger's; null for a
     /// run of the in-process scheduler (a trace of its own). See <see cref="ApiRoutesTracing"/>.

@@ -59,6 +59,28 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retrys_due_time_is_kept_with_its_queued_row_comes_back_with_unfinished_work_and_is_cleared_by_its_start()
+    {
+        // Review 16b F5: the delay was the process's memory only; after a restart the retry ran at once.
+        var running = Record("one", ExecutionStatus.Running) with { StartedAt = At(1) };
+        var waiting = running with { Status = ExecutionStatus.Queued, Attempt = 2, StartedAt = null, Error = "boom", RetryAt = At(11) };
+        await Store.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
+        await Store.UpdateAsync(running, default);
+        await Store.UpdateAsync(waiting, default);
+
+        Assert.Equal(waiting, await Store.FindAsync("one", default));
+        Assert.Equal(waiting, Assert.Single(await Store.GetUnfinishedAsync(10, default)).Record);
+
+        var retried = waiting with { Status = ExecutionStatus.Running, StartedAt = At(11), RetryAt = null };
+        await Store.UpdateAsync(retried, default);
+        Assert.Equal(retried, await Store.FindAsync("one", default));
+
+        // A change that reaches the store before its execution's row (the whole row is written) keeps it too.
+        await Store.UpdateAsync(waiting with { Id = "two" }, default);
+        Assert.Equal(At(11), (await Store.FindAsync("two", default))!.RetryAt);
+    }
+
+    [Fact]
     public async Task Recent_executions_come_newest_first_then_by_id_up_to_the_limit()
     {
         foreach (var (id, minute) in new[] { ("b", 5), ("old", 1), ("a", 5), ("newest", 9), ("c", 3) })

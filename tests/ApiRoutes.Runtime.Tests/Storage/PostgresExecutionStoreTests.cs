@@ -255,16 +255,16 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_and_pauses()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_and_retry_times()
     {
         await using (var first = Open())
         {
             await first.UpdateAsync(Record("old", ExecutionStatus.Failed) with { FinishedAt = At(1), Error = "boom" }, default);
         }
 
-        // Back to what version 1 left: no replay_of, no occurrence records, no trace context.
+        // Back to what version 1 left: no replay_of, no occurrence records, no trace context, no retry times.
         await PostgresServer.ScalarAsync<int>(_database, """
-            ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state;
+            ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state, DROP COLUMN retry_at;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
@@ -273,10 +273,13 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         await store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);
 
-        Assert.Equal(4, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        await store.UpdateAsync(Record("new", ExecutionStatus.Queued) with { Attempt = 2, RetryAt = At(9) }, default);   // version 5's column
+
+        Assert.Equal(5, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
         Assert.Equal("/api/tick", Assert.Single(await store.GetPausesAsync(default)).Route);
         var old = (await store.FindAsync("old", default))!;
-        Assert.Equal(("boom", null, null), (old.Error, old.ReplayOf, old.TraceParent));
+        Assert.Equal(("boom", null, null, null), (old.Error, old.ReplayOf, old.TraceParent, old.RetryAt));
+        Assert.Equal(At(9), (await store.FindAsync("new", default))!.RetryAt);
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
     }
 
@@ -288,7 +291,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (4)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (5)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

@@ -199,6 +199,8 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal((ExecutionStatus.Failed, "boom", null), ((await _store.FindAsync("old", default))!.Status, (await _store.FindAsync("old", default))!.Error, (await _store.FindAsync("old", default))!.ReplayOf));
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
         await _store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);   // version 4's table
+        await _store.UpdateAsync((await _store.FindAsync("old", default))! with { Status = ExecutionStatus.Queued, FinishedAt = null, RetryAt = At(9) }, default);   // version 5's column
+        Assert.Equal(At(9), (await _store.FindAsync("old", default))!.RetryAt);
         await _store.DisposeAsync();
         _store = SqliteExecutionStore.Open(DatabasePath);   // opened again: migrated once, not twice
         Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default));

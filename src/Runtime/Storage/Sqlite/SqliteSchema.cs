@@ -55,6 +55,7 @@ internal static class SqliteSchema
             AddOccurrencesAndReplays(connection);
             AddTraceContext(connection);
             AddSchedulePauses(connection);
+            AddRetryTimes(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -158,6 +159,24 @@ internal static class SqliteSchema
                 paused_at TEXT NOT NULL);
             PRAGMA user_version = 4;
             """, transaction);
+        transaction.Commit();
+    }
+
+    // Version 5: when a retry waiting out its delay is due, so that a restart waits out the rest of it.
+    private static void AddRetryTimes(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 5)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        if (!HasColumn(connection, transaction, "executions", "retry_at"))
+        {
+            Execute(connection, "ALTER TABLE executions ADD COLUMN retry_at TEXT", transaction);
+        }
+
+        Execute(connection, "PRAGMA user_version = 5", transaction);
         transaction.Commit();
     }
 

@@ -34,15 +34,15 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     public SqliteWriteCommands(SqliteConnection connection)
     {
-        // The hot writes: an accepted execution (a row of its own), and a change of its state (five columns of it).
+        // The hot writes: an accepted execution (a row of its own), and a change of its state (six columns of it).
         _insert = new SqliteRawStatement(connection, $"""
             INSERT INTO executions ({StoredRecord.Columns}, request, body)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-                finished_at = excluded.finished_at, error = excluded.error
+                finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at
             """);
         // The same numbers as the insert's: both are bound by BindState.
-        _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10 WHERE id = ?1");
+        _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14 WHERE id = ?1");
         // Not while paused at the claim's time; a pause row whose times are not instants does not hold (as GetPausesAsync
         // leaves it out).
         _claim = Prepare(connection, $"""
@@ -88,8 +88,8 @@ internal sealed class SqliteWriteCommands : IDisposable
         _insert.Text(11, record.ReplayOf);
         _insert.Text(12, record.TraceParent);
         _insert.Text(13, record.TraceState);
-        _insert.Utf8(14, write.Request);
-        _insert.Blob(15, write.Body);
+        _insert.Utf8(15, write.Request);
+        _insert.Blob(16, write.Body);
         _insert.Execute();
         return true;
     }
@@ -128,7 +128,7 @@ internal sealed class SqliteWriteCommands : IDisposable
         _lastRun.Dispose();
     }
 
-    // The id and the columns a change of state sets, at the insert's positions (?1, ?4, ?5, ?7, ?8, ?10).
+    // The id and the columns a change of state sets, at the insert's positions (?1, ?4, ?5, ?7, ?8, ?10, ?14).
     private static SqliteRawStatement BindState(SqliteRawStatement statement, ExecutionRecord record)
     {
         statement.Text(1, record.Id);
@@ -137,6 +137,7 @@ internal sealed class SqliteWriteCommands : IDisposable
         statement.Instant(7, record.StartedAt);
         statement.Instant(8, record.FinishedAt);
         statement.Text(10, record.Error);
+        statement.Instant(14, record.RetryAt);
         return statement;
     }
 
