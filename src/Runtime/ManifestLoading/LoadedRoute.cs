@@ -107,7 +107,14 @@ internal sealed class RouteTable(RouteManifest manifest, string manifestPath, IR
 
     public IEnumerable<LoadedRoute> OfKind(RouteKind kind) => Routes.Where(route => route.Kind == kind);
 
-    public void Replace(RouteManifest manifest, IReadOnlyList<LoadedRoute> routes) => _current = new Snapshot(manifest, routes);
+    /// <summary>Raised after <see cref="Replace"/>, on its thread (the scheduler follows the schedules served).</summary>
+    public event Action? Replaced;
+
+    public void Replace(RouteManifest manifest, IReadOnlyList<LoadedRoute> routes)
+    {
+        _current = new Snapshot(manifest, routes);
+        Replaced?.Invoke();
+    }
 
     private sealed record Snapshot(RouteManifest Manifest, IReadOnlyList<LoadedRoute> Routes);
 }

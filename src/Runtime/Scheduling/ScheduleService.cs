@@ -21,6 +21,9 @@ namespace ApiRoutes.Scheduling;
 /// listens); it counts as missed only what came before the scheduler started, and the latest occurrence due while it
 /// waited runs as soon as the gate opens, as its own occurrence, never missed (with catch-up, it is then the one run of
 /// the start, and the occurrences missed before are all recorded missed).
+/// In Development, where the routes follow the code (<c>RouteTableSwap</c>), the schedules served are followed too: a
+/// new one starts from the time it appears, one whose expression or time zone changed starts again from then, one no
+/// longer served stops (event 3022); one left as it was goes on, its runs with the route as it is now (review 16a F7).
 /// </summary>
 internal sealed class ScheduleService(
     RouteTable routes,
@@ -46,6 +49,11 @@ internal sealed class ScheduleService(
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
+    // The loop of each schedule served, by route; replaced as the routes are (Follow).
+    private readonly Lock _loopsGate = new();
+    private readonly Dictionary<string, ScheduleLoop> _loops = new(StringComparer.Ordinal);
+    private CancellationToken _stopping;
+
     // The instant the scheduler took over from the instances before: what came before it was missed, what comes after it
     // is this instance's to run, also while the first check waits for the gate. Read as the host starts the service, not
     // in ExecuteAsync, which the host runs on the thread pool some time later (.NET 10's BackgroundService).
@@ -57,7 +65,7 @@ internal sealed class ScheduleService(
         return base.StartAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!enabled.IsEnabled)
         {
@@ -66,25 +74,104 @@ internal sealed class ScheduleService(
                 _logger.SchedulerDisabled();
             }
 
-            return Task.CompletedTask;
+            return;
         }
 
-        return Task.WhenAll(routes.OfKind(RouteKind.Scheduled).Select(route => RunScheduleAsync(route, stoppingToken)));
+        lock (_loopsGate)
+        {
+            _stopping = stoppingToken;
+        }
+
+        routes.Replaced += Follow;
+        Follow(first: true);
+        await Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        routes.Replaced -= Follow;
+        ScheduleLoop[] loops;
+        lock (_loopsGate)
+        {
+            loops = [.. _loops.Values];
+        }
+
+        await Task.WhenAll(loops.Select(loop => loop.Task));
+        foreach (var loop in loops)
+        {
+            loop.Dispose();
+        }
     }
 
-    private async Task RunScheduleAsync(LoadedRoute route, CancellationToken stopping)
+    private void Follow() => Follow(first: false);
+
+    // Starts a loop for each schedule served that has none, replaces the loop of one whose schedule changed, and stops
+    // the loop of one no longer served. Runs in the swap (RouteTable.Replace): never throws.
+    private void Follow(bool first)
     {
+        lock (_loopsGate)
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var served = new Dictionary<string, LoadedRoute>(StringComparer.Ordinal);
+            foreach (var route in routes.OfKind(RouteKind.Scheduled))
+            {
+                served.TryAdd(route.Template, route);
+            }
+
+            var stopped = new Dictionary<string, Task>(StringComparer.Ordinal);
+            foreach (var (template, loop) in _loops.ToList())
+            {
+                if (served.TryGetValue(template, out var route) && Equals(route.Entry.Schedule, loop.Route.Entry.Schedule))
+                {
+                    served.Remove(template);   // goes on as it is
+                    continue;
+                }
+
+                loop.Stop();   // disposed once it has ended
+                _loops.Remove(template);
+                stopped[template] = loop.Task;
+                loop.Task.ContinueWith(static (_, ended) => ((ScheduleLoop)ended!).Dispose(), loop, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                if (route is null)
+                {
+                    _logger.ScheduleRemoved(template);
+                }
+            }
+
+            // What is left in served has no loop: new, or changed (its old loop ends first: it says it ended, then the new
+            // one says it waits).
+            foreach (var route in served.Values)
+            {
+                var loop = new ScheduleLoop(route, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+                loop.Task = RunScheduleAsync(loop, first ? null : time.GetUtcNow(), stopped.GetValueOrDefault(route.Template));
+                _loops[route.Template] = loop;
+            }
+        }
+    }
+
+    // One schedule's loop: at start-up (startedAt null) from the scheduler's start, after the occurrences missed while
+    // no instance was up; when the routes changed, from then, once the loop it replaces has ended.
+    private async Task RunScheduleAsync(ScheduleLoop loop, DateTimeOffset? startedAt, Task? replaced)
+    {
+        var (route, stopping) = (loop.Route, loop.Token);
         var registered = false;
         try
         {
+            if (replaced is not null)
+            {
+                await replaced.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             await gate.WaitAsync(stopping);
-            await MissedAsync(route, _started, stopping);
+            if (startedAt is null)
+            {
+                await MissedAsync(route, _started, stopping);
+            }
 
             // The first occurrence is the first after the start (a catch-up ran one before it): one due while the gate
             // was closed runs now. Each next one is the first after the one handled last, never computed from the clock:
             // an occurrence that came due while a start was slow is not passed over, and none runs twice when a timer
             // fires early or the clock steps back a little.
-            var from = _started;
+            var from = startedAt ?? _started;
             while (!stopping.IsCancellationRequested)
             {
                 if (SteppedBack(from))
@@ -138,7 +225,8 @@ internal sealed class ScheduleService(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Shutdown: a run in progress is left to the drain of BackgroundWorkers.
+            // Shutdown, or the schedule is no longer served as it was: a run in progress is left to the drain of
+            // BackgroundWorkers, or to end as it runs.
             heartbeat.Ended(route.Template);
         }
     }
@@ -233,7 +321,9 @@ internal sealed class ScheduleService(
     {
         try
         {
-            await runs.TryStartAsync(route, occurrence, missed);
+            // The route as served now: its handler and time limit may have changed since the loop began (Follow).
+            var current = routes.Routes.FirstOrDefault(served => served.Kind == RouteKind.Scheduled && served.Template == route.Template) ?? route;
+            await runs.TryStartAsync(current, occurrence, missed);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -264,6 +354,21 @@ internal sealed class ScheduleService(
 
         return true;
     }
+}
+
+/// <summary>The loop of one schedule, as it was when the loop began, and what stops it.</summary>
+internal sealed class ScheduleLoop(LoadedRoute route, CancellationTokenSource stop) : IDisposable
+{
+    public LoadedRoute Route { get; } = route;
+
+    public CancellationToken Token { get; } = stop.Token;
+
+    public Task Task { get; set; } = Task.CompletedTask;
+
+    // Its loop goes on to its end on the thread pool, never inline in the swap that stopped it.
+    public void Stop() => _ = stop.CancelAsync();
+
+    public void Dispose() => stop.Dispose();
 }
 
 /// <summary>Whether the in-process scheduler runs: options, else on outside Development.</summary>

@@ -39,6 +39,44 @@ public sealed class RouteTableSwapTests
     }
 
     [Fact]
+    public async Task With_the_scheduler_on_in_development_schedules_changed_added_and_removed_are_followed()
+    {
+        // Review 16a F7: with ApiRoutes:Scheduling:Enabled in Development the scheduler kept the schedules it started with
+        // until the app restarted: a changed expression ran on the old one, an added schedule never ran, a removed one ran on.
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"), ScheduledRoute("/api/gone", typeof(Tick), "*/10 * * * *")),
+            environment: "Development",
+            options: o => o.Scheduling.Enabled = true);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T01:00:00");
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/gone waiting for 2026-01-01T00:10:00");
+        var swap = server.Services.GetRequiredService<RouteTableSwap>();
+
+        swap.Apply(Write(Create(ScheduledRoute("/api/tick", typeof(Tick), "*/5 * * * *"), ScheduledRoute("/api/new", typeof(Tick), "*/10 * * * *"))));
+
+        await server.WaitForLogAsync("ApiRoutes[3000] Information: Schedule /api/tick registered (*/5 * * * *, UTC); next run at 2026-01-01T00:05:00");
+        await server.WaitForLogAsync("ApiRoutes[3000] Information: Schedule /api/new registered (*/10 * * * *, UTC); next run at 2026-01-01T00:10:00");
+        await server.WaitForLogAsync("ApiRoutes[3022] Information: Schedule /api/gone is no longer among the routes and stops");
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:05:00");
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/new waiting for 2026-01-01T00:10:00");
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal("/api/tick", (await server.Probe.NextAsync()).Path);
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:10:00");
+
+        // A swap that leaves a schedule as it was goes on with it: not registered again, its next occurrence neither run
+        // twice nor passed over.
+        swap.Apply(Write(Create(ScheduledRoute("/api/tick", typeof(Tick), "*/5 * * * *"), ScheduledRoute("/api/new", typeof(Tick), "*/10 * * * *"), StandardRoute("/api/hello/{name}", typeof(Hello)))));
+        server.FakeTime.Advance(TimeSpan.FromMinutes(5));
+        var paths = new[] { (await server.Probe.NextAsync()).Path, (await server.Probe.NextAsync()).Path };
+        Assert.Equal(["/api/new", "/api/tick"], paths.Order(StringComparer.Ordinal));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:15:00");
+        await Task.Delay(100);
+
+        Assert.Equal(3, server.Probe.Count(nameof(Tick)));   // never /api/gone
+        Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[3000] Information: Schedule /api/tick registered (*/5", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_manifest_ahead_of_hot_reload_waits_and_changes_nothing()
     {
         await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))), environment: "Development");
