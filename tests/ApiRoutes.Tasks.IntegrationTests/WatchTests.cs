@@ -157,6 +157,17 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             Assert.Equal(server.Id, Assert.Single(CompilerServerProcesses(compilerServer)).Id);
             Assert.Contains($"the compiler server '{compilerServer}' keeps running for the restart's build", watch.Output, StringComparison.Ordinal);
 
+            // An ApiRoutesConfigFile outside the project folder, which neither the app's watch of the folder nor dotnet
+            // watch saw (review 16a F5): followed, as each analysis lists the files the project reads from elsewhere.
+            var configFolder = project.Directory + "-config";
+            Directory.CreateDirectory(configFolder);
+            File.WriteAllText(Path.Combine(configFolder, "apiroutes.yaml"), "routes:\n  /api/cleanup:\n    schedule: \"0 5 * * *\"\n");
+            project.AddToProject("<PropertyGroup><ApiRoutesConfigFile>$(MSBuildProjectDirectory)-config/apiroutes.yaml</ApiRoutesConfigFile></PropertyGroup>");
+            await UntilAsync(async () => (await TryScheduleAsync(watch)) == "0 5 * * *", watch, "the schedule of the config file outside the project was never served");
+            await UntilAsync(() => Task.FromResult(WatchesSinceLastStart(watch, configFolder)), watch, "the app never said it watches the config file's folder");
+            File.WriteAllText(Path.Combine(configFolder, "apiroutes.yaml"), "routes:\n  /api/cleanup:\n    schedule: \"0 6 * * *\"\n");
+            await UntilAsync(async () => (await TryScheduleAsync(watch)) == "0 6 * * *", watch, "a save of the config file outside the project was never followed");
+
             // Ctrl+C (the terminal sends the app SIGINT) ends the session: the app stops, and takes its compiler server with it.
             app = AppProcess(watch, project);
             using (var interrupt = Process.Start("kill", ["-INT", app.ToString(CultureInfo.InvariantCulture)]))
@@ -244,6 +255,28 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         using var routes = JsonDocument.Parse(await watch.Client.GetStringAsync("/_apiroutes/api/routes"));
         return routes.RootElement.EnumerateArray().Single(r => r.GetProperty("route").GetString() == "/api/cleanup")
             .GetProperty("schedule").GetProperty("expression").GetString();
+    }
+
+    // The schedule served now, or null while dotnet watch restarts the app.
+    private static async Task<string?> TryScheduleAsync(RunningApp watch)
+    {
+        try
+        {
+            return await ScheduleAsync(watch);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    // Whether the app running now (the output after its last 6004) said it watches the folder (6011).
+    private static bool WatchesSinceLastStart(RunningApp watch, string folder)
+    {
+        var output = watch.Output;
+        var started = output.LastIndexOf("ApiRoutes[6004]", StringComparison.Ordinal);
+        var said = output.LastIndexOf("ApiRoutes[6011]", StringComparison.Ordinal);
+        return started >= 0 && said > started && output.IndexOf(folder, said, StringComparison.Ordinal) > said;
     }
 
     private static async Task<JsonElement> DevelopmentAsync(RunningApp watch, Func<JsonElement, bool> condition)

@@ -50,6 +50,12 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
 
     public string ManifestPath => Path.Combine(Folder, "bin", "apiroutes.manifest.json");
 
+    /// <summary>The files the last analysis read, one full path a line (the package's <c>_ApiRoutesWatchInputs</c>).</summary>
+    public string InputsPath => Path.Combine(Folder, "inputs.txt");
+
+    /// <summary>After each analysis that got as far as its compile, what it read (<see cref="InputsPath"/>): the app watches those outside the folder.</summary>
+    public event Action<IReadOnlyList<string>>? InputsRead;
+
     /// <summary>The pipe name of the compiler server the analyses compile with.</summary>
     public string CompilerServerPipe => _compilerServer.PipeName;
 
@@ -134,6 +140,11 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
             text = output.ToString();
         }
 
+        if (ReadInputs(InputsPath) is { } inputs)
+        {
+            InputsRead?.Invoke(inputs);
+        }
+
         var diagnostics = text.Split('\n').Select(BuildDiagnostic.Parse).OfType<BuildDiagnostic>().Distinct().ToList();
         if (process.ExitCode == 0 && File.Exists(ManifestPath))
         {
@@ -141,6 +152,19 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         }
 
         return new RouteAnalysisResult(null, diagnostics, Failure(process.ExitCode, diagnostics, text));
+    }
+
+    /// <summary>The paths listed in an inputs file (at most <paramref name="limit"/>), or null when there is none to read.</summary>
+    internal static IReadOnlyList<string>? ReadInputs(string path, int limit = 100_000)
+    {
+        try
+        {
+            return [.. File.ReadLines(path).Select(line => line.Trim()).Where(line => line.Length > 0).Take(limit)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;   // not written (MSBuild failed before it), or gone: the folders watched stay as they were
+        }
     }
 
     /// <summary>Why an analysis gave no manifest, from its exit code, its diagnostics and its output.</summary>

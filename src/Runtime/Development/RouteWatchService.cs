@@ -29,6 +29,7 @@ internal sealed class RouteWatchService(
     private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
     private FileSystemWatcher? _folders;
+    private OutsideFolderWatch? _outside;
     private PosixSignalRegistration? _interrupt;
     private PosixSignalRegistration? _terminate;
     private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
@@ -127,6 +128,17 @@ internal sealed class RouteWatchService(
             _logger.RouteWatchDegraded($"the project folder cannot be watched ({e.Message})");
         }
 
+        // Files the project reads from outside its folder, as each analysis lists them.
+        var refresher = _refresher;
+        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, reason => _logger.RouteWatchDegraded(reason));
+        _analysis.InputsRead += inputs =>
+        {
+            if (outside.Update(inputs) && outside.Folders is { Count: > 0 } folders)
+            {
+                _logger.WatchingOutsideFolders(folders.Count, string.Join(", ", folders));
+            }
+        };
+
         status.Watching();
         _logger.RouteWatchStarted(project.ProjectFile, _analysis.CompilerServerPipe);
 
@@ -134,7 +146,6 @@ internal sealed class RouteWatchService(
         // analysis folder built (a cold compiler server alone takes seconds to start), without slowing the start-up:
         // it waits a moment (WarmUpDelay), so that the first requests after a start or restart are not served while
         // MSBuild takes the machine's cores; a save meanwhile runs it at once.
-        var refresher = _refresher;
         _started = lifetime.ApplicationStarted.Register(() => refresher.Request(RouteRefresher.WarmUpDelay));
         return Task.CompletedTask;
     }
@@ -146,7 +157,8 @@ internal sealed class RouteWatchService(
         await _started.DisposeAsync();
         _files?.Dispose();
         _folders?.Dispose();
-        (_files, _folders) = (null, null);
+        _outside?.Dispose();
+        (_files, _folders, _outside) = (null, null, null);
         swap.Applied -= RecordSources;
         var first = Volatile.Read(ref _firstStopSignal);
         var restart = LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first);

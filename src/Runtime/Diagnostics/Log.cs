@@ -200,6 +200,9 @@ internal static partial class Log
     [LoggerMessage(6005, LogLevel.Warning, "dotnet watch: routes do not follow the code, because {Reason}; restart dotnet watch to see route changes")]
     public static partial void RouteWatchUnavailable(this ILogger logger, string reason);
 
+    [LoggerMessage(6011, LogLevel.Information, "dotnet watch: also watching {Count} folder(s) outside the project that it reads files from: {Folders}")]
+    public static partial void WatchingOutsideFolders(this ILogger logger, int count, string folders);
+
     [LoggerMessage(6010, LogLevel.Warning, "dotnet watch: {Reason}")]
     public static partial void RouteWatchDegraded(this ILogger logger, string reason);
 
