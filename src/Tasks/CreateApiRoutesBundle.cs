@@ -6,8 +6,9 @@ using Microsoft.Build.Framework;
 namespace ApiRoutes.Tasks;
 
 /// <summary>
-/// After <c>dotnet publish</c>: packs the publish folder into one deterministic deploy bundle (a zip) with the
-/// SHA-256 of every file, leaving out development settings, secrets and build leftovers.
+/// After <c>dotnet publish</c>: packs what the publish wrote to its folder into one deterministic deploy bundle (a zip)
+/// with the SHA-256 of every file, leaving out development settings, secrets, build leftovers and the files an earlier
+/// publish left there.
 /// </summary>
 public sealed class CreateApiRoutesBundle : ApiRoutesTask
 {
@@ -33,12 +34,26 @@ public sealed class CreateApiRoutesBundle : ApiRoutesTask
     /// <summary>Paths inside the bundle to leave out, as items (<c>@(ApiRoutesBundleExclude)</c>): literal names.</summary>
     public ITaskItem[] Excludes { get; set; } = [];
 
+    /// <summary>
+    /// The files this publish listed: <c>@(ResolvedFileToPublish)</c> (their <c>RelativePath</c>) and
+    /// <c>@(FileWrites)</c> (full paths; those in the publish folder count).
+    /// </summary>
+    public ITaskItem[] PublishedItems { get; set; } = [];
+
+    /// <summary>
+    /// When this publish started, in UTC ticks (<c>DateTime.UtcNow.Ticks</c> before <c>PrepareForPublish</c>). With it,
+    /// a file in the folder that the publish neither listed nor wrote since is an earlier publish's and is left out
+    /// (warning AR0103); without it, the whole folder is bundled.
+    /// </summary>
+    public string? PublishStartedTicks { get; set; }
+
     private protected override void ExecuteCore()
     {
         var patterns = (ExcludePatterns ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var excludes = BundleWriter.DefaultExcludes.Concat(patterns).Concat(Excludes.Select(item => item.ItemSpec));
         var problems = new BundleProblems();
-        var manifest = BundleWriter.Write(PublishDirectory, EntryAssembly, BundlePath, excludes, problems);
+        var published = Published();
+        var manifest = BundleWriter.Write(PublishDirectory, EntryAssembly, BundlePath, excludes, problems, published);
         foreach (var problem in problems.ToList())
         {
             Log.LogError(null, DiagnosticCodes.BundleRefused.Code, null, PublishDirectory, 0, 0, 0, 0,
@@ -50,6 +65,42 @@ public sealed class CreateApiRoutesBundle : ApiRoutesTask
             return;
         }
 
+        if (published?.Stale is { Count: > 0 } stale)
+        {
+            const int Named = 10;
+            var names = string.Join(", ", stale.Order(StringComparer.Ordinal).Take(Named).Select(ApiRoutes.Bundling.BundlePath.Quote));
+            Log.LogWarning(null, DiagnosticCodes.StalePublishFiles.Code, null, PublishDirectory, 0, 0, 0, 0,
+                "Left out of the deploy bundle: {0} file(s) in the publish folder that this publish did not write, left by an earlier one: {1}{2}. Delete them, or publish to an empty folder. A file a target of yours copies there is bundled when the target adds it to FileWrites (Copy keeps the source's time) or to ResolvedFileToPublish.",
+                stale.Count, names, stale.Count > Named ? ", …" : "");
+        }
+
         Log.LogMessage(MessageImportance.High, "ApiRoutes deploy bundle: {0} ({1} files)", Path.GetFullPath(BundlePath), manifest.Files.Count + 1);
+    }
+
+    private PublishedFiles? Published()
+    {
+        if (!long.TryParse(PublishStartedTicks, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            || ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks)
+        {
+            return null;
+        }
+
+        var root = Path.GetFullPath(PublishDirectory);
+        var listed = new List<string>();
+        foreach (var item in PublishedItems)
+        {
+            if (item.GetMetadata("RelativePath") is { Length: > 0 } relative)
+            {
+                listed.Add(relative);
+            }
+            // FullPath: an item's path from the project's folder (FileWrites are relative when PublishDir is).
+            else if (item.GetMetadata("FullPath") is { Length: > 0 } full && Path.GetRelativePath(root, full) is var inside
+                && inside != "." && inside != ".." && !inside.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(inside))
+            {
+                listed.Add(inside);
+            }
+        }
+
+        return new PublishedFiles(listed, new DateTime(ticks, DateTimeKind.Utc));
     }
 }

@@ -12,23 +12,42 @@ public sealed class DeployTests(PackageFixture package)
     [Fact]
     public async Task Publish_writes_a_deterministic_bundle_without_development_files()
     {
+        // A target of the app's own writes a file into the publish folder (listed nowhere): it is part of what was published.
         var project = Sources.Shop(package)
             .Write("appsettings.json", """{"Logging":{"LogLevel":{"Default":"Information"}}}""")
-            .Write("appsettings.Development.json", """{"ConnectionStrings":{"Db":"dev-only"}}""");
+            .Write("appsettings.Development.json", """{"ConnectionStrings":{"Db":"dev-only"}}""")
+            .AddToProject("""
+                <Target Name="WriteBuildInfo" AfterTargets="Publish">
+                  <WriteLinesToFile File="$(PublishDir)build-info.txt" Lines="built by CI" Overwrite="true" />
+                </Target>
+                """);
         var bundle = Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip");
+        var publish = Path.Combine(project.OutputFolder("Release"), "publish");
 
         var first = (await project.RunAsync("publish")).ShouldSucceed();
         var firstBytes = File.ReadAllBytes(bundle);
+        // Review 15 F8: what an earlier publish left in the folder (a dependency since removed, settings since deleted from
+        // the project) is no file of this publish, and is not bundled.
+        var anHourAgo = DateTime.UtcNow.AddHours(-1);
+        foreach (var stale in new[] { "Removed.Dependency.dll", "appsettings.Production.json" })
+        {
+            File.WriteAllText(Path.Combine(publish, stale), """{"ConnectionStrings":{"Db":"last year's"}}""");
+            File.SetLastWriteTimeUtc(Path.Combine(publish, stale), anHourAgo);
+        }
         File.SetLastWriteTimeUtc(Path.Combine(project.Directory, "Api", "Hello.cs"), DateTime.UtcNow);
-        (await project.RunAsync("publish")).ShouldSucceed();
+        var second = (await project.RunAsync("publish")).ShouldSucceed();
 
         Assert.Contains($"ApiRoutes deploy bundle: {bundle}", first.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AR0103", first.Output, StringComparison.Ordinal);
+        Assert.Contains("warning AR0103: Left out of the deploy bundle: 2 file(s) in the publish folder that this publish did not write, left by an earlier one: 'Removed.Dependency.dll', 'appsettings.Production.json'. Delete them", second.Output, StringComparison.Ordinal);
         Assert.Equal(ReadManifest(firstBytes).Files, ReadManifest(File.ReadAllBytes(bundle)).Files);
         Assert.Equal(firstBytes, File.ReadAllBytes(bundle));
         using var zip = ZipFile.OpenRead(bundle);
         var names = zip.Entries.Select(e => e.FullName).ToList();
         Assert.Equal(BundleManifest.FileName, names[0]);
         Assert.Contains("Shop.dll", names);
+        Assert.Contains("build-info.txt", names);
+        Assert.Contains("web.config", names);   // written by the Web SDK, listed nowhere: written by this publish
         Assert.Contains("apiroutes.manifest.json", names);
         Assert.Contains("appsettings.json", names);
         Assert.DoesNotContain("appsettings.Development.json", names);
@@ -42,7 +61,6 @@ public sealed class DeployTests(PackageFixture package)
         Assert.Equal(names.Skip(1), manifest.Files.Select(f => f.Path));
 
         // Start-up without JIT: the app and the runtime's IL-only dependencies are published ReadyToRun, as ApiRoutes.dll is.
-        var publish = Path.Combine(project.OutputFolder("Release"), "publish");
         Assert.Empty(ReadyToRunImage.Where(publish, readyToRun: false, StartupAssemblies));
         // No MVC application part for ApiRoutes: it would load Mvc.Core in CreateBuilder (build/ApiRoutes.ApplicationParts.targets).
         Assert.Empty(ApplicationParts.Of(Path.Combine(publish, "Shop.dll")));

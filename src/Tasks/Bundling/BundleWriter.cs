@@ -35,9 +35,14 @@ internal static class BundleWriter
         "*.bundle.zip",
     ];
 
+    /// <summary>
+    /// Writes the bundle of <paramref name="publishDirectory"/> to <paramref name="bundlePath"/>, leaving out the paths
+    /// <paramref name="excludes"/> match and, with <paramref name="published"/>, what this publish did not write (an
+    /// earlier publish's files: <see cref="PublishedFiles.Stale"/>).
+    /// </summary>
     /// <returns>The bundle manifest written into the zip; null when the files do not make a bundle that can be
     /// served, with the reasons in <paramref name="problems"/> and nothing written.</returns>
-    public static BundleManifest? Write(string publishDirectory, string entryAssembly, string bundlePath, IEnumerable<string> excludes, BundleProblems problems)
+    public static BundleManifest? Write(string publishDirectory, string entryAssembly, string bundlePath, IEnumerable<string> excludes, BundleProblems problems, PublishedFiles? published = null)
     {
         var patterns = excludes.Select(Glob.ToRegex).ToList();
         var root = Path.GetFullPath(publishDirectory);
@@ -46,6 +51,7 @@ internal static class BundleWriter
             .Where(path => !string.Equals(Path.GetFullPath(path), bundleFullPath, StringComparison.Ordinal))
             .Select(path => (Full: path, Relative: Path.GetRelativePath(root, path).Replace('\\', '/')))
             .Where(file => file.Relative != BundleManifest.FileName && !patterns.Exists(pattern => pattern.IsMatch(file.Relative)))
+            .Where(file => published?.IsThisPublishs(file.Relative, file.Full) ?? true)
             .OrderBy(file => file.Relative, StringComparer.Ordinal)
             .ToList();
 

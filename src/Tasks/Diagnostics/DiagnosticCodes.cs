@@ -16,6 +16,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor BundleRefused = new("AR0003", Error, "The published files do not make a deploy bundle that can be served");
     public static readonly DiagnosticDescriptor NoHandlers = new("AR0101", Warning, "No handlers were found");
     public static readonly DiagnosticDescriptor HandlerInLibrary = new("AR0102", Warning, "A handler in a referenced class library is not a route");
+    public static readonly DiagnosticDescriptor StalePublishFiles = new("AR0103", Warning, "Files an earlier publish left in the publish folder are not bundled");
 
     public static readonly DiagnosticDescriptor HandlerNotPublic = new("AR1001", Error, "A handler type is not public");
     public static readonly DiagnosticDescriptor HandlerAbstract = new("AR1002", Error, "A handler type is abstract");
@@ -63,7 +64,7 @@ internal static class DiagnosticCodes
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
-        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary,
+        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary, StalePublishFiles,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors,
         InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,

@@ -78,6 +78,27 @@ public sealed class BundleWriterTests : IDisposable
         Assert.Equal(before.Files[1], after.Files[1]);
     }
 
+    [Fact]
+    public void Files_an_earlier_publish_left_in_the_folder_are_not_bundled()
+    {
+        // Review 15 F8: a dependency since removed, settings since deleted from the project, still in the publish folder.
+        Write("Removed.Dependency.dll", "old");
+        Write("appsettings.Production.json", """{"Db":"last year's"}""");
+        var started = DateTime.UtcNow;
+        foreach (var name in new[] { "App.dll", "apiroutes.manifest.json", "appsettings.json", "wwwroot/css/site.css", "Removed.Dependency.dll", "appsettings.Production.json" })
+        {
+            File.SetLastWriteTimeUtc(Path.Combine(Publish, name), started.AddHours(-1));   // a copy keeps its source's time
+        }
+
+        Write("web.config", "<configuration />");   // written by this publish (the Web SDK's), listed nowhere
+        var published = new PublishedFiles(["App.dll", "apiroutes.manifest.json", "appsettings.json", @"wwwroot\css\site.css"], started);
+
+        var manifest = BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, new BundleProblems(), published)!;
+
+        Assert.Equal(["App.dll", "apiroutes.manifest.json", "appsettings.json", "web.config", "wwwroot/css/site.css"], manifest.Files.Select(f => f.Path));
+        Assert.Equal(["Removed.Dependency.dll", "appsettings.Production.json"], published.Stale.Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     // A host would refuse these bundles; the publish fails instead of the deploy.
     [InlineData("Data/report:2026.csv", "'Data/report:2026.csv' is not a safe bundle path: it has the character ':', which file names on Windows cannot hold.")]
