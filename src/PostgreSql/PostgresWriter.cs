@@ -15,10 +15,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
 {
     private readonly PostgresDatabase _database;
     private readonly GroupCommitWriter<Write> _writer;
+    private readonly ILogger _logger;
 
     public PostgresWriter(PostgresDatabase database, TimeProvider time, ILogger logger)
     {
         _database = database;
+        _logger = logger;
         // A new execution is not kept on failure (its request was answered 503); changes of state are, so an execution
         // that finished during an outage is not left "running" for another replica to run again.
         _writer = new GroupCommitWriter<Write>(
@@ -51,8 +53,78 @@ internal sealed class PostgresWriter : IAsyncDisposable
     // long here).
     internal async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<Write> batch)
     {
-        var runs = PostgresUpsert.Runs(batch);
         await using var connection = await _database.OpenAsync(CancellationToken.None);
+        var backend = connection.ProcessID;
+        try
+        {
+            return await ExecuteAsync(connection, batch);
+        }
+        catch (NpgsqlException e) when (e is not PostgresException && batch.Any(write => write.Request is not null))
+        {
+            // The connection failed with the batch sent (or part of it): whether it committed is unknown. A new
+            // background request must not be answered 503 when its row is there and will run (a client retrying would
+            // run the work twice: review 16b F3), so the outcome is settled first, all or none.
+            if (!await CommittedAsync(batch.First(write => write.Request is not null).Record.Id, backend))
+            {
+                throw;
+            }
+
+            // It committed. The changes of state in it are written again to learn which applied (the same upserts:
+            // written twice, the same row; one another replica holds is refused again).
+            var changes = batch.Select((write, index) => (write, index)).Where(pair => pair.write.Request is null).ToList();
+            var applied = new bool[batch.Count];
+            var again = changes.Count == 0 ? [] : await CommitAsync([.. changes.Select(pair => pair.write)]);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                applied[i] = batch[i].Request is not null;
+            }
+
+            for (var i = 0; i < changes.Count; i++)
+            {
+                applied[changes[i].index] = again[i];
+            }
+
+            _logger.CommitAnswerLost(batch.Count(write => write.Request is not null), e);
+            return applied;
+        }
+    }
+
+    // Whether the batch that inserted the row `id` committed, its connection (server process `backend`) having failed
+    // before the answer: that process is ended first (waiting up to 5 s), so that the batch is over, committed or rolled
+    // back, before the row is looked for. False also when that cannot be settled (the process still there, no right to
+    // end it, a server before PostgreSQL 14, the server away): then the request is refused, as before, and the row, if it
+    // did land, runs anyway (README says so).
+    private async Task<bool> CommittedAsync(string id, int backend)
+    {
+        try
+        {
+            await using var connection = await _database.OpenAsync(CancellationToken.None);
+            // Two statements, in this order (within one statement PostgreSQL may evaluate the parts in any order).
+            await using (var end = new NpgsqlCommand("SELECT pg_terminate_backend($1, 5000)", connection))
+            {
+                end.Parameters.Add(new NpgsqlParameter { Value = backend });
+                await end.ExecuteScalarAsync();   // false (with a warning) when it had ended already
+            }
+
+            await using var look = new NpgsqlCommand(
+                """
+                SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)
+                   AND EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $2)
+                """,
+                connection);
+            look.Parameters.Add(new NpgsqlParameter { Value = backend });
+            look.Parameters.Add(new NpgsqlParameter { Value = id });
+            return await look.ExecuteScalarAsync() is true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or ExecutionStoreUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<IReadOnlyList<bool>> ExecuteAsync(NpgsqlConnection connection, IReadOnlyList<Write> batch)
+    {
+        var runs = PostgresUpsert.Runs(batch);
         await using var commands = new NpgsqlBatch(connection);
         foreach (var (start, count) in runs)
         {

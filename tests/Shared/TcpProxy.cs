@@ -13,6 +13,8 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> _connections = [];
     private TcpListener? _listener;
     private Task _accepting = Task.CompletedTask;
+    private byte[]? _dropReplyTo;
+    private volatile bool _dropRequestToo;
 
     public TcpProxy(int targetPort)
     {
@@ -48,6 +50,30 @@ public sealed class TcpProxy : IAsyncDisposable
             _connections.Clear();
         }
     }
+
+    /// <summary>
+    /// Once: the connection whose client next sends <paramref name="marker"/> (its bytes, within one read) gets no answer
+    /// to it: the server's next bytes to it are dropped and the connection is reset both ways. The server did what it
+    /// was asked (a commit of a small batch is answered only once done); the client never hears of it.
+    /// </summary>
+    public void DropReplyTo(byte[] marker)
+    {
+        _dropRequestToo = false;
+        Volatile.Write(ref _dropReplyTo, marker);
+    }
+
+    /// <summary>
+    /// As <see cref="DropReplyTo"/>, but the bytes with <paramref name="marker"/> never reach the server either: the
+    /// connection fails with the request sent, as far as the client can tell, and the server never had it.
+    /// </summary>
+    public void DropRequestWith(byte[] marker)
+    {
+        _dropRequestToo = true;
+        Volatile.Write(ref _dropReplyTo, marker);
+    }
+
+    /// <summary>Whether bytes were dropped since <see cref="DropReplyTo"/> or <see cref="DropRequestWith"/>.</summary>
+    public bool DroppedReply { get; private set; }
 
     /// <summary>Accepts connections again, on the same port.</summary>
     public void Open()
@@ -92,23 +118,87 @@ public sealed class TcpProxy : IAsyncDisposable
                 _connections.Add(server);
             }
 
-            _ = PumpAsync(client, server);
-            _ = PumpAsync(server, client);
+            var pair = new Pair(client, server);
+            _ = ForwardRequestsAsync(pair);
+            _ = ForwardRepliesAsync(pair);
         }
     }
 
-    private static async Task PumpAsync(TcpClient from, TcpClient to)
+    private async Task ForwardRequestsAsync(Pair pair)
     {
+        var buffer = new byte[64 * 1024];
         try
         {
-            await from.GetStream().CopyToAsync(to.GetStream());
+            var from = pair.Client.GetStream();
+            var to = pair.Server.GetStream();
+            int read;
+            while ((read = await from.ReadAsync(buffer)) > 0)
+            {
+                if (Volatile.Read(ref _dropReplyTo) is { } marker && buffer.AsSpan(0, read).IndexOf(marker) >= 0
+                    && Interlocked.CompareExchange(ref _dropReplyTo, null, marker) == marker)
+                {
+                    pair.DropNextReply = true;
+                    if (_dropRequestToo)
+                    {
+                        DroppedReply = true;
+                        pair.Client.Client.LingerState = new LingerOption(true, 0);
+                        pair.Server.Client.LingerState = new LingerOption(true, 0);
+                        break;
+                    }
+                }
+
+                await to.WriteAsync(buffer.AsMemory(0, read));
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
         {
             // Cut, or one side closed.
         }
 
-        from.Dispose();
-        to.Dispose();
+        pair.Dispose();
+    }
+
+    private async Task ForwardRepliesAsync(Pair pair)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            var from = pair.Server.GetStream();
+            var to = pair.Client.GetStream();
+            int read;
+            while ((read = await from.ReadAsync(buffer)) > 0)
+            {
+                if (pair.DropNextReply)
+                {
+                    DroppedReply = true;
+                    pair.Client.Client.LingerState = new LingerOption(true, 0);   // RST both ways, as a network fault
+                    pair.Server.Client.LingerState = new LingerOption(true, 0);
+                    break;
+                }
+
+                await to.WriteAsync(buffer.AsMemory(0, read));
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+            // Cut, or one side closed.
+        }
+
+        pair.Dispose();
+    }
+
+    private sealed class Pair(TcpClient client, TcpClient server) : IDisposable
+    {
+        public TcpClient Client { get; } = client;
+
+        public TcpClient Server { get; } = server;
+
+        public volatile bool DropNextReply;
+
+        public void Dispose()
+        {
+            Client.Dispose();
+            Server.Dispose();
+        }
     }
 }

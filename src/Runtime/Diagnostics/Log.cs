@@ -96,6 +96,9 @@ internal static partial class Log
     [LoggerMessage(2041, LogLevel.Error, "Execution {ExecutionId} of {Route} is not started: the store refused its start for its data (a text it cannot hold, a constraint), which trying again cannot change; it is recorded as failed")]
     public static partial void StartRefused(this ILogger logger, string executionId, string route, Exception exception);
 
+    [LoggerMessage(2042, LogLevel.Warning, "The connection to the execution store failed before its answer to a commit came; the commit is found to have landed, so its {Accepted} new background execution(s) are accepted (202), not refused")]
+    public static partial void CommitAnswerLost(this ILogger logger, int accepted, Exception exception);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 
