@@ -132,8 +132,11 @@ internal static partial class Log
     [LoggerMessage(3005, LogLevel.Warning, "Schedule {Route} has no further occurrence and stops")]
     public static partial void ScheduleEnded(this ILogger logger, string route);
 
-    [LoggerMessage(3022, LogLevel.Information, "Schedule {Route} is no longer among the routes and stops")]
+    [LoggerMessage(3022, LogLevel.Information, "Schedule {Route} is no longer served as a scheduled route and stops")]
     public static partial void ScheduleRemoved(this ILogger logger, string route);
+
+    [LoggerMessage(3023, LogLevel.Error, "The scheduler could not follow the routes' change; the schedules go on as they were until the next change")]
+    public static partial void ScheduleFollowFailed(this ILogger logger, Exception exception);
 
     [LoggerMessage(2014, LogLevel.Information, "Took over {Requeued} unfinished execution(s) of stopped replicas; {Failed} recorded as failed")]
     public static partial void TookOver(this ILogger logger, int requeued, int failed);

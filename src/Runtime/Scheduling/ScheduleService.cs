@@ -52,7 +52,13 @@ internal sealed class ScheduleService(
     // The loop of each schedule served, by route; replaced as the routes are (Follow).
     private readonly Lock _loopsGate = new();
     private readonly Dictionary<string, ScheduleLoop> _loops = new(StringComparer.Ordinal);
+
+    // Loops stopped by a swap that have not ended yet, by route: the next loop of the route waits for its end.
+    private readonly Dictionary<string, ScheduleLoop> _ending = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
+    private bool _following;
+    private bool _closed;
 
     // The instant the scheduler took over from the instances before: what came before it was missed, what comes after it
     // is this instance's to run, also while the first check waits for the gate. Read as the host starts the service, not
@@ -82,58 +88,119 @@ internal sealed class ScheduleService(
             _stopping = stoppingToken;
         }
 
+        // A swap between these two lines changes nothing by itself (Follow waits for the first): the first Follow reads
+        // the table as it is then, and gives every schedule the start-up check (review 17b F7).
         routes.Replaced += Follow;
         Follow(first: true);
-        await Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // Until shutdown, or until a loop fails: that is the scheduler's failure (liveness, the host's policy), as when
+        // the loops were awaited together (review 17b F3).
+        await Task.WhenAny(Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken), _failed.Task);
         routes.Replaced -= Follow;
         ScheduleLoop[] loops;
         lock (_loopsGate)
         {
+            _closed = true;
             loops = [.. _loops.Values];
+            _loops.Clear();
         }
 
-        await Task.WhenAll(loops.Select(loop => loop.Task));
+        foreach (var loop in loops)
+        {
+            loop.Stop();
+        }
+
+        await Task.WhenAll(loops.Select(loop => loop.Task)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var loop in loops)
         {
             loop.Dispose();
         }
+
+        if (_failed.Task.IsFaulted)
+        {
+            await _failed.Task;
+        }
     }
 
-    private void Follow() => Follow(first: false);
+    // From the swap (RouteTable.Replace, on its thread): never fails it, whatever the scheduler's trouble (review 17b F5).
+    private void Follow()
+    {
+        try
+        {
+            Follow(first: false);
+        }
+#pragma warning disable CA1031 // the swap goes on; the scheduler's trouble is said, not thrown into it
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            try
+            {
+                _logger.ScheduleFollowFailed(e);
+            }
+#pragma warning disable CA1031 // a log sink that throws: nothing is left to tell
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
 
     // Starts a loop for each schedule served that has none, replaces the loop of one whose schedule changed, and stops
-    // the loop of one no longer served. Runs in the swap (RouteTable.Replace): never throws.
+    // the loop of one no longer served. One loop per route at a time: a new one begins once the one before it ended,
+    // also one stopped by an earlier swap (removed, then added back: review 17b F4), and goes on from where that one
+    // was (F2). Loops begin on the thread pool, never inline in the swap.
     private void Follow(bool first)
     {
+        var removed = new List<string>();
         lock (_loopsGate)
         {
-            if (_stopping.IsCancellationRequested)
+            if (_closed || _stopping.IsCancellationRequested || (!first && !_following))
             {
                 return;
             }
 
+            _following = true;
+            var now = time.GetUtcNow();
             var served = new Dictionary<string, LoadedRoute>(StringComparer.Ordinal);
             foreach (var route in routes.OfKind(RouteKind.Scheduled))
             {
                 served.TryAdd(route.Template, route);
             }
 
-            var stopped = new Dictionary<string, Task>(StringComparer.Ordinal);
+            var stopped = new Dictionary<string, ScheduleLoop>(StringComparer.Ordinal);
             foreach (var (template, loop) in _loops.ToList())
             {
-                if (served.TryGetValue(template, out var route) && Equals(route.Entry.Schedule, loop.Route.Entry.Schedule))
+                if (served.TryGetValue(template, out var route) && SameSchedule(route, loop.Route))
                 {
                     served.Remove(template);   // goes on as it is
                     continue;
                 }
 
-                loop.Stop();   // disposed once it has ended
+                loop.Stop();
                 _loops.Remove(template);
-                stopped[template] = loop.Task;
-                loop.Task.ContinueWith(static (_, ended) => ((ScheduleLoop)ended!).Dispose(), loop, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                stopped[template] = loop;
+                _ending[template] = loop;
+                loop.Task.ContinueWith(
+                    (_, ended) =>
+                    {
+                        var endedLoop = (ScheduleLoop)ended!;
+                        lock (_loopsGate)
+                        {
+                            if (_ending.TryGetValue(endedLoop.Route.Template, out var ending) && ending == endedLoop)
+                            {
+                                _ending.Remove(endedLoop.Route.Template);
+                            }
+                        }
+
+                        endedLoop.Dispose();
+                    },
+                    loop,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
                 if (route is null)
                 {
-                    _logger.ScheduleRemoved(template);
+                    removed.Add(template);
                 }
             }
 
@@ -141,24 +208,52 @@ internal sealed class ScheduleService(
             // one says it waits).
             foreach (var route in served.Values)
             {
+                var before = stopped.GetValueOrDefault(route.Template) ?? _ending.GetValueOrDefault(route.Template);
                 var loop = new ScheduleLoop(route, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
-                loop.Task = RunScheduleAsync(loop, first ? null : time.GetUtcNow(), stopped.GetValueOrDefault(route.Template));
+                var start = first ? (DateTimeOffset?)null : now;
+                loop.Task = Task.Run(() => RunScheduleAsync(loop, start, before));
                 _loops[route.Template] = loop;
             }
         }
+
+        foreach (var template in removed)
+        {
+            _logger.ScheduleRemoved(template);
+        }
+    }
+
+    // Whether a schedule served now runs on the same minutes as the loop's: the same fields (@hourly is 0 * * * *) and
+    // the same zone (none is UTC).
+    private static bool SameSchedule(LoadedRoute served, LoadedRoute looped) =>
+        served.Entry.Schedule?.Normalized == looped.Entry.Schedule?.Normalized && served.Schedule?.ZoneName == looped.Schedule?.ZoneName;
+
+    // Where a loop that replaces another goes on from, the swap having come at `swapped`: as the replaced loop would
+    // have (the first occurrence after the one it handled last), but never before the minute of the swap — an occurrence
+    // of the new expression in that minute runs (crontab reads a changed table before it runs the minute's jobs; the
+    // claim keeps it from running twice), earlier ones are neither run nor recorded missed.
+    private static DateTimeOffset GoOnFrom(DateTimeOffset handled, DateTimeOffset swapped)
+    {
+        var minute = new DateTimeOffset(swapped.UtcTicks - (swapped.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddTicks(-1);
+        return handled > minute ? handled : minute;
     }
 
     // One schedule's loop: at start-up (startedAt null) from the scheduler's start, after the occurrences missed while
-    // no instance was up; when the routes changed, from then, once the loop it replaces has ended.
-    private async Task RunScheduleAsync(ScheduleLoop loop, DateTimeOffset? startedAt, Task? replaced)
+    // no instance was up; when the routes changed (startedAt: then), once the loop before it (before) has ended: from
+    // where that one was (GoOnFrom), or as at start-up when that one had not done the start-up check yet (review 17b F2);
+    // a new schedule from the time it is served.
+    private async Task RunScheduleAsync(ScheduleLoop loop, DateTimeOffset? startedAt, ScheduleLoop? before)
     {
         var (route, stopping) = (loop.Route, loop.Token);
         var registered = false;
         try
         {
-            if (replaced is not null)
+            if (before is not null)
             {
-                await replaced.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await before.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!before.CheckedStartup)
+                {
+                    startedAt = null;
+                }
             }
 
             await gate.WaitAsync(stopping);
@@ -171,7 +266,11 @@ internal sealed class ScheduleService(
             // was closed runs now. Each next one is the first after the one handled last, never computed from the clock:
             // an occurrence that came due while a start was slow is not passed over, and none runs twice when a timer
             // fires early or the clock steps back a little.
-            var from = startedAt ?? _started;
+            var from = startedAt is not { } swapped ? _started
+                : before is { } replaced ? GoOnFrom(replaced.Handled, swapped)
+                : swapped;
+            loop.Handled = from;
+            loop.CheckedStartup = true;
             while (!stopping.IsCancellationRequested)
             {
                 if (SteppedBack(from))
@@ -187,7 +286,6 @@ internal sealed class ScheduleService(
                 if (route.NextOccurrence(from) is not { } next)
                 {
                     _logger.ScheduleEnded(route.Template);
-                    heartbeat.Ended(route.Template);
                     return;
                 }
 
@@ -216,17 +314,30 @@ internal sealed class ScheduleService(
                     }
 
                     occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, paused);
+                    loop.Handled = occurrence;
                     continue;
                 }
 
                 occurrences.Missed(route.Template, passed, takenUp: occurrence);
                 await StartAsync(route, occurrence);
+                loop.Handled = occurrence;
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Shutdown, or the schedule is no longer served as it was: a run in progress is left to the drain of
             // BackgroundWorkers, or to end as it runs.
+        }
+#pragma warning disable CA1031 // the scheduler's failure: ExecuteAsync ends with it
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _failed.TrySetException(e);
+        }
+        finally
+        {
+            // However it ended (also stopped between two waits, in a step that takes no token: review 17b F1), nothing
+            // is awaited of it any more; the loop after it, if any, says what it waits for once this one has ended.
             heartbeat.Ended(route.Template);
         }
     }
@@ -364,6 +475,12 @@ internal sealed class ScheduleLoop(LoadedRoute route, CancellationTokenSource st
     public CancellationToken Token { get; } = stop.Token;
 
     public Task Task { get; set; } = Task.CompletedTask;
+
+    /// <summary>The occurrence it handled last (run, or recorded paused), or where it began: where a loop after it goes on.</summary>
+    public DateTimeOffset Handled { get; set; }
+
+    /// <summary>Whether it got past the start-up check of the occurrences missed while no instance was up.</summary>
+    public bool CheckedStartup { get; set; }
 
     // Its loop goes on to its end on the thread pool, never inline in the swap that stopped it.
     public void Stop() => _ = stop.CancelAsync();
