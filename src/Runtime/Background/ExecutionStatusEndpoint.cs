@@ -15,7 +15,8 @@ namespace ApiRoutes.Background;
 /// </summary>
 internal static class ExecutionStatusEndpoint
 {
-    public static void Map(IEndpointRouteBuilder endpoints, ExecutionStatusUrls urls, ExecutionLog log, TimeProvider time, bool development, RefusalLog refusals) =>
+    // longestRetryDelay: no retry is due later than this from now (a row that says so is stale or hand-written: review 17a F2).
+    public static void Map(IEndpointRouteBuilder endpoints, ExecutionStatusUrls urls, ExecutionLog log, TimeProvider time, TimeSpan longestRetryDelay, bool development, RefusalLog refusals) =>
         endpoints.MapGet(ExecutionStatusUrls.Prefix + "/{token}", async (string token, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "no-store";
@@ -26,20 +27,27 @@ internal static class ExecutionStatusEndpoint
                     StatusCodes.Status404NotFound);
             }
 
+            var now = time.GetUtcNow();
+            var retryAt = RetryDue(record, now + longestRetryDelay);
             if (record.Status is ExecutionStatus.Queued or ExecutionStatus.Running)
             {
-                context.Response.Headers.RetryAfter = RetryAfterSeconds(record, time.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAt, now).ToString(CultureInfo.InvariantCulture);
             }
 
             return Results.Json(
-                new ExecutionStatusView(record.Id, record.Route, ExecutionLog.Name(record.Status), record.Attempt, record.AcceptedAt, record.StartedAt, record.FinishedAt, record.RetryAt),
+                new ExecutionStatusView(record.Id, record.Route, ExecutionLog.Name(record.Status), record.Attempt, record.AcceptedAt, record.StartedAt, record.FinishedAt, retryAt),
                 DashboardJsonContext.Default.ExecutionStatusView);
         })
         .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: true, refusals))
         .WithDisplayName("ApiRoutes execution status")
         .ExcludeFromDescription();
 
+    // When a queued retry is due, never later than `latest`; none for any other status (a row an older release wrote on
+    // may keep a due time it no longer has: review 17a F6).
+    internal static DateTimeOffset? RetryDue(ExecutionRecord record, DateTimeOffset latest) =>
+        record is { Status: ExecutionStatus.Queued, RetryAt: { } due } ? (due < latest ? due : latest) : null;
+
     // Come back in a second; for a retry waiting out its delay, when it is due (whole seconds, rounded up).
-    private static long RetryAfterSeconds(ExecutionRecord record, DateTimeOffset now) =>
-        record is { Status: ExecutionStatus.Queued, RetryAt: { } due } && due > now ? Math.Max(1, (long)Math.Ceiling((due - now).TotalSeconds)) : 1;
+    private static long RetryAfterSeconds(DateTimeOffset? retryAt, DateTimeOffset now) =>
+        retryAt is { } due && due > now ? Math.Max(1, (long)Math.Ceiling((due - now).TotalSeconds)) : 1;
 }

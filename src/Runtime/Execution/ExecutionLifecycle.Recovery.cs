@@ -25,13 +25,17 @@ internal sealed partial class ExecutionLifecycle
     }
 
     /// <summary>
-    /// As <see cref="Resume(IReadOnlyList{StoredExecution})"/>, queuing at most <paramref name="room"/> of them; those
-    /// past it are left as they are (<c>Left</c>), for a later page.
+    /// As <see cref="Resume(IReadOnlyList{StoredExecution})"/>, queuing at most <paramref name="room"/> of them to run,
+    /// and taking up retries still waiting out their delay while fewer than <c>MaxQueueLength</c> wait here; those past
+    /// either are left as they are (<c>Left</c>), for a later page. A waiting retry needs no worker until it is due, so it
+    /// never takes the room of work that can run now (review 17a F1: workers sat idle while runnable rows waited in the
+    /// store behind retries due in hours).
     /// </summary>
     public (int Requeued, int Failed, int Left) Resume(IReadOnlyList<StoredExecution> unfinished, int room)
     {
-        int requeued = 0, failed = 0, left = 0;
+        int requeued = 0, runnable = 0, failed = 0, left = 0;
         var maxAttempts = _options.Value.Background.RetryDelays.Count + 1;
+        var waitingRoom = room == int.MaxValue ? int.MaxValue : Math.Max(0, _options.Value.Background.MaxQueueLength - _queue.RetryWaiting);
         foreach (var stored in unfinished)
         {
             var (record, request) = stored;
@@ -52,6 +56,9 @@ internal sealed partial class ExecutionLifecycle
                 ({ } problem, _, _) => $"Not run: its stored row cannot be read ({problem}).",
                 (_, null, _) => "Not finished: its route no longer exists in this deploy.",
                 (_, _, true) => "Not finished: the process stopped while it ran (scheduled runs are not repeated).",
+                // A queued retry past the attempts configured now (RetryDelays shortened by a deploy) never started.
+                _ when attempt > maxAttempts && record.Status == ExecutionStatus.Queued =>
+                    $"Not run: its retry (attempt {record.Attempt}) is past the {maxAttempts} attempt(s) ApiRoutes:Background:RetryDelays allows now.",
                 _ when attempt > maxAttempts => $"Not finished: the process stopped during its last attempt ({record.Attempt} of {maxAttempts}).",
                 _ => null,
             };
@@ -67,19 +74,31 @@ internal sealed partial class ExecutionLifecycle
                 continue;
             }
 
-            if (requeued == room)
+            if (StoredRetryDue(record, maxAttempts) is { } due)
+            {
+                if (waitingRoom == 0)
+                {
+                    left++;
+                    continue;
+                }
+
+                // A retry that was waiting out its delay when its process stopped waits out the rest of it (review 16b
+                // F5); a due time taken as sooner than stored is written, so that every reader of the row says the same
+                // (review 17a F2).
+                waitingRoom--;
+                requeued++;
+                WaitForRetry(execution, record with { RetryAt = due }, maxAttempts, due - _time.GetUtcNow(), write: due != record.RetryAt);
+                continue;
+            }
+
+            if (runnable == room)
             {
                 left++;
                 continue;
             }
 
+            runnable++;
             requeued++;
-            if (StoredRetryDue(record, maxAttempts) is { } due)
-            {
-                // A retry that was waiting out its delay when its process stopped waits out the rest of it (review 16b F5).
-                WaitForRetry(execution, record with { RetryAt = due }, maxAttempts, write: false);
-                continue;
-            }
 
             if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null }) && !_queue.Requeue(execution))
             {

@@ -202,8 +202,8 @@ internal sealed partial class ExecutionLifecycle
             return;
         }
 
-        var due = finished + delays[record.Attempt - 1];
-        WaitForRetry(execution, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error, RetryAt = due }, delays.Count + 1, write: true);
+        var delay = delays[record.Attempt - 1];
+        WaitForRetry(execution, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error, RetryAt = finished + delay }, delays.Count + 1, delay, write: true);
     }
 
     /// <summary>
@@ -248,14 +248,15 @@ internal sealed partial class ExecutionLifecycle
     // lock: so an observer that sees the record knows the timer runs (a test on a fake clock), and the retry never comes
     // before the state. The retry is logged under the lock too: an observer that moves the clock on seeing the record
     // could otherwise run (and log) the next attempt and its retry before this one is logged.
-    private void WaitForRetry(TrackedExecution execution, ExecutionRecord next, int maxAttempts, bool write)
+    // delay: what event 2006 says it waits (the configured delay; for a retry taken up from the store, the rest of it).
+    private void WaitForRetry(TrackedExecution execution, ExecutionRecord next, int maxAttempts, TimeSpan delay, bool write)
     {
         var due = next.RetryAt!.Value;
         lock (execution)
         {
             if (_retries.TrySchedule(execution, due, this))
             {
-                _logger.ExecutionRetryScheduled(next.Id, next.Route, due - _time.GetUtcNow(), next.Attempt, maxAttempts);
+                _logger.ExecutionRetryScheduled(next.Id, next.Route, delay, next.Attempt, maxAttempts);
                 Transition(execution, ExecutionState.RetryWaiting, next, write);
                 return;
             }

@@ -106,7 +106,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
 
         if (statusUrls is not null)
         {
-            ExecutionStatusEndpoint.Map(endpoints, statusUrls, services.GetRequiredService<ApiRoutes.ExecutionLog>(), time, isDevelopment, refusals);
+            ExecutionStatusEndpoint.Map(endpoints, statusUrls, services.GetRequiredService<ApiRoutes.ExecutionLog>(), time, options.Background.RetryDelays.DefaultIfEmpty().Max(), isDevelopment, refusals);
         }
 
         if (options.Health.MapEndpoints)

@@ -152,7 +152,8 @@ internal sealed class StartupRecoveryService(
         }
     }
 
-    private int Room() => Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Occupied);
+    // Room to run: retries waiting out their delay are bounded apart (Resume), and never take the room of runnable rows.
+    private int Room() => Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Waiting);
 
     private void Report((int Requeued, int Failed, int Left) resumed)
     {

@@ -33,7 +33,9 @@ internal sealed class TakeOverService(
         }
 
         var background = options.Value.Background;
-        var room = Math.Min(1000, background.MaxQueueLength - queue.Occupied);
+        // Every row claimed is taken up: room to run, and while fewer than MaxQueueLength retries wait out their delay
+        // here (a claimed retry waits beside the queue, never in the room of work that can run now: review 17a F1).
+        var room = Math.Min(1000, background.MaxQueueLength - Math.Max(queue.Waiting, queue.RetryWaiting));
         if (room > 0 && await coordination!.ClaimUnfinishedAsync(room, stopping) is { Count: > 0 } orphaned)
         {
             var (requeued, failed) = lifecycle.Resume(orphaned);

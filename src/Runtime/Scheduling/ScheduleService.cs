@@ -22,8 +22,9 @@ namespace ApiRoutes.Scheduling;
 /// waited runs as soon as the gate opens, as its own occurrence, never missed (with catch-up, it is then the one run of
 /// the start, and the occurrences missed before are all recorded missed).
 /// In Development, where the routes follow the code (<c>RouteTableSwap</c>), the schedules served are followed too: a
-/// new one starts from the time it appears, one whose expression or time zone changed starts again from then, one no
-/// longer served stops (event 3022); one left as it was goes on, its runs with the route as it is now (review 16a F7).
+/// new one starts from the time it appears, one whose minutes changed goes on from where its loop was (never before the
+/// minute of the change), one no longer served stops (event 3022); one left as it was goes on, its runs with the route
+/// as it is now (review 16a F7, review 17b).
 /// </summary>
 internal sealed class ScheduleService(
     RouteTable routes,
