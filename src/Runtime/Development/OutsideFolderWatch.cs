@@ -15,9 +15,16 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     /// <summary>At most this many folders are watched (each takes an inotify instance of the 128 a user has by default).</summary>
     public const int MaxFolders = 16;
 
+    // A line longer than this is no path MSBuild wrote (a damaged or hostile list): skipped.
+    private const int MaxLine = 4096;
+
     private readonly string _project = Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)) + Path.DirectorySeparatorChar;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Folder> _folders = new(StringComparer.Ordinal);
+    private Dictionary<string, Folder> _folders = new(StringComparer.Ordinal);
+    // The folders the latest list named, with what counts in each; and those listed once, then removed, followed until
+    // a list names them again (Back: made again since).
+    private readonly Dictionary<string, (HashSet<string> Names, bool Sources)> _listed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (HashSet<string> Names, bool Sources, bool Back)> _gone = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);   // said once each, not after every analysis
     private bool _disposed;
 
@@ -35,37 +42,29 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
     /// <summary>
     /// Watches the inputs of the latest analysis that lie outside the project folder, and no longer those it does not
-    /// list; true when the folders watched changed.
+    /// list; true when the folders watched changed. Each call watches afresh (the new watchers start before the old
+    /// ones stop): a folder removed and made again since the last analysis keeps no dead watch (review 17c F1). A
+    /// folder that does not exist — named but not made yet, or listed before and removed since (a git checkout of a
+    /// branch without it) — is followed through its nearest existing parent: its making starts an analysis.
     /// </summary>
     public bool Update(IEnumerable<string> inputs)
     {
         var wanted = new Dictionary<string, (HashSet<string> Names, bool Sources)>(StringComparer.Ordinal);
-        foreach (var input in inputs)
+        var notFollowed = 0;
+
+        // Files other than sources first: past the limit, the config file and the .props are not the ones dropped (F3).
+        foreach (var input in inputs.OrderBy(input => input.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
         {
-            if (!Path.IsPathFullyQualified(input) || input.StartsWith(_project, StringComparison.Ordinal))
+            if (Outside(input) is not { } path
+                || Path.GetDirectoryName(path) is not { } folder || Path.GetFileName(path) is not { Length: > 0 } name)
             {
                 continue;
             }
 
-            var path = Path.GetFullPath(input);
-            if (Path.GetDirectoryName(path) is not { } folder || Path.GetFileName(path) is not { Length: > 0 } name)
+            if (Want(wanted, folder, name, name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)) is false)
             {
-                continue;
+                notFollowed++;
             }
-
-            if (!wanted.TryGetValue(folder, out var entry))
-            {
-                if (wanted.Count == MaxFolders)
-                {
-                    Report($"the project reads files in more than {MaxFolders} folders outside it; only the first {MaxFolders} are watched, a change elsewhere is followed at the next save in the project");
-                    break;
-                }
-
-                entry = (new HashSet<string>(StringComparer.Ordinal), false);
-            }
-
-            entry.Names.Add(name);
-            wanted[folder] = (entry.Names, entry.Sources || name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase));
         }
 
         lock (_gate)
@@ -75,25 +74,61 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 return false;
             }
 
-            var before = _folders.Keys.ToHashSet(StringComparer.Ordinal);
-            foreach (var (folder, watched) in _folders.ToList())
+            // A folder listed before that is gone now was removed, not dropped from the project (a git checkout of a
+            // branch without it): followed, with what counted in it, until a list names it again. Made again (with its
+            // files, or before them), it starts an analysis, once.
+            foreach (var folder in _listed.Keys.Where(folder => !wanted.ContainsKey(folder) && !Directory.Exists(folder)))
             {
-                if (!wanted.ContainsKey(folder))
+                _gone[folder] = (_listed[folder].Names, _listed[folder].Sources, Back: false);
+            }
+
+            _listed.Clear();
+            foreach (var (folder, entry) in wanted)
+            {
+                _listed[folder] = entry;
+            }
+
+            var back = false;
+            foreach (var (folder, (names, sources, wasBack)) in _gone.ToList())
+            {
+                if (wanted.ContainsKey(folder))
                 {
-                    watched.Dispose();
-                    _folders.Remove(folder);
+                    _gone.Remove(folder);
+                    continue;
+                }
+
+                var exists = Directory.Exists(folder);
+                back |= exists && !wasBack;
+                _gone[folder] = (names, sources, exists);
+                if (Want(wanted, folder, null, sources) is not false)
+                {
+                    wanted[folder].Names.UnionWith(names);
                 }
             }
 
+            // What is watched: each folder that exists, and for one that does not, its nearest existing parent, for the
+            // name of the folder to make there.
+            var targets = new Dictionary<string, (HashSet<string> Names, bool Sources)>(StringComparer.Ordinal);
             foreach (var (folder, (names, sources)) in wanted)
             {
-                if (_folders.TryGetValue(folder, out var watched))
+                var (target, interest) = Directory.Exists(folder) ? (folder, names) : Nearest(folder);
+                if (target is not null && Want(targets, target, null, sources) is not false)
                 {
-                    watched.Follow(names, sources);
+                    targets[target].Names.UnionWith(interest);
                 }
-                else if (Folder.TryStart(folder, names, sources, changed, degraded, out var problem) is { } started)
+                else
                 {
-                    _folders[folder] = started;
+                    notFollowed += names.Count;
+                }
+            }
+
+            var before = _folders;
+            var after = new Dictionary<string, Folder>(StringComparer.Ordinal);
+            foreach (var (folder, (names, sources)) in targets)
+            {
+                if (Folder.TryStart(folder, names, sources, changed, degraded, out var problem) is { } started)
+                {
+                    after[folder] = started;
                 }
                 else
                 {
@@ -101,8 +136,82 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 }
             }
 
-            return !before.SetEquals(_folders.Keys);
+            _folders = after;
+            foreach (var folder in before.Values)
+            {
+                folder.Dispose();
+            }
+
+            if (notFollowed > 0)
+            {
+                Report($"the project reads files in more than {MaxFolders} folders outside it; {notFollowed} of them (sources last) are not followed, a change there is followed at the next save in the project");
+            }
+
+            if (back)
+            {
+                changed();
+            }
+
+            return !before.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(after.Keys);
         }
+    }
+
+    // The full path of a listed file outside the project folder, or null: inside it, or no path (a damaged or hostile
+    // line: relative, too long, a character no path holds). Normalised before it is compared (review 17c F5, F7).
+    private string? Outside(string input)
+    {
+        if (input.Length > MaxLine || !Path.IsPathFullyQualified(input))
+        {
+            return null;
+        }
+
+        string path;
+        try
+        {
+            path = Path.GetFullPath(input);
+        }
+        catch (Exception e) when (e is ArgumentException or PathTooLongException or NotSupportedException)
+        {
+            return null;
+        }
+
+        return path.StartsWith(_project, StringComparison.Ordinal) || path + Path.DirectorySeparatorChar == _project ? null : path;
+    }
+
+    // Adds a name (none: the folder only) to a folder of the set; false when the set is full and the folder not in it.
+    private static bool? Want(Dictionary<string, (HashSet<string> Names, bool Sources)> set, string folder, string? name, bool sources)
+    {
+        if (!set.TryGetValue(folder, out var entry))
+        {
+            if (set.Count == MaxFolders)
+            {
+                return false;
+            }
+
+            entry = (new HashSet<string>(StringComparer.Ordinal), false);
+        }
+
+        if (name is not null)
+        {
+            entry.Names.Add(name);
+        }
+
+        set[folder] = (entry.Names, entry.Sources || sources);
+        return true;
+    }
+
+    // The nearest existing parent of a folder that does not exist, and the name of the folder to make in it.
+    private static (string? Parent, HashSet<string> Names) Nearest(string folder)
+    {
+        for (var (child, parent) = (folder, Path.GetDirectoryName(folder)); parent is not null; (child, parent) = (parent, Path.GetDirectoryName(parent)))
+        {
+            if (Directory.Exists(parent))
+            {
+                return (parent, new HashSet<string>([Path.GetFileName(child)], StringComparer.Ordinal));
+            }
+        }
+
+        return (null, []);
     }
 
     private void Report(string reason)
@@ -137,7 +246,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     {
         private readonly FileSystemWatcher _watcher;
         private readonly Action _changed;
-        private volatile Interest _interest;
+        private readonly Interest _interest;
 
         private Folder(FileSystemWatcher watcher, Interest interest, Action changed) => (_watcher, _interest, _changed) = (watcher, interest, changed);
 
@@ -147,7 +256,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             FileSystemWatcher? watcher = null;
             try
             {
-                watcher = new FileSystemWatcher(path) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+                watcher = new FileSystemWatcher(path) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size };
                 var folder = new Folder(watcher, new Interest(names, sources), changed);
                 watcher.Changed += folder.OnChanged;
                 watcher.Created += folder.OnChanged;
@@ -163,14 +272,12 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
             {
-                // A folder that does not exist (a config file named but not made yet) or cannot be watched.
+                // A folder that cannot be watched (removed meanwhile, no right, no inotify instance left).
                 watcher?.Dispose();
                 problem = e.Message;
                 return null;
             }
         }
-
-        public void Follow(HashSet<string> names, bool sources) => _interest = new Interest(names, sources);
 
         public void Dispose() => _watcher.Dispose();
 

@@ -133,9 +133,21 @@ internal sealed class RouteWatchService(
         var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, reason => _logger.RouteWatchDegraded(reason));
         _analysis.InputsRead += inputs =>
         {
-            if (outside.Update(inputs) && outside.Folders is { Count: > 0 } folders)
+            // Said when the folders change, also when none is left; the watch's trouble never fails the analysis that
+            // read the list (review 17c F5, F8).
+            try
             {
-                _logger.WatchingOutsideFolders(folders.Count, string.Join(", ", folders));
+                if (outside.Update(inputs))
+                {
+                    var folders = outside.Folders;
+                    _logger.WatchingOutsideFolders(folders.Count, folders.Count == 0 ? "none" : string.Join(", ", folders));
+                }
+            }
+#pragma warning disable CA1031 // the analysis goes on; the watch's trouble is said
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _logger.RouteWatchDegraded($"the folders outside the project that it reads files from cannot be watched ({e.Message}); a change there is followed at the next save in the project");
             }
         };
 
