@@ -119,56 +119,23 @@ public sealed class TcpProxy : IAsyncDisposable
             }
 
             var pair = new Pair(client, server);
-            _ = ForwardRequestsAsync(pair);
-            _ = ForwardRepliesAsync(pair);
+            _ = ForwardAsync(pair, requests: true);
+            _ = ForwardAsync(pair, requests: false);
         }
     }
 
-    private async Task ForwardRequestsAsync(Pair pair)
+    // One direction of a connection (the client's requests, or the server's replies), until either side closes, or
+    // the bytes DropReplyTo/DropRequestWith picked are dropped: then the connection is reset both ways.
+    private async Task ForwardAsync(Pair pair, bool requests)
     {
         var buffer = new byte[64 * 1024];
+        var (from, to) = requests ? (pair.Client, pair.Server) : (pair.Server, pair.Client);
         try
         {
-            var from = pair.Client.GetStream();
-            var to = pair.Server.GetStream();
             int read;
-            while ((read = await from.ReadAsync(buffer)) > 0)
+            while ((read = await from.GetStream().ReadAsync(buffer)) > 0)
             {
-                if (Volatile.Read(ref _dropReplyTo) is { } marker && buffer.AsSpan(0, read).IndexOf(marker) >= 0
-                    && Interlocked.CompareExchange(ref _dropReplyTo, null, marker) == marker)
-                {
-                    pair.DropNextReply = true;
-                    if (_dropRequestToo)
-                    {
-                        DroppedReply = true;
-                        pair.Client.Client.LingerState = new LingerOption(true, 0);
-                        pair.Server.Client.LingerState = new LingerOption(true, 0);
-                        break;
-                    }
-                }
-
-                await to.WriteAsync(buffer.AsMemory(0, read));
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
-        {
-            // Cut, or one side closed.
-        }
-
-        pair.Dispose();
-    }
-
-    private async Task ForwardRepliesAsync(Pair pair)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            var from = pair.Server.GetStream();
-            var to = pair.Client.GetStream();
-            int read;
-            while ((read = await from.ReadAsync(buffer)) > 0)
-            {
-                if (pair.DropNextReply)
+                if (requests ? Picked(pair, buffer.AsSpan(0, read)) && _dropRequestToo : pair.DropNextReply)
                 {
                     DroppedReply = true;
                     pair.Client.Client.LingerState = new LingerOption(true, 0);   // RST both ways, as a network fault
@@ -176,7 +143,7 @@ public sealed class TcpProxy : IAsyncDisposable
                     break;
                 }
 
-                await to.WriteAsync(buffer.AsMemory(0, read));
+                await to.GetStream().WriteAsync(buffer.AsMemory(0, read));
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
@@ -185,6 +152,19 @@ public sealed class TcpProxy : IAsyncDisposable
         }
 
         pair.Dispose();
+    }
+
+    // Whether these request bytes hold the marker armed (once): the connection's next reply is then dropped.
+    private bool Picked(Pair pair, ReadOnlySpan<byte> bytes)
+    {
+        if (Volatile.Read(ref _dropReplyTo) is not { } marker || bytes.IndexOf(marker) < 0
+            || Interlocked.CompareExchange(ref _dropReplyTo, null, marker) != marker)
+        {
+            return false;
+        }
+
+        pair.DropNextReply = true;
+        return true;
     }
 
     private sealed class Pair(TcpClient client, TcpClient server) : IDisposable
