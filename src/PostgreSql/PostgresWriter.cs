@@ -54,7 +54,6 @@ internal sealed class PostgresWriter : IAsyncDisposable
     internal async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<Write> batch)
     {
         await using var connection = await _database.OpenAsync(CancellationToken.None);
-        var backend = connection.ProcessID;
         try
         {
             return await ExecuteAsync(connection, batch);
@@ -64,7 +63,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
             // The connection failed with the batch sent (or part of it): whether it committed is unknown. A new
             // background request must not be answered 503 when its row is there and will run (a client retrying would
             // run the work twice: review 16b F3), so the outcome is settled first, all or none.
-            if (!await CommittedAsync(batch.First(write => write.Request is not null).Record.Id, backend))
+            if (!await CommittedAsync(batch.First(write => write.Request is not null).Record.Id))
             {
                 throw;
             }
@@ -89,32 +88,31 @@ internal sealed class PostgresWriter : IAsyncDisposable
         }
     }
 
-    // Whether the batch that inserted the row `id` committed, its connection (server process `backend`) having failed
-    // before the answer: that process is ended first (waiting up to 5 s), so that the batch is over, committed or rolled
-    // back, before the row is looked for. False also when that cannot be settled (the process still there, no right to
-    // end it, a server before PostgreSQL 14, the server away): then the request is refused, as before, and the row, if it
-    // did land, runs anyway (README says so).
-    private async Task<bool> CommittedAsync(string id, int backend)
+    // Whether the batch that inserted the row `id` committed, its connection having failed before the answer. An insert
+    // of the same id, in a transaction rolled back at once, waits for a transaction still inserting it (the primary
+    // key's index makes it: no process id needed, so also behind a pooler such as PgBouncer), then finds the row there
+    // (it committed) or not (it never came, or rolled back). False also when that cannot be settled within 5 s or at
+    // all (a batch sent in part, which its server process holds until it notices the lost connection; the server
+    // away): then the request is refused, as before, and a row that did land runs anyway (README says so).
+    private async Task<bool> CommittedAsync(string id)
     {
         try
         {
             await using var connection = await _database.OpenAsync(CancellationToken.None);
-            // Two statements, in this order (within one statement PostgreSQL may evaluate the parts in any order).
-            await using (var end = new NpgsqlCommand("SELECT pg_terminate_backend($1, 5000)", connection))
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var wait = new NpgsqlCommand("SET LOCAL lock_timeout = '5s'", connection, transaction))
             {
-                end.Parameters.Add(new NpgsqlParameter { Value = backend });
-                await end.ExecuteScalarAsync();   // false (with a warning) when it had ended already
+                await wait.ExecuteNonQueryAsync();
             }
 
-            await using var look = new NpgsqlCommand(
-                """
-                SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)
-                   AND EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $2)
-                """,
-                connection);
-            look.Parameters.Add(new NpgsqlParameter { Value = backend });
-            look.Parameters.Add(new NpgsqlParameter { Value = id });
-            return await look.ExecuteScalarAsync() is true;
+            await using var probe = new NpgsqlCommand(
+                "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at) VALUES ($1, '', '', 'Probe', 0, now()) ON CONFLICT (id) DO NOTHING",
+                connection,
+                transaction);
+            probe.Parameters.Add(new NpgsqlParameter { Value = id });
+            var inserted = await probe.ExecuteNonQueryAsync();
+            await transaction.RollbackAsync();
+            return inserted == 0;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or ExecutionStoreUnavailableException)
         {

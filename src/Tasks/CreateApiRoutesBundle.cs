@@ -34,11 +34,14 @@ public sealed class CreateApiRoutesBundle : ApiRoutesTask
     /// <summary>Paths inside the bundle to leave out, as items (<c>@(ApiRoutesBundleExclude)</c>): literal names.</summary>
     public ITaskItem[] Excludes { get; set; } = [];
 
-    /// <summary>
-    /// The files this publish listed: <c>@(ResolvedFileToPublish)</c> (their <c>RelativePath</c>) and
-    /// <c>@(FileWrites)</c> (full paths; those in the publish folder count).
-    /// </summary>
+    /// <summary>The files this publish lists, <c>@(ResolvedFileToPublish)</c>: their <c>RelativePath</c> in the folder.</summary>
     public ITaskItem[] PublishedItems { get; set; } = [];
+
+    /// <summary>
+    /// The files the build wrote, <c>@(FileWrites)</c>: those in the publish folder count, by their full path only (the
+    /// static web assets' carry a <c>RelativePath</c> that is a pattern, <c>css/site#[.{fingerprint}]?.css</c>).
+    /// </summary>
+    public ITaskItem[] WrittenFiles { get; set; } = [];
 
     /// <summary>
     /// When this publish started, in UTC ticks (<c>DateTime.UtcNow.Ticks</c> before <c>PrepareForPublish</c>). With it,
@@ -87,14 +90,11 @@ public sealed class CreateApiRoutesBundle : ApiRoutesTask
 
         var root = Path.GetFullPath(PublishDirectory);
         var listed = new List<string>();
-        foreach (var item in PublishedItems)
+        listed.AddRange(PublishedItems.Select(item => item.GetMetadata("RelativePath")).Where(relative => relative.Length > 0));
+        foreach (var item in WrittenFiles)
         {
-            if (item.GetMetadata("RelativePath") is { Length: > 0 } relative)
-            {
-                listed.Add(relative);
-            }
             // FullPath: an item's path from the project's folder (FileWrites are relative when PublishDir is).
-            else if (item.GetMetadata("FullPath") is { Length: > 0 } full && Path.GetRelativePath(root, full) is var inside
+            if (item.GetMetadata("FullPath") is { Length: > 0 } full && Path.GetRelativePath(root, full) is var inside
                 && inside != "." && inside != ".." && !inside.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(inside))
             {
                 listed.Add(inside);

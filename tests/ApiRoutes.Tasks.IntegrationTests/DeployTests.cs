@@ -16,6 +16,7 @@ public sealed class DeployTests(PackageFixture package)
         var project = Sources.Shop(package)
             .Write("appsettings.json", """{"Logging":{"LogLevel":{"Default":"Information"}}}""")
             .Write("appsettings.Development.json", """{"ConnectionStrings":{"Db":"dev-only"}}""")
+            .Write("wwwroot/css/site.css", "body { color: black; }")   // a static web asset: the SDK copies it, listed in FileWrites only
             .AddToProject("""
                 <Target Name="WriteBuildInfo" AfterTargets="Publish">
                   <WriteLinesToFile File="$(PublishDir)build-info.txt" Lines="built by CI" Overwrite="true" />
@@ -47,6 +48,7 @@ public sealed class DeployTests(PackageFixture package)
         Assert.Equal(BundleManifest.FileName, names[0]);
         Assert.Contains("Shop.dll", names);
         Assert.Contains("build-info.txt", names);
+        Assert.Contains("wwwroot/css/site.css", names);   // review 17d H1: was left out as an earlier publish's (AR0103)
         Assert.Contains("web.config", names);   // written by the Web SDK, listed nowhere: written by this publish
         Assert.Contains("apiroutes.manifest.json", names);
         Assert.Contains("appsettings.json", names);

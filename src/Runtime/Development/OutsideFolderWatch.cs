@@ -122,13 +122,26 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 }
             }
 
+            // A watcher goes on while its folder and what counts there are as they were; one whose folder changed since (its
+            // entries, or the folder itself, made again: no event says that its watch died) starts afresh, and the old one
+            // goes on when the new one cannot start (review 17d M3: renewing all at every analysis took twice the inotify
+            // instances, and a folder that could not be watched again lost the watch it had).
             var before = _folders;
             var after = new Dictionary<string, Folder>(StringComparer.Ordinal);
             foreach (var (folder, (names, sources)) in targets)
             {
-                if (Folder.TryStart(folder, names, sources, changed, degraded, out var problem) is { } started)
+                var kept = before.GetValueOrDefault(folder);
+                if (kept is not null && kept.IsStill(names, sources))
+                {
+                    after[folder] = kept;
+                }
+                else if (Folder.TryStart(folder, names, sources, changed, degraded, out var problem) is { } started)
                 {
                     after[folder] = started;
+                }
+                else if (kept is not null)
+                {
+                    after[folder] = kept.For(names, sources);
                 }
                 else
                 {
@@ -137,7 +150,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
 
             _folders = after;
-            foreach (var folder in before.Values)
+            foreach (var folder in before.Values.Where(folder => !after.ContainsValue(folder)))
             {
                 folder.Dispose();
             }
@@ -246,9 +259,38 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     {
         private readonly FileSystemWatcher _watcher;
         private readonly Action _changed;
-        private readonly Interest _interest;
+        private readonly (DateTime, DateTime) _stamp;
+        private volatile Interest _interest;
 
-        private Folder(FileSystemWatcher watcher, Interest interest, Action changed) => (_watcher, _interest, _changed) = (watcher, interest, changed);
+        private Folder(FileSystemWatcher watcher, Interest interest, Action changed)
+        {
+            (_watcher, _interest, _changed) = (watcher, interest, changed);
+            _stamp = Stamp(watcher.Path);
+        }
+
+        // Whether it watches the folder as it was when it started, for the same files: the folder's times change when
+        // an entry is made, removed or renamed there, and a folder made again has times of its own.
+        public bool IsStill(HashSet<string> names, bool sources) =>
+            _interest.Sources == sources && _interest.Names.SetEquals(names) && Stamp(_watcher.Path) == _stamp;
+
+        // The same watch, for these files now (its folder changed, and a new watch could not start).
+        public Folder For(HashSet<string> names, bool sources)
+        {
+            _interest = new Interest(names, sources);
+            return this;
+        }
+
+        private static (DateTime, DateTime) Stamp(string path)
+        {
+            try
+            {
+                return (Directory.GetCreationTimeUtc(path), Directory.GetLastWriteTimeUtc(path));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                return default;
+            }
+        }
 
         public static Folder? TryStart(string path, HashSet<string> names, bool sources, Action changed, Action<string> degraded, out string? problem)
         {

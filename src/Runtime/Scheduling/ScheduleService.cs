@@ -99,10 +99,12 @@ internal sealed class ScheduleService(
         await Task.WhenAny(Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken), _failed.Task);
         routes.Replaced -= Follow;
         ScheduleLoop[] loops;
+        Task[] ending;
         lock (_loopsGate)
         {
             _closed = true;
             loops = [.. _loops.Values];
+            ending = [.. _ending.Values.Select(loop => loop.Task)];   // stopped by a swap, not ended yet (disposed as they end)
             _loops.Clear();
         }
 
@@ -111,7 +113,7 @@ internal sealed class ScheduleService(
             loop.Stop();
         }
 
-        await Task.WhenAll(loops.Select(loop => loop.Task)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(loops.Select(loop => loop.Task).Concat(ending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var loop in loops)
         {
             loop.Dispose();
