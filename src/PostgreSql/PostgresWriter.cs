@@ -70,17 +70,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
 
             // It committed. The changes of state in it are written again to learn which applied (the same upserts:
             // written twice, the same row; one another replica holds is refused again).
-            var changes = batch.Select((write, index) => (write, index)).Where(pair => pair.write.Request is null).ToList();
-            var applied = new bool[batch.Count];
-            var again = changes.Count == 0 ? [] : await CommitAsync([.. changes.Select(pair => pair.write)]);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                applied[i] = batch[i].Request is not null;
-            }
-
+            var applied = batch.Select(write => write.Request is not null).ToArray();
+            var changes = Enumerable.Range(0, batch.Count).Where(i => !applied[i]).ToList();
+            var again = changes.Count == 0 ? [] : await CommitAsync([.. changes.Select(i => batch[i])]);
             for (var i = 0; i < changes.Count; i++)
             {
-                applied[changes[i].index] = again[i];
+                applied[changes[i]] = again[i];
             }
 
             _logger.CommitAnswerLost(batch.Count(write => write.Request is not null), e);

@@ -50,7 +50,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
                 replica.FakeTime.Advance(TimeSpan.FromMinutes(1));
             }
 
-            await WaitUntilAsync(
+            await Poll.UntilAsync(
                 () => replicas.Sum(r => r.Probe.Count(nameof(Tick))) >= minute,
                 () => string.Join("\n", replicas.SelectMany(r => r.Logs.Where(line => line.Contains("/api/tick", StringComparison.Ordinal) || line.Contains("Error", StringComparison.Ordinal)))));
         }
@@ -77,7 +77,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         }
 
         await AdvanceBothToAsync(replicas, 1);
-        await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 1);
+        await Poll.UntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 1);
         var winner = replicas.Single(r => r.Probe.Count(nameof(Tick)) == 1);
         var other = replicas.Single(r => r != winner);
         var running = winner.Executions.Active.Single().Id;
@@ -93,9 +93,9 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         }
 
         await winner.WaitForExecutionAsync(r => r.Id == running && r.Status == ExecutionStatus.Succeeded);
-        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 1);
+        await Poll.UntilAsync(async () => await Count("status = 'Succeeded'") == 1);
         await AdvanceBothToAsync(replicas, 3);
-        await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 2);
+        await Poll.UntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 2);
 
         Assert.Equal(0L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_schedule_runs WHERE occurrence = '2026-01-01T00:02:00Z'"));
     }
@@ -127,7 +127,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         try
         {
             await Task.WhenAll(replicas.Select(r => r.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T06:00:00")));
-            await WaitUntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 1);
+            await Poll.UntilAsync(() => replicas.Sum(r => r.Probe.Count(nameof(Tick))) == 1);
 
             var run = Assert.Single(replicas.SelectMany(r => r.Probe.All));
             Assert.Equal("""{"next_run":"2026-01-01T06:00:00.000Z","missed":true}""", run.Body);
@@ -176,7 +176,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         var later = await survivor.WaitForExecutionAsync(r => r.Id == queued && r.Status == ExecutionStatus.Succeeded);
         Assert.Equal((2, 1), (again.Attempt, later.Attempt));   // with replicas the take-over counts the cut run as an attempt (review 16d F1)
         await survivor.WaitForLogAsync("ApiRoutes[2014] Information: Took over 2 unfinished execution(s) of stopped replicas; 0 recorded as failed");
-        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 2);
+        await Poll.UntilAsync(async () => await Count("status = 'Succeeded'") == 2);
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         {
             id = (await stopping.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
             await stopping.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
-            await WaitUntilAsync(async () => await Count("attempt = 2 AND retry_at IS NOT NULL") == 1);
+            await Poll.UntilAsync(async () => await Count("attempt = 2 AND retry_at IS NOT NULL") == 1);
             await stopping.StopAsync();
         }
 
@@ -221,7 +221,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         idle.Probe.Open("slow");
 
         // The idle replica looks every half lease and takes what has waited longer than that; a look takes a moment.
-        await WaitUntilAsync(() =>
+        await Poll.UntilAsync(() =>
         {
             idle.FakeTime.Advance(TimeSpan.FromSeconds(15));
             return waiting.All(id => idle.Executions.Find(id) is { Status: ExecutionStatus.Succeeded });
@@ -238,7 +238,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         Assert.Empty(busy.Executions.Active);
         // One at a time: it takes only as many as it has idle workers (one).
         Assert.Equal(2, idle.Logs.Count(line => line.StartsWith("ApiRoutes[2016] Information: Took 1 execution(s) waiting in the queues of busy replicas", StringComparison.Ordinal)));
-        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 3);
+        await Poll.UntilAsync(async () => await Count("status = 'Succeeded'") == 3);
     }
 
     [Fact]
@@ -258,7 +258,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         Assert.Empty(idle.Executions.Active);
 
         idle.Probe.Open("slow");
-        await WaitUntilAsync(() =>
+        await Poll.UntilAsync(() =>
         {
             idle.FakeTime.Advance(TimeSpan.FromSeconds(15));
             return waiting.All(id => idle.Executions.Find(id) is { Status: ExecutionStatus.Succeeded });
@@ -278,7 +278,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         worker.Probe.Open("slow");
         var id = await PostAsync(worker);
         await worker.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
-        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 1);
+        await Poll.UntilAsync(async () => await Count("status = 'Succeeded'") == 1);
 
         using var list = JsonDocument.Parse(await watcher.Client.GetStringAsync("/_apiroutes/api/executions"));
         using var one = JsonDocument.Parse(await watcher.Client.GetStringAsync($"/_apiroutes/api/executions/{id}"));
@@ -320,7 +320,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         Assert.Contains(app.Logs, line => line.StartsWith("ApiRoutes[2001] Warning: Background request to /api/slow rejected with 503: The PostgreSQL execution store", StringComparison.Ordinal));
 
         // The success during the outage was kept and written once the database was back: nothing is left "running".
-        await WaitUntilAsync(async () => await Count("status = 'Succeeded'") == 2);
+        await Poll.UntilAsync(async () => await Count("status = 'Succeeded'") == 2);
         Assert.Equal(0L, await Count("status IN ('Queued', 'Running')"));
     }
 
@@ -368,17 +368,4 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
 
     private Task<long> Count(string condition) => PostgresServer.ScalarAsync<long>(_database, $"SELECT count(*) FROM apiroutes_executions WHERE {condition}");
-
-    private static Task WaitUntilAsync(Func<bool> condition, Func<string>? state = null) => WaitUntilAsync(() => Task.FromResult(condition()), state);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string>? state = null)
-    {
-        for (var deadline = DateTime.UtcNow + Probe.Patience; !await condition(); await Task.Delay(20))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not hold within the probe's patience.\n" + state?.Invoke());
-            }
-        }
-    }
 }

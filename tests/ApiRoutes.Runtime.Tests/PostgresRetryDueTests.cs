@@ -44,7 +44,7 @@ public sealed class PostgresRetryDueTests : IAsyncLifetime
             id = accepted.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
             statusUrl = accepted.Headers.Location!;
             await old.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
-            await WaitUntilAsync(async () => await Count("attempt = 2 AND retry_at IS NOT NULL") == 1);
+            await Poll.UntilAsync(async () => await Count("attempt = 2 AND retry_at IS NOT NULL") == 1);
             await old.StopAsync();
         }
 
@@ -75,13 +75,13 @@ public sealed class PostgresRetryDueTests : IAsyncLifetime
         await Recovered(stale);
         var id = (await stale.Client.PostAsync("/api/flaky", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
         var waiting = await stale.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
-        await WaitUntilAsync(async () => await Count("attempt = 2 AND retry_at IS NOT NULL") == 1);
+        await Poll.UntilAsync(async () => await Count("attempt = 2 AND retry_at IS NOT NULL") == 1);
 
         // Its lease lapses (a long pause); the taker's first look at start-up claims the row.
         await PostgresServer.ScalarAsync<int>(_database, "UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' RETURNING 1");
         await using var taker = await StartAsync(manifest, lease: ClockJumps, delay: TimeSpan.FromMinutes(10));
         await Recovered(taker);
-        await WaitUntilAsync(() => taker.Services.GetRequiredService<ApiRoutes.Background.RetryService>().PendingDue(id) is not null);
+        await Poll.UntilAsync(() => taker.Services.GetRequiredService<ApiRoutes.Background.RetryService>().PendingDue(id) is not null);
 
         var store = stale.Services.GetRequiredService<IExecutionStore>();
         await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.UpdateAsync(waiting with { RetryAt = waiting.RetryAt!.Value.AddDays(1) }, default));
@@ -93,7 +93,7 @@ public sealed class PostgresRetryDueTests : IAsyncLifetime
         taker.FakeTime.Advance(TimeSpan.FromMinutes(10));
         var failed = await taker.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
         Assert.Equal((2, 1, 1), (failed.Attempt, stale.Probe.Count(nameof(Flaky)), taker.Probe.Count(nameof(Flaky))));
-        await WaitUntilAsync(async () => await Count($"id = '{id}' AND status = 'Failed' AND retry_at IS NULL") == 1);   // written soon after (group commit)
+        await Poll.UntilAsync(async () => await Count($"id = '{id}' AND status = 'Failed' AND retry_at IS NULL") == 1);   // written soon after (group commit)
     }
 
     private static Task Recovered(TestServer server) =>
@@ -115,17 +115,4 @@ public sealed class PostgresRetryDueTests : IAsyncLifetime
             services: services => services.AddApiRoutesPostgreSql(_database));
 
     private Task<long> Count(string condition) => PostgresServer.ScalarAsync<long>(_database, $"SELECT count(*) FROM apiroutes_executions WHERE {condition}");
-
-    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var deadline = DateTime.UtcNow + Probe.Patience; !await condition(); await Task.Delay(20))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not hold within the probe's patience.");
-            }
-        }
-    }
 }

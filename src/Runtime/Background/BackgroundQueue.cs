@@ -29,6 +29,13 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     /// <summary>What <see cref="BackgroundRouteOptions.MaxQueueLength"/> bounds: waiting to start, and waiting for a retry.</summary>
     public int Occupied => Waiting + RetryWaiting;
 
+    /// <summary>
+    /// How many unfinished rows a claim from the store may take now (at most 1,000), every one of them to be taken up:
+    /// room to run, and room beside the queue for retries waiting out their delay, each bounded by
+    /// <paramref name="maxQueueLength"/> on its own (a waiting retry never takes the room of work that can run now).
+    /// </summary>
+    public int RoomToClaim(int maxQueueLength) => Math.Min(1000, maxQueueLength - Math.Max(Waiting, RetryWaiting));
+
     /// <summary>Reserves a place for new work, or says why there is none: the reason is null on success.</summary>
     public string? TryReserve()
     {

@@ -42,10 +42,9 @@ internal static class ExecutionStatusEndpoint
         .WithDisplayName("ApiRoutes execution status")
         .ExcludeFromDescription();
 
-    // When a queued retry is due, never later than `latest`; none for any other status (a row an older release wrote on
-    // may keep a due time it no longer has: review 17a F6).
-    internal static DateTimeOffset? RetryDue(ExecutionRecord record, DateTimeOffset latest) =>
-        record is { Status: ExecutionStatus.Queued, RetryAt: { } due } ? (due < latest ? due : latest) : null;
+    // When a queued retry is due, never later than `latest`.
+    private static DateTimeOffset? RetryDue(ExecutionRecord record, DateTimeOffset latest) =>
+        record.PendingRetryAt is { } due ? (due < latest ? due : latest) : null;
 
     // Come back in a second; for a retry waiting out its delay, when it is due (whole seconds, rounded up).
     private static long RetryAfterSeconds(DateTimeOffset? retryAt, DateTimeOffset now) =>

@@ -267,7 +267,7 @@ internal static class DashboardApi
         record.Occurrence,
         record.Error,
         WaitingForRetry: record is { Status: ExecutionStatus.Queued, Attempt: > 1 },   // queued again after a failed attempt: error is that attempt's
-        record.Status == ExecutionStatus.Queued ? record.RetryAt : null,
+        record.PendingRetryAt,
         record.ReplayOf,
         TraceContext.TraceIdOf(record.TraceParent));
 

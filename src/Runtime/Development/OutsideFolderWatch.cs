@@ -42,10 +42,10 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
     /// <summary>
     /// Watches the inputs of the latest analysis that lie outside the project folder, and no longer those it does not
-    /// list; true when the folders watched changed. Each call watches afresh (the new watchers start before the old
-    /// ones stop): a folder removed and made again since the last analysis keeps no dead watch (review 17c F1). A
-    /// folder that does not exist — named but not made yet, or listed before and removed since (a git checkout of a
-    /// branch without it) — is followed through its nearest existing parent: its making starts an analysis.
+    /// list; true when the folders watched changed. A watch whose folder changed since it started is started afresh: a
+    /// folder removed and made again since the last analysis keeps no dead watch (review 17c F1). A folder that does
+    /// not exist — named but not made yet, or listed before and removed since (a git checkout of a branch without it) —
+    /// is followed through its nearest existing parent: its making starts an analysis.
     /// </summary>
     public bool Update(IEnumerable<string> inputs)
     {
@@ -61,7 +61,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 continue;
             }
 
-            if (Want(wanted, folder, name, name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)) is false)
+            if (!Want(wanted, folder, name, name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
             {
                 notFollowed++;
             }
@@ -100,7 +100,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 var exists = Directory.Exists(folder);
                 back |= exists && !wasBack;
                 _gone[folder] = (names, sources, exists);
-                if (Want(wanted, folder, null, sources) is not false)
+                if (Want(wanted, folder, null, sources))
                 {
                     wanted[folder].Names.UnionWith(names);
                 }
@@ -112,7 +112,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             foreach (var (folder, (names, sources)) in wanted)
             {
                 var (target, interest) = Directory.Exists(folder) ? (folder, names) : Nearest(folder);
-                if (target is not null && Want(targets, target, null, sources) is not false)
+                if (target is not null && Want(targets, target, null, sources))
                 {
                     targets[target].Names.UnionWith(interest);
                 }
@@ -192,7 +192,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     }
 
     // Adds a name (none: the folder only) to a folder of the set; false when the set is full and the folder not in it.
-    private static bool? Want(Dictionary<string, (HashSet<string> Names, bool Sources)> set, string folder, string? name, bool sources)
+    private static bool Want(Dictionary<string, (HashSet<string> Names, bool Sources)> set, string folder, string? name, bool sources)
     {
         if (!set.TryGetValue(folder, out var entry))
         {

@@ -67,6 +67,12 @@ public sealed record ExecutionRecord
     public DateTimeOffset? RetryAt { get; init; }
 
     /// <summary>
+    /// <see cref="RetryAt"/> while it is queued, else none: what the status URL and the dashboard show (a row an older
+    /// release wrote on may keep a due time it no longer has: review 17a F6).
+    /// </summary>
+    public DateTimeOffset? PendingRetryAt => Status == ExecutionStatus.Queued ? RetryAt : null;
+
+    /// <summary>
     /// The W3C <c>traceparent</c> its attempts continue: the accepted request's, or an external trigger's; null for a
     /// run of the in-process scheduler (a trace of its own). See <see cref="ApiRoutesTracing"/>.
     /// </summary>

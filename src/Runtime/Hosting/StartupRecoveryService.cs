@@ -72,7 +72,7 @@ internal sealed class StartupRecoveryService(
 
             if (coordination is not null)
             {
-                var room = Room();
+                var room = queue.RoomToClaim(options.Value.Background.MaxQueueLength);
                 if (room > 0)
                 {
                     // Every row claimed is taken up (the claim made this replica its holder: one left aside would run

@@ -33,9 +33,7 @@ internal sealed class TakeOverService(
         }
 
         var background = options.Value.Background;
-        // Every row claimed is taken up: room to run, and while fewer than MaxQueueLength retries wait out their delay
-        // here (a claimed retry waits beside the queue, never in the room of work that can run now: review 17a F1).
-        var room = Math.Min(1000, background.MaxQueueLength - Math.Max(queue.Waiting, queue.RetryWaiting));
+        var room = queue.RoomToClaim(background.MaxQueueLength);   // review 17a F1
         if (room > 0 && await coordination!.ClaimUnfinishedAsync(room, stopping) is { Count: > 0 } orphaned)
         {
             var (requeued, failed) = lifecycle.Resume(orphaned);

@@ -25,7 +25,7 @@ public sealed class TraceAcrossProcessesTests : IDisposable
         await using (var first = await TestServer.StartAsync(manifest, options: Sqlite, services: before.AddTo))
         {
             (id, trace) = await TraceExportTests.PostAsync(first, "/api/traced?block=1");
-            await WaitUntilAsync(() => !before.Seen.Seen.IsEmpty);
+            await Poll.UntilAsync(() => !before.Seen.Seen.IsEmpty);
             var stopping = first.StopAsync();
             await first.WaitForLogAsync("ApiRoutes[2008]");
             first.FakeTime.Advance(TimeSpan.FromSeconds(30));   // the drain period ends: the attempt is cut
@@ -61,7 +61,7 @@ public sealed class TraceAcrossProcessesTests : IDisposable
         await using (var stopping = await TestServer.StartAsync(manifest, options: o => Postgres(o, database), services: stoppingTelemetry.AddTo))
         {
             (id, trace) = await TraceExportTests.PostAsync(stopping, "/api/traced?block=1");
-            await WaitUntilAsync(() => !stoppingTelemetry.Seen.Seen.IsEmpty);
+            await Poll.UntilAsync(() => !stoppingTelemetry.Seen.Seen.IsEmpty);
             var stop = stopping.StopAsync();
             await stopping.WaitForLogAsync("ApiRoutes[2008]");
             stopping.FakeTime.Advance(TimeSpan.FromSeconds(30));
@@ -98,15 +98,4 @@ public sealed class TraceAcrossProcessesTests : IDisposable
     }
 
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var deadline = DateTime.UtcNow + Probe.Patience; !condition(); await Task.Delay(10))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not hold within the probe's patience.");
-            }
-        }
-    }
 }
