@@ -75,6 +75,13 @@ internal static class PostgresSchema
         """
         ALTER TABLE apiroutes_executions ADD COLUMN retry_at timestamptz;
         """,
+
+        // 5 → 6: a background request's Idempotency-Key and its request's fingerprint; one execution per (route, key)
+        // across the replicas.
+        """
+        ALTER TABLE apiroutes_executions ADD COLUMN idempotency_key text, ADD COLUMN request_hash text;
+        CREATE UNIQUE INDEX apiroutes_executions_idempotency ON apiroutes_executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

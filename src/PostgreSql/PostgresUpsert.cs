@@ -29,8 +29,24 @@ internal static class PostgresUpsert
         """;
 
     /// <summary>
+    /// New executions under idempotency keys: a row only where its route has no execution with that key (the unique
+    /// index <c>apiroutes_executions_idempotency</c>, which also makes a replica inserting the same key wait for the
+    /// other's transaction, then skip). Their ids are new, so that is the only conflict they can meet.
+    /// </summary>
+    public const string KeyedSql = $"""
+        INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, idempotency_key, request_hash, owner)
+        SELECT r.*, $17 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::bytea[],
+            $18::text[], $19::text[])
+            AS r({StoredRecord.Columns}, request, body, idempotency_key, request_hash)
+        ON CONFLICT DO NOTHING
+        RETURNING id
+        """;
+
+    /// <summary>
     /// The batch cut into runs (start, count) in which no execution occurs twice: one statement cannot insert or update
-    /// a row twice, and the later change must land after the earlier one. Nearly every batch is one run.
+    /// a row twice, and the later change must land after the earlier one. Writes under an idempotency key go in runs
+    /// of their own (<see cref="KeyedSql"/>). Nearly every batch is one run.
     /// </summary>
     public static IReadOnlyList<(int Start, int Count)> Runs(IReadOnlyList<PostgresWriter.Write> batch)
     {
@@ -39,7 +55,7 @@ internal static class PostgresUpsert
         var start = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            if (!seen.Add(batch[i].Record.Id))
+            if (!seen.Add(batch[i].Record.Id) || (batch[i].Key is null) != (batch[start].Key is null))
             {
                 runs.Add((start, i - start));
                 seen.Clear();
@@ -96,7 +112,8 @@ internal static class PostgresUpsert
             bodies[i] = body;
         }
 
-        var command = new NpgsqlBatchCommand(Sql);
+        var keyed = batch[start].Key is not null;
+        var command = new NpgsqlBatchCommand(keyed ? KeyedSql : Sql);
         command.Parameters.Add(Array(ids, NpgsqlDbType.Text));
         command.Parameters.Add(Array(routes, NpgsqlDbType.Text));
         command.Parameters.Add(Array(kinds, NpgsqlDbType.Text));
@@ -114,6 +131,19 @@ internal static class PostgresUpsert
         command.Parameters.Add(Array(requests, NpgsqlDbType.Text));
         command.Parameters.Add(Array(bodies, NpgsqlDbType.Bytea));
         command.Parameters.Add(new NpgsqlParameter<string>(null!, replica));
+        if (keyed)
+        {
+            var keys = new string[count];
+            var hashes = new string[count];
+            for (var i = 0; i < count; i++)
+            {
+                (keys[i], hashes[i]) = (batch[start + i].Key!.Value, batch[start + i].Key!.Fingerprint);
+            }
+
+            command.Parameters.Add(Array(keys, NpgsqlDbType.Text));
+            command.Parameters.Add(Array(hashes, NpgsqlDbType.Text));
+        }
+
         return command;
     }
 

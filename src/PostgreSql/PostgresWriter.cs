@@ -40,8 +40,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// <summary>Completes once written: true, or false when another replica holds the execution.</summary>
     /// <param name="record">The execution, new or changed.</param>
     /// <param name="request">For a new background execution, its request.</param>
-    public Task<bool> WriteAsync(ExecutionRecord record, RequestSnapshot? request = null) =>
-        _writer.WriteAsync(request is null ? new Write(record, null, null) : new Write(record, StoredRequest.ToJson(request), request.BodyArray()));
+    /// <param name="key">For a new background execution, its idempotency key: false when its route has an execution with that key.</param>
+    public Task<bool> WriteAsync(ExecutionRecord record, RequestSnapshot? request = null, IdempotencyKey? key = null) =>
+        _writer.WriteAsync(request is null ? new Write(record, null, null) : new Write(record, StoredRequest.ToJson(request), request.BodyArray()) { Key = key });
 
     /// <summary>Writes what is queued, then refuses more.</summary>
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
@@ -63,33 +64,36 @@ internal sealed class PostgresWriter : IAsyncDisposable
             // The connection failed with the batch sent (or part of it): whether it committed is unknown. A new
             // background request must not be answered 503 when its row is there and will run (a client retrying would
             // run the work twice: review 16b F3), so the outcome is settled first, all or none.
-            if (!await CommittedAsync(batch.First(write => write.Request is not null).Record.Id))
+            var news = batch.Where(write => write.Request is not null).ToList();
+            if (await MissingAsync(news) is not { Count: 0 })
             {
-                throw;
+                throw;   // not settled, or a new row is not there: the batch did not commit
             }
 
-            // It committed. The changes of state in it are written again to learn which applied (the same upserts:
-            // written twice, the same row; one another replica holds is refused again).
-            var applied = batch.Select(write => write.Request is not null).ToArray();
-            var changes = Enumerable.Range(0, batch.Count).Where(i => !applied[i]).ToList();
+            // It committed. A new row under an idempotency key is there, or its key is another execution's: the store
+            // reads which (its own id, or the other's). The changes of state in the batch are written again to learn
+            // which applied (the same upserts: written twice, the same row; one another replica holds is refused again).
+            var applied = batch.Select(write => write.Request is not null && write.Key is null).ToArray();
+            var changes = Enumerable.Range(0, batch.Count).Where(i => batch[i].Request is null).ToList();
             var again = changes.Count == 0 ? [] : await CommitAsync([.. changes.Select(i => batch[i])]);
             for (var i = 0; i < changes.Count; i++)
             {
                 applied[changes[i]] = again[i];
             }
 
-            _logger.CommitAnswerLost(batch.Count(write => write.Request is not null), e);
+            _logger.CommitAnswerLost(news.Count, e);
             return applied;
         }
     }
 
-    // Whether the batch that inserted the row `id` committed, its connection having failed before the answer. An insert
-    // of the same id, in a transaction rolled back at once, waits for a transaction still inserting it (the primary
-    // key's index makes it: no process id needed, so also behind a pooler such as PgBouncer), then finds the row there
-    // (it committed) or not (it never came, or rolled back). False also when that cannot be settled within 5 s or at
-    // all (a batch sent in part, which its server process holds until it notices the lost connection; the server
-    // away): then the request is refused, as before, and a row that did land runs anyway (README says so).
-    private async Task<bool> CommittedAsync(string id)
+    // Which new rows of a batch whose connection failed before the answer are not there: each is inserted again, with its
+    // route and idempotency key, in a transaction rolled back at once. An insert waits for a transaction still inserting
+    // the same id or the same key (the indexes make it: no process id needed, so also behind a pooler such as
+    // PgBouncer), then finds it there (the batch committed; for a keyed row, or its key is another execution's) or not
+    // (it never came, or rolled back). Null when that cannot be settled within 5 s or at all (a batch sent in part, which
+    // its server process holds until it notices the lost connection; the server away): then the request is refused, as
+    // before, and a row that did land runs anyway (README says so).
+    private async Task<HashSet<string>?> MissingAsync(IReadOnlyList<Write> news)
     {
         try
         {
@@ -101,17 +105,32 @@ internal sealed class PostgresWriter : IAsyncDisposable
             }
 
             await using var probe = new NpgsqlCommand(
-                "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at) VALUES ($1, '', '', 'Probe', 0, now()) ON CONFLICT (id) DO NOTHING",
+                """
+                INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, idempotency_key)
+                SELECT p.id, p.route, '', 'Probe', 0, now(), p.key FROM unnest($1::text[], $2::text[], $3::text[]) AS p(id, route, key)
+                ON CONFLICT DO NOTHING
+                RETURNING id
+                """,
                 connection,
                 transaction);
-            probe.Parameters.Add(new NpgsqlParameter { Value = id });
-            var inserted = await probe.ExecuteNonQueryAsync();
+            probe.Parameters.Add(new NpgsqlParameter { Value = news.Select(write => write.Record.Id).ToArray() });
+            probe.Parameters.Add(new NpgsqlParameter { Value = news.Select(write => write.Record.Route).ToArray() });
+            probe.Parameters.Add(new NpgsqlParameter { Value = news.Select(write => write.Key?.Value).ToArray() });
+            var missing = new HashSet<string>(StringComparer.Ordinal);
+            await using (var reader = await probe.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    missing.Add(reader.GetString(0));
+                }
+            }
+
             await transaction.RollbackAsync();
-            return inserted == 0;
+            return missing;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or ExecutionStoreUnavailableException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -148,6 +167,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
         return applied;
     }
 
-    /// <summary>One write: an execution, new (with its request) or changed.</summary>
-    internal sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body);
+    /// <summary>One write: an execution, new (with its request, and perhaps an idempotency key) or changed.</summary>
+    internal sealed record Write(ExecutionRecord Record, string? Request, byte[]? Body)
+    {
+        public IdempotencyKey? Key { get; init; }
+    }
 }

@@ -41,15 +41,17 @@ public sealed class OpenApiTests
         Assert.Equal("int32", id.GetProperty("schema").GetProperty("format").GetString());
         Assert.Equal("string", Parameter(get, "note").GetProperty("schema").GetProperty("type").GetString());
 
-        // A background route: 202 with the execution id header, 413 and 503.
+        // A background route: 202 with the execution id header, 400 and 422 (its Idempotency-Key), 413 and 503.
         var report = paths.GetProperty("/api/reports/{year}").GetProperty("post");
         Assert.Equal(["background"], report.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         var year = Parameter(report, "year").GetProperty("schema");
         Assert.Equal(2000, year.GetProperty("minimum").GetInt32());
         Assert.Equal(2100, year.GetProperty("maximum").GetInt32());
         var responses = report.GetProperty("responses");
-        Assert.Equal(["202", "413", "503"], responses.EnumerateObject().Select(r => r.Name));
+        Assert.Equal(["202", "400", "413", "422", "503"], responses.EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
         Assert.Contains("X-ApiRoutes-Execution-Id", responses.GetProperty("202").GetProperty("description").GetString(), StringComparison.Ordinal);
+        var key = Parameter(report, "Idempotency-Key");
+        Assert.Equal(("header", false), (key.GetProperty("in").GetString(), key.TryGetProperty("required", out var required) && required.GetBoolean()));
 
         // A scheduled route is there in Development, where requesting it runs it now.
         var tick = paths.GetProperty("/api/tick").GetProperty("post");

@@ -16,7 +16,11 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
     /// <param name="trace">The trace its attempts continue: the accepted request's.</param>
     /// <param name="cancellationToken">The request's: a client that goes away before the execution is stored is not admitted.</param>
     /// <param name="replayOf">The failed execution it replays.</param>
-    public async ValueTask<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, string? replayOf = null)
+    /// <param name="key">
+    /// The request's idempotency key: when the route has an execution accepted with it, none is admitted and the answer
+    /// is that one (<see cref="Admission.Earlier"/>).
+    /// </param>
+    public async ValueTask<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, string? replayOf = null, IdempotencyKey? key = null)
     {
         if (queue.TryReserve() is { } full)
         {
@@ -26,8 +30,21 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
         TrackedExecution? execution = null;
         try
         {
-            execution = lifecycle.Accept(route, request, trace, cancellationToken, out var stored, replayOf);
-            await stored;
+            if (key is null)
+            {
+                execution = lifecycle.Accept(route, request, trace, cancellationToken, out var stored, replayOf);
+                await stored;
+            }
+            else
+            {
+                execution = lifecycle.AcceptOnce(route, request, trace, key, cancellationToken, out var stored);
+                if (await stored is { Existing: not null } earlier)
+                {
+                    lifecycle.NotStored(execution);
+                    queue.Release();
+                    return new Admission(null, null, earlier);
+                }
+            }
         }
         catch (ExecutionStoreUnavailableException e)
         {
@@ -45,5 +62,8 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
     }
 }
 
-/// <summary>The admitted execution, or why none was (a 503: try again later).</summary>
-internal readonly record struct Admission(TrackedExecution? Execution, string? Refusal);
+/// <summary>
+/// The admitted execution; or why none was (a 503: try again later); or, for a request with an idempotency key, the
+/// execution an earlier request with the key was accepted as (<see cref="Earlier"/>), nothing new admitted.
+/// </summary>
+internal readonly record struct Admission(TrackedExecution? Execution, string? Refusal, KeyedAdd Earlier = default);

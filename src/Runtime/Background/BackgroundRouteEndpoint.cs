@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
@@ -34,6 +35,13 @@ internal sealed class BackgroundRouteEndpoint(
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var keyValue = IdempotencyKey.Read(context.Request.Headers, out var keyError);
+        if (keyError is not null)
+        {
+            await RejectAsync(context, StatusCodes.Status400BadRequest, "Invalid Idempotency-Key", keyError);
+            return;
+        }
+
         var limit = options.Value.Background.MaxRequestBodyBytes;
         var body = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
         if (body is null)
@@ -42,7 +50,25 @@ internal sealed class BackgroundRouteEndpoint(
             return;
         }
 
-        var admission = await admissions.AdmitAsync(route, RequestSnapshot.Capture(context, body.Value, _secrets), TraceContext.Of(context), context.RequestAborted);
+        var key = keyValue is null ? null : new IdempotencyKey(keyValue, IdempotencyKey.FingerprintOf(context.Request, body.Value.Span));
+        var admission = await admissions.AdmitAsync(route, RequestSnapshot.Capture(context, body.Value, _secrets), TraceContext.Of(context), context.RequestAborted, key: key);
+        if (admission.Earlier is { Existing: { } earlier, SameRequest: var same })
+        {
+            if (!same)
+            {
+                await RejectAsync(context, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
+                    $"the {IdempotencyKey.HeaderName} was sent before with a different request to {route.Template} (method, path, query, content type or body); "
+                    + "send a new key for a new request, or the same request again with this key");
+                return;
+            }
+
+            logger.BackgroundAcceptedBefore(earlier, route.Template);
+            metrics.Request(route.Template, route.Kind);
+            context.Response.Headers[IdempotencyKey.ReplayedHeader] = "true";
+            Accepted(context, earlier);
+            return;
+        }
+
         if (admission.Execution is not { } execution)
         {
             context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -51,13 +77,37 @@ internal sealed class BackgroundRouteEndpoint(
         }
 
         metrics.Request(route.Template, route.Kind);
+        Accepted(context, execution.Id);
+    }
+
+    private void Accepted(HttpContext context, string executionId)
+    {
         context.Response.StatusCode = StatusCodes.Status202Accepted;
-        context.Response.Headers[ExecutionIdHeader] = execution.Id;
-        if (statusUrls?.For(execution.Id) is { } statusUrl)
+        context.Response.Headers[ExecutionIdHeader] = executionId;
+        if (statusUrls?.For(executionId) is { } statusUrl)
         {
             context.Response.Headers.Location = statusUrl;
         }
         context.Response.ContentLength = 0;
+    }
+
+    // A refusal the client must change its request for: said in the body too, as RFC 9457 problem details.
+    private async Task RejectAsync(HttpContext context, int statusCode, string title, string detail)
+    {
+        Reject(context, statusCode, detail);
+        context.Response.ContentType = "application/problem+json";
+        var json = new ArrayBufferWriter<byte>(256);
+        await using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("title", title);
+            writer.WriteNumber("status", statusCode);
+            writer.WriteString("detail", char.ToUpperInvariant(detail[0]) + detail[1..] + ".");
+            writer.WriteEndObject();
+        }
+
+        context.Response.ContentLength = json.WrittenCount;
+        await context.Response.Body.WriteAsync(json.WrittenMemory, context.RequestAborted);
     }
 
     private void Reject(HttpContext context, int statusCode, string reason)

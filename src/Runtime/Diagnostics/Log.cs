@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(2000, LogLevel.Information, "Background execution {ExecutionId} of {Route} accepted")]
     public static partial void BackgroundAccepted(this ILogger logger, string executionId, string route);
 
+    [LoggerMessage(2043, LogLevel.Information, "Background request to {Route} answered with execution {ExecutionId}, accepted before under the same Idempotency-Key; nothing new runs")]
+    public static partial void BackgroundAcceptedBefore(this ILogger logger, string executionId, string route);
+
     [LoggerMessage(2001, LogLevel.Warning, "Background request to {Route} rejected with {StatusCode}: {Reason}")]
     public static partial void BackgroundRejected(this ILogger logger, string route, int statusCode, string reason);
 

@@ -17,18 +17,10 @@ internal sealed partial class ExecutionLifecycle
     /// </summary>
     public TrackedExecution Accept(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, out Task stored, string? replayOf = null)
     {
-        var now = _time.GetUtcNow();
-        var record = new ExecutionRecord
-        {
-            Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now,
-            TraceParent = trace.Parent, TraceState = trace.State, ReplayOf = replayOf,
-        };
-        // Listed before its row is written: start-up recovery, reading the rows meanwhile, sees it is held here.
-        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, request);
-        _log.Track(execution);
+        var execution = Track(route, request, trace, replayOf);
         try
         {
-            stored = _store.AddAsync(record, request, cancellationToken);
+            stored = _store.AddAsync(execution.Record, request, cancellationToken);
         }
         catch
         {
@@ -36,6 +28,42 @@ internal sealed partial class ExecutionLifecycle
             throw;
         }
 
+        return execution;
+    }
+
+    /// <summary>
+    /// As <see cref="Accept"/>, under an idempotency key: <paramref name="stored"/> tells whether this execution was
+    /// stored, or which execution an earlier request with the key was accepted as (then this one is to be let go with
+    /// <see cref="NotStored"/>).
+    /// </summary>
+    public TrackedExecution AcceptOnce(LoadedRoute route, RequestSnapshot request, TraceContext trace, IdempotencyKey key, CancellationToken cancellationToken, out Task<KeyedAdd> stored)
+    {
+        var execution = Track(route, request, trace, replayOf: null);
+        try
+        {
+            stored = _store.AddOnceAsync(execution.Record, request, key, cancellationToken);
+        }
+        catch
+        {
+            _log.Forget(execution);
+            throw;
+        }
+
+        return execution;
+    }
+
+    // A new background execution, listed before its row is written: start-up recovery, reading the rows meanwhile, sees
+    // it is held here.
+    private TrackedExecution Track(LoadedRoute route, RequestSnapshot request, TraceContext trace, string? replayOf)
+    {
+        var now = _time.GetUtcNow();
+        var record = new ExecutionRecord
+        {
+            Id = Guid.CreateVersion7(now).ToString("N"), Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = now,
+            TraceParent = trace.Parent, TraceState = trace.State, ReplayOf = replayOf,
+        };
+        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, request);
+        _log.Track(execution);
         return execution;
     }
 

@@ -75,7 +75,20 @@ internal sealed class ApiRoutesApiDescriptionProvider(EndpointDataSource endpoin
         if (route.Kind == RouteKind.Background)
         {
             description.SupportedResponseTypes.Add(Response(StatusCodes.Status202Accepted,
-                $"Accepted: the handler runs in the background. The {Background.BackgroundRouteEndpoint.ExecutionIdHeader} header carries the execution id."));
+                $"Accepted: the handler runs in the background. The {Background.BackgroundRouteEndpoint.ExecutionIdHeader} header carries the execution id; "
+                + $"with an {Execution.IdempotencyKey.HeaderName} sent before, the execution accepted then ({Execution.IdempotencyKey.ReplayedHeader}: true), and nothing new runs."));
+            description.ParameterDescriptions.Add(new ApiParameterDescription
+            {
+                Name = Execution.IdempotencyKey.HeaderName,
+                Source = BindingSource.Header,
+                Type = typeof(string),
+                ModelMetadata = Metadata.GetMetadataForType(typeof(string)),
+                IsRequired = false,
+            });
+            description.SupportedResponseTypes.Add(Response(StatusCodes.Status400BadRequest,
+                $"The {Execution.IdempotencyKey.HeaderName} header is not one key of 1 to {Execution.IdempotencyKey.MaxLength} printable ASCII characters; nothing runs."));
+            description.SupportedResponseTypes.Add(Response(StatusCodes.Status422UnprocessableEntity,
+                $"The {Execution.IdempotencyKey.HeaderName} was sent before with a different request to this route; nothing runs."));
             description.SupportedResponseTypes.Add(Response(StatusCodes.Status413PayloadTooLarge,
                 "The body is over ApiRoutes:Background:MaxRequestBodyBytes; nothing runs."));
             description.SupportedResponseTypes.Add(Response(StatusCodes.Status503ServiceUnavailable,

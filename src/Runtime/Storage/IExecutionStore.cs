@@ -24,6 +24,15 @@ internal interface IExecutionStore
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot take it now.</exception>
     Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a newly accepted background execution under an idempotency key, once per (route, key): when an execution
+    /// of the route was accepted with that key before and the store still keeps it, nothing is stored and the answer is
+    /// that execution, with whether its request had the same fingerprint. Adds of one key at once store one execution,
+    /// also from replicas that share the store. Completes only once durable (or answered).
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot take it now.</exception>
+    Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken);
+
     /// <summary>Records a change of state; durable soon after (in the next group commit).</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written (the change may be kept, as the message says).</exception>
     Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken);

@@ -28,7 +28,14 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
     private readonly ConcurrentDictionary<string, SchedulePause> _pauses = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string, DateTimeOffset, OccurrenceOutcome)> _occurrenceOrder = new();
+
+    // Idempotency keys (route, key) and the execution each was accepted as; a key whose execution is gone is free again.
+    // Behind one lock: a key and its execution's entry are added together, so no second add finds the key without it.
+    private readonly Dictionary<(string Route, string Key), (string Id, string Fingerprint)> _keys = [];
+    private int _sweepKeysAt = MinKeySweep;
     private volatile bool _closed;
+
+    private const int MinKeySweep = 1024;
 
     public bool IsDurable => false;
 
@@ -46,6 +53,47 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<KeyedAdd>();
+        }
+
+        lock (_keys)
+        {
+            var slot = (record.Route, key.Value);
+            if (_keys.TryGetValue(slot, out var held) && _executions.TryGetValue(held.Id, out _))
+            {
+                return Task.FromResult(new KeyedAdd(held.Id, held.Fingerprint == key.Fingerprint));
+            }
+
+            _keys[slot] = (record.Id, key.Fingerprint);
+            _ = AddAsync(record, request, cancellationToken);
+
+            // Keys of executions let go (past MaxFinished, pruned) are dropped now and then: at most twice those kept.
+            if (_keys.Count >= _sweepKeysAt)
+            {
+                SweepKeys();
+                _sweepKeysAt = Math.Max(MinKeySweep, _keys.Count * 2);
+            }
+        }
+
+        return Task.FromResult(KeyedAdd.Stored);
+    }
+
+    // Under the keys' lock.
+    private void SweepKeys()
+    {
+        foreach (var (slot, held) in _keys)
+        {
+            if (!_executions.TryGetValue(held.Id, out _))
+            {
+                _keys.Remove(slot);
+            }
+        }
     }
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)
@@ -175,6 +223,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         foreach (var key in _occurrences.Keys.Where(key => key.Occurrence < before))
         {
             _occurrences.TryRemove(key, out _);
+        }
+
+        lock (_keys)
+        {
+            SweepKeys();
         }
 
         return Task.FromResult(pruned);

@@ -15,6 +15,9 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
 
     public virtual Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) => Inner.AddAsync(record, request, cancellationToken);
 
+    public virtual Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken) =>
+        Inner.AddOnceAsync(record, request, key, cancellationToken);
+
     public virtual Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Inner.UpdateAsync(record, cancellationToken);
 
     public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => Inner.FindAsync(id, cancellationToken);

@@ -42,6 +42,18 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
     }
 
     [Fact]
+    public async Task An_idempotency_key_holds_after_reopening()
+    {
+        await Store.AddOnceAsync(Record("first", ExecutionStatus.Queued), Request(), Key("k-1", "same"), default);
+
+        Store = await ReopenAsync();
+
+        Assert.Equal(new KeyedAdd("first", SameRequest: true), await Store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), Key("k-1", "same"), default));
+        Assert.Equal(new KeyedAdd("first", SameRequest: false), await Store.AddOnceAsync(Record("other", ExecutionStatus.Queued), Request(), Key("k-1", "changed"), default));
+        Assert.Equal("first", Assert.Single(await Store.GetUnfinishedAsync(10, default)).Record.Id);
+    }
+
+    [Fact]
     public async Task A_pause_is_there_after_reopening()
     {
         await Store.SetPauseAsync(new SchedulePause("/api/tick", At(3600), At(0)), default);

@@ -137,6 +137,19 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replicas_adding_one_idempotency_key_at_once_store_one_execution_and_all_answer_with_it()
+    {
+        var replicas = Enumerable.Range(0, 3).Select(_ => Open()).ToList();
+
+        var adds = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Task.Run(() =>
+            replicas[i % 3].AddOnceAsync(Record($"e{i:D2}", ExecutionStatus.Queued), Request(), new IdempotencyKey("one-key", "same"), default))));
+
+        var stored = Assert.Single(await ((IExecutionStore)replicas[0]).GetRecentAsync(100, default)).Id;
+        Assert.Single(adds, add => add == KeyedAdd.Stored);
+        Assert.All(adds.Where(add => add != KeyedAdd.Stored), add => Assert.Equal(new KeyedAdd(stored, SameRequest: true), add));
+    }
+
+    [Fact]
     public async Task An_occurrence_is_not_claimed_while_a_run_of_the_schedule_goes_on_another_live_replica()
     {
         var first = Open();
@@ -255,7 +268,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_and_retry_times()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_and_idempotency_keys()
     {
         await using (var first = Open())
         {
@@ -264,7 +277,8 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         // Back to what version 1 left: no replay_of, no occurrence records, no trace context, no retry times.
         await PostgresServer.ScalarAsync<int>(_database, """
-            ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state, DROP COLUMN retry_at;
+            ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state, DROP COLUMN retry_at,
+                DROP COLUMN idempotency_key, DROP COLUMN request_hash;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
@@ -275,7 +289,10 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         await store.UpdateAsync(Record("new", ExecutionStatus.Queued) with { Attempt = 2, RetryAt = At(9) }, default);   // version 5's column
 
-        Assert.Equal(5, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        await store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default);   // version 6's
+        Assert.Equal(new KeyedAdd("keyed", SameRequest: true), await store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default));
+
+        Assert.Equal(6, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
         Assert.Equal("/api/tick", Assert.Single(await store.GetPausesAsync(default)).Route);
         var old = (await store.FindAsync("old", default))!;
         Assert.Equal(("boom", null, null, null), (old.Error, old.ReplayOf, old.TraceParent, old.RetryAt));
@@ -291,7 +308,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (5)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (6)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

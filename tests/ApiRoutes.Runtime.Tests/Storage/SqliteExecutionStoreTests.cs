@@ -201,8 +201,11 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         await _store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);   // version 4's table
         await _store.UpdateAsync((await _store.FindAsync("old", default))! with { Status = ExecutionStatus.Queued, FinishedAt = null, RetryAt = At(9) }, default);   // version 5's column
         Assert.Equal(At(9), (await _store.FindAsync("old", default))!.RetryAt);
+        await _store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray()), new IdempotencyKey("k", "f"), default);   // version 6's
         await _store.DisposeAsync();
         _store = SqliteExecutionStore.Open(DatabasePath);   // opened again: migrated once, not twice
+        Assert.Equal(new KeyedAdd("keyed", SameRequest: true),
+            await _store.AddOnceAsync(Record("again", ExecutionStatus.Queued), RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray()), new IdempotencyKey("k", "f"), default));
         Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default));
         Assert.Single(await _store.GetPausesAsync(default));
     }

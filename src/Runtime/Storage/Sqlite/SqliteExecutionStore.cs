@@ -69,6 +69,32 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     public Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => _writer.WriteAsync(new SqliteWrite(record, null, null));
 
+    // The insert finds the key taken (in an earlier batch, or earlier in its own): the execution that holds it is read once
+    // the batch committed. One that is pruned meanwhile leaves the key free: tried again, a few times.
+    public async Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        var write = new SqliteWrite(record, StoredRequest.ToUtf8Json(request), request.BodyArray()) { Key = key };
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await _writer.WriteAsync(write))
+            {
+                return KeyedAdd.Stored;
+            }
+
+            var held = await ReadAllAsync(
+                "SELECT id, request_hash FROM executions WHERE route = $p0 AND idempotency_key = $p1",
+                [record.Route, key.Value],
+                reader => new[] { reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1) },
+                cancellationToken);
+            if (held.Count > 0)
+            {
+                return held[0][0] == record.Id ? KeyedAdd.Stored : new KeyedAdd(held[0][0], held[0][1] == key.Fingerprint);
+            }
+        }
+
+        throw new ExecutionStoreUnavailableException($"The execution store '{Path}' kept finding the Idempotency-Key taken and then free again.");
+    }
+
     // Claimed once, durably: an occurrence already run is not run again, also after a restart (a replayed external
     // trigger). The claim itself checks the pauses; only a refused one reads again why: claimed before, or paused. A
     // refusal whose reason cannot be read is a refusal still.
@@ -288,6 +314,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 { Probe: true } => Probe(transaction),
                 { Schedule: { } run } => _commands.Claim(run),
                 { Occurrence: { } occurrence } => _commands.Record(occurrence),
+                { Key: not null } write => _commands.InsertKeyed(write),
                 _ when superseded?[i] == true => true,
                 var write => _commands.Upsert(write),
             };

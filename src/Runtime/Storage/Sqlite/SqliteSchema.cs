@@ -56,6 +56,7 @@ internal static class SqliteSchema
             AddTraceContext(connection);
             AddSchedulePauses(connection);
             AddRetryTimes(connection);
+            AddIdempotencyKeys(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
@@ -177,6 +178,32 @@ internal static class SqliteSchema
         }
 
         Execute(connection, "PRAGMA user_version = 5", transaction);
+        transaction.Commit();
+    }
+
+    // Version 6: a background request's Idempotency-Key and its request's fingerprint; one execution per (route, key).
+    private static void AddIdempotencyKeys(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 6)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        if (!HasColumn(connection, transaction, "executions", "idempotency_key"))
+        {
+            Execute(connection, "ALTER TABLE executions ADD COLUMN idempotency_key TEXT", transaction);
+        }
+
+        if (!HasColumn(connection, transaction, "executions", "request_hash"))
+        {
+            Execute(connection, "ALTER TABLE executions ADD COLUMN request_hash TEXT", transaction);
+        }
+
+        Execute(connection, """
+            CREATE UNIQUE INDEX IF NOT EXISTS executions_idempotency ON executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;
+            PRAGMA user_version = 6;
+            """, transaction);
         transaction.Commit();
     }
 

@@ -1,3 +1,4 @@
+using ApiRoutes.Execution;
 using Microsoft.Data.Sqlite;
 
 namespace ApiRoutes.Storage;
@@ -14,6 +15,9 @@ internal sealed record SqliteWrite(ExecutionRecord? Record, byte[]? Request, byt
 
     /// <summary>Writes nothing of its own: readiness's proof that a write still goes through the log and its flush.</summary>
     public bool Probe { get; init; }
+
+    /// <summary>A new execution's idempotency key: inserted only when no execution of its route holds the key.</summary>
+    public IdempotencyKey? Key { get; init; }
 }
 
 /// <summary>The claim of one schedule occurrence by one execution.</summary>
@@ -28,6 +32,7 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     private readonly SqliteRawStatement _insert;
     private readonly SqliteRawStatement _update;
+    private readonly SqliteRawStatement _insertKeyed;
     private readonly SqliteCommand _claim;
     private readonly SqliteCommand _lastRun;
     private readonly SqliteCommand _occurrence;
@@ -40,6 +45,13 @@ internal sealed class SqliteWriteCommands : IDisposable
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at
+            """);
+        // A new execution under an idempotency key: nothing when its route has an execution with that key (the unique
+        // index executions_idempotency); its id is new, so that is the only conflict it can meet.
+        _insertKeyed = new SqliteRawStatement(connection, $"""
+            INSERT INTO executions ({StoredRecord.Columns}, request, body, idempotency_key, request_hash)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            ON CONFLICT DO NOTHING
             """);
         // The same numbers as the insert's: both are bound by BindState.
         _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14 WHERE id = ?1");
@@ -80,18 +92,17 @@ internal sealed class SqliteWriteCommands : IDisposable
             return true;
         }
 
-        BindState(_insert, record);
-        _insert.Text(2, record.Route);
-        _insert.Text(3, record.Kind);
-        _insert.Instant(6, record.AcceptedAt);
-        _insert.Instant(9, record.Occurrence);
-        _insert.Text(11, record.ReplayOf);
-        _insert.Text(12, record.TraceParent);
-        _insert.Text(13, record.TraceState);
-        _insert.Utf8(15, write.Request);
-        _insert.Blob(16, write.Body);
-        _insert.Execute();
+        BindRow(_insert, write).Execute();
         return true;
+    }
+
+    /// <summary>Inserts a new execution under its idempotency key; false when its route has an execution with that key.</summary>
+    public bool InsertKeyed(SqliteWrite write)
+    {
+        BindRow(_insertKeyed, write);
+        _insertKeyed.Text(17, write.Key!.Value);
+        _insertKeyed.Text(18, write.Key.Fingerprint);
+        return _insertKeyed.Execute() == 1;
     }
 
     /// <summary>
@@ -123,9 +134,27 @@ internal sealed class SqliteWriteCommands : IDisposable
     {
         _occurrence.Dispose();
         _insert.Dispose();
+        _insertKeyed.Dispose();
         _update.Dispose();
         _claim.Dispose();
         _lastRun.Dispose();
+    }
+
+    // The whole row, at the insert's positions (?1 to ?16).
+    private static SqliteRawStatement BindRow(SqliteRawStatement statement, SqliteWrite write)
+    {
+        var record = write.Record!;
+        BindState(statement, record);
+        statement.Text(2, record.Route);
+        statement.Text(3, record.Kind);
+        statement.Instant(6, record.AcceptedAt);
+        statement.Instant(9, record.Occurrence);
+        statement.Text(11, record.ReplayOf);
+        statement.Text(12, record.TraceParent);
+        statement.Text(13, record.TraceState);
+        statement.Utf8(15, write.Request);
+        statement.Blob(16, write.Body);
+        return statement;
     }
 
     // The id and the columns a change of state sets, at the insert's positions (?1, ?4, ?5, ?7, ?8, ?10, ?14).
