@@ -46,6 +46,9 @@ internal sealed partial class ExecutionLifecycle
         _logger = loggerFactory.CreateLogger(Log.Category);
     }
 
+    /// <summary>The attempts an execution of a route of this kind may have: background ones are retried, scheduled runs never.</summary>
+    public int MaxAttempts(RouteKind kind) => kind == RouteKind.Background ? _options.Value.Background.RetryDelays.Count + 1 : 1;
+
     /// <summary>
     /// Starts an attempt. With replica coordination the start is durable first, and false means another replica holds
     /// the execution now (it took it over): it must not run here, and is released. A start that cannot be recorded is

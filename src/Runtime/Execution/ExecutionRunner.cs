@@ -150,6 +150,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             // The secret headers as configured now: a request stored before a name was added to them (recovered, taken
             // over) does not hand it to the handler either.
             var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token, secrets);
+            context.Features.Set<IApiRoutesExecutionFeature>(new ExecutionFeature(execution.Record, lifecycle.MaxAttempts(route.Kind)));
 
             // Task.Run: a handler that blocks its thread must not block this runner past the time limit. Not at all once
             // the fence tripped while its start was written (its registration above said so at once).

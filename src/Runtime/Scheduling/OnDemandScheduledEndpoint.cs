@@ -81,6 +81,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
         // Recorded like a scheduled run, so that "what ran" includes runs started by hand.
         var execution = lifecycle.StartOnDemand(route);
         context.Response.Headers["X-ApiRoutes-Execution-Id"] = execution.Id;
+        context.Features.Set<IApiRoutesExecutionFeature>(new ExecutionFeature(execution.Record, maxAttempts: 1));
         ExecutionLogCapture.Enter(execution.Id);
         try
         {

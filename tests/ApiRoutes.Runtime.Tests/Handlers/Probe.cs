@@ -4,7 +4,11 @@ using System.Threading.Channels;
 namespace ApiRoutes.Runtime.Tests.Handlers;
 
 /// <summary>What a test handler saw, for the test to wait on and inspect.</summary>
-public sealed record Invocation(string Handler, string Method, string Path, string Query, string Body, IReadOnlyDictionary<string, string> Headers, IReadOnlyDictionary<string, string?> RouteValues);
+public sealed record Invocation(string Handler, string Method, string Path, string Query, string Body, IReadOnlyDictionary<string, string> Headers, IReadOnlyDictionary<string, string?> RouteValues)
+{
+    /// <summary>The execution the handler ran for (its context's feature), none for a standard request.</summary>
+    public IApiRoutesExecutionFeature? Execution { get; init; }
+}
 
 /// <summary>
 /// A singleton the test handlers report to, and gates they wait on, so a test controls when a handler returns.

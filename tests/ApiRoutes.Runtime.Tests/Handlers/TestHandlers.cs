@@ -27,7 +27,10 @@ public abstract class RecordingHandler(Probe probe) : IApiHandler
             context.Request.QueryString.Value ?? "",
             body,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            context.Request.RouteValues.ToDictionary(v => v.Key, v => v.Value?.ToString())));
+            context.Request.RouteValues.ToDictionary(v => v.Key, v => v.Value?.ToString()))
+        {
+            Execution = context.GetApiRoutesExecution(),
+        });
     }
 }
 
