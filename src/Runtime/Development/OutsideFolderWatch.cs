@@ -10,8 +10,10 @@ namespace ApiRoutes.Development;
 /// file (one new there may match the project's pattern). Never the app's failure: a folder that cannot be watched is
 /// reported (event 6010) and left.
 /// </summary>
-internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> degraded) : IDisposable
+internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> degraded, ContentChanges? contents = null) : IDisposable
 {
+    private readonly ContentChanges _contents = contents ?? new();
+
     /// <summary>At most this many folders are watched (each takes an inotify instance of the 128 a user has by default).</summary>
     public const int MaxFolders = 16;
 
@@ -135,7 +137,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 {
                     after[folder] = kept;
                 }
-                else if (Folder.TryStart(folder, names, sources, changed, degraded, out var problem) is { } started)
+                else if (Folder.TryStart(folder, names, sources, changed, degraded, _contents, out var problem) is { } started)
                 {
                     after[folder] = started;
                 }
@@ -259,12 +261,13 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     {
         private readonly FileSystemWatcher _watcher;
         private readonly Action _changed;
+        private readonly ContentChanges _contents;
         private readonly (DateTime, DateTime) _stamp;
         private volatile Interest _interest;
 
-        private Folder(FileSystemWatcher watcher, Interest interest, Action changed)
+        private Folder(FileSystemWatcher watcher, Interest interest, Action changed, ContentChanges contents)
         {
-            (_watcher, _interest, _changed) = (watcher, interest, changed);
+            (_watcher, _interest, _changed, _contents) = (watcher, interest, changed, contents);
             _stamp = Stamp(watcher.Path);
         }
 
@@ -292,14 +295,14 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
         }
 
-        public static Folder? TryStart(string path, HashSet<string> names, bool sources, Action changed, Action<string> degraded, out string? problem)
+        public static Folder? TryStart(string path, HashSet<string> names, bool sources, Action changed, Action<string> degraded, ContentChanges contents, out string? problem)
         {
             problem = null;
             FileSystemWatcher? watcher = null;
             try
             {
                 watcher = new FileSystemWatcher(path) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size };
-                var folder = new Folder(watcher, new Interest(names, sources), changed);
+                var folder = new Folder(watcher, new Interest(names, sources), changed, contents);
                 watcher.Changed += folder.OnChanged;
                 watcher.Created += folder.OnChanged;
                 watcher.Deleted += folder.OnChanged;
@@ -323,9 +326,13 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
         public void Dispose() => _watcher.Dispose();
 
+        // As in the project folder: a file written again with the bytes it had is no change (review 17c F4).
         private void OnChanged(object sender, FileSystemEventArgs e)
         {
-            if (_interest.Counts(e.Name) || (e is RenamedEventArgs renamed && _interest.Counts(renamed.OldName)))
+            var interest = _interest;
+            var lands = interest.Counts(e.Name) && _contents.Changed(e);
+            var leaves = e is RenamedEventArgs renamed && interest.Counts(renamed.OldName) && _contents.Gone(renamed.OldFullPath);
+            if (lands || leaves)
             {
                 _changed();
             }

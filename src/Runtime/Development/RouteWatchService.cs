@@ -33,6 +33,10 @@ internal sealed class RouteWatchService(
     private PosixSignalRegistration? _interrupt;
     private PosixSignalRegistration? _terminate;
     private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
+    private readonly ContentChanges _contents = new();
+
+    // The files whose saves count: sources, the route configuration, and the project's own build files.
+    private static readonly string[] WatchedExtensions = [".cs", ".yaml", ".yml", ".csproj", ".props", ".targets"];
 
     /// <summary>
     /// How long a restart's stop lets an analysis that is compiling finish (one that has not reached its compile is
@@ -99,9 +103,9 @@ internal sealed class RouteWatchService(
         try
         {
             _files = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
-            foreach (var filter in (string[])["*.cs", "*.yaml", "*.yml", "*.csproj", "*.props", "*.targets"])
+            foreach (var extension in WatchedExtensions)
             {
-                _files.Filters.Add(filter);
+                _files.Filters.Add("*" + extension);
             }
 
             _files.Changed += OnFileChanged;
@@ -110,9 +114,9 @@ internal sealed class RouteWatchService(
             _files.Renamed += OnFileChanged;
             _files.Error += OnWatchError;
             _folders = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.DirectoryName };
-            _folders.Created += OnFileChanged;
-            _folders.Deleted += OnFileChanged;
-            _folders.Renamed += OnFileChanged;
+            _folders.Created += OnFolderChanged;
+            _folders.Deleted += OnFolderChanged;
+            _folders.Renamed += OnFolderChanged;
             _folders.Error += OnWatchError;
             _files.EnableRaisingEvents = true;
             _folders.EnableRaisingEvents = true;
@@ -130,7 +134,7 @@ internal sealed class RouteWatchService(
 
         // Files the project reads from outside its folder, as each analysis lists them.
         var refresher = _refresher;
-        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, reason => _logger.RouteWatchDegraded(reason));
+        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, reason => _logger.RouteWatchDegraded(reason), _contents);
         _analysis.InputsRead += inputs =>
         {
             // Said when the folders change, also when none is left; the watch's trouble never fails the analysis that
@@ -225,14 +229,29 @@ internal sealed class RouteWatchService(
         _refresher?.Request();
     }
 
+    // A file's event counts when it changed what the file holds (not when a build step wrote it again as it was, which
+    // every analysis's build would otherwise turn into the next analysis: review 17c F4), and a rename where it leaves
+    // as well: a file of handlers moved into obj/ or renamed to another extension left the code.
     private void OnFileChanged(object sender, FileSystemEventArgs e)
     {
-        // A rename counts where it leaves as well as where it lands: a folder of handlers moved into obj/ left the code.
+        var lands = IsDevelopers(e.Name, e.FullPath) && _contents.Changed(e);
+        var leaves = e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath) && IsWatched(renamed.OldName) && _contents.Gone(renamed.OldFullPath);
+        if (lands || leaves)
+        {
+            _refresher?.Request();
+        }
+    }
+
+    // A folder made, removed or renamed: whatever it holds changed with it (a folder of handlers moved in or out).
+    private void OnFolderChanged(object sender, FileSystemEventArgs e)
+    {
         if (IsDevelopers(e.Name, e.FullPath) || (e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath)))
         {
             _refresher?.Request();
         }
     }
+
+    private static bool IsWatched(string? name) => name is not null && WatchedExtensions.Any(extension => name.EndsWith(extension, StringComparison.OrdinalIgnoreCase));
 
     // Not the build's — obj/ and bin/, and the development folder the analysis writes (wherever the project's
     // BaseIntermediateOutputPath puts it) — nor a tool's: a folder whose name starts with '.' (.git, whose folders come

@@ -38,6 +38,24 @@ public sealed class OutsideFolderWatchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_written_again_with_the_bytes_it_had_is_no_change()
+    {
+        // Review 17c F4: a build step that writes a shared source on every build started analysis after analysis.
+        var (project, shared) = (Folder("Shop"), Folder("Shared"));
+        var generated = Path.Combine(shared, "Generated.cs");
+        File.WriteAllText(generated, "// build 1");
+        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        watch.Update([generated]);
+
+        await CountsAsync(() => File.WriteAllText(generated, "// build 2"));
+        await CountsNotAsync(() => File.WriteAllText(generated, "// build 2"));
+        await CountsNotAsync(() => File.WriteAllText(generated, "// build 2"));
+        await CountsAsync(() => File.WriteAllText(generated, "// build 3"));
+        await CountsAsync(() => File.Delete(generated));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
     public async Task Folders_follow_each_analysis()
     {
         var (project, shared) = (Folder("Shop"), Folder("Shared"));
