@@ -54,7 +54,10 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
         }
         catch
         {
+            // An exception of the store's own (a bug, a driver's surprise): the request fails, and its place is given
+            // back, or each such failure would hold one for good until the queue answered "full" for ever.
             lifecycle.NotStored(execution);
+            queue.Release();
             throw;
         }
 

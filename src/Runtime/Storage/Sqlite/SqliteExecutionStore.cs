@@ -81,11 +81,20 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 return KeyedAdd.Stored;
             }
 
-            var held = await ReadAllAsync(
-                "SELECT id, request_hash FROM executions WHERE route = $p0 AND idempotency_key = $p1",
-                [record.Route, key.Value],
-                reader => new[] { reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1) },
-                cancellationToken);
+            IReadOnlyList<string[]> held;
+            try
+            {
+                held = await ReadAllAsync(
+                    "SELECT id, request_hash FROM executions WHERE route = $p0 AND idempotency_key = $p1",
+                    [record.Route, key.Value],
+                    reader => new[] { reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1) },
+                    cancellationToken);
+            }
+            catch (SqliteException e)
+            {
+                throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be read: {e.Message}", e);
+            }
+
             if (held.Count > 0)
             {
                 return held[0][0] == record.Id ? KeyedAdd.Stored : new KeyedAdd(held[0][0], held[0][1] == key.Fingerprint);
