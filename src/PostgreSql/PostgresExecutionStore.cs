@@ -53,27 +53,17 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     // The insert finds the key taken, by a row of this replica or another's (committed, or waited for until it was): the
     // execution that holds it is read then. Its own id when a lost commit's answer was settled (PostgresWriter). One
     // that is pruned meanwhile leaves the key free: tried again, a few times.
-    public async Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken)
+    public Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken) =>
+        KeyedAdd.AddOnceAsync(this, record, key, () => _writer.WriteAsync(record, request, key), $"The PostgreSQL execution store {Description}", cancellationToken);
+
+    public async Task<KeyedAdd?> FindKeyAsync(string route, IdempotencyKey key, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            if (await _writer.WriteAsync(record, request, key))
-            {
-                return KeyedAdd.Stored;
-            }
-
-            var held = await ReadAllAsync(
-                "SELECT id, request_hash FROM apiroutes_executions WHERE route = $1 AND idempotency_key = $2",
-                [record.Route, key.Value],
-                reader => new[] { reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1) },
-                cancellationToken);
-            if (held.Count > 0)
-            {
-                return held[0][0] == record.Id ? KeyedAdd.Stored : new KeyedAdd(held[0][0], held[0][1] == key.Fingerprint);
-            }
-        }
-
-        throw new ExecutionStoreUnavailableException($"The PostgreSQL execution store {Description} kept finding the Idempotency-Key taken and then free again.");
+        var held = await ReadAllAsync(
+            "SELECT id, request_hash FROM apiroutes_executions WHERE route = $1 AND idempotency_key = $2",
+            [route, key.Value],
+            reader => new[] { reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1) },
+            cancellationToken);
+        return held.Count > 0 ? new KeyedAdd(held[0][0], held[0][1] == key.Fingerprint) : null;
     }
 
     public async Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)

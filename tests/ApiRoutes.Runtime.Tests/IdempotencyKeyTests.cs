@@ -59,6 +59,41 @@ public sealed class IdempotencyKeyTests : IDisposable
             $"ApiRoutes[2043] Information: Background request to /api/hello answered with execution {id}, accepted before under the same Idempotency-Key; nothing new runs", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_retry_meeting_a_full_queue_is_answered_with_its_execution_and_new_work_is_refused_503()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o =>
+            {
+                o.Background.MaxConcurrency = 1;
+                o.Background.MaxQueueLength = 1;
+            });
+        var running = await PostAsync(server.Client, "/api/slow", "k-running", "{}");
+        await server.Probe.NextAsync();
+        var waiting = await PostAsync(server.Client, "/api/slow", "k-waiting", "{}");   // the queue is full now
+
+        var retries = new[]
+        {
+            await PostAsync(server.Client, "/api/slow", "k-running", "{}"),
+            await PostAsync(server.Client, "/api/slow", "k-waiting", "{}"),
+            await PostAsync(server.Client, "/api/slow", "k-waiting", "{\"other\":1}"),   // the key with another request: still the client's mistake
+            await PostAsync(server.Client, "/api/slow", "k-new", "{}"),                   // new work: no room
+            await PostAsync(server.Client, "/api/slow", null, "{}"),
+        };
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted], new[] { running, waiting }.Select(response => response.StatusCode));
+        Assert.Equal(
+            [HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.UnprocessableEntity, HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable],
+            retries.Select(response => response.StatusCode));
+        Assert.Equal((Id(running), Id(waiting)), (Id(retries[0]), Id(retries[1])));
+        Assert.Equal(["true"], retries[1].Headers.GetValues("Idempotent-Replayed"));
+        server.Probe.Open("slow");
+        await server.WaitForExecutionAsync(record => record.Id == Id(waiting) && record.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(2, server.Probe.Count(nameof(Slow)));
+        Assert.Equal(2, server.Executions.Snapshot().Count);
+    }
+
     [Theory]
     [InlineData("/api/hello?to=ada", """{"amount":13}""", "application/json")]   // another body
     [InlineData("/api/hello?to=bob", """{"amount":12}""", "application/json")]   // another query
@@ -84,6 +119,8 @@ public sealed class IdempotencyKeyTests : IDisposable
     }
 
     [Theory]
+    [InlineData("")]                     // a header with no key is not a request without one
+    [InlineData("  ")]
     [InlineData("\"\"")]                 // empty
     [InlineData("\"unterminated")]
     [InlineData("\"a\" ;param")]         // more after the string

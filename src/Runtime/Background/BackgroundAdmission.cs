@@ -9,7 +9,7 @@ namespace ApiRoutes.Background;
 /// is reserved, the execution is stored (durable before anyone is told it was accepted), then queued. Refused (with
 /// why: the queue is full, the store cannot take it, the server shuts down) only before anything would run.
 /// </summary>
-internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecycle lifecycle)
+internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecycle lifecycle, IExecutionStore store)
 {
     /// <param name="route">The background route.</param>
     /// <param name="request">What each attempt gets.</param>
@@ -24,7 +24,11 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
     {
         if (queue.TryReserve() is { } full)
         {
-            return new Admission(null, full);
+            // A retry of work accepted before needs no room: it is answered with that execution (the client that never
+            // saw its 202 is told at once, not sent away to try again until the queue has room for work it won't add).
+            return key is not null && await EarlierAsync(route, key, cancellationToken) is { } earlier
+                ? new Admission(null, null, earlier)
+                : new Admission(null, full);
         }
 
         TrackedExecution? execution = null;
@@ -62,6 +66,19 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
         }
 
         return lifecycle.Enqueue(execution) ? new Admission(execution, null) : new Admission(null, "the server is shutting down");
+    }
+
+    // The execution accepted under the key, when the store can tell; otherwise the refusal stands.
+    private async ValueTask<KeyedAdd?> EarlierAsync(LoadedRoute route, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.FindKeyAsync(route.Template, key, cancellationToken);
+        }
+        catch (ExecutionStoreUnavailableException)
+        {
+            return null;
+        }
     }
 }
 

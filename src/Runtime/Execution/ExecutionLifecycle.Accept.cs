@@ -76,7 +76,10 @@ internal sealed partial class ExecutionLifecycle
         }
     }
 
-    /// <summary>Queues a stored request whose place was reserved; false (recorded as failed) when shutdown closed the queue.</summary>
+    /// <summary>
+    /// Queues a stored request whose place was reserved: true when it will run, queued here or, when shutdown closed the
+    /// queue, left in a durable store for the next start; false (recorded as failed) when the store is not durable.
+    /// </summary>
     public bool Enqueue(TrackedExecution execution)
     {
         _logger.BackgroundAccepted(execution.Id, execution.Record.Route);
@@ -87,6 +90,15 @@ internal sealed partial class ExecutionLifecycle
             if (_queue.TryWrite(execution))
             {
                 return Transition(execution, ExecutionState.Queued, execution.Record, write: false);
+            }
+
+            // Shutdown closed the queue as it was stored. A durable store keeps it for the next start (or another
+            // replica), as it keeps what was queued: it will run, so it is accepted. Recorded as failed, it never ran and
+            // its Idempotency-Key answered every retry with that failure.
+            if (_durable)
+            {
+                Cut(execution, "stored as the server shut down, so it never ran here");
+                return true;
             }
 
             Transition(execution, ExecutionState.Failed, execution.Record with { Status = ExecutionStatus.Failed, FinishedAt = _time.GetUtcNow(), Error = "The server shut down as it was accepted." });

@@ -45,9 +45,10 @@ internal enum ExecutionState
 internal static class ExecutionTransitions
 {
     //  from            to
-    //  Accepted     -> Queued (background, scheduled), Running (on demand), Failed (not run: shut down as accepted,
-    //                  a poison row, its route gone, its last attempt interrupted), RetryWaiting (a retry read back from
-    //                  the store whose delay is not over)
+    //  Accepted     -> Queued (background, scheduled), Running (on demand), Failed (not run: shut down as accepted
+    //                  without a durable store, a poison row, its route gone, its last attempt interrupted), RetryWaiting
+    //                  (a retry read back from the store whose delay is not over), Cut (stored as shutdown closed the
+    //                  queue: left in a durable store for the next start)
     //  Queued       -> Running, Cut, Released (taken over by another replica before it started), Failed (a scheduled
     //                  run whose start could not be recorded with replicas: not run, and not repeated; or an internal
     //                  error before it started: a worker's own failure, a bug)
@@ -57,7 +58,7 @@ internal static class ExecutionTransitions
     //  Succeeded, Failed, TimedOut, Released: final in this process; Cut is final too, but for that one late return.
     private static readonly ExecutionState[][] Allowed =
     [
-        /* Accepted */ [ExecutionState.Queued, ExecutionState.Running, ExecutionState.Failed, ExecutionState.RetryWaiting],
+        /* Accepted */ [ExecutionState.Queued, ExecutionState.Running, ExecutionState.Failed, ExecutionState.RetryWaiting, ExecutionState.Cut],
         /* Queued */ [ExecutionState.Running, ExecutionState.Cut, ExecutionState.Released, ExecutionState.Failed],
         /* Running */ [ExecutionState.Succeeded, ExecutionState.Failed, ExecutionState.TimedOut, ExecutionState.RetryWaiting, ExecutionState.Cut],
         /* RetryWaiting */ [ExecutionState.Queued, ExecutionState.Cut],

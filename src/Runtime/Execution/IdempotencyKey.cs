@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
 
 namespace ApiRoutes.Execution;
 
@@ -25,14 +25,15 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
     public const int MaxLength = 255;
 
     /// <summary>
-    /// The key a request carries: null (and no error) when it has none; null with why when the header is not one key
+    /// The key a request carries: null (and no error) when it has no such header; null with why when the header (an
+    /// empty one too: a client that meant to send a key and sent none is told, not run without one) is not one key
     /// of 1 to 255 printable ASCII characters, bare (no spaces, no commas) or as a quoted string (the draft's Structured
     /// Field String).
     /// </summary>
     public static string? Read(IHeaderDictionary headers, out string? error)
     {
         error = null;
-        if (!headers.TryGetValue(HeaderName, out var values) || StringValues.IsNullOrEmpty(values))
+        if (!headers.TryGetValue(HeaderName, out var values) || values.Count == 0)
         {
             return null;
         }
@@ -130,4 +131,30 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
 internal readonly record struct KeyedAdd(string? Existing, bool SameRequest)
 {
     public static KeyedAdd Stored => default;
+
+    /// <summary>
+    /// The add of a store whose <c>insert</c> of the record with its key does nothing when the (route, key) is taken (a
+    /// unique index), and says whether it inserted: when it did not, who holds the key is read from <c>keys</c>. That one
+    /// may be gone by then (pruned, or its insert rolled back), so the insert is tried again, a few times. Finding the
+    /// record's own id (a commit whose answer was lost, settled since) is a store. <c>store</c> names the store for the
+    /// error, such as "The execution store 'x.db'".
+    /// </summary>
+    public static async Task<KeyedAdd> AddOnceAsync(
+        IExecutionStore keys, ExecutionRecord record, IdempotencyKey key, Func<Task<bool>> insert, string store, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            if (await insert())
+            {
+                return Stored;
+            }
+
+            if (await keys.FindKeyAsync(record.Route, key, cancellationToken) is { } held)
+            {
+                return held.Existing == record.Id ? Stored : held;
+            }
+        }
+
+        throw new ExecutionStoreUnavailableException($"{store} kept finding the {IdempotencyKey.HeaderName} taken and then free again.");
+    }
 }

@@ -33,6 +33,13 @@ internal interface IExecutionStore
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot take it now.</exception>
     Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The execution of <paramref name="route"/> accepted under <paramref name="key"/> that the store still keeps, with
+    /// whether its request had the same fingerprint; null when there is none (then an add with the key would store).
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read now.</exception>
+    Task<KeyedAdd?> FindKeyAsync(string route, IdempotencyKey key, CancellationToken cancellationToken);
+
     /// <summary>Records a change of state; durable soon after (in the next group commit).</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written (the change may be kept, as the message says).</exception>
     Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken);

@@ -64,13 +64,12 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         lock (_keys)
         {
-            var slot = (record.Route, key.Value);
-            if (_keys.TryGetValue(slot, out var held) && _executions.TryGetValue(held.Id, out _))
+            if (Held(record.Route, key) is { } held)
             {
-                return Task.FromResult(new KeyedAdd(held.Id, held.Fingerprint == key.Fingerprint));
+                return Task.FromResult(held);
             }
 
-            _keys[slot] = (record.Id, key.Fingerprint);
+            _keys[(record.Route, key.Value)] = (record.Id, key.Fingerprint);
             _ = AddAsync(record, request, cancellationToken);
 
             // Keys of executions let go (past MaxFinished, pruned) are dropped now and then: at most twice those kept.
@@ -83,6 +82,20 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         return Task.FromResult(KeyedAdd.Stored);
     }
+
+    public Task<KeyedAdd?> FindKeyAsync(string route, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        lock (_keys)
+        {
+            return Task.FromResult(Held(route, key));
+        }
+    }
+
+    // Under the keys' lock.
+    private KeyedAdd? Held(string route, IdempotencyKey key) =>
+        _keys.TryGetValue((route, key.Value), out var held) && _executions.TryGetValue(held.Id, out _)
+            ? new KeyedAdd(held.Id, held.Fingerprint == key.Fingerprint)
+            : null;
 
     // Under the keys' lock.
     private void SweepKeys()

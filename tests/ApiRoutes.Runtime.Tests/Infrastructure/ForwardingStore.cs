@@ -11,12 +11,15 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
 {
     protected IExecutionStore Inner { get; } = inner ?? new InMemoryExecutionStore(TimeProvider.System);
 
-    public bool IsDurable => true;
+    public virtual bool IsDurable => true;
 
     public virtual Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) => Inner.AddAsync(record, request, cancellationToken);
 
     public virtual Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken) =>
         Inner.AddOnceAsync(record, request, key, cancellationToken);
+
+    public virtual Task<KeyedAdd?> FindKeyAsync(string route, IdempotencyKey key, CancellationToken cancellationToken) =>
+        Inner.FindKeyAsync(route, key, cancellationToken);
 
     public virtual Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => Inner.UpdateAsync(record, cancellationToken);
 

@@ -22,6 +22,12 @@ public abstract partial class ExecutionStoreContract
         Assert.Equal(["first", "other-key", "other-route"], (await Store.GetRecentAsync(10, default)).Select(record => record.Id).Order(StringComparer.Ordinal));
         Assert.Equal(Record("first", ExecutionStatus.Queued), await Store.FindAsync("first", default));
         Assert.Equal(["first", "other-key", "other-route"], (await Store.GetUnfinishedAsync(10, default)).Select(stored => stored.Record.Id).Order(StringComparer.Ordinal));
+
+        // Asked without adding (a retry that meets a full queue).
+        Assert.Equal(new KeyedAdd("first", SameRequest: true), await Store.FindKeyAsync(Record("x", ExecutionStatus.Queued).Route, Key("k-1", "same"), default));
+        Assert.Equal(new KeyedAdd("first", SameRequest: false), await Store.FindKeyAsync(Record("x", ExecutionStatus.Queued).Route, Key("k-1", "other"), default));
+        Assert.Equal(new KeyedAdd("other-route", SameRequest: true), await Store.FindKeyAsync("/api/other", Key("k-1", "same"), default));
+        Assert.Null(await Store.FindKeyAsync(Record("x", ExecutionStatus.Queued).Route, Key("k-2", "same"), default));
     }
 
     [Fact]

@@ -71,37 +71,29 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     // The insert finds the key taken (in an earlier batch, or earlier in its own): the execution that holds it is read once
     // the batch committed. One that is pruned meanwhile leaves the key free: tried again, a few times.
-    public async Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken)
+    public Task<KeyedAdd> AddOnceAsync(ExecutionRecord record, RequestSnapshot request, IdempotencyKey key, CancellationToken cancellationToken)
     {
         var write = new SqliteWrite(record, StoredRequest.ToUtf8Json(request), request.BodyArray()) { Key = key };
-        for (var attempt = 0; attempt < 3; attempt++)
+        return KeyedAdd.AddOnceAsync(this, record, key, () => _writer.WriteAsync(write), $"The execution store '{Path}'", cancellationToken);
+    }
+
+    public async Task<KeyedAdd?> FindKeyAsync(string route, IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string[]> held;
+        try
         {
-            if (await _writer.WriteAsync(write))
-            {
-                return KeyedAdd.Stored;
-            }
-
-            IReadOnlyList<string[]> held;
-            try
-            {
-                held = await ReadAllAsync(
-                    "SELECT id, request_hash FROM executions WHERE route = $p0 AND idempotency_key = $p1",
-                    [record.Route, key.Value],
-                    reader => new[] { reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1) },
-                    cancellationToken);
-            }
-            catch (SqliteException e)
-            {
-                throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be read: {e.Message}", e);
-            }
-
-            if (held.Count > 0)
-            {
-                return held[0][0] == record.Id ? KeyedAdd.Stored : new KeyedAdd(held[0][0], held[0][1] == key.Fingerprint);
-            }
+            held = await ReadAllAsync(
+                "SELECT id, request_hash FROM executions WHERE route = $p0 AND idempotency_key = $p1",
+                [route, key.Value],
+                reader => new[] { reader.GetString(0), reader.IsDBNull(1) ? "" : reader.GetString(1) },
+                cancellationToken);
+        }
+        catch (SqliteException e)
+        {
+            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be read: {e.Message}", e);
         }
 
-        throw new ExecutionStoreUnavailableException($"The execution store '{Path}' kept finding the Idempotency-Key taken and then free again.");
+        return held.Count > 0 ? new KeyedAdd(held[0][0], held[0][1] == key.Fingerprint) : null;
     }
 
     // Claimed once, durably: an occurrence already run is not run again, also after a restart (a replayed external
