@@ -118,6 +118,39 @@ public sealed class IdempotencyKeyTests : IDisposable
         Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[2001] Warning: Background request to /api/hello rejected with 422", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_multipart_upload_sent_again_as_a_new_request_with_a_new_boundary_is_answered_with_the_first_execution()
+    {
+        // A retry built anew, as a client's retry policy does: .NET draws a new boundary for every MultipartFormDataContent.
+        // Before, the fingerprint held the boundary, and every such retry was refused 422 as "a different request".
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/hello", typeof(Hello))));
+
+        var first = await PostFormAsync(server.Client, "upload-1", "ada");
+        await server.Probe.NextAsync();
+        var again = await PostFormAsync(server.Client, "upload-1", "ada");
+        var other = await PostFormAsync(server.Client, "upload-1", "bob");
+
+        Assert.Equal(
+            [HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.UnprocessableEntity],
+            new[] { first, again, other }.Select(response => response.StatusCode));
+        Assert.Equal(Id(first), Id(again));
+        Assert.Equal(["true"], again.Headers.GetValues("Idempotent-Replayed"));
+        Assert.Single(server.Executions.Snapshot());
+        Assert.Equal(1, server.Probe.Count(nameof(Hello)));
+
+        static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string key, string name)
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(name), "name" },
+                { new ByteArrayContent("a,b\n1,2\n"u8.ToArray()), "file", "report.csv" },
+            };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/hello") { Content = form };
+            request.Headers.Add("Idempotency-Key", key);
+            return await client.SendAsync(request);
+        }
+    }
+
     [Theory]
     [InlineData("")]                     // a header with no key is not a request without one
     [InlineData("  ")]

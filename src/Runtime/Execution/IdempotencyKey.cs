@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace ApiRoutes.Execution;
 
@@ -99,29 +100,133 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
         return null;   // no closing quote
     }
 
-    /// <summary>What makes two requests with one key the same request: their method, path, query, content type and body.</summary>
+    /// <summary>
+    /// What makes two requests with one key the same request: their method, path, query, content type and body. A
+    /// client's retry that builds its request anew is still the same request: the content type is compared as a media
+    /// type (type, subtype and parameter names in any case, parameters in any order, a value quoted or bare, the
+    /// <c>charset</c>'s value in any case), and a multipart body (<c>multipart/*</c> with a <c>boundary</c>) without its
+    /// boundary, which most clients draw at random for every request they build (.NET's <c>MultipartFormDataContent</c>,
+    /// browsers' forms). A content type already in its usual form (<c>application/json; charset=utf-8</c>) hashes as it
+    /// always did, so keys stored before stay comparable.
+    /// </summary>
     public static string FingerprintOf(HttpRequest request, ReadOnlySpan<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Append(hash, request.Method);
         Append(hash, request.PathBase.Add(request.Path).Value);
         Append(hash, request.QueryString.Value);
-        Append(hash, request.ContentType);
-        hash.AppendData(body);
+        Append(hash, CanonicalContentType(request.ContentType, out var boundary));
+        if (boundary is null)
+        {
+            hash.AppendData(body);
+        }
+        else
+        {
+            Append(hash, "multipart, without its boundary");   // never read as a body of another content type
+            AppendWithoutDelimiters(hash, body, boundary);
+        }
+
         Span<byte> digest = stackalloc byte[32];
         hash.GetHashAndReset(digest);
         return Base64Url.EncodeToString(digest);
     }
 
-    // Each part with its length first: no two lists of parts hash alike.
-    private static void Append(IncrementalHash hash, string? part)
+    /// <summary>
+    /// A content type in one spelling per media type: type and subtype in lower case, then its parameters by name (in
+    /// lower case), each value bare where it is a token and quoted otherwise, a <c>charset</c> in lower case; a
+    /// multipart type's boundary left out (and given in <paramref name="boundary"/>). A value that is no media type is
+    /// compared as it is.
+    /// </summary>
+    internal static string? CanonicalContentType(string? value, out byte[]? boundary)
     {
-        var bytes = Encoding.UTF8.GetBytes(part ?? "");
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);   // stored: the same on every machine
-        hash.AppendData(length);
-        hash.AppendData(bytes);
+        boundary = null;
+        if (value is null || !MediaTypeHeaderValue.TryParse(value, out var parsed) || parsed.MediaType.Value is not { } mediaType)
+        {
+            return value;
+        }
+
+        var multipart = mediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase);
+        var canonical = new StringBuilder(mediaType.ToLowerInvariant());
+        foreach (var parameter in parsed.Parameters.OrderBy(parameter => parameter.Name.Value, StringComparer.OrdinalIgnoreCase))
+        {
+            var name = parameter.Name.Value!.ToLowerInvariant();
+            var parameterValue = HeaderUtilities.UnescapeAsQuotedString(parameter.Value).Value ?? "";
+            if (multipart && name == "boundary" && boundary is null && IsBoundary(parameterValue))
+            {
+                boundary = Encoding.ASCII.GetBytes("--" + parameterValue);
+                continue;
+            }
+
+            if (name == "charset")
+            {
+                parameterValue = parameterValue.ToLowerInvariant();
+            }
+
+            canonical.Append("; ").Append(name).Append('=')
+                .Append(IsToken(parameterValue) ? parameterValue : HeaderUtilities.EscapeAsQuotedString(parameterValue).Value);
+        }
+
+        return canonical.ToString();
     }
+
+    // The body's parts, each with its length first, without the delimiters between them: "--" and the boundary at the
+    // start of the body or after a CRLF (RFC 2046 5.1.1; the boundary appears nowhere else in a well-formed body, and a
+    // body that has it elsewhere is compared with it there).
+    private static void AppendWithoutDelimiters(IncrementalHash hash, ReadOnlySpan<byte> body, ReadOnlySpan<byte> delimiter)
+    {
+        var start = 0;
+        var at = body.StartsWith(delimiter) ? 0 : FindDelimiter(body, 0, delimiter);
+        while (at >= 0)
+        {
+            AppendPart(hash, body[start..at]);
+            start = at + delimiter.Length;
+            at = FindDelimiter(body, start, delimiter);
+        }
+
+        AppendPart(hash, body[start..]);
+    }
+
+    // Where the next delimiter that follows a CRLF starts, at or after start, or -1.
+    private static int FindDelimiter(ReadOnlySpan<byte> body, int start, ReadOnlySpan<byte> delimiter)
+    {
+        for (var at = start; at < body.Length;)
+        {
+            var found = body[at..].IndexOf(delimiter);
+            if (found < 0)
+            {
+                return -1;
+            }
+
+            var index = at + found;
+            if (index >= 2 && body[index - 2] == '\r' && body[index - 1] == '\n')
+            {
+                return index;
+            }
+
+            at = index + 1;
+        }
+
+        return -1;
+    }
+
+    private static void AppendPart(IncrementalHash hash, ReadOnlySpan<byte> part)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, part.Length);   // stored: the same on every machine
+        hash.AppendData(length);
+        hash.AppendData(part);
+    }
+
+    // RFC 2046 5.1.1: 1 to 70 characters of a restricted ASCII set, not ending in a space.
+    private static bool IsBoundary(string value) =>
+        value.Length is > 0 and <= 70 && value[^1] != ' ' && value.All(c => char.IsAsciiLetterOrDigit(c) || "'()+_,-./:=? ".Contains(c, StringComparison.Ordinal));
+
+    // RFC 9110 5.6.2's token.
+    private static bool IsToken(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal));
+
+    // Each part with its length first: no two lists of parts hash alike.
+    private static void Append(IncrementalHash hash, string? part) => AppendPart(hash, Encoding.UTF8.GetBytes(part ?? ""));
 }
 
 /// <summary>

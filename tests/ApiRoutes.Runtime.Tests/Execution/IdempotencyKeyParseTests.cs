@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
 using System.Text;
 using ApiRoutes.Execution;
 using Microsoft.AspNetCore.Http;
@@ -84,6 +86,95 @@ public sealed class IdempotencyKeyParseTests
             },
             other => Assert.NotEqual(base64, other));
     }
+
+    [Fact]
+    public void A_multipart_request_built_anew_with_another_boundary_is_the_same_request()
+    {
+        var first = Fingerprint("POST", "/api/upload", "", "multipart/form-data; boundary=\"5b2d0c1e-aaaa\"", Multipart("5b2d0c1e-aaaa", "ada", "report.csv"));
+        var again = Fingerprint("POST", "/api/upload", "", "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW", Multipart("----WebKitFormBoundary7MA4YWxkTrZu0gW", "ada", "report.csv"));
+
+        Assert.Equal(first, again);
+        Assert.All(
+            new[]
+            {
+                Fingerprint("POST", "/api/upload", "", "multipart/form-data; boundary=x1", Multipart("x1", "bob", "report.csv")),        // another field
+                Fingerprint("POST", "/api/upload", "", "multipart/form-data; boundary=x1", Multipart("x1", "ada", "report2.csv")),       // another file
+                Fingerprint("POST", "/api/upload", "", "multipart/mixed; boundary=x1", Multipart("x1", "ada", "report.csv")),            // another subtype
+                Fingerprint("POST", "/api/upload", "", "multipart/form-data", Multipart("5b2d0c1e-aaaa", "ada", "report.csv")),         // no boundary: the bytes
+                Fingerprint("POST", "/api/upload", "", "text/plain; boundary=\"5b2d0c1e-aaaa\"", Multipart("5b2d0c1e-aaaa", "ada", "report.csv")),
+            },
+            other => Assert.NotEqual(first, other));
+
+        // Where the parts begin and end is compared too: the same bytes split differently are another request.
+        Assert.NotEqual(
+            Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b", "--b\r\nA\r\n--b\r\nB\r\n--b--"),
+            Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b", "--b\r\nA\r\n--c\r\nB\r\n--b--"));
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8", "Application/JSON;charset=\"UTF-8\"")]
+    [InlineData("application/json; charset=utf-8", "application/json ;  Charset=utf-8")]
+    [InlineData("text/plain; charset=utf-8; format=flowed", "text/plain; format=flowed; charset=UTF-8")]
+    [InlineData("text/plain; name=\"a b\"", "text/plain; NAME=\"a b\"")]
+    public void A_content_type_spelled_another_way_is_the_same_request(string contentType, string other) =>
+        Assert.Equal(Fingerprint("POST", "/p", "", contentType, "{}"), Fingerprint("POST", "/p", "", other, "{}"));
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8", "application/json; charset=utf-16")]
+    [InlineData("text/plain; format=flowed", "text/plain; format=Flowed")]      // only a charset's value is compared in any case
+    [InlineData("text/plain; name=\"a;b=c\"", "text/plain; name=a; b=c")]     // a quoted value is one value
+    [InlineData("application/json", "application/json; charset=utf-8")]
+    public void A_content_type_with_other_parameters_is_another_request(string contentType, string other) =>
+        Assert.NotEqual(Fingerprint("POST", "/p", "", contentType, "{}"), Fingerprint("POST", "/p", "", other, "{}"));
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]                              // as .NET's StringContent and most clients send it
+    [InlineData("text/plain")]
+    [InlineData(null)]
+    [InlineData("not a media type")]
+    public void A_content_type_in_its_usual_form_hashes_as_before_so_stored_keys_stay_comparable(string? contentType)
+    {
+        // The fingerprint as session 18 stored it: each part with its length first, then the body's bytes.
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in new[] { "POST", "/api/job", "?a=1", contentType ?? "" })
+        {
+            var bytes = Encoding.UTF8.GetBytes(part);
+            hash.AppendData(BitConverter.GetBytes(bytes.Length));   // little-endian here, as stored
+            hash.AppendData(bytes);
+        }
+
+        hash.AppendData("{}"u8);
+
+        Assert.Equal(Base64Url.EncodeToString(hash.GetHashAndReset()), Fingerprint("POST", "/api/job", "?a=1", contentType, "{}"));
+    }
+
+    [Fact]
+    public void Random_content_types_and_bodies_never_throw()
+    {
+        var random = new Random(20261203);
+        var alphabet = "multipart/form-data; boundary=\"ab\"\r\n-;=,\\ \té\u0000xyz"u8.ToArray();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var contentType = new string(Enumerable.Range(0, random.Next(0, 60)).Select(_ => (char)alphabet[random.Next(alphabet.Length)]).ToArray());
+            if (random.Next(2) == 0)
+            {
+                contentType = "multipart/mixed; boundary=" + contentType;
+            }
+
+            var body = Enumerable.Range(0, random.Next(0, 200)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray();
+            var context = new DefaultHttpContext();
+            context.Request.Method = "POST";
+            context.Request.ContentType = contentType;
+
+            Assert.Equal(43, IdempotencyKey.FingerprintOf(context.Request, body).Length);
+        }
+    }
+
+    private static string Multipart(string boundary, string name, string file) =>
+        $"--{boundary}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n{name}\r\n" +
+        $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\na,b\r\n1,2\r\n" +
+        $"--{boundary}--\r\n";
 
     private static string Quote(string key) => "\"" + key.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
