@@ -4,12 +4,15 @@ using System.Security.Cryptography;
 namespace ApiRoutes.Development;
 
 /// <summary>
-/// Whether a file event changed what a file holds. A file written again with the bytes it had is no change: a build
-/// step that writes a source on every build (a version file, a code generator's output) is run by each analysis's own
-/// build, so every analysis started the next one, without end (review 17c F4: 34 analyses a minute); and an editor's
-/// save of an unchanged file starts none. Remembers a hash of each file's content as an event last found it; a file it
-/// cannot read (gone, in use, over <see cref="MaxBytes"/>) is a change, as is every removal and every file seen the
-/// first time: nothing is ever ignored that might differ.
+/// Whether the files that events touched hold other bytes than before. A file written again with the bytes it had is
+/// no change: a build step that writes a source on every build (a version file, a code generator's output) is run by
+/// each analysis's own build, so every analysis started the next one, without end (review 17c F4: 34 analyses a
+/// minute); and an editor's save of an unchanged file starts none. The watches only note the files their events name
+/// (<see cref="Note"/>); the files are read once the burst of events has settled (<see cref="Settle"/>), not at each
+/// event: an event comes while its write is under way (a rewrite truncates the file first), and the file read then,
+/// empty or half written, counted the same bytes written again as two changes. Remembers a hash of each file as a
+/// settle last found it; a file it cannot read (gone, in use, over <see cref="MaxBytes"/>) is a change, as is every
+/// file seen the first time and every file forgotten (<see cref="Forget"/>): nothing is ever ignored that might differ.
 /// </summary>
 internal sealed class ContentChanges
 {
@@ -19,13 +22,88 @@ internal sealed class ContentChanges
     /// <summary>Past this many files remembered, all are forgotten (each next event is then a change).</summary>
     public const int MaxFiles = 100_000;
 
+    /// <summary>
+    /// Past this many files noted between two settles (a package restored or a branch checked out into the folder),
+    /// they are not read: the settle is a change, and all that was remembered is forgotten.
+    /// </summary>
+    public const int MaxNoted = 10_000;
+
     private readonly ConcurrentDictionary<string, byte[]> _seen = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly Lock _settling = new();
+    private HashSet<string> _noted = new(StringComparer.Ordinal);
+    private bool _overflowed;
+
+    /// <summary>An event named the file at <paramref name="path"/> (made, written, renamed there or away, removed).</summary>
+    public void Note(string path)
+    {
+        lock (_gate)
+        {
+            if (_noted.Count < MaxNoted)
+            {
+                _noted.Add(path);
+            }
+            else
+            {
+                _overflowed = true;
+            }
+        }
+    }
 
     /// <summary>
-    /// Whether the file at <paramref name="path"/> holds other bytes than when an event last found it there (made,
-    /// written or renamed there); true the first time.
+    /// Whether a file noted since the last settle holds other bytes than a settle last found there (or cannot be
+    /// compared); each is remembered as it is now. One settle at a time: what one reads, the next compares with.
     /// </summary>
-    public bool Written(string path)
+    public bool Settle()
+    {
+        lock (_settling)
+        {
+            HashSet<string> noted;
+            bool overflowed;
+            lock (_gate)
+            {
+                (noted, overflowed, _noted, _overflowed) = (_noted, _overflowed, new(StringComparer.Ordinal), false);
+            }
+
+            if (overflowed)
+            {
+                // The files past the limit were not read: what is remembered of them may be stale.
+                _seen.Clear();
+                return true;
+            }
+
+            var changed = false;
+            foreach (var path in noted)
+            {
+                changed |= Differs(path);
+            }
+
+            return changed;
+        }
+    }
+
+    /// <summary>
+    /// What is remembered of the files in <paramref name="folder"/> (not its subfolders; of all files: null) may be
+    /// stale — events were lost, or the folder was not watched for a while — and is forgotten: the next event of each is
+    /// a change.
+    /// </summary>
+    public void Forget(string? folder = null)
+    {
+        if (folder is null)
+        {
+            _seen.Clear();
+            return;
+        }
+
+        var trimmed = Path.TrimEndingDirectorySeparator(folder);
+        foreach (var path in _seen.Keys.Where(path => string.Equals(Path.GetDirectoryName(path), trimmed, StringComparison.Ordinal)))
+        {
+            _seen.TryRemove(path, out _);
+        }
+    }
+
+    // Whether the file holds other bytes than the settle before found, remembering what it holds now.
+    private bool Differs(string path)
     {
         var hash = TryHash(path);
         if (hash is null)
@@ -43,16 +121,6 @@ internal sealed class ContentChanges
         _seen[path] = hash;
         return before is null || !before.AsSpan().SequenceEqual(hash);
     }
-
-    /// <summary>The file at <paramref name="path"/> is gone (removed, renamed away): a change, and forgotten.</summary>
-    public bool Gone(string path)
-    {
-        _seen.TryRemove(path, out _);
-        return true;
-    }
-
-    /// <summary>A watcher's event: whether it changed what the file <see cref="FileSystemEventArgs.FullPath"/> holds.</summary>
-    public bool Changed(FileSystemEventArgs e) => e.ChangeType == WatcherChangeTypes.Deleted ? Gone(e.FullPath) : Written(e.FullPath);
 
     private static byte[]? TryHash(string path)
     {

@@ -7,12 +7,12 @@ namespace ApiRoutes.Development;
 /// <c>Directory.Packages.props</c> above it. The list comes from each analysis (<c>inputs.txt</c>, written by the
 /// package's targets), so a file the project starts or stops reading is followed from the analysis after. One watcher
 /// per folder, not its subfolders; a change counts for a listed file, and in a folder of sources for any <c>.cs</c>
-/// file (one new there may match the project's pattern). Never the app's failure: a folder that cannot be watched is
+/// file (one new there may match the project's pattern), when what the file holds changed (<see cref="ContentChanges"/>:
+/// <paramref name="touched"/> names the file, <paramref name="changed"/> asks for an analysis outright). Never the app's failure: a folder that cannot be watched is
 /// reported (event 6010) and left.
 /// </summary>
-internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> degraded, ContentChanges? contents = null) : IDisposable
+internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents) : IDisposable
 {
-    private readonly ContentChanges _contents = contents ?? new();
 
     /// <summary>At most this many folders are watched (each takes an inotify instance of the 128 a user has by default).</summary>
     public const int MaxFolders = 16;
@@ -137,8 +137,17 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 {
                     after[folder] = kept;
                 }
-                else if (Folder.TryStart(folder, names, sources, changed, degraded, _contents, out var problem) is { } started)
+                else if (Folder.TryStart(folder, names, sources, changed, touched, degraded, contents, out var problem) is { } started)
                 {
+                    // A folder not watched until now: its files may have changed since an event last named them, so
+                    // what was remembered of them is not what the analysis that named it read. (Not a watch renewed:
+                    // a build step that writes its file through a rename renews it after every analysis, and each
+                    // would start the next one.)
+                    if (kept is null)
+                    {
+                        contents.Forget(folder);
+                    }
+
                     after[folder] = started;
                 }
                 else if (kept is not null)
@@ -260,14 +269,13 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     private sealed class Folder : IDisposable
     {
         private readonly FileSystemWatcher _watcher;
-        private readonly Action _changed;
-        private readonly ContentChanges _contents;
+        private readonly Action<string> _touched;
         private readonly (DateTime, DateTime) _stamp;
         private volatile Interest _interest;
 
-        private Folder(FileSystemWatcher watcher, Interest interest, Action changed, ContentChanges contents)
+        private Folder(FileSystemWatcher watcher, Interest interest, Action<string> touched)
         {
-            (_watcher, _interest, _changed, _contents) = (watcher, interest, changed, contents);
+            (_watcher, _interest, _touched) = (watcher, interest, touched);
             _stamp = Stamp(watcher.Path);
         }
 
@@ -295,20 +303,21 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
         }
 
-        public static Folder? TryStart(string path, HashSet<string> names, bool sources, Action changed, Action<string> degraded, ContentChanges contents, out string? problem)
+        public static Folder? TryStart(string path, HashSet<string> names, bool sources, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, out string? problem)
         {
             problem = null;
             FileSystemWatcher? watcher = null;
             try
             {
                 watcher = new FileSystemWatcher(path) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size };
-                var folder = new Folder(watcher, new Interest(names, sources), changed, contents);
+                var folder = new Folder(watcher, new Interest(names, sources), touched);
                 watcher.Changed += folder.OnChanged;
                 watcher.Created += folder.OnChanged;
                 watcher.Deleted += folder.OnChanged;
                 watcher.Renamed += folder.OnChanged;
                 watcher.Error += (_, e) =>
                 {
+                    contents.Forget(path);   // events were lost: what was remembered of its files may be stale
                     degraded($"the watcher of '{path}' reported: {e.GetException().Message}; the routes are analysed again");
                     changed();
                 };
@@ -326,15 +335,19 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
         public void Dispose() => _watcher.Dispose();
 
-        // As in the project folder: a file written again with the bytes it had is no change (review 17c F4).
+        // As in the project folder: the file is compared once the burst has settled, and one written again with the bytes
+        // it had is no change (review 17c F4).
         private void OnChanged(object sender, FileSystemEventArgs e)
         {
             var interest = _interest;
-            var lands = interest.Counts(e.Name) && _contents.Changed(e);
-            var leaves = e is RenamedEventArgs renamed && interest.Counts(renamed.OldName) && _contents.Gone(renamed.OldFullPath);
-            if (lands || leaves)
+            if (interest.Counts(e.Name))
             {
-                _changed();
+                _touched(e.FullPath);
+            }
+
+            if (e is RenamedEventArgs renamed && interest.Counts(renamed.OldName))
+            {
+                _touched(renamed.OldFullPath);
             }
         }
 

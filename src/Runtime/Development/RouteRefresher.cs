@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace ApiRoutes.Development;
 
 /// <summary>
-/// The development loop's refresh: waits for a burst of changes to settle (<c>Debounce</c>), runs one analysis at a
+/// The development loop's refresh: waits for a burst of changes to settle (<c>Debounce</c>), then runs an analysis when
+/// a file the events named holds other bytes than before (<see cref="ContentChanges"/>) or when a change was asked for
+/// outright (<see cref="Request()"/>: a folder moved, events lost, hot reload's signal); one analysis at a
 /// time (a change during a run asks for one more run after it), bounds each by <c>Timeout</c>, and puts the result into
 /// service only when it has no error. A save starts the analysis while hot reload applies the same change; a result
 /// that names types hot reload has not applied yet is kept, and hot reload's signal puts it into service at once
@@ -20,6 +22,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private readonly TimeSpan _debounce;
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
+    private readonly ContentChanges? _contents;
     private readonly Lock _gate = new();
     private readonly ITimer _timer;
     private readonly ITimer _waitTimer;
@@ -29,11 +32,13 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private bool _again;
     private bool _signalled;
     private bool _disposed;
+    private bool _asked;   // a change was asked for outright since the last settle
     private Pending? _pending;
 
-    public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger)
+    // contents: what the files Touched names held; without it, every touched file is a change.
+    public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger, ContentChanges? contents = null)
     {
-        (_analysis, _swap, _status, _time, _debounce, _timeout, _logger) = (analysis, swap, status, time, debounce, timeout, logger);
+        (_analysis, _swap, _status, _time, _debounce, _timeout, _logger, _contents) = (analysis, swap, status, time, debounce, timeout, logger, contents);
         _timer = time.CreateTimer(_ => OnSettled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _waitTimer = time.CreateTimer(_ => OnWaitedTooLong(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -64,12 +69,25 @@ internal sealed class RouteRefresher : IAsyncDisposable
     public void Request() => Request(_debounce);
 
     /// <summary>Refresh after <paramref name="delay"/>, unless a change (or another request) comes first and resets it.</summary>
-    public void Request(TimeSpan delay)
+    public void Request(TimeSpan delay) => Wait(delay, asked: true);
+
+    /// <summary>
+    /// An event named the file at <paramref name="path"/>: once no further change has come for the debounce period,
+    /// refresh if it (or another file touched meanwhile) holds other bytes than before.
+    /// </summary>
+    public void Touched(string path)
+    {
+        _contents?.Note(path);
+        Wait(_debounce, asked: _contents is null);
+    }
+
+    private void Wait(TimeSpan delay, bool asked)
     {
         lock (_gate)
         {
             if (!_disposed)
             {
+                _asked |= asked;
                 _timer.Change(delay, Timeout.InfiniteTimeSpan);
             }
         }
@@ -171,6 +189,18 @@ internal sealed class RouteRefresher : IAsyncDisposable
 
     private void OnSettled()
     {
+        bool asked;
+        lock (_gate)
+        {
+            (asked, _asked) = (_asked, false);
+        }
+
+        // Read even when asked outright: what this analysis reads is what the next settle compares with.
+        if (!(_contents?.Settle() ?? false) && !asked)
+        {
+            return;   // every file touched holds the bytes it had (written again as it was): nothing to analyse
+        }
+
         lock (_gate)
         {
             if (_disposed)

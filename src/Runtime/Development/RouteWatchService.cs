@@ -83,7 +83,7 @@ internal sealed class RouteWatchService(
         }
 
         _analysis = new ProjectAnalysis(project);
-        _refresher = new RouteRefresher(_analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger);
+        _refresher = new RouteRefresher(_analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger, _contents);
         HotReloadSignal.Applied += _refresher.HotReloadApplied;
 
         // The handlers' source files as this process has them, for the tombstones that let hot reload apply a handler's
@@ -134,7 +134,7 @@ internal sealed class RouteWatchService(
 
         // Files the project reads from outside its folder, as each analysis lists them.
         var refresher = _refresher;
-        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, reason => _logger.RouteWatchDegraded(reason), _contents);
+        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, refresher.Touched, reason => _logger.RouteWatchDegraded(reason), _contents);
         _analysis.InputsRead += inputs =>
         {
             // Said when the folders change, also when none is left; the watch's trouble never fails the analysis that
@@ -222,23 +222,34 @@ internal sealed class RouteWatchService(
     private void NoteStopSignal(PosixSignalContext context) => Interlocked.CompareExchange(ref _firstStopSignal, (int)context.Signal, 0);
 
     // Events were lost (the kernel's queue overflowed, say under a package restore into the folder), or the watch broke:
-    // what changed is unknown, so the whole project is analysed again (review 16a F6).
+    // what changed is unknown, so the whole project is analysed again (review 16a F6), and what was remembered of its
+    // files' bytes may be stale: a file written back to those bytes after a lost event is a change.
     private void OnWatchError(object sender, ErrorEventArgs e)
     {
+        _contents.Forget();
         _logger.RouteWatchDegraded($"the file watcher reported: {e.GetException().Message}; the routes are analysed again");
         _refresher?.Request();
     }
 
-    // A file's event counts when it changed what the file holds (not when a build step wrote it again as it was, which
-    // every analysis's build would otherwise turn into the next analysis: review 17c F4), and a rename where it leaves
-    // as well: a file of handlers moved into obj/ or renamed to another extension left the code.
+    // A file's event counts when it changed what the file holds, as read once the burst of events has settled (not when
+    // a build step wrote it again as it was, which every analysis's build would otherwise turn into the next analysis:
+    // review 17c F4), and a rename where it leaves as well: a file of handlers moved into obj/ or renamed to another
+    // extension left the code.
     private void OnFileChanged(object sender, FileSystemEventArgs e)
     {
-        var lands = IsDevelopers(e.Name, e.FullPath) && _contents.Changed(e);
-        var leaves = e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath) && IsWatched(renamed.OldName) && _contents.Gone(renamed.OldFullPath);
-        if (lands || leaves)
+        if (_refresher is not { } refresher)
         {
-            _refresher?.Request();
+            return;
+        }
+
+        if (IsDevelopers(e.Name, e.FullPath))
+        {
+            refresher.Touched(e.FullPath);
+        }
+
+        if (e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath) && IsWatched(renamed.OldName))
+        {
+            refresher.Touched(renamed.OldFullPath);
         }
     }
 

@@ -12,7 +12,9 @@ public sealed class OutsideFolderWatchTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-outside-").FullName;
     private readonly List<string> _degraded = [];
-    private int _changes;
+    private readonly ContentChanges _contents = new();
+    private int _changes;   // asked for outright
+    private int _touches;   // files named by an event, noted for the next settle
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -20,7 +22,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
     public async Task A_file_the_project_reads_from_outside_its_folder_is_followed_and_nothing_else_there()
     {
         var (project, shared, config) = (Folder("Shop"), Folder("Shared"), Folder("config"));
-        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        using var watch = Watch(project);
 
         Assert.True(watch.Update([Path.Combine(project, "Api", "Hello.cs"), Path.Combine(shared, "Handlers.cs"), Path.Combine(config, "apiroutes.yaml"), Path.Combine(_root, "Directory.Build.props")]));
         Assert.Equal([_root, shared, config], watch.Folders);   // ordinal: upper case first
@@ -44,14 +46,32 @@ public sealed class OutsideFolderWatchTests : IDisposable
         var (project, shared) = (Folder("Shop"), Folder("Shared"));
         var generated = Path.Combine(shared, "Generated.cs");
         File.WriteAllText(generated, "// build 1");
-        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        using var watch = Watch(project);
         watch.Update([generated]);
 
         await CountsAsync(() => File.WriteAllText(generated, "// build 2"));
-        await CountsNotAsync(() => File.WriteAllText(generated, "// build 2"));
-        await CountsNotAsync(() => File.WriteAllText(generated, "// build 2"));
+        await SameAsync(() => File.WriteAllText(generated, "// build 2"));
+        await SameAsync(() => File.WriteAllText(generated, "// build 2"));
         await CountsAsync(() => File.WriteAllText(generated, "// build 3"));
         await CountsAsync(() => File.Delete(generated));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public async Task A_file_changed_while_its_folder_was_not_watched_is_a_change_at_its_next_event_even_back_to_the_bytes_it_had()
+    {
+        var (project, shared) = (Folder("Shop"), Folder("Shared"));
+        var file = Path.Combine(shared, "Handlers.cs");
+        File.WriteAllText(file, "// 1");
+        using var watch = Watch(project);
+        watch.Update([file]);
+        await CountsAsync(() => File.WriteAllText(file, "// 2"));
+
+        watch.Update([Path.Combine(project, "Api", "Hello.cs")]);   // the project reads it no more
+        File.WriteAllText(file, "// 3");                           // unseen
+        watch.Update([file]);                                       // read again: that analysis read "// 3"
+
+        await CountsAsync(() => File.WriteAllText(file, "// 2"));
         Assert.Empty(_degraded);
     }
 
@@ -59,7 +79,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
     public async Task Folders_follow_each_analysis()
     {
         var (project, shared) = (Folder("Shop"), Folder("Shared"));
-        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        using var watch = Watch(project);
         watch.Update([Path.Combine(shared, "Handlers.cs")]);
 
         Assert.False(watch.Update([Path.Combine(shared, "Handlers.cs")]));   // the same folders
@@ -77,7 +97,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
     [Fact]
     public void Past_the_limit_of_folders_the_rest_is_said_not_watched()
     {
-        using var watch = new OutsideFolderWatch(Folder("Shop"), () => { }, _degraded.Add);
+        using var watch = Watch(Folder("Shop"));
 
         watch.Update(Enumerable.Range(0, OutsideFolderWatch.MaxFolders + 3).Select(i => Path.Combine(Folder($"f{i:D2}"), "a.cs")));
 
@@ -101,7 +121,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
     {
         // Review 17c F5: a NUL byte passed the check for a full path and threw out of Update, which failed the analysis.
         var project = Folder("Shop");
-        using var watch = new OutsideFolderWatch(project, () => { }, _degraded.Add);
+        using var watch = Watch(project);
         var lines = new[] { $"{_root}/sha\0red/B.cs", "", ".", "..", "relative/a.cs", "/", "//", "/" + new string('a', 5000) + "/x.cs", "C:\\x\\y.cs", "/dev/null", "/proc/self/status" };
 
         watch.Update(lines);
@@ -115,7 +135,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
         // Review 17c F7: the check ran on the line as written: through "..", a file outside was taken as inside, and the
         // project folder itself was watched as an outside one.
         var (project, shared, sibling) = (Folder("Shop"), Folder("Shared"), Folder("Shop2"));
-        using var watch = new OutsideFolderWatch(project + "/", () => { }, _degraded.Add);
+        using var watch = Watch(project + "/");
 
         watch.Update([Path.Combine(project, "..", "Shared", "A.cs"), Path.Combine(shared, "..", "Shop", "B.cs"), Path.Combine(sibling, "C.cs")]);
 
@@ -128,7 +148,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
         // Review 17c F3: at the 17th folder every later input was dropped: the config file and Directory.Build.props (listed
         // after the sources), and even a listed file in a folder already watched.
         var (project, config) = (Folder("Shop"), Folder("config"));
-        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        using var watch = Watch(project);
         var sources = Enumerable.Range(0, OutsideFolderWatch.MaxFolders + 1).Select(i => Path.Combine(Folder($"Shared/f{i:D2}"), "a.cs")).ToList();
         var settings = Path.Combine(_root, "Shared", "f16", "settings.yaml");
 
@@ -150,7 +170,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
         var (project, shared) = (Folder("Shop"), Folder("Shared"));
         var file = Path.Combine(shared, "Handlers.cs");
         File.WriteAllText(file, "// 1");
-        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        using var watch = Watch(project);
         watch.Update([file]);
 
         await CountsAsync(() => Directory.Delete(shared, recursive: true));
@@ -170,7 +190,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
         var (project, shared) = (Folder("Shop"), Folder("Shared/Handlers"));
         var file = Path.Combine(shared, "Orders.cs");
         File.WriteAllText(file, "// 1");
-        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        using var watch = Watch(project);
         watch.Update([file]);
 
         await CountsAsync(() => Directory.Delete(Path.Combine(_root, "Shared"), recursive: true));
@@ -193,7 +213,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
     {
         // Review 17c F2.6: a config file in a folder not made yet was said once, and its making started nothing.
         var (project, config) = (Folder("Shop"), Path.Combine(_root, "config"));
-        using var watch = new OutsideFolderWatch(project, () => Interlocked.Increment(ref _changes), _degraded.Add);
+        using var watch = Watch(project);
 
         watch.Update([Path.Combine(config, "apiroutes.yaml")]);
 
@@ -205,23 +225,57 @@ public sealed class OutsideFolderWatchTests : IDisposable
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
 
-    // The change counts: the callback comes (the watcher's events arrive on a thread of their own).
+    private OutsideFolderWatch Watch(string project) => new(
+        project,
+        () => Interlocked.Increment(ref _changes),
+        path =>
+        {
+            _contents.Note(path);
+            Interlocked.Increment(ref _touches);
+        },
+        _degraded.Add,
+        _contents);
+
+    // The change counts: an analysis is asked for outright, or an event names a file that, once settled, holds other
+    // bytes than before (the watcher's events arrive on a thread of their own). Read after the change is made: the
+    // file is compared as it is, wherever its events fell.
     private async Task CountsAsync(Action change)
     {
-        var before = Volatile.Read(ref _changes);
+        var (changes, touches) = (Volatile.Read(ref _changes), Volatile.Read(ref _touches));
         change();
-        for (var deadline = DateTime.UtcNow + Probe.Patience; Volatile.Read(ref _changes) == before; await Task.Delay(10))
+        for (var deadline = DateTime.UtcNow + Probe.Patience; ; await Task.Delay(10))
         {
+            if (Volatile.Read(ref _changes) > changes || (Volatile.Read(ref _touches) > touches && _contents.Settle()))
+            {
+                return;
+            }
+
             Assert.True(DateTime.UtcNow < deadline, "the change was not followed");
         }
     }
 
-    // The change does not count: a file that does count, saved after it, is the next one seen. Events come in order.
+    // The file is named by an event, and holds the bytes it had: no change.
+    private async Task SameAsync(Action change)
+    {
+        var (changes, touches) = (Volatile.Read(ref _changes), Volatile.Read(ref _touches));
+        change();
+        for (var deadline = DateTime.UtcNow + Probe.Patience; Volatile.Read(ref _touches) == touches; await Task.Delay(10))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no event named the file");
+        }
+
+        Assert.False(_contents.Settle());
+        Assert.Equal(changes, Volatile.Read(ref _changes));
+    }
+
+    // The change does not count: no analysis asked for, and whatever files events named (late ones of a change before
+    // included) hold the bytes they had.
     private async Task CountsNotAsync(Action change)
     {
-        var before = Volatile.Read(ref _changes);
+        var changes = Volatile.Read(ref _changes);
         change();
         await Task.Delay(200);
-        Assert.Equal(before, Volatile.Read(ref _changes));
+        Assert.Equal(changes, Volatile.Read(ref _changes));
+        Assert.False(_contents.Settle());
     }
 }

@@ -157,6 +157,81 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task A_touched_file_is_analysed_when_its_bytes_changed_once_settled_and_not_when_written_again_as_it_was()
+    {
+        // Review 17c F4, with the file read once the burst settles: a build step that writes a source on every build
+        // (here, during the analysis its build is part of) starts no analysis after it.
+        var folder = Directory.CreateTempSubdirectory("apiroutes-refresher-").FullName;
+        try
+        {
+            var contents = new ContentChanges();
+            await using var refresher = Create(contents);
+            var generated = Path.Combine(folder, "Generated.cs");
+            File.WriteAllText(generated, "// 1");
+            var first = _analysis.NextBlocked();
+            _analysis.Next(Success("second.json"));
+
+            refresher.Touched(generated);
+            _time.Advance(Debounce);
+            await _analysis.WaitForCallsAsync(1);
+
+            File.WriteAllText(generated, "");         // the build writes it again, truncated first
+            refresher.Touched(generated);
+            File.WriteAllText(generated, "// 1");     // with the bytes it had
+            refresher.Touched(generated);
+            _time.Advance(Debounce);
+            first.SetResult(Success("first.json"));
+            await refresher.Running;
+            Assert.Equal(1, _analysis.Calls);
+
+            File.WriteAllText(generated, "// 2");     // a change of its bytes is analysed
+            refresher.Touched(generated);
+            _time.Advance(Debounce);
+            await refresher.Running;
+            Assert.Equal(2, _analysis.Calls);
+            Assert.Equal(["first.json", "second.json"], _swap.Applied);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_change_asked_for_outright_is_analysed_whatever_the_touched_files_hold()
+    {
+        // A folder moved, events lost, hot reload's signal: no file's bytes say what changed.
+        var folder = Directory.CreateTempSubdirectory("apiroutes-refresher-").FullName;
+        try
+        {
+            var contents = new ContentChanges();
+            await using var refresher = Create(contents);
+            var file = Path.Combine(folder, "Hello.cs");
+            File.WriteAllText(file, "class Hello {}");
+            _analysis.Next(Success("a.json"));
+            _analysis.Next(Success("b.json"));
+            refresher.Touched(file);
+            _time.Advance(Debounce);
+            await refresher.Running;
+
+            refresher.Touched(file);   // as it was
+            refresher.Request();
+            _time.Advance(Debounce);
+            await refresher.Running;
+            Assert.Equal(2, _analysis.Calls);
+
+            refresher.Touched(file);   // as it was, and nothing asked for: that settle read it
+            _time.Advance(Debounce);
+            await refresher.Running;
+            Assert.Equal(2, _analysis.Calls);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_error_keeps_the_last_valid_routes_and_is_shown_until_a_fix_replaces_them()
     {
         await using var refresher = Create();
@@ -374,10 +449,10 @@ public sealed class RouteRefresherTests
         return (refresher, analysis);
     }
 
-    private RouteRefresher Create()
+    private RouteRefresher Create(ContentChanges? contents = null)
     {
         var loggers = LoggerFactory.Create(builder => builder.AddProvider(new ListLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Debug));
-        return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"));
+        return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"), contents);
     }
 
     private static RouteAnalysisResult Success(string manifest) => new(manifest, []);
