@@ -26,6 +26,9 @@ internal sealed class CompileGate(string folder)
         File.WriteAllText(Path, string.Empty);
     }
 
+    /// <summary>Whether the analysis has reached its compile (its build renamed the gate to <c>.passed</c>).</summary>
+    public bool IsPassed => File.Exists(Passed);
+
     /// <summary>
     /// Closes the gate: true when the analysis had not reached its compile (it never will: kill it at once), false when
     /// it had (the gate was passed, or never opened).

@@ -83,11 +83,11 @@ internal sealed class ContentChanges
     }
 
     /// <summary>
-    /// What is remembered of the files in <paramref name="folder"/> (not its subfolders; of all files: null) may be
-    /// stale — events were lost, or the folder was not watched for a while — and is forgotten: the next event of each is
-    /// a change.
+    /// What is remembered of the files in <paramref name="folder"/> (and its subfolders with
+    /// <paramref name="subfolders"/>; of all files: null) may be stale — events were lost, the folder was not watched
+    /// for a while, or it was moved away and back — and is forgotten: the next event of each is a change.
     /// </summary>
-    public void Forget(string? folder = null)
+    public void Forget(string? folder = null, bool subfolders = false)
     {
         if (folder is null)
         {
@@ -96,11 +96,18 @@ internal sealed class ContentChanges
         }
 
         var trimmed = Path.TrimEndingDirectorySeparator(folder);
-        foreach (var path in _seen.Keys.Where(path => string.Equals(Path.GetDirectoryName(path), trimmed, StringComparison.Ordinal)))
+        var prefix = trimmed + Path.DirectorySeparatorChar;
+        foreach (var path in _seen.Keys)
         {
-            _seen.TryRemove(path, out _);
+            if (subfolders ? path.StartsWith(prefix, StringComparison.Ordinal) : string.Equals(Path.GetDirectoryName(path), trimmed, StringComparison.Ordinal))
+            {
+                _seen.TryRemove(path, out _);
+            }
         }
     }
+
+    /// <summary>What is remembered of the file at <paramref name="path"/> may be stale: its next event is a change.</summary>
+    public void ForgetFile(string path) => _seen.TryRemove(path, out _);
 
     // Whether the file holds other bytes than the settle before found, remembering what it holds now.
     private bool Differs(string path)

@@ -14,6 +14,12 @@ internal interface IRouteAnalysis
     /// server the restart's build uses down with it).
     /// </summary>
     bool TryStopBeforeCompile();
+
+    /// <summary>
+    /// Whether an analysis is in progress past its compile's gate: it reads the sources now, so a file written
+    /// meanwhile may have been read in a state that a settle, comparing only where a burst ends, never sees.
+    /// </summary>
+    bool Compiling { get; }
 }
 
 /// <param name="ManifestPath">The manifest written, when the analysis succeeded.</param>

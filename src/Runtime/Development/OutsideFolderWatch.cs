@@ -133,21 +133,13 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             foreach (var (folder, (names, sources)) in targets)
             {
                 var kept = before.GetValueOrDefault(folder);
+                ForgetNewlyFollowed(folder, kept, names, sources);
                 if (kept is not null && kept.IsStill(names, sources))
                 {
                     after[folder] = kept;
                 }
                 else if (Folder.TryStart(folder, names, sources, changed, touched, degraded, contents, out var problem) is { } started)
                 {
-                    // A folder not watched until now: its files may have changed since an event last named them, so
-                    // what was remembered of them is not what the analysis that named it read. (Not a watch renewed:
-                    // a build step that writes its file through a rename renews it after every analysis, and each
-                    // would start the next one.)
-                    if (kept is null)
-                    {
-                        contents.Forget(folder);
-                    }
-
                     after[folder] = started;
                 }
                 else if (kept is not null)
@@ -177,6 +169,24 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
 
             return !before.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(after.Keys);
+        }
+    }
+
+    // Files followed from now on may have changed since an event last named them (not watched meanwhile), so what was
+    // remembered of them is not what the analysis that named them read: a folder not watched until now, a name newly
+    // listed in one that is, its sources once they count (review 20a F4). Not a watch renewed for the same files: a
+    // build step that writes its file through a rename renews it after every analysis, and each would start the next.
+    private void ForgetNewlyFollowed(string folder, Folder? kept, HashSet<string> names, bool sources)
+    {
+        if (kept is null || (sources && !kept.Sources))
+        {
+            contents.Forget(folder);
+            return;
+        }
+
+        foreach (var name in names.Where(name => !kept.Names.Contains(name)))
+        {
+            contents.ForgetFile(Path.Combine(folder, name));
         }
     }
 
@@ -278,6 +288,12 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             (_watcher, _interest, _touched) = (watcher, interest, touched);
             _stamp = Stamp(watcher.Path);
         }
+
+        /// <summary>The files that count here, by name.</summary>
+        public IReadOnlySet<string> Names => _interest.Names;
+
+        /// <summary>Whether any source file counts here.</summary>
+        public bool Sources => _interest.Sources;
 
         // Whether it watches the folder as it was when it started, for the same files: the folder's times change when
         // an entry is made, removed or renamed there, and a folder made again has times of its own.

@@ -71,6 +71,17 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         }
     }
 
+    public bool Compiling
+    {
+        get
+        {
+            lock (_gateLock)
+            {
+                return _gateOpen && _gate.IsPassed;
+            }
+        }
+    }
+
     public async Task<RouteAnalysisResult> AnalyzeAsync(CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(_project.DotNet)

@@ -73,12 +73,16 @@ internal sealed class RouteRefresher : IAsyncDisposable
 
     /// <summary>
     /// An event named the file at <paramref name="path"/>: once no further change has come for the debounce period,
-    /// refresh if it (or another file touched meanwhile) holds other bytes than before.
+    /// refresh if it (or another file touched meanwhile) holds other bytes than before — or whatever it holds when it
+    /// was touched while an analysis compiles: that analysis may have read it in a state the burst then left (a save
+    /// undone within the debounce, a rewrite read half way), which the settle, comparing where the burst ends with where
+    /// the last one ended, cannot see. A build step that writes a file as it was (review 17c F4) runs before the
+    /// compile, and is still compared.
     /// </summary>
     public void Touched(string path)
     {
         _contents?.Note(path);
-        Wait(_debounce, asked: _contents is null);
+        Wait(_debounce, asked: _contents is null || _analysis.Compiling);
     }
 
     private void Wait(TimeSpan delay, bool asked)

@@ -35,6 +35,9 @@ internal sealed class RouteWatchService(
     private int _firstStopSignal;   // 0 until a stop signal comes, then the first one's PosixSignal value
     private readonly ContentChanges _contents = new();
 
+    /// <summary>What the watches remember of the files' bytes (tests read it).</summary>
+    internal ContentChanges Contents => _contents;
+
     // The files whose saves count: sources, the route configuration, and the project's own build files.
     private static readonly string[] WatchedExtensions = [".cs", ".yaml", ".yml", ".csproj", ".props", ".targets"];
 
@@ -237,26 +240,47 @@ internal sealed class RouteWatchService(
     // extension left the code.
     private void OnFileChanged(object sender, FileSystemEventArgs e)
     {
-        if (_refresher is not { } refresher)
+        if (_refresher is { } refresher)
         {
-            return;
+            foreach (var path in Touches(e))
+            {
+                refresher.Touched(path);
+            }
         }
+    }
 
-        if (IsDevelopers(e.Name, e.FullPath))
+    /// <summary>
+    /// The files an event of the files' watch names. A rename's new name only when it is a watched file: the watch's
+    /// filters let a rename through when either name matches, and an editor's save that first moves the file aside
+    /// (<c>Hello.cs</c> to <c>Hello.cs~</c>, vim's and JetBrains' safe write) would name a backup that is gone when
+    /// the burst settles: a change for a file saved as it was (review 20a F2).
+    /// </summary>
+    internal IEnumerable<string> Touches(FileSystemEventArgs e)
+    {
+        if (IsDevelopers(e.Name, e.FullPath) && (e is not RenamedEventArgs || IsWatched(e.Name)))
         {
-            refresher.Touched(e.FullPath);
+            yield return e.FullPath;
         }
 
         if (e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath) && IsWatched(renamed.OldName))
         {
-            refresher.Touched(renamed.OldFullPath);
+            yield return renamed.OldFullPath;
         }
     }
 
-    // A folder made, removed or renamed: whatever it holds changed with it (a folder of handlers moved in or out).
-    private void OnFolderChanged(object sender, FileSystemEventArgs e)
+    // A folder made, removed or renamed: whatever it holds changed with it (a folder of handlers moved in or out), with
+    // no event of its files; what was remembered of them is forgotten: moved away, edited and moved back, its files'
+    // next saves are compared with nothing stale (review 20a F3).
+    internal void OnFolderChanged(object? sender, FileSystemEventArgs e)
     {
-        if (IsDevelopers(e.Name, e.FullPath) || (e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath)))
+        var renamed = e as RenamedEventArgs;
+        _contents.Forget(e.FullPath, subfolders: true);
+        if (renamed is not null)
+        {
+            _contents.Forget(renamed.OldFullPath, subfolders: true);
+        }
+
+        if (IsDevelopers(e.Name, e.FullPath) || (renamed is not null && IsDevelopers(renamed.OldName, renamed.OldFullPath)))
         {
             _refresher?.Request();
         }

@@ -114,6 +114,14 @@ public sealed class ContentChangesTests : IDisposable
         Assert.True(Settles(inside));
         Assert.False(Settles(below));   // a subfolder is not forgotten with its parent
 
+        _contents.Forget(_folder, subfolders: true);
+        Assert.True(Settles(inside));
+        Assert.True(Settles(below));
+
+        _contents.ForgetFile(below);
+        Assert.False(Settles(inside));
+        Assert.True(Settles(below));
+
         _contents.Forget();
         Assert.True(Settles(inside));
         Assert.True(Settles(below));

@@ -76,6 +76,29 @@ public sealed class OutsideFolderWatchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_listed_again_in_a_folder_still_watched_is_a_change_at_its_next_event_even_back_to_the_bytes_it_had()
+    {
+        // Review 20a F4: the folder stayed watched for another file, so the file listed again was compared with what
+        // was remembered before it was dropped, not with what the analysis that listed it again read.
+        var (project, shared) = (Folder("Shop"), Folder("Shared"));
+        var (props, config) = (Path.Combine(shared, "Shared.props"), Path.Combine(shared, "apiroutes.yaml"));
+        File.WriteAllText(props, "<Project />");
+        File.WriteAllText(config, "# 1");
+        using var watch = Watch(project);
+        watch.Update([props, config]);
+        await CountsAsync(() => File.WriteAllText(config, "# 2"));
+
+        watch.Update([props]);                  // the project reads it no more
+        File.WriteAllText(config, "# 3");       // not followed
+        await Task.Delay(200);
+        _contents.Settle();
+        watch.Update([props, config]);          // read again: that analysis read "# 3"
+
+        await CountsAsync(() => File.WriteAllText(config, "# 2"));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
     public async Task Folders_follow_each_analysis()
     {
         var (project, shared) = (Folder("Shop"), Folder("Shared"));

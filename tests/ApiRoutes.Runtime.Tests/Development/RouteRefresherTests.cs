@@ -198,6 +198,48 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task A_file_touched_while_an_analysis_compiles_is_analysed_again_even_when_the_burst_ends_on_the_bytes_it_had()
+    {
+        // Review 20a F1: saved, read by the compile, undone within the debounce: the settle alone found the bytes it
+        // remembered, and the routes built from the undone save stayed in service.
+        var folder = Directory.CreateTempSubdirectory("apiroutes-refresher-").FullName;
+        try
+        {
+            var contents = new ContentChanges();
+            await using var refresher = Create(contents);
+            var file = Path.Combine(folder, "Hello.cs");
+            File.WriteAllText(file, "// 1");
+            _analysis.Next(Success("a.json"));
+            refresher.Touched(file);
+            _time.Advance(Debounce);
+            await refresher.Running;
+
+            var running = _analysis.NextBlocked();
+            _analysis.Next(Success("c.json"));
+            refresher.Request();
+            _time.Advance(Debounce);
+            await _analysis.WaitForCallsAsync(2);
+            _analysis.Compiling = true;                 // past its compile's gate: it reads the sources
+
+            File.WriteAllText(file, "// 2");            // read by its compile
+            refresher.Touched(file);
+            File.WriteAllText(file, "// 1");            // undone within the debounce
+            refresher.Touched(file);
+            _time.Advance(Debounce);
+            _analysis.Compiling = false;
+            running.SetResult(Success("b.json"));
+            await refresher.Running;
+
+            Assert.Equal(3, _analysis.Calls);
+            Assert.Equal(["a.json", "b.json", "c.json"], _swap.Applied);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_change_asked_for_outright_is_analysed_whatever_the_touched_files_hold()
     {
         // A folder moved, events lost, hot reload's signal: no file's bytes say what changed.
