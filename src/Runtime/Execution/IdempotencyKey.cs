@@ -106,8 +106,10 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
     /// type (type, subtype and parameter names in any case, parameters in any order, a value quoted or bare, the
     /// <c>charset</c>'s value in any case), and a multipart body (<c>multipart/*</c> with a <c>boundary</c>) without its
     /// boundary, which most clients draw at random for every request they build (.NET's <c>MultipartFormDataContent</c>,
-    /// browsers' forms). A content type already in its usual form (<c>application/json; charset=utf-8</c>) hashes as it
-    /// always did, so keys stored before stay comparable.
+    /// browsers' forms). Only where the body is plainly split by that boundary (<see cref="IsWellFormed"/>) and the
+    /// boundary is one a parser reads alike (review 20b): otherwise the content type as sent and the body's bytes, so
+    /// that no two requests a handler reads differently compare alike. A content type already in its usual form
+    /// (<c>application/json; charset=utf-8</c>) hashes as it always did, so keys stored before stay comparable.
     /// </summary>
     public static string FingerprintOf(HttpRequest request, ReadOnlySpan<byte> body)
     {
@@ -115,15 +117,18 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
         Append(hash, request.Method);
         Append(hash, request.PathBase.Add(request.Path).Value);
         Append(hash, request.QueryString.Value);
-        Append(hash, CanonicalContentType(request.ContentType, out var boundary));
-        if (boundary is null)
+        var contentType = CanonicalContentType(request.ContentType, out var boundary);
+        if (boundary is not null && IsWellFormed(body, boundary))
         {
-            hash.AppendData(body);
+            // The marker is in the content type's field, after a line feed no header value holds: no body of a request
+            // hashed as its bytes spells these.
+            Append(hash, contentType + "\nmultipart, without its boundary");
+            AppendWithoutDelimiters(hash, body, boundary);
         }
         else
         {
-            Append(hash, "multipart, without its boundary");   // never read as a body of another content type
-            AppendWithoutDelimiters(hash, body, boundary);
+            Append(hash, boundary is null ? contentType : request.ContentType);
+            hash.AppendData(body);
         }
 
         Span<byte> digest = stackalloc byte[32];
@@ -135,7 +140,9 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
     /// A content type in one spelling per media type: type and subtype in lower case, then its parameters by name (in
     /// lower case), each value bare where it is a token and quoted otherwise, a <c>charset</c> in lower case; a
     /// multipart type's boundary left out (and given in <paramref name="boundary"/>). A value that is no media type is
-    /// compared as it is.
+    /// compared as it is, as is a multipart type whose boundary is not taken out: more than one, or one with a quoted
+    /// pair (ASP.NET's form reader keeps the backslash that the quoted string's rules drop: two spellings alike here
+    /// would be two forms to the handler).
     /// </summary>
     internal static string? CanonicalContentType(string? value, out byte[]? boundary)
     {
@@ -146,12 +153,13 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
         }
 
         var multipart = mediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase);
+        var boundaries = parsed.Parameters.Count(parameter => string.Equals(parameter.Name.Value, "boundary", StringComparison.OrdinalIgnoreCase));
         var canonical = new StringBuilder(mediaType.ToLowerInvariant());
         foreach (var parameter in parsed.Parameters.OrderBy(parameter => parameter.Name.Value, StringComparer.OrdinalIgnoreCase))
         {
             var name = parameter.Name.Value!.ToLowerInvariant();
             var parameterValue = HeaderUtilities.UnescapeAsQuotedString(parameter.Value).Value ?? "";
-            if (multipart && name == "boundary" && boundary is null && IsBoundary(parameterValue))
+            if (multipart && name == "boundary" && boundaries == 1 && !parameter.Value.AsSpan().Contains('\\') && IsBoundary(parameterValue))
             {
                 boundary = Encoding.ASCII.GetBytes("--" + parameterValue);
                 continue;
@@ -166,7 +174,43 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
                 .Append(IsToken(parameterValue) ? parameterValue : HeaderUtilities.EscapeAsQuotedString(parameterValue).Value);
         }
 
-        return canonical.ToString();
+        return multipart && boundaries > 0 && boundary is null ? value : canonical.ToString();
+    }
+
+    /// <summary>
+    /// Whether the body is plainly a multipart body of this delimiter (<c>--</c> and the boundary), as .NET's
+    /// <c>MultipartFormDataContent</c> and browsers write one: it starts with the delimiter, each next one follows a
+    /// CRLF, each is followed by a CRLF (a part) or by <c>--</c> (the close), and none comes after the close. A preamble,
+    /// the delimiter within a line, or text after the close is read one way here and another by a parser (ASP.NET's
+    /// takes the first delimiter anywhere in the preamble): such a body is compared as its bytes (review 20b).
+    /// </summary>
+    private static bool IsWellFormed(ReadOnlySpan<byte> body, ReadOnlySpan<byte> delimiter)
+    {
+        if (!body.StartsWith(delimiter))
+        {
+            return false;
+        }
+
+        for (var at = 0; ;)
+        {
+            var rest = body[(at + delimiter.Length)..];
+            if (rest.StartsWith("--"u8))
+            {
+                return rest.IndexOf(delimiter) < 0;
+            }
+
+            var next = rest.StartsWith("\r\n"u8) ? rest.IndexOf(delimiter) : -1;
+            if (next < 0)
+            {
+                return false;
+            }
+
+            at += delimiter.Length + next;
+            if (body[at - 2] != '\r' || body[at - 1] != '\n')
+            {
+                return false;
+            }
+        }
     }
 
     // The body's parts, each with its length first, without the delimiters between them: "--" and the boundary at the

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using ApiRoutes.Execution;
@@ -109,6 +110,61 @@ public sealed class IdempotencyKeyParseTests
         Assert.NotEqual(
             Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b", "--b\r\nA\r\n--b\r\nB\r\n--b--"),
             Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b", "--b\r\nA\r\n--c\r\nB\r\n--b--"));
+    }
+
+    [Fact]
+    public void A_multipart_body_a_form_reader_reads_another_way_is_compared_as_its_bytes()
+    {
+        // Review 20b: three pairs of requests the handler reads as two forms had one fingerprint, so the second was
+        // answered with the first one's execution instead of 422.
+        var amount = "Content-Disposition: form-data; name=\"amount\"\r\n\r\n100";
+        var to = "Content-Disposition: form-data; name=\"to\"\r\n\r\nmallory";
+
+        // (a) a body sent without a boundary that spells the hash's input for another request's parts.
+        var body = $"--XYZ\r\n{amount}\r\n--XYZ--\r\n";
+        var spelled = new MemoryStream();
+        foreach (var part in new[] { "multipart, without its boundary", "", $"\r\n{amount}\r\n", "--\r\n" })
+        {
+            spelled.Write(BitConverter.GetBytes(Encoding.UTF8.GetByteCount(part)));
+            spelled.Write(Encoding.UTF8.GetBytes(part));
+        }
+
+        Assert.NotEqual(
+            Fingerprint("POST", "/p", "", "multipart/form-data; boundary=XYZ", body),
+            Fingerprint("POST", "/p", "", "multipart/form-data", Encoding.Latin1.GetString(spelled.ToArray())));
+
+        // (b) a preamble holding another boundary's delimiter, which ASP.NET's reader takes as the first.
+        Assert.NotEqual(
+            Fingerprint("POST", "/p", "", "multipart/form-data; boundary=AAA", $"Z--BBB\r\n{amount}\r\n--AAA\r\n{to}\r\n--AAA--\r\n"),
+            Fingerprint("POST", "/p", "", "multipart/form-data; boundary=BBB", $"Z--BBB\r\n{amount}\r\n--BBB\r\n{to}\r\n--BBB--\r\n"));
+
+        // (c) a quoted pair in the boundary, which the form reader keeps and the quoted string's rules drop.
+        var same = $"--ab\r\n{amount}\r\n--ab\r\n{to}\r\n--ab--\r\n";
+        Assert.NotEqual(
+            Fingerprint("POST", "/p", "", "multipart/form-data; boundary=\"a\\b\"", same),
+            Fingerprint("POST", "/p", "", "multipart/form-data; boundary=ab", same));
+
+        // Two boundaries: the content type as sent.
+        Assert.NotEqual(
+            Fingerprint("POST", "/p", "", "multipart/form-data; boundary=ab; boundary=cd", same),
+            Fingerprint("POST", "/p", "", "multipart/form-data; boundary=ab", same));
+    }
+
+    [Theory]
+    [InlineData("preamble\r\n--{0}\r\nA\r\n--{0}--\r\n")]   // a preamble
+    [InlineData("--{0}\r\nA--{0}\r\n--{0}--\r\n")]           // the delimiter within a line
+    [InlineData("--{0}\r\nA\r\n--{0}--\r\n--{0}")]           // the delimiter after the close
+    [InlineData("--{0} \r\nA\r\n--{0}--\r\n")]               // padding after a delimiter
+    [InlineData("--{0}\r\nA\r\n")]                             // no close
+    public void A_body_not_plainly_split_by_its_boundary_is_not_compared_without_it(string template)
+    {
+        // The price of reading a body one way only: such a body rebuilt with another boundary is another request.
+        Assert.NotEqual(
+            Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b1", string.Format(CultureInfo.InvariantCulture, template, "b1")),
+            Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b2", string.Format(CultureInfo.InvariantCulture, template, "b2")));
+        Assert.Equal(
+            Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b1", "--b1\r\nA\r\n--b1--\r\n"),
+            Fingerprint("POST", "/p", "", "multipart/mixed; boundary=b2", "--b2\r\nA\r\n--b2--\r\n"));
     }
 
     [Theory]
