@@ -157,121 +157,97 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
-    public async Task A_touched_file_is_analysed_when_its_bytes_changed_once_settled_and_not_when_written_again_as_it_was()
+    public Task A_touched_file_is_analysed_when_its_bytes_changed_once_settled_and_not_when_written_again_as_it_was() => InFolderAsync(async folder =>
     {
         // Review 17c F4, with the file read once the burst settles: a build step that writes a source on every build
         // (here, during the analysis its build is part of) starts no analysis after it.
-        var folder = Directory.CreateTempSubdirectory("apiroutes-refresher-").FullName;
-        try
-        {
-            var contents = new ContentChanges();
-            await using var refresher = Create(contents);
-            var generated = Path.Combine(folder, "Generated.cs");
-            File.WriteAllText(generated, "// 1");
-            var first = _analysis.NextBlocked();
-            _analysis.Next(Success("second.json"));
+        var contents = new ContentChanges();
+        await using var refresher = Create(contents);
+        var generated = Path.Combine(folder, "Generated.cs");
+        File.WriteAllText(generated, "// 1");
+        var first = _analysis.NextBlocked();
+        _analysis.Next(Success("second.json"));
 
-            refresher.Touched(generated);
-            _time.Advance(Debounce);
-            await _analysis.WaitForCallsAsync(1);
+        refresher.Touched(generated);
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(1);
 
-            File.WriteAllText(generated, "");         // the build writes it again, truncated first
-            refresher.Touched(generated);
-            File.WriteAllText(generated, "// 1");     // with the bytes it had
-            refresher.Touched(generated);
-            _time.Advance(Debounce);
-            first.SetResult(Success("first.json"));
-            await refresher.Running;
-            Assert.Equal(1, _analysis.Calls);
+        File.WriteAllText(generated, "");         // the build writes it again, truncated first
+        refresher.Touched(generated);
+        File.WriteAllText(generated, "// 1");     // with the bytes it had
+        refresher.Touched(generated);
+        _time.Advance(Debounce);
+        first.SetResult(Success("first.json"));
+        await refresher.Running;
+        Assert.Equal(1, _analysis.Calls);
 
-            File.WriteAllText(generated, "// 2");     // a change of its bytes is analysed
-            refresher.Touched(generated);
-            _time.Advance(Debounce);
-            await refresher.Running;
-            Assert.Equal(2, _analysis.Calls);
-            Assert.Equal(["first.json", "second.json"], _swap.Applied);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+        File.WriteAllText(generated, "// 2");     // a change of its bytes is analysed
+        refresher.Touched(generated);
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(2, _analysis.Calls);
+        Assert.Equal(["first.json", "second.json"], _swap.Applied);
+    });
 
     [Fact]
-    public async Task A_file_touched_while_an_analysis_compiles_is_analysed_again_even_when_the_burst_ends_on_the_bytes_it_had()
+    public Task A_file_touched_while_an_analysis_compiles_is_analysed_again_even_when_the_burst_ends_on_the_bytes_it_had() => InFolderAsync(async folder =>
     {
         // Review 20a F1: saved, read by the compile, undone within the debounce: the settle alone found the bytes it
         // remembered, and the routes built from the undone save stayed in service.
-        var folder = Directory.CreateTempSubdirectory("apiroutes-refresher-").FullName;
-        try
-        {
-            var contents = new ContentChanges();
-            await using var refresher = Create(contents);
-            var file = Path.Combine(folder, "Hello.cs");
-            File.WriteAllText(file, "// 1");
-            _analysis.Next(Success("a.json"));
-            refresher.Touched(file);
-            _time.Advance(Debounce);
-            await refresher.Running;
+        var contents = new ContentChanges();
+        await using var refresher = Create(contents);
+        var file = Path.Combine(folder, "Hello.cs");
+        File.WriteAllText(file, "// 1");
+        _analysis.Next(Success("a.json"));
+        refresher.Touched(file);
+        _time.Advance(Debounce);
+        await refresher.Running;
 
-            var running = _analysis.NextBlocked();
-            _analysis.Next(Success("c.json"));
-            refresher.Request();
-            _time.Advance(Debounce);
-            await _analysis.WaitForCallsAsync(2);
-            _analysis.Compiling = true;                 // past its compile's gate: it reads the sources
+        var running = _analysis.NextBlocked();
+        _analysis.Next(Success("c.json"));
+        refresher.Request();
+        _time.Advance(Debounce);
+        await _analysis.WaitForCallsAsync(2);
+        _analysis.Compiling = true;                 // past its compile's gate: it reads the sources
 
-            File.WriteAllText(file, "// 2");            // read by its compile
-            refresher.Touched(file);
-            File.WriteAllText(file, "// 1");            // undone within the debounce
-            refresher.Touched(file);
-            _time.Advance(Debounce);
-            _analysis.Compiling = false;
-            running.SetResult(Success("b.json"));
-            await refresher.Running;
+        File.WriteAllText(file, "// 2");            // read by its compile
+        refresher.Touched(file);
+        File.WriteAllText(file, "// 1");            // undone within the debounce
+        refresher.Touched(file);
+        _time.Advance(Debounce);
+        _analysis.Compiling = false;
+        running.SetResult(Success("b.json"));
+        await refresher.Running;
 
-            Assert.Equal(3, _analysis.Calls);
-            Assert.Equal(["a.json", "b.json", "c.json"], _swap.Applied);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+        Assert.Equal(3, _analysis.Calls);
+        Assert.Equal(["a.json", "b.json", "c.json"], _swap.Applied);
+    });
 
     [Fact]
-    public async Task A_change_asked_for_outright_is_analysed_whatever_the_touched_files_hold()
+    public Task A_change_asked_for_outright_is_analysed_whatever_the_touched_files_hold() => InFolderAsync(async folder =>
     {
         // A folder moved, events lost, hot reload's signal: no file's bytes say what changed.
-        var folder = Directory.CreateTempSubdirectory("apiroutes-refresher-").FullName;
-        try
-        {
-            var contents = new ContentChanges();
-            await using var refresher = Create(contents);
-            var file = Path.Combine(folder, "Hello.cs");
-            File.WriteAllText(file, "class Hello {}");
-            _analysis.Next(Success("a.json"));
-            _analysis.Next(Success("b.json"));
-            refresher.Touched(file);
-            _time.Advance(Debounce);
-            await refresher.Running;
+        var contents = new ContentChanges();
+        await using var refresher = Create(contents);
+        var file = Path.Combine(folder, "Hello.cs");
+        File.WriteAllText(file, "class Hello {}");
+        _analysis.Next(Success("a.json"));
+        _analysis.Next(Success("b.json"));
+        refresher.Touched(file);
+        _time.Advance(Debounce);
+        await refresher.Running;
 
-            refresher.Touched(file);   // as it was
-            refresher.Request();
-            _time.Advance(Debounce);
-            await refresher.Running;
-            Assert.Equal(2, _analysis.Calls);
+        refresher.Touched(file);   // as it was
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(2, _analysis.Calls);
 
-            refresher.Touched(file);   // as it was, and nothing asked for: that settle read it
-            _time.Advance(Debounce);
-            await refresher.Running;
-            Assert.Equal(2, _analysis.Calls);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+        refresher.Touched(file);   // as it was, and nothing asked for: that settle read it
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(2, _analysis.Calls);
+    });
 
     [Fact]
     public async Task An_error_keeps_the_last_valid_routes_and_is_shown_until_a_fix_replaces_them()
@@ -489,6 +465,20 @@ public sealed class RouteRefresherTests
         _time.Advance(Debounce);
         await _analysis.WaitForCallsAsync(1);
         return (refresher, analysis);
+    }
+
+    // A test with files of its own, in a folder removed after it.
+    private static async Task InFolderAsync(Func<string, Task> test)
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-refresher-").FullName;
+        try
+        {
+            await test(folder);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     private RouteRefresher Create(ContentChanges? contents = null)
