@@ -213,44 +213,22 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
         }
     }
 
-    // The body's parts, each with its length first, without the delimiters between them: "--" and the boundary at the
-    // start of the body or after a CRLF (RFC 2046 5.1.1; the boundary appears nowhere else in a well-formed body, and a
-    // body that has it elsewhere is compared with it there).
+    // The parts of a body that IsWellFormed took, each with its length first, without the delimiters between them:
+    // there, every delimiter is one that starts the body or follows a CRLF (RFC 2046 5.1.1).
     private static void AppendWithoutDelimiters(IncrementalHash hash, ReadOnlySpan<byte> body, ReadOnlySpan<byte> delimiter)
     {
-        var start = 0;
-        var at = body.StartsWith(delimiter) ? 0 : FindDelimiter(body, 0, delimiter);
-        while (at >= 0)
+        for (var start = 0; ;)
         {
-            AppendPart(hash, body[start..at]);
-            start = at + delimiter.Length;
-            at = FindDelimiter(body, start, delimiter);
-        }
-
-        AppendPart(hash, body[start..]);
-    }
-
-    // Where the next delimiter that follows a CRLF starts, at or after start, or -1.
-    private static int FindDelimiter(ReadOnlySpan<byte> body, int start, ReadOnlySpan<byte> delimiter)
-    {
-        for (var at = start; at < body.Length;)
-        {
-            var found = body[at..].IndexOf(delimiter);
-            if (found < 0)
+            var next = body[start..].IndexOf(delimiter);
+            if (next < 0)
             {
-                return -1;
+                AppendPart(hash, body[start..]);
+                return;
             }
 
-            var index = at + found;
-            if (index >= 2 && body[index - 2] == '\r' && body[index - 1] == '\n')
-            {
-                return index;
-            }
-
-            at = index + 1;
+            AppendPart(hash, body.Slice(start, next));
+            start += next + delimiter.Length;
         }
-
-        return -1;
     }
 
     private static void AppendPart(IncrementalHash hash, ReadOnlySpan<byte> part)
