@@ -8,12 +8,11 @@ namespace ApiRoutes.Development;
 /// package's targets), so a file the project starts or stops reading is followed from the analysis after. One watcher
 /// per folder, not its subfolders; a change counts for a listed file, and in a folder of sources for any <c>.cs</c>
 /// file (one new there may match the project's pattern), when what the file holds changed (<see cref="ContentChanges"/>:
-/// <paramref name="touched"/> names the file, <paramref name="changed"/> asks for an analysis outright). Never the app's failure: a folder that cannot be watched is
-/// reported (event 6010) and left.
+/// <paramref name="touched"/> names the file, <paramref name="changed"/> asks for an analysis outright). Never the
+/// app's failure: a folder that cannot be watched is reported (event 6010) and left.
 /// </summary>
 internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents) : IDisposable
 {
-
     /// <summary>At most this many folders are watched (each takes an inotify instance of the 128 a user has by default).</summary>
     public const int MaxFolders = 16;
 

@@ -271,16 +271,24 @@ internal sealed class RouteWatchService(
     // A folder made, removed or renamed: whatever it holds changed with it (a folder of handlers moved in or out), with
     // no event of its files; what was remembered of them is forgotten: moved away, edited and moved back, its files'
     // next saves are compared with nothing stale (review 20a F3).
+    // Only the developer's folders: no file under obj/, bin/ or .git is remembered, and their folders come and go with
+    // every build and commit.
     internal void OnFolderChanged(object? sender, FileSystemEventArgs e)
     {
-        var renamed = e as RenamedEventArgs;
-        _contents.Forget(e.FullPath, subfolders: true);
-        if (renamed is not null)
+        var changed = false;
+        if (IsDevelopers(e.Name, e.FullPath))
         {
-            _contents.Forget(renamed.OldFullPath, subfolders: true);
+            _contents.Forget(e.FullPath, subfolders: true);
+            changed = true;
         }
 
-        if (IsDevelopers(e.Name, e.FullPath) || (renamed is not null && IsDevelopers(renamed.OldName, renamed.OldFullPath)))
+        if (e is RenamedEventArgs renamed && IsDevelopers(renamed.OldName, renamed.OldFullPath))
+        {
+            _contents.Forget(renamed.OldFullPath, subfolders: true);
+            changed = true;
+        }
+
+        if (changed)
         {
             _refresher?.Request();
         }
