@@ -244,4 +244,7 @@ internal static partial class Log
 
     [LoggerMessage(4005, LogLevel.Information, "Replica {Replica} holds its lease again: queued work starts again")]
     public static partial void ReplicaFenceLifted(this ILogger logger, string replica);
+
+    [LoggerMessage(4006, LogLevel.Warning, "The SQLite store {Path} is in {Folder}, which configuration watches with every folder below it for a file it reloads on change (appsettings.json): every commit of the store wakes that watch, and the store accepts fewer background requests a second. Set ApiRoutes:Store:Path to a file outside {Folder}, or turn reloading off (hostBuilder:reloadConfigOnChange=false)")]
+    public static partial void StoreInWatchedFolder(this ILogger logger, string path, string folder);
 }

@@ -149,7 +149,13 @@ public static class ApiRoutesServiceCollectionExtensions
                     var path = options.Path ?? DefaultStorePath.For(services.GetRequiredService<IHostEnvironment>());
                     var time = services.GetRequiredService<TimeProvider>();
                     var logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category);
-                    return preload?.TakeFor(path, time, logger) ?? SqliteExecutionStore.Open(path, time, logger);
+                    var store = preload?.TakeFor(path, time, logger) ?? SqliteExecutionStore.Open(path, time, logger);
+                    if (logger is not null && StoreFolderWatch.WatchedBy(services.GetService<IConfiguration>(), path) is { } watched)
+                    {
+                        logger.StoreInWatchedFolder(path, watched);
+                    }
+
+                    return store;
             }
         }
         catch (ExecutionStoreUnavailableException e)

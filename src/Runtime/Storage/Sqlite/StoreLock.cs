@@ -39,7 +39,7 @@ internal sealed class StoreLock : IDisposable
     public void Dispose() => _lock.Dispose();
 
     // The file a link leads to (a chain followed to its end); a broken or looping link is left as named, for the open to refuse.
-    private static string FileItself(string path)
+    internal static string FileItself(string path)
     {
         try
         {
