@@ -121,12 +121,13 @@ internal sealed partial class ExecutionLifecycle
                     return Started(execution, Transition(execution, ExecutionState.Running, running, write: false));
                 }
 
-                _logger.ExecutionHeldElsewhere(execution.Id, execution.Record.Route);
                 if (Transition(execution, ExecutionState.Released, execution.Record, write: false))
                 {
                     _log.Forget(execution);
                 }
 
+                // Said once it is so: whoever reads the line finds the execution gone from this replica's log.
+                _logger.ExecutionHeldElsewhere(execution.Id, execution.Record.Route);
                 return false;
             }
             catch (ExecutionStoreUnavailableException e) when (e.RefusedForData)
