@@ -150,9 +150,9 @@ public static class ApiRoutesServiceCollectionExtensions
                     var time = services.GetRequiredService<TimeProvider>();
                     var logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category);
                     var store = preload?.TakeFor(path, time, logger) ?? SqliteExecutionStore.Open(path, time, logger);
-                    if (logger is not null && StoreFolderWatch.WatchedBy(services.GetService<IConfiguration>(), path) is { } watched)
+                    if (logger is not null)
                     {
-                        logger.StoreInWatchedFolder(path, watched);
+                        SqliteStorePlace.Report(services.GetService<IConfiguration>(), path, logger);
                     }
 
                     return store;

@@ -10,12 +10,13 @@ using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 namespace ApiRoutes.Runtime.Tests.Storage;
 
 /// <summary>
-/// A SQLite store in a folder that configuration watches for a file it reloads on change (appsettings.json in the
-/// content root, watched with every folder below it) wakes that watch at every commit, which cost the durable 202 a
-/// fifth to a quarter of its accepted requests a second (bench/load/README.md): start-up says so, with the way out
-/// (event 4006), and only then.
+/// Start-up says when the SQLite store's place costs what it promises, with the way out, and only then: a folder that
+/// configuration watches for a file it reloads on change (appsettings.json in the content root, watched with every
+/// folder below it) wakes that watch at every commit, which cost the durable 202 a fifth of its accepted requests a
+/// second (event 4006, bench/load/README.md); a file system held in memory loses every accepted execution when the
+/// machine restarts (event 4007).
 /// </summary>
-public sealed class StoreFolderWatchTests : IDisposable
+public sealed class SqliteStorePlaceTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-watched-").FullName;
     private readonly List<IDisposable> _owned = [];
@@ -35,7 +36,7 @@ public sealed class StoreFolderWatchTests : IDisposable
     {
         var app = Folder("app");
 
-        Assert.Equal(app, Path.TrimEndingDirectorySeparator(StoreFolderWatch.WatchedBy(Configuration(app), Path.Combine(app, relative))!));
+        Assert.Equal(app, Path.TrimEndingDirectorySeparator(SqliteStorePlace.WatchedBy(Configuration(app), Path.Combine(app, relative))!));
     }
 
     [Theory]
@@ -46,7 +47,7 @@ public sealed class StoreFolderWatchTests : IDisposable
     {
         var app = Folder("app");
 
-        Assert.Null(StoreFolderWatch.WatchedBy(Configuration(app), Path.Combine(_root, relative)));
+        Assert.Null(SqliteStorePlace.WatchedBy(Configuration(app), Path.Combine(_root, relative)));
     }
 
     [Fact]
@@ -55,10 +56,10 @@ public sealed class StoreFolderWatchTests : IDisposable
         var app = Folder("app");
         var store = Path.Combine(app, "executions.db");
 
-        Assert.Null(StoreFolderWatch.WatchedBy(Configuration(app, reloadOnChange: false), store));
-        Assert.Null(StoreFolderWatch.WatchedBy(Configuration(app, polling: true), store));
-        Assert.Null(StoreFolderWatch.WatchedBy(new ConfigurationBuilder().AddInMemoryCollection().Build(), store));
-        Assert.Null(StoreFolderWatch.WatchedBy(null, store));
+        Assert.Null(SqliteStorePlace.WatchedBy(Configuration(app, reloadOnChange: false), store));
+        Assert.Null(SqliteStorePlace.WatchedBy(Configuration(app, polling: true), store));
+        Assert.Null(SqliteStorePlace.WatchedBy(new ConfigurationBuilder().AddInMemoryCollection().Build(), store));
+        Assert.Null(SqliteStorePlace.WatchedBy(null, store));
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class StoreFolderWatchTests : IDisposable
         var link = Path.Combine(Folder("elsewhere"), "executions.db");
         File.CreateSymbolicLink(link, target);
 
-        Assert.NotNull(StoreFolderWatch.WatchedBy(Configuration(app), link));
+        Assert.NotNull(SqliteStorePlace.WatchedBy(Configuration(app), link));
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class StoreFolderWatchTests : IDisposable
         var app = Folder("app");
         var chained = new ConfigurationBuilder().AddConfiguration(Configuration(app)).AddInMemoryCollection().Build();
 
-        Assert.NotNull(StoreFolderWatch.WatchedBy(chained, Path.Combine(app, "data", "executions.db")));
+        Assert.NotNull(SqliteStorePlace.WatchedBy(chained, Path.Combine(app, "data", "executions.db")));
     }
 
     [Fact]
@@ -108,6 +109,53 @@ public sealed class StoreFolderWatchTests : IDisposable
         Assert.DoesNotContain(outside, line => line.StartsWith("ApiRoutes[4006] ", StringComparison.Ordinal));
         Assert.Contains(notReloading, line => line.StartsWith("ApiRoutes[1000] ", StringComparison.Ordinal));
         Assert.DoesNotContain(notReloading, line => line.StartsWith("ApiRoutes[4006] ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_file_system_held_in_memory_is_told_from_a_disk_as_the_mount_table_says()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "the mount table read here is Linux's");
+        var candidates = new[] { _root, "/dev/shm/apiroutes-store/executions.db", Path.Combine(_root, "not/made/yet/executions.db") };
+
+        foreach (var path in candidates)
+        {
+            var expected = MountedFileSystem(path) is "tmpfs" or "ramfs";
+            Assert.Equal(expected, SqliteStorePlace.HeldInMemory(path) is not null);
+        }
+
+        Assert.Equal("tmpfs", MountedFileSystem("/dev/shm/x"));   // so that one case above is held in memory
+    }
+
+    [Fact]
+    public async Task The_generated_entry_point_warns_of_a_store_on_a_file_system_held_in_memory()
+    {
+        var folder = Directory.CreateDirectory($"/dev/shm/apiroutes-place-{Guid.NewGuid():N}").FullName;
+        try
+        {
+            var store = Path.Combine(folder, "executions.db");
+
+            var logged = await StartAndStopAsync(Folder("app"), store);
+
+            var warning = Assert.Single(logged, line => line.StartsWith("ApiRoutes[4007] Warning: ", StringComparison.Ordinal));
+            Assert.Contains($"The SQLite store {store} is on a file system held in memory (tmpfs)", warning, StringComparison.Ordinal);
+            Assert.Contains("Set ApiRoutes:Store:Path to a file on a disk", warning, StringComparison.Ordinal);
+            Assert.DoesNotContain(await StartAndStopAsync(Folder("app"), Path.Combine(Folder("disk"), "executions.db")), line => line.StartsWith("ApiRoutes[4007] ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // The file system /proc/self/mounts gives the longest mount point above the path.
+    private static string MountedFileSystem(string path)
+    {
+        var mounts = File.ReadAllLines("/proc/self/mounts")
+            .Select(line => line.Split(' '))
+            .Select(fields => (Point: fields[1].Replace("\\040", " ", StringComparison.Ordinal), Type: fields[2]));
+        var full = Path.GetFullPath(path);
+        return mounts.Where(mount => mount.Point == "/" || full == mount.Point || full.StartsWith(mount.Point + "/", StringComparison.Ordinal))
+            .MaxBy(mount => mount.Point.Length).Type;
     }
 
     // The app ApiRoutes generates, on Kestrel, in the content root given, on the SQLite store given: its log lines.

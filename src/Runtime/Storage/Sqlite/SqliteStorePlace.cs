@@ -1,39 +1,94 @@
+using ApiRoutes.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Storage;
 
 /// <summary>
-/// Whether configuration watches the folder of the SQLite store's file. A configuration file reloaded on change
-/// (appsettings.json, from ASP.NET Core's content root) is watched through its file provider, whose watch covers the
-/// provider's whole root with every folder below it (<c>PhysicalFilesWatcher</c> turns on the file system watcher's
-/// subfolders): the kernel wakes that watch for a write to any file there, whatever its name. A store there wakes it
-/// at every commit, which took 17–30 % of the durable 202's accepted requests a second on a 2-core machine
-/// (bench/load/README.md, "Durable 202, ninth pass"). Start-up says so (event 4006) and how to avoid it.
+/// Where the SQLite store's file is, told at start-up when the place costs what the store promises:
+/// <list type="bullet">
+/// <item>A file system held in memory (tmpfs, a RAM disk; event 4007): every execution accepted with a 202 is lost when
+/// the machine restarts, which nothing else would say.</item>
+/// <item>A folder that configuration watches (event 4006). A configuration file reloaded on change (appsettings.json,
+/// from ASP.NET Core's content root) is watched through its file provider, whose watch covers the provider's whole root
+/// with every folder below it (<c>PhysicalFilesWatcher</c> turns on the file system watcher's subfolders): the kernel
+/// wakes that watch for a write to any file there, whatever its name. A store there wakes it at every commit, which
+/// took 17–30 % of the durable 202's accepted requests a second on a 2-core machine (bench/load/README.md, "Durable
+/// 202, ninth pass").</item>
+/// </list>
+/// The path is taken as the store takes it: relative to the working folder, a link followed to the file it leads to.
 /// </summary>
-internal static class StoreFolderWatch
+internal static class SqliteStorePlace
 {
     // Configuration chained into configuration (a host's into the app's): followed this deep at most.
     private const int MaxChainDepth = 8;
 
-    /// <summary>
-    /// The root of a configuration file watch that sees every write to the store at <paramref name="storePath"/>
-    /// (relative to the working folder, a link followed to the file it leads to, as the store's lock does); null when
-    /// none does, or when the path cannot be told.
-    /// </summary>
-    public static string? WatchedBy(IConfiguration? configuration, string storePath)
+    /// <summary>Logs what is wrong with the place of the store at <paramref name="storePath"/>, if anything.</summary>
+    public static void Report(IConfiguration? configuration, string storePath, ILogger logger)
     {
-        string store;
+        if (FileItself(storePath) is not { } store)
+        {
+            return;
+        }
+
+        if (HeldInMemory(store) is { } format)
+        {
+            logger.StoreHeldInMemory(storePath, format);
+        }
+
+        if (WatchedBy(configuration, store, depth: 0) is { } folder)
+        {
+            logger.StoreInWatchedFolder(storePath, folder);
+        }
+    }
+
+    /// <summary>
+    /// The root of a configuration file watch that sees every write to the store at <paramref name="storePath"/>; null
+    /// when none does, or when the path cannot be told.
+    /// </summary>
+    public static string? WatchedBy(IConfiguration? configuration, string storePath) =>
+        FileItself(storePath) is { } store ? WatchedBy(configuration, store, depth: 0) : null;
+
+    /// <summary>
+    /// The file system's name (tmpfs) when the store at <paramref name="storePath"/> would be on one held in memory;
+    /// null when it is not, or when that cannot be told.
+    /// </summary>
+    public static string? HeldInMemory(string storePath)
+    {
+        if (FileItself(storePath) is not { } store)
+        {
+            return null;
+        }
+
         try
         {
-            store = StoreLock.FileItself(Path.GetFullPath(storePath));
+            // The store's folder may not be there yet (the store makes it): the nearest folder above it that is.
+            var folder = Path.GetDirectoryName(store);
+            while (folder is not null && !Directory.Exists(folder))
+            {
+                folder = Path.GetDirectoryName(folder);
+            }
+
+            var drive = folder is null ? null : new DriveInfo(folder);
+            return drive?.DriveType == DriveType.Ram ? drive.DriveFormat : null;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? FileItself(string storePath)
+    {
+        try
+        {
+            return StoreLock.FileItself(Path.GetFullPath(storePath));
         }
         catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
             return null;
         }
-
-        return WatchedBy(configuration, store, depth: 0);
     }
 
     private static string? WatchedBy(IConfiguration? configuration, string store, int depth)
