@@ -222,6 +222,52 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_files_and_the_folders_it_makes_are_the_owners_only_whatever_the_umask_allows()
+    {
+        // The executions hold requests' bodies and headers; before, the umask's 0644 and 0755 let every local user read them.
+        await _store.AddAsync(Record("e1", ExecutionStatus.Queued), Request(), default);   // the log and shared memory are written
+
+        const UnixFileMode ownerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        foreach (var file in new[] { "", "-wal", "-shm", ".lock", ".owner" })
+        {
+            Assert.Equal((DatabasePath + file, ownerFile), (DatabasePath + file, File.GetUnixFileMode(DatabasePath + file)));
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(DatabasePath)!));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_file_there_before_keeps_its_mode()
+    {
+        var path = Path.Combine(_folder, "shared.db");
+        await File.WriteAllBytesAsync(path, []);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+
+        await using (SqliteExecutionStore.Open(path))
+        {
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void The_holder_is_named_without_the_command_lines_arguments_which_may_be_secrets()
+    {
+        // Before, the whole command line: dotnet App.dll --ApiRoutes:Dashboard:Token=… was kept in the file and printed
+        // by the second process's error.
+        var arguments = Environment.GetCommandLineArgs().Skip(1).Where(argument => argument.Length > 3).ToList();
+        Assert.NotEmpty(arguments);   // the test host's own, so that the check below can fail
+
+        var owner = File.ReadAllText(DatabasePath + ".owner");
+
+        Assert.StartsWith($"process {Environment.ProcessId} on {Environment.MachineName}, ", owner, StringComparison.Ordinal);
+        Assert.Contains(AppContext.BaseDirectory, owner, StringComparison.Ordinal);
+        Assert.All(arguments, argument => Assert.DoesNotContain(argument, owner, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_second_store_on_the_same_file_through_a_symbolic_link_is_refused()
     {
         // Review 16b F4: the lock was taken on "<configured path>.lock", so another name for the file took another lock.

@@ -18,8 +18,19 @@ internal static class SqliteSchema
         StoreLock? held = null;
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            // The executions hold requests' bodies and headers: a folder made here, and the files, are the owner's only.
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
             held = StoreLock.Acquire(path);
+            StoreLock.CreateOwnerOnly(path);
             var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             Execute(connection, """

@@ -31,12 +31,51 @@ internal sealed class StoreLock : IDisposable
             Lock(held, databasePath);
         }
 
-        File.WriteAllText(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
-            $"process {Environment.ProcessId} on {Environment.MachineName}, '{Environment.CommandLine}', since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z"));
+        // Who holds it, for the second process's message: never the command line, whose arguments may be secrets
+        // (--ApiRoutes:Dashboard:Token=…) that the message would print and the file keep.
+        var program = Path.GetFileName(Environment.ProcessPath) ?? "unknown";
+        WriteOwnerOnly(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
+            $"process {Environment.ProcessId} on {Environment.MachineName}, {program} running the app in {AppContext.BaseDirectory}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z"));
         return new StoreLock(held);
     }
 
     public void Dispose() => _lock.Dispose();
+
+    /// <summary>
+    /// Creates the database file, empty (an empty SQLite database), readable and writable by its owner only, when it
+    /// is not there: SQLite gives its log and shared-memory files the database file's mode. A file that is there keeps
+    /// the mode it has.
+    /// </summary>
+    public static void CreateOwnerOnly(string databasePath)
+    {
+        try
+        {
+            using var created = new FileStream(databasePath, OwnerOnly(FileMode.CreateNew));
+        }
+        catch (IOException) when (Path.Exists(databasePath) || new FileInfo(databasePath).LinkTarget is not null)
+        {
+            // There already, or a link to a file not made yet (O_EXCL does not follow it): SQLite opens or refuses it.
+        }
+    }
+
+    // Owner only (0600) on Unix, whatever the umask allows more; Windows files take their folder's access rules.
+    private static FileStreamOptions OwnerOnly(FileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return options;
+    }
+
+    private static void WriteOwnerOnly(string path, string text)
+    {
+        using var file = new FileStream(path, OwnerOnly(FileMode.Create));
+        using var writer = new StreamWriter(file);
+        writer.Write(text);
+    }
 
     // The file a link leads to (a chain followed to its end); a broken or looping link is left as named, for the open to refuse.
     internal static string FileItself(string path)
@@ -56,7 +95,13 @@ internal sealed class StoreLock : IDisposable
     {
         try
         {
-            return new FileStream(databasePath + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            return new FileStream(databasePath + ".lock", options);
         }
         catch (IOException e) when (File.Exists(databasePath + ".lock"))
         {
