@@ -37,30 +37,8 @@ internal static partial class UnixFiles
 
     /// <summary>The absolute path of an existing file or folder with no symbolic link, '.' or '..' left in it.</summary>
     /// <exception cref="IOException">A part of the path does not exist or cannot be read.</exception>
-    public static string RealPath(string path)
-    {
-        var resolved = RealPath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero)
-        {
-            throw new IOException($"'{path}' cannot be resolved: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        }
-
-        try
-        {
-            return Marshal.PtrToStringUTF8(resolved)!;
-        }
-        finally
-        {
-            Free(resolved);
-        }
-    }
+    public static string RealPath(string path) => RealPaths.Of(path);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
-
-    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr RealPath(string path, IntPtr resolved);
-
-    [LibraryImport("libc", EntryPoint = "free")]
-    private static partial void Free(IntPtr pointer);
 }

@@ -16,14 +16,17 @@ namespace ApiRoutes.Runtime.Tests.Storage;
 /// second (event 4006, bench/load/README.md); a file system held in memory loses every accepted execution when the
 /// machine restarts (event 4007).
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]   // links, the mount table
 public sealed class SqliteStorePlaceTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-watched-").FullName;
     private readonly List<IDisposable> _owned = [];
+    private readonly List<string> _made = [];
 
     public void Dispose()
     {
         _owned.ForEach(owned => owned.Dispose());
+        _made.Where(Directory.Exists).ToList().ForEach(folder => Directory.Delete(folder, recursive: true));
         Directory.Delete(_root, recursive: true);
     }
 
@@ -75,6 +78,29 @@ public sealed class SqliteStorePlaceTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_below_the_watched_one_that_is_a_link_elsewhere_is_not_watched()
+    {
+        // Capistrano's shared data: <root>/data -> ../shared. .NET's watcher follows a link at its root only (review 21 F3).
+        var app = Folder("app");
+        var shared = Folder("shared");
+        Directory.CreateSymbolicLink(Path.Combine(app, "data"), shared);
+
+        Assert.Null(SqliteStorePlace.WatchedBy(Configuration(app), Path.Combine(app, "data", "executions.db")));
+    }
+
+    [Fact]
+    public void A_watched_folder_reached_through_a_link_is_seen_by_either_name_of_the_store()
+    {
+        // /srv/current -> releases/5: the watch follows its root's link (review 21 F4).
+        var release = Folder("release");
+        var current = Path.Combine(_root, "current");
+        Directory.CreateSymbolicLink(current, release);
+
+        Assert.NotNull(SqliteStorePlace.WatchedBy(Configuration(current), Path.Combine(release, "data", "executions.db")));
+        Assert.NotNull(SqliteStorePlace.WatchedBy(Configuration(release), Path.Combine(current, "data", "executions.db")));
+    }
+
+    [Fact]
     public void A_watch_in_configuration_chained_into_the_apps_is_seen()
     {
         var app = Folder("app");
@@ -114,22 +140,21 @@ public sealed class SqliteStorePlaceTests : IDisposable
     [Fact]
     public void A_file_system_held_in_memory_is_told_from_a_disk_as_the_mount_table_says()
     {
-        Assert.True(OperatingSystem.IsLinux(), "the mount table read here is Linux's");
-        var candidates = new[] { _root, "/dev/shm/apiroutes-store/executions.db", Path.Combine(_root, "not/made/yet/executions.db") };
+        var memory = InMemoryFolder();
+        var candidates = new[] { _root, AppContext.BaseDirectory, Path.Combine(memory, "executions.db"), Path.Combine(_root, "not/made/yet/executions.db") };
 
         foreach (var path in candidates)
         {
-            var expected = MountedFileSystem(path) is "tmpfs" or "ramfs";
-            Assert.Equal(expected, SqliteStorePlace.HeldInMemory(path) is not null);
+            Assert.Equal((path, MountedFileSystem(path) is "tmpfs" or "ramfs"), (path, SqliteStorePlace.HeldInMemory(path) is not null));
         }
 
-        Assert.Equal("tmpfs", MountedFileSystem("/dev/shm/x"));   // so that one case above is held in memory
+        Assert.NotNull(SqliteStorePlace.HeldInMemory(Path.Combine(memory, "executions.db")));   // one case is held in memory
     }
 
     [Fact]
     public async Task The_generated_entry_point_warns_of_a_store_on_a_file_system_held_in_memory()
     {
-        var folder = Directory.CreateDirectory($"/dev/shm/apiroutes-place-{Guid.NewGuid():N}").FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(InMemoryFolder(), $"apiroutes-place-{Guid.NewGuid():N}")).FullName;
         try
         {
             var store = Path.Combine(folder, "executions.db");
@@ -137,9 +162,9 @@ public sealed class SqliteStorePlaceTests : IDisposable
             var logged = await StartAndStopAsync(Folder("app"), store);
 
             var warning = Assert.Single(logged, line => line.StartsWith("ApiRoutes[4007] Warning: ", StringComparison.Ordinal));
-            Assert.Contains($"The SQLite store {store} is on a file system held in memory (tmpfs)", warning, StringComparison.Ordinal);
+            Assert.Contains($"The SQLite store {store} is on a file system held in memory (", warning, StringComparison.Ordinal);
             Assert.Contains("Set ApiRoutes:Store:Path to a file on a disk", warning, StringComparison.Ordinal);
-            Assert.DoesNotContain(await StartAndStopAsync(Folder("app"), Path.Combine(Folder("disk"), "executions.db")), line => line.StartsWith("ApiRoutes[4007] ", StringComparison.Ordinal));
+            Assert.DoesNotContain(await StartAndStopAsync(Folder("app"), Path.Combine(DiskFolder(), "executions.db")), line => line.StartsWith("ApiRoutes[4007] ", StringComparison.Ordinal));
         }
         finally
         {
@@ -147,14 +172,54 @@ public sealed class SqliteStorePlaceTests : IDisposable
         }
     }
 
-    // The file system /proc/self/mounts gives the longest mount point above the path.
+    // A writable tmpfs from the mount table (/dev/shm on Linux, with systemd or in a container).
+    private static string InMemoryFolder()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "the mount table read here is Linux's");
+        var memory = Mounts().Where(mount => mount.Type == "tmpfs" && Writable(mount.Point)).Select(mount => mount.Point)
+            .OrderBy(point => point == "/dev/shm" ? 0 : 1).FirstOrDefault();
+        Assert.True(memory is not null, "no writable tmpfs is mounted");
+        return memory;
+    }
+
+    // A folder on a disk, for the store that must not be reported: the temporary folder may be a tmpfs (Fedora, Arch).
+    private string DiskFolder()
+    {
+        var disk = new[] { _root, AppContext.BaseDirectory }.FirstOrDefault(folder => MountedFileSystem(folder) is not ("tmpfs" or "ramfs"));
+        Assert.True(disk is not null, "neither the temporary folder nor the tests' own is on a disk");
+        var folder = Directory.CreateDirectory(Path.Combine(disk, $"apiroutes-disk-{Guid.NewGuid():N}")).FullName;
+        _made.Add(folder);
+        return folder;
+    }
+
+    private static bool Writable(string folder)
+    {
+        try
+        {
+            Directory.Delete(Directory.CreateDirectory(Path.Combine(folder, $"apiroutes-probe-{Guid.NewGuid():N}")).FullName);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<(string Point, string Type)> Mounts() => File.ReadAllLines("/proc/self/mounts")
+        .Select(line => line.Split(' '))
+        .Select(fields => (Point: fields[1].Replace("\\040", " ", StringComparison.Ordinal), Type: fields[2]));
+
+    // The file system the mount table gives for the longest mount point above the path, its links resolved.
     private static string MountedFileSystem(string path)
     {
-        var mounts = File.ReadAllLines("/proc/self/mounts")
-            .Select(line => line.Split(' '))
-            .Select(fields => (Point: fields[1].Replace("\\040", " ", StringComparison.Ordinal), Type: fields[2]));
-        var full = Path.GetFullPath(path);
-        return mounts.Where(mount => mount.Point == "/" || full == mount.Point || full.StartsWith(mount.Point + "/", StringComparison.Ordinal))
+        var existing = Path.GetFullPath(path);
+        while (!Path.Exists(existing))
+        {
+            existing = Path.GetDirectoryName(existing)!;
+        }
+
+        var real = ApiRoutes.Bundling.RealPaths.Of(existing);
+        return Mounts().Where(mount => mount.Point == "/" || real == mount.Point || real.StartsWith(mount.Point + "/", StringComparison.Ordinal))
             .MaxBy(mount => mount.Point.Length).Type;
     }
 

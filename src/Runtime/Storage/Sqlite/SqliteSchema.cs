@@ -30,7 +30,7 @@ internal static class SqliteSchema
             }
 
             held = StoreLock.Acquire(path);
-            StoreLock.CreateOwnerOnly(path);
+            StoreLock.CreateOwnerOnly(StoreLock.FileItself(path));   // a link's file, where the lock is taken
             var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             Execute(connection, """

@@ -17,7 +17,9 @@ namespace ApiRoutes.Storage;
 /// took 17–30 % of the durable 202's accepted requests a second on a 2-core machine (bench/load/README.md, "Durable
 /// 202, ninth pass").</item>
 /// </list>
-/// The path is taken as the store takes it: relative to the working folder, a link followed to the file it leads to.
+/// The path is taken as the store takes it: relative to the working folder, a link followed to the file it leads to;
+/// on Unix it is compared with a watched folder with every link resolved on both sides (.NET's watcher follows a link at
+/// its root, not one to a folder below it, which it does not watch).
 /// </summary>
 internal static class SqliteStorePlace
 {
@@ -79,15 +81,49 @@ internal static class SqliteStorePlace
         }
     }
 
+    // The file the store writes: its final link followed (as the lock takes it), then, on Unix, every link of the folders
+    // above it resolved, so that it compares with a watched folder's resolved path whatever names reach either.
     private static string? FileItself(string storePath)
     {
         try
         {
-            return StoreLock.FileItself(Path.GetFullPath(storePath));
+            var file = StoreLock.FileItself(Path.GetFullPath(storePath));
+            return OperatingSystem.IsWindows() ? file : Resolved(file);
         }
         catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    // The nearest folder above the path that exists, resolved; the rest (not made yet, so no link) kept as named.
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string Resolved(string path)
+    {
+        var existing = path;
+        while (!Path.Exists(existing) && Path.GetDirectoryName(existing) is { } above)
+        {
+            existing = above;
+        }
+
+        return Path.Join(Bundling.RealPaths.Of(existing), path[existing.Length..]);
+    }
+
+    // A watch's root as the kernel watches it: .NET's watcher follows a link at its root, not below it.
+    private static string Root(PhysicalFileProvider files)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return files.Root;
+        }
+
+        try
+        {
+            return Bundling.RealPaths.Of(files.Root);
+        }
+        catch (IOException)
+        {
+            return files.Root;
         }
     }
 
@@ -106,7 +142,7 @@ internal static class SqliteStorePlace
                 // watched files' times every few seconds, with no kernel watch to wake. UsePollingFileWatcher itself
                 // reads false once the provider watches, so it cannot tell here.
                 case FileConfigurationProvider { Source: { ReloadOnChange: true, FileProvider: PhysicalFileProvider { UseActivePolling: false } files } }
-                    when Holds(files.Root, store):
+                    when Holds(Root(files), store):
                     return files.Root;
                 case ChainedConfigurationProvider chained when WatchedBy(chained.Configuration, store, depth + 1) is { } folder:
                     return folder;
