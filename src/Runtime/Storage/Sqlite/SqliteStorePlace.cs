@@ -90,7 +90,8 @@ internal static class SqliteStorePlace
             var file = StoreLock.FileItself(Path.GetFullPath(storePath));
             return OperatingSystem.IsWindows() ? file : Resolved(file);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException
+                                   or DllNotFoundException or EntryPointNotFoundException)   // a C library without realpath: cannot tell
         {
             return null;
         }
@@ -121,7 +122,7 @@ internal static class SqliteStorePlace
         {
             return Bundling.RealPaths.Of(files.Root);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or DllNotFoundException or EntryPointNotFoundException)
         {
             return files.Root;
         }
