@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using ApiRoutes.Bundling;
 
 namespace ApiRoutes.Cli.Bundling;
 
@@ -24,7 +25,7 @@ internal static class TrustedFolder
     /// <exception cref="IOException">The folder cannot be resolved or examined.</exception>
     public static string Check(string path, bool isCacheRoot)
     {
-        var real = UnixFiles.RealPath(path);
+        var real = RealPaths.Of(path);
         var user = UnixFiles.CurrentUser;
         for (var above = Path.GetDirectoryName(real); above is not null; above = Path.GetDirectoryName(above))
         {

@@ -5,7 +5,7 @@ using ApiRoutes.Bundling;
 namespace ApiRoutes.Cli.Bundling;
 
 /// <summary>
-/// What .NET does not tell about a file on Unix: its owner, and the path with every symbolic link resolved. The owner
+/// What .NET does not tell about a file on Unix: its owner (a path with every link resolved: RealPaths). The owner
 /// comes from Linux's <c>statx(2)</c>, whose buffer has one layout on every architecture (<c>stat(2)</c>'s differs
 /// by architecture and C library); elsewhere it is unknown and only the mode is read.
 /// </summary>
@@ -34,10 +34,6 @@ internal static partial class UnixFiles
 
         return ((status.Mask & WantModeAndOwner) == WantModeAndOwner ? status.Owner : null, (UnixFileMode)(status.Mode & PermissionBits));
     }
-
-    /// <summary>The absolute path of an existing file or folder with no symbolic link, '.' or '..' left in it.</summary>
-    /// <exception cref="IOException">A part of the path does not exist or cannot be read.</exception>
-    public static string RealPath(string path) => RealPaths.Of(path);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();

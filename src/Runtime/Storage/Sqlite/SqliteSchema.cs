@@ -29,8 +29,7 @@ internal static class SqliteSchema
                 Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
-            held = StoreLock.Acquire(path);
-            StoreLock.CreateOwnerOnly(StoreLock.FileItself(path));   // a link's file, where the lock is taken
+            held = StoreLock.Acquire(path);   // also makes the database file, owner only, when it is not there
             var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             Execute(connection, """

@@ -34,7 +34,7 @@ internal static class SqliteStorePlace
             return;
         }
 
-        if (HeldInMemory(store) is { } format)
+        if (FileSystemInMemory(store) is { } format)
         {
             logger.StoreHeldInMemory(storePath, format);
         }
@@ -56,29 +56,33 @@ internal static class SqliteStorePlace
     /// The file system's name (tmpfs) when the store at <paramref name="storePath"/> would be on one held in memory;
     /// null when it is not, or when that cannot be told.
     /// </summary>
-    public static string? HeldInMemory(string storePath)
-    {
-        if (FileItself(storePath) is not { } store)
-        {
-            return null;
-        }
+    public static string? HeldInMemory(string storePath) => FileItself(storePath) is { } store ? FileSystemInMemory(store) : null;
 
+    // Of the store's file as FileItself gave it. Its folder may not be there yet (the store makes it): the nearest one
+    // above it that is.
+    private static string? FileSystemInMemory(string store)
+    {
         try
         {
-            // The store's folder may not be there yet (the store makes it): the nearest folder above it that is.
-            var folder = Path.GetDirectoryName(store);
-            while (folder is not null && !Directory.Exists(folder))
-            {
-                folder = Path.GetDirectoryName(folder);
-            }
-
-            var drive = folder is null ? null : new DriveInfo(folder);
+            var drive = Path.GetDirectoryName(store) is { } folder ? new DriveInfo(NearestExisting(folder)) : null;
             return drive?.DriveType == DriveType.Ram ? drive.DriveFormat : null;
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
             return null;
         }
+    }
+
+    // The path itself when it exists, else the nearest folder above it that does (the root at last).
+    private static string NearestExisting(string path)
+    {
+        var existing = path;
+        while (!Path.Exists(existing) && Path.GetDirectoryName(existing) is { } above)
+        {
+            existing = above;
+        }
+
+        return existing;
     }
 
     // The file the store writes: its final link followed (as the lock takes it), then, on Unix, every link of the folders
@@ -101,12 +105,7 @@ internal static class SqliteStorePlace
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static string Resolved(string path)
     {
-        var existing = path;
-        while (!Path.Exists(existing) && Path.GetDirectoryName(existing) is { } above)
-        {
-            existing = above;
-        }
-
+        var existing = NearestExisting(path);
         return Path.Join(Bundling.RealPaths.Of(existing), path[existing.Length..]);
     }
 

@@ -26,42 +26,49 @@ internal sealed class StoreLock : IDisposable
         // names of one file, are not told apart: README says so.
         databasePath = FileItself(databasePath);
         var held = Open(databasePath);
-        if (!OperatingSystem.IsWindows())
+        try
         {
-            Lock(held, databasePath);
-        }
+            if (!OperatingSystem.IsWindows())
+            {
+                Lock(held, databasePath);
+            }
 
-        // Who holds it, for the second process's message: never the command line, whose arguments may be secrets
-        // (--ApiRoutes:Dashboard:Token=…) that the message would print and the file keep.
-        var program = Path.GetFileName(Environment.ProcessPath) ?? "unknown";
-        WriteOwnerOnly(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
-            $"process {Environment.ProcessId} on {Environment.MachineName}, {program} running the app in {AppContext.BaseDirectory}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z"));
-        return new StoreLock(held);
+            // Who holds it, for the second process's message: never the command line, whose arguments may be secrets
+            // (--ApiRoutes:Dashboard:Token=…) that the message would print and the file keep.
+            var program = Path.GetFileName(Environment.ProcessPath) ?? "unknown";
+            WriteOwnerOnly(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
+                $"process {Environment.ProcessId} on {Environment.MachineName}, {program} running the app in {AppContext.BaseDirectory}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z"));
+            CreateOwnerOnly(databasePath);
+            return new StoreLock(held);
+        }
+        catch
+        {
+            held.Dispose();   // not held for a store that does not open
+            throw;
+        }
     }
 
     public void Dispose() => _lock.Dispose();
 
-    /// <summary>
-    /// Creates the database file, empty (an empty SQLite database), readable and writable by its owner only, when it
-    /// is not there: SQLite gives its log and shared-memory files the database file's mode. A file that is there keeps
-    /// the mode it has.
-    /// </summary>
-    public static void CreateOwnerOnly(string databasePath)
+    // The database file, empty (an empty SQLite database), owner only, when it is not there: SQLite gives its log and
+    // shared-memory files the database file's mode. Made at the file a link leads to, as the lock is. A file that is
+    // there keeps the mode it has.
+    private static void CreateOwnerOnly(string databasePath)
     {
         try
         {
-            using var created = new FileStream(databasePath, OwnerOnly(FileMode.CreateNew));
+            using var created = new FileStream(databasePath, OwnerOnly(FileMode.CreateNew, FileAccess.Write));
         }
         catch (IOException) when (Path.Exists(databasePath) || new FileInfo(databasePath).LinkTarget is not null)
         {
-            // There already, or a link to a file not made yet (O_EXCL does not follow it): SQLite opens or refuses it.
+            // There already, or a link whose end could not be told (O_EXCL does not follow it): SQLite opens or refuses it.
         }
     }
 
     // Owner only (0600) on Unix, whatever the umask allows more; Windows files take their folder's access rules.
-    private static FileStreamOptions OwnerOnly(FileMode mode)
+    private static FileStreamOptions OwnerOnly(FileMode mode, FileAccess access, FileShare share = FileShare.Read)
     {
-        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = share };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -72,7 +79,7 @@ internal sealed class StoreLock : IDisposable
 
     private static void WriteOwnerOnly(string path, string text)
     {
-        using var file = new FileStream(path, OwnerOnly(FileMode.Create));
+        using var file = new FileStream(path, OwnerOnly(FileMode.Create, FileAccess.Write));
         using var writer = new StreamWriter(file);
         writer.Write(text);
     }
@@ -95,13 +102,7 @@ internal sealed class StoreLock : IDisposable
     {
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            return new FileStream(databasePath + ".lock", options);
+            return new FileStream(databasePath + ".lock", OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
         catch (IOException e) when (File.Exists(databasePath + ".lock"))
         {
