@@ -15,9 +15,13 @@ internal static class Program
     /// Parses and runs a command line. A command line that does not parse is one line on standard error and exit code
     /// 1, like every other failure (System.CommandLine would print its errors and the whole help text).
     /// </summary>
-    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
+    /// <remarks>
+    /// Every command reads the time from <paramref name="time"/> (the system's clock by default), so a test can step
+    /// <c>invoke --wait</c>'s polls and timeout instead of waiting for them.
+    /// </remarks>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null, TimeProvider? time = null)
     {
-        var root = CreateRootCommand(output, error, input);
+        var root = CreateRootCommand(output, error, input, time);
         var parse = root.Parse(args, Configuration);
         if (parse.Errors.Count > 0)
         {
@@ -31,15 +35,16 @@ internal static class Program
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    internal static RootCommand CreateRootCommand(TextWriter output, TextWriter error, TextReader? input = null)
+    internal static RootCommand CreateRootCommand(TextWriter output, TextWriter error, TextReader? input = null, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var root = new RootCommand("ApiRoutes: list and validate a project's routes and schedules, check schedules, invoke routes, serve a deploy bundle.");
-        root.Subcommands.Add(RoutesCommand.Create(output, error));
+        root.Subcommands.Add(RoutesCommand.Create(output, error, time));
         root.Subcommands.Add(ValidateCommand.Create(output, error));
-        root.Subcommands.Add(ScheduleCommand.Create(output, error, input ?? Console.In));
-        root.Subcommands.Add(InvokeCommand.Create(output, error));
+        root.Subcommands.Add(ScheduleCommand.Create(output, error, input ?? Console.In, time));
+        root.Subcommands.Add(InvokeCommand.Create(output, error, time));
         root.Subcommands.Add(RunsCommand.Create(output, error));
-        root.Subcommands.Add(ServeCommand.Create(output, error));
+        root.Subcommands.Add(ServeCommand.Create(output, error, time));
         return root;
     }
 }

@@ -1,4 +1,5 @@
 using ApiRoutes.Cli.Commands;
+using Microsoft.Extensions.Time.Testing;
 using static ApiRoutes.Cli.Tests.FakeDashboard;
 
 namespace ApiRoutes.Cli.Tests;
@@ -57,14 +58,36 @@ public sealed class InvokeWaitTests : IDisposable
     }
 
     [Fact]
-    public async Task A_run_still_going_at_the_timeout_exits_4()
+    public async Task A_run_still_going_at_the_timeout_exits_4_having_polled_every_250_ms_of_it()
     {
+        // On the clock of the command: a real second under load once held a single poll (CI), so time is stepped here.
         await using var server = await StartAsync();
         server.Script("e1", State("running"));
+        var clock = new WaitClock();
 
-        Assert.Equal(4, await Run("invoke", "/api/report", "--url", server.Url, "--wait", "--timeout", "1s"));
+        var run = Run(clock, "invoke", "/api/report", "--url", server.Url, "--wait", "--timeout", "1s");
+        await StepEachWaitAsync(clock, run);
+
+        Assert.Equal(4, await run);
         Assert.Equal("Execution e1 of /api/report is still running after 00:00:01 (--timeout); it goes on in the app.", Lines(_output)[^1]);
-        Assert.InRange(server.Polls, 2, 10);   // polled every 250 ms, not in a tight loop
+        Assert.Equal(5, server.Polls);   // at 0, 250, 500, 750 and 1000 ms: not in a tight loop, and once more at the limit
+        Assert.Equal(Enumerable.Repeat(TimeSpan.FromMilliseconds(250), 4), clock.Waits);
+    }
+
+    [Fact]
+    public async Task A_run_that_ends_while_being_followed_is_polled_until_its_end_and_no_longer()
+    {
+        await using var server = await StartAsync();
+        server.Script("e1", State("running"), State("running"), State("succeeded", durationMs: 480));
+        var clock = new WaitClock();
+
+        var run = Run(clock, "invoke", "/api/report", "--url", server.Url, "--wait", "--timeout", "1s");
+        await StepEachWaitAsync(clock, run);
+
+        Assert.Equal(0, await run);
+        Assert.Equal("Execution e1 of /api/report succeeded in 480 ms (attempt 1).", Lines(_output)[^1]);
+        Assert.Equal(3, server.Polls);
+        Assert.Equal(2, clock.Waits.Count);
     }
 
     [Fact]
@@ -167,10 +190,62 @@ public sealed class InvokeWaitTests : IDisposable
 
     private static string[] Lines(StringWriter writer) => writer.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
 
-    private Task<int> Run(params string[] args)
+    private Task<int> Run(params string[] args) => Run(TimeProvider.System, args);
+
+    private Task<int> Run(TimeProvider time, params string[] args)
     {
         _output.GetStringBuilder().Clear();
         _error.GetStringBuilder().Clear();
-        return Program.RunAsync(args, _output, _error);
+        return Program.RunAsync(args, _output, _error, time: time);
+    }
+
+    // Moves the clock on by each wait the command starts on it, once the wait is armed, until the command ends.
+    private static async Task StepEachWaitAsync(WaitClock clock, Task<int> run)
+    {
+        for (var step = 0; step < 100; step++)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            var armed = clock.Armed.WaitAsync(stop.Token);
+            if (await Task.WhenAny(armed, run) == run)
+            {
+                return;
+            }
+
+            await armed;
+            clock.Advance(clock.Waits[^1]);
+        }
+
+        Assert.Fail("The command was still waiting after 100 steps of its clock.");
+    }
+
+    /// <summary>A clock that moves only when told to, and tells when a wait (a timer) is armed on it, and for how long.</summary>
+    private sealed class WaitClock : FakeTimeProvider
+    {
+        private readonly List<TimeSpan> _waits = [];
+
+        public SemaphoreSlim Armed { get; } = new(0);
+
+        public IReadOnlyList<TimeSpan> Waits
+        {
+            get
+            {
+                lock (_waits)
+                {
+                    return [.. _waits];
+                }
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            lock (_waits)
+            {
+                _waits.Add(dueTime);
+            }
+
+            Armed.Release();
+            return timer;
+        }
     }
 }

@@ -40,6 +40,17 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task Without_after_the_occurrences_are_those_after_now()
+    {
+        var now = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2031, 5, 6, 7, 59, 30, TimeSpan.Zero));
+
+        Assert.Equal(0, await Program.RunAsync(["schedule", "0 8 * * *", "--json", "--count", "2"], _output, _error, time: now));
+
+        using var json = JsonDocument.Parse(_output.ToString());
+        Assert.Equal(["2031-05-06T08:00:00Z", "2031-05-07T08:00:00Z"], json.RootElement.GetProperty("next").EnumerateArray().Select(at => at.GetString()));
+    }
+
+    [Fact]
     public async Task An_invalid_schedule_prints_the_builds_code_and_message_and_exits_1()
     {
         Assert.Equal(1, await Run(input: null, "schedule", "@daily", "0 0 12 * * MON", "--after", After, "--count", "1"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -11,7 +10,7 @@ namespace ApiRoutes.Cli.Commands;
 /// turns its outcome into the exit code (<see cref="WaitExitCodes"/>). Every way the API can fail to answer — no
 /// server, no dashboard, no or a wrong token, an unknown execution — is one line saying what to do.
 /// </summary>
-internal sealed class ExecutionFollower(HttpClient client, string? token, TextWriter output)
+internal sealed class ExecutionFollower(HttpClient client, string? token, TextWriter output, TimeProvider time)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
 
@@ -47,14 +46,14 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
                     return WaitExitCodes.TimedOut;
             }
 
-            var left = timeout - Stopwatch.GetElapsedTime(startedAt);
+            var left = timeout - time.GetElapsedTime(startedAt);
             if (left <= TimeSpan.Zero)
             {
                 await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} is still {Terminal.Safe(state.Status)} after {timeout} (--timeout); it goes on in the app.");
                 return WaitExitCodes.StillRunning;
             }
 
-            await Task.Delay(left < Poll ? left : Poll, cancellationToken);
+            await Task.Delay(left < Poll ? left : Poll, time, cancellationToken);
         }
     }
 

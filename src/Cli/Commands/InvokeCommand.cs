@@ -20,7 +20,7 @@ internal static class InvokeCommand
     /// <summary>The longest <c>--wait --timeout</c>; well under <see cref="HttpClient.Timeout"/>'s ceiling of about 24.8 days.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromHours(24);
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
     {
         var route = new Argument<string>("ROUTE") { Description = "The route's path, for example /api/cleanup." };
         var url = new Option<string>("--url") { Description = "The server.", DefaultValueFactory = _ => "http://localhost:5000" };
@@ -35,7 +35,7 @@ internal static class InvokeCommand
         };
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = time.GetTimestamp();
             var path = RoutePath(parse.GetValue(route)!);
             var follow = parse.GetValue(wait);
             var limit = WaitLimit(parse.GetValue(timeout)!, follow, parse.GetResult(timeout) is { Implicit: false });
@@ -44,7 +44,7 @@ internal static class InvokeCommand
             HttpRequestMessage Request(string? bearer)
             {
                 var request = parse.GetValue(occurrence) is { } when
-                    ? SignedTrigger(path, when)
+                    ? SignedTrigger(path, when, time)
                     : new HttpRequestMessage(HttpMethod.Post, path);
                 if (parse.GetValue(body) is { } json)
                 {
@@ -100,7 +100,7 @@ internal static class InvokeCommand
                     + $"it is a standard route, or a scheduled route outside Development (run it there with --occurrence and {TriggerSecretVariable}).");
             }
 
-            return await new ExecutionFollower(client, dashboardToken, output).FollowAsync(executionId, limit, started, cancellation);
+            return await new ExecutionFollower(client, dashboardToken, output, time).FollowAsync(executionId, limit, started, cancellation);
         }));
         return command;
     }
@@ -137,13 +137,13 @@ internal static class InvokeCommand
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static HttpRequestMessage SignedTrigger(string route, string occurrence)
+    private static HttpRequestMessage SignedTrigger(string route, string occurrence, TimeProvider time)
     {
         var secret = NonEmpty(Environment.GetEnvironmentVariable(TriggerSecretVariable))
             ?? throw new CommandException($"--occurrence sends a signed trigger: set {TriggerSecretVariable} to the app's ApiRoutes:Scheduling:ExternalTriggerSecret "
                 + "(it is read from the environment, never from the command line, where other users of the machine would see it).");
 
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         return TriggerSignature.CreateRequest(secret, route, occurrence, timestamp);
     }
 }

@@ -13,7 +13,7 @@ internal static class ScheduleCommand
 {
     private const int MaxCount = 1000;
 
-    public static Command Create(TextWriter output, TextWriter error, TextReader input)
+    public static Command Create(TextWriter output, TextWriter error, TextReader input, TimeProvider time)
     {
         var expressions = new Argument<string[]>("EXPR")
         {
@@ -30,7 +30,7 @@ internal static class ScheduleCommand
         };
         command.SetAction(parse => CommandRunner.Run(error, () =>
         {
-            var from = After(parse.GetValue(after));
+            var from = After(parse.GetValue(after), time);
             var occurrences = parse.GetValue(count);
             if (occurrences is < 0 or > MaxCount)
             {
@@ -50,11 +50,11 @@ internal static class ScheduleCommand
         return command;
     }
 
-    private static DateTime After(string? text)
+    private static DateTime After(string? text, TimeProvider time)
     {
         if (text is null)
         {
-            return DateTime.UtcNow;
+            return time.GetUtcNow().UtcDateTime;
         }
 
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)

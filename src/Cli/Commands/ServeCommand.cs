@@ -13,7 +13,7 @@ namespace ApiRoutes.Cli.Commands;
 /// </summary>
 internal static partial class ServeCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
     {
         var bundle = new Argument<string>("BUNDLE") { Description = "The deploy bundle written by 'dotnet publish' (App.bundle.zip)." };
         var urls = new Option<string?>("--urls") { Description = "Where to listen, for example http://127.0.0.1:8080." };
@@ -37,7 +37,7 @@ internal static partial class ServeCommand
 
             var host = DotnetHost.Require(Environment.GetEnvironmentVariable, Environment.ProcessPath);
             var root = CacheRoot(parse.GetValue(cache));
-            await RemoveAbandonedAsync(root, output, error);
+            await RemoveAbandonedAsync(root, time.GetUtcNow(), output, error);
             using var extracted = Extract(path, root, limits);
             try
             {
@@ -88,9 +88,9 @@ internal static partial class ServeCommand
     }
 
     // What a server that could not clean up (SIGKILL, a power cut) left in the cache.
-    private static async Task RemoveAbandonedAsync(string root, TextWriter output, TextWriter error)
+    private static async Task RemoveAbandonedAsync(string root, DateTimeOffset now, TextWriter output, TextWriter error)
     {
-        var (removed, problems) = BundleFolderLock.RemoveAbandoned(root, DateTimeOffset.UtcNow);
+        var (removed, problems) = BundleFolderLock.RemoveAbandoned(root, now);
         if (removed > 0)
         {
             await output.WriteLineAsync($"apiroutes: removed {removed} unpacked bundle folder{(removed == 1 ? "" : "s")} left in '{root}' by a server that did not exit cleanly");
