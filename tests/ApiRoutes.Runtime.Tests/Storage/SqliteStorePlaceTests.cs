@@ -14,7 +14,8 @@ namespace ApiRoutes.Runtime.Tests.Storage;
 /// configuration watches for a file it reloads on change (appsettings.json in the content root, watched with every
 /// folder below it) wakes that watch at every commit, which cost the durable 202 a fifth of its accepted requests a
 /// second (event 4006, bench/load/README.md); a file system held in memory loses every accepted execution when the
-/// machine restarts (event 4007).
+/// machine restarts (event 4007); files other users can read or change, or a folder they can write to, open every
+/// accepted request to them (event 4008).
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]   // links, the mount table
 public sealed class SqliteStorePlaceTests : IDisposable
@@ -170,6 +171,64 @@ public sealed class SqliteStorePlaceTests : IDisposable
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_store_it_made_itself_is_the_owners_only_and_files_found_open_to_others_are_named_with_the_command_that_closes_them()
+    {
+        var folder = Folder("it's data");
+        var store = Path.Combine(folder, "executions.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            Assert.True(File.Exists(store + "-wal"));
+            Assert.Null(SqliteStorePlace.OpenToOthers(store));
+
+            File.SetUnixFileMode(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            File.SetUnixFileMode(store + "-wal", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+
+            var (modes, remedy) = SqliteStorePlace.OpenToOthers(store)!.Value;
+            Assert.Equal("executions.db 0644, executions.db-wal 0660", modes);
+            var quoted = $"'{ApiRoutes.Bundling.RealPaths.Of(folder).Replace("'", "'\\''", StringComparison.Ordinal)}/executions.db";
+            Assert.Equal($"chmod 600 {quoted}' {quoted}-wal'", remedy);
+        }
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.GroupWrite, "0770")]
+    [InlineData(UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.StickyBit, "1707")]   // as /tmp: others cannot rename the store, but can put a write-ahead log beside it
+    public async Task A_folder_others_can_write_to_is_named(UnixFileMode othersWrite, string shown)
+    {
+        var folder = Folder("shared");
+        var store = Path.Combine(folder, "executions.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | othersWrite
+                | (othersWrite.HasFlag(UnixFileMode.GroupWrite) ? UnixFileMode.GroupRead | UnixFileMode.GroupExecute : UnixFileMode.None));
+
+            var (modes, remedy) = SqliteStorePlace.OpenToOthers(store)!.Value;
+            var real = ApiRoutes.Bundling.RealPaths.Of(folder);   // as the store's folder is compared: every link resolved
+            Assert.Equal($"folder {real} {shown}", modes);
+            Assert.StartsWith($"chmod go-w '{real}' (or set ApiRoutes:Store:Path", remedy, StringComparison.Ordinal);
+        }
+
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        Assert.Null(SqliteStorePlace.OpenToOthers(store));   // 0755: others may list it, not write to it
+    }
+
+    [Fact]
+    public async Task The_generated_entry_point_warns_of_a_store_made_before_its_files_were_the_owners_only()
+    {
+        var store = Path.Combine(DiskFolder(), "executions.db");
+        var first = await StartAndStopAsync(Folder("app"), store);
+        File.SetUnixFileMode(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);   // as the store made it before
+
+        var again = await StartAndStopAsync(Folder("app"), store);
+
+        Assert.Contains(first, line => line.StartsWith("ApiRoutes[1000] ", StringComparison.Ordinal));
+        Assert.DoesNotContain(first, line => line.StartsWith("ApiRoutes[4008] ", StringComparison.Ordinal));
+        var warning = Assert.Single(again, line => line.StartsWith("ApiRoutes[4008] Warning: ", StringComparison.Ordinal));
+        Assert.Contains($"The SQLite store {store} is open to other users of this machine (executions.db 0644", warning, StringComparison.Ordinal);
+        Assert.Contains($"chmod 600 '{ApiRoutes.Bundling.RealPaths.Of(store)}'", warning, StringComparison.Ordinal);
     }
 
     // A writable tmpfs from the mount table (/dev/shm on Linux, with systemd or in a container).

@@ -16,6 +16,9 @@ namespace ApiRoutes.Storage;
 /// wakes that watch for a write to any file there, whatever its name. A store there wakes it at every commit, which
 /// took 17–30 % of the durable 202's accepted requests a second on a 2-core machine (bench/load/README.md, "Durable
 /// 202, ninth pass").</item>
+/// <item>Files other users of the machine can read or change, or a folder they can write to (event 4008, Unix): a store
+/// made before its files were made the owner's only (0644 under the usual umask), or one put in a shared folder. The
+/// store makes its own files 0600 and leaves the mode of files it finds alone, as an operator may have chosen it.</item>
 /// </list>
 /// The path is taken as the store takes it: relative to the working folder, a link followed to the file it leads to;
 /// on Unix it is compared with a watched folder with every link resolved on both sides (.NET's watcher follows a link at
@@ -43,7 +46,83 @@ internal static class SqliteStorePlace
         {
             logger.StoreInWatchedFolder(storePath, folder);
         }
+
+        if (!OperatingSystem.IsWindows() && OpenTo(store) is { } open)
+        {
+            logger.StoreOpenToOthers(storePath, open.Modes, open.Remedy);
+        }
     }
+
+    /// <summary>
+    /// What of the store at <paramref name="storePath"/> other users of the machine can read or change, with the
+    /// command that makes it the owner's only; null when nothing is, or when that cannot be told.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public static (string Modes, string Remedy)? OpenToOthers(string storePath) => FileItself(storePath) is { } store ? OpenTo(store) : null;
+
+    // The database and its write-ahead log hold every accepted request; the shared-memory index, changed by another
+    // user, corrupts what is read. A folder others can write to lets them put a write-ahead log of their own beside the
+    // database between two runs (SQLite replays one it finds), whatever the sticky bit says of renaming.
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static (string Modes, string Remedy)? OpenTo(string store)
+    {
+        const UnixFileMode othersReadOrWrite = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+        const UnixFileMode othersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+        var modes = new List<string>();
+        var files = new List<string>();
+        foreach (var file in new[] { store, store + "-wal", store + "-shm" })
+        {
+            if (ModeOf(file) is { } mode && (mode & othersReadOrWrite) != 0)
+            {
+                modes.Add($"{Path.GetFileName(file)} {Octal(mode)}");
+                files.Add(Quoted(file));
+            }
+        }
+
+        var folder = Path.GetDirectoryName(store);
+        var openFolder = folder is not null && ModeOf(folder) is { } folderMode && (folderMode & othersWrite) != 0 ? folderMode : (UnixFileMode?)null;
+        if (openFolder is { } shown)
+        {
+            modes.Add($"folder {folder} {Octal(shown)}");
+        }
+
+        if (modes.Count == 0)
+        {
+            return null;
+        }
+
+        var remedy = new List<string>();
+        if (files.Count > 0)
+        {
+            remedy.Add($"chmod 600 {string.Join(' ', files)}");
+        }
+
+        if (openFolder is not null)
+        {
+            remedy.Add($"chmod go-w {Quoted(folder!)} (or set ApiRoutes:Store:Path to a file in a folder of this user's own)");
+        }
+
+        return (string.Join(", ", modes), string.Join("; ", remedy));
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static UnixFileMode? ModeOf(string path)
+    {
+        try
+        {
+            return Path.Exists(path) ? File.GetUnixFileMode(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // As chmod takes it, the set-id and sticky bits first: 0644, 1777.
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
+
+    // As a shell takes it: the path in single quotes, each of its own as '\''.
+    private static string Quoted(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// The root of a configuration file watch that sees every write to the store at <paramref name="storePath"/>; null
