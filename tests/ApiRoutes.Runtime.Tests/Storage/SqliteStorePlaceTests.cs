@@ -20,6 +20,9 @@ namespace ApiRoutes.Runtime.Tests.Storage;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]   // links, the mount table
 public sealed class SqliteStorePlaceTests : IDisposable
 {
+    private const UnixFileMode Searchable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;   // 0755
+
     private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-watched-").FullName;
     private readonly List<IDisposable> _owned = [];
     private readonly List<string> _made = [];
@@ -176,7 +179,7 @@ public sealed class SqliteStorePlaceTests : IDisposable
     [Fact]
     public async Task A_store_it_made_itself_is_the_owners_only_and_files_found_open_to_others_are_named_with_the_command_that_closes_them()
     {
-        var folder = Folder("it's data");
+        var folder = SearchableFolder("it's data");
         var store = Path.Combine(folder, "executions.db");
         await using (SqliteExecutionStore.Open(store))
         {
@@ -198,7 +201,7 @@ public sealed class SqliteStorePlaceTests : IDisposable
     [InlineData(UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.StickyBit, "1707")]   // as /tmp: others cannot rename the store, but can put a write-ahead log beside it
     public async Task A_folder_others_can_write_to_is_named(UnixFileMode othersWrite, string shown)
     {
-        var folder = Folder("shared");
+        var folder = SearchableFolder("shared");
         var store = Path.Combine(folder, "executions.db");
         await using (SqliteExecutionStore.Open(store))
         {
@@ -211,14 +214,35 @@ public sealed class SqliteStorePlaceTests : IDisposable
             Assert.StartsWith($"chmod go-w '{real}' (or set ApiRoutes:Store:Path", remedy, StringComparison.Ordinal);
         }
 
-        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        File.SetUnixFileMode(folder, Searchable);
         Assert.Null(SqliteStorePlace.OpenToOthers(store));   // 0755: others may list it, not write to it
+    }
+
+    [Fact]
+    public async Task Files_open_to_others_below_a_folder_they_cannot_search_are_not_named()
+    {
+        var owners = SearchableFolder("owners");
+        var store = Path.Combine(owners, "executions.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            File.SetUnixFileMode(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            const UnixFileMode ownersOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+            File.SetUnixFileMode(owners, ownersOnly);   // as a home folder of 0700
+            Assert.Null(SqliteStorePlace.OpenToOthers(store));
+
+            File.SetUnixFileMode(owners, ownersOnly | UnixFileMode.OtherExecute);   // 0701: others cannot list it, but open a file they know the name of
+            Assert.Equal("executions.db 0644", SqliteStorePlace.OpenToOthers(store)!.Value.Modes);
+
+            File.SetUnixFileMode(owners, ownersOnly | UnixFileMode.GroupExecute);   // 0710: the group can
+            Assert.Equal("executions.db 0644", SqliteStorePlace.OpenToOthers(store)!.Value.Modes);
+        }
     }
 
     [Fact]
     public async Task The_generated_entry_point_warns_of_a_store_made_before_its_files_were_the_owners_only()
     {
-        var store = Path.Combine(DiskFolder(), "executions.db");
+        var store = Path.Combine(SearchableFolder("data"), "executions.db");
         var first = await StartAndStopAsync(Folder("app"), store);
         File.SetUnixFileMode(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);   // as the store made it before
 
@@ -294,6 +318,20 @@ public sealed class SqliteStorePlaceTests : IDisposable
 
         Assert.Equal(0, code);
         return [.. lines];
+    }
+
+    // A folder below the test's own, made searchable by others (0755) as /tmp and its parents are.
+    private string SearchableFolder(string name)
+    {
+        File.SetUnixFileMode(_root, Searchable);
+        var folder = Folder(name);
+        File.SetUnixFileMode(folder, Searchable);
+        for (var above = Path.GetDirectoryName(_root); above is not null; above = Path.GetDirectoryName(above))
+        {
+            Assert.True(File.GetUnixFileMode(above).HasFlag(UnixFileMode.OtherExecute), $"others cannot search {above}, above the temporary folder");
+        }
+
+        return folder;
     }
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;

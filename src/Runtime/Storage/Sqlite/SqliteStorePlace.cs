@@ -62,12 +62,19 @@ internal static class SqliteStorePlace
 
     // The database and its write-ahead log hold every accepted request; the shared-memory index, changed by another
     // user, corrupts what is read. A folder others can write to lets them put a write-ahead log of their own beside the
-    // database between two runs (SQLite replays one it finds), whatever the sticky bit says of renaming.
+    // database between two runs (SQLite replays one it finds), whatever the sticky bit says of renaming. Only what they
+    // can reach counts: a store below a home folder of 0700 is the owner's whatever its files' modes.
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static (string Modes, string Remedy)? OpenTo(string store)
     {
-        const UnixFileMode othersReadOrWrite = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-        const UnixFileMode othersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+        if (Path.GetDirectoryName(store) is not { } folder)
+        {
+            return null;
+        }
+
+        var reach = Reaching(folder);
+        var othersReadOrWrite = reach & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        var othersWrite = reach & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
         var modes = new List<string>();
         var files = new List<string>();
         foreach (var file in new[] { store, store + "-wal", store + "-shm" })
@@ -79,8 +86,7 @@ internal static class SqliteStorePlace
             }
         }
 
-        var folder = Path.GetDirectoryName(store);
-        var openFolder = folder is not null && ModeOf(folder) is { } folderMode && (folderMode & othersWrite) != 0 ? folderMode : (UnixFileMode?)null;
+        var openFolder = ModeOf(folder) is { } folderMode && (folderMode & othersWrite) != 0 ? folderMode : (UnixFileMode?)null;
         if (openFolder is { } shown)
         {
             modes.Add($"folder {folder} {Octal(shown)}");
@@ -99,10 +105,32 @@ internal static class SqliteStorePlace
 
         if (openFolder is not null)
         {
-            remedy.Add($"chmod go-w {Quoted(folder!)} (or set ApiRoutes:Store:Path to a file in a folder of this user's own)");
+            remedy.Add($"chmod go-w {Quoted(folder)} (or set ApiRoutes:Store:Path to a file in a folder of this user's own)");
         }
 
         return (string.Join(", ", modes), string.Join("; ", remedy));
+    }
+
+    // The permissions of group and others that users other than the owner can use in the folder: none for a class that
+    // some folder from the root down to it (itself included) does not let search (x). A member of the group of a folder
+    // that is not the folder's own searches it as one of the others, so the group passes by either bit. A folder whose
+    // mode cannot be read counts as searchable: the warning errs towards being given.
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static UnixFileMode Reaching(string folder)
+    {
+        var group = true;
+        var others = true;
+        for (var at = folder; at is not null; at = Path.GetDirectoryName(at))   // shorter at each step, to the root
+        {
+            if (ModeOf(at) is { } mode)
+            {
+                others &= mode.HasFlag(UnixFileMode.OtherExecute);
+                group &= mode.HasFlag(UnixFileMode.GroupExecute) || mode.HasFlag(UnixFileMode.OtherExecute);
+            }
+        }
+
+        return (group ? UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute : UnixFileMode.None)
+            | (others ? UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute : UnixFileMode.None);
     }
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
