@@ -146,7 +146,7 @@ public sealed class GroupCommitWriterTests
         await writer.DisposeAsync();
 
         Assert.Equal(committed, outcomes.Count(ok => ok));
-        Assert.InRange(committed, 1, 4000);
+        Assert.InRange(committed, 1, 4999);   // some commits held, and at least the third (one write or more) failed: batch sizes follow thread timing
         Assert.True(writer.WriteAsync(1).IsFaulted);   // closed: refused at once, never left waiting
     }
 

@@ -44,11 +44,8 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
             SELECT count(*)::int FROM lapsed
             """));
 
-        for (var i = 0; i < 20 && b.Probe.Count(nameof(HonorsCancellation)) == 0; i++)
-        {
-            b.FakeTime.Advance(TimeSpan.FromSeconds(15));   // B's take-over tick
-            await Task.Delay(300);
-        }
+        var steps = await Poll.SteppingAsync(b.FakeTime, TimeSpan.FromSeconds(15), maxSteps: 20, () => b.Probe.Count(nameof(HonorsCancellation)) > 0);   // B's take-over tick
+        output.WriteLine($"B took it over after {steps} step(s) of its clock");
 
         a.FakeTime.Advance(TimeSpan.FromSeconds(30));       // A renews: by its clock its lease (30 s) is in doubt, and the database says it lapsed
         await a.Probe.WaitForSignalAsync("cancelled");

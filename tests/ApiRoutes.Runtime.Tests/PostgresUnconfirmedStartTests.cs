@@ -38,24 +38,17 @@ public sealed class PostgresUnconfirmedStartTests(ITestOutputHelper output) : IA
         await busy.Probe.NextAsync();
         var waiting = (await busy.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
         idle.Probe.Open("slow");
-        for (var i = 0; i < 40 && idle.Executions.Find(waiting) is not { Status: ExecutionStatus.Succeeded }; i++)
-        {
-            idle.FakeTime.Advance(TimeSpan.FromSeconds(15));
-            await Task.Delay(250);
-        }
-
-        output.WriteLine("idle ran the waiting one: " + idle.Executions.Find(waiting));
+        var steps = await Poll.SteppingAsync(idle.FakeTime, TimeSpan.FromSeconds(15), maxSteps: 40, () => idle.Executions.Find(waiting) is { Status: ExecutionStatus.Succeeded });
+        output.WriteLine($"idle ran the waiting one after {steps} step(s) of its clock: " + idle.Executions.Find(waiting));
         await proxy.CutAsync();            // the busy replica's link to the database blips
         busy.Probe.Open("slow");
         await busy.WaitForLogAsync($"ApiRoutes[2030] Warning: Execution {waiting} of /api/slow is not started: its start could not be recorded in the store (try 1 of 5)");
         var ranDuringBlip = busy.Probe.Count(nameof(Slow));
 
         proxy.Open();
-        for (var i = 0; i < 20 && !busy.Logs.Any(line => line.StartsWith($"ApiRoutes[2015] Information: Execution {waiting} ", StringComparison.Ordinal)); i++)
-        {
-            busy.FakeTime.Advance(TimeSpan.FromSeconds(2));   // the waits before the next tries of the start
-            await Task.Delay(100);
-        }
+        // The waits before the next tries of the start, each given its time to try over the reconnected link.
+        steps = await Poll.SteppingAsync(busy.FakeTime, TimeSpan.FromSeconds(2), maxSteps: 20, () => busy.Logs.Any(line => line.StartsWith($"ApiRoutes[2015] Information: Execution {waiting} ", StringComparison.Ordinal)));
+        output.WriteLine($"busy skipped it after {steps} step(s) of its clock");
 
         foreach (var line in busy.Logs.Where(l => l.Contains("ApiRoutes[20", StringComparison.Ordinal)))
         {

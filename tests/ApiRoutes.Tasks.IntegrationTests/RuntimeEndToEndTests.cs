@@ -44,7 +44,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/api/cleanup")).StatusCode);
         // Registered once the scheduler's first check ran, after the first answer (README, "Background work after the first answer").
-        await app.WaitForOutputAsync("Schedule /api/cleanup registered (@hourly, UTC)", TimeSpan.FromSeconds(10));
+        await app.WaitForOutputAsync("Schedule /api/cleanup registered (@hourly, UTC)", TimeSpan.FromSeconds(60));
 
         // The generated entry point maps the probes of a hosting platform.
         Assert.Equal("Healthy", await app.Client.GetStringAsync("/_apiroutes/health/live"));
@@ -52,7 +52,7 @@ public sealed class RuntimeEndToEndTests(PackageFixture package)
 
         // A background run in progress finishes before the process exits.
         Assert.Equal(HttpStatusCode.Accepted, (await app.Client.PostAsync("/api/generate-report?name=final&ms=1500", null)).StatusCode);
-        await app.WaitForOutputAsync("of /api/generate-report started", TimeSpan.FromSeconds(10));
+        await app.WaitForOutputAsync("of /api/generate-report started", TimeSpan.FromSeconds(60));
         var exitCode = await app.TerminateAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(0, exitCode);

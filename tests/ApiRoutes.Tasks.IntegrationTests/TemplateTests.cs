@@ -126,7 +126,7 @@ public sealed class TemplateTests(PackageFixture package)
         Assert.Equal(HttpStatusCode.Accepted, (await app.Client.PostAsync("/api/generate-report", null)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/api/cleanup")).StatusCode);
         // Cleanup read its next_run body: the next full hour, in UTC.
-        await app.WaitForOutputAsync("Cleaning up; the next run is at 20", TimeSpan.FromSeconds(10));
+        await app.WaitForOutputAsync("Cleaning up; the next run is at 20", TimeSpan.FromSeconds(60));
         Assert.Matches(@"Cleaning up; the next run is at \d{4}-\d\d-\d\dT\d\d:00:00\.0000000\+00:00", app.Output);
 
         // The option a user passes to pick another ApiRoutes version, from the template README's lines installed.

@@ -97,7 +97,7 @@ public sealed class ScheduleFollowEdgeTests
             services: s => s.AddSingleton<ILoggerProvider>(new ThrowingLoggerProvider(3000)));
         var scheduler = server.Services.GetRequiredService<ScheduleService>();
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        var deadline = DateTime.UtcNow + Probe.Patience;
         while (scheduler.ExecuteTask is not { IsCompleted: true } && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);   // polling for an outcome, bounded; not for correctness
@@ -213,7 +213,7 @@ public sealed class ScheduleFollowEdgeTests
 
     private static async Task<(HttpStatusCode, string)> WaitForLiveAsync(TestServer server, HttpStatusCode wanted)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        var deadline = DateTime.UtcNow + Probe.Patience;
         while (true)
         {
             using var response = await server.Client.GetAsync(Live);

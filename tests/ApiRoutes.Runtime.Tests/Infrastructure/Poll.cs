@@ -1,4 +1,5 @@
 using ApiRoutes.Runtime.Tests.Handlers;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ApiRoutes.Runtime.Tests.Infrastructure;
 
@@ -19,5 +20,26 @@ internal static class Poll
                 throw new TimeoutException("The condition did not hold within the probe's patience.\n" + state?.Invoke());
             }
         }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="clock"/> on by <paramref name="step"/> until <paramref name="condition"/> holds, at most
+    /// <paramref name="maxSteps"/> times, giving what each step wakes (a replica's tick over the database) up to
+    /// <paramref name="settle"/> of real time to show before the next: steps paced by a fixed real delay ran ahead of a
+    /// busy machine's ticks and ran out before the outcome came. Returns the steps taken; the caller asserts the outcome.
+    /// </summary>
+    public static async Task<int> SteppingAsync(FakeTimeProvider clock, TimeSpan step, int maxSteps, Func<bool> condition, TimeSpan? settle = null)
+    {
+        var steps = 0;
+        for (; steps < maxSteps && !condition(); steps++)
+        {
+            clock.Advance(step);
+            for (var until = DateTime.UtcNow + (settle ?? TimeSpan.FromSeconds(2)); !condition() && DateTime.UtcNow < until;)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        return steps;
     }
 }

@@ -20,6 +20,10 @@ public sealed class HostileYamlTests(ITestOutputHelper output) : IDisposable
         public sealed class Hello : IApiHandler { public Task HandleAsync(HttpContext c) => Task.CompletedTask; }
         """);
 
+    // Against a hang only (the inputs below took 79 s and 212 s before their limits): where the reader stopped is what
+    // the tests assert, not how fast, which on a shared machine says how busy it was.
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
+
     // How long the task took in the last Run, without compiling the project.
     private TimeSpan _analysis;
 
@@ -73,7 +77,7 @@ public sealed class HostileYamlTests(ITestOutputHelper output) : IDisposable
 
         // Aliases in a1 add 10 x 11 values, in a2 10 x 111; a3's 8th alias of a2 (1,111 each) goes past 10,000.
         Assert.StartsWith("apiroutes.yaml(4,45): ERROR AR5001: apiroutes.yaml is not valid YAML: The aliases ('*a2' and those before it) repeat more than 10,000 values", error, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"Refusing the bomb took {clock.Elapsed}.");
+        Assert.True(clock.Elapsed < HangGuard, $"Refusing the bomb took {clock.Elapsed}.");
     }
 
     [Fact]
@@ -94,7 +98,7 @@ public sealed class HostileYamlTests(ITestOutputHelper output) : IDisposable
         // 'b:' holds a mapping at column 4 whose first key is another mapping, at column 7.
         Assert.StartsWith("apiroutes.yaml(2,7): ERROR AR5001: apiroutes.yaml is not valid YAML: This key is a mapping;", error, StringComparison.Ordinal);
         output.WriteLine($"The task refused the file in {_analysis.TotalMilliseconds:F0} ms.");
-        Assert.True(_analysis < TimeSpan.FromSeconds(5), $"Refusing the file took {_analysis}.");
+        Assert.True(_analysis < HangGuard, $"Refusing the file took {_analysis}.");
     }
 
     [Theory]
