@@ -47,25 +47,12 @@ public sealed class RetryDueRecoveryTests : IDisposable
         server.Probe.Open("slow");
         await server.WaitForLogAsync("ApiRoutes[2009] Information: Recovered 2 unfinished execution(s)");
 
-        // Page waits of one second (fake clock), stepped until the runnable one runs, as long as the retries' delay has
-        // not come due (9 minutes): before the fix the one worker stayed idle all that time. Stepped as the recovery goes,
-        // however slowly it goes (a step that lands while it reads the store is only more time on the clock).
+        // Page waits of one second (fake clock), each step given time to show before the next: before the fix the one
+        // worker stayed idle until the retries' delay came due (9 minutes); now the runnable one runs within seconds.
         var queue = server.Services.GetRequiredService<BackgroundQueue>();
-        var stepped = TimeSpan.Zero;
-        await Poll.UntilAsync(
-            () =>
-            {
-                if (server.Probe.Count(nameof(Slow)) >= 1)
-                {
-                    return true;
-                }
-
-                Assert.True(stepped < TimeSpan.FromMinutes(8), $"the worker stayed idle for {stepped} while runnable work waited in the store: "
-                    + $"retryWaiting={queue.RetryWaiting}, waiting={queue.Waiting}, fresh={server.Executions.Find("fresh")?.Status.ToString() ?? "not taken up"}");
-                server.FakeTime.Advance(TimeSpan.FromSeconds(1));
-                stepped += TimeSpan.FromSeconds(1);
-                return false;
-            });
+        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 30, () => server.Probe.Count(nameof(Slow)) >= 1);
+        Assert.True(server.Probe.Count(nameof(Slow)) >= 1, $"the worker stayed idle for {steps} s while runnable work waited in the store: "
+            + $"retryWaiting={queue.RetryWaiting}, waiting={queue.Waiting}, fresh={server.Executions.Find("fresh")?.Status.ToString() ?? "not taken up"}");
 
         // The runnable one runs while the retries wait out their delay. A new request is still refused: retries waiting
         // count against MaxQueueLength, as at any time (README: "accepted executions waiting to start or for a retry").

@@ -38,7 +38,7 @@ internal static class TrustedFolder
             return real;
         }
 
-        var (owner, mode) = UnixFiles.Status(real);
+        var (owner, _, mode) = UnixFiles.Status(real);
         if (owner is { } other && other != user)
         {
             throw new UnsafeFolderException($"'{real}' is owned by user {other}, not you (user {user}), so that user could replace what it holds.");
@@ -54,7 +54,7 @@ internal static class TrustedFolder
 
     private static void CheckAbove(string folder, uint user)
     {
-        var (owner, mode) = UnixFiles.Status(folder);
+        var (owner, _, mode) = UnixFiles.Status(folder);
         if (owner is { } other && other != user && other != 0)
         {
             throw new UnsafeFolderException($"'{folder}' is owned by user {other}, neither you (user {user}) nor root, so that user could replace what it holds.");

@@ -251,6 +251,6 @@ internal static partial class Log
     [LoggerMessage(4007, LogLevel.Warning, "The SQLite store {Path} is on a file system held in memory ({FileSystem}): the executions it holds, each answered 202, are lost when the machine restarts. Set ApiRoutes:Store:Path to a file on a disk (in a container, on a mounted volume)")]
     public static partial void StoreHeldInMemory(this ILogger logger, string path, string fileSystem);
 
-    [LoggerMessage(4008, LogLevel.Warning, "The SQLite store {Path} is open to other users of this machine ({Modes}): its files hold the body and headers of every accepted request, and what is written there runs as this app. Make them the owner's only: {Remedy}")]
-    public static partial void StoreOpenToOthers(this ILogger logger, string path, string modes, string remedy);
+    [LoggerMessage(4008, LogLevel.Warning, "The SQLite store {Path} is open to users other than this app's ({Found}): its files hold the body and headers of every accepted request, and what is written there runs as this app. Make it this user's only: {Remedy}")]
+    public static partial void StoreOpenToOthers(this ILogger logger, string path, string found, string remedy);
 }

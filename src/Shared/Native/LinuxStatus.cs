@@ -12,6 +12,7 @@ internal static partial class LinuxStatus
     public const uint Mode = 0x2; // STATX_MODE
     public const uint Links = 0x4; // STATX_NLINK
     public const uint Owner = 0x8; // STATX_UID
+    public const uint Group = 0x10; // STATX_GID
 
     private const int CurrentFolder = -100; // AT_FDCWD
     private const int NoFollow = 0x100; // AT_SYMLINK_NOFOLLOW

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ApiRoutes.Bundling;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
@@ -184,22 +185,41 @@ public sealed class SqliteStorePlaceTests : IDisposable
         await using (SqliteExecutionStore.Open(store))
         {
             Assert.True(File.Exists(store + "-wal"));
-            Assert.Null(SqliteStorePlace.OpenToOthers(store));
+            Assert.Null(SqliteStorePlace.OpenToOthers(store, NoOwnGroup));
 
             File.SetUnixFileMode(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             File.SetUnixFileMode(store + "-wal", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            File.SetUnixFileMode(store + ".lock", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);   // opened, it can be held: the app would not start
 
-            var (modes, remedy) = SqliteStorePlace.OpenToOthers(store)!.Value;
-            Assert.Equal("executions.db 0644, executions.db-wal 0660", modes);
+            var (found, remedy) = SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value;
+            Assert.Equal("executions.db 0644, executions.db-wal 0660, executions.db.lock 0604", found);
             var quoted = $"'{ApiRoutes.Bundling.RealPaths.Of(folder).Replace("'", "'\\''", StringComparison.Ordinal)}/executions.db";
-            Assert.Equal($"chmod 600 {quoted}' {quoted}-wal'", remedy);
+            Assert.Equal($"chmod 600 {quoted}' {quoted}-wal' {quoted}.lock'; or set ApiRoutes:Store:Path to a file in a folder of this user's own", remedy);
+        }
+    }
+
+    [Fact]
+    public async Task The_group_bits_of_the_users_own_group_open_nothing_to_anyone_else()
+    {
+        // Ubuntu's homes (0750, umask 002): the group is the user's private one, and no one else is in it.
+        var folder = SearchableFolder("home");
+        var store = Path.Combine(folder, "executions.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            const UnixFileMode privateGroup = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;   // 0660
+            File.SetUnixFileMode(store, privateGroup);
+            File.SetUnixFileMode(folder, Searchable | UnixFileMode.GroupWrite);   // 0775
+            var own = new SqliteStoreAccess.User(UnixFiles.CurrentUser, UnixFiles.CurrentGroup);   // the files' group, as the user's own
+
+            Assert.Null(SqliteStorePlace.OpenToOthers(store, own));
+            Assert.Equal($"executions.db 0660, folder {ApiRoutes.Bundling.RealPaths.Of(folder)} 0775", SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value.Found);
         }
     }
 
     [Theory]
-    [InlineData(UnixFileMode.GroupWrite, "0770")]
-    [InlineData(UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.StickyBit, "1707")]   // as /tmp: others cannot rename the store, but can put a write-ahead log beside it
-    public async Task A_folder_others_can_write_to_is_named(UnixFileMode othersWrite, string shown)
+    [InlineData(UnixFileMode.GroupWrite, "0770", true)]
+    [InlineData(UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute | UnixFileMode.StickyBit, "1707", false)]   // as /tmp: others cannot rename the store, but can put a write-ahead log beside it
+    public async Task A_folder_others_can_write_to_is_named_and_only_a_folder_of_the_apps_own_is_to_be_closed(UnixFileMode othersWrite, string shown, bool closed)
     {
         var folder = SearchableFolder("shared");
         var store = Path.Combine(folder, "executions.db");
@@ -208,14 +228,45 @@ public sealed class SqliteStorePlaceTests : IDisposable
             File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | othersWrite
                 | (othersWrite.HasFlag(UnixFileMode.GroupWrite) ? UnixFileMode.GroupRead | UnixFileMode.GroupExecute : UnixFileMode.None));
 
-            var (modes, remedy) = SqliteStorePlace.OpenToOthers(store)!.Value;
+            var (found, remedy) = SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value;
             var real = ApiRoutes.Bundling.RealPaths.Of(folder);   // as the store's folder is compared: every link resolved
-            Assert.Equal($"folder {real} {shown}", modes);
-            Assert.StartsWith($"chmod go-w '{real}' (or set ApiRoutes:Store:Path", remedy, StringComparison.Ordinal);
+            Assert.Equal($"folder {real} {shown}", found);
+            Assert.Equal(
+                closed
+                    ? $"chmod go-w '{real}'; or set ApiRoutes:Store:Path to a file in a folder of this user's own"
+                    : "set ApiRoutes:Store:Path to a file in a folder of this user's own (one the user does not share)",   // never 'chmod go-w /tmp'
+                remedy);
         }
 
         File.SetUnixFileMode(folder, Searchable);
-        Assert.Null(SqliteStorePlace.OpenToOthers(store));   // 0755: others may list it, not write to it
+        Assert.Null(SqliteStorePlace.OpenToOthers(store, NoOwnGroup));   // 0755: others may list it, not write to it
+    }
+
+    [Fact]
+    public async Task A_file_of_another_user_is_named_with_its_owner()
+    {
+        var folder = SearchableFolder("theirs");
+        var store = Path.Combine(folder, "executions.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            // Root makes the file another user's; any other user sees its own files as another's (the app's user + 1).
+            var user = NoOwnGroup;
+            uint owner;
+            if (user.Id == 0)
+            {
+                owner = 54321;
+                Assert.Equal(0, Chown(store, owner, UnixFiles.CurrentGroup));
+            }
+            else
+            {
+                owner = user.Id;
+                user = user with { Id = user.Id + 1 };
+            }
+
+            var (found, remedy) = SqliteStorePlace.OpenToOthers(store, user)!.Value;
+            Assert.StartsWith($"executions.db 0600 of user {owner}", found, StringComparison.Ordinal);
+            Assert.Equal("set ApiRoutes:Store:Path to a file in a folder of this user's own (one the user does not share)", remedy);
+        }
     }
 
     [Fact]
@@ -227,15 +278,17 @@ public sealed class SqliteStorePlaceTests : IDisposable
         {
             File.SetUnixFileMode(store, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
             const UnixFileMode ownersOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            var own = NoOwnGroup with { OwnGroup = UnixFiles.CurrentGroup };
 
             File.SetUnixFileMode(owners, ownersOnly);   // as a home folder of 0700
-            Assert.Null(SqliteStorePlace.OpenToOthers(store));
+            Assert.Null(SqliteStorePlace.OpenToOthers(store, NoOwnGroup));
 
             File.SetUnixFileMode(owners, ownersOnly | UnixFileMode.OtherExecute);   // 0701: others cannot list it, but open a file they know the name of
-            Assert.Equal("executions.db 0644", SqliteStorePlace.OpenToOthers(store)!.Value.Modes);
+            Assert.Equal("executions.db 0644", SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value.Found);
 
-            File.SetUnixFileMode(owners, ownersOnly | UnixFileMode.GroupExecute);   // 0710: the group can
-            Assert.Equal("executions.db 0644", SqliteStorePlace.OpenToOthers(store)!.Value.Modes);
+            File.SetUnixFileMode(owners, ownersOnly | UnixFileMode.GroupExecute);   // 0710: the group can, unless it is the user's own
+            Assert.Equal("executions.db 0644", SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value.Found);
+            Assert.Null(SqliteStorePlace.OpenToOthers(store, own));
         }
     }
 
@@ -251,7 +304,7 @@ public sealed class SqliteStorePlaceTests : IDisposable
         Assert.Contains(first, line => line.StartsWith("ApiRoutes[1000] ", StringComparison.Ordinal));
         Assert.DoesNotContain(first, line => line.StartsWith("ApiRoutes[4008] ", StringComparison.Ordinal));
         var warning = Assert.Single(again, line => line.StartsWith("ApiRoutes[4008] Warning: ", StringComparison.Ordinal));
-        Assert.Contains($"The SQLite store {store} is open to other users of this machine (executions.db 0644", warning, StringComparison.Ordinal);
+        Assert.Contains($"The SQLite store {store} is open to users other than this app's (executions.db 0644", warning, StringComparison.Ordinal);
         Assert.Contains($"chmod 600 '{ApiRoutes.Bundling.RealPaths.Of(store)}'", warning, StringComparison.Ordinal);
     }
 
@@ -333,6 +386,12 @@ public sealed class SqliteStorePlaceTests : IDisposable
 
         return folder;
     }
+
+    // The app's user, with no group of its own: every group bit counts (the machine's root group may be root's alone).
+    private static SqliteStoreAccess.User NoOwnGroup => new(UnixFiles.CurrentUser, OwnGroup: null);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "chown", SetLastError = true)]
+    private static extern int Chown(string path, uint owner, uint group);
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
 

@@ -16,9 +16,8 @@ namespace ApiRoutes.Storage;
 /// wakes that watch for a write to any file there, whatever its name. A store there wakes it at every commit, which
 /// took 17–30 % of the durable 202's accepted requests a second on a 2-core machine (bench/load/README.md, "Durable
 /// 202, ninth pass").</item>
-/// <item>Files other users of the machine can read or change, or a folder they can write to (event 4008, Unix): a store
-/// made before its files were made the owner's only (0644 under the usual umask), or one put in a shared folder. The
-/// store makes its own files 0600 and leaves the mode of files it finds alone, as an operator may have chosen it.</item>
+/// <item>Files users other than the app's can read or change, or a folder they can write to (event 4008, Unix:
+/// <see cref="SqliteStoreAccess"/>).</item>
 /// </list>
 /// The path is taken as the store takes it: relative to the working folder, a link followed to the file it leads to;
 /// on Unix it is compared with a watched folder with every link resolved on both sides (.NET's watcher follows a link at
@@ -47,110 +46,29 @@ internal static class SqliteStorePlace
             logger.StoreInWatchedFolder(storePath, folder);
         }
 
-        if (!OperatingSystem.IsWindows() && OpenTo(store) is { } open)
+        if (!OperatingSystem.IsWindows() && OpenToOthers(storePath) is { } open)
         {
-            logger.StoreOpenToOthers(storePath, open.Modes, open.Remedy);
+            logger.StoreOpenToOthers(storePath, open.Found, open.Remedy);
         }
     }
 
     /// <summary>
-    /// What of the store at <paramref name="storePath"/> other users of the machine can read or change, with the
-    /// command that makes it the owner's only; null when nothing is, or when that cannot be told.
+    /// What of the store at <paramref name="storePath"/> users other than <paramref name="user"/> (the app's, by default)
+    /// can read or change, with the way to close it (<see cref="SqliteStoreAccess"/>); null when nothing is, or when that
+    /// cannot be told.
     /// </summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public static (string Modes, string Remedy)? OpenToOthers(string storePath) => FileItself(storePath) is { } store ? OpenTo(store) : null;
-
-    // The database and its write-ahead log hold every accepted request; the shared-memory index, changed by another
-    // user, corrupts what is read. A folder others can write to lets them put a write-ahead log of their own beside the
-    // database between two runs (SQLite replays one it finds), whatever the sticky bit says of renaming. Only what they
-    // can reach counts: a store below a home folder of 0700 is the owner's whatever its files' modes.
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static (string Modes, string Remedy)? OpenTo(string store)
-    {
-        if (Path.GetDirectoryName(store) is not { } folder)
-        {
-            return null;
-        }
-
-        var reach = Reaching(folder);
-        var othersReadOrWrite = reach & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
-        var othersWrite = reach & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
-        var modes = new List<string>();
-        var files = new List<string>();
-        foreach (var file in new[] { store, store + "-wal", store + "-shm" })
-        {
-            if (ModeOf(file) is { } mode && (mode & othersReadOrWrite) != 0)
-            {
-                modes.Add($"{Path.GetFileName(file)} {Octal(mode)}");
-                files.Add(Quoted(file));
-            }
-        }
-
-        var openFolder = ModeOf(folder) is { } folderMode && (folderMode & othersWrite) != 0 ? folderMode : (UnixFileMode?)null;
-        if (openFolder is { } shown)
-        {
-            modes.Add($"folder {folder} {Octal(shown)}");
-        }
-
-        if (modes.Count == 0)
-        {
-            return null;
-        }
-
-        var remedy = new List<string>();
-        if (files.Count > 0)
-        {
-            remedy.Add($"chmod 600 {string.Join(' ', files)}");
-        }
-
-        if (openFolder is not null)
-        {
-            remedy.Add($"chmod go-w {Quoted(folder)} (or set ApiRoutes:Store:Path to a file in a folder of this user's own)");
-        }
-
-        return (string.Join(", ", modes), string.Join("; ", remedy));
-    }
-
-    // The permissions of group and others that users other than the owner can use in the folder: none for a class that
-    // some folder from the root down to it (itself included) does not let search (x). A member of the group of a folder
-    // that is not the folder's own searches it as one of the others, so the group passes by either bit. A folder whose
-    // mode cannot be read counts as searchable: the warning errs towards being given.
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static UnixFileMode Reaching(string folder)
-    {
-        var group = true;
-        var others = true;
-        for (var at = folder; at is not null; at = Path.GetDirectoryName(at))   // shorter at each step, to the root
-        {
-            if (ModeOf(at) is { } mode)
-            {
-                others &= mode.HasFlag(UnixFileMode.OtherExecute);
-                group &= mode.HasFlag(UnixFileMode.GroupExecute) || mode.HasFlag(UnixFileMode.OtherExecute);
-            }
-        }
-
-        return (group ? UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute : UnixFileMode.None)
-            | (others ? UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute : UnixFileMode.None);
-    }
-
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static UnixFileMode? ModeOf(string path)
+    public static (string Found, string Remedy)? OpenToOthers(string storePath, SqliteStoreAccess.User? user = null)
     {
         try
         {
-            return Path.Exists(path) ? File.GetUnixFileMode(path) : null;
+            return FileItself(storePath) is { } store ? SqliteStoreAccess.OpenToOthers(store, user ?? SqliteStoreAccess.User.Current()) : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)   // a C library without geteuid: cannot tell
         {
             return null;
         }
     }
-
-    // As chmod takes it, the set-id and sticky bits first: 0644, 1777.
-    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
-
-    // As a shell takes it: the path in single quotes, each of its own as '\''.
-    private static string Quoted(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>
     /// The root of a configuration file watch that sees every write to the store at <paramref name="storePath"/>; null

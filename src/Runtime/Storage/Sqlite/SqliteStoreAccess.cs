@@ -1,0 +1,170 @@
+using System.Runtime.Versioning;
+using ApiRoutes.Bundling;
+
+namespace ApiRoutes.Storage;
+
+/// <summary>
+/// Whether users other than the app's can read or change the SQLite store (event 4008): its database and write-ahead log
+/// hold the body and headers of every accepted request, and what is written in them runs as the app; the shared-memory
+/// index, changed by another user, corrupts what is read; whoever can open the lock file can hold it and keep the app
+/// from starting; whoever can write to the folder can put a write-ahead log of their own beside the database between
+/// two runs (SQLite replays one it finds), whatever the sticky bit says of renaming. The store makes its own files
+/// 0600 and leaves the mode of files it finds alone, as an operator may have chosen it: a store made before (0644
+/// under the usual umask), or put in a shared folder, is told of.
+/// <para>
+/// Someone else is a user other than the app's and root: the owner when another, the group unless it is the user's
+/// own (<see cref="UserPrivateGroup"/>), others. Only what someone else can reach counts: every folder from the root
+/// down to the store's must let someone else search it (x), so a store below a home folder of 0700 is the owner's,
+/// whatever its files' modes. Owners and groups are read on Linux (<c>statx(2)</c>); elsewhere the modes alone tell.
+/// </para>
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal static class SqliteStoreAccess
+{
+    private const UnixFileMode GroupReadOrWrite = UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
+    private const UnixFileMode OtherReadOrWrite = UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+
+    // File systems whose modes come from how they are mounted (Windows drives under WSL, SMB, FAT): chmod changes
+    // nothing there, and a warning would come back at every start.
+    private static readonly HashSet<string> ModesNotKept = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "9p", "drvfs", "cifs", "smb3", "smbfs", "vfat", "msdos", "exfat", "fuseblk", "ntfs", "ntfs3",
+    };
+
+    /// <summary>The app's user: its id, and its own group (<see cref="UserPrivateGroup"/>) if it has one.</summary>
+    internal readonly record struct User(uint Id, uint? OwnGroup)
+    {
+        public static User Current()
+        {
+            var id = UnixFiles.CurrentUser;
+            return new(id, UserPrivateGroup.Of(Environment.UserName, UnixFiles.CurrentGroup));
+        }
+
+        // Root, and the user, are not someone else: root can read anything anyway.
+        public bool IsSomeoneElse(uint? owner) => owner is { } other && other != Id && other != 0;
+
+        public bool IsOwnGroup(uint? group) => group is { } id && id == OwnGroup;
+    }
+
+    /// <summary>
+    /// What of the store (its file as the store opened it, every link resolved) someone else can read or change, with the
+    /// way to close it; null when nothing is, or when that cannot be told.
+    /// </summary>
+    public static (string Found, string Remedy)? OpenToOthers(string store, User user)
+    {
+        if (Path.GetDirectoryName(store) is not { } folder || ModesNotKeptOn(folder) || !Reachable(folder, user))
+        {
+            return null;
+        }
+
+        var found = new List<string>();
+        var chmod = new List<string>();
+        var closeFolder = false;
+        var foreign = false;
+        foreach (var file in new[] { store, store + "-wal", store + "-shm", store + ".lock" })
+        {
+            if (StatusOf(file) is not var (owner, group, mode))
+            {
+                continue;
+            }
+
+            var open = (mode & OtherReadOrWrite) != 0 || (mode & GroupReadOrWrite) != 0 && !user.IsOwnGroup(group);
+            if (user.IsSomeoneElse(owner))
+            {
+                found.Add($"{Path.GetFileName(file)} {Octal(mode)} of user {owner}");
+                foreign = true;
+            }
+            else if (open)
+            {
+                found.Add($"{Path.GetFileName(file)} {Octal(mode)}");
+                chmod.Add(Quoted(file));
+            }
+        }
+
+        if (StatusOf(folder) is var (folderOwner, folderGroup, folderMode))
+        {
+            var writable = (folderMode & UnixFileMode.OtherWrite) != 0 || (folderMode & UnixFileMode.GroupWrite) != 0 && !user.IsOwnGroup(folderGroup);
+            if (user.IsSomeoneElse(folderOwner))
+            {
+                found.Add($"folder {folder} {Octal(folderMode)} of user {folderOwner}");
+                foreign = true;
+            }
+            else if (writable)
+            {
+                found.Add($"folder {folder} {Octal(folderMode)}");
+                closeFolder = folderOwner == user.Id && !folderMode.HasFlag(UnixFileMode.StickyBit);
+                foreign |= !closeFolder;   // a shared folder (/tmp), or root's, is not the app's to close
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            return null;
+        }
+
+        var remedy = new List<string>();
+        if (chmod.Count > 0)
+        {
+            remedy.Add($"chmod 600 {string.Join(' ', chmod)}");
+        }
+
+        if (closeFolder)
+        {
+            remedy.Add($"chmod go-w {Quoted(folder)}");
+        }
+
+        remedy.Add(foreign
+            ? "set ApiRoutes:Store:Path to a file in a folder of this user's own (one the user does not share)"
+            : "or set ApiRoutes:Store:Path to a file in a folder of this user's own");
+        return (string.Join(", ", found), string.Join("; ", remedy));
+    }
+
+    // Someone else can search every folder from the root down to this one: others may, its group unless it is the
+    // user's own, its owner if another. A member of an upper folder's group is one of the others below: either class
+    // passes, as the warning errs towards being given. A folder that cannot be examined counts as searchable.
+    private static bool Reachable(string folder, User user)
+    {
+        for (var at = folder; at is not null; at = Path.GetDirectoryName(at))   // shorter at each step, to the root
+        {
+            if (StatusOf(at) is var (owner, group, mode)
+                && !mode.HasFlag(UnixFileMode.OtherExecute)
+                && !(mode.HasFlag(UnixFileMode.GroupExecute) && !user.IsOwnGroup(group))
+                && !user.IsSomeoneElse(owner))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool ModesNotKeptOn(string folder)
+    {
+        try
+        {
+            return ModesNotKept.Contains(new DriveInfo(folder).DriveFormat);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static (uint? Owner, uint? Group, UnixFileMode Mode)? StatusOf(string path)
+    {
+        try
+        {
+            return Path.Exists(path) ? UnixFiles.Status(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // As chmod takes it, the set-id and sticky bits first: 0644, 1777.
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
+
+    // As a shell takes it: the path in single quotes, each of its own as '\''.
+    private static string Quoted(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

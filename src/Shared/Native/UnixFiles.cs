@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+
+namespace ApiRoutes.Bundling;
+
+/// <summary>
+/// What .NET does not tell about a file on Unix: its owner and group (a path with every link resolved: RealPaths).
+/// They come from Linux's <c>statx(2)</c>, whose buffer has one layout on every architecture (<c>stat(2)</c>'s differs
+/// by architecture and C library); elsewhere they are unknown and only the mode is read.
+/// </summary>
+[UnsupportedOSPlatform("windows")]
+internal static partial class UnixFiles
+{
+    private const uint WantModeAndOwner = LinuxStatus.Type | LinuxStatus.Mode | LinuxStatus.Owner;
+    private const uint WantGroup = LinuxStatus.Group;
+    private const int PermissionBits = 0xFFF; // rwx for owner, group, others, and setuid, setgid, sticky
+
+    /// <summary>The effective user id of this process (0 for root).</summary>
+    public static uint CurrentUser => GetEffectiveUserId();
+
+    /// <summary>The effective group id of this process: the user's primary group, unless changed.</summary>
+    public static uint CurrentGroup => GetEffectiveGroupId();
+
+    /// <summary>
+    /// The owner and group (each null where it cannot be read) and permission bits of <paramref name="path"/> itself.
+    /// </summary>
+    /// <exception cref="IOException">The path cannot be examined.</exception>
+    public static (uint? Owner, uint? Group, UnixFileMode Mode) Status(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return (null, null, File.GetUnixFileMode(path));
+        }
+
+        if (!LinuxStatus.TryRead(path, WantModeAndOwner | WantGroup, out var status, out var error))
+        {
+            throw new IOException($"'{path}' cannot be examined: {Marshal.GetPInvokeErrorMessage(error)}");
+        }
+
+        return (
+            (status.Mask & WantModeAndOwner) == WantModeAndOwner ? status.Owner : null,
+            (status.Mask & WantGroup) == WantGroup ? status.Group : null,
+            (UnixFileMode)(status.Mode & PermissionBits));
+    }
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    private static partial uint GetEffectiveGroupId();
+}
