@@ -20,8 +20,6 @@ public sealed class CacheFolderTests : IDisposable
     [Theory]
     // The review's case: a parent that everyone may write to, without the sticky bit.
     [InlineData("parent 0777", "'{0}/open' is writable by users other than its owner (mode 0777) and has no sticky bit")]
-    // Group-writable is as bad: the whole group could swap the folder.
-    [InlineData("parent 0770", "'{0}/open' is writable by users other than its owner (mode 0770) and has no sticky bit")]
     // The sticky bit protects the entries of a folder, not the folder itself.
     [InlineData("root 1777", "'{0}/open/cache' is writable by users other than its owner (mode 1777)")]
     // A link to an unsafe folder is checked where it leads.
@@ -36,9 +34,6 @@ public sealed class CacheFolderTests : IDisposable
             case "parent 0777":
             case "link to 0777":
                 File.SetUnixFileMode(open, (UnixFileMode)0b111_111_111);
-                break;
-            case "parent 0770":
-                File.SetUnixFileMode(open, (UnixFileMode)0b111_111_000);
                 break;
             default:
                 Directory.CreateDirectory(cache);
@@ -55,6 +50,32 @@ public sealed class CacheFolderTests : IDisposable
 
         Assert.Contains(string.Format(null, problem, _folder), error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(layout.StartsWith("root", StringComparison.Ordinal) ? cache : open));
+    }
+
+    [Fact]
+    public void A_group_writable_parent_is_refused_unless_the_group_is_the_users_own()
+    {
+        // Group-writable is as bad as world-writable when others are in the group: any of them could swap the folder. A
+        // group of the user's alone (Ubuntu's user private groups, with umask 002: ~/.local is 0775) gives no one else a way.
+        var open = Directory.CreateDirectory(Path.Combine(_folder, "open")).FullName;
+        File.SetUnixFileMode(open, (UnixFileMode)0b111_111_000);
+        var group = ApiRoutes.Bundling.UnixFiles.Status(open).Group;
+
+        var shared = Assert.Throws<UnsafeFolderException>(() => TrustedFolder.Check(open, isCacheRoot: false, ownGroup: null));
+        Assert.Contains($"'{open}' is writable by users other than its owner (mode 0770) and has no sticky bit", shared.Message, StringComparison.Ordinal);
+        Assert.Equal(open, TrustedFolder.Check(open, isCacheRoot: false, ownGroup: group));
+
+        if (Environment.UserName == "root")
+        {
+            // The command's own path, with a group that is not root's own: refused, and nothing made in it.
+            using var chgrp = Process.Start("chgrp", ["4321", open]);
+            chgrp.WaitForExit();
+            Assert.Equal(0, chgrp.ExitCode);
+
+            var error = Assert.ThrowsAny<IOException>(() => PrivateFolder.CreateUnder(Path.Combine(open, "cache")));
+            Assert.Contains($"'{open}' is writable by users other than its owner (mode 0770) and has no sticky bit", error.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(open));
+        }
     }
 
     [Fact]

@@ -4,7 +4,9 @@ using ApiRoutes.Bundling;
 namespace ApiRoutes.Cli.Bundling;
 
 /// <summary>
-/// Whether a folder can be changed only by the current user (and root), as ssh's StrictModes asks of a home folder.
+/// Whether a folder can be changed only by the current user (and root), as ssh's StrictModes asks of a home folder (and,
+/// as Debian's build of it grants, a folder writable by the user's own group is the user's: <see cref="UserPrivateGroup"/>,
+/// so that a home made with umask 002 on Ubuntu, whose ~/.local is 0775, is not refused).
 /// Whoever may write to a folder may rename what it holds: another user who could write to the cache folder, or to
 /// any folder above it, could move the verified private folder aside and put their own in its place before
 /// <c>dotnet</c> loads it. Owners and modes are read, not tried, so the answer is the same for root.
@@ -12,7 +14,8 @@ namespace ApiRoutes.Cli.Bundling;
 [UnsupportedOSPlatform("windows")]
 internal static class TrustedFolder
 {
-    private const UnixFileMode WritableByOthers = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+    // The user's own group, read once: the account files do not change under a running command.
+    private static readonly Lazy<uint?> UsersOwnGroup = new(() => UserPrivateGroup.Of(Environment.UserName, UnixFiles.CurrentGroup));
 
     /// <summary>
     /// Checks the existing folder <paramref name="path"/> where its symbolic links lead, and every folder above it.
@@ -23,28 +26,31 @@ internal static class TrustedFolder
     /// <returns>The real path, to be used from then on: a link that is changed later changes nothing.</returns>
     /// <exception cref="UnsafeFolderException">Another user could change the folder or one above it.</exception>
     /// <exception cref="IOException">The folder cannot be resolved or examined.</exception>
-    public static string Check(string path, bool isCacheRoot)
+    public static string Check(string path, bool isCacheRoot) => Check(path, isCacheRoot, UsersOwnGroup.Value);
+
+    /// <summary>As <see cref="Check(string, bool)"/>, with the user's own group given (null: none; every group is shared).</summary>
+    internal static string Check(string path, bool isCacheRoot, uint? ownGroup)
     {
         var real = RealPaths.Of(path);
         var user = UnixFiles.CurrentUser;
         for (var above = Path.GetDirectoryName(real); above is not null; above = Path.GetDirectoryName(above))
         {
-            CheckAbove(above, user);
+            CheckAbove(above, user, ownGroup);
         }
 
         if (!isCacheRoot)
         {
-            CheckAbove(real, user);
+            CheckAbove(real, user, ownGroup);
             return real;
         }
 
-        var (owner, _, mode) = UnixFiles.Status(real);
+        var (owner, group, mode) = UnixFiles.Status(real);
         if (owner is { } other && other != user)
         {
             throw new UnsafeFolderException($"'{real}' is owned by user {other}, not you (user {user}), so that user could replace what it holds.");
         }
 
-        if ((mode & WritableByOthers) != 0)
+        if (WritableByOthers(mode, group, ownGroup))
         {
             throw new UnsafeFolderException($"'{real}' is writable by users other than its owner (mode {Octal(mode)}), so they could replace what it holds.");
         }
@@ -52,19 +58,23 @@ internal static class TrustedFolder
         return real;
     }
 
-    private static void CheckAbove(string folder, uint user)
+    private static void CheckAbove(string folder, uint user, uint? ownGroup)
     {
-        var (owner, _, mode) = UnixFiles.Status(folder);
+        var (owner, group, mode) = UnixFiles.Status(folder);
         if (owner is { } other && other != user && other != 0)
         {
             throw new UnsafeFolderException($"'{folder}' is owned by user {other}, neither you (user {user}) nor root, so that user could replace what it holds.");
         }
 
-        if ((mode & WritableByOthers) != 0 && (mode & UnixFileMode.StickyBit) == 0)
+        if (WritableByOthers(mode, group, ownGroup) && (mode & UnixFileMode.StickyBit) == 0)
         {
             throw new UnsafeFolderException($"'{folder}' is writable by users other than its owner (mode {Octal(mode)}) and has no sticky bit, so they could replace what it holds.");
         }
     }
+
+    // Others may write, or the group may and it is not the user's own.
+    private static bool WritableByOthers(UnixFileMode mode, uint? group, uint? ownGroup) =>
+        mode.HasFlag(UnixFileMode.OtherWrite) || mode.HasFlag(UnixFileMode.GroupWrite) && (group is null || group != ownGroup);
 
     internal static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
 }

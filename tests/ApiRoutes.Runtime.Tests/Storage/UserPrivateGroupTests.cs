@@ -1,4 +1,4 @@
-using ApiRoutes.Storage;
+using ApiRoutes.Bundling;
 
 namespace ApiRoutes.Runtime.Tests.Storage;
 

@@ -1,4 +1,4 @@
-namespace ApiRoutes.Storage;
+namespace ApiRoutes.Bundling;
 
 /// <summary>
 /// A user's own group, as "user private groups" make one for each user (Debian, Ubuntu, Fedora: the group of the user's
