@@ -89,9 +89,10 @@ public sealed class RecoveryPagesTests : IDisposable
             await Task.Delay(10);
         }
 
-        server.FakeTime.Advance(TimeSpan.FromSeconds(1));   // one page more: the store still has "first" unfinished
-        await Task.Delay(100);
-
+        // Every page held "first" (the oldest, its end never written), and pages went on after 1,000 others had finished
+        // and pushed it out of the finished history: 1,101 rows through a queue of 100 take 12 pages at least. (A page
+        // more, once all ran, would read nothing: recovery has ended by then.)
+        Assert.True(store.Pages >= 12, $"recovery read {store.Pages} page(s)");
         Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[2002] Information: Execution first of /api/hello started", StringComparison.Ordinal));
         Assert.Equal(Others + 1, server.Probe.Count(nameof(Hello)));
     }
@@ -99,7 +100,18 @@ public sealed class RecoveryPagesTests : IDisposable
     // Every write about one execution fails, as on a full disk: its row stays queued.
     private sealed class UnwrittenEndStore(string unwritten) : ForwardingStore
     {
+        private int _pages;
+
+        /// <summary>How many pages recovery has asked for.</summary>
+        public int Pages => Volatile.Read(ref _pages);
+
         public Task SeedAsync(ExecutionRecord record, RequestSnapshot request) => Inner.AddAsync(record, request, default);
+
+        public override Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _pages);
+            return base.GetUnfinishedAsync(limit, cancellationToken);
+        }
 
         public override Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => record.Id == unwritten
             ? Task.FromException(new ExecutionStoreUnavailableException("The test's disk is full."))
