@@ -242,6 +242,31 @@ public sealed class SqliteStorePlaceTests : IDisposable
         Assert.Null(SqliteStorePlace.OpenToOthers(store, NoOwnGroup));   // 0755: others may list it, not write to it
     }
 
+    [Theory]
+    [InlineData("exec.db", "exec.db")]                      // the store's path is a link in a shared folder
+    [InlineData("dir/executions.db", "dir")]                // a folder on it is
+    public async Task A_link_on_the_way_to_the_store_in_a_folder_others_can_write_to_is_named(string named, string link)
+    {
+        var mine = SearchableFolder("mine");
+        var shared = SearchableFolder("shared-links");
+        File.CreateSymbolicLink(Path.Combine(shared, "exec.db"), Path.Combine(mine, "executions.db"));
+        Directory.CreateSymbolicLink(Path.Combine(shared, "dir"), mine);
+        var store = Path.Combine(shared, named);
+        await using (SqliteExecutionStore.Open(store))
+        {
+            Assert.Null(SqliteStorePlace.OpenToOthers(store, NoOwnGroup));   // 0755: no one else can point the link elsewhere
+
+            File.SetUnixFileMode(shared, Searchable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);   // 0777: anyone can
+            var real = RealPaths.Of(shared);
+            var (found, remedy) = SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value;
+            Assert.Equal($"folder {real} 0777 (holding the link {link})", found);
+            Assert.Equal($"chmod go-w '{real}'; or set ApiRoutes:Store:Path to a file in a folder of this user's own", remedy);
+
+            File.SetUnixFileMode(shared, Searchable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.StickyBit);   // 1777: only the link's owner may replace it
+            Assert.Null(SqliteStorePlace.OpenToOthers(store, NoOwnGroup));
+        }
+    }
+
     [Fact]
     public async Task A_file_of_another_user_is_named_with_its_owner()
     {

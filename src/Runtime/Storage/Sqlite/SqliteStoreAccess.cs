@@ -48,9 +48,11 @@ internal static class SqliteStoreAccess
 
     /// <summary>
     /// What of the store (its file as the store opened it, every link resolved) someone else can read or change, with the
-    /// way to close it; null when nothing is, or when that cannot be told.
+    /// way to close it; null when nothing is, or when that cannot be told. <paramref name="named"/> is the store's path
+    /// as configured: a folder on it that holds a link (the store's file, or a folder above it) decides where the store
+    /// is, and whoever can write to that folder can point the link at a database of their own.
     /// </summary>
-    public static (string Found, string Remedy)? OpenToOthers(string store, User user)
+    public static (string Found, string Remedy)? OpenToOthers(string store, User user, string? named = null)
     {
         if (Path.GetDirectoryName(store) is not { } folder || ModesNotKeptOn(folder) || !Reachable(folder, user))
         {
@@ -59,7 +61,6 @@ internal static class SqliteStoreAccess
 
         var found = new List<string>();
         var chmod = new List<string>();
-        var closeFolder = false;
         var foreign = false;
         foreach (var file in new[] { store, store + "-wal", store + "-shm", store + ".lock" })
         {
@@ -81,19 +82,32 @@ internal static class SqliteStoreAccess
             }
         }
 
-        if (StatusOf(folder) is var (folderOwner, folderGroup, folderMode))
+        var closeFolders = new List<string>();
+        foreach (var (at, link) in LinkHolders(named, folder).Prepend((folder, null)))
         {
+            if (StatusOf(at) is not var (folderOwner, folderGroup, folderMode) || link is not null && !Reachable(at, user))
+            {
+                continue;
+            }
+
+            var holding = link is null ? "" : $" (holding the link {link})";
             var writable = (folderMode & UnixFileMode.OtherWrite) != 0 || (folderMode & UnixFileMode.GroupWrite) != 0 && !user.IsOwnGroup(folderGroup);
             if (user.IsSomeoneElse(folderOwner))
             {
-                found.Add($"folder {folder} {Octal(folderMode)} of user {folderOwner}");
+                found.Add($"folder {at} {Octal(folderMode)} of user {folderOwner}{holding}");
                 foreign = true;
             }
-            else if (writable)
+            else if (writable && (link is null || !folderMode.HasFlag(UnixFileMode.StickyBit)))   // sticky: only the link's owner may replace it
             {
-                found.Add($"folder {folder} {Octal(folderMode)}");
-                closeFolder = folderOwner == user.Id && !folderMode.HasFlag(UnixFileMode.StickyBit);
-                foreign |= !closeFolder;   // a shared folder (/tmp), or root's, is not the app's to close
+                found.Add($"folder {at} {Octal(folderMode)}{holding}");
+                if (folderOwner == user.Id && !folderMode.HasFlag(UnixFileMode.StickyBit))
+                {
+                    closeFolders.Add(Quoted(at));
+                }
+                else
+                {
+                    foreign = true;   // a shared folder (/tmp), or root's, is not the app's to close
+                }
             }
         }
 
@@ -108,15 +122,38 @@ internal static class SqliteStoreAccess
             remedy.Add($"chmod 600 {string.Join(' ', chmod)}");
         }
 
-        if (closeFolder)
+        if (closeFolders.Count > 0)
         {
-            remedy.Add($"chmod go-w {Quoted(folder)}");
+            remedy.Add($"chmod go-w {string.Join(' ', closeFolders)}");
         }
 
         remedy.Add(foreign
             ? "set ApiRoutes:Store:Path to a file in a folder of this user's own (one the user does not share)"
             : "or set ApiRoutes:Store:Path to a file in a folder of this user's own");
         return (string.Join(", ", found), string.Join("; ", remedy));
+    }
+
+    // The folders on the configured path that hold a link (the store's file, or a folder above it), each by its real
+    // path with the link's name, other than the store's own folder (checked as such).
+    private static IEnumerable<(string Folder, string? Link)> LinkHolders(string? named, string folder)
+    {
+        var holders = new List<(string, string?)>();
+        for (var at = named is null ? null : Path.GetFullPath(named); at is not null && Path.GetDirectoryName(at) is { } parent; at = parent)
+        {
+            try
+            {
+                if (new FileInfo(at).LinkTarget is not null && RealPaths.Of(parent) is var holder && holder != folder)
+                {
+                    holders.Add((holder, Path.GetFileName(at)));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                // A part that cannot be examined holds no link that can be told.
+            }
+        }
+
+        return holders;
     }
 
     // Someone else can search every folder from the root down to this one: others may, its group unless it is the

@@ -62,7 +62,7 @@ internal static class SqliteStorePlace
     {
         try
         {
-            return FileItself(storePath) is { } store ? SqliteStoreAccess.OpenToOthers(store, user ?? SqliteStoreAccess.User.Current()) : null;
+            return FileItself(storePath) is { } store ? SqliteStoreAccess.OpenToOthers(store, user ?? SqliteStoreAccess.User.Current(), storePath) : null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)   // a C library without geteuid: cannot tell
         {
