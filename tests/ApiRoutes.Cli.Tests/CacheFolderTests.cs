@@ -65,6 +65,11 @@ public sealed class CacheFolderTests : IDisposable
         Assert.Contains($"'{open}' is writable by users other than its owner (mode 0770) and has no sticky bit", shared.Message, StringComparison.Ordinal);
         Assert.Equal(open, TrustedFolder.Check(open, isCacheRoot: false, ownGroup: group));
 
+        // An ACL's mask stands in the group bits' place (0770 still): it may let another user write, whatever the group.
+        ApiRoutes.Runtime.Tests.Infrastructure.PosixAcl.GrantUser(open, 54321);
+        var acl = Assert.Throws<UnsafeFolderException>(() => TrustedFolder.Check(open, isCacheRoot: false, ownGroup: group));
+        Assert.Contains($"'{open}' is writable by users other than its owner (mode 0770)", acl.Message, StringComparison.Ordinal);
+
         if (Environment.UserName == "root")
         {
             // The command's own path, with a group that is not root's own: refused, and nothing made in it.

@@ -14,6 +14,8 @@ internal static partial class UnixFiles
     private const uint WantModeAndOwner = LinuxStatus.Type | LinuxStatus.Mode | LinuxStatus.Owner;
     private const uint WantGroup = LinuxStatus.Group;
     private const int PermissionBits = 0xFFF; // rwx for owner, group, others, and setuid, setgid, sticky
+    private const int NoAttribute = 61; // ENODATA
+    private const int NotSupported = 95; // EOPNOTSUPP
 
     /// <summary>The effective user id of this process (0 for root).</summary>
     public static uint CurrentUser => GetEffectiveUserId();
@@ -42,6 +44,29 @@ internal static partial class UnixFiles
             (status.Mask & WantGroup) == WantGroup ? status.Group : null,
             (UnixFileMode)(status.Mode & PermissionBits));
     }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> itself carries a POSIX access ACL (Linux): its group bits are then the ACL's mask,
+    /// which may grant other users and groups what the mode seems to keep for the file's group. True where that cannot
+    /// be told for a reason other than "no ACL" or "no ACLs on this file system".
+    /// </summary>
+    public static bool HasAccessAcl(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        if (GetAttribute(path, "system.posix_acl_access", IntPtr.Zero, 0) >= 0)
+        {
+            return true;
+        }
+
+        return Marshal.GetLastPInvokeError() is not (NoAttribute or NotSupported);
+    }
+
+    [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetAttribute(string path, string name, IntPtr value, nuint size);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();

@@ -213,6 +213,10 @@ public sealed class SqliteStorePlaceTests : IDisposable
 
             Assert.Null(SqliteStorePlace.OpenToOthers(store, own));
             Assert.Equal($"executions.db 0660, folder {ApiRoutes.Bundling.RealPaths.Of(folder)} 0775", SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value.Found);
+
+            // An ACL's mask stands in the group bits' place: 0660 may then grant another user, whatever the group.
+            PosixAcl.GrantUser(store, 54321);
+            Assert.Equal("executions.db 0770", SqliteStorePlace.OpenToOthers(store, own)!.Value.Found);
         }
     }
 
@@ -264,6 +268,42 @@ public sealed class SqliteStorePlaceTests : IDisposable
 
             File.SetUnixFileMode(shared, Searchable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.StickyBit);   // 1777: only the link's owner may replace it
             Assert.Null(SqliteStorePlace.OpenToOthers(store, NoOwnGroup));
+        }
+    }
+
+    [Fact]
+    public async Task A_link_to_a_store_no_one_else_can_reach_is_named_when_others_can_repoint_it()
+    {
+        var hidden = SearchableFolder("hidden");
+        File.SetUnixFileMode(hidden, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);   // 0700: the store itself is the user's
+        var shared = SearchableFolder("open-links");
+        File.SetUnixFileMode(shared, Searchable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);   // 0777
+        Directory.CreateSymbolicLink(Path.Combine(shared, "data"), hidden);
+        var store = Path.Combine(shared, "data", "executions.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            Assert.Equal($"folder {RealPaths.Of(shared)} 0777 (holding the link data)", SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value.Found);
+        }
+    }
+
+    [Fact]
+    public async Task In_a_sticky_folder_a_link_of_another_user_is_theirs_to_repoint()
+    {
+        var mine = SearchableFolder("mine-sticky");
+        var sticky = SearchableFolder("sticky-links");
+        File.SetUnixFileMode(sticky, Searchable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.StickyBit);   // 1777
+        var link = Path.Combine(sticky, "exec.db");
+        File.CreateSymbolicLink(link, Path.Combine(mine, "executions.db"));
+        await using (SqliteExecutionStore.Open(link))
+        {
+            Assert.Null(SqliteStorePlace.OpenToOthers(link, NoOwnGroup));   // the user's own link: only the user (and root) may replace it
+            if (UnixFiles.CurrentUser != 0)
+            {
+                return;   // only root can give a link away
+            }
+
+            Assert.Equal(0, LinkChown(link, 54321, 54321));
+            Assert.Equal($"folder {RealPaths.Of(sticky)} 1777 (holding the link exec.db)", SqliteStorePlace.OpenToOthers(link, NoOwnGroup)!.Value.Found);
         }
     }
 
@@ -417,6 +457,9 @@ public sealed class SqliteStorePlaceTests : IDisposable
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "chown", SetLastError = true)]
     private static extern int Chown(string path, uint owner, uint group);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
+    private static extern int LinkChown(string path, uint owner, uint group);
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
 

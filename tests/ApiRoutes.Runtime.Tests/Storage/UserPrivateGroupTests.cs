@@ -14,6 +14,10 @@ public sealed class UserPrivateGroupTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
+    // Without nsswitch.conf (the files, as the C library's default) nor systemd's userdb, unless given.
+    private uint? Of(uint user, uint group, string groups, string accounts, string? nameServices = null, string? userdb = null) =>
+        UserPrivateGroup.Of(user, group, groups, accounts, nameServices ?? Path.Combine(_folder, "no-nsswitch.conf"), [userdb ?? Path.Combine(_folder, "no-userdb")]);
+
     [Theory]
     [InlineData("alice:x:1000:\n", 1000u)]                            // Ubuntu's: named as the user, no members listed
     [InlineData("alice:x:1000:alice\n", 1000u)]                       // listing the user itself
@@ -26,7 +30,7 @@ public sealed class UserPrivateGroupTests : IDisposable
     [InlineData("# comment\n\nalice:x:1000:\n", 1000u)]
     public void The_group_is_the_users_own_only_when_the_group_file_says_so_whole(string groups, uint? own)
     {
-        Assert.Equal(own, UserPrivateGroup.Of("alice", 1000, Write("group", groups), Write("passwd", Accounts)));
+        Assert.Equal(own, Of(1000, 1000, Write("group", groups), Write("passwd", Accounts)));
     }
 
     [Fact]
@@ -34,9 +38,36 @@ public sealed class UserPrivateGroupTests : IDisposable
     {
         var groups = Write("group", "users:x:100:\nalice:x:1000:\n");
 
-        Assert.Null(UserPrivateGroup.Of("alice", 1000, groups, Write("passwd", Accounts + "carol:x:1002:1000::/home/carol:/bin/sh\n")));
-        Assert.Null(UserPrivateGroup.Of("bob", 100, groups, Write("passwd", Accounts)));   // SUSE's: every user's primary group is 'users'
-        Assert.Null(UserPrivateGroup.Of("alice", 1000, groups, Path.Combine(_folder, "missing")));
+        Assert.Null(Of(1000, 1000, groups, Write("passwd", Accounts + "carol:x:1002:1000::/home/carol:/bin/sh\n")));
+        Assert.Null(Of(1000, 1000, groups, Write("passwd", Accounts + "alice:x:1005:1000::/home/alice2:/bin/sh\n")));   // a second account of the name
+        Assert.Null(Of(1001, 100, groups, Write("passwd", Accounts)));   // SUSE's: every user's primary group is 'users'
+        Assert.Null(Of(1000, 1000, groups, Path.Combine(_folder, "missing")));
+        Assert.Null(Of(1003, 1000, groups, Write("passwd", Accounts)));   // a user the files do not hold
+    }
+
+    [Theory]
+    [InlineData("passwd: files\ngroup: files\n", true)]
+    [InlineData("passwd:         files systemd\ngroup:          files systemd   # Debian's\n", true)]
+    [InlineData("passwd: files [NOTFOUND=return] compat\ngroup: compat\n", true)]
+    [InlineData("passwd: files\ngroup: files sss\n", false)]           // SSSD can add members the files do not list
+    [InlineData("passwd: files ldap\ngroup: files\n", false)]
+    [InlineData("hosts: files dns\n", true)]                            // neither line: the files, the C library's default
+    public void Only_accounts_and_groups_from_the_files_alone_can_tell_a_group_is_the_users_own(string nameServices, bool told)
+    {
+        var own = Of(1000, 1000, Write("group", "alice:x:1000:\n"), Write("passwd", Accounts), Write("nsswitch", nameServices));
+
+        Assert.Equal(told ? 1000u : null, own);
+    }
+
+    [Fact]
+    public void Membership_records_of_systemd_and_gid_0_are_never_the_users_own()
+    {
+        var userdb = Directory.CreateDirectory(Path.Combine(_folder, "userdb")).FullName;
+        File.WriteAllText(Path.Combine(userdb, "bob:alice.membership"), "");
+        var groups = Write("group", "root:x:0:\nalice:x:1000:\n");
+
+        Assert.Null(Of(1000, 1000, groups, Write("passwd", Accounts), Write("nsswitch", "group: files systemd\n"), userdb));
+        Assert.Null(Of(0, 0, groups, Write("passwd", Accounts)));   // containers run users the files do not list with gid 0
     }
 
     [Fact]
@@ -50,7 +81,7 @@ public sealed class UserPrivateGroupTests : IDisposable
             var text = i % 2 == 0 ? bytes : System.Text.Encoding.UTF8.GetBytes(string.Concat(bytes.Select(b => ":,\n+-#alice1000x"[b % 16])));
             File.WriteAllBytes(Path.Combine(_folder, "fuzz"), text);
 
-            _ = UserPrivateGroup.Of("alice", 1000, Path.Combine(_folder, "fuzz"), Path.Combine(_folder, "fuzz"));   // returns, whatever the bytes
+            _ = Of(1000, 1000, Path.Combine(_folder, "fuzz"), Path.Combine(_folder, "fuzz"), Path.Combine(_folder, "fuzz"));   // returns, whatever the bytes
         }
     }
 

@@ -34,16 +34,13 @@ internal static class SqliteStoreAccess
     /// <summary>The app's user: its id, and its own group (<see cref="UserPrivateGroup"/>) if it has one.</summary>
     internal readonly record struct User(uint Id, uint? OwnGroup)
     {
-        public static User Current()
-        {
-            var id = UnixFiles.CurrentUser;
-            return new(id, UserPrivateGroup.Of(Environment.UserName, UnixFiles.CurrentGroup));
-        }
+        public static User Current() => new(UnixFiles.CurrentUser, UserPrivateGroup.Of(UnixFiles.CurrentUser, UnixFiles.CurrentGroup));
 
         // Root, and the user, are not someone else: root can read anything anyway.
         public bool IsSomeoneElse(uint? owner) => owner is { } other && other != Id && other != 0;
 
-        public bool IsOwnGroup(uint? group) => group is { } id && id == OwnGroup;
+        // The group of the path is the user's own, and no ACL's mask stands in its bits' place (it may grant others).
+        public bool IsOwnGroupOf(string path, uint? group) => group is { } id && id == OwnGroup && !UnixFiles.HasAccessAcl(path);
     }
 
     /// <summary>
@@ -54,22 +51,25 @@ internal static class SqliteStoreAccess
     /// </summary>
     public static (string Found, string Remedy)? OpenToOthers(string store, User user, string? named = null)
     {
-        if (Path.GetDirectoryName(store) is not { } folder || ModesNotKeptOn(folder) || !Reachable(folder, user))
+        if (Path.GetDirectoryName(store) is not { } folder)
         {
             return null;
         }
 
+        // The store's own folder and files, where someone else can reach them and their modes are their own (a file
+        // system that takes them from how it is mounted has none to change); the links on the way to it, wherever it is.
+        var checkStore = !ModesNotKeptOn(folder) && Reachable(folder, user);
         var found = new List<string>();
         var chmod = new List<string>();
         var foreign = false;
-        foreach (var file in new[] { store, store + "-wal", store + "-shm", store + ".lock" })
+        foreach (var file in checkStore ? [store, store + "-wal", store + "-shm", store + ".lock"] : Array.Empty<string>())
         {
             if (StatusOf(file) is not var (owner, group, mode))
             {
                 continue;
             }
 
-            var open = (mode & OtherReadOrWrite) != 0 || (mode & GroupReadOrWrite) != 0 && !user.IsOwnGroup(group);
+            var open = (mode & OtherReadOrWrite) != 0 || (mode & GroupReadOrWrite) != 0 && !user.IsOwnGroupOf(file, group);
             if (user.IsSomeoneElse(owner))
             {
                 found.Add($"{Path.GetFileName(file)} {Octal(mode)} of user {owner}");
@@ -83,21 +83,30 @@ internal static class SqliteStoreAccess
         }
 
         var closeFolders = new List<string>();
-        foreach (var (at, link) in LinkHolders(named, folder).Prepend((folder, null)))
+        var folders = LinkHolders(named, folder);
+        if (checkStore)
         {
-            if (StatusOf(at) is not var (folderOwner, folderGroup, folderMode) || link is not null && !Reachable(at, user))
+            folders.Insert(0, (folder, null));
+        }
+
+        foreach (var (at, link) in folders)
+        {
+            if (StatusOf(at) is not var (folderOwner, folderGroup, folderMode) || link is not null && (!Reachable(at, user) || ModesNotKeptOn(at)))
             {
                 continue;
             }
 
             var holding = link is null ? "" : $" (holding the link {link})";
-            var writable = (folderMode & UnixFileMode.OtherWrite) != 0 || (folderMode & UnixFileMode.GroupWrite) != 0 && !user.IsOwnGroup(folderGroup);
+            var writable = (folderMode & UnixFileMode.OtherWrite) != 0 || (folderMode & UnixFileMode.GroupWrite) != 0 && !user.IsOwnGroupOf(at, folderGroup);
+
+            // In a sticky folder only an entry's owner may replace it: a link of the app's user (or root's) stays put.
+            var linkKept = link is not null && folderMode.HasFlag(UnixFileMode.StickyBit) && StatusOf(Path.Join(at, link)) is var (linkOwner, _, _) && !user.IsSomeoneElse(linkOwner);
             if (user.IsSomeoneElse(folderOwner))
             {
                 found.Add($"folder {at} {Octal(folderMode)} of user {folderOwner}{holding}");
                 foreign = true;
             }
-            else if (writable && (link is null || !folderMode.HasFlag(UnixFileMode.StickyBit)))   // sticky: only the link's owner may replace it
+            else if (writable && !linkKept)
             {
                 found.Add($"folder {at} {Octal(folderMode)}{holding}");
                 if (folderOwner == user.Id && !folderMode.HasFlag(UnixFileMode.StickyBit))
@@ -135,14 +144,15 @@ internal static class SqliteStoreAccess
 
     // The folders on the configured path that hold a link (the store's file, or a folder above it), each by its real
     // path with the link's name, other than the store's own folder (checked as such).
-    private static IEnumerable<(string Folder, string? Link)> LinkHolders(string? named, string folder)
+    private static List<(string Folder, string? Link)> LinkHolders(string? named, string folder)
     {
         var holders = new List<(string, string?)>();
         for (var at = named is null ? null : Path.GetFullPath(named); at is not null && Path.GetDirectoryName(at) is { } parent; at = parent)
         {
             try
             {
-                if (new FileInfo(at).LinkTarget is not null && RealPaths.Of(parent) is var holder && holder != folder)
+                if (new FileInfo(at).LinkTarget is not null && RealPaths.Of(parent) is var holder && holder != folder
+                    && !holders.Any(known => known.Item1 == holder))
                 {
                     holders.Add((holder, Path.GetFileName(at)));
                 }
@@ -165,7 +175,7 @@ internal static class SqliteStoreAccess
         {
             if (StatusOf(at) is var (owner, group, mode)
                 && !mode.HasFlag(UnixFileMode.OtherExecute)
-                && !(mode.HasFlag(UnixFileMode.GroupExecute) && !user.IsOwnGroup(group))
+                && !(mode.HasFlag(UnixFileMode.GroupExecute) && !user.IsOwnGroupOf(at, group))
                 && !user.IsSomeoneElse(owner))
             {
                 return false;

@@ -64,7 +64,7 @@ internal static class SqliteStorePlace
         {
             return FileItself(storePath) is { } store ? SqliteStoreAccess.OpenToOthers(store, user ?? SqliteStoreAccess.User.Current(), storePath) : null;
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)   // a C library without geteuid: cannot tell
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)   // cannot tell: start-up goes on
         {
             return null;
         }
