@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ApiRoutes.Bundling;
 
 namespace ApiRoutes.Cli.Bundling;
 
@@ -69,7 +70,7 @@ internal static class PrivateFolder
             // Create set 0700 after mkdir, whatever the umask; a mode that differs still is the file system's doing.
             if (!OperatingSystem.IsWindows() && info.UnixFileMode != OwnerOnly)
             {
-                throw new IOException($"'{folder}' has mode {TrustedFolder.Octal(info.UnixFileMode)} after it was set to 0700: the file system of '{root}' "
+                throw new IOException($"'{folder}' has mode {UnixFiles.Octal(info.UnixFileMode)} after it was set to 0700: the file system of '{root}' "
                     + "does not keep Unix modes (such as vfat, exFAT, or CIFS mounted with fixed modes) or adds permissions (a default ACL). "
                     + "Choose a --cache folder on a file system that keeps them.");
             }

@@ -15,7 +15,7 @@ namespace ApiRoutes.Cli.Bundling;
 internal static class TrustedFolder
 {
     // The user's own group, read once: the account files do not change under a running command.
-    private static readonly Lazy<uint?> UsersOwnGroup = new(OwnGroup);
+    private static readonly Lazy<uint?> UsersOwnGroup = new(UserPrivateGroup.OfThisProcess);
 
     /// <summary>
     /// Checks the existing folder <paramref name="path"/> where its symbolic links lead, and every folder above it.
@@ -52,7 +52,7 @@ internal static class TrustedFolder
 
         if (WritableByOthers(real, mode, group, ownGroup))
         {
-            throw new UnsafeFolderException($"'{real}' is writable by users other than its owner (mode {Octal(mode)}), so they could replace what it holds.");
+            throw new UnsafeFolderException($"'{real}' is writable by users other than its owner (mode {UnixFiles.Octal(mode)}), so they could replace what it holds.");
         }
 
         return real;
@@ -68,28 +68,10 @@ internal static class TrustedFolder
 
         if (WritableByOthers(folder, mode, group, ownGroup) && (mode & UnixFileMode.StickyBit) == 0)
         {
-            throw new UnsafeFolderException($"'{folder}' is writable by users other than its owner (mode {Octal(mode)}) and has no sticky bit, so they could replace what it holds.");
+            throw new UnsafeFolderException($"'{folder}' is writable by users other than its owner (mode {UnixFiles.Octal(mode)}) and has no sticky bit, so they could replace what it holds.");
         }
     }
 
-    // Others may write, or the group may and it is not the user's own, or an ACL's mask stands in the group's place
-    // (it may grant other users and groups).
     private static bool WritableByOthers(string folder, UnixFileMode mode, uint? group, uint? ownGroup) =>
-        mode.HasFlag(UnixFileMode.OtherWrite)
-        || mode.HasFlag(UnixFileMode.GroupWrite) && (group is null || group != ownGroup || UnixFiles.HasAccessAcl(folder));
-
-    // The user's own group, or none where it cannot be told (no account files, a C library without the calls).
-    private static uint? OwnGroup()
-    {
-        try
-        {
-            return UserPrivateGroup.Of(UnixFiles.CurrentUser, UnixFiles.CurrentGroup);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-    }
-
-    internal static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
+        UnixFiles.OthersMay(folder, mode, group, ownGroup, UnixFileMode.GroupWrite, UnixFileMode.OtherWrite);
 }

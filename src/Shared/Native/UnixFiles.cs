@@ -46,6 +46,18 @@ internal static partial class UnixFiles
     }
 
     /// <summary>
+    /// Whether users other than the owner of <paramref name="path"/> may do what <paramref name="groupBits"/> and
+    /// <paramref name="otherBits"/> of its mode grant: others' bits say so, and the group's unless the group is the
+    /// user's own (<paramref name="ownGroup"/>, <see cref="UserPrivateGroup"/>) with no ACL's mask in its bits' place.
+    /// </summary>
+    public static bool OthersMay(string path, UnixFileMode mode, uint? group, uint? ownGroup, UnixFileMode groupBits, UnixFileMode otherBits) =>
+        (mode & otherBits) != 0
+        || (mode & groupBits) != 0 && (group is null || group != ownGroup || HasAccessAcl(path));
+
+    /// <summary>A mode as chmod takes it, the set-id and sticky bits first: 0644, 1777.</summary>
+    public static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & PermissionBits, 8).PadLeft(4, '0');
+
+    /// <summary>
     /// Whether <paramref name="path"/> itself carries a POSIX access ACL (Linux): its group bits are then the ACL's mask,
     /// which may grant other users and groups what the mode seems to keep for the file's group. True where that cannot
     /// be told for a reason other than "no ACL" or "no ACLs on this file system".

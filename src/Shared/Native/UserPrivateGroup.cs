@@ -46,6 +46,23 @@ internal static class UserPrivateGroup
         return alone && !othersPrimary ? primaryGroup : null;
     }
 
+    /// <summary>
+    /// The own group of this process's user (its effective ids); null when it has none, or where that cannot be told
+    /// (a C library without the calls).
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public static uint? OfThisProcess()
+    {
+        try
+        {
+            return Of(UnixFiles.CurrentUser, UnixFiles.CurrentGroup);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
     // Whether accounts and groups come from the files alone: nsswitch.conf's passwd and group lines name no other
     // source, and systemd's (userdb) holds no membership records. No nsswitch.conf: the C library's default, the files.
     private static bool OnlyFiles(string nameServices, IReadOnlyList<string> membershipFolders)

@@ -21,9 +21,6 @@ namespace ApiRoutes.Storage;
 [UnsupportedOSPlatform("windows")]
 internal static class SqliteStoreAccess
 {
-    private const UnixFileMode GroupReadOrWrite = UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
-    private const UnixFileMode OtherReadOrWrite = UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-
     // File systems whose modes come from how they are mounted (Windows drives under WSL, SMB, FAT): chmod changes
     // nothing there, and a warning would come back at every start.
     private static readonly HashSet<string> ModesNotKept = new(StringComparer.OrdinalIgnoreCase)
@@ -34,13 +31,14 @@ internal static class SqliteStoreAccess
     /// <summary>The app's user: its id, and its own group (<see cref="UserPrivateGroup"/>) if it has one.</summary>
     internal readonly record struct User(uint Id, uint? OwnGroup)
     {
-        public static User Current() => new(UnixFiles.CurrentUser, UserPrivateGroup.Of(UnixFiles.CurrentUser, UnixFiles.CurrentGroup));
+        public static User Current() => new(UnixFiles.CurrentUser, UserPrivateGroup.OfThisProcess());
 
         // Root, and the user, are not someone else: root can read anything anyway.
         public bool IsSomeoneElse(uint? owner) => owner is { } other && other != Id && other != 0;
 
-        // The group of the path is the user's own, and no ACL's mask stands in its bits' place (it may grant others).
-        public bool IsOwnGroupOf(string path, uint? group) => group is { } id && id == OwnGroup && !UnixFiles.HasAccessAcl(path);
+        // Users other than the owner may do what these bits of the mode grant (UnixFiles.OthersMay).
+        public bool LetsOthers(string path, UnixFileMode mode, uint? group, UnixFileMode groupBits, UnixFileMode otherBits) =>
+            UnixFiles.OthersMay(path, mode, group, OwnGroup, groupBits, otherBits);
     }
 
     /// <summary>
@@ -69,15 +67,15 @@ internal static class SqliteStoreAccess
                 continue;
             }
 
-            var open = (mode & OtherReadOrWrite) != 0 || (mode & GroupReadOrWrite) != 0 && !user.IsOwnGroupOf(file, group);
+            var open = user.LetsOthers(file, mode, group, UnixFileMode.GroupRead | UnixFileMode.GroupWrite, UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
             if (user.IsSomeoneElse(owner))
             {
-                found.Add($"{Path.GetFileName(file)} {Octal(mode)} of user {owner}");
+                found.Add($"{Path.GetFileName(file)} {UnixFiles.Octal(mode)} of user {owner}");
                 foreign = true;
             }
             else if (open)
             {
-                found.Add($"{Path.GetFileName(file)} {Octal(mode)}");
+                found.Add($"{Path.GetFileName(file)} {UnixFiles.Octal(mode)}");
                 chmod.Add(Quoted(file));
             }
         }
@@ -97,18 +95,18 @@ internal static class SqliteStoreAccess
             }
 
             var holding = link is null ? "" : $" (holding the link {link})";
-            var writable = (folderMode & UnixFileMode.OtherWrite) != 0 || (folderMode & UnixFileMode.GroupWrite) != 0 && !user.IsOwnGroupOf(at, folderGroup);
+            var writable = user.LetsOthers(at, folderMode, folderGroup, UnixFileMode.GroupWrite, UnixFileMode.OtherWrite);
 
             // In a sticky folder only an entry's owner may replace it: a link of the app's user (or root's) stays put.
             var linkKept = link is not null && folderMode.HasFlag(UnixFileMode.StickyBit) && StatusOf(Path.Join(at, link)) is var (linkOwner, _, _) && !user.IsSomeoneElse(linkOwner);
             if (user.IsSomeoneElse(folderOwner))
             {
-                found.Add($"folder {at} {Octal(folderMode)} of user {folderOwner}{holding}");
+                found.Add($"folder {at} {UnixFiles.Octal(folderMode)} of user {folderOwner}{holding}");
                 foreign = true;
             }
             else if (writable && !linkKept)
             {
-                found.Add($"folder {at} {Octal(folderMode)}{holding}");
+                found.Add($"folder {at} {UnixFiles.Octal(folderMode)}{holding}");
                 if (folderOwner == user.Id && !folderMode.HasFlag(UnixFileMode.StickyBit))
                 {
                     closeFolders.Add(Quoted(at));
@@ -174,8 +172,7 @@ internal static class SqliteStoreAccess
         for (var at = folder; at is not null; at = Path.GetDirectoryName(at))   // shorter at each step, to the root
         {
             if (StatusOf(at) is var (owner, group, mode)
-                && !mode.HasFlag(UnixFileMode.OtherExecute)
-                && !(mode.HasFlag(UnixFileMode.GroupExecute) && !user.IsOwnGroupOf(at, group))
+                && !user.LetsOthers(at, mode, group, UnixFileMode.GroupExecute, UnixFileMode.OtherExecute)
                 && !user.IsSomeoneElse(owner))
             {
                 return false;
@@ -208,9 +205,6 @@ internal static class SqliteStoreAccess
             return null;
         }
     }
-
-    // As chmod takes it, the set-id and sticky bits first: 0644, 1777.
-    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
 
     // As a shell takes it: the path in single quotes, each of its own as '\''.
     private static string Quoted(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
