@@ -293,6 +293,43 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.StartsWith($"The execution store '{DatabasePath}' is in use by another process (process {Environment.ProcessId} on ", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_second_store_named_with_dot_dot_after_a_link_is_refused_as_the_kernel_resolves_the_name()
+    {
+        // "<link>/../executions.db": the kernel (and SQLite) climb from the folder the link leads to, while .NET's full path
+        // folds "link/.." on paper. The lock was taken beside the paper name, so a second process on the same file
+        // took a lock of its own and both ran the same work.
+        var deep = Directory.CreateDirectory(Path.Combine(_folder, "nested", "deep")).FullName;
+        var link = Path.Combine(_folder, "link");
+        Directory.CreateSymbolicLink(link, deep);
+        var named = Path.Combine(link, "..", "executions.db");   // on disk: nested/executions.db, the store held above
+
+        var error = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(named));
+
+        Assert.StartsWith($"The execution store '{DatabasePath}' is in use by another process (process {Environment.ProcessId} on ", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "executions.db")), "nothing is made at the name folded on paper");
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_store_named_with_dot_dot_after_a_link_opens_the_file_the_kernel_names_and_locks_beside_it()
+    {
+        await _store.DisposeAsync();
+        var deep = Directory.CreateDirectory(Path.Combine(_folder, "nested", "deep")).FullName;
+        var link = Path.Combine(_folder, "link");
+        Directory.CreateSymbolicLink(link, deep);
+
+        await using (var store = SqliteExecutionStore.Open(Path.Combine(link, "..", "new", "executions.db")))
+        {
+            Assert.True(File.Exists(Path.Combine(_folder, "nested", "new", "executions.db.lock")));
+            Assert.True(File.Exists(Path.Combine(_folder, "nested", "new", "executions.db")));
+            Assert.False(Directory.Exists(Path.Combine(_folder, "new")), "nothing is made at the name folded on paper");
+        }
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+    }
+
     // Another process's lock as the kernel sees it: an flock of another open of the file, with no lock .NET took beside
     // it. Also run by CI with DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1, with which .NET takes no lock at all, so only the
     // store's own flock refuses the second store (review 4, finding 6).

@@ -287,6 +287,45 @@ public sealed class SqliteStorePlaceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_link_met_inside_another_links_target_is_named_when_others_can_repoint_it()
+    {
+        // Review 22: only the configured path's own parts were walked. Here it names a link in a folder of the user's own
+        // (0755), which leads through a link in a folder anyone can write to.
+        var mine = SearchableFolder("mine-chain");
+        var entry = SearchableFolder("entry-chain");
+        var shared = SearchableFolder("shared-chain");
+        File.SetUnixFileMode(shared, Searchable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);   // 0777
+        File.CreateSymbolicLink(Path.Combine(shared, "target.db"), Path.Combine(mine, "executions.db"));
+        File.CreateSymbolicLink(Path.Combine(entry, "exec.db"), "../shared-chain/target.db");
+        var store = Path.Combine(entry, "exec.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            Assert.Equal($"folder {RealPaths.Of(shared)} 0777 (holding the link target.db)", SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value.Found);
+        }
+
+        Assert.True(File.Exists(Path.Combine(mine, "executions.db.lock")), "the lock is beside the file the chain ends at");
+    }
+
+    [Fact]
+    public async Task A_link_before_dot_dot_on_the_configured_path_is_named_and_the_store_is_where_the_kernel_climbs_to()
+    {
+        // "shared/up/../executions.db" with up -> mine/deep: the store is mine/executions.db, and whoever can write to
+        // shared decides which folder ".." climbs from. Folded on paper, the walk saw shared/executions.db and no link.
+        var mine = SearchableFolder("mine-up");
+        var deep = Directory.CreateDirectory(Path.Combine(mine, "deep")).FullName;
+        var shared = SearchableFolder("shared-up");
+        File.SetUnixFileMode(shared, Searchable | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);   // 0777
+        Directory.CreateSymbolicLink(Path.Combine(shared, "up"), deep);
+        var store = Path.Combine(shared, "up", "..", "executions.db");
+        await using (SqliteExecutionStore.Open(store))
+        {
+            Assert.True(File.Exists(Path.Combine(mine, "executions.db")));
+            Assert.False(File.Exists(Path.Combine(shared, "executions.db")));
+            Assert.Equal($"folder {RealPaths.Of(shared)} 0777 (holding the link up)", SqliteStorePlace.OpenToOthers(store, NoOwnGroup)!.Value.Found);
+        }
+    }
+
+    [Fact]
     public async Task In_a_sticky_folder_a_link_of_another_user_is_theirs_to_repoint()
     {
         var mine = SearchableFolder("mine-sticky");

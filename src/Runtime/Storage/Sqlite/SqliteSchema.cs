@@ -18,8 +18,11 @@ internal static class SqliteSchema
         StoreLock? held = null;
         try
         {
+            // One file for the lock, SQLite and the folder made here: the one the kernel finds at the configured path.
+            var file = StorePath.OnDisk(path);
+
             // The executions hold requests' bodies and headers: a folder made here, and the files, are the owner's only.
-            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            var folder = Path.GetDirectoryName(file)!;
             if (OperatingSystem.IsWindows())
             {
                 Directory.CreateDirectory(folder);
@@ -29,8 +32,8 @@ internal static class SqliteSchema
                 Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
-            held = StoreLock.Acquire(path);   // also makes the database file, owner only, when it is not there
-            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            held = StoreLock.Acquire(file);   // also makes the database file, owner only, when it is not there
+            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             Execute(connection, """
                 PRAGMA journal_mode = WAL;

@@ -140,28 +140,18 @@ internal static class SqliteStoreAccess
         return (string.Join(", ", found), string.Join("; ", remedy));
     }
 
-    // The folders on the configured path that hold a link (the store's file, or a folder above it), each by its real
-    // path with the link's name, other than the store's own folder (checked as such).
+    // The folders that hold a link met on the way to the store (the store's file, a folder above it, or a link those lead
+    // through), each by its resolved path with the link's name, other than the store's own folder (checked as such).
     private static List<(string Folder, string? Link)> LinkHolders(string? named, string folder)
     {
-        var holders = new List<(string, string?)>();
-        for (var at = named is null ? null : Path.GetFullPath(named); at is not null && Path.GetDirectoryName(at) is { } parent; at = parent)
+        try
         {
-            try
-            {
-                if (new FileInfo(at).LinkTarget is not null && RealPaths.Of(parent) is var holder && holder != folder
-                    && !holders.Any(known => known.Item1 == holder))
-                {
-                    holders.Add((holder, Path.GetFileName(at)));
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)
-            {
-                // A part that cannot be examined holds no link that can be told.
-            }
+            return named is null ? [] : [.. StorePath.Resolve(named).LinkHolders.Where(holder => holder.Folder != folder).Select(static holder => (holder.Folder, (string?)holder.Link))];
         }
-
-        return holders;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];   // a path that cannot be walked holds no link that can be told
+        }
     }
 
     // Someone else can search every folder from the root down to this one: others may, its group unless it is the

@@ -110,28 +110,18 @@ internal static class SqliteStorePlace
         return existing;
     }
 
-    // The file the store writes: its final link followed (as the lock takes it), then, on Unix, every link of the folders
-    // above it resolved, so that it compares with a watched folder's resolved path whatever names reach either.
+    // The file the store writes, found as the store finds it (StorePath): every link on the way followed, so that it
+    // compares with a watched folder's resolved path whatever names reach either.
     private static string? FileItself(string storePath)
     {
         try
         {
-            var file = StoreLock.FileItself(Path.GetFullPath(storePath));
-            return OperatingSystem.IsWindows() ? file : Resolved(file);
+            return StorePath.OnDisk(storePath);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException
-                                   or DllNotFoundException or EntryPointNotFoundException)   // a C library without realpath: cannot tell
+        catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
             return null;
         }
-    }
-
-    // The nearest folder above the path that exists, resolved; the rest (not made yet, so no link) kept as named.
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static string Resolved(string path)
-    {
-        var existing = NearestExisting(path);
-        return Path.Join(Bundling.RealPaths.Of(existing), path[existing.Length..]);
     }
 
     // A watch's root as the kernel watches it: .NET's watcher follows a link at its root, not below it.
