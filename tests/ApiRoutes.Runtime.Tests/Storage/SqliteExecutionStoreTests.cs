@@ -407,6 +407,29 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Contains("ApiRoutes:Store:Path", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/")]     // before: ArgumentNullException out of start-up (the root has no folder)
+    [InlineData(".")]     // before: a lock file named after the folder, beside it
+    [InlineData("\0")]   // a NUL: .NET's own ArgumentException
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_store_path_that_is_a_folder_or_no_path_stops_with_one_line_and_leaves_nothing(string target)
+    {
+        var named = target == "\0" ? Path.Combine(_folder, "bad\0.db") : Path.Combine(_folder, "store.db");
+        if (target != "\0")
+        {
+            File.CreateSymbolicLink(named, target);
+        }
+
+        var error = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(named));
+
+        Assert.StartsWith($"The execution store '{named}' cannot be opened: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ApiRoutes:Store:Path", error.Message, StringComparison.Ordinal);
+        foreach (var beside in new[] { _folder + ".lock", _folder + ".owner", "/.lock", "/.owner" })
+        {
+            Assert.False(File.Exists(beside), $"{beside} was made beside the folder");
+        }
+    }
+
     private static DateTimeOffset At(int minutes) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(minutes);
 
     private static ExecutionRecord Record(string id, ExecutionStatus status) =>

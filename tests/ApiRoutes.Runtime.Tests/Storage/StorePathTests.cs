@@ -55,25 +55,69 @@ public sealed class StorePathTests : IDisposable
     public void A_link_to_a_file_not_made_yet_names_that_file()
     {
         var a = Directory.CreateDirectory(Path.Combine(_root, "a")).FullName;
-        File.CreateSymbolicLink(Path.Combine(a, "link.db"), Path.Combine(_root, "later", "executions.db"));
+        var later = Directory.CreateDirectory(Path.Combine(_root, "later")).FullName;
+        File.CreateSymbolicLink(Path.Combine(a, "link.db"), "../later/./executions.db");
 
-        Assert.Equal(Path.Combine(_root, "later", "executions.db"), StorePath.OnDisk(Path.Combine(a, "link.db")));
+        Assert.Equal(Path.Combine(later, "executions.db"), StorePath.OnDisk(Path.Combine(a, "link.db")));
     }
 
     [Fact]
     public void A_relative_path_is_walked_from_the_working_folder()
     {
         var folder = Directory.CreateDirectory(Path.Combine(_root, "work")).FullName;
-        var was = Directory.GetCurrentDirectory();
-        Directory.SetCurrentDirectory(folder);
-        try
+        Directory.CreateSymbolicLink(Path.Combine(folder, "link"), Directory.CreateDirectory(Path.Combine(_root, "real", "deep")).FullName);
+
+        Assert.Equal(Path.Combine(_root, "data", "executions.db"), StorePath.Resolve("./../data/executions.db", folder).File);
+        Assert.Equal(Path.Combine(_root, "real", "executions.db"), StorePath.Resolve("link/../executions.db", folder).File);
+    }
+
+    [Theory]
+    [InlineData("/")]          // a link to the root
+    [InlineData(".")]          // to its own folder
+    [InlineData("../..")]      // to a folder above
+    public void A_link_to_a_folder_as_the_stores_file_is_refused(string target)
+    {
+        var a = Directory.CreateDirectory(Path.Combine(_root, "a", "b")).FullName;
+        File.CreateSymbolicLink(Path.Combine(a, "store.db"), target);
+
+        var error = Assert.Throws<IOException>(() => StorePath.OnDisk(Path.Combine(a, "store.db")));
+
+        Assert.Contains("names a folder, not the store's file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_link_to_a_folder_that_is_not_there_is_refused_and_nothing_is_made_where_it_leads()
+    {
+        // A volume not mounted yet: its folder made on the disk below, and an empty store opened there, would hide the
+        // store's work until the next start with the volume.
+        var app = Directory.CreateDirectory(Path.Combine(_root, "app")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(app, "data"), Path.Combine(_root, "volume", "data"));
+        File.CreateSymbolicLink(Path.Combine(app, "file.db"), Path.Combine(_root, "volume", "data", "executions.db"));
+
+        foreach (var named in new[] { Path.Combine(app, "data", "executions.db"), Path.Combine(app, "file.db") })
         {
-            Assert.Equal(Path.Combine(_root, "data", "executions.db"), StorePath.OnDisk("./../data/executions.db"));
+            var error = Assert.Throws<IOException>(() => StorePath.OnDisk(named));
+
+            Assert.Contains("a link on the way leads to '", error.Message, StringComparison.Ordinal);
+            Assert.Contains("which is not there (a volume not mounted?)", error.Message, StringComparison.Ordinal);
         }
-        finally
-        {
-            Directory.SetCurrentDirectory(was);
-        }
+
+        Assert.False(Directory.Exists(Path.Combine(_root, "volume")));
+    }
+
+    [Fact]
+    public void A_link_target_or_a_working_folder_whose_name_is_not_UTF8_is_refused_not_taken_for_another_name()
+    {
+        // .NET reads such bytes as U+FFFD: the walk would lead to a folder of that name, made anew, not to the one there.
+        var a = Directory.CreateDirectory(Path.Combine(_root, "a")).FullName;
+        Directory.CreateDirectory(Path.Combine(a, "x\uFFFDy"));
+        Assert.Equal(0, Symlink([(byte)'x', 0xff, (byte)'y', 0], Path.Combine(a, "bad")));
+
+        var error = Assert.Throws<IOException>(() => StorePath.OnDisk(Path.Combine(a, "bad", "executions.db")));
+
+        Assert.Contains("has a name that is not UTF-8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not UTF-8", Assert.Throws<IOException>(() => StorePath.Resolve("executions.db", "/tmp/x\uFFFDy")).Message, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(_root, "x\uFFFDy", "executions.db"), StorePath.OnDisk(Path.Combine(_root, "x\uFFFDy", "executions.db")));   // as configured: a name, not bytes read back
     }
 
     [Fact]
@@ -89,11 +133,13 @@ public sealed class StorePathTests : IDisposable
 
     [Theory]
     [InlineData("data/")]
+    [InlineData("a")]          // a folder that is there
     [InlineData("data/..")]
     [InlineData("data/.")]
     [InlineData("")]
     public void A_path_that_names_a_folder_is_refused(string named)
     {
+        Directory.CreateDirectory(Path.Combine(_root, "a"));
         var error = Assert.Throws<IOException>(() => StorePath.OnDisk(named.Length == 0 ? named : Path.Combine(_root, named)));
 
         Assert.Contains("names a folder, not the store's file", error.Message, StringComparison.Ordinal);
@@ -112,53 +158,89 @@ public sealed class StorePathTests : IDisposable
     }
 
     [Fact]
-    public void Random_paths_of_links_dots_and_missing_parts_resolve_as_the_C_library_does_or_are_refused_with_an_IOException()
+    public void Random_paths_of_links_dots_and_missing_parts_resolve_as_GNU_realpath_does_or_are_refused_where_the_C_library_fails()
     {
-        // Fuzz: a small tree of folders and links (some relative, some looping, some dangling), walked by random paths.
+        // Fuzz: a small tree of folders and links (relative, absolute, to the root, looping, dangling), walked by random
+        // paths, each compared with coreutils' realpath -m (every part followed where it is there, the rest on paper).
         Directory.CreateDirectory(Path.Combine(_root, "f", "g"));
         Directory.CreateSymbolicLink(Path.Combine(_root, "f", "up"), "..");
-        Directory.CreateSymbolicLink(Path.Combine(_root, "f", "g", "back"), Path.Combine(_root, "f"));
+        Directory.CreateSymbolicLink(Path.Combine(_root, "f", "g", "back"), Path.Combine(_root, "f") + "/");
+        Directory.CreateSymbolicLink(Path.Combine(_root, "f", "root"), "/");
+        Directory.CreateSymbolicLink(Path.Combine(_root, "f", "gone"), "nowhere/deeper");
         File.CreateSymbolicLink(Path.Combine(_root, "f", "dangling"), "nowhere/x.db");
+        File.CreateSymbolicLink(Path.Combine(_root, "f", "later"), "g/later.db");
         File.CreateSymbolicLink(Path.Combine(_root, "f", "loop"), "loop");
         File.WriteAllText(Path.Combine(_root, "f", "g", "file.db"), "");
-        string[] parts = ["f", "g", "up", "back", "..", ".", "dangling", "loop", "file.db", "missing"];
+        string[] parts = ["f", "g", "up", "back", "..", ".", "dangling", "later", "gone", "root", "loop", "file.db", "missing"];
         var random = new Random(20261204);
-        var agreed = 0;
+        var walked = new List<(string Named, string? Resolved)>();
         for (var round = 0; round < 2000; round++)
         {
             var named = _root + "/f/" + string.Join('/', Enumerable.Range(0, random.Next(1, 7)).Select(_ => parts[random.Next(parts.Length)]));
-            string? resolved;
             try
             {
-                resolved = StorePath.OnDisk(named);
+                walked.Add((named, StorePath.OnDisk(named)));
             }
             catch (IOException)
             {
-                continue;   // a loop, a folder named, or '..' out of a missing folder
-            }
-
-            // Where the C library resolves the same path (all of it there), the walk agrees with it.
-            string? real = null;
-            try
-            {
-                real = RealPaths.Of(named);
-            }
-            catch (IOException)
-            {
-                // a part missing (or a dangling link): the C library cannot say
-            }
-
-            if (real is not null)
-            {
-                Assert.Equal(real, resolved);
-                agreed++;
-            }
-            else if (Path.GetDirectoryName(resolved) is { } folder && Directory.Exists(folder))
-            {
-                Assert.Equal(RealPaths.Of(folder), folder);   // no link, '.' or '..' left in a folder that is there
+                walked.Add((named, null));
             }
         }
 
-        Assert.True(agreed > 80, $"only {agreed} of 2000 random paths were there to compare with the C library's");
+        var gnu = GnuRealPaths(walked.Select(path => path.Named));
+        var (agreed, refused) = (0, 0);
+        for (var i = 0; i < walked.Count; i++)
+        {
+            var (named, resolved) = walked[i];
+            if (resolved is not null)
+            {
+                Assert.True(gnu[i] == resolved, $"'{named}': walked to '{resolved}', realpath -m says '{gnu[i]}'");
+                agreed++;
+            }
+            else
+            {
+                // Refused: a folder, or a path the C library cannot resolve either (a loop, a link leading nowhere).
+                if (!Directory.Exists(named) && Resolves(named))
+                {
+                    Assert.Fail($"'{named}' was refused, and it names the file '{RealPaths.Of(named)}'");
+                }
+
+                refused++;
+            }
+        }
+
+        Assert.True(agreed > 300 && refused > 300, $"{agreed} paths compared and {refused} refused of 2000: the tree no longer tests both");
     }
+
+    private static bool Resolves(string path)
+    {
+        try
+        {
+            RealPaths.Of(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    // Each path as coreutils' realpath -m resolves it, in one run (NUL-separated).
+    private static string[] GnuRealPaths(IEnumerable<string> paths)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("realpath") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["-m", "-z", "--", .. paths])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "realpath did not finish");
+        Assert.Equal(0, process.ExitCode);
+        return output.Result.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "symlink", SetLastError = true)]
+    private static extern int Symlink(byte[] target, string link);
 }

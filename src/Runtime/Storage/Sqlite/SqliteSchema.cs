@@ -72,7 +72,7 @@ internal static class SqliteSchema
             AddIdempotencyKeys(connection);
             return (connection, held);
         }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or ArgumentException)   // ArgumentException: a NUL in the path
         {
             held?.Dispose();
             throw new ExecutionStoreUnavailableException(
