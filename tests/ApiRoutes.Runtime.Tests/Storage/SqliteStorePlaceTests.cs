@@ -24,7 +24,11 @@ public sealed class SqliteStorePlaceTests : IDisposable
     private const UnixFileMode Searchable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;   // 0755
 
-    private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-watched-").FullName;
+    // Below a temporary folder others can reach (4008 counts only what they can): TMPDIR may be a private one (below a
+    // home of 0700, systemd's per-user runtime folder), which would make every "named" case vacuous; /tmp then.
+    private readonly string _root = ReachableByOthers(Path.GetTempPath())
+        ? Directory.CreateTempSubdirectory("apiroutes-watched-").FullName
+        : Directory.CreateDirectory(Path.Combine("/tmp", "apiroutes-watched-" + Guid.NewGuid().ToString("N"))).FullName;
     private readonly List<IDisposable> _owned = [];
     private readonly List<string> _made = [];
 
@@ -489,6 +493,19 @@ public sealed class SqliteStorePlaceTests : IDisposable
         }
 
         return folder;
+    }
+
+    private static bool ReachableByOthers(string folder)
+    {
+        for (var at = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)); at is not null; at = Path.GetDirectoryName(at))
+        {
+            if (!File.GetUnixFileMode(at).HasFlag(UnixFileMode.OtherExecute))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // The app's user, with no group of its own: every group bit counts (the machine's root group may be root's alone).
