@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ApiRoutes.Manifest;
 using Npgsql;
 
@@ -25,6 +26,8 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
 
     public long? RegisteredAt => registeredAt;
 
+    public ClockReading? Clock { get; private set; }
+
     public static void Register(NpgsqlConnection connection, string replica, TimeSpan lease)
     {
         using var command = new NpgsqlCommand(
@@ -48,12 +51,17 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
 
             var renewal = LeaseRenewal.Renewed;
             await database.RunAsync(
-                "UPDATE apiroutes_replicas SET lease_until = now() + $2 WHERE id = $1 AND lease_until > now()",
+                "UPDATE apiroutes_replicas SET lease_until = now() + $2 WHERE id = $1 AND lease_until > now() RETURNING clock_timestamp()",
                 async command =>
                 {
                     command.Parameters.Add(new NpgsqlParameter { Value = Replica });
                     command.Parameters.Add(new NpgsqlParameter { Value = lease });
-                    if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+                    var (sent, started) = (DateTimeOffset.UtcNow, Stopwatch.GetTimestamp());   // this machine's clock, whatever the app's TimeProvider
+                    if (await command.ExecuteScalarAsync(cancellationToken) is DateTime read)
+                    {
+                        Clock = ClockReading.Of(sent, Stopwatch.GetElapsedTime(started), new DateTimeOffset(DateTime.SpecifyKind(read, DateTimeKind.Utc)));
+                    }
+                    else
                     {
                         renewal = LeaseRenewal.Lapsed;
                         Register(command.Connection!, Replica, lease);

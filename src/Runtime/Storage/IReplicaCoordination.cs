@@ -33,6 +33,13 @@ internal interface IReplicaCoordination
     Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// The database's clock against this machine's, as the last lease renewed in time read it; null before one, or
+    /// where the store cannot tell. Leases are judged by the database's clock, but schedules and retry delays by each
+    /// replica's own: a replica whose clock runs ahead starts its scheduled runs early.
+    /// </summary>
+    ClockReading? Clock => null;
+
+    /// <summary>
     /// Unfinished executions (queued or running) of replicas that stopped or let their lease lapse, at most
     /// <paramref name="limit"/>, oldest first, with their requests, now held by this replica.
     /// </summary>
@@ -71,4 +78,21 @@ internal enum LeaseRenewal
 
     /// <summary>It had lapsed; the replica registered again.</summary>
     Lapsed,
+}
+
+/// <summary>
+/// How far the database's clock was ahead of this machine's (negative: behind) when a renewal read it, and how
+/// closely: half the round trip it was read in, since the database read its clock somewhere within it.
+/// </summary>
+internal readonly record struct ClockReading(TimeSpan DatabaseAhead, TimeSpan Uncertainty)
+{
+    /// <summary>
+    /// The reading of a database clock at <paramref name="database"/>, read by a statement sent at <paramref name="sent"/>
+    /// (this machine's clock) whose answer took <paramref name="roundTrip"/> (elapsed time).
+    /// </summary>
+    public static ClockReading Of(DateTimeOffset sent, TimeSpan roundTrip, DateTimeOffset database) =>
+        new(database - (sent + roundTrip / 2), roundTrip / 2);
+
+    /// <summary>By how much the clocks differ at least, whatever moment of the round trip the database read its clock at.</summary>
+    public TimeSpan AtLeast => DatabaseAhead.Duration() > Uncertainty ? DatabaseAhead.Duration() - Uncertainty : TimeSpan.Zero;
 }

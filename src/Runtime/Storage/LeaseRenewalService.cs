@@ -10,11 +10,18 @@ namespace ApiRoutes.Storage;
 /// work finishes. A renewal that fails is logged once until one succeeds again; a lease found lapsed is logged,
 /// because other replicas may then have taken over, and may repeat, this replica's work. Each renewal's outcome, with
 /// when it was sent, goes to the <see cref="LeaseFence"/>, which stops this replica's work when its lease is in doubt.
+/// Each renewal also reads the database's clock (<see cref="IReplicaCoordination.Clock"/>): a machine whose clock is
+/// more than <see cref="ClockTolerance"/> from it is told (4009), since its schedules and retry delays follow its own.
 /// </summary>
 internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, LeaseHeartbeat heartbeat, LeaseFence fence, TimeProvider time, ILoggerFactory loggerFactory)
     : PeriodicService(time, loggerFactory.CreateLogger(Log.Category))
 {
+    // How far this machine's clock may be from the database's before it is told (4009): NTP keeps machines within
+    // milliseconds; a second is a clock that is not kept.
+    internal static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(1);
+
     private bool _failing;
+    private bool _skewed;
 
     protected override TimeSpan? Period => coordination?.LeaseDuration / 3;
 
@@ -34,6 +41,7 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Le
             fence.Renewed(sent, lapsed);
 
             heartbeat.Renewed();   // held again either way: renewed, or registered anew
+            Judge(coordination.Clock);
 
             if (_failing)
             {
@@ -50,4 +58,28 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Le
             }
         }
     }
+
+    // Told once when the clocks drift apart beyond the tolerance, and once when they agree again.
+    private void Judge(ClockReading? reading)
+    {
+        if (reading is not { } clock)
+        {
+            return;
+        }
+
+        if (!_skewed && clock.AtLeast > ClockTolerance)
+        {
+            _skewed = true;
+            var ahead = clock.DatabaseAhead < TimeSpan.Zero;   // the database's clock behind: this machine's ahead
+            Logger.ReplicaClockSkewed(coordination!.Replica, Seconds(clock.DatabaseAhead.Duration()), ahead ? "ahead of" : "behind",
+                coordination.Description, Seconds(clock.Uncertainty), ahead ? "early" : "late");
+        }
+        else if (_skewed && clock.AtLeast <= ClockTolerance / 2)   // half: a clock at the tolerance's edge is not told at every renewal
+        {
+            _skewed = false;
+            Logger.ReplicaClockAgrees(coordination!.Replica, Seconds(ClockTolerance / 2));
+        }
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 }

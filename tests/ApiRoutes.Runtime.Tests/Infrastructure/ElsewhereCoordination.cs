@@ -10,6 +10,7 @@ namespace ApiRoutes.Runtime.Tests.Infrastructure;
 internal sealed class ElsewhereCoordination : IReplicaCoordination
 {
     private int _startsFailing;
+    private int _renewals;
 
     public string? RunningElsewhere { get; set; }
 
@@ -30,9 +31,25 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
 
     public long? RegisteredAt => null;
 
-    public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken) => RenewalFails
-        ? Task.FromException<LeaseRenewal>(new ExecutionStoreUnavailableException("The test's database is away."))
-        : Task.FromResult(LeaseRenewal.Renewed);
+    /// <summary>What the next renewals read of the database's clock (<see cref="Clock"/> from then on).</summary>
+    public ClockReading? NextClock { get; set; }
+
+    public ClockReading? Clock { get; private set; }
+
+    /// <summary>How many renewals succeeded.</summary>
+    public int Renewals => Volatile.Read(ref _renewals);
+
+    public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (RenewalFails)
+        {
+            return Task.FromException<LeaseRenewal>(new ExecutionStoreUnavailableException("The test's database is away."));
+        }
+
+        Clock = NextClock;
+        Interlocked.Increment(ref _renewals);
+        return Task.FromResult(LeaseRenewal.Renewed);
+    }
 
     public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([]);
