@@ -56,10 +56,22 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 {
                     command.Parameters.Add(new NpgsqlParameter { Value = Replica });
                     command.Parameters.Add(new NpgsqlParameter { Value = lease });
-                    var (sent, started) = (DateTimeOffset.UtcNow, Stopwatch.GetTimestamp());   // this machine's clock, whatever the app's TimeProvider
-                    if (await command.ExecuteScalarAsync(cancellationToken) is DateTime read)
+                    // This machine's clock, whatever the app's TimeProvider. The row's presence says whether the lease was
+                    // live; its value is read as an instant whatever type mapping the app chose (NodaTime's, the legacy
+                    // local DateTime), as every time of the store is.
+                    var (sent, started) = (DateTimeOffset.UtcNow, Stopwatch.GetTimestamp());
+                    DateTimeOffset? read = null;
+                    await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
                     {
-                        Clock = ClockReading.Of(sent, Stopwatch.GetElapsedTime(started), new DateTimeOffset(DateTime.SpecifyKind(read, DateTimeKind.Utc)));
+                        if (await reader.ReadAsync(cancellationToken))
+                        {
+                            read = reader.GetFieldValue<DateTimeOffset>(0);
+                        }
+                    }
+
+                    if (read is { } database)
+                    {
+                        Clock = ClockReading.Of(sent, Stopwatch.GetElapsedTime(started), database);
                     }
                     else
                     {

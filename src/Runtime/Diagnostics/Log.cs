@@ -254,7 +254,7 @@ internal static partial class Log
     [LoggerMessage(4008, LogLevel.Warning, "The SQLite store {Path} is open to users other than this app's ({Found}): its files hold the body and headers of every accepted request, and what is written there runs as this app. Make it this user's only: {Remedy}")]
     public static partial void StoreOpenToOthers(this ILogger logger, string path, string found, string remedy);
 
-    [LoggerMessage(4009, LogLevel.Warning, "Replica {Replica}'s clock is {Difference} {Direction} the database's at {Database} (read to within {Uncertainty}). Leases follow the database's clock, but schedules and retry delays each replica's own: a scheduled run this replica claims starts that much {EarlyOrLate}, and a retry it schedules waits that much more or less where another replica takes it over. Synchronise the machines' clocks (NTP: chrony, systemd-timesyncd)")]
+    [LoggerMessage(4009, LogLevel.Warning, "Replica {Replica}'s clock is {Difference} {Direction} the database's at {Database} (read to within {Uncertainty}). Leases follow the database's clock, but schedules and retry delays each replica's own: a scheduled run this replica claims starts that much {EarlyOrLate}, and a retry it schedules waits that much more or less where another replica takes it over. Synchronise the machines' clocks (NTP: chrony, systemd-timesyncd); when every replica says so, the database's is the one off")]
     public static partial void ReplicaClockSkewed(this ILogger logger, string replica, string difference, string direction, string database, string uncertainty, string earlyOrLate);
 
     [LoggerMessage(4010, LogLevel.Information, "Replica {Replica}'s clock agrees with the database's again (within {Difference})")]

@@ -21,7 +21,7 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Le
     internal static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(1);
 
     private bool _failing;
-    private bool _skewed;
+    private bool? _skewedAhead;   // told: this machine's clock ahead (true) or behind (false); null when not told, or agreeing since
 
     protected override TimeSpan? Period => coordination?.LeaseDuration / 3;
 
@@ -59,7 +59,8 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Le
         }
     }
 
-    // Told once when the clocks drift apart beyond the tolerance, and once when they agree again.
+    // Told once when the clocks drift apart beyond the tolerance (again if they drift the other way), and once when
+    // they agree again: within half of it, counting the whole round trip, so that a slow reading proves nothing.
     private void Judge(ClockReading? reading)
     {
         if (reading is not { } clock)
@@ -67,16 +68,16 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Le
             return;
         }
 
-        if (!_skewed && clock.AtLeast > ClockTolerance)
+        var ahead = clock.DatabaseAhead < TimeSpan.Zero;   // the database's clock behind: this machine's ahead
+        if (clock.AtLeast > ClockTolerance && _skewedAhead != ahead)
         {
-            _skewed = true;
-            var ahead = clock.DatabaseAhead < TimeSpan.Zero;   // the database's clock behind: this machine's ahead
+            _skewedAhead = ahead;
             Logger.ReplicaClockSkewed(coordination!.Replica, Seconds(clock.DatabaseAhead.Duration()), ahead ? "ahead of" : "behind",
                 coordination.Description, Seconds(clock.Uncertainty), ahead ? "early" : "late");
         }
-        else if (_skewed && clock.AtLeast <= ClockTolerance / 2)   // half: a clock at the tolerance's edge is not told at every renewal
+        else if (_skewedAhead is not null && clock.DatabaseAhead.Duration() + clock.Uncertainty <= ClockTolerance / 2)
         {
-            _skewed = false;
+            _skewedAhead = null;
             Logger.ReplicaClockAgrees(coordination!.Replica, Seconds(ClockTolerance / 2));
         }
     }

@@ -26,7 +26,7 @@ public sealed class ReplicaClockTests
         Assert.Equal(TimeSpan.FromSeconds(-30), reading.DatabaseAhead);
         Assert.Equal(TimeSpan.FromMilliseconds(5), reading.Uncertainty);
         Assert.Equal(TimeSpan.FromSeconds(30) - TimeSpan.FromMilliseconds(5), reading.AtLeast);
-        Assert.Equal(TimeSpan.Zero, ClockReading.Of(Sent, TimeSpan.FromSeconds(4), Sent.AddSeconds(3)).AtLeast);   // read at the trip's end: 1 s ahead at most
+        Assert.Equal(TimeSpan.Zero, ClockReading.Of(Sent, TimeSpan.FromSeconds(4), Sent.AddSeconds(3)).AtLeast);   // 1 s ahead, ± 2 s: perhaps none
         Assert.Equal(TimeSpan.FromSeconds(2), ClockReading.Of(Sent, TimeSpan.FromSeconds(2), Sent.AddSeconds(4)).AtLeast);
     }
 
@@ -40,10 +40,15 @@ public sealed class ReplicaClockTests
         await RenewAsync(server, coordination);
         await server.WaitForLogAsync("ApiRoutes[4009] Warning: Replica this-replica's clock is 30.25 s ahead of the database's at a test coordination (read to within 0.002 s). "
             + "Leases follow the database's clock, but schedules and retry delays each replica's own: a scheduled run this replica claims starts that much early, "
-            + "and a retry it schedules waits that much more or less where another replica takes it over. Synchronise the machines' clocks (NTP: chrony, systemd-timesyncd)");
+            + "and a retry it schedules waits that much more or less where another replica takes it over. Synchronise the machines' clocks (NTP: chrony, systemd-timesyncd); "
+            + "when every replica says so, the database's is the one off");
         await RenewAsync(server, coordination);   // still off: not told again
         coordination.NextClock = new ClockReading(TimeSpan.FromSeconds(0.8), TimeSpan.FromMilliseconds(2));   // within the second, not within half of it
         await RenewAsync(server, coordination);
+        coordination.NextClock = new ClockReading(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(400));   // a slow reading: within half a second or not, it cannot say
+        await RenewAsync(server, coordination);
+        await RenewAsync(server, coordination);   // judged in order: the readings before this one are judged
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[4010]", StringComparison.Ordinal));
         coordination.NextClock = new ClockReading(TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(2));
         await RenewAsync(server, coordination);
         await server.WaitForLogAsync("ApiRoutes[4010] Information: Replica this-replica's clock agrees with the database's again (within 0.5 s)");
@@ -52,8 +57,12 @@ public sealed class ReplicaClockTests
         await server.WaitForLogAsync("ApiRoutes[4009] Warning: Replica this-replica's clock is 5 s behind the database's at a test coordination (read to within 1 s). "
             + "Leases follow the database's clock, but schedules and retry delays each replica's own: a scheduled run this replica claims starts that much late");
 
+        coordination.NextClock = new ClockReading(TimeSpan.FromSeconds(-3), TimeSpan.FromMilliseconds(1));   // stepped past the other way: told again
+        await RenewAsync(server, coordination);
+        await server.WaitForLogAsync("ApiRoutes[4009] Warning: Replica this-replica's clock is 3 s ahead of the database's");
+
         // The service judges one renewal after the other: once the last line is there, every earlier judgement is.
-        Assert.Equal(2, server.Logs.Count(line => line.StartsWith("ApiRoutes[4009]", StringComparison.Ordinal)));
+        Assert.Equal(3, server.Logs.Count(line => line.StartsWith("ApiRoutes[4009]", StringComparison.Ordinal)));
         Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[4010]", StringComparison.Ordinal));
     }
 
@@ -89,11 +98,14 @@ public sealed class ReplicaClockTests
         Assert.InRange(clock.DatabaseAhead, -(clock.Uncertainty + TimeSpan.FromMilliseconds(50)), clock.Uncertainty + TimeSpan.FromMilliseconds(50));
     }
 
-    // One renewal (every third of the test coordination's minute), stepped until it has happened.
+    // One renewal (every third of the test coordination's minute) that read the clock set last, stepped until it has
+    // happened: a renewal due from a step before may run without one and read the clock set before.
     private static async Task RenewAsync(TestServer server, ElsewhereCoordination coordination)
     {
         var before = coordination.Renewals;
-        await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(20), maxSteps: 5, () => coordination.Renewals > before);
-        Assert.True(coordination.Renewals > before, "no renewal after five periods");
+        await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(20), maxSteps: 5, Renewed);
+        Assert.True(Renewed(), "no renewal after five periods");
+
+        bool Renewed() => coordination.LastRead is var (count, clock) && count > before && clock == coordination.NextClock;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ApiRoutes.Storage;
 
 namespace ApiRoutes.Runtime.Tests.Infrastructure;
@@ -10,7 +11,7 @@ namespace ApiRoutes.Runtime.Tests.Infrastructure;
 internal sealed class ElsewhereCoordination : IReplicaCoordination
 {
     private int _startsFailing;
-    private int _renewals;
+    private StrongBox<(int Count, ClockReading? Clock)> _lastRead = new((0, null));
 
     public string? RunningElsewhere { get; set; }
 
@@ -34,10 +35,13 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
     /// <summary>What the next renewals read of the database's clock (<see cref="Clock"/> from then on).</summary>
     public ClockReading? NextClock { get; set; }
 
-    public ClockReading? Clock { get; private set; }
+    public ClockReading? Clock => LastRead.Clock;
 
     /// <summary>How many renewals succeeded.</summary>
-    public int Renewals => Volatile.Read(ref _renewals);
+    public int Renewals => LastRead.Count;
+
+    /// <summary>How many renewals succeeded, with the clock the last one read (one value, read whole).</summary>
+    public (int Count, ClockReading? Clock) LastRead => Volatile.Read(ref _lastRead).Value;
 
     public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken)
     {
@@ -46,8 +50,8 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
             return Task.FromException<LeaseRenewal>(new ExecutionStoreUnavailableException("The test's database is away."));
         }
 
-        Clock = NextClock;
-        Interlocked.Increment(ref _renewals);
+        var last = Volatile.Read(ref _lastRead).Value;
+        Volatile.Write(ref _lastRead, new StrongBox<(int, ClockReading?)>((last.Count + 1, NextClock)));   // renewals run one at a time
         return Task.FromResult(LeaseRenewal.Renewed);
     }
 
