@@ -43,12 +43,13 @@ internal static class SqliteStoreAccess
 
     /// <summary>
     /// What of the store (its file as the store opened it, every link resolved) someone else can read or change, with the
-    /// way to close it; null when nothing is, or when that cannot be told. <paramref name="named"/> is the store's path
-    /// as configured: a folder on it that holds a link (the store's file, or a folder above it) decides where the store
-    /// is, and whoever can write to that folder can point the link at a database of their own.
+    /// way to close it; null when nothing is, or when that cannot be told. A folder that holds a link met on the way to it
+    /// (the store's file, a folder above it, or a link those lead through) decides where the store is, and whoever can
+    /// write to that folder can point the link at a database of their own.
     /// </summary>
-    public static (string Found, string Remedy)? OpenToOthers(string store, User user, string? named = null)
+    public static (string Found, string Remedy)? OpenToOthers(StorePath.Resolved resolved, User user)
     {
+        var store = resolved.File;
         if (Path.GetDirectoryName(store) is not { } folder)
         {
             return null;
@@ -81,13 +82,9 @@ internal static class SqliteStoreAccess
         }
 
         var closeFolders = new List<string>();
-        var folders = LinkHolders(named, folder);
-        if (checkStore)
-        {
-            folders.Insert(0, (folder, null));
-        }
-
-        foreach (var (at, link) in folders)
+        // The store's own folder (checked as such), then those holding a link, other than it.
+        var linkHolders = resolved.LinkHolders.Where(holder => holder.Folder != folder).Select(static holder => (holder.Folder, (string?)holder.Link));
+        foreach (var (at, link) in checkStore ? linkHolders.Prepend((folder, null)) : linkHolders)
         {
             if (StatusOf(at) is not var (folderOwner, folderGroup, folderMode) || link is not null && (!Reachable(at, user) || ModesNotKeptOn(at)))
             {
@@ -138,20 +135,6 @@ internal static class SqliteStoreAccess
             ? "set ApiRoutes:Store:Path to a file in a folder of this user's own (one the user does not share)"
             : "or set ApiRoutes:Store:Path to a file in a folder of this user's own");
         return (string.Join(", ", found), string.Join("; ", remedy));
-    }
-
-    // The folders that hold a link met on the way to the store (the store's file, a folder above it, or a link those lead
-    // through), each by its resolved path with the link's name, other than the store's own folder (checked as such).
-    private static List<(string Folder, string? Link)> LinkHolders(string? named, string folder)
-    {
-        try
-        {
-            return named is null ? [] : [.. StorePath.Resolve(named).LinkHolders.Where(holder => holder.Folder != folder).Select(static holder => (holder.Folder, (string?)holder.Link))];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];   // a path that cannot be walked holds no link that can be told
-        }
     }
 
     // Someone else can search every folder from the root down to this one: others may, its group unless it is the

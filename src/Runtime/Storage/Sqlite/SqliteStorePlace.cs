@@ -31,22 +31,23 @@ internal static class SqliteStorePlace
     /// <summary>Logs what is wrong with the place of the store at <paramref name="storePath"/>, if anything.</summary>
     public static void Report(IConfiguration? configuration, string storePath, ILogger logger)
     {
-        if (FileItself(storePath) is not { } store)
+        // Walked once, for the three checks.
+        if (Resolve(storePath) is not { } resolved)
         {
             return;
         }
 
-        if (FileSystemInMemory(store) is { } format)
+        if (FileSystemInMemory(resolved.File) is { } format)
         {
             logger.StoreHeldInMemory(storePath, format);
         }
 
-        if (WatchedBy(configuration, store, depth: 0) is { } folder)
+        if (WatchedBy(configuration, resolved.File, depth: 0) is { } folder)
         {
             logger.StoreInWatchedFolder(storePath, folder);
         }
 
-        if (!OperatingSystem.IsWindows() && OpenToOthers(storePath) is { } open)
+        if (!OperatingSystem.IsWindows() && OpenToOthers(resolved, user: null) is { } open)
         {
             logger.StoreOpenToOthers(storePath, open.Found, open.Remedy);
         }
@@ -58,11 +59,15 @@ internal static class SqliteStorePlace
     /// cannot be told.
     /// </summary>
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    public static (string Found, string Remedy)? OpenToOthers(string storePath, SqliteStoreAccess.User? user = null)
+    public static (string Found, string Remedy)? OpenToOthers(string storePath, SqliteStoreAccess.User? user = null) =>
+        Resolve(storePath) is { } resolved ? OpenToOthers(resolved, user) : null;
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static (string Found, string Remedy)? OpenToOthers(StorePath.Resolved store, SqliteStoreAccess.User? user)
     {
         try
         {
-            return FileItself(storePath) is { } store ? SqliteStoreAccess.OpenToOthers(store, user ?? SqliteStoreAccess.User.Current(), storePath) : null;
+            return SqliteStoreAccess.OpenToOthers(store, user ?? SqliteStoreAccess.User.Current());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or EntryPointNotFoundException)   // cannot tell: start-up goes on
         {
@@ -75,15 +80,15 @@ internal static class SqliteStorePlace
     /// when none does, or when the path cannot be told.
     /// </summary>
     public static string? WatchedBy(IConfiguration? configuration, string storePath) =>
-        FileItself(storePath) is { } store ? WatchedBy(configuration, store, depth: 0) : null;
+        Resolve(storePath) is { } store ? WatchedBy(configuration, store.File, depth: 0) : null;
 
     /// <summary>
     /// The file system's name (tmpfs) when the store at <paramref name="storePath"/> would be on one held in memory;
     /// null when it is not, or when that cannot be told.
     /// </summary>
-    public static string? HeldInMemory(string storePath) => FileItself(storePath) is { } store ? FileSystemInMemory(store) : null;
+    public static string? HeldInMemory(string storePath) => Resolve(storePath) is { } store ? FileSystemInMemory(store.File) : null;
 
-    // Of the store's file as FileItself gave it. Its folder may not be there yet (the store makes it): the nearest one
+    // Of the store's file as Resolve gave it. Its folder may not be there yet (the store makes it): the nearest one
     // above it that is.
     private static string? FileSystemInMemory(string store)
     {
@@ -111,12 +116,12 @@ internal static class SqliteStorePlace
     }
 
     // The file the store writes, found as the store finds it (StorePath): every link on the way followed, so that it
-    // compares with a watched folder's resolved path whatever names reach either.
-    private static string? FileItself(string storePath)
+    // compares with a watched folder's resolved path whatever names reach either; with the folders holding those links.
+    private static StorePath.Resolved? Resolve(string storePath)
     {
         try
         {
-            return StorePath.OnDisk(storePath);
+            return StorePath.Resolve(storePath);
         }
         catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or UnauthorizedAccessException)
         {

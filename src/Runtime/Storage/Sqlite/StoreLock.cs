@@ -16,15 +16,15 @@ internal sealed class StoreLock : IDisposable
 
     private StoreLock(FileStream @lock) => _lock = @lock;
 
+    /// <summary>Holds the store's file <paramref name="databasePath"/>, as <see cref="StorePath"/> found it.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">Another process holds the store, or the lock cannot be taken here.</exception>
     /// <exception cref="IOException">The lock file cannot be created.</exception>
     /// <exception cref="UnauthorizedAccessException">The lock file cannot be created.</exception>
     public static StoreLock Acquire(string databasePath)
     {
-        // Held by the file's own name: two processes that reach one file through a symbolic link (and so two lock files)
-        // would both open it (review 16b F4). A folder reached by two paths holds one lock file already. Hard links, two
-        // names of one file, are not told apart: README says so.
-        databasePath = FileItself(databasePath);
+        // Held by the file's own name, which the caller found (StorePath: every link on the way followed): two processes
+        // that reach one file through a symbolic link (and so two lock files) would both open it (review 16b F4). Hard
+        // links, two names of one file, are not told apart: README says so.
         var held = Open(databasePath);
         try
         {
@@ -82,19 +82,6 @@ internal sealed class StoreLock : IDisposable
         using var file = new FileStream(path, OwnerOnly(FileMode.Create, FileAccess.Write));
         using var writer = new StreamWriter(file);
         writer.Write(text);
-    }
-
-    // The file a link leads to (a chain followed to its end); a broken or looping link is left as named, for the open to refuse.
-    internal static string FileItself(string path)
-    {
-        try
-        {
-            return new FileInfo(path) is { LinkTarget: not null } link ? link.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path : path;
-        }
-        catch (IOException)
-        {
-            return path;
-        }
     }
 
     // Without sharing: Windows always holds the file so; .NET on Unix takes an flock(LOCK_EX) for it where it chooses.

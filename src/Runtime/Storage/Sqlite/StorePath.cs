@@ -44,8 +44,8 @@ internal static class StorePath
 
         if (OperatingSystem.IsWindows())
         {
-            // Windows folds '..' on paper itself; the file's own link is followed as the lock follows it.
-            return new Resolved(StoreLock.FileItself(Path.GetFullPath(configured)), []);
+            // Windows folds '..' on paper itself; the file's own link is followed (a second name of one file takes one lock).
+            return new Resolved(FileItself(Path.GetFullPath(configured)), []);
         }
 
         var walk = new Walk(configured);
@@ -59,6 +59,19 @@ internal static class StorePath
         }
 
         return new Resolved(file, walk.Holders);
+    }
+
+    // The file a link leads to (a chain followed to its end); a broken or looping link is left as named, for the open to refuse.
+    private static string FileItself(string path)
+    {
+        try
+        {
+            return new FileInfo(path) is { LinkTarget: not null } link ? link.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path : path;
+        }
+        catch (IOException)
+        {
+            return path;
+        }
     }
 
     private static IOException NamesAFolder(string configured) =>
