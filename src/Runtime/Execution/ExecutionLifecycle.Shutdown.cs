@@ -13,6 +13,7 @@ internal sealed partial class ExecutionLifecycle
     private readonly Lock _graceLock = new();
     private int _cut;
     private bool _graceOver;
+    private bool _counted;
 
     /// <summary>
     /// Shutdown ends an execution that did not finish (queued, running, or waiting for a retry). With a durable store
@@ -60,8 +61,19 @@ internal sealed partial class ExecutionLifecycle
             }
         }
 
-        // Every one is recorded; the log names the first ones and counts the rest, so a deep queue cannot flood it.
-        if (Interlocked.Increment(ref _cut) <= MaxCutLines)
+        // Every one is recorded; the log names the first ones and counts the rest, so a deep queue cannot flood it. One
+        // cut after the count was logged (an admission whose store write ended after it) is not in it: it has its line.
+        bool named;
+        lock (_graceLock)
+        {
+            named = _counted || ++_cut <= MaxCutLines;
+            if (_counted)
+            {
+                reason += _durable ? " (after the shutdown's count of them, event 2011)" : " (after the shutdown's count)";
+            }
+        }
+
+        if (named)
         {
             _logger.ExecutionCut(execution.Id, execution.Record.Route, reason);
         }
@@ -87,7 +99,7 @@ internal sealed partial class ExecutionLifecycle
                 return;
             }
 
-            Interlocked.Decrement(ref _cut);
+            _cut--;
         }
 
         // Without a durable store the cut was already counted, as failed, when it was recorded.
@@ -118,7 +130,12 @@ internal sealed partial class ExecutionLifecycle
             });
         }
 
-        var cut = Volatile.Read(ref _cut);
+        int cut;
+        lock (_graceLock)
+        {
+            (cut, _counted) = (_cut, true);
+        }
+
         if (_durable)
         {
             _logger.LeftForNextStart(cut);
