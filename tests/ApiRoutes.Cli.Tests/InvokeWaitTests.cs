@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using ApiRoutes.Cli.Commands;
 using Microsoft.Extensions.Time.Testing;
 using static ApiRoutes.Cli.Tests.FakeDashboard;
@@ -107,6 +110,66 @@ public sealed class InvokeWaitTests : IDisposable
         Assert.DoesNotContain('\u202E', printed);
         Assert.Contains("  00:00:00.010 Information Shop: order \\u001B[1A\\u001B[2KExecution e1 succeeded", printed, StringComparison.Ordinal);
         Assert.Contains("failed (attempt 1): boom \\u001B[31mred\\u202Eevil", printed, StringComparison.Ordinal);
+    }
+
+    // Review 24b F3: the id came from the server's X-ApiRoutes-Execution-Id header and reached the terminal raw (Kestrel
+    // will not send control characters in a header: the server here writes its answers byte by byte).
+    [Fact]
+    public async Task Escape_sequences_in_the_execution_id_the_server_sends_are_printed_escaped()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var serving = ServeRawAsync(listener, "e1\u001b]0;pwned\u0007\u001b[2J", State("succeeded", durationMs: 3), stop.Token);
+
+        var code = await Run("invoke", "/api/report", "--url", $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}", "--wait");
+        await stop.CancelAsync();
+        await serving;
+
+        var printed = _output.ToString();
+        Assert.Equal((0, ""), (code, _error.ToString()));
+        Assert.DoesNotContain('\u001b', printed);
+        Assert.DoesNotContain('\u0007', printed);
+        Assert.Equal("Execution e1\\u001B]0;pwned\\u0007\\u001B[2J of /api/report succeeded in 3 ms (attempt 1).", Lines(_output)[^1]);
+    }
+
+    // Answers each request on its own connection: the route with the id in its header, the dashboard API with the state.
+    private static async Task ServeRawAsync(TcpListener listener, string id, string state, CancellationToken cancellationToken)
+    {
+        for (var served = 0; served < 10; served++)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            using (client)
+            {
+                var stream = client.GetStream();
+                var request = new StringBuilder();
+                var buffer = new byte[4096];
+                while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && request.Length < 65536)
+                {
+                    var read = await stream.ReadAsync(buffer, cancellationToken);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    request.Append(Encoding.Latin1.GetString(buffer, 0, read));
+                }
+
+                var answer = request.ToString().StartsWith("POST /api/report ", StringComparison.Ordinal)
+                    ? $"HTTP/1.1 202 Accepted\r\nX-ApiRoutes-Execution-Id: {id}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    : $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(state)}\r\nConnection: close\r\n\r\n{state}";
+                await stream.WriteAsync(Encoding.Latin1.GetBytes(answer), cancellationToken);
+            }
+        }
     }
 
     [Fact]

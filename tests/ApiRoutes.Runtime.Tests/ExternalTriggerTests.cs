@@ -189,6 +189,27 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         Assert.Contains("older than the app keeps the record of what ran", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    // Review 24b F2: an occurrence ahead of the clock ran at once (and the real one, when it came, was refused as a
+    // replay), and once its claim was pruned, by when it was claimed, the same occurrence ran again.
+    [Theory]
+    [InlineData("2026-01-01T01:00:00Z", 0, HttpStatusCode.BadRequest)]         // 50 minutes ahead
+    [InlineData("2027-01-01T00:00:00Z", 0, HttpStatusCode.BadRequest)]         // a year ahead
+    [InlineData("2026-01-01T01:00:00Z", 46, HttpStatusCode.Accepted)]          // 4 minutes ahead: within the tolerance (5)
+    [InlineData("2026-01-01T01:00:00Z", 50, HttpStatusCode.Accepted)]          // due now
+    public async Task An_occurrence_ahead_of_the_clock_by_more_than_the_tolerance_is_refused(string occurrence, int minutesLater, HttpStatusCode expected)
+    {
+        _server.FakeTime.Advance(TimeSpan.FromMinutes(minutesLater));
+
+        var response = await SendAsync("/api/tick", occurrence, Now);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.BadRequest)
+        {
+            Assert.Contains($"The occurrence {occurrence} has not come yet: it is more than the tolerance (00:05:00) ahead of the server's clock", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(0, _server.Probe.Count(nameof(Tick)));
+        }
+    }
+
     [Fact]
     public async Task Changing_any_signed_value_breaks_the_signature()
     {

@@ -16,6 +16,9 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
 
     public async Task<int> FollowAsync(string executionId, TimeSpan timeout, long startedAt, CancellationToken cancellationToken)
     {
+        // The id as the server sent it (X-ApiRoutes-Execution-Id): printed, like everything else a server says, made safe
+        // for the terminal (review 24b F3: an id of escape sequences set the window's title and cleared the screen).
+        var shown = Terminal.Safe(executionId);
         var printed = 0;
         var attempt = 1;
         while (true)
@@ -36,20 +39,20 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
             switch (state.Status)
             {
                 case "succeeded":
-                    await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} succeeded{Duration(state)} (attempt {state.Attempt}).");
+                    await output.WriteLineAsync($"Execution {shown} of {Terminal.Safe(state.Route)} succeeded{Duration(state)} (attempt {state.Attempt}).");
                     return WaitExitCodes.Succeeded;
                 case "failed":
-                    await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} failed (attempt {state.Attempt}): {Terminal.Safe(FirstLine(state.Error))}");
+                    await output.WriteLineAsync($"Execution {shown} of {Terminal.Safe(state.Route)} failed (attempt {state.Attempt}): {Terminal.Safe(FirstLine(state.Error))}");
                     return WaitExitCodes.Failed;
                 case "timed_out":
-                    await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} timed out: {Terminal.Safe(FirstLine(state.Error))}");
+                    await output.WriteLineAsync($"Execution {shown} of {Terminal.Safe(state.Route)} timed out: {Terminal.Safe(FirstLine(state.Error))}");
                     return WaitExitCodes.TimedOut;
             }
 
             var left = timeout - time.GetElapsedTime(startedAt);
             if (left <= TimeSpan.Zero)
             {
-                await output.WriteLineAsync($"Execution {executionId} of {Terminal.Safe(state.Route)} is still {Terminal.Safe(state.Status)} after {timeout} (--timeout); it goes on in the app.");
+                await output.WriteLineAsync($"Execution {shown} of {Terminal.Safe(state.Route)} is still {Terminal.Safe(state.Status)} after {timeout} (--timeout); it goes on in the app.");
                 return WaitExitCodes.StillRunning;
             }
 

@@ -117,8 +117,8 @@ internal static partial class Log
     [LoggerMessage(3003, LogLevel.Warning, "Scheduled route {Route} run on demand: in development only; in production it runs only on its schedule ({Expression}, {TimeZone})")]
     public static partial void ScheduleInvokedOnDemand(this ILogger logger, string route, string expression, string timeZone);
 
-    [LoggerMessage(3004, LogLevel.Information, "Schedules are not run in this environment; scheduled routes run when their path is requested. Set ApiRoutes:Scheduling:Enabled=true to run them on schedule")]
-    public static partial void SchedulerDisabled(this ILogger logger);
+    [LoggerMessage(EventId = 3004, Message = "Schedules are not run in this process: {HowTheyRun}. Set ApiRoutes:Scheduling:Enabled=true to run them on schedule")]
+    public static partial void SchedulerDisabled(this ILogger logger, LogLevel level, string howTheyRun);
 
     [LoggerMessage(3006, LogLevel.Debug, "Schedule {Route} waiting for {NextRun:O}")]
     public static partial void ScheduleWaiting(this ILogger logger, string route, DateTimeOffset nextRun);

@@ -82,9 +82,11 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<LeaseFence>();
         services.TryAddSingleton<ScheduleService>();
         ApiRoutesHealth.AddChecks(services);
-        services.TryAddSingleton(sp => new SchedulerSwitch(
-            sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling.Enabled
-            ?? !sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        services.TryAddSingleton(sp =>
+        {
+            var (scheduling, development) = (sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Scheduling, sp.GetRequiredService<IHostEnvironment>().IsDevelopment());
+            return new SchedulerSwitch(scheduling.Enabled ?? !development, development, !string.IsNullOrEmpty(scheduling.ExternalTriggerSecret));
+        });
 
         // Their first background work (recovery, retention's first pruning, the scheduler's first check) waits for the
         // first answer, a quiet moment after the app listens, or a second, whichever comes first: on the machine's clock.

@@ -13,7 +13,8 @@ namespace ApiRoutes.Scheduling;
 /// <summary>
 /// <c>POST /_apiroutes/scheduled-runs</c>: a hosting platform's scheduler runs one occurrence of a scheduled route.
 /// The request is signed with the shared secret over the route, the occurrence and a timestamp; a missing or wrong
-/// signature or a stale timestamp is 401, an occurrence already run is 409 (replay), and an accepted run is 202 with
+/// signature or a stale timestamp is 401, an occurrence already run is 409 (replay), one more than the tolerance ahead of
+/// the clock or older than the record of runs is 400, and an accepted run is 202 with
 /// its execution id, started exactly as the in-process scheduler would.
 /// </summary>
 /// <remarks>
@@ -93,6 +94,14 @@ internal sealed class ExternalTriggerEndpoint(
             || target.NextOccurrence(occurrence.AddTicks(-1)) != occurrence)
         {
             await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status400BadRequest, $"'{occurrenceText}' is not an occurrence of {route}'s schedule ({target.Entry.Schedule!.Expression}, {target.Schedule!.ZoneName}; occurrences are sent in UTC).");
+            return;
+        }
+
+        // Not before it comes (a clock a little behind the platform's is the tolerance's): one run ahead of time took the
+        // real one's claim, which is pruned by when it was made, so that it ran again when it came (review 24b F2).
+        if (occurrence > now + _tolerance)
+        {
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status400BadRequest, $"The occurrence {occurrenceText} has not come yet: it is more than the tolerance ({_tolerance}) ahead of the server's clock ({ScheduledRequest.Format(now)}). Send each occurrence when it is due (ApiRoutes:Scheduling:ExternalTriggerTolerance allows for clocks that differ).");
             return;
         }
 

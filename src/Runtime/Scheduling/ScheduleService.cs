@@ -78,7 +78,7 @@ internal sealed class ScheduleService(
         {
             if (routes.OfKind(RouteKind.Scheduled).Any())
             {
-                _logger.SchedulerDisabled();
+                _logger.SchedulerDisabled(enabled.RunsNowhere ? LogLevel.Warning : LogLevel.Information, enabled.HowTheyRun);
             }
 
             return;
@@ -492,7 +492,19 @@ internal sealed class ScheduleLoop(LoadedRoute route, CancellationTokenSource st
 }
 
 /// <summary>Whether the in-process scheduler runs: options, else on outside Development.</summary>
-internal sealed class SchedulerSwitch(bool isEnabled)
+internal sealed class SchedulerSwitch(bool isEnabled, bool isDevelopment = false, bool externalTrigger = false)
 {
     public bool IsEnabled { get; } = isEnabled;
+
+    /// <summary>Off, and no scheduled route can run at all: its path is served in Development only, and no trigger is set.</summary>
+    public bool RunsNowhere => !IsEnabled && !isDevelopment && !externalTrigger;
+
+    /// <summary>With the scheduler off, how the scheduled routes run (event 3004; review 24b F1: it said "when their path
+    /// is requested" also in production, where the path is not served).</summary>
+    public string HowTheyRun => (isDevelopment, externalTrigger) switch
+    {
+        (true, _) => "scheduled routes run when their path is requested (development)",
+        (false, true) => $"scheduled routes run when the hosting platform's signed trigger asks for an occurrence (POST {TriggerSignature.Path})",
+        _ => "no scheduled route runs here: outside Development their paths are not served, and no external trigger is set (ApiRoutes:Scheduling:ExternalTriggerSecret)",
+    };
 }
