@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ApiRoutes.Development;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -78,9 +79,39 @@ public sealed class OpenApiTests
         Assert.Contains("Answers GET, HEAD only", get.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
+    // Review 24c F4: under dotnet watch the document kept the routes of the app's start: ApiExplorer keeps its
+    // descriptions until the action descriptors' version changes, and nothing changed it when the routes were swapped.
+    [Fact]
+    public async Task The_document_follows_the_routes_when_the_development_loop_swaps_them()
+    {
+        await using var server = await StartAsync(Create(StandardRoute("/api/orders/{id:int}", typeof(Hello)), ScheduledRoute("/api/tick", typeof(Tick), "@hourly")), "Development");
+        Assert.Equal(["/api/orders/{id}", "/api/tick"], await PathsAsync(server));
+
+        server.Services.GetRequiredService<RouteTableSwap>().Apply(Write(Create(
+            StandardRoute("/api/purchases/{id:int}", typeof(Hello)),
+            StandardRoute("/api/fresh", typeof(Hello)),
+            ScheduledRoute("/api/tick", typeof(Tick), "@hourly"))));
+
+        Assert.Equal(["/api/fresh", "/api/purchases/{id}", "/api/tick"], await PathsAsync(server));
+    }
+
+    private static async Task<string[]> PathsAsync(TestServer server)
+    {
+        using var document = JsonDocument.Parse(await server.Client.GetStringAsync("/openapi/v1.json"));
+        return [.. document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
+    }
+
     private static async Task<JsonDocument> DocumentAsync(ApiRoutes.Manifest.RouteManifest manifest, string environment = "Development")
     {
-        await using var server = await TestServer.StartAsync(
+        await using var server = await StartAsync(manifest, environment);
+        var response = await server.Client.GetAsync("/openapi/v1.json");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return JsonDocument.Parse(text);
+    }
+
+    private static Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, string environment) =>
+        TestServer.StartAsync(
             manifest,
             environment,
             options: o =>
@@ -91,11 +122,6 @@ public sealed class OpenApiTests
             },
             services: services => services.AddOpenApi(),
             map: app => app.MapOpenApi());
-        var response = await server.Client.GetAsync("/openapi/v1.json");
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, text);
-        return JsonDocument.Parse(text);
-    }
 
     private static JsonElement Parameter(JsonElement operation, string name) =>
         operation.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);

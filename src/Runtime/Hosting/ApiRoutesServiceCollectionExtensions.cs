@@ -11,6 +11,7 @@ using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -67,6 +68,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton(sp => new ExecutionLog(sp.GetRequiredService<IExecutionStore>(), sp.GetRequiredService<ExecutionLogCapture>()));
         services.TryAddSingleton(sp => new ApiRoutesMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ExecutionLog>));
         services.TryAddEnumerable(ServiceDescriptor.Transient<IApiDescriptionProvider, ApiRoutesApiDescriptionProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IActionDescriptorChangeProvider, RouteChanges>());
         services.TryAddSingleton<ExecutionLifecycle>();
         services.TryAddSingleton(sp => new SecretHeaders(sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Background.SecretHeaders));
         services.TryAddSingleton<ExecutionRunner>();
