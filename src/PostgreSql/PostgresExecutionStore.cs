@@ -176,6 +176,13 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
 
     // One statement: the claim lands only if no run of the schedule still goes on another live replica (its start
     // is written before its handler runs), and only once per (route, occurrence), whoever asks.
+    // A pause row whose times are instants .NET holds: one the store did not write (beyond year 9999, infinity, edited or
+    // restored by another tool) is no pause, for the claim as for the reads, as in the SQLite store; it stopped its
+    // schedule on every replica, unrecorded, and failed every read of the pauses (review 24d F2).
+    private const string Holds =
+        "paused_at >= '0001-01-01 00:00:00+00' AND paused_at < '10000-01-01 00:00:00+00' "
+        + "AND (until IS NULL OR (until >= '0001-01-01 00:00:00+00' AND until < '10000-01-01 00:00:00+00'))";
+
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
         var claim = default(OccurrenceClaim);
@@ -183,7 +190,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             $"""
             WITH going AS ({ScheduleRunElsewhere.Select("$1", "$4")}),
             paused AS (
-                SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND (until IS NULL OR until > $5)
+                SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds} AND (until IS NULL OR until > $5)
                     AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2)),
             claimed AS (
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
@@ -216,7 +223,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     {
         var result = new List<SchedulePause>();
         await _database.RunAsync(
-            "SELECT route, until, paused_at FROM apiroutes_schedule_pauses",
+            $"SELECT route, until, paused_at FROM apiroutes_schedule_pauses WHERE {Holds}",
             async command =>
             {
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);

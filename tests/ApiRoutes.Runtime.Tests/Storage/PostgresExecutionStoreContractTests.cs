@@ -18,6 +18,27 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
     private protected override Task<IExecutionStore> OpenAsync() =>
         Task.FromResult<IExecutionStore>(PostgresExecutionStore.Open(_database, TimeSpan.FromSeconds(30), Time, NullLogger.Instance));
 
+    // Review 24d F2: a pause whose time PostgreSQL holds and .NET cannot (beyond year 9999, infinity) stopped its schedule
+    // on every replica, every occurrence, with no record of it, and failed every read of the pauses (SQLite's store reads
+    // such a row as no pause).
+    [Theory]
+    [InlineData("until", "'10000-01-01 00:00:00+00'")]
+    [InlineData("until", "'infinity'")]
+    [InlineData("paused_at", "'10000-01-01 00:00:00+00'")]
+    [InlineData("paused_at", "'-infinity'")]
+    public async Task A_pause_whose_time_dotnet_cannot_hold_is_no_pause_and_the_others_are_read(string column, string value)
+    {
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(60), At(0)), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tock", null, At(0)), default);
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, $"WITH changed AS (UPDATE apiroutes_schedule_pauses SET {column} = {value} WHERE route = '/api/tick' RETURNING 1) SELECT count(*)::int FROM changed"));
+
+        Assert.Equal(["/api/tock"], (await Store.GetPausesAsync(default)).Select(p => p.Route));
+        var claim = await Store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default);
+        Assert.True(claim.Claimed);
+        Assert.Null(claim.Paused);
+        Assert.NotNull((await Store.ClaimOccurrenceAsync("/api/tock", At(1), "b", default)).Paused);
+    }
+
     // An attempt below 1, which the store never writes: the row's record cannot be read.
     private protected override async Task CorruptAsync(string id) =>
         Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, $"WITH changed AS (UPDATE apiroutes_executions SET attempt = 0 WHERE id = '{id}' RETURNING 1) SELECT count(*)::int FROM changed"));
