@@ -9,9 +9,11 @@ namespace ApiRoutes.Development;
 /// per folder, not its subfolders; a change counts for a listed file, and in a folder of sources for any <c>.cs</c>
 /// file (one new there may match the project's pattern), when what the file holds changed (<see cref="ContentChanges"/>:
 /// <paramref name="touched"/> names the file, <paramref name="changed"/> asks for an analysis outright). Never the
-/// app's failure: a folder that cannot be watched is reported (event 6010) and left.
+/// app's failure: a folder that cannot be watched is reported (event 6010) and left. Inside the project folder, the
+/// files its own watch does not see (<paramref name="missedInside"/>: a dot folder, another extension) are followed the
+/// same way (review 24c F1).
 /// </summary>
-internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents) : IDisposable
+internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, Func<string, bool>? missedInside = null) : IDisposable
 {
     /// <summary>At most this many folders are watched (each takes an inotify instance of the 128 a user has by default).</summary>
     public const int MaxFolders = 16;
@@ -189,8 +191,9 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
         }
     }
 
-    // The full path of a listed file outside the project folder, or null: inside it, or no path (a damaged or hostile
-    // line: relative, too long, a character no path holds). Normalised before it is compared (review 17c F5, F7).
+    // The full path of a listed file outside the project folder (or inside, where the folder's watch misses it), or
+    // null: inside it, or no path (a damaged or hostile line: relative, too long, a character no path holds).
+    // Normalised before it is compared (review 17c F5, F7).
     private string? Outside(string input)
     {
         if (input.Length > MaxLine || !Path.IsPathFullyQualified(input))
@@ -208,7 +211,12 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             return null;
         }
 
-        return path.StartsWith(_project, StringComparison.Ordinal) || path + Path.DirectorySeparatorChar == _project ? null : path;
+        if (path + Path.DirectorySeparatorChar == _project)
+        {
+            return null;
+        }
+
+        return !path.StartsWith(_project, StringComparison.Ordinal) || (missedInside?.Invoke(path) ?? false) ? path : null;
     }
 
     // Adds a name (none: the folder only) to a folder of the set; false when the set is full and the folder not in it.

@@ -38,8 +38,9 @@ internal sealed class RouteWatchService(
     /// <summary>What the watches remember of the files' bytes (tests read it).</summary>
     internal ContentChanges Contents => _contents;
 
-    // The files whose saves count: sources, the route configuration, and the project's own build files.
-    private static readonly string[] WatchedExtensions = [".cs", ".yaml", ".yml", ".csproj", ".props", ".targets"];
+    // The files whose saves count: sources, the route configuration, and the project's own build files (with the
+    // <project>.csproj.user that MSBuild imports, where Visual Studio keeps properties: review 24c F2).
+    private static readonly string[] WatchedExtensions = [".cs", ".yaml", ".yml", ".csproj", ".props", ".targets", ".user"];
 
     /// <summary>
     /// How long a restart's stop lets an analysis that is compiling finish (one that has not reached its compile is
@@ -137,7 +138,7 @@ internal sealed class RouteWatchService(
 
         // Files the project reads from outside its folder, as each analysis lists them.
         var refresher = _refresher;
-        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, refresher.Touched, reason => _logger.RouteWatchDegraded(reason), _contents);
+        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, refresher.Touched, reason => _logger.RouteWatchDegraded(reason), _contents, path => Misses(project.Directory, path));
         _analysis.InputsRead += inputs =>
         {
             // Said when the folders change, also when none is left; the watch's trouble never fails the analysis that
@@ -292,6 +293,21 @@ internal sealed class RouteWatchService(
         {
             _refresher?.Request();
         }
+    }
+
+    /// <summary>
+    /// Whether a file the analysis reads inside the project folder is one the folder's watch does not see: in a folder
+    /// whose name starts with '.' (<c>.config/apiroutes.yaml</c>) or of another extension (an <c>ApiRoutesConfigFile</c>
+    /// named <c>apiroutes.json</c>), so that the watch of the files the analysis lists follows it (review 24c F1: edits
+    /// of it, invalid ones too, were ignored). Never the build's own files (obj/, bin/, the analysis folder), which every
+    /// build writes.
+    /// </summary>
+    internal bool Misses(string projectDirectory, string path)
+    {
+        var name = Path.GetRelativePath(projectDirectory, path);
+        var own = _analysis is { } analysis && path.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        return name.Split(Path.DirectorySeparatorChar)[0] is not ("obj" or "bin" or "..") && !own && !Path.IsPathRooted(name)
+            && !(IsWatched(name) && IsDevelopers(name, path));
     }
 
     private static bool IsWatched(string? name) => name is not null && WatchedExtensions.Any(extension => name.EndsWith(extension, StringComparison.OrdinalIgnoreCase));

@@ -246,9 +246,48 @@ public sealed class OutsideFolderWatchTests : IDisposable
         Assert.Empty(_degraded);
     }
 
+    [Fact]
+    public async Task A_file_inside_the_project_that_its_folder_watch_does_not_see_is_followed_too()
+    {
+        // Review 24c F1: an ApiRoutesConfigFile in a dot folder (.config/apiroutes.yaml) or of another extension
+        // (apiroutes.json) was in neither watch: its edits, invalid ones too, were ignored. The build's files are not.
+        var project = Folder("Shop");
+        var (dotFolder, json, source, generated) = (Path.Combine(project, ".config"), Path.Combine(project, "apiroutes.json"), Path.Combine(project, "Api", "Hello.cs"), Path.Combine(project, "obj", "Debug", "Shop.AssemblyInfo.cs"));
+        Directory.CreateDirectory(dotFolder);
+        Directory.CreateDirectory(Path.GetDirectoryName(generated)!);
+        var service = new RouteWatchService(null!, null!, null!, new RouteWatchStatus(), TimeProvider.System, null!, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        using var watch = Watch(project, path => service.Misses(project, path));
+
+        watch.Update([Path.Combine(dotFolder, "apiroutes.yaml"), json, source, generated, Path.Combine(project, "Shop.csproj")]);
+
+        Assert.Equal([project, dotFolder], watch.Folders);
+        await CountsAsync(() => File.WriteAllText(Path.Combine(dotFolder, "apiroutes.yaml"), "routes: {}"));
+        await CountsAsync(() => File.WriteAllText(json, "{}"));
+        await CountsNotAsync(() => File.WriteAllText(generated, "// every build writes it"));
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(project, "notes.json"), "not read"));
+        Assert.Empty(_degraded);
+    }
+
+    [Theory]
+    [InlineData(".config/apiroutes.yaml", true)]     // a dot folder: the folder's watch skips it
+    [InlineData("apiroutes.json", true)]             // an extension the folder's watch does not take
+    [InlineData("apiroutes.yaml", false)]
+    [InlineData("Api/Hello.cs", false)]
+    [InlineData("Shop.csproj.user", false)]          // watched in the folder (review 24c F2)
+    [InlineData("obj/Debug/net10.0/Shop.AssemblyInfo.cs", false)]   // the build's
+    [InlineData("bin/x.json", false)]
+    [InlineData("../Shared/x.json", false)]          // outside: the watch of outside files takes it as such
+    public void Which_files_inside_the_project_its_folder_watch_misses(string relative, bool missed)
+    {
+        var project = Folder("Shop");
+        var service = new RouteWatchService(null!, null!, null!, new RouteWatchStatus(), TimeProvider.System, null!, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        Assert.Equal(missed, service.Misses(project, Path.GetFullPath(Path.Combine(project, relative))));
+    }
+
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
 
-    private OutsideFolderWatch Watch(string project) => new(
+    private OutsideFolderWatch Watch(string project, Func<string, bool>? missedInside = null) => new(
         project,
         () => Interlocked.Increment(ref _changes),
         path =>
@@ -257,7 +296,8 @@ public sealed class OutsideFolderWatchTests : IDisposable
             Interlocked.Increment(ref _touches);
         },
         _degraded.Add,
-        _contents);
+        _contents,
+        missedInside);
 
     // The change counts: an analysis is asked for outright, or an event names a file that, once settled, holds other
     // bytes than before (the watcher's events arrive on a thread of their own). Read after the change is made: the
