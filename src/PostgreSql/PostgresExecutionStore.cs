@@ -174,8 +174,6 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return result;
     }
 
-    // One statement: the claim lands only if no run of the schedule still goes on another live replica (its start
-    // is written before its handler runs), and only once per (route, occurrence), whoever asks.
     // A pause row whose times are instants .NET holds: one the store did not write (beyond year 9999, infinity, edited or
     // restored by another tool) is no pause, for the claim as for the reads, as in the SQLite store; it stopped its
     // schedule on every replica, unrecorded, and failed every read of the pauses (review 24d F2).
@@ -183,12 +181,17 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         "paused_at >= '0001-01-01 00:00:00+00' AND paused_at < '10000-01-01 00:00:00+00' "
         + "AND (until IS NULL OR (until >= '0001-01-01 00:00:00+00' AND until < '10000-01-01 00:00:00+00'))";
 
+    // One statement: the claim lands only if no run of the schedule still goes on another live replica (its start
+    // is written before its handler runs), and only once per (route, occurrence), whoever asks. An occurrence claimed
+    // already is claimed elsewhere, whatever runs: a replica a moment late took the run of that very occurrence for an
+    // overlap with it, and recorded it skipped (review 24d F3).
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
         var claim = default(OccurrenceClaim);
         await _database.RunAsync(
             $"""
-            WITH going AS ({ScheduleRunElsewhere.Select("$1", "$4")}),
+            WITH going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g
+                WHERE NOT EXISTS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2)),
             paused AS (
                 SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds} AND (until IS NULL OR until > $5)
                     AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2)),

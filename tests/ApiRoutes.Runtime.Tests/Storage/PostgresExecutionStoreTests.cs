@@ -159,11 +159,16 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.True(await first.Coordination.TryStartAsync(run, default));
 
         var whileGoing = await second.ClaimOccurrenceAsync("/api/tick", At(2), "run2", default);
+
+        // A replica a moment late for the occurrence that run is for: claimed elsewhere, not skipped for an overlap with
+        // itself (review 24d F3: it was recorded skipped, "the previous run was still going", naming that run).
+        var late = await second.ClaimOccurrenceAsync("/api/tick", At(1), "run1b", default);
         var ownOverlap = await first.ClaimOccurrenceAsync("/api/tick", At(3), "run3", default);   // its own runs: its own guard's call
         await first.UpdateAsync(run with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
         var afterwards = await second.ClaimOccurrenceAsync("/api/tick", At(4), "run4", default);
 
         Assert.Equal(new OccurrenceClaim(false, "run1"), whileGoing);
+        Assert.Equal(new OccurrenceClaim(false), late);
         Assert.True(ownOverlap.Claimed);
         Assert.True(afterwards.Claimed);
     }
