@@ -18,6 +18,7 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
     private readonly Lock _gate = new();
     private readonly List<KeyValuePair<string, string>> _texts = [];
     private readonly Dictionary<string, string> _latest = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _retired = new(StringComparer.Ordinal);
     private long _length;
     private bool _written;
 
@@ -35,7 +36,7 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
             foreach (var file in files.Select(f => System.IO.Path.GetFullPath(System.IO.Path.Combine(projectDirectory, f))).Distinct(StringComparer.Ordinal))
             {
                 // (A text alone over the bound is left out, as if unreadable: it would push every other one out.)
-                if (Read(file) is { } text && !(_latest.TryGetValue(file, out var last) && last == text)
+                if (!_retired.Contains(file) && Read(file) is { } text && !(_latest.TryGetValue(file, out var last) && last == text)
                     && SourceSnapshot.LineLength(new(file, text)) is var length && length <= maxLength)
                 {
                     _texts.Add(new(file, text));
@@ -60,6 +61,37 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
                 WriteWhole(SourceSnapshot.Write(_texts));
                 _written = true;
             }
+        }
+    }
+
+    /// <summary>
+    /// An event named <paramref name="path"/>: when it is a handler file recorded here and holds the bytes of its last
+    /// recorded text — saved again unchanged, or removed and made again as it was (<c>git stash</c> and <c>git stash
+    /// pop</c>) — its texts leave the snapshot for the rest of this process, so a later deletion of it restarts the app
+    /// as without tombstones. Hot reload (Roslyn in SDK 10.0.401) crashed dotnet watch itself when a type added by hot
+    /// reload went through such a save and was then deleted with its tombstone (review 24c F3: the whole session gone).
+    /// True when it left.
+    /// </summary>
+    public bool Rewritten(string path)
+    {
+        lock (_gate)
+        {
+            var file = System.IO.Path.GetFullPath(path);
+            if (!_latest.TryGetValue(file, out var last) || Read(file) != last)
+            {
+                return false;
+            }
+
+            _retired.Add(file);
+            _latest.Remove(file);
+            foreach (var text in _texts.Where(text => string.Equals(text.Key, file, StringComparison.Ordinal)))
+            {
+                _length -= SourceSnapshot.LineLength(text);
+            }
+
+            _texts.RemoveAll(text => string.Equals(text.Key, file, StringComparison.Ordinal));
+            WriteWhole(SourceSnapshot.Write(_texts));
+            return true;
         }
     }
 

@@ -223,6 +223,22 @@ internal sealed class RouteWatchService(
         }
     }
 
+    // A handler file written again with the bytes it had leaves the tombstones' snapshot (see HandlerSourceSnapshot).
+    private void Rewritten(string path)
+    {
+        try
+        {
+            if (_sources?.Rewritten(path) == true)
+            {
+                _logger.HandlerSourceRewritten(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            _logger.HandlerSourcesNotSaved(_sources?.Path ?? "", e.Message);
+        }
+    }
+
     private void NoteStopSignal(PosixSignalContext context) => Interlocked.CompareExchange(ref _firstStopSignal, (int)context.Signal, 0);
 
     // Events were lost (the kernel's queue overflowed, say under a package restore into the folder), or the watch broke:
@@ -246,6 +262,10 @@ internal sealed class RouteWatchService(
             foreach (var path in Touches(e))
             {
                 refresher.Touched(path);
+                if (e.ChangeType != WatcherChangeTypes.Deleted && path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase))
+                {
+                    Rewritten(path);
+                }
             }
         }
     }

@@ -224,6 +224,9 @@ internal static partial class Log
     [LoggerMessage(6009, LogLevel.Warning, "dotnet watch: the handlers' source files could not be saved to {Path} ({Reason}), so deleting, renaming or moving a handler restarts the app instead of being hot reloaded")]
     public static partial void HandlerSourcesNotSaved(this ILogger logger, string path, string reason);
 
+    [LoggerMessage(6012, LogLevel.Debug, "dotnet watch: {Path} was written again with the bytes it had (saved unchanged, or removed and made again); deleting it now restarts the app rather than being hot reloaded, which dotnet watch's hot reload cannot do safely after such a save")]
+    public static partial void HandlerSourceRewritten(this ILogger logger, string path);
+
     [LoggerMessage(6006, LogLevel.Debug, "dotnet watch: the refreshed code names handlers hot reload has not applied yet; the routes follow once it has")]
     public static partial void WaitingForHotReload(this ILogger logger);
 

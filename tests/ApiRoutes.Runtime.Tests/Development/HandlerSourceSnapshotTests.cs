@@ -53,6 +53,30 @@ public sealed class HandlerSourceSnapshotTests : IDisposable
         Assert.Equal(["class Hello { }", "class Renamed { }"], Read().Select(entry => entry.Value));
     }
 
+    // Review 24c F3: a handler added by hot reload, saved again unchanged (or removed and made again as it was: git stash
+    // and pop), then deleted with its tombstone made Roslyn's delta emit throw, and dotnet watch itself ended. Such a
+    // file leaves the snapshot for good: its deletion restarts the app, as without tombstones.
+    [Fact]
+    public void A_file_written_again_with_the_bytes_it_had_leaves_the_snapshot_for_good()
+    {
+        var snapshot = new HandlerSourceSnapshot(_project, SnapshotPath);
+        Write("Api/Hello.cs", "class Hello { }");
+        Write("Api/Added.cs", "class Added { }");
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        snapshot.Record(Manifest("Api/Hello.cs", "Api/Added.cs"));
+
+        Write("Api/Hello.cs", "class Hello { int X; }");                                      // a real edit: stays
+        Assert.False(snapshot.Rewritten(Path.Combine(_project, "Api", "Hello.cs")));
+        Assert.False(snapshot.Rewritten(Path.Combine(_project, "Api", "Other.cs")));          // no handler file
+        Write("Api/Added.cs", "class Added { }");                                              // saved unchanged
+        Assert.True(snapshot.Rewritten(Path.Combine(_project, "Api", "Added.cs")));
+        Assert.Equal(["class Hello { }"], Read().Select(entry => entry.Value));
+
+        Write("Api/Added.cs", "class Added { int Y; }");                                       // not taken in again
+        snapshot.Record(Manifest("Api/Hello.cs", "Api/Added.cs"));
+        Assert.Equal(["class Hello { }", "class Hello { int X; }"], Read().Select(entry => entry.Value));
+    }
+
     // Review 6, R6-4: a symbolic link planted where a fixed temporary name would be is never written through (its
     // target, any file the developer can write, keeps its content); no temporary file is left behind.
     [Fact]
