@@ -121,10 +121,12 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
                 $"the {Name} range '{CronText.Display(item)}' runs backwards, which crontab skips without a word: it adds no {Plural}, and the rest of the schedule runs as if it were not there. To wrap around, list both parts: '{WrapAround(item, first, last)}'.");
         }
 
-        // Crontab steps from the range's first value; a step larger than the range gives that first value alone.
-        for (var value = first; value <= last; value += step)
+        // Crontab steps from the range's first value; a step larger than the range gives that first value alone. In long:
+        // a step of seven digits or more (read as int.MaxValue) overflowed an int as it stepped, and set values no item
+        // named (review 24a F1).
+        for (long value = first; value <= last; value += step)
         {
-            bits |= 1UL << value;
+            bits |= 1UL << (int)value;
         }
 
         return null;
