@@ -244,6 +244,29 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task A_clock_stepped_forward_while_a_schedule_waits_runs_it_at_its_minute_of_the_new_time()
+    {
+        // Review 24a F6: the wait was one timer of elapsed time to the occurrence, so a clock stepped forward 50 minutes
+        // (NTP, a resumed VM) ran the 01:00 occurrence at 01:50 by the clock, and the liveness check failed meanwhile.
+        // Cron reads the clock every minute.
+        var start = new DateTimeOffset(2026, 1, 31, 0, 0, 30, TimeSpan.Zero);
+        var clock = new SteppedClock(new FakeTimeProvider(start));
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/hourly", typeof(Tick), "0 * * * *")),
+            now: start,
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T01:00:00");
+
+        clock.Step = TimeSpan.FromMinutes(50);                // 00:50:30 on the clock
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(10));      // 01:00:30: ten minutes, not sixty, have passed
+
+        var run = await server.Probe.NextAsync();
+        Assert.Equal("2026-01-31T02:00:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
+        var record = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(new DateTimeOffset(2026, 1, 31, 1, 0, 0, TimeSpan.Zero), record.Occurrence);
+    }
+
+    [Fact]
     public async Task A_fault_starting_one_occurrence_loses_that_one_logged_and_the_next_runs()
     {
         // The second review's case: the run's slot stayed taken, so every later occurrence was "skipped" for a run that

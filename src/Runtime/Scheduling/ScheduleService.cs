@@ -41,6 +41,13 @@ internal sealed class ScheduleService(
     // Timers cannot wait longer than ~49 days; a yearly schedule waits in steps.
     private static readonly TimeSpan MaxWait = TimeSpan.FromDays(24);
 
+    // A timer counts elapsed time, and the machine's clock may be stepped meanwhile (NTP, an operator, a VM or laptop
+    // resumed: elapsed time stops while suspended). Cron reads the clock every minute; so does a schedule's wait, so an
+    // occurrence runs at its minute of the wall clock, not late by the step (review 24a F6: an hour late, and the
+    // liveness check failing meanwhile). Not on a fake clock, whose timers fire by its own time, which cannot step away
+    // from them: one timer to the occurrence (the Testing package's clock moves to each armed timer in turn).
+    private static readonly TimeSpan WallClockCheck = TimeSpan.FromMinutes(1);
+
     // Further ahead than any replica's clock or claim can be: the record of the last run is not believed.
     private static readonly TimeSpan FarAhead = TimeSpan.FromDays(1);
 
@@ -452,6 +459,8 @@ internal sealed class ScheduleService(
     // at the next wake, so within the schedule's period (or MaxWait).
     private async Task<bool> WaitUntilAsync(LoadedRoute route, DateTimeOffset due, DateTimeOffset from, CancellationToken stopping)
     {
+        var longest = TimersFollowTheClock(time) ? MaxWait : WallClockCheck;
+        var first = true;
         for (var wait = due - time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - time.GetUtcNow())
         {
             if (SteppedBack(from))
@@ -459,14 +468,34 @@ internal sealed class ScheduleService(
                 return false;
             }
 
-            var delay = Task.Delay(wait < MaxWait ? wait : MaxWait, time, stopping);
+            var delay = Task.Delay(wait < longest ? wait : longest, time, stopping);
 
-            // Logged once the timer is armed, so an observer (and a test on a fake clock) knows it is waiting.
-            _logger.ScheduleWaiting(route.Template, due);
+            // Logged once the timer is armed, so an observer (and a test on a fake clock) knows it is waiting; once.
+            if (first)
+            {
+                _logger.ScheduleWaiting(route.Template, due);
+                first = false;
+            }
+
             await delay;
         }
 
         return true;
+    }
+
+    // A fake clock (Microsoft.Extensions.Time.Testing, the Testing package's TestClock) fires its timers by the time it
+    // tells: no step can put the two apart.
+    private static bool TimersFollowTheClock(TimeProvider time)
+    {
+        for (var type = time.GetType(); type is not null; type = type.BaseType)
+        {
+            if (type.FullName == "Microsoft.Extensions.Time.Testing.FakeTimeProvider")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 
