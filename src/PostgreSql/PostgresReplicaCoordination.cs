@@ -184,7 +184,16 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         {
             await using var connection = await database.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('apiroutes_claim'))", connection, transaction))
+            // A claimer frozen inside this transaction (a paused process or VM, a long GC pause, a network cut) held the
+            // turn, and the rows it had updated, until it came back, or until TCP noticed after hours: every other
+            // replica's take-over, and its writes of those rows, waited (review 24d F4). The server ends such a
+            // transaction once it has sat idle for a lease (the frozen replica's own lease has lapsed by then), and a
+            // claimer waits for its turn no longer than a lease either.
+            var limitMs = (long)Math.Max(1000, lease.TotalMilliseconds);
+            await using (var turn = new NpgsqlCommand(
+                $"SET LOCAL idle_in_transaction_session_timeout = {limitMs}; SET LOCAL lock_timeout = {limitMs}; SELECT pg_advisory_xact_lock(hashtext('apiroutes_claim'))",
+                connection,
+                transaction))
             {
                 await turn.ExecuteNonQueryAsync(cancellationToken);
             }

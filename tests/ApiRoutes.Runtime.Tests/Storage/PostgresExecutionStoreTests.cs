@@ -150,6 +150,34 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claimer_frozen_inside_its_claim_cannot_hold_the_turn_or_the_rows_past_a_lease()
+    {
+        // Review 24d F4: a replica frozen inside its take-over's transaction (SIGSTOP, a VM paused, a network cut) held
+        // the claimers' turn and the rows it had updated until it came back: every take-over, and the writes of those
+        // rows, waited. The claim's transaction is one the server ends once it sits idle for a lease.
+        var first = Open();
+        await first.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
+        await Stop(first);
+        await PostgresServer.ScalarAsync<int>(_database, """
+            CREATE TABLE claim_settings (idle text, waits text);
+            CREATE FUNCTION note_settings() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO claim_settings VALUES (current_setting('idle_in_transaction_session_timeout'), current_setting('lock_timeout'));
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER note_settings BEFORE UPDATE OF owner ON apiroutes_executions FOR EACH ROW EXECUTE FUNCTION note_settings();
+            SELECT 1
+            """);
+
+        var second = Open();
+        Assert.Single(await second.Coordination.ClaimUnfinishedAsync(100, default));
+
+        // The lease is 30 s; outside the claim, the server's defaults (no limit) are untouched.
+        Assert.Equal("30s,30s", await PostgresServer.ScalarAsync<string>(_database, "SELECT string_agg(idle || ',' || waits, ';') FROM claim_settings"));
+        Assert.Equal("0", await PostgresServer.ScalarAsync<string>(_database, "SELECT current_setting('idle_in_transaction_session_timeout')"));
+    }
+
+    [Fact]
     public async Task An_occurrence_is_not_claimed_while_a_run_of_the_schedule_goes_on_another_live_replica()
     {
         var first = Open();
