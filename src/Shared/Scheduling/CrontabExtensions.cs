@@ -23,6 +23,15 @@ internal static class CrontabExtensions
                 + "in the week you want (days 1-7 for the first, 8-14 for the second).");
         }
 
+        if (upper.Length > 1 && upper[^1] == 'L' && field == CrontabField.DayOfWeek)
+        {
+            // '5L', the last Friday of the month: a weekday's advice, not the last day's (review 24a F2).
+            return CronProblem.NotCrontab(
+                $"'{shown}' in the {field.Name} field (the last such weekday of the month) is a Quartz/Cronos extension. "
+                + $"Crontab cannot name it: run on that weekday every week ('{CronText.Display(shown[..^1])}') and return early in the handler "
+                + "unless the date is in the month's last 7 days (a week later is next month).");
+        }
+
         if (upper is "L" or "LW" || upper.StartsWith("L-", StringComparison.Ordinal) || (upper.Length > 1 && upper[^1] == 'L' && IsDigits(upper[..^1])))
         {
             return CronProblem.NotCrontab(

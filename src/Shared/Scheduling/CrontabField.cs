@@ -189,6 +189,17 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
         }
 
         var high = this == DayOfWeek ? 6 : High;   // Sunday once: '1-0' is '1-6,0', not '1-7,0'
-        return step.Length == 0 ? $"{Part(first, high)},{Part(Low, last)}" : $"{Part(first, high)}{step},{Part(Low, last)}{step}";
+        if (step.Length == 0)
+        {
+            return $"{Part(first, high)},{Part(Low, last)}";
+        }
+
+        // Stepping on across the wrap: '50-10/20' is 50 and then 10 (70 - 60), not 50 and 0 (review 24a F5).
+        var by = int.TryParse(step.AsSpan(1).TrimStart('0'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : int.MaxValue;
+        var lastBefore = first + ((high - first) / by * by);
+        var size = high - Low + 1;
+        var next = by > size ? int.MaxValue : lastBefore + by - size;
+        var before = first == lastBefore ? Text(first) : $"{Part(first, high)}{step}";
+        return next > last ? before : next > last - by ? $"{before},{Text(next)}" : $"{before},{Part(next, last)}{step}";
     }
 }

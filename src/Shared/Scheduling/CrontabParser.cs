@@ -157,6 +157,15 @@ internal static class CrontabParser
                 + "(minute hour day-of-month month day-of-week), such as '* * * * *' for every minute.");
         }
 
+        // A crontab line pasted whole ('0 3 * * * /usr/bin/backup'): the sixth field is its command, not a year or a
+        // seconds field to drop from the front (review 24a F3).
+        if (ParseFields(fields[..5]).Item2 is null && CrontabField.All[4].TryParse(fields[5], out _) is not null)
+        {
+            return CronProblem.NotCrontab(
+                $"it has 6 fields; crontab has 5 (minute hour day-of-month month day-of-week). The sixth, '{CronText.Display(fields[5])}', "
+                + $"reads as a crontab line's command: the route is what runs, so write '{CronText.Display(string.Join(' ', fields[..5]))}'.");
+        }
+
         var rest = string.Join(' ', fields[1..]);
         var suggestion = ParseFields(fields[1..]).Item2 is null ? $" and write '{CronText.Display(rest)}'" : "";
         return CronProblem.NotCrontab(
