@@ -282,6 +282,27 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void A_second_store_is_refused_also_when_the_lock_file_was_deleted_or_the_file_has_another_name()
+    {
+        // Review 24d F1: the hold was the lock file's alone: deleted (a cleanup of stale-looking lock files), or another
+        // name for the database that no path shows (a hard link here; a single-file bind mount in a container), a
+        // second process opened the store and ran the first one's work at the same time. The file itself is held too.
+        File.Delete(DatabasePath + ".lock");
+        var deleted = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(DatabasePath));
+
+        var other = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, "other")).FullName, "executions.db");
+        Assert.Equal(0, Link(DatabasePath, other));
+        var linked = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(other));
+
+        Assert.StartsWith($"The execution store '{DatabasePath}' is in use by another process (process {Environment.ProcessId} on ", deleted.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"The execution store '{other}' is in use by another process (", linked.Message, StringComparison.Ordinal);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string created);
+
+    [Fact]
     public void A_second_store_on_the_same_file_through_a_symbolic_link_is_refused()
     {
         // Review 16b F4: the lock was taken on "<configured path>.lock", so another name for the file took another lock.

@@ -13,8 +13,9 @@ namespace ApiRoutes.Storage;
 internal sealed class StoreLock : IDisposable
 {
     private readonly FileStream _lock;
+    private readonly FileStream? _database;
 
-    private StoreLock(FileStream @lock) => _lock = @lock;
+    private StoreLock(FileStream @lock, FileStream? database) => (_lock, _database) = (@lock, database);
 
     /// <summary>Holds the store's file <paramref name="databasePath"/>, as <see cref="StorePath"/> found it.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">Another process holds the store, or the lock cannot be taken here.</exception>
@@ -26,6 +27,7 @@ internal sealed class StoreLock : IDisposable
         // that reach one file through a symbolic link (and so two lock files) would both open it (review 16b F4). Hard
         // links, two names of one file, are not told apart: README says so.
         var held = Open(databasePath);
+        FileStream? database = null;
         try
         {
             if (!OperatingSystem.IsWindows())
@@ -33,22 +35,68 @@ internal sealed class StoreLock : IDisposable
                 Lock(held, databasePath);
             }
 
+            CreateOwnerOnly(databasePath);
+            database = LockDatabase(databasePath);
+
             // Who holds it, for the second process's message: never the command line, whose arguments may be secrets
             // (--ApiRoutes:Dashboard:Token=…) that the message would print and the file keep.
             var program = Path.GetFileName(Environment.ProcessPath) ?? "unknown";
             WriteOwnerOnly(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
                 $"process {Environment.ProcessId} on {Environment.MachineName}, {program} running the app in {AppContext.BaseDirectory}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z"));
-            CreateOwnerOnly(databasePath);
-            return new StoreLock(held);
+            return new StoreLock(held, database);
         }
         catch
         {
+            database?.Dispose();
             held.Dispose();   // not held for a store that does not open
             throw;
         }
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose()
+    {
+        _database?.Dispose();
+        _lock.Dispose();
+    }
+
+    // Linux: the database file itself is held too, by a lock of one byte far past SQLite's (RangeFileLock). The lock
+    // file alone was disarmed by deleting it (a cleanup of stale-looking lock files, an operator), and a second name for
+    // the file that no path shows (a single-file bind mount, docker's -v /host/executions.db:/data/executions.db) took
+    // a lock file of its own: both let a second process run the first one's work at the same time (review 24d F1).
+    // Where the lock cannot be taken (an older kernel, a file system without it), the lock file holds alone, as before.
+    private static FileStream? LockDatabase(string databasePath)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        FileStream database;
+        try
+        {
+            // Shared and for writing, so that .NET takes no flock of its own (ExclusiveFileLock's note).
+            database = new FileStream(databasePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;   // SQLite's open says what is wrong with the file
+        }
+
+        var (result, _) = RangeFileLock.TryTake(database.SafeFileHandle);
+        if (result == FileLockResult.HeldElsewhere)
+        {
+            database.Dispose();
+            throw InUse(databasePath, null);
+        }
+
+        if (result == FileLockResult.Taken)
+        {
+            return database;
+        }
+
+        database.Dispose();
+        return null;
+    }
 
     // The database file, empty (an empty SQLite database), owner only, when it is not there: SQLite gives its log and
     // shared-memory files the database file's mode. Made at the file a link leads to, as the lock is. A file that is
