@@ -5,8 +5,10 @@ namespace ApiRoutes.Scheduling;
 /// <summary>
 /// AR4102: a schedule in a time zone whose times fall into a daylight-saving gap (clocks go forward) or overlap
 /// (clocks go back). Names the next such date of each kind and what happens then, as <see cref="ZonedOccurrences"/>
-/// runs it. A wildcard schedule that runs in every hour (<c>*/15 * * * *</c>, <c>30 * * * *</c>) is not reported:
-/// it keeps running by the wall clock, every interval as long in real time as on any other day.
+/// runs it. A wildcard schedule that runs in every hour (<c>*/15 * * * *</c>, <c>30 * * * *</c>) is not reported
+/// for a change its minutes look the same across (an hour's; a half hour's for <c>*/15</c>): it keeps running by the
+/// wall clock, every interval as long in real time as on any other day. Across a change of 30 minutes
+/// (Australia/Lord_Howe), <c>30 * * * *</c> runs 30 minutes apart once and 90 minutes apart once: reported (review 24a F4).
 /// </summary>
 internal static class DaylightSavingReport
 {
@@ -16,7 +18,7 @@ internal static class DaylightSavingReport
     {
         var fields = schedule.Fields;
         var zone = schedule.Zone;
-        if (schedule.TimeZoneId is null || (fields.IsWildcard && fields.Hours == CrontabFields.AllHours))
+        if (schedule.TimeZoneId is null)
         {
             return null;
         }
@@ -24,7 +26,7 @@ internal static class DaylightSavingReport
         string? gap = null, overlap = null;
         foreach (var change in ZoneChanges.Within(zone, nowUtc, Horizon))
         {
-            if (change.At <= nowUtc)
+            if (change.At <= nowUtc || (fields.IsWildcard && fields.Hours == CrontabFields.AllHours && SameAcross(fields.Minutes, change.After - change.Before)))
             {
                 continue;
             }
@@ -96,6 +98,22 @@ internal static class DaylightSavingReport
             : $"runs once, the first time ({Utc(first)} for {Clock(due[0])}), as crontab does not repeat a job at a fixed time";
         return $"In {schedule.Zone.Id}, {Times(due)} happens twice on {Date(repeatedFrom)} (clocks go back from {Clock(repeatedTo)} to "
             + $"{Clock(repeatedFrom)}): the schedule {runs}.";
+    }
+
+    // Whether the minutes of every hour, moved on by the change, are the same minutes: then the runs stay evenly spaced.
+    private static bool SameAcross(ulong minutes, TimeSpan change)
+    {
+        var shift = (int)(Math.Abs((long)change.TotalMinutes) % 60);
+        var rotated = 0UL;
+        for (var minute = 0; minute < 60; minute++)
+        {
+            if ((minutes & (1UL << minute)) != 0)
+            {
+                rotated |= 1UL << ((minute + shift) % 60);
+            }
+        }
+
+        return rotated == (minutes & ((1UL << 60) - 1));
     }
 
     // The wall-clock minutes in [from, to) that the schedule names.

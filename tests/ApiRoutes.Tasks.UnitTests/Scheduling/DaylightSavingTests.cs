@@ -102,9 +102,26 @@ public class DaylightSavingTests
         Assert.Equal(message, warning.Message);
     }
 
+    // Review 24a F4: where the clocks move by half an hour, an hourly wildcard schedule runs 30 minutes apart at one
+    // change and 90 at the other; it was said to stay evenly spaced, and not reported.
+    [Theory]
+    [InlineData("30 * * * *", "happens twice on 2026-04-05 (clocks go back from 02:00 to 01:30): the schedule runs both times (14:30 UTC and 15:00 UTC for 01:30)")]
+    [InlineData("0 * * * *", "does not exist on 2026-10-04 (clocks go forward from 02:00 to 02:30): the schedule does not run then")]
+    public void An_hourly_wildcard_schedule_is_reported_where_the_clocks_move_by_half_an_hour(string expression, string said)
+    {
+        var schedule = CronSchedule.Parse(expression, "Australia/Lord_Howe").Schedule!;
+
+        var warning = Assert.Single(CronSchedule.Warnings(expression, schedule, Instant("2026-01-01T00:00:00Z")));
+
+        Assert.Equal("AR4102", warning.Code);
+        Assert.Contains(said, warning.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("0 12 * * *", "Europe/Berlin")]   // noon is never skipped nor repeated there
     [InlineData("*/15 * * * *", "Europe/Berlin")] // every hour, by the wall clock: no surprise
+    [InlineData("*/15 * * * *", "Australia/Lord_Howe")] // the same quarters after a change of half an hour
+    [InlineData("0 * * * *", "Europe/Berlin")]
     [InlineData("30 2 * * *", null)]              // UTC has no changes
     public void Schedules_that_no_change_affects_have_no_warning(string expression, string? zone) =>
         Assert.Empty(CronSchedule.Warnings(expression, CronSchedule.Parse(expression, zone).Schedule!, Instant("2026-01-01T00:00:00Z")));
