@@ -134,7 +134,8 @@ internal static class RoutesConfigReader
                 }
 
                 var route = new RouteConfig(new ConfigValue<string>(template, At(path, keyNode.Start, keyNode.End)));
-                if (IsNull(valueNode))
+                // '/api/hello:' and '/api/hello: {}' alike (review 24c: the empty mapping said nothing).
+                if (IsNull(valueNode) || valueNode is YamlMappingNode { Children.Count: 0 })
                 {
                     diagnostics.Add(DiagnosticCodes.EmptyYamlRoute, route.Route.Location,
                         $"The entry for '{template}' sets nothing; add one of {string.Join(", ", RouteKeys)}, or remove it.");

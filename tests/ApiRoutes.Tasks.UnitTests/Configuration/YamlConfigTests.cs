@@ -214,10 +214,12 @@ public sealed class YamlConfigTests : IDisposable
         Assert.Equal("AR4004 Api/Handlers.cs(11,2)", Render.Where(diagnostic, _project));
     }
 
-    [Fact]
-    public void An_empty_entry_warns()
+    [Theory]
+    [InlineData("  /api/hello:\n")]
+    [InlineData("  /api/hello: {}\n")]   // review 24c: an empty mapping said nothing
+    public void An_empty_entry_warns(string entry)
     {
-        _project.Yaml(DigestSchedule + "  /api/hello:\n");
+        _project.Yaml(DigestSchedule + entry);
 
         Assert.Equal("AR5101 apiroutes.yaml(4,3)", Render.Where(Assert.Single(_project.Analyze().Diagnostics), _project));
     }
