@@ -225,16 +225,16 @@ public class ScheduledRouteTests
     // Review 24b F1: the line said "scheduled routes run when their path is requested" in production too, where the
     // path is not served: how they run depends on where.
     [Theory]
-    [InlineData("Production", false, "Warning: Schedules are not run in this process: no scheduled route runs here: outside Development their paths are not served, and no external trigger is set (ApiRoutes:Scheduling:ExternalTriggerSecret)")]
-    [InlineData("Production", true, "Information: Schedules are not run in this process: scheduled routes run when the hosting platform's signed trigger asks for an occurrence (POST /_apiroutes/scheduled-runs)")]
-    [InlineData("Development", false, "Information: Schedules are not run in this process: scheduled routes run when their path is requested (development)")]
+    [InlineData("Production", false, "ApiRoutes[3024] Warning: Schedules are not run in this process, and no scheduled route runs here: outside Development their paths are not served, and no external trigger is set (ApiRoutes:Scheduling:ExternalTriggerSecret)")]
+    [InlineData("Production", true, "ApiRoutes[3004] Information: Schedules are not run in this process: scheduled routes run when the hosting platform's signed trigger asks for an occurrence (POST /_apiroutes/scheduled-runs)")]
+    [InlineData("Development", false, "ApiRoutes[3004] Information: Schedules are not run in this process: scheduled routes run when their path is requested (development)")]
     public async Task The_scheduler_can_be_switched_off_and_the_log_says_how_scheduled_routes_run_then(string environment, bool trigger, string line)
     {
         await using var server = await TestServer.StartAsync(
             Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")),
             environment: environment,
             options: o => (o.Scheduling.Enabled, o.Scheduling.ExternalTriggerSecret) = (false, trigger ? "0123456789abcdef0123456789abcdef-test-secret" : null));
-        await server.WaitForLogAsync("ApiRoutes[3004] " + line);
+        await server.WaitForLogAsync(line);
 
         server.FakeTime.Advance(TimeSpan.FromMinutes(3));
         await Task.Delay(100);

@@ -117,8 +117,11 @@ internal static partial class Log
     [LoggerMessage(3003, LogLevel.Warning, "Scheduled route {Route} run on demand: in development only; in production it runs only on its schedule ({Expression}, {TimeZone})")]
     public static partial void ScheduleInvokedOnDemand(this ILogger logger, string route, string expression, string timeZone);
 
-    [LoggerMessage(EventId = 3004, Message = "Schedules are not run in this process: {HowTheyRun}. Set ApiRoutes:Scheduling:Enabled=true to run them on schedule")]
-    public static partial void SchedulerDisabled(this ILogger logger, LogLevel level, string howTheyRun);
+    [LoggerMessage(3004, LogLevel.Information, "Schedules are not run in this process: {HowTheyRun}. Set ApiRoutes:Scheduling:Enabled=true to run them on schedule")]
+    public static partial void SchedulerDisabled(this ILogger logger, string howTheyRun);
+
+    [LoggerMessage(3024, LogLevel.Warning, "Schedules are not run in this process, and no scheduled route runs here: outside Development their paths are not served, and no external trigger is set (ApiRoutes:Scheduling:ExternalTriggerSecret). Set ApiRoutes:Scheduling:Enabled=true to run them on schedule, or set the trigger's secret")]
+    public static partial void NoScheduleRuns(this ILogger logger);
 
     [LoggerMessage(3006, LogLevel.Debug, "Schedule {Route} waiting for {NextRun:O}")]
     public static partial void ScheduleWaiting(this ILogger logger, string route, DateTimeOffset nextRun);

@@ -85,7 +85,14 @@ internal sealed class ScheduleService(
         {
             if (routes.OfKind(RouteKind.Scheduled).Any())
             {
-                _logger.SchedulerDisabled(enabled.RunsNowhere ? LogLevel.Warning : LogLevel.Information, enabled.HowTheyRun);
+                if (enabled.RunsNowhere)
+                {
+                    _logger.NoScheduleRuns();
+                }
+                else
+                {
+                    _logger.SchedulerDisabled(enabled.HowTheyRun);
+                }
             }
 
             return;
@@ -529,11 +536,8 @@ internal sealed class SchedulerSwitch(bool isEnabled, bool isDevelopment = false
     public bool RunsNowhere => !IsEnabled && !isDevelopment && !externalTrigger;
 
     /// <summary>With the scheduler off, how the scheduled routes run (event 3004; review 24b F1: it said "when their path
-    /// is requested" also in production, where the path is not served).</summary>
-    public string HowTheyRun => (isDevelopment, externalTrigger) switch
-    {
-        (true, _) => "scheduled routes run when their path is requested (development)",
-        (false, true) => $"scheduled routes run when the hosting platform's signed trigger asks for an occurrence (POST {TriggerSignature.Path})",
-        _ => "no scheduled route runs here: outside Development their paths are not served, and no external trigger is set (ApiRoutes:Scheduling:ExternalTriggerSecret)",
-    };
+    /// is requested" also in production, where the path is not served; event 3024 when they cannot run at all).</summary>
+    public string HowTheyRun => isDevelopment
+        ? "scheduled routes run when their path is requested (development)"
+        : $"scheduled routes run when the hosting platform's signed trigger asks for an occurrence (POST {TriggerSignature.Path})";
 }
