@@ -190,11 +190,11 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         var claim = default(OccurrenceClaim);
         await _database.RunAsync(
             $"""
-            WITH going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g
-                WHERE NOT EXISTS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2)),
+            WITH taken AS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
+            going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g WHERE NOT EXISTS (SELECT 1 FROM taken)),
             paused AS (
                 SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds} AND (until IS NULL OR until > $5)
-                    AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2)),
+                    AND NOT EXISTS (SELECT 1 FROM taken)),
             claimed AS (
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going) AND NOT EXISTS (SELECT 1 FROM paused)

@@ -325,8 +325,8 @@ internal sealed class RouteWatchService(
     internal bool Misses(string projectDirectory, string path)
     {
         var name = Path.GetRelativePath(projectDirectory, path);
-        var own = _analysis is { } analysis && path.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-        return name.Split(Path.DirectorySeparatorChar)[0] is not ("obj" or "bin" or "..") && !own && !Path.IsPathRooted(name)
+        var segments = name.Split(Path.DirectorySeparatorChar);
+        return segments[0] != ".." && !Path.IsPathRooted(name) && !IsBuilds(segments, path)
             && !(IsWatched(name) && IsDevelopers(name, path));
     }
 
@@ -338,8 +338,11 @@ internal sealed class RouteWatchService(
     private bool IsDevelopers(string? name, string fullPath)
     {
         var segments = name?.Split(Path.DirectorySeparatorChar) ?? [];
-        var own = _analysis is { } analysis && fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-        return segments.FirstOrDefault() is not ("obj" or "bin") && !own
-            && !segments.Any(segment => segment.StartsWith('.') || segment == "node_modules");
+        return !IsBuilds(segments, fullPath) && !segments.Any(segment => segment.StartsWith('.') || segment == "node_modules");
     }
+
+    // The build's: obj/ and bin/, and the development folder the analysis writes.
+    private bool IsBuilds(string[] segments, string fullPath) =>
+        segments.FirstOrDefault() is "obj" or "bin"
+        || (_analysis is { } analysis && fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 }

@@ -57,6 +57,9 @@ internal sealed class ScheduleService(
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
+    // The longest single timer of a schedule's wait (WallClockCheck, MaxWait on a fake clock).
+    private readonly TimeSpan _longestWait = TimersFollowTheClock(time) ? MaxWait : WallClockCheck;
+
     // The loop of each schedule served, by route; replaced as the routes are (Follow).
     private readonly Lock _loopsGate = new();
     private readonly Dictionary<string, ScheduleLoop> _loops = new(StringComparer.Ordinal);
@@ -463,10 +466,9 @@ internal sealed class ScheduleService(
     private bool SteppedBack(DateTimeOffset from) => from - time.GetUtcNow() > StepBackLimit;
 
     // Until due; false, at once, when the clock is found stepped back by hours behind the occurrence handled last (from):
-    // at the next wake, so within the schedule's period (or MaxWait).
+    // at the next wake, so within a minute (on a fake clock, within the schedule's period or MaxWait).
     private async Task<bool> WaitUntilAsync(LoadedRoute route, DateTimeOffset due, DateTimeOffset from, CancellationToken stopping)
     {
-        var longest = TimersFollowTheClock(time) ? MaxWait : WallClockCheck;
         var first = true;
         for (var wait = due - time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - time.GetUtcNow())
         {
@@ -475,7 +477,7 @@ internal sealed class ScheduleService(
                 return false;
             }
 
-            var delay = Task.Delay(wait < longest ? wait : longest, time, stopping);
+            var delay = Task.Delay(wait < _longestWait ? wait : _longestWait, time, stopping);
 
             // Logged once the timer is armed, so an observer (and a test on a fake clock) knows it is waiting; once.
             if (first)

@@ -20,11 +20,18 @@ internal static partial class ExclusiveFileLock
     private const int MaxInterruptions = 10;
 
     /// <summary>Takes the lock on <paramref name="file"/>: what came of it, and the error number when it failed.</summary>
-    public static (FileLockResult Result, int Error) TryTake(SafeFileHandle file)
+    public static (FileLockResult Result, int Error) TryTake(SafeFileHandle file) =>
+        Attempt(() => Flock((int)file.DangerousGetHandle(), LockExclusive | DoNotWait), Interpret);
+
+    /// <summary>
+    /// A lock call that does not wait (0 when taken, else the error in errno), made again when a signal interrupted it:
+    /// what came of it by <paramref name="interpret"/>, and the error number when it failed.
+    /// </summary>
+    internal static (FileLockResult Result, int Error) Attempt(Func<int> call, Func<int, FileLockResult> interpret)
     {
         for (var i = 0; ; i++)
         {
-            if (Flock((int)file.DangerousGetHandle(), LockExclusive | DoNotWait) == 0)
+            if (call() == 0)
             {
                 return (FileLockResult.Taken, 0);
             }
@@ -32,7 +39,7 @@ internal static partial class ExclusiveFileLock
             var error = Marshal.GetLastPInvokeError();
             if (error != Interrupted || i == MaxInterruptions)
             {
-                return (Interpret(error), error);
+                return (interpret(error), error);
             }
         }
     }

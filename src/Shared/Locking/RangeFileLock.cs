@@ -15,8 +15,6 @@ internal static partial class RangeFileLock
     private const int SetOpenFileLock = 37;        // F_OFD_SETLK
     private const short WriteLock = 1;             // F_WRLCK
     private const long Offset = 1L << 62;          // 4 EiB: no database reaches it, and SQLite never locks there
-    private const int Interrupted = 4;             // EINTR
-    private const int MaxInterruptions = 10;
 
     /// <summary>Takes the lock on <paramref name="file"/> (opened for writing): what came of it, and the error number.</summary>
     public static (FileLockResult Result, int Error) TryTake(SafeFileHandle file)
@@ -26,22 +24,15 @@ internal static partial class RangeFileLock
             return (FileLockResult.Failed, 0);
         }
 
-        var request = new Flock { Type = WriteLock, Whence = 0, Start = Offset, Length = 1 };
-        for (var i = 0; ; i++)
-        {
-            if (Fcntl((int)file.DangerousGetHandle(), SetOpenFileLock, ref request) == 0)
+        // EAGAIN or EACCES: held by another open of the file; anything else (EINVAL before Linux 3.15, ENOLCK): it cannot
+        // be taken here.
+        return ExclusiveFileLock.Attempt(
+            () =>
             {
-                return (FileLockResult.Taken, 0);
-            }
-
-            var error = Marshal.GetLastPInvokeError();
-            if (error != Interrupted || i == MaxInterruptions)
-            {
-                // EAGAIN or EACCES: held by another open of the file; anything else (EINVAL before Linux 3.15, ENOLCK):
-                // it cannot be taken here.
-                return (error is 11 or 13 ? FileLockResult.HeldElsewhere : FileLockResult.Failed, error);
-            }
-        }
+                var request = new Flock { Type = WriteLock, Whence = 0, Start = Offset, Length = 1 };
+                return Fcntl((int)file.DangerousGetHandle(), SetOpenFileLock, ref request);
+            },
+            error => error is 11 or 13 ? FileLockResult.HeldElsewhere : FileLockResult.Failed);
     }
 
     // struct flock of Linux on 64-bit machines (x64, arm64): 32 bytes, the same layout.

@@ -25,7 +25,7 @@ internal sealed class StoreLock : IDisposable
     {
         // Held by the file's own name, which the caller found (StorePath: every link on the way followed): two processes
         // that reach one file through a symbolic link (and so two lock files) would both open it (review 16b F4). Hard
-        // links, two names of one file, are not told apart: README says so.
+        // links, two names of one file, are told apart by the lock of the file itself (LockDatabase), on Linux only.
         var held = Open(databasePath);
         FileStream? database = null;
         try
