@@ -24,20 +24,24 @@ internal readonly record struct HandlerClass(string ReflectionName, string CShar
             name = outer.MetadataName + "+" + name;
         }
 
-        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() + "." : "";
-        return new HandlerClass(ns + name, type.ToDisplayString(Qualified));
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            name = ns.MetadataName + "." + name;
+        }
+
+        return new HandlerClass(name, type.ToDisplayString(Qualified));
     }
 
     private static bool IsHandler(INamedTypeSymbol type) =>
         type.AllInterfaces.Any(static i => i is { Name: "IApiHandler", ContainingNamespace: { Name: "ApiRoutes", ContainingNamespace.IsGlobalNamespace: true } });
 
-    // Generated code outside the class can only name types that are neither generic nor private/protected anywhere
-    // along their nesting.
+    // Generated code outside the class can only name types that are neither generic, nor file-local, nor
+    // private/protected anywhere along their nesting.
     private static bool IsNameable(INamedTypeSymbol type)
     {
         for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
         {
-            if (current.IsGenericType || current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+            if (current.IsGenericType || current.IsFileLocal || current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
             {
                 return false;
             }

@@ -26,7 +26,7 @@ public static class HandlerRegistry
         ArgumentNullException.ThrowIfNull(buildId);
         ArgumentNullException.ThrowIfNull(handlers);
         var name = assembly.GetName().Name ?? throw new ArgumentException("The assembly has no name.", nameof(assembly));
-        Registered[name] = new GeneratedHandlers(buildId, handlers.ToDictionary(handler => handler.TypeName, StringComparer.Ordinal));
+        Registered[name] = new GeneratedHandlers(assembly, buildId, handlers.ToDictionary(handler => handler.TypeName, StringComparer.Ordinal));
     }
 
     /// <summary>The handlers registered for the assembly of that name, or null when its build generated none.</summary>
@@ -44,4 +44,4 @@ public sealed record HandlerRegistration(
     Type Type);
 
 /// <summary>The generated handlers of one assembly and the build id they were compiled with.</summary>
-internal sealed record GeneratedHandlers(string BuildId, IReadOnlyDictionary<string, HandlerRegistration> Types);
+internal sealed record GeneratedHandlers(Assembly Assembly, string BuildId, IReadOnlyDictionary<string, HandlerRegistration> Types);

@@ -99,12 +99,36 @@ internal static class ManifestLoader
                 + "Build the project again (dotnet build or dotnet publish) so that the manifest and the app come from the same build.");
         }
 
-        var routes = manifest.Routes.Select(entry => Bind(
-            entry,
-            generated.Types.GetValueOrDefault(entry.Handler.Type)?.Type ?? throw NotAHandler(entry, manifest.Assembly.Name, path),
-            path)).ToList();
+        var routes = manifest.Routes.Select(entry => generated.Types.GetValueOrDefault(entry.Handler.Type) is { } registered
+            ? Bind(entry, registered.Type, path)
+            : BindUnregistered(entry, manifest, generated.Assembly, path)).ToList();
         return new RouteTable(manifest, path, routes);
     }
+
+    // A handler the build's analysis found in the compiled assembly but the registry does not list: a class another
+    // source generator adds (generators do not see each other's output; review 25a F8). Looked up by name where
+    // reflection may be used, as an app without the registry is; a trimmed app cannot, and is told why.
+    private static LoadedRoute BindUnregistered(ManifestRoute entry, RouteManifest manifest, Assembly assembly, string path)
+    {
+        if (ReflectionBinding.IsSupported)
+        {
+            return BindByName(entry, manifest, assembly, path);
+        }
+
+        throw new ApiRoutesManifestException(
+            $"The route '{entry.Route}' in '{path}' names the handler '{entry.Handler.Type}', which the handler registry "
+            + $"generated for {manifest.Assembly.Name} does not list, and this trimmed or Native AOT app cannot look types up "
+            + "by name. A handler class that another source generator adds is not seen by ApiRoutes' generator: declare "
+            + "the handler in the project's own source files, or publish without trimming.");
+    }
+
+    [RequiresUnreferencedCode("Looks a handler type up by the name in the manifest; never in a trimmed app.")]
+    private static LoadedRoute BindByName(ManifestRoute entry, RouteManifest manifest, Assembly assembly, string path) => Bind(
+        entry,
+        assembly.GetType(entry.Handler.Type, throwOnError: false) is { IsAbstract: false } type && typeof(IApiHandler).IsAssignableFrom(type)
+            ? type
+            : throw NotAHandler(entry, manifest.Assembly.Name, path),
+        path);
 
     [RequiresUnreferencedCode("Looks handler types up by the names in the manifest; trimmed apps bind through the generated registry.")]
     private static RouteTable BindByName(RouteManifest manifest, string path, Func<string, Assembly> loadAssembly)
@@ -143,12 +167,7 @@ internal static class ManifestLoader
     /// <summary>Binds each route to its handler type in <paramref name="assembly"/>, looked up by name.</summary>
     [RequiresUnreferencedCode("Looks handler types up by the names in the manifest; trimmed apps bind through the generated registry.")]
     public static IReadOnlyList<LoadedRoute> Bind(RouteManifest manifest, Assembly assembly, string path) =>
-        [.. manifest.Routes.Select(entry => Bind(
-            entry,
-            assembly.GetType(entry.Handler.Type, throwOnError: false) is { IsAbstract: false } type && typeof(IApiHandler).IsAssignableFrom(type)
-                ? type
-                : throw NotAHandler(entry, manifest.Assembly.Name, path),
-            path))];
+        [.. manifest.Routes.Select(entry => BindByName(entry, manifest, assembly, path))];
 
     // listed: the size and SHA-256 the verified bundle lists for this file; the bytes read must have them.
     private static RouteManifest Read(string path, BundleFile? listed, string? bundleRoot)

@@ -114,7 +114,14 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             valid = false;
         }
 
-        if (!type.IsPublic)
+        if (type.IsFileLocal)
+        {
+            Error(DiagnosticCodes.HandlerNotPublic, type,
+                $"'{name}' is file-local ('file'), so no other code can name it, and neither can the runtime. Handlers must "
+                + "be public: replace 'file' with 'public'.");
+            valid = false;
+        }
+        else if (!type.IsPublic)
         {
             Error(DiagnosticCodes.HandlerNotPublic, type,
                 $"'{name}' is not public (or is nested in a type that is not). Handlers must be public: make it "

@@ -38,10 +38,17 @@ internal static class AssemblyScanner
         var nested = new List<string>();
         var reflectionNames = new List<string>();
         var isPublic = true;
+        var isFileLocal = false;
         var current = type;
         while (true)
         {
             var name = reader.GetString(current.Name);
+            if (FileLocalName(name) is { } declared)
+            {
+                name = declared;
+                isFileLocal = true;
+            }
+
             nested.Insert(0, MetadataNames.WithoutArity(name));
             reflectionNames.Insert(0, name);
             var visibility = current.Attributes & TypeAttributes.VisibilityMask;
@@ -65,6 +72,7 @@ internal static class AssemblyScanner
             Namespace = @namespace,
             NestedNames = nested,
             IsPublic = isPublic,
+            IsFileLocal = isFileLocal,
             IsAbstract = (type.Attributes & TypeAttributes.Abstract) != 0,
             IsGeneric = type.GetGenericParameters().Count > 0,
             IsValueType = IsValueType(reader, type),
@@ -168,9 +176,36 @@ internal static class AssemblyScanner
         return (count, preferred);
     }
 
-    private static bool IsCompilerGenerated(MetadataReader reader, TypeDefinition type) =>
-        reader.GetString(type.Name).StartsWith('<')
-        || HasAttribute(reader, type.GetCustomAttributes(), "System.Runtime.CompilerServices", "CompilerGeneratedAttribute");
+    // Names starting with '<' are the compiler's own (closures, state machines), except a file-local type's.
+    private static bool IsCompilerGenerated(MetadataReader reader, TypeDefinition type)
+    {
+        var name = reader.GetString(type.Name);
+        return (name.StartsWith('<') && FileLocalName(name) is null)
+            || HasAttribute(reader, type.GetCustomAttributes(), "System.Runtime.CompilerServices", "CompilerGeneratedAttribute");
+    }
+
+    // The C# name of a type declared 'file', which the compiler names <FileName>F{checksum}__Name in metadata; null
+    // for any other name.
+    private static string? FileLocalName(string metadataName)
+    {
+        var close = metadataName.IndexOf('>', StringComparison.Ordinal);
+        var separator = metadataName.IndexOf("__", StringComparison.Ordinal);
+        if (!metadataName.StartsWith('<') || close < 0 || separator < close + 2 || metadataName[close + 1] != 'F'
+            || separator + 2 == metadataName.Length)
+        {
+            return null;
+        }
+
+        for (var i = close + 2; i < separator; i++)
+        {
+            if (!char.IsAsciiHexDigit(metadataName[i]))
+            {
+                return null;
+            }
+        }
+
+        return metadataName[(separator + 2)..];
+    }
 
     private static bool IsValueType(MetadataReader reader, TypeDefinition type)
     {

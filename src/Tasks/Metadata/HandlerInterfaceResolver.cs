@@ -83,10 +83,8 @@ internal sealed class HandlerInterfaceResolver : IDisposable
                     return false;
                 }
 
-                var assemblyName = MetadataNames.GetReferencedAssemblyName(reader, (TypeReferenceHandle)baseType);
-                var other = assemblyName is null ? null : OpenReference(assemblyName);
-                var definition = other is null ? default : FindTopLevelType(other, name);
-                return !definition.IsNil && Implements(other!, definition, depth);
+                var (other, definition) = Resolve(reader, (TypeReferenceHandle)baseType);
+                return other is not null && Implements(other, definition, depth);
             default:
                 return false;
         }
@@ -118,6 +116,60 @@ internal sealed class HandlerInterfaceResolver : IDisposable
         return reader;
     }
 
+    // The definition a type reference names: a base class nested in another type (its reference's scope is the outer
+    // type's reference) is found by walking down from the top-level type, and a type the referenced assembly forwards
+    // (type forwarding, after a type moved between assemblies) is followed to where it now is.
+    private (MetadataReader? Reader, TypeDefinitionHandle Type) Resolve(MetadataReader reader, TypeReferenceHandle handle)
+    {
+        var path = new List<string>();
+        var reference = reader.GetTypeReference(handle);
+        for (var hops = 0; reference.ResolutionScope.Kind == HandleKind.TypeReference && hops < MaxDepth; hops++)
+        {
+            path.Insert(0, reader.GetString(reference.Name));
+            reference = reader.GetTypeReference((TypeReferenceHandle)reference.ResolutionScope);
+        }
+
+        if (reference.ResolutionScope.Kind != HandleKind.AssemblyReference)
+        {
+            return default;
+        }
+
+        var top = new TypeName(reader.GetString(reference.Namespace), reader.GetString(reference.Name));
+        var assemblyName = reader.GetString(reader.GetAssemblyReference((AssemblyReferenceHandle)reference.ResolutionScope).Name);
+        for (var forwards = 0; forwards < MaxDepth; forwards++)
+        {
+            var other = OpenReference(assemblyName);
+            if (other is null)
+            {
+                return default;
+            }
+
+            var definition = FindTopLevelType(other, top);
+            if (!definition.IsNil)
+            {
+                foreach (var nestedName in path)
+                {
+                    definition = FindNestedType(other, definition, nestedName);
+                    if (definition.IsNil)
+                    {
+                        return default;
+                    }
+                }
+
+                return (other, definition);
+            }
+
+            if (ForwardedTo(other, top) is not { } forwardedTo)
+            {
+                return default;
+            }
+
+            assemblyName = forwardedTo;
+        }
+
+        return default;
+    }
+
     private static TypeDefinitionHandle FindTopLevelType(MetadataReader reader, TypeName name)
     {
         foreach (var handle in reader.TypeDefinitions)
@@ -135,5 +187,36 @@ internal sealed class HandlerInterfaceResolver : IDisposable
         }
 
         return default;
+    }
+
+    private static TypeDefinitionHandle FindNestedType(MetadataReader reader, TypeDefinitionHandle outer, string name)
+    {
+        foreach (var handle in reader.GetTypeDefinition(outer).GetNestedTypes())
+        {
+            if (reader.StringComparer.Equals(reader.GetTypeDefinition(handle).Name, name))
+            {
+                return handle;
+            }
+        }
+
+        return default;
+    }
+
+    // The assembly a type forwarder sends the top-level type to, or null when the assembly does not forward it.
+    private static string? ForwardedTo(MetadataReader reader, TypeName name)
+    {
+        foreach (var handle in reader.ExportedTypes)
+        {
+            var exported = reader.GetExportedType(handle);
+            if (exported.IsForwarder
+                && exported.Implementation.Kind == HandleKind.AssemblyReference
+                && reader.StringComparer.Equals(exported.Name, name.Name)
+                && reader.StringComparer.Equals(exported.Namespace, name.Namespace))
+            {
+                return reader.GetString(reader.GetAssemblyReference((AssemblyReferenceHandle)exported.Implementation).Name);
+            }
+        }
+
+        return null;
     }
 }

@@ -23,6 +23,12 @@ internal sealed record HandlerType
     /// <summary>Public, and every declaring type public too.</summary>
     public required bool IsPublic { get; init; }
 
+    /// <summary>
+    /// Declared <c>file</c> (or nested in such a type): only its own file can name it. Its names here are the C# ones,
+    /// without the prefix the compiler gives it in metadata (<c>&lt;Handler&gt;F…__Secret</c>).
+    /// </summary>
+    public bool IsFileLocal { get; init; }
+
     public required bool IsAbstract { get; init; }
 
     public required bool IsGeneric { get; init; }

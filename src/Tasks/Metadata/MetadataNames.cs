@@ -65,20 +65,6 @@ internal static class MetadataNames
         }
     }
 
-    /// <summary>The simple name of the assembly a type reference points into, or null when it is nested or local.</summary>
-    public static string? GetReferencedAssemblyName(MetadataReader reader, TypeReferenceHandle handle)
-    {
-        var scope = reader.GetTypeReference(handle).ResolutionScope;
-        while (scope.Kind == HandleKind.TypeReference)
-        {
-            scope = reader.GetTypeReference((TypeReferenceHandle)scope).ResolutionScope;
-        }
-
-        return scope.Kind == HandleKind.AssemblyReference
-            ? reader.GetString(reader.GetAssemblyReference((AssemblyReferenceHandle)scope).Name)
-            : null;
-    }
-
     /// <summary>Strips the generic arity suffix: <c>Base`1</c> → <c>Base</c>.</summary>
     public static string WithoutArity(string name)
     {

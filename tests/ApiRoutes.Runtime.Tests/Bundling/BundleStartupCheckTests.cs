@@ -103,7 +103,7 @@ public sealed class BundleStartupCheckTests : IDisposable
         {
             Files = [.. VerifierFixture.Manifest.Files.Select(file => file.Path == "apiroutes.manifest.json" ? VerifierFixture.Describe(file.Path, verified) : file)],
         }));
-        Func<string, GeneratedHandlers?> registry = name => new GeneratedHandlers(BuildId, new Dictionary<string, HandlerRegistration> { [typeof(Hello).FullName!] = new(typeof(Hello).FullName!, typeof(Hello)) });
+        Func<string, GeneratedHandlers?> registry = name => new GeneratedHandlers(typeof(Hello).Assembly, BuildId, new Dictionary<string, HandlerRegistration> { [typeof(Hello).FullName!] = new(typeof(Hello).FullName!, typeof(Hello)) });
 
         var table = ManifestLoader.LoadVerified(_root, RouteManifest, App, generatedHandlers: registry);
         Assert.Equal(["/api/hello"], table.Routes.Select(route => route.Entry.Route));

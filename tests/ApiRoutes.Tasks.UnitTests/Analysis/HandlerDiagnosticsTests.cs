@@ -20,6 +20,8 @@ public class HandlerDiagnosticsTests
     [InlineData("public sealed class Locked : IApiHandler { private Locked() { } " + Body + " }", "AR1004 Api/Handler.cs(3,21)", "no public constructor")]
     // a struct
     [InlineData("public struct Value : IApiHandler { " + Body + " }", "AR1006 Api/Handler.cs(3,15)", "'Shop.Api.Value' is a struct")]
+    // file-local (review 25a F1: its metadata name, <Handler>F…__Secret, was taken for a compiler-generated type and skipped)
+    [InlineData("file sealed class Secret : IApiHandler { " + Body + " }", "AR1001 Api/Handler.cs(3,19)", "'Shop.Api.Secret' is file-local ('file'), so no other code can name it")]
     // a route attribute on a class that is not a handler
     [InlineData("[ApiRoute(\"/api/x\")] public sealed class NotAHandler { }", "AR1007 Api/Handler.cs(3,42)", "does not implement IApiHandler")]
     public void Bad_handler_types_are_errors_at_the_class_name(string declaration, string where, string message)
@@ -100,6 +102,84 @@ public class HandlerDiagnosticsTests
         Assert.Empty(result.Diagnostics);
         var route = Assert.Single(result.Manifest!.Routes);
         Assert.Equal(("/api/time", "Api/Time.cs", 3), (route.Route, route.Source!.File, route.Source.Line));
+    }
+
+    // Review 25a F3: a base class nested in a type of the library (its reference's scope is another type reference) was
+    // not found, so its subclass was silently no route, and with a route attribute a false AR1007.
+    [Fact]
+    public void A_base_class_nested_in_a_type_of_a_referenced_assembly_makes_its_subclasses_handlers()
+    {
+        using var library = new TestProject("Shop.Common").Source("Bases.cs", """
+            namespace Shop.Common;
+
+            public static class Bases
+            {
+                public abstract class TextHandler : IApiHandler
+                {
+                    public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("text");
+                }
+
+                public static class Deeper
+                {
+                    public abstract class Generic<T> : TextHandler;
+                }
+            }
+            """);
+        using var project = new TestProject().Reference(library).Source("Api/Handlers.cs", """
+            namespace Shop.Api;
+
+            public sealed class Ping : Shop.Common.Bases.TextHandler;
+
+            public sealed class Deep : Shop.Common.Bases.Deeper.Generic<int>;
+
+            [ApiRoute("/api/explicit")]
+            public sealed class Explicit : Shop.Common.Bases.TextHandler;
+            """);
+
+        var result = project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(["/api/deep", "/api/explicit", "/api/ping"], result.Manifest!.Routes.Select(route => route.Route).Order(StringComparer.Ordinal));
+    }
+
+    // Review 25a F3 (the same path): a base class the referenced assembly forwards to another one (a type moved between
+    // assemblies, [TypeForwardedTo]) is followed to where it is.
+    [Fact]
+    public void A_base_class_forwarded_to_another_assembly_makes_its_subclasses_handlers()
+    {
+        using var moved = new TestProject("Shop.Moved").Source("TextHandler.cs", """
+            namespace Shop.Common;
+
+            public abstract class TextHandler : IApiHandler
+            {
+                public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("text");
+            }
+            """);
+        // The assembly the app was compiled against had the type; the one it references now forwards it.
+        using var before = new TestProject("Shop.Common").Source("TextHandler.cs", """
+            namespace Shop.Common;
+
+            public abstract class TextHandler : IApiHandler
+            {
+                public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("text");
+            }
+            """);
+        using var project = new TestProject().Reference(before).Source("Api/Ping.cs", """
+            namespace Shop.Api;
+
+            public sealed class Ping : Shop.Common.TextHandler;
+            """);
+        project.Compile();
+        using var forwarding = new TestProject("Shop.Common").Reference(moved).Source("Forward.cs", """
+            [assembly: System.Runtime.CompilerServices.TypeForwardedTo(typeof(Shop.Common.TextHandler))]
+            """);
+        File.Copy(forwarding.Compile(), before.AssemblyPath, overwrite: true);
+        project.Reference(moved);   // after the compile: the analysis gets both assemblies, as the build would
+
+        var result = project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal("/api/ping", Assert.Single(result.Manifest!.Routes).Route);
     }
 
     [Fact]

@@ -57,6 +57,43 @@ public sealed class HandlerRegistryGeneratorTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    // Review 25a F1, F2: a namespace part that is a C# keyword (@class, @public: a URL-first project naming folders after
+    // /api/public/...) was registered as written in C# ("Shop.Api.@class.Status"), where the manifest has the metadata's
+    // "Shop.Api.class.Status", so the app refused to start after a clean build; and a file-local handler was registered
+    // by a name no other file can use (CS0234 in the generated file).
+    [Fact]
+    public void Each_handler_is_registered_under_the_name_the_builds_analysis_reads_from_the_compiled_assembly()
+    {
+        const string Keywords = """
+            namespace Shop.Api.@public.@class;
+
+            public sealed class @event : Shop.Api.Base;
+
+            public static class Outer
+            {
+                public sealed class @default : Shop.Api.Base;
+            }
+
+            public sealed record Rec : ApiRoutes.IApiHandler
+            {
+                public System.Threading.Tasks.Task HandleAsync(Microsoft.AspNetCore.Http.HttpContext context) => System.Threading.Tasks.Task.CompletedTask;
+            }
+
+            file sealed class Secret : Shop.Api.Base;
+            """;
+
+        var (source, output) = Run("true", ("Api/Handlers.cs", Handlers), ("Api/Keywords.cs", Keywords));
+
+        var registered = Registered(source!);
+        Assert.Equal(
+            ["Shop.Api.Derived", "Shop.Api.Hello", "Shop.Api.Internal", "Shop.Api.Outer+Nested",
+             "Shop.Api.public.class.Outer+default", "Shop.Api.public.class.Rec", "Shop.Api.public.class.event"],
+            registered);
+        var analysed = AnalysedHandlers(output);
+        Assert.Contains("Shop.Api.public.class.Secret", analysed);   // seen by the analysis (AR1001), never registered
+        Assert.All(registered, name => Assert.Contains(name, analysed));
+    }
+
     [Fact]
     public void The_build_id_is_the_same_for_the_same_source_changes_with_it_and_is_what_the_analysis_reads()
     {
@@ -84,6 +121,20 @@ public sealed class HandlerRegistryGeneratorTests
 
     private static List<string> Registered(string source) =>
         [.. source.Split('\n').Where(line => line.TrimStart().StartsWith("new(\"", StringComparison.Ordinal)).Select(line => line.Split('"')[1])];
+
+    // The concrete handler types the build's analysis finds in the emitted assembly, by the names the manifest gives them.
+    private static List<string> AnalysedHandlers(Compilation compilation)
+    {
+        using var stream = new MemoryStream();
+        var emitted = compilation.Emit(stream);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        stream.Position = 0;
+        using var pe = new PEReader(stream);
+        using var resolver = new HandlerInterfaceResolver(TestProject.PlatformReferences.Select(reference => reference.Display!));
+        return [.. AssemblyScanner.FindHandlerTypes(pe.GetMetadataReader(), resolver)
+            .Where(type => type is { ImplementsHandler: true, IsAbstract: false })
+            .Select(type => type.FullName)];
+    }
 
     // Emits the compilation and reads it as the build's analysis does.
     private static string? BuildIdOf(Compilation compilation)
