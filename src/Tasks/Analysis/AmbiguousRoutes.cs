@@ -6,9 +6,11 @@ using ApiRoutes.Tasks.Routing;
 namespace ApiRoutes.Tasks.Analysis;
 
 /// <summary>
-/// Two routes that differ only in their constraints (<c>/api/items/{id:int}</c> and <c>/api/items/{id:long}</c>) rank
-/// the same for ASP.NET Core's matcher, so a request both accept (<c>/api/items/5</c>) cannot be routed: it answers
-/// 500 with an <c>AmbiguousMatchException</c>, at run time, for some paths only. Reported at build time with such a
+/// Two routes that differ only in their constraints (<c>/api/items/{id:int}</c> and <c>/api/items/{id:long}</c>, or
+/// <c>/api/files/{name}.{ext}</c> and <c>/api/files/{name}.{ext:int}</c>), or in optional markers and default values
+/// (<c>/api/items/{id}</c> and <c>/api/items/{page?}</c>), rank the same for ASP.NET Core's matcher, so a request both
+/// accept (<c>/api/items/5</c>) cannot be routed: it answers 500 with an <c>AmbiguousMatchException</c>, at run time,
+/// for some paths only. Reported at build time with such a
 /// path, found by <see cref="ConstraintProbe"/>. Routes whose methods do not overlap never meet, and a route with
 /// methods outranks one without; a constrained and an unconstrained parameter rank differently (the constrained one
 /// wins), so they never meet either.
@@ -34,16 +36,19 @@ internal static class AmbiguousRoutes
                     diagnostics.Add(DiagnosticCodes.AmbiguousRoute, second.TemplateOrigin(),
                         $"'{second.Type.FullName}' has the route '{second.Template.Text}' and '{first.Type.FullName}' at "
                         + $"{locator.Declaration(first.Type)} has '{first.Template.Text}': both match '{path}', and as they differ only "
-                        + "in constraints ASP.NET Core cannot choose between them and answers such a request with 500. Give one of "
-                        + "them constraints that do not overlap, or another route with [ApiRoute(\"...\")].");
+                        + "in constraints, optional parameters or default values, ASP.NET Core ranks them the same, cannot choose "
+                        + "between them and answers such a request with 500. Give one of them constraints that do not overlap, or "
+                        + "another route with [ApiRoute(\"...\")].");
                     second.HasErrors = true;
                 }
             }
         }
     }
 
-    // Equal for templates the matcher ranks the same and whose literals match the same text: constraints left out,
-    // but whether a parameter has any kept (it changes the rank). Complex segments are kept whole.
+    // Equal for templates the matcher ranks the same and whose literals match the same text. ASP.NET Core's inbound
+    // precedence ranks a segment as a literal, a complex segment (whatever its constraints), a parameter with
+    // constraints, one without, or a catch-all: so constraints are left out but whether a lone parameter has any is
+    // kept, and optional markers and default values are left out too ('{id}' and '{page?}' tie on '/api/items/5').
     private static string RankKey(RouteTemplate template)
     {
         var key = new StringBuilder();
@@ -52,14 +57,23 @@ internal static class AmbiguousRoutes
             key.Append('/');
             if (segment.Parts is [RouteParameter parameter])
             {
-                key.Append(parameter.IsCatchAll ? "{*" : "{")
-                    .Append(parameter.Constraints.Count > 0 ? "c" : "")
-                    .Append(parameter.IsOptional || parameter.DefaultValue is not null ? "?" : "")
-                    .Append('}');
+                key.Append(parameter.IsCatchAll ? "{*" : "{").Append(parameter.Constraints.Count > 0 ? "c" : "").Append('}');
+                continue;
             }
-            else
+
+            foreach (var part in segment.Parts)
             {
-                key.Append(string.Concat(segment.Parts.Select(part => part is RouteLiteral literal ? literal.Text.ToLowerInvariant() : part.ToString())));
+                if (part is RouteLiteral literal)
+                {
+                    foreach (var c in literal.Text.ToLowerInvariant())
+                    {
+                        key.Append(c is '{' or '}' or '\\' ? "\\" + c : c.ToString());
+                    }
+                }
+                else
+                {
+                    key.Append("{}");
+                }
             }
         }
 
@@ -76,30 +90,32 @@ internal static class AmbiguousRoutes
             _ => false,
         };
 
-    // A request path both templates match, or null when some parameter has no value both accept.
+    // A request path both templates match, or null when some parameter has no value both accept. The templates have
+    // one rank key, so their segments have the same parts, literals equal but for case.
     private static string? SharedPath(RouteTemplate first, RouteTemplate second)
     {
         var path = new StringBuilder();
         for (var i = 0; i < first.Segments.Count; i++)
         {
-            var segment = first.Segments[i];
+            var (parts, others) = (first.Segments[i].Parts, second.Segments[i].Parts);
             path.Append('/');
-            if (segment.Parts is [RouteParameter one] && second.Segments[i].Parts is [RouteParameter other])
+            // A value that holds one of a complex segment's literals could be split elsewhere: never probed with.
+            var literals = parts.OfType<RouteLiteral>().Select(literal => literal.Text).ToList();
+            for (var k = 0; k < parts.Count; k++)
             {
-                if (ConstraintProbe.CommonValue(one.Constraints, other.Constraints) is not { } value)
+                if (parts[k] is RouteLiteral literal)
+                {
+                    path.Append(literal.Text);
+                }
+                else if (parts[k] is RouteParameter one && others[k] is RouteParameter other
+                    && ConstraintProbe.CommonValue(one.Constraints, other.Constraints, literals) is { } value)
+                {
+                    path.Append(value);
+                }
+                else
                 {
                     return null;
                 }
-
-                path.Append(value);
-            }
-            else if (segment.Parts.All(part => part is RouteLiteral))
-            {
-                path.AppendJoin("", segment.Parts.Cast<RouteLiteral>().Select(literal => literal.Text));
-            }
-            else
-            {
-                return null;
             }
         }
 

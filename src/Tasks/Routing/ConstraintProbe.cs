@@ -22,7 +22,10 @@ internal static class ConstraintProbe
     ];
 
     /// <summary>A value both constraint lists accept, or null when no probe is (or a constraint is not built in).</summary>
-    public static string? CommonValue(IReadOnlyList<RouteConstraint> first, IReadOnlyList<RouteConstraint> second)
+    /// <param name="first">The constraints of one parameter.</param>
+    /// <param name="second">The constraints of the other.</param>
+    /// <param name="avoid">Texts the value must not contain (the literals of a complex segment), compared ignoring case.</param>
+    public static string? CommonValue(IReadOnlyList<RouteConstraint> first, IReadOnlyList<RouteConstraint> second, IReadOnlyList<string>? avoid = null)
     {
         var all = first.Concat(second).ToList();
         if (all.Any(constraint => !RouteConstraints.IsKnown(constraint.Name) || RouteConstraintArguments.Check(constraint) is not null))
@@ -30,7 +33,9 @@ internal static class ConstraintProbe
             return null;
         }
 
-        return Probes(all).FirstOrDefault(value => all.All(constraint => Accepts(constraint, value)));
+        return Probes(all).FirstOrDefault(value =>
+            (avoid is null || !avoid.Any(text => value.Contains(text, StringComparison.OrdinalIgnoreCase)))
+            && all.All(constraint => Accepts(constraint, value)));
     }
 
     private static IEnumerable<string> Probes(IReadOnlyList<RouteConstraint> constraints)

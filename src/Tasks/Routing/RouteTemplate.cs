@@ -77,8 +77,9 @@ internal sealed class RouteTemplate
             key.Append('*');
         }
 
+        // Constraint names compare ignoring case; their arguments as written (a regex's \d and \D differ).
         var constraints = parameter.Constraints
-            .Select(constraint => constraint.Text.ToLowerInvariant())
+            .Select(constraint => new RouteConstraint(constraint.Name.ToLowerInvariant(), constraint.Argument).Text)
             .Order(StringComparer.Ordinal);
         foreach (var constraint in constraints)
         {

@@ -91,6 +91,12 @@ public class RouteDiagnosticsTests
     [InlineData("{id:int:length(3)}", "{id:long:minlength(3)}", "/api/items/111")]
     [InlineData("{when:datetime}", "{id:regex(^[0-9]{{4}}-)}", "/api/items/2024-01-31")]
     [InlineData("{*path:minlength(2)}", "{*path:file}", "/api/items/1.5")]
+    // review 25a F13: an optional parameter or a default value does not change the rank (both answered 500 on /api/items/5)
+    [InlineData("{id}", "{page?}", "/api/items/0")]
+    [InlineData("{id:int}", "{page:int=1}", "/api/items/0")]
+    // review 25a F12: a complex segment ranks the same whatever its constraints (/api/items/a.1 answered 500)
+    [InlineData("{name}.{ext}", "{name}.{ext:int}", "/api/items/0.0")]
+    [InlineData("v{n:int}-{tag}", "V{n:long}-{tag:alpha}", "/api/items/v0-true")]
     public void Routes_that_differ_only_in_overlapping_constraints_are_an_error_naming_a_path_both_match(string first, string second, string path)
     {
         var (project, result) = Analyze($$"""
@@ -147,6 +153,11 @@ public class RouteDiagnosticsTests
     [InlineData("{id:range(1,10)}", "{id:range(11,20)}")]
     [InlineData("{id:guid}", "{id:long}")]
     [InlineData("{name:file}", "{name:nonfile}")]
+    // review 25a F4: regex arguments compare as written (\d and \D match disjoint values; this was a false AR2002)
+    [InlineData("{v:regex(^\\\\d+$)}", "{v:regex(^\\\\D+$)}")]
+    // complex segments with different literals, or constraints that share no value
+    [InlineData("{name}.{ext:int}", "{name}.{ext:alpha}")]
+    [InlineData("{name}.{ext}", "{name}-{ext}")]
     [InlineData("{id:int}", "{id}")]
     // a constraint the app registers: nothing to probe with, so nothing is claimed
     [InlineData("{id:even}", "{id:int}")]
