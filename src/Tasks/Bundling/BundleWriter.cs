@@ -29,6 +29,8 @@ internal static class BundleWriter
         "**/*.user",
         "**/.env",
         "**/.env.*",
+        "**/nuget.config",   // package feeds' credentials (review 25a F14); never read at run time. Any case: NuGet.Config
+        "**/.npmrc",         // the same for npm's registries
         "obj/**",
         "**/obj/**",
         "Properties/launchSettings.json",

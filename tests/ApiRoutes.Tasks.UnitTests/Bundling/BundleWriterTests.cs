@@ -24,6 +24,11 @@ public sealed class BundleWriterTests : IDisposable
         Write("Properties/launchSettings.json", "{}");
         Write("secrets.json", "{}");
         Write(".env", "KEY=1");
+        // Review 25a F14: the Web SDK publishes **/*.config as content, so a project's nuget.config went into the bundle
+        // with its feed's ClearTextPassword.
+        Write("NuGet.Config", """<configuration><packageSourceCredentials /></configuration>""");
+        Write("tools/nuget.config", "<configuration />");
+        Write("wwwroot/.npmrc", "//registry.example/:_authToken=secret");
     }
 
     [Fact]
