@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ApiRoutes.Bundling;
 using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
@@ -125,6 +126,25 @@ public sealed class DeployTests(PackageFixture package)
         var names = zip.Entries.Select(e => e.FullName).ToList();
         Assert.Contains("Shop.dll", names);
         Assert.DoesNotContain(names, name => name.EndsWith(".pdb", StringComparison.Ordinal) || name.StartsWith("docs/", StringComparison.Ordinal));
+    }
+
+    // Review 25a F5: a single-file publish failed with AR0003 ("the entry assembly 'Shop.dll' is not a listed file"),
+    // though the app it published works: like a Native AOT app, it has no .dll for a bundle's host, so it gets no bundle.
+    [Fact]
+    public async Task A_single_file_publish_succeeds_without_a_bundle_and_serves_its_routes()
+    {
+        var project = Sources.Shop(package);
+        var publish = Path.Combine(project.Directory, "single");
+
+        var result = (await project.RunAsync(
+            "publish", "-r", RuntimeInformation.RuntimeIdentifier, "--self-contained", "false", "-p:PublishSingleFile=true", "-o", publish)).ShouldSucceed();
+
+        Assert.Contains("ApiRoutes: no deploy bundle for a single-file app, which has no Shop.dll", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AR0003", result.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(project.Directory, "*.bundle.zip", SearchOption.AllDirectories));
+        Assert.False(File.Exists(Path.Combine(publish, "Shop.dll")), "Shop.dll was published: this is not a single-file app.");
+        await using var app = await RunningApp.StartProgramAsync(Path.Combine(publish, "Shop"), publish, project.Environment);
+        Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
     }
 
     private static readonly string[] StartupAssemblies =

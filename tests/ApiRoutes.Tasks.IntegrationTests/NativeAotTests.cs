@@ -72,6 +72,7 @@ public sealed partial class NativeAotTests(PackageFixture package, ITestOutputHe
         var warnings = TrimOrAotWarning().Matches(result.Output).Select(match => match.Value).Distinct().ToList();
         output.WriteLine($"{warnings.Count} trim/AOT warning(s) in all:\n{string.Join('\n', warnings)}");
         Assert.DoesNotContain(warnings, FromApiRoutes);
+        Assert.Contains("ApiRoutes: no deploy bundle for a Native AOT app", result.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(publish, "Shop")), "The native executable was not published.");
         Assert.False(File.Exists(Path.Combine(publish, "Shop.dll")), "An IL assembly was published: this is not a Native AOT app.");
 
