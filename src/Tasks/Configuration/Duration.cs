@@ -37,6 +37,7 @@ internal static partial class Duration
             : 0;
     }
 
-    [GeneratedRegex(@"^(?=\d)(?:(?<h>\d{1,6})h)?(?:(?<m>\d{1,6})m)?(?:(?<s>\d{1,9})s)?$")]
+    // ASCII digits only: \d also matches other scripts' digits ('１０m'), which long.Parse refuses (review 25a F16).
+    [GeneratedRegex(@"^(?=[0-9])(?:(?<h>[0-9]{1,6})h)?(?:(?<m>[0-9]{1,6})m)?(?:(?<s>[0-9]{1,9})s)?$")]
     private static partial Regex Units();
 }

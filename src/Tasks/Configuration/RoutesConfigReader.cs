@@ -35,6 +35,12 @@ internal static class RoutesConfigReader
                 message += " Put the cron expression in quotes: schedule: \"*/5 * * * *\".";
                 location = new SourceLocation(path, (int)e.Start.Line, column);
             }
+            else if (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && TabIndented(text) is var (line, tab))
+            {
+                // YamlDotNet places this error at (1,1) whatever line the tab is on (review 25a F9).
+                message += $" Line {line} is indented with a tab: YAML indents with spaces only.";
+                location = new SourceLocation(path, line, tab);
+            }
 
             diagnostics.Add(DiagnosticCodes.InvalidYaml, location, message);
             return null;
@@ -266,6 +272,23 @@ internal static class RoutesConfigReader
             : new SourceLocation(path, (int)start.Line, (int)start.Column);
 
     // The 1-based column of an unquoted schedule value starting with '@' or '*' on the error's line, if any.
+    // The first line whose indentation holds a tab, and the tab's column (both 1-based).
+    private static (int Line, int Column)? TabIndented(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indentation = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indentation);
+            if (tab >= 0 && indentation < lines[i].TrimEnd('\r').Length)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
+    }
+
     private static int? UnquotedCron(string text, Mark error)
     {
         var lines = text.Split('\n');

@@ -62,7 +62,8 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
     public (string File, int Line)? ManifestSource(HandlerType type, string projectDirectory)
     {
         var declaration = FindDeclaration(type);
-        if (declaration is null || declaration.File == fallbackFile)
+        // A '#line' directive can name a document no path can hold (a NUL in it): no source, rather than a failed build.
+        if (declaration is null || declaration.File == fallbackFile || declaration.File.Contains('\0', StringComparison.Ordinal))
         {
             return null;
         }

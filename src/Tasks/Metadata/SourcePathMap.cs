@@ -18,7 +18,7 @@ internal sealed class SourcePathMap
     {
         foreach (var (mapped, local) in _roots)
         {
-            if (documentPath.StartsWith(mapped, StringComparison.Ordinal))
+            if (documentPath.StartsWith(mapped, StringComparison.Ordinal) && !documentPath.Contains('\0', StringComparison.Ordinal))
             {
                 return Path.GetFullPath(Path.Combine(local, documentPath[mapped.Length..]));
             }

@@ -130,6 +130,19 @@ public sealed class ManifestContentTests : IDisposable
         Assert.All(result.Manifest!.Routes, route => Assert.Null(route.Source));
     }
 
+    // Review 25a F17: a '#line' directive naming a document no path can hold (a NUL in it) failed the build task with
+    // MSB4018 (ArgumentException from Path.GetRelativePath): the route has no source, and the build goes on.
+    [Fact]
+    public void A_line_directive_naming_an_impossible_path_leaves_the_route_without_a_source()
+    {
+        using var project = new TestProject().Source("Api/Odd.cs", "namespace Shop.Api;\n\n#line 10 \"odd\0name.cs\"\npublic sealed class Odd : IApiHandler\n{\n    public Task HandleAsync(HttpContext context) => Task.CompletedTask;\n}\n");
+
+        var result = project.Analyze();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Null(Assert.Single(result.Manifest!.Routes).Source);
+    }
+
     [Fact]
     public void An_embedded_pdb_is_read_too()
     {

@@ -157,6 +157,10 @@ public sealed class YamlConfigTests : IDisposable
     [InlineData("routes:\n  /api/hello:\n    background: maybe\n", "AR5004 apiroutes.yaml(3,17)", "must be true or false; found 'maybe'")]
     [InlineData("routes:\n  /api/hello:\n    timeLimit: 10 minutes\n", "AR5004 apiroutes.yaml(3,16)", "must be whole seconds")]
     [InlineData("routes:\n  /api/hello:\n    enabled: [true]\n", "AR5004 apiroutes.yaml(3,14)", "found a list")]
+    // digits of another script (what a CJK input method types) crashed the task with MSB4018 (review 25a F16)
+    [InlineData("routes:\n  /api/hello:\n    timeLimit: \uFF11\uFF10m\n", "AR5004 apiroutes.yaml(3,16)", "must be whole seconds")]
+    // a tab as indentation: YamlDotNet says (1,1) wherever it is (review 25a F9)
+    [InlineData("defaults:\n  standard:\n    timeLimit: 30s\nroutes:\n  /api/hello:\n\tenabled: false\n", "AR5001 apiroutes.yaml(6,1)", "Line 6 is indented with a tab")]
     [InlineData("routes:\n  - /api/hello\n", "AR5004 apiroutes.yaml(2,3)", "must be a mapping")]
     // more than one document, also after an empty first one (which once made the build read no settings at all)
     [InlineData("---\n---\nroutes:\n  /api/hello:\n    enabled: false\n", "AR5001 apiroutes.yaml(3,1)", "more than one YAML document")]
