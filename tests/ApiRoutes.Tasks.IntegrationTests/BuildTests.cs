@@ -42,6 +42,18 @@ public sealed class BuildTests(PackageFixture package)
         var published = ManifestJson.Deserialize(File.ReadAllText(Path.Combine(publish, RouteManifest.FileName)));
         Assert.Equal(Mvid(Path.Combine(publish, "Shop.dll")), published.Assembly.Mvid);
         Assert.Equal(manifest.Routes.Select(r => r.Route), published.Routes.Select(r => r.Route));
+
+        // Review 25a F6: 'publish --no-build' after an edit of apiroutes.yaml shipped the manifest of the last build, with
+        // the route the file now switches off. The analysis reads the built assembly again when its inputs changed.
+        project.Write("apiroutes.yaml", "routes:\n  /api/hello:\n    enabled: false\n");
+        var again = Path.Combine(project.Directory, "out-again");
+        (await project.RunAsync("publish", "--no-build", "-o", again)).ShouldSucceed();
+        var republished = ManifestJson.Deserialize(File.ReadAllText(Path.Combine(again, RouteManifest.FileName)));
+        Assert.Equal(published.Routes.Select(r => r.Route).Where(route => route != "/api/hello"), republished.Routes.Select(r => r.Route));
+        Assert.Equal(
+            published.Routes.Where(r => r.Route != "/api/hello").Select(r => r.Source),
+            republished.Routes.Select(r => r.Source));
+        Assert.Equal(Mvid(Path.Combine(again, "Shop.dll")), republished.Assembly.Mvid);
     }
 
     [Fact]
@@ -94,6 +106,16 @@ public sealed class BuildTests(PackageFixture package)
         project.Delete("apiroutes.yaml");
         (await project.RunAsync("build")).ShouldSucceed();
         Assert.Equal("@hourly", Schedule(project));
+
+        // Review 25a F15: an apiroutes.yaml that links to a shared file keeps the link's time when that file changes,
+        // which is all MSBuild's up-to-date check reads: the edit was ignored, and publish shipped the old manifest.
+        project.Write("shared/routes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@weekly\"\n");
+        File.CreateSymbolicLink(Path.Combine(project.Directory, "apiroutes.yaml"), Path.Combine("shared", "routes.yaml"));
+        (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Equal("@weekly", Schedule(project));
+        project.Write("shared/routes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@monthly\"\n");
+        (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Equal("@monthly", Schedule(project));
     }
 
     [Fact]
