@@ -70,6 +70,25 @@ public class GeneratedRegistryBindingTests
         Assert.Contains("names the handler 'Shop.Api.Gone', which is not a concrete IApiHandler", error.Message, StringComparison.Ordinal);
     }
 
+    // Review 25a F11: two apps with one output folder overwrite each other's apiroutes.manifest.json; app A then read B's
+    // manifest, bound B's handlers by name and served B's routes, silently. The manifest found by default is this app's.
+    [Fact]
+    public void A_manifest_written_for_another_app_stops_start_up_and_names_the_shared_output_folder()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        var path = TestManifest.Write(manifest with { Assembly = manifest.Assembly with { BuildId = BuildId } });
+
+        var error = Assert.Throws<ApiRoutesManifestException>(() => ManifestLoader.Load(path, NoLoading, Registry(BuildId, typeof(Hello)), owner: "OtherApp"));
+        var own = ManifestLoader.Load(path, NoLoading, Registry(BuildId, typeof(Hello)), owner: manifest.Assembly.Name);
+
+        Assert.Equal(
+            $"The route manifest '{path}' was written for the app {manifest.Assembly.Name}, but this app is OtherApp. Apps that "
+            + "build or publish into one output folder (a shared OutDir) overwrite each other's apiroutes.manifest.json: give "
+            + "each app a folder of its own, then build again.",
+            error.Message);
+        Assert.Equal([typeof(Hello)], own.Routes.Select(route => route.HandlerType));
+    }
+
     private static Func<string, GeneratedHandlers?> Registry(string buildId, params Type[] handlers) =>
         name => new GeneratedHandlers(typeof(Hello).Assembly, buildId, handlers.ToDictionary(type => type.FullName!, type => new HandlerRegistration(type.FullName!, type)));
 

@@ -32,10 +32,17 @@ internal static class ManifestLoader
     }
 
     /// <summary>Loads the configured manifest, first checking the deploy bundle when asked to.</summary>
+    /// <remarks>
+    /// The manifest found by default must be this app's: apps that build into one output folder (a shared OutDir)
+    /// overwrite each other's <c>apiroutes.manifest.json</c>, and one then served the other's routes (review 25a F11).
+    /// </remarks>
     public static RouteTable Load(ApiRoutesOptions options, string? applicationName = null)
     {
         var path = options.ManifestPath ?? DefaultPathFor(applicationName);
-        return options.VerifyBundle ? LoadVerified(AppContext.BaseDirectory, path, EntryAssemblyPath()) : Load(path);
+        var owner = options.ManifestPath is null ? applicationName : null;
+        return options.VerifyBundle
+            ? LoadVerified(AppContext.BaseDirectory, path, EntryAssemblyPath(), owner: owner)
+            : Load(path, owner: owner);
     }
 
     /// <summary>
@@ -44,14 +51,15 @@ internal static class ManifestLoader
     /// when the file is replaced between the check and the read (review 15, F5).
     /// </summary>
     internal static RouteTable LoadVerified(
-        string root, string path, string? entryAssemblyPath, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null)
+        string root, string path, string? entryAssemblyPath, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null,
+        string? owner = null)
     {
         if (BundleStartupCheck.Problems(root, path, entryAssemblyPath, out var listed) is { Count: > 0 } problems)
         {
             throw BundleRefused(problems, root);
         }
 
-        return Bind(Read(path, listed, root), path, loadAssembly, generatedHandlers);
+        return Bind(Read(path, listed, root), path, loadAssembly, generatedHandlers, owner);
     }
 
     /// <summary>Why the deploy bundle is not served, and what to do.</summary>
@@ -66,11 +74,25 @@ internal static class ManifestLoader
     /// <param name="path">The manifest file.</param>
     /// <param name="loadAssembly">Loads an assembly by name, for an app without a generated handler registry.</param>
     /// <param name="generatedHandlers">Finds an assembly's generated handler registry by name (tests pass their own).</param>
-    public static RouteTable Load(string path, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null) =>
-        Bind(Read(path, listed: null, bundleRoot: null), path, loadAssembly, generatedHandlers);
+    /// <param name="owner">The app the manifest must be written for (its name), or null when any app's will do.</param>
+    public static RouteTable Load(
+        string path, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null, string? owner = null) =>
+        Bind(Read(path, listed: null, bundleRoot: null), path, loadAssembly, generatedHandlers, owner);
 
-    private static RouteTable Bind(RouteManifest manifest, string path, Func<string, Assembly>? loadAssembly, Func<string, GeneratedHandlers?>? generatedHandlers)
+    private static RouteTable Bind(
+        RouteManifest manifest, string path, Func<string, Assembly>? loadAssembly, Func<string, GeneratedHandlers?>? generatedHandlers, string? owner)
     {
+        // The app's name, or its entry assembly's where the app was given another name: either way, not another app.
+        if (owner is not null
+            && !string.Equals(manifest.Assembly.Name, owner, StringComparison.Ordinal)
+            && !string.Equals(manifest.Assembly.Name, Assembly.GetEntryAssembly()?.GetName().Name, StringComparison.Ordinal))
+        {
+            throw new ApiRoutesManifestException(
+                $"The route manifest '{path}' was written for the app {manifest.Assembly.Name}, but this app is {owner}. Apps "
+                + "that build or publish into one output folder (a shared OutDir) overwrite each other's "
+                + $"{RouteManifest.FileName}: give each app a folder of its own, then build again.");
+        }
+
         if ((generatedHandlers ?? HandlerRegistry.Find)(manifest.Assembly.Name) is { } generated)
         {
             return BindGenerated(manifest, path, generated);
