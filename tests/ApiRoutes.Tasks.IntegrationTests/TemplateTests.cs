@@ -129,10 +129,19 @@ public sealed class TemplateTests(PackageFixture package)
         await app.WaitForOutputAsync("Cleaning up; the next run is at 20", TimeSpan.FromSeconds(60));
         Assert.Matches(@"Cleaning up; the next run is at \d{4}-\d\d-\d\dT\d\d:00:00\.0000000\+00:00", app.Output);
 
-        // The option a user passes to pick another ApiRoutes version, from the template README's lines installed.
-        var other = Path.Combine(work, "Other");
-        (await DotNet.RunAsync(work, environment, "new", "apiroutes", "-n", "Other", "-o", other, "--ApiRoutesVersion", "1.2.3", "--no-update-check")).ShouldSucceed();
-        Assert.Contains("""<PackageReference Include="ApiRoutes" Version="1.2.3" />""", File.ReadAllText(Path.Combine(other, "Other", "Other.csproj")), StringComparison.Ordinal);
+        // The option a user passes to pick another ApiRoutes version, from the template README's lines installed. The name
+        // has a hyphen, as service names do (review 25d F6: the solution and the test project named 'other_api/…', the
+        // namespace's spelling, where the files are 'other-api/…', and dotnet test failed with MSB3202).
+        var other = Path.Combine(work, "other-api");
+        (await DotNet.RunAsync(work, environment, "new", "apiroutes", "-n", "other-api", "-o", other, "--ApiRoutesVersion", "1.2.3", "--no-update-check")).ShouldSucceed();
+        Assert.Contains("""<PackageReference Include="ApiRoutes" Version="1.2.3" />""", File.ReadAllText(Path.Combine(other, "other-api", "other-api.csproj")), StringComparison.Ordinal);
+        var referenced = System.Xml.Linq.XDocument.Load(Path.Combine(other, "other-api.slnx")).Descendants("Project").Select(project => project.Attribute("Path")!.Value)
+            .Concat(System.Xml.Linq.XDocument.Load(Path.Combine(other, "other-api.Tests", "other-api.Tests.csproj")).Descendants("ProjectReference")
+                .Select(reference => Path.Combine("other-api.Tests", reference.Attribute("Include")!.Value)))
+            .ToList();
+        Assert.Equal(3, referenced.Count);
+        Assert.All(referenced, path => Assert.True(File.Exists(Path.Combine(other, path)), $"{path} names no file."));
+        Assert.Contains("namespace other_api.Api;", File.ReadAllText(Path.Combine(other, "other-api", "Api", "Hello.cs")), StringComparison.Ordinal);
         Assert.Equal($"ApiRoutes.Templates.{PackageFixture.Version}.nupkg", Path.GetFileName(template));
     }
 
