@@ -29,10 +29,11 @@ internal static class RoutesConfigReader
         {
             var message = $"apiroutes.yaml is not valid YAML: {e.Message}";
             var location = At(path, e.Start, e.End);
-            if (UnquotedCron(text, e.Start) is { } column)
+            if (UnquotedCron(text, e.Start) is var (column, written))
             {
-                // '@' and '*' cannot start a plain YAML scalar, and cron expressions often begin with them.
-                message += " Put the cron expression in quotes: schedule: \"*/5 * * * *\".";
+                // '@' and '*' cannot start a plain YAML scalar, and cron expressions often begin with them. The advice
+                // quotes what was written (review 25d F5: it gave "*/5 * * * *" whatever the schedule was).
+                message += $" Put the cron expression in quotes: schedule: \"{written}\".";
                 location = new SourceLocation(path, (int)e.Start.Line, column);
             }
             else if (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && TabIndented(text) is var (line, tab))
@@ -289,7 +290,9 @@ internal static class RoutesConfigReader
         return null;
     }
 
-    private static int? UnquotedCron(string text, Mark error)
+    // The column of an unquoted schedule starting with '@' or '*' on the error's line, and the expression written there
+    // (up to a comment), as advice can quote it.
+    private static (int Column, string Written)? UnquotedCron(string text, Mark error)
     {
         var lines = text.Split('\n');
         if (error.Line < 1 || error.Line > lines.Length)
@@ -297,7 +300,7 @@ internal static class RoutesConfigReader
             return null;
         }
 
-        var line = lines[error.Line - 1];
+        var line = lines[error.Line - 1].TrimEnd('\r');
         var key = line.IndexOf("schedule:", StringComparison.Ordinal);
         if (key < 0)
         {
@@ -310,6 +313,13 @@ internal static class RoutesConfigReader
             value++;
         }
 
-        return value < line.Length && line[value] is '@' or '*' ? value + 1 : null;
+        if (value >= line.Length || line[value] is not ('@' or '*'))
+        {
+            return null;
+        }
+
+        var comment = line.IndexOf(" #", value, StringComparison.Ordinal);
+        var written = (comment < 0 ? line[value..] : line[value..comment]).Trim();
+        return (value + 1, written.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal));
     }
 }

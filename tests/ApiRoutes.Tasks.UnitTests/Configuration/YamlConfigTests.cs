@@ -146,7 +146,10 @@ public sealed class YamlConfigTests : IDisposable
 
     [Theory]
     // syntax error: an unquoted cron expression starting with '*' is a YAML alias
-    [InlineData("routes:\n  /api/digest:\n    schedule: */5 * * * *\n", "AR5001 apiroutes.yaml(3,15)", "Put the cron expression in quotes")]
+    [InlineData("routes:\n  /api/digest:\n    schedule: */5 * * * *\n", "AR5001 apiroutes.yaml(3,15)", "Put the cron expression in quotes: schedule: \"*/5 * * * *\".")]
+    // the advice quotes what was written (review 25d F5: "*/5 * * * *" whatever it was, a user copying it ran every 5 minutes)
+    [InlineData("routes:\n  /api/digest:\n    schedule: @hourly   # on the hour\r\n", "AR5001 apiroutes.yaml(3,15)", "Put the cron expression in quotes: schedule: \"@hourly\".")]
+    [InlineData("routes:\n  /api/digest:\n    schedule: *  3 * * 1-5\n", "AR5001 apiroutes.yaml(3,15)", "Put the cron expression in quotes: schedule: \"*  3 * * 1-5\".")]
     // unknown key, with a suggestion
     [InlineData("routes:\n  /api/digest:\n    schedul: \"@daily\"\n", "AR5002 apiroutes.yaml(3,5)", "Did you mean 'schedule'?")]
     [InlineData("route:\n  /api/digest: {}\n", "AR5002 apiroutes.yaml(1,1)", "Did you mean 'routes'?")]
