@@ -92,6 +92,22 @@ public sealed class DashboardOperatingTests : IAsyncLifetime
         Assert.Contains(error, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    // Review 25d F2: 'apiroutes runs /api/nope' (a typo, or a standard route) said "no occurrences are recorded (a new
+    // schedule…)" and exited 0: the API answered 200 [] for any route.
+    [Theory]
+    [InlineData("/api/tik")]
+    [InlineData("/api/flaky")]
+    public async Task Occurrences_of_a_route_that_is_no_scheduled_route_are_a_400_naming_the_scheduled_routes(string route)
+    {
+        var response = await _server.Client.GetAsync($"/_apiroutes/api/occurrences?route={route}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(
+            $"route '{route}' is no scheduled route of this app, and no occurrence of it is recorded; its scheduled routes are /api/tick.",
+            (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await _server.Client.GetAsync("/_apiroutes/api/occurrences?route=/api/tick")).StatusCode);
+    }
+
     [Fact]
     public async Task A_failed_execution_is_replayed_as_a_new_execution_with_its_request_and_linked_to_it()
     {

@@ -108,7 +108,17 @@ internal static class DashboardApi
 
             try
             {
-                return Results.Json((await occurrences.ReadAsync(query, context.RequestAborted)).Select(Describe), DashboardJsonContext.Default.IEnumerableOccurrenceView);
+                var found = await occurrences.ReadAsync(query, context.RequestAborted);
+                // A route with no record that is no scheduled route of the app is a mistake (a typo, a standard route),
+                // not "no occurrence yet" (review 25d F2). One removed by a deploy keeps the records it has.
+                if (found.Count == 0 && query.Route is { } route && !table.Routes.Any(r => r.Kind == RouteKind.Scheduled && r.Template == route))
+                {
+                    var scheduled = table.Routes.Where(r => r.Kind == RouteKind.Scheduled).Select(r => r.Template).ToList();
+                    return BadQuery($"route '{route}' is no scheduled route of this app, and no occurrence of it is recorded; "
+                        + (scheduled.Count == 0 ? "the app has no scheduled route." : $"its scheduled routes are {string.Join(", ", scheduled)}."));
+                }
+
+                return Results.Json(found.Select(Describe), DashboardJsonContext.Default.IEnumerableOccurrenceView);
             }
             catch (ExecutionStoreUnavailableException e)
             {
