@@ -172,6 +172,37 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         _store = SqliteExecutionStore.Open(DatabasePath);
     }
 
+    // Review 25d F4: with the database file deleted while the app ran, SQLite wrote on into the open file: every background
+    // request still got its 202, and that work was gone at the next start. And the readiness probe made an empty file
+    // in its place, with the umask's mode.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Once_the_file_is_deleted_or_replaced_new_work_is_refused_and_accepted_work_still_moves(bool replaced)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;   // the hold of the file itself, which tells it, is Linux's (RangeFileLock)
+        }
+
+        await _store.AddAsync(Record("before", ExecutionStatus.Queued), Request(), default);
+        File.Delete(DatabasePath);
+        if (replaced)
+        {
+            File.WriteAllBytes(DatabasePath, []);   // a restored backup, say
+        }
+
+        var refused = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => _store.AddAsync(Record("after", ExecutionStatus.Queued), Request(), default));
+        await _store.UpdateAsync(Record("before", ExecutionStatus.Running) with { StartedAt = At(1) }, default);   // written: no throw
+        var probe = await Assert.ThrowsAnyAsync<Exception>(() => _store.ProbeAsync(default));
+
+        Assert.StartsWith(
+            $"The execution store '{DatabasePath}' cannot be written: its database file was deleted, or replaced by another file, while the app ran; ",
+            refused.Message, StringComparison.Ordinal);
+        Assert.Contains(DatabasePath, probe.Message, StringComparison.Ordinal);
+        Assert.Equal(replaced, File.Exists(DatabasePath));   // the probe made no file of its own
+    }
+
     [Fact]
     public async Task A_file_of_the_version_before_occurrence_records_is_migrated_and_its_rows_are_read()
     {

@@ -28,7 +28,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         _held = held;
         Path = path;
         _time = time;
-        _connectionString = writeConnection.ConnectionString;
+        // Reads and the probe open the file that is there, never make one: after the file was deleted, a probe made an
+        // empty store in its place, with the umask's mode (review 25d F4).
+        _connectionString = new SqliteConnectionStringBuilder(writeConnection.ConnectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
         _writeConnection = writeConnection;
         _commands = new SqliteWriteCommands(writeConnection);
         _writer = new GroupCommitWriter<SqliteWrite>(
@@ -304,6 +306,17 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     // finished in one batch: one row write, not two).
     internal Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<SqliteWrite> batch)
     {
+        // New work (an execution, a keyed one, a claimed occurrence) and the probe are refused once the file under the
+        // store's name is not the one open here: accepted, it would be lost at the next start (review 25d F4). Changes
+        // of state go on into the open file, so what was accepted still runs while the process lives.
+        if (batch.Any(write => write.Request is not null || write.Key is not null || write.Schedule is not null || write.Probe)
+            && _held.Lost(Path) is { } lost)
+        {
+            throw new IOException(
+                $"its database file {lost}; what this process would accept now would be kept only in the file it has open, "
+                + "and lost when it stops. Restart the app to open the store under its name again (an empty one if no file is there).");
+        }
+
         var applied = new bool[batch.Count];
         var superseded = Superseded(batch);
         using var transaction = _writeConnection.BeginTransaction();

@@ -59,6 +59,38 @@ internal sealed class StoreLock : IDisposable
         _lock.Dispose();
     }
 
+    /// <summary>
+    /// Why <paramref name="databasePath"/> no longer names the file this process holds open, or null while it does (or
+    /// where that cannot be told: outside Linux, or without the hold of the file itself). SQLite goes on writing an open
+    /// file that was deleted, or replaced by another under its name; what it writes there is gone when the process ends,
+    /// and the next start opens what the name holds then (review 25d F4).
+    /// </summary>
+    public string? Lost(string databasePath)
+    {
+        if (_database is null)
+        {
+            return null;
+        }
+
+        string? target;
+        try
+        {
+            // The kernel's name of the open file; " (deleted)" follows it once no name leads to the file any more.
+            target = new FileInfo($"/proc/self/fd/{_database.SafeFileHandle.DangerousGetHandle()}").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        if (string.Equals(target, databasePath + " (deleted)", StringComparison.Ordinal))
+        {
+            return "was deleted, or replaced by another file, while the app ran";
+        }
+
+        return File.Exists(databasePath) ? null : $"is no longer there (moved to '{target}', or its folder removed) while the app ran";
+    }
+
     // Linux: the database file itself is held too, by a lock of one byte far past SQLite's (RangeFileLock). The lock
     // file alone was disarmed by deleting it (a cleanup of stale-looking lock files, an operator), and a second name for
     // the file that no path shows (a single-file bind mount, docker's -v /host/executions.db:/data/executions.db) took
