@@ -94,6 +94,26 @@ public sealed class OptionsValidationTests
         Assert.Contains("RetryDelays:0 is 'banana'", error.Message, StringComparison.Ordinal);
     }
 
+    // Review 25d F3: a value the binder cannot convert stopped it there, so the line named that one key alone, and the user
+    // fixed one, restarted, met the next.
+    [Fact]
+    public void Values_that_do_not_convert_are_named_with_every_other_bad_value()
+    {
+        var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new()
+        {
+            ["ApiRoutes:Store:Provider"] = "Mongo",
+            ["ApiRoutes:Background:MaxConcurrency"] = "abc",
+            ["ApiRoutes:ShutdownDrainTimeout"] = "xyz",
+            ["ApiRoutes:Background:MaxQueueLength"] = "-5",
+        })));
+
+        Assert.Contains("ApiRoutes:Store:Provider is 'Mongo'; use Sqlite, InMemory or PostgreSql.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ApiRoutes:Background:MaxConcurrency is 'abc'; expected a whole number.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ApiRoutes:ShutdownDrainTimeout is 'xyz'; expected a time span (hh:mm:ss).", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ApiRoutes:Background:MaxQueueLength is -5", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
     [Fact]
     public async Task The_application_stops_with_exit_code_1_and_one_line_before_it_listens()
     {

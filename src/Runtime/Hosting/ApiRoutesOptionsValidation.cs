@@ -31,12 +31,57 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         }
         catch (InvalidOperationException e) when (ConversionFailure().Match(e.Message) is { Success: true } failure)
         {
-            var key = failure.Groups["key"].Value;
-            var value = failure.Groups["value"].Success ? failure.Groups["value"].Value : services.GetService<IConfiguration>()?[key];
-            var type = Array.Find(BoundTypes, bound => string.Equals(bound.FullName, failure.Groups["type"].Value, StringComparison.Ordinal));
-            var allowed = type is { IsEnum: true } ? $"use {OneOf(type)}" : $"expected {Describe(type)}";
-            throw new ApiRoutesStartupException($"{key} is '{value}'; {allowed}.", e);
+            var configuration = services.GetService<IConfiguration>();
+            throw new ApiRoutesStartupException(string.Join(" ", EveryFailure(configuration, failure)), e);
         }
+    }
+
+    // The binder stops at the first value it cannot convert; the line names every bad key (review 25d F3): each such value
+    // is left out in turn and the rest bound again (at most 50 times), then checked as Validate checks them.
+    private static List<string> EveryFailure(IConfiguration? configuration, Match first)
+    {
+        var failures = new List<string> { Describe(first, configuration) };
+        if (configuration is null)
+        {
+            return failures;
+        }
+
+        var leftOut = new Dictionary<string, string?> { [first.Groups["key"].Value] = null };
+        for (var i = 0; i < 50; i++)
+        {
+            var rest = new ConfigurationBuilder().AddConfiguration(configuration, shouldDisposeConfiguration: false).AddInMemoryCollection(leftOut).Build();
+            var options = new ApiRoutesOptions();
+            try
+            {
+                rest.GetSection(ApiRoutesOptions.SectionName).Bind(options);
+            }
+            catch (InvalidOperationException e) when (ConversionFailure().Match(e.Message) is { Success: true } failure
+                && !leftOut.ContainsKey(failure.Groups["key"].Value))
+            {
+                failures.Add(Describe(failure, configuration));
+                leftOut[failure.Groups["key"].Value] = null;
+                continue;
+            }
+
+            BindRetryDelays(options, rest);
+            if (new ApiRoutesOptionsValidation(rest).Validate(null, options) is { Failed: true } result)
+            {
+                failures.AddRange(result.Failures);
+            }
+
+            break;
+        }
+
+        return failures;
+    }
+
+    private static string Describe(Match failure, IConfiguration? configuration)
+    {
+        var key = failure.Groups["key"].Value;
+        var value = failure.Groups["value"].Success ? failure.Groups["value"].Value : configuration?[key];
+        var type = Array.Find(BoundTypes, bound => string.Equals(bound.FullName, failure.Groups["type"].Value, StringComparison.Ordinal));
+        var allowed = type is { IsEnum: true } ? $"use {OneOf(type)}" : $"expected {Describe(type)}";
+        return $"{key} is '{value}'; {allowed}.";
     }
 
     /// <summary>Replaces the default retry delays with the configured list, also when it is empty.</summary>
