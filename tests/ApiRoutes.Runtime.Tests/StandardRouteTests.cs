@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -70,5 +71,101 @@ public class StandardRouteTests
         Assert.Contains("/api/hello/{name}  standard", table, StringComparison.Ordinal);
         Assert.Contains("/api/slow          background", table, StringComparison.Ordinal);
         Assert.Contains("/api/tick          scheduled @hourly  2026-01-01T01:00:00.000Z", table, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// Review 25d F7: a standard route's time limit (apiroutes.yaml) was checked and written to the manifest, and never
+/// applied: a handler went on for as long as it liked. The request is cancelled at the limit (on the app's clock).
+/// </summary>
+public class StandardRouteTimeLimitTests
+{
+    [Fact]
+    public async Task A_handler_that_stops_for_the_cancellation_at_its_limit_gets_504_and_it_is_logged()
+    {
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/waits", typeof(WaitsForCancellation)) with { TimeLimitSeconds = 2 }));
+
+        var response = server.Client.GetAsync("/api/waits");
+        await WaitsForCancellation.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        server.FakeTime.Advance(TimeSpan.FromMilliseconds(1999));
+        await Task.Delay(50);   // had the limit fired early, the answer would be on its way
+        Assert.False(response.IsCompleted);
+        server.FakeTime.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, (await response.WaitAsync(TimeSpan.FromSeconds(30))).StatusCode);
+        Assert.Contains(server.Logs, line => line.StartsWith(
+            "ApiRoutes[1004] Error: Route /api/waits ran past its time limit of 00:00:02: its request was cancelled at the limit; the handler stopped with TaskCanceledException; answered 504",
+            StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_handler_that_ignores_the_cancellation_answers_when_it_ends_and_the_overrun_is_logged()
+    {
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/ignores", typeof(IgnoresCancellation)) with { TimeLimitSeconds = 1 }));
+
+        var response = server.Client.GetAsync("/api/ignores");
+        await IgnoresCancellation.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await IgnoresCancellation.SawCancellation.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        IgnoresCancellation.Release.SetResult();
+
+        var answered = await response.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((HttpStatusCode.OK, "done anyway"), (answered.StatusCode, await answered.Content.ReadAsStringAsync()));
+        Assert.Contains(server.Logs, line => line.StartsWith(
+            "ApiRoutes[1004] Error: Route /api/ignores ran past its time limit of 00:00:01: its request was cancelled at the limit; the handler went on and answered 200 when it ended",
+            StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_a_limit_the_request_is_not_cancelled()
+    {
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/unlimited", typeof(Unlimited))));
+
+        var response = server.Client.GetAsync("/api/unlimited");
+        await Unlimited.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        server.FakeTime.Advance(TimeSpan.FromHours(1));
+        Unlimited.Release.SetResult();
+
+        Assert.Equal("not cancelled", await (await response.WaitAsync(TimeSpan.FromSeconds(30))).Content.ReadAsStringAsync());
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[1004]", StringComparison.Ordinal));
+    }
+
+    public sealed class WaitsForCancellation : IApiHandler
+    {
+        public static readonly TaskCompletionSource Entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task HandleAsync(HttpContext context)
+        {
+            Entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        }
+    }
+
+    public sealed class IgnoresCancellation : IApiHandler
+    {
+        public static readonly TaskCompletionSource Entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public static readonly TaskCompletionSource SawCancellation = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public static readonly TaskCompletionSource Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task HandleAsync(HttpContext context)
+        {
+            using var registration = context.RequestAborted.Register(() => SawCancellation.TrySetResult());
+            Entered.TrySetResult();
+            await Release.Task;
+            await context.Response.WriteAsync("done anyway");
+        }
+    }
+
+    public sealed class Unlimited : IApiHandler
+    {
+        public static readonly TaskCompletionSource Entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public static readonly TaskCompletionSource Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task HandleAsync(HttpContext context)
+        {
+            Entered.TrySetResult();
+            await Release.Task;
+            await context.Response.WriteAsync(context.RequestAborted.IsCancellationRequested ? "cancelled" : "not cancelled");
+        }
     }
 }

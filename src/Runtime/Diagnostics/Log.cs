@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Error, "Route {Route} failed")]
     public static partial void RouteFailed(this ILogger logger, string route, Exception exception);
 
+    [LoggerMessage(1004, LogLevel.Error, "Route {Route} ran past its time limit of {TimeLimit}: its request was cancelled at the limit; {Outcome}")]
+    public static partial void RouteTimedOut(this ILogger logger, string route, TimeSpan timeLimit, string outcome);
+
     [LoggerMessage(1003, LogLevel.Warning, "{Method} {Path} refused with {StatusCode}: {Reason} ({Unlogged} more refused since the last such line; at most one a second is written)")]
     public static partial void RequestRefused(this ILogger logger, string method, string path, int statusCode, string reason, int unlogged);
 

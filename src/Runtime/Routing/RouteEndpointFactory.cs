@@ -52,7 +52,7 @@ internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionS
             RouteKind.Scheduled when isDevelopment => new OnDemandScheduledEndpoint(
                 route, services.GetRequiredService<ExecutionLifecycle>(), _time, _metrics, logger, refusals, _session).InvokeAsync,
             RouteKind.Scheduled => null,
-            _ => new StandardRouteEndpoint(route, _metrics, logger).InvokeAsync,
+            _ => new StandardRouteEndpoint(route, _metrics, logger, _time).InvokeAsync,
         };
 
         if (handler is null)
