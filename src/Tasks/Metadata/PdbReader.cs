@@ -101,6 +101,45 @@ internal sealed class PdbReader : IDisposable
 
     public void Dispose() => _provider.Dispose();
 
+    /// <summary>
+    /// Every document that declares part of the type: those of its method bodies, and those the compiler lists for it
+    /// because no method body is there (a partial declaration that only carries the attributes, say).
+    /// </summary>
+    public IReadOnlyList<string> TypeDocuments(MetadataReader assembly, TypeDefinitionHandle handle)
+    {
+        var documents = new List<string>();
+        foreach (var methodHandle in assembly.GetTypeDefinition(handle).GetMethods())
+        {
+            foreach (var point in _pdb.GetMethodDebugInformation(methodHandle.ToDebugInformationHandle()).GetSequencePoints())
+            {
+                if (!point.IsHidden && ReadDocumentName(point.Document) is var document && !documents.Contains(document))
+                {
+                    documents.Add(document);
+                }
+            }
+        }
+
+        foreach (var informationHandle in _pdb.GetCustomDebugInformation(handle))
+        {
+            var information = _pdb.GetCustomDebugInformation(informationHandle);
+            if (_pdb.GetGuid(information.Kind) != TypeDefinitionDocumentsKind)
+            {
+                continue;
+            }
+
+            var blob = _pdb.GetBlobReader(information.Value);
+            while (blob.RemainingBytes > 0 && blob.TryReadCompressedInteger(out var row))
+            {
+                if (ReadDocumentName(MetadataTokens.DocumentHandle(row)) is var document && !documents.Contains(document))
+                {
+                    documents.Add(document);
+                }
+            }
+        }
+
+        return documents;
+    }
+
     private string? FindTypeDocument(TypeDefinitionHandle handle)
     {
         foreach (var informationHandle in _pdb.GetCustomDebugInformation(handle))

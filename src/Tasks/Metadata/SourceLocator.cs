@@ -27,9 +27,37 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
     public SourceLocation Attribute(HandlerType type, string attributeName, string? namedArgument = null)
     {
         var declaration = FindDeclaration(type);
-        if (declaration is null || ReadLines(declaration.File) is not { } lines)
+        if (declaration is null)
         {
-            return declaration ?? new SourceLocation(fallbackFile);
+            return new SourceLocation(fallbackFile);
+        }
+
+        if (AttributeAbove(declaration, attributeName, namedArgument) is { } found)
+        {
+            return found;
+        }
+
+        // A partial type: the attribute may sit on a declaration in another of its files (review 25a F10: the error was
+        // placed in the file with HandleAsync, which holds no attribute).
+        foreach (var document in pdb?.TypeDocuments(assembly, type.Handle) ?? [])
+        {
+            var file = pathMap.ToLocalPath(document);
+            if (file != declaration.File && FindDeclarationInText(file, 1, type.Name) is { } other
+                && AttributeAbove(other, attributeName, namedArgument) is { } there)
+            {
+                return there;
+            }
+        }
+
+        return declaration;
+    }
+
+    // The attribute on the lines above the declaration, up to the member before it.
+    private SourceLocation? AttributeAbove(SourceLocation declaration, string attributeName, string? namedArgument)
+    {
+        if (ReadLines(declaration.File) is not { } lines)
+        {
+            return null;
         }
 
         var first = Math.Max(0, declaration.Line - 1 - MaxAttributeLines);
@@ -55,7 +83,7 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
             return new SourceLocation(declaration.File, index + 1, span.Index + 1, index + 1, span.Index + span.Length + 1);
         }
 
-        return declaration;
+        return null;
     }
 
     /// <summary>The declaration as the manifest records it: a path relative to the project where it lies under it.</summary>
@@ -94,7 +122,7 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
 
     private SourceLocation? FindDeclarationInText(string file, int nearLine, string name)
     {
-        if (ReadLines(file) is not { } lines)
+        if (ReadLines(file) is not { Length: > 0 } lines)
         {
             return null;
         }

@@ -42,6 +42,35 @@ public class ScheduleDiagnosticsTests
             Assert.Single(project.Analyze().Diagnostics).Message);
     }
 
+    // Review 25a F10: a partial handler whose attributes are on the declaration in one file and whose HandleAsync is in
+    // another had its schedule's errors placed in the second file, which holds no attribute.
+    [Fact]
+    public void A_partial_handlers_attribute_errors_are_placed_in_the_file_that_has_the_attribute()
+    {
+        using var project = new TestProject()
+            .Source("Api/Job.cs", """
+                namespace Shop.Api;
+
+                // The route's settings.
+                [ScheduledRoute("0 3 * * * *", TimeZone = "Europe/Berln")]
+                public sealed partial class Job : IApiHandler;
+                """)
+            .Source("Api/Job.Run.cs", """
+                namespace Shop.Api;
+
+                public sealed partial class Job
+                {
+                    public Task HandleAsync(HttpContext context) => Task.CompletedTask;
+                }
+                """);
+
+        var result = project.Analyze();
+
+        Assert.Equal(
+            ["AR4008 Api/Job.cs(4,17)", "AR4010 Api/Job.cs(4,43)"],
+            result.Diagnostics.Select(diagnostic => Render.Where(diagnostic, project)).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void A_scheduled_route_without_any_schedule_is_an_error_at_the_attribute()
     {
