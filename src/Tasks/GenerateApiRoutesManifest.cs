@@ -62,6 +62,12 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
     /// <summary>The <c>@(SourceRoot)</c> items; their <c>MappedPath</c> maps deterministic PDB paths back to files.</summary>
     public ITaskItem[] SourceRoots { get; set; } = [];
 
+    /// <summary>
+    /// <c>$(PathMap)</c> (<c>/real/path/=/src/,…</c>), which the compiler applies to the PDB's paths: mapped back as the
+    /// source roots are, for a project that sets it itself (review 25a F7: every location pointed at a file under /src/).
+    /// </summary>
+    public string? PathMap { get; set; }
+
     private protected override void ExecuteCore()
     {
         var result = RouteAnalyzer.Analyze(new AnalysisRequest
@@ -72,7 +78,7 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
             ConfigPath = string.IsNullOrEmpty(ConfigFile) ? null : ConfigFile,
             References = References.Select(item => item.ItemSpec).ToList(),
             Libraries = Libraries(References),
-            PathMap = new SourcePathMap(SourceRoots.Select(item => (item.GetMetadata("MappedPath"), item.ItemSpec))),
+            PathMap = new SourcePathMap(SourceRoots.Select(item => (item.GetMetadata("MappedPath"), item.ItemSpec)).Concat(SourcePathMap.Parse(PathMap))),
             FallbackFile = string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile,
             Generator = "ApiRoutes " + Version,
         });

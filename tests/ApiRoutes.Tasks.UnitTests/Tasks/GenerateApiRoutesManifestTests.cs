@@ -1,6 +1,7 @@
 using ApiRoutes.Manifest;
 using ApiRoutes.Tasks.UnitTests.Infrastructure;
 using Microsoft.Build.Utilities;
+using ApiRoutes.Tasks.Metadata;
 
 namespace ApiRoutes.Tasks.UnitTests.Tasks;
 
@@ -105,6 +106,29 @@ public sealed class GenerateApiRoutesManifestTests : IDisposable
 
         Assert.StartsWith("Cleanup.cs(3,17): ERROR AR4001:", Assert.Single(engine.Errors), StringComparison.Ordinal);
     }
+
+    // Review 25a F7: a project's own PathMap (reproducible builds without SourceRoot's MappedPath) sent every location to
+    // a file under /src/ that does not exist, at the line the PDB has and column 1.
+    [Fact]
+    public void A_projects_own_path_map_is_mapped_back_too()
+    {
+        _project.Source("Api/Cleanup.cs", Handler("Cleanup", "[ScheduledRoute(\"bad\")]"));
+        var (task, engine) = Task();
+        task.PathMap = $"/elsewhere/=/other/,{_project.Directory}{Path.DirectorySeparatorChar}=/src/";
+
+        _project.Compile(pathMap: [new(_project.Directory + Path.DirectorySeparatorChar, "/src/")]);
+        Assert.False(task.Execute());
+
+        Assert.StartsWith("Cleanup.cs(3,17): ERROR AR4001:", Assert.Single(engine.Errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/a/=/x/,/b/=/y/", "/x/>/a/|/y/>/b/")]
+    [InlineData("/a,,b/=/x==y/", "/x=y/>/a,b/")]
+    [InlineData("", "")]
+    [InlineData("=/x/,/a/=,/b/", "")]
+    public void Path_maps_are_read_as_the_compiler_reads_them(string pathMap, string pairs) =>
+        Assert.Equal(pairs, string.Join("|", SourcePathMap.Parse(pathMap).Select(pair => $"{pair.Mapped}>{pair.Local}")));
 
     public void Dispose() => _project.Dispose();
 
