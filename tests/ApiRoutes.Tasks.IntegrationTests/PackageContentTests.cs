@@ -91,10 +91,14 @@ public sealed class PackageContentTests(PackageFixture package)
         {
             Assert.DoesNotContain("Npgsql", dependencies);   // the core carries no database driver
         }
-        else
+        else if (id == "ApiRoutes.PostgreSql")
         {
             Assert.Contains("Npgsql", dependencies);
             Assert.Contains("ApiRoutes", dependencies);
+        }
+        else
+        {
+            Assert.Equal(["ApiRoutes", "Microsoft.AspNetCore.Mvc.Testing", "Microsoft.Extensions.TimeProvider.Testing"], dependencies.Order(StringComparer.Ordinal));
         }
     }
 }
