@@ -119,6 +119,22 @@ internal sealed class PdbReader : IDisposable
             }
         }
 
+        foreach (var document in DefinitionDocuments(handle))
+        {
+            if (!documents.Contains(document))
+            {
+                documents.Add(document);
+            }
+        }
+
+        return documents;
+    }
+
+    private string? FindTypeDocument(TypeDefinitionHandle handle) => DefinitionDocuments(handle).FirstOrDefault();
+
+    // The documents the compiler lists for a type in its TypeDefinitionDocuments record (those no method body of it is in).
+    private IEnumerable<string> DefinitionDocuments(TypeDefinitionHandle handle)
+    {
         foreach (var informationHandle in _pdb.GetCustomDebugInformation(handle))
         {
             var information = _pdb.GetCustomDebugInformation(informationHandle);
@@ -130,34 +146,9 @@ internal sealed class PdbReader : IDisposable
             var blob = _pdb.GetBlobReader(information.Value);
             while (blob.RemainingBytes > 0 && blob.TryReadCompressedInteger(out var row))
             {
-                if (ReadDocumentName(MetadataTokens.DocumentHandle(row)) is var document && !documents.Contains(document))
-                {
-                    documents.Add(document);
-                }
+                yield return ReadDocumentName(MetadataTokens.DocumentHandle(row));
             }
         }
-
-        return documents;
-    }
-
-    private string? FindTypeDocument(TypeDefinitionHandle handle)
-    {
-        foreach (var informationHandle in _pdb.GetCustomDebugInformation(handle))
-        {
-            var information = _pdb.GetCustomDebugInformation(informationHandle);
-            if (_pdb.GetGuid(information.Kind) != TypeDefinitionDocumentsKind)
-            {
-                continue;
-            }
-
-            var blob = _pdb.GetBlobReader(information.Value);
-            if (blob.RemainingBytes > 0)
-            {
-                return ReadDocumentName(MetadataTokens.DocumentHandle(blob.ReadCompressedInteger()));
-            }
-        }
-
-        return null;
     }
 
     private string ReadDocumentName(DocumentHandle document)

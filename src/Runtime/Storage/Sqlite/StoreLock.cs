@@ -15,7 +15,14 @@ internal sealed class StoreLock : IDisposable
     private readonly FileStream _lock;
     private readonly FileStream? _database;
 
-    private StoreLock(FileStream @lock, FileStream? database) => (_lock, _database) = (@lock, database);
+    // The kernel's link to the held database file (Lost reads it at every batch of new work): made once.
+    private readonly string? _databaseDescriptor;
+
+    private StoreLock(FileStream @lock, FileStream? database)
+    {
+        (_lock, _database) = (@lock, database);
+        _databaseDescriptor = database is null ? null : $"/proc/self/fd/{database.SafeFileHandle.DangerousGetHandle()}";
+    }
 
     /// <summary>Holds the store's file <paramref name="databasePath"/>, as <see cref="StorePath"/> found it.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">Another process holds the store, or the lock cannot be taken here.</exception>
@@ -67,7 +74,7 @@ internal sealed class StoreLock : IDisposable
     /// </summary>
     public string? Lost(string databasePath)
     {
-        if (_database is null)
+        if (_databaseDescriptor is null)
         {
             return null;
         }
@@ -76,7 +83,7 @@ internal sealed class StoreLock : IDisposable
         try
         {
             // The kernel's name of the open file; " (deleted)" follows it once no name leads to the file any more.
-            target = new FileInfo($"/proc/self/fd/{_database.SafeFileHandle.DangerousGetHandle()}").LinkTarget;
+            target = new FileInfo(_databaseDescriptor).LinkTarget;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
