@@ -26,13 +26,19 @@ internal sealed class PostgreSqlStoreProvider : IExecutionStoreProvider
                 $"ApiRoutes.PostgreSql {own} needs ApiRoutes {own}, but the app has ApiRoutes {core}: reference the same version of both packages.");
         }
 
-        var connectionString = options.ConnectionString
-            ?? services.GetService<IConfiguration>()?.GetConnectionString("ApiRoutes")
-            ?? throw new ApiRoutesStartupException(
+        // An empty value is not set (compose's '${DATABASE_URL}' unset): it hid a valid ConnectionStrings:ApiRoutes (review 25b F17).
+        var (connectionString, key) = !string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? (options.ConnectionString, "ApiRoutes:Store:ConnectionString")
+            : (services.GetService<IConfiguration>()?.GetConnectionString("ApiRoutes"), "ConnectionStrings:ApiRoutes");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ApiRoutesStartupException(
                 "ApiRoutes:Store:Provider is PostgreSql but no connection string is set: set ApiRoutes:Store:ConnectionString "
                 + "or ConnectionStrings:ApiRoutes (for example the environment variable ConnectionStrings__ApiRoutes).");
+        }
+
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
-        var store = PostgresExecutionStore.Open(connectionString, options.LeaseDuration, services.GetRequiredService<TimeProvider>(), logger);
+        var store = PostgresExecutionStore.Open(connectionString, options.LeaseDuration, services.GetRequiredService<TimeProvider>(), logger, key);
         logger.ReplicaRegistered(store.Description, store.Replica, options.LeaseDuration);
         return store;
     }

@@ -34,21 +34,14 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     public long RegisteredAt { get; }
 
     /// <summary>Connects, creates or migrates the schema, and registers this replica with a lease.</summary>
+    /// <param name="connectionString">The connection string.</param>
+    /// <param name="lease">This replica's lease.</param>
+    /// <param name="time">The clock of the registration's timestamp.</param>
+    /// <param name="key">Where the connection string was set, for messages.</param>
     /// <exception cref="ExecutionStoreUnavailableException">The connection string is invalid, or the database cannot be reached or migrated.</exception>
-    public static PostgresDatabase Open(string connectionString, TimeSpan lease, TimeProvider? time = null)
+    public static PostgresDatabase Open(string connectionString, TimeSpan lease, TimeProvider? time = null, string key = "ApiRoutes:Store:ConnectionString")
     {
-        NpgsqlConnectionStringBuilder builder;
-        try
-        {
-            builder = new NpgsqlConnectionStringBuilder(connectionString);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ExecutionStoreUnavailableException(
-                $"ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: {e.Message} "
-                + "Write it as 'Host=…;Port=5432;Database=…;Username=…;Password=…'.", e);
-        }
-
+        var builder = Parse(connectionString, key);
         // Fail in seconds, not the default 15, when the server is gone: requests wait on it before their 503.
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
         if (!given.ContainsKey("Timeout"))
@@ -75,7 +68,19 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         }
 
         var description = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
-        var dataSource = NpgsqlDataSource.Create(builder);
+        NpgsqlDataSource dataSource;
+        try
+        {
+            dataSource = NpgsqlDataSource.Create(builder);
+        }
+        catch (ArgumentException e)
+        {
+            // Npgsql's own check of the settings together (review 25b F17: it crashed start-up). Its message is not
+            // repeated: it may quote a value.
+            throw new ExecutionStoreUnavailableException(
+                $"{key} is not a valid PostgreSQL connection string: the value of {e.ParamName ?? "one of its settings"} is not allowed with the others. {HowToWrite}", e);
+        }
+
         try
         {
             using var connection = dataSource.OpenConnection();
@@ -98,6 +103,61 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             dataSource.Dispose();
             throw;
         }
+    }
+
+    private const string HowToWrite = "Write it as 'Host=…;Port=5432;Database=…;Username=…;Password=…', and quote a value that holds ';' or '=' (Password='…').";
+
+    // The connection string as Npgsql reads it. A message never repeats a part of it: a password holding ';' is split there,
+    // and Npgsql's "Couldn't set qp9zksecret" printed its second half (review 25b F19).
+    private static NpgsqlConnectionStringBuilder Parse(string connectionString, string key)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ExecutionStoreUnavailableException($"{key} is empty. {HowToWrite}");
+        }
+
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ExecutionStoreUnavailableException($"{key} is not a valid PostgreSQL connection string: {WhatIsWrong(connectionString)} {HowToWrite}", e);
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            throw new ExecutionStoreUnavailableException($"{key} names no server: it has no Host. {HowToWrite}");
+        }
+
+        return builder;
+    }
+
+    private static string WhatIsWrong(string connectionString)
+    {
+        DbConnectionStringBuilder parts;
+        try
+        {
+            parts = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        }
+        catch (ArgumentException)
+        {
+            return "it is not a list of 'Keyword=value' separated by ';' (a quote that is not closed?).";
+        }
+
+        var known = new NpgsqlConnectionStringBuilder();
+        var position = 0;
+        foreach (string keyword in parts.Keys)
+        {
+            position++;
+            if (!known.ContainsKey(keyword))
+            {
+                return $"its part {position} (counted by ';') is no setting of PostgreSQL; when a value such as the password holds ';', that part is the rest of it.";
+            }
+        }
+
+        return "one of its values is not of the kind its keyword takes (a number for Port, say).";
     }
 
     /// <summary>Runs one command; a server that cannot be reached (or a closed store) is "unavailable".</summary>

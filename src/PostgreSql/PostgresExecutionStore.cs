@@ -45,8 +45,8 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
 
     /// <summary>Connects, creates or migrates the schema, and registers this replica with a lease.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The connection string is invalid, or the database cannot be reached or migrated.</exception>
-    public static PostgresExecutionStore Open(string connectionString, TimeSpan lease, TimeProvider time, ILogger logger)
-        => new(PostgresDatabase.Open(connectionString, lease, time), lease, time, logger);
+    public static PostgresExecutionStore Open(string connectionString, TimeSpan lease, TimeProvider time, ILogger logger, string key = "ApiRoutes:Store:ConnectionString")
+        => new(PostgresDatabase.Open(connectionString, lease, time, key), lease, time, logger);
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) => _writer.WriteAsync(record, request);
 

@@ -159,25 +159,38 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             : false;
     }
 
-    // Rows of replicas whose lease lapsed, or that unregistered when they stopped.
-    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+    // Rows of replicas whose lease lapsed, or that unregistered when they stopped: of a route this replica serves, or of
+    // one that no other live replica serves (a replica of an earlier release, which names none, is taken to serve every
+    // route). In a rolling deploy, a replica without a route took the waiting work of a live replica that has it, and
+    // recorded it failed: "its route no longer exists" (review 25b F4).
+    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         ClaimAsync(
-            "e.status IN ('Queued', 'Running') AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now())",
+            "e.status IN ('Queued', 'Running') AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now()) "
+            + $"AND ({RouteKeyOf("e")} = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now() "
+            + $"AND (r.routes IS NULL OR {RouteKeyOf("e")} = ANY(r.routes))))",
             limit,
+            routes,
             null,
             cancellationToken);
 
-    // First attempts still waiting in the queue of a busy replica; that replica skips them when their turn comes.
-    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+    // First attempts of a route this replica serves still waiting in the queue of a busy replica; that replica skips them
+    // when their turn comes.
+    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         ClaimAsync(
-            $"e.status = 'Queued' AND e.attempt = 1 AND e.kind = '{RouteKind.Background.Name()}' AND e.request IS NOT NULL AND e.owner <> $1 AND e.accepted_at < $3",
+            $"e.status = 'Queued' AND e.attempt = 1 AND e.kind = '{RouteKind.Background.Name()}' AND e.request IS NOT NULL AND e.owner <> $1 AND e.accepted_at < $4 "
+            + $"AND {RouteKeyOf("e")} = ANY($3)",
             limit,
+            routes,
             acceptedBefore,
             cancellationToken);
 
+    // IReplicaCoordination.RouteKey, in SQL.
+    private static string RouteKeyOf(string table) => $"{table}.kind || ' ' || {table}.route";
+
     // Claims are rare (every half lease per replica), so claimers take turns: each claim then sees the ones before it,
     // and a row is never claimed twice. SKIP LOCKED: a claimer never waits for a row its holder is writing.
-    private async Task<IReadOnlyList<StoredExecution>> ClaimAsync(string condition, int limit, DateTimeOffset? acceptedBefore, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<StoredExecution>> ClaimAsync(
+        string condition, int limit, IReadOnlyCollection<string> routes, DateTimeOffset? acceptedBefore, CancellationToken cancellationToken)
     {
         var result = new List<StoredExecution>();
         try
@@ -198,6 +211,15 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 await turn.ExecuteNonQueryAsync(cancellationToken);
             }
 
+            // The routes this replica serves, for the claims of the others (its registration does not know them yet).
+            var served = routes.ToArray();
+            await using (var register = new NpgsqlCommand("UPDATE apiroutes_replicas SET routes = $2 WHERE id = $1 AND routes IS DISTINCT FROM $2", connection, transaction))
+            {
+                register.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                register.Parameters.Add(new NpgsqlParameter { Value = served });
+                await register.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await using (var claim = new NpgsqlCommand(
                 $"""
                 WITH claimed AS (
@@ -214,6 +236,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             {
                 claim.Parameters.Add(new NpgsqlParameter { Value = Replica });
                 claim.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                claim.Parameters.Add(new NpgsqlParameter { Value = served });
                 if (acceptedBefore is { } before)
                 {
                     claim.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });

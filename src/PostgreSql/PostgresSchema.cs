@@ -82,6 +82,12 @@ internal static class PostgresSchema
         ALTER TABLE apiroutes_executions ADD COLUMN idempotency_key text, ADD COLUMN request_hash text;
         CREATE UNIQUE INDEX apiroutes_executions_idempotency ON apiroutes_executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;
         """,
+
+        // 6 → 7: the routes each replica serves (kind and template), so that in a rolling deploy no replica takes work
+        // of a route it does not have while a replica that has it lives; null for a replica of an earlier release.
+        """
+        ALTER TABLE apiroutes_replicas ADD COLUMN routes text[];
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

@@ -207,6 +207,24 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await production.Client.SendAsync(authorized)).StatusCode);
     }
 
+    // Review 25b F15: a token from a secret file ends in a newline; no request could ever authenticate.
+    [Fact]
+    public async Task A_configured_token_ending_in_a_newline_is_the_token()
+    {
+        const string Token = "0123456789abcdef0123456789abcdef-dashboard";
+        await using var production = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello))),
+            options: o =>
+            {
+                o.Dashboard.Enabled = true;
+                o.Dashboard.Token = Token + "\n";
+            });
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+        authorized.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+
+        Assert.Equal(HttpStatusCode.OK, (await production.Client.SendAsync(authorized)).StatusCode);
+    }
+
     [Fact]
     public async Task A_token_set_in_development_is_required_there_too()
     {

@@ -102,10 +102,10 @@ public sealed class DataRefusedWriteTests
 
         public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken) => Task.FromResult(LeaseRenewal.Renewed);
 
-        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
-        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
         public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken)

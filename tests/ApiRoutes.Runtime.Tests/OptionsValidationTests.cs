@@ -50,13 +50,98 @@ public sealed class OptionsValidationTests
     [InlineData("ApiRoutes:Background:MaxConcurrency", "many", "ApiRoutes:Background:MaxConcurrency is 'many'")]
     [InlineData("ApiRoutes:Scheduling:ExternalTriggerSecret", "short", "ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters")]
     [InlineData("ApiRoutes:Scheduling:ExternalTriggerTolerance", "00:00:00", "ApiRoutes:Scheduling:ExternalTriggerTolerance is 00:00:00")]
-    [InlineData("ApiRoutes:Health:OverdueAfter", "00:00:00", "ApiRoutes:Health:OverdueAfter is 00:00:00; it must be more than 00:00:00 (default 00:01:00).")]
+    [InlineData("ApiRoutes:Health:OverdueAfter", "00:00:00", "ApiRoutes:Health:OverdueAfter is 00:00:00; it must be more than 00:00:00 and at most 1.00:00:00 (default 00:01:00).")]
+    // Review 25b: values the runtime cannot honour, a bare number read as days, an enum number, '~', an empty manifest path.
+    [InlineData("ApiRoutes:ShutdownDrainTimeout", "60", "ApiRoutes:ShutdownDrainTimeout is '60', which reads as 60 days; write hh:mm:ss (00:01:00 is 60 seconds), or 60.00:00:00 if days are meant. It must be from 00:00:00 to 01:00:00")]
+    [InlineData("ApiRoutes:ShutdownDrainTimeout", "2.00:00:00", "ApiRoutes:ShutdownDrainTimeout is 2.00:00:00; it must be from 00:00:00 to 01:00:00 (default 00:00:30).")]
+    [InlineData("ApiRoutes:Store:Retention", "10675199.02:48:05", "ApiRoutes:Store:Retention is 10675199.02:48:05; it must be from 00:01:00 to 3650.00:00:00")]
+    [InlineData("ApiRoutes:Health:OverdueAfter", "1000000", "ApiRoutes:Health:OverdueAfter is '1000000', which reads as 1000000 days")]
+    [InlineData("ApiRoutes:Health:OverdueAfter", "2.00:00:00", "ApiRoutes:Health:OverdueAfter is 2.00:00:00; it must be more than 00:00:00 and at most 1.00:00:00")]
+    [InlineData("ApiRoutes:Store:LeaseDuration", "200", "ApiRoutes:Store:LeaseDuration is '200', which reads as 200 days; write hh:mm:ss (00:03:20 is 200 seconds)")]
+    [InlineData("ApiRoutes:Store:LeaseDuration", "1.00:00:00", "ApiRoutes:Store:LeaseDuration is 1.00:00:00; it must be from 00:00:01 to 01:00:00")]
+    [InlineData("ApiRoutes:Background:MaxConcurrency", "2147483647", "ApiRoutes:Background:MaxConcurrency is 2147483647; it must be from 1 to 1024 (default 16).")]
+    [InlineData("ApiRoutes:Background:RetryDelays:0", "10", "ApiRoutes:Background:RetryDelays:0 is '10', which reads as 10 days; write hh:mm:ss (00:00:10 is 10 seconds).")]
+    [InlineData("ApiRoutes:Background:RetryDelays", "00:00:10,banana", "ApiRoutes:Background:RetryDelays is 'banana', which is not a time span")]
+    [InlineData("ApiRoutes:Store:Provider", "1", "ApiRoutes:Store:Provider is '1'; use Sqlite, InMemory or PostgreSql, by name.")]
+    [InlineData("ApiRoutes:Store:Path", "~/apiroutes/executions.db", "ApiRoutes:Store:Path is '~/apiroutes/executions.db'; '~' is not your home folder here (no shell expands it)")]
+    [InlineData("ApiRoutes:ManifestPath", "", "ApiRoutes:ManifestPath is empty; name the manifest file, or leave it out for apiroutes.manifest.json beside the app.")]
+    [InlineData("ApiRoutes:Scheduler:Enabled", "false", "ApiRoutes:Scheduler:Enabled is not a setting of ApiRoutes; did you mean ApiRoutes:Scheduling:Enabled?")]
+    [InlineData("ApiRoutes:Background:MaxConcurency", "1", "ApiRoutes:Background:MaxConcurency is not a setting of ApiRoutes; did you mean ApiRoutes:Background:MaxConcurrency?")]
+    [InlineData("ApiRoutes:Frobnicate", "1", "ApiRoutes:Frobnicate is not a setting of ApiRoutes; remove it (README lists the settings under Configuration).")]
     public void A_bad_value_is_one_line_that_names_the_key(string key, string value, string expected)
     {
         var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new() { [key] = value })));
 
         Assert.StartsWith(expected, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    // Review 25b F8: one value (an environment variable cannot hold a JSON list) was read as an empty list: no retries.
+    [Theory]
+    [InlineData("00:00:10", new[] { 10 })]
+    [InlineData("00:00:10, 00:01:00", new[] { 10, 60 })]
+    [InlineData("", new int[0])]
+    public void Retry_delays_given_as_one_value_are_that_list(string value, int[] seconds)
+    {
+        var options = Resolve(new() { ["ApiRoutes:Background:RetryDelays"] = value });
+
+        Assert.Equal(seconds.Select(s => TimeSpan.FromSeconds(s)), options.Background.RetryDelays);
+    }
+
+    [Fact]
+    public void Retry_delays_given_both_as_one_value_and_as_a_list_are_refused()
+    {
+        var error = Assert.Throws<ApiRoutesStartupException>(() => Resolve(new()
+        {
+            ["ApiRoutes:Background:RetryDelays"] = "00:00:10",
+            ["ApiRoutes:Background:RetryDelays:0"] = "00:00:20",
+        }));
+
+        Assert.StartsWith("ApiRoutes:Background:RetryDelays is set both as one value ('00:00:10') and as a list", error.Message, StringComparison.Ordinal);
+    }
+
+    // Review 25b F7: 'ApiRoutes__Background__SecretHeaders=X-Api-Key' was skipped by the binder, and the header was stored.
+    [Fact]
+    public void Secret_headers_given_as_one_value_are_secret()
+    {
+        var options = Resolve(
+            new() { ["ApiRoutes:Background:SecretHeaders"] = "X-Api-Key, X-Auth-Token" },
+            json: """{ "ApiRoutes": { "Background": { "SecretHeaders": [ "X-Tenant-Key" ] } } }""");
+
+        Assert.Equal(["X-Tenant-Key", "X-Api-Key", "X-Auth-Token"], options.Background.SecretHeaders);
+        Assert.True(new ApiRoutes.Execution.SecretHeaders(options.Background.SecretHeaders).IsSecret("x-api-key"));
+    }
+
+    // Review 25b F15: a token read from a file ends in a newline; the presented one is trimmed, so none ever matched.
+    [Fact]
+    public void The_dashboard_token_is_taken_without_surrounding_blanks()
+    {
+        var options = Resolve(new() { ["ApiRoutes:Dashboard:Token"] = "0123456789abcdef0123456789abcdef\n" });
+
+        Assert.Equal("0123456789abcdef0123456789abcdef", options.Dashboard.Token);
+    }
+
+    // The list of keys that unknown ones are checked against is every setting of the options, and only those.
+    [Fact]
+    public void Every_setting_of_the_options_is_a_known_key()
+    {
+        static IEnumerable<string> Settings(Type type, string prefix) =>
+            type.GetProperties().Where(p => p.CanWrite).SelectMany(p =>
+                p.PropertyType.IsClass && p.PropertyType != typeof(string) && p.PropertyType.Namespace == "ApiRoutes"
+                    ? Settings(p.PropertyType, prefix + p.Name + ":")
+                    : [prefix + p.Name]);
+
+        Assert.Equal(Settings(typeof(ApiRoutesOptions), "").Order(), ApiRoutesOptionsValidation.Keys.Order());
+    }
+
+    [Fact]
+    public void Known_keys_in_any_case_list_items_and_empty_json_sections_are_not_unknown()
+    {
+        var options = Resolve(
+            new() { ["apiroutes:background:maxconcurrency"] = "3", ["ApiRoutes:Background:SecretHeaders:0"] = "X-Api-Key" },
+            json: """{ "ApiRoutes": { "Watch": {}, "Health": { "MapEndpoints": true }, "Background": { "RetryDelays": [ "00:00:01" ] } } }""");
+
+        Assert.Equal(3, options.Background.MaxConcurrency);
     }
 
     [Fact]
@@ -134,7 +219,30 @@ public sealed class OptionsValidationTests
         Assert.Equal(1, code);
         Assert.Equal(
             "ApiRoutes: ApiRoutes:Background:RetryDelays:0 is 'banana', which is not a time span; write hh:mm:ss, for example 00:01:00. "
-            + "ApiRoutes:Background:MaxConcurrency is -3; it must be at least 1 (default 16).",
+            + "ApiRoutes:Background:MaxConcurrency is -3; it must be from 1 to 1024 (default 16).",
+            error.ToString().TrimEnd());
+    }
+
+    // Review 25b F13: an empty ApiRoutes:ManifestPath (compose's '${MANIFEST}' unset) crashed start-up with exit 134.
+    [Fact]
+    public async Task An_empty_manifest_path_stops_the_application_with_exit_code_1_and_one_line()
+    {
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = await ApiRoutesApplication.RunAsync(["--urls=http://127.0.0.1:0", "--ApiRoutes:Store:Provider=InMemory", "--ApiRoutes:ManifestPath="]);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        Assert.Equal(1, code);
+        Assert.Equal(
+            "ApiRoutes: ApiRoutes:ManifestPath is empty; name the manifest file, or leave it out for apiroutes.manifest.json beside the app.",
             error.ToString().TrimEnd());
     }
 

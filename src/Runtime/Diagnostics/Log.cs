@@ -105,6 +105,9 @@ internal static partial class Log
     [LoggerMessage(2042, LogLevel.Warning, "The connection to the execution store failed before its answer to a commit came; the commit is found to have landed, so its {Accepted} new background execution(s) are accepted (202), not refused")]
     public static partial void CommitAnswerLost(this ILogger logger, int accepted, Exception exception);
 
+    [LoggerMessage(2045, LogLevel.Error, "The runtime's loop '{Loop}' could not use the execution store; it tries again at its next tick")]
+    public static partial void LoopStoreUnavailable(this ILogger logger, string loop, Exception exception);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 
@@ -153,8 +156,11 @@ internal static partial class Log
     [LoggerMessage(2015, LogLevel.Information, "Execution {ExecutionId} of {Route} is held by another replica now; it runs there, not here")]
     public static partial void ExecutionHeldElsewhere(this ILogger logger, string executionId, string route);
 
-    [LoggerMessage(2016, LogLevel.Information, "Took {Count} execution(s) waiting in the queues of busy replicas")]
-    public static partial void TookWaiting(this ILogger logger, int count);
+    [LoggerMessage(2044, LogLevel.Warning, "{Failed} unfinished execution(s) were recorded as failed as they were taken up (their ids and errors are on the dashboard): {Reasons}")]
+    public static partial void TakenUpAsFailed(this ILogger logger, int failed, string reasons);
+
+    [LoggerMessage(2016, LogLevel.Information, "Took {Count} execution(s) waiting in the queues of busy replicas; {Failed} recorded as failed")]
+    public static partial void TookWaiting(this ILogger logger, int count, int failed);
 
     [LoggerMessage(2017, LogLevel.Debug, "Loaded {Count} recent execution(s) from the store")]
     public static partial void HistoryLoaded(this ILogger logger, int count);

@@ -34,6 +34,7 @@ internal sealed partial class ExecutionLifecycle
     public (int Requeued, int Failed, int Left) Resume(IReadOnlyList<StoredExecution> unfinished, int room)
     {
         int requeued = 0, runnable = 0, failed = 0, left = 0;
+        List<string>? failures = null;
         var maxAttempts = _options.Value.Background.RetryDelays.Count + 1;
         var waitingRoom = room == int.MaxValue ? int.MaxValue : Math.Max(0, _options.Value.Background.MaxQueueLength - _queue.RetryWaiting);
         foreach (var stored in unfinished)
@@ -71,6 +72,11 @@ internal sealed partial class ExecutionLifecycle
             {
                 Transition(execution, ExecutionState.Failed, record with { Status = ExecutionStatus.Failed, FinishedAt = _time.GetUtcNow(), Error = reason });
                 failed++;
+                if (stored.Unreadable is null)
+                {
+                    (failures ??= []).Add($"{IReplicaCoordination.RouteKey(record.Kind, record.Route)}: {reason}");   // an unreadable row has its own line (2019)
+                }
+
                 continue;
             }
 
@@ -104,6 +110,14 @@ internal sealed partial class ExecutionLifecycle
             {
                 Cut(execution, "taken up as the server shut down; it never ran here");
             }
+        }
+
+        if (failures is not null)
+        {
+            // Accepted work that will never run: a warning with the routes and reasons, not only a count (review 25b F5).
+            var groups = failures.CountBy(failure => failure).OrderByDescending(group => group.Value).ToList();
+            _logger.TakenUpAsFailed(failures.Count, string.Join("; ", groups.Take(5).Select(group => $"{group.Value} × {group.Key}"))
+                + (groups.Count > 5 ? $"; and {groups.Skip(5).Sum(group => group.Value)} more" : ""));
         }
 
         return (requeued, failed, left);

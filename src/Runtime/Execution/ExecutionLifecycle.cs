@@ -46,6 +46,9 @@ internal sealed partial class ExecutionLifecycle
         _logger = loggerFactory.CreateLogger(Log.Category);
     }
 
+    /// <summary>The routes whose executions this process can run, as replica claims name them (<see cref="IReplicaCoordination.RouteKey"/>).</summary>
+    public IReadOnlyCollection<string> ServedRoutes => field ??= [.. _routes.Routes.Select(route => IReplicaCoordination.RouteKey(route.Kind.Name(), route.Template))];
+
     /// <summary>The attempts an execution of a route of this kind may have: background ones are retried, scheduled runs never.</summary>
     public int MaxAttempts(RouteKind kind) => kind == RouteKind.Background ? _options.Value.Background.RetryDelays.Count + 1 : 1;
 

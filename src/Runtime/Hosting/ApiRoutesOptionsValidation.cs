@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ApiRoutes.Storage;
@@ -98,6 +99,22 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         options.Background.RetryDelays = [.. items.Where(item => item.Delay is not null).Select(item => item.Delay!.Value)];
     }
 
+    /// <summary>
+    /// Adds the names of a <c>SecretHeaders</c> given as one value (<c>ApiRoutes__Background__SecretHeaders=X-Api-Key</c>, or
+    /// several separated by commas), which the configuration binder skips for a list: a header meant to be secret was
+    /// stored (review 25b F7).
+    /// </summary>
+    public static void BindSecretHeaders(ApiRoutesOptions options, IConfiguration configuration)
+    {
+        if (configuration[Background + ":SecretHeaders"] is { } value)
+        {
+            foreach (var name in ListItems(value))
+            {
+                options.Background.SecretHeaders.Add(name);
+            }
+        }
+    }
+
     public ValidateOptionsResult Validate(string? name, ApiRoutesOptions options)
     {
         // Each message is built only when its check fails: validation runs on the main thread before the app listens.
@@ -105,22 +122,36 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
 
         // Configured delays are named by their keys; delays set in code by their index.
         var configured = configuration is null ? [] : ConfiguredRetryDelays(configuration);
-        foreach (var (item, delay) in configured)
+        foreach (var (path, value, delay) in configured)
         {
             if (delay is not { } parsed)
             {
-                failures.Add($"{item.Path} is '{item.Value}', which is not a time span; write hh:mm:ss, for example 00:01:00.");
+                failures.Add($"{path} is '{value}', which is not a time span; write hh:mm:ss, for example 00:01:00.");
+            }
+            else if (IsBareNumber(value))
+            {
+                failures.Add($"{path} is '{value}', which reads as {parsed.TotalDays} days; write hh:mm:ss ({Seconds(value)} is {value.Trim()} seconds).");
             }
             else if (!IsRetryDelay(parsed))
             {
-                failures.Add($"{item.Path} is {parsed}; a retry delay is from 00:00:00 to 1.00:00:00.");
+                failures.Add($"{path} is {parsed}; a retry delay is from 00:00:00 to 1.00:00:00.");
             }
         }
 
-        var background = options.Background;
-        if (background.MaxConcurrency < 1)
+        if (configuration?[Background + ":RetryDelays"] is { Length: > 0 } oneValue && configuration.GetSection(Background + ":RetryDelays").GetChildren().Any())
         {
-            failures.Add($"{Background}:MaxConcurrency is {background.MaxConcurrency}; it must be at least 1 (default 16).");
+            failures.Add($"{Background}:RetryDelays is set both as one value ('{oneValue}') and as a list ({Background}:RetryDelays:0, …); keep one of them.");
+        }
+
+        if (configuration is not null)
+        {
+            failures.AddRange(UnknownKeys(configuration));
+        }
+
+        var background = options.Background;
+        if (!(background.MaxConcurrency >= 1 && background.MaxConcurrency <= MaxConcurrency))
+        {
+            failures.Add($"{Background}:MaxConcurrency is {background.MaxConcurrency}; it must be from 1 to {MaxConcurrency} (default 16).");
         }
 
         if (background.MaxQueueLength < 1)
@@ -156,55 +187,45 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             failures.Add($"{Background}:StatusUrlKey is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
         }
 
-        if (options.ShutdownDrainTimeout < TimeSpan.Zero)
+        if (options.ManifestPath is { } manifestPath && manifestPath.Trim().Length == 0)
         {
-            failures.Add($"{ApiRoutesOptions.SectionName}:ShutdownDrainTimeout is {options.ShutdownDrainTimeout}; it must be 00:00:00 or more (default 00:00:30).");
+            failures.Add($"{ApiRoutesOptions.SectionName}:ManifestPath is empty; name the manifest file, or leave it out for {Manifest.RouteManifest.FileName} beside the app.");
         }
 
-        if (!(options.Watch.Debounce >= TimeSpan.Zero && options.Watch.Debounce <= TimeSpan.FromSeconds(10)))
-        {
-            failures.Add($"{ApiRoutesOptions.SectionName}:Watch:Debounce is {options.Watch.Debounce}; it must be from 00:00:00 to 00:00:10 (default 00:00:00.200).");
-        }
+        // Time spans: each within what the runtime can honour (a timer, a date, a database setting), and never a bare
+        // number, which reads as days: "ShutdownDrainTimeout=60" was 60 days, and crashed the stop (review 25b F2, F3, F9).
+        CheckTime(failures, "ShutdownDrainTimeout", options.ShutdownDrainTimeout, TimeSpan.Zero, TimeSpan.FromHours(1), "from 00:00:00 to 01:00:00 (default 00:00:30)");
+        CheckTime(failures, "Watch:Debounce", options.Watch.Debounce, TimeSpan.Zero, TimeSpan.FromSeconds(10), "from 00:00:00 to 00:00:10 (default 00:00:00.200)");
+        CheckTime(failures, "Watch:Timeout", options.Watch.Timeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30), "from 00:00:01 to 00:30:00 (default 00:02:00)");
+        CheckTime(failures, "Store:LeaseDuration", options.Store.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "from 00:00:01 to 01:00:00 (default 00:00:30)");
+        CheckTime(failures, "Store:Retention", options.Store.Retention, TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650), "from 00:01:00 to 3650.00:00:00 (default 7.00:00:00)");
+        CheckTime(failures, "Health:OverdueAfter", options.Health.OverdueAfter, TimeSpan.FromTicks(1), TimeSpan.FromDays(1), "more than 00:00:00 and at most 1.00:00:00 (default 00:01:00)");
+        CheckTime(failures, "Scheduling:ExternalTriggerTolerance", options.Scheduling.ExternalTriggerTolerance, TimeSpan.FromTicks(1), TimeSpan.FromHours(1), "more than 00:00:00 and at most 01:00:00 (default 00:05:00)");
 
-        if (!(options.Watch.Timeout >= TimeSpan.FromSeconds(1) && options.Watch.Timeout <= TimeSpan.FromMinutes(30)))
+        if (configuration?[Store + ":Provider"] is { } provider && int.TryParse(provider, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
         {
-            failures.Add($"{ApiRoutesOptions.SectionName}:Watch:Timeout is {options.Watch.Timeout}; it must be from 00:00:01 to 00:30:00 (default 00:02:00).");
+            failures.Add($"{Store}:Provider is '{provider}'; use {OneOf(typeof(StoreProvider))}, by name.");
         }
-
-        if (options.Store.LeaseDuration < TimeSpan.FromSeconds(1))
-        {
-            failures.Add($"{Store}:LeaseDuration is {options.Store.LeaseDuration}; it must be at least 1 second (default 00:00:30).");
-        }
-
-        if (options.Store.Retention < TimeSpan.FromMinutes(1))
-        {
-            failures.Add($"{Store}:Retention is {options.Store.Retention}; it must be at least 1 minute (default 7.00:00:00).");
-        }
-
-        if (!Enum.IsDefined(options.Store.Provider))
+        else if (!Enum.IsDefined(options.Store.Provider))
         {
             failures.Add($"{Store}:Provider is '{options.Store.Provider}'; use {OneOf(typeof(StoreProvider))}.");
         }
 
-        if (!(options.Store.Path is null || options.Store.Path.Trim().Length > 0))
+        if (options.Store.Path is { } storePath && storePath.Trim().Length == 0)
         {
             failures.Add($"{Store}:Path is empty; name a writable file, or leave it out for the default.");
         }
-
-        if (options.Health.OverdueAfter <= TimeSpan.Zero)
+        else if (options.Store.Path is { } home && (home == "~" || home.StartsWith("~/", StringComparison.Ordinal) || home.StartsWith("~\\", StringComparison.Ordinal)))
         {
-            failures.Add($"{ApiRoutesOptions.SectionName}:Health:OverdueAfter is {options.Health.OverdueAfter}; it must be more than 00:00:00 (default 00:01:00).");
+            // No shell reads this value (appsettings.json, a Dockerfile's ENV, systemd's Environment=): the store was made
+            // in a folder named '~' inside the app's folder, which the next deploy replaces (review 25b F12).
+            failures.Add($"{Store}:Path is '{home}'; '~' is not your home folder here (no shell expands it): write the full path, such as /data/executions.db.");
         }
 
         var scheduling = options.Scheduling;
         if (!(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || scheduling.ExternalTriggerSecret.Length >= 32))
         {
             failures.Add($"{Scheduling}:ExternalTriggerSecret is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
-        }
-
-        if (!(scheduling.ExternalTriggerTolerance > TimeSpan.Zero && scheduling.ExternalTriggerTolerance <= TimeSpan.FromHours(1)))
-        {
-            failures.Add($"{Scheduling}:ExternalTriggerTolerance is {scheduling.ExternalTriggerTolerance}; it must be more than 00:00:00 and at most 01:00:00 (default 00:05:00).");
         }
 
         if (!(string.IsNullOrEmpty(scheduling.ExternalTriggerSecret) || options.Store.Retention >= 2 * scheduling.ExternalTriggerTolerance))
@@ -216,25 +237,97 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    // The configured delays in index order, each with its value when it is a time span. Records, not tuples, and no
-    // sorting when nothing is configured: generic code over reference types is the framework's shared precompiled
-    // code, where a list of tuples would be JIT-compiled on the main thread at every start (this runs before the app listens).
+    // The configured delays in index order, each with its value when it is a time span: a list (RetryDelays:0, :1, …) or
+    // one value, which may hold several separated by commas (review 25b F8: a single value was read as no retries). Records,
+    // not tuples, and no sorting when nothing is configured: generic code over reference types is the framework's shared
+    // precompiled code, where a list of tuples would be JIT-compiled on the main thread at every start (this runs before
+    // the app listens).
     private static List<ConfiguredDelay> ConfiguredRetryDelays(IConfiguration configuration)
     {
-        var items = configuration.GetSection(Background + ":RetryDelays").GetChildren().ToList();
+        var section = configuration.GetSection(Background + ":RetryDelays");
+        var items = section.GetChildren().ToList();
         if (items.Count == 0)
         {
-            return [];
+            return section.Value is { } value ? [.. ListItems(value).Select(item => ConfiguredDelay.Of(section.Path, item))] : [];
         }
 
-        return [.. items.OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue).Select(ConfiguredDelay.Of)];
+        return [.. items
+            .OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue)
+            .Select(item => ConfiguredDelay.Of(item.Path, item.Value))];
     }
 
-    private sealed record ConfiguredDelay(IConfigurationSection Item, TimeSpan? Delay)
+    private sealed record ConfiguredDelay(string Path, string? Value, TimeSpan? Delay)
     {
-        public static ConfiguredDelay Of(IConfigurationSection item) =>
-            new(item, TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out var delay) ? delay : null);
+        public static ConfiguredDelay Of(string path, string? value) =>
+            new(path, value, TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var delay) ? delay : null);
     }
+
+    // The items of a list given as one value: separated by commas, blanks around them ignored.
+    private static string[] ListItems(string value) => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    // A time span given as a bare number ("30") is that many days; the operator meant seconds or minutes more often than
+    // not, and the value was then accepted far out of range, or just inside it.
+    private static bool IsBareNumber([NotNullWhen(true)] string? value) => value is not null && value.Trim() is { Length: > 0 } trimmed && trimmed.All(char.IsAsciiDigit);
+
+    // A bare number taken as seconds, written as a time span (what the operator most likely meant).
+    private static string Seconds(string number) =>
+        long.TryParse(number.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= int.MaxValue
+            ? TimeSpan.FromSeconds(seconds).ToString("c", CultureInfo.InvariantCulture)
+            : "00:00:30";
+
+    private void CheckTime(List<string> failures, string key, TimeSpan value, TimeSpan min, TimeSpan max, string allowed)
+    {
+        var path = ApiRoutesOptions.SectionName + ":" + key;
+        if (configuration?[path] is { } written && IsBareNumber(written) && TimeSpan.TryParse(written, CultureInfo.InvariantCulture, out var days) && days == value)
+        {
+            failures.Add($"{path} is '{written}', which reads as {written.Trim()} days; write hh:mm:ss ({Seconds(written)} is {written.Trim()} seconds), "
+                + $"or {written.Trim()}.00:00:00 if days are meant. It must be {allowed}.");
+        }
+        else if (!(value >= min && value <= max))
+        {
+            failures.Add($"{path} is {value}; it must be {allowed}.");
+        }
+    }
+
+    // Every setting under ApiRoutes (relative to it); the lists' items are their numbered children. A key not among them
+    // was silently ignored: "Scheduler:Enabled=false" left the scheduler on in production (review 25b F1).
+    internal static readonly string[] Keys =
+    [
+        "ManifestPath", "VerifyBundle", "ShutdownDrainTimeout",
+        "Background:MaxConcurrency", "Background:MaxQueueLength", "Background:MaxRequestBodyBytes", "Background:RetryDelays",
+        "Background:RetryAfterSeconds", "Background:SecretHeaders", "Background:StatusUrls", "Background:StatusUrlKey",
+        "Store:Provider", "Store:ConnectionString", "Store:LeaseDuration", "Store:Path", "Store:Retention",
+        "Dashboard:Enabled", "Dashboard:Token",
+        "Scheduling:Enabled", "Scheduling:ExternalTriggerSecret", "Scheduling:ExternalTriggerTolerance",
+        "Health:MapEndpoints", "Health:OverdueAfter",
+        "Watch:Enabled", "Watch:Debounce", "Watch:Timeout",
+    ];
+
+    private static readonly string[] Lists = ["Background:RetryDelays", "Background:SecretHeaders"];
+
+    private static readonly string[] Sections = ["Background", "Store", "Dashboard", "Scheduling", "Health", "Watch"];
+
+    private static IEnumerable<string> UnknownKeys(IConfiguration configuration)
+    {
+        foreach (var (key, value) in configuration.GetSection(ApiRoutesOptions.SectionName).AsEnumerable(makePathsRelative: true))
+        {
+            if (value is null || Keys.Contains(key, StringComparer.OrdinalIgnoreCase)
+                || (value.Length == 0 && Sections.Contains(key, StringComparer.OrdinalIgnoreCase))
+                || (key.LastIndexOf(':') is > 0 and var colon && Lists.Contains(key[..colon], StringComparer.OrdinalIgnoreCase)
+                    && int.TryParse(key[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            {
+                continue;
+            }
+
+            yield return Text.Suggestions.Closest(key, Keys) is { } closest
+                ? $"{ApiRoutesOptions.SectionName}:{key} is not a setting of ApiRoutes; did you mean {ApiRoutesOptions.SectionName}:{closest}?"
+                : $"{ApiRoutesOptions.SectionName}:{key} is not a setting of ApiRoutes; remove it (README lists the settings under Configuration).";
+        }
+    }
+
+    // At most this many background executions at once: each is a worker started with the app (review 25b F10: "unlimited",
+    // int.MaxValue, took memory without end before the app ever listened).
+    private const int MaxConcurrency = 1024;
 
     // The types of the options' settings, which a failed conversion names (found by name among these, not by reflection,
     // so that a trimmed app says the same).

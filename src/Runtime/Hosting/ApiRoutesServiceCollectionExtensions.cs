@@ -34,7 +34,14 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddOptions<ApiRoutesOptions>()
             .BindConfiguration(ApiRoutesOptions.SectionName)
             .Configure<IConfiguration>(ApiRoutesOptionsValidation.BindRetryDelays)
+            .Configure<IConfiguration>(ApiRoutesOptionsValidation.BindSecretHeaders)
             .Configure<IConfiguration>((options, configuration) => options.VerifyBundle |= BundleStartupCheck.Requested(configuration))
+            .PostConfigure(options =>
+            {
+                // A secret read from a file (Docker and Kubernetes secrets, 'echo token > file') ends in a newline, which no
+                // presented token (trimmed) could match: every request was refused as a wrong token (review 25b F15).
+                options.Dashboard.Token = options.Dashboard.Token?.Trim();
+            })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiRoutesOptions>, ApiRoutesOptionsValidation>(
             sp => new ApiRoutesOptionsValidation(sp.GetService<IConfiguration>())));

@@ -101,7 +101,7 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger, Start
         }
         catch (ExecutionStoreUnavailableException e)
         {
-            logger.StoreWriteFailed($"({Name})", e);
+            logger.LoopStoreUnavailable(Name, e);   // no execution was being recorded: not 2010 (review 25b F14)
         }
 #pragma warning disable CA1031 // A loop of the runtime must outlive any failure of one run: it is logged, and the next tick runs.
         catch (Exception e)

@@ -77,7 +77,7 @@ internal sealed class StartupRecoveryService(
                 {
                     // Every row claimed is taken up (the claim made this replica its holder: one left aside would run
                     // nowhere while it lives); the claim's limit is the room (review 17d M4).
-                    Report(lifecycle.Resume(await coordination.ClaimUnfinishedAsync(room, CancellationToken.None), int.MaxValue));
+                    Report(lifecycle.Resume(await coordination.ClaimUnfinishedAsync(room, lifecycle.ServedRoutes, CancellationToken.None), int.MaxValue));
                 }
 
                 return;

@@ -34,7 +34,7 @@ internal sealed class TakeOverService(
 
         var background = options.Value.Background;
         var room = queue.RoomToClaim(background.MaxQueueLength);   // review 17a F1
-        if (room > 0 && await coordination!.ClaimUnfinishedAsync(room, stopping) is { Count: > 0 } orphaned)
+        if (room > 0 && await coordination!.ClaimUnfinishedAsync(room, lifecycle.ServedRoutes, stopping) is { Count: > 0 } orphaned)
         {
             var (requeued, failed) = lifecycle.Resume(orphaned);
             Logger.TookOver(requeued, failed);
@@ -42,9 +42,10 @@ internal sealed class TakeOverService(
 
         var idle = Math.Min(1000, background.MaxConcurrency - log.RunningCount - queue.Waiting);
         var waitingSince = Time.GetUtcNow() - coordination!.LeaseDuration / 2;
-        if (idle > 0 && await coordination.ClaimWaitingAsync(idle, waitingSince, stopping) is { Count: > 0 } waiting)
+        if (idle > 0 && await coordination.ClaimWaitingAsync(idle, waitingSince, lifecycle.ServedRoutes, stopping) is { Count: > 0 } waiting)
         {
-            Logger.TookWaiting(lifecycle.Resume(waiting).Requeued);
+            var (requeued, failed) = lifecycle.Resume(waiting);
+            Logger.TookWaiting(requeued, failed);
         }
     }
 }

@@ -41,18 +41,28 @@ internal interface IReplicaCoordination
 
     /// <summary>
     /// Unfinished executions (queued or running) of replicas that stopped or let their lease lapse, at most
-    /// <paramref name="limit"/>, oldest first, with their requests, now held by this replica.
+    /// <paramref name="limit"/>, oldest first, with their requests, now held by this replica: those of the routes it
+    /// serves, and those of routes no live replica serves (which nobody could run).
     /// </summary>
+    /// <param name="limit">At most this many.</param>
+    /// <param name="routes">The routes this replica serves, each as <see cref="RouteKey"/>.</param>
+    /// <param name="cancellationToken">Cancels the claim.</param>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
-    Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// First attempts of background executions that have waited since before <paramref name="acceptedBefore"/> in the
-    /// queue of another (busy) replica, at most <paramref name="limit"/>, now held by this replica; that replica skips
-    /// them when their turn comes.
+    /// First attempts of background executions of the <paramref name="routes"/> this replica serves that have waited
+    /// since before <paramref name="acceptedBefore"/> in the queue of another (busy) replica, at most
+    /// <paramref name="limit"/>, now held by this replica; that replica skips them when their turn comes.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
-    Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A route as claims name it: its kind and template (<c>background /api/orders/{id}</c>). In a rolling deploy a
+    /// replica of the other version may lack a route, or have it as another kind.
+    /// </summary>
+    static string RouteKey(string kind, string route) => kind + " " + route;
 
     /// <summary>
     /// Records that this replica starts running the execution (<paramref name="running"/>, in its Running state) and

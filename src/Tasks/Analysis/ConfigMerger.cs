@@ -1,6 +1,7 @@
 using ApiRoutes.Tasks.Configuration;
 using ApiRoutes.Tasks.Diagnostics;
 using ApiRoutes.Tasks.Routing;
+using ApiRoutes.Text;
 
 namespace ApiRoutes.Tasks.Analysis;
 

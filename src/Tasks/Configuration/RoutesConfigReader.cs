@@ -1,5 +1,6 @@
 using ApiRoutes.Manifest;
 using ApiRoutes.Tasks.Diagnostics;
+using ApiRoutes.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -30,7 +30,9 @@ public sealed class PeriodicServiceTests
         await loop.StopAsync(default);
         Assert.Equal(3, loop.Runs);
         Assert.Contains(logs, line => line.StartsWith("ApiRoutes[2021] Error: The runtime's loop 'failing' failed; it goes on at its next tick", StringComparison.Ordinal));
-        Assert.Contains(logs, line => line.StartsWith("ApiRoutes[2010] Error: The execution store could not record execution (failing)", StringComparison.Ordinal));
+        // Review 25b F14: a loop's store failure was 2010, "could not record execution (failing)": no execution was.
+        Assert.Contains(logs, line => line.StartsWith("ApiRoutes[2045] Error: The runtime's loop 'failing' could not use the execution store; it tries again at its next tick", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, line => line.Contains("[2010]", StringComparison.Ordinal));
     }
 
     [Fact]

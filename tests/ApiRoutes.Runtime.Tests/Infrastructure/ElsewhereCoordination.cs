@@ -55,10 +55,10 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
         return Task.FromResult(LeaseRenewal.Renewed);
     }
 
-    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
-    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
     public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => Interlocked.Decrement(ref _startsFailing) >= 0

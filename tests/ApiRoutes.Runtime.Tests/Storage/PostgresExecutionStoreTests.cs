@@ -36,14 +36,14 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var first = Open();
         await first.AddAsync(Record("one", ExecutionStatus.Queued), SampleRequests.Full(), default);
         var second = Open();
-        Assert.Empty(await second.Coordination.ClaimUnfinishedAsync(100, default));   // its replica is alive: not for the taking
+        Assert.Empty(await second.Coordination.ClaimUnfinishedAsync(100, Served, default));   // its replica is alive: not for the taking
 
         await Stop(first);
-        var (record, copy) = Assert.Single(await second.Coordination.ClaimUnfinishedAsync(100, default));
+        var (record, copy) = Assert.Single(await second.Coordination.ClaimUnfinishedAsync(100, Served, default));
 
         Assert.Equal(Record("one", ExecutionStatus.Queued), record);
         SampleRequests.AssertIsFull(copy);
-        Assert.Empty(await second.Coordination.ClaimUnfinishedAsync(100, default));   // claimed once
+        Assert.Empty(await second.Coordination.ClaimUnfinishedAsync(100, Served, default));   // claimed once
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
             """));
         var survivor = Open();
 
-        var taken = await PollAsync(() => survivor.Coordination.ClaimUnfinishedAsync(100, default));
+        var taken = await PollAsync(() => survivor.Coordination.ClaimUnfinishedAsync(100, Served, default));
 
         Assert.Equal(("one", ExecutionStatus.Running), (taken.Record.Id, taken.Record.Status));
         var lost = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => dying.UpdateAsync(Record("one", ExecutionStatus.Succeeded), default));
@@ -82,14 +82,38 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var idle = Open();
         await idle.AddAsync(Record("own", ExecutionStatus.Queued), Request(), default);
 
-        var taken = await idle.Coordination.ClaimWaitingAsync(100, At(5), default);
+        var taken = await idle.Coordination.ClaimWaitingAsync(100, At(5), Served, default);
 
         Assert.Equal(["old"], taken.Select(e => e.Record.Id));
         Assert.NotNull(taken[0].Request);
         Assert.False(await busy.Coordination.TryStartAsync(Record("old", ExecutionStatus.Running), default));   // its turn came too late
         Assert.True(await idle.Coordination.TryStartAsync(Record("old", ExecutionStatus.Running), default));
         Assert.True(await busy.Coordination.TryStartAsync(Record("new", ExecutionStatus.Running), default));
-        Assert.Empty(await idle.Coordination.ClaimWaitingAsync(100, At(5), default));
+        Assert.Empty(await idle.Coordination.ClaimWaitingAsync(100, At(5), Served, default));
+    }
+
+    // Review 25b F4: a replica of the other version, without the route, took the waiting work of a live replica that has
+    // it and recorded it failed ("its route no longer exists in this deploy").
+    [Fact]
+    public async Task In_a_rolling_deploy_a_replica_leaves_the_work_of_a_route_it_lacks_to_a_live_replica_that_has_it()
+    {
+        var busy = Open();
+        await busy.AddAsync(Record("waiting", ExecutionStatus.Queued), Request(), default);
+        Assert.Empty(await busy.Coordination.ClaimUnfinishedAsync(100, Served, default));   // a claim names the routes it serves
+        var stopped = Open();
+        await stopped.AddAsync(Record("orphan", ExecutionStatus.Queued) with { AcceptedAt = At(1) }, Request(), default);
+        await Stop(stopped);
+        var earlier = Open();   // never claims: as a replica of an earlier release, it names no routes
+        var without = Open();   // its deploy removed /api/job, and has a scheduled route of that path
+        string[] others = ["background /api/other", "scheduled /api/job"];
+
+        Assert.Empty(await without.Coordination.ClaimWaitingAsync(100, At(5), others, default));
+        Assert.Empty(await without.Coordination.ClaimUnfinishedAsync(100, others, default));
+        await Stop(earlier);
+        Assert.Empty(await without.Coordination.ClaimUnfinishedAsync(100, others, default));   // busy serves it
+
+        await Stop(busy);   // no live replica serves it now: nobody could run it, so it is taken (to be recorded failed)
+        Assert.Equal(["waiting", "orphan"], (await without.Coordination.ClaimUnfinishedAsync(100, others, default)).Select(e => e.Record.Id));
     }
 
     [Fact]
@@ -105,7 +129,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
             var mine = new List<string>();
             for (var round = 0; round < 100; round++)
             {
-                var batch = await replica.Coordination.ClaimUnfinishedAsync(50, default);
+                var batch = await replica.Coordination.ClaimUnfinishedAsync(50, Served, default);
                 if (batch.Count == 0)
                 {
                     break;
@@ -170,7 +194,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
             """);
 
         var second = Open();
-        Assert.Single(await second.Coordination.ClaimUnfinishedAsync(100, default));
+        Assert.Single(await second.Coordination.ClaimUnfinishedAsync(100, Served, default));
 
         // The lease is 30 s; outside the claim, the server's defaults (no limit) are untouched.
         Assert.Equal("30s,30s", await PostgresServer.ScalarAsync<string>(_database, "SELECT string_agg(idle || ',' || waits, ';') FROM claim_settings"));
@@ -301,7 +325,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_and_idempotency_keys()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_and_served_routes()
     {
         await using (var first = Open())
         {
@@ -312,6 +336,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await PostgresServer.ScalarAsync<int>(_database, """
             ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state, DROP COLUMN retry_at,
                 DROP COLUMN idempotency_key, DROP COLUMN request_hash;
+            ALTER TABLE apiroutes_replicas DROP COLUMN routes;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
@@ -323,9 +348,10 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await store.UpdateAsync(Record("new", ExecutionStatus.Queued) with { Attempt = 2, RetryAt = At(9) }, default);   // version 5's column
 
         await store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default);   // version 6's
+        Assert.Empty(await store.Coordination.ClaimUnfinishedAsync(10, Served, default));   // version 7's: the routes a replica serves
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true), await store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default));
 
-        Assert.Equal(6, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal(7, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
         Assert.Equal("/api/tick", Assert.Single(await store.GetPausesAsync(default)).Route);
         var old = (await store.FindAsync("old", default))!;
         Assert.Equal(("boom", null, null, null), (old.Error, old.ReplayOf, old.TraceParent, old.RetryAt));
@@ -341,7 +367,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (6)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (7)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 
@@ -406,7 +432,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await skewed.PruneAsync(ahead.GetUtcNow() - TimeSpan.FromDays(7), default);   // as RetentionService asks, with a week's retention
 
         Assert.Equal(2, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_replicas"));
-        Assert.Empty(await skewed.Coordination.ClaimUnfinishedAsync(100, default));          // the live replica's work stays its own
+        Assert.Empty(await skewed.Coordination.ClaimUnfinishedAsync(100, Served, default));          // the live replica's work stays its own
         Assert.False((await skewed.ClaimOccurrenceAsync("/api/tick", At(0), "c", default)).Claimed);   // a replay is still refused
     }
 
@@ -445,6 +471,9 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     private static DateTimeOffset At(int minutes) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(minutes);
+
+    // The routes the replicas of these tests serve, as their claims name them.
+    private static readonly string[] Served = ["background /api/job"];
 
     private static ExecutionRecord Record(string id, ExecutionStatus status) =>
         new() { Id = id, Route = "/api/job", Kind = "background", Status = status, AcceptedAt = At(0) };

@@ -330,6 +330,32 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.StartsWith($"The execution store '{other}' is in use by another process (", linked.Message, StringComparison.Ordinal);
     }
 
+    // Review 25b F6: a lock file that could not be opened for writing was taken as held, whatever the reason: a volume
+    // remounted read-only was reported as "in use by another process", naming a process long gone. The reason here is
+    // one any user can make: the lock file is a program that runs (ETXTBSY), as EROFS needs a mount.
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void A_lock_file_that_cannot_be_written_for_another_reason_than_a_holder_is_not_reported_as_in_use()
+    {
+        var path = Path.Combine(_folder, "busy", "executions.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Copy("/bin/sleep", path + ".lock");
+        File.SetUnixFileMode(path + ".lock", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var running = System.Diagnostics.Process.Start(path + ".lock", "30");
+        try
+        {
+            var error = Assert.ThrowsAny<Exception>(() => SqliteExecutionStore.Open(path));
+
+            Assert.DoesNotContain("in use by another process", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Text file busy", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            running.Kill();
+            running.WaitForExit(10_000);
+        }
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int Link(string existing, string created);
 

@@ -178,9 +178,29 @@ internal sealed class StoreLock : IDisposable
         {
             return new FileStream(databasePath + ".lock", OwnerOnly(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
         }
-        catch (IOException e) when (File.Exists(databasePath + ".lock"))
+        catch (IOException e) when (File.Exists(databasePath + ".lock") && HeldElsewhere(databasePath + ".lock"))
         {
             throw InUse(databasePath, e);
+        }
+    }
+
+    // Whether the lock file that could not be opened for writing is held by a process: any other failure (a file system
+    // mounted read-only, say) was reported as "in use by another process", naming one long gone (review 25b F6), and is
+    // left to the caller's message, with the system's reason.
+    private static bool HeldElsewhere(string lockPath)
+    {
+        try
+        {
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return OperatingSystem.IsWindows() || ExclusiveFileLock.TryTake(probe.SafeFileHandle).Result == FileLockResult.HeldElsewhere;
+        }
+        catch (IOException)
+        {
+            return true;   // .NET's own lock of the file refused even reading it: held
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -1,4 +1,4 @@
-namespace ApiRoutes.Tasks.Configuration;
+namespace ApiRoutes.Text;
 
 /// <summary>"Did you mean …?" for misspelt keys and routes.</summary>
 internal static class Suggestions
