@@ -100,6 +100,35 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal([chattyId, id], list.EnumerateArray().Select(e => e.GetProperty("id").GetString()));
     }
 
+    // Review 26a F9: without route, each was the binder's bare 400 with an empty body.
+    [Theory]
+    [InlineData("run")]
+    [InlineData("pause")]
+    [InlineData("resume")]
+    public async Task A_schedule_action_without_its_route_says_what_is_missing(string action)
+    {
+        var response = await PostAsync($"/_apiroutes/api/schedules/{action}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(
+            $"Bad query: route is required, the scheduled route to {action}: /_apiroutes/api/schedules/{action}?route=/api/cleanup.",
+            (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
+
+    // Review 26a F8: execution errors and handlers' log lines were answered without no-store: a browser kept them.
+    [Theory]
+    [InlineData("/_apiroutes/api/routes")]
+    [InlineData("/_apiroutes/api/executions")]
+    [InlineData("/_apiroutes/api/executions/unknown")]
+    [InlineData("/_apiroutes/api/occurrences")]
+    public async Task No_answer_of_the_api_is_kept_by_a_browser(string path)
+    {
+        var response = await _server.Client.GetAsync(path);
+
+        Assert.True(response.Headers.CacheControl?.NoStore, $"{path}: {response.Headers.CacheControl}");
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+    }
+
     [Fact]
     public async Task A_paused_schedule_skips_its_occurrences_until_resumed()
     {

@@ -142,6 +142,34 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Assert.Equal(5, _server.Probe.Count(nameof(Flaky)));
     }
 
+    // Review 26a F10: the page threw every refusal away (400, 409, 503): a pause in the past, a second replay of one
+    // failure, seemed to do nothing.
+    [Fact]
+    public async Task A_refused_action_shows_the_reason_the_api_gives_and_keeps_it_through_refreshes()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1300, Height = 1200 } });
+        page.SetDefaultTimeout(Timeout);
+        await _server.Client.PostAsync("/api/flaky", new StringContent("{}"));
+        var failed = await _server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Failed);
+        await page.GotoAsync(new Uri(_server.Client.BaseAddress!, "/_apiroutes").ToString());
+        var notice = page.Locator("#notice");
+
+        var row = page.Locator("#schedules tr[data-route='/api/tick']");
+        await row.Locator("input.pause-until").FillAsync("2020-01-01T00:00");
+        await row.Locator("button.pause-until-button").ClickAsync();
+        await Assertions.Expect(notice).ToContainTextAsync("is not in the future");
+        await page.Locator("#f-status").SelectOptionAsync("failed");   // a refresh of the lists
+        await Assertions.Expect(page.Locator("#executions tr.execution")).ToHaveCountAsync(1);
+        await Assertions.Expect(notice).ToContainTextAsync("is not in the future");
+
+        await page.Locator($"#executions tr[data-id='{failed.Id}']").ClickAsync();
+        await page.Locator("#replay").ClickAsync();
+        await Assertions.Expect(notice).ToContainTextAsync("replayed as ");
+        await page.Locator($"#executions tr[data-id='{failed.Id}']").ClickAsync();
+        await page.Locator("#replay").ClickAsync();
+        await Assertions.Expect(notice).ToContainTextAsync($"Execution {failed.Id} was replayed already");
+    }
+
     [Fact]
     public async Task A_schedule_paused_until_a_time_says_so_and_its_skipped_occurrence_is_listed()
     {

@@ -103,6 +103,52 @@ public class ManifestStartupTests
         Assert.EndsWith("Install the IANA time zone data (the tzdata package on Linux, ICU on Windows) where the app runs.", error.Message, StringComparison.Ordinal);
     }
 
+    // Review 26a F5, F6, F7: the build refuses each of these, but a manifest edited by hand (or by an attacker, in a bundle
+    // re-hashed to verify) reached the runtime: start-up crashed (exit 134), a route answered 500, every execution failed
+    // as a bug, or a route's escape sequences reached the operator's terminal.
+    [Theory]
+    [InlineData("/api/{hello", "The route '/api/{hello' in '", "is not a valid route template: ")]
+    [InlineData("api/hello", "The route 'api/hello' in '", "is not a path: it must start with '/' and hold no control character.")]
+    [InlineData("/api/\u001b]0;PWNED\u0007", "The route '/api/\\u001B]0;PWNED\\u0007' in '", "is not a path")]
+    public void A_route_the_build_would_not_have_written_stops_start_up(string route, string start, string contains)
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+
+        var error = StartWith(TestManifest.Write(manifest with { Routes = [manifest.Routes[0] with { Route = route }] }));
+
+        Assert.StartsWith(start, error.Message, StringComparison.Ordinal);
+        Assert.Contains(contains, error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("The build writes no such route: build the project again, and deploy the manifest it writes.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(901)]
+    public void A_time_limit_the_runtime_cannot_honour_stops_start_up(int seconds)
+    {
+        var manifest = Create(BackgroundRoute("/api/report", typeof(Flaky)));
+
+        var error = StartWith(TestManifest.Write(manifest with { Routes = [manifest.Routes[0] with { TimeLimitSeconds = seconds }] }));
+
+        Assert.StartsWith($"The route '/api/report' in '", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"has a time limit of {seconds} seconds; a time limit is from 1 to 900 seconds.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_route_listed_twice_for_the_same_methods_stops_start_up_and_for_other_methods_is_served()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        var twice = manifest with { SchemaVersion = RouteManifest.MethodsSchemaVersion, Routes = [manifest.Routes[0], manifest.Routes[0] with { Route = "/API/Hello", Methods = ["POST"] }] };
+        var split = manifest with { Routes = [manifest.Routes[0] with { Methods = ["GET"] }, manifest.Routes[0] with { Methods = ["POST"] }] };
+
+        var error = StartWith(TestManifest.Write(twice));
+
+        Assert.StartsWith("The route '/API/Hello' is listed twice in '", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"(handlers '{typeof(Hello).FullName}' and '{typeof(Hello).FullName}'), so no request to it could be routed.", error.Message, StringComparison.Ordinal);
+        ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(split, "manifest.json");
+    }
+
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)
     {
         var builder = WebApplication.CreateBuilder();

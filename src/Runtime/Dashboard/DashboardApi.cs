@@ -43,7 +43,16 @@ internal static class DashboardApi
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
 
         // ApiRoutes' own endpoints are not the app's API: OpenAPI documents leave them out.
+        // Nothing it answers is kept by a browser or a proxy (execution errors, handlers' log lines, refusals included: review
+        // 26a F8), nor read as another type than it says.
         var dashboard = endpoints.MapGroup(PagePath).ExcludeFromDescription()
+            .AddEndpointFilter((context, next) =>
+            {
+                var headers = context.HttpContext.Response.Headers;
+                headers.CacheControl = "no-store";
+                headers.XContentTypeOptions = "nosniff";
+                return next(context);
+            })
             .AddEndpointFilter(new DashboardGuard(loopbackOnly: development, api: false, refusals));
 
         // The page: one self-contained file (no CDN; the machine may be offline) that polls the API below. It holds no
@@ -156,7 +165,9 @@ internal static class DashboardApi
             ? Results.Json(new ExecutionDetail(Describe(record), log.LogLinesOf(id)), DashboardJsonContext.Default.ExecutionDetail)
             : DashboardJson.Error($"No execution '{id}' is known.", StatusCodes.Status404NotFound));
 
-        data.MapPost("/schedules/run", async (string route, HttpContext context) => Scheduled(table, route) is not { } target
+        // route is read as optional, so that its absence is this API's 400 with a reason, not the binder's empty one (review 26a F9).
+        data.MapPost("/schedules/run", async (string? route, HttpContext context) => string.IsNullOrEmpty(route) ? NoRoute("run")
+            : Scheduled(table, route) is not { } target
             ? NoSchedule(route)
             : await runs.TryStartAsync(target, time.GetUtcNow(), manual: true, trace: TraceContext.Of(context)) switch
             {
@@ -168,8 +179,13 @@ internal static class DashboardApi
         data.MapGet("/development", () => Results.Json(Describe(watch.Current), DashboardJsonContext.Default.DevelopmentView));
 
         // until: a timed pause, which ends by itself on the app's clock; without it, paused until resumed.
-        data.MapPost("/schedules/pause", async (string route, HttpContext context) =>
+        data.MapPost("/schedules/pause", async (string? route, HttpContext context) =>
         {
+            if (string.IsNullOrEmpty(route))
+            {
+                return NoRoute("pause");
+            }
+
             var errors = new List<string>();
             var until = DashboardQueries.Instant(context.Request.Query, "until", errors);
             if (until is { } end && end <= time.GetUtcNow())
@@ -183,7 +199,7 @@ internal static class DashboardApi
                 logger.SchedulePausedFromDashboard(r, until is { } u ? $"until {u:O}" : "until resumed");
             });
         });
-        data.MapPost("/schedules/resume", (string route) => ToggleAsync(table, route, async r =>
+        data.MapPost("/schedules/resume", (string? route) => string.IsNullOrEmpty(route) ? Task.FromResult(NoRoute("resume")) : ToggleAsync(table, route, async r =>
         {
             await pauses.ResumeAsync(r);
             logger.ScheduleResumedFromDashboard(r);
@@ -194,6 +210,9 @@ internal static class DashboardApi
     public const string NextCursorHeader = "X-ApiRoutes-Next-Cursor";
 
     private static IResult BadQuery(string error) => DashboardJson.Error(error);
+
+    private static IResult NoRoute(string action) =>
+        BadQuery($"Bad query: route is required, the scheduled route to {action}: {PagePath}/api/schedules/{action}?route=/api/cleanup.");
 
     private static IResult Replayed(Replay replay) => replay.ExecutionId is { } id
         ? Results.Json(new ReplayedRun(id, replay.ReplayOf), DashboardJsonContext.Default.ReplayedRun, statusCode: StatusCodes.Status202Accepted)

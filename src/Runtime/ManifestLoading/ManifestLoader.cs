@@ -209,7 +209,11 @@ internal static class ManifestLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ApiRoutesManifestException($"The route manifest '{path}' cannot be read: {e.Message}", e);
+            throw new ApiRoutesManifestException(
+                Directory.Exists(path)
+                    ? $"The route manifest '{path}' is a folder; set ApiRoutes:ManifestPath to the manifest file in it ({RouteManifest.FileName})."
+                    : $"The route manifest '{path}' cannot be read: {e.Message}",
+                e);
         }
 
         if (listed is not null && (bytes is null || bytes.Length != listed.Size || BundleManifest.Sha256(bytes) != listed.Sha256))
@@ -224,14 +228,18 @@ internal static class ManifestLoader
             throw new ApiRoutesManifestException($"The route manifest '{path}' is over {ManifestJson.MaxBytes} bytes, more than any build writes.");
         }
 
+        RouteManifest manifest;
         try
         {
-            return ManifestJson.Deserialize(bytes);
+            manifest = ManifestJson.Deserialize(bytes);
         }
         catch (InvalidDataException e)
         {
             throw new ApiRoutesManifestException($"The route manifest '{path}' is invalid. {e.Message}", e);
         }
+
+        ManifestRouteCheck.ThrowIfInvalid(manifest, path);
+        return manifest;
     }
 
     private static Assembly LoadAssembly(RouteManifest manifest, string path, Func<string, Assembly> loadAssembly)
@@ -266,7 +274,7 @@ internal static class ManifestLoader
         if (schedule.Error == CronError.UnknownTimeZone)
         {
             throw new ApiRoutesManifestException(
-                $"The scheduled route '{entry.Route}' in '{path}' runs in the time zone '{entry.Schedule!.TimeZone}', which this machine's time "
+                $"The scheduled route '{entry.Route}' in '{path}' runs in the time zone {BundlePath.Quote(entry.Schedule!.TimeZone)}, which this machine's time "
                 + $"zone data does not have: {schedule.Message} Install the IANA time zone data (the tzdata package on Linux, ICU on Windows) "
                 + "where the app runs.");
         }

@@ -1,0 +1,59 @@
+using ApiRoutes.Bundling;
+using ApiRoutes.Manifest;
+using ApiRoutes.Scheduling;
+using Microsoft.AspNetCore.Routing.Patterns;
+
+namespace ApiRoutes.ManifestLoading;
+
+/// <summary>
+/// What the build guarantees of a manifest's routes, checked again where the manifest is served: a manifest may be
+/// hand-edited, stale or hostile. A template that does not parse crashed start-up; one listed twice answered 500; a
+/// negative time limit failed every execution as a bug; control characters in a route reached the operator's terminal
+/// (review 26a F5, F6, F7). Each is refused with one line that names the route, escaped.
+/// </summary>
+internal static class ManifestRouteCheck
+{
+    private const string Rebuild = "The build writes no such route: build the project again, and deploy the manifest it writes.";
+
+    /// <exception cref="ApiRoutesManifestException">A route is not one the build would have written.</exception>
+    public static void ThrowIfInvalid(RouteManifest manifest, string path)
+    {
+        var seen = new List<ManifestRoute>(manifest.Routes.Count);
+        foreach (var entry in manifest.Routes)
+        {
+            var route = BundlePath.Quote(entry.Route);
+            if (!entry.Route.StartsWith('/') || entry.Route.Any(char.IsControl))
+            {
+                throw new ApiRoutesManifestException($"The route {route} in '{path}' is not a path: it must start with '/' and hold no control character. {Rebuild}");
+            }
+
+            try
+            {
+                RoutePatternFactory.Parse(entry.Route);
+            }
+            catch (RoutePatternException e)
+            {
+                throw new ApiRoutesManifestException($"The route {route} in '{path}' is not a valid route template: {BundlePath.Printable(e.Message)} {Rebuild}", e);
+            }
+
+            if (entry.TimeLimitSeconds is { } limit && limit is < 1 or > RouteLimits.MaxTimeLimitSeconds)
+            {
+                throw new ApiRoutesManifestException(
+                    $"The route {route} in '{path}' has a time limit of {limit} seconds; a time limit is from 1 to {RouteLimits.MaxTimeLimitSeconds} seconds. {Rebuild}");
+            }
+
+            if (seen.Find(other => string.Equals(other.Route, entry.Route, StringComparison.OrdinalIgnoreCase) && Overlap(other.Methods, entry.Methods)) is { } twin)
+            {
+                throw new ApiRoutesManifestException(
+                    $"The route {route} is listed twice in '{path}' (handlers {BundlePath.Quote(twin.Handler.Type)} and {BundlePath.Quote(entry.Handler.Type)}), "
+                    + $"so no request to it could be routed. {Rebuild}");
+            }
+
+            seen.Add(entry);
+        }
+    }
+
+    // No methods listed: every method.
+    private static bool Overlap(IReadOnlyList<string>? first, IReadOnlyList<string>? second) =>
+        first is null || second is null || first.Any(method => second.Contains(method, StringComparer.OrdinalIgnoreCase));
+}
