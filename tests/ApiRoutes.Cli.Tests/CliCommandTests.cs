@@ -73,6 +73,12 @@ public sealed class CliCommandTests : IDisposable
     [InlineData(new[] { "invoke", "api/x", "--url", "http://127.0.0.1:1" }, "apiroutes: ROUTE 'api/x' is not a path on the server")]
     [InlineData(new[] { "invoke", "//127.0.0.1:2/x", "--url", "http://127.0.0.1:1", "--occurrence", "2026-01-01T03:00:00Z" }, "apiroutes: ROUTE '//127.0.0.1:2/x' is not a path on the server")]
     [InlineData(new[] { "serve", "/nowhere/App.bundle.zip" }, "'/nowhere/App.bundle.zip' does not exist.")]
+    // Review 26a F12: a folder was "does not exist", and a FIFO hung the command for good.
+    [InlineData(new[] { "serve", "/tmp" }, "apiroutes: '/tmp' is a folder: pass the .zip that 'dotnet publish' wrote (it prints its path).")]
+    [InlineData(new[] { "serve", "/dev/null" }, "apiroutes: '/dev/null' is not a regular file: pass the .zip that 'dotnet publish' wrote.")]
+    // Review 26a F13: credentials in --url were dropped without a word, then printed in every error line.
+    [InlineData(new[] { "runs", "/api/x", "--url", "http://admin:s3cr3t@127.0.0.1:1" }, "apiroutes: --url 'http://127.0.0.1:1/' holds a user name or password (user:password@), which is neither sent nor needed")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://admin:s3cr3t@127.0.0.1:1" }, "holds a user name or password")]
     // A command line that does not parse: one line, not System.CommandLine's errors and the whole help text.
     [InlineData(new string[0], "apiroutes: Required command was not provided. See 'apiroutes --help'.")]
     [InlineData(new[] { "bogus" }, "apiroutes: Required command was not provided. Unrecognized command or argument 'bogus'. See 'apiroutes --help'.")]

@@ -62,6 +62,16 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
             _output.ToString());
     }
 
+    // Review 26a F4: 'schedule -' reads expressions from a file; its escape sequences reached the terminal raw.
+    [Fact]
+    public async Task An_expression_is_printed_with_its_control_characters_escaped()
+    {
+        Assert.Equal(1, await Run(new StringReader("\u001b]0;x\u0007* * * * *\n"), "schedule", "-", "--after", After, "--count", "1"));
+
+        Assert.StartsWith("\\u001B]0;x\\u0007* * * * *  error AR", _output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', _output.ToString());
+    }
+
     [Fact]
     public async Task Json_prints_one_object_per_line_with_the_documented_fields()
     {

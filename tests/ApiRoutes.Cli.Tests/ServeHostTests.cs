@@ -86,13 +86,18 @@ public sealed class ServeHostTests : IDisposable
             ["DOTNET_DiagnosticPorts"] = "/tmp/port,nosuspend", ["COMPlus_DiagnosticPorts"] = "/tmp/port", ["DOTNET_GCName"] = "libevil.so",
             ["DOTNET_GCPath"] = "/tmp/libevil.so", ["LD_PRELOAD"] = "/tmp/libevil.so", ["LD_AUDIT"] = "/tmp/libaudit.so",
             ["DYLD_INSERT_LIBRARIES"] = "/tmp/libevil.dylib", ["ASPNETCORE_CONTENTROOT"] = "/tmp", ["DOTNET_CONTENTROOT"] = "/tmp",
-            ["DOTNET_gcServer"] = "1", ["LD_LIBRARY_PATH"] = "/opt/lib", ["PATH"] = "/usr/bin",
+            ["DOTNET_gcServer"] = "1", ["PATH"] = "/usr/bin",
+
+            // Review 26a F16: OpenSSL's configuration loaded a module of its naming into the verified app; the loader's
+            // search path finds libssl, ICU and zlib, which the runtime opens by name, elsewhere first.
+            ["OPENSSL_CONF"] = "/tmp/openssl.cnf", ["OPENSSL_MODULES"] = "/tmp", ["OPENSSL_ENGINES"] = "/tmp", ["LD_LIBRARY_PATH"] = "/tmp",
+            ["DYLD_LIBRARY_PATH"] = "/tmp", ["CLR_ICU_VERSION_OVERRIDE"] = "99",
         };
 
         var removed = UnverifiedCodeVariables.Remove(environment);
 
-        Assert.Equal(9, removed.Count);
-        Assert.Equal(["DOTNET_gcServer", "LD_LIBRARY_PATH", "PATH"], environment.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(15, removed.Count);
+        Assert.Equal(["DOTNET_gcServer", "PATH"], environment.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

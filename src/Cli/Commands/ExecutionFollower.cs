@@ -68,19 +68,10 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        HttpResponseMessage response;
-        try
+        var doing = $" while following execution {Terminal.Safe(executionId)}";
+        using (var response = await ServerRequests.SendAsync(client, request, cancellationToken, doing))
         {
-            response = await client.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new CommandException($"No server answered at {client.BaseAddress} while following execution {executionId}: {e.Message}.");
-        }
-
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            var text = await ServerRequests.ReadTextAsync(client, response, cancellationToken, doing);
             var error = ErrorOf(text);
             return response.StatusCode switch
             {

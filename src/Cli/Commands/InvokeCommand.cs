@@ -39,8 +39,8 @@ internal static class InvokeCommand
             var path = RoutePath(parse.GetValue(route)!);
             var follow = parse.GetValue(wait);
             var limit = WaitLimit(parse.GetValue(timeout)!, follow, parse.GetResult(timeout) is { Implicit: false });
-            using var client = new HttpClient { BaseAddress = ServerRequests.ParseUrl(parse.GetValue(url)!), Timeout = follow ? limit + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(16) };
-            var dashboardToken = NonEmpty(Environment.GetEnvironmentVariable(RunsCommand.TokenVariable));
+            using var client = ServerRequests.Client(ServerRequests.ParseUrl(parse.GetValue(url)!), follow ? limit + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(16));
+            var dashboardToken = ServerRequests.DashboardToken();
             HttpRequestMessage Request(string? bearer)
             {
                 var request = parse.GetValue(occurrence) is { } when
@@ -81,7 +81,7 @@ internal static class InvokeCommand
                     await output.WriteLineAsync($"Execution id: {Terminal.Safe(executionId)}");
                 }
 
-                var text = await response.Content.ReadAsStringAsync(cancellation);
+                var text = await ServerRequests.ReadTextAsync(client, response, cancellation);
                 foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
                     await output.WriteLineAsync(Terminal.Safe(line.TrimEnd('\r')));

@@ -35,19 +35,19 @@ internal static class RunsCommand
                 query += "&since=" + Uri.EscapeDataString(from);
             }
 
-            using var client = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
+            using var client = ServerRequests.Client(server, TimeSpan.FromSeconds(30));
             using var request = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/occurrences?" + query);
-            if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
+            if (ServerRequests.DashboardToken() is { } token)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
 
             using var response = await ServerRequests.SendAsync(client, request, cancellation);
-            var text = await response.Content.ReadAsStringAsync(cancellation);
+            var text = await ServerRequests.ReadTextAsync(client, response, cancellation);
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
-                    await output.WriteAsync(Format(parse.GetValue(route)!, text));
+                    await output.WriteAsync(Format(parse.GetValue(route)!, text, server));
                     return 0;
                 case HttpStatusCode.Unauthorized:
                     throw new CommandException($"{server} wants the dashboard's token: set {TokenVariable} to ApiRoutes:Dashboard:Token.");
@@ -61,11 +61,27 @@ internal static class RunsCommand
     }
 
     /// <summary>The occurrences as a table, newest first, with what each outcome means.</summary>
-    internal static string Format(string route, string json)
+    internal static string Format(string route, string json, Uri server)
     {
-        using var document = JsonDocument.Parse(json);
+        // An answer that is not the API's (a proxy's login page, another app's JSON) was a raw .NET exception (review 26a F3).
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException)
+        {
+            throw NotTheApi(server, "it is not JSON");
+        }
+
+        using var parsed = document;
         var writer = new StringWriter(CultureInfo.InvariantCulture);
-        var occurrences = document.RootElement.EnumerateArray().ToList();
+        if (parsed.RootElement.ValueKind != JsonValueKind.Array || parsed.RootElement.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.Object))
+        {
+            throw NotTheApi(server, "it is not a list of occurrences");
+        }
+
+        var occurrences = parsed.RootElement.EnumerateArray().ToList();
         if (occurrences.Count == 0)
         {
             writer.WriteLine($"No occurrences of {route} are recorded (a new schedule, one not run on this server, or all older than ApiRoutes:Store:Retention).");
@@ -82,6 +98,9 @@ internal static class RunsCommand
 
         return writer.ToString();
     }
+
+    private static CommandException NotTheApi(Uri server, string why) => new(
+        $"The answer of {server} is not the dashboard API's: {why}. Check that --url names the ApiRoutes app (and not a proxy's page).");
 
     private static string Meaning(string outcome) => outcome switch
     {

@@ -59,12 +59,14 @@ internal sealed class ScheduleReport(TextWriter console, bool json, DateTime aft
         var text = new StringBuilder();
         if (result.Schedule is not { } schedule)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{expression.Trim()}  error {result.Code}: {result.Message}").AppendLine();
+            // 'schedule -' reads expressions from a file, text the operator did not type: escape sequences in it are printed
+            // escaped, as every other command prints what it did not write (review 26a F4).
+            text.Append(CultureInfo.InvariantCulture, $"{Terminal.Safe(expression.Trim())}  error {result.Code}: {Terminal.Safe(result.Message)}").AppendLine();
             _output.Write(text.ToString());
             return;
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"{expression.Trim()}  valid").AppendLine();
+        text.Append(CultureInfo.InvariantCulture, $"{Terminal.Safe(expression.Trim())}  valid").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"  normalized  {schedule.Normalized}").AppendLine();
         text.Append(CultureInfo.InvariantCulture, $"  in words    {schedule.Description}{(schedule.TimeZoneId is { } zone ? $" ({zone} time)" : "")}").AppendLine();
         for (var i = 0; i < next.Count; i++)
@@ -74,7 +76,7 @@ internal sealed class ScheduleReport(TextWriter console, bool json, DateTime aft
 
         foreach (var warning in warnings)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  warning {warning.Code}: {warning.Message}").AppendLine();
+            text.Append(CultureInfo.InvariantCulture, $"  warning {warning.Code}: {Terminal.Safe(warning.Message)}").AppendLine();
         }
 
         _output.Write(text.ToString());

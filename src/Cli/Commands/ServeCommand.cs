@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ApiRoutes.Bundling;
 using ApiRoutes.Cli.Bundling;
 
 namespace ApiRoutes.Cli.Commands;
@@ -24,9 +25,20 @@ internal static partial class ServeCommand
         command.SetAction((parse, cancellation) => CommandRunner.RunAsync(error, async () =>
         {
             var path = Path.GetFullPath(parse.GetValue(bundle)!);
+            if (Directory.Exists(path))
+            {
+                throw new CommandException($"{BundlePath.Quote(path)} is a folder: pass the .zip that 'dotnet publish' wrote (it prints its path).");
+            }
+
             if (!File.Exists(path))
             {
                 throw new CommandException($"'{path}' does not exist. 'dotnet publish' prints the path of the bundle it writes.");
+            }
+
+            // A FIFO or a device was opened blind, and a FIFO with no writer hung the command forever (review 26a F12).
+            if (UnixFileKind.IsSpecial(path))
+            {
+                throw new CommandException($"{BundlePath.Quote(path)} is not a regular file: pass the .zip that 'dotnet publish' wrote.");
             }
 
             var limits = new BundleLimits { MaxSize = parse.GetValue(maxSize), MaxFiles = parse.GetValue(maxFiles) };

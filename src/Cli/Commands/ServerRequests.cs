@@ -1,22 +1,100 @@
+using System.Text;
+
 namespace ApiRoutes.Cli.Commands;
 
-/// <summary>Requests of the commands that talk to a running server (<c>invoke</c>, <c>runs</c>): its URL, and no answer as one line.</summary>
+/// <summary>
+/// Requests of the commands that talk to a running server (<c>invoke</c>, <c>runs</c>): its URL, the dashboard's token,
+/// and every way a server can fail to answer (none at all, none in time, more than the API ever sends) as one line.
+/// </summary>
 internal static class ServerRequests
 {
-    public static Uri ParseUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-            ? uri
-            : throw new CommandException($"'{url}' is not an http(s) URL.");
+    /// <summary>The most an answer may hold: the dashboard API's largest (1,000 executions, a run's log lines) is a few MB.</summary>
+    public const int MaxAnswerBytes = 16 * 1024 * 1024;
 
-    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellation)
+    public static Uri ParseUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new CommandException($"'{Terminal.Safe(url)}' is not an http(s) URL.");
+        }
+
+        // Credentials there were dropped without a word, then printed in every error line (review 26a F13).
+        return uri.UserInfo.Length == 0
+            ? uri
+            : throw new CommandException(
+                $"--url '{Terminal.Safe(new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString())}' holds a user name or password (user:password@), which is "
+                + $"neither sent nor needed: leave it out; the dashboard's token goes in {RunsCommand.TokenVariable}.");
+    }
+
+    /// <summary>
+    /// The dashboard's token from <see cref="RunsCommand.TokenVariable"/>, without the newline a secret file ends in (no
+    /// header may hold one: the request failed with a raw FormatException).
+    /// </summary>
+    public static string? DashboardToken() =>
+        Environment.GetEnvironmentVariable(RunsCommand.TokenVariable)?.Trim() is { Length: > 0 } token ? token : null;
+
+    public static HttpClient Client(Uri server, TimeSpan timeout) => new() { BaseAddress = server, Timeout = timeout };
+
+    /// <summary>Sends <paramref name="request"/>, reading the answer's headers; its body is read by <see cref="ReadTextAsync"/>.</summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellation, string? doing = null)
     {
         try
         {
-            return await client.SendAsync(request, cancellation);
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
         }
         catch (HttpRequestException e)
         {
-            throw new CommandException($"No server answered at {client.BaseAddress}: {e.Message}. Start it with 'dotnet run', or pass --url.");
+            throw new CommandException($"No server answered at {client.BaseAddress}{doing}: {e.Message}. Start it with 'dotnet run', or pass --url.");
+        }
+        catch (TaskCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            // HttpClient's own timeout, not Ctrl+C: it ended the command with exit code 1 and nothing said (review 26a F1).
+            throw NoAnswer(client, doing);
         }
     }
+
+    /// <summary>The answer's body as text, at most <see cref="MaxAnswerBytes"/>, read within the client's timeout.</summary>
+    public static async Task<string> ReadTextAsync(HttpClient client, HttpResponseMessage response, CancellationToken cancellation, string? doing = null)
+    {
+        // Read whole, with no limit, an answer that is not the API's (a file server, a proxy) took gigabytes (review 26a F2).
+        if (response.Content.Headers.ContentLength > MaxAnswerBytes)
+        {
+            throw TooLarge(client);
+        }
+
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        within.CancelAfter(client.Timeout);
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(within.Token);
+            using var text = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, within.Token)) > 0)
+            {
+                if (text.Length + read > MaxAnswerBytes)
+                {
+                    throw TooLarge(client);
+                }
+
+                text.Write(chunk, 0, read);
+            }
+
+            return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new CommandException($"The answer of {client.BaseAddress}{doing} broke off: {e.Message}.");
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw NoAnswer(client, doing);
+        }
+    }
+
+    private static CommandException NoAnswer(HttpClient client, string? doing) => new(
+        $"{client.BaseAddress} did not answer{doing} within {client.Timeout.TotalSeconds:0} s: the server is stuck, or --url names something that is not an ApiRoutes app.");
+
+    private static CommandException TooLarge(HttpClient client) => new(
+        $"The answer of {client.BaseAddress} is over {MaxAnswerBytes / (1024 * 1024)} MB, more than the dashboard API ever sends: check that --url names the ApiRoutes app.");
 }

@@ -17,8 +17,15 @@ internal static class UnverifiedCodeVariables
         // hook (review 15, F7). A garbage collector loaded from a library of its own.
         "DOTNET_DiagnosticPorts", "COMPlus_DiagnosticPorts", "DOTNET_GCName", "COMPlus_GCName", "DOTNET_GCPath", "COMPlus_GCPath",
 
-        // The dynamic loader's own: a library preloaded into every process.
-        "LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES",
+        // The dynamic loader's own: a library preloaded into every process, and where the libraries the runtime opens by
+        // name (libssl, libcrypto, ICU, zlib) are looked for first.
+        "LD_PRELOAD", "LD_AUDIT", "DYLD_INSERT_LIBRARIES", "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "DYLD_FRAMEWORK_PATH",
+        "DYLD_FALLBACK_LIBRARY_PATH", "DYLD_FALLBACK_FRAMEWORK_PATH",
+
+        // OpenSSL's configuration names provider and engine modules, which it loads when the app first hashes or
+        // connects; and where modules named without a path are found (review 26a F16: the bundle's own SHA-256 check
+        // loaded one). ICU loaded in another version than the runtime's own choice.
+        "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES", "CLR_ICU_VERSION_OVERRIDE",
 
         // Not code, but where the app reads its configuration files: the bundle's folder, which serve makes the working
         // directory, and nowhere else.

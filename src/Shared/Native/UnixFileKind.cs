@@ -11,6 +11,17 @@ internal static partial class UnixFileKind
     private const ushort RegularFile = 0x8000; // S_IFREG
 
     /// <summary>
+    /// Whether <paramref name="path"/>, its links followed, is a FIFO, a socket or a device; false where it is not, or where
+    /// that cannot be told (not Linux). Opened, a FIFO without a writer blocks for good.
+    /// </summary>
+    public static bool IsSpecial(string path)
+    {
+        var target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
+        return OperatingSystem.IsLinux() && LinuxStatus.TryRead(target, LinuxStatus.Type, out var status, out _)
+            && (status.Mask & LinuxStatus.Type) != 0 && (status.Mode & TypeBits) != RegularFile;
+    }
+
+    /// <summary>
     /// Why the file at <paramref name="path"/> is not a regular file of the bundle's own, as the rest of a sentence that
     /// starts with its name; null when it is, or where it cannot be told (not Linux, or the file cannot be examined).
     /// </summary>
