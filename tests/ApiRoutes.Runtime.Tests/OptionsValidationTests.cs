@@ -246,6 +246,36 @@ public sealed class OptionsValidationTests
             error.ToString().TrimEnd());
     }
 
+    // Review 26a F11: a settings file that is not JSON crashed start-up (exit 134, a stack trace); with VerifyBundle that
+    // hid the bundle's refusal of a file that was never published.
+    [Theory]
+    [InlineData(false, "ApiRoutes: Failed to load configuration from file '{0}appsettings.json'.")]
+    [InlineData(true, "ApiRoutes: The deploy bundle ")]
+    public async Task A_settings_file_that_is_not_json_stops_the_application_with_one_line(bool verifyBundle, string start)
+    {
+        var contentRoot = Directory.CreateTempSubdirectory("apiroutes-settings-").FullName + "/";
+        File.WriteAllText(contentRoot + "appsettings.json", "hi");
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = await ApiRoutesApplication.RunAsync(
+                ["--urls=http://127.0.0.1:0", $"--contentRoot={contentRoot}", "--ApiRoutes:Store:Provider=InMemory", $"--ApiRoutes:VerifyBundle={verifyBundle}"]);
+        }
+        finally
+        {
+            Console.SetError(previous);
+            Directory.Delete(contentRoot, recursive: true);
+        }
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, start, contentRoot), line, StringComparison.Ordinal);
+        Assert.EndsWith(verifyBundle ? "" : "Correct the file (it must be JSON), or remove it.", line.TrimEnd(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_options_are_bound_and_validated_once_for_IOptions_and_the_start_up_validation()
     {

@@ -1,3 +1,4 @@
+using ApiRoutes.Bundling;
 using ApiRoutes.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -16,8 +17,10 @@ internal sealed class RefusalLog(ILogger logger, TimeProvider time)
     {
         if (_sampler.ShouldLog(out var unlogged))
         {
-            // The path only: a query may carry what must not be logged.
-            logger.RequestRefused(request.Method, request.Path.Value ?? "", statusCode, reason, unlogged);
+            // The path only: a query may carry what must not be logged. Escaped: the requests refused are hostile by nature
+            // (a rebinding page, a peer on the network), and a decoded %1B wrote escape sequences to the developer's
+            // terminal (review 26a F18).
+            logger.RequestRefused(BundlePath.Printable(request.Method, 32), BundlePath.Printable(request.Path.Value, 2048), statusCode, reason, unlogged);
         }
     }
 }

@@ -22,7 +22,7 @@ public static class ApiRoutesApplication
     /// <param name="args">The command line.</param>
     /// <param name="configureBuilder">Registers the handlers' services and settings before the app is built.</param>
     /// <param name="configureApp">Adds middleware before the routes are mapped.</param>
-    /// <returns>The process exit code: 0, or 1 when the manifest, bundle or store stops start-up.</returns>
+    /// <returns>The process exit code: 0, or 1 when the configuration, manifest, bundle or store stops start-up.</returns>
     public static async Task<int> RunAsync(
         string[] args,
         Action<WebApplicationBuilder>? configureBuilder = null,
@@ -33,14 +33,26 @@ public static class ApiRoutesApplication
         // regex route constraint in AddApiRoutes. Left out: HTTP/3 (QUIC), hosting startup assemblies (code from outside
         // the app), IIS, and the Debug, EventSource and EventLog logging providers. The extras took 20-25 ms of a 330 ms
         // start (issue 15; README, "The slim web builder").
-        var builder = WebApplication.CreateSlimBuilder(args);
-        var verifyBundle = BundleStartupCheck.Requested(builder.Configuration);
-        if (verifyBundle && !string.Equals(builder.Configuration[ReloadConfigOnChange], "false", StringComparison.OrdinalIgnoreCase))
+        WebApplicationBuilder builder;
+        bool verifyBundle;
+        try
         {
-            // The configuration files are checked with the folder, so they are read once: with reloading, one put in the
-            // folder later would configure the running app (Kestrel opened the endpoints it named). Built again without.
-            ((IDisposable)builder.Configuration).Dispose();
-            builder = WebApplication.CreateSlimBuilder([.. args, $"--{ReloadConfigOnChange}=false"]);
+            builder = WebApplication.CreateSlimBuilder(args);
+            verifyBundle = BundleStartupCheck.Requested(builder.Configuration);
+            if (verifyBundle && !string.Equals(builder.Configuration[ReloadConfigOnChange], "false", StringComparison.OrdinalIgnoreCase))
+            {
+                // The configuration files are checked with the folder, so they are read once: with reloading, one put in
+                // the folder later would configure the running app (Kestrel opened the endpoints it named). Built again without.
+                ((IDisposable)builder.Configuration).Dispose();
+                builder = WebApplication.CreateSlimBuilder([.. args, $"--{ReloadConfigOnChange}=false"]);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            // A settings file that is not JSON (a partial deploy, or a file put in a bundle's folder): a stack trace and
+            // exit 134 before the bundle's check could say the file was never published (review 26a F11).
+            await Console.Error.WriteLineAsync($"ApiRoutes: {ConfigurationUnreadable(args, e)}");
+            return 1;
         }
 
         if (verifyBundle
@@ -109,5 +121,25 @@ public static class ApiRoutesApplication
 
         await app.RunAsync();
         return 0;
+    }
+
+    // Why start-up stopped when a configuration file cannot be read: with ApiRoutes:VerifyBundle (from the environment or
+    // the command line, all there is without the files), the bundle's refusal when the folder is not the bundle; else the
+    // file and what is wrong with it.
+    private static string ConfigurationUnreadable(string[] args, InvalidDataException error)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
+        if (BundleStartupCheck.Requested(configuration)
+            && BundleStartupCheck.BeforeStart(
+                AppContext.BaseDirectory,
+                configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } contentRoot ? Path.GetFullPath(contentRoot) : Directory.GetCurrentDirectory(),
+                configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPath,
+                ManifestLoader.EntryAssemblyPath()) is { Count: > 0 } problems)
+        {
+            return ManifestLoader.BundleRefused(problems).Message;
+        }
+
+        return Bundling.BundlePath.Printable($"{error.Message} {error.InnerException?.Message}".Trim(), 2000)
+            + " Correct the file (it must be JSON), or remove it.";
     }
 }

@@ -83,6 +83,19 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         Assert.Equal(0, _development.Probe.Count(nameof(Tick)));
     }
 
+    // Review 26a F18: the refused request's path, decoded, was written raw: an OSC sequence retitled the terminal.
+    [Fact]
+    public async Task A_refused_requests_path_is_logged_with_its_control_characters_escaped()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/executions/x%1B%5D0%3BPWNED%07");
+        request.Headers.Host = "attacker.example";
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await _development.Client.SendAsync(request)).StatusCode);
+
+        await _development.WaitForLogAsync("ApiRoutes[1003] Warning: GET /_apiroutes/api/executions/x\\u001B]0;PWNED\\u0007 refused with 400");
+        Assert.DoesNotContain(_development.Logs, line => line.StartsWith("ApiRoutes[", StringComparison.Ordinal) && line.Contains('\u001b'));   // ASP.NET Core's own Information and Debug lines are its own
+    }
+
     [Theory]
     [InlineData("localhost:5000")]
     [InlineData("127.0.0.1")]
