@@ -254,6 +254,43 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await production.Client.SendAsync(authorized)).StatusCode);
     }
 
+    // Review 26a F15: cookies go to every port of a host; two apps there, each with its token, overwrote each other's
+    // session under one fixed name. Each token's session has a name of its own, and only its app accepts it.
+    [Fact]
+    public async Task Two_apps_on_one_host_keep_their_sessions_apart()
+    {
+        await using var first = await TestServer.StartWithDashboardAsync("0123456789abcdef0123456789abcdef-first");
+        await using var second = await TestServer.StartWithDashboardAsync("0123456789abcdef0123456789abcdef-second");
+
+        var firstCookie = await SessionCookieAsync(first, "0123456789abcdef0123456789abcdef-first");
+        var secondCookie = await SessionCookieAsync(second, "0123456789abcdef0123456789abcdef-second");
+
+        Assert.StartsWith("apiroutes_dashboard_", firstCookie, StringComparison.Ordinal);
+        Assert.NotEqual(firstCookie.Split('=')[0], secondCookie.Split('=')[0]);
+        Assert.Equal(firstCookie.Split('=')[0], (await SessionCookieAsync(first, "0123456789abcdef0123456789abcdef-first")).Split('=')[0]);
+        foreach (var (server, cookies, expected) in new[]
+        {
+            (first, $"{secondCookie}; {firstCookie}", HttpStatusCode.OK), (second, $"{firstCookie}; {secondCookie}", HttpStatusCode.OK),
+            (first, secondCookie, HttpStatusCode.Unauthorized), (second, firstCookie, HttpStatusCode.Unauthorized),
+        })
+        {
+            // A client of its own, without the cookies the server's client keeps.
+            using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.Client.BaseAddress };
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes") { Headers = { { "Cookie", cookies } } };
+            Assert.Equal(expected, (await client.SendAsync(request)).StatusCode);
+        }
+    }
+
+    private static async Task<string> SessionCookieAsync(TestServer server, string token)
+    {
+        using var session = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/session")
+        {
+            Headers = { { "X-ApiRoutes-Dashboard", "1" } },
+            Content = new StringContent($$"""{"token":"{{token}}"}""", System.Text.Encoding.UTF8, "application/json"),
+        });
+        return session.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+    }
+
     [Fact]
     public async Task A_token_set_in_development_is_required_there_too()
     {

@@ -15,7 +15,8 @@ namespace ApiRoutes.Dashboard;
 /// </summary>
 internal sealed class DashboardSession
 {
-    public const string CookieName = "apiroutes_dashboard";
+    /// <summary>What every session cookie's name starts with; the rest names the token it was issued for.</summary>
+    public const string CookiePrefix = "apiroutes_dashboard";
 
     /// <summary>How long a session cookie holds: a copied cookie stops working within a working day, not at the next token rotation.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
@@ -30,7 +31,14 @@ internal sealed class DashboardSession
     {
         _token = Encoding.UTF8.GetBytes(token);
         _time = time;
+
+        // Cookies go to every port of a host name: two apps on one host, each with its own token, overwrote each other's
+        // session with one fixed name (review 26a F15). The name is the token's, by a MAC that tells nothing of it.
+        CookieName = CookiePrefix + "_" + Convert.ToHexStringLower(HMACSHA256.HashData(_token, "ApiRoutes dashboard cookie name"u8))[..12];
     }
+
+    /// <summary>The session cookie's name for this token.</summary>
+    public string CookieName { get; }
 
     /// <summary>Whether the request carries the token (bearer) or a session cookie still in its lifetime; compared in constant time.</summary>
     public bool IsAuthenticated(HttpRequest request) =>

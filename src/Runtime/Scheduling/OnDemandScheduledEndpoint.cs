@@ -47,13 +47,13 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
         }
 
         // Whatever the configuration, the handler never gets the dashboard's session.
-        if (context.Request.Cookies.ContainsKey(DashboardSession.CookieName))
+        if (context.Request.Cookies.Keys.Any(IsSession))
         {
             // The other cookies as they were sent, byte for byte.
             var others = string.Join("; ", context.Request.Headers.Cookie
                 .SelectMany(header => (header ?? "").Split(';'))
                 .Select(pair => pair.Trim())
-                .Where(pair => pair.Length > 0 && !string.Equals(pair.Split('=', 2)[0].Trim(), DashboardSession.CookieName, StringComparison.Ordinal)));
+                .Where(pair => pair.Length > 0 && !IsSession(pair.Split('=', 2)[0].Trim())));
             if (others.Length == 0)
             {
                 context.Request.Headers.Remove("Cookie");
@@ -125,4 +125,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
             ? (StatusCodes.Status403Forbidden, "a prefetch or prerender by the browser does not run a scheduled route")
             : null;
     }
+
+    // A dashboard session's cookie, of this app's token or another's on the same host.
+    private static bool IsSession(string cookieName) => cookieName.StartsWith(DashboardSession.CookiePrefix, StringComparison.Ordinal);
 }
