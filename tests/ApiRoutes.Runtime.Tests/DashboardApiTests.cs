@@ -100,6 +100,18 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal([chattyId, id], list.EnumerateArray().Select(e => e.GetProperty("id").GetString()));
     }
 
+    // Review 26a F21: a culture's date was read as the invariant culture reads it: 05/06/2027 was 6 May.
+    [Theory]
+    [InlineData("/_apiroutes/api/schedules/pause?route=/api/tick&until=05/06/2027")]
+    [InlineData("/_apiroutes/api/schedules/pause?route=/api/tick&until=06.05.2027")]
+    public async Task A_time_that_is_not_iso_8601_is_refused(string path)
+    {
+        var response = await PostAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("is not a time; write ISO 8601", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     // Review 26a F9: without route, each was the binder's bare 400 with an empty body.
     [Theory]
     [InlineData("run")]
@@ -234,6 +246,10 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.GetAsync($"/_apiroutes/api/routes?token={Token}")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await production.Client.SendAsync(wrong)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await production.Client.SendAsync(authorized)).StatusCode);
+
+        // Review 26a F23: a refused token left no trace, while every other refusal is logged.
+        await production.WaitForLogAsync("ApiRoutes[1003] Warning: GET /_apiroutes/api/routes refused with 401: no dashboard token or session, or a wrong one");
+        Assert.DoesNotContain(production.Logs, line => line.StartsWith("ApiRoutes[", StringComparison.Ordinal) && line.Contains(Token, StringComparison.Ordinal));   // the query's token above is in ASP.NET Core's own request lines
     }
 
     // Review 25b F15: a token from a secret file ends in a newline; no request could ever authenticate.

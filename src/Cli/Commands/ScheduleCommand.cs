@@ -57,9 +57,9 @@ internal static class ScheduleCommand
             return time.GetUtcNow().UtcDateTime;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+        return ApiRoutes.Text.IsoInstant.TryParse(text, out var at)
             ? at.UtcDateTime
-            : throw new CommandException($"--after '{text}' is not an ISO 8601 instant, such as 2026-01-01T00:00:00Z.");
+            : throw new CommandException($"--after '{Terminal.Safe(text)}' is not an ISO 8601 instant, such as 2026-01-01T00:00:00Z.");
     }
 
     // '-' stands for the lines of standard input; blank lines there are skipped, so a file may end with one.

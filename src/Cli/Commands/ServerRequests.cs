@@ -19,11 +19,19 @@ internal static class ServerRequests
         }
 
         // Credentials there were dropped without a word, then printed in every error line (review 26a F13).
-        return uri.UserInfo.Length == 0
-            ? uri
-            : throw new CommandException(
+        if (uri.UserInfo.Length > 0)
+        {
+            throw new CommandException(
                 $"--url '{Terminal.Safe(new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString())}' holds a user name or password (user:password@), which is "
                 + $"neither sent nor needed: leave it out; the dashboard's token goes in {RunsCommand.TokenVariable}.");
+        }
+
+        // The requests go to the server's root (ROUTE, /_apiroutes/api/…): a path or query was dropped silently (review 26a F20).
+        return uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
+            ? uri
+            : throw new CommandException(
+                $"--url '{Terminal.Safe(url)}' has a path or query, which the command would not use: name the server only "
+                + $"('{uri.Scheme}://{uri.Authority}/'); ROUTE is the path on it.");
     }
 
     /// <summary>

@@ -74,13 +74,21 @@ internal static class DashboardApi
         var data = api.MapGroup("");
         if (token is not null)
         {
-            var session = new DashboardSession(token, time);
+            var session = new DashboardSession(token, time, refusals);
             api.MapPost("/session", (Func<HttpContext, Task<IResult>>)session.StartAsync);
-            data.AddEndpointFilter((context, next) => session.IsAuthenticated(context.HttpContext.Request)
-                ? next(context)
-                : ValueTask.FromResult<object?>(DashboardJson.Error(
+            data.AddEndpointFilter((context, next) =>
+            {
+                if (session.IsAuthenticated(context.HttpContext.Request))
+                {
+                    return next(context);
+                }
+
+                // Logged as every other refusal is (review 26a F23: a guessed token left no trace).
+                refusals.Refused(context.HttpContext.Request, StatusCodes.Status401Unauthorized, "no dashboard token or session, or a wrong one");
+                return ValueTask.FromResult<object?>(DashboardJson.Error(
                     "Authenticate with 'Authorization: Bearer <ApiRoutes:Dashboard:Token>', or open the page as /_apiroutes#token=<token>.",
-                    StatusCodes.Status401Unauthorized)));
+                    StatusCodes.Status401Unauthorized));
+            });
         }
 
         data.MapGet("/routes", (Func<HttpContext, Task<IResult>>)(async context =>

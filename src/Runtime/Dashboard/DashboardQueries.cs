@@ -55,7 +55,7 @@ internal static class DashboardQueries
             return null;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
+        return ApiRoutes.Text.IsoInstant.TryParse(text, out var instant)
             ? instant
             : Fail<DateTimeOffset?>(errors, $"{name} '{Shorten(text)}' is not a time; write ISO 8601, for example 2026-01-01T03:00:00Z");
     }

@@ -27,10 +27,13 @@ internal sealed class DashboardSession
     private readonly byte[] _token;
     private readonly TimeProvider _time;
 
-    public DashboardSession(string token, TimeProvider time)
+    private readonly RefusalLog? _refusals;
+
+    public DashboardSession(string token, TimeProvider time, RefusalLog? refusals = null)
     {
         _token = Encoding.UTF8.GetBytes(token);
         _time = time;
+        _refusals = refusals;
 
         // Cookies go to every port of a host name: two apps on one host, each with its own token, overwrote each other's
         // session with one fixed name (review 26a F15). The name is the token's, by a MAC that tells nothing of it.
@@ -96,6 +99,7 @@ internal sealed class DashboardSession
 
         if (token is null || !Matches(token))
         {
+            _refusals?.Refused(context.Request, StatusCodes.Status401Unauthorized, "the token offered for a session is not ApiRoutes:Dashboard:Token");
             return DashboardJson.Error("The token does not match ApiRoutes:Dashboard:Token.", StatusCodes.Status401Unauthorized);
         }
 
