@@ -3,6 +3,7 @@ using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
@@ -121,6 +122,27 @@ public class ScheduledRouteTests
         Assert.Equal("2056-01-01T00:01:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2056-01-01T00:01:00");
         Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3020] Warning: Schedule /api/tick was late: 10000 occurrence(s)", StringComparison.Ordinal));
+    }
+
+    // The endpoint cancels the run at its time limit through a token of its own: the middleware after it got that token,
+    // of a source disposed by then, not the request's (StandardRouteEndpoint gives it back; this did not).
+    [Fact]
+    public async Task A_run_by_hand_gives_the_request_its_own_cancellation_token_back()
+    {
+        var restored = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "0 3 * * *")),
+            environment: "Development",
+            middleware: app => app.Use(async (context, next) =>
+            {
+                var own = context.RequestAborted;
+                await next(context);
+                restored.TrySetResult(context.RequestAborted == own);
+            }));
+
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/tick")).StatusCode);
+
+        Assert.True(await restored.Task.WaitAsync(Probe.Patience));
     }
 
     [Fact]

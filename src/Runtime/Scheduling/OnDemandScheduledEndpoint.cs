@@ -74,8 +74,9 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
         context.Request.Body = new MemoryStream(body, writable: false);
         context.Request.QueryString = QueryString.Empty;
 
+        var client = context.RequestAborted;
         using var timeout = new CancellationTokenSource(route.TimeLimit ?? TimeSpan.FromSeconds(30), time);
-        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(client, timeout.Token);
         context.RequestAborted = aborted.Token;
 
         // Recorded like a scheduled run, so that "what ran" includes runs started by hand.
@@ -104,6 +105,11 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
             // The client went away and the handler gave up with its request: the run ended, it is not "running".
             lifecycle.EndOnDemand(execution, ExecutionStatus.Failed, $"The client disconnected and the handler stopped: {e.GetType().Name}.");
             throw;
+        }
+        finally
+        {
+            // The middleware after this endpoint gets the request's own token back, not one of a source disposed here.
+            context.RequestAborted = client;
         }
     }
 
