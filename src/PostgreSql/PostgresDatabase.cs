@@ -136,6 +136,13 @@ internal sealed class PostgresDatabase : IAsyncDisposable
 
     private static string WhatIsWrong(string connectionString)
     {
+        // The URL form that platforms hand out (DATABASE_URL), which Npgsql does not read (review 26b F8).
+        if (connectionString.TrimStart().StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || connectionString.TrimStart().StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            return "it is a URL (postgresql://…), which Npgsql does not read: write its parts as keywords.";
+        }
+
         DbConnectionStringBuilder parts;
         try
         {

@@ -82,6 +82,9 @@ public sealed class CliCommandTests : IDisposable
     // Review 26a F13: credentials in --url were dropped without a word, then printed in every error line.
     [InlineData(new[] { "runs", "/api/x", "--url", "http://admin:s3cr3t@127.0.0.1:1" }, "apiroutes: --url 'http://127.0.0.1:1/' holds a user name or password (user:password@), which is neither sent nor needed")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://admin:s3cr3t@127.0.0.1:1" }, "holds a user name or password")]
+    [InlineData(new[] { "runs", "/api/x", "--url", "htps://admin:s3cr3t@127.0.0.1:1/x" }, "apiroutes: 'htps://127.0.0.1:1/x' is not an http(s) URL.")]
+    [InlineData(new[] { "runs", "/api/x", "--url", "admin:s3cr3t@host:5000" }, "apiroutes: 'host:5000' is not an http(s) URL.")]
+    [InlineData(new[] { "runs", "/api/x", "--url", "/x@y" }, "apiroutes: '/x@y' is not an http(s) URL.")]
     // A command line that does not parse: one line, not System.CommandLine's errors and the whole help text.
     [InlineData(new string[0], "apiroutes: Required command was not provided. See 'apiroutes --help'.")]
     [InlineData(new[] { "bogus" }, "apiroutes: Required command was not provided. Unrecognized command or argument 'bogus'. See 'apiroutes --help'.")]

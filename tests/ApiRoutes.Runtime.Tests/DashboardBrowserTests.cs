@@ -168,6 +168,16 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await page.Locator($"#executions tr[data-id='{failed.Id}']").ClickAsync();
         await page.Locator("#replay").ClickAsync();
         await Assertions.Expect(notice).ToContainTextAsync($"Execution {failed.Id} was replayed already");
+
+        // Review 26b F2: a 404 (the execution pruned while its detail was open) was taken as success: "replayed as
+        // undefined". The server's answer is stood in for here; its own 404 is DashboardApiTests'.
+        await page.RouteAsync("**/_apiroutes/api/executions/*/replay", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 404, ContentType = "application/json", Body = $$"""{"error":"No execution '{{failed.Id}}' is known."}""",
+        }));
+        await page.Locator($"#executions tr[data-id='{failed.Id}']").ClickAsync();
+        await page.Locator("#replay").ClickAsync();
+        await Assertions.Expect(notice).ToHaveTextAsync($"No execution '{failed.Id}' is known.");
     }
 
     [Fact]

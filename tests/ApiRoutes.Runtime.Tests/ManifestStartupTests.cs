@@ -149,6 +149,22 @@ public class ManifestStartupTests
         ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(split, "manifest.json");
     }
 
+    // Review 26b F1: routes whose regex constraints differ only in letter case (\d and \D) were "listed twice", though the
+    // build accepts them and routing tells them apart; routes differing only in a parameter's name are one route.
+    [Fact]
+    public void Routes_are_told_apart_as_routing_does()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        ManifestRoute At(string route) => manifest.Routes[0] with { Route = route };
+
+        ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At(@"/api/lookup/{value:regex(^\d+$)}"), At(@"/api/lookup/{value:regex(^\D+$)}")] }, "m.json");
+        ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/{id:int}"), At("/api/{id}"), At("/api/{**rest}"), At("/api/{id}/x")] }, "m.json");
+        var sameShape = Assert.Throws<ApiRoutesManifestException>(() =>
+            ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/{id}"), At("/API/{name}")] }, "m.json"));
+
+        Assert.StartsWith("The route '/API/{name}' is listed twice in 'm.json'", sameShape.Message, StringComparison.Ordinal);
+    }
+
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)
     {
         var builder = WebApplication.CreateBuilder();

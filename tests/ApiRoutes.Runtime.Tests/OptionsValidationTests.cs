@@ -63,6 +63,7 @@ public sealed class OptionsValidationTests
     [InlineData("ApiRoutes:Background:RetryDelays:0", "10", "ApiRoutes:Background:RetryDelays:0 is '10', which reads as 10 days; write hh:mm:ss (00:00:10 is 10 seconds).")]
     [InlineData("ApiRoutes:Background:RetryDelays", "00:00:10,banana", "ApiRoutes:Background:RetryDelays is 'banana', which is not a time span")]
     [InlineData("ApiRoutes:Store:Provider", "1", "ApiRoutes:Store:Provider is '1'; use Sqlite, InMemory or PostgreSql, by name.")]
+    [InlineData("ApiRoutes:Store:Provider", "Sqlite,InMemory", "ApiRoutes:Store:Provider is 'Sqlite,InMemory'; use Sqlite, InMemory or PostgreSql, by name.")]
     [InlineData("ApiRoutes:Store:Path", "~/apiroutes/executions.db", "ApiRoutes:Store:Path is '~/apiroutes/executions.db'; '~' is not your home folder here (no shell expands it)")]
     [InlineData("ApiRoutes:ManifestPath", "", "ApiRoutes:ManifestPath is empty; name the manifest file, or leave it out for apiroutes.manifest.json beside the app.")]
     [InlineData("ApiRoutes:Scheduler:Enabled", "false", "ApiRoutes:Scheduler:Enabled is not a setting of ApiRoutes; did you mean ApiRoutes:Scheduling:Enabled?")]
@@ -81,6 +82,7 @@ public sealed class OptionsValidationTests
     [InlineData("00:00:10", new[] { 10 })]
     [InlineData("00:00:10, 00:01:00", new[] { 10, 60 })]
     [InlineData("", new int[0])]
+    [InlineData("0", new[] { 0 })]
     public void Retry_delays_given_as_one_value_are_that_list(string value, int[] seconds)
     {
         var options = Resolve(new() { ["ApiRoutes:Background:RetryDelays"] = value });
@@ -88,16 +90,46 @@ public sealed class OptionsValidationTests
         Assert.Equal(seconds.Select(s => TimeSpan.FromSeconds(s)), options.Background.RetryDelays);
     }
 
-    [Fact]
-    public void Retry_delays_given_both_as_one_value_and_as_a_list_are_refused()
+    // Review 26b F7: one value from the environment beside appsettings.json's list was refused as "set both", and an
+    // empty one (no retries) was ignored: the later source wins, as everywhere in configuration.
+    [Theory]
+    [InlineData("00:00:05", new[] { 5 })]
+    [InlineData("", new int[0])]
+    public void One_value_from_a_later_source_replaces_an_earlier_list(string value, int[] seconds)
     {
-        var error = Assert.Throws<ApiRoutesStartupException>(() => Resolve(new()
-        {
-            ["ApiRoutes:Background:RetryDelays"] = "00:00:10",
-            ["ApiRoutes:Background:RetryDelays:0"] = "00:00:20",
-        }));
+        var configuration = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""{ "ApiRoutes": { "Background": { "RetryDelays": [ "00:01:00", "00:02:00" ] } } }""")))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ApiRoutes:Background:RetryDelays"] = value })
+            .Build();
 
-        Assert.StartsWith("ApiRoutes:Background:RetryDelays is set both as one value ('00:00:10') and as a list", error.Message, StringComparison.Ordinal);
+        Assert.Equal(seconds.Select(s => TimeSpan.FromSeconds(s)), ResolveFrom(configuration).Background.RetryDelays);
+    }
+
+    [Fact]
+    public void A_list_from_a_later_source_replaces_an_earlier_value()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ApiRoutes:Background:RetryDelays"] = "00:00:05" })
+            .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""{ "ApiRoutes": { "Background": { "RetryDelays": [ "00:01:00" ] } } }""")))
+            .Build();
+
+        Assert.Equal([TimeSpan.FromMinutes(1)], ResolveFrom(configuration).Background.RetryDelays);
+    }
+
+    // Review 26b F4: zero is zero in every unit, so a bare 0 is no mistake to refuse.
+    [Fact]
+    public void A_bare_zero_is_a_time_span_of_zero()
+    {
+        Assert.Equal(TimeSpan.Zero, Resolve(new() { ["ApiRoutes:ShutdownDrainTimeout"] = "0" }).ShutdownDrainTimeout);
+    }
+
+    // Review 26b F6: a secret file holding only a newline read as "no token", which opened the Development dashboard.
+    [Fact]
+    public void A_blank_dashboard_token_is_refused()
+    {
+        var error = Assert.Throws<ApiRoutesStartupException>(() => Resolve(new() { ["ApiRoutes:Dashboard:Token"] = " \n" }));
+
+        Assert.Equal("ApiRoutes:Dashboard:Token is blank; set the secret (at least 32 characters), or leave the key out.", error.Message);
     }
 
     // Review 25b F7: 'ApiRoutes__Background__SecretHeaders=X-Api-Key' was skipped by the binder, and the header was stored.
@@ -316,6 +348,17 @@ public sealed class OptionsValidationTests
 
     private static ApiRoutesOptions Resolve(Dictionary<string, string?> settings, string? json = null) =>
         ApiRoutesOptionsValidation.Resolve(Provider(settings, json));
+
+    private static ApiRoutesOptions ResolveFrom(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment());
+        services.AddLogging();
+        services.AddApiRoutes();
+        using var provider = services.BuildServiceProvider();
+        return ApiRoutesOptionsValidation.Resolve(provider);
+    }
 
     private static ServiceProvider Provider(Dictionary<string, string?> settings, string? json = null)
     {

@@ -15,7 +15,8 @@ internal static class ServerRequests
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
-            throw new CommandException($"'{Terminal.Safe(url)}' is not an http(s) URL.");
+            // Named without what precedes an '@' in it, a password perhaps (review 26b F5).
+            throw new CommandException($"'{Terminal.Safe(WithoutUserInfo(url))}' is not an http(s) URL.");
         }
 
         // Credentials there were dropped without a word, then printed in every error line (review 26a F13).
@@ -32,6 +33,21 @@ internal static class ServerRequests
             : throw new CommandException(
                 $"--url '{Terminal.Safe(url)}' has a path or query, which the command would not use: name the server only "
                 + $"('{uri.Scheme}://{uri.Authority}/'); ROUTE is the path on it.");
+    }
+
+    // "scheme://user:password@host…" or "user:password@host…", as written, without the part before the last '@' of the
+    // authority.
+    private static string WithoutUserInfo(string url)
+    {
+        var start = url.IndexOf("//", StringComparison.Ordinal) is >= 0 and var slashes ? slashes + 2 : 0;
+        var end = url.IndexOfAny(['/', '?', '#'], start) is >= 0 and var path ? path : url.Length;
+        if (end <= start)
+        {
+            return url;
+        }
+
+        var at = url.LastIndexOf('@', end - 1, end - start);
+        return at < 0 ? url : url[..start] + url[(at + 1)..];
     }
 
     /// <summary>

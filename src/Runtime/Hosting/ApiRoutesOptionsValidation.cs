@@ -88,9 +88,8 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
     /// <summary>Replaces the default retry delays with the configured list, also when it is empty.</summary>
     public static void BindRetryDelays(ApiRoutesOptions options, IConfiguration configuration)
     {
-        var section = configuration.GetSection(Background + ":RetryDelays");
         var items = ConfiguredRetryDelays(configuration);
-        if (items.Count == 0 && section.Value is null)
+        if (items.Count == 0 && OneValueInForce(configuration) is null)
         {
             return;   // not configured (an empty JSON array is configured: its value is "")
         }
@@ -138,11 +137,6 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             }
         }
 
-        if (configuration?[Background + ":RetryDelays"] is { Length: > 0 } oneValue && configuration.GetSection(Background + ":RetryDelays").GetChildren().Any())
-        {
-            failures.Add($"{Background}:RetryDelays is set both as one value ('{oneValue}') and as a list ({Background}:RetryDelays:0, …); keep one of them.");
-        }
-
         if (configuration is not null)
         {
             failures.AddRange(UnknownKeys(configuration));
@@ -182,6 +176,13 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             }
         }
 
+        // A secret file with nothing but a newline: trimmed, it read as "no token", which in Development opens the dashboard
+        // to a local proxy's requests (review 26b F6).
+        if (options.Dashboard.Token is { Length: 0 } && configuration?[ApiRoutesOptions.SectionName + ":Dashboard:Token"] is { Length: > 0 })
+        {
+            failures.Add($"{ApiRoutesOptions.SectionName}:Dashboard:Token is blank; set the secret (at least 32 characters), or leave the key out.");
+        }
+
         if (!(string.IsNullOrEmpty(background.StatusUrlKey) || background.StatusUrlKey.Length >= 32))
         {
             failures.Add($"{Background}:StatusUrlKey is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
@@ -202,7 +203,10 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         CheckTime(failures, "Health:OverdueAfter", options.Health.OverdueAfter, TimeSpan.FromTicks(1), TimeSpan.FromDays(1), "more than 00:00:00 and at most 1.00:00:00 (default 00:01:00)");
         CheckTime(failures, "Scheduling:ExternalTriggerTolerance", options.Scheduling.ExternalTriggerTolerance, TimeSpan.FromTicks(1), TimeSpan.FromHours(1), "more than 00:00:00 and at most 01:00:00 (default 00:05:00)");
 
-        if (configuration?[Store + ":Provider"] is { } provider && int.TryParse(provider, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        // By a name only: the binder reads a number ('1' was InMemory) and ORs a list of names ('Sqlite,InMemory' was
+        // InMemory: review 26b F3).
+        if (configuration?[Store + ":Provider"] is { Length: > 0 } provider
+            && !Enum.GetNames<StoreProvider>().Contains(provider.Trim(), StringComparer.OrdinalIgnoreCase))
         {
             failures.Add($"{Store}:Provider is '{provider}'; use {OneOf(typeof(StoreProvider))}, by name.");
         }
@@ -245,15 +249,48 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
     private static List<ConfiguredDelay> ConfiguredRetryDelays(IConfiguration configuration)
     {
         var section = configuration.GetSection(Background + ":RetryDelays");
+        if (OneValueInForce(configuration) is { } value)
+        {
+            return [.. ListItems(value).Select(item => ConfiguredDelay.Of(section.Path, item))];
+        }
+
         var items = section.GetChildren().ToList();
         if (items.Count == 0)
         {
-            return section.Value is { } value ? [.. ListItems(value).Select(item => ConfiguredDelay.Of(section.Path, item))] : [];
+            return [];
         }
 
         return [.. items
             .OrderBy(item => int.TryParse(item.Key, CultureInfo.InvariantCulture, out var index) ? index : int.MaxValue)
             .Select(item => ConfiguredDelay.Of(item.Path, item.Value))];
+    }
+
+    // RetryDelays given as one value by the latest source that sets it at all: it replaces a list from an earlier one, as
+    // a later source's value replaces an earlier one's everywhere in configuration (review 26b F7: the environment's
+    // 'RetryDelays=' for no retries was ignored beside appsettings.json's list). Null when a list is in force, or nothing.
+    private static string? OneValueInForce(IConfiguration configuration)
+    {
+        const string key = Background + ":RetryDelays";
+        if (configuration is not IConfigurationRoot root)
+        {
+            var section = configuration.GetSection(key);
+            return section.GetChildren().Any() ? null : section.Value;
+        }
+
+        foreach (var provider in root.Providers.Reverse())
+        {
+            if (provider.TryGet(key, out var value))
+            {
+                return value;
+            }
+
+            if (provider.GetChildKeys([], key).Any())
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     private sealed record ConfiguredDelay(string Path, string? Value, TimeSpan? Delay)
@@ -267,7 +304,9 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
 
     // A time span given as a bare number ("30") is that many days; the operator meant seconds or minutes more often than
     // not, and the value was then accepted far out of range, or just inside it.
-    private static bool IsBareNumber([NotNullWhen(true)] string? value) => value is not null && value.Trim() is { Length: > 0 } trimmed && trimmed.All(char.IsAsciiDigit);
+    // Zero is zero in every unit (review 26b F4).
+    private static bool IsBareNumber([NotNullWhen(true)] string? value) =>
+        value is not null && value.Trim() is { Length: > 0 } trimmed && trimmed.All(char.IsAsciiDigit) && !trimmed.All(digit => digit == '0');
 
     // A bare number taken as seconds, written as a time span (what the operator most likely meant).
     private static string Seconds(string number) =>

@@ -18,7 +18,7 @@ internal static class ManifestRouteCheck
     /// <exception cref="ApiRoutesManifestException">A route is not one the build would have written.</exception>
     public static void ThrowIfInvalid(RouteManifest manifest, string path)
     {
-        var seen = new List<ManifestRoute>(manifest.Routes.Count);
+        var seen = new List<(ManifestRoute Entry, string Shape)>(manifest.Routes.Count);
         foreach (var entry in manifest.Routes)
         {
             var route = BundlePath.Quote(entry.Route);
@@ -27,9 +27,10 @@ internal static class ManifestRouteCheck
                 throw new ApiRoutesManifestException($"The route {route} in '{path}' is not a path: it must start with '/' and hold no control character. {Rebuild}");
             }
 
+            RoutePattern pattern;
             try
             {
-                RoutePatternFactory.Parse(entry.Route);
+                pattern = RoutePatternFactory.Parse(entry.Route);
             }
             catch (RoutePatternException e)
             {
@@ -42,15 +43,51 @@ internal static class ManifestRouteCheck
                     $"The route {route} in '{path}' has a time limit of {limit} seconds; a time limit is from 1 to {RouteLimits.MaxTimeLimitSeconds} seconds. {Rebuild}");
             }
 
-            if (seen.Find(other => string.Equals(other.Route, entry.Route, StringComparison.OrdinalIgnoreCase) && Overlap(other.Methods, entry.Methods)) is { } twin)
+            var shape = Shape(pattern);
+            if (seen.Find(other => other.Shape == shape && Overlap(other.Entry.Methods, entry.Methods)).Entry is { } twin)
             {
                 throw new ApiRoutesManifestException(
                     $"The route {route} is listed twice in '{path}' (handlers {BundlePath.Quote(twin.Handler.Type)} and {BundlePath.Quote(entry.Handler.Type)}), "
                     + $"so no request to it could be routed. {Rebuild}");
             }
 
-            seen.Add(entry);
+            seen.Add((entry, shape));
         }
+    }
+
+    // What routing tells routes apart by, as the build's AR2004 does: literals ignoring case, parameters by where they are,
+    // whether optional or catch-all, and their constraints as written (regex(^\d+$) and regex(^\D+$) differ: review 26b
+    // F1), not by their names.
+    private static string Shape(RoutePattern pattern)
+    {
+        var shape = new System.Text.StringBuilder();
+        foreach (var segment in pattern.PathSegments)
+        {
+            shape.Append('/');
+            foreach (var part in segment.Parts)
+            {
+                switch (part)
+                {
+                    case RoutePatternLiteralPart literal:
+                        shape.Append(literal.Content.ToUpperInvariant());
+                        break;
+                    case RoutePatternSeparatorPart separator:
+                        shape.Append(separator.Content);
+                        break;
+                    case RoutePatternParameterPart parameter:
+                        shape.Append('{').Append(parameter.IsCatchAll ? "*" : "").Append(parameter.IsOptional || parameter.Default is not null ? "?" : "");
+                        foreach (var policy in parameter.ParameterPolicies)
+                        {
+                            shape.Append(':').Append(policy.Content);
+                        }
+
+                        shape.Append('}');
+                        break;
+                }
+            }
+        }
+
+        return shape.ToString();
     }
 
     // No methods listed: every method.

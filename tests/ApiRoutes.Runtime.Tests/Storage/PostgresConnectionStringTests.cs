@@ -31,6 +31,7 @@ public sealed class PostgresConnectionStringTests
     [InlineData("", "ApiRoutes:Store:ConnectionString is empty.")]
     [InlineData("Database=shop;Username=app;Password=s3cret", "ApiRoutes:Store:ConnectionString names no server: it has no Host.")]
     [InlineData("Host=db;Port=many;Password=s3cret", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: one of its values is not of the kind its keyword takes")]
+    [InlineData("postgresql://app:s3cret@127.0.0.1:5432/shop?sslmode=disable", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: it is a URL (postgresql://…), which Npgsql does not read: write its parts as keywords.")]
     [InlineData("Host=db;Password='s3cret", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: it is not a list of 'Keyword=value'")]
     public void A_connection_string_that_cannot_be_used_is_one_line_that_says_why(string connectionString, string expected)
     {
