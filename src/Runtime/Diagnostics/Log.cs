@@ -272,6 +272,9 @@ internal static partial class Log
     [LoggerMessage(4009, LogLevel.Warning, "Replica {Replica}'s clock is {Difference} {Direction} the database's at {Database} (read to within {Uncertainty}). Leases follow the database's clock, but schedules and retry delays each replica's own: a scheduled run this replica claims starts that much {EarlyOrLate}, and a retry it schedules waits that much more or less where another replica takes it over. Synchronise the machines' clocks (NTP: chrony, systemd-timesyncd); when every replica says so, the database's is the one off")]
     public static partial void ReplicaClockSkewed(this ILogger logger, string replica, string difference, string direction, string database, string uncertainty, string earlyOrLate);
 
+    [LoggerMessage(4011, LogLevel.Warning, "{Key} is set, but {Chosen}: it is not used; {What}")]
+    public static partial void StoreSettingUnused(this ILogger logger, string key, string chosen, string what);
+
     [LoggerMessage(4010, LogLevel.Information, "Replica {Replica}'s clock agrees with the database's again (within {Difference})")]
     public static partial void ReplicaClockAgrees(this ILogger logger, string replica, string difference);
 }

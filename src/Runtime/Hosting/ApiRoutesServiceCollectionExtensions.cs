@@ -141,10 +141,45 @@ public static class ApiRoutesServiceCollectionExtensions
         return services;
     }
 
+    // A setting of another store than the one chosen does nothing, which nothing said: a connection string without
+    // Provider=PostgreSql left each replica on a SQLite file of its own (every schedule ran on each, none took over
+    // another's work), and a Store:Path kept after a switch to PostgreSQL hid the unfinished work left in that file
+    // (review 25b F11). Warned, not refused: a base appsettings.json may hold both while an environment's file picks one.
+    private static void WarnOfUnusedSettings(StoreOptions options, IConfiguration? configuration, ILogger? logger)
+    {
+        if (logger is null)
+        {
+            return;
+        }
+
+        var chosen = $"the store is {options.Provider} (ApiRoutes:Store:Provider)";
+        if (options.Provider != StoreProvider.PostgreSql)
+        {
+            if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                logger.StoreSettingUnused("ApiRoutes:Store:ConnectionString", chosen, "set ApiRoutes:Store:Provider=PostgreSql to use the database it names");
+            }
+            else if (!string.IsNullOrWhiteSpace(configuration?.GetConnectionString("ApiRoutes")))
+            {
+                logger.StoreSettingUnused("ConnectionStrings:ApiRoutes", chosen, "set ApiRoutes:Store:Provider=PostgreSql to use the database it names");
+            }
+        }
+
+        if (options.Provider != StoreProvider.Sqlite && !string.IsNullOrWhiteSpace(options.Path))
+        {
+            logger.StoreSettingUnused(
+                "ApiRoutes:Store:Path", chosen,
+                File.Exists(options.Path)
+                    ? $"the work still queued or running in '{options.Path}' is not run by this store: start once with Provider=Sqlite to finish it, or remove the setting"
+                    : "remove the setting");
+        }
+    }
+
     private static IExecutionStore OpenStore(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store;
         var preload = services.GetService<SqliteStorePreload>();
+        WarnOfUnusedSettings(options, services.GetService<IConfiguration>(), services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category));
         try
         {
             switch (options.Provider)
