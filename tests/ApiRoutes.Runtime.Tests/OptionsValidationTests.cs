@@ -49,6 +49,7 @@ public sealed class OptionsValidationTests
     [InlineData("ApiRoutes:Store:Provider", "MySql", "ApiRoutes:Store:Provider is 'MySql'; use Sqlite, InMemory or PostgreSql")]
     [InlineData("ApiRoutes:Background:MaxConcurrency", "many", "ApiRoutes:Background:MaxConcurrency is 'many'")]
     [InlineData("ApiRoutes:Scheduling:ExternalTriggerSecret", "short", "ApiRoutes:Scheduling:ExternalTriggerSecret is shorter than 32 characters")]
+    [InlineData("ApiRoutes:Dashboard:Token", "abc", "ApiRoutes:Dashboard:Token is shorter than 32 characters")]
     [InlineData("ApiRoutes:Scheduling:ExternalTriggerTolerance", "00:00:00", "ApiRoutes:Scheduling:ExternalTriggerTolerance is 00:00:00")]
     [InlineData("ApiRoutes:Health:OverdueAfter", "00:00:00", "ApiRoutes:Health:OverdueAfter is 00:00:00; it must be more than 00:00:00 and at most 1.00:00:00 (default 00:01:00).")]
     // Review 25b: values the runtime cannot honour, a bare number read as days, an enum number, '~', an empty manifest path.

@@ -183,6 +183,12 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             failures.Add($"{ApiRoutesOptions.SectionName}:Dashboard:Token is blank; set the secret (at least 32 characters), or leave the key out.");
         }
 
+        // Set in Development too, it is the one defence behind a local proxy: as long there as anywhere (review 26a F22).
+        else if (options.Dashboard.Token is { Length: > 0 and < 32 })
+        {
+            failures.Add($"{ApiRoutesOptions.SectionName}:Dashboard:Token is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
+        }
+
         if (!(string.IsNullOrEmpty(background.StatusUrlKey) || background.StatusUrlKey.Length >= 32))
         {
             failures.Add($"{Background}:StatusUrlKey is shorter than 32 characters; use a long random secret (for example 'openssl rand -hex 32').");
