@@ -235,19 +235,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public async Task The_application_stops_with_exit_code_1_and_one_line_before_it_listens()
     {
-        var error = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(error);
-        int code;
-        try
-        {
-            code = await ApiRoutesApplication.RunAsync(
-                ["--urls=http://127.0.0.1:0", "--ApiRoutes:Store:Provider=InMemory", "--ApiRoutes:Background:MaxConcurrency=-3", "--ApiRoutes:Background:RetryDelays:0=banana"]);
-        }
-        finally
-        {
-            Console.SetError(previous);
-        }
+        var (code, error) = await RunAsync("--ApiRoutes:Background:MaxConcurrency=-3", "--ApiRoutes:Background:RetryDelays:0=banana");
 
         Assert.Equal(1, code);
         Assert.Equal(
@@ -260,18 +248,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public async Task An_empty_manifest_path_stops_the_application_with_exit_code_1_and_one_line()
     {
-        var error = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(error);
-        int code;
-        try
-        {
-            code = await ApiRoutesApplication.RunAsync(["--urls=http://127.0.0.1:0", "--ApiRoutes:Store:Provider=InMemory", "--ApiRoutes:ManifestPath="]);
-        }
-        finally
-        {
-            Console.SetError(previous);
-        }
+        var (code, error) = await RunAsync("--ApiRoutes:ManifestPath=");
 
         Assert.Equal(1, code);
         Assert.Equal(
@@ -288,18 +265,14 @@ public sealed class OptionsValidationTests
     {
         var contentRoot = Directory.CreateTempSubdirectory("apiroutes-settings-").FullName + "/";
         File.WriteAllText(contentRoot + "appsettings.json", "hi");
-        var error = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(error);
         int code;
+        StringWriter error;
         try
         {
-            code = await ApiRoutesApplication.RunAsync(
-                ["--urls=http://127.0.0.1:0", $"--contentRoot={contentRoot}", "--ApiRoutes:Store:Provider=InMemory", $"--ApiRoutes:VerifyBundle={verifyBundle}"]);
+            (code, error) = await RunAsync($"--contentRoot={contentRoot}", $"--ApiRoutes:VerifyBundle={verifyBundle}");
         }
         finally
         {
-            Console.SetError(previous);
             Directory.Delete(contentRoot, recursive: true);
         }
 
@@ -345,6 +318,22 @@ public sealed class OptionsValidationTests
         Assert.StartsWith("ApiRoutes:Background:MaxConcurrency is 0", first.Message, StringComparison.Ordinal);
         Assert.Equal(first.Message, second.Message);
         Assert.Equal(first.Message, string.Join(" ", atStart.Failures));
+    }
+
+    // The generated entry point's run, on an in-memory store, with what it writes to standard error.
+    private static async Task<(int Code, StringWriter Error)> RunAsync(params string[] args)
+    {
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            return (await ApiRoutesApplication.RunAsync(["--urls=http://127.0.0.1:0", "--ApiRoutes:Store:Provider=InMemory", .. args]), error);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
     }
 
     private static ApiRoutesOptions Resolve(Dictionary<string, string?> settings, string? json = null) =>
