@@ -99,8 +99,10 @@ internal abstract class PeriodicService(TimeProvider time, ILogger logger, Start
         {
             throw;
         }
-        catch (ExecutionStoreUnavailableException e)
+        catch (Exception e) when (e is ExecutionStoreUnavailableException or System.Data.Common.DbException)
         {
+            // A database's own error (SQLite's "database disk image is malformed" of a damaged file) is the store's
+            // failure, not a bug of the runtime's (review 25b F16).
             logger.LoopStoreUnavailable(Name, e);   // no execution was being recorded: not 2010 (review 25b F14)
         }
 #pragma warning disable CA1031 // A loop of the runtime must outlive any failure of one run: it is logged, and the next tick runs.

@@ -18,21 +18,26 @@ public sealed class PeriodicServiceTests
         var time = new FakeTimeProvider();
         var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var factory = LoggerFactory.Create(builder => builder.AddProvider(new ListLoggerProvider(logs)));
-        using var loop = new FailingLoop(time, factory.CreateLogger("ApiRoutes"), [new InvalidOperationException("a bug"), new ExecutionStoreUnavailableException("The store is away.")]);
+        using var loop = new FailingLoop(
+            time,
+            factory.CreateLogger("ApiRoutes"),
+            [new InvalidOperationException("a bug"), new ExecutionStoreUnavailableException("The store is away."), new Microsoft.Data.Sqlite.SqliteException("SQLite Error 11: 'database disk image is malformed'.", 11)]);
         await loop.StartAsync(default);
 
-        for (var tick = 1; tick <= 3; tick++)
+        for (var tick = 1; tick <= 4; tick++)
         {
             time.Advance(TimeSpan.FromMinutes(1));
             await loop.Ran.Reader.ReadAsync().AsTask().WaitAsync(Probe.Patience);
         }
 
         await loop.StopAsync(default);
-        Assert.Equal(3, loop.Runs);
+        Assert.Equal(4, loop.Runs);
         Assert.Contains(logs, line => line.StartsWith("ApiRoutes[2021] Error: The runtime's loop 'failing' failed; it goes on at its next tick", StringComparison.Ordinal));
         // Review 25b F14: a loop's store failure was 2010, "could not record execution (failing)": no execution was.
         Assert.Contains(logs, line => line.StartsWith("ApiRoutes[2045] Error: The runtime's loop 'failing' could not use the execution store; it tries again at its next tick", StringComparison.Ordinal));
         Assert.DoesNotContain(logs, line => line.Contains("[2010]", StringComparison.Ordinal));
+        Assert.Single(logs, line => line.StartsWith("ApiRoutes[2021]", StringComparison.Ordinal));   // a damaged file (review 25b F16) is the store's, not a bug
+        Assert.Equal(2, logs.Count(line => line.StartsWith("ApiRoutes[2045]", StringComparison.Ordinal)));
     }
 
     [Fact]
