@@ -62,6 +62,17 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
             _output.ToString());
     }
 
+    // Review 26c F1: with a time zone, an --after within 28 years of the calendar's end overflowed the daylight-saving
+    // report's horizon: a raw ArgumentOutOfRangeException.
+    [Fact]
+    public async Task A_schedule_in_a_time_zone_is_reported_near_the_end_of_the_calendar()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "30 2 * * *", "--time-zone", "Europe/Berlin", "--after", "9985-06-30T00:00:00Z", "--count", "1"));
+
+        Assert.Contains("next (UTC)  9985-06-30T00:30:00Z", _output.ToString(), StringComparison.Ordinal);
+        Assert.Empty(_error.ToString());
+    }
+
     // Review 26a F4: 'schedule -' reads expressions from a file; its escape sequences reached the terminal raw.
     [Fact]
     public async Task An_expression_is_printed_with_its_control_characters_escaped()

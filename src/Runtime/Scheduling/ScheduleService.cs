@@ -403,7 +403,10 @@ internal sealed class ScheduleService(
         try
         {
             var lastRun = await store.GetLastOccurrenceAsync(route.Template, stopping);
-            var lastRecorded = (await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Limit: 1), stopping)).FirstOrDefault()?.Occurrence;
+            // A refused trigger took no occurrence up, and is recorded at whatever instant it named, one not come yet or
+            // no occurrence at all: taken as the last one seen, it hid every occurrence missed since (review 26c F2).
+            var lastRecorded = (await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Limit: 100), stopping))
+                .FirstOrDefault(record => record.Outcome != OccurrenceOutcome.Refused)?.Occurrence;
             since = lastRun > lastRecorded || lastRecorded is null ? lastRun : lastRecorded;
         }
         catch (Exception e) when (e is not OperationCanceledException)

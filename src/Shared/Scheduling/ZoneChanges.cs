@@ -29,7 +29,10 @@ internal static class ZoneChanges
 
         var changes = new List<ZoneChange>();
         var from = DateTime.SpecifyKind(fromUtc.Date, DateTimeKind.Utc);
-        var until = from + horizon;
+        // Near the calendar's end (the CLI's --after 9985-…) the horizon stops two days short of it, where the zone's
+        // offset is still representable (review 26c F1: the sum overflowed).
+        var last = DateTime.SpecifyKind(DateTime.MaxValue.Date.AddDays(-2), DateTimeKind.Utc);
+        var until = from >= last || horizon >= last - from ? last : from + horizon;
         while (ZonedOccurrences.NextChange(zone, from, until, zone.GetUtcOffset(from)) is { } at)
         {
             changes.Add(new ZoneChange(at, zone.GetUtcOffset(at - TimeSpan.FromMinutes(1)), zone.GetUtcOffset(at)));
