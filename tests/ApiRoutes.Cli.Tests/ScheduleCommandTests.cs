@@ -73,6 +73,15 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Empty(_error.ToString());
     }
 
+    // Review 26c F3: a list saved with a byte-order mark had its first schedule refused for U+FEFF.
+    [Fact]
+    public async Task A_list_with_a_byte_order_mark_is_read_as_text()
+    {
+        Assert.Equal(0, await Run(new StringReader("\uFEFF0 3 * * *\n@daily\n"), "schedule", "-", "--after", After, "--count", "1"));
+
+        Assert.StartsWith("0 3 * * *  valid", _output.ToString(), StringComparison.Ordinal);
+    }
+
     // Review 26a F4: 'schedule -' reads expressions from a file; its escape sequences reached the terminal raw.
     [Fact]
     public async Task An_expression_is_printed_with_its_control_characters_escaped()

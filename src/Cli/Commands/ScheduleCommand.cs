@@ -73,8 +73,16 @@ internal static class ScheduleCommand
                 continue;
             }
 
-            for (var line = input.ReadLine(); line is not null; line = input.ReadLine())
+            var first = true;
+            for (var line = input.ReadLine(); line is not null; line = input.ReadLine(), first = false)
             {
+                // A file saved with a byte-order mark (Notepad, Visual Studio): Console.In keeps it on Linux, and the first
+                // schedule was refused for a character nobody typed (review 26c F3).
+                if (first && line.StartsWith('\uFEFF'))
+                {
+                    line = line[1..];
+                }
+
                 if (line.Trim().Length > 0)
                 {
                     yield return line;
