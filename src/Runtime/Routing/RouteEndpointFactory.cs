@@ -36,7 +36,7 @@ internal sealed class RouteEndpointFactory(IServiceProvider services, ExecutionS
         return context => handler.Value(context);
     }
 
-    /// <remarks>Throws RoutePatternException on a template ASP.NET Core cannot parse (the build refuses those, AR2001).</remarks>
+    /// <remarks>Every template parses: the build refuses any other (AR2001), and so does the manifest's read (ManifestRouteCheck).</remarks>
     public IReadOnlyList<Endpoint> Create(IEnumerable<LoadedRoute> routes) =>
         [.. routes.Select(Create).OfType<Endpoint>()];
 
