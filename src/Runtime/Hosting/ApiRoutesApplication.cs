@@ -55,12 +55,7 @@ public static class ApiRoutesApplication
             return 1;
         }
 
-        if (verifyBundle
-            && BundleStartupCheck.BeforeStart(
-                AppContext.BaseDirectory,
-                builder.Environment.ContentRootPath,
-                builder.Configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPathFor(builder.Environment.ApplicationName),
-                ManifestLoader.EntryAssemblyPath()) is { Count: > 0 } problems)
+        if (verifyBundle && BundleProblems(builder.Configuration, builder.Environment.ContentRootPath, builder.Environment.ApplicationName) is { Count: > 0 } problems)
         {
             // ApiRoutes:VerifyBundle, before the store's native library, the manifest or a handler's dependency is loaded
             // from the folder. What the host loaded to get here (App.dll, ApiRoutes.dll, the runtime's configuration files)
@@ -123,18 +118,23 @@ public static class ApiRoutesApplication
         return 0;
     }
 
+    // ApiRoutes:VerifyBundle's check before anything is loaded from the folder, of the manifest configuration names or the
+    // app's own (the application's name unknown: the default file).
+    private static IReadOnlyList<string> BundleProblems(IConfiguration configuration, string contentRoot, string? applicationName) =>
+        BundleStartupCheck.BeforeStart(
+            AppContext.BaseDirectory,
+            contentRoot,
+            configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPathFor(applicationName),
+            ManifestLoader.EntryAssemblyPath());
+
     // Why start-up stopped when a configuration file cannot be read: with ApiRoutes:VerifyBundle (from the environment or
     // the command line, all there is without the files), the bundle's refusal when the folder is not the bundle; else the
     // file and what is wrong with it.
     private static string ConfigurationUnreadable(string[] args, InvalidDataException error)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
-        if (BundleStartupCheck.Requested(configuration)
-            && BundleStartupCheck.BeforeStart(
-                AppContext.BaseDirectory,
-                configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } contentRoot ? Path.GetFullPath(contentRoot) : Directory.GetCurrentDirectory(),
-                configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPath,
-                ManifestLoader.EntryAssemblyPath()) is { Count: > 0 } problems)
+        var contentRoot = configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root) : Directory.GetCurrentDirectory();
+        if (BundleStartupCheck.Requested(configuration) && BundleProblems(configuration, contentRoot, applicationName: null) is { Count: > 0 } problems)
         {
             return ManifestLoader.BundleRefused(problems).Message;
         }
