@@ -368,6 +368,43 @@ public sealed class OccurrenceRecordTests
         Assert.StartsWith("409: The occurrence 2026-01-01T00:00:00.0000000+00:00 of /api/tick has already been claimed", records[1].Detail, StringComparison.Ordinal);
     }
 
+    // Review 26c F2, the rest: a refused trigger was recorded at whatever instant it named. One for 2099 was kept until
+    // 2099 (retention prunes by occurrence), and one at 00:30 of an hourly schedule listed an occurrence there is not.
+    [Fact]
+    public async Task A_refused_external_trigger_is_recorded_only_at_an_occurrence_that_has_come_and_is_within_the_record_of_runs()
+    {
+        const string Secret = "0123456789abcdef0123456789abcdef-test-secret";
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o =>
+            {
+                o.Scheduling.Enabled = false;
+                o.Scheduling.ExternalTriggerSecret = Secret;
+            });
+        server.FakeTime.Advance(TimeSpan.FromDays(10));
+        var now = server.FakeTime.GetUtcNow();
+        var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var stale = now.AddHours(-1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
+        (string Occurrence, string Timestamp, HttpStatusCode Expected)[] refusals =
+        [
+            ("2099-01-01T00:00:00Z", timestamp, HttpStatusCode.BadRequest),     // years ahead
+            ("2026-01-11T01:00:00Z", timestamp, HttpStatusCode.BadRequest),     // the next hour: not come yet
+            ("2026-01-10T23:30:00Z", timestamp, HttpStatusCode.BadRequest),     // no occurrence of @hourly
+            ("2026-01-01T00:00:00Z", timestamp, HttpStatusCode.BadRequest),     // older than the record of runs (7 days)
+            ("2026-01-10T23:00:00Z", stale, HttpStatusCode.Unauthorized),       // the last hour's, signed an hour ago
+        ];
+        foreach (var (occurrence, signedAt, expected) in refusals)
+        {
+            Assert.Equal(expected, (await server.Client.SendAsync(TriggerSignature.CreateRequest(Secret, "/api/tick", occurrence, signedAt))).StatusCode);
+        }
+
+        var record = Assert.Single(await ReadAsync(server, "/api/tick", expected: 1));
+        Assert.Equal((DateTimeOffset.Parse("2026-01-10T23:00:00Z", CultureInfo.InvariantCulture), OccurrenceOutcome.Refused), (record.Occurrence, record.Outcome));
+        Assert.StartsWith("401: The timestamp is not within", record.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
     // The records once there are as many as expected (they are written without the schedule waiting for them).
     private static async Task<IReadOnlyList<OccurrenceRecord>> ReadAsync(TestServer server, string route, int expected)
     {

@@ -19,7 +19,7 @@ namespace ApiRoutes.Scheduling;
 /// </summary>
 /// <remarks>
 /// A signed request that is refused is recorded as a refused occurrence (<see cref="OccurrenceLog"/>) when it names a
-/// scheduled route and an instant; at most once per occurrence, so replaying a captured request grows nothing.
+/// scheduled route and one of its occurrences that has come and is within the record of runs; at most once per occurrence, so replaying a captured request grows nothing.
 /// Replays are refused by the store's claim of the occurrence, written before the run (no claim, no run: 503), which a
 /// durable store keeps across restarts for the retention period; occurrences older than that less the tolerance are
 /// refused. A store that keeps nothing across restarts cannot tell a replay of a request its previous process
@@ -90,8 +90,7 @@ internal sealed class ExternalTriggerEndpoint(
         }
 
         if (!DateTimeOffset.TryParse(occurrenceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var occurrence)
-            || occurrence == DateTimeOffset.MinValue
-            || target.NextOccurrence(occurrence.AddTicks(-1)) != occurrence)
+            || !IsOccurrence(target, occurrence))
         {
             await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status400BadRequest, $"'{occurrenceText}' is not an occurrence of {route}'s schedule ({target.Entry.Schedule!.Expression}, {target.Schedule!.ZoneName}; occurrences are sent in UTC).");
             return;
@@ -145,17 +144,27 @@ internal sealed class ExternalTriggerEndpoint(
         context.Response.Headers["X-ApiRoutes-Execution-Id"] = id;
     }
 
-    // Signed by the platform: why its run was refused is part of the occurrence's record.
+    // Signed by the platform: why its run was refused is part of the occurrence's record, when it names one that has come
+    // and that the record of runs still covers. An instant that is no occurrence, or one years ahead, is only logged: its
+    // record would be kept until long after it (retention prunes by occurrence) and shown among the schedule's real ones.
     private Task RefuseSignedAsync(HttpContext context, string route, string occurrenceText, int statusCode, string reason)
     {
-        if (routes.OfKind(RouteKind.Scheduled).Any(r => string.Equals(r.Template, route, StringComparison.Ordinal))
-            && DateTimeOffset.TryParse(occurrenceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var occurrence))
+        var target = routes.OfKind(RouteKind.Scheduled).FirstOrDefault(r => string.Equals(r.Template, route, StringComparison.Ordinal));
+        var now = time.GetUtcNow();
+        if (target is not null
+            && DateTimeOffset.TryParse(occurrenceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var occurrence)
+            && occurrence <= now + _tolerance
+            && occurrence >= now - _oldestOccurrence
+            && IsOccurrence(target, occurrence))
         {
             occurrences.Record(route, occurrence, OccurrenceOutcome.Refused, null, $"{statusCode}: {reason}");
         }
 
         return RefuseAsync(context, statusCode, reason);
     }
+
+    private static bool IsOccurrence(LoadedRoute route, DateTimeOffset instant) =>
+        instant > DateTimeOffset.MinValue && route.NextOccurrence(instant.AddTicks(-1)) == instant;
 
     private Task RefuseAsync(HttpContext context, int statusCode, string reason)
     {
