@@ -108,6 +108,9 @@ internal static partial class Log
     [LoggerMessage(2045, LogLevel.Error, "The runtime's loop '{Loop}' could not use the execution store; it tries again at its next tick")]
     public static partial void LoopStoreUnavailable(this ILogger logger, string loop, Exception exception);
 
+    [LoggerMessage(2046, LogLevel.Critical, "{Description} The app stops: what it accepts could not be kept, and the work recorded before could be neither run nor recorded as failed")]
+    public static partial void StoreDamaged(this ILogger logger, string description);
+
     [LoggerMessage(2021, LogLevel.Error, "The runtime's loop '{Loop}' failed; it goes on at its next tick (a bug)")]
     public static partial void LoopFailed(this ILogger logger, string loop, Exception exception);
 

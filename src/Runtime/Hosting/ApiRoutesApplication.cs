@@ -22,7 +22,10 @@ public static class ApiRoutesApplication
     /// <param name="args">The command line.</param>
     /// <param name="configureBuilder">Registers the handlers' services and settings before the app is built.</param>
     /// <param name="configureApp">Adds middleware before the routes are mapped.</param>
-    /// <returns>The process exit code: 0, or 1 when the configuration, manifest, bundle or store stops start-up.</returns>
+    /// <returns>
+    /// The process exit code: 0, or 1 when the configuration, manifest, bundle or store stops start-up, or the app stopped
+    /// because its store's file was found damaged (event 2046).
+    /// </returns>
     public static async Task<int> RunAsync(
         string[] args,
         Action<WebApplicationBuilder>? configureBuilder = null,
@@ -114,8 +117,9 @@ public static class ApiRoutesApplication
             return 1;
         }
 
+        var damage = app.Services.GetService<StoreDamage>();   // the container is disposed when the app has run
         await app.RunAsync();
-        return 0;
+        return damage is { Found: true } ? 1 : 0;   // stopped for a damaged store file
     }
 
     // ApiRoutes:VerifyBundle's check before anything is loaded from the folder, of the manifest configuration names or the

@@ -65,6 +65,7 @@ public static class ApiRoutesServiceCollectionExtensions
             var applicationName = sp.GetService<IHostEnvironment>()?.ApplicationName;
             return sp.GetService<ManifestPreload>()?.TakeFor(options, applicationName) ?? ManifestLoader.Load(options, applicationName);
         });
+        services.TryAddSingleton(sp => new StoreDamage(sp.GetService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<IExecutionStore>(OpenStore);
 
         // Replica coordination exists only with a store that coordinates (PostgreSQL); elsewhere it resolves to null
@@ -195,7 +196,8 @@ public static class ApiRoutesServiceCollectionExtensions
                     var path = options.Path ?? DefaultStorePath.For(services.GetRequiredService<IHostEnvironment>());
                     var time = services.GetRequiredService<TimeProvider>();
                     var logger = services.GetService<ILoggerFactory>()?.CreateLogger(Log.Category);
-                    var store = preload?.TakeFor(path, time, logger) ?? SqliteExecutionStore.Open(path, time, logger);
+                    var damage = services.GetRequiredService<StoreDamage>();
+                    var store = preload?.TakeFor(path, time, logger, damage.Report) ?? SqliteExecutionStore.Open(path, time, logger, damage.Report);
                     if (logger is not null)
                     {
                         SqliteStorePlace.Report(services.GetService<IConfiguration>(), path, logger);

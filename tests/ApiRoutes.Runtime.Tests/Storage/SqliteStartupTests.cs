@@ -1,8 +1,12 @@
+using System.Collections.Concurrent;
+using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests.Storage;
@@ -99,5 +103,139 @@ public class SqliteStartupTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    // Review 25b F16: a file damaged inside (the executions' pages; its schema intact) opened, and the app listened on
+    // with its unfinished work neither run nor recorded as failed: recovery logged 2010 "could not record execution",
+    // pruning 2045, and it answered as if nothing were wrong. SQLite's own check at open reads the whole file.
+    [Fact]
+    public async Task A_store_file_found_damaged_after_the_start_stops_the_app_with_exit_code_1_saying_how_to_mend_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
+        var path = Path.Combine(folder, "executions.db");
+        var manifest = TestManifest.Write(Create(BackgroundRoute("/api/job", typeof(Hello))));
+        var lines = new ConcurrentQueue<string>();
+        try
+        {
+            await WriteUnfinishedAndDamageAsync(path, table: "executions");
+
+            var code = await ApiRoutesApplication.RunAsync(
+                ["--urls=http://127.0.0.1:0", $"--ApiRoutes:ManifestPath={manifest}", $"--ApiRoutes:Store:Path={path}"],
+                configureBuilder: builder => builder.Logging.AddProvider(new ListLoggerProvider(lines))).WaitAsync(TimeSpan.FromMinutes(1));
+
+            Assert.Equal(1, code);
+            var damaged = Assert.Single(lines, line => line.StartsWith("ApiRoutes[2046] ", StringComparison.Ordinal));
+            Assert.StartsWith($"ApiRoutes[2046] Critical: The execution store '{path}' is damaged: SQLite Error 11: 'database disk image is malformed'.", damaged, StringComparison.Ordinal);
+            Assert.Contains("restore the file from a backup, or move it aside with its '-wal' and '-shm' files", damaged, StringComparison.Ordinal);
+            Assert.EndsWith("The app stops: what it accepts could not be kept, and the work recorded before could be neither run nor recorded as failed", damaged, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // Damaged where the open reads (its schema), or no database at all: start-up stops before listening, as for any store
+    // that cannot be opened, but with how to mend it, not "set a writable file".
+    [Theory]
+    [InlineData("sqlite_master", "SQLite Error 11: 'database disk image is malformed'.")]
+    [InlineData("header", "SQLite Error 26: 'file is not a database'.")]
+    public async Task A_store_file_damaged_where_the_open_reads_is_refused_at_start_saying_how_to_mend_it(string damage, string reason)
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
+        var path = Path.Combine(folder, "executions.db");
+        try
+        {
+            await WriteUnfinishedAndDamageAsync(path, damage);
+
+            var refused = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(path));
+
+            Assert.StartsWith($"The execution store '{path}' is damaged: {reason} Stop every process that uses it", refused.Message, StringComparison.Ordinal);
+            File.Move(path, path + ".damaged");
+            await using var fresh = SqliteExecutionStore.Open(path);   // moved aside, as the message says; its lock was let go
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // While the store is open: a read and a write that meet the damage are refused saying so, and each tells the app.
+    [Fact]
+    public async Task A_store_file_damaged_while_it_is_open_fails_reads_and_writes_saying_so_and_tells_the_app()
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
+        var path = Path.Combine(folder, "executions.db");
+        var told = new ConcurrentQueue<string>();
+        try
+        {
+            await using var store = SqliteExecutionStore.Open(path, damaged: told.Enqueue);
+            await WriteUnfinishedAsync(store);
+            await DamageAsync(path, "executions");
+
+            var read = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.FindAsync("job-050", default));
+            var write = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.AddAsync(Queued(100), RequestSnapshot.Synthetic("/api/job", [1]), default));
+
+            var expected = $"The execution store '{path}' is damaged: SQLite Error 11: 'database disk image is malformed'.";
+            Assert.All([read.Message, write.Message], message => Assert.StartsWith(expected, message, StringComparison.Ordinal));
+            Assert.Equal([read.Message, write.Message], told);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // A store with unfinished work whose pages of one table (its root page), of the schema, or the file's header are
+    // overwritten, as a failing disk or a copy made mid-write leaves them.
+    private static async Task WriteUnfinishedAndDamageAsync(string path, string table)
+    {
+        await using (var store = SqliteExecutionStore.Open(path))
+        {
+            await WriteUnfinishedAsync(store);
+        }
+
+        await DamageAsync(path, table);
+    }
+
+    private static async Task WriteUnfinishedAsync(SqliteExecutionStore store)
+    {
+        var body = new byte[2048];
+        for (var i = 0; i < 100; i++)
+        {
+            await store.AddAsync(Queued(i), RequestSnapshot.Synthetic("/api/job", body), default);
+        }
+    }
+
+    private static ExecutionRecord Queued(int i) =>
+        new() { Id = $"job-{i:D3}", Route = "/api/job", Kind = "background", Status = ExecutionStatus.Queued, AcceptedAt = DateTimeOffset.UnixEpoch.AddSeconds(i) };
+
+    private static async Task DamageAsync(string path, string table)
+    {
+        long offset;
+        int length;
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE); SELECT page_size FROM pragma_page_size; SELECT rootpage FROM sqlite_master WHERE name = $table";
+            command.Parameters.AddWithValue("$table", table);
+            using var reader = command.ExecuteReader();
+            reader.NextResult();
+            reader.Read();
+            var pageSize = reader.GetInt32(0);
+            reader.NextResult();
+            (offset, length) = table switch
+            {
+                "header" => (0L, 100),
+                "sqlite_master" => (100L, pageSize - 100),   // page 1, after the file's header
+                _ when reader.Read() => ((reader.GetInt64(0) - 1) * pageSize, pageSize),
+                _ => throw new InvalidOperationException($"no table {table}"),
+            };
+        }
+
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
+        file.Seek(offset, SeekOrigin.Begin);
+        await file.WriteAsync(Enumerable.Repeat((byte)0xFF, length).ToArray());
     }
 }

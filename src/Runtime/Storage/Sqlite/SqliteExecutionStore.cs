@@ -21,11 +21,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly SqliteWriteCommands _commands;
     private readonly TimeProvider _time;
     private readonly StoreLock _held;
+    private readonly Action<string>? _damaged;
     private volatile bool _closed;
 
-    private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time, ILogger? logger)
+    private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time, ILogger? logger, Action<string>? damaged)
     {
         _held = held;
+        _damaged = damaged;
         Path = path;
         _time = time;
         // Reads and the probe open the file that is there, never make one: after the file was deleted, a probe made an
@@ -37,8 +39,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             CommitAsync,
             // A new execution is not kept on failure (its request was answered 503); changes of state are.
             write => write is { Record: { } record, Request: null } ? record.Id : null,
-            (e, kept) => new ExecutionStoreUnavailableException(
-                $"The execution store '{path}' cannot be written: {e.Message}" + (kept ? " The change is kept and written when the store can be written again." : ""), e),
+            (e, kept) => e is SqliteException sqlite && SqliteDamage.Is(sqlite)
+                ? Unavailable("written", sqlite)
+                : new ExecutionStoreUnavailableException(
+                    $"The execution store '{path}' cannot be written: {e.Message}" + (kept ? " The change is kept and written when the store can be written again." : ""), e),
             time,
             // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: that write's data.
             e => WriteFailure.IsDataError(e, error => error is SqliteException { SqliteErrorCode: 18 or 19 or 20 }),
@@ -55,16 +59,17 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     /// <param name="path">The database file.</param>
     /// <param name="time">The clock of schedule claims (for pruning them); the system's by default.</param>
     /// <param name="logger">Where a kept change that is dropped after all is logged (2040).</param>
+    /// <param name="damaged">Told what is wrong when SQLite finds the file damaged in a read or a write (<see cref="StoreDamage"/>).</param>
     /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened.</exception>
-    public static SqliteExecutionStore Open(string path, TimeProvider? time = null, ILogger? logger = null)
+    public static SqliteExecutionStore Open(string path, TimeProvider? time = null, ILogger? logger = null, Action<string>? damaged = null)
     {
         var (connection, held) = SqliteSchema.Open(path);
-        return new SqliteExecutionStore(path, connection, held, time ?? TimeProvider.System, logger);
+        return new SqliteExecutionStore(path, connection, held, time ?? TimeProvider.System, logger, damaged);
     }
 
     /// <summary>The store on a file <see cref="SqliteSchema.Open"/> opened already (<see cref="SqliteStorePreload"/>).</summary>
-    internal static SqliteExecutionStore Open(string path, (SqliteConnection Connection, StoreLock Held) opened, TimeProvider time, ILogger? logger = null) =>
-        new(path, opened.Connection, opened.Held, time, logger);
+    internal static SqliteExecutionStore Open(string path, (SqliteConnection Connection, StoreLock Held) opened, TimeProvider time, ILogger? logger = null, Action<string>? damaged = null) =>
+        new(path, opened.Connection, opened.Held, time, logger, damaged);
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
         _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToUtf8Json(request), request.BodyArray()));
@@ -92,7 +97,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be read: {e.Message}", e);
+            throw Unavailable("read", e);
         }
 
         return held.Count > 0 ? new KeyedAdd(held[0][0], held[0][1] == key.Fingerprint) : null;
@@ -129,9 +134,16 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT last_occurrence FROM schedules WHERE route = $route";
         command.Parameters.AddWithValue("$route", route);
-        // A stored row is not trusted: a value that is not an instant counts as no run recorded.
-        return await command.ExecuteScalarAsync(cancellationToken) is string text
-            && TryParse(text, out var last) ? last : null;
+        try
+        {
+            // A stored row is not trusted: a value that is not an instant counts as no run recorded.
+            return await command.ExecuteScalarAsync(cancellationToken) is string text
+                && TryParse(text, out var last) ? last : null;
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable("read", e);
+        }
     }
 
     public Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken) =>
@@ -178,7 +190,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be written: {e.Message}", e);
+            throw Unavailable("written", e);
         }
     }
 
@@ -225,7 +237,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
         catch (SqliteException e)
         {
-            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be written: {e.Message}", e);
+            throw Unavailable("written", e);
         }
     }
 
@@ -257,7 +269,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             command.Parameters.AddWithValue("$before", Format(before));
-            return await command.ExecuteNonQueryAsync(cancellationToken);
+            try
+            {
+                return await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (SqliteException e)
+            {
+                throw Unavailable("written", e);
+            }
         }
     }
 
@@ -288,16 +307,36 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
 
         var result = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        try
         {
-            if (read(reader) is { } item)
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                result.Add(item);
+                if (read(reader) is { } item)
+                {
+                    result.Add(item);
+                }
             }
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable("read", e);
         }
 
         return result;
+    }
+
+    // Why the store cannot be used, as its callers are told; a damaged file is also reported (the app stops for it).
+    private ExecutionStoreUnavailableException Unavailable(string verb, SqliteException e)
+    {
+        if (!SqliteDamage.Is(e))
+        {
+            return new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be {verb}: {e.Message}", e);
+        }
+
+        var description = SqliteDamage.Describe(Path, e);
+        _damaged?.Invoke(description);
+        return new ExecutionStoreUnavailableException(description, e);
     }
 
     // One transaction for the batch; per write, whether it applied (a claim lands once per occurrence). A change of
@@ -388,7 +427,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         catch (SqliteException e)
         {
             await connection.DisposeAsync();
-            throw new ExecutionStoreUnavailableException($"The execution store '{Path}' cannot be read: {e.Message}", e);
+            throw Unavailable("read", e);
         }
     }
 

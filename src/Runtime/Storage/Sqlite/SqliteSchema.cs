@@ -76,8 +76,11 @@ internal static class SqliteSchema
         {
             held?.Dispose();
             throw new ExecutionStoreUnavailableException(
-                $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
-                + "or ApiRoutes:Store:Provider to InMemory.", e);
+                e is SqliteException sqlite && SqliteDamage.Is(sqlite)
+                    ? SqliteDamage.Describe(path, sqlite)
+                    : $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
+                        + "or ApiRoutes:Store:Provider to InMemory.",
+                e);
         }
     }
 

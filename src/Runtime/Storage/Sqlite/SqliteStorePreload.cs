@@ -76,7 +76,7 @@ internal sealed class SqliteStorePreload : IDisposable
     /// preloaded file is closed (so that the store may open any file, that one included).
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The file cannot be opened.</exception>
-    public SqliteExecutionStore? TakeFor(string path, TimeProvider time, ILogger? logger = null)
+    public SqliteExecutionStore? TakeFor(string path, TimeProvider time, ILogger? logger = null, Action<string>? damaged = null)
     {
         bool take;
         Task closed;
@@ -95,7 +95,7 @@ internal sealed class SqliteStorePreload : IDisposable
 
         var opened = _open.GetAwaiter().GetResult();
         _error?.Throw();
-        return SqliteExecutionStore.Open(Path, (opened!.Connection, opened.Held), time, logger);
+        return SqliteExecutionStore.Open(Path, (opened!.Connection, opened.Held), time, logger, damaged);
     }
 
     /// <summary>Closes the preloaded file (once it is open) unless a store took it.</summary>
