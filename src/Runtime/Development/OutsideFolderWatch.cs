@@ -1,3 +1,5 @@
+using ApiRoutes.Bundling;
+
 namespace ApiRoutes.Development;
 
 /// <summary>
@@ -11,7 +13,9 @@ namespace ApiRoutes.Development;
 /// <paramref name="touched"/> names the file, <paramref name="changed"/> asks for an analysis outright). Never the
 /// app's failure: a folder that cannot be watched is reported (event 6010) and left. Inside the project folder, the
 /// files its own watch does not see (<paramref name="missedInside"/>: a dot folder, another extension) are followed the
-/// same way (review 24c F1).
+/// same way (review 24c F1). A listed file reached through a symbolic link — an <c>apiroutes.yaml</c> that links to a
+/// shared file, a folder of sources linked into the project — is followed where it really is as well: a save there
+/// changes no entry of the link's folder, so no watch of that folder sees it (review 24c F6).
 /// </summary>
 internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, Func<string, bool>? missedInside = null) : IDisposable
 {
@@ -22,6 +26,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     private const int MaxLine = 4096;
 
     private readonly string _project = Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)) + Path.DirectorySeparatorChar;
+    private readonly string? _realProject = Real(projectDirectory) is { } real ? Path.TrimEndingDirectorySeparator(real) + Path.DirectorySeparatorChar : null;
     private readonly Lock _gate = new();
     private Dictionary<string, Folder> _folders = new(StringComparer.Ordinal);
     // The folders the latest list named, with what counts in each; and those listed once, then removed, followed until
@@ -56,7 +61,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
         var notFollowed = 0;
 
         // Files other than sources first: past the limit, the config file and the .props are not the ones dropped (F3).
-        foreach (var input in inputs.OrderBy(input => input.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
+        foreach (var input in inputs.SelectMany(WithLinkTarget).OrderBy(input => input.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
         {
             if (Outside(input) is not { } path
                 || Path.GetDirectoryName(path) is not { } folder || Path.GetFileName(path) is not { Length: > 0 } name)
@@ -217,6 +222,40 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
         }
 
         return !path.StartsWith(_project, StringComparison.Ordinal) || (missedInside?.Invoke(path) ?? false) ? path : null;
+    }
+
+    // A listed file, and where it really is when a symbolic link leads there (the file, or a folder on its way). A file
+    // whose real place is in the project folder, reached through its real path (a project opened through a link), is
+    // the project's own: named by its path there, for the folder's watch.
+    private IEnumerable<string> WithLinkTarget(string input)
+    {
+        yield return input;
+        if (input.Length <= MaxLine && Path.IsPathFullyQualified(input) && Real(input) is { } real
+            && !string.Equals(real, Path.TrimEndingDirectorySeparator(input), StringComparison.Ordinal))
+        {
+            yield return _realProject is not null && real.StartsWith(_realProject, StringComparison.Ordinal)
+                ? _project + real[_realProject.Length..]
+                : real;
+        }
+    }
+
+    // The path with every symbolic link resolved (realpath(3)); null on Windows, or for a path that does not resolve (not
+    // made yet, a loop of links, no right to a folder on the way).
+    private static string? Real(string path)
+    {
+        if (OperatingSystem.IsWindows() || path.Contains('\0', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            return RealPaths.Of(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     // Adds a name (none: the folder only) to a folder of the set; false when the set is full and the folder not in it.

@@ -149,7 +149,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
 
         watch.Update(lines);
 
-        Assert.Equal(["/dev", "/proc/self"], watch.Folders);
+        Assert.Equal(["/dev", $"/proc/{Environment.ProcessId}", "/proc/self"], watch.Folders);   // /proc/self is a link, followed too
     }
 
     [Fact]
@@ -265,6 +265,46 @@ public sealed class OutsideFolderWatchTests : IDisposable
         await CountsAsync(() => File.WriteAllText(json, "{}"));
         await CountsNotAsync(() => File.WriteAllText(generated, "// every build writes it"));
         await CountsNotAsync(() => File.WriteAllText(Path.Combine(project, "notes.json"), "not read"));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public async Task A_file_reached_through_a_symbolic_link_is_followed_where_it_really_is()
+    {
+        // Review 24c F6: an apiroutes.yaml that links to a shared file, and a folder of sources linked into the project,
+        // were in neither watch: a save of the shared file changes no entry of the link's folder.
+        var (project, shared, sources) = (Folder("Shop"), Folder("shared-config"), Folder("shared-sources"));
+        var target = Path.Combine(shared, "apiroutes.yaml");
+        File.WriteAllText(target, "routes: {}");
+        File.WriteAllText(Path.Combine(sources, "Handlers.cs"), "// shared");
+        File.CreateSymbolicLink(Path.Combine(project, "apiroutes.yaml"), target);
+        Directory.CreateSymbolicLink(Path.Combine(project, "Shared"), sources);
+        using var watch = Watch(project);
+
+        Assert.True(watch.Update([Path.Combine(project, "apiroutes.yaml"), Path.Combine(project, "Shared", "Handlers.cs"), Path.Combine(project, "Api", "Hello.cs")]));
+
+        Assert.Equal([shared, sources], watch.Folders);
+        await CountsAsync(() => File.WriteAllText(target, "routes: { /api/hello: { timeLimit: 5 } }"));
+        await CountsAsync(() => File.WriteAllText(Path.Combine(sources, "Handlers.cs"), "// changed"));
+        await CountsAsync(() => File.WriteAllText(Path.Combine(sources, "New.cs"), "// a new file in the linked folder"));
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(shared, "other.yaml"), "not read"));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public void A_project_opened_through_a_symbolic_link_is_its_own_folder_not_one_outside()
+    {
+        var real = Folder("Shop");
+        var linked = Path.Combine(_root, "ShopLink");
+        Directory.CreateSymbolicLink(linked, real);
+        Directory.CreateDirectory(Path.Combine(real, "Api"));
+        File.WriteAllText(Path.Combine(real, "Api", "Hello.cs"), "// inside");
+        File.WriteAllText(Path.Combine(real, "apiroutes.yaml"), "routes: {}");
+        using var watch = Watch(linked);
+
+        Assert.False(watch.Update([Path.Combine(linked, "Api", "Hello.cs"), Path.Combine(linked, "apiroutes.yaml")]));
+
+        Assert.Empty(watch.Folders);
         Assert.Empty(_degraded);
     }
 
