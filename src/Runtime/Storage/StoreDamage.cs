@@ -27,6 +27,11 @@ internal sealed class StoreDamage(IHostApplicationLifetime? lifetime, ILoggerFac
         }
 
         _logger.StoreDamaged(description);
-        lifetime?.StopApplication();
+
+        // Not on the caller's thread (the store's group commit, a request): the stop's callbacks run where it is asked for.
+        if (lifetime is not null)
+        {
+            _ = Task.Run(lifetime.StopApplication);
+        }
     }
 }
