@@ -344,14 +344,7 @@ public sealed class OccurrenceRecordTests
     [Fact]
     public async Task A_refused_external_trigger_is_recorded_with_why_once_however_often_it_is_replayed()
     {
-        const string Secret = "0123456789abcdef0123456789abcdef-test-secret";
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o =>
-            {
-                o.Scheduling.Enabled = false;
-                o.Scheduling.ExternalTriggerSecret = Secret;
-            });
+        await using var server = await StartTriggeredAsync();
         server.FakeTime.Advance(TimeSpan.FromMinutes(10));
         var timestamp = server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         HttpRequestMessage Signed() => TriggerSignature.CreateRequest(Secret, "/api/tick", "2026-01-01T00:00:00Z", timestamp);
@@ -373,14 +366,7 @@ public sealed class OccurrenceRecordTests
     [Fact]
     public async Task A_refused_external_trigger_is_recorded_only_at_an_occurrence_that_has_come_and_is_within_the_record_of_runs()
     {
-        const string Secret = "0123456789abcdef0123456789abcdef-test-secret";
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o =>
-            {
-                o.Scheduling.Enabled = false;
-                o.Scheduling.ExternalTriggerSecret = Secret;
-            });
+        await using var server = await StartTriggeredAsync();
         server.FakeTime.Advance(TimeSpan.FromDays(10));
         var now = server.FakeTime.GetUtcNow();
         var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
@@ -404,6 +390,17 @@ public sealed class OccurrenceRecordTests
         Assert.StartsWith("401: The timestamp is not within", record.Detail, StringComparison.Ordinal);
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));
     }
+
+    private const string Secret = "0123456789abcdef0123456789abcdef-test-secret";
+
+    // An hourly schedule run only by the platform's signed triggers.
+    private static Task<TestServer> StartTriggeredAsync() => TestServer.StartAsync(
+        Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+        options: o =>
+        {
+            o.Scheduling.Enabled = false;
+            o.Scheduling.ExternalTriggerSecret = Secret;
+        });
 
     // The records once there are as many as expected (they are written without the schedule waiting for them).
     private static async Task<IReadOnlyList<OccurrenceRecord>> ReadAsync(TestServer server, string route, int expected)

@@ -111,11 +111,9 @@ public class SqliteStartupTests
     [Fact]
     public async Task A_store_file_found_damaged_after_the_start_stops_the_app_with_exit_code_1_saying_how_to_mend_it()
     {
-        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
-        var path = Path.Combine(folder, "executions.db");
         var manifest = TestManifest.Write(Create(BackgroundRoute("/api/job", typeof(Hello))));
         var lines = new ConcurrentQueue<string>();
-        try
+        await InFolderAsync(async path =>
         {
             await WriteUnfinishedAndDamageAsync(path, table: "executions");
 
@@ -128,11 +126,7 @@ public class SqliteStartupTests
             Assert.StartsWith($"ApiRoutes[2046] Critical: The execution store '{path}' is damaged: SQLite Error 11: 'database disk image is malformed'.", damaged, StringComparison.Ordinal);
             Assert.Contains("restore the file from a backup, or move it aside with its '-wal' and '-shm' files", damaged, StringComparison.Ordinal);
             Assert.EndsWith("The app stops: what it accepts could not be kept, and the work recorded before could be neither run nor recorded as failed", damaged, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     // Damaged where the open reads (its schema), or no database at all: start-up stops before listening, as for any store
@@ -142,9 +136,7 @@ public class SqliteStartupTests
     [InlineData("header", "SQLite Error 26: 'file is not a database'.")]
     public async Task A_store_file_damaged_where_the_open_reads_is_refused_at_start_saying_how_to_mend_it(string damage, string reason)
     {
-        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
-        var path = Path.Combine(folder, "executions.db");
-        try
+        await InFolderAsync(async path =>
         {
             await WriteUnfinishedAndDamageAsync(path, damage);
 
@@ -153,21 +145,15 @@ public class SqliteStartupTests
             Assert.StartsWith($"The execution store '{path}' is damaged: {reason} Stop every process that uses it", refused.Message, StringComparison.Ordinal);
             File.Move(path, path + ".damaged");
             await using var fresh = SqliteExecutionStore.Open(path);   // moved aside, as the message says; its lock was let go
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        });
     }
 
     // While the store is open: a read and a write that meet the damage are refused saying so, and each tells the app.
     [Fact]
     public async Task A_store_file_damaged_while_it_is_open_fails_reads_and_writes_saying_so_and_tells_the_app()
     {
-        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
-        var path = Path.Combine(folder, "executions.db");
         var told = new ConcurrentQueue<string>();
-        try
+        await InFolderAsync(async path =>
         {
             await using var store = SqliteExecutionStore.Open(path, damaged: told.Enqueue);
             await WriteUnfinishedAsync(store);
@@ -179,6 +165,16 @@ public class SqliteStartupTests
             var expected = $"The execution store '{path}' is damaged: SQLite Error 11: 'database disk image is malformed'.";
             Assert.All([read.Message, write.Message], message => Assert.StartsWith(expected, message, StringComparison.Ordinal));
             Assert.Equal([read.Message, write.Message], told);
+        });
+    }
+
+    // A store's path in a folder of its own, removed with all in it afterwards.
+    private static async Task InFolderAsync(Func<string, Task> test)
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
+        try
+        {
+            await test(Path.Combine(folder, "executions.db"));
         }
         finally
         {
