@@ -112,6 +112,24 @@ public sealed class ExecutionStatusUrlTests
         development.Probe.Open("slow");
     }
 
+    // Review 27c F1: a refused status URL was logged whole, and the URL is the capability: who reads the log could read
+    // the execution's status. The id is logged, not its signature.
+    [Fact]
+    public async Task A_refused_status_url_is_logged_without_its_signature()
+    {
+        await using var production = await StartAsync("Production", Key);
+        var url = (await production.Client.PostAsync("/api/slow", null)).Headers.Location!.ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "cross-site");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await production.Client.SendAsync(request)).StatusCode);
+
+        var id = url[(url.LastIndexOf('/') + 1)..url.LastIndexOf('.')];
+        await production.WaitForLogAsync($"ApiRoutes[1003] Warning: GET /_apiroutes/status/{id}.… refused with 403");
+        Assert.DoesNotContain(production.Logs, line => line.StartsWith("ApiRoutes[", StringComparison.Ordinal) && line.Contains(url, StringComparison.Ordinal));   // ASP.NET Core's own request lines (Information) are the app's to keep
+        production.Probe.Open("slow");
+    }
+
     private static Task<TestServer> StartAsync(string environment, string? key) => TestServer.StartAsync(
         Create(BackgroundRoute("/api/slow", typeof(Slow))),
         environment,

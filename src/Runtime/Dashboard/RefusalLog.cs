@@ -1,3 +1,4 @@
+using ApiRoutes.Background;
 using ApiRoutes.Bundling;
 using ApiRoutes.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -19,8 +20,14 @@ internal sealed class RefusalLog(ILogger logger, TimeProvider time)
         {
             // The path only: a query may carry what must not be logged. Escaped: the requests refused are hostile by nature
             // (a rebinding page, a peer on the network), and a decoded %1B wrote escape sequences to the developer's
-            // terminal (review 26a F18).
-            logger.RequestRefused(BundlePath.Printable(request.Method, 32), BundlePath.Printable(request.Path.Value, 2048), statusCode, reason, unlogged);
+            // terminal (review 26a F18); so is the reason, which quotes the headers that made it (review 27c F1).
+            logger.RequestRefused(BundlePath.Printable(request.Method, 32), BundlePath.Printable(LoggedPath(request.Path.Value), 2048), statusCode, BundlePath.Printable(reason, 4096), unlogged);
         }
     }
+
+    // A status URL's path is its capability: the execution id is logged, never its signature (review 27c F1).
+    private static string? LoggedPath(string? path) =>
+        path is not null && path.StartsWith(ExecutionStatusUrls.Prefix + "/", StringComparison.Ordinal) && path.LastIndexOf('.') is var dot && dot > ExecutionStatusUrls.Prefix.Length
+            ? path[..(dot + 1)] + "…"
+            : path;
 }

@@ -66,6 +66,7 @@ internal static class RequestOrigin
     public static bool IsSpeculative(HttpRequest request) =>
         request.Headers.ContainsKey("Sec-Purpose") || request.Headers.ContainsKey("Purpose") || request.Headers.ContainsKey("X-Moz");
 
-    // An attacker chooses the header: keep what is logged short.
-    private static string Shorten(string value) => value.Length <= 100 ? value : value[..100] + "…";
+    // An attacker chooses the header: what is logged is short, and escaped (a terminal's escape sequences, a line
+    // break, U+2028: review 27c F1).
+    private static string Shorten(string value) => ApiRoutes.Bundling.BundlePath.Printable(value, 100);
 }

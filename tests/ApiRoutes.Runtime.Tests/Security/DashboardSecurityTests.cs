@@ -83,6 +83,22 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         Assert.Equal(0, _development.Probe.Count(nameof(Tick)));
     }
 
+    // Review 27c F1: the reason quoted the Origin or Sec-Fetch-Site header raw: a line erased and a forged one written,
+    // the terminal retitled, by any client (in Production too, where the dashboard or status URLs are on).
+    [Theory]
+    [InlineData("Origin", "http://x\u001b[1A\u001b[2K", "(Origin: http://x\\u001B[1A\\u001B[2K)")]
+    [InlineData("Sec-Fetch-Site", "\u001b]0;pwned\u0007cross-site", "(Sec-Fetch-Site: \\u001B]0;pwned\\u0007cross-site)")]
+    public async Task A_header_quoted_in_a_refusal_is_logged_with_its_control_characters_escaped(string header, string value, string logged)
+    {
+        using var request = DashboardPost(Run);
+        request.Headers.TryAddWithoutValidation(header, value);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _development.Client.SendAsync(request)).StatusCode);
+
+        await _development.WaitForLogAsync($"ApiRoutes[1003] Warning: POST /_apiroutes/api/schedules/run refused with 403: it comes from a page on another origin {logged}");
+        Assert.DoesNotContain(_development.Logs, line => line.Contains('\u001b', StringComparison.Ordinal));
+    }
+
     // Review 26a F18: the refused request's path, decoded, was written raw: an OSC sequence retitled the terminal.
     [Fact]
     public async Task A_refused_requests_path_is_logged_with_its_control_characters_escaped()
