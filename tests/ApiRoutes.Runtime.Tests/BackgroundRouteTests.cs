@@ -106,6 +106,45 @@ public class BackgroundRouteTests
         Assert.Single(server.Executions.Snapshot());
     }
 
+    // Review 27c F3: Kestrel's own limit (30 MB by default, or the app's) capped a larger MaxRequestBodyBytes, with its
+    // 413 and a stack trace; the route's limit is ApiRoutes' setting, above the server's or below it.
+    [Fact]
+    public async Task The_routes_body_limit_holds_above_the_servers_own()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => o.Background.MaxRequestBodyBytes = 4096,
+            services: s => s.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = 1024));
+
+        var aboveTheServers = await server.Client.PostAsync("/api/slow", new ByteArrayContent(new byte[3000]));
+        var aboveTheRoutes = await server.Client.PostAsync("/api/slow", new ByteArrayContent(new byte[4097]));
+
+        Assert.Equal(HttpStatusCode.Accepted, aboveTheServers.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, aboveTheRoutes.StatusCode);
+        Assert.Equal(3000, (await server.Probe.NextAsync()).Body.Length);
+        Assert.DoesNotContain(server.Logs, line => line.Contains("Kestrel[13]", StringComparison.Ordinal));
+    }
+
+    // Review 27c F2: a body the server cannot read (chunked framing that is no number) escaped as an unhandled exception:
+    // an Error line with a stack trace per request, no 2001 line, not counted as rejected.
+    [Fact]
+    public async Task A_body_the_server_cannot_read_is_the_clients_400_logged_as_a_rejection()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))));
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.Client.BaseAddress!.Host, server.Client.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync("POST /api/slow HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\nxx\r\n0\r\n\r\n"u8.ToArray());
+        using var reader = new StreamReader(stream);
+        var response = await reader.ReadToEndAsync().WaitAsync(Probe.Patience);
+
+        Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
+        await server.WaitForLogAsync("ApiRoutes[2001] Warning: Background request to /api/slow rejected with 400: the body could not be read (Bad chunk size data.)");
+        Assert.DoesNotContain(server.Logs, line => line.Contains("unhandled exception", StringComparison.OrdinalIgnoreCase) || line.Contains("Kestrel[13]", StringComparison.Ordinal));
+        Assert.Empty(server.Executions.Snapshot());
+    }
+
     [Fact]
     public async Task A_chunked_body_that_arrives_in_pieces_reaches_the_handler_whole()
     {

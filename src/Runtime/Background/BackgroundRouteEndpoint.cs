@@ -6,6 +6,7 @@ using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -42,11 +43,32 @@ internal sealed class BackgroundRouteEndpoint(
             return;
         }
 
+        // The route's limit is ApiRoutes:Background:MaxRequestBodyBytes, not the server's (Kestrel's 30 MB by default, or
+        // the app's own): a larger one configured here was capped by it, with Kestrel's stack trace (review 27c F3). The
+        // server's limit stays one byte above ours, so a body past it is still cut off by the server as it arrives.
         var limit = options.Value.Background.MaxRequestBodyBytes;
-        var body = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } serverLimit)
+        {
+            serverLimit.MaxRequestBodySize = limit + 1L;
+        }
+
+        ReadOnlyMemory<byte>? body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, limit, context.RequestAborted);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // The client's error, found by the server as it read the body (a chunk size that is no number, a body that
+            // arrives slower than MinRequestBodyDataRate, past the size limit): its status and a sampled line, as every
+            // refusal, not an "unhandled exception" with a stack trace per request (review 27c F2).
+            Reject(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(limit) : $"the body could not be read ({e.Message})");
+            return;
+        }
+
         if (body is null)
         {
-            Reject(context, StatusCodes.Status413PayloadTooLarge, $"the body is larger than {limit} bytes");
+            Reject(context, StatusCodes.Status413PayloadTooLarge, TooLarge(limit));
             return;
         }
 
@@ -79,6 +101,8 @@ internal sealed class BackgroundRouteEndpoint(
         metrics.Request(route.Template, route.Kind);
         Accepted(context, execution.Id);
     }
+
+    private static string TooLarge(int limit) => $"the body is larger than {limit} bytes";
 
     private void Accepted(HttpContext context, string executionId)
     {
