@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ApiRoutes;
 
@@ -18,7 +19,7 @@ public static class ApiRoutesHealth
     /// <summary>Liveness: 503 when the process is stuck and a restart would help (its scheduler is dead or overdue).</summary>
     public const string LivePath = "/_apiroutes/health/live";
 
-    /// <summary>Readiness: 503 while it should get no traffic (store unreachable, queue full, lease lost, shutting down).</summary>
+    /// <summary>Readiness: 503 while it should get no traffic (store unreachable, lease lost, shutting down).</summary>
     public const string ReadyPath = "/_apiroutes/health/ready";
 
     /// <summary>The tag of the checks that <see cref="LivePath"/> runs.</summary>
@@ -30,11 +31,15 @@ public static class ApiRoutesHealth
     // A check that waits longer than this (a database that does not answer) counts as failed.
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
-    internal static void AddChecks(IServiceCollection services) => services.AddHealthChecks()
-        .AddCheck<StoreHealthCheck>("apiroutes-store", tags: [ReadyTag], timeout: CheckTimeout)
-        .AddCheck<QueueHealthCheck>("apiroutes-queue", tags: [ReadyTag])
-        .AddCheck<LeaseHealthCheck>("apiroutes-lease", tags: [ReadyTag])
-        .AddCheck<SchedulerHealthCheck>("apiroutes-scheduler", tags: [LiveTag, ReadyTag]);
+    internal static void AddChecks(IServiceCollection services)
+    {
+        services.TryAddSingleton<StoreHealthCheck>();   // one probe at a time, whoever asks (AddCheck would make one per check)
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("apiroutes-store", tags: [ReadyTag], timeout: CheckTimeout)
+            .AddCheck<QueueHealthCheck>("apiroutes-queue", tags: [ReadyTag])
+            .AddCheck<LeaseHealthCheck>("apiroutes-lease", tags: [ReadyTag])
+            .AddCheck<SchedulerHealthCheck>("apiroutes-scheduler", tags: [LiveTag, ReadyTag]);
+    }
 
     internal static void Map(IEndpointRouteBuilder endpoints)
     {
