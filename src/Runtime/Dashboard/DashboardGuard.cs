@@ -63,9 +63,12 @@ internal sealed class DashboardGuard(bool loopbackOnly, bool api, RefusalLog ref
     }
 
     // The first client a forwarding header names that is not a loopback address (or cannot be read as one), or null.
+    // X-Original-For is the peer ASP.NET Core's forwarded-headers middleware saw before it took a client's word for
+    // another (ASPNETCORE_FORWARDEDHEADERS_ENABLED trusts any peer): a peer on the network that said 127.0.0.1 looked
+    // like this machine (review 27c F8).
     private static string? ForwardedFrom(HttpRequest request)
     {
-        var named = request.Headers["X-Forwarded-For"].Concat(request.Headers["X-Real-IP"])
+        var named = request.Headers["X-Forwarded-For"].Concat(request.Headers["X-Real-IP"]).Concat(request.Headers["X-Original-For"])
             .SelectMany(value => (value ?? "").Split(','))
             .Concat(request.Headers["Forwarded"].SelectMany(value => (value ?? "").Split([',', ';']))
                 .Select(pair => pair.Trim())

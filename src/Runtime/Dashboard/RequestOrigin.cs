@@ -38,26 +38,39 @@ internal static class RequestOrigin
 
     /// <summary>
     /// Why the request comes from a page on another origin, or null when it does not: the browser's fetch metadata
-    /// (<c>Sec-Fetch-Site</c>) when it sends it, else the <c>Origin</c> header. Requests with neither (curl, scripts)
-    /// are not from a page.
+    /// (<c>Sec-Fetch-Site</c>) when it sends it, else the <c>Origin</c> header, else the <c>Referer</c> (a browser
+    /// without fetch metadata sends no Origin with a GET). Requests with none of them (curl, scripts) are not from a page.
     /// </summary>
+    /// <remarks>
+    /// A browser's <c>same-origin</c> is believed as it stands: behind a proxy that rewrites <c>Host</c> (nginx's
+    /// <c>proxy_pass</c> by default) the page's Origin never matches the Host the app sees, and the dashboard's own page
+    /// was refused (review 27c F5). No page can make a browser say it for a request of another origin; a client that
+    /// is no browser says what it likes, and is held by the token.
+    /// </remarks>
     public static string? CrossOrigin(HttpRequest request)
     {
         var site = request.Headers["Sec-Fetch-Site"].ToString();
-        if (site.Length > 0 && site is not ("same-origin" or "none"))
+        if (site.Length > 0)
         {
-            return $"it comes from a page on another origin (Sec-Fetch-Site: {Shorten(site)})";
+            return site is "same-origin" or "none" ? null : $"it comes from a page on another origin (Sec-Fetch-Site: {Shorten(site)})";
         }
 
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0
-            && (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        if (origin.Length > 0)
         {
-            return $"it comes from a page on another origin (Origin: {Shorten(origin)})";
+            return SameAuthority(origin, request.Host) ? null : $"it comes from a page on another origin (Origin: {Shorten(origin)})";
         }
 
-        return null;
+        // Review 27c F7: an <img> on another site, in a browser without fetch metadata (Safari before 16.4), ran a
+        // scheduled route in Development. A page that sends no Referer (its policy) is let through, as curl is.
+        var referer = request.Headers.Referer.ToString();
+        return referer.Length > 0 && !SameAuthority(referer, request.Host)
+            ? $"it comes from a page on another origin (Referer: {Shorten(referer)})"
+            : null;
     }
+
+    private static bool SameAuthority(string url, HostString host) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, host.Value, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Whether the browser sent the request on its own, ahead of the user (prefetch, prerender: <c>Sec-Purpose</c>, or

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -81,6 +82,71 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         tick.Headers.Host = host;
         Assert.Equal(HttpStatusCode.BadRequest, (await _development.Client.SendAsync(tick)).StatusCode);
         Assert.Equal(0, _development.Probe.Count(nameof(Tick)));
+    }
+
+    // Review 27c F5: behind a proxy that rewrites Host (nginx's proxy_pass by default) the page's Origin never matched
+    // the Host the app saw, so the dashboard's own page was refused though the browser said same-origin.
+    [Fact]
+    public async Task A_page_the_browser_calls_same_origin_is_believed_behind_a_proxy_that_rewrites_host()
+    {
+        using var behindProxy = DashboardPost(Run);
+        behindProxy.Headers.TryAddWithoutValidation("Origin", "https://ops.example.com");
+        behindProxy.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "same-origin");
+        using var noFetchMetadata = DashboardPost(Run);
+        noFetchMetadata.Headers.TryAddWithoutValidation("Origin", "https://ops.example.com");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _development.Client.SendAsync(behindProxy)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _development.Client.SendAsync(noFetchMetadata)).StatusCode);   // Origin alone is held to the Host
+    }
+
+    // Review 27c F7: a browser without fetch metadata (Safari before 16.4) sends no Origin with a GET: an <img> on another
+    // site ran a scheduled route in Development. Its Referer gives it away; none at all is let through, as curl is.
+    [Theory]
+    [InlineData("http://attacker.example/page", HttpStatusCode.Forbidden)]
+    [InlineData(null, HttpStatusCode.OK)]
+    [InlineData("same", HttpStatusCode.OK)]
+    public async Task A_scheduled_route_run_by_hand_from_a_page_on_another_origin_without_fetch_metadata_is_refused(string? referer, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/tick");
+        if (referer is not null)
+        {
+            request.Headers.Referrer = new Uri(referer == "same" ? new Uri(_development.Client.BaseAddress!, "/_apiroutes").ToString() : referer);
+        }
+
+        Assert.Equal(expected, (await _development.Client.SendAsync(request)).StatusCode);
+        Assert.Equal(expected == HttpStatusCode.OK ? 1 : 0, _development.Probe.Count(nameof(Tick)));
+    }
+
+    // Review 27c F8: with ASPNETCORE_FORWARDEDHEADERS_ENABLED (common in container images) ASP.NET Core's middleware
+    // takes any peer's X-Forwarded-For: a peer on the network that said 127.0.0.1 looked like this machine and got the
+    // Development dashboard. The peer it replaced is in X-Original-For.
+    [Fact]
+    public async Task In_development_a_peer_the_forwarded_headers_middleware_replaced_is_still_a_peer_from_elsewhere()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            environment: "Development",
+            middleware: app =>
+            {
+                // As a peer on the network would be seen (the test's requests come from loopback).
+                app.Use((context, next) =>
+                {
+                    context.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.9");
+                    return next(context);
+                });
+                var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor };
+                forwarded.KnownIPNetworks.Clear();   // what ASPNETCORE_FORWARDEDHEADERS_ENABLED sets
+                forwarded.KnownProxies.Clear();
+                app.UseForwardedHeaders(forwarded);
+            });
+        using var routes = new HttpRequestMessage(HttpMethod.Get, "/_apiroutes/api/routes");
+        routes.Headers.Add("X-Forwarded-For", "127.0.0.1");
+        using var tick = new HttpRequestMessage(HttpMethod.Get, "/api/tick");
+        tick.Headers.Add("X-Forwarded-For", "127.0.0.1");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await server.Client.SendAsync(routes)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await server.Client.SendAsync(tick)).StatusCode);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
     }
 
     // Review 27c F1: the reason quoted the Origin or Sec-Fetch-Site header raw: a line erased and a forged one written,
