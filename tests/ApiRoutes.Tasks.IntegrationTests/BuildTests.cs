@@ -116,6 +116,21 @@ public sealed class BuildTests(PackageFixture package)
         project.Write("shared/routes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@monthly\"\n");
         (await project.RunAsync("build")).ShouldSucceed();
         Assert.Equal("@monthly", Schedule(project));
+
+        // Review 27a F1: a file of the manifest's name in the project (a copy committed for review) was content the Web
+        // SDK copied over the manifest the build wrote, and the app served its routes.
+        project.Write("apiroutes.manifest.json", File.ReadAllText(project.ManifestPath()).Replace("@monthly", "@yearly", StringComparison.Ordinal));
+        var stray = (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Contains($"{Path.Combine(project.Directory, "apiroutes.manifest.json")} : warning AR0104:", stray.Output, StringComparison.Ordinal);
+        Assert.Equal("@monthly", Schedule(project));
+        project.Delete("apiroutes.manifest.json");
+
+        // Review 27a F3: the build logic read the configuration whole in a property function, so a folder in its place was
+        // MSB4184 (and /dev/zero ran out of memory, a FIFO hung): the task's bounded read says AR5001.
+        Directory.CreateDirectory(Path.Combine(project.Directory, "routes-folder"));
+        var folder = (await project.RunAsync("build", "-p:ApiRoutesConfigFile=routes-folder")).ShouldFail();
+        Assert.Contains("error AR5001: apiroutes.yaml cannot be read", folder.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("MSB4184", folder.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -97,6 +97,7 @@ internal static class RouteAnalyzer
         };
     }
 
+    // A folder of that name is the configuration's too: it cannot be read (AR5001), rather than leave it unread.
     private static RoutesConfig? ReadConfig(string? path, DiagnosticBag diagnostics) =>
-        path is null || !File.Exists(path) ? null : RoutesConfigFile.Read(path, diagnostics);
+        path is null || !(File.Exists(path) || Directory.Exists(path)) ? null : RoutesConfigFile.Read(path, diagnostics);
 }

@@ -19,6 +19,13 @@ internal static class RoutesConfigFile
         byte[] bytes;
         try
         {
+            // A file of no length is not opened: what a regular one holds is known, and a FIFO (which has none) blocks
+            // its reader for good until a writer comes (review 27a F3). A device or a FIFO so named reads as empty.
+            if (new FileInfo(path) is { Exists: true, Length: 0 })
+            {
+                return RoutesConfigReader.Read(path, "", diagnostics);
+            }
+
             using var file = File.OpenRead(path);
             bytes = ReadAtMost(file, MaxBytes + 1);
         }

@@ -18,6 +18,9 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor HandlerInLibrary = new("AR0102", Warning, "A handler in a referenced class library is not a route");
     public static readonly DiagnosticDescriptor StalePublishFiles = new("AR0103", Warning, "Files an earlier publish left in the publish folder are not bundled");
 
+    /// <summary>Reported by the build logic (build/ApiRoutes.targets), not by a task: the file is named before the analysis runs.</summary>
+    public static readonly DiagnosticDescriptor StrayManifest = new("AR0104", Warning, "A file in the project has the name of the manifest or of the bundle's list");
+
     public static readonly DiagnosticDescriptor HandlerNotPublic = new("AR1001", Error, "A handler type is not public");
     public static readonly DiagnosticDescriptor HandlerAbstract = new("AR1002", Error, "A handler type is abstract");
     public static readonly DiagnosticDescriptor HandlerGeneric = new("AR1003", Error, "A handler type is generic");
@@ -64,7 +67,7 @@ internal static class DiagnosticCodes
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
-        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary, StalePublishFiles,
+        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors,
         InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,

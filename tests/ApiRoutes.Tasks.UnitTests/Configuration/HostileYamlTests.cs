@@ -192,8 +192,35 @@ public sealed class HostileYamlTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _project.Dispose();
 
+    // Review 27a F3: a configuration file that is a FIFO blocked the build for good (its reader waits for a writer), and
+    // one that is a folder crashed the build logic's read (MSB4184): the FIFO, of no length, is not opened (it reads as
+    // empty), and the folder is AR5001.
+    [Fact]
+    public async Task A_config_file_that_is_a_fifo_is_not_opened_and_a_folder_is_refused()
+    {
+        using (var mkfifo = Process.Start("mkfifo", [_project.ConfigPath]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+
+        var fifo = await Task.Run(() => Execute(out _)).WaitAsync(TimeSpan.FromMinutes(1));
+        File.Delete(_project.ConfigPath);
+        Directory.CreateDirectory(_project.ConfigPath);
+        var folder = Execute(out var errors);
+
+        Assert.True(fifo);
+        Assert.False(folder);
+        Assert.StartsWith("apiroutes.yaml(0,0): ERROR AR5001: apiroutes.yaml cannot be read", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
     // The real task, as MSBuild runs it: an exception escaping Execute is what MSBuild reports as MSB4018.
     private List<string> Run()
+    {
+        Assert.False(Execute(out var errors));
+        return errors;
+    }
+
+    private bool Execute(out List<string> errors)
     {
         var engine = new MockEngine();
         var task = new GenerateApiRoutesManifest
@@ -209,8 +236,9 @@ public sealed class HostileYamlTests(ITestOutputHelper output) : IDisposable
 
         Directory.CreateDirectory(_project.PathOf("bin"));
         var clock = Stopwatch.StartNew();
-        Assert.False(task.Execute());
+        var succeeded = task.Execute();
         _analysis = clock.Elapsed;
-        return engine.Errors;
+        errors = engine.Errors;
+        return succeeded;
     }
 }
