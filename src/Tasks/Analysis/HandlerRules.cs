@@ -55,9 +55,9 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
         var (limit, attributeName) = attributes.HasScheduled
             ? (attributes.ScheduledTimeLimitSeconds, "ScheduledRoute")
             : (attributes.BackgroundTimeLimitSeconds, "BackgroundRoute");
-        if (limit != 0)
+        if (limit is { } seconds)
         {
-            draft.TimeLimitSeconds = limit;
+            draft.TimeLimitSeconds = seconds;
             draft.TimeLimitOrigin = () => locator.Attribute(type, attributeName, "TimeLimitSeconds");
         }
 

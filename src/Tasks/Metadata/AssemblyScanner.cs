@@ -126,7 +126,8 @@ internal static class AssemblyScanner
     private static string? FixedString(CustomAttributeValue<string> value, int index) =>
         value.FixedArguments.Length > index ? value.FixedArguments[index].Value as string : null;
 
-    private static int NamedInt(CustomAttributeValue<string> value, string name)
+    // Null when not written: a 0 written is a 0 (AR3004), not the default (review 27a F4).
+    private static int? NamedInt(CustomAttributeValue<string> value, string name)
     {
         foreach (var argument in value.NamedArguments)
         {
@@ -136,7 +137,7 @@ internal static class AssemblyScanner
             }
         }
 
-        return 0;
+        return null;
     }
 
     private static string? NamedString(CustomAttributeValue<string> value, string name) =>

@@ -61,13 +61,13 @@ internal sealed record RouteAttributes
 
     public bool HasBackground { get; init; }
 
-    public int BackgroundTimeLimitSeconds { get; init; }
+    public int? BackgroundTimeLimitSeconds { get; init; }
 
     public bool HasScheduled { get; init; }
 
     public string? Schedule { get; init; }
 
-    public int ScheduledTimeLimitSeconds { get; init; }
+    public int? ScheduledTimeLimitSeconds { get; init; }
 
     public bool ScheduledCatchUp { get; init; }
 

@@ -283,6 +283,8 @@ public class RouteDiagnosticsTests
     [Theory]
     [InlineData("[BackgroundRoute(TimeLimitSeconds = 901)]", "AR3003", "(3,37)")]  // one second over 15 minutes
     [InlineData("[BackgroundRoute(TimeLimitSeconds = -5)]", "AR3004", "(3,37)")]
+    [InlineData("[BackgroundRoute(TimeLimitSeconds = 0)]", "AR3004", "(3,37)")]             // review 27a F4: 0 was the default
+    [InlineData("[ScheduledRoute(\"@daily\", TimeLimitSeconds = 0)]", "AR3004", "(3,46)")]
     [InlineData("[ScheduledRoute(\"@daily\", TimeLimitSeconds = 3600)]", "AR3003", "(3,46)")]
     public void Time_limits_outside_one_second_to_fifteen_minutes_are_errors(string attribute, string code, string position)
     {
