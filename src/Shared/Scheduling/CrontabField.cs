@@ -19,6 +19,9 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
 
     public static IReadOnlyList<CrontabField> All { get; } = [Minute, Hour, DayOfMonth, Month, DayOfWeek];
 
+    private CronProblem OutOfRange(string item) =>
+        CronProblem.Invalid($"'{CronText.Display(item)}' in the {Name} field is out of range: {Allowed}.");
+
     private string Allowed => Names is null
         ? $"{Plural} are {Low}-{High}"
         : $"{Plural} are {Low}-{High} or {string.Join(", ", Names)}";
@@ -81,6 +84,12 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
         {
             if (!isRange)
             {
+                // A start out of range is that first: the range suggested below would be refused too (review 27a F5).
+                if (first < Low || first > High)
+                {
+                    return OutOfRange(item);
+                }
+
                 // Debian's cron refuses "1/20" (get_range: "Step specified without range").
                 return CronProblem.NotCrontab(
                     $"'{CronText.Display(item)}' in the {Name} field is a start with a step but no range; write '{CronText.Display(item[..position])}-{High}{CronText.Display(item[position..])}'.");
@@ -112,7 +121,7 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
 
         if (first < Low || first > High || last < Low || last > High)
         {
-            return CronProblem.Invalid($"'{CronText.Display(item)}' in the {Name} field is out of range: {Allowed}.");
+            return OutOfRange(item);
         }
 
         if (first > last)

@@ -92,6 +92,10 @@ public class CronScheduleTests
     [InlineData("61 * * * *", "AR4001", "'61 * * * *' is not a valid crontab schedule: '61' in the minute field is out of range: minutes are 0-59.")]
     [InlineData("* 24 * * *", "AR4001", "'* 24 * * *' is not a valid crontab schedule: '24' in the hour field is out of range: hours are 0-23.")]
     [InlineData("0 0 0 * *", "AR4001", "'0 0 0 * *' is not a valid crontab schedule: '0' in the day-of-month field is out of range: days of the month are 1-31.")]
+    // Review 27a F5: a start with a step but no range, its start out of range, was told to write a range that is refused too.
+    [InlineData("60/5 * * * *", "AR4001", "'60/5 * * * *' is not a valid crontab schedule: '60/5' in the minute field is out of range: minutes are 0-59.")]
+    [InlineData("0 0 0/2 * *", "AR4001", "'0 0 0/2 * *' is not a valid crontab schedule: '0/2' in the day-of-month field is out of range: days of the month are 1-31.")]
+    [InlineData("0 0 * 0/2 *", "AR4001", "'0 0 * 0/2 *' is not a valid crontab schedule: '0/2' in the month field is out of range: months are 1-12 or JAN, FEB, MAR, APR, MAY, JUN, JUL, AUG, SEP, OCT, NOV, DEC.")]
     [InlineData("*/0 * * * *", "AR4001", "'*/0 * * * *' is not a valid crontab schedule: the step 0 in '*/0' (minute field) never advances; a step is 1 or more, such as '*/5'.")]
     [InlineData("0 0 * * MONDAY", "AR4001", "'0 0 * * MONDAY' is not a valid crontab schedule: 'MONDAY' is not a day-of-week value: days of the week are 0-7 or SUN, MON, TUE, WED, THU, FRI, SAT.")]
     [InlineData("1,,2 * * * *", "AR4001", "'1,,2 * * * *' is not a valid crontab schedule: the minute field '1,,2' has an empty item; separate values with single commas, such as '1,15'.")]
