@@ -20,6 +20,15 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             return null;
         }
 
+        // Review 27a F2: AR0102's advice (an abstract base in the library, the route derived in the app) kept the
+        // base's [ScheduledRoute] where it does nothing: the app's class was a standard route, and no word said so.
+        if (type.BaseRouteAttribute is var (baseName, baseAttribute))
+        {
+            diagnostics.Add(DiagnosticCodes.BaseRouteAttribute, locator.Declaration(type),
+                $"'{type.FullName}' derives from '{baseName}', whose [{baseAttribute}] does not apply to it: route attributes are "
+                + $"not inherited. Put the attribute on '{type.FullName}' itself, and remove it from '{baseName}'.");
+        }
+
         var template = ResolveTemplate(type);
         if (template is null)
         {

@@ -29,6 +29,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor HandlerNotClass = new("AR1006", Error, "A handler is a struct");
     public static readonly DiagnosticDescriptor AttributeWithoutHandler = new("AR1007", Error, "A route attribute is on a type that is not a handler");
     public static readonly DiagnosticDescriptor HandlerManyConstructors = new("AR1101", Warning, "A handler has several public constructors");
+    public static readonly DiagnosticDescriptor BaseRouteAttribute = new("AR1102", Warning, "A handler's base class carries a route attribute, which does not apply to the handler");
 
     public static readonly DiagnosticDescriptor InvalidRouteTemplate = new("AR2001", Error, "A route template is invalid");
     public static readonly DiagnosticDescriptor DuplicateRoute = new("AR2002", Error, "Two handlers have the same route");
@@ -69,7 +70,7 @@ internal static class DiagnosticCodes
     [
         AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
-        AttributeWithoutHandler, HandlerManyConstructors,
+        AttributeWithoutHandler, HandlerManyConstructors, BaseRouteAttribute,
         InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive, MethodsOnScheduledRoute,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,

@@ -25,7 +25,7 @@ internal static class AssemblyScanner
             var implements = resolver.ImplementsHandler(reader, handle);
             if (implements || attributes.Any)
             {
-                handlers.Add(Describe(reader, handle, type, attributes, implements));
+                handlers.Add(Describe(reader, handle, type, attributes, implements) with { BaseRouteAttribute = implements ? resolver.BaseRouteAttribute(reader, handle) : null });
             }
         }
 
@@ -82,6 +82,21 @@ internal static class AssemblyScanner
             HasPreferredConstructor = preferred,
             Attributes = attributes,
         };
+    }
+
+    /// <summary>The name of the first route attribute the type carries (without "Attribute"), or null.</summary>
+    public static string? RouteAttributeName(MetadataReader reader, TypeDefinition type)
+    {
+        foreach (var handle in type.GetCustomAttributes())
+        {
+            var name = MetadataNames.GetAttributeType(reader, reader.GetCustomAttribute(handle));
+            if (name.Namespace == "ApiRoutes" && name.Name is "ApiRouteAttribute" or "BackgroundRouteAttribute" or "ScheduledRouteAttribute")
+            {
+                return name.Name[..^"Attribute".Length];
+            }
+        }
+
+        return null;
     }
 
     private static RouteAttributes ReadRouteAttributes(MetadataReader reader, TypeDefinition type)

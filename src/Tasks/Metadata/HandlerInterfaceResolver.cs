@@ -29,6 +29,56 @@ internal sealed class HandlerInterfaceResolver : IDisposable
     public bool ImplementsHandler(MetadataReader reader, TypeDefinitionHandle type) =>
         Implements(reader, type, depth: 0);
 
+    /// <summary>
+    /// The nearest base class of the type (in its assembly or a referenced one) that carries a route attribute
+    /// (<c>[ApiRoute]</c>, <c>[BackgroundRoute]</c>, <c>[ScheduledRoute]</c>), with that attribute's name; null when none
+    /// does. Route attributes are not inherited, so a handler that derives from such a base does not get them.
+    /// </summary>
+    public (string Base, string Attribute)? BaseRouteAttribute(MetadataReader reader, TypeDefinitionHandle handle)
+    {
+        var (current, baseType) = (reader, reader.GetTypeDefinition(handle).BaseType);
+        for (var depth = 0; depth < MaxDepth && !baseType.IsNil; depth++)
+        {
+            var unwrapped = MetadataNames.UnwrapGeneric(current, baseType);
+            TypeDefinitionHandle definition;
+            switch (unwrapped.Kind)
+            {
+                case HandleKind.TypeDefinition:
+                    definition = (TypeDefinitionHandle)unwrapped;
+                    break;
+                case HandleKind.TypeReference:
+                    var name = MetadataNames.GetName(current, unwrapped);
+                    if (name.Namespace == "System" && name.Name is "Object" or "ValueType" or "Enum")
+                    {
+                        return null;
+                    }
+
+                    var (other, resolved) = Resolve(current, (TypeReferenceHandle)unwrapped);
+                    if (other is null)
+                    {
+                        return null;
+                    }
+
+                    (current, definition) = (other, resolved);
+                    break;
+                default:
+                    return null;
+            }
+
+            var type = current.GetTypeDefinition(definition);
+            if (AssemblyScanner.RouteAttributeName(current, type) is { } attribute)
+            {
+                var typeName = current.GetString(type.Name);
+                var @namespace = current.GetString(type.Namespace);
+                return (@namespace.Length == 0 ? typeName : $"{@namespace}.{typeName}", attribute);
+            }
+
+            baseType = type.BaseType;
+        }
+
+        return null;
+    }
+
     public void Dispose()
     {
         foreach (var peReader in _peReaders)

@@ -7,6 +7,9 @@ namespace ApiRoutes.Tasks.Metadata;
 /// </summary>
 internal sealed record HandlerType
 {
+    /// <summary>The nearest base class that carries a route attribute, which does not apply to this type (not inherited).</summary>
+    public (string Base, string Attribute)? BaseRouteAttribute { get; init; }
+
     public required TypeDefinitionHandle Handle { get; init; }
 
     /// <summary>The type's name in reflection's format: <c>Shop.Api.Hello</c>, <c>Shop.Api.Outer+Inner</c>.</summary>

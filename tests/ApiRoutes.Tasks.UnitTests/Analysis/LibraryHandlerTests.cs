@@ -60,4 +60,41 @@ public sealed class LibraryHandlerTests
 
         Assert.Empty(project.Analyze().Diagnostics);
     }
+
+    // Review 27a F2: what AR0102 advises, an abstract base in the library and the route derived in the app, kept the
+    // base's [ScheduledRoute] (not inherited) where it does nothing: the app's class was a standard route, silently.
+    [Fact]
+    public void A_handler_whose_base_class_carries_a_route_attribute_is_told_that_it_does_not_apply()
+    {
+        using var library = new TestProject("Shared").Source("Jobs/Nightly.cs", """
+            namespace Shared.Jobs;
+
+            [ScheduledRoute("0 3 * * *")]
+            public abstract class NightlyJob : IApiHandler
+            {
+                public Task HandleAsync(HttpContext context) => Task.CompletedTask;
+            }
+
+            public abstract class Middle : NightlyJob { }
+            """);
+        using var project = new TestProject().Reference(library).Source("Api/Cleanup.cs", """
+            namespace Shop.Api;
+
+            public sealed class Cleanup : Shared.Jobs.Middle { }
+
+            [ScheduledRoute("0 4 * * *")]
+            public sealed class Backup : Shared.Jobs.NightlyJob { }
+            """);
+
+        var result = project.Analyze();
+
+        Assert.Equal(["AR1102", "AR1102"], result.Diagnostics.Select(d => d.Code));
+        var cleanup = result.Diagnostics.Single(d => d.Message.StartsWith("'Shop.Api.Cleanup'", StringComparison.Ordinal));
+        Assert.Equal((Path.Combine(project.Directory, "Api", "Cleanup.cs"), 3, 21), (cleanup.Location!.File, cleanup.Location.Line, cleanup.Location.Column));
+        Assert.Equal(
+            "'Shop.Api.Cleanup' derives from 'Shared.Jobs.NightlyJob', whose [ScheduledRoute] does not apply to it: route attributes are "
+            + "not inherited. Put the attribute on 'Shop.Api.Cleanup' itself, and remove it from 'Shared.Jobs.NightlyJob'.",
+            cleanup.Message);
+        Assert.Equal([("/api/backup", "scheduled"), ("/api/cleanup", "standard")], result.Manifest!.Routes.Select(route => (route.Route, route.Kind.ToString().ToLowerInvariant())));
+    }
 }
