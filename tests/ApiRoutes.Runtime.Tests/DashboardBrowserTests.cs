@@ -1,6 +1,7 @@
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -228,6 +229,36 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         var stranger = await _browser.NewPageAsync();
         await stranger.GotoAsync(dashboard);
         await Assertions.Expect(stranger.Locator("#status")).ToContainTextAsync("#token=", new LocatorAssertionsToContainTextOptions { Timeout = Timeout });
+        await context.DisposeAsync();
+    }
+
+    // Review 27c F6: behind a proxy that forwards only the app's prefix (UsePathBase), the page called /_apiroutes/api
+    // (the proxy's 404) and its session cookie's path left the prefix out.
+    [Fact]
+    public async Task Under_a_path_base_the_page_signs_in_and_drives_the_api_beside_it()
+    {
+        const string Token = "0123456789abcdef0123456789abcdef-dashboard";
+        await using var production = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o => (o.Dashboard.Enabled, o.Dashboard.Token) = (true, Token),
+            middleware: app =>
+            {
+                app.UsePathBase("/shop");
+                app.UseRouting();
+            });
+        var context = await _browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        var requested = new List<string>();
+        page.Request += (_, request) => requested.Add(new Uri(request.Url).AbsolutePath);
+
+        await page.GotoAsync(new Uri(production.Client.BaseAddress!, "/shop/_apiroutes").ToString() + "#token=" + Token);
+
+        await Assertions.Expect(page.Locator("#schedules tbody")).ToContainTextAsync("/api/tick");
+        await page.Locator("#schedules tr[data-route='/api/tick'] button.run-now").ClickAsync();
+        await production.Probe.NextAsync();
+        Assert.Equal("/shop/_apiroutes", Assert.Single(await context.CookiesAsync()).Path);
+        Assert.All(requested, path => Assert.StartsWith("/shop/_apiroutes", path, StringComparison.Ordinal));
         await context.DisposeAsync();
     }
 }

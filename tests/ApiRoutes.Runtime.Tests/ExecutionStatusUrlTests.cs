@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -110,6 +111,28 @@ public sealed class ExecutionStatusUrlTests
         var url = (await development.Client.PostAsync("/api/slow", null)).Headers.Location!.ToString();
         Assert.Equal(HttpStatusCode.OK, (await development.Client.GetAsync(url)).StatusCode);
         development.Probe.Open("slow");
+    }
+
+    // Review 27c F6: under a PathBase (behind a proxy that forwards only the app's prefix) the Location left the prefix
+    // out, and following it gave the proxy's 404.
+    [Fact]
+    public async Task Under_a_path_base_the_status_url_is_under_it()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/slow", typeof(Slow))),
+            options: o => (o.Background.StatusUrls, o.Background.StatusUrlKey) = (true, Key),
+            middleware: app =>
+            {
+                app.UsePathBase("/shop");
+                app.UseRouting();
+            });
+
+        var accepted = await server.Client.PostAsync("/shop/api/slow", null);
+        var location = accepted.Headers.Location!.ToString();
+
+        Assert.StartsWith("/shop/_apiroutes/status/", location, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync(location)).StatusCode);
+        server.Probe.Open("slow");
     }
 
     // Review 27c F1: a refused status URL was logged whole, and the URL is the capability: who reads the log could read

@@ -110,7 +110,9 @@ internal sealed class BackgroundRouteEndpoint(
         context.Response.Headers[ExecutionIdHeader] = executionId;
         if (statusUrls?.For(executionId) is { } statusUrl)
         {
-            context.Response.Headers.Location = statusUrl;
+            // Under the app's PathBase (UsePathBase behind a proxy that forwards only its prefix): the caller follows it
+            // as it came (review 27c F6).
+            context.Response.Headers.Location = context.Request.PathBase.Add(new PathString(statusUrl)).Value;
         }
         context.Response.ContentLength = 0;
     }

@@ -109,7 +109,7 @@ internal sealed class DashboardSession
             HttpOnly = true,
             SameSite = SameSiteMode.Strict,
             Secure = context.Request.IsHttps,
-            Path = DashboardApi.PagePath,
+            Path = context.Request.PathBase + DashboardApi.PagePath,   // under the app's PathBase, where the browser asks (review 27c F6)
             IsEssential = true,
         });
         return Results.NoContent();

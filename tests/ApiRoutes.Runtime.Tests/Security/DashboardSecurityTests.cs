@@ -265,6 +265,33 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         Assert.Equal(0, _development.Probe.Count(nameof(Tick)));
     }
 
+    // Review 27c F6: behind a proxy that forwards only the app's prefix (UsePathBase), the session cookie's path left the
+    // prefix out, so the browser never sent it back.
+    [Fact]
+    public async Task Under_a_path_base_the_session_cookie_is_sent_back_where_the_dashboard_is()
+    {
+        await using var production = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o => (o.Dashboard.Enabled, o.Dashboard.Token) = (true, Token),
+            middleware: app =>
+            {
+                app.UsePathBase("/shop");
+                app.UseRouting();
+            });
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = production.Client.BaseAddress };
+        using var session = Session(Token);
+        session.RequestUri = new Uri("/shop/_apiroutes/api/session", UriKind.Relative);
+
+        var answer = await client.SendAsync(session);
+        var cookie = answer.Headers.GetValues("Set-Cookie").Single();
+        using var routes = new HttpRequestMessage(HttpMethod.Get, "/shop/_apiroutes/api/routes");
+        routes.Headers.Add("Cookie", cookie.Split(';')[0]);
+
+        Assert.Equal(HttpStatusCode.NoContent, answer.StatusCode);
+        Assert.Contains("path=/shop/_apiroutes", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(routes)).StatusCode);
+    }
+
     [Fact]
     public async Task Outside_development_the_token_is_traded_for_an_http_only_cookie_and_never_logged()
     {
