@@ -76,14 +76,52 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
             }
 
             var end = match.Index + match.Length;
-            Capture? argument = namedArgument is null
-                ? ArgumentLiteral().Match(line, end) is { Success: true } literal ? literal.Groups["literal"] : null
-                : FindNamed(NamedArgument(), line, end, namedArgument)?.Groups["value"];
-            var span = argument ?? match.Groups["name"];
-            return new SourceLocation(declaration.File, index + 1, span.Index + 1, index + 1, span.Index + span.Length + 1);
+            var (argumentLine, argument) = Argument(lines, index, end, declaration.Line - 1, namedArgument);
+            if (argument is null)
+            {
+                var name = match.Groups["name"];
+                return new SourceLocation(declaration.File, index + 1, name.Index + 1, index + 1, name.Index + name.Length + 1);
+            }
+
+            return new SourceLocation(declaration.File, argumentLine + 1, argument.Index + 1, argumentLine + 1, argument.Index + argument.Length + 1);
         }
 
         return null;
+    }
+
+    // The argument on the attribute's line, or on the lines after it while its parentheses are open (an attribute
+    // written over several lines, an argument per line: review 27a F6). Null when it is not found.
+    private static (int Line, Capture? Argument) Argument(string[] lines, int index, int end, int declarationLine, string? namedArgument)
+    {
+        var depth = 0;
+        for (var (line, start) = (index, end); line <= declarationLine && line < lines.Length; (line, start) = (line + 1, 0))
+        {
+            var text = WithoutLineComment(lines[line]);
+            start = Math.Min(start, text.Length);
+            Capture? argument = namedArgument is not null
+                ? FindNamed(NamedArgument(), text, start, namedArgument)?.Groups["value"]
+                : line == index
+                    ? ArgumentLiteral().Match(text, start) is { Success: true } first ? first.Groups["literal"] : null
+                    : FirstLiteral().Match(text) is { Success: true } next ? next.Groups["literal"] : null;
+            if (argument is not null)
+            {
+                return (line, argument);
+            }
+
+            // On to the next line only while the attribute's parentheses are open there (and, for the first positional
+            // argument, only when its '(' ends the attribute's line).
+            for (var i = start; i < text.Length; i++)
+            {
+                depth += text[i] switch { '(' => 1, ')' => -1, _ => 0 };
+            }
+
+            if (depth <= 0 || (namedArgument is null && !(line == index && text.AsSpan(start).Trim() is "(")))
+            {
+                break;
+            }
+        }
+
+        return (index, null);
     }
 
     /// <summary>The declaration as the manifest records it: a path relative to the project where it lies under it.</summary>
@@ -180,10 +218,43 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
         return lines;
     }
 
+    // A line that ends a member (or opens one): its code, without a comment after it, ends with ';', '}' or '{'. A comment
+    // ending in a brace after an attribute ("// note {see}") ended the search at the attribute's own line (review 27a F6).
     private static bool EndsMember(string line)
     {
-        var trimmed = line.TrimEnd();
+        var trimmed = WithoutLineComment(line).TrimEnd();
         return trimmed.EndsWith(';') || trimmed.EndsWith('}') || trimmed.EndsWith('{');
+    }
+
+    // The line up to a '//' that is not inside a string or character literal.
+    private static string WithoutLineComment(string line)
+    {
+        var quote = '\0';
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quote != '\0')
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == quote)
+                {
+                    quote = '\0';
+                }
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+            }
+            else if (c == '/' && i + 1 < line.Length && line[i + 1] == '/')
+            {
+                return line[..i];
+            }
+        }
+
+        return line;
     }
 
     // The first match of a pattern whose "name" group is the given name; static patterns keep 5,000 types fast.
@@ -208,6 +279,10 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
 
     [GeneratedRegex(@"\b(?<name>[\p{L}_][\p{L}\p{Nd}_]*)\s*=\s*(?<value>[^,\)\]]+)")]
     private static partial Regex NamedArgument();
+
+    // A string literal that opens a line: the first positional argument of an attribute whose '(' ended the line before.
+    [GeneratedRegex("""^\s*(?<literal>@?"(?:[^"\\]|\\.)*"|"{3}.*?"{3})""")]
+    private static partial Regex FirstLiteral();
 
     // A string literal right after the attribute's opening parenthesis: its first positional argument.
     [GeneratedRegex("""\G\s*\(\s*(?<literal>@?"(?:[^"\\]|\\.)*"|"{3}.*?"{3})""")]

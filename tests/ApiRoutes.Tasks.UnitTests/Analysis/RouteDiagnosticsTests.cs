@@ -280,6 +280,21 @@ public class RouteDiagnosticsTests
         Assert.Contains("route parameters", diagnostic.Message, StringComparison.Ordinal);
     }
 
+    // Review 27a F6: an attribute written over several lines was reported at its name, not at the argument on the line
+    // below; and a comment ending in a brace after the attribute ended the search for it, so the class was pointed at.
+    [Theory]
+    [InlineData("[ScheduledRoute(\"0 3 * * *\",\n    TimeZone = \"Europe/Berln\")]\npublic sealed class Job : IApiHandler { BODY }", "AR4010 Api/Handler.cs(4,16)")]
+    [InlineData("[ScheduledRoute(\n    \"0 0 * * * *\")]\npublic sealed class Job : IApiHandler { BODY }", "AR4008 Api/Handler.cs(4,5)")]
+    [InlineData("[ApiRoute(\"/api/q/{id}/{id}\")] // note {see}\npublic sealed class Job : IApiHandler { BODY }", "AR2001 Api/Handler.cs(3,11)")]
+    [InlineData("[BackgroundRoute(\n    TimeLimitSeconds = 0)] // a comment's \"quote\" {\npublic sealed class Job : IApiHandler { BODY }", "AR3004 Api/Handler.cs(4,24)")]
+    public void An_argument_on_a_line_of_its_own_or_before_a_comment_is_pointed_at(string declarations, string expected)
+    {
+        var (project, result) = Analyze(declarations);
+        using var _ = project;
+
+        Assert.Equal(expected, Render.Where(Assert.Single(result.Diagnostics), project));
+    }
+
     [Theory]
     [InlineData("[BackgroundRoute(TimeLimitSeconds = 901)]", "AR3003", "(3,37)")]  // one second over 15 minutes
     [InlineData("[BackgroundRoute(TimeLimitSeconds = -5)]", "AR3004", "(3,37)")]

@@ -190,8 +190,8 @@ public class ScheduleDiagnosticsTests
             }
             """);
 
-        // The literal is on the next line; the diagnostic falls back to the attribute name, still on the right line.
-        Assert.Equal("AR4001 Api/Cleanup.cs(3,2)", Render.Where(Assert.Single(project.Analyze().Diagnostics), project));
+        // The literal is on the next line, and so is the diagnostic (review 27a F6: it fell back to the attribute's name).
+        Assert.Equal("AR4001 Api/Cleanup.cs(4,5)", Render.Where(Assert.Single(project.Analyze().Diagnostics), project));
     }
 
     private static TestProject Project(string attribute) => new TestProject().Source("Api/Cleanup.cs", $$"""
