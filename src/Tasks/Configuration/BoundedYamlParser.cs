@@ -49,6 +49,7 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
         }
 
         var current = inner.Current!;
+        RefuseTag(current);
         var isKey = (current is NodeEvent or AnchorAlias) && NextChildIsKey();
         switch (current)
         {
@@ -93,6 +94,19 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
         }
 
         return true;
+    }
+
+    // A tag of YAML's own ('!!str 60', or the bare '!') says what the value is; any other ('!custom 60') would be read as
+    // if it were not there, without a word (review 27a: a soft spot).
+    private static void RefuseTag(ParsingEvent current)
+    {
+        if (current is NodeEvent { Tag: { IsEmpty: false, IsNonSpecific: false } tag }
+            && !tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal))
+        {
+            throw new YamlException(current.Start, current.End,
+                $"The tag '{tag.Value}' is not YAML's own, and apiroutes.yaml reads none: remove it (a value is written as it is, "
+                + "such as 'timeLimit: 60', or quoted as text).");
+        }
     }
 
     // Counts the current node as a child of the open list or mapping; a mapping's children alternate key, value.
