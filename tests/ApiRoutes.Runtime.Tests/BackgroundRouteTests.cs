@@ -132,12 +132,7 @@ public class BackgroundRouteTests
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))));
 
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(server.Client.BaseAddress!.Host, server.Client.BaseAddress.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync("POST /api/slow HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\nxx\r\n0\r\n\r\n"u8.ToArray());
-        using var reader = new StreamReader(stream);
-        var response = await reader.ReadToEndAsync().WaitAsync(Probe.Patience);
+        var response = await server.SendRawAsync("POST /api/slow HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\nxx\r\n0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
         await server.WaitForLogAsync("ApiRoutes[2001] Warning: Background request to /api/slow rejected with 400: the body could not be read (Bad chunk size data.)");

@@ -238,14 +238,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     public async Task Under_a_path_base_the_page_signs_in_and_drives_the_api_beside_it()
     {
         const string Token = "0123456789abcdef0123456789abcdef-dashboard";
-        await using var production = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o => (o.Dashboard.Enabled, o.Dashboard.Token) = (true, Token),
-            middleware: app =>
-            {
-                app.UsePathBase("/shop");
-                app.UseRouting();
-            });
+        await using var production = await TestServer.StartWithDashboardAsync(Token, pathBase: "/shop");
         var context = await _browser.NewContextAsync();
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(Timeout);

@@ -121,11 +121,7 @@ public sealed class ExecutionStatusUrlTests
         await using var server = await TestServer.StartAsync(
             Create(BackgroundRoute("/api/slow", typeof(Slow))),
             options: o => (o.Background.StatusUrls, o.Background.StatusUrlKey) = (true, Key),
-            middleware: app =>
-            {
-                app.UsePathBase("/shop");
-                app.UseRouting();
-            });
+            middleware: app => TestServer.UnderPathBase(app, "/shop"));
 
         var accepted = await server.Client.PostAsync("/shop/api/slow", null);
         var location = accepted.Headers.Location!.ToString();

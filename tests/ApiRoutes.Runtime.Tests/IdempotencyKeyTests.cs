@@ -187,12 +187,7 @@ public sealed class IdempotencyKeyTests : IDisposable
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/hello", typeof(Hello))));
 
         // HttpClient joins two values into one line: the request is written by hand.
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(server.Client.BaseAddress!.Host, server.Client.BaseAddress.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync("POST /api/hello HTTP/1.1\r\nHost: localhost\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"u8.ToArray());
-        using var reader = new StreamReader(stream);
-        var response = await reader.ReadToEndAsync().WaitAsync(Probe.Patience);
+        var response = await server.SendRawAsync("POST /api/hello HTTP/1.1\r\nHost: localhost\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
 
         Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
         Assert.Contains("The request has 2 Idempotency-Key headers; send one key.", response, StringComparison.Ordinal);

@@ -87,13 +87,35 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>A Production server with the dashboard enabled under <paramref name="token"/>, serving one hourly schedule /api/tick.</summary>
-    public static Task<TestServer> StartWithDashboardAsync(string token) => StartAsync(
+    public static Task<TestServer> StartWithDashboardAsync(string token, string? pathBase = null) => StartAsync(
         TestManifest.Create(TestManifest.ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
         options: o =>
         {
             o.Dashboard.Enabled = true;
             o.Dashboard.Token = token;
-        });
+        },
+        middleware: pathBase is null ? null : app => UnderPathBase(app, pathBase));
+
+    /// <summary>The app under a path base (<c>UsePathBase</c>, then routing), as behind a proxy that forwards only that prefix.</summary>
+    public static void UnderPathBase(WebApplication app, string pathBase)
+    {
+        app.UsePathBase(pathBase);
+        app.UseRouting();
+    }
+
+    /// <summary>
+    /// Sends a request written by hand (what HttpClient would not send: two lines of one header, broken framing) on a
+    /// connection of its own, and reads the whole answer (the request should say <c>Connection: close</c>).
+    /// </summary>
+    public async Task<string> SendRawAsync(string request)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(Client.BaseAddress!.Host, Client.BaseAddress.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync().WaitAsync(Probe.Patience);
+    }
 
     /// <summary>Waits until the execution log satisfies <paramref name="condition"/> (bounded by the probe's patience).</summary>
     public async Task<ExecutionRecord> WaitForExecutionAsync(Func<ExecutionRecord, bool> condition)

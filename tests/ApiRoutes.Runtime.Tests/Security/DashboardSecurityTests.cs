@@ -270,14 +270,7 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
     [Fact]
     public async Task Under_a_path_base_the_session_cookie_is_sent_back_where_the_dashboard_is()
     {
-        await using var production = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o => (o.Dashboard.Enabled, o.Dashboard.Token) = (true, Token),
-            middleware: app =>
-            {
-                app.UsePathBase("/shop");
-                app.UseRouting();
-            });
+        await using var production = await TestServer.StartWithDashboardAsync(Token, pathBase: "/shop");
         using var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = production.Client.BaseAddress };
         using var session = Session(Token);
         session.RequestUri = new Uri("/shop/_apiroutes/api/session", UriKind.Relative);
