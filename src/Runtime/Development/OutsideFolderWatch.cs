@@ -144,7 +144,7 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 {
                     after[folder] = kept;
                 }
-                else if (Folder.TryStart(folder, names, sources, changed, touched, degraded, contents, out var problem) is { } started)
+                else if (Folder.TryStart(folder, names, sources, sources && !_project.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal), changed, touched, degraded, contents, out var problem) is { } started)
                 {
                     after[folder] = started;
                 }
@@ -329,9 +329,11 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
         private readonly (DateTime, DateTime) _stamp;
         private volatile Interest _interest;
 
-        private Folder(FileSystemWatcher watcher, Interest interest, Action<string> touched)
+        private readonly Action _changed;
+
+        private Folder(FileSystemWatcher watcher, Interest interest, Action<string> touched, Action changed)
         {
-            (_watcher, _interest, _touched) = (watcher, interest, touched);
+            (_watcher, _interest, _touched, _changed) = (watcher, interest, touched, changed);
             _stamp = Stamp(watcher.Path);
         }
 
@@ -365,14 +367,16 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
         }
 
-        public static Folder? TryStart(string path, HashSet<string> names, bool sources, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, out string? problem)
+        // A folder of sources outside the project is watched with its subfolders (unless it holds the project: its own
+        // watch has that), so a subfolder made there under a '**' include is followed (a known gap until review 27).
+        public static Folder? TryStart(string path, HashSet<string> names, bool sources, bool subfolders, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, out string? problem)
         {
             problem = null;
             FileSystemWatcher? watcher = null;
             try
             {
-                watcher = new FileSystemWatcher(path) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size };
-                var folder = new Folder(watcher, new Interest(names, sources), touched);
+                watcher = new FileSystemWatcher(path) { IncludeSubdirectories = subfolders, NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size };
+                var folder = new Folder(watcher, new Interest(names, sources), touched, changed);
                 watcher.Changed += folder.OnChanged;
                 watcher.Created += folder.OnChanged;
                 watcher.Deleted += folder.OnChanged;
@@ -407,6 +411,16 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
                 _touched(e.FullPath);
             }
 
+            // A folder made (or moved in) under a folder of sources, with its subfolders watched: the sources in it, which
+            // may have come with it, are the analysis's to find.
+            // And one removed or moved out (a name without an extension: the folder itself is gone, nothing tells).
+            if (_watcher.IncludeSubdirectories && interest.Sources && Interest.IsDevelopers(e.Name)
+                && ((e.ChangeType is WatcherChangeTypes.Created or WatcherChangeTypes.Renamed && Directory.Exists(e.FullPath))
+                    || (e.ChangeType is WatcherChangeTypes.Deleted && !Path.HasExtension(e.Name))))
+            {
+                _changed();
+            }
+
             if (e is RenamedEventArgs renamed && interest.Counts(renamed.OldName))
             {
                 _touched(renamed.OldFullPath);
@@ -416,7 +430,12 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
         private sealed record Interest(HashSet<string> Names, bool Sources)
         {
             public bool Counts(string? name) =>
-                name is not null && (Names.Contains(name) || (Sources && name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)));
+                name is not null && (Names.Contains(name) || (Sources && name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) && IsDevelopers(name)));
+
+            // Not under a build's folder (another project's obj/ or bin/, which its builds write) nor a tool's (.git,
+            // node_modules): only a subfolder's path has any of them.
+            public static bool IsDevelopers(string? name) =>
+                name is not null && !name.Split(Path.DirectorySeparatorChar).Any(segment => segment is "obj" or "bin" or "node_modules" || segment.StartsWith('.'));
         }
     }
 }
