@@ -278,6 +278,9 @@ internal static partial class Log
     [LoggerMessage(4011, LogLevel.Warning, "{Key} is set, but {Chosen}: it is not used; {What}")]
     public static partial void StoreSettingUnused(this ILogger logger, string key, string chosen, string what);
 
+    [LoggerMessage(4012, LogLevel.Warning, "The SQLite store file '{Path}' {What}, which the store of this app ({Provider}) does not run: start the app once with ApiRoutes:Store:Provider=Sqlite (and that file) to finish it, or move the file aside")]
+    public static partial void StoreLeftBehind(this ILogger logger, string path, string what, string provider);
+
     [LoggerMessage(4010, LogLevel.Information, "Replica {Replica}'s clock agrees with the database's again (within {Difference})")]
     public static partial void ReplicaClockAgrees(this ILogger logger, string replica, string difference);
 }

@@ -111,6 +111,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddHostedService<BackgroundWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryService>());
         services.AddHostedService<StartupRecoveryService>();
+        services.AddHostedService<LeftBehindStoreCheck>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<TakeOverService>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it

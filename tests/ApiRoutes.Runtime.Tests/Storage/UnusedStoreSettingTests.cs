@@ -1,5 +1,7 @@
+using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests.Storage;
@@ -46,6 +48,32 @@ public sealed class UnusedStoreSettingTests : IDisposable
 
         await server.WaitForLogAsync(
             $"ApiRoutes[4011] Warning: ApiRoutes:Store:Path is set, but the store is InMemory (ApiRoutes:Store:Provider): it is not used; the work still queued or running in '{left}' is not run by this store");
+    }
+
+    // The rest of 25b F11: how much work the file holds, counted once the app serves (and for the default file too).
+    [Fact]
+    public async Task The_work_a_store_file_left_by_a_switch_of_store_holds_unfinished_is_counted()
+    {
+        var left = Path.Combine(_folder, "executions.db");
+        await using (var sqlite = SqliteExecutionStore.Open(left))
+        {
+            foreach (var (id, status) in new[] { ("a", ExecutionStatus.Queued), ("b", ExecutionStatus.Queued), ("c", ExecutionStatus.Running), ("d", ExecutionStatus.Succeeded) })
+            {
+                await sqlite.AddAsync(new ExecutionRecord { Id = id, Route = "/api/job", Kind = "background", Status = status, AcceptedAt = DateTimeOffset.UnixEpoch }, RequestSnapshot.Synthetic("/api/job", []), default);
+            }
+        }
+
+        await using var server = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello))),
+            options: o =>
+            {
+                o.Store.Provider = StoreProvider.InMemory;
+                o.Store.Path = left;
+            });
+        await server.Client.GetAsync("/api/hello/x");   // the first answer opens the start-up work
+
+        await server.WaitForLogAsync(
+            $"ApiRoutes[4012] Warning: The SQLite store file '{left}' holds 3 execution(s) queued or running, which the store of this app (InMemory) does not run");
     }
 
     [Fact]
