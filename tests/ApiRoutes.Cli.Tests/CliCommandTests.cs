@@ -73,7 +73,10 @@ public sealed class CliCommandTests : IDisposable
     [InlineData(new[] { "invoke", "api/x", "--url", "http://127.0.0.1:1" }, "apiroutes: ROUTE 'api/x' is not a path on the server")]
     [InlineData(new[] { "invoke", "//127.0.0.1:2/x", "--url", "http://127.0.0.1:1", "--occurrence", "2026-01-01T03:00:00Z" }, "apiroutes: ROUTE '//127.0.0.1:2/x' is not a path on the server")]
     [InlineData(new[] { "serve", "/nowhere/App.bundle.zip" }, "'/nowhere/App.bundle.zip' does not exist.")]
-    [InlineData(new[] { "runs", "/api/x", "--url", "http://127.0.0.1:1/shop" }, "apiroutes: --url 'http://127.0.0.1:1/shop' has a path or query, which the command would not use: name the server only ('http://127.0.0.1:1/'); ROUTE is the path on it.")]
+    [InlineData(new[] { "runs", "/api/x", "--url", "http://127.0.0.1:1/shop?x=1" }, "apiroutes: --url 'http://127.0.0.1:1/shop?x=1' has a query or fragment, which the command would not use: name the server, and the app's path base if it has one ('http://127.0.0.1:1/shop'); ROUTE is the path on it.")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1/#top" }, "apiroutes: --url 'http://127.0.0.1:1/#top' has a query or fragment")]
+    // A path is the app's path base: the requests go under it.
+    [InlineData(new[] { "runs", "/api/x", "--url", "http://127.0.0.1:1/shop" }, "No server answered at http://127.0.0.1:1/shop/")]
     // Review 26a F21: read as the invariant culture reads it, 05/06/2027 was 6 May.
     [InlineData(new[] { "schedule", "@daily", "--after", "05/06/2027" }, "apiroutes: --after '05/06/2027' is not an ISO 8601 instant, such as 2026-01-01T00:00:00Z.")]
     // Review 26a F12: a folder was "does not exist", and a FIFO hung the command for good.

@@ -32,13 +32,21 @@ internal sealed class FakeDashboard : IAsyncDisposable
     /// <summary>The Authorization header of every request to a route ("" when none), in order.</summary>
     public ConcurrentQueue<string> RouteAuthorizations { get; } = new();
 
-    public static async Task<FakeDashboard> StartAsync(bool dashboard = true, string? token = null)
+    /// <param name="pathBase">The app's path base (UsePathBase behind a proxy that forwards a prefix): it serves only under it.</param>
+    public static async Task<FakeDashboard> StartAsync(bool dashboard = true, string? token = null, string? pathBase = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var fake = new FakeDashboard(app);
+        if (pathBase is not null)
+        {
+            app.UsePathBase(pathBase);
+            app.Use((context, next) => context.Request.PathBase.HasValue ? next(context) : Task.FromResult(context.Response.StatusCode = 404));
+            app.UseRouting();
+        }
+
         app.MapPost("/api/report", (HttpContext context) =>
         {
             fake.RouteAuthorizations.Enqueue(context.Request.Headers.Authorization.ToString());

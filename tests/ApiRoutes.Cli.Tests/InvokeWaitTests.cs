@@ -46,6 +46,42 @@ public sealed class InvokeWaitTests : IDisposable
         Assert.Empty(_error.ToString());
     }
 
+    // An app under a path base (UsePathBase behind a proxy that forwards only its prefix) was out of reach: a path in
+    // --url was refused. It is the path base now, under which the route and the dashboard API are asked.
+    [Theory]
+    [InlineData("/shop")]
+    [InlineData("/shop/")]
+    public async Task An_app_under_a_path_base_is_invoked_and_followed_under_it(string pathInUrl)
+    {
+        await using var server = await StartAsync(pathBase: "/shop");
+        server.Script("e1", State("running"), State("succeeded", durationMs: 7));
+
+        var exitCode = await Run("invoke", "/api/report", "--url", server.Url + pathInUrl, "--wait");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(["HTTP 202 Accepted", "Execution id: e1", "Execution e1 of /api/report succeeded in 7 ms (attempt 1)."], Lines(_output));
+        Assert.True(server.Polls >= 2);
+        Assert.Empty(_error.ToString());
+
+        // Without the path base, neither the route nor the API is there.
+        Assert.Equal(WaitExitCodes.CommandFailed, await Run("invoke", "/api/report", "--url", server.Url, "--wait"));
+    }
+
+    [Fact]
+    public async Task A_route_not_found_under_the_path_in_the_url_says_that_the_path_is_taken_as_the_path_base()
+    {
+        await using var server = await StartAsync();
+
+        var exitCode = await Run("invoke", "/api/report", "--url", server.Url + "/api/report");
+
+        Assert.Equal(WaitExitCodes.CommandFailed, exitCode);
+        Assert.Equal("HTTP 404 Not Found", Lines(_output)[0]);
+        Assert.Equal(
+            $"apiroutes: no route /api/report under the path base '/api/report' of --url {server.Url}/api/report/: the path in --url is taken as the app's path base (UsePathBase); "
+            + "name the server only when the app has none, and ROUTE as 'apiroutes routes' shows it.",
+            _error.ToString().TrimEnd());
+    }
+
     [Theory]
     // the last attempt threw
     [InlineData("failed", "System.InvalidOperationException: The report store is away\n   at Shop.Api.Report.HandleAsync()", 2, "Execution e1 of /api/report failed (attempt 1): System.InvalidOperationException: The report store is away")]

@@ -69,6 +69,22 @@ public sealed class RunsCommandTests : IDisposable
         Assert.Contains(message, Assert.Single(_error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
 
+    // An app under a path base (UsePathBase behind a proxy that forwards a prefix): the path in --url was refused.
+    [Fact]
+    public async Task The_path_in_the_url_is_the_apps_path_base_under_which_the_api_is_asked()
+    {
+        var (exitCode, request) = await RunAgainstAsync(200, Occurrences, "runs", "/api/cleanup", "--url", _url + "shop%20a", "--limit", "3");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("/shop%20a/_apiroutes/api/occurrences?route=%2Fapi%2Fcleanup&limit=3", request.Url!.PathAndQuery);
+
+        var (notThere, _) = await RunAgainstAsync(404, "", "runs", "/api/cleanup", "--url", _url + "shop");
+        Assert.Equal(1, notThere);
+        Assert.Equal(
+            $"apiroutes: {_url}shop/ serves no dashboard API: it runs outside Development without ApiRoutes:Dashboard:Enabled, or is not an ApiRoutes app under the path base '/shop' (the path in --url).",
+            _error.ToString().TrimEnd());
+    }
+
     [Fact]
     public async Task No_occurrences_says_why_there_may_be_none()
     {

@@ -83,7 +83,8 @@ internal sealed class ExecutionFollower(HttpClient client, string? token, TextWr
                     $"The server at {client.BaseAddress} does not know execution {executionId}: {error}"),
                 HttpStatusCode.NotFound => throw new CommandException(
                     $"The dashboard API is not served at {client.BaseAddress} (404 for /_apiroutes/api), so execution {executionId} cannot be followed: "
-                    + "it is served in Development, and elsewhere when ApiRoutes:Dashboard:Enabled=true and ApiRoutes:Dashboard:Token are set."),
+                    + "it is served in Development, and elsewhere when ApiRoutes:Dashboard:Enabled=true and ApiRoutes:Dashboard:Token are set"
+                    + (ServerRequests.PathBase(client.BaseAddress!) is { Length: > 0 } ? "; or the path in --url is not the app's path base." : ".")),
                 _ => throw new CommandException(
                     $"The dashboard API at {client.BaseAddress} answered {(int)response.StatusCode} {response.ReasonPhrase} for execution {executionId}"
                     + (error is null ? "." : $": {error}")),

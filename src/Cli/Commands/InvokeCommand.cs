@@ -23,7 +23,7 @@ internal static class InvokeCommand
     public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
     {
         var route = new Argument<string>("ROUTE") { Description = "The route's path, for example /api/cleanup." };
-        var url = new Option<string>("--url") { Description = "The server.", DefaultValueFactory = _ => "http://localhost:5000" };
+        var url = new Option<string>("--url") { Description = "The server, with the app's path base when it has one (http://host/shop).", DefaultValueFactory = _ => "http://localhost:5000" };
         var body = new Option<string?>("--body") { Description = "A JSON body to send (for background routes)." };
         var occurrence = new Option<string?>("--occurrence") { Description = $"Send a signed external schedule trigger for this occurrence, ISO 8601 UTC (for example 2026-01-01T03:00:00Z), signed with the secret in ${TriggerSecretVariable}." };
         var wait = new Option<bool>("--wait") { Description = "Follow the execution it started to its end, printing its log lines; the exit code is its outcome (0 succeeded, 2 failed, 3 timed out, 4 still running at --timeout, 1 the command failed)." };
@@ -39,7 +39,8 @@ internal static class InvokeCommand
             var path = RoutePath(parse.GetValue(route)!);
             var follow = parse.GetValue(wait);
             var limit = WaitLimit(parse.GetValue(timeout)!, follow, parse.GetResult(timeout) is { Implicit: false });
-            using var client = ServerRequests.Client(ServerRequests.ParseUrl(parse.GetValue(url)!), follow ? limit + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(16));
+            var server = ServerRequests.ParseUrl(parse.GetValue(url)!);
+            using var client = ServerRequests.Client(server, follow ? limit + TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(16));
             var dashboardToken = ServerRequests.DashboardToken();
             HttpRequestMessage Request(string? bearer)
             {
@@ -85,6 +86,14 @@ internal static class InvokeCommand
                 foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
                     await output.WriteLineAsync(Terminal.Safe(line.TrimEnd('\r')));
+                }
+
+                // A path in --url is the app's path base; one that is not (the route written there too) is a 404 that says so.
+                if (response.StatusCode == System.Net.HttpStatusCode.NotFound && ServerRequests.PathBase(server) is { Length: > 0 } pathBase)
+                {
+                    await error.WriteLineAsync(
+                        $"apiroutes: no route {Terminal.Safe(path)} under the path base '{Terminal.Safe(pathBase)}' of --url {Terminal.Safe(server.ToString())}: the path in --url is "
+                        + "taken as the app's path base (UsePathBase); name the server only when the app has none, and ROUTE as 'apiroutes routes' shows it.");
                 }
 
                 if (!response.IsSuccessStatusCode || !follow)

@@ -19,7 +19,7 @@ internal static class RunsCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var route = new Argument<string>("ROUTE") { Description = "The scheduled route, for example /api/cleanup." };
-        var url = new Option<string>("--url") { Description = "The server.", DefaultValueFactory = _ => "http://localhost:5000" };
+        var url = new Option<string>("--url") { Description = "The server, with the app's path base when it has one (http://host/shop).", DefaultValueFactory = _ => "http://localhost:5000" };
         var since = new Option<string?>("--since") { Description = "Only occurrences at or after this time, ISO 8601 (for example 2026-01-01T00:00:00Z)." };
         var limit = new Option<int>("--limit") { Description = "At most this many occurrences (1 to 1000).", DefaultValueFactory = _ => 50 };
         var command = new Command("runs", $"Show what became of each recent occurrence of a schedule on a running server (the token, outside Development, from {TokenVariable}).")
@@ -52,7 +52,7 @@ internal static class RunsCommand
                 case HttpStatusCode.Unauthorized:
                     throw new CommandException($"{server} wants the dashboard's token: set {TokenVariable} to ApiRoutes:Dashboard:Token.");
                 case HttpStatusCode.NotFound:
-                    throw new CommandException($"{server} serves no dashboard API: it runs outside Development without ApiRoutes:Dashboard:Enabled, or is not an ApiRoutes app.");
+                    throw new CommandException($"{server} serves no dashboard API: it runs outside Development without ApiRoutes:Dashboard:Enabled, or is not an ApiRoutes app{ServerRequests.UnderPathBaseText(server)}.");
                 default:
                     throw new CommandException($"{server} answered {(int)response.StatusCode}: {ErrorOf(text)}");
             }

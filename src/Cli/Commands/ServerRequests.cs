@@ -27,13 +27,25 @@ internal static class ServerRequests
                 + $"neither sent nor needed: leave it out; the dashboard's token goes in {RunsCommand.TokenVariable}.");
         }
 
-        // The requests go to the server's root (ROUTE, /_apiroutes/api/…): a path or query was dropped silently (review 26a F20).
-        return uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0
-            ? uri
-            : throw new CommandException(
-                $"--url '{Terminal.Safe(url)}' has a path or query, which the command would not use: name the server only "
-                + $"('{uri.Scheme}://{uri.Authority}/'); ROUTE is the path on it.");
+        // A query or fragment was dropped silently (review 26a F20). A path is the app's path base (UsePathBase behind a
+        // proxy that forwards only its prefix: http://host/shop/), under which every request goes: refused before, so an
+        // app under a prefix could not be reached at all.
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw new CommandException(
+                $"--url '{Terminal.Safe(url)}' has a query or fragment, which the command would not use: name the server, and "
+                + $"the app's path base if it has one ('{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}'); ROUTE is the path on it.");
+        }
+
+        return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.GetLeftPart(UriPartial.Path) + "/");
     }
+
+    /// <summary>The app's path base in <paramref name="server"/> ("" for none, "/shop" for http://host/shop/).</summary>
+    public static string PathBase(Uri server) => server.AbsolutePath.TrimEnd('/');
+
+    /// <summary>" under the path base '/shop'" when <paramref name="server"/> has one: a 404 may mean that it is not the app's.</summary>
+    public static string UnderPathBaseText(Uri server) =>
+        PathBase(server) is { Length: > 0 } pathBase ? $" under the path base '{Terminal.Safe(pathBase)}' (the path in --url)" : "";
 
     // "scheme://user:password@host…" or "user:password@host…", as written, without the part before the last '@' of the
     // authority.
@@ -57,7 +69,14 @@ internal static class ServerRequests
     public static string? DashboardToken() =>
         Environment.GetEnvironmentVariable(RunsCommand.TokenVariable)?.Trim() is { Length: > 0 } token ? token : null;
 
-    public static HttpClient Client(Uri server, TimeSpan timeout) => new() { BaseAddress = server, Timeout = timeout };
+    /// <summary>
+    /// A client for <paramref name="server"/>: a request's path ("/_apiroutes/api/…", ROUTE) is on the server's root, and
+    /// goes under its path base when it has one.
+    /// </summary>
+    public static HttpClient Client(Uri server, TimeSpan timeout) =>
+        PathBase(server) is { Length: > 0 } pathBase
+            ? new HttpClient(new UnderPathBase(pathBase)) { BaseAddress = server, Timeout = timeout }
+            : new HttpClient { BaseAddress = server, Timeout = timeout };
 
     /// <summary>Sends <paramref name="request"/>, reading the answer's headers; its body is read by <see cref="ReadTextAsync"/>.</summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellation, string? doing = null)
@@ -121,4 +140,16 @@ internal static class ServerRequests
 
     private static CommandException TooLarge(HttpClient client) => new(
         $"The answer of {client.BaseAddress} is over {MaxAnswerBytes / (1024 * 1024)} MB, more than the dashboard API ever sends: check that --url names the ApiRoutes app.");
+
+    // Resolved against the base address, "/api/x" is http://host/api/x; this puts it under the path base, as the escaped
+    // text it is (a query too), and a ROUTE is still a path on that server, never another host's (RoutePath).
+    private sealed class UnderPathBase(string pathBase) : DelegatingHandler(new HttpClientHandler())
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var uri = request.RequestUri!;
+            request.RequestUri = new Uri(uri.GetLeftPart(UriPartial.Authority) + pathBase + uri.PathAndQuery);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }
