@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace ApiRoutes.Diagnostics;
+
+/// <summary>The log events of the routes' requests (events 1001–1004), in the category <see cref="Log.Category"/>.</summary>
+internal static partial class RouteLog
+{
+    [LoggerMessage(1001, LogLevel.Debug, "Route {Route} served {StatusCode}")]
+    public static partial void RouteServed(this ILogger logger, string route, int statusCode);
+
+    [LoggerMessage(1002, LogLevel.Error, "Route {Route} failed")]
+    public static partial void RouteFailed(this ILogger logger, string route, Exception exception);
+
+    [LoggerMessage(1004, LogLevel.Error, "Route {Route} ran past its time limit of {TimeLimit}: its request was cancelled at the limit; {Outcome}")]
+    public static partial void RouteTimedOut(this ILogger logger, string route, TimeSpan timeLimit, string outcome);
+
+    [LoggerMessage(1003, LogLevel.Warning, "{Method} {Path} refused with {StatusCode}: {Reason} ({Unlogged} more refused since the last such line; at most one a second is written)")]
+    public static partial void RequestRefused(this ILogger logger, string method, string path, int statusCode, string reason, int unlogged);
+}
