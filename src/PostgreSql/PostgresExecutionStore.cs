@@ -71,7 +71,10 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         if (!await _writer.WriteAsync(record))
         {
             throw new ExecutionStoreUnavailableException(
-                $"Execution {record.Id} is held by another replica now; this replica's change to {record.Status} was not recorded.");
+                $"Execution {record.Id} is held by another replica now; this replica's change to {record.Status} was not recorded.")
+            {
+                HeldElsewhere = true,
+            };
         }
     }
 

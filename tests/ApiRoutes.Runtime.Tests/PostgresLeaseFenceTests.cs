@@ -63,4 +63,36 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
         Assert.NotEqual(ExecutionStatus.Running, a.Executions.Find(id)?.Status);   // released, not running here
         Assert.Equal((ExecutionStatus.Running, 2), (b.Executions.Find(id)!.Status, b.Executions.Find(id)!.Attempt));
     }
+
+    // Seen with a replica stopped (SIGSTOP) past its lease while its handler ran, then resumed: the handler finished before
+    // the replica learnt that its lease had lapsed, and its outcome, refused because B holds the execution now, was an
+    // Error with a stack trace (2010: "could not record"), as if the store had failed. It is the lease's outcome: a warning
+    // that says what happened (2047), and B's record stands.
+    [Fact]
+    public async Task A_handler_that_finishes_after_another_replica_took_its_execution_over_is_told_as_such()
+    {
+        var manifest = Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation)));
+        await using var b = await TestServer.StartAsync(manifest, services: s => s.AddApiRoutesPostgreSql(_database));
+        await using var a = await TestServer.StartAsync(manifest, services: s => s.AddApiRoutesPostgreSql(_database));
+
+        var id = (await a.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await a.Probe.NextAsync();   // running on A, stuck until its gate opens; A's fake clock stands still (no renewal)
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, $"""
+            WITH lapsed AS (
+                UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second'
+                WHERE id = (SELECT owner FROM apiroutes_executions WHERE id = '{id}') RETURNING 1)
+            SELECT count(*)::int FROM lapsed
+            """));
+
+        await Poll.SteppingAsync(b.FakeTime, TimeSpan.FromSeconds(15), maxSteps: 20, () => b.Probe.Count(nameof(IgnoresCancellation)) > 0);   // B's take-over
+        b.Probe.Open("stuck");
+        await Poll.UntilAsync(() => b.Executions.Find(id)?.Status == ExecutionStatus.Succeeded);
+
+        a.Probe.Open("stuck");   // A resumes: its handler returns before A learns that its lease lapsed
+        await a.WaitForLogAsync($"ApiRoutes[2047] Warning: Execution {id} is held by another replica now; this replica's change to Succeeded was not recorded. "
+            + $"This replica's lease had lapsed (4003) and another replica took execution {id} over: its handler may have run on both, and the other replica's outcome is the one recorded");
+
+        Assert.DoesNotContain(a.Logs, line => line.StartsWith("ApiRoutes[2010]", StringComparison.Ordinal));
+        Assert.Equal((ExecutionStatus.Succeeded, 2), (b.Executions.Find(id)!.Status, b.Executions.Find(id)!.Attempt));
+    }
 }

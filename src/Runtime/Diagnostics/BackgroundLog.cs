@@ -98,6 +98,9 @@ internal static partial class BackgroundLog
     [LoggerMessage(2014, LogLevel.Information, "Took over {Requeued} unfinished execution(s) of stopped replicas; {Failed} recorded as failed")]
     public static partial void TookOver(this ILogger logger, int requeued, int failed);
 
+    [LoggerMessage(2047, LogLevel.Warning, "{Reason} This replica's lease had lapsed (4003) and another replica took execution {ExecutionId} over: its handler may have run on both, and the other replica's outcome is the one recorded")]
+    public static partial void ChangeHeldElsewhere(this ILogger logger, string executionId, string reason);
+
     [LoggerMessage(2015, LogLevel.Information, "Execution {ExecutionId} of {Route} is held by another replica now; it runs there, not here")]
     public static partial void ExecutionHeldElsewhere(this ILogger logger, string executionId, string route);
 

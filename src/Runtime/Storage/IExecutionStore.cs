@@ -146,4 +146,10 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
     /// write fails again however long one waits.
     /// </summary>
     public bool RefusedForData { get; set; }
+
+    /// <summary>
+    /// The change was not written because another replica holds the execution now (it took it over when this replica's
+    /// lease lapsed): the same change is refused for good, and the other replica's record is the one that stands.
+    /// </summary>
+    public bool HeldElsewhere { get; init; }
 }

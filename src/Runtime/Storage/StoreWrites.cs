@@ -62,7 +62,16 @@ internal static class StoreWrites
 #pragma warning disable CA1031 // A logger that fails (on the full disk that failed the write) leaves nothing else to tell.
             try
             {
-                logger?.StoreWriteFailed(executionId, e);
+                // Not the store's failure but the lease's outcome (a replica paused past its lease, whose handler then
+                // finished): a warning that says so, not an error with a stack trace (review of session 28).
+                if (e is ExecutionStoreUnavailableException { HeldElsewhere: true })
+                {
+                    logger?.ChangeHeldElsewhere(executionId, e.Message);
+                }
+                else
+                {
+                    logger?.StoreWriteFailed(executionId, e);
+                }
             }
             catch (Exception)
             {

@@ -36,6 +36,21 @@ public sealed class StoreWritesTests
         });
     }
 
+    // A change refused because another replica holds the execution now is the lease's outcome, not the store's failure.
+    [Fact]
+    public void A_change_refused_because_another_replica_holds_the_execution_is_a_warning_that_says_so()
+    {
+        var held = new ExecutionStoreUnavailableException("Execution e3 is held by another replica now; this replica's change to Succeeded was not recorded.") { HeldElsewhere = true };
+
+        Task.FromException(held).LogIfFails(_logger, "e3", _failed.Enqueue);
+
+        Assert.Equal(held, Assert.Single(_failed));
+        Assert.Equal(
+            "store[2047] Warning: Execution e3 is held by another replica now; this replica's change to Succeeded was not recorded. This replica's lease had lapsed (4003) "
+            + "and another replica took execution e3 over: its handler may have run on both, and the other replica's outcome is the one recorded",
+            Assert.Single(_lines));
+    }
+
     [Fact]
     public async Task A_write_told_on_another_thread_is_logged_there()
     {
