@@ -142,6 +142,10 @@ public sealed class TemplateTests(PackageFixture package)
         Assert.Equal(3, referenced.Count);
         Assert.All(referenced, path => Assert.True(File.Exists(Path.Combine(other, path)), $"{path} names no file."));
         Assert.Contains("namespace other_api.Api;", File.ReadAllText(Path.Combine(other, "other-api", "Api", "Hello.cs")), StringComparison.Ordinal);
+        // Review 28c F3: the SDK's RootNamespace was the name as written ('other-api'), which no code can be in, so every
+        // handler was outside '<RootNamespace>.Api' (AR1005) and the new project did not build.
+        Assert.Contains("<RootNamespace>other_api</RootNamespace>", File.ReadAllText(Path.Combine(other, "other-api", "other-api.csproj")), StringComparison.Ordinal);
+        Assert.Contains("<RootNamespace>other_api.Tests</RootNamespace>", File.ReadAllText(Path.Combine(other, "other-api.Tests", "other-api.Tests.csproj")), StringComparison.Ordinal);
         Assert.Equal($"ApiRoutes.Templates.{PackageFixture.Version}.nupkg", Path.GetFileName(template));
     }
 

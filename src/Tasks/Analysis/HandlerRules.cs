@@ -170,9 +170,15 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
         else
         {
             var apiNamespace = rootNamespace.Length == 0 ? "Api" : rootNamespace + ".Api";
-            Error(DiagnosticCodes.HandlerOutsideApi, type,
-                $"'{type.FullName}' is outside the '{apiNamespace}' namespace, so it has no default route. Move it to "
-                + $"'{apiNamespace}' (or below), or give it a route with [ApiRoute(\"/api/...\")].");
+            Error(DiagnosticCodes.HandlerOutsideApi, type, IsCSharpNamespace(rootNamespace)
+                ? $"'{type.FullName}' is outside the '{apiNamespace}' namespace, so it has no default route. Move it to "
+                    + $"'{apiNamespace}' (or below), or give it a route with [ApiRoute(\"/api/...\")]."
+                // A project named my-api or 1Api: the SDK takes RootNamespace from the name as written, and no code can be
+                // in that namespace (review 28c F3: "Move it to 'my-api.Api'" could not be followed).
+                : $"'{type.FullName}' is outside the '{apiNamespace}' namespace, so it has no default route; and '{rootNamespace}', "
+                    + "the project's RootNamespace (the SDK takes it from the project's name), is not a C# namespace, so no code "
+                    + $"can be in it. Set <RootNamespace>{SafeNamespace(rootNamespace)}</RootNamespace> in the project (the namespace "
+                    + $"its code uses), or give the handler a route with [ApiRoute(\"/api/...\")].");
             return null;
         }
 
@@ -215,4 +221,18 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
 
     private void Error(DiagnosticDescriptor descriptor, HandlerType type, string message) =>
         diagnostics.Add(descriptor, locator.Declaration(type), message);
+
+    // Each dot-separated part an identifier as C# writes one (a letter or '_', then letters, digits or '_'). Empty: the
+    // global namespace, which holds code too.
+    private static bool IsCSharpNamespace(string name) =>
+        name.Length == 0 || name.Split('.').All(part => part.Length > 0 && (char.IsLetter(part[0]) || part[0] == '_') && part.All(c => char.IsLetterOrDigit(c) || c == '_'));
+
+    // What the templates make of such a name in code: every other character '_', and '_' before a leading digit (my-api
+    // gives my_api, 1Api _1Api).
+    private static string SafeNamespace(string name) =>
+        string.Join('.', name.Split('.').Select(part =>
+        {
+            var safe = new string([.. part.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_')]);
+            return safe.Length == 0 || char.IsDigit(safe[0]) ? "_" + safe : safe;
+        }));
 }

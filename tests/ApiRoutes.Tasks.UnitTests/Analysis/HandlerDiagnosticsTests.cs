@@ -36,6 +36,31 @@ public class HandlerDiagnosticsTests
         Assert.Null(result.Manifest);
     }
 
+    // Review 28c F3: a project named my-api has RootNamespace my-api (the SDK's default), which no code can be in.
+    [Theory]
+    [InlineData("my-api", "my_api")]
+    [InlineData("1Api", "_1Api")]
+    [InlineData("Shop.my-api", "Shop.my_api")]
+    public void A_root_namespace_that_is_not_a_csharp_namespace_is_named_with_the_one_to_set(string rootNamespace, string safe)
+    {
+        using var project = new TestProject().Source("Api/Hello.cs", $$"""
+            namespace {{safe}}.Api;
+
+            public sealed class Hello : IApiHandler
+            {
+                {{Body}}
+            }
+            """);
+
+        var diagnostic = Render.Single(project.Analyze(rootNamespace), "AR1005");
+
+        Assert.Equal(
+            $"'{safe}.Api.Hello' is outside the '{rootNamespace}.Api' namespace, so it has no default route; and '{rootNamespace}', the project's "
+            + "RootNamespace (the SDK takes it from the project's name), is not a C# namespace, so no code can be in it. "
+            + $"Set <RootNamespace>{safe}</RootNamespace> in the project (the namespace its code uses), or give the handler a route with [ApiRoute(\"/api/...\")].",
+            diagnostic.Message);
+    }
+
     [Fact]
     public void A_handler_outside_the_api_namespace_needs_a_route()
     {
