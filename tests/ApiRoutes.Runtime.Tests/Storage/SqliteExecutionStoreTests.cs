@@ -268,6 +268,27 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(DatabasePath)!));
     }
 
+    // Review 28c F4: of the folders it made, only the last was the owner's only; those above it got the umask's 0755.
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Every_folder_it_makes_above_the_store_is_the_owners_only_and_a_folder_that_was_there_is_left_as_it_was()
+    {
+        var path = Path.Combine(_folder, "apiroutes", "Shop", "Development", "executions.db");
+        File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+
+        await using (SqliteExecutionStore.Open(path))
+        {
+        }
+
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        foreach (var made in new[] { "apiroutes", "apiroutes/Shop", "apiroutes/Shop/Development" })
+        {
+            Assert.Equal((made, ownerOnly), (made, File.GetUnixFileMode(Path.Combine(_folder, made))));
+        }
+
+        Assert.Equal(ownerOnly | UnixFileMode.GroupRead | UnixFileMode.GroupExecute, File.GetUnixFileMode(_folder));
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task A_file_there_before_keeps_its_mode()

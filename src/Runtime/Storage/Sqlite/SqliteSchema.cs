@@ -29,7 +29,19 @@ internal static class SqliteSchema
             }
             else
             {
-                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                // Each folder made, from the top: CreateDirectory(path, mode) gives the mode to the last one only, and the
+                // ones above it that it makes got the umask's 0755 (review 28c F4: apiroutes/<App>/, the production
+                // store's folder, made by the development server's store in apiroutes/<App>/Development/).
+                var missing = new Stack<string>();
+                for (var above = folder; !string.IsNullOrEmpty(above) && !Directory.Exists(above); above = Path.GetDirectoryName(above))
+                {
+                    missing.Push(above);
+                }
+
+                while (missing.TryPop(out var made))
+                {
+                    Directory.CreateDirectory(made, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
             }
 
             held = StoreLock.Acquire(file);   // also makes the database file, owner only, when it is not there
