@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ApiRoutes.Runtime.Tests;
 
 /// <summary>Configuration means what it says: lists replace the defaults, and every bad value stops start-up with one line.</summary>
+[Collection(Hosting.ConsoleErrorCollection.Name)]
 public sealed class OptionsValidationTests
 {
     [Fact]

@@ -118,7 +118,20 @@ public static class ApiRoutesApplication
         }
 
         var damage = app.Services.GetService<StoreDamage>();   // the container is disposed when the app has run
-        await app.RunAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e) when (ListenFailure(e) is { } problem)
+        {
+            // The address in use (a second server on :5000), or one that is not an address: one line and exit code 1, not an
+            // unhandled exception's stack trace and SIGABRT (review 28c F14).
+            await Console.Error.WriteLineAsync($"ApiRoutes: {problem}");
+            await StopStartedAsync(app);
+            return 1;
+        }
+
+        await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(app);
         return damage is { Found: true } ? 1 : 0;   // stopped for a damaged store file
     }
 
@@ -145,5 +158,31 @@ public static class ApiRoutesApplication
 
         return Bundling.BundlePath.Printable($"{error.Message} {error.InnerException?.Message}".Trim(), 2000)
             + " Correct the file (it must be JSON), or remove it.";
+    }
+
+    // Kestrel's failures to listen where it was told: what to do about each.
+    private static string? ListenFailure(Exception e) => e switch
+    {
+        IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException } =>
+            $"{e.Message} Another server listens there: stop it, or give this app another address (--urls http://localhost:5001, ASPNETCORE_URLS or Kestrel:Endpoints).",
+        IOException { InnerException: System.Net.Sockets.SocketException socket } =>
+            $"{e.Message} ({socket.SocketErrorCode}) Give this app an address it may listen on (--urls, ASPNETCORE_URLS or Kestrel:Endpoints; ports below 1024 need privileges).",
+        FormatException when e.Message.StartsWith("Invalid url", StringComparison.Ordinal) =>
+            $"{e.Message}: the addresses to listen on (--urls, ASPNETCORE_URLS or Kestrel:Endpoints) are URLs such as http://localhost:5001 or http://+:8080.",
+        _ => null,
+    };
+
+    // What started before the server failed to listen (the store's writer, the workers) stops as at a shutdown: a failure
+    // there is the host's to log, and the line above is the one that says why the app did not start.
+    private static async Task StopStartedAsync(WebApplication app)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await app.StopAsync(bound.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or AggregateException)
+        {
+        }
     }
 }

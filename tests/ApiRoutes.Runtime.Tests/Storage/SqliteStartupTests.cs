@@ -16,6 +16,7 @@ namespace ApiRoutes.Runtime.Tests.Storage;
 /// on another thread while it builds the app; the store is still opened before the app listens, on the file the options
 /// name, and a store that cannot be opened still stops start-up in one line.
 /// </summary>
+[Collection(Hosting.ConsoleErrorCollection.Name)]
 public class SqliteStartupTests
 {
     [Fact]
