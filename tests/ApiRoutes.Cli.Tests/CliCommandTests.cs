@@ -73,6 +73,11 @@ public sealed class CliCommandTests : IDisposable
     [InlineData(new[] { "invoke", "api/x", "--url", "http://127.0.0.1:1" }, "apiroutes: ROUTE 'api/x' is not a path on the server")]
     [InlineData(new[] { "invoke", "//127.0.0.1:2/x", "--url", "http://127.0.0.1:1", "--occurrence", "2026-01-01T03:00:00Z" }, "apiroutes: ROUTE '//127.0.0.1:2/x' is not a path on the server")]
     [InlineData(new[] { "serve", "/nowhere/App.bundle.zip" }, "'/nowhere/App.bundle.zip' does not exist.")]
+    // Review 28c F12: a body that is not JSON was sent as application/json without a word, also with a signed trigger.
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--body", "{a:1}" }, "apiroutes: --body '{a:1}' is not JSON (")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--body", "not json" }, "quote it for the shell as a whole: --body '{\"name\":\"weekly\"}'.")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--body", "{}", "--occurrence", "2026-01-01T03:00:00Z" }, "apiroutes: --body is not sent with --occurrence: a signed schedule trigger has no body")]
+    [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--body", "{\"a\":1}" }, "No server answered at http://127.0.0.1:1/")]
     [InlineData(new[] { "runs", "/api/x", "--url", "http://127.0.0.1:1/shop?x=1" }, "apiroutes: --url 'http://127.0.0.1:1/shop?x=1' has a query or fragment, which the command would not use: name the server, and the app's path base if it has one ('http://127.0.0.1:1/shop'); ROUTE is the path on it.")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1/#top" }, "apiroutes: --url 'http://127.0.0.1:1/#top' has a query or fragment")]
     // A path is the app's path base: the requests go under it.
