@@ -125,6 +125,17 @@ public sealed class BuildTests(PackageFixture package)
         Assert.Equal("@monthly", Schedule(project));
         project.Delete("apiroutes.manifest.json");
 
+        // Review 28c F17: a configuration file the project names that is not there, or an apiroutes.yml, was the defaults
+        // without a word (time limits, methods, enabled: false and yaml-only schedules silently lost).
+        var missing = await project.RunAsync("build", "-p:ApiRoutesConfigFile=nope.yaml");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains($"{Path.Combine(project.Directory, project.Name + ".csproj")} : error AR5006: ApiRoutesConfigFile is 'nope.yaml', which does not exist ({Path.Combine(project.Directory, "nope.yaml")})", missing.Output, StringComparison.Ordinal);
+        File.Move(Path.Combine(project.Directory, "shared", "routes.yaml"), Path.Combine(project.Directory, "apiroutes.yml"));
+        project.Delete("apiroutes.yaml");
+        var yml = (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Contains($"{Path.Combine(project.Directory, "apiroutes.yml")} : warning AR5007: 'apiroutes.yml' is not read: the build reads the routes' settings from apiroutes.yaml.", yml.Output, StringComparison.Ordinal);
+        project.Delete("apiroutes.yml");
+
         // Review 27a F3: the build logic read the configuration whole in a property function, so a folder in its place was
         // MSB4184 (and /dev/zero ran out of memory, a FIFO hung): the task's bounded read says AR5001.
         Directory.CreateDirectory(Path.Combine(project.Directory, "routes-folder"));

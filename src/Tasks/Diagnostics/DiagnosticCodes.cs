@@ -64,6 +64,9 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor UnknownYamlRoute = new("AR5003", Error, "apiroutes.yaml names a route that does not exist");
     public static readonly DiagnosticDescriptor InvalidYamlValue = new("AR5004", Error, "apiroutes.yaml sets a bad value");
     public static readonly DiagnosticDescriptor DuplicateYamlRoute = new("AR5005", Error, "apiroutes.yaml names a route twice");
+    // Reported by the build logic (build/ApiRoutes.targets), listed here with the others.
+    public static readonly DiagnosticDescriptor MissingConfigFile = new("AR5006", Error, "ApiRoutesConfigFile names a file that does not exist");
+    public static readonly DiagnosticDescriptor OtherConfigFileName = new("AR5007", Warning, "A route configuration file of another name is not read");
     public static readonly DiagnosticDescriptor EmptyYamlRoute = new("AR5101", Warning, "apiroutes.yaml has a route entry with no settings");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
@@ -76,6 +79,6 @@ internal static class DiagnosticCodes
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
         ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,
         TimeZoneOnUnscheduledRoute, ScheduleDayRule, ScheduleDaylightSaving,
-        InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, EmptyYamlRoute,
+        InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, MissingConfigFile, OtherConfigFileName, EmptyYamlRoute,
     ];
 }
