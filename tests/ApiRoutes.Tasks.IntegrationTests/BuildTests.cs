@@ -133,7 +133,7 @@ public sealed class BuildTests(PackageFixture package)
         File.Move(Path.Combine(project.Directory, "shared", "routes.yaml"), Path.Combine(project.Directory, "apiroutes.yml"));
         project.Delete("apiroutes.yaml");
         var yml = (await project.RunAsync("build")).ShouldSucceed();
-        Assert.Contains($"{Path.Combine(project.Directory, "apiroutes.yml")} : warning AR5007: 'apiroutes.yml' is not read: the build reads the routes' settings from apiroutes.yaml.", yml.Output, StringComparison.Ordinal);
+        Assert.Contains($"{Path.Combine(project.Directory, "apiroutes.yml")} : warning AR5102: 'apiroutes.yml' is not read: the build reads the routes' settings from apiroutes.yaml.", yml.Output, StringComparison.Ordinal);
         project.Delete("apiroutes.yml");
 
         // Review 27a F3: the build logic read the configuration whole in a property function, so a folder in its place was

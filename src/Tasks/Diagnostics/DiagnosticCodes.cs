@@ -66,8 +66,8 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor DuplicateYamlRoute = new("AR5005", Error, "apiroutes.yaml names a route twice");
     // Reported by the build logic (build/ApiRoutes.targets), listed here with the others.
     public static readonly DiagnosticDescriptor MissingConfigFile = new("AR5006", Error, "ApiRoutesConfigFile names a file that does not exist");
-    public static readonly DiagnosticDescriptor OtherConfigFileName = new("AR5007", Warning, "A route configuration file of another name is not read");
     public static readonly DiagnosticDescriptor EmptyYamlRoute = new("AR5101", Warning, "apiroutes.yaml has a route entry with no settings");
+    public static readonly DiagnosticDescriptor OtherConfigFileName = new("AR5102", Warning, "A route configuration file of another name is not read");
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
@@ -79,6 +79,6 @@ internal static class DiagnosticCodes
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
         ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,
         TimeZoneOnUnscheduledRoute, ScheduleDayRule, ScheduleDaylightSaving,
-        InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, MissingConfigFile, OtherConfigFileName, EmptyYamlRoute,
+        InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, MissingConfigFile, EmptyYamlRoute, OtherConfigFileName,
     ];
 }
