@@ -34,7 +34,11 @@ public sealed class PackageContentTests(PackageFixture package)
         var bundle = Path.Combine(project.Directory, "bin", "Release", "net10.0", "linux-x64", "Shop.bundle.zip");
         var output = Path.Combine(project.Directory, "out");
 
-        (await project.RunAsync("publish", "-o", output)).ShouldSucceed();
+        var published = (await project.RunAsync("publish", "-o", output)).ShouldSucceed();
+
+        // Review 28c F11: compiled against the package's ReadyToRun image (its machine field linux-x64's), an app with a
+        // RuntimeIdentifier got CS8012 "targets a different processor"; it compiles against the reference assembly in ref/.
+        Assert.DoesNotContain("CS8012", published.Output, StringComparison.Ordinal);
 
         Assert.Empty(Directory.GetFiles(output, "Npgsql*", SearchOption.AllDirectories));
         var manifest = ManifestJson.Deserialize(File.ReadAllText(Path.Combine(output, RouteManifest.FileName)));
