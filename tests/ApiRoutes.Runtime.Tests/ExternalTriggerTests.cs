@@ -64,6 +64,32 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replay_while_the_occurrences_own_run_goes_is_refused_as_a_replay_and_not_recorded_as_skipped()
+    {
+        // Review 28c F7: the replay was taken for the next occurrence meeting a run still going: 409 "the previous run
+        // is still going", and the same occurrence recorded both ran and skipped.
+        _server.Services.GetRequiredService<TickOptions>().Block = true;
+        var first = await SendAsync("/api/tick", Occurrence, Now);
+        var id = first.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await _server.Probe.NextAsync();
+
+        var replay = await SendAsync("/api/tick", Occurrence, Now);
+        var answer = await replay.Content.ReadAsStringAsync();
+        _server.Probe.Open("tick");
+        await _server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+        Assert.Contains($"already been claimed: it runs as {id}", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("previous run", answer, StringComparison.Ordinal);
+        // The in-memory store has written each record before the call that made it returned.
+        var records = await _server.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick", Limit: 10), default);
+        Assert.Equal(
+            [(OccurrenceOutcome.Refused, (string?)null), (OccurrenceOutcome.Ran, id)],
+            records.OrderBy(r => r.Outcome == OccurrenceOutcome.Ran).Select(r => (r.Outcome, r.ExecutionId)));
+        Assert.Equal(1, _server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task A_trigger_of_a_paused_schedule_is_skipped_and_recorded_as_paused_and_runs_once_resumed()
     {
         // Paused in the shared store, as the dashboard of any replica does.

@@ -25,7 +25,7 @@ internal sealed class ScheduledRuns(
     IReplicaCoordination? coordination = null)
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
-    private readonly ConcurrentDictionary<string, (string Id, Task Run)> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Starts a run for <paramref name="occurrence"/> and returns its execution id; or, logged, why it is not run here:
@@ -46,10 +46,19 @@ internal sealed class ScheduledRuns(
         var run = start.Task.ContinueWith(
             queued => queued.Result is { } execution ? runner.RunToEndAsync(execution) : Task.CompletedTask,
             TaskScheduler.Default).Unwrap();
+        var running = new Running(id, manual ? null : occurrence, run);
         var added = _running.AddOrUpdate(
             route.Template,
-            (id, run),
-            (_, current) => current.Run.IsCompleted ? (id, run) : current);
+            running,
+            (_, current) => current.Run.IsCompleted ? running : current);
+        if (added.Id != id && !manual && added.Occurrence == occurrence)
+        {
+            // Not a next occurrence meeting a run still going: this occurrence's own run (a replayed external trigger).
+            // The endpoint records its refusal; the occurrence ran, and was not skipped.
+            _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
+            return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} has already been claimed: it runs as {added.Id}.");
+        }
+
         if (added.Id != id)
         {
             _logger.ScheduleSkipped(route.Template, occurrence, added.Id);
@@ -93,7 +102,7 @@ internal sealed class ScheduledRuns(
         void NotStarted()
         {
             start.TrySetResult(null);
-            _running.TryRemove(new KeyValuePair<string, (string Id, Task Run)>(route.Template, (id, run)));
+            _running.TryRemove(new KeyValuePair<string, Running>(route.Template, running));
         }
     }
 
@@ -102,6 +111,9 @@ internal sealed class ScheduledRuns(
 
     /// <summary>Completes when every run started so far has ended (the drain waits for it).</summary>
     public Task WhenAllEndedAsync() => Task.WhenAll(_running.Values.Select(running => running.Run));
+
+    // The run that holds a schedule's slot: the occurrence it runs for (none for a run by hand), and its end.
+    private sealed record Running(string Id, DateTimeOffset? Occurrence, Task Run);
 
     // A run by hand claims no occurrence, but it must not overlap a run of the schedule on another replica either. The
     // check is a read: two replicas starting in the same moment could both pass it. Returns why it is not run, or null.
