@@ -79,7 +79,15 @@ public sealed class TemplateTests(PackageFixture package)
             ["APIROUTES_TEST_TEMPLATES"] = template,
             ["APIROUTES_TEST_VERSION_PREFIX"] = TemplateContentTests.VersionPrefix,
             ["APIROUTES_TEST_RUN"] = runFile,
+            ["XDG_DATA_HOME"] = Path.Combine(work, "data"),
         };
+
+        // The development server's store, there from an earlier 'dotnet run'. Review 28c F22: the template's tests, all on
+        // the in-memory store, opened it all the same (its lock taken, its owner file rewritten, -wal and -shm made): the
+        // entry point's early open of the store ran before the test's settings were applied.
+        var developmentStore = Path.Combine(work, "data", "apiroutes", "MyApi", "Development", "executions.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(developmentStore)!);
+        File.WriteAllBytes(developmentStore, []);
 
         var readme = (await DotNet.RunProgramAsync("bash", clone, environment, script)).ShouldSucceed();
 
@@ -103,6 +111,8 @@ public sealed class TemplateTests(PackageFixture package)
         // as MyApi.apiroutes.manifest.json), and one route of each kind on ApiRoutes.Testing's clock.
         Assert.Matches(@"Failed:\s+0, Passed:\s+6, Skipped:\s+0, Total:\s+6,", readme.Output);
         Assert.True(File.Exists(Path.Combine(directory, "MyApi.Tests", "bin", "Debug", "net10.0", $"MyApi.{RouteManifest.FileName}")));
+        Assert.Equal(["executions.db"], Directory.GetFiles(Path.GetDirectoryName(developmentStore)!).Select(Path.GetFileName));
+        Assert.Equal(0, new FileInfo(developmentStore).Length);
         Assert.False(File.Exists(Path.Combine(directory, "MyApi", "bin", "Debug", "net10.0", $"MyApi.{RouteManifest.FileName}")));
         var manifest = ManifestJson.Deserialize(File.ReadAllText(Path.Combine(directory, "MyApi", "bin", "Debug", "net10.0", RouteManifest.FileName)));
         Assert.Equal(

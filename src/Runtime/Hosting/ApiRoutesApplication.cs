@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -17,6 +18,21 @@ namespace ApiRoutes;
 public static class ApiRoutesApplication
 {
     private const string ReloadConfigOnChange = "hostBuilder:reloadConfigOnChange";
+
+    /// <summary>
+    /// Whether something takes the host this entry point builds, as WebApplicationFactory, <c>dotnet ef</c> and the
+    /// build-time OpenAPI document do (HostFactoryResolver): they run the entry point and apply their own configuration
+    /// and services only when the host is built, on the hosting diagnostic listener's "HostBuilding" event, so that what
+    /// configuration says before then may not be what the app uses. Review 28c F22: the template's tests, on the
+    /// in-memory store, opened the development server's SQLite file early all the same (its lock, its owner file).
+    /// </summary>
+    internal static bool HostBuildIntercepted()
+    {
+        // Such a resolver subscribes to every listener of that name made on the entry point's thread: one made to ask is
+        // enabled for the event only then. Disposing it ends only the subscription to it.
+        using var hosting = new DiagnosticListener("Microsoft.Extensions.Hosting");
+        return hosting.IsEnabled("HostBuilding");
+    }
 
     /// <summary>Builds and runs the web application with the ApiRoutes runtime.</summary>
     /// <param name="args">The command line.</param>
@@ -82,8 +98,9 @@ public static class ApiRoutesApplication
         builder.Services.AddMetrics(metrics => metrics.AddConfiguration(builder.Configuration.GetSection("Metrics")));
 
         // The store's file opened on another thread while this one builds the app and maps the routes (closed again
-        // unless the store takes it); else SQLite's first use (native library, JIT) there, when SQLite is the store.
-        using var storePreload = SqliteStorePreload.Start(builder.Configuration, builder.Environment);
+        // unless the store takes it); else SQLite's first use (native library, JIT) there, when SQLite is the store. Not
+        // when the host is taken by a test or a tool: their settings come only as it is built (a test's in-memory store).
+        using var storePreload = HostBuildIntercepted() ? null : SqliteStorePreload.Start(builder.Configuration, builder.Environment);
         Task? storeWork = null;
         if (storePreload is not null)
         {

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+
+namespace ApiRoutes.Runtime.Tests.Hosting;
+
+/// <summary>
+/// How the generated entry point knows that a test or a tool takes its host (WebApplicationFactory, <c>dotnet ef</c>):
+/// then the store's early open, made before their settings apply, is left out (review 28c F22). The template's tests on
+/// a real WebApplicationFactory are in TemplateTests.
+/// </summary>
+public sealed class HostBuildInterceptedTests
+{
+    [Fact]
+    public void Only_a_listener_for_the_host_build_on_this_flow_counts_as_taking_the_host()
+    {
+        Assert.False(ApiRoutesApplication.HostBuildIntercepted());
+
+        using (new HostTaker())
+        {
+            Assert.True(ApiRoutesApplication.HostBuildIntercepted());
+            Assert.True(ApiRoutesApplication.HostBuildIntercepted());   // asking twice: the first ask's end left it listening
+        }
+
+        Assert.False(ApiRoutesApplication.HostBuildIntercepted());
+    }
+
+    // What HostFactoryResolver does: every listener named Microsoft.Extensions.Hosting made on the entry point's flow
+    // (an async local) is subscribed to, for HostBuilding and HostBuilt.
+    private sealed class HostTaker : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+    {
+        private static readonly AsyncLocal<HostTaker?> Current = new();
+        private readonly IDisposable _all;
+        private IDisposable? _hosting;
+
+        public HostTaker()
+        {
+            Current.Value = this;
+            _all = DiagnosticListener.AllListeners.Subscribe(this);
+        }
+
+        public void OnNext(DiagnosticListener value)
+        {
+            if (Current.Value == this && value.Name == "Microsoft.Extensions.Hosting")
+            {
+                _hosting = value.Subscribe(this);
+            }
+        }
+
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+        }
+
+        public void OnCompleted() => _hosting?.Dispose();
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void Dispose()
+        {
+            _all.Dispose();
+            Current.Value = null;
+        }
+    }
+}
