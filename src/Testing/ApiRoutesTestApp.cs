@@ -143,7 +143,7 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
 
         var mark = _events.Count;
         await _driver.DriveAsync(null, until, $"Moving the clock to {until:O}", cancellationToken);
-        return _outcomes.Timeline(from, Clock.GetUtcNow(), mark);
+        return _outcomes.Timeline(from, Clock.GetUtcNow(), mark, [.. _routes.OfKind(RouteKind.Scheduled).Select(r => r.Template)]);
     }
 
     /// <summary>Pauses a schedule, as the dashboard's Pause does: its occurrences are skipped (event 3009) until resumed.</summary>

@@ -44,7 +44,7 @@ internal sealed class OutcomeReader(ExecutionLog log, RuntimeEvents events)
         };
     }
 
-    public ScheduleTimeline Timeline(DateTimeOffset from, DateTimeOffset to, int mark)
+    public ScheduleTimeline Timeline(DateTimeOffset from, DateTimeOffset to, int mark, IReadOnlyList<string> scheduledRoutes)
     {
         var recorded = events.Since(mark);
         var occurrences = recorded
@@ -67,6 +67,7 @@ internal sealed class OutcomeReader(ExecutionLog log, RuntimeEvents events)
         var started = recorded.Where(e => e.Id == 2002).Select(e => e.Text("ExecutionId")).Distinct(StringComparer.Ordinal);
         return new ScheduleTimeline
         {
+            ScheduledRoutes = scheduledRoutes,
             From = from,
             To = to,
             Occurrences = [.. occurrences],

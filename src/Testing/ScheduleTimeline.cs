@@ -42,15 +42,39 @@ public sealed class ScheduleTimeline
     /// <summary>Every execution (background or scheduled) that started an attempt in the window, with its attempts.</summary>
     public required IReadOnlyList<ExecutionOutcome> Executions { get; init; }
 
+    /// <summary>
+    /// The app's scheduled routes, as its manifest writes them: a route given to <see cref="Of"/>, <see cref="Ran"/> or
+    /// <see cref="Skipped"/> must be one (none when the timeline was made elsewhere: then any is taken).
+    /// </summary>
+    internal IReadOnlyList<string>? ScheduledRoutes { get; init; }
+
     /// <summary>The occurrences of one route.</summary>
-    public IReadOnlyList<ScheduledOccurrence> Of(string route) =>
-        [.. Occurrences.Where(occurrence => string.Equals(occurrence.Route, route, StringComparison.Ordinal))];
+    /// <param name="route">A scheduled route of the app, as its manifest writes it (<c>/api/cleanup</c>).</param>
+    /// <exception cref="ApiRoutesTestException">The app has no such scheduled route (a typo would make every check of it pass).</exception>
+    public IReadOnlyList<ScheduledOccurrence> Of(string route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        if (ScheduledRoutes is { } routes && !routes.Contains(route, StringComparer.Ordinal))
+        {
+            throw new ApiRoutesTestException(
+                $"'{route}' is not a scheduled route of this app; its scheduled routes are: {string.Join(", ", routes.DefaultIfEmpty("none"))}.");
+        }
+
+        return [.. Occurrences.Where(occurrence => string.Equals(occurrence.Route, route, StringComparison.Ordinal))];
+    }
 
     /// <summary>The occurrences of one route that ran.</summary>
+    /// <param name="route">A scheduled route of the app, as its manifest writes it (<c>/api/cleanup</c>).</param>
+    /// <exception cref="ApiRoutesTestException">The app has no such scheduled route.</exception>
     public IReadOnlyList<DateTimeOffset> Ran(string route) => Where(route, OccurrenceOutcome.Ran);
 
     /// <summary>The occurrences of one route that did not run, for that reason.</summary>
-    public IReadOnlyList<DateTimeOffset> Skipped(string route, OccurrenceOutcome reason) => Where(route, reason);
+    /// <param name="route">A scheduled route of the app, as its manifest writes it (<c>/api/cleanup</c>).</param>
+    /// <param name="reason">Why not: any outcome but <see cref="OccurrenceOutcome.Ran"/>.</param>
+    /// <exception cref="ApiRoutesTestException">The app has no such scheduled route, or the reason is <see cref="OccurrenceOutcome.Ran"/>.</exception>
+    public IReadOnlyList<DateTimeOffset> Skipped(string route, OccurrenceOutcome reason) => reason == OccurrenceOutcome.Ran
+        ? throw new ApiRoutesTestException($"{nameof(OccurrenceOutcome.Ran)} is not a reason an occurrence was skipped: the occurrences that ran are Ran(\"{route}\").")
+        : Where(route, reason);
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -33,6 +33,22 @@ public sealed class DrivenDayTests
     }
 
     [Fact]
+    public async Task A_timeline_asked_about_a_route_that_is_not_scheduled_or_for_Ran_as_a_skip_says_so()
+    {
+        // Review 28c F2: a typo was an empty list, so that Assert.Empty(night.Ran("/api/claenup")) passed.
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")));
+        var night = await app.Test.AdvanceAsync(TimeSpan.FromHours(2));
+
+        var typo = Assert.Throws<ApiRoutesTestException>(() => night.Ran("/api/tikc"));
+        Assert.Equal("'/api/tikc' is not a scheduled route of this app; its scheduled routes are: /api/tick.", typo.Message);
+        Assert.Throws<ApiRoutesTestException>(() => night.Of("api/tick"));
+        Assert.Throws<ApiRoutesTestException>(() => night.Skipped("/api/Tick", OccurrenceOutcome.SkippedPaused));
+        var ran = Assert.Throws<ApiRoutesTestException>(() => night.Skipped("/api/tick", OccurrenceOutcome.Ran));
+        Assert.Equal("Ran is not a reason an occurrence was skipped: the occurrences that ran are Ran(\"/api/tick\").", ran.Message);
+        Assert.Equal(Hours(1, 2), night.Ran("/api/tick"));
+    }
+
+    [Fact]
     public async Task A_run_whose_end_is_written_slowly_does_not_make_the_next_occurrences_skip()
     {
         // The execution log shows the 01:00 run ended while its runner still writes the end and holds the schedule's
