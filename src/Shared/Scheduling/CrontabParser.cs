@@ -78,11 +78,25 @@ internal static class CrontabParser
         return null;
     }
 
+    private static readonly CronProblem UnknownMacro =
+        CronProblem.Invalid($"it is not a crontab macro; write 5 fields (minute hour day-of-month month day-of-week) or {MacroList}.");
+
     private static (CrontabFields?, CronProblem?) ParseMacro(string text)
     {
         if (Macros.TryGetValue(text, out var expansion))
         {
             return ParseFields(expansion.Split(' '));
+        }
+
+        // A crontab line pasted whole ('@daily /usr/bin/backup'): what follows a macro there is the command (review 28c F1).
+        if (text.Split(FieldSeparators, 2, StringSplitOptions.RemoveEmptyEntries) is [var macro, var command])
+        {
+            var alone = ParseMacro(macro);
+            return alone.Item2 is null
+                ? (null, CronProblem.NotCrontab(
+                    $"the text after '{macro}', '{CronText.Display(command.TrimEnd(FieldSeparators))}', reads as a crontab line's command: the route is "
+                    + $"what runs, so write '{macro}'."))
+                : alone.Item2 == UnknownMacro ? (null, UnknownMacro) : alone;
         }
 
         var lower = text.ToLowerInvariant();
@@ -98,12 +112,17 @@ internal static class CrontabParser
             "@every_minute" => (null, CronProblem.NotCrontab("write '* * * * *'.")),
             _ when lower.StartsWith("@every", StringComparison.Ordinal) => (null, CronProblem.NotCrontab(
                 "@every intervals are another scheduler's; write a step instead, such as '*/5 * * * *' (every 5 minutes) or '0 */2 * * *' (every 2 hours).")),
-            _ => (null, CronProblem.Invalid($"it is not a crontab macro; write 5 fields (minute hour day-of-month month day-of-week) or {MacroList}.")),
+            _ => (null, UnknownMacro),
         };
     }
 
     private static (CrontabFields?, CronProblem?) ParseFields(string[] fields)
     {
+        if (fields.Length > 5 && CommandAfterFields(fields) is { } command)
+        {
+            return (null, command);
+        }
+
         switch (fields.Length)
         {
             case 5:
@@ -147,6 +166,29 @@ internal static class CrontabParser
         }, null);
     }
 
+    // A crontab line pasted whole ('0 3 * * * /usr/bin/backup', '*/10 * * * * curl …', or /etc/crontab's
+    // '30 2 * * 1 root run-parts …'): five fields crontab reads, then a sixth that is no day of the week, as Quartz's
+    // seconds-first forms have ('?', '5L', '5#2'), is its command, not a year or a seconds field to drop from the front
+    // (review 24a F3; 28c F1: a minute field of several values was taken for seconds).
+    private static CronProblem? CommandAfterFields(string[] fields)
+    {
+        var sixth = fields[5];
+        if (ParseFields(fields[..5]).Item2 is not null
+            || CrontabField.All[4].TryParse(sixth, out _) is null
+            || sixth == "?" || sixth.Contains('#', StringComparison.Ordinal) || sixth.EndsWith('L'))
+        {
+            return null;
+        }
+
+        var schedule = CronText.Display(string.Join(' ', fields[..5]));
+        return CronProblem.NotCrontab(fields.Length == 6
+            ? $"it has 6 fields; crontab has 5 (minute hour day-of-month month day-of-week). The sixth, '{CronText.Display(sixth)}', "
+                + $"reads as a crontab line's command: the route is what runs, so write '{schedule}'."
+            : $"it has {fields.Length} fields; crontab has 5 (minute hour day-of-month month day-of-week). The text after the fifth, "
+                + $"'{CronText.Display(string.Join(' ', fields[5..]))}', reads as a crontab line's command (in /etc/crontab and /etc/cron.d, "
+                + $"the user it runs as, then the command): the route is what runs, so write '{schedule}'.");
+    }
+
     // Quartz and Spring put seconds first. A single second runs at most once a minute: say which 5 fields to keep.
     private static CronProblem SixFields(string[] fields)
     {
@@ -155,15 +197,6 @@ internal static class CrontabParser
             return new CronProblem(CronError.SubMinute,
                 "its first field is seconds, with more than one; schedules run at most once a minute. Write 5 fields "
                 + "(minute hour day-of-month month day-of-week), such as '* * * * *' for every minute.");
-        }
-
-        // A crontab line pasted whole ('0 3 * * * /usr/bin/backup'): the sixth field is its command, not a year or a
-        // seconds field to drop from the front (review 24a F3).
-        if (ParseFields(fields[..5]).Item2 is null && CrontabField.All[4].TryParse(fields[5], out _) is not null)
-        {
-            return CronProblem.NotCrontab(
-                $"it has 6 fields; crontab has 5 (minute hour day-of-month month day-of-week). The sixth, '{CronText.Display(fields[5])}', "
-                + $"reads as a crontab line's command: the route is what runs, so write '{CronText.Display(string.Join(' ', fields[..5]))}'.");
         }
 
         var rest = string.Join(' ', fields[1..]);
