@@ -69,7 +69,8 @@ internal static class RouteAnalyzer
                 + "ApiRoutes.IApiHandler; put it in the '<RootNamespace>.Api' namespace or give it [ApiRoute].");
         }
 
-        var config = ReadConfig(request.ConfigPath, diagnostics) ?? RoutesConfig.Empty;
+        var read = ReadConfig(request.ConfigPath, diagnostics);
+        var config = read ?? RoutesConfig.Empty;
         ConfigMerger.Apply(config.Routes, drafts, diagnostics);
         foreach (var (kind, limit) in config.DefaultTimeLimits)
         {
@@ -80,7 +81,9 @@ internal static class RouteAnalyzer
         DuplicateRoutes.Report(enabled, locator, diagnostics);
         AmbiguousRoutes.Report(enabled, locator, diagnostics);
 
-        var finalizer = new RouteFinalizer(config.DefaultTimeLimits, locator, request, diagnostics);
+        // A file that could not be read (AR5001) may hold the settings that would be missing without it: a schedule.
+        var configUnread = read is null && request.ConfigPath is { } configPath && (File.Exists(configPath) || Directory.Exists(configPath));
+        var finalizer = new RouteFinalizer(config.DefaultTimeLimits, locator, request, diagnostics, configUnread);
         var routes = enabled
             .Select(draft => finalizer.Finalize(draft, assemblyName))
             .OfType<ManifestRoute>()

@@ -13,7 +13,8 @@ internal sealed class RouteFinalizer(
     IReadOnlyDictionary<RouteKind, ConfigValue<int>> defaultTimeLimits,
     SourceLocator locator,
     AnalysisRequest request,
-    DiagnosticBag diagnostics)
+    DiagnosticBag diagnostics,
+    bool configUnread = false)
 {
     public ManifestRoute? Finalize(RouteDraft draft, string assemblyName)
     {
@@ -55,6 +56,13 @@ internal sealed class RouteFinalizer(
 
         if (string.IsNullOrWhiteSpace(draft.Schedule))
         {
+            if (configUnread)
+            {
+                // Its schedule may be in the file that could not be read: its error is the one to fix (review 28c F20).
+                draft.HasErrors = true;
+                return null;
+            }
+
             diagnostics.Add(DiagnosticCodes.MissingSchedule, locator.Attribute(draft.Type, "ScheduledRoute"),
                 $"The scheduled route '{route}' has no schedule. Write one in the attribute, [ScheduledRoute(\"0 3 * * *\")], "
                 + $"or in apiroutes.yaml under routes: '{route}': schedule: \"0 3 * * *\".");

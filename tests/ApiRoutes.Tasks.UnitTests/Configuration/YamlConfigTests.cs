@@ -186,6 +186,20 @@ public sealed class YamlConfigTests : IDisposable
     }
 
     [Theory]
+    [InlineData("routes:\n  /api/digest:\n    schedule: */30 * * * *\n")]
+    [InlineData("routes:\n  /api/digest:\n    schedule: \"0 7 * * *\"\n  /api/digest:\n    enabled: true\n")]
+    public void A_file_that_cannot_be_read_is_its_one_error_not_also_a_schedule_missing_that_it_holds(string yaml)
+    {
+        // Review 28c F20: beside AR5001, AR4004 told the user to write in apiroutes.yaml the schedule written there.
+        _project.Yaml(yaml);
+
+        var result = _project.Analyze();
+
+        Assert.Equal("AR5001", Assert.Single(result.Diagnostics).Code);
+        Assert.Null(result.Manifest);
+    }
+
+    [Theory]
     // a schedule for a route that is not scheduled
     [InlineData("  /api/hello:\n    schedule: \"@daily\"\n", "AR4005 apiroutes.yaml(5,15)")]
     // a bad schedule in YAML is reported in YAML
