@@ -9,6 +9,12 @@ internal static class BuildSwitch
     public static IncrementalValueProvider<bool> IsOn(IncrementalGeneratorInitializationContext context, string property) =>
         context.AnalyzerConfigOptionsProvider.Select((options, _) => IsTrue(options.GlobalOptions, property));
 
+    /// <summary>
+    /// Whether the property is on as MSBuild's conditions read it (any case: true, on, yes, or '!' before false, off, no),
+    /// so that the generator and the targets agree on every value the build accepts (AR0004 refuses the rest).
+    /// </summary>
     public static bool IsTrue(AnalyzerConfigOptions options, string property) =>
-        options.TryGetValue(property, out var value) && string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+        options.TryGetValue(property, out var value) && IsTrue(value);
+
+    internal static bool IsTrue(string? value) => value?.ToLowerInvariant() is "true" or "on" or "yes" or "!false" or "!off" or "!no";
 }

@@ -136,6 +136,15 @@ public sealed class BuildTests(PackageFixture package)
         Assert.Contains($"{Path.Combine(project.Directory, "apiroutes.yml")} : warning AR5102: 'apiroutes.yml' is not read: the build reads the routes' settings from apiroutes.yaml.", yml.Output, StringComparison.Ordinal);
         project.Delete("apiroutes.yml");
 
+        // Review 28c F13: a switch with a value other than true or false (a typo) was read as one of them without a word:
+        // ApiRoutesBundle=flase published no bundle. Checked at a publish with no build too.
+        var typo = (await project.RunAsync("build", "-p:ApiRoutesEnabled=1")).ShouldFail();
+        Assert.Contains($"{Path.Combine(project.Directory, project.Name + ".csproj")} : error AR0004: ApiRoutesEnabled is '1', which is neither true nor false", typo.Output, StringComparison.Ordinal);
+        var publishTypo = (await project.RunAsync("publish", "--no-build", "-p:ApiRoutesBundle=flase")).ShouldFail();
+        Assert.Contains("error AR0004: ApiRoutesBundle is 'flase', which is neither true nor false: the build would read it as one of them without a word. Write ApiRoutesBundle=true or ApiRoutesBundle=false.", publishTypo.Output, StringComparison.Ordinal);
+        // What MSBuild's conditions read as true or false, as they do: any case, yes/no, on/off, and '!' before one.
+        (await project.RunAsync("build", "-p:ApiRoutesBundle=False", "-p:ApiRoutesWatchCompilerServer=off", "-p:ApiRoutesEnabled=yes")).ShouldSucceed();
+
         // Review 27a F3: the build logic read the configuration whole in a property function, so a folder in its place was
         // MSB4184 (and /dev/zero ran out of memory, a FIFO hung): the task's bounded read says AR5001.
         Directory.CreateDirectory(Path.Combine(project.Directory, "routes-folder"));

@@ -14,6 +14,8 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor AssemblyUnreadable = new("AR0001", Error, "The compiled assembly cannot be read");
     public static readonly DiagnosticDescriptor ManifestUnwritable = new("AR0002", Error, "The manifest cannot be written");
     public static readonly DiagnosticDescriptor BundleRefused = new("AR0003", Error, "The published files do not make a deploy bundle that can be served");
+    // Reported by the build logic (build/ApiRoutes.targets), listed here with the others.
+    public static readonly DiagnosticDescriptor InvalidSwitch = new("AR0004", Error, "An ApiRoutes build switch is neither true nor false");
     public static readonly DiagnosticDescriptor NoHandlers = new("AR0101", Warning, "No handlers were found");
     public static readonly DiagnosticDescriptor HandlerInLibrary = new("AR0102", Warning, "A handler in a referenced class library is not a route");
     public static readonly DiagnosticDescriptor StalePublishFiles = new("AR0103", Warning, "Files an earlier publish left in the publish folder are not bundled");
@@ -71,7 +73,7 @@ internal static class DiagnosticCodes
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
-        AssemblyUnreadable, ManifestUnwritable, BundleRefused, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest,
+        AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors, BaseRouteAttribute,
         InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,
