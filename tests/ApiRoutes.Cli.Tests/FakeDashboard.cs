@@ -66,6 +66,7 @@ internal sealed class FakeDashboard : IAsyncDisposable
             return Results.Text("cleaned");
         });
         app.MapPost("/api/hello", () => Results.Json(new { hello = "world" }));
+        app.MapGet("/api/orders", () => Results.Json(new { orders = 0 }));
         if (dashboard)
         {
             app.MapGet("/_apiroutes/api/executions/{id}", (string id, HttpContext context) =>

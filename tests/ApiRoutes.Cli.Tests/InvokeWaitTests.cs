@@ -82,6 +82,43 @@ public sealed class InvokeWaitTests : IDisposable
             _error.ToString().TrimEnd());
     }
 
+    [Fact]
+    public async Task A_refused_request_is_a_line_on_standard_error_with_the_likely_causes()
+    {
+        // Review 28c F19: a 404 (a typo, or a scheduled route outside Development) was "HTTP 404 Not Found" on stdout only.
+        await using var server = await StartAsync();
+        var secret = Environment.GetEnvironmentVariable(InvokeCommand.TriggerSecretVariable);
+
+        Assert.Equal(WaitExitCodes.CommandFailed, await Run("invoke", "/api/nope", "--url", server.Url));
+        var notFound = _error.ToString().TrimEnd();
+        _error.GetStringBuilder().Clear();
+        Assert.Equal(WaitExitCodes.CommandFailed, await Run("invoke", "/api/orders", "--url", server.Url));
+        var notAllowed = _error.ToString().TrimEnd();
+        _error.GetStringBuilder().Clear();
+        Environment.SetEnvironmentVariable(InvokeCommand.TriggerSecretVariable, new string('s', 40));
+        try
+        {
+            Assert.Equal(WaitExitCodes.CommandFailed, await Run("invoke", "/api/cleanup", "--url", server.Url, "--occurrence", "2026-01-01T03:00:00Z"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(InvokeCommand.TriggerSecretVariable, secret);
+        }
+
+        Assert.Equal(
+            $"apiroutes: POST /api/nope was answered 404 Not Found by {server.Url}/: no route there ('apiroutes routes' lists the app's), or a scheduled route "
+            + "outside Development, which runs only on its schedule (send one occurrence as a signed trigger with --occurrence and $APIROUTES_TRIGGER_SECRET).",
+            notFound);
+        Assert.Equal(
+            $"apiroutes: POST /api/orders was answered 405 Method Not Allowed by {server.Url}/: the route does not take POST (it allows GET); invoke triggers "
+            + "background and scheduled routes, and a standard route is asked with curl or a browser.",
+            notAllowed);
+        Assert.Equal(
+            $"apiroutes: the signed trigger for /api/cleanup was answered 404 Not Found by {server.Url}/: the server takes no signed schedule triggers "
+            + "(POST /_apiroutes/scheduled-runs) unless it runs with ApiRoutes:Scheduling:ExternalTriggerSecret set.",
+            _error.ToString().TrimEnd());
+    }
+
     [Theory]
     // the last attempt threw
     [InlineData("failed", "System.InvalidOperationException: The report store is away\n   at Shop.Api.Report.HandleAsync()", 2, "Execution e1 of /api/report failed (attempt 1): System.InvalidOperationException: The report store is away")]

@@ -20,6 +20,29 @@ internal static class InvokeCommand
     /// <summary>The longest <c>--wait --timeout</c>; well under <see cref="HttpClient.Timeout"/>'s ceiling of about 24.8 days.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromHours(24);
 
+    // Why the request was refused, in one line: the likely causes of a 404 and a 405, which answer with no text of their
+    // own; for the rest, the answer printed above (the route's or the trigger endpoint's) says why.
+    internal static string Refused(HttpResponseMessage response, string path, Uri server, bool signedTrigger)
+    {
+        var status = $"{(int)response.StatusCode} {Terminal.Safe(response.ReasonPhrase)}";
+        var at = Terminal.Safe(server.ToString());
+        return response.StatusCode switch
+        {
+            System.Net.HttpStatusCode.NotFound when signedTrigger =>
+                $"apiroutes: the signed trigger for {Terminal.Safe(path)} was answered {status} by {at}: the server takes no signed schedule triggers "
+                + $"(POST {TriggerSignature.Path}) unless it runs with ApiRoutes:Scheduling:ExternalTriggerSecret set.",
+            System.Net.HttpStatusCode.NotFound =>
+                $"apiroutes: POST {Terminal.Safe(path)} was answered {status} by {at}: no route there ('apiroutes routes' lists the app's), or a scheduled route "
+                + $"outside Development, which runs only on its schedule (send one occurrence as a signed trigger with --occurrence and ${TriggerSecretVariable}).",
+            System.Net.HttpStatusCode.MethodNotAllowed =>
+                $"apiroutes: POST {Terminal.Safe(path)} was answered {status} by {at}: the route does not take POST"
+                + (response.Content.Headers.Allow.Count > 0 ? $" (it allows {Terminal.Safe(string.Join(", ", response.Content.Headers.Allow))})" : "")
+                + "; invoke triggers background and scheduled routes, and a standard route is asked with curl or a browser.",
+            _ => $"apiroutes: {(signedTrigger ? $"the signed trigger for {Terminal.Safe(path)}" : $"POST {Terminal.Safe(path)}")} was answered {status} by {at}; "
+                + "the answer above says why.",
+        };
+    }
+
     public static Command Create(TextWriter output, TextWriter error, TimeProvider time)
     {
         var route = new Argument<string>("ROUTE") { Description = "The route's path, for example /api/cleanup." };
@@ -95,6 +118,11 @@ internal static class InvokeCommand
                     await error.WriteLineAsync(
                         $"apiroutes: no route {Terminal.Safe(path)} under the path base '{Terminal.Safe(pathBase)}' of --url {Terminal.Safe(server.ToString())}: the path in --url is "
                         + "taken as the app's path base (UsePathBase); name the server only when the app has none, and ROUTE as 'apiroutes routes' shows it.");
+                }
+                else if (!response.IsSuccessStatusCode)
+                {
+                    // Every failure is a line on standard error (review 28c F19: a 404 was only "HTTP 404 Not Found" on stdout).
+                    await error.WriteLineAsync(Refused(response, path, server, parse.GetValue(occurrence) is not null));
                 }
 
                 if (!response.IsSuccessStatusCode || !follow)
