@@ -261,7 +261,7 @@ public sealed class OptionsValidationTests
     // hid the bundle's refusal of a file that was never published.
     [Theory]
     [InlineData(false, "ApiRoutes: Failed to load configuration from file '{0}appsettings.json'.")]
-    [InlineData(true, "ApiRoutes: The deploy bundle ")]
+    [InlineData(true, "ApiRoutes: The app was started with the content root '{0}', not its bundle's folder")]
     public async Task A_settings_file_that_is_not_json_stops_the_application_with_one_line(bool verifyBundle, string start)
     {
         var contentRoot = Directory.CreateTempSubdirectory("apiroutes-settings-").FullName + "/";

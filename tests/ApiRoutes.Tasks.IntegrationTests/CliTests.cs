@@ -234,7 +234,9 @@ public sealed class CliTests(PackageFixture package)
         ZipFile.ExtractToDirectory(published, clean);
         await using var elsewhere = await RunningApp.RunToExitAsync(project.Directory, environment, Path.Combine(clean, "Shop.dll"));
         Assert.Equal(1, elsewhere.ExitCode);
-        Assert.Contains($"The content root is '{project.Directory}", elsewhere.Output, StringComparison.Ordinal);
+        Assert.Contains($"The app was started with the content root '{project.Directory}", elsewhere.Output, StringComparison.Ordinal);
+        Assert.Contains($"Start it in that folder (cd '{clean}'), or pass --contentRoot '{clean}'.", elsewhere.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Deploy the bundle again", elsewhere.Output, StringComparison.Ordinal);
 
         // Started verified from its folder, it reads its configuration files once: one put in the folder afterwards
         // configures nothing (review 15, F4: Kestrel opened the endpoint such a file named, at once).

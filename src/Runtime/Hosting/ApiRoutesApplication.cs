@@ -74,13 +74,13 @@ public static class ApiRoutesApplication
             return 1;
         }
 
-        if (verifyBundle && BundleProblems(builder.Configuration, builder.Environment.ContentRootPath, builder.Environment.ApplicationName) is { Count: > 0 } problems)
+        if (verifyBundle && BundleRefusal(builder.Configuration, builder.Environment.ContentRootPath, builder.Environment.ApplicationName) is { } refusal)
         {
             // ApiRoutes:VerifyBundle, before the store's native library, the manifest or a handler's dependency is loaded
             // from the folder. What the host loaded to get here (App.dll, ApiRoutes.dll, the runtime's configuration files)
             // it loaded unchecked: against someone who can write the folder, apiroutes serve (verify, then run) is the
             // boundary (README, "What a bundle host verifies").
-            await Console.Error.WriteLineAsync($"ApiRoutes: {ManifestLoader.BundleRefused(problems).Message}");
+            await Console.Error.WriteLineAsync($"ApiRoutes: {refusal}");
             return 1;
         }
 
@@ -152,14 +152,17 @@ public static class ApiRoutesApplication
         return damage is { Found: true } ? 1 : 0;   // stopped for a damaged store file
     }
 
-    // ApiRoutes:VerifyBundle's check before anything is loaded from the folder, of the manifest configuration names or the
-    // app's own (the application's name unknown: the default file).
-    private static IReadOnlyList<string> BundleProblems(IConfiguration configuration, string contentRoot, string? applicationName) =>
-        BundleStartupCheck.BeforeStart(
-            AppContext.BaseDirectory,
-            contentRoot,
-            configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPathFor(applicationName),
-            ManifestLoader.EntryAssemblyPath());
+    // ApiRoutes:VerifyBundle's check before anything is loaded from the folder: that it is the content root, then the folder
+    // itself, with the manifest configuration names or the app's own (the application's name unknown: the default file).
+    // Why the app may not start, or null.
+    private static string? BundleRefusal(IConfiguration configuration, string contentRoot, string? applicationName) =>
+        BundleStartupCheck.ContentRootProblem(AppContext.BaseDirectory, contentRoot)
+        ?? (BundleStartupCheck.Problems(
+                AppContext.BaseDirectory,
+                configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPathFor(applicationName),
+                ManifestLoader.EntryAssemblyPath()) is { Count: > 0 } problems
+            ? ManifestLoader.BundleRefused(problems).Message
+            : null);
 
     // Why start-up stopped when a configuration file cannot be read: with ApiRoutes:VerifyBundle (from the environment or
     // the command line, all there is without the files), the bundle's refusal when the folder is not the bundle; else the
@@ -168,9 +171,9 @@ public static class ApiRoutesApplication
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
         var contentRoot = configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root) : Directory.GetCurrentDirectory();
-        if (BundleStartupCheck.Requested(configuration) && BundleProblems(configuration, contentRoot, applicationName: null) is { Count: > 0 } problems)
+        if (BundleStartupCheck.Requested(configuration) && BundleRefusal(configuration, contentRoot, applicationName: null) is { } refusal)
         {
-            return ManifestLoader.BundleRefused(problems).Message;
+            return refusal;
         }
 
         return Bundling.BundlePath.Printable($"{error.Message} {error.InnerException?.Message}".Trim(), 2000)

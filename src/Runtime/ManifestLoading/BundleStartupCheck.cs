@@ -40,20 +40,23 @@ internal static class BundleStartupCheck
     }
 
     /// <summary>
-    /// The generated entry point's check, before anything else is loaded from the folder (the store's native library,
-    /// the manifest, the handlers' dependencies) and with the folder as the content root, where the app's configuration
-    /// files are read: else an <c>appsettings.json</c> of the current folder, which no list covers, would configure it.
+    /// The generated entry point's first check, before the folder's: the folder must be the content root, where the app's
+    /// configuration files are read, else an <c>appsettings.json</c> of the current folder, which no list covers, would
+    /// configure it. Not a difference in the bundle, which is not looked at: the refusal says how to start it instead
+    /// (review 28c F5: it said the bundle did not match and to deploy it again).
     /// </summary>
-    /// <returns>Every problem, one sentence each; empty when the app may start.</returns>
-    public static IReadOnlyList<string> BeforeStart(string root, string contentRoot, string manifestPath, string? entryAssemblyPath)
+    /// <returns>Why the app may not start so, with the absolute folder to start it in; null when the content root is the folder.</returns>
+    public static string? ContentRootProblem(string root, string contentRoot)
     {
-        if (!SamePath(Path.TrimEndingDirectorySeparator(contentRoot), Path.TrimEndingDirectorySeparator(root)))
+        if (SamePath(Path.TrimEndingDirectorySeparator(contentRoot), Path.TrimEndingDirectorySeparator(root)))
         {
-            return [$"The content root is {BundlePath.Quote(contentRoot)}, not the bundle's folder {BundlePath.Quote(root)}: the app's "
-                + "configuration files would be read from outside the verified bundle. Start the app from its folder, or pass --contentRoot with that folder."];
+            return null;
         }
 
-        return Problems(root, manifestPath, entryAssemblyPath);
+        var folder = Path.TrimEndingDirectorySeparator(root);
+        return $"The app was started with the content root {BundlePath.Quote(contentRoot)}, not its bundle's folder {BundlePath.Quote(root)}: "
+            + "with ApiRoutes:VerifyBundle its configuration files are read from the verified folder only. Start it in that folder "
+            + $"(cd {BundlePath.Quote(folder)}), or pass --contentRoot {BundlePath.Quote(folder)}.";
     }
 
     /// <param name="root">The app's folder, <see cref="AppContext.BaseDirectory"/>.</param>

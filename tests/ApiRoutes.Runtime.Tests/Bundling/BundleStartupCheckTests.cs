@@ -55,10 +55,12 @@ public sealed class BundleStartupCheckTests : IDisposable
         // Review 15, F3: started from another folder, the app read that folder's appsettings.json, which no list covers.
         var elsewhere = Path.GetTempPath();
 
+        // Review 28c F5: said as a bundle that "does not match" and must be deployed again, with no folder to start in.
         Assert.Equal(
-            [$"The content root is '{elsewhere}', not the bundle's folder '{_root}/': the app's configuration files would be read from outside the verified bundle. Start the app from its folder, or pass --contentRoot with that folder."],
-            BundleStartupCheck.BeforeStart(_root + "/", elsewhere, RouteManifest, App));
-        Assert.Empty(BundleStartupCheck.BeforeStart(_root + "/", _root, RouteManifest, App));
+            $"The app was started with the content root '{elsewhere}', not its bundle's folder '{_root}/': with ApiRoutes:VerifyBundle its configuration "
+            + $"files are read from the verified folder only. Start it in that folder (cd '{_root}'), or pass --contentRoot '{_root}'.",
+            BundleStartupCheck.ContentRootProblem(_root + "/", elsewhere));
+        Assert.Null(BundleStartupCheck.ContentRootProblem(_root + "/", _root));
     }
 
     [Fact]
