@@ -14,6 +14,7 @@ internal sealed class CraftedBundle
     // The Unix part of a zip entry's external attributes: file type and permissions.
     public const int RegularFile = 0x81A4 << 16;
     public const int SymbolicLink = unchecked((int)0xA1FF0000);
+    public const int Folder = 0x41ED << 16 | 0x10;   // drwxr-xr-x, and MS-DOS's directory bit, as zip -r writes it
 
     private readonly List<Entry> _entries = [];
     private readonly Dictionary<string, uint> _declaredSizes = new(StringComparer.Ordinal);

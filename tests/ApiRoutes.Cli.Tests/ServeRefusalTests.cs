@@ -40,6 +40,14 @@ public sealed class ServeRefusalTests : IDisposable
             "The zip entry 'wwwroot/nul.txt' is not a safe bundle path: its segment 'nul.txt' is the Windows device name NUL, which Windows opens as a device, not a file."),
         ["symbolic link entry"] = (() => CraftedBundle.Good().Add("wwwroot/passwd", "/etc/passwd", attributes: CraftedBundle.SymbolicLink), [],
             "The zip entry 'wwwroot/passwd' is a symbolic link; a bundle holds regular files only."),
+        // Review 28c F15: zipped again with zip -r, whose folder entries were each "not a safe bundle path: it has an empty
+        // segment", 20 lines that hid the change that mattered.
+        ["zipped again with folder entries and an edit"] = (() => CraftedBundle.Good()
+            .Add("wwwroot/", [], listed: false, attributes: CraftedBundle.Folder).Add("runtimes/", [], listed: false, attributes: CraftedBundle.Folder)
+            .Add("runtimes/x/", [], listed: false, attributes: 0).Add("runtimes/x/native/", [], listed: false, attributes: CraftedBundle.Folder)
+            .DeclareSize("appsettings.json", 3), [],
+            "the zip has 4 folder entries ('wwwroot/', 'runtimes/', 'runtimes/x/', …): a bundle holds files only, as 'dotnet publish' writes it, and zipping it again "
+            + "(zip -r) adds them. Serve the bundle as published. The zip entry 'appsettings.json' declares 3 bytes, but apiroutes.bundle.json lists 14."),
         ["duplicate entry"] = (() => CraftedBundle.Good().Add("appsettings.json", """{"Logging":{}}""", listed: false), [], "The zip entry 'appsettings.json' is in the zip twice."),
         // A lying size in the headers and the list: the zip reader inflates only what the headers declare...
         ["zip bomb with a lying size"] = (() => Bomb(stored: false), [], "'wwwroot/bomb.bin' has been changed: its SHA-256 differs from apiroutes.bundle.json."),

@@ -14,6 +14,7 @@ internal static class BundleZipCheck
     private const int TypeMask = 0xF000;
     private const int RegularFile = 0x8000;
     private const int SymbolicLink = 0xA000;
+    private const int Directory = 0x4000;
     private const int OwnerExecute = 0x40;
 
     /// <returns>The entries after the list, each with its listed file, in zip order.</returns>
@@ -24,7 +25,18 @@ internal static class BundleZipCheck
         // Case-insensitively: on a case-insensitive file system, 'a' and 'A' are one file and the second overwrites.
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { BundleManifest.FileName };
         var unpack = new List<(ZipArchiveEntry, BundleFile)>();
-        foreach (var entry in entries.Skip(1))
+
+        // A bundle zipped again (zip -r) has an entry for each folder: said once, not as a bad path per folder (review 28c
+        // F15: 20 lines of "an empty segment" hid the one change that mattered). Still refused: only what was published.
+        var folders = entries.Skip(1).Where(IsFolderEntry).Select(entry => entry.FullName).ToList();
+        if (folders.Count > 0)
+        {
+            problems.Add(
+                $"the zip has {folders.Count} folder entr{(folders.Count == 1 ? "y" : "ies")} ({string.Join(", ", folders.Take(3).Select(Quote))}{(folders.Count > 3 ? ", …" : "")}): "
+                + "a bundle holds files only, as 'dotnet publish' writes it, and zipping it again (zip -r) adds them. Serve the bundle as published.");
+        }
+
+        foreach (var entry in entries.Skip(1).Where(entry => !IsFolderEntry(entry)))
         {
             if (problems.IsFull)
             {
@@ -56,6 +68,13 @@ internal static class BundleZipCheck
         SymbolicLink => "is a symbolic link; a bundle holds regular files only",
         var type => $"is not a regular file (Unix file type 0x{type:X4})",
     };
+
+    // An empty entry named as a folder ('runtimes/'), with a safe path, and no file type or a folder's.
+    private static bool IsFolderEntry(ZipArchiveEntry entry) =>
+        entry.FullName is [.., not '/', '/'] name
+        && BundlePath.Problem(name[..^1]) is null
+        && entry.Length == 0
+        && ((entry.ExternalAttributes >>> 16) & TypeMask) is 0 or Directory;
 
     public static bool IsExecutable(ZipArchiveEntry entry) => ((entry.ExternalAttributes >>> 16) & OwnerExecute) != 0;
 
