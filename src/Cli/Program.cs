@@ -23,6 +23,12 @@ internal static class Program
     {
         var root = CreateRootCommand(output, error, input, time);
         var parse = root.Parse(args, Configuration);
+        if (UnknownWord(parse, root) is { } unknown)
+        {
+            await error.WriteLineAsync($"apiroutes: {unknown}");
+            return 1;
+        }
+
         if (parse.Errors.Count > 0)
         {
             var command = parse.CommandResult.Command;
@@ -33,6 +39,70 @@ internal static class Program
         }
 
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    /// <summary>
+    /// A command that does not exist, or an option the command does not have, named as such (review 28c F10): System.CommandLine
+    /// took '--verbose' for the PROJECT argument ("'…/--verbose' does not exist"), a typo such as '--reprot' made its value
+    /// the "unrecognized" word, and an unknown command came after "Required command was not provided".
+    /// </summary>
+    /// <returns>The line to print, or null when every word is known.</returns>
+    private static string? UnknownWord(ParseResult parse, RootCommand root)
+    {
+        var command = parse.CommandResult.Command;
+        if (command == root)
+        {
+            var commands = root.Subcommands.Select(subcommand => subcommand.Name).ToList();
+            var known = $"the commands are {string.Join(", ", commands)}. See 'apiroutes --help'.";
+            return parse.UnmatchedTokens.FirstOrDefault() switch
+            {
+                null when parse.Tokens.Count == 0 => $"name a command: {known}",
+                { } word when !LooksLikeOption(word) => $"'{Terminal.Safe(word)}' is not a command{DidYouMean(word, commands)}; {known}",
+                { } option => $"unknown option '{OptionName(option)}'; {known}",
+                null => null,
+            };
+        }
+
+        // Words that look like options: unmatched, or taken for one of the command's arguments (a PROJECT, a ROUTE) that
+        // is no file or folder there.
+        var options = command.Options.Where(option => !option.Hidden).Select(option => option.Name).ToList();
+        var taken = command.Arguments.SelectMany(argument => parse.GetResult(argument)?.Tokens.Select(token => token.Value) ?? []);
+        return taken.Concat(parse.UnmatchedTokens)
+            .Where(word => LooksLikeOption(word) && !File.Exists(word) && !Directory.Exists(word))
+            .Select(word => $"unknown option '{OptionName(word)}' for 'apiroutes {command.Name}'{DidYouMean(OptionName(word), options)}; its options are "
+                + $"{string.Join(", ", options.Where(name => name != "--help"))}. See 'apiroutes {command.Name} --help'.")
+            .FirstOrDefault();
+
+        // '-5 * * * *' is a schedule (refused as such), not an option.
+        static bool LooksLikeOption(string word) => word.Length > 1 && word[0] == '-' && !char.IsAsciiDigit(word[1]) && word != "--";
+
+        // Up to '=': '--tokn=…' must not print what may be a secret.
+        static string OptionName(string word) => Terminal.Safe(word.Split('=', 2)[0]);
+    }
+
+    // The closest name within two edits (a typo), or nothing.
+    private static string DidYouMean(string word, IEnumerable<string> names) =>
+        names.Select(name => (Name: name, Distance: Distance(word, name))).Where(match => match.Distance <= 2).OrderBy(match => match.Distance).FirstOrDefault().Name is { } closest
+            ? $" (did you mean '{closest}'?)"
+            : "";
+
+    // Levenshtein distance, for words of a command line.
+    private static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
     }
 
     internal static RootCommand CreateRootCommand(TextWriter output, TextWriter error, TextReader? input = null, TimeProvider? time = null)

@@ -94,8 +94,15 @@ public sealed class CliCommandTests : IDisposable
     [InlineData(new[] { "runs", "/api/x", "--url", "admin:s3cr3t@host:5000" }, "apiroutes: 'host:5000' is not an http(s) URL.")]
     [InlineData(new[] { "runs", "/api/x", "--url", "/x@y" }, "apiroutes: '/x@y' is not an http(s) URL.")]
     // A command line that does not parse: one line, not System.CommandLine's errors and the whole help text.
-    [InlineData(new string[0], "apiroutes: Required command was not provided. See 'apiroutes --help'.")]
-    [InlineData(new[] { "bogus" }, "apiroutes: Required command was not provided. Unrecognized command or argument 'bogus'. See 'apiroutes --help'.")]
+    [InlineData(new string[0], "apiroutes: name a command: the commands are routes, validate, schedule, invoke, runs, serve. See 'apiroutes --help'.")]
+    // Review 28c F10: an unknown command came after "Required command was not provided"; an unknown option was taken for
+    // the PROJECT path, or a typo's value was the word named.
+    [InlineData(new[] { "bogus" }, "apiroutes: 'bogus' is not a command; the commands are routes, validate, schedule, invoke, runs, serve. See 'apiroutes --help'.")]
+    [InlineData(new[] { "rotues" }, "apiroutes: 'rotues' is not a command (did you mean 'routes'?); the commands are")]
+    [InlineData(new[] { "--verbose" }, "apiroutes: unknown option '--verbose'; the commands are")]
+    [InlineData(new[] { "routes", "--verbose" }, "apiroutes: unknown option '--verbose' for 'apiroutes routes'; its options are")]
+    [InlineData(new[] { "validate", "--reprot", "x.sarif" }, "apiroutes: unknown option '--reprot' for 'apiroutes validate' (did you mean '--report'?); its options are --report. See 'apiroutes validate --help'.")]
+    [InlineData(new[] { "runs", "/api/x", "--tokn=s3cr3t" }, "apiroutes: unknown option '--tokn' for 'apiroutes runs'")]
     [InlineData(new[] { "routes", "a", "b" }, "apiroutes: Unrecognized command or argument 'b'. See 'apiroutes routes --help'.")]
     [InlineData(new[] { "invoke" }, "apiroutes: Required argument missing for command: 'invoke'. See 'apiroutes invoke --help'.")]
     [InlineData(new[] { "serve", "x.zip", "--max-size", "abc" }, "apiroutes: Cannot parse argument 'abc' for option '--max-size' as expected type 'System.Int64'. See 'apiroutes serve --help'.")]
