@@ -90,10 +90,17 @@ public sealed class CliTests(PackageFixture package)
             """);
 
         var broken = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("@reboot"));
+        var tests = new FixtureProject(package, "Shop.Tests").Write("Shop.Tests.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework><IsTestProject>true</IsTestProject></PropertyGroup>
+              <ItemGroup><ProjectReference Include="{Path.Combine(broken.Directory, "Shop.csproj")}" /></ItemGroup>
+            </Project>
+            """);
 
         var withoutApiRoutes = await DotNet.RunProgramAsync(tool, plain.Directory, plain.Environment, "routes");
         var onLibrary = await DotNet.RunProgramAsync(tool, library.Directory, library.Environment, "routes");
         var failed = await DotNet.RunProgramAsync(tool, broken.Directory, broken.Environment, "routes");
+        var onTests = await DotNet.RunProgramAsync(tool, tests.Directory, tests.Environment, "routes");
 
         Assert.Equal((1, 1, 1), (withoutApiRoutes.ExitCode, onLibrary.ExitCode, failed.ExitCode));
         Assert.StartsWith(
@@ -104,6 +111,11 @@ public sealed class CliTests(PackageFixture package)
                 + "Add <PackageReference Include=\"ApiRoutes\" Version=\"...\" /> to it, or pass the project that has it.",
             Assert.Single(Lines(withoutApiRoutes)));
         Assert.StartsWith($"apiroutes: '{Path.Combine(library.Directory, "Shared.csproj")}' is a class library: its handlers are not routes", Assert.Single(Lines(onLibrary)), StringComparison.Ordinal);
+        // Review 28c F9: a test project was told to add the ApiRoutes package, which would make it a second app.
+        Assert.Equal(
+            $"apiroutes: '{Path.Combine(tests.Directory, "Shop.Tests.csproj")}' has no routes of its own: it is a test project; the app it references, "
+                + $"'{Path.Combine(broken.Directory, "Shop.csproj")}', has them. Run 'apiroutes routes {Path.GetRelativePath(tests.Directory, Path.Combine(broken.Directory, "Shop.csproj"))}', or pass that project.",
+            Assert.Single(Lines(onTests)));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ internal static class MSBuildRunner
         }
 
         var instance = new ProjectInstance(projectFile, global, null);
-        EnsureRouteHost(instance, projectFile);
+        EnsureRouteHost(instance, projectFile, global);
         var result = BuildManager.DefaultBuildManager.Build(parameters, new BuildRequestData(instance, targets));
         if (result.OverallResult != BuildResultCode.Success)
         {
@@ -50,9 +50,19 @@ internal static class MSBuildRunner
     private static string Sentence(string text) => text.EndsWith('.') ? text : text + ".";
 
     // After the restore the package's props are imported, so its properties say whether it is there and switched on.
-    private static void EnsureRouteHost(ProjectInstance project, string projectFile)
+    private static void EnsureRouteHost(ProjectInstance project, string projectFile, Dictionary<string, string?> global)
     {
         var enabled = project.GetPropertyValue("ApiRoutesEnabled");
+        if (enabled.Length == 0 && ReferencedApp(project, global) is { } app)
+        {
+            // A test project references the app it tests (review 28c F9: it was told to add the package, which would make
+            // it a second app).
+            var relative = Path.GetRelativePath(Environment.CurrentDirectory, app);
+            throw new CommandException(
+                $"'{projectFile}' has no routes of its own{(IsTrue(project.GetPropertyValue("IsTestProject")) ? ": it is a test project" : "")}; the app it "
+                + $"references, '{app}', has them. Run 'apiroutes routes {Terminal.Safe(relative)}', or pass that project.");
+        }
+
         if (enabled.Length == 0)
         {
             throw new CommandException(
@@ -67,9 +77,35 @@ internal static class MSBuildRunner
                 + "compiled into the app that runs. Pass the web project, and move the handlers into it.");
         }
 
-        if (!string.Equals(enabled, "true", StringComparison.OrdinalIgnoreCase))
+        if (!IsTrue(enabled))
         {
             throw new CommandException($"'{projectFile}' sets ApiRoutesEnabled to '{enabled}', so its build writes no route manifest.");
         }
     }
+
+    // The first project it references that hosts routes (the ApiRoutes package, an executable), or null.
+    private static string? ReferencedApp(ProjectInstance project, Dictionary<string, string?> global)
+    {
+        foreach (var reference in project.GetItems("ProjectReference").Take(16))
+        {
+            var path = Path.GetFullPath(reference.EvaluatedInclude, project.Directory);
+            try
+            {
+                var referenced = new ProjectInstance(path, global, null);
+                if (referenced.GetPropertyValue("ApiRoutesEnabled").Length > 0 && ProjectKind.IsApp(referenced.GetPropertyValue("OutputType")))
+                {
+                    return path;
+                }
+            }
+            catch (Exception e) when (e is Microsoft.Build.Exceptions.InvalidProjectFileException or IOException or UnauthorizedAccessException)
+            {
+                // Not a project that can be read: not the app.
+            }
+        }
+
+        return null;
+    }
+
+    // As MSBuild's conditions read a property: true, on, yes, or '!' before false, off, no; any case.
+    private static bool IsTrue(string value) => value.ToLowerInvariant() is "true" or "on" or "yes" or "!false" or "!off" or "!no";
 }
