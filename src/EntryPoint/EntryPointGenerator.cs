@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace ApiRoutes.EntryPoint;
 
@@ -27,7 +28,13 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
         var enabled = BuildSwitch.IsOn(context, SwitchProperty);
 
         var ownEntryPoints = context.SyntaxProvider
-            .CreateSyntaxProvider(static (node, _) => IsOwnEntryPoint(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)
+            .CreateSyntaxProvider(static (node, _) => IsOwnEntryPoint(node), static (syntax, _) => EntryPointSite.Of(syntax.Node))
+            .Collect();
+
+        // Whether the project's own entry point can serve the routes: a call of MapApiRoutes, or ApiRoutesApplication run
+        // from its own Main. A name is enough: a project that writes either means to.
+        var servesRoutes = context.SyntaxProvider
+            .CreateSyntaxProvider(static (node, _) => node is IdentifierNameSyntax { Identifier.ValueText: "MapApiRoutes" or "ApiRoutesApplication" }, static (_, _) => true)
             .Collect();
 
         // A type named Program in the global namespace is the project's own: the marker for WebApplicationFactory<Program>
@@ -37,14 +44,40 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
             .CreateSyntaxProvider(static (node, _) => IsGlobalProgram(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)
             .Collect();
 
-        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram), static (output, input) =>
+        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram).Combine(servesRoutes), static (output, input) =>
         {
-            var ((isEnabled, entryPoints), programs) = input;
+            var (((isEnabled, entryPoints), programs), serves) = input;
             if (isEnabled && entryPoints.IsEmpty)
             {
                 output.AddSource(HintName, programs.IsEmpty ? EntryPointSource.Text + EntryPointSource.ProgramMarker : EntryPointSource.Text);
             }
+            else if (isEnabled && serves.IsEmpty)
+            {
+                // Its own entry point, as every other ASP.NET Core template writes one, and no MapApiRoutes: the build wrote
+                // a manifest of routes that the app never maps, and said nothing (review 28c F18).
+                var first = entryPoints.OrderBy(site => site.Path, StringComparer.Ordinal).ThenBy(site => site.Span.Start).First();
+                output.ReportDiagnostic(Diagnostic.Create(
+                    NotServed, Location.Create(first.Path, first.Span, first.Lines), first.TopLevel ? "top-level statements" : "a static Main"));
+            }
         });
+    }
+
+    /// <summary>AR0105: the project's own entry point never maps the routes.</summary>
+    public static readonly DiagnosticDescriptor NotServed = new(
+        "AR0105",
+        "An app with its own entry point never maps its routes",
+        "The app has its own entry point ({0}) that never calls app.MapApiRoutes() nor ApiRoutesApplication.RunAsync, so its routes "
+            + "are not served: a request to one is a 404. Add builder.Services.AddApiRoutes() before the app is built and "
+            + "app.MapApiRoutes() after, or remove the entry point to use the one ApiRoutes adds.",
+        "ApiRoutes",
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    // Where the project's own entry point is (a value, so that the pipeline's cache can compare it).
+    private readonly record struct EntryPointSite(string Path, TextSpan Span, LinePositionSpan Lines, bool TopLevel)
+    {
+        public static EntryPointSite Of(SyntaxNode node) =>
+            new(node.SyntaxTree.FilePath, node.Span, node.GetLocation().GetLineSpan().Span, node is GlobalStatementSyntax);
     }
 
     private static bool IsGlobalProgram(SyntaxNode node) =>

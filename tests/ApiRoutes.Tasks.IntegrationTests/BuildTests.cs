@@ -227,10 +227,22 @@ public sealed class BuildTests(PackageFixture package)
     }
 
     [Fact]
-    public async Task Top_level_statements_in_any_file_are_the_entry_point_and_the_package_adds_none()
+    public async Task Top_level_statements_in_any_file_are_the_entry_point_the_package_adds_none_and_warns_when_they_never_map_the_routes()
     {
-        // Observed: a Program in App.cs got the package's entry point too, and CS7022 into the NuGet cache.
+        // Review 28c F18: an entry point of its own, as every other ASP.NET Core template writes one, that never maps the
+        // routes built without a word, and served none of them (warning AR0105, an error here with TreatWarningsAsErrors).
         var project = Sources.Shop(package)
+            .Write("App.cs", """
+                var app = WebApplication.CreateBuilder(args).Build();
+                app.MapGet("/own", () => "own entry point");
+                app.Run();
+                """)
+            .AddToProject("<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>");
+        var unmapped = (await project.RunAsync("build")).ShouldFail();
+        Assert.Contains($"{Path.Combine(project.Directory, "App.cs")}(1,1): error AR0105: The app has its own entry point (top-level statements) that never calls app.MapApiRoutes()", unmapped.Output, StringComparison.Ordinal);
+
+        // Observed: a Program in App.cs got the package's entry point too, and CS7022 into the NuGet cache.
+        project
             .Write("App.cs", """
                 var builder = WebApplication.CreateBuilder(args);
                 builder.Services.AddApiRoutes();
@@ -238,8 +250,7 @@ public sealed class BuildTests(PackageFixture package)
                 app.MapGet("/own", () => "own entry point");
                 app.MapApiRoutes();
                 app.Run();
-                """)
-            .AddToProject("<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup>");
+                """);
 
         var build = (await project.RunAsync("build")).ShouldSucceed();
 

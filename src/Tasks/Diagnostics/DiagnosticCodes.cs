@@ -22,6 +22,8 @@ internal static class DiagnosticCodes
 
     /// <summary>Reported by the build logic (build/ApiRoutes.targets), not by a task: the file is named before the analysis runs.</summary>
     public static readonly DiagnosticDescriptor StrayManifest = new("AR0104", Warning, "A file in the project has the name of the manifest or of the bundle's list");
+    // Reported by the entry-point generator (src/EntryPoint), as the compiler runs it.
+    public static readonly DiagnosticDescriptor EntryPointNotServing = new("AR0105", Warning, "An app with its own entry point never maps its routes");
 
     public static readonly DiagnosticDescriptor HandlerNotPublic = new("AR1001", Error, "A handler type is not public");
     public static readonly DiagnosticDescriptor HandlerAbstract = new("AR1002", Error, "A handler type is abstract");
@@ -73,7 +75,7 @@ internal static class DiagnosticCodes
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
-        AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest,
+        AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest, EntryPointNotServing,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, HandlerManyConstructors, BaseRouteAttribute,
         InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,

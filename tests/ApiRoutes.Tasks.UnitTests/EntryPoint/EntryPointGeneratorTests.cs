@@ -23,6 +23,8 @@ public sealed class EntryPointGeneratorTests
     private const string TopLevel = """
         var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(args);
         builder.Services.AddApiRoutes();
+        var app = builder.Build();
+        app.MapApiRoutes();
         """;
 
     [Theory]
@@ -33,7 +35,7 @@ public sealed class EntryPointGeneratorTests
     // top-level statements in Program.cs
     [InlineData("Program.cs", TopLevel, "Program")]
     // a static Main of the project's own, in any file and any class
-    [InlineData("Startup.cs", "static class Startup { static int Main() => 0; }", "Startup")]
+    [InlineData("Startup.cs", "static class Startup { static System.Threading.Tasks.Task<int> Main(string[] args) => ApiRoutes.ApiRoutesApplication.RunAsync(args); }", "Startup")]
     // (the compiler names the class of top-level statements Program)
     // a Program.cs without an entry point (a partial Program for WebApplicationFactory): still the package's
     [InlineData("Program.cs", "public partial class Program { }", "ApiRoutesProgram")]
@@ -62,6 +64,27 @@ public sealed class EntryPointGeneratorTests
     }
 
     [Theory]
+    // Review 28c F18: a Program.cs as every other ASP.NET Core template writes it turned the routes off without a word.
+    [InlineData("Program.cs", "var app = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(args).Build();\nSystem.Console.WriteLine(app);", "Program.cs(1,1)", "top-level statements")]
+    [InlineData("Startup.cs", "static class Startup\n{\n    static int Main() => 0;\n}", "Startup.cs(3,5)", "a static Main")]
+    public void An_entry_point_of_its_own_that_never_maps_the_routes_is_warning_AR0105_at_it(string file, string source, string where, string what)
+    {
+        var (generated, compilation, diagnostics) = GeneratorHarness.RunReporting(
+            new EntryPointGenerator(), EntryPointGenerator.SwitchProperty, "true", OutputKind.ConsoleApplication, ("Api/Hello.cs", Handler), (file, source));
+
+        Assert.Empty(generated);
+        var diagnostic = Assert.Single(diagnostics);
+        var span = diagnostic.Location.GetLineSpan();
+        Assert.Equal(("AR0105", DiagnosticSeverity.Warning, where), (diagnostic.Id, diagnostic.Severity, $"{span.Path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})"));
+        Assert.Equal(
+            $"The app has its own entry point ({what}) that never calls app.MapApiRoutes() nor ApiRoutesApplication.RunAsync, so its routes are not served: "
+            + "a request to one is a 404. Add builder.Services.AddApiRoutes() before the app is built and app.MapApiRoutes() after, or remove the entry point to use the one ApiRoutes adds.",
+            diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(ApiRoutes.Tasks.Diagnostics.DiagnosticCodes.EntryPointNotServing.Code, diagnostic.Id);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
+    [Theory]
     [InlineData("false")]
     [InlineData(null)]
     public void Without_the_switch_nothing_is_added(string? value)
@@ -75,7 +98,7 @@ public sealed class EntryPointGeneratorTests
     {
         var (trees, output) = GeneratorHarness.Run(
             new EntryPointGenerator(), EntryPointGenerator.SwitchProperty, switchValue, OutputKind.ConsoleApplication,
-            [("Usings.cs", "global using Microsoft.Extensions.DependencyInjection;"), .. files]);
+            [("Usings.cs", "global using Microsoft.AspNetCore.Builder;\nglobal using Microsoft.Extensions.DependencyInjection;"), .. files]);
 
         Assert.All(trees, tree => Assert.EndsWith(EntryPointGenerator.HintName, tree.FilePath, StringComparison.Ordinal));
         return (trees.Length == 1, output);

@@ -17,6 +17,15 @@ internal static class GeneratorHarness
     public static (ImmutableArray<SyntaxTree> Generated, Compilation Output) Run(
         IIncrementalGenerator generator, string switchProperty, string? switchValue, OutputKind kind, params (string Path, string Source)[] files)
     {
+        var (generated, output, diagnostics) = RunReporting(generator, switchProperty, switchValue, kind, files);
+        Assert.Empty(diagnostics);
+        return (generated, output);
+    }
+
+    /// <summary>As <see cref="Run"/>, with the diagnostics the generator reported.</summary>
+    public static (ImmutableArray<SyntaxTree> Generated, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) RunReporting(
+        IIncrementalGenerator generator, string switchProperty, string? switchValue, OutputKind kind, params (string Path, string Source)[] files)
+    {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
             "Shop",
@@ -28,8 +37,7 @@ internal static class GeneratorHarness
         var driver = CSharpGeneratorDriver.Create([generator.AsSourceGenerator()], parseOptions: parse, optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
 
-        Assert.Empty(generatorDiagnostics);
-        return (driver.GetRunResult().GeneratedTrees, output);
+        return (driver.GetRunResult().GeneratedTrees, output, generatorDiagnostics);
     }
 
     /// <summary>The MSBuild properties a generator sees (build_property.*), as the compiler passes them.</summary>
