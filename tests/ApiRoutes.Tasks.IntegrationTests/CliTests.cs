@@ -90,12 +90,17 @@ public sealed class CliTests(PackageFixture package)
             """);
 
         var broken = Sources.Shop(package).Write("Api/Cleanup.cs", Sources.Cleanup("@reboot"));
+        // A test project as the test SDK makes one: an executable by its own Main, here with the ApiRoutes package too.
+        var tested = Sources.Shop(package);
         var tests = new FixtureProject(package, "Shop.Tests").Write("Shop.Tests.csproj", $"""
             <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup><TargetFramework>net10.0</TargetFramework><IsTestProject>true</IsTestProject></PropertyGroup>
-              <ItemGroup><ProjectReference Include="{Path.Combine(broken.Directory, "Shop.csproj")}" /></ItemGroup>
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType><IsTestProject>true</IsTestProject></PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />
+                <ProjectReference Include="{Path.Combine(tested.Directory, "Shop.csproj")}" />
+              </ItemGroup>
             </Project>
-            """);
+            """).Write("TestProgram.cs", "internal static class TestProgram { private static int Main() => 0; }");
 
         var withoutApiRoutes = await DotNet.RunProgramAsync(tool, plain.Directory, plain.Environment, "routes");
         var onLibrary = await DotNet.RunProgramAsync(tool, library.Directory, library.Environment, "routes");
@@ -114,8 +119,13 @@ public sealed class CliTests(PackageFixture package)
         // Review 28c F9: a test project was told to add the ApiRoutes package, which would make it a second app.
         Assert.Equal(
             $"apiroutes: '{Path.Combine(tests.Directory, "Shop.Tests.csproj")}' has no routes of its own: it is a test project; the app it references, "
-                + $"'{Path.Combine(broken.Directory, "Shop.csproj")}', has them. Run 'apiroutes routes {Path.GetRelativePath(tests.Directory, Path.Combine(broken.Directory, "Shop.csproj"))}', or pass that project.",
+                + $"'{Path.Combine(tested.Directory, "Shop.csproj")}', has them. Run 'apiroutes routes {Path.GetRelativePath(tests.Directory, Path.Combine(tested.Directory, "Shop.csproj"))}', or pass that project.",
             Assert.Single(Lines(onTests)));
+
+        // Nor is it an app to the package's build: no manifest, no AR0101 (no handlers), no AR0105 for the test SDK's Main.
+        var testsBuild = (await tests.RunAsync("build")).ShouldSucceed();
+        Assert.DoesNotContain("AR01", testsBuild.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(tests.ManifestPath()), "A test project is not a route host: it gets no manifest.");
     }
 
     [Fact]

@@ -53,14 +53,20 @@ internal static class MSBuildRunner
     private static void EnsureRouteHost(ProjectInstance project, string projectFile, Dictionary<string, string?> global)
     {
         var enabled = project.GetPropertyValue("ApiRoutesEnabled");
-        if (enabled.Length == 0 && ReferencedApp(project, global) is { } app)
+        var testProject = IsTrue(project.GetPropertyValue("IsTestProject"));
+        if ((enabled.Length == 0 || testProject) && ReferencedApp(project, global) is { } app)
         {
             // A test project references the app it tests (review 28c F9: it was told to add the package, which would make
             // it a second app).
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, app);
             throw new CommandException(
-                $"'{projectFile}' has no routes of its own{(IsTrue(project.GetPropertyValue("IsTestProject")) ? ": it is a test project" : "")}; the app it "
+                $"'{projectFile}' has no routes of its own{(testProject ? ": it is a test project" : "")}; the app it "
                 + $"references, '{app}', has them. Run 'apiroutes routes {Terminal.Safe(relative)}', or pass that project.");
+        }
+
+        if (testProject)
+        {
+            throw new CommandException($"'{projectFile}' is a test project: it has no routes of its own. Pass the app it tests.");
         }
 
         if (enabled.Length == 0)
@@ -70,7 +76,7 @@ internal static class MSBuildRunner
                 + "<PackageReference Include=\"ApiRoutes\" Version=\"...\" /> to it, or pass the project that has it.");
         }
 
-        if (!ProjectKind.IsApp(project.GetPropertyValue("OutputType")))
+        if (!ProjectKind.IsApp(project.GetPropertyValue("OutputType"), isTestProject: ""))
         {
             throw new CommandException(
                 $"'{projectFile}' is a class library: its handlers are not routes, because ApiRoutes serves the handlers "
@@ -92,7 +98,7 @@ internal static class MSBuildRunner
             try
             {
                 var referenced = new ProjectInstance(path, global, null);
-                if (referenced.GetPropertyValue("ApiRoutesEnabled").Length > 0 && ProjectKind.IsApp(referenced.GetPropertyValue("OutputType")))
+                if (referenced.GetPropertyValue("ApiRoutesEnabled").Length > 0 && ProjectKind.IsApp(referenced.GetPropertyValue("OutputType"), referenced.GetPropertyValue("IsTestProject")))
                 {
                     return path;
                 }

@@ -46,14 +46,18 @@ internal static class SolutionProjects
 
         var referencesApiRoutes = project.GetPropertyValue("ApiRoutesEnabled").Length > 0
             || project.GetItems("PackageReference").Any(item => string.Equals(item.EvaluatedInclude, "ApiRoutes", StringComparison.OrdinalIgnoreCase));
-        return referencesApiRoutes && ProjectKind.IsApp(project.GetPropertyValue("OutputType"));
+        return referencesApiRoutes && ProjectKind.IsApp(project.GetPropertyValue("OutputType"), project.GetPropertyValue("IsTestProject"));
     }
 }
 
 /// <summary>What kind of output a project has.</summary>
 internal static class ProjectKind
 {
-    /// <summary>An app runs, so it can host routes; a class library (<c>OutputType</c> Library) cannot.</summary>
-    public static bool IsApp(string outputType) =>
-        string.Equals(outputType, "Exe", StringComparison.OrdinalIgnoreCase) || string.Equals(outputType, "WinExe", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// An app runs, so it can host routes; a class library (<c>OutputType</c> Library) cannot, nor a test project, an
+    /// executable only by the test SDK's entry point (the package's targets treat it so too).
+    /// </summary>
+    public static bool IsApp(string outputType, string isTestProject) =>
+        (string.Equals(outputType, "Exe", StringComparison.OrdinalIgnoreCase) || string.Equals(outputType, "WinExe", StringComparison.OrdinalIgnoreCase))
+        && !string.Equals(isTestProject, "true", StringComparison.OrdinalIgnoreCase);
 }
