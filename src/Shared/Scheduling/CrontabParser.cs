@@ -6,7 +6,7 @@ namespace ApiRoutes.Scheduling;
 /// crontab accepts and adds nothing for), text after a field (which crontab silently ignores), a note after the fields
 /// (the command, in a crontab line) and blanks other than spaces and tabs (part of a field there). Never throws.
 /// </summary>
-internal static class CrontabParser
+internal static partial class CrontabParser
 {
     // Debian's macros (entry.c), lower case only as there (strcmp); @reboot and @annually are refused separately.
     private static readonly Dictionary<string, string> Macros = new(StringComparer.Ordinal)
@@ -173,9 +173,7 @@ internal static class CrontabParser
     private static CronProblem? CommandAfterFields(string[] fields)
     {
         var sixth = fields[5];
-        if (ParseFields(fields[..5]).Item2 is not null
-            || CrontabField.All[4].TryParse(sixth, out _) is null
-            || sixth == "?" || sixth.Contains('#', StringComparison.Ordinal) || sixth.EndsWith('L'))
+        if (ParseFields(fields[..5]).Item2 is not null || DayOfWeekShaped(sixth))
         {
             return null;
         }
@@ -188,6 +186,16 @@ internal static class CrontabParser
                 + $"'{CronText.Display(string.Join(' ', fields[5..]))}', reads as a crontab line's command (in /etc/crontab and /etc/cron.d, "
                 + $"the user it runs as, then the command): the route is what runs, so write '{schedule}'.");
     }
+
+    // Whether a word could be a day-of-week field in crontab's dialect or Quartz's and Spring's (case-insensitive names,
+    // wrap-around ranges, '?', 'L' and '#'): then six fields are seconds first, not a command. Each item between ',', '-',
+    // '/' and '#' is '*', '?', 'L', a number or a day's name (either perhaps with 'L'); '/opt/ETL', 'make#2' and 'curl'
+    // are commands (review 29a F1, F2: a command ending in 'L' was read as Quartz's "last").
+    private static bool DayOfWeekShaped(string word) =>
+        word.Split([',', '-', '/', '#']) is var items && items.All(item => item.Length > 0 && DayOfWeekItem().IsMatch(item));
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(?:[*?L]|[0-9]+L?|(?:SUN|MON|TUE|WED|THU|FRI|SAT)L?)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex DayOfWeekItem();
 
     // Quartz and Spring put seconds first. A single second runs at most once a minute: say which 5 fields to keep.
     private static CronProblem SixFields(string[] fields)
