@@ -19,6 +19,9 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
     /// <summary>The MSBuild property that switches the generator on, as the compiler passes it.</summary>
     public const string SwitchProperty = "build_property.ApiRoutesGenerateEntryPoint";
 
+    /// <summary>ApiRoutesEnabled, as the compiler passes it: false, the app has no routes to map (no AR0105).</summary>
+    public const string RoutesSwitchProperty = "build_property.ApiRoutesEnabled";
+
     /// <summary>The name of the generated file.</summary>
     public const string HintName = "ApiRoutesProgram.g.cs";
 
@@ -44,14 +47,23 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
             .CreateSyntaxProvider(static (node, _) => IsGlobalProgram(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)
             .Collect();
 
-        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram).Combine(servesRoutes), static (output, input) =>
+        // Nor when the routes may be mapped elsewhere or are off (review 29a F5): a referenced library of the app's own that
+        // references ApiRoutes may map them (a ServiceDefaults-style MapDefaults()); ApiRoutesEnabled=false has none.
+        var mappedElsewhere = context.CompilationProvider.Select(static (compilation, _) => compilation.SourceModule.ReferencedAssemblySymbols.Any(
+            static assembly => !assembly.Name.StartsWith("ApiRoutes", StringComparison.Ordinal)
+                && assembly.Modules.Any(static module => module.ReferencedAssemblies.Any(static reference => reference.Name == "ApiRoutes"))));
+        var routesOff = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue(RoutesSwitchProperty, out var value) && !BuildSwitch.IsTrue(value));
+
+        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram).Combine(servesRoutes).Combine(mappedElsewhere.Combine(routesOff)), static (output, input) =>
         {
-            var (((isEnabled, entryPoints), programs), serves) = input;
+            var ((((isEnabled, entryPoints), programs), mentioned), (elsewhere, off)) = input;
+            var serves = !mentioned.IsEmpty || elsewhere || off;
             if (isEnabled && entryPoints.IsEmpty)
             {
                 output.AddSource(HintName, programs.IsEmpty ? EntryPointSource.Text + EntryPointSource.ProgramMarker : EntryPointSource.Text);
             }
-            else if (isEnabled && serves.IsEmpty)
+            else if (isEnabled && !serves)
             {
                 // Its own entry point, as every other ASP.NET Core template writes one, and no MapApiRoutes: the build wrote
                 // a manifest of routes that the app never maps, and said nothing (review 28c F18).

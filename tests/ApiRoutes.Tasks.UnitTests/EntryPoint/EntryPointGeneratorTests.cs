@@ -84,6 +84,32 @@ public sealed class EntryPointGeneratorTests
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
     }
 
+    [Fact]
+    public void No_AR0105_when_the_routes_are_off_or_a_library_of_the_app_that_references_ApiRoutes_may_map_them()
+    {
+        // Review 29a F5: an app whose Program.cs calls a ServiceDefaults-style MapDefaults() of its own library, which maps
+        // the routes, served them and failed to build under TreatWarningsAsErrors; so did an app with ApiRoutesEnabled=false.
+        const string program = "var app = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(args).Build();\nSystem.Console.WriteLine(app);";
+        var library = CSharpCompilation.Create(
+            "Defaults",
+            [CSharpSyntaxTree.ParseText("public static class Defaults { public static void Map(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder e) => Microsoft.AspNetCore.Builder.ApiRoutesEndpointRouteBuilderExtensions.MapApiRoutes(e); }")],
+            TestProject.PlatformReferences,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        Assert.True(library.Emit(image).Success);
+        var on = new Dictionary<string, string> { [EntryPointGenerator.SwitchProperty] = "true" };
+
+        var withLibrary = GeneratorHarness.RunReporting(new EntryPointGenerator(), on, [MetadataReference.CreateFromImage(image.ToArray())], OutputKind.ConsoleApplication, ("Api/Hello.cs", Handler), ("Program.cs", program));
+        var routesOff = GeneratorHarness.RunReporting(
+            new EntryPointGenerator(), new Dictionary<string, string>(on) { [EntryPointGenerator.RoutesSwitchProperty] = "false" }, [], OutputKind.ConsoleApplication, ("Program.cs", program));
+        var control = GeneratorHarness.RunReporting(
+            new EntryPointGenerator(), new Dictionary<string, string>(on) { [EntryPointGenerator.RoutesSwitchProperty] = "true" }, [], OutputKind.ConsoleApplication, ("Program.cs", program));
+
+        Assert.Empty(withLibrary.Diagnostics);
+        Assert.Empty(routesOff.Diagnostics);
+        Assert.Equal("AR0105", Assert.Single(control.Diagnostics).Id);
+    }
+
     [Theory]
     [InlineData("false")]
     [InlineData(null)]

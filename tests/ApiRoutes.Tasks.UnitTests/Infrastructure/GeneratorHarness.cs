@@ -24,15 +24,20 @@ internal static class GeneratorHarness
 
     /// <summary>As <see cref="Run"/>, with the diagnostics the generator reported.</summary>
     public static (ImmutableArray<SyntaxTree> Generated, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) RunReporting(
-        IIncrementalGenerator generator, string switchProperty, string? switchValue, OutputKind kind, params (string Path, string Source)[] files)
+        IIncrementalGenerator generator, string switchProperty, string? switchValue, OutputKind kind, params (string Path, string Source)[] files) =>
+        RunReporting(generator, switchValue is null ? [] : new Dictionary<string, string> { [switchProperty] = switchValue }, [], kind, files);
+
+    /// <summary>As <see cref="Run"/>, with any build properties and more references, and the diagnostics the generator reported.</summary>
+    public static (ImmutableArray<SyntaxTree> Generated, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) RunReporting(
+        IIncrementalGenerator generator, Dictionary<string, string> properties, IEnumerable<MetadataReference> references, OutputKind kind, params (string Path, string Source)[] files)
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
             "Shop",
             files.DistinctBy(file => file.Path).Select(file => CSharpSyntaxTree.ParseText(file.Source, parse, file.Path)),
-            TestProject.PlatformReferences,
+            [.. TestProject.PlatformReferences, .. references],
             new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
-        var options = new BuildProperties(switchValue is null ? [] : new Dictionary<string, string> { [switchProperty] = switchValue });
+        var options = new BuildProperties(properties);
 
         var driver = CSharpGeneratorDriver.Create([generator.AsSourceGenerator()], parseOptions: parse, optionsProvider: options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
