@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using ApiRoutes.Cli.Commands;
 
 namespace ApiRoutes.Cli;
@@ -65,16 +66,20 @@ internal static class Program
 
         // Words that look like options: unmatched, or taken for one of the command's arguments (a PROJECT, a ROUTE) that
         // is no file or folder there.
-        var options = command.Options.Where(option => !option.Hidden).Select(option => option.Name).ToList();
+        // Not after '--', which ends the options (review 29a F4).
+        var beforeDoubleDash = parse.Tokens.TakeWhile(token => token.Type != TokenType.DoubleDash).Select(token => token.Value).ToHashSet(StringComparer.Ordinal);
+        var options = command.Options.Where(option => !option.Hidden && option.Name != "--help").Select(option => option.Name).ToList();
         var taken = command.Arguments.SelectMany(argument => parse.GetResult(argument)?.Tokens.Select(token => token.Value) ?? []);
         return taken.Concat(parse.UnmatchedTokens)
-            .Where(word => LooksLikeOption(word) && !File.Exists(word) && !Directory.Exists(word))
-            .Select(word => $"unknown option '{OptionName(word)}' for 'apiroutes {command.Name}'{DidYouMean(OptionName(word), options)}; its options are "
-                + $"{string.Join(", ", options.Where(name => name != "--help"))}. See 'apiroutes {command.Name} --help'.")
+            .Where(word => LooksLikeOption(word) && beforeDoubleDash.Contains(word) && !File.Exists(word) && !Directory.Exists(word))
+            .Select(word => $"unknown option '{OptionName(word)}' for 'apiroutes {command.Name}'{DidYouMean(OptionName(word), options)}; "
+                + (options.Count == 0 ? "it takes no options but --help" : $"its options are {string.Join(", ", options)}")
+                + $". See 'apiroutes {command.Name} --help'.")
             .FirstOrDefault();
 
-        // '-5 * * * *' is a schedule (refused as such), not an option.
-        static bool LooksLikeOption(string word) => word.Length > 1 && word[0] == '-' && !char.IsAsciiDigit(word[1]) && word != "--";
+        // '-5 * * * *' is a schedule (refused as such), not an option; nor is a word with a blank in it ('- * * * *').
+        static bool LooksLikeOption(string word) =>
+            word.Length > 1 && word[0] == '-' && !char.IsAsciiDigit(word[1]) && word != "--" && !word.Any(char.IsWhiteSpace);
 
         // Up to '=': '--tokn=…' must not print what may be a secret.
         static string OptionName(string word) => Terminal.Safe(word.Split('=', 2)[0]);

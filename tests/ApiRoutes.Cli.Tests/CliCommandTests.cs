@@ -53,6 +53,17 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Theory]
+    // Review 29a F4: '--' ends the options; a word with a blank is no option: both are schedules, refused as such.
+    [InlineData(new[] { "schedule", "--", "--json" }, "'--json' is not a valid crontab schedule")]
+    [InlineData(new[] { "schedule", "- * * * *" }, "'- * * * *' is not a valid crontab schedule")]
+    public async Task Words_after_a_double_dash_or_with_blanks_are_arguments_not_options(string[] args, string message)
+    {
+        Assert.Equal(1, await Run(args));
+        Assert.Contains(message, _output.ToString() + _error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("unknown option", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(new[] { "invoke", "/api/x", "--url", "ftp://example" }, "'ftp://example' is not an http(s) URL.")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1", "--occurrence", "2026-01-01T03:00:00Z" }, "--occurrence sends a signed trigger: set APIROUTES_TRIGGER_SECRET")]
     [InlineData(new[] { "invoke", "/api/x", "--url", "http://127.0.0.1:1" }, "No server answered at http://127.0.0.1:1/")]
@@ -100,7 +111,7 @@ public sealed class CliCommandTests : IDisposable
     [InlineData(new[] { "bogus" }, "apiroutes: 'bogus' is not a command; the commands are routes, validate, schedule, invoke, runs, serve. See 'apiroutes --help'.")]
     [InlineData(new[] { "rotues" }, "apiroutes: 'rotues' is not a command (did you mean 'routes'?); the commands are")]
     [InlineData(new[] { "--verbose" }, "apiroutes: unknown option '--verbose'; the commands are")]
-    [InlineData(new[] { "routes", "--verbose" }, "apiroutes: unknown option '--verbose' for 'apiroutes routes'; its options are")]
+    [InlineData(new[] { "routes", "--verbose" }, "apiroutes: unknown option '--verbose' for 'apiroutes routes'; it takes no options but --help. See 'apiroutes routes --help'.")]
     [InlineData(new[] { "validate", "--reprot", "x.sarif" }, "apiroutes: unknown option '--reprot' for 'apiroutes validate' (did you mean '--report'?); its options are --report. See 'apiroutes validate --help'.")]
     [InlineData(new[] { "runs", "/api/x", "--tokn=s3cr3t" }, "apiroutes: unknown option '--tokn' for 'apiroutes runs'")]
     [InlineData(new[] { "routes", "a", "b" }, "apiroutes: Unrecognized command or argument 'b'. See 'apiroutes routes --help'.")]

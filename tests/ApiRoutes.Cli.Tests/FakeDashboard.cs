@@ -33,7 +33,8 @@ internal sealed class FakeDashboard : IAsyncDisposable
     public ConcurrentQueue<string> RouteAuthorizations { get; } = new();
 
     /// <param name="pathBase">The app's path base (UsePathBase behind a proxy that forwards a prefix): it serves only under it.</param>
-    public static async Task<FakeDashboard> StartAsync(bool dashboard = true, string? token = null, string? pathBase = null)
+    /// <param name="triggers">Serve the signed trigger endpoint, which answers every trigger "not a scheduled route".</param>
+    public static async Task<FakeDashboard> StartAsync(bool dashboard = true, string? token = null, string? pathBase = null, bool triggers = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -67,6 +68,10 @@ internal sealed class FakeDashboard : IAsyncDisposable
         });
         app.MapPost("/api/hello", () => Results.Json(new { hello = "world" }));
         app.MapGet("/api/orders", () => Results.Json(new { orders = 0 }));
+        if (triggers)
+        {
+            app.MapPost("/_apiroutes/scheduled-runs", (HttpContext context) => Results.Text($"'{context.Request.Headers["X-ApiRoutes-Route"]}' is not a scheduled route of this app.", statusCode: 404));
+        }
         if (dashboard)
         {
             app.MapGet("/_apiroutes/api/executions/{id}", (string id, HttpContext context) =>

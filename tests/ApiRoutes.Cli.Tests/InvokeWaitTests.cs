@@ -119,6 +119,26 @@ public sealed class InvokeWaitTests : IDisposable
             _error.ToString().TrimEnd());
     }
 
+    [Fact]
+    public async Task A_signed_trigger_the_server_answers_with_its_own_404_is_not_blamed_on_a_missing_secret()
+    {
+        // Review 29a F7: a server with the secret, answering "not a scheduled route of this app", was said to have none.
+        await using var server = await StartAsync(triggers: true);
+        var secret = Environment.GetEnvironmentVariable(InvokeCommand.TriggerSecretVariable);
+        Environment.SetEnvironmentVariable(InvokeCommand.TriggerSecretVariable, new string('s', 40));
+        try
+        {
+            Assert.Equal(WaitExitCodes.CommandFailed, await Run("invoke", "/api/hellp", "--url", server.Url, "--occurrence", "2026-01-01T03:00:00Z"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(InvokeCommand.TriggerSecretVariable, secret);
+        }
+
+        Assert.Equal(["HTTP 404 Not Found", "'/api/hellp' is not a scheduled route of this app."], Lines(_output));
+        Assert.Equal($"apiroutes: the signed trigger for /api/hellp was answered 404 Not Found by {server.Url}/; the answer above says why.", _error.ToString().TrimEnd());
+    }
+
     [Theory]
     // the last attempt threw
     [InlineData("failed", "System.InvalidOperationException: The report store is away\n   at Shop.Api.Report.HandleAsync()", 2, "Execution e1 of /api/report failed (attempt 1): System.InvalidOperationException: The report store is away")]

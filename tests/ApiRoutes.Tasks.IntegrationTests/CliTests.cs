@@ -119,8 +119,13 @@ public sealed class CliTests(PackageFixture package)
         // Review 28c F9: a test project was told to add the ApiRoutes package, which would make it a second app.
         Assert.Equal(
             $"apiroutes: '{Path.Combine(tests.Directory, "Shop.Tests.csproj")}' has no routes of its own: it is a test project; the app it references, "
-                + $"'{Path.Combine(tested.Directory, "Shop.csproj")}', has them. Run 'apiroutes routes {Path.GetRelativePath(tests.Directory, Path.Combine(tested.Directory, "Shop.csproj"))}', or pass that project.",
+                + $"'{Path.Combine(tested.Directory, "Shop.csproj")}', has them: run  apiroutes routes {Path.GetRelativePath(tests.Directory, Path.Combine(tested.Directory, "Shop.csproj"))}",
             Assert.Single(Lines(onTests)));
+
+        // Review 29a F6: the command it names is the one that was run.
+        var validateTests = await DotNet.RunProgramAsync(tool, tests.Directory, tests.Environment, "validate");
+        Assert.EndsWith($"has them: run  apiroutes validate {Path.GetRelativePath(tests.Directory, Path.Combine(tested.Directory, "Shop.csproj"))}", Lines(validateTests).Last(), StringComparison.Ordinal);
+        Assert.Equal(1, validateTests.ExitCode);
 
         // Nor is it an app to the package's build: no manifest, no AR0101 (no handlers), no AR0105 for the test SDK's Main.
         var testsBuild = (await tests.RunAsync("build")).ShouldSucceed();

@@ -22,16 +22,19 @@ internal static class InvokeCommand
 
     // Why the request was refused, in one line: the likely causes of a 404 and a 405, which answer with no text of their
     // own; for the rest, the answer printed above (the route's or the trigger endpoint's) says why.
-    internal static string Refused(HttpResponseMessage response, string path, Uri server, bool signedTrigger)
+    // A 404 with text is the route's or the trigger endpoint's own answer ("not a scheduled route of this app"), not a
+    // path nothing is mapped at (review 29a F7: a server with the secret was said to have none).
+    internal static string Refused(HttpResponseMessage response, string path, Uri server, bool signedTrigger, string answer)
     {
         var status = $"{(int)response.StatusCode} {Terminal.Safe(response.ReasonPhrase)}";
         var at = Terminal.Safe(server.ToString());
+        var unmapped = string.IsNullOrWhiteSpace(answer);
         return response.StatusCode switch
         {
-            System.Net.HttpStatusCode.NotFound when signedTrigger =>
+            System.Net.HttpStatusCode.NotFound when signedTrigger && unmapped =>
                 $"apiroutes: the signed trigger for {Terminal.Safe(path)} was answered {status} by {at}: the server takes no signed schedule triggers "
                 + $"(POST {TriggerSignature.Path}) unless it runs with ApiRoutes:Scheduling:ExternalTriggerSecret set.",
-            System.Net.HttpStatusCode.NotFound =>
+            System.Net.HttpStatusCode.NotFound when unmapped =>
                 $"apiroutes: POST {Terminal.Safe(path)} was answered {status} by {at}: no route there ('apiroutes routes' lists the app's), or a scheduled route "
                 + $"outside Development, which runs only on its schedule (send one occurrence as a signed trigger with --occurrence and ${TriggerSecretVariable}).",
             System.Net.HttpStatusCode.MethodNotAllowed =>
@@ -122,7 +125,7 @@ internal static class InvokeCommand
                 else if (!response.IsSuccessStatusCode)
                 {
                     // Every failure is a line on standard error (review 28c F19: a 404 was only "HTTP 404 Not Found" on stdout).
-                    await error.WriteLineAsync(Refused(response, path, server, parse.GetValue(occurrence) is not null));
+                    await error.WriteLineAsync(Refused(response, path, server, parse.GetValue(occurrence) is not null, text));
                 }
 
                 if (!response.IsSuccessStatusCode || !follow)

@@ -36,7 +36,7 @@ internal static class MSBuildRunner
         }
 
         var instance = new ProjectInstance(projectFile, global, null);
-        EnsureRouteHost(instance, projectFile, global);
+        EnsureRouteHost(instance, projectFile, global, targets.Contains("ApiRoutesValidate") ? "validate" : "routes");
         var result = BuildManager.DefaultBuildManager.Build(parameters, new BuildRequestData(instance, targets));
         if (result.OverallResult != BuildResultCode.Success)
         {
@@ -50,7 +50,7 @@ internal static class MSBuildRunner
     private static string Sentence(string text) => text.EndsWith('.') ? text : text + ".";
 
     // After the restore the package's props are imported, so its properties say whether it is there and switched on.
-    private static void EnsureRouteHost(ProjectInstance project, string projectFile, Dictionary<string, string?> global)
+    private static void EnsureRouteHost(ProjectInstance project, string projectFile, Dictionary<string, string?> global, string command)
     {
         var enabled = project.GetPropertyValue("ApiRoutesEnabled");
         var testProject = IsTrue(project.GetPropertyValue("IsTestProject"));
@@ -61,7 +61,7 @@ internal static class MSBuildRunner
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, app);
             throw new CommandException(
                 $"'{projectFile}' has no routes of its own{(testProject ? ": it is a test project" : "")}; the app it "
-                + $"references, '{app}', has them. Run 'apiroutes routes {Terminal.Safe(relative)}', or pass that project.");
+                + $"references, '{app}', has them: run  apiroutes {command} {Terminal.Safe(ShellWord(relative))}");
         }
 
         if (testProject)
@@ -111,6 +111,12 @@ internal static class MSBuildRunner
 
         return null;
     }
+
+    // A path as a POSIX shell takes it as one word (review 29a F6: a folder with a space gave a command that did not run).
+    private static string ShellWord(string path) =>
+        path.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '/' or '+' or ':' or '@' or ',')
+            ? path
+            : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     // As MSBuild's conditions read a property: true, on, yes, or '!' before false, off, no; any case.
     private static bool IsTrue(string value) => value.ToLowerInvariant() is "true" or "on" or "yes" or "!false" or "!off" or "!no";
