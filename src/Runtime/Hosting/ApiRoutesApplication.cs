@@ -170,7 +170,8 @@ public static class ApiRoutesApplication
     private static string ConfigurationUnreadable(string[] args, InvalidDataException error)
     {
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
-        var contentRoot = configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root) : Directory.GetCurrentDirectory();
+        // A relative content root is the app's folder's, as the host resolves it (review 29a F8), not the working folder's.
+        var contentRoot = configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root, AppContext.BaseDirectory) : Directory.GetCurrentDirectory();
         if (BundleStartupCheck.Requested(configuration) && BundleRefusal(configuration, contentRoot, applicationName: null) is { } refusal)
         {
             return refusal;

@@ -48,16 +48,45 @@ internal static class BundleStartupCheck
     /// <returns>Why the app may not start so, with the absolute folder to start it in; null when the content root is the folder.</returns>
     public static string? ContentRootProblem(string root, string contentRoot)
     {
-        if (SamePath(Path.TrimEndingDirectorySeparator(contentRoot), Path.TrimEndingDirectorySeparator(root)))
+        if (SameFolder(contentRoot, root))
         {
             return null;
         }
 
-        var folder = Path.TrimEndingDirectorySeparator(root);
+        var folder = ShellWord(Path.TrimEndingDirectorySeparator(root));
         return $"The app was started with the content root {BundlePath.Quote(contentRoot)}, not its bundle's folder {BundlePath.Quote(root)}: "
             + "with ApiRoutes:VerifyBundle its configuration files are read from the verified folder only. Start it in that folder "
-            + $"(cd {BundlePath.Quote(folder)}), or pass --contentRoot {BundlePath.Quote(folder)}.";
+            + $"(cd {folder}), or pass --contentRoot {folder}.";
     }
+
+    // One folder however written: '…/v1//', or a link to it ('current' → 'releases/v1'), as the host resolves the app's
+    // own path (review 29a F8).
+    private static bool SameFolder(string path, string expected)
+    {
+        if (SamePath(Path.TrimEndingDirectorySeparator(path), Path.TrimEndingDirectorySeparator(expected)))
+        {
+            return true;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            return string.Equals(RealPaths.Of(path), RealPaths.Of(expected), StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    // The folder as a POSIX shell takes it as one word, whole (not cut at 200 characters), so that the advice runs as
+    // written; in the display form when it has a character a terminal would act on.
+    private static string ShellWord(string path) =>
+        BundlePath.Printable(path, int.MaxValue) != path ? BundlePath.Quote(path) : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <param name="root">The app's folder, <see cref="AppContext.BaseDirectory"/>.</param>
     /// <param name="manifestPath">The route manifest that is about to be loaded.</param>

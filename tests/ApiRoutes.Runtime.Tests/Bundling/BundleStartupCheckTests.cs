@@ -61,6 +61,24 @@ public sealed class BundleStartupCheckTests : IDisposable
             + $"files are read from the verified folder only. Start it in that folder (cd '{_root}'), or pass --contentRoot '{_root}'.",
             BundleStartupCheck.ContentRootProblem(_root + "/", elsewhere));
         Assert.Null(BundleStartupCheck.ContentRootProblem(_root + "/", _root));
+
+        // Review 29a F8: the same folder written with a doubled separator, or through a link, is the folder; the advice
+        // is the whole path quoted for a shell.
+        Assert.Null(BundleStartupCheck.ContentRootProblem(_root + "/", _root + "//"));
+        var link = _root + "-link";
+        Directory.CreateSymbolicLink(link, _root);
+        try
+        {
+            Assert.Null(BundleStartupCheck.ContentRootProblem(_root + "/", link));
+        }
+        finally
+        {
+            Directory.Delete(link);
+        }
+
+        var quoted = Path.Combine(Path.GetTempPath(), "bob's v1");
+        Assert.EndsWith(@"Start it in that folder (cd '" + quoted.Replace("'", @"'\''", StringComparison.Ordinal) + "'), or pass --contentRoot '"
+            + quoted.Replace("'", @"'\''", StringComparison.Ordinal) + "'.", BundleStartupCheck.ContentRootProblem(quoted + "/", elsewhere), StringComparison.Ordinal);
     }
 
     [Fact]
