@@ -28,10 +28,34 @@ public static class ApiRoutesApplication
     /// </summary>
     internal static bool HostBuildIntercepted()
     {
-        // Such a resolver subscribes to every listener of that name made on the entry point's thread: one made to ask is
-        // enabled for the event only then. Disposing it ends only the subscription to it.
-        using var hosting = new DiagnosticListener("Microsoft.Extensions.Hosting");
-        return hosting.IsEnabled("HostBuilding");
+        // Such a resolver subscribes to every listener of that name made on the entry point's flow (an async local): one
+        // made to ask is enabled for the event only then. Tracing that subscribes to every listener (dotnet-trace's
+        // DiagnosticSource provider, an APM agent) enables it on any flow, so a listener made on a flow of its own must not
+        // be (review 29a F3: a traced production start lost the early open). Disposing a listener ends only its own
+        // subscriptions.
+        const string Name = "Microsoft.Extensions.Hosting";
+        using (var here = new DiagnosticListener(Name))
+        {
+            if (!here.IsEnabled("HostBuilding"))
+            {
+                return false;
+            }
+        }
+
+        // A thread of its own, started without this flow's context (a task could run inline, on this flow).
+        var enabledElsewhere = false;
+        var probe = new Thread(() =>
+        {
+            using var elsewhere = new DiagnosticListener(Name);
+            enabledElsewhere = elsewhere.IsEnabled("HostBuilding");
+        }) { IsBackground = true, Name = "ApiRoutes host probe" };
+        using (ExecutionContext.SuppressFlow())
+        {
+            probe.Start();
+        }
+
+        probe.Join();
+        return !enabledElsewhere;
     }
 
     /// <summary>Builds and runs the web application with the ApiRoutes runtime.</summary>

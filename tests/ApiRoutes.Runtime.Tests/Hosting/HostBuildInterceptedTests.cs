@@ -23,6 +23,45 @@ public sealed class HostBuildInterceptedTests
         Assert.False(ApiRoutesApplication.HostBuildIntercepted());
     }
 
+    [Fact]
+    public void Tracing_that_listens_to_every_listener_on_every_flow_is_not_taking_the_host()
+    {
+        // Review 29a F3: under dotnet-trace's DiagnosticSource provider (or an APM agent) a production start was taken for
+        // a test's, and lost the store's early open.
+        using var tracing = new EveryListener();
+
+        Assert.False(ApiRoutesApplication.HostBuildIntercepted());
+    }
+
+    private sealed class EveryListener : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+    {
+        private readonly IDisposable _all;
+
+        public EveryListener() => _all = DiagnosticListener.AllListeners.Subscribe(this);
+
+        public void OnNext(DiagnosticListener value)
+        {
+            if (value.Name == "Microsoft.Extensions.Hosting")
+            {
+                value.Subscribe(this);
+            }
+        }
+
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+        }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void Dispose() => _all.Dispose();
+    }
+
     // What HostFactoryResolver does: every listener named Microsoft.Extensions.Hosting made on the entry point's flow
     // (an async local) is subscribed to, for HostBuilding and HostBuilt.
     private sealed class HostTaker : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
