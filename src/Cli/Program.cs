@@ -85,30 +85,9 @@ internal static class Program
         static string OptionName(string word) => Terminal.Safe(word.Split('=', 2)[0]);
     }
 
-    // The closest name within two edits (a typo), or nothing.
+    // The closest name (a typo), or nothing.
     private static string DidYouMean(string word, IEnumerable<string> names) =>
-        names.Select(name => (Name: name, Distance: Distance(word, name))).Where(match => match.Distance <= 2).OrderBy(match => match.Distance).FirstOrDefault().Name is { } closest
-            ? $" (did you mean '{closest}'?)"
-            : "";
-
-    // Levenshtein distance, for words of a command line.
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            previous = current;
-        }
-
-        return previous[b.Length];
-    }
+        ApiRoutes.Text.Suggestions.Closest(word, names) is { } closest ? $" (did you mean '{closest}'?)" : "";
 
     internal static RootCommand CreateRootCommand(TextWriter output, TextWriter error, TextReader? input = null, TimeProvider? time = null)
     {

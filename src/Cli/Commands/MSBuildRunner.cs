@@ -61,7 +61,7 @@ internal static class MSBuildRunner
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, app);
             throw new CommandException(
                 $"'{projectFile}' has no routes of its own{(testProject ? ": it is a test project" : "")}; the app it "
-                + $"references, '{app}', has them: run  apiroutes {command} {Terminal.Safe(ShellWord(relative))}");
+                + $"references, '{app}', has them: run  apiroutes {command} {Terminal.Safe(ApiRoutes.Text.ShellWords.Word(relative))}");
         }
 
         if (testProject)
@@ -111,12 +111,6 @@ internal static class MSBuildRunner
 
         return null;
     }
-
-    // A path as a POSIX shell takes it as one word (review 29a F6: a folder with a space gave a command that did not run).
-    private static string ShellWord(string path) =>
-        path.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '/' or '+' or ':' or '@' or ',')
-            ? path
-            : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     // As MSBuild's conditions read a property: true, on, yes, or '!' before false, off, no; any case.
     private static bool IsTrue(string value) => value.ToLowerInvariant() is "true" or "on" or "yes" or "!false" or "!off" or "!no";

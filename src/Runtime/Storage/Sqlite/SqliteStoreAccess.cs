@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using ApiRoutes.Bundling;
+using ApiRoutes.Text;
 
 namespace ApiRoutes.Storage;
 
@@ -77,7 +78,7 @@ internal static class SqliteStoreAccess
             else if (open)
             {
                 found.Add($"{Path.GetFileName(file)} {UnixFiles.Octal(mode)}");
-                chmod.Add(Quoted(file));
+                chmod.Add(ShellWords.Quote(file));
             }
         }
 
@@ -106,7 +107,7 @@ internal static class SqliteStoreAccess
                 found.Add($"folder {at} {UnixFiles.Octal(folderMode)}{holding}");
                 if (folderOwner == user.Id && !folderMode.HasFlag(UnixFileMode.StickyBit))
                 {
-                    closeFolders.Add(Quoted(at));
+                    closeFolders.Add(ShellWords.Quote(at));
                 }
                 else
                 {
@@ -179,6 +180,4 @@ internal static class SqliteStoreAccess
         }
     }
 
-    // As a shell takes it: the path in single quotes, each of its own as '\''.
-    private static string Quoted(string path) => "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }
