@@ -137,14 +137,17 @@ internal static class ConstraintProbe
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex?> Patterns = new(StringComparer.Ordinal);
 
-    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(100);
+    // Only for the backtracking engine. The non-backtracking one is linear in the probe (a short path) and gets none: its
+    // timeout counted its first use too, the JIT of the engine and the building of the pattern's automaton, which on a
+    // busy machine took over the 100 ms it had, and the pattern then matched nothing (a missed AR2004 seen in CI).
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
 
     private static Regex? Compile(string pattern)
     {
         const RegexOptions options = RegexOptions.CultureInvariant | RegexOptions.IgnoreCase;
         try
         {
-            return new Regex(pattern, options | RegexOptions.NonBacktracking, Timeout);
+            return new Regex(pattern, options | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
         }
         catch (NotSupportedException)
         {
