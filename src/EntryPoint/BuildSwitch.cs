@@ -1,3 +1,4 @@
+using ApiRoutes.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -14,7 +15,5 @@ internal static class BuildSwitch
     /// so that the generator and the targets agree on every value the build accepts (AR0004 refuses the rest).
     /// </summary>
     public static bool IsTrue(AnalyzerConfigOptions options, string property) =>
-        options.TryGetValue(property, out var value) && IsTrue(value);
-
-    internal static bool IsTrue(string? value) => value?.ToLowerInvariant() is "true" or "on" or "yes" or "!false" or "!off" or "!no";
+        options.TryGetValue(property, out var value) && MSBuildBoolean.IsTrue(value);
 }

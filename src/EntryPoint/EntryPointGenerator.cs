@@ -53,7 +53,7 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
             static assembly => !assembly.Name.StartsWith("ApiRoutes", StringComparison.Ordinal)
                 && assembly.Modules.Any(static module => module.ReferencedAssemblies.Any(static reference => reference.Name == "ApiRoutes"))));
         var routesOff = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
-            options.GlobalOptions.TryGetValue(RoutesSwitchProperty, out var value) && !BuildSwitch.IsTrue(value));
+            options.GlobalOptions.TryGetValue(RoutesSwitchProperty, out var value) && !ApiRoutes.Text.MSBuildBoolean.IsTrue(value));
 
         context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram).Combine(servesRoutes).Combine(mappedElsewhere.Combine(routesOff)), static (output, input) =>
         {

@@ -1,3 +1,4 @@
+using ApiRoutes.Text;
 using Microsoft.Build.Execution;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Logging;
@@ -53,7 +54,7 @@ internal static class MSBuildRunner
     private static void EnsureRouteHost(ProjectInstance project, string projectFile, Dictionary<string, string?> global, string command)
     {
         var enabled = project.GetPropertyValue("ApiRoutesEnabled");
-        var testProject = IsTrue(project.GetPropertyValue("IsTestProject"));
+        var testProject = MSBuildBoolean.IsTrue(project.GetPropertyValue("IsTestProject"));
         if ((enabled.Length == 0 || testProject) && ReferencedApp(project, global) is { } app)
         {
             // A test project references the app it tests (review 28c F9: it was told to add the package, which would make
@@ -61,7 +62,7 @@ internal static class MSBuildRunner
             var relative = Path.GetRelativePath(Environment.CurrentDirectory, app);
             throw new CommandException(
                 $"'{projectFile}' has no routes of its own{(testProject ? ": it is a test project" : "")}; the app it "
-                + $"references, '{app}', has them: run  apiroutes {command} {Terminal.Safe(ApiRoutes.Text.ShellWords.Word(relative))}");
+                + $"references, '{app}', has them: run  apiroutes {command} {Terminal.Safe(ShellWords.Word(relative))}");
         }
 
         if (testProject)
@@ -83,7 +84,7 @@ internal static class MSBuildRunner
                 + "compiled into the app that runs. Pass the web project, and move the handlers into it.");
         }
 
-        if (!IsTrue(enabled))
+        if (!MSBuildBoolean.IsTrue(enabled))
         {
             throw new CommandException($"'{projectFile}' sets ApiRoutesEnabled to '{enabled}', so its build writes no route manifest.");
         }
@@ -112,6 +113,4 @@ internal static class MSBuildRunner
         return null;
     }
 
-    // As MSBuild's conditions read a property: true, on, yes, or '!' before false, off, no; any case.
-    private static bool IsTrue(string value) => value.ToLowerInvariant() is "true" or "on" or "yes" or "!false" or "!off" or "!no";
 }

@@ -1,3 +1,4 @@
+using ApiRoutes.Text;
 using Microsoft.Build.Construction;
 using Microsoft.Build.Evaluation;
 using Microsoft.Build.Exceptions;
@@ -59,5 +60,5 @@ internal static class ProjectKind
     /// </summary>
     public static bool IsApp(string outputType, string isTestProject) =>
         (string.Equals(outputType, "Exe", StringComparison.OrdinalIgnoreCase) || string.Equals(outputType, "WinExe", StringComparison.OrdinalIgnoreCase))
-        && !string.Equals(isTestProject, "true", StringComparison.OrdinalIgnoreCase);
+        && !MSBuildBoolean.IsTrue(isTestProject);
 }

@@ -1,4 +1,5 @@
 using ApiRoutes.EntryPoint;
+using ApiRoutes.Tasks.UnitTests.Infrastructure;
 
 namespace ApiRoutes.Tasks.UnitTests.EntryPoint;
 
@@ -23,5 +24,6 @@ public sealed class BuildSwitchTests
     [InlineData("", false)]
     [InlineData(null, false)]
     [InlineData("1", false)]
-    public void A_switch_is_on_where_MSBuild_reads_true(string? value, bool on) => Assert.Equal(on, BuildSwitch.IsTrue(value));
+    public void A_switch_is_on_where_MSBuild_reads_true(string? value, bool on) =>
+        Assert.Equal(on, BuildSwitch.IsTrue(new GeneratorHarness.BuildProperties(value is null ? [] : new() { ["build_property.X"] = value }).GlobalOptions, "build_property.X"));
 }
