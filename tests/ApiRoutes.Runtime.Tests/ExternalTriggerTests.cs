@@ -90,6 +90,58 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_replay_that_meets_the_first_trigger_while_its_claim_is_written_gets_what_that_claim_decides_and_is_not_told_of_a_run_that_never_was()
+    {
+        // Review 29a's race: the replay found the occurrence's slot taken and answered "it runs as <id>" at once, while
+        // that first trigger's claim was still being written; the claim then failed (503), the slot was freed, and the
+        // run the replay named never ran, nor did the occurrence.
+        var store = new ClaimsHeld();
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o => o.Scheduling.Enabled = false,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        var route = server.Services.GetRequiredService<ApiRoutes.ManifestLoading.RouteTable>().Routes.Single();
+        var runs = server.Services.GetRequiredService<ScheduledRuns>();
+        var occurrence = DateTimeOffset.Parse(Occurrence, CultureInfo.InvariantCulture);
+
+        var first = runs.TryStartAsync(route, occurrence, external: true);
+        await store.Entered.Task.WaitAsync(Probe.Patience);
+        var replay = runs.TryStartAsync(route, occurrence, external: true);   // has met the taken slot when the call returns
+        store.Release.SetException(new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: database or disk is full"));
+
+        var (refused, ran) = (await first.WaitAsync(Probe.Patience), await replay.WaitAsync(Probe.Patience));
+        Assert.Equal((null, true), (refused.ExecutionId, refused.StoreUnavailable));
+        Assert.True(ran.ExecutionId is not null, ran.Refusal);
+        await server.WaitForExecutionAsync(r => r.Id == ran.ExecutionId && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task A_replay_that_meets_the_first_trigger_while_another_process_has_the_claim_is_refused_as_claimed_elsewhere()
+    {
+        var store = new ClaimsHeld();
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o => o.Scheduling.Enabled = false,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        var route = server.Services.GetRequiredService<ApiRoutes.ManifestLoading.RouteTable>().Routes.Single();
+        var runs = server.Services.GetRequiredService<ScheduledRuns>();
+        var occurrence = DateTimeOffset.Parse(Occurrence, CultureInfo.InvariantCulture);
+        Assert.True((await store.ClaimOccurrenceAsync("/api/tick", occurrence, "other-process", default)).Claimed);
+
+        var first = runs.TryStartAsync(route, occurrence, external: true);
+        await store.Entered.Task.WaitAsync(Probe.Patience);
+        var replay = runs.TryStartAsync(route, occurrence, external: true);
+        store.Release.SetResult();
+
+        var answers = await Task.WhenAll(first, replay).WaitAsync(Probe.Patience);
+        Assert.All(answers, answer => Assert.Equal(
+            (null, $"The occurrence {occurrence:O} of /api/tick has already been claimed (it ran before, or runs in another replica or process)."),
+            (answer.ExecutionId, answer.Refusal)));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task A_trigger_of_a_paused_schedule_is_skipped_and_recorded_as_paused_and_runs_once_resumed()
     {
         // Paused in the shared store, as the dashboard of any replica does.
@@ -281,6 +333,27 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         request.Headers.Add(TriggerSignature.TimestampHeader, text);
         request.Headers.Add(TriggerSignature.SignatureHeader, TriggerSignature.Compute(Secret, "/api/tick", Occurrence, text));
         return request;
+    }
+
+    // The first claim made through the runtime waits for Release (which may fail it); the others pass straight through.
+    private sealed class ClaimsHeld : ForwardingStore
+    {
+        private int _claims;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+        {
+            if (executionId != "other-process" && Interlocked.Increment(ref _claims) == 1)
+            {
+                Entered.SetResult();
+                await Release.Task.WaitAsync(Probe.Patience, cancellationToken);
+            }
+
+            return await base.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+        }
     }
 
     // A durable store of one process whose claims cannot be written (a full disk).

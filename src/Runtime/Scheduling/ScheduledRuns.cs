@@ -46,11 +46,35 @@ internal sealed class ScheduledRuns(
         var run = start.Task.ContinueWith(
             queued => queued.Result is { } execution ? runner.RunToEndAsync(execution) : Task.CompletedTask,
             TaskScheduler.Default).Unwrap();
-        var running = new Running(id, manual ? null : occurrence, run);
+        var running = new Running(id, manual ? null : occurrence, start.Task, run);
         var added = _running.AddOrUpdate(
             route.Template,
             running,
-            (_, current) => current.Run.IsCompleted ? running : current);
+            (_, current) => current.Holds ? current : running);
+        for (var waits = 0; added.Id != id && !added.Started.IsCompleted && waits < MaxWaitsForAStart; waits++)
+        {
+            // The slot's holder is still being claimed and may not run at all (claimed elsewhere, a store that cannot
+            // be written, a pause): what this start is told, and what it records, waits for that to be decided. A
+            // holder that did not start has freed the slot, which this start then tries to take as if it had come after.
+            await added.Started;
+            added = _running.AddOrUpdate(
+                route.Template,
+                running,
+                (_, current) => current.Holds ? current : running);
+        }
+
+        if (added.Id != id && !added.Started.IsCompleted)
+        {
+            // Others kept taking the slot and failing to start, each in turn: what this one would meet is not known yet.
+            _logger.ScheduleSkipped(route.Template, occurrence, added.Id);
+            if (!manual && !external)
+            {
+                occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, null, "Other starts of the schedule were still being claimed.");
+            }
+
+            return new ScheduledStart(null, $"Other starts of {route.Template} are still being claimed; try again shortly.") { StoreUnavailable = true };
+        }
+
         if (added.Id != id && !manual && added.Occurrence == occurrence)
         {
             // Not a next occurrence meeting a run still going: this occurrence's own run (a replayed external trigger).
@@ -101,8 +125,8 @@ internal sealed class ScheduledRuns(
         // the drain does not wait for it.
         void NotStarted()
         {
-            start.TrySetResult(null);
             _running.TryRemove(new KeyValuePair<string, Running>(route.Template, running));
+            start.TrySetResult(null);
         }
     }
 
@@ -113,7 +137,14 @@ internal sealed class ScheduledRuns(
     public Task WhenAllEndedAsync() => Task.WhenAll(_running.Values.Select(running => running.Run));
 
     // The run that holds a schedule's slot: the occurrence it runs for (none for a run by hand), and its end.
-    private sealed record Running(string Id, DateTimeOffset? Occurrence, Task Run);
+    private sealed record Running(string Id, DateTimeOffset? Occurrence, Task<TrackedExecution?> Started, Task Run)
+    {
+        // Whether it keeps the slot: being claimed, or started and its run not ended. One that did not start never does.
+        public bool Holds => !Run.IsCompleted && !(Started.IsCompleted && Started.Result is null);
+    }
+
+    // How many holders of a slot in turn a start waits for, each of which took the slot and then did not start.
+    private const int MaxWaitsForAStart = 8;
 
     // A run by hand claims no occurrence, but it must not overlap a run of the schedule on another replica either. The
     // check is a read: two replicas starting in the same moment could both pass it. Returns why it is not run, or null.
