@@ -260,6 +260,62 @@ public sealed class BuildTests(PackageFixture package)
         Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
     }
 
+    [Fact]
+    public async Task An_entry_point_whose_routes_a_library_of_the_app_maps_builds_under_TreatWarningsAsErrors_and_serves_them()
+    {
+        // Review 29a F5 was fixed for a library compiled in full, but a build passes a project reference as its reference
+        // assembly, which has no method bodies and so no reference to ApiRoutes: AR0105 still broke this build.
+        var library = new FixtureProject(package, "Defaults")
+            .Write("Defaults.csproj", $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <FrameworkReference Include="Microsoft.AspNetCore.App" />
+                    <PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />
+                  </ItemGroup>
+                </Project>
+                """)
+            .Write("AppDefaults.cs", """
+                using Microsoft.AspNetCore.Builder;
+                using Microsoft.Extensions.DependencyInjection;
+
+                namespace Defaults;
+
+                public static class AppDefaults
+                {
+                    public static WebApplicationBuilder AddDefaults(this WebApplicationBuilder builder)
+                    {
+                        builder.Services.AddApiRoutes();
+                        return builder;
+                    }
+
+                    public static WebApplication MapDefaults(this WebApplication app)
+                    {
+                        app.MapApiRoutes();
+                        return app;
+                    }
+                }
+                """);
+        var project = Sources.Shop(package)
+            .Write("App.cs", """
+                using Defaults;
+
+                var app = WebApplication.CreateBuilder(args).AddDefaults().Build();
+                app.MapDefaults();
+                app.Run();
+                """)
+            .AddToProject($"""<PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup><ItemGroup><ProjectReference Include="{Path.Combine(library.Directory, "Defaults.csproj")}" /></ItemGroup>""");
+
+        var build = (await project.RunAsync("build")).ShouldSucceed();
+
+        Assert.DoesNotContain("AR0105", build.Output, StringComparison.Ordinal);
+        await using var app = await RunningApp.StartAsync(project.OutputFolder(), project.Environment, Path.Combine(project.OutputFolder(), "Shop.dll"));
+        Assert.Equal("""{"hello":"world"}""", await app.Client.GetStringAsync("/api/hello"));
+    }
+
     // Review 6, R6-1: a real build given the snapshot a running dotnet watch session filled (here through the project's
     // own glob, which covers obj/) compiles no tombstone: the generator emits only in dotnet watch's workspace.
     [Fact]

@@ -105,9 +105,44 @@ public sealed class EntryPointGeneratorTests
         var control = GeneratorHarness.RunReporting(
             new EntryPointGenerator(), new Dictionary<string, string>(on) { [EntryPointGenerator.RoutesSwitchProperty] = "true" }, [], OutputKind.ConsoleApplication, ("Program.cs", program));
 
+        // A project reference, as a build passes it: the library's reference assembly, without the bodies that call
+        // MapApiRoutes (nor a reference to ApiRoutes), but with the mark the package's generator added to the library.
+        CSharpGeneratorDriver.Create(new EntryPointGenerator()).RunGeneratorsAndUpdateCompilation(library, out var marked, out _);
+        Assert.Contains(marked.SyntaxTrees, tree => tree.FilePath.EndsWith(EntryPointGenerator.MarkerHintName, StringComparison.Ordinal));
+        using var referenceImage = new MemoryStream();
+        Assert.True(marked.Emit(referenceImage, options: new Microsoft.CodeAnalysis.Emit.EmitOptions(metadataOnly: true, includePrivateMembers: false)).Success);
+        var withProjectReference = GeneratorHarness.RunReporting(new EntryPointGenerator(), on, [MetadataReference.CreateFromImage(referenceImage.ToArray())], OutputKind.ConsoleApplication, ("Program.cs", program));
+
         Assert.Empty(withLibrary.Diagnostics);
+        Assert.Empty(withProjectReference.Diagnostics);
         Assert.Empty(routesOff.Diagnostics);
         Assert.Equal("AR0105", Assert.Single(control.Diagnostics).Id);
+    }
+
+    [Theory]
+    // Session 29's note: any library that referenced ApiRoutes silenced AR0105, whether or not it maps the routes.
+    [InlineData("public static class Services { public static void Add(Microsoft.Extensions.DependencyInjection.IServiceCollection s) => Microsoft.Extensions.DependencyInjection.ApiRoutesServiceCollectionExtensions.AddApiRoutes(s); }", true)]
+    [InlineData("public static class Run { public static System.Threading.Tasks.Task<int> Main2(string[] a) => ApiRoutes.ApiRoutesApplication.RunAsync(a); }", false)]
+    public void A_library_that_references_ApiRoutes_without_mapping_the_routes_leaves_AR0105(string librarySource, bool warned)
+    {
+        const string program = "var app = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder(args).Build();\nSystem.Console.WriteLine(app);";
+        var library = CSharpCompilation.Create(
+            "Services",
+            [CSharpSyntaxTree.ParseText(librarySource)],
+            TestProject.PlatformReferences,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        var emitted = library.Emit(image);
+        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
+        var on = new Dictionary<string, string> { [EntryPointGenerator.SwitchProperty] = "true" };
+
+        CSharpGeneratorDriver.Create(new EntryPointGenerator()).RunGeneratorsAndUpdateCompilation(library, out var generated, out _);
+        Assert.Equal(!warned, generated.SyntaxTrees.Any(tree => tree.FilePath.EndsWith(EntryPointGenerator.MarkerHintName, StringComparison.Ordinal)));
+        var asImage = GeneratorHarness.RunReporting(new EntryPointGenerator(), on, [MetadataReference.CreateFromImage(image.ToArray())], OutputKind.ConsoleApplication, ("Program.cs", program));
+        var asProject = GeneratorHarness.RunReporting(new EntryPointGenerator(), on, [library.ToMetadataReference()], OutputKind.ConsoleApplication, ("Program.cs", program));
+
+        Assert.Equal(warned ? ["AR0105"] : [], asImage.Diagnostics.Select(d => d.Id));
+        Assert.Equal(warned ? ["AR0105"] : [], asProject.Diagnostics.Select(d => d.Id));
     }
 
     [Theory]
