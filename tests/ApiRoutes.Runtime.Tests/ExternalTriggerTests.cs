@@ -96,17 +96,8 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         // that first trigger's claim was still being written; the claim then failed (503), the slot was freed, and the
         // run the replay named never ran, nor did the occurrence.
         var store = new ClaimsHeld();
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o => o.Scheduling.Enabled = false,
-            services: s => s.AddSingleton<IExecutionStore>(store));
-        var route = server.Services.GetRequiredService<ApiRoutes.ManifestLoading.RouteTable>().Routes.Single();
-        var runs = server.Services.GetRequiredService<ScheduledRuns>();
-        var occurrence = DateTimeOffset.Parse(Occurrence, CultureInfo.InvariantCulture);
-
-        var first = runs.TryStartAsync(route, occurrence, external: true);
-        await store.Entered.Task.WaitAsync(Probe.Patience);
-        var replay = runs.TryStartAsync(route, occurrence, external: true);   // has met the taken slot when the call returns
+        var (server, first, replay) = await StartTwoTriggersAsync(store);
+        await using var _ = server;
         store.Release.SetException(new ExecutionStoreUnavailableException("The execution store 'test' cannot be written: database or disk is full"));
 
         var (refused, ran) = (await first.WaitAsync(Probe.Patience), await replay.WaitAsync(Probe.Patience));
@@ -120,18 +111,10 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     public async Task A_replay_that_meets_the_first_trigger_while_another_process_has_the_claim_is_refused_as_claimed_elsewhere()
     {
         var store = new ClaimsHeld();
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
-            options: o => o.Scheduling.Enabled = false,
-            services: s => s.AddSingleton<IExecutionStore>(store));
-        var route = server.Services.GetRequiredService<ApiRoutes.ManifestLoading.RouteTable>().Routes.Single();
-        var runs = server.Services.GetRequiredService<ScheduledRuns>();
         var occurrence = DateTimeOffset.Parse(Occurrence, CultureInfo.InvariantCulture);
         Assert.True((await store.ClaimOccurrenceAsync("/api/tick", occurrence, "other-process", default)).Claimed);
-
-        var first = runs.TryStartAsync(route, occurrence, external: true);
-        await store.Entered.Task.WaitAsync(Probe.Patience);
-        var replay = runs.TryStartAsync(route, occurrence, external: true);
+        var (server, first, replay) = await StartTwoTriggersAsync(store);
+        await using var _ = server;
         store.Release.SetResult();
 
         var answers = await Task.WhenAll(first, replay).WaitAsync(Probe.Patience);
@@ -306,6 +289,22 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     [InlineData("/api/tick", "yesterday", HttpStatusCode.BadRequest)]
     public async Task Only_real_occurrences_of_scheduled_routes_run(string route, string occurrence, HttpStatusCode expected) =>
         Assert.Equal(expected, (await SendAsync(route, occurrence, Now)).StatusCode);
+
+    // A server on the store whose first claim is held, and two signed triggers of the same occurrence: the second has met
+    // the slot the first took (its claim held) when the call that starts it returns.
+    private static async Task<(TestServer Server, Task<ScheduledStart> First, Task<ScheduledStart> Replay)> StartTwoTriggersAsync(ClaimsHeld store)
+    {
+        var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly")),
+            options: o => o.Scheduling.Enabled = false,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        var route = server.Services.GetRequiredService<ApiRoutes.ManifestLoading.RouteTable>().Routes.Single();
+        var runs = server.Services.GetRequiredService<ScheduledRuns>();
+        var occurrence = DateTimeOffset.Parse(Occurrence, CultureInfo.InvariantCulture);
+        var first = runs.TryStartAsync(route, occurrence, external: true);
+        await store.Entered.Task.WaitAsync(Probe.Patience);
+        return (server, first, runs.TryStartAsync(route, occurrence, external: true));
+    }
 
     private Task<HttpResponseMessage> SendAsync(string route, string occurrence, string timestamp, string? secret = Secret, string? signature = null) =>
         SendAsync(_server, route, occurrence, timestamp, secret, signature);

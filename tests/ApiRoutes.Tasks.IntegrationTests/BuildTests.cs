@@ -187,19 +187,7 @@ public sealed class BuildTests(PackageFixture package)
     [Fact]
     public async Task Handlers_in_a_referenced_class_library_warn_in_the_apps_build_and_the_library_gets_no_manifest()
     {
-        var library = new FixtureProject(package, "Shared")
-            .Write("Shared.csproj", $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <FrameworkReference Include="Microsoft.AspNetCore.App" />
-                    <PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />
-                  </ItemGroup>
-                </Project>
-                """)
+        var library = ClassLibrary("Shared")
             .Write("Api/Ping.cs", """
                 using ApiRoutes;
                 using Microsoft.AspNetCore.Http;
@@ -265,19 +253,7 @@ public sealed class BuildTests(PackageFixture package)
     {
         // Review 29a F5 was fixed for a library compiled in full, but a build passes a project reference as its reference
         // assembly, which has no method bodies and so no reference to ApiRoutes: AR0105 still broke this build.
-        var library = new FixtureProject(package, "Defaults")
-            .Write("Defaults.csproj", $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <FrameworkReference Include="Microsoft.AspNetCore.App" />
-                    <PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />
-                  </ItemGroup>
-                </Project>
-                """)
+        var library = ClassLibrary("Defaults")
             .Write("AppDefaults.cs", """
                 using Microsoft.AspNetCore.Builder;
                 using Microsoft.Extensions.DependencyInjection;
@@ -360,4 +336,20 @@ public sealed class BuildTests(PackageFixture package)
         var reader = pe.GetMetadataReader();
         return reader.GetGuid(reader.GetModuleDefinition().Mvid);
     }
+
+    // A class library of the app's own that references the ApiRoutes package, as ASP.NET Core's shared libraries do.
+    private FixtureProject ClassLibrary(string name) =>
+        new FixtureProject(package, name)
+            .Write($"{name}.csproj", $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <FrameworkReference Include="Microsoft.AspNetCore.App" />
+                    <PackageReference Include="ApiRoutes" Version="{PackageFixture.Version}" />
+                  </ItemGroup>
+                </Project>
+                """);
 }
