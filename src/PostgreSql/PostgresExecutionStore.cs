@@ -305,7 +305,12 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route)
             """,
             retention);
-        await DeleteAsync("DELETE FROM apiroutes_schedule_occurrences WHERE occurrence < $1", before.ToUniversalTime());
+        await DeleteAsync(
+            """
+            DELETE FROM apiroutes_schedule_occurrences o WHERE o.occurrence < $1
+                AND (o.outcome = 'refused' OR o.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_occurrences m WHERE m.route = o.route AND m.outcome <> 'refused'))
+            """,
+            before.ToUniversalTime());
         await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < now() - $1", retention);
         await DeleteAsync("DELETE FROM apiroutes_schedule_pauses WHERE until < $1", before.ToUniversalTime());
         return count;

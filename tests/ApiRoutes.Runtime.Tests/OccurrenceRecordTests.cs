@@ -44,6 +44,42 @@ public sealed class OccurrenceRecordTests
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_occurrence_recorded_missed_at_one_start_is_not_missed_again_at_the_next_once_retention_has_run(bool catchUp)
+    {
+        // Review 30a F1: a monthly schedule down over Feb 1 has it recorded missed at the Feb 3 start (right); retention
+        // (7 days) then pruned that record, and the Feb 20 start, counting from the last claim (Jan 1), reported Feb 1
+        // missed again (event 3012, the metric) and, with catch-up, ran it 19 days late.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/monthly", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), "january", default);
+        var manifest = Create(ScheduledRoute("/api/monthly", typeof(Tick), "@monthly"));
+        manifest = manifest with { Routes = [manifest.Routes[0] with { CatchUp = catchUp }] };
+
+        await using (var first = await TestServer.StartAsync(manifest, now: new DateTimeOffset(2026, 2, 3, 0, 0, 0, TimeSpan.Zero), services: s => s.AddSingleton<IExecutionStore>(store)))
+        {
+            await first.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/monthly waiting for 2026-03-01T00:00:00");
+            Assert.Single(await ReadAsync(first, "/api/monthly", expected: 1));
+            if (catchUp)
+            {
+                Assert.Contains("\"missed\":true", (await first.Probe.NextAsync()).Body, StringComparison.Ordinal);
+            }
+
+            Assert.Equal(catchUp ? 1 : 0, first.Probe.Count(nameof(Tick)));
+        }
+
+        await store.PruneAsync(new DateTimeOffset(2026, 2, 13, 0, 0, 0, TimeSpan.Zero), default);   // Feb 20, a week's retention
+        await using var next = await TestServer.StartAsync(manifest, now: new DateTimeOffset(2026, 2, 20, 0, 0, 0, TimeSpan.Zero), services: s => s.AddSingleton<IExecutionStore>(store));
+        await next.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/monthly waiting for 2026-03-01T00:00:00");
+
+        Assert.DoesNotContain(next.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
+        Assert.Equal(0, next.Probe.Count(nameof(Tick)));
+        Assert.Equal(
+            [(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero), catchUp ? OccurrenceOutcome.Ran : OccurrenceOutcome.Missed)],
+            (await ReadAsync(next, "/api/monthly", expected: 1)).Select(r => (r.Occurrence, r.Outcome)));
+    }
+
     [Fact]
     public async Task With_catch_up_the_latest_missed_occurrence_runs_and_the_ones_before_it_are_recorded_missed()
     {

@@ -71,7 +71,8 @@ internal interface IExecutionStore
 
     /// <summary>
     /// Deletes executions that finished before <paramref name="before"/>, schedule claims made before it but each
-    /// schedule's latest, and occurrence records of occurrences before it; returns how many executions.
+    /// schedule's latest, and records of occurrences before it but each schedule's latest that is not a refusal (the
+    /// start-up counts missed occurrences from it); returns how many executions.
     /// </summary>
     Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken);
 

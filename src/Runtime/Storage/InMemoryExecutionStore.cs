@@ -233,7 +233,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             }
         }
 
-        foreach (var key in _occurrences.Keys.Where(key => key.Occurrence < before))
+        // Each schedule's latest record that is not a refusal stays: the start-up counts what was missed from it.
+        var latestTakenUp = _occurrences.Keys.Where(static key => key.Outcome != OccurrenceOutcome.Refused)
+            .GroupBy(static key => key.Route).ToDictionary(static group => group.Key, static group => group.Max(static key => key.Occurrence));
+        foreach (var key in _occurrences.Keys.Where(key => key.Occurrence < before
+            && (key.Outcome == OccurrenceOutcome.Refused || !latestTakenUp.TryGetValue(key.Route, out var latest) || key.Occurrence < latest)))
         {
             _occurrences.TryRemove(key, out _);
         }

@@ -49,6 +49,26 @@ public abstract partial class ExecutionStoreContract
     }
 
     [Fact]
+    public async Task Pruning_keeps_each_schedules_latest_occurrence_record_that_is_not_a_refusal()
+    {
+        // Review 30a F1: the start-up reads the latest record to know which occurrences came while no instance was up.
+        // Pruned, a monthly schedule's paused (or already reported missed) occurrence was missed again at each restart,
+        // and with catch-up run weeks late. A refusal names any instant and says nothing of what was taken up.
+        await Store.RecordOccurrenceAsync(Occurrence("/api/monthly", 0, OccurrenceOutcome.Ran, "run"), default);
+        await Store.RecordOccurrenceAsync(Occurrence("/api/monthly", 10, OccurrenceOutcome.Paused), default);
+        await Store.RecordOccurrenceAsync(Occurrence("/api/monthly", 20, OccurrenceOutcome.Refused, detail: "401"), default);
+        await Store.RecordOccurrenceAsync(Occurrence("/api/other", 5, OccurrenceOutcome.Missed), default);
+        await Store.RecordOccurrenceAsync(Occurrence("/api/other", 5, OccurrenceOutcome.Refused, detail: "409"), default);
+        await Store.RecordOccurrenceAsync(Occurrence("/api/refused-only", 5, OccurrenceOutcome.Refused, detail: "409"), default);
+
+        await Store.PruneAsync(At(50), default);
+
+        Assert.Equal(
+            [("/api/monthly", At(10), OccurrenceOutcome.Paused), ("/api/other", At(5), OccurrenceOutcome.Missed)],
+            (await Store.GetOccurrencesAsync(new OccurrenceQuery(), default)).Select(r => (r.Route, r.Occurrence, r.Outcome)).OrderBy(r => r.Route, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Executions_are_filtered_by_route_status_and_time_and_paged_newest_first()
     {
         for (var i = 0; i < 10; i++)

@@ -252,7 +252,8 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             reader => StoredRecord.ReadWithRequest(reader, ReadInstant),
             cancellationToken);
 
-    // Also forgets old schedule claims, but each schedule's latest (a claim outlives the trigger tolerance by far).
+    // Also forgets old schedule claims, but each schedule's latest (a claim outlives the trigger tolerance by far), and old
+    // occurrence records, but each schedule's latest that is not a refusal (the start-up counts what was missed from it).
     public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
@@ -260,7 +261,10 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             DELETE FROM schedule_runs WHERE claimed_at < $before
                 AND occurrence < (SELECT max(m.occurrence) FROM schedule_runs m WHERE m.route = schedule_runs.route)
             """);
-        await DeleteAsync("DELETE FROM schedule_occurrences WHERE occurrence < $before");
+        await DeleteAsync("""
+            DELETE FROM schedule_occurrences WHERE occurrence < $before
+                AND (outcome = 'refused' OR occurrence < (SELECT max(m.occurrence) FROM schedule_occurrences m WHERE m.route = schedule_occurrences.route AND m.outcome <> 'refused'))
+            """);
         await DeleteAsync("DELETE FROM schedule_pauses WHERE until IS NOT NULL AND until < $before");
         return await DeleteAsync("DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')");
 
