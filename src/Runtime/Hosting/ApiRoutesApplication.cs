@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -26,7 +28,11 @@ public static class ApiRoutesApplication
     /// configuration says before then may not be what the app uses. Review 28c F22: the template's tests, on the
     /// in-memory store, opened the development server's SQLite file early all the same (its lock, its owner file).
     /// </summary>
-    internal static bool HostBuildIntercepted()
+    internal static bool HostBuildIntercepted() => HostBuildIntercepted(Assembly.GetEntryAssembly());
+
+    /// <param name="entry">The process's entry assembly.</param>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "An app's entry assembly calls ApiRoutesApplication (the call that leads here), so the trimmer keeps its reference to ApiRoutes; one that does not reference ApiRoutes is what is asked.")]
+    internal static bool HostBuildIntercepted(Assembly? entry)
     {
         // Such a resolver subscribes to every listener of that name made on the entry point's flow (an async local): one
         // made to ask is enabled for the event only then. Tracing that subscribes to every listener (dotnet-trace's
@@ -55,7 +61,22 @@ public static class ApiRoutesApplication
         }
 
         probe.Join();
-        return !enabledElsewhere;
+        if (!enabledElsewhere)
+        {
+            return true;
+        }
+
+        // Both: tracing listens everywhere, and a resolver may listen here too. A resolver runs the app's entry point from
+        // a program of its own (the test host, dotnet ef, the OpenAPI document's tool), which does not reference ApiRoutes;
+        // the app's own entry point, which called here, does.
+        try
+        {
+            return entry is not null && !entry.GetReferencedAssemblies().Any(static name => name.Name == typeof(ApiRoutesApplication).Assembly.GetName().Name);
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return false;   // no metadata to tell by (Native AOT, where no resolver runs an entry point either)
+        }
     }
 
     /// <summary>Builds and runs the web application with the ApiRoutes runtime.</summary>

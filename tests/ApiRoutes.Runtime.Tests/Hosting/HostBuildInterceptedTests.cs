@@ -30,7 +30,21 @@ public sealed class HostBuildInterceptedTests
         // a test's, and lost the store's early open.
         using var tracing = new EveryListener();
 
-        Assert.False(ApiRoutesApplication.HostBuildIntercepted());
+        Assert.False(ApiRoutesApplication.HostBuildIntercepted(typeof(HostBuildInterceptedTests).Assembly));   // an app's entry assembly
+    }
+
+    [Fact]
+    public void Under_tracing_that_listens_everywhere_a_resolver_running_the_entry_point_from_a_program_of_its_own_still_takes_the_host()
+    {
+        // Session 29's note: WebApplicationFactory under such tracing (an APM agent's test visibility) opened the
+        // development store early again. The test host's entry assembly does not reference ApiRoutes; the app's does.
+        using var tracing = new EveryListener();
+        using var resolver = new HostTaker();
+        var testHost = typeof(Xunit.FactAttribute).Assembly;
+        var app = typeof(HostBuildInterceptedTests).Assembly;
+
+        Assert.Equal((true, false), (ApiRoutesApplication.HostBuildIntercepted(testHost), ApiRoutesApplication.HostBuildIntercepted(app)));
+        Assert.False(ApiRoutesApplication.HostBuildIntercepted(null));
     }
 
     private sealed class EveryListener : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
