@@ -13,6 +13,10 @@ internal static class UnverifiedCodeVariables
         "DOTNET_STARTUP_HOOKS", "DOTNET_ADDITIONAL_DEPS", "DOTNET_SHARED_STORE", "DOTNET_MODIFIABLE_ASSEMBLIES",
         "ASPNETCORE_HOSTINGSTARTUPASSEMBLIES", "DOTNET_HOSTINGSTARTUPASSEMBLIES", "COR_ENABLE_PROFILING",
 
+        // The host's servicing folder, probed before the app's own for every serviceable package, managed and native
+        // (review 30e F1: SQLite's native library of the bundle was loaded from there instead).
+        "CORE_SERVICING",
+
         // A diagnostic port the runtime connects to at start: the tool there can attach a profiler or apply a startup
         // hook (review 15, F7). A garbage collector loaded from a library of its own.
         "DOTNET_DiagnosticPorts", "COMPlus_DiagnosticPorts", "DOTNET_GCName", "COMPlus_GCName", "DOTNET_GCPath", "COMPlus_GCPath",
