@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ApiRoutes.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -53,11 +54,7 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
             .CreateSyntaxProvider(static (node, _) => IsGlobalProgram(node), static (syntax, _) => syntax.Node.SyntaxTree.FilePath)
             .Collect();
 
-        // Nor when the routes are mapped elsewhere or are off (review 29a F5): a referenced library of the app's own that
-        // calls MapApiRoutes or ApiRoutesApplication may map them (a ServiceDefaults-style MapDefaults()); ApiRoutesEnabled=false
-        // has none. Merely referencing ApiRoutes (for AddApiRoutes, or handlers kept in a library) maps nothing.
-        var mappedElsewhere = context.CompilationProvider.Select(static (compilation, cancellationToken) => MappedElsewhere(compilation, cancellationToken));
-        // The other half: a library whose code maps the routes says so in its metadata, where its reference assembly keeps it.
+        // The other half of "mapped elsewhere" (below): a library whose code maps the routes says so in its metadata, where its reference assembly keeps it.
         var canMark = context.CompilationProvider.Select(static (compilation, _) =>
             compilation.Options.OutputKind == OutputKind.DynamicallyLinkedLibrary && compilation.GetTypeByMetadataName(MarkerType) is not null);
         context.RegisterSourceOutput(servesRoutes.Combine(canMark), static (output, input) =>
@@ -69,20 +66,23 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
         });
 
         var routesOff = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
-            options.GlobalOptions.TryGetValue(RoutesSwitchProperty, out var value) && !ApiRoutes.Text.MSBuildBoolean.IsTrue(value));
+            options.GlobalOptions.TryGetValue(RoutesSwitchProperty, out var value) && !MSBuildBoolean.IsTrue(value));
 
-        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram).Combine(servesRoutes).Combine(mappedElsewhere.Combine(routesOff)), static (output, input) =>
+        context.RegisterSourceOutput(enabled.Combine(ownEntryPoints).Combine(ownProgram).Combine(servesRoutes).Combine(routesOff).Combine(context.CompilationProvider), static (output, input) =>
         {
-            var ((((isEnabled, entryPoints), programs), mentioned), (elsewhere, off)) = input;
-            var serves = !mentioned.IsEmpty || elsewhere || off;
+            var (((((isEnabled, entryPoints), programs), mentioned), off), compilation) = input;
             if (isEnabled && entryPoints.IsEmpty)
             {
                 output.AddSource(HintName, programs.IsEmpty ? EntryPointSource.Text + EntryPointSource.ProgramMarker : EntryPointSource.Text);
             }
-            else if (isEnabled && !serves)
+            else if (isEnabled && mentioned.IsEmpty && !off && !MappedElsewhere(compilation, output.CancellationToken))
             {
                 // Its own entry point, as every other ASP.NET Core template writes one, and no MapApiRoutes: the build wrote
-                // a manifest of routes that the app never maps, and said nothing (review 28c F18).
+                // a manifest of routes that the app never maps, and said nothing (review 28c F18). Not when the routes are
+                // off (ApiRoutesEnabled=false), nor mapped elsewhere (review 29a F5): a referenced library of the app's own
+                // that calls MapApiRoutes or ApiRoutesApplication (a ServiceDefaults-style MapDefaults()); merely referencing
+                // ApiRoutes (AddApiRoutes, handlers kept in a library) maps nothing. The references are read only here,
+                // where the answer decides the warning, not at every compilation of every project.
                 var first = entryPoints.OrderBy(site => site.Path, StringComparer.Ordinal).ThenBy(site => site.Span.Start).First();
                 output.ReportDiagnostic(Diagnostic.Create(
                     NotServed, Location.Create(first.Path, first.Span, first.Lines), first.TopLevel ? "top-level statements" : "a static Main"));

@@ -71,7 +71,8 @@ public static class ApiRoutesApplication
         // the app's own entry point, which called here, does.
         try
         {
-            return entry is not null && !entry.GetReferencedAssemblies().Any(static name => name.Name == typeof(ApiRoutesApplication).Assembly.GetName().Name);
+            var apiRoutes = typeof(ApiRoutesApplication).Assembly.GetName().Name;
+            return entry is not null && !entry.GetReferencedAssemblies().Any(name => name.Name == apiRoutes);
         }
         catch (PlatformNotSupportedException)
         {

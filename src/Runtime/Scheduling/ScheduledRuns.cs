@@ -47,20 +47,14 @@ internal sealed class ScheduledRuns(
             queued => queued.Result is { } execution ? runner.RunToEndAsync(execution) : Task.CompletedTask,
             TaskScheduler.Default).Unwrap();
         var running = new Running(id, manual ? null : occurrence, start.Task, run);
-        var added = _running.AddOrUpdate(
-            route.Template,
-            running,
-            (_, current) => current.Holds ? current : running);
+        var added = TakeSlot();
         for (var waits = 0; added.Id != id && !added.Started.IsCompleted && waits < MaxWaitsForAStart; waits++)
         {
             // The slot's holder is still being claimed and may not run at all (claimed elsewhere, a store that cannot
             // be written, a pause): what this start is told, and what it records, waits for that to be decided. A
             // holder that did not start has freed the slot, which this start then tries to take as if it had come after.
             await added.Started;
-            added = _running.AddOrUpdate(
-                route.Template,
-                running,
-                (_, current) => current.Holds ? current : running);
+            added = TakeSlot();
         }
 
         if (added.Id != id && !added.Started.IsCompleted)
@@ -120,6 +114,9 @@ internal sealed class ScheduledRuns(
             NotStarted();
             throw;
         }
+
+        // The slot's holder: this start, unless another holds it still.
+        Running TakeSlot() => _running.AddOrUpdate(route.Template, running, (_, current) => current.Holds ? current : running);
 
         // The schedule's slot is free again at once: the next occurrence is not skipped for a run that never was, and
         // the drain does not wait for it.
