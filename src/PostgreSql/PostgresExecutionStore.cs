@@ -196,7 +196,8 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             WITH taken AS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
             going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g WHERE NOT EXISTS (SELECT 1 FROM taken)),
             paused AS (
-                SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds} AND (until IS NULL OR until > $5)
+                SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds}
+                    AND (until IS NULL OR until > $5 OR (paused_at <= $2 AND until > $2))
                     AND NOT EXISTS (SELECT 1 FROM taken)),
             claimed AS (
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
@@ -271,18 +272,24 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             "written",
             cancellationToken);
 
-    public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
+    public async Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        DateTimeOffset? last = null;
+        var last = default(LastClaims);
         await _database.RunAsync(
-            "SELECT max(occurrence) FROM apiroutes_schedule_runs WHERE route = $1",
+            """
+            SELECT max(occurrence), max(occurrence) FILTER (WHERE occurrence <= $2)
+            FROM apiroutes_schedule_runs WHERE route = $1
+            """,
             async command =>
             {
-                command.Parameters.Add(new NpgsqlParameter { Value = route });
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, now.ToUniversalTime()));
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+                if (await reader.ReadAsync(cancellationToken))
                 {
-                    last = reader.GetFieldValue<DateTimeOffset>(0);
+                    last = new LastClaims(
+                        reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0),
+                        reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
                 }
             },
             "read",
@@ -290,7 +297,37 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return last;
     }
 
-    // Also forgets old schedule claims (but each schedule's latest, for catch-up) and replicas long gone. Those two are
+    // One statement: what was served is read as the statement's snapshot saw it, and replaced when it differs.
+    public async Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var before = default(ServedSchedule);
+        await _database.RunAsync(
+            """
+            WITH before AS (SELECT schedule, since FROM apiroutes_schedules_served WHERE route = $1),
+            served AS (
+                INSERT INTO apiroutes_schedules_served (route, schedule, since) VALUES ($1, $2, $3)
+                ON CONFLICT (route) DO UPDATE SET schedule = excluded.schedule, since = excluded.since
+                    WHERE apiroutes_schedules_served.schedule <> excluded.schedule)
+            SELECT schedule, since FROM before
+            """,
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, schedule));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, from.ToUniversalTime()));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    before = new ServedSchedule(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1));
+                }
+            },
+            "written",
+            cancellationToken);
+        return before;
+    }
+
+    // Also forgets old schedule claims (but each schedule's latest, and its latest not ahead of this replica's clock: the
+    // start-up counts what was missed from it) and replicas long gone. Those two are
     // judged by the database's clock, as leases are (claimed_at and lease_until are its now()): a replica whose clock
     // runs ahead by more than the retention must not delete the rows of live replicas (whose work the others would
     // then take over) nor claims the others still rely on. The retention is what `before` is short of this replica's
@@ -302,9 +339,10 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         await DeleteAsync(
             """
             DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < now() - $1
-                AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route)
+                AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route AND m.occurrence <= $2)
             """,
-            retention);
+            retention,
+            _time.GetUtcNow().ToUniversalTime());
         await DeleteAsync(
             """
             DELETE FROM apiroutes_schedule_occurrences o WHERE o.occurrence < $1
@@ -315,14 +353,18 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         await DeleteAsync("DELETE FROM apiroutes_schedule_pauses WHERE until < $1", before.ToUniversalTime());
         return count;
 
-        async Task<int> DeleteAsync(string sql, object value)
+        async Task<int> DeleteAsync(string sql, params object[] values)
         {
             var deleted = 0;
             await _database.RunAsync(
                 sql,
                 async command =>
                 {
-                    command.Parameters.Add(new NpgsqlParameter { Value = value });
+                    foreach (var value in values)
+                    {
+                        command.Parameters.Add(new NpgsqlParameter { Value = value });
+                    }
+
                     deleted = await command.ExecuteNonQueryAsync(cancellationToken);
                 },
                 "written",

@@ -88,6 +88,15 @@ internal static class PostgresSchema
         """
         ALTER TABLE apiroutes_replicas ADD COLUMN routes text[];
         """,
+
+        // 7 → 8: the schedule each route is served with and since when, so that a start after a deploy that changed it
+        // does not count the new schedule's occurrences before it existed as missed.
+        """
+        CREATE TABLE apiroutes_schedules_served (
+            route text PRIMARY KEY,
+            schedule text NOT NULL,
+            since timestamptz NOT NULL);
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

@@ -152,6 +152,23 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_late_trigger_of_an_occurrence_that_came_while_a_timed_pause_held_is_skipped_after_the_pause_ended()
+    {
+        // Review 30d F5: the pause was judged at the trigger's time only; the occurrence at 00:00 came under a pause
+        // from 23:59 until 00:05, and its trigger, sent at 00:10, ran it.
+        var start = DateTimeOffset.Parse(Occurrence, CultureInfo.InvariantCulture);
+        await _server.Services.GetRequiredService<IExecutionStore>().SetPauseAsync(new SchedulePause("/api/tick", start.AddMinutes(5), start.AddMinutes(-1)), default);
+
+        var late = await SendAsync("/api/tick", Occurrence, Now);
+
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Equal(
+            "/api/tick is paused from the dashboard until 2026-01-01T00:05:00.0000000+00:00; the run of 2026-01-01T00:00:00.000Z is skipped.",
+            await late.Content.ReadAsStringAsync());
+        Assert.Equal(0, _server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task A_trigger_of_a_schedule_paused_after_this_replica_last_read_the_pauses_is_skipped_by_the_claim()
     {
         var store = new StalePausesStore();

@@ -103,6 +103,7 @@ public sealed class OccurrenceRecordTests
     public async Task A_damaged_last_run_row_in_the_SQLite_store_neither_stops_the_app_nor_the_schedule_and_is_replaced_by_the_next_run()
     {
         // The review's reproduction: a schedules row whose instant is not one made the host stop at every start (exit 0).
+        // Claims and the schedule served are read from their own tables now: damaged the same way.
         var folder = Directory.CreateTempSubdirectory("apiroutes-damaged-").FullName;
         var path = Path.Combine(folder, "store.db");
         try
@@ -112,7 +113,11 @@ public sealed class OccurrenceRecordTests
             {
                 await connection.OpenAsync();
                 await using var insert = connection.CreateCommand();
-                insert.CommandText = "INSERT INTO schedules (route, last_occurrence) VALUES ('/api/minutely', 'not-a-time')";
+                insert.CommandText = """
+                    INSERT INTO schedules (route, last_occurrence) VALUES ('/api/minutely', 'not-a-time');
+                    INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at) VALUES ('/api/minutely', 'not-a-time', 'x', 'never');
+                    INSERT INTO schedules_served (route, schedule, since) VALUES ('/api/minutely', x'00ff', 'then');
+                    """;
                 await insert.ExecuteNonQueryAsync();
             }
 
@@ -128,7 +133,7 @@ public sealed class OccurrenceRecordTests
                 await server.Probe.NextAsync();
                 await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:02:00");
 
-                Assert.Equal(Start.AddSeconds(30), await store.GetLastOccurrenceAsync("/api/minutely", default));
+                Assert.Equal(Start.AddSeconds(30), (await store.GetLastOccurrenceAsync("/api/minutely", DateTimeOffset.MaxValue, default)).Latest);
             }
         }
         finally
@@ -327,9 +332,141 @@ public sealed class OccurrenceRecordTests
 
         await using var server = await StartMinutelyAsync(store);
 
-        await server.WaitForLogAsync("ApiRoutes[3018] Warning: Schedule /api/minutely: the store records a last run at 9999-01-01T00:00:00");
+        await server.WaitForLogAsync("ApiRoutes[3018] Warning: Schedule /api/minutely: the store records a run of 9999-01-01T00:00:00");
         server.FakeTime.Advance(TimeSpan.FromSeconds(30));
         Assert.Contains("\"next_run\"", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("@daily", null, "*/5 * * * *", null)]
+    [InlineData("0 20 * * *", "Europe/Berlin", "0 20 * * *", null)]   // the zone dropped: 20:00 UTC comes an hour after 20:00 in Berlin
+    public async Task A_schedule_changed_by_a_deploy_is_a_new_one_and_missed_nothing_before_it_was_served(string before, string? zone, string after, string? zoneAfter)
+    {
+        // Review 30d F1: instances were up all day with the old schedule; the start of the new one counted the new one's
+        // occurrences since the old one's last run as missed while no instance was up (240 of them, event 3012) and, with
+        // catch-up, ran one (a daily job twice in a day).
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/job", new DateTimeOffset(2026, 1, 31, 0, 0, 0, TimeSpan.Zero), "last-old-run", default);
+        var missed = new ConcurrentQueue<long>();
+        using var listener = Listen("apiroutes.schedule.missed", "/api/job", missed);
+        await using (var old = await StartJobAsync(store, before, zone, new DateTimeOffset(2026, 1, 31, 0, 0, 30, TimeSpan.Zero)))
+        {
+            await old.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
+        }
+
+        var deployed = new DateTimeOffset(2026, 1, 31, 20, 30, 30, TimeSpan.Zero);
+        await using (var changed = await StartJobAsync(store, after, zoneAfter, deployed))
+        {
+            await changed.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
+            Assert.Contains(changed.Logs, line => line.StartsWith($"ApiRoutes[3025] Information: Schedule /api/job was served as {Served(before, zone)} before this start, and is now {Served(after, zoneAfter)}", StringComparison.Ordinal));
+            Assert.DoesNotContain(changed.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
+            Assert.Empty(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/job"), default));
+            Assert.Equal(0, changed.Probe.Count(nameof(Tick)));
+        }
+
+        // Served as it is now from that start: an outage after it is counted from it, not from the old schedule's run.
+        var restart = deployed.AddDays(1);
+        await using var restarted = await StartJobAsync(store, after, zoneAfter, restart);
+        var expected = MissedOccurrences.Between(Cron(after, zoneAfter), deployed, restart, keep: 1);
+        await restarted.WaitForLogAsync($"ApiRoutes[3008] Information: Schedule /api/job missed {expected.Count} occurrence(s) since its last run at {deployed:O}; running one catch-up for {expected.Latest[^1]:O}");
+        Assert.Contains("\"missed\":true", (await restarted.Probe.NextAsync()).Body, StringComparison.Ordinal);
+        Assert.Equal(expected.Count - 1, missed.Sum());
+
+        static string Served(string expression, string? zone) =>
+            zone is null ? CronSchedule.Parse(expression).Normalized! : $"{CronSchedule.Parse(expression).Normalized} {zone}";
+
+        static CrontabSchedule Cron(string expression, string? zone) => CronSchedule.Parse(expression, zone).Schedule!;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Occurrences_that_came_while_no_instance_was_up_and_the_schedule_was_paused_are_recorded_paused_not_missed(bool catchUp)
+    {
+        // Review 30d F2: paused until resumed at 10:30, restarted at 13:30: 11:00 to 13:00 were recorded missed (event
+        // 3012, the metric), and with catch-up a run was announced that the pause then refused.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var ten = new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero);
+        await store.ClaimOccurrenceAsync("/api/hourly", ten, "ten", default);
+        await store.SetPauseAsync(new SchedulePause("/api/hourly", null, ten.AddMinutes(30)), default);
+        var missed = new ConcurrentQueue<long>();
+        using var listener = Listen("apiroutes.schedule.missed", "/api/hourly", missed);
+
+        await using var server = await StartHourlyAsync(store, catchUp, ten.AddMinutes(210));
+
+        var records = await ReadAsync(server, "/api/hourly", expected: 3);
+        Assert.Equal([ten.AddHours(3), ten.AddHours(2), ten.AddHours(1)], records.Select(r => r.Occurrence));
+        Assert.All(records, r => Assert.Equal((OccurrenceOutcome.Paused, "Paused until resumed."), (r.Outcome, r.Detail)));
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
+        Assert.Empty(missed);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Theory]
+    [InlineData(210, 0)]   // restarted at 13:30: all three came while the pause held
+    [InlineData(270, 1)]   // at 14:30: 14:00 came after it ended, and is the one caught up
+    public async Task A_timed_pause_that_ended_while_no_instance_was_up_keeps_what_came_while_it_held_paused_and_out_of_the_catch_up(int restartMinutes, int runs)
+    {
+        // Review 30d F5: paused 10:30 until 13:10, down from 10:30, restarted at 13:30 with catch-up: 11:00 and 12:00
+        // were recorded missed and 13:00 was run late, "missed": true — every one of them had come while the pause held.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var ten = new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero);
+        await store.ClaimOccurrenceAsync("/api/hourly", ten, "ten", default);
+        await store.SetPauseAsync(new SchedulePause("/api/hourly", ten.AddMinutes(190), ten.AddMinutes(30)), default);
+
+        await using var server = await StartHourlyAsync(store, catchUp: true, ten.AddMinutes(restartMinutes));
+
+        var records = await ReadAsync(server, "/api/hourly", expected: 3 + runs);
+        Assert.Equal(
+            [(ten.AddHours(3), OccurrenceOutcome.Paused), (ten.AddHours(2), OccurrenceOutcome.Paused), (ten.AddHours(1), OccurrenceOutcome.Paused)],
+            records.Where(r => r.Occurrence <= ten.AddHours(3)).Select(r => (r.Occurrence, r.Outcome)));
+        Assert.All(records.Where(r => r.Outcome == OccurrenceOutcome.Paused), r => Assert.Equal("Paused until 2026-01-31T13:10:00.0000000+00:00.", r.Detail));
+        if (runs == 1)
+        {
+            Assert.Contains("\"missed\":true", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
+            Assert.Equal((ten.AddHours(4), OccurrenceOutcome.Ran), (records[0].Occurrence, records[0].Outcome));
+        }
+
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal));
+        Assert.Equal(runs, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task A_timed_pause_that_ended_while_the_scheduler_was_late_keeps_what_came_while_it_held_paused()
+    {
+        // Review 30d F3: paused at 10:30 until 12:00, the machine suspended from 10:30 to 12:01: 11:00 was recorded
+        // missed (event 3020), judged by the pause at 12:01, when it had ended.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var ten = new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero);
+        await using var server = await StartHourlyAsync(store, catchUp: false, ten.AddMinutes(30));
+        await server.Services.GetRequiredService<Dashboard.SchedulePauses>().PauseAsync("/api/hourly", ten.AddHours(2));
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(91));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T13:00:00");
+
+        var records = await ReadAsync(server, "/api/hourly", expected: 2);
+        Assert.Equal(
+            [(ten.AddHours(2), OccurrenceOutcome.Ran), (ten.AddHours(1), OccurrenceOutcome.Paused)],
+            records.Select(r => (r.Occurrence, r.Outcome)));
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3020]", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_claim_written_while_a_clock_was_hours_ahead_is_said_and_does_not_hide_the_occurrences_missed_before_it()
+    {
+        // Review 30d F4: a claim of 22:00, made while a clock was 13 hours ahead, was taken as the last run: a crash at
+        // 09:30 and a restart at 15:30 recorded nothing missed, said nothing, and caught nothing up.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var nine = new DateTimeOffset(2026, 1, 31, 9, 0, 0, TimeSpan.Zero);
+        await store.ClaimOccurrenceAsync("/api/hourly", nine, "nine", default);
+        await store.ClaimOccurrenceAsync("/api/hourly", nine.AddHours(13), "from-a-clock-ahead", default);
+
+        await using var server = await StartHourlyAsync(store, catchUp: true, nine.AddMinutes(390));
+
+        await server.WaitForLogAsync("ApiRoutes[3018] Warning: Schedule /api/hourly: the store records a run of 2026-01-31T22:00:00");
+        await server.WaitForLogAsync("ApiRoutes[3012] Warning: Schedule /api/hourly missed 5 occurrence(s) while no instance was up, from 2026-01-31T10:00:00");
+        await server.WaitForLogAsync("ApiRoutes[3008] Information: Schedule /api/hourly missed 6 occurrence(s) since its last run at 2026-01-31T09:00:00");
+        Assert.Contains("\"missed\":true", (await server.Probe.NextAsync()).Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -477,6 +614,23 @@ public sealed class OccurrenceRecordTests
         });
         listener.Start();
         return listener;
+    }
+
+    private static Task<TestServer> StartJobAsync(IExecutionStore store, string expression, string? zone, DateTimeOffset now) =>
+        TestServer.StartAsync(
+            Create(ScheduledRoute("/api/job", typeof(Tick), expression, timeZone: zone) with { CatchUp = true }),
+            now: now,
+            services: s => s.AddSingleton(store));
+
+    // An hourly schedule on the store, with or without catch-up, once it waits for its next occurrence.
+    private static async Task<TestServer> StartHourlyAsync(IExecutionStore store, bool catchUp, DateTimeOffset now)
+    {
+        var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/hourly", typeof(Tick), "@hourly") with { CatchUp = catchUp }),
+            now: now,
+            services: s => s.AddSingleton(store));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for ");
+        return server;
     }
 
     // An every-minute schedule on the store, its first occurrence armed at 00:01.

@@ -19,6 +19,16 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
     // Whether a pause holds is decided as the stores' claims decide it (SchedulePause.HoldsAt).
     public bool IsPaused(string route) => Holding(route) is not null;
 
+    /// <summary>
+    /// The pause that skips the run of <paramref name="occurrence"/>: one that holds now, or held when the occurrence came
+    /// (<see cref="SchedulePause.Skips"/>); null when none does.
+    /// </summary>
+    public SchedulePause? Skipping(string route, DateTimeOffset occurrence) =>
+        _paused.TryGetValue(route, out var pause) && pause.Skips(occurrence, time.GetUtcNow()) ? pause : null;
+
+    /// <summary>The schedule's pause as last read, also a timed one that has ended (which still covers what came while it held).</summary>
+    public SchedulePause? Of(string route) => _paused.GetValueOrDefault(route);
+
     /// <summary>When a timed pause ends; null when the schedule is not paused, or paused until resumed.</summary>
     public DateTimeOffset? Until(string route) => Holding(route)?.Until;
 

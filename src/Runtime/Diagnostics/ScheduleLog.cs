@@ -71,8 +71,11 @@ internal static partial class ScheduleLog
     [LoggerMessage(3019, LogLevel.Warning, "The schedules' pauses cannot be read from the execution store; the ones this process knew are used until it can")]
     public static partial void PausesUnreadable(this ILogger logger, Exception exception);
 
-    [LoggerMessage(3018, LogLevel.Warning, "Schedule {Route}: the store records a last run at {LastRun:O}, more than a day from now, so the occurrences missed while no instance was up are not known (nor caught up) until then; a damaged row, or one written while a clock was wrong")]
+    [LoggerMessage(3018, LogLevel.Warning, "Schedule {Route}: the store records a run of {LastRun:O}, ahead of this instance's clock: written while a clock was ahead (this one's, or another replica's), or a damaged row. The occurrences missed while no instance was up are counted from the last run recorded before now; check the clocks")]
     public static partial void LastRunInTheFuture(this ILogger logger, string route, DateTimeOffset lastRun);
+
+    [LoggerMessage(3025, LogLevel.Information, "Schedule {Route} was served as {Before} before this start, and is now {Schedule}: a new schedule, whose occurrences before this start are neither recorded missed nor caught up")]
+    public static partial void ScheduleChanged(this ILogger logger, string route, string before, string schedule);
 
     [LoggerMessage(3017, LogLevel.Error, "Schedule {Route}: the run of {Occurrence:O} could not be started; the schedule goes on with its next occurrence")]
     public static partial void ScheduledStartFailed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);

@@ -111,12 +111,13 @@ internal sealed class ExternalTriggerEndpoint(
         }
 
         // A pause holds for the platform's triggers as for the in-process scheduler (on whichever replica it was made).
+        // Also one sent late for an occurrence that came while a timed pause held.
         await pauses.RefreshAsync(context.RequestAborted);
-        if (pauses.IsPaused(route))
+        if (pauses.Skipping(route, occurrence) is { } pause)
         {
             logger.SchedulePaused(route, occurrence);
-            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pauses.Until(route))}.");
-            await RefuseAsync(context, StatusCodes.Status409Conflict, SchedulePause.Skipped(route, pauses.Until(route), ScheduledRequest.Format(occurrence)));
+            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pause.Until)}.");
+            await RefuseAsync(context, StatusCodes.Status409Conflict, SchedulePause.Skipped(route, pause.Until, ScheduledRequest.Format(occurrence)));
             return;
         }
 

@@ -17,32 +17,40 @@ internal sealed record MissedOccurrences(int Count, DateTimeOffset First, IReadO
     public const int MaxCountedLate = 10_000;
 
     /// <summary>
-    /// The occurrences after <paramref name="since"/> up to <paramref name="now"/> (inclusive), counted up to
+    /// The occurrences after <paramref name="since"/> up to <paramref name="now"/> (inclusive), but those
+    /// <paramref name="leftOut"/> says are not counted (came while a pause held), counted up to
     /// <paramref name="maxCounted"/>, keeping the latest <paramref name="keep"/>.
     /// </summary>
-    public static MissedOccurrences Between(CrontabSchedule schedule, DateTimeOffset since, DateTimeOffset now, int keep, int maxCounted = MaxCounted)
+    public static MissedOccurrences Between(
+        CrontabSchedule schedule, DateTimeOffset since, DateTimeOffset now, int keep, int maxCounted = MaxCounted, Func<DateTimeOffset, bool>? leftOut = null)
     {
         var count = 0;
         DateTimeOffset? first = null;
         foreach (var occurrence in schedule.GetOccurrences(since.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true))
         {
-            first ??= new DateTimeOffset(occurrence, TimeSpan.Zero);
+            var instant = new DateTimeOffset(occurrence, TimeSpan.Zero);
+            if (leftOut?.Invoke(instant) == true)
+            {
+                continue;
+            }
+
+            first ??= instant;
             if (++count == maxCounted)
             {
                 break;
             }
         }
 
-        return first is { } firstMissed ? new MissedOccurrences(count, firstMissed, LatestBefore(schedule, since, now, keep)) : None;
+        return first is { } firstMissed ? new MissedOccurrences(count, firstMissed, LatestBefore(schedule, since, now, keep, leftOut)) : None;
     }
 
     /// <summary>
-    /// The same, less those in <paramref name="accounted"/> (another replica took them up): only among the latest few, the
-    /// ones known; none when all of those are.
+    /// The same, less those <paramref name="accounted"/> says are (another replica took them up, a pause held): only among
+    /// the latest few, the ones known; none when all of those are.
     /// </summary>
-    public MissedOccurrences Without(IReadOnlySet<DateTimeOffset> accounted)
+    public MissedOccurrences Without(Func<DateTimeOffset, bool> accounted)
     {
-        var kept = Latest.Where(occurrence => !accounted.Contains(occurrence)).ToList();
+        var kept = Latest.Where(occurrence => !accounted(occurrence)).ToList();
         return kept.Count == 0 ? None : new MissedOccurrences(Count - (Latest.Count - kept.Count), Count == Latest.Count ? kept[0] : First, kept);
     }
 
@@ -51,7 +59,8 @@ internal sealed record MissedOccurrences(int Count, DateTimeOffset First, IReadO
 
     // From a day back, doubling, until enough are found or the window reaches 'since': never more than twice the
     // occurrences needed are walked, whatever the schedule's period.
-    private static IReadOnlyList<DateTimeOffset> LatestBefore(CrontabSchedule schedule, DateTimeOffset since, DateTimeOffset now, int keep)
+    private static IReadOnlyList<DateTimeOffset> LatestBefore(
+        CrontabSchedule schedule, DateTimeOffset since, DateTimeOffset now, int keep, Func<DateTimeOffset, bool>? leftOut)
     {
         for (var span = TimeSpan.FromDays(1); ; span *= 2)
         {
@@ -59,6 +68,7 @@ internal sealed record MissedOccurrences(int Count, DateTimeOffset First, IReadO
             var from = reachesSince ? since : now - span;
             var latest = schedule.GetOccurrences(from.UtcDateTime, now.UtcDateTime, fromInclusive: !reachesSince, toInclusive: true)
                 .Select(occurrence => new DateTimeOffset(occurrence, TimeSpan.Zero))
+                .Where(occurrence => leftOut?.Invoke(occurrence) != true)
                 .TakeLast(keep)
                 .ToList();
             if (latest.Count >= keep || reachesSince)

@@ -48,9 +48,6 @@ internal sealed class ScheduleService(
     // from them: one timer to the occurrence (the Testing package's clock moves to each armed timer in turn).
     private static readonly TimeSpan WallClockCheck = TimeSpan.FromMinutes(1);
 
-    // Further ahead than any replica's clock or claim can be: the record of the last run is not believed.
-    private static readonly TimeSpan FarAhead = TimeSpan.FromDays(1);
-
     // A clock stepped back by more than this behind the occurrence handled last was set wrong ahead before (cron's
     // limit): the schedule goes on from the new time. By less, the occurrences to come ran already, and it waits.
     private static readonly TimeSpan StepBackLimit = TimeSpan.FromHours(3);
@@ -324,16 +321,20 @@ internal sealed class ScheduleService(
                 var (occurrence, passed) = await LatestDueAsync(route, from, next, stopping);
                 from = occurrence;
                 await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
-                if (pauses.IsPaused(route.Template))
+
+                // Each passed over is judged at its own instant: one that came while a pause held was paused, also when
+                // the pause ended while the scheduler was late (review 30d F3); one before the pause was missed.
+                if (pauses.Of(route.Template) is { } held)
+                {
+                    RecordPaused(route.Template, passed.Latest.Where(held.Covers), held);
+                    passed = passed.Without(held.Covers);
+                }
+
+                if (pauses.Skipping(route.Template, occurrence) is { } pause)
                 {
                     _logger.SchedulePaused(route.Template, occurrence);
-                    var paused = $"Paused {SchedulePause.Describe(pauses.Until(route.Template))}.";
-                    foreach (var passedOver in passed.Latest)
-                    {
-                        occurrences.Record(route.Template, passedOver, OccurrenceOutcome.Paused, null, paused);
-                    }
-
-                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, paused);
+                    occurrences.Missed(route.Template, passed, takenUp: occurrence);
+                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pause.Until)}.");
                     loop.Handled = occurrence;
                     continue;
                 }
@@ -384,7 +385,8 @@ internal sealed class ScheduleService(
             // Decided per occurrence, from the records: a claim further on (an external trigger's, a replica's whose
             // clock is ahead) says nothing of the ones before it. A refused trigger did not take one up.
             var recorded = await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Since: passed.Latest[0], Until: latest, Limit: 2_000), stopping);
-            passed = passed.Without(recorded.Where(record => record.Outcome != OccurrenceOutcome.Refused).Select(record => record.Occurrence).ToHashSet());
+            var takenUp = recorded.Where(record => record.Outcome != OccurrenceOutcome.Refused).Select(record => record.Occurrence).ToHashSet();
+            passed = passed.Without(takenUp.Contains);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -395,19 +397,49 @@ internal sealed class ScheduleService(
         return (latest, passed);
     }
 
-    // The occurrences that came while no instance was up, since the last one recorded (run or otherwise): recorded as
-    // missed, but with catch-up the latest, which runs now (one run, never a burst).
+    // Records occurrences that came while the schedule's pause held as paused.
+    private void RecordPaused(string route, IEnumerable<DateTimeOffset> paused, SchedulePause pause)
+    {
+        var detail = $"Paused {SchedulePause.Describe(pause.Until)}.";
+        foreach (var occurrence in paused)
+        {
+            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, detail);
+        }
+    }
+
+    // The occurrences that came while no instance was up, since the schedule was last seen taken care of — its latest
+    // claim or record at or before the start, or the start that began to serve it as it is — recorded as missed, those
+    // that came while a pause held as paused, and with catch-up the latest, which runs now (one run, never a burst).
     private async Task MissedAsync(LoadedRoute route, DateTimeOffset now, CancellationToken stopping)
     {
         DateTimeOffset? since;
         try
         {
-            var lastRun = await store.GetLastOccurrenceAsync(route.Template, stopping);
+            // A deploy that changed the schedule (its minutes or its zone) serves a new one: its occurrences before it was
+            // served did not exist, and none was missed (review 30d F1; as when Development follows a change, GoOnFrom).
+            var schedule = Served(route);
+            var served = await store.ServeScheduleAsync(route.Template, schedule, now, stopping);
+            if (served.Schedule is { } before && before != schedule)
+            {
+                _logger.ScheduleChanged(route.Template, before, schedule);
+                return;
+            }
+
+            // A claim ahead of the clock was written while a clock was ahead (this one's, another replica's), or is a
+            // damaged row: said, and the missed ones counted from the latest one at or before the start, not from it
+            // (review 30d F4: one claim a few hours ahead hid every outage until then).
+            var claims = await store.GetLastOccurrenceAsync(route.Template, now, stopping);
+            if (claims.Latest is { } ahead && ahead > time.GetUtcNow() + ExternalTriggerEndpoint.FutureSkew)
+            {
+                _logger.LastRunInTheFuture(route.Template, ahead);
+            }
+
             // A refused trigger took no occurrence up, and is recorded at whatever instant it named, one not come yet or
             // no occurrence at all: taken as the last one seen, it hid every occurrence missed since (review 26c F2).
-            var lastRecorded = (await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Limit: 100), stopping))
+            var lastRecorded = (await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Until: now.AddTicks(1), Limit: 100), stopping))
                 .FirstOrDefault(record => record.Outcome != OccurrenceOutcome.Refused)?.Occurrence;
-            since = lastRun > lastRecorded || lastRecorded is null ? lastRun : lastRecorded;
+            since = new[] { claims.AtOrBefore, lastRecorded, served.Since }.Max();
+            await pauses.RefreshAsync(stopping);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -416,19 +448,22 @@ internal sealed class ScheduleService(
             return;
         }
 
-        if (since is { } ahead && ahead > now + FarAhead)
-        {
-            // No replica claims a day ahead: a damaged row, or one written while a clock was wrong. Said, not silent.
-            _logger.LastRunInTheFuture(route.Template, ahead);
-            return;
-        }
-
         if (since is not { } lastSeen || lastSeen >= now)
         {
-            return;   // never ran (a new schedule missed nothing), or claimed ahead by another replica
+            return;   // never ran (a new schedule missed nothing), or another replica took up the occurrence of the start
         }
 
-        var missed = MissedOccurrences.Between(route.Schedule!, lastSeen, now, OccurrenceLog.MaxRecordedMisses + 1);
+        // Those that came while the schedule's pause held were paused, not missed, also when the pause has ended since
+        // (review 30d F2, F5).
+        var pause = pauses.Of(route.Template);
+        var missed = MissedOccurrences.Between(route.Schedule!, lastSeen, now, OccurrenceLog.MaxRecordedMisses + 1, leftOut: pause is null ? null : pause.Covers);
+        var paused = pause is null ? MissedOccurrences.None
+            : MissedOccurrences.Between(route.Schedule!, lastSeen, now, OccurrenceLog.MaxRecordedMisses, leftOut: occurrence => !pause.Covers(occurrence));
+        if (paused.Count > 0)
+        {
+            RecordPaused(route.Template, paused.Latest, pause!);
+        }
+
         if (missed.Count == 0)
         {
             return;
@@ -436,18 +471,23 @@ internal sealed class ScheduleService(
 
         // Without catch-up, or when an occurrence came while the first check waited for the gate: that one runs now, as
         // its own, and is the start's one run (never a burst: a catch-up beside it would take its slot, and it would be
-        // skipped as overlapping).
-        if (route.Entry.CatchUp != true || route.NextOccurrence(now) <= time.GetUtcNow())
+        // skipped as overlapping). Nor while the pause holds, or when it held at the latest occurrence: the operator's
+        // word was the last.
+        var latest = missed.Latest[^1];
+        if (route.Entry.CatchUp != true || route.NextOccurrence(now) <= time.GetUtcNow() || pause?.HoldsAt(time.GetUtcNow()) == true || paused.Latest.Any(at => at > latest))
         {
             occurrences.Missed(route.Template, missed);
             return;
         }
 
-        var latest = missed.Latest[^1];
         occurrences.Missed(route.Template, missed.WithoutLatest());
         _logger.ScheduleCatchingUp(route.Template, missed.Count, lastSeen, latest);
         await StartAsync(route, latest, missed: true);
     }
+
+    // What a schedule is served with, as the store remembers it: its fields (@hourly is 0 * * * *) and its zone.
+    private static string Served(LoadedRoute route) =>
+        route.Schedule?.TimeZoneId is { } zone ? $"{route.Entry.Schedule!.Normalized} {zone}" : route.Entry.Schedule!.Normalized;
 
     // A fault starting one occurrence loses that occurrence, logged; the schedule goes on to the next (never this one
     // again: the caller moved past it) rather than stop the host.

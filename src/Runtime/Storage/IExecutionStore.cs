@@ -81,15 +81,28 @@ internal interface IExecutionStore
     /// schedule's latest run (for catch-up after downtime). Claimed once per (route, occurrence), whoever asks, and
     /// with a durable store also after a restart (a replayed trigger). With a store shared by replicas, not claimed
     /// either while a run of the schedule still goes on another live replica (<see cref="OccurrenceClaim.RunningElsewhere"/>).
-    /// Never claimed while the schedule is paused at the store's clock (<see cref="OccurrenceClaim.Paused"/>): the pause
+    /// Never claimed while the schedule is paused at the store's clock, nor for an occurrence that came while a pause
+    /// held (<see cref="OccurrenceClaim.Paused"/>, <see cref="SchedulePause.Skips"/>): the pause
     /// and the claim are one decision of the store, so a pause stored before the claim holds, on every replica, even
     /// when the caller's view of the pauses was read before it.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
     Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken);
 
-    /// <summary>The latest occurrence the schedule was claimed for, or null when it never was.</summary>
-    Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken);
+    /// <summary>
+    /// The latest occurrence the schedule was claimed for, and the latest at or before <paramref name="now"/> (a claim
+    /// ahead of it was written while a clock was ahead, or by a replica a moment ahead); nulls when it never was.
+    /// </summary>
+    Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Says that <paramref name="route"/> is served with <paramref name="schedule"/> (its normalized expression and zone)
+    /// from <paramref name="from"/> on, and answers what was served before: the same schedule and since when, a different
+    /// one (the schedule is then served as this one from <paramref name="from"/>), or nothing known (no start said it: a
+    /// new schedule, or a store written by an earlier release; then this one is served from <paramref name="from"/>).
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read or written.</exception>
+    Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records what became of one occurrence of a schedule; the same (route, occurrence, outcome) again changes nothing,
@@ -122,6 +135,15 @@ internal interface IExecutionStore
     /// <exception cref="ExecutionStoreUnavailableException">It cannot, and why.</exception>
     Task ProbeAsync(CancellationToken cancellationToken) => FindAsync("", cancellationToken);
 }
+
+/// <summary>A schedule's latest claimed occurrence, and its latest claimed at or before a given instant.</summary>
+internal readonly record struct LastClaims(DateTimeOffset? Latest, DateTimeOffset? AtOrBefore);
+
+/// <summary>
+/// What a store knew was served of a schedule before a start said what it serves: the <see cref="Schedule"/> (null when
+/// nothing was known) and <see cref="Since"/> when that one has been served.
+/// </summary>
+internal readonly record struct ServedSchedule(string? Schedule, DateTimeOffset? Since);
 
 /// <summary>
 /// The answer to a claim of a schedule occurrence: <see cref="Claimed"/> (run it here), or not, because it was claimed

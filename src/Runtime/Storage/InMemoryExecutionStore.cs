@@ -24,6 +24,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     private readonly StripedDictionary<Entry> _executions = new();
     private readonly ConcurrentQueue<string> _finished = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
+    private readonly ConcurrentDictionary<string, (string Schedule, DateTimeOffset Since)> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
     private readonly ConcurrentDictionary<string, SchedulePause> _pauses = new(StringComparer.Ordinal);
@@ -216,7 +217,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         var pruned = _executions.RemoveWhere(before, static (entry, before) =>
             entry.Record is { FinishedAt: { } finished } record && finished < before && IsFinished(record.Status));
 
-        var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
+        // Each schedule's latest claim stays, and its latest not ahead of now (the start-up counts what was missed from
+        // it when a later one was written while a clock was ahead).
+        var now = time.GetUtcNow();
+        var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(
+            group => group.Key, group => group.Where(key => key.Occurrence <= now).Select(key => key.Occurrence).DefaultIfEmpty(DateTimeOffset.MinValue).Max());
         foreach (var (key, claimedAt) in _claims)
         {
             if (claimedAt < before && key.Occurrence < latest[key.Route])
@@ -259,13 +264,35 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         // Claimed before: that is the answer, paused or not.
         var (key, now) = ((route, occurrence.ToUniversalTime()), time.GetUtcNow());
-        return Task.FromResult(!_claims.ContainsKey(key) && _pauses.TryGetValue(route, out var pause) && pause.HoldsAt(now)
+        return Task.FromResult(!_claims.ContainsKey(key) && _pauses.TryGetValue(route, out var pause) && pause.Skips(key.Item2, now)
             ? new OccurrenceClaim(false, Paused: pause)
             : new OccurrenceClaim(_claims.TryAdd(key, now)));
     }
 
-    public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) =>
-        Task.FromResult(_claims.Keys.Where(key => key.Route == route).Select(key => (DateTimeOffset?)key.Occurrence).Max());
+    public Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var claimed = _claims.Keys.Where(key => key.Route == route).Select(key => (DateTimeOffset?)key.Occurrence).ToList();
+        return Task.FromResult(new LastClaims(claimed.Max(), claimed.Where(occurrence => occurrence <= now).Max()));
+    }
+
+    public Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<ServedSchedule>();
+        }
+
+        var before = default(ServedSchedule);
+        _served.AddOrUpdate(
+            route,
+            _ => (schedule, from),
+            (_, served) =>
+            {
+                before = new ServedSchedule(served.Schedule, served.Since);
+                return served.Schedule == schedule ? served : (schedule, from);
+            });
+        return Task.FromResult(before);
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -9,6 +9,15 @@ internal sealed record SchedulePause(string Route, DateTimeOffset? Until, DateTi
     /// <summary>Whether the schedule is still paused at <paramref name="now"/>.</summary>
     public bool HoldsAt(DateTimeOffset now) => Until is not { } until || now < until;
 
+    /// <summary>Whether <paramref name="occurrence"/> came while it held: paused by then, and not yet ended.</summary>
+    public bool Covers(DateTimeOffset occurrence) => PausedAt <= occurrence && HoldsAt(occurrence);
+
+    /// <summary>
+    /// Whether the run of <paramref name="occurrence"/> is skipped for it at <paramref name="now"/>: it holds now, or
+    /// held when the occurrence came (a timed pause that ended while the scheduler was late, or no instance was up).
+    /// </summary>
+    public bool Skips(DateTimeOffset occurrence, DateTimeOffset now) => HoldsAt(now) || Covers(occurrence);
+
     /// <summary>How long it holds, as the logs and the occurrence records say it: "until 2026-…Z" or "until resumed".</summary>
     public static string Describe(DateTimeOffset? until) => until is { } end ? $"until {end:O}" : "until resumed";
 

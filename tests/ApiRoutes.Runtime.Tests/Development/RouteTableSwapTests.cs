@@ -75,7 +75,7 @@ public sealed class RouteTableSwapTests
         Assert.Equal(["/api/new", "/api/tick"], paths.Order(StringComparer.Ordinal));
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:15:00");
 
-        Assert.Null(await server.Services.GetRequiredService<IExecutionStore>().GetLastOccurrenceAsync("/api/gone", default));   // never claimed
+        Assert.Null((await server.Services.GetRequiredService<IExecutionStore>().GetLastOccurrenceAsync("/api/gone", DateTimeOffset.MaxValue, default)).Latest);   // never claimed
         Assert.Equal(3, server.Probe.Count(nameof(Tick)));
         Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[3000] Information: Schedule /api/tick registered (*/5", StringComparison.Ordinal));
     }

@@ -40,7 +40,11 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
     public virtual Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
         Inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
 
-    public Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken) => Inner.GetLastOccurrenceAsync(route, cancellationToken);
+    public Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Inner.GetLastOccurrenceAsync(route, now, cancellationToken);
+
+    public virtual Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken) =>
+        Inner.ServeScheduleAsync(route, schedule, from, cancellationToken);
 
     public virtual Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) => Inner.GetPausesAsync(cancellationToken);
 

@@ -156,8 +156,8 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
             replicas.Select(replica => replica.ClaimOccurrenceAsync("/api/tick", occurrence, Guid.NewGuid().ToString("N"), default))));
 
         Assert.Equal(occurrences.Count, wins.Count(claim => claim.Claimed));
-        Assert.Equal(At(19), await replicas[0].GetLastOccurrenceAsync("/api/tick", default));
-        Assert.Null(await replicas[0].GetLastOccurrenceAsync("/api/other", default));
+        Assert.Equal(At(19), (await replicas[0].GetLastOccurrenceAsync("/api/tick", DateTimeOffset.MaxValue, default)).Latest);
+        Assert.Null((await replicas[0].GetLastOccurrenceAsync("/api/other", DateTimeOffset.MaxValue, default)).Latest);
     }
 
     [Fact]
@@ -325,7 +325,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_and_served_routes()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_served_routes_and_schedules()
     {
         await using (var first = Open())
         {
@@ -338,6 +338,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
                 DROP COLUMN idempotency_key, DROP COLUMN request_hash;
             ALTER TABLE apiroutes_replicas DROP COLUMN routes;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
+            DROP TABLE apiroutes_schedules_served;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
         await using var store = Open();
@@ -349,9 +350,11 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         await store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default);   // version 6's
         Assert.Empty(await store.Coordination.ClaimUnfinishedAsync(10, Served, default));   // version 7's: the routes a replica serves
+        await store.ServeScheduleAsync("/api/tick", "0 * * * *", At(1), default);   // version 8's
+        Assert.Equal(new ServedSchedule("0 * * * *", At(1)), await store.ServeScheduleAsync("/api/tick", "0 * * * *", At(2), default));
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true), await store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default));
 
-        Assert.Equal(7, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal(8, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
         Assert.Equal("/api/tick", Assert.Single(await store.GetPausesAsync(default)).Route);
         var old = (await store.FindAsync("old", default))!;
         Assert.Equal(("boom", null, null, null), (old.Error, old.ReplayOf, old.TraceParent, old.RetryAt));
@@ -367,7 +370,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (7)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (8)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

@@ -64,4 +64,27 @@ public sealed class SqliteExecutionStoreContractTests : DurableExecutionStoreCon
         Assert.Empty(await Store.GetPausesAsync(default));
         Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default)).Claimed);
     }
+
+    [Theory]
+    [InlineData("UPDATE schedules_served SET since = 'yesterday'")]
+    [InlineData("UPDATE schedules_served SET schedule = x'00ff', since = 7")]
+    [InlineData("UPDATE schedule_runs SET occurrence = 'soon' WHERE execution_id = 'b'")]
+    public async Task A_served_schedule_or_claim_edited_by_hand_is_nothing_known_and_the_next_start_replaces_it(string damage)
+    {
+        await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        await Store.ClaimOccurrenceAsync("/api/tick", At(60), "b", default);
+        await Store.ServeScheduleAsync("/api/tick", "0 * * * *", At(0), default);
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = damage;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var damagedClaim = damage.Contains("schedule_runs", StringComparison.Ordinal);
+        Assert.Equal(damagedClaim ? new ServedSchedule("0 * * * *", At(0)) : default, await Store.ServeScheduleAsync("/api/tick", "0 * * * *", At(90), default));
+        Assert.Equal(damagedClaim ? new ServedSchedule("0 * * * *", At(0)) : new ServedSchedule("0 * * * *", At(90)), await Store.ServeScheduleAsync("/api/tick", "0 * * * *", At(120), default));
+        Assert.Equal(damagedClaim ? new LastClaims(At(0), At(0)) : new LastClaims(At(60), At(60)), await Store.GetLastOccurrenceAsync("/api/tick", At(100), default));
+    }
 }

@@ -120,7 +120,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 "SELECT 1 FROM schedule_runs WHERE route = $p0 AND occurrence = $p1", [route, Format(occurrence)!], _ => string.Empty, cancellationToken);
             return claimed.Count > 0
                 ? new OccurrenceClaim(false)
-                : new OccurrenceClaim(false, Paused: (await GetPausesAsync(cancellationToken)).FirstOrDefault(pause => pause.Route == route && pause.HoldsAt(now)));
+                : new OccurrenceClaim(false, Paused: (await GetPausesAsync(cancellationToken)).FirstOrDefault(pause => pause.Route == route && pause.Skips(occurrence, now)));
         }
         catch (Exception e) when (e is ExecutionStoreUnavailableException or SqliteException or IOException)
         {
@@ -128,21 +128,80 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
     }
 
-    public async Task<DateTimeOffset?> GetLastOccurrenceAsync(string route, CancellationToken cancellationToken)
+    // From the claims themselves (the schedules row holds only the latest); a stored value that is not an instant counts as
+    // no claim (a stored row is not trusted).
+    public async Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT last_occurrence FROM schedules WHERE route = $route";
+        command.CommandText = $"""
+            SELECT (SELECT max(occurrence) FROM schedule_runs WHERE route = $route AND occurrence GLOB {SqliteWriteCommands.Instant}),
+                (SELECT max(occurrence) FROM schedule_runs WHERE route = $route AND occurrence GLOB {SqliteWriteCommands.Instant} AND occurrence <= $now)
+            """;
         command.Parameters.AddWithValue("$route", route);
+        command.Parameters.AddWithValue("$now", Format(now));
         try
         {
-            // A stored row is not trusted: a value that is not an instant counts as no run recorded.
-            return await command.ExecuteScalarAsync(cancellationToken) is string text
-                && TryParse(text, out var last) ? last : null;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new LastClaims(Instant(reader, 0), Instant(reader, 1));
         }
         catch (SqliteException e)
         {
             throw Unavailable("read", e);
+        }
+
+        static DateTimeOffset? Instant(SqliteDataReader reader, int column) => TryParse(reader.GetValue(column) as string, out var instant) ? instant : null;
+    }
+
+    // One transaction: read what was served, and say what is, when it is not the same.
+    public async Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        try
+        {
+            await using (var durable = connection.CreateCommand())
+            {
+                durable.CommandText = "PRAGMA synchronous = FULL";
+                await durable.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            await using var read = connection.CreateCommand();
+            read.Transaction = transaction;
+            read.CommandText = "SELECT schedule, since FROM schedules_served WHERE route = $route";
+            read.Parameters.AddWithValue("$route", route);
+            var before = default(ServedSchedule);
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    // A value that is not one a start wrote is no schedule known (and is replaced).
+                    before = new ServedSchedule(
+                        reader.GetValue(0) as string, TryParse(reader.GetValue(1) as string, out var since) ? since : null);
+                }
+            }
+
+            if (before.Schedule != schedule || before.Since is null)
+            {
+                await using var write = connection.CreateCommand();
+                write.Transaction = transaction;
+                write.CommandText = """
+                    INSERT INTO schedules_served (route, schedule, since) VALUES ($route, $schedule, $since)
+                    ON CONFLICT (route) DO UPDATE SET schedule = excluded.schedule, since = excluded.since
+                    """;
+                write.Parameters.AddWithValue("$route", route);
+                write.Parameters.AddWithValue("$schedule", schedule);
+                write.Parameters.AddWithValue("$since", Format(from)!);
+                await write.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return before.Since is null ? default : before;
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable("written", e);
         }
     }
 
@@ -252,14 +311,15 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             reader => StoredRecord.ReadWithRequest(reader, ReadInstant),
             cancellationToken);
 
-    // Also forgets old schedule claims, but each schedule's latest (a claim outlives the trigger tolerance by far), and old
+    // Also forgets old schedule claims, but each schedule's latest and its latest not ahead of now (a claim outlives the
+    // trigger tolerance by far; the start-up counts what was missed from the latter), and old
     // occurrence records, but each schedule's latest that is not a refusal (the start-up counts what was missed from it).
     public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         await using var connection = await OpenReadAsync(cancellationToken);
         await DeleteAsync("""
             DELETE FROM schedule_runs WHERE claimed_at < $before
-                AND occurrence < (SELECT max(m.occurrence) FROM schedule_runs m WHERE m.route = schedule_runs.route)
+                AND occurrence < (SELECT max(m.occurrence) FROM schedule_runs m WHERE m.route = schedule_runs.route AND m.occurrence <= $now)
             """);
         await DeleteAsync("""
             DELETE FROM schedule_occurrences WHERE occurrence < $before
@@ -273,6 +333,11 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             command.Parameters.AddWithValue("$before", Format(before));
+            if (sql.Contains("$now", StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue("$now", Format(_time.GetUtcNow()));
+            }
+
             try
             {
                 return await command.ExecuteNonQueryAsync(cancellationToken);

@@ -82,6 +82,7 @@ internal static class SqliteSchema
             AddSchedulePauses(connection);
             AddRetryTimes(connection);
             AddIdempotencyKeys(connection);
+            AddServedSchedules(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or ArgumentException)   // ArgumentException: a NUL in the path
@@ -231,6 +232,26 @@ internal static class SqliteSchema
         Execute(connection, """
             CREATE UNIQUE INDEX IF NOT EXISTS executions_idempotency ON executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;
             PRAGMA user_version = 6;
+            """, transaction);
+        transaction.Commit();
+    }
+
+    // Version 7: the schedule each route is served with and since when, so that a start after a deploy that changed it
+    // does not count the new schedule's occurrences before it existed as missed.
+    private static void AddServedSchedules(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 7)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS schedules_served (
+                route TEXT PRIMARY KEY,
+                schedule TEXT NOT NULL,
+                since TEXT NOT NULL);
+            PRAGMA user_version = 7;
             """, transaction);
         transaction.Commit();
     }

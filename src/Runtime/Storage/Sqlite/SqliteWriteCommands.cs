@@ -28,7 +28,7 @@ internal sealed class SqliteWriteCommands : IDisposable
 {
     // A stored instant exactly as Format writes it (UTC, seven decimals, Z), so that instants compare as text; any other
     // text, a damaged or hand-edited row's, is no instant (SqliteExecutionStore.TryParse reads them alike).
-    private const string Instant = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z'";
+    internal const string Instant = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z'";
 
     private readonly SqliteRawStatement _insert;
     private readonly SqliteRawStatement _update;
@@ -55,14 +55,14 @@ internal sealed class SqliteWriteCommands : IDisposable
             """);
         // The same numbers as the insert's: both are bound by BindState.
         _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14 WHERE id = ?1");
-        // Not while paused at the claim's time; a pause row whose times are not instants does not hold (as GetPausesAsync
-        // leaves it out).
+        // Not while paused at the claim's time, nor for an occurrence that came while a pause held (SchedulePause.Skips);
+        // a pause row whose times are not instants does not hold (as GetPausesAsync leaves it out).
         _claim = Prepare(connection, $"""
             INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at)
             SELECT $route, $occurrence, $execution_id, $claimed_at
             WHERE NOT EXISTS (
                 SELECT 1 FROM schedule_pauses WHERE route = $route AND paused_at GLOB {Instant}
-                    AND (until IS NULL OR (until GLOB {Instant} AND until > $claimed_at)))
+                    AND (until IS NULL OR (until GLOB {Instant} AND (until > $claimed_at OR (paused_at <= $occurrence AND until > $occurrence)))))
             ON CONFLICT (route, occurrence) DO NOTHING
             """, "$route", "$occurrence", "$execution_id", "$claimed_at");
         _lastRun = Prepare(connection, $"""
@@ -106,8 +106,9 @@ internal sealed class SqliteWriteCommands : IDisposable
     }
 
     /// <summary>
-    /// Claims the occurrence; true only for the first claim of it, which also becomes the schedule's last run, and never
-    /// while the schedule is paused.
+    /// Claims the occurrence; true only for the first claim of it, which also becomes the schedule's last run (the
+    /// schedules row: this release reads the claims themselves, an earlier one run after a rollback reads the row), and
+    /// never while the schedule is paused.
     /// </summary>
     public bool Claim(ScheduleClaim run)
     {
