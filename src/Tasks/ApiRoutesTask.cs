@@ -18,12 +18,17 @@ public abstract class ApiRoutesTask : Microsoft.Build.Utilities.Task
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Log.LogError(null, DiagnosticCodes.ManifestUnwritable.Code, null, null, 0, 0, 0, 0,
+            // At the file it could not write, when it knows which (review 30c F7: the package's targets file, in the NuGet
+            // cache, was where an editor's error list led).
+            Log.LogError(null, DiagnosticCodes.ManifestUnwritable.Code, null, Writing, 0, 0, 0, 0,
                 "ApiRoutes could not write its output: {0}", e.Message);
         }
 
         return !Log.HasLoggedErrors;
     }
+
+    /// <summary>The file being written, for the error when it cannot be.</summary>
+    private protected string? Writing { get; set; }
 
     /// <summary>Does the work; diagnostics go through <see cref="LogDiagnostic"/>.</summary>
     private protected abstract void ExecuteCore();

@@ -62,6 +62,10 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
     /// <summary>The <c>@(SourceRoot)</c> items; their <c>MappedPath</c> maps deterministic PDB paths back to files.</summary>
     public ITaskItem[] SourceRoots { get; set; } = [];
 
+    /// <summary>Whether the analysis logged a warning: the build then runs it again next time, to say it again.</summary>
+    [Output]
+    public bool Warned { get; private set; }
+
     /// <summary>
     /// <c>$(PathMap)</c> (<c>/real/path/=/src/,…</c>), which the compiler applies to the PDB's paths: mapped back as the
     /// source roots are, for a project that sets it itself (review 25a F7: every location pointed at a file under /src/).
@@ -89,6 +93,7 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
         foreach (var diagnostic in diagnostics)
         {
             LogDiagnostic(diagnostic);
+            Warned |= diagnostic.Severity != DiagnosticSeverity.Error;
         }
 
         if (!string.IsNullOrEmpty(ReportFile))
@@ -99,6 +104,7 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
         // A warning made an error fails the build like any error: no manifest may be left beside the assembly.
         if (result.Manifest is null || Log.HasLoggedErrors)
         {
+            Writing = ManifestPath;
             File.Delete(ManifestPath);
             return;
         }
@@ -114,8 +120,9 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
             .Select(item => new LibraryReference(item.ItemSpec, item.GetMetadata("MSBuildSourceProjectFile") is { Length: > 0 } project ? project : null))];
 
     // Leaves the file (and its timestamp) alone when nothing changed, so incremental copies downstream stay quiet.
-    private static void WriteIfChanged(string path, string content)
+    private void WriteIfChanged(string path, string content)
     {
+        Writing = path;
         if (File.Exists(path) && File.ReadAllText(path) == content)
         {
             return;

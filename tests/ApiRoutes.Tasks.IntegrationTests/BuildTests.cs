@@ -102,6 +102,25 @@ public sealed class BuildTests(PackageFixture package)
         Assert.DoesNotContain(Skipped, withYaml.Output, StringComparison.Ordinal);
         Assert.Equal("@daily", Schedule(project));
 
+        // Review 30c F6: one restored with an older time (cp -p, tar, an editor's backup) was skipped as up to date.
+        project.Write("apiroutes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@weekly\"\n");
+        File.SetLastWriteTimeUtc(Path.Combine(project.Directory, "apiroutes.yaml"), DateTime.UtcNow.AddYears(-2));
+        (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Equal("@weekly", Schedule(project));
+
+        // Review 30c F3: a build to another folder (-o) kept the manifest an earlier build had written there, and the app
+        // run from it served the old settings; a manifest edited by hand after the build was kept, and served, too.
+        var other = Path.Combine(project.Directory, "out1");
+        (await project.RunAsync("build", "-o", other)).ShouldSucceed();
+        project.Write("apiroutes.yaml", "routes:\n  /api/cleanup:\n    schedule: \"@daily\"\n");
+        (await project.RunAsync("build")).ShouldSucceed();
+        (await project.RunAsync("build", "-o", other)).ShouldSucceed();
+        Assert.Equal("@daily", Schedule(Path.Combine(other, "apiroutes.manifest.json")));
+        File.WriteAllText(project.ManifestPath(), File.ReadAllText(project.ManifestPath()).Replace("@daily", "@yearly", StringComparison.Ordinal));
+        (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Equal("@daily", Schedule(project));
+        Directory.Delete(other, recursive: true);
+
         // Deleting it is a change too, although no input is newer than the last run.
         project.Delete("apiroutes.yaml");
         (await project.RunAsync("build")).ShouldSucceed();
@@ -179,6 +198,14 @@ public sealed class BuildTests(PackageFixture package)
         // after a build that only warned: the analysis runs again (review 27a F6: it was skipped, and the build passed).
         var warned = (await project.RunAsync("build", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false")).ShouldSucceed();
         Assert.Contains($"{cleanup}: warning AR4101:", warned.Output, StringComparison.Ordinal);
+
+        // Review 30c F2: MSBuild's -warnaserror switch sets no property the stamp could record: after a build that only
+        // warned, the analysis was skipped and the build passed. A build after one that warned says the warning again.
+        var again = (await project.RunAsync("build", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false")).ShouldSucceed();
+        Assert.Contains($"{cleanup}: warning AR4101:", again.Output, StringComparison.Ordinal);
+        var switchAsErrors = (await project.RunAsync("build", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false", "-warnaserror")).ShouldFail();
+        Assert.Contains($"{cleanup}: error AR4101:", switchAsErrors.Output, StringComparison.Ordinal);
+        (await project.RunAsync("build", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false")).ShouldSucceed();
         var msbuildAsErrors = (await project.RunAsync("build", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false", "-p:MSBuildTreatWarningsAsErrors=true")).ShouldFail();
         Assert.Contains($"{cleanup}: error AR4101:", msbuildAsErrors.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(project.ManifestPath()), "A build that failed on a warning leaves no manifest.");
@@ -327,8 +354,10 @@ public sealed class BuildTests(PackageFixture package)
         return reader.TypeDefinitions.Select(t => reader.GetString(reader.GetTypeDefinition(t).Name)).ToList();
     }
 
-    private static string Schedule(FixtureProject project) =>
-        ManifestJson.Deserialize(File.ReadAllText(project.ManifestPath())).Routes.Single(r => r.Route == "/api/cleanup").Schedule!.Expression;
+    private static string Schedule(FixtureProject project) => Schedule(project.ManifestPath());
+
+    private static string Schedule(string manifestPath) =>
+        ManifestJson.Deserialize(File.ReadAllText(manifestPath)).Routes.Single(r => r.Route == "/api/cleanup").Schedule!.Expression;
 
     private static Guid Mvid(string assemblyPath)
     {

@@ -49,6 +49,21 @@ public sealed class GenerateApiRoutesManifestTests : IDisposable
         Assert.True(task.Execute());
 
         Assert.StartsWith("Shop.csproj(0,0): WARNING AR0101: No API handlers were found in 'Shop'.", Assert.Single(engine.Warnings), StringComparison.Ordinal);
+        Assert.True(task.Warned);   // the build runs the analysis again next time, to say it again (review 30c F2)
+    }
+
+    [Fact]
+    public void A_manifest_that_cannot_be_written_is_AR0002_at_its_path()
+    {
+        // Review 30c F7: the error pointed at the package's targets file, in the NuGet cache.
+        _project.Source("Api/Hello.cs", Handler("Hello", ""));
+        var (task, engine) = Task();
+        Directory.CreateDirectory(task.ManifestPath);
+
+        Assert.False(task.Execute());
+
+        Assert.StartsWith("apiroutes.manifest.json(0,0): ERROR AR0002: ApiRoutes could not write its output:", Assert.Single(engine.Errors), StringComparison.Ordinal);
+        Assert.False(task.Warned);
     }
 
     [Fact]
