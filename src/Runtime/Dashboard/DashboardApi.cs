@@ -289,6 +289,7 @@ internal static class DashboardApi
         status.Version,
         status.RefreshedAt,
         status.Failure,
+        status.LeftOut,
         status.Diagnostics.Select(d => new DiagnosticView(d.Severity, d.Code, d.File, d.Line, d.Column, d.Message, d.ToString())));
 
     private static ExecutionView Describe(ExecutionRecord record) => new(

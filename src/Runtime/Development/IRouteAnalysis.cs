@@ -30,9 +30,18 @@ internal sealed record RouteAnalysisResult(string? ManifestPath, IReadOnlyList<B
 /// <summary>Puts a manifest's routes into service; throws when they cannot be bound or mapped, leaving the old ones.</summary>
 internal interface IRouteSwap
 {
-    /// <returns>
-    /// How many routes are now served; null when the manifest names a handler type hot reload has not applied yet
-    /// (nothing changed: the change that hot reload applies next asks for another refresh).
-    /// </returns>
-    int? Apply(string manifestPath);
+    /// <param name="manifestPath">The analysed manifest.</param>
+    /// <param name="leaveOut">
+    /// Handler types hot reload did not apply however long it was waited for (dotnet watch did not see their files): the
+    /// routes of these are left out, rather than hold every other route's change back.
+    /// </param>
+    SwapResult Apply(string manifestPath, IReadOnlySet<string> leaveOut);
 }
+
+/// <param name="Count">
+/// How many routes are now served; null when the manifest names a handler type hot reload has not applied yet, other
+/// than those left out (nothing changed: the change that hot reload applies next asks for another refresh).
+/// </param>
+/// <param name="Unapplied">The handler types the manifest names that hot reload has not applied.</param>
+/// <param name="LeftOut">The routes not served for them (when <paramref name="Count"/> is not null).</param>
+internal sealed record SwapResult(int? Count, IReadOnlyList<string> Unapplied, IReadOnlyList<string> LeftOut);

@@ -35,6 +35,10 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private bool _asked;   // a change was asked for outright since the last settle
     private Pending? _pending;
 
+    // Handler types hot reload did not apply however long it was waited for (dotnet watch did not see their files): their
+    // routes are left out of every later result, which is served at once, rather than hold the others back.
+    private readonly HashSet<string> _unseen = new(StringComparer.Ordinal);
+
     // contents: what the files Touched names held; without it, every touched file is a change.
     public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger, ContentChanges? contents = null)
     {
@@ -341,20 +345,36 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
     }
 
-    // Puts an analysed manifest into service, or keeps it for hot reload's signal when it names types not applied yet.
+    // Puts an analysed manifest into service, or keeps it for hot reload's signal when it names types not applied yet
+    // (but those waited for in vain, whose routes are left out).
     private void Swap(Pending result)
     {
-        if (_swap.Apply(result.ManifestPath) is { } count)
+        HashSet<string> unseen;
+        lock (_gate)
         {
-            _status.Applied(_time.GetUtcNow(), result.Diagnostics);
-            _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(result.Started).TotalMilliseconds);
+            unseen = [.. _unseen];
         }
-        else
+
+        var swapped = _swap.Apply(result.ManifestPath, unseen);
+        if (swapped.Count is not { } count)
         {
-            SetPending(result);
+            SetPending(result with { Unapplied = swapped.Unapplied });
             _status.Waiting();
             _logger.WaitingForHotReload();
+            return;
         }
+
+        string? leftOut = null;
+        if (swapped.LeftOut.Count > 0)
+        {
+            leftOut = $"hot reload has not applied the handler type(s) {string.Join(", ", swapped.Unapplied)} after {HotReloadWait.TotalSeconds:0} s: "
+                + "dotnet watch does not see their files (a folder linked or moved into the project, a file included from outside it), "
+                + "and saving them again does not help; restart the app (Ctrl+R) to serve them. The other routes follow the code.";
+            _logger.RoutesLeftOut(string.Join(", ", swapped.LeftOut), leftOut);
+        }
+
+        _status.Applied(_time.GetUtcNow(), result.Diagnostics, leftOut is null ? null : $"{string.Join(", ", swapped.LeftOut)}: {leftOut}");
+        _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(result.Started).TotalMilliseconds);
     }
 
     private void SetPending(Pending? pending)
@@ -369,8 +389,10 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
     }
 
-    // Still waiting: said on the dashboard and in the log, and still applied if hot reload's signal comes after all.
-    // Under the lock: a signal that takes the result up meanwhile applies it after this, never before (review 16d F5).
+    // Waited in vain: the types are taken for ones dotnet watch does not see, and the result is served without their
+    // routes (said on the dashboard and in the log); the routes follow if hot reload applies them after all, at its
+    // signal. Under the lock: a signal that takes the result up meanwhile applies it after this, never before (review
+    // 16d F5).
     private void OnWaitedTooLong()
     {
         lock (_gate)
@@ -380,8 +402,9 @@ internal sealed class RouteRefresher : IAsyncDisposable
                 return;
             }
 
-            Keep(pending.Diagnostics, $"hot reload has not applied the handler types the code now names after {HotReloadWait.TotalSeconds:0} s "
-                + "(dotnet watch may not have seen their files, such as a folder moved into the project): save one of them again, or restart the app (Ctrl+R)");
+            _unseen.UnionWith(pending.Unapplied);
+            _busy = true;
+            _running = Task.Run(() => RunAsync(retryPending: true));
         }
     }
 
@@ -392,5 +415,8 @@ internal sealed class RouteRefresher : IAsyncDisposable
     }
 
     /// <summary>An analysis without errors whose manifest names handler types hot reload has not applied yet.</summary>
-    private sealed record Pending(string ManifestPath, IReadOnlyList<BuildDiagnostic> Diagnostics, long Started);
+    private sealed record Pending(string ManifestPath, IReadOnlyList<BuildDiagnostic> Diagnostics, long Started)
+    {
+        public IReadOnlyList<string> Unapplied { get; init; } = [];
+    }
 }

@@ -43,17 +43,17 @@ internal sealed class RouteTableSwap(IOptions<RouteOptions> routeOptions) : IRou
         }
     }
 
-    public int? Apply(string manifestPath)
+    public SwapResult Apply(string manifestPath, IReadOnlySet<string> leaveOut)
     {
         // Hot reload adds handler types the generated registry of the first build does not list: they are looked up
         // by name, which a trimmed app (never run under dotnet watch) cannot do.
         return ReflectionBinding.IsSupported
-            ? ApplyByName(manifestPath)
+            ? ApplyByName(manifestPath, leaveOut)
             : throw new ApiRoutesManifestException("Routes cannot follow the code in a trimmed or Native AOT app; run it with dotnet watch untrimmed.");
     }
 
     [RequiresUnreferencedCode("Looks the handler types of a fresh manifest up by name in the running assembly.")]
-    private int? ApplyByName(string manifestPath)
+    private SwapResult ApplyByName(string manifestPath, IReadOnlySet<string> leaveOut)
     {
         lock (_gate)
         {
@@ -62,19 +62,23 @@ internal sealed class RouteTableSwap(IOptions<RouteOptions> routeOptions) : IRou
 
             var (manifest, assembly) = ManifestLoader.ReadFresh(manifestPath, table.Manifest.Assembly.Name);
 
-            // The analysis may finish before hot reload has applied the same change: wait for it rather than fail.
-            if (manifest.Routes.Any(route => assembly.GetType(route.Handler.Type, throwOnError: false) is null))
+            // The analysis may finish before hot reload has applied the same change: wait for it rather than fail; but
+            // not for types it was waited for in vain (review 30c F1: one such file held every later route change back).
+            var unapplied = manifest.Routes.Where(route => assembly.GetType(route.Handler.Type, throwOnError: false) is null).ToList();
+            var types = unapplied.Select(route => route.Handler.Type).Distinct(StringComparer.Ordinal).ToList();
+            if (!types.All(leaveOut.Contains))
             {
-                return null;
+                return new SwapResult(null, types, []);
             }
 
-            var routes = ManifestLoader.Bind(manifest, assembly, manifestPath);
-            RouteConstraintCheck.ThrowIfUnregistered(new RouteTable(manifest, manifestPath, routes), routeOptions.Value);
+            var served = unapplied.Count == 0 ? manifest : manifest with { Routes = [.. manifest.Routes.Except(unapplied)] };
+            var routes = ManifestLoader.Bind(served, assembly, manifestPath);
+            RouteConstraintCheck.ThrowIfUnregistered(new RouteTable(served, manifestPath, routes), routeOptions.Value);
             var endpoints = factory.Create(routes);
-            table.Replace(manifest, routes);
+            table.Replace(served, routes);
             source.Replace(endpoints);
-            Applied?.Invoke(manifest);
-            return routes.Count;
+            Applied?.Invoke(manifest);   // all of it: the files of the routes left out are watched too
+            return new SwapResult(routes.Count, types, [.. unapplied.Select(route => route.Route)]);
         }
     }
 }

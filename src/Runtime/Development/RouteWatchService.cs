@@ -29,6 +29,11 @@ internal sealed class RouteWatchService(
     private CancellationTokenRegistration _started;
     private FileSystemWatcher? _files;
     private FileSystemWatcher? _folders;
+    private FileSystemWatcher? _links;
+
+    // The symbolic links to folders in the project, as made while watched or found at the start: a link's removal is
+    // then known for one (its own event says only "a file without a watched extension").
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _linkedFolders = new(StringComparer.Ordinal);
     private OutsideFolderWatch? _outside;
     private PosixSignalRegistration? _interrupt;
     private PosixSignalRegistration? _terminate;
@@ -122,8 +127,15 @@ internal sealed class RouteWatchService(
             _folders.Deleted += OnFolderChanged;
             _folders.Renamed += OnFolderChanged;
             _folders.Error += OnWatchError;
+            _links = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName };
+            _links.Created += OnLinkChanged;
+            _links.Deleted += OnLinkChanged;
+            _links.Renamed += OnLinkChanged;
+            _links.Error += OnWatchError;
             _files.EnableRaisingEvents = true;
             _folders.EnableRaisingEvents = true;
+            _links.EnableRaisingEvents = true;
+            FindLinkedFolders(project.Directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
@@ -132,7 +144,8 @@ internal sealed class RouteWatchService(
             // app's failure (review 16a F6).
             _files?.Dispose();
             _folders?.Dispose();
-            (_files, _folders) = (null, null);
+            _links?.Dispose();
+            (_files, _folders, _links) = (null, null, null);
             _logger.RouteWatchDegraded($"the project folder cannot be watched ({e.Message})");
         }
 
@@ -177,8 +190,9 @@ internal sealed class RouteWatchService(
         await _started.DisposeAsync();
         _files?.Dispose();
         _folders?.Dispose();
+        _links?.Dispose();
         _outside?.Dispose();
-        (_files, _folders, _outside) = (null, null, null);
+        (_files, _folders, _links, _outside) = (null, null, null, null);
         swap.Applied -= RecordSources;
         var first = Volatile.Read(ref _firstStopSignal);
         var restart = LeavesCompilerServerRunning(first == 0 ? null : (PosixSignal)first);
@@ -312,6 +326,76 @@ internal sealed class RouteWatchService(
         if (changed)
         {
             _refresher?.Request();
+        }
+    }
+
+    // A symbolic link to a folder made, removed or renamed: a folder of handlers linked in or out. Its event is a file's
+    // (inotify sets no IN_ISDIR for a link), without a watched extension, so neither watch above counted it, and dotnet
+    // watch does not follow it either (review 30c F1): counted as the folder's own change.
+    private void OnLinkChanged(object? sender, FileSystemEventArgs e)
+    {
+        if (IsFolderLink(e))
+        {
+            OnFolderChanged(sender, e);
+        }
+    }
+
+    /// <summary>Whether an event of a file's name is that of a symbolic link to a folder (made, or one known removed or renamed).</summary>
+    internal bool IsFolderLink(FileSystemEventArgs e)
+    {
+        if (!IsDevelopers(e.Name, e.FullPath) || IsWatched(e.Name))
+        {
+            return false;
+        }
+
+        var known = _linkedFolders.TryRemove(e.FullPath, out _) | (e is RenamedEventArgs renamed && _linkedFolders.TryRemove(renamed.OldFullPath, out _));
+        if (e.ChangeType != WatcherChangeTypes.Deleted && LinksToFolder(e.FullPath))
+        {
+            _linkedFolders[e.FullPath] = 0;
+            return true;
+        }
+
+        return known;
+    }
+
+    // The links to folders already in the project (not under the build's or tools' folders, nor inside a linked folder),
+    // a bounded walk: a huge folder is not walked to its end at every start.
+    internal void FindLinkedFolders(string projectDirectory)
+    {
+        try
+        {
+            var folders = new System.IO.Enumeration.FileSystemEnumerable<string>(
+                projectDirectory,
+                (ref System.IO.Enumeration.FileSystemEntry entry) => entry.ToFullPath(),
+                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
+            {
+                ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => entry.IsDirectory,
+                ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) =>
+                    !(entry.FileName.StartsWith('.') || entry.FileName is "obj" or "bin" or "node_modules"),
+            };
+            foreach (var path in folders.Take(20_000))
+            {
+                if (IsDevelopers(Path.GetRelativePath(projectDirectory, path), path) && LinksToFolder(path))
+                {
+                    _linkedFolders[path] = 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not found: the removal of such a link is followed at the next save, as before.
+        }
+    }
+
+    private static bool LinksToFolder(string path)
+    {
+        try
+        {
+            return new DirectoryInfo(path) is { Exists: true, LinkTarget: not null };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -7,7 +7,7 @@ namespace ApiRoutes.Development;
 /// </summary>
 internal sealed class RouteWatchStatus
 {
-    private volatile Snapshot _current = new(Watching: false, Refreshing: false, Version: 0, RefreshedAt: null, Diagnostics: [], Failure: null);
+    private volatile Snapshot _current = new(Watching: false, Refreshing: false, Version: 0, RefreshedAt: null, Diagnostics: [], Failure: null, LeftOut: null);
 
     public Snapshot Current => _current;
 
@@ -15,9 +15,9 @@ internal sealed class RouteWatchStatus
 
     public void Started() => _current = _current with { Refreshing = true };
 
-    /// <summary>The routes were replaced; the diagnostics are warnings at most.</summary>
-    public void Applied(DateTimeOffset at, IReadOnlyList<BuildDiagnostic> diagnostics) =>
-        _current = _current with { Refreshing = false, Version = _current.Version + 1, RefreshedAt = at, Diagnostics = diagnostics, Failure = null };
+    /// <summary>The routes were replaced (but those <paramref name="leftOut"/> says); the diagnostics are warnings at most.</summary>
+    public void Applied(DateTimeOffset at, IReadOnlyList<BuildDiagnostic> diagnostics, string? leftOut = null) =>
+        _current = _current with { Refreshing = false, Version = _current.Version + 1, RefreshedAt = at, Diagnostics = diagnostics, Failure = null, LeftOut = leftOut };
 
     /// <summary>The analysis is ahead of hot reload: no new routes yet, and nothing wrong.</summary>
     public void Waiting() => _current = _current with { Refreshing = false };
@@ -32,5 +32,6 @@ internal sealed class RouteWatchStatus
     /// <param name="RefreshedAt">When the routes were last replaced.</param>
     /// <param name="Diagnostics">The ApiRoutes diagnostics of the last analysis.</param>
     /// <param name="Failure">Why the last analysis left the routes as they were; null when it replaced them.</param>
-    internal sealed record Snapshot(bool Watching, bool Refreshing, int Version, DateTimeOffset? RefreshedAt, IReadOnlyList<BuildDiagnostic> Diagnostics, string? Failure);
+    /// <param name="LeftOut">Which routes the routes served leave out, and why: hot reload never applied their handler types.</param>
+    internal sealed record Snapshot(bool Watching, bool Refreshing, int Version, DateTimeOffset? RefreshedAt, IReadOnlyList<BuildDiagnostic> Diagnostics, string? Failure, string? LeftOut);
 }

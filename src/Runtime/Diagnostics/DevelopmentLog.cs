@@ -14,6 +14,9 @@ internal static partial class DevelopmentLog
     [LoggerMessage(6002, LogLevel.Warning, "{Diagnostic}")]
     public static partial void WatchDiagnosticWarning(this ILogger logger, string diagnostic);
 
+    [LoggerMessage(6013, LogLevel.Warning, "Routes refreshed without {Routes}: {Reason}")]
+    public static partial void RoutesLeftOut(this ILogger logger, string routes, string reason);
+
     [LoggerMessage(6003, LogLevel.Warning, "The routes were not refreshed, so the last valid ones are still served: {Reason}")]
     public static partial void RoutesKept(this ILogger logger, string reason);
 

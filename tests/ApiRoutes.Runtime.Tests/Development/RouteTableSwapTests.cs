@@ -92,6 +92,24 @@ public sealed class RouteTableSwapTests
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/new")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_manifest_naming_a_type_given_up_on_is_served_without_its_routes()
+    {
+        // Review 30c F1: a type hot reload never applies held every other route's change back.
+        await using var server = await TestServer.StartAsync(Create(StandardRoute("/api/hello/{name}", typeof(Hello))), environment: "Development");
+        var unseen = StandardRoute("/api/linked", typeof(Hello)) with { Handler = new ManifestHandler("Nowhere.NeverApplied", typeof(Hello).Assembly.GetName().Name!) };
+        var manifest = Write(Create(StandardRoute("/api/greetings/{name}", typeof(Hello)), unseen));
+
+        var swapped = server.Services.GetRequiredService<RouteTableSwap>().Apply(manifest, new HashSet<string> { "Nowhere.NeverApplied" });
+
+        Assert.Equal(1, swapped.Count);
+        Assert.Equal(["Nowhere.NeverApplied"], swapped.Unapplied);
+        Assert.Equal(["/api/linked"], swapped.LeftOut);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/greetings/ann")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/hello/ann")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/linked")).StatusCode);
+    }
+
     [Theory]
     [InlineData("not a handler")]           // a type that exists but is no IApiHandler
     [InlineData("unregistered constraint")] // {n:even}: would make every request 500

@@ -66,6 +66,39 @@ public sealed class RouteWatchEventTests : IDisposable
         Assert.True(Settle(new FileSystemEventArgs(WatcherChangeTypes.Changed, api, "Hello.cs")));
     }
 
+    [Fact]
+    public void A_folder_linked_into_the_project_or_its_link_removed_is_a_change_of_the_folder_and_other_names_are_not()
+    {
+        // Review 30c F1: inotify names a symbolic link as a file (no IN_ISDIR), here of no watched extension: neither
+        // watch counted a folder of handlers linked in or out, and the routes stayed as they were until another save.
+        var shared = Directory.CreateTempSubdirectory("apiroutes-shared-").FullName;
+        try
+        {
+            var atStart = Path.Combine(_folder, "Shared");
+            Directory.CreateSymbolicLink(atStart, shared);
+            Directory.CreateDirectory(Path.Combine(_folder, "obj"));
+            Directory.CreateSymbolicLink(Path.Combine(_folder, "obj", "Linked"), shared);
+            _service.FindLinkedFolders(_folder);
+
+            Directory.CreateSymbolicLink(Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, "Api")).FullName, "Ext"), shared);
+            File.WriteAllText(Path.Combine(_folder, "4913"), "");   // vim's probe of the folder, a plain file
+            Assert.True(_service.IsFolderLink(new FileSystemEventArgs(WatcherChangeTypes.Created, _folder, "Api/Ext")));
+            Assert.False(_service.IsFolderLink(new FileSystemEventArgs(WatcherChangeTypes.Created, _folder, "4913")));
+            Assert.False(_service.IsFolderLink(new FileSystemEventArgs(WatcherChangeTypes.Created, _folder, "obj/Linked")));
+
+            File.Delete(Path.Combine(_folder, "Api", "Ext"));
+            File.Delete(Path.Combine(_folder, "4913"));
+            File.Delete(atStart);
+            Assert.True(_service.IsFolderLink(new FileSystemEventArgs(WatcherChangeTypes.Deleted, _folder, "Api/Ext")));
+            Assert.True(_service.IsFolderLink(new FileSystemEventArgs(WatcherChangeTypes.Deleted, _folder, "Shared")));
+            Assert.False(_service.IsFolderLink(new FileSystemEventArgs(WatcherChangeTypes.Deleted, _folder, "4913")));
+        }
+        finally
+        {
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+
     private bool Settle(params FileSystemEventArgs[] events)
     {
         foreach (var path in events.SelectMany(_service.Touches))
