@@ -307,7 +307,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             served AS (
                 INSERT INTO apiroutes_schedules_served (route, schedule, since) VALUES ($1, $2, $3)
                 ON CONFLICT (route) DO UPDATE SET schedule = excluded.schedule, since = excluded.since
-                    WHERE apiroutes_schedules_served.schedule <> excluded.schedule)
+                    WHERE apiroutes_schedules_served.schedule <> excluded.schedule OR apiroutes_schedules_served.since > excluded.since)
             SELECT schedule, since FROM before
             """,
             async command =>

@@ -248,9 +248,12 @@ public sealed class DashboardOperatingTests : IAsyncLifetime
         await _server.WaitForLogAsync("ApiRoutes[3009] Information: Schedule /api/tick is paused; the run at 2026-01-01T00:15:00");
         await _server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:30:00");
 
-        // Resumed here: the store forgets the pause, and the next occurrence runs.
+        // Resumed here: the pause ends now, kept in the store as the record of what came while it held (review 31a F5),
+        // and the next occurrence runs.
         Assert.Equal(HttpStatusCode.NoContent, (await PostAsync("/_apiroutes/api/schedules/resume?route=/api/tick")).StatusCode);
-        Assert.Empty(await store.GetPausesAsync(default));
+        var ended = Assert.Single(await store.GetPausesAsync(default));
+        Assert.Equal(_server.FakeTime.GetUtcNow(), ended.Until);
+        Assert.False(ended.HoldsAt(_server.FakeTime.GetUtcNow()));
         _server.FakeTime.Advance(TimeSpan.FromMinutes(15));
         await _server.Probe.NextAsync();
 

@@ -338,18 +338,18 @@ public sealed class OccurrenceRecordTests
     }
 
     [Theory]
-    [InlineData("@daily", null, "*/5 * * * *", null)]
-    [InlineData("0 20 * * *", "Europe/Berlin", "0 20 * * *", null)]   // the zone dropped: 20:00 UTC comes an hour after 20:00 in Berlin
-    public async Task A_schedule_changed_by_a_deploy_is_a_new_one_and_missed_nothing_before_it_was_served(string before, string? zone, string after, string? zoneAfter)
+    [InlineData("@daily", null, 0, "*/5 * * * *", null)]
+    [InlineData("0 20 * * *", "Europe/Berlin", 19, "0 20 * * *", null)]   // the zone dropped: 20:00 UTC comes an hour after 20:00 in Berlin
+    public async Task A_schedule_changed_by_a_deploy_is_a_new_one_and_missed_nothing_before_it_was_served(string before, string? zone, int lastRunHour, string after, string? zoneAfter)
     {
         // Review 30d F1: instances were up all day with the old schedule; the start of the new one counted the new one's
         // occurrences since the old one's last run as missed while no instance was up (240 of them, event 3012) and, with
         // catch-up, ran one (a daily job twice in a day).
         var store = new InMemoryExecutionStore(TimeProvider.System);
-        await store.ClaimOccurrenceAsync("/api/job", new DateTimeOffset(2026, 1, 31, 0, 0, 0, TimeSpan.Zero), "last-old-run", default);
+        await store.ClaimOccurrenceAsync("/api/job", new DateTimeOffset(2026, 1, 31, lastRunHour, 0, 0, TimeSpan.Zero), "last-old-run", default);
         var missed = new ConcurrentQueue<long>();
         using var listener = Listen("apiroutes.schedule.missed", "/api/job", missed);
-        await using (var old = await StartJobAsync(store, before, zone, new DateTimeOffset(2026, 1, 31, 0, 0, 30, TimeSpan.Zero)))
+        await using (var old = await StartJobAsync(store, before, zone, new DateTimeOffset(2026, 1, 31, 20, 0, 30, TimeSpan.Zero)))
         {
             await old.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
         }
@@ -376,6 +376,86 @@ public sealed class OccurrenceRecordTests
             zone is null ? CronSchedule.Parse(expression).Normalized! : $"{CronSchedule.Parse(expression).Normalized} {zone}";
 
         static CrontabSchedule Cron(string expression, string? zone) => CronSchedule.Parse(expression, zone).Schedule!;
+    }
+
+    [Theory]
+    [InlineData("0 0 * * *", null, "0 0 * * 0-6", null)]
+    [InlineData("0 0 * * *", null, "0 0 1-31 * *", null)]
+    [InlineData("0 0 * * *", null, "0 0 * * *", "Etc/UTC")]
+    [InlineData("0 0 * * *", "Europe/London", "0 0 * * *", "GB")]
+    public async Task A_schedule_written_differently_that_comes_at_the_same_instants_counts_the_outage_before_it(string before, string? zone, string after, string? zoneAfter)
+    {
+        // Review 31a F1: told apart by its text, an edit that changes no run time was a new schedule, and the three
+        // midnights missed while nothing was up were neither recorded nor caught up.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var midnight = new DateTimeOffset(2026, 1, 30, 0, 0, 0, TimeSpan.Zero);
+        await store.ClaimOccurrenceAsync("/api/job", midnight, "last-run", default);
+        await using (var old = await StartJobAsync(store, before, zone, midnight.AddSeconds(30)))
+        {
+            await old.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
+        }
+
+        await using var restarted = await StartJobAsync(store, after, zoneAfter, midnight.AddDays(3).AddMinutes(30));
+
+        await restarted.WaitForLogAsync("ApiRoutes[3008] Information: Schedule /api/job missed 3 occurrence(s) since its last run at 2026-01-30T00:00:30");
+        Assert.Contains("\"missed\":true", (await restarted.Probe.NextAsync()).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_outage_before_a_deploy_that_changed_the_schedule_is_counted_by_the_schedule_served_then_and_not_caught_up()
+    {
+        // Review 31a F3: a daily job down for three days, then the fix deployed with the job moved from 03:00 to 04:00:
+        // the three 03:00 runs lost were recorded nowhere, and nothing said so.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var three = new DateTimeOffset(2026, 1, 30, 3, 0, 0, TimeSpan.Zero);
+        await store.ClaimOccurrenceAsync("/api/job", three, "last-run", default);
+        await using (var old = await StartJobAsync(store, "0 3 * * *", null, three.AddSeconds(30)))
+        {
+            await old.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
+        }
+
+        await using var deployed = await StartJobAsync(store, "0 4 * * *", null, three.AddDays(3).AddHours(9));
+
+        await deployed.WaitForLogAsync("ApiRoutes[3012] Warning: Schedule /api/job missed 3 occurrence(s) while no instance was up, from 2026-01-31T03:00:00");
+        Assert.Equal(
+            [three.AddDays(3), three.AddDays(2), three.AddDays(1)],
+            (await ReadAsync(deployed, "/api/job", expected: 3)).Select(r => r.Occurrence));
+        Assert.Contains(deployed.Logs, line => line.StartsWith("ApiRoutes[3025] Information: Schedule /api/job was served as 0 3 * * * before this start, and is now 0 4 * * *", StringComparison.Ordinal));
+        Assert.DoesNotContain(deployed.Logs, line => line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
+        Assert.Equal(0, deployed.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task A_store_of_an_earlier_release_whose_last_run_is_no_occurrence_of_the_schedule_served_now_counts_nothing_before_the_start()
+    {
+        // Review 31a F2: the deploy that upgrades to this release also changed @daily (last run 09:00, as "0 9 * * *") to
+        // every 5 minutes: nothing was known of the schedule served before, and review 30d F1 came back.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/job", new DateTimeOffset(2026, 1, 31, 9, 0, 0, TimeSpan.Zero), "by-an-earlier-release", default);
+
+        await using var changed = await StartJobAsync(store, "7-59/10 * * * *", null, new DateTimeOffset(2026, 1, 31, 20, 30, 30, TimeSpan.Zero));
+
+        await changed.WaitForLogAsync("ApiRoutes[3025] Information: Schedule /api/job was served as another schedule (its last run, 2026-01-31T09:00:00.0000000+00:00, is no occurrence of this one) before this start");
+        await changed.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
+        Assert.DoesNotContain(changed.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
+        Assert.Equal(0, changed.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task A_start_that_began_serving_the_schedule_recorded_ahead_of_the_clock_is_said_and_hides_no_outage()
+    {
+        // Review 31a F4: the instant a start began to serve the schedule, written while its clock was six hours ahead (or
+        // edited by hand), hid every later outage, without a word, for as long as the schedule stayed the same.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var ten = new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero);
+        await store.ClaimOccurrenceAsync("/api/hourly", ten, "ten", default);
+        await store.ServeScheduleAsync("/api/hourly", "0 * * * *", ten.AddHours(6), default);
+
+        await using var server = await StartHourlyAsync(store, catchUp: true, ten.AddMinutes(210));
+
+        await server.WaitForLogAsync("ApiRoutes[3018] Warning: Schedule /api/hourly: the store records a run of 2026-01-31T16:00:00");
+        await server.WaitForLogAsync("ApiRoutes[3008] Information: Schedule /api/hourly missed 3 occurrence(s) since its last run at 2026-01-31T10:00:00");
+        Assert.Equal(new ServedSchedule("0 * * * *", ten.AddMinutes(210)), await store.ServeScheduleAsync("/api/hourly", "0 * * * *", ten.AddHours(9), default));
     }
 
     [Theory]
@@ -429,6 +509,61 @@ public sealed class OccurrenceRecordTests
 
         Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal));
         Assert.Equal(runs, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Theory]
+    [InlineData(false)]   // resumed at 13:20: 11:00, 12:00 and 13:00 came while paused
+    [InlineData(true)]    // replaced at 12:30 by a pause until 15:00: all three came while a pause held
+    public async Task A_pause_resumed_or_replaced_while_no_instance_ran_the_scheduler_keeps_what_came_while_it_held_paused(bool replaced)
+    {
+        // Review 31a F5: resuming removed the pause, and replacing it moved when it began, so the start after an outage
+        // (the dashboard served by a replica that does not schedule) counted 11:00 and 12:00 missed and caught 13:00 up.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var ten = new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero);
+        var dashboardClock = new FakeTimeProvider(ten.AddMinutes(30));
+        var dashboard = new Dashboard.SchedulePauses(store, dashboardClock, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await store.ClaimOccurrenceAsync("/api/hourly", ten, "ten", default);
+        await dashboard.PauseAsync("/api/hourly");
+        if (replaced)
+        {
+            dashboardClock.Advance(TimeSpan.FromHours(2));
+            await dashboard.PauseAsync("/api/hourly", ten.AddHours(5));
+        }
+        else
+        {
+            dashboardClock.Advance(TimeSpan.FromMinutes(170));
+            await dashboard.ResumeAsync("/api/hourly");
+            Assert.False(dashboard.IsPaused("/api/hourly"));
+        }
+
+        await using var server = await StartHourlyAsync(store, catchUp: true, ten.AddMinutes(210));
+
+        var records = await ReadAsync(server, "/api/hourly", expected: 3);
+        Assert.All(records, r => Assert.Equal(OccurrenceOutcome.Paused, r.Outcome));
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Theory]
+    [InlineData(false, "119 occurrence(s) from 2026-01-31T03:01:00")]   // paused 00:00:30 to 03:00:30: 180 of them paused
+    [InlineData(true, "120 occurrence(s) from 2026-01-31T00:01:00")]    // paused from 02:00:30 on: the 120 before it missed
+    public async Task A_late_scheduler_counts_as_missed_only_what_came_while_no_pause_held_over_the_whole_span(bool pausedLater, string expected)
+    {
+        // Review 31a F6: the pause was judged among the latest 100 passed over only: 299 were counted missed where 180
+        // had come while paused, and when the latest 100 were all paused, the 120 missed before the pause vanished.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await using var server = await StartMinutelyAsync(store);
+        await store.SetPauseAsync(pausedLater ? new SchedulePause("/api/minutely", null, Start.AddHours(2)) : new SchedulePause("/api/minutely", Start.AddHours(3), Start), default);
+        var missed = new ConcurrentQueue<long>();
+        using var listener = Listen("apiroutes.schedule.missed", "/api/minutely", missed);
+
+        server.FakeTime.Advance(TimeSpan.FromHours(5));
+
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T05:01:00");
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[3020] Warning: Schedule /api/minutely was late: {expected}", StringComparison.Ordinal));
+        Assert.Equal([pausedLater ? 120L : 119L], missed);
+        var records = await ReadAsync(server, "/api/minutely", expected: 201);   // 100 missed, 100 paused, and 05:00's own
+        Assert.Equal((100, pausedLater ? 101 : 100), (records.Count(r => r.Outcome == OccurrenceOutcome.Missed), records.Count(r => r.Outcome == OccurrenceOutcome.Paused)));
     }
 
     [Fact]

@@ -52,16 +52,36 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
 
     /// <summary>Pauses the schedule until resumed, or until <paramref name="until"/>; stored when it completes.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule is not paused.</exception>
+    /// <remarks>
+    /// A pause that replaces one still holding keeps when that one began: what came meanwhile came while paused, also for a
+    /// start that counts it later (review 31a F5).
+    /// </remarks>
     public async Task PauseAsync(string route, DateTimeOffset? until = null)
     {
-        var pause = new SchedulePause(route, until, time.GetUtcNow());
+        await RefreshAsync(CancellationToken.None);
+        var now = time.GetUtcNow();
+        var pause = new SchedulePause(route, until, Holding(route)?.PausedAt ?? now);
         await store.SetPauseAsync(pause, CancellationToken.None);
         Change(paused => paused[route] = pause);
     }
 
+    /// <summary>
+    /// Resumes the schedule: its pause ends now, and stays in the store (until retention prunes it) as the record of what
+    /// came while it held — a start that counts what came while no instance was up reads it (review 31a F5: removed, the
+    /// occurrences it had paused were counted missed, and one caught up).
+    /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule stays paused.</exception>
     public async Task ResumeAsync(string route)
     {
+        await RefreshAsync(CancellationToken.None);
+        if (Holding(route) is { } holding)
+        {
+            var ended = holding with { Until = time.GetUtcNow() };
+            await store.SetPauseAsync(ended, CancellationToken.None);
+            Change(paused => paused[route] = ended);
+            return;
+        }
+
         await store.RemovePauseAsync(route, CancellationToken.None);
         Change(paused => paused.Remove(route));
     }

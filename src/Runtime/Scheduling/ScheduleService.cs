@@ -318,16 +318,15 @@ internal sealed class ScheduleService(
                     continue;   // the clock stepped back by hours while it waited
                 }
 
-                var (occurrence, passed) = await LatestDueAsync(route, from, next, stopping);
-                from = occurrence;
                 await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
+                var (occurrence, passed, pausedOver) = await LatestDueAsync(route, from, next, stopping);
+                from = occurrence;
 
                 // Each passed over is judged at its own instant: one that came while a pause held was paused, also when
                 // the pause ended while the scheduler was late (review 30d F3); one before the pause was missed.
-                if (pauses.Of(route.Template) is { } held)
+                if (pausedOver.Count > 0)
                 {
-                    RecordPaused(route.Template, passed.Latest.Where(held.Covers), held);
-                    passed = passed.Without(held.Covers);
+                    RecordPaused(route.Template, pausedOver.Latest, pauses.Of(route.Template)!);
                 }
 
                 if (pauses.Skipping(route.Template, occurrence) is { } pause)
@@ -367,26 +366,38 @@ internal sealed class ScheduleService(
     // scheduler is late (the start of the occurrence before outlasted the schedule's period, the process or machine was
     // paused, the clock jumped ahead) and later ones came due too. Then the latest of them is taken up, as crontab runs
     // the new time's jobs after a jump of hours, and the ones before it are not run late (no burst): they are this
-    // scheduler's misses, except those another replica took up meanwhile (it recorded what became of them).
-    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Passed)> LatestDueAsync(
+    // scheduler's misses — but those that came while the schedule's pause held, which were paused, counted apart over the
+    // whole span (review 31a F6: judged among the latest 100 only, the count of misses kept older paused ones) — except
+    // those another replica took up meanwhile (it recorded what became of them).
+    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused)> LatestDueAsync(
         LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
     {
         var now = time.GetUtcNow();
         if (route.NextOccurrence(next) is not { } after || after > now)
         {
-            return (next, MissedOccurrences.None);
+            return (next, MissedOccurrences.None, MissedOccurrences.None);
         }
 
-        var due = MissedOccurrences.Between(route.Schedule!, from, now, OccurrenceLog.MaxRecordedMisses + 1, MissedOccurrences.MaxCountedLate + 1);
-        var latest = due.Latest[^1];
-        var passed = due.WithoutLatest();
+        var latest = MissedOccurrences.Between(route.Schedule!, from, now, keep: 1, maxCounted: 1).Latest[^1];
+        var pause = pauses.Of(route.Template);
+        var before = latest.AddTicks(-1);
+        var passed = MissedOccurrences.Between(
+            route.Schedule!, from, before, OccurrenceLog.MaxRecordedMisses, MissedOccurrences.MaxCountedLate, leftOut: pause is null ? null : pause.Covers);
+        var paused = pause is null ? MissedOccurrences.None
+            : MissedOccurrences.Between(route.Schedule!, from, before, OccurrenceLog.MaxRecordedMisses, MissedOccurrences.MaxCountedLate, leftOut: occurrence => !pause.Covers(occurrence));
+        if (passed.Count + paused.Count == 0)
+        {
+            return (latest, passed, paused);
+        }
+
         try
         {
             // Decided per occurrence, from the records: a claim further on (an external trigger's, a replica's whose
             // clock is ahead) says nothing of the ones before it. A refused trigger did not take one up.
-            var recorded = await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Since: passed.Latest[0], Until: latest, Limit: 2_000), stopping);
+            var earliest = passed.Count == 0 ? paused.Latest[0] : paused.Count == 0 ? passed.Latest[0] : new[] { passed.Latest[0], paused.Latest[0] }.Min();
+            var recorded = await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Since: earliest, Until: latest, Limit: 2_000), stopping);
             var takenUp = recorded.Where(record => record.Outcome != OccurrenceOutcome.Refused).Select(record => record.Occurrence).ToHashSet();
-            passed = passed.Without(takenUp.Contains);
+            (passed, paused) = (passed.Without(takenUp.Contains), paused.Without(takenUp.Contains));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -394,7 +405,7 @@ internal sealed class ScheduleService(
             // store's trouble is the claim's to say, next.
         }
 
-        return (latest, passed);
+        return (latest, passed, paused);
     }
 
     // Records occurrences that came while the schedule's pause held as paused.
@@ -413,32 +424,58 @@ internal sealed class ScheduleService(
     private async Task MissedAsync(LoadedRoute route, DateTimeOffset now, CancellationToken stopping)
     {
         DateTimeOffset? since;
+        var counted = route.Schedule!;
+        var catchUp = route.Entry.CatchUp == true;
         try
         {
-            // A deploy that changed the schedule (its minutes or its zone) serves a new one: its occurrences before it was
-            // served did not exist, and none was missed (review 30d F1; as when Development follows a change, GoOnFrom).
             var schedule = Served(route);
             var served = await store.ServeScheduleAsync(route.Template, schedule, now, stopping);
-            if (served.Schedule is { } before && before != schedule)
-            {
-                _logger.ScheduleChanged(route.Template, before, schedule);
-                return;
-            }
 
             // A claim ahead of the clock was written while a clock was ahead (this one's, another replica's), or is a
             // damaged row: said, and the missed ones counted from the latest one at or before the start, not from it
-            // (review 30d F4: one claim a few hours ahead hid every outage until then).
+            // (review 30d F4: one claim a few hours ahead hid every outage until then); so is the start that began to
+            // serve the schedule (review 31a F4).
             var claims = await store.GetLastOccurrenceAsync(route.Template, now, stopping);
-            if (claims.Latest is { } ahead && ahead > time.GetUtcNow() + ExternalTriggerEndpoint.FutureSkew)
+            var servedSince = served.Since;
+            foreach (var ahead in new[] { claims.Latest, servedSince }.OfType<DateTimeOffset>().Where(instant => instant > time.GetUtcNow() + ExternalTriggerEndpoint.FutureSkew))
             {
                 _logger.LastRunInTheFuture(route.Template, ahead);
             }
+
+            servedSince = servedSince > now ? null : servedSince;
 
             // A refused trigger took no occurrence up, and is recorded at whatever instant it named, one not come yet or
             // no occurrence at all: taken as the last one seen, it hid every occurrence missed since (review 26c F2).
             var lastRecorded = (await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Until: now.AddTicks(1), Limit: 100), stopping))
                 .FirstOrDefault(record => record.Outcome != OccurrenceOutcome.Refused)?.Occurrence;
-            since = new[] { claims.AtOrBefore, lastRecorded, served.Since }.Max();
+            var lastRun = new[] { claims.AtOrBefore, lastRecorded }.Max();
+            since = new[] { lastRun, servedSince }.Max();
+
+            // A deploy that changed the schedule (its minutes or its zone): what came while no instance was up is counted
+            // by the schedule served then, never by the new one, whose occurrences before this start did not exist
+            // (review 30d F1), and none is caught up; one written differently that comes at the same instants in that
+            // span (0-6 for *, an alias of the zone) counts as it is (review 31a F1, F3).
+            if (served.Schedule is { } before && before != schedule)
+            {
+                _logger.ScheduleChanged(route.Template, before, schedule);
+                if (ParseServed(before) is not { } previous)
+                {
+                    return;   // not known here: this one is new
+                }
+
+                if (since is { } from && !SameOccurrences(previous, counted, from, now))
+                {
+                    (counted, catchUp) = (previous, false);
+                }
+            }
+            else if (served.Schedule is null && lastRun is { } run && counted.GetNextOccurrence(run.UtcDateTime.AddTicks(-1)) != run.UtcDateTime)
+            {
+                // Nothing known of what was served (a store of an earlier release), and its last run is no occurrence of
+                // this schedule: another schedule ran then, and this one is new (review 31a F2).
+                _logger.ScheduleChanged(route.Template, $"another schedule (its last run, {run:O}, is no occurrence of this one)", schedule);
+                return;
+            }
+
             await pauses.RefreshAsync(stopping);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -456,9 +493,9 @@ internal sealed class ScheduleService(
         // Those that came while the schedule's pause held were paused, not missed, also when the pause has ended since
         // (review 30d F2, F5).
         var pause = pauses.Of(route.Template);
-        var missed = MissedOccurrences.Between(route.Schedule!, lastSeen, now, OccurrenceLog.MaxRecordedMisses + 1, leftOut: pause is null ? null : pause.Covers);
+        var missed = MissedOccurrences.Between(counted, lastSeen, now, OccurrenceLog.MaxRecordedMisses + 1, leftOut: pause is null ? null : pause.Covers);
         var paused = pause is null ? MissedOccurrences.None
-            : MissedOccurrences.Between(route.Schedule!, lastSeen, now, OccurrenceLog.MaxRecordedMisses, leftOut: occurrence => !pause.Covers(occurrence));
+            : MissedOccurrences.Between(counted, lastSeen, now, OccurrenceLog.MaxRecordedMisses, leftOut: occurrence => !pause.Covers(occurrence));
         if (paused.Count > 0)
         {
             RecordPaused(route.Template, paused.Latest, pause!);
@@ -474,7 +511,7 @@ internal sealed class ScheduleService(
         // skipped as overlapping). Nor while the pause holds, or when it held at the latest occurrence: the operator's
         // word was the last.
         var latest = missed.Latest[^1];
-        if (route.Entry.CatchUp != true || route.NextOccurrence(now) <= time.GetUtcNow() || pause?.HoldsAt(time.GetUtcNow()) == true || paused.Latest.Any(at => at > latest))
+        if (!catchUp || route.NextOccurrence(now) <= time.GetUtcNow() || pause?.HoldsAt(time.GetUtcNow()) == true || paused.Latest.Any(at => at > latest))
         {
             occurrences.Missed(route.Template, missed);
             return;
@@ -488,6 +525,36 @@ internal sealed class ScheduleService(
     // What a schedule is served with, as the store remembers it: its fields (@hourly is 0 * * * *) and its zone.
     private static string Served(LoadedRoute route) =>
         route.Schedule?.TimeZoneId is { } zone ? $"{route.Entry.Schedule!.Normalized} {zone}" : route.Entry.Schedule!.Normalized;
+
+    // The schedule a start wrote (Served): five fields, then the zone when there is one; null when this machine cannot
+    // read it (a zone it does not know, a damaged row).
+    private static CrontabSchedule? ParseServed(string served)
+    {
+        var parts = served.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length < 5 ? null : CronSchedule.Parse(string.Join(' ', parts.Take(5)), parts.Length == 6 ? parts[5] : null).Schedule;
+    }
+
+    // Whether two schedules come at the same instants after `since` up to `now` (bounded as the count of misses is).
+    private static bool SameOccurrences(CrontabSchedule one, CrontabSchedule other, DateTimeOffset since, DateTimeOffset now)
+    {
+        using var first = one.GetOccurrences(since.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true).GetEnumerator();
+        using var second = other.GetOccurrences(since.UtcDateTime, now.UtcDateTime, fromInclusive: false, toInclusive: true).GetEnumerator();
+        for (var compared = 0; compared < MissedOccurrences.MaxCounted; compared++)
+        {
+            var (more, moreOther) = (first.MoveNext(), second.MoveNext());
+            if (more != moreOther || (more && first.Current != second.Current))
+            {
+                return false;
+            }
+
+            if (!more)
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
 
     // A fault starting one occurrence loses that occurrence, logged; the schedule goes on to the next (never this one
     // again: the caller moved past it) rather than stop the host.

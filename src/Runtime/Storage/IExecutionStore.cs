@@ -100,6 +100,7 @@ internal interface IExecutionStore
     /// from <paramref name="from"/> on, and answers what was served before: the same schedule and since when, a different
     /// one (the schedule is then served as this one from <paramref name="from"/>), or nothing known (no start said it: a
     /// new schedule, or a store written by an earlier release; then this one is served from <paramref name="from"/>).
+    /// A "since" later than <paramref name="from"/> (written while a clock was ahead) is answered, and replaced by it.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read or written.</exception>
     Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken);

@@ -289,7 +289,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             (_, served) =>
             {
                 before = new ServedSchedule(served.Schedule, served.Since);
-                return served.Schedule == schedule ? served : (schedule, from);
+                return served.Schedule == schedule && served.Since <= from ? served : (schedule, from);
             });
         return Task.FromResult(before);
     }

@@ -182,7 +182,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 }
             }
 
-            if (before.Schedule != schedule || before.Since is null)
+            if (before.Schedule != schedule || before.Since is not { } known || known > from)
             {
                 await using var write = connection.CreateCommand();
                 write.Transaction = transaction;
