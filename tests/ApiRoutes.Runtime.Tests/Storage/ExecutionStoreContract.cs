@@ -225,6 +225,10 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         Assert.Equal(new ServedSchedule("0 * * * *", At(0)), await Store.ServeScheduleAsync("/api/tick", "*/5 * * * * Europe/Berlin", At(120), default));
         Assert.Equal(new ServedSchedule("*/5 * * * * Europe/Berlin", At(120)), await Store.ServeScheduleAsync("/api/tick", "*/5 * * * * Europe/Berlin", At(180), default));
         Assert.Equal(default, await Store.ServeScheduleAsync("/api/tock", "0 * * * *", At(180), default));
+
+        // A since later than the start that says it (written while a clock was ahead) is told, and replaced.
+        Assert.Equal(new ServedSchedule("0 * * * *", At(180)), await Store.ServeScheduleAsync("/api/tock", "0 * * * *", At(100), default));
+        Assert.Equal(new ServedSchedule("0 * * * *", At(100)), await Store.ServeScheduleAsync("/api/tock", "0 * * * *", At(200), default));
     }
 
     [Fact]
