@@ -29,6 +29,7 @@ internal static class BundleWriter
         "**/*.user",
         "**/.env",
         "**/.env.*",
+        "**/*.env",          // production.env: dotenv files named for their environment
         "**/nuget.config",   // package feeds' credentials (review 25a F14); never read at run time. Any case: NuGet.Config
         "**/.npmrc",         // the same for npm's registries
         "obj/**",

@@ -24,6 +24,8 @@ public sealed class BundleWriterTests : IDisposable
         Write("Properties/launchSettings.json", "{}");
         Write("secrets.json", "{}");
         Write(".env", "KEY=1");
+        Write("config/.env.production", "KEY=2");
+        Write("production.env", "KEY=3");   // review 30b: a dotenv file named for its environment
         // Review 25a F14: the Web SDK publishes **/*.config as content, so a project's nuget.config went into the bundle
         // with its feed's ClearTextPassword.
         Write("NuGet.Config", """<configuration><packageSourceCredentials /></configuration>""");
