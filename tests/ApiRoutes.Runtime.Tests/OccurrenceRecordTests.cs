@@ -428,8 +428,9 @@ public sealed class OccurrenceRecordTests
     [Fact]
     public async Task A_store_of_an_earlier_release_whose_last_run_is_no_occurrence_of_the_schedule_served_now_counts_nothing_before_the_start()
     {
-        // Review 31a F2: the deploy that upgrades to this release also changed @daily (last run 09:00, as "0 9 * * *") to
-        // every 5 minutes: nothing was known of the schedule served before, and review 30d F1 came back.
+        // Review 31a F2: the deploy that upgrades to this release also changed the daily 09:00 job to every ten minutes
+        // from :07: nothing was known of the schedule served before, and review 30d F1 came back. (Had the new schedule
+        // come at 09:00 too, the store could not tell it from the old one: it keeps no schedule with a claim.)
         var store = new InMemoryExecutionStore(TimeProvider.System);
         await store.ClaimOccurrenceAsync("/api/job", new DateTimeOffset(2026, 1, 31, 9, 0, 0, TimeSpan.Zero), "by-an-earlier-release", default);
 

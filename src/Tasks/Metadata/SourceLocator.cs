@@ -124,7 +124,11 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
         return (index, null);
     }
 
-    /// <summary>The declaration as the manifest records it: a path relative to the project where it lies under it.</summary>
+    /// <summary>
+    /// The declaration as the manifest records it: a path relative to the project, also for a file outside it
+    /// (<c>../shared/Linked.cs</c>, a Compile item linked in), so that a bundle's manifest never names the build
+    /// machine's folders (review 30c F5); whole only where no relative path reaches it (another drive).
+    /// </summary>
     public (string File, int Line)? ManifestSource(HandlerType type, string projectDirectory)
     {
         var declaration = FindDeclaration(type);
@@ -135,7 +139,7 @@ internal sealed partial class SourceLocator(MetadataReader assembly, PdbReader? 
         }
 
         var relative = Path.GetRelativePath(projectDirectory, declaration.File);
-        var file = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? declaration.File : relative;
+        var file = Path.IsPathRooted(relative) ? declaration.File : relative;
         return (file.Replace('\\', '/'), declaration.Line);
     }
 

@@ -144,6 +144,26 @@ public sealed class ManifestContentTests : IDisposable
     }
 
     [Fact]
+    public void A_handler_file_outside_the_project_is_named_relative_to_it_never_by_the_build_machines_path()
+    {
+        // Review 30c F5: a <Compile Include="../../shared/Linked.cs"> put the absolute path of the build machine's
+        // checkout into the manifest, and so into the deploy bundle.
+        var shared = "../shared-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            _project.Source($"{shared}/Linked.cs", "namespace Shop.Api; [ApiRoute(\"/api/linked\")] public sealed class Linked : IApiHandler { public Task HandleAsync(HttpContext context) => Task.CompletedTask; }");
+
+            var source = _project.Analyze().Manifest!.Routes.Single(r => r.Route == "/api/linked").Source!;
+
+            Assert.Equal($"{shared}/Linked.cs", source.File);
+        }
+        finally
+        {
+            Directory.Delete(_project.PathOf(shared), recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_embedded_pdb_is_read_too()
     {
         _project.Compile(DebugInformationFormat.Embedded);
