@@ -265,6 +265,22 @@ public sealed class CliTests(PackageFixture package)
         Assert.Contains($"Start it in that folder (cd '{clean}'), or pass --contentRoot '{clean}'.", elsewhere.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Deploy the bundle again", elsewhere.Output, StringComparison.Ordinal);
 
+        // Review 30e: CORE_SERVICING (which apiroutes serve removes, a start without it does not) made the host load a
+        // serviceable package's assembly from that folder before the app's own: refused before anything is served.
+        var deps = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(clean, "Shop.deps.json")))!;
+        var cronos = deps["libraries"]!.AsObject().First(library => library.Key.StartsWith("Cronos/", StringComparison.Ordinal)).Value!["path"]!.GetValue<string>();
+        var asset = deps["targets"]!.AsObject().First().Value!.AsObject().First(library => library.Key.StartsWith("Cronos/", StringComparison.Ordinal)).Value!["runtime"]!.AsObject().First().Key;
+        var servicing = Path.Combine(project.Directory, "servicing");
+        var serviced = Path.Combine(servicing, "pkgs", cronos, asset);
+        Directory.CreateDirectory(Path.GetDirectoryName(serviced)!);
+        File.Copy(Path.Combine(clean, "Cronos.dll"), serviced);
+        await using (var withServicing = await RunningApp.RunToExitAsync(clean, new Dictionary<string, string>(environment) { ["CORE_SERVICING"] = servicing }, Path.Combine(clean, "Shop.dll")))
+        {
+            Assert.Equal(1, withServicing.ExitCode);
+            Assert.Contains($"The .NET host was told to load '{serviced}' (TRUSTED_PLATFORM_ASSEMBLIES), outside the bundle's folder and the shared framework", withServicing.Output, StringComparison.Ordinal);
+            Assert.False(File.Exists(store), "the store was opened before the bundle was checked");
+        }
+
         // Started verified from its folder, it reads its configuration files once: one put in the folder afterwards
         // configures nothing (review 15, F4: Kestrel opened the endpoint such a file named, at once).
         await using var verified = await RunningApp.StartAsync(clean, environment, Path.Combine(clean, "Shop.dll"));

@@ -20,8 +20,11 @@ internal sealed class RouteWatchService(
     RouteWatchStatus status,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
-    ILoggerFactory loggers) : IHostedService, IAsyncDisposable
+    ILoggerFactory loggers,
+    Microsoft.Extensions.Configuration.IConfiguration? configuration = null,
+    IOptionsFactory<ApiRoutesOptions>? optionsFactory = null) : IHostedService, IAsyncDisposable
 {
+    private SettingsChangeNotice? _settings;
     private readonly ILogger _logger = loggers.CreateLogger(Log.Category);
     private RouteRefresher? _refresher;
     private ProjectAnalysis? _analysis;
@@ -75,6 +78,11 @@ internal sealed class RouteWatchService(
         if (!IsOn(environment, watch, Environment.GetEnvironmentVariable("DOTNET_WATCH")))
         {
             return Task.CompletedTask;
+        }
+
+        if (configuration is not null)
+        {
+            _settings = new SettingsChangeNotice(configuration, () => StartProblem(optionsFactory), _logger);
         }
 
         var project = ProjectLocation.Find(environment.ContentRootPath, environment.ApplicationName, System.Reflection.Assembly.GetEntryAssembly());
@@ -188,6 +196,8 @@ internal sealed class RouteWatchService(
     public async ValueTask DisposeAsync()
     {
         await _started.DisposeAsync();
+        _settings?.Dispose();
+        _settings = null;
         _files?.Dispose();
         _folders?.Dispose();
         _links?.Dispose();
@@ -326,6 +336,24 @@ internal sealed class RouteWatchService(
         if (changed)
         {
             _refresher?.Request();
+        }
+    }
+
+    // Why the app would not start with the settings as they are now: the options bound and validated as at start-up.
+    internal static string? StartProblem(IOptionsFactory<ApiRoutesOptions>? factory)
+    {
+        try
+        {
+            factory?.Create(Options.DefaultName);
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            return string.Join(" ", e.Failures);
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.Message;   // a value that does not bind (not a number, not a time)
         }
     }
 

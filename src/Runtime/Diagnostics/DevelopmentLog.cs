@@ -14,6 +14,9 @@ internal static partial class DevelopmentLog
     [LoggerMessage(6002, LogLevel.Warning, "{Diagnostic}")]
     public static partial void WatchDiagnosticWarning(this ILogger logger, string diagnostic);
 
+    [LoggerMessage(6014, LogLevel.Warning, "The ApiRoutes settings changed ({Keys}): they are read once, at start-up, and apply at the next start; restart the app (Ctrl+R) to use them.{Problem}")]
+    public static partial void SettingsChanged(this ILogger logger, string keys, string problem);
+
     [LoggerMessage(6013, LogLevel.Warning, "Routes refreshed without {Routes}: {Reason}")]
     public static partial void RoutesLeftOut(this ILogger logger, string routes, string reason);
 

@@ -203,6 +203,12 @@ public static class ApiRoutesApplication
     // Why the app may not start, or null.
     private static string? BundleRefusal(IConfiguration configuration, string contentRoot, string? applicationName) =>
         BundleStartupCheck.ContentRootProblem(AppContext.BaseDirectory, contentRoot)
+        ?? BundleStartupCheck.OutsideCode(
+            AppContext.BaseDirectory,
+            AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string,
+            AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string,
+            BundleStartupCheck.Frameworks())
+        ?? BundleStartupCheck.OutsideConfiguration(configuration, AppContext.BaseDirectory)
         ?? (BundleStartupCheck.Problems(
                 AppContext.BaseDirectory,
                 configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPathFor(applicationName),

@@ -60,6 +60,98 @@ internal static class BundleStartupCheck
             + $"(cd {folder}), or pass --contentRoot {folder}.";
     }
 
+    /// <summary>
+    /// Configuration files read from outside the folder, which no list covers: the user secrets that Development reads
+    /// for an app with a UserSecretsId (review 30b: with ASPNETCORE_ENVIRONMENT=Development in the operator's shell, a
+    /// verified bundle read <c>~/.microsoft/usersecrets/&lt;id&gt;/secrets.json</c>), or a file the app's code adds.
+    /// </summary>
+    /// <returns>Why the app may not start; null when every file read is the folder's.</returns>
+    public static string? OutsideConfiguration(IConfiguration configuration, string root)
+    {
+        if (configuration is not IConfigurationRoot config)
+        {
+            return null;
+        }
+
+        foreach (var source in config.Providers.OfType<FileConfigurationProvider>().Select(provider => provider.Source))
+        {
+            if (source.FileProvider?.GetFileInfo(source.Path ?? "") is not { Exists: true, PhysicalPath: { } file } || Within(file, root))
+            {
+                continue;
+            }
+
+            var secrets = file.Contains("usersecrets", StringComparison.OrdinalIgnoreCase);
+            return $"The configuration file {BundlePath.Quote(file)} is read from outside the bundle's folder {BundlePath.Quote(root)}: with "
+                + "ApiRoutes:VerifyBundle the app is configured by the verified files, the environment and the command line only. "
+                + (secrets
+                    ? "It holds the user secrets that the Development environment reads for an app with a UserSecretsId: run the bundle outside Development (ASPNETCORE_ENVIRONMENT=Production, or unset it)."
+                    : "Put its settings in the bundle's appsettings.json, or in the environment.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Code the .NET host was told to load from outside the folder and the shared frameworks the app runs on: an entry
+    /// of the trusted assemblies or of the native libraries' folders elsewhere comes from a variable such as
+    /// CORE_SERVICING, DOTNET_ADDITIONAL_DEPS or DOTNET_SHARED_STORE (review 30e: apiroutes serve removes those it knows,
+    /// a start without it does not, and a variable it does not know yet would pass).
+    /// </summary>
+    /// <param name="root">The app's folder.</param>
+    /// <param name="trustedAssemblies">The host's TRUSTED_PLATFORM_ASSEMBLIES.</param>
+    /// <param name="nativeFolders">The host's NATIVE_DLL_SEARCH_DIRECTORIES.</param>
+    /// <param name="frameworks">The folders of the shared frameworks the app runs on.</param>
+    /// <returns>Why the app may not start; null when everything is the folder's or a framework's.</returns>
+    public static string? OutsideCode(string root, string? trustedAssemblies, string? nativeFolders, IReadOnlyList<string> frameworks)
+    {
+        foreach (var (name, list) in new[] { ("TRUSTED_PLATFORM_ASSEMBLIES", trustedAssemblies), ("NATIVE_DLL_SEARCH_DIRECTORIES", nativeFolders) })
+        {
+            var outside = (list ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .FirstOrDefault(entry => !Within(entry, root) && !frameworks.Any(framework => Within(entry, framework)));
+            if (outside is not null)
+            {
+                return $"The .NET host was told to load {BundlePath.Quote(outside)} ({name}), outside the bundle's folder and the shared framework: "
+                    + "a variable of the app's environment (CORE_SERVICING, DOTNET_ADDITIONAL_DEPS, DOTNET_SHARED_STORE, a deps file's probing path) "
+                    + "would run code that was not verified. Start the bundle with apiroutes serve, which leaves them out, or unset the variable.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The folders of the shared frameworks this process runs on (none for a self-contained or single-file app).</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file app, which is self-contained: it has no shared framework to allow, and the empty locations are left out.")]
+    public static IReadOnlyList<string> Frameworks() =>
+        [.. new[] { typeof(object).Assembly.Location, typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location }
+            .Where(location => location.Length > 0)
+            .Select(location => Path.GetDirectoryName(location)!)
+            .Distinct(StringComparer.Ordinal)];
+
+    // Whether a path is the folder or lies in it, however written (a link to it included).
+    private static bool Within(string path, string folder)
+    {
+        try
+        {
+            var (full, root) = (Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+            if (full == root || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (OperatingSystem.IsWindows())
+            {
+                return false;
+            }
+
+            var (realPath, realRoot) = (RealPaths.Of(full), RealPaths.Of(root));
+            return realPath == realRoot || realPath.StartsWith(realRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     // One folder however written: '…/v1//', or a link to it ('current' → 'releases/v1'), as the host resolves the app's
     // own path (review 29a F8).
     private static bool SameFolder(string path, string expected)

@@ -35,6 +35,69 @@ public sealed class BundleStartupCheckTests : IDisposable
         Assert.Empty(BundleStartupCheck.Problems(_root + "/", RouteManifest, App));
 
     [Fact]
+    public void A_configuration_file_read_from_outside_the_folder_such_as_the_user_secrets_refuses_the_start()
+    {
+        // Review 30b: ASPNETCORE_ENVIRONMENT=Development in the operator's shell and a UserSecretsId: the verified app
+        // read ~/.microsoft/usersecrets/<id>/secrets.json, which no list covers.
+        var home = Directory.CreateTempSubdirectory("apiroutes-home-").FullName;
+        try
+        {
+            var secrets = Directory.CreateDirectory(Path.Combine(home, ".microsoft", "usersecrets", "shop-1234")).FullName;
+            File.WriteAllText(Path.Combine(secrets, "secrets.json"), """{"ApiRoutes":{"Dashboard":{"Enabled":true}}}""");
+            File.WriteAllText(Path.Combine(_root, "appsettings.json"), "{}");
+            var own = new ConfigurationBuilder().SetBasePath(_root).AddJsonFile("appsettings.json").AddJsonFile("appsettings.Production.json", optional: true)
+                .AddJsonFile(Path.Combine(home, "nowhere.json"), optional: true).Build();
+            var withSecrets = new ConfigurationBuilder().SetBasePath(_root).AddJsonFile("appsettings.json").AddJsonFile(Path.Combine(secrets, "secrets.json")).Build();
+
+            Assert.Null(BundleStartupCheck.OutsideConfiguration(own, _root + "/"));
+            Assert.Equal(
+                $"The configuration file '{Path.Combine(secrets, "secrets.json")}' is read from outside the bundle's folder '{_root}/': with ApiRoutes:VerifyBundle "
+                + "the app is configured by the verified files, the environment and the command line only. It holds the user secrets that the Development "
+                + "environment reads for an app with a UserSecretsId: run the bundle outside Development (ASPNETCORE_ENVIRONMENT=Production, or unset it).",
+                BundleStartupCheck.OutsideConfiguration(withSecrets, _root + "/"));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("{root}/Shop.dll:{fx}/System.Runtime.dll", "{root}/:{root}/runtimes/linux-x64/native/:{fx}/", null)]
+    [InlineData("{root}/Shop.dll:/var/servicing/pkgs/cronos/0.11.1/lib/net6.0/Cronos.dll:{fx}/System.Runtime.dll", "{root}/:{fx}/", "/var/servicing/pkgs/cronos/0.11.1/lib/net6.0/Cronos.dll' (TRUSTED_PLATFORM_ASSEMBLIES)")]
+    [InlineData("{root}/Shop.dll", "{root}/:/var/servicing/pkgs/sqlitepclraw/2.1.11/runtimes/linux-x64/native/", "/var/servicing/pkgs/sqlitepclraw/2.1.11/runtimes/linux-x64/native/' (NATIVE_DLL_SEARCH_DIRECTORIES)")]
+    [InlineData("{root}2/Evil.dll", "", "2/Evil.dll' (TRUSTED_PLATFORM_ASSEMBLIES)")]   // a sibling folder whose name begins with the root's
+    public void Code_the_host_was_told_to_load_from_outside_the_folder_and_the_shared_framework_refuses_the_start(string trusted, string native, string? outside)
+    {
+        // Review 30e: CORE_SERVICING (or DOTNET_ADDITIONAL_DEPS, DOTNET_SHARED_STORE) made the host load a Cronos.dll or
+        // SQLite's native library from outside the bundle into an app started with ApiRoutes__VerifyBundle=true.
+        var framework = "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0";
+        string Expand(string list) => list.Replace("{root}", _root, StringComparison.Ordinal).Replace("{fx}", framework, StringComparison.Ordinal).Replace(':', Path.PathSeparator);
+
+        var problem = BundleStartupCheck.OutsideCode(_root, Expand(trusted), Expand(native), [framework]);
+
+        if (outside is null)
+        {
+            Assert.Null(problem);
+        }
+        else
+        {
+            Assert.StartsWith("The .NET host was told to load '", problem, StringComparison.Ordinal);
+            Assert.Contains(Expand(outside), problem, StringComparison.Ordinal);
+            Assert.EndsWith("Start the bundle with apiroutes serve, which leaves them out, or unset the variable.", problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void This_process_runs_on_the_shared_framework_folders_it_names()
+    {
+        var frameworks = BundleStartupCheck.Frameworks();
+
+        Assert.Contains(Path.GetDirectoryName(typeof(object).Assembly.Location), frameworks);
+        Assert.Null(BundleStartupCheck.OutsideCode(_root, typeof(object).Assembly.Location, null, frameworks));
+    }
+
+    [Fact]
     public void Once_any_configuration_source_asks_for_the_check_a_later_one_cannot_turn_it_off()
     {
         // Review 15, F2: ApiRoutes:VerifyBundle true in the bundle's (listed) appsettings.json, and false in an unlisted
