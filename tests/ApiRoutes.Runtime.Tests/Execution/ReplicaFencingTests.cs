@@ -77,6 +77,7 @@ public sealed class ReplicaFencingTests
         server.FakeTime.Advance(TimeSpan.FromSeconds(15));   // the renewal at 1:00 succeeds
         await server.WaitForLogAsync("ApiRoutes[4005] Information: Replica this-replica holds its lease again");
         await server.WaitForLogAsync($"ApiRoutes[2002] Information: Execution {id} of /api/wait started (attempt 2)");
+        await server.Probe.NextAsync();   // its handler entered (the log comes first: counted at once, a busy machine saw 1)
 
         Assert.False(cancelledBefore);
         Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[4004] Warning: Replica this-replica stops its work: no renewal of its lease (00:01:00) has succeeded for three quarters of it.", StringComparison.Ordinal));
