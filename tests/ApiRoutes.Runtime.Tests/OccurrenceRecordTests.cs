@@ -513,9 +513,11 @@ public sealed class OccurrenceRecordTests
     }
 
     [Theory]
-    [InlineData(false)]   // resumed at 13:20: 11:00, 12:00 and 13:00 came while paused
-    [InlineData(true)]    // replaced at 12:30 by a pause until 15:00: all three came while a pause held
-    public async Task A_pause_resumed_or_replaced_while_no_instance_ran_the_scheduler_keeps_what_came_while_it_held_paused(bool replaced)
+    [InlineData("resumed")]          // at 13:20: 11:00, 12:00 and 13:00 came while paused
+    [InlineData("replaced")]         // at 12:30 by a pause until 15:00: all three came while a pause held
+    [InlineData("resumed twice")]    // a second click, a retried request (review 31c F1: the second removed the record)
+    [InlineData("ended, resumed")]   // until 13:10, then resumed at 13:20, after it had ended by itself (review 31c F1)
+    public async Task A_pause_resumed_or_replaced_while_no_instance_ran_the_scheduler_keeps_what_came_while_it_held_paused(string actions)
     {
         // Review 31a F5: resuming removed the pause, and replacing it moved when it began, so the start after an outage
         // (the dashboard served by a replica that does not schedule) counted 11:00 and 12:00 missed and caught 13:00 up.
@@ -524,8 +526,8 @@ public sealed class OccurrenceRecordTests
         var dashboardClock = new FakeTimeProvider(ten.AddMinutes(30));
         var dashboard = new Dashboard.SchedulePauses(store, dashboardClock, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await store.ClaimOccurrenceAsync("/api/hourly", ten, "ten", default);
-        await dashboard.PauseAsync("/api/hourly");
-        if (replaced)
+        await dashboard.PauseAsync("/api/hourly", actions == "ended, resumed" ? ten.AddMinutes(190) : null);
+        if (actions == "replaced")
         {
             dashboardClock.Advance(TimeSpan.FromHours(2));
             await dashboard.PauseAsync("/api/hourly", ten.AddHours(5));
@@ -534,6 +536,11 @@ public sealed class OccurrenceRecordTests
         {
             dashboardClock.Advance(TimeSpan.FromMinutes(170));
             await dashboard.ResumeAsync("/api/hourly");
+            if (actions == "resumed twice")
+            {
+                await dashboard.ResumeAsync("/api/hourly");
+            }
+
             Assert.False(dashboard.IsPaused("/api/hourly"));
         }
 
@@ -543,6 +550,25 @@ public sealed class OccurrenceRecordTests
         Assert.All(records, r => Assert.Equal(OccurrenceOutcome.Paused, r.Outcome));
         Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task A_replica_of_the_deploy_whose_start_reaches_the_store_second_counts_nothing_of_the_new_schedule_before_it()
+    {
+        // Review 31c F2: replica B of the deploy that changed the schedule said so first (its start 0.8 s after A's); A
+        // found the same schedule, served since after its own start, did not believe that instant, and counted the new
+        // schedule's occurrences since the old one's run as missed, and caught one up (review 30d F1 again).
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var deploy = new DateTimeOffset(2026, 1, 31, 20, 30, 30, TimeSpan.Zero);
+        await store.ServeScheduleAsync("/api/job", "0 9 * * *", deploy.AddDays(-1), default);
+        await store.ClaimOccurrenceAsync("/api/job", new DateTimeOffset(2026, 1, 31, 9, 0, 0, TimeSpan.Zero), "nine", default);
+        await store.ServeScheduleAsync("/api/job", "*/5 * * * *", deploy.AddMilliseconds(800), default);   // replica B
+
+        await using var replicaA = await StartJobAsync(store, "*/5 * * * *", null, deploy);
+        await replicaA.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
+
+        Assert.DoesNotContain(replicaA.Logs, line => line.StartsWith("ApiRoutes[3012]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3018]", StringComparison.Ordinal));
+        Assert.Equal(0, replicaA.Probe.Count(nameof(Tick)));
     }
 
     [Theory]

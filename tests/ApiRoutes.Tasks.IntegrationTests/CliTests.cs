@@ -281,6 +281,20 @@ public sealed class CliTests(PackageFixture package)
             Assert.False(File.Exists(store), "the store was opened before the bundle was checked");
         }
 
+        // Review 31c F3: a profiler (or a startup hook, which has run by then) from the app's environment, in no list
+        // the host gives: the variables themselves refuse the start, as apiroutes serve leaves them out.
+        var profiled = new Dictionary<string, string>(environment)
+        {
+            ["CORECLR_ENABLE_PROFILING"] = "1",
+            ["CORECLR_PROFILER"] = "{11111111-1111-1111-1111-111111111111}",
+            ["CORECLR_PROFILER_PATH"] = Path.Combine(project.Directory, "outside", "libprofiler.so"),
+        };
+        await using (var withProfiler = await RunningApp.RunToExitAsync(clean, profiled, Path.Combine(clean, "Shop.dll")))
+        {
+            Assert.Equal(1, withProfiler.ExitCode);
+            Assert.Contains("The app's environment sets CORECLR_ENABLE_PROFILING, CORECLR_PROFILER, CORECLR_PROFILER_PATH, which make the .NET host or runtime load code", withProfiler.Output, StringComparison.Ordinal);
+        }
+
         // Started verified from its folder, it reads its configuration files once: one put in the folder afterwards
         // configures nothing (review 15, F4: Kestrel opened the endpoint such a file named, at once).
         await using var verified = await RunningApp.StartAsync(clean, environment, Path.Combine(clean, "Shop.dll"));

@@ -79,11 +79,10 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
             var ended = holding with { Until = time.GetUtcNow() };
             await store.SetPauseAsync(ended, CancellationToken.None);
             Change(paused => paused[route] = ended);
-            return;
         }
 
-        await store.RemovePauseAsync(route, CancellationToken.None);
-        Change(paused => paused.Remove(route));
+        // Not paused (any more): nothing to do. A pause that has ended is kept, not removed, by a resume that comes after
+        // it (a second click, a retried request, a timed pause that ended by itself: review 31c F1).
     }
 
     private SchedulePause? Holding(string route) =>

@@ -202,7 +202,8 @@ public static class ApiRoutesApplication
     // itself, with the manifest configuration names or the app's own (the application's name unknown: the default file).
     // Why the app may not start, or null.
     private static string? BundleRefusal(IConfiguration configuration, string contentRoot, string? applicationName) =>
-        BundleStartupCheck.ContentRootProblem(AppContext.BaseDirectory, contentRoot)
+        BundleStartupCheck.UnverifiedEnvironment(Environment.GetEnvironmentVariables())
+        ?? BundleStartupCheck.ContentRootProblem(AppContext.BaseDirectory, contentRoot)
         ?? BundleStartupCheck.OutsideCode(
             AppContext.BaseDirectory,
             AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string,

@@ -119,6 +119,19 @@ internal static class BundleStartupCheck
         return null;
     }
 
+    /// <summary>
+    /// Variables of the app's environment that make the host or the runtime load code from outside any list: a startup
+    /// hook (it has run by now, before the app's own code), a profiler, a preloaded library (review 31c F3: the app
+    /// served with them; apiroutes serve removes them, a start without it did not).
+    /// </summary>
+    /// <returns>Why the app may not start; null when none is set.</returns>
+    public static string? UnverifiedEnvironment(System.Collections.IDictionary environment) =>
+        UnverifiedCodeVariables.SetIn(environment) is [_, ..] names
+            ? $"The app's environment sets {string.Join(", ", names.Select(name => BundlePath.Printable(name, 100)))}, which make the .NET host or runtime load code "
+                + "that was not verified (a startup hook, which has run already, a profiler, a preloaded library, more assemblies): with ApiRoutes:VerifyBundle "
+                + "the app does not start so. Start the bundle with apiroutes serve, which leaves them out, or unset them."
+            : null;
+
     /// <summary>The folders of the shared frameworks this process runs on (none for a self-contained or single-file app).</summary>
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file app, which is self-contained: it has no shared framework to allow, and the empty locations are left out.")]
     public static IReadOnlyList<string> Frameworks() =>

@@ -442,7 +442,9 @@ internal sealed class ScheduleService(
                 _logger.LastRunInTheFuture(route.Template, ahead);
             }
 
-            servedSince = servedSince > now ? null : servedSince;
+            // Later than this start by no more than clocks differ: another replica's start of the same deploy, which
+            // came to the store first (review 31c F2) — nothing came between them. Further ahead: not believed.
+            servedSince = servedSince > now + ExternalTriggerEndpoint.FutureSkew ? null : servedSince > now ? now : servedSince;
 
             // A refused trigger took no occurrence up, and is recorded at whatever instant it named, one not come yet or
             // no occurrence at all: taken as the last one seen, it hid every occurrence missed since (review 26c F2).

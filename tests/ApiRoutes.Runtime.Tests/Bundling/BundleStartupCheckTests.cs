@@ -89,6 +89,26 @@ public sealed class BundleStartupCheckTests : IDisposable
     }
 
     [Fact]
+    public void Variables_that_load_code_from_outside_any_list_refuse_the_start_and_the_content_root_is_left_to_its_own_check()
+    {
+        // Review 31c F3: DOTNET_STARTUP_HOOKS and a CORECLR_ profiler ran code from outside the folder, and the app served.
+        var environment = new System.Collections.Hashtable
+        {
+            ["PATH"] = "/usr/bin",
+            ["DOTNET_STARTUP_HOOKS"] = "/tmp/hook/OutsideHook.dll",
+            ["CORECLR_PROFILER_PATH"] = "/tmp/prof/libp.so",
+            ["LD_PRELOAD"] = "",                          // set empty: nothing is loaded
+            ["ASPNETCORE_CONTENTROOT"] = _root,           // judged by the content root's own check
+        };
+
+        Assert.StartsWith(
+            "The app's environment sets CORECLR_PROFILER_PATH, DOTNET_STARTUP_HOOKS, which make the .NET host or runtime load code that was not verified",
+            BundleStartupCheck.UnverifiedEnvironment(environment),
+            StringComparison.Ordinal);
+        Assert.Null(BundleStartupCheck.UnverifiedEnvironment(new System.Collections.Hashtable { ["PATH"] = "/usr/bin", ["ASPNETCORE_CONTENTROOT"] = _root }));
+    }
+
+    [Fact]
     public void This_process_runs_on_the_shared_framework_folders_it_names()
     {
         var frameworks = BundleStartupCheck.Frameworks();

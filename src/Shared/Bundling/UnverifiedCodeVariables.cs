@@ -1,10 +1,12 @@
-namespace ApiRoutes.Cli.Commands;
+namespace ApiRoutes.Bundling;
 
 /// <summary>
 /// Environment variables that make the .NET host, the runtime or ASP.NET Core load code from outside the app
 /// (startup hooks, extra dependency files and package stores, profilers, hosting startup assemblies, hot reload's
 /// modifiable assemblies). <c>apiroutes serve</c> removes them from the verified app's environment: with them, code
-/// that was never verified would run inside it. Tools set them without asking (dotnet watch, APM agents).
+/// that was never verified would run inside it. Tools set them without asking (dotnet watch, APM agents). An app started
+/// with <c>ApiRoutes:VerifyBundle</c> without <c>serve</c> refuses to start when one is set (review 31c F3: a startup
+/// hook or a profiler from outside the folder ran, and the app served).
 /// </summary>
 internal static class UnverifiedCodeVariables
 {
@@ -52,6 +54,15 @@ internal static class UnverifiedCodeVariables
 
         return removed;
     }
+
+    /// <summary>The variables of <paramref name="environment"/> set (not empty), but where the app reads its configuration,
+    /// which the start-up check judges itself (the content root must be the folder).</summary>
+    /// <returns>Their names, in ordinal order.</returns>
+    public static IReadOnlyList<string> SetIn(System.Collections.IDictionary environment) =>
+        [.. environment.Keys.OfType<string>()
+            .Where(name => IsUnverifiedCode(name) && environment[name] is string { Length: > 0 }
+                && !name.EndsWith("_CONTENTROOT", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)];
 
     private static bool IsUnverifiedCode(string name) =>
         Names.Contains(name, StringComparer.OrdinalIgnoreCase)
