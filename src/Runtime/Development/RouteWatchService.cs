@@ -13,7 +13,7 @@ namespace ApiRoutes.Development;
 /// source or YAML file of the project folder is saved (<c>apiroutes.yaml</c> is one dotnet watch itself ignores) and
 /// when hot reload has applied a change. Off everywhere else.
 /// </summary>
-internal sealed class RouteWatchService(
+internal sealed partial class RouteWatchService(
     IHostEnvironment environment,
     IOptions<ApiRoutesOptions> options,
     RouteTableSwap swap,
@@ -339,9 +339,12 @@ internal sealed class RouteWatchService(
         }
     }
 
-    // Why the app would not start with the settings as they are now: the options bound and validated as at start-up.
+    // Why the app would not start with the settings as they are now, the options bound and validated as at start-up: the
+    // keys refused, never their values (review 31b F1: the binder's message and some failures quote the value, a
+    // connection string with its password pasted under the wrong key).
     internal static string? StartProblem(IOptionsFactory<ApiRoutesOptions>? factory)
     {
+        string text;
         try
         {
             factory?.Create(Options.DefaultName);
@@ -349,13 +352,22 @@ internal sealed class RouteWatchService(
         }
         catch (OptionsValidationException e)
         {
-            return string.Join(" ", e.Failures);
+            text = string.Join(" ", e.Failures);
         }
         catch (InvalidOperationException e)
         {
-            return e.Message;   // a value that does not bind (not a number, not a time)
+            text = e.Message;   // a value that does not bind (not a number, not a time)
         }
+
+        var keys = ConfigurationKey().Matches(text).Select(match => match.Value.TrimEnd(':', '.')).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return keys.Count == 0
+            ? "the options' validation refuses them (the next start says why)."
+            : $"{string.Join(", ", keys)} {(keys.Count == 1 ? "is" : "are")} refused (the next start says why).";
     }
+
+    // A key of the ApiRoutes section as the binder and the validation name it.
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bApiRoutes(:[A-Za-z0-9_]+)+")]
+    private static partial System.Text.RegularExpressions.Regex ConfigurationKey();
 
     // A symbolic link to a folder made, removed or renamed: a folder of handlers linked in or out. Its event is a file's
     // (inotify sets no IN_ISDIR for a link), without a watched extension, so neither watch above counted it, and dotnet
