@@ -297,6 +297,25 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return last;
     }
 
+    public async Task<ServedSchedule> GetServedScheduleAsync(string route, CancellationToken cancellationToken)
+    {
+        var served = default(ServedSchedule);
+        await _database.RunAsync(
+            "SELECT schedule, since FROM apiroutes_schedules_served WHERE route = $1",
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    served = new ServedSchedule(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1));
+                }
+            },
+            "read",
+            cancellationToken);
+        return served;
+    }
+
     // One statement: what was served is read as the statement's snapshot saw it, and replaced when it differs.
     public async Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken)
     {

@@ -398,6 +398,8 @@ public sealed class OccurrenceRecordTests
         await using var restarted = await StartJobAsync(store, after, zoneAfter, midnight.AddDays(3).AddMinutes(30));
 
         await restarted.WaitForLogAsync("ApiRoutes[3008] Information: Schedule /api/job missed 3 occurrence(s) since its last run at 2026-01-30T00:00:30");
+        Assert.Contains(restarted.Logs, line => line.StartsWith("ApiRoutes[3025]", StringComparison.Ordinal)
+            && line.EndsWith("both come at the same instants since the last run, so what came while no instance was up is counted, and caught up, as before", StringComparison.Ordinal));
         Assert.Contains("\"missed\":true", (await restarted.Probe.NextAsync()).Body, StringComparison.Ordinal);
     }
 
@@ -420,9 +422,32 @@ public sealed class OccurrenceRecordTests
         Assert.Equal(
             [three.AddDays(3), three.AddDays(2), three.AddDays(1)],
             (await ReadAsync(deployed, "/api/job", expected: 3)).Select(r => r.Occurrence));
-        Assert.Contains(deployed.Logs, line => line.StartsWith("ApiRoutes[3025] Information: Schedule /api/job was served as 0 3 * * * before this start, and is now 0 4 * * *", StringComparison.Ordinal));
+        Assert.Contains("ApiRoutes[3025] Information: Schedule /api/job was served as 0 3 * * * before this start, and is now 0 4 * * *: what came while no instance was up is counted by the schedule served then, and not caught up; the new one's occurrences before this start did not exist", deployed.Logs);
         Assert.DoesNotContain(deployed.Logs, line => line.StartsWith("ApiRoutes[3008]", StringComparison.Ordinal));
         Assert.Equal(0, deployed.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task An_outage_before_a_changed_schedule_is_counted_by_the_next_start_when_the_first_could_not_read_the_store()
+    {
+        // Review 31c F4: the start said what it served before it counted; its read failing next (a failover), the next
+        // start found the new schedule served since then, and the old one's three missed runs were lost for good.
+        var inner = new InMemoryExecutionStore(TimeProvider.System);
+        var three = new DateTimeOffset(2026, 1, 30, 3, 0, 0, TimeSpan.Zero);
+        await inner.ClaimOccurrenceAsync("/api/job", three, "last-run", default);
+        await inner.ServeScheduleAsync("/api/job", "0 3 * * *", three.AddSeconds(-30), default);
+        var store = new FailingLastClaims(inner);
+
+        await using (var failed = await StartJobAsync(store, "0 4 * * *", null, three.AddDays(3).AddHours(9)))
+        {
+            await failed.WaitForLogAsync("ApiRoutes[3016] Warning: Schedule /api/job: the execution store cannot be read");
+            await failed.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/job waiting for ");
+        }
+
+        await using var next = await StartJobAsync(store, "0 4 * * *", null, three.AddDays(3).AddHours(9).AddMinutes(5));
+
+        await next.WaitForLogAsync("ApiRoutes[3012] Warning: Schedule /api/job missed 3 occurrence(s) while no instance was up, from 2026-01-31T03:00:00");
+        Assert.Equal(new ServedSchedule("0 4 * * *", three.AddDays(3).AddHours(9).AddMinutes(5)), await inner.GetServedScheduleAsync("/api/job", default));
     }
 
     [Fact]
@@ -804,6 +829,17 @@ public sealed class OccurrenceRecordTests
             services: s => s.AddSingleton(store));
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
         return server;
+    }
+
+    // The first read of the schedule's claims fails, as on a store in a failover.
+    private sealed class FailingLastClaims(IExecutionStore inner) : ForwardingStore(inner)
+    {
+        private int _reads;
+
+        public override Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _reads) == 1
+                ? Task.FromException<LastClaims>(new ExecutionStoreUnavailableException("The test's store is in a failover."))
+                : base.GetLastOccurrenceAsync(route, now, cancellationToken);
     }
 
     // The first claim hangs until released, as on a store that stalls.

@@ -74,8 +74,8 @@ internal static partial class ScheduleLog
     [LoggerMessage(3018, LogLevel.Warning, "Schedule {Route}: the store records a run of {LastRun:O}, ahead of this instance's clock: written while a clock was ahead (this one's, or another replica's), or a damaged row. The occurrences missed while no instance was up are counted from the last run recorded before now; check the clocks")]
     public static partial void LastRunInTheFuture(this ILogger logger, string route, DateTimeOffset lastRun);
 
-    [LoggerMessage(3025, LogLevel.Information, "Schedule {Route} was served as {Before} before this start, and is now {Schedule}: what came while no instance was up is counted by the schedule served then, and caught up only when both come at the same instants; the new one's occurrences before this start did not exist")]
-    public static partial void ScheduleChanged(this ILogger logger, string route, string before, string schedule);
+    [LoggerMessage(3025, LogLevel.Information, "Schedule {Route} was served as {Before} before this start, and is now {Schedule}: {Outcome}")]
+    public static partial void ScheduleChanged(this ILogger logger, string route, string before, string schedule, string outcome);
 
     [LoggerMessage(3017, LogLevel.Error, "Schedule {Route}: the run of {Occurrence:O} could not be started; the schedule goes on with its next occurrence")]
     public static partial void ScheduledStartFailed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);

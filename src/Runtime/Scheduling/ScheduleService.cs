@@ -421,15 +421,46 @@ internal sealed class ScheduleService(
     // The occurrences that came while no instance was up, since the schedule was last seen taken care of — its latest
     // claim or record at or before the start, or the start that began to serve it as it is — recorded as missed, those
     // that came while a pause held as paused, and with catch-up the latest, which runs now (one run, never a burst).
+    // What was served is read first, and what is served said only once what came while no instance was up has been
+    // counted: a start that fails between the two (a store's failover, a kill) leaves the count to the next start rather
+    // than take the old schedule's outage with it (review 31c F4).
     private async Task MissedAsync(LoadedRoute route, DateTimeOffset now, CancellationToken stopping)
+    {
+        var schedule = Served(route);
+        ServedSchedule served;
+        try
+        {
+            served = await store.GetServedScheduleAsync(route.Template, stopping);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.StoreReadFailed(route.Template, e);
+            return;
+        }
+
+        if (await CountMissedAsync(route, now, schedule, served, stopping))
+        {
+            try
+            {
+                await store.ServeScheduleAsync(route.Template, schedule, now, stopping);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not said: the next start counts from what it finds, again (the records of this one are kept once).
+                _logger.StoreReadFailed(route.Template, e);
+            }
+        }
+    }
+
+    // Counts (and records) what came while no instance was up, and runs the catch-up; false when the store could not be
+    // read, so that what is served is not said either.
+    private async Task<bool> CountMissedAsync(LoadedRoute route, DateTimeOffset now, string schedule, ServedSchedule served, CancellationToken stopping)
     {
         DateTimeOffset? since;
         var counted = route.Schedule!;
         var catchUp = route.Entry.CatchUp == true;
         try
         {
-            var schedule = Served(route);
-            var served = await store.ServeScheduleAsync(route.Template, schedule, now, stopping);
 
             // A claim ahead of the clock was written while a clock was ahead (this one's, another replica's), or is a
             // damaged row: said, and the missed ones counted from the latest one at or before the start, not from it
@@ -459,14 +490,19 @@ internal sealed class ScheduleService(
             // span (0-6 for *, an alias of the zone) counts as it is (review 31a F1, F3).
             if (served.Schedule is { } before && before != schedule)
             {
-                _logger.ScheduleChanged(route.Template, before, schedule);
                 if (ParseServed(before) is not { } previous)
                 {
-                    return;   // not known here: this one is new
+                    _logger.ScheduleChanged(route.Template, before, schedule, "the schedule served then cannot be read here (a zone this machine does not know, or a damaged row), so what came while no instance was up is not counted");
+                    return true;
                 }
 
-                if (since is { } from && !SameOccurrences(previous, counted, from, now))
+                if (since is { } from && SameOccurrences(previous, counted, from, now))
                 {
+                    _logger.ScheduleChanged(route.Template, before, schedule, "both come at the same instants since the last run, so what came while no instance was up is counted, and caught up, as before");
+                }
+                else
+                {
+                    _logger.ScheduleChanged(route.Template, before, schedule, "what came while no instance was up is counted by the schedule served then, and not caught up; the new one's occurrences before this start did not exist");
                     (counted, catchUp) = (previous, false);
                 }
             }
@@ -474,8 +510,8 @@ internal sealed class ScheduleService(
             {
                 // Nothing known of what was served (a store of an earlier release), and its last run is no occurrence of
                 // this schedule: another schedule ran then, and this one is new (review 31a F2).
-                _logger.ScheduleChanged(route.Template, $"another schedule (its last run, {run:O}, is no occurrence of this one)", schedule);
-                return;
+                _logger.ScheduleChanged(route.Template, $"another schedule (its last run, {run:O}, is no occurrence of this one)", schedule, "nothing before this start is counted; the new one's occurrences before it did not exist");
+                return true;
             }
 
             await pauses.RefreshAsync(stopping);
@@ -484,12 +520,12 @@ internal sealed class ScheduleService(
         {
             // Unreadable or unavailable: the schedule runs on from now, as for a new one, rather than stop the host.
             _logger.StoreReadFailed(route.Template, e);
-            return;
+            return false;
         }
 
         if (since is not { } lastSeen || lastSeen >= now)
         {
-            return;   // never ran (a new schedule missed nothing), or another replica took up the occurrence of the start
+            return true;   // never ran (a new schedule missed nothing), or another replica took up the occurrence of the start
         }
 
         // Those that came while the schedule's pause held were paused, not missed, also when the pause has ended since
@@ -505,7 +541,7 @@ internal sealed class ScheduleService(
 
         if (missed.Count == 0)
         {
-            return;
+            return true;
         }
 
         // Without catch-up, or when an occurrence came while the first check waited for the gate: that one runs now, as
@@ -516,12 +552,13 @@ internal sealed class ScheduleService(
         if (!catchUp || route.NextOccurrence(now) <= time.GetUtcNow() || pause?.HoldsAt(time.GetUtcNow()) == true || paused.Latest.Any(at => at > latest))
         {
             occurrences.Missed(route.Template, missed);
-            return;
+            return true;
         }
 
         occurrences.Missed(route.Template, missed.WithoutLatest());
         _logger.ScheduleCatchingUp(route.Template, missed.Count, lastSeen, latest);
         await StartAsync(route, latest, missed: true);
+        return true;
     }
 
     // What a schedule is served with, as the store remembers it: its fields (@hourly is 0 * * * *) and its zone.

@@ -96,6 +96,15 @@ internal interface IExecutionStore
     Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What the store says is served of <paramref name="route"/>: the schedule and since which start; nothing known when no
+    /// start said it (a new schedule, or a store written by an earlier release). Writes nothing: a start reads it, counts
+    /// what came while no instance was up, and only then says what it serves (<see cref="ServeScheduleAsync"/>), so that a
+    /// start that fails between the two leaves the count to the next one.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
+    Task<ServedSchedule> GetServedScheduleAsync(string route, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Says that <paramref name="route"/> is served with <paramref name="schedule"/> (its normalized expression and zone)
     /// from <paramref name="from"/> on, and answers what was served before: the same schedule and since when, a different
     /// one (the schedule is then served as this one from <paramref name="from"/>), or nothing known (no start said it: a

@@ -275,6 +275,10 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         return Task.FromResult(new LastClaims(claimed.Max(), claimed.Where(occurrence => occurrence <= now).Max()));
     }
 
+    public Task<ServedSchedule> GetServedScheduleAsync(string route, CancellationToken cancellationToken) =>
+        _closed ? Closed<ServedSchedule>()
+        : Task.FromResult(_served.TryGetValue(route, out var served) ? new ServedSchedule(served.Schedule, served.Since) : default);
+
     public Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken)
     {
         if (_closed)

@@ -40,8 +40,11 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
     public virtual Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
         Inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
 
-    public Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public virtual Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken) =>
         Inner.GetLastOccurrenceAsync(route, now, cancellationToken);
+
+    public virtual Task<ServedSchedule> GetServedScheduleAsync(string route, CancellationToken cancellationToken) =>
+        Inner.GetServedScheduleAsync(route, cancellationToken);
 
     public virtual Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken) =>
         Inner.ServeScheduleAsync(route, schedule, from, cancellationToken);

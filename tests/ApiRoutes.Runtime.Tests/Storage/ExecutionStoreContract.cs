@@ -220,7 +220,9 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     [Fact]
     public async Task The_schedule_a_route_is_served_with_is_kept_from_the_start_that_first_served_it_and_replaced_by_a_different_one()
     {
+        Assert.Equal(default, await Store.GetServedScheduleAsync("/api/tick", default));
         Assert.Equal(default, await Store.ServeScheduleAsync("/api/tick", "0 * * * *", At(0), default));   // nothing known before
+        Assert.Equal(new ServedSchedule("0 * * * *", At(0)), await Store.GetServedScheduleAsync("/api/tick", default));
         Assert.Equal(new ServedSchedule("0 * * * *", At(0)), await Store.ServeScheduleAsync("/api/tick", "0 * * * *", At(60), default));
         Assert.Equal(new ServedSchedule("0 * * * *", At(0)), await Store.ServeScheduleAsync("/api/tick", "*/5 * * * * Europe/Berlin", At(120), default));
         Assert.Equal(new ServedSchedule("*/5 * * * * Europe/Berlin", At(120)), await Store.ServeScheduleAsync("/api/tick", "*/5 * * * * Europe/Berlin", At(180), default));

@@ -154,6 +154,26 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         static DateTimeOffset? Instant(SqliteDataReader reader, int column) => TryParse(reader.GetValue(column) as string, out var instant) ? instant : null;
     }
 
+    public async Task<ServedSchedule> GetServedScheduleAsync(string route, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReadAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT schedule, since FROM schedules_served WHERE route = $route";
+        command.Parameters.AddWithValue("$route", route);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            // A value that is not one a start wrote is nothing known (and is replaced at the next start's word).
+            return await reader.ReadAsync(cancellationToken) && reader.GetValue(0) is string schedule && TryParse(reader.GetValue(1) as string, out var since)
+                ? new ServedSchedule(schedule, since)
+                : default;
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable("read", e);
+        }
+    }
+
     // One transaction: read what was served, and say what is, when it is not the same.
     public async Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken)
     {
