@@ -369,7 +369,15 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             """,
             before.ToUniversalTime());
         await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < now() - $1", retention);
-        await DeleteAsync("DELETE FROM apiroutes_schedule_pauses WHERE until < $1", before.ToUniversalTime());
+        // A pause that ended stays until the schedule went on past it (a claim, or a start that counted what came while no
+        // instance was up, at or after its end): the next start reads it to tell what came while it held (review 31c F6).
+        await DeleteAsync(
+            """
+            DELETE FROM apiroutes_schedule_pauses p WHERE p.until < $1
+                AND (p.until <= (SELECT max(r.occurrence) FROM apiroutes_schedule_runs r WHERE r.route = p.route)
+                    OR p.until <= (SELECT s.since FROM apiroutes_schedules_served s WHERE s.route = p.route))
+            """,
+            before.ToUniversalTime());
         return count;
 
         async Task<int> DeleteAsync(string sql, params object[] values)

@@ -160,6 +160,12 @@ public static class ApiRoutesApplication
 
         builder.Services.AddApiRoutes();
         configureBuilder?.Invoke(builder);
+        if (verifyBundle && BundleStartupCheck.OutsideConfiguration(builder.Configuration, AppContext.BaseDirectory) is { } added)
+        {
+            // A file the app's own code added to the configuration (review 31c F7), checked as the host's were.
+            await Console.Error.WriteLineAsync($"ApiRoutes: {added}");
+            return 1;
+        }
         if (ManifestPreload.Start(builder.Configuration, builder.Environment.ApplicationName, after: storeWork) is { } preload)
         {
             // The manifest read and its handlers bound on another thread while this one builds the app: after the store's

@@ -230,9 +230,13 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             }
         }
 
+        // A pause that ended stays until the schedule went on past it (a claim, or a start that counted what came while
+        // no instance was up, at or after its end): the next start reads it to tell what came while it held (review 31c F6).
+        var lastClaimed = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
         foreach (var (route, pause) in _pauses)
         {
-            if (pause.Until < before)
+            if (pause.Until is { } until && until < before
+                && ((lastClaimed.TryGetValue(route, out var claimed) && claimed >= until) || (_served.TryGetValue(route, out var served) && served.Since >= until)))
             {
                 _pauses.TryRemove(KeyValuePair.Create(route, pause));
             }

@@ -345,7 +345,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             DELETE FROM schedule_occurrences WHERE occurrence < $before
                 AND (outcome = 'refused' OR occurrence < (SELECT max(m.occurrence) FROM schedule_occurrences m WHERE m.route = schedule_occurrences.route AND m.outcome <> 'refused'))
             """);
-        await DeleteAsync("DELETE FROM schedule_pauses WHERE until IS NOT NULL AND until < $before");
+        // A pause that ended stays until the schedule went on past it (a claim, or a start that counted what came while no
+        // instance was up, at or after its end): the next start reads it to tell what came while it held (review 31c F6).
+        await DeleteAsync("""
+            DELETE FROM schedule_pauses WHERE until IS NOT NULL AND until < $before
+                AND (until <= (SELECT max(r.occurrence) FROM schedule_runs r WHERE r.route = schedule_pauses.route)
+                    OR until <= (SELECT s.since FROM schedules_served s WHERE s.route = schedule_pauses.route))
+            """);
         return await DeleteAsync("DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')");
 
         async Task<int> DeleteAsync(string sql)
