@@ -356,6 +356,16 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
 
         var swapped = _swap.Apply(result.ManifestPath, unseen);
+        if (swapped.Count is { })
+        {
+            // Only those still named and still not applied stay given up on: one that comes back later, in a file dotnet
+            // watch sees, gets the wait for hot reload again (review 31b F8: left out at once, with a false "restart").
+            lock (_gate)
+            {
+                _unseen.IntersectWith(swapped.Unapplied);
+            }
+        }
+
         if (swapped.Count is not { } count)
         {
             SetPending(result with { Unapplied = swapped.Unapplied });
@@ -369,7 +379,8 @@ internal sealed class RouteRefresher : IAsyncDisposable
         {
             leftOut = $"hot reload has not applied the handler type(s) {string.Join(", ", swapped.Unapplied)} after {HotReloadWait.TotalSeconds:0} s: "
                 + "dotnet watch does not see their files (a folder linked or moved into the project, a file included from outside it), "
-                + "and saving them again does not help; restart the app (Ctrl+R) to serve them. The other routes follow the code.";
+                + "and saving them again does not help; restart the app (Ctrl+R) to serve them (or add a file to the project: dotnet watch then reads the project again). "
+                + "The other routes follow the code.";
             _logger.RoutesLeftOut(string.Join(", ", swapped.LeftOut), leftOut);
         }
 

@@ -135,15 +135,8 @@ internal sealed partial class RouteWatchService(
             _folders.Deleted += OnFolderChanged;
             _folders.Renamed += OnFolderChanged;
             _folders.Error += OnWatchError;
-            _links = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName };
-            _links.Created += OnLinkChanged;
-            _links.Deleted += OnLinkChanged;
-            _links.Renamed += OnLinkChanged;
-            _links.Error += OnWatchError;
             _files.EnableRaisingEvents = true;
             _folders.EnableRaisingEvents = true;
-            _links.EnableRaisingEvents = true;
-            FindLinkedFolders(project.Directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
@@ -155,6 +148,27 @@ internal sealed partial class RouteWatchService(
             _links?.Dispose();
             (_files, _folders, _links) = (null, null, null);
             _logger.RouteWatchDegraded($"the project folder cannot be watched ({e.Message})");
+        }
+
+        // Links to folders, made or removed: a watch of its own, whose failure (one inotify instance more than the two
+        // above) costs only this (review 31b F7). The links already there are found off the start's path.
+        if (_files is not null)
+        {
+            try
+            {
+                _links = new FileSystemWatcher(project.Directory) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName };
+                _links.Created += OnLinkChanged;
+                _links.Deleted += OnLinkChanged;
+                _links.Renamed += OnLinkChanged;
+                _links.EnableRaisingEvents = true;
+                _ = Task.Run(() => FindLinkedFolders(project.Directory));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+            {
+                _links?.Dispose();
+                _links = null;
+                _logger.RouteWatchDegraded($"links to folders made or removed in the project cannot be watched ({e.Message}); such a change is followed at the next save");
+            }
         }
 
         // Files the project reads from outside its folder, as each analysis lists them.
@@ -410,8 +424,10 @@ internal sealed partial class RouteWatchService(
                 new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
             {
                 ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => entry.IsDirectory,
+                // Not into a link (.NET's enumeration follows one to a folder: review 31b F6, a link to /usr walked it).
                 ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) =>
-                    !(entry.FileName.StartsWith('.') || entry.FileName is "obj" or "bin" or "node_modules"),
+                    (entry.Attributes & FileAttributes.ReparsePoint) == 0
+                    && !(entry.FileName.StartsWith('.') || entry.FileName is "obj" or "bin" or "node_modules"),
             };
             foreach (var path in folders.Take(20_000))
             {
@@ -421,7 +437,7 @@ internal sealed partial class RouteWatchService(
                 }
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
             // Not found: the removal of such a link is followed at the next save, as before.
         }
