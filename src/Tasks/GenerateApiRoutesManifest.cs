@@ -62,6 +62,9 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
     /// <summary>The <c>@(SourceRoot)</c> items; their <c>MappedPath</c> maps deterministic PDB paths back to files.</summary>
     public ITaskItem[] SourceRoots { get; set; } = [];
 
+    /// <summary>MSBuild's MSBuildWarningsAsMessages: codes it shows as messages, which do not make the analysis run again.</summary>
+    public string? WarningsAsMessages { get; set; }
+
     /// <summary>Whether the analysis logged a warning: the build then runs it again next time, to say it again.</summary>
     [Output]
     public bool Warned { get; private set; }
@@ -90,10 +93,11 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
         var engine = BuildEngine as IBuildEngine8;
         var policy = new WarningPolicy(TreatWarningsAsErrors, WarningsAsErrors, WarningsNotAsErrors, NoWarn, code => engine?.ShouldTreatWarningAsError(code) == true);
         var diagnostics = policy.Apply(result.Diagnostics);
+        var asMessages = (WarningsAsMessages ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var diagnostic in diagnostics)
         {
             LogDiagnostic(diagnostic);
-            Warned |= diagnostic.Severity != DiagnosticSeverity.Error;
+            Warned |= diagnostic.Severity != DiagnosticSeverity.Error && !asMessages.Contains(diagnostic.Code);
         }
 
         if (!string.IsNullOrEmpty(ReportFile))

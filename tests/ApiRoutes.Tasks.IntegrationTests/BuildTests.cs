@@ -119,6 +119,14 @@ public sealed class BuildTests(PackageFixture package)
         File.WriteAllText(project.ManifestPath(), File.ReadAllText(project.ManifestPath()).Replace("@daily", "@yearly", StringComparison.Ordinal));
         (await project.RunAsync("build")).ShouldSucceed();
         Assert.Equal("@daily", Schedule(project));
+
+        // Review 31b F2: so is one edited with an earlier time (cp -p, rsync -a, a CI cache restore).
+        File.WriteAllText(project.ManifestPath(), File.ReadAllText(project.ManifestPath()).Replace("@daily", "@yearly", StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(project.ManifestPath(), DateTime.UtcNow.AddHours(-2));
+        (await project.RunAsync("build")).ShouldSucceed();
+        Assert.Equal("@daily", Schedule(project));
+        var untouched = (await project.RunAsync("build", "-v:detailed")).ShouldSucceed();   // and then incremental again
+        Assert.Contains(Skipped, untouched.Output, StringComparison.Ordinal);
         Directory.Delete(other, recursive: true);
 
         // Deleting it is a change too, although no input is newer than the last run.
