@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using ApiRoutes.Bundling;
 using ApiRoutes.Cli.Bundling;
 using ApiRoutes.Cli.Commands;
 
