@@ -67,13 +67,24 @@ internal sealed partial class RunningApp : IAsyncDisposable
         return app;
     }
 
-    /// <summary>Starts a process expected to exit by itself, and returns it once it has.</summary>
+    /// <summary>
+    /// Starts a process expected to exit by itself, and returns it once it has; one that does not within the start's time
+    /// is stopped, and the test fails with what it wrote (one left running served on port 5000 after its test had failed).
+    /// </summary>
     public static async Task<RunningApp> RunToExitAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var app = Launch("dotnet", workingDirectory, environment, arguments);
         using var timeout = new CancellationTokenSource(StartTimeout);
-        await app._process.WaitForExitAsync(timeout.Token);
-        return app;
+        try
+        {
+            await app._process.WaitForExitAsync(timeout.Token);
+            return app;
+        }
+        catch (OperationCanceledException)
+        {
+            await app.DisposeAsync();
+            throw new InvalidOperationException($"'dotnet {string.Join(' ', arguments)}' did not exit within {StartTimeout}:\n{app.Output}");
+        }
     }
 
     /// <summary>Sends SIGTERM, as a platform stopping an instance does, and waits for the process to exit.</summary>
