@@ -319,14 +319,14 @@ internal sealed class ScheduleService(
                 }
 
                 await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
-                var (occurrence, passed, pausedOver) = await LatestDueAsync(route, from, next, stopping);
+                var (occurrence, passed, pausedOver, held) = await LatestDueAsync(route, from, next, stopping);
                 from = occurrence;
 
                 // Each passed over is judged at its own instant: one that came while a pause held was paused, also when
                 // the pause ended while the scheduler was late (review 30d F3); one before the pause was missed.
-                if (pausedOver.Count > 0)
+                if (pausedOver.Count > 0 && held is not null)
                 {
-                    RecordPaused(route.Template, pausedOver.Latest, pauses.Of(route.Template)!);
+                    RecordPaused(route.Template, pausedOver.Latest, held);
                 }
 
                 if (pauses.Skipping(route.Template, occurrence) is { } pause)
@@ -369,13 +369,13 @@ internal sealed class ScheduleService(
     // scheduler's misses — but those that came while the schedule's pause held, which were paused, counted apart over the
     // whole span (review 31a F6: judged among the latest 100 only, the count of misses kept older paused ones) — except
     // those another replica took up meanwhile (it recorded what became of them).
-    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused)> LatestDueAsync(
+    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused, SchedulePause? Pause)> LatestDueAsync(
         LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
     {
         var now = time.GetUtcNow();
         if (route.NextOccurrence(next) is not { } after || after > now)
         {
-            return (next, MissedOccurrences.None, MissedOccurrences.None);
+            return (next, MissedOccurrences.None, MissedOccurrences.None, null);
         }
 
         var latest = MissedOccurrences.Between(route.Schedule!, from, now, keep: 1, maxCounted: 1).Latest[^1];
@@ -387,7 +387,7 @@ internal sealed class ScheduleService(
             : MissedOccurrences.Between(route.Schedule!, from, before, OccurrenceLog.MaxRecordedMisses, MissedOccurrences.MaxCountedLate, leftOut: occurrence => !pause.Covers(occurrence));
         if (passed.Count + paused.Count == 0)
         {
-            return (latest, passed, paused);
+            return (latest, passed, paused, pause);
         }
 
         try
@@ -405,7 +405,7 @@ internal sealed class ScheduleService(
             // store's trouble is the claim's to say, next.
         }
 
-        return (latest, passed, paused);
+        return (latest, passed, paused, pause);
     }
 
     // Records occurrences that came while the schedule's pause held as paused.
