@@ -446,7 +446,8 @@ internal sealed class ScheduleService(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Not said: the next start counts from what it finds, again (the records of this one are kept once).
+                // Said as the store's trouble (event 3016, whose text speaks of the read: the count was done); the next
+                // start counts again from what it finds (the records of this one are kept once).
                 _logger.StoreReadFailed(route.Template, e);
             }
         }
