@@ -175,6 +175,19 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             File.WriteAllText(Path.Combine(configFolder, "apiroutes.yaml"), "routes:\n  /api/cleanup:\n    schedule: \"0 6 * * *\"\n");
             await UntilAsync(async () => (await TryScheduleAsync(watch)) == "0 6 * * *", watch, "a save of the config file outside the project was never followed");
 
+            // A folder linked into the project empty, then a first handler file made in it (review 31b F4): dotnet watch
+            // does not follow the link, and the app's watch followed only folders an analysis had listed files of, so
+            // the file was seen by nobody until another save. Followed where the link leads: its route is served, or,
+            // hot reload not applying a file dotnet watch does not see, named on the dashboard after 15 s.
+            var linkedFolder = Directory.CreateDirectory(project.Directory + "-linked").FullName;
+            Directory.CreateSymbolicLink(Path.Combine(project.Directory, "Api", "Linked"), linkedFolder);
+            await UntilAsync(() => Task.FromResult(WatchesSinceLastStart(watch, linkedFolder)), watch, "the app never said it watches the linked folder");
+            File.WriteAllText(Path.Combine(linkedFolder, "Linked.cs"), Handler("Linked", "linked", "Shop.Api.Linked"));
+            await UntilAsync(
+                async () => await TryGetAsync(watch, "/api/linked/linked") == HttpStatusCode.OK || (await LeftOutAsync(watch))?.Contains("/api/linked/linked", StringComparison.Ordinal) == true,
+                watch,
+                "the handler file made in the linked folder was never followed");
+
             // Ctrl+C (the terminal sends the app SIGINT) ends the session: the app stops, and takes its compiler server with it.
             app = AppProcess(watch, project);
             using (var interrupt = Process.Start("kill", ["-INT", app.ToString(CultureInfo.InvariantCulture)]))
@@ -284,6 +297,20 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         var started = output.LastIndexOf("ApiRoutes[6004]", StringComparison.Ordinal);
         var said = output.LastIndexOf("ApiRoutes[6011]", StringComparison.Ordinal);
         return started >= 0 && said > started && output.IndexOf(folder, said, StringComparison.Ordinal) > said;
+    }
+
+    // What the dashboard says is left out for hot reload now, or null (also while dotnet watch restarts the app).
+    private static async Task<string?> LeftOutAsync(RunningApp watch)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(await watch.Client.GetStringAsync("/_apiroutes/api/development"));
+            return document.RootElement.GetProperty("leftOut").GetString();
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 
     private static async Task<JsonElement> DevelopmentAsync(RunningApp watch, Func<JsonElement, bool> condition)

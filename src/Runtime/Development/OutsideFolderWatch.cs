@@ -15,9 +15,12 @@ namespace ApiRoutes.Development;
 /// files its own watch does not see (<paramref name="missedInside"/>: a dot folder, another extension) are followed the
 /// same way (review 24c F1). A listed file reached through a symbolic link — an <c>apiroutes.yaml</c> that links to a
 /// shared file, a folder of sources linked into the project — is followed where it really is as well: a save there
-/// changes no entry of the link's folder, so no watch of that folder sees it (review 24c F6).
+/// changes no entry of the link's folder, so no watch of that folder sees it (review 24c F6). A folder linked into the
+/// project (<paramref name="linkedFolders"/>: the links the project's watch knows) is followed where it leads, with its
+/// subfolders, whatever the analysis listed there — also empty, so that a first handler file in it is seen; and a
+/// folder of sources left without one is followed until a source is there again (review 31b F4).
 /// </summary>
-internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, Func<string, bool>? missedInside = null) : IDisposable
+internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, Func<string, bool>? missedInside = null, Func<IEnumerable<string>>? linkedFolders = null) : IDisposable
 {
     /// <summary>At most this many folders are watched (each takes an inotify instance of the 128 a user has by default).</summary>
     public const int MaxFolders = 16;
@@ -34,6 +37,10 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     private readonly Dictionary<string, (HashSet<string> Names, bool Sources)> _listed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (HashSet<string> Names, bool Sources, bool Back)> _gone = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);   // said once each, not after every analysis
+    // Folders of sources listed once, then left without a source file: emptied, not dropped from the project (its
+    // `<Compile Include="../ext/*.cs" />` takes the next one made there).
+    private readonly HashSet<string> _emptied = new(StringComparer.Ordinal);
+    private IReadOnlyList<string>? _inputs;   // the latest analysis's list, for Refresh
     private bool _disposed;
 
     /// <summary>The folders watched now, in order.</summary>
@@ -57,11 +64,13 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     /// </summary>
     public bool Update(IEnumerable<string> inputs)
     {
+        IReadOnlyList<string> listed = [.. inputs];
+        _inputs = listed;
         var wanted = new Dictionary<string, (HashSet<string> Names, bool Sources)>(StringComparer.Ordinal);
         var notFollowed = 0;
 
         // Files other than sources first: past the limit, the config file and the .props are not the ones dropped (F3).
-        foreach (var input in inputs.SelectMany(WithLinkTarget).OrderBy(input => input.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
+        foreach (var input in listed.SelectMany(WithLinkTarget).OrderBy(input => input.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
         {
             if (Outside(input) is not { } path
                 || Path.GetDirectoryName(path) is not { } folder || Path.GetFileName(path) is not { Length: > 0 } name)
@@ -70,6 +79,14 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
 
             if (!Want(wanted, folder, name, name.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
+            {
+                notFollowed++;
+            }
+        }
+
+        foreach (var folder in LinkTargets())
+        {
+            if (!Want(wanted, folder, null, sources: true))
             {
                 notFollowed++;
             }
@@ -85,15 +102,36 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             // A folder listed before that is gone now was removed, not dropped from the project (a git checkout of a
             // branch without it): followed, with what counted in it, until a list names it again. Made again (with its
             // files, or before them), it starts an analysis, once.
-            foreach (var folder in _listed.Keys.Where(folder => !wanted.ContainsKey(folder) && !Directory.Exists(folder)))
+            // One that is there with no source left was emptied: followed until a source is there again (then it is
+            // listed again, or the project no longer reads the folder).
+            foreach (var folder in _listed.Keys.Where(folder => !wanted.ContainsKey(folder)))
             {
-                _gone[folder] = (_listed[folder].Names, _listed[folder].Sources, Back: false);
+                if (!Directory.Exists(folder))
+                {
+                    _gone[folder] = (_listed[folder].Names, _listed[folder].Sources, Back: false);
+                }
+                else if (_listed[folder].Sources && !HoldsSources(folder))
+                {
+                    _emptied.Add(folder);
+                }
             }
 
             _listed.Clear();
             foreach (var (folder, entry) in wanted)
             {
                 _listed[folder] = entry;
+            }
+
+            foreach (var folder in _emptied.ToList())
+            {
+                if (wanted.ContainsKey(folder) || !Directory.Exists(folder) || HoldsSources(folder))
+                {
+                    _emptied.Remove(folder);   // listed again; removed (no source to come back); or not read any more
+                }
+                else if (!Want(wanted, folder, null, sources: true))
+                {
+                    notFollowed++;
+                }
             }
 
             var back = false;
@@ -175,6 +213,39 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
 
             return !before.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(after.Keys);
+        }
+    }
+
+    /// <summary>
+    /// Takes the links to folders as they are now with the latest analysis's list (the start-up's scan for links ends
+    /// after the first analysis, or during it); true when the folders watched changed. Nothing before a first analysis.
+    /// </summary>
+    public bool Refresh() => _inputs is { } inputs && Update(inputs);
+
+    // Where each folder linked into the project leads, when that is outside it (inside, the project's watch sees it).
+    private IEnumerable<string> LinkTargets()
+    {
+        foreach (var link in linkedFolders?.Invoke() ?? [])
+        {
+            if (link.Length <= MaxLine && Path.IsPathFullyQualified(link) && Real(link) is { } real && Directory.Exists(real)
+                && !(real + Path.DirectorySeparatorChar).StartsWith(_project, StringComparison.Ordinal)
+                && !(_realProject is not null && (real + Path.DirectorySeparatorChar).StartsWith(_realProject, StringComparison.Ordinal)))
+            {
+                yield return Path.TrimEndingDirectorySeparator(real);
+            }
+        }
+    }
+
+    // Whether the folder holds a source file itself (its subfolders are folders of their own in the list).
+    private static bool HoldsSources(string folder)
+    {
+        try
+        {
+            return Directory.EnumerateFiles(folder, "*.cs", SearchOption.TopDirectoryOnly).Any();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return true;   // cannot tell: not taken for emptied
         }
     }
 

@@ -161,7 +161,14 @@ internal sealed partial class RouteWatchService(
                 _links.Deleted += OnLinkChanged;
                 _links.Renamed += OnLinkChanged;
                 _links.EnableRaisingEvents = true;
-                _ = Task.Run(() => FindLinkedFolders(project.Directory));
+                _ = Task.Run(() =>
+                {
+                    // The links found are followed where they lead (review 31b F4), from the analysis that came first.
+                    if (FindLinkedFolders(project.Directory) > 0 && _outside is { } outside)
+                    {
+                        FollowOutside(outside, outside.Refresh);
+                    }
+                });
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
             {
@@ -173,26 +180,9 @@ internal sealed partial class RouteWatchService(
 
         // Files the project reads from outside its folder, as each analysis lists them.
         var refresher = _refresher;
-        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, refresher.Touched, reason => _logger.RouteWatchDegraded(reason), _contents, path => Misses(project.Directory, path));
-        _analysis.InputsRead += inputs =>
-        {
-            // Said when the folders change, also when none is left; the watch's trouble never fails the analysis that
-            // read the list (review 17c F5, F8).
-            try
-            {
-                if (outside.Update(inputs))
-                {
-                    var folders = outside.Folders;
-                    _logger.WatchingOutsideFolders(folders.Count, folders.Count == 0 ? "none" : string.Join(", ", folders));
-                }
-            }
-#pragma warning disable CA1031 // the analysis goes on; the watch's trouble is said
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                _logger.RouteWatchDegraded($"the folders outside the project that it reads files from cannot be watched ({e.Message}); a change there is followed at the next save in the project");
-            }
-        };
+        // And the folders linked into the project, where they lead.
+        var outside = _outside = new OutsideFolderWatch(project.Directory, refresher.Request, refresher.Touched, reason => _logger.RouteWatchDegraded(reason), _contents, path => Misses(project.Directory, path), () => _linkedFolders.Keys);
+        _analysis.InputsRead += inputs => FollowOutside(outside, () => outside.Update(inputs));
 
         status.Watching();
         _logger.RouteWatchStarted(project.ProjectFile, _analysis.CompilerServerPipe);
@@ -206,6 +196,26 @@ internal sealed partial class RouteWatchService(
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    // Said when the folders watched change, also when none is left; the watch's trouble never fails the analysis that
+    // read the list (review 17c F5, F8), nor the scan for links.
+    private void FollowOutside(OutsideFolderWatch outside, Func<bool> update)
+    {
+        try
+        {
+            if (update())
+            {
+                var folders = outside.Folders;
+                _logger.WatchingOutsideFolders(folders.Count, folders.Count == 0 ? "none" : string.Join(", ", folders));
+            }
+        }
+#pragma warning disable CA1031 // the analysis goes on; the watch's trouble is said
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.RouteWatchDegraded($"the folders outside the project that it reads files from cannot be watched ({e.Message}); a change there is followed at the next save in the project");
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -414,8 +424,9 @@ internal sealed partial class RouteWatchService(
 
     // The links to folders already in the project (not under the build's or tools' folders, nor inside a linked folder),
     // a bounded walk: a huge folder is not walked to its end at every start.
-    internal void FindLinkedFolders(string projectDirectory)
+    internal int FindLinkedFolders(string projectDirectory)
     {
+        var found = 0;
         try
         {
             var folders = new System.IO.Enumeration.FileSystemEnumerable<string>(
@@ -434,6 +445,7 @@ internal sealed partial class RouteWatchService(
                 if (IsDevelopers(Path.GetRelativePath(projectDirectory, path), path) && LinksToFolder(path))
                 {
                     _linkedFolders[path] = 0;
+                    found++;
                 }
             }
         }
@@ -441,6 +453,8 @@ internal sealed partial class RouteWatchService(
         {
             // Not found: the removal of such a link is followed at the next save, as before.
         }
+
+        return found;
     }
 
     private static bool LinksToFolder(string path)

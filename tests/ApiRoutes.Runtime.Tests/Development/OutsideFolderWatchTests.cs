@@ -102,13 +102,14 @@ public sealed class OutsideFolderWatchTests : IDisposable
     public async Task Folders_follow_each_analysis()
     {
         var (project, shared) = (Folder("Shop"), Folder("Shared"));
+        File.WriteAllText(Path.Combine(shared, "Handlers.cs"), "// read");
         using var watch = Watch(project);
         watch.Update([Path.Combine(shared, "Handlers.cs")]);
 
         Assert.False(watch.Update([Path.Combine(shared, "Handlers.cs")]));   // the same folders
         Assert.Equal([shared], watch.Folders);
 
-        // The project no longer reads from Shared: its folder is no longer watched.
+        // The project no longer reads from Shared (its sources are still there): its folder is no longer watched.
         Assert.True(watch.Update([Path.Combine(project, "Api", "Hello.cs")]));
         Assert.Empty(watch.Folders);
         await CountsNotAsync(() => File.WriteAllText(Path.Combine(shared, "Handlers.cs"), "// no longer read"));
@@ -291,6 +292,65 @@ public sealed class OutsideFolderWatchTests : IDisposable
         Assert.Empty(_degraded);
     }
 
+    [Fact]
+    public async Task A_folder_linked_into_the_project_is_followed_where_it_really_is_also_while_it_holds_no_source_the_project_compiles()
+    {
+        // Review 31b F4: a folder linked into the project was followed only through the files of it an analysis listed;
+        // emptied (or linked in empty), it was dropped, and a new handler file there was seen by nobody.
+        var (project, linked, nested) = (Folder("Shop"), Folder("ext"), Folder("ext2"));
+        Directory.CreateDirectory(Path.Combine(project, "Api"));
+        var links = new List<string> { Path.Combine(project, "Api", "Ext") };
+        Directory.CreateSymbolicLink(links[0], linked);
+        Directory.CreateSymbolicLink(Path.Combine(project, "Api", "Inside"), Path.Combine(project, "Api"));   // its own folder: not outside
+        links.Add(Path.Combine(project, "Api", "Inside"));
+        links.Add(Path.Combine(project, "Api", "Removed"));   // a link known, gone meanwhile
+        using var watch = Watch(project, linkedFolders: () => links);
+
+        Assert.True(watch.Update([Path.Combine(project, "Api", "Hello.cs")]));
+
+        Assert.Equal([linked], watch.Folders);
+        await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "LinkE.cs"), "// a new handler file through the link"));
+        await CountsAsync(() => Directory.CreateDirectory(Path.Combine(linked, "Sub")));   // its subfolders too
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(linked, "notes.md"), "not a source"));
+
+        // Another link found (the start-up's scan ends after the first analysis): followed at once, without an analysis.
+        Directory.CreateSymbolicLink(Path.Combine(project, "Api", "Ext2"), nested);
+        links.Add(Path.Combine(project, "Api", "Ext2"));
+        Assert.True(watch.Refresh());
+        Assert.Equal([linked, nested], watch.Folders);
+
+        // The link removed: its folder is no longer the project's.
+        links.RemoveAt(0);
+        Assert.True(watch.Update([Path.Combine(project, "Api", "Hello.cs")]));
+        Assert.Equal([nested], watch.Folders);
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(linked, "Later.cs"), "// no longer the project's"));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public async Task A_folder_of_sources_left_without_one_is_followed_until_a_source_comes_back()
+    {
+        // Review 31b F4: the last handler file of an outside folder removed, the next analysis listed nothing there, and
+        // a new file there (the project's `<Compile Include="../ext/*.cs" />` takes it) was seen by nobody.
+        var (project, shared) = (Folder("Shop"), Folder("ext"));
+        var handlers = Path.Combine(shared, "Handlers.cs");
+        File.WriteAllText(handlers, "// 1");
+        using var watch = Watch(project);
+        watch.Update([handlers]);
+
+        File.Delete(handlers);
+        Assert.False(watch.Update([Path.Combine(project, "Api", "Hello.cs")]));
+
+        Assert.Equal([shared], watch.Folders);
+        await CountsAsync(() => File.WriteAllText(Path.Combine(shared, "Outside.cs"), "// a new handler file"));
+
+        // A source is there again, and the project does not compile it: the project no longer reads the folder.
+        Assert.True(watch.Update([Path.Combine(project, "Api", "Hello.cs")]));
+        Assert.Empty(watch.Folders);
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(shared, "Outside.cs"), "// not read"));
+        Assert.Empty(_degraded);
+    }
+
     // A known gap until review 27: a subfolder made under a '**' include outside the project was in neither watch.
     [Fact]
     public async Task The_subfolders_of_a_folder_of_sources_outside_the_project_are_followed_but_not_a_builds_or_a_tools()
@@ -349,7 +409,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
 
-    private OutsideFolderWatch Watch(string project, Func<string, bool>? missedInside = null) => new(
+    private OutsideFolderWatch Watch(string project, Func<string, bool>? missedInside = null, Func<IEnumerable<string>>? linkedFolders = null) => new(
         project,
         () => Interlocked.Increment(ref _changes),
         path =>
@@ -359,7 +419,8 @@ public sealed class OutsideFolderWatchTests : IDisposable
         },
         _degraded.Add,
         _contents,
-        missedInside);
+        missedInside,
+        linkedFolders);
 
     // The change counts: an analysis is asked for outright, or an event names a file that, once settled, holds other
     // bytes than before (the watcher's events arrive on a thread of their own). Read after the change is made: the
