@@ -196,9 +196,14 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             WITH taken AS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
             going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g WHERE NOT EXISTS (SELECT 1 FROM taken)),
             paused AS (
-                SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds}
+                (SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds}
                     AND (until IS NULL OR until > $5 OR (paused_at <= $2 AND until > $2))
-                    AND NOT EXISTS (SELECT 1 FROM taken)),
+                    AND NOT EXISTS (SELECT 1 FROM taken))
+                UNION ALL
+                (SELECT until, paused_at FROM apiroutes_schedule_pauses_ended WHERE route = $1 AND {Holds}
+                    AND paused_at <= $2 AND until > $2
+                    AND NOT EXISTS (SELECT 1 FROM taken))
+                ORDER BY until DESC NULLS FIRST LIMIT 1),
             claimed AS (
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going) AND NOT EXISTS (SELECT 1 FROM paused)
@@ -230,7 +235,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     {
         var result = new List<SchedulePause>();
         await _database.RunAsync(
-            $"SELECT route, until, paused_at FROM apiroutes_schedule_pauses WHERE {Holds}",
+            $"SELECT route, until, paused_at FROM apiroutes_schedule_pauses WHERE {Holds} UNION ALL SELECT route, until, paused_at FROM apiroutes_schedule_pauses_ended WHERE {Holds}",
             async command =>
             {
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -245,9 +250,18 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return result;
     }
 
+    // One statement: the latest pause of another start, as the statement's snapshot has it, is kept as ended
+    // (SchedulePause.EndedBy). Not locked: FOR UPDATE skips the row the statement's own upsert has changed, and nothing is
+    // kept (of two replicas pausing in the same instant, the span between their two starts can be lost: that instant).
     public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) =>
         _database.RunAsync(
-            """
+            $"""
+            WITH latest AS (
+                SELECT route, paused_at, until FROM apiroutes_schedule_pauses WHERE route = $1 AND paused_at <> $3 AND {Holds}),
+            kept AS (
+                INSERT INTO apiroutes_schedule_pauses_ended (route, paused_at, until)
+                SELECT route, paused_at, CASE WHEN until IS NOT NULL AND until <= $3 THEN until ELSE $3 END FROM latest
+                ON CONFLICT (route, paused_at) DO UPDATE SET until = excluded.until)
             INSERT INTO apiroutes_schedule_pauses (route, until, paused_at) VALUES ($1, $2, $3)
             ON CONFLICT (route) DO UPDATE SET until = excluded.until, paused_at = excluded.paused_at
             """,
@@ -263,7 +277,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
 
     public Task RemovePauseAsync(string route, CancellationToken cancellationToken) =>
         _database.RunAsync(
-            "DELETE FROM apiroutes_schedule_pauses WHERE route = $1",
+            "WITH ended AS (DELETE FROM apiroutes_schedule_pauses_ended WHERE route = $1) DELETE FROM apiroutes_schedule_pauses WHERE route = $1",
             async command =>
             {
                 command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
@@ -371,13 +385,17 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         await DeleteAsync("DELETE FROM apiroutes_replicas WHERE lease_until < now() - $1", retention);
         // A pause that ended stays until the schedule went on past it (a claim, or a start that counted what came while no
         // instance was up, at or after its end): the next start reads it to tell what came while it held (review 31c F6).
-        await DeleteAsync(
-            """
-            DELETE FROM apiroutes_schedule_pauses p WHERE p.until < $1
-                AND (p.until <= (SELECT max(r.occurrence) FROM apiroutes_schedule_runs r WHERE r.route = p.route)
-                    OR p.until <= (SELECT s.since FROM apiroutes_schedules_served s WHERE s.route = p.route))
-            """,
-            before.ToUniversalTime());
+        foreach (var table in (string[])["apiroutes_schedule_pauses", "apiroutes_schedule_pauses_ended"])
+        {
+            await DeleteAsync(
+                $"""
+                DELETE FROM {table} p WHERE p.until < $1
+                    AND (p.until <= (SELECT max(r.occurrence) FROM apiroutes_schedule_runs r WHERE r.route = p.route)
+                        OR p.until <= (SELECT s.since FROM apiroutes_schedules_served s WHERE s.route = p.route))
+                """,
+                before.ToUniversalTime());
+        }
+
         return count;
 
         async Task<int> DeleteAsync(string sql, params object[] values)

@@ -97,6 +97,15 @@ internal static class PostgresSchema
             schedule text NOT NULL,
             since timestamptz NOT NULL);
         """,
+
+        // 8 → 9: the pauses of a schedule that ended before its latest, kept as the record of what came while each held.
+        """
+        CREATE TABLE apiroutes_schedule_pauses_ended (
+            route text NOT NULL,
+            paused_at timestamptz NOT NULL,
+            until timestamptz NOT NULL,
+            PRIMARY KEY (route, paused_at));
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

@@ -542,6 +542,7 @@ public sealed class OccurrenceRecordTests
     [InlineData("replaced")]         // at 12:30 by a pause until 15:00: all three came while a pause held
     [InlineData("resumed twice")]    // a second click, a retried request (review 31c F1: the second removed the record)
     [InlineData("ended, resumed")]   // until 13:10, then resumed at 13:20, after it had ended by itself (review 31c F1)
+    [InlineData("resumed, paused again")]   // at 13:20, then paused again at 13:25 (review 31c F1: the new pause replaced the record)
     public async Task A_pause_resumed_or_replaced_while_no_instance_ran_the_scheduler_keeps_what_came_while_it_held_paused(string actions)
     {
         // Review 31a F5: resuming removed the pause, and replacing it moved when it began, so the start after an outage
@@ -567,6 +568,11 @@ public sealed class OccurrenceRecordTests
             }
 
             Assert.False(dashboard.IsPaused("/api/hourly"));
+            if (actions == "resumed, paused again")
+            {
+                dashboardClock.Advance(TimeSpan.FromMinutes(5));
+                await dashboard.PauseAsync("/api/hourly");
+            }
         }
 
         await using var server = await StartHourlyAsync(store, catchUp: true, ten.AddMinutes(210));

@@ -14,7 +14,7 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
 {
     private readonly ILogger _logger = loggers.CreateLogger(Log.Category);
     private readonly Lock _changing = new();
-    private volatile Dictionary<string, SchedulePause> _paused = new(StringComparer.Ordinal);
+    private volatile Dictionary<string, SchedulePauseHistory> _paused = new(StringComparer.Ordinal);
 
     // Whether a pause holds is decided as the stores' claims decide it (SchedulePause.HoldsAt).
     public bool IsPaused(string route) => Holding(route) is not null;
@@ -24,10 +24,10 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
     /// (<see cref="SchedulePause.Skips"/>); null when none does.
     /// </summary>
     public SchedulePause? Skipping(string route, DateTimeOffset occurrence) =>
-        _paused.TryGetValue(route, out var pause) && pause.Skips(occurrence, time.GetUtcNow()) ? pause : null;
+        _paused.GetValueOrDefault(route)?.Skipping(occurrence, time.GetUtcNow());
 
-    /// <summary>The schedule's pause as last read, also a timed one that has ended (which still covers what came while it held).</summary>
-    public SchedulePause? Of(string route) => _paused.GetValueOrDefault(route);
+    /// <summary>The schedule's pauses as last read, those that have ended too (each covers what came while it held); null when none.</summary>
+    public SchedulePauseHistory? Of(string route) => _paused.GetValueOrDefault(route);
 
     /// <summary>When a timed pause ends; null when the schedule is not paused, or paused until resumed.</summary>
     public DateTimeOffset? Until(string route) => Holding(route)?.Until;
@@ -38,7 +38,8 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
         try
         {
             var stored = await store.GetPausesAsync(cancellationToken);
-            var paused = stored.ToDictionary(pause => pause.Route, StringComparer.Ordinal);
+            var paused = stored.GroupBy(pause => pause.Route, StringComparer.Ordinal)
+                .ToDictionary(route => route.Key, route => new SchedulePauseHistory([.. route]), StringComparer.Ordinal);
             lock (_changing)
             {
                 _paused = paused;
@@ -54,7 +55,8 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule is not paused.</exception>
     /// <remarks>
     /// A pause that replaces one still holding keeps when that one began: what came meanwhile came while paused, also for a
-    /// start that counts it later (review 31a F5).
+    /// start that counts it later (review 31a F5). One after a pause that has ended is a pause of its own, and the store
+    /// keeps the ended one as the record of what came while it held (review 31c F1).
     /// </remarks>
     public async Task PauseAsync(string route, DateTimeOffset? until = null)
     {
@@ -62,7 +64,7 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
         var now = time.GetUtcNow();
         var pause = new SchedulePause(route, until, Holding(route)?.PausedAt ?? now);
         await store.SetPauseAsync(pause, CancellationToken.None);
-        Change(paused => paused[route] = pause);
+        Change(paused => paused[route] = new SchedulePauseHistory([.. Others(route, pause), pause]));
     }
 
     /// <summary>
@@ -78,22 +80,25 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
         {
             var ended = holding with { Until = time.GetUtcNow() };
             await store.SetPauseAsync(ended, CancellationToken.None);
-            Change(paused => paused[route] = ended);
+            Change(paused => paused[route] = new SchedulePauseHistory([.. Others(route, ended), ended]));
         }
 
         // Not paused (any more): nothing to do. A pause that has ended is kept, not removed, by a resume that comes after
         // it (a second click, a retried request, a timed pause that ended by itself: review 31c F1).
     }
 
-    private SchedulePause? Holding(string route) =>
-        _paused.TryGetValue(route, out var pause) && pause.HoldsAt(time.GetUtcNow()) ? pause : null;
+    private SchedulePause? Holding(string route) => _paused.GetValueOrDefault(route)?.HoldingAt(time.GetUtcNow());
+
+    // The schedule's other pauses as last read: all but the one of the same start as `pause`.
+    private IEnumerable<SchedulePause> Others(string route, SchedulePause pause) =>
+        _paused.GetValueOrDefault(route)?.Pauses.Where(other => other.PausedAt != pause.PausedAt) ?? [];
 
     // Copy on write: readers never see a dictionary being changed.
-    private void Change(Action<Dictionary<string, SchedulePause>> change)
+    private void Change(Action<Dictionary<string, SchedulePauseHistory>> change)
     {
         lock (_changing)
         {
-            var copy = new Dictionary<string, SchedulePause>(_paused, StringComparer.Ordinal);
+            var copy = new Dictionary<string, SchedulePauseHistory>(_paused, StringComparer.Ordinal);
             change(copy);
             _paused = copy;
         }

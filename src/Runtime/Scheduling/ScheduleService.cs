@@ -369,7 +369,7 @@ internal sealed class ScheduleService(
     // scheduler's misses — but those that came while the schedule's pause held, which were paused, counted apart over the
     // whole span (review 31a F6: judged among the latest 100 only, the count of misses kept older paused ones) — except
     // those another replica took up meanwhile (it recorded what became of them).
-    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused, SchedulePause? Pause)> LatestDueAsync(
+    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused, SchedulePauseHistory? Pauses)> LatestDueAsync(
         LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
     {
         var now = time.GetUtcNow();
@@ -408,13 +408,12 @@ internal sealed class ScheduleService(
         return (latest, passed, paused, pause);
     }
 
-    // Records occurrences that came while the schedule's pause held as paused.
-    private void RecordPaused(string route, IEnumerable<DateTimeOffset> paused, SchedulePause pause)
+    // Records occurrences that came while one of the schedule's pauses held as paused, each with that pause's end.
+    private void RecordPaused(string route, IEnumerable<DateTimeOffset> paused, SchedulePauseHistory pauses)
     {
-        var detail = $"Paused {SchedulePause.Describe(pause.Until)}.";
         foreach (var occurrence in paused)
         {
-            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, detail);
+            occurrences.Record(route, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pauses.Covering(occurrence)?.Until)}.");
         }
     }
 
@@ -529,7 +528,7 @@ internal sealed class ScheduleService(
             return true;   // never ran (a new schedule missed nothing), or another replica took up the occurrence of the start
         }
 
-        // Those that came while the schedule's pause held were paused, not missed, also when the pause has ended since
+        // Those that came while one of the schedule's pauses held were paused, not missed, also when it has ended since
         // (review 30d F2, F5).
         var pause = pauses.Of(route.Template);
         var missed = MissedOccurrences.Between(counted, lastSeen, now, OccurrenceLog.MaxRecordedMisses + 1, leftOut: pause is null ? null : pause.Covers);
@@ -550,7 +549,7 @@ internal sealed class ScheduleService(
         // skipped as overlapping). Nor while the pause holds, or when it held at the latest occurrence: the operator's
         // word was the last.
         var latest = missed.Latest[^1];
-        if (!catchUp || route.NextOccurrence(now) <= time.GetUtcNow() || pause?.HoldsAt(time.GetUtcNow()) == true || paused.Latest.Any(at => at > latest))
+        if (!catchUp || route.NextOccurrence(now) <= time.GetUtcNow() || pause?.HoldingAt(time.GetUtcNow()) is not null || paused.Latest.Any(at => at > latest))
         {
             occurrences.Missed(route.Template, missed);
             return true;

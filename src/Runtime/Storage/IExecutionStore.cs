@@ -127,11 +127,17 @@ internal interface IExecutionStore
     /// </summary>
     Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken);
 
-    /// <summary>The schedules paused from the dashboard, timed pauses that ended included (the reader decides).</summary>
+    /// <summary>
+    /// The schedules' pauses from the dashboard: each schedule's latest, and the earlier ones that ended, kept (until
+    /// retention) as the record of what came while they held; pauses that ended are included (the reader decides).
+    /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
     Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Pauses a schedule, replacing an earlier pause of it; durable when it completes.</summary>
+    /// <summary>
+    /// Pauses a schedule: replaces its latest pause when that one began at the same instant (ended by a resume, moved to
+    /// another end), and otherwise keeps that one as ended (<see cref="SchedulePause.EndedBy"/>); durable when it completes.
+    /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written.</exception>
     Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken);
 

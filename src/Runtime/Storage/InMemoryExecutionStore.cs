@@ -27,7 +27,9 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     private readonly ConcurrentDictionary<string, (string Schedule, DateTimeOffset Since)> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
-    private readonly ConcurrentDictionary<string, SchedulePause> _pauses = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SchedulePause> _pauses = new(StringComparer.Ordinal);   // each schedule's latest
+    private readonly ConcurrentDictionary<(string Route, DateTimeOffset PausedAt), SchedulePause> _endedPauses = new();
+    private readonly Lock _pausing = new();
     private readonly ConcurrentQueue<(string, DateTimeOffset, OccurrenceOutcome)> _occurrenceOrder = new();
 
     // Idempotency keys (route, key) and the execution each was accepted as; a key whose execution is gone is free again.
@@ -171,8 +173,10 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     }
 
     public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<SchedulePause>>([.. _pauses.Values]);
+        Task.FromResult<IReadOnlyList<SchedulePause>>([.. _pauses.Values, .. _endedPauses.Values]);
 
+    // A pause of another start than the latest's keeps the latest as ended (SchedulePause.EndedBy), the record of what
+    // came while it held.
     public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken)
     {
         if (_closed)
@@ -180,7 +184,16 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        _pauses[pause.Route] = pause;
+        lock (_pausing)
+        {
+            if (_pauses.TryGetValue(pause.Route, out var latest) && latest.PausedAt != pause.PausedAt)
+            {
+                _endedPauses[(latest.Route, latest.PausedAt)] = latest.EndedBy(pause.PausedAt);
+            }
+
+            _pauses[pause.Route] = pause;
+        }
+
         return Task.CompletedTask;
     }
 
@@ -191,9 +204,21 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<bool>();
         }
 
-        _pauses.TryRemove(route, out _);
+        lock (_pausing)
+        {
+            _pauses.TryRemove(route, out _);
+            foreach (var key in _endedPauses.Keys.Where(key => key.Route == route))
+            {
+                _endedPauses.TryRemove(key, out _);
+            }
+        }
+
         return Task.CompletedTask;
     }
+
+    // The schedule's pauses: its latest and those that ended before it.
+    private SchedulePauseHistory PausesOf(string route) =>
+        new([.. _pauses.TryGetValue(route, out var latest) ? [latest] : Array.Empty<SchedulePause>(), .. _endedPauses.Values.Where(pause => pause.Route == route)]);
 
     public Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<OccurrenceRecord>>([.. _occurrences.Values.Where(query.Matches)
@@ -233,12 +258,19 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         // A pause that ended stays until the schedule went on past it (a claim, or a start that counted what came while
         // no instance was up, at or after its end): the next start reads it to tell what came while it held (review 31c F6).
         var lastClaimed = _claims.Keys.GroupBy(key => key.Route).ToDictionary(group => group.Key, group => group.Max(key => key.Occurrence));
-        foreach (var (route, pause) in _pauses)
+        bool Prunable(SchedulePause pause) =>
+            pause.Until is { } until && until < before
+            && ((lastClaimed.TryGetValue(pause.Route, out var claimed) && claimed >= until) || (_served.TryGetValue(pause.Route, out var served) && served.Since >= until));
+        lock (_pausing)
         {
-            if (pause.Until is { } until && until < before
-                && ((lastClaimed.TryGetValue(route, out var claimed) && claimed >= until) || (_served.TryGetValue(route, out var served) && served.Since >= until)))
+            foreach (var (route, pause) in _pauses.Where(entry => Prunable(entry.Value)))
             {
                 _pauses.TryRemove(KeyValuePair.Create(route, pause));
+            }
+
+            foreach (var (key, pause) in _endedPauses.Where(entry => Prunable(entry.Value)))
+            {
+                _endedPauses.TryRemove(KeyValuePair.Create(key, pause));
             }
         }
 
@@ -268,7 +300,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         // Claimed before: that is the answer, paused or not.
         var (key, now) = ((route, occurrence.ToUniversalTime()), time.GetUtcNow());
-        return Task.FromResult(!_claims.ContainsKey(key) && _pauses.TryGetValue(route, out var pause) && pause.Skips(key.Item2, now)
+        return Task.FromResult(!_claims.ContainsKey(key) && PausesOf(route).Skipping(key.Item2, now) is { } pause
             ? new OccurrenceClaim(false, Paused: pause)
             : new OccurrenceClaim(_claims.TryAdd(key, now)));
     }

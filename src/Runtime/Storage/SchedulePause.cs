@@ -18,10 +18,42 @@ internal sealed record SchedulePause(string Route, DateTimeOffset? Until, DateTi
     /// </summary>
     public bool Skips(DateTimeOffset occurrence, DateTimeOffset now) => HoldsAt(now) || Covers(occurrence);
 
+    /// <summary>
+    /// The record a store keeps of it once a pause of another start replaces it as the schedule's latest: as it was when
+    /// it had ended by that start, else ended then (two replicas paused it at once).
+    /// </summary>
+    public SchedulePause EndedBy(DateTimeOffset next) => Until is { } until && until <= next ? this : this with { Until = next };
+
     /// <summary>How long it holds, as the logs and the occurrence records say it: "until 2026-…Z" or "until resumed".</summary>
     public static string Describe(DateTimeOffset? until) => until is { } end ? $"until {end:O}" : "until resumed";
 
     /// <summary>Why the run of <paramref name="occurrence"/> is skipped, as a refused trigger is answered.</summary>
     public static string Skipped(string route, DateTimeOffset? until, string occurrence) =>
         $"{route} is paused from the dashboard {Describe(until)}; the run of {occurrence} is skipped.";
+}
+
+/// <summary>
+/// The pauses of one schedule the store keeps: its latest, holding or ended, and the earlier ones that ended, each the
+/// record of what came while it held (review 31c F1: one pause per schedule, and a pause after one that had ended replaced
+/// its record, so that what the first had paused was counted missed at the next start).
+/// </summary>
+internal sealed class SchedulePauseHistory(IReadOnlyList<SchedulePause> pauses)
+{
+    /// <summary>Every pause kept, in no order.</summary>
+    public IReadOnlyList<SchedulePause> Pauses => pauses;
+
+    /// <summary>The pause holding at <paramref name="now"/>, or null.</summary>
+    public SchedulePause? HoldingAt(DateTimeOffset now) => pauses.FirstOrDefault(pause => pause.HoldsAt(now));
+
+    /// <summary>The pause that held when <paramref name="occurrence"/> came (<see cref="SchedulePause.Covers"/>), or null.</summary>
+    public SchedulePause? Covering(DateTimeOffset occurrence) => pauses.FirstOrDefault(pause => pause.Covers(occurrence));
+
+    /// <summary>Whether a pause held when <paramref name="occurrence"/> came.</summary>
+    public bool Covers(DateTimeOffset occurrence) => Covering(occurrence) is not null;
+
+    /// <summary>
+    /// The pause the run of <paramref name="occurrence"/> is skipped for at <paramref name="now"/> (<see cref="SchedulePause.Skips"/>):
+    /// the one holding now, else the one that held when it came; null when none does.
+    /// </summary>
+    public SchedulePause? Skipping(DateTimeOffset occurrence, DateTimeOffset now) => HoldingAt(now) ?? Covering(occurrence);
 }

@@ -240,11 +240,12 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
 
         await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(0)), default);
         await Store.SetPauseAsync(new SchedulePause("/api/tock", At(3600), At(0)), default);
-        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(7200), At(60)), default);   // paused again: replaced
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(7200), At(0)), default);   // the same pause, until another time
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(7200), At(60)), default);  // another (two replicas at once): the first kept, ended then
 
         Assert.Equal(
-            [new SchedulePause("/api/tick", At(7200), At(60)), new SchedulePause("/api/tock", At(3600), At(0))],
-            (await Store.GetPausesAsync(default)).OrderBy(p => p.Route, StringComparer.Ordinal).Select(Utc));
+            [new SchedulePause("/api/tick", At(60), At(0)), new SchedulePause("/api/tick", At(7200), At(60)), new SchedulePause("/api/tock", At(3600), At(0))],
+            await PausesAsync());
 
         await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(120)), default);   // until resumed
         await Store.SetPauseAsync(new SchedulePause("/api/tack", At(600), At(0)), default);   // ended, and nothing since
@@ -255,18 +256,45 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         // Review 31c F6: an ended pause the schedule has not gone on past is what the next start reads to tell what came
         // while it held: kept. One the schedule went on past (a claim at or after its end) is forgotten.
         Assert.Equal(
-            [new SchedulePause("/api/tack", At(600), At(0)), new SchedulePause("/api/tick", null, At(120))],
-            (await Store.GetPausesAsync(default)).OrderBy(p => p.Route, StringComparer.Ordinal).Select(Utc));
+            [new SchedulePause("/api/tack", At(600), At(0)), new SchedulePause("/api/tick", At(60), At(0)), new SchedulePause("/api/tick", At(120), At(60)), new SchedulePause("/api/tick", null, At(120))],
+            await PausesAsync());
         await Store.ServeScheduleAsync("/api/tack", "0 * * * *", At(700), default);
+        await Store.ServeScheduleAsync("/api/tick", "0 * * * *", At(90), default);
         await Store.PruneAsync(At(5000), default);
-        Assert.Equal([new SchedulePause("/api/tick", null, At(120))], (await Store.GetPausesAsync(default)).Select(Utc));
+        Assert.Equal([new SchedulePause("/api/tick", At(120), At(60)), new SchedulePause("/api/tick", null, At(120))], await PausesAsync());
 
         await Store.RemovePauseAsync("/api/tick", default);
         await Store.RemovePauseAsync("/api/never-paused", default);
         Assert.Empty(await Store.GetPausesAsync(default));
-
-        static SchedulePause Utc(SchedulePause pause) => pause with { Until = pause.Until?.ToUniversalTime(), PausedAt = pause.PausedAt.ToUniversalTime() };
     }
+
+    [Fact]
+    public async Task A_pause_after_one_that_ended_keeps_the_ended_ones_span_for_the_claims_and_the_reads()
+    {
+        // Review 31c F1: paused, resumed, paused again while no instance scheduled: the second pause replaced the record
+        // of the first, and what came while the first held was then counted missed at the next start, one caught up.
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(30)), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(200), At(30)), default);   // resumed at 200
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(210)), default);     // paused again
+        Time.Advance(TimeSpan.FromMinutes(300));
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(300), At(210)), default);   // and resumed
+
+        Assert.Equal([new SchedulePause("/api/tick", At(200), At(30)), new SchedulePause("/api/tick", At(300), At(210))], await PausesAsync());
+        var claims = new List<OccurrenceClaim>();
+        foreach (var minute in new[] { 0, 60, 205, 240, 300 })
+        {
+            claims.Add(await Store.ClaimOccurrenceAsync("/api/tick", At(minute), $"m{minute}", default));
+        }
+
+        Assert.Equal([true, false, true, false, true], claims.Select(claim => claim.Claimed));
+        Assert.Equal(At(200), claims[1].Paused!.Until!.Value.ToUniversalTime());
+        Assert.Equal(At(300), claims[3].Paused!.Until!.Value.ToUniversalTime());
+    }
+
+    private async Task<List<SchedulePause>> PausesAsync() =>
+        [.. (await Store.GetPausesAsync(default))
+            .Select(pause => pause with { Until = pause.Until?.ToUniversalTime(), PausedAt = pause.PausedAt.ToUniversalTime() })
+            .OrderBy(pause => pause.Route, StringComparer.Ordinal).ThenBy(pause => pause.PausedAt)];
 
     [Fact]
     public async Task Pruning_forgets_claims_made_before_the_cutoff_but_each_schedules_latest()

@@ -325,7 +325,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_served_routes_and_schedules()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_served_routes_schedules_and_ended_pauses()
     {
         await using (var first = Open())
         {
@@ -338,13 +338,14 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
                 DROP COLUMN idempotency_key, DROP COLUMN request_hash;
             ALTER TABLE apiroutes_replicas DROP COLUMN routes;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
-            DROP TABLE apiroutes_schedules_served;
+            DROP TABLE apiroutes_schedules_served; DROP TABLE apiroutes_schedule_pauses_ended;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
         await using var store = Open();
         await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(0), Outcome = OccurrenceOutcome.Missed, RecordedAt = At(1) }, default);
 
         await store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);
+        await store.SetPauseAsync(new SchedulePause("/api/tick", null, At(3)), default);   // version 9's: the first kept, ended
 
         await store.UpdateAsync(Record("new", ExecutionStatus.Queued) with { Attempt = 2, RetryAt = At(9) }, default);   // version 5's column
 
@@ -354,8 +355,8 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new ServedSchedule("0 * * * *", At(1)), await store.ServeScheduleAsync("/api/tick", "0 * * * *", At(2), default));
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true), await store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default));
 
-        Assert.Equal(8, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
-        Assert.Equal("/api/tick", Assert.Single(await store.GetPausesAsync(default)).Route);
+        Assert.Equal(9, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal([(At(1), At(3)), (At(3), null)], (await store.GetPausesAsync(default)).Select(pause => (pause.PausedAt.ToUniversalTime(), pause.Until?.ToUniversalTime())).Order());
         var old = (await store.FindAsync("old", default))!;
         Assert.Equal(("boom", null, null, null), (old.Error, old.ReplayOf, old.TraceParent, old.RetryAt));
         Assert.Equal(At(9), (await store.FindAsync("new", default))!.RetryAt);
@@ -370,7 +371,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (8)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (9)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

@@ -66,6 +66,28 @@ public sealed class SqliteExecutionStoreContractTests : DurableExecutionStoreCon
     }
 
     [Theory]
+    [InlineData("UPDATE schedule_pauses_ended SET until = 'soon'")]
+    [InlineData("UPDATE schedule_pauses_ended SET paused_at = '2026-01-01T00:00:00+00:00'")]
+    [InlineData("UPDATE schedule_pauses_ended SET route = x'00ff', paused_at = 7")]
+    public async Task An_ended_pause_row_whose_times_are_not_instants_is_no_pause_for_the_reads_or_the_claim(string damage)
+    {
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(60), At(0)), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(180), At(120)), default);   // the first kept, ended
+        Time.Advance(TimeSpan.FromHours(5));
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = damage;
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal([At(120)], (await Store.GetPausesAsync(default)).Select(pause => pause.PausedAt));
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(30), "a", default)).Claimed);
+        Assert.False((await Store.ClaimOccurrenceAsync("/api/tick", At(150), "b", default)).Claimed);
+    }
+
+    [Theory]
     [InlineData("UPDATE schedules_served SET since = 'yesterday'")]
     [InlineData("UPDATE schedules_served SET schedule = x'00ff', since = 7")]
     [InlineData("UPDATE schedule_runs SET occurrence = 'soon' WHERE execution_id = 'b'")]

@@ -230,6 +230,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal((ExecutionStatus.Failed, "boom", null), ((await _store.FindAsync("old", default))!.Status, (await _store.FindAsync("old", default))!.Error, (await _store.FindAsync("old", default))!.ReplayOf));
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
         await _store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);   // version 4's table
+        await _store.SetPauseAsync(new SchedulePause("/api/tick", null, At(3)), default);   // version 8's: the first kept, ended
         await _store.UpdateAsync((await _store.FindAsync("old", default))! with { Status = ExecutionStatus.Queued, FinishedAt = null, RetryAt = At(9) }, default);   // version 5's column
         Assert.Equal(At(9), (await _store.FindAsync("old", default))!.RetryAt);
         await _store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray()), new IdempotencyKey("k", "f"), default);   // version 6's
@@ -238,7 +239,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true),
             await _store.AddOnceAsync(Record("again", ExecutionStatus.Queued), RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray()), new IdempotencyKey("k", "f"), default));
         Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default));
-        Assert.Single(await _store.GetPausesAsync(default));
+        Assert.Equal([(At(1), At(3)), (At(3), null)], (await _store.GetPausesAsync(default)).Select(pause => (pause.PausedAt, pause.Until)).Order());
     }
 
     [Fact]

@@ -120,7 +120,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 "SELECT 1 FROM schedule_runs WHERE route = $p0 AND occurrence = $p1", [route, Format(occurrence)!], _ => string.Empty, cancellationToken);
             return claimed.Count > 0
                 ? new OccurrenceClaim(false)
-                : new OccurrenceClaim(false, Paused: (await GetPausesAsync(cancellationToken)).FirstOrDefault(pause => pause.Route == route && pause.Skips(occurrence, now)));
+                : new OccurrenceClaim(false, Paused: new SchedulePauseHistory([.. (await GetPausesAsync(cancellationToken)).Where(pause => pause.Route == route)]).Skipping(occurrence, now));
         }
         catch (Exception e) when (e is ExecutionStoreUnavailableException or SqliteException or IOException)
         {
@@ -236,22 +236,33 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     // A stored row is not trusted: one whose times are not instants is left out (the schedule is not paused).
     public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
-        ReadAllAsync("SELECT route, until, paused_at FROM schedule_pauses", [], reader =>
+        ReadAllAsync("SELECT route, until, paused_at FROM schedule_pauses UNION ALL SELECT route, until, paused_at FROM schedule_pauses_ended", [], reader =>
             reader.IsDBNull(0) || reader.IsDBNull(2) || !TryParse(reader.GetValue(2) as string, out var pausedAt) ? null
             : reader.IsDBNull(1) ? new SchedulePause(reader.GetString(0), null, pausedAt)
             : TryParse(reader.GetValue(1) as string, out var until) ? new SchedulePause(reader.GetString(0), until, pausedAt)
             : null,
             cancellationToken);
 
-    // Rare and small: on a connection of its own, committed (synchronous FULL) before it returns.
+    // Rare and small: on a connection of its own, committed (synchronous FULL) before it returns. The latest pause of
+    // another start is kept as ended (SchedulePause.EndedBy) in the same transaction; a connection that fails half-way
+    // rolls it back as it closes.
     public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) =>
         WriteAsync(
-            "INSERT INTO schedule_pauses (route, until, paused_at) VALUES ($route, $until, $pausedAt) ON CONFLICT (route) DO UPDATE SET until = excluded.until, paused_at = excluded.paused_at",
+            $"""
+            BEGIN IMMEDIATE;
+            INSERT INTO schedule_pauses_ended (route, paused_at, until)
+                SELECT route, paused_at, CASE WHEN until GLOB {SqliteWriteCommands.Instant} AND until <= $pausedAt THEN until ELSE $pausedAt END
+                FROM schedule_pauses WHERE route = $route AND paused_at GLOB {SqliteWriteCommands.Instant} AND paused_at <> $pausedAt
+                ON CONFLICT (route, paused_at) DO UPDATE SET until = excluded.until;
+            INSERT INTO schedule_pauses (route, until, paused_at) VALUES ($route, $until, $pausedAt)
+                ON CONFLICT (route) DO UPDATE SET until = excluded.until, paused_at = excluded.paused_at;
+            COMMIT;
+            """,
             [("$route", pause.Route), ("$until", (object?)Format(pause.Until) ?? DBNull.Value), ("$pausedAt", Format(pause.PausedAt)!)],
             cancellationToken);
 
     public Task RemovePauseAsync(string route, CancellationToken cancellationToken) =>
-        WriteAsync("DELETE FROM schedule_pauses WHERE route = $route", [("$route", route)], cancellationToken);
+        WriteAsync("BEGIN IMMEDIATE; DELETE FROM schedule_pauses WHERE route = $route; DELETE FROM schedule_pauses_ended WHERE route = $route; COMMIT;", [("$route", route)], cancellationToken);
 
     private async Task WriteAsync(string sql, IReadOnlyList<(string Name, object Value)> values, CancellationToken cancellationToken)
     {
@@ -347,11 +358,15 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             """);
         // A pause that ended stays until the schedule went on past it (a claim, or a start that counted what came while no
         // instance was up, at or after its end): the next start reads it to tell what came while it held (review 31c F6).
-        await DeleteAsync("""
-            DELETE FROM schedule_pauses WHERE until IS NOT NULL AND until < $before
-                AND (until <= (SELECT max(r.occurrence) FROM schedule_runs r WHERE r.route = schedule_pauses.route)
-                    OR until <= (SELECT s.since FROM schedules_served s WHERE s.route = schedule_pauses.route))
-            """);
+        foreach (var table in (string[])["schedule_pauses", "schedule_pauses_ended"])
+        {
+            await DeleteAsync($"""
+                DELETE FROM {table} WHERE until IS NOT NULL AND until < $before
+                    AND (until <= (SELECT max(r.occurrence) FROM schedule_runs r WHERE r.route = {table}.route)
+                        OR until <= (SELECT s.since FROM schedules_served s WHERE s.route = {table}.route))
+                """);
+        }
+
         return await DeleteAsync("DELETE FROM executions WHERE finished_at IS NOT NULL AND finished_at < $before AND status NOT IN ('Queued', 'Running')");
 
         async Task<int> DeleteAsync(string sql)

@@ -83,6 +83,7 @@ internal static class SqliteSchema
             AddRetryTimes(connection);
             AddIdempotencyKeys(connection);
             AddServedSchedules(connection);
+            AddEndedPauses(connection);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or ArgumentException)   // ArgumentException: a NUL in the path
@@ -252,6 +253,27 @@ internal static class SqliteSchema
                 schedule TEXT NOT NULL,
                 since TEXT NOT NULL);
             PRAGMA user_version = 7;
+            """, transaction);
+        transaction.Commit();
+    }
+
+    // Version 8: the pauses of a schedule that ended before its latest, kept as the record of what came while each held
+    // (schedule_pauses keeps the latest only, as a release before this one reads it).
+    private static void AddEndedPauses(SqliteConnection connection)
+    {
+        if (UserVersion(connection) >= 8)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, """
+            CREATE TABLE IF NOT EXISTS schedule_pauses_ended (
+                route TEXT NOT NULL,
+                paused_at TEXT NOT NULL,
+                until TEXT NOT NULL,
+                PRIMARY KEY (route, paused_at));
+            PRAGMA user_version = 8;
             """, transaction);
         transaction.Commit();
     }

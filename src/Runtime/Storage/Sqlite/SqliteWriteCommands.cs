@@ -55,14 +55,18 @@ internal sealed class SqliteWriteCommands : IDisposable
             """);
         // The same numbers as the insert's: both are bound by BindState.
         _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14 WHERE id = ?1");
-        // Not while paused at the claim's time, nor for an occurrence that came while a pause held (SchedulePause.Skips);
-        // a pause row whose times are not instants does not hold (as GetPausesAsync leaves it out).
+        // Not while paused at the claim's time, nor for an occurrence that came while a pause held (SchedulePause.Skips),
+        // the latest or one that ended before it; a pause row whose times are not instants does not hold (as
+        // GetPausesAsync leaves it out).
         _claim = Prepare(connection, $"""
             INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at)
             SELECT $route, $occurrence, $execution_id, $claimed_at
             WHERE NOT EXISTS (
                 SELECT 1 FROM schedule_pauses WHERE route = $route AND paused_at GLOB {Instant}
                     AND (until IS NULL OR (until GLOB {Instant} AND (until > $claimed_at OR (paused_at <= $occurrence AND until > $occurrence)))))
+            AND NOT EXISTS (
+                SELECT 1 FROM schedule_pauses_ended WHERE route = $route AND paused_at GLOB {Instant} AND until GLOB {Instant}
+                    AND paused_at <= $occurrence AND until > $occurrence)
             ON CONFLICT (route, occurrence) DO NOTHING
             """, "$route", "$occurrence", "$execution_id", "$claimed_at");
         _lastRun = Prepare(connection, $"""
