@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
@@ -106,6 +107,47 @@ public class ScheduledRouteTests
         server.FakeTime.Advance(TimeSpan.FromMinutes(1));
         await server.Probe.NextAsync();
         Assert.Equal(2, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Theory]
+    [InlineData("0 * * * *", "2026-01-01T00:59:30Z", 270, "5 occurrence(s) from 2026-01-01T01:00:00.0000000+00:00 to 2026-01-01T05:00:00.0000000+00:00", "2026-01-01T06:00:00")]
+    [InlineData("0 3 * * *", "2026-01-01T02:00:00Z", 360, "1 occurrence(s) from 2026-01-01T03:00:00.0000000+00:00 to 2026-01-01T03:00:00.0000000+00:00", "2026-01-02T03:00:00")]
+    public async Task After_a_jump_of_more_than_3_hours_only_an_occurrence_of_the_minute_it_lands_on_runs_as_crontab(string schedule, string start, int minutes, string missed, string next)
+    {
+        // Review 32a F3: the latest occurrence passed over was taken up however old: a daily 03:00 ran at 08:00 after the
+        // machine slept from 02:00, an hourly 05:00 at 05:29:30. cron.c, late by more than 3 hours, takes the clock as
+        // jumped and runs only the jobs of the minute it finds.
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), schedule)), now: DateTimeOffset.Parse(start, CultureInfo.InvariantCulture));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for ");
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(minutes));
+
+        await server.WaitForLogAsync($"ApiRoutes[3006] Debug: Schedule /api/tick waiting for {next}");
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[3026] Warning: Schedule /api/tick was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped): {missed}", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3020]", StringComparison.Ordinal));
+        var records = await server.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default);
+        Assert.All(records, record => Assert.Equal(OccurrenceOutcome.Missed, record.Outcome));
+        Assert.Equal(int.Parse(missed.Split(' ')[0], CultureInfo.InvariantCulture), records.Count);
+
+        // The next occurrence runs at its time, as any.
+        server.FakeTime.Advance(DateTimeOffset.Parse(next + "Z", CultureInfo.InvariantCulture) - server.FakeTime.GetUtcNow());
+        await server.Probe.NextAsync();
+        Assert.Equal(DateTimeOffset.Parse(next + "Z", CultureInfo.InvariantCulture), (await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded)).Occurrence);
+    }
+
+    [Fact]
+    public async Task After_a_late_wake_of_under_3_hours_the_latest_occurrence_passed_over_is_taken_up()
+    {
+        // A deliberate departure from cron.c (README): one run, never a burst, rather than each fixed time passed over.
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")), now: new DateTimeOffset(2026, 1, 1, 0, 59, 30, TimeSpan.Zero));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T01:00:00");
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(150));   // 03:29:30
+
+        await server.Probe.NextAsync();
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 3, 0, 0, TimeSpan.Zero), (await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded)).Occurrence);
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3020] Warning: Schedule /api/tick was late: 2 occurrence(s) from 2026-01-01T01:00:00", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -48,7 +48,7 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
     /// <see cref="MaxRecordedMisses"/> recorded. They came while no instance was up; or, with <paramref name="takenUp"/>,
     /// while the scheduler was late, before that occurrence, which it took up in their place.
     /// </summary>
-    public void Missed(string route, MissedOccurrences missed, DateTimeOffset? takenUp = null)
+    public void Missed(string route, MissedOccurrences missed, DateTimeOffset? takenUp = null, bool jumped = false)
     {
         if (missed.Count == 0)
         {
@@ -58,7 +58,12 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
         metrics.OccurrencesMissed(route, missed.Count);
         var recorded = missed.Latest.TakeLast(MaxRecordedMisses).ToList();
         string? detail = null;
-        if (takenUp is { } instead)
+        if (jumped)
+        {
+            _logger.ScheduleJumped(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count);
+            detail = "Came due while the scheduler was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped); not run late, as crontab after such a jump runs only the jobs of the minute it finds.";
+        }
+        else if (takenUp is { } instead)
         {
             _logger.ScheduleLate(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count, instead);
             detail = $"Came due while the scheduler was late (a start before it that outlasted the schedule's period, a paused process or machine, or a clock that jumped ahead); not run late: {ScheduledRequest.Format(instead)} was taken up in its place (its own record says whether it ran).";

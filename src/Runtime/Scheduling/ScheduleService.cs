@@ -52,6 +52,10 @@ internal sealed class ScheduleService(
     // limit): the schedule goes on from the new time. By less, the occurrences to come ran already, and it waits.
     private static readonly TimeSpan StepBackLimit = TimeSpan.FromHours(3);
 
+    // Late by more than this (a clock stepped ahead, a machine that slept, a process stopped), cron.c takes the clock
+    // as jumped: it runs only the jobs of the minute it finds, none of those passed over (review 32a F3).
+    private static readonly TimeSpan JumpLimit = TimeSpan.FromHours(3);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
     // The longest single timer of a schedule's wait (WallClockCheck, MaxWait on a fake clock).
@@ -319,7 +323,7 @@ internal sealed class ScheduleService(
                 }
 
                 await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
-                var (occurrence, passed, pausedOver, held) = await LatestDueAsync(route, from, next, stopping);
+                var (occurrence, passed, pausedOver, held, takenUp) = await LatestDueAsync(route, from, next, stopping);
                 from = occurrence;
 
                 // Each passed over is judged at its own instant: one that came while a pause held was paused, also when
@@ -327,6 +331,13 @@ internal sealed class ScheduleService(
                 if (pausedOver.Count > 0 && held is not null)
                 {
                     RecordPaused(route.Template, pausedOver.Latest, held);
+                }
+
+                if (!takenUp)
+                {
+                    occurrences.Missed(route.Template, passed, jumped: true);
+                    loop.Handled = occurrence;
+                    continue;
                 }
 
                 if (pauses.Skipping(route.Template, occurrence) is { } pause)
@@ -364,30 +375,33 @@ internal sealed class ScheduleService(
 
     // The occurrence to take up now that next is due, and the ones it passes over: next itself and none, unless the
     // scheduler is late (the start of the occurrence before outlasted the schedule's period, the process or machine was
-    // paused, the clock jumped ahead) and later ones came due too. Then the latest of them is taken up, as crontab runs
-    // the new time's jobs after a jump of hours, and the ones before it are not run late (no burst): they are this
-    // scheduler's misses — but those that came while the schedule's pause held, which were paused, counted apart over the
-    // whole span (review 31a F6: judged among the latest 100 only, the count of misses kept older paused ones) — except
-    // those another replica took up meanwhile (it recorded what became of them).
-    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused, SchedulePauseHistory? Pauses)> LatestDueAsync(
+    // paused, the clock jumped ahead) and later ones came due too. Then the latest of them is taken up, and the ones
+    // before it are not run late (no burst): they are this scheduler's misses — but those that came while the schedule's
+    // pause held, which were paused, counted apart over the whole span (review 31a F6: judged among the latest 100 only,
+    // the count of misses kept older paused ones) — except those another replica took up meanwhile (it recorded what
+    // became of them). Late by more than 3 hours, as crontab after such a jump, only an occurrence of the minute the
+    // clock is at now is taken up (TakenUp false: none; the latest is passed over as the others, review 32a F3: a daily
+    // 03:00 ran at 08:00 after a machine slept from 02:00).
+    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused, SchedulePauseHistory? Pauses, bool TakenUp)> LatestDueAsync(
         LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
     {
         var now = time.GetUtcNow();
-        if (route.NextOccurrence(next) is not { } after || after > now)
+        if (now - next <= JumpLimit && (route.NextOccurrence(next) is not { } after || after > now))
         {
-            return (next, MissedOccurrences.None, MissedOccurrences.None, null);
+            return (next, MissedOccurrences.None, MissedOccurrences.None, null, true);
         }
 
         var latest = MissedOccurrences.Between(route.Schedule!, from, now, keep: 1, maxCounted: 1).Latest[^1];
+        var takenUp = now - next <= JumpLimit || now - latest < TimeSpan.FromMinutes(1);
         var pause = pauses.Of(route.Template);
-        var before = latest.AddTicks(-1);
+        var before = takenUp ? latest.AddTicks(-1) : latest;
         var passed = MissedOccurrences.Between(
             route.Schedule!, from, before, OccurrenceLog.MaxRecordedMisses, MissedOccurrences.MaxCountedLate, leftOut: pause is null ? null : pause.Covers);
         var paused = pause is null ? MissedOccurrences.None
             : MissedOccurrences.Between(route.Schedule!, from, before, OccurrenceLog.MaxRecordedMisses, MissedOccurrences.MaxCountedLate, leftOut: occurrence => !pause.Covers(occurrence));
         if (passed.Count + paused.Count == 0)
         {
-            return (latest, passed, paused, pause);
+            return (latest, passed, paused, pause, takenUp);
         }
 
         try
@@ -396,8 +410,8 @@ internal sealed class ScheduleService(
             // clock is ahead) says nothing of the ones before it. A refused trigger did not take one up.
             var earliest = passed.Count == 0 ? paused.Latest[0] : paused.Count == 0 ? passed.Latest[0] : new[] { passed.Latest[0], paused.Latest[0] }.Min();
             var recorded = await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Since: earliest, Until: latest, Limit: 2_000), stopping);
-            var takenUp = recorded.Where(record => record.Outcome != OccurrenceOutcome.Refused).Select(record => record.Occurrence).ToHashSet();
-            (passed, paused) = (passed.Without(takenUp.Contains), paused.Without(takenUp.Contains));
+            var elsewhere = recorded.Where(record => record.Outcome != OccurrenceOutcome.Refused).Select(record => record.Occurrence).ToHashSet();
+            (passed, paused) = (passed.Without(elsewhere.Contains), paused.Without(elsewhere.Contains));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -405,7 +419,7 @@ internal sealed class ScheduleService(
             // store's trouble is the claim's to say, next.
         }
 
-        return (latest, passed, paused, pause);
+        return (latest, passed, paused, pause, takenUp);
     }
 
     // Records occurrences that came while one of the schedule's pauses held as paused, each with that pause's end.

@@ -8,7 +8,8 @@ namespace ApiRoutes.Scheduling;
 /// runs it. A wildcard schedule that runs in every hour (<c>*/15 * * * *</c>, <c>30 * * * *</c>) is not reported
 /// for a change its minutes look the same across (an hour's; a half hour's for <c>*/15</c>): it keeps running by the
 /// wall clock, every interval as long in real time as on any other day. Across a change of 30 minutes
-/// (Australia/Lord_Howe), <c>30 * * * *</c> runs 30 minutes apart once and 90 minutes apart once: reported (review 24a F4).
+/// (Australia/Lord_Howe), <c>30 * * * *</c> runs 30 minutes apart at both changes: the one back, which repeats its
+/// 01:30, is reported (review 24a F4); the one forward skips none of its times, and is not (review 32a F2).
 /// </summary>
 internal static class DaylightSavingReport
 {
