@@ -38,6 +38,14 @@ internal static partial class CrontabParser
         if (OtherSeparator(text) is { } at)
         {
             var where = at == 0 ? "at its start" : $"after '{CronText.Display(text[..at])}'";
+            if (text[at] is '\n' or '\r')
+            {
+                // Two schedules on two lines (a YAML block scalar): typing a space there would make one of 10 fields (review 32a F5).
+                return (null, CronProblem.Invalid(
+                    $"it holds a line break {where}: a route has one schedule, on one line. For two, serve two routes, or write one "
+                    + "schedule that names both times, such as '0 0,12 * * *'."));
+            }
+
             var what = text[at] == '\u00A0' ? "a no-break space (U+00A0, as pasted from a web page)" : $"the character U+{(int)text[at]:X4}";
             return (null, CronProblem.Invalid($"it holds {what} {where}: crontab separates fields with spaces and tabs only. Type a space there."));
         }
@@ -200,6 +208,20 @@ internal static partial class CrontabParser
     // Quartz and Spring put seconds first. A single second runs at most once a minute: say which 5 fields to keep.
     private static CronProblem SixFields(string[] fields)
     {
+        // AWS EventBridge puts a year last, and '?' in the day-of-month or the day-of-week field (one of them must be);
+        // Quartz's and Spring's seconds-first forms have it fourth or sixth. Dropping the first field made '0 12 * * ? *',
+        // daily at 12:00, hourly at :12 (review 32a F4).
+        if (fields[2] == "?" || fields[4] == "?")
+        {
+            var five = fields[..5].Select(field => field == "?" ? "*" : field).ToArray();
+            var write = ParseFields(five).Item2 is null ? $", and write '{CronText.Display(string.Join(' ', five))}'" : "";
+            var years = fields[5] == "*" ? ""
+                : $" ('{CronText.Display(fields[5])}' runs in some years only, which crontab cannot say: return early in the handler in the others)";
+            return CronProblem.NotCrontab(
+                "it has 6 fields, the last a year, with '?' for no specific day: AWS EventBridge's format (minute hour day-of-month month "
+                + $"day-of-week year). Crontab has no year: drop it{years}, write '*' for '?'{write}.");
+        }
+
         if (CrontabField.Second.TryParse(fields[0], out var seconds) is null && ulong.PopCount(seconds) > 1)
         {
             return new CronProblem(CronError.SubMinute,
