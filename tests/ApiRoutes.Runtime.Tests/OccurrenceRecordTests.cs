@@ -451,6 +451,23 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task A_served_schedule_the_store_cannot_record_after_the_count_is_said_as_such_not_as_an_unread_store()
+    {
+        // The count was done (3 missed, one caught up); only the record of what this start serves failed: event 3016 said
+        // the store could not be read and the missed occurrences were not known, which was not so.
+        var inner = new InMemoryExecutionStore(TimeProvider.System);
+        var three = new DateTimeOffset(2026, 1, 30, 3, 0, 0, TimeSpan.Zero);
+        await inner.ClaimOccurrenceAsync("/api/job", three, "last-run", default);
+        await inner.ServeScheduleAsync("/api/job", "0 3 * * *", three.AddSeconds(-30), default);
+
+        await using var server = await StartJobAsync(new FailingServedSchedule(inner), "0 3 * * *", null, three.AddDays(3).AddHours(9));
+
+        await server.WaitForLogAsync("ApiRoutes[3027] Warning: Schedule /api/job: the execution store could not record that this start serves it as 0 3 * * *; what came while no instance was up was counted");
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3008] Information: Schedule /api/job missed 3 occurrence(s) since its last run", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3016]", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_store_of_an_earlier_release_whose_last_run_is_no_occurrence_of_the_schedule_served_now_counts_nothing_before_the_start()
     {
         // Review 31a F2: the deploy that upgrades to this release also changed the daily 09:00 job to every ten minutes
@@ -846,6 +863,12 @@ public sealed class OccurrenceRecordTests
             Interlocked.Increment(ref _reads) == 1
                 ? Task.FromException<LastClaims>(new ExecutionStoreUnavailableException("The test's store is in a failover."))
                 : base.GetLastOccurrenceAsync(route, now, cancellationToken);
+    }
+
+    private sealed class FailingServedSchedule(IExecutionStore inner) : ForwardingStore(inner)
+    {
+        public override Task<ServedSchedule> ServeScheduleAsync(string route, string schedule, DateTimeOffset from, CancellationToken cancellationToken) =>
+            Task.FromException<ServedSchedule>(new ExecutionStoreUnavailableException("The test's store is in a failover."));
     }
 
     // The first claim hangs until released, as on a store that stalls.

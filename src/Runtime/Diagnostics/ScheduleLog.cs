@@ -83,6 +83,9 @@ internal static partial class ScheduleLog
     [LoggerMessage(3017, LogLevel.Error, "Schedule {Route}: the run of {Occurrence:O} could not be started; the schedule goes on with its next occurrence")]
     public static partial void ScheduledStartFailed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
 
+    [LoggerMessage(3027, LogLevel.Warning, "Schedule {Route}: the execution store could not record that this start serves it as {Schedule}; what came while no instance was up was counted, and the next start judges what came before it by what the store holds then")]
+    public static partial void ServedScheduleNotRecorded(this ILogger logger, string route, string schedule, Exception exception);
+
     [LoggerMessage(3016, LogLevel.Warning, "Schedule {Route}: the execution store cannot be read (or holds what is not a schedule's record), so the occurrences missed while no instance was up are not known (nor caught up)")]
     public static partial void StoreReadFailed(this ILogger logger, string route, Exception exception);
 }

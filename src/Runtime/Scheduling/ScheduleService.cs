@@ -459,9 +459,8 @@ internal sealed class ScheduleService(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Said as the store's trouble (event 3016, whose text speaks of the read: the count was done); the next
-                // start counts again from what it finds (the records of this one are kept once).
-                _logger.StoreReadFailed(route.Template, e);
+                // The count was done; the next start counts again from what it finds (the records of this one are kept once).
+                _logger.ServedScheduleNotRecorded(route.Template, schedule, e);
             }
         }
     }
