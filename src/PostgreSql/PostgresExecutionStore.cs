@@ -235,14 +235,14 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     {
         var result = new List<SchedulePause>();
         await _database.RunAsync(
-            $"SELECT route, until, paused_at FROM apiroutes_schedule_pauses WHERE {Holds} UNION ALL SELECT route, until, paused_at FROM apiroutes_schedule_pauses_ended WHERE {Holds}",
+            $"SELECT route, until, paused_at, false FROM apiroutes_schedule_pauses WHERE {Holds} UNION ALL SELECT route, until, paused_at, true FROM apiroutes_schedule_pauses_ended WHERE {Holds}",
             async command =>
             {
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     result.Add(new SchedulePause(
-                        reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2)));
+                        reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetBoolean(3)));
                 }
             },
             "read",
@@ -275,12 +275,16 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             "written",
             cancellationToken);
 
-    public Task RemovePauseAsync(string route, CancellationToken cancellationToken) =>
+    public Task EndPausesAsync(string route, DateTimeOffset at, CancellationToken cancellationToken) =>
         _database.RunAsync(
-            "WITH ended AS (DELETE FROM apiroutes_schedule_pauses_ended WHERE route = $1) DELETE FROM apiroutes_schedule_pauses WHERE route = $1",
+            $"""
+            WITH ended AS (UPDATE apiroutes_schedule_pauses_ended SET until = $2 WHERE route = $1 AND until > $2 AND {Holds})
+            UPDATE apiroutes_schedule_pauses SET until = $2 WHERE route = $1 AND (until IS NULL OR until > $2) AND {Holds}
+            """,
             async command =>
             {
                 command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, at.ToUniversalTime()));
                 await command.ExecuteNonQueryAsync(cancellationToken);
             },
             "written",

@@ -146,7 +146,7 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
         Assert.Equal(0, _server.Probe.Count(nameof(Tick)));
 
         // Not claimed while paused: once resumed, the platform's next try of the same occurrence runs it.
-        await store.RemovePauseAsync("/api/tick", default);
+        await store.EndPausesAsync("/api/tick", _server.FakeTime.GetUtcNow(), default);
         Assert.Equal(HttpStatusCode.Accepted, (await SendAsync("/api/tick", Occurrence, Now)).StatusCode);
         await _server.Probe.NextAsync();
     }

@@ -601,6 +601,33 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task Pauses_stamped_by_a_clock_that_was_a_day_ahead_are_ended_by_one_resume_with_the_clock_right()
+    {
+        // Review 32c F3: a record superseded by a later pause counted as holding while its end was ahead of the clock; a
+        // resume ended the latest only, so the schedule stayed paused past any resume, and the next day's runs refused.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var right = new DateTimeOffset(2026, 1, 31, 10, 0, 0, TimeSpan.Zero);
+        var aheadClock = new FakeTimeProvider(right.AddDays(1));
+        var ahead = new Dashboard.SchedulePauses(store, aheadClock, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        foreach (var resume in new[] { false, true, false, true })
+        {
+            await (resume ? ahead.ResumeAsync("/api/hourly") : ahead.PauseAsync("/api/hourly"));
+            aheadClock.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        var dashboard = new Dashboard.SchedulePauses(store, new FakeTimeProvider(right), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        await dashboard.RefreshAsync(default);
+        Assert.True(dashboard.IsPaused("/api/hourly"));   // the latest, ended 10:15 the next day: holding, as its clock said
+
+        await dashboard.ResumeAsync("/api/hourly");
+
+        Assert.False(dashboard.IsPaused("/api/hourly"));
+        Assert.Null(dashboard.Skipping("/api/hourly", right.AddDays(1).AddMinutes(2)));
+        await dashboard.RefreshAsync(default);
+        Assert.False(dashboard.IsPaused("/api/hourly"));
+    }
+
+    [Fact]
     public async Task A_replica_of_the_deploy_whose_start_reaches_the_store_second_counts_nothing_of_the_new_schedule_before_it()
     {
         // Review 31c F2: replica B of the deploy that changed the schedule said so first (its start 0.8 s after A's); A

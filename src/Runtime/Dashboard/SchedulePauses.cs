@@ -64,23 +64,24 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
         var now = time.GetUtcNow();
         var pause = new SchedulePause(route, until, Holding(route)?.PausedAt ?? now);
         await store.SetPauseAsync(pause, CancellationToken.None);
-        Change(paused => paused[route] = new SchedulePauseHistory([.. Others(route, pause), pause]));
+        Change(paused => paused[route] = (paused.GetValueOrDefault(route) ?? new SchedulePauseHistory([])).With(pause));
     }
 
     /// <summary>
     /// Resumes the schedule: its pause ends now, and stays in the store (until retention prunes it) as the record of what
     /// came while it held — a start that counts what came while no instance was up reads it (review 31a F5: removed, the
-    /// occurrences it had paused were counted missed, and one caught up).
+    /// occurrences it had paused were counted missed, and one caught up). So do the records of earlier pauses stamped
+    /// ahead of this clock (review 32c F3: a replica's clock a day ahead paused the next day's runs, past any resume).
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written: the schedule stays paused.</exception>
     public async Task ResumeAsync(string route)
     {
         await RefreshAsync(CancellationToken.None);
-        if (Holding(route) is { } holding)
+        var now = time.GetUtcNow();
+        if (Of(route) is { } pauses && pauses.HoldsAfter(now))
         {
-            var ended = holding with { Until = time.GetUtcNow() };
-            await store.SetPauseAsync(ended, CancellationToken.None);
-            Change(paused => paused[route] = new SchedulePauseHistory([.. Others(route, ended), ended]));
+            await store.EndPausesAsync(route, now, CancellationToken.None);
+            Change(paused => paused[route] = (paused.GetValueOrDefault(route) ?? pauses).EndedAt(now));
         }
 
         // Not paused (any more): nothing to do. A pause that has ended is kept, not removed, by a resume that comes after
@@ -88,10 +89,6 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
     }
 
     private SchedulePause? Holding(string route) => _paused.GetValueOrDefault(route)?.HoldingAt(time.GetUtcNow());
-
-    // The schedule's other pauses as last read: all but the one of the same start as `pause`.
-    private IEnumerable<SchedulePause> Others(string route, SchedulePause pause) =>
-        _paused.GetValueOrDefault(route)?.Pauses.Where(other => other.PausedAt != pause.PausedAt) ?? [];
 
     // Copy on write: readers never see a dictionary being changed.
     private void Change(Action<Dictionary<string, SchedulePauseHistory>> change)

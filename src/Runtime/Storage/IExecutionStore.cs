@@ -141,9 +141,13 @@ internal interface IExecutionStore
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written.</exception>
     Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken);
 
-    /// <summary>Resumes a schedule (nothing when it is not paused); durable when it completes.</summary>
+    /// <summary>
+    /// Resumes a schedule at <paramref name="at"/>: every pause of it kept ends then at the latest — the one holding, and
+    /// any stamped ahead of this clock (by a replica whose clock was ahead: review 32c F3) — and stays as the record of
+    /// what came before; nothing when none holds after it. Durable when it completes.
+    /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written.</exception>
-    Task RemovePauseAsync(string route, CancellationToken cancellationToken);
+    Task EndPausesAsync(string route, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>
     /// Checks that the store can be reached and written now, for the health checks; by default a read. Writes nothing.

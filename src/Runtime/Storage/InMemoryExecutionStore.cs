@@ -197,7 +197,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         return Task.CompletedTask;
     }
 
-    public Task RemovePauseAsync(string route, CancellationToken cancellationToken)
+    public Task EndPausesAsync(string route, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (_closed)
         {
@@ -206,17 +206,21 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         lock (_pausing)
         {
-            _pauses.TryRemove(route, out _);
-            foreach (var key in _endedPauses.Keys.Where(key => key.Route == route))
+            if (_pauses.TryGetValue(route, out var latest))
             {
-                _endedPauses.TryRemove(key, out _);
+                _pauses[route] = latest.EndedAt(at);
+            }
+
+            foreach (var (key, pause) in _endedPauses.Where(entry => entry.Key.Route == route))
+            {
+                _endedPauses[key] = pause.EndedAt(at);
             }
         }
 
         return Task.CompletedTask;
     }
 
-    // The schedule's pauses: its latest and those that ended before it.
+    // The schedule's pauses: its latest and those it superseded.
     private SchedulePauseHistory PausesOf(string route) =>
         new([.. _pauses.TryGetValue(route, out var latest) ? [latest] : Array.Empty<SchedulePause>(), .. _endedPauses.Values.Where(pause => pause.Route == route)]);
 

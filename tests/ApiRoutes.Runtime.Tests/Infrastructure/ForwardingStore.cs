@@ -53,5 +53,5 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
 
     public virtual Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) => Inner.SetPauseAsync(pause, cancellationToken);
 
-    public Task RemovePauseAsync(string route, CancellationToken cancellationToken) => Inner.RemovePauseAsync(route, cancellationToken);
+    public Task EndPausesAsync(string route, DateTimeOffset at, CancellationToken cancellationToken) => Inner.EndPausesAsync(route, at, cancellationToken);
 }

@@ -168,18 +168,19 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         Assert.Null((await Store.GetLastOccurrenceAsync("/api/tick", DateTimeOffset.MaxValue, default)).Latest);   // a refused claim is no run
 
         // The timed pause ends on the store's clock: the occurrence at its end is claimed (the one inside it stays
-        // skipped). The other is resumed: the skipped occurrence was never claimed.
+        // skipped). The other is resumed: the occurrence that came while it held stays skipped, the next is claimed.
         Time.Advance(TimeSpan.FromMinutes(5));
-        await Store.RemovePauseAsync("/api/tick", default);
-        var resumed = await Store.ClaimOccurrenceAsync("/api/tick", At(1), "d", default);
+        await Store.EndPausesAsync("/api/tick", At(5), default);
+        var pausedThen = await Store.ClaimOccurrenceAsync("/api/tick", At(1), "d", default);
+        var resumed = await Store.ClaimOccurrenceAsync("/api/tick", At(5), "d2", default);
         var ended = await Store.ClaimOccurrenceAsync("/api/tock", At(5), "e", default);
 
-        Assert.Equal((true, true), (resumed.Claimed, ended.Claimed));
-        Assert.Equal((null, null), (resumed.Paused, ended.Paused));
+        Assert.Equal((false, true, true), (pausedThen.Claimed, resumed.Claimed, ended.Claimed));
+        Assert.Equal((At(5), null, null), (pausedThen.Paused!.Until!.Value.ToUniversalTime(), resumed.Paused, ended.Paused));
 
         // Claimed before, then paused: asked again (a replayed trigger), it is "claimed before", not "paused".
         await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(5)), default);
-        Assert.Equal(new OccurrenceClaim(false), await Store.ClaimOccurrenceAsync("/api/tick", At(1), "f", default));
+        Assert.Equal(new OccurrenceClaim(false), await Store.ClaimOccurrenceAsync("/api/tick", At(5), "f", default));
     }
 
     [Fact]
@@ -244,7 +245,7 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         await Store.SetPauseAsync(new SchedulePause("/api/tick", At(7200), At(60)), default);  // another (two replicas at once): the first kept, ended then
 
         Assert.Equal(
-            [new SchedulePause("/api/tick", At(60), At(0)), new SchedulePause("/api/tick", At(7200), At(60)), new SchedulePause("/api/tock", At(3600), At(0))],
+            [new SchedulePause("/api/tick", At(60), At(0), Superseded: true), new SchedulePause("/api/tick", At(7200), At(60)), new SchedulePause("/api/tock", At(3600), At(0))],
             await PausesAsync());
 
         await Store.SetPauseAsync(new SchedulePause("/api/tick", null, At(120)), default);   // until resumed
@@ -256,16 +257,34 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         // Review 31c F6: an ended pause the schedule has not gone on past is what the next start reads to tell what came
         // while it held: kept. One the schedule went on past (a claim at or after its end) is forgotten.
         Assert.Equal(
-            [new SchedulePause("/api/tack", At(600), At(0)), new SchedulePause("/api/tick", At(60), At(0)), new SchedulePause("/api/tick", At(120), At(60)), new SchedulePause("/api/tick", null, At(120))],
+            [new SchedulePause("/api/tack", At(600), At(0)), new SchedulePause("/api/tick", At(60), At(0), Superseded: true), new SchedulePause("/api/tick", At(120), At(60), Superseded: true), new SchedulePause("/api/tick", null, At(120))],
             await PausesAsync());
         await Store.ServeScheduleAsync("/api/tack", "0 * * * *", At(700), default);
         await Store.ServeScheduleAsync("/api/tick", "0 * * * *", At(90), default);
         await Store.PruneAsync(At(5000), default);
-        Assert.Equal([new SchedulePause("/api/tick", At(120), At(60)), new SchedulePause("/api/tick", null, At(120))], await PausesAsync());
+        Assert.Equal([new SchedulePause("/api/tick", At(120), At(60), Superseded: true), new SchedulePause("/api/tick", null, At(120))], await PausesAsync());
 
-        await Store.RemovePauseAsync("/api/tick", default);
-        await Store.RemovePauseAsync("/api/never-paused", default);
-        Assert.Empty(await Store.GetPausesAsync(default));
+        // Resumed: every pause of it ends then at the latest, and stays as the record of what came before.
+        await Store.EndPausesAsync("/api/tick", At(4000), default);
+        await Store.EndPausesAsync("/api/never-paused", At(4000), default);
+        Assert.Equal([new SchedulePause("/api/tick", At(120), At(60), Superseded: true), new SchedulePause("/api/tick", At(4000), At(120))], await PausesAsync());
+    }
+
+    [Fact]
+    public async Task A_resume_ends_the_records_of_pauses_stamped_ahead_of_its_clock_too()
+    {
+        // Review 32c F3: a replica whose clock was a day ahead paused, resumed and paused again; with the clocks right, the
+        // superseded record (its end a day ahead) held the schedule paused past any resume, and refused the next day's runs.
+        var ahead = At(0).AddDays(1);
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", ahead.AddMinutes(5), ahead), default);
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", ahead.AddMinutes(15), ahead.AddMinutes(10)), default);
+
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await Store.EndPausesAsync("/api/tick", At(1), default);
+
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", ahead.AddMinutes(2), "next-day", default)).Claimed);
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", ahead.AddMinutes(12), "next-day-later", default)).Claimed);
+        Assert.All(await PausesAsync(), pause => Assert.Equal(At(1), pause.Until));
     }
 
     [Fact]
@@ -279,7 +298,7 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         Time.Advance(TimeSpan.FromMinutes(300));
         await Store.SetPauseAsync(new SchedulePause("/api/tick", At(300), At(210)), default);   // and resumed
 
-        Assert.Equal([new SchedulePause("/api/tick", At(200), At(30)), new SchedulePause("/api/tick", At(300), At(210))], await PausesAsync());
+        Assert.Equal([new SchedulePause("/api/tick", At(200), At(30), Superseded: true), new SchedulePause("/api/tick", At(300), At(210))], await PausesAsync());
         var claims = new List<OccurrenceClaim>();
         foreach (var minute in new[] { 0, 60, 205, 240, 300 })
         {

@@ -65,6 +65,26 @@ public sealed class SqliteExecutionStoreContractTests : DurableExecutionStoreCon
         Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(1), "a", default)).Claimed);
     }
 
+    [Fact]
+    public async Task A_pause_row_whose_until_is_not_an_instant_becomes_no_record_when_another_pause_replaces_it()
+    {
+        // Review 32c F4: read as no pause, it became a span from its start to the new pause's, and refused what came then.
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(60), At(0)), default);
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE schedule_pauses SET until = 'soon'";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await Store.SetPauseAsync(new SchedulePause("/api/tick", At(400), At(360)), default);
+        Time.Advance(TimeSpan.FromHours(8));
+
+        Assert.Equal([At(360)], (await Store.GetPausesAsync(default)).Select(pause => pause.PausedAt));
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(180), "a", default)).Claimed);
+    }
+
     [Theory]
     [InlineData("UPDATE schedule_pauses_ended SET until = 'soon'")]
     [InlineData("UPDATE schedule_pauses_ended SET paused_at = '2026-01-01T00:00:00+00:00'")]

@@ -236,16 +236,17 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
     // A stored row is not trusted: one whose times are not instants is left out (the schedule is not paused).
     public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
-        ReadAllAsync("SELECT route, until, paused_at FROM schedule_pauses UNION ALL SELECT route, until, paused_at FROM schedule_pauses_ended", [], reader =>
+        ReadAllAsync("SELECT route, until, paused_at, 0 FROM schedule_pauses UNION ALL SELECT route, until, paused_at, 1 FROM schedule_pauses_ended", [], reader =>
             reader.IsDBNull(0) || reader.IsDBNull(2) || !TryParse(reader.GetValue(2) as string, out var pausedAt) ? null
-            : reader.IsDBNull(1) ? new SchedulePause(reader.GetString(0), null, pausedAt)
-            : TryParse(reader.GetValue(1) as string, out var until) ? new SchedulePause(reader.GetString(0), until, pausedAt)
+            : reader.IsDBNull(1) ? new SchedulePause(reader.GetString(0), null, pausedAt, reader.GetInt64(3) == 1)
+            : TryParse(reader.GetValue(1) as string, out var until) ? new SchedulePause(reader.GetString(0), until, pausedAt, reader.GetInt64(3) == 1)
             : null,
             cancellationToken);
 
     // Rare and small: on a connection of its own, committed (synchronous FULL) before it returns. The latest pause of
-    // another start is kept as ended (SchedulePause.EndedBy) in the same transaction; a connection that fails half-way
-    // rolls it back as it closes.
+    // another start is kept as ended (SchedulePause.EndedBy) in the same transaction — not one whose times are not
+    // instants, which is no pause (review 32c F4: it became a span from its start to the new one's) —; a connection that
+    // fails half-way rolls it back as it closes.
     public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) =>
         WriteAsync(
             $"""
@@ -253,6 +254,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             INSERT INTO schedule_pauses_ended (route, paused_at, until)
                 SELECT route, paused_at, CASE WHEN until GLOB {SqliteWriteCommands.Instant} AND until <= $pausedAt THEN until ELSE $pausedAt END
                 FROM schedule_pauses WHERE route = $route AND paused_at GLOB {SqliteWriteCommands.Instant} AND paused_at <> $pausedAt
+                    AND (until IS NULL OR until GLOB {SqliteWriteCommands.Instant})
                 ON CONFLICT (route, paused_at) DO UPDATE SET until = excluded.until;
             INSERT INTO schedule_pauses (route, until, paused_at) VALUES ($route, $until, $pausedAt)
                 ON CONFLICT (route) DO UPDATE SET until = excluded.until, paused_at = excluded.paused_at;
@@ -261,8 +263,17 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             [("$route", pause.Route), ("$until", (object?)Format(pause.Until) ?? DBNull.Value), ("$pausedAt", Format(pause.PausedAt)!)],
             cancellationToken);
 
-    public Task RemovePauseAsync(string route, CancellationToken cancellationToken) =>
-        WriteAsync("BEGIN IMMEDIATE; DELETE FROM schedule_pauses WHERE route = $route; DELETE FROM schedule_pauses_ended WHERE route = $route; COMMIT;", [("$route", route)], cancellationToken);
+    public Task EndPausesAsync(string route, DateTimeOffset at, CancellationToken cancellationToken) =>
+        WriteAsync(
+            $"""
+            BEGIN IMMEDIATE;
+            UPDATE schedule_pauses SET until = $at WHERE route = $route AND paused_at GLOB {SqliteWriteCommands.Instant}
+                AND (until IS NULL OR (until GLOB {SqliteWriteCommands.Instant} AND until > $at));
+            UPDATE schedule_pauses_ended SET until = $at WHERE route = $route AND until GLOB {SqliteWriteCommands.Instant} AND until > $at;
+            COMMIT;
+            """,
+            [("$route", route), ("$at", Format(at)!)],
+            cancellationToken);
 
     private async Task WriteAsync(string sql, IReadOnlyList<(string Name, object Value)> values, CancellationToken cancellationToken)
     {
