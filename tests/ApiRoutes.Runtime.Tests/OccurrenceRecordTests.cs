@@ -307,6 +307,59 @@ public sealed class OccurrenceRecordTests
         Assert.Equal(new DateTimeOffset(2026, 1, 31, 1, 0, 0, TimeSpan.Zero), record.Occurrence);
     }
 
+    [Theory]
+    [InlineData(210, false)]   // 02:00 to 05:30 by the clock: a jump of 3.5 hours, though 03:00 is 2.5 hours late
+    [InlineData(150, true)]    // 02:00 to 04:30: a late wake of under 3 hours, which takes up the latest (README)
+    public async Task A_jump_is_measured_from_where_the_wait_last_saw_the_clock_as_cron_measures_it(int stepMinutes, bool runs)
+    {
+        // Review 32c F2: the 3 hours were measured from the occurrence waited for, not from the clock last seen; cron.c
+        // compares the clock with the minute it last handled, and skips 03:00 after a jump from 02:00 to 05:30.
+        var start = new DateTimeOffset(2026, 1, 31, 2, 0, 0, TimeSpan.Zero);
+        var clock = new SteppedClock(new FakeTimeProvider(start));
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/daily", typeof(Tick), "0 3 * * *")),
+            now: start,
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/daily waiting for 2026-01-31T03:00:00");
+
+        clock.Step = TimeSpan.FromMinutes(stepMinutes);
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(1));      // the wait's next look at the clock
+
+        if (runs)
+        {
+            await server.Probe.NextAsync();
+            Assert.Equal(new DateTimeOffset(2026, 1, 31, 3, 0, 0, TimeSpan.Zero), (await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded)).Occurrence);
+        }
+        else
+        {
+            await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/daily waiting for 2026-02-01T03:00:00");
+            Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3026] Warning: Schedule /api/daily was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped): 1 occurrence(s) from 2026-01-31T03:00:00", StringComparison.Ordinal));
+            Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+        }
+    }
+
+    [Fact]
+    public async Task After_a_jump_the_latest_occurrence_another_replica_ran_is_not_recorded_missed()
+    {
+        // Review 32c F7: the records of what other replicas took up were read up to the latest, not including it: 05:00,
+        // which replica B ran, was recorded missed beside B's record that it ran.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var start = new DateTimeOffset(2026, 1, 31, 0, 59, 30, TimeSpan.Zero);
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/hourly", typeof(Tick), "0 * * * *")), now: start, services: s => s.AddSingleton<IExecutionStore>(store));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T01:00:00");
+        var five = start.AddSeconds(30).AddHours(4);
+        await store.ClaimOccurrenceAsync("/api/hourly", five, "b-0500", default);
+        await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/hourly", Occurrence = five, Outcome = OccurrenceOutcome.Ran, ExecutionId = "b-0500", RecordedAt = five }, default);
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(270));   // 05:29:30
+
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T06:00:00");
+        var records = await store.GetOccurrencesAsync(new OccurrenceQuery("/api/hourly"), default);
+        Assert.Equal([(five, OccurrenceOutcome.Ran)], records.Where(r => r.Occurrence == five).Select(r => (r.Occurrence, r.Outcome)));
+        Assert.Equal(4, records.Count(r => r.Outcome == OccurrenceOutcome.Missed));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
     [Fact]
     public async Task A_fault_starting_one_occurrence_loses_that_one_logged_and_the_next_runs()
     {
@@ -662,7 +715,7 @@ public sealed class OccurrenceRecordTests
         server.FakeTime.Advance(TimeSpan.FromHours(5));
 
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T05:01:00");
-        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[3020] Warning: Schedule /api/minutely was late: {expected}", StringComparison.Ordinal));
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[3026] Warning: Schedule /api/minutely was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped): {expected}", StringComparison.Ordinal));
         Assert.Equal([pausedLater ? 120L : 119L], missed);
         var records = await ReadAsync(server, "/api/minutely", expected: 201);   // 100 missed, 100 paused, and 05:00's own
         Assert.Equal((100, pausedLater ? 101 : 100), (records.Count(r => r.Outcome == OccurrenceOutcome.Missed), records.Count(r => r.Outcome == OccurrenceOutcome.Paused)));

@@ -99,7 +99,7 @@ public class ScheduledRouteTests
         var record = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 5, 0, 0, TimeSpan.Zero), record.Occurrence);
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T05:01:00");
-        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3020] Warning: Schedule /api/tick was late: 299 occurrence(s) from 2026-01-01T00:01:00.0000000+00:00 to 2026-01-01T04:59:00.0000000+00:00", StringComparison.Ordinal));
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3026] Warning: Schedule /api/tick was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped): 299 occurrence(s) from 2026-01-01T00:01:00.0000000+00:00 to 2026-01-01T04:59:00.0000000+00:00", StringComparison.Ordinal));
         var missed = await server.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick", Limit: 1000), default);
         Assert.Equal(100, missed.Count(r => r.Outcome == OccurrenceOutcome.Missed));
 
@@ -163,7 +163,7 @@ public class ScheduledRouteTests
         var run = await server.Probe.NextAsync();
         Assert.Equal("2056-01-01T00:01:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2056-01-01T00:01:00");
-        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3020] Warning: Schedule /api/tick was late: 10000 occurrence(s)", StringComparison.Ordinal));
+        Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[3026] Warning: Schedule /api/tick was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped): 10000 occurrence(s)", StringComparison.Ordinal));
     }
 
     // The endpoint cancels the run at its time limit through a token of its own: the middleware after it got that token,

@@ -60,7 +60,8 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
         string? detail = null;
         if (jumped)
         {
-            _logger.ScheduleJumped(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count);
+            _logger.ScheduleJumped(route, missed.Count, missed.First, missed.Latest[^1], recorded.Count,
+                takenUp is { } current ? $"the occurrence of that minute, {current:O}, is taken up" : "the schedule goes on with its next occurrence");
             detail = "Came due while the scheduler was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped); not run late, as crontab after such a jump runs only the jobs of the minute it finds.";
         }
         else if (takenUp is { } instead)

@@ -52,14 +52,19 @@ internal sealed class ScheduleService(
     // limit): the schedule goes on from the new time. By less, the occurrences to come ran already, and it waits.
     private static readonly TimeSpan StepBackLimit = TimeSpan.FromHours(3);
 
-    // Late by more than this (a clock stepped ahead, a machine that slept, a process stopped), cron.c takes the clock
-    // as jumped: it runs only the jobs of the minute it finds, none of those passed over (review 32a F3).
+    // A clock found more than this past where the schedule's wait last saw it (stepped ahead, a machine that slept, a
+    // process stopped), cron.c takes as jumped: it runs only the jobs of the minute it finds, none of those passed over
+    // (review 32a F3; 32c F2: measured from the clock last seen, as cron.c measures from the minute it last handled,
+    // not from the occurrence waited for).
     private static readonly TimeSpan JumpLimit = TimeSpan.FromHours(3);
+
+    private readonly bool _timersFollowTheClock = TimersFollowTheClock(time);
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
     // The longest single timer of a schedule's wait (WallClockCheck, MaxWait on a fake clock).
     private readonly TimeSpan _longestWait = TimersFollowTheClock(time) ? MaxWait : WallClockCheck;
+
 
     // The loop of each schedule served, by route; replaced as the routes are (Follow).
     private readonly Lock _loopsGate = new();
@@ -292,6 +297,7 @@ internal sealed class ScheduleService(
                 : swapped;
             loop.Handled = from;
             loop.CheckedStartup = true;
+            loop.ClockSeen = time.GetUtcNow();
             while (!stopping.IsCancellationRequested)
             {
                 if (SteppedBack(from))
@@ -317,13 +323,13 @@ internal sealed class ScheduleService(
                 }
 
                 heartbeat.Waiting(route.Template, next);
-                if (!await WaitUntilAsync(route, next, from, stopping))
+                if (!await WaitUntilAsync(loop, next, from, stopping))
                 {
                     continue;   // the clock stepped back by hours while it waited
                 }
 
                 await pauses.RefreshAsync(stopping);   // paused on another replica, or before a restart
-                var (occurrence, passed, pausedOver, held, takenUp) = await LatestDueAsync(route, from, next, stopping);
+                var (occurrence, passed, pausedOver, held, takenUp, jumped) = await LatestDueAsync(loop, from, next, stopping);
                 from = occurrence;
 
                 // Each passed over is judged at its own instant: one that came while a pause held was paused, also when
@@ -338,6 +344,12 @@ internal sealed class ScheduleService(
                     occurrences.Missed(route.Template, passed, jumped: true);
                     loop.Handled = occurrence;
                     continue;
+                }
+
+                if (jumped)
+                {
+                    occurrences.Missed(route.Template, passed, takenUp: occurrence, jumped: true);
+                    passed = MissedOccurrences.None;
                 }
 
                 if (pauses.Skipping(route.Template, occurrence) is { } pause)
@@ -382,17 +394,20 @@ internal sealed class ScheduleService(
     // became of them). Late by more than 3 hours, as crontab after such a jump, only an occurrence of the minute the
     // clock is at now is taken up (TakenUp false: none; the latest is passed over as the others, review 32a F3: a daily
     // 03:00 ran at 08:00 after a machine slept from 02:00).
-    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused, SchedulePauseHistory? Pauses, bool TakenUp)> LatestDueAsync(
-        LoadedRoute route, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
+    private async Task<(DateTimeOffset Occurrence, MissedOccurrences Missed, MissedOccurrences Paused, SchedulePauseHistory? Pauses, bool TakenUp, bool Jumped)> LatestDueAsync(
+        ScheduleLoop loop, DateTimeOffset from, DateTimeOffset next, CancellationToken stopping)
     {
-        var now = time.GetUtcNow();
-        if (now - next <= JumpLimit && (route.NextOccurrence(next) is not { } after || after > now))
+        var (route, now) = (loop.Route, time.GetUtcNow());
+
+        // A fake clock's wait is one timer to the occurrence, whose clock cannot step past it: there, how late it is.
+        var jumped = now - (_timersFollowTheClock ? next : loop.ClockSeen) > JumpLimit;
+        if (!jumped && (route.NextOccurrence(next) is not { } after || after > now))
         {
-            return (next, MissedOccurrences.None, MissedOccurrences.None, null, true);
+            return (next, MissedOccurrences.None, MissedOccurrences.None, null, true, false);
         }
 
         var latest = MissedOccurrences.Between(route.Schedule!, from, now, keep: 1, maxCounted: 1).Latest[^1];
-        var takenUp = now - next <= JumpLimit || now - latest < TimeSpan.FromMinutes(1);
+        var takenUp = !jumped || now - latest < TimeSpan.FromMinutes(1);
         var pause = pauses.Of(route.Template);
         var before = takenUp ? latest.AddTicks(-1) : latest;
         var passed = MissedOccurrences.Between(
@@ -401,7 +416,7 @@ internal sealed class ScheduleService(
             : MissedOccurrences.Between(route.Schedule!, from, before, OccurrenceLog.MaxRecordedMisses, MissedOccurrences.MaxCountedLate, leftOut: occurrence => !pause.Covers(occurrence));
         if (passed.Count + paused.Count == 0)
         {
-            return (latest, passed, paused, pause, takenUp);
+            return (latest, passed, paused, pause, takenUp, jumped);
         }
 
         try
@@ -409,7 +424,7 @@ internal sealed class ScheduleService(
             // Decided per occurrence, from the records: a claim further on (an external trigger's, a replica's whose
             // clock is ahead) says nothing of the ones before it. A refused trigger did not take one up.
             var earliest = passed.Count == 0 ? paused.Latest[0] : paused.Count == 0 ? passed.Latest[0] : new[] { passed.Latest[0], paused.Latest[0] }.Min();
-            var recorded = await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Since: earliest, Until: latest, Limit: 2_000), stopping);
+            var recorded = await occurrences.ReadAsync(new OccurrenceQuery(route.Template, Since: earliest, Until: takenUp ? latest : latest.AddTicks(1), Limit: 2_000), stopping);
             var elsewhere = recorded.Where(record => record.Outcome != OccurrenceOutcome.Refused).Select(record => record.Occurrence).ToHashSet();
             (passed, paused) = (passed.Without(elsewhere.Contains), paused.Without(elsewhere.Contains));
         }
@@ -419,7 +434,7 @@ internal sealed class ScheduleService(
             // store's trouble is the claim's to say, next.
         }
 
-        return (latest, passed, paused, pause, takenUp);
+        return (latest, passed, paused, pause, takenUp, jumped);
     }
 
     // Records occurrences that came while one of the schedule's pauses held as paused, each with that pause's end.
@@ -629,16 +644,19 @@ internal sealed class ScheduleService(
 
     // Until due; false, at once, when the clock is found stepped back by hours behind the occurrence handled last (from):
     // at the next wake, so within a minute (on a fake clock, within the schedule's period or MaxWait).
-    private async Task<bool> WaitUntilAsync(LoadedRoute route, DateTimeOffset due, DateTimeOffset from, CancellationToken stopping)
+    private async Task<bool> WaitUntilAsync(ScheduleLoop loop, DateTimeOffset due, DateTimeOffset from, CancellationToken stopping)
     {
-        var first = true;
-        for (var wait = due - time.GetUtcNow(); wait > TimeSpan.Zero; wait = due - time.GetUtcNow())
+        var (route, first) = (loop.Route, true);
+        for (var now = time.GetUtcNow(); now < due; now = time.GetUtcNow())
         {
             if (SteppedBack(from))
             {
                 return false;
             }
 
+            // Where the clock was last seen before the occurrence came due: a jump is measured from there.
+            loop.ClockSeen = now;
+            var wait = due - now;
             var delay = Task.Delay(wait < _longestWait ? wait : _longestWait, time, stopping);
 
             // Logged once the timer is armed, so an observer (and a test on a fake clock) knows it is waiting; once.
@@ -684,6 +702,9 @@ internal sealed class ScheduleLoop(LoadedRoute route, CancellationTokenSource st
 
     /// <summary>Whether it got past the start-up check of the occurrences missed while no instance was up.</summary>
     public bool CheckedStartup { get; set; }
+
+    /// <summary>The clock as its wait last saw it before an occurrence came due.</summary>
+    public DateTimeOffset ClockSeen { get; set; }
 
     // Its loop goes on to its end on the thread pool, never inline in the swap that stopped it.
     public void Stop() => _ = stop.CancelAsync();
