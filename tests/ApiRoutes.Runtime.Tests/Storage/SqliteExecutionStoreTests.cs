@@ -203,6 +203,69 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal(replaced, File.Exists(DatabasePath));   // the probe made no file of its own
     }
 
+    // Review 32b F1, F2: the file emptied in place (truncate -s 0), or its write-ahead log deleted, while the app ran:
+    // every background request still got its 202, into a log the next connection (a readiness probe) removed or that no
+    // name led to any more, and the next start opened an empty store without a word.
+    [Theory]
+    [InlineData("emptied", "its database file was emptied (truncated to 0 bytes) while the app ran; ")]
+    [InlineData("log deleted", "its database file lost its write-ahead log '")]
+    public async Task Once_the_file_is_emptied_or_its_log_deleted_new_work_is_refused_and_accepted_work_still_moves(string damage, string said)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;   // told by the kernel's links to the open files (/proc/self/fd)
+        }
+
+        await _store.AddAsync(Record("before", ExecutionStatus.Queued), Request(), default);
+        if (damage == "emptied")
+        {
+            using var file = new FileStream(DatabasePath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+            file.SetLength(0);
+        }
+        else
+        {
+            File.Delete(DatabasePath + "-wal");
+        }
+
+        var refused = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => _store.AddAsync(Record("after", ExecutionStatus.Queued), Request(), default));
+        await _store.UpdateAsync(Record("before", ExecutionStatus.Running) with { StartedAt = At(1) }, default);   // written: no throw
+
+        Assert.StartsWith($"The execution store '{DatabasePath}' cannot be written: {said}", refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Restart the app to open the store under its name again (an empty one if no file is there).", refused.Message, StringComparison.Ordinal);
+    }
+
+    // Review 32b F1, F2: SQLite takes a log whose header is not its own for no log, and the next start opened an empty
+    // store, the accepted work in the log gone without a word; so did an emptied file beside its log.
+    [Theory]
+    [InlineData("log header overwritten", "does not begin with SQLite's header")]
+    [InlineData("file emptied", "its database file is empty (it was emptied, or replaced, while the app ran) while its write-ahead log")]
+    public async Task A_store_whose_log_would_be_dropped_at_start_up_is_refused_naming_what_to_do(string damage, string said)
+    {
+        await _store.AddAsync(Record("accepted", ExecutionStatus.Queued), Request(), default);
+        var log = File.ReadAllBytes(DatabasePath + "-wal");   // as a crash leaves it
+        Assert.True(log.Length > 32);
+        await _store.DisposeAsync();
+        if (damage == "log header overwritten")
+        {
+            Array.Clear(log, 0, 32);
+        }
+        else
+        {
+            File.WriteAllBytes(DatabasePath, []);
+        }
+
+        File.WriteAllBytes(DatabasePath + "-wal", log);
+
+        var refused = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(DatabasePath));
+
+        Assert.StartsWith($"The execution store '{DatabasePath}' is damaged: ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(said, refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith("to start with an empty store (the work in them is then not run).", refused.Message, StringComparison.Ordinal);
+        File.Delete(DatabasePath + "-wal");
+        File.Delete(DatabasePath);
+        _store = SqliteExecutionStore.Open(DatabasePath);   // held no longer: the refused start let it go
+    }
+
     [Fact]
     public async Task A_file_of_the_version_before_occurrence_records_is_migrated_and_its_rows_are_read()
     {

@@ -45,6 +45,16 @@ internal static class SqliteSchema
             }
 
             held = StoreLock.Acquire(file);   // also makes the database file, owner only, when it is not there
+            try
+            {
+                RefuseLostLog(path, file);
+            }
+            catch (ExecutionStoreUnavailableException)
+            {
+                held.Dispose();
+                throw;
+            }
+
             var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             Execute(connection, """
@@ -84,6 +94,7 @@ internal static class SqliteSchema
             AddIdempotencyKeys(connection);
             AddServedSchedules(connection);
             AddEndedPauses(connection);
+            held.FollowLog(file);
             return (connection, held);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or ArgumentException)   // ArgumentException: a NUL in the path
@@ -95,6 +106,48 @@ internal static class SqliteSchema
                     : $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
                         + "or ApiRoutes:Store:Provider to InMemory.",
                 e);
+        }
+    }
+
+    // SQLite takes a write-ahead log whose header is not its own for no log, and one beside an empty database file
+    // replays into a file it does not belong to: the work the log holds would be lost without a word (review 32b F1, F2:
+    // a file emptied, or its log emptied in place, while the app ran). Refused, with what to do.
+    private static void RefuseLostLog(string path, string file)
+    {
+        var log = file + "-wal";
+        long logLength;
+        uint magic;
+        try
+        {
+            using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            logLength = stream.Length;
+            Span<byte> header = stackalloc byte[4];
+            magic = logLength >= 32 && stream.Read(header) == 4 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header) : 0;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return;   // no log: nothing waits to be copied into the file
+        }
+
+        if (logLength <= 32)
+        {
+            return;   // a header at most: no work in it
+        }
+
+        var mend = $"Stop every process that uses it, then restore the store from a backup, or move '{path}' aside with its "
+            + "'-wal' and '-shm' files to start with an empty store (the work in them is then not run).";
+        if (magic is not (0x377f0682 or 0x377f0683))
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The execution store '{path}' is damaged: its write-ahead log '{log}' ({logLength} bytes) does not begin with "
+                + $"SQLite's header (it was emptied or overwritten while the app ran), and SQLite would open the store without the work it holds. {mend}");
+        }
+
+        if (new FileInfo(file).Length == 0)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The execution store '{path}' is damaged: its database file is empty (it was emptied, or replaced, while the app "
+                + $"ran) while its write-ahead log '{log}' holds {logLength} bytes of work, which belong to the file that was there. {mend}");
         }
     }
 

@@ -18,6 +18,9 @@ internal sealed class StoreLock : IDisposable
     // The kernel's link to the held database file (Lost reads it at every batch of new work): made once.
     private readonly string? _databaseDescriptor;
 
+    // The kernel's link to the write-ahead log SQLite's write connection holds open (FollowLog), and the log's path.
+    private (string Descriptor, string Path)? _log;
+
     private StoreLock(FileStream @lock, FileStream? database)
     {
         (_lock, _database) = (@lock, database);
@@ -72,6 +75,11 @@ internal sealed class StoreLock : IDisposable
     /// file that was deleted, or replaced by another under its name; what it writes there is gone when the process ends,
     /// and the next start opens what the name holds then (review 25d F4).
     /// </summary>
+    /// <remarks>
+    /// Also the file emptied in place (truncate -s 0), and its write-ahead log deleted: SQLite goes on writing the log it
+    /// has open, the next connection that finds the file empty (a readiness probe) removes the log, and what was accepted
+    /// meanwhile is gone at the next start (review 32b F1, F2).
+    /// </remarks>
     public string? Lost(string databasePath)
     {
         if (_databaseDescriptor is null)
@@ -84,6 +92,15 @@ internal sealed class StoreLock : IDisposable
         {
             // The kernel's name of the open file; " (deleted)" follows it once no name leads to the file any more.
             target = new FileInfo(_databaseDescriptor).LinkTarget;
+            if (_database is { Length: 0 })
+            {
+                return "was emptied (truncated to 0 bytes) while the app ran";
+            }
+
+            if (_log is { } log && string.Equals(new FileInfo(log.Descriptor).LinkTarget, log.Path + " (deleted)", StringComparison.Ordinal))
+            {
+                return $"lost its write-ahead log '{log.Path}' (deleted while the app ran), which holds the latest work until it is copied into the file";
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -96,6 +113,42 @@ internal sealed class StoreLock : IDisposable
         }
 
         return File.Exists(databasePath) ? null : $"is no longer there (moved to '{target}', or its folder removed) while the app ran";
+    }
+
+    /// <summary>
+    /// Finds the write-ahead log the store's write connection holds open (Linux), for <see cref="Lost"/>: called once the
+    /// connection has written it, before any other connection opens. Not found: the log is not followed.
+    /// </summary>
+    public void FollowLog(string databasePath)
+    {
+        if (_databaseDescriptor is null)
+        {
+            return;
+        }
+
+        var log = databasePath + "-wal";
+        try
+        {
+            foreach (var descriptor in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            {
+                try
+                {
+                    if (string.Equals(new FileInfo(descriptor).LinkTarget, log, StringComparison.Ordinal))
+                    {
+                        _log = (descriptor, log);
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A descriptor closed meanwhile.
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No /proc: the log is not followed.
+        }
     }
 
     // Linux: the database file itself is held too, by a lock of one byte far past SQLite's (RangeFileLock). The lock
