@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace ApiRoutes.Scheduling;
 
 /// <summary>
@@ -28,6 +29,24 @@ internal static partial class CrontabParser
             return (null, new CronProblem(CronError.Empty, "the schedule is empty; write 5 fields, such as '0 3 * * *', or a macro such as '@daily'."));
         }
 
+        // AWS EventBridge's schedule expressions, pasted whole (review 32c F1: 'cron(0 12 * * ? *)' was told "'*)' runs in
+        // some years only").
+        if (text.StartsWith("cron(", StringComparison.OrdinalIgnoreCase) && text.EndsWith(')') && text.Length > 6)
+        {
+            var inner = text[5..^1].Trim();
+            return (null, CronProblem.NotCrontab(Parse(inner) switch
+            {
+                (_, null) => $"'cron(…)' is AWS EventBridge's wrapper; write the fields alone: '{CronText.Display(inner)}'.",
+                (_, { } problem) => $"'cron(…)' is AWS EventBridge's wrapper; write the fields alone, and in crontab's form: {problem.Detail}",
+            }));
+        }
+
+        if (text.StartsWith("rate(", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, CronProblem.NotCrontab(
+                "'rate(…)' is AWS EventBridge's interval; write a step instead, such as '*/5 * * * *' (every 5 minutes) or '0 */2 * * *' (every 2 hours)."));
+        }
+
         if (Comment(text) is { } comment)
         {
             return (null, CronProblem.Invalid(
@@ -38,9 +57,17 @@ internal static partial class CrontabParser
         if (OtherSeparator(text) is { } at)
         {
             var where = at == 0 ? "at its start" : $"after '{CronText.Display(text[..at])}'";
-            if (text[at] is '\n' or '\r')
+            if (text[at] is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029')
             {
-                // Two schedules on two lines (a YAML block scalar): typing a space there would make one of 10 fields (review 32a F5).
+                // Two schedules on two lines (a YAML block scalar): typing a space there would make one of 10 fields (review
+                // 32a F5); one schedule wrapped is one line again (review 32c F8).
+                var lines = text.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var joined = string.Join(' ', lines);
+                if ((lines.Length < 2 || lines.Any(line => Parse(line).Problem is not null)) && Parse(joined).Problem is null)
+                {
+                    return (null, CronProblem.Invalid($"it holds a line break {where}: a schedule is one line; write '{CronText.Display(joined)}'."));
+                }
+
                 return (null, CronProblem.Invalid(
                     $"it holds a line break {where}: a route has one schedule, on one line. For two, serve two routes, or write one "
                     + "schedule that names both times, such as '0 0,12 * * *'."));
@@ -56,6 +83,8 @@ internal static partial class CrontabParser
     // Debian's cron separates fields with spaces and tabs only (cron.h, Skip_Blanks): any other blank is part of a field,
     // where crontab reads it differently ("0<U+00A0>3 * * * *" is minute 0 of every hour there) or refuses it.
     private static readonly char[] FieldSeparators = [' ', '\t'];
+
+    private static readonly char[] LineBreaks = ['\n', '\r', '\u0085', '\u2028', '\u2029'];
 
     private static int? OtherSeparator(string text)
     {
@@ -202,6 +231,14 @@ internal static partial class CrontabParser
     private static bool DayOfWeekShaped(string word) =>
         word.Split([',', '-', '/', '#']) is var items && items.All(item => item.Length > 0 && DayOfWeekItem().IsMatch(item));
 
+    // AWS EventBridge's year field: '*', or years (1970-2199), ranges, lists and steps of them.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:\*(?:/[0-9]+)?|(?:19[7-9][0-9]|2[01][0-9][0-9])(?:-(?:19[7-9][0-9]|2[01][0-9][0-9]))?(?:/[0-9]+)?)(?:,(?:19[7-9][0-9]|2[01][0-9][0-9])(?:-(?:19[7-9][0-9]|2[01][0-9][0-9]))?(?:/[0-9]+)?)*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex AwsYears();
+
+    // A day of the week by number in AWS's field (not a step, which follows '/', nor the nth of '#', which follows '#').
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![/#0-9])[0-9]+", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex AwsDayNumber();
+
     [System.Text.RegularExpressions.GeneratedRegex("^(?:[*?L]|[0-9]+L?|(?:SUN|MON|TUE|WED|THU|FRI|SAT)L?)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex DayOfWeekItem();
 
@@ -211,15 +248,20 @@ internal static partial class CrontabParser
         // AWS EventBridge puts a year last, and '?' in the day-of-month or the day-of-week field (one of them must be);
         // Quartz's and Spring's seconds-first forms have it fourth or sixth. Dropping the first field made '0 12 * * ? *',
         // daily at 12:00, hourly at :12 (review 32a F4).
-        if (fields[2] == "?" || fields[4] == "?")
+        if ((fields[2] == "?" || fields[4] == "?") && AwsYears().IsMatch(fields[5]))
         {
+            // AWS numbers the days of the week 1-7 from Sunday, crontab 0-6 (review 32c F1: '0 12 ? * 2 *', Monday, was
+            // told to write '0 12 * * 2', Tuesday): a number there is one less in crontab (not a step's).
+            var dayNumbers = fields[4] != "?" && AwsDayNumber().IsMatch(fields[4]);
             var five = fields[..5].Select(field => field == "?" ? "*" : field).ToArray();
+            five[4] = AwsDayNumber().Replace(five[4], day => (int.Parse(day.Value, CultureInfo.InvariantCulture) - 1).ToString(CultureInfo.InvariantCulture));
             var write = ParseFields(five).Item2 is null ? $", and write '{CronText.Display(string.Join(' ', five))}'" : "";
+            var days = dayNumbers ? " (AWS numbers the days of the week 1-7 from Sunday, crontab 0-6 from Sunday: one less each)" : "";
             var years = fields[5] == "*" ? ""
                 : $" ('{CronText.Display(fields[5])}' runs in some years only, which crontab cannot say: return early in the handler in the others)";
             return CronProblem.NotCrontab(
                 "it has 6 fields, the last a year, with '?' for no specific day: AWS EventBridge's format (minute hour day-of-month month "
-                + $"day-of-week year). Crontab has no year: drop it{years}, write '*' for '?'{write}.");
+                + $"day-of-week year). Crontab has no year: drop it{years}, write '*' for '?'{days}{write}.");
         }
 
         if (CrontabField.Second.TryParse(fields[0], out var seconds) is null && ulong.PopCount(seconds) > 1)

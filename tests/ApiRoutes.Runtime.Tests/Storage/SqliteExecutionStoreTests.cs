@@ -266,6 +266,27 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         _store = SqliteExecutionStore.Open(DatabasePath);   // held no longer: the refused start let it go
     }
 
+    // Review 32b F3: a full disk failed the open with "disk I/O error … or ApiRoutes:Store:Provider to InMemory", advice
+    // that starts the app without the unfinished work the file holds.
+    [Fact]
+    public async Task A_full_disk_at_start_up_is_said_as_such_and_a_store_that_holds_work_is_not_told_to_go_without_it()
+    {
+        await _store.AddAsync(Record("accepted", ExecutionStatus.Queued), Request(), default);
+        await _store.DisposeAsync();
+        var empty = Path.Combine(_folder, "other", "empty.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(empty)!);
+        File.WriteAllBytes(empty, []);
+
+        Assert.Equal(
+            $"The execution store '{DatabasePath}' cannot be opened: the disk it is on is full (4096 bytes free). Free space there and start again: the store holds the work accepted before, which runs once it opens (another ApiRoutes:Store:Path, or InMemory, would start without it).",
+            SqliteSchema.Full(DatabasePath, _ => 4096));
+        Assert.Equal(
+            $"The execution store '{empty}' cannot be opened: the disk it is on is full (0 bytes free). Free space there and start again, or set ApiRoutes:Store:Path to a file on another disk.",
+            SqliteSchema.Full(empty, _ => 0));
+        Assert.Null(SqliteSchema.Full(DatabasePath, _ => 1L << 30));
+        _store = SqliteExecutionStore.Open(DatabasePath);
+    }
+
     [Fact]
     public async Task A_file_of_the_version_before_occurrence_records_is_migrated_and_its_rows_are_read()
     {

@@ -101,11 +101,40 @@ internal static class SqliteSchema
         {
             held?.Dispose();
             throw new ExecutionStoreUnavailableException(
-                e is SqliteException sqlite && SqliteDamage.Is(sqlite)
-                    ? SqliteDamage.Describe(path, sqlite)
-                    : $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
-                        + "or ApiRoutes:Store:Provider to InMemory.",
+                e is SqliteException sqlite && SqliteDamage.Is(sqlite) ? SqliteDamage.Describe(path, sqlite)
+                : Full(path) is { } full ? full
+                : $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
+                    + "or ApiRoutes:Store:Provider to InMemory.",
                 e);
+        }
+    }
+
+    // A full disk fails the open with SQLite's "disk I/O error" (its log and shared memory cannot be made): said as what
+    // it is, and, when the store holds work, without advice that would start the app without it (review 32b F3: "or
+    // ApiRoutes:Store:Provider to InMemory" for a file of 119 unfinished executions).
+    internal static string? Full(string path, Func<string, long>? freeSpace = null)
+    {
+        try
+        {
+            var file = StorePath.OnDisk(path);
+            var folder = Path.GetDirectoryName(file)!;
+            var free = freeSpace?.Invoke(folder) ?? new DriveInfo(folder).AvailableFreeSpace;
+            if (free >= 1 << 20)
+            {
+                return null;
+            }
+
+            var holds = File.Exists(file) && new FileInfo(file).Length > 0;
+            return $"The execution store '{path}' cannot be opened: the disk it is on is full ({free} bytes free). Free space there and start "
+                + (holds
+                    ? "again: the store holds the work accepted before, which runs once it opens (another ApiRoutes:Store:Path, or InMemory, would start without it)."
+                    : "again, or set ApiRoutes:Store:Path to a file on another disk.");
+        }
+#pragma warning disable CA1031 // only a better message: the open's own failure is said otherwise
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
         }
     }
 
