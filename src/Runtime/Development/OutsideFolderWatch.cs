@@ -84,9 +84,19 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
         }
 
+        // A linked folder none of whose files the analysis listed is watched without its subfolders: a link to a big
+        // tree (/usr, a data set) took a watch per folder in it (review 32c F6); a first handler file in it is seen.
+        var shallow = new HashSet<string>(StringComparer.Ordinal);
         foreach (var folder in LinkTargets())
         {
-            if (!Want(wanted, folder, null, sources: true))
+            if (!wanted.ContainsKey(folder))
+            {
+                shallow.Add(folder);
+            }
+
+            // And its parent, for its name: the folder removed and made again (a watch of a folder removed dies with it).
+            if (!Want(wanted, folder, null, sources: true)
+                || (Path.GetDirectoryName(folder) is { } parent && !Want(wanted, parent, Path.GetFileName(folder), sources: false)))
             {
                 notFollowed++;
             }
@@ -154,10 +164,18 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
             // What is watched: each folder that exists, and for one that does not, its nearest existing parent, for the
             // name of the folder to make there.
+            // The parent is watched for the name of the folder to make there, not as a folder of sources with all its
+            // subfolders (a link's folder removed, say: its parent may be a big one).
             var targets = new Dictionary<string, (HashSet<string> Names, bool Sources)>(StringComparer.Ordinal);
             foreach (var (folder, (names, sources)) in wanted)
             {
-                var (target, interest) = Directory.Exists(folder) ? (folder, names) : Nearest(folder);
+                var exists = Directory.Exists(folder);
+                var (target, interest) = exists ? (folder, names) : Nearest(folder);
+                if (!exists && target is not null && !wanted.ContainsKey(target))
+                {
+                    shallow.Add(target);
+                }
+
                 if (target is not null && Want(targets, target, null, sources))
                 {
                     targets[target].Names.UnionWith(interest);
@@ -177,12 +195,13 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             foreach (var (folder, (names, sources)) in targets)
             {
                 var kept = before.GetValueOrDefault(folder);
+                var subfolders = sources && !shallow.Contains(folder) && !_project.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
                 ForgetNewlyFollowed(folder, kept, names, sources);
-                if (kept is not null && kept.IsStill(names, sources))
+                if (kept is not null && kept.IsStill(names, sources, subfolders))
                 {
                     after[folder] = kept;
                 }
-                else if (Folder.TryStart(folder, names, sources, sources && !_project.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal), changed, touched, degraded, contents, out var problem) is { } started)
+                else if (Folder.TryStart(folder, names, sources, subfolders, changed, touched, degraded, contents, out var problem) is { } started)
                 {
                     after[folder] = started;
                 }
@@ -222,17 +241,35 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     /// </summary>
     public bool Refresh() => _inputs is { } inputs && Update(inputs);
 
-    // Where each folder linked into the project leads, when that is outside it (inside, the project's watch sees it).
+    // Where each folder linked into the project leads, when that is outside it (inside, the project's watch sees it); a
+    // link whose folder is not there (removed, to be made again: review 32c F5) by where it points, followed through the
+    // nearest parent that is.
     private IEnumerable<string> LinkTargets()
     {
         foreach (var link in linkedFolders?.Invoke() ?? [])
         {
-            if (link.Length <= MaxLine && Path.IsPathFullyQualified(link) && Real(link) is { } real && Directory.Exists(real)
+            if (link.Length <= MaxLine && Path.IsPathFullyQualified(link)
+                && (Real(link) ?? Pointed(link)) is { } real
                 && !(real + Path.DirectorySeparatorChar).StartsWith(_project, StringComparison.Ordinal)
                 && !(_realProject is not null && (real + Path.DirectorySeparatorChar).StartsWith(_realProject, StringComparison.Ordinal)))
             {
                 yield return Path.TrimEndingDirectorySeparator(real);
             }
+        }
+    }
+
+    // Where a link points, as it says it (relative to its folder), when that does not resolve.
+    private static string? Pointed(string link)
+    {
+        try
+        {
+            return new FileInfo(link).LinkTarget is { Length: > 0 } target && !target.Contains('\0', StringComparison.Ordinal)
+                ? Path.GetFullPath(target, Path.GetDirectoryName(link)!)
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
         }
     }
 
@@ -416,8 +453,8 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
         // Whether it watches the folder as it was when it started, for the same files: the folder's times change when
         // an entry is made, removed or renamed there, and a folder made again has times of its own.
-        public bool IsStill(HashSet<string> names, bool sources) =>
-            _interest.Sources == sources && _interest.Names.SetEquals(names) && Stamp(_watcher.Path) == _stamp;
+        public bool IsStill(HashSet<string> names, bool sources, bool subfolders) =>
+            _interest.Sources == sources && _interest.Names.SetEquals(names) && _watcher.IncludeSubdirectories == subfolders && Stamp(_watcher.Path) == _stamp;
 
         // The same watch, for these files now (its folder changed, and a new watch could not start).
         public Folder For(HashSet<string> names, bool sources)

@@ -308,22 +308,45 @@ public sealed class OutsideFolderWatchTests : IDisposable
 
         Assert.True(watch.Update([Path.Combine(project, "Api", "Hello.cs")]));
 
-        Assert.Equal([linked], watch.Folders);
+        Assert.Equal([_root, linked], watch.Folders);   // and its parent, for the folder's name
         await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "LinkE.cs"), "// a new handler file through the link"));
-        await CountsAsync(() => Directory.CreateDirectory(Path.Combine(linked, "Sub")));   // its subfolders too
         await CountsNotAsync(() => File.WriteAllText(Path.Combine(linked, "notes.md"), "not a source"));
 
         // Another link found (the start-up's scan ends after the first analysis): followed at once, without an analysis.
         Directory.CreateSymbolicLink(Path.Combine(project, "Api", "Ext2"), nested);
         links.Add(Path.Combine(project, "Api", "Ext2"));
         Assert.True(watch.Refresh());
-        Assert.Equal([linked, nested], watch.Folders);
+        Assert.Equal([_root, linked, nested], watch.Folders);
 
         // The link removed: its folder is no longer the project's.
         links.RemoveAt(0);
         Assert.True(watch.Update([Path.Combine(project, "Api", "Hello.cs")]));
-        Assert.Equal([nested], watch.Folders);
+        Assert.Equal([_root, nested], watch.Folders);
         await CountsNotAsync(() => File.WriteAllText(Path.Combine(linked, "Later.cs"), "// no longer the project's"));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public async Task A_linked_folder_none_of_whose_files_the_project_compiles_is_watched_without_its_subfolders_and_followed_when_made_again()
+    {
+        // Review 32c F6: a link to a big tree (/usr) took one watch per folder in it. F5: the linked folder removed and made
+        // again, its watch died with it, and a first handler file there was seen by nobody.
+        var (project, linked) = (Folder("Shop"), Folder("ext"));
+        Directory.CreateDirectory(Path.Combine(linked, "deep", "er"));
+        Directory.CreateDirectory(Path.Combine(project, "Api"));
+        Directory.CreateSymbolicLink(Path.Combine(project, "Api", "Ext"), linked);
+        using var watch = Watch(project, linkedFolders: () => [Path.Combine(project, "Api", "Ext")]);
+        watch.Update([Path.Combine(project, "Api", "Hello.cs")]);
+
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(linked, "deep", "er", "Deep.cs"), "// in a subfolder: not followed"));
+
+        Directory.Delete(linked, recursive: true);
+        watch.Update([Path.Combine(project, "Api", "Hello.cs")]);   // the analysis its removal started
+        Assert.Equal([_root], watch.Folders);
+        await CountsAsync(() => Directory.CreateDirectory(linked));
+        watch.Update([Path.Combine(project, "Api", "Hello.cs")]);   // the analysis its making started
+        Assert.Equal([_root, linked], watch.Folders);
+        await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "First.cs"), "// a first handler file"));
         Assert.Empty(_degraded);
     }
 
