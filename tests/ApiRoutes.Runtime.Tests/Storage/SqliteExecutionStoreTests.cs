@@ -287,6 +287,32 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         _store = SqliteExecutionStore.Open(DatabasePath);
     }
 
+    // Review 32b F5: one DELETE of millions of rows held SQLite's one write lock while it ran, and every 202 waited up to
+    // 24 s behind it. In chunks (here of 2, through a cursor on rowid), what is older than the cutoff and finished goes,
+    // and only that.
+    [Fact]
+    public async Task Pruning_in_chunks_removes_the_finished_executions_older_than_the_cutoff_and_nothing_else()
+    {
+        _store.PruneChunk = 2;
+        foreach (var (id, status, finished) in new[]
+        {
+            ("old-1", ExecutionStatus.Succeeded, 1), ("old-2", ExecutionStatus.Failed, 2), ("queued", ExecutionStatus.Queued, 0),
+            ("old-3", ExecutionStatus.Succeeded, 3), ("old-4", ExecutionStatus.Succeeded, 4), ("recent", ExecutionStatus.Succeeded, 600),
+            ("old-5", ExecutionStatus.Succeeded, 5),
+        })
+        {
+            await _store.AddAsync(Record(id, ExecutionStatus.Queued), Request(), default);
+            if (status != ExecutionStatus.Queued)
+            {
+                await _store.UpdateAsync(Record(id, status) with { FinishedAt = At(finished) }, default);
+            }
+        }
+
+        Assert.Equal(5, await _store.PruneAsync(At(60), default));
+        Assert.Equal(["queued", "recent"], (await _store.QueryAsync(new ExecutionQuery(), default)).Select(e => e.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(0, await _store.PruneAsync(At(60), default));
+    }
+
     [Fact]
     public async Task A_file_of_the_version_before_occurrence_records_is_migrated_and_its_rows_are_read()
     {
