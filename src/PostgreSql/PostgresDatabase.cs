@@ -49,6 +49,14 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             builder.Timeout = 5;
         }
 
+        // And a command that gets no answer (a network partition drops packets without a reset) fails in seconds, not
+        // Npgsql's 30 plus its cancellation: a background request waited 45-50 s for its 503 (review 32b F7). The few
+        // commands that may take long on a big database (the schema's migration, retention's deletes) set their own.
+        if (!given.ContainsKey("Command Timeout") && !given.ContainsKey("CommandTimeout"))
+        {
+            builder.CommandTimeout = DefaultCommandTimeout;
+        }
+
         if (!given.ContainsKey("Application Name") && !given.ContainsKey("ApplicationName"))
         {
             builder.ApplicationName = "ApiRoutes";
@@ -104,6 +112,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The command timeout, in seconds, unless the connection string sets one.</summary>
+    public const int DefaultCommandTimeout = 10;
+
+    /// <summary>The command timeout of the commands that may take long on a big database (migration, retention), in seconds.</summary>
+    public const int LongCommandTimeout = 600;
 
     private const string HowToWrite = "Write it as 'Host=…;Port=5432;Database=…;Username=…;Password=…', and quote a value that holds ';' or '=' (Password='…').";
 

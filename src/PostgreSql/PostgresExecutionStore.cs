@@ -409,6 +409,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 sql,
                 async command =>
                 {
+                    command.CommandTimeout = PostgresDatabase.LongCommandTimeout;   // millions of rows, the first time
                     foreach (var value in values)
                     {
                         command.Parameters.Add(new NpgsqlParameter { Value = value });

@@ -137,9 +137,11 @@ internal static class PostgresSchema
         transaction.Commit();
     }
 
+    // A migration may take long on a big database, and the lock waits for another replica's: not the store's short
+    // command timeout (PostgresDatabase.DefaultCommandTimeout).
     private static void Execute(NpgsqlConnection connection, string sql)
     {
-        using var command = new NpgsqlCommand(sql, connection);
+        using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = PostgresDatabase.LongCommandTimeout };
         command.ExecuteNonQuery();
     }
 }

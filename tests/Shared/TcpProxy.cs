@@ -15,6 +15,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private Task _accepting = Task.CompletedTask;
     private byte[]? _dropReplyTo;
     private volatile bool _dropRequestToo;
+    private volatile bool _frozen;
 
     public TcpProxy(int targetPort)
     {
@@ -75,6 +76,12 @@ public sealed class TcpProxy : IAsyncDisposable
     /// <summary>Whether bytes were dropped since <see cref="DropReplyTo"/> or <see cref="DropRequestWith"/>.</summary>
     public bool DroppedReply { get; private set; }
 
+    /// <summary>
+    /// A network partition: from now on no byte goes through either way, and nothing is closed — connections made meanwhile
+    /// are taken and never joined to the server — as when packets are dropped without a reset (a cable, a firewall).
+    /// </summary>
+    public void Freeze() => _frozen = true;
+
     /// <summary>Accepts connections again, on the same port.</summary>
     public void Open()
     {
@@ -97,6 +104,16 @@ public sealed class TcpProxy : IAsyncDisposable
             catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
             {
                 return;
+            }
+
+            if (_frozen)
+            {
+                lock (_connections)
+                {
+                    _connections.Add(client);   // held open, never answered
+                }
+
+                continue;
             }
 
             var server = new TcpClient();
@@ -135,6 +152,11 @@ public sealed class TcpProxy : IAsyncDisposable
             int read;
             while ((read = await from.GetStream().ReadAsync(buffer)) > 0)
             {
+                if (_frozen)
+                {
+                    continue;   // dropped, the connection left open
+                }
+
                 if (requests ? Picked(pair, buffer.AsSpan(0, read)) && _dropRequestToo : pair.DropNextReply)
                 {
                     DroppedReply = true;
