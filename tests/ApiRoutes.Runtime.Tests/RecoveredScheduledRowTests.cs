@@ -3,6 +3,7 @@ using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -42,5 +43,43 @@ public sealed class RecoveredScheduledRowTests : IDisposable
 
         Assert.Equal("Not finished: the process stopped while it ran (scheduled runs are not repeated).", failed.Error);
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task An_occurrence_claimed_by_a_process_that_stopped_before_it_wrote_the_run_is_recorded_missed_with_why()
+    {
+        // Review 32b F4: killed between the claim and the run's row, the occurrence stayed claimed (a retried trigger was
+        // refused as having run), never ran, and nothing said so: the occurrences list skipped it.
+        var now = new DateTimeOffset(2026, 6, 1, 0, 0, 30, TimeSpan.Zero);
+        await using (var store = SqliteExecutionStore.Open(_database, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now.AddMinutes(-5))))
+        {
+            await store.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-6), "killed-before-its-row", default);
+            await store.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-7), "ran", default);
+            await store.AddAsync(new ExecutionRecord { Id = "ran", Route = "/api/tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-7), FinishedAt = now.AddMinutes(-7) }, null, default);
+            await store.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-8), "recorded", default);
+            await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = now.AddMinutes(-8), Outcome = OccurrenceOutcome.Missed, RecordedAt = now.AddMinutes(-8) }, default);
+        }
+
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")),
+            now: now,
+            options: o =>
+            {
+                o.Store.Provider = StoreProvider.Sqlite;
+                o.Store.Path = _database;
+            });
+
+        await server.WaitForLogAsync("ApiRoutes[3028] Warning: Schedule /api/tick: the occurrence 2026-05-31T23:54:30.0000000+00:00 was claimed at 2026-05-31T23:55:30.0000000+00:00 by a process that stopped (killed, or crashed) before it wrote the run; it did not run, and is recorded missed");
+        var store2 = server.Services.GetRequiredService<IExecutionStore>();
+        OccurrenceRecord? record = null;
+        for (var deadline = DateTime.UtcNow + Probe.Patience; record is null && DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            record = (await store2.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).SingleOrDefault(r => r.Occurrence == now.AddMinutes(-6));
+        }
+
+        Assert.Equal(OccurrenceOutcome.Missed, record?.Outcome);
+        Assert.StartsWith("Claimed at 2026-05-31T23:55:30.0000000+00:00 by a process that stopped (killed, or crashed) before it wrote the run", record!.Detail, StringComparison.Ordinal);
+        Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[3028]", StringComparison.Ordinal));
+        Assert.False((await store2.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-6), "again", default)).Claimed);   // still claimed: not run late
     }
 }

@@ -86,6 +86,9 @@ internal static partial class ScheduleLog
     [LoggerMessage(3027, LogLevel.Warning, "Schedule {Route}: the execution store could not record that this start serves it as {Schedule}; what came while no instance was up was counted, and the next start judges what came before it by what the store holds then")]
     public static partial void ServedScheduleNotRecorded(this ILogger logger, string route, string schedule, Exception exception);
 
+    [LoggerMessage(3028, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed at {ClaimedAt:O} by a process that stopped (killed, or crashed) before it wrote the run; it did not run, and is recorded missed")]
+    public static partial void ClaimNeverRun(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset claimedAt);
+
     [LoggerMessage(3016, LogLevel.Warning, "Schedule {Route}: the execution store cannot be read (or holds what is not a schedule's record), so the occurrences missed while no instance was up are not known (nor caught up)")]
     public static partial void StoreReadFailed(this ILogger logger, string route, Exception exception);
 }

@@ -40,12 +40,14 @@ internal sealed class StartupRecoveryService(
     // before the host stops its services (WebApplicationFactory does), and both must be able to cancel, in any order.
     private readonly CancellationTokenSource _stopping = new();
     private Task _recovery = Task.CompletedTask;
+    private DateTimeOffset _startedAt;
 
     /// <summary>Completes when recovery has done all it does at this start (or was stopped).</summary>
     internal Task Recovered => _recovery;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _startedAt = time.GetUtcNow();   // before any claim of this process (the scheduler waits for the gate)
         _recovery = Task.Run(RecoverAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -84,6 +86,7 @@ internal sealed class StartupRecoveryService(
             }
 
             await RecoverAloneAsync();
+            await RecordClaimsNeverRunAsync();
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -94,6 +97,28 @@ internal sealed class StartupRecoveryService(
 #pragma warning restore CA1031
         {
             _logger.StoreWriteFailed("(recovery at start-up)", e);
+        }
+    }
+
+    // Occurrences a process before this one claimed and stopped before it wrote their run (a kill in the moment between):
+    // claimed, they are not run again by a replayed trigger or the scheduler; they did not run, and are recorded missed
+    // with why, rather than left without a word (review 32b F4). Those within retention: older claims' runs may be pruned.
+    private async Task RecordClaimsNeverRunAsync()
+    {
+        var now = time.GetUtcNow();
+        foreach (var claim in await store.GetClaimsNeverRunAsync(now - options.Value.Store.Retention, _startedAt, CancellationToken.None))
+        {
+            _logger.ClaimNeverRun(claim.Route, claim.Occurrence, claim.ClaimedAt);
+            await store.RecordOccurrenceAsync(
+                new OccurrenceRecord
+                {
+                    Route = claim.Route,
+                    Occurrence = claim.Occurrence,
+                    Outcome = OccurrenceOutcome.Missed,
+                    Detail = $"Claimed at {claim.ClaimedAt:O} by a process that stopped (killed, or crashed) before it wrote the run: it did not run, and is not run late.",
+                    RecordedAt = now,
+                },
+                CancellationToken.None);
         }
     }
 

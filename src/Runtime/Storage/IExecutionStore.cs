@@ -96,6 +96,16 @@ internal interface IExecutionStore
     Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Occurrences claimed between <paramref name="since"/> and <paramref name="before"/> (the start of this process,
+    /// alone with its store) whose run was never written and that no record says anything of: the process that claimed
+    /// them stopped in the moment between the claim and the run's row (review 32b F4). At most 1,000. A store whose
+    /// claims do not outlive the process has none; with replicas, the claims of one gone are not told (README).
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
+    Task<IReadOnlyList<ClaimNeverRun>> GetClaimsNeverRunAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);
+
+    /// <summary>
     /// What the store says is served of <paramref name="route"/>: the schedule and since which start; nothing known when no
     /// start said it (a new schedule, or a store written by an earlier release). Writes nothing: a start reads it, counts
     /// what came while no instance was up, and only then says what it serves (<see cref="ServeScheduleAsync"/>), so that a
@@ -196,3 +206,6 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
     /// </summary>
     public bool HeldElsewhere { get; init; }
 }
+
+/// <summary>An occurrence claimed at <paramref name="ClaimedAt"/> whose run was never written (<see cref="IExecutionStore.GetClaimsNeverRunAsync"/>).</summary>
+internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt);

@@ -43,6 +43,9 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
     public virtual Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken) =>
         Inner.GetLastOccurrenceAsync(route, now, cancellationToken);
 
+    public Task<IReadOnlyList<ClaimNeverRun>> GetClaimsNeverRunAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
+        Inner.GetClaimsNeverRunAsync(since, before, cancellationToken);
+
     public virtual Task<ServedSchedule> GetServedScheduleAsync(string route, CancellationToken cancellationToken) =>
         Inner.GetServedScheduleAsync(route, cancellationToken);
 

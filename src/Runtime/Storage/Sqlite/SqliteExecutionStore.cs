@@ -234,6 +234,22 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return await ReadAllAsync(sql, values, reader => StoredOccurrence.TryRead(reader, ReadInstant), cancellationToken);
     }
 
+    // A claim whose instants are not the store's own text is left out (TryParse), as a claim of no occurrence.
+    public Task<IReadOnlyList<ClaimNeverRun>> GetClaimsNeverRunAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
+        ReadAllAsync(
+            """
+            SELECT r.route, r.occurrence, r.claimed_at FROM schedule_runs r
+            WHERE r.claimed_at >= $p0 AND r.claimed_at < $p1
+                AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id)
+                AND NOT EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.route = r.route AND o.occurrence = r.occurrence AND o.outcome <> 'refused')
+            ORDER BY r.claimed_at LIMIT 1000
+            """,
+            [Format(since)!, Format(before)!],
+            reader => reader.GetValue(0) is not string route || !TryParse(reader.GetValue(1) as string, out var occurrence) || !TryParse(reader.GetValue(2) as string, out var claimedAt)
+                ? null
+                : new ClaimNeverRun(route, occurrence, claimedAt),
+            cancellationToken);
+
     // A stored row is not trusted: one whose times are not instants is left out (the schedule is not paused).
     public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
         ReadAllAsync("SELECT route, until, paused_at, 0 FROM schedule_pauses UNION ALL SELECT route, until, paused_at, 1 FROM schedule_pauses_ended", [], reader =>
