@@ -69,7 +69,7 @@ public sealed class RecoveredScheduledRowTests : IDisposable
                 o.Store.Path = _database;
             });
 
-        await server.WaitForLogAsync("ApiRoutes[3028] Warning: Schedule /api/tick: the occurrence 2026-05-31T23:54:30.0000000+00:00 was claimed at 2026-05-31T23:55:30.0000000+00:00 by a process that stopped (killed, or crashed) before it wrote the run; it did not run, and is recorded missed");
+        await server.WaitForLogAsync("ApiRoutes[3028] Warning: Schedule /api/tick: the occurrence 2026-05-31T23:54:30.0000000+00:00 was claimed at 2026-05-31T23:55:30.0000000+00:00, and no run of it was written: the process stopped (killed, or crashed) in the moment between");
         var store2 = server.Services.GetRequiredService<IExecutionStore>();
         OccurrenceRecord? record = null;
         for (var deadline = DateTime.UtcNow + Probe.Patience; record is null && DateTime.UtcNow < deadline; await Task.Delay(20))
@@ -78,7 +78,7 @@ public sealed class RecoveredScheduledRowTests : IDisposable
         }
 
         Assert.Equal(OccurrenceOutcome.Missed, record?.Outcome);
-        Assert.StartsWith("Claimed at 2026-05-31T23:55:30.0000000+00:00 by a process that stopped (killed, or crashed) before it wrote the run", record!.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("Claimed at 2026-05-31T23:55:30.0000000+00:00, and no run of it was written: the process stopped (killed, or crashed) in the moment between", record!.Detail, StringComparison.Ordinal);
         Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[3028]", StringComparison.Ordinal));
         Assert.False((await store2.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-6), "again", default)).Claimed);   // still claimed: not run late
     }

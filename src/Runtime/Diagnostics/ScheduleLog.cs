@@ -86,7 +86,7 @@ internal static partial class ScheduleLog
     [LoggerMessage(3027, LogLevel.Warning, "Schedule {Route}: the execution store could not record that this start serves it as {Schedule}; what came while no instance was up was counted, and the next start judges what came before it by what the store holds then")]
     public static partial void ServedScheduleNotRecorded(this ILogger logger, string route, string schedule, Exception exception);
 
-    [LoggerMessage(3028, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed at {ClaimedAt:O} by a process that stopped (killed, or crashed) before it wrote the run; it did not run, and is recorded missed")]
+    [LoggerMessage(3028, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed at {ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded); it is recorded missed, and not run late")]
     public static partial void ClaimNeverRun(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset claimedAt);
 
     [LoggerMessage(3016, LogLevel.Warning, "Schedule {Route}: the execution store cannot be read (or holds what is not a schedule's record), so the occurrences missed while no instance was up are not known (nor caught up)")]

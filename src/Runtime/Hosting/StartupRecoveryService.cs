@@ -100,9 +100,10 @@ internal sealed class StartupRecoveryService(
         }
     }
 
-    // Occurrences a process before this one claimed and stopped before it wrote their run (a kill in the moment between):
-    // claimed, they are not run again by a replayed trigger or the scheduler; they did not run, and are recorded missed
-    // with why, rather than left without a word (review 32b F4). Those within retention: older claims' runs may be pruned.
+    // Occurrences a process before this one claimed and wrote no run of (a kill in the moment between; or a store that
+    // could not be written then, while the run went ahead: review 32d F2): claimed, they are not run again by a replayed
+    // trigger or the scheduler; they are recorded missed with why, rather than left without a word (review 32b F4).
+    // Those within retention (the runs of older claims may be pruned; retention keeps the run of each schedule's latest).
     private async Task RecordClaimsNeverRunAsync()
     {
         var now = time.GetUtcNow();
@@ -115,7 +116,7 @@ internal sealed class StartupRecoveryService(
                     Route = claim.Route,
                     Occurrence = claim.Occurrence,
                     Outcome = OccurrenceOutcome.Missed,
-                    Detail = $"Claimed at {claim.ClaimedAt:O} by a process that stopped (killed, or crashed) before it wrote the run: it did not run, and is not run late.",
+                    Detail = $"Claimed at {claim.ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded). Not run late.",
                     RecordedAt = now,
                 },
                 CancellationToken.None);

@@ -65,7 +65,6 @@ internal sealed class ScheduleService(
     // The longest single timer of a schedule's wait (WallClockCheck, MaxWait on a fake clock).
     private readonly TimeSpan _longestWait = TimersFollowTheClock(time) ? MaxWait : WallClockCheck;
 
-
     // The loop of each schedule served, by route; replaced as the routes are (Follow).
     private readonly Lock _loopsGate = new();
     private readonly Dictionary<string, ScheduleLoop> _loops = new(StringComparer.Ordinal);

@@ -34,7 +34,8 @@ internal static class CronText
         var shown = new System.Text.StringBuilder(Math.Min(text.Length, MaxShown + 1));
         foreach (var c in text.Length > MaxShown ? text[..MaxShown] : text)
         {
-            shown.Append(char.IsControl(c) || char.IsSurrogate(c) ? '?' : c);
+            // On one line: U+2028 and U+2029 break it as '\n' does (review 32d).
+            shown.Append(char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029' ? '?' : c);
         }
 
         return text.Length > MaxShown ? shown.Append('…').ToString() : shown.ToString();

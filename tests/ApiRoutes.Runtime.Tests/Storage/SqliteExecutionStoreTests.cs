@@ -237,9 +237,9 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     // Review 32b F1, F2: SQLite takes a log whose header is not its own for no log, and the next start opened an empty
     // store, the accepted work in the log gone without a word; so did an emptied file beside its log.
     [Theory]
-    [InlineData("log header overwritten", "does not begin with SQLite's header")]
-    [InlineData("file emptied", "its database file is empty (it was emptied, or replaced, while the app ran) while its write-ahead log")]
-    public async Task A_store_whose_log_would_be_dropped_at_start_up_is_refused_naming_what_to_do(string damage, string said)
+    [InlineData("log header overwritten", "does not begin with SQLite's header", "the store opens with what had reached the database file, and the work only the log held is not run.")]
+    [InlineData("file emptied", "its database file is empty (it was emptied, or replaced, while the app ran) while its write-ahead log", "to start with an empty store (the work in them is then not run).")]
+    public async Task A_store_whose_log_would_be_dropped_at_start_up_is_refused_naming_what_to_do(string damage, string said, string mend)
     {
         await _store.AddAsync(Record("accepted", ExecutionStatus.Queued), Request(), default);
         var log = File.ReadAllBytes(DatabasePath + "-wal");   // as a crash leaves it
@@ -260,10 +260,19 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
 
         Assert.StartsWith($"The execution store '{DatabasePath}' is damaged: ", refused.Message, StringComparison.Ordinal);
         Assert.Contains(said, refused.Message, StringComparison.Ordinal);
-        Assert.EndsWith("to start with an empty store (the work in them is then not run).", refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith(mend, refused.Message, StringComparison.Ordinal);
+
+        // As it says: the log (and the shared memory) moved aside, the store opens — held no longer: the refused start let
+        // it go — with what had reached the database file.
         File.Delete(DatabasePath + "-wal");
-        File.Delete(DatabasePath);
-        _store = SqliteExecutionStore.Open(DatabasePath);   // held no longer: the refused start let it go
+        File.Delete(DatabasePath + "-shm");
+        if (damage == "file emptied")
+        {
+            File.Delete(DatabasePath);
+        }
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        Assert.Equal(damage == "log header overwritten", await _store.FindAsync("accepted", default) is not null);
     }
 
     // Review 32b F3: a full disk failed the open with "disk I/O error … or ApiRoutes:Store:Provider to InMemory", advice
@@ -311,6 +320,28 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal(5, await _store.PruneAsync(At(60), default));
         Assert.Equal(["queued", "recent"], (await _store.QueryAsync(new ExecutionQuery(), default)).Select(e => e.Id).Order(StringComparer.Ordinal));
         Assert.Equal(0, await _store.PruneAsync(At(60), default));
+    }
+
+    [Fact]
+    public async Task Pruning_keeps_the_run_of_each_schedules_latest_claim_so_that_no_start_takes_it_for_one_never_run()
+    {
+        // Review 32d F1: the claim was kept (each schedule's latest), its run pruned; a later start with a longer
+        // Store:Retention found a claim without a run, and recorded a run that happened as missed.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(At(0));
+        await using var store = SqliteExecutionStore.Open(Path.Combine(_folder, "claims", "executions.db"), clock);
+        foreach (var (id, minute) in new[] { ("first", 0), ("latest", 60) })
+        {
+            await store.ClaimOccurrenceAsync("/api/daily", At(minute), id, default);
+            await store.AddAsync(Record(id, ExecutionStatus.Queued), Request(), default);
+            await store.UpdateAsync(Record(id, ExecutionStatus.Succeeded) with { FinishedAt = At(minute + 1) }, default);
+            clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(1, await store.PruneAsync(clock.GetUtcNow() - TimeSpan.FromDays(1), default));
+
+        Assert.Equal(["latest"], (await store.QueryAsync(new ExecutionQuery(), default)).Select(e => e.Id));
+        Assert.Empty(await store.GetClaimsNeverRunAsync(At(-60), clock.GetUtcNow(), default));
     }
 
     [Fact]

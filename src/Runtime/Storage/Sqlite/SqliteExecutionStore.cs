@@ -400,6 +400,24 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         // The executions in chunks, each its own transaction: one DELETE of millions of rows (the first start after
         // Store:Retention was lowered) held SQLite's one write lock for its whole run, and every 202 waited up to 24 s
         // behind it (review 32b F5). A cursor on rowid: no chunk scans what the ones before it kept.
+        // Not the run of a claim kept (each schedule's latest, which the claims' pruning above keeps): a start tells a
+        // claim whose run was never written by the run's absence (GetClaimsNeverRunAsync; review 32d F1: pruned, with
+        // Store:Retention raised since, it was reported as never run).
+        var keep = new List<string>();
+        await using (var kept = connection.CreateCommand())
+        {
+            kept.CommandText = "SELECT execution_id FROM schedule_runs WHERE claimed_at < $before";
+            kept.Parameters.AddWithValue("$before", Format(before));
+            await using var reader = await kept.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetValue(0) is string id)
+                {
+                    keep.Add(id);
+                }
+            }
+        }
+
         var (pruned, after) = (0, 0L);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -407,11 +425,12 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             chunk.CommandText = $"""
                 DELETE FROM executions WHERE rowid IN (
                     SELECT rowid FROM executions WHERE rowid > $after AND finished_at IS NOT NULL AND finished_at < $before
-                        AND status NOT IN ('Queued', 'Running')
+                        AND status NOT IN ('Queued', 'Running') AND id NOT IN (SELECT value FROM json_each($keep))
                     ORDER BY rowid LIMIT {PruneChunk})
                 RETURNING rowid
                 """;
             chunk.Parameters.AddWithValue("$after", after);
+            chunk.Parameters.AddWithValue("$keep", JsonArray(keep));
             chunk.Parameters.AddWithValue("$before", Format(before));
             var deleted = 0;
             try
@@ -464,6 +483,24 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         _commands.Dispose();
         await _writeConnection.DisposeAsync();
         _held.Dispose();
+    }
+
+    // A JSON array of strings, for json_each (Utf8JsonWriter: no reflection, as under trimming and AOT).
+    private static string JsonArray(IEnumerable<string> values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     // Round-trip UTC text: sorts as the instants do.

@@ -163,20 +163,24 @@ internal static class SqliteSchema
             return;   // a header at most: no work in it
         }
 
-        var mend = $"Stop every process that uses it, then restore the store from a backup, or move '{path}' aside with its "
-            + "'-wal' and '-shm' files to start with an empty store (the work in them is then not run).";
         if (magic is not (0x377f0682 or 0x377f0683))
         {
+            // What reached the database file is still there: only the log's work is lost, and no header can bring it back
+            // (review 32d F3: the advice to start with an empty store threw the file's rows away too).
             throw new ExecutionStoreUnavailableException(
                 $"The execution store '{path}' is damaged: its write-ahead log '{log}' ({logLength} bytes) does not begin with "
-                + $"SQLite's header (it was emptied or overwritten while the app ran), and SQLite would open the store without the work it holds. {mend}");
+                + "SQLite's header (it was emptied or overwritten while the app ran), and SQLite would open the store without the work it holds. "
+                + $"Stop every process that uses it, then restore the store from a backup, or move '{log}' and '{file}-shm' aside: the "
+                + "store opens with what had reached the database file, and the work only the log held is not run.");
         }
 
         if (new FileInfo(file).Length == 0)
         {
             throw new ExecutionStoreUnavailableException(
                 $"The execution store '{path}' is damaged: its database file is empty (it was emptied, or replaced, while the app "
-                + $"ran) while its write-ahead log '{log}' holds {logLength} bytes of work, which belong to the file that was there. {mend}");
+                + $"ran) while its write-ahead log '{log}' holds {logLength} bytes of work, which belong to the file that was there. "
+                + $"Stop every process that uses it, then restore the store from a backup, or move '{path}' aside with its '-wal' and "
+                + "'-shm' files to start with an empty store (the work in them is then not run).");
         }
     }
 
