@@ -21,7 +21,7 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
 
     /// <summary>
     /// The pause that skips the run of <paramref name="occurrence"/>: one that holds now, or held when the occurrence came
-    /// (<see cref="SchedulePause.Skips"/>); null when none does.
+    /// (<see cref="SchedulePauseHistory.Skipping"/>); null when none does.
     /// </summary>
     public SchedulePause? Skipping(string route, DateTimeOffset occurrence) =>
         _paused.GetValueOrDefault(route)?.Skipping(occurrence, time.GetUtcNow());
@@ -64,7 +64,7 @@ internal sealed class SchedulePauses(IExecutionStore store, TimeProvider time, I
         var now = time.GetUtcNow();
         var pause = new SchedulePause(route, until, Holding(route)?.PausedAt ?? now);
         await store.SetPauseAsync(pause, CancellationToken.None);
-        Change(paused => paused[route] = (paused.GetValueOrDefault(route) ?? new SchedulePauseHistory([])).With(pause));
+        Change(paused => paused[route] = (paused.GetValueOrDefault(route) ?? SchedulePauseHistory.None).With(pause));
     }
 
     /// <summary>

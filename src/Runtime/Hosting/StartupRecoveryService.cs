@@ -1,6 +1,7 @@
 using ApiRoutes.Background;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
+using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ internal sealed class StartupRecoveryService(
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory,
     StartupWorkGate gate,
+    OccurrenceLog occurrences,
     IReplicaCoordination? coordination = null) : IHostedService, IDisposable
 {
     private const int History = 1000;
@@ -106,20 +108,14 @@ internal sealed class StartupRecoveryService(
     // Those within retention (the runs of older claims may be pruned; retention keeps the run of each schedule's latest).
     private async Task RecordClaimsNeverRunAsync()
     {
-        var now = time.GetUtcNow();
-        foreach (var claim in await store.GetClaimsNeverRunAsync(now - options.Value.Store.Retention, _startedAt, CancellationToken.None))
+        foreach (var claim in await store.GetClaimsNeverRunAsync(time.GetUtcNow() - options.Value.Store.Retention, _startedAt, CancellationToken.None))
         {
             _logger.ClaimNeverRun(claim.Route, claim.Occurrence, claim.ClaimedAt);
-            await store.RecordOccurrenceAsync(
-                new OccurrenceRecord
-                {
-                    Route = claim.Route,
-                    Occurrence = claim.Occurrence,
-                    Outcome = OccurrenceOutcome.Missed,
-                    Detail = $"Claimed at {claim.ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded). Not run late.",
-                    RecordedAt = now,
-                },
-                CancellationToken.None);
+            occurrences.Record(
+                claim.Route,
+                claim.Occurrence,
+                OccurrenceOutcome.Missed,
+                detail: $"Claimed at {claim.ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded). Not run late.");
         }
     }
 

@@ -82,7 +82,7 @@ internal interface IExecutionStore
     /// with a durable store also after a restart (a replayed trigger). With a store shared by replicas, not claimed
     /// either while a run of the schedule still goes on another live replica (<see cref="OccurrenceClaim.RunningElsewhere"/>).
     /// Never claimed while the schedule is paused at the store's clock, nor for an occurrence that came while a pause
-    /// held (<see cref="OccurrenceClaim.Paused"/>, <see cref="SchedulePause.Skips"/>): the pause
+    /// held (<see cref="OccurrenceClaim.Paused"/>, <see cref="SchedulePauseHistory.Skipping"/>): the pause
     /// and the claim are one decision of the store, so a pause stored before the claim holds, on every replica, even
     /// when the caller's view of the pauses was read before it.
     /// </summary>

@@ -27,8 +27,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     private readonly ConcurrentDictionary<string, (string Schedule, DateTimeOffset Since)> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
-    private readonly ConcurrentDictionary<string, SchedulePause> _pauses = new(StringComparer.Ordinal);   // each schedule's latest
-    private readonly ConcurrentDictionary<(string Route, DateTimeOffset PausedAt), SchedulePause> _endedPauses = new();
+    private readonly ConcurrentDictionary<string, SchedulePauseHistory> _pauses = new(StringComparer.Ordinal);
     private readonly Lock _pausing = new();
     private readonly ConcurrentQueue<(string, DateTimeOffset, OccurrenceOutcome)> _occurrenceOrder = new();
 
@@ -173,10 +172,9 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     }
 
     public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<SchedulePause>>([.. _pauses.Values, .. _endedPauses.Values]);
+        Task.FromResult<IReadOnlyList<SchedulePause>>([.. _pauses.Values.SelectMany(pauses => pauses.Pauses)]);
 
-    // A pause of another start than the latest's keeps the latest as ended (SchedulePause.EndedBy), the record of what
-    // came while it held.
+    // A pause of another start than the latest's keeps the latest as superseded (SchedulePauseHistory.With).
     public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken)
     {
         if (_closed)
@@ -186,12 +184,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         lock (_pausing)
         {
-            if (_pauses.TryGetValue(pause.Route, out var latest) && latest.PausedAt != pause.PausedAt)
-            {
-                _endedPauses[(latest.Route, latest.PausedAt)] = latest.EndedBy(pause.PausedAt);
-            }
-
-            _pauses[pause.Route] = pause;
+            _pauses[pause.Route] = (_pauses.GetValueOrDefault(pause.Route) ?? SchedulePauseHistory.None).With(pause);
         }
 
         return Task.CompletedTask;
@@ -206,23 +199,14 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         lock (_pausing)
         {
-            if (_pauses.TryGetValue(route, out var latest))
+            if (_pauses.TryGetValue(route, out var pauses))
             {
-                _pauses[route] = latest.EndedAt(at);
-            }
-
-            foreach (var (key, pause) in _endedPauses.Where(entry => entry.Key.Route == route))
-            {
-                _endedPauses[key] = pause.EndedAt(at);
+                _pauses[route] = pauses.EndedAt(at);
             }
         }
 
         return Task.CompletedTask;
     }
-
-    // The schedule's pauses: its latest and those it superseded.
-    private SchedulePauseHistory PausesOf(string route) =>
-        new([.. _pauses.TryGetValue(route, out var latest) ? [latest] : Array.Empty<SchedulePause>(), .. _endedPauses.Values.Where(pause => pause.Route == route)]);
 
     public Task<IReadOnlyList<OccurrenceRecord>> GetOccurrencesAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<OccurrenceRecord>>([.. _occurrences.Values.Where(query.Matches)
@@ -267,14 +251,20 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             && ((lastClaimed.TryGetValue(pause.Route, out var claimed) && claimed >= until) || (_served.TryGetValue(pause.Route, out var served) && served.Since >= until));
         lock (_pausing)
         {
-            foreach (var (route, pause) in _pauses.Where(entry => Prunable(entry.Value)))
+            foreach (var (route, pauses) in _pauses)
             {
-                _pauses.TryRemove(KeyValuePair.Create(route, pause));
-            }
-
-            foreach (var (key, pause) in _endedPauses.Where(entry => Prunable(entry.Value)))
-            {
-                _endedPauses.TryRemove(KeyValuePair.Create(key, pause));
+                if (pauses.Pauses.Any(Prunable))
+                {
+                    SchedulePauseHistory kept = new([.. pauses.Pauses.Where(pause => !Prunable(pause))]);
+                    if (kept.Pauses.Count == 0)
+                    {
+                        _pauses.TryRemove(route, out _);
+                    }
+                    else
+                    {
+                        _pauses[route] = kept;
+                    }
+                }
             }
         }
 
@@ -304,7 +294,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
 
         // Claimed before: that is the answer, paused or not.
         var (key, now) = ((route, occurrence.ToUniversalTime()), time.GetUtcNow());
-        return Task.FromResult(!_claims.ContainsKey(key) && PausesOf(route).Skipping(key.Item2, now) is { } pause
+        return Task.FromResult(!_claims.ContainsKey(key) && _pauses.GetValueOrDefault(route)?.Skipping(key.Item2, now) is { } pause
             ? new OccurrenceClaim(false, Paused: pause)
             : new OccurrenceClaim(_claims.TryAdd(key, now)));
     }

@@ -14,12 +14,6 @@ internal sealed record SchedulePause(string Route, DateTimeOffset? Until, DateTi
     public bool Covers(DateTimeOffset occurrence) => PausedAt <= occurrence && HoldsAt(occurrence);
 
     /// <summary>
-    /// Whether the run of <paramref name="occurrence"/> is skipped for it at <paramref name="now"/>: it holds now, or
-    /// held when the occurrence came (a timed pause that ended while the scheduler was late, or no instance was up).
-    /// </summary>
-    public bool Skips(DateTimeOffset occurrence, DateTimeOffset now) => HoldsAt(now) || Covers(occurrence);
-
-    /// <summary>
     /// The record a store keeps of it once a pause of another start replaces it as the schedule's latest (superseded): as
     /// it was when it had ended by that start, else ended then (two replicas paused it at once).
     /// </summary>
@@ -44,6 +38,9 @@ internal sealed record SchedulePause(string Route, DateTimeOffset? Until, DateTi
 /// </summary>
 internal sealed class SchedulePauseHistory(IReadOnlyList<SchedulePause> pauses)
 {
+    /// <summary>No pause.</summary>
+    public static SchedulePauseHistory None { get; } = new([]);
+
     /// <summary>Every pause kept, in no order.</summary>
     public IReadOnlyList<SchedulePause> Pauses => pauses;
 
@@ -80,8 +77,9 @@ internal sealed class SchedulePauseHistory(IReadOnlyList<SchedulePause> pauses)
     public bool Covers(DateTimeOffset occurrence) => Covering(occurrence) is not null;
 
     /// <summary>
-    /// The pause the run of <paramref name="occurrence"/> is skipped for at <paramref name="now"/> (<see cref="SchedulePause.Skips"/>):
-    /// the one holding now, else the one that held when it came; null when none does.
+    /// The pause the run of <paramref name="occurrence"/> is skipped for at <paramref name="now"/>: the one holding now,
+    /// else the one that held when it came (a timed pause that ended while the scheduler was late, or no instance was
+    /// up); null when none does.
     /// </summary>
     public SchedulePause? Skipping(DateTimeOffset occurrence, DateTimeOffset now) => HoldingAt(now) ?? Covering(occurrence);
 }

@@ -55,7 +55,7 @@ internal sealed class SqliteWriteCommands : IDisposable
             """);
         // The same numbers as the insert's: both are bound by BindState.
         _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14 WHERE id = ?1");
-        // Not while paused at the claim's time, nor for an occurrence that came while a pause held (SchedulePause.Skips),
+        // Not while paused at the claim's time, nor for an occurrence that came while a pause held (SchedulePauseHistory.Skipping),
         // the latest or one that ended before it; a pause row whose times are not instants does not hold (as
         // GetPausesAsync leaves it out).
         _claim = Prepare(connection, $"""
