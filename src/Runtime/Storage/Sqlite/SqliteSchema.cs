@@ -261,23 +261,12 @@ internal static class SqliteSchema
     }
 
     // Version 4: schedules paused from the dashboard, so that a restart does not resume them.
-    private static void AddSchedulePauses(SqliteConnection connection)
-    {
-        if (UserVersion(connection) >= 4)
-        {
-            return;
-        }
-
-        using var transaction = connection.BeginTransaction();
-        Execute(connection, """
-            CREATE TABLE IF NOT EXISTS schedule_pauses (
-                route TEXT PRIMARY KEY,
-                until TEXT,
-                paused_at TEXT NOT NULL);
-            PRAGMA user_version = 4;
-            """, transaction);
-        transaction.Commit();
-    }
+    private static void AddSchedulePauses(SqliteConnection connection) => Upgrade(connection, 4, """
+        CREATE TABLE IF NOT EXISTS schedule_pauses (
+            route TEXT PRIMARY KEY,
+            until TEXT,
+            paused_at TEXT NOT NULL);
+        """);
 
     // Version 5: when a retry waiting out its delay is due, so that a restart waits out the rest of it.
     private static void AddRetryTimes(SqliteConnection connection)
@@ -325,42 +314,33 @@ internal static class SqliteSchema
 
     // Version 7: the schedule each route is served with and since when, so that a start after a deploy that changed it
     // does not count the new schedule's occurrences before it existed as missed.
-    private static void AddServedSchedules(SqliteConnection connection)
-    {
-        if (UserVersion(connection) >= 7)
-        {
-            return;
-        }
-
-        using var transaction = connection.BeginTransaction();
-        Execute(connection, """
-            CREATE TABLE IF NOT EXISTS schedules_served (
-                route TEXT PRIMARY KEY,
-                schedule TEXT NOT NULL,
-                since TEXT NOT NULL);
-            PRAGMA user_version = 7;
-            """, transaction);
-        transaction.Commit();
-    }
+    private static void AddServedSchedules(SqliteConnection connection) => Upgrade(connection, 7, """
+        CREATE TABLE IF NOT EXISTS schedules_served (
+            route TEXT PRIMARY KEY,
+            schedule TEXT NOT NULL,
+            since TEXT NOT NULL);
+        """);
 
     // Version 8: the pauses of a schedule that ended before its latest, kept as the record of what came while each held
     // (schedule_pauses keeps the latest only, as a release before this one reads it).
-    private static void AddEndedPauses(SqliteConnection connection)
+    private static void AddEndedPauses(SqliteConnection connection) => Upgrade(connection, 8, """
+        CREATE TABLE IF NOT EXISTS schedule_pauses_ended (
+            route TEXT NOT NULL,
+            paused_at TEXT NOT NULL,
+            until TEXT NOT NULL,
+            PRIMARY KEY (route, paused_at));
+        """);
+
+    // A version whose statements are all it takes: applied with the version, in one transaction, unless the file has it.
+    private static void Upgrade(SqliteConnection connection, long version, string statements)
     {
-        if (UserVersion(connection) >= 8)
+        if (UserVersion(connection) >= version)
         {
             return;
         }
 
         using var transaction = connection.BeginTransaction();
-        Execute(connection, """
-            CREATE TABLE IF NOT EXISTS schedule_pauses_ended (
-                route TEXT NOT NULL,
-                paused_at TEXT NOT NULL,
-                until TEXT NOT NULL,
-                PRIMARY KEY (route, paused_at));
-            PRAGMA user_version = 8;
-            """, transaction);
+        Execute(connection, $"{statements}\nPRAGMA user_version = {version};", transaction);
         transaction.Commit();
     }
 
