@@ -88,6 +88,34 @@ public sealed class DurableExecutionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cut_under_way_when_the_shutdown_counts_what_it_left_is_in_the_count()
+    {
+        // Seen once under load (session 32): one fake-clock step past the drain period and the grace together made the
+        // drain's cut of the running execution (2007) and the count after the grace (2011) meet; the count saw the
+        // execution already cut but not yet counted and said "0 unfinished". Here the cut is held in its store write.
+        var store = new CutWriteGate();
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation))),
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        var id = (await server.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        var lifecycle = server.Services.GetRequiredService<ExecutionLifecycle>();
+        var execution = server.Executions.HeldUnfinished().Single(e => e.Id == id);
+
+        var cutting = Task.Run(() => lifecycle.Cut(execution, "still running"));
+        await store.CutWriting.Task.WaitAsync(Probe.Patience);   // cut, its write back to the queue not yet returned
+        var counting = Task.Run(lifecycle.CutUnfinished);
+        await Task.WhenAny(counting, Task.Delay(TimeSpan.FromMilliseconds(200)));
+        store.Release.Set();
+        await Task.WhenAll(cutting, counting).WaitAsync(Probe.Patience);
+
+        var count = Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[2011]", StringComparison.Ordinal));
+        Assert.StartsWith("ApiRoutes[2011] Information: Shutting down: 1 unfinished execution(s) stay in the store", count, StringComparison.Ordinal);
+        Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2007] Error: Execution {id} of /api/stuck was cut by shutdown: still running; it runs again", StringComparison.Ordinal));
+        server.Probe.Open("stuck");
+    }
+
+    [Fact]
     public async Task A_last_attempt_cut_by_shutdown_runs_again_at_the_next_start_as_the_same_attempt()
     {
         // Review 16b F1: a deploy's SIGTERM that cut the last attempt made the next start record it failed ("the process
@@ -409,7 +437,6 @@ public sealed class DurableExecutionTests : IDisposable
     private static async Task<string> PostAsync(TestServer server) =>
         (await server.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
 
-    // The in-memory store, with a switch that makes new work fail to be stored.
     // A durable store whose first "running" write waits for the test.
     private sealed class SlowStartStore : ForwardingStore
     {
@@ -428,6 +455,7 @@ public sealed class DurableExecutionTests : IDisposable
         }
     }
 
+    // The in-memory store, with a switch that makes new work fail to be stored.
     private sealed class SwitchableStore : ForwardingStore
     {
         public bool Available { get; set; } = true;
@@ -443,6 +471,24 @@ public sealed class DurableExecutionTests : IDisposable
         {
             Writes.Enqueue($"{kind} {record.Status}");
             return write;
+        }
+    }
+
+    // A durable store whose write of a cut running attempt back to the queue waits, in the cut, for the test.
+    private sealed class CutWriteGate : ForwardingStore
+    {
+        public TaskCompletionSource CutWriting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public override Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken)
+        {
+            if (record.Status == ExecutionStatus.Queued && CutWriting.TrySetResult())
+            {
+                Release.Wait(Probe.Patience, CancellationToken.None);
+            }
+
+            return base.UpdateAsync(record, cancellationToken);
         }
     }
 }

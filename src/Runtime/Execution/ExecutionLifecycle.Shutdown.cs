@@ -23,7 +23,13 @@ internal sealed partial class ExecutionLifecycle
     /// </summary>
     public void Cut(TrackedExecution execution, string reason)
     {
-        lock (execution)
+        // Every one is recorded; the log names the first ones and counts the rest, so a deep queue cannot flood it. The
+        // cut and its count under the grace's lock together: the shutdown's count (CutUnfinished) sees both or neither
+        // (it saw an execution already cut by the drain and not yet counted, and said "0 unfinished"). One cut after the
+        // count was logged (an admission whose store write ended after it) is not in it: it has its line.
+        bool named;
+        lock (execution)    // always the execution's lock first, then the grace's
+        lock (_graceLock)
         {
             if (ExecutionTransitions.IsFinal(execution.State))
             {
@@ -59,13 +65,7 @@ internal sealed partial class ExecutionLifecycle
             {
                 _metrics.ExecutionFinished(route.Template, route.Kind, ExecutionStatus.Failed, now - started);
             }
-        }
 
-        // Every one is recorded; the log names the first ones and counts the rest, so a deep queue cannot flood it. One
-        // cut after the count was logged (an admission whose store write ended after it) is not in it: it has its line.
-        bool named;
-        lock (_graceLock)
-        {
             named = _counted || ++_cut <= MaxCutLines;
             if (_counted)
             {
