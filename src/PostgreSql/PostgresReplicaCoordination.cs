@@ -105,6 +105,53 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         return other;
     }
 
+    // One statement: the insert's ON CONFLICT DO NOTHING is what makes each claim closed once across replicas (and not
+    // at all when the claimant's own row landed first); RETURNING names those this replica closed. A claimant back from
+    // a pause inserts or starts its row as its owner and meets this one, another's: not run there (TryStartAsync).
+    public async Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(
+        int limit, DateTimeOffset since, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+    {
+        var closed = new List<ClaimNeverRun>();
+        var scheduled = RouteKind.Scheduled.Name();
+        await database.RunAsync(
+            $"""
+            WITH orphaned AS (
+                SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at FROM apiroutes_schedule_runs s
+                WHERE s.claimed_at >= $2
+                    AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())
+                    AND NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)
+                    AND ('{scheduled} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
+                        AND (r.routes IS NULL OR '{scheduled} ' || s.route = ANY(r.routes))))
+                ORDER BY s.claimed_at
+                LIMIT $4),
+            closed AS (
+                INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, error, owner)
+                SELECT execution_id, route, '{scheduled}', 'Failed', 1, claimed_at, now(), occurrence,
+                    'Not run: replica ' || replica || ' claimed this occurrence at ' || to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                        || ' and stopped (or let its lease lapse) before it wrote its run; recorded missed, not run late.',
+                    $1
+                FROM orphaned
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id)
+            SELECT o.route, o.occurrence, o.claimed_at, o.replica FROM orphaned o JOIN closed c ON c.id = o.execution_id
+            """,
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+                command.Parameters.Add(new NpgsqlParameter { Value = since.ToUniversalTime() });
+                command.Parameters.Add(new NpgsqlParameter { Value = routes.ToArray() });
+                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    closed.Add(new ClaimNeverRun(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3)));
+                }
+            },
+            "written",
+            cancellationToken);
+        return [.. closed.OrderBy(claim => claim.ClaimedAt)];
+    }
+
     /// <summary>Removes this replica: its unfinished work is free for the others to claim at once.</summary>
     public async Task UnregisterAsync()
     {

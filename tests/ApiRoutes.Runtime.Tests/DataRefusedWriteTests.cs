@@ -120,5 +120,8 @@ public sealed class DataRefusedWriteTests
         }
 
         public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+        public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, DateTimeOffset since, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);
     }
 }

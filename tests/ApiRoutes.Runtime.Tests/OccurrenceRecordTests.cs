@@ -880,7 +880,7 @@ public sealed class OccurrenceRecordTests
         return records;
     }
 
-    private static MeterListener Listen(string instrumentName, string route, ConcurrentQueue<long> values)
+    internal static MeterListener Listen(string instrumentName, string route, ConcurrentQueue<long> values)
     {
         var listener = new MeterListener
         {

@@ -349,6 +349,48 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
     }
 
+    [Fact]
+    public async Task An_occurrence_a_replica_claimed_and_died_before_it_wrote_a_run_of_is_recorded_missed_and_never_run_by_it()
+    {
+        // Review 32b F4 on PostgreSQL: a replica killed between its claim of an occurrence and its run's first row left
+        // the occurrence claimed and never run, and the others said only "claimed elsewhere". A frozen replica back with
+        // its lease renewed could even run it late. The take-over of a live replica closes it.
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "0 0 1 1 *"));
+        var now = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var survivor = await StartAsync(manifest, _database, now: now);
+        await using var frozen = await StartAsync(manifest, _database, now: now);
+        var claimant = frozen.Services.GetRequiredService<IReplicaCoordination>();
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            $"INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES ('/api/tick', '2026-02-01T00:00:00Z', 'orphan-1', '{claimant.Replica}', now()) RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(_database, $"UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' WHERE id = '{claimant.Replica}' RETURNING 1");
+
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(15));   // half a lease: the survivor's take-over
+        await survivor.WaitForLogAsync(
+            $"ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence 2026-02-01T00:00:00.0000000+00:00 was claimed by replica {claimant.Replica} at ");
+        Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'orphan-1'"));
+        Assert.StartsWith(
+            $"Claimed at 20",
+            await PostgresServer.ScalarAsync<string>(_database, "SELECT detail FROM apiroutes_schedule_occurrences WHERE route = '/api/tick' AND outcome = 'missed'"),
+            StringComparison.Ordinal);
+
+        // The claimant comes back (its lease renewed) and starts the run it claimed: another's row stands in its way.
+        await PostgresServer.ScalarAsync<int>(_database, $"UPDATE apiroutes_replicas SET lease_until = now() + interval '1 minute' WHERE id = '{claimant.Replica}' RETURNING 1");
+        var started = await claimant.TryStartAsync(
+            new ExecutionRecord
+            {
+                Id = "orphan-1", Route = "/api/tick", Kind = "scheduled", Status = ExecutionStatus.Running, Attempt = 1,
+                AcceptedAt = now, StartedAt = now, Occurrence = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero),
+            },
+            CancellationToken.None);
+        Assert.False(started);
+
+        // Closed once: no replica finds it again.
+        var served = survivor.Services.GetRequiredService<ExecutionLifecycle>().ServedRoutes;
+        Assert.Empty(await survivor.Services.GetRequiredService<IReplicaCoordination>().CloseClaimsNeverRunAsync(100, now.AddDays(-1), served, CancellationToken.None));
+        Assert.Single(survivor.Logs, line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal));
+    }
+
     private static Task<TestServer> StartAsync(
         ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null, TimeSpan? lease = null,
         Action<ApiRoutesOptions>? configure = null) =>

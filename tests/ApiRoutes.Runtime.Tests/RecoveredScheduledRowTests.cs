@@ -53,15 +53,17 @@ public sealed class RecoveredScheduledRowTests : IDisposable
         var now = new DateTimeOffset(2026, 6, 1, 0, 0, 30, TimeSpan.Zero);
         await using (var store = SqliteExecutionStore.Open(_database, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now.AddMinutes(-5))))
         {
-            await store.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-6), "killed-before-its-row", default);
-            await store.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-7), "ran", default);
-            await store.AddAsync(new ExecutionRecord { Id = "ran", Route = "/api/tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-7), FinishedAt = now.AddMinutes(-7) }, null, default);
-            await store.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-8), "recorded", default);
-            await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = now.AddMinutes(-8), Outcome = OccurrenceOutcome.Missed, RecordedAt = now.AddMinutes(-8) }, default);
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-6), "killed-before-its-row", default);
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-7), "ran", default);
+            await store.AddAsync(new ExecutionRecord { Id = "ran", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-7), FinishedAt = now.AddMinutes(-7) }, null, default);
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-8), "recorded", default);
+            await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/claimed-tick", Occurrence = now.AddMinutes(-8), Outcome = OccurrenceOutcome.Missed, RecordedAt = now.AddMinutes(-8) }, default);
         }
 
+        var missed = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        using var listener = OccurrenceRecordTests.Listen("apiroutes.schedule.missed", "/api/claimed-tick", missed);
         await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")),
+            Create(ScheduledRoute("/api/claimed-tick", typeof(Tick), "* * * * *")),
             now: now,
             options: o =>
             {
@@ -69,17 +71,18 @@ public sealed class RecoveredScheduledRowTests : IDisposable
                 o.Store.Path = _database;
             });
 
-        await server.WaitForLogAsync("ApiRoutes[3028] Warning: Schedule /api/tick: the occurrence 2026-05-31T23:54:30.0000000+00:00 was claimed at 2026-05-31T23:55:30.0000000+00:00, and no run of it was written: the process stopped (killed, or crashed) in the moment between");
+        await server.WaitForLogAsync("ApiRoutes[3028] Warning: Schedule /api/claimed-tick: the occurrence 2026-05-31T23:54:30.0000000+00:00 was claimed at 2026-05-31T23:55:30.0000000+00:00, and no run of it was written: the process stopped (killed, or crashed) in the moment between");
         var store2 = server.Services.GetRequiredService<IExecutionStore>();
         OccurrenceRecord? record = null;
         for (var deadline = DateTime.UtcNow + Probe.Patience; record is null && DateTime.UtcNow < deadline; await Task.Delay(20))
         {
-            record = (await store2.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).SingleOrDefault(r => r.Occurrence == now.AddMinutes(-6));
+            record = (await store2.GetOccurrencesAsync(new OccurrenceQuery("/api/claimed-tick"), default)).SingleOrDefault(r => r.Occurrence == now.AddMinutes(-6));
         }
 
         Assert.Equal(OccurrenceOutcome.Missed, record?.Outcome);
         Assert.StartsWith("Claimed at 2026-05-31T23:55:30.0000000+00:00, and no run of it was written: the process stopped (killed, or crashed) in the moment between", record!.Detail, StringComparison.Ordinal);
         Assert.Single(server.Logs, line => line.StartsWith("ApiRoutes[3028]", StringComparison.Ordinal));
-        Assert.False((await store2.ClaimOccurrenceAsync("/api/tick", now.AddMinutes(-6), "again", default)).Claimed);   // still claimed: not run late
+        Assert.Contains(1L, missed);   // counted as missed too (it was only recorded: 32d)
+        Assert.False((await store2.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-6), "again", default)).Claimed);   // still claimed: not run late
     }
 }

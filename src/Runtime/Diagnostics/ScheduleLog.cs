@@ -89,6 +89,9 @@ internal static partial class ScheduleLog
     [LoggerMessage(3028, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed at {ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded); it is recorded missed, and not run late")]
     public static partial void ClaimNeverRun(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset claimedAt);
 
+    [LoggerMessage(3029, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed by replica {Replica} at {ClaimedAt:O}, which stopped (or let its lease lapse) before it wrote a run of it; it is recorded missed, and not run late (the replica, if it comes back, does not run it either)")]
+    public static partial void ReplicaClaimNeverRun(this ILogger logger, string route, DateTimeOffset occurrence, string replica, DateTimeOffset claimedAt);
+
     [LoggerMessage(3016, LogLevel.Warning, "Schedule {Route}: the execution store cannot be read (or holds what is not a schedule's record), so the occurrences missed while no instance was up are not known (nor caught up)")]
     public static partial void StoreReadFailed(this ILogger logger, string route, Exception exception);
 }

@@ -110,12 +110,7 @@ internal sealed class StartupRecoveryService(
     {
         foreach (var claim in await store.GetClaimsNeverRunAsync(time.GetUtcNow() - options.Value.Store.Retention, _startedAt, CancellationToken.None))
         {
-            _logger.ClaimNeverRun(claim.Route, claim.Occurrence, claim.ClaimedAt);
-            occurrences.Record(
-                claim.Route,
-                claim.Occurrence,
-                OccurrenceOutcome.Missed,
-                detail: $"Claimed at {claim.ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded). Not run late.");
+            occurrences.ClaimNeverRun(claim);
         }
     }
 

@@ -1,6 +1,7 @@
 using ApiRoutes.Background;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
+using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,12 +11,14 @@ namespace ApiRoutes.Hosting;
 /// <summary>
 /// With replicas sharing a store (PostgreSQL; without coordination it never starts), every half lease: takes over the
 /// unfinished work of replicas that stopped (or died, once their lease lapsed), as much as the queue has room for;
-/// then, with workers idle, first attempts that have waited half a lease or more in the queue of a busy replica.
+/// then, with workers idle, first attempts that have waited half a lease or more in the queue of a busy replica; then
+/// closes the occurrences such replicas claimed and wrote no run of, as missed.
 /// </summary>
 internal sealed class TakeOverService(
     BackgroundQueue queue,
     ExecutionLifecycle lifecycle,
     ExecutionLog log,
+    OccurrenceLog occurrences,
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory,
@@ -46,6 +49,14 @@ internal sealed class TakeOverService(
         {
             var (requeued, failed) = lifecycle.Resume(waiting);
             Logger.TookWaiting(requeued, failed);
+        }
+
+        // A replica that died between its claim of an occurrence and its run's first row left the occurrence claimed and
+        // never run: the others recorded it claimed elsewhere. Within Store:Retention, as at a start alone with the store.
+        var since = Time.GetUtcNow() - options.Value.Store.Retention;
+        foreach (var claim in await coordination.CloseClaimsNeverRunAsync(OccurrenceLog.MaxRecordedMisses, since, lifecycle.ServedRoutes, stopping))
+        {
+            occurrences.ClaimNeverRun(claim);
         }
     }
 }

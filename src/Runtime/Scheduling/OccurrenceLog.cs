@@ -80,6 +80,28 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
         }
     }
 
+    /// <summary>
+    /// An occurrence claimed with no run written (review 32b F4): logged (3028; with replicas, whose claimant stopped,
+    /// 3029), counted as missed, and recorded missed with why. Not run late: the claim stands.
+    /// </summary>
+    public void ClaimNeverRun(ClaimNeverRun claim)
+    {
+        string detail;
+        if (claim.Replica is { } replica)
+        {
+            _logger.ReplicaClaimNeverRun(claim.Route, claim.Occurrence, replica, claim.ClaimedAt);
+            detail = $"Claimed at {claim.ClaimedAt:O} by replica {replica}, which stopped (or let its lease lapse) before it wrote a run of it. Not run late.";
+        }
+        else
+        {
+            _logger.ClaimNeverRun(claim.Route, claim.Occurrence, claim.ClaimedAt);
+            detail = $"Claimed at {claim.ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded). Not run late.";
+        }
+
+        metrics.OccurrencesMissed(claim.Route, 1);
+        Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Missed, detail: detail);
+    }
+
     /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
     public Task<IReadOnlyList<OccurrenceRecord>> ReadAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>

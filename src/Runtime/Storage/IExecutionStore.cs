@@ -99,7 +99,8 @@ internal interface IExecutionStore
     /// Occurrences claimed between <paramref name="since"/> and <paramref name="before"/> (the start of this process,
     /// alone with its store) whose run was never written and that no record says anything of: the process that claimed
     /// them stopped in the moment between the claim and the run's row (review 32b F4). At most 1,000. A store whose
-    /// claims do not outlive the process has none; with replicas, the claims of one gone are not told (README).
+    /// claims do not outlive the process has none; with replicas, the claims of one gone are another's take-over's
+    /// (<see cref="IReplicaCoordination.CloseClaimsNeverRunAsync"/>).
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
     Task<IReadOnlyList<ClaimNeverRun>> GetClaimsNeverRunAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
@@ -207,5 +208,8 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
     public bool HeldElsewhere { get; init; }
 }
 
-/// <summary>An occurrence claimed at <paramref name="ClaimedAt"/> whose run was never written (<see cref="IExecutionStore.GetClaimsNeverRunAsync"/>).</summary>
-internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt);
+/// <summary>
+/// An occurrence claimed at <paramref name="ClaimedAt"/> whose run was never written (<see cref="IExecutionStore.GetClaimsNeverRunAsync"/>);
+/// with replicas, the <paramref name="Replica"/> that claimed it (<see cref="IReplicaCoordination.CloseClaimsNeverRunAsync"/>).
+/// </summary>
+internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt, string? Replica = null);

@@ -78,6 +78,16 @@ internal interface IReplicaCoordination
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
     Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Occurrences claimed since <paramref name="since"/> by replicas that stopped or let their lease lapse, of which no
+    /// run was written (the replica died in the moment between its claim and its run's first row; review 32b F4), at
+    /// most <paramref name="limit"/>, of the <paramref name="routes"/> this replica serves or of schedules no live replica
+    /// serves: each is closed by a row of this replica's, failed without running, so that the replica that claimed it,
+    /// back from a pause, cannot start it (its start meets another's row), and another replica does not close it again.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, DateTimeOffset since, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
 }
 
 /// <summary>How a lease renewal went.</summary>

@@ -66,4 +66,7 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
         : Task.FromResult(true);
 
     public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => Task.FromResult(RunningElsewhere);
+
+    public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, DateTimeOffset since, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);
 }
