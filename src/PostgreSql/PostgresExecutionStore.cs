@@ -250,11 +250,11 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return result;
     }
 
-    // One statement: the latest pause of another start, as the statement's snapshot has it, is kept as ended
-    // (SchedulePause.EndedBy). Not locked: FOR UPDATE skips the row the statement's own upsert has changed, and nothing is
-    // kept (of two replicas pausing in the same instant, the span between their two starts can be lost: that instant).
+    // In the schedule's turn (PauseWriteAsync), one statement: the latest pause of another start is kept as ended
+    // (SchedulePause.EndedBy), and this one becomes the latest.
     public Task SetPauseAsync(SchedulePause pause, CancellationToken cancellationToken) =>
-        _database.RunAsync(
+        PauseWriteAsync(
+            pause.Route,
             $"""
             WITH latest AS (
                 SELECT route, paused_at, until FROM apiroutes_schedule_pauses WHERE route = $1 AND paused_at <> $3 AND {Holds}),
@@ -265,27 +265,47 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             INSERT INTO apiroutes_schedule_pauses (route, until, paused_at) VALUES ($1, $2, $3)
             ON CONFLICT (route) DO UPDATE SET until = excluded.until, paused_at = excluded.paused_at
             """,
-            async command =>
+            parameters =>
             {
-                command.Parameters.Add(new NpgsqlParameter<string>(null!, pause.Route));
-                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, Value = (object?)pause.Until?.ToUniversalTime() ?? DBNull.Value });
-                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, pause.PausedAt.ToUniversalTime()));
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                parameters.Add(new NpgsqlParameter<string>(null!, pause.Route));
+                parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, Value = (object?)pause.Until?.ToUniversalTime() ?? DBNull.Value });
+                parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, pause.PausedAt.ToUniversalTime()));
             },
-            "written",
             cancellationToken);
 
     public Task EndPausesAsync(string route, DateTimeOffset at, CancellationToken cancellationToken) =>
-        _database.RunAsync(
+        PauseWriteAsync(
+            route,
             $"""
             WITH ended AS (UPDATE apiroutes_schedule_pauses_ended SET until = $2 WHERE route = $1 AND until > $2 AND {Holds})
             UPDATE apiroutes_schedule_pauses SET until = $2 WHERE route = $1 AND (until IS NULL OR until > $2) AND {Holds}
             """,
+            parameters =>
+            {
+                parameters.Add(new NpgsqlParameter<string>(null!, route));
+                parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, at.ToUniversalTime()));
+            },
+            cancellationToken);
+
+    // A schedule's pauses are written one change at a time (a transaction-level advisory lock per route): each change
+    // reads the latest pause after the one before it committed. Two replicas pausing in the same moment each read the
+    // same latest, and the second upsert replaced the first one's pause without keeping it as ended (its span was lost).
+    private Task PauseWriteAsync(string route, string sql, Action<NpgsqlParameterCollection> parameters, CancellationToken cancellationToken) =>
+        _database.RunAsync(
+            sql,
             async command =>
             {
-                command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
-                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, at.ToUniversalTime()));
+                await using var transaction = await command.Connection!.BeginTransactionAsync(cancellationToken);
+                await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('apiroutes_pause ' || $1))", command.Connection, transaction))
+                {
+                    turn.Parameters.Add(new NpgsqlParameter<string>(null!, route));
+                    await turn.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                command.Transaction = transaction;
+                parameters(command.Parameters);
                 await command.ExecuteNonQueryAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             },
             "written",
             cancellationToken);

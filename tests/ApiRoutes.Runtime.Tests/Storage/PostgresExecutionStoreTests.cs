@@ -440,6 +440,48 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.False((await skewed.ClaimOccurrenceAsync("/api/tick", At(0), "c", default)).Claimed);   // a replay is still refused
     }
 
+    // Note 32: two replicas pausing one schedule in the same moment each read the same latest pause; the second upsert
+    // replaced the first one's pause without keeping it as ended, so what came while it held was told as never paused.
+    // A transaction of the test holds the latest pause's row, so that both pauses below come before either can write.
+    [Fact]
+    public async Task Two_pauses_of_a_schedule_in_the_same_moment_each_keep_the_one_before_as_ended()
+    {
+        var store = Open();
+        await store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);
+        await using var holder = new NpgsqlConnection(_database);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT 1 FROM apiroutes_schedule_pauses WHERE route = '/api/tick' FOR UPDATE", holder, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var first = store.SetPauseAsync(new SchedulePause("/api/tick", null, At(2)), default);
+        await WaitingForLocksAsync(1);
+        var second = store.SetPauseAsync(new SchedulePause("/api/tick", null, At(3)), default);
+        await WaitingForLocksAsync(2);
+        await transaction.CommitAsync();
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(
+            [(At(1), At(2)), (At(2), At(3)), (At(3), null)],
+            (await store.GetPausesAsync(default)).Select(pause => (pause.PausedAt.ToUniversalTime(), pause.Until?.ToUniversalTime())).Order());
+    }
+
+    // Until that many statements of this database wait for a lock (at most 10 s).
+    private async Task WaitingForLocksAsync(int count)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            if (await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= count)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"{count} statement(s) did not come to wait for a lock within 10 s");
+    }
+
     private PostgresExecutionStore Open()
     {
         var store = PostgresExecutionStore.Open(_database, Lease, new FakeTimeProvider(), NullLogger.Instance);
