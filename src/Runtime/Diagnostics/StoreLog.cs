@@ -23,7 +23,7 @@ internal static partial class StoreLog
     [LoggerMessage(4005, LogLevel.Information, "Replica {Replica} holds its lease again: queued work starts again")]
     public static partial void ReplicaFenceLifted(this ILogger logger, string replica);
 
-    [LoggerMessage(4006, LogLevel.Warning, "The SQLite store {Path} is in {Folder}, which configuration watches with every folder below it for a file it reloads on change (appsettings.json): every commit of the store wakes that watch, and the store accepts fewer background requests a second. Set ApiRoutes:Store:Path to a file outside {Folder}, or turn reloading off (hostBuilder:reloadConfigOnChange=false)")]
+    [LoggerMessage(4006, LogLevel.Warning, "The SQLite store {Path} is in {Folder}, which configuration watches with every folder below it for a file it reloads on change (appsettings.json): every commit of the store wakes that watch, and the store accepts fewer background requests a second. Set ApiRoutes:Store:Path to a file outside {Folder}, or turn reloading off where the host reads it (--hostBuilder:reloadConfigOnChange=false on the command line, or DOTNET_hostBuilder__reloadConfigOnChange=false in the environment; not appsettings.json)")]
     public static partial void StoreInWatchedFolder(this ILogger logger, string path, string folder);
 
     [LoggerMessage(4007, LogLevel.Warning, "The SQLite store {Path} is on a file system held in memory ({FileSystem}): the executions it holds, each answered 202, are lost when the machine restarts. Set ApiRoutes:Store:Path to a file on a disk (in a container, on a mounted volume)")]

@@ -102,15 +102,7 @@ public static class ApiRoutesApplication
         bool verifyBundle;
         try
         {
-            builder = WebApplication.CreateSlimBuilder(args);
-            verifyBundle = BundleStartupCheck.Requested(builder.Configuration);
-            if (verifyBundle && !string.Equals(builder.Configuration[ReloadConfigOnChange], "false", StringComparison.OrdinalIgnoreCase))
-            {
-                // The configuration files are checked with the folder, so they are read once: with reloading, one put in
-                // the folder later would configure the running app (Kestrel opened the endpoints it named). Built again without.
-                ((IDisposable)builder.Configuration).Dispose();
-                builder = WebApplication.CreateSlimBuilder([.. args, $"--{ReloadConfigOnChange}=false"]);
-            }
+            builder = CreateBuilder(args, out verifyBundle);
         }
         catch (InvalidDataException e)
         {
@@ -160,12 +152,16 @@ public static class ApiRoutesApplication
 
         builder.Services.AddApiRoutes();
         configureBuilder?.Invoke(builder);
-        if (verifyBundle && BundleStartupCheck.OutsideConfiguration(builder.Configuration, AppContext.BaseDirectory) is { } added)
+        if (verifyBundle
+            && (BundleStartupCheck.OutsideConfiguration(builder.Configuration, AppContext.BaseDirectory)
+                ?? BundleStartupCheck.ReloadedConfiguration(builder.Configuration)) is { } added)
         {
-            // A file the app's own code added to the configuration (review 31c F7), checked as the host's were.
+            // A file the app's own code added to the configuration (review 31c F7), checked as the host's were; or one read
+            // again on change (the app's code, or hostBuilder:reloadConfigOnChange=true after the switch above: 33a F3).
             await Console.Error.WriteLineAsync($"ApiRoutes: {added}");
             return 1;
         }
+
         if (ManifestPreload.Start(builder.Configuration, builder.Environment.ApplicationName, after: storeWork) is { } preload)
         {
             // The manifest read and its handlers bound on another thread while this one builds the app: after the store's
@@ -207,8 +203,29 @@ public static class ApiRoutesApplication
     // ApiRoutes:VerifyBundle's check before anything is loaded from the folder: that it is the content root, then the folder
     // itself, with the manifest configuration names or the app's own (the application's name unknown: the default file).
     // Why the app may not start, or null.
+    /// <summary>The slim builder; with ApiRoutes:VerifyBundle, one that reads the configuration files once.</summary>
+    /// <exception cref="InvalidDataException">A settings file is not JSON.</exception>
+    internal static WebApplicationBuilder CreateBuilder(string[] args, out bool verifyBundle)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        verifyBundle = BundleStartupCheck.Requested(builder.Configuration);
+        if (verifyBundle && BundleStartupCheck.ReloadedFile(builder.Configuration) is not null)
+        {
+            // The configuration files are checked with the folder, so they are read once: with reloading, one put in the
+            // folder later would configure the running app (Kestrel opened the endpoints it named). Built again without.
+            // Told by what the host made, not by the key, which the host reads only from DOTNET_ variables and the command
+            // line (review 33a F3: set in appsettings.json or hostBuilder__reloadConfigOnChange, the rebuild was skipped);
+            // the switch first, where no switch of the app's without a value takes it as its value (`--trace` last).
+            ((IDisposable)builder.Configuration).Dispose();
+            builder = WebApplication.CreateSlimBuilder([$"--{ReloadConfigOnChange}=false", .. args]);
+        }
+
+        return builder;
+    }
+
     private static string? BundleRefusal(IConfiguration configuration, string contentRoot, string? applicationName) =>
         BundleStartupCheck.UnverifiedEnvironment(Environment.GetEnvironmentVariables())
+        ?? BundleStartupCheck.OutsideStartupHooks(AppContext.BaseDirectory, AppContext.GetData("STARTUP_HOOKS") as string)
         ?? BundleStartupCheck.ContentRootProblem(AppContext.BaseDirectory, contentRoot)
         ?? BundleStartupCheck.OutsideCode(
             AppContext.BaseDirectory,

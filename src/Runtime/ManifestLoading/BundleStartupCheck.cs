@@ -92,6 +92,55 @@ internal static class BundleStartupCheck
     }
 
     /// <summary>
+    /// A configuration file that is read again when it changes: with ApiRoutes:VerifyBundle the files are read once, as
+    /// verified; one written into the folder later would configure the running app (Kestrel opens the endpoints it
+    /// names). Review 33a F3: <c>hostBuilder:reloadConfigOnChange=false</c> where the host does not read it (appsettings.json,
+    /// an environment variable without the DOTNET_ prefix) left the host's files reloading.
+    /// </summary>
+    /// <returns>Why the app may not start; null when no file is reloaded.</returns>
+    public static string? ReloadedConfiguration(IConfiguration configuration) =>
+        ReloadedFile(configuration, depth: 0) is { } file
+            ? $"The configuration file {BundlePath.Quote(file)} is read again whenever it changes: with ApiRoutes:VerifyBundle the app reads its configuration "
+                + "files once, as verified (a file written into the folder later would configure the running app). Add it with reloadOnChange: false, and "
+                + "leave out hostBuilder:reloadConfigOnChange=true (command line, DOTNET_hostBuilder__reloadConfigOnChange)."
+            : null;
+
+    /// <summary>The first configuration file read again when it changes (through chained configurations too), or null.</summary>
+    public static string? ReloadedFile(IConfiguration configuration, int depth = 0)
+    {
+        if (configuration is not IConfigurationRoot root || depth > 8)
+        {
+            return null;
+        }
+
+        foreach (var provider in root.Providers)
+        {
+            switch (provider)
+            {
+                case FileConfigurationProvider { Source: { ReloadOnChange: true } source }:
+                    return source.FileProvider?.GetFileInfo(source.Path ?? "") is { PhysicalPath: { } physical } ? physical : source.Path ?? "(a file)";
+                case ChainedConfigurationProvider chained when ReloadedFile(chained.Configuration, depth + 1) is { } inner:
+                    return inner;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Startup hooks of the runtime's configuration (<c>STARTUP_HOOKS</c>: a runtimeconfig.json's property, such as one
+    /// given with <c>dotnet exec --runtimeconfig</c>) outside the folder: they ran before the app (review 33a F1: the
+    /// variable was refused, the property not).
+    /// </summary>
+    /// <returns>Why the app may not start; null when there is none outside the folder.</returns>
+    public static string? OutsideStartupHooks(string root, string? hooks) =>
+        (hooks ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .FirstOrDefault(hook => Path.IsPathRooted(hook) && !Within(hook, root)) is { } outside
+            ? $"The runtime's configuration names the startup hook {BundlePath.Quote(outside)} (STARTUP_HOOKS), outside the bundle's folder: it has run "
+                + "code that was not verified before the app. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig."
+            : null;
+
+    /// <summary>
     /// Code the .NET host was told to load from outside the folder and the shared frameworks the app runs on: an entry
     /// of the trusted assemblies or of the native libraries' folders elsewhere comes from a variable such as
     /// CORE_SERVICING, DOTNET_ADDITIONAL_DEPS or DOTNET_SHARED_STORE (review 30e: apiroutes serve removes those it knows,

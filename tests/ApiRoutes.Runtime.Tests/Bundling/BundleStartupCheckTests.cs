@@ -225,5 +225,67 @@ public sealed class BundleStartupCheckTests : IDisposable
             error.Message);
     }
 
+    // Review 33a F3: the verified app reads its configuration files once, whatever else the configuration says: the key
+    // set where the host does not read it (the app's appsettings.json) skipped the rebuild, and a switch without a value
+    // last on the command line (--trace) took the rebuild's switch as its value. Either way a settings file written into
+    // the folder later opened the endpoints it named in the running app.
+    [Theory]
+    [InlineData("{}", "--trace")]
+    [InlineData("""{"hostBuilder":{"reloadConfigOnChange":"false"}}""", null)]
+    public void A_verified_app_reads_its_configuration_files_once_however_its_command_line_and_settings_are_written(string settings, string? last)
+    {
+        File.WriteAllText(Path.Combine(_root, "appsettings.json"), settings);
+        string[] args = ["--ApiRoutes:VerifyBundle=true", "--contentRoot", _root, .. last is null ? [] : new[] { last }];
+
+        var verified = ApiRoutesApplication.CreateBuilder(args, out var verify);
+        var plain = ApiRoutesApplication.CreateBuilder(["--contentRoot", _root], out var plainVerify);
+        try
+        {
+            Assert.True(verify);
+            Assert.Null(BundleStartupCheck.ReloadedFile(verified.Configuration));
+            Assert.False(plainVerify);
+            Assert.Equal(Path.Combine(_root, "appsettings.json"), BundleStartupCheck.ReloadedFile(plain.Configuration));   // the check can tell
+        }
+        finally
+        {
+            ((IDisposable)verified.Configuration).Dispose();
+            ((IDisposable)plain.Configuration).Dispose();
+        }
+    }
+
+    [Fact]
+    public void A_verified_app_whose_command_line_turns_reloading_on_again_is_refused_with_what_to_do()
+    {
+        File.WriteAllText(Path.Combine(_root, "appsettings.json"), "{}");
+        var builder = ApiRoutesApplication.CreateBuilder(["--ApiRoutes:VerifyBundle=true", "--contentRoot", _root, "--hostBuilder:reloadConfigOnChange=true"], out _);
+        try
+        {
+            Assert.Equal(
+                $"The configuration file '{Path.Combine(_root, "appsettings.json")}' is read again whenever it changes: with ApiRoutes:VerifyBundle the app reads its "
+                + "configuration files once, as verified (a file written into the folder later would configure the running app). Add it with reloadOnChange: false, "
+                + "and leave out hostBuilder:reloadConfigOnChange=true (command line, DOTNET_hostBuilder__reloadConfigOnChange).",
+                BundleStartupCheck.ReloadedConfiguration(builder.Configuration));
+        }
+        finally
+        {
+            ((IDisposable)builder.Configuration).Dispose();
+        }
+    }
+
+    // Review 33a F1: a startup hook given through a runtimeconfig.json of the command line (dotnet exec --runtimeconfig)
+    // ran and the verified app served; the same hook in DOTNET_STARTUP_HOOKS was refused.
+    [Fact]
+    public void A_startup_hook_of_the_runtimes_configuration_outside_the_folder_refuses_the_start()
+    {
+        var outside = Path.Combine(Path.GetTempPath(), "hook", "Hook.dll");
+
+        Assert.Null(BundleStartupCheck.OutsideStartupHooks(_root, null));
+        Assert.Null(BundleStartupCheck.OutsideStartupHooks(_root, $"{Path.Combine(_root, "Hook.dll")}{Path.PathSeparator}NamedHook"));   // the bundle's own, or by name from its list
+        Assert.Equal(
+            $"The runtime's configuration names the startup hook '{outside}' (STARTUP_HOOKS), outside the bundle's folder: it has run code that was not verified "
+            + "before the app. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig.",
+            BundleStartupCheck.OutsideStartupHooks(_root, $"{Path.Combine(_root, "Hook.dll")}{Path.PathSeparator}{outside}"));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }
