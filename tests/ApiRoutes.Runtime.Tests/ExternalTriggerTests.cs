@@ -213,6 +213,31 @@ public sealed class ExternalTriggerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Refusals_of_unsigned_requests_write_at_most_one_line_a_second_with_how_many_more_there_were()
+    {
+        // Review 33a F4: anyone who could reach the app wrote a Warning line per request, at request rate.
+        var timestamp = _server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        for (var i = 0; i < 50; i++)
+        {
+            using var response = await SendAsync("/api/tick", Occurrence, timestamp, signature: "sha256=00");
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        _server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        using (var last = await SendAsync("/api/tick", Occurrence, timestamp, secret: null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, last.StatusCode);
+        }
+
+        Assert.Equal(
+            [
+                "ApiRoutes[3007] Warning: External schedule trigger refused with 401: The signature does not match. (0 more refused since the last such line; at most one a second is written)",
+                "ApiRoutes[3007] Warning: External schedule trigger refused with 401: The X-ApiRoutes-Route, X-ApiRoutes-Occurrence, X-ApiRoutes-Timestamp and X-ApiRoutes-Signature headers are required. (49 more refused since the last such line; at most one a second is written)",
+            ],
+            _server.Logs.Where(line => line.StartsWith("ApiRoutes[3007]", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task With_a_store_that_forgets_at_restart_a_request_its_previous_process_could_have_run_is_refused()
     {
         await using var restarted = await TestServer.StartAsync(

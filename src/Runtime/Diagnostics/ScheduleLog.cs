@@ -26,8 +26,8 @@ internal static partial class ScheduleLog
     [LoggerMessage(3006, LogLevel.Debug, "Schedule {Route} waiting for {NextRun:O}")]
     public static partial void ScheduleWaiting(this ILogger logger, string route, DateTimeOffset nextRun);
 
-    [LoggerMessage(3007, LogLevel.Warning, "External schedule trigger refused with {StatusCode}: {Reason}")]
-    public static partial void ExternalTriggerRefused(this ILogger logger, int statusCode, string reason);
+    [LoggerMessage(3007, LogLevel.Warning, "External schedule trigger refused with {StatusCode}: {Reason} ({Unlogged} more refused since the last such line; at most one a second is written)")]
+    public static partial void ExternalTriggerRefused(this ILogger logger, int statusCode, string reason, int unlogged);
 
     [LoggerMessage(3008, LogLevel.Information, "Schedule {Route} missed {Count} occurrence(s) since its last run at {LastRun:O}; running one catch-up for {Occurrence:O}")]
     public static partial void ScheduleCatchingUp(this ILogger logger, string route, int count, DateTimeOffset lastRun, DateTimeOffset occurrence);

@@ -40,6 +40,7 @@ internal sealed class ExternalTriggerEndpoint(
     public static readonly TimeSpan FutureSkew = TimeSpan.FromSeconds(30);
 
     private readonly long _startedAt = time.GetUtcNow().ToUnixTimeSeconds();
+    private readonly LogSampler _refusals = new(time, TimeSpan.FromSeconds(1));
     private readonly string _secret = options.Scheduling.ExternalTriggerSecret!;
     private readonly TimeSpan _tolerance = options.Scheduling.ExternalTriggerTolerance;
 
@@ -167,9 +168,15 @@ internal sealed class ExternalTriggerEndpoint(
     private static bool IsOccurrence(LoadedRoute route, DateTimeOffset instant) =>
         instant > DateTimeOffset.MinValue && route.NextOccurrence(instant.AddTicks(-1)) == instant;
 
+    // Sampled, as every refusal of a request anyone can send (review 33a F4: 200 unsigned requests wrote 200 Warning lines);
+    // a signed one's outcome is in its occurrence's record as well.
     private Task RefuseAsync(HttpContext context, int statusCode, string reason)
     {
-        logger.ExternalTriggerRefused(statusCode, reason);
+        if (_refusals.ShouldLog(out var unlogged))
+        {
+            logger.ExternalTriggerRefused(statusCode, reason, unlogged);
+        }
+
         context.Response.StatusCode = statusCode;
         return context.Response.WriteAsync(reason);
     }
