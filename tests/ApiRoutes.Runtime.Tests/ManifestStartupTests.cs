@@ -165,6 +165,23 @@ public class ManifestStartupTests
         Assert.StartsWith("The route '/API/{name}' is listed twice in 'm.json'", sameShape.Message, StringComparison.Ordinal);
     }
 
+    // Review 33c F1: the app refused its own manifest for routes routing tells apart (long s beside s, a literal '{}'
+    // beside a parameter); literals compare as routing compares them (OrdinalIgnoreCase), as the build's AR2002 does.
+    [Fact]
+    public void Literals_are_one_route_exactly_when_routing_takes_them_for_one()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        ManifestRoute At(string route) => manifest.Routes[0] with { Route = route };
+
+        ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/\u017Ftatus"), At("/api/status")] }, "m.json");
+        ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/\u212Aelvin"), At("/api/kelvin")] }, "m.json");
+        ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/b/{{}}"), At("/api/b/{y}")] }, "m.json");
+        var same = Assert.Throws<ApiRoutesManifestException>(() =>
+            ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/\u00e9t\u00e9"), At("/api/\u00c9T\u00c9")] }, "m.json"));
+
+        Assert.StartsWith("The route '/api/\u00c9T\u00c9' is listed twice in 'm.json'", same.Message, StringComparison.Ordinal);
+    }
+
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)
     {
         var builder = WebApplication.CreateBuilder();

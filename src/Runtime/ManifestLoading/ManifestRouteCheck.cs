@@ -1,6 +1,7 @@
 using ApiRoutes.Bundling;
 using ApiRoutes.Manifest;
 using ApiRoutes.Scheduling;
+using ApiRoutes.Text;
 using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace ApiRoutes.ManifestLoading;
@@ -69,16 +70,17 @@ internal static class ManifestRouteCheck
                 switch (part)
                 {
                     case RoutePatternLiteralPart literal:
-                        shape.Append(literal.Content.ToUpperInvariant());
+                        Escaped(shape, RouteLiteralCase.Fold(literal.Content));
                         break;
                     case RoutePatternSeparatorPart separator:
-                        shape.Append(separator.Content);
+                        Escaped(shape, separator.Content);
                         break;
                     case RoutePatternParameterPart parameter:
                         shape.Append('{').Append(parameter.IsCatchAll ? "*" : "").Append(parameter.IsOptional || parameter.Default is not null ? "?" : "");
                         foreach (var policy in parameter.ParameterPolicies)
                         {
-                            shape.Append(':').Append(policy.Content);
+                            shape.Append(':');
+                            Escaped(shape, policy.Content ?? "");
                         }
 
                         shape.Append('}');
@@ -88,6 +90,20 @@ internal static class ManifestRouteCheck
         }
 
         return shape.ToString();
+    }
+
+    // A literal '{}' ('{{}}' in the template) is not a parameter's '{}' (review 33c F1: the two were one shape).
+    private static void Escaped(System.Text.StringBuilder shape, string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is '\\' or '{' or '}' or ':' or '?' or '*')
+            {
+                shape.Append('\\');
+            }
+
+            shape.Append(c);
+        }
     }
 
     // No methods listed: every method.

@@ -2,6 +2,7 @@ using System.Text;
 using ApiRoutes.Tasks.Diagnostics;
 using ApiRoutes.Tasks.Metadata;
 using ApiRoutes.Tasks.Routing;
+using ApiRoutes.Text;
 
 namespace ApiRoutes.Tasks.Analysis;
 
@@ -65,7 +66,7 @@ internal static class AmbiguousRoutes
             {
                 if (part is RouteLiteral literal)
                 {
-                    foreach (var c in literal.Text.ToLowerInvariant())
+                    foreach (var c in RouteLiteralCase.Fold(literal.Text))
                     {
                         key.Append(c is '{' or '}' or '\\' ? "\\" + c : c.ToString());
                     }

@@ -1,4 +1,5 @@
 using System.Text;
+using ApiRoutes.Text;
 
 namespace ApiRoutes.Tasks.Routing;
 
@@ -55,7 +56,7 @@ internal sealed class RouteTemplate
                 switch (part)
                 {
                     case RouteLiteral literal:
-                        AppendEscaped(key, literal.Text.ToLowerInvariant());
+                        AppendEscaped(key, RouteLiteralCase.Fold(literal.Text));
                         break;
                     case RouteParameter parameter:
                         AppendParameter(key, parameter);
