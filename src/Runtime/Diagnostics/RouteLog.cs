@@ -11,6 +11,9 @@ internal static partial class RouteLog
     [LoggerMessage(1002, LogLevel.Error, "Route {Route} failed")]
     public static partial void RouteFailed(this ILogger logger, string route, Exception exception);
 
+    [LoggerMessage(1005, LogLevel.Warning, "The content root {ContentRoot} is not the app's folder {Folder}, whose {Files} is not read (nor the store, secrets or other settings it names): start the app in its folder (a systemd unit's WorkingDirectory=, docker run -w), or pass --contentRoot {Folder}")]
+    public static partial void SettingsBesideAppNotRead(this ILogger logger, string contentRoot, string folder, string files);
+
     [LoggerMessage(1004, LogLevel.Error, "Route {Route} ran past its time limit of {TimeLimit}: its request was cancelled at the limit; {Outcome}")]
     public static partial void RouteTimedOut(this ILogger logger, string route, TimeSpan timeLimit, string outcome);
 

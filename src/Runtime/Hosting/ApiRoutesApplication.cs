@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Hosting;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +10,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
 namespace ApiRoutes;
@@ -111,6 +115,19 @@ public static class ApiRoutesApplication
             await Console.Error.WriteLineAsync($"ApiRoutes: {ConfigurationUnreadable(args, e)}");
             return 1;
         }
+        catch (DirectoryNotFoundException e)
+        {
+            await Console.Error.WriteLineAsync($"ApiRoutes: {StartupInputs.ContentRootMissing(args, e)}");
+            return 1;
+        }
+
+        // What the host would meet with an unhandled exception in its build or start, or a port it would widen to every
+        // interface: before anything is opened (review 33b F2, F6).
+        if ((StartupInputs.LogLevelProblem(builder.Configuration) ?? StartupInputs.ListenAddressProblem(builder.Configuration)) is { } input)
+        {
+            await Console.Error.WriteLineAsync($"ApiRoutes: {input}");
+            return 1;
+        }
 
         if (verifyBundle && BundleRefusal(builder.Configuration, builder.Environment.ContentRootPath, builder.Environment.ApplicationName) is { } refusal)
         {
@@ -150,6 +167,8 @@ public static class ApiRoutesApplication
             storeWork = SqliteWarmUp.Start();
         }
 
+        var quiet = new StartupQuiet();
+        builder.Services.PostConfigure<LoggerFilterOptions>(quiet.Configure);
         builder.Services.AddApiRoutes();
         configureBuilder?.Invoke(builder);
         if (verifyBundle
@@ -182,6 +201,13 @@ public static class ApiRoutesApplication
             return 1;
         }
 
+        if (!app.Environment.IsDevelopment()
+            && StartupInputs.SettingsNotRead(app.Environment.ContentRootPath, AppContext.BaseDirectory, app.Environment.EnvironmentName) is { } unread)
+        {
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category)
+                .SettingsBesideAppNotRead(app.Environment.ContentRootPath, AppContext.BaseDirectory, unread);
+        }
+
         var damage = app.Services.GetService<StoreDamage>();   // the container is disposed when the app has run
         try
         {
@@ -191,18 +217,20 @@ public static class ApiRoutesApplication
         {
             // The address in use (a second server on :5000), or one that is not an address: one line and exit code 1, not an
             // unhandled exception's stack trace and SIGABRT (review 28c F14).
+            quiet.Started();
             await Console.Error.WriteLineAsync($"ApiRoutes: {problem}");
             await StopStartedAsync(app);
             return 1;
+        }
+        finally
+        {
+            quiet.Started();
         }
 
         await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(app);
         return damage is { Found: true } ? 1 : 0;   // stopped for a damaged store file
     }
 
-    // ApiRoutes:VerifyBundle's check before anything is loaded from the folder: that it is the content root, then the folder
-    // itself, with the manifest configuration names or the app's own (the application's name unknown: the default file).
-    // Why the app may not start, or null.
     /// <summary>The slim builder; with ApiRoutes:VerifyBundle, one that reads the configuration files once.</summary>
     /// <exception cref="InvalidDataException">A settings file is not JSON.</exception>
     internal static WebApplicationBuilder CreateBuilder(string[] args, out bool verifyBundle)
@@ -223,6 +251,9 @@ public static class ApiRoutesApplication
         return builder;
     }
 
+    // ApiRoutes:VerifyBundle's check before anything is loaded from the folder: that it is the content root, then the folder
+    // itself, with the manifest configuration names or the app's own (the application's name unknown: the default file).
+    // Why the app may not start, or null.
     private static string? BundleRefusal(IConfiguration configuration, string contentRoot, string? applicationName) =>
         BundleStartupCheck.UnverifiedEnvironment(Environment.GetEnvironmentVariables())
         ?? BundleStartupCheck.OutsideStartupHooks(AppContext.BaseDirectory, AppContext.GetData("STARTUP_HOOKS") as string)
@@ -266,6 +297,17 @@ public static class ApiRoutesApplication
             $"{e.Message} ({socket.SocketErrorCode}) Give this app an address it may listen on (--urls, ASPNETCORE_URLS or Kestrel:Endpoints; ports below 1024 need privileges).",
         FormatException when e.Message.StartsWith("Invalid url", StringComparison.Ordinal) =>
             $"{e.Message}: the addresses to listen on (--urls, ASPNETCORE_URLS or Kestrel:Endpoints) are URLs such as http://localhost:5001 or http://+:8080.",
+
+        // Review 33b F6: these were unhandled exceptions (exit code 134).
+        System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressNotAvailable } =>
+            $"{e.Message}: this machine has no such address to listen on. Give this app one of its own (--urls, ASPNETCORE_URLS or Kestrel:Endpoints; http://0.0.0.0:8080 listens on all of them).",
+        System.Net.Sockets.SocketException socket =>
+            $"{e.Message} ({socket.SocketErrorCode}) Give this app an address it may listen on (--urls, ASPNETCORE_URLS or Kestrel:Endpoints; ports below 1024 need privileges).",
+        InvalidOperationException when e.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal) =>
+            $"{string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))} Give the app a certificate "
+                + "(Kestrel:Endpoints:<name>:Certificate:Path, or Kestrel:Certificates:Default), or listen on http:// behind a proxy that ends TLS.",
+        FileNotFoundException or DirectoryNotFoundException or System.Security.Cryptography.CryptographicException =>
+            $"The HTTPS certificate cannot be read: {e.Message} Check Kestrel:Endpoints:<name>:Certificate (Path, Password) or Kestrel:Certificates:Default.",
         _ => null,
     };
 

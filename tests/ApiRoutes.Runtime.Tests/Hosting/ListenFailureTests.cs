@@ -21,9 +21,12 @@ public sealed class ListenFailureTests
         taken.Start();
         var url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
 
-        var (code, error) = await RunAsync($"--urls={url}");
+        var (code, error, output) = await RunWithOutputAsync($"--urls={url}");
 
         Assert.Equal(1, code);
+        // Review 33b F1: the host's "Hosting failed to start" and 30 lines of stack came first, on standard output.
+        Assert.DoesNotContain("Hosting failed to start", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AddressInUseException", output, StringComparison.Ordinal);
         Assert.Equal(
             $"ApiRoutes: Failed to bind to address {url}: address already in use. Another server listens there: stop it, or give this app another address "
             + "(--urls http://localhost:5001, ASPNETCORE_URLS or Kestrel:Endpoints).",
@@ -41,20 +44,86 @@ public sealed class ListenFailureTests
             error.Trim());
     }
 
+    // Review 33b F6: a port that is not a number made Kestrel take "127.0.0.1:4201O" for a host name and listen on every
+    // interface at port 80, without a word; a port past 65535 was an unhandled exception (exit code 134).
+    [Theory]
+    [InlineData("--urls=http://127.0.0.1:4201O", "'http://127.0.0.1:4201O' (--urls, ASPNETCORE_URLS) has the port '4201O'")]
+    [InlineData("--urls=http://localhost:notaport;http://127.0.0.1:0", "'http://localhost:notaport' (--urls, ASPNETCORE_URLS) has the port 'notaport'")]
+    [InlineData("--urls=http://127.0.0.1:99999", "'http://127.0.0.1:99999' (--urls, ASPNETCORE_URLS) has the port '99999'")]
+    [InlineData("--http_ports=abc", "'abc' (ASPNETCORE_HTTP_PORTS) has the port 'abc'")]
+    [InlineData("--Kestrel:Endpoints:web:Url=http://[::1]:80x", "'http://[::1]:80x' (Kestrel:Endpoints:web:Url) has the port '80x'")]
+    public async Task An_address_whose_port_is_not_a_number_is_refused_not_widened_to_every_interface(string urls, string expected)
+    {
+        var (code, error) = await RunAsync(urls);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"ApiRoutes: The address to listen on {expected}, which is not a number from 0 to 65535", error.Trim(), StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    // Review 33b F6: an address this machine does not have, or an HTTPS endpoint without a certificate, was an unhandled
+    // exception, exit code 134.
+    [Theory]
+    [InlineData("--urls=http://192.0.2.1:0", "this machine has no such address")]
+    [InlineData("--urls=https://127.0.0.1:0", "No server certificate was specified")]
+    [InlineData("--Kestrel:Endpoints:web:Url=https://127.0.0.1:0 --Kestrel:Endpoints:web:Certificate:Path=/no/such/certificate.pfx", "The HTTPS certificate cannot be read")]
+    public async Task An_address_the_machine_lacks_or_https_without_a_certificate_is_one_line_and_exit_code_1(string urls, string expected)
+    {
+        var (code, error) = await RunAsync(urls);
+
+        Assert.Equal(1, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    // Review 33b F9: a content root that is not a folder was an unhandled exception, exit code 134.
+    [Fact]
+    public async Task A_content_root_that_is_not_a_folder_is_one_line_and_exit_code_1()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "apiroutes-no-such-folder-" + Guid.NewGuid().ToString("N"));
+
+        var (code, error) = await RunAsync($"--contentRoot={missing}");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"ApiRoutes: The content root '{missing}", error.Trim(), StringComparison.Ordinal);
+        Assert.Contains("is not a folder (--contentRoot, ASPNETCORE_CONTENTROOT or DOTNET_CONTENTROOT)", error, StringComparison.Ordinal);
+    }
+
+    // Review 33b F2: a log level that is not one (Serilog's "Verbose") was an unhandled exception in the app's build.
+    [Fact]
+    public async Task A_log_level_that_is_not_one_is_one_line_naming_the_setting_and_exit_code_1()
+    {
+        var (code, error) = await RunAsync("--Logging:LogLevel:Default=Verbose");
+
+        Assert.Equal(1, code);
+        Assert.Equal(
+            "ApiRoutes: The log level 'Verbose' of Logging:LogLevel:Default is not one: write Trace, Debug, Information, Warning, Error, Critical or None.",
+            error.Trim());
+    }
+
     private static async Task<(int Code, string Error)> RunAsync(string urls)
     {
+        var (code, error, _) = await RunWithOutputAsync(urls);
+        return (code, error);
+    }
+
+    private static async Task<(int Code, string Error, string Output)> RunWithOutputAsync(string urls)
+    {
         var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
-        var error = new StringWriter();
-        var previous = Console.Error;
+        var (error, output) = (new StringWriter(), new StringWriter());
+        var (previous, previousOut) = (Console.Error, Console.Out);
         Console.SetError(error);
+        Console.SetOut(output);
         try
         {
-            var run = ApiRoutesApplication.RunAsync([urls, $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"]);
-            return (await run.WaitAsync(TimeSpan.FromSeconds(60)), error.ToString());
+            string[] listen = urls.StartsWith("--urls", StringComparison.Ordinal) || urls.Contains(":Url=", StringComparison.Ordinal) ? urls.Split(' ') : [urls, "--urls=http://127.0.0.1:0"];
+            var run = ApiRoutesApplication.RunAsync([.. listen, $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"]);
+            return (await run.WaitAsync(TimeSpan.FromSeconds(60)), error.ToString(), output.ToString());
         }
         finally
         {
             Console.SetError(previous);
+            Console.SetOut(previousOut);
         }
     }
 }
