@@ -45,6 +45,31 @@ internal static class ConstraintProbe
             yield return value;
         }
 
+        // A regex accepts what no kind of value above may be (review 33c F5: ^\d{4}$ beside int, ^b$ beside alpha were not
+        // found, and the app answered 500 for /api/archive/2024): every letter and digit alone, runs of them up to 12
+        // long, and the words the pattern itself spells (its escapes left out: \d is no 'd').
+        if (constraints.Any(constraint => string.Equals(constraint.Name, "regex", StringComparison.OrdinalIgnoreCase)))
+        {
+            foreach (var c in "abcdefghijklmnopqrstuvwxyz0123456789")
+            {
+                yield return c.ToString();
+            }
+
+            for (var length = 2; length <= 12; length++)
+            {
+                yield return new string('1', length);
+                yield return new string('a', length);
+            }
+
+            foreach (var constraint in constraints.Where(constraint => string.Equals(constraint.Name, "regex", StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var word in Words(constraint.Argument ?? ""))
+                {
+                    yield return word;
+                }
+            }
+        }
+
         foreach (var constraint in constraints)
         {
             // The edges ± 1 of long.MinValue and long.MaxValue are no numbers: those bounds give no probes.
@@ -60,6 +85,35 @@ internal static class ConstraintProbe
                     }
                 }
             }
+        }
+    }
+
+    // The runs of letters, digits, '-', '_' and '.' a pattern spells, its escapes (\d, \w, \.) left out.
+    private static IEnumerable<string> Words(string pattern)
+    {
+        var word = new System.Text.StringBuilder();
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '\\')
+            {
+                i++;
+            }
+            else if (char.IsAsciiLetterOrDigit(pattern[i]) || pattern[i] is '-' or '_')
+            {
+                word.Append(pattern[i]);
+                continue;
+            }
+
+            if (word.Length > 0)
+            {
+                yield return word.ToString();
+                word.Clear();
+            }
+        }
+
+        if (word.Length > 0)
+        {
+            yield return word.ToString();
         }
     }
 

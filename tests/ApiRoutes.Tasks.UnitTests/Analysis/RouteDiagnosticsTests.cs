@@ -97,6 +97,10 @@ public class RouteDiagnosticsTests
     // review 25a F12: a complex segment ranks the same whatever its constraints (/api/items/a.1 answered 500)
     [InlineData("{name}.{ext}", "{name}.{ext:int}", "/api/items/0.0")]
     [InlineData("v{n:int}-{tag}", "V{n:long}-{tag:alpha}", "/api/items/v0-true")]
+    // review 33c F5: a regex accepts values no kind of value gave (/api/archive/2024 and /api/p1/b answered 500)
+    [InlineData("{year:regex(^\\\\d{{4}}$)}", "{id:int}", "/api/items/1111")]
+    [InlineData("{x:regex(^b$)}", "{x:alpha}", "/api/items/b")]
+    [InlineData("{code:regex(^(draft|live)$)}", "{slug:alpha:minlength(5)}", "/api/items/draft")]
     public void Routes_that_differ_only_in_overlapping_constraints_are_an_error_naming_a_path_both_match(string first, string second, string path)
     {
         var (project, result) = Analyze($$"""
