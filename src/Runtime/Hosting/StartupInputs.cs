@@ -119,6 +119,11 @@ internal static class StartupInputs
         }
 
         var rest = url[(scheme + 3)..];
+        if (rest.StartsWith("unix:", StringComparison.OrdinalIgnoreCase) || rest.StartsWith("pipe:", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;   // a Unix socket (http://unix:/run/app.sock) or a named pipe: no port
+        }
+
         var hostAndPort = rest.IndexOf('/') is var slash and >= 0 ? rest[..slash] : rest;
         if (hostAndPort.StartsWith('['))
         {

@@ -13,6 +13,7 @@ public sealed class StartupInputsTests : IDisposable
 
     [Theory]
     [InlineData("urls", "http://127.0.0.1:5001;https://[::1]:5002/base;http://*:80;http://+:8080;http://localhost")]
+    [InlineData("urls", "http://unix:/run/app.sock;http://pipe:/app")]
     [InlineData("http_ports", "8080;8081")]
     [InlineData("Kestrel:Endpoints:web:Url", "http://0.0.0.0:0")]
     public void Addresses_with_ports_in_digits_or_none_pass(string key, string value) =>
