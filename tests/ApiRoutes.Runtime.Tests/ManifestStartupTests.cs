@@ -108,8 +108,11 @@ public class ManifestStartupTests
     // as a bug, or a route's escape sequences reached the operator's terminal.
     [Theory]
     [InlineData("/api/{hello", "The route '/api/{hello' in '", "is not a valid route template: ")]
-    [InlineData("api/hello", "The route 'api/hello' in '", "is not a path: it must start with '/' and hold no control character.")]
-    [InlineData("/api/\u001b]0;PWNED\u0007", "The route '/api/\\u001B]0;PWNED\\u0007' in '", "is not a path")]
+    [InlineData("api/hello", "The route 'api/hello' in '", "is not a path: it must start with '/'.")]
+    [InlineData("/api/\u001b]0;PWNED\u0007", "The route '/api/\\u001B]0;PWNED\\u0007' in '", "is not a path: it holds the control character U+001B at index 5.")]
+    // Review 33c F2: what the build refuses with AR2001 (formatting characters, U+FFFD from a lone surrogate), this refuses too.
+    [InlineData("/api/bidi\u202Eevil", "The route '/api/bidi\\u202Eevil' in '", "it holds the invisible formatting character U+202E at index 9.")]
+    [InlineData("/api/sur\uFFFDrogate", "The route '/api/sur\uFFFDrogate' in '", "it holds the replacement character U+FFFD")]
     public void A_route_the_build_would_not_have_written_stops_start_up(string route, string start, string contains)
     {
         var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));

@@ -23,9 +23,15 @@ internal static class ManifestRouteCheck
         foreach (var entry in manifest.Routes)
         {
             var route = BundlePath.Quote(entry.Route);
-            if (!entry.Route.StartsWith('/') || entry.Route.Any(char.IsControl))
+            if (!entry.Route.StartsWith('/'))
             {
-                throw new ApiRoutesManifestException($"The route {route} in '{path}' is not a path: it must start with '/' and hold no control character. {Rebuild}");
+                throw new ApiRoutesManifestException($"The route {route} in '{path}' is not a path: it must start with '/'. {Rebuild}");
+            }
+
+            // The build refuses the same characters with AR2001 (review 33c F2: it accepted control characters this refused).
+            if (RouteCharacters.FirstRefused(entry.Route) is (var index, var what))
+            {
+                throw new ApiRoutesManifestException($"The route {route} in '{path}' is not a path: it holds {what} at index {index}. {Rebuild}");
             }
 
             RoutePattern pattern;

@@ -1,3 +1,4 @@
+using ApiRoutes.Bundling;
 using ApiRoutes.Tasks.Diagnostics;
 using ApiRoutes.Tasks.Metadata;
 using ApiRoutes.Tasks.Routing;
@@ -163,9 +164,17 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
         {
             text = type.Attributes.Template ?? "";
         }
-        else if (DefaultRoute.For(type.Namespace, type.NestedNames, rootNamespace) is { } route)
+        else if (DefaultRoute.For(type.Namespace, type.NestedNames, rootNamespace, out var nameless) is { } route)
         {
             text = route;
+        }
+        else if (nameless is (var kind, var name))
+        {
+            Error(DiagnosticCodes.HandlerOutsideApi, type,
+                $"'{type.FullName}' has no default route: its {kind} name '{name}' has no letter or digit, so it gives no segment of "
+                + "the path (names become segments in kebab-case, with '_' as '-'). Rename it, or give the handler a route with "
+                + "[ApiRoute(\"/api/...\")].");
+            return null;
         }
         else
         {
@@ -186,7 +195,7 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
         if (!result.IsValid)
         {
             diagnostics.Add(DiagnosticCodes.InvalidRouteTemplate, TemplateOrigin(type),
-                $"The route template '{text}' of '{type.FullName}' is invalid: {result.Error}");
+                $"The route template '{BundlePath.Printable(text)}' of '{type.FullName}' is invalid: {result.Error}");   // one line (review 33c F2)
             return null;
         }
 

@@ -29,7 +29,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor HandlerAbstract = new("AR1002", Error, "A handler type is abstract");
     public static readonly DiagnosticDescriptor HandlerGeneric = new("AR1003", Error, "A handler type is generic");
     public static readonly DiagnosticDescriptor HandlerNoConstructor = new("AR1004", Error, "A handler has no usable constructor");
-    public static readonly DiagnosticDescriptor HandlerOutsideApi = new("AR1005", Error, "A handler outside the Api namespace has no route");
+    public static readonly DiagnosticDescriptor HandlerOutsideApi = new("AR1005", Error, "A handler has no route: outside the Api namespace, or a name that gives no path segment");
     public static readonly DiagnosticDescriptor HandlerNotClass = new("AR1006", Error, "A handler is a struct");
     public static readonly DiagnosticDescriptor AttributeWithoutHandler = new("AR1007", Error, "A route attribute is on a type that is not a handler");
     public static readonly DiagnosticDescriptor HandlerManyConstructors = new("AR1101", Warning, "A handler has several public constructors");

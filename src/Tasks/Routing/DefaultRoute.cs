@@ -11,8 +11,18 @@ namespace ApiRoutes.Tasks.Routing;
 internal static class DefaultRoute
 {
     /// <returns>The template, or null when the namespace is not <c>&lt;RootNamespace&gt;.Api</c> or below it.</returns>
-    public static string? For(string @namespace, IReadOnlyList<string> nestedNames, string rootNamespace)
+    public static string? For(string @namespace, IReadOnlyList<string> nestedNames, string rootNamespace) =>
+        For(@namespace, nestedNames, rootNamespace, out _);
+
+    /// <remarks>
+    /// <c>nameless</c> is set to a namespace or type name that gives no segment (only underscores: <c>_</c>, <c>__</c>),
+    /// with "namespace" or "class", and the result is null. Such a name made an empty segment ('/api//x', refused as if the
+    /// user had written a '/') or, last, silently took its folder's route as only Index may (review 33c F7).
+    /// </remarks>
+    /// <returns>The template, or null when the namespace is not <c>&lt;RootNamespace&gt;.Api</c> or below it.</returns>
+    public static string? For(string @namespace, IReadOnlyList<string> nestedNames, string rootNamespace, out (string Kind, string Name)? nameless)
     {
+        nameless = null;
         var apiNamespace = rootNamespace.Length == 0 ? "Api" : rootNamespace + ".Api";
         string below;
         if (string.Equals(@namespace, apiNamespace, StringComparison.Ordinal))
@@ -28,7 +38,15 @@ internal static class DefaultRoute
             return null;
         }
 
-        var segments = below.Split('.', StringSplitOptions.RemoveEmptyEntries).Concat(nestedNames).ToList();
+        var namespaces = below.Split('.', StringSplitOptions.RemoveEmptyEntries);
+        var segments = namespaces.Concat(nestedNames).ToList();
+        var empty = segments.FindIndex(segment => KebabCase(segment).Length == 0);
+        if (empty >= 0)
+        {
+            nameless = (empty < namespaces.Length ? "namespace" : "class", segments[empty]);
+            return null;
+        }
+
         if (segments[^1] == "Index")
         {
             segments.RemoveAt(segments.Count - 1);

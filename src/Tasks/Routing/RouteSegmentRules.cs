@@ -9,6 +9,11 @@ internal static class RouteSegmentRules
     /// <param name="starts">Index in the template where each part starts.</param>
     public static RouteTemplateParseResult? Check(string segment, List<RoutePart> parts, List<int> starts)
     {
+        if (segment is "." or "..")
+        {
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.DotSegment(segment), starts[0]);
+        }
+
         if (parts.Count == 1)
         {
             return null;

@@ -15,6 +15,17 @@ internal static class RouteTemplateErrors
     public static string TildeWithoutSlash() =>
         "The route template starts with '~' that is not followed by '/'; start it with \"/\" or \"~/\" instead.";
 
+    // Review 33c F2: the runtime refuses such a manifest route, so the app built without a word and then did not start.
+    public static string RefusedCharacter(string what, int index, string before) =>
+        $"The route template holds {what} at index {index}" + (index == 0 ? "" : $" (after '{before}')")
+        + "; the app would refuse to start with it in a route, and no route table or log would show it: remove it (a constant "
+        + "built from pieces, or text pasted from a document, often brings one in).";
+
+    // Review 33c F3: Kestrel removes "." and ".." segments (also %2E ones) from a request's path before routing.
+    public static string DotSegment(string segment) =>
+        $"The route template has the segment '{segment}', which no request can reach: servers remove '.' and '..' segments "
+        + "from a request's path before routing (RFC 3986); remove the segment or give it a name.";
+
     public static string EmptySegment() =>
         "The route template contains an empty segment (\"//\"); remove the extra '/'.";
 

@@ -1,9 +1,12 @@
+using ApiRoutes.Text;
+
 namespace ApiRoutes.Tasks.Routing;
 
 /// <summary>
 /// Parses ASP.NET Core route templates at build time, where ASP.NET Core is not available. It accepts what
 /// <c>RoutePatternFactory.Parse</c> accepts, except that empty templates and templates that start or end with
-/// whitespace are rejected because they are almost always mistakes. It also refuses what ASP.NET Core refuses only
+/// whitespace are rejected because they are almost always mistakes, and so are characters that do not show (control and
+/// formatting characters: <see cref="RouteCharacters"/>) and dot segments, which requests never reach. It also refuses what ASP.NET Core refuses only
 /// when the app runs: more than 28 segments, and built-in constraints whose arguments it cannot use.
 /// </summary>
 internal static class RouteTemplateParser
@@ -15,6 +18,12 @@ internal static class RouteTemplateParser
         if (string.IsNullOrWhiteSpace(template))
         {
             return RouteTemplateParseResult.Failure(RouteTemplateErrors.Empty(), 0);
+        }
+
+        // Before the whitespace rules: a line feed at the end is better named than called whitespace.
+        if (RouteCharacters.FirstRefused(template) is (var index, var what))
+        {
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.RefusedCharacter(what, index, template[..index]), index);
         }
 
         if (char.IsWhiteSpace(template[0]))

@@ -31,6 +31,21 @@ public class DefaultRouteTests
     public void Handlers_outside_the_api_namespace_have_no_default_route(string ns) =>
         Assert.Null(DefaultRoute.For(ns, ["Hello"], "Shop"));
 
+    // Review 33c F7: names of only underscores give no segment; the handler has no default route, and the name is told.
+    [Theory]
+    [InlineData("Shop.Api._", "X", "namespace", "_")]
+    [InlineData("Shop.Api.Ns", "__", "class", "__")]
+    [InlineData("Shop.Api.A.___.B", "X", "namespace", "___")]
+    public void A_name_of_only_underscores_gives_no_route(string ns, string name, string kind, string nameless)
+    {
+        Assert.Null(DefaultRoute.For(ns, [name], "Shop", out var found));
+        Assert.Equal((kind, nameless), found);
+    }
+
+    [Fact]
+    public void Underscores_beside_letters_still_become_hyphens() =>
+        Assert.Equal("/api/private/x-y", DefaultRoute.For("Shop.Api._Private", ["_X__Y_"], "Shop", out _));
+
     [Fact]
     public void Without_a_root_namespace_the_api_namespace_is_top_level() =>
         Assert.Equal("/api/hello", DefaultRoute.For("Api", ["Hello"], ""));

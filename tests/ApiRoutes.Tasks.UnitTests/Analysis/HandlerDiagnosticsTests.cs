@@ -82,6 +82,25 @@ public class HandlerDiagnosticsTests
             diagnostic.Message);
     }
 
+    // Review 33c F7: a name of only underscores gives no segment: it made '/api//x', refused for a '/' no one wrote, or,
+    // for the class, silently its folder's route '/api/ns' (as only Index may).
+    [Theory]
+    [InlineData("Shop.Api._", "public sealed class X", "AR1005 Api/Handler.cs(3,21)", "'Shop.Api._.X' has no default route: its namespace name '_' has no letter or digit")]
+    [InlineData("Shop.Api.Ns", "public sealed class __", "AR1005 Api/Handler.cs(3,21)", "'Shop.Api.Ns.__' has no default route: its class name '__' has no letter or digit")]
+    [InlineData("Shop.Api.__.Orders", "public sealed class Index", "AR1005 Api/Handler.cs(3,21)", "'Shop.Api.__.Orders.Index' has no default route: its namespace name '__' has no letter or digit")]
+    public void A_name_of_only_underscores_gives_no_default_route(string ns, string declaration, string where, string message)
+    {
+        using var project = new TestProject().Source("Api/Handler.cs", $"namespace {ns};\n\n{declaration} : IApiHandler {{ {Body} }}\n");
+
+        var result = project.Analyze();
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(where, Render.Where(diagnostic, project));
+        Assert.StartsWith(message, diagnostic.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Rename it, or give the handler a route with [ApiRoute(\"/api/...\")].", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Null(result.Manifest);
+    }
+
     [Fact]
     public void Abstract_base_classes_and_derived_interfaces_without_attributes_are_not_routes()
     {

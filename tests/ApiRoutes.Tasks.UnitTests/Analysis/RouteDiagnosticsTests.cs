@@ -231,6 +231,24 @@ public class RouteDiagnosticsTests
         Assert.Equal(2, result.Manifest!.Routes.Count);
     }
 
+    // Review 33c F2: the build accepted it, and the app then refused its own manifest at start-up. The message quotes the
+    // template escaped, so it stays on one line.
+    [Fact]
+    public void A_control_character_in_a_template_is_an_error_on_one_line()
+    {
+        var (project, result) = Analyze("""[ApiRoute("/api/line\nbreak")] public sealed class A : IApiHandler { BODY }""");
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2001");
+
+        Assert.Equal("AR2001 Api/Handler.cs(3,11)", Render.Where(diagnostic, project));
+        Assert.StartsWith(
+            "The route template '/api/line\\u000Abreak' of 'Shop.Api.A' is invalid: The route template holds the control character U+000A at index 9 (after '/api/line');",
+            diagnostic.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', diagnostic.Message);
+        Assert.Null(result.Manifest);
+    }
+
     [Fact]
     public void A_default_route_from_a_deep_namespace_is_held_to_the_segment_limit_at_the_class()
     {

@@ -55,6 +55,23 @@ public class RouteTemplateParserErrorTests
     [InlineData("/api/{*rest}.x", "mixes a catch-all parameter", 5)]
     [InlineData("/api/{*rest}/x", "'{*rest}' is not in the last segment", 5)]
     [InlineData("/{**rest}/{id}", "'{**rest}' is not in the last segment", 1)]
+    // Review 33c F2: characters that do not show, which the app refuses in its manifest at start-up.
+    [InlineData("/api/line\nbreak", "holds the control character U+000A at index 9 (after '/api/line')", 9)]
+    [InlineData("/api/tab\there", "the control character U+0009 at index 8", 8)]
+    [InlineData("/api/nul\0here", "the control character U+0000 at index 8", 8)]
+    [InlineData("\n/api", "the control character U+000A at index 0;", 0)]           // named, not "starts with whitespace"
+    [InlineData("/api/x\r\n", "the control character U+000D at index 6", 6)]
+    [InlineData("/api/bidi\u202Eevil", "the invisible formatting character U+202E at index 9", 9)]
+    [InlineData("/api/zero\u200Bwidth", "the invisible formatting character U+200B", 9)]
+    [InlineData("/api/\uFEFFbom", "the invisible formatting character U+FEFF", 5)]
+    [InlineData("/api/a\u2028b", "the line separator U+2028", 6)]
+    [InlineData("/api/{id:regex(^a\tb$)}", "the control character U+0009", 17)]  // inside a parameter too
+    [InlineData("/api/sur\uFFFDrogate", "the replacement character U+FFFD", 8)]  // what the compiler writes for a lone surrogate
+    // Review 33c F3: Kestrel removes dot segments before routing.
+    [InlineData("/api/dot/.", "the segment '.', which no request can reach", 9)]
+    [InlineData("/api/dd/../x", "the segment '..', which no request can reach", 8)]
+    [InlineData("./x", "the segment '.'", 0)]
+    [InlineData("~/..", "the segment '..'", 2)]
     // What ASP.NET Core refuses only when the app runs: the 29th segment, and the parameter of a bad constraint.
     [InlineData("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/0/1/2", "has 29 segments, and ASP.NET Core refuses a route of more than 28", 57)]
     [InlineData("/api/{id:int(5)}", "constraint 'int(5)'", 5)]
@@ -72,6 +89,24 @@ public class RouteTemplateParserErrorTests
         Assert.EndsWith(".", result.Error, StringComparison.Ordinal);
         Assert.Contains("; ", result.Error, StringComparison.Ordinal);
     }
+
+    // Review 33c F2, L4 (a [Fact]: xunit passes an InlineData string with a lone surrogate on as U+FFFD).
+    [Fact]
+    public void A_lone_surrogate_is_named()
+    {
+        var result = RouteTemplateParser.Parse("/api/sur\uD800rogate");
+
+        Assert.Equal(8, result.ErrorPosition);
+        Assert.StartsWith("The route template holds the lone surrogate U+D800 ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_character_that_does_not_show_is_named_with_where_and_how_to_fix_it() =>
+        Assert.Equal(
+            "The route template holds the control character U+000A at index 9 (after '/api/line'); the app would refuse to start "
+            + "with it in a route, and no route table or log would show it: remove it (a constant built from pieces, or text "
+            + "pasted from a document, often brings one in).",
+            RouteTemplateParser.Parse("/api/line\nbreak").Error);
 
     [Fact]
     public void A_bad_constraint_argument_says_what_the_runtime_would_do_and_how_to_fix_it() =>
