@@ -197,6 +197,15 @@ internal static class RoutesConfigReader
                     continue;
                 }
 
+                // Review 33c L3: the usual way to share settings reads as an unknown key; say that merging is what is missing.
+                if (key == "<<" && keyNode is YamlScalarNode { Style: ScalarStyle.Plain })
+                {
+                    Error(DiagnosticCodes.UnknownYamlKey, keyNode,
+                        $"YAML merge keys ('<<') are not supported, in {where}: write the settings out in each entry, or alias a whole "
+                        + "entry (/api/b: *slow) when its settings are all the same.");
+                    continue;
+                }
+
                 var hint = Suggestions.Closest(key, known) is { } close ? $"Did you mean '{close}'? " : "";
                 Error(DiagnosticCodes.UnknownYamlKey, keyNode,
                     $"Unknown key '{key}' in {where}. {hint}Known keys: {string.Join(", ", known)}.");
@@ -225,6 +234,12 @@ internal static class RoutesConfigReader
                     return new ConfigValue<IReadOnlyList<string?>>(
                         [.. sequence.Children.Cast<YamlScalarNode>().Select(item => IsNull(item) ? null : item.Value)],
                         At(path, sequence.Start, sequence.End));
+                // Review 33c L2: "must be a list ...; found a list" named neither the item nor where it is.
+                case YamlSequenceNode sequence:
+                    var item = sequence.Children.Select((child, index) => (child, index)).First(pair => pair.child is not YamlScalarNode);
+                    Error(DiagnosticCodes.InvalidYamlValue, item.child,
+                        $"'{name}' must be a list of HTTP methods, such as [GET, HEAD]; its item {item.index + 1} is {Describe(item.child)}, not a method name.");
+                    return null;
                 default:
                     Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be a list of HTTP methods, such as [GET, HEAD]; found {Describe(node)}.");
                     return null;
@@ -238,7 +253,11 @@ internal static class RoutesConfigReader
                 return new ConfigValue<bool>(bool.Parse(text), At(path, scalar.Start, scalar.End));
             }
 
-            Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be true or false; found {Describe(node)}.");
+            // Review 33c L1: "must be true or false; found 'true'" for a quoted "true" contradicted itself.
+            var unquote = node is YamlScalarNode { Style: not ScalarStyle.Plain, Value: { } quoted } && bool.TryParse(quoted, out _)
+                ? $": write {quoted} without quotes, since in quotes YAML reads it as text"
+                : "";
+            Error(DiagnosticCodes.InvalidYamlValue, node, $"'{name}' must be true or false; found {Describe(node)}{unquote}.");
             return null;
         }
 
@@ -263,6 +282,7 @@ internal static class RoutesConfigReader
     private static string Describe(YamlNode node) => node switch
     {
         YamlScalarNode scalar when IsNull(scalar) => "nothing",
+        YamlScalarNode { Style: not ScalarStyle.Plain } scalar => $"the quoted text '{scalar.Value}'",
         YamlScalarNode scalar => $"'{scalar.Value}'",
         YamlSequenceNode => "a list",
         _ => "a mapping",

@@ -160,6 +160,10 @@ public sealed class YamlConfigTests : IDisposable
     [InlineData("routes:\n  /api/hello:\n    background: maybe\n", "AR5004 apiroutes.yaml(3,17)", "must be true or false; found 'maybe'")]
     [InlineData("routes:\n  /api/hello:\n    timeLimit: 10 minutes\n", "AR5004 apiroutes.yaml(3,16)", "must be whole seconds")]
     [InlineData("routes:\n  /api/hello:\n    enabled: [true]\n", "AR5004 apiroutes.yaml(3,14)", "found a list")]
+    // review 33c L1-L3: a quoted boolean, a list in a list of methods, a merge key
+    [InlineData("routes:\n  /api/hello:\n    background: \"true\"\n", "AR5004 apiroutes.yaml(3,17)", "must be true or false; found the quoted text 'true': write true without quotes, since in quotes YAML reads it as text.")]
+    [InlineData("routes:\n  /api/hello:\n    methods: [GET, \"\", ~, [POST]]\n", "AR5004 apiroutes.yaml(3,27)", "must be a list of HTTP methods, such as [GET, HEAD]; its item 4 is a list, not a method name.")]
+    [InlineData("defaults:\n  background: &slow {timeLimit: 60}\nroutes:\n  /api/hello:\n    <<: *slow\n    enabled: false\n", "AR5002 apiroutes.yaml(5,5)", "YAML merge keys ('<<') are not supported, in '/api/hello': write the settings out")]
     // digits of another script (what a CJK input method types) crashed the task with MSB4018 (review 25a F16)
     [InlineData("routes:\n  /api/hello:\n    timeLimit: \uFF11\uFF10m\n", "AR5004 apiroutes.yaml(3,16)", "must be whole seconds")]
     // a tab as indentation: YamlDotNet says (1,1) wherever it is (review 25a F9)
@@ -170,7 +174,7 @@ public sealed class YamlConfigTests : IDisposable
     [InlineData("---\n# nothing yet\n---\nroutes:\n  /api/hello:\n    enabled: false\n", "AR5001 apiroutes.yaml(4,1)", "more than one YAML document")]
     [InlineData("routes:\n  /api/hello:\n    enabled: false\n---\n", "AR5001 apiroutes.yaml(5,2)", "more than one YAML document")]
     // what the file says is quoted on one line: no escape sequence, no second line that passes for a diagnostic
-    [InlineData("routes:\n  \"/api/nope\\e[31m\\nerror AR9999: injected\": {enabled: false}\n", "AR5003 apiroutes.yaml(2,3)", "configures '/api/nope\\u001B[31m\\u000Aerror AR9999: injected', but no handler")]
+    [InlineData("routes:\n  \"/api/nope\\e[31m\\nerror AR9999: injected\": {enabled: false}\n", "AR5003 apiroutes.yaml(2,3)", "'/api/nope\\u001B[31m\\u000Aerror AR9999: injected' in apiroutes.yaml is not a valid route template (The route template holds the control character U+001B at index 9 (after '/api/nope');")]   // no route holds one (review 33c F2)
     // the same route twice, spelt differently
     [InlineData("routes:\n  /api/hello: {enabled: true}\n  /API/Hello: {enabled: false}\n", "AR5005 apiroutes.yaml(3,3)", "merge the two entries")]
     public void Yaml_problems_are_errors_at_the_yaml_line_and_column(string yaml, string where, string message)
