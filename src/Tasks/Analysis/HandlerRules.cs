@@ -77,6 +77,15 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
     private bool CheckShape(HandlerType type)
     {
         var name = type.FullName;
+        if (type.Attributes.ForeignAttribute is { } foreign)
+        {
+            Error(DiagnosticCodes.ForeignRouteAttribute, type,
+                $"'{name}' carries [{foreign[..^"Attribute".Length]}], but that 'ApiRoutes.{foreign}' is a type of the app (or of a "
+                + "library), not ApiRoutes' attribute, so its arguments cannot be read. Remove or rename that type (the compiler "
+                + "warns CS0436 where it hides ApiRoutes' own), so the attribute is ApiRoutes'.");
+            return false;
+        }
+
         if (!type.ImplementsHandler)
         {
             Error(DiagnosticCodes.AttributeWithoutHandler, type,

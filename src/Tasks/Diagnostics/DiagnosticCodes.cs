@@ -32,6 +32,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor HandlerOutsideApi = new("AR1005", Error, "A handler has no route: outside the Api namespace, or a name that gives no path segment");
     public static readonly DiagnosticDescriptor HandlerNotClass = new("AR1006", Error, "A handler is a struct");
     public static readonly DiagnosticDescriptor AttributeWithoutHandler = new("AR1007", Error, "A route attribute is on a type that is not a handler");
+    public static readonly DiagnosticDescriptor ForeignRouteAttribute = new("AR1008", Error, "A route attribute is a type of the app, not ApiRoutes' attribute");
     public static readonly DiagnosticDescriptor HandlerManyConstructors = new("AR1101", Warning, "A handler has several public constructors");
     public static readonly DiagnosticDescriptor BaseRouteAttribute = new("AR1102", Warning, "A handler's base class carries a route attribute, which does not apply to the handler");
 
@@ -77,7 +78,7 @@ internal static class DiagnosticCodes
     [
         AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest, EntryPointNotServing,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
-        AttributeWithoutHandler, HandlerManyConstructors, BaseRouteAttribute,
+        AttributeWithoutHandler, ForeignRouteAttribute, HandlerManyConstructors, BaseRouteAttribute,
         InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive, MethodsOnScheduledRoute,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,

@@ -99,6 +99,27 @@ internal static class AssemblyScanner
         return null;
     }
 
+    // Review 33c F6: an app type named like one of the package's attributes (the compiler warns CS0436, and the app's type
+    // wins) has its own arguments: one of a byte enum was decoded as an int, read past the blob, and the whole assembly was
+    // reported unreadable (AR0001), with no other diagnostic. Such an attribute is not read; the handler gets AR1008.
+    private static CustomAttributeValue<string>? Decode(CustomAttribute attribute)
+    {
+        // The package's attributes are in the ApiRoutes assembly: a constructor defined here is the app's own type.
+        if (attribute.Constructor.Kind == HandleKind.MethodDefinition)
+        {
+            return null;
+        }
+
+        try
+        {
+            return attribute.DecodeValue(AttributeValueProvider.Instance);
+        }
+        catch (BadImageFormatException)
+        {
+            return null;   // another assembly's look-alike, with arguments the package's attribute does not have
+        }
+    }
+
     private static RouteAttributes ReadRouteAttributes(MetadataReader reader, TypeDefinition type)
     {
         var result = RouteAttributes.None;
@@ -106,23 +127,29 @@ internal static class AssemblyScanner
         {
             var attribute = reader.GetCustomAttribute(handle);
             var name = MetadataNames.GetAttributeType(reader, attribute);
-            if (name.Namespace != "ApiRoutes")
+            if (name.Namespace != "ApiRoutes" || name.Name is not ("ApiRouteAttribute" or "BackgroundRouteAttribute" or "ScheduledRouteAttribute"))
             {
+                continue;
+            }
+
+            if (Decode(attribute) is not { } value)
+            {
+                result = result with { ForeignAttribute = result.ForeignAttribute ?? name.Name };
                 continue;
             }
 
             switch (name.Name)
             {
                 case "ApiRouteAttribute":
-                    var route = attribute.DecodeValue(AttributeValueProvider.Instance);
+                    var route = value;
                     result = result with { HasApiRoute = true, Template = FixedString(route, 0), Methods = NamedStrings(route, "Methods") };
                     break;
                 case "BackgroundRouteAttribute":
-                    var background = attribute.DecodeValue(AttributeValueProvider.Instance);
+                    var background = value;
                     result = result with { HasBackground = true, BackgroundTimeLimitSeconds = NamedInt(background, "TimeLimitSeconds") };
                     break;
                 case "ScheduledRouteAttribute":
-                    var scheduled = attribute.DecodeValue(AttributeValueProvider.Instance);
+                    var scheduled = value;
                     result = result with
                     {
                         HasScheduled = true,

@@ -77,5 +77,11 @@ internal sealed record RouteAttributes
     /// <summary>The attribute's <c>TimeZone</c>: an IANA id, or null for UTC.</summary>
     public string? ScheduledTimeZone { get; init; }
 
-    public bool Any => HasApiRoute || HasBackground || HasScheduled;
+    /// <summary>
+    /// The name of an attribute named like one of ApiRoutes' (<c>BackgroundRouteAttribute</c>) that is another type, whose
+    /// arguments are not read; null when there is none.
+    /// </summary>
+    public string? ForeignAttribute { get; init; }
+
+    public bool Any => HasApiRoute || HasBackground || HasScheduled || ForeignAttribute is not null;
 }

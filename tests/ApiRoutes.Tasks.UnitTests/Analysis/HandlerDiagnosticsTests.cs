@@ -101,6 +101,40 @@ public class HandlerDiagnosticsTests
         Assert.Null(result.Manifest);
     }
 
+    // Review 33c F6: the app's own type named like the package's attribute (CS0436), with a byte-enum argument, was read
+    // past its blob: AR0001 "cannot be read: Read out of bounds" for the whole assembly, and no other diagnostic.
+    [Fact]
+    public void An_app_type_named_like_a_route_attribute_is_an_error_at_the_class_and_the_rest_is_analysed()
+    {
+        using var project = new TestProject().Source("Api/Shadow.cs", $$"""
+            namespace ApiRoutes
+            {
+                public enum Tiny : byte { A = 1 }
+                public sealed class BackgroundRouteAttribute : System.Attribute
+                {
+                    public BackgroundRouteAttribute(Tiny t, string s) { }
+                    public int TimeLimitSeconds { get; set; }
+                }
+            }
+
+            namespace Shop.Api
+            {
+                [ApiRoutes.BackgroundRoute(ApiRoutes.Tiny.A, "hello", TimeLimitSeconds = 5)]
+                public sealed class Shadowed : IApiHandler { {{Body}} }
+
+                public sealed class Hello : IApiHandler { {{Body}} }
+            }
+            """);
+
+        var result = project.Analyze();
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR1008 Api/Shadow.cs(14,25)", Render.Where(diagnostic, project));
+        Assert.StartsWith(
+            "'Shop.Api.Shadowed' carries [BackgroundRoute], but that 'ApiRoutes.BackgroundRouteAttribute' is a type of the app",
+            diagnostic.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Abstract_base_classes_and_derived_interfaces_without_attributes_are_not_routes()
     {

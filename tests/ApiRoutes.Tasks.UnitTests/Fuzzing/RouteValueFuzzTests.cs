@@ -1,6 +1,7 @@
 using ApiRoutes.Scheduling;
 using ApiRoutes.Tasks.Routing;
 using ApiRoutes.Tasks.UnitTests.Routing;
+using ApiRoutes.Text;
 using Xunit.Abstractions;
 
 namespace ApiRoutes.Tasks.UnitTests.Fuzzing;
@@ -39,7 +40,10 @@ public sealed class RouteValueFuzzTests(ITestOutputHelper output)
             return result.IsValid == string.IsNullOrEmpty(result.Message) ? null : $"{FuzzLoop.Show(cron)} is {result.Error} with message '{result.Message}'";
         }).AssertNoEscapes(output);
 
-    // README's deliberate differences: empty templates and whitespace at either end are refused as likely typos.
+    // README's deliberate differences: empty templates and whitespace at either end are refused as likely typos; characters
+    // that do not show, which the app refuses in its manifest, and dot segments, which no request reaches (review 33c F2, F3).
     private static bool DeliberatelyStricter(string template) =>
-        string.IsNullOrWhiteSpace(template) || char.IsWhiteSpace(template[0]) || char.IsWhiteSpace(template[^1]);
+        string.IsNullOrWhiteSpace(template) || char.IsWhiteSpace(template[0]) || char.IsWhiteSpace(template[^1])
+        || RouteCharacters.FirstRefused(template) is not null
+        || template.Replace("~/", "/", StringComparison.Ordinal).Split('/').Any(segment => segment is "." or "..");
 }
