@@ -16,10 +16,11 @@ internal static class SqliteSchema
     public static (SqliteConnection Connection, StoreLock Held) Open(string path)
     {
         StoreLock? held = null;
+        var file = path;
         try
         {
             // One file for the lock, SQLite and the folder made here: the one the kernel finds at the configured path.
-            var file = StorePath.OnDisk(path);
+            file = StorePath.OnDisk(path);
 
             // The executions hold requests' bodies and headers: a folder made here, and the files, are the owner's only.
             var folder = Path.GetDirectoryName(file)!;
@@ -61,6 +62,11 @@ internal static class SqliteSchema
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
                 PRAGMA busy_timeout = 5000;
+                """);
+
+            // A file SQLite may only read opens without a word, and the app refused every background request (review 33b F4).
+            SqliteReadOnly.Probe(connection);
+            Execute(connection, """
                 CREATE TABLE IF NOT EXISTS executions (
                     id TEXT PRIMARY KEY,
                     route TEXT NOT NULL,
@@ -102,6 +108,7 @@ internal static class SqliteSchema
             held?.Dispose();
             throw new ExecutionStoreUnavailableException(
                 e is SqliteException sqlite && SqliteDamage.Is(sqlite) ? SqliteDamage.Describe(path, sqlite)
+                : e is SqliteException readOnly && SqliteReadOnly.Is(readOnly) ? SqliteReadOnly.Describe(path, file, readOnly)
                 : Full(path) is { } full ? full
                 : $"The execution store '{path}' cannot be opened: {e.Message} Set ApiRoutes:Store:Path to a writable file, "
                     + "or ApiRoutes:Store:Provider to InMemory.",
