@@ -67,6 +67,9 @@ public sealed class OptionsValidationTests
     [InlineData("ApiRoutes:Store:Provider", "1", "ApiRoutes:Store:Provider is '1'; use Sqlite, InMemory or PostgreSql, by name.")]
     [InlineData("ApiRoutes:Store:Provider", "Sqlite,InMemory", "ApiRoutes:Store:Provider is 'Sqlite,InMemory'; use Sqlite, InMemory or PostgreSql, by name.")]
     [InlineData("ApiRoutes:Store:Path", "~/apiroutes/executions.db", "ApiRoutes:Store:Path is '~/apiroutes/executions.db'; '~' is not your home folder here (no shell expands it)")]
+    [InlineData("ApiRoutes:Store:Path", "/data/executions.db ", "ApiRoutes:Store:Path is '/data/executions.db ', which begins or ends with a blank: the store would be another file than '/data/executions.db', without the work accepted before. Remove the blank.")]   // review 33b F7: a .env line's blank
+    [InlineData("ApiRoutes:Store:Path", "\t/data/executions.db", "ApiRoutes:Store:Path is '\t/data/executions.db', which begins or ends with a blank")]
+    [InlineData("ApiRoutes:ManifestPath", "/app/apiroutes.manifest.json ", "ApiRoutes:ManifestPath is '/app/apiroutes.manifest.json ', which begins or ends with a blank; remove the blank.")]
     [InlineData("ApiRoutes:ManifestPath", "", "ApiRoutes:ManifestPath is empty; name the manifest file, or leave it out for apiroutes.manifest.json beside the app.")]
     [InlineData("ApiRoutes:Scheduler:Enabled", "false", "ApiRoutes:Scheduler:Enabled is not a setting of ApiRoutes; did you mean ApiRoutes:Scheduling:Enabled?")]
     [InlineData("ApiRoutes:Background:MaxConcurency", "1", "ApiRoutes:Background:MaxConcurency is not a setting of ApiRoutes; did you mean ApiRoutes:Background:MaxConcurrency?")]

@@ -198,6 +198,11 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
         {
             failures.Add($"{ApiRoutesOptions.SectionName}:ManifestPath is empty; name the manifest file, or leave it out for {Manifest.RouteManifest.FileName} beside the app.");
         }
+        else if (options.ManifestPath is { } blanks && blanks.Trim() != blanks)
+        {
+            // As the store's path (review 33b F7): a blank from a .env line named another file.
+            failures.Add($"{ApiRoutesOptions.SectionName}:ManifestPath is '{blanks}', which begins or ends with a blank; remove the blank.");
+        }
 
         // Time spans: each within what the runtime can honour (a timer, a date, a database setting), and never a bare
         // number, which reads as days: "ShutdownDrainTimeout=60" was 60 days, and crashed the stop (review 25b F2, F3, F9).
@@ -221,15 +226,9 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             failures.Add($"{Store}:Provider is '{options.Store.Provider}'; use {OneOf(typeof(StoreProvider))}.");
         }
 
-        if (options.Store.Path is { } storePath && storePath.Trim().Length == 0)
+        if (options.Store.Path is { } storePath && ConfiguredStorePath.Refusal($"{Store}:Path", storePath) is { } refused)
         {
-            failures.Add($"{Store}:Path is empty; name a writable file, or leave it out for the default.");
-        }
-        else if (options.Store.Path is { } home && (home == "~" || home.StartsWith("~/", StringComparison.Ordinal) || home.StartsWith("~\\", StringComparison.Ordinal)))
-        {
-            // No shell reads this value (appsettings.json, a Dockerfile's ENV, systemd's Environment=): the store was made
-            // in a folder named '~' inside the app's folder, which the next deploy replaces (review 25b F12).
-            failures.Add($"{Store}:Path is '{home}'; '~' is not your home folder here (no shell expands it): write the full path, such as /data/executions.db.");
+            failures.Add(refused);
         }
 
         var scheduling = options.Scheduling;

@@ -98,6 +98,36 @@ public sealed class SqliteStorePreloadTests : IDisposable
         Assert.False(File.Exists(DefaultStorePath.For(environment)));
     }
 
+    // Review 33b F8, F7: the preload runs before the options are validated; a path they refuse was made anyway (a folder
+    // named '~' with a store in it in the working folder; a second store whose name ends in a blank).
+    [Theory]
+    [InlineData("~/{0}/executions.db")]     // relative to the working folder
+    [InlineData("{1}/executions.db ")]      // a blank at the end
+    public async Task A_path_the_options_refuse_is_neither_made_nor_opened(string pattern)
+    {
+        var mark = "apiroutes-preload-" + Guid.NewGuid().ToString("N");
+        var path = string.Format(System.Globalization.CultureInfo.InvariantCulture, pattern, mark, _folder);
+        try
+        {
+            using (var preload = SqliteStorePreload.Start(Configuration(("ApiRoutes:Store:Path", path)), Environment()))
+            {
+                await (preload?.Opened ?? Task.CompletedTask);   // what an open would make, made before it is looked for
+                Assert.Null(preload);
+            }
+
+            Assert.False(Directory.Exists(Path.Combine("~", mark)));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(_folder));
+        }
+        finally
+        {
+            // What the preload made before the fix, in the working folder (only the test's own folder below '~').
+            if (Directory.Exists(Path.Combine("~", mark)))
+            {
+                Directory.Delete(Path.Combine("~", mark), recursive: true);
+            }
+        }
+    }
+
     private static IHostEnvironment Environment() =>
         new HostingEnvironment { ApplicationName = "PreloadTest" + Guid.NewGuid().ToString("N"), EnvironmentName = Environments.Production };
 

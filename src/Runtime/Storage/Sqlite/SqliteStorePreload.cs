@@ -48,9 +48,12 @@ internal sealed class SqliteStorePreload : IDisposable
             return null;
         }
 
-        if (configuration[$"{ApiRoutesOptions.SectionName}:Store:{nameof(StoreOptions.Path)}"] is { Length: > 0 } configured)
+        var key = $"{ApiRoutesOptions.SectionName}:Store:{nameof(StoreOptions.Path)}";
+        if (configuration[key] is { Length: > 0 } configured)
         {
-            return new SqliteStorePreload(configured);
+            // A path the options' validation refuses is neither made nor opened here: that runs later, and stops the app
+            // (review 33b F8). SQLite is warmed up instead.
+            return ConfiguredStorePath.Refusal(key, configured) is null ? new SqliteStorePreload(configured) : null;
         }
 
         try
