@@ -29,10 +29,31 @@ internal static class DefaultStorePath
         }
 
         var app = Path.Combine(home, "apiroutes", environment.ApplicationName);
-        return environment.IsProduction()
-            ? Path.Combine(app, "executions.db")
-            : Path.Combine(app, environment.EnvironmentName, "executions.db");
+        if (environment.IsProduction())
+        {
+            return Path.Combine(app, "executions.db");
+        }
+
+        if (NotAFolderName(environment.EnvironmentName) is { } why)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The environment's name '{environment.EnvironmentName}' (ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT or --environment) "
+                + $"cannot name the execution store's default folder: {why}. Correct the name, or set ApiRoutes:Store:Path.",
+                null);
+        }
+
+        return Path.Combine(app, environment.EnvironmentName, "executions.db");
     }
+
+    // The environment's name is one folder below the app's: a blank at either end (' Production', from a .env line) was
+    // another, empty store beside the Production one, whose work was not run; a '/' or '..' led outside the app's data
+    // folder (review 33b F10).
+    private static string? NotAFolderName(string name) =>
+        name.Trim() != name ? "it begins or ends with a blank"
+        : name is "" or "." or ".." ? "it is empty, '.' or '..'"
+        : name.IndexOfAny(['/', '\\']) >= 0 ? "it holds a '/' or '\\', which would lead to another folder"
+        : name.Any(char.IsControl) ? "it holds a control character"
+        : null;
 
     private static ExecutionStoreUnavailableException NoHome(string why, Exception? inner) => new(
         $"The execution store's default folder (the user's local application data) cannot be used: {why}. Set "
