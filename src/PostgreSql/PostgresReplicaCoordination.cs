@@ -109,7 +109,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     // at all when the claimant's own row landed first); RETURNING names those this replica closed. A claimant back from
     // a pause inserts or starts its row as its owner and meets this one, another's: not run there (TryStartAsync).
     public async Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(
-        int limit, DateTimeOffset since, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+        int limit, TimeSpan window, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
     {
         var closed = new List<ClaimNeverRun>();
         var scheduled = RouteKind.Scheduled.Name();
@@ -117,7 +117,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             $"""
             WITH orphaned AS (
                 SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at FROM apiroutes_schedule_runs s
-                WHERE s.claimed_at >= $2
+                WHERE s.claimed_at >= now() - $2
                     AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())
                     AND NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)
                     AND ('{scheduled} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
@@ -138,7 +138,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             async command =>
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = Replica });
-                command.Parameters.Add(new NpgsqlParameter { Value = since.ToUniversalTime() });
+                command.Parameters.Add(new NpgsqlParameter { Value = window });
                 command.Parameters.Add(new NpgsqlParameter { Value = routes.ToArray() });
                 command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -387,7 +387,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
 
         // Closed once: no replica finds it again.
         var served = survivor.Services.GetRequiredService<ExecutionLifecycle>().ServedRoutes;
-        Assert.Empty(await survivor.Services.GetRequiredService<IReplicaCoordination>().CloseClaimsNeverRunAsync(100, now.AddDays(-1), served, CancellationToken.None));
+        Assert.Empty(await survivor.Services.GetRequiredService<IReplicaCoordination>().CloseClaimsNeverRunAsync(100, TimeSpan.FromDays(1), served, CancellationToken.None));
         Assert.Single(survivor.Logs, line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal));
     }
 

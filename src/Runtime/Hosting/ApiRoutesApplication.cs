@@ -167,8 +167,6 @@ public static class ApiRoutesApplication
             storeWork = SqliteWarmUp.Start();
         }
 
-        var quiet = new StartupQuiet();
-        builder.Services.PostConfigure<LoggerFilterOptions>(quiet.Configure);
         builder.Services.AddApiRoutes();
         configureBuilder?.Invoke(builder);
         if (verifyBundle
@@ -217,14 +215,9 @@ public static class ApiRoutesApplication
         {
             // The address in use (a second server on :5000), or one that is not an address: one line and exit code 1, not an
             // unhandled exception's stack trace and SIGABRT (review 28c F14).
-            quiet.Started();
             await Console.Error.WriteLineAsync($"ApiRoutes: {problem}");
             await StopStartedAsync(app);
             return 1;
-        }
-        finally
-        {
-            quiet.Started();
         }
 
         await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(app);

@@ -96,7 +96,7 @@ internal static class StartupInputs
     /// <returns>The files' names, or null.</returns>
     public static string? SettingsNotRead(string contentRoot, string appFolder, string environment)
     {
-        if (string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(contentRoot)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(appFolder)), StringComparison.Ordinal))
+        if (ManifestLoading.BundleStartupCheck.SameFolder(contentRoot, appFolder))   // through links too (review 33f F3)
         {
             return null;
         }
@@ -112,6 +112,7 @@ internal static class StartupInputs
     // a URL: Kestrel's own "Invalid url" says so). An IPv6 host is in brackets.
     private static string? PortOf(string url)
     {
+        url = url.Trim();   // Kestrel reads it so (review 33f F5)
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
         if (scheme < 0)
         {

@@ -52,9 +52,11 @@ internal sealed class TakeOverService(
         }
 
         // A replica that died between its claim of an occurrence and its run's first row left the occurrence claimed and
-        // never run: the others recorded it claimed elsewhere. Within Store:Retention, as at a start alone with the store.
-        var since = Time.GetUtcNow() - options.Value.Store.Retention;
-        foreach (var claim in await coordination.CloseClaimsNeverRunAsync(OccurrenceLog.MaxRecordedMisses, since, lifecycle.ServedRoutes, stopping))
+        // never run: the others recorded it claimed elsewhere. Claims of the last half of Store:Retention, by the database's
+        // clock, the claims' own: a run's row is pruned by the app's clock after the whole retention, and a claim older
+        // than that whose row was pruned looked never run (review 33f F2: a database clock ahead of the app's).
+        var window = options.Value.Store.Retention / 2;
+        foreach (var claim in await coordination.CloseClaimsNeverRunAsync(OccurrenceLog.MaxRecordedMisses, window, lifecycle.ServedRoutes, stopping))
         {
             occurrences.ClaimNeverRun(claim);
         }

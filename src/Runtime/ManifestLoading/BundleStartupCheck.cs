@@ -216,7 +216,7 @@ internal static class BundleStartupCheck
 
     // One folder however written: '…/v1//', or a link to it ('current' → 'releases/v1'), as the host resolves the app's
     // own path (review 29a F8).
-    private static bool SameFolder(string path, string expected)
+    internal static bool SameFolder(string path, string expected)
     {
         if (SamePath(Path.TrimEndingDirectorySeparator(path), Path.TrimEndingDirectorySeparator(expected)))
         {

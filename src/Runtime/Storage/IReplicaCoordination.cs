@@ -80,14 +80,15 @@ internal interface IReplicaCoordination
     Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Occurrences claimed since <paramref name="since"/> by replicas that stopped or let their lease lapse, of which no
+    /// Occurrences claimed within <paramref name="window"/> before now, by the database's clock (the claims' own), by
+    /// replicas that stopped or let their lease lapse, of which no
     /// run was written (the replica died in the moment between its claim and its run's first row; review 32b F4), at
     /// most <paramref name="limit"/>, of the <paramref name="routes"/> this replica serves or of schedules no live replica
     /// serves: each is closed by a row of this replica's, failed without running, so that the replica that claimed it,
     /// back from a pause, cannot start it (its start meets another's row), and another replica does not close it again.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
-    Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, DateTimeOffset since, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
 }
 
 /// <summary>How a lease renewal went.</summary>

@@ -16,6 +16,7 @@ public sealed class StartupInputsTests : IDisposable
     [InlineData("urls", "http://unix:/run/app.sock;http://pipe:/app")]
     [InlineData("http_ports", "8080;8081")]
     [InlineData("Kestrel:Endpoints:web:Url", "http://0.0.0.0:0")]
+    [InlineData("Kestrel:Endpoints:web:Url", "http://127.0.0.1:5001 ")]   // Kestrel trims it (review 33f F5)
     public void Addresses_with_ports_in_digits_or_none_pass(string key, string value) =>
         Assert.Null(StartupInputs.ListenAddressProblem(Settings((key, value))));
 
@@ -48,6 +49,9 @@ public sealed class StartupInputsTests : IDisposable
 
         Assert.Equal("appsettings.json and appsettings.Production.json", StartupInputs.SettingsNotRead(elsewhere, app, "Production"));
         Assert.Null(StartupInputs.SettingsNotRead(app + Path.DirectorySeparatorChar, app, "Production"));   // started in its folder
+        var link = Path.Combine(_root, "current");
+        Directory.CreateSymbolicLink(link, app);
+        Assert.Null(StartupInputs.SettingsNotRead(link, app, "Production"));   // or through a link to it (review 33f F3)
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
