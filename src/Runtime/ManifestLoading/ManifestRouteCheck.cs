@@ -75,18 +75,19 @@ internal static class ManifestRouteCheck
             {
                 switch (part)
                 {
+                    // A literal '{}' ('{{}}' in the template) is not a parameter's '{}' (review 33c F1: the two were one shape).
                     case RoutePatternLiteralPart literal:
-                        Escaped(shape, RouteLiteralCase.Fold(literal.Content));
+                        RouteLiteralCase.AppendEscaped(shape, RouteLiteralCase.Fold(literal.Content));
                         break;
                     case RoutePatternSeparatorPart separator:
-                        Escaped(shape, separator.Content);
+                        RouteLiteralCase.AppendEscaped(shape, separator.Content);
                         break;
                     case RoutePatternParameterPart parameter:
                         shape.Append('{').Append(parameter.IsCatchAll ? "*" : "").Append(parameter.IsOptional || parameter.Default is not null ? "?" : "");
                         foreach (var policy in parameter.ParameterPolicies)
                         {
                             shape.Append(':');
-                            Escaped(shape, policy.Content ?? "");
+                            RouteLiteralCase.AppendEscaped(shape, policy.Content ?? "");
                         }
 
                         shape.Append('}');
@@ -96,20 +97,6 @@ internal static class ManifestRouteCheck
         }
 
         return shape.ToString();
-    }
-
-    // A literal '{}' ('{{}}' in the template) is not a parameter's '{}' (review 33c F1: the two were one shape).
-    private static void Escaped(System.Text.StringBuilder shape, string text)
-    {
-        foreach (var c in text)
-        {
-            if (c is '\\' or '{' or '}' or ':' or '?' or '*')
-            {
-                shape.Append('\\');
-            }
-
-            shape.Append(c);
-        }
     }
 
     // No methods listed: every method.

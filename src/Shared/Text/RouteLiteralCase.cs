@@ -35,4 +35,22 @@ internal static class RouteLiteralCase
 
         return folded.ToString();
     }
+
+    /// <summary>
+    /// Appends <paramref name="text"/> to a route's shape key with the key's own punctuation escaped, so that a literal
+    /// '{}' or a regex argument's ':' is not taken for a parameter or a separator: the build's key and the runtime's
+    /// check of the manifest write their keys so.
+    /// </summary>
+    public static void AppendEscaped(StringBuilder key, string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is '\\' or '{' or '}' or ':' or '?' or '*')
+            {
+                key.Append('\\');
+            }
+
+            key.Append(c);
+        }
+    }
 }

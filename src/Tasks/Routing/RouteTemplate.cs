@@ -56,7 +56,7 @@ internal sealed class RouteTemplate
                 switch (part)
                 {
                     case RouteLiteral literal:
-                        AppendEscaped(key, RouteLiteralCase.Fold(literal.Text));
+                        RouteLiteralCase.AppendEscaped(key, RouteLiteralCase.Fold(literal.Text));
                         break;
                     case RouteParameter parameter:
                         AppendParameter(key, parameter);
@@ -85,7 +85,7 @@ internal sealed class RouteTemplate
         foreach (var constraint in constraints)
         {
             key.Append(':');
-            AppendEscaped(key, constraint);
+            RouteLiteralCase.AppendEscaped(key, constraint);
         }
 
         // A default value lets the segment be left out just as '?' does; a catch-all may always be empty.
@@ -95,19 +95,5 @@ internal sealed class RouteTemplate
         }
 
         key.Append('}');
-    }
-
-    // Keeps keys unambiguous when literals or regex arguments contain the key's own punctuation.
-    private static void AppendEscaped(StringBuilder key, string text)
-    {
-        foreach (var c in text)
-        {
-            if (c is '\\' or '{' or '}' or ':' or '?' or '*')
-            {
-                key.Append('\\');
-            }
-
-            key.Append(c);
-        }
     }
 }
