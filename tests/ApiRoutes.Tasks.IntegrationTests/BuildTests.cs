@@ -167,6 +167,14 @@ public sealed class BuildTests(PackageFixture package)
         // ApiRoutesBundle=flase published no bundle. Checked at a publish with no build too.
         var typo = (await project.RunAsync("build", "-p:ApiRoutesEnabled=1")).ShouldFail();
         Assert.Contains($"{Path.Combine(project.Directory, project.Name + ".csproj")} : error AR0004: ApiRoutesEnabled is '1', which is neither true nor false", typo.Output, StringComparison.Ordinal);
+
+        // Review 33a F2: ApiRoutesVerifyBundle is compiled in by the C# generator; in another language's app it would be
+        // lost without a word.
+        var notCSharp = (await project.RunAsync("build", "-p:ApiRoutesVerifyBundle=true", "-p:Language=F#")).ShouldFail();
+        Assert.Contains($"{Path.Combine(project.Directory, project.Name + ".csproj")} : error AR0005: ApiRoutesVerifyBundle=true is compiled into the app by ApiRoutes' C# source generator, and this project is F#", notCSharp.Output, StringComparison.Ordinal);
+        var verifyTypo = (await project.RunAsync("build", "-p:ApiRoutesVerifyBundle=ture", "-p:Language=F#")).ShouldFail();
+        Assert.Contains("error AR0004: ApiRoutesVerifyBundle is 'ture', which is neither true nor false", verifyTypo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AR0005", verifyTypo.Output, StringComparison.Ordinal);
         var publishTypo = (await project.RunAsync("publish", "--no-build", "-p:ApiRoutesBundle=flase")).ShouldFail();
         Assert.Contains("error AR0004: ApiRoutesBundle is 'flase', which is neither true nor false: the build would read it as one of them without a word. Write ApiRoutesBundle=true or ApiRoutesBundle=false.", publishTypo.Output, StringComparison.Ordinal);
         // What MSBuild's conditions read as true or false, as they do: any case, yes/no, on/off, and '!' before one.

@@ -207,7 +207,8 @@ public sealed class CliTests(PackageFixture package)
     {
         var tool = await package.ToolAsync();
         var project = Sources.Shop(package);
-        (await project.RunAsync("publish")).ShouldSucceed();
+        // The check compiled into the app (review 33a F2, at the end); everything before sets it in the environment too.
+        (await project.RunAsync("publish", "-p:ApiRoutesVerifyBundle=true")).ShouldSucceed();
         var published = Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip");
         var cache = Path.Combine(project.Directory, "cache");
         var outside = Path.Combine(project.Directory, "Outside.dll");
@@ -320,6 +321,39 @@ public sealed class CliTests(PackageFixture package)
         }
 
         Assert.Equal(HttpStatusCode.OK, (await verified.Client.GetAsync("/api/hello")).StatusCode);
+        await verified.TerminateAsync(TimeSpan.FromSeconds(30));
+
+        // Review 33a F2: the switch was read only from configuration, and a partial deploy that lost the settings file
+        // carrying it served a changed assembly. Built with ApiRoutesVerifyBundle=true, the app checks its folder with no
+        // switch in its environment or files, and its refusal says where the check comes from.
+        var unswitchedStore = Path.Combine(project.Directory, "unswitched-executions.db");
+        var unswitched = new Dictionary<string, string>(project.Environment) { ["ApiRoutes__Store__Path"] = unswitchedStore, ["ASPNETCORE_ENVIRONMENT"] = "Production" };
+        var partial = Path.Combine(project.Directory, "partial");
+        ZipFile.ExtractToDirectory(published, partial);
+        var cronosFile = Path.Combine(partial, "Cronos.dll");
+        var bytes = File.ReadAllBytes(cronosFile);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(cronosFile, bytes);
+        await using (var changed = await RunningApp.RunToExitAsync(partial, unswitched, Path.Combine(partial, "Shop.dll")))
+        {
+            Assert.Equal(1, changed.ExitCode);
+            Assert.Contains("'Cronos.dll' has been changed: its SHA-256 differs from apiroutes.bundle.json.", changed.Output, StringComparison.Ordinal);
+            Assert.Contains("The app was built with ApiRoutesVerifyBundle=true: outside the Development environment it starts only as its published bundle", changed.Output, StringComparison.Ordinal);
+            Assert.False(File.Exists(unswitchedStore), "the store was opened before the bundle was checked");
+        }
+
+        // Its build output is no bundle: refused outside Development, served in it (as dotnet run starts it).
+        var output = project.OutputFolder("Release");
+        await using (var built = await RunningApp.RunToExitAsync(output, unswitched, Path.Combine(output, "Shop.dll")))
+        {
+            Assert.Equal(1, built.ExitCode);
+            Assert.Contains("apiroutes.bundle.json' does not exist, so the files cannot be checked.", built.Output, StringComparison.Ordinal);
+            Assert.Contains("(to run its build output, set ASPNETCORE_ENVIRONMENT=Development).", built.Output, StringComparison.Ordinal);
+        }
+
+        await using var development = await RunningApp.StartAsync(
+            output, new Dictionary<string, string>(unswitched) { ["ASPNETCORE_ENVIRONMENT"] = "Development" }, Path.Combine(output, "Shop.dll"));
+        Assert.Equal(HttpStatusCode.OK, (await development.Client.GetAsync("/api/hello")).StatusCode);
     }
 
     private static string[] Lines(CommandResult result) => result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

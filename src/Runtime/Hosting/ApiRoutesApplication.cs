@@ -135,7 +135,7 @@ public static class ApiRoutesApplication
             // from the folder. What the host loaded to get here (App.dll, ApiRoutes.dll, the runtime's configuration files)
             // it loaded unchecked: against someone who can write the folder, apiroutes serve (verify, then run) is the
             // boundary (README, "What a bundle host verifies").
-            await Console.Error.WriteLineAsync($"ApiRoutes: {refusal}");
+            await Console.Error.WriteLineAsync($"ApiRoutes: {refusal}{BundleStartupCheck.BuildSwitchAdvice(builder.Configuration)}");
             return 1;
         }
 
@@ -175,7 +175,7 @@ public static class ApiRoutesApplication
         {
             // A file the app's own code added to the configuration (review 31c F7), checked as the host's were; or one read
             // again on change (the app's code, or hostBuilder:reloadConfigOnChange=true after the switch above: 33a F3).
-            await Console.Error.WriteLineAsync($"ApiRoutes: {added}");
+            await Console.Error.WriteLineAsync($"ApiRoutes: {added}{BundleStartupCheck.BuildSwitchAdvice(builder.Configuration)}");
             return 1;
         }
 
@@ -274,7 +274,7 @@ public static class ApiRoutesApplication
         var contentRoot = configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root, AppContext.BaseDirectory) : Directory.GetCurrentDirectory();
         if (BundleStartupCheck.Requested(configuration) && BundleRefusal(configuration, contentRoot, applicationName: null) is { } refusal)
         {
-            return refusal;
+            return refusal + BundleStartupCheck.BuildSwitchAdvice(configuration);
         }
 
         return Bundling.BundlePath.Printable($"{error.Message} {error.InnerException?.Message}".Trim(), 2000)

@@ -2,6 +2,7 @@ using ApiRoutes.Bundling;
 using ApiRoutes.Manifest;
 using ApiRoutes.Text;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace ApiRoutes.ManifestLoading;
 
@@ -20,11 +21,32 @@ internal static class BundleStartupCheck
     private static (string Root, string Manifest, string? Entry, BundleFile? Listed)? s_passed;
 
     /// <summary>
+    /// Whether the check is asked for: by configuration, or by the app's build (<c>ApiRoutesVerifyBundle=true</c>, compiled
+    /// into the entry assembly) outside the Development environment.
+    /// </summary>
+    public static bool Requested(IConfiguration configuration) => Requested(configuration, CompiledBuildSwitches.VerifyBundleCompiledIn);
+
+    /// <param name="configuration">The app's configuration (the environment's name is read from it, as the host reads it).</param>
+    /// <param name="compiledIn">Whether the running app's build has <c>ApiRoutesVerifyBundle=true</c>.</param>
+    internal static bool Requested(IConfiguration configuration, bool compiledIn) =>
+        Configured(configuration) || (compiledIn && !Development(configuration));
+
+    /// <summary>
+    /// What a refusal adds when only the app's build asked for the check (review 33a F2): its build output, run outside
+    /// Development, is not a bundle, and the configuration says nothing of why it is checked.
+    /// </summary>
+    public static string BuildSwitchAdvice(IConfiguration configuration) =>
+        Configured(configuration) || !CompiledBuildSwitches.VerifyBundleCompiledIn
+            ? ""
+            : " The app was built with ApiRoutesVerifyBundle=true: outside the Development environment it starts only as its published bundle "
+                + "(to run its build output, set ASPNETCORE_ENVIRONMENT=Development).";
+
+    /// <summary>
     /// Whether configuration asks for the check. One way: once any of its sources says <c>true</c>, no later one turns it
     /// off — an unlisted <c>appsettings.{Environment}.json</c> put in the folder would otherwise switch the check off, and
     /// with it the check of that very file (review 15). A value that is not a boolean is left to the options' validation.
     /// </summary>
-    public static bool Requested(IConfiguration configuration)
+    private static bool Configured(IConfiguration configuration)
     {
         if (configuration is IConfigurationRoot root)
         {
@@ -39,6 +61,15 @@ internal static class BundleStartupCheck
 
         return bool.TryParse(configuration[Key], out var final) && final;
     }
+
+    // The environment's name as the host reads it (its configuration's 'environment', from ASPNETCORE_ENVIRONMENT,
+    // DOTNET_ENVIRONMENT or --environment), or from the variables themselves in a configuration of unprefixed variables
+    // (the one read when a settings file is not JSON); Development in any case, as IsDevelopment compares it.
+    private static bool Development(IConfiguration configuration) =>
+        string.Equals(
+            configuration[HostDefaults.EnvironmentKey] ?? configuration["ASPNETCORE_ENVIRONMENT"] ?? configuration["DOTNET_ENVIRONMENT"],
+            Environments.Development,
+            StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The generated entry point's first check, before the folder's: the folder must be the content root, where the app's

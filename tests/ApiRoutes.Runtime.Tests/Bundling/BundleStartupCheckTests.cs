@@ -133,6 +133,30 @@ public sealed class BundleStartupCheckTests : IDisposable
     }
 
     [Fact]
+    public void An_app_built_with_ApiRoutesVerifyBundle_is_checked_outside_Development_whatever_its_configuration_says()
+    {
+        // Review 33a F2: the switch in the bundle's appsettings.json was lost with that file in a partial deploy. Compiled
+        // into the app, it holds without any configuration, and against a configured false.
+        Assert.True(BundleStartupCheck.Requested(Sources(), compiledIn: true));
+        Assert.True(BundleStartupCheck.Requested(Sources(("ApiRoutes:VerifyBundle", "false")), compiledIn: true));
+        Assert.True(BundleStartupCheck.Requested(Sources(("environment", "Production")), compiledIn: true));
+        Assert.True(BundleStartupCheck.Requested(Sources(("environment", "Staging"), ("ASPNETCORE_ENVIRONMENT", "Development")), compiledIn: true));
+
+        // Its build output, which is not a bundle, runs in Development (dotnet run's environment), in any case as the
+        // host compares it, also told by the variables themselves (the configuration read when a settings file is not JSON).
+        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "Development")), compiledIn: true));
+        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "development")), compiledIn: true));
+        Assert.False(BundleStartupCheck.Requested(Sources(("ASPNETCORE_ENVIRONMENT", "Development")), compiledIn: true));
+        Assert.False(BundleStartupCheck.Requested(Sources(("DOTNET_ENVIRONMENT", "Development")), compiledIn: true));
+        Assert.True(BundleStartupCheck.Requested(Sources(("environment", "Development"), ("ApiRoutes:VerifyBundle", "true")), compiledIn: true));
+
+        // Not compiled in (this test host's entry assembly has no such build): configuration alone decides.
+        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "Production")), compiledIn: false));
+        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "Production"))));
+        Assert.Equal("", BundleStartupCheck.BuildSwitchAdvice(Sources()));
+    }
+
+    [Fact]
     public void A_content_root_other_than_the_bundles_folder_is_refused_before_the_folder_is_checked()
     {
         // Review 15, F3: started from another folder, the app read that folder's appsettings.json, which no list covers.
