@@ -185,6 +185,23 @@ public class ManifestStartupTests
         Assert.StartsWith("The route '/api/\u00c9T\u00c9' is listed twice in 'm.json'", same.Message, StringComparison.Ordinal);
     }
 
+    // Review 33f F4: GARAY capital and small a (U+10D50, U+10D70) are one route to routing, which compares them with
+    // OrdinalIgnoreCase (.NET's own data outside the BMP, with ICU and without); the check asked ICU 72 and let them
+    // through (the app answered 500), and under invariant globalization refused one the build had let through.
+    [Fact]
+    public void Literals_that_differ_only_in_the_case_of_a_letter_outside_the_BMP_are_one_route()
+    {
+        var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));
+        ManifestRoute At(string route) => manifest.Routes[0] with { Route = route };
+        Assert.True(StringComparer.OrdinalIgnoreCase.Equals("\U00010D50", "\U00010D70"));   // as routing compares them
+
+        ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/g/\U00010D50"), At("/api/g/\U00010D51")] }, "m.json");
+        var same = Assert.Throws<ApiRoutesManifestException>(() =>
+            ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/g/\U00010D50"), At("/api/g/\U00010D70")] }, "m.json"));
+
+        Assert.StartsWith("The route '/api/g/\U00010D70' is listed twice in 'm.json'", same.Message, StringComparison.Ordinal);
+    }
+
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)
     {
         var builder = WebApplication.CreateBuilder();

@@ -55,6 +55,21 @@ public class RouteDiagnosticsTests
         Assert.EndsWith("Give one of them another route with [ApiRoute(\"...\")].", diagnostic.Message, StringComparison.Ordinal);
     }
 
+    // Review 33f F4: GARAY capital and small a (U+10D50, U+10D70, Unicode 16) are one to routing (OrdinalIgnoreCase asks
+    // .NET's own data outside the BMP) but were two to a fold that asked ICU 72: no AR2002, and the app answered 500.
+    [Fact]
+    public void Two_handlers_on_routes_that_differ_only_in_the_case_of_a_letter_outside_the_BMP_are_an_error()
+    {
+        var (project, result) = Analyze(
+            "[ApiRoute(\"/api/g/\U00010D50\")] public sealed class A : IApiHandler { BODY }\n"
+            + "[ApiRoute(\"/api/g/\U00010D70\")] public sealed class B : IApiHandler { BODY }");
+        using var _ = project;
+
+        var diagnostic = Render.Single(result, "AR2002");
+
+        Assert.Equal("AR2002 Api/Handler.cs(4,11)", Render.Where(diagnostic, project));
+    }
+
     [Fact]
     public void Two_handlers_for_different_methods_of_one_route_are_told_to_be_one_handler()
     {
