@@ -269,9 +269,10 @@ public static class ApiRoutesApplication
     // file and what is wrong with it.
     private static string ConfigurationUnreadable(string[] args, InvalidDataException error)
     {
+        // The app's configuration without its files (ApiRoutes__VerifyBundle is an unprefixed variable); the content root as
+        // the host takes it (ASPNETCORE_CONTENTROOT too, which this configuration has under its full name only).
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
-        // A relative content root is the app's folder's, as the host resolves it (review 29a F8), not the working folder's.
-        var contentRoot = configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root, AppContext.BaseDirectory) : Directory.GetCurrentDirectory();
+        var contentRoot = StartupInputs.ConfiguredContentRoot(args) ?? Directory.GetCurrentDirectory();
         if (BundleStartupCheck.Requested(configuration) && BundleRefusal(configuration, contentRoot, applicationName: null) is { } refusal)
         {
             return refusal + BundleStartupCheck.BuildSwitchAdvice(configuration);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ApiRoutes.Bundling;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -16,10 +17,28 @@ internal static class StartupInputs
     /// <summary>A content root that is not a folder: the host's file provider threw before anything else ran (33b F9).</summary>
     public static string ContentRootMissing(string[] args, DirectoryNotFoundException error)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables("DOTNET_").AddEnvironmentVariables("ASPNETCORE_").AddCommandLine(args).Build();
-        var root = configuration["contentRoot"] is { Length: > 0 } given ? given : error.Message;
+        var root = ConfiguredContentRoot(args) ?? error.Message;
         return $"The content root {BundlePath.Quote(root)} is not a folder (--contentRoot, ASPNETCORE_CONTENTROOT or DOTNET_CONTENTROOT): start the app in its "
             + $"folder, or give that folder ({BundlePath.Quote(AppContext.BaseDirectory)}).";
+    }
+
+    /// <summary>
+    /// The content root the host takes from the command line, <c>DOTNET_CONTENTROOT</c> or <c>ASPNETCORE_CONTENTROOT</c>
+    /// (the host's own settings: not an unprefixed variable), a relative one resolved against the app's folder as the host
+    /// resolves it (review 29a F8); null when none is given, or when it is not a path. For what start-up says before the
+    /// host could be built, which has no environment to ask.
+    /// </summary>
+    public static string? ConfiguredContentRoot(string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables("DOTNET_").AddEnvironmentVariables("ASPNETCORE_").AddCommandLine(args).Build();
+        try
+        {
+            return configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root, AppContext.BaseDirectory) : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

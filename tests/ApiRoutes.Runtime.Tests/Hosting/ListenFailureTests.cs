@@ -86,6 +86,19 @@ public sealed class ListenFailureTests
         Assert.Contains("is not a folder (--contentRoot, ASPNETCORE_CONTENTROOT or DOTNET_CONTENTROOT)", error, StringComparison.Ordinal);
     }
 
+    // A relative content root is the app's folder's, as the host resolves it: the line names that folder, not the words
+    // given (which read as the working folder's).
+    [Fact]
+    public async Task A_relative_content_root_that_is_not_a_folder_is_named_as_the_host_resolved_it()
+    {
+        var missing = "apiroutes-no-such-folder-" + Guid.NewGuid().ToString("N");
+
+        var (code, error) = await RunAsync($"--contentRoot={missing}");
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"ApiRoutes: The content root '{Path.Join(AppContext.BaseDirectory, missing)}' is not a folder", error.Trim(), StringComparison.Ordinal);
+    }
+
     // Review 33b F2: a log level that is not one (Serilog's "Verbose") was an unhandled exception in the app's build.
     [Fact]
     public async Task A_log_level_that_is_not_one_is_one_line_naming_the_setting_and_exit_code_1()
