@@ -65,6 +65,15 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
     /// <summary>MSBuild's MSBuildWarningsAsMessages: codes it shows as messages, which do not make the analysis run again.</summary>
     public string? WarningsAsMessages { get; set; }
 
+    /// <summary>MSBuild's MSBuildWarningsNotAsErrors: codes that its <c>-warnaserror</c> leaves warnings.</summary>
+    public string? MSBuildWarningsNotAsErrors { get; set; }
+
+    /// <summary>
+    /// The ApiRoutes warning codes MSBuild's command line makes errors, read by <see cref="ReadApiRoutesCommandLineWarnings"/>
+    /// in a project of its own: the engine does not answer for the bare <c>-warnaserror</c> here (review 33c F4).
+    /// </summary>
+    public string? CommandLineWarningsAsErrors { get; set; }
+
     /// <summary>Whether the analysis logged a warning: the build then runs it again next time, to say it again.</summary>
     [Output]
     public bool Warned { get; private set; }
@@ -91,7 +100,8 @@ public sealed class GenerateApiRoutesManifest : ApiRoutesTask
         });
 
         var engine = BuildEngine as IBuildEngine8;
-        var policy = new WarningPolicy(TreatWarningsAsErrors, WarningsAsErrors, WarningsNotAsErrors, NoWarn, code => engine?.ShouldTreatWarningAsError(code) == true);
+        var msbuildAsErrors = WarningPolicy.MSBuildMakesError(code => engine?.ShouldTreatWarningAsError(code) == true, CommandLineWarningsAsErrors, MSBuildWarningsNotAsErrors, WarningsAsMessages);
+        var policy = new WarningPolicy(TreatWarningsAsErrors, WarningsAsErrors, WarningsNotAsErrors, NoWarn, msbuildAsErrors);
         var diagnostics = policy.Apply(result.Diagnostics);
         var asMessages = (WarningsAsMessages ?? "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var diagnostic in diagnostics)

@@ -6,9 +6,8 @@ namespace ApiRoutes.Tasks.Diagnostics;
 /// <c>TreatWarningsAsErrors</c> makes every warning an error except those in <c>WarningsNotAsErrors</c>. Errors are
 /// never changed. MSBuild itself maps only <c>WarningsAsErrors</c> and <c>NoWarn</c> onto a task's warnings, so the
 /// task applies the policy and logs the result. What MSBuild itself promotes (<c>MSBuildTreatWarningsAsErrors</c>,
-/// <c>MSBuildWarningsAsErrors</c>) is asked of the engine, so that the task knows it failed and leaves no manifest
-/// behind. (The engine does not answer for <c>-warnaserror</c> in an SDK project, which sets WarningsAsErrors itself;
-/// that switch still fails the build when it logs the warning, as it does for the compiler's warnings.)
+/// <c>MSBuildWarningsAsErrors</c>, <c>-warnaserror</c>) is asked of the engine and of the command line
+/// (<see cref="MSBuildMakesError"/>), so that the task knows it failed and leaves no manifest behind.
 /// </summary>
 internal sealed class WarningPolicy
 {
@@ -28,6 +27,21 @@ internal sealed class WarningPolicy
     }
 
     public static WarningPolicy None { get; } = new(false, null, null, null);
+
+    /// <summary>
+    /// Whether MSBuild's logger makes an error of a warning the project logs: when the project's engine says so, or when the
+    /// command line does (<paramref name="commandLineAsErrors"/>, read in a project of its own, see
+    /// ReadApiRoutesCommandLineWarnings) and the project's <c>MSBuildWarningsNotAsErrors</c> and <c>MSBuildWarningsAsMessages</c>
+    /// do not exempt it, as the logger decides. The engine alone answered false for the bare <c>-warnaserror</c> in an SDK
+    /// project, and the failed build kept the manifest (review 33c F4).
+    /// </summary>
+    public static Func<string, bool> MSBuildMakesError(Func<string, bool> engine, string? commandLineAsErrors, string? notAsErrors, string? asMessages)
+    {
+        var commandLine = Codes(commandLineAsErrors);
+        var exempt = Codes(notAsErrors);
+        exempt.UnionWith(Codes(asMessages));
+        return code => engine(code) || (commandLine.Contains(code) && !exempt.Contains(code));
+    }
 
     /// <summary>The diagnostics as the project wants them reported: suppressed ones left out, promoted ones as errors.</summary>
     public IReadOnlyList<Diagnostic> Apply(IEnumerable<Diagnostic> diagnostics) =>

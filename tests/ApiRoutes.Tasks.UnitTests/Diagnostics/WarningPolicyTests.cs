@@ -42,6 +42,24 @@ public sealed class WarningPolicyTests
         Assert.Empty(silenced.Apply([Warning]));
     }
 
+    [Theory]
+    // the engine says so (-warnaserror:AR2101, MSBuildWarningsAsErrors): an error
+    [InlineData(true, "", "", "", "error")]
+    // the command line's -warnaserror makes it an error (the engine, in an SDK project, did not say so: review 33c F4)
+    [InlineData(false, "AR0101,AR2101", "", "", "error")]
+    // ... except when the project's MSBuildWarningsNotAsErrors exempts it, as MSBuild's logger does
+    [InlineData(false, "AR2101", "CS0168; ar2101", "", "warning")]
+    // ... or its MSBuildWarningsAsMessages (with NoWarn in it) shows it as a message
+    [InlineData(false, "AR2101", "", "1701;AR2101", "warning")]
+    // another code on the command line changes nothing
+    [InlineData(false, "AR0101", "", "", "warning")]
+    public void What_MSBuild_makes_an_error_is_what_its_engine_or_its_command_line_says(bool engine, string commandLine, string notAsErrors, string asMessages, string expected)
+    {
+        var policy = new WarningPolicy(false, "", "", "", WarningPolicy.MSBuildMakesError(_ => engine, commandLine, notAsErrors, asMessages));
+
+        Assert.Equal(expected, Assert.Single(policy.Apply([Warning])).Severity.ToString().ToLowerInvariant());
+    }
+
     [Fact]
     public void Errors_stay_errors_whatever_NoWarn_says()
     {
