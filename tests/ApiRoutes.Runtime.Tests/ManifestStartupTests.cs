@@ -200,6 +200,12 @@ public class ManifestStartupTests
             ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/g/\U00010D50"), At("/api/g/\U00010D70")] }, "m.json"));
 
         Assert.StartsWith("The route '/api/g/\U00010D70' is listed twice in 'm.json'", same.Message, StringComparison.Ordinal);
+
+        // Two that differ only there cannot come from one machine's build: the advice is not to build again (review 34b).
+        Assert.EndsWith("that this app's casing data takes for one letter and the build's did not (another ICU version, or invariant globalization on one side): give one of them another route.", same.Message, StringComparison.Ordinal);
+        var twice = Assert.Throws<ApiRoutesManifestException>(() =>
+            ManifestLoading.ManifestRouteCheck.ThrowIfInvalid(manifest with { Routes = [At("/api/g/\U00010D50"), At("/api/G/\U00010D50")] }, "m.json"));
+        Assert.EndsWith("The build writes no such route: build the project again, and deploy the manifest it writes.", twice.Message, StringComparison.Ordinal);
     }
 
     private static ApiRoutesManifestException StartWith(string manifestPath, bool verifyBundle = false)

@@ -16,6 +16,12 @@ internal static class ManifestRouteCheck
 {
     private const string Rebuild = "The build writes no such route: build the project again, and deploy the manifest it writes.";
 
+    // Review 34b: two routes that differ in letters outside ASCII are one to this app's routing (OrdinalIgnoreCase by the
+    // process's casing data) and were two to the build's, whose data differed (another ICU version, or invariant
+    // globalization on one side only: a few letters new in Unicode 16): building again on the same machine changes nothing.
+    private const string CasingDiffers = "They differ only in letters outside ASCII that this app's casing data takes for one letter and the build's "
+        + "did not (another ICU version, or invariant globalization on one side): give one of them another route.";
+
     /// <exception cref="ApiRoutesManifestException">A route is not one the build would have written.</exception>
     public static void ThrowIfInvalid(RouteManifest manifest, string path)
     {
@@ -55,12 +61,19 @@ internal static class ManifestRouteCheck
             {
                 throw new ApiRoutesManifestException(
                     $"The route {route} is listed twice in '{path}' (handlers {BundlePath.Quote(twin.Handler.Type)} and {BundlePath.Quote(entry.Handler.Type)}), "
-                    + $"so no request to it could be routed. {Rebuild}");
+                    + $"so no request to it could be routed. {(LettersOutsideAscii(twin.Route, entry.Route) ? CasingDiffers : Rebuild)}");
             }
 
             seen.Add((entry, shape));
         }
     }
+
+    // Whether the two routes, listed twice to this app, differ in a letter outside ASCII (ASCII letters are one to every
+    // casing data, so routes that differ only in those the build refuses itself).
+    private static bool LettersOutsideAscii(string first, string second) =>
+        !string.Equals(first, second, StringComparison.Ordinal)
+        && first.Length == second.Length
+        && first.Zip(second).Any(pair => pair.First != pair.Second && (!char.IsAscii(pair.First) || !char.IsAscii(pair.Second)));
 
     // What routing tells routes apart by, as the build's AR2004 does: literals ignoring case, parameters by where they are,
     // whether optional or catch-all, and their constraints as written (regex(^\d+$) and regex(^\D+$) differ: review 26b
