@@ -28,6 +28,12 @@ internal static class DefaultStorePath
             throw NoHome("this user has none (HOME or XDG_DATA_HOME is not set)", null);
         }
 
+        return For(environment, home);
+    }
+
+    /// <summary>The default store's file below a home folder (the user's local application data, or a test's).</summary>
+    internal static string For(IHostEnvironment environment, string home)
+    {
         var app = Path.Combine(home, "apiroutes", environment.ApplicationName);
         if (environment.IsProduction())
         {
@@ -42,7 +48,35 @@ internal static class DefaultStorePath
                 null);
         }
 
-        return Path.Combine(app, environment.EnvironmentName, "executions.db");
+        return Path.Combine(app, FolderOf(app, environment.EnvironmentName), "executions.db");
+    }
+
+    // ASP.NET Core takes 'Staging' and 'staging' for one environment (IsEnvironment ignores case), as Production's store
+    // above does: a name written in another case than the folder an earlier start made (a unit's Environment=staging after
+    // a shell's Staging) opened a second, empty store, and the work accepted into the first was not run (review 33e). The
+    // folder already there is the store's, whatever its case; two such folders and neither in this case: which one holds
+    // the work is the operator's call.
+    private static string FolderOf(string app, string name)
+    {
+        List<string> existing;
+        try
+        {
+            existing = Directory.Exists(app)
+                ? [.. Directory.EnumerateDirectories(app).Select(Path.GetFileName).OfType<string>().Where(folder => string.Equals(folder, name, StringComparison.OrdinalIgnoreCase))]
+                : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return name;   // the store's open says what is wrong with the folder
+        }
+
+        return existing.Count == 0 || existing.Contains(name, StringComparer.Ordinal) ? name
+            : existing.Count == 1 ? existing[0]
+            : throw new ExecutionStoreUnavailableException(
+                $"The execution store's default folders {string.Join(" and ", existing.Order(StringComparer.Ordinal).Select(folder => $"'{Path.Combine(app, folder)}'"))} "
+                + $"are all the environment '{name}', whose name ASP.NET Core compares ignoring case: which one holds the work to run is not "
+                + "known. Set ApiRoutes:Store:Path to that one's executions.db, or start the app with the environment's name written as that folder's.",
+                null);
     }
 
     // The environment's name is one folder below the app's: a blank at either end (' Production', from a .env line) was
