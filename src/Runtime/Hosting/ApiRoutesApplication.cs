@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -151,6 +152,10 @@ public static class ApiRoutesApplication
             }
         });
         builder.Services.AddMetrics(metrics => metrics.AddConfiguration(builder.Configuration.GetSection("Metrics")));
+
+        // The host's "Hosting failed to start" stack left out where the line below reports the failure (review 33b F1).
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(services =>
+            new ListenFailureLog(ActivatorUtilities.CreateInstance<LoggerFactory>(services), e => ListenFailure(e) is not null)));
 
         // The store's file opened on another thread while this one builds the app and maps the routes (closed again
         // unless the store takes it); else SQLite's first use (native library, JIT) there, when SQLite is the store. Not

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -111,7 +113,62 @@ public sealed class ListenFailureTests
             error.Trim());
     }
 
-    private static async Task<(int Code, string Error)> RunAsync(string urls)
+    // Review 33b F1: the host's "Hosting failed to start" (event 11) and its stack came before the line, and buried it;
+    // a hosted service's failure at start-up is still the host's to log (review 33f F1: a filter that hid both stopped
+    // the app without a word).
+    [Fact]
+    public async Task The_hosts_stack_is_left_out_for_a_listen_failure_and_kept_for_a_hosted_services_failure()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var inUse = new HostLog();
+
+        var (code, _) = await RunAsync($"--urls=http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}", builder => builder.Logging.AddProvider(inUse));
+
+        Assert.Equal(1, code);
+        Assert.DoesNotContain(inUse.Entries, entry => entry.Level >= LogLevel.Error);
+
+        var failing = new HostLog();
+        var started = ApiRoutesApplication.RunAsync(
+            ["--urls=http://127.0.0.1:0", $"--ApiRoutes:ManifestPath={TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))))}", "--ApiRoutes:Store:Provider=InMemory"],
+            builder =>
+            {
+                builder.Logging.AddProvider(failing);
+                builder.Services.AddHostedService<FailsToStart>();
+            });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => started.WaitAsync(TimeSpan.FromSeconds(60)));
+        var entry = Assert.Single(failing.Entries, entry => entry.Level >= LogLevel.Error);
+        Assert.Equal((11, "failed to start at once"), (entry.EventId, entry.Exception?.Message));
+    }
+
+    private sealed class FailsToStart : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("failed to start at once");
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    // What the host logs under its own category.
+    private sealed class HostLog : ILoggerProvider, ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, int EventId, Exception? Exception)> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => categoryName == "Microsoft.Extensions.Hosting.Internal.Host" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, eventId.Id, exception));
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static async Task<(int Code, string Error)> RunAsync(string urls, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureBuilder = null)
     {
         var manifest = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
         var error = new StringWriter();
@@ -120,7 +177,7 @@ public sealed class ListenFailureTests
         try
         {
             string[] listen = urls.StartsWith("--urls", StringComparison.Ordinal) || urls.Contains(":Url=", StringComparison.Ordinal) ? urls.Split(' ') : [urls, "--urls=http://127.0.0.1:0"];
-            var run = ApiRoutesApplication.RunAsync([.. listen, $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"]);
+            var run = ApiRoutesApplication.RunAsync([.. listen, $"--ApiRoutes:ManifestPath={manifest}", "--ApiRoutes:Store:Provider=InMemory"], configureBuilder);
             return (await run.WaitAsync(TimeSpan.FromSeconds(60)), error.ToString());
         }
         finally
