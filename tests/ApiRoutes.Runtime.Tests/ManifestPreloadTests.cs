@@ -17,7 +17,7 @@ public sealed class ManifestPreloadTests
     public void The_preloaded_table_is_the_one_the_options_ask_for()
     {
         var path = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
-        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), "App")!;
+        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), App)!;
 
         var table = preload.TakeFor(new ApiRoutesOptions { ManifestPath = path }, "App");
 
@@ -30,7 +30,7 @@ public sealed class ManifestPreloadTests
     public void Options_changed_by_code_after_configuration_are_not_given_the_preloaded_table()
     {
         var path = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
-        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), "App")!;
+        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), App)!;
 
         Assert.Null(preload.TakeFor(new ApiRoutesOptions { ManifestPath = path + ".other" }, "App"));
         Assert.Null(preload.TakeFor(new ApiRoutesOptions { ManifestPath = path, VerifyBundle = true }, "App"));
@@ -41,7 +41,7 @@ public sealed class ManifestPreloadTests
     public void A_manifest_that_cannot_be_loaded_fails_with_the_error_of_a_load_without_preload()
     {
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), RouteManifest.FileName);
-        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), "App")!;
+        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), App)!;
         var options = new ApiRoutesOptions { ManifestPath = path };
 
         var preloaded = Assert.Throws<ApiRoutesManifestException>(() => preload.TakeFor(options, "App"));
@@ -54,8 +54,8 @@ public sealed class ManifestPreloadTests
     public void A_bundle_check_setting_that_does_not_bind_starts_no_preload()
     {
         // The options binding fails start-up with its own message; the preload stays out of it.
-        Assert.Null(ManifestPreload.Start(Configuration(("ApiRoutes:VerifyBundle", "maybe")), "App"));
-        Assert.NotNull(ManifestPreload.Start(Configuration(("ApiRoutes:VerifyBundle", "True")), "App"));
+        Assert.Null(ManifestPreload.Start(Configuration(("ApiRoutes:VerifyBundle", "maybe")), App));
+        Assert.NotNull(ManifestPreload.Start(Configuration(("ApiRoutes:VerifyBundle", "True")), App));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class ManifestPreloadTests
         // No manifest yet: a load that ran before the work it follows would fail with "does not exist".
         var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), RouteManifest.FileName);
         var storeOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), "App", after: storeOpen.Task)!;
+        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), App, after: storeOpen.Task)!;
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.Copy(TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello)))), path);
@@ -78,10 +78,12 @@ public sealed class ManifestPreloadTests
     public void A_preload_after_work_that_failed_still_loads()
     {
         var path = TestManifest.Write(Create(StandardRoute("/api/hello", typeof(Hello))));
-        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), "App", after: Task.FromException(new IOException("store")))!;
+        var preload = ManifestPreload.Start(Configuration(("ApiRoutes:ManifestPath", path)), App, after: Task.FromException(new IOException("store")))!;
 
         Assert.NotNull(preload.TakeFor(new ApiRoutesOptions { ManifestPath = path }, "App"));
     }
+
+    private static readonly Microsoft.Extensions.Hosting.Internal.HostingEnvironment App = new() { ApplicationName = "App", EnvironmentName = "Production" };
 
     private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();

@@ -172,6 +172,16 @@ public sealed class BuildTests(PackageFixture package)
         // lost without a word.
         var notCSharp = (await project.RunAsync("build", "-p:ApiRoutesVerifyBundle=true", "-p:Language=F#")).ShouldFail();
         Assert.Contains($"{Path.Combine(project.Directory, project.Name + ".csproj")} : error AR0005: ApiRoutesVerifyBundle=true is compiled into the app by ApiRoutes' C# source generator, and this project is F#", notCSharp.Output, StringComparison.Ordinal);
+        // Review 34c F3, F4: with the switch, a publish that writes no bundle made an app that never started in production,
+        // and one with no build after a build without the switch an app that started unchecked.
+        var noBundle = (await project.RunAsync("publish", "-p:ApiRoutesVerifyBundle=true", "-p:ApiRoutesBundle=false")).ShouldFail();
+        Assert.Contains($"{Path.Combine(project.Directory, project.Name + ".csproj")} : error AR0006: ApiRoutesVerifyBundle=true makes the app start, outside Development, only as its deploy bundle, and this publish writes none", noBundle.Output, StringComparison.Ordinal);
+        (await project.RunAsync("build", "-c", "Release")).ShouldSucceed();
+        var stale = (await project.RunAsync("publish", "--no-build", "-p:ApiRoutesVerifyBundle=true")).ShouldFail();
+        Assert.Contains("error AR0006: ApiRoutesVerifyBundle=true, and the app this publish takes (--no-build) was built without it: it would start unchecked.", stale.Output, StringComparison.Ordinal);
+        (await project.RunAsync("build", "-c", "Release", "-p:ApiRoutesVerifyBundle=true")).ShouldSucceed();
+        (await project.RunAsync("publish", "--no-build", "-p:ApiRoutesVerifyBundle=true")).ShouldSucceed();
+
         var verifyTypo = (await project.RunAsync("build", "-p:ApiRoutesVerifyBundle=ture", "-p:Language=F#")).ShouldFail();
         Assert.Contains("error AR0004: ApiRoutesVerifyBundle is 'ture', which is neither true nor false", verifyTypo.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("AR0005", verifyTypo.Output, StringComparison.Ordinal);

@@ -184,7 +184,7 @@ public static class ApiRoutesApplication
             return 1;
         }
 
-        if (ManifestPreload.Start(builder.Configuration, builder.Environment.ApplicationName, after: storeWork) is { } preload)
+        if (ManifestPreload.Start(builder.Configuration, builder.Environment, after: storeWork) is { } preload)
         {
             // The manifest read and its handlers bound on another thread while this one builds the app: after the store's
             // preload, on its thread, so that the two take one core between them and leave the other to this thread.
@@ -234,7 +234,7 @@ public static class ApiRoutesApplication
     internal static WebApplicationBuilder CreateBuilder(string[] args, out bool verifyBundle)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        verifyBundle = BundleStartupCheck.Requested(builder.Configuration);
+        verifyBundle = BundleStartupCheck.Requested(builder.Configuration, builder.Environment.IsDevelopment());
         if (verifyBundle && BundleStartupCheck.ReloadedFile(builder.Configuration) is not null)
         {
             // The configuration files are checked with the folder, so they are read once: with reloading, one put in the
@@ -278,7 +278,7 @@ public static class ApiRoutesApplication
         // the host takes it (ASPNETCORE_CONTENTROOT too, which this configuration has under its full name only).
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
         var contentRoot = StartupInputs.ConfiguredContentRoot(args) ?? Directory.GetCurrentDirectory();
-        if (BundleStartupCheck.Requested(configuration) && BundleRefusal(configuration, contentRoot, applicationName: null) is { } refusal)
+        if (BundleStartupCheck.Requested(configuration, StartupInputs.HostEnvironmentIsDevelopment(args)) && BundleRefusal(configuration, contentRoot, applicationName: null) is { } refusal)
         {
             return refusal + BundleStartupCheck.BuildSwitchAdvice(configuration);
         }

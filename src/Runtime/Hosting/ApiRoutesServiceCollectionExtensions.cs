@@ -35,7 +35,8 @@ public static class ApiRoutesServiceCollectionExtensions
             .BindConfiguration(ApiRoutesOptions.SectionName)
             .Configure<IConfiguration>(ApiRoutesOptionsValidation.BindRetryDelays)
             .Configure<IConfiguration>(ApiRoutesOptionsValidation.BindSecretHeaders)
-            .Configure<IConfiguration>((options, configuration) => options.VerifyBundle |= BundleStartupCheck.Requested(configuration))
+            .Configure<IConfiguration, IServiceProvider>((options, configuration, provider) =>
+                options.VerifyBundle |= BundleStartupCheck.Requested(configuration, provider.GetService<IHostEnvironment>()?.IsDevelopment() == true))
             .PostConfigure(options =>
             {
                 // A secret read from a file (Docker and Kubernetes secrets, 'echo token > file') ends in a newline, which no

@@ -11,7 +11,9 @@ namespace ApiRoutes;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class CompiledBuildSwitches
 {
-    private static Assembly? s_verifyBundle;
+    // Every assembly whose build has the switch: an app may reference another app built with it, whose module initializer
+    // then runs too, and must not unregister the app's own (review 34c F5: the last one registered was the only one kept).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Assembly, bool> s_verifyBundle = new();
 
     /// <summary>
     /// <c>ApiRoutesVerifyBundle=true</c> in the build of <paramref name="assembly"/> (from its module initializer): when it
@@ -21,9 +23,9 @@ public static class CompiledBuildSwitches
     public static void VerifyBundle(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
-        s_verifyBundle = assembly;
+        s_verifyBundle[assembly] = true;
     }
 
     /// <summary>Whether the running app's own build (its entry assembly, not a library or a test host's) asks for the check.</summary>
-    internal static bool VerifyBundleCompiledIn => s_verifyBundle is { } assembly && assembly == Assembly.GetEntryAssembly();
+    internal static bool VerifyBundleCompiledIn => Assembly.GetEntryAssembly() is { } entry && s_verifyBundle.ContainsKey(entry);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using ApiRoutes.Bundling;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Hosting;
@@ -30,16 +31,24 @@ internal static class StartupInputs
     /// </summary>
     public static string? ConfiguredContentRoot(string[] args)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables("DOTNET_").AddEnvironmentVariables("ASPNETCORE_").AddCommandLine(args).Build();
         try
         {
-            return configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root, AppContext.BaseDirectory) : null;
+            return HostSettings(args)[WebHostDefaults.ContentRootKey] is { Length: > 0 } root ? Path.GetFullPath(root, AppContext.BaseDirectory) : null;
         }
         catch (ArgumentException)
         {
             return null;
         }
     }
+
+    /// <summary>Whether the host takes the environment for Development, read as it reads it (<see cref="HostSettings"/>).</summary>
+    public static bool HostEnvironmentIsDevelopment(string[] args) =>
+        string.Equals(HostSettings(args)[WebHostDefaults.EnvironmentKey], Environments.Development, StringComparison.OrdinalIgnoreCase);
+
+    // The web host's own settings as the slim builder reads them: ASPNETCORE_ variables, then DOTNET_ ones (which win), then
+    // the command line; not the app's settings files nor unprefixed variables, which the host does not read them from.
+    private static IConfiguration HostSettings(string[] args) =>
+        new ConfigurationBuilder().AddEnvironmentVariables("ASPNETCORE_").AddEnvironmentVariables("DOTNET_").AddCommandLine(args).Build();
 
     /// <summary>
     /// A log level the logging configuration does not know (Serilog's "Verbose", "Warn"), as the framework reads them

@@ -2,7 +2,6 @@ using ApiRoutes.Bundling;
 using ApiRoutes.Manifest;
 using ApiRoutes.Text;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 
 namespace ApiRoutes.ManifestLoading;
 
@@ -24,22 +23,31 @@ internal static class BundleStartupCheck
     /// Whether the check is asked for: by configuration, or by the app's build (<c>ApiRoutesVerifyBundle=true</c>, compiled
     /// into the entry assembly) outside the Development environment.
     /// </summary>
-    public static bool Requested(IConfiguration configuration) => Requested(configuration, CompiledBuildSwitches.VerifyBundleCompiledIn);
+    /// <param name="configuration">The app's configuration.</param>
+    /// <param name="development">
+    /// Whether the host runs in Development, as its <c>IHostEnvironment</c> says: never read from the app's configuration,
+    /// where a settings file of the folder or an unprefixed <c>ENVIRONMENT</c> variable could say Development to the check
+    /// while the host runs in Production (review 34c F1).
+    /// </param>
+    public static bool Requested(IConfiguration configuration, bool development) =>
+        Requested(configuration, CompiledBuildSwitches.VerifyBundleCompiledIn, development);
 
-    /// <param name="configuration">The app's configuration (the environment's name is read from it, as the host reads it).</param>
+    /// <param name="configuration">The app's configuration.</param>
     /// <param name="compiledIn">Whether the running app's build has <c>ApiRoutesVerifyBundle=true</c>.</param>
-    internal static bool Requested(IConfiguration configuration, bool compiledIn) =>
-        Configured(configuration) || (compiledIn && !Development(configuration));
+    /// <param name="development">Whether the host runs in Development.</param>
+    internal static bool Requested(IConfiguration configuration, bool compiledIn, bool development) =>
+        Configured(configuration) || (compiledIn && !development);
 
     /// <summary>
-    /// What a refusal adds when only the app's build asked for the check (review 33a F2): its build output, run outside
-    /// Development, is not a bundle, and the configuration says nothing of why it is checked.
+    /// What a refusal adds when only the app's build asked for the check and the folder is no bundle at all (its build
+    /// output, run outside Development): how that output runs. Not for a bundle that differs from its list, whose refusal
+    /// must not say how to start it unchecked (review 34c F2).
     /// </summary>
     public static string BuildSwitchAdvice(IConfiguration configuration) =>
-        Configured(configuration) || !CompiledBuildSwitches.VerifyBundleCompiledIn
+        Configured(configuration) || !CompiledBuildSwitches.VerifyBundleCompiledIn || File.Exists(Path.Join(AppContext.BaseDirectory, BundleManifest.FileName))
             ? ""
             : " The app was built with ApiRoutesVerifyBundle=true: outside the Development environment it starts only as its published bundle "
-                + "(to run its build output, set ASPNETCORE_ENVIRONMENT=Development).";
+                + "(its build output runs with dotnet run, in Development).";
 
     /// <summary>
     /// Whether configuration asks for the check. One way: once any of its sources says <c>true</c>, no later one turns it
@@ -61,15 +69,6 @@ internal static class BundleStartupCheck
 
         return bool.TryParse(configuration[Key], out var final) && final;
     }
-
-    // The environment's name as the host reads it (its configuration's 'environment', from ASPNETCORE_ENVIRONMENT,
-    // DOTNET_ENVIRONMENT or --environment), or from the variables themselves in a configuration of unprefixed variables
-    // (the one read when a settings file is not JSON); Development in any case, as IsDevelopment compares it.
-    private static bool Development(IConfiguration configuration) =>
-        string.Equals(
-            configuration[HostDefaults.EnvironmentKey] ?? configuration["ASPNETCORE_ENVIRONMENT"] ?? configuration["DOTNET_ENVIRONMENT"],
-            Environments.Development,
-            StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The generated entry point's first check, before the folder's: the folder must be the content root, where the app's

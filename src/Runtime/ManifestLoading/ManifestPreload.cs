@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace ApiRoutes.ManifestLoading;
 
@@ -29,12 +30,12 @@ internal sealed class ManifestPreload
 
     /// <summary>Starts loading; null when configuration holds a value the options would not bind (they then fail start-up).</summary>
     /// <param name="configuration">The app's configuration.</param>
-    /// <param name="applicationName">The app's name (its manifest may be named after it).</param>
+    /// <param name="environment">The host's environment: the app's name (its manifest may be named after it), and whether it is Development.</param>
     /// <param name="after">
     /// Other start-up work on the thread pool (the store's preload) to load after, on the same thread, rather than beside
     /// it: on a machine of two cores, a third busy thread takes its time from the main thread that builds the app.
     /// </param>
-    public static ManifestPreload? Start(IConfiguration configuration, string? applicationName, Task? after = null)
+    public static ManifestPreload? Start(IConfiguration configuration, IHostEnvironment environment, Task? after = null)
     {
         var section = configuration.GetSection(ApiRoutesOptions.SectionName);
         var verifyBundle = false;
@@ -43,9 +44,9 @@ internal sealed class ManifestPreload
             return null;
         }
 
-        verifyBundle |= BundleStartupCheck.Requested(configuration);   // as the options bind it: one way
+        verifyBundle |= BundleStartupCheck.Requested(configuration, environment.IsDevelopment());   // as the options bind it: one way
 
-        return new ManifestPreload(section[nameof(ApiRoutesOptions.ManifestPath)] is { Length: > 0 } path ? path : null, verifyBundle, applicationName, after);
+        return new ManifestPreload(section[nameof(ApiRoutesOptions.ManifestPath)] is { Length: > 0 } path ? path : null, verifyBundle, environment.ApplicationName, after);
     }
 
     /// <summary>The preloaded table for these options, or null when they ask for another manifest or check.</summary>

@@ -18,6 +18,8 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor InvalidSwitch = new("AR0004", Error, "An ApiRoutes build switch is neither true nor false");
     // Reported by the build logic (build/ApiRoutes.targets): the switch is compiled in by the C# generator only.
     public static readonly DiagnosticDescriptor VerifyBundleNotCompiled = new("AR0005", Error, "ApiRoutesVerifyBundle in an app that is not C#");
+    // Reported by the build logic (build/ApiRoutes.targets) when a publish starts.
+    public static readonly DiagnosticDescriptor VerifyBundleNotPublished = new("AR0006", Error, "ApiRoutesVerifyBundle cannot hold in this publish");
     public static readonly DiagnosticDescriptor NoHandlers = new("AR0101", Warning, "No handlers were found");
     public static readonly DiagnosticDescriptor HandlerInLibrary = new("AR0102", Warning, "A handler in a referenced class library is not a route");
     public static readonly DiagnosticDescriptor StalePublishFiles = new("AR0103", Warning, "Files an earlier publish left in the publish folder are not bundled");
@@ -78,7 +80,7 @@ internal static class DiagnosticCodes
 
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
     [
-        AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, VerifyBundleNotCompiled, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest, EntryPointNotServing,
+        AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, VerifyBundleNotCompiled, VerifyBundleNotPublished, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest, EntryPointNotServing,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, ForeignRouteAttribute, HandlerManyConstructors, BaseRouteAttribute,
         InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,

@@ -124,11 +124,11 @@ public sealed class BundleStartupCheckTests : IDisposable
         // appsettings.Production.json put into the folder: the check was off, and the unlisted file with it.
         var configuration = Sources(("ApiRoutes:VerifyBundle", "true"), ("ApiRoutes:VerifyBundle", "false"));
 
-        Assert.True(BundleStartupCheck.Requested(configuration));
+        Assert.True(BundleStartupCheck.Requested(configuration, development: false));
         Assert.True(Options(configuration).VerifyBundle);
-        Assert.Null(ManifestPreload.Start(configuration, "App")!.TakeFor(new ApiRoutesOptions { VerifyBundle = false }, "App"));
-        Assert.False(BundleStartupCheck.Requested(Sources(("ApiRoutes:VerifyBundle", "false"))));
-        Assert.False(BundleStartupCheck.Requested(Sources()));
+        Assert.Null(ManifestPreload.Start(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ApplicationName = "App" })!.TakeFor(new ApiRoutesOptions { VerifyBundle = false }, "App"));
+        Assert.False(BundleStartupCheck.Requested(Sources(("ApiRoutes:VerifyBundle", "false")), development: false));
+        Assert.False(BundleStartupCheck.Requested(Sources(), development: false));
         Assert.False(Options(Sources(("ApiRoutes:Store:Provider", "InMemory"))).VerifyBundle);
     }
 
@@ -137,24 +137,33 @@ public sealed class BundleStartupCheckTests : IDisposable
     {
         // Review 33a F2: the switch in the bundle's appsettings.json was lost with that file in a partial deploy. Compiled
         // into the app, it holds without any configuration, and against a configured false.
-        Assert.True(BundleStartupCheck.Requested(Sources(), compiledIn: true));
-        Assert.True(BundleStartupCheck.Requested(Sources(("ApiRoutes:VerifyBundle", "false")), compiledIn: true));
-        Assert.True(BundleStartupCheck.Requested(Sources(("environment", "Production")), compiledIn: true));
-        Assert.True(BundleStartupCheck.Requested(Sources(("environment", "Staging"), ("ASPNETCORE_ENVIRONMENT", "Development")), compiledIn: true));
+        Assert.True(BundleStartupCheck.Requested(Sources(), compiledIn: true, development: false));
+        Assert.True(BundleStartupCheck.Requested(Sources(("ApiRoutes:VerifyBundle", "false")), compiledIn: true, development: false));
 
-        // Its build output, which is not a bundle, runs in Development (dotnet run's environment), in any case as the
-        // host compares it, also told by the variables themselves (the configuration read when a settings file is not JSON).
-        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "Development")), compiledIn: true));
-        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "development")), compiledIn: true));
-        Assert.False(BundleStartupCheck.Requested(Sources(("ASPNETCORE_ENVIRONMENT", "Development")), compiledIn: true));
-        Assert.False(BundleStartupCheck.Requested(Sources(("DOTNET_ENVIRONMENT", "Development")), compiledIn: true));
-        Assert.True(BundleStartupCheck.Requested(Sources(("environment", "Development"), ("ApiRoutes:VerifyBundle", "true")), compiledIn: true));
+        // Review 34c F1: Development is the host's word, not the configuration's: a settings file of the folder or an
+        // unprefixed ENVIRONMENT variable said Development to the check while the host ran in Production.
+        Assert.True(BundleStartupCheck.Requested(Sources(("environment", "Development"), ("ASPNETCORE_ENVIRONMENT", "Development")), compiledIn: true, development: false));
+
+        // Its build output, which is not a bundle, runs in Development (dotnet run's environment); configured, the check
+        // holds there too.
+        Assert.False(BundleStartupCheck.Requested(Sources(), compiledIn: true, development: true));
+        Assert.True(BundleStartupCheck.Requested(Sources(("ApiRoutes:VerifyBundle", "true")), compiledIn: true, development: true));
 
         // Not compiled in (this test host's entry assembly has no such build): configuration alone decides.
-        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "Production")), compiledIn: false));
-        Assert.False(BundleStartupCheck.Requested(Sources(("environment", "Production"))));
+        Assert.False(BundleStartupCheck.Requested(Sources(), compiledIn: false, development: false));
+        Assert.False(BundleStartupCheck.Requested(Sources(), development: false));
         Assert.Equal("", BundleStartupCheck.BuildSwitchAdvice(Sources()));
     }
+
+    // The host's environment as it reads it, for what start-up says before the host could be built: its own variables
+    // (DOTNET_ over ASPNETCORE_) and the command line, not the app's settings.
+    [Theory]
+    [InlineData(new[] { "--environment=Development" }, true)]
+    [InlineData(new[] { "--environment", "development" }, true)]
+    [InlineData(new[] { "--environment=Production" }, false)]
+    [InlineData(new[] { "--ENVIRONMENT=Staging" }, false)]
+    public void The_hosts_environment_is_read_from_its_own_settings(string[] args, bool development) =>
+        Assert.Equal(development, ApiRoutes.Hosting.StartupInputs.HostEnvironmentIsDevelopment(args));
 
     [Fact]
     public void A_content_root_other_than_the_bundles_folder_is_refused_before_the_folder_is_checked()
