@@ -369,10 +369,12 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         await survivor.WaitForLogAsync(
             $"ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence 2026-02-01T00:00:00.0000000+00:00 was claimed by replica {claimant.Replica} at ");
         Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'orphan-1'"));
-        Assert.StartsWith(
-            $"Claimed at 20",
-            await PostgresServer.ScalarAsync<string>(_database, "SELECT detail FROM apiroutes_schedule_occurrences WHERE route = '/api/tick' AND outcome = 'missed'"),
-            StringComparison.Ordinal);
+
+        // The missed record is written after the line, by the store's writer: waited for, not read at once (ci74, a busy
+        // machine: read before it was written).
+        const string Missed = "SELECT detail FROM apiroutes_schedule_occurrences WHERE route = '/api/tick' AND outcome = 'missed'";
+        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string>(_database, Missed) is not null);
+        Assert.StartsWith($"Claimed at 20", await PostgresServer.ScalarAsync<string>(_database, Missed), StringComparison.Ordinal);
 
         // The claimant comes back (its lease renewed) and starts the run it claimed: another's row stands in its way.
         await PostgresServer.ScalarAsync<int>(_database, $"UPDATE apiroutes_replicas SET lease_until = now() + interval '1 minute' WHERE id = '{claimant.Replica}' RETURNING 1");
