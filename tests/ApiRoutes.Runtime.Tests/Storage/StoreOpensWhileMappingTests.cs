@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
@@ -22,18 +23,22 @@ public sealed class StoreOpensWhileMappingTests
         var mapped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var app = App(services =>
         {
-            // The store opens only once every route is mapped: were mapping to wait for the store, this would time out.
-            mapped.Task.Wait(TimeSpan.FromSeconds(30));
+            // The store opens only once the routes are mapped: were mapping to wait for the store, the wait for the routes
+            // below would time out first (30 s, before this one).
+            mapped.Task.Wait(TimeSpan.FromSeconds(60));
             return new InMemoryExecutionStore(TimeProvider.System);
         });
-        var endpoints = (IEndpointRouteBuilder)app;
-        var mapping = Task.Run(() => app.MapApiRoutes());
+
+        // The app's own builder, but with a list of data sources that takes additions from the mapping thread under a lock
+        // and says when the first (the routes') came: read from this thread at that moment, not polled while another list
+        // grows on the mapping thread (none of ASP.NET Core's is thread-safe: ci76 read an empty slot).
+        var endpoints = new WatchedEndpoints(app);
+        var mapping = Task.Run(() => endpoints.MapApiRoutes());
 
         try
         {
-            // The route endpoints appear while MapApiRoutes still waits for the store (polled within the probe's patience:
-            // mapping on a thread-pool thread of a busy machine may take seconds to begin).
-            await Poll.UntilAsync(() => Routes(endpoints) is { } routes && routes.Contains("/api/hello/{name}") && routes.Contains("/api/slow"), () => $"routes: {string.Join(", ", Routes(endpoints) ?? [])}");
+            var routes = await endpoints.FirstSource.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(["/api/hello/{name}", "/api/slow"], routes.Endpoints.OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText).Order(StringComparer.Ordinal));
             Assert.False(mapping.IsCompleted, "MapApiRoutes returned before the store was open.");
         }
         finally
@@ -42,6 +47,7 @@ public sealed class StoreOpensWhileMappingTests
         }
 
         await mapping.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains(endpoints.Sources(), source => source.Endpoints.OfType<RouteEndpoint>().Any(e => e.RoutePattern.RawText == "/api/slow"));
     }
 
     [Fact]
@@ -64,19 +70,41 @@ public sealed class StoreOpensWhileMappingTests
         return builder.Build();
     }
 
-    // The route patterns mapped so far; null when read while the mapping thread added to a list (none is thread-safe). A
-    // copy of a list taken while it grows may hold an empty slot (ci76: a null data source), so nulls are skipped, and a
-    // data source read mid-change may throw any of these: the poll reads again.
-    private static List<string?>? Routes(IEndpointRouteBuilder endpoints)
+    private sealed class WatchedEndpoints(WebApplication app) : IEndpointRouteBuilder
     {
-        try
+        private readonly SignallingList _sources = new();
+
+        public Task<EndpointDataSource> FirstSource => _sources.First.Task;
+
+        public IServiceProvider ServiceProvider => app.Services;
+
+        public ICollection<EndpointDataSource> DataSources => _sources;
+
+        public IApplicationBuilder CreateApplicationBuilder() => ((IEndpointRouteBuilder)app).CreateApplicationBuilder();
+
+        public List<EndpointDataSource> Sources()
         {
-            return endpoints.DataSources.ToList().OfType<EndpointDataSource>().SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()
-                .Select(e => e.RoutePattern.RawText).ToList();
+            lock (_sources.Gate)
+            {
+                return [.. _sources];
+            }
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException)
+    }
+
+    private sealed class SignallingList : Collection<EndpointDataSource>
+    {
+        public Lock Gate { get; } = new();
+
+        public TaskCompletionSource<EndpointDataSource> First { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override void InsertItem(int index, EndpointDataSource item)
         {
-            return null;   // a list read as the mapping thread added to it
+            lock (Gate)
+            {
+                base.InsertItem(index, item);
+            }
+
+            First.TrySetResult(item);
         }
     }
 }
