@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using ApiRoutes.Bundling;
 
 namespace ApiRoutes.Development;
@@ -17,13 +18,17 @@ namespace ApiRoutes.Development;
 /// shared file, a folder of sources linked into the project — is followed where it really is as well: a save there
 /// changes no entry of the link's folder, so no watch of that folder sees it (review 24c F6). A folder linked into the
 /// project (<paramref name="linkedFolders"/>: the links the project's watch knows) is followed where it leads, with its
-/// subfolders, whatever the analysis listed there — also empty, so that a first handler file in it is seen; and a
+/// subfolders (without them when the analysis listed none of its files and more than <see cref="MaxLinkedSubfolders"/>
+/// folders are below it), whatever the analysis listed there — also empty, so that a first handler file in it is seen; and a
 /// folder of sources left without one is followed until a source is there again (review 31b F4).
 /// </summary>
 internal sealed class OutsideFolderWatch(string projectDirectory, Action changed, Action<string> touched, Action<string> degraded, ContentChanges contents, Func<string, bool>? missedInside = null, Func<IEnumerable<string>>? linkedFolders = null) : IDisposable
 {
     /// <summary>At most this many folders are watched (each takes an inotify instance of the 128 a user has by default).</summary>
     public const int MaxFolders = 16;
+
+    /// <summary>A folder linked into the project with more folders below it than this is watched without them.</summary>
+    public const int MaxLinkedSubfolders = 64;
 
     // A line longer than this is no path MSBuild wrote (a damaged or hostile list): skipped.
     private const int MaxLine = 4096;
@@ -84,12 +89,14 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
             }
         }
 
-        // A linked folder none of whose files the analysis listed is watched without its subfolders: a link to a big
-        // tree (/usr, a data set) took a watch per folder in it (review 32c F6); a first handler file in it is seen.
+        // A linked folder none of whose files the analysis listed is watched (a first handler file in it is seen) with its
+        // subfolders while they are few, as a folder of sources to be has (a subfolder made there, and a handler file
+        // in that, were seen by nobody: note 32's leftover), and without them beyond: a link to a big tree (/usr, a data
+        // set) took a watch per folder in it (review 32c F6).
         var shallow = new HashSet<string>(StringComparer.Ordinal);
         foreach (var folder in LinkTargets())
         {
-            if (!wanted.ContainsKey(folder))
+            if (!wanted.ContainsKey(folder) && !FewSubfolders(folder))
             {
                 shallow.Add(folder);
             }
@@ -270,6 +277,26 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             return null;
+        }
+    }
+
+    // Whether the folder has at most MaxLinkedSubfolders folders below it, at any depth (each is a watch of its own
+    // when its subfolders are watched); counted up to one more, so a big tree costs no more than a small one. A link to
+    // a folder in it is not entered, as the watcher does not enter it (Directory.EnumerateDirectories does).
+    private static bool FewSubfolders(string folder)
+    {
+        try
+        {
+            var folders = new FileSystemEnumerable<bool>(folder, static (ref _) => true, new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
+            {
+                ShouldIncludePredicate = static (ref entry) => entry.IsDirectory && (entry.Attributes & FileAttributes.ReparsePoint) == 0,
+                ShouldRecursePredicate = static (ref entry) => (entry.Attributes & FileAttributes.ReparsePoint) == 0,
+            };
+            return folders.Take(MaxLinkedSubfolders + 1).Count() <= MaxLinkedSubfolders;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;   // cannot tell: the folder alone
         }
     }
 

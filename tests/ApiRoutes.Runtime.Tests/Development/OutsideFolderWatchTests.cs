@@ -327,18 +327,29 @@ public sealed class OutsideFolderWatchTests : IDisposable
     }
 
     [Fact]
-    public async Task A_linked_folder_none_of_whose_files_the_project_compiles_is_watched_without_its_subfolders_and_followed_when_made_again()
+    public async Task A_linked_folder_none_of_whose_files_the_project_compiles_is_watched_with_its_few_subfolders_and_followed_when_made_again()
     {
-        // Review 32c F6: a link to a big tree (/usr) took one watch per folder in it. F5: the linked folder removed and made
-        // again, its watch died with it, and a first handler file there was seen by nobody.
-        var (project, linked) = (Folder("Shop"), Folder("ext"));
+        // Note 32's leftover: a subfolder made in a linked folder the project compiled nothing from, and a handler file in
+        // it, were seen by nobody (the folder was watched without its subfolders, whatever it held). Review 32c F5: the
+        // linked folder removed and made again, its watch died with it, and a first handler file there was seen by nobody.
+        var (project, linked, big) = (Folder("Shop"), Folder("ext"), Folder("big"));
         Directory.CreateDirectory(Path.Combine(linked, "deep", "er"));
         Directory.CreateDirectory(Path.Combine(project, "Api"));
         Directory.CreateSymbolicLink(Path.Combine(project, "Api", "Ext"), linked);
+
+        // A link in it to a big tree is not counted: the watcher does not enter it.
+        for (var i = 0; i <= OutsideFolderWatch.MaxLinkedSubfolders; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(big, $"set{i}"));
+        }
+
+        Directory.CreateSymbolicLink(Path.Combine(linked, "big"), big);
         using var watch = Watch(project, linkedFolders: () => [Path.Combine(project, "Api", "Ext")]);
         watch.Update([Path.Combine(project, "Api", "Hello.cs")]);
 
-        await CountsNotAsync(() => File.WriteAllText(Path.Combine(linked, "deep", "er", "Deep.cs"), "// in a subfolder: not followed"));
+        await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "deep", "er", "Deep.cs"), "// in a subfolder"));
+        await CountsAsync(() => Directory.CreateDirectory(Path.Combine(linked, "Orders")));   // a folder made: an analysis
+        await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "Orders", "Get.cs"), "// a handler file in it"));
 
         Directory.Delete(linked, recursive: true);
         watch.Update([Path.Combine(project, "Api", "Hello.cs")]);   // the analysis its removal started
@@ -347,6 +358,31 @@ public sealed class OutsideFolderWatchTests : IDisposable
         watch.Update([Path.Combine(project, "Api", "Hello.cs")]);   // the analysis its making started
         Assert.Equal([_root, linked], watch.Folders);
         await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "First.cs"), "// a first handler file"));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public async Task A_link_to_a_big_tree_the_project_compiles_nothing_from_is_watched_without_its_subfolders()
+    {
+        // Review 32c F6: a link to a big tree (/usr, a data set) took one watch per folder in it.
+        var (project, linked) = (Folder("Shop"), Folder("data"));
+        for (var i = 0; i <= OutsideFolderWatch.MaxLinkedSubfolders; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(linked, $"set{i}"));
+        }
+
+        Directory.CreateDirectory(Path.Combine(project, "Api"));
+        Directory.CreateSymbolicLink(Path.Combine(project, "Api", "Data"), linked);
+        using var watch = Watch(project, linkedFolders: () => [Path.Combine(project, "Api", "Data")]);
+        watch.Update([Path.Combine(project, "Api", "Hello.cs")]);
+
+        await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "First.cs"), "// in the folder itself"));
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(linked, "set3", "Deep.cs"), "// in one of its many subfolders"));
+
+        // One folder fewer: few enough, and watched with them from the next analysis.
+        Directory.Delete(Path.Combine(linked, "set0"));
+        watch.Update([Path.Combine(project, "Api", "Hello.cs")]);
+        await CountsAsync(() => File.WriteAllText(Path.Combine(linked, "set3", "Deep.cs"), "// followed now"));
         Assert.Empty(_degraded);
     }
 
