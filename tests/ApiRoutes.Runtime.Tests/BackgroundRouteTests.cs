@@ -126,17 +126,44 @@ public class BackgroundRouteTests
     }
 
     // Review 27c F2: a body the server cannot read (chunked framing that is no number) escaped as an unhandled exception:
-    // an Error line with a stack trace per request, no 2001 line, not counted as rejected.
-    [Fact]
-    public async Task A_body_the_server_cannot_read_is_the_clients_400_logged_as_a_rejection()
+    // an Error line with a stack trace per request, no 2001 line, not counted as rejected. Review 35c F1: so did a chunk
+    // size past 64 bits, which Kestrel reports as an IOException, not a bad request.
+    [Theory]
+    [InlineData("ZZ")]
+    [InlineData("FFFFFFFFFFFFFFFFF")]
+    public async Task A_body_the_server_cannot_read_is_the_clients_400_logged_as_a_rejection(string chunkSize)
     {
         await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))));
 
-        var response = await server.SendRawAsync("POST /api/slow HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\nxx\r\n0\r\n\r\n");
+        var response = await server.SendRawAsync($"POST /api/slow HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunkSize}\r\nxx\r\n0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
         await server.WaitForLogAsync("ApiRoutes[2001] Warning: Background request to /api/slow rejected with 400: the body could not be read (Bad chunk size data.)");
         Assert.DoesNotContain(server.Logs, line => line.Contains("unhandled exception", StringComparison.OrdinalIgnoreCase) || line.Contains("Kestrel[13]", StringComparison.Ordinal));
+        Assert.Empty(server.Executions.Snapshot());
+    }
+
+    // Review 35c F1: a client that reset its connection while sending the body (a phone gone off the network mid-upload)
+    // was an unhandled exception, an Error line with a stack trace per request. Nobody is left to answer: nothing is
+    // accepted, and nothing but the server's own Debug lines is logged.
+    [Fact]
+    public async Task A_client_that_resets_its_connection_mid_body_is_neither_accepted_nor_an_error_line()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))));
+
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(server.Client.BaseAddress!.Host, server.Client.BaseAddress.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("POST /api/slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n" + new string('x', 70_000)));
+            await server.WaitForLogAsync("Microsoft.AspNetCore.Server.Kestrel[25] Debug: Connection id");   // reading the body
+            socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);   // closed with a reset, not a FIN (no shutdown first)
+        }
+
+        // The server has seen the reset once a request after it is answered on a new connection and the reset's request
+        // has ended: its lines are written by then.
+        await server.WaitForLogAsync("Microsoft.AspNetCore.Hosting.Diagnostics[2] Information: Request finished HTTP/1.1 POST");
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/none")).StatusCode);
+        Assert.DoesNotContain(server.Logs, line => line.Contains(" Error: ", StringComparison.Ordinal) || line.Contains("Kestrel[13]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[2001]", StringComparison.Ordinal));
         Assert.Empty(server.Executions.Snapshot());
     }
 

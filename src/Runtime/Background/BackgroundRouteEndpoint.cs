@@ -65,6 +65,20 @@ internal sealed class BackgroundRouteEndpoint(
             Reject(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(limit) : $"the body could not be read ({e.Message})");
             return;
         }
+        catch (IOException e) when (e is Microsoft.AspNetCore.Connections.ConnectionResetException || context.RequestAborted.IsCancellationRequested)
+        {
+            // The client reset its connection while it sent the body (a phone gone off the network mid-upload): nobody is
+            // left to answer, and it is no error of the app's — it was an unhandled exception, an Error line with a stack
+            // trace per request (review 35c F1). The server says it at Debug.
+            return;
+        }
+        catch (IOException e)
+        {
+            // Framing the server could not read that it reports as an I/O error, not a bad request (a chunk size past 64
+            // bits: review 35c F1): the client's error too.
+            Reject(context, StatusCodes.Status400BadRequest, $"the body could not be read ({e.Message})");
+            return;
+        }
 
         if (body is null)
         {

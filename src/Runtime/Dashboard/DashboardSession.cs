@@ -92,9 +92,10 @@ internal sealed class DashboardSession
                 token = value.GetString();
             }
         }
-        catch (Exception e) when (e is JsonException or BadHttpRequestException)
+        catch (Exception e) when (e is JsonException or BadHttpRequestException or IOException)
         {
-            // Not a token: refused below like a wrong one.
+            // Not a token: refused below like a wrong one. An I/O error is a body the server could not read (a chunk size
+            // past 64 bits, a connection reset mid-body): it was an unhandled exception with a stack trace (review 35c F1).
         }
 
         if (token is null || !Matches(token))

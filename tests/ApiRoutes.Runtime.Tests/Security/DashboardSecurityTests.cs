@@ -285,6 +285,20 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(routes)).StatusCode);
     }
 
+    // Review 35c F1: a session request whose body the server could not read (a chunk size past 64 bits, an I/O error to
+    // Kestrel) was an unhandled exception, a 500 and an Error line with a stack trace, for anyone who asked.
+    [Fact]
+    public async Task A_session_request_whose_body_cannot_be_read_is_refused_as_a_wrong_token()
+    {
+        await using var production = await TestServer.StartWithDashboardAsync(Token);
+
+        var response = await production.SendRawAsync("POST /_apiroutes/api/session HTTP/1.1\r\nHost: localhost\r\nX-ApiRoutes-Dashboard: 1\r\n"
+            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFF\r\nxx\r\n0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 401 ", response, StringComparison.Ordinal);
+        Assert.DoesNotContain(production.Logs, line => line.Contains(" Error: ", StringComparison.Ordinal) || line.Contains("Kestrel[13]", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Outside_development_the_token_is_traded_for_an_http_only_cookie_and_never_logged()
     {
