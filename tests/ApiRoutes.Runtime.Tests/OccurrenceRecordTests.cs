@@ -285,6 +285,40 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task A_clock_set_hours_ahead_for_a_minute_and_put_right_runs_the_hours_it_had_passed_over_as_cron_does()
+    {
+        // Review 35b F1: the step back was measured from the occurrence handled last, which after a jump is one passed
+        // over (03:00), not from the clock last seen (03:31:30): put right to 00:02:30, the schedule waited for 04:00, and
+        // 01:00, 02:00 and 03:00 of the right clock never ran. Cron takes the put-right as a jump back of more than 3
+        // hours from the time it last saw, and runs them when they come.
+        var start = new DateTimeOffset(2026, 1, 31, 0, 0, 30, TimeSpan.Zero);
+        var clock = new SteppedClock(new FakeTimeProvider(start));
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/hourly", typeof(Tick), "0 * * * *")),
+            now: start,
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T01:00:00");
+
+        clock.Step = TimeSpan.FromMinutes(210);
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(1));       // 03:31:30 on the wrong clock: a jump, 01:00-03:00 passed over
+        await server.WaitForLogAsync("ApiRoutes[3026] Warning: Schedule /api/hourly was late by more than 3 hours");
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T04:00:00");
+
+        clock.Step = TimeSpan.Zero;
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(1));       // put right: 00:02:30, the next wake
+
+        await server.WaitForLogAsync("ApiRoutes[3021] Warning: Schedule /api/hourly: the clock was stepped back by hours, to 2026-01-31T00:02:30");
+        const string waiting = "ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T01:00:00";
+        await Poll.UntilAsync(() => Task.FromResult(server.Logs.Count(line => line.StartsWith(waiting, StringComparison.Ordinal)) == 2));
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(58));      // 01:00:30
+
+        var run = await server.Probe.NextAsync();
+        Assert.Equal("2026-01-31T02:00:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
+        var record = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal(new DateTimeOffset(2026, 1, 31, 1, 0, 0, TimeSpan.Zero), record.Occurrence);
+    }
+
+    [Fact]
     public async Task A_clock_stepped_forward_while_a_schedule_waits_runs_it_at_its_minute_of_the_new_time()
     {
         // Review 24a F6: the wait was one timer of elapsed time to the occurrence, so a clock stepped forward 50 minutes

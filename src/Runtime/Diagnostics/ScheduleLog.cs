@@ -59,7 +59,7 @@ internal static partial class ScheduleLog
     [LoggerMessage(3026, LogLevel.Warning, "Schedule {Route} was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped): {Count} occurrence(s) from {First:O} to {Last:O} came due before it could run them; as crontab after such a jump runs only the jobs of the minute it finds, none of them is run late, the latest {Recorded} are recorded as missed, and {Then}")]
     public static partial void ScheduleJumped(this ILogger logger, string route, int count, DateTimeOffset first, DateTimeOffset last, int recorded, string then);
 
-    [LoggerMessage(3021, LogLevel.Warning, "Schedule {Route}: the clock was stepped back by hours, to {Now:O}, behind the occurrence handled last ({Last:O}): the clock was set ahead before and has been put right; the schedule goes on from the new time")]
+    [LoggerMessage(3021, LogLevel.Warning, "Schedule {Route}: the clock was stepped back by hours, to {Now:O}, behind where it was last seen or the occurrence handled last ({Last:O}): the clock was set ahead before and has been put right; the schedule goes on from the new time")]
     public static partial void ClockSteppedBack(this ILogger logger, string route, DateTimeOffset last, DateTimeOffset now);
 
     [LoggerMessage(3013, LogLevel.Warning, "The execution store could not record that the occurrence {Occurrence:O} of {Route} was {Outcome}")]

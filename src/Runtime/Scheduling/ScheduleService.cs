@@ -299,14 +299,15 @@ internal sealed class ScheduleService(
             loop.ClockSeen = time.GetUtcNow();
             while (!stopping.IsCancellationRequested)
             {
-                if (SteppedBack(from))
+                if (SteppedBack(loop, from))
                 {
                     // Stepped back by hours (a clock set wrong ahead, then put right): as crontab, go on from the new
                     // time, rather than wait, without a word, until the clock is back where it was. Claims keep an
                     // occurrence that ran already from running again.
                     var now = time.GetUtcNow();
-                    _logger.ClockSteppedBack(route.Template, from, now);
+                    _logger.ClockSteppedBack(route.Template, Later(from, loop.ClockSeen), now);
                     from = now.AddTicks(-1);   // an occurrence at this very instant is due
+                    loop.ClockSeen = now;
                 }
 
                 if (route.NextOccurrence(from) is not { } next)
@@ -399,7 +400,9 @@ internal sealed class ScheduleService(
         var (route, now) = (loop.Route, time.GetUtcNow());
 
         // A fake clock's wait is one timer to the occurrence, whose clock cannot step past it: there, how late it is.
+        // The wake is where the clock was last seen from now on: a step back is measured from there (review 35b F1).
         var jumped = now - (_timersFollowTheClock ? next : loop.ClockSeen) > JumpLimit;
+        loop.ClockSeen = now;
         if (!jumped && (route.NextOccurrence(next) is not { } after || after > now))
         {
             return (next, MissedOccurrences.None, MissedOccurrences.None, null, true, false);
@@ -638,8 +641,13 @@ internal sealed class ScheduleService(
         }
     }
 
-    // The clock is behind the occurrence handled last (from) by more than StepBackLimit: set wrong ahead, then put right.
-    private bool SteppedBack(DateTimeOffset from) => from - time.GetUtcNow() > StepBackLimit;
+    // The clock is behind the occurrence handled last (from), or where it was last seen, by more than StepBackLimit: set
+    // wrong ahead, then put right. Where it was seen counts, as crontab measures from the time it last saw: after a jump
+    // the occurrence handled last is one passed over, up to 3 hours behind the wrong clock, and the hours before it were
+    // never run once the clock was put right (review 35b F1).
+    private bool SteppedBack(ScheduleLoop loop, DateTimeOffset from) => Later(from, loop.ClockSeen) - time.GetUtcNow() > StepBackLimit;
+
+    private static DateTimeOffset Later(DateTimeOffset first, DateTimeOffset second) => first > second ? first : second;
 
     // Until due; false, at once, when the clock is found stepped back by hours behind the occurrence handled last (from):
     // at the next wake, so within a minute (on a fake clock, within the schedule's period or MaxWait).
@@ -648,7 +656,7 @@ internal sealed class ScheduleService(
         var (route, first) = (loop.Route, true);
         for (var now = time.GetUtcNow(); now < due; now = time.GetUtcNow())
         {
-            if (SteppedBack(from))
+            if (SteppedBack(loop, from))
             {
                 return false;
             }
@@ -702,7 +710,7 @@ internal sealed class ScheduleLoop(LoadedRoute route, CancellationTokenSource st
     /// <summary>Whether it got past the start-up check of the occurrences missed while no instance was up.</summary>
     public bool CheckedStartup { get; set; }
 
-    /// <summary>The clock as its wait last saw it before an occurrence came due.</summary>
+    /// <summary>The clock as the loop last saw it: its wait's last look before an occurrence came due, or the wake that found it due.</summary>
     public DateTimeOffset ClockSeen { get; set; }
 
     // Its loop goes on to its end on the thread pool, never inline in the swap that stopped it.
