@@ -39,6 +39,11 @@ internal sealed class RouteRefresher : IAsyncDisposable
     // routes are left out of every later result, which is served at once, rather than hold the others back.
     private readonly HashSet<string> _unseen = new(StringComparer.Ordinal);
 
+    // When each handler type a result waits for was first waited for (a timestamp), kept across the analyses that name it
+    // unapplied again: the wait is counted from there, not from the latest save (review 35a F3: every analysis restarted
+    // the 15 s, so a developer saving more often than that was served no route change at all).
+    private readonly Dictionary<string, long> _waitingSince = new(StringComparer.Ordinal);
+
     // contents: what the files Touched names held; without it, every touched file is a change.
     public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger, ContentChanges? contents = null)
     {
@@ -368,18 +373,41 @@ internal sealed class RouteRefresher : IAsyncDisposable
 
         if (swapped.Count is not { } count)
         {
+            lock (_gate)
+            {
+                // Those no longer named were applied (or are no longer the app's): a later wait for one starts afresh.
+                foreach (var type in _waitingSince.Keys.Where(type => !swapped.Unapplied.Contains(type)).ToList())
+                {
+                    _waitingSince.Remove(type);
+                }
+
+                var now = _time.GetTimestamp();
+                foreach (var type in swapped.Unapplied)
+                {
+                    _waitingSince.TryAdd(type, now);
+                }
+            }
+
             SetPending(result with { Unapplied = swapped.Unapplied });
             _status.Waiting();
             _logger.WaitingForHotReload();
             return;
         }
 
+        lock (_gate)
+        {
+            _waitingSince.Clear();   // served: none waits (those left out are given up on, until applied)
+        }
+
         string? leftOut = null;
         if (swapped.LeftOut.Count > 0)
         {
+            // Review 35a F4: a file of a folder moved into the project, saved again, is one dotnet watch takes; a linked or
+            // outside one is not.
             leftOut = $"hot reload has not applied the handler type(s) {string.Join(", ", swapped.Unapplied)} after {HotReloadWait.TotalSeconds:0} s: "
                 + "dotnet watch does not see their files (a folder linked or moved into the project, a file included from outside it), "
-                + "and saving them again does not help; restart the app (Ctrl+R) to serve them (or add a file to the project: dotnet watch then reads the project again). "
+                + "and saving them again helps only for a folder moved into the project (dotnet watch then takes the file saved); restart the app (Ctrl+R) to serve them "
+                + "(or add a file to the project: dotnet watch then reads the project again). "
                 + "The other routes follow the code.";
             _logger.RoutesLeftOut(string.Join(", ", swapped.LeftOut), leftOut);
         }
@@ -388,6 +416,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
         _logger.RoutesRefreshed(count, (long)_time.GetElapsedTime(result.Started).TotalMilliseconds);
     }
 
+    // A result waiting for hot reload is given up on once the type it has waited for longest has waited HotReloadWait.
     private void SetPending(Pending? pending)
     {
         lock (_gate)
@@ -395,9 +424,22 @@ internal sealed class RouteRefresher : IAsyncDisposable
             _pending = pending;
             if (!_disposed)
             {
-                _waitTimer.Change(pending is null ? Timeout.InfiniteTimeSpan : HotReloadWait, Timeout.InfiniteTimeSpan);
+                _waitTimer.Change(pending is null ? Timeout.InfiniteTimeSpan : Remaining(pending), Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    // Under the lock: what is left of the wait of the type of the result that has waited longest (none: the whole wait).
+    private TimeSpan Remaining(Pending pending)
+    {
+        var since = pending.Unapplied.Select(type => _waitingSince.TryGetValue(type, out var at) ? at : long.MaxValue).DefaultIfEmpty(long.MaxValue).Min();
+        if (since == long.MaxValue)
+        {
+            return HotReloadWait;
+        }
+
+        var left = HotReloadWait - _time.GetElapsedTime(since);
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     // Waited in vain: the types are taken for ones dotnet watch does not see, and the result is served without their
@@ -413,7 +455,8 @@ internal sealed class RouteRefresher : IAsyncDisposable
                 return;
             }
 
-            _unseen.UnionWith(pending.Unapplied);
+            // Those that have waited the whole wait; one first named later keeps the rest of its own (at most the same again).
+            _unseen.UnionWith(pending.Unapplied.Where(type => !_waitingSince.TryGetValue(type, out var since) || _time.GetElapsedTime(since) >= HotReloadWait));
             _busy = true;
             _running = Task.Run(() => RunAsync(retryPending: true));
         }

@@ -342,7 +342,7 @@ public sealed class RouteRefresherTests
         _time.Advance(TimeSpan.FromSeconds(1));
         await refresher.Running;
         Assert.Equal(["new-handler.json"], _swap.Applied);
-        var reason = "hot reload has not applied the handler type(s) Shop.Api.Linked after 15 s: dotnet watch does not see their files (a folder linked or moved into the project, a file included from outside it), and saving them again does not help; restart the app (Ctrl+R) to serve them (or add a file to the project: dotnet watch then reads the project again). The other routes follow the code.";
+        var reason = "hot reload has not applied the handler type(s) Shop.Api.Linked after 15 s: dotnet watch does not see their files (a folder linked or moved into the project, a file included from outside it), and saving them again helps only for a folder moved into the project (dotnet watch then takes the file saved); restart the app (Ctrl+R) to serve them (or add a file to the project: dotnet watch then reads the project again). The other routes follow the code.";
         Assert.Equal($"/api/linked: {reason}", _status.Current.LeftOut);
         Assert.Null(_status.Current.Failure);
         Assert.Contains($"ApiRoutes[6013] Warning: Routes refreshed without /api/linked: {reason}", _logs);
@@ -372,6 +372,46 @@ public sealed class RouteRefresherTests
         await refresher.Running;
         Assert.Equal(["new-handler.json", "next-change.json", "whole.json"], _swap.Applied);
         Assert.Null(_status.Current.LeftOut);
+    }
+
+    [Fact]
+    public async Task The_wait_for_hot_reload_is_counted_from_when_a_type_was_first_waited_for_not_from_the_latest_save()
+    {
+        // Review 35a F3: every analysis restarted the 15 s wait, so a developer saving every 8 s while a moved-in folder's
+        // type waited for hot reload was served no route change at all (the dashboard looked idle), and only the last one,
+        // 15 s after the last save.
+        await using var refresher = Create();
+        _analysis.Next(Success("moved-in.json"));
+        _swap.Unseen["moved-in.json"] = "Shop.Api.Moved";
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        for (var save = 1; save <= 2; save++)                 // 8 s and 16 s after the first wait began
+        {
+            _time.Advance(TimeSpan.FromSeconds(8) - Debounce);
+            await refresher.Running;
+            _analysis.Next(Success($"change{save}.json"));
+            _swap.Unseen[$"change{save}.json"] = "Shop.Api.Moved";
+            refresher.Request();
+            _time.Advance(Debounce);
+            await refresher.Running;
+        }
+
+        // The second change came after the type had waited 15 s: served at once, without the type's routes.
+        Assert.Equal(["change1.json", "change2.json"], _swap.Applied);
+        Assert.StartsWith("/api/linked: hot reload has not applied the handler type(s) Shop.Api.Moved", _status.Current.LeftOut, StringComparison.Ordinal);
+
+        // A type first named now gets its own 15 s, whatever the other one waited.
+        _analysis.Next(Success("new-type.json"));
+        _swap.Unseen["new-type.json"] = "Shop.Api.Fresh";
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.DoesNotContain("new-type.json", _swap.Applied);
+        _time.Advance(RouteRefresher.HotReloadWait);
+        await refresher.Running;
+        Assert.Contains("new-type.json", _swap.Applied);
     }
 
     [Fact]
