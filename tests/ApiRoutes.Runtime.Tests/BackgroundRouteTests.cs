@@ -159,10 +159,9 @@ public class BackgroundRouteTests
             socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);   // closed with a reset, not a FIN (no shutdown first)
         }
 
-        // The server has seen the reset once a request after it is answered on a new connection and the reset's request
-        // has ended: its lines are written by then.
-        await server.WaitForLogAsync("Microsoft.AspNetCore.Hosting.Diagnostics[2] Information: Request finished HTTP/1.1 POST");
-        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/api/none")).StatusCode);
+        // The connection's last line (it is the only one): every line of its request, and of the server's drain of the
+        // body after it (Kestrel 67 was an Error line there, under load), is written by then.
+        await server.WaitForLogAsync("Microsoft.AspNetCore.Server.Kestrel.Connections[2] Debug: Connection id");
         Assert.DoesNotContain(server.Logs, line => line.Contains(" Error: ", StringComparison.Ordinal) || line.Contains("Kestrel[13]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[2001]", StringComparison.Ordinal));
         Assert.Empty(server.Executions.Snapshot());
     }

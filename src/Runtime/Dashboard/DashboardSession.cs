@@ -92,6 +92,13 @@ internal sealed class DashboardSession
                 token = value.GetString();
             }
         }
+        catch (IOException e) when (e is Microsoft.AspNetCore.Connections.ConnectionResetException || context.RequestAborted.IsCancellationRequested)
+        {
+            // The client reset its connection mid-body: nobody to answer; aborted, so the server does not drain the body the
+            // failed read left in use (an Error line, Kestrel 67: review 35c F1).
+            context.Abort();
+            return Results.Empty;
+        }
         catch (Exception e) when (e is JsonException or BadHttpRequestException or IOException)
         {
             // Not a token: refused below like a wrong one. An I/O error is a body the server could not read (a chunk size
