@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
+using ApiRoutes.Bundling;
 
 namespace ApiRoutes.Development;
 
@@ -129,16 +131,32 @@ internal sealed class ContentChanges
         return before is null || !before.AsSpan().SequenceEqual(hash);
     }
 
+    // The hash of what the file holds and of where it really is: a file replaced by a symbolic link to a copy elsewhere
+    // with the same bytes (moved to a shared folder, linked back), or a link pointed at another file with the same bytes,
+    // is a change, so the analysis that follows lists (and the outside watch follows) where it really is; compared by
+    // its bytes alone it was none, and every later edit of the shared file was ignored (review 35a F5).
     private static byte[]? TryHash(string path)
     {
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-            return file.Length > MaxBytes ? null : SHA256.HashData(file);
+            if (file.Length > MaxBytes || Where(path) is not { } where)
+            {
+                return null;
+            }
+
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(Encoding.UTF8.GetBytes(where + "\0"));
+            hash.AppendData(SHA256.HashData(file));
+            return hash.GetHashAndReset();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             return null;
         }
     }
+
+    // Where the file really is: every symbolic link on its way resolved (realpath(3)); on Windows, where the link leads.
+    private static string? Where(string path) =>
+        OperatingSystem.IsWindows() ? File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(path) : RealPaths.Of(path);
 }

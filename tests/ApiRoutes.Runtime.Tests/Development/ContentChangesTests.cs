@@ -86,6 +86,31 @@ public sealed class ContentChangesTests : IDisposable
     }
 
     [Fact]
+    public void A_file_replaced_by_a_link_to_a_copy_with_the_same_bytes_is_a_change_and_so_is_the_link_pointed_at_another()
+    {
+        // Review 35a F5: apiroutes.yaml moved to a shared folder and linked back read the same bytes: no change, so no
+        // analysis listed where it really is, and every later edit of the shared file was ignored.
+        if (OperatingSystem.IsWindows())
+        {
+            return;   // a symbolic link needs a right Windows does not give every user
+        }
+
+        var file = Write("apiroutes.yaml", "routes: {}\n");
+        var (shared, other) = (Directory.CreateDirectory(Path.Combine(_folder, "shared")).FullName, Directory.CreateDirectory(Path.Combine(_folder, "other")).FullName);
+        Assert.True(Settles(file));   // seen the first time
+
+        File.Move(file, Path.Combine(shared, "apiroutes.yaml"));
+        File.CreateSymbolicLink(file, Path.Combine("shared", "apiroutes.yaml"));
+        Assert.True(Settles(file));
+        Assert.False(Settles(file));   // the same link, the same bytes
+
+        File.Copy(Path.Combine(shared, "apiroutes.yaml"), Path.Combine(other, "apiroutes.yaml"));
+        File.Delete(file);
+        File.CreateSymbolicLink(file, Path.Combine("other", "apiroutes.yaml"));
+        Assert.True(Settles(file));
+    }
+
+    [Fact]
     public void What_cannot_be_read_is_always_a_change()
     {
         var large = Path.Combine(_folder, "Large.cs");
