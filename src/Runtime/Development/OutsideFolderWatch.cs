@@ -30,6 +30,9 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
     /// <summary>A folder linked into the project with more folders below it than this is watched without them.</summary>
     public const int MaxLinkedSubfolders = 64;
 
+    // More symbolic links than this on the way to a file is a loop (Linux's own limit, for realpath(3)).
+    private const int MaxLinksOnTheWay = 40;
+
     // A line longer than this is no path MSBuild wrote (a damaged or hostile list): skipped.
     private const int MaxLine = 4096;
 
@@ -74,8 +77,10 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
         var wanted = new Dictionary<string, (HashSet<string> Names, bool Sources)>(StringComparer.Ordinal);
         var notFollowed = 0;
 
-        // Files other than sources first: past the limit, the config file and the .props are not the ones dropped (F3).
-        foreach (var input in listed.SelectMany(WithLinkTarget).OrderBy(input => input.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)))
+        // Files other than sources first: past the limit, the config file and the .props are not the ones dropped (F3);
+        // a link on a file's way goes with the file (one on a source's way does not push out the config file's).
+        var followed = listed.SelectMany(input => WithLinkTarget(input).Select(path => (Path: path, Source: input.EndsWith(".cs", StringComparison.OrdinalIgnoreCase))));
+        foreach (var input in followed.OrderBy(entry => entry.Source).Select(entry => entry.Path))
         {
             if (Outside(input) is not { } path
                 || Path.GetDirectoryName(path) is not { } folder || Path.GetFileName(path) is not { Length: > 0 } name)
@@ -361,16 +366,104 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
     // A listed file, and where it really is when a symbolic link leads there (the file, or a folder on its way). A file
     // whose real place is in the project folder, reached through its real path (a project opened through a link), is
-    // the project's own: named by its path there, for the folder's watch.
+    // the project's own: named by its path there, for the folder's watch. And each link on its way outside the project,
+    // for the link's name in its folder: a link re-pointed (`rel/current -> v2`, which the file's own link points
+    // through) changes no entry of the file's folders, and was followed by nobody (review 35a F1). A link whose file is
+    // not there yet, by where it points, followed through the nearest folder that is (review 35a F2), as a linked
+    // folder's (review 32c F5).
     private IEnumerable<string> WithLinkTarget(string input)
     {
         yield return input;
-        if (input.Length <= MaxLine && Path.IsPathFullyQualified(input) && Real(input) is { } real
-            && !string.Equals(real, Path.TrimEndingDirectorySeparator(input), StringComparison.Ordinal))
+        if (input.Length > MaxLine || !Path.IsPathFullyQualified(input))
         {
-            yield return _realProject is not null && real.StartsWith(_realProject, StringComparison.Ordinal)
-                ? _project + real[_realProject.Length..]
-                : real;
+            yield break;
+        }
+
+        var real = Real(input);
+        if (real is not null && string.Equals(real, Path.TrimEndingDirectorySeparator(input), StringComparison.Ordinal))
+        {
+            yield break;   // no link on its way
+        }
+
+        if (Walk(input) is { } walked)
+        {
+            foreach (var link in walked.Links.Where(link => !_project.StartsWith(link + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                && !(_realProject is not null && _realProject.StartsWith(link + Path.DirectorySeparatorChar, StringComparison.Ordinal))))
+            {
+                yield return InProject(link);   // not one on the way to the project itself (a project opened through a link)
+            }
+
+            real ??= walked.Leads;
+        }
+
+        if (real is not null && !string.Equals(real, Path.TrimEndingDirectorySeparator(input), StringComparison.Ordinal))
+        {
+            yield return InProject(real);
+        }
+    }
+
+    // A real path in the project folder, by the project's path (opened through a link): inside, the folder's watch has it.
+    private string InProject(string real) =>
+        _realProject is not null && real.StartsWith(_realProject, StringComparison.Ordinal) ? _project + real[_realProject.Length..] : real;
+
+    // The symbolic links on the way to a path (its own included), each by its path with the links before it resolved, and
+    // where the path leads: resolved as far as it exists, the rest as written. Null on Windows, or for a loop of links.
+    private static (List<string> Links, string Leads)? Walk(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        var rest = new Stack<string>(path.Split(Path.DirectorySeparatorChar).Reverse());
+        var (at, links) = ("/", new List<string>());
+        while (rest.TryPop(out var part))
+        {
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                at = Path.GetDirectoryName(at) ?? at;
+                continue;
+            }
+
+            var next = Path.Join(at, part);
+            if (LinkTarget(next) is not { } target)
+            {
+                at = next;
+                continue;
+            }
+
+            if (links.Count == MaxLinksOnTheWay)
+            {
+                return null;   // a loop of links, as realpath(3) says ELOOP
+            }
+
+            links.Add(next);
+            foreach (var hop in target.Split(Path.DirectorySeparatorChar).Reverse())
+            {
+                rest.Push(hop);
+            }
+
+            at = Path.IsPathRooted(target) ? "/" : at;
+        }
+
+        return (links, at);
+    }
+
+    // What a symbolic link holds; null for anything else (a file, a folder, nothing there).
+    private static string? LinkTarget(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is { Length: > 0 } target && !target.Contains('\0', StringComparison.Ordinal) ? target : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
         }
     }
 

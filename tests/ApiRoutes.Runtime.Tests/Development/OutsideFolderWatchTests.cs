@@ -150,7 +150,8 @@ public sealed class OutsideFolderWatchTests : IDisposable
 
         watch.Update(lines);
 
-        Assert.Equal(["/dev", $"/proc/{Environment.ProcessId}", "/proc/self"], watch.Folders);   // /proc/self is a link, followed too
+        // /proc/self is a link, followed too, and /proc for its name (a link on the way: review 35a F1).
+        Assert.Equal(["/dev", "/proc", $"/proc/{Environment.ProcessId}", "/proc/self"], watch.Folders);
     }
 
     [Fact]
@@ -289,6 +290,53 @@ public sealed class OutsideFolderWatchTests : IDisposable
         await CountsAsync(() => File.WriteAllText(Path.Combine(sources, "Handlers.cs"), "// changed"));
         await CountsAsync(() => File.WriteAllText(Path.Combine(sources, "New.cs"), "// a new file in the linked folder"));
         await CountsNotAsync(() => File.WriteAllText(Path.Combine(shared, "other.yaml"), "not read"));
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public async Task A_folder_link_on_the_way_to_a_linked_file_is_followed_for_its_name()
+    {
+        // Review 35a F1: Api/Cur.cs links to rel/current/Cur.cs, and current to v1 (a release's or a shared version's
+        // pattern): only v1 was watched, so current pointed at v2 was seen by nobody and the routes of v1 stayed.
+        var (project, v1, v2) = (Folder("Shop"), Folder(Path.Combine("rel", "v1")), Folder(Path.Combine("rel", "v2")));
+        var (rel, api) = (Path.Combine(_root, "rel"), Folder(Path.Combine("Shop", "Api")));
+        File.WriteAllText(Path.Combine(v1, "Cur.cs"), "// v1");
+        File.WriteAllText(Path.Combine(v2, "Cur.cs"), "// v2");
+        Directory.CreateSymbolicLink(Path.Combine(rel, "current"), "v1");
+        File.CreateSymbolicLink(Path.Combine(api, "Cur.cs"), Path.Combine("..", "..", "rel", "current", "Cur.cs"));
+        using var watch = Watch(project);
+
+        watch.Update([Path.Combine(api, "Cur.cs")]);
+
+        Assert.Equal([rel, v1], watch.Folders);
+        await CountsAsync(() =>
+        {
+            Directory.Delete(Path.Combine(rel, "current"));
+            Directory.CreateSymbolicLink(Path.Combine(rel, "current"), "v2");
+        });
+        await CountsNotAsync(() => File.WriteAllText(Path.Combine(rel, "notes.txt"), "not read"));
+        watch.Update([Path.Combine(api, "Cur.cs")]);   // the analysis that follows
+        Assert.Equal([rel, v2], watch.Folders);
+        Assert.Empty(_degraded);
+    }
+
+    [Fact]
+    public async Task A_file_link_whose_file_is_not_there_yet_is_followed_where_it_points()
+    {
+        // Review 35a F2: a link made before the shared checkout it leads into: the dangling link was not followed, so
+        // its folder and file made afterwards were seen by nobody, and the dashboard kept the compiler's CS2001.
+        var (project, later) = (Folder("Shop"), Path.Combine(_root, "later"));
+        var link = Path.Combine(Folder(Path.Combine("Shop", "Api")), "Later.cs");
+        File.CreateSymbolicLink(link, Path.Combine("..", "..", "later", "Later.cs"));
+        using var watch = Watch(project);
+
+        watch.Update([link]);
+
+        Assert.Equal([_root], watch.Folders);   // for the name of the folder to make there
+        await CountsAsync(() => Directory.CreateDirectory(later));
+        watch.Update([link]);
+        Assert.Equal([later], watch.Folders);
+        await CountsAsync(() => File.WriteAllText(Path.Combine(later, "Later.cs"), "// the handler"));
         Assert.Empty(_degraded);
     }
 
