@@ -169,6 +169,73 @@ public class SqliteStartupTests
         });
     }
 
+    // Review 35c F4: a file of the current version without a part of it (removed by hand, a restore in part) threw SQLite's
+    // raw error from the store's constructor and kept its lock: the next open in the same process said it was in use by
+    // another process, itself; without schedule_pauses_ended it opened, and a schedule paused until 9999 ran.
+    [Theory]
+    [InlineData("ALTER TABLE executions DROP COLUMN request_hash", "column request_hash of table executions")]
+    [InlineData("DROP TABLE schedule_pauses_ended", "table schedule_pauses_ended")]
+    [InlineData("DROP INDEX executions_idempotency", "index executions_idempotency")]
+    public async Task A_store_without_a_part_of_its_version_is_refused_at_open_naming_it_and_is_let_go(string removal, string missing)
+    {
+        await InFolderAsync(async path =>
+        {
+            await RemoveAsync(path, removal);
+
+            var first = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(path));
+            var second = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(path));   // let go
+
+            Assert.StartsWith($"The execution store '{path}' is damaged: it has no {missing}, which its schema's version (8) has", first.Message, StringComparison.Ordinal);
+            Assert.Contains("restore the file from a backup, or move it aside with its '-wal' and '-shm' files", first.Message, StringComparison.Ordinal);
+            Assert.Equal(first.Message, second.Message);
+            File.Move(path, path + ".damaged");
+            await using var fresh = SqliteExecutionStore.Open(path);
+        });
+    }
+
+    // The app, with the dashboard on (it resolves the store again): one line and exit code 1, never a stack trace or
+    // "in use by another process" naming its own process.
+    [Fact]
+    public async Task A_store_without_a_column_of_its_version_stops_the_application_in_one_line()
+    {
+        var manifest = TestManifest.Write(Create(BackgroundRoute("/api/job", typeof(Hello))));
+        await InFolderAsync(async path =>
+        {
+            await RemoveAsync(path, "ALTER TABLE executions DROP COLUMN request_hash");
+            var error = new StringWriter();
+            var previous = Console.Error;
+            Console.SetError(error);
+            int code;
+            try
+            {
+                code = await ApiRoutesApplication.RunAsync(
+                    ["--urls=http://127.0.0.1:0", $"--ApiRoutes:ManifestPath={manifest}", $"--ApiRoutes:Store:Path={path}",
+                        "--ApiRoutes:Dashboard:Enabled=true", "--ApiRoutes:Dashboard:Token=tok-0123456789abcdef0123456789abcdef"]).WaitAsync(TimeSpan.FromMinutes(1));
+            }
+            finally
+            {
+                Console.SetError(previous);
+            }
+
+            Assert.Equal(1, code);
+            var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"ApiRoutes: The execution store '{path}' is damaged: it has no column request_hash of table executions", line, StringComparison.Ordinal);
+        });
+    }
+
+    private static async Task RemoveAsync(string path, string removal)
+    {
+        await using (SqliteExecutionStore.Open(path))
+        {
+        }
+
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = removal;
+        command.ExecuteNonQuery();
+    }
+
     // A store's path in a folder of its own, removed with all in it afterwards.
     private static async Task InFolderAsync(Func<string, Task> test)
     {

@@ -63,13 +63,30 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     /// <exception cref="ExecutionStoreUnavailableException">The file cannot be created or opened.</exception>
     public static SqliteExecutionStore Open(string path, TimeProvider? time = null, ILogger? logger = null, Action<string>? damaged = null)
     {
-        var (connection, held) = SqliteSchema.Open(path);
-        return new SqliteExecutionStore(path, connection, held, time ?? TimeProvider.System, logger, damaged);
+        return Open(path, SqliteSchema.Open(path), time ?? TimeProvider.System, logger, damaged);
     }
 
     /// <summary>The store on a file <see cref="SqliteSchema.Open"/> opened already (<see cref="SqliteStorePreload"/>).</summary>
-    internal static SqliteExecutionStore Open(string path, (SqliteConnection Connection, StoreLock Held) opened, TimeProvider time, ILogger? logger = null, Action<string>? damaged = null) =>
-        new(path, opened.Connection, opened.Held, time, logger, damaged);
+    internal static SqliteExecutionStore Open(string path, (SqliteConnection Connection, StoreLock Held) opened, TimeProvider time, ILogger? logger = null, Action<string>? damaged = null)
+    {
+        try
+        {
+            return new(path, opened.Connection, opened.Held, time, logger, damaged);
+        }
+        catch (SqliteException e)
+        {
+            // The statements are prepared here: one the file refuses failed the start with SQLite's raw error, and kept the
+            // file's lock, so the next open in this process said the file was in use by another, this one (review 35c F4).
+            opened.Connection.Dispose();
+            opened.Held.Dispose();
+            throw new ExecutionStoreUnavailableException(
+                SqliteDamage.Is(e) ? SqliteDamage.Describe(path, e)
+                : $"The execution store '{path}' cannot be opened: {e.Message} Stop every process that uses it, then restore the file "
+                    + "from a backup, or move it aside with its '-wal' and '-shm' files: the app then starts with an empty store, and "
+                    + "the work recorded in this file is not run.",
+                e);
+        }
+    }
 
     public Task AddAsync(ExecutionRecord record, RequestSnapshot? request, CancellationToken cancellationToken) =>
         _writer.WriteAsync(request is null ? new SqliteWrite(record, null, null) : new SqliteWrite(record, StoredRequest.ToUtf8Json(request), request.BodyArray()));

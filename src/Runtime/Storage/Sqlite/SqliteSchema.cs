@@ -16,6 +16,7 @@ internal static class SqliteSchema
     public static (SqliteConnection Connection, StoreLock Held) Open(string path)
     {
         StoreLock? held = null;
+        SqliteConnection? connection = null;
         var file = path;
         try
         {
@@ -56,7 +57,7 @@ internal static class SqliteSchema
                 throw;
             }
 
-            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
             Execute(connection, """
                 PRAGMA journal_mode = WAL;
@@ -100,11 +101,19 @@ internal static class SqliteSchema
             AddIdempotencyKeys(connection);
             AddServedSchedules(connection);
             AddEndedPauses(connection);
+            RefuseMissingParts(path, connection);
             held.FollowLog(file);
             return (connection, held);
         }
+        catch (ExecutionStoreUnavailableException)
+        {
+            connection?.Dispose();
+            held?.Dispose();
+            throw;
+        }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or ArgumentException)   // ArgumentException: a NUL in the path
         {
+            connection?.Dispose();
             held?.Dispose();
             throw new ExecutionStoreUnavailableException(
                 e is SqliteException sqlite && SqliteDamage.Is(sqlite) ? SqliteDamage.Describe(path, sqlite)
@@ -188,6 +197,69 @@ internal static class SqliteSchema
                 + $"ran) while its write-ahead log '{log}' holds {logLength} bytes of work, which belong to the file that was there. "
                 + $"Stop every process that uses it, then restore the store from a backup, or move '{path}' aside with its '-wal' and "
                 + "'-shm' files to start with an empty store (the work in them is then not run).");
+        }
+    }
+
+    // What the current version reads and writes. The upgrades add what a file of an earlier version lacks; what is still
+    // missing after them was taken away (a column dropped or a table deleted by hand, a restore in part). Such a file
+    // failed the store's constructor with SQLite's raw error (an unhandled exception at start-up, its lock kept, so the
+    // dashboard's open of it said it was in use by this very process), or, a table only the scheduler reads, opened and
+    // ran a schedule paused until 9999 (review 35c F4). Refused at open instead, saying what is missing.
+    private static readonly (string Table, string[] Columns)[] Tables =
+    [
+        ("executions", [.. StoredRecord.Columns.Split(", "), "request", "body", "idempotency_key", "request_hash"]),
+        ("schedules", ["route", "last_occurrence"]),
+        ("schedule_runs", ["route", "occurrence", "execution_id", "claimed_at"]),
+        ("schedule_occurrences", ["route", "occurrence", "outcome", "execution_id", "detail", "recorded_at"]),
+        ("schedule_pauses", ["route", "until", "paused_at"]),
+        ("schedules_served", ["route", "schedule", "since"]),
+        ("schedule_pauses_ended", ["route", "paused_at", "until"]),
+    ];
+
+    private static void RefuseMissingParts(string path, SqliteConnection connection)
+    {
+        var missing = new List<string>();
+        foreach (var (table, columns) in Tables)
+        {
+            var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT name FROM pragma_table_info($table)";
+                command.Parameters.AddWithValue("$table", table);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    present.Add(reader.GetString(0));
+                }
+            }
+
+            if (present.Count == 0)
+            {
+                missing.Add($"table {table}");
+            }
+            else if (columns.Where(column => !present.Contains(column)).ToList() is { Count: > 0 } lacking)
+            {
+                missing.Add($"column{(lacking.Count > 1 ? "s" : "")} {string.Join(", ", lacking)} of table {table}");
+            }
+        }
+
+        // The one execution per (route, Idempotency-Key): without the index a retried request would run twice.
+        using (var index = connection.CreateCommand())
+        {
+            index.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'executions_idempotency'";
+            if (!missing.Contains("table executions") && Convert.ToInt64(index.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+            {
+                missing.Add("index executions_idempotency");
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The execution store '{path}' is damaged: it has no {string.Join("; no ", missing)}, which its schema's version "
+                + $"({UserVersion(connection)}) has (removed by hand, or the file restored in part). Stop every process that uses it, "
+                + "then restore the file from a backup, or move it aside with its '-wal' and '-shm' files: the app then starts with "
+                + "an empty store, and the work recorded in this file is not run.");
         }
     }
 
