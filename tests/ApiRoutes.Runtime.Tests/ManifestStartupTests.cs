@@ -124,6 +124,33 @@ public class ManifestStartupTests
         Assert.EndsWith("The build writes no such route: build the project again, and deploy the manifest it writes.", error.Message, StringComparison.Ordinal);
     }
 
+    // Review 35c F3: the expression is only shown (the start-up table, event 3000, the dashboard), and was never checked:
+    // a line break and an escape forged log lines, 2 MB of it went into every row of the start-up table, and '@yearly'
+    // was shown while '* * * * *' ran. Each is refused like a route the build cannot write, the expression shown escaped.
+    public static TheoryData<string, string, string> Expressions => new()
+    {
+        { "@hourly\ninfo: ApiRoutes[2011]\n      \u001b[31mFAKE", "0 * * * *", "which the build refuses: '@hourly?info: ApiRoutes[2011]?      ?[31mFAKE' is not a valid crontab schedule: it holds a line break after '@hourly'" },
+        { string.Concat(Enumerable.Repeat("0 ", 1_000_000)).Trim(), "0 * * * *", "which is 1,999,999 characters long; the build writes at most 1,024." },
+        { "@yearly", "* * * * *", "has the schedule '@yearly', which is '0 0 1 1 *', not the schedule the manifest runs ('* * * * *')." },
+        { "@hourly\n", "0 * * * *", "which is empty or has blanks around it; the build writes it trimmed." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Expressions))]
+    public void A_schedule_expression_the_build_would_not_have_written_stops_start_up(string expression, string normalized, string contains)
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "@hourly"));
+        var route = manifest.Routes[0];
+
+        var error = StartWith(TestManifest.Write(manifest with { Routes = [route with { Schedule = route.Schedule! with { Expression = expression, Normalized = normalized } }] }));
+
+        Assert.StartsWith("The scheduled route '/api/tick' in '", error.Message, StringComparison.Ordinal);
+        Assert.Contains(contains, error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("The build writes no such route: build the project again, and deploy the manifest it writes.", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 1000, error.Message.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(error.Message, c => char.IsControl(c));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Reflection;
 using ApiRoutes.Bundling;
 using ApiRoutes.Manifest;
@@ -256,6 +257,31 @@ internal static class ManifestLoader
         }
     }
 
+    // Why the build could not have written this expression beside these fields; null when it could have.
+    private static string? Unwritten(ManifestSchedule schedule, string? timeZone)
+    {
+        var expression = schedule.Expression;
+        if (expression.Length > CrontabParser.MaxLength)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"which is {expression.Length:N0} characters long; the build writes at most {CrontabParser.MaxLength:N0}.");
+        }
+
+        if (expression.Length == 0 || expression.Trim().Length != expression.Length)
+        {
+            return "which is empty or has blanks around it; the build writes it trimmed.";
+        }
+
+        var parsed = CronSchedule.Parse(expression, timeZone);
+        if (!parsed.IsValid)
+        {
+            return $"which the build refuses: {parsed.Message}";
+        }
+
+        return string.Equals(parsed.Normalized, schedule.Normalized, StringComparison.Ordinal)
+            ? null
+            : $"which is '{parsed.Normalized}', not the schedule the manifest runs ('{CronText.Display(schedule.Normalized)}').";
+    }
+
     private static ApiRoutesManifestException NotAHandler(ManifestRoute entry, string assemblyName, string path) => new(
         $"The route '{entry.Route}' in '{path}' names the handler '{entry.Handler.Type}', which is not a concrete "
         + $"IApiHandler in {assemblyName}. Build the project again so that the manifest matches it.");
@@ -283,6 +309,16 @@ internal static class ManifestLoader
         {
             throw new ApiRoutesManifestException(
                 $"The scheduled route '{entry.Route}' in '{path}' has an invalid schedule: {schedule.Message}");
+        }
+
+        // The app runs the normalized fields and only shows the expression (the start-up table, event 3000, the dashboard),
+        // which nothing checked: a line break or an escape in it forged log lines, megabytes of it were copied into every
+        // row of the start-up table, and '@yearly' was shown while '* * * * *' ran (review 35c F3). The build writes it
+        // trimmed, parsed by the same rules, beside the fields it normalizes to; any other is refused as a route is.
+        if (Unwritten(entry.Schedule!, entry.Schedule!.TimeZone) is { } why)
+        {
+            throw new ApiRoutesManifestException(
+                $"The scheduled route '{entry.Route}' in '{path}' has the schedule '{CronText.Display(entry.Schedule.Expression)}', {why} {ManifestRouteCheck.Rebuild}");
         }
 
         return new LoadedRoute(entry, type, schedule.Schedule);

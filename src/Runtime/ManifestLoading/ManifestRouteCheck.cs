@@ -14,7 +14,7 @@ namespace ApiRoutes.ManifestLoading;
 /// </summary>
 internal static class ManifestRouteCheck
 {
-    private const string Rebuild = "The build writes no such route: build the project again, and deploy the manifest it writes.";
+    internal const string Rebuild = "The build writes no such route: build the project again, and deploy the manifest it writes.";
 
     // Review 34b: two routes that differ in letters outside ASCII are one to this app's routing (OrdinalIgnoreCase by the
     // process's casing data) and were two to the build's, whose data differed (another ICU version, or invariant

@@ -22,11 +22,23 @@ internal static partial class CrontabParser
 
     public const string MacroList = "@yearly, @monthly, @weekly, @daily, @midnight or @hourly";
 
+    /// <summary>
+    /// The longest schedule read: every value of every field written out is under 400 characters. A longer text was split
+    /// into a string per field before anything counted them (review 35c F2: 10 million for a 20 MB line of 'schedule -').
+    /// </summary>
+    public const int MaxLength = 1024;
+
     public static (CrontabFields? Fields, CronProblem? Problem) Parse(string text)
     {
         if (text.Length == 0)
         {
             return (null, new CronProblem(CronError.Empty, "the schedule is empty; write 5 fields, such as '0 3 * * *', or a macro such as '@daily'."));
+        }
+
+        if (text.Length > MaxLength)
+        {
+            return (null, CronProblem.Invalid(string.Create(CultureInfo.InvariantCulture,
+                $"it is {text.Length:N0} characters long; a schedule is 5 short fields or a macro, at most {MaxLength:N0} characters.")));
         }
 
         // AWS EventBridge's schedule expressions, pasted whole (review 32c F1: 'cron(0 12 * * ? *)' was told "'*)' runs in
