@@ -92,6 +92,46 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
         Assert.DoesNotContain('\u001b', _output.ToString());
     }
 
+    // Review 35c F2: a line was read whole (6 GB for a 200 MB line; /dev/zero ended in OutOfMemoryException), then split
+    // into a string per field. A line over 4,096 characters is one error line naming it, read past in constant memory.
+    [Fact]
+    public async Task A_line_of_standard_input_over_4096_characters_is_one_error_line_and_the_next_lines_are_read()
+    {
+        var input = new StringReader("0 3 * * *\r\n" + new string('0', 5_000_000) + "\r\n@daily\n");
+
+        Assert.Equal(1, await Run(input, "schedule", "-", "--after", After, "--count", "1"));
+
+        Assert.Equal(
+            "apiroutes: line 2 of standard input is over 4096 characters; a schedule is one short line (5 fields or a macro). It is skipped.",
+            _error.ToString().Trim());
+        Assert.StartsWith("0 3 * * *  valid", _output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("@daily  valid", _output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Standard_input_without_line_breaks_is_read_in_constant_memory()
+    {
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+
+        Assert.Equal(1, await Run(new Endless(100_000_000), "schedule", "-", "--after", After, "--count", "1"));
+
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.True(allocated < 32 << 20, $"{allocated:N0} bytes allocated for 100,000,000 characters");
+        Assert.Equal(
+            "apiroutes: line 1 of standard input is over 4096 characters; a schedule is one short line (5 fields or a macro). It is skipped.",
+            _error.ToString().Trim());
+    }
+
+    // The shared rules bound a schedule before splitting it (an argument is no line of standard input).
+    [Fact]
+    public async Task A_schedule_over_1024_characters_is_refused_as_too_long()
+    {
+        Assert.Equal(1, await Run(input: null, "schedule", string.Concat(Enumerable.Repeat("0 ", 1500)), "--after", After));
+
+        Assert.Contains("error AR4001: ", _output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("is not a valid crontab schedule: it is 2,999 characters long; a schedule is 5 short fields or a macro, at most 1,024 characters.", _output.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Json_prints_one_object_per_line_with_the_documented_fields()
     {
@@ -187,6 +227,30 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
             {
                 yield return string.Create(CultureInfo.InvariantCulture, $"{m} {h} {dom} {month} {dow}");
             }
+        }
+    }
+
+    // '0 0 0 …' without a line break, as a binary file or /dev/zero gives it.
+    private sealed class Endless(long length) : TextReader
+    {
+        private long _left = length;
+
+        public override int Peek() => _left > 0 ? '0' : -1;
+
+        public override int Read() => _left-- > 0 ? (_left % 2 == 0 ? ' ' : '0') : -1;
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
+        {
+            var n = (int)Math.Min(buffer.Length, _left);
+            for (var i = 0; i < n; i++)
+            {
+                buffer[i] = i % 2 == 0 ? '0' : ' ';
+            }
+
+            _left -= n;
+            return n;
         }
     }
 

@@ -13,6 +13,9 @@ internal static class ScheduleCommand
 {
     private const int MaxCount = 1000;
 
+    // A line of standard input read at most: a schedule is a few dozen characters (CrontabParser.MaxLength: 1,024).
+    private const int MaxLine = 4096;
+
     public static Command Create(TextWriter output, TextWriter error, TextReader input, TimeProvider time)
     {
         var expressions = new Argument<string[]>("EXPR")
@@ -39,7 +42,12 @@ internal static class ScheduleCommand
 
             var report = new ScheduleReport(output, parse.GetValue(json), from, occurrences, parse.GetValue(zone));
             var allValid = true;
-            foreach (var expression in Expand(parse.GetValue(expressions)!, input))
+            foreach (var expression in Expand(parse.GetValue(expressions)!, input, number =>
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"apiroutes: line {number} of standard input is over {MaxLine} characters; a schedule is one short line (5 fields or a macro). It is skipped."));
+                allValid = false;
+            }))
             {
                 allValid &= report.Write(expression);
             }
@@ -63,7 +71,7 @@ internal static class ScheduleCommand
     }
 
     // '-' stands for the lines of standard input; blank lines there are skipped, so a file may end with one.
-    private static IEnumerable<string> Expand(IEnumerable<string> arguments, TextReader input)
+    private static IEnumerable<string> Expand(IEnumerable<string> arguments, TextReader input, Action<int> tooLong)
     {
         foreach (var argument in arguments)
         {
@@ -74,20 +82,80 @@ internal static class ScheduleCommand
             }
 
             var first = true;
-            for (var line = input.ReadLine(); line is not null; line = input.ReadLine(), first = false)
+            foreach (var line in Lines(input, tooLong))
             {
                 // A file saved with a byte-order mark (Notepad, Visual Studio): Console.In keeps it on Linux, and the first
                 // schedule was refused for a character nobody typed (review 26c F3).
-                if (first && line.StartsWith('\uFEFF'))
+                var text = first && line.StartsWith('\uFEFF') ? line[1..] : line;
+                first = false;
+                if (text.Trim().Length > 0)
                 {
-                    line = line[1..];
-                }
-
-                if (line.Trim().Length > 0)
-                {
-                    yield return line;
+                    yield return text;
                 }
             }
+        }
+    }
+
+    // The lines as ReadLine splits them ('\n', '\r', "\r\n"), each at most MaxLine characters: ReadLine held a line whole,
+    // and a file without line breaks (a binary picked by mistake, /dev/zero) grew until memory ran out (review 35c F2:
+    // 6 GB for a 200 MB line). The rest of a longer line is read past, and the line reported by its number.
+    private static IEnumerable<string> Lines(TextReader input, Action<int> tooLong)
+    {
+        var buffer = new char[4096];
+        var line = new System.Text.StringBuilder();
+        var number = 1;
+        var over = false;
+        var afterReturn = false;
+        int read;
+        while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+            {
+                var c = buffer[i];
+                if (afterReturn)
+                {
+                    afterReturn = false;
+                    if (c == '\n')
+                    {
+                        continue;
+                    }
+                }
+
+                if (c is '\n' or '\r')
+                {
+                    afterReturn = c == '\r';
+                    if (over)
+                    {
+                        tooLong(number);
+                    }
+                    else
+                    {
+                        yield return line.ToString();
+                    }
+
+                    line.Clear();
+                    over = false;
+                    number++;
+                }
+                else if (!over && line.Length == MaxLine)
+                {
+                    over = true;
+                    line.Clear();
+                }
+                else if (!over)
+                {
+                    line.Append(c);
+                }
+            }
+        }
+
+        if (over)
+        {
+            tooLong(number);
+        }
+        else if (line.Length > 0)
+        {
+            yield return line.ToString();
         }
     }
 }
