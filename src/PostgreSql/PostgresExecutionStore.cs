@@ -310,6 +310,25 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             "written",
             cancellationToken);
 
+    // Only this replica's claim by that execution: one of the occurrence by another replica or an external trigger
+    // stays (review 35b F2).
+    public Task ReleaseClaimsAsync(string route, IReadOnlyCollection<OccurrenceClaimed> claims, CancellationToken cancellationToken) =>
+        claims.Count == 0 ? Task.CompletedTask : _database.RunAsync(
+            """
+            DELETE FROM apiroutes_schedule_runs s USING unnest($3::timestamptz[], $4::text[]) AS r(occurrence, execution_id)
+            WHERE s.route = $1 AND s.replica = $2 AND s.occurrence = r.occurrence AND s.execution_id = r.execution_id
+            """,
+            async command =>
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, route));
+                command.Parameters.Add(new NpgsqlParameter<string>(null!, _database.Replica));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>(null!, [.. claims.Select(claim => claim.Occurrence.ToUniversalTime())]));
+                command.Parameters.Add(new NpgsqlParameter<string[]>(null!, [.. claims.Select(claim => claim.ExecutionId)]));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            },
+            "written",
+            cancellationToken);
+
     public async Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var last = default(LastClaims);

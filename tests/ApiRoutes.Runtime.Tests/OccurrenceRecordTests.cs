@@ -319,6 +319,95 @@ public sealed class OccurrenceRecordTests
     }
 
     [Fact]
+    public async Task A_catch_up_taken_while_the_clock_was_hours_ahead_runs_its_occurrence_again_when_it_comes()
+    {
+        // Review 35b F2: a daily 03:00 with catch-up, started at 01:00 with the clock 5 hours ahead (a hardware clock in
+        // local time; NTP puts it right a minute later). The catch-up ran that day's 03:00 at 01:00; the step back was
+        // followed, but at 03:00 the run was refused as claimed (3010) and recorded claimed_elsewhere. Cron runs it then.
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        await store.ClaimOccurrenceAsync("/api/daily", new DateTimeOffset(2026, 1, 30, 3, 0, 0, TimeSpan.Zero), "yesterday", default);
+        var real = new DateTimeOffset(2026, 1, 31, 1, 0, 0, TimeSpan.Zero);
+        var clock = new SteppedClock(new FakeTimeProvider(real)) { Step = TimeSpan.FromHours(5) };
+        var manifest = Create(ScheduledRoute("/api/daily", typeof(Tick), "0 3 * * *"));
+        await using var server = await TestServer.StartAsync(
+            manifest with { Routes = [manifest.Routes[0] with { CatchUp = true }] },
+            now: real,
+            services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IExecutionStore>(store));
+
+        var early = await server.Probe.NextAsync();          // 03:00 at 01:00 by the right clock
+        Assert.Contains("\"missed\":true", early.Body, StringComparison.Ordinal);
+        await server.Services.GetRequiredService<ScheduledRuns>().WhenAllEndedAsync().WaitAsync(Probe.Patience);   // not cut by the advances
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/daily waiting for 2026-02-01T03:00:00");
+
+        clock.Step = TimeSpan.Zero;
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(1));       // put right: 01:01, the next wake
+        await server.WaitForLogAsync("ApiRoutes[3021] Warning: Schedule /api/daily: the clock was stepped back by hours, to 2026-01-31T01:01:00");
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/daily waiting for 2026-01-31T03:00:00");
+        clock.Elapsed.Advance(TimeSpan.FromHours(2));         // 03:01
+
+        var run = await server.Probe.NextAsync();
+        Assert.DoesNotContain("\"missed\":true", run.Body, StringComparison.Ordinal);
+        Assert.Equal("2026-02-01T03:00:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
+        Assert.DoesNotContain(server.Logs, line => line.Contains("[3010]", StringComparison.Ordinal));
+        var occurrence = new DateTimeOffset(2026, 1, 31, 3, 0, 0, TimeSpan.Zero);
+
+        // The early run stays, as its record.
+        await Poll.UntilAsync(() => Task.FromResult(server.Executions.Snapshot().Count(r => r.Occurrence == occurrence) == 2));
+        var records = await store.GetOccurrencesAsync(new OccurrenceQuery("/api/daily", Since: occurrence, Limit: 10), default);
+        Assert.Equal(OccurrenceOutcome.Ran, Assert.Single(records).Outcome);
+        Assert.Contains(server.Logs, line => line.Contains("and the 1 occurrence(s) after it this process claimed while the clock was ahead are released", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Occurrences_run_while_the_clock_was_hours_ahead_run_again_when_they_come_and_their_claims_stay_for_the_rest()
+    {
+        // Review 35b F2 without catch-up: 04:30, run while the clock was 4 hours ahead, was refused at its real time as
+        // claimed. A claim of an external trigger, or of another execution, is not this scheduler's and stays.
+        var start = new DateTimeOffset(2026, 1, 31, 0, 0, 30, TimeSpan.Zero);
+        var clock = new SteppedClock(new FakeTimeProvider(start));
+        var store = new InMemoryExecutionStore(TimeProvider.System);
+        var other = new DateTimeOffset(2026, 1, 31, 6, 30, 0, TimeSpan.Zero);
+        await store.ClaimOccurrenceAsync("/api/twice", other, "trigger", default);
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/twice", typeof(Tick), "30 2,4,6 * * *")),
+            now: start,
+            services: s => s.AddSingleton<TimeProvider>(clock).AddSingleton<IExecutionStore>(store));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/twice waiting for 2026-01-31T02:30:00");
+
+        clock.Step = TimeSpan.FromHours(4);
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(1));       // 04:01:30 on the wrong clock: 02:30 passed over (a jump)
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/twice waiting for 2026-01-31T04:30:00");
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(29));      // 04:30:30 on the wrong clock, 00:30:30 by the right one
+        await server.Probe.NextAsync();
+        await server.Services.GetRequiredService<ScheduledRuns>().WhenAllEndedAsync().WaitAsync(Probe.Patience);   // not cut by the advances
+
+        clock.Step = TimeSpan.Zero;
+        clock.Elapsed.Advance(TimeSpan.FromMinutes(1));       // put right: 00:31:30
+        await server.WaitForLogAsync("ApiRoutes[3021] Warning: Schedule /api/twice: the clock was stepped back by hours, to 2026-01-31T00:31:30");
+        const string waiting = "ApiRoutes[3006] Debug: Schedule /api/twice waiting for 2026-01-31T02:30:00";
+        await Poll.UntilAsync(() => Task.FromResult(server.Logs.Count(line => line.StartsWith(waiting, StringComparison.Ordinal)) == 2));
+        clock.Elapsed.Advance(TimeSpan.FromHours(2));         // 02:31:30
+        await server.Probe.NextAsync();
+        await server.Services.GetRequiredService<ScheduledRuns>().WhenAllEndedAsync().WaitAsync(Probe.Patience);
+        const string waitingAgain = "ApiRoutes[3006] Debug: Schedule /api/twice waiting for 2026-01-31T04:30:00";
+        await Poll.UntilAsync(() => Task.FromResult(server.Logs.Count(line => line.StartsWith(waitingAgain, StringComparison.Ordinal)) == 2));
+        clock.Elapsed.Advance(TimeSpan.FromHours(2));         // 04:31:30: 04:30 runs, at its time
+
+        var run = await server.Probe.NextAsync();
+        Assert.Equal("2026-01-31T06:30:00.000Z", JsonDocument.Parse(run.Body).RootElement.GetProperty("next_run").GetString());
+        var occurrence = new DateTimeOffset(2026, 1, 31, 4, 30, 0, TimeSpan.Zero);
+        await Poll.UntilAsync(() => Task.FromResult(server.Executions.Snapshot().Count(r => r.Occurrence == occurrence) == 2));
+        await server.Services.GetRequiredService<ScheduledRuns>().WhenAllEndedAsync().WaitAsync(Probe.Patience);
+
+        // The trigger's claim of 06:30 was not this scheduler's: 06:30 is refused as claimed.
+        const string waitingLast = "ApiRoutes[3006] Debug: Schedule /api/twice waiting for 2026-01-31T06:30:00";
+        await server.WaitForLogAsync(waitingLast);
+        clock.Elapsed.Advance(TimeSpan.FromHours(2));         // 06:31:30
+        await server.WaitForLogAsync("ApiRoutes[3010] Debug: Schedule /api/twice at 2026-01-31T06:30:00");
+        Assert.Equal(3, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
     public async Task A_clock_stepped_forward_while_a_schedule_waits_runs_it_at_its_minute_of_the_new_time()
     {
         // Review 24a F6: the wait was one timer of elapsed time to the occurrence, so a clock stepped forward 50 minutes

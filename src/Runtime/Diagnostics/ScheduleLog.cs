@@ -59,8 +59,11 @@ internal static partial class ScheduleLog
     [LoggerMessage(3026, LogLevel.Warning, "Schedule {Route} was late by more than 3 hours (a clock that jumped ahead, a machine that slept, a process stopped): {Count} occurrence(s) from {First:O} to {Last:O} came due before it could run them; as crontab after such a jump runs only the jobs of the minute it finds, none of them is run late, the latest {Recorded} are recorded as missed, and {Then}")]
     public static partial void ScheduleJumped(this ILogger logger, string route, int count, DateTimeOffset first, DateTimeOffset last, int recorded, string then);
 
-    [LoggerMessage(3021, LogLevel.Warning, "Schedule {Route}: the clock was stepped back by hours, to {Now:O}, behind where it was last seen or the occurrence handled last ({Last:O}): the clock was set ahead before and has been put right; the schedule goes on from the new time")]
-    public static partial void ClockSteppedBack(this ILogger logger, string route, DateTimeOffset last, DateTimeOffset now);
+    [LoggerMessage(3021, LogLevel.Warning, "Schedule {Route}: the clock was stepped back by hours, to {Now:O}, behind where it was last seen or the occurrence handled last ({Last:O}): the clock was set ahead before and has been put right; the schedule goes on from the new time, and the {Released} occurrence(s) after it this process claimed while the clock was ahead are released, to run when they come")]
+    public static partial void ClockSteppedBack(this ILogger logger, string route, DateTimeOffset last, DateTimeOffset now, int released);
+
+    [LoggerMessage(3030, LogLevel.Warning, "Schedule {Route}: the clock was stepped back by hours, to {Now:O}, and the occurrences after it this process claimed while the clock was ahead could not be released; they are refused as claimed (claimed_elsewhere) when they come")]
+    public static partial void ClaimsNotReleased(this ILogger logger, string route, DateTimeOffset now, Exception exception);
 
     [LoggerMessage(3013, LogLevel.Warning, "The execution store could not record that the occurrence {Occurrence:O} of {Route} was {Outcome}")]
     public static partial void OccurrenceNotRecorded(this ILogger logger, string route, DateTimeOffset occurrence, string outcome, Exception exception);

@@ -303,9 +303,21 @@ internal sealed class ScheduleService(
                 {
                     // Stepped back by hours (a clock set wrong ahead, then put right): as crontab, go on from the new
                     // time, rather than wait, without a word, until the clock is back where it was. Claims keep an
-                    // occurrence that ran already from running again.
+                    // occurrence that ran already from running again; but those this process made, while the clock was
+                    // ahead, of occurrences after the new time had not come, and are released: they run when they come
+                    // (review 35b F2: a catch-up at a start 8 hours ahead took the next day's 03:00, refused at 03:00).
                     var now = time.GetUtcNow();
-                    _logger.ClockSteppedBack(route.Template, Later(from, loop.ClockSeen), now);
+                    var released = 0;
+                    try
+                    {
+                        released = await runs.ReleaseClaimsAfterAsync(route.Template, now);
+                    }
+                    catch (ExecutionStoreUnavailableException e)
+                    {
+                        _logger.ClaimsNotReleased(route.Template, now, e);
+                    }
+
+                    _logger.ClockSteppedBack(route.Template, Later(from, loop.ClockSeen), now, released);
                     from = now.AddTicks(-1);   // an occurrence at this very instant is due
                     loop.ClockSeen = now;
                 }

@@ -27,6 +27,17 @@ internal sealed class ScheduledRuns(
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
 
+    // The latest claims the scheduler made here, by route (not a trigger's: an external claim keeps its meaning), so
+    // that those made while the clock was ahead by hours can be released once it is put right (review 35b F2).
+    private readonly ConcurrentDictionary<string, Queue<OccurrenceClaimed>> _claimed = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How many of its latest claims per schedule the scheduler remembers: the claims a clock ahead by hours made, for
+    /// as long as it was, that a step back can release (a minutely schedule's clock wrong for more than 16 hours keeps
+    /// the earliest of them).
+    /// </summary>
+    public const int MaxClaimsRemembered = 1_000;
+
     /// <summary>
     /// Starts a run for <paramref name="occurrence"/> and returns its execution id; or, logged, why it is not run here:
     /// a run of the route still goes (here or on another replica), or another replica claimed the occurrence.
@@ -127,6 +138,56 @@ internal sealed class ScheduledRuns(
         }
     }
 
+    /// <summary>
+    /// Releases the claims the scheduler made here of occurrences of <paramref name="route"/> after
+    /// <paramref name="after"/>, the clock put right: made while the clock was ahead by hours, of occurrences that had
+    /// not come (review 35b F2: a catch-up at a start whose clock was 8 hours ahead ran the next day's 03:00 at once,
+    /// and at 03:00 it was refused as claimed). Those occurrences run when they come; their early runs stay, as their
+    /// records. Other replicas' claims and triggers' are not this scheduler's, and stay. Returns how many.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written (the claims stay).</exception>
+    public async Task<int> ReleaseClaimsAfterAsync(string route, DateTimeOffset after)
+    {
+        if (!_claimed.TryGetValue(route, out var claimed))
+        {
+            return 0;
+        }
+
+        OccurrenceClaimed[] ahead;
+        lock (claimed)
+        {
+            ahead = [.. claimed.Where(claim => claim.Occurrence > after)];
+        }
+
+        if (ahead.Length == 0)
+        {
+            return 0;
+        }
+
+        await store.ReleaseClaimsAsync(route, ahead, CancellationToken.None);
+        lock (claimed)
+        {
+            var kept = claimed.Where(claim => !ahead.Contains(claim)).ToList();
+            claimed.Clear();
+            kept.ForEach(claimed.Enqueue);
+        }
+
+        return ahead.Length;
+    }
+
+    private void Remember(string route, OccurrenceClaimed claim)
+    {
+        var claimed = _claimed.GetOrAdd(route, _ => new Queue<OccurrenceClaimed>());
+        lock (claimed)
+        {
+            claimed.Enqueue(claim);
+            while (claimed.Count > MaxClaimsRemembered)
+            {
+                claimed.Dequeue();
+            }
+        }
+    }
+
     /// <summary>The runs that still hold their schedule's slot: their runner (or their abandoned handler) has not returned.</summary>
     internal IEnumerable<string> Holding() => _running.Values.Where(running => !running.Run.IsCompleted).Select(running => running.Id);
 
@@ -175,6 +236,11 @@ internal sealed class ScheduledRuns(
             switch (await store.ClaimOccurrenceAsync(route.Template, occurrence, id, CancellationToken.None))
             {
                 case { Claimed: true }:
+                    if (!external)
+                    {
+                        Remember(route.Template, new OccurrenceClaimed(occurrence, id));
+                    }
+
                     return null;
                 case { Paused: { } pause }:
                     // Paused after this replica last read the pauses: the store's decision holds.

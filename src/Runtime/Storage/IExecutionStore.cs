@@ -90,6 +90,16 @@ internal interface IExecutionStore
     Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Releases claims this process made of occurrences of <paramref name="route"/>, each named with the execution that
+    /// claimed it: the occurrence can be claimed again. A claim of it by another execution (another replica's, an
+    /// external trigger's) stays; the executions and the records of the occurrences stay (history). The scheduler
+    /// releases so the claims it made while the clock was ahead by hours, once the clock is put right (event 3021,
+    /// review 35b F2): those occurrences had not come, and run when they do.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be written.</exception>
+    Task ReleaseClaimsAsync(string route, IReadOnlyCollection<OccurrenceClaimed> claims, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The latest occurrence the schedule was claimed for, and the latest at or before <paramref name="now"/> (a claim
     /// ahead of it was written while a clock was ahead, or by a replica a moment ahead); nulls when it never was.
     /// </summary>
@@ -166,6 +176,9 @@ internal interface IExecutionStore
     /// <exception cref="ExecutionStoreUnavailableException">It cannot, and why.</exception>
     Task ProbeAsync(CancellationToken cancellationToken) => FindAsync("", cancellationToken);
 }
+
+/// <summary>An occurrence of a schedule as claimed by one execution (<see cref="IExecutionStore.ReleaseClaimsAsync"/>).</summary>
+internal readonly record struct OccurrenceClaimed(DateTimeOffset Occurrence, string ExecutionId);
 
 /// <summary>A schedule's latest claimed occurrence, and its latest claimed at or before a given instant.</summary>
 internal readonly record struct LastClaims(DateTimeOffset? Latest, DateTimeOffset? AtOrBefore);

@@ -23,7 +23,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     // no object of its own (no node, no entry) beyond its record and request, and growth copies one stripe's array.
     private readonly StripedDictionary<Entry> _executions = new();
     private readonly ConcurrentQueue<string> _finished = new();
-    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), DateTimeOffset> _claims = new();
+    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), (DateTimeOffset ClaimedAt, string ExecutionId)> _claims = new();
     private readonly ConcurrentDictionary<string, (string Schedule, DateTimeOffset Since)> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
@@ -235,7 +235,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         var now = time.GetUtcNow();
         var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(
             group => group.Key, group => group.Where(key => key.Occurrence <= now).Select(key => key.Occurrence).DefaultIfEmpty(DateTimeOffset.MinValue).Max());
-        foreach (var (key, claimedAt) in _claims)
+        foreach (var (key, (claimedAt, _)) in _claims)
         {
             if (claimedAt < before && key.Occurrence < latest[key.Route])
             {
@@ -296,7 +296,27 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         var (key, now) = ((route, occurrence.ToUniversalTime()), time.GetUtcNow());
         return Task.FromResult(!_claims.ContainsKey(key) && _pauses.GetValueOrDefault(route)?.Skipping(key.Item2, now) is { } pause
             ? new OccurrenceClaim(false, Paused: pause)
-            : new OccurrenceClaim(_claims.TryAdd(key, now)));
+            : new OccurrenceClaim(_claims.TryAdd(key, (now, executionId))));
+    }
+
+    // Only the claim of that execution: one of the occurrence by another stays (review 35b F2).
+    public Task ReleaseClaimsAsync(string route, IReadOnlyCollection<OccurrenceClaimed> claims, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return Closed<bool>();
+        }
+
+        foreach (var claim in claims)
+        {
+            var key = (route, claim.Occurrence.ToUniversalTime());
+            if (_claims.TryGetValue(key, out var held) && held.ExecutionId == claim.ExecutionId)
+            {
+                _claims.TryRemove(new KeyValuePair<(string, DateTimeOffset), (DateTimeOffset, string)>(key, held));
+            }
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken)

@@ -131,6 +131,30 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_released_claim_can_be_claimed_again_and_only_the_claim_of_the_execution_named_is_released()
+    {
+        // Review 35b F2: the claims a clock ahead by hours made are released once it is put right, and those occurrences
+        // run when they come; a claim of the occurrence by another execution (a trigger's) keeps its meaning.
+        await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        await Store.ClaimOccurrenceAsync("/api/tick", At(60), "b", default);
+        await Store.ClaimOccurrenceAsync("/api/tick", At(120), "c", default);
+        await Store.ClaimOccurrenceAsync("/api/tock", At(60), "d", default);
+
+        await Store.ReleaseClaimsAsync("/api/tick", [new OccurrenceClaimed(At(60), "b"), new OccurrenceClaimed(At(120), "not c")], default);
+        await Store.ReleaseClaimsAsync("/api/tick", [], default);
+
+        Assert.Equal(At(120), (await Store.GetLastOccurrenceAsync("/api/tick", DateTimeOffset.MaxValue, default)).Latest);
+        var released = await Store.ClaimOccurrenceAsync("/api/tick", At(60), "b2", default);
+        var kept = await Store.ClaimOccurrenceAsync("/api/tick", At(120), "c2", default);
+        var before = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a2", default);
+        var otherRoute = await Store.ClaimOccurrenceAsync("/api/tock", At(60), "d2", default);
+        Assert.Equal((true, false, false, false), (released.Claimed, kept.Claimed, before.Claimed, otherRoute.Claimed));
+
+        await Store.ReleaseClaimsAsync("/api/tick", [new OccurrenceClaimed(At(120), "c")], default);
+        Assert.Equal(At(60), (await Store.GetLastOccurrenceAsync("/api/tick", DateTimeOffset.MaxValue, default)).Latest);
+    }
+
+    [Fact]
     public async Task An_occurrence_is_claimed_once_and_the_latest_claimed_is_the_schedules_last_run()
     {
         var first = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);

@@ -39,6 +39,20 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
         Assert.NotNull((await Store.ClaimOccurrenceAsync("/api/tock", At(1), "b", default)).Paused);
     }
 
+    // Review 35b F2: a replica releases only its own claims; another replica's (its clock right) still stops a second run.
+    [Fact]
+    public async Task A_replica_releases_only_its_own_claims()
+    {
+        await using var other = PostgresExecutionStore.Open(_database, TimeSpan.FromSeconds(30), Time, NullLogger.Instance);
+        Assert.True((await other.ClaimOccurrenceAsync("/api/tick", At(60), "x", default)).Claimed);
+
+        await Store.ReleaseClaimsAsync("/api/tick", [new OccurrenceClaimed(At(60), "x")], default);
+        Assert.False((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "y", default)).Claimed);
+
+        await other.ReleaseClaimsAsync("/api/tick", [new OccurrenceClaimed(At(60), "x")], default);
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "y", default)).Claimed);
+    }
+
     // An attempt below 1, which the store never writes: the row's record cannot be read.
     private protected override async Task CorruptAsync(string id) =>
         Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, $"WITH changed AS (UPDATE apiroutes_executions SET attempt = 0 WHERE id = '{id}' RETURNING 1) SELECT count(*)::int FROM changed"));

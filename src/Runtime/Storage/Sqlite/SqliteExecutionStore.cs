@@ -145,6 +145,32 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
     }
 
+    // Only the claim of that execution: one of the occurrence by another (an external trigger's) stays (review 35b F2).
+    // The schedules row, which an earlier release run after a rollback reads, says the latest claim left.
+    public Task ReleaseClaimsAsync(string route, IReadOnlyCollection<OccurrenceClaimed> claims, CancellationToken cancellationToken)
+    {
+        if (claims.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var sql = new System.Text.StringBuilder("BEGIN IMMEDIATE;\n");
+        var values = new List<(string Name, object Value)> { ("$route", route) };
+        foreach (var (claim, index) in claims.Select((claim, index) => (claim, index)))
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"DELETE FROM schedule_runs WHERE route = $route AND occurrence = $o{index} AND execution_id = $e{index};\n");
+            values.Add(($"$o{index}", Format(claim.Occurrence)!));
+            values.Add(($"$e{index}", claim.ExecutionId));
+        }
+
+        sql.Append($"""
+            UPDATE schedules SET last_occurrence = (SELECT max(occurrence) FROM schedule_runs WHERE route = $route AND occurrence GLOB {SqliteWriteCommands.Instant})
+                WHERE route = $route AND EXISTS (SELECT 1 FROM schedule_runs WHERE route = $route AND occurrence GLOB {SqliteWriteCommands.Instant});
+            COMMIT;
+            """);
+        return WriteAsync(sql.ToString(), values, cancellationToken);
+    }
+
     // From the claims themselves (the schedules row holds only the latest); a stored value that is not an instant counts as
     // no claim (a stored row is not trusted).
     public async Task<LastClaims> GetLastOccurrenceAsync(string route, DateTimeOffset now, CancellationToken cancellationToken)
