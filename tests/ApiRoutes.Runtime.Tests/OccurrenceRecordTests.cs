@@ -264,11 +264,7 @@ public sealed class OccurrenceRecordTests
         // Review 14, F3: once the clock was put right, the schedule waited, without a word, until it was back at the
         // time it had been set to.
         var clock = new SteppedClock(new FakeTimeProvider(Start));
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
-            now: Start,
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+        await using var server = await StartWaitingAsync(clock, "/api/minutely", "* * * * *", "2026-01-31T00:01:00");
 
         clock.Step = TimeSpan.FromHours(5);                  // set five hours ahead
         clock.Elapsed.Advance(TimeSpan.FromSeconds(30));      // 05:01:00 on the wrong clock
@@ -293,11 +289,7 @@ public sealed class OccurrenceRecordTests
         // hours from the time it last saw, and runs them when they come.
         var start = new DateTimeOffset(2026, 1, 31, 0, 0, 30, TimeSpan.Zero);
         var clock = new SteppedClock(new FakeTimeProvider(start));
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/hourly", typeof(Tick), "0 * * * *")),
-            now: start,
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T01:00:00");
+        await using var server = await StartWaitingAsync(clock, "/api/hourly", "0 * * * *", "2026-01-31T01:00:00");
 
         clock.Step = TimeSpan.FromMinutes(210);
         clock.Elapsed.Advance(TimeSpan.FromMinutes(1));       // 03:31:30 on the wrong clock: a jump, 01:00-03:00 passed over
@@ -415,11 +407,7 @@ public sealed class OccurrenceRecordTests
         // Cron reads the clock every minute.
         var start = new DateTimeOffset(2026, 1, 31, 0, 0, 30, TimeSpan.Zero);
         var clock = new SteppedClock(new FakeTimeProvider(start));
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/hourly", typeof(Tick), "0 * * * *")),
-            now: start,
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/hourly waiting for 2026-01-31T01:00:00");
+        await using var server = await StartWaitingAsync(clock, "/api/hourly", "0 * * * *", "2026-01-31T01:00:00");
 
         clock.Step = TimeSpan.FromMinutes(50);                // 00:50:30 on the clock
         clock.Elapsed.Advance(TimeSpan.FromMinutes(10));      // 01:00:30: ten minutes, not sixty, have passed
@@ -439,11 +427,7 @@ public sealed class OccurrenceRecordTests
         // compares the clock with the minute it last handled, and skips 03:00 after a jump from 02:00 to 05:30.
         var start = new DateTimeOffset(2026, 1, 31, 2, 0, 0, TimeSpan.Zero);
         var clock = new SteppedClock(new FakeTimeProvider(start));
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/daily", typeof(Tick), "0 3 * * *")),
-            now: start,
-            services: s => s.AddSingleton<TimeProvider>(clock));
-        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/daily waiting for 2026-01-31T03:00:00");
+        await using var server = await StartWaitingAsync(clock, "/api/daily", "0 3 * * *", "2026-01-31T03:00:00");
 
         clock.Step = TimeSpan.FromMinutes(stepMinutes);
         clock.Elapsed.Advance(TimeSpan.FromMinutes(1));      // the wait's next look at the clock
@@ -1103,5 +1087,24 @@ public sealed class OccurrenceRecordTests
             Interlocked.Increment(ref _claims) == 1
                 ? throw new InvalidOperationException("a fault of ApiRoutes itself")
                 : base.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+    }
+
+    // A scheduled route served on a clock that can be set, once its schedule waits for its first occurrence.
+    private static async Task<TestServer> StartWaitingAsync(SteppedClock clock, string route, string schedule, string firstOccurrence)
+    {
+        var server = await TestServer.StartAsync(
+            Create(ScheduledRoute(route, typeof(Tick), schedule)),
+            now: clock.GetUtcNow(),
+            services: s => s.AddSingleton<TimeProvider>(clock));
+        try
+        {
+            await server.WaitForLogAsync($"ApiRoutes[3006] Debug: Schedule {route} waiting for {firstOccurrence}");
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
     }
 }
