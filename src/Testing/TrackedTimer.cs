@@ -12,6 +12,17 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
 
     public DateTimeOffset Due { get; private set; }
 
+    public bool IsDisposed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed;
+            }
+        }
+    }
+
     public ITimer? Inner { get; set; }
 
     public void Arm(TimeSpan dueTime, TimeSpan period)
@@ -27,7 +38,7 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
             var armed = dueTime != Timeout.InfiniteTimeSpan;
             if (armed)
             {
-                Due = clock.GetUtcNow() + dueTime;
+                Due = clock.GetUtcNow() + WholeMilliseconds(dueTime);
             }
 
             clock.Set(this, armed);
@@ -43,18 +54,14 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
             {
                 clock.Set(this, armed: false);
             }
-            else
+            else if (!_disposed)
             {
-                Due += _period;
+                Due += WholeMilliseconds(_period);
             }
         }
     }
 
-    public bool Change(TimeSpan dueTime, TimeSpan period)
-    {
-        Arm(dueTime, period);
-        return Inner?.Change(dueTime, period) ?? false;
-    }
+    public bool Change(TimeSpan dueTime, TimeSpan period) => clock.Change(this, dueTime, period);
 
     public void Dispose()
     {
@@ -72,4 +79,7 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
         Dispose();
         return ValueTask.CompletedTask;
     }
+
+    // FakeTimeProvider counts a timer's time in whole milliseconds, as System.Threading.Timer does.
+    private static TimeSpan WholeMilliseconds(TimeSpan time) => TimeSpan.FromMilliseconds((long)time.TotalMilliseconds);
 }

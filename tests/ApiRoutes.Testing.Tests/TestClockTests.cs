@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace ApiRoutes.Testing.Tests;
 
 /// <summary>The test clock knows which timers wait on it and when they are due.</summary>
@@ -50,5 +52,107 @@ public sealed class TestClockTests
         clock.Advance(TimeSpan.FromSeconds(3));
         await delay;
         Assert.Null(clock.NextDue);
+    }
+
+    // FakeTimeProvider's own Advance fires every timer due on the way at the instant it moves to (here all at 00:00:05),
+    // and one armed by a callback counts from there.
+    [Fact]
+    public void A_step_over_several_instants_fires_each_timer_at_its_own_and_those_armed_on_the_way()
+    {
+        var clock = new TestClock(Start);
+        var seen = new List<DateTimeOffset>();
+        void Next(object? _)
+        {
+            seen.Add(clock.GetUtcNow());
+            if (seen.Count < 3)
+            {
+                clock.CreateTimer(Next, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        using var first = clock.CreateTimer(Next, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal([Start.AddSeconds(1), Start.AddSeconds(2), Start.AddSeconds(3)], seen);
+        Assert.Equal((Start.AddSeconds(5), (DateTimeOffset?)null), (clock.GetUtcNow(), clock.NextDue));
+    }
+
+    [Fact]
+    public void A_timer_callback_may_wait_for_another_thread_that_arms_a_timer_on_the_clock()
+    {
+        var clock = new TestClock(Start);
+        var armedElsewhere = false;
+        using var timer = clock.CreateTimer(
+            _ =>
+            {
+                // A thread of its own, not the thread pool's: a pool saturated by a busy machine adds no thread for this.
+                var other = new Thread(() => clock.CreateTimer(_ => { }, null, TimeSpan.FromMinutes(1), Timeout.InfiniteTimeSpan));
+                other.Start();
+                armedElsewhere = other.Join(TimeSpan.FromSeconds(10));
+            },
+            null,
+            TimeSpan.FromSeconds(1),
+            Timeout.InfiniteTimeSpan);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(armedElsewhere, "the other thread could not arm its timer while the callback ran");
+        Assert.Equal(Start.AddSeconds(1).AddMinutes(1), clock.NextDue);
+    }
+
+    // CI saw a background run's first one-second delay never end: the clock was moved to the instant its timer was
+    // known to be due after the timer was known and before the fake timer behind it was made, which counted its second
+    // from the moved clock; the driver then moved the clock by nothing 100,000 times. Arming and moving the clock are
+    // one at a time now, and a timer made or changed while another thread moves the clock as ClockDriver does (to the
+    // next instant anything is due, as soon as it is known) fires at the instant it was armed for, every time.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_timer_armed_while_another_thread_moves_the_clock_fires_at_the_instant_it_was_armed_for(bool changed)
+    {
+        const int Timers = 3_000;
+        var clock = new TestClock(Start);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // The mover spins on a thread of its own: on the pool's, it would hold one of a busy machine's few for the whole test.
+        var mover = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (clock.NextDue is { } due)
+                {
+                    var now = clock.GetUtcNow();
+                    clock.Advance(due > now ? due - now : TimeSpan.Zero);
+                }
+            }
+        });
+        mover.Start();
+
+        try
+        {
+            for (var i = 0; i < Timers; i++)
+            {
+                var armedAt = clock.GetUtcNow();
+                var fired = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+                using var timer = changed
+                    ? clock.CreateTimer(_ => fired.TrySetResult(clock.GetUtcNow()), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan)
+                    : clock.CreateTimer(_ => fired.TrySetResult(clock.GetUtcNow()), null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                if (changed)
+                {
+                    timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                }
+
+                var waited = Stopwatch.StartNew();
+                var first = await Task.WhenAny(fired.Task, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None));
+                Assert.True(
+                    first == fired.Task,
+                    $"timer {i}, armed at {armedAt:O} for a second, had not fired after {waited.Elapsed} with the clock at {clock.GetUtcNow():O} and the next due {clock.NextDue:O}");
+                Assert.Equal(armedAt.AddSeconds(1), await fired.Task);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.True(mover.Join(TimeSpan.FromSeconds(10)), "the thread moving the clock did not stop");
+        }
     }
 }
