@@ -89,6 +89,7 @@ public sealed class TestClock : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        TrackedTimer.Validate(dueTime, period);
 
         var timer = new TrackedTimer(this, ExecutionLogCapture.CurrentExecutionId);
         Exclusively(() =>
@@ -127,6 +128,7 @@ public sealed class TestClock : FakeTimeProvider
     /// <summary>Changes a timer's time the way it is made: not while the clock moves.</summary>
     internal bool Change(TrackedTimer timer, TimeSpan dueTime, TimeSpan period)
     {
+        TrackedTimer.Validate(dueTime, period);
         var changed = false;
         Exclusively(() =>
         {

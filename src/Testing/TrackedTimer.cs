@@ -3,6 +3,9 @@ namespace ApiRoutes.Testing;
 /// <summary>A timer of the <see cref="TestClock"/>: the fake one, plus when it is due and who armed it.</summary>
 internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITimer
 {
+    // The longest time System.Threading.Timer and FakeTimeProvider take (0xfffffffe ms).
+    private const long MaxMilliseconds = 0xfffffffe;
+
     private readonly Lock _gate = new();
     private TimeSpan _period = Timeout.InfiniteTimeSpan;
     private bool _disposed;
@@ -78,6 +81,25 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Refuses the times <see cref="Timer"/> refuses, before the timer is known to be due: the fake timer would throw
+    /// only once this one was armed, and an armed timer that never fires would stop the clock.
+    /// </summary>
+    public static void Validate(TimeSpan dueTime, TimeSpan period)
+    {
+        ValidateOne(dueTime, nameof(dueTime));
+        ValidateOne(period, nameof(period));
+    }
+
+    private static void ValidateOne(TimeSpan time, string name)
+    {
+        var milliseconds = (long)time.TotalMilliseconds;
+        if (milliseconds is < -1 or > MaxMilliseconds)
+        {
+            throw new ArgumentOutOfRangeException(name, time, $"A timer's time is Timeout.InfiniteTimeSpan or from zero to {MaxMilliseconds} ms.");
+        }
     }
 
     // FakeTimeProvider counts a timer's time in whole milliseconds, as System.Threading.Timer does.

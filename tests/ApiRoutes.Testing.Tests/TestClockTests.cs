@@ -54,6 +54,21 @@ public sealed class TestClockTests
         Assert.Null(clock.NextDue);
     }
 
+    [Fact]
+    public void A_timer_time_the_fake_timer_refuses_is_refused_before_the_timer_is_known_to_be_due()
+    {
+        var clock = new TestClock(Start);
+
+        Assert.Throws<ArgumentOutOfRangeException>("dueTime", () => clock.CreateTimer(_ => { }, null, TimeSpan.FromMilliseconds(-5), Timeout.InfiniteTimeSpan));
+        Assert.Throws<ArgumentOutOfRangeException>("period", () => clock.CreateTimer(_ => { }, null, TimeSpan.FromSeconds(1), TimeSpan.FromDays(60)));
+        using var timer = clock.CreateTimer(_ => { }, null, TimeSpan.FromMinutes(1), Timeout.InfiniteTimeSpan);
+        Assert.Throws<ArgumentOutOfRangeException>("dueTime", () => timer.Change(TimeSpan.FromMilliseconds(-2), Timeout.InfiniteTimeSpan));
+
+        Assert.Equal(Start.AddMinutes(1), clock.NextDue);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Null(clock.NextDue);
+    }
+
     // FakeTimeProvider's own Advance fires every timer due on the way at the instant it moves to (here all at 00:00:05),
     // and one armed by a callback counts from there.
     [Fact]
