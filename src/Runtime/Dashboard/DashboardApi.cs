@@ -290,6 +290,7 @@ internal static class DashboardApi
         status.RefreshedAt,
         status.Failure,
         status.LeftOut,
+        status.WaitingFor,
         status.Diagnostics.Select(d => new DiagnosticView(d.Severity, d.Code, d.File, d.Line, d.Column, d.Message, d.ToString())));
 
     private static ExecutionView Describe(ExecutionRecord record) => new(

@@ -60,7 +60,7 @@ internal sealed record BulkReplayView(IEnumerable<ReplayedRun> Replayed, int Not
 internal sealed record DiagnosticView(string Severity, string Code, string? File, int Line, int Column, string Message, string Text);
 
 internal sealed record DevelopmentView(
-    bool Watching, bool Refreshing, int Version, DateTimeOffset? RefreshedAt, string? Failure, string? LeftOut, IEnumerable<DiagnosticView> Diagnostics);
+    bool Watching, bool Refreshing, int Version, DateTimeOffset? RefreshedAt, string? Failure, string? LeftOut, string? WaitingFor, IEnumerable<DiagnosticView> Diagnostics);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ErrorBody))]

@@ -388,8 +388,13 @@ internal sealed class RouteRefresher : IAsyncDisposable
                 }
             }
 
-            SetPending(result with { Unapplied = swapped.Unapplied });
-            _status.Waiting();
+            // Review 35a: the wait was said only in a Debug line (6006), and the dashboard looked idle for up to 15 s.
+            var left = SetPending(result with { Unapplied = swapped.Unapplied });
+            _status.Waiting(
+                result.Diagnostics,
+                $"the routes of this change are served once hot reload applies the handler type(s) {string.Join(", ", swapped.Unapplied)}; "
+                + $"if it has not by {(_time.GetUtcNow() + left).UtcDateTime:HH:mm:ss} UTC ({HotReloadWait.TotalSeconds:0} s from the first wait for them), "
+                + "they are served without those types' routes.");
             _logger.WaitingForHotReload();
             return;
         }
@@ -417,15 +422,19 @@ internal sealed class RouteRefresher : IAsyncDisposable
     }
 
     // A result waiting for hot reload is given up on once the type it has waited for longest has waited HotReloadWait.
-    private void SetPending(Pending? pending)
+    // Returns what is left of the wait.
+    private TimeSpan SetPending(Pending? pending)
     {
         lock (_gate)
         {
             _pending = pending;
+            var left = pending is null ? Timeout.InfiniteTimeSpan : Remaining(pending);
             if (!_disposed)
             {
-                _waitTimer.Change(pending is null ? Timeout.InfiniteTimeSpan : Remaining(pending), Timeout.InfiniteTimeSpan);
+                _waitTimer.Change(left, Timeout.InfiniteTimeSpan);
             }
+
+            return left;
         }
     }
 

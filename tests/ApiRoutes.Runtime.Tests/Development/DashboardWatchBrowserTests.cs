@@ -35,6 +35,12 @@ public sealed class DashboardWatchBrowserTests
         await Assertions.Expect(page.Locator("#development")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#development-diagnostics")).ToHaveTextAsync("/p/Api/Tick.cs(5,17): error AR4001: '61 * * * *' is not a valid crontab schedule.");
         await Assertions.Expect(page.Locator("#schedules tbody")).ToContainTextAsync("every hour, on the hour");
+        await Assertions.Expect(page.Locator("#development-waiting")).ToBeHiddenAsync();
+
+        // The fix is analysed ahead of hot reload (review 35a: nothing showed for up to 15 s): the error goes, the wait shows.
+        status.Waiting([], "the routes of this change are served once hot reload applies the handler type(s) Shop.Api.Moved; …");
+        await Assertions.Expect(page.Locator("#development")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#development-waiting-text")).ToHaveTextAsync("the routes of this change are served once hot reload applies the handler type(s) Shop.Api.Moved; …");
 
         server.Services.GetRequiredService<RouteTableSwap>().Apply(Write(Create(
             StandardRoute("/api/greetings/{name}", typeof(Hello)),
@@ -42,6 +48,7 @@ public sealed class DashboardWatchBrowserTests
         status.Applied(DateTimeOffset.UnixEpoch, []);
 
         await Assertions.Expect(page.Locator("#development")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#development-waiting")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#routes tbody")).ToContainTextAsync("/api/greetings/{name}");
         await Assertions.Expect(page.Locator("#schedules tbody")).ToContainTextAsync("every 10 minutes");
     }

@@ -318,6 +318,50 @@ public sealed class RouteRefresherTests
         Assert.Equal(["new-handler.json"], _swap.Applied);
         Assert.Equal(1, _status.Current.Version);
         Assert.Equal(1, _analysis.Calls);
+        Assert.Null(_status.Current.WaitingFor);
+    }
+
+    [Fact]
+    public async Task What_a_result_waits_for_is_shown_until_it_is_served_or_superseded()
+    {
+        // Review 35a: a result waiting for hot reload was said only at Debug (6006): for up to 15 s the dashboard showed
+        // nothing, as if the save had been missed; and an error shown before stayed, though this analysis had fixed it.
+        await using var refresher = Create();
+        var error = new BuildDiagnostic("error", "AR4001", "/p/Api/Cleanup.cs", 6, 17, "'61 * * * *' is not a valid crontab schedule.");
+        _analysis.Next(new RouteAnalysisResult(null, [error]));
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.NotNull(_status.Current.Failure);
+
+        _analysis.Next(Success("moved-in.json"));
+        _swap.Unseen["moved-in.json"] = "Shop.Api.Moved";
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        var deadline = _time.GetUtcNow() + RouteRefresher.HotReloadWait;
+        Assert.Equal(
+            "the routes of this change are served once hot reload applies the handler type(s) Shop.Api.Moved; "
+            + $"if it has not by {deadline.UtcDateTime:HH:mm:ss} UTC (15 s from the first wait for them), they are served without those types' routes.",
+            _status.Current.WaitingFor);
+        Assert.False(_status.Current.Refreshing);
+        Assert.Equal((null, 0), (_status.Current.Failure, _status.Current.Diagnostics.Count));
+
+        // A save 8 s later supersedes it: its analysis runs (nothing waits meanwhile), and its own wait ends at the same time.
+        _time.Advance(TimeSpan.FromSeconds(8) - Debounce);
+        _analysis.Next(Success("change.json"));
+        _swap.Unseen["change.json"] = "Shop.Api.Moved";
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Contains($"if it has not by {deadline.UtcDateTime:HH:mm:ss} UTC", _status.Current.WaitingFor, StringComparison.Ordinal);
+
+        // Waited in vain: served without the type's routes, said as left out; nothing waits any more.
+        _time.Advance(deadline - _time.GetUtcNow());
+        await refresher.Running;
+        Assert.Equal(["change.json"], _swap.Applied);
+        Assert.Null(_status.Current.WaitingFor);
+        Assert.NotNull(_status.Current.LeftOut);
     }
 
     [Fact]
