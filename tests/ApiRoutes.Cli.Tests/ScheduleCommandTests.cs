@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace ApiRoutes.Cli.Tests;
 
 /// <summary><c>apiroutes schedule</c>, run in process: the build's rules, codes and messages, without building anything.</summary>
+[Collection(WholeProcessCollection.Name)]   // Standard_input_without_line_breaks_is_read_in_constant_memory counts the process's allocations
 public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
 {
     private const string After = "2026-01-01T00:00:00Z";

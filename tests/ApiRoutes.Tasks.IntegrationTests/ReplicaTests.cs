@@ -111,12 +111,22 @@ public sealed partial class ReplicaTests(PackageFixture package)
             Assert.True(counted.Count >= 8, $"Only {counted.Count} runs from {allWaiting:O}, when all three were up, in two minutes.");
             Assert.Equal(fired.Count, fired.Distinct().Count());          // never twice
             var skippedBy = replicas.All.Select(r => Skipped().Matches(r.Output).Select(m => DateTimeOffset.Parse(m.Groups["at"].Value, CultureInfo.InvariantCulture)).ToHashSet()).ToList();
+
+            // Nor is one that came due while every replica's scheduler was held up (2 s of real time is a minute here: CI,
+            // busy, saw all three start waiting for 00:05 and wake at 00:07), which each records as missed in the store
+            // (event 3020), not lost: a record of what happened to it, as the product promises for a paused process.
+            var missed = (await PostgresServer.ScalarAsync<string>(
+                    database,
+                    """SELECT coalesce(string_agg(to_char(occurrence AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ','), '') FROM apiroutes_schedule_occurrences WHERE route = '/api/tick' AND outcome = 'missed'"""))
+                .Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(at => DateTimeOffset.Parse(at, CultureInfo.InvariantCulture))
+                .ToHashSet();
             var lost = Enumerable.Range(0, (int)(counted[^1] - allWaiting).TotalMinutes + 1).Select(i => allWaiting.AddMinutes(i))
-                .Where(at => !counted.Contains(at) && !skippedBy.Any(skipped => skipped.Contains(at))).ToList();
+                .Where(at => !counted.Contains(at) && !skippedBy.Any(skipped => skipped.Contains(at)) && !missed.Contains(at)).ToList();
             var claims = await PostgresServer.ScalarAsync<string>(database, "SELECT coalesce(string_agg(occurrence::text, ', ' ORDER BY occurrence), '') FROM apiroutes_schedule_runs WHERE route = '/api/tick'");
             Assert.True(
                 lost.Count == 0,   // never lost
-                $"Neither run nor skipped: {string.Join(", ", lost.Select(at => at.ToString("HH:mm", CultureInfo.InvariantCulture)))}; fired {string.Join(", ", counted.Select(at => at.ToString("HH:mm", CultureInfo.InvariantCulture)))} from {allWaiting:HH:mm}; claimed: {claims}; the replicas' schedule lines:\n"
+                $"Neither run, skipped nor missed: {string.Join(", ", lost.Select(at => at.ToString("HH:mm", CultureInfo.InvariantCulture)))}; fired {string.Join(", ", counted.Select(at => at.ToString("HH:mm", CultureInfo.InvariantCulture)))} from {allWaiting:HH:mm}; claimed: {claims}; the replicas' schedule lines:\n"
                 + string.Join("\n---\n", replicas.All.Select(r => string.Join("\n", r.Output.Split('\n').Where(line => line.Contains("/api/tick", StringComparison.Ordinal)).Take(60)))));
             Assert.Equal(fired.Count, ticks);
             Assert.True(replicas.All.Count(r => Fired().IsMatch(r.Output)) >= 2, "One replica ran every occurrence; the claims were never contended.");
