@@ -5,6 +5,7 @@ using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ApiRoutes.Testing;
@@ -42,6 +43,7 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
         Executions = services.GetRequiredService<ExecutionLog>();
         _outcomes = new OutcomeReader(Executions, _events);
         _driver = new ClockDriver(Clock, _events, Executions, _routes, _runs, services.GetRequiredService<SchedulerSwitch>(), services.GetRequiredService<RetryService>(),
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping,
             services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Background.MaxConcurrency, _options);
     }
 

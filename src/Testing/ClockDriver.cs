@@ -23,6 +23,7 @@ internal sealed class ClockDriver(
     ScheduledRuns runs,
     SchedulerSwitch scheduler,
     RetryService retries,
+    CancellationToken stopping,
     int maxConcurrency,
     ApiRoutesTestOptions options)
 {
@@ -35,6 +36,15 @@ internal sealed class ClockDriver(
         var started = Stopwatch.GetTimestamp();
         for (var poll = 0; ; poll++)
         {
+            // Review 36b F6: an app stopped meanwhile (disposed by another thread) never comes to rest: its scheduler is
+            // gone. Said at once, not as a handler that waits for something other than the clock after Patience.
+            if (stopping.IsCancellationRequested)
+            {
+                throw new ApiRoutesTestException(
+                    $"The app is stopping (its host was stopped or disposed) with the clock at {clock.GetUtcNow():O}: nothing more runs in it. "
+                    + "Drive the clock to the end before the app is disposed.");
+            }
+
             if (Busy() is not { } busy)
             {
                 return;
@@ -89,10 +99,33 @@ internal sealed class ClockDriver(
                 target = due;
             }
 
-            clock.Advance(target > now ? target - now : TimeSpan.Zero);
+            await MoveAsync(target > now ? target - now : TimeSpan.Zero, cancellationToken);
         }
 
         throw new ApiRoutesTestException($"{what}: the clock was moved {MaxSteps} times from {from:O} to {clock.GetUtcNow():O}; something re-arms a timer without end.");
+    }
+
+    // Review 36b F3: a timer's callback runs on the thread that moves the clock, and so does the code after a handler's
+    // await of it, up to its next await; a handler that then blocks (Wait(), .Result, a lock) on something only a later
+    // instant brings would block the move for ever, and the test would hang. The move runs on a thread of its own, and
+    // one that has not ended within Patience fails the test, naming whose code holds it.
+    private async Task MoveAsync(TimeSpan delta, CancellationToken cancellationToken)
+    {
+        var from = clock.GetUtcNow();
+        var move = Task.Factory.StartNew(() => clock.Advance(delta), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            await move.WaitAsync(options.Patience, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            var holder = clock.CallbackRunningFor is { } id
+                ? $"the code of execution {id}{(log.Find(id) is { } record ? $" of {record.Route}" : "")} after its wait on the clock"
+                : "a timer callback of the app";
+            throw new ApiRoutesTestException(
+                $"Moving the clock from {from:O} by {delta} did not end within {options.Patience}: {holder} blocks it. A handler run by ApiRoutes.Testing "
+                + "must not block its thread (Wait(), .Result, a lock held across an await) on something that needs the clock to move on; await it instead.");
+        }
     }
 
     // What keeps the app busy at this instant, in words, or null when it is at rest.
@@ -118,9 +151,12 @@ internal sealed class ClockDriver(
         // A run's end is in the log a moment before its runner returns and frees the schedule's slot (an abandoned
         // handler's, only once the handler returns): moved on then, the clock would bring the next occurrence to a slot
         // still held, and it would be skipped for a run that has ended.
+        // Review 36b F5: whether the handler is still at it is the runner's to say, not whether a timer of its flow is
+        // armed: a handler that returned and left a timeout armed would otherwise pass for one abandoned and waiting.
         foreach (var id in runs.Holding())
         {
-            if (log.Find(id) is { } ended && OutcomeReader.IsFinished(ended.Status) && !clock.IsWaitedOnBy(id))
+            if (log.Find(id) is { } ended && OutcomeReader.IsFinished(ended.Status)
+                && !(log.Held(id) is { HandlerRunning: true } && clock.IsWaitedOnBy(id)))
             {
                 return $"execution {id} of {ended.Route} has ended ({ended.Status.ToString().ToLowerInvariant()}) but has not returned yet, "
                     + "and holds its schedule until it does (a handler abandoned at its time limit must still return)";
@@ -130,6 +166,15 @@ internal sealed class ClockDriver(
         var running = log.RunningCount;
         foreach (var execution in log.HeldUnfinished())
         {
+            // Review 36b F2: its time limit (or the cut, or the fence) came first; the attempt's end is on its way to the
+            // record, and a handler still waiting on the clock must not pass it for at rest, or the clock would move to
+            // that wait before the end is written, and the record would say it ended there.
+            if (execution.State == ExecutionState.Running && execution.EndDecided)
+            {
+                return $"execution {execution.Id} of {execution.Record.Route} has reached its end (its time limit, the cut or the fence came first), "
+                    + "which is being recorded";
+            }
+
             switch (execution.State)
             {
                 // Its timer fired, but the retry may still be on its way to the queue (a thread-pool hop): not at rest.

@@ -28,6 +28,7 @@ public sealed class TestClock : FakeTimeProvider
     private readonly Lock _moving = new();
     private readonly HashSet<TrackedTimer> _armed = [];
     private long _firings;
+    private volatile TrackedTimer? _callbackRunning;
 
     /// <summary>A clock that starts at <paramref name="start"/> and moves only when told to.</summary>
     public TestClock(DateTimeOffset start)
@@ -101,6 +102,9 @@ public sealed class TestClock : FakeTimeProvider
         return timer;
     }
 
+    /// <summary>The execution whose timer's callback runs now (on the thread moving the clock), if any is running and known.</summary>
+    internal string? CallbackRunningFor => _callbackRunning?.ExecutionId;
+
     /// <summary>Whether the handler of that execution waits on this clock (a delay, a timeout of its own).</summary>
     internal bool IsWaitedOnBy(string executionId)
     {
@@ -169,12 +173,17 @@ public sealed class TestClock : FakeTimeProvider
             {
                 if (!timer.IsDisposed)
                 {
+                    _callbackRunning = timer;
                     callback(state);
                 }
             }
             catch (Exception exception)
             {
                 first ??= ExceptionDispatchInfo.Capture(exception);
+            }
+            finally
+            {
+                _callbackRunning = null;
             }
         }
 

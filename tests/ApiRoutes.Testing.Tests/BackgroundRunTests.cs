@@ -106,4 +106,50 @@ public sealed class BackgroundRunTests
 
         Assert.StartsWith($"The app did not come to rest at 2026-01-01T00:00:00.0000000+00:00 (test clock) within 00:00:00.3000000: execution {id} of /api/forever runs and waits for nothing on the app's clock.", e.Message, StringComparison.Ordinal);
     }
+
+    // Review 36b F2: the limit's timer fired as the clock moved, but the runner records the end a moment later; the
+    // driver took the handler's armed one-hour wait for rest meanwhile and moved the clock there: TimedOut "at 01:00"
+    // (9 apps of 10 before).
+    [Fact]
+    public async Task A_run_timed_out_at_its_limit_ends_at_its_limit_and_the_clock_stays_there()
+    {
+        var seen = new List<string>();
+        for (var app = 0; app < 5; app++)
+        {
+            await using var test = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/hour", typeof(WaitsAnHour), timeLimitSeconds: 60)));
+
+            var run = await test.Test.RunBackgroundAsync("/api/hour");
+
+            seen.Add($"{run.Status} at {run.Record.FinishedAt:HH:mm:ss}, clock {test.Test.Clock.GetUtcNow():HH:mm:ss}");
+        }
+
+        Assert.Equal(Enumerable.Repeat("TimedOut at 00:01:00, clock 00:01:00", 5), seen);
+    }
+
+    // Review 36b F3: the code after a handler's wait runs on the thread that moves the clock; one that then blocked on
+    // what only a later instant brings blocked the move, and the test hung for ever, past Patience.
+    [Fact]
+    public async Task A_handler_that_blocks_its_thread_after_its_wait_on_the_clock_fails_the_test_naming_it_within_patience()
+    {
+        Gate? gate = null;
+        await using var app = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/holds", typeof(HoldsTheGate)), BackgroundRoute("/api/waits", typeof(WaitsAtTheGate))),
+            o => o.Patience = TimeSpan.FromSeconds(2),
+            services: s => s.AddSingleton(_ => gate = new Gate()));
+        var holds = (await app.Test.Client.PostAsync(new Uri("/api/holds", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var waits = (await app.Test.Client.PostAsync(new Uri("/api/waits", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+
+        try
+        {
+            var wait = app.Test.WaitForAsync(holds);
+            var first = await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(60)));
+            Assert.True(first == wait, "WaitForAsync neither ended nor failed within a minute");
+            var error = await Assert.ThrowsAsync<ApiRoutesTestException>(() => wait);
+            Assert.Contains($"did not end within 00:00:02: the code of execution {waits} of /api/waits after its wait on the clock blocks it", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            gate?.Semaphore.Release();   // lets the blocked handler go, so that the app stops
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ApiRoutes.Hosting;
 using ApiRoutes.Storage;
 using ApiRoutes.Testing.Tests.Handlers;
@@ -65,6 +66,46 @@ public sealed class DrivenDayTests
 
         Assert.Equal(Hours(1, 2, 3, 4), timeline.Ran("/api/tick"));
         Assert.Empty(timeline.Skipped("/api/tick", OccurrenceOutcome.SkippedOverlap));
+    }
+
+    // Review 36b F5: a run whose handler returned but left a timeout armed passed for one abandoned and waiting on the
+    // clock, so the clock moved on while its end was written slowly, and every later occurrence was skipped.
+    [Fact]
+    public async Task A_run_that_left_a_timer_armed_and_whose_end_is_written_slowly_does_not_make_the_next_occurrences_skip()
+    {
+        // With the pool's few threads at first, the slow end was often written before the driver looked again, which hid
+        // the fault; with more, it showed every time.
+        ThreadPool.GetMinThreads(out var workers, out var ports);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), ports);
+        await using var app = await AppUnderTest.StartAsync(
+            Create(ScheduledRoute("/api/leaves", typeof(LeavesATimeout), "0 * * * *")),
+            services: services => services.AddSingleton<IExecutionStore>(sp =>
+                new SlowEndStore(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMilliseconds(300))));
+
+        var timeline = await app.Test.AdvanceAsync(TimeSpan.FromHours(4));
+
+        Assert.Equal(Hours(1, 2, 3, 4), timeline.Ran("/api/leaves"));
+        Assert.Empty(timeline.Skipped("/api/leaves", OccurrenceOutcome.SkippedOverlap));
+    }
+
+    // Review 36b F6: an app disposed by another thread while its clock was driven left the drive waiting 30 s (Patience)
+    // for a scheduler that had stopped, and then blamed a handler.
+    [Fact]
+    public async Task An_app_stopped_while_its_clock_is_driven_ends_the_drive_saying_so()
+    {
+        var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")));
+        var drive = Task.Run(() => app.Test.AdvanceAsync(TimeSpan.FromDays(365)));
+        for (var polls = 0; app.Test.Clock.GetUtcNow() < Midnight.AddMinutes(10) && !drive.IsCompleted && polls < 6_000; polls++)
+        {
+            await Task.Delay(10);
+        }
+
+        var watch = Stopwatch.StartNew();
+        await app.DisposeAsync();
+        var error = await Assert.ThrowsAsync<ApiRoutesTestException>(() => drive.WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.StartsWith("The app is stopping (its host was stopped or disposed) with the clock at ", error.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"the drive ended {watch.Elapsed} after the app was disposed");
     }
 
     [Fact]

@@ -132,10 +132,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         // would depend on which thread ran first. Only the event that came first cancels the handler's token.
         var first = Running;
         var decided = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        execution.AttemptStarting();
         void Decide(int by)
         {
             if (Interlocked.CompareExchange(ref first, by, Running) == Running)
             {
+                execution.EndDecidedFirst();
                 decided.TrySetResult();
                 Abort(aborted);
             }
@@ -161,6 +163,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             }
             else
             {
+                execution.HandlerStarted();
                 handler = Task.Run(async () =>
                 {
                     try
@@ -170,6 +173,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     }
                     finally
                     {
+                        execution.HandlerReturned();
                         Interlocked.CompareExchange(ref first, HandlerFirst, Running);
                     }
                 });

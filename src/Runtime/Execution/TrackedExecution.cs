@@ -29,8 +29,32 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     /// </summary>
     public string? Trigger { get; init; }
 
+    private int _handlerRunning;
+    private int _endDecided;
+
     /// <summary>Whether this process holds it (it came through the lifecycle, not only from the store's history).</summary>
     public bool IsHeld => Route is not null;
+
+    /// <summary>
+    /// Whether a handler of its attempts was started and has not returned (also once its attempt ended without it: an
+    /// abandoned handler; counted, as a retry may start while an abandoned one still runs). ApiRoutes.Testing's "at rest" reads it: a run whose handler has returned is about to
+    /// be let go, whatever timers its handler left armed (review 36b F5).
+    /// </summary>
+    public bool HandlerRunning => Volatile.Read(ref _handlerRunning) > 0;
+
+    /// <summary>
+    /// Whether its current attempt's end was decided before its handler's (its time limit, the cut, the fence), and the
+    /// attempt may still be recorded as running for a moment: ApiRoutes.Testing waits for the record (review 36b F2).
+    /// </summary>
+    public bool EndDecided => Volatile.Read(ref _endDecided) != 0;
+
+    internal void AttemptStarting() => Volatile.Write(ref _endDecided, 0);
+
+    internal void HandlerStarted() => Interlocked.Increment(ref _handlerRunning);
+
+    internal void HandlerReturned() => Interlocked.Decrement(ref _handlerRunning);
+
+    internal void EndDecidedFirst() => Volatile.Write(ref _endDecided, 1);
 
     /// <summary>The one mutator: called by <see cref="ExecutionLog"/> for <see cref="ExecutionLifecycle"/>, under its lock.</summary>
     internal void Set(ExecutionRecord record, ExecutionState state)

@@ -59,3 +59,55 @@ public sealed class IgnoresItsToken(TimeProvider time) : IApiHandler
 {
     public Task HandleAsync(HttpContext context) => Task.Delay(TimeSpan.FromMinutes(5), time);
 }
+
+/// <summary>A background route that waits an hour of the app's clock on its token (its time limit is shorter).</summary>
+public sealed class WaitsAnHour(TimeProvider time) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context) => Task.Delay(TimeSpan.FromHours(1), time, context.RequestAborted);
+}
+
+/// <summary>Shared by <see cref="HoldsTheGate"/> and <see cref="WaitsAtTheGate"/>.</summary>
+public sealed class Gate
+{
+    public SemaphoreSlim Semaphore { get; } = new(1, 1);
+}
+
+/// <summary>A background route that takes the gate, works two seconds of the app's clock, and lets it go.</summary>
+public sealed class HoldsTheGate(Gate gate, TimeProvider time) : IApiHandler
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        await gate.Semaphore.WaitAsync(context.RequestAborted);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), time, context.RequestAborted);
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+    }
+}
+
+/// <summary>A background route that waits a second of the app's clock, then takes the gate blocking its thread.</summary>
+public sealed class WaitsAtTheGate(Gate gate, TimeProvider time) : IApiHandler
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), time, context.RequestAborted);
+        gate.Semaphore.Wait(context.RequestAborted);
+        gate.Semaphore.Release();
+    }
+}
+
+/// <summary>A scheduled route that returns at once and leaves a timeout of ten hours armed on the clock (a CTS it does not dispose).</summary>
+public sealed class LeavesATimeout(TimeProvider time) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context)
+    {
+#pragma warning disable CA2000 // Left undisposed on purpose: what a careless handler leaves behind.
+        _ = new CancellationTokenSource(TimeSpan.FromHours(10), time);
+#pragma warning restore CA2000
+        return Task.CompletedTask;
+    }
+}
