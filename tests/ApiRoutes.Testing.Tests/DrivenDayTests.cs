@@ -88,6 +88,22 @@ public sealed class DrivenDayTests
         Assert.Empty(timeline.Skipped("/api/leaves", OccurrenceOutcome.SkippedOverlap));
     }
 
+    // The other side of F5's rule: a handler abandoned at its time limit that still waits on the clock (it ignores its
+    // token) holds its schedule until it returns, as in production; the clock moves on meanwhile.
+    [Fact]
+    public async Task A_run_abandoned_at_its_time_limit_that_waits_on_the_clock_holds_its_schedule_until_it_returns()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/ignores", typeof(IgnoresItsToken), "*/2 * * * *", timeLimitSeconds: 30)));
+
+        var timeline = await app.Test.AdvanceAsync(TimeSpan.FromMinutes(10));
+
+        // 00:02's run is timed out at 00:02:30 and its handler returns at 00:07 (never at an occurrence's instant);
+        // 00:08's returns at 00:13.
+        Assert.Equal(Minutes(2, 8), timeline.Ran("/api/ignores"));
+        Assert.Equal(Minutes(4, 6, 10), timeline.Skipped("/api/ignores", OccurrenceOutcome.SkippedOverlap));
+        Assert.Equal(ExecutionStatus.TimedOut, timeline.Of("/api/ignores").First().Status);
+    }
+
     // Review 36b F6: an app disposed by another thread while its clock was driven left the drive waiting 30 s (Patience)
     // for a scheduler that had stopped, and then blamed a handler.
     [Fact]
