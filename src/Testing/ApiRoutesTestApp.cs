@@ -43,6 +43,7 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
         Executions = services.GetRequiredService<ExecutionLog>();
         _outcomes = new OutcomeReader(Executions, _events);
         _driver = new ClockDriver(Clock, _events, Executions, _routes, _runs, services.GetRequiredService<SchedulerSwitch>(), services.GetRequiredService<RetryService>(),
+            services.GetRequiredService<BackgroundQueue>(),
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping,
             services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Background.MaxConcurrency, _options);
     }

@@ -23,12 +23,16 @@ internal sealed class ClockDriver(
     ScheduledRuns runs,
     SchedulerSwitch scheduler,
     RetryService retries,
+    BackgroundQueue queue,
     CancellationToken stopping,
     int maxConcurrency,
     ApiRoutesTestOptions options)
 {
-    // A day of an every-minute schedule with a retry or two is a few thousand steps; more means a timer that never ends.
-    private const int MaxSteps = 100_000;
+    // Moves that leave the clock where it was: a timer re-armed at once from its callback without end. Counted apart
+    // from moves on (review 36c R5: a day of a one-second ticker is 86,400 moves on, and two days were refused as one
+    // re-arming without end); those are bounded by the drive's end, and by MaxSteps in all.
+    private const int MaxStalls = 100_000;
+    private const int MaxSteps = 10_000_000;
 
     /// <summary>Waits, in real time up to <see cref="ApiRoutesTestOptions.Patience"/>, until the app is at rest at the clock's instant.</summary>
     public async Task SettleAsync(CancellationToken cancellationToken)
@@ -69,7 +73,8 @@ internal sealed class ClockDriver(
     public async Task DriveAsync(Func<bool>? done, DateTimeOffset? until, string what, CancellationToken cancellationToken)
     {
         var from = clock.GetUtcNow();
-        for (var step = 0; step < MaxSteps; step++)
+        var stalls = 0;
+        for (var step = 0; step < MaxSteps && stalls < MaxStalls; step++)
         {
             await SettleAsync(cancellationToken);
             var now = clock.GetUtcNow();
@@ -99,25 +104,29 @@ internal sealed class ClockDriver(
                 target = due;
             }
 
+            stalls = target > now ? 0 : stalls + 1;
             await MoveAsync(target > now ? target - now : TimeSpan.Zero, cancellationToken);
         }
 
-        throw new ApiRoutesTestException($"{what}: the clock was moved {MaxSteps} times from {from:O} to {clock.GetUtcNow():O}; something re-arms a timer without end.");
+        throw stalls >= MaxStalls
+            ? new ApiRoutesTestException($"{what}: the clock was moved {MaxStalls} times at {clock.GetUtcNow():O} without going on; something re-arms a timer due at once without end.")
+            : new ApiRoutesTestException($"{what}: the clock was moved {MaxSteps} times from {from:O} to {clock.GetUtcNow():O}; something re-arms a timer without end.");
     }
 
     // Review 36b F3: a timer's callback runs on the thread that moves the clock, and so does the code after a handler's
     // await of it, up to its next await; a handler that then blocks (Wait(), .Result, a lock) on something only a later
-    // instant brings would block the move for ever, and the test would hang. The move runs on a thread of its own, and
-    // one that has not ended within Patience fails the test, naming whose code holds it.
+    // instant brings would block the move for ever, and the test would hang. The move runs on another thread, and one
+    // that has not ended within Patience fails the test, naming whose code holds it.
     private async Task MoveAsync(TimeSpan delta, CancellationToken cancellationToken)
     {
         var from = clock.GetUtcNow();
-        var move = Task.Factory.StartNew(() => clock.Advance(delta), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // On the pool, not a thread of its own each (review 36c R5: a day of a one-second ticker is 86,400 moves).
+        var move = Task.Run(() => clock.Advance(delta), CancellationToken.None);
         try
         {
             await move.WaitAsync(options.Patience, cancellationToken);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!move.IsCompleted)   // review 36c R7: not a callback's own TimeoutException
         {
             var holder = clock.CallbackRunningFor is { } id
                 ? $"the code of execution {id}{(log.Find(id) is { } record ? $" of {record.Route}" : "")} after its wait on the clock"
@@ -163,7 +172,12 @@ internal sealed class ClockDriver(
             }
         }
 
-        var running = log.RunningCount;
+        // Review 36c R1: every worker taken by an execution still at it — one recorded as running, or abandoned at its
+        // limit with its handler still running (recorded as ended, it keeps its worker until the handler returns). One
+        // whose handler has returned is about to let its worker go to the next queued execution: not at rest.
+        var working = queue.Working;
+        var workersHeld = working.Count >= maxConcurrency
+            && working.All(held => !OutcomeReader.IsFinished(held.Record.Status) || held.HandlerRunning);
         foreach (var execution in log.HeldUnfinished())
         {
             // Review 36b F2: its time limit (or the cut, or the fence) came first; the attempt's end is on its way to the
@@ -180,7 +194,7 @@ internal sealed class ClockDriver(
                 // Its timer fired, but the retry may still be on its way to the queue (a thread-pool hop): not at rest.
                 case ExecutionState.RetryWaiting when retries.PendingDue(execution.Id) is { } due && due > now:
                 case ExecutionState.Running when clock.IsWaitedOnBy(execution.Id):
-                case ExecutionState.Queued when execution.Route?.Kind == RouteKind.Background && running >= maxConcurrency:
+                case ExecutionState.Queued when execution.Route?.Kind == RouteKind.Background && workersHeld:
                     continue;
                 case ExecutionState.Running:
                     return $"execution {execution.Id} of {execution.Record.Route} runs and waits for nothing on the app's clock";

@@ -20,9 +20,13 @@ namespace ApiRoutes.Testing;
 /// </remarks>
 public sealed class TestClock : FakeTimeProvider
 {
-    // Callbacks of the timers that fired while this thread armed or moved a clock, to run once it is done.
+    // Callbacks of the timers that fired while this thread armed or moved a clock, to run once it is done; and the list
+    // this thread is running callbacks from, to which a timer armed or moved in one of them adds its own.
     [ThreadStatic]
-    private static List<(TrackedTimer Timer, TimerCallback Callback, object? State)>? t_fired;
+    private static List<Fire>? t_fired;
+
+    [ThreadStatic]
+    private static List<Fire>? t_draining;
 
     private readonly Lock _gate = new();
     private readonly Lock _moving = new();
@@ -52,24 +56,40 @@ public sealed class TestClock : FakeTimeProvider
     /// Moves the clock on by <paramref name="delta"/>, instant by instant: each timer due on the way fires at its
     /// instant, and one it arms that falls on the way fires too.
     /// </summary>
-    public new void Advance(TimeSpan delta) => SetUtcNow(GetUtcNow() + delta);
+    public new void Advance(TimeSpan delta)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);
+        MoveTo(now => now + delta);
+    }
 
     /// <summary>Moves the clock on to <paramref name="value"/>, firing each timer due on the way at its instant.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is before the clock's time.</exception>
-    public new void SetUtcNow(DateTimeOffset value)
+    public new void SetUtcNow(DateTimeOffset value) => MoveTo(now =>
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(value, GetUtcNow());
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, now);
+        return value;
+    });
 
-        // Each step moves to the earliest instant a timer is due and fires it, or reaches value: bounded by the timers
-        // due on the way, as FakeTimeProvider's own loop is.
+    // The target is taken from the clock as the first step finds it (review 36c R4: read before, another thread's move
+    // in between was lost, or made this one go back). Each step moves to the earliest instant a timer is due and fires
+    // it, or reaches the target: bounded by the timers due on the way, as FakeTimeProvider's own loop is. A step that
+    // finds the clock already past the target (moved meanwhile by another thread) stops there.
+    private void MoveTo(Func<DateTimeOffset, DateTimeOffset> target)
+    {
+        DateTimeOffset? value = null;
         for (var reached = false; !reached;)
         {
             Exclusively(() =>
             {
                 var now = GetUtcNow();
-                if (NextDue is not { } next || next > value)
+                var to = value ??= target(now);
+                if (NextDue is not { } next || next > to)
                 {
-                    base.SetUtcNow(value);
+                    if (to > now)
+                    {
+                        base.SetUtcNow(to);
+                    }
+
                     reached = true;
                     return;
                 }
@@ -93,11 +113,16 @@ public sealed class TestClock : FakeTimeProvider
         TrackedTimer.Validate(dueTime, period);
 
         var timer = new TrackedTimer(this, ExecutionLogCapture.CurrentExecutionId);
+
+        // Review 36c R6: as System.Threading.Timer does, the callback runs in the execution context the timer was made in
+        // (FakeTimeProvider runs it in the mover's): a timer a handler's timer callback arms is that handler's wait, and
+        // what it logs is the run's.
+        var context = ExecutionContext.Capture();
         Exclusively(() =>
         {
             // Armed before the fake timer exists: one due at once fires inside base.CreateTimer, and must be seen to fire.
             timer.Arm(dueTime, period);
-            timer.Inner = base.CreateTimer(_ => Fired(timer, callback, state), state, dueTime, period);
+            timer.Inner = base.CreateTimer(_ => Fired(new Fire(timer, callback, state, context)), state, dueTime, period);
         });
         return timer;
     }
@@ -143,7 +168,9 @@ public sealed class TestClock : FakeTimeProvider
     }
 
     // Runs work that arms a timer or moves the clock while no other thread does, then — the outermost call of this
-    // thread — the callbacks of the timers it fired, in the order they fired, each unless disposed since.
+    // thread — the callbacks of the timers it fired, in the order they fired, each unless disposed since. Work done in
+    // one of those callbacks adds the callbacks it fires to the same list, run after it (review 36c R2: each ran inside
+    // the one before, and a timer re-armed at once from its own callback 100,000 times overflowed the stack).
     private void Exclusively(Action work)
     {
         if (_moving.IsHeldByCurrentThread)
@@ -153,7 +180,8 @@ public sealed class TestClock : FakeTimeProvider
         }
 
         var outer = t_fired;
-        var fired = t_fired = [];
+        var draining = t_draining;
+        var fired = t_fired = draining ?? [];
         try
         {
             lock (_moving)
@@ -166,41 +194,71 @@ public sealed class TestClock : FakeTimeProvider
             t_fired = outer;
         }
 
-        ExceptionDispatchInfo? first = null;
-        foreach (var (timer, callback, state) in fired)
+        if (draining is not null)
         {
-            try
+            return;
+        }
+
+        ExceptionDispatchInfo? first = null;
+        t_draining = fired;
+        try
+        {
+            for (var i = 0; i < fired.Count; i++)
             {
-                if (!timer.IsDisposed)
+                var fire = fired[i];
+                try
                 {
-                    _callbackRunning = timer;
-                    callback(state);
+                    if (!fire.Timer.IsDisposed)
+                    {
+                        _callbackRunning = fire.Timer;
+                        fire.Run();
+                    }
+                }
+                catch (Exception exception)
+                {
+                    first ??= ExceptionDispatchInfo.Capture(exception);
+                }
+                finally
+                {
+                    _callbackRunning = null;
                 }
             }
-            catch (Exception exception)
-            {
-                first ??= ExceptionDispatchInfo.Capture(exception);
-            }
-            finally
-            {
-                _callbackRunning = null;
-            }
+        }
+        finally
+        {
+            t_draining = null;
         }
 
         first?.Throw();
     }
 
-    private void Fired(TrackedTimer timer, TimerCallback callback, object? state)
+    private void Fired(Fire fire)
     {
-        timer.Fired();
+        fire.Timer.Fired();
         Interlocked.Increment(ref _firings);
         if (_moving.IsHeldByCurrentThread && t_fired is { } fired)
         {
-            fired.Add((timer, callback, state));
+            fired.Add(fire);
         }
         else
         {
-            callback(state);
+            fire.Run();
+        }
+    }
+
+    // A fired timer's callback, with what it needs to run as it was armed.
+    private sealed record Fire(TrackedTimer Timer, TimerCallback Callback, object? State, ExecutionContext? Context)
+    {
+        public void Run()
+        {
+            if (Context is null)
+            {
+                Callback(State);
+            }
+            else
+            {
+                ExecutionContext.Run(Context, static fire => ((Fire)fire!).Callback(((Fire)fire!).State), this);
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
             var armed = dueTime != Timeout.InfiniteTimeSpan;
             if (armed)
             {
-                Due = clock.GetUtcNow() + WholeMilliseconds(dueTime);
+                Due = clock.GetUtcNow() + dueTime;
             }
 
             clock.Set(this, armed);
@@ -53,13 +53,15 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
     {
         lock (_gate)
         {
+            // As FakeTimeProvider (10.11) counts them: in ticks, a period under a millisecond too (review 36c R3: counted
+            // in whole milliseconds, such a period was taken for none by one side and not the other).
             if (_period == Timeout.InfiniteTimeSpan || _period == TimeSpan.Zero)
             {
                 clock.Set(this, armed: false);
             }
             else if (!_disposed)
             {
-                Due += WholeMilliseconds(_period);
+                Due += _period;
             }
         }
     }
@@ -95,13 +97,9 @@ internal sealed class TrackedTimer(TestClock clock, string? executionId) : ITime
 
     private static void ValidateOne(TimeSpan time, string name)
     {
-        var milliseconds = (long)time.TotalMilliseconds;
-        if (milliseconds is < -1 or > MaxMilliseconds)
+        if (time != Timeout.InfiniteTimeSpan && (time < TimeSpan.Zero || (long)time.TotalMilliseconds > MaxMilliseconds))
         {
             throw new ArgumentOutOfRangeException(name, time, $"A timer's time is Timeout.InfiniteTimeSpan or from zero to {MaxMilliseconds} ms.");
         }
     }
-
-    // FakeTimeProvider counts a timer's time in whole milliseconds, as System.Threading.Timer does.
-    private static TimeSpan WholeMilliseconds(TimeSpan time) => TimeSpan.FromMilliseconds((long)time.TotalMilliseconds);
 }

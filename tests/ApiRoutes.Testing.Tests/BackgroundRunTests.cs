@@ -152,4 +152,39 @@ public sealed class BackgroundRunTests
             gate?.Semaphore.Release();   // lets the blocked handler go, so that the app stops
         }
     }
+
+    // Review 36c R1: the driver counted executions recorded as running against MaxConcurrency; one abandoned at its limit
+    // is recorded TimedOut but keeps the only worker until its handler returns (here at 00:05, on the clock), so the run
+    // queued behind it was taken for about to start, the clock never moved, and the test failed after Patience.
+    [Fact]
+    public async Task A_run_queued_behind_a_handler_abandoned_at_its_limit_starts_when_that_handler_returns()
+    {
+        await using var app = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/ignores", typeof(IgnoresItsToken), timeLimitSeconds: 60), BackgroundRoute("/api/steps", typeof(Steps))),
+            o => o.Patience = TimeSpan.FromSeconds(5),
+            apiRoutes: o => o.Background.MaxConcurrency = 1);
+        var first = (await app.Test.Client.PostAsync(new Uri("/api/ignores", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var second = (await app.Test.Client.PostAsync(new Uri("/api/steps", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+
+        var one = await app.Test.WaitForAsync(first);
+        var two = await app.Test.WaitForAsync(second);
+
+        Assert.Equal((ExecutionStatus.TimedOut, ExecutionStatus.Succeeded), (one.Status, two.Status));
+        Assert.Equal([Start.AddMinutes(5)], two.AttemptStarts);
+    }
+
+    // Review 36c R6: a timer's callback ran in the execution context of the thread moving the clock: a timer armed in a
+    // handler's timer callback was not the handler's ("runs and waits for nothing on the app's clock"), and what the
+    // callback logged was not the run's.
+    [Fact]
+    public async Task A_timer_armed_in_a_handlers_timer_callback_is_that_handlers_wait_and_its_lines_are_the_runs()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/chain", typeof(TimerChain))), o => o.Patience = TimeSpan.FromSeconds(5));
+
+        var run = await app.Test.RunBackgroundAsync("/api/chain");
+
+        Assert.Equal(ExecutionStatus.Succeeded, run.Status);
+        Assert.Equal(Start.AddSeconds(3), app.Test.Clock.GetUtcNow());
+        Assert.Equal(3, run.LogLines.Count(line => line.Contains("Tick", StringComparison.Ordinal)));
+    }
 }

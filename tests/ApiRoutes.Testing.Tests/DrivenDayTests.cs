@@ -104,6 +104,19 @@ public sealed class DrivenDayTests
         Assert.Equal(ExecutionStatus.TimedOut, timeline.Of("/api/ignores").First().Status);
     }
 
+    // Review 36c R7: a timer callback's own TimeoutException (a client's time-out) was taken for a move that did not end
+    // within Patience, at once, and the exception was lost.
+    [Fact]
+    public async Task A_timer_callback_that_throws_a_TimeoutException_fails_the_drive_with_it()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "0 * * * *")));
+        using var refresh = app.Test.Clock.CreateTimer(_ => throw new TimeoutException("The cache server did not answer"), null, TimeSpan.FromSeconds(30), Timeout.InfiniteTimeSpan);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => app.Test.AdvanceAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Equal("The cache server did not answer", error.Message);
+    }
+
     // Review 36b F6: an app disposed by another thread while its clock was driven left the drive waiting 30 s (Patience)
     // for a scheduler that had stopped, and then blamed a handler.
     [Fact]

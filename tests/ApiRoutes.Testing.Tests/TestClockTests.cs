@@ -170,4 +170,99 @@ public sealed class TestClockTests
             Assert.True(mover.Join(TimeSpan.FromSeconds(10)), "the thread moving the clock did not stop");
         }
     }
+
+    private static readonly AsyncLocal<string?> Flow = new();
+
+    // Review 36c R6, at the clock: as System.Threading.Timer's, a callback runs in the execution context it was armed in.
+    [Fact]
+    public void A_timer_callback_runs_in_the_execution_context_it_was_armed_in()
+    {
+        var clock = new TestClock(Start);
+        string? seen = "unset";
+        Flow.Value = "armed";
+        using var timer = clock.CreateTimer(_ => seen = Flow.Value, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+        Flow.Value = "moving";
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal("armed", seen);
+    }
+
+    // Review 36c R2: a timer re-armed at once from its own callback ran its next callback inside that one: the stack grew
+    // with each re-arm, and 100,000 ended the test host. Each now runs after the one before.
+    [Fact]
+    public void A_timer_rearmed_at_once_from_its_callback_runs_its_callbacks_one_after_another_not_nested()
+    {
+        var clock = new TestClock(Start);
+        var depths = new List<int>();
+        ITimer? timer = null;
+        timer = clock.CreateTimer(
+            _ =>
+            {
+                depths.Add(new StackTrace().FrameCount);
+                if (depths.Count < 200)
+                {
+                    timer!.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+                }
+            },
+            null,
+            TimeSpan.FromSeconds(1),
+            Timeout.InfiniteTimeSpan);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        timer.Dispose();
+
+        Assert.Equal(200, depths.Count);
+        Assert.True(depths[^1] - depths[0] < 20, $"the stack grew from {depths[0]} to {depths[^1]} frames over 200 re-arms");
+    }
+
+    // Review 36c R3: a period under a millisecond was counted in whole milliseconds (none) here and in ticks by the fake
+    // timer (10.11): armed for ever here, it stopped every later move. Both count ticks, as the fake always did.
+    [Fact]
+    public void A_period_under_a_millisecond_is_followed_as_the_fake_timer_follows_it()
+    {
+        var clock = new TestClock(Start);
+        var fired = 0;
+        using var timer = clock.CreateTimer(_ => fired++, null, TimeSpan.FromSeconds(1), TimeSpan.FromTicks(5_000));
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal((2_001, (DateTimeOffset?)Start.AddSeconds(2).AddTicks(5_000)), (fired, clock.NextDue));
+    }
+
+    // Review 36c R4: Advance read the clock before its exclusion: two threads each moving it on lost moves, or one was
+    // told it would go back.
+    [Fact]
+    public void Two_threads_advancing_the_clock_each_move_it_by_their_own_delta()
+    {
+        var clock = new TestClock(Start);
+        using var barrier = new Barrier(2);
+        var errors = 0;
+        void Mover()
+        {
+            barrier.SignalAndWait();
+            for (var i = 0; i < 2_000; i++)
+            {
+                try
+                {
+                    clock.Advance(TimeSpan.FromMilliseconds(1));
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }
+
+        for (var round = 0; round < 10; round++)
+        {
+            var a = new Thread(Mover);
+            var b = new Thread(Mover);
+            a.Start();
+            b.Start();
+            Assert.True(a.Join(TimeSpan.FromSeconds(30)) && b.Join(TimeSpan.FromSeconds(30)), "a mover did not end");
+        }
+
+        Assert.Equal((TimeSpan.FromSeconds(40), 0), (clock.GetUtcNow() - Start, errors));
+    }
 }

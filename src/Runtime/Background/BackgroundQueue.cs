@@ -14,6 +14,7 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
 {
     private readonly Channel<TrackedExecution> _channel = Channel.CreateUnbounded<TrackedExecution>();
     private int _waiting;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TrackedExecution, byte> _working = new();
     private int _retryWaiting;
     private volatile bool _closed;
 
@@ -80,6 +81,17 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
 
     /// <summary>Called by a worker when it takes an execution off the queue.</summary>
     public void Started() => Interlocked.Decrement(ref _waiting);
+
+    /// <summary>
+    /// The executions the workers run — one whose handler was abandoned at its time limit until the handler returns
+    /// (review 36c R1: ApiRoutes.Testing counted executions recorded as running, and waited for a queued one to start
+    /// while the only worker still held an abandoned handler).
+    /// </summary>
+    public IReadOnlyCollection<TrackedExecution> Working => [.. _working.Keys];
+
+    internal void WorkerTook(TrackedExecution execution) => _working.TryAdd(execution, 0);
+
+    internal void WorkerFreed(TrackedExecution execution) => _working.TryRemove(execution, out _);
 
     /// <summary>No new work from now on; what is queued still drains.</summary>
     public void Close()

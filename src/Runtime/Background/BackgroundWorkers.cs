@@ -90,7 +90,15 @@ internal sealed class BackgroundWorkers(
             // A handler abandoned at its time limit still holds a thread, and this worker, until it returns: so
             // MaxConcurrency bounds the handlers actually running, not only the attempts not yet ended. A worker never
             // dies: one execution's failure in the runtime (a bug) is logged and recorded, and the next runs.
-            await runner.RunToEndAsync(execution);
+            queue.WorkerTook(execution);
+            try
+            {
+                await runner.RunToEndAsync(execution);
+            }
+            finally
+            {
+                queue.WorkerFreed(execution);
+            }
         }
     }
 }

@@ -111,3 +111,31 @@ public sealed class LeavesATimeout(TimeProvider time) : IApiHandler
         return Task.CompletedTask;
     }
 }
+
+/// <summary>
+/// A background route that waits three seconds of the app's clock through a chain of timers, each armed by the one
+/// before's callback (a callback-style scheduler, a debounce), logging each tick.
+/// </summary>
+public sealed class TimerChain(TimeProvider time, ILogger<TimerChain> logger) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tick = 0;
+        void Tick(object? state)
+        {
+            logger.LogInformation("Tick {Tick}", ++tick);
+            if (tick == 3)
+            {
+                done.TrySetResult();
+            }
+            else
+            {
+                time.CreateTimer(Tick, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        time.CreateTimer(Tick, null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+        return done.Task;
+    }
+}
