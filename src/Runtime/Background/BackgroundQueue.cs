@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ApiRoutes.Execution;
 using Microsoft.Extensions.Options;
@@ -13,8 +14,8 @@ namespace ApiRoutes.Background;
 internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
 {
     private readonly Channel<TrackedExecution> _channel = Channel.CreateUnbounded<TrackedExecution>();
+    private readonly ConcurrentDictionary<TrackedExecution, byte> _working = new();
     private int _waiting;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<TrackedExecution, byte> _working = new();
     private int _retryWaiting;
     private volatile bool _closed;
 

@@ -37,8 +37,9 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
 
     /// <summary>
     /// Whether a handler of its attempts was started and has not returned (also once its attempt ended without it: an
-    /// abandoned handler; counted, as a retry may start while an abandoned one still runs). ApiRoutes.Testing's "at rest" reads it: a run whose handler has returned is about to
-    /// be let go, whatever timers its handler left armed (review 36b F5).
+    /// abandoned handler; counted, as a retry may start while an abandoned one still runs). ApiRoutes.Testing's "at
+    /// rest" reads it: a run whose handler has returned is about to be let go, whatever timers its handler left armed
+    /// (review 36b F5).
     /// </summary>
     public bool HandlerRunning => Volatile.Read(ref _handlerRunning) > 0;
 

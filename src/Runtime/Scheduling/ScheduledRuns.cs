@@ -165,9 +165,10 @@ internal sealed class ScheduledRuns(
         }
 
         await store.ReleaseClaimsAsync(route, ahead, CancellationToken.None);
+        var released = ahead.ToHashSet();
         lock (claimed)
         {
-            var kept = claimed.Where(claim => !ahead.Contains(claim)).ToList();
+            var kept = claimed.Where(claim => !released.Contains(claim)).ToList();
             claimed.Clear();
             kept.ForEach(claimed.Enqueue);
         }

@@ -15,6 +15,10 @@ internal static class SqliteDamage
     /// <summary>Whether SQLite failed because the file is damaged (its primary result code, extended codes included).</summary>
     public static bool Is(Exception e) => e is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) is Corrupt or NotADatabase;
 
+    /// <summary>How to mend a store file this version cannot use, said by each refusal of one that names no other way.</summary>
+    public const string Mend = "Stop every process that uses it, then restore the file from a backup, or move it aside with its '-wal' and '-shm' "
+        + "files: the app then starts with an empty store, and the work recorded in this file is not run.";
+
     /// <summary>What is wrong and how to mend it, in one message.</summary>
     public static string Describe(string path, SqliteException e) =>
         $"The execution store '{path}' is damaged: {e.Message} Stop every process that uses it, then restore the file from a "

@@ -81,9 +81,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             opened.Held.Dispose();
             throw new ExecutionStoreUnavailableException(
                 SqliteDamage.Is(e) ? SqliteDamage.Describe(path, e)
-                : $"The execution store '{path}' cannot be opened: {e.Message} Stop every process that uses it, then restore the file "
-                    + "from a backup, or move it aside with its '-wal' and '-shm' files: the app then starts with an empty store, and "
-                    + "the work recorded in this file is not run.",
+                : $"The execution store '{path}' cannot be opened: {e.Message} {SqliteDamage.Mend}",
                 e);
         }
     }

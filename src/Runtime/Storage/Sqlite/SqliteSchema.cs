@@ -257,9 +257,7 @@ internal static class SqliteSchema
         {
             throw new ExecutionStoreUnavailableException(
                 $"The execution store '{path}' is damaged: it has no {string.Join("; no ", missing)}, which its schema's version "
-                + $"({UserVersion(connection)}) has (removed by hand, or the file restored in part). Stop every process that uses it, "
-                + "then restore the file from a backup, or move it aside with its '-wal' and '-shm' files: the app then starts with "
-                + "an empty store, and the work recorded in this file is not run.");
+                + $"({UserVersion(connection)}) has (removed by hand, or the file restored in part). {SqliteDamage.Mend}");
         }
     }
 
