@@ -31,8 +31,11 @@ public sealed class TestClock : FakeTimeProvider
     private readonly Lock _gate = new();
     private readonly Lock _moving = new();
     private readonly HashSet<TrackedTimer> _armed = [];
+    // The runtime's callbacks held back at an instant where runs' timers fired too (AdvanceRunsFirst), until ReleaseHeld.
+    private readonly List<Fire> _held = [];
     private long _firings;
     private volatile TrackedTimer? _callbackRunning;
+    private bool _holding;   // changed only under _moving, by a move of AdvanceRunsFirst
 
     /// <summary>A clock that starts at <paramref name="start"/> and moves only when told to.</summary>
     public TestClock(DateTimeOffset start)
@@ -59,23 +62,66 @@ public sealed class TestClock : FakeTimeProvider
     public new void Advance(TimeSpan delta)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);
-        MoveTo(now => now + delta);
+        MoveTo(now => now + delta, runsFirst: false);
     }
+
+    /// <summary>
+    /// Moves as <see cref="Advance(TimeSpan)"/> does, except at the instant it reaches when timers of runs' handlers and
+    /// of the runtime are due there together: only the handlers' callbacks run, and the runtime's (a schedule's next
+    /// occurrence, a retry, a time limit) are held until <see cref="ReleaseHeld"/>, so that a run ending at that instant
+    /// can be seen to end before the runtime acts on it (note 36's leftover, review 36b F4).
+    /// </summary>
+    internal void AdvanceRunsFirst(TimeSpan delta)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);
+        MoveTo(now => now + delta, runsFirst: true);
+    }
+
+    /// <summary>Whether callbacks of the runtime's timers are held (<see cref="AdvanceRunsFirst"/>).</summary>
+    internal bool HoldsCallbacks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Runs the callbacks held by <see cref="AdvanceRunsFirst"/>, in the order their timers fired.</summary>
+    internal void ReleaseHeld() => Exclusively(() =>
+    {
+        lock (_gate)
+        {
+            t_fired!.AddRange(_held);
+            _held.Clear();
+        }
+    });
 
     /// <summary>Moves the clock on to <paramref name="value"/>, firing each timer due on the way at its instant.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is before the clock's time.</exception>
-    public new void SetUtcNow(DateTimeOffset value) => MoveTo(now =>
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(value, now);
-        return value;
-    });
+    public new void SetUtcNow(DateTimeOffset value) => MoveTo(
+        now =>
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, now);
+            return value;
+        },
+        runsFirst: false);
 
     // The target is taken from the clock as the first step finds it (review 36c R4: read before, another thread's move
     // in between was lost, or made this one go back). Each step moves to the earliest instant a timer is due and fires
     // it, or reaches the target: bounded by the timers due on the way, as FakeTimeProvider's own loop is. A step that
-    // finds the clock already past the target (moved meanwhile by another thread) stops there.
-    private void MoveTo(Func<DateTimeOffset, DateTimeOffset> target)
+    // finds the clock already past the target (moved meanwhile by another thread) stops there. Callbacks held at an
+    // instant before (a drive that ended there) run first: that instant is over. With runsFirst, the runtime's callbacks
+    // are held at the target instant when runs' timers are due there too.
+    private void MoveTo(Func<DateTimeOffset, DateTimeOffset> target, bool runsFirst)
     {
+        if (HoldsCallbacks)
+        {
+            ReleaseHeld();
+        }
+
         DateTimeOffset? value = null;
         for (var reached = false; !reached;)
         {
@@ -95,7 +141,16 @@ public sealed class TestClock : FakeTimeProvider
                 }
 
                 var firings = Interlocked.Read(ref _firings);
-                base.SetUtcNow(next > now ? next : now);
+                _holding = runsFirst && next == to && RunsAndRuntimeDueAt(next);
+                try
+                {
+                    base.SetUtcNow(next > now ? next : now);
+                }
+                finally
+                {
+                    _holding = false;
+                }
+
                 if (Interlocked.Read(ref _firings) == firings)
                 {
                     throw new InvalidOperationException(
@@ -103,6 +158,16 @@ public sealed class TestClock : FakeTimeProvider
                         + "other than through the TestClock.");
                 }
             });
+        }
+    }
+
+    // Whether timers of runs' handlers and of the runtime are both due at the instant.
+    private bool RunsAndRuntimeDueAt(DateTimeOffset instant)
+    {
+        lock (_gate)
+        {
+            var due = _armed.Where(timer => timer.Due <= instant).ToList();
+            return due.Any(timer => timer.ExecutionId is not null) && due.Any(timer => timer.ExecutionId is null);
         }
     }
 
@@ -236,7 +301,14 @@ public sealed class TestClock : FakeTimeProvider
     {
         fire.Timer.Fired();
         Interlocked.Increment(ref _firings);
-        if (_moving.IsHeldByCurrentThread && t_fired is { } fired)
+        if (_holding && _moving.IsHeldByCurrentThread && fire.Timer.ExecutionId is null)
+        {
+            lock (_gate)
+            {
+                _held.Add(fire);
+            }
+        }
+        else if (_moving.IsHeldByCurrentThread && t_fired is { } fired)
         {
             fired.Add(fire);
         }

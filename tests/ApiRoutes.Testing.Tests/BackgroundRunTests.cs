@@ -126,6 +126,40 @@ public sealed class BackgroundRunTests
         Assert.Equal(Enumerable.Repeat("TimedOut at 00:01:00, clock 00:01:00", 5), seen);
     }
 
+    // At one instant the runs' timers fire before the runtime's (note 36's leftover, review 36b F4): a handler whose wait
+    // ends at its time limit's very instant has ended within it, every time; before, it succeeded or timed out from one
+    // app to the next, as the two timers fired.
+    [Fact]
+    public async Task A_handler_whose_wait_ends_at_its_time_limits_instant_has_ended_within_it()
+    {
+        var seen = new List<string>();
+        for (var app = 0; app < 5; app++)
+        {
+            await using var test = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/minute", typeof(TakesItsMinute), timeLimitSeconds: 60)));
+
+            var run = await test.Test.RunBackgroundAsync("/api/minute");
+
+            seen.Add($"{run.Status} at {run.Record.FinishedAt:HH:mm:ss}");
+        }
+
+        Assert.Equal(Enumerable.Repeat("Succeeded at 00:01:00", 5), seen);
+    }
+
+    // The other side of that rule: a handler whose wait ends at its time limit's instant, and that then waits for its
+    // token, waits for the limit's callback held behind it. The runs' settle at that instant gives up after Patience, the
+    // runtime's callbacks run, and the run is timed out at its limit, not failed as a handler that waits for nothing.
+    [Fact]
+    public async Task A_handler_that_after_its_wait_awaits_the_time_limit_due_at_the_same_instant_is_timed_out_there()
+    {
+        await using var test = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/then-token", typeof(WaitsAMinuteThenForItsToken), timeLimitSeconds: 60)),
+            o => o.Patience = TimeSpan.FromSeconds(1));
+
+        var run = await test.Test.RunBackgroundAsync("/api/then-token");
+
+        Assert.Equal((ExecutionStatus.TimedOut, "00:01:00"), (run.Status, $"{run.Record.FinishedAt:HH:mm:ss}"));
+    }
+
     // Review 36b F3: the code after a handler's wait runs on the thread that moves the clock; one that then blocked on
     // what only a later instant brings blocked the move, and the test hung for ever, past Patience.
     [Fact]

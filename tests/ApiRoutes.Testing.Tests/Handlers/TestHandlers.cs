@@ -42,6 +42,22 @@ public sealed class Tick(ILogger<Tick> logger) : IApiHandler
     }
 }
 
+/// <summary>A background route that waits a minute of the app's clock, then for its token (cancelled at its time limit).</summary>
+public sealed class WaitsAMinuteThenForItsToken(TimeProvider time) : IApiHandler
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        await Task.Delay(TimeSpan.FromMinutes(1), time);
+        await Task.Delay(Timeout.Infinite, context.RequestAborted);
+    }
+}
+
+/// <summary>A scheduled route that takes exactly a minute of the app's clock: an every-minute schedule's run ends as the next begins.</summary>
+public sealed class TakesItsMinute(TimeProvider time) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context) => Task.Delay(TimeSpan.FromMinutes(1), time, context.RequestAborted);
+}
+
 /// <summary>A scheduled route that takes 90 seconds of the app's clock: an every-minute schedule overlaps itself.</summary>
 public sealed class Slow(TimeProvider time) : IApiHandler
 {
