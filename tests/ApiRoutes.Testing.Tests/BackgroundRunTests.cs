@@ -129,9 +129,11 @@ public sealed class BackgroundRunTests
     {
         await using var test = await AppUnderTest.StartAsync(
             Create(BackgroundRoute("/api/then-token", typeof(WaitsAMinuteThenForItsToken), timeLimitSeconds: 60)),
-            o => o.Patience = TimeSpan.FromSeconds(1));
+            o => o.Patience = TimeSpan.FromSeconds(3));
+        var id = await test.PostAsync("/api/then-token");
+        await test.UntilWaitingOnTheClockAsync(id);
 
-        var run = await test.Test.RunBackgroundAsync("/api/then-token");
+        var run = await test.Test.WaitForAsync(id);
 
         Assert.Equal((ExecutionStatus.TimedOut, "00:01:00"), (run.Status, $"{run.Record.FinishedAt:HH:mm:ss}"));
     }
@@ -146,8 +148,9 @@ public sealed class BackgroundRunTests
             Create(BackgroundRoute("/api/holds", typeof(HoldsTheGate)), BackgroundRoute("/api/waits", typeof(WaitsAtTheGate))),
             o => o.Patience = TimeSpan.FromSeconds(2),
             services: s => s.AddSingleton(_ => gate = new Gate()));
-        var holds = (await app.Test.Client.PostAsync(new Uri("/api/holds", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-        var waits = (await app.Test.Client.PostAsync(new Uri("/api/waits", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var holds = await app.PostAsync("/api/holds");
+        var waits = await app.PostAsync("/api/waits");
+        await app.UntilWaitingOnTheClockAsync(holds, waits);   // the 2 s are for the move
 
         try
         {
@@ -173,8 +176,9 @@ public sealed class BackgroundRunTests
             Create(BackgroundRoute("/api/ignores", typeof(IgnoresItsToken), timeLimitSeconds: 60), BackgroundRoute("/api/steps", typeof(Steps))),
             o => o.Patience = TimeSpan.FromSeconds(5),
             apiRoutes: o => o.Background.MaxConcurrency = 1);
-        var first = (await app.Test.Client.PostAsync(new Uri("/api/ignores", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-        var second = (await app.Test.Client.PostAsync(new Uri("/api/steps", UriKind.Relative), null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var first = await app.PostAsync("/api/ignores");
+        var second = await app.PostAsync("/api/steps");
+        await app.UntilWaitingOnTheClockAsync(first);
 
         var one = await app.Test.WaitForAsync(first);
         var two = await app.Test.WaitForAsync(second);
@@ -190,8 +194,10 @@ public sealed class BackgroundRunTests
     public async Task A_timer_armed_in_a_handlers_timer_callback_is_that_handlers_wait_and_its_lines_are_the_runs()
     {
         await using var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/chain", typeof(TimerChain))), o => o.Patience = TimeSpan.FromSeconds(5));
+        var id = await app.PostAsync("/api/chain");
+        await app.UntilWaitingOnTheClockAsync(id);
 
-        var run = await app.Test.RunBackgroundAsync("/api/chain");
+        var run = await app.Test.WaitForAsync(id);
 
         Assert.Equal(ExecutionStatus.Succeeded, run.Status);
         Assert.Equal(Start.AddSeconds(3), app.Test.Clock.GetUtcNow());

@@ -7,6 +7,12 @@ namespace ApiRoutes.Runtime.Tests.Hosting;
 /// then the store's early open, made before their settings apply, is left out (review 28c F22). The template's tests on
 /// a real WebApplicationFactory are in TemplateTests.
 /// </summary>
+/// <remarks>
+/// Alone (<see cref="ProcessListeners"/>): its listeners of every listener are the process's, and an app another class
+/// starts meanwhile through ApiRoutesApplication.RunAsync took them for a resolver taking its host and left out its
+/// store's early open (helper 37a F2).
+/// </remarks>
+[Collection(ProcessListeners.Name)]
 public sealed class HostBuildInterceptedTests
 {
     [Fact]
@@ -114,4 +120,11 @@ public sealed class HostBuildInterceptedTests
             Current.Value = null;
         }
     }
+}
+
+/// <summary>Test classes that listen to every diagnostic listener of the process: they run after the others, alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessListeners
+{
+    public const string Name = "Process listeners";
 }

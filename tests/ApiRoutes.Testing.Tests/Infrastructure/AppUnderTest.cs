@@ -50,6 +50,26 @@ internal sealed class AppUnderTest : IAsyncDisposable
         return new AppUnderTest(app, ApiRoutesTestApp.Attach(app.Services, app.GetTestClient()));
     }
 
+    /// <summary>
+    /// Waits, 30 s of real time at most, until the handler of each execution waits on the app's clock: a test's short
+    /// Patience is for what it is about, not for a worker to take a run up on a busy machine (helper 37a F3).
+    /// </summary>
+    public async Task UntilWaitingOnTheClockAsync(params string[] ids)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !ids.All(Test.Clock.IsWaitedOnBy); await Task.Delay(10))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not every one of {string.Join(", ", ids)} waits on the clock after 30 s");
+        }
+    }
+
+    /// <summary>Posts to a background route and returns the execution's id.</summary>
+    public async Task<string> PostAsync(string route)
+    {
+        using var response = await Test.Client.PostAsync(new Uri(route, UriKind.Relative), null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return response.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Test.DisposeAsync();
