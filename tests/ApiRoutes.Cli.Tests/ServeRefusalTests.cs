@@ -48,6 +48,14 @@ public sealed class ServeRefusalTests : IDisposable
             .DeclareSize("appsettings.json", 3), [],
             "the zip has 4 folder entries ('wwwroot/', 'runtimes/', 'runtimes/x/', …): a bundle holds files only, as 'dotnet publish' writes it, and zipping it again "
             + "(zip -r) adds them. Serve the bundle as published. The zip entry 'appsettings.json' declares 3 bytes, but apiroutes.bundle.json lists 14."),
+        // Helper 37c F1: the bundle's own runtimeconfig.json names code outside the bundle, which the .NET host loads
+        // before any check of the app runs (a standalone GC's constructor; a startup hook).
+        ["runtimeconfig names a GC outside the bundle"] = (() => WithRuntimeConfig("""{"runtimeOptions":{"configProperties":{"System.GC.Path":"/tmp/libevil.so"}}}"""), [],
+            "System.GC.Path"),
+        ["runtimeconfig names a startup hook outside the bundle"] = (() => WithRuntimeConfig("""{"runtimeOptions":{"configProperties":{"STARTUP_HOOKS":"/tmp/Hook.dll"}}}"""), [],
+            "STARTUP_HOOKS"),
+        ["runtimeconfig adds a probing path outside the bundle"] = (() => WithRuntimeConfig("""{"runtimeOptions":{"additionalProbingPaths":["/tmp/probe"]}}"""), [],
+            "additionalProbingPaths"),
         ["duplicate entry"] = (() => CraftedBundle.Good().Add("appsettings.json", """{"Logging":{}}""", listed: false), [], "The zip entry 'appsettings.json' is in the zip twice."),
         // A lying size in the headers and the list: the zip reader inflates only what the headers declare...
         ["zip bomb with a lying size"] = (() => Bomb(stored: false), [], "'wwwroot/bomb.bin' has been changed: its SHA-256 differs from apiroutes.bundle.json."),
@@ -140,4 +148,10 @@ public sealed class ServeRefusalTests : IDisposable
         var root = Program.CreateRootCommand(_output, _error);
         return root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = _output, Error = _error });
     }
+
+    private static CraftedBundle WithRuntimeConfig(string json) => new CraftedBundle()
+        .Add("App.dll", "MZ the app")
+        .Add("App.runtimeconfig.json", json)
+        .Add("apiroutes.manifest.json", """{"schemaVersion":1}""")
+        .Add("appsettings.json", """{"Logging":{}}""");
 }

@@ -6,7 +6,8 @@ namespace ApiRoutes.Bundling;
 
 /// <summary>
 /// Checks an unpacked bundle against its <c>apiroutes.bundle.json</c>: the folder holds exactly the listed files,
-/// each with its listed size and SHA-256, and nothing else — no other file, no other folder, no symbolic link. Used
+/// each with its listed size and SHA-256, and nothing else — no other file, no other folder, no symbolic link — and its
+/// runtime configuration names no code to load from outside it (<see cref="BundleRuntimeConfig"/>). Used
 /// by <c>apiroutes serve</c> after unpacking and by the runtime's <c>ApiRoutes:VerifyBundle</c> at start-up. Never
 /// throws: every problem is a sentence.
 /// </summary>
@@ -29,6 +30,11 @@ internal static class BundleVerifier
             if (manifest is not null)
             {
                 new BundleTree(manifest, problems).Check(root);
+                if (problems.Count == 0)
+                {
+                    // The files are the listed ones: what the listed runtime configuration tells the host to load (helper 37c F1).
+                    BundleRuntimeConfig.Check(root, manifest, problems);
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or SecurityException)

@@ -139,6 +139,78 @@ public sealed class BundleVerificationTests : IDisposable
         Assert.Equal($"(Stopped after {BundleProblems.Max} problems.)", problems[^1]);
     }
 
+    // Helper 37c F1, F1b: the listed runtimeconfig.json is verified byte for byte, but what it names was not: under
+    // apiroutes serve a garbage collector library and a startup hook from outside the folder were loaded into the app.
+    [Theory]
+    [InlineData("""{"runtimeOptions":{"configProperties":{"System.GC.Path":"/tmp/evil/libevil.so"}}}""",
+        "'App.runtimeconfig.json' sets System.GC.Path to '/tmp/evil/libevil.so': the runtime would load that library as its garbage collector before any check of the app can run. Publish without it (a standalone GC is named without a folder, and comes with the runtime).")]
+    [InlineData("""{"runtimeOptions":{"configProperties":{"System.GC.Name":"../../../tmp/libevil.so"}}}""",
+        "'App.runtimeconfig.json' sets System.GC.Name to '../../../tmp/libevil.so': the runtime would load that library as its garbage collector before any check of the app can run. Publish without it (a standalone GC is named without a folder, and comes with the runtime).")]
+    [InlineData("""{"runtimeOptions":{"configProperties":{"STARTUP_HOOKS":"/tmp/hook/hook.dll"}}}""",
+        "'App.runtimeconfig.json' names the startup hook '/tmp/hook/hook.dll' (STARTUP_HOOKS), outside the bundle's folder: it would run before the app, code that was not verified. Put the hook in the app, or publish without it.")]
+    [InlineData("""{"runtimeOptions":{"additionalProbingPaths":["/root/.nuget/packages"]}}""",
+        "'App.runtimeconfig.json' names additionalProbingPaths: the .NET host would look for the app's assemblies in package folders outside the bundle. Publish without them (they belong to runtimeconfig.dev.json, which a publish leaves out).")]
+    [InlineData("""{"runtimeOptions":{"configProperties":{"TRUSTED_PLATFORM_ASSEMBLIES":"/tmp/evil/System.Text.Json.dll"}}}""",
+        "'App.runtimeconfig.json' sets TRUSTED_PLATFORM_ASSEMBLIES, which the .NET host sets itself from the app's folder: it would add what the host loads. Publish without it.")]
+    // The host's parser takes comments; a property named twice is looked at each time, in any case.
+    [InlineData("""{"runtimeOptions":{"configProperties":{"System.GC.Server":true}, /* the second one */ "configProperties":{"system.gc.path":"/x.so"},}}""",
+        "'App.runtimeconfig.json' sets system.gc.path to '/x.so': the runtime would load that library as its garbage collector before any check of the app can run. Publish without it (a standalone GC is named without a folder, and comes with the runtime).")]
+    [InlineData("""{"runtimeOptions":""",
+        "'App.runtimeconfig.json' is not JSON the .NET host would read (")]
+    public void A_runtime_configuration_that_names_code_outside_the_folder_is_refused(string json, string problem)
+    {
+        ReplaceRuntimeConfig(json);
+
+        Assert.StartsWith(problem, Assert.Single(BundleVerifier.Verify(_root)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_runtime_configuration_as_a_publish_writes_it_verifies()
+    {
+        ReplaceRuntimeConfig("""
+            {
+              "runtimeOptions": {
+                "tfm": "net10.0",
+                "framework": { "name": "Microsoft.AspNetCore.App", "version": "10.0.0" },
+                "configProperties": {
+                  "System.GC.Server": true,
+                  "System.GC.Name": "libclrgc.so",
+                  "STARTUP_HOOKS": "App.Hooks",
+                  "System.Reflection.Metadata.MetadataUpdater.IsSupported": false,
+                  "System.Runtime.Serialization.EnableUnsafeBinaryFormatterSerialization": false
+                }
+              }
+            }
+            """);
+
+        Assert.Empty(BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_development_runtime_configuration_in_the_bundle_is_refused()
+    {
+        const string development = """{"runtimeOptions":{"additionalProbingPaths":["/root/.nuget/packages"]}}""";
+        File.WriteAllText(Path.Combine(_root, "App.runtimeconfig.dev.json"), development);
+        VerifierFixture.WriteManifest(_root, BundleManifest.Serialize(VerifierFixture.Manifest with
+        {
+            Files = [.. VerifierFixture.Manifest.Files.Append(VerifierFixture.Describe("App.runtimeconfig.dev.json", development)).OrderBy(file => file.Path, StringComparer.Ordinal)],
+        }));
+
+        Assert.Equal(
+            ["'App.runtimeconfig.dev.json' is a development file, which a publish does not write: the .NET host would probe the package folders it names for the app's assemblies, outside the bundle. Publish the app again."],
+            BundleVerifier.Verify(_root));
+    }
+
+    // The bundle with another App.runtimeconfig.json, listed as published.
+    private void ReplaceRuntimeConfig(string json)
+    {
+        File.WriteAllText(Path.Combine(_root, "App.runtimeconfig.json"), json);
+        VerifierFixture.WriteManifest(_root, BundleManifest.Serialize(VerifierFixture.Manifest with
+        {
+            Files = [.. VerifierFixture.Manifest.Files.Select(file => file.Path == "App.runtimeconfig.json" ? VerifierFixture.Describe(file.Path, json) : file)],
+        }));
+    }
+
     private static void Run(string command, params string[] arguments)
     {
         var start = new System.Diagnostics.ProcessStartInfo(command);

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using static ApiRoutes.Bundling.BundlePath;
+
+namespace ApiRoutes.Bundling;
+
+/// <summary>
+/// What the bundle's own <c>&lt;App&gt;.runtimeconfig.json</c> tells the .NET host and the runtime to load before any
+/// code of the app runs: a garbage collector from a library (<c>System.GC.Path</c>, or <c>System.GC.Name</c> with a
+/// folder in it), startup hooks from outside the folder (<c>STARTUP_HOOKS</c>), package folders to probe
+/// (<c>additionalProbingPaths</c>), or the host's own lists of what to load. The file is listed and verified byte for
+/// byte, but what it names is not: under <c>apiroutes serve</c> a library outside the bundle was loaded into the app
+/// (helper 37c F1: <c>System.GC.Path</c>; F1b: <c>STARTUP_HOOKS</c>, which the start-up check saw only after the hook
+/// had run). Nothing of this is written by a publish unless the project asks for it. A development runtimeconfig
+/// (<c>runtimeconfig.dev.json</c>, read by the host for its probing paths) is never published: one in the bundle is
+/// refused too. Never throws: every problem is a sentence.
+/// </summary>
+internal static class BundleRuntimeConfig
+{
+    /// <summary>Larger runtime configurations are not read: refused (a publish writes under a kilobyte).</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    // Properties the host sets itself from the deps file and the folders; one in the file would add to what is loaded.
+    private static readonly string[] HostProperties =
+    [
+        "TRUSTED_PLATFORM_ASSEMBLIES", "NATIVE_DLL_SEARCH_DIRECTORIES", "PLATFORM_RESOURCE_ROOTS", "APP_PATHS", "APP_NI_PATHS",
+        "APP_CONTEXT_DEPS_FILES", "PROBING_DIRECTORIES", "HOST_RUNTIME_CONTRACT",
+    ];
+
+    /// <summary>Adds to <paramref name="problems"/> what the entry assembly's runtime configuration would load from outside.</summary>
+    /// <param name="root">The bundle's folder, already verified against <paramref name="manifest"/>.</param>
+    /// <param name="manifest">The bundle's list, whose entry assembly names the runtime configuration.</param>
+    /// <param name="problems">Where the problems go.</param>
+    public static void Check(string root, BundleManifest manifest, BundleProblems problems)
+    {
+        var name = manifest.EntryAssembly[..^".dll".Length];
+        var development = $"{name}.runtimeconfig.dev.json";
+        if (manifest.Files.Any(file => string.Equals(file.Path, development, StringComparison.OrdinalIgnoreCase)))
+        {
+            problems.Add($"{Quote(development)} is a development file, which a publish does not write: the .NET host would probe the package "
+                + "folders it names for the app's assemblies, outside the bundle. Publish the app again.");
+        }
+
+        var file = manifest.Files.FirstOrDefault(file => string.Equals(file.Path, $"{name}.runtimeconfig.json", StringComparison.Ordinal));
+        if (file is null)
+        {
+            return;   // a self-contained or single-file app, or one that cannot start: nothing named to load
+        }
+
+        if (file.Size > MaxBytes)
+        {
+            problems.Add($"{Quote(file.Path)} is {file.Size} bytes, over {MaxBytes}: more than any publish writes, and not read.");
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            // As the host reads it: comments allowed (its parser takes them), and trailing commas refused by neither.
+            document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, file.Path)), new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+                MaxDepth = 64,
+            });
+        }
+        catch (JsonException e)
+        {
+            problems.Add($"{Quote(file.Path)} is not JSON the .NET host would read ({e.Message}); what it tells the host to load cannot be checked. Publish the app again.");
+            return;
+        }
+
+        using (document)
+        {
+            foreach (var options in Properties(document.RootElement, "runtimeOptions"))
+            {
+                if (Properties(options, "additionalProbingPaths").Any())
+                {
+                    problems.Add($"{Quote(file.Path)} names additionalProbingPaths: the .NET host would look for the app's assemblies in package folders "
+                        + "outside the bundle. Publish without them (they belong to runtimeconfig.dev.json, which a publish leaves out).");
+                }
+
+                foreach (var configuration in Properties(options, "configProperties").Where(value => value.ValueKind == JsonValueKind.Object))
+                {
+                    foreach (var property in configuration.EnumerateObject())
+                    {
+                        if (Problem(root, file.Path, property) is { } problem)
+                        {
+                            problems.Add(problem);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // The values of an object's properties of that name: every one, as a file may name a property twice and the host's
+    // parser and this one need not take the same.
+    private static IEnumerable<JsonElement> Properties(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object
+            ? element.EnumerateObject().Where(property => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)).Select(property => property.Value)
+            : [];
+
+    // Why one runtime property would load code from outside the folder; null when it does not.
+    private static string? Problem(string root, string file, JsonProperty property)
+    {
+        var value = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() ?? "" : property.Value.GetRawText();
+        var shown = Quote(value.Length > 200 ? value[..200] + "…" : value);
+        var key = property.Name;
+        if (key.Equals("System.GC.Path", StringComparison.OrdinalIgnoreCase)
+            || (key.Equals("System.GC.Name", StringComparison.OrdinalIgnoreCase) && (value.Contains('/') || value.Contains('\\') || value.Contains("..", StringComparison.Ordinal))))
+        {
+            return $"{Quote(file)} sets {key} to {shown}: the runtime would load that library as its garbage collector before any check of the app can run. "
+                + "Publish without it (a standalone GC is named without a folder, and comes with the runtime).";
+        }
+
+        if (key.Equals("STARTUP_HOOKS", StringComparison.OrdinalIgnoreCase)
+            && value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .FirstOrDefault(hook => Path.IsPathRooted(hook) && !Inside(hook, root)) is { } outside)
+        {
+            return $"{Quote(file)} names the startup hook {Quote(outside)} (STARTUP_HOOKS), outside the bundle's folder: it would run before the app, "
+                + "code that was not verified. Put the hook in the app, or publish without it.";
+        }
+
+        return HostProperties.Contains(key, StringComparer.OrdinalIgnoreCase)
+            ? $"{Quote(file)} sets {key}, which the .NET host sets itself from the app's folder: it would add what the host loads. Publish without it."
+            : null;
+    }
+
+    private static bool Inside(string path, string root)
+    {
+        try
+        {
+            var (full, folder) = (Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)));
+            var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            return full.StartsWith(folder + Path.DirectorySeparatorChar, comparison);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return false;
+        }
+    }
+}
