@@ -138,6 +138,33 @@ public sealed class BackgroundRunTests
         Assert.Equal((ExecutionStatus.TimedOut, "00:01:00"), (run.Status, $"{run.Record.FinishedAt:HH:mm:ss}"));
     }
 
+    // Helper 37d F1: a drive cancelled while the runtime's callbacks were held (the runs' settle at the instant) left
+    // them held, and the next drive, which settles before it moves, waited Patience for the time limit that nothing
+    // released, then failed the run as one that waits for nothing.
+    [Fact]
+    public async Task A_drive_cancelled_while_callbacks_are_held_lets_the_next_one_go_on_from_that_instant()
+    {
+        await using var test = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/then-token", typeof(WaitsAMinuteThenForItsToken), timeLimitSeconds: 60)),
+            o => o.Patience = TimeSpan.FromSeconds(5));
+        var id = await test.PostAsync("/api/then-token");
+        await test.UntilWaitingOnTheClockAsync(id);
+        using var cancel = new CancellationTokenSource();
+        var drive = test.Test.WaitForAsync(id, cancel.Token);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !test.Test.Clock.HoldsCallbacks; await Task.Delay(10))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the drive never held the time limit's callback at 00:01:00");
+        }
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => drive);
+
+        var run = await test.Test.WaitForAsync(id);
+
+        Assert.Equal((ExecutionStatus.TimedOut, "00:01:00"), (run.Status, $"{run.Record.FinishedAt:HH:mm:ss}"));
+        Assert.False(test.Test.Clock.HoldsCallbacks);
+    }
+
     // Review 36b F3: the code after a handler's wait runs on the thread that moves the clock; one that then blocked on
     // what only a later instant brings blocked the move, and the test hung for ever, past Patience.
     [Fact]
