@@ -41,6 +41,9 @@ internal static partial class StoreLog
     [LoggerMessage(4012, LogLevel.Warning, "The SQLite store file '{Path}' {What}, which the store of this app ({Provider}) does not run: start the app once with ApiRoutes:Store:Provider=Sqlite (and that file) to finish it, or move the file aside")]
     public static partial void StoreLeftBehind(this ILogger logger, string path, string what, string provider);
 
+    [LoggerMessage(4013, LogLevel.Warning, "The SQLite store {Path} closed; its database file {Why}: the write-ahead log and shared memory of that file, which no store can open without it, are moved aside to '{Moved}'. What that file held (accepted executions, schedule claims and records) is not in the store the next start opens: the file under the name then, or an empty one if none is there")]
+    public static partial void StoreLogSetAside(this ILogger logger, string path, string why, string moved);
+
     [LoggerMessage(4010, LogLevel.Information, "Replica {Replica}'s clock agrees with the database's again (within {Difference})")]
     public static partial void ReplicaClockAgrees(this ILogger logger, string replica, string difference);
 }

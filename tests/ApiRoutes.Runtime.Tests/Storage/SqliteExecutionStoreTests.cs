@@ -275,6 +275,83 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal(damage == "log header overwritten", await _store.FindAsync("accepted", default) is not null);
     }
 
+    // Review 37b F1: with the database file deleted while the app ran, the 503 said to restart; but the store closed with
+    // the deleted file's write-ahead log and shared memory left under the store's names, and every restart stopped as
+    // "damaged … its database file is empty (it was emptied …)", of an empty file that very start had made. A file put
+    // in its place (a restored backup) would have had the deleted file's log replayed into it. The process that knows
+    // its file is gone sets its own log aside as it closes, says so once (4013), and the restart opens the store.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_store_closed_after_its_file_was_deleted_or_replaced_sets_that_files_log_aside_and_the_restart_opens(bool replaced)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;   // the hold of the file itself, which tells it, is Linux's (RangeFileLock)
+        }
+
+        var backup = Path.Combine(_folder, "backup.db");
+        await using (var other = SqliteExecutionStore.Open(backup))
+        {
+            await other.AddAsync(Record("restored", ExecutionStatus.Queued), Request(), default);
+        }
+
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logs = new Infrastructure.ListLoggerProvider(lines);
+        await _store.DisposeAsync();
+        _store = SqliteExecutionStore.Open(DatabasePath, logger: logs.CreateLogger("ApiRoutes"));
+        await _store.AddAsync(Record("before", ExecutionStatus.Queued), Request(), default);
+        File.Delete(DatabasePath);
+        if (replaced)
+        {
+            File.Copy(backup, DatabasePath);
+        }
+
+        await _store.DisposeAsync();
+
+        var folder = Path.GetDirectoryName(DatabasePath)!;
+        Assert.False(File.Exists(DatabasePath + "-wal"));
+        Assert.False(File.Exists(DatabasePath + "-shm"));
+        Assert.Single(Directory.GetFiles(folder, "executions.db-wal.orphaned-*"));
+        Assert.Single(Directory.GetFiles(folder, "executions.db-shm.orphaned-*"));
+        var said = Assert.Single(lines);
+        Assert.StartsWith("ApiRoutes[4013] Warning: ", said, StringComparison.Ordinal);
+        Assert.Contains(DatabasePath + "-wal.orphaned-", said, StringComparison.Ordinal);
+
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        Assert.Null(await _store.FindAsync("before", default));
+        Assert.Equal(replaced, await _store.FindAsync("restored", default) is not null);
+    }
+
+    // Review 37b F1: a log with no database file beside it (the file deleted, and the process that had it open killed) was
+    // called "its database file is empty (it was emptied …)", of an empty file the refused start had made itself, which
+    // every later start then found.
+    [Fact]
+    public async Task A_log_without_its_database_file_is_refused_as_such_and_no_file_is_made()
+    {
+        await _store.AddAsync(Record("accepted", ExecutionStatus.Queued), Request(), default);
+        var log = File.ReadAllBytes(DatabasePath + "-wal");   // as a crash leaves it
+        await _store.DisposeAsync();
+        File.Delete(DatabasePath);
+        File.WriteAllBytes(DatabasePath + "-wal", log);
+
+        var refused = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(DatabasePath));
+        var again = Assert.Throws<ExecutionStoreUnavailableException>(() => SqliteExecutionStore.Open(DatabasePath));
+
+        Assert.StartsWith(
+            $"The execution store '{DatabasePath}' is damaged: its database file is missing while a write-ahead log of one, '{DatabasePath}-wal', holds {log.Length} bytes of work ",
+            refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(the work in it is then not run).", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(refused.Message, again.Message);
+        Assert.False(File.Exists(DatabasePath));
+
+        // As it says: the log and the shared memory moved aside, the store opens, empty.
+        File.Delete(DatabasePath + "-wal");
+        File.Delete(DatabasePath + "-shm");
+        _store = SqliteExecutionStore.Open(DatabasePath);
+        Assert.Null(await _store.FindAsync("accepted", default));
+    }
+
     // Review 32b F3: a full disk failed the open with "disk I/O error … or ApiRoutes:Store:Provider to InMemory", advice
     // that starts the app without the unfinished work the file holds.
     [Fact]

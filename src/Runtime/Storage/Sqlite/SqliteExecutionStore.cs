@@ -22,12 +22,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly StoreLock _held;
     private readonly Action<string>? _damaged;
+    private readonly ILogger? _logger;
     private volatile bool _closed;
 
     private SqliteExecutionStore(string path, SqliteConnection writeConnection, StoreLock held, TimeProvider time, ILogger? logger, Action<string>? damaged)
     {
         _held = held;
         _damaged = damaged;
+        _logger = logger;
         Path = path;
         _time = time;
         // Reads and the probe open the file that is there, never make one: after the file was deleted, a probe made an
@@ -517,12 +519,21 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         }
     }
 
+    // A file deleted or replaced while the app ran: SQLite closes leaving that file's log and shared memory under the
+    // store's names, and every restart was refused for them (review 37b F1). They are set aside as the connection
+    // closes, while the store is still held; the restart opens what the name holds then, an empty store if nothing.
     public async ValueTask DisposeAsync()
     {
         _closed = true;
         await _writer.DisposeAsync();
         _commands.Dispose();
+        var (orphaned, why) = _held.Orphaned();   // found by the connection's open files: before it closes
         await _writeConnection.DisposeAsync();
+        if (orphaned.Count > 0 && StoreLock.SetAside(orphaned, _time.GetUtcNow()) is { Count: > 0 } moved)
+        {
+            _logger?.StoreLogSetAside(Path, why!, string.Join("', '", moved));
+        }
+
         _held.Dispose();
     }
 

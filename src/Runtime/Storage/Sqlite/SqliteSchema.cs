@@ -46,16 +46,8 @@ internal static class SqliteSchema
                 }
             }
 
-            held = StoreLock.Acquire(file);   // also makes the database file, owner only, when it is not there
-            try
-            {
-                RefuseLostLog(path, file);
-            }
-            catch (ExecutionStoreUnavailableException)
-            {
-                held.Dispose();
-                throw;
-            }
+            // Also makes the database file, owner only, when it is not there: after the log beside it was looked at.
+            held = StoreLock.Acquire(file, there => RefuseLostLog(path, file, there));
 
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
@@ -156,8 +148,10 @@ internal static class SqliteSchema
 
     // SQLite takes a write-ahead log whose header is not its own for no log, and one beside an empty database file
     // replays into a file it does not belong to: the work the log holds would be lost without a word (review 32b F1, F2:
-    // a file emptied, or its log emptied in place, while the app ran). Refused, with what to do.
-    private static void RefuseLostLog(string path, string file)
+    // a file emptied, or its log emptied in place, while the app ran). Refused, with what to do. So is a log with no
+    // database file at all (review 37b F1): the file deleted, and the process that had it open killed before it set the
+    // log aside (or one of a version that did not); a log holds changed pages only, no store.
+    private static void RefuseLostLog(string path, string file, bool there)
     {
         var log = file + "-wal";
         long logLength;
@@ -177,6 +171,16 @@ internal static class SqliteSchema
         if (logLength <= 32)
         {
             return;   // a header at most: no work in it
+        }
+
+        if (!there)
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"The execution store '{path}' is damaged: its database file is missing while a write-ahead log of one, '{log}', "
+                + $"holds {logLength} bytes of work (the file was deleted, or moved, and the log left behind: the process that "
+                + "had it open was killed). The log alone is no store: it holds changed pages of that file only. Stop every "
+                + $"process that uses the store, then put the database file back at '{file}' if it was moved, or restore it from "
+                + $"a backup, or move '{log}' and '{file}-shm' aside to start with an empty store (the work in it is then not run).");
         }
 
         if (magic is not (0x377f0682 or 0x377f0683))

@@ -15,23 +15,28 @@ internal sealed class StoreLock : IDisposable
     private readonly FileStream _lock;
     private readonly FileStream? _database;
 
+    // The database file's name, as the lock was taken for it (StorePath.OnDisk's).
+    private readonly string _file;
+
     // The kernel's link to the held database file (Lost reads it at every batch of new work): made once.
     private readonly string? _databaseDescriptor;
 
     // The kernel's link to the write-ahead log SQLite's write connection holds open (FollowLog), and the log's path.
     private (string Descriptor, string Path)? _log;
 
-    private StoreLock(FileStream @lock, FileStream? database)
+    private StoreLock(FileStream @lock, FileStream? database, string file)
     {
-        (_lock, _database) = (@lock, database);
+        (_lock, _database, _file) = (@lock, database, file);
         _databaseDescriptor = database is null ? null : $"/proc/self/fd/{database.SafeFileHandle.DangerousGetHandle()}";
     }
 
     /// <summary>Holds the store's file <paramref name="databasePath"/>, as <see cref="StorePath"/> found it.</summary>
+    /// <param name="databasePath">The database file.</param>
+    /// <param name="beforeMaking">Told, once the store is held, whether the database file is there, before it is made when it is not (it may throw to refuse the store).</param>
     /// <exception cref="ExecutionStoreUnavailableException">Another process holds the store, or the lock cannot be taken here.</exception>
     /// <exception cref="IOException">The lock file cannot be created.</exception>
     /// <exception cref="UnauthorizedAccessException">The lock file cannot be created.</exception>
-    public static StoreLock Acquire(string databasePath)
+    public static StoreLock Acquire(string databasePath, Action<bool>? beforeMaking = null)
     {
         // Held by the file's own name, which the caller found (StorePath: every link on the way followed): two processes
         // that reach one file through a symbolic link (and so two lock files) would both open it (review 16b F4). Hard
@@ -45,6 +50,9 @@ internal sealed class StoreLock : IDisposable
                 Lock(held, databasePath);
             }
 
+            // Before the empty file is made: a refused start that made it left the next start a store it told as emptied
+            // while the app ran (review 37b F1).
+            beforeMaking?.Invoke(File.Exists(databasePath));
             CreateOwnerOnly(databasePath);
             database = LockDatabase(databasePath);
 
@@ -53,7 +61,7 @@ internal sealed class StoreLock : IDisposable
             var program = Path.GetFileName(Environment.ProcessPath) ?? "unknown";
             WriteOwnerOnly(databasePath + ".owner", string.Create(CultureInfo.InvariantCulture,
                 $"process {Environment.ProcessId} on {Environment.MachineName}, {program} running the app in {AppContext.BaseDirectory}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z"));
-            return new StoreLock(held, database);
+            return new StoreLock(held, database, databasePath);
         }
         catch
         {
@@ -107,12 +115,87 @@ internal sealed class StoreLock : IDisposable
             return null;
         }
 
-        if (string.Equals(target, databasePath + " (deleted)", StringComparison.Ordinal))
+        return Gone(databasePath, target);
+    }
+
+    // Why the name no longer leads to the held file (deleted, replaced, moved away), or null.
+    private static string? Gone(string databasePath, string? target) =>
+        string.Equals(target, databasePath + " (deleted)", StringComparison.Ordinal) ? "was deleted, or replaced by another file, while the app ran"
+        : File.Exists(databasePath) ? null
+        : $"is no longer there (moved to '{target}', or its folder removed) while the app ran";
+
+    /// <summary>
+    /// The write-ahead log and shared-memory files under the store's names (<c>-wal</c>, <c>-shm</c>) that this process
+    /// has open, with why, when the database file it holds is no longer under its name (Linux): called before SQLite's
+    /// connection closes. Empty while the file is there, or where that cannot be told.
+    /// </summary>
+    /// <remarks>
+    /// SQLite leaves the log of a file that moved as it is when it closes (no checkpoint into a file no name leads to),
+    /// and the next start read it beside no file, or beside another one put in its place, into which SQLite would copy
+    /// the pages of the file that is gone (review 37b F1). Only the ones open here: a log and shared memory that came
+    /// with a file put in its place are that file's.
+    /// </remarks>
+    public (IReadOnlyList<string> Files, string? Why) Orphaned()
+    {
+        if (_databaseDescriptor is null)
         {
-            return "was deleted, or replaced by another file, while the app ran";
+            return ([], null);
         }
 
-        return File.Exists(databasePath) ? null : $"is no longer there (moved to '{target}', or its folder removed) while the app ran";
+        var open = new List<string>();
+        try
+        {
+            if (Gone(_file, new FileInfo(_databaseDescriptor).LinkTarget) is not { } why)
+            {
+                return ([], null);
+            }
+
+            foreach (var descriptor in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            {
+                try
+                {
+                    if (new FileInfo(descriptor).LinkTarget is { } target && (target == _file + "-wal" || target == _file + "-shm") && !open.Contains(target))
+                    {
+                        open.Add(target);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A descriptor closed meanwhile.
+                }
+            }
+
+            return (open, why);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ([], null);   // no /proc: left as they are
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="files"/> (<see cref="Orphaned"/>'s) aside, to <c>&lt;name&gt;.orphaned-&lt;UTC time&gt;</c>,
+    /// once SQLite's connection closed and while the store is still held: no other process of the app opens them meanwhile.
+    /// </summary>
+    /// <returns>The new names of the files moved.</returns>
+    public static IReadOnlyList<string> SetAside(IReadOnlyList<string> files, DateTimeOffset now)
+    {
+        var moved = new List<string>();
+        foreach (var file in files)
+        {
+            var aside = string.Create(CultureInfo.InvariantCulture, $"{file}.orphaned-{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}");
+            try
+            {
+                File.Move(file, aside);
+                moved.Add(aside);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left as it is: the next start names it and what to do.
+            }
+        }
+
+        return moved;
     }
 
     /// <summary>
