@@ -68,7 +68,7 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
     public async Task Thousands_of_concurrent_adds_are_all_there_after_reopening()
     {
         await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Store.AddAsync(Record($"e{i:D4}", ExecutionStatus.Queued), Request(), default)))
-            .WaitAsync(TimeSpan.FromSeconds(60));
+            .WaitAsync(HangGuard);
 
         Store = await ReopenAsync();
 
