@@ -127,11 +127,8 @@ public sealed class BackgroundRunTests
     [Fact]
     public async Task A_handler_that_after_its_wait_awaits_the_time_limit_due_at_the_same_instant_is_timed_out_there()
     {
-        await using var test = await AppUnderTest.StartAsync(
-            Create(BackgroundRoute("/api/then-token", typeof(WaitsAMinuteThenForItsToken), timeLimitSeconds: 60)),
-            o => o.Patience = TimeSpan.FromSeconds(3));
-        var id = await test.PostAsync("/api/then-token");
-        await test.UntilWaitingOnTheClockAsync(id);
+        var (test, id) = await ThenTokenRunAsync(patience: TimeSpan.FromSeconds(3));
+        await using var app = test;
 
         var run = await test.Test.WaitForAsync(id);
 
@@ -144,11 +141,8 @@ public sealed class BackgroundRunTests
     [Fact]
     public async Task A_drive_cancelled_while_callbacks_are_held_lets_the_next_one_go_on_from_that_instant()
     {
-        await using var test = await AppUnderTest.StartAsync(
-            Create(BackgroundRoute("/api/then-token", typeof(WaitsAMinuteThenForItsToken), timeLimitSeconds: 60)),
-            o => o.Patience = TimeSpan.FromSeconds(5));
-        var id = await test.PostAsync("/api/then-token");
-        await test.UntilWaitingOnTheClockAsync(id);
+        var (test, id) = await ThenTokenRunAsync(patience: TimeSpan.FromSeconds(5));
+        await using var app = test;
         using var cancel = new CancellationTokenSource();
         var drive = test.Test.WaitForAsync(id, cancel.Token);
         for (var deadline = DateTime.UtcNow.AddSeconds(30); !test.Test.Clock.HoldsCallbacks; await Task.Delay(10))
@@ -229,6 +223,26 @@ public sealed class BackgroundRunTests
         Assert.Equal(ExecutionStatus.Succeeded, run.Status);
         Assert.Equal(Start.AddSeconds(3), app.Test.Clock.GetUtcNow());
         Assert.Equal(3, run.LogLines.Count(line => line.Contains("Tick", StringComparison.Ordinal)));
+    }
+
+    // An app whose run of WaitsAMinuteThenForItsToken (60 s limit) waits on the clock: at 00:01:00 its wait and its time
+    // limit are due together.
+    private static async Task<(AppUnderTest Test, string Id)> ThenTokenRunAsync(TimeSpan patience)
+    {
+        var test = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/then-token", typeof(WaitsAMinuteThenForItsToken), timeLimitSeconds: 60)),
+            o => o.Patience = patience);
+        try
+        {
+            var id = await test.PostAsync("/api/then-token");
+            await test.UntilWaitingOnTheClockAsync(id);
+            return (test, id);
+        }
+        catch
+        {
+            await test.DisposeAsync();
+            throw;
+        }
     }
 
     // One background run of the handler in each of five apps, each as "<status> at <finished>, clock <now>": a race between
