@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ApiRoutes.Testing;
 using ApiRoutes.Tasks.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -42,7 +43,7 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             ["UseSharedCompilation"] = "false",
         };
 
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{PostgresServer.FreePort()}";
         await using var watch = await RunningApp.StartListeningAsync("dotnet", project.Directory, environment, url, "watch");
         try
         {
@@ -248,13 +249,6 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
     // The app's own process (dotnet watch starts it through dotnet run): a restart changes it.
     private static int AppProcess(RunningApp watch, FixtureProject project) =>
         ProcessTable.Descendants(watch.ProcessId).Single(p => p.CommandLine.StartsWith(Path.Combine(project.OutputFolder(), project.Name + " "), StringComparison.Ordinal)).Id;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     // While dotnet watch restarts the app nothing listens: that is an answer still to come, not a failure.
     private static async Task<HttpStatusCode?> TryGetAsync(RunningApp watch, string path)
