@@ -164,8 +164,7 @@ internal static class BundleStartupCheck
     /// </summary>
     /// <returns>Why the app may not start; null when there is none outside the folder.</returns>
     public static string? OutsideStartupHooks(string root, string? hooks) =>
-        (hooks ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .FirstOrDefault(hook => Path.IsPathRooted(hook) && !Within(hook, root)) is { } outside
+        BundleRuntimeConfig.OutsideStartupHook(hooks, hook => Within(hook, root)) is { } outside
             ? $"The runtime's configuration names the startup hook {BundlePath.Quote(outside)} (STARTUP_HOOKS), outside the bundle's folder: it has run "
                 + "code that was not verified before the app. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig."
             : null;

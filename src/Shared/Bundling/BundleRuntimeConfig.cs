@@ -113,9 +113,7 @@ internal static class BundleRuntimeConfig
                 + "Publish without it (a standalone GC is named without a folder, and comes with the runtime).";
         }
 
-        if (key.Equals("STARTUP_HOOKS", StringComparison.OrdinalIgnoreCase)
-            && value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .FirstOrDefault(hook => Path.IsPathRooted(hook) && !Inside(hook, root)) is { } outside)
+        if (key.Equals("STARTUP_HOOKS", StringComparison.OrdinalIgnoreCase) && OutsideStartupHook(value, hook => Inside(hook, root)) is { } outside)
         {
             return $"{Quote(file)} names the startup hook {Quote(outside)} (STARTUP_HOOKS), outside the bundle's folder: it would run before the app, "
                 + "code that was not verified. Put the hook in the app, or publish without it.";
@@ -125,6 +123,15 @@ internal static class BundleRuntimeConfig
             ? $"{Quote(file)} sets {key}, which the .NET host sets itself from the app's folder: it would add what the host loads. Publish without it."
             : null;
     }
+
+    /// <summary>
+    /// The first startup hook of <paramref name="hooks"/> (<c>STARTUP_HOOKS</c>: full paths or assembly names, separated
+    /// by the path separator) named by a full path that <paramref name="inside"/> does not take for the bundle's; null
+    /// when there is none. An assembly name is the app's own (found among its assemblies).
+    /// </summary>
+    public static string? OutsideStartupHook(string? hooks, Func<string, bool> inside) =>
+        (hooks ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .FirstOrDefault(hook => Path.IsPathRooted(hook) && !inside(hook));
 
     private static bool Inside(string path, string root)
     {
