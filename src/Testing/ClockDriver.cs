@@ -41,8 +41,9 @@ internal sealed class ClockDriver(
     /// </summary>
     public async Task SettleAsync(CancellationToken cancellationToken, bool runsFirst = false)
     {
-        // Callbacks still held from a drive cancelled between its phases: that instant is over (helper 37d F1: the next
-        // drive waited Patience for a schedule or a time limit whose callback nothing released).
+        // Callbacks held at this instant while the runs settled: the runtime's turn. Also those of a drive cancelled
+        // between its phases (helper 37d F1: the next drive waited Patience for a schedule or a time limit whose callback
+        // nothing released).
         if (!runsFirst && clock.HoldsCallbacks)
         {
             await OnThePoolAsync(clock.ReleaseHeld, $"Running the app's timer callbacks held at {clock.GetUtcNow():O}", cancellationToken);
@@ -128,11 +129,10 @@ internal sealed class ClockDriver(
             // Note 36's leftover (review 36b F4): where runs' timers and the runtime's were due together, the runs' fired
             // alone; a run that ended there is recorded, and lets go of its schedule's slot and its worker, before the
             // runtime's fire (the schedule's next occurrence would otherwise be skipped as an overlap, or not, from one
-            // run of the test to the next).
+            // run of the test to the next). The next settle runs the held callbacks first.
             if (clock.HoldsCallbacks)
             {
                 await SettleAsync(cancellationToken, runsFirst: true);
-                await OnThePoolAsync(clock.ReleaseHeld, $"Running the app's timer callbacks at {clock.GetUtcNow():O}", cancellationToken);
             }
         }
 
