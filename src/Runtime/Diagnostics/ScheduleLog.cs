@@ -65,8 +65,14 @@ internal static partial class ScheduleLog
     [LoggerMessage(3030, LogLevel.Warning, "Schedule {Route}: the clock was stepped back by hours, to {Now:O}, and the occurrences after it this process claimed while the clock was ahead could not be released; they are refused as claimed (claimed_elsewhere) when they come")]
     public static partial void ClaimsNotReleased(this ILogger logger, string route, DateTimeOffset now, Exception exception);
 
-    [LoggerMessage(3013, LogLevel.Warning, "The execution store could not record that the occurrence {Occurrence:O} of {Route} was {Outcome}")]
+    [LoggerMessage(3013, LogLevel.Warning, "The execution store could not record that the occurrence {Occurrence:O} of {Route} was {Outcome}; the record is kept and written when the store can be written again")]
     public static partial void OccurrenceNotRecorded(this ILogger logger, string route, DateTimeOffset occurrence, string outcome, Exception exception);
+
+    [LoggerMessage(3031, LogLevel.Error, "The record that the occurrence {Occurrence:O} of {Route} was {Outcome} is dropped, not written: {Reason}")]
+    public static partial void OccurrenceRecordDropped(this ILogger logger, string route, DateTimeOffset occurrence, string outcome, string reason, Exception? exception);
+
+    [LoggerMessage(3032, LogLevel.Information, "{Count} occurrence record(s) kept while the execution store could not be written are written now")]
+    public static partial void OccurrencesRecordedLate(this ILogger logger, int count);
 
     [LoggerMessage(3014, LogLevel.Information, "Schedule {Route} paused from the dashboard {Until}")]
     public static partial void SchedulePausedFromDashboard(this ILogger logger, string route, string until);

@@ -7,9 +7,13 @@ namespace ApiRoutes.Scheduling;
 /// <summary>
 /// The record of every occurrence of every schedule and what became of it (ran, skipped, paused, claimed elsewhere,
 /// missed, refused), kept in the execution store for as long as executions: so "why didn't it run at 03:00?" has an
-/// answer. Writes are not awaited (a schedule never waits for its record); one that fails is logged.
+/// answer. Writes are not awaited (a schedule never waits for its record). One the store cannot take for the store's
+/// sake (a full disk, a database away) is kept and written again every <see cref="RetryDelay"/> until it lands, as the
+/// store keeps a change of an execution's state (review 37b F2: the records of a full disk's hour were dropped for good,
+/// the "missed" record of a run the crash cut among them); one refused for its data, one more than
+/// <see cref="MaxKept"/> waiting, or one still waiting when the app stops, is dropped and logged.
 /// </summary>
-internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, ApiRoutesMetrics metrics, ILoggerFactory loggerFactory)
+internal sealed class OccurrenceLog : IAsyncDisposable
 {
     /// <summary>
     /// At most this many missed occurrences are recorded at once (the latest): per schedule at start-up (no instance was
@@ -17,29 +21,179 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
     /// </summary>
     public const int MaxRecordedMisses = 100;
 
-    private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
+    /// <summary>
+    /// At most this many records wait for a store that cannot be written (the latest: an older one is dropped for a new
+    /// one); an every-minute schedule's 16 hours.
+    /// </summary>
+    public const int MaxKept = 1_000;
 
-    public void Record(string route, DateTimeOffset occurrence, OccurrenceOutcome outcome, string? executionId = null, string? detail = null)
+    /// <summary>How long kept records wait before they are written again.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
+
+    private readonly IExecutionStore _store;
+    private readonly TimeProvider _time;
+    private readonly ApiRoutesMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly ITimer _retry;
+
+    // Records the store could not take, oldest first, one per (route, occurrence, outcome) as the store keeps them.
+    private readonly OrderedDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _kept = [];
+    private bool _retrying;   // the retry is armed, or a round of it runs (under _kept)
+    private bool _closed;   // the app stops: what fails now is dropped (under _kept)
+
+    public OccurrenceLog(IExecutionStore store, TimeProvider time, ApiRoutesMetrics metrics, ILoggerFactory loggerFactory)
+    {
+        _store = store;
+        _time = time;
+        _metrics = metrics;
+        _logger = loggerFactory.CreateLogger(Log.Category);
+        _retry = time.CreateTimer(static log => _ = ((OccurrenceLog)log!).RetryAsync(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public void Record(string route, DateTimeOffset occurrence, OccurrenceOutcome outcome, string? executionId = null, string? detail = null) =>
+        _ = WriteAsync(new OccurrenceRecord { Route = route, Occurrence = occurrence, Outcome = outcome, ExecutionId = executionId, Detail = detail, RecordedAt = _time.GetUtcNow() }, retried: false);
+
+    // Writes a record; true once written. One that fails is kept (logged the first time) or dropped (logged).
+    private Task<bool> WriteAsync(OccurrenceRecord record, bool retried)
     {
         Task write;
         try
         {
-            write = store.RecordOccurrenceAsync(
-                new OccurrenceRecord { Route = route, Occurrence = occurrence, Outcome = outcome, ExecutionId = executionId, Detail = detail, RecordedAt = time.GetUtcNow() },
-                CancellationToken.None);
+            write = _store.RecordOccurrenceAsync(record, CancellationToken.None);
         }
-        catch (ExecutionStoreUnavailableException e)
+#pragma warning disable CA1031 // A record never stops what it records (a run, a start-up), nor the records retried with it.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             write = Task.FromException(e);
         }
 
-        if (!write.IsCompletedSuccessfully)
-        {
-            write.ContinueWith(
-                failed => _logger.OccurrenceNotRecorded(route, occurrence, OccurrenceRecord.Name(outcome), failed.Exception!.InnerException!),
+        return write.IsCompletedSuccessfully
+            ? Task.FromResult(true)
+            : write.ContinueWith(
+                (done, state) =>
+                {
+                    var (log, record, retried) = ((OccurrenceLog, OccurrenceRecord, bool))state!;
+                    if (done.Exception?.InnerException is not { } e)
+                    {
+                        return true;
+                    }
+
+                    log.Failed(record, e, retried);
+                    return false;
+                },
+                (this, record, retried),
                 CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted,
+                TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
+    }
+
+    private void Failed(OccurrenceRecord record, Exception e, bool retried)
+    {
+        var outcome = OccurrenceRecord.Name(record.Outcome);
+        if (e is not ExecutionStoreUnavailableException { RefusedForData: false })
+        {
+            // Its data (or a fault of the store itself): the same write would fail again.
+            _logger.OccurrenceRecordDropped(record.Route, record.Occurrence, outcome, "the store refused it", e);
+            return;
+        }
+
+        OccurrenceRecord? dropped = null;
+        bool closed;
+        lock (_kept)
+        {
+            closed = _closed;
+            if (!closed && _kept.TryAdd((record.Route, record.Occurrence, record.Outcome), record))
+            {
+                if (_kept.Count > MaxKept)
+                {
+                    dropped = _kept.GetAt(0).Value;
+                    _kept.RemoveAt(0);
+                }
+
+                if (!_retrying)
+                {
+                    _retrying = true;
+                    _retry.Change(RetryDelay, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        if (closed)
+        {
+            _logger.OccurrenceRecordDropped(record.Route, record.Occurrence, outcome, "the app stopped before the store could be written again", e);
+            return;
+        }
+
+        if (!retried)
+        {
+            _logger.OccurrenceNotRecorded(record.Route, record.Occurrence, outcome, e);
+        }
+
+        if (dropped is not null)
+        {
+            _logger.OccurrenceRecordDropped(dropped.Route, dropped.Occurrence, OccurrenceRecord.Name(dropped.Outcome), $"more than {MaxKept} records were waiting for the store", null);
+        }
+    }
+
+    // A round of the retry: every kept record written again, together; those that fail again are kept for the next.
+    private async Task RetryAsync()
+    {
+        OccurrenceRecord[] due;
+        lock (_kept)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            due = [.. _kept.Values];
+            _kept.Clear();
+        }
+
+        try
+        {
+            var written = (await Task.WhenAll(due.Select(record => WriteAsync(record, retried: true)))).Count(done => done);
+            if (written > 0)
+            {
+                _logger.OccurrencesRecordedLate(written);
+            }
+        }
+        finally
+        {
+            lock (_kept)
+            {
+                _retrying = _kept.Count > 0 && !_closed;
+                if (_retrying)
+                {
+                    _retry.Change(RetryDelay, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// At the stop (the scheduler and the endpoints stopped, the store not closed yet): the kept records are written once
+    /// more; what fails then is dropped and logged, as the store drops the changes it kept.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        OccurrenceRecord[] left;
+        lock (_kept)
+        {
+            _closed = true;
+            left = [.. _kept.Values];
+            _kept.Clear();
+        }
+
+        await _retry.DisposeAsync();
+        if (left.Length > 0)
+        {
+            var written = (await Task.WhenAll(left.Select(record => WriteAsync(record, retried: true)))).Count(done => done);
+            if (written > 0)
+            {
+                _logger.OccurrencesRecordedLate(written);
+            }
         }
     }
 
@@ -55,7 +209,7 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
             return;
         }
 
-        metrics.OccurrencesMissed(route, missed.Count);
+        _metrics.OccurrencesMissed(route, missed.Count);
         var recorded = missed.Latest.TakeLast(MaxRecordedMisses).ToList();
         string? detail = null;
         if (jumped)
@@ -98,12 +252,12 @@ internal sealed class OccurrenceLog(IExecutionStore store, TimeProvider time, Ap
             detail = $"Claimed at {claim.ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded). Not run late.";
         }
 
-        metrics.OccurrencesMissed(claim.Route, 1);
+        _metrics.OccurrencesMissed(claim.Route, 1);
         Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Missed, detail: detail);
     }
 
     /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
     public Task<IReadOnlyList<OccurrenceRecord>> ReadAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>
-        store.GetOccurrencesAsync(query, cancellationToken);
+        _store.GetOccurrencesAsync(query, cancellationToken);
 }

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using ApiRoutes.Diagnostics;
+using ApiRoutes.Execution;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Scheduling;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// Review 37b F2: on a full disk the record of what became of an occurrence was written once, and dropped for good when
+/// that failed (event 3013), the "missed" record of a run a crash cut among them. A record the store cannot take for the
+/// store's sake is kept and written again until it lands; one refused for its data, one too many, one left at the stop,
+/// is dropped and said (3031).
+/// </summary>
+public sealed class OccurrenceRecordRetryTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 31, 0, 0, 30, TimeSpan.Zero);
+
+    [Fact]
+    public async Task The_record_of_a_run_the_full_store_could_not_take_is_written_once_the_store_can_be_written_again()
+    {
+        var store = new RecordsFailWhileFull { Full = true };
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+            now: Start,
+            services: s => s.AddSingleton<IExecutionStore>(store));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await server.WaitForLogAsync("ApiRoutes[3013] Warning: The execution store could not record that the occurrence 2026-01-31T00:01:00.0000000+00:00 of /api/minutely was ran; the record is kept");
+        var run = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        Assert.Empty(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/minutely"), default));
+
+        store.Full = false;
+        server.FakeTime.Advance(OccurrenceLog.RetryDelay);
+        await server.WaitForLogAsync("ApiRoutes[3032] Information: 1 occurrence record(s) kept while the execution store could not be written are written now");
+        var record = Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/minutely"), default));
+        Assert.Equal((Start.AddSeconds(30), OccurrenceOutcome.Ran, run.Id), (record.Occurrence, record.Outcome, record.ExecutionId));
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+    }
+
+    [Fact]
+    public async Task Kept_records_are_written_again_every_retry_delay_until_they_land_and_said_failed_once()
+    {
+        var (log, store, time, lines) = NewLog();
+        store.Full = true;
+        log.Record("/api/a", Start, OccurrenceOutcome.Missed, detail: "no instance was up");
+        log.Record("/api/a", Start.AddMinutes(1), OccurrenceOutcome.Ran, "run-1");
+
+        for (var round = 0; round < 3; round++)
+        {
+            time.Advance(OccurrenceLog.RetryDelay);
+        }
+
+        Assert.Equal(2 + (3 * 2), store.Attempts);
+        Assert.Equal(2, lines.Count(line => line.Contains("[3013]", StringComparison.Ordinal)));
+
+        store.Full = false;
+        time.Advance(OccurrenceLog.RetryDelay - TimeSpan.FromTicks(1));
+        Assert.Empty(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default));
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(
+            [(Start.AddMinutes(1), OccurrenceOutcome.Ran), (Start, OccurrenceOutcome.Missed)],
+            (await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default)).Select(r => (r.Occurrence, r.Outcome)));
+        Assert.Contains("ApiRoutes[3032] Information: 2 occurrence record(s) kept", lines.Last(), StringComparison.Ordinal);
+
+        time.Advance(OccurrenceLog.RetryDelay * 10);
+        Assert.Equal(2 + (4 * 2), store.Attempts);   // nothing is written again once written
+        await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_record_refused_for_its_data_is_dropped_and_said_and_not_tried_again()
+    {
+        var (log, store, time, lines) = NewLog();
+        store.RefuseData = true;
+        log.Record("/api/a", Start, OccurrenceOutcome.Skipped, "run-0", "The previous run was still going.");
+        time.Advance(OccurrenceLog.RetryDelay * 3);
+
+        Assert.Equal(1, store.Attempts);
+        Assert.Equal(
+            "ApiRoutes[3031] Error: The record that the occurrence 2026-01-31T00:00:30.0000000+00:00 of /api/a was skipped is dropped, not written: the store refused it",
+            Assert.Single(lines));
+        await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task At_most_the_latest_thousand_records_wait_for_the_store_and_the_one_dropped_for_a_newer_is_said()
+    {
+        var (log, store, time, lines) = NewLog();
+        store.Full = true;
+        for (var i = 0; i <= OccurrenceLog.MaxKept; i++)
+        {
+            log.Record("/api/a", Start.AddMinutes(i), OccurrenceOutcome.Missed);
+        }
+
+        var dropped = Assert.Single(lines, line => line.Contains("[3031]", StringComparison.Ordinal));
+        Assert.Equal(
+            $"ApiRoutes[3031] Error: The record that the occurrence 2026-01-31T00:00:30.0000000+00:00 of /api/a was missed is dropped, not written: more than {OccurrenceLog.MaxKept} records were waiting for the store",
+            dropped);
+
+        store.Full = false;
+        time.Advance(OccurrenceLog.RetryDelay);
+        var written = await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a", Limit: 5000), default);
+        Assert.Equal(OccurrenceLog.MaxKept, written.Count);
+        Assert.Equal(Start.AddMinutes(1), written.Min(r => r.Occurrence));
+        await log.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task At_the_stop_kept_records_are_written_once_more_and_those_that_fail_then_are_dropped_and_said(bool stillFull)
+    {
+        var (log, store, time, lines) = NewLog();
+        store.Full = true;
+        log.Record("/api/a", Start, OccurrenceOutcome.Ran, "run-1");
+        log.Record("/api/b", Start, OccurrenceOutcome.ClaimedElsewhere);
+        store.Full = stillFull;
+
+        await log.DisposeAsync();
+        time.Advance(OccurrenceLog.RetryDelay * 3);
+
+        var written = await store.GetOccurrencesAsync(new OccurrenceQuery(), default);
+        Assert.Equal(stillFull ? 0 : 2, written.Count);
+        Assert.Equal(4, store.Attempts);
+        Assert.Equal(
+            stillFull
+                ? ["/api/a", "/api/b"]
+                : [],
+            lines.Where(line => line.Contains("[3031]", StringComparison.Ordinal) && line.EndsWith("is dropped, not written: the app stopped before the store could be written again", StringComparison.Ordinal))
+                .Select(line => line.Split(" of ")[1].Split(' ')[0]));
+    }
+
+    private static (OccurrenceLog Log, RecordsFailWhileFull Store, FakeTimeProvider Time, ConcurrentQueue<string> Lines) NewLog()
+    {
+        var time = new FakeTimeProvider(Start);
+        var lines = new ConcurrentQueue<string>();
+        var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new ApiRoutesMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new ExecutionLog());
+        var store = new RecordsFailWhileFull();
+        return (new OccurrenceLog(store, time, metrics, LoggerFactory.Create(b => b.AddProvider(new ListLoggerProvider(lines)))), store, time, lines);
+    }
+
+    // A store whose occurrence records fail while it is full, as the SQLite store's on a full disk (the store's sake),
+    // or for their data.
+    private sealed class RecordsFailWhileFull : ForwardingStore
+    {
+        private int _attempts;
+
+        public volatile bool Full;
+
+        public bool RefuseData { get; set; }
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public override Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            return RefuseData
+                ? Task.FromException(new ExecutionStoreUnavailableException("The test's store refuses its data.") { RefusedForData = true })
+                : Full
+                    ? Task.FromException(new ExecutionStoreUnavailableException("The test's store cannot be written: database or disk is full."))
+                    : base.RecordOccurrenceAsync(record, cancellationToken);
+        }
+    }
+}
