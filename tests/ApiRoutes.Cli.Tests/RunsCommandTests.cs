@@ -18,19 +18,34 @@ public sealed class RunsCommandTests : IDisposable
          {"route":"/api/cleanup","occurrence":"2026-01-01T02:00:00.000Z","outcome":"paused","executionId":null,"executionStatus":null,"detail":"Paused until 2026-01-01T02:30:00.0000000+00:00."}]
         """;
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly StringWriter _output = new();
     private readonly StringWriter _error = new();
     private readonly string _url;
 
+    // HttpListener cannot listen on port 0: a port found free is taken, and another found if someone took it between
+    // (helper 37a's suspect: any connection's local end can take a freed port of the ephemeral range meanwhile).
     public RunsCommandTests()
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        _url = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/";
-        probe.Stop();
-        _listener.Prefixes.Add(_url);
-        _listener.Start();
+        for (var attempt = 1; ; attempt++)
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var url = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/";
+            probe.Stop();
+            var listener = new HttpListener();
+            listener.Prefixes.Add(url);
+            try
+            {
+                listener.Start();
+                (_listener, _url) = (listener, url);
+                return;
+            }
+            catch (HttpListenerException) when (attempt < 20)
+            {
+                listener.Close();
+            }
+        }
     }
 
     [Fact]
