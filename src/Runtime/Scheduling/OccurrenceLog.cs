@@ -99,7 +99,7 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         }
 
         OccurrenceRecord? dropped = null;
-        bool closed;
+        bool closed, arm = false;
         lock (_kept)
         {
             closed = _closed;
@@ -111,12 +111,14 @@ internal sealed class OccurrenceLog : IAsyncDisposable
                     _kept.RemoveAt(0);
                 }
 
-                if (!_retrying)
-                {
-                    _retrying = true;
-                    _retry.Change(RetryDelay, Timeout.InfiniteTimeSpan);
-                }
+                arm = !_retrying;
+                _retrying = true;
             }
+        }
+
+        if (arm)
+        {
+            Arm();
         }
 
         if (closed)
@@ -161,14 +163,29 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         }
         finally
         {
+            bool arm;
             lock (_kept)
             {
-                _retrying = _kept.Count > 0 && !_closed;
-                if (_retrying)
-                {
-                    _retry.Change(RetryDelay, Timeout.InfiniteTimeSpan);
-                }
+                arm = _retrying = _kept.Count > 0 && !_closed;
             }
+
+            if (arm)
+            {
+                Arm();
+            }
+        }
+    }
+
+    // Not under the lock: a test clock may hold its own while it runs the retry, which takes the lock.
+    private void Arm()
+    {
+        try
+        {
+            _retry.Change(RetryDelay, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The app stopped meanwhile: the stop wrote or dropped what was kept.
         }
     }
 
