@@ -88,6 +88,13 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             throw new ExecutionStoreUnavailableException(
                 $"{key} is not a valid PostgreSQL connection string: the value of {e.ParamName ?? "one of its settings"} is not allowed with the others. {HowToWrite}", e);
         }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            // Npgsql splits each host of Host at its last ':' here, and parses the rest as a port (review 38b F1:
+            // 'Host=db:s3cret' crashed start-up with "The input string 's3cret' was not in a correct format").
+            throw new ExecutionStoreUnavailableException(
+                $"{key} is not a valid PostgreSQL connection string: a host of its Host ends in ':' and what is not a port number (1 to 65535). Give the port as 'Host=db:5432' or 'Port=5432'. {HowToWrite}", e);
+        }
 
         try
         {
@@ -143,6 +150,14 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
             throw new ExecutionStoreUnavailableException($"{key} names no server: it has no Host. {HowToWrite}");
+        }
+
+        // A URL's 'user:password@host' pasted into Host (review 38b F1): no host name holds '@', and the store's
+        // description of the server (in its messages and logs) is made of Host.
+        if (builder.Host.Contains('@', StringComparison.Ordinal))
+        {
+            throw new ExecutionStoreUnavailableException(
+                $"{key} is not a valid PostgreSQL connection string: its Host holds '@', as a URL's 'user:password@host' does. Give the user and password as 'Username=…;Password=…' and only the server's name in Host. {HowToWrite}");
         }
 
         return builder;

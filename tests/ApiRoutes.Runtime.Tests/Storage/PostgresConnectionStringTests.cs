@@ -33,6 +33,11 @@ public sealed class PostgresConnectionStringTests
     [InlineData("Host=db;Port=many;Password=s3cret", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: one of its values is not of the kind its keyword takes")]
     [InlineData("postgresql://app:s3cret@127.0.0.1:5432/shop?sslmode=disable", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: it is a URL (postgresql://…), which Npgsql does not read: write its parts as keywords.")]
     [InlineData("Host=db;Password='s3cret", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: it is not a list of 'Keyword=value'")]
+    [InlineData("Host=app:s3cret@127.0.0.1;Port=5432;Database=shop", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: its Host holds '@', as a URL's 'user:password@host' does.")]
+    [InlineData("Host=app@127.0.0.1;Password=s3cret", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: its Host holds '@'")]
+    [InlineData("Host=db:s3cret;Username=app;Database=shop;Password=x", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: a host of its Host ends in ':' and what is not a port number (1 to 65535).")]
+    [InlineData("Host=127.0.0.1,db:s3cret;Username=app;Database=shop", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: a host of its Host ends in ':' and what is not a port number")]
+    [InlineData("Host=127.0.0.1:99999999999;Username=app;Password=s3cret", "ApiRoutes:Store:ConnectionString is not a valid PostgreSQL connection string: a host of its Host ends in ':' and what is not a port number")]
     public void A_connection_string_that_cannot_be_used_is_one_line_that_says_why(string connectionString, string expected)
     {
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => PostgresDatabase.Open(connectionString, Lease));
