@@ -74,6 +74,12 @@ public sealed class OptionsValidationTests
     [InlineData("ApiRoutes:Scheduler:Enabled", "false", "ApiRoutes:Scheduler:Enabled is not a setting of ApiRoutes; did you mean ApiRoutes:Scheduling:Enabled?")]
     [InlineData("ApiRoutes:Background:MaxConcurency", "1", "ApiRoutes:Background:MaxConcurency is not a setting of ApiRoutes; did you mean ApiRoutes:Background:MaxConcurrency?")]
     [InlineData("ApiRoutes:Frobnicate", "1", "ApiRoutes:Frobnicate is not a setting of ApiRoutes; remove it (README lists the settings under Configuration).")]
+    // Review 38b F3: a list of secret headers written with another separator than a comma protected nothing, silently.
+    [InlineData("ApiRoutes:Background:SecretHeaders", "X-Api-Key; X-Auth-Token", "ApiRoutes:Background:SecretHeaders holds 'X-Api-Key; X-Auth-Token', which is not a header name: it holds ';'. Separate the names with commas (X-Api-Key,X-Auth-Token), or give them as numbered keys (ApiRoutes:Background:SecretHeaders:0=X-Api-Key).")]
+    [InlineData("ApiRoutes:Background:SecretHeaders", "X-Api-Key X-Auth-Token", "ApiRoutes:Background:SecretHeaders holds 'X-Api-Key X-Auth-Token', which is not a header name: it holds a blank.")]
+    [InlineData("ApiRoutes:Background:SecretHeaders", "[\"X-Api-Key\",\"X-Auth-Token\"]", "ApiRoutes:Background:SecretHeaders holds '[\"X-Api-Key\"', which is not a header name: it holds '['.")]
+    [InlineData("ApiRoutes:Background:SecretHeaders", "\"X-Api-Key\"", "ApiRoutes:Background:SecretHeaders holds '\"X-Api-Key\"', which is not a header name: it holds a quote.")]
+    [InlineData("ApiRoutes:Background:SecretHeaders:1", "X-Api-Key:", "ApiRoutes:Background:SecretHeaders holds 'X-Api-Key:', which is not a header name: it holds ':'.")]
     public void A_bad_value_is_one_line_that_names_the_key(string key, string value, string expected)
     {
         var error = Assert.Throws<ApiRoutesStartupException>(() => ApiRoutesOptionsValidation.Resolve(Provider(new() { [key] = value })));

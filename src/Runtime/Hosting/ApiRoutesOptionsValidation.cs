@@ -163,6 +163,16 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
             failures.Add($"{Background}:RetryAfterSeconds is {background.RetryAfterSeconds}; it must be 0 or more (default 5).");
         }
 
+        // Review 38b F3: 'X-Api-Key; X-Auth-Token', a JSON array pasted into an environment value, or a name in quotes
+        // protected nothing, silently: no header is named so, and both headers were stored and handed on.
+        foreach (var header in background.SecretHeaders)
+        {
+            if (NotAHeaderName(header) is { } why)
+            {
+                failures.Add($"{Background}:SecretHeaders holds '{Shorten(header.Trim())}', which is not a header name: it holds {why}. Separate the names with commas (X-Api-Key,X-Auth-Token), or give them as numbered keys ({Background}:SecretHeaders:0=X-Api-Key).");
+            }
+        }
+
         if (background.RetryDelays.Count >= StoredRecord.MaxAttempt)
         {
             failures.Add($"{Background}:RetryDelays has {background.RetryDelays.Count} items; at most {StoredRecord.MaxAttempt - 1} retries are allowed (default 2).");
@@ -305,6 +315,27 @@ internal sealed partial class ApiRoutesOptionsValidation(IConfiguration? configu
     }
 
     // The items of a list given as one value: separated by commas, blanks around them ignored.
+    // What in a name makes it no HTTP header name (RFC 9110's token), or null; a blank item is left out, not refused.
+    private static string? NotAHeaderName(string? header)
+    {
+        foreach (var c in header.AsSpan().Trim())
+        {
+            if (c is <= ' ' or >= (char)127)
+            {
+                return c == ' ' ? "a blank" : "a control or non-ASCII character";
+            }
+
+            if ("\"(),/:;<=>?@[\\]{}".Contains(c, StringComparison.Ordinal))
+            {
+                return c == '"' ? "a quote" : $"'{c}'";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Shorten(string value) => value.Length <= 60 ? value : string.Concat(value.AsSpan(0, 60), "…");
+
     private static string[] ListItems(string value) => value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     // A time span given as a bare number ("30") is that many days; the operator meant seconds or minutes more often than
