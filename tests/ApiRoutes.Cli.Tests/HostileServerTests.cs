@@ -36,6 +36,38 @@ public sealed class HostileServerTests : IDisposable
         Assert.Equal($"apiroutes: The answer of {Url} {message} Check that --url names the ApiRoutes app (and not a proxy's page).", OneLine());
     }
 
+    // Review 38b: a redirect was followed; the signed trigger's headers went to the server it named, a signature the
+    // app had not spent yet, and the dashboard token's refusal there said to set the token that was set.
+    [Theory]
+    [InlineData("runs", "/api/cleanup")]
+    [InlineData("invoke", "/api/report")]
+    public async Task A_redirect_is_not_followed_and_says_where_it_leads(string command, string route)
+    {
+        Environment.SetEnvironmentVariable(RunsCommand.TokenVariable, "the-token");
+        Environment.SetEnvironmentVariable(InvokeCommand.TriggerSecretVariable, new string('s', 32));
+        try
+        {
+            using var elsewhere = new TcpListener(IPAddress.Loopback, 0);
+            elsewhere.Start();
+            var other = $"http://127.0.0.1:{((IPEndPoint)elsewhere.LocalEndpoint).Port}";
+            var followed = elsewhere.AcceptTcpClientAsync();
+            var served = ServeAsync($"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://user:pw@127.0.0.1:{((IPEndPoint)elsewhere.LocalEndpoint).Port}/steal?x=1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+            Assert.Equal(1, await Program.RunAsync([command, route, "--url", Url], _output, _error));
+
+            await served;
+            Assert.Equal(
+                $"apiroutes: {Url} answered 307, a redirect to {other}/steal, which is not followed: the token or signature goes to the server --url names, and no other. If that is the app's address, pass it as --url.",
+                _error.ToString().Trim());
+            Assert.False(followed.IsCompleted);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(RunsCommand.TokenVariable, null);
+            Environment.SetEnvironmentVariable(InvokeCommand.TriggerSecretVariable, null);
+        }
+    }
+
     [Fact]
     public async Task An_answer_larger_than_the_api_ever_sends_is_refused_by_its_length_before_it_is_read()
     {

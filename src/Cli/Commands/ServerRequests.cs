@@ -73,17 +73,23 @@ internal static class ServerRequests
     /// A client for <paramref name="server"/>: a request's path ("/_apiroutes/api/…", ROUTE) is on the server's root, and
     /// goes under its path base when it has one.
     /// </summary>
+    /// <remarks>
+    /// A redirect is not followed (review 38b): the client drops <c>Authorization</c> on the way, but not the signed
+    /// trigger's headers, whose single use the server then named had not yet spent; and the dashboard token's refusal
+    /// said to set the token that was set. <see cref="SendAsync"/> says where it leads instead.
+    /// </remarks>
     public static HttpClient Client(Uri server, TimeSpan timeout) =>
         PathBase(server) is { Length: > 0 } pathBase
             ? new HttpClient(new UnderPathBase(pathBase)) { BaseAddress = server, Timeout = timeout }
-            : new HttpClient { BaseAddress = server, Timeout = timeout };
+            : new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server, Timeout = timeout };
 
     /// <summary>Sends <paramref name="request"/>, reading the answer's headers; its body is read by <see cref="ReadTextAsync"/>.</summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellation, string? doing = null)
     {
+        HttpResponseMessage response;
         try
         {
-            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation);
         }
         catch (HttpRequestException e)
         {
@@ -94,6 +100,16 @@ internal static class ServerRequests
             // HttpClient's own timeout, not Ctrl+C: it ended the command with exit code 1 and nothing said (review 26a F1).
             throw NoAnswer(client, doing);
         }
+
+        if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location)
+        {
+            response.Dispose();
+            var to = location.IsAbsoluteUri ? location : new Uri(request.RequestUri!, location);
+            throw new CommandException(
+                $"{client.BaseAddress} answered {(int)response.StatusCode}, a redirect to {Terminal.Safe(WithoutUserInfo(to.GetLeftPart(UriPartial.Path)))}, which is not followed: the token or signature goes to the server --url names, and no other. If that is the app's address, pass it as --url.");
+        }
+
+        return response;
     }
 
     /// <summary>The answer's body as text, at most <see cref="MaxAnswerBytes"/>, read within the client's timeout.</summary>
@@ -143,7 +159,7 @@ internal static class ServerRequests
 
     // Resolved against the base address, "/api/x" is http://host/api/x; this puts it under the path base, as the escaped
     // text it is (a query too), and a ROUTE is still a path on that server, never another host's (RoutePath).
-    private sealed class UnderPathBase(string pathBase) : DelegatingHandler(new HttpClientHandler())
+    private sealed class UnderPathBase(string pathBase) : DelegatingHandler(new HttpClientHandler { AllowAutoRedirect = false })
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
