@@ -23,6 +23,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private readonly TimeSpan _timeout;
     private readonly ILogger _logger;
     private readonly ContentChanges? _contents;
+    private int _failedNotForTheCode;   // analyses in a row that failed for a reason not in the code (one runs at a time)
     private readonly Lock _gate = new();
     private readonly ITimer _timer;
     private readonly ITimer _waitTimer;
@@ -283,7 +284,7 @@ internal sealed class RouteRefresher : IAsyncDisposable
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stopping.IsCancellationRequested)
             {
-                Keep([], $"the analysis took longer than {_timeout} (ApiRoutes:Watch:Timeout) and was stopped");
+                KeepNotForTheCode([], $"the analysis took longer than {_timeout} (ApiRoutes:Watch:Timeout) and was stopped");
                 return;
             }
 
@@ -308,14 +309,25 @@ internal sealed class RouteRefresher : IAsyncDisposable
             var errors = diagnostics.Count(d => d.IsError);
             if (errors > 0)
             {
+                _failedNotForTheCode = 0;
                 Keep(diagnostics, $"{errors} ApiRoutes error(s): {diagnostics.First(d => d.IsError)}");
             }
             else if (result.Failure is not null || result.ManifestPath is null)
             {
-                Keep(diagnostics, result.Failure ?? "the analysis wrote no manifest");
+                // A compiler's error is the code's; a build that ends without one (killed, crashed) is not.
+                if (result.Diagnostics.Any(d => d.IsError))
+                {
+                    _failedNotForTheCode = 0;
+                    Keep(diagnostics, result.Failure ?? "the analysis wrote no manifest");
+                }
+                else
+                {
+                    KeepNotForTheCode(diagnostics, result.Failure ?? "the analysis wrote no manifest");
+                }
             }
             else
             {
+                _failedNotForTheCode = 0;
                 Swap(new Pending(result.ManifestPath, diagnostics, started));
             }
         }
@@ -326,7 +338,35 @@ internal sealed class RouteRefresher : IAsyncDisposable
         catch (Exception e)
         {
             // A refresh that fails must never take the app down: the last valid routes stay in service.
-            Keep(diagnostics, e.Message);
+            KeepNotForTheCode(diagnostics, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// How many analyses in a row that failed for a reason not in the code forget what the files held, so that saving
+    /// one again analyses again.
+    /// </summary>
+    public const int MaxRetriesBySaving = 3;
+
+    // Review 38c F1: an analysis that failed for a reason not in the code (killed, stopped at its time limit, a build that
+    // crashed) had settled the saved files' bytes before it ran, so saving them again, as a developer does to try
+    // again, was "written again as it was" and analysed nothing: the route saved was never served, and the failure
+    // stayed. What the files held is forgotten, so the next event of any file is a change; not without end, as a build
+    // step that writes a source on every build (review 17c F4) would then start each next failing analysis itself.
+    private void KeepNotForTheCode(IReadOnlyList<BuildDiagnostic> diagnostics, string reason)
+    {
+        if (_contents is null)
+        {
+            Keep(diagnostics, reason);
+        }
+        else if (++_failedNotForTheCode <= MaxRetriesBySaving)
+        {
+            _contents.Forget();
+            Keep(diagnostics, $"{reason} (not an error in the code: saving a file analyses it again)");
+        }
+        else
+        {
+            Keep(diagnostics, $"{reason} ({_failedNotForTheCode} analyses in a row failed so, not for an error in the code: change a file, or restart the app, to try again)");
         }
     }
 

@@ -223,6 +223,71 @@ public sealed class RouteRefresherTests
         Assert.Equal(["a.json", "b.json", "c.json"], _swap.Applied);
     });
 
+    // Review 38c F1: the analysis of a save was killed (the OOM killer, its time limit under load, a build that crashed);
+    // saving the file again, as a developer does to try again, was "written again as it was" and analysed nothing.
+    [Fact]
+    public Task A_save_after_an_analysis_that_failed_not_for_the_code_analyses_again_a_bounded_number_of_times() => InFolderAsync(async folder =>
+    {
+        var contents = new ContentChanges();
+        await using var refresher = Create(contents);
+        var file = Path.Combine(folder, "Hello.cs");
+        File.WriteAllText(file, "[ApiRoute(\"/h/five\")]");
+        var killed = new RouteAnalysisResult(null, [], "'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with 137: (no output)");
+
+        async Task SaveAsItWasAsync()
+        {
+            refresher.Touched(file);
+            _time.Advance(Debounce);
+            await refresher.Running;
+        }
+
+        _analysis.Next(killed);
+        await SaveAsItWasAsync();
+        Assert.Equal(1, _analysis.Calls);
+        Assert.EndsWith("(not an error in the code: saving a file analyses it again)", _status.Current.Failure, StringComparison.Ordinal);
+
+        _analysis.Next(Success("five.json"));
+        await SaveAsItWasAsync();
+        Assert.Equal(2, _analysis.Calls);
+        Assert.Equal(["five.json"], _swap.Applied);
+        Assert.Null(_status.Current.Failure);
+
+        await SaveAsItWasAsync();   // analysed and served: the same bytes again are no change
+        Assert.Equal(2, _analysis.Calls);
+
+        // A failure that stays (a build broken outside the code) is analysed again at each save, a bounded number of times.
+        File.WriteAllText(file, "[ApiRoute(\"/h/six\")]");
+        for (var i = 0; i < RouteRefresher.MaxRetriesBySaving + 1; i++)
+        {
+            _analysis.Next(killed);
+            await SaveAsItWasAsync();
+        }
+
+        Assert.Equal(2 + RouteRefresher.MaxRetriesBySaving + 1, _analysis.Calls);
+        Assert.EndsWith($"({RouteRefresher.MaxRetriesBySaving + 1} analyses in a row failed so, not for an error in the code: change a file, or restart the app, to try again)", _status.Current.Failure, StringComparison.Ordinal);
+        await SaveAsItWasAsync();
+        Assert.Equal(2 + RouteRefresher.MaxRetriesBySaving + 1, _analysis.Calls);
+    });
+
+    [Fact]
+    public Task A_save_as_it_was_after_a_compile_error_analyses_nothing() => InFolderAsync(async folder =>
+    {
+        var contents = new ContentChanges();
+        await using var refresher = Create(contents);
+        var file = Path.Combine(folder, "Hello.cs");
+        File.WriteAllText(file, "class Hello {");
+        _analysis.Next(new RouteAnalysisResult(null, [new BuildDiagnostic("error", "CS1513", file, 1, 14, "} expected")], "1 error(s): CS1513"));
+        refresher.Touched(file);
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        refresher.Touched(file);
+        _time.Advance(Debounce);
+        await refresher.Running;
+
+        Assert.Equal(1, _analysis.Calls);   // the error is the code's: the same bytes give it again
+    });
+
     [Fact]
     public Task A_change_asked_for_outright_is_analysed_whatever_the_touched_files_hold() => InFolderAsync(async folder =>
     {
