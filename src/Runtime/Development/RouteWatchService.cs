@@ -46,9 +46,11 @@ internal sealed partial class RouteWatchService(
     /// <summary>What the watches remember of the files' bytes (tests read it).</summary>
     internal ContentChanges Contents => _contents;
 
-    // The files whose saves count: sources, the route configuration, and the project's own build files (with the
-    // <project>.csproj.user that MSBuild imports, where Visual Studio keeps properties: review 24c F2).
-    private static readonly string[] WatchedExtensions = [".cs", ".yaml", ".yml", ".csproj", ".props", ".targets", ".user"];
+    // The files whose saves count: sources, the route configuration, the project's own build files (with the
+    // <project>.csproj.user that MSBuild imports, where Visual Studio keeps properties: review 24c F2), and the analyzer
+    // configuration the compile reads (review 38c F2: a diagnostic's severity relaxed in .editorconfig left the compile
+    // error it had made, and the route unserved).
+    private static readonly string[] WatchedExtensions = [".cs", ".yaml", ".yml", ".csproj", ".props", ".targets", ".user", ".editorconfig", ".globalconfig"];
 
     /// <summary>
     /// How long a restart's stop lets an analysis that is compiling finish (one that has not reached its compile is
@@ -488,11 +490,12 @@ internal sealed partial class RouteWatchService(
 
     // Not the build's — obj/ and bin/, and the development folder the analysis writes (wherever the project's
     // BaseIntermediateOutputPath puts it) — nor a tool's: a folder whose name starts with '.' (.git, whose folders come
-    // and go with every commit, .vs, .idea) or node_modules, where no handler is (review 16d F4).
+    // and go with every commit, .vs, .idea) or node_modules, where no handler is (review 16d F4). A file's own name may
+    // start with '.' (.editorconfig).
     private bool IsDevelopers(string? name, string fullPath)
     {
         var segments = name?.Split(Path.DirectorySeparatorChar) ?? [];
-        return !IsBuilds(segments, fullPath) && !segments.Any(segment => segment.StartsWith('.') || segment == "node_modules");
+        return !IsBuilds(segments, fullPath) && !segments.SkipLast(1).Any(segment => segment.StartsWith('.') || segment == "node_modules");
     }
 
     // The build's: obj/ and bin/, and the development folder the analysis writes.

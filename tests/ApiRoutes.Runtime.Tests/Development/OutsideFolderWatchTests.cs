@@ -508,6 +508,9 @@ public sealed class OutsideFolderWatchTests : IDisposable
     [InlineData("apiroutes.yaml", false)]
     [InlineData("Api/Hello.cs", false)]
     [InlineData("Shop.csproj.user", false)]          // watched in the folder (review 24c F2)
+    [InlineData(".editorconfig", false)]             // the compile's analyzer configuration (review 38c F2)
+    [InlineData("Api/.globalconfig", false)]
+    [InlineData(".vs/x.cs", true)]                   // a dot folder still
     [InlineData("obj/Debug/net10.0/Shop.AssemblyInfo.cs", false)]   // the build's
     [InlineData("bin/x.json", false)]
     [InlineData("../Shared/x.json", false)]          // outside: the watch of outside files takes it as such
