@@ -36,6 +36,8 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
             Assert.Equal("wal", command.ExecuteScalar());
             command.CommandText = "PRAGMA synchronous";
             Assert.Equal(2L, command.ExecuteScalar());   // FULL: a commit is durable when it returns, before any 202
+            command.CommandText = "PRAGMA secure_delete";
+            Assert.Equal(1L, command.ExecuteScalar());   // ON: what an update or a delete frees is zeroed (review 38b F2)
         }
     }
 
@@ -397,6 +399,56 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal(5, await _store.PruneAsync(At(60), default));
         Assert.Equal(["queued", "recent"], (await _store.QueryAsync(new ExecutionQuery(), default)).Select(e => e.Id).Order(StringComparer.Ordinal));
         Assert.Equal(0, await _store.PruneAsync(At(60), default));
+    }
+
+    // Review 38b F2: the prune deleted the rows, not their bytes: the query, headers and body of every pruned execution
+    // stayed readable in the file (freed cells, freed overflow pages, the log's old page images) until SQLite reused the
+    // space. A body over a page (12 KB here) lies on overflow pages, which only secure_delete ON (not FAST) wipes.
+    [Fact]
+    public async Task A_pruned_executions_request_is_in_no_file_of_the_store_neither_while_it_is_open_nor_after()
+    {
+        var path = Path.Combine(_folder, "pruned", "executions.db");
+        string[] markers = ["PRUNEME-QUERY-7f3a", "PRUNEME-HEADER-7f3a", "PRUNEME-BODY-7f3a"];
+        var body = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(markers[2] + ";", 12 * 1024 / 19)));
+        var request = new RequestSnapshot
+        {
+            Method = "POST", Scheme = "http", PathBase = default, Path = new("/api/job"),
+            QueryString = new($"?token={markers[0]}"),
+            Headers = [new("X-Auth-Token", markers[1]), new("Content-Type", "text/plain")],
+            RouteValues = [], Body = body,
+        };
+        var store = SqliteExecutionStore.Open(path);
+        try
+        {
+            await store.AddAsync(Record("kept", ExecutionStatus.Queued), Request(), default);
+            await store.AddAsync(Record("pruned", ExecutionStatus.Queued), request, default);
+            await store.UpdateAsync(Record("pruned", ExecutionStatus.Running) with { StartedAt = At(1) }, default);
+            await store.UpdateAsync(Record("pruned", ExecutionStatus.Succeeded) with { StartedAt = At(1), FinishedAt = At(2) }, default);
+            Assert.All(markers, marker => Assert.NotEmpty(FilesHolding(marker)));   // the test looks where the request is
+
+            Assert.Equal(1, await store.PruneAsync(At(60), default));
+
+            Assert.All(markers, marker => Assert.Empty(FilesHolding(marker)));
+        }
+        finally
+        {
+            await store.DisposeAsync();
+        }
+
+        Assert.All(markers, marker => Assert.Empty(FilesHolding(marker)));
+
+        IEnumerable<string> FilesHolding(string marker) =>
+            new[] { path, path + "-wal", path + "-shm" }
+                .Where(file => File.Exists(file) && ReadShared(file).AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(marker)) >= 0)
+                .Select(file => $"{Path.GetFileName(file)} holds {marker}");
+
+        static byte[] ReadShared(string file)
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
     }
 
     [Fact]

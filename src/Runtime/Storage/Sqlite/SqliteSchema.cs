@@ -6,8 +6,8 @@ namespace ApiRoutes.Storage;
 
 /// <summary>
 /// The SQLite store's file: opened for one process (<see cref="StoreLock"/>), in WAL with synchronous FULL (the log
-/// flushed in every commit; a committed execution survives a crash of the process or the machine), its tables created
-/// when missing, and rows of earlier versions cleaned of credentials once.
+/// flushed in every commit; a committed execution survives a crash of the process or the machine) and secure_delete ON
+/// (freed bytes are zeroed), its tables created when missing, and rows of earlier versions cleaned of credentials once.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -51,10 +51,14 @@ internal static class SqliteSchema
 
             connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
             connection.Open();
+            // secure_delete: what a write frees is zeroed, so that a request's bytes do not outlive its row in the file
+            // (review 38b F2): an update rewrites the whole row and frees the old one. ON, not FAST: FAST leaves freed
+            // overflow pages, which hold a body over a page's size, as they were. The prune sets it on its own connection.
             Execute(connection, """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = FULL;
                 PRAGMA busy_timeout = 5000;
+                PRAGMA secure_delete = ON;
                 """);
 
             // A file SQLite may only read opens without a word, and the app refused every background request (review 33b F4).
@@ -274,11 +278,10 @@ internal static class SqliteSchema
         }
 
         var paths = string.Join(", ", SecretHeaders.AlwaysDropped.SelectMany(name => new[] { name, name.ToLowerInvariant() }).Select(name => $"'$.headers.\"{name}\"'"));
+        // Under the connection's secure_delete (Open): the removed bytes are zeroed, not left in the pages.
         Execute(connection, $"""
-            PRAGMA secure_delete = ON;
             UPDATE executions SET request = json_remove(request, {paths}) WHERE request IS NOT NULL AND json_valid(request);
             PRAGMA user_version = 1;
-            PRAGMA secure_delete = OFF;
             """);
 
         // Out of the write-ahead log too, now: a process killed before its next checkpoint would leave them there.
