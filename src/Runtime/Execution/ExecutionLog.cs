@@ -41,7 +41,8 @@ public sealed class ExecutionLog
 
     /// <summary>
     /// The log lines (Information and up, as the app's logging is configured) written while the execution's handler
-    /// ran; empty for executions of earlier processes.
+    /// ran — not those that work it left running wrote after it ended, which a last line counts; empty for executions of
+    /// earlier processes.
     /// </summary>
     public IReadOnlyList<string> LogLinesOf(string id) => _capture?.LinesOf(id) ?? [];
 

@@ -144,6 +144,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         }
 
         Task handler;
+        var logged = new ExecutionLogCapture.HandlerRun(execution.Id);
         var scope = scopes.CreateAsyncScope();
         using (timeout.Token.Register(() => Decide(TimeLimitFirst)))
         using (_cut.Token.Register(() => Decide(CutFirst)))
@@ -168,11 +169,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                 {
                     try
                     {
-                        ExecutionLogCapture.Enter(execution.Id);
+                        logged.Enter();
                         await route.InvokeAsync(context);
                     }
                     finally
                     {
+                        logged.End();
                         execution.HandlerReturned();
                         Interlocked.CompareExchange(ref first, HandlerFirst, Running);
                     }
@@ -196,6 +198,9 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             CutFirst when handler.Status != TaskStatus.RanToCompletion => new AttemptResult(ExecutionStatus.Failed, null, Cut: true),
             _ => Completed(handler),
         };
+
+        // Decided: what an abandoned handler, or work it left running, logs from now on is not this attempt's (review 38b F4).
+        logged.End();
 
         if (handler.IsCompleted)
         {

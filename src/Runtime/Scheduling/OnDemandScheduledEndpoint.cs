@@ -83,7 +83,7 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
         var execution = lifecycle.StartOnDemand(route);
         context.Response.Headers["X-ApiRoutes-Execution-Id"] = execution.Id;
         context.Features.Set<IApiRoutesExecutionFeature>(new ExecutionFeature(execution.Record, maxAttempts: 1));
-        ExecutionLogCapture.Enter(execution.Id);
+        var logged = ExecutionLogCapture.Enter(execution.Id);
         try
         {
             await route.InvokeAsync(context);
@@ -108,6 +108,9 @@ internal sealed class OnDemandScheduledEndpoint(LoadedRoute route, ExecutionLife
         }
         finally
         {
+            // What the work the handler left running logs later is not this run's (review 38b F4).
+            logged.End();
+
             // The middleware after this endpoint gets the request's own token back, not one of a source disposed here.
             context.RequestAborted = client;
         }

@@ -243,3 +243,35 @@ public sealed class ScopedCounter
 
     public int Id { get; } = Interlocked.Increment(ref _next);
 }
+
+/// <summary>
+/// Logs a line of its attempt. Attempt 1 leaves work running that logs "late" once the gate "late" opens (then signals
+/// "late-written"), and returns (throws with "fail" in its query); a later attempt waits for the gate "second", logs
+/// again and returns.
+/// </summary>
+public sealed class LeavesWorkBehind(Probe probe, ILogger<LeavesWorkBehind> logger) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        var attempt = context.GetApiRoutesExecution()!.Attempt;
+        logger.LogInformation("Own line of attempt {Attempt}", attempt);
+        if (attempt == 1)
+        {
+            _ = Task.Run(async () =>
+            {
+                await Probe.Gate("late").WaitAsync(Probe.Patience);
+                logger.LogInformation("late");
+                Probe.Signal("late-written");
+            });
+            if (context.Request.Query.ContainsKey("fail"))
+            {
+                throw new InvalidOperationException("attempt 1 fails");
+            }
+
+            return;
+        }
+
+        await Probe.Gate("second").WaitAsync(Probe.Patience);
+        logger.LogInformation("Attempt {Attempt} goes on", attempt);
+    }
+}
