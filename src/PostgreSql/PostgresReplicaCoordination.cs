@@ -231,13 +231,31 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             acceptedBefore,
             cancellationToken);
 
+    // This replica's own queued first attempts that this process does not hold: their accept was answered 503, the
+    // settling of a commit whose answer was lost having failed (PostgresWriter.MissingAsync), and the row landed after
+    // all (the server finished the statement of a client gone, or a partition healed and delivered it). Nothing else
+    // takes them while this replica lives: the others' take-over only takes rows of lapsed replicas, and first attempts
+    // waiting at another replica (review 38a F3). Those held here ($5), queued, running or finished with their end
+    // still to be written, are left alone: taking one again would run it twice. Of any route: this replica accepted it
+    // (one whose route a reload removed is recorded as failed, as at a restart).
+    public Task<IReadOnlyList<StoredExecution>> ClaimLandedAsync(
+        int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> held, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+        ClaimAsync(
+            $"e.status = 'Queued' AND e.attempt = 1 AND e.kind = '{RouteKind.Background.Name()}' AND e.request IS NOT NULL AND e.owner = $1 AND e.accepted_at < $4 "
+            + "AND NOT (e.id = ANY($5))",
+            limit,
+            routes,
+            acceptedBefore,
+            cancellationToken,
+            held);
+
     // IReplicaCoordination.RouteKey, in SQL.
     private static string RouteKeyOf(string table) => $"{table}.kind || ' ' || {table}.route";
 
     // Claims are rare (every half lease per replica), so claimers take turns: each claim then sees the ones before it,
     // and a row is never claimed twice. SKIP LOCKED: a claimer never waits for a row its holder is writing.
     private async Task<IReadOnlyList<StoredExecution>> ClaimAsync(
-        string condition, int limit, IReadOnlyCollection<string> routes, DateTimeOffset? acceptedBefore, CancellationToken cancellationToken)
+        string condition, int limit, IReadOnlyCollection<string> routes, DateTimeOffset? acceptedBefore, CancellationToken cancellationToken, IReadOnlyCollection<string>? held = null)
     {
         var result = new List<StoredExecution>();
         try
@@ -287,6 +305,11 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 if (acceptedBefore is { } before)
                 {
                     claim.Parameters.Add(new NpgsqlParameter { Value = before.ToUniversalTime() });
+                }
+
+                if (held is not null)
+                {
+                    claim.Parameters.Add(new NpgsqlParameter { Value = held.ToArray() });
                 }
 
                 await using var reader = await claim.ExecuteReaderAsync(cancellationToken);

@@ -108,6 +108,10 @@ public sealed class DataRefusedWriteTests
         public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
+        public Task<IReadOnlyList<StoredExecution>> ClaimLandedAsync(
+            int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> held, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+
         public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken)
         {
             if (!NonAscii(running.Error))

@@ -190,6 +190,14 @@ public sealed class ExecutionLog
     /// <summary>The execution of that id that this process holds, if any.</summary>
     internal TrackedExecution? Held(string id) => _executions.TryGetValue(id, out var execution) && execution.IsHeld ? execution : null;
 
+    /// <summary>
+    /// The ids of the executions this process holds (accepted, queued, running, or finished and still in memory) that
+    /// were accepted before <paramref name="before"/>: its take-over of its own rows leaves them alone (review 38a F3). An
+    /// accept is listed before its row is written, so a row that lands is held here until its accept lets it go.
+    /// </summary>
+    internal IReadOnlyList<string> HeldAcceptedBefore(DateTimeOffset before) =>
+        [.. _executions.Values().Where(e => e.IsHeld && e.Record.AcceptedAt < before).Select(e => e.Id)];
+
     /// <summary>Every execution this process holds that has not reached a final state.</summary>
     internal IReadOnlyList<TrackedExecution> HeldUnfinished() =>
         [.. _executions.Values().Where(e => e.IsHeld && !ExecutionTransitions.IsFinal(e.State))];

@@ -11,8 +11,9 @@ namespace ApiRoutes.Hosting;
 /// <summary>
 /// With replicas sharing a store (PostgreSQL; without coordination it never starts), every half lease: takes over the
 /// unfinished work of replicas that stopped (or died, once their lease lapsed), as much as the queue has room for;
-/// then, with workers idle, first attempts that have waited half a lease or more in the queue of a busy replica; then
-/// closes the occurrences such replicas claimed and wrote no run of, as missed.
+/// then this replica's own first attempts, older than half a lease, that it does not hold (their accept was answered 503
+/// and their rows landed after all); then, with workers idle, first attempts that have waited half a lease or more in
+/// the queue of a busy replica; then closes the occurrences such replicas claimed and wrote no run of, as missed.
 /// </summary>
 internal sealed class TakeOverService(
     BackgroundQueue queue,
@@ -43,8 +44,22 @@ internal sealed class TakeOverService(
             Logger.TookOver(requeued, failed);
         }
 
-        var idle = Math.Min(1000, background.MaxConcurrency - log.RunningCount - queue.Waiting);
+        // This replica's own rows that it does not hold: accepts answered 503 whose rows landed after all. Only an idle
+        // replica took them (as waiting at a busy one): with one replica, or all busy, such a row waited for a restart
+        // while its Idempotency-Key retry was told 202 with its id (review 38a F3). They run here, as accepted work, as
+        // much as the queue has room for. The ids held here are read before the claim: an accept is listed before its
+        // row is written, and one let go (answered 503) is never held again, so none is taken while its accept has it.
         var waitingSince = Time.GetUtcNow() - coordination!.LeaseDuration / 2;
+        room = queue.RoomToClaim(background.MaxQueueLength);
+        if (room > 0 && await coordination.ClaimLandedAsync(room, waitingSince, log.HeldAcceptedBefore(waitingSince), lifecycle.ServedRoutes, stopping) is { Count: > 0 } landed)
+        {
+            if (lifecycle.Resume(landed) is (var requeued, var failed) && requeued + failed > 0)
+            {
+                Logger.TookLanded(requeued, failed);
+            }
+        }
+
+        var idle = Math.Min(1000, background.MaxConcurrency - log.RunningCount - queue.Waiting);
         if (idle > 0 && await coordination.ClaimWaitingAsync(idle, waitingSince, lifecycle.ServedRoutes, stopping) is { Count: > 0 } waiting)
         {
             var (requeued, failed) = lifecycle.Resume(waiting);

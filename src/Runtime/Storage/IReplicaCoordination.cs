@@ -59,6 +59,21 @@ internal interface IReplicaCoordination
     Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
 
     /// <summary>
+    /// First attempts of background executions that this replica owns in the store, accepted before
+    /// <paramref name="acceptedBefore"/>, that this process does not hold (none of <paramref name="held"/>), at most
+    /// <paramref name="limit"/>: rows whose accept was answered 503 although they landed after all (a commit whose answer
+    /// was lost and could not be settled), which nothing else runs while this replica lives (review 38a F3).
+    /// </summary>
+    /// <param name="limit">At most this many.</param>
+    /// <param name="acceptedBefore">Only those accepted before this.</param>
+    /// <param name="held">The ids of the executions this process holds (accepted before <paramref name="acceptedBefore"/>): never taken.</param>
+    /// <param name="routes">The routes this replica serves, as <see cref="ClaimUnfinishedAsync"/> takes them.</param>
+    /// <param name="cancellationToken">Cancels the claim.</param>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<IReadOnlyList<StoredExecution>> ClaimLandedAsync(
+        int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> held, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
+
+    /// <summary>
     /// A route as claims name it: its kind and template (<c>background /api/orders/{id}</c>). In a rolling deploy a
     /// replica of the other version may lack a route, or have it as another kind.
     /// </summary>

@@ -61,6 +61,10 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
     public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([]);
 
+    public Task<IReadOnlyList<StoredExecution>> ClaimLandedAsync(
+        int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> held, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StoredExecution>>([]);
+
     public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => Interlocked.Decrement(ref _startsFailing) >= 0
         ? Task.FromException<bool>(new ExecutionStoreUnavailableException("The test's database is away."))
         : Task.FromResult(true);

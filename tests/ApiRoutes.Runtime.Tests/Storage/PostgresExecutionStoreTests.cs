@@ -92,6 +92,30 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Empty(await idle.Coordination.ClaimWaitingAsync(100, At(5), Served, default));
     }
 
+    // Review 38a F3: a replica's own first attempts that landed although their accepts were answered 503 are held
+    // nowhere in memory; it takes those, waiting long enough, and none it holds, nor another replica's.
+    [Fact]
+    public async Task A_replica_takes_its_own_waiting_first_attempts_that_it_does_not_hold_and_nothing_else()
+    {
+        var own = Open();
+        await own.AddAsync(Record("landed", ExecutionStatus.Queued), Request(), default);
+        await own.AddAsync(Record("held", ExecutionStatus.Queued), Request(), default);
+        await own.AddAsync(Record("new", ExecutionStatus.Queued) with { AcceptedAt = At(10) }, Request(), default);
+        await own.AddAsync(Record("retry", ExecutionStatus.Queued) with { Attempt = 2 }, Request(), default);
+        await own.AddAsync(Record("started", ExecutionStatus.Queued), Request(), default);
+        Assert.True(await own.Coordination.TryStartAsync(Record("started", ExecutionStatus.Running), default));
+        var other = Open();
+        await other.AddAsync(Record("other's", ExecutionStatus.Queued), Request(), default);
+
+        var taken = await own.Coordination.ClaimLandedAsync(100, At(5), ["held"], Served, default);
+
+        Assert.Equal(["landed"], taken.Select(e => e.Record.Id));
+        Assert.NotNull(taken[0].Request);
+        Assert.True(await own.Coordination.TryStartAsync(Record("landed", ExecutionStatus.Running), default));
+        Assert.Empty(await own.Coordination.ClaimLandedAsync(100, At(5), ["held"], Served, default));
+        Assert.Equal(["other's"], (await other.Coordination.ClaimLandedAsync(100, At(5), [], Served, default)).Select(e => e.Record.Id));   // its own alone
+    }
+
     // Review 25b F4: a replica of the other version, without the route, took the waiting work of a live replica that has
     // it and recorded it failed ("its route no longer exists in this deploy").
     [Fact]
