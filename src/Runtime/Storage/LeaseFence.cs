@@ -113,6 +113,18 @@ internal sealed class LeaseFence : IDisposable
     // (it looks every half lease), and one renewal (every third of a lease) may fail without cancelling anything.
     private static TimeSpan Held(TimeSpan lease) => lease - lease / 4;
 
+    /// <summary>How long this replica's bound on its lease still holds (tests move a fake clock no further).</summary>
+    internal TimeSpan HeldFor
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _coordination is null ? TimeSpan.MaxValue : Left();
+            }
+        }
+    }
+
     // How long the lease is still held by this replica's bound: negative once it is past.
     private TimeSpan Left() => Held(_coordination!.LeaseDuration) - _time.GetElapsedTime(_sentAt);
 
