@@ -187,13 +187,16 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     // One statement: the claim lands only if no run of the schedule still goes on another live replica (its start
     // is written before its handler runs), and only once per (route, occurrence), whoever asks. An occurrence claimed
     // already is claimed elsewhere, whatever runs: a replica a moment late took the run of that very occurrence for an
-    // overlap with it, and recorded it skipped (review 24d F3).
+    // overlap with it, and recorded it skipped (review 24d F3). Claimed by this very execution, and no run of it written
+    // yet, it is its claim still: asked again after an answer that was lost (the statement committed, the link broke
+    // before its answer came: review 38a F2); once a row of that id exists (a take-over closed the claim), it is not.
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
         var claim = default(OccurrenceClaim);
         await _database.RunAsync(
             $"""
-            WITH taken AS (SELECT 1 FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
+            WITH taken AS (SELECT execution_id FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
+            own AS (SELECT 1 FROM taken WHERE execution_id = $3 AND NOT EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $3)),
             going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g WHERE NOT EXISTS (SELECT 1 FROM taken)),
             paused AS (
                 (SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds}
@@ -209,7 +212,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going) AND NOT EXISTS (SELECT 1 FROM paused)
                 ON CONFLICT (route, occurrence) DO NOTHING
                 RETURNING 1)
-            SELECT (SELECT count(*) FROM claimed), (SELECT id FROM going), (SELECT count(*) FROM paused),
+            SELECT (SELECT count(*) FROM claimed) + (SELECT count(*) FROM own), (SELECT id FROM going), (SELECT count(*) FROM paused),
                 (SELECT until FROM paused), (SELECT paused_at FROM paused)
             """,
             async command =>

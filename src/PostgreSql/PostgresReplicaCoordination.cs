@@ -107,7 +107,9 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
 
     // One statement: the insert's ON CONFLICT DO NOTHING is what makes each claim closed once across replicas (and not
     // at all when the claimant's own row landed first); RETURNING names those this replica closed. A claimant back from
-    // a pause inserts or starts its row as its owner and meets this one, another's: not run there (TryStartAsync).
+    // a pause inserts or starts its row as its owner and meets this one, another's: not run there (TryStartAsync). A
+    // live claimant's claim with no run after ClaimWithoutRunLimit is closed too (review 38a F2: its claim landed and its
+    // answer was lost; it never runs it, and the others had recorded it claimed elsewhere).
     public async Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(
         int limit, TimeSpan window, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
     {
@@ -116,9 +118,12 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         await database.RunAsync(
             $"""
             WITH orphaned AS (
-                SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at FROM apiroutes_schedule_runs s
+                SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at,
+                    EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now()) AS live
+                FROM apiroutes_schedule_runs s
                 WHERE s.claimed_at >= now() - $2
-                    AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())
+                    AND (s.claimed_at < now() - $5
+                        OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now()))
                     AND NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)
                     AND ('{scheduled} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
                         AND (r.routes IS NULL OR '{scheduled} ' || s.route = ANY(r.routes))))
@@ -128,12 +133,14 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, error, owner)
                 SELECT execution_id, route, '{scheduled}', 'Failed', 1, claimed_at, now(), occurrence,
                     'Not run: replica ' || replica || ' claimed this occurrence at ' || to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-                        || ' and stopped (or let its lease lapse) before it wrote its run; recorded missed, not run late.',
+                        || CASE WHEN live THEN ' and wrote no run of it within {(int)IReplicaCoordination.ClaimWithoutRunLimit.TotalMinutes} minutes (its claim landed, and its answer was lost)'
+                            ELSE ' and stopped (or let its lease lapse) before it wrote its run' END
+                        || '; recorded missed, not run late.',
                     $1
                 FROM orphaned
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id)
-            SELECT o.route, o.occurrence, o.claimed_at, o.replica FROM orphaned o JOIN closed c ON c.id = o.execution_id
+            SELECT o.route, o.occurrence, o.claimed_at, o.replica, o.live FROM orphaned o JOIN closed c ON c.id = o.execution_id
             """,
             async command =>
             {
@@ -141,10 +148,12 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 command.Parameters.Add(new NpgsqlParameter { Value = window });
                 command.Parameters.Add(new NpgsqlParameter { Value = routes.ToArray() });
                 command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                command.Parameters.Add(new NpgsqlParameter { Value = IReplicaCoordination.ClaimWithoutRunLimit });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    closed.Add(new ClaimNeverRun(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3)));
+                    closed.Add(new ClaimNeverRun(
+                        reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3), reader.GetBoolean(4)));
                 }
             },
             "written",

@@ -393,6 +393,56 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         Assert.Single(survivor.Logs, line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task An_occurrence_a_live_replica_claimed_and_wrote_no_run_of_within_15_minutes_is_recorded_missed_and_never_run_by_it()
+    {
+        // Review 38a F2: a claim that landed while its answer was lost, every try to ask it again failed, and the claimant
+        // lives on: it never ran, the others recorded it claimed elsewhere, and the take-over closed only the claims of
+        // replicas whose lease had lapsed. Closed once 15 minutes old, whatever the claimant's lease.
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "0 0 1 1 *"));
+        var now = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var survivor = await StartAsync(manifest, _database, now: now);
+        await using var claimantServer = await StartAsync(manifest, _database, now: now);
+        var claimant = claimantServer.Services.GetRequiredService<IReplicaCoordination>();
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            $"INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES ('/api/tick', '2026-02-01T00:00:00Z', 'orphan-live', '{claimant.Replica}', now() - interval '16 minutes'), "
+            + $"('/api/tick', '2026-02-02T00:00:00Z', 'young-live', '{claimant.Replica}', now() - interval '14 minutes') RETURNING 1");
+
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(15));   // half a lease: the survivor's take-over
+        await survivor.WaitForLogAsync(
+            $"ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence 2026-02-01T00:00:00.0000000+00:00 was claimed by replica {claimant.Replica} at ");
+        Assert.Contains(
+            "which lives on and wrote no run of it within 15 minutes (its claim landed while the store's answer to it was lost); it is recorded missed",
+            survivor.Logs.Single(line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
+        Assert.Equal(1L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_replicas WHERE lease_until > now() AND id = '" + claimant.Replica + "'"));
+        Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'orphan-live'"));
+        Assert.Matches(
+            $"^Not run: replica {claimant.Replica} claimed this occurrence at .+Z and wrote no run of it within 15 minutes \\(its claim landed, and its answer was lost\\); recorded missed, not run late\\.$",
+            await PostgresServer.ScalarAsync<string>(_database, "SELECT error FROM apiroutes_executions WHERE id = 'orphan-live'"));
+        Assert.Equal(0L, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_executions WHERE id = 'young-live'"));   // not yet 15 minutes
+
+        const string Missed = "SELECT detail FROM apiroutes_schedule_occurrences WHERE route = '/api/tick' AND outcome = 'missed'";
+        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string>(_database, Missed) is not null);
+        Assert.EndsWith(
+            $"by replica {claimant.Replica}, which lives on and wrote no run of it within 15 minutes (its claim landed while the store's answer to it was lost). Not run late.",
+            await PostgresServer.ScalarAsync<string>(_database, Missed),
+            StringComparison.Ordinal);
+
+        // The claimant's late run meets the closed row: its first row does not land over it, its start is refused, and
+        // its claim asked again is not its claim any more.
+        var record = new ExecutionRecord
+        {
+            Id = "orphan-live", Route = "/api/tick", Kind = "scheduled", Status = ExecutionStatus.Queued, Attempt = 1,
+            AcceptedAt = now, Occurrence = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero),
+        };
+        await claimantServer.Services.GetRequiredService<IExecutionStore>().AddAsync(record, null, CancellationToken.None);
+        Assert.False(await claimant.TryStartAsync(record with { Status = ExecutionStatus.Running, StartedAt = now }, CancellationToken.None));
+        Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'orphan-live'"));
+        Assert.False((await claimantServer.Services.GetRequiredService<IExecutionStore>().ClaimOccurrenceAsync("/api/tick", record.Occurrence.Value, "orphan-live", CancellationToken.None)).Claimed);
+    }
+
     private static Task<TestServer> StartAsync(
         ApiRoutes.Manifest.RouteManifest manifest, string connectionString, string environment = "Production", DateTimeOffset? now = null, TimeSpan? lease = null,
         Action<ApiRoutesOptions>? configure = null) =>

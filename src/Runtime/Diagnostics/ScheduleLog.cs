@@ -47,8 +47,17 @@ internal static partial class ScheduleLog
     [LoggerMessage(3010, LogLevel.Debug, "Schedule {Route} at {Occurrence:O} was claimed already, by another replica or process or before a restart; it is not run here")]
     public static partial void ScheduleClaimedElsewhere(this ILogger logger, string route, DateTimeOffset occurrence);
 
-    [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the store cannot be written to claim it, and running it unclaimed could run it twice")]
-    public static partial void ScheduleNotClaimed(this ILogger logger, string route, DateTimeOffset occurrence, Exception exception);
+    [LoggerMessage(3011, LogLevel.Error, "Schedule {Route} skipped the run at {Occurrence:O}: the store could not be written to claim it ({Tried}), and running it unclaimed could run it twice")]
+    public static partial void ScheduleNotClaimed(this ILogger logger, string route, DateTimeOffset occurrence, string tried, Exception? exception);
+
+    [LoggerMessage(3033, LogLevel.Warning, "Schedule {Route}: the store cannot be written to claim the occurrence {Occurrence:O}; the claim is asked again, with the same execution id, until {Until:O} (a claim that landed while its answer was lost is found as this replica's)")]
+    public static partial void ScheduleClaimAskedAgain(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset until, Exception exception);
+
+    [LoggerMessage(3034, LogLevel.Debug, "Schedule {Route}: the claim of the occurrence {Occurrence:O} is asked again at {At:O}")]
+    public static partial void ScheduleClaimWaiting(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset at);
+
+    [LoggerMessage(3035, LogLevel.Information, "Schedule {Route}: the occurrence {Occurrence:O} is claimed at {ClaimedAt:O}, once the store could be written again; it runs late by the store's outage")]
+    public static partial void ScheduleClaimedLate(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset claimedAt);
 
     [LoggerMessage(3012, LogLevel.Warning, "Schedule {Route} missed {Count} occurrence(s) while no instance was up, from {First:O} to {Last:O}; the latest {Recorded} are recorded as missed")]
     public static partial void ScheduleMissed(this ILogger logger, string route, int count, DateTimeOffset first, DateTimeOffset last, int recorded);
@@ -98,8 +107,8 @@ internal static partial class ScheduleLog
     [LoggerMessage(3028, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed at {ClaimedAt:O}, and no run of it was written: the process stopped (killed, or crashed) in the moment between, or the store could not be written then (the run may have gone ahead unrecorded); it is recorded missed, and not run late")]
     public static partial void ClaimNeverRun(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset claimedAt);
 
-    [LoggerMessage(3029, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed by replica {Replica} at {ClaimedAt:O}, which stopped (or let its lease lapse) before it wrote a run of it; it is recorded missed, and not run late (the replica, if it comes back, does not run it either)")]
-    public static partial void ReplicaClaimNeverRun(this ILogger logger, string route, DateTimeOffset occurrence, string replica, DateTimeOffset claimedAt);
+    [LoggerMessage(3029, LogLevel.Warning, "Schedule {Route}: the occurrence {Occurrence:O} was claimed by replica {Replica} at {ClaimedAt:O}, {Why}; it is recorded missed, and not run late (the replica, if it comes back, does not run it either)")]
+    public static partial void ReplicaClaimNeverRun(this ILogger logger, string route, DateTimeOffset occurrence, string replica, DateTimeOffset claimedAt, string why);
 
     [LoggerMessage(3016, LogLevel.Warning, "Schedule {Route}: the execution store cannot be read (or holds what is not a schedule's record), so the occurrences missed while no instance was up are not known (nor caught up)")]
     public static partial void StoreReadFailed(this ILogger logger, string route, Exception exception);

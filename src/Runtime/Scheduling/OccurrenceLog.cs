@@ -252,16 +252,21 @@ internal sealed class OccurrenceLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// An occurrence claimed with no run written (review 32b F4): logged (3028; with replicas, whose claimant stopped,
-    /// 3029), counted as missed, and recorded missed with why. Not run late: the claim stands.
+    /// An occurrence claimed with no run written (review 32b F4): logged (3028; with replicas, whose claimant stopped, or
+    /// lives and wrote no run of it within <see cref="IReplicaCoordination.ClaimWithoutRunLimit"/>, 3029), counted as
+    /// missed, and recorded missed with why. Not run late: the claim stands.
     /// </summary>
     public void ClaimNeverRun(ClaimNeverRun claim)
     {
         string detail;
         if (claim.Replica is { } replica)
         {
-            _logger.ReplicaClaimNeverRun(claim.Route, claim.Occurrence, replica, claim.ClaimedAt);
-            detail = $"Claimed at {claim.ClaimedAt:O} by replica {replica}, which stopped (or let its lease lapse) before it wrote a run of it. Not run late.";
+            // A live claimant's: its claim landed, its answer was lost, and every try to ask it again failed (review 38a F2).
+            var why = claim.ClaimantLive
+                ? $"which lives on and wrote no run of it within {(int)IReplicaCoordination.ClaimWithoutRunLimit.TotalMinutes} minutes (its claim landed while the store's answer to it was lost)"
+                : "which stopped (or let its lease lapse) before it wrote a run of it";
+            _logger.ReplicaClaimNeverRun(claim.Route, claim.Occurrence, replica, claim.ClaimedAt, why);
+            detail = $"Claimed at {claim.ClaimedAt:O} by replica {replica}, {why}. Not run late.";
         }
         else
         {

@@ -4,6 +4,7 @@ using ApiRoutes.Execution;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ApiRoutes.Scheduling;
@@ -22,8 +23,18 @@ internal sealed class ScheduledRuns(
     OccurrenceLog occurrences,
     TimeProvider time,
     ILoggerFactory loggerFactory,
-    IReplicaCoordination? coordination = null)
+    IReplicaCoordination? coordination = null,
+    IHostApplicationLifetime? lifetime = null)
 {
+    /// <summary>
+    /// With replicas, how long after its occurrence (after now, for a catch-up of one long past) the scheduler's claim
+    /// that failed for the store's sake is asked again at most; never past the schedule's next occurrence either.
+    /// </summary>
+    public static readonly TimeSpan ClaimRetryWindow = TimeSpan.FromMinutes(5);
+
+    // The longest wait between two tries of one claim: 1, 2, 4 … s, then every 30 s.
+    private static readonly TimeSpan MaxClaimRetryDelay = TimeSpan.FromSeconds(30);
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
 
@@ -61,6 +72,13 @@ internal sealed class ScheduledRuns(
         var added = TakeSlot();
         for (var waits = 0; added.Id != id && !added.Started.IsCompleted && waits < MaxWaitsForAStart; waits++)
         {
+            if (added.ClaimAskedAgain && (manual || external))
+            {
+                // Its claim is asked again for up to minutes while the store is away (review 38a F1): a request does not
+                // wait that long for it, and is answered as when the store cannot be written.
+                return new ScheduledStart(null, $"The occurrence {added.Occurrence:O} of {route.Template} is still being claimed (the store could not be written); try again shortly.") { StoreUnavailable = true };
+            }
+
             // The slot's holder is still being claimed and may not run at all (claimed elsewhere, a store that cannot
             // be written, a pause): what this start is told, and what it records, waits for that to be decided. A
             // holder that did not start has freed the slot, which this start then tries to take as if it had come after.
@@ -103,10 +121,31 @@ internal sealed class ScheduledRuns(
         {
             if ((manual ? await CheckElsewhereAsync(route) : await TryClaimAsync(route, occurrence, id, external)) is { } refusal)
             {
+                if (refusal.ClaimAskedAgain)
+                {
+                    running.ClaimAskedAgain = true;
+                    // Asked again in the background, the slot held meanwhile: the scheduler's loop goes on (an occurrence
+                    // undealt with for Health:OverdueAfter fails liveness, and a database away for minutes must not restart
+                    // every replica), and the next occurrence waits for what becomes of this one, which ends before it.
+                    _ = ClaimAgainAsync(route, occurrence, id, Accept, NotStarted);
+                    return refusal;
+                }
+
                 NotStarted();
                 return refusal;
             }
 
+            return Accept();
+        }
+        catch
+        {
+            // The caller logs the fault.
+            NotStarted();
+            throw;
+        }
+
+        ScheduledStart Accept()
+        {
             // In the execution log before the id is handed out.
             var trigger = manual ? "manual" : external ? "external" : missed ? "catch_up" : "scheduler";
             var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed, trigger, trace, replayOf);
@@ -118,12 +157,6 @@ internal sealed class ScheduledRuns(
 
             start.SetResult(execution);
             return new ScheduledStart(id, null);
-        }
-        catch
-        {
-            // The caller logs the fault.
-            NotStarted();
-            throw;
         }
 
         // The slot's holder: this start, unless another holds it still.
@@ -198,6 +231,9 @@ internal sealed class ScheduledRuns(
     // The run that holds a schedule's slot: the occurrence it runs for (none for a run by hand), and its end.
     private sealed record Running(string Id, DateTimeOffset? Occurrence, Task<TrackedExecution?> Started, Task Run)
     {
+        // Its claim failed for the store's sake and is asked again, in the background (ClaimAgainAsync).
+        public volatile bool ClaimAskedAgain;
+
         // Whether it keeps the slot: being claimed, or started and its run not ended. One that did not start never does.
         public bool Holds => !Run.IsCompleted && !(Started.IsCompleted && Started.Result is null);
     }
@@ -234,45 +270,131 @@ internal sealed class ScheduledRuns(
     {
         try
         {
-            switch (await store.ClaimOccurrenceAsync(route.Template, occurrence, id, CancellationToken.None))
-            {
-                case { Claimed: true }:
-                    if (!external)
-                    {
-                        Remember(route.Template, new OccurrenceClaimed(occurrence, id));
-                    }
-
-                    return null;
-                case { Paused: { } pause }:
-                    // Paused after this replica last read the pauses: the store's decision holds.
-                    _logger.SchedulePaused(route.Template, occurrence);
-                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pause.Until)}.");
-                    return new ScheduledStart(null, SchedulePause.Skipped(route.Template, pause.Until, ScheduledRequest.Format(occurrence))) { Paused = true };
-                case { RunningElsewhere: { } other }:
-                    _logger.ScheduleSkipped(route.Template, occurrence, other);
-                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, other, "The previous run was still going on another replica.");
-                    return new ScheduledStart(null, $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.");
-                default:
-                    _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
-                    if (!external)
-                    {
-                        // A trigger's refusal is recorded by its endpoint, with the reason it answers.
-                        occurrences.Record(route.Template, occurrence, OccurrenceOutcome.ClaimedElsewhere, null, "Another replica or process claimed it, or it ran before a restart.");
-                    }
-
-                    return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} has already been claimed (it ran before, or runs in another replica or process).");
-            }
+            return Answered(route, occurrence, id, external, await store.ClaimOccurrenceAsync(route.Template, occurrence, id, CancellationToken.None));
         }
         catch (ExecutionStoreUnavailableException e)
         {
-            if (coordination is not null || external)
+            if (external)
             {
-                _logger.ScheduleNotClaimed(route.Template, occurrence, e);
+                // The trigger's sender tries again (it is answered 503 at once).
+                _logger.ScheduleNotClaimed(route.Template, occurrence, "an external trigger's: it is answered 503, for its sender to try again", e);
                 return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} could not be claimed: {e.Message}") { StoreUnavailable = true };
+            }
+
+            if (coordination is not null)
+            {
+                // The claim may have landed, its answer lost (review 38a F2), or not (a database away, review 38a F1): it is
+                // asked again (ClaimAgainAsync), not given up at once.
+                _logger.ScheduleClaimAskedAgain(route.Template, occurrence, ClaimWindowEnd(route, occurrence), e);
+                return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} could not be claimed yet: {e.Message}") { StoreUnavailable = true, ClaimAskedAgain = true };
             }
 
             _logger.StoreWriteFailed(id, e);
             return null;
+        }
+    }
+
+    // A claim that failed for the store's sake, with replicas (review 38a F1, F2): it may have landed with its answer
+    // lost, or not. Asked again with the same execution id (the store answers Claimed to the execution its row holds),
+    // after 1, 2, 4 … 30 s, until the store answers or the window ends (ClaimWindowEnd), or the app stops. Claimed: it
+    // runs, late by the outage. Any other answer is recorded as at once. No answer: recorded skipped, with why (3011), as
+    // another replica's record of the occurrence says whether it ran there.
+    private async Task ClaimAgainAsync(LoadedRoute route, DateTimeOffset occurrence, string id, Func<ScheduledStart> accept, Action notStarted)
+    {
+        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
+        try
+        {
+            var until = ClaimWindowEnd(route, occurrence);
+            ExecutionStoreUnavailableException? failure = null;
+            for (var delay = TimeSpan.FromSeconds(1); time.GetUtcNow() + delay < until && !stopping.IsCancellationRequested; delay = Min(delay * 2, MaxClaimRetryDelay))
+            {
+                var wait = Task.Delay(delay, time, stopping);
+                _logger.ScheduleClaimWaiting(route.Template, occurrence, time.GetUtcNow() + delay);   // once the timer is armed
+                await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                OccurrenceClaim answer;
+                try
+                {
+                    answer = await store.ClaimOccurrenceAsync(route.Template, occurrence, id, CancellationToken.None);
+                }
+                catch (ExecutionStoreUnavailableException e)
+                {
+                    failure = e;
+                    continue;
+                }
+
+                if (Answered(route, occurrence, id, external: false, answer) is not null)
+                {
+                    notStarted();
+                    return;
+                }
+
+                _logger.ScheduleClaimedLate(route.Template, occurrence, time.GetUtcNow());
+                accept();
+                return;
+            }
+
+            var gaveUp = time.GetUtcNow();
+            _logger.ScheduleNotClaimed(route.Template, occurrence, $"asked again until {gaveUp:O}; another replica's record of the occurrence says whether it ran there", failure);
+            occurrences.Record(
+                route.Template, occurrence, OccurrenceOutcome.Skipped, null,
+                $"This replica could not reach the store to claim it (event 3011), though asked again until {ScheduledRequest.Format(gaveUp)}; another replica's record of it says whether it ran there.");
+            notStarted();
+        }
+#pragma warning disable CA1031 // a fault of this start, in the background: logged, as the scheduler logs one it awaits
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.ScheduledStartFailed(route.Template, occurrence, e);
+            notStarted();
+        }
+    }
+
+    // Where asking a claim again ends: 5 minutes after the occurrence (after now, for a catch-up of one long past), and
+    // before the schedule's next occurrence, which the slot this claim holds would keep waiting.
+    private DateTimeOffset ClaimWindowEnd(LoadedRoute route, DateTimeOffset occurrence)
+    {
+        var end = (occurrence > time.GetUtcNow() ? occurrence : time.GetUtcNow()) + ClaimRetryWindow;
+        return route.NextOccurrence(occurrence) is { } next && next < end ? next : end;
+    }
+
+    private static TimeSpan Min(TimeSpan one, TimeSpan other) => one < other ? one : other;
+
+    // What the store answered a claim: null, claimed (remembered, for a release after a clock put right); else why it is
+    // not run here, recorded (a trigger's refusal is recorded by its endpoint).
+    private ScheduledStart? Answered(LoadedRoute route, DateTimeOffset occurrence, string id, bool external, OccurrenceClaim claim)
+    {
+        switch (claim)
+        {
+            case { Claimed: true }:
+                if (!external)
+                {
+                    Remember(route.Template, new OccurrenceClaimed(occurrence, id));
+                }
+
+                return null;
+            case { Paused: { } pause }:
+                // Paused after this replica last read the pauses: the store's decision holds.
+                _logger.SchedulePaused(route.Template, occurrence);
+                occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pause.Until)}.");
+                return new ScheduledStart(null, SchedulePause.Skipped(route.Template, pause.Until, ScheduledRequest.Format(occurrence))) { Paused = true };
+            case { RunningElsewhere: { } other }:
+                _logger.ScheduleSkipped(route.Template, occurrence, other);
+                occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, other, "The previous run was still going on another replica.");
+                return new ScheduledStart(null, $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.");
+            default:
+                _logger.ScheduleClaimedElsewhere(route.Template, occurrence);
+                if (!external)
+                {
+                    // A trigger's refusal is recorded by its endpoint, with the reason it answers.
+                    occurrences.Record(route.Template, occurrence, OccurrenceOutcome.ClaimedElsewhere, null, "Another replica or process claimed it, or it ran before a restart.");
+                }
+
+                return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} has already been claimed (it ran before, or runs in another replica or process).");
         }
     }
 }
@@ -284,6 +406,9 @@ internal sealed class ScheduledRuns(
 internal sealed record ScheduledStart(string? ExecutionId, string? Refusal)
 {
     public bool StoreUnavailable { get; init; }
+
+    /// <summary>The scheduler's claim failed for the store's sake and is asked again in the background (with replicas).</summary>
+    public bool ClaimAskedAgain { get; init; }
 
     public bool Paused { get; init; }
 

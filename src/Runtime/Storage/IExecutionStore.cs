@@ -223,6 +223,8 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
 
 /// <summary>
 /// An occurrence claimed at <paramref name="ClaimedAt"/> whose run was never written (<see cref="IExecutionStore.GetClaimsNeverRunAsync"/>);
-/// with replicas, the <paramref name="Replica"/> that claimed it (<see cref="IReplicaCoordination.CloseClaimsNeverRunAsync"/>).
+/// with replicas, the <paramref name="Replica"/> that claimed it (<see cref="IReplicaCoordination.CloseClaimsNeverRunAsync"/>),
+/// and whether its lease was still live (<paramref name="ClaimantLive"/>: it claimed and wrote no run within
+/// <see cref="IReplicaCoordination.ClaimWithoutRunLimit"/>).
 /// </summary>
-internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt, string? Replica = null);
+internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt, string? Replica = null, bool ClaimantLive = false);

@@ -95,8 +95,16 @@ internal interface IReplicaCoordination
     Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken);
 
     /// <summary>
+    /// How long after its claim a live replica's occurrence with no run written is closed all the same (review 38a F2:
+    /// the claim landed, its answer was lost, and every try to ask it again failed; the claimant lives on and never runs
+    /// it). A claimant writes its run's first row a moment after its claim, or within the 5 minutes it asks it again.
+    /// </summary>
+    static TimeSpan ClaimWithoutRunLimit => TimeSpan.FromMinutes(15);
+
+    /// <summary>
     /// Occurrences claimed within <paramref name="window"/> before now, by the database's clock (the claims' own), by
-    /// replicas that stopped or let their lease lapse, of which no
+    /// replicas that stopped or let their lease lapse, or more than <see cref="ClaimWithoutRunLimit"/> ago by any
+    /// replica (<see cref="ClaimNeverRun.ClaimantLive"/>), of which no
     /// run was written (the replica died in the moment between its claim and its run's first row; review 32b F4), at
     /// most <paramref name="limit"/>, of the <paramref name="routes"/> this replica serves or of schedules no live replica
     /// serves: each is closed by a row of this replica's, failed without running, so that the replica that claimed it,

@@ -292,11 +292,12 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             return Closed<OccurrenceClaim>();
         }
 
-        // Claimed before: that is the answer, paused or not.
+        // Claimed before: that is the answer, paused or not; claimed by this very execution, it is its claim still (asked
+        // again after an answer that was lost: review 38a F2).
         var (key, now) = ((route, occurrence.ToUniversalTime()), time.GetUtcNow());
         return Task.FromResult(!_claims.ContainsKey(key) && _pauses.GetValueOrDefault(route)?.Skipping(key.Item2, now) is { } pause
             ? new OccurrenceClaim(false, Paused: pause)
-            : new OccurrenceClaim(_claims.TryAdd(key, (now, executionId))));
+            : new OccurrenceClaim(_claims.TryAdd(key, (now, executionId)) || (_claims.TryGetValue(key, out var held) && held.ExecutionId == executionId)));
     }
 
     // Only the claim of that execution: one of the occurrence by another stays (review 35b F2).

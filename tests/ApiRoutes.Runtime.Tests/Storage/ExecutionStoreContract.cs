@@ -168,6 +168,20 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claim_asked_again_by_the_execution_that_holds_it_is_claimed_and_by_another_it_is_not()
+    {
+        // Review 38a F2: a claim whose answer was lost (it landed, the link broke) is asked again with the same execution
+        // id; that it is this execution's claim is the answer, not "claimed elsewhere".
+        var first = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        var again = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+        var other = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "b", default);
+        var stillMine = await Store.ClaimOccurrenceAsync("/api/tick", At(0), "a", default);
+
+        Assert.Equal((true, true, false, true), (first.Claimed, again.Claimed, other.Claimed, stillMine.Claimed));
+        Assert.Equal(At(0), (await Store.GetLastOccurrenceAsync("/api/tick", DateTimeOffset.MaxValue, default)).Latest);
+    }
+
+    [Fact]
     public async Task Of_many_concurrent_claims_of_one_occurrence_exactly_one_wins()
     {
         var claims = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Store.ClaimOccurrenceAsync("/api/tick", At(i % 4), $"e{i}", default)));

@@ -53,6 +53,21 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
         Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "y", default)).Claimed);
     }
 
+    // Review 38a F2: a claim asked again by the execution that holds it is its claim, until a row of that execution exists
+    // (a take-over closed the claim, with a failed row of its own): then it is claimed, and not run again.
+    [Fact]
+    public async Task A_claim_asked_again_by_its_execution_is_claimed_until_a_row_of_that_execution_exists()
+    {
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "a", default)).Claimed);
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "a", default)).Claimed);
+
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, error, owner) "
+            + "VALUES ('a', '/api/tick', 'scheduled', 'Failed', 1, now(), now(), now(), 'Not run: closed', 'another') RETURNING 1");
+        Assert.False((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "a", default)).Claimed);
+    }
+
     // An attempt below 1, which the store never writes: the row's record cannot be read.
     private protected override async Task CorruptAsync(string id) =>
         Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, $"WITH changed AS (UPDATE apiroutes_executions SET attempt = 0 WHERE id = '{id}' RETURNING 1) SELECT count(*)::int FROM changed"));

@@ -133,10 +133,11 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
         try
         {
+            // Claimed by this very execution: its claim still, asked again after an answer that was lost (review 38a F2).
             var claimed = await ReadAllAsync(
-                "SELECT 1 FROM schedule_runs WHERE route = $p0 AND occurrence = $p1", [route, Format(occurrence)!], _ => string.Empty, cancellationToken);
+                "SELECT execution_id FROM schedule_runs WHERE route = $p0 AND occurrence = $p1", [route, Format(occurrence)!], reader => reader.GetString(0), cancellationToken);
             return claimed.Count > 0
-                ? new OccurrenceClaim(false)
+                ? new OccurrenceClaim(claimed[0] == executionId)
                 : new OccurrenceClaim(false, Paused: new SchedulePauseHistory([.. (await GetPausesAsync(cancellationToken)).Where(pause => pause.Route == route)]).Skipping(occurrence, now));
         }
         catch (Exception e) when (e is ExecutionStoreUnavailableException or SqliteException or IOException)
