@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
@@ -80,10 +83,31 @@ public sealed class ClaimAskedAgainTests
         Assert.Equal(1, server.Probe.Count(nameof(Tick)));
     }
 
-    private static async Task<TestServer> StartAsync(ClaimsFail store)
+    [Fact]
+    public async Task A_run_now_that_meets_a_claim_being_asked_again_is_answered_503_at_once()
+    {
+        // It would wait for the claim (minutes while the store is away), and a run by hand must not overlap its run.
+        var store = new ClaimsFail { Failing = int.MaxValue };
+        await using var server = await StartAsync(store, "Development");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await server.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/minutely: the claim of the occurrence {Occurrence} is asked again at 2026-01-31T00:01:01");
+
+        var refused = await server.Client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/run?route=/api/minutely") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(
+            $"The occurrence {Occurrence} of /api/minutely is still being claimed (the store could not be written); try again shortly.",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
+    private static async Task<TestServer> StartAsync(ClaimsFail store, string environment = "Production")
     {
         var server = await TestServer.StartAsync(
             Create(ScheduledRoute("/api/minutely", typeof(Tick), "* * * * *")),
+            environment,
+            options: options => options.Scheduling.Enabled = true,   // in Development too
             now: Start,
             services: s => s.AddSingleton<IExecutionStore>(store).AddSingleton<IReplicaCoordination>(new ElsewhereCoordination()));
         await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/minutely waiting for 2026-01-31T00:01:00");
