@@ -72,17 +72,24 @@ internal sealed class ScheduledRuns(
         var added = TakeSlot();
         for (var waits = 0; added.Id != id && !added.Started.IsCompleted && waits < MaxWaitsForAStart; waits++)
         {
-            if (added.ClaimAskedAgain && (manual || external))
-            {
-                // Its claim is asked again for up to minutes while the store is away (review 38a F1): a request does not
-                // wait that long for it, and is answered as when the store cannot be written.
-                return new ScheduledStart(null, $"The occurrence {added.Occurrence:O} of {route.Template} is still being claimed (the store could not be written); try again shortly.") { StoreUnavailable = true };
-            }
-
             // The slot's holder is still being claimed and may not run at all (claimed elsewhere, a store that cannot
             // be written, a pause): what this start is told, and what it records, waits for that to be decided. A
             // holder that did not start has freed the slot, which this start then tries to take as if it had come after.
-            await added.Started;
+            // A request waits no longer than the holder's first claim: one asked again is asked for up to minutes while
+            // the store is away (review 38a F1), also when the request came while the first was under way (review 38g).
+            if (manual || external)
+            {
+                await Task.WhenAny(added.Started, added.AskedAgain);
+                if (added.ClaimAskedAgain && !added.Started.IsCompleted)
+                {
+                    return new ScheduledStart(null, $"The occurrence {added.Occurrence:O} of {route.Template} is still being claimed (the store could not be written); try again shortly.") { StoreUnavailable = true };
+                }
+            }
+            else
+            {
+                await added.Started;
+            }
+
             added = TakeSlot();
         }
 
@@ -123,7 +130,7 @@ internal sealed class ScheduledRuns(
             {
                 if (refusal.ClaimAskedAgain)
                 {
-                    running.ClaimAskedAgain = true;
+                    running.MarkAskedAgain();
                     // Asked again in the background, the slot held meanwhile: the scheduler's loop goes on (an occurrence
                     // undealt with for Health:OverdueAfter fails liveness, and a database away for minutes must not restart
                     // every replica), and the next occurrence waits for what becomes of this one, which ends before it.
@@ -231,8 +238,15 @@ internal sealed class ScheduledRuns(
     // The run that holds a schedule's slot: the occurrence it runs for (none for a run by hand), and its end.
     private sealed record Running(string Id, DateTimeOffset? Occurrence, Task<TrackedExecution?> Started, Task Run)
     {
+        private readonly TaskCompletionSource _askedAgain = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         // Its claim failed for the store's sake and is asked again, in the background (ClaimAgainAsync).
-        public volatile bool ClaimAskedAgain;
+        public bool ClaimAskedAgain => _askedAgain.Task.IsCompleted;
+
+        // Completes once its claim is asked again: what a request waiting for the slot waits for besides its start.
+        public Task AskedAgain => _askedAgain.Task;
+
+        public void MarkAskedAgain() => _askedAgain.TrySetResult();
 
         // Whether it keeps the slot: being claimed, or started and its run not ended. One that did not start never does.
         public bool Holds => !Run.IsCompleted && !(Started.IsCompleted && Started.Result is null);

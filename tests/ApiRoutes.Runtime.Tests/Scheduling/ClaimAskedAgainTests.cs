@@ -102,6 +102,26 @@ public sealed class ClaimAskedAgainTests
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));
     }
 
+    // Review 38g: a Run now that came while the scheduler's first claim was under way waited for all of its retries.
+    [Fact]
+    public async Task A_run_now_that_came_while_the_first_claim_was_under_way_is_answered_503_once_the_claim_is_asked_again()
+    {
+        var store = new ClaimsFail { Failing = int.MaxValue, HoldFirst = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var server = await StartAsync(store, "Development");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await store.FirstEntered.Task.WaitAsync(Probe.Patience);
+
+        var request = server.Client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/run?route=/api/minutely") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+        await Task.Delay(200);   // in most runs it waits for the slot by then; it is answered alike if it comes later
+        Assert.False(request.IsCompleted);
+        store.HoldFirst.SetResult();
+
+        var refused = await request.WaitAsync(Probe.Patience);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+    }
+
     private static async Task<TestServer> StartAsync(ClaimsFail store, string environment = "Production")
     {
         var server = await TestServer.StartAsync(
@@ -129,11 +149,25 @@ public sealed class ClaimAskedAgainTests
 
         public bool FirstLands { get; init; }
 
+        // The first claim waits for it (one under way).
+        public TaskCompletionSource? HoldFirst { get; init; }
+
+        public TaskCompletionSource FirstEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public int Attempts => Volatile.Read(ref _attempts);
 
         public override async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
         {
             var attempt = Interlocked.Increment(ref _attempts);
+            if (attempt == 1)
+            {
+                FirstEntered.TrySetResult();
+                if (HoldFirst is { } hold)
+                {
+                    await hold.Task.WaitAsync(Probe.Patience, cancellationToken);
+                }
+            }
+
             if (attempt > Failing)
             {
                 return await base.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
