@@ -18,6 +18,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection _writeConnection;
     private readonly GroupCommitWriter<SqliteWrite> _writer;
+    private volatile bool _logNotCut;   // the last prune's checkpoint could not cut the log (one prune runs at a time)
     private readonly SqliteWriteCommands _commands;
     private readonly TimeProvider _time;
     private readonly StoreLock _held;
@@ -505,9 +506,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             }
         }
 
-        if (pruned + deletedRows > 0)
+        if (pruned + deletedRows > 0 || _logNotCut)
         {
-            TruncateLog(connection);
+            _logNotCut = !TruncateLog(connection);
         }
 
         return pruned;
@@ -695,17 +696,22 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     // them: it is copied into the file and cut to nothing (review 38b F2). Best effort, and never waiting: this
     // connection has no busy handler, so with a write or a read under way it copies what it can and leaves the rest to
     // the next prune; the prune itself has done its work.
-    private void TruncateLog(SqliteConnection connection)
+    // Returns whether it was cut: a checkpoint that met a write or a read says so in its first column (busy), not as an
+    // error, and the next prune then tries again even if it removes nothing (review 38g: a quiet app's next prune
+    // removed nothing, and the log kept the requests).
+    private static bool TruncateLog(SqliteConnection connection)
     {
         try
         {
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            command.ExecuteNonQuery();
+            using var reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
         }
         catch (SqliteException)
         {
             // Not cut this time: the next prune tries again (a file that cannot be written is reported by the writes).
+            return false;
         }
     }
 
