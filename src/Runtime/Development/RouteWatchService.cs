@@ -490,13 +490,18 @@ internal sealed partial class RouteWatchService(
 
     // Not the build's — obj/ and bin/, and the development folder the analysis writes (wherever the project's
     // BaseIntermediateOutputPath puts it) — nor a tool's: a folder whose name starts with '.' (.git, whose folders come
-    // and go with every commit, .vs, .idea) or node_modules, where no handler is (review 16d F4). A file's own name may
-    // start with '.' (.editorconfig).
+    // and go with every commit, .vs, .idea) or node_modules, where no handler is (review 16d F4). The analyzer
+    // configuration's own names start with '.' (.editorconfig, .globalconfig), and count; no other dot file does (an
+    // editor's lock file, .#Hello.cs), nor a dot folder's own event (review 38g).
     private bool IsDevelopers(string? name, string fullPath)
     {
         var segments = name?.Split(Path.DirectorySeparatorChar) ?? [];
-        return !IsBuilds(segments, fullPath) && !segments.SkipLast(1).Any(segment => segment.StartsWith('.') || segment == "node_modules");
+        return !IsBuilds(segments, fullPath)
+            && !segments.Where((segment, i) => i < segments.Length - 1 || !IsAnalyzerConfig(segment)).Any(segment => segment.StartsWith('.') || segment == "node_modules");
     }
+
+    private static bool IsAnalyzerConfig(string fileName) =>
+        fileName.Equals(".editorconfig", StringComparison.OrdinalIgnoreCase) || fileName.Equals(".globalconfig", StringComparison.OrdinalIgnoreCase);
 
     // The build's: obj/ and bin/, and the development folder the analysis writes.
     private bool IsBuilds(string[] segments, string fullPath) =>

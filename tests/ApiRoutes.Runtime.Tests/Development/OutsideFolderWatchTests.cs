@@ -511,6 +511,7 @@ public sealed class OutsideFolderWatchTests : IDisposable
     [InlineData(".editorconfig", false)]             // the compile's analyzer configuration (review 38c F2)
     [InlineData("Api/.globalconfig", false)]
     [InlineData(".vs/x.cs", true)]                   // a dot folder still
+    [InlineData("Api/.#Hello.cs", true)]             // an editor's lock file is no source (review 38g)
     [InlineData("obj/Debug/net10.0/Shop.AssemblyInfo.cs", false)]   // the build's
     [InlineData("bin/x.json", false)]
     [InlineData("../Shared/x.json", false)]          // outside: the watch of outside files takes it as such
