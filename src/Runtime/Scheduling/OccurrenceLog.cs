@@ -155,11 +155,7 @@ internal sealed class OccurrenceLog : IAsyncDisposable
 
         try
         {
-            var written = (await Task.WhenAll(due.Select(record => WriteAsync(record, retried: true)))).Count(done => done);
-            if (written > 0)
-            {
-                _logger.OccurrencesRecordedLate(written);
-            }
+            await WriteAgainAsync(due);
         }
         finally
         {
@@ -204,13 +200,16 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         }
 
         await _retry.DisposeAsync();
-        if (left.Length > 0)
+        await WriteAgainAsync(left);
+    }
+
+    // Kept records written again, together: how many landed is said; each that failed again is kept or dropped (Failed).
+    private async Task WriteAgainAsync(OccurrenceRecord[] records)
+    {
+        var written = (await Task.WhenAll(records.Select(record => WriteAsync(record, retried: true)))).Count(done => done);
+        if (written > 0)
         {
-            var written = (await Task.WhenAll(left.Select(record => WriteAsync(record, retried: true)))).Count(done => done);
-            if (written > 0)
-            {
-                _logger.OccurrencesRecordedLate(written);
-            }
+            _logger.OccurrencesRecordedLate(written);
         }
     }
 
