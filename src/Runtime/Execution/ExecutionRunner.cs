@@ -19,6 +19,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     /// <summary>The longest error kept with an execution (the exception's text), so no record grows without bound.</summary>
     public const int MaxErrorCharacters = 16 * 1024;
 
+    /// <summary>
+    /// How long after its time limit, the fence or the cut a handler's lines are still its run's, while it answers its
+    /// cancellation ("stopped at step 3"); what it writes later is counted, not kept.
+    /// </summary>
+    public static readonly TimeSpan AnswerGrace = TimeSpan.FromSeconds(5);
+
     // What came first in an attempt (RunAsync): nothing yet, the handler's end, the time limit, the fence or the cut.
     private const int Running = 0;
     private const int HandlerFirst = 1;
@@ -199,8 +205,14 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             _ => Completed(handler),
         };
 
-        // Decided: what an abandoned handler, or work it left running, logs from now on is not this attempt's (review 38b F4).
-        logged.End();
+        // Decided without the handler (its time limit, the fence, the cut): the lines it writes in answer to its
+        // cancellation, which it learns of only now (Abort), are still this attempt's until it returns or AnswerGrace has
+        // passed (review 38g F5); what an abandoned handler, or work it left running, logs after that is not (review 38b
+        // F4). A handler that ended first ended its run itself.
+        if (!handler.IsCompleted)
+        {
+            EndAfterAnswer(logged, handler);
+        }
 
         if (handler.IsCompleted)
         {
@@ -244,6 +256,14 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
         return result;
     }
+
+    private void EndAfterAnswer(ExecutionLogCapture.HandlerRun logged, Task handler) =>
+        Task.WhenAny(handler, Task.Delay(AnswerGrace, time)).ContinueWith(
+            static (_, state) => ((ExecutionLogCapture.HandlerRun)state!).End(),
+            logged,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     // The handler's scope, disposed once it returned: a scoped service whose disposal throws (its bug) is logged and
     // changes nothing of the attempt's outcome, which was decided before.

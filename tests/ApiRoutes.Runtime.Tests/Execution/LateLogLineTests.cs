@@ -1,3 +1,4 @@
+using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -54,6 +55,46 @@ public sealed class LateLogLineTests
         Assert.Contains(lines, line => line.EndsWith(": Own line of attempt 1", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.EndsWith(": Own line of attempt 2", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.EndsWith(": Attempt 2 goes on", StringComparison.Ordinal));
+        Assert.Equal(Late, lines[^1]);
+    }
+
+    // Review 38g F5: the run ended when its time limit was decided, before the handler learnt of it (its token is
+    // cancelled on a pool thread), so the line it writes in answer, the one a developer opens a timed-out run for,
+    // was counted as late. It is the run's while the handler answers, within TimeSpan.FromSeconds(5).
+    [Fact]
+    public async Task The_line_a_handler_writes_in_answer_to_its_time_limit_is_kept_with_its_execution()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/stops", typeof(LogsWhereItStopped), timeLimitSeconds: 60)));
+
+        var id = (await server.Client.PostAsync("/api/stops", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        server.FakeTime.Advance(TimeSpan.FromSeconds(60));
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.TimedOut);
+        server.Probe.Open("answer");
+        await server.Probe.WaitForSignalAsync("answered");
+
+        var lines = server.Executions.LogLinesOf(id);
+        Assert.Contains(lines, line => line.EndsWith("Warning ApiRoutes.Runtime.Tests.Handlers.LogsWhereItStopped: Stopped at step 3 of 5", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.StartsWith("… [", StringComparison.Ordinal));
+    }
+
+    // An abandoned handler is the run's only for that grace: what it writes later (it ignored its token and went on)
+    // is counted, as review 38b F4's leftover work is.
+    [Fact]
+    public async Task A_line_an_abandoned_handler_writes_after_the_grace_past_its_time_limit_is_not_kept()
+    {
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/stops", typeof(LogsWhereItStopped), timeLimitSeconds: 60)));
+
+        var id = (await server.Client.PostAsync("/api/stops", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        server.FakeTime.Advance(TimeSpan.FromSeconds(60));
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.TimedOut);
+        server.FakeTime.Advance(ExecutionRunner.AnswerGrace);
+        server.Probe.Open("answer");
+        await server.Probe.WaitForSignalAsync("answered");
+
+        var lines = server.Executions.LogLinesOf(id);
+        Assert.DoesNotContain(lines, line => line.Contains("Stopped at step 3", StringComparison.Ordinal));
         Assert.Equal(Late, lines[^1]);
     }
 }

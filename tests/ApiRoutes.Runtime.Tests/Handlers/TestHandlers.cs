@@ -79,6 +79,28 @@ public sealed class HonorsCancellation(Probe probe) : RecordingHandler(probe)
 }
 
 /// <summary>
+/// Answers its time limit as handlers do: on its token's cancellation it logs where it stopped (once the gate "answer"
+/// opens) and returns.
+/// </summary>
+public sealed class LogsWhereItStopped(Probe probe, ILogger<LogsWhereItStopped> logger) : RecordingHandler(probe)
+{
+    protected override async Task HandleCoreAsync(HttpContext context)
+    {
+        logger.LogInformation("At step 3 of 5");
+        try
+        {
+            await Task.Delay(Probe.Patience, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            await Probe.Gate("answer").WaitAsync(Probe.Patience);
+            logger.LogWarning("Stopped at step 3 of 5");
+            Probe.Signal("answered");
+        }
+    }
+}
+
+/// <summary>
 /// Honours its token the BackgroundService way: on its cancellation it cleans up (until the gate "cleanup" opens) and
 /// returns normally, its work not done.
 /// </summary>
