@@ -7,7 +7,7 @@ namespace ApiRoutes.Storage;
 /// The PostgreSQL store's one write statement, for many executions at once: each column's values as one array
 /// parameter, unnested into rows, so a batch of writes is one statement (planned once: its text never changes, and the
 /// data source prepares it) rather than one per write. New executions are inserted; a change of state updates the
-/// row only while this replica owns it; and a start (Running) lands only while this replica's lease is live as well, by
+/// row only while this replica owns it (a success deletes the request: only failures are replayed); and a start (Running) lands only while this replica's lease is live as well, by
 /// the database's clock, whether it updates the row or inserts it (a scheduled run's start can be its row's first
 /// write: the group commit keeps only the latest change of an execution): work never starts on a lapsed lease,
 /// whatever the replica's own clock says. RETURNING names the rows written.
@@ -21,7 +21,9 @@ internal static class PostgresUpsert
             AS r({StoredRecord.Columns}, request, body)
         WHERE r.status <> 'Running' OR EXISTS (SELECT 1 FROM apiroutes_replicas l WHERE l.id = $17 AND l.lease_until > now())
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-            finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at
+            finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at,
+            request = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE apiroutes_executions.request END,
+            body = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE apiroutes_executions.body END
         WHERE apiroutes_executions.owner = excluded.owner
             AND (excluded.status <> 'Running'
                 OR EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = excluded.owner AND r.lease_until > now()))
@@ -108,8 +110,8 @@ internal static class PostgresUpsert
             parents[i] = record.TraceParent;
             states[i] = PostgresText.Storable(record.TraceState);
             retries[i] = record.RetryAt?.ToUniversalTime();
-            requests[i] = request;
-            bodies[i] = body;
+            // A success deletes the request, which nothing reads again (only failures are replayed); so does the update.
+            (requests[i], bodies[i]) = record.Status == ExecutionStatus.Succeeded ? (null, null) : (request, body);
         }
 
         var keyed = batch[start].Key is not null;

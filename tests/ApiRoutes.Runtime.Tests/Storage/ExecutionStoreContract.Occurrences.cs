@@ -115,6 +115,21 @@ public abstract partial class ExecutionStoreContract
         Assert.Null(await Store.GetRequestAsync("unknown", default));
     }
 
+    // Only failures are replayed: a success deletes the request, whose headers and body stayed for the whole retention
+    // (review 38b's note). Until it succeeds it is kept: a restart runs a running execution again.
+    [Fact]
+    public async Task A_success_deletes_the_request_that_a_running_execution_kept()
+    {
+        await Store.AddAsync(Record("ok", ExecutionStatus.Queued), SampleRequests.Full(), default);
+        await Store.UpdateAsync(Record("ok", ExecutionStatus.Running) with { StartedAt = At(1) }, default);
+        SampleRequests.AssertIsFull(await Store.GetRequestAsync("ok", default));
+
+        await Store.UpdateAsync(Record("ok", ExecutionStatus.Succeeded) with { StartedAt = At(1), FinishedAt = At(2) }, default);
+
+        Assert.Null(await Store.GetRequestAsync("ok", default));
+        Assert.Equal(ExecutionStatus.Succeeded, (await Store.FindAsync("ok", default))!.Status);
+    }
+
     private async Task<List<string>> Ids(ExecutionQuery query) => [.. (await Store.QueryAsync(query, default)).Select(r => r.Id)];
 
     private protected static OccurrenceRecord Occurrence(string route, int minute, OccurrenceOutcome outcome, string? executionId = null, string? detail = null) =>

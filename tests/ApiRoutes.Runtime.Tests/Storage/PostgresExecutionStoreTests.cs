@@ -286,12 +286,12 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
             new(Record("two", ExecutionStatus.Queued), json, SampleRequests.Full().BodyArray()),
             new(Record("one", ExecutionStatus.Running) with { StartedAt = At(1) }, null, null),
             new(Record("theirs", ExecutionStatus.Running), null, null),
-            new(Record("one", ExecutionStatus.Succeeded) with { StartedAt = At(1), FinishedAt = At(2) }, null, null),
+            new(Record("one", ExecutionStatus.Failed) with { StartedAt = At(1), FinishedAt = At(2), Error = "boom" }, null, null),
         ]);
 
         Assert.Equal([true, true, true, false, true], applied);
         var one = (await other.FindAsync("one", default))!;
-        Assert.Equal((ExecutionStatus.Succeeded, At(1), At(2)), (one.Status, one.StartedAt, one.FinishedAt));
+        Assert.Equal((ExecutionStatus.Failed, At(1), At(2)), (one.Status, one.StartedAt, one.FinishedAt));
         SampleRequests.AssertIsFull(await other.GetRequestAsync("one", default));   // a change keeps the request written first
         Assert.Equal(ExecutionStatus.Queued, (await other.FindAsync("theirs", default))!.Status);
         Assert.Equal(ExecutionStatus.Queued, (await other.FindAsync("two", default))!.Status);

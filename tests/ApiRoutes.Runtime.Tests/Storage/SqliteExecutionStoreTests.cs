@@ -73,13 +73,16 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
             new SqliteWrite(Record("a", ExecutionStatus.Running) with { StartedAt = At(1) }, null, null),
             new SqliteWrite(Record("b", ExecutionStatus.Running), null, null),
             new SqliteWrite(Record("a", ExecutionStatus.Succeeded) with { StartedAt = At(1), FinishedAt = At(2) }, null, null),
+            new SqliteWrite(Record("c", ExecutionStatus.Queued), StoredRequest.ToUtf8Json(Request()), [3]),
+            new SqliteWrite(Record("c", ExecutionStatus.Failed) with { FinishedAt = At(2), Error = "boom" }, null, null),
         ]);
 
-        Assert.Equal([true, true, true, true], applied);
-        Assert.Equal(["a Queued", "b Running", "a Succeeded"], await RowWritesAsync());
+        Assert.Equal([true, true, true, true, true, true], applied);
+        Assert.Equal(["a Queued", "b Running", "a Succeeded", "c Queued", "c Failed"], await RowWritesAsync());
         var a = (await _store.FindAsync("a", default))!;
         Assert.Equal((ExecutionStatus.Succeeded, At(1), At(2)), (a.Status, a.StartedAt, a.FinishedAt));
-        Assert.Equal([1, 2], (await _store.GetRequestAsync("a", default))!.Body.ToArray());   // the insert's request is kept
+        Assert.Null(await _store.GetRequestAsync("a", default));   // a success deletes the insert's request
+        Assert.Equal([3], (await _store.GetRequestAsync("c", default))!.Body.ToArray());   // a failure keeps it
     }
 
     [Fact]

@@ -39,12 +39,16 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     public SqliteWriteCommands(SqliteConnection connection)
     {
-        // The hot writes: an accepted execution (a row of its own), and a change of its state (six columns of it).
+        // The hot writes: an accepted execution (a row of its own), and a change of its state (six columns of it). A
+        // success also deletes the request, which nothing reads again (only failures are replayed; review 38b's note:
+        // its headers and body stayed for the whole retention); BindRow leaves it out of a row first written succeeded.
         _insert = new SqliteRawStatement(connection, $"""
             INSERT INTO executions ({StoredRecord.Columns}, request, body)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-                finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at
+                finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at,
+                request = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE request END,
+                body = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE body END
             """);
         // A new execution under an idempotency key: nothing when its route has an execution with that key (the unique
         // index executions_idempotency); its id is new, so that is the only conflict it can meet.
@@ -54,7 +58,11 @@ internal sealed class SqliteWriteCommands : IDisposable
             ON CONFLICT DO NOTHING
             """);
         // The same numbers as the insert's: both are bound by BindState.
-        _update = new SqliteRawStatement(connection, "UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14 WHERE id = ?1");
+        _update = new SqliteRawStatement(connection, """
+            UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14,
+                request = CASE WHEN ?4 = 'Succeeded' THEN NULL ELSE request END, body = CASE WHEN ?4 = 'Succeeded' THEN NULL ELSE body END
+            WHERE id = ?1
+            """);
         // Not while paused at the claim's time, nor for an occurrence that came while a pause held (SchedulePauseHistory.Skipping),
         // the latest or one that ended before it; a pause row whose times are not instants does not hold (as
         // GetPausesAsync leaves it out).
@@ -157,8 +165,9 @@ internal sealed class SqliteWriteCommands : IDisposable
         statement.Text(11, record.ReplayOf);
         statement.Text(12, record.TraceParent);
         statement.Text(13, record.TraceState);
-        statement.Utf8(15, write.Request);
-        statement.Blob(16, write.Body);
+        var kept = record.Status != ExecutionStatus.Succeeded;
+        statement.Utf8(15, kept ? write.Request : null);
+        statement.Blob(16, kept ? write.Body : null);
         return statement;
     }
 
