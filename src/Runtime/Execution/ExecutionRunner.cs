@@ -143,7 +143,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         {
             if (Interlocked.CompareExchange(ref first, by, Running) == Running)
             {
-                execution.EndDecidedFirst();
+                execution.EndDecidedFirst(time.GetUtcNow());
                 decided.TrySetResult();
                 Abort(aborted);
             }

@@ -31,6 +31,7 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
 
     private int _handlerRunning;
     private int _endDecided;
+    private long _endDecidedAt;   // UTC ticks on the runner's clock
 
     /// <summary>Whether this process holds it (it came through the lifecycle, not only from the store's history).</summary>
     public bool IsHeld => Route is not null;
@@ -55,7 +56,19 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
 
     internal void HandlerReturned() => Interlocked.Decrement(ref _handlerRunning);
 
-    internal void EndDecidedFirst() => Volatile.Write(ref _endDecided, 1);
+    /// <summary>
+    /// Since when its handler is abandoned — its attempt's end was decided without it (its time limit, the cut, the
+    /// fence) and it has not returned, ignoring its <c>RequestAborted</c> —, or null: it still holds a worker (review
+    /// 39a F4: health).
+    /// </summary>
+    public DateTimeOffset? AbandonedSince =>
+        EndDecided && HandlerRunning ? new DateTimeOffset(Volatile.Read(ref _endDecidedAt), TimeSpan.Zero) : null;
+
+    internal void EndDecidedFirst(DateTimeOffset at)
+    {
+        Volatile.Write(ref _endDecidedAt, at.UtcTicks);
+        Volatile.Write(ref _endDecided, 1);
+    }
 
     /// <summary>The one mutator: called by <see cref="ExecutionLog"/> for <see cref="ExecutionLifecycle"/>, under its lock.</summary>
     internal void Set(ExecutionRecord record, ExecutionState state)

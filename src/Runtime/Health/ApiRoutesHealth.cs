@@ -16,7 +16,7 @@ namespace ApiRoutes;
 /// </summary>
 public static class ApiRoutesHealth
 {
-    /// <summary>Liveness: 503 when the process is stuck and a restart would help (its scheduler is dead or overdue).</summary>
+    /// <summary>Liveness: 503 when the process is stuck and a restart would help (its scheduler is dead or overdue, or abandoned handlers hold every background worker).</summary>
     public const string LivePath = "/_apiroutes/health/live";
 
     /// <summary>Readiness: 503 while it should get no traffic (store unreachable, lease lost, shutting down).</summary>
@@ -37,6 +37,7 @@ public static class ApiRoutesHealth
         services.AddHealthChecks()
             .AddCheck<StoreHealthCheck>("apiroutes-store", tags: [ReadyTag], timeout: CheckTimeout)
             .AddCheck<QueueHealthCheck>("apiroutes-queue", tags: [ReadyTag])
+            .AddCheck<WorkersHealthCheck>("apiroutes-workers", tags: [LiveTag, ReadyTag])
             .AddCheck<LeaseHealthCheck>("apiroutes-lease", tags: [ReadyTag])
             .AddCheck<SchedulerHealthCheck>("apiroutes-scheduler", tags: [LiveTag, ReadyTag]);
     }

@@ -10,8 +10,9 @@ public sealed class HealthOptions
     public bool MapEndpoints { get; set; } = true;
 
     /// <summary>
-    /// How long past its time a schedule occurrence may go unhandled before the scheduler counts as stuck (liveness
-    /// fails). Default 1 minute.
+    /// How long past its time a schedule occurrence may go unhandled before the scheduler counts as stuck, and how long
+    /// every background worker may be held by a handler abandoned when its attempt ended (its time limit), before
+    /// liveness fails. Default 1 minute.
     /// </summary>
     public TimeSpan OverdueAfter { get; set; } = TimeSpan.FromMinutes(1);
 }

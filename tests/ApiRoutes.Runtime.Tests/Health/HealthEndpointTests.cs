@@ -80,6 +80,89 @@ public sealed class HealthEndpointTests : IDisposable
         Assert.Equal((HttpStatusCode.OK, "Healthy"), drained);
     }
 
+    // Review 39a F4: handlers that ignore their RequestAborted keep their workers after their time limit; with every
+    // worker held so, nothing accepted can run again while the process lives, and the app said Healthy.
+    [Fact]
+    public async Task Handlers_that_hold_every_worker_past_their_time_limit_fail_liveness_until_they_return()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation), timeLimitSeconds: 60)),
+            options: o => o.Background.MaxConcurrency = 2);
+        var ids = await StartStuckAsync(server, 2);
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(60));   // both attempts time out; their handlers go on
+        foreach (var id in ids)
+        {
+            await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.TimedOut);
+        }
+
+        var justAbandoned = await GetAsync(server, Live);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(59));
+        var inTime = await GetAsync(server, Live);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));   // Health:OverdueAfter, a minute, since the time limit
+        var stuck = await GetAsync(server, Live);
+        var notReady = await GetAsync(server, Ready);
+        server.Probe.Open("stuck");
+        var returned = await WaitForHealthyAsync(server, Live);
+
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), justAbandoned);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), inTime);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), stuck);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), notReady);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), returned);
+    }
+
+    [Fact]
+    public async Task Some_workers_held_past_their_time_limit_are_degraded_and_still_alive()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/stuck", typeof(IgnoresCancellation), timeLimitSeconds: 60)),
+            options: o => o.Background.MaxConcurrency = 3);
+        var id = Assert.Single(await StartStuckAsync(server, 1));
+        server.FakeTime.Advance(TimeSpan.FromSeconds(60));
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.TimedOut);
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+
+        try
+        {
+            Assert.Equal((HttpStatusCode.OK, "Degraded"), await GetAsync(server, Live));
+            Assert.Equal((HttpStatusCode.OK, "Degraded"), await GetAsync(server, Ready));
+        }
+        finally
+        {
+            server.Probe.Open("stuck");
+        }
+    }
+
+    private static async Task<List<string>> StartStuckAsync(TestServer server, int count)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await server.Client.PostAsync("/api/stuck", null);
+            ids.Add(response.Headers.GetValues("X-ApiRoutes-Execution-Id").Single());
+            await server.Probe.NextAsync();
+        }
+
+        return ids;
+    }
+
+    // Polls (bounded) until the endpoint says Healthy: handlers let go return one after the other.
+    private static async Task<(HttpStatusCode, string)> WaitForHealthyAsync(TestServer server, string path)
+    {
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        while (true)
+        {
+            var answer = await GetAsync(server, path);
+            if (answer == (HttpStatusCode.OK, "Healthy") || DateTime.UtcNow > deadline)
+            {
+                return answer;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     [Fact]
     public async Task A_sqlite_store_whose_folder_is_gone_is_not_ready_until_it_is_back()
     {
