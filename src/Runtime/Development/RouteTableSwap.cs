@@ -4,6 +4,7 @@ using ApiRoutes.ManifestLoading;
 using ApiRoutes.Routing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace ApiRoutes.Development;
 
@@ -18,6 +19,7 @@ internal sealed class RouteTableSwap(IOptions<RouteOptions> routeOptions) : IRou
 {
     private readonly Lock _gate = new();
     private (RouteTable Table, RouteEndpointFactory Factory, RouteEndpointSource Source)? _target;
+    private CancellationTokenSource _swapped = new();
 
     /// <summary>A manifest was put into service (the development loop records its handlers' source files).</summary>
     public event Action<RouteManifest>? Applied;
@@ -31,6 +33,18 @@ internal sealed class RouteTableSwap(IOptions<RouteOptions> routeOptions) : IRou
             {
                 return _target?.Table.Manifest;
             }
+        }
+    }
+
+    /// <summary>
+    /// Fires when a swap has replaced the routes: ApiRoutes' own endpoints only (RouteChanges; review 39b F2: the app's
+    /// composite endpoint source, MVC's among them, made MVC rebuild its actions at every change of its own).
+    /// </summary>
+    public IChangeToken GetChangeToken()
+    {
+        lock (_gate)
+        {
+            return new CancellationChangeToken(_swapped.Token);
         }
     }
 
@@ -77,6 +91,10 @@ internal sealed class RouteTableSwap(IOptions<RouteOptions> routeOptions) : IRou
             var endpoints = factory.Create(routes);
             table.Replace(served, routes);
             source.Replace(endpoints);
+            var swapped = _swapped;
+            _swapped = new CancellationTokenSource();
+            swapped.Cancel();
+            swapped.Dispose();
             Applied?.Invoke(manifest);   // all of it: the files of the routes left out are watched too
             return new SwapResult(routes.Count, types, [.. unapplied.Select(route => route.Route)]);
         }
