@@ -30,6 +30,27 @@ public sealed class MvcBesideRoutesTests
         Assert.Equal((HttpStatusCode.OK, "from a controller"), (controller.StatusCode, await controller.Content.ReadAsStringAsync()));
     }
 
+    // Review 39b F3: the build cannot see the app's own endpoints; one with a route's template took its GETs silently
+    // (or failed every one with 500). Said once the app has started, when MapControllers after MapApiRoutes has mapped too.
+    [Fact]
+    public async Task A_controller_or_minimal_api_with_a_route_s_template_is_warned_of_at_start()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(StandardRoute("/api/hello/{name}", typeof(Hello)), StandardRoute("/legacy", typeof(Hello))),
+            services: services => services.AddControllers().AddApplicationPart(typeof(LegacyController).Assembly),
+            map: app =>
+            {
+                app.MapGet("/API/Hello/{who}", () => "minimal");
+                app.MapPost("/api/hello/{who}/more", () => "elsewhere");
+                app.MapControllers();
+            });
+
+        await server.WaitForLogAsync(
+            "ApiRoutes[1006] Warning: Route /api/hello/{name} (ApiRoutes.Runtime.Tests.Handlers.Hello) has the template of the app's endpoint HTTP: GET /API/Hello/{who}, and both answer GET:");
+        await server.WaitForLogAsync(
+            "ApiRoutes[1006] Warning: Route /legacy (ApiRoutes.Runtime.Tests.Handlers.Hello) has the template of the app's endpoint ApiRoutes.Runtime.Tests.LegacyController.Get (ApiRoutes.Runtime.Tests), and both answer GET:");
+    }
+
     [Fact]
     public async Task An_app_with_razor_pages_starts_and_serves_its_routes()
     {

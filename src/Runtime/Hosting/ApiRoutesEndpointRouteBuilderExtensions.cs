@@ -89,6 +89,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         var source = new RouteEndpointSource(factory.Create(table.Routes));
         endpoints.DataSources.Add(source);
         services.GetRequiredService<RouteTableSwap>().Attach(table, factory, source);
+        WarnOfCollisions(endpoints, services, source, logger);
 
         if (isDevelopment || options.Dashboard.Enabled)
         {
@@ -122,6 +123,34 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
             endpoints.MapPost(TriggerSignature.Path, trigger.InvokeAsync).WithDisplayName("ApiRoutes external schedule trigger").ExcludeFromDescription();
         }
 
+    }
+
+    // The app's own endpoints that have a route's template (event 1006; review 39b F3): compared once the app has started,
+    // when every endpoint is mapped (MapControllers may come after MapApiRoutes), off the start's path, and again after
+    // each swap of the development loop. Never fails the app: another source that cannot list its endpoints is skipped.
+    private static void WarnOfCollisions(IEndpointRouteBuilder endpoints, IServiceProvider services, RouteEndpointSource source, ILogger logger)
+    {
+        void Check()
+        {
+            foreach (var other in endpoints.DataSources.Where(other => !ReferenceEquals(other, source)).ToList())
+            {
+                try
+                {
+                    foreach (var (route, endpoint, methods) in RouteCollisions.Find(source.Endpoints, other.Endpoints))
+                    {
+                        logger.RouteCollides(route.DisplayName ?? route.RoutePattern.RawText ?? "", endpoint.DisplayName ?? endpoint.RoutePattern.RawText ?? "", methods);
+                    }
+                }
+#pragma warning disable CA1031 // A warning's check: whatever another endpoint source throws is not this app's start to fail.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+
+        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => _ = Task.Run(Check));
+        services.GetRequiredService<RouteTableSwap>().Applied += _ => Check();
     }
 
     private static ExecutionStatusUrls? StatusUrls(ApiRoutes.ApiRoutesOptions options, bool isDevelopment)

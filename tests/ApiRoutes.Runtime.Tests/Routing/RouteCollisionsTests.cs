@@ -1,0 +1,53 @@
+using ApiRoutes.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+
+namespace ApiRoutes.Runtime.Tests.Routing;
+
+/// <summary>Which of the app's own endpoints routing cannot tell from a route (review 39b F3), and which it can.</summary>
+public sealed class RouteCollisionsTests
+{
+    [Theory]
+    [InlineData("/api/users/{id}", null, "/API/Users/{name}", null, "any method")]
+    [InlineData("/api/users/{id}", null, "/api/users/{id}", "GET", "GET")]
+    [InlineData("/api/users/{id}", "GET,POST", "/api/users/{key}", "post,PUT", "POST")]
+    [InlineData("/api/files/{*path}", null, "/api/files/{**rest}", null, "any method")]
+    [InlineData("/api/pages/{page?}", null, "/api/pages/{n=1}", null, "any method")]
+    [InlineData("/api/users/{id:int}", null, "/api/users/{key:int}", "GET", "GET")]
+    public void An_endpoint_routing_matches_as_the_route_collides(string route, string? routeMethods, string other, string? otherMethods, string methods)
+    {
+        var (found, with, common) = Assert.Single(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)]));
+
+        Assert.Equal((route, other, methods), (found.RoutePattern.RawText, with.RoutePattern.RawText, common));
+    }
+
+    [Theory]
+    [InlineData("/api/users/{id}", "POST", "/api/users/{id}", "GET")]
+    [InlineData("/api/users/{id:int}", null, "/api/users/{id}", null)]
+    [InlineData("/api/users/{id}", null, "/api/users/{id}/orders", null)]
+    [InlineData("/api/users", null, "/api/user", null)]
+    [InlineData("/api/files/{*path}", null, "/api/files/{path}", null)]
+    [InlineData("/api/users/{id}", null, "/api/users/{id?}", null)]
+    public void An_endpoint_routing_tells_apart_does_not(string route, string? routeMethods, string other, string? otherMethods)
+    {
+        Assert.Empty(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)]));
+    }
+
+    [Fact]
+    public void Endpoints_that_are_not_route_endpoints_are_skipped()
+    {
+        Assert.Empty(RouteCollisions.Find([Endpoint("/api/x", null)], [new Endpoint(_ => Task.CompletedTask, EndpointMetadataCollection.Empty, "not routed")]));
+    }
+
+    private static RouteEndpoint Endpoint(string template, string? methods)
+    {
+        var builder = new RouteEndpointBuilder(_ => Task.CompletedTask, RoutePatternFactory.Parse(template), order: 0);
+        if (methods is not null)
+        {
+            builder.Metadata.Add(new HttpMethodMetadata(methods.Split(',')));
+        }
+
+        return (RouteEndpoint)builder.Build();
+    }
+}
