@@ -65,11 +65,14 @@ internal static partial class BackgroundLog
     [LoggerMessage(2024, LogLevel.Error, "The runtime failed while it ran execution {ExecutionId} of {Route}; it is recorded as failed (internal error) and its worker or schedule goes on (a bug)")]
     public static partial void WorkerFailed(this ILogger logger, string executionId, string route, Exception exception);
 
-    [LoggerMessage(2025, LogLevel.Error, "A callback a handler registered on its RequestAborted token threw when it was cancelled (the time limit, the shutdown cut or the lease fence; a handler's bug); the other callbacks ran and the attempt went on ending")]
+    [LoggerMessage(2025, LogLevel.Error, "A callback a handler registered on its RequestAborted token threw when it was cancelled (the time limit, the shutdown cut, the lease fence or the handler's own Abort; a handler's bug); the other callbacks ran and the attempt went on ending")]
     public static partial void AbortCallbackFailed(this ILogger logger, Exception exception);
 
     [LoggerMessage(2026, LogLevel.Error, "Disposing the services of execution {ExecutionId} of {Route} threw (a scoped service's Dispose or DisposeAsync; its bug); the attempt's outcome is recorded as it was")]
     public static partial void ScopeDisposalFailed(this ILogger logger, string executionId, string route, Exception exception);
+
+    [LoggerMessage(2027, LogLevel.Error, "A callback execution {ExecutionId} of {Route} registered on its response threw ({Callback}; RegisterForDispose and RegisterForDisposeAsync register OnCompleted ones; its bug): the other callbacks ran and the attempt's outcome is recorded as it was")]
+    public static partial void ResponseCallbackFailed(this ILogger logger, string executionId, string route, string callback, Exception exception);
 
     [LoggerMessage(2030, LogLevel.Warning, "Execution {ExecutionId} of {Route} is not started: its start could not be recorded in the store (try {Try} of {Tries}), and another replica may hold it; {Next}")]
     public static partial void StartNotRecorded(this ILogger logger, string executionId, string route, int @try, int tries, string next, Exception exception);

@@ -9,10 +9,10 @@ namespace ApiRoutes.Execution;
 /// <summary>
 /// Runs one attempt of a background or scheduled execution: in its own DI scope, on a detached context, under the
 /// route's time limit. At the limit the handler's <c>RequestAborted</c> is cancelled and the attempt ends as timed
-/// out at once; a handler that ignores the token is abandoned (its scope is disposed when it finally returns). The
-/// token fires too when shutdown cuts the run, or when the <see cref="LeaseFence"/> trips (this replica may have lost
-/// its lease); while the fence holds, nothing starts. The attempt's start and end are the
-/// <see cref="ExecutionLifecycle"/>'s to record.
+/// out at once; a handler that ignores the token is abandoned (its response's callbacks run and its scope is disposed
+/// when it finally returns: <see cref="DetachedLifetime"/>). The token fires too when shutdown cuts the run, or when the
+/// <see cref="LeaseFence"/> trips (this replica may have lost its lease); while the fence holds, nothing starts. The
+/// attempt's start and end are the <see cref="ExecutionLifecycle"/>'s to record.
 /// </summary>
 internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider time, ExecutionLifecycle lifecycle, SecretHeaders secrets, LeaseFence fence, ILoggerFactory loggerFactory) : IDisposable
 {
@@ -128,6 +128,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         // handler's bug) is logged, not where it would escape into the time limit's timer (unhandled: the process would
         // end), the fence's trip or the cut. Not disposed once cancelled: an abandoned handler may still use its token.
         var aborted = new CancellationTokenSource();
+        var lifetime = new DetachedLifetime(aborted, Abort, _logger, execution);
 
         // Which came first, the handler's end, the time limit, the fence or the cut, decided once (compare-and-swap):
         // an attempt whose handler ended after the limit fired is timed out, and after the fence tripped goes back to
@@ -158,7 +159,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         {
             // The secret headers as configured now: a request stored before a name was added to them (recovered, taken
             // over) does not hand it to the handler either.
-            var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, aborted.Token, secrets);
+            var context = execution.Request!.CreateContext(scope.ServiceProvider, execution.Id, lifetime, secrets);
             context.Features.Set<IApiRoutesExecutionFeature>(new ExecutionFeature(execution.Record, lifecycle.MaxAttempts(route.Kind)));
 
             // Task.Run: a handler that blocks its thread must not block this runner past the time limit. Not at all once
@@ -194,7 +195,6 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         {
             // Its code has returned; its task completes in a moment.
             await handler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            aborted.Dispose();   // never cancelled: nothing came before the handler's end
         }
 
         var result = Volatile.Read(ref first) switch
@@ -216,7 +216,13 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
         if (handler.IsCompleted)
         {
-            await DisposeScopeAsync(scope, execution);
+            await EndAsync(scope, lifetime, execution);
+            if (Volatile.Read(ref first) == HandlerFirst && lifetime.Close())
+            {
+                // Never cancelled: nothing came before the handler's end, nor did it abort its request (review 39a N3), and
+                // now nothing will. After its response's callbacks, which may still use its token.
+                aborted.Dispose();
+            }
         }
         else
         {
@@ -228,9 +234,10 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     (abandoned, state) =>
                     {
                         _ = abandoned.Exception;
-                        return DisposeScopeAsync((AsyncServiceScope)state!, execution);
+                        var (abandonedScope, abandonedLifetime) = ((AsyncServiceScope, DetachedLifetime))state!;
+                        return EndAsync(abandonedScope, abandonedLifetime, execution);
                     },
-                    scope,
+                    (scope, lifetime),
                     CancellationToken.None,
                     TaskContinuationOptions.None,
                     TaskScheduler.Default).Unwrap(),
@@ -264,6 +271,14 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+
+    // The end of the handler's request once it returned, as ASP.NET Core ends a request (review 39a F1): its response's
+    // callbacks (OnStarting if nothing started it, then OnCompleted, RegisterForDispose's among them), then its scope.
+    private async Task EndAsync(AsyncServiceScope scope, DetachedLifetime lifetime, TrackedExecution execution)
+    {
+        await lifetime.EndAsync();
+        await DisposeScopeAsync(scope, execution);
+    }
 
     // The handler's scope, disposed once it returned: a scoped service whose disposal throws (its bug) is logged and
     // changes nothing of the attempt's outcome, which was decided before.

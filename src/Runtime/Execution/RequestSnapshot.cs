@@ -10,7 +10,7 @@ namespace ApiRoutes.Execution;
 /// <summary>
 /// A copy of what a handler needs from a request — method, path, route values, query, headers, body — taken before
 /// the 202 is sent, from which a fresh <see cref="HttpContext"/> is made for each attempt. What the handler writes
-/// to its response goes nowhere.
+/// to its response goes nowhere; the response's callbacks run as on a request (<see cref="DetachedLifetime"/>).
 /// </summary>
 internal sealed class RequestSnapshot
 {
@@ -91,8 +91,11 @@ internal sealed class RequestSnapshot
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(Body.ToArray(), writable: false);
 
-    /// <summary>A new context for one attempt, with its own services and cancellation, without the secret headers.</summary>
-    public HttpContext CreateContext(IServiceProvider services, string traceIdentifier, CancellationToken aborted, SecretHeaders secrets)
+    /// <summary>
+    /// A new context for one attempt, with its own services, and its response and cancellation in
+    /// <paramref name="lifetime"/>, without the secret headers.
+    /// </summary>
+    public HttpContext CreateContext(IServiceProvider services, string traceIdentifier, DetachedLifetime lifetime, SecretHeaders secrets)
     {
         var headers = new HeaderDictionary(Headers.Count);
         foreach (var (key, value) in Headers)
@@ -116,9 +119,9 @@ internal sealed class RequestSnapshot
             Body = BodyStream(),
             Protocol = "HTTP/1.1",
         });
-        features.Set<IHttpResponseFeature>(new HttpResponseFeature());
-        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
-        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = aborted });
+        features.Set<IHttpResponseFeature>(lifetime);
+        features.Set<IHttpResponseBodyFeature>(lifetime.BodyFeature());
+        features.Set<IHttpRequestLifetimeFeature>(lifetime);
         features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = RemoteIpAddress });
         var routeValues = new RouteValueDictionary();
         foreach (var (key, value) in RouteValues)

@@ -160,7 +160,7 @@ public sealed class ReplicaFencingTests
         await FenceThenRenewAsync(server, coordination, id, "/api/throws");
 
         await server.Probe.WaitForSignalAsync("cancelled");
-        await server.WaitForLogAsync("ApiRoutes[2025] Error: A callback a handler registered on its RequestAborted token threw when it was cancelled (the time limit, the shutdown cut or the lease fence; a handler's bug); the other callbacks ran and the attempt went on ending");
+        await server.WaitForLogAsync("ApiRoutes[2025] Error: A callback a handler registered on its RequestAborted token threw when it was cancelled (the time limit, the shutdown cut, the lease fence or the handler's own Abort; a handler's bug); the other callbacks ran and the attempt went on ending");
         await server.WaitForExecutionAsync(r => r.Id == id && r.Attempt == 2 && r.Status == ExecutionStatus.Running);
 
         // Recorded running as its attempt starts, a moment before its handler runs on the pool (CI read the count then).

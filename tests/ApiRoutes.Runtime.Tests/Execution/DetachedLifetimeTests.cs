@@ -1,0 +1,110 @@
+using ApiRoutes.Manifest;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests.Execution;
+
+/// <summary>
+/// A background or scheduled handler's detached request ends as a request does: its response's OnStarting and
+/// OnCompleted callbacks (RegisterForDispose's among them) run once it returned, before its scope is disposed, and
+/// context.Abort() cancels its RequestAborted.
+/// </summary>
+public sealed class DetachedLifetimeTests
+{
+    private static readonly string[] EndOfARequest = ["Returned", "OnStarting", "DisposeAsync", "Dispose", "OnCompleted", "ScopeDisposed"];
+
+    // Review 39a F1: nothing of it ran, ever: every object handed to RegisterForDispose leaked, once per attempt.
+    [Fact]
+    public async Task A_background_handler_s_response_callbacks_run_when_it_returns_in_a_request_s_order_before_its_scope_is_disposed()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(RegistersForTheEnd)));
+
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        await server.Probe.WaitForSignalAsync("scope-disposed");
+
+        Assert.Equal(EndOfARequest, server.Services.GetRequiredService<EndRecord>().Events);
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_scheduled_handler_s_response_callbacks_run_when_it_returns()
+    {
+        await using var server = await StartAsync(ScheduledRoute("/api/tick", typeof(RegistersForTheEnd), "* * * * *"));
+        await server.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+        await server.Probe.NextAsync();
+        await server.Probe.WaitForSignalAsync("scope-disposed");
+
+        Assert.Equal(EndOfARequest, server.Services.GetRequiredService<EndRecord>().Events);
+    }
+
+    // A handler abandoned at its time limit (it ignores its token) still uses what it registered: they run when it returns.
+    [Fact]
+    public async Task An_abandoned_handler_s_response_callbacks_run_when_it_finally_returns()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(RegistersThenIgnoresItsLimit), timeLimitSeconds: 10));
+        await server.Client.PostAsync("/api/job", null);
+        await server.Probe.NextAsync();
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(10));
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.TimedOut);
+        Assert.Empty(server.Services.GetRequiredService<EndRecord>().Events);
+
+        server.Probe.Open("stuck");
+        await server.Probe.WaitForSignalAsync("scope-disposed");
+        Assert.Equal(EndOfARequest, server.Services.GetRequiredService<EndRecord>().Events);
+    }
+
+    // As on a request, the response starts at its first write (HasStarted, OnStarting), not again at the end.
+    [Fact]
+    public async Task A_handler_s_first_write_starts_its_response()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(WritesItsResponse)));
+
+        await server.Client.PostAsync("/api/job", null);
+        await server.Probe.NextAsync();
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+
+        Assert.Equal(["HasStarted False", "OnStarting", "HasStarted True"], server.Services.GetRequiredService<EndRecord>().Events);
+    }
+
+    // Each failure is logged on its own (2027), the other callbacks run, and the outcome stays the handler's.
+    [Fact]
+    public async Task Response_callbacks_that_throw_are_logged_and_change_nothing_of_the_outcome()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(RegistersThrowingCallbacks)));
+
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.NextAsync();
+        var record = await server.WaitForExecutionAsync(r => r.Id == id && r.Status is not (ExecutionStatus.Queued or ExecutionStatus.Running));
+
+        Assert.True(record.Status == ExecutionStatus.Succeeded, $"{record.Status}: {record.Error?.Split('\n')[0]}");
+        Assert.Equal(["ran"], server.Services.GetRequiredService<EndRecord>().Events);
+        var failures = server.Logs.Where(l => l.StartsWith($"ApiRoutes[2027] Error: A callback execution {id} of /api/job registered on its response threw", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, failures.Count);
+        Assert.Single(failures, l => l.Contains("(OnStarting;", StringComparison.Ordinal));
+        Assert.Equal(2, failures.Count(l => l.Contains("(OnCompleted;", StringComparison.Ordinal)));
+    }
+
+    // Review 39a N3: context.Abort() did nothing; as on a request it cancels RequestAborted. The handler's end is still
+    // its outcome: here it lets the cancellation out, a failure, retried.
+    [Fact]
+    public async Task A_handler_s_own_Abort_cancels_its_RequestAborted()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(AbortsItsRequest)));
+
+        await server.Client.PostAsync("/api/job", null);
+        await server.Probe.NextAsync();
+        await server.Probe.WaitForSignalAsync("cancelled");
+
+        var record = await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Queued && r.Attempt == 2);
+        Assert.Contains(nameof(TaskCanceledException), record.Error, StringComparison.Ordinal);
+    }
+
+    private static Task<TestServer> StartAsync(ManifestRoute route) =>
+        TestServer.StartAsync(Create(route), services: s => s.AddSingleton<EndRecord>().AddScoped<DisposedWithScope>());
+}
