@@ -1,4 +1,5 @@
 using System.Net;
+using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
@@ -56,6 +57,50 @@ public class ShutdownTests
         Assert.Equal(1, server.Probe.Count(nameof(IgnoresCancellation)));
         Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2007] Error: Execution {running} of /api/stuck was cut by shutdown", StringComparison.Ordinal));
         Assert.Contains(server.Logs, line => line.StartsWith($"ApiRoutes[2007] Error: Execution {queued} of /api/stuck was cut by shutdown", StringComparison.Ordinal));
+    }
+
+    // Review 39a N2: a retry that came due in the drain and found no free worker was cut "queued when the drain period
+    // ended; it never ran", though its first attempt ran (and failed).
+    [Fact]
+    public async Task A_retry_cut_while_queued_is_not_said_to_have_never_run()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/flaky", typeof(Flaky)), BackgroundRoute("/api/stuck", typeof(IgnoresCancellation))),
+            options: o =>
+            {
+                o.ShutdownDrainTimeout = TimeSpan.FromSeconds(30);
+                o.Background.MaxConcurrency = 1;
+                o.Background.RetryDelays = [TimeSpan.FromSeconds(10)];
+            });
+        var retry = (await server.Client.PostAsync("/api/flaky?fail=1", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == retry && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+        var running = (await server.Client.PostAsync("/api/stuck", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == running && r.Status == ExecutionStatus.Running);
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(10));   // the retry comes due; the one worker is held
+        await UntilQueuedAsync(server, retry);
+
+        var stopping = server.StopAsync();
+        await server.WaitForLogAsync("ApiRoutes[2008] Information: Shutting down: waiting up to 00:00:30 for 1 running and 1 queued");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        await server.WaitForLogAsync($"ApiRoutes[2007] Error: Execution {running} of /api/stuck was cut by shutdown");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await stopping.WaitAsync(Probe.Patience);
+
+        const string Why = "queued when the drain period ended; its attempt 2 never ran (an earlier attempt did)";
+        Assert.Equal((ExecutionStatus.Failed, $"Cut by shutdown: {Why}."), (server.Executions.Find(retry)!.Status, server.Executions.Find(retry)!.Error));
+        Assert.Contains($"ApiRoutes[2007] Error: Execution {retry} of /api/flaky was cut by shutdown: {Why}", server.Logs);
+        Assert.Equal(1, server.Probe.Count(nameof(Flaky)));
+    }
+
+    private static async Task UntilQueuedAsync(TestServer server, string id)
+    {
+        var deadline = DateTime.UtcNow + Probe.Patience;
+        while (server.Executions.Held(id)?.State != ExecutionState.Queued)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"execution {id} was not queued in time");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]

@@ -83,7 +83,7 @@ internal sealed class BackgroundWorkers(
             queue.Started();
             if (runner.IsCut)
             {
-                lifecycle.Cut(execution, "queued when the drain period ended; it never ran");
+                lifecycle.Cut(execution, ExecutionLifecycle.NeverRan(execution, "queued when the drain period ended"));
                 continue;
             }
 

@@ -41,7 +41,7 @@ internal sealed partial class ExecutionLifecycle
             _logger.StartNotRecorded(id, route, @try, tries, "it goes back to the queue", e);
             if (!_queue.Requeue(execution))
             {
-                Cut(execution, "its start could not be recorded as the server shut down; it never ran here");
+                Cut(execution, NeverRan(execution, "its start could not be recorded as the server shut down", " here"));
             }
 
             return false;

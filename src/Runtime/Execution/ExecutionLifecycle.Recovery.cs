@@ -108,7 +108,7 @@ internal sealed partial class ExecutionLifecycle
 
             if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null }) && !_queue.Requeue(execution))
             {
-                Cut(execution, "taken up as the server shut down; it never ran here");
+                Cut(execution, NeverRan(execution, "taken up as the server shut down", " here"));
             }
         }
 

@@ -111,6 +111,15 @@ internal sealed partial class ExecutionLifecycle
         _logger.ReturnedAfterCut(execution.Id, record.Route);
     }
 
+    /// <summary>
+    /// Why a queued execution was cut before its attempt started, <paramref name="when"/>: "it never ran" is said of a
+    /// first attempt only; a retry's earlier attempt did run (review 39a N2: event 2007 said "it never ran" of a retry
+    /// whose first attempt had failed).
+    /// </summary>
+    public static string NeverRan(TrackedExecution execution, string when, string where = "") => execution.Record.Attempt > 1
+        ? $"{when}; its attempt {execution.Record.Attempt} never ran{where} (an earlier attempt did)"
+        : $"{when}; it never ran{where}";
+
     /// <summary>At the end of the drain and its grace: cuts whatever this process still holds unfinished, then says how many were cut.</summary>
     public void CutUnfinished()
     {
@@ -126,7 +135,7 @@ internal sealed partial class ExecutionLifecycle
             {
                 ExecutionState.Running => "still running",
                 ExecutionState.RetryWaiting => PendingRetry(execution),
-                _ => "queued when the drain period ended; it never ran",
+                _ => NeverRan(execution, "queued when the drain period ended"),
             });
         }
 

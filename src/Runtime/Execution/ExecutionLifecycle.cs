@@ -88,7 +88,7 @@ internal sealed partial class ExecutionLifecycle
             if (cut.IsCancellationRequested)
             {
                 // The drain period ended while the start was written: not run now, in the stop (review 16d F2).
-                Cut(execution, "its start was being written when the drain period ended; it never ran");
+                Cut(execution, NeverRan(execution, "its start was being written when the drain period ended"));
                 return false;
             }
 
