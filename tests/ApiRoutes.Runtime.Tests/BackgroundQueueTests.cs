@@ -36,6 +36,52 @@ public class BackgroundQueueTests
         Assert.Equal(3, _queue.Waiting);
     }
 
+    // Review 39a F5: while start-up recovery has rows that could run and waits for room, a freed place is its.
+    [Fact]
+    public void While_recovered_work_waits_for_room_new_work_is_refused_even_with_a_place_free()
+    {
+        _queue.RecoveryAhead = true;
+
+        Assert.Equal("the queue is full: work accepted before this start is taken up first", _queue.TryReserve());
+        Assert.Equal(0, _queue.Waiting);
+        Assert.True(_queue.Requeue(Execution("recovered")));
+
+        _queue.RecoveryAhead = false;
+        Assert.Null(_queue.TryReserve());
+    }
+
+    [Fact]
+    public void Recovery_waiting_for_room_is_woken_by_the_place_a_worker_frees()
+    {
+        _queue.Requeue(Execution("a"));
+        _queue.Requeue(Execution("b"));
+        var freed = _queue.RoomFreedAsync();
+        Assert.False(freed.IsCompleted);
+
+        _queue.Started();
+
+        Assert.True(freed.IsCompleted);
+        Assert.True(_queue.RoomFreedAsync().IsCompleted);   // a place is free now: no wait
+    }
+
+    // Review 39a F2: retries waiting out their delay have a room of their own; only those past it take the queue's.
+    [Fact]
+    public void Retries_waiting_take_places_of_the_queue_only_past_a_room_of_their_own()
+    {
+        _queue.CountRetryWaiting(2);
+        Assert.Null(_queue.TryReserve());
+        Assert.True(_queue.TryWrite(Execution("a")));
+
+        _queue.CountRetryWaiting(1);
+
+        Assert.Equal("the queue is full (1 waiting to start, and 1 more waiting out a retry's delay than the 2 kept beside the queue)", _queue.TryReserve(out var untilRetryDue));
+        Assert.False(untilRetryDue);   // a place frees when the worker takes "a"
+        _queue.Started();
+        _queue.CountRetryWaiting(1);
+        Assert.NotNull(_queue.TryReserve(out untilRetryDue));
+        Assert.True(untilRetryDue);    // retries hold the whole room: nothing frees before the first is due
+    }
+
     [Fact]
     public void A_closed_queue_refuses_new_work_but_keeps_what_it_has_for_the_drain()
     {

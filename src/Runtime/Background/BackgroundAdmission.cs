@@ -9,7 +9,7 @@ namespace ApiRoutes.Background;
 /// is reserved, the execution is stored (durable before anyone is told it was accepted), then queued. Refused (with
 /// why: the queue is full, the store cannot take it, the server shuts down) only before anything would run.
 /// </summary>
-internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecycle lifecycle, IExecutionStore store)
+internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecycle lifecycle, IExecutionStore store, RetryService retries, TimeProvider time)
 {
     /// <param name="route">The background route.</param>
     /// <param name="request">What each attempt gets.</param>
@@ -22,13 +22,24 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
     /// </param>
     public async ValueTask<Admission> AdmitAsync(LoadedRoute route, RequestSnapshot request, TraceContext trace, CancellationToken cancellationToken, string? replayOf = null, IdempotencyKey? key = null)
     {
-        if (queue.TryReserve() is { } full)
+        if (queue.TryReserve(out var untilRetryDue) is { } full)
         {
             // A retry of work accepted before needs no room: it is answered with that execution (the client that never
             // saw its 202 is told at once, not sent away to try again until the queue has room for work it won't add).
-            return key is not null && await EarlierAsync(route, key, cancellationToken) is { } earlier
-                ? new Admission(null, null, earlier)
-                : new Admission(null, full);
+            if (key is not null && await EarlierAsync(route, key, cancellationToken) is { } earlier)
+            {
+                return new Admission(null, null, earlier);
+            }
+
+            // Retries hold the whole room: no place frees before the first of them is due, so the client is told that,
+            // not the configured Retry-After, which it would spend asking again in vain (review 39a N4).
+            if (untilRetryDue && retries.FirstDue() is { } due)
+            {
+                var seconds = Math.Max(1L, (long)Math.Ceiling((due - time.GetUtcNow()).TotalSeconds));
+                return new Admission(null, $"{full}; no place frees before the first retry is due, in {seconds} s", RetryAfterSeconds: seconds);
+            }
+
+            return new Admission(null, full);
         }
 
         TrackedExecution? execution = null;
@@ -83,7 +94,8 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
 }
 
 /// <summary>
-/// The admitted execution; or why none was (a 503: try again later); or, for a request with an idempotency key, the
+/// The admitted execution; or why none was (a 503: try again later, after <see cref="RetryAfterSeconds"/> when it is
+/// known better than the configured <c>RetryAfterSeconds</c>); or, for a request with an idempotency key, the
 /// execution an earlier request with the key was accepted as (<see cref="Earlier"/>), nothing new admitted.
 /// </summary>
-internal readonly record struct Admission(TrackedExecution? Execution, string? Refusal, KeyedAdd Earlier = default);
+internal readonly record struct Admission(TrackedExecution? Execution, string? Refusal, KeyedAdd Earlier = default, long? RetryAfterSeconds = null);

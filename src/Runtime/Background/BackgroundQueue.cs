@@ -7,8 +7,12 @@ namespace ApiRoutes.Background;
 
 /// <summary>
 /// Admission control and the queue in front of the workers. A new request is admitted only while fewer than
-/// <see cref="BackgroundRouteOptions.MaxQueueLength"/> executions wait, to start or for a retry (each keeps its
-/// request in memory); retries and recovered work always re-enter.
+/// <see cref="BackgroundRouteOptions.MaxQueueLength"/> executions wait to start. Retries waiting out their delay have a
+/// room of their own beside it, of <c>MaxQueueLength</c> too, as start-up recovery keeps them (<see cref="RoomToClaim"/>):
+/// a retry due in a minute needs no worker now, so it never refuses work that could run now (review 39a F2: one failing
+/// route answered every background route 503 for the whole delay, every worker idle). Only retries past their room take
+/// places of the queue's, so that the requests held in memory stay bounded (2 × <c>MaxQueueLength</c> waiting, plus
+/// what runs: review 4, finding 7). Retries and recovered work always re-enter.
 /// It only carries executions: what state they are in is the <see cref="ExecutionLifecycle"/>'s.
 /// </summary>
 internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
@@ -18,6 +22,8 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     private int _waiting;
     private int _retryWaiting;
     private volatile bool _closed;
+    private volatile bool _recoveryAhead;
+    private TaskCompletionSource? _roomWanted;
 
     public ChannelReader<TrackedExecution> Reader => _channel.Reader;
 
@@ -28,8 +34,11 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     /// <summary>Executions of this process waiting out a retry's delay.</summary>
     public int RetryWaiting => Volatile.Read(ref _retryWaiting);
 
-    /// <summary>What <see cref="BackgroundRouteOptions.MaxQueueLength"/> bounds: waiting to start, and waiting for a retry.</summary>
-    public int Occupied => Waiting + RetryWaiting;
+    /// <summary>Retries waiting out their delay past the room beside the queue: each takes a place of the queue's room.</summary>
+    public int RetriesPastTheirRoom => Math.Max(0, RetryWaiting - options.Value.Background.MaxQueueLength);
+
+    /// <summary>What <see cref="BackgroundRouteOptions.MaxQueueLength"/> bounds: waiting to start, and retries past their own room.</summary>
+    public int Occupied => Waiting + RetriesPastTheirRoom;
 
     /// <summary>
     /// How many unfinished rows a claim from the store may take now (at most 1,000), every one of them to be taken up:
@@ -39,24 +48,74 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     public int RoomToClaim(int maxQueueLength) => Math.Min(1000, maxQueueLength - Math.Max(Waiting, RetryWaiting));
 
     /// <summary>Reserves a place for new work, or says why there is none: the reason is null on success.</summary>
-    public string? TryReserve()
+    public string? TryReserve() => TryReserve(out _);
+
+    /// <summary>
+    /// As <see cref="TryReserve()"/>; <paramref name="untilRetryDue"/> says that retries waiting out their delay hold the
+    /// whole room, so that no place frees before the first of them is due (review 39a N4).
+    /// </summary>
+    public string? TryReserve(out bool untilRetryDue)
     {
+        untilRetryDue = false;
         if (_closed)
         {
             return "the server is shutting down";
         }
 
-        if (Interlocked.Increment(ref _waiting) + RetryWaiting > options.Value.Background.MaxQueueLength)
+        // Work accepted before this start waits for room: a freed place is its, not a new request's (review 39a F5).
+        if (_recoveryAhead)
         {
-            Interlocked.Decrement(ref _waiting);
-            return $"the queue is full ({options.Value.Background.MaxQueueLength} waiting)";
+            return "the queue is full: work accepted before this start is taken up first";
+        }
+
+        var (max, past) = (options.Value.Background.MaxQueueLength, RetriesPastTheirRoom);
+        if (Interlocked.Increment(ref _waiting) + past > max)
+        {
+            var waiting = Interlocked.Decrement(ref _waiting);
+            if (past == 0)
+            {
+                return $"the queue is full ({max} waiting)";
+            }
+
+            untilRetryDue = waiting == 0;
+            return $"the queue is full ({waiting} waiting to start, and {past} more waiting out a retry's delay than the {max} kept beside the queue)";
         }
 
         return null;
     }
 
     /// <summary>Gives back a reserved place that will not be used.</summary>
-    public void Release() => Interlocked.Decrement(ref _waiting);
+    public void Release() => Freed();
+
+    /// <summary>
+    /// Whether start-up recovery has unfinished rows that could run now and waits for room for them: new requests are
+    /// refused meanwhile, so that work accepted before the stop runs before newer work (review 39a F5: under sustained
+    /// load, new requests took every freed place, and recovery, which looked for room once a second, none).
+    /// </summary>
+    public bool RecoveryAhead
+    {
+        get => _recoveryAhead;
+        set => _recoveryAhead = value;
+    }
+
+    /// <summary>Completes once a place of the queue's room is free (at once when one is), for start-up recovery.</summary>
+    public Task RoomFreedAsync()
+    {
+        var wanted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _roomWanted, wanted);
+        if (Waiting < options.Value.Background.MaxQueueLength)
+        {
+            wanted.TrySetResult();
+        }
+
+        return wanted.Task;
+    }
+
+    private void Freed()
+    {
+        Interlocked.Decrement(ref _waiting);
+        Volatile.Read(ref _roomWanted)?.TrySetResult();
+    }
 
     /// <summary>Queues work whose place was reserved; false (and the place given back) when shutdown closed the queue.</summary>
     public bool TryWrite(TrackedExecution execution)
@@ -66,7 +125,7 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
             return true;
         }
 
-        Interlocked.Decrement(ref _waiting);
+        Freed();
         return false;
     }
 
@@ -81,7 +140,7 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     public void CountRetryWaiting(int delta) => Interlocked.Add(ref _retryWaiting, delta);
 
     /// <summary>Called by a worker when it takes an execution off the queue.</summary>
-    public void Started() => Interlocked.Decrement(ref _waiting);
+    public void Started() => Freed();
 
     /// <summary>
     /// The executions the workers run — one whose handler was abandoned at its time limit until the handler returns

@@ -109,7 +109,7 @@ internal sealed class BackgroundRouteEndpoint(
 
         if (admission.Execution is not { } execution)
         {
-            context.Response.Headers.RetryAfter = options.Value.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = (admission.RetryAfterSeconds ?? options.Value.Background.RetryAfterSeconds).ToString(CultureInfo.InvariantCulture);
             Reject(context, StatusCodes.Status503ServiceUnavailable, admission.Refusal!);
             return;
         }

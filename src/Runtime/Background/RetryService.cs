@@ -36,6 +36,15 @@ internal sealed class RetryService(TimeProvider time) : IHostedService
         }
     }
 
+    /// <summary>When the first retry still waiting is due; null when none waits.</summary>
+    public DateTimeOffset? FirstDue()
+    {
+        lock (_gate)
+        {
+            return _pending.Count == 0 ? null : _pending.Values.Min(pending => pending.Due);
+        }
+    }
+
     /// <summary>Arms the retry's timer; false once the server is stopping.</summary>
     public bool TrySchedule(TrackedExecution execution, DateTimeOffset due, ExecutionLifecycle owner)
     {

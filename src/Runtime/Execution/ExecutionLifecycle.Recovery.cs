@@ -20,20 +20,20 @@ internal sealed partial class ExecutionLifecycle
     /// </summary>
     public (int Requeued, int Failed) Resume(IReadOnlyList<StoredExecution> unfinished)
     {
-        var (requeued, failed, _) = Resume(unfinished, int.MaxValue);
+        var (requeued, failed, _, _) = Resume(unfinished, int.MaxValue);
         return (requeued, failed);
     }
 
     /// <summary>
     /// As <see cref="Resume(IReadOnlyList{StoredExecution})"/>, queuing at most <paramref name="room"/> of them to run,
     /// and taking up retries still waiting out their delay while fewer than <c>MaxQueueLength</c> wait here; those past
-    /// either are left as they are (<c>Left</c>), for a later page. A waiting retry needs no worker until it is due, so it
-    /// never takes the room of work that can run now (review 17a F1: workers sat idle while runnable rows waited in the
-    /// store behind retries due in hours).
+    /// either are left as they are (<c>Left</c>), for a later page; <c>LeftToRun</c> of them could run now, but found
+    /// no room. A waiting retry needs no worker until it is due, so it never takes the room of work that can run now
+    /// (review 17a F1: workers sat idle while runnable rows waited in the store behind retries due in hours).
     /// </summary>
-    public (int Requeued, int Failed, int Left) Resume(IReadOnlyList<StoredExecution> unfinished, int room)
+    public (int Requeued, int Failed, int Left, int LeftToRun) Resume(IReadOnlyList<StoredExecution> unfinished, int room)
     {
-        int requeued = 0, runnable = 0, failed = 0, left = 0;
+        int requeued = 0, runnable = 0, failed = 0, left = 0, leftToRun = 0;
         List<string>? failures = null;
         var maxAttempts = _options.Value.Background.RetryDelays.Count + 1;
         var waitingRoom = room == int.MaxValue ? int.MaxValue : Math.Max(0, _options.Value.Background.MaxQueueLength - _queue.RetryWaiting);
@@ -100,6 +100,7 @@ internal sealed partial class ExecutionLifecycle
             if (runnable == room)
             {
                 left++;
+                leftToRun++;
                 continue;
             }
 
@@ -120,7 +121,7 @@ internal sealed partial class ExecutionLifecycle
                 + (groups.Count > 5 ? $"; and {groups.Skip(5).Sum(group => group.Value)} more" : ""));
         }
 
-        return (requeued, failed, left);
+        return (requeued, failed, left, leftToRun);
     }
 
     // When a queued retry read back from the store is due, if that is still to come: never later than the longest delay

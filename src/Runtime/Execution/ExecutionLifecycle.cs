@@ -305,7 +305,8 @@ internal sealed partial class ExecutionLifecycle
 
             var first = execution.State == ExecutionState.Accepted;
 
-            // A retry's wait keeps a place that new requests cannot take (MaxQueueLength), however it ends.
+            // A retry's wait keeps a place in the retries' room beside the queue (past it, one of the queue's: review 39a
+            // F2), however it ends.
             if ((to == ExecutionState.RetryWaiting) != (execution.State == ExecutionState.RetryWaiting))
             {
                 _queue.CountRetryWaiting(to == ExecutionState.RetryWaiting ? 1 : -1);

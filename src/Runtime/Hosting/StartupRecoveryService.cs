@@ -15,8 +15,10 @@ namespace ApiRoutes.Hosting;
 /// dashboard, and takes up the work that did not finish before the last stop or crash — every unfinished execution
 /// when the process is alone with its store, those of replicas gone when replicas share it. It takes a queue's room at
 /// a time (as <see cref="TakeOverService"/> does), so unfinished work past <c>MaxQueueLength</c> is never all in memory
-/// at once: alone, it reads the next page when the queue has room again; with replicas, what it cannot take now is left
-/// to the take-over of the others, and of its own. Stopping waits for it, so what it queues is in the queue before the drain.
+/// at once: alone, it reads the next page as soon as the queue has room again, and new requests wait behind it (they are
+/// refused while it has rows that could run and waits for room: <see cref="BackgroundQueue.RecoveryAhead"/>); with
+/// replicas, what it cannot take now is left to the take-over of the others, and of its own. Stopping waits for it, so
+/// what it queues is in the queue before the drain.
 /// </summary>
 internal sealed class StartupRecoveryService(
     IExecutionStore store,
@@ -32,7 +34,8 @@ internal sealed class StartupRecoveryService(
 {
     private const int History = 1000;
 
-    // How often a full queue is looked at again for the next page; and at most how many pages (about a day of waits).
+    // How often rows whose end is still being written, or retries past their room, are looked at again; and at most how
+    // many pages are read (a wait for a freed place of a full queue reads none, and is not counted: review 39a F5).
     private static readonly TimeSpan PageWait = TimeSpan.FromSeconds(1);
     private const int MaxPages = 100_000;
 
@@ -87,7 +90,15 @@ internal sealed class StartupRecoveryService(
                 return;
             }
 
-            await RecoverAloneAsync();
+            try
+            {
+                await RecoverAloneAsync();
+            }
+            finally
+            {
+                queue.RecoveryAhead = false;
+            }
+
             await RecordClaimsNeverRunAsync();
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -125,10 +136,16 @@ internal sealed class StartupRecoveryService(
         for (var page = 0; page < MaxPages && !queue.IsClosed; page++)
         {
             var room = Room();
-            if (room <= 0)
+            while (room <= 0)
             {
-                await Task.Delay(PageWait, time, _stopping.Token);
-                continue;
+                // Woken by the place a worker frees, not by a poll: a new request would take it first (review 39a F5).
+                await queue.RoomFreedAsync().WaitAsync(_stopping.Token);
+                if (queue.IsClosed)
+                {
+                    return;
+                }
+
+                room = Room();
             }
 
             var limit = room + log.HeldUnfinished().Count + taken.Count;
@@ -146,6 +163,9 @@ internal sealed class StartupRecoveryService(
             {
                 return;
             }
+
+            // Rows that could run now wait for room ahead of new requests; a page read whole may have more behind it.
+            queue.RecoveryAhead = resumed.LeftToRun > 0 || rows.Count == limit;
 
             if (resumed.Requeued + resumed.Failed == 0)
             {
@@ -174,7 +194,7 @@ internal sealed class StartupRecoveryService(
     // Room to run: retries waiting out their delay are bounded apart (Resume), and never take the room of runnable rows.
     private int Room() => Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Waiting);
 
-    private void Report((int Requeued, int Failed, int Left) resumed)
+    private void Report((int Requeued, int Failed, int Left, int LeftToRun) resumed)
     {
         if (resumed.Requeued + resumed.Failed > 0)
         {
