@@ -109,9 +109,11 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     // at all when the claimant's own row landed first); RETURNING names those this replica closed. A claimant back from
     // a pause inserts or starts its row as its owner and meets this one, another's: not run there (TryStartAsync). A
     // live claimant's claim with no run after ClaimWithoutRunLimit is closed too (review 38a F2: its claim landed and its
-    // answer was lost; it never runs it, and the others had recorded it claimed elsewhere).
+    // answer was lost; it never runs it, and the others had recorded it claimed elsewhere). A lapsed replica's claim is
+    // closed only when the caller says its own renewals held ($6), and never this replica's own: it lives, and may be
+    // asking that claim again before its renewal after an outage has landed (review 38g F3).
     public async Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(
-        int limit, TimeSpan window, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+        int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
     {
         var closed = new List<ClaimNeverRun>();
         var scheduled = RouteKind.Scheduled.Name();
@@ -123,7 +125,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 FROM apiroutes_schedule_runs s
                 WHERE s.claimed_at >= now() - $2
                     AND (s.claimed_at < now() - $5
-                        OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now()))
+                        OR ($6 AND s.replica <> $1 AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())))
                     AND NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)
                     AND ('{scheduled} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
                         AND (r.routes IS NULL OR '{scheduled} ' || s.route = ANY(r.routes))))
@@ -149,6 +151,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 command.Parameters.Add(new NpgsqlParameter { Value = routes.ToArray() });
                 command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
                 command.Parameters.Add(new NpgsqlParameter { Value = IReplicaCoordination.ClaimWithoutRunLimit });
+                command.Parameters.Add(new NpgsqlParameter { Value = lapsed });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {

@@ -125,7 +125,7 @@ public sealed class DataRefusedWriteTests
 
         public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
-        public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);
     }
 }

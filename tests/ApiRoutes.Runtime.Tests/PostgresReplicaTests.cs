@@ -365,7 +365,12 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
             $"INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES ('/api/tick', '2026-02-01T00:00:00Z', 'orphan-1', '{claimant.Replica}', now()) RETURNING 1");
         await PostgresServer.ScalarAsync<int>(_database, $"UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' WHERE id = '{claimant.Replica}' RETURNING 1");
 
-        survivor.FakeTime.Advance(TimeSpan.FromSeconds(15));   // half a lease: the survivor's take-over
+        // The survivor's take-over once its own renewals have held a whole lease (review 38g F3): at 00:00:30.
+        for (var renewal = 0; renewal < 3; renewal++)
+        {
+            await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        }
+
         await survivor.WaitForLogAsync(
             $"ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence 2026-02-01T00:00:00.0000000+00:00 was claimed by replica {claimant.Replica} at ");
         Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'orphan-1'"));
@@ -389,7 +394,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
 
         // Closed once: no replica finds it again.
         var served = survivor.Services.GetRequiredService<ExecutionLifecycle>().ServedRoutes;
-        Assert.Empty(await survivor.Services.GetRequiredService<IReplicaCoordination>().CloseClaimsNeverRunAsync(100, TimeSpan.FromDays(1), served, CancellationToken.None));
+        Assert.Empty(await survivor.Services.GetRequiredService<IReplicaCoordination>().CloseClaimsNeverRunAsync(100, TimeSpan.FromDays(1), lapsed: true, served, CancellationToken.None));
         Assert.Single(survivor.Logs, line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal));
     }
 

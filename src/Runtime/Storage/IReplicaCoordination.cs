@@ -103,7 +103,7 @@ internal interface IReplicaCoordination
 
     /// <summary>
     /// Occurrences claimed within <paramref name="window"/> before now, by the database's clock (the claims' own), by
-    /// replicas that stopped or let their lease lapse, or more than <see cref="ClaimWithoutRunLimit"/> ago by any
+    /// other replicas that stopped or let their lease lapse (with <paramref name="lapsed"/> only), or more than <see cref="ClaimWithoutRunLimit"/> ago by any
     /// replica (<see cref="ClaimNeverRun.ClaimantLive"/>), of which no
     /// run was written (the replica died in the moment between its claim and its run's first row; review 32b F4), at
     /// most <paramref name="limit"/>, of the <paramref name="routes"/> this replica serves or of schedules no live replica
@@ -111,7 +111,7 @@ internal interface IReplicaCoordination
     /// back from a pause, cannot start it (its start meets another's row), and another replica does not close it again.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
-    Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
 }
 
 /// <summary>How a lease renewal went.</summary>

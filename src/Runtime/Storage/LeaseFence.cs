@@ -24,6 +24,7 @@ internal sealed class LeaseFence : IDisposable
     private CancellationTokenSource _held = new();
     private TaskCompletionSource _lifted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _sentAt;   // when the last renewal that succeeded was sent (a timestamp of the clock)
+    private long? _unbrokenSince;   // since when every renewal has succeeded (a timestamp), or null after a failure or a trip
     private bool _fenced;
 
     public LeaseFence(TimeProvider time, ILoggerFactory loggerFactory, IReplicaCoordination? coordination = null)
@@ -37,6 +38,7 @@ internal sealed class LeaseFence : IDisposable
         // Counted from the registration as the store opened (in MapApiRoutes, maybe long before the host started), so
         // app code that ran in between cannot leave the first bound later than the lease in the database.
         _sentAt = coordination.RegisteredAt ?? time.GetTimestamp();
+        _unbrokenSince = _sentAt;
         _timer = time.CreateTimer(_ => Check(), null, Clamp(Left()), Timeout.InfiniteTimeSpan);
     }
 
@@ -86,6 +88,7 @@ internal sealed class LeaseFence : IDisposable
                 return;   // an answer so late that the lease it renewed may be over already
             }
 
+            _unbrokenSince ??= sentAt;
             _timer?.Change(left, Timeout.InfiniteTimeSpan);
             if (!_fenced)
             {
@@ -98,6 +101,35 @@ internal sealed class LeaseFence : IDisposable
         }
 
         _logger.ReplicaFenceLifted(_coordination!.Replica);
+    }
+
+    /// <summary>A renewal failed (the store could not be reached): the renewals are broken until one succeeds.</summary>
+    public void NotRenewed()
+    {
+        lock (_gate)
+        {
+            _unbrokenSince = null;
+        }
+    }
+
+    /// <summary>
+    /// How long every renewal of this replica has succeeded, without a failure, a lapse or a trip: since its registration,
+    /// or since the first renewal that succeeded after one (zero while none has). A replica whose renewals held for a
+    /// whole lease had the store all that time, so another live replica with the store had it too, and renewed its lease
+    /// (every third of one): a replica whose lease has lapsed then is not merely one whose renewal, after an outage of
+    /// them all, has not landed yet (review 38g F3). Without coordination, <see cref="TimeSpan.MaxValue"/>.
+    /// </summary>
+    public TimeSpan RenewedUnbrokenFor
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _coordination is null ? TimeSpan.MaxValue
+                    : _unbrokenSince is { } since ? _time.GetElapsedTime(since)
+                    : TimeSpan.Zero;
+            }
+        }
     }
 
     public void Dispose()
@@ -156,6 +188,7 @@ internal sealed class LeaseFence : IDisposable
             }
 
             _fenced = true;
+            _unbrokenSince = null;
             _lifted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             held = _held;
         }

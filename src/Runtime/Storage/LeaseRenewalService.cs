@@ -51,6 +51,7 @@ internal sealed class LeaseRenewalService(IReplicaCoordination? coordination, Le
         }
         catch (ExecutionStoreUnavailableException e)
         {
+            fence.NotRenewed();
             if (!_failing)
             {
                 _failing = true;

@@ -71,6 +71,6 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
 
     public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => Task.FromResult(RunningElsewhere);
 
-    public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ApiRoutes.Manifest;
 using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -136,6 +137,18 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>Waits until a log line starts with <paramref name="prefix"/> (bounded by the probe's patience).</summary>
+    /// <summary>
+    /// With replicas: moves the fake clock on by <paramref name="by"/>, to this replica's next lease renewal, and waits
+    /// until the renewal has landed (moved on past three quarters of the lease before that, the replica would fence itself).
+    /// </summary>
+    public async Task AdvanceToRenewalAsync(TimeSpan by)
+    {
+        FakeTime.Advance(by);
+        var fence = Services.GetRequiredService<LeaseFence>();
+        var lease = Services.GetRequiredService<IReplicaCoordination>().LeaseDuration;
+        await Poll.UntilAsync(() => fence.HeldFor == lease - lease / 4);
+    }
+
     public async Task WaitForLogAsync(string prefix)
     {
         var deadline = DateTime.UtcNow + Probe.Patience;

@@ -1,0 +1,215 @@
+using ApiRoutes.Execution;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
+using ApiRoutes.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// The take-over's close of occurrences claimed and never run (event 3029), on a real PostgreSQL database with replicas
+/// on fake clocks: not under a live claimant still asking its claim again after an outage, and within any retention.
+/// </summary>
+public sealed class PostgresClaimCloseTests : IAsyncLifetime
+{
+    private const string Occurrence = "2026-01-01T00:01:00.0000000+00:00";
+
+    private string _database = null!;
+
+    public async Task InitializeAsync() => _database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    // Review 38g F3: the database away longer than the lease, a claim that landed with its answer lost was closed as a
+    // dead replica's (3029, missed) by the first take-over after it came back, before the claimant's renewal landed; the
+    // claimant's claim asked again was then told "claimed elsewhere", and recorded that: the occurrence the retry was for
+    // never ran, and both records were false.
+    [Fact]
+    public async Task A_claim_asked_again_after_an_outage_longer_than_the_lease_is_not_closed_under_its_live_claimant_and_runs_once()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *"));
+        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), renewalsCanFail: true);
+        await using var claimant = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 35, TimeSpan.Zero), failing: 3);
+        var claims = (ClaimLandsThenFails)claimant.Services.GetRequiredService<IExecutionStore>();
+        var claimantReplica = claimant.Services.GetRequiredService<IReplicaCoordination>().Replica;
+        await claimant.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
+
+        // The survivor has held its lease for a whole one (its clock stays before the occurrence).
+        for (var renewal = 0; renewal < 3; renewal++)
+        {
+            await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        }
+
+        // 00:01:00 on the claimant: its claim lands, and its answer is lost; it is asked again.
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(25));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:01");
+        Assert.Equal(claimantReplica, await PostgresServer.ScalarAsync<string>(_database, "SELECT replica FROM apiroutes_schedule_runs"));
+
+        // The database away longer than the lease: the survivor's renewal fails (00:00:40), and every lease has lapsed
+        // when it comes back. A claim 16 minutes old of a replica long gone shows when the survivor's take-over has run
+        // (it is closed whatever the leases).
+        var renewals = (RenewalsFail)survivor.Services.GetRequiredService<IReplicaCoordination>();
+        renewals.Away = true;
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(10));
+        await survivor.WaitForLogAsync("ApiRoutes[4001] Warning: Replica ");
+        renewals.Away = false;
+        await PostgresServer.ScalarAsync<int>(_database, "UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES ('/api/tick', '2025-12-31T00:00:00Z', 'gone-1', 'gone', now() - interval '16 minutes') RETURNING 1");
+
+        // The database is back: the survivor's take-over runs (00:00:45) before the claimant's renewal (00:01:05).
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await survivor.WaitForLogAsync("ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence 2025-12-31T00:00:00.0000000+00:00 was claimed by replica gone at ");
+        Assert.DoesNotContain(survivor.Logs, line => line.StartsWith($"ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence {Occurrence}", StringComparison.Ordinal));
+
+        // The claimant: asked again at 00:01:01 and 00:01:03 (the database still away for it), renewed at 00:01:05 (its
+        // lease found lapsed), asked again at 00:01:07: its own claim, which runs, once.
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:03");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:07");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync($"ApiRoutes[4003] Warning: Replica {claimantReplica} let its lease");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync($"ApiRoutes[3035] Information: Schedule /api/tick: the occurrence {Occurrence} is claimed at 2026-01-01T00:01:07");
+        var run = await claimant.WaitForExecutionAsync(r => r.Occurrence == new DateTimeOffset(2026, 1, 1, 0, 1, 0, TimeSpan.Zero) && r.Status == ExecutionStatus.Succeeded);
+
+        const string Outcomes = "SELECT string_agg(outcome || ' ' || coalesce(execution_id, ''), ', ') FROM apiroutes_schedule_occurrences WHERE occurrence = '2026-01-01T00:01:00Z'";
+        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string?>(_database, Outcomes) is not null);
+        Assert.Equal($"ran {run.Id}", await PostgresServer.ScalarAsync<string>(_database, Outcomes));
+        Assert.Equal(1, claimant.Probe.Count(nameof(Tick)) + survivor.Probe.Count(nameof(Tick)));
+        Assert.DoesNotContain(claimant.Logs, line => line.StartsWith("ApiRoutes[3010]", StringComparison.Ordinal));
+        Assert.Equal(4, claims.Attempts);
+    }
+
+    // Review 38g F3: a replica that truly died is still closed after an outage, once the survivor's renewals have held a
+    // whole lease again (it cannot tell a dead replica from one whose renewal is still on its way before that).
+    [Fact]
+    public async Task After_an_outage_a_dead_replicas_claim_is_closed_once_the_survivors_renewals_held_a_whole_lease()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "0 0 1 1 *"));
+        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        await PostgresServer.ScalarAsync<int>(_database, "INSERT INTO apiroutes_replicas (id, lease_until) VALUES ('dead', now()) RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES ('/api/tick', '2026-02-01T00:00:00Z', 'dead-1', 'dead', now()) RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(_database, "UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' RETURNING 1");
+
+        // 00:00:10 its renewal finds its lease lapsed; its take-overs at 00:00:15 and 00:00:30 leave the claim; renewed at
+        // 00:00:20, 00:00:30 and 00:00:40, its take-over at 00:00:45 closes it.
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        await survivor.WaitForLogAsync("ApiRoutes[4003] Warning: Replica ");
+        for (var renewal = 0; renewal < 3; renewal++)
+        {
+            await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        }
+
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await survivor.WaitForLogAsync("ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence 2026-02-01T00:00:00.0000000+00:00 was claimed by replica dead at ");
+        Assert.Contains(
+            "which stopped (or let its lease lapse) before it wrote a run of it",
+            survivor.Logs.Single(line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
+        Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'dead-1'"));
+    }
+
+    private Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, DateTimeOffset now, int failing = 0, bool renewalsCanFail = false, Action<ApiRoutesOptions>? configure = null) =>
+        TestServer.StartAsync(
+            manifest,
+            now: now,
+            options: options =>
+            {
+                options.Background.MaxConcurrency = 1;
+                configure?.Invoke(options);
+            },
+            services: services =>
+            {
+                services.AddApiRoutesPostgreSql(_database);
+                if (failing > 0)
+                {
+                    // Over the PostgreSQL store the provider opens, its coordination kept.
+                    services.AddSingleton<IExecutionStore>(sp => new ClaimLandsThenFails(
+                        sp.GetServices<IExecutionStoreProvider>().Single().Open(sp, sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store)) { Failing = failing });
+                }
+
+                if (renewalsCanFail)
+                {
+                    services.AddSingleton<IReplicaCoordination>(sp => new RenewalsFail(((ICoordinatingStore)sp.GetRequiredService<IExecutionStore>()).Coordination));
+                }
+            });
+
+    // The PostgreSQL store whose first Failing claims fail for the store's sake, the first of them after it landed (the
+    // statement committed, its answer lost: review 38a F2).
+    private sealed class ClaimLandsThenFails(IExecutionStore store) : ForwardingStore(store), ICoordinatingStore, IAsyncDisposable
+    {
+        private int _attempts;
+
+        public int Failing { get; init; }
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public IReplicaCoordination Coordination => ((ICoordinatingStore)Inner).Coordination;
+
+        public override async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
+        {
+            var attempt = Interlocked.Increment(ref _attempts);
+            if (attempt > Failing)
+            {
+                return await Inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+            }
+
+            if (attempt == 1)
+            {
+                await Inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
+            }
+
+            throw new ExecutionStoreUnavailableException("The test's database is away.");
+        }
+
+        public ValueTask DisposeAsync() => ((IAsyncDisposable)Inner).DisposeAsync();
+    }
+
+    // The PostgreSQL coordination whose renewals fail while Away (this replica cut off from the database).
+    private sealed class RenewalsFail(IReplicaCoordination inner) : IReplicaCoordination
+    {
+        private volatile bool _away;
+
+        public bool Away
+        {
+            get => _away;
+            set => _away = value;
+        }
+
+        public string Replica => inner.Replica;
+
+        public string Description => inner.Description;
+
+        public TimeSpan LeaseDuration => inner.LeaseDuration;
+
+        public long? RegisteredAt => inner.RegisteredAt;
+
+        public Task<LeaseRenewal> RenewLeaseAsync(CancellationToken cancellationToken) =>
+            Away ? throw new ExecutionStoreUnavailableException("The test's database is away.") : inner.RenewLeaseAsync(cancellationToken);
+
+        public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+            inner.ClaimUnfinishedAsync(limit, routes, cancellationToken);
+
+        public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+            inner.ClaimWaitingAsync(limit, acceptedBefore, routes, cancellationToken);
+
+        public Task<IReadOnlyList<StoredExecution>> ClaimLandedAsync(
+            int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> held, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+            inner.ClaimLandedAsync(limit, acceptedBefore, held, routes, cancellationToken);
+
+        public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => inner.TryStartAsync(running, cancellationToken);
+
+        public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => inner.RunningElsewhereAsync(route, cancellationToken);
+
+        public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+            inner.CloseClaimsNeverRunAsync(limit, window, lapsed, routes, cancellationToken);
+    }
+}
