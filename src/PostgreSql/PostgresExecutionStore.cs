@@ -414,14 +414,26 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         var retention = _time.GetUtcNow() - before;
-        var count = await DeleteAsync("DELETE FROM apiroutes_executions WHERE finished_at < $1 AND status NOT IN ('Queued', 'Running')", before.ToUniversalTime());
+        // A claim, and its run, stay while the take-overs look at the claim, and a lease more, whatever the retention: one
+        // pruned before was never recorded missed, and a claim whose run was pruned would be closed as never run (review
+        // 38g F6: under a short retention). By the database's clock, the claims' own.
+        var examined = IReplicaCoordination.ClaimsExamined(retention, Coordination.LeaseDuration) + Coordination.LeaseDuration;
+        var count = await DeleteAsync(
+            """
+            DELETE FROM apiroutes_executions e WHERE e.finished_at < $1 AND e.status NOT IN ('Queued', 'Running')
+                AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_runs s
+                    WHERE s.route = e.route AND s.occurrence = e.occurrence AND s.execution_id = e.id AND s.claimed_at >= now() - $2)
+            """,
+            before.ToUniversalTime(),
+            examined);
         await DeleteAsync(
             """
-            DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < now() - $1
+            DELETE FROM apiroutes_schedule_runs s WHERE s.claimed_at < now() - greatest($1, $3)
                 AND s.occurrence < (SELECT max(m.occurrence) FROM apiroutes_schedule_runs m WHERE m.route = s.route AND m.occurrence <= $2)
             """,
             retention,
-            _time.GetUtcNow().ToUniversalTime());
+            _time.GetUtcNow().ToUniversalTime(),
+            examined);
         await DeleteAsync(
             """
             DELETE FROM apiroutes_schedule_occurrences o WHERE o.occurrence < $1

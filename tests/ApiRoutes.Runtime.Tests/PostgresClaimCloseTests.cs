@@ -117,6 +117,42 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'dead-1'"));
     }
 
+    // Review 38g F6: the take-over looked at claims of the last half of Store:Retention only, and a live claimant's claim
+    // is closed once 15 minutes old: under a retention of 30 minutes, never. It looks at least 15 minutes and two leases
+    // back now, and the store keeps the claims, and their runs, it looks at: one whose run was pruned is not closed.
+    [Fact]
+    public async Task Under_a_short_retention_a_live_claimants_claim_with_no_run_is_closed_after_15_minutes_and_one_that_ran_is_not()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "0 0 1 1 *"));
+        var now = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var survivor = await StartAsync(manifest, now, configure: options => options.Store.Retention = TimeSpan.FromMinutes(10));
+        await PostgresServer.ScalarAsync<int>(_database, "INSERT INTO apiroutes_replicas (id, lease_until) VALUES ('alive', now() + interval '1 hour') RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES "
+            + "('/api/tick', '2026-02-01T00:00:00Z', 'orphan-short', 'alive', now() - interval '15 minutes 30 seconds'), "
+            + "('/api/tick', '2026-02-02T00:00:00Z', 'ran-short', 'alive', now() - interval '15 minutes 30 seconds') RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, owner) VALUES "
+            + "('ran-short', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:44:30Z', '2026-02-28T23:45:00Z', '2026-02-02T00:00:00Z', 'alive') RETURNING 1");
+
+        // The hourly prune, 15 minutes after the run finished by the app's clock: the run of a claim the take-overs still
+        // look at is kept.
+        await survivor.Services.GetRequiredService<IExecutionStore>().PruneAsync(now - TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.Equal("Succeeded", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'ran-short'"));
+
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));   // its take-over
+        await survivor.WaitForLogAsync("ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence 2026-02-01T00:00:00.0000000+00:00 was claimed by replica alive at ");
+        Assert.Contains(
+            "which lives on and wrote no run of it within 15 minutes",
+            survivor.Logs.Single(line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
+        Assert.Equal("Failed", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'orphan-short'"));
+        Assert.Equal("Succeeded", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'ran-short'"));
+    }
+
     private Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, DateTimeOffset now, int failing = 0, bool renewalsCanFail = false, Action<ApiRoutesOptions>? configure = null) =>
         TestServer.StartAsync(
             manifest,

@@ -70,12 +70,13 @@ internal sealed class TakeOverService(
         // A replica that died between its claim of an occurrence and its run's first row left the occurrence claimed and
         // never run: the others recorded it claimed elsewhere. Claims of the last half of Store:Retention, by the database's
         // clock, the claims' own: a run's row is pruned by the app's clock after the whole retention, and a claim older
-        // than that whose row was pruned looked never run (review 33f F2: a database clock ahead of the app's).
+        // than that whose row was pruned looked never run (review 33f F2: a database clock ahead of the app's). At least
+        // those of the last 15 minutes and two leases, whose runs the store keeps (review 38g F6, ClaimsExamined).
         // Claims of replicas whose lease lapsed only once this replica's own renewals have held for a whole lease: after
         // an outage of the store longer than the lease every lease has lapsed, and a live claimant still asking its claim
         // again (ScheduledRuns.ClaimAgainAsync) was taken for a dead one whenever this take-over came before its renewal
         // (review 38g F3); in a lease of renewals that held, a live replica with the store has renewed its own.
-        var window = options.Value.Store.Retention / 2;
+        var window = IReplicaCoordination.ClaimsExamined(options.Value.Store.Retention, coordination.LeaseDuration);
         var lapsed = fence.RenewedUnbrokenFor >= coordination.LeaseDuration;
         foreach (var claim in await coordination.CloseClaimsNeverRunAsync(OccurrenceLog.MaxRecordedMisses, window, lapsed, lifecycle.ServedRoutes, stopping))
         {

@@ -102,6 +102,17 @@ internal interface IReplicaCoordination
     static TimeSpan ClaimWithoutRunLimit => TimeSpan.FromMinutes(15);
 
     /// <summary>
+    /// How far back a take-over looks for claims never run (<see cref="CloseClaimsNeverRunAsync"/>'s window): the last
+    /// half of <paramref name="retention"/>, and at least <see cref="ClaimWithoutRunLimit"/> plus two leases, so that a
+    /// live claimant's claim is closed at all under a short retention (review 38g F6: under 30 minutes it never was), by
+    /// one of four take-overs or more. The store keeps a claim, and its run, a lease longer than this whatever the
+    /// retention, so that a claim is looked at before it is pruned, and one whose run was pruned is not taken for one
+    /// never run.
+    /// </summary>
+    static TimeSpan ClaimsExamined(TimeSpan retention, TimeSpan lease) =>
+        retention / 2 > ClaimWithoutRunLimit + 2 * lease ? retention / 2 : ClaimWithoutRunLimit + 2 * lease;
+
+    /// <summary>
     /// Occurrences claimed within <paramref name="window"/> before now, by the database's clock (the claims' own), by
     /// other replicas that stopped or let their lease lapse (with <paramref name="lapsed"/> only), or more than <see cref="ClaimWithoutRunLimit"/> ago by any
     /// replica (<see cref="ClaimNeverRun.ClaimantLive"/>), of which no

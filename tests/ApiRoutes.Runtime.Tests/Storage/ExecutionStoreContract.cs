@@ -251,6 +251,7 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         Assert.Equal(default, await Store.GetLastOccurrenceAsync("/api/never", At(100), default));
 
         // A claim written while a clock was ahead is not the one the start-up counts from: both stay.
+        await AgeClaimsAsync();
         await Store.PruneAsync(DateTimeOffset.UtcNow.AddDays(1), default);
         Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "again", default)).Claimed);
         Assert.Equal(new LastClaims(Start.AddDays(2), At(60)), await Store.GetLastOccurrenceAsync("/api/tick", At(100), default));
@@ -364,6 +365,7 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         // A cutoff before the claims keeps them all; one after (by the store's clock or the server's) forgets the old.
         await Store.PruneAsync(Start.AddYears(-1), default);
         Assert.False((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "d", default)).Claimed);
+        await AgeClaimsAsync();
         await Store.PruneAsync(DateTimeOffset.UtcNow.AddDays(1), default);
 
         Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "e", default)).Claimed);
@@ -411,6 +413,12 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         new() { Id = id, Route = "/api/job", Kind = "background", Status = status, AcceptedAt = At(acceptedMinute) };
 
     private protected static RequestSnapshot Request() => RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray());
+
+    /// <summary>
+    /// Makes the claims written so far older, by the store's clock, than any it keeps whatever the retention (PostgreSQL
+    /// keeps those its take-overs still look at: review 38g F6); a store without such a bound has nothing to do.
+    /// </summary>
+    private protected virtual Task AgeClaimsAsync() => Task.CompletedTask;
 
     /// <summary>Opens the store: a new one, or for a durable store, the one the test has been writing to.</summary>
     private protected abstract Task<IExecutionStore> OpenAsync();

@@ -18,6 +18,10 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
     private protected override Task<IExecutionStore> OpenAsync() =>
         Task.FromResult<IExecutionStore>(PostgresExecutionStore.Open(_database, TimeSpan.FromSeconds(30), Time, NullLogger.Instance));
 
+    // Past what the take-overs look at (IReplicaCoordination.ClaimsExamined, 16 minutes with this lease) and a lease.
+    private protected override Task AgeClaimsAsync() =>
+        PostgresServer.ScalarAsync<long>(_database, "WITH aged AS (UPDATE apiroutes_schedule_runs SET claimed_at = claimed_at - interval '1 hour' RETURNING 1) SELECT count(*) FROM aged");
+
     // Review 24d F2: a pause whose time PostgreSQL holds and .NET cannot (beyond year 9999, infinity) stopped its schedule
     // on every replica, every occurrence, with no record of it, and failed every read of the pauses (SQLite's store reads
     // such a row as no pause).
