@@ -189,7 +189,8 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     // already is claimed elsewhere, whatever runs: a replica a moment late took the run of that very occurrence for an
     // overlap with it, and recorded it skipped (review 24d F3). Claimed by this very execution, and no run of it written
     // yet, it is its claim still: asked again after an answer that was lost (the statement committed, the link broke
-    // before its answer came: review 38a F2); once a row of that id exists (a take-over closed the claim), it is not.
+    // before its answer came: review 38a F2); once a row of that id exists (a take-over closed the claim), it is not, and
+    // the answer says that it was closed (review 38g F3: the claimant recorded "claimed elsewhere" for its own claim).
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
         var claim = default(OccurrenceClaim);
@@ -197,6 +198,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             $"""
             WITH taken AS (SELECT execution_id FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
             own AS (SELECT 1 FROM taken WHERE execution_id = $3 AND NOT EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $3)),
+            closed AS (SELECT 1 FROM taken WHERE execution_id = $3 AND EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $3 AND owner <> $4)),
             going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g WHERE NOT EXISTS (SELECT 1 FROM taken)),
             paused AS (
                 (SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds}
@@ -213,7 +215,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 ON CONFLICT (route, occurrence) DO NOTHING
                 RETURNING 1)
             SELECT (SELECT count(*) FROM claimed) + (SELECT count(*) FROM own), (SELECT id FROM going), (SELECT count(*) FROM paused),
-                (SELECT until FROM paused), (SELECT paused_at FROM paused)
+                (SELECT until FROM paused), (SELECT paused_at FROM paused), (SELECT count(*) FROM closed)
             """,
             async command =>
             {
@@ -227,7 +229,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 var paused = reader.GetInt64(2) == 1
                     ? new SchedulePause(route, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
                     : null;
-                claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused);
+                claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused, reader.GetInt64(5) == 1);
             },
             "written",
             cancellationToken);

@@ -86,6 +86,49 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         Assert.Equal(4, claims.Attempts);
     }
 
+    // Review 38g F3: a replica cut off from the database alone, past its lease, is a dead one to the others, and its claim
+    // is closed as missed (rightly); asked again then, its claim was answered "claimed elsewhere", and recorded so.
+    [Fact]
+    public async Task A_claim_asked_again_after_another_replica_closed_it_as_missed_is_told_so_and_not_recorded_claimed_elsewhere()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *"));
+        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var claimant = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 35, TimeSpan.Zero), failing: 3);
+        var claimantReplica = claimant.Services.GetRequiredService<IReplicaCoordination>().Replica;
+        await claimant.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
+        for (var renewal = 0; renewal < 3; renewal++)
+        {
+            await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        }
+
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(25));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:01");
+
+        // Only the claimant's lease lapses; the survivor's renewals held all along: its take-over closes the claim.
+        await PostgresServer.ScalarAsync<int>(_database, $"UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' WHERE id = '{claimantReplica}' RETURNING 1");
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await survivor.WaitForLogAsync($"ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence {Occurrence} was claimed by replica {claimantReplica} at ");
+
+        // The claimant asks again at 00:01:01 and 00:01:03 (still cut off), renews at 00:01:05, and asks again at 00:01:07.
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:03");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:07");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync($"ApiRoutes[4003] Warning: Replica {claimantReplica} let its lease");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync(
+            $"ApiRoutes[3036] Warning: Schedule /api/tick: this replica's claim of the occurrence {Occurrence}, asked again, was closed as missed by another replica while this replica's lease had lapsed; it is not run");
+
+        Assert.DoesNotContain(claimant.Logs, line => line.StartsWith("ApiRoutes[3010]", StringComparison.Ordinal) || line.StartsWith("ApiRoutes[3035]", StringComparison.Ordinal));
+        Assert.Equal(0, claimant.Probe.Count(nameof(Tick)) + survivor.Probe.Count(nameof(Tick)));
+        const string Outcomes = "SELECT string_agg(outcome, ', ') FROM apiroutes_schedule_occurrences WHERE occurrence = '2026-01-01T00:01:00Z'";
+        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string?>(_database, Outcomes) is not null);
+        Assert.Equal("missed", await PostgresServer.ScalarAsync<string>(_database, Outcomes));
+        Assert.Equal(4, ((ClaimLandsThenFails)claimant.Services.GetRequiredService<IExecutionStore>()).Attempts);
+    }
+
     // Review 38g F3: a replica that truly died is still closed after an outage, once the survivor's renewals have held a
     // whole lease again (it cannot tell a dead replica from one whose renewal is still on its way before that).
     [Fact]

@@ -59,6 +59,9 @@ internal static partial class ScheduleLog
     [LoggerMessage(3035, LogLevel.Information, "Schedule {Route}: the occurrence {Occurrence:O} is claimed at {ClaimedAt:O}, once the store could be written again; it runs late by the store's outage")]
     public static partial void ScheduleClaimedLate(this ILogger logger, string route, DateTimeOffset occurrence, DateTimeOffset claimedAt);
 
+    [LoggerMessage(3036, LogLevel.Warning, "Schedule {Route}: this replica's claim of the occurrence {Occurrence:O}, asked again, was closed as missed by another replica while this replica's lease had lapsed; it is not run")]
+    public static partial void ScheduleClaimClosed(this ILogger logger, string route, DateTimeOffset occurrence);
+
     [LoggerMessage(3012, LogLevel.Warning, "Schedule {Route} missed {Count} occurrence(s) while no instance was up, from {First:O} to {Last:O}; the latest {Recorded} are recorded as missed")]
     public static partial void ScheduleMissed(this ILogger logger, string route, int count, DateTimeOffset first, DateTimeOffset last, int recorded);
 

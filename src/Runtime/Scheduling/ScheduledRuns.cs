@@ -396,6 +396,15 @@ internal sealed class ScheduledRuns(
                 _logger.SchedulePaused(route.Template, occurrence);
                 occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Paused, null, $"Paused {SchedulePause.Describe(pause.Until)}.");
                 return new ScheduledStart(null, SchedulePause.Skipped(route.Template, pause.Until, ScheduledRequest.Format(occurrence))) { Paused = true };
+            case { ClosedAsMissed: true }:
+                // Its own claim, landed with its answer lost, that another replica closed while this one's lease had lapsed
+                // (cut off from the store alone, past its lease): missed, as that replica recorded it, not "claimed
+                // elsewhere" (review 38g F3).
+                _logger.ScheduleClaimClosed(route.Template, occurrence);
+                occurrences.Record(
+                    route.Template, occurrence, OccurrenceOutcome.Missed, null,
+                    "This replica's claim landed while the store's answer to it was lost, and another replica closed it as missed while this replica's lease had lapsed. Not run late.");
+                return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} was claimed by this replica and closed as missed by another while this replica's lease had lapsed.");
             case { RunningElsewhere: { } other }:
                 _logger.ScheduleSkipped(route.Template, occurrence, other);
                 occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, other, "The previous run was still going on another replica.");

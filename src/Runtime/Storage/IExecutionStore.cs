@@ -192,9 +192,10 @@ internal readonly record struct ServedSchedule(string? Schedule, DateTimeOffset?
 /// <summary>
 /// The answer to a claim of a schedule occurrence: <see cref="Claimed"/> (run it here), or not, because it was claimed
 /// before, because <see cref="RunningElsewhere"/>, a run of the schedule on another replica, still goes, or because the
-/// schedule is <see cref="Paused"/>.
+/// schedule is <see cref="Paused"/>; <see cref="ClosedAsMissed"/> when the claim is the asking execution's own, asked
+/// again, and another replica closed it as missed meanwhile (PostgreSQL; review 38g F3).
 /// </summary>
-internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningElsewhere = null, SchedulePause? Paused = null);
+internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningElsewhere = null, SchedulePause? Paused = null, bool ClosedAsMissed = false);
 
 /// <summary>
 /// An execution read back from the store, with the request it needs to run again; or, when its row cannot be read,
