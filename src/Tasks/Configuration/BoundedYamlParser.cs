@@ -11,7 +11,7 @@ namespace ApiRoutes.Tasks.Configuration;
 /// overflow the stack and kill the build process), and hashes and compares mapping keys by walking them, aliased
 /// nodes again for every alias (10^9 nodes from a few lines of anchors; a key list nested 31 levels deep is walked
 /// once per level: 212 s for a 940 KB file). All are cut off here, while the events stream by, before any cost is
-/// paid.
+/// paid. A key written twice in one mapping stops here too, with both places (<see cref="DuplicateYamlKeyException"/>).
 /// </summary>
 internal sealed class BoundedYamlParser(IParser inner) : IParser
 {
@@ -27,7 +27,7 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
     /// </summary>
     public const int MaxAliasedCharacters = 1_000_000;
 
-    private readonly Dictionary<AnchorName, (YamlSize Size, string? Shape)> _anchors = [];
+    private readonly Dictionary<AnchorName, (YamlSize Size, string? Shape, string? Text)> _anchors = [];
     private readonly Stack<OpenNode> _open = new();
     private YamlSize _read;
     private YamlSize _aliased;
@@ -56,7 +56,7 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
             case MappingStart or SequenceStart:
                 var shape = current is MappingStart ? "mapping" : "list";
                 RefuseKey(isKey, current, shape);
-                _open.Push(new OpenNode(((NodeEvent)current).Anchor, shape, _read));
+                _open.Push(new OpenNode(((NodeEvent)current).Anchor, shape, _read, KeyOfNextValue()));
                 _read += new YamlSize(1, 0);
                 if (_open.Count > MaxDepth)
                 {
@@ -69,13 +69,18 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
 
             case MappingEnd or SequenceEnd:
                 var open = _open.Pop();
-                Remember(open.Anchor, _read - open.ReadBefore, open.Shape);
+                Remember(open.Anchor, _read - open.ReadBefore, open.Shape, text: null);
                 break;
 
             case Scalar scalar:
                 var size = new YamlSize(1, scalar.Value.Length);
                 _read += size;
-                Remember(scalar.Anchor, size, shape: null);
+                Remember(scalar.Anchor, size, shape: null, scalar.Value);
+                if (isKey)
+                {
+                    RefuseRepeatedKey(scalar.Value, scalar);
+                }
+
                 break;
 
             case DocumentStart:
@@ -84,8 +89,13 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
                 break;
 
             case AnchorAlias alias:
-                var (repeated, repeatedShape) = Anchored(alias);
+                var (repeated, repeatedShape, repeatedText) = Anchored(alias);
                 RefuseKey(isKey && repeatedShape is not null, alias, repeatedShape);
+                if (isKey && repeatedText is not null)
+                {
+                    RefuseRepeatedKey(repeatedText, alias);
+                }
+
                 _read += repeated;
                 _aliased += repeated;
                 RefuseOverLimit(alias, _aliased.Values, MaxAliasedValues, "values");
@@ -113,6 +123,25 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
     private bool NextChildIsKey() =>
         _open.TryPeek(out var parent) && parent.Shape == "mapping" && parent.Children++ % 2 == 0;
 
+    // The key under which the node starting now sits: the open mapping's last key, when the node is that key's value.
+    private string? KeyOfNextValue() =>
+        _open.TryPeek(out var parent) && parent.Shape == "mapping" && parent.Children % 2 == 0 ? parent.LastKey : null;
+
+    // YAML allows a key once per mapping, and YamlDotNet refuses a repeat with "Duplicate key" alone: say where the
+    // first one is (review 39b F1). Keys compare by their text, as the reader reads them.
+    private void RefuseRepeatedKey(string key, ParsingEvent at)
+    {
+        var mapping = _open.Peek();
+        mapping.LastKey = key;
+        if (!mapping.Keys.TryAdd(key, at.Start))
+        {
+            // The stack lists the innermost node first; a node in a list has no key, and then there is no path of keys.
+            var keys = _open.Reverse().Skip(1).Select(open => open.Key).ToList();
+            throw new DuplicateYamlKeyException(at.Start, at.End, key, mapping.Keys[key],
+                keys.Contains(null) ? null : keys.Select(k => k!).ToList());
+        }
+    }
+
     // apiroutes.yaml's keys are names and route templates; a list or mapping as a key is only ever a cost.
     private static void RefuseKey(bool refuse, ParsingEvent at, string? shape)
     {
@@ -136,7 +165,7 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
     }
 
     // An alias inside the node it names would make a cycle that YamlDotNet follows forever when it compares keys.
-    private (YamlSize Size, string? Shape) Anchored(AnchorAlias alias)
+    private (YamlSize Size, string? Shape, string? Text) Anchored(AnchorAlias alias)
     {
         if (_open.Any(open => open.Anchor == alias.Value))
         {
@@ -152,17 +181,28 @@ internal sealed class BoundedYamlParser(IParser inner) : IParser
                 + "the text if '*' was meant literally.");
     }
 
-    private void Remember(AnchorName anchor, YamlSize size, string? shape)
+    private void Remember(AnchorName anchor, YamlSize size, string? shape, string? text)
     {
         if (!anchor.IsEmpty)
         {
-            _anchors[anchor] = (size, shape);
+            _anchors[anchor] = (size, shape, text);
         }
     }
 
-    /// <summary>A list or mapping being read: its anchor, "list" or "mapping", and what was read before it.</summary>
-    private sealed class OpenNode(AnchorName anchor, string shape, YamlSize readBefore)
+    /// <summary>
+    /// A list or mapping being read: its anchor, "list" or "mapping", what was read before it, and the key whose value
+    /// it is (null in a list or at the top).
+    /// </summary>
+    private sealed class OpenNode(AnchorName anchor, string shape, YamlSize readBefore, string? key)
     {
+        public string? Key { get; } = key;
+
+        /// <summary>A mapping's keys so far, with where each was written.</summary>
+        public Dictionary<string, Mark> Keys { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>A mapping's last key, whose value may be the next node.</summary>
+        public string? LastKey { get; set; }
+
         public AnchorName Anchor { get; } = anchor;
 
         public string Shape { get; } = shape;

@@ -26,6 +26,12 @@ internal static class RoutesConfigReader
         {
             stream.Load(parser);
         }
+        catch (DuplicateYamlKeyException e)
+        {
+            var (descriptor, message) = Repeated(e);
+            diagnostics.Add(descriptor, At(path, e.Start, e.End), message);
+            return null;
+        }
         catch (YamlException e)
         {
             var message = $"apiroutes.yaml is not valid YAML: {e.Message}";
@@ -274,6 +280,32 @@ internal static class RoutesConfigReader
 
         private void Error(DiagnosticDescriptor descriptor, YamlNode node, string message) =>
             diagnostics.Add(descriptor, At(path, node.Start, node.End), message);
+    }
+
+    // A key written twice, named by where it is and with the fix that fits there (review 39b F1: an exact repeat of a route
+    // was YamlDotNet's "Duplicate key /api/cleanup", AR5001, while README lists AR5005 for a route named twice).
+    private static (DiagnosticDescriptor Descriptor, string Message) Repeated(DuplicateYamlKeyException e)
+    {
+        var lines = e.First.Line == e.Start.Line
+            ? $"on line {e.Start.Line} (at columns {e.First.Column} and {e.Start.Column})"
+            : $"at line {e.First.Line} and at line {e.Start.Line}";
+        return e.Path switch
+        {
+            ["routes"] => (DiagnosticCodes.DuplicateYamlRoute,
+                $"The route '{e.Key}' appears twice under 'routes', {lines}; merge the two entries into one."),
+            [] => (DiagnosticCodes.InvalidYaml,
+                $"apiroutes.yaml is not valid YAML: '{e.Key}' appears twice at the top level, {lines}; write it once, with all of "
+                + "its entries under it."),
+            ["routes", var route] => (DiagnosticCodes.InvalidYaml,
+                $"apiroutes.yaml is not valid YAML: '{e.Key}' is set twice for '{route}', {lines}; keep one of the two."),
+            ["defaults"] => (DiagnosticCodes.InvalidYaml,
+                $"apiroutes.yaml is not valid YAML: '{e.Key}' appears twice under 'defaults', {lines}; merge the two into one."),
+            ["defaults", var kind] => (DiagnosticCodes.InvalidYaml,
+                $"apiroutes.yaml is not valid YAML: '{e.Key}' is set twice in 'defaults.{kind}', {lines}; keep one of the two."),
+            _ => (DiagnosticCodes.InvalidYaml,
+                $"apiroutes.yaml is not valid YAML: the key '{e.Key}' appears twice in one mapping, {lines}; YAML allows a key "
+                + "once per mapping: keep one of the two."),
+        };
     }
 
     private static bool IsNull(YamlNode node) =>

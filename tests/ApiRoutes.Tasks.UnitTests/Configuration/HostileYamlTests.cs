@@ -190,6 +190,20 @@ public sealed class HostileYamlTests(ITestOutputHelper output) : IDisposable
         Assert.StartsWith("apiroutes.yaml(4,3): ERROR AR5005:", Assert.Single(Run()), StringComparison.Ordinal);
     }
 
+    [Theory]
+    // Review 39b F1: a key written twice stops the reader at the second one, which names the first; through an alias too.
+    [InlineData("routes:\n  &k /api/hello: {enabled: true}\n  *k : {enabled: false}\n", "apiroutes.yaml(3,3): ERROR AR5005: The route '/api/hello' appears twice under 'routes', at line 2 and at line 3;")]
+    // in a list the mapping has no path of keys: named by its lines alone
+    [InlineData("- a: 1\n  a: 2\n", "apiroutes.yaml(2,3): ERROR AR5001: apiroutes.yaml is not valid YAML: the key 'a' appears twice in one mapping, at line 1 and at line 2;")]
+    // keys that differ only in case are different keys to YAML (the shape check names the unknown one)
+    [InlineData("routes:\n  /api/hello:\n    enabled: true\n    Enabled: true\n", "apiroutes.yaml(4,5): ERROR AR5002: Unknown key 'Enabled'")]
+    public void A_key_written_twice_is_one_error_naming_both_lines(string yaml, string start)
+    {
+        _project.Yaml(yaml);
+
+        Assert.StartsWith(start, Assert.Single(Run()), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_file_over_one_mebibyte_is_refused_before_it_is_parsed()
     {

@@ -177,6 +177,25 @@ public sealed class YamlConfigTests : IDisposable
     [InlineData("routes:\n  \"/api/nope\\e[31m\\nerror AR9999: injected\": {enabled: false}\n", "AR5003 apiroutes.yaml(2,3)", "'/api/nope\\u001B[31m\\u000Aerror AR9999: injected' in apiroutes.yaml is not a valid route template (The route template holds the control character U+001B at index 9 (after '/api/nope');")]   // no route holds one (review 33c F2)
     // the same route twice, spelt differently
     [InlineData("routes:\n  /api/hello: {enabled: true}\n  /API/Hello: {enabled: false}\n", "AR5005 apiroutes.yaml(3,3)", "merge the two entries")]
+    // review 39b F1: the same route twice, spelt the same (the copy-paste case) was YamlDotNet's "Duplicate key", AR5001;
+    // any other key twice said neither where the first one is nor what to do
+    [InlineData("routes:\n  /api/cleanup:\n    timeLimit: 90\n  /api/cleanup:\n    timeLimit: 60\n", "AR5005 apiroutes.yaml(4,3)",
+        "The route '/api/cleanup' appears twice under 'routes', at line 2 and at line 4; merge the two entries into one.")]
+    [InlineData("routes:\n  \"/api/hello\": {enabled: true}\n  /api/hello: {enabled: false}\n", "AR5005 apiroutes.yaml(3,3)",
+        "The route '/api/hello' appears twice under 'routes', at line 2 and at line 3; merge the two entries into one.")]
+    [InlineData("routes:\n  /api/hello: {enabled: true, enabled: false}\n", "AR5001 apiroutes.yaml(2,31)",
+        "'enabled' is set twice for '/api/hello', on line 2 (at columns 16 and 31); keep one of the two.")]
+    [InlineData("routes:\n  /api/hello:\n    timeLimit: 90\n    enabled: true\n    timeLimit: 60\n", "AR5001 apiroutes.yaml(5,5)",
+        "'timeLimit' is set twice for '/api/hello', at line 3 and at line 5; keep one of the two.")]
+    [InlineData("routes:\n  /api/hello: {enabled: true}\ndefaults: {}\nroutes:\n  /api/cleanup: {enabled: true}\n", "AR5001 apiroutes.yaml(4,1)",
+        "'routes' appears twice at the top level, at line 1 and at line 4; write it once, with all of its entries under it.")]
+    [InlineData("defaults:\n  standard:\n    timeLimit: 60\n  standard:\n    timeLimit: 90\n", "AR5001 apiroutes.yaml(4,3)",
+        "'standard' appears twice under 'defaults', at line 2 and at line 4; merge the two into one.")]
+    [InlineData("defaults:\n  standard:\n    timeLimit: 60\n    timeLimit: 90\n", "AR5001 apiroutes.yaml(4,5)",
+        "'timeLimit' is set twice in 'defaults.standard', at line 3 and at line 4; keep one of the two.")]
+    // a key twice deeper than the file's shape (refused by the shape later, but the YAML itself is read first)
+    [InlineData("routes:\n  /api/hello:\n    methods: [{a: 1, a: 2}]\n", "AR5001 apiroutes.yaml(3,22)",
+        "the key 'a' appears twice in one mapping, on line 3 (at columns 16 and 22); YAML allows a key once per mapping: keep one of the two.")]
     public void Yaml_problems_are_errors_at_the_yaml_line_and_column(string yaml, string where, string message)
     {
         _project.Yaml(yaml);
@@ -190,16 +209,16 @@ public sealed class YamlConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("routes:\n  /api/digest:\n    schedule: */30 * * * *\n")]
-    [InlineData("routes:\n  /api/digest:\n    schedule: \"0 7 * * *\"\n  /api/digest:\n    enabled: true\n")]
-    public void A_file_that_cannot_be_read_is_its_one_error_not_also_a_schedule_missing_that_it_holds(string yaml)
+    [InlineData("routes:\n  /api/digest:\n    schedule: */30 * * * *\n", "AR5001")]
+    [InlineData("routes:\n  /api/digest:\n    schedule: \"0 7 * * *\"\n  /api/digest:\n    enabled: true\n", "AR5005")]
+    public void A_file_that_cannot_be_read_is_its_one_error_not_also_a_schedule_missing_that_it_holds(string yaml, string code)
     {
         // Review 28c F20: beside AR5001, AR4004 told the user to write in apiroutes.yaml the schedule written there.
         _project.Yaml(yaml);
 
         var result = _project.Analyze();
 
-        Assert.Equal("AR5001", Assert.Single(result.Diagnostics).Code);
+        Assert.Equal(code, Assert.Single(result.Diagnostics).Code);
         Assert.Null(result.Manifest);
     }
 

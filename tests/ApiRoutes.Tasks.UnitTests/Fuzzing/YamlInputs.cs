@@ -91,6 +91,8 @@ internal static class YamlInputs
             text.Append(random.Next(8) == 0 ? "  /api/hello: *r\n" : "");
         }
 
+        // A second 'routes:' (review 39b F1: a repeated key is refused with both of its lines).
+        text.Append(random.Next(10) == 0 ? $"routes:\n  {Pick(random, KnownRoutes)}: {{enabled: false}}\n" : "");
         text.Append(random.Next(30) == 0 ? AliasBomb(random) : "");
         return Mutate(random, text.ToString(), ":-?[]{}&*!'\"#\n ");
     }
