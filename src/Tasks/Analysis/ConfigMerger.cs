@@ -33,6 +33,12 @@ internal static class ConfigMerger
             {
                 var known = drafts.Select(draft => draft.Template.Text).Distinct().Order(StringComparer.Ordinal).ToList();
                 var hint = Suggestions.Closest(parsed.Template.Text, known) is { } close ? $" Did you mean '{close}'?" : "";
+                // Review 39b F5: '/api/orders/[id]' (Next.js) or ':id' (Express) names a literal, not the parameter route.
+                if (ForeignParameterSyntax.Find(parsed.Template) is [var (written, parameter), ..])
+                {
+                    hint = $" '{written}' is a literal here; a route parameter is written '{parameter}'.{hint}";
+                }
+
                 var list = known.Count == 0 ? "The project has no routes." : $"Routes: {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", ..." : "")}.";
                 diagnostics.Add(DiagnosticCodes.UnknownYamlRoute, key.Location,
                     $"apiroutes.yaml configures '{key.Value}', but no handler has that route.{hint} {list}");

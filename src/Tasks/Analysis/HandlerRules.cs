@@ -231,6 +231,20 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             }
         }
 
+        // Review 39b F5: '[id]' (Next.js, which ApiRoutes' routes follow) and ':id' (Express) were silent literals, and the
+        // route answered no real id. A literal '[' or ':' is legal in ASP.NET Core, so it is a warning that NoWarn keeps quiet.
+        var foreign = ForeignParameterSyntax.Find(result.Template);
+        if (foreign.Count > 0)
+        {
+            var (written, parameter) = foreign[0];
+            var rewritten = ForeignParameterSyntax.Rewritten(text, foreign) is { } fixedText ? $" ('{fixedText}')" : "";
+            diagnostics.Add(DiagnosticCodes.ForeignParameterSyntax, TemplateOrigin(type),
+                $"'{written}' in the route template '{text}' of '{type.FullName}' is a literal here, which only a request with the "
+                + $"text '{written}' itself matches; a route parameter is written '{parameter}'{rewritten}"
+                + (foreign.Count > 1 ? $", and {string.Join(", ", foreign.Skip(1).Select(f => $"'{f.Written}' '{f.Parameter}'"))}" : "")
+                + ". If the literal text is meant, add AR2102 to <NoWarn>.");
+        }
+
         return result.Template;
     }
 

@@ -46,6 +46,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor AmbiguousRoute = new("AR2004", Error, "Two routes that differ only in constraints match the same request");
     public static readonly DiagnosticDescriptor ReservedRoute = new("AR2005", Error, "A route is under /_apiroutes, which ApiRoutes reserves");
     public static readonly DiagnosticDescriptor UnknownRouteConstraint = new("AR2101", Warning, "A route constraint is not built in");
+    public static readonly DiagnosticDescriptor ForeignParameterSyntax = new("AR2102", Warning, "A route template has literal text written as another framework's parameter ([id], [...slug], :id)");
 
     public static readonly DiagnosticDescriptor BackgroundAndScheduled = new("AR3001", Error, "A route is both background and scheduled");
     public static readonly DiagnosticDescriptor ScheduledWithParameters = new("AR3002", Error, "A scheduled route has route parameters");
@@ -83,7 +84,7 @@ internal static class DiagnosticCodes
         AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, VerifyBundleNotCompiled, VerifyBundleNotPublished, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest, EntryPointNotServing,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, ForeignRouteAttribute, HandlerManyConstructors, BaseRouteAttribute,
-        InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint,
+        InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint, ForeignParameterSyntax,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive, MethodsOnScheduledRoute,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
         ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,

@@ -26,6 +26,10 @@ internal static class RouteTemplateErrors
         $"The route template has the segment '{segment}', which no request can reach: servers remove '.' and '..' segments "
         + "from a request's path before routing (RFC 3986); remove the segment or give it a name.";
 
+    // Review 39b F5: "https://example.com/api/t7" was told to remove the extra '/' of "//".
+    public static string Url(string path) =>
+        $"The route template is a URL; a route template is the path alone, such as '{path}': remove the scheme and the host.";
+
     public static string EmptySegment() =>
         "The route template contains an empty segment (\"//\"); remove the extra '/'.";
 

@@ -42,6 +42,12 @@ internal static class RouteTemplateParser
             return RouteTemplateParseResult.Failure(RouteTemplateErrors.TrailingWhitespace(), position);
         }
 
+        // Before the segments, where "https://host/..." reads as the segment "https:" and then an empty one.
+        if (UrlPath(template) is { } path)
+        {
+            return RouteTemplateParseResult.Failure(RouteTemplateErrors.Url(path), 0);
+        }
+
         // ASP.NET Core treats "api/x", "/api/x" and "~/api/x" alike, but a lone '~' prefix is an error.
         var start = template.StartsWith("~/", StringComparison.Ordinal) ? 2 : template[0] == '/' ? 1 : 0;
         if (start == 0 && template[0] == '~')
@@ -50,5 +56,21 @@ internal static class RouteTemplateParser
         }
 
         return new RouteTemplateReader(template, start).Read();
+    }
+
+    // The path of a template written as an absolute URL (a scheme as RFC 3986 spells it, then "://"), or null.
+    private static string? UrlPath(string template)
+    {
+        var scheme = template.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 1 || !char.IsAsciiLetter(template[0])
+            || !template[..scheme].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.'))
+        {
+            return null;
+        }
+
+        // The path ends where a query or a fragment starts.
+        var path = template.IndexOf('/', scheme + 3);
+        var end = template.IndexOfAny(['?', '#'], scheme + 3);
+        return path < 0 || (end >= 0 && end < path) ? "/" : template[path..(end < 0 ? template.Length : end)];
     }
 }

@@ -277,6 +277,39 @@ public class RouteDiagnosticsTests
         Assert.Contains("has 29 segments", diagnostic.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    // Review 39b F5: Next.js' and Express' parameters are literal text to ASP.NET Core; the route answered no real id.
+    [InlineData("/api/orders/[id]", "'[id]' in the route template '/api/orders/[id]' of 'Shop.Api.A' is a literal here, which only a request with the text '[id]' itself matches; a route parameter is written '{id}' ('/api/orders/{id}'). If the literal text is meant, add AR2102 to <NoWarn>.")]
+    [InlineData("/api/docs/[...slug]", "'[...slug]' in the route template '/api/docs/[...slug]' of 'Shop.Api.A' is a literal here, which only a request with the text '[...slug]' itself matches; a route parameter is written '{*slug}' ('/api/docs/{*slug}').")]
+    [InlineData("/api/docs/[[...slug]]", "a route parameter is written '{*slug}' ('/api/docs/{*slug}').")]
+    [InlineData("/api/express/:id", "'{id}' ('/api/express/{id}').")]
+    [InlineData("/api/[shop]/orders/:id", "'[shop]' in the route template '/api/[shop]/orders/:id' of 'Shop.Api.A' is a literal here, which only a request with the text '[shop]' itself matches; a route parameter is written '{shop}' ('/api/{shop}/orders/{id}'), and ':id' '{id}'.")]
+    [InlineData("/api/files/[name].json", "a route parameter is written '{name}' ('/api/files/{name}.json').")]
+    public void A_parameter_written_as_another_framework_writes_it_is_a_warning_at_the_template(string template, string message)
+    {
+        var (project, result) = Analyze($$"""[ApiRoute("{{template}}")] public sealed class A : IApiHandler { BODY }""");
+        using var _ = project;
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+
+        Assert.Equal("AR2102 Api/Handler.cs(3,11)", Render.Where(diagnostic, project));
+        Assert.Contains(message, diagnostic.Message, StringComparison.Ordinal);
+        Assert.NotNull(result.Manifest);
+    }
+
+    [Theory]
+    // ':' inside a segment is ordinary text (Google's custom methods), and '[' in a regex constraint is a character class
+    [InlineData("/api/things:batchGet")]
+    [InlineData("/api/items/{code:regex(^[a-z]+$)}")]
+    [InlineData("/api/[]/x")]
+    public void Brackets_and_colons_that_are_no_parameter_are_not_warned_about(string template)
+    {
+        var (project, result) = Analyze($$"""[ApiRoute("{{template}}")] public sealed class A : IApiHandler { BODY }""");
+        using var _ = project;
+
+        Assert.Empty(result.Diagnostics);
+    }
+
     [Fact]
     public void An_unknown_constraint_is_a_warning()
     {

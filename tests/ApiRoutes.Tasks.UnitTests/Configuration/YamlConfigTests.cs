@@ -177,6 +177,9 @@ public sealed class YamlConfigTests : IDisposable
     [InlineData("routes:\n  \"/api/nope\\e[31m\\nerror AR9999: injected\": {enabled: false}\n", "AR5003 apiroutes.yaml(2,3)", "'/api/nope\\u001B[31m\\u000Aerror AR9999: injected' in apiroutes.yaml is not a valid route template (The route template holds the control character U+001B at index 9 (after '/api/nope');")]   // no route holds one (review 33c F2)
     // the same route twice, spelt differently
     [InlineData("routes:\n  /api/hello: {enabled: true}\n  /API/Hello: {enabled: false}\n", "AR5005 apiroutes.yaml(3,3)", "merge the two entries")]
+    // review 39b F5: a Next.js parameter in a route key names a literal route
+    [InlineData("routes:\n  /api/orders/[id]:\n    enabled: false\n", "AR5003 apiroutes.yaml(2,3)",
+        "apiroutes.yaml configures '/api/orders/[id]', but no handler has that route. '[id]' is a literal here; a route parameter is written '{id}'. Did you mean '/api/orders/{id}'?")]
     // review 39b F1: the same route twice, spelt the same (the copy-paste case) was YamlDotNet's "Duplicate key", AR5001;
     // any other key twice said neither where the first one is nor what to do
     [InlineData("routes:\n  /api/cleanup:\n    timeLimit: 90\n  /api/cleanup:\n    timeLimit: 60\n", "AR5005 apiroutes.yaml(4,3)",

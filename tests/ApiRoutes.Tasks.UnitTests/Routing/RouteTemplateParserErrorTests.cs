@@ -72,6 +72,10 @@ public class RouteTemplateParserErrorTests
     [InlineData("/api/dd/../x", "the segment '..', which no request can reach", 8)]
     [InlineData("./x", "the segment '.'", 0)]
     [InlineData("~/..", "the segment '..'", 2)]
+    // Review 39b F5: a URL was told to remove the extra '/' of "//"; a template is the path alone.
+    [InlineData("https://example.com/api/t7", "is a URL; a route template is the path alone, such as '/api/t7'", 0)]
+    [InlineData("http://localhost:5000", "such as '/'", 0)]
+    [InlineData("http://localhost:5000/api/x?debug=1#top", "such as '/api/x'", 0)]
     // What ASP.NET Core refuses only when the app runs: the 29th segment, and the parameter of a bad constraint.
     [InlineData("/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/x/y/z/0/1/2", "has 29 segments, and ASP.NET Core refuses a route of more than 28", 57)]
     [InlineData("/api/{id:int(5)}", "constraint 'int(5)'", 5)]
