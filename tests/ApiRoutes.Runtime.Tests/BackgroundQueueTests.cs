@@ -97,6 +97,22 @@ public class BackgroundQueueTests
         Assert.Equal("a", queued.Id);
     }
 
+    // Review 39g F1: the worker that ran an attempt may let it go after another worker took the next attempt (a retry due
+    // at once, a fenced attempt put back): that worker is still held.
+    [Fact]
+    public void A_worker_that_lets_an_execution_go_after_another_took_it_again_leaves_the_other_s_place()
+    {
+        var execution = Execution("a");
+        var first = _queue.WorkerTook(execution);
+        var second = _queue.WorkerTook(execution);
+
+        _queue.WorkerFreed(first);
+
+        Assert.Same(execution, Assert.Single(_queue.Working));
+        _queue.WorkerFreed(second);
+        Assert.Empty(_queue.Working);
+    }
+
     private static TrackedExecution Execution(string id)
     {
         var route = new LoadedRoute(BackgroundRoute("/api/slow", typeof(Slow)), typeof(Slow), schedule: null);

@@ -4,6 +4,7 @@ using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests;
@@ -68,6 +69,53 @@ public sealed class RecoveryAheadTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         server.Probe.Open("new");
         Assert.Equal(["e0", "e1", "e2", "e3"], server.Probe.All.Select(invocation => invocation.Execution!.ExecutionId).Take(4));
+    }
+
+    // Review 39g F2: rows that are retries waiting out their delay need no room to run now; a store holding more of them
+    // than the retries' room kept recovery "ahead" for good (a page read whole), and every new request was refused with
+    // the workers idle.
+    [Fact]
+    public async Task Stored_retries_waiting_out_their_delay_do_not_hold_new_requests_back()
+    {
+        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using (var store = SqliteExecutionStore.Open(_database))
+        {
+            var request = RequestSnapshot.Synthetic("/api/gated", "{}"u8.ToArray());
+            for (var i = 0; i < 8; i++)
+            {
+                await store.AddAsync(
+                    new ExecutionRecord
+                    {
+                        Id = $"r{i}", Route = "/api/gated", Kind = "background", Status = ExecutionStatus.Queued, Attempt = 2,
+                        AcceptedAt = now.AddMinutes(-10).AddSeconds(i), RetryAt = now.AddMinutes(30),
+                    },
+                    request,
+                    default);
+            }
+        }
+
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/gated", typeof(GatedByExecution))),
+            now: now,
+            options: o =>
+            {
+                o.Store.Provider = StoreProvider.Sqlite;
+                o.Store.Path = _database;
+                o.Background.MaxQueueLength = 2;
+                o.Background.MaxConcurrency = 1;
+                o.Background.RetryDelays = [TimeSpan.FromHours(1), TimeSpan.FromHours(1)];
+            });
+        var queue = server.Services.GetRequiredService<Background.BackgroundQueue>();
+        for (var polls = 0; queue.RetryWaiting < 2 && polls < 1500; polls++)
+        {
+            await Task.Delay(10);
+        }
+
+        using var accepted = await server.Client.PostAsync("/api/gated?new=1", null);
+        server.Probe.Open("new");
+
+        Assert.Equal(2, queue.RetryWaiting);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
     }
 
     /// <summary>Waits for the gate named by its execution's id (e0 to e3; a new request's: "new"), so a test ends each on its own.</summary>

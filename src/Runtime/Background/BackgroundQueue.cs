@@ -18,7 +18,7 @@ namespace ApiRoutes.Background;
 internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
 {
     private readonly Channel<TrackedExecution> _channel = Channel.CreateUnbounded<TrackedExecution>();
-    private readonly ConcurrentDictionary<TrackedExecution, byte> _working = new();
+    private readonly ConcurrentDictionary<object, TrackedExecution> _working = new();
     private int _waiting;
     private int _retryWaiting;
     private volatile bool _closed;
@@ -146,12 +146,20 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     /// The executions the workers run — one whose handler was abandoned at its time limit until the handler returns
     /// (review 36c R1: ApiRoutes.Testing counted executions recorded as running, and waited for a queued one to start
     /// while the only worker still held an abandoned handler).
+    /// One per worker: an execution's next attempt may be taken by another worker before the one that ran the last lets
+    /// it go (a retry due at once, a fenced attempt put back), and must not leave the list then (review 39g F1).
     /// </summary>
-    public IReadOnlyCollection<TrackedExecution> Working => [.. _working.Keys];
+    public IReadOnlyCollection<TrackedExecution> Working => [.. _working.Values];
 
-    internal void WorkerTook(TrackedExecution execution) => _working.TryAdd(execution, 0);
+    /// <summary>A worker took <paramref name="execution"/>; what it gets back is its place in <see cref="Working"/>, to free.</summary>
+    internal object WorkerTook(TrackedExecution execution)
+    {
+        var slot = new object();
+        _working[slot] = execution;
+        return slot;
+    }
 
-    internal void WorkerFreed(TrackedExecution execution) => _working.TryRemove(execution, out _);
+    internal void WorkerFreed(object slot) => _working.TryRemove(slot, out _);
 
     /// <summary>No new work from now on; what is queued still drains.</summary>
     public void Close()

@@ -90,14 +90,14 @@ internal sealed class BackgroundWorkers(
             // A handler abandoned at its time limit still holds a thread, and this worker, until it returns: so
             // MaxConcurrency bounds the handlers actually running, not only the attempts not yet ended. A worker never
             // dies: one execution's failure in the runtime (a bug) is logged and recorded, and the next runs.
-            queue.WorkerTook(execution);
+            var slot = queue.WorkerTook(execution);
             try
             {
                 await runner.RunToEndAsync(execution);
             }
             finally
             {
-                queue.WorkerFreed(execution);
+                queue.WorkerFreed(slot);
             }
         }
     }

@@ -138,8 +138,15 @@ internal sealed class StartupRecoveryService(
             var room = Room();
             while (room <= 0)
             {
-                // Woken by the place a worker frees, not by a poll: a new request would take it first (review 39a F5).
-                await queue.RoomFreedAsync().WaitAsync(_stopping.Token);
+                // Woken by the place a worker frees, not by a poll: a new request would take it first (review 39a F5). Looked
+                // for again after PageWait all the same, should a wake-up have crossed the wait (review 39g F4).
+                try
+                {
+                    await queue.RoomFreedAsync().WaitAsync(PageWait, time, _stopping.Token);
+                }
+                catch (TimeoutException)
+                {
+                }
                 if (queue.IsClosed)
                 {
                     return;
@@ -164,8 +171,10 @@ internal sealed class StartupRecoveryService(
                 return;
             }
 
-            // Rows that could run now wait for room ahead of new requests; a page read whole may have more behind it.
-            queue.RecoveryAhead = resumed.LeftToRun > 0 || rows.Count == limit;
+            // Rows that could run now wait for room ahead of new requests; so may more behind a page read whole that filled
+            // the room. Not retries waiting out their delay: they need no room to run now, and a store holding many of them
+            // refused every new request with the workers idle (review 39g F2).
+            queue.RecoveryAhead = resumed.LeftToRun > 0 || (rows.Count == limit && Room() <= 0);
 
             if (resumed.Requeued + resumed.Failed == 0)
             {
