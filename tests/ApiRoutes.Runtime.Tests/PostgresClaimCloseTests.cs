@@ -34,18 +34,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), renewalsCanFail: true);
         await using var claimant = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 35, TimeSpan.Zero), failing: 3);
         var claims = (ClaimLandsThenFails)claimant.Services.GetRequiredService<IExecutionStore>();
-        var claimantReplica = claimant.Services.GetRequiredService<IReplicaCoordination>().Replica;
-        await claimant.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
-
-        // The survivor has held its lease for a whole one (its clock stays before the occurrence).
-        for (var renewal = 0; renewal < 3; renewal++)
-        {
-            await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
-        }
-
-        // 00:01:00 on the claimant: its claim lands, and its answer is lost; it is asked again.
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(25));
-        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:01");
+        var claimantReplica = await ClaimAnsweredLostAsync(survivor, claimant);
         Assert.Equal(claimantReplica, await PostgresServer.ScalarAsync<string>(_database, "SELECT replica FROM apiroutes_schedule_runs"));
 
         // The database away longer than the lease: the survivor's renewal fails (00:00:40), and every lease has lapsed
@@ -68,12 +57,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
 
         // The claimant: asked again at 00:01:01 and 00:01:03 (the database still away for it), renewed at 00:01:05 (its
         // lease found lapsed), asked again at 00:01:07: its own claim, which runs, once.
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(1));
-        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:03");
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
-        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:07");
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
-        await claimant.WaitForLogAsync($"ApiRoutes[4003] Warning: Replica {claimantReplica} let its lease");
+        await AskedAgainPastItsRenewalAsync(claimant, claimantReplica);
         claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
         await claimant.WaitForLogAsync($"ApiRoutes[3035] Information: Schedule /api/tick: the occurrence {Occurrence} is claimed at 2026-01-01T00:01:07");
         var run = await claimant.WaitForExecutionAsync(r => r.Occurrence == new DateTimeOffset(2026, 1, 1, 0, 1, 0, TimeSpan.Zero) && r.Status == ExecutionStatus.Succeeded);
@@ -86,15 +70,10 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         Assert.Equal(4, claims.Attempts);
     }
 
-    // Review 38g F3: a replica cut off from the database alone, past its lease, is a dead one to the others, and its claim
-    // is closed as missed (rightly); asked again then, its claim was answered "claimed elsewhere", and recorded so.
-    [Fact]
-    public async Task A_claim_asked_again_after_another_replica_closed_it_as_missed_is_told_so_and_not_recorded_claimed_elsewhere()
+    // The survivor holds its lease for a whole one (its clock stays before the occurrence); at 00:01:00 on the claimant its
+    // claim lands and its answer is lost, and it is asked again (00:01:01). The claimant's replica.
+    private static async Task<string> ClaimAnsweredLostAsync(TestServer survivor, TestServer claimant)
     {
-        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *"));
-        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        await using var claimant = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 35, TimeSpan.Zero), failing: 3);
-        var claimantReplica = claimant.Services.GetRequiredService<IReplicaCoordination>().Replica;
         await claimant.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
         for (var renewal = 0; renewal < 3; renewal++)
         {
@@ -103,6 +82,30 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
 
         claimant.FakeTime.Advance(TimeSpan.FromSeconds(25));
         await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:01");
+        return claimant.Services.GetRequiredService<IReplicaCoordination>().Replica;
+    }
+
+    // The claimant asks again at 00:01:03 (the database still away for it) and 00:01:07, and between them renews at
+    // 00:01:05, finding its lease lapsed.
+    private static async Task AskedAgainPastItsRenewalAsync(TestServer claimant, string claimantReplica)
+    {
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(1));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:03");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:07");
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
+        await claimant.WaitForLogAsync($"ApiRoutes[4003] Warning: Replica {claimantReplica} let its lease");
+    }
+
+    // Review 38g F3: a replica cut off from the database alone, past its lease, is a dead one to the others, and its claim
+    // is closed as missed (rightly); asked again then, its claim was answered "claimed elsewhere", and recorded so.
+    [Fact]
+    public async Task A_claim_asked_again_after_another_replica_closed_it_as_missed_is_told_so_and_not_recorded_claimed_elsewhere()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *"));
+        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var claimant = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 35, TimeSpan.Zero), failing: 3);
+        var claimantReplica = await ClaimAnsweredLostAsync(survivor, claimant);
 
         // Only the claimant's lease lapses; the survivor's renewals held all along: its take-over closes the claim.
         await PostgresServer.ScalarAsync<int>(_database, $"UPDATE apiroutes_replicas SET lease_until = now() - interval '1 second' WHERE id = '{claimantReplica}' RETURNING 1");
@@ -111,12 +114,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         await survivor.WaitForLogAsync($"ApiRoutes[3029] Warning: Schedule /api/tick: the occurrence {Occurrence} was claimed by replica {claimantReplica} at ");
 
         // The claimant asks again at 00:01:01 and 00:01:03 (still cut off), renews at 00:01:05, and asks again at 00:01:07.
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(1));
-        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:03");
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
-        await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:07");
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
-        await claimant.WaitForLogAsync($"ApiRoutes[4003] Warning: Replica {claimantReplica} let its lease");
+        await AskedAgainPastItsRenewalAsync(claimant, claimantReplica);
         claimant.FakeTime.Advance(TimeSpan.FromSeconds(2));
         await claimant.WaitForLogAsync(
             $"ApiRoutes[3036] Warning: Schedule /api/tick: this replica's claim of the occurrence {Occurrence}, asked again, was closed as missed by another replica while this replica's lease had lapsed; it is not run");

@@ -205,15 +205,6 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             _ => Completed(handler),
         };
 
-        // Decided without the handler (its time limit, the fence, the cut): the lines it writes in answer to its
-        // cancellation, which it learns of only now (Abort), are still this attempt's until it returns or AnswerGrace has
-        // passed (review 38g F5); what an abandoned handler, or work it left running, logs after that is not (review 38b
-        // F4). A handler that ended first ended its run itself.
-        if (!handler.IsCompleted)
-        {
-            EndAfterAnswer(logged, handler);
-        }
-
         if (handler.IsCompleted)
         {
             await EndAsync(scope, lifetime, execution);
@@ -226,6 +217,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         }
         else
         {
+            // Decided without the handler (its time limit, the fence, the cut): the lines it writes in answer to its
+            // cancellation, which it learns of only now (Abort), are still this attempt's until it returns or AnswerGrace
+            // has passed (review 38g F5); what an abandoned handler, or work it left running, logs after that is not
+            // (review 38b F4). A handler that has returned ended its run itself.
+            EndAfterAnswer(logged, handler);
+
             // An abandoned handler's late failure is observed here, so it never surfaces as an unobserved exception;
             // until it returns, it still counts against MaxConcurrency (HandlerReturned).
             result = result with

@@ -150,7 +150,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         }
 
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => _ = Task.Run(Check));
-        services.GetRequiredService<RouteTableSwap>().Applied += _ => Check();
+        services.GetRequiredService<RouteTableSwap>().Applied += manifest => Task.Run(Check);   // not under the swap's lock
     }
 
     private static ExecutionStatusUrls? StatusUrls(ApiRoutes.ApiRoutesOptions options, bool isDevelopment)

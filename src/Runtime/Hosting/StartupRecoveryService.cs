@@ -147,6 +147,7 @@ internal sealed class StartupRecoveryService(
                 catch (TimeoutException)
                 {
                 }
+
                 if (queue.IsClosed)
                 {
                     return;
