@@ -74,6 +74,9 @@ internal static partial class BackgroundLog
     [LoggerMessage(2027, LogLevel.Error, "A callback execution {ExecutionId} of {Route} registered on its response threw ({Callback}; RegisterForDispose and RegisterForDisposeAsync register OnCompleted ones; its bug): the other callbacks ran and the attempt's outcome is recorded as it was")]
     public static partial void ResponseCallbackFailed(this ILogger logger, string executionId, string route, string callback, Exception exception);
 
+    [LoggerMessage(2028, LogLevel.Warning, "Execution {ExecutionId} of {Route} has ended ({Outcome}), but its response's callbacks or its scope's disposal still ran at its time limit ({TimeLimit}): their RequestAborted is cancelled, and until they return they hold its worker (or its schedule)")]
+    public static partial void EndOverdue(this ILogger logger, string executionId, string route, string outcome, TimeSpan timeLimit);
+
     [LoggerMessage(2030, LogLevel.Warning, "Execution {ExecutionId} of {Route} is not started: its start could not be recorded in the store (try {Try} of {Tries}), and another replica may hold it; {Next}")]
     public static partial void StartNotRecorded(this ILogger logger, string executionId, string route, int @try, int tries, string next, Exception exception);
 

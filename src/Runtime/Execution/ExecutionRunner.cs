@@ -121,6 +121,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         using var activity = ExecutionTracing.Start(execution);
         var route = execution.Route!;
         var limit = route.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds);
+        var startedAt = time.GetTimestamp();
         using var timeout = new CancellationTokenSource(limit, time);
 
         // The handler's RequestAborted, cancelled by the time limit, the cut or the fence (Abort). Not a linked token
@@ -151,6 +152,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         }
 
         Task handler;
+        var handlerStarted = false;
         var logged = new ExecutionLogCapture.HandlerRun(execution.Id);
         var scope = scopes.CreateAsyncScope();
         using (timeout.Token.Register(() => Decide(TimeLimitFirst)))
@@ -172,6 +174,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             else
             {
                 execution.HandlerStarted();
+                handlerStarted = true;
                 handler = Task.Run(async () =>
                 {
                     try
@@ -182,7 +185,6 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     finally
                     {
                         logged.End();
-                        execution.HandlerReturned();
                         Interlocked.CompareExchange(ref first, HandlerFirst, Running);
                     }
                 });
@@ -207,12 +209,22 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
         if (handler.IsCompleted)
         {
-            await EndAsync(scope, lifetime, execution);
-            if (Volatile.Read(ref first) == HandlerFirst && lifetime.Close())
+            // The end of its request, its response's callbacks and its scope, comes after its outcome, as on Kestrel after
+            // the response went out (review 39g F3: a callback that waited, a flush or a disposal over the network, kept a
+            // succeeded execution Running, and a stop meanwhile cut it, so it ran again after the restart). Until the end
+            // is over it holds the worker or the schedule's slot (HandlerReturned), within the attempt's time limit.
+            var ending = EndAsync(scope, lifetime, execution, handlerStarted);
+            if (Volatile.Read(ref first) != HandlerFirst)
             {
-                // Never cancelled: nothing came before the handler's end, nor did it abort its request (review 39a N3), and
-                // now nothing will. After its response's callbacks, which may still use its token.
-                aborted.Dispose();
+                result = result with { HandlerReturned = ending };
+            }
+            else if (ending.IsCompleted)
+            {
+                Close(lifetime, aborted);
+            }
+            else
+            {
+                result = result with { HandlerReturned = EndInTimeAsync(ending, lifetime, aborted, execution, result.Status, limit - time.GetElapsedTime(startedAt)) };
             }
         }
         else
@@ -232,7 +244,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     {
                         _ = abandoned.Exception;
                         var (abandonedScope, abandonedLifetime) = ((AsyncServiceScope, DetachedLifetime))state!;
-                        return EndAsync(abandonedScope, abandonedLifetime, execution);
+                        return EndAsync(abandonedScope, abandonedLifetime, execution, started: true);
                     },
                     (scope, lifetime),
                     CancellationToken.None,
@@ -271,10 +283,61 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
     // The end of the handler's request once it returned, as ASP.NET Core ends a request (review 39a F1): its response's
     // callbacks (OnStarting if nothing started it, then OnCompleted, RegisterForDispose's among them), then its scope.
-    private async Task EndAsync(AsyncServiceScope scope, DetachedLifetime lifetime, TrackedExecution execution)
+    // Its handler counts as running until then (TrackedExecution.HandlerRunning: it holds its worker).
+    private async Task EndAsync(AsyncServiceScope scope, DetachedLifetime lifetime, TrackedExecution execution, bool started)
     {
-        await lifetime.EndAsync();
-        await DisposeScopeAsync(scope, execution);
+        try
+        {
+            await lifetime.EndAsync();
+            await DisposeScopeAsync(scope, execution);
+        }
+        finally
+        {
+            if (started)
+            {
+                execution.HandlerReturned();
+            }
+        }
+    }
+
+    // The end of a handler that returned first, still under way once its outcome is recorded: within what is left of the
+    // attempt's time limit. Past it, its RequestAborted is cancelled, as a request's when its connection goes, it is
+    // logged (2028), and the worker it holds counts as held by an abandoned handler (health: AbandonedSince); at the cut,
+    // its RequestAborted is cancelled too.
+    private async Task EndInTimeAsync(Task ending, DetachedLifetime lifetime, CancellationTokenSource aborted, TrackedExecution execution, ExecutionStatus status, TimeSpan left)
+    {
+        using var limit = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), time);
+        try
+        {
+            using (limit.Token.UnsafeRegister(_ => Overdue(lifetime, execution, status), null))
+            using (_cut.Token.UnsafeRegister(static state => ((DetachedLifetime)state!).Abort(), lifetime))
+            {
+                await ending;
+            }
+        }
+        finally
+        {
+            execution.LateEndOver();
+        }
+
+        Close(lifetime, aborted);
+    }
+
+    private void Overdue(DetachedLifetime lifetime, TrackedExecution execution, ExecutionStatus status)
+    {
+        execution.LateEndFrom(time.GetUtcNow());
+        _logger.EndOverdue(execution.Id, execution.Record.Route, status.ToString().ToLowerInvariant(), execution.Route?.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds));
+        lifetime.Abort();
+    }
+
+    // Its token source, once the end is over: never cancelled when nothing came before the handler's end, nor did it abort
+    // its request (review 39a N3) or was its end overdue, and now nothing will be.
+    private static void Close(DetachedLifetime lifetime, CancellationTokenSource aborted)
+    {
+        if (lifetime.Close())
+        {
+            aborted.Dispose();
+        }
     }
 
     // The handler's scope, disposed once it returned: a scoped service whose disposal throws (its bug) is logged and

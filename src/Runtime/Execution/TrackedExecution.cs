@@ -32,13 +32,15 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     private int _handlerRunning;
     private int _endDecided;
     private long _endDecidedAt;   // UTC ticks on the runner's clock
+    private long _lateEndFrom;    // UTC ticks; 0: no end of a returned handler's request is overdue
 
     /// <summary>Whether this process holds it (it came through the lifecycle, not only from the store's history).</summary>
     public bool IsHeld => Route is not null;
 
     /// <summary>
-    /// Whether a handler of its attempts was started and has not returned (also once its attempt ended without it: an
-    /// abandoned handler; counted, as a retry may start while an abandoned one still runs). ApiRoutes.Testing's "at
+    /// Whether a handler of its attempts was started and has not returned, or its request has not ended (its response's
+    /// callbacks, its scope's disposal: review 39g F3) (also once its attempt ended without it: an abandoned handler;
+    /// counted, as a retry may start while an abandoned one still runs). ApiRoutes.Testing's "at
     /// rest" reads it: a run whose handler has returned is about to be let go, whatever timers its handler left armed
     /// (review 36b F5).
     /// </summary>
@@ -58,11 +60,18 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
 
     /// <summary>
     /// Since when its handler is abandoned — its attempt's end was decided without it (its time limit, the cut, the
-    /// fence) and it has not returned, ignoring its <c>RequestAborted</c> —, or null: it still holds a worker (review
-    /// 39a F4: health).
+    /// fence) and it has not returned, ignoring its <c>RequestAborted</c> —, or since when the end of a returned
+    /// handler's request (its response's callbacks, its scope's disposal) has run past the attempt's time limit (review
+    /// 39g F3); or null. Either way it still holds a worker (review 39a F4: health).
     /// </summary>
     public DateTimeOffset? AbandonedSince =>
-        EndDecided && HandlerRunning ? new DateTimeOffset(Volatile.Read(ref _endDecidedAt), TimeSpan.Zero) : null;
+        EndDecided && HandlerRunning ? new DateTimeOffset(Volatile.Read(ref _endDecidedAt), TimeSpan.Zero)
+        : Volatile.Read(ref _lateEndFrom) is var late and not 0 ? new DateTimeOffset(late, TimeSpan.Zero)
+        : null;
+
+    internal void LateEndFrom(DateTimeOffset at) => Volatile.Write(ref _lateEndFrom, at.UtcTicks);
+
+    internal void LateEndOver() => Volatile.Write(ref _lateEndFrom, 0);
 
     internal void EndDecidedFirst(DateTimeOffset at)
     {

@@ -9,7 +9,8 @@ namespace ApiRoutes;
 /// worker after its time limit, until it returns (so MaxConcurrency counts the handlers really running); when every
 /// worker has been held so for longer than <see cref="HealthOptions.OverdueAfter"/>, nothing queued or accepted can
 /// run again while the process lives, and a restart helps: the stop cuts them and the next start runs what waited
-/// (review 39a F4: the app answered 202 and said Healthy while running nothing). Some workers held so: degraded.
+/// (review 39a F4: the app answered 202 and said Healthy while running nothing). A returned handler's response
+/// callbacks still running past its time limit hold their worker so too (review 39g F3). Some workers held so: degraded.
 /// </summary>
 internal sealed class WorkersHealthCheck(BackgroundQueue queue, TimeProvider time, IOptions<ApiRoutesOptions> options) : IHealthCheck
 {
@@ -21,9 +22,9 @@ internal sealed class WorkersHealthCheck(BackgroundQueue queue, TimeProvider tim
         var result = held == 0 ? HealthCheckResult.Healthy()
             : held >= workers ? new HealthCheckResult(
                 context.Registration.FailureStatus,
-                $"All {workers} background workers are held, for longer than {bound}, by handlers still running after their attempts ended (a time limit, a lost lease: they ignore RequestAborted): no background execution can start until they return or the process restarts.")
+                $"All {workers} background workers are held, for longer than {bound}, by handlers, or their response's callbacks, still running past their attempts' ends (a time limit, a lost lease: they ignore RequestAborted): no background execution can start until they return or the process restarts.")
             : HealthCheckResult.Degraded(
-                $"{held} of {workers} background workers are held, for longer than {bound}, by handlers still running after their attempts ended (a time limit, a lost lease: they ignore RequestAborted).");
+                $"{held} of {workers} background workers are held, for longer than {bound}, by handlers, or their response's callbacks, still running past their attempts' ends (a time limit, a lost lease: they ignore RequestAborted).");
         return Task.FromResult(result);
     }
 }

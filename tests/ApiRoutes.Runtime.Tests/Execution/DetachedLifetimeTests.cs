@@ -59,6 +59,69 @@ public sealed class DetachedLifetimeTests
         Assert.Equal(EndOfARequest, server.Services.GetRequiredService<EndRecord>().Events);
     }
 
+    // Review 39g F3: the callbacks ran before the outcome was recorded: one that waited (a flush, a disposal over the
+    // network) kept a succeeded execution Running, and a stop meanwhile cut it, so it ran again after the restart. As on
+    // Kestrel, where OnCompleted runs after the response went out, the outcome is the handler's, recorded when it
+    // returns; its scope is disposed after the callbacks.
+    [Fact]
+    public async Task A_handler_s_outcome_is_recorded_when_it_returns_while_its_response_callbacks_still_run()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(EndsSlowly)));
+
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.WaitForSignalAsync("callback-started");
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        var beforeTheEnd = server.Services.GetRequiredService<EndRecord>().Events.ToList();
+
+        server.Probe.Open("done");
+        await server.Probe.WaitForSignalAsync("scope-disposed");
+
+        Assert.Equal(["Returned", "OnCompleted started"], beforeTheEnd);
+        Assert.Equal(["Returned", "OnCompleted started", "OnCompleted ended", "ScopeDisposed"], server.Services.GetRequiredService<EndRecord>().Events);
+    }
+
+    // Review 39g F3: a stop while they ran cut the succeeded execution ("still running"), so it ran again after the
+    // restart. Now it stays succeeded, and the stop cancels their RequestAborted as it would a request's.
+    [Fact]
+    public async Task A_stop_while_its_response_callbacks_run_leaves_its_execution_succeeded_and_aborts_them()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/job", typeof(EndsSlowly))),
+            options: o => o.ShutdownDrainTimeout = TimeSpan.FromSeconds(30),
+            services: s => s.AddSingleton<EndRecord>().AddScoped<DisposedWithScope>());
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.WaitForSignalAsync("callback-started");
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        var stopping = server.StopAsync();
+        await server.WaitForLogAsync("ApiRoutes[2008] Information: Shutting down: waiting up to 00:00:30");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));   // the drain waits for them as for a handler; then the cut
+        await server.Probe.WaitForSignalAsync("scope-disposed");
+        await stopping.WaitAsync(Probe.Patience);
+
+        Assert.Equal(["Returned", "OnCompleted started", "OnCompleted aborted", "ScopeDisposed"], server.Services.GetRequiredService<EndRecord>().Events);
+        Assert.Equal(ExecutionStatus.Succeeded, server.Executions.Find(id)!.Status);
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[2007]", StringComparison.Ordinal));
+    }
+
+    // They run within the attempt's time limit: at it, their RequestAborted is cancelled (2028) and the outcome stays.
+    [Fact]
+    public async Task Response_callbacks_still_running_at_the_time_limit_have_their_RequestAborted_cancelled()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(EndsSlowly), timeLimitSeconds: 10));
+
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        await server.Probe.WaitForSignalAsync("callback-started");
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(10));
+        await server.Probe.WaitForSignalAsync("scope-disposed");
+
+        Assert.Equal(["Returned", "OnCompleted started", "OnCompleted aborted", "ScopeDisposed"], server.Services.GetRequiredService<EndRecord>().Events);
+        await server.WaitForLogAsync($"ApiRoutes[2028] Warning: Execution {id} of /api/job has ended (succeeded), but its response's callbacks or its scope's disposal still ran at its time limit");
+        Assert.Equal(ExecutionStatus.Succeeded, (await server.WaitForExecutionAsync(r => r.Id == id)).Status);
+    }
+
     // As on a request, the response starts at its first write (HasStarted, OnStarting), not again at the end.
     [Fact]
     public async Task A_handler_s_first_write_starts_its_response()

@@ -45,6 +45,37 @@ public sealed class RegistersThenIgnoresItsLimit(Probe probe, EndRecord record, 
     }
 }
 
+/// <summary>
+/// Returns at once; its OnCompleted callback waits for the gate "done" and, unless the request's query says
+/// <c>deaf</c>, ends early when its RequestAborted is cancelled (then records "OnCompleted aborted" and signals
+/// "callback-aborted").
+/// </summary>
+public sealed class EndsSlowly(Probe probe, EndRecord record, DisposedWithScope scoped) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context)
+    {
+        GC.KeepAlive(scoped);
+        var aborted = context.Request.Query.ContainsKey("deaf") ? CancellationToken.None : context.RequestAborted;
+        context.Response.OnCompleted(async () =>
+        {
+            record.Add("OnCompleted started");
+            Probe.Signal("callback-started");
+            try
+            {
+                await Probe.Gate("done").WaitAsync(Probe.Patience, aborted);
+                record.Add("OnCompleted ended");
+            }
+            catch (OperationCanceledException)
+            {
+                record.Add("OnCompleted aborted");
+                Probe.Signal("callback-aborted");
+            }
+        });
+        record.Add("Returned");
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>Registers an OnStarting callback, then writes: it records HasStarted before and after the write.</summary>
 public sealed class WritesItsResponse(Probe probe, EndRecord record) : RecordingHandler(probe)
 {

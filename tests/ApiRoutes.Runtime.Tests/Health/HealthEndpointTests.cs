@@ -112,6 +112,32 @@ public sealed class HealthEndpointTests : IDisposable
         Assert.Equal((HttpStatusCode.OK, "Healthy"), returned);
     }
 
+    // Review 39g F3: a handler that returned but whose response's callbacks ignore their RequestAborted past its time
+    // limit holds its worker as an abandoned handler does (its execution has succeeded meanwhile).
+    [Fact]
+    public async Task Response_callbacks_that_hold_every_worker_past_the_time_limit_fail_liveness_until_they_return()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/job", typeof(EndsSlowly), timeLimitSeconds: 60)),
+            options: o => o.Background.MaxConcurrency = 1,
+            services: s => s.AddSingleton<EndRecord>().AddScoped<DisposedWithScope>());
+        var id = (await server.Client.PostAsync("/api/job?deaf", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        await server.Probe.WaitForSignalAsync("callback-started");
+
+        var inTime = await GetAsync(server, Live);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(60));   // the time limit: the callback ignores its RequestAborted
+        await server.WaitForLogAsync($"ApiRoutes[2028] Warning: Execution {id} of /api/job has ended");
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));   // Health:OverdueAfter since the time limit
+        var stuck = await GetAsync(server, Live);
+        server.Probe.Open("done");
+        var returned = await WaitForHealthyAsync(server, Live);
+
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), inTime);
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), stuck);
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), returned);
+    }
+
     [Fact]
     public async Task Some_workers_held_past_their_time_limit_are_degraded_and_still_alive()
     {
