@@ -205,6 +205,26 @@ public sealed class BackgroundRunTests
         Assert.Equal([Start.AddMinutes(5)], two.AttemptStarts);
     }
 
+    // Review 40a F2: a run that succeeded while its response's callbacks still ran (outcome first, as on Kestrel) held
+    // the only worker; taken for held by a running handler, the clock moved on to that run's time limit, and the run
+    // queued behind it started a time limit late. Its end is real work, not a wait on the clock: the driver waits for it.
+    [Fact]
+    public async Task A_run_queued_behind_one_whose_response_callbacks_still_run_starts_at_once_when_they_end()
+    {
+        await using var app = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/ends", typeof(EndsOverANetwork), timeLimitSeconds: 60), BackgroundRoute("/api/steps", typeof(Steps))),
+            apiRoutes: o => o.Background.MaxConcurrency = 1);
+        var first = await app.PostAsync("/api/ends");
+        var second = await app.PostAsync("/api/steps");
+
+        var one = await app.Test.WaitForAsync(first);
+        var two = await app.Test.WaitForAsync(second);
+
+        Assert.Equal((ExecutionStatus.Succeeded, ExecutionStatus.Succeeded), (one.Status, two.Status));
+        Assert.Equal([Start], two.AttemptStarts);
+        Assert.Equal(Start.AddSeconds(3), app.Test.Clock.GetUtcNow());   // the second's three seconds, not the first's time limit
+    }
+
     // Review 36c R6: a timer's callback ran in the execution context of the thread moving the clock: a timer armed in a
     // handler's timer callback was not the handler's ("runs and waits for nothing on the app's clock"), and what the
     // callback logged was not the run's.

@@ -77,6 +77,9 @@ internal static partial class BackgroundLog
     [LoggerMessage(2028, LogLevel.Warning, "Execution {ExecutionId} of {Route} has ended ({Outcome}), but its response's callbacks or its scope's disposal still ran at its time limit ({TimeLimit}): their RequestAborted is cancelled, and until they return they hold its worker (or its schedule)")]
     public static partial void EndOverdue(this ILogger logger, string executionId, string route, string outcome, TimeSpan timeLimit);
 
+    [LoggerMessage(2029, LogLevel.Debug, "The retry of execution {ExecutionId} of {Route} (attempt {Attempt}) is due, and waits for its attempt before to end (its response's callbacks, its scope's disposal)")]
+    public static partial void RetryWaitsForEnd(this ILogger logger, string executionId, string route, int attempt);
+
     [LoggerMessage(2030, LogLevel.Warning, "Execution {ExecutionId} of {Route} is not started: its start could not be recorded in the store (try {Try} of {Tries}), and another replica may hold it; {Next}")]
     public static partial void StartNotRecorded(this ILogger logger, string executionId, string route, int @try, int tries, string next, Exception exception);
 

@@ -243,6 +243,15 @@ internal sealed partial class ExecutionLifecycle
     /// <summary>A retry's delay is over (<see cref="RetryService"/>): it is queued again, never refused for capacity.</summary>
     public void RetryDue(TrackedExecution execution)
     {
+        // Its attempt before may still be ending (its response's callbacks, its scope): the retry waits for that end, so
+        // two attempts of one execution never overlap here (review 40a F1), as after the fence.
+        if (execution.End is { IsCompleted: false } end)
+        {
+            _logger.RetryWaitsForEnd(execution.Id, execution.Record.Route, execution.Record.Attempt);
+            _ = end.ContinueWith(_ => RetryDue(execution), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return;
+        }
+
         // The record says queued already (with its new attempt), so nothing is written.
         if (Transition(execution, ExecutionState.Queued, execution.Record, write: false) && !_queue.Requeue(execution))
         {

@@ -152,7 +152,6 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         }
 
         Task handler;
-        var handlerStarted = false;
         var logged = new ExecutionLogCapture.HandlerRun(execution.Id);
         var scope = scopes.CreateAsyncScope();
         using (timeout.Token.Register(() => Decide(TimeLimitFirst)))
@@ -174,7 +173,6 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             else
             {
                 execution.HandlerStarted();
-                handlerStarted = true;
                 handler = Task.Run(async () =>
                 {
                     try
@@ -185,6 +183,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
                     finally
                     {
                         logged.End();
+                        execution.HandlerReturned();
                         Interlocked.CompareExchange(ref first, HandlerFirst, Running);
                     }
                 });
@@ -212,11 +211,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             // The end of its request, its response's callbacks and its scope, comes after its outcome, as on Kestrel after
             // the response went out (review 39g F3: a callback that waited, a flush or a disposal over the network, kept a
             // succeeded execution Running, and a stop meanwhile cut it, so it ran again after the restart). Until the end
-            // is over it holds the worker or the schedule's slot (HandlerReturned), within the attempt's time limit.
-            var ending = EndAsync(scope, lifetime, execution, handlerStarted);
+            // is over it holds the worker or the schedule's slot (HandlerReturned), within the attempt's time limit, and
+            // a retry waits for it (TrackedExecution.End).
+            var ending = EndAsync(scope, lifetime, execution);
             if (Volatile.Read(ref first) != HandlerFirst)
             {
-                result = result with { HandlerReturned = ending };
+                result = result with { HandlerReturned = execution.Ends(ending) };
             }
             else if (ending.IsCompleted)
             {
@@ -224,7 +224,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             }
             else
             {
-                result = result with { HandlerReturned = EndInTimeAsync(ending, lifetime, aborted, execution, result.Status, limit - time.GetElapsedTime(startedAt)) };
+                result = result with { HandlerReturned = execution.Ends(EndInTimeAsync(ending, lifetime, aborted, execution, result.Status, limit - time.GetElapsedTime(startedAt))) };
             }
         }
         else
@@ -239,17 +239,17 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             // until it returns, it still counts against MaxConcurrency (HandlerReturned).
             result = result with
             {
-                HandlerReturned = handler.ContinueWith(
+                HandlerReturned = execution.Ends(handler.ContinueWith(
                     (abandoned, state) =>
                     {
                         _ = abandoned.Exception;
                         var (abandonedScope, abandonedLifetime) = ((AsyncServiceScope, DetachedLifetime))state!;
-                        return EndAsync(abandonedScope, abandonedLifetime, execution, started: true);
+                        return EndAsync(abandonedScope, abandonedLifetime, execution);
                     },
                     (scope, lifetime),
                     CancellationToken.None,
                     TaskContinuationOptions.None,
-                    TaskScheduler.Default).Unwrap(),
+                    TaskScheduler.Default).Unwrap()),
             };
         }
 
@@ -283,21 +283,10 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
 
     // The end of the handler's request once it returned, as ASP.NET Core ends a request (review 39a F1): its response's
     // callbacks (OnStarting if nothing started it, then OnCompleted, RegisterForDispose's among them), then its scope.
-    // Its handler counts as running until then (TrackedExecution.HandlerRunning: it holds its worker).
-    private async Task EndAsync(AsyncServiceScope scope, DetachedLifetime lifetime, TrackedExecution execution, bool started)
+    private async Task EndAsync(AsyncServiceScope scope, DetachedLifetime lifetime, TrackedExecution execution)
     {
-        try
-        {
-            await lifetime.EndAsync();
-            await DisposeScopeAsync(scope, execution);
-        }
-        finally
-        {
-            if (started)
-            {
-                execution.HandlerReturned();
-            }
-        }
+        await lifetime.EndAsync();
+        await DisposeScopeAsync(scope, execution);
     }
 
     // The end of a handler that returned first, still under way once its outcome is recorded: within what is left of the

@@ -33,14 +33,14 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     private int _endDecided;
     private long _endDecidedAt;   // UTC ticks on the runner's clock
     private long _lateEndFrom;    // UTC ticks; 0: no end of a returned handler's request is overdue
+    private Task _end = Task.CompletedTask;
 
     /// <summary>Whether this process holds it (it came through the lifecycle, not only from the store's history).</summary>
     public bool IsHeld => Route is not null;
 
     /// <summary>
-    /// Whether a handler of its attempts was started and has not returned, or its request has not ended (its response's
-    /// callbacks, its scope's disposal: review 39g F3) (also once its attempt ended without it: an abandoned handler;
-    /// counted, as a retry may start while an abandoned one still runs). ApiRoutes.Testing's "at
+    /// Whether a handler of its attempts was started and has not returned (also once its attempt ended without it: an
+    /// abandoned handler; counted, as a retry may start while an abandoned one still runs). ApiRoutes.Testing's "at
     /// rest" reads it: a run whose handler has returned is about to be let go, whatever timers its handler left armed
     /// (review 36b F5).
     /// </summary>
@@ -65,9 +65,23 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     /// 39g F3); or null. Either way it still holds a worker (review 39a F4: health).
     /// </summary>
     public DateTimeOffset? AbandonedSince =>
-        EndDecided && HandlerRunning ? new DateTimeOffset(Volatile.Read(ref _endDecidedAt), TimeSpan.Zero)
+        EndDecided && (HandlerRunning || !End.IsCompleted) ? new DateTimeOffset(Volatile.Read(ref _endDecidedAt), TimeSpan.Zero)
         : Volatile.Read(ref _lateEndFrom) is var late and not 0 ? new DateTimeOffset(late, TimeSpan.Zero)
         : null;
+
+    /// <summary>
+    /// The end of its last attempt once its outcome was recorded: an abandoned handler's return, then its request's end
+    /// (its response's callbacks, its scope's disposal: review 39g F3); a retry waits for it, so two attempts of one
+    /// execution never overlap here (review 40a F1).
+    /// </summary>
+    public Task End => Volatile.Read(ref _end);
+
+    /// <summary>Records <paramref name="end"/> as its last attempt's <see cref="End"/>, and returns it.</summary>
+    internal Task Ends(Task end)
+    {
+        Volatile.Write(ref _end, end);
+        return end;
+    }
 
     internal void LateEndFrom(DateTimeOffset at) => Volatile.Write(ref _lateEndFrom, at.UtcTicks);
 

@@ -104,6 +104,23 @@ public sealed class DetachedLifetimeTests
         Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[2007]", StringComparison.Ordinal));
     }
 
+    // Review 40a F1: the outcome recorded before the end, a failed attempt's retry could start while its callbacks and
+    // its scope's disposal still ran (a lock or a lease they release, a transaction they roll back). The retry waits.
+    [Fact]
+    public async Task A_retry_waits_for_the_end_of_its_attempt_before()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(FailsThenEndsSlowly)));
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Queued && r.Attempt == 2);
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(1));   // the retry's delay
+        await server.WaitForLogAsync($"ApiRoutes[2029] Debug: The retry of execution {id} of /api/job (attempt 2) is due, and waits for its attempt before to end");
+        server.Probe.Open("done");
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        Assert.Equal(["attempt 1", "OnCompleted ended", "attempt 2"], server.Services.GetRequiredService<EndRecord>().Events);
+    }
+
     // They run within the attempt's time limit: at it, their RequestAborted is cancelled (2028) and the outcome stays.
     [Fact]
     public async Task Response_callbacks_still_running_at_the_time_limit_have_their_RequestAborted_cancelled()

@@ -76,6 +76,30 @@ public sealed class EndsSlowly(Probe probe, EndRecord record, DisposedWithScope 
     }
 }
 
+/// <summary>
+/// Attempt 1 registers an OnCompleted callback that waits for the gate "done" (ignoring its token) and throws; attempt 2
+/// returns. Each records its attempt, the callback its end.
+/// </summary>
+public sealed class FailsThenEndsSlowly(Probe probe, EndRecord record) : RecordingHandler(probe)
+{
+    protected override Task HandleCoreAsync(HttpContext context)
+    {
+        var attempt = context.GetApiRoutesExecution()!.Attempt;
+        record.Add($"attempt {attempt}");
+        if (attempt > 1)
+        {
+            return Task.CompletedTask;
+        }
+
+        context.Response.OnCompleted(async () =>
+        {
+            await Probe.Gate("done").WaitAsync(Probe.Patience, CancellationToken.None);
+            record.Add("OnCompleted ended");
+        });
+        throw new InvalidOperationException("attempt 1 fails");
+    }
+}
+
 /// <summary>Registers an OnStarting callback, then writes: it records HasStarted before and after the write.</summary>
 public sealed class WritesItsResponse(Probe probe, EndRecord record) : RecordingHandler(probe)
 {

@@ -155,3 +155,13 @@ public sealed class TimerChain(TimeProvider time, ILogger<TimerChain> logger) : 
         return done.Task;
     }
 }
+
+/// <summary>Returns at once; its response's OnCompleted callback takes 200 ms of real time (a flush over a network).</summary>
+public sealed class EndsOverANetwork : IApiHandler
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        context.Response.OnCompleted(() => Task.Delay(200));
+        return Task.CompletedTask;
+    }
+}
