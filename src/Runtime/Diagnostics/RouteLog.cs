@@ -14,7 +14,7 @@ internal static partial class RouteLog
     [LoggerMessage(1005, LogLevel.Warning, "The content root {ContentRoot} is not the app's folder {Folder}, whose {Files} is not read (nor the store, secrets or other settings it names): start the app in its folder (a systemd unit's WorkingDirectory=, docker run -w), or pass --contentRoot {Folder}")]
     public static partial void SettingsBesideAppNotRead(this ILogger logger, string contentRoot, string folder, string files);
 
-    [LoggerMessage(1006, LogLevel.Warning, "Route {Route} has the template of the app's endpoint {Other}, and both answer {Methods}: ASP.NET Core gives such a request to the one that names its method, or fails it with 500 (AmbiguousMatchException) when both do or neither does. Give one of them another path")]
+    [LoggerMessage(1006, LogLevel.Warning, "Route {Route} and the app's endpoint {Other} match the same requests (routing ranks their templates the same), and both answer {Methods}: ASP.NET Core gives such a request to the one that names its method, or fails it with 500 (AmbiguousMatchException) when both do or neither does. Give one of them another path")]
     public static partial void RouteCollides(this ILogger logger, string route, string other, string methods);
 
     [LoggerMessage(1004, LogLevel.Error, "Route {Route} ran past its time limit of {TimeLimit}: its request was cancelled at the limit; {Outcome}")]

@@ -130,13 +130,14 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
     // each swap of the development loop. Never fails the app: another source that cannot list its endpoints is skipped.
     private static void WarnOfCollisions(IEndpointRouteBuilder endpoints, IServiceProvider services, RouteEndpointSource source, ILogger logger)
     {
+        var policies = services.GetService<ParameterPolicyFactory>();
         void Check()
         {
             foreach (var other in endpoints.DataSources.Where(other => !ReferenceEquals(other, source)).ToList())
             {
                 try
                 {
-                    foreach (var (route, endpoint, methods) in RouteCollisions.Find(source.Endpoints, other.Endpoints))
+                    foreach (var (route, endpoint, methods) in RouteCollisions.Find(source.Endpoints, other.Endpoints, policies))
                     {
                         logger.RouteCollides(route.DisplayName ?? route.RoutePattern.RawText ?? "", endpoint.DisplayName ?? endpoint.RoutePattern.RawText ?? "", methods);
                     }

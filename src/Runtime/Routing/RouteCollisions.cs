@@ -5,23 +5,40 @@ using Microsoft.AspNetCore.Routing.Patterns;
 namespace ApiRoutes.Routing;
 
 /// <summary>
-/// The app's own endpoints (minimal APIs, controllers, Razor Pages) that have a route's template, which the build
-/// cannot see (review 39b F3): ASP.NET Core gives a request both answer to the one that names its method, or fails it
-/// with 500 (AmbiguousMatchException) when both do, or neither. Compared as routing matches them: literals ignoring
-/// case, parameters by position, kind and constraints, not by name.
+/// The app's own endpoints (minimal APIs, controllers, Razor Pages) that routing cannot tell from a route, which the
+/// build cannot see (review 39b F3): ASP.NET Core gives a request both answer to the one that names its method, or fails
+/// it with 500 (AmbiguousMatchException) when both do, or neither. Compared as routing ranks them: two templates tie when
+/// their segments are of the same kinds (routing's precedence: a literal, a parameter with or without constraints, a
+/// catch-all), their literals are the same ignoring case, and a value satisfies the constraints of both parameters at
+/// each place (<c>{id:int}</c> and <c>{id:long}</c> both take 42; review 39g). Names, optional marks and defaults do not
+/// count: <c>{id}</c> and <c>{id?}</c> tie on <c>/users/42</c>. A parameter with constraints outranks one without, so
+/// those never tie.
 /// </summary>
 internal static class RouteCollisions
 {
-    /// <summary>Each of <paramref name="routes"/>' endpoints and an endpoint of <paramref name="others"/> that has its template and a method in common.</summary>
-    public static IReadOnlyList<(RouteEndpoint Route, RouteEndpoint Other, string Methods)> Find(IEnumerable<Endpoint> routes, IEnumerable<Endpoint> others)
+    // Values tried against two parameters' constraints where their texts differ: a tie needs one both accept. They cover
+    // the built-in constraints (numbers of each width, bool, guid, datetime, alpha, lengths, file names); a custom
+    // constraint or regex that accepts none of them alone cannot be judged, and is taken as telling the two apart.
+    private static readonly string[] Samples =
+    [
+        "0", "1", "42", "-7", "2147483648", "9223372036854775808", "1.5", "true", "false", "a", "abc", "ABC", "abc123",
+        "a-b", "x.txt", "00000000-0000-0000-0000-000000000001", "2026-01-01", "2026-01-01T00:00:00", new string('a', 20),
+        new string('a', 300), new string('1', 20),
+    ];
+
+    /// <summary>Each of <paramref name="routes"/>' endpoints and an endpoint of <paramref name="others"/> that ties with it and has a method in common.</summary>
+    /// <param name="routes">The routes' endpoints.</param>
+    /// <param name="others">The app's other endpoints.</param>
+    /// <param name="policies">Makes a parameter's constraints (routing's own, from the app's services); without it, constraints tie only when written the same.</param>
+    public static IReadOnlyList<(RouteEndpoint Route, RouteEndpoint Other, string Methods)> Find(IEnumerable<Endpoint> routes, IEnumerable<Endpoint> others, ParameterPolicyFactory? policies = null)
     {
-        var ours = routes.OfType<RouteEndpoint>().ToLookup(endpoint => Shape(endpoint.RoutePattern), StringComparer.Ordinal);
+        var ours = routes.OfType<RouteEndpoint>().ToLookup(endpoint => Rank(endpoint.RoutePattern), StringComparer.Ordinal);
         var found = new List<(RouteEndpoint, RouteEndpoint, string)>();
         foreach (var other in others.OfType<RouteEndpoint>())
         {
-            foreach (var route in ours[Shape(other.RoutePattern)])
+            foreach (var route in ours[Rank(other.RoutePattern)])
             {
-                if (Common(Methods(route), Methods(other)) is { } methods)
+                if (ValuesInCommon(route.RoutePattern, other.RoutePattern, policies) && Common(Methods(route), Methods(other)) is { } methods)
                 {
                     found.Add((route, other, methods));
                 }
@@ -40,15 +57,102 @@ internal static class RouteCollisions
         a is null || b is null ? (a ?? b) is { } only ? string.Join(", ", only) : "any method"
         : a.Intersect(b, StringComparer.OrdinalIgnoreCase).ToList() is { Count: > 0 } both ? string.Join(", ", both) : null;
 
-    private static string Shape(RoutePattern pattern) =>
-        string.Join('/', pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(Part))));
+    // What routing ranks a template by, segment by segment (RoutePrecedence): a literal (here with its text, which must
+    // be the same), a parameter, one with constraints, a catch-all, one with constraints; a segment of several parts as
+    // it is written.
+    private static string Rank(RoutePattern pattern) =>
+        string.Join('/', pattern.PathSegments.Select(segment => segment.Parts is [var part] ? Rank(part) : string.Concat(segment.Parts.Select(Written))));
 
-    private static string Part(RoutePatternPart part) => part switch
+    private static string Rank(RoutePatternPart part) => part switch
+    {
+        RoutePatternLiteralPart literal => literal.Content.ToUpperInvariant(),
+        RoutePatternParameterPart parameter => $"{{{(parameter.IsCatchAll ? "*" : "")}{(parameter.ParameterPolicies.Count > 0 ? ":" : "")}}}",
+        _ => Written(part),
+    };
+
+    private static string Written(RoutePatternPart part) => part switch
     {
         RoutePatternLiteralPart literal => literal.Content.ToUpperInvariant(),
         RoutePatternSeparatorPart separator => separator.Content,
         RoutePatternParameterPart parameter =>
-            $"{{{(parameter.IsCatchAll ? "*" : "")}{string.Join(':', parameter.ParameterPolicies.Select(policy => policy.Content ?? policy.ParameterPolicy?.GetType().Name))}{(parameter.IsOptional || parameter.Default is not null ? "?" : "")}}}",
+            $"{{{(parameter.IsCatchAll ? "*" : "")}{Constraints(parameter)}{(parameter.IsOptional || parameter.Default is not null ? "?" : "")}}}",
         _ => "?",
     };
+
+    private static string Constraints(RoutePatternParameterPart parameter) =>
+        string.Join(':', parameter.ParameterPolicies.Select(policy => policy.Content ?? policy.ParameterPolicy?.GetType().Name));
+
+    // Two templates of one rank: whether a value satisfies both parameters' constraints at each place.
+    private static bool ValuesInCommon(RoutePattern route, RoutePattern other, ParameterPolicyFactory? policies)
+    {
+        for (var i = 0; i < route.PathSegments.Count; i++)
+        {
+            if (route.PathSegments[i].Parts is [RoutePatternParameterPart { ParameterPolicies.Count: > 0 } a]
+                && other.PathSegments[i].Parts is [RoutePatternParameterPart b]
+                && Constraints(a) != Constraints(b)
+                && !ValueInCommon(a, b, policies))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool ValueInCommon(RoutePatternParameterPart a, RoutePatternParameterPart b, ParameterPolicyFactory? policies)
+    {
+        if (policies is null || ConstraintsOf(a, policies) is not { } first || ConstraintsOf(b, policies) is not { } second)
+        {
+            return false;
+        }
+
+        return Samples.Any(value => Accepts(first, value) && Accepts(second, value));
+    }
+
+    // Null when a policy cannot be made (a name no constraint is registered for: routing failed the app's start already).
+    private static List<IRouteConstraint>? ConstraintsOf(RoutePatternParameterPart parameter, ParameterPolicyFactory policies)
+    {
+        var constraints = new List<IRouteConstraint>();
+        foreach (var reference in parameter.ParameterPolicies)
+        {
+            try
+            {
+                if (policies.Create(parameter, reference) is IRouteConstraint constraint)
+                {
+                    constraints.Add(constraint);
+                }
+            }
+#pragma warning disable CA1031 // A warning's check: a policy that cannot be made here is one it cannot judge.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return null;
+            }
+        }
+
+        return constraints;
+    }
+
+    private static bool Accepts(List<IRouteConstraint> constraints, string value)
+    {
+        var values = new RouteValueDictionary { ["value"] = value };
+        foreach (var constraint in constraints)
+        {
+            try
+            {
+                if (!constraint.Match(null, null, "value", values, RouteDirection.IncomingRequest))
+                {
+                    return false;
+                }
+            }
+#pragma warning disable CA1031 // An app's constraint that throws on a value does not take it.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

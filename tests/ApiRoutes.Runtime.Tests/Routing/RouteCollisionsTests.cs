@@ -2,6 +2,7 @@ using ApiRoutes.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ApiRoutes.Runtime.Tests.Routing;
 
@@ -15,9 +16,14 @@ public sealed class RouteCollisionsTests
     [InlineData("/api/files/{*path}", null, "/api/files/{**rest}", null, "any method")]
     [InlineData("/api/pages/{page?}", null, "/api/pages/{n=1}", null, "any method")]
     [InlineData("/api/users/{id:int}", null, "/api/users/{key:int}", "GET", "GET")]
+    [InlineData("/api/users/{id:int}", null, "/api/users/{id:long}", null, "any method")]
+    [InlineData("/api/users/{id:min(1)}", null, "/api/users/{id:int}", null, "any method")]
+    [InlineData("/api/users/{id:regex(^\\d+$)}", null, "/api/users/{id:int}", null, "any method")]
+    [InlineData("/api/users/{id}", null, "/api/users/{id?}", null, "any method")]
+    [InlineData("/api/users/{id}/orders", null, "/api/users/{user=me}/orders", null, "any method")]
     public void An_endpoint_routing_matches_as_the_route_collides(string route, string? routeMethods, string other, string? otherMethods, string methods)
     {
-        var (found, with, common) = Assert.Single(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)]));
+        var (found, with, common) = Assert.Single(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)], Policies));
 
         Assert.Equal((route, other, methods), (found.RoutePattern.RawText, with.RoutePattern.RawText, common));
     }
@@ -28,10 +34,13 @@ public sealed class RouteCollisionsTests
     [InlineData("/api/users/{id}", null, "/api/users/{id}/orders", null)]
     [InlineData("/api/users", null, "/api/user", null)]
     [InlineData("/api/files/{*path}", null, "/api/files/{path}", null)]
-    [InlineData("/api/users/{id}", null, "/api/users/{id?}", null)]
+    [InlineData("/api/users/{id:int}", null, "/api/users/{id:guid}", null)]
+    [InlineData("/api/users/{id:int}", null, "/api/users/{name:alpha}", null)]
+    [InlineData("/api/users/{id:length(3)}", null, "/api/users/{id:length(5)}", null)]
+    [InlineData("/api/users/{id:int}", null, "/api/users/{id:NoSuchConstraint}", null)]
     public void An_endpoint_routing_tells_apart_does_not(string route, string? routeMethods, string other, string? otherMethods)
     {
-        Assert.Empty(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)]));
+        Assert.Empty(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)], Policies));
     }
 
     [Fact]
@@ -39,6 +48,10 @@ public sealed class RouteCollisionsTests
     {
         Assert.Empty(RouteCollisions.Find([Endpoint("/api/x", null)], [new Endpoint(_ => Task.CompletedTask, EndpointMetadataCollection.Empty, "not routed")]));
     }
+
+    // Routing's own constraints, as the app's services make them.
+    private static readonly ParameterPolicyFactory Policies =
+        new ServiceCollection().AddLogging().AddRouting().BuildServiceProvider().GetRequiredService<ParameterPolicyFactory>();
 
     private static RouteEndpoint Endpoint(string template, string? methods)
     {
