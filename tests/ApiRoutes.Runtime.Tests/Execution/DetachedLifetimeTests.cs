@@ -1,3 +1,4 @@
+using ApiRoutes.Background;
 using ApiRoutes.Manifest;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
@@ -102,6 +103,32 @@ public sealed class DetachedLifetimeTests
         Assert.Equal(["Returned", "OnCompleted started", "OnCompleted aborted", "ScopeDisposed"], server.Services.GetRequiredService<EndRecord>().Events);
         Assert.Equal(ExecutionStatus.Succeeded, server.Executions.Find(id)!.Status);
         Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[2007]", StringComparison.Ordinal));
+    }
+
+    // An end over within the limit is over: the limit then cancels nothing and logs nothing (its timer is gone with it;
+    // the timer fires on the thread that moves the clock, so a 2028 would be logged before Advance returns).
+    [Fact]
+    public async Task Response_callbacks_that_end_within_the_time_limit_are_not_aborted_at_it()
+    {
+        await using var server = await StartAsync(BackgroundRoute("/api/job", typeof(EndsSlowly), timeLimitSeconds: 10));
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.Probe.WaitForSignalAsync("callback-started");
+        server.FakeTime.Advance(TimeSpan.FromSeconds(9));
+
+        server.Probe.Open("done");
+        await server.Probe.WaitForSignalAsync("scope-disposed");
+        var queue = server.Services.GetRequiredService<BackgroundQueue>();
+        for (var polls = 0; queue.Working.Count > 0; polls++)   // its worker freed: the end is over, its limit's timer gone
+        {
+            Assert.True(polls < 1500, "the worker was not freed within 15 s");
+            await Task.Delay(10);
+        }
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["Returned", "OnCompleted started", "OnCompleted ended", "ScopeDisposed"], server.Services.GetRequiredService<EndRecord>().Events);
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[2028]", StringComparison.Ordinal));
+        Assert.Equal(ExecutionStatus.Succeeded, (await server.WaitForExecutionAsync(r => r.Id == id)).Status);
     }
 
     // Review 40a F1: the outcome recorded before the end, a failed attempt's retry could start while its callbacks and
