@@ -203,12 +203,13 @@ internal sealed class ClockDriver(
             }
         }
 
-        // Review 36c R1: every worker taken by an execution still at it — one recorded as running, or abandoned at its
-        // limit with its handler still running (recorded as ended, it keeps its worker until the handler returns). One
-        // whose handler has returned is about to let its worker go to the next queued execution: not at rest.
+        // Review 36c R1: every worker taken by an execution still at it — one running, or abandoned at its limit with its
+        // handler still running (recorded as ended, it keeps its worker until the handler returns). One whose handler has
+        // returned is about to let its worker go to the next queued execution: not at rest; so is one whose outcome is
+        // recorded (succeeded, or failed and waiting for its retry) while its response's callbacks end (review 40b A1).
         var working = queue.Working;
         var workersHeld = working.Count >= maxConcurrency
-            && working.All(held => !OutcomeReader.IsFinished(held.Record.Status) || held.HandlerRunning);
+            && working.All(held => held.State == ExecutionState.Running || held.HandlerRunning);
         foreach (var execution in log.HeldUnfinished())
         {
             // Review 36b F2: its time limit (or the cut, or the fence) came first; the attempt's end is on its way to the
@@ -229,6 +230,9 @@ internal sealed class ClockDriver(
                     continue;
                 case ExecutionState.Running:
                     return $"execution {execution.Id} of {execution.Record.Route} runs and waits for nothing on the app's clock";
+                case ExecutionState.RetryWaiting when !execution.End.IsCompleted:
+                    return $"the retry of execution {execution.Id} of {execution.Record.Route} is due and waits for its attempt before to end "
+                        + "(its response's callbacks, its scope's disposal), which waits for nothing on the app's clock";
                 default:
                     return $"execution {execution.Id} of {execution.Record.Route} is {execution.State.ToString().ToLowerInvariant()}, about to start";
             }

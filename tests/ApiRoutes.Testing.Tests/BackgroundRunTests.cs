@@ -225,6 +225,25 @@ public sealed class BackgroundRunTests
         Assert.Equal(Start.AddSeconds(3), app.Test.Clock.GetUtcNow());   // the second's three seconds, not the first's time limit
     }
 
+    // Review 40b A1: the same behind a failed attempt, recorded as waiting for its retry while its callbacks end: taken
+    // for a worker held by a run still at it, the clock moved to the retry, and the run queued behind started a minute late.
+    [Fact]
+    public async Task A_run_queued_behind_a_failed_attempt_whose_response_callbacks_still_run_starts_at_once_when_they_end()
+    {
+        await using var app = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/fails", typeof(FailsThenEndsOverANetwork), timeLimitSeconds: 300), BackgroundRoute("/api/steps", typeof(Steps))),
+            apiRoutes: o => o.Background.MaxConcurrency = 1);
+        var first = await app.PostAsync("/api/fails");
+        var second = await app.PostAsync("/api/steps");
+
+        var two = await app.Test.WaitForAsync(second);
+        var one = await app.Test.WaitForAsync(first);
+
+        Assert.Equal((ExecutionStatus.Succeeded, ExecutionStatus.Succeeded), (one.Status, two.Status));
+        Assert.Equal([Start], two.AttemptStarts);
+        Assert.Equal([Start, Start.AddMinutes(1)], one.AttemptStarts);
+    }
+
     // Review 36c R6: a timer's callback ran in the execution context of the thread moving the clock: a timer armed in a
     // handler's timer callback was not the handler's ("runs and waits for nothing on the app's clock"), and what the
     // callback logged was not the run's.

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -12,13 +14,17 @@ namespace ApiRoutes.Routing;
 /// catch-all), their literals are the same ignoring case, and a value satisfies the constraints of both parameters at
 /// each place (<c>{id:int}</c> and <c>{id:long}</c> both take 42; review 39g). Names, optional marks and defaults do not
 /// count: <c>{id}</c> and <c>{id?}</c> tie on <c>/users/42</c>. A parameter with constraints outranks one without, so
-/// those never tie.
+/// those never tie; nor do endpoints of different <c>Order</c> (the lower takes the request), and a parameter with a
+/// required value (an MVC conventional route's <c>{controller}</c>) ranks as the literal it stands for (review 40b B3).
+/// Segments of several parts (<c>{name}.{ext}</c>) tie only with one written the same (review 40b B2: routing ties
+/// more of them).
 /// </summary>
-internal static class RouteCollisions
+internal static partial class RouteCollisions
 {
     // Values tried against two parameters' constraints where their texts differ: a tie needs one both accept. They cover
-    // the built-in constraints (numbers of each width, bool, guid, datetime, alpha, lengths, file names); a custom
-    // constraint or regex that accepts none of them alone cannot be judged, and is taken as telling the two apart.
+    // the built-in constraints (numbers of each width, bool, guid, datetime, alpha, file names), with the numbers the two
+    // parameters' constraints are written with (a range's bounds, a length: review 40b B1); a custom constraint or regex
+    // that accepts none of them cannot be judged, and is taken as telling the two apart.
     private static readonly string[] Samples =
     [
         "0", "1", "42", "-7", "2147483648", "9223372036854775808", "1.5", "true", "false", "a", "abc", "ABC", "abc123",
@@ -32,13 +38,13 @@ internal static class RouteCollisions
     /// <param name="policies">Makes a parameter's constraints (routing's own, from the app's services); without it, constraints tie only when written the same.</param>
     public static IReadOnlyList<(RouteEndpoint Route, RouteEndpoint Other, string Methods)> Find(IEnumerable<Endpoint> routes, IEnumerable<Endpoint> others, ParameterPolicyFactory? policies = null)
     {
-        var ours = routes.OfType<RouteEndpoint>().ToLookup(endpoint => Rank(endpoint.RoutePattern), StringComparer.Ordinal);
+        var ours = routes.OfType<RouteEndpoint>().ToLookup(endpoint => (endpoint.Order, Rank(endpoint.RoutePattern)));
         var found = new List<(RouteEndpoint, RouteEndpoint, string)>();
         foreach (var other in others.OfType<RouteEndpoint>())
         {
-            foreach (var route in ours[Rank(other.RoutePattern)])
+            foreach (var route in ours[(other.Order, Rank(other.RoutePattern))])
             {
-                if (ValuesInCommon(route.RoutePattern, other.RoutePattern, policies) && Common(Methods(route), Methods(other)) is { } methods)
+                if (Common(Methods(route), Methods(other)) is { } methods && ValuesInCommon(route.RoutePattern, other.RoutePattern, policies))
                 {
                     found.Add((route, other, methods));
                 }
@@ -60,15 +66,22 @@ internal static class RouteCollisions
     // What routing ranks a template by, segment by segment (RoutePrecedence): a literal (here with its text, which must
     // be the same), a parameter, one with constraints, a catch-all, one with constraints; a segment of several parts as
     // it is written.
+    // Each segment's rank begins with its kind ('L' a literal, 'P' a parameter, 'C' several parts), so that no literal
+    // ranks as a parameter.
     private static string Rank(RoutePattern pattern) =>
-        string.Join('/', pattern.PathSegments.Select(segment => segment.Parts is [var part] ? Rank(part) : string.Concat(segment.Parts.Select(Written))));
+        string.Join('/', pattern.PathSegments.Select(segment => segment.Parts is [var part] ? Rank(pattern, part) : "C" + string.Concat(segment.Parts.Select(Written))));
 
-    private static string Rank(RoutePatternPart part) => part switch
+    private static string Rank(RoutePattern pattern, RoutePatternPart part) => part switch
     {
-        RoutePatternLiteralPart literal => literal.Content.ToUpperInvariant(),
-        RoutePatternParameterPart parameter => $"{{{(parameter.IsCatchAll ? "*" : "")}{(parameter.ParameterPolicies.Count > 0 ? ":" : "")}}}",
-        _ => Written(part),
+        RoutePatternLiteralPart literal => "L" + literal.Content.ToUpperInvariant(),
+        RoutePatternParameterPart parameter when Required(pattern, parameter) is { } value => "L" + value.ToUpperInvariant(),
+        RoutePatternParameterPart parameter => $"P{{{(parameter.IsCatchAll ? "*" : "")}{(parameter.ParameterPolicies.Count > 0 ? ":" : "")}}}",
+        _ => "C" + Written(part),
     };
+
+    // The value a parameter stands for, as routing ranks it (RoutePrecedence): an MVC conventional route's {controller}.
+    private static string? Required(RoutePattern pattern, RoutePatternParameterPart parameter) =>
+        pattern.RequiredValues.TryGetValue(parameter.Name, out var required) && required is not null && $"{required}" is { Length: > 0 } value ? value : null;
 
     private static string Written(RoutePatternPart part) => part switch
     {
@@ -87,7 +100,7 @@ internal static class RouteCollisions
     {
         for (var i = 0; i < route.PathSegments.Count; i++)
         {
-            if (route.PathSegments[i].Parts is [RoutePatternParameterPart { ParameterPolicies.Count: > 0 } a]
+            if (route.PathSegments[i].Parts is [RoutePatternParameterPart { ParameterPolicies.Count: > 0 } a] && Required(route, a) is null
                 && other.PathSegments[i].Parts is [RoutePatternParameterPart b]
                 && Constraints(a) != Constraints(b)
                 && !ValueInCommon(a, b, policies))
@@ -106,8 +119,21 @@ internal static class RouteCollisions
             return false;
         }
 
-        return Samples.Any(value => Accepts(first, value) && Accepts(second, value));
+        return Samples.Concat(Written(a).Concat(Written(b))).Any(value => Accepts(first, value) && Accepts(second, value));
+
+        // The numbers a parameter's constraints are written with, each as a number and as a string of that length.
+        static IEnumerable<string> Written(RoutePatternParameterPart parameter) =>
+            from policy in parameter.ParameterPolicies
+            from Match number in Numbers().Matches(policy.Content ?? "")
+            where number.Length <= 4
+            let n = int.Parse(number.Value, CultureInfo.InvariantCulture)
+            from value in new[] { number.Value, new string('a', n), new string('1', n) }
+            where value.Length > 0
+            select value;
     }
+
+    [GeneratedRegex("[0-9]+")]
+    private static partial Regex Numbers();
 
     // Null when a policy cannot be made (a name no constraint is registered for: routing failed the app's start already).
     private static List<IRouteConstraint>? ConstraintsOf(RoutePatternParameterPart parameter, ParameterPolicyFactory policies)

@@ -21,6 +21,9 @@ public sealed class RouteCollisionsTests
     [InlineData("/api/users/{id:regex(^\\d+$)}", null, "/api/users/{id:int}", null, "any method")]
     [InlineData("/api/users/{id}", null, "/api/users/{id?}", null, "any method")]
     [InlineData("/api/users/{id}/orders", null, "/api/users/{user=me}/orders", null, "any method")]
+    [InlineData("/orders/{id:range(1000,9999)}", null, "/orders/{id:int}", null, "any method")]
+    [InlineData("/{lang:length(2)}/docs", null, "/{lang:alpha}/docs", null, "any method")]
+    [InlineData("/codes/{code:min(1000)}", null, "/codes/{code:long}", null, "any method")]
     public void An_endpoint_routing_matches_as_the_route_collides(string route, string? routeMethods, string other, string? otherMethods, string methods)
     {
         var (found, with, common) = Assert.Single(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)], Policies));
@@ -38,9 +41,31 @@ public sealed class RouteCollisionsTests
     [InlineData("/api/users/{id:int}", null, "/api/users/{name:alpha}", null)]
     [InlineData("/api/users/{id:length(3)}", null, "/api/users/{id:length(5)}", null)]
     [InlineData("/api/users/{id:int}", null, "/api/users/{id:NoSuchConstraint}", null)]
+    [InlineData("/api/{{x}}", null, "/api/{x}", null)]
+    [InlineData("/orders/{id:range(1000,9999)}", null, "/orders/{id:range(1,999)}", null)]
     public void An_endpoint_routing_tells_apart_does_not(string route, string? routeMethods, string other, string? otherMethods)
     {
         Assert.Empty(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)], Policies));
+    }
+
+    // Review 40b B3: routing takes the lower Order first, whatever the templates: no request fails.
+    [Fact]
+    public void Endpoints_of_another_order_do_not_tie()
+    {
+        var other = (RouteEndpoint)new RouteEndpointBuilder(_ => Task.CompletedTask, RoutePatternFactory.Parse("/api/users/{id}"), order: 1).Build();
+
+        Assert.Empty(RouteCollisions.Find([Endpoint("/api/users/{id}", null)], [other], Policies));
+    }
+
+    // An MVC conventional route's {controller} and {action} are the values they stand for, as routing ranks them.
+    [Fact]
+    public void A_parameter_with_a_required_value_ranks_as_that_value()
+    {
+        var conventional = RoutePatternFactory.Parse("/{controller}/{action}", defaults: null, parameterPolicies: null, requiredValues: new { controller = "Home", action = "Index" });
+        var action = (RouteEndpoint)new RouteEndpointBuilder(_ => Task.CompletedTask, conventional, order: 0).Build();
+
+        Assert.Empty(RouteCollisions.Find([Endpoint("/{a}/{b}", null)], [action], Policies));
+        Assert.Single(RouteCollisions.Find([Endpoint("/home/INDEX", null)], [action], Policies));
     }
 
     [Fact]

@@ -165,3 +165,18 @@ public sealed class EndsOverANetwork : IApiHandler
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Attempt 1 registers an OnCompleted callback that takes 200 ms of real time, and throws; attempt 2 returns.</summary>
+public sealed class FailsThenEndsOverANetwork : IApiHandler
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        if (context.GetApiRoutesExecution()!.Attempt > 1)
+        {
+            return Task.CompletedTask;
+        }
+
+        context.Response.OnCompleted(() => Task.Delay(200));
+        throw new InvalidOperationException("attempt 1 fails");
+    }
+}
