@@ -73,6 +73,12 @@ internal sealed class ScheduleService(
     private readonly Dictionary<string, ScheduleLoop> _ending = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _stopping;
+
+    // Ends ExecuteAsync when the container is disposed without a stop (a failed start: another hosted service threw).
+    // Not the base's stopping token: cancelled by its Dispose before the host's Task.Run began ExecuteAsync, it ended the
+    // task as cancelled, and the host logged that as a background service failing and stopping the host (events 9 and
+    // 10, Critical) after the real error (ci95).
+    private readonly CancellationTokenSource _disposed = new();
     private bool _following;
     private bool _closed;
 
@@ -81,14 +87,20 @@ internal sealed class ScheduleService(
     // in ExecuteAsync, which the host runs on the thread pool some time later (.NET 10's BackgroundService).
     private DateTimeOffset _started;
 
+#pragma warning disable CA2215 // The base's Dispose only cancels its stopping token, which must not be (see _disposed); stopping cancels it.
+    public override void Dispose() => _disposed.Cancel();
+#pragma warning restore CA2215
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _started = time.GetUtcNow();
         return base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, _disposed.Token);
+        var stoppingToken = stopping.Token;
         if (!enabled.IsEnabled)
         {
             if (routes.OfKind(RouteKind.Scheduled).Any())
