@@ -64,6 +64,11 @@ internal sealed class ExecutionReplays(
         var done = new List<Replay>();
         foreach (var record in failed)
         {
+            if (StillEnding(record) is not null)
+            {
+                continue;   // replayed by a later call, once it has ended
+            }
+
             if (await ReplayOnceAsync(record) is not { } replay)
             {
                 continue; // Replayed meanwhile, by another call.
@@ -101,12 +106,26 @@ internal sealed class ExecutionReplays(
             ? $"Execution {record.Id} was being replayed by another call."
             : $"Execution {record.Id} was replayed already, as {replay.Id} ({ExecutionLog.Name(replay.Status)}); each failure is replayed once. If that replay failed too, replay {replay.Id}.";
 
+    // What of its last attempt still runs here, if anything (review 40b A3: a replay ran beside it, as a retry did before
+    // it waited for that end): its handler, abandoned at its time limit, or its response's callbacks and scope's disposal.
+    private string? StillEnding(ExecutionRecord record) => log.Held(record.Id) switch
+    {
+        { HandlerRunning: true } => "its handler still runs, abandoned when its attempt ended (it ignores RequestAborted)",
+        { End.IsCompleted: false } => "its response's callbacks or its scope's disposal still run",
+        _ => null,
+    };
+
     private async Task<Replay> ReplayAsync(ExecutionRecord record)
     {
         var route = routes.Routes.FirstOrDefault(r => r.Kind != RouteKind.Standard && string.Equals(r.Template, record.Route, StringComparison.Ordinal));
         if (route is null)
         {
             return new Replay(StatusCodes.Status409Conflict, null, $"Execution {record.Id} ran {record.Route}, which is no longer a background or scheduled route of this app.", record.Id);
+        }
+
+        if (StillEnding(record) is { } ending)
+        {
+            return new Replay(StatusCodes.Status409Conflict, null, $"Execution {record.Id} is still ending: {ending}. Replay it once that is over, so that the two never run at once.", record.Id);
         }
 
         string? id;

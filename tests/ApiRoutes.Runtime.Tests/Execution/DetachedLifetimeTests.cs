@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ApiRoutes.Background;
 using ApiRoutes.Manifest;
 using ApiRoutes.Runtime.Tests.Handlers;
@@ -146,6 +149,40 @@ public sealed class DetachedLifetimeTests
         await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
 
         Assert.Equal(["attempt 1", "OnCompleted ended", "attempt 2"], server.Services.GetRequiredService<EndRecord>().Events);
+    }
+
+    // Review 40b A3: a replay from the dashboard ran beside the failed execution's end, as a retry did before it waited.
+    [Fact]
+    public async Task A_failed_execution_is_not_replayed_while_its_last_attempt_is_still_ending()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/job", typeof(FailsThenEndsSlowly))),
+            environment: "Development",
+            options: o => o.Background.RetryDelays = [],
+            services: s => s.AddSingleton<EndRecord>());
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+
+        using var early = await ReplayAsync(server, id);
+        server.Probe.Open("done");
+        var held = server.Services.GetRequiredService<ExecutionLog>().Held(id)!;
+        await held.End.WaitAsync(Probe.Patience);
+        using var later = await ReplayAsync(server, id);
+
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.StartsWith(
+            $"Execution {id} is still ending: its response's callbacks or its scope's disposal still run.",
+            (await early.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(),
+            StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+        Assert.Equal(["attempt 1", "OnCompleted ended"], server.Services.GetRequiredService<EndRecord>().Events.Take(2));
+    }
+
+    private static Task<HttpResponseMessage> ReplayAsync(TestServer server, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/_apiroutes/api/executions/{id}/replay");
+        request.Headers.Add("X-ApiRoutes-Dashboard", "1");
+        return server.Client.SendAsync(request);
     }
 
     // They run within the attempt's time limit: at it, their RequestAborted is cancelled (2028) and the outcome stays.
