@@ -58,25 +58,29 @@ public sealed class MvcBesideRoutesTests
     public async Task Templates_routing_ranks_the_same_fail_a_request_with_500_and_are_warned_of()
     {
         await using var server = await TestServer.StartAsync(
-            Create(StandardRoute("/api/orders/{id:long}", typeof(Hello)), StandardRoute("/api/items/{id}", typeof(Hello)), StandardRoute("/api/users/{id}", typeof(Hello))),
+            Create(StandardRoute("/api/orders/{id:long}", typeof(Hello)), StandardRoute("/api/items/{id}", typeof(Hello)), StandardRoute("/api/users/{id}", typeof(Hello)), StandardRoute("/api/files/{file:file}", typeof(Hello))),
             map: app =>
             {
                 app.MapGet("/api/users/{id:int}", () => "minimal");   // first: a warning of it would come before the others'
                 app.Map("/api/orders/{n:int}", () => "minimal");   // any method, as the routes: neither names GET
                 app.Map("/api/items/{id?}", () => "minimal");
+                app.Map("/api/files/{name}.{ext}", () => "minimal");
             });
 
         using var orders = await server.Client.GetAsync("/api/orders/42");
         using var items = await server.Client.GetAsync("/api/items/1");
         using var users = await server.Client.GetAsync("/api/users/1");
         using var user = await server.Client.GetAsync("/api/users/ann");
+        using var file = await server.Client.GetAsync("/api/files/report.pdf");
 
         Assert.Equal(HttpStatusCode.InternalServerError, orders.StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, items.StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, file.StatusCode);
         Assert.Equal((HttpStatusCode.OK, "minimal"), (users.StatusCode, await users.Content.ReadAsStringAsync()));
         Assert.Equal(HttpStatusCode.OK, user.StatusCode);
         await server.WaitForLogAsync("ApiRoutes[1006] Warning: Route /api/orders/{id:long} (ApiRoutes.Runtime.Tests.Handlers.Hello) and the app's endpoint /api/orders/{n:int} match the same requests (routing ranks their templates the same), and both answer any method:");
         await server.WaitForLogAsync("ApiRoutes[1006] Warning: Route /api/items/{id} (ApiRoutes.Runtime.Tests.Handlers.Hello) and the app's endpoint /api/items/{id?} match the same requests (routing ranks their templates the same), and both answer any method:");
+        await server.WaitForLogAsync("ApiRoutes[1006] Warning: Route /api/files/{file:file} (ApiRoutes.Runtime.Tests.Handlers.Hello) and the app's endpoint /api/files/{name}.{ext} match the same requests");
         Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[1006]", StringComparison.Ordinal) && line.Contains("/api/users/", StringComparison.Ordinal));
     }
 

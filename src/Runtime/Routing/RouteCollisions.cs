@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.AspNetCore.Routing.Template;
 
 namespace ApiRoutes.Routing;
 
@@ -16,8 +17,8 @@ namespace ApiRoutes.Routing;
 /// count: <c>{id}</c> and <c>{id?}</c> tie on <c>/users/42</c>. A parameter with constraints outranks one without, so
 /// those never tie; nor do endpoints of different <c>Order</c> (the lower takes the request), and a parameter with a
 /// required value (an MVC conventional route's <c>{controller}</c>) ranks as the literal it stands for (review 40b B3).
-/// Segments of several parts (<c>{name}.{ext}</c>) tie only with one written the same (review 40b B2: routing ties
-/// more of them).
+/// A segment of several parts (<c>{name}.{ext}</c>) ranks as a parameter with constraints, and is split as routing
+/// splits it (review 40b B2).
 /// </summary>
 internal static partial class RouteCollisions
 {
@@ -28,7 +29,7 @@ internal static partial class RouteCollisions
     private static readonly string[] Samples =
     [
         "0", "1", "42", "-7", "2147483648", "9223372036854775808", "1.5", "true", "false", "a", "abc", "ABC", "abc123",
-        "a-b", "x.txt", "00000000-0000-0000-0000-000000000001", "2026-01-01", "2026-01-01T00:00:00", new string('a', 20),
+        "a-b", "x.txt", "a.b.c", "00000000-0000-0000-0000-000000000001", "2026-01-01", "2026-01-01T00:00:00", new string('a', 20),
         new string('a', 300), new string('1', 20),
     ];
 
@@ -64,46 +65,45 @@ internal static partial class RouteCollisions
         : a.Intersect(b, StringComparer.OrdinalIgnoreCase).ToList() is { Count: > 0 } both ? string.Join(", ", both) : null;
 
     // What routing ranks a template by, segment by segment (RoutePrecedence): a literal (here with its text, which must
-    // be the same), a parameter, one with constraints, a catch-all, one with constraints; a segment of several parts as
-    // it is written.
-    // Each segment's rank begins with its kind ('L' a literal, 'P' a parameter, 'C' several parts), so that no literal
-    // ranks as a parameter.
+    // be the same), a parameter, one with constraints or a segment of several parts (review 40b B2: routing ranks those
+    // the same), a catch-all, one with constraints. Each rank begins with its kind ('L' a literal, 'P' a parameter), so
+    // that no literal ranks as a parameter.
     private static string Rank(RoutePattern pattern) =>
-        string.Join('/', pattern.PathSegments.Select(segment => segment.Parts is [var part] ? Rank(pattern, part) : "C" + string.Concat(segment.Parts.Select(Written))));
+        string.Join('/', pattern.PathSegments.Select(segment => segment.Parts is [var part] ? Rank(pattern, part) : "P{:}"));
 
     private static string Rank(RoutePattern pattern, RoutePatternPart part) => part switch
     {
         RoutePatternLiteralPart literal => "L" + literal.Content.ToUpperInvariant(),
         RoutePatternParameterPart parameter when Required(pattern, parameter) is { } value => "L" + value.ToUpperInvariant(),
         RoutePatternParameterPart parameter => $"P{{{(parameter.IsCatchAll ? "*" : "")}{(parameter.ParameterPolicies.Count > 0 ? ":" : "")}}}",
-        _ => "C" + Written(part),
+        _ => "?",
     };
 
     // The value a parameter stands for, as routing ranks it (RoutePrecedence): an MVC conventional route's {controller}.
     private static string? Required(RoutePattern pattern, RoutePatternParameterPart parameter) =>
         pattern.RequiredValues.TryGetValue(parameter.Name, out var required) && required is not null && $"{required}" is { Length: > 0 } value ? value : null;
 
-    private static string Written(RoutePatternPart part) => part switch
+    private static string Written(RoutePatternPathSegment segment) => string.Concat(segment.Parts.Select(part => part switch
     {
         RoutePatternLiteralPart literal => literal.Content.ToUpperInvariant(),
         RoutePatternSeparatorPart separator => separator.Content,
         RoutePatternParameterPart parameter =>
             $"{{{(parameter.IsCatchAll ? "*" : "")}{Constraints(parameter)}{(parameter.IsOptional || parameter.Default is not null ? "?" : "")}}}",
         _ => "?",
-    };
+    }));
 
     private static string Constraints(RoutePatternParameterPart parameter) =>
         string.Join(':', parameter.ParameterPolicies.Select(policy => policy.Content ?? policy.ParameterPolicy?.GetType().Name));
 
-    // Two templates of one rank: whether a value satisfies both parameters' constraints at each place.
+    // Two templates of one rank: whether a value matches both at each place where they may differ (a parameter with
+    // constraints, a segment of several parts), unless both are written the same there.
     private static bool ValuesInCommon(RoutePattern route, RoutePattern other, ParameterPolicyFactory? policies)
     {
         for (var i = 0; i < route.PathSegments.Count; i++)
         {
-            if (route.PathSegments[i].Parts is [RoutePatternParameterPart { ParameterPolicies.Count: > 0 } a] && Required(route, a) is null
-                && other.PathSegments[i].Parts is [RoutePatternParameterPart b]
-                && Constraints(a) != Constraints(b)
-                && !ValueInCommon(a, b, policies))
+            var (a, b) = (route.PathSegments[i], other.PathSegments[i]);
+            var compared = a.Parts is not [RoutePatternLiteralPart] && !(a.Parts is [RoutePatternParameterPart single] && (single.ParameterPolicies.Count == 0 || Required(route, single) is not null));
+            if (compared && Written(a) != Written(b) && !ValueInCommon(a, b, policies))
             {
                 return false;
             }
@@ -112,17 +112,18 @@ internal static partial class RouteCollisions
         return true;
     }
 
-    private static bool ValueInCommon(RoutePatternParameterPart a, RoutePatternParameterPart b, ParameterPolicyFactory? policies)
+    private static bool ValueInCommon(RoutePatternPathSegment a, RoutePatternPathSegment b, ParameterPolicyFactory? policies)
     {
-        if (policies is null || ConstraintsOf(a, policies) is not { } first || ConstraintsOf(b, policies) is not { } second)
+        if (policies is null || Matcher(a, policies) is not { } first || Matcher(b, policies) is not { } second)
         {
             return false;
         }
 
-        return Samples.Concat(Written(a).Concat(Written(b))).Any(value => Accepts(first, value) && Accepts(second, value));
+        return Samples.Concat(Written(a).Concat(Written(b))).Any(value => first(value) && second(value));
 
-        // The numbers a parameter's constraints are written with, each as a number and as a string of that length.
-        static IEnumerable<string> Written(RoutePatternParameterPart parameter) =>
+        // The numbers a segment's constraints are written with, each as a number and as a string of that length.
+        static IEnumerable<string> Written(RoutePatternPathSegment segment) =>
+            from parameter in segment.Parts.OfType<RoutePatternParameterPart>()
             from policy in parameter.ParameterPolicies
             from Match number in Numbers().Matches(policy.Content ?? "")
             where number.Length <= 4
@@ -134,6 +135,36 @@ internal static partial class RouteCollisions
 
     [GeneratedRegex("[0-9]+")]
     private static partial Regex Numbers();
+
+    // Whether a segment takes a value, as routing matches it: a parameter by its constraints; a segment of several parts
+    // split as routing splits it (TemplateMatcher), then each of its parameters by its constraints. Null when a
+    // constraint cannot be made.
+    private static Func<string, bool>? Matcher(RoutePatternPathSegment segment, ParameterPolicyFactory policies)
+    {
+        var parameters = new List<(string Name, List<IRouteConstraint> Constraints)>();
+        foreach (var parameter in segment.Parts.OfType<RoutePatternParameterPart>())
+        {
+            if (ConstraintsOf(parameter, policies) is not { } constraints)
+            {
+                return null;
+            }
+
+            parameters.Add((parameter.Name, constraints));
+        }
+
+        if (segment.Parts is [RoutePatternParameterPart])
+        {
+            return value => Accepts(parameters[0].Constraints, value);
+        }
+
+        var split = new TemplateMatcher(new RouteTemplate(RoutePatternFactory.Pattern(segment)), new RouteValueDictionary());
+        return value =>
+        {
+            var values = new RouteValueDictionary();
+            return split.TryMatch("/" + value, values)
+                && parameters.All(parameter => values[parameter.Name] is not string taken || Accepts(parameter.Constraints, taken));
+        };
+    }
 
     // Null when a policy cannot be made (a name no constraint is registered for: routing failed the app's start already).
     private static List<IRouteConstraint>? ConstraintsOf(RoutePatternParameterPart parameter, ParameterPolicyFactory policies)

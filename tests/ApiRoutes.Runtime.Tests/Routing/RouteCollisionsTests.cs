@@ -24,6 +24,10 @@ public sealed class RouteCollisionsTests
     [InlineData("/orders/{id:range(1000,9999)}", null, "/orders/{id:int}", null, "any method")]
     [InlineData("/{lang:length(2)}/docs", null, "/{lang:alpha}/docs", null, "any method")]
     [InlineData("/codes/{code:min(1000)}", null, "/codes/{code:long}", null, "any method")]
+    [InlineData("/files/{name}.{ext}", null, "/files/{file:file}", null, "any method")]
+    [InlineData("/v/{major}.{minor}", null, "/v/{version:double}", null, "any method")]
+    [InlineData("/files/{name}.{ext}", null, "/files/{name}.txt", null, "any method")]
+    [InlineData("/files/{name:int}.{ext}", null, "/files/{n}.{e}", null, "any method")]
     public void An_endpoint_routing_matches_as_the_route_collides(string route, string? routeMethods, string other, string? otherMethods, string methods)
     {
         var (found, with, common) = Assert.Single(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)], Policies));
@@ -43,6 +47,9 @@ public sealed class RouteCollisionsTests
     [InlineData("/api/users/{id:int}", null, "/api/users/{id:NoSuchConstraint}", null)]
     [InlineData("/api/{{x}}", null, "/api/{x}", null)]
     [InlineData("/orders/{id:range(1000,9999)}", null, "/orders/{id:range(1,999)}", null)]
+    [InlineData("/files/{name}.{ext}", null, "/files/{id:int}", null)]
+    [InlineData("/files/{name:int}.{ext}", null, "/files/{name:alpha}.{ext}", null)]
+    [InlineData("/files/{name}.{ext}", null, "/files/{name}", null)]
     public void An_endpoint_routing_tells_apart_does_not(string route, string? routeMethods, string other, string? otherMethods)
     {
         Assert.Empty(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)], Policies));
