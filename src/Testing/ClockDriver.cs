@@ -210,6 +210,17 @@ internal sealed class ClockDriver(
         var working = queue.Working;
         var workersHeld = working.Count >= maxConcurrency
             && working.All(held => held.State == ExecutionState.Running || held.HandlerRunning);
+
+        // Review 40c R1: a run whose outcome is recorded while its response's callbacks (or its scope's disposal) still run
+        // is busy, queued work behind it or not: moved on, the clock would reach the end's own time limit and cancel them.
+        foreach (var held in working)
+        {
+            if (held.State != ExecutionState.Running && !held.HandlerRunning && !held.End.IsCompleted)
+            {
+                return $"execution {held.Id} of {held.Record.Route} is {held.State.ToString().ToLowerInvariant()}, and its response's callbacks "
+                    + "(or its scope's disposal) still run, waiting for nothing on the app's clock";
+            }
+        }
         foreach (var execution in log.HeldUnfinished())
         {
             // Review 36b F2: its time limit (or the cut, or the fence) came first; the attempt's end is on its way to the

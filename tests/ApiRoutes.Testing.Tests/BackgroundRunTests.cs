@@ -244,6 +244,22 @@ public sealed class BackgroundRunTests
         Assert.Equal([Start, Start.AddMinutes(1)], one.AttemptStarts);
     }
 
+    // Review 40c R1: with nothing queued behind it, the clock moved on while a run's response callbacks still ran, to the
+    // end's own time limit, and cancelled their RequestAborted (a spurious 2028).
+    [Fact]
+    public async Task The_clock_waits_for_a_runs_response_callbacks_with_nothing_queued_behind_it()
+    {
+        await using var app = await AppUnderTest.StartAsync(
+            Create(BackgroundRoute("/api/ends", typeof(EndsOverANetworkOnItsToken), timeLimitSeconds: 30)),
+            services: s => s.AddSingleton<CallbackEnds>());
+
+        var run = await app.Test.RunBackgroundAsync("/api/ends");
+        await app.Test.AdvanceAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(ExecutionStatus.Succeeded, run.Status);
+        Assert.Equal(["ended"], app.Services.GetRequiredService<CallbackEnds>().Ends);
+    }
+
     // Review 36c R6: a timer's callback ran in the execution context of the thread moving the clock: a timer armed in a
     // handler's timer callback was not the handler's ("runs and waits for nothing on the app's clock"), and what the
     // callback logged was not the run's.

@@ -126,14 +126,13 @@ internal static partial class RouteCollisions
             from parameter in segment.Parts.OfType<RoutePatternParameterPart>()
             from policy in parameter.ParameterPolicies
             from Match number in Numbers().Matches(policy.Content ?? "")
-            where number.Length <= 4
-            let n = int.Parse(number.Value, CultureInfo.InvariantCulture)
-            from value in new[] { number.Value, new string('a', n), new string('1', n) }
-            where value.Length > 0
+            let n = long.Parse(number.Value, CultureInfo.InvariantCulture)
+            from value in n is > 0 and <= 1000 ? [number.Value, new string('a', (int)n), new string('1', (int)n)] : new[] { number.Value }
             select value;
     }
 
-    [GeneratedRegex("[0-9]+")]
+    // A bound or a length, as written (a minus sign with it); longer digit runs are no number a constraint takes.
+    [GeneratedRegex("-?(?<![0-9])[0-9]{1,18}(?![0-9])")]
     private static partial Regex Numbers();
 
     // Whether a segment takes a value, as routing matches it: a parameter by its constraints; a segment of several parts

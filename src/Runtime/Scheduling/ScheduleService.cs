@@ -94,7 +94,10 @@ internal sealed class ScheduleService(
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _started = time.GetUtcNow();
-        return base.StartAsync(cancellationToken);
+
+        // Not the start's token: cancelled while the start goes on (a stop asked for, the start-up timeout), it would end
+        // the task before ExecuteAsync began, as the base's Dispose did (_disposed; review 40c R3). A stop stops it.
+        return base.StartAsync(CancellationToken.None);
     }
 
     protected override async Task ExecuteAsync(CancellationToken hostStopping)

@@ -24,6 +24,8 @@ public sealed class RouteCollisionsTests
     [InlineData("/orders/{id:range(1000,9999)}", null, "/orders/{id:int}", null, "any method")]
     [InlineData("/{lang:length(2)}/docs", null, "/{lang:alpha}/docs", null, "any method")]
     [InlineData("/codes/{code:min(1000)}", null, "/codes/{code:long}", null, "any method")]
+    [InlineData("/orders/{id:range(10000,99999)}", null, "/orders/{id:int}", null, "any method")]
+    [InlineData("/temps/{n:range(-100,-50)}", null, "/temps/{n:int}", null, "any method")]
     [InlineData("/files/{name}.{ext}", null, "/files/{file:file}", null, "any method")]
     [InlineData("/v/{major}.{minor}", null, "/v/{version:double}", null, "any method")]
     [InlineData("/files/{name}.{ext}", null, "/files/{name}.txt", null, "any method")]

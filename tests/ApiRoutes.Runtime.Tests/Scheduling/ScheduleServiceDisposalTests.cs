@@ -30,4 +30,23 @@ public sealed class ScheduleServiceDisposalTests
             Assert.Equal(TaskStatus.RanToCompletion, ended.Status);
         }
     }
+
+    // Review 40c R3: the same through the start's token, cancelled while the start goes on (a stop asked for, the start-up
+    // timeout): the task ended cancelled before ExecuteAsync began.
+    [Fact]
+    public async Task A_scheduler_whose_start_is_cancelled_ends_without_a_fault()
+    {
+        await using var server = await TestServer.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Hello), "* * * * *")));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var scheduler = ActivatorUtilities.CreateInstance<ScheduleService>(server.Services);
+        await scheduler.StartAsync(cancelled.Token);
+        var cancelledAtStart = scheduler.ExecuteTask!.IsCanceled;
+        scheduler.Dispose();   // as the failed start's disposal does
+        await Task.WhenAny(scheduler.ExecuteTask).WaitAsync(Probe.Patience);
+
+        Assert.False(cancelledAtStart);
+        Assert.Equal(TaskStatus.RanToCompletion, scheduler.ExecuteTask.Status);
+    }
 }

@@ -180,3 +180,30 @@ public sealed class FailsThenEndsOverANetwork : IApiHandler
         throw new InvalidOperationException("attempt 1 fails");
     }
 }
+
+/// <summary>What the response callbacks of <see cref="EndsOverANetworkOnItsToken"/> came to.</summary>
+public sealed class CallbackEnds
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Ends { get; } = new();
+}
+
+/// <summary>Returns at once; its OnCompleted callback takes 200 ms of real time on its RequestAborted, and records how it ended.</summary>
+public sealed class EndsOverANetworkOnItsToken(CallbackEnds ends) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        context.Response.OnCompleted(async () =>
+        {
+            try
+            {
+                await Task.Delay(200, context.RequestAborted);
+                ends.Ends.Enqueue("ended");
+            }
+            catch (OperationCanceledException)
+            {
+                ends.Ends.Enqueue("aborted");
+            }
+        });
+        return Task.CompletedTask;
+    }
+}

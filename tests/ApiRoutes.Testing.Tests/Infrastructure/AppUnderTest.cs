@@ -24,6 +24,8 @@ internal sealed class AppUnderTest : IAsyncDisposable
 
     public ApiRoutesTestApp Test { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<AppUnderTest> StartAsync(
         RouteManifest manifest,
         Action<ApiRoutesTestOptions>? configure = null,
