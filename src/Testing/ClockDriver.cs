@@ -218,7 +218,7 @@ internal sealed class ClockDriver(
             if (held.State != ExecutionState.Running && !held.HandlerRunning && !held.End.IsCompleted)
             {
                 return $"execution {held.Id} of {held.Record.Route} is {held.State.ToString().ToLowerInvariant()}, and its response's callbacks "
-                    + "(or its scope's disposal) still run, waiting for nothing on the app's clock";
+                    + "(or its scope's disposal) still run: the clock waits for them in real time (they must not wait on the app's clock)";
             }
         }
         foreach (var execution in log.HeldUnfinished())

@@ -21,6 +21,7 @@ internal sealed class ExecutionReplays(
     ExecutionLog log,
     IExecutionStore store,
     BackgroundAdmission admissions,
+    BackgroundQueue queue,
     ScheduledRuns runs,
     SecretHeaders secrets,
     TimeProvider time,
@@ -108,7 +109,8 @@ internal sealed class ExecutionReplays(
 
     // What of its last attempt still runs here, if anything (review 40b A3: a replay ran beside it, as a retry did before
     // it waited for that end): its handler, abandoned at its time limit, or its response's callbacks and scope's disposal.
-    private string? StillEnding(ExecutionRecord record) => log.Held(record.Id) switch
+    // Also once the log has let it go (1,000 more finished since: review 40d F1), while a worker still holds it.
+    private string? StillEnding(ExecutionRecord record) => (log.Held(record.Id) ?? queue.Working.FirstOrDefault(held => held.Id == record.Id)) switch
     {
         { HandlerRunning: true } => "its handler still runs, abandoned when its attempt ended (it ignores RequestAborted)",
         { End.IsCompleted: false } => "its response's callbacks or its scope's disposal still run",

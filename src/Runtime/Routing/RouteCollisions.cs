@@ -119,7 +119,7 @@ internal static partial class RouteCollisions
             return false;
         }
 
-        return Samples.Concat(Written(a).Concat(Written(b))).Any(value => first(value) && second(value));
+        return Samples.Concat(Written(a)).Concat(Written(b)).Concat(Filled(a)).Concat(Filled(b)).Any(value => first(value) && second(value));
 
         // The numbers a segment's constraints are written with, each as a number and as a string of that length.
         static IEnumerable<string> Written(RoutePatternPathSegment segment) =>
@@ -127,8 +127,18 @@ internal static partial class RouteCollisions
             from policy in parameter.ParameterPolicies
             from Match number in Numbers().Matches(policy.Content ?? "")
             let n = long.Parse(number.Value, CultureInfo.InvariantCulture)
-            from value in n is > 0 and <= 1000 ? [number.Value, new string('a', (int)n), new string('1', (int)n)] : new[] { number.Value }
+            from value in n is > 0 and <= 10_000 ? [number.Value, new string('a', (int)n), new string('1', (int)n)] : new[] { number.Value }
             select value;
+
+        // A segment of several parts with its literals as written and each parameter filled in ({name}.json: a.json;
+        // review 40d F2).
+        static IEnumerable<string> Filled(RoutePatternPathSegment segment) =>
+            segment.Parts is [_] ? [] : ((string[])["a", "1", "ab", "12", "abc", "x1"]).Select(fill => string.Concat(segment.Parts.Select(part => part switch
+            {
+                RoutePatternLiteralPart literal => literal.Content,
+                RoutePatternSeparatorPart separator => separator.Content,
+                _ => fill,
+            })));
     }
 
     // A bound or a length, as written (a minus sign with it); longer digit runs are no number a constraint takes.

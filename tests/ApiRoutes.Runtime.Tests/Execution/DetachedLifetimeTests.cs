@@ -178,6 +178,35 @@ public sealed class DetachedLifetimeTests
         Assert.Equal(["attempt 1", "OnCompleted ended"], server.Services.GetRequiredService<EndRecord>().Events.Take(2));
     }
 
+    // Review 40d F1: once 1,000 more executions had finished, the log let the failed one go while its end still ran, and
+    // the replay was taken. The worker that holds it still says so.
+    [Fact]
+    public async Task A_failed_execution_still_ending_is_not_replayed_after_the_log_has_let_it_go()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/job", typeof(FailsThenEndsSlowly)), BackgroundRoute("/api/quick", typeof(Hello))),
+            environment: "Development",
+            options: o => o.Background.RetryDelays = [],
+            services: s => s.AddSingleton<EndRecord>());
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+        var log = server.Services.GetRequiredService<ExecutionLog>();
+        for (var posted = 0; log.Held(id) is not null; posted++)
+        {
+            Assert.True(posted < 3000, "the log kept the failed execution past 3,000 more");
+            using var quick = await server.Client.PostAsync("/api/quick", null);
+            if (posted % 100 == 99)
+            {
+                await server.WaitForExecutionAsync(r => r.Id == quick.Headers.GetValues("X-ApiRoutes-Execution-Id").Single() && r.Status == ExecutionStatus.Succeeded);
+            }
+        }
+
+        using var replay = await ReplayAsync(server, id);
+        server.Probe.Open("done");
+
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+    }
+
     private static Task<HttpResponseMessage> ReplayAsync(TestServer server, string id)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/_apiroutes/api/executions/{id}/replay");

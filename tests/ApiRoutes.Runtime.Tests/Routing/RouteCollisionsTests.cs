@@ -30,6 +30,11 @@ public sealed class RouteCollisionsTests
     [InlineData("/v/{major}.{minor}", null, "/v/{version:double}", null, "any method")]
     [InlineData("/files/{name}.{ext}", null, "/files/{name}.txt", null, "any method")]
     [InlineData("/files/{name:int}.{ext}", null, "/files/{n}.{e}", null, "any method")]
+    [InlineData("/files/{name}.json", null, "/files/{name}.{ext}", null, "any method")]
+    [InlineData("/files/{name}.json", null, "/files/{f:file}", null, "any method")]
+    [InlineData("/locales/{lang}-{region}", null, "/locales/{code:length(5)}", null, "any method")]
+    [InlineData("/pairs/{a}_{b}", null, "/pairs/{s:minlength(2)}", null, "any method")]
+    [InlineData("/texts/{t:minlength(1024)}", null, "/texts/{t:alpha}", null, "any method")]
     public void An_endpoint_routing_matches_as_the_route_collides(string route, string? routeMethods, string other, string? otherMethods, string methods)
     {
         var (found, with, common) = Assert.Single(RouteCollisions.Find([Endpoint(route, routeMethods)], [Endpoint(other, otherMethods)], Policies));
