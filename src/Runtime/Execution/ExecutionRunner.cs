@@ -224,7 +224,7 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
             }
             else
             {
-                result = result with { HandlerReturned = execution.Ends(EndInTimeAsync(ending, lifetime, aborted, execution, result.Status, limit - time.GetElapsedTime(startedAt))) };
+                result = result with { HandlerReturned = execution.Ends(EndInTimeAsync(ending, lifetime, aborted, execution, result.Status, limit, limit - time.GetElapsedTime(startedAt))) };
             }
         }
         else
@@ -293,12 +293,12 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     // attempt's time limit. Past it, its RequestAborted is cancelled, as a request's when its connection goes, it is
     // logged (2028), and the worker it holds counts as held by an abandoned handler (health: AbandonedSince); at the cut,
     // its RequestAborted is cancelled too.
-    private async Task EndInTimeAsync(Task ending, DetachedLifetime lifetime, CancellationTokenSource aborted, TrackedExecution execution, ExecutionStatus status, TimeSpan left)
+    private async Task EndInTimeAsync(Task ending, DetachedLifetime lifetime, CancellationTokenSource aborted, TrackedExecution execution, ExecutionStatus status, TimeSpan limit, TimeSpan left)
     {
-        using var limit = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), time);
+        using var timeout = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), time);
         try
         {
-            using (limit.Token.UnsafeRegister(_ => Overdue(lifetime, execution, status), null))
+            using (timeout.Token.UnsafeRegister(_ => Overdue(lifetime, execution, status, limit), null))
             using (_cut.Token.UnsafeRegister(static state => ((DetachedLifetime)state!).Abort(), lifetime))
             {
                 await ending;
@@ -312,10 +312,10 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
         Close(lifetime, aborted);
     }
 
-    private void Overdue(DetachedLifetime lifetime, TrackedExecution execution, ExecutionStatus status)
+    private void Overdue(DetachedLifetime lifetime, TrackedExecution execution, ExecutionStatus status, TimeSpan limit)
     {
         execution.LateEndFrom(time.GetUtcNow());
-        _logger.EndOverdue(execution.Id, execution.Record.Route, status.ToString().ToLowerInvariant(), execution.Route?.TimeLimit ?? TimeSpan.FromSeconds(RouteLimits.MaxTimeLimitSeconds));
+        _logger.EndOverdue(execution.Id, execution.Record.Route, status.ToString().ToLowerInvariant(), limit);
         lifetime.Abort();
     }
 

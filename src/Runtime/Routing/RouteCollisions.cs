@@ -119,10 +119,10 @@ internal static partial class RouteCollisions
             return false;
         }
 
-        return Samples.Concat(Written(a)).Concat(Written(b)).Concat(Filled(a)).Concat(Filled(b)).Any(value => first(value) && second(value));
+        return Samples.Concat(FromConstraints(a)).Concat(FromConstraints(b)).Concat(Filled(a)).Concat(Filled(b)).Any(value => first(value) && second(value));
 
         // The numbers a segment's constraints are written with, each as a number and as a string of that length.
-        static IEnumerable<string> Written(RoutePatternPathSegment segment) =>
+        static IEnumerable<string> FromConstraints(RoutePatternPathSegment segment) =>
             from parameter in segment.Parts.OfType<RoutePatternParameterPart>()
             from policy in parameter.ParameterPolicies
             from Match number in Numbers().Matches(policy.Content ?? "")

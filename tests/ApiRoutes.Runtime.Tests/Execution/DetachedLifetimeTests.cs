@@ -155,13 +155,8 @@ public sealed class DetachedLifetimeTests
     [Fact]
     public async Task A_failed_execution_is_not_replayed_while_its_last_attempt_is_still_ending()
     {
-        await using var server = await TestServer.StartAsync(
-            Create(BackgroundRoute("/api/job", typeof(FailsThenEndsSlowly))),
-            environment: "Development",
-            options: o => o.Background.RetryDelays = [],
-            services: s => s.AddSingleton<EndRecord>());
-        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+        var (server, id) = await FailedStillEndingAsync();
+        await using var stopped = server;
 
         using var early = await ReplayAsync(server, id);
         server.Probe.Open("done");
@@ -183,13 +178,8 @@ public sealed class DetachedLifetimeTests
     [Fact]
     public async Task A_failed_execution_still_ending_is_not_replayed_after_the_log_has_let_it_go()
     {
-        await using var server = await TestServer.StartAsync(
-            Create(BackgroundRoute("/api/job", typeof(FailsThenEndsSlowly)), BackgroundRoute("/api/quick", typeof(Hello))),
-            environment: "Development",
-            options: o => o.Background.RetryDelays = [],
-            services: s => s.AddSingleton<EndRecord>());
-        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
-        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+        var (server, id) = await FailedStillEndingAsync();
+        await using var stopped = server;
         var log = server.Services.GetRequiredService<ExecutionLog>();
         for (var posted = 0; log.Held(id) is not null; posted++)
         {
@@ -205,6 +195,20 @@ public sealed class DetachedLifetimeTests
         server.Probe.Open("done");
 
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+    }
+
+    // A background execution whose only attempt failed, its OnCompleted callback waiting for the gate "done"; the
+    // Development dashboard replays; /api/quick finishes at once.
+    private static async Task<(TestServer Server, string Id)> FailedStillEndingAsync()
+    {
+        var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/job", typeof(FailsThenEndsSlowly)), BackgroundRoute("/api/quick", typeof(Hello))),
+            environment: "Development",
+            options: o => o.Background.RetryDelays = [],
+            services: s => s.AddSingleton<EndRecord>());
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Failed);
+        return (server, id);
     }
 
     private static Task<HttpResponseMessage> ReplayAsync(TestServer server, string id)

@@ -66,9 +66,7 @@ public sealed class RouteCollisionsTests
     [Fact]
     public void Endpoints_of_another_order_do_not_tie()
     {
-        var other = (RouteEndpoint)new RouteEndpointBuilder(_ => Task.CompletedTask, RoutePatternFactory.Parse("/api/users/{id}"), order: 1).Build();
-
-        Assert.Empty(RouteCollisions.Find([Endpoint("/api/users/{id}", null)], [other], Policies));
+        Assert.Empty(RouteCollisions.Find([Endpoint("/api/users/{id}", null)], [Endpoint(RoutePatternFactory.Parse("/api/users/{id}"), null, order: 1)], Policies));
     }
 
     // An MVC conventional route's {controller} and {action} are the values they stand for, as routing ranks them.
@@ -76,7 +74,7 @@ public sealed class RouteCollisionsTests
     public void A_parameter_with_a_required_value_ranks_as_that_value()
     {
         var conventional = RoutePatternFactory.Parse("/{controller}/{action}", defaults: null, parameterPolicies: null, requiredValues: new { controller = "Home", action = "Index" });
-        var action = (RouteEndpoint)new RouteEndpointBuilder(_ => Task.CompletedTask, conventional, order: 0).Build();
+        var action = Endpoint(conventional, null);
 
         Assert.Empty(RouteCollisions.Find([Endpoint("/{a}/{b}", null)], [action], Policies));
         Assert.Single(RouteCollisions.Find([Endpoint("/home/INDEX", null)], [action], Policies));
@@ -92,9 +90,11 @@ public sealed class RouteCollisionsTests
     private static readonly ParameterPolicyFactory Policies =
         new ServiceCollection().AddLogging().AddRouting().BuildServiceProvider().GetRequiredService<ParameterPolicyFactory>();
 
-    private static RouteEndpoint Endpoint(string template, string? methods)
+    private static RouteEndpoint Endpoint(string template, string? methods) => Endpoint(RoutePatternFactory.Parse(template), methods);
+
+    private static RouteEndpoint Endpoint(RoutePattern pattern, string? methods, int order = 0)
     {
-        var builder = new RouteEndpointBuilder(_ => Task.CompletedTask, RoutePatternFactory.Parse(template), order: 0);
+        var builder = new RouteEndpointBuilder(_ => Task.CompletedTask, pattern, order);
         if (methods is not null)
         {
             builder.Metadata.Add(new HttpMethodMetadata(methods.Split(',')));
