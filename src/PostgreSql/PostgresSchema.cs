@@ -106,6 +106,11 @@ internal static class PostgresSchema
             until timestamptz NOT NULL,
             PRIMARY KEY (route, paused_at));
         """,
+
+        // 9 → 10: an execution's earlier attempts (when each ran, why it failed), kept when a later one succeeds.
+        """
+        ALTER TABLE apiroutes_executions ADD COLUMN earlier_attempts text;
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

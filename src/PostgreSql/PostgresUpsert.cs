@@ -16,12 +16,13 @@ internal static class PostgresUpsert
 {
     public const string Sql = $"""
         INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
-        SELECT r.*, $17 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::bytea[])
+        SELECT r.*, $18 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::text[],
+            $17::bytea[])
             AS r({StoredRecord.Columns}, request, body)
-        WHERE r.status <> 'Running' OR EXISTS (SELECT 1 FROM apiroutes_replicas l WHERE l.id = $17 AND l.lease_until > now())
+        WHERE r.status <> 'Running' OR EXISTS (SELECT 1 FROM apiroutes_replicas l WHERE l.id = $18 AND l.lease_until > now())
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-            finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at,
+            finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at, earlier_attempts = excluded.earlier_attempts,
             request = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE apiroutes_executions.request END,
             body = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE apiroutes_executions.body END
         WHERE apiroutes_executions.owner = excluded.owner
@@ -37,9 +38,9 @@ internal static class PostgresUpsert
     /// </summary>
     public const string KeyedSql = $"""
         INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, idempotency_key, request_hash, owner)
-        SELECT r.*, $17 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::bytea[],
-            $18::text[], $19::text[])
+        SELECT r.*, $18 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::text[],
+            $17::bytea[], $19::text[], $20::text[])
             AS r({StoredRecord.Columns}, request, body, idempotency_key, request_hash)
         ON CONFLICT DO NOTHING
         RETURNING id
@@ -91,6 +92,7 @@ internal static class PostgresUpsert
         var parents = new string?[count];
         var states = new string?[count];
         var retries = new DateTimeOffset?[count];
+        var earlier = new string?[count];
         var requests = new string?[count];
         var bodies = new byte[]?[count];
         for (var i = 0; i < count; i++)
@@ -110,6 +112,7 @@ internal static class PostgresUpsert
             parents[i] = record.TraceParent;
             states[i] = PostgresText.Storable(record.TraceState);
             retries[i] = record.RetryAt?.ToUniversalTime();
+            earlier[i] = PostgresText.Storable(StoredAttempts.ToJson(record.EarlierAttempts));
             // A success deletes the request, which nothing reads again (only failures are replayed); so does the update.
             (requests[i], bodies[i]) = record.Status == ExecutionStatus.Succeeded ? (null, null) : (request, body);
         }
@@ -130,6 +133,7 @@ internal static class PostgresUpsert
         command.Parameters.Add(Array(parents, NpgsqlDbType.Text));
         command.Parameters.Add(Array(states, NpgsqlDbType.Text));
         command.Parameters.Add(Array(retries, NpgsqlDbType.TimestampTz));
+        command.Parameters.Add(Array(earlier, NpgsqlDbType.Text));
         command.Parameters.Add(Array(requests, NpgsqlDbType.Text));
         command.Parameters.Add(Array(bodies, NpgsqlDbType.Bytea));
         command.Parameters.Add(new NpgsqlParameter<string>(null!, replica));

@@ -30,6 +30,12 @@ public class ExecutionOutcome
     /// <summary>The exception's text of the last failed attempt (or why it timed out); null when it succeeded.</summary>
     public string? Error => Record.Error;
 
+    /// <summary>
+    /// The attempts before the last that failed, oldest first: when each ran and its exception's text (kept also when a
+    /// later attempt succeeded).
+    /// </summary>
+    public IReadOnlyList<EarlierAttempt> EarlierAttempts => Record.EarlierAttempts;
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{Route} {ExecutionId}: {Status} after {Attempts} attempt(s){(Error is null ? string.Empty : $": {Error.Split('\n')[0]}")}";

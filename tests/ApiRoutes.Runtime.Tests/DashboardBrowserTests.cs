@@ -86,6 +86,10 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
                 StartedAt = start.AddSeconds(i),
                 FinishedAt = start.AddSeconds(i + 1),
                 Error = i % 10 == 0 ? $"boom {i}" : null,
+                Attempt = i == 9980 ? 3 : 1,
+                EarlierAttempts = i == 9980
+                    ? [new EarlierAttempt { Attempt = 1, StartedAt = start, FinishedAt = start.AddSeconds(1), Error = "first <b>bang</b>" }, new EarlierAttempt { Attempt = 2, StartedAt = start.AddSeconds(2), Error = "second" }]
+                    : [],
             }, default);
         }
 
@@ -126,6 +130,11 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#executions tr[data-status='succeeded']")).ToHaveCountAsync(0);
         await page.Locator("#executions tr[data-id='execution-09980']").ClickAsync();
         await Assertions.Expect(page.Locator("#error")).ToHaveTextAsync("boom 9980");
+        // Its earlier attempts, oldest first, each with when it ran and why it failed (as text: no markup from an error).
+        await Assertions.Expect(page.Locator("#detail .attempt-error")).ToHaveTextAsync(["first <b>bang</b>", "second"]);
+        await Assertions.Expect(page.Locator("#detail .attempt").Nth(1)).ToContainTextAsync("attempt 2 · started ");
+        await Assertions.Expect(page.Locator("#detail .attempt").Nth(1)).ToContainTextAsync("its process stopped while it ran");
+        await Assertions.Expect(page.Locator("#detail .attempt").First).ToContainTextAsync("attempt 1 · started ");
 
         // The numbers for the record, not asserted: on a shared machine a time says how busy it was (a test that fails only
         // when the machine is busy is a defect). What keeps the page fast is asserted above: the server's pages of 200.

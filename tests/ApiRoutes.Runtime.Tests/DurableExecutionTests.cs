@@ -222,6 +222,34 @@ public sealed class DurableExecutionTests : IDisposable
     }
 
     [Fact]
+    public async Task An_attempt_its_process_never_ended_is_kept_as_an_earlier_attempt_of_the_retry_that_succeeds()
+    {
+        // Review 39a N1: a row left running by a crash ran again as attempt 2, and nothing told of attempt 1 once it succeeded.
+        var started = new DateTimeOffset(2025, 12, 31, 23, 59, 0, TimeSpan.Zero);
+        await using (var store = SqliteExecutionStore.Open(_database))
+        {
+            await store.AddAsync(
+                new ExecutionRecord { Id = "crashed", Route = "/api/slow", Kind = "background", Status = ExecutionStatus.Running, AcceptedAt = started, StartedAt = started },
+                RequestSnapshot.Synthetic("/api/slow", "{}"u8.ToArray()),
+                default);
+        }
+
+        ExecutionRecord queued, done;
+        await using (var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/slow", typeof(Slow))), options: Sqlite))
+        {
+            queued = await server.WaitForExecutionAsync(r => r is { Id: "crashed", Status: ExecutionStatus.Queued or ExecutionStatus.Running, Attempt: 2 });
+            server.Probe.Open("slow");
+            done = await server.WaitForExecutionAsync(r => r is { Id: "crashed", Status: ExecutionStatus.Succeeded });
+        }
+
+        var earlier = new EarlierAttempt { Attempt = 1, StartedAt = started, FinishedAt = null, Error = ExecutionLifecycle.StoppedWhileRunning };
+        Assert.Equal([earlier], queued.EarlierAttempts);
+        Assert.Equal((2, null, earlier), (done.Attempt, done.Error, Assert.Single(done.EarlierAttempts)));
+        await using var reopened = SqliteExecutionStore.Open(_database);
+        Assert.Equal(done, await reopened.FindAsync("crashed", default));
+    }
+
+    [Fact]
     public async Task An_attempt_is_on_disk_as_running_before_its_handler_runs()
     {
         // Review 16b F2: the handler ran before its start was written, so one that took the process down at once (killed

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -137,6 +139,8 @@ public class TimeLimitAndRetryTests
 
         Assert.Equal(3, failed.Attempt);
         Assert.Contains("attempt 3 failed", failed.Error, StringComparison.Ordinal);
+        Assert.Equal([1, 2], failed.EarlierAttempts.Select(a => a.Attempt));
+        Assert.All(failed.EarlierAttempts, a => Assert.StartsWith($"System.InvalidOperationException: attempt {a.Attempt} failed", a.Error, StringComparison.Ordinal));
         Assert.Equal(3, server.Probe.Count(nameof(Flaky)));
         Assert.Equal(2, server.Logs.Count(line => line.StartsWith("ApiRoutes[2006] Warning:", StringComparison.Ordinal)));
     }
@@ -155,6 +159,29 @@ public class TimeLimitAndRetryTests
         var done = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
         Assert.Equal(2, done.Attempt);
         Assert.Equal(0, retries.Count);   // a retry that ran is no longer pending
+    }
+
+    [Fact]
+    public async Task A_retry_that_succeeds_keeps_when_the_failed_attempt_ran_and_why_it_failed_and_the_dashboard_shows_it()
+    {
+        // Review 39a N1: once attempt 2 succeeded, the record said nothing of attempt 1: not that it failed, when, or why.
+        await using var server = await TestServer.StartAsync(Create(BackgroundRoute("/api/flaky", typeof(Flaky))), environment: "Development");
+
+        var id = (await server.Client.PostAsync("/api/flaky?fail=1", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        var waiting = await server.WaitForExecutionAsync(r => r.Id == id && r is { Status: ExecutionStatus.Queued, Attempt: 2 });
+        server.FakeTime.Advance(TimeSpan.FromSeconds(90));
+        var done = await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+        var detail = await server.Client.GetFromJsonAsync<JsonElement>($"/_apiroutes/api/executions/{id}");
+
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var first = Assert.Single(done.EarlierAttempts);
+        Assert.Equal((1, start, start), (first.Attempt, first.StartedAt, first.FinishedAt));
+        Assert.StartsWith("System.InvalidOperationException: attempt 1 failed", first.Error, StringComparison.Ordinal);
+        Assert.Equal(waiting.EarlierAttempts, done.EarlierAttempts);
+        Assert.Equal((2, start.AddSeconds(90), (string?)null), (done.Attempt, done.StartedAt, done.Error));
+        var shown = Assert.Single(detail.GetProperty("earlierAttempts").EnumerateArray());
+        Assert.Equal((1, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", first.Error),
+            (shown.GetProperty("attempt").GetInt32(), shown.GetProperty("startedAt").GetString(), shown.GetProperty("finishedAt").GetString(), shown.GetProperty("error").GetString()));
     }
 
     [Fact]

@@ -39,6 +39,7 @@ public sealed class BackgroundRunTests
         Assert.Equal([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)], run.RetryDelays);
         Assert.Equal([Start, Start.AddMinutes(1), Start.AddMinutes(3)], run.AttemptStarts);
         Assert.Contains("System.InvalidOperationException: The report store is away", run.Error, StringComparison.Ordinal);
+        Assert.Equal([(1, Start), (2, Start.AddMinutes(1))], run.EarlierAttempts.Select(a => (a.Attempt, a.StartedAt!.Value)));
     }
 
     [Fact]
@@ -52,6 +53,10 @@ public sealed class BackgroundRunTests
         Assert.Equal((ExecutionStatus.Succeeded, 2), (run.Status, run.Attempts));
         Assert.Equal([Start, Start.AddMinutes(1)], run.AttemptStarts);
         Assert.Equal([TimeSpan.FromMinutes(1)], run.RetryDelays);
+        var first = Assert.Single(run.EarlierAttempts);   // why the first attempt failed, kept after the retry succeeded
+        Assert.Equal((1, Start, Start), (first.Attempt, first.StartedAt, first.FinishedAt));
+        Assert.StartsWith("System.InvalidOperationException: The report store is away", first.Error, StringComparison.Ordinal);
+        Assert.Null(run.Error);
     }
 
     [Fact]

@@ -170,7 +170,7 @@ internal static class DashboardApi
         });
 
         data.MapGet("/executions/{id}", async (string id) => await log.FindAsync(id) is { } record
-            ? Results.Json(new ExecutionDetail(Describe(record), log.LogLinesOf(id)), DashboardJsonContext.Default.ExecutionDetail)
+            ? Results.Json(new ExecutionDetail(Describe(record), record.EarlierAttempts, log.LogLinesOf(id)), DashboardJsonContext.Default.ExecutionDetail)
             : DashboardJson.Error($"No execution '{id}' is known.", StatusCodes.Status404NotFound));
 
         // route is read as optional, so that its absence is this API's 400 with a reason, not the binder's empty one (review 26a F9).

@@ -42,7 +42,8 @@ internal sealed record ExecutionView(
     string? ReplayOf,
     string? TraceId);
 
-internal sealed record ExecutionDetail(ExecutionView Execution, IReadOnlyList<string> LogLines);
+/// <summary>An execution, its earlier attempts (oldest first: when each ran, why it failed) and the lines it logged here.</summary>
+internal sealed record ExecutionDetail(ExecutionView Execution, IReadOnlyList<EarlierAttempt> EarlierAttempts, IReadOnlyList<string> LogLines);
 
 internal sealed record OccurrenceView(
     string Route, string Occurrence, string Outcome, string? ExecutionId, string? ExecutionStatus, string? Detail, DateTimeOffset RecordedAt);

@@ -71,7 +71,7 @@ internal sealed partial class ExecutionLifecycle
         if (route.Kind == RouteKind.Background && record.Attempt < maxAttempts)
         {
             _logger.ExecutionFenced(record.Id, route.Template, record.Attempt, "it goes back to the queue as its next attempt once its handler has returned");
-            if (Transition(execution, ExecutionState.RetryWaiting, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = why }))
+            if (Transition(execution, ExecutionState.RetryWaiting, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = why, EarlierAttempts = record.WithCurrentFailed(now, why) }))
             {
                 _ = handlerReturned.ContinueWith(_ => RetryDue(execution), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }

@@ -10,6 +10,9 @@ namespace ApiRoutes.Execution;
 /// </summary>
 internal sealed partial class ExecutionLifecycle
 {
+    /// <summary>The error of an attempt whose process stopped while it ran, as its retry records it.</summary>
+    public const string StoppedWhileRunning = "Its process stopped while it ran (a crash, or a replica that stopped renewing its lease); taken up again as its next attempt.";
+
     /// <summary>Lists executions read back from the store as history (held by nobody here), newest first.</summary>
     public void Remember(IEnumerable<ExecutionRecord> history) => _log.Remember(history);
 
@@ -107,7 +110,12 @@ internal sealed partial class ExecutionLifecycle
             runnable++;
             requeued++;
 
-            if (Transition(execution, ExecutionState.Queued, record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null }) && !_queue.Requeue(execution))
+            // A row left running is an attempt its process never ended (a crash, a lapsed replica's): it counts, and its
+            // retry says so, as a retry after a failure does.
+            var queued = record.Status == ExecutionStatus.Running
+                ? record with { Status = ExecutionStatus.Queued, Attempt = (int)attempt, StartedAt = null, Error = StoppedWhileRunning, EarlierAttempts = record.WithCurrentFailed(null, StoppedWhileRunning) }
+                : record with { Status = ExecutionStatus.Queued, StartedAt = null };
+            if (Transition(execution, ExecutionState.Queued, queued) && !_queue.Requeue(execution))
             {
                 Cut(execution, NeverRan(execution, "taken up as the server shut down", " here"));
             }

@@ -210,7 +210,11 @@ internal sealed partial class ExecutionLifecycle
         }
 
         var delay = delays[record.Attempt - 1];
-        WaitForRetry(execution, record with { Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error, RetryAt = finished + delay }, delays.Count + 1, delay, write: true);
+        WaitForRetry(execution, record with
+        {
+            Status = ExecutionStatus.Queued, Attempt = record.Attempt + 1, StartedAt = null, Error = error, RetryAt = finished + delay,
+            EarlierAttempts = record.WithCurrentFailed(finished, error),
+        }, delays.Count + 1, delay, write: true);
     }
 
     /// <summary>

@@ -359,16 +359,16 @@ internal sealed class ExecutionRunner(IServiceScopeFactory scopes, TimeProvider 
     // its services (WebApplicationFactory does), and the drain must still be able to cut then.
     public void Dispose() => CutAll();
 
-    /// <summary>An error's text, cut at <see cref="MaxErrorCharacters"/> with the cut marked.</summary>
-    public static string Bounded(string error)
+    /// <summary>An error's text, cut at <paramref name="max"/> characters with the cut marked.</summary>
+    public static string Bounded(string error, int max = MaxErrorCharacters)
     {
-        if (error.Length <= MaxErrorCharacters)
+        if (error.Length <= max)
         {
             return error;
         }
 
         // Never between the two halves of a surrogate pair, which would leave half a character to store.
-        var kept = char.IsHighSurrogate(error[MaxErrorCharacters - 1]) ? MaxErrorCharacters - 1 : MaxErrorCharacters;
+        var kept = char.IsHighSurrogate(error[max - 1]) ? max - 1 : max;
         return string.Concat(error.AsSpan(0, kept), $"… [cut: {error.Length - kept} more characters]");
     }
 

@@ -10,7 +10,7 @@ namespace ApiRoutes.Storage;
 internal static class StoredRecord
 {
     /// <summary>The record's columns, in the order <see cref="TryRead"/> expects them.</summary>
-    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of, trace_parent, trace_state, retry_at";
+    public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of, trace_parent, trace_state, retry_at, earlier_attempts";
 
     /// <summary>
     /// The highest attempt a stored row may hold: more than any configuration makes (ApiRoutes:Background:RetryDelays
@@ -19,7 +19,7 @@ internal static class StoredRecord
     public const int MaxAttempt = 1000;
 
     // The request's columns follow the record's.
-    private const int RequestColumn = 14;
+    private const int RequestColumn = 15;
 
     /// <summary>
     /// Reads an unfinished execution: the record, then its request (JSON) and body, as the columns after
@@ -98,6 +98,7 @@ internal static class StoredRecord
         TraceParent = reader.IsDBNull(11) ? null : reader.GetString(11),
         TraceState = reader.IsDBNull(12) ? null : reader.GetString(12),
         RetryAt = reader.IsDBNull(13) ? null : instant(reader, 13),
+        EarlierAttempts = reader.IsDBNull(14) ? [] : StoredAttempts.FromJson(reader.GetString(14)),
     };
 
     private static ExecutionStatus Status(string text) =>

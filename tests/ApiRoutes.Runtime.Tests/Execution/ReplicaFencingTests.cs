@@ -83,6 +83,10 @@ public sealed class ReplicaFencingTests
         Assert.Contains(server.Logs, line => line.StartsWith("ApiRoutes[4004] Warning: Replica this-replica stops its work: no renewal of its lease (00:01:00) has succeeded for three quarters of it.", StringComparison.Ordinal));
         Assert.Equal((ExecutionStatus.Queued, false), (requeued.Status, startedWhileFenced));
         Assert.Equal(2, server.Probe.Count(nameof(HonorsCancellation)));
+        var fenced = Assert.Single(requeued.EarlierAttempts);   // the cancelled attempt, kept with its retry
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal((1, start, start.AddSeconds(45)), (fenced.Attempt, fenced.StartedAt, fenced.FinishedAt));
+        Assert.StartsWith("Attempt 1 was cancelled: its replica could not renew its lease in time", fenced.Error, StringComparison.Ordinal);
 
         var stop = server.StopAsync();   // the second run is cut by the drain (it honours the cut)
         await server.WaitForLogAsync("ApiRoutes[2008]");

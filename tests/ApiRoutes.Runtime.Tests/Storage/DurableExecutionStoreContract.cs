@@ -94,6 +94,44 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
         Assert.Null(await Store.FindAsync("e2", default));
     }
 
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"attempt\": 1}")]
+    [InlineData("[{\"startedAt\": null}]")]
+    [InlineData("[{\"attempt\": 0}]")]
+    [InlineData("[{\"attempt\": 99999999999}]")]
+    [InlineData("[{\"attempt\": \"1\"}]")]
+    [InlineData("[{\"attempt\": 1, \"startedAt\": \"yesterday\"}]")]
+    [InlineData("[{\"attempt\": 1, \"error\": 42}]")]
+    [InlineData("[1]")]
+    [InlineData("[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]")]
+    public async Task A_history_of_earlier_attempts_that_cannot_be_read_leaves_its_execution_readable_and_says_so(string stored)
+    {
+        await Store.AddAsync(Record("e1", ExecutionStatus.Queued) with { Attempt = 2 }, Request(), default);
+        await WriteEarlierAttemptsAsync("e1", stored);
+
+        var unfinished = Assert.Single(await Store.GetUnfinishedAsync(10, default));
+        var found = await Store.FindAsync("e1", default);
+
+        Assert.Null(unfinished.Unreadable);
+        Assert.NotNull(unfinished.Request);
+        Assert.Equal(unfinished.Record, found);
+        var history = Assert.Single(found!.EarlierAttempts);
+        Assert.Equal(0, history.Attempt);
+        Assert.StartsWith(StoredAttempts.Unreadable + ": ", history.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task More_than_a_records_earlier_attempts_stored_by_hand_read_as_a_history_that_cannot_be_read()
+    {
+        await Store.AddAsync(Record("e1", ExecutionStatus.Queued), Request(), default);
+        await WriteEarlierAttemptsAsync("e1", $"[{string.Join(", ", Enumerable.Repeat("{\"attempt\": 1}", ExecutionRecord.MaxEarlierAttempts + 1))}]");
+
+        Assert.Equal(
+            $"{StoredAttempts.Unreadable}: it holds more than {ExecutionRecord.MaxEarlierAttempts} attempts.",
+            Assert.Single((await Store.FindAsync("e1", default))!.EarlierAttempts).Error);
+    }
+
     /// <summary>Closes the store and opens it again on the same data.</summary>
     private protected async Task<IExecutionStore> ReopenAsync()
     {
@@ -103,4 +141,7 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
 
     /// <summary>Makes the row of one execution unreadable, as a bug, a hand edit or another version might.</summary>
     private protected abstract Task CorruptAsync(string id);
+
+    /// <summary>Writes <paramref name="text"/> as the stored history of an execution's earlier attempts, as a bug, a hand edit or another version might.</summary>
+    private protected abstract Task WriteEarlierAttemptsAsync(string id, string text);
 }

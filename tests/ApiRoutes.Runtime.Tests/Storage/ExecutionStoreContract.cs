@@ -81,6 +81,33 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retrys_earlier_attempts_are_kept_with_its_queued_row_and_after_it_succeeds()
+    {
+        // Review 39a N1: once attempt 2 succeeded, nothing said attempt 1 had failed, when, or why.
+        var running = Record("one", ExecutionStatus.Running) with { StartedAt = At(1) };
+        var error = "System.InvalidOperationException: the mail server said \"ü\"\n   at Shop.Api.SendMail.HandleAsync()";
+        var waiting = running with { Status = ExecutionStatus.Queued, Attempt = 2, StartedAt = null, Error = error, RetryAt = At(11), EarlierAttempts = running.WithCurrentFailed(At(2), error) };
+        var stopped = waiting with { Status = ExecutionStatus.Queued, Attempt = 3, EarlierAttempts = (waiting with { StartedAt = At(11) }).WithCurrentFailed(null, "its process stopped") };
+        await Store.AddAsync(Record("one", ExecutionStatus.Queued), Request(), default);
+        await Store.UpdateAsync(running, default);
+        await Store.UpdateAsync(waiting, default);
+
+        Assert.Equal(waiting, await Store.FindAsync("one", default));
+        Assert.Equal(waiting, Assert.Single(await Store.GetUnfinishedAsync(10, default)).Record);
+
+        await Store.UpdateAsync(stopped, default);
+        var succeeded = stopped with { Status = ExecutionStatus.Succeeded, StartedAt = At(20), FinishedAt = At(21), Error = null, RetryAt = null };
+        await Store.UpdateAsync(succeeded, default);
+
+        var found = (await Store.FindAsync("one", default))!;
+        Assert.Equal(succeeded, found);
+        Assert.Equal(
+            [new EarlierAttempt { Attempt = 1, StartedAt = At(1), FinishedAt = At(2), Error = error }, new EarlierAttempt { Attempt = 2, StartedAt = At(11), Error = "its process stopped" }],
+            found.EarlierAttempts);
+        Assert.Equal(succeeded, Assert.Single(await Store.GetRecentAsync(10, default)));
+    }
+
+    [Fact]
     public async Task Recent_executions_come_newest_first_then_by_id_up_to_the_limit()
     {
         foreach (var (id, minute) in new[] { ("b", 5), ("old", 1), ("a", 5), ("newest", 9), ("c", 3) })

@@ -73,6 +73,10 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
     }
 
     // An attempt below 1, which the store never writes: the row's record cannot be read.
+    private protected override async Task WriteEarlierAttemptsAsync(string id, string text) =>
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database,
+            $"WITH changed AS (UPDATE apiroutes_executions SET earlier_attempts = '{text.Replace("'", "''", StringComparison.Ordinal)}' WHERE id = '{id}' RETURNING 1) SELECT count(*)::int FROM changed"));
+
     private protected override async Task CorruptAsync(string id) =>
         Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, $"WITH changed AS (UPDATE apiroutes_executions SET attempt = 0 WHERE id = '{id}' RETURNING 1) SELECT count(*)::int FROM changed"));
 }

@@ -349,7 +349,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_served_routes_schedules_and_ended_pauses()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_served_routes_schedules_ended_pauses_and_earlier_attempts()
     {
         await using (var first = Open())
         {
@@ -359,7 +359,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         // Back to what version 1 left: no replay_of, no occurrence records, no trace context, no retry times.
         await PostgresServer.ScalarAsync<int>(_database, """
             ALTER TABLE apiroutes_executions DROP COLUMN replay_of, DROP COLUMN trace_parent, DROP COLUMN trace_state, DROP COLUMN retry_at,
-                DROP COLUMN idempotency_key, DROP COLUMN request_hash;
+                DROP COLUMN idempotency_key, DROP COLUMN request_hash, DROP COLUMN earlier_attempts;
             ALTER TABLE apiroutes_replicas DROP COLUMN routes;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
             DROP TABLE apiroutes_schedules_served; DROP TABLE apiroutes_schedule_pauses_ended;
@@ -371,7 +371,8 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);
         await store.SetPauseAsync(new SchedulePause("/api/tick", null, At(3)), default);   // version 9's: the first kept, ended
 
-        await store.UpdateAsync(Record("new", ExecutionStatus.Queued) with { Attempt = 2, RetryAt = At(9) }, default);   // version 5's column
+        var earlier = new EarlierAttempt { Attempt = 1, StartedAt = At(7), FinishedAt = At(8), Error = "boom" };
+        await store.UpdateAsync(Record("new", ExecutionStatus.Queued) with { Attempt = 2, RetryAt = At(9), EarlierAttempts = [earlier] }, default);   // versions 5's and 10's columns
 
         await store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default);   // version 6's
         Assert.Empty(await store.Coordination.ClaimUnfinishedAsync(10, Served, default));   // version 7's: the routes a replica serves
@@ -379,11 +380,13 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new ServedSchedule("0 * * * *", At(1)), await store.ServeScheduleAsync("/api/tick", "0 * * * *", At(2), default));
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true), await store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default));
 
-        Assert.Equal(9, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal(10, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
         Assert.Equal([(At(1), At(3)), (At(3), null)], (await store.GetPausesAsync(default)).Select(pause => (pause.PausedAt.ToUniversalTime(), pause.Until?.ToUniversalTime())).Order());
         var old = (await store.FindAsync("old", default))!;
         Assert.Equal(("boom", null, null, null), (old.Error, old.ReplayOf, old.TraceParent, old.RetryAt));
         Assert.Equal(At(9), (await store.FindAsync("new", default))!.RetryAt);
+        Assert.Equal([earlier], (await store.FindAsync("new", default))!.EarlierAttempts);
+        Assert.Empty(old.EarlierAttempts);
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
     }
 
@@ -395,7 +398,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (9)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (10)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

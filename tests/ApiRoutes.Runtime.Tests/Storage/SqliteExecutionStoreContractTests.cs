@@ -29,6 +29,17 @@ public sealed class SqliteExecutionStoreContractTests : DurableExecutionStoreCon
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 
+    private protected override async Task WriteEarlierAttemptsAsync(string id, string text)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE executions SET earlier_attempts = $text WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$text", text);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
     [Fact]
     public async Task A_pause_row_whose_times_are_not_instants_is_left_out_and_the_others_are_read()
     {

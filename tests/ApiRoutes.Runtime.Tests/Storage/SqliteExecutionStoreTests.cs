@@ -538,8 +538,10 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.Equal(OccurrenceOutcome.Missed, Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Outcome);
         await _store.SetPauseAsync(new SchedulePause("/api/tick", null, At(1)), default);   // version 4's table
         await _store.SetPauseAsync(new SchedulePause("/api/tick", null, At(3)), default);   // version 8's: the first kept, ended
-        await _store.UpdateAsync((await _store.FindAsync("old", default))! with { Status = ExecutionStatus.Queued, FinishedAt = null, RetryAt = At(9) }, default);   // version 5's column
-        Assert.Equal(At(9), (await _store.FindAsync("old", default))!.RetryAt);
+        Assert.Empty((await _store.FindAsync("old", default))!.EarlierAttempts);
+        var earlier = new EarlierAttempt { Attempt = 3, StartedAt = At(0), FinishedAt = At(1), Error = "boom" };
+        await _store.UpdateAsync((await _store.FindAsync("old", default))! with { Status = ExecutionStatus.Queued, Attempt = 4, FinishedAt = null, RetryAt = At(9), EarlierAttempts = [earlier] }, default);   // versions 5's and 9's columns
+        Assert.Equal((At(9), earlier), ((await _store.FindAsync("old", default))!.RetryAt, Assert.Single((await _store.FindAsync("old", default))!.EarlierAttempts)));
         await _store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray()), new IdempotencyKey("k", "f"), default);   // version 6's
         await _store.DisposeAsync();
         _store = SqliteExecutionStore.Open(DatabasePath);   // opened again: migrated once, not twice

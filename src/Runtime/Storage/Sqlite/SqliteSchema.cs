@@ -97,6 +97,7 @@ internal static class SqliteSchema
             AddIdempotencyKeys(connection);
             AddServedSchedules(connection);
             AddEndedPauses(connection);
+            AddEarlierAttempts(connection);
             RefuseMissingParts(path, connection);
             held.FollowLog(file);
             return (connection, held);
@@ -321,28 +322,7 @@ internal static class SqliteSchema
     }
 
     // Version 3: the W3C trace context an execution's attempts continue (across a restart).
-    private static void AddTraceContext(SqliteConnection connection)
-    {
-        if (UserVersion(connection) >= 3)
-        {
-            return;
-        }
-
-        // A file set back to an earlier version by hand may have the columns already.
-        using var transaction = connection.BeginTransaction();
-        if (!HasColumn(connection, transaction, "executions", "trace_parent"))
-        {
-            Execute(connection, "ALTER TABLE executions ADD COLUMN trace_parent TEXT", transaction);
-        }
-
-        if (!HasColumn(connection, transaction, "executions", "trace_state"))
-        {
-            Execute(connection, "ALTER TABLE executions ADD COLUMN trace_state TEXT", transaction);
-        }
-
-        Execute(connection, "PRAGMA user_version = 3", transaction);
-        transaction.Commit();
-    }
+    private static void AddTraceContext(SqliteConnection connection) => AddColumns(connection, 3, ["trace_parent TEXT", "trace_state TEXT"]);
 
     // Version 4: schedules paused from the dashboard, so that a restart does not resume them.
     private static void AddSchedulePauses(SqliteConnection connection) => Upgrade(connection, 4, """
@@ -353,48 +333,11 @@ internal static class SqliteSchema
         """);
 
     // Version 5: when a retry waiting out its delay is due, so that a restart waits out the rest of it.
-    private static void AddRetryTimes(SqliteConnection connection)
-    {
-        if (UserVersion(connection) >= 5)
-        {
-            return;
-        }
-
-        using var transaction = connection.BeginTransaction();
-        if (!HasColumn(connection, transaction, "executions", "retry_at"))
-        {
-            Execute(connection, "ALTER TABLE executions ADD COLUMN retry_at TEXT", transaction);
-        }
-
-        Execute(connection, "PRAGMA user_version = 5", transaction);
-        transaction.Commit();
-    }
+    private static void AddRetryTimes(SqliteConnection connection) => AddColumns(connection, 5, ["retry_at TEXT"]);
 
     // Version 6: a background request's Idempotency-Key and its request's fingerprint; one execution per (route, key).
-    private static void AddIdempotencyKeys(SqliteConnection connection)
-    {
-        if (UserVersion(connection) >= 6)
-        {
-            return;
-        }
-
-        using var transaction = connection.BeginTransaction();
-        if (!HasColumn(connection, transaction, "executions", "idempotency_key"))
-        {
-            Execute(connection, "ALTER TABLE executions ADD COLUMN idempotency_key TEXT", transaction);
-        }
-
-        if (!HasColumn(connection, transaction, "executions", "request_hash"))
-        {
-            Execute(connection, "ALTER TABLE executions ADD COLUMN request_hash TEXT", transaction);
-        }
-
-        Execute(connection, """
-            CREATE UNIQUE INDEX IF NOT EXISTS executions_idempotency ON executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;
-            PRAGMA user_version = 6;
-            """, transaction);
-        transaction.Commit();
-    }
+    private static void AddIdempotencyKeys(SqliteConnection connection) => AddColumns(connection, 6, ["idempotency_key TEXT", "request_hash TEXT"],
+        "CREATE UNIQUE INDEX IF NOT EXISTS executions_idempotency ON executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;");
 
     // Version 7: the schedule each route is served with and since when, so that a start after a deploy that changed it
     // does not count the new schedule's occurrences before it existed as missed.
@@ -414,6 +357,32 @@ internal static class SqliteSchema
             until TEXT NOT NULL,
             PRIMARY KEY (route, paused_at));
         """);
+
+    // Version 9: an execution's earlier attempts (when each ran, why it failed), kept when a later one succeeds. A release
+    // before this one names its columns, so it still reads and writes the file (leaving the history as it was).
+    private static void AddEarlierAttempts(SqliteConnection connection) => AddColumns(connection, 9, ["earlier_attempts TEXT"]);
+
+    // A version that adds columns to executions (then runs what it adds with them), with the version, in one transaction,
+    // unless the file has it. A file set back to an earlier version by hand may have some of the columns already.
+    private static void AddColumns(SqliteConnection connection, long version, string[] columns, string? then = null)
+    {
+        if (UserVersion(connection) >= version)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        foreach (var column in columns)
+        {
+            if (!HasColumn(connection, transaction, "executions", column.Split(' ')[0]))
+            {
+                Execute(connection, $"ALTER TABLE executions ADD COLUMN {column}", transaction);
+            }
+        }
+
+        Execute(connection, $"{then}\nPRAGMA user_version = {version};", transaction);
+        transaction.Commit();
+    }
 
     // A version whose statements are all it takes: applied with the version, in one transaction, unless the file has it.
     private static void Upgrade(SqliteConnection connection, long version, string statements)

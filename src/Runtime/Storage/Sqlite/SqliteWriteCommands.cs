@@ -39,14 +39,14 @@ internal sealed class SqliteWriteCommands : IDisposable
 
     public SqliteWriteCommands(SqliteConnection connection)
     {
-        // The hot writes: an accepted execution (a row of its own), and a change of its state (six columns of it). A
+        // The hot writes: an accepted execution (a row of its own), and a change of its state (seven columns of it). A
         // success also deletes the request, which nothing reads again (only failures are replayed; review 38b's note:
         // its headers and body stayed for the whole retention); BindRow leaves it out of a row first written succeeded.
         _insert = new SqliteRawStatement(connection, $"""
             INSERT INTO executions ({StoredRecord.Columns}, request, body)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
-                finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at,
+                finished_at = excluded.finished_at, error = excluded.error, retry_at = excluded.retry_at, earlier_attempts = excluded.earlier_attempts,
                 request = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE request END,
                 body = CASE WHEN excluded.status = 'Succeeded' THEN NULL ELSE body END
             """);
@@ -54,12 +54,12 @@ internal sealed class SqliteWriteCommands : IDisposable
         // index executions_idempotency); its id is new, so that is the only conflict it can meet.
         _insertKeyed = new SqliteRawStatement(connection, $"""
             INSERT INTO executions ({StoredRecord.Columns}, request, body, idempotency_key, request_hash)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
             ON CONFLICT DO NOTHING
             """);
         // The same numbers as the insert's: both are bound by BindState.
         _update = new SqliteRawStatement(connection, """
-            UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14,
+            UPDATE executions SET status = ?4, attempt = ?5, started_at = ?7, finished_at = ?8, error = ?10, retry_at = ?14, earlier_attempts = ?15,
                 request = CASE WHEN ?4 = 'Succeeded' THEN NULL ELSE request END, body = CASE WHEN ?4 = 'Succeeded' THEN NULL ELSE body END
             WHERE id = ?1
             """);
@@ -112,8 +112,8 @@ internal sealed class SqliteWriteCommands : IDisposable
     public bool InsertKeyed(SqliteWrite write)
     {
         BindRow(_insertKeyed, write);
-        _insertKeyed.Text(17, write.Key!.Value);
-        _insertKeyed.Text(18, write.Key.Fingerprint);
+        _insertKeyed.Text(18, write.Key!.Value);
+        _insertKeyed.Text(19, write.Key.Fingerprint);
         return _insertKeyed.Execute() == 1;
     }
 
@@ -153,7 +153,7 @@ internal sealed class SqliteWriteCommands : IDisposable
         _lastRun.Dispose();
     }
 
-    // The whole row, at the insert's positions (?1 to ?16).
+    // The whole row, at the insert's positions (?1 to ?17).
     private static SqliteRawStatement BindRow(SqliteRawStatement statement, SqliteWrite write)
     {
         var record = write.Record!;
@@ -166,12 +166,12 @@ internal sealed class SqliteWriteCommands : IDisposable
         statement.Text(12, record.TraceParent);
         statement.Text(13, record.TraceState);
         var kept = record.Status != ExecutionStatus.Succeeded;
-        statement.Utf8(15, kept ? write.Request : null);
-        statement.Blob(16, kept ? write.Body : null);
+        statement.Utf8(16, kept ? write.Request : null);
+        statement.Blob(17, kept ? write.Body : null);
         return statement;
     }
 
-    // The id and the columns a change of state sets, at the insert's positions (?1, ?4, ?5, ?7, ?8, ?10, ?14).
+    // The id and the columns a change of state sets, at the insert's positions (?1, ?4, ?5, ?7, ?8, ?10, ?14, ?15).
     private static SqliteRawStatement BindState(SqliteRawStatement statement, ExecutionRecord record)
     {
         statement.Text(1, record.Id);
@@ -181,6 +181,7 @@ internal sealed class SqliteWriteCommands : IDisposable
         statement.Instant(8, record.FinishedAt);
         statement.Text(10, record.Error);
         statement.Instant(14, record.RetryAt);
+        statement.Text(15, StoredAttempts.ToJson(record.EarlierAttempts));
         return statement;
     }
 
