@@ -165,7 +165,7 @@ internal static class DashboardApi
                 new BulkReplayView(
                     bulk.Replays.Where(r => r.ExecutionId is not null).Select(r => new ReplayedRun(r.ExecutionId!, r.ReplayOf)),
                     bulk.NotReplayed,
-                    bulk.Replays.LastOrDefault(r => r.ExecutionId is null)?.Error),
+                    bulk.Why),
                 DashboardJsonContext.Default.BulkReplayView);
         });
 

@@ -54,7 +54,8 @@ internal sealed class ExecutionReplays(
 
     /// <summary>
     /// Replays every failed or timed-out execution of <paramref name="route"/> accepted since <paramref name="since"/>,
-    /// oldest first, but those replayed already (one replay per failure); stops at the first refusal.
+    /// oldest first, but those replayed already (one replay per failure); stops at the first refusal. Those left for
+    /// a later call (still ending here, or replayed meanwhile by another call) are counted and said (review 40d F5).
     /// </summary>
     public async Task<BulkReplay> ReplayFailedAsync(string route, DateTimeOffset since)
     {
@@ -63,16 +64,19 @@ internal sealed class ExecutionReplays(
         var failed = recent.Where(record => record.Status is ExecutionStatus.Failed or ExecutionStatus.TimedOut && !replayed.Contains(record.Id))
             .Reverse().Take(MaxPerCall).ToList();
         var done = new List<Replay>();
+        var (ending, endingFirst, meanwhile) = (0, "", 0);
         foreach (var record in failed)
         {
-            if (StillEnding(record) is not null)
+            if (StillEnding(record) is { } why)
             {
-                continue;   // replayed by a later call, once it has ended
+                (ending, endingFirst) = (ending + 1, ending == 0 ? $"{record.Id}: {why}" : endingFirst);   // replayed by a later call, once it has ended
+                continue;
             }
 
             if (await ReplayOnceAsync(record) is not { } replay)
             {
-                continue; // Replayed meanwhile, by another call.
+                meanwhile++;
+                continue;
             }
 
             done.Add(replay);
@@ -82,7 +86,18 @@ internal sealed class ExecutionReplays(
             }
         }
 
-        return new BulkReplay(done, failed.Count - done.Count(replay => replay.ExecutionId is not null));
+        var left = new List<string>(2);
+        if (ending > 0)
+        {
+            left.Add($"{ending} still ending here (such as {endingFirst}): replay again once they have ended, so that a replay never runs beside the attempt it replays");
+        }
+
+        if (meanwhile > 0)
+        {
+            left.Add($"{meanwhile} replayed meanwhile by another call");
+        }
+
+        return new BulkReplay(done, failed.Count - done.Count(replay => replay.ExecutionId is not null), left.Count > 0 ? string.Join("; ", left) + "." : null);
     }
 
     // Null when the execution has a replay already (in the store, or in this process and not yet written).
@@ -173,5 +188,12 @@ internal sealed class ExecutionReplays(
 /// <summary>How a replay went: <see cref="ExecutionId"/>, the new execution, or <see cref="Error"/>, why not.</summary>
 internal sealed record Replay(int StatusCode, string? ExecutionId, string? Error, string? ReplayOf = null);
 
-/// <summary>The replays of a bulk replay, in order (the last one may be the refusal that stopped it), and how many were left.</summary>
-internal sealed record BulkReplay(IReadOnlyList<Replay> Replays, int NotReplayed);
+/// <summary>
+/// The replays of a bulk replay, in order (the last one may be the refusal that stopped it), how many were left, and of
+/// those skipped rather than refused, why (<see cref="Skipped"/>; null when none was).
+/// </summary>
+internal sealed record BulkReplay(IReadOnlyList<Replay> Replays, int NotReplayed, string? Skipped = null)
+{
+    /// <summary>Why some were not replayed: the refusal that stopped the call, then those skipped; null when all were.</summary>
+    public string? Why => string.Join(" ", new[] { Replays.LastOrDefault(r => r.ExecutionId is null)?.Error, Skipped }.OfType<string>()) is { Length: > 0 } why ? why : null;
+}

@@ -173,6 +173,29 @@ public sealed class DetachedLifetimeTests
         Assert.Equal(["attempt 1", "OnCompleted ended"], server.Services.GetRequiredService<EndRecord>().Events.Take(2));
     }
 
+    // Review 40d F5: the bulk replay left an execution still ending for a later call, and counted it in notReplayed with
+    // no word of why (the page said "1 not: null").
+    [Fact]
+    public async Task A_bulk_replay_says_why_it_left_a_failed_execution_still_ending_and_a_later_call_replays_it()
+    {
+        var (server, id) = await FailedStillEndingAsync();
+        await using var stopped = server;
+
+        using var early = await BulkReplayAsync(server);
+        server.Probe.Open("done");
+        await server.Services.GetRequiredService<ExecutionLog>().Held(id)!.End.WaitAsync(Probe.Patience);
+        using var later = await BulkReplayAsync(server);
+
+        var left = await early.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((0, 1), (left.GetProperty("replayed").GetArrayLength(), left.GetProperty("notReplayed").GetInt32()));
+        Assert.Equal(
+            $"1 still ending here (such as {id}: its response's callbacks or its scope's disposal still run): replay again once they have ended, so that a replay never runs beside the attempt it replays.",
+            left.GetProperty("error").GetString());
+        var replayed = await later.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((id, 0), (Assert.Single(replayed.GetProperty("replayed").EnumerateArray()).GetProperty("replayOf").GetString(), replayed.GetProperty("notReplayed").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, replayed.GetProperty("error").ValueKind);
+    }
+
     // Review 40d F1: once 1,000 more executions had finished, the log let the failed one go while its end still ran, and
     // the replay was taken. The worker that holds it still says so.
     [Fact]
@@ -211,9 +234,15 @@ public sealed class DetachedLifetimeTests
         return (server, id);
     }
 
-    private static Task<HttpResponseMessage> ReplayAsync(TestServer server, string id)
+    private static Task<HttpResponseMessage> ReplayAsync(TestServer server, string id) => DashboardPostAsync(server, $"/_apiroutes/api/executions/{id}/replay");
+
+    // Every failed execution of /api/job since the test clock's start.
+    private static Task<HttpResponseMessage> BulkReplayAsync(TestServer server) =>
+        DashboardPostAsync(server, "/_apiroutes/api/executions/replay?route=/api/job&since=2026-01-01T00:00:00Z");
+
+    private static Task<HttpResponseMessage> DashboardPostAsync(TestServer server, string path)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/_apiroutes/api/executions/{id}/replay");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
         request.Headers.Add("X-ApiRoutes-Dashboard", "1");
         return server.Client.SendAsync(request);
     }
