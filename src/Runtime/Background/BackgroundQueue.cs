@@ -24,6 +24,7 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     private volatile bool _closed;
     private volatile bool _recoveryAhead;
     private TaskCompletionSource? _roomWanted;
+    private TaskCompletionSource? _retryRoomWanted;
 
     public ChannelReader<TrackedExecution> Reader => _channel.Reader;
 
@@ -137,7 +138,31 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     }
 
     /// <summary>An execution starts (+1) or stops (-1) waiting out a retry's delay; never refused.</summary>
-    public void CountRetryWaiting(int delta) => Interlocked.Add(ref _retryWaiting, delta);
+    public void CountRetryWaiting(int delta)
+    {
+        var now = Interlocked.Add(ref _retryWaiting, delta);
+        if (delta < 0 && now < options.Value.Background.MaxQueueLength)
+        {
+            Volatile.Read(ref _retryRoomWanted)?.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Completes once the room beside the queue for retries waiting out their delay has a free place (at once when it
+    /// has), for start-up recovery: stored retries past that room are taken up when one here comes due, not looked for
+    /// again every second (each look reads their rows with their requests).
+    /// </summary>
+    public Task RetryRoomFreedAsync()
+    {
+        var wanted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _retryRoomWanted, wanted);
+        if (RetryWaiting < options.Value.Background.MaxQueueLength)
+        {
+            wanted.TrySetResult();
+        }
+
+        return wanted.Task;
+    }
 
     /// <summary>Called by a worker when it takes an execution off the queue.</summary>
     public void Started() => Freed();

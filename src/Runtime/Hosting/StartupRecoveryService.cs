@@ -37,6 +37,10 @@ internal sealed class StartupRecoveryService(
     // How often rows whose end is still being written, or retries past their room, are looked at again; and at most how
     // many pages are read (a wait for a freed place of a full queue reads none, and is not counted: review 39a F5).
     private static readonly TimeSpan PageWait = TimeSpan.FromSeconds(1);
+
+    // How long a wait for a place beside the queue for stored retries lasts at most, should a wake-up be missed: such a
+    // place frees when a retry held here comes due, which may be hours away.
+    private static readonly TimeSpan RetryRoomWait = TimeSpan.FromMinutes(1);
     private const int MaxPages = 100_000;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
@@ -177,7 +181,24 @@ internal sealed class StartupRecoveryService(
             // refused every new request with the workers idle (review 39g F2).
             queue.RecoveryAhead = resumed.LeftToRun > 0 || (rows.Count == limit && Room() <= 0);
 
-            if (resumed.Requeued + resumed.Failed == 0)
+            if (resumed.Requeued + resumed.Failed > 0)
+            {
+                continue;
+            }
+
+            if (resumed.Left > 0 && resumed.LeftToRun == 0)
+            {
+                // Only retries past their room: looked for again when a place of it frees, not every second (each page
+                // read their rows with their requests, for hours when they were due in hours).
+                try
+                {
+                    await queue.RetryRoomFreedAsync().WaitAsync(RetryRoomWait, time, _stopping.Token);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+            else
             {
                 await Task.Delay(PageWait, time, _stopping.Token);   // only rows whose end is still being written
             }
