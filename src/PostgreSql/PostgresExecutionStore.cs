@@ -122,7 +122,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     {
         var (where, values) = query.Where(Placeholder, instant => instant.ToUniversalTime());
         return await ReadAllAsync(
-            $"SELECT {StoredRecord.Columns} FROM apiroutes_executions WHERE {where} ORDER BY accepted_at DESC, id LIMIT {Placeholder(values.Count)}",
+            $"SELECT {StoredRecord.ListColumns} FROM apiroutes_executions WHERE {where} ORDER BY accepted_at DESC, id LIMIT {Placeholder(values.Count)}",
             [.. values, (long)query.Limit],
             reader => StoredRecord.TryRead(reader, PostgresDatabase.ReadInstant),
             cancellationToken);

@@ -53,7 +53,8 @@ internal interface IExecutionStore
 
     /// <summary>
     /// The executions <paramref name="query"/> selects, newest first (then by id), filtered by the store;
-    /// rows that cannot be read are left out.
+    /// rows that cannot be read are left out. A list may leave out each one's <see cref="ExecutionRecord.EarlierAttempts"/>
+    /// (the durable stores do): <see cref="FindAsync"/> has them.
     /// </summary>
     Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken);
 

@@ -76,15 +76,17 @@ internal static class StoredAttempts
                 }
 
                 var number = item.GetProperty("attempt").GetInt32();
+                var said = !item.TryGetProperty("error", out var error) || error.ValueKind == JsonValueKind.Null ? null : error.GetString();
+                // Attempt 0 is the entry that says an earlier history could not be read, written back with the retries
+                // after it (review 41b F1: read as a wrong number, it lost them).
+                var unreadable = number == 0 && attempts.Count == 0 && said?.StartsWith(Unreadable, StringComparison.Ordinal) == true;
                 attempts.Add(new EarlierAttempt
                 {
-                    Attempt = number is >= 1 and <= StoredRecord.MaxAttempt
+                    Attempt = number is >= 1 and <= StoredRecord.MaxAttempt || unreadable
                         ? number : throw new FormatException($"an attempt is numbered {number}, not from 1 to {StoredRecord.MaxAttempt}."),
                     StartedAt = ReadInstant(item, "startedAt"),
                     FinishedAt = ReadInstant(item, "finishedAt"),
-                    Error = !item.TryGetProperty("error", out var error) || error.ValueKind == JsonValueKind.Null ? null
-                        : error.GetString() is { Length: > MaxStoredCharacters } stored ? EarlierAttempt.Bounded(stored)
-                        : error.GetString(),
+                    Error = said is { Length: > MaxStoredCharacters } ? EarlierAttempt.Bounded(said) : said,
                 });
             }
 

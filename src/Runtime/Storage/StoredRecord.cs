@@ -13,6 +13,13 @@ internal static class StoredRecord
     public const string Columns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of, trace_parent, trace_state, retry_at, earlier_attempts";
 
     /// <summary>
+    /// <see cref="Columns"/> without the earlier attempts (read as none), for lists: none shows them, and a page of 200
+    /// would read and parse each row's history, up to ten errors of 4 KB (review 41b F2). One execution
+    /// (<c>FindAsync</c>) and unfinished work are read with them.
+    /// </summary>
+    public const string ListColumns = "id, route, kind, status, attempt, accepted_at, started_at, finished_at, occurrence, error, replay_of, trace_parent, trace_state, retry_at, NULL AS earlier_attempts";
+
+    /// <summary>
     /// The highest attempt a stored row may hold: more than any configuration makes (ApiRoutes:Background:RetryDelays
     /// has at most <c>MaxAttempt - 1</c> items), far from where counting on would overflow.
     /// </summary>

@@ -122,6 +122,27 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
     }
 
     [Fact]
+    public async Task A_history_that_cannot_be_read_keeps_the_attempts_after_it_and_a_list_leaves_histories_out()
+    {
+        // Review 41b F1: its entry (attempt 0), written back with the next retry's, was then read as a wrong number, and
+        // the retry's own entry was lost. Review 41b F2: a page of the dashboard's list read and parsed every history.
+        await Store.AddAsync(Record("e1", ExecutionStatus.Queued) with { Attempt = 2 }, Request(), default);
+        await WriteEarlierAttemptsAsync("e1", "not json");
+        var damaged = (await Store.FindAsync("e1", default))!;
+        var failed = damaged with { Status = ExecutionStatus.Running, StartedAt = At(5) };
+        var retry = failed with { Status = ExecutionStatus.Queued, Attempt = 3, StartedAt = null, Error = "boom 2", EarlierAttempts = failed.WithCurrentFailed(At(6), "boom 2") };
+        await Store.UpdateAsync(retry, default);
+
+        var found = (await Store.FindAsync("e1", default))!;
+
+        Assert.Equal(retry, found);
+        Assert.Equal([0, 2], found.EarlierAttempts.Select(a => a.Attempt));
+        Assert.Equal($"{StoredAttempts.Unreadable}: it is not valid JSON.", found.EarlierAttempts[0].Error);
+        Assert.Equal(retry, Assert.Single(await Store.GetUnfinishedAsync(10, default)).Record);
+        Assert.Empty(Assert.Single(await Store.GetRecentAsync(10, default)).EarlierAttempts);
+    }
+
+    [Fact]
     public async Task More_than_a_records_earlier_attempts_stored_by_hand_read_as_a_history_that_cannot_be_read()
     {
         await Store.AddAsync(Record("e1", ExecutionStatus.Queued), Request(), default);

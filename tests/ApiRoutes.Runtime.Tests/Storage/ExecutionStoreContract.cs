@@ -104,7 +104,7 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         Assert.Equal(
             [new EarlierAttempt { Attempt = 1, StartedAt = At(1), FinishedAt = At(2), Error = error }, new EarlierAttempt { Attempt = 2, StartedAt = At(11), Error = "its process stopped" }],
             found.EarlierAttempts);
-        Assert.Equal(succeeded, Assert.Single(await Store.GetRecentAsync(10, default)));
+        Assert.Equal(succeeded with { EarlierAttempts = [] }, Assert.Single(await Store.GetRecentAsync(10, default)) with { EarlierAttempts = [] });   // a list may leave them out
     }
 
     [Fact]

@@ -364,7 +364,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     {
         var (where, values) = query.Where(Placeholder, instant => Format(instant)!);
         return ReadAllAsync(
-            $"SELECT {StoredRecord.Columns} FROM executions WHERE {where} ORDER BY accepted_at DESC, id LIMIT {Placeholder(values.Count)}",
+            $"SELECT {StoredRecord.ListColumns} FROM executions WHERE {where} ORDER BY accepted_at DESC, id LIMIT {Placeholder(values.Count)}",
             [.. values, (long)query.Limit],
             reader => StoredRecord.TryRead(reader, ReadInstant),
             cancellationToken);
