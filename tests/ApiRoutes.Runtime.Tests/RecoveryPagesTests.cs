@@ -97,64 +97,6 @@ public sealed class RecoveryPagesTests : IDisposable
         Assert.Equal(Others + 1, server.Probe.Count(nameof(Hello)));
     }
 
-    // Note 40's leftover: while more stored retries waited out their delay than their room beside the queue, recovery read
-    // a page of them, with their requests, every second until one here came due (for hours, with delays of hours).
-    [Fact]
-    public async Task Stored_retries_past_their_room_are_looked_for_again_when_a_place_frees_not_every_second()
-    {
-        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var store = new UnwrittenEndStore("none");
-        var request = RequestSnapshot.Synthetic("/api/hello", "{}"u8.ToArray());
-        for (var i = 0; i < 6; i++)
-        {
-            await store.SeedAsync(
-                new ExecutionRecord
-                {
-                    Id = $"r{i}", Route = "/api/hello", Kind = "background", Status = ExecutionStatus.Queued, Attempt = 2,
-                    AcceptedAt = now.AddMinutes(-10).AddSeconds(i), RetryAt = now.AddMinutes(30 + i),
-                },
-                request);
-        }
-
-        await using var server = await TestServer.StartAsync(
-            Create(BackgroundRoute("/api/hello", typeof(Hello))),
-            now: now,
-            options: o =>
-            {
-                o.Background.MaxQueueLength = 2;
-                o.Background.RetryDelays = [TimeSpan.FromHours(1), TimeSpan.FromHours(1)];
-            },
-            services: s => s.AddSingleton<IExecutionStore>(store));
-
-        // Two pages: r0 and r1 fill the retries' room; the second finds r2 to r5 past it, and recovery waits.
-        await server.WaitForLogAsync("ApiRoutes[2009] Information: Recovered 2 unfinished execution(s)");
-        for (var polls = 0; store.Pages < 2 && polls < 1500; polls++)
-        {
-            await Task.Delay(10);
-        }
-
-        for (var second = 0; second < 59; second++)
-        {
-            server.FakeTime.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(5);
-        }
-
-        var pagesWhileWaiting = store.Pages;
-
-        // r0 comes due and runs: its place beside the queue is r2's, taken up at once.
-        server.FakeTime.Advance(TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(59));
-        await server.WaitForExecutionAsync(r => r is { Id: "r0", Status: ExecutionStatus.Succeeded });
-        await server.WaitForExecutionAsync(r => r is { Id: "r2", Status: ExecutionStatus.Queued, RetryAt: not null });
-        for (var minute = 0; minute < 10 && server.Executions.Snapshot().Count(r => r.Status == ExecutionStatus.Succeeded) < 6; minute++)
-        {
-            server.FakeTime.Advance(TimeSpan.FromMinutes(1));
-            await server.WaitForExecutionAsync(r => r.Id == $"r{Math.Min(5, minute + 1)}" && r.Status == ExecutionStatus.Succeeded);
-        }
-
-        Assert.Equal(2, pagesWhileWaiting);   // before: 2 + one a second
-        Assert.Equal(6, server.Probe.Count(nameof(Hello)));
-    }
-
     // Every write about one execution fails, as on a full disk: its row stays queued.
     private sealed class UnwrittenEndStore(string unwritten) : ForwardingStore
     {

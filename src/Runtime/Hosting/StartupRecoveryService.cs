@@ -190,9 +190,16 @@ internal sealed class StartupRecoveryService(
             {
                 // Only retries past their room: looked for again when a place of it frees, not every second (each page
                 // read their rows with their requests, for hours when they were due in hours).
+                // Or when the first of them comes due (it runs then, as work that can run now), and, while new requests
+                // are refused for recovery, when a place of the queue frees (the next page says whether to go on refusing).
+                var now = time.GetUtcNow();
+                var firstDue = fresh.Where(row => !taken.ContainsKey(row.Record.Id) && log.Held(row.Record.Id) is null && row.Record.RetryAt is not null)
+                    .Select(row => row.Record.RetryAt!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+                var wait = firstDue - now < RetryRoomWait ? (firstDue > now ? firstDue - now : TimeSpan.Zero) : RetryRoomWait;
+                var wake = queue.RecoveryAhead ? Task.WhenAny(queue.RetryRoomFreedAsync(), queue.RoomFreedAsync()) : queue.RetryRoomFreedAsync();
                 try
                 {
-                    await queue.RetryRoomFreedAsync().WaitAsync(RetryRoomWait, time, _stopping.Token);
+                    await wake.WaitAsync(wait, time, _stopping.Token);
                 }
                 catch (TimeoutException)
                 {

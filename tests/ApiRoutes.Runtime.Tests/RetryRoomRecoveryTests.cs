@@ -1,0 +1,176 @@
+using System.Net;
+using ApiRoutes.Background;
+using ApiRoutes.Execution;
+using ApiRoutes.Runtime.Tests.Handlers;
+using ApiRoutes.Runtime.Tests.Infrastructure;
+using ApiRoutes.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
+
+namespace ApiRoutes.Runtime.Tests;
+
+/// <summary>
+/// Start-up recovery with more stored retries waiting out their delay than their room beside the queue
+/// (<c>MaxQueueLength</c>, here 2): those past it are taken up when a place frees, or when the first of them comes due,
+/// not looked for every second; new requests are not refused meanwhile.
+/// </summary>
+public sealed class RetryRoomRecoveryTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly RequestSnapshot Request = RequestSnapshot.Synthetic("/api/slow", "{}"u8.ToArray());
+
+    // Note 40's leftover: recovery read a page of them, with their requests, every second until one held here came due
+    // (for hours, with delays of hours).
+    [Fact]
+    public async Task Stored_retries_past_their_room_are_looked_for_again_when_a_place_frees_not_every_second()
+    {
+        var store = new PagedStore();
+        for (var i = 0; i < 6; i++)
+        {
+            await store.SeedAsync(Retry($"r{i}", i, Now.AddMinutes(30 + i)), Request);
+        }
+
+        await using var server = await StartAsync(store);
+        server.Probe.Open("slow");
+
+        // Two pages: r0 and r1 fill the retries' room; the second finds r2 to r5 past it, and recovery waits.
+        await server.WaitForLogAsync("ApiRoutes[2009] Information: Recovered 2 unfinished execution(s)");
+        await Poll.UntilAsync(() => store.Pages >= 2);
+        for (var second = 0; second < 59; second++)
+        {
+            server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+
+        var pagesWhileWaiting = store.Pages;
+
+        // r0 comes due and runs: its place beside the queue is r2's, taken up at once.
+        server.FakeTime.Advance(TimeSpan.FromMinutes(30) - TimeSpan.FromSeconds(59));
+        await server.WaitForExecutionAsync(r => r is { Id: "r0", Status: ExecutionStatus.Succeeded });
+        await server.WaitForExecutionAsync(r => r is { Id: "r2", Status: ExecutionStatus.Queued, RetryAt: not null });
+        for (var minute = 0; minute < 10 && server.Executions.Snapshot().Count(r => r.Status == ExecutionStatus.Succeeded) < 6; minute++)
+        {
+            server.FakeTime.Advance(TimeSpan.FromMinutes(1));
+            await server.WaitForExecutionAsync(r => r.Id == $"r{Math.Min(5, minute + 1)}" && r.Status == ExecutionStatus.Succeeded);
+        }
+
+        Assert.Equal(2, pagesWhileWaiting);   // before: 2 + one a second
+        Assert.Equal(6, server.Probe.Count(nameof(Slow)));
+    }
+
+    // Review 41c R1: a stored retry left past the room (newer than the two held here) comes due in 5 s, long before
+    // either held here (30 min): it ran up to a minute late, when recovery looked again.
+    [Fact]
+    public async Task A_stored_retry_past_the_room_that_comes_due_first_runs_when_due_not_a_minute_later()
+    {
+        var store = new PagedStore();
+        await store.SeedAsync(Retry("r0", 0, Now.AddMinutes(30)), Request);
+        await store.SeedAsync(Retry("r1", 1, Now.AddMinutes(30)), Request);
+        await store.SeedAsync(Retry("r2", 2, Now.AddSeconds(5)), Request);
+
+        await using var server = await StartAsync(store);
+        server.Probe.Open("slow");
+        await Poll.UntilAsync(() => store.Pages >= 2);
+
+        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
+            () => server.Executions.Find("r2") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+        Assert.True(server.Executions.Find("r2") is { Status: ExecutionStatus.Succeeded },
+            $"r2, due 5 s after the start, had not run after {steps} s: {server.Executions.Find("r2")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
+    }
+
+    // Review 41c R2: new requests filled the queue while recovery read a page of retries past their room; the page set
+    // RecoveryAhead (read whole, no room), and while recovery waited for the retries' room every new request was refused
+    // ("work accepted before this start is taken up first"), the worker idle, for up to a minute.
+    [Fact]
+    public async Task New_requests_are_not_refused_while_recovery_only_waits_for_the_retries_room()
+    {
+        var store = new PagedStore { HoldPage = 2 };
+        for (var i = 0; i < 4; i++)
+        {
+            await store.SeedAsync(Retry($"r{i}", i, Now.AddMinutes(30)), Request);
+        }
+
+        await using var server = await StartAsync(store);
+        var queue = server.Services.GetRequiredService<BackgroundQueue>();
+        await Poll.UntilAsync(() => store.Pages >= 2 && queue.RetryWaiting == 2);
+
+        // While the second page is read: one request runs (held at its gate), two wait in the queue (its room, 2).
+        using (var first = await server.Client.PostAsync("/api/slow?n=1", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Running);
+        for (var n = 2; n <= 3; n++)
+        {
+            using var queued = await server.Client.PostAsync($"/api/slow?n={n}", null);
+            Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        }
+
+        store.Release();
+        await Poll.UntilAsync(() => queue.RecoveryAhead || store.Pages >= 3);
+
+        // The three run and end; the worker is idle, the queue empty, nothing recovery holds could run.
+        server.Probe.Open("slow");
+        await Poll.UntilAsync(() => server.Executions.Snapshot().Count(r => r.Status == ExecutionStatus.Succeeded) == 3 && queue.Waiting == 0);
+
+        HttpStatusCode status = default;
+        var body = "";
+        for (var second = 0; second < 5; second++)
+        {
+            server.FakeTime.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(300);
+            using var response = await server.Client.PostAsync($"/api/slow?late={second}", null);
+            (status, body) = (response.StatusCode, await response.Content.ReadAsStringAsync());
+            if (status == HttpStatusCode.Accepted)
+            {
+                break;
+            }
+        }
+
+        Assert.True(status == HttpStatusCode.Accepted, $"a new request was still refused 5 s after the queue emptied ({status}: {body}); RecoveryAhead={queue.RecoveryAhead}, waiting={queue.Waiting}, retryWaiting={queue.RetryWaiting}");
+    }
+
+    private static ExecutionRecord Retry(string id, int order, DateTimeOffset due) => new()
+    {
+        Id = id, Route = "/api/slow", Kind = "background", Status = ExecutionStatus.Queued, Attempt = 2,
+        AcceptedAt = Now.AddMinutes(-10).AddSeconds(order), RetryAt = due,
+    };
+
+    private static Task<TestServer> StartAsync(IExecutionStore store) => TestServer.StartAsync(
+        Create(BackgroundRoute("/api/slow", typeof(Slow))),
+        now: Now,
+        options: o =>
+        {
+            o.Background.MaxQueueLength = 2;
+            o.Background.MaxConcurrency = 1;
+            o.Background.RetryDelays = [TimeSpan.FromHours(1), TimeSpan.FromHours(1)];
+        },
+        services: s => s.AddSingleton<IExecutionStore>(store));
+
+    // Counts recovery's pages; the page HoldPage (1-based) waits for Release.
+    private sealed class PagedStore : ForwardingStore
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _pages;
+
+        public int HoldPage { get; init; }
+
+        public int Pages => Volatile.Read(ref _pages);
+
+        public Task SeedAsync(ExecutionRecord record, RequestSnapshot request) => Inner.AddAsync(record, request, default);
+
+        public void Release() => _release.TrySetResult();
+
+        public override async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _pages) == HoldPage)
+            {
+                await _release.Task.WaitAsync(Probe.Patience, cancellationToken);
+            }
+
+            return await base.GetUnfinishedAsync(limit, cancellationToken);
+        }
+    }
+}
