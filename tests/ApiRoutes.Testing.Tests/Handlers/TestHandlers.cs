@@ -110,9 +110,23 @@ public sealed class WaitsAtTheGate(Gate gate, TimeProvider time) : IApiHandler
 {
     public async Task HandleAsync(HttpContext context)
     {
-        await Task.Delay(TimeSpan.FromSeconds(1), time, context.RequestAborted);
-        gate.Semaphore.Wait(context.RequestAborted);
-        gate.Semaphore.Release();
+        // The code after the wait is hooked to it before its timer is armed, so that it runs on the thread that moves the
+        // clock every time. Task.Delay arms its timer a moment before the await hooks what follows; the test, which sees
+        // the run wait on the clock once the timer is armed, could move the clock in between (cold, 3 runs in 20): the
+        // delay ended with nothing hooked, the code after it blocked the handler's own thread, not the move, and the
+        // settle after the move failed instead ("execution … runs and waits for nothing on the app's clock").
+        var waited = new TaskCompletionSource();   // continuations run where it is completed: in the timer's callback
+        var taken = TakeTheGateAsync(waited.Task);
+        using var cancel = context.RequestAborted.Register(() => waited.TrySetCanceled(context.RequestAborted));
+        using var timer = time.CreateTimer(_ => waited.TrySetResult(), null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+        await taken;
+
+        async Task TakeTheGateAsync(Task wait)
+        {
+            await wait;
+            gate.Semaphore.Wait(context.RequestAborted);
+            gate.Semaphore.Release();
+        }
     }
 }
 
