@@ -137,9 +137,6 @@ internal sealed class StartupRecoveryService(
     private async Task RecoverAloneAsync()
     {
         var taken = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);   // id -> accepted at
-        // Stored retries the last page left past their room: the next page reads past them too, else a page of them hid
-        // the rows behind them that could run now, the workers idle until the retries came due (review 41c R3).
-        var retriesLeft = 0;
         for (var page = 0; page < MaxPages && !queue.IsClosed; page++)
         {
             var room = Room();
@@ -163,7 +160,7 @@ internal sealed class StartupRecoveryService(
                 room = Room();
             }
 
-            var limit = room + log.HeldUnfinished().Count + taken.Count + retriesLeft;
+            var limit = room + log.HeldUnfinished().Count + taken.Count;
             var rows = await store.GetUnfinishedAsync(limit, CancellationToken.None);
             Landed(taken, rows, rows.Count < limit);
             var fresh = rows.Where(row => !taken.ContainsKey(row.Record.Id)).ToList();
@@ -184,10 +181,7 @@ internal sealed class StartupRecoveryService(
             // refused every new request with the workers idle (review 39g F2).
             queue.RecoveryAhead = resumed.LeftToRun > 0 || (rows.Count == limit && Room() <= 0);
 
-            // A page read whole with more retries left than the last: rows may lie past them, read now.
-            var readPast = rows.Count == limit && resumed.Left - resumed.LeftToRun > retriesLeft;
-            retriesLeft = resumed.Left - resumed.LeftToRun;
-            if (resumed.Requeued + resumed.Failed > 0 || readPast)
+            if (resumed.Requeued + resumed.Failed > 0)
             {
                 continue;
             }
