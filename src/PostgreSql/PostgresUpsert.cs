@@ -14,11 +14,15 @@ namespace ApiRoutes.Storage;
 /// </summary>
 internal static class PostgresUpsert
 {
+    // The record's columns, then its request and body, as the arrays Command binds ($1 to $17); $18 is the replica.
+    private const string RowArrays = """
+        $1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[],
+        $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::text[], $17::bytea[]
+        """;
+
     public const string Sql = $"""
         INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, owner)
-        SELECT r.*, $18 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::text[],
-            $17::bytea[])
+        SELECT r.*, $18 FROM unnest({RowArrays})
             AS r({StoredRecord.Columns}, request, body)
         WHERE r.status <> 'Running' OR EXISTS (SELECT 1 FROM apiroutes_replicas l WHERE l.id = $18 AND l.lease_until > now())
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt = excluded.attempt, started_at = excluded.started_at,
@@ -38,9 +42,7 @@ internal static class PostgresUpsert
     /// </summary>
     public const string KeyedSql = $"""
         INSERT INTO apiroutes_executions ({StoredRecord.Columns}, request, body, idempotency_key, request_hash, owner)
-        SELECT r.*, $18 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-            $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[], $15::text[], $16::text[],
-            $17::bytea[], $19::text[], $20::text[])
+        SELECT r.*, $18 FROM unnest({RowArrays}, $19::text[], $20::text[])
             AS r({StoredRecord.Columns}, request, body, idempotency_key, request_hash)
         ON CONFLICT DO NOTHING
         RETURNING id

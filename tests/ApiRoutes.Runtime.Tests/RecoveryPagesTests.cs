@@ -98,21 +98,8 @@ public sealed class RecoveryPagesTests : IDisposable
     }
 
     // Every write about one execution fails, as on a full disk: its row stays queued.
-    private sealed class UnwrittenEndStore(string unwritten) : ForwardingStore
+    private sealed class UnwrittenEndStore(string unwritten) : PagedStore
     {
-        private int _pages;
-
-        /// <summary>How many pages recovery has asked for.</summary>
-        public int Pages => Volatile.Read(ref _pages);
-
-        public Task SeedAsync(ExecutionRecord record, RequestSnapshot request) => Inner.AddAsync(record, request, default);
-
-        public override Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _pages);
-            return base.GetUnfinishedAsync(limit, cancellationToken);
-        }
-
         public override Task UpdateAsync(ExecutionRecord record, CancellationToken cancellationToken) => record.Id == unwritten
             ? Task.FromException(new ExecutionStoreUnavailableException("The test's disk is full."))
             : base.UpdateAsync(record, cancellationToken);

@@ -148,29 +148,4 @@ public sealed class RetryRoomRecoveryTests
             o.Background.RetryDelays = [TimeSpan.FromHours(1), TimeSpan.FromHours(1)];
         },
         services: s => s.AddSingleton<IExecutionStore>(store));
-
-    // Counts recovery's pages; the page HoldPage (1-based) waits for Release.
-    private sealed class PagedStore : ForwardingStore
-    {
-        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _pages;
-
-        public int HoldPage { get; init; }
-
-        public int Pages => Volatile.Read(ref _pages);
-
-        public Task SeedAsync(ExecutionRecord record, RequestSnapshot request) => Inner.AddAsync(record, request, default);
-
-        public void Release() => _release.TrySetResult();
-
-        public override async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
-        {
-            if (Interlocked.Increment(ref _pages) == HoldPage)
-            {
-                await _release.Task.WaitAsync(Probe.Patience, cancellationToken);
-            }
-
-            return await base.GetUnfinishedAsync(limit, cancellationToken);
-        }
-    }
 }

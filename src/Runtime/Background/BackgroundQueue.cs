@@ -100,11 +100,15 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     }
 
     /// <summary>Completes once a place of the queue's room is free (at once when one is), for start-up recovery.</summary>
-    public Task RoomFreedAsync()
+    public Task RoomFreedAsync() => Wanted(ref _roomWanted, static queue => queue.Waiting);
+
+    // A wait for a place of a room bounded by MaxQueueLength, counted by `taken`: set before the count is read, so that
+    // a place freed in between completes it (its freer reads the slot after changing the count).
+    private Task Wanted(ref TaskCompletionSource? slot, Func<BackgroundQueue, int> taken)
     {
         var wanted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _roomWanted, wanted);
-        if (Waiting < options.Value.Background.MaxQueueLength)
+        Volatile.Write(ref slot, wanted);
+        if (taken(this) < options.Value.Background.MaxQueueLength)
         {
             wanted.TrySetResult();
         }
@@ -152,17 +156,7 @@ internal sealed class BackgroundQueue(IOptions<ApiRoutesOptions> options)
     /// has), for start-up recovery: stored retries past that room are taken up when one here comes due, not looked for
     /// again every second (each look reads their rows with their requests).
     /// </summary>
-    public Task RetryRoomFreedAsync()
-    {
-        var wanted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _retryRoomWanted, wanted);
-        if (RetryWaiting < options.Value.Background.MaxQueueLength)
-        {
-            wanted.TrySetResult();
-        }
-
-        return wanted.Task;
-    }
+    public Task RetryRoomFreedAsync() => Wanted(ref _retryRoomWanted, static queue => queue.RetryWaiting);
 
     /// <summary>Called by a worker when it takes an execution off the queue.</summary>
     public void Started() => Freed();

@@ -64,12 +64,14 @@ internal sealed class ExecutionReplays(
         var failed = recent.Where(record => record.Status is ExecutionStatus.Failed or ExecutionStatus.TimedOut && !replayed.Contains(record.Id))
             .Reverse().Take(MaxPerCall).ToList();
         var done = new List<Replay>();
-        var (ending, endingFirst, meanwhile) = (0, "", 0);
+        var (ending, meanwhile) = (0, 0);
+        string? endingFirst = null;
         foreach (var record in failed)
         {
             if (StillEnding(record) is { } why)
             {
-                (ending, endingFirst) = (ending + 1, ending == 0 ? $"{record.Id}: {why}" : endingFirst);   // replayed by a later call, once it has ended
+                endingFirst ??= $"{record.Id}: {why}";   // replayed by a later call, once it has ended
+                ending++;
                 continue;
             }
 

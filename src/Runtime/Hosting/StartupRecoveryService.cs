@@ -144,13 +144,7 @@ internal sealed class StartupRecoveryService(
             {
                 // Woken by the place a worker frees, not by a poll: a new request would take it first (review 39a F5). Looked
                 // for again after PageWait all the same, should a wake-up have crossed the wait (review 39g F4).
-                try
-                {
-                    await queue.RoomFreedAsync().WaitAsync(PageWait, time, _stopping.Token);
-                }
-                catch (TimeoutException)
-                {
-                }
+                await WakeAsync(queue.RoomFreedAsync(), PageWait);
 
                 if (queue.IsClosed)
                 {
@@ -193,22 +187,27 @@ internal sealed class StartupRecoveryService(
                 // Or when the first of them comes due (it runs then, as work that can run now), and, while new requests
                 // are refused for recovery, when a place of the queue frees (the next page says whether to go on refusing).
                 var now = time.GetUtcNow();
-                var firstDue = fresh.Where(row => !taken.ContainsKey(row.Record.Id) && log.Held(row.Record.Id) is null && row.Record.RetryAt is not null)
-                    .Select(row => row.Record.RetryAt!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-                var wait = firstDue - now < RetryRoomWait ? (firstDue > now ? firstDue - now : TimeSpan.Zero) : RetryRoomWait;
+                var until = fresh.Where(row => !taken.ContainsKey(row.Record.Id) && log.Held(row.Record.Id) is null && row.Record.RetryAt is not null)
+                    .Select(row => row.Record.RetryAt!.Value).Append(now + RetryRoomWait).Min();
                 var wake = queue.RecoveryAhead ? Task.WhenAny(queue.RetryRoomFreedAsync(), queue.RoomFreedAsync()) : queue.RetryRoomFreedAsync();
-                try
-                {
-                    await wake.WaitAsync(wait, time, _stopping.Token);
-                }
-                catch (TimeoutException)
-                {
-                }
+                await WakeAsync(wake, until > now ? until - now : TimeSpan.Zero);
             }
             else
             {
                 await Task.Delay(PageWait, time, _stopping.Token);   // only rows whose end is still being written
             }
+        }
+    }
+
+    // Until wake completes or at most for the given time (by the app's clock); cancelled by the stop.
+    private async Task WakeAsync(Task wake, TimeSpan most)
+    {
+        try
+        {
+            await wake.WaitAsync(most, time, _stopping.Token);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 
