@@ -127,4 +127,13 @@ internal static partial class BackgroundLog
 
     [LoggerMessage(2022, LogLevel.Information, "Execution {ExecutionId} of {Route} accepted as a replay of {ReplayOf}")]
     public static partial void ExecutionReplayed(this ILogger logger, string executionId, string route, string replayOf);
+
+    [LoggerMessage(2049, LogLevel.Warning, "The ends of {Failed} execution(s) are still not written ({Why}); {Landed} landed. Each is written again at doubling intervals up to a minute, and once more as the server stops; until then it stays in memory and is not run again here")]
+    public static partial void EndsNotWrittenYet(this ILogger logger, int failed, string why, int landed);
+
+    [LoggerMessage(2050, LogLevel.Information, "The ends of {Count} execution(s) that could not be written before are written now")]
+    public static partial void EndsWrittenAtLast(this ILogger logger, int count);
+
+    [LoggerMessage(2051, LogLevel.Warning, "Stopping: the ends of {Count} execution(s) could not be written; their rows stay unfinished in the store, and they run again at the next start (or on another replica)")]
+    public static partial void EndsNeverWritten(this ILogger logger, int count);
 }

@@ -37,15 +37,17 @@ internal sealed partial class ExecutionLifecycle
         return write;
     }
 
+    // A failed end is kept here and written again (UnwrittenEnds); one refused for its data first made plain.
     private void WhenFails(Task write, TrackedExecution execution, ExecutionRecord record) =>
-        write.LogIfFails(_logger, record.Id, e => WritePlain(execution, record, e));
+        write.LogIfFails(_logger, record.Id, e => NotWritten(execution, record, e));
 
-    // A change refused for its data, written again once with its free text made plain.
-    private void WritePlain(TrackedExecution execution, ExecutionRecord record, Exception e)
+    // A change refused for its data is written again at once, made plain; an end not written is kept, and written again.
+    private void NotWritten(TrackedExecution execution, ExecutionRecord record, Exception e)
     {
         var plain = Plain(record);
         if (e is not ExecutionStoreUnavailableException { RefusedForData: true } || plain == record)
         {
+            _unwrittenEnds.NotWritten(execution, record, record, e);
             return;
         }
 
@@ -54,13 +56,13 @@ internal sealed partial class ExecutionLifecycle
             // Only while it is still the latest change: an older one must not land over a newer one.
             if (ReferenceEquals(execution.Record, record))
             {
-                _store.UpdateAsync(plain, CancellationToken.None).LogIfFails(_logger, record.Id);
+                _store.UpdateAsync(plain, CancellationToken.None).LogIfFails(_logger, record.Id, again => _unwrittenEnds.NotWritten(execution, record, plain, again));
             }
         }
     }
 
     // Free text as every store holds it, whatever its encoding: each character outside printable ASCII as '?'.
-    private static ExecutionRecord Plain(ExecutionRecord record) =>
+    internal static ExecutionRecord Plain(ExecutionRecord record) =>
         record with { Error = Ascii(record.Error), TraceState = Ascii(record.TraceState) };
 
     private static string? Ascii(string? text)

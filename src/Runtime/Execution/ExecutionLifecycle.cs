@@ -22,6 +22,7 @@ internal sealed partial class ExecutionLifecycle
     private readonly IExecutionStore _store;
     private readonly BackgroundQueue _queue;
     private readonly RetryService _retries;
+    private readonly UnwrittenEnds _unwrittenEnds;
     private readonly RouteTable _routes;
     private readonly ApiRoutesMetrics _metrics;
     private readonly TimeProvider _time;
@@ -34,6 +35,7 @@ internal sealed partial class ExecutionLifecycle
         IExecutionStore store,
         BackgroundQueue queue,
         RetryService retries,
+        UnwrittenEnds unwrittenEnds,
         RouteTable routes,
         ApiRoutesMetrics metrics,
         TimeProvider time,
@@ -41,7 +43,7 @@ internal sealed partial class ExecutionLifecycle
         ILoggerFactory loggerFactory,
         IReplicaCoordination? coordination = null)
     {
-        (_log, _store, _queue, _retries, _routes, _metrics, _time, _options, _coordination) = (log, store, queue, retries, routes, metrics, time, options, coordination);
+        (_log, _store, _queue, _retries, _unwrittenEnds, _routes, _metrics, _time, _options, _coordination) = (log, store, queue, retries, unwrittenEnds, routes, metrics, time, options, coordination);
         _durable = _store.IsDurable;
         _logger = loggerFactory.CreateLogger(Log.Category);
     }

@@ -187,6 +187,32 @@ public sealed class ExecutionLog
         Trim();
     }
 
+    /// <summary>
+    /// Keeps an execution of this process whose end's write failed, whatever the bounded history lets go meanwhile, until
+    /// <see cref="EndWritten"/>: its row is unfinished in the store, and recovery's later pages or the take-over of this
+    /// process's own rows would take it up again once it was let go (review 41d F2). Listed again if it was let go already.
+    /// </summary>
+    internal void KeepUnwritten(TrackedExecution execution)
+    {
+        if (!execution.MarkUnwritten() || _executions.TryGetValue(execution.Id, out var listed) && ReferenceEquals(listed, execution))
+        {
+            return;
+        }
+
+        execution.PassedHistory();
+        Count(Counted(_executions.Set(execution.Id, execution)), Counted(execution));
+    }
+
+    /// <summary>The end of an execution kept by <see cref="KeepUnwritten"/> landed: it leaves in its turn, as the newest finished one.</summary>
+    internal void EndWritten(TrackedExecution execution)
+    {
+        if (execution.EndLanded() && _executions.TryGetValue(execution.Id, out var listed) && ReferenceEquals(listed, execution))
+        {
+            _finishedOrder.Enqueue(execution.Id);
+            Trim();
+        }
+    }
+
     /// <summary>The execution of that id that this process holds, if any.</summary>
     internal TrackedExecution? Held(string id) => _executions.TryGetValue(id, out var execution) && execution.IsHeld ? execution : null;
 
@@ -237,8 +263,9 @@ public sealed class ExecutionLog
         while (_finishedOrder.Count + _historyOrder.Count > FinishedHistory
             && (_historyOrder.TryDequeue(out var oldest) || _finishedOrder.TryDequeue(out oldest)))
         {
-            // Only a finished one is dropped; one that runs again since (recovered after a restart) stays.
-            _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Record.Status));
+            // Only a finished one is dropped; one that runs again since (recovered after a restart) stays, as does one
+            // whose end is not written yet (it leaves once it is: EndWritten).
+            _executions.RemoveIf(oldest, 0, static (old, _) => IsFinished(old.Record.Status) && old.MayLeave());
         }
     }
 

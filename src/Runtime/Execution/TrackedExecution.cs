@@ -29,6 +29,9 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     /// </summary>
     public string? Trigger { get; init; }
 
+    // Whether its end's write has not landed: 0 no; 1 yes; 2 yes, and the finished history has let it pass (review 41d F2).
+    private int _unwritten;
+
     private int _handlerRunning;
     private int _endDecided;
     private long _endDecidedAt;   // UTC ticks on the runner's clock
@@ -51,6 +54,24 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     /// attempt may still be recorded as running for a moment: ApiRoutes.Testing waits for the record (review 36b F2).
     /// </summary>
     public bool EndDecided => Volatile.Read(ref _endDecided) != 0;
+
+    /// <summary>Whether its end's write has not landed (<see cref="UnwrittenEnds"/>): the log keeps it meanwhile.</summary>
+    public bool EndUnwritten => Volatile.Read(ref _unwritten) != 0;
+
+    /// <summary>Marks its end unwritten; false if it was so already.</summary>
+    internal bool MarkUnwritten() => Interlocked.CompareExchange(ref _unwritten, 1, 0) == 0;
+
+    /// <summary>
+    /// The finished history's bound reached it: true if it may leave the log now; false if its end is unwritten (it
+    /// stays, out of the history's order, until <see cref="EndLanded"/>).
+    /// </summary>
+    internal bool MayLeave() => Interlocked.CompareExchange(ref _unwritten, 2, 1) == 0;
+
+    /// <summary>Marks it out of the history's order (it had left the log before its end's write failed).</summary>
+    internal void PassedHistory() => Volatile.Write(ref _unwritten, 2);
+
+    /// <summary>Its end landed: true if the finished history had let it pass, so it must join it again.</summary>
+    internal bool EndLanded() => Interlocked.Exchange(ref _unwritten, 0) == 2;
 
     internal void AttemptStarting() => Volatile.Write(ref _endDecided, 0);
 

@@ -84,6 +84,7 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddSingleton<BackgroundQueue>();
         services.TryAddSingleton<BackgroundAdmission>();
         services.TryAddSingleton<RetryService>();
+        services.TryAddSingleton<UnwrittenEnds>();
         services.TryAddSingleton<ScheduledRuns>();
         services.TryAddSingleton<SchedulePauses>();
         services.TryAddSingleton<OccurrenceLog>();
@@ -105,9 +106,10 @@ public static class ApiRoutesServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, StartupWorkGateFilter>());
 
         // One hosted service per loop. Stopped in reverse order: the scheduler stops firing first; take-over and
-        // retention stop; recovery is awaited; pending retries end; then background work drains; and the lease of a
-        // replica is renewed until the drain is over.
+        // retention stop; recovery is awaited; pending retries end; then background work drains; the ends not written
+        // are tried once more; and the lease of a replica is renewed until all that is over.
         services.AddHostedService<LeaseRenewalService>();
+        services.AddHostedService(sp => sp.GetRequiredService<UnwrittenEnds>());   // ends not written, once more after the drain
         services.TryAddSingleton(sp => new DrainClock(sp.GetRequiredService<TimeProvider>(), DrainClock.DefaultAfterCut));
         services.AddHostedService<BackgroundWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<RetryService>());
