@@ -158,14 +158,15 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     }
 
     // Every replica's: what is still to run is taken only through the coordination (ClaimUnfinishedAsync).
-    public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
     {
         var result = new List<StoredExecution>();
         await _database.RunAsync(
-            $"SELECT {StoredRecord.Columns}, request, body FROM apiroutes_executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $1",
+            $"SELECT {StoredRecord.Columns}, request, body FROM apiroutes_executions WHERE status IN ('Queued', 'Running') ORDER BY coalesce(retry_at > $2, false), accepted_at LIMIT $1",
             async command =>
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+                command.Parameters.Add(new NpgsqlParameter { Value = runnableAt is { } at ? at.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {

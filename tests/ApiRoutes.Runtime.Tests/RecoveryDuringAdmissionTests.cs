@@ -116,10 +116,10 @@ public sealed class RecoveryDuringAdmissionTests
             }
         }
 
-        public override async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
+        public override async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
         {
             await _written.Task.WaitAsync(Probe.Patience);   // start-up recovery reads while the first request is flushed
-            return await base.GetUnfinishedAsync(limit, cancellationToken);
+            return await base.GetUnfinishedAsync(limit, runnableAt, cancellationToken);
         }
     }
 

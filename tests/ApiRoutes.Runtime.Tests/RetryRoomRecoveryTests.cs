@@ -79,6 +79,29 @@ public sealed class RetryRoomRecoveryTests
             $"r2, due 5 s after the start, had not run after {steps} s: {server.Executions.Find("r2")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
     }
 
+    // Review 41c R3: with more stored retries past their room than a page holds beside the two held here, a row that could
+    // run now, accepted after them, was not read until the retries held here came due (30 min), the worker idle.
+    [Fact]
+    public async Task A_row_that_can_run_now_is_read_ahead_of_stored_retries_past_their_room()
+    {
+        var store = new PagedStore();
+        for (var i = 0; i < 6; i++)
+        {
+            await store.SeedAsync(Retry($"r{i}", i, Now.AddMinutes(30)), Request);
+        }
+
+        await store.SeedAsync(new ExecutionRecord { Id = "q", Route = "/api/slow", Kind = "background", Status = ExecutionStatus.Queued, AcceptedAt = Now.AddMinutes(-1) }, Request);
+
+        await using var server = await StartAsync(store);
+        server.Probe.Open("slow");
+        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
+            () => server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+
+        Assert.True(server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded },
+            $"q, runnable at the start, had not run after {steps} s: {server.Executions.Find("q")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
+        Assert.Equal(1, server.Probe.Count(nameof(Slow)));   // the retries wait out their delay
+    }
+
     // Review 41c R2: new requests filled the queue while recovery read a page of retries past their room; the page set
     // RecoveryAhead (read whole, no room), and while recovery waited for the retries' room every new request was refused
     // ("work accepted before this start is taken up first"), the worker idle, for up to a minute.

@@ -136,7 +136,7 @@ internal sealed class StartupRecoveryService(
     // execution whose end is not written (a full disk) leaves it after 1,000 more finish, and is not run again.
     private async Task RecoverAloneAsync()
     {
-        var taken = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);   // id -> accepted at
+        var taken = new Dictionary<string, ExecutionRecord>(StringComparer.Ordinal);   // id -> its row as last read
         for (var page = 0; page < MaxPages && !queue.IsClosed; page++)
         {
             var room = Room();
@@ -155,13 +155,15 @@ internal sealed class StartupRecoveryService(
             }
 
             var limit = room + log.HeldUnfinished().Count + taken.Count;
-            var rows = await store.GetUnfinishedAsync(limit, CancellationToken.None);
-            Landed(taken, rows, rows.Count < limit);
+            // Rows that can run now first: retries past their room never hide them (review 41c R3).
+            var now = time.GetUtcNow();
+            var rows = await store.GetUnfinishedAsync(limit, now, CancellationToken.None);
+            Landed(taken, rows, rows.Count < limit, now);
             var fresh = rows.Where(row => !taken.ContainsKey(row.Record.Id)).ToList();
             var resumed = lifecycle.Resume(fresh, room);
             foreach (var row in fresh.Where(row => log.Held(row.Record.Id) is not null || log.Find(row.Record.Id) is { Status: ExecutionStatus.Failed }))
             {
-                taken[row.Record.Id] = row.Record.AcceptedAt;
+                taken[row.Record.Id] = row.Record;
             }
 
             Report(resumed);
@@ -186,7 +188,7 @@ internal sealed class StartupRecoveryService(
                 // read their rows with their requests, for hours when they were due in hours).
                 // Or when the first of them comes due (it runs then, as work that can run now), and, while new requests
                 // are refused for recovery, when a place of the queue frees (the next page says whether to go on refusing).
-                var now = time.GetUtcNow();
+                now = time.GetUtcNow();
                 var until = fresh.Where(row => !taken.ContainsKey(row.Record.Id) && log.Held(row.Record.Id) is null && row.Record.RetryAt is not null)
                     .Select(row => row.Record.RetryAt!.Value).Append(now + RetryRoomWait).Min();
                 var wake = queue.RecoveryAhead ? Task.WhenAny(queue.RetryRoomFreedAsync(), queue.RoomFreedAsync()) : queue.RetryRoomFreedAsync();
@@ -211,9 +213,11 @@ internal sealed class StartupRecoveryService(
         }
     }
 
-    // The rows come oldest first: one taken up here that is missing from a page, though older than its newest row (or
-    // from a page that holds every unfinished row), has its end written, and is forgotten.
-    private static void Landed(Dictionary<string, DateTimeOffset> taken, IReadOnlyList<StoredExecution> rows, bool all)
+    // The rows come in the store's order (those that can run at now, then retries still waiting; each oldest first): one
+    // taken up here that is missing from a page, though before its last row in that order (or from a page that holds every
+    // unfinished row), has its end written, and is forgotten. Its place is judged by its row as last read (this process
+    // writes it, and keeps one whose end did not land: UnwrittenEnds).
+    private static void Landed(Dictionary<string, ExecutionRecord> taken, IReadOnlyList<StoredExecution> rows, bool all, DateTimeOffset now)
     {
         if (taken.Count == 0 || rows.Count == 0 && !all)
         {
@@ -221,12 +225,20 @@ internal sealed class StartupRecoveryService(
         }
 
         var seen = rows.Select(row => row.Record.Id).ToHashSet(StringComparer.Ordinal);
-        var upTo = all ? DateTimeOffset.MaxValue : rows[^1].Record.AcceptedAt;
-        foreach (var id in taken.Where(entry => entry.Value < upTo && !seen.Contains(entry.Key)).Select(entry => entry.Key).ToList())
+        var last = all ? null : rows[^1].Record;
+        foreach (var id in taken.Where(entry => (last is null || Before(entry.Value, last, now)) && !seen.Contains(entry.Key)).Select(entry => entry.Key).ToList())
         {
             taken.Remove(id);
         }
     }
+
+    private static bool Before(ExecutionRecord row, ExecutionRecord last, DateTimeOffset now) =>
+        (UnfinishedOrder.Waits(row, now), UnfinishedOrder.Waits(last, now)) switch
+        {
+            (false, true) => true,
+            (true, false) => false,
+            _ => row.AcceptedAt < last.AcceptedAt,
+        };
 
     // Room to run: retries waiting out their delay are bounded apart (Resume), and never take the room of runnable rows.
     private int Room() => Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Waiting);

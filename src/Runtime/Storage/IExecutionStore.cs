@@ -66,9 +66,12 @@ internal interface IExecutionStore
 
     /// <summary>
     /// Unfinished executions (queued or running), oldest first, with their requests; a row that cannot be read comes
-    /// back marked <see cref="StoredExecution.Unreadable"/>, and never stops the reading of the others.
+    /// back marked <see cref="StoredExecution.Unreadable"/>, and never stops the reading of the others. With
+    /// <paramref name="runnableAt"/>, those that can run then come first, and retries still waiting out their delay
+    /// (<see cref="UnfinishedOrder.Waits"/>) after them, each oldest first: start-up recovery's page is not filled by
+    /// retries it has no room for while work that could run now is behind them (review 41c R3).
     /// </summary>
-    Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken);
 
     /// <summary>
     /// Deletes executions that finished before <paramref name="before"/>, schedule claims made before it but each
@@ -230,3 +233,14 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
 /// <see cref="IReplicaCoordination.ClaimWithoutRunLimit"/>).
 /// </summary>
 internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt, string? Replica = null, bool ClaimantLive = false);
+
+/// <summary>The order of <see cref="IExecutionStore.GetUnfinishedAsync(int, DateTimeOffset?, CancellationToken)"/>.</summary>
+internal static class UnfinishedOrder
+{
+    /// <summary>Unfinished executions, oldest first.</summary>
+    public static Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(this IExecutionStore store, int limit, CancellationToken cancellationToken) =>
+        store.GetUnfinishedAsync(limit, null, cancellationToken);
+
+    /// <summary>Whether the row is a retry still waiting out its delay at <paramref name="runnableAt"/> (none without it).</summary>
+    public static bool Waits(ExecutionRecord record, DateTimeOffset? runnableAt) => runnableAt is { } at && record.RetryAt is { } due && due > at;
+}

@@ -214,11 +214,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             .Take(query.Limit)
             .Select(record => record with { ExecutionStatus = record.ExecutionId is { } id && _executions.TryGetValue(id, out var entry) ? entry.Record.Status : null })]);
 
-    public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values()
             .Select(entry => new StoredExecution(entry.Record, entry.Request))
             .Where(stored => !IsFinished(stored.Record.Status))
-            .OrderBy(stored => stored.Record.AcceptedAt).Take(limit)]);
+            .OrderBy(stored => UnfinishedOrder.Waits(stored.Record, runnableAt)).ThenBy(stored => stored.Record.AcceptedAt).Take(limit)]);
 
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {

@@ -25,7 +25,7 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
 
     public Task<ExecutionRecord?> FindAsync(string id, CancellationToken cancellationToken) => Inner.FindAsync(id, cancellationToken);
 
-    public virtual Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) => Inner.GetUnfinishedAsync(limit, cancellationToken);
+    public virtual Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken) => Inner.GetUnfinishedAsync(limit, runnableAt, cancellationToken);
 
     public Task<IReadOnlyList<ExecutionRecord>> QueryAsync(ExecutionQuery query, CancellationToken cancellationToken) => Inner.QueryAsync(query, cancellationToken);
 

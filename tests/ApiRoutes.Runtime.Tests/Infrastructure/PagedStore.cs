@@ -22,13 +22,13 @@ internal class PagedStore : ForwardingStore
 
     public void Release() => _release.TrySetResult();
 
-    public override async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _pages) == HoldPage)
         {
             await _release.Task.WaitAsync(Probe.Patience, cancellationToken);
         }
 
-        return await base.GetUnfinishedAsync(limit, cancellationToken);
+        return await base.GetUnfinishedAsync(limit, runnableAt, cancellationToken);
     }
 }

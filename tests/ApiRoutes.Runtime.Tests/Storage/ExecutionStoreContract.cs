@@ -140,6 +140,28 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
         Assert.Equal(["queued", "running"], (await Store.GetUnfinishedAsync(2, default)).Select(e => e.Record.Id));
     }
 
+    // Review 41c R3: start-up recovery's page was filled by retries still waiting (oldest first), past their room, while
+    // rows that could run now, accepted after them, were not read.
+    [Fact]
+    public async Task Unfinished_executions_that_can_run_now_come_back_before_retries_still_waiting()
+    {
+        await Store.AddAsync(Record("waiting", ExecutionStatus.Queued, 0) with { Attempt = 2, RetryAt = At(60) }, Request(), default);
+        await Store.AddAsync(Record("due", ExecutionStatus.Queued, 1) with { Attempt = 2, RetryAt = At(10) }, Request(), default);
+        await Store.AddAsync(Record("running", ExecutionStatus.Queued, 2), Request(), default);
+        await Store.UpdateAsync(Record("running", ExecutionStatus.Running, 2) with { StartedAt = At(3) }, default);
+        await Store.AddAsync(Record("later", ExecutionStatus.Queued, 3) with { Attempt = 2, RetryAt = At(30) }, Request(), default);
+        await Store.AddAsync(Record("queued", ExecutionStatus.Queued, 4), SampleRequests.Full(), default);
+
+        var unfinished = await Store.GetUnfinishedAsync(10, At(10), default);
+
+        Assert.Equal(["due", "running", "queued", "waiting", "later"], unfinished.Select(e => e.Record.Id));
+        SampleRequests.AssertIsFull(unfinished[2].Request);
+        Assert.Equal(["due", "running", "queued", "waiting"], (await Store.GetUnfinishedAsync(4, At(10), default)).Select(e => e.Record.Id));
+        Assert.Equal(["due", "running"], (await Store.GetUnfinishedAsync(2, At(10), default)).Select(e => e.Record.Id));
+        Assert.Equal(["waiting", "due", "running", "later", "queued"], (await Store.GetUnfinishedAsync(10, default)).Select(e => e.Record.Id));
+        Assert.Equal(["waiting", "due", "running", "later", "queued"], (await Store.GetUnfinishedAsync(10, At(60), default)).Select(e => e.Record.Id));
+    }
+
     [Fact]
     public async Task Pruning_deletes_only_executions_that_finished_before_the_cutoff()
     {

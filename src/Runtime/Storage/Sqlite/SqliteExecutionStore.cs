@@ -407,12 +407,24 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         (await ReadAllAsync($"SELECT {StoredRecord.Columns} FROM executions WHERE id = $p0", [id], reader => StoredRecord.TryRead(reader, ReadInstant), cancellationToken))
             .SingleOrDefault();
 
-    public Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, CancellationToken cancellationToken) =>
-        ReadAllAsync(
-            $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $p0",
-            [limit],
-            reader => StoredRecord.ReadWithRequest(reader, ReadInstant),
-            cancellationToken);
+    // Two reads with runnableAt, each in the order of the index on accepted_at (one ORDER BY over both would sort every
+    // unfinished row, request bodies and all); the second only for what the first left of the limit. A row that changes
+    // between them (this process's own, held here: recovery skips it) may be in both or neither.
+    public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
+    {
+        const string Unfinished = $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running')";
+        if (runnableAt is null)
+        {
+            return await ReadAsync($"{Unfinished} ORDER BY accepted_at LIMIT $p0", [limit]);
+        }
+
+        var at = Format(runnableAt)!;
+        var runnable = await ReadAsync($"{Unfinished} AND (retry_at IS NULL OR retry_at <= $p1) ORDER BY accepted_at LIMIT $p0", [limit, at]);
+        return runnable.Count >= limit ? runnable : [.. runnable, .. await ReadAsync($"{Unfinished} AND retry_at > $p1 ORDER BY accepted_at LIMIT $p0", [limit - runnable.Count, at])];
+
+        Task<IReadOnlyList<StoredExecution>> ReadAsync(string sql, object[] values) =>
+            ReadAllAsync(sql, values, reader => StoredRecord.ReadWithRequest(reader, ReadInstant), cancellationToken);
+    }
 
     // Also forgets old schedule claims, but each schedule's latest and its latest not ahead of now (a claim outlives the
     // trigger tolerance by far; the start-up counts what was missed from the latter), and old
