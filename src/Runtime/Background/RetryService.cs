@@ -14,6 +14,7 @@ internal sealed class RetryService(TimeProvider time) : IHostedService
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private bool _stopping;
+    private int _deferred;
 
     /// <summary>How many retries wait now.</summary>
     public int Count
@@ -36,13 +37,27 @@ internal sealed class RetryService(TimeProvider time) : IHostedService
         }
     }
 
-    /// <summary>When the first retry still waiting is due; null when none waits.</summary>
+    /// <summary>
+    /// When the first retry still waiting is due; null when none waits, or while one is due already and waits for its
+    /// attempt before to end (<see cref="Deferring"/>): its place may free at any moment (note 40b).
+    /// </summary>
     public DateTimeOffset? FirstDue()
     {
         lock (_gate)
         {
-            return _pending.Count == 0 ? null : _pending.Values.Min(pending => pending.Due);
+            return _pending.Count == 0 || _deferred > 0 ? null : _pending.Values.Min(pending => pending.Due);
         }
+    }
+
+    /// <summary>A retry came due and waits for its attempt before to end; dispose the result once it has.</summary>
+    public IDisposable Deferring()
+    {
+        lock (_gate)
+        {
+            _deferred++;
+        }
+
+        return new Deferral(this);
     }
 
     /// <summary>Arms the retry's timer; false once the server is stopping.</summary>
@@ -112,5 +127,21 @@ internal sealed class RetryService(TimeProvider time) : IHostedService
         public ExecutionLifecycle Owner { get; } = owner;
 
         public ITimer? Timer { get; set; }
+    }
+
+    private sealed class Deferral(RetryService owner) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (owner._gate)
+                {
+                    owner._deferred--;
+                }
+            }
+        }
     }
 }

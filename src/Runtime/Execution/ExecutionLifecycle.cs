@@ -254,7 +254,16 @@ internal sealed partial class ExecutionLifecycle
         if (execution.End is { IsCompleted: false } end)
         {
             _logger.RetryWaitsForEnd(execution.Id, execution.Record.Route, execution.Record.Attempt);
-            _ = end.ContinueWith(_ => RetryDue(execution), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            var deferring = _retries.Deferring();   // no "first retry due" for a 503 meanwhile: this one's place may free at any moment
+            _ = end.ContinueWith(
+                _ =>
+                {
+                    deferring.Dispose();
+                    RetryDue(execution);
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
             return;
         }
 

@@ -151,6 +151,45 @@ public sealed class DetachedLifetimeTests
         Assert.Equal(["attempt 1", "OnCompleted ended", "attempt 2"], server.Services.GetRequiredService<EndRecord>().Events);
     }
 
+    // Note 40b: a retry due and waiting for its attempt before to end was not in the 503's "first retry due": the 503
+    // said no place would free before another retry's due time (30 s), though this one's frees when its end is over.
+    [Fact]
+    public async Task A_503_does_not_say_when_a_place_frees_while_a_due_retry_waits_for_its_attempt_before_to_end()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(BackgroundRoute("/api/job", typeof(FailsThenEndsSlowly)), BackgroundRoute("/api/throws", typeof(Throws))),
+            options: o =>
+            {
+                o.Background.MaxQueueLength = 1;
+                o.Background.MaxConcurrency = 2;   // the job's end holds one worker
+                o.Background.RetryDelays = [TimeSpan.FromMinutes(1)];
+            },
+            services: s => s.AddSingleton<EndRecord>().AddScoped<DisposedWithScope>());
+        var retries = server.Services.GetRequiredService<RetryService>();
+        var id = (await server.Client.PostAsync("/api/job", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
+        await Poll.UntilAsync(() => retries.Count == 1);
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Client.PostAsync("/api/throws", null)).StatusCode);
+        await Poll.UntilAsync(() => retries.Count == 2);
+
+        using (var before = await server.Client.PostAsync("/api/throws", null))
+        {
+            Assert.Equal("30", before.Headers.GetValues("Retry-After").Single());   // the job's retry, due first
+        }
+
+        server.FakeTime.Advance(TimeSpan.FromSeconds(30));   // the job's retry is due, and waits for its attempt's end
+        await server.WaitForLogAsync($"ApiRoutes[2029] Debug: The retry of execution {id} of /api/job (attempt 2) is due");
+        using var refused = await server.Client.PostAsync("/api/throws", null);
+        var said = await refused.Content.ReadAsStringAsync();
+        server.Probe.Open("done");
+        await server.WaitForExecutionAsync(r => r.Id == id && r.Status == ExecutionStatus.Succeeded);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("5", refused.Headers.GetValues("Retry-After").Single());   // RetryAfterSeconds, not "30"
+        Assert.DoesNotContain("no place frees before", said, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Client.PostAsync("/api/throws", null)).StatusCode);
+    }
+
     // Review 40b A3: a replay from the dashboard ran beside the failed execution's end, as a retry did before it waited.
     [Fact]
     public async Task A_failed_execution_is_not_replayed_while_its_last_attempt_is_still_ending()
