@@ -26,38 +26,52 @@ internal sealed partial class ExecutionLifecycle
     // Under the execution's lock (Transition's): a write queued here lands before any later change of the execution.
     // Done already (the in-memory store): nothing more to allocate.
     // The write, for a caller that waits for it to be durable (a start); its failure is logged and handled here either way.
+    // An end's write under way keeps its execution in the log until it lands, and a failed one is written again (UnwrittenEnds).
     private Task Write(TrackedExecution execution, ExecutionRecord record)
     {
         var write = _store.UpdateAsync(record, CancellationToken.None);
         if (!write.IsCompletedSuccessfully)
         {
-            WhenFails(write, execution, record);
+            var end = UnwrittenEnds.IsEnd(execution.State);
+            if (end)
+            {
+                _unwrittenEnds.Writing(execution);
+            }
+
+            write.LogIfFails(_logger, record.Id, e => NotWritten(execution, record, e, end), Landed(execution, end));
         }
 
         return write;
     }
 
-    // A failed end is kept here and written again (UnwrittenEnds); one refused for its data first made plain.
-    private void WhenFails(Task write, TrackedExecution execution, ExecutionRecord record) =>
-        write.LogIfFails(_logger, record.Id, e => NotWritten(execution, record, e));
+    private Action? Landed(TrackedExecution execution, bool end) => end ? () => _unwrittenEnds.Landed(execution) : null;
 
     // A change refused for its data is written again at once, made plain; an end not written is kept, and written again.
-    private void NotWritten(TrackedExecution execution, ExecutionRecord record, Exception e)
+    private void NotWritten(TrackedExecution execution, ExecutionRecord record, Exception e, bool end)
     {
         var plain = Plain(record);
-        if (e is not ExecutionStoreUnavailableException { RefusedForData: true } || plain == record)
+        if (e is ExecutionStoreUnavailableException { RefusedForData: true } && plain != record)
         {
-            _unwrittenEnds.NotWritten(execution, record, record, e);
-            return;
+            lock (execution)
+            {
+                // Only while it is still the latest change: an older one must not land over a newer one.
+                if (ReferenceEquals(execution.Record, record))
+                {
+                    _store.UpdateAsync(plain, CancellationToken.None).LogIfFails(
+                        _logger, record.Id, again => Failed(execution, record, plain, again, end), Landed(execution, end));
+                    return;
+                }
+            }
         }
 
-        lock (execution)
+        Failed(execution, record, record, e, end);
+    }
+
+    private void Failed(TrackedExecution execution, ExecutionRecord record, ExecutionRecord written, Exception e, bool end)
+    {
+        if (end)
         {
-            // Only while it is still the latest change: an older one must not land over a newer one.
-            if (ReferenceEquals(execution.Record, record))
-            {
-                _store.UpdateAsync(plain, CancellationToken.None).LogIfFails(_logger, record.Id, again => _unwrittenEnds.NotWritten(execution, record, plain, again));
-            }
+            _unwrittenEnds.Failed(execution, record, written, e);
         }
     }
 

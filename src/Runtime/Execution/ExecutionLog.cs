@@ -188,9 +188,10 @@ public sealed class ExecutionLog
     }
 
     /// <summary>
-    /// Keeps an execution of this process whose end's write failed, whatever the bounded history lets go meanwhile, until
-    /// <see cref="EndWritten"/>: its row is unfinished in the store, and recovery's later pages or the take-over of this
-    /// process's own rows would take it up again once it was let go (review 41d F2). Listed again if it was let go already.
+    /// Keeps an execution of this process whose end is being written, or failed to be, whatever the bounded history lets go
+    /// meanwhile, until <see cref="EndWritten"/>: its row is unfinished in the store, and recovery's later pages or the
+    /// take-over of this process's own rows would take it up again once it was let go (review 41d F2). Listed again if it
+    /// was let go already, unless another execution of that id is listed since (review 42a F2).
     /// </summary>
     internal void KeepUnwritten(TrackedExecution execution)
     {
@@ -200,8 +201,11 @@ public sealed class ExecutionLog
         }
 
         execution.PassedHistory();
-        Count(Counted(_executions.Set(execution.Id, execution)), Counted(execution));
+        _executions.TryAdd(execution.Id, execution);
     }
+
+    /// <summary>Whether the log lists this very execution (not another of its id: a run recovery took up since).</summary>
+    internal bool IsListed(TrackedExecution execution) => _executions.TryGetValue(execution.Id, out var listed) && ReferenceEquals(listed, execution);
 
     /// <summary>The end of an execution kept by <see cref="KeepUnwritten"/> landed: it leaves in its turn, as the newest finished one.</summary>
     internal void EndWritten(TrackedExecution execution)

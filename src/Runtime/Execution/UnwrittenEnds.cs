@@ -6,15 +6,16 @@ using Microsoft.Extensions.Logging;
 namespace ApiRoutes.Execution;
 
 /// <summary>
-/// The ends (succeeded, failed, timed out) of this process's executions whose write did not land — a full disk, a store
-/// away —: their rows stay queued or running in the store. Each stays in the <see cref="ExecutionLog"/> until its end is
-/// written (whatever the bounded history lets go meanwhile), so that nothing of this process takes its row up as work
-/// left behind and runs it again: start-up recovery's later pages, the take-over of its own rows (review 41d F2). And its
-/// end is written again: a second after, then at doubling intervals up to a minute, together, until it lands; and once
-/// more as the server stops, after the drain. One still not written when the process ends runs again at the next start,
-/// as after a crash. An end the store refuses for its data, even made plain, is only kept, not written again. (The
-/// durable stores' group commit keeps a failed change and tries it each second itself, but tells nobody when it lands:
-/// a write here supersedes the one it keeps, and its outcome is how this process learns it.)
+/// The ends (succeeded, failed, timed out) of this process's executions until their writes land. While an end's write
+/// is under way, and after it failed (a full disk, a store away: the row stays queued or running), the execution stays in
+/// the <see cref="ExecutionLog"/>, whatever the bounded history lets go meanwhile, so that nothing of this process takes
+/// its row up as work left behind and runs it again: start-up recovery's later pages, the take-over of its own rows
+/// (review 41d F2; review 42a F2: also while the write is under way). A failed end is written again: a second after, then
+/// at doubling intervals up to a minute, together, until it lands; and once more as the server stops, after the drain and
+/// the writes still under way then (review 42a F1). One still not written when the process stops is told (2051) and runs
+/// again at the next start, as after a crash; so is one the store refuses for its data, even made plain, which is kept
+/// but not written again. (The durable stores' group commit keeps a failed change and tries it each second itself, but
+/// tells nobody when it lands: a write here supersedes the one it keeps, and its outcome is how this process learns it.)
 /// </summary>
 internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, TimeProvider time, ILoggerFactory loggerFactory) : IHostedService
 {
@@ -26,12 +27,20 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
 
     // id -> the execution and the record to write (its end, or that end made plain).
     private readonly Dictionary<string, (TrackedExecution Execution, ExecutionRecord Record)> _unwritten = new(StringComparer.Ordinal);
+
+    // Ends the store refused for their data, even made plain: kept, never written again.
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private volatile bool _stopped;
     private ITimer? _timer;
     private DateTimeOffset? _nextTry;
     private TimeSpan _interval = FirstInterval;
     private bool _writing;
-    private bool _stopped;
     private Task _round = Task.CompletedTask;
+
+    /// <summary>Whether an execution in this state has ended here, and its record is its end.</summary>
+    public static bool IsEnd(ExecutionState state) => state is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.TimedOut;
 
     /// <summary>How many ends wait to be written again.</summary>
     public int Count
@@ -58,42 +67,65 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
     }
 
     /// <summary>
-    /// A write of <paramref name="end"/> (the execution's latest record, or that made plain as <paramref name="written"/>)
-    /// failed with <paramref name="e"/>: kept and written again if it is the execution's end here, and still its latest.
-    /// Not if another replica holds the execution now (its outcome stands).
+    /// An end's write is under way (the store did not complete it at once): the log keeps the execution until
+    /// <see cref="Landed"/> or <see cref="Failed"/>, one of which follows.
     /// </summary>
-    public void NotWritten(TrackedExecution execution, ExecutionRecord end, ExecutionRecord written, Exception e)
+    public void Writing(TrackedExecution execution)
     {
-        if (e is ExecutionStoreUnavailableException { HeldElsewhere: true })
-        {
-            return;
-        }
+        Interlocked.Increment(ref _inFlight);
+        log.KeepUnwritten(execution);
+    }
 
-        lock (execution)
+    /// <summary>The write of an end (or of that end made plain) landed: the log lets the execution go in its turn.</summary>
+    public void Landed(TrackedExecution execution)
+    {
+        log.EndWritten(execution);
+        Done();
+    }
+
+    /// <summary>
+    /// The write of <paramref name="end"/> (or of it made plain, <paramref name="written"/>) failed with
+    /// <paramref name="e"/>: kept and written again while it is the end of the execution the log lists. Not if another
+    /// replica holds the execution now (its outcome stands).
+    /// </summary>
+    public void Failed(TrackedExecution execution, ExecutionRecord end, ExecutionRecord written, Exception e)
+    {
+        try
         {
-            if (!ReferenceEquals(execution.Record, end) || execution.State is not (ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.TimedOut))
+            bool ours;
+            lock (execution)
             {
+                ours = ReferenceEquals(execution.Record, end) && IsEnd(execution.State) && log.IsListed(execution);
+            }
+
+            if (!ours || e is ExecutionStoreUnavailableException { HeldElsewhere: true })
+            {
+                log.EndWritten(execution);   // not this process's to keep
                 return;
             }
 
-            log.KeepUnwritten(execution);
-        }
+            lock (_gate)
+            {
+                if (e is ExecutionStoreUnavailableException { RefusedForData: true })
+                {
+                    _refused.Add(execution.Id);   // the same write fails again however long one waits
+                    return;
+                }
 
-        if (e is ExecutionStoreUnavailableException { RefusedForData: true })
-        {
-            return;   // the same write fails again however long one waits
+                _unwritten[execution.Id] = (execution, written);
+                ArmLocked();
+            }
         }
-
-        lock (_gate)
+        finally
         {
-            _unwritten[execution.Id] = (execution, written);
-            ArmLocked();
+            Done();
         }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    // After the drain (registered before the workers, stopped after them): once more, then what is left is told.
+    // After the drain (registered before the workers, stopped after them): the writes still under way, once more what
+    // failed, then what is left is told.
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Task round;
@@ -107,6 +139,12 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
 
         try
         {
+            if (Volatile.Read(ref _inFlight) == 0)
+            {
+                _drained.TrySetResult();
+            }
+
+            await _drained.Task.WaitAsync(cancellationToken);
             await round.WaitAsync(cancellationToken);
             lock (_gate)
             {
@@ -120,9 +158,24 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
             // The host's time to stop is over (a store that does not answer): what is left is told.
         }
 
-        if (Count is var left and > 0)
+        int left;
+        lock (_gate)
+        {
+            left = _unwritten.Count + _refused.Count + Volatile.Read(ref _inFlight);
+        }
+
+        if (left > 0)
         {
             _logger.EndsNeverWritten(left);
+        }
+    }
+
+    // One write under way fewer; the stop waits for none to be.
+    private void Done()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _stopped)
+        {
+            _drained.TrySetResult();
         }
     }
 
@@ -180,8 +233,11 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                (failed, why) = (failed + 1, why ?? e);
-                Refused(execution, record, e);
+                if (!Refused(execution, record, e))
+                {
+                    (failed, why) = (failed + 1, why ?? e);
+                }
+
                 continue;
             }
 
@@ -192,9 +248,9 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
         lock (_gate)
         {
             _writing = false;
-            if (landed > 0)
+            if (landed > 0 || _unwritten.Count == 0)
             {
-                _interval = FirstInterval;   // the store is back: the next failure is tried again soon
+                _interval = FirstInterval;   // the store is back, or nothing waits: the next failure is tried again soon
             }
 
             if (_unwritten.Count > 0)
@@ -213,32 +269,38 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
         }
     }
 
-    // A write refused not for the store's sake: by another replica, which holds the execution now (its outcome stands),
-    // or for its data (written once more made plain, else only kept).
-    private void Refused(TrackedExecution execution, ExecutionRecord record, Exception e)
+    // A write refused not for the store's sake, so not written again as it is: true if so. By another replica, which holds
+    // the execution now (its outcome stands: let go); for its data (written once more made plain, else kept as refused).
+    private bool Refused(TrackedExecution execution, ExecutionRecord record, Exception e)
     {
         if (e is ExecutionStoreUnavailableException { HeldElsewhere: true })
         {
             Let(execution, record);
+            return true;
         }
-        else if (e is ExecutionStoreUnavailableException { RefusedForData: true })
+
+        if (e is not ExecutionStoreUnavailableException { RefusedForData: true })
         {
-            var plain = ExecutionLifecycle.Plain(record);
-            lock (_gate)
+            return false;
+        }
+
+        var plain = ExecutionLifecycle.Plain(record);
+        lock (_gate)
+        {
+            if (_unwritten.TryGetValue(execution.Id, out var kept) && ReferenceEquals(kept.Record, record))
             {
-                if (_unwritten.TryGetValue(execution.Id, out var kept) && ReferenceEquals(kept.Record, record))
+                if (plain == record)
                 {
-                    if (plain == record)
-                    {
-                        _unwritten.Remove(execution.Id);
-                    }
-                    else
-                    {
-                        _unwritten[execution.Id] = (execution, plain);
-                    }
+                    _unwritten.Remove(execution.Id);
+                    _refused.Add(execution.Id);
+                    return true;
                 }
+
+                _unwritten[execution.Id] = (execution, plain);
             }
         }
+
+        return false;
     }
 
     // No longer written again (unless a newer failure put it back), and let go by the log in its turn.

@@ -14,15 +14,20 @@ namespace ApiRoutes.Storage;
 /// </summary>
 internal static class StoreWrites
 {
-    public static void LogIfFails(this Task write, ILogger? logger, string executionId, Action<Exception>? failed = null)
+    /// <summary>
+    /// Logs the write's failure and hands it to <paramref name="failed"/>; tells <paramref name="landed"/> if it lands
+    /// (also at once, when it has landed already).
+    /// </summary>
+    public static void LogIfFails(this Task write, ILogger? logger, string executionId, Action<Exception>? failed = null, Action? landed = null)
     {
         // The in-memory store, and most group commits by the time anyone looks, are already done.
         if (write.IsCompletedSuccessfully)
         {
+            landed?.Invoke();
             return;
         }
 
-        var watch = new Watch(write, logger, executionId, failed);
+        var watch = new Watch(write, logger, executionId, failed, landed);
         if (write.IsCompleted)
         {
             watch.Completed();
@@ -33,11 +38,17 @@ internal static class StoreWrites
         awaiter.UnsafeOnCompleted(watch.Completed);
     }
 
-    private sealed class Watch(Task write, ILogger? logger, string executionId, Action<Exception>? failed)
+    private sealed class Watch(Task write, ILogger? logger, string executionId, Action<Exception>? failed, Action? landed)
     {
         // A continuation: whatever escaped it would be rethrown on the thread pool and end the process (review 10).
         public void Completed()
         {
+            if (write.IsCompletedSuccessfully)
+            {
+                Hand(landed);
+                return;
+            }
+
             // A cancelled write (none is: store writes take no token) is no failure, as with OnlyOnFaulted before.
             if (write.Exception?.InnerException is not { } e)
             {
@@ -45,10 +56,15 @@ internal static class StoreWrites
             }
 
             Log(e);
+            Hand(failed is null ? null : () => failed(e));
+        }
+
+        private void Hand(Action? next)
+        {
 #pragma warning disable CA1031 // The hand-on (a second write, to a store that may throw at once) must not end the process either.
             try
             {
-                failed?.Invoke(e);
+                next?.Invoke();
             }
             catch (Exception thrown)
             {
