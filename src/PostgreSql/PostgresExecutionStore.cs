@@ -162,7 +162,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     {
         var result = new List<StoredExecution>();
         await _database.RunAsync(
-            $"SELECT {StoredRecord.Columns}, request, body FROM apiroutes_executions WHERE status IN ('Queued', 'Running') ORDER BY coalesce(retry_at > $2, false), accepted_at LIMIT $1",
+            $"SELECT {StoredRecord.Columns}, request, body FROM apiroutes_executions WHERE status IN ('Queued', 'Running') ORDER BY coalesce(status = 'Queued' AND retry_at > $2, false), CASE WHEN status = 'Queued' AND retry_at > $2 THEN retry_at END, accepted_at LIMIT $1",
             async command =>
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });

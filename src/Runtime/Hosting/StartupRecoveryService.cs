@@ -213,7 +213,7 @@ internal sealed class StartupRecoveryService(
         }
     }
 
-    // The rows come in the store's order (those that can run at now, then retries still waiting; each oldest first): one
+    // The rows come in the store's order (those that can run at now, then retries still waiting: UnfinishedOrder): one
     // taken up here that is missing from a page, though before its last row in that order (or from a page that holds every
     // unfinished row), has its end written, and is forgotten. Its place is judged by its row as last read (this process
     // writes it, and keeps one whose end did not land: UnwrittenEnds).
@@ -226,19 +226,11 @@ internal sealed class StartupRecoveryService(
 
         var seen = rows.Select(row => row.Record.Id).ToHashSet(StringComparer.Ordinal);
         var last = all ? null : rows[^1].Record;
-        foreach (var id in taken.Where(entry => (last is null || Before(entry.Value, last, now)) && !seen.Contains(entry.Key)).Select(entry => entry.Key).ToList())
+        foreach (var id in taken.Where(entry => (last is null || UnfinishedOrder.Before(entry.Value, last, now)) && !seen.Contains(entry.Key)).Select(entry => entry.Key).ToList())
         {
             taken.Remove(id);
         }
     }
-
-    private static bool Before(ExecutionRecord row, ExecutionRecord last, DateTimeOffset now) =>
-        (UnfinishedOrder.Waits(row, now), UnfinishedOrder.Waits(last, now)) switch
-        {
-            (false, true) => true,
-            (true, false) => false,
-            _ => row.AcceptedAt < last.AcceptedAt,
-        };
 
     // Room to run: retries waiting out their delay are bounded apart (Resume), and never take the room of runnable rows.
     private int Room() => Math.Min(1000, options.Value.Background.MaxQueueLength - queue.Waiting);

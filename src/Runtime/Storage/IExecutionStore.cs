@@ -67,9 +67,10 @@ internal interface IExecutionStore
     /// <summary>
     /// Unfinished executions (queued or running), oldest first, with their requests; a row that cannot be read comes
     /// back marked <see cref="StoredExecution.Unreadable"/>, and never stops the reading of the others. With
-    /// <paramref name="runnableAt"/>, those that can run then come first, and retries still waiting out their delay
-    /// (<see cref="UnfinishedOrder.Waits"/>) after them, each oldest first: start-up recovery's page is not filled by
-    /// retries it has no room for while work that could run now is behind them (review 41c R3).
+    /// <paramref name="runnableAt"/>, those that can run then come first, oldest first, and retries still waiting out
+    /// their delay (<see cref="UnfinishedOrder.Waits"/>) after them, soonest due first: start-up recovery's page is not
+    /// filled by retries it has no room for while work that could run now is behind them (review 41c R3), and the retry
+    /// due first is in it (review 42b F2).
     /// </summary>
     Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken);
 
@@ -241,6 +242,23 @@ internal static class UnfinishedOrder
     public static Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(this IExecutionStore store, int limit, CancellationToken cancellationToken) =>
         store.GetUnfinishedAsync(limit, null, cancellationToken);
 
-    /// <summary>Whether the row is a retry still waiting out its delay at <paramref name="runnableAt"/> (none without it).</summary>
-    public static bool Waits(ExecutionRecord record, DateTimeOffset? runnableAt) => runnableAt is { } at && record.RetryAt is { } due && due > at;
+    /// <summary>
+    /// Whether the row is a retry still waiting out its delay at <paramref name="runnableAt"/> (none without it): queued,
+    /// with a due time after it. A running row runs again at once, whatever due time it holds (review 42b F3).
+    /// </summary>
+    public static bool Waits(ExecutionRecord record, DateTimeOffset? runnableAt) =>
+        runnableAt is { } at && record is { Status: ExecutionStatus.Queued, RetryAt: { } due } && due > at;
+
+    /// <summary>
+    /// Whether <paramref name="row"/> comes before <paramref name="other"/> in that order at <paramref name="runnableAt"/>:
+    /// those that can run then, oldest first; then retries still waiting, soonest due first (then oldest first).
+    /// </summary>
+    public static bool Before(ExecutionRecord row, ExecutionRecord other, DateTimeOffset runnableAt) =>
+        (Waits(row, runnableAt), Waits(other, runnableAt)) switch
+        {
+            (false, true) => true,
+            (true, false) => false,
+            (true, true) when row.RetryAt != other.RetryAt => row.RetryAt < other.RetryAt,
+            _ => row.AcceptedAt < other.AcceptedAt,
+        };
 }

@@ -141,25 +141,27 @@ public abstract partial class ExecutionStoreContract : IAsyncLifetime
     }
 
     // Review 41c R3: start-up recovery's page was filled by retries still waiting (oldest first), past their room, while
-    // rows that could run now, accepted after them, were not read.
+    // rows that could run now, accepted after them, were not read. Review 42b: the retry due first comes first among them
+    // (F2), and a running row runs again at once whatever due time it holds (F3).
     [Fact]
-    public async Task Unfinished_executions_that_can_run_now_come_back_before_retries_still_waiting()
+    public async Task Unfinished_executions_that_can_run_now_come_back_before_retries_still_waiting_soonest_due_first()
     {
         await Store.AddAsync(Record("waiting", ExecutionStatus.Queued, 0) with { Attempt = 2, RetryAt = At(60) }, Request(), default);
         await Store.AddAsync(Record("due", ExecutionStatus.Queued, 1) with { Attempt = 2, RetryAt = At(10) }, Request(), default);
         await Store.AddAsync(Record("running", ExecutionStatus.Queued, 2), Request(), default);
-        await Store.UpdateAsync(Record("running", ExecutionStatus.Running, 2) with { StartedAt = At(3) }, default);
+        await Store.UpdateAsync(Record("running", ExecutionStatus.Running, 2) with { StartedAt = At(3), RetryAt = At(90) }, default);
         await Store.AddAsync(Record("later", ExecutionStatus.Queued, 3) with { Attempt = 2, RetryAt = At(30) }, Request(), default);
         await Store.AddAsync(Record("queued", ExecutionStatus.Queued, 4), SampleRequests.Full(), default);
 
         var unfinished = await Store.GetUnfinishedAsync(10, At(10), default);
 
-        Assert.Equal(["due", "running", "queued", "waiting", "later"], unfinished.Select(e => e.Record.Id));
+        Assert.Equal(["due", "running", "queued", "later", "waiting"], unfinished.Select(e => e.Record.Id));
         SampleRequests.AssertIsFull(unfinished[2].Request);
-        Assert.Equal(["due", "running", "queued", "waiting"], (await Store.GetUnfinishedAsync(4, At(10), default)).Select(e => e.Record.Id));
+        Assert.Equal(["due", "running", "queued", "later"], (await Store.GetUnfinishedAsync(4, At(10), default)).Select(e => e.Record.Id));
         Assert.Equal(["due", "running"], (await Store.GetUnfinishedAsync(2, At(10), default)).Select(e => e.Record.Id));
         Assert.Equal(["waiting", "due", "running", "later", "queued"], (await Store.GetUnfinishedAsync(10, default)).Select(e => e.Record.Id));
         Assert.Equal(["waiting", "due", "running", "later", "queued"], (await Store.GetUnfinishedAsync(10, At(60), default)).Select(e => e.Record.Id));
+        Assert.Empty(await Store.GetUnfinishedAsync(0, At(10), default));
     }
 
     [Fact]

@@ -407,24 +407,53 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         (await ReadAllAsync($"SELECT {StoredRecord.Columns} FROM executions WHERE id = $p0", [id], reader => StoredRecord.TryRead(reader, ReadInstant), cancellationToken))
             .SingleOrDefault();
 
-    // Two reads with runnableAt, each in the order of the index on accepted_at (one ORDER BY over both would sort every
-    // unfinished row, request bodies and all); the second only for what the first left of the limit. A row that changes
-    // between them (this process's own, held here: recovery skips it) may be in both or neither.
+    // With runnableAt, the ids first, from the index on unfinished rows alone (executions_unfinished_order: retry_at sits
+    // after the request and body in each row, and reads that judged it from the rows went through every unfinished row's
+    // body: review 42b F1); then those rows. Rows that can run then, oldest first; then retries still waiting, soonest due
+    // first (review 42b F2). A retry's due time counts as still to come only in the form this store writes (a text it did
+    // not write, or one on a running row, is run at once by recovery: it comes first, review 42b F3). A row that changes
+    // between the reads (this process's own, held here: recovery skips it) may be in both or neither.
     public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
     {
-        const string Unfinished = $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running')";
         if (runnableAt is null)
         {
-            return await ReadAsync($"{Unfinished} ORDER BY accepted_at LIMIT $p0", [limit]);
+            return await ReadAllAsync(
+                $"SELECT {StoredRecord.Columns}, request, body FROM executions WHERE status IN ('Queued', 'Running') ORDER BY accepted_at LIMIT $p0",
+                [limit],
+                reader => StoredRecord.ReadWithRequest(reader, ReadInstant),
+                cancellationToken);
         }
 
+        const string RowIds = "SELECT rowid FROM executions INDEXED BY executions_unfinished_order WHERE status IN ('Queued', 'Running')";
+        const string Waits = $"status = 'Queued' AND retry_at > $p1 AND retry_at GLOB '{InstantPattern}'";
         var at = Format(runnableAt)!;
-        var runnable = await ReadAsync($"{Unfinished} AND (retry_at IS NULL OR retry_at <= $p1) ORDER BY accepted_at LIMIT $p0", [limit, at]);
-        return runnable.Count >= limit ? runnable : [.. runnable, .. await ReadAsync($"{Unfinished} AND retry_at > $p1 ORDER BY accepted_at LIMIT $p0", [limit - runnable.Count, at])];
+        var rowIds = await ReadAllAsync($"{RowIds} AND NOT coalesce({Waits}, 0) ORDER BY accepted_at LIMIT $p0", [limit, at], RowId, cancellationToken);
+        if (rowIds.Count < limit)
+        {
+            rowIds = [.. rowIds, .. await ReadAllAsync($"{RowIds} AND {Waits} ORDER BY retry_at, accepted_at LIMIT $p0", [limit - rowIds.Count, at], RowId, cancellationToken)];
+        }
 
-        Task<IReadOnlyList<StoredExecution>> ReadAsync(string sql, object[] values) =>
-            ReadAllAsync(sql, values, reader => StoredRecord.ReadWithRequest(reader, ReadInstant), cancellationToken);
+        if (rowIds.Count == 0)
+        {
+            return [];
+        }
+
+        // The row id last: StoredRecord reads the columns by their place.
+        var rows = new Dictionary<string, StoredExecution>(StringComparer.Ordinal);
+        await ReadAllAsync(
+            $"SELECT {StoredRecord.Columns}, request, body, rowid FROM executions WHERE rowid IN (SELECT value FROM json_each($p0))",
+            ["[" + string.Join(',', rowIds) + "]"],
+            reader => rows[RowIdAt(reader, reader.FieldCount - 1)] = StoredRecord.ReadWithRequest(reader, ReadInstant),
+            cancellationToken);
+        return [.. rowIds.Distinct(StringComparer.Ordinal).Where(rows.ContainsKey).Select(rowId => rows[rowId])];
+
+        static string RowId(SqliteDataReader reader) => RowIdAt(reader, 0);
+
+        static string RowIdAt(SqliteDataReader reader, int column) => reader.GetInt64(column).ToString(CultureInfo.InvariantCulture);
     }
+
+    // The form of every instant this store writes (Format), to the tick: 2026-01-01T00:00:00.0000000Z.
+    private const string InstantPattern = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z";
 
     // Also forgets old schedule claims, but each schedule's latest and its latest not ahead of now (a claim outlives the
     // trigger tolerance by far; the start-up counts what was missed from the latter), and old

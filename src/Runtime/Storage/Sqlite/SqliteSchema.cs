@@ -77,7 +77,6 @@ internal static class SqliteSchema
                     error TEXT,
                     request TEXT,
                     body BLOB);
-                CREATE INDEX IF NOT EXISTS executions_unfinished ON executions (status) WHERE status IN ('Queued', 'Running');
                 CREATE INDEX IF NOT EXISTS executions_accepted ON executions (accepted_at);
                 CREATE TABLE IF NOT EXISTS schedules (
                     route TEXT PRIMARY KEY,
@@ -99,6 +98,7 @@ internal static class SqliteSchema
             AddEndedPauses(connection);
             AddEarlierAttempts(connection);
             RefuseMissingParts(path, connection);
+            AddUnfinishedOrder(connection);   // on the columns RefuseMissingParts found
             held.FollowLog(file);
             return (connection, held);
         }
@@ -361,6 +361,17 @@ internal static class SqliteSchema
     // Version 9: an execution's earlier attempts (when each ran, why it failed), kept when a later one succeeds. A release
     // before this one names its columns, so it still reads and writes the file (leaving the history as it was).
     private static void AddEarlierAttempts(SqliteConnection connection) => AddColumns(connection, 9, ["earlier_attempts TEXT"]);
+
+    // The order start-up recovery reads unfinished rows in (those that can run now, oldest first; then retries still
+    // waiting, soonest due first), from this index alone: retry_at sits after the request and body in each row (it was
+    // added later), and reads that judged it from the rows went through every unfinished row's body (review 42b F1). It
+    // serves every read of the unfinished rows, as the index on their status it replaces did. Derived data, so made at
+    // every open where it is missing (a file of an earlier version, or one it was dropped from by hand), with no version: a release before
+    // this one reads and writes the file as before (and makes its index again, let go here at the next open).
+    private static void AddUnfinishedOrder(SqliteConnection connection) => Execute(connection, """
+        CREATE INDEX IF NOT EXISTS executions_unfinished_order ON executions (accepted_at, status, retry_at) WHERE status IN ('Queued', 'Running');
+        DROP INDEX IF EXISTS executions_unfinished;
+        """);
 
     // A version that adds columns to executions (then runs what it adds with them), with the version, in one transaction,
     // unless the file has it. A file set back to an earlier version by hand may have some of the columns already.
