@@ -29,7 +29,8 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     /// </summary>
     public string? Trigger { get; init; }
 
-    // Whether its end's write has not landed: 0 no; 1 yes; 2 yes, and the finished history has let it pass (review 41d F2).
+    // Whether its end's write has not landed (under way, or failed): 0 no; 1 yes; 2 yes, and the finished history has
+    // let it pass (review 41d F2, 42a F2).
     private int _unwritten;
 
     private int _handlerRunning;
@@ -67,7 +68,7 @@ internal sealed class TrackedExecution(ExecutionRecord record, ExecutionState st
     /// </summary>
     internal bool MayLeave() => Interlocked.CompareExchange(ref _unwritten, 2, 1) == 0;
 
-    /// <summary>Marks it out of the history's order (it had left the log before its end's write failed).</summary>
+    /// <summary>Marks it out of the history's order (it had left the log before its end was marked).</summary>
     internal void PassedHistory() => Volatile.Write(ref _unwritten, 2);
 
     /// <summary>Its end landed: true if the finished history had let it pass, so it must join it again.</summary>

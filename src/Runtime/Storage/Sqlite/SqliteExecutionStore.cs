@@ -407,12 +407,13 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         (await ReadAllAsync($"SELECT {StoredRecord.Columns} FROM executions WHERE id = $p0", [id], reader => StoredRecord.TryRead(reader, ReadInstant), cancellationToken))
             .SingleOrDefault();
 
-    // With runnableAt, the ids first, from the index on unfinished rows alone (executions_unfinished_order: retry_at sits
+    // With runnableAt, the row ids first, from the index on unfinished rows alone (executions_unfinished_order: retry_at sits
     // after the request and body in each row, and reads that judged it from the rows went through every unfinished row's
     // body: review 42b F1); then those rows. Rows that can run then, oldest first; then retries still waiting, soonest due
     // first (review 42b F2). A retry's due time counts as still to come only in the form this store writes (a text it did
     // not write, or one on a running row, is run at once by recovery: it comes first, review 42b F3). A row that changes
-    // between the reads (this process's own, held here: recovery skips it) may be in both or neither.
+    // between the reads (this process's own, held here: recovery skips it) may be in both or neither, or finished by the
+    // last (then left out).
     public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
     {
         if (runnableAt is null)
@@ -441,7 +442,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         // The row id last: StoredRecord reads the columns by their place.
         var rows = new Dictionary<string, StoredExecution>(StringComparer.Ordinal);
         await ReadAllAsync(
-            $"SELECT {StoredRecord.Columns}, request, body, rowid FROM executions WHERE rowid IN (SELECT value FROM json_each($p0))",
+            $"SELECT {StoredRecord.Columns}, request, body, rowid FROM executions WHERE rowid IN (SELECT value FROM json_each($p0)) AND status IN ('Queued', 'Running')",
             ["[" + string.Join(',', rowIds) + "]"],
             reader => rows[RowIdAt(reader, reader.FieldCount - 1)] = StoredRecord.ReadWithRequest(reader, ReadInstant),
             cancellationToken);
