@@ -79,8 +79,14 @@ internal sealed class UnwrittenEnds(IExecutionStore store, ExecutionLog log, Tim
     /// <summary>The write of an end (or of that end made plain) landed: the log lets the execution go in its turn.</summary>
     public void Landed(TrackedExecution execution)
     {
-        log.EndWritten(execution);
-        Done();
+        try
+        {
+            log.EndWritten(execution);
+        }
+        finally
+        {
+            Done();
+        }
     }
 
     /// <summary>

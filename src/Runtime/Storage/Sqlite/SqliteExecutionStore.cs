@@ -410,8 +410,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     // With runnableAt, the row ids first, from the index on unfinished rows alone (executions_unfinished_order: retry_at sits
     // after the request and body in each row, and reads that judged it from the rows went through every unfinished row's
     // body: review 42b F1); then those rows. Rows that can run then, oldest first; then retries still waiting, soonest due
-    // first (review 42b F2). A retry's due time counts as still to come only in the form this store writes (a text it did
-    // not write, or one on a running row, is run at once by recovery: it comes first, review 42b F3). A row that changes
+    // first (review 42b F2). A retry's due time counts as still to come only on a queued row and in the form this store
+    // writes (one on a running row, which recovery runs at once, and a text in another form, which recovery judges by the
+    // time it reads, come with the rows that can run: review 42b F3). A row that changes
     // between the reads (this process's own, held here: recovery skips it) may be in both or neither, or finished by the
     // last (then left out).
     public async Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
