@@ -4,6 +4,7 @@ using ApiRoutes.Execution;
 using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Storage;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
@@ -12,7 +13,8 @@ namespace ApiRoutes.Runtime.Tests;
 /// <summary>
 /// Start-up recovery with more stored retries waiting out their delay than their room beside the queue
 /// (<c>MaxQueueLength</c>, here 2): those past it are taken up when a place frees, or when the first of them comes due,
-/// not looked for every second; new requests are not refused meanwhile.
+/// not looked for every second; new requests are not refused meanwhile; and rows that can run now are read ahead of
+/// them, whatever their due times hold (reviews 41c R3 and 42b).
 /// </summary>
 public sealed class RetryRoomRecoveryTests
 {
@@ -153,6 +155,164 @@ public sealed class RetryRoomRecoveryTests
         }
 
         Assert.True(status == HttpStatusCode.Accepted, $"a new request was still refused 5 s after the queue emptied ({status}: {body}); RecoveryAhead={queue.RecoveryAhead}, waiting={queue.Waiting}, retryWaiting={queue.RetryWaiting}");
+    }
+
+    // Review 42b F2: a stored retry past the room that comes due first, but beyond the page (6 retries due in 30 min ahead of it):
+    // recovery sleeps until a minute from now, as its due time is not in the page (README: "or when they come due themselves").
+    [Fact]
+    public async Task A_stored_retry_past_the_room_beyond_the_page_runs_when_due()
+    {
+        var store = new PagedStore();
+        for (var i = 0; i < 6; i++)
+        {
+            await store.SeedAsync(Retry($"r{i}", i, Now.AddMinutes(30)), Request);
+        }
+
+        await store.SeedAsync(Retry("soon", 6, Now.AddSeconds(5)), Request);
+
+        await using var server = await StartAsync(store);
+        server.Probe.Open("slow");
+        await Poll.UntilAsync(() => store.Pages >= 2);
+        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
+            () => server.Executions.Find("soon") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+        var late = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 70,
+            () => server.Executions.Find("soon") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+
+        Assert.True(steps < 20, $"'soon', due 5 s after the start, ran after {steps + late} s; pages read {store.Pages}");
+    }
+
+    // Review 42b F3: a row left running (its process died) with a due time still on it (hand-edited; an older release's row with a
+    // clock set back) runs at once when taken up (StoredRetryDue: only a queued row waits), but is ordered among the retries
+    // still waiting: behind retries past their room it is not read, the worker idle (review 41c R3's symptom).
+    [Fact]
+    public async Task A_running_row_with_a_due_time_ahead_is_read_ahead_of_stored_retries_past_their_room()
+    {
+        var store = new PagedStore();
+        for (var i = 0; i < 6; i++)
+        {
+            await store.SeedAsync(Retry($"r{i}", i, Now.AddMinutes(30)), Request);
+        }
+
+        await store.SeedAsync(new ExecutionRecord
+        {
+            Id = "q", Route = "/api/slow", Kind = "background", Status = ExecutionStatus.Running, Attempt = 1,
+            AcceptedAt = Now.AddMinutes(-1), StartedAt = Now.AddMinutes(-1), RetryAt = Now.AddHours(2),
+        }, Request);
+
+        await using var server = await StartAsync(store);
+        server.Probe.Open("slow");
+        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
+            () => server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+
+        Assert.True(server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded },
+            $"q, left running, had not run after {steps} s: {server.Executions.Find("q")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
+    }
+
+    // Review 42b F3: SQLite compares retry_at as text; the reads parse it leniently (DateTimeOffset.Parse). A due time written as
+    // another instant format (hand-edited, a tool) that is due now sorts among the retries still waiting.
+    [Theory]
+    [InlineData("2025-12-31T23:59:00+00:00")]   // a control: another format, but the text order agrees (passes)
+    [InlineData("2026-01-01T04:00:00+05:00")]   // 23:00Z the day before: due an hour ago; text "2026-01-01T04" > "2026-01-01T00"
+    public async Task A_due_retry_whose_time_is_in_another_format_is_read_ahead_of_stored_retries_past_their_room(string retryAt)
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-42b-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "executions.db");
+            var sqlite = SqliteExecutionStore.Open(path, TimeProvider.System);
+            var store = new SqlitePaged(sqlite);
+            for (var i = 0; i < 6; i++)
+            {
+                await sqlite.AddAsync(Retry($"r{i}", i, Now.AddMinutes(30)), Request, default);
+            }
+
+            await sqlite.AddAsync(Retry("x", 6, Now.AddMinutes(30)), Request, default);
+            await sqlite.GetUnfinishedAsync(1, default);   // written
+            await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = "UPDATE executions SET retry_at = $at WHERE id = 'x'";
+                command.Parameters.AddWithValue("$at", retryAt);
+                Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            }
+
+            await using (var server = await StartAsync(store))
+            {
+                server.Probe.Open("slow");
+                var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
+                    () => server.Executions.Find("x") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+
+                Assert.True(server.Executions.Find("x") is { Status: ExecutionStatus.Succeeded },
+                    $"x, due at {retryAt}, had not run after {steps} s: {server.Executions.Find("x")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
+            }
+
+            await sqlite.DisposeAsync();
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // The store's own promise holds with damaged due times: each unfinished row exactly once in a read.
+    [Theory]
+    [InlineData("x'00ff'")]
+    [InlineData("x'323032362d30312d30315430303a30303a30302e303030303030305a'")]   // a blob of a well-formed time
+    [InlineData("12345")]
+    [InlineData("'soon'")]
+    [InlineData("'2026-01-01T05:00:00+05:00'")]
+    [InlineData("''")]
+    public async Task Each_unfinished_row_comes_back_once_whatever_its_due_time_holds(string value)
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-42b-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "executions.db");
+            var sqlite = SqliteExecutionStore.Open(path, TimeProvider.System);
+            for (var i = 0; i < 4; i++)
+            {
+                await sqlite.AddAsync(Retry($"r{i}", i, Now.AddMinutes(i % 2 == 0 ? -5 : 30)), Request, default);
+            }
+
+            await sqlite.AddAsync(Retry("x", 9, Now.AddMinutes(30)), Request, default);
+            await sqlite.GetUnfinishedAsync(1, default);
+            await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+            {
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"UPDATE executions SET retry_at = {value} WHERE id = 'x'";
+                Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            }
+
+            for (var limit = 1; limit <= 6; limit++)
+            {
+                var ids = (await sqlite.GetUnfinishedAsync(limit, Now, default)).Select(row => row.Record.Id).ToList();
+                Assert.Equal(ids.Distinct().Count(), ids.Count);
+                Assert.Equal(Math.Min(limit, 5), ids.Count);
+            }
+
+            await sqlite.DisposeAsync();
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private sealed class SqlitePaged(IExecutionStore inner) : ForwardingStore(inner)
+    {
+        private int _pages;
+
+        public int Pages => Volatile.Read(ref _pages);
+
+        public override Task<IReadOnlyList<StoredExecution>> GetUnfinishedAsync(int limit, DateTimeOffset? runnableAt, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _pages);
+            return base.GetUnfinishedAsync(limit, runnableAt, cancellationToken);
+        }
     }
 
     private static ExecutionRecord Retry(string id, int order, DateTimeOffset due) => new()

@@ -9,6 +9,7 @@ namespace ApiRoutes.Execution;
 /// same write fails again however long one waits, so none is tried again as it is. A start is not run and is recorded
 /// as failed (never put back in the queue for ever); any change of state is written again once with its free text
 /// made plain (ASCII), so that the row does not stay queued or running for another replica, or the next start, to run.
+/// And the writes of an execution's end, under way or failed for any reason, are handed to <see cref="UnwrittenEnds"/>.
 /// </summary>
 internal sealed partial class ExecutionLifecycle
 {

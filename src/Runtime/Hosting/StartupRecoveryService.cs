@@ -132,8 +132,9 @@ internal sealed class StartupRecoveryService(
     // Page by page, each of at most the queue's room, until no unfinished row is left that this process does not hold.
     // A page reads as many more rows as this process holds (they are skipped) and as it took up before and still finds
     // unfinished (their ends may not have been written yet), so each page has room's worth of rows to take up, if the
-    // store has them. What it took up is remembered here, not by the log, whose finished history is bounded: an
-    // execution whose end is not written (a full disk) leaves it after 1,000 more finish, and is not run again.
+    // store has them. What it took up is remembered here too, not only by the log: the log keeps an execution it holds
+    // until its end is written (UnwrittenEnds), but a row recorded failed as it was taken up (its route gone, unreadable)
+    // is not held, and is not run again while its end is still being written.
     private async Task RecoverAloneAsync()
     {
         var taken = new Dictionary<string, ExecutionRecord>(StringComparer.Ordinal);   // id -> its row as last read

@@ -253,7 +253,7 @@ internal static class UnfinishedOrder
     /// Whether <paramref name="row"/> comes before <paramref name="other"/> in that order at <paramref name="runnableAt"/>:
     /// those that can run then, oldest first; then retries still waiting, soonest due first (then oldest first).
     /// </summary>
-    public static bool Before(ExecutionRecord row, ExecutionRecord other, DateTimeOffset runnableAt) =>
+    public static bool Before(ExecutionRecord row, ExecutionRecord other, DateTimeOffset? runnableAt) =>
         (Waits(row, runnableAt), Waits(other, runnableAt)) switch
         {
             (false, true) => true,
@@ -261,4 +261,8 @@ internal static class UnfinishedOrder
             (true, true) when row.RetryAt != other.RetryAt => row.RetryAt < other.RetryAt,
             _ => row.AcceptedAt < other.AcceptedAt,
         };
+
+    /// <summary>That order (<see cref="Before"/>), for a store that sorts in memory; without <paramref name="runnableAt"/>, oldest first.</summary>
+    public static IComparer<StoredExecution> Comparer(DateTimeOffset? runnableAt) => Comparer<StoredExecution>.Create(
+        (x, y) => Before(x.Record, y.Record, runnableAt) ? -1 : Before(y.Record, x.Record, runnableAt) ? 1 : 0);
 }

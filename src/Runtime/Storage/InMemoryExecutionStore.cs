@@ -218,9 +218,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         Task.FromResult<IReadOnlyList<StoredExecution>>([.. _executions.Values()
             .Select(entry => new StoredExecution(entry.Record, entry.Request))
             .Where(stored => !IsFinished(stored.Record.Status))
-            .OrderBy(stored => UnfinishedOrder.Waits(stored.Record, runnableAt))
-            .ThenBy(stored => UnfinishedOrder.Waits(stored.Record, runnableAt) ? stored.Record.RetryAt : null)
-            .ThenBy(stored => stored.Record.AcceptedAt).Take(limit)]);
+            .Order(UnfinishedOrder.Comparer(runnableAt)).Take(limit)]);
 
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
