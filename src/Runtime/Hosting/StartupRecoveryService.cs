@@ -30,18 +30,29 @@ internal sealed class StartupRecoveryService(
     ILoggerFactory loggerFactory,
     StartupWorkGate gate,
     OccurrenceLog occurrences,
-    IReplicaCoordination? coordination = null) : IHostedService, IDisposable
+    IReplicaCoordination? coordination = null,
+    StartupRecoveryService.Limits? limits = null) : IHostedService, IDisposable
 {
+    /// <summary>Bounds of one start's recovery; the defaults in production, lower in tests.</summary>
+    internal sealed class Limits
+    {
+        /// <summary>
+        /// At most how many pages that take up nothing are read (those whose rows' ends are still being written, or
+        /// whose retries wait for room). A page that takes rows up is not counted: those pages are bounded by the rows
+        /// stored, each taken up once (note 42: counting them stopped recovery after 100,000 pages of one freed place).
+        /// </summary>
+        public int MaxIdlePages { get; init; } = 100_000;
+    }
+
     private const int History = 1000;
 
-    // How often rows whose end is still being written, or retries past their room, are looked at again; and at most how
-    // many pages are read (a wait for a freed place of a full queue reads none, and is not counted: review 39a F5).
+    // How often rows whose end is still being written, or retries past their room, are looked at again (a wait for a freed
+    // place of a full queue reads no page: review 39a F5).
     private static readonly TimeSpan PageWait = TimeSpan.FromSeconds(1);
 
     // How long a wait for a place beside the queue for stored retries lasts at most, should a wake-up be missed: such a
     // place frees when a retry held here comes due, which may be hours away.
     private static readonly TimeSpan RetryRoomWait = TimeSpan.FromMinutes(1);
-    private const int MaxPages = 100_000;
 
     private readonly ILogger _logger = loggerFactory.CreateLogger(Log.Category);
 
@@ -138,7 +149,8 @@ internal sealed class StartupRecoveryService(
     private async Task RecoverAloneAsync()
     {
         var taken = new Dictionary<string, ExecutionRecord>(StringComparer.Ordinal);   // id -> its row as last read
-        for (var page = 0; page < MaxPages && !queue.IsClosed; page++)
+        var maxIdle = (limits ?? new Limits()).MaxIdlePages;
+        for (var idle = 0; idle < maxIdle && !queue.IsClosed;)
         {
             var room = Room();
             while (room <= 0)
@@ -183,6 +195,7 @@ internal sealed class StartupRecoveryService(
                 continue;
             }
 
+            idle++;
             if (resumed.Left > 0 && resumed.LeftToRun == 0)
             {
                 // Only retries past their room: looked for again when a place of it frees, not every second (each page
