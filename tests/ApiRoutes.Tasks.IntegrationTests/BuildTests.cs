@@ -272,6 +272,17 @@ public sealed class BuildTests(PackageFixture package)
         var msbuildAsErrors = (await project.RunAsync("build", "-p:NoWarn=", "-p:TreatWarningsAsErrors=false", "-p:MSBuildTreatWarningsAsErrors=true")).ShouldFail();
         Assert.Contains($"{cleanup}: error AR4101:", msbuildAsErrors.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(project.ManifestPath()), "A build that failed on a warning leaves no manifest.");
+
+        // Suppressed for that handler alone, in a GlobalSuppressions.cs as Visual Studio writes one: the compiled attribute
+        // is read, and the project's TreatWarningsAsErrors build passes.
+        project.Write("GlobalSuppressions.cs", """
+            using System.Diagnostics.CodeAnalysis;
+
+            [assembly: UnconditionalSuppressMessage("ApiRoutes", "AR4101", Justification = "The 1st to 7th and every Monday", Scope = "type", Target = "~T:Shop.Api.Cleanup")]
+            """);
+        var suppressed = (await project.RunAsync("build", "-p:NoWarn=")).ShouldSucceed();
+        Assert.DoesNotContain("AR4101", suppressed.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(project.ManifestPath()));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
     /// <returns>The draft, or null when the type is not a route (an error says why, unless it is a base class).</returns>
     public RouteDraft? Check(HandlerType type)
     {
+        using var suppressed = diagnostics.Suppressing(type.SuppressedWarnings);
         if (!CheckShape(type))
         {
             return null;
@@ -232,7 +233,7 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
         }
 
         // Review 39b F5: '[id]' (Next.js, which ApiRoutes' routes follow) and ':id' (Express) were silent literals, and the
-        // route answered no real id. A literal '[' or ':' is legal in ASP.NET Core, so it is a warning that NoWarn keeps quiet.
+        // route answered no real id. A literal '[' or ':' is legal in ASP.NET Core, so it is a warning, which the handler may suppress.
         var foreign = ForeignParameterSyntax.Find(result.Template);
         if (foreign.Count > 0)
         {
@@ -242,7 +243,8 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
                 $"'{written}' in the route template '{text}' of '{type.FullName}' is a literal here, which only a request with the "
                 + $"text '{written}' itself matches; a route parameter is written '{parameter}'{rewritten}"
                 + (foreign.Count > 1 ? $", and {string.Join(", ", foreign.Skip(1).Select(f => $"'{f.Written}' '{f.Parameter}'"))}" : "")
-                + ". If the literal text is meant, add AR2102 to <NoWarn>.");
+                + ". If the literal text is meant, suppress AR2102 for this handler: "
+                + "[UnconditionalSuppressMessage(\"ApiRoutes\", \"AR2102\", Justification = \"...\")].");
         }
 
         return result.Template;

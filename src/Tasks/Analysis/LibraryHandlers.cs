@@ -55,6 +55,7 @@ internal static class LibraryHandlers
         var locator = new SourceLocator(reader, pdb, request.PathMap, library.ProjectFile ?? library.AssemblyPath);
         foreach (var type in routes)
         {
+            using var suppressed = diagnostics.Suppressing(type.SuppressedWarnings);
             diagnostics.Add(DiagnosticCodes.HandlerInLibrary, locator.Declaration(type),
                 $"'{type.FullName}' in the class library '{libraryName}' is not a route: ApiRoutes serves only the handlers "
                 + $"compiled into the app ('{appAssemblyName}'). Move the class into the app project, or make it abstract "

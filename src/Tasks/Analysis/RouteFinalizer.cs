@@ -18,6 +18,7 @@ internal sealed class RouteFinalizer(
 {
     public ManifestRoute? Finalize(RouteDraft draft, string assemblyName)
     {
+        using var suppressed = diagnostics.Suppressing(draft.Type.SuppressedWarnings);
         var errorsBefore = diagnostics.ErrorCount;
         var schedule = draft.IsScheduled ? CheckSchedule(draft) : null;
         var limit = TimeLimit(draft);

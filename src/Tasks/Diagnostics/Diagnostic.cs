@@ -41,6 +41,7 @@ internal sealed record DiagnosticDescriptor(string Code, DiagnosticSeverity Seve
 internal sealed class DiagnosticBag
 {
     private readonly List<Diagnostic> _items = [];
+    private IReadOnlySet<string>? _suppressed;
 
     public IReadOnlyList<Diagnostic> Items => _items;
 
@@ -48,9 +49,33 @@ internal sealed class DiagnosticBag
 
     public bool HasErrors => ErrorCount > 0;
 
+    /// <summary>
+    /// Until the scope is disposed, leaves out warnings with these codes (those the source suppresses for the handler
+    /// being checked: <c>Suppressions</c>); never an error.
+    /// </summary>
+    public SuppressionScope Suppressing(IReadOnlySet<string> codes)
+    {
+        var scope = new SuppressionScope(this, _suppressed);
+        _suppressed = codes;
+        return scope;
+    }
+
     public void Add(DiagnosticDescriptor descriptor, SourceLocation? location, string message)
     {
+        if (descriptor.Severity == DiagnosticSeverity.Warning && _suppressed?.Contains(descriptor.Code) == true)
+        {
+            return;
+        }
+
         _items.Add(descriptor.Create(location, message));
         ErrorCount += descriptor.Severity == DiagnosticSeverity.Error ? 1 : 0;
     }
+
+    internal void Restore(IReadOnlySet<string>? outer) => _suppressed = outer;
+}
+
+/// <summary>Ends a <see cref="DiagnosticBag.Suppressing"/> scope: the codes suppressed before it apply again.</summary>
+internal readonly struct SuppressionScope(DiagnosticBag bag, IReadOnlySet<string>? outer) : IDisposable
+{
+    public void Dispose() => bag.Restore(outer);
 }

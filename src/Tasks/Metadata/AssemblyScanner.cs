@@ -13,6 +13,7 @@ internal static class AssemblyScanner
     public static IReadOnlyList<HandlerType> FindHandlerTypes(MetadataReader reader, HandlerInterfaceResolver resolver)
     {
         var handlers = new List<HandlerType>();
+        var suppressions = Suppressions.Read(reader);
         foreach (var handle in reader.TypeDefinitions)
         {
             var type = reader.GetTypeDefinition(handle);
@@ -25,7 +26,12 @@ internal static class AssemblyScanner
             var implements = resolver.ImplementsHandler(reader, handle);
             if (implements || attributes.Any)
             {
-                handlers.Add(Describe(reader, handle, type, attributes, implements) with { BaseRouteAttribute = implements ? resolver.BaseRouteAttribute(reader, handle) : null });
+                var handler = Describe(reader, handle, type, attributes, implements);
+                handlers.Add(handler with
+                {
+                    BaseRouteAttribute = implements ? resolver.BaseRouteAttribute(reader, handle) : null,
+                    SuppressedWarnings = suppressions.For(reader, handle, handler.FullName, handler.Namespace),
+                });
             }
         }
 

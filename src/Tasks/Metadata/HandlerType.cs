@@ -48,6 +48,9 @@ internal sealed record HandlerType
     public required bool HasPreferredConstructor { get; init; }
 
     public required RouteAttributes Attributes { get; init; }
+
+    /// <summary>The ApiRoutes warnings the source suppresses for this type (<see cref="Suppressions"/>).</summary>
+    public IReadOnlySet<string> SuppressedWarnings { get; init; } = new HashSet<string>();
 }
 
 /// <summary>The ApiRoutes attributes on one type, decoded from metadata.</summary>
