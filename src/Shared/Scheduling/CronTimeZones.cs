@@ -20,6 +20,11 @@ internal static class CronTimeZones
                 $"'{CronText.Display(id)}' is not the same zone on every machine: {instead} Write an IANA id such as 'Europe/Berlin' (leave it out for UTC)."));
         }
 
+        if (Spelling(id, ZoneDirectory()) is { } spelled && !string.Equals(spelled, id, StringComparison.Ordinal))
+        {
+            return (null, CaseProblem(id, spelled));
+        }
+
         TimeZoneInfo zone;
         try
         {
@@ -39,12 +44,74 @@ internal static class CronTimeZones
 
         if (!string.Equals(zone.Id, id, StringComparison.Ordinal))
         {
-            // Found by another spelling on a case-insensitive file system; other machines may not find it.
-            return (null, new CronProblem(CronError.UnknownTimeZone, $"Time zone ids are case-sensitive: write '{zone.Id}', not '{CronText.Display(id)}'."));
+            // Found by another spelling (Windows: ICU); other machines may not find it.
+            return (null, CaseProblem(id, zone.Id));
         }
 
         return (zone, null);
     }
+
+    /// <summary>
+    /// The id as the time zone database's files spell it, found segment by segment under <paramref name="root"/>
+    /// whatever the case of each; the id itself where it is spelled so, or where the database is not a folder of files
+    /// (Windows, a machine without tzdata) or has no such file (the lookup then says it is unknown). A case-insensitive file
+    /// system (macOS, by default) opens 'europe/berlin' as Europe/Berlin's file, and .NET then gives the zone the id as
+    /// written, and keeps it for the whole process under either spelling: the build accepted the id no Linux host knows,
+    /// and then refused 'Europe/Berlin' in the same build as "write 'europe/berlin'" (review 43a F1). So no lookup is made
+    /// with an id the files do not spell.
+    /// </summary>
+    internal static string? Spelling(string id, string? root)
+    {
+        if (root is null || id.Length > 255 || id.AsSpan().IndexOfAny("*?[]\\\0") >= 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var current = root;
+            var spelled = new List<string>();
+            var options = new EnumerationOptions { MatchCasing = MatchCasing.CaseInsensitive, MatchType = MatchType.Simple, IgnoreInaccessible = true };
+            foreach (var segment in id.Split('/'))
+            {
+                if (segment is "" or "." or "..")
+                {
+                    return null;
+                }
+
+                var names = Directory.EnumerateFileSystemEntries(current, segment, options).Select(Path.GetFileName).Take(16).ToList();
+                var name = names.FirstOrDefault(name => string.Equals(name, segment, StringComparison.Ordinal)) ?? names.FirstOrDefault();
+                if (name is null)
+                {
+                    return null;
+                }
+
+                spelled.Add(name);
+                current = Path.Combine(current, name);
+            }
+
+            return string.Join('/', spelled);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    // Where .NET reads the zones on Linux and macOS; none on Windows (ICU).
+    private static string? ZoneDirectory()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        var root = Environment.GetEnvironmentVariable("TZDIR") is { Length: > 0 } configured ? configured : "/usr/share/zoneinfo/";
+        return Directory.Exists(root) ? root : null;
+    }
+
+    private static CronProblem CaseProblem(string id, string spelled) =>
+        new(CronError.UnknownTimeZone, $"Time zone ids are case-sensitive: write '{CronText.Display(spelled)}', not '{CronText.Display(id)}'.");
 
     // Files of the time zone database that are not zones of their own: the build would check the schedule in its
     // machine's zone and each host would run it in another.

@@ -276,6 +276,17 @@ internal static partial class CrontabParser
                 + $"day-of-week year). Crontab has no year: drop it{years}, write '*' for '?'{days}{write}.");
         }
 
+        // A year last without AWS's '?' ('0 12 * * MON 2026'): the first five are crontab's, and without the first there is
+        // no schedule, so the year goes, not a first field of seconds (review 43a F3).
+        if (AwsYears().IsMatch(fields[5]) && ParseFields(fields[..5]).Item2 is null && ParseFields(fields[1..]).Item2 is not null)
+        {
+            var years = fields[5] == "*" ? ""
+                : $" ('{CronText.Display(fields[5])}' runs in some years only, which crontab cannot say: return early in the handler in the others)";
+            return CronProblem.NotCrontab(
+                "it has 6 fields, the last a year; crontab has 5 (minute hour day-of-month month day-of-week) and no year: drop it"
+                + $"{years}, and write '{CronText.Display(string.Join(' ', fields[..5]))}'.");
+        }
+
         if (CrontabField.Second.TryParse(fields[0], out var seconds) is null && ulong.PopCount(seconds) > 1)
         {
             return new CronProblem(CronError.SubMinute,
@@ -283,8 +294,10 @@ internal static partial class CrontabParser
                 + "(minute hour day-of-month month day-of-week), such as '* * * * *' for every minute.");
         }
 
-        var rest = string.Join(' ', fields[1..]);
-        var suggestion = ParseFields(fields[1..]).Item2 is null ? $" and write '{CronText.Display(rest)}'" : "";
+        // Quartz's '?' (no specific day) is crontab's '*' (review 43a F3: '0 15 10 ? * MON-FRI' got no suggestion).
+        var minuteFirst = fields[1..].Select(field => field == "?" ? "*" : field).ToArray();
+        var question = minuteFirst.SequenceEqual(fields[1..]) ? "" : ", write '*' for '?'";
+        var suggestion = ParseFields(minuteFirst).Item2 is null ? $"{question} and write '{CronText.Display(string.Join(' ', minuteFirst))}'" : "";
         return CronProblem.NotCrontab(
             "it has 6 fields; crontab has 5 (minute hour day-of-month month day-of-week). A first field of seconds is Quartz's and "
             + $"Spring's format: drop it{suggestion}.");
