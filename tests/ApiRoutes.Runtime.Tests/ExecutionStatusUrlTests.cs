@@ -25,6 +25,7 @@ public sealed class ExecutionStatusUrlTests
         var waiting = await server.Client.GetAsync(statusUrl);
         Assert.Equal(HttpStatusCode.OK, waiting.StatusCode);
         Assert.NotNull(waiting.Headers.RetryAfter);
+        Assert.Equal(["nosniff"], waiting.Headers.GetValues("X-Content-Type-Options"));   // as every answer under /_apiroutes (review 43b F7)
         Assert.Contains((await waiting.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString(), new[] { "queued", "running" });
 
         server.Probe.Open("slow");
@@ -71,7 +72,9 @@ public sealed class ExecutionStatusUrlTests
         var id = accepted.Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
         var tampered = statusUrl[..^1] + (statusUrl[^1] == 'A' ? 'B' : 'A');
 
-        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/_apiroutes/status/{id}")).StatusCode);
+        using var unknown = await server.Client.GetAsync($"/_apiroutes/status/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(["nosniff"], unknown.Headers.GetValues("X-Content-Type-Options"));
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/_apiroutes/status/{id}.")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync(tampered)).StatusCode);
         using var crossSite = new HttpRequestMessage(HttpMethod.Get, statusUrl);

@@ -20,6 +20,7 @@ internal static class ExecutionStatusEndpoint
         endpoints.MapGet(ExecutionStatusUrls.Prefix + "/{token}", async (string token, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers.XContentTypeOptions = "nosniff";   // as every answer under /_apiroutes (review 43b F7)
             if (urls.ExecutionIdOf(token) is not { } id || await log.FindAsync(id) is not { } record)
             {
                 return DashboardJson.Error(

@@ -63,11 +63,19 @@ internal static class RequestOrigin
 
         // Review 27c F7: an <img> on another site, in a browser without fetch metadata (Safari before 16.4), ran a
         // scheduled route in Development. A page that sends no Referer (its policy) is let through, as curl is.
+        // Only the page's origin is told (logged, and answered): its path and query may carry another site's secrets, an
+        // OAuth code or a reset token (review 43b F6).
         var referer = request.Headers.Referer.ToString();
         return referer.Length > 0 && !SameAuthority(referer, request.Host)
-            ? $"it comes from a page on another origin (Referer: {Shorten(referer)})"
+            ? $"it comes from a page on another origin (Referer: {Shorten(OriginOf(referer))})"
             : null;
     }
+
+    // The scheme and authority of a URL, without a user's name and password; of what is not one, only that it is not.
+    private static string OriginOf(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.Authority)
+            ? $"{uri.Scheme}://{uri.Authority}"
+            : "not a URL with an origin";
 
     private static bool SameAuthority(string url, HostString host) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, host.Value, StringComparison.OrdinalIgnoreCase);

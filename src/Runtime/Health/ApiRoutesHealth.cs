@@ -54,7 +54,12 @@ public static class ApiRoutesHealth
     private static void Map(IEndpointRouteBuilder endpoints, string path, Func<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration, bool> predicate, string name)
     {
         var pipeline = new Lazy<RequestDelegate>(() => Pipeline(endpoints, predicate));
-        endpoints.Map(path, new RequestDelegate(context => pipeline.Value(context)))
+        // As every answer under /_apiroutes (README, the dashboard): the middleware sets Cache-Control itself (review 43b F7).
+        endpoints.Map(path, new RequestDelegate(context =>
+            {
+                context.Response.Headers.XContentTypeOptions = "nosniff";
+                return pipeline.Value(context);
+            }))
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .WithMetadata(new AllowAnonymousAttribute())   // what AllowAnonymous() adds, without loading its assembly at start-up
             .ExcludeFromDescription()

@@ -146,12 +146,26 @@ internal static class ManifestLoader
     }
 
     [RequiresUnreferencedCode("Looks a handler type up by the name in the manifest; never in a trimmed app.")]
-    private static LoadedRoute BindByName(ManifestRoute entry, RouteManifest manifest, Assembly assembly, string path) => Bind(
-        entry,
-        assembly.GetType(entry.Handler.Type, throwOnError: false) is { IsAbstract: false } type && typeof(IApiHandler).IsAssignableFrom(type)
-            ? type
-            : throw NotAHandler(entry, manifest.Assembly.Name, path),
-        path);
+    private static LoadedRoute BindByName(ManifestRoute entry, RouteManifest manifest, Assembly assembly, string path)
+    {
+        Type? found;
+        try
+        {
+            found = assembly.GetType(entry.Handler.Type, throwOnError: false);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or BadImageFormatException or TypeLoadException)
+        {
+            found = null;   // reflection's parser refuses the name, or a type it names cannot be loaded: no handler of this app's
+        }
+
+        // An open generic type cannot be created, and answered 500 to every request (review 43b F2).
+        return Bind(
+            entry,
+            found is { IsAbstract: false, ContainsGenericParameters: false } type && typeof(IApiHandler).IsAssignableFrom(type)
+                ? type
+                : throw NotAHandler(entry, manifest.Assembly.Name, path),
+            path);
+    }
 
     [RequiresUnreferencedCode("Looks handler types up by the names in the manifest; trimmed apps bind through the generated registry.")]
     private static RouteTable BindByName(RouteManifest manifest, string path, Func<string, Assembly> loadAssembly)
@@ -198,6 +212,12 @@ internal static class ManifestLoader
         byte[]? bytes;
         try
         {
+            // Opened, a FIFO without a writer blocks for good, and start-up hung without a word (review 43b F4).
+            if (UnixFileKind.IsSpecial(path))
+            {
+                throw new ApiRoutesManifestException($"The route manifest '{path}' is not a regular file (a FIFO, a socket or a device); it must be the file the build wrote.");
+            }
+
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
             bytes = BundleVerifier.ReadAtMost(stream, listed is null ? ManifestJson.MaxBytes : (int)Math.Min(listed.Size, ManifestJson.MaxBytes));
         }
@@ -249,7 +269,7 @@ internal static class ManifestLoader
         {
             return loadAssembly(manifest.Assembly.Name);
         }
-        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException or ArgumentException)
         {
             throw new ApiRoutesManifestException(
                 $"The route manifest '{path}' names the assembly '{manifest.Assembly.Name}', which cannot be loaded: "
@@ -293,7 +313,7 @@ internal static class ManifestLoader
     {
         if (entry.Kind != RouteKind.Scheduled)
         {
-            return new LoadedRoute(entry, type, schedule: null);
+            return Created(entry, type, schedule: null, path);
         }
 
         var schedule = CronSchedule.Parse(entry.Schedule?.Normalized, entry.Schedule?.TimeZone);
@@ -321,6 +341,25 @@ internal static class ManifestLoader
                 $"The scheduled route '{entry.Route}' in '{path}' has the schedule '{CronText.Display(entry.Schedule.Expression)}', {why} {ManifestRouteCheck.Rebuild}");
         }
 
-        return new LoadedRoute(entry, type, schedule.Schedule);
+        return Created(entry, type, schedule.Schedule, path);
+    }
+
+    // A class DI cannot create (no public constructor) crashed start-up with a stack trace (review 43b F2).
+    private static LoadedRoute Created(
+        ManifestRoute entry,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type type,
+        CrontabSchedule? schedule,
+        string path)
+    {
+        try
+        {
+            return new LoadedRoute(entry, type, schedule);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ApiRoutesManifestException(
+                $"The route '{entry.Route}' in '{path}' names the handler '{entry.Handler.Type}', which cannot be created: "
+                + $"{BundlePath.Printable(e.Message)} Give it a public constructor, then build again.", e);
+        }
     }
 }

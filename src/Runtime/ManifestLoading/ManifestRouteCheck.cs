@@ -25,7 +25,11 @@ internal static class ManifestRouteCheck
     /// <exception cref="ApiRoutesManifestException">A route is not one the build would have written.</exception>
     public static void ThrowIfInvalid(RouteManifest manifest, string path)
     {
-        var seen = new List<(ManifestRoute Entry, string Shape)>(manifest.Routes.Count);
+        ThrowIfNamesInvalid(manifest, path);
+
+        // By shape, so that the check of the routes listed twice takes a look per route, not one per route before it (review
+        // 43b F3: 40,000 routes took 5 s, a manifest at the size limit would have taken most of an hour).
+        var seen = new Dictionary<string, List<ManifestRoute>>(manifest.Routes.Count, StringComparer.Ordinal);
         foreach (var entry in manifest.Routes)
         {
             var route = BundlePath.Quote(entry.Route);
@@ -57,16 +61,64 @@ internal static class ManifestRouteCheck
             }
 
             var shape = Shape(pattern);
-            if (seen.Find(other => other.Shape == shape && Overlap(other.Entry.Methods, entry.Methods)).Entry is { } twin)
+            if (!seen.TryGetValue(shape, out var same))
+            {
+                seen[shape] = same = [];
+            }
+
+            if (same.Find(other => Overlap(other.Methods, entry.Methods)) is { } twin)
             {
                 throw new ApiRoutesManifestException(
                     $"The route {route} is listed twice in '{path}' (handlers {BundlePath.Quote(twin.Handler.Type)} and {BundlePath.Quote(entry.Handler.Type)}), "
                     + $"so no request to it could be routed. {(LettersOutsideAscii(twin.Route, entry.Route) ? CasingDiffers : Rebuild)}");
             }
 
-            seen.Add((entry, shape));
+            same.Add(entry);
         }
     }
+
+    // The names the runtime looks up and prints are the ones the build writes: an assembly's simple name and file name, the
+    // generator's build id, a handler class's name in reflection's form (never generic: AR1003). Any other (empty, a
+    // control character, an assembly-qualified or generic type name) crashed start-up with a stack trace in reflection's
+    // parsers, or reached the operator's console as written (review 43b F2, F5).
+    private static void ThrowIfNamesInvalid(RouteManifest manifest, string path)
+    {
+        var assembly = manifest.Assembly;
+        if (Unwritten(assembly.Name, ",=\"'/\\:") is { } name)
+        {
+            throw new ApiRoutesManifestException($"The route manifest '{path}' names the assembly {BundlePath.Quote(assembly.Name)}, {name} {Rebuild}");
+        }
+
+        if ((assembly.FileName is "." or ".." ? "which is no file name." : Unwritten(assembly.FileName, "/\\:")) is { } file)
+        {
+            throw new ApiRoutesManifestException($"The route manifest '{path}' names the assembly file {BundlePath.Quote(assembly.FileName)}, {file} {Rebuild}");
+        }
+
+        if (assembly.BuildId is { } buildId && Unwritten(buildId, "") is { } id)
+        {
+            throw new ApiRoutesManifestException($"The route manifest '{path}' has the build id {BundlePath.Quote(buildId)}, {id} {Rebuild}");
+        }
+
+        foreach (var entry in manifest.Routes)
+        {
+            if (Unwritten(entry.Handler.Type, ",[]&*\\`") is { } type)
+            {
+                throw new ApiRoutesManifestException(
+                    $"The route {BundlePath.Quote(entry.Route)} in '{path}' names the handler {BundlePath.Quote(entry.Handler.Type)}, {type} {Rebuild}");
+            }
+        }
+    }
+
+    // Why a name is not one the build writes: empty, over 1,024 characters, a blank, a character to escape, or one of these.
+    private static string? Unwritten(string? name, string refused) => name switch
+    {
+        null or "" => "which is empty.",
+        { Length: > 1024 } => $"which is {name.Length} characters long.",
+        _ when name.Any(char.IsWhiteSpace) => "which holds a blank.",
+        _ when !string.Equals(BundlePath.Printable(name, int.MaxValue), name, StringComparison.Ordinal) => "which holds a control or invisible character.",
+        _ when name.IndexOfAny(refused.ToCharArray()) is >= 0 and var at => $"which holds '{name[at]}' at index {at}.",
+        _ => null,
+    };
 
     // Whether the two routes, listed twice to this app, differ in a letter outside ASCII (ASCII letters are one to every
     // casing data, so routes that differ only in those the build refuses itself).

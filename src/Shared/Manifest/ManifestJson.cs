@@ -67,13 +67,13 @@ internal static class ManifestJson
             if (version < RouteManifest.MethodsSchemaVersion)
             {
                 throw new InvalidDataException(
-                    $"The route '{route.Route}' restricts its methods, which schemaVersion {version} cannot say (it needs "
+                    $"The route {Bundling.BundlePath.Quote(route.Route)} restricts its methods, which schemaVersion {version} cannot say (it needs "
                     + $"{RouteManifest.MethodsSchemaVersion}). Rebuild the project with the same ApiRoutes package version.");
             }
 
             if (RouteMethods.Problem(methods) is { } problem)
             {
-                throw new InvalidDataException($"The route '{route.Route}' has {problem}. Rebuild the project with the same ApiRoutes package version.");
+                throw new InvalidDataException($"The route {Bundling.BundlePath.Quote(route.Route)} has {problem}. Rebuild the project with the same ApiRoutes package version.");
             }
         }
 

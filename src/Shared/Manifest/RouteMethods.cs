@@ -27,7 +27,7 @@ internal static class RouteMethods
 
         var normalized = methods.Select(Normalize).ToList();
         return normalized.Contains(null) || !methods.SequenceEqual(Known.Where(normalized.Contains), StringComparer.Ordinal)
-            ? $"methods [{string.Join(", ", methods)}], which are not distinct upper-case names from {string.Join(", ", Known)} in that order"
+            ? $"methods [{string.Join(", ", methods.Take(10).Select(method => Bundling.BundlePath.Printable(method, 100)))}{(methods.Count > 10 ? ", …" : "")}], which are not distinct upper-case names from {string.Join(", ", Known)} in that order"
             : null;
     }
 }

@@ -35,6 +35,7 @@ public sealed class HealthEndpointTests : IDisposable
             using var response = await server.Client.GetAsync(path);
             Assert.Equal((HttpStatusCode.OK, "Healthy"), (response.StatusCode, await response.Content.ReadAsStringAsync()));
             Assert.True(response.Headers.CacheControl!.NoStore);
+            Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));   // review 43b F7
             Assert.Equal(HttpStatusCode.MethodNotAllowed, (await server.Client.PostAsync(path, null)).StatusCode);
         }
     }

@@ -117,6 +117,26 @@ public sealed class DashboardSecurityTests : IAsyncLifetime
         Assert.Equal(expected == HttpStatusCode.OK ? 1 : 0, _development.Probe.Count(nameof(Tick)));
     }
 
+    // Review 43b F6: the refusal (logged as 1003, and answered) quoted the Referer whole: another site's path and query,
+    // an OAuth code or a reset token in it. Only the origin is told, without a user's name and password.
+    [Fact]
+    public async Task A_refusal_for_a_Referer_tells_its_origin_only()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/tick");
+        request.Headers.TryAddWithoutValidation("Referer", "https://user:hunter2@partner.example:8443/oauth/callback?code=SECRETCODE123&state=x#frag");
+
+        using var response = await _development.Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("(Referer: https://partner.example:8443)", body, StringComparison.Ordinal);
+        var said = body + string.Join("\n", _development.Logs);
+        foreach (var secret in new[] { "SECRETCODE123", "hunter2", "/oauth/callback", "frag" })
+        {
+            Assert.DoesNotContain(secret, said, StringComparison.Ordinal);
+        }
+    }
+
     // Review 27c F8: with ASPNETCORE_FORWARDEDHEADERS_ENABLED (common in container images) ASP.NET Core's middleware
     // takes any peer's X-Forwarded-For: a peer on the network that said 127.0.0.1 looked like this machine and got the
     // Development dashboard. The peer it replaced is in X-Original-For.
