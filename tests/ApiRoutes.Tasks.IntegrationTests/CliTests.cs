@@ -202,6 +202,56 @@ public sealed class CliTests(PackageFixture package)
         Assert.False(Directory.Exists(served));
     }
 
+    // Review 43b F1: an app with its own entry point (README's "An existing ASP.NET Core app") checked only its folder with
+    // ApiRoutes:VerifyBundle; started from another folder, with OPENSSL_CONF, its appsettings.json read again on change,
+    // it served. It is checked as the generated entry point checks, when MapApiRoutes loads the manifest.
+    [Fact]
+    public async Task An_app_with_its_own_entry_point_is_checked_by_VerifyBundle_as_the_generated_one_is()
+    {
+        var project = Sources.Shop(package).Write("App.cs", """
+            var builder = WebApplication.CreateBuilder(args);
+            builder.Services.AddApiRoutes();
+            var app = builder.Build();
+            app.MapApiRoutes();
+            app.Run();
+            """).Write("appsettings.json", "{}");
+        (await project.RunAsync("publish")).ShouldSucceed();
+        var folder = Path.Combine(project.Directory, "own");
+        ZipFile.ExtractToDirectory(Path.Combine(project.OutputFolder("Release"), "Shop.bundle.zip"), folder);
+        var environment = new Dictionary<string, string>(project.Environment)
+        {
+            ["ApiRoutes__VerifyBundle"] = "true",
+            ["ApiRoutes__Store__Provider"] = "InMemory",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false",   // as apiroutes serve starts it
+        };
+        var shop = Path.Combine(folder, "Shop.dll");
+
+        await using (var elsewhere = await RunningApp.RunToExitAsync(project.Directory, environment, shop))
+        {
+            Assert.NotEqual(0, elsewhere.ExitCode);
+            Assert.Contains($"The app was started with the content root '{project.Directory}", elsewhere.Output, StringComparison.Ordinal);
+        }
+
+        await using (var openssl = await RunningApp.RunToExitAsync(folder, new Dictionary<string, string>(environment) { ["OPENSSL_CONF"] = Path.Combine(project.Directory, "openssl.cnf") }, shop))
+        {
+            Assert.NotEqual(0, openssl.ExitCode);
+            Assert.Contains("The app's environment sets OPENSSL_CONF, which make the .NET host or runtime load code that was not verified", openssl.Output, StringComparison.Ordinal);
+        }
+
+        var reloading = new Dictionary<string, string>(environment);
+        reloading.Remove("DOTNET_hostBuilder__reloadConfigOnChange");
+        await using (var reloaded = await RunningApp.RunToExitAsync(folder, reloading, shop))
+        {
+            Assert.NotEqual(0, reloaded.ExitCode);
+            Assert.Contains($"The configuration file '{Path.Combine(folder, "appsettings.json")}' is read again whenever it changes", reloaded.Output, StringComparison.Ordinal);
+            Assert.Contains("DOTNET_hostBuilder__reloadConfigOnChange=false", reloaded.Output, StringComparison.Ordinal);
+        }
+
+        await using var verified = await RunningApp.StartAsync(folder, environment, shop);
+        Assert.Equal("""{"hello":"world"}""", await verified.Client.GetStringAsync("/api/hello"));
+    }
+
     [Fact]
     public async Task Tampered_bundles_are_refused_by_serve_in_one_line_and_by_VerifyBundle_at_start_up()
     {

@@ -184,6 +184,11 @@ public static class ApiRoutesApplication
             return 1;
         }
 
+        if (verifyBundle)
+        {
+            builder.Services.AddSingleton<BundleHostChecked>();   // checked above: not again as the manifest is loaded
+        }
+
         if (ManifestPreload.Start(builder.Configuration, builder.Environment, after: storeWork) is { } preload)
         {
             // The manifest read and its handlers bound on another thread while this one builds the app: after the store's
@@ -253,15 +258,7 @@ public static class ApiRoutesApplication
     // itself, with the manifest configuration names or the app's own (the application's name unknown: the default file).
     // Why the app may not start, or null.
     private static string? BundleRefusal(IConfiguration configuration, string contentRoot, string? applicationName) =>
-        BundleStartupCheck.UnverifiedEnvironment(Environment.GetEnvironmentVariables())
-        ?? BundleStartupCheck.OutsideStartupHooks(AppContext.BaseDirectory, AppContext.GetData("STARTUP_HOOKS") as string)
-        ?? BundleStartupCheck.ContentRootProblem(AppContext.BaseDirectory, contentRoot)
-        ?? BundleStartupCheck.OutsideCode(
-            AppContext.BaseDirectory,
-            AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string,
-            AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string,
-            BundleStartupCheck.Frameworks())
-        ?? BundleStartupCheck.OutsideConfiguration(configuration, AppContext.BaseDirectory)
+        BundleStartupCheck.HostProblem(configuration, contentRoot)
         ?? (BundleStartupCheck.Problems(
                 AppContext.BaseDirectory,
                 configuration[$"{ApiRoutesOptions.SectionName}:{nameof(ApiRoutesOptions.ManifestPath)}"] is { Length: > 0 } manifestPath ? manifestPath : ManifestLoader.DefaultPathFor(applicationName),

@@ -64,7 +64,12 @@ public static class ApiRoutesServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value;
             var applicationName = sp.GetService<IHostEnvironment>()?.ApplicationName;
-            return sp.GetService<ManifestPreload>()?.TakeFor(options, applicationName) ?? ManifestLoader.Load(options, applicationName);
+            // An app with its own entry point: the process is checked with the folder, as the generated one checks it first.
+            var hostProblem = sp.GetService<BundleHostChecked>() is null
+                ? () => BundleStartupCheck.HostProblem(sp.GetRequiredService<IConfiguration>(), sp.GetService<IHostEnvironment>()?.ContentRootPath)
+                    ?? BundleStartupCheck.ReloadedConfiguration(sp.GetRequiredService<IConfiguration>())
+                : (Func<string?>?)null;
+            return sp.GetService<ManifestPreload>()?.TakeFor(options, applicationName) ?? ManifestLoader.Load(options, applicationName, hostProblem);
         });
         services.TryAddSingleton(sp => new StoreDamage(sp.GetService<IHostApplicationLifetime>(), sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<IExecutionStore>(OpenStore);

@@ -132,7 +132,8 @@ internal static class BundleStartupCheck
         ReloadedFile(configuration, depth: 0) is { } file
             ? $"The configuration file {BundlePath.Quote(file)} is read again whenever it changes: with ApiRoutes:VerifyBundle the app reads its configuration "
                 + "files once, as verified (a file written into the folder later would configure the running app). Add it with reloadOnChange: false, and "
-                + "leave out hostBuilder:reloadConfigOnChange=true (command line, DOTNET_hostBuilder__reloadConfigOnChange)."
+                + "leave out hostBuilder:reloadConfigOnChange=true (command line, DOTNET_hostBuilder__reloadConfigOnChange); WebApplication.CreateBuilder "
+                + "reloads appsettings.json unless DOTNET_hostBuilder__reloadConfigOnChange=false is set where the app starts, as apiroutes serve sets it."
             : null;
 
     /// <summary>The first configuration file read again when it changes (through chained configurations too), or null.</summary>
@@ -209,6 +210,25 @@ internal static class BundleStartupCheck
                 + "that was not verified (a startup hook, which has run already, a profiler, a preloaded library, more assemblies): with ApiRoutes:VerifyBundle "
                 + "the app does not start so. Start the bundle with apiroutes serve, which leaves them out, or unset them."
             : null;
+
+    /// <summary>
+    /// What the process itself must be for its folder's check to mean anything, checked before the folder is: no variable
+    /// that loads code from elsewhere, no startup hook or assembly from outside, the folder as the content root (when
+    /// <paramref name="contentRoot"/> is known), no configuration file from outside it. The generated entry point asks it
+    /// before anything is loaded from the folder; an app with its own entry point, when its manifest is loaded, with
+    /// <see cref="ReloadedConfiguration"/> (review 43b F1: there, only the folder was checked).
+    /// </summary>
+    /// <returns>Why the app may not start; null when it may.</returns>
+    public static string? HostProblem(IConfiguration configuration, string? contentRoot) =>
+        UnverifiedEnvironment(Environment.GetEnvironmentVariables())
+        ?? OutsideStartupHooks(AppContext.BaseDirectory, AppContext.GetData("STARTUP_HOOKS") as string)
+        ?? (contentRoot is null ? null : ContentRootProblem(AppContext.BaseDirectory, contentRoot))
+        ?? OutsideCode(
+            AppContext.BaseDirectory,
+            AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string,
+            AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string,
+            Frameworks())
+        ?? OutsideConfiguration(configuration, AppContext.BaseDirectory);
 
     /// <summary>The folders of the shared frameworks this process runs on (none for a self-contained or single-file app).</summary>
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file app, which is self-contained: it has no shared framework to allow, and the empty locations are left out.")]
@@ -335,3 +355,9 @@ internal static class BundleStartupCheck
         }
     }
 }
+
+/// <summary>
+/// Registered by the generated entry point once it has checked the process and its folder for <c>ApiRoutes:VerifyBundle</c>
+/// (<see cref="BundleStartupCheck.HostProblem"/> and the configuration files): not checked again as the manifest is loaded.
+/// </summary>
+internal sealed class BundleHostChecked;

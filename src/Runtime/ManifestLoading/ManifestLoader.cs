@@ -37,12 +37,18 @@ internal static class ManifestLoader
     /// The manifest found by default must be this app's: apps that build into one output folder (a shared OutDir)
     /// overwrite each other's <c>apiroutes.manifest.json</c>, and one then served the other's routes (review 25a F11).
     /// </remarks>
-    public static RouteTable Load(ApiRoutesOptions options, string? applicationName = null)
+    /// <param name="options">The app's options.</param>
+    /// <param name="applicationName">The app's name.</param>
+    /// <param name="hostProblem">
+    /// With <c>VerifyBundle</c>, after the folder's check: why the process may not serve it (<see cref="BundleStartupCheck.HostProblem"/>),
+    /// or null; where the generated entry point did not check it already.
+    /// </param>
+    public static RouteTable Load(ApiRoutesOptions options, string? applicationName = null, Func<string?>? hostProblem = null)
     {
         var path = options.ManifestPath ?? DefaultPathFor(applicationName);
         var owner = options.ManifestPath is null ? applicationName : null;
         return options.VerifyBundle
-            ? LoadVerified(AppContext.BaseDirectory, path, EntryAssemblyPath(), owner: owner)
+            ? LoadVerified(AppContext.BaseDirectory, path, EntryAssemblyPath(), owner: owner, hostProblem: hostProblem)
             : Load(path, owner: owner);
     }
 
@@ -53,11 +59,16 @@ internal static class ManifestLoader
     /// </summary>
     internal static RouteTable LoadVerified(
         string root, string path, string? entryAssemblyPath, Func<string, Assembly>? loadAssembly = null, Func<string, GeneratedHandlers?>? generatedHandlers = null,
-        string? owner = null)
+        string? owner = null, Func<string?>? hostProblem = null)
     {
         if (BundleStartupCheck.Problems(root, path, entryAssemblyPath, out var listed) is { Count: > 0 } problems)
         {
             throw BundleRefused(problems, root);
+        }
+
+        if (hostProblem?.Invoke() is { } host)
+        {
+            throw new ApiRoutesManifestException(host);
         }
 
         return Bind(Read(path, listed, root), path, loadAssembly, generatedHandlers, owner);

@@ -296,7 +296,8 @@ public sealed class BundleStartupCheckTests : IDisposable
             Assert.Equal(
                 $"The configuration file '{Path.Combine(_root, "appsettings.json")}' is read again whenever it changes: with ApiRoutes:VerifyBundle the app reads its "
                 + "configuration files once, as verified (a file written into the folder later would configure the running app). Add it with reloadOnChange: false, "
-                + "and leave out hostBuilder:reloadConfigOnChange=true (command line, DOTNET_hostBuilder__reloadConfigOnChange).",
+                + "and leave out hostBuilder:reloadConfigOnChange=true (command line, DOTNET_hostBuilder__reloadConfigOnChange); WebApplication.CreateBuilder "
+                + "reloads appsettings.json unless DOTNET_hostBuilder__reloadConfigOnChange=false is set where the app starts, as apiroutes serve sets it.",
                 BundleStartupCheck.ReloadedConfiguration(builder.Configuration));
         }
         finally
