@@ -641,10 +641,12 @@ internal sealed class OutsideFolderWatch(string projectDirectory, Action changed
 
             // A folder made (or moved in) under a folder of sources, with its subfolders watched: the sources in it, which
             // may have come with it, are the analysis's to find.
-            // And one removed or moved out (a name without an extension: the folder itself is gone, nothing tells).
+            // And one removed or moved out: gone, nothing tells a folder from a file, nor do its files' events come (a move
+            // out makes none); any name that is not a source is taken for one (review 43c F2: 'Api.V2' was taken for a file
+            // by its dot, and its routes stayed served).
             if (_watcher.IncludeSubdirectories && interest.Sources && Interest.IsDevelopers(e.Name)
                 && ((e.ChangeType is WatcherChangeTypes.Created or WatcherChangeTypes.Renamed && Directory.Exists(e.FullPath))
-                    || (e.ChangeType is WatcherChangeTypes.Deleted && !Path.HasExtension(e.Name))))
+                    || (e.ChangeType is WatcherChangeTypes.Deleted && !interest.Counts(e.Name))))
             {
                 _changed();
             }

@@ -480,6 +480,13 @@ public sealed class OutsideFolderWatchTests : IDisposable
         await CountsAsync(() => File.WriteAllText(Path.Combine(shared, "Existing", "Old.cs"), "// changed"));
         await CountsAsync(() => Directory.Move(prepared, Path.Combine(shared, "Moved")));
         await CountsAsync(() => Directory.Move(Path.Combine(shared, "Moved"), Path.Combine(_root, "moved-out")));
+
+        // Review 43c F2: a folder with a dot in its name (Api.V2) moved out (to the Trash, as editors delete) was taken
+        // for a file by its name, and its routes stayed served.
+        await CountsAsync(() => Directory.Move(Folder("Api.V2-made"), Path.Combine(shared, "Api.V2")));
+        await CountsAsync(() => File.WriteAllText(Path.Combine(shared, "Api.V2", "Dotted.cs"), "// in a dotted folder"));
+        await CountsAsync(() => File.WriteAllText(Path.Combine(shared, "Api.V2", "Dotted.cs"), "// changed"));
+        await CountsAsync(() => Directory.Move(Path.Combine(shared, "Api.V2"), Path.Combine(_root, "trash-Api.V2")));
         await CountsNotAsync(() => File.WriteAllText(Path.Combine(shared, "obj", "Generated.cs"), "// a build's"));
         await CountsNotAsync(() => File.WriteAllText(Path.Combine(shared, ".git", "Hook.cs"), "// a tool's"));
         Assert.Empty(_degraded);
