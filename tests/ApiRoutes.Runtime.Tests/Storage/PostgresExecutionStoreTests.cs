@@ -241,12 +241,38 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         var late = await second.ClaimOccurrenceAsync("/api/tick", At(1), "run1b", default);
         var ownOverlap = await first.ClaimOccurrenceAsync("/api/tick", At(3), "run3", default);   // its own runs: its own guard's call
         await first.UpdateAsync(run with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
+        var third = Record("run3", ExecutionStatus.Queued) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(3) };
+        await first.AddAsync(third, null, default);   // its run of its own claim, ended: until then a run going (review 43a F4)
+        await first.UpdateAsync(third with { Status = ExecutionStatus.Succeeded, FinishedAt = At(3) }, default);
         var afterwards = await second.ClaimOccurrenceAsync("/api/tick", At(4), "run4", default);
 
         Assert.Equal(new OccurrenceClaim(false, "run1"), whileGoing);
         Assert.Equal(new OccurrenceClaim(false), late);
         Assert.True(ownOverlap.Claimed);
         Assert.True(afterwards.Claimed);
+    }
+
+    // Review 43a F4: between a replica's claim of an occurrence and its run's first row (written after the claim lands; or
+    // asked again while the claim's answer was lost), another replica's claim of the next occurrence saw no run going, and
+    // the two ran at once. A claim of another live replica without its row yet is a run going, for a while.
+    [Fact]
+    public async Task A_claim_of_another_live_replica_whose_run_is_not_written_yet_is_a_run_going()
+    {
+        var first = Open();
+        var second = Open();
+        Assert.True((await first.ClaimOccurrenceAsync("/api/tick", At(1), "run1", default)).Claimed);
+
+        var beforeItsRow = await second.ClaimOccurrenceAsync("/api/tick", At(2), "run2", default);
+        var byHand = await second.Coordination.RunningElsewhereAsync("/api/tick", default);
+
+        var run = Record("run1", ExecutionStatus.Queued) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(1) };
+        await first.AddAsync(run, null, default);
+        await first.UpdateAsync(run with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
+        var afterItsEnd = await second.ClaimOccurrenceAsync("/api/tick", At(4), "run4", default);
+
+        Assert.Equal(new OccurrenceClaim(false, "run1"), beforeItsRow);
+        Assert.Equal("run1", byHand);
+        Assert.True(afterItsEnd.Claimed);
     }
 
     [Fact]
