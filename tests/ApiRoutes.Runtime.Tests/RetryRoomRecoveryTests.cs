@@ -77,8 +77,7 @@ public sealed class RetryRoomRecoveryTests
         server.Probe.Open("slow");
         await Poll.UntilAsync(() => store.Pages >= 2);
 
-        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
-            () => server.Executions.Find("r2") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+        var steps = await SecondsUntilSucceededAsync(server, "r2");
         Assert.True(server.Executions.Find("r2") is { Status: ExecutionStatus.Succeeded },
             $"r2, due 5 s after the start, had not run after {steps} s: {server.Executions.Find("r2")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
     }
@@ -98,8 +97,7 @@ public sealed class RetryRoomRecoveryTests
 
         await using var server = await StartAsync(store);
         server.Probe.Open("slow");
-        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
-            () => server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+        var steps = await SecondsUntilSucceededAsync(server, "q");
 
         Assert.True(server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded },
             $"q, runnable at the start, had not run after {steps} s: {server.Executions.Find("q")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
@@ -175,10 +173,8 @@ public sealed class RetryRoomRecoveryTests
         await using var server = await StartAsync(store);
         server.Probe.Open("slow");
         await Poll.UntilAsync(() => store.Pages >= 2);
-        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
-            () => server.Executions.Find("soon") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
-        var late = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 70,
-            () => server.Executions.Find("soon") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+        var steps = await SecondsUntilSucceededAsync(server, "soon");
+        var late = await SecondsUntilSucceededAsync(server, "soon", maxSteps: 70);
 
         Assert.True(steps < 20, $"'soon', due 5 s after the start, ran after {steps + late} s; pages read {store.Pages}");
     }
@@ -203,8 +199,7 @@ public sealed class RetryRoomRecoveryTests
 
         await using var server = await StartAsync(store);
         server.Probe.Open("slow");
-        var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
-            () => server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+        var steps = await SecondsUntilSucceededAsync(server, "q");
 
         Assert.True(server.Executions.Find("q") is { Status: ExecutionStatus.Succeeded },
             $"q, left running, had not run after {steps} s: {server.Executions.Find("q")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
@@ -242,8 +237,7 @@ public sealed class RetryRoomRecoveryTests
             await using (var server = await StartAsync(store))
             {
                 server.Probe.Open("slow");
-                var steps = await Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps: 20,
-                    () => server.Executions.Find("x") is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
+                var steps = await SecondsUntilSucceededAsync(server, "x");
 
                 Assert.True(server.Executions.Find("x") is { Status: ExecutionStatus.Succeeded },
                     $"x, due at {retryAt}, had not run after {steps} s: {server.Executions.Find("x")?.Status.ToString() ?? "not taken up"}; pages read {store.Pages}");
@@ -341,6 +335,11 @@ public sealed class RetryRoomRecoveryTests
             return base.GetUnfinishedAsync(limit, runnableAt, cancellationToken);
         }
     }
+
+    // The app's clock moved on a second at a time until the execution has succeeded, at most maxSteps times: how many it took.
+    private static Task<int> SecondsUntilSucceededAsync(TestServer server, string id, int maxSteps = 20) =>
+        Poll.SteppingAsync(server.FakeTime, TimeSpan.FromSeconds(1), maxSteps,
+            () => server.Executions.Find(id) is { Status: ExecutionStatus.Succeeded }, settle: TimeSpan.FromMilliseconds(300));
 
     private static ExecutionRecord Retry(string id, int order, DateTimeOffset due) => new()
     {

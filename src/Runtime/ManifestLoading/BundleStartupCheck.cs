@@ -290,7 +290,7 @@ internal static class BundleStartupCheck
     // The folder as a POSIX shell takes it as one word, whole (not cut at 200 characters), so that the advice runs as
     // written; in the display form when it has a character a terminal would act on.
     private static string ShellWord(string path) =>
-        BundlePath.Printable(path, int.MaxValue) != path ? BundlePath.Quote(path) : ShellWords.Quote(path);
+        BundlePath.IsPrintable(path) ? ShellWords.Quote(path) : BundlePath.Quote(path);
 
     /// <param name="root">The app's folder, <see cref="AppContext.BaseDirectory"/>.</param>
     /// <param name="manifestPath">The route manifest that is about to be loaded.</param>

@@ -115,7 +115,7 @@ internal static class ManifestRouteCheck
         null or "" => "which is empty.",
         { Length: > 1024 } => $"which is {name.Length} characters long.",
         _ when name.Any(char.IsWhiteSpace) => "which holds a blank.",
-        _ when !string.Equals(BundlePath.Printable(name, int.MaxValue), name, StringComparison.Ordinal) => "which holds a control or invisible character.",
+        _ when !BundlePath.IsPrintable(name) => "which holds a control or invisible character.",
         _ when name.IndexOfAny(refused.ToCharArray()) is >= 0 and var at => $"which holds '{name[at]}' at index {at}.",
         _ => null,
     };

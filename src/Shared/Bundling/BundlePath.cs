@@ -68,6 +68,9 @@ internal static class BundlePath
     /// </summary>
     public static string Quote(string? path) => $"'{Printable(path, QuotedLength)}'";
 
+    /// <summary>Whether <paramref name="text"/> holds nothing that <see cref="Printable"/> escapes.</summary>
+    public static bool IsPrintable(string text) => string.Equals(Printable(text, int.MaxValue), text, StringComparison.Ordinal);
+
     /// <summary>Untrusted text (a name, a parser's message quoting its input) made safe for one line, as in <see cref="Quote"/>.</summary>
     public static string Printable(string? text, int maxLength = 1000)
     {

@@ -188,7 +188,7 @@ internal static class AssemblyScanner
         return null;
     }
 
-    private static string? NamedString(CustomAttributeValue<string> value, string name) =>
+    internal static string? NamedString(CustomAttributeValue<string> value, string name) =>
         value.NamedArguments.Where(argument => argument.Name == name).Select(argument => argument.Value as string).FirstOrDefault();
 
     /// <summary>A string array argument: null when not written or written as null; a null element where the array holds one.</summary>

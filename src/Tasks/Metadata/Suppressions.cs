@@ -118,21 +118,7 @@ internal sealed class Suppressions
                 continue;
             }
 
-            string? scope = null, target = null;
-            foreach (var argument in value.NamedArguments)
-            {
-                switch (argument.Name)
-                {
-                    case "Scope":
-                        scope = argument.Value as string;
-                        break;
-                    case "Target":
-                        target = argument.Value as string;
-                        break;
-                }
-            }
-
-            yield return (code.ToUpperInvariant(), scope, target);
+            yield return (code.ToUpperInvariant(), AssemblyScanner.NamedString(value, "Scope"), AssemblyScanner.NamedString(value, "Target"));
         }
     }
 }
