@@ -31,7 +31,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
     public async Task A_claim_asked_again_after_an_outage_longer_than_the_lease_is_not_closed_under_its_live_claimant_and_runs_once()
     {
         var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *"));
-        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), renewalsCanFail: true);
+        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var claimant = await StartAsync(manifest, new DateTimeOffset(2026, 1, 1, 0, 0, 35, TimeSpan.Zero), failing: 3);
         var claims = (ClaimLandsThenFails)claimant.Services.GetRequiredService<IExecutionStore>();
         var claimantReplica = await ClaimAnsweredLostAsync(survivor, claimant);
@@ -40,7 +40,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         // The database away longer than the lease: the survivor's renewal fails (00:00:40), and every lease has lapsed
         // when it comes back. A claim 16 minutes old of a replica long gone shows when the survivor's take-over has run
         // (it is closed whatever the leases).
-        var renewals = (RenewalsFail)survivor.Services.GetRequiredService<IReplicaCoordination>();
+        var renewals = (WatchedCoordination)survivor.Services.GetRequiredService<IReplicaCoordination>();
         renewals.Away = true;
         survivor.FakeTime.Advance(TimeSpan.FromSeconds(10));
         await survivor.WaitForLogAsync("ApiRoutes[4001] Warning: Replica ");
@@ -71,7 +71,10 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
     }
 
     // The survivor holds its lease for a whole one (its clock stays before the occurrence); at 00:01:00 on the claimant its
-    // claim lands and its answer is lost, and it is asked again (00:01:01). The claimant's replica.
+    // claim lands and its answer is lost, and it is asked again (00:01:01). The claimant's replica, once the take-overs the
+    // clocks have passed (the survivor's at 00:00:15 and 00:00:30, the claimant's at 00:00:50) have looked at the claims:
+    // one that ran late looked at what the test writes next (ci on 46e290a: the claimant's closed the test's old claim, and
+    // told it in its own log; the survivor's of 00:00:30, its renewals unbroken then, would close the claimant's claim).
     private static async Task<string> ClaimAnsweredLostAsync(TestServer survivor, TestServer claimant)
     {
         await claimant.WaitForLogAsync("ApiRoutes[3006] Debug: Schedule /api/tick waiting for 2026-01-01T00:01:00");
@@ -82,8 +85,11 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
 
         claimant.FakeTime.Advance(TimeSpan.FromSeconds(25));
         await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:01");
+        await Poll.UntilAsync(() => ClaimsLookedAt(survivor) == 2 && ClaimsLookedAt(claimant) == 1, () => $"{ClaimsLookedAt(survivor)} and {ClaimsLookedAt(claimant)}");
         return claimant.Services.GetRequiredService<IReplicaCoordination>().Replica;
     }
+
+    private static int ClaimsLookedAt(TestServer server) => ((WatchedCoordination)server.Services.GetRequiredService<IReplicaCoordination>()).ClaimsLookedAt;
 
     // The claimant asks again at 00:01:03 (the database still away for it) and 00:01:07, and between them renews at
     // 00:01:05, finding its lease lapsed.
@@ -194,7 +200,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         Assert.Equal("Succeeded", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'ran-short'"));
     }
 
-    private Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, DateTimeOffset now, int failing = 0, bool renewalsCanFail = false, Action<ApiRoutesOptions>? configure = null) =>
+    private Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, DateTimeOffset now, int failing = 0, Action<ApiRoutesOptions>? configure = null) =>
         TestServer.StartAsync(
             manifest,
             now: now,
@@ -213,10 +219,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
                         sp.GetServices<IExecutionStoreProvider>().Single().Open(sp, sp.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Store)) { Failing = failing });
                 }
 
-                if (renewalsCanFail)
-                {
-                    services.AddSingleton<IReplicaCoordination>(sp => new RenewalsFail(((ICoordinatingStore)sp.GetRequiredService<IExecutionStore>()).Coordination));
-                }
+                services.AddSingleton<IReplicaCoordination>(sp => new WatchedCoordination(((ICoordinatingStore)sp.GetRequiredService<IExecutionStore>()).Coordination));
             });
 
     // The PostgreSQL store whose first Failing claims fail for the store's sake, the first of them after it landed (the
@@ -250,10 +253,14 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         public ValueTask DisposeAsync() => ((IAsyncDisposable)Inner).DisposeAsync();
     }
 
-    // The PostgreSQL coordination whose renewals fail while Away (this replica cut off from the database).
-    private sealed class RenewalsFail(IReplicaCoordination inner) : IReplicaCoordination
+    // The PostgreSQL coordination whose renewals fail while Away (this replica cut off from the database), and which
+    // counts its take-overs' looks at the claims never run that have ended.
+    private sealed class WatchedCoordination(IReplicaCoordination inner) : IReplicaCoordination
     {
         private volatile bool _away;
+        private int _claimsLookedAt;
+
+        public int ClaimsLookedAt => Volatile.Read(ref _claimsLookedAt);
 
         public bool Away
         {
@@ -286,7 +293,18 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
 
         public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => inner.RunningElsewhereAsync(route, cancellationToken);
 
-        public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
-            inner.CloseClaimsNeverRunAsync(limit, window, lapsed, routes, cancellationToken);
+        public ClockReading? Clock => inner.Clock;
+
+        public async Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await inner.CloseClaimsNeverRunAsync(limit, window, lapsed, routes, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _claimsLookedAt);
+            }
+        }
     }
 }
