@@ -236,9 +236,16 @@ internal sealed class ClockDriver(
             {
                 // Its timer fired, but the retry may still be on its way to the queue (a thread-pool hop): not at rest.
                 case ExecutionState.RetryWaiting when retries.PendingDue(execution.Id) is { } due && (due > now || runsFirst):
-                case ExecutionState.Running when clock.IsWaitedOnBy(execution.Id):
+                case ExecutionState.Running when execution.HandlerRunning && clock.IsWaitedOnBy(execution.Id):
                 case ExecutionState.Queued when execution.Route?.Kind == RouteKind.Background && workersHeld:
                     continue;
+                // CI on 46e290a: its handler has returned, leaving a timer armed, and the end of its request (its response's
+                // callbacks, its scope's disposal) runs before its outcome is recorded: not a handler waiting on the clock
+                // (as review 36b F5's, once recorded). Moved on then, the clock brought the next occurrence to a held slot.
+                case ExecutionState.Running when !execution.HandlerRunning:
+                    return $"execution {execution.Id} of {execution.Record.Route} runs with no handler at work: one is about to start, or its handler "
+                        + "has returned and the end of its request (its response's callbacks, its scope's disposal) runs before its outcome is recorded, "
+                        + "waiting for nothing on the app's clock";
                 case ExecutionState.Running:
                     return $"execution {execution.Id} of {execution.Record.Route} runs and waits for nothing on the app's clock";
                 case ExecutionState.RetryWaiting when !execution.End.IsCompleted:

@@ -88,6 +88,22 @@ public sealed class DrivenDayTests
         Assert.Empty(timeline.Skipped("/api/leaves", OccurrenceOutcome.SkippedOverlap));
     }
 
+    // CI on 46e290a: the test above missed 02:00's run once. Between its handler's return and its outcome's record, a run
+    // whose handler left a timer armed was still running by the log and waited on the clock by the clock: the driver
+    // took it for a handler waiting on the clock, and moved on to the next occurrence while the run held its slot.
+    [Fact]
+    public async Task A_run_that_left_a_timer_armed_and_whose_request_ends_slowly_does_not_make_the_next_occurrences_skip()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var ports);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), ports);
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/leaves", typeof(LeavesATimeoutAndEndsSlowly), "0 * * * *")));
+
+        var timeline = await app.Test.AdvanceAsync(TimeSpan.FromHours(3));
+
+        Assert.Equal(Hours(1, 2, 3), timeline.Ran("/api/leaves"));
+        Assert.Empty(timeline.Skipped("/api/leaves", OccurrenceOutcome.SkippedOverlap));
+    }
+
     // The other side of F5's rule: a handler abandoned at its time limit that still waits on the clock (it ignores its
     // token) holds its schedule until it returns, as in production; the clock moves on meanwhile.
     [Fact]

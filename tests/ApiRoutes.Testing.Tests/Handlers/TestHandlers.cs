@@ -143,6 +143,27 @@ public sealed class LeavesATimeout(TimeProvider time) : IApiHandler
 }
 
 /// <summary>
+/// A scheduled route that leaves a timeout of ten hours armed on the clock, as <see cref="LeavesATimeout"/>, and whose
+/// request ends slowly: a response callback that takes 300 ms of real time, between its handler's return and its
+/// outcome's record (what a busy machine does when it preempts the runner there).
+/// </summary>
+public sealed class LeavesATimeoutAndEndsSlowly(TimeProvider time) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        context.Response.OnCompleted(() =>
+        {
+            Thread.Sleep(300);
+            return Task.CompletedTask;
+        });
+#pragma warning disable CA2000 // Left undisposed on purpose: what a careless handler leaves behind.
+        _ = new CancellationTokenSource(TimeSpan.FromHours(10), time);
+#pragma warning restore CA2000
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
 /// A background route that waits three seconds of the app's clock through a chain of timers, each armed by the one
 /// before's callback (a callback-style scheduler, a debounce), logging each tick.
 /// </summary>
