@@ -178,6 +178,12 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         return result;
     }
 
+    /// <summary>
+    /// The statement that takes a schedule's turn to claim an occurrence (parameter: its route), until the end of the
+    /// transaction that claims.
+    /// </summary>
+    internal const string ClaimTurn = "SELECT pg_advisory_xact_lock(hashtext('apiroutes_occurrence_claim ' || $1))";
+
     // A pause row whose times are instants .NET holds: one the store did not write (beyond year 9999, infinity, edited or
     // restored by another tool) is no pause, for the claim as for the reads, as in the SQLite store; it stopped its
     // schedule on every replica, unrecorded, and failed every read of the pauses (review 24d F2).
@@ -192,6 +198,9 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     // yet, it is its claim still: asked again after an answer that was lost (the statement committed, the link broke
     // before its answer came: review 38a F2); once a row of that id exists (a take-over closed the claim), it is not, and
     // the answer says that it was closed (review 38g F3: the claimant recorded "claimed elsewhere" for its own claim).
+    // The schedule's claims one at a time (ClaimTurn, in the same round trip): two claims of different occurrences sent
+    // at the same moment each saw no run going, their snapshots taken before the other's claim committed, and both ran at
+    // once (review 43a F4); the claim's statement takes its snapshot once the one before it has committed.
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
     {
         var claim = default(OccurrenceClaim);
@@ -220,12 +229,19 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             """,
             async command =>
             {
-                command.Parameters.Add(new NpgsqlParameter { Value = route });
-                command.Parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
-                command.Parameters.Add(new NpgsqlParameter { Value = executionId });
-                command.Parameters.Add(new NpgsqlParameter { Value = _database.Replica });
-                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, _time.GetUtcNow()));   // pauses end on the app's clock
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                // One batch without a transaction of its own: an implicit one, to its end, holds the turn.
+                await using var batch = new NpgsqlBatch(command.Connection)
+                {
+                    BatchCommands = { new NpgsqlBatchCommand(ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, route) } }, new NpgsqlBatchCommand(command.CommandText) },
+                };
+                var parameters = batch.BatchCommands[1].Parameters;
+                parameters.Add(new NpgsqlParameter { Value = route });
+                parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
+                parameters.Add(new NpgsqlParameter { Value = executionId });
+                parameters.Add(new NpgsqlParameter { Value = _database.Replica });
+                parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, _time.GetUtcNow()));   // pauses end on the app's clock
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
                 await reader.ReadAsync(cancellationToken);
                 var paused = reader.GetInt64(2) == 1
                     ? new SchedulePause(route, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))

@@ -289,6 +289,39 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.True(afterItsEnd.Claimed);
     }
 
+    // Review 43a F4, the rest: two claims of different occurrences of a schedule sent at the same moment each took its
+    // snapshot before the other's claim committed, saw no run going, and both ran at once. A transaction of the test is
+    // the first replica's claim of 00:01 under way (its turn taken, its row written, not committed yet).
+    [Fact]
+    public async Task A_claim_waits_for_another_replicas_claim_of_the_schedule_under_way_and_sees_its_run_going()
+    {
+        var first = Open();
+        var second = Open();
+        await using var holder = new NpgsqlConnection(_database);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var turn = new NpgsqlCommand(PostgresExecutionStore.ClaimTurn, holder, transaction) { Parameters = { new NpgsqlParameter<string>(null!, "/api/tick") } })
+        {
+            await turn.ExecuteNonQueryAsync();
+        }
+
+        await using (var claim = new NpgsqlCommand("INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica) VALUES ('/api/tick', $1, 'run1', $2)", holder, transaction))
+        {
+            claim.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, At(1)));
+            claim.Parameters.Add(new NpgsqlParameter<string>(null!, first.Coordination.Replica));
+            await claim.ExecuteNonQueryAsync();
+        }
+
+        var next = second.ClaimOccurrenceAsync("/api/tick", At(2), "run2", default);
+        await WaitingForLocksAsync(1);
+        var otherSchedule = await second.ClaimOccurrenceAsync("/api/other", At(2), "other2", default);   // its own turn
+        await transaction.CommitAsync();
+
+        Assert.Equal(new OccurrenceClaim(false, "run1"), await next.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(otherSchedule.Claimed);
+        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_schedule_runs WHERE route = '/api/tick'"));
+    }
+
     [Fact]
     public async Task A_run_started_by_hand_learns_of_a_run_of_the_schedule_going_on_another_live_replica()
     {
