@@ -111,6 +111,13 @@ internal static class PostgresSchema
         """
         ALTER TABLE apiroutes_executions ADD COLUMN earlier_attempts text;
         """,
+
+        // 10 → 11: a schedule's recent claims found without reading all its claims kept (each claim looks for another
+        // live replica's claim of the last minutes whose run is not written yet: 5–16 ms through the primary key for an
+        // every-minute schedule kept 7 days, 0.4 ms through this), while the schedule's claims wait their turn.
+        """
+        CREATE INDEX apiroutes_schedule_runs_claimed ON apiroutes_schedule_runs (route, claimed_at);
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

@@ -422,7 +422,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_served_routes_schedules_ended_pauses_and_earlier_attempts()
+    public async Task A_database_of_schema_version_1_is_migrated_to_occurrence_records_replays_trace_context_pauses_retry_times_idempotency_keys_served_routes_schedules_ended_pauses_earlier_attempts_and_the_claims_index()
     {
         await using (var first = Open())
         {
@@ -435,7 +435,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
                 DROP COLUMN idempotency_key, DROP COLUMN request_hash, DROP COLUMN earlier_attempts;
             ALTER TABLE apiroutes_replicas DROP COLUMN routes;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
-            DROP TABLE apiroutes_schedules_served; DROP TABLE apiroutes_schedule_pauses_ended;
+            DROP TABLE apiroutes_schedules_served; DROP TABLE apiroutes_schedule_pauses_ended; DROP INDEX apiroutes_schedule_runs_claimed;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
         await using var store = Open();
@@ -453,7 +453,10 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new ServedSchedule("0 * * * *", At(1)), await store.ServeScheduleAsync("/api/tick", "0 * * * *", At(2), default));
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true), await store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default));
 
-        Assert.Equal(10, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal(11, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.Equal(
+            "CREATE INDEX apiroutes_schedule_runs_claimed ON public.apiroutes_schedule_runs USING btree (route, claimed_at)",
+            await PostgresServer.ScalarAsync<string>(_database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'apiroutes_schedule_runs_claimed'"));   // version 11's
         Assert.Equal([(At(1), At(3)), (At(3), null)], (await store.GetPausesAsync(default)).Select(pause => (pause.PausedAt.ToUniversalTime(), pause.Until?.ToUniversalTime())).Order());
         var old = (await store.FindAsync("old", default))!;
         Assert.Equal(("boom", null, null, null), (old.Error, old.ReplayOf, old.TraceParent, old.RetryAt));
@@ -471,7 +474,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (10)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (11)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 
