@@ -769,13 +769,28 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         try
         {
             await connection.OpenAsync(cancellationToken);
-            return connection;
         }
         catch (SqliteException e)
         {
             await connection.DisposeAsync();
             throw Unavailable("read", e);
         }
+
+        // Review 44b F1: a connection opens the file under the store's name, and SQLite reads the log and shared memory
+        // under the names beside it. Once that file is not the one held here (replaced, deleted, emptied; its log
+        // deleted), those are the held file's, and the first read would copy them into the file put in its place as its
+        // own log (damaging it, the work in them lost), and delete them as the connection closed. Told after the open,
+        // before any statement: a name that still leads to the held file then led there as the connection opened, and a
+        // connection that reached another file is closed unread (reads are not pooled), leaving it and the log untouched.
+        if (_held.Lost(Path) is { } lost)
+        {
+            await connection.DisposeAsync();
+            throw new ExecutionStoreUnavailableException(
+                $"The execution store '{Path}' cannot be read: its database file {lost}; a read of what is under its name now would take the log of "
+                + "the file this process has open for that file's own. Restart the app to open the store under its name again (an empty one if no file is there).");
+        }
+
+        return connection;
     }
 
     private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
