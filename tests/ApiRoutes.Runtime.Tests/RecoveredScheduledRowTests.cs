@@ -85,4 +85,43 @@ public sealed class RecoveredScheduledRowTests : IDisposable
         Assert.Contains(1L, missed);   // counted as missed too (it was only recorded: 32d)
         Assert.False((await store2.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-6), "again", default)).Claimed);   // still claimed: not run late
     }
+
+    // Review 44b F2: killed between the run's row and the occurrence's record (written apart, a moment later), the
+    // occurrence was claimed and run, and no record said anything of it: the occurrences list skipped it.
+    [Fact]
+    public async Task An_occurrence_whose_run_was_written_and_whose_record_was_not_is_recorded_ran_at_the_next_start()
+    {
+        var now = new DateTimeOffset(2026, 6, 1, 0, 0, 30, TimeSpan.Zero);
+        await using (var store = SqliteExecutionStore.Open(_database, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now.AddMinutes(-5))))
+        {
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-7), "ran", default);
+            await store.AddAsync(new ExecutionRecord { Id = "ran", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-7), FinishedAt = now.AddMinutes(-7) }, null, default);
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-8), "recorded", default);
+            await store.AddAsync(new ExecutionRecord { Id = "recorded", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-8), FinishedAt = now.AddMinutes(-8) }, null, default);
+            await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/claimed-tick", Occurrence = now.AddMinutes(-8), Outcome = OccurrenceOutcome.Ran, ExecutionId = "recorded", RecordedAt = now.AddMinutes(-8) }, default);
+        }
+
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/claimed-tick", typeof(Tick), "* * * * *")),
+            now: now,
+            options: o =>
+            {
+                o.Store.Provider = StoreProvider.Sqlite;
+                o.Store.Path = _database;
+            });
+
+        var store2 = server.Services.GetRequiredService<IExecutionStore>();
+        IReadOnlyList<OccurrenceRecord> records = [];
+        for (var deadline = DateTime.UtcNow + Probe.Patience; !records.Any(r => r.Occurrence == now.AddMinutes(-7)) && DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            records = await store2.GetOccurrencesAsync(new OccurrenceQuery("/api/claimed-tick"), default);
+        }
+
+        var ran = Assert.Single(records, r => r.Occurrence == now.AddMinutes(-7));
+        Assert.Equal((OccurrenceOutcome.Ran, "ran"), (ran.Outcome, ran.ExecutionId));
+        Assert.Equal("Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.", ran.Detail);
+        Assert.Null(Assert.Single(records, r => r.Occurrence == now.AddMinutes(-8)).Detail);   // recorded in its time: as it was
+        Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3028]", StringComparison.Ordinal));
+        Assert.Equal(0, server.Probe.Count(nameof(Tick)));   // not run again
+    }
 }

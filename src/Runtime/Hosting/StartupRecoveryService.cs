@@ -132,11 +132,18 @@ internal sealed class StartupRecoveryService(
     // could not be written then, while the run went ahead: review 32d F2): claimed, they are not run again by a replayed
     // trigger or the scheduler; they are recorded missed with why, rather than left without a word (review 32b F4).
     // Those within retention (the runs of older claims may be pruned; retention keeps the run of each schedule's latest).
+    // Occurrences whose run was written and whose record was not (a kill between them) are recorded ran (review 44b F2).
     private async Task RecordClaimsNeverRunAsync()
     {
-        foreach (var claim in await store.GetClaimsNeverRunAsync(time.GetUtcNow() - options.Value.Store.Retention, _startedAt, CancellationToken.None))
+        var since = time.GetUtcNow() - options.Value.Store.Retention;
+        foreach (var claim in await store.GetClaimsNeverRunAsync(since, _startedAt, CancellationToken.None))
         {
             occurrences.ClaimNeverRun(claim);
+        }
+
+        foreach (var claim in await store.GetClaimsRunUnrecordedAsync(since, _startedAt, CancellationToken.None))
+        {
+            occurrences.RanUnrecorded(claim);
         }
     }
 

@@ -277,6 +277,14 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Missed, detail: detail);
     }
 
+    /// <summary>
+    /// An occurrence claimed whose run was written and whose record was not, the process stopped between them (review
+    /// 44b F2): recorded ran, with its run, at the next start (the run's own record says how it ended).
+    /// </summary>
+    public void RanUnrecorded(ClaimRunUnrecorded claim) =>
+        Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Ran, claim.ExecutionId,
+            "Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.");
+
     /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
     public Task<IReadOnlyList<OccurrenceRecord>> ReadAsync(OccurrenceQuery query, CancellationToken cancellationToken) =>

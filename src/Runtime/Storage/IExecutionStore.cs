@@ -122,6 +122,16 @@ internal interface IExecutionStore
         Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);
 
     /// <summary>
+    /// Occurrences claimed between <paramref name="since"/> and <paramref name="before"/> (the start of this process,
+    /// alone with its store) whose run was written and that no record says anything of: the process that claimed them
+    /// stopped between the run's row and the occurrence's record, which is written apart (review 44b F2). At most 1,000.
+    /// A store whose claims do not outlive the process has none.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
+    Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ClaimRunUnrecorded>>([]);
+
+    /// <summary>
     /// What the store says is served of <paramref name="route"/>: the schedule and since which start; nothing known when no
     /// start said it (a new schedule, or a store written by an earlier release). Writes nothing: a start reads it, counts
     /// what came while no instance was up, and only then says what it serves (<see cref="ServeScheduleAsync"/>), so that a
@@ -234,6 +244,9 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
 /// <see cref="IReplicaCoordination.ClaimWithoutRunLimit"/>).
 /// </summary>
 internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt, string? Replica = null, bool ClaimantLive = false);
+
+/// <summary>An occurrence claimed whose run, <paramref name="ExecutionId"/>, was written and whose record was not (<see cref="IExecutionStore.GetClaimsRunUnrecordedAsync"/>).</summary>
+internal sealed record ClaimRunUnrecorded(string Route, DateTimeOffset Occurrence, string ExecutionId);
 
 /// <summary>The order of <see cref="IExecutionStore.GetUnfinishedAsync(int, DateTimeOffset?, CancellationToken)"/>.</summary>
 internal static class UnfinishedOrder

@@ -49,6 +49,9 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
     public Task<IReadOnlyList<ClaimNeverRun>> GetClaimsNeverRunAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
         Inner.GetClaimsNeverRunAsync(since, before, cancellationToken);
 
+    public Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
+        Inner.GetClaimsRunUnrecordedAsync(since, before, cancellationToken);
+
     public virtual Task<ServedSchedule> GetServedScheduleAsync(string route, CancellationToken cancellationToken) =>
         Inner.GetServedScheduleAsync(route, cancellationToken);
 

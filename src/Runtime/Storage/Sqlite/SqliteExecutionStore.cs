@@ -295,6 +295,22 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
                 : new ClaimNeverRun(route, occurrence, claimedAt),
             cancellationToken);
 
+    // As the claims never run, of those whose run is there.
+    public Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
+        ReadAllAsync(
+            """
+            SELECT r.route, r.occurrence, r.execution_id FROM schedule_runs r
+            WHERE r.claimed_at >= $p0 AND r.claimed_at < $p1
+                AND EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id)
+                AND NOT EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.route = r.route AND o.occurrence = r.occurrence AND o.outcome <> 'refused')
+            ORDER BY r.claimed_at LIMIT 1000
+            """,
+            [Format(since)!, Format(before)!],
+            reader => reader.GetValue(0) is not string route || !TryParse(reader.GetValue(1) as string, out var occurrence) || reader.GetValue(2) is not string id
+                ? null
+                : new ClaimRunUnrecorded(route, occurrence, id),
+            cancellationToken);
+
     // A stored row is not trusted: one whose times are not instants is left out (the schedule is not paused).
     public Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken) =>
         ReadAllAsync("SELECT route, until, paused_at, 0 FROM schedule_pauses UNION ALL SELECT route, until, paused_at, 1 FROM schedule_pauses_ended", [], reader =>
