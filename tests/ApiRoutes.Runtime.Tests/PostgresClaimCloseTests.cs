@@ -72,7 +72,8 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
 
     // The survivor holds its lease for a whole one (its clock stays before the occurrence); at 00:01:00 on the claimant its
     // claim lands and its answer is lost, and it is asked again (00:01:01). The claimant's replica, once the take-overs the
-    // clocks have passed (the survivor's at 00:00:15 and 00:00:30, the claimant's at 00:00:50) have looked at the claims:
+    // clocks have passed (the survivor's at 00:00:15 and 00:00:30, the claimant's at 00:00:50) have looked at the claims
+    // and the renewals they passed have landed:
     // one that ran late looked at what the test writes next (ci on 46e290a: the claimant's closed the test's old claim, and
     // told it in its own log; the survivor's of 00:00:30, its renewals unbroken then, would close the claimant's claim).
     private static async Task<string> ClaimAnsweredLostAsync(TestServer survivor, TestServer claimant)
@@ -83,7 +84,14 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
             await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
         }
 
-        claimant.FakeTime.Advance(TimeSpan.FromSeconds(25));
+        // The claimant's clock stops at each of its renewals (00:00:45, 00:00:55) until it has landed, and at its take-over
+        // (00:00:50) until it has looked (review 44a F1: a renewal run late, after the test lapsed its lease, registered it
+        // anew, and the survivor's take-over then left its claim alone).
+        await claimant.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => ClaimsLookedAt(claimant) == 1);
+        await claimant.AdvanceToRenewalAsync(TimeSpan.FromSeconds(5));
+        claimant.FakeTime.Advance(TimeSpan.FromSeconds(5));
         await claimant.WaitForLogAsync($"ApiRoutes[3034] Debug: Schedule /api/tick: the claim of the occurrence {Occurrence} is asked again at 2026-01-01T00:01:01");
         await Poll.UntilAsync(() => ClaimsLookedAt(survivor) == 2 && ClaimsLookedAt(claimant) == 1, () => $"{ClaimsLookedAt(survivor)} and {ClaimsLookedAt(claimant)}");
         return claimant.Services.GetRequiredService<IReplicaCoordination>().Replica;

@@ -37,7 +37,7 @@ public sealed class PostgresLandedAfter503Tests : IAsyncLifetime
         // Before the fix it stayed queued for good: the replica is alive, so nobody took it.
         await Poll.UntilAsync(() =>
         {
-            Advance(app);
+            app.AdvanceWithinLease(TimeSpan.FromSeconds(15));
             return app.Executions.Find(id) is { Status: ExecutionStatus.Succeeded };
         });
 
@@ -48,7 +48,7 @@ public sealed class PostgresLandedAfter503Tests : IAsyncLifetime
         // Further looks take nothing: it ran once.
         for (var i = 0; i < 64; i++)
         {
-            Advance(app);
+            app.AdvanceWithinLease(TimeSpan.FromSeconds(15));
             await Task.Delay(10);
         }
 
@@ -74,7 +74,7 @@ public sealed class PostgresLandedAfter503Tests : IAsyncLifetime
         {
             if (app.FakeTime.GetUtcNow() - start < TimeSpan.FromMinutes(12))
             {
-                Advance(app);
+                app.AdvanceWithinLease(TimeSpan.FromSeconds(15));
             }
 
             return app.Executions.Find(landed) is { Status: ExecutionStatus.Queued };
@@ -90,17 +90,6 @@ public sealed class PostgresLandedAfter503Tests : IAsyncLifetime
         Assert.StartsWith("ApiRoutes[2048] Warning: Took up 1 execution(s) ", Assert.Single(app.Logs, line => line.StartsWith("ApiRoutes[2048]", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.DoesNotContain(app.Logs, line => line.StartsWith("ApiRoutes[2015]", StringComparison.Ordinal));
         await Poll.UntilAsync(async () => await Count("status = 'Succeeded' AND attempt = 1") == 4);
-    }
-
-    // 15 s more, unless that would pass the replica's bound on its lease before a renewal (sent on this clock, written
-    // in real time) has landed: the fence would then trip and cut the running handler, which ran again (5 runs of 4
-    // executions, once in 8 under load). The clock waits for the renewal instead.
-    private static void Advance(TestServer app)
-    {
-        if (app.Services.GetRequiredService<LeaseFence>().HeldFor > TimeSpan.FromMinutes(1))
-        {
-            app.FakeTime.Advance(TimeSpan.FromSeconds(15));
-        }
     }
 
     // What a commit whose answer was lost leaves when the settling fails: the row, written by this replica's store (so

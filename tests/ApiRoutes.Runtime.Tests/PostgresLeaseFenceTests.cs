@@ -44,7 +44,7 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
             SELECT count(*)::int FROM lapsed
             """));
 
-        var steps = await Poll.SteppingAsync(b.FakeTime, TimeSpan.FromSeconds(15), maxSteps: 20, () => b.Probe.Count(nameof(HonorsCancellation)) > 0);   // B's take-over tick
+        var steps = await Poll.SteppingAsync(() => b.AdvanceWithinLease(TimeSpan.FromSeconds(15)), maxSteps: 20, () => b.Probe.Count(nameof(HonorsCancellation)) > 0);   // B's take-over tick
         output.WriteLine($"B took it over after {steps} step(s) of its clock");
 
         a.FakeTime.Advance(TimeSpan.FromSeconds(30));       // A renews: by its clock its lease (30 s) is in doubt, and the database says it lapsed
@@ -84,7 +84,7 @@ public sealed class PostgresLeaseFenceTests(ITestOutputHelper output) : IAsyncLi
             SELECT count(*)::int FROM lapsed
             """));
 
-        await Poll.SteppingAsync(b.FakeTime, TimeSpan.FromSeconds(15), maxSteps: 20, () => b.Probe.Count(nameof(IgnoresCancellation)) > 0);   // B's take-over
+        await Poll.SteppingAsync(() => b.AdvanceWithinLease(TimeSpan.FromSeconds(15)), maxSteps: 20, () => b.Probe.Count(nameof(IgnoresCancellation)) > 0);   // B's take-over
         b.Probe.Open("stuck");
         await Poll.UntilAsync(() => b.Executions.Find(id)?.Status == ExecutionStatus.Succeeded);
 

@@ -223,7 +223,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         // The idle replica looks every half lease and takes what has waited longer than that; a look takes a moment.
         await Poll.UntilAsync(() =>
         {
-            idle.FakeTime.Advance(TimeSpan.FromSeconds(15));
+            idle.AdvanceWithinLease(TimeSpan.FromSeconds(15));   // review 44a F2: not past its bound before a renewal landed
             return waiting.All(id => idle.Executions.Find(id) is { Status: ExecutionStatus.Succeeded });
         });
 
@@ -235,6 +235,7 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         }
 
         Assert.Equal((1, 2), (busy.Probe.Count(nameof(Slow)), idle.Probe.Count(nameof(Slow))));
+        Assert.DoesNotContain(idle.Logs, line => line.StartsWith("ApiRoutes[4004]", StringComparison.Ordinal));   // its fence held
         Assert.Empty(busy.Executions.Active);
         // One at a time: it takes only as many as it has idle workers (one).
         Assert.Equal(2, idle.Logs.Count(line => line.StartsWith("ApiRoutes[2016] Information: Took 1 execution(s) waiting in the queues of busy replicas", StringComparison.Ordinal)));
@@ -260,12 +261,13 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         idle.Probe.Open("slow");
         await Poll.UntilAsync(() =>
         {
-            idle.FakeTime.Advance(TimeSpan.FromSeconds(15));
+            idle.AdvanceWithinLease(TimeSpan.FromSeconds(15));   // review 44a F2: not past its bound before a renewal landed
             return waiting.All(id => idle.Executions.Find(id) is { Status: ExecutionStatus.Succeeded });
         });
         busy.Probe.Open("slow");
         await busy.WaitForExecutionAsync(r => r.Id == first && r.Status == ExecutionStatus.Succeeded);
         Assert.Equal((1, 2), (busy.Probe.Count(nameof(Slow)), idle.Probe.Count(nameof(Slow))));
+        Assert.DoesNotContain(idle.Logs, line => line.StartsWith("ApiRoutes[4004]", StringComparison.Ordinal));   // its fence held
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class PostgresUnconfirmedStartTests(ITestOutputHelper output) : IA
         await busy.Probe.NextAsync();
         var waiting = (await busy.Client.PostAsync("/api/slow", null)).Headers.GetValues("X-ApiRoutes-Execution-Id").Single();
         idle.Probe.Open("slow");
-        var steps = await Poll.SteppingAsync(idle.FakeTime, TimeSpan.FromSeconds(15), maxSteps: 40, () => idle.Executions.Find(waiting) is { Status: ExecutionStatus.Succeeded });
+        var steps = await Poll.SteppingAsync(() => idle.AdvanceWithinLease(TimeSpan.FromSeconds(15)), maxSteps: 40, () => idle.Executions.Find(waiting) is { Status: ExecutionStatus.Succeeded });
         output.WriteLine($"idle ran the waiting one after {steps} step(s) of its clock: " + idle.Executions.Find(waiting));
         await proxy.CutAsync();            // the busy replica's link to the database blips
         busy.Probe.Open("slow");

@@ -28,12 +28,16 @@ internal static class Poll
     /// <paramref name="settle"/> of real time to show before the next: steps paced by a fixed real delay ran ahead of a
     /// busy machine's ticks and ran out before the outcome came. Returns the steps taken; the caller asserts the outcome.
     /// </summary>
-    public static async Task<int> SteppingAsync(FakeTimeProvider clock, TimeSpan step, int maxSteps, Func<bool> condition, TimeSpan? settle = null)
+    public static Task<int> SteppingAsync(FakeTimeProvider clock, TimeSpan step, int maxSteps, Func<bool> condition, TimeSpan? settle = null) =>
+        SteppingAsync(() => clock.Advance(step), maxSteps, condition, settle);
+
+    /// <summary>As above, each step <paramref name="step"/> (a replica's <see cref="TestServer.AdvanceWithinLease"/>).</summary>
+    public static async Task<int> SteppingAsync(Action step, int maxSteps, Func<bool> condition, TimeSpan? settle = null)
     {
         var steps = 0;
         for (; steps < maxSteps && !condition(); steps++)
         {
-            clock.Advance(step);
+            step();
             for (var until = DateTime.UtcNow + (settle ?? TimeSpan.FromSeconds(2)); !condition() && DateTime.UtcNow < until;)
             {
                 await Task.Delay(20);

@@ -138,6 +138,23 @@ internal sealed class TestServer : IAsyncDisposable
 
     /// <summary>Waits until a log line starts with <paramref name="prefix"/> (bounded by the probe's patience).</summary>
     /// <summary>
+    /// With replicas, in a loop that moves the clock until something happens: moves the fake clock on by
+    /// <paramref name="by"/>, unless that would pass this replica's bound on its lease before a renewal (sent on this
+    /// clock, written in real time) has landed: the fence would trip and cut the running handlers, which would run
+    /// again (review 38f, 44a F2). The clock then stays, for the renewal to land. Whether it moved.
+    /// </summary>
+    public bool AdvanceWithinLease(TimeSpan by)
+    {
+        if (Services.GetRequiredService<LeaseFence>().HeldFor <= by)
+        {
+            return false;
+        }
+
+        FakeTime.Advance(by);
+        return true;
+    }
+
+    /// <summary>
     /// With replicas: moves the fake clock on by <paramref name="by"/>, to this replica's next lease renewal, and waits
     /// until the renewal has landed (moved on past three quarters of the lease before that, the replica would fence itself).
     /// </summary>
