@@ -260,8 +260,11 @@ internal sealed class StoreLock : IDisposable
         var (result, _) = RangeFileLock.TryTake(database.SafeFileHandle);
         if (result == FileLockResult.HeldElsewhere)
         {
+            // This name's own lock was free: its lock file deleted under a process that holds the file by this name (whose
+            // owner file is here), or another name of the same file (review 44b F3: the line said "unknown").
             database.Dispose();
-            throw InUse(databasePath, null);
+            throw InUse(databasePath, null, "through another name of this very file (a hard link, or a bind mount of its folder), beside which its "
+                + ".owner file names it");
         }
 
         if (result == FileLockResult.Taken)
@@ -359,21 +362,22 @@ internal sealed class StoreLock : IDisposable
                 + "ApiRoutes:Store:Path on a file system that supports locks (a local disk, not a network share without them).");
     }
 
-    private static ExecutionStoreUnavailableException InUse(string databasePath, Exception? inner) => new(
-        $"The execution store '{databasePath}' is in use by another process ({Holder(databasePath)}). Two processes on one "
+    // Named by the owner file beside this name; else "unknown", or, when the file itself is held, how it can be held.
+    private static ExecutionStoreUnavailableException InUse(string databasePath, Exception? inner, string? unnamed = null) => new(
+        $"The execution store '{databasePath}' is in use by another process ({Holder(databasePath) ?? unnamed ?? "unknown"}). Two processes on one "
         + "store would run the same work twice: stop the other one, or give this one its own ApiRoutes:Store:Path.",
         inner);
 
-    private static string Holder(string databasePath)
+    private static string? Holder(string databasePath)
     {
         try
         {
             var owner = File.ReadAllText(databasePath + ".owner").Trim();
-            return owner.Length is > 0 and <= 500 ? owner : "unknown";
+            return owner.Length is > 0 and <= 500 ? owner : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return "unknown";
+            return null;
         }
     }
 }
