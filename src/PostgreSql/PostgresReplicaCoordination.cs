@@ -123,12 +123,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at,
                     EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now()) AS live
                 FROM apiroutes_schedule_runs s
-                WHERE s.claimed_at >= now() - $2
-                    AND (s.claimed_at < now() - $5
-                        OR ($6 AND s.replica <> $1 AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())))
-                    AND NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)
-                    AND ('{scheduled} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
-                        AND (r.routes IS NULL OR '{scheduled} ' || s.route = ANY(r.routes))))
+                WHERE {Examined("NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)")}
                 ORDER BY s.claimed_at
                 LIMIT $4),
             closed AS (
@@ -146,12 +141,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             """,
             async command =>
             {
-                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
-                command.Parameters.Add(new NpgsqlParameter { Value = window });
-                command.Parameters.Add(new NpgsqlParameter { Value = routes.ToArray() });
-                command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
-                command.Parameters.Add(new NpgsqlParameter { Value = IReplicaCoordination.ClaimWithoutRunLimit });
-                command.Parameters.Add(new NpgsqlParameter { Value = lapsed });
+                AddExamined(command, limit, window, lapsed, routes);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
@@ -162,6 +152,56 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             "written",
             cancellationToken);
         return [.. closed.OrderBy(claim => claim.ClaimedAt)];
+    }
+
+    // A run of the claimant's (or one that started, taken over since): not the row a take-over wrote to close the claim
+    // (CloseClaimsNeverRunAsync: another replica's, never started), whose missed record may still be on its way.
+    public async Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(
+        int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+    {
+        var found = new List<ClaimRunUnrecorded>();
+        await database.RunAsync(
+            $"""
+            SELECT s.route, s.occurrence, s.execution_id, s.replica FROM apiroutes_schedule_runs s
+            WHERE {Examined("EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id AND (e.owner = s.replica OR e.started_at IS NOT NULL)) "
+                + "AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_occurrences o WHERE o.route = s.route AND o.occurrence = s.occurrence AND o.outcome <> 'refused')")}
+            ORDER BY s.claimed_at
+            LIMIT $4
+            """,
+            async command =>
+            {
+                AddExamined(command, limit, window, lapsed, routes);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    found.Add(new ClaimRunUnrecorded(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3)));
+                }
+            },
+            "read",
+            cancellationToken);
+        return found;
+    }
+
+    // The claims a take-over looks at (parameters: AddExamined), whose run is as `run` says: within the window; of other
+    // replicas that stopped or let their lease lapse (with lapsed only), or older than ClaimWithoutRunLimit; of the routes
+    // this replica serves, or of schedules no live replica serves.
+    private static string Examined(string run) => $"""
+        s.claimed_at >= now() - $2
+            AND (s.claimed_at < now() - $5
+                OR ($6 AND s.replica <> $1 AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())))
+            AND {run}
+            AND ('{RouteKind.Scheduled.Name()} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
+                AND (r.routes IS NULL OR '{RouteKind.Scheduled.Name()} ' || s.route = ANY(r.routes))))
+        """;
+
+    private void AddExamined(NpgsqlCommand command, int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = Replica });
+        command.Parameters.Add(new NpgsqlParameter { Value = window });
+        command.Parameters.Add(new NpgsqlParameter { Value = routes.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)limit });
+        command.Parameters.Add(new NpgsqlParameter { Value = IReplicaCoordination.ClaimWithoutRunLimit });
+        command.Parameters.Add(new NpgsqlParameter { Value = lapsed });
     }
 
     /// <summary>Removes this replica: its unfinished work is free for the others to claim at once.</summary>

@@ -208,6 +208,53 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         Assert.Equal("Succeeded", await PostgresServer.ScalarAsync<string>(_database, "SELECT status FROM apiroutes_executions WHERE id = 'ran-short'"));
     }
 
+    // Review 44b F2: a replica killed between its run's row and the occurrence's record (written apart) left the occurrence
+    // claimed and run, and no record said anything of it. The take-over records it ran, with its run, as it closes the
+    // claims never run: one of a replica gone (its lease lapsed, the survivor's renewals unbroken), and one 16 minutes old.
+    [Fact]
+    public async Task A_take_over_records_ran_an_occurrence_whose_run_was_written_and_whose_record_was_not()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "0 0 1 1 *"));
+        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_replicas (id, lease_until) VALUES ('dead', now() - interval '1 second'), ('alive', now() + interval '1 hour') RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES "
+            + "('/api/tick', '2026-02-01T00:00:00Z', 'dead-ran', 'dead', now() - interval '1 minute'), "
+            + "('/api/tick', '2026-02-02T00:00:00Z', 'old-ran', 'alive', now() - interval '16 minutes'), "
+            + "('/api/tick', '2026-02-03T00:00:00Z', 'young-ran', 'alive', now() - interval '1 minute') RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, owner) VALUES "
+            + "('dead-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-01T00:00:00Z', 'dead'), "
+            + "('old-ran', '/api/tick', 'scheduled', 'Failed', 1, '2026-02-28T23:44:00Z', '2026-02-28T23:44:01Z', '2026-02-02T00:00:00Z', 'alive'), "
+            + "('young-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-03T00:00:00Z', 'alive') RETURNING 1");
+
+        // Its take-overs at 00:00:15, 00:00:30 and 00:00:45, renewed at 00:00:10 to 00:00:40: the old claim is looked at
+        // whatever the leases, the lapsed replica's once the survivor's renewals have held for a whole lease (00:00:30).
+        // Each take-over is waited for before the clock passes the next (a run still going meets one tick, not two).
+        var coordination = (WatchedCoordination)survivor.Services.GetRequiredService<IReplicaCoordination>();
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => coordination.RunsLookedAt == 1);
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(5));
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => coordination.RunsLookedAt == 2);
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => coordination.RunsLookedAt == 3);
+        const string Recorded = "SELECT string_agg(to_char(occurrence AT TIME ZONE 'UTC', 'MM-DD') || ' ' || outcome || ' ' || execution_id, ', ' ORDER BY occurrence) FROM apiroutes_schedule_occurrences";
+        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string?>(_database, Recorded) is { } records && records.Contains("02-01", StringComparison.Ordinal) && records.Contains("02-02", StringComparison.Ordinal));
+
+        Assert.Equal("02-01 ran dead-ran, 02-02 ran old-ran", await PostgresServer.ScalarAsync<string>(_database, Recorded));   // not the live claimant's young one
+        var ran = (await survivor.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Single(r => r.ExecutionId == "old-ran");
+        Assert.Equal((OccurrenceOutcome.Ran, ExecutionStatus.Failed), (ran.Outcome, ran.ExecutionStatus));
+        Assert.Equal("Recorded by another replica: replica alive, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between).", ran.Detail);
+        Assert.Equal(0, survivor.Probe.Count(nameof(Tick)));
+    }
+
     private Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, DateTimeOffset now, int failing = 0, Action<ApiRoutesOptions>? configure = null) =>
         TestServer.StartAsync(
             manifest,
@@ -262,13 +309,16 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
     }
 
     // The PostgreSQL coordination whose renewals fail while Away (this replica cut off from the database), and which
-    // counts its take-overs' looks at the claims never run that have ended.
+    // counts its take-overs' looks at the claims never run, and at the runs unrecorded, that have ended.
     private sealed class WatchedCoordination(IReplicaCoordination inner) : IReplicaCoordination
     {
         private volatile bool _away;
         private int _claimsLookedAt;
+        private int _runsLookedAt;
 
         public int ClaimsLookedAt => Volatile.Read(ref _claimsLookedAt);
+
+        public int RunsLookedAt => Volatile.Read(ref _runsLookedAt);
 
         public bool Away
         {
@@ -289,6 +339,18 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
 
         public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             inner.ClaimUnfinishedAsync(limit, routes, cancellationToken);
+
+        public async Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await inner.GetClaimsRunUnrecordedAsync(limit, window, lapsed, routes, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _runsLookedAt);
+            }
+        }
 
         public Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             inner.ClaimWaitingAsync(limit, acceptedBefore, routes, cancellationToken);

@@ -82,5 +82,11 @@ internal sealed class TakeOverService(
         {
             occurrences.ClaimNeverRun(claim);
         }
+
+        // Those whose run was written and whose record was not (review 44b F2): recorded ran.
+        foreach (var claim in await coordination.GetClaimsRunUnrecordedAsync(OccurrenceLog.MaxRecordedMisses, window, lapsed, lifecycle.ServedRoutes, stopping))
+        {
+            occurrences.RanUnrecorded(claim);
+        }
     }
 }

@@ -279,11 +279,13 @@ internal sealed class OccurrenceLog : IAsyncDisposable
 
     /// <summary>
     /// An occurrence claimed whose run was written and whose record was not, the process stopped between them (review
-    /// 44b F2): recorded ran, with its run, at the next start (the run's own record says how it ended).
+    /// 44b F2): recorded ran, with its run (whose own record says how it ended), at the next start, or by another
+    /// replica's take-over.
     /// </summary>
     public void RanUnrecorded(ClaimRunUnrecorded claim) =>
-        Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Ran, claim.ExecutionId,
-            "Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.");
+        Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Ran, claim.ExecutionId, claim.Replica is { } replica
+            ? $"Recorded by another replica: replica {replica}, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between)."
+            : "Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.");
 
     /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>

@@ -245,8 +245,12 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
 /// </summary>
 internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, DateTimeOffset ClaimedAt, string? Replica = null, bool ClaimantLive = false);
 
-/// <summary>An occurrence claimed whose run, <paramref name="ExecutionId"/>, was written and whose record was not (<see cref="IExecutionStore.GetClaimsRunUnrecordedAsync"/>).</summary>
-internal sealed record ClaimRunUnrecorded(string Route, DateTimeOffset Occurrence, string ExecutionId);
+/// <summary>
+/// An occurrence claimed whose run, <paramref name="ExecutionId"/>, was written and whose record was not
+/// (<see cref="IExecutionStore.GetClaimsRunUnrecordedAsync"/>); with replicas, the <paramref name="Replica"/> that claimed it
+/// (<see cref="IReplicaCoordination.GetClaimsRunUnrecordedAsync"/>).
+/// </summary>
+internal sealed record ClaimRunUnrecorded(string Route, DateTimeOffset Occurrence, string ExecutionId, string? Replica = null);
 
 /// <summary>The order of <see cref="IExecutionStore.GetUnfinishedAsync(int, DateTimeOffset?, CancellationToken)"/>.</summary>
 internal static class UnfinishedOrder

@@ -123,6 +123,15 @@ internal interface IReplicaCoordination
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
     Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CloseClaimsNeverRunAsync"/> looks for them, occurrences whose run was written and that no record says
+    /// anything of (the claimant stopped between its run's row and the occurrence's record, which is written apart:
+    /// review 44b F2), at most <paramref name="limit"/>: the caller records them ran.
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ClaimRunUnrecorded>>([]);
 }
 
 /// <summary>How a lease renewal went.</summary>
