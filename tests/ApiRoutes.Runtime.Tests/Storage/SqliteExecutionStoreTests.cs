@@ -331,14 +331,26 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
     // Review 44b F1: with the file replaced by another (mv), each read (a readiness probe, the dashboard, the scheduler)
     // opened a connection by the store's name: the file put in its place, beside the replaced file's log and shared
     // memory, which SQLite copied into it as the log of its own. The file was damaged, the work gone, and no 4013 came.
-    [Fact]
-    public async Task A_store_whose_file_was_replaced_refuses_reads_and_leaves_the_file_put_in_its_place_as_it_was()
+    // Review 44c F1: with the store's path through a symbolic link (or relative) the replacement went untold all the same.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_store_whose_file_was_replaced_refuses_reads_and_leaves_the_file_put_in_its_place_as_it_was(bool throughALink)
     {
         if (!OperatingSystem.IsLinux())
         {
             return;   // the hold of the file itself, which tells it, is Linux's (RangeFileLock)
         }
 
+        var real = Directory.CreateDirectory(Path.Combine(_folder, "real")).FullName;
+        var folder = real;
+        if (throughALink)
+        {
+            folder = Path.Combine(_folder, "linked");
+            Directory.CreateSymbolicLink(folder, real);
+        }
+
+        var path = Path.Combine(folder, "executions.db");
         var backup = Path.Combine(_folder, "backup.db");
         await using (var other = SqliteExecutionStore.Open(backup))
         {
@@ -348,26 +360,34 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         File.Delete(backup + "-wal");   // checkpointed as it closed: the file alone holds it
         File.Delete(backup + "-shm");
         var restored = File.ReadAllBytes(backup);
-        await _store.AddAsync(Record("before", ExecutionStatus.Queued), Request(), default);
-        File.Move(backup, DatabasePath, overwrite: true);
+        var store = SqliteExecutionStore.Open(path);
+        try
+        {
+            await store.AddAsync(Record("before", ExecutionStatus.Queued), Request(), default);
+            File.Move(backup, Path.Combine(real, "executions.db"), overwrite: true);
 
-        var read = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => _store.FindAsync("before", default));
-        var probe = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => _store.ProbeAsync(default));
-        await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => _store.GetPausesAsync(default));
-        await _store.UpdateAsync(Record("before", ExecutionStatus.Running) with { StartedAt = At(1) }, default);   // into the file it has open
+            var read = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.FindAsync("before", default));
+            var probe = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.ProbeAsync(default));
+            await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.GetPausesAsync(default));
+            await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.AddAsync(Record("after", ExecutionStatus.Queued), Request(), default));
+            await store.UpdateAsync(Record("before", ExecutionStatus.Running) with { StartedAt = At(1) }, default);   // into the file it has open
 
-        Assert.Equal(
-            $"The execution store '{DatabasePath}' cannot be read: its database file was deleted, or replaced by another file, while the app ran; "
-            + "a read of what is under its name now would take the log of the file this process has open for that file's own. Restart the app to open the store under its name again (an empty one if no file is there).",
-            read.Message);
-        Assert.StartsWith($"The execution store '{DatabasePath}' cannot be read: its database file was deleted", probe.Message, StringComparison.Ordinal);
-        Assert.Equal(restored, File.ReadAllBytes(DatabasePath));
-        Assert.True(File.Exists(DatabasePath + "-wal"));
+            Assert.Equal(
+                $"The execution store '{path}' cannot be read: its database file was deleted, or replaced by another file, while the app ran; "
+                + "a read of what is under its name now would take the log of the file this process has open for that file's own. Restart the app to open the store under its name again (an empty one if no file is there).",
+                read.Message);
+            Assert.StartsWith($"The execution store '{path}' cannot be read: its database file was deleted", probe.Message, StringComparison.Ordinal);
+            Assert.Equal(restored, File.ReadAllBytes(path));
+            Assert.True(File.Exists(path + "-wal"));
+        }
+        finally
+        {
+            await store.DisposeAsync();   // the log set aside (4013)
+        }
 
-        await _store.DisposeAsync();   // the log set aside (4013)
-        _store = SqliteExecutionStore.Open(DatabasePath);
-        Assert.Null(await _store.FindAsync("before", default));
-        Assert.NotNull(await _store.FindAsync("restored", default));
+        await using var restart = SqliteExecutionStore.Open(path);
+        Assert.Null(await restart.FindAsync("before", default));
+        Assert.NotNull(await restart.FindAsync("restored", default));
     }
 
     // Review 37b F1: a log with no database file beside it (the file deleted, and the process that had it open killed) was

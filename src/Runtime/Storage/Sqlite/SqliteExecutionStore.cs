@@ -689,7 +689,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         // store's name is not the one open here: accepted, it would be lost at the next start (review 25d F4). Changes
         // of state go on into the open file, so what was accepted still runs while the process lives.
         if (batch.Any(write => write.Request is not null || write.Key is not null || write.Schedule is not null || write.Probe)
-            && _held.Lost(Path) is { } lost)
+            && _held.Lost() is { } lost)
         {
             throw new IOException(
                 $"its database file {lost}; what this process would accept now would be kept only in the file it has open, "
@@ -798,7 +798,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         // own log (damaging it, the work in them lost), and delete them as the connection closed. Told after the open,
         // before any statement: a name that still leads to the held file then led there as the connection opened, and a
         // connection that reached another file is closed unread (reads are not pooled), leaving it and the log untouched.
-        if (_held.Lost(Path) is { } lost)
+        if (_held.Lost() is { } lost)
         {
             await connection.DisposeAsync();
             throw new ExecutionStoreUnavailableException(

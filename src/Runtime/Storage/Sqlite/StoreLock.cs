@@ -78,7 +78,8 @@ internal sealed class StoreLock : IDisposable
     }
 
     /// <summary>
-    /// Why <paramref name="databasePath"/> no longer names the file this process holds open, or null while it does (or
+    /// Why the store's file on disk (the path <see cref="StorePath.OnDisk"/> resolved, which SQLite's connections open) no
+    /// longer names the file this process holds open, or null while it does (or
     /// where that cannot be told: outside Linux, or without the hold of the file itself). SQLite goes on writing an open
     /// file that was deleted, or replaced by another under its name; what it writes there is gone when the process ends,
     /// and the next start opens what the name holds then (review 25d F4).
@@ -88,7 +89,7 @@ internal sealed class StoreLock : IDisposable
     /// has open, the next connection that finds the file empty (a readiness probe) removes the log, and what was accepted
     /// meanwhile is gone at the next start (review 32b F1, F2).
     /// </remarks>
-    public string? Lost(string databasePath)
+    public string? Lost()
     {
         if (_databaseDescriptor is null)
         {
@@ -115,7 +116,10 @@ internal sealed class StoreLock : IDisposable
             return null;
         }
 
-        return Gone(databasePath, target);
+        // The resolved path, not the one configured: relative, or through a symbolic link, it never equals the kernel's
+        // name of the file (review 44c F1: a replaced file was not told, and read, damaging it; a working folder changed
+        // after start made a healthy store "no longer there").
+        return Gone(_file, target);
     }
 
     // Why the name no longer leads to the held file (deleted, replaced, moved away), or null.
