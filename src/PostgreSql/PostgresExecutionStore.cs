@@ -1,3 +1,4 @@
+using System.Data;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
@@ -198,7 +199,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     // yet, it is its claim still: asked again after an answer that was lost (the statement committed, the link broke
     // before its answer came: review 38a F2); once a row of that id exists (a take-over closed the claim), it is not, and
     // the answer says that it was closed (review 38g F3: the claimant recorded "claimed elsewhere" for its own claim).
-    // The schedule's claims one at a time (ClaimTurn, in the same round trip): two claims of different occurrences sent
+    // The schedule's claims one at a time (ClaimTurn, then the claim, one batch in one transaction): two claims of different occurrences sent
     // at the same moment each saw no run going, their snapshots taken before the other's claim committed, and both ran at
     // once (review 43a F4); the claim's statement takes its snapshot once the one before it has committed.
     public async Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken)
@@ -229,8 +230,10 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             """,
             async command =>
             {
-                // One batch without a transaction of its own: an implicit one, to its end, holds the turn.
-                await using var batch = new NpgsqlBatch(command.Connection)
+                // A transaction read committed, whatever the database's default: under repeatable read the claim's snapshot
+                // would be the turn's, taken before the wait (review 44c F3). Its BEGIN goes with the batch.
+                await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+                await using var batch = new NpgsqlBatch(command.Connection, transaction)
                 {
                     BatchCommands = { new NpgsqlBatchCommand(ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, route) } }, new NpgsqlBatchCommand(command.CommandText) },
                 };
@@ -240,13 +243,17 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 parameters.Add(new NpgsqlParameter { Value = executionId });
                 parameters.Add(new NpgsqlParameter { Value = _database.Replica });
                 parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, _time.GetUtcNow()));   // pauses end on the app's clock
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-                await reader.NextResultAsync(cancellationToken);
-                await reader.ReadAsync(cancellationToken);
-                var paused = reader.GetInt64(2) == 1
-                    ? new SchedulePause(route, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
-                    : null;
-                claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused, reader.GetInt64(5) == 1);
+                await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                    await reader.ReadAsync(cancellationToken);
+                    var paused = reader.GetInt64(2) == 1
+                        ? new SchedulePause(route, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
+                        : null;
+                    claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused, reader.GetInt64(5) == 1);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
             },
             "written",
             cancellationToken);
@@ -317,7 +324,7 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
             sql,
             async command =>
             {
-                await using var transaction = await command.Connection!.BeginTransactionAsync(cancellationToken);
+                await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);   // as the claim's (44c F3)
                 await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('apiroutes_pause ' || $1))", command.Connection, transaction))
                 {
                     turn.Parameters.Add(new NpgsqlParameter<string>(null!, route));

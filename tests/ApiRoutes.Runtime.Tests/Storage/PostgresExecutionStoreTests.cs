@@ -292,9 +292,14 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     // Review 43a F4, the rest: two claims of different occurrences of a schedule sent at the same moment each took its
     // snapshot before the other's claim committed, saw no run going, and both ran at once. A transaction of the test is
     // the first replica's claim of 00:01 under way (its turn taken, its row written, not committed yet).
-    [Fact]
-    public async Task A_claim_waits_for_another_replicas_claim_of_the_schedule_under_way_and_sees_its_run_going()
+    // Review 44c F3: under a database whose default isolation is repeatable read, the claim's snapshot was the turn's,
+    // taken before the wait, and it missed the claim committed meanwhile.
+    [Theory]
+    [InlineData("read committed")]
+    [InlineData("repeatable read")]
+    public async Task A_claim_waits_for_another_replicas_claim_of_the_schedule_under_way_and_sees_its_run_going(string isolation)
     {
+        await PostgresServer.ScalarAsync<int>(_database, $"SELECT 1; ALTER DATABASE \"{new NpgsqlConnectionStringBuilder(_database).Database}\" SET default_transaction_isolation = '{isolation}'");
         var first = Open();
         var second = Open();
         await using var holder = new NpgsqlConnection(_database);
