@@ -155,22 +155,26 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     }
 
     // A run of the claimant's (or one that started, taken over since): not the row a take-over wrote to close the claim
-    // (CloseClaimsNeverRunAsync: another replica's, never started), whose missed record may still be on its way.
+    // (CloseClaimsNeverRunAsync: another replica's, never started), whose missed record may still be on its way. Of
+    // occurrences whose record the prune keeps ($7; review 44c F4), whatever another replica recorded of it as claimed
+    // elsewhere (44c F5).
     public async Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(
-        int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+        int limit, TimeSpan window, bool lapsed, DateTimeOffset occurrencesSince, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
     {
         var found = new List<ClaimRunUnrecorded>();
         await database.RunAsync(
             $"""
             SELECT s.route, s.occurrence, s.execution_id, s.replica FROM apiroutes_schedule_runs s
             WHERE {Examined("EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id AND (e.owner = s.replica OR e.started_at IS NOT NULL)) "
-                + "AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_occurrences o WHERE o.route = s.route AND o.occurrence = s.occurrence AND o.outcome <> 'refused')")}
+                + "AND s.occurrence >= $7 "
+                + "AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_occurrences o WHERE o.route = s.route AND o.occurrence = s.occurrence AND o.outcome NOT IN ('refused', 'claimed_elsewhere'))")}
             ORDER BY s.claimed_at
             LIMIT $4
             """,
             async command =>
             {
                 AddExamined(command, limit, window, lapsed, routes);
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, occurrencesSince.ToUniversalTime()));
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {

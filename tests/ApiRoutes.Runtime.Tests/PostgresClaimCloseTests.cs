@@ -222,15 +222,23 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         await PostgresServer.ScalarAsync<int>(
             _database,
             "INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES "
-            + "('/api/tick', '2026-02-01T00:00:00Z', 'dead-ran', 'dead', now() - interval '1 minute'), "
-            + "('/api/tick', '2026-02-02T00:00:00Z', 'old-ran', 'alive', now() - interval '16 minutes'), "
-            + "('/api/tick', '2026-02-03T00:00:00Z', 'young-ran', 'alive', now() - interval '1 minute') RETURNING 1");
+            + "('/api/tick', '2026-02-25T00:00:00Z', 'dead-ran', 'dead', now() - interval '1 minute'), "
+            + "('/api/tick', '2026-02-26T00:00:00Z', 'old-ran', 'alive', now() - interval '16 minutes'), "
+            + "('/api/tick', '2026-02-27T00:00:00Z', 'young-ran', 'alive', now() - interval '1 minute'), "
+            + "('/api/tick', '2026-02-28T00:00:00Z', 'seen-ran', 'dead', now() - interval '1 minute'), "
+            + "('/api/tick', '2025-01-01T00:00:00Z', 'caught-up', 'alive', now() - interval '16 minutes') RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(   // review 44c F5: what another replica recorded says nothing of the run
+            _database,
+            "INSERT INTO apiroutes_schedule_occurrences (route, occurrence, outcome, recorded_at) VALUES ('/api/tick', '2026-02-28T00:00:00Z', 'claimed_elsewhere', now()) RETURNING 1");
         await PostgresServer.ScalarAsync<int>(
             _database,
             "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, owner) VALUES "
-            + "('dead-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-01T00:00:00Z', 'dead'), "
-            + "('old-ran', '/api/tick', 'scheduled', 'Failed', 1, '2026-02-28T23:44:00Z', '2026-02-28T23:44:01Z', '2026-02-02T00:00:00Z', 'alive'), "
-            + "('young-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-03T00:00:00Z', 'alive') RETURNING 1");
+            + "('dead-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-25T00:00:00Z', 'dead'), "
+            + "('old-ran', '/api/tick', 'scheduled', 'Failed', 1, '2026-02-28T23:44:00Z', '2026-02-28T23:44:01Z', '2026-02-26T00:00:00Z', 'alive'), "
+            + "('young-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-27T00:00:00Z', 'alive'), "
+            + "('seen-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-28T00:00:00Z', 'dead'), "
+            // Review 44c F4: a catch-up claimed long after its occurrence, whose record the prune removed (by the occurrence)
+            + "('caught-up', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:44:00Z', '2026-02-28T23:44:01Z', '2025-01-01T00:00:00Z', 'alive') RETURNING 1");
 
         // Its take-overs at 00:00:15, 00:00:30 and 00:00:45, renewed at 00:00:10 to 00:00:40: the old claim is looked at
         // whatever the leases, the lapsed replica's once the survivor's renewals have held for a whole lease (00:00:30).
@@ -245,10 +253,15 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
         survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));
         await Poll.UntilAsync(() => coordination.RunsLookedAt == 3);
-        const string Recorded = "SELECT string_agg(to_char(occurrence AT TIME ZONE 'UTC', 'MM-DD') || ' ' || outcome || ' ' || execution_id, ', ' ORDER BY occurrence) FROM apiroutes_schedule_occurrences";
-        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string?>(_database, Recorded) is { } records && records.Contains("02-01", StringComparison.Ordinal) && records.Contains("02-02", StringComparison.Ordinal));
+        const string Recorded = "SELECT string_agg(to_char(occurrence AT TIME ZONE 'UTC', 'YY-MM-DD') || ' ' || outcome || ' ' || coalesce(execution_id, '-'), ', ' ORDER BY occurrence, outcome) FROM apiroutes_schedule_occurrences";
+        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string?>(_database, Recorded) is { } records
+            && records.Contains("02-25 ran", StringComparison.Ordinal) && records.Contains("02-26 ran", StringComparison.Ordinal) && records.Contains("02-28 ran", StringComparison.Ordinal),
+            () => string.Join("\n", survivor.Logs.Where(line => line.StartsWith("ApiRoutes[", StringComparison.Ordinal))));
 
-        Assert.Equal("02-01 ran dead-ran, 02-02 ran old-ran", await PostgresServer.ScalarAsync<string>(_database, Recorded));   // not the live claimant's young one
+        // Not the live claimant's young one, nor the catch-up of an occurrence older than the records kept.
+        Assert.Equal(
+            "26-02-25 ran dead-ran, 26-02-26 ran old-ran, 26-02-28 claimed_elsewhere -, 26-02-28 ran seen-ran",
+            await PostgresServer.ScalarAsync<string>(_database, Recorded));
         var ran = (await survivor.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Single(r => r.ExecutionId == "old-ran");
         Assert.Equal((OccurrenceOutcome.Ran, ExecutionStatus.Failed), (ran.Outcome, ran.ExecutionStatus));
         Assert.Equal("Recorded by another replica: replica alive, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between).", ran.Detail);
@@ -340,11 +353,12 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             inner.ClaimUnfinishedAsync(limit, routes, cancellationToken);
 
-        public async Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(
+            int limit, TimeSpan window, bool lapsed, DateTimeOffset occurrencesSince, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
         {
             try
             {
-                return await inner.GetClaimsRunUnrecordedAsync(limit, window, lapsed, routes, cancellationToken);
+                return await inner.GetClaimsRunUnrecordedAsync(limit, window, lapsed, occurrencesSince, routes, cancellationToken);
             }
             finally
             {

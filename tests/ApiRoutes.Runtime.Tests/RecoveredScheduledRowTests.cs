@@ -99,6 +99,15 @@ public sealed class RecoveredScheduledRowTests : IDisposable
             await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-8), "recorded", default);
             await store.AddAsync(new ExecutionRecord { Id = "recorded", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-8), FinishedAt = now.AddMinutes(-8) }, null, default);
             await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/claimed-tick", Occurrence = now.AddMinutes(-8), Outcome = OccurrenceOutcome.Ran, ExecutionId = "recorded", RecordedAt = now.AddMinutes(-8) }, default);
+
+            // Review 44c F5: a restart's scheduler met the claim, and recorded it claimed elsewhere; that says nothing of the run.
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-9), "seen", default);
+            await store.AddAsync(new ExecutionRecord { Id = "seen", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-9), FinishedAt = now.AddMinutes(-9) }, null, default);
+            await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/claimed-tick", Occurrence = now.AddMinutes(-9), Outcome = OccurrenceOutcome.ClaimedElsewhere, RecordedAt = now.AddMinutes(-4) }, default);
+
+            // Review 44c F4: a catch-up claimed long after its occurrence, older than the records kept (pruned by occurrence).
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddDays(-8), "caught-up", default);
+            await store.AddAsync(new ExecutionRecord { Id = "caught-up", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-5), FinishedAt = now.AddMinutes(-5) }, null, default);
         }
 
         await using var server = await TestServer.StartAsync(
@@ -112,7 +121,7 @@ public sealed class RecoveredScheduledRowTests : IDisposable
 
         var store2 = server.Services.GetRequiredService<IExecutionStore>();
         IReadOnlyList<OccurrenceRecord> records = [];
-        for (var deadline = DateTime.UtcNow + Probe.Patience; !records.Any(r => r.Occurrence == now.AddMinutes(-7)) && DateTime.UtcNow < deadline; await Task.Delay(20))
+        for (var deadline = DateTime.UtcNow + Probe.Patience; !(records.Any(r => r.Occurrence == now.AddMinutes(-7)) && records.Any(r => r.ExecutionId == "seen")) && DateTime.UtcNow < deadline; await Task.Delay(20))
         {
             records = await store2.GetOccurrencesAsync(new OccurrenceQuery("/api/claimed-tick"), default);
         }
@@ -121,6 +130,8 @@ public sealed class RecoveredScheduledRowTests : IDisposable
         Assert.Equal((OccurrenceOutcome.Ran, "ran"), (ran.Outcome, ran.ExecutionId));
         Assert.Equal("Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.", ran.Detail);
         Assert.Null(Assert.Single(records, r => r.Occurrence == now.AddMinutes(-8)).Detail);   // recorded in its time: as it was
+        Assert.Equal([OccurrenceOutcome.Ran, OccurrenceOutcome.ClaimedElsewhere], records.Where(r => r.Occurrence == now.AddMinutes(-9)).Select(r => r.Outcome).Order());
+        Assert.DoesNotContain(records, r => r.Occurrence == now.AddDays(-8));
         Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3028]", StringComparison.Ordinal));
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));   // not run again
     }

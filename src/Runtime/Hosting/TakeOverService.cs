@@ -84,7 +84,8 @@ internal sealed class TakeOverService(
         }
 
         // Those whose run was written and whose record was not (review 44b F2): recorded ran.
-        foreach (var claim in await coordination.GetClaimsRunUnrecordedAsync(OccurrenceLog.MaxRecordedMisses, window, lapsed, lifecycle.ServedRoutes, stopping))
+        var recordsKept = Time.GetUtcNow() - options.Value.Store.Retention;   // as the prune of the records goes
+        foreach (var claim in await coordination.GetClaimsRunUnrecordedAsync(OccurrenceLog.MaxRecordedMisses, window, lapsed, recordsKept, lifecycle.ServedRoutes, stopping))
         {
             occurrences.RanUnrecorded(claim);
         }

@@ -127,10 +127,12 @@ internal interface IReplicaCoordination
     /// <summary>
     /// As <see cref="CloseClaimsNeverRunAsync"/> looks for them, occurrences whose run was written and that no record says
     /// anything of (the claimant stopped between its run's row and the occurrence's record, which is written apart:
-    /// review 44b F2), at most <paramref name="limit"/>: the caller records them ran.
+    /// review 44b F2), of occurrences since <paramref name="occurrencesSince"/> (by the app's clock, as the prune of the
+    /// records goes), at most <paramref name="limit"/>: the caller records them ran.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
-    Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
+    Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(
+        int limit, TimeSpan window, bool lapsed, DateTimeOffset occurrencesSince, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ClaimRunUnrecorded>>([]);
 }
 
