@@ -198,6 +198,15 @@ internal sealed class ClockDriver(
             if (log.Find(id) is { } ended && OutcomeReader.IsFinished(ended.Status)
                 && !(log.Held(id) is { HandlerRunning: true } && clock.IsWaitedOnBy(id)))
             {
+                // Review 44c: its handler returned, and the end of its request is what holds it (a callback waiting on the
+                // app's clock was told as an abandoned handler, with the advice to wait on the clock).
+                if (log.Held(id) is { HandlerRunning: false, End.IsCompleted: false })
+                {
+                    return $"execution {id} of {ended.Route} has ended ({ended.Status.ToString().ToLowerInvariant()}), and the end of its request "
+                        + "(its response's OnCompleted callbacks, its scope's disposal) still runs and holds its schedule; the clock waits for it in real "
+                        + "time, so it must not wait on the app's clock";
+                }
+
                 return $"execution {id} of {ended.Route} has ended ({ended.Status.ToString().ToLowerInvariant()}) but has not returned yet, "
                     + "and holds its schedule until it does (a handler abandoned at its time limit must still return)";
             }

@@ -104,6 +104,22 @@ public sealed class DrivenDayTests
         Assert.Empty(timeline.Skipped("/api/leaves", OccurrenceOutcome.SkippedOverlap));
     }
 
+    // Review 44c: a run whose response callback waits on the app's clock holds its schedule while the clock waits for it;
+    // the failure blamed an abandoned handler and advised waiting on the clock, which the callback does.
+    [Fact]
+    public async Task A_run_whose_response_callback_waits_on_the_clock_fails_the_drive_naming_the_end_of_its_request()
+    {
+        await using var app = await AppUnderTest.StartAsync(
+            Create(ScheduledRoute("/api/ends", typeof(EndsWaitingOnTheClock), "0 * * * *")), o => o.Patience = TimeSpan.FromSeconds(2));
+
+        var error = await Assert.ThrowsAsync<ApiRoutesTestException>(() => app.Test.AdvanceAsync(TimeSpan.FromHours(2)));
+
+        Assert.Matches(
+            "^The app did not come to rest at 2026-01-01T01:00:00.0000000\\+00:00 \\(test clock\\) within 00:00:02: execution [0-9a-f]{32} of /api/ends has ended \\(succeeded\\), "
+            + "and the end of its request \\(its response's OnCompleted callbacks, its scope's disposal\\) still runs and holds its schedule; the clock waits for it in real time, so it must not wait on the app's clock\\.",
+            error.Message);
+    }
+
     // The other side of F5's rule: a handler abandoned at its time limit that still waits on the clock (it ignores its
     // token) holds its schedule until it returns, as in production; the clock moves on meanwhile.
     [Fact]

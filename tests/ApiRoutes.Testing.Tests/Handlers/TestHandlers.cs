@@ -242,3 +242,13 @@ public sealed class EndsOverANetworkOnItsToken(CallbackEnds ends) : IApiHandler
         return Task.CompletedTask;
     }
 }
+
+/// <summary>A scheduled route whose response callback waits a second of the app's clock (a debounced flush on it).</summary>
+public sealed class EndsWaitingOnTheClock(TimeProvider time) : IApiHandler
+{
+    public Task HandleAsync(HttpContext context)
+    {
+        context.Response.OnCompleted(() => Task.Delay(TimeSpan.FromSeconds(1), time));
+        return Task.CompletedTask;
+    }
+}
