@@ -390,6 +390,18 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         Assert.NotNull(await restart.FindAsync("restored", default));
     }
 
+    // Review 44c: a read that raced the store's close asked the released hold whether the file was lost, and its
+    // disposed file threw out of the read.
+    [Fact]
+    public void A_released_hold_tells_nothing_lost_rather_than_throwing()
+    {
+        var path = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, "held")).FullName, "executions.db");
+        var held = StoreLock.Acquire(path);
+        held.Dispose();
+
+        Assert.Null(held.Lost());
+    }
+
     // Review 37b F1: a log with no database file beside it (the file deleted, and the process that had it open killed) was
     // called "its database file is empty (it was emptied …)", of an empty file the refused start had made itself, which
     // every later start then found.

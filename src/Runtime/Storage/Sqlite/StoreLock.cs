@@ -111,7 +111,7 @@ internal sealed class StoreLock : IDisposable
                 return $"lost its write-ahead log '{log.Path}' (deleted while the app ran), which holds the latest work until it is copied into the file";
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)   // disposed: a read that raced the store's close (review 44c)
         {
             return null;
         }
