@@ -13,7 +13,8 @@ namespace ApiRoutes.Hosting;
 /// unfinished work of replicas that stopped (or died, once their lease lapsed), as much as the queue has room for;
 /// then this replica's own first attempts, older than half a lease, that it does not hold (their accept was answered 503
 /// and their rows landed after all); then, with workers idle, first attempts that have waited half a lease or more in
-/// the queue of a busy replica; then closes the occurrences such replicas claimed and wrote no run of, as missed.
+/// the queue of a busy replica; then closes the occurrences such replicas claimed and wrote no run of, as missed, and
+/// records ran those whose run they wrote and whose record they did not.
 /// </summary>
 internal sealed class TakeOverService(
     BackgroundQueue queue,
