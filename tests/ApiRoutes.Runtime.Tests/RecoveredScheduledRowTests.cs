@@ -62,14 +62,7 @@ public sealed class RecoveredScheduledRowTests : IDisposable
 
         var missed = new System.Collections.Concurrent.ConcurrentQueue<long>();
         using var listener = OccurrenceRecordTests.Listen("apiroutes.schedule.missed", "/api/claimed-tick", missed);
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/claimed-tick", typeof(Tick), "* * * * *")),
-            now: now,
-            options: o =>
-            {
-                o.Store.Provider = StoreProvider.Sqlite;
-                o.Store.Path = _database;
-            });
+        await using var server = await StartOnTheStoreAsync(now);
 
         await server.WaitForLogAsync("ApiRoutes[3028] Warning: Schedule /api/claimed-tick: the occurrence 2026-05-31T23:54:30.0000000+00:00 was claimed at 2026-05-31T23:55:30.0000000+00:00, and no run of it was written: the process stopped (killed, or crashed) in the moment between");
         var store2 = server.Services.GetRequiredService<IExecutionStore>();
@@ -110,14 +103,7 @@ public sealed class RecoveredScheduledRowTests : IDisposable
             await store.AddAsync(new ExecutionRecord { Id = "caught-up", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-5), FinishedAt = now.AddMinutes(-5) }, null, default);
         }
 
-        await using var server = await TestServer.StartAsync(
-            Create(ScheduledRoute("/api/claimed-tick", typeof(Tick), "* * * * *")),
-            now: now,
-            options: o =>
-            {
-                o.Store.Provider = StoreProvider.Sqlite;
-                o.Store.Path = _database;
-            });
+        await using var server = await StartOnTheStoreAsync(now);
 
         var store2 = server.Services.GetRequiredService<IExecutionStore>();
         IReadOnlyList<OccurrenceRecord> records = [];
@@ -135,4 +121,15 @@ public sealed class RecoveredScheduledRowTests : IDisposable
         Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3028]", StringComparison.Ordinal));
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));   // not run again
     }
+
+    // The app with an every-minute schedule, on the store file the test wrote.
+    private Task<TestServer> StartOnTheStoreAsync(DateTimeOffset now) =>
+        TestServer.StartAsync(
+            Create(ScheduledRoute("/api/claimed-tick", typeof(Tick), "* * * * *")),
+            now: now,
+            options: o =>
+            {
+                o.Store.Provider = StoreProvider.Sqlite;
+                o.Store.Path = _database;
+            });
 }

@@ -295,12 +295,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
             return;   // the hold of the file itself, which tells it, is Linux's (RangeFileLock)
         }
 
-        var backup = Path.Combine(_folder, "backup.db");
-        await using (var other = SqliteExecutionStore.Open(backup))
-        {
-            await other.AddAsync(Record("restored", ExecutionStatus.Queued), Request(), default);
-        }
-
+        var backup = await BackupAsync();
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var logs = new Infrastructure.ListLoggerProvider(lines);
         await _store.DisposeAsync();
@@ -351,12 +346,7 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         }
 
         var path = Path.Combine(folder, "executions.db");
-        var backup = Path.Combine(_folder, "backup.db");
-        await using (var other = SqliteExecutionStore.Open(backup))
-        {
-            await other.AddAsync(Record("restored", ExecutionStatus.Queued), Request(), default);
-        }
-
+        var backup = await BackupAsync();
         File.Delete(backup + "-wal");   // checkpointed as it closed: the file alone holds it
         File.Delete(backup + "-shm");
         var restored = File.ReadAllBytes(backup);
@@ -400,6 +390,18 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         held.Dispose();
 
         Assert.Null(held.Lost());
+    }
+
+    // Another store, closed, holding one execution ("restored"): a backup to put in the store's place.
+    private async Task<string> BackupAsync()
+    {
+        var backup = Path.Combine(_folder, "backup.db");
+        await using (var other = SqliteExecutionStore.Open(backup))
+        {
+            await other.AddAsync(Record("restored", ExecutionStatus.Queued), Request(), default);
+        }
+
+        return backup;
     }
 
     // Review 37b F1: a log with no database file beside it (the file deleted, and the process that had it open killed) was
