@@ -1,4 +1,6 @@
+using System.Data;
 using System.Diagnostics;
+using ApiRoutes.Execution;
 using ApiRoutes.Manifest;
 using Npgsql;
 
@@ -89,18 +91,49 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         }
     }
 
-    public async Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken)
+    // In the schedule's claim turn (PostgresExecutionStore.ClaimTurn), as a claim of an occurrence is made: the look for a
+    // run going elsewhere, then this run's row (Queued, this replica's), one transaction read committed. A read alone
+    // let two replicas starting by hand at one moment, or one starting by hand as another claimed, both pass (note 44):
+    // now the later of the two sees the other's claim or row. The row is the writer's own statement (PostgresUpsert), so
+    // the accept's write that follows it updates the same row.
+    public async Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken)
     {
         string? other = null;
         await database.RunAsync(
             ScheduleRunElsewhere.Select("$1", "$2"),
             async command =>
             {
-                command.Parameters.Add(new NpgsqlParameter { Value = route });
-                command.Parameters.Add(new NpgsqlParameter { Value = Replica });
-                other = await command.ExecuteScalarAsync(cancellationToken) as string;
+                await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+                await using (var look = new NpgsqlBatch(command.Connection, transaction)
+                {
+                    BatchCommands =
+                    {
+                        new NpgsqlBatchCommand(PostgresExecutionStore.ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, run.Route) } },
+                        new NpgsqlBatchCommand(command.CommandText) { Parameters = { new NpgsqlParameter<string>(null!, run.Route), new NpgsqlParameter<string>(null!, Replica) } },
+                    },
+                })
+                {
+                    await using var reader = await look.ExecuteReaderAsync(cancellationToken);
+                    await reader.NextResultAsync(cancellationToken);
+                    other = await reader.ReadAsync(cancellationToken) ? reader.GetString(0) : null;
+                }
+
+                if (other is not null)
+                {
+                    return;   // the transaction rolls back as it is disposed, and the turn is given up with it
+                }
+
+                await using (var write = new NpgsqlBatch(command.Connection, transaction) { BatchCommands = { PostgresUpsert.Command([new PostgresWriter.Write(run, null, null)], 0, 1, Replica) } })
+                {
+                    if (await write.ExecuteScalarAsync(cancellationToken) is null)
+                    {
+                        throw new InvalidOperationException($"The row of run {run.Id} of {run.Route} was not written: another replica holds that id.");
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken);
             },
-            "read",
+            "written",
             cancellationToken);
         return other;
     }

@@ -61,6 +61,30 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(1, replica.Probe.Count(nameof(Tick)));
     }
 
+    // A run by hand whose look elsewhere met the store away may have had its row written (its answer lost): a row queued
+    // here that never ran would stand as a run going for every other replica. It is recorded failed, and not run.
+    [Fact]
+    public async Task Run_now_that_meets_the_store_away_is_answered_503_not_run_and_recorded_failed()
+    {
+        var coordination = new ElsewhereCoordination { StartsByHandFailing = true };
+        await using var replica = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "*/15 * * * *")),
+            environment: "Development",
+            services: s => s.AddSingleton<ApiRoutes.Storage.IReplicaCoordination>(coordination));
+
+        var refused = await replica.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/run?route=/api/tick") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+        var store = replica.Services.GetRequiredService<ApiRoutes.Storage.IExecutionStore>();
+        ExecutionRecord? recorded = null;
+        await Poll.UntilAsync(async () => (recorded = (await store.QueryAsync(new ExecutionQuery { Limit = 10 }, default)).SingleOrDefault()) is not null);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("Whether /api/tick runs on another replica cannot be known: The test's database is away.",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(("/api/tick", ExecutionStatus.Failed), (recorded!.Route, recorded.Status));
+        Assert.Equal("Not started (it was started by hand as the store could not be reached). Whether /api/tick runs on another replica cannot be known: The test's database is away.", recorded.Error);
+        Assert.Equal(0, replica.Probe.Count(nameof(Tick)));
+    }
+
     [Fact]
     public async Task An_execution_that_memory_no_longer_has_is_read_from_the_store_by_its_id()
     {

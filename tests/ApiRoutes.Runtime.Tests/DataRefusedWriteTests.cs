@@ -123,7 +123,7 @@ public sealed class DataRefusedWriteTests
             return Task.FromException<bool>(RefusedForData());
         }
 
-        public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+        public Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
         public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);

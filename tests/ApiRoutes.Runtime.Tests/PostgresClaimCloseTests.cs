@@ -375,7 +375,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
 
         public Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken) => inner.TryStartAsync(running, cancellationToken);
 
-        public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => inner.RunningElsewhereAsync(route, cancellationToken);
+        public Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken) => inner.StartByHandAsync(run, cancellationToken);
 
         public ClockReading? Clock => inner.Clock;
 

@@ -106,24 +106,28 @@ internal sealed partial class ExecutionLifecycle
         }
     }
 
-    /// <summary>A schedule occurrence this process claimed (or a run started by hand), queued to start at once.</summary>
+    /// <summary>The record of a run of a schedule, queued from now: <see cref="AcceptScheduled"/> accepts it.</summary>
     /// <param name="route">The scheduled route.</param>
     /// <param name="id">The execution id its claim was made with.</param>
     /// <param name="occurrence">The occurrence it runs for.</param>
-    /// <param name="missed">A catch-up run.</param>
-    /// <param name="trigger">What started it, for its span.</param>
     /// <param name="trace">The trace it continues (an external trigger's), or none: a trace of its own.</param>
     /// <param name="replayOf">A replay (from the dashboard): the failed run it replays.</param>
-    public TrackedExecution AcceptScheduled(LoadedRoute route, string id, DateTimeOffset occurrence, bool missed, string trigger, TraceContext trace, string? replayOf = null)
+    public ExecutionRecord ScheduledRecord(LoadedRoute route, string id, DateTimeOffset occurrence, TraceContext trace, string? replayOf = null) => new()
     {
-        var record = new ExecutionRecord
-        {
-            Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence,
-            TraceParent = trace.Parent, TraceState = trace.State, ReplayOf = replayOf,
-        };
-        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, occurrence, missed)) { Trigger = trigger };
+        Id = id, Route = route.Template, Kind = route.Kind.Name(), Status = ExecutionStatus.Queued, AcceptedAt = _time.GetUtcNow(), Occurrence = occurrence,
+        TraceParent = trace.Parent, TraceState = trace.State, ReplayOf = replayOf,
+    };
+
+    /// <summary>A schedule occurrence this process claimed (or a run started by hand), queued to start at once.</summary>
+    /// <param name="route">The scheduled route.</param>
+    /// <param name="record">Its record (<see cref="ScheduledRecord"/>).</param>
+    /// <param name="missed">A catch-up run.</param>
+    /// <param name="trigger">What started it, for its span.</param>
+    public TrackedExecution AcceptScheduled(LoadedRoute route, ExecutionRecord record, bool missed, string trigger)
+    {
+        var execution = new TrackedExecution(record, ExecutionState.Accepted, route, ScheduledRequest.For(route, record.Occurrence!.Value, missed)) { Trigger = trigger };
         Transition(execution, ExecutionState.Queued, record, write: false);
-        _store.AddAsync(record, null, CancellationToken.None).LogIfFails(_logger, id);   // no request: not repeated after a crash
+        _store.AddAsync(record, null, CancellationToken.None).LogIfFails(_logger, record.Id);   // no request: not repeated after a crash
         return execution;
     }
 

@@ -124,9 +124,10 @@ internal sealed class ScheduledRuns(
             return new ScheduledStart(null, $"The previous run of {route.Template} ({added.Id}) is still going; this occurrence is skipped.");
         }
 
+        ExecutionRecord? byHand = null;   // a run by hand's record, its row written with the look elsewhere
         try
         {
-            if ((manual ? await CheckElsewhereAsync(route) : await TryClaimAsync(route, occurrence, id, external)) is { } refusal)
+            if ((manual ? await StartByHandElsewhereAsync(route, byHand = lifecycle.ScheduledRecord(route, id, occurrence, trace, replayOf)) : await TryClaimAsync(route, occurrence, id, external)) is { } refusal)
             {
                 if (refusal.ClaimAskedAgain)
                 {
@@ -155,7 +156,7 @@ internal sealed class ScheduledRuns(
         {
             // In the execution log before the id is handed out.
             var trigger = manual ? "manual" : external ? "external" : missed ? "catch_up" : "scheduler";
-            var execution = lifecycle.AcceptScheduled(route, id, occurrence, missed, trigger, trace, replayOf);
+            var execution = lifecycle.AcceptScheduled(route, byHand ?? lifecycle.ScheduledRecord(route, id, occurrence, trace, replayOf), missed, trigger);
             _logger.ScheduleFired(route.Template, occurrence, id);
             if (!manual)
             {
@@ -255,9 +256,12 @@ internal sealed class ScheduledRuns(
     // How many holders of a slot in turn a start waits for, each of which took the slot and then did not start.
     private const int MaxWaitsForAStart = 8;
 
-    // A run by hand claims no occurrence, but it must not overlap a run of the schedule on another replica either. The
-    // check is a read: two replicas starting in the same moment could both pass it. Returns why it is not run, or null.
-    private async Task<ScheduledStart?> CheckElsewhereAsync(LoadedRoute route)
+    // A run by hand claims no occurrence, but it must not overlap a run of the schedule on another replica either: with
+    // replicas, its row is written in the schedule's turn, with the look for a run going elsewhere (StartByHandAsync).
+    // Returns why it is not run, or null. A store that could not be reached may have written the row with its answer
+    // lost: a row queued here that never runs would be a run going for every other replica, so the run is recorded
+    // failed (written when the store is back, if not now).
+    private async Task<ScheduledStart?> StartByHandElsewhereAsync(LoadedRoute route, ExecutionRecord run)
     {
         if (coordination is null)
         {
@@ -266,13 +270,18 @@ internal sealed class ScheduledRuns(
 
         try
         {
-            return await coordination.RunningElsewhereAsync(route.Template, CancellationToken.None) is { } other
+            return await coordination.StartByHandAsync(run, CancellationToken.None) is { } other
                 ? new ScheduledStart(null, $"The previous run of {route.Template} ({other}, on another replica) is still going; it is not started again until that run ends.")
                 : null;
         }
         catch (ExecutionStoreUnavailableException e)
         {
-            return new ScheduledStart(null, $"Whether {route.Template} runs on another replica cannot be known: {e.Message}") { StoreUnavailable = true };
+            var reason = $"Whether {route.Template} runs on another replica cannot be known: {e.Message}";
+            store.UpdateAsync(
+                    run with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Not started (it was started by hand as the store could not be reached). {reason}" },
+                    CancellationToken.None)
+                .LogIfFails(_logger, run.Id);
+            return new ScheduledStart(null, reason) { StoreUnavailable = true };
         }
     }
 

@@ -88,11 +88,15 @@ internal interface IReplicaCoordination
     Task<bool> TryStartAsync(ExecutionRecord running, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The id of a run of the schedule <paramref name="route"/> that another live replica holds (queued or running),
-    /// or null: a run started by hand (Run now, a replay) is not started while one goes elsewhere.
+    /// A run of a schedule started by hand (Run now, a replay), <paramref name="run"/> (queued, not accepted yet): the
+    /// id of a run of its schedule that another live replica holds (queued, running, or claimed and not written yet), and
+    /// then nothing is written; or null once its row is written, this replica's. The look and the write take the
+    /// schedule's turn, as a claim of an occurrence does, so a claim or a start by hand after it sees it going.
     /// </summary>
-    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
-    Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken);
+    /// <exception cref="ExecutionStoreUnavailableException">
+    /// The store cannot be reached: whether the row landed is not known (its answer may have been lost).
+    /// </exception>
+    Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken);
 
     /// <summary>
     /// How long after its claim a live replica's occurrence with no run written is closed all the same (review 38a F2:

@@ -31,7 +31,7 @@ public sealed class ExecutionLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task A_change_that_is_not_a_step_is_refused_and_logged_and_changes_nothing_in_memory_or_in_the_store()
     {
-        var execution = Lifecycle.AcceptScheduled(Route, "e1", Occurrence, missed: false, "scheduler", TraceContext.None);   // queued, never started
+        var execution = Lifecycle.AcceptScheduled(Route, Lifecycle.ScheduledRecord(Route, "e1", Occurrence, TraceContext.None), missed: false, "scheduler");   // queued, never started
 
         Lifecycle.EndOnDemand(execution, ExecutionStatus.Succeeded, null);   // it cannot succeed without running
         Lifecycle.RetryDue(execution);                                         // nor be queued again without a failed attempt
@@ -47,7 +47,7 @@ public sealed class ExecutionLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task After_shutdown_cut_an_execution_a_late_change_is_dropped_quietly()
     {
-        var execution = Lifecycle.AcceptScheduled(Route, "e2", Occurrence, missed: false, "scheduler", TraceContext.None);
+        var execution = Lifecycle.AcceptScheduled(Route, Lifecycle.ScheduledRecord(Route, "e2", Occurrence, TraceContext.None), missed: false, "scheduler");
 
         Lifecycle.Cut(execution, "queued when the drain period ended; it never ran");
         Lifecycle.RetryDue(execution);   // a timer that fired as the server stopped

@@ -6,7 +6,8 @@ namespace ApiRoutes.Runtime.Tests.Infrastructure;
 /// <summary>
 /// Replica coordination that plays a second replica running <see cref="RunningElsewhere"/>'s schedule run; everything
 /// else as a replica alone (its lease renews, there is nothing to take over, every start lands), unless a test makes
-/// the database away for renewals (<see cref="RenewalFails"/>) or for the next starts (<see cref="StartsFailing"/>).
+/// the database away for renewals (<see cref="RenewalFails"/>), for the next starts (<see cref="StartsFailing"/>) or for runs by
+/// hand (<see cref="StartsByHandFailing"/>).
 /// </summary>
 internal sealed class ElsewhereCoordination : IReplicaCoordination
 {
@@ -16,6 +17,9 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
     public string? RunningElsewhere { get; set; }
 
     public bool RenewalFails { get; set; }
+
+    /// <summary>Whether runs started by hand meet the database away.</summary>
+    public bool StartsByHandFailing { get; set; }
 
     /// <summary>How many of the next starts cannot be recorded (the store is away).</summary>
     public int StartsFailing
@@ -69,7 +73,9 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
         ? Task.FromException<bool>(new ExecutionStoreUnavailableException("The test's database is away."))
         : Task.FromResult(true);
 
-    public Task<string?> RunningElsewhereAsync(string route, CancellationToken cancellationToken) => Task.FromResult(RunningElsewhere);
+    public Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken) => StartsByHandFailing
+        ? Task.FromException<string?>(new ExecutionStoreUnavailableException("The test's database is away."))
+        : Task.FromResult(RunningElsewhere);
 
     public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ClaimNeverRun>>([]);

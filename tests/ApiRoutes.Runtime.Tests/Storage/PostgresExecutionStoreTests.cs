@@ -277,7 +277,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.True((await first.ClaimOccurrenceAsync("/api/tick", At(1), "run1", default)).Claimed);
 
         var beforeItsRow = await second.ClaimOccurrenceAsync("/api/tick", At(2), "run2", default);
-        var byHand = await second.Coordination.RunningElsewhereAsync("/api/tick", default);
+        var byHand = await second.Coordination.StartByHandAsync(ByHand("hand2"), default);
 
         var run = Record("run1", ExecutionStatus.Queued) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(1) };
         await first.AddAsync(run, null, default);
@@ -286,6 +286,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         Assert.Equal(new OccurrenceClaim(false, "run1"), beforeItsRow);
         Assert.Equal("run1", byHand);
+        Assert.Equal(0, await RowsAsync("hand2"));   // not written
         Assert.True(afterItsEnd.Claimed);
     }
 
@@ -337,16 +338,78 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await first.AddAsync(run, null, default);
         Assert.True(await first.Coordination.TryStartAsync(run with { Status = ExecutionStatus.Running }, default));
 
-        var elsewhere = await second.Coordination.RunningElsewhereAsync("/api/tick", default);
-        var own = await first.Coordination.RunningElsewhereAsync("/api/tick", default);   // its own runs: its own guard's call
-        var otherRoute = await second.Coordination.RunningElsewhereAsync("/api/other", default);
+        var elsewhere = await second.Coordination.StartByHandAsync(ByHand("hand-b"), default);
+        var otherRoute = await second.Coordination.StartByHandAsync(ByHand("hand-other") with { Route = "/api/other" }, default);
+        var own = await first.Coordination.StartByHandAsync(ByHand("hand-a"), default);   // its own runs: its own guard's call
         await first.UpdateAsync(run with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
-        var afterwards = await second.Coordination.RunningElsewhereAsync("/api/tick", default);
+        await first.UpdateAsync(ByHand("hand-a") with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
+        var afterwards = await second.Coordination.StartByHandAsync(ByHand("hand-b2"), default);
 
         Assert.Equal("run1", elsewhere);
+        Assert.Equal(0, await RowsAsync("hand-b"));
         Assert.Null(own);
         Assert.Null(otherRoute);
         Assert.Null(afterwards);
+        Assert.Equal(
+            [("hand-a", "Succeeded", first.Coordination.Replica), ("hand-b2", "Queued", second.Coordination.Replica), ("hand-other", "Queued", second.Coordination.Replica)],
+            await RowsLikeAsync("hand"));
+    }
+
+    // Note 44's leftover: a run by hand looked for a run going elsewhere with a read, outside the schedule's turn. A
+    // replica starting by hand as another claimed an occurrence (or two starting by hand at once) both passed, and both
+    // ran. A transaction of the test holds the turn: the first replica's claim of 00:01 under way.
+    [Theory]
+    [InlineData("read committed")]
+    [InlineData("repeatable read")]
+    public async Task A_run_by_hand_waits_for_a_claim_under_way_and_a_claim_after_it_sees_it_going(string isolation)
+    {
+        await PostgresServer.ScalarAsync<int>(_database, $"SELECT 1; ALTER DATABASE \"{new NpgsqlConnectionStringBuilder(_database).Database}\" SET default_transaction_isolation = '{isolation}'");
+        var first = Open();
+        var second = Open();
+        await using (var holder = await TurnHeldAsync("/api/tick"))
+        {
+            await using (var claim = new NpgsqlCommand("INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica) VALUES ('/api/tick', $1, 'run1', $2)", holder.Connection, holder.Transaction))
+            {
+                claim.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, At(1)));
+                claim.Parameters.Add(new NpgsqlParameter<string>(null!, first.Coordination.Replica));
+                await claim.ExecuteNonQueryAsync();
+            }
+
+            var byHand = second.Coordination.StartByHandAsync(ByHand("hand2"), default);
+            await WaitingForLocksAsync(1);
+            await holder.CommitAsync();
+
+            Assert.Equal("run1", await byHand.WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(0, await RowsAsync("hand2"));
+        }
+
+        // The claim's run ends; then a run by hand goes, and the next claim of another replica sees it going.
+        var run = Record("run1", ExecutionStatus.Queued) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(1) };
+        await first.AddAsync(run, null, default);
+        await first.UpdateAsync(run with { Status = ExecutionStatus.Succeeded, FinishedAt = At(1) }, default);
+        Assert.Null(await second.Coordination.StartByHandAsync(ByHand("hand3"), default));
+        Assert.Equal(new OccurrenceClaim(false, "hand3"), await first.ClaimOccurrenceAsync("/api/tick", At(4), "run4", default));
+    }
+
+    [Fact]
+    public async Task Of_two_runs_by_hand_on_two_replicas_at_one_moment_one_starts_and_the_other_sees_it_going()
+    {
+        var first = Open();
+        var second = Open();
+        Task<string?> one, other;
+        await using (var holder = await TurnHeldAsync("/api/tick"))
+        {
+            one = first.Coordination.StartByHandAsync(ByHand("hand-a"), default);
+            other = second.Coordination.StartByHandAsync(ByHand("hand-b"), default);
+            await WaitingForLocksAsync(2);
+            await holder.CommitAsync();
+        }
+
+        var answers = await Task.WhenAll(one, other).WaitAsync(TimeSpan.FromSeconds(10));
+
+        var started = Assert.Single(new[] { ("hand-a", answers[0]), ("hand-b", answers[1]) }, answer => answer.Item2 is null).Item1;
+        Assert.Equal(started, answers.Single(answer => answer is not null));
+        Assert.Equal(1, await RowsAsync("hand-a") + await RowsAsync("hand-b"));
     }
 
     [Fact]
@@ -574,6 +637,55 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(
             [(At(1), At(2)), (At(2), At(3)), (At(3), null)],
             (await store.GetPausesAsync(default)).Select(pause => (pause.PausedAt.ToUniversalTime(), pause.Until?.ToUniversalTime())).Order());
+    }
+
+    // A run by hand of /api/tick, queued.
+    private static ExecutionRecord ByHand(string id) =>
+        Record(id, ExecutionStatus.Queued) with { Route = "/api/tick", Kind = "scheduled", Occurrence = At(2) };
+
+    private Task<int> RowsAsync(string id) =>
+        PostgresServer.ScalarAsync<int>(_database, $"SELECT count(*)::int FROM apiroutes_executions WHERE id = '{id}'");
+
+    // Each execution whose id starts with the prefix: (id, status, owner), by id.
+    private async Task<List<(string, string, string)>> RowsLikeAsync(string prefix)
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, status, owner FROM apiroutes_executions WHERE starts_with(id, $1) ORDER BY id", connection) { Parameters = { new NpgsqlParameter<string>(null!, prefix) } };
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(string, string, string)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        }
+
+        return rows;
+    }
+
+    // A transaction of the test that holds the schedule's claim turn until it ends.
+    private async Task<HeldTurn> TurnHeldAsync(string route)
+    {
+        var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var turn = new NpgsqlCommand(PostgresExecutionStore.ClaimTurn, connection, transaction) { Parameters = { new NpgsqlParameter<string>(null!, route) } };
+        await turn.ExecuteNonQueryAsync();
+        return new HeldTurn(connection, transaction);
+    }
+
+    private sealed class HeldTurn(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public NpgsqlConnection Connection => connection;
+
+        public NpgsqlTransaction Transaction => transaction;
+
+        public Task CommitAsync() => transaction.CommitAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     // Until that many statements of this database wait for a lock (at most 10 s).
