@@ -473,6 +473,9 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         static string RowIdAt(SqliteDataReader reader, int column) => reader.GetInt64(column).ToString(CultureInfo.InvariantCulture);
     }
 
+    // What to do once the file under the store's name is not the one open here (new work and reads are refused).
+    private const string ReopenAdvice = "Restart the app to open the store under its name again (an empty one if no file is there).";
+
     // The form of every instant this store writes (Format), to the tick: 2026-01-01T00:00:00.0000000Z.
     private const string InstantPattern = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9][0-9]Z";
 
@@ -696,7 +699,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         {
             throw new IOException(
                 $"its database file {lost}; what this process would accept now would be kept only in the file it has open, "
-                + "and lost when it stops. Restart the app to open the store under its name again (an empty one if no file is there).");
+                + "and lost when it stops. " + ReopenAdvice);
         }
 
         var applied = new bool[batch.Count];
@@ -806,7 +809,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             await connection.DisposeAsync();
             throw new ExecutionStoreUnavailableException(
                 $"The execution store '{Path}' cannot be read: its database file {lost}; a read of what is under its name now would take the log of "
-                + "the file this process has open for that file's own. Restart the app to open the store under its name again (an empty one if no file is there).");
+                + "the file this process has open for that file's own. " + ReopenAdvice);
         }
 
         return connection;
