@@ -173,6 +173,18 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task A_legacy_time_zone_name_is_the_builds_AR4103()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "0 9 * * MON-FRI", "--time-zone", "US/Eastern", "--json", "--after", After, "--count", "1"));
+
+        using var line = JsonDocument.Parse(_output.ToString());
+        var warning = Assert.Single(line.RootElement.GetProperty("warnings").EnumerateArray());
+        Assert.Equal("AR4103", warning.GetProperty("code").GetString());
+        Assert.EndsWith("Write 'America/New_York'; it runs on the same clock.", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["2026-01-01T14:00:00Z"], line.RootElement.GetProperty("next").EnumerateArray().Select(at => at.GetString()));
+    }
+
+    [Fact]
     public async Task An_unknown_time_zone_is_the_builds_AR4010()
     {
         Assert.Equal(1, await Run(input: null, "schedule", "@daily", "--time-zone", "Europe/Berln", "--after", After));

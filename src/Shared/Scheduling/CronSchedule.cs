@@ -45,7 +45,7 @@ internal static class CronSchedule
         return new CronParseResult(schedule, schedule.Normalized, CronError.None, null);
     }
 
-    /// <summary>What the build warns about a valid schedule (AR4101, AR4102), looking ahead from <paramref name="nowUtc"/>.</summary>
+    /// <summary>What the build warns about a valid schedule (AR4101, AR4102, AR4103), looking ahead from <paramref name="nowUtc"/>.</summary>
     public static IReadOnlyList<CronWarning> Warnings(string expression, CrontabSchedule schedule, DateTime nowUtc)
     {
         var warnings = new List<CronWarning>();
@@ -57,6 +57,11 @@ internal static class CronSchedule
         if (DaylightSavingReport.Check(schedule, nowUtc) is { } daylight)
         {
             warnings.Add(new CronWarning(ScheduleCodes.DaylightSaving, $"'{CronText.Display(expression.Trim(Blanks))}': {daylight}"));
+        }
+
+        if (LegacyTimeZones.Warning(schedule.TimeZoneId) is { } legacy)
+        {
+            warnings.Add(new CronWarning(ScheduleCodes.LegacyTimeZone, legacy));
         }
 
         return warnings;
@@ -117,6 +122,7 @@ internal static class ScheduleCodes
     public const string UnknownTimeZone = "AR4010";
     public const string DayRule = "AR4101";
     public const string DaylightSaving = "AR4102";
+    public const string LegacyTimeZone = "AR4103";
 
     public static string Of(CronError error) => error switch
     {

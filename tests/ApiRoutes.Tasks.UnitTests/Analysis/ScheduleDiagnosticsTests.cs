@@ -168,6 +168,41 @@ public class ScheduleDiagnosticsTests
         Assert.NotNull(result.Manifest);
     }
 
+    // Review 43a F5: a legacy name of the tz database passed the build, and a host whose tzdata leaves such names out
+    // (Debian's and Ubuntu's tzdata-legacy) stops at start-up. A warning at the time zone names the current id.
+    [Theory]
+    [InlineData("US/Eastern", "America/New_York", "")]
+    [InlineData("Asia/Calcutta", "Asia/Kolkata", "")]
+    [InlineData("Etc/Zulu", "Etc/UTC", ", or leave the time zone out for UTC")]
+    public void A_legacy_time_zone_name_is_a_warning_at_the_time_zone_naming_the_current_id(string legacy, string current, string utc)
+    {
+        using var project = Project($"[ScheduledRoute(\"0 9 * * MON-FRI\", TimeZone = \"{legacy}\")]");
+
+        var result = project.Analyze(nowUtc: new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR4103 Api/Cleanup.cs(3,47)", Render.Where(warning, project));
+        Assert.Equal(
+            $"'{legacy}' is a legacy name of the time zone database (a link to '{current}', kept for backward compatibility): newer Linux distributions "
+            + "ship such names apart (Debian's and Ubuntu's tzdata-legacy package), and an app whose host does not have it stops at start-up. "
+            + $"Write '{current}'{utc}; it runs on the same clock.",
+            warning.Message);
+        Assert.Equal(legacy, Assert.Single(result.Manifest!.Routes).Schedule!.TimeZone);   // a warning: it still builds, as written
+    }
+
+    // Links that a country's list names are that country's current id, and UTC is .NET's own name for its zone.
+    [Theory]
+    [InlineData("Africa/Accra")]
+    [InlineData("Europe/Amsterdam")]
+    [InlineData("Europe/Kyiv")]
+    [InlineData("UTC")]
+    public void A_current_name_that_is_a_link_is_no_warning(string zone)
+    {
+        using var project = Project($"[ScheduledRoute(\"0 9 * * MON-FRI\", TimeZone = \"{zone}\")]");
+
+        Assert.Empty(project.Analyze(nowUtc: new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)).Diagnostics);
+    }
+
     [Fact]
     public void The_attribute_can_opt_in_to_catch_up()
     {

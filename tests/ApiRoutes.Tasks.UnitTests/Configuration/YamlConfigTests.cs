@@ -131,6 +131,11 @@ public sealed class YamlConfigTests : IDisposable
 
         _project.Yaml(DigestSchedule + "  /api/hello:\n    timeZone: Europe/Berlin\n");
         Assert.Equal("AR4011 apiroutes.yaml(5,15)", Render.Where(Assert.Single(_project.Analyze().Diagnostics), _project));
+
+        _project.Yaml(DigestSchedule + "  /api/cleanup:\n    timeZone: Asia/Calcutta\n");
+        var legacy = Assert.Single(_project.Analyze().Diagnostics);
+        Assert.Equal("AR4103 apiroutes.yaml(5,15)", Render.Where(legacy, _project));
+        Assert.EndsWith("Write 'Asia/Kolkata'; it runs on the same clock.", legacy.Message, StringComparison.Ordinal);
     }
 
     [Fact]
