@@ -9,9 +9,21 @@ internal static class RouteSegmentRules
     /// <param name="starts">Index in the template where each part starts.</param>
     public static RouteTemplateParseResult? Check(string segment, List<RoutePart> parts, List<int> starts)
     {
-        if (segment is "." or "..")
+        if (segment is "." or ".." || (parts is [RouteLiteral] && PathEscapes.Decode(segment) is "." or ".."))
         {
             return RouteTemplateParseResult.Failure(RouteTemplateErrors.DotSegment(segment), starts[0]);
+        }
+
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var from = starts[i] - starts[0];
+            var to = i + 1 < parts.Count ? starts[i + 1] - starts[0] : segment.Length;
+            if (parts[i] is RouteLiteral && PathEscapes.First(segment, from, to) is { } escape)
+            {
+                var literal = segment[from..to];
+                return RouteTemplateParseResult.Failure(
+                    RouteTemplateErrors.PercentEscape(literal, PathEscapes.Run(segment, escape), PathEscapes.Decode(literal)), starts[0] + escape);
+            }
         }
 
         if (parts.Count == 1)

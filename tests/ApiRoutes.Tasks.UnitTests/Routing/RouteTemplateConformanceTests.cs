@@ -17,7 +17,7 @@ public class RouteTemplateConformanceTests
     [InlineData("~/api/orders", true)]
     [InlineData("/~/x", true)]                                    // '~' after the prefix is a literal
     [InlineData("/a/.b/b../.../{a}.{b?}", true)]                  // dots in a segment with more are plain text
-    [InlineData("/api/caf\u00E9/a\u00A0b/%2E", true)]               // other letters and spaces, and '%2E' is three characters
+    [InlineData("/api/caf\u00E9/a\u00A0b/100%/%2F/%2", true)]       // other letters and spaces; a '%' that is no escape Kestrel decodes
     [InlineData("/api/x*y(z):w=v", true)]                         // punctuation outside braces is literal
     [InlineData("/api/a b", true)]                                // inner whitespace is literal
     [InlineData("~", false)]
@@ -158,6 +158,9 @@ public class RouteTemplateConformanceTests
     [InlineData("/a/./b/..")]                                     // dot segments: no request reaches them (review 33c F3)
     [InlineData("/api/line\nbreak")]                              // characters that do not show, which the app refuses (F2)
     [InlineData("/api/bidi\u202Eevil")]
+    [InlineData("/api/caf%C3%A9")]                                 // percent escapes: a request's path is decoded, a literal is not (45b F1)
+    [InlineData("/api/%2E%2E/x")]                                  // a dot segment, escaped
+    [InlineData("/api/a#frag")]                                    // a fragment, which clients do not send
     public void Rejects_some_templates_that_RoutePatternFactory_accepts(string template)
     {
         Assert.NotNull(AspNetCoreRoutes.Accept(template));
