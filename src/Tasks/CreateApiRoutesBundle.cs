@@ -56,6 +56,7 @@ public sealed class CreateApiRoutesBundle : ApiRoutesTask
         var excludes = BundleWriter.DefaultExcludes.Concat(patterns).Concat(Excludes.Select(item => item.ItemSpec));
         var problems = new BundleProblems();
         var published = Published();
+        Writing = BundlePath;   // an I/O error (a read of a published file, the bundle's write) is placed at the bundle
         var manifest = BundleWriter.Write(PublishDirectory, EntryAssembly, BundlePath, excludes, problems, published);
         foreach (var problem in problems.ToList())
         {

@@ -50,19 +50,21 @@ internal static class BundleWriter
         var patterns = excludes.Select(Glob.ToRegex).ToList();
         var root = Path.GetFullPath(publishDirectory);
         var bundleFullPath = Path.GetFullPath(bundlePath);
-        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+        var (found, links) = Walk(root, problems);
+        var files = found
             .Where(path => !string.Equals(Path.GetFullPath(path), bundleFullPath, StringComparison.Ordinal))
-            .Select(path => (Full: path, Relative: Path.GetRelativePath(root, path).Replace('\\', '/')))
+            .Select(path => (Full: path, Relative: Relative(root, path)))
             .Where(file => file.Relative != BundleManifest.FileName && !patterns.Exists(pattern => pattern.IsMatch(file.Relative)))
             .Where(file => published?.IsThisPublishs(file.Relative, file.Full) ?? true)
             .OrderBy(file => file.Relative, StringComparer.Ordinal)
             .ToList();
 
-        // A link is followed by the reads below: its target's bytes, from anywhere (a key beside the project), would be
-        // packed as a file of the bundle (review 15, F8). The hosts refuse links; so does the publish.
-        foreach (var link in new DirectoryInfo(root).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
-            .Where(entry => entry.LinkTarget is not null)
-            .Select(entry => Path.GetRelativePath(root, entry.FullName).Replace('\\', '/'))
+        // A link would be followed by the reads below: its target's bytes, from anywhere (a key beside the project), would be
+        // packed as a file of the bundle (review 15, F8). The hosts refuse links; so does the publish. The walk does not
+        // go into a linked folder (review 45b F2: a link to '/' was walked to its end, and the publish failed on a file
+        // deep inside it, with an error that never named the link).
+        foreach (var link in links
+            .Select(path => Relative(root, path))
             .Where(relative => !patterns.Exists(pattern => pattern.IsMatch(relative)))
             .Order(StringComparer.Ordinal))
         {
@@ -107,6 +109,46 @@ internal static class BundleWriter
         WriteIfChanged(bundlePath, buffer.ToArray());
         return manifest;
     }
+
+    // The files and the links under root, without going into a linked folder; a folder that cannot be read is a problem.
+    private static (List<string> Files, List<string> Links) Walk(string root, BundleProblems problems)
+    {
+        var files = new List<string>();
+        var links = new List<string>();
+        var folders = new Stack<string>();
+        folders.Push(root);
+        while (folders.TryPop(out var folder))
+        {
+            try
+            {
+                foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+                {
+                    if (entry.LinkTarget is not null)
+                    {
+                        links.Add(entry.FullName);
+                    }
+                    else if (entry is DirectoryInfo)
+                    {
+                        folders.Push(entry.FullName);
+                    }
+                    else
+                    {
+                        files.Add(entry.FullName);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+            {
+                problems.Add(folder == root
+                    ? $"The publish folder cannot be read: {e.Message} Check PublishDir, and publish again."
+                    : $"{BundlePath.Quote(Relative(root, folder))} in the publish folder cannot be read: {e.Message} Give the build read access to it, or keep it out of the publish folder.");
+            }
+        }
+
+        return (files, links);
+    }
+
+    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
 
     private static BundleFile Describe(string fullPath, string relativePath)
     {

@@ -47,6 +47,39 @@ public sealed class BundleWriterTests : IDisposable
         Assert.False(File.Exists(Bundle));
     }
 
+    // Review 45b F2: a link to a folder was walked to its end. A link to '/' failed the publish on a file deep inside it
+    // ('rootlink/proc/1/map_files'), placed at the package's targets file and never naming the link; a link to /etc was
+    // reported as itself and 19 of its files; a link to its own folder as 20 'loop/loop/…'. Each link is told once.
+    [Fact]
+    public void A_linked_folder_is_refused_once_and_not_walked_into()
+    {
+        var outside = Path.Combine(_root, "outside");
+        Directory.CreateDirectory(Path.Combine(outside, "inner"));
+        File.WriteAllText(Path.Combine(outside, "a.txt"), "a");
+        Directory.CreateSymbolicLink(Path.Combine(outside, "inner", "back"), outside);   // a link inside the linked folder
+        Directory.CreateSymbolicLink(Path.Combine(Publish, "uploads"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(Publish, "wwwroot", "loop"), ".");
+        var problems = new BundleProblems();
+
+        Assert.Null(BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, problems));
+
+        Assert.Equal(
+            ["'uploads' in the publish folder is a symbolic link; a bundle holds regular files and folders only. Copy the file there instead of linking it.",
+             "'wwwroot/loop' in the publish folder is a symbolic link; a bundle holds regular files and folders only. Copy the file there instead of linking it."],
+            problems.ToList());
+        Assert.False(File.Exists(Bundle));
+    }
+
+    [Fact]
+    public void A_publish_folder_that_is_not_there_is_a_problem_not_an_exception()
+    {
+        var problems = new BundleProblems();
+
+        Assert.Null(BundleWriter.Write(Path.Combine(_root, "nowhere"), "App.dll", Bundle, BundleWriter.DefaultExcludes, problems));
+        Assert.StartsWith("The publish folder cannot be read: ", Assert.Single(problems.ToList()), StringComparison.Ordinal);
+        Assert.EndsWith("Check PublishDir, and publish again.", problems.ToList()[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_bundle_lists_every_shipped_file_with_its_hash_and_leaves_development_files_out()
     {
