@@ -23,19 +23,26 @@ internal static class CronDescription
         var dowAll = fields.DaysOfWeek == CrontabFields.AllDaysOfWeek;
         var inMonths = monthsRestricted ? $" in {months}" : "";
 
+        // The days its months have: '0 0 */30 2 *' runs on the 1st of February, not "the 1st and 31st" (review 45b).
+        var reachable = fields.DaysOfMonth & DaysIn(fields.Months);
         string days;
-        if ((fields.UsesEitherDayRule && (domAll || dowAll)) || (domAll && dowAll))
+        if (!domAll && reachable == 0 && fields.UsesEitherDayRule && !dowAll)
+        {
+            // None of its days of the month comes in its months: its days of the week alone.
+            days = $"every {DaysOfWeek(fields.DaysOfWeek)}{inMonths}";
+        }
+        else if ((fields.UsesEitherDayRule && (domAll || dowAll)) || (domAll && dowAll))
         {
             // Either rule with one field covering every day, or nothing restricted: every day.
             days = time.StartsWith("every", StringComparison.Ordinal) ? inMonths.TrimStart() : "every day" + inMonths;
         }
         else if (fields.UsesEitherDayRule)
         {
-            days = $"on {DaysOfMonth(fields.DaysOfMonth)} of the month and on every {DaysOfWeek(fields.DaysOfWeek)}{(monthsRestricted ? $", in {months}" : "")}";
+            days = $"on {DaysOfMonth(reachable)} of the month and on every {DaysOfWeek(fields.DaysOfWeek)}{(monthsRestricted ? $", in {months}" : "")}";
         }
         else if (dowAll)
         {
-            days = $"on {DaysOfMonth(fields.DaysOfMonth)} of {(monthsRestricted ? months : "the month")}";
+            days = $"on {DaysOfMonth(reachable)} of {(monthsRestricted ? months : "the month")}";
         }
         else if (domAll)
         {
@@ -44,10 +51,17 @@ internal static class CronDescription
         else
         {
             // A day field starting with '*' makes crontab require both: say so, since it differs from a plain list.
-            days = $"on every {DaysOfWeek(fields.DaysOfWeek)} that is {DaysOfMonth(fields.DaysOfMonth)} of the month{inMonths}";
+            days = $"on every {DaysOfWeek(fields.DaysOfWeek)} that is {DaysOfMonth(reachable)} of the month{inMonths}";
         }
 
         return days.Length == 0 ? time : $"{time} {days}";
+    }
+
+    // The days of the month (bits 1 to 31) that come in at least one of the months (bits 1 to 12; February has 29).
+    private static uint DaysIn(ushort months)
+    {
+        var longest = Values(months, 1, 12).Select(month => DateTime.DaysInMonth(2000, month)).DefaultIfEmpty(0).Max();
+        return ((1U << longest) - 1) << 1;
     }
 
     /// <summary>"the 1st", "the 1st and 15th", "the 1st to 7th", "every 2nd day from the 1st to the 31st".</summary>

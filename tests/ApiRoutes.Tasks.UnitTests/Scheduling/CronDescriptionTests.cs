@@ -22,8 +22,14 @@ public class CronDescriptionTests
     [InlineData("5 0-6,22 * * *", "at minute 5 of hours 0 to 6 and 22 every day")]
     [InlineData("0,20,50 9-17 * * *", "at minutes 0, 20 and 50 of hours 9 to 17 every day")]
     [InlineData("0 9 1 * MON", "at 09:00 on the 1st of the month and on every Monday")]
+    // Review 45b: only the days its months have ("the 1st and 31st of February" ran on the 1st alone).
+    [InlineData("0 0 */30 2 *", "at 00:00 on the 1st of February")]
+    [InlineData("0 0 30,31 4,6 *", "at 00:00 on the 30th of April and June")]
+    [InlineData("0 0 30,31 4,7 *", "at 00:00 on the 30th and 31st of April and July")]
+    [InlineData("0 0 */2 2 *", "at 00:00 on every 2nd day from the 1st to the 29th of February")]
+    [InlineData("0 0 31 2 MON", "at 00:00 every Monday in February")]      // crontab's rule: the 31st never comes there
+    [InlineData("0 0 31 2,3 MON", "at 00:00 on the 31st of the month and on every Monday, in February and March")]
     [InlineData("0 9 1,15 * SAT,SUN", "at 09:00 on the 1st and 15th of the month and on every Saturday and Sunday")]
-    [InlineData("0 0 31 2 MON", "at 00:00 on the 31st of the month and on every Monday, in February")]
     [InlineData("0 9 */2 * MON", "at 09:00 on every Monday that is every 2nd day from the 1st to the 31st of the month")]
     [InlineData("0 9 1-7 * *", "at 09:00 on the 1st to 7th of the month")]
     [InlineData("0 9 1-31 * MON", "at 09:00 every day")]          // either rule with every day of the month: every day
