@@ -52,7 +52,7 @@ internal sealed class BackgroundAdmission(BackgroundQueue queue, ExecutionLifecy
             }
             else
             {
-                execution = lifecycle.AcceptOnce(route, request, trace, key, cancellationToken, out var stored);
+                execution = lifecycle.AcceptOnce(route, request, trace, key, cancellationToken, out var stored, replayOf);
                 if (await stored is { Existing: not null } earlier)
                 {
                     lifecycle.NotStored(execution);

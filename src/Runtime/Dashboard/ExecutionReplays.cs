@@ -134,7 +134,14 @@ internal sealed class ExecutionReplays(
         _ => null,
     };
 
-    private async Task<Replay> ReplayAsync(ExecutionRecord record)
+    /// <summary>
+    /// The key a replay of execution <paramref name="id"/> is written under (in the store's keys of its route, beside
+    /// clients' <c>Idempotency-Key</c>s, which a key of this form would meet only if a client sent it).
+    /// </summary>
+    internal static IdempotencyKey ReplayKey(string id) => new($"apiroutes-replay-of:{id}", id);
+
+    // Null when another call replayed it meanwhile (on another replica: its replay's key was found taken).
+    private async Task<Replay?> ReplayAsync(ExecutionRecord record)
     {
         var route = routes.Routes.FirstOrDefault(r => r.Kind != RouteKind.Standard && string.Equals(r.Template, record.Route, StringComparison.Ordinal));
         if (route is null)
@@ -172,8 +179,15 @@ internal sealed class ExecutionReplays(
                 return new Replay(StatusCodes.Status409Conflict, null, $"The request of execution {record.Id} is no longer kept (the InMemory store keeps those of the latest {InMemoryExecutionStore.MaxReplayable} failed executions only), so it cannot be replayed.", record.Id);
             }
 
-            // Stored before a header was named secret, it is not stored again with it.
-            var admission = await admissions.AdmitAsync(route, request.WithoutSecrets(secrets), TraceContext.None, CancellationToken.None, record.Id);
+            // Stored before a header was named secret, it is not stored again with it. Under the key of the execution it
+            // replays: the look for an earlier replay above is a read, and replicas asked at one moment both passed it; the
+            // store holds a key once (its unique index), so one of them is written.
+            var admission = await admissions.AdmitAsync(route, request.WithoutSecrets(secrets), TraceContext.None, CancellationToken.None, record.Id, ReplayKey(record.Id));
+            if (admission.Earlier.Existing is not null)
+            {
+                return null;   // replayed meanwhile by another call, on another replica
+            }
+
             (id, refusal) = (admission.Execution?.Id, admission.Refusal is { } why ? $"Not replayed now: {why}." : null);
         }
 

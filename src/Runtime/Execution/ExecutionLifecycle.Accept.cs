@@ -36,9 +36,10 @@ internal sealed partial class ExecutionLifecycle
     /// stored, or which execution an earlier request with the key was accepted as (then this one is to be let go with
     /// <see cref="NotStored"/>).
     /// </summary>
-    public TrackedExecution AcceptOnce(LoadedRoute route, RequestSnapshot request, TraceContext trace, IdempotencyKey key, CancellationToken cancellationToken, out Task<KeyedAdd> stored)
+    public TrackedExecution AcceptOnce(
+        LoadedRoute route, RequestSnapshot request, TraceContext trace, IdempotencyKey key, CancellationToken cancellationToken, out Task<KeyedAdd> stored, string? replayOf = null)
     {
-        var execution = Track(route, request, trace, replayOf: null);
+        var execution = Track(route, request, trace, replayOf);
         try
         {
             stored = _store.AddOnceAsync(execution.Record, request, key, cancellationToken);
