@@ -320,18 +320,19 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             acceptedBefore,
             cancellationToken);
 
-    // This replica's own queued first attempts that this process does not hold: their accept was answered 503, the
-    // settling of a commit whose answer was lost having failed (PostgresWriter.MissingAsync), and the row landed after
-    // all (the server finished the statement of a client gone, or a partition healed and delivered it). Nothing else
-    // takes them while this replica lives: the others' take-over only takes rows of lapsed replicas, and first attempts
-    // waiting at another replica (review 38a F3). Those held here ($5), queued, running or finished with their end
-    // still to be written, are left alone: taking one again would run it twice. Of any route: this replica accepted it
-    // (one whose route a reload removed is recorded as failed, as at a restart).
+    // This replica's own unfinished rows that this process does not hold. Queued first attempts whose accept was answered
+    // 503, the settling of a commit whose answer was lost having failed (PostgresWriter.MissingAsync), and whose row
+    // landed after all (the server finished the statement of a client gone, or a partition healed and delivered it); and
+    // any row a take-over of this replica claimed when the answer to its commit was lost (review 45a F1: a stopped
+    // replica's running execution, its queued retries, a scheduled run, owned here and run by nobody while this replica
+    // lived). Nothing else takes them while this replica lives: the others' take-over only takes rows of lapsed replicas,
+    // and first attempts waiting at another replica (review 38a F3). Those held here ($5), queued, running or finished
+    // with their end still to be written, are left alone: taking one again would run it twice. Of any route: this replica
+    // took it (one whose route a reload removed is recorded as failed, as at a restart).
     public Task<IReadOnlyList<StoredExecution>> ClaimLandedAsync(
         int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> held, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         ClaimAsync(
-            $"e.status = 'Queued' AND e.attempt = 1 AND e.kind = '{RouteKind.Background.Name()}' AND e.request IS NOT NULL AND e.owner = $1 AND e.accepted_at < $4 "
-            + "AND NOT (e.id = ANY($5))",
+            "e.status IN ('Queued', 'Running') AND e.owner = $1 AND e.accepted_at < $4 AND NOT (e.id = ANY($5))",
             limit,
             routes,
             acceptedBefore,

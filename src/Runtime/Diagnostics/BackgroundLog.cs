@@ -110,8 +110,11 @@ internal static partial class BackgroundLog
     [LoggerMessage(2047, LogLevel.Warning, "{Reason} This replica's lease had lapsed (4003) and another replica took execution {ExecutionId} over: its handler may have run on both, and the other replica's outcome is the one recorded")]
     public static partial void ChangeHeldElsewhere(this ILogger logger, string executionId, string reason);
 
-    [LoggerMessage(2048, LogLevel.Warning, "Took up {Requeued} execution(s) of this replica that it did not hold: each was answered 503 because the store could not tell whether it was written, and its row landed after all; it runs now (a client that sent it again without an Idempotency-Key has it twice); {Failed} recorded as failed")]
+    [LoggerMessage(2048, LogLevel.Warning, "Took up {Requeued} execution(s) of this replica that it did not hold: queued first attempts, each answered 503 because the store could not tell whether it was written whose row landed after all (a client that sent it again without an Idempotency-Key has it twice), or claimed by a take-over of this replica whose answer was lost; each runs now; {Failed} recorded as failed")]
     public static partial void TookLanded(this ILogger logger, int requeued, int failed);
+
+    [LoggerMessage(2052, LogLevel.Warning, "Took up {Requeued} unfinished execution(s) of this replica that it did not hold: a take-over of this replica claimed them and the answer to its commit was lost; they run now, as after the end of the replica they were taken from; {Failed} recorded as failed")]
+    public static partial void TookUnheld(this ILogger logger, int requeued, int failed);
 
     [LoggerMessage(2015, LogLevel.Information, "Execution {ExecutionId} of {Route} is held by another replica now; it runs there, not here")]
     public static partial void ExecutionHeldElsewhere(this ILogger logger, string executionId, string route);

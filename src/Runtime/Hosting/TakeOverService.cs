@@ -1,6 +1,7 @@
 using ApiRoutes.Background;
 using ApiRoutes.Diagnostics;
 using ApiRoutes.Execution;
+using ApiRoutes.Manifest;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,11 @@ internal sealed class TakeOverService(
 
     protected override string Name => "taking over the work of other replicas";
 
+    // What an accept answered 503 leaves when its row lands after all: a queued first attempt of a background route, with
+    // its request. A take-over's claim whose answer was lost may leave one too; it runs once either way.
+    private static bool Answered503(StoredExecution execution) =>
+        execution.Record is { Status: ExecutionStatus.Queued, Attempt: 1 } record && record.Kind == RouteKind.Background.Name() && execution.Request is not null;
+
     protected override async Task RunOnceAsync(CancellationToken stopping)
     {
         if (queue.IsClosed)
@@ -53,11 +59,19 @@ internal sealed class TakeOverService(
         // row is written, and one let go (answered 503) is never held again, so none is taken while its accept has it.
         var waitingSince = Time.GetUtcNow() - coordination!.LeaseDuration / 2;
         room = queue.RoomToClaim(background.MaxQueueLength);
-        if (room > 0 && await coordination.ClaimLandedAsync(room, waitingSince, log.HeldAcceptedBefore(waitingSince), lifecycle.ServedRoutes, stopping) is { Count: > 0 } landed)
+        // Also the rows a take-over of this replica claimed when the answer to its commit was lost (review 45a F1).
+        if (room > 0 && await coordination.ClaimLandedAsync(room, waitingSince, log.HeldAcceptedBefore(waitingSince), lifecycle.ServedRoutes, stopping) is { Count: > 0 } unheld)
         {
-            if (lifecycle.Resume(landed) is (var requeued, var failed) && requeued + failed > 0)
+            var answered503 = unheld.Where(Answered503).ToList();
+            if (answered503.Count > 0 && lifecycle.Resume(answered503) is (var requeued, var failed) && requeued + failed > 0)
             {
                 Logger.TookLanded(requeued, failed);
+            }
+
+            var claimed = unheld.Where(execution => !Answered503(execution)).ToList();
+            if (claimed.Count > 0 && lifecycle.Resume(claimed) is (var resumed, var ended) && resumed + ended > 0)
+            {
+                Logger.TookUnheld(resumed, ended);
             }
         }
 

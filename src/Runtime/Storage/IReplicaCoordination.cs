@@ -59,10 +59,11 @@ internal interface IReplicaCoordination
     Task<IReadOnlyList<StoredExecution>> ClaimWaitingAsync(int limit, DateTimeOffset acceptedBefore, IReadOnlyCollection<string> routes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// First attempts of background executions that this replica owns in the store, accepted before
-    /// <paramref name="acceptedBefore"/>, that this process does not hold (none of <paramref name="held"/>), at most
-    /// <paramref name="limit"/>: rows whose accept was answered 503 although they landed after all (a commit whose answer
-    /// was lost and could not be settled), which nothing else runs while this replica lives (review 38a F3).
+    /// Unfinished executions that this replica owns in the store, accepted before <paramref name="acceptedBefore"/>, that
+    /// this process does not hold (none of <paramref name="held"/>), at most <paramref name="limit"/>: first attempts whose
+    /// accept was answered 503 although they landed after all (a commit whose answer was lost and could not be settled:
+    /// review 38a F3), and rows a take-over claimed when the answer to its commit was lost (review 45a F1), which nothing
+    /// else runs while this replica lives.
     /// </summary>
     /// <param name="limit">At most this many.</param>
     /// <param name="acceptedBefore">Only those accepted before this.</param>
