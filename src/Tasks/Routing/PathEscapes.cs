@@ -3,17 +3,21 @@ using System.Text;
 namespace ApiRoutes.Tasks.Routing;
 
 /// <summary>
-/// Percent escapes in a template's literal text as Kestrel treats them in a request's path: it decodes every
-/// <c>%XX</c> but <c>%2F</c> before routing, and a template's literal is matched as written, never decoded.
+/// Percent escapes in a template's literal text as Kestrel treats them in a request's path: before routing it decodes
+/// each escape that is an ASCII character other than '/' (<c>%2F</c> stays), or one of the escapes of a UTF-8 sequence
+/// that is whole and valid; an escape of any other byte (<c>%FF</c>, <c>%C3</c> alone) stays as it is. A template's
+/// literal is matched as written, never decoded.
 /// </summary>
 internal static class PathEscapes
 {
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>The index of the first escape Kestrel decodes in <paramref name="text"/>[from..to), or null.</summary>
     public static int? First(string text, int from, int to)
     {
-        for (var i = from; i + 2 < to; i++)
+        for (var i = from; i < to; i++)
         {
-            if (At(text, i) is not null)
+            if (SequenceAt(text, i) is { } sequence && i + (sequence.Escapes * 3) <= to)
             {
                 return i;
             }
@@ -22,53 +26,76 @@ internal static class PathEscapes
         return null;
     }
 
-    /// <summary>The run of escapes starting at <paramref name="index"/> (one character's bytes: '%C3%A9').</summary>
-    public static string Run(string text, int index)
-    {
-        var end = index;
-        while (At(text, end) is not null)
-        {
-            end += 3;
-        }
+    /// <summary>The escapes of the one character decoded at <paramref name="index"/> ('%C3%A9').</summary>
+    public static string Run(string text, int index) =>
+        SequenceAt(text, index) is { } sequence ? text.Substring(index, sequence.Escapes * 3) : "";
 
-        return text[index..end];
-    }
-
-    /// <summary>The text as a request's path holding it reaches routing: each escape but '%2F' decoded (UTF-8).</summary>
+    /// <summary>The text as a request's path holding it reaches routing: each escape Kestrel decodes, decoded.</summary>
     public static string Decode(string text)
     {
         var result = new StringBuilder(text.Length);
-        var bytes = new List<byte>();
         for (var i = 0; i < text.Length; i++)
         {
-            if (At(text, i) is { } value)
+            if (SequenceAt(text, i) is { } sequence)
             {
-                bytes.Add(value);
-                i += 2;
-                continue;
+                result.Append(sequence.Text);
+                i += (sequence.Escapes * 3) - 1;
             }
-
-            Flush();
-            result.Append(text[i]);
+            else
+            {
+                result.Append(text[i]);
+            }
         }
 
-        Flush();
         return result.ToString();
+    }
 
-        void Flush()
+    // The character an escape at index starts, when Kestrel decodes it: an ASCII byte but '/', or a whole, valid UTF-8
+    // sequence of 2 to 4 escapes.
+    private static (string Text, int Escapes)? SequenceAt(string text, int index)
+    {
+        if (ByteAt(text, index) is not { } lead || lead == (byte)'/')
         {
-            if (bytes.Count > 0)
+            return null;
+        }
+
+        var length = lead switch
+        {
+            < 0x80 => 1,
+            >= 0xC2 and <= 0xDF => 2,
+            >= 0xE0 and <= 0xEF => 3,
+            >= 0xF0 and <= 0xF4 => 4,
+            _ => 0,
+        };
+        if (length == 0)
+        {
+            return null;
+        }
+
+        var bytes = new byte[length];
+        bytes[0] = lead;
+        for (var k = 1; k < length; k++)
+        {
+            if (ByteAt(text, index + (3 * k)) is not { } next)
             {
-                result.Append(Encoding.UTF8.GetString([.. bytes]));   // an invalid sequence: U+FFFD
-                bytes.Clear();
+                return null;
             }
+
+            bytes[k] = next;
+        }
+
+        try
+        {
+            return (Strict.GetString(bytes), length);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;   // overlong, a surrogate, past U+10FFFF, a continuation byte missing: left encoded
         }
     }
 
-    // The byte an escape at index stands for, when Kestrel decodes it.
-    private static byte? At(string text, int index) =>
+    private static byte? ByteAt(string text, int index) =>
         index + 2 < text.Length && text[index] == '%' && Uri.IsHexDigit(text[index + 1]) && Uri.IsHexDigit(text[index + 2])
-        && Convert.ToByte(text.Substring(index + 1, 2), 16) is var value && value != (byte)'/'
-            ? value
+            ? Convert.ToByte(text.Substring(index + 1, 2), 16)
             : null;
 }

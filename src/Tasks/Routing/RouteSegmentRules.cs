@@ -18,11 +18,10 @@ internal static class RouteSegmentRules
         {
             var from = starts[i] - starts[0];
             var to = i + 1 < parts.Count ? starts[i + 1] - starts[0] : segment.Length;
-            if (parts[i] is RouteLiteral && PathEscapes.First(segment, from, to) is { } escape)
+            if (parts[i] is RouteLiteral literal && PathEscapes.First(segment, from, to) is { } escape)
             {
-                var literal = segment[from..to];
                 return RouteTemplateParseResult.Failure(
-                    RouteTemplateErrors.PercentEscape(literal, PathEscapes.Run(segment, escape), PathEscapes.Decode(literal)), starts[0] + escape);
+                    RouteTemplateErrors.PercentEscape(segment[from..to], PathEscapes.Run(segment, escape), PathEscapes.Decode(literal.Text)), starts[0] + escape);
             }
         }
 

@@ -26,19 +26,26 @@ internal static class RouteTemplateErrors
         $"The route template has the segment '{segment}', which no request can reach: servers remove '.' and '..' segments "
         + "from a request's path before routing (RFC 3986); remove the segment or give it a name.";
 
-    // Review 45b F1: Kestrel decodes a request's path (all but %2F) before routing; a template's literal is not decoded.
-    public static string PercentEscape(string literal, string escape, string decoded) =>
-        decoded.Any(c => char.IsControl(c) || c == '\uFFFD')
-            ? $"The literal '{literal}' holds the percent escape '{escape}', which stands for no text a route can match: "
-                + "servers decode a request's path before routing, so no request reaches this route; remove it."
-            : $"The literal '{literal}' holds the percent escape '{escape}': servers decode a request's path before routing, so this route "
-                + $"would answer only a request that escapes the '%' itself. Write the text it stands for, '{decoded}' (clients send it "
-                + "percent-encoded); only '%2F', which servers leave encoded, is written escaped.";
+    // Review 45b F1: Kestrel decodes a request's path (all but %2F and bytes of no valid UTF-8 character) before routing;
+    // a template's literal is not decoded.
+    public static string PercentEscape(string literal, string escape, string decoded)
+    {
+        var lead = $"The literal '{literal}' holds the percent escape '{escape}': servers decode a request's path before routing, so this "
+            + "route would answer only a request that escapes the '%' itself";
+        if (decoded.Any(char.IsControl))
+        {
+            return lead + "; it stands for a control character, which a route cannot hold: remove it.";
+        }
 
-    // Review 45b F1: the fragment is the client's; a request's path never holds a '#'.
-    public static string HashInLiteral(string literal) =>
-        $"The literal '{literal}' contains '#', which starts a URL's fragment: clients do not send it or what follows it, so no "
-        + "request reaches this route as written; remove it.";
+        // Review 45c: the text as a template writes it: braces doubled; '?' and an escape of its own no template holds.
+        if (decoded.Contains('?', StringComparison.Ordinal) || PathEscapes.First(decoded, 0, decoded.Length) is not null)
+        {
+            return lead + $"; no route template can hold the text it stands for, '{decoded}': remove it.";
+        }
+
+        return lead + $"; write the text it stands for, '{decoded.Replace("{", "{{", StringComparison.Ordinal).Replace("}", "}}", StringComparison.Ordinal)}' "
+            + "(clients send it percent-encoded). Only '%2F', which servers leave encoded, is written escaped.";
+    }
 
     // Review 39b F5: "https://example.com/api/t7" was told to remove the extra '/' of "//".
     public static string Url(string path) =>

@@ -158,12 +158,6 @@ internal sealed class RouteTemplateReader
             return Fail(RouteTemplateErrors.QuestionMarkInLiteral(raw), start + questionMark);
         }
 
-        var hash = raw.IndexOf('#', StringComparison.Ordinal);
-        if (hash >= 0)
-        {
-            return Fail(RouteTemplateErrors.HashInLiteral(raw), start + hash);
-        }
-
         parts.Add(new RouteLiteral(text.ToString()));
         return true;
     }
