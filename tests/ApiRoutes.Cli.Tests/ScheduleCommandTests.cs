@@ -184,6 +184,44 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(["2026-01-01T14:00:00Z"], line.RootElement.GetProperty("next").EnumerateArray().Select(at => at.GetString()));
     }
 
+    // Review 45c: where the legacy names are not installed (Debian and Ubuntu ship them in tzdata-legacy), 'US/Eastern' was
+    // told "Did you mean 'Pacific/Easter'?" (Easter Island). The CLI's own process, with its time zone data in a folder
+    // (TZDIR) that has the current zones and none of the legacy names.
+    [Fact]
+    public async Task A_legacy_time_zone_name_a_machine_lacks_is_told_its_current_name()
+    {
+        var zones = Directory.CreateTempSubdirectory("apiroutes-tzdir-").FullName;
+        try
+        {
+            foreach (var file in new[] { "America/New_York", "Pacific/Easter", "Europe/Berlin", "Etc/UTC", "zone.tab", "zone1970.tab", "tzdata.zi" })
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(zones, file))!);
+                File.Copy(Path.Combine("/usr/share/zoneinfo", file), Path.Combine(zones, file));
+            }
+
+            var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "apiroutes"), ["schedule", "0 9 * * *", "--time-zone", "US/Eastern", "--after", After])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                Environment = { ["TZDIR"] = zones },
+            };
+            using var process = Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(1, process.ExitCode);
+            Assert.Equal(
+                "0 9 * * *  error AR4010: 'US/Eastern' is a legacy name of the time zone database that this machine's time zone data does not have "
+                + "(newer Linux distributions ship such names apart, in the tzdata-legacy package of Debian and Ubuntu). Write 'America/New_York', "
+                + "the place's current name." + Environment.NewLine,
+                output);
+        }
+        finally
+        {
+            Directory.Delete(zones, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task An_unknown_time_zone_is_the_builds_AR4010()
     {

@@ -332,8 +332,10 @@ internal static class ManifestLoader
         {
             throw new ApiRoutesManifestException(
                 $"The scheduled route '{entry.Route}' in '{path}' runs in the time zone {BundlePath.Quote(entry.Schedule!.TimeZone)}, which this machine's time "
-                + $"zone data does not have: {schedule.Message} Install the IANA time zone data (the tzdata package on Linux, ICU on Windows) "
-                + "where the app runs.");
+                + $"zone data does not have: {schedule.Message} "
+                + (LegacyTimeZones.CurrentId(entry.Schedule.TimeZone) is { } current
+                    ? $"Build the app with '{current}' in its place, or install the legacy names (tzdata-legacy on Debian and Ubuntu) where the app runs."
+                    : "Install the IANA time zone data (the tzdata package on Linux, ICU on Windows) where the app runs."));
         }
 
         if (!schedule.IsValid)

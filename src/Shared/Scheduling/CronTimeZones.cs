@@ -127,6 +127,12 @@ internal static class CronTimeZones
 
     private static CronProblem Unknown(string id, string? reason)
     {
+        if (reason is null && LegacyTimeZones.Missing(id) is { } legacy)
+        {
+            // Review 45c: 'US/Eastern' on a host without tzdata-legacy was told "Did you mean 'Pacific/Easter'?".
+            return new CronProblem(CronError.UnknownTimeZone, legacy);
+        }
+
         var known = Known();
         var close = known.FirstOrDefault(candidate => string.Equals(candidate, id, StringComparison.OrdinalIgnoreCase))
             ?? Closest(id, known);
