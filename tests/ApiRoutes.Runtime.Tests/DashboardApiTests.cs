@@ -85,6 +85,36 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(0, replica.Probe.Count(nameof(Tick)));
     }
 
+    // Review 45c F4: the failed record of a replay that met the store away carried replayOf, so the failure counted as
+    // replayed, and the replay asked again once the store was back was refused with 409.
+    [Fact]
+    public async Task A_replay_that_met_the_store_away_can_be_asked_again_once_it_is_back()
+    {
+        var coordination = new ElsewhereCoordination { StartsByHandFailing = true };
+        await using var replica = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "*/15 * * * *")),
+            environment: "Development",
+            services: s => s.AddSingleton<ApiRoutes.Storage.IReplicaCoordination>(coordination));
+        var store = replica.Services.GetRequiredService<ApiRoutes.Storage.IExecutionStore>();
+        var failed = new ExecutionRecord
+        {
+            Id = "failed-tick", Route = "/api/tick", Kind = "scheduled", Status = ExecutionStatus.Failed, Attempt = 1, Error = "boom",
+            AcceptedAt = replica.FakeTime.GetUtcNow(), FinishedAt = replica.FakeTime.GetUtcNow(), Occurrence = replica.FakeTime.GetUtcNow(),
+        };
+        await store.UpdateAsync(failed, default);
+
+        var away = await replica.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/executions/failed-tick/replay") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+        await Poll.UntilAsync(async () => (await store.QueryAsync(new ExecutionQuery { Limit = 10 }, default)).Count == 2);
+        coordination.StartsByHandFailing = false;
+        var back = await replica.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/executions/failed-tick/replay") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, away.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, back.StatusCode);
+        Assert.Equal("failed-tick", (await back.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayOf").GetString());
+        await replica.Probe.NextAsync();
+        Assert.Equal(1, replica.Probe.Count(nameof(Tick)));
+    }
+
     [Fact]
     public async Task An_execution_that_memory_no_longer_has_is_read_from_the_store_by_its_id()
     {

@@ -277,8 +277,10 @@ internal sealed class ScheduledRuns(
         catch (ExecutionStoreUnavailableException e)
         {
             var reason = $"Whether {route.Template} runs on another replica cannot be known: {e.Message}";
+            // Not as a replay (review 45c F4): the failure it was to replay would count as replayed, and refuse the replay
+            // asked again once the store is back. A row that did land keeps what it was written with.
             store.UpdateAsync(
-                    run with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Not started (it was started by hand as the store could not be reached). {reason}" },
+                    run with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Not started (it was started by hand as the store could not be reached). {reason}", ReplayOf = null },
                     CancellationToken.None)
                 .LogIfFails(_logger, run.Id);
             return new ScheduledStart(null, reason) { StoreUnavailable = true };
