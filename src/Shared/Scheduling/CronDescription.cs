@@ -42,7 +42,7 @@ internal static class CronDescription
         }
         else if (dowAll)
         {
-            days = $"on {DaysOfMonth(reachable)} of {(monthsRestricted ? months : "the month")}";
+            days = $"on {DaysOfMonth(reachable)} of {(monthsRestricted ? MonthsWith(fields.Months, reachable) : "the month")}";
         }
         else if (domAll)
         {
@@ -51,10 +51,20 @@ internal static class CronDescription
         else
         {
             // A day field starting with '*' makes crontab require both: say so, since it differs from a plain list.
-            days = $"on every {DaysOfWeek(fields.DaysOfWeek)} that is {DaysOfMonth(reachable)} of the month{inMonths}";
+            days = $"on every {DaysOfWeek(fields.DaysOfWeek)} that is {DaysOfMonth(reachable)} of the month{(monthsRestricted ? " in " + MonthsWith(fields.Months, reachable) : "")}";
         }
 
         return days.Length == 0 ? time : $"{time} {days}";
+    }
+
+    // The months that have one of the days at least, and when a day is not in all of them (or is February's 29th), that it
+    // runs where the month has it: '0 0 31 1,2 *' runs on the 31st of January only (review 45c F7).
+    private static string MonthsWith(ushort months, uint days)
+    {
+        var kept = Values(months, 1, 12).Where(month => (days & DaysIn((ushort)(1 << month))) != 0).ToList();
+        var names = Join(Runs(kept).SelectMany(run => Span(run, month => MonthNames[month])));
+        var last = Values(days, 1, 31).DefaultIfEmpty(0).Max();
+        return kept.Exists(month => DateTime.DaysInMonth(2001, month) < last) ? names + ", when the month has that day" : names;
     }
 
     // The days of the month (bits 1 to 31) that come in at least one of the months (bits 1 to 12; February has 29).

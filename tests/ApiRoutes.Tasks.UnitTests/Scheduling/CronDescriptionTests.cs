@@ -25,8 +25,11 @@ public class CronDescriptionTests
     // Review 45b: only the days its months have ("the 1st and 31st of February" ran on the 1st alone).
     [InlineData("0 0 */30 2 *", "at 00:00 on the 1st of February")]
     [InlineData("0 0 30,31 4,6 *", "at 00:00 on the 30th of April and June")]
-    [InlineData("0 0 30,31 4,7 *", "at 00:00 on the 30th and 31st of April and July")]
-    [InlineData("0 0 */2 2 *", "at 00:00 on every 2nd day from the 1st to the 29th of February")]
+    [InlineData("0 0 30,31 4,7 *", "at 00:00 on the 30th and 31st of April and July, when the month has that day")]
+    [InlineData("0 0 31 1,2 *", "at 00:00 on the 31st of January")]              // review 45c F7: February has no 31st
+    [InlineData("0 0 29 2 *", "at 00:00 on the 29th of February, when the month has that day")]
+    [InlineData("0 0 28 2 *", "at 00:00 on the 28th of February")]
+    [InlineData("0 0 */2 2 *", "at 00:00 on every 2nd day from the 1st to the 29th of February, when the month has that day")]
     [InlineData("0 0 31 2 MON", "at 00:00 every Monday in February")]      // crontab's rule: the 31st never comes there
     [InlineData("0 0 31 2,3 MON", "at 00:00 on the 31st of the month and on every Monday, in February and March")]
     [InlineData("0 9 1,15 * SAT,SUN", "at 09:00 on the 1st and 15th of the month and on every Saturday and Sunday")]
