@@ -102,7 +102,14 @@ internal sealed class TakeOverService(
         var recordsKept = Time.GetUtcNow() - options.Value.Store.Retention;   // as the prune of the records goes
         foreach (var claim in await coordination.GetClaimsRunUnrecordedAsync(OccurrenceLog.MaxRecordedMisses, window, lapsed, recordsKept, lifecycle.ServedRoutes, stopping))
         {
-            occurrences.RanUnrecorded(claim);
+            if (claim.Closed is { } closed)
+            {
+                occurrences.ClaimNeverRun(closed);   // closed by a take-over whose answer was lost (review 45a F2)
+            }
+            else
+            {
+                occurrences.RanUnrecorded(claim);
+            }
         }
     }
 }

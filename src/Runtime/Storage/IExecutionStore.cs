@@ -250,7 +250,14 @@ internal sealed record ClaimNeverRun(string Route, DateTimeOffset Occurrence, Da
 /// (<see cref="IExecutionStore.GetClaimsRunUnrecordedAsync"/>); with replicas, the <paramref name="Replica"/> that claimed it
 /// (<see cref="IReplicaCoordination.GetClaimsRunUnrecordedAsync"/>).
 /// </summary>
-internal sealed record ClaimRunUnrecorded(string Route, DateTimeOffset Occurrence, string ExecutionId, string? Replica = null);
+internal sealed record ClaimRunUnrecorded(string Route, DateTimeOffset Occurrence, string ExecutionId, string? Replica = null)
+{
+    /// <summary>
+    /// With replicas: the occurrence was not run but closed as missed by a take-over whose answer was lost, so that it
+    /// wrote no record (review 45a F2); recorded missed, as that take-over would have.
+    /// </summary>
+    public ClaimNeverRun? Closed { get; init; }
+}
 
 /// <summary>The order of <see cref="IExecutionStore.GetUnfinishedAsync(int, DateTimeOffset?, CancellationToken)"/>.</summary>
 internal static class UnfinishedOrder

@@ -133,7 +133,9 @@ internal interface IReplicaCoordination
     /// As <see cref="CloseClaimsNeverRunAsync"/> looks for them, occurrences whose run was written and that no record says
     /// anything of (the claimant stopped between its run's row and the occurrence's record, which is written apart:
     /// review 44b F2), of occurrences since <paramref name="occurrencesSince"/> (by the app's clock, as the prune of the
-    /// records goes), at most <paramref name="limit"/>: the caller records them ran.
+    /// records goes), at most <paramref name="limit"/>: the caller records them ran. Also those a take-over closed
+    /// (<see cref="CloseClaimsNeverRunAsync"/>) whose answer was lost, so that no missed record came of it, a while after
+    /// (<see cref="ClaimRunUnrecorded.Closed"/>: the caller records them missed; review 45a F2).
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
     Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(
