@@ -96,45 +96,57 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     // let two replicas starting by hand at one moment, or one starting by hand as another claimed, both pass (note 44):
     // now the later of the two sees the other's claim or row. The row is the writer's own statement (PostgresUpsert), so
     // the accept's write that follows it updates the same row.
+    // A failure before the row's statement was sent leaves nothing written; after it, the row may have landed with its
+    // answer lost (MayHaveLanded), and the caller records the run failed.
     public async Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken)
     {
         string? other = null;
-        await database.RunAsync(
-            ScheduleRunElsewhere.Select("$1", "$2"),
-            async command =>
-            {
-                await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-                await using (var look = new NpgsqlBatch(command.Connection, transaction)
+        var sent = false;
+        try
+        {
+            await database.RunAsync(
+                ScheduleRunElsewhere.Select("$1", "$2"),
+                async command =>
                 {
-                    BatchCommands =
+                    await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+                    await using (var look = new NpgsqlBatch(command.Connection, transaction)
                     {
-                        new NpgsqlBatchCommand(PostgresExecutionStore.ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, run.Route) } },
-                        new NpgsqlBatchCommand(command.CommandText) { Parameters = { new NpgsqlParameter<string>(null!, run.Route), new NpgsqlParameter<string>(null!, Replica) } },
-                    },
-                })
-                {
-                    await using var reader = await look.ExecuteReaderAsync(cancellationToken);
-                    await reader.NextResultAsync(cancellationToken);
-                    other = await reader.ReadAsync(cancellationToken) ? reader.GetString(0) : null;
-                }
-
-                if (other is not null)
-                {
-                    return;   // the transaction rolls back as it is disposed, and the turn is given up with it
-                }
-
-                await using (var write = new NpgsqlBatch(command.Connection, transaction) { BatchCommands = { PostgresUpsert.Command([new PostgresWriter.Write(run, null, null)], 0, 1, Replica) } })
-                {
-                    if (await write.ExecuteScalarAsync(cancellationToken) is null)
+                        BatchCommands =
+                        {
+                            new NpgsqlBatchCommand(PostgresExecutionStore.ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, run.Route) } },
+                            new NpgsqlBatchCommand(command.CommandText) { Parameters = { new NpgsqlParameter<string>(null!, run.Route), new NpgsqlParameter<string>(null!, Replica) } },
+                        },
+                    })
                     {
-                        throw new InvalidOperationException($"The row of run {run.Id} of {run.Route} was not written: another replica holds that id.");
+                        await using var reader = await look.ExecuteReaderAsync(cancellationToken);
+                        await reader.NextResultAsync(cancellationToken);
+                        other = await reader.ReadAsync(cancellationToken) ? reader.GetString(0) : null;
                     }
-                }
 
-                await transaction.CommitAsync(cancellationToken);
-            },
-            "written",
-            cancellationToken);
+                    if (other is not null)
+                    {
+                        return;   // the transaction rolls back as it is disposed, and the turn is given up with it
+                    }
+
+                    await using (var write = new NpgsqlBatch(command.Connection, transaction) { BatchCommands = { PostgresUpsert.Command([new PostgresWriter.Write(run, null, null)], 0, 1, Replica) } })
+                    {
+                        sent = true;
+                        if (await write.ExecuteScalarAsync(cancellationToken) is null)
+                        {
+                            throw new InvalidOperationException($"The row of run {run.Id} of {run.Route} was not written: another replica holds that id.");
+                        }
+                    }
+
+                    await transaction.CommitAsync(cancellationToken);
+                },
+                "written",
+                cancellationToken);
+        }
+        catch (ExecutionStoreUnavailableException e) when (sent)
+        {
+            throw new ExecutionStoreUnavailableException(e.Message, e.InnerException) { MayHaveLanded = true };
+        }
+
         return other;
     }
 

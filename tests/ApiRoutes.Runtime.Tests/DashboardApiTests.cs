@@ -85,6 +85,27 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(0, replica.Probe.Count(nameof(Tick)));
     }
 
+    // One that met the store away before its row was sent wrote nothing: it leaves no failed record of a run that never was.
+    [Fact]
+    public async Task Run_now_that_meets_the_store_away_before_its_row_was_sent_leaves_no_record()
+    {
+        var coordination = new ElsewhereCoordination { StartsByHandFailing = true, RowMayHaveLanded = false };
+        await using var replica = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "*/15 * * * *")),
+            environment: "Development",
+            services: s => s.AddSingleton<ApiRoutes.Storage.IReplicaCoordination>(coordination));
+
+        var refused = await replica.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/run?route=/api/tick") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+        coordination.StartsByHandFailing = false;
+        var started = await replica.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_apiroutes/api/schedules/run?route=/api/tick") { Headers = { { "X-ApiRoutes-Dashboard", "1" } } });
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("executionId").GetString();
+        var store = replica.Services.GetRequiredService<ApiRoutes.Storage.IExecutionStore>();
+        await Poll.UntilAsync(async () => (await store.QueryAsync(new ExecutionQuery { Limit = 10 }, default)).Any(record => record.Id == id));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal([id], (await store.QueryAsync(new ExecutionQuery { Limit = 10 }, default)).Select(record => record.Id));   // the writes land in order
+    }
+
     // Review 45c F4: the failed record of a replay that met the store away carried replayOf, so the failure counted as
     // replayed, and the replay asked again once the store was back was refused with 409.
     [Fact]

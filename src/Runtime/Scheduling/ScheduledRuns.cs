@@ -258,9 +258,9 @@ internal sealed class ScheduledRuns(
 
     // A run by hand claims no occurrence, but it must not overlap a run of the schedule on another replica either: with
     // replicas, its row is written in the schedule's turn, with the look for a run going elsewhere (StartByHandAsync).
-    // Returns why it is not run, or null. A store that could not be reached may have written the row with its answer
-    // lost: a row queued here that never runs would be a run going for every other replica, so the run is recorded
-    // failed (written when the store is back, if not now).
+    // Returns why it is not run, or null. A store that could not be reached once the row was sent may have written it
+    // with its answer lost: a row queued here that never runs would be a run going for every other replica, so the run
+    // is recorded failed (written when the store is back, if not now). One that failed before leaves nothing to record.
     private async Task<ScheduledStart?> StartByHandElsewhereAsync(LoadedRoute route, ExecutionRecord run)
     {
         if (coordination is null)
@@ -277,12 +277,16 @@ internal sealed class ScheduledRuns(
         catch (ExecutionStoreUnavailableException e)
         {
             var reason = $"Whether {route.Template} runs on another replica cannot be known: {e.Message}";
-            // Not as a replay (review 45c F4): the failure it was to replay would count as replayed, and refuse the replay
-            // asked again once the store is back. A row that did land keeps what it was written with.
-            store.UpdateAsync(
-                    run with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Not started (it was started by hand as the store could not be reached). {reason}", ReplayOf = null },
-                    CancellationToken.None)
-                .LogIfFails(_logger, run.Id);
+            if (e.MayHaveLanded)
+            {
+                // Not as a replay (review 45c F4): the failure it was to replay would count as replayed, and refuse the
+                // replay asked again once the store is back. A row that did land keeps what it was written with.
+                store.UpdateAsync(
+                        run with { Status = ExecutionStatus.Failed, FinishedAt = time.GetUtcNow(), Error = $"Not started (it was started by hand as the store could not be reached). {reason}", ReplayOf = null },
+                        CancellationToken.None)
+                    .LogIfFails(_logger, run.Id);
+            }
+
             return new ScheduledStart(null, reason) { StoreUnavailable = true };
         }
     }

@@ -235,6 +235,12 @@ internal sealed class ExecutionStoreUnavailableException(string message, Excepti
     /// lease lapsed): the same change is refused for good, and the other replica's record is the one that stands.
     /// </summary>
     public bool HeldElsewhere { get; init; }
+
+    /// <summary>
+    /// The write was sent and what became of it is not known (the answer was lost with the connection): it may have
+    /// landed. Without it, a write that failed before it was sent did not.
+    /// </summary>
+    public bool MayHaveLanded { get; init; }
 }
 
 /// <summary>

@@ -95,7 +95,8 @@ internal interface IReplicaCoordination
     /// schedule's turn, as a claim of an occurrence does, so a claim or a start by hand after it sees it going.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">
-    /// The store cannot be reached: whether the row landed is not known (its answer may have been lost).
+    /// The store cannot be reached: before the row was sent (nothing written), or after it
+    /// (<see cref="ExecutionStoreUnavailableException.MayHaveLanded"/>: it may have landed with its answer lost).
     /// </exception>
     Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken);
 

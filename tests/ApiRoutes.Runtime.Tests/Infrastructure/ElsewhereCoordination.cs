@@ -21,6 +21,9 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
     /// <summary>Whether runs started by hand meet the database away.</summary>
     public bool StartsByHandFailing { get; set; }
 
+    /// <summary>Whether those meet it once their row was sent (it may have landed), or before.</summary>
+    public bool RowMayHaveLanded { get; set; } = true;
+
     /// <summary>How many of the next starts cannot be recorded (the store is away).</summary>
     public int StartsFailing
     {
@@ -74,7 +77,7 @@ internal sealed class ElsewhereCoordination : IReplicaCoordination
         : Task.FromResult(true);
 
     public Task<string?> StartByHandAsync(ExecutionRecord run, CancellationToken cancellationToken) => StartsByHandFailing
-        ? Task.FromException<string?>(new ExecutionStoreUnavailableException("The test's database is away."))
+        ? Task.FromException<string?>(new ExecutionStoreUnavailableException("The test's database is away.") { MayHaveLanded = RowMayHaveLanded })
         : Task.FromResult(RunningElsewhere);
 
     public Task<IReadOnlyList<ClaimNeverRun>> CloseClaimsNeverRunAsync(int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>

@@ -392,6 +392,27 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new OccurrenceClaim(false, "hand3"), await first.ClaimOccurrenceAsync("/api/tick", At(4), "run4", default));
     }
 
+    // A run by hand that meets the store away says whether its row was sent: after it, the row may have landed with its
+    // answer lost (the caller records the run failed); before it (the turn and the look), nothing was written, and a
+    // failed record would be a record of nothing.
+    [Fact]
+    public async Task A_run_by_hand_that_meets_the_store_away_says_whether_its_row_may_have_landed()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var proxy = new TcpProxy(server.Port);
+        var store = Open(new NpgsqlConnectionStringBuilder(_database) { Port = proxy.Port }.ConnectionString);
+
+        proxy.DropRequestWith("apiroutes_occurrence_claim"u8.ToArray());   // the turn and the look
+        var before = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.Coordination.StartByHandAsync(ByHand("hand-1"), default));
+        proxy.DropReplyTo("INSERT INTO apiroutes_executions"u8.ToArray());   // the row, sent
+        var after = await Assert.ThrowsAsync<ExecutionStoreUnavailableException>(() => store.Coordination.StartByHandAsync(ByHand("hand-2"), default));
+
+        Assert.False(before.MayHaveLanded);
+        Assert.True(after.MayHaveLanded);
+        Assert.Equal(0, await RowsAsync("hand-1"));
+        Assert.Null(await store.Coordination.StartByHandAsync(ByHand("hand-3"), default));   // and the next one goes
+    }
+
     [Fact]
     public async Task Of_two_runs_by_hand_on_two_replicas_at_one_moment_one_starts_and_the_other_sees_it_going()
     {
@@ -703,9 +724,9 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Fail($"{count} statement(s) did not come to wait for a lock within 10 s");
     }
 
-    private PostgresExecutionStore Open()
+    private PostgresExecutionStore Open(string? connectionString = null)
     {
-        var store = PostgresExecutionStore.Open(_database, Lease, new FakeTimeProvider(), NullLogger.Instance);
+        var store = PostgresExecutionStore.Open(connectionString ?? _database, Lease, new FakeTimeProvider(), NullLogger.Instance);
         lock (_stores)
         {
             _stores.Add(store);
