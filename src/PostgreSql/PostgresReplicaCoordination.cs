@@ -221,8 +221,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             FROM apiroutes_schedule_runs s JOIN apiroutes_executions e ON e.id = s.execution_id
             WHERE s.claimed_at >= now() - $2 AND e.owner <> s.replica AND e.started_at IS NULL AND e.status = 'Failed'
                 AND e.error LIKE 'Not run: replica %' AND e.finished_at < now() - $5 AND {Unrecorded}
-                AND ('{RouteKind.Scheduled.Name()} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
-                    AND (r.routes IS NULL OR '{RouteKind.Scheduled.Name()} ' || s.route = ANY(r.routes)))))
+                AND {Served(ScheduleKey)})
             ORDER BY 5
             LIMIT $4
             """,
@@ -252,8 +251,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             AND (s.claimed_at < now() - $5
                 OR ($6 AND s.replica <> $1 AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())))
             AND {run}
-            AND ('{RouteKind.Scheduled.Name()} ' || s.route = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now()
-                AND (r.routes IS NULL OR '{RouteKind.Scheduled.Name()} ' || s.route = ANY(r.routes))))
+            AND {Served(ScheduleKey)}
         """;
 
     private void AddExamined(NpgsqlCommand command, int limit, TimeSpan window, bool lapsed, IReadOnlyCollection<string> routes)
@@ -327,8 +325,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     public Task<IReadOnlyList<StoredExecution>> ClaimUnfinishedAsync(int limit, IReadOnlyCollection<string> routes, CancellationToken cancellationToken) =>
         ClaimAsync(
             "e.status IN ('Queued', 'Running') AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = e.owner AND r.lease_until > now()) "
-            + $"AND ({RouteKeyOf("e")} = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now() "
-            + $"AND (r.routes IS NULL OR {RouteKeyOf("e")} = ANY(r.routes))))",
+            + $"AND {Served(RouteKeyOf("e"))}",
             limit,
             routes,
             null,
@@ -366,6 +363,15 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
 
     // IReplicaCoordination.RouteKey, in SQL.
     private static string RouteKeyOf(string table) => $"{table}.kind || ' ' || {table}.route";
+
+    // The route key of the schedule of a claim (apiroutes_schedule_runs s).
+    private static readonly string ScheduleKey = $"'{RouteKind.Scheduled.Name()} ' || s.route";
+
+    // A route this replica serves ($3, its route keys), or one that no other live replica serves (a replica of an earlier
+    // release, which names none, is taken to serve every route); $1 is this replica.
+    private static string Served(string routeKey) =>
+        $"({routeKey} = ANY($3) OR NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id <> $1 AND r.lease_until > now() "
+        + $"AND (r.routes IS NULL OR {routeKey} = ANY(r.routes))))";
 
     // Claims are rare (every half lease per replica), so claimers take turns: each claim then sees the ones before it,
     // and a row is never claimed twice. SKIP LOCKED: a claimer never waits for a row its holder is writing.
