@@ -83,21 +83,9 @@ public sealed class PostgresReplayOnceTests : IAsyncLifetime
         return app.Client.SendAsync(request);
     }
 
-    // Until that many inserts into the executions of this database wait for a lock (at most 10 s): a take-over's claim
-    // waiting on the test's lock as well is not counted.
-    private async Task InsertsWaitingAsync(int count)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(20))
-        {
-            if (await PostgresServer.ScalarAsync<long>(_database,
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO apiroutes_executions%'") >= count)
-            {
-                return;
-            }
-        }
-
-        Assert.Fail($"{count} insert(s) did not come to wait for the test's lock within 10 s");
-    }
+    // Until that many inserts into the executions wait for the test's lock (at most 10 s): a take-over's claim waiting on
+    // it as well is not counted.
+    private Task InsertsWaitingAsync(int count) => PostgresServer.WaitingForLocksAsync(_database, count, "INSERT INTO apiroutes_executions");
 
     private Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest) =>
         TestServer.StartAsync(manifest, "Development", services: services => services.AddApiRoutesPostgreSql(_database));

@@ -62,6 +62,26 @@ public sealed class PostgresServer
         return new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name, Pooling = false }.ConnectionString;
     }
 
+    /// <summary>
+    /// Completes once <paramref name="count"/> statements of the database wait for a lock — only those whose text starts
+    /// with <paramref name="statement"/>, when given (a take-over's claim waiting on the same lock is not counted) — and
+    /// fails after 10 s.
+    /// </summary>
+    public static async Task WaitingForLocksAsync(string connectionString, int count, string? statement = null)
+    {
+        var sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            + (statement is null ? "" : $" AND starts_with(query, '{statement.Replace("'", "''", StringComparison.Ordinal)}')");
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            if (await ScalarAsync<long>(connectionString, sql) >= count)
+            {
+                return;
+            }
+        }
+
+        throw new TimeoutException($"{count} statement(s){(statement is null ? "" : $" '{statement}…'")} did not come to wait for a lock within 10 s");
+    }
+
     /// <summary>Runs one query on a database and returns the first column of the first row.</summary>
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql)
     {

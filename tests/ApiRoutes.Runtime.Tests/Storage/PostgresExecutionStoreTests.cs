@@ -304,25 +304,12 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await PostgresServer.ScalarAsync<int>(_database, $"SELECT 1; ALTER DATABASE \"{new NpgsqlConnectionStringBuilder(_database).Database}\" SET default_transaction_isolation = '{isolation}'");
         var first = Open();
         var second = Open();
-        await using var holder = new NpgsqlConnection(_database);
-        await holder.OpenAsync();
-        await using var transaction = await holder.BeginTransactionAsync();
-        await using (var turn = new NpgsqlCommand(PostgresExecutionStore.ClaimTurn, holder, transaction) { Parameters = { new NpgsqlParameter<string>(null!, "/api/tick") } })
-        {
-            await turn.ExecuteNonQueryAsync();
-        }
-
-        await using (var claim = new NpgsqlCommand("INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica) VALUES ('/api/tick', $1, 'run1', $2)", holder, transaction))
-        {
-            claim.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, At(1)));
-            claim.Parameters.Add(new NpgsqlParameter<string>(null!, first.Coordination.Replica));
-            await claim.ExecuteNonQueryAsync();
-        }
+        await using var holder = await ClaimUnderWayAsync(first);
 
         var next = second.ClaimOccurrenceAsync("/api/tick", At(2), "run2", default);
         await WaitingForLocksAsync(1);
         var otherSchedule = await second.ClaimOccurrenceAsync("/api/other", At(2), "other2", default);   // its own turn
-        await transaction.CommitAsync();
+        await holder.CommitAsync();
 
         Assert.Equal(new OccurrenceClaim(false, "run1"), await next.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(otherSchedule.Claimed);
@@ -367,15 +354,8 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         await PostgresServer.ScalarAsync<int>(_database, $"SELECT 1; ALTER DATABASE \"{new NpgsqlConnectionStringBuilder(_database).Database}\" SET default_transaction_isolation = '{isolation}'");
         var first = Open();
         var second = Open();
-        await using (var holder = await TurnHeldAsync("/api/tick"))
+        await using (var holder = await ClaimUnderWayAsync(first))
         {
-            await using (var claim = new NpgsqlCommand("INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica) VALUES ('/api/tick', $1, 'run1', $2)", holder.Connection, holder.Transaction))
-            {
-                claim.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, At(1)));
-                claim.Parameters.Add(new NpgsqlParameter<string>(null!, first.Coordination.Replica));
-                await claim.ExecuteNonQueryAsync();
-            }
-
             var byHand = second.Coordination.StartByHandAsync(ByHand("hand2"), default);
             await WaitingForLocksAsync(1);
             await holder.CommitAsync();
@@ -695,6 +675,18 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         return new HeldTurn(connection, transaction);
     }
 
+    // A transaction of the test that is the first replica's claim of 00:01 of /api/tick under way: its turn taken, its
+    // row written, not committed yet.
+    private async Task<HeldTurn> ClaimUnderWayAsync(PostgresExecutionStore first)
+    {
+        var holder = await TurnHeldAsync("/api/tick");
+        await using var claim = new NpgsqlCommand("INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica) VALUES ('/api/tick', $1, 'run1', $2)", holder.Connection, holder.Transaction);
+        claim.Parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, At(1)));
+        claim.Parameters.Add(new NpgsqlParameter<string>(null!, first.Coordination.Replica));
+        await claim.ExecuteNonQueryAsync();
+        return holder;
+    }
+
     private sealed class HeldTurn(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
     {
         public NpgsqlConnection Connection => connection;
@@ -711,18 +703,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
     }
 
     // Until that many statements of this database wait for a lock (at most 10 s).
-    private async Task WaitingForLocksAsync(int count)
-    {
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(20))
-        {
-            if (await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= count)
-            {
-                return;
-            }
-        }
-
-        Assert.Fail($"{count} statement(s) did not come to wait for a lock within 10 s");
-    }
+    private Task WaitingForLocksAsync(int count) => PostgresServer.WaitingForLocksAsync(_database, count);
 
     private PostgresExecutionStore Open(string? connectionString = null)
     {
