@@ -184,6 +184,18 @@ public sealed class ScheduleCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(["2026-01-01T14:00:00Z"], line.RootElement.GetProperty("next").EnumerateArray().Select(at => at.GetString()));
     }
 
+    [Fact]
+    public async Task A_fixed_offset_zone_is_the_builds_AR4104_and_runs_behind_UTC_for_a_plus_sign()
+    {
+        Assert.Equal(0, await Run(input: null, "schedule", "0 9 * * MON-FRI", "--time-zone", "Etc/GMT+5", "--json", "--after", After, "--count", "1"));
+
+        using var line = JsonDocument.Parse(_output.ToString());
+        var warning = Assert.Single(line.RootElement.GetProperty("warnings").EnumerateArray());
+        Assert.Equal("AR4104", warning.GetProperty("code").GetString());
+        Assert.StartsWith("'Etc/GMT+5' is 5 hours behind UTC (UTC-05:00)", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["2026-01-01T14:00:00Z"], line.RootElement.GetProperty("next").EnumerateArray().Select(at => at.GetString()));
+    }
+
     // Review 45c: where the legacy names are not installed (Debian and Ubuntu ship them in tzdata-legacy), 'US/Eastern' was
     // told "Did you mean 'Pacific/Easter'?" (Easter Island). The CLI's own process, with its time zone data in a folder
     // (TZDIR) that has the current zones and none of the legacy names.

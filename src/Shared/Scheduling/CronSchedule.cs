@@ -45,7 +45,7 @@ internal static class CronSchedule
         return new CronParseResult(schedule, schedule.Normalized, CronError.None, null);
     }
 
-    /// <summary>What the build warns about a valid schedule (AR4101, AR4102, AR4103), looking ahead from <paramref name="nowUtc"/>.</summary>
+    /// <summary>What the build warns about a valid schedule (AR4101 to AR4104), looking ahead from <paramref name="nowUtc"/>.</summary>
     public static IReadOnlyList<CronWarning> Warnings(string expression, CrontabSchedule schedule, DateTime nowUtc)
     {
         var warnings = new List<CronWarning>();
@@ -62,6 +62,11 @@ internal static class CronSchedule
         if (LegacyTimeZones.Warning(schedule.TimeZoneId) is { } legacy)
         {
             warnings.Add(new CronWarning(ScheduleCodes.LegacyTimeZone, legacy));
+        }
+
+        if (FixedOffsetZones.Warning(schedule.TimeZoneId) is { } offset)
+        {
+            warnings.Add(new CronWarning(ScheduleCodes.FixedOffsetZone, offset));
         }
 
         return warnings;
@@ -123,6 +128,10 @@ internal static class ScheduleCodes
     public const string DayRule = "AR4101";
     public const string DaylightSaving = "AR4102";
     public const string LegacyTimeZone = "AR4103";
+    public const string FixedOffsetZone = "AR4104";
+
+    /// <summary>Whether a warning is about the schedule's time zone, and so placed at it rather than at the expression.</summary>
+    public static bool IsAboutTimeZone(string code) => code is LegacyTimeZone or FixedOffsetZone;
 
     public static string Of(CronError error) => error switch
     {

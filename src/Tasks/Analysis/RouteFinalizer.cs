@@ -92,7 +92,7 @@ internal sealed class RouteFinalizer(
 
         foreach (var warning in CronSchedule.Warnings(draft.Schedule, parsed, request.NowUtc))
         {
-            diagnostics.Add(Descriptor(warning.Code), warning.Code == ScheduleCodes.LegacyTimeZone ? draft.TimeZoneOrigin!() : origin(), warning.Message);
+            diagnostics.Add(Descriptor(warning.Code), ScheduleCodes.IsAboutTimeZone(warning.Code) ? draft.TimeZoneOrigin!() : origin(), warning.Message);
         }
 
         return new ManifestSchedule(draft.Schedule.Trim(), parsed.Normalized, parsed.TimeZoneId);

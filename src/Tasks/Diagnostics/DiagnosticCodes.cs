@@ -69,6 +69,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor ScheduleDayRule = new(ScheduleCodes.DayRule, Warning, "A schedule's day fields combine in a way that is easy to misread");
     public static readonly DiagnosticDescriptor ScheduleDaylightSaving = new(ScheduleCodes.DaylightSaving, Warning, "A schedule's time falls into a daylight-saving change of its time zone");
     public static readonly DiagnosticDescriptor LegacyTimeZone = new(ScheduleCodes.LegacyTimeZone, Warning, "A schedule's time zone is a legacy name of the time zone database");
+    public static readonly DiagnosticDescriptor FixedOffsetZone = new(ScheduleCodes.FixedOffsetZone, Warning, "A schedule's time zone is a fixed offset whose sign reads backwards");
 
     public static readonly DiagnosticDescriptor InvalidYaml = new("AR5001", Error, "apiroutes.yaml is not valid YAML");
     public static readonly DiagnosticDescriptor UnknownYamlKey = new("AR5002", Error, "apiroutes.yaml has an unknown key");
@@ -89,7 +90,7 @@ internal static class DiagnosticCodes
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive, MethodsOnScheduledRoute,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
         ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,
-        TimeZoneOnUnscheduledRoute, ScheduleDayRule, ScheduleDaylightSaving, LegacyTimeZone,
+        TimeZoneOnUnscheduledRoute, ScheduleDayRule, ScheduleDaylightSaving, LegacyTimeZone, FixedOffsetZone,
         InvalidYaml, UnknownYamlKey, UnknownYamlRoute, InvalidYamlValue, DuplicateYamlRoute, MissingConfigFile, EmptyYamlRoute, OtherConfigFileName,
     ];
 }

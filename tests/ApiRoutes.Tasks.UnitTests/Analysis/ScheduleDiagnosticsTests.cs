@@ -191,12 +191,36 @@ public class ScheduleDiagnosticsTests
         Assert.Equal(legacy, Assert.Single(result.Manifest!.Routes).Schedule!.TimeZone);   // a warning: it still builds, as written
     }
 
+    // Note 45 (45b minor): 'Etc/GMT+5' is five hours behind UTC (tzdb's Etc/GMT names carry the POSIX sign), so a schedule
+    // written for UTC+5 with it runs ten hours off, and the build said nothing.
+    [Theory]
+    [InlineData("Etc/GMT+5", "5 hours behind UTC (UTC-05:00)", "UTC+05:00", "Etc/GMT-5")]
+    [InlineData("Etc/GMT-14", "14 hours ahead of UTC (UTC+14:00)", "UTC-14:00", "Etc/GMT+14")]
+    [InlineData("Etc/GMT+1", "1 hour behind UTC (UTC-01:00)", "UTC+01:00", "Etc/GMT-1")]
+    public void A_fixed_offset_zone_is_a_warning_at_the_time_zone_saying_which_way_its_sign_goes(string zone, string offset, string reverse, string reversed)
+    {
+        using var project = Project($"[ScheduledRoute(\"0 9 * * MON-FRI\", TimeZone = \"{zone}\")]");
+
+        var result = project.Analyze(nowUtc: new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+        var warning = Assert.Single(result.Diagnostics);
+        Assert.Equal("AR4104 Api/Cleanup.cs(3,47)", Render.Where(warning, project));
+        Assert.Equal(
+            $"'{zone}' is {offset}: the time zone database's Etc/GMT zones carry the sign of POSIX TZ strings, the reverse of ISO 8601's. "
+            + $"If you meant {reverse}, write '{reversed}'. A fixed offset never changes for daylight saving; a place's name (such as "
+            + "'America/New_York') follows its clock changes.",
+            warning.Message);
+        Assert.Equal(zone, Assert.Single(result.Manifest!.Routes).Schedule!.TimeZone);   // a warning: it still builds, as written
+    }
+
     // Links that a country's list names are that country's current id, and UTC is .NET's own name for its zone.
     [Theory]
     [InlineData("Africa/Accra")]
     [InlineData("Europe/Amsterdam")]
     [InlineData("Europe/Kyiv")]
     [InlineData("UTC")]
+    [InlineData("Etc/GMT")]
+    [InlineData("Etc/UTC")]
     public void A_current_name_that_is_a_link_is_no_warning(string zone)
     {
         using var project = Project($"[ScheduledRoute(\"0 9 * * MON-FRI\", TimeZone = \"{zone}\")]");
