@@ -113,6 +113,9 @@ public class ManifestStartupTests
     // Review 33c F2: what the build refuses with AR2001 (formatting characters, U+FFFD from a lone surrogate), this refuses too.
     [InlineData("/api/bidi\u202Eevil", "The route '/api/bidi\\u202Eevil' in '", "it holds the invisible formatting character U+202E at index 9.")]
     [InlineData("/api/sur\uFFFDrogate", "The route '/api/sur\uFFFDrogate' in '", "it holds the replacement character U+FFFD")]
+    // Note 45: the build refuses a percent escape Kestrel decodes (AR2001, review 45b F1): no request reaches the route as written.
+    [InlineData("/api/caf%C3%A9", "The route '/api/caf%C3%A9' in '", "holds the percent escape '%C3%A9' in its literal 'caf%C3%A9': servers decode a request's path before routing")]
+    [InlineData("/api/%2E%2E/x", "The route '/api/%2E%2E/x' in '", "holds the percent escape '%2E' in its literal '%2E%2E'")]
     public void A_route_the_build_would_not_have_written_stops_start_up(string route, string start, string contains)
     {
         var manifest = Create(StandardRoute("/api/hello", typeof(Hello)));

@@ -54,6 +54,13 @@ internal static class ManifestRouteCheck
                 throw new ApiRoutesManifestException($"The route {route} in '{path}' is not a valid route template: {BundlePath.Printable(e.Message)} {Rebuild}", e);
             }
 
+            if (EscapedLiteral(pattern) is var (literal, escape))
+            {
+                throw new ApiRoutesManifestException(
+                    $"The route {route} in '{path}' holds the percent escape {BundlePath.Quote(escape)} in its literal {BundlePath.Quote(literal)}: servers decode a "
+                    + $"request's path before routing, so no request reaches the route as written. {Rebuild}");
+            }
+
             if (entry.TimeLimitSeconds is { } limit && limit is < 1 or > RouteLimits.MaxTimeLimitSeconds)
             {
                 throw new ApiRoutesManifestException(
@@ -107,6 +114,21 @@ internal static class ManifestRouteCheck
                     $"The route {BundlePath.Quote(entry.Route)} in '{path}' names the handler {BundlePath.Quote(entry.Handler.Type)}, {type} {Rebuild}");
             }
         }
+    }
+
+    // The first literal holding an escape Kestrel decodes ('%C3%A9', '%2E'; not '%2F', which it leaves), as the build's
+    // AR2001 finds it. A constraint's arguments are not the path's text, so only literals are looked at.
+    private static (string Literal, string Escape)? EscapedLiteral(RoutePattern pattern)
+    {
+        foreach (var literal in pattern.PathSegments.SelectMany(segment => segment.Parts).OfType<RoutePatternLiteralPart>())
+        {
+            if (PathEscapes.First(literal.Content, 0, literal.Content.Length) is { } at)
+            {
+                return (literal.Content, PathEscapes.Run(literal.Content, at));
+            }
+        }
+
+        return null;
     }
 
     // Why a name is not one the build writes: empty, over 1,024 characters, a blank, a character to escape, or one of these.

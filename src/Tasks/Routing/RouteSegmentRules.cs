@@ -1,3 +1,5 @@
+using ApiRoutes.Text;
+
 namespace ApiRoutes.Tasks.Routing;
 
 /// <summary>The rules for how parts may combine within one segment, checked in ASP.NET Core's order.</summary>

@@ -1,3 +1,5 @@
+using ApiRoutes.Text;
+
 namespace ApiRoutes.Tasks.Routing;
 
 // One sentence per error: what is wrong, then how to fix it. Kept together so the wording stays consistent.

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ApiRoutes.Tasks.Routing;
+namespace ApiRoutes.Text;
 
 /// <summary>
 /// Percent escapes in a template's literal text as Kestrel treats them in a request's path: before routing it decodes
