@@ -232,6 +232,17 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
             }
         }
 
+        // Note 45 (review 45b): a parameter no value passes left its route answering nothing, without a word.
+        foreach (var parameter in result.Template.Parameters)
+        {
+            if (UnsatisfiableConstraints.Why(parameter.Constraints) is { } why)
+            {
+                diagnostics.Add(DiagnosticCodes.UnsatisfiableConstraints, TemplateOrigin(type),
+                    $"The parameter '{parameter.Name}' of the route template '{text}' of '{type.FullName}' passes no value: {why}, so no request "
+                    + "reaches the route. Correct or remove a constraint.");
+            }
+        }
+
         // Review 39b F5: '[id]' (Next.js, which ApiRoutes' routes follow) and ':id' (Express) were silent literals, and the
         // route answered no real id. A literal '[' or ':' is legal in ASP.NET Core, so it is a warning, which the handler may suppress.
         var foreign = ForeignParameterSyntax.Find(result.Template);

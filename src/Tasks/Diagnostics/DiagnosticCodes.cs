@@ -47,6 +47,7 @@ internal static class DiagnosticCodes
     public static readonly DiagnosticDescriptor ReservedRoute = new("AR2005", Error, "A route is under /_apiroutes, which ApiRoutes reserves");
     public static readonly DiagnosticDescriptor UnknownRouteConstraint = new("AR2101", Warning, "A route constraint is not built in");
     public static readonly DiagnosticDescriptor ForeignParameterSyntax = new("AR2102", Warning, "A route template has literal text written as another framework's parameter ([id], [...slug], :id)");
+    public static readonly DiagnosticDescriptor UnsatisfiableConstraints = new("AR2103", Warning, "A route parameter's constraints pass no value");
 
     public static readonly DiagnosticDescriptor BackgroundAndScheduled = new("AR3001", Error, "A route is both background and scheduled");
     public static readonly DiagnosticDescriptor ScheduledWithParameters = new("AR3002", Error, "A scheduled route has route parameters");
@@ -86,7 +87,7 @@ internal static class DiagnosticCodes
         AssemblyUnreadable, ManifestUnwritable, BundleRefused, InvalidSwitch, VerifyBundleNotCompiled, VerifyBundleNotPublished, NoHandlers, HandlerInLibrary, StalePublishFiles, StrayManifest, EntryPointNotServing,
         HandlerNotPublic, HandlerAbstract, HandlerGeneric, HandlerNoConstructor, HandlerOutsideApi, HandlerNotClass,
         AttributeWithoutHandler, ForeignRouteAttribute, HandlerManyConstructors, BaseRouteAttribute,
-        InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint, ForeignParameterSyntax,
+        InvalidRouteTemplate, DuplicateRoute, InvalidRouteMethods, AmbiguousRoute, ReservedRoute, UnknownRouteConstraint, ForeignParameterSyntax, UnsatisfiableConstraints,
         BackgroundAndScheduled, ScheduledWithParameters, TimeLimitTooLong, TimeLimitNotPositive, MethodsOnScheduledRoute,
         InvalidSchedule, UnsupportedScheduleMacro, SubMinuteSchedule, MissingSchedule, ScheduleOnUnscheduledRoute,
         ScheduleNeverFires, CatchUpOnUnscheduledRoute, ScheduleNotCrontab, ScheduleReversedRange, UnknownTimeZone,

@@ -310,6 +310,46 @@ public class RouteDiagnosticsTests
         Assert.Empty(result.Diagnostics);
     }
 
+    // Note 45 (review 45b): ASP.NET Core accepts a parameter that no value passes, and the route answered no request.
+    [Theory]
+    [InlineData("/api/items/{id:int:min(1):max(0)}", "'id'", "no whole number is at least 1 and at most 0 (int, min(1), max(0))")]
+    [InlineData("/api/items/{id:min(10):range(1,5)}", "'id'", "no whole number is at least 10 and at most 5 (min(10), range(1,5))")]
+    [InlineData("/api/items/{id:int:min(3000000000)}", "'id'", "no whole number is at least 3000000000 and at most 2147483647 (int, min(3000000000))")]
+    [InlineData("/api/codes/{code:minlength(5):maxlength(3)}", "'code'", "no text is at least 5 and at most 3 characters long (minlength(5), maxlength(3))")]
+    [InlineData("/api/codes/{code:length(2):minlength(3)}/x", "'code'", "no text is at least 3 and at most 2 characters long (length(2), minlength(3))")]
+    [InlineData("/api/names/{name:alpha:int}", "'name'", "'alpha' passes letters only, and 'int' a whole number only")]
+    [InlineData("/api/names/{a}/{name:ALPHA:guid?}", "'name'", "'ALPHA' passes letters only, and 'guid' a GUID only")]
+    public void A_parameter_no_value_passes_is_a_warning_at_the_template(string template, string parameter, string why)
+    {
+        var (project, result) = Analyze($$"""[ApiRoute("{{template}}")] public sealed class A : IApiHandler { BODY }""");
+        using var _ = project;
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+
+        Assert.Equal("AR2103 Api/Handler.cs(3,11)", Render.Where(diagnostic, project));
+        Assert.Equal(
+            $"The parameter {parameter} of the route template '{template}' of 'Shop.Api.A' passes no value: {why}, so no request reaches the route. "
+            + "Correct or remove a constraint.",
+            diagnostic.Message);
+        Assert.NotNull(result.Manifest);
+    }
+
+    [Theory]
+    [InlineData("/api/items/{id:int:min(1):max(1)}")]
+    [InlineData("/api/items/{id:long:min(3000000000)}")]
+    [InlineData("/api/codes/{code:alpha:length(3)}")]
+    [InlineData("/api/flags/{flag:bool:alpha}")]     // "true"
+    [InlineData("/api/values/{value:double:alpha}")] // "NaN"
+    [InlineData("/api/codes/{code:length(0,3):maxlength(0)}")]
+    [InlineData("/api/codes/{code:regex(^[0-9]+$):alpha}")]   // a regex is the app's to judge
+    public void Constraints_some_value_passes_are_not_warned_about(string template)
+    {
+        var (project, result) = Analyze($$"""[ApiRoute("{{template}}")] public sealed class A : IApiHandler { BODY }""");
+        using var _ = project;
+
+        Assert.Empty(result.Diagnostics);
+    }
+
     [Fact]
     public void An_unknown_constraint_is_a_warning()
     {
