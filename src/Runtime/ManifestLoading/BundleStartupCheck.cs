@@ -171,6 +171,54 @@ internal static class BundleStartupCheck
             : null;
 
     /// <summary>
+    /// A garbage collector the runtime's configuration loaded from a library (<c>System.GC.Path</c>, or <c>System.GC.Name</c>
+    /// with a folder in it, such as one given with <c>dotnet exec --runtimeconfig</c>): it runs before the app (review 46c
+    /// F3: the variables DOTNET_GCPath and DOTNET_GCName were refused, the properties not). A publish writes neither.
+    /// </summary>
+    /// <returns>Why the app may not start; null when the collector is the runtime's own.</returns>
+    public static string? OutsideGarbageCollector(string? path, string? name) =>
+        !string.IsNullOrEmpty(path)
+            ? $"The runtime's configuration loads the garbage collector {BundlePath.Quote(path)} (System.GC.Path), a library that was not verified, which has run "
+                + "before the app. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig."
+            : name is not null && (name.Contains('/') || name.Contains('\\') || name.Contains("..", StringComparison.Ordinal))
+                ? $"The runtime's configuration loads the garbage collector {BundlePath.Quote(name)} (System.GC.Name), named with a folder, which has run before the app. "
+                    + "Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig."
+                : null;
+
+    /// <summary>
+    /// Shared frameworks the app runs on that are not in the .NET installation's shared folder: a runtime configuration
+    /// that names a framework by a path (<c>"name": "../../../tmp/fx"</c>, which the host joins to its shared folder as
+    /// written) loads it from anywhere, and its folder was then taken as the framework's (review 46c F1). Each framework's
+    /// folder is <c>shared/&lt;its name&gt;/&lt;version&gt;</c>, in the one shared folder; a self-contained app's are its own.
+    /// </summary>
+    /// <param name="root">The app's folder.</param>
+    /// <param name="frameworks">Each framework's name and the folder its assemblies were loaded from.</param>
+    /// <returns>Why the app may not start; null when each is where the installation keeps it.</returns>
+    public static string? MisplacedFramework(string root, IReadOnlyList<(string Name, string Folder)> frameworks)
+    {
+        string? shared = null;
+        foreach (var (name, folder) in frameworks)
+        {
+            if (Within(folder, root))
+            {
+                continue;   // self-contained: the app's folder, which is checked file by file
+            }
+
+            var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(folder));
+            var sharedFolder = parent is null ? null : Path.GetDirectoryName(parent);
+            shared ??= sharedFolder;
+            if (parent is null || sharedFolder is null || Path.GetFileName(parent) != name || Path.GetFileName(sharedFolder) != "shared" || sharedFolder != shared)
+            {
+                return $"The shared framework {name} was loaded from {BundlePath.Quote(folder)}, which is not its folder in the .NET installation's shared folder"
+                    + $"{(shared is null || shared == sharedFolder ? "" : $" ({BundlePath.Quote(shared)})")}: a runtime configuration named it by a path, and it ran code "
+                    + "that was not verified. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Code the .NET host was told to load from outside the folder and the shared frameworks the app runs on: an entry
     /// of the trusted assemblies or of the native libraries' folders elsewhere comes from a variable such as
     /// CORE_SERVICING, DOTNET_ADDITIONAL_DEPS or DOTNET_SHARED_STORE (review 30e: apiroutes serve removes those it knows,
@@ -190,7 +238,7 @@ internal static class BundleStartupCheck
             if (outside is not null)
             {
                 return $"The .NET host was told to load {BundlePath.Quote(outside)} ({name}), outside the bundle's folder and the shared framework: "
-                    + "a variable of the app's environment (CORE_SERVICING, DOTNET_ADDITIONAL_DEPS, DOTNET_SHARED_STORE, a deps file's probing path) "
+                    + "a variable of the app's environment (CORE_SERVICING, DOTNET_ADDITIONAL_DEPS, DOTNET_SHARED_STORE, a deps file's probing path, or a deps file's asset path that leaves its folder) "
                     + "would run code that was not verified. Start the bundle with apiroutes serve, which leaves them out, or unset the variable.";
             }
         }
@@ -222,6 +270,8 @@ internal static class BundleStartupCheck
     public static string? HostProblem(IConfiguration configuration, string? contentRoot) =>
         UnverifiedEnvironment(Environment.GetEnvironmentVariables())
         ?? OutsideStartupHooks(AppContext.BaseDirectory, AppContext.GetData("STARTUP_HOOKS") as string)
+        ?? OutsideGarbageCollector(AppContext.GetData("System.GC.Path") as string, AppContext.GetData("System.GC.Name") as string)
+        ?? MisplacedFramework(AppContext.BaseDirectory, FrameworkFolders())
         ?? (contentRoot is null ? null : ContentRootProblem(AppContext.BaseDirectory, contentRoot))
         ?? OutsideCode(
             AppContext.BaseDirectory,
@@ -230,13 +280,15 @@ internal static class BundleStartupCheck
             Frameworks())
         ?? OutsideConfiguration(configuration, AppContext.BaseDirectory);
 
-    /// <summary>The folders of the shared frameworks this process runs on (none for a self-contained or single-file app).</summary>
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file app, which is self-contained: it has no shared framework to allow, and the empty locations are left out.")]
-    public static IReadOnlyList<string> Frameworks() =>
-        [.. new[] { typeof(object).Assembly.Location, typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location }
-            .Where(location => location.Length > 0)
-            .Select(location => Path.GetDirectoryName(location)!)
-            .Distinct(StringComparer.Ordinal)];
+    /// <summary>The name and folder of each shared framework this process runs on (none for a single-file app).</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file app, which is self-contained: it has no shared framework, and the empty locations are left out.")]
+    public static IReadOnlyList<(string Name, string Folder)> FrameworkFolders() =>
+        [.. new[] { ("Microsoft.NETCore.App", typeof(object).Assembly.Location), ("Microsoft.AspNetCore.App", typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location) }
+            .Where(framework => framework.Item2.Length > 0)
+            .Select(framework => (framework.Item1, Path.GetDirectoryName(framework.Item2)!))];
+
+    /// <summary>The folders of the shared frameworks this process runs on (none for a single-file app).</summary>
+    public static IReadOnlyList<string> Frameworks() => [.. FrameworkFolders().Select(framework => framework.Folder).Distinct(StringComparer.Ordinal)];
 
     // Whether a path is the folder or lies in it, however written (a link to it included).
     private static bool Within(string path, string folder)

@@ -79,6 +79,22 @@ internal static class BundleRuntimeConfig
                         + "outside the bundle. Publish without them (they belong to runtimeconfig.dev.json, which a publish leaves out).");
                 }
 
+                // Review 46c F1: the host joins a framework's name to its shared folder as written, so '../../../tmp/fx' ran
+                // ASP.NET Core from /tmp under apiroutes serve.
+                foreach (var framework in Frameworks(options))
+                {
+                    foreach (var frameworkName in Properties(framework, "name"))
+                    {
+                        var text = frameworkName.ValueKind == JsonValueKind.String ? frameworkName.GetString() ?? "" : frameworkName.GetRawText();
+                        if (!IsFrameworkName(text))
+                        {
+                            problems.Add($"{Quote(file.Path)} names the shared framework {Quote(text.Length > 200 ? text[..200] + "…" : text)}, which is not a framework's "
+                                + "name (such as 'Microsoft.AspNetCore.App'): the .NET host would take it as a folder, and load a framework from outside its "
+                                + "installation. Publish the app again.");
+                        }
+                    }
+                }
+
                 foreach (var configuration in Properties(options, "configProperties").Where(value => value.ValueKind == JsonValueKind.Object))
                 {
                     foreach (var property in configuration.EnumerateObject())
@@ -92,6 +108,20 @@ internal static class BundleRuntimeConfig
             }
         }
     }
+
+    // The frameworks the app runs on ("framework", "frameworks") and, for a self-contained app, the ones it carries.
+    private static IEnumerable<JsonElement> Frameworks(JsonElement options) =>
+        Properties(options, "framework")
+            .Concat(Properties(options, "frameworks").Concat(Properties(options, "includedFrameworks"))
+                .Where(list => list.ValueKind == JsonValueKind.Array)
+                .SelectMany(list => list.EnumerateArray()));
+
+    /// <summary>Whether the text is a framework's name as the host finds it in its shared folder: one folder name, no path.</summary>
+    public static bool IsFrameworkName(string name) =>
+        name.Length is > 0 and <= 200
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_')
+        && char.IsAsciiLetterOrDigit(name[0])
+        && !name.Contains("..", StringComparison.Ordinal);
 
     // The values of an object's properties of that name: every one, as a file may name a property twice and the host's
     // parser and this one need not take the same.

@@ -40,7 +40,14 @@ internal sealed class BundleTree(BundleManifest manifest, BundleProblems problem
             }
 
             var path = prefix + entry.Name;
-            if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            if (!entry.Exists)
+            {
+                // Review 46c F5: a name that is not valid UTF-8 comes decoded, with U+FFFD, and no file has that name: its
+                // attributes read as every flag, and it was said to be a link.
+                problems.Add($"{Quote(path)} cannot be reached by its name (one that is not valid UTF-8, shown with U+FFFD, or a file removed meanwhile): "
+                    + $"present but not listed in {BundleManifest.FileName}.");
+            }
+            else if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
             {
                 problems.Add($"{Quote(path)} is a symbolic link; a bundle holds regular files and folders only.");
             }

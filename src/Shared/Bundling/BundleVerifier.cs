@@ -7,7 +7,8 @@ namespace ApiRoutes.Bundling;
 /// <summary>
 /// Checks an unpacked bundle against its <c>apiroutes.bundle.json</c>: the folder holds exactly the listed files,
 /// each with its listed size and SHA-256, and nothing else — no other file, no other folder, no symbolic link — and its
-/// runtime configuration names no code to load from outside it (<see cref="BundleRuntimeConfig"/>). Used
+/// runtime configuration and deps file name no code to load from outside it (<see cref="BundleRuntimeConfig"/>,
+/// <see cref="BundleDepsFile"/>). Used
 /// by <c>apiroutes serve</c> after unpacking and by the runtime's <c>ApiRoutes:VerifyBundle</c> at start-up. Never
 /// throws: every problem is a sentence.
 /// </summary>
@@ -34,6 +35,7 @@ internal static class BundleVerifier
                 {
                     // The files are the listed ones: what the listed runtime configuration tells the host to load (helper 37c F1).
                     BundleRuntimeConfig.Check(root, manifest, problems);
+                    BundleDepsFile.Check(root, manifest, problems);   // review 46c F2
                 }
             }
         }

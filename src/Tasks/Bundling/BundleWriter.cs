@@ -89,6 +89,15 @@ internal static class BundleWriter
             return null;
         }
 
+        // And what the hosts' check of the listed files refuses (review 46c F4: a runtimeconfig.template.json's startup hook
+        // from outside, or probing paths, published without a word a bundle every host refused).
+        BundleRuntimeConfig.Check(root, manifest, problems);
+        BundleDepsFile.Check(root, manifest, problems);
+        if (problems.Count > 0)
+        {
+            return null;
+        }
+
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {

@@ -115,6 +115,53 @@ public sealed class BundleStartupCheckTests : IDisposable
 
         Assert.Contains(Path.GetDirectoryName(typeof(object).Assembly.Location), frameworks);
         Assert.Null(BundleStartupCheck.OutsideCode(_root, typeof(object).Assembly.Location, null, frameworks));
+        Assert.Null(BundleStartupCheck.MisplacedFramework(_root, BundleStartupCheck.FrameworkFolders()));
+    }
+
+    // Review 46c F1: a runtime configuration naming a framework by a path ran ASP.NET Core from /tmp/46c-fx/10.0.12, and its
+    // folder was taken as the framework's, so its assemblies passed the check of what the host loaded.
+    [Theory]
+    [InlineData("/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0", "/tmp/46c-fx/10.0.12", "/tmp/46c-fx/10.0.12', which is not its folder in the .NET installation's shared folder ('/usr/share/dotnet/shared')")]
+    [InlineData("/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0", "/opt/shared/Microsoft.AspNetCore.App/10.0.0", "'/opt/shared/Microsoft.AspNetCore.App/10.0.0', which is not its folder in the .NET installation's shared folder ('/usr/share/dotnet/shared')")]
+    [InlineData("/tmp/evil/Microsoft.NETCore.App/10.0.0", "/tmp/evil/Microsoft.AspNetCore.App/10.0.0", "The shared framework Microsoft.NETCore.App was loaded from '/tmp/evil/Microsoft.NETCore.App/10.0.0', which is not its folder in the .NET installation's shared folder:")]
+    [InlineData("/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.0", "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/10.0.0", null)]
+    [InlineData("/usr/lib/dotnet/shared/Microsoft.NETCore.App/10.0.0/", "/usr/lib/dotnet/shared/Microsoft.AspNetCore.App/10.0.0", null)]
+    public void A_shared_framework_loaded_from_outside_the_installations_shared_folder_refuses_the_start(string core, string aspNet, string? problem)
+    {
+        var found = BundleStartupCheck.MisplacedFramework(_root, [("Microsoft.NETCore.App", core), ("Microsoft.AspNetCore.App", aspNet)]);
+
+        if (problem is null)
+        {
+            Assert.Null(found);
+        }
+        else
+        {
+            Assert.Contains(problem, found, StringComparison.Ordinal);
+            Assert.EndsWith("Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig.", found, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_self_contained_apps_frameworks_are_its_own_folder()
+    {
+        Assert.Null(BundleStartupCheck.MisplacedFramework(_root, [("Microsoft.NETCore.App", _root), ("Microsoft.AspNetCore.App", _root)]));
+    }
+
+    // Review 46c F3: System.GC.Path given through dotnet exec --runtimeconfig loaded a collector from /tmp, and the verified
+    // app served; DOTNET_GCPath in the environment was refused.
+    [Fact]
+    public void A_garbage_collector_of_the_runtimes_configuration_from_a_library_refuses_the_start()
+    {
+        Assert.Null(BundleStartupCheck.OutsideGarbageCollector(null, null));
+        Assert.Null(BundleStartupCheck.OutsideGarbageCollector("", "libclrgc.so"));   // the runtime's own standalone collector
+        Assert.Equal(
+            "The runtime's configuration loads the garbage collector '/tmp/46c-gc/evilgc.so' (System.GC.Path), a library that was not verified, which has run "
+            + "before the app. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without --runtimeconfig.",
+            BundleStartupCheck.OutsideGarbageCollector("/tmp/46c-gc/evilgc.so", null));
+        Assert.StartsWith(
+            "The runtime's configuration loads the garbage collector '../../tmp/gc.so' (System.GC.Name), named with a folder",
+            BundleStartupCheck.OutsideGarbageCollector(null, "../../tmp/gc.so"),
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -157,6 +157,13 @@ public sealed class BundleVerificationTests : IDisposable
         "'App.runtimeconfig.json' sets system.gc.path to '/x.so': the runtime would load that library as its garbage collector before any check of the app can run. Publish without it (a standalone GC is named without a folder, and comes with the runtime).")]
     [InlineData("""{"runtimeOptions":""",
         "'App.runtimeconfig.json' is not JSON the .NET host would read (")]
+    // Review 46c F1: the host joins a framework's name to its shared folder as written: ASP.NET Core ran from /tmp.
+    [InlineData("""{"runtimeOptions":{"framework":{"name":"../../../../tmp/46c-fx","version":"10.0.0"}}}""",
+        "'App.runtimeconfig.json' names the shared framework '../../../../tmp/46c-fx', which is not a framework's name (such as 'Microsoft.AspNetCore.App'): the .NET host would take it as a folder, and load a framework from outside its installation. Publish the app again.")]
+    [InlineData("""{"runtimeOptions":{"frameworks":[{"name":"Microsoft.NETCore.App","version":"10.0.0"},{"name":"/tmp/fx","version":"10.0.0"}]}}""",
+        "'App.runtimeconfig.json' names the shared framework '/tmp/fx', which is not a framework's name")]
+    [InlineData("""{"runtimeOptions":{"includedFrameworks":[{"Name":"..","version":"10.0.0"}]}}""",
+        "'App.runtimeconfig.json' names the shared framework '..', which is not a framework's name")]
     public void A_runtime_configuration_that_names_code_outside_the_folder_is_refused(string json, string problem)
     {
         ReplaceRuntimeConfig(json);
@@ -186,6 +193,81 @@ public sealed class BundleVerificationTests : IDisposable
         Assert.Empty(BundleVerifier.Verify(_root));
     }
 
+    // Review 46c F2: a deps file's asset path is joined to the app's folder: '../../tmp/46c-evil/ApiRoutes.dll' loaded the
+    // ApiRoutes that checked the bundle from outside it, under apiroutes serve.
+    [Theory]
+    [InlineData("runtimeTargets", "../../../../tmp/46c-evil/ApiRoutes.dll")]
+    [InlineData("runtime", "/tmp/46c-evil/ApiRoutes.dll")]
+    [InlineData("native", "runtimes/linux-x64/native/../../../../../tmp/libevil.so")]
+    [InlineData("resources", "de//App.resources.dll")]
+    [InlineData("runtime", "lib\\..\\..\\evil.dll")]
+    public void A_deps_file_that_names_a_file_outside_the_folder_is_refused(string kind, string asset)
+    {
+        var json = $$"""
+            {
+              "runtimeTarget": { "name": ".NETCoreApp,Version=v10.0/linux-x64" },
+              "targets": {
+                ".NETCoreApp,Version=v10.0/linux-x64": {
+                  "App/1.0.0": { "runtime": { "App.dll": {} } },
+                  "ApiRoutes/0.1.0": { "{{kind}}": { {{System.Text.Json.JsonSerializer.Serialize(asset)}}: { "rid": "linux-x64", "assetType": "runtime" } } }
+                }
+              },
+              "libraries": {}
+            }
+            """;
+        AddFile("App.deps.json", json);
+
+        Assert.Equal(
+            [$"'App.deps.json' names the file {BundlePath.Quote(asset)} of 'ApiRoutes/0.1.0', which is not a path inside the app's folder (it is rooted, or has an empty, '.' or '..' part): "
+             + "the .NET host would load it from outside the bundle before any check of the app runs. Publish the app again."],
+            BundleVerifier.Verify(_root));
+    }
+
+    [Fact]
+    public void A_deps_file_as_a_publish_writes_it_verifies_and_one_that_is_not_json_is_refused()
+    {
+        AddFile("App.deps.json", """
+            {
+              "runtimeTarget": { "name": ".NETCoreApp,Version=v10.0/linux-x64", "signature": "" },
+              "compilationOptions": {},
+              "targets": {
+                ".NETCoreApp,Version=v10.0": {},
+                ".NETCoreApp,Version=v10.0/linux-x64": {
+                  "App/1.0.0": { "dependencies": { "Cronos": "0.13.0" }, "runtime": { "App.dll": {} } },
+                  "Cronos/0.13.0": { "runtime": { "lib/net6.0/Cronos.dll": { "assemblyVersion": "0.13.0.0", "fileVersion": "0.13.0.0" } } },
+                  "SQLitePCLRaw.lib.e_sqlite3/2.1.13": { "native": { "runtimes/linux-x64/native/libe_sqlite3.so": { "fileVersion": "0.0.0.0" } } },
+                  "Humanizer/2.14.1": { "resources": { "de/Humanizer.resources.dll": { "locale": "de" } } },
+                  "System.IO.Ports/8.0.0": { "runtimeTargets": { "runtimes/linux/lib/net8.0/System.IO.Ports.dll": { "rid": "linux", "assetType": "runtime" } } }
+                }
+              },
+              "libraries": { "Cronos/0.13.0": { "type": "package", "path": "cronos/0.13.0", "sha512": "sha512-x" } }
+            }
+            """);
+
+        Assert.Empty(BundleVerifier.Verify(_root));
+
+        AddFile("App.deps.json", """{"targets": {""");
+        Assert.StartsWith("'App.deps.json' is not JSON the .NET host would read (", Assert.Single(BundleVerifier.Verify(_root)), StringComparison.Ordinal);
+    }
+
+    // Review 46c F5: a file whose name is not valid UTF-8 was refused as "a symbolic link".
+    [Fact]
+    public void A_file_whose_name_is_not_utf8_is_refused_as_such_not_as_a_link()
+    {
+        // .NET cannot name the file (nor delete it with the folder): bash makes it and removes it.
+        Run("bash", "-c", "touch \"$1\"/$'x\\xff.dll'", "touch", _root);
+        try
+        {
+            Assert.Equal(
+                [$"{BundlePath.Quote("x\uFFFD.dll")} cannot be reached by its name (one that is not valid UTF-8, shown with U+FFFD, or a file removed meanwhile): present but not listed in apiroutes.bundle.json."],
+                BundleVerifier.Verify(_root));
+        }
+        finally
+        {
+            Run("bash", "-c", "rm -f -- \"$1\"/$'x\\xff.dll'", "rm", _root);
+        }
+    }
+
     [Fact]
     public void A_development_runtime_configuration_in_the_bundle_is_refused()
     {
@@ -199,6 +281,16 @@ public sealed class BundleVerificationTests : IDisposable
         Assert.Equal(
             ["'App.runtimeconfig.dev.json' is a development file, which a publish does not write: the .NET host would probe the package folders it names for the app's assemblies, outside the bundle. Publish the app again."],
             BundleVerifier.Verify(_root));
+    }
+
+    // The bundle with one more file, listed as published (or the file replaced, and its entry with it).
+    private void AddFile(string path, string content)
+    {
+        File.WriteAllText(Path.Combine(_root, path), content);
+        VerifierFixture.WriteManifest(_root, BundleManifest.Serialize(VerifierFixture.Manifest with
+        {
+            Files = [.. VerifierFixture.Manifest.Files.Append(VerifierFixture.Describe(path, content)).OrderBy(file => file.Path, StringComparer.Ordinal)],
+        }));
     }
 
     // The bundle with another App.runtimeconfig.json, listed as published.

@@ -70,6 +70,25 @@ public sealed class BundleWriterTests : IDisposable
         Assert.False(File.Exists(Bundle));
     }
 
+    // Review 46c F4: a runtimeconfig.template.json's probing paths and startup hook from outside were published without a
+    // word, into a bundle that apiroutes serve and VerifyBundle refused; the same for a deps file's path out of the folder.
+    [Fact]
+    public void What_the_hosts_refuse_in_the_runtime_configuration_or_deps_file_fails_the_publish()
+    {
+        Write("App.runtimeconfig.json", """{"runtimeOptions":{"additionalProbingPaths":["/opt/shared-packages"],"configProperties":{"STARTUP_HOOKS":"/opt/agent/Agent.StartupHook.dll"}}}""");
+        Write("App.deps.json", """{"targets":{"net10.0":{"Evil/1.0.0":{"runtime":{"../evil/Evil.dll":{}}}}}}""");
+        var problems = new BundleProblems();
+
+        Assert.Null(BundleWriter.Write(Publish, "App.dll", Bundle, BundleWriter.DefaultExcludes, problems));
+
+        Assert.Equal(
+            ["'App.runtimeconfig.json' names additionalProbingPaths: the .NET host would look for the app's assemblies in package folders outside the bundle. Publish without them (they belong to runtimeconfig.dev.json, which a publish leaves out).",
+             "'App.runtimeconfig.json' names the startup hook '/opt/agent/Agent.StartupHook.dll' (STARTUP_HOOKS), outside the bundle's folder: it would run before the app, code that was not verified. Put the hook in the app, or publish without it.",
+             "'App.deps.json' names the file '../evil/Evil.dll' of 'Evil/1.0.0', which is not a path inside the app's folder (it is rooted, or has an empty, '.' or '..' part): the .NET host would load it from outside the bundle before any check of the app runs. Publish the app again."],
+            problems.ToList());
+        Assert.False(File.Exists(Bundle));
+    }
+
     [Fact]
     public void A_publish_folder_that_is_not_there_is_a_problem_not_an_exception()
     {

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using static ApiRoutes.Bundling.BundlePath;
+
+namespace ApiRoutes.Bundling;
+
+/// <summary>
+/// What the bundle's own <c>&lt;App&gt;.deps.json</c> tells the .NET host to load: its assets (<c>runtime</c>,
+/// <c>native</c>, <c>resources</c>, <c>runtimeTargets</c>) are paths the host joins to the app's folder, and a path
+/// that leaves it (<c>../../tmp/x/ApiRoutes.dll</c>, <c>/tmp/x.dll</c>) put an assembly from outside on the list the runtime
+/// loads from, before any code of the app, and so any check of it, ran (review 46c F2: under <c>apiroutes serve</c> the
+/// ApiRoutes that checked the bundle was the outside copy). The file is listed and verified byte for byte; what it names
+/// is checked here. A publish writes only relative paths inside the folder. Never throws: every problem is a sentence.
+/// </summary>
+internal static class BundleDepsFile
+{
+    /// <summary>Larger deps files are not read: refused (a publish of a large app writes a few hundred kilobytes).</summary>
+    public const int MaxBytes = 16 * 1024 * 1024;
+
+    private static readonly string[] AssetKinds = ["runtime", "native", "resources", "runtimeTargets"];
+
+    /// <summary>Adds to <paramref name="problems"/> each asset of the entry assembly's deps file that lies outside the folder.</summary>
+    /// <param name="root">The folder the deps file is in: the bundle's, or the publish folder.</param>
+    /// <param name="manifest">The list, whose entry assembly names the deps file.</param>
+    /// <param name="problems">Where the problems go.</param>
+    public static void Check(string root, BundleManifest manifest, BundleProblems problems)
+    {
+        var name = $"{manifest.EntryAssembly[..^".dll".Length]}.deps.json";
+        var file = manifest.Files.FirstOrDefault(file => string.Equals(file.Path, name, StringComparison.Ordinal));
+        if (file is null)
+        {
+            return;   // without one, the host loads the folder's own files
+        }
+
+        if (file.Size > MaxBytes)
+        {
+            problems.Add($"{Quote(file.Path)} is {file.Size} bytes, over {MaxBytes}: more than any publish writes, and not read.");
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, file.Path)), new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+                MaxDepth = 64,
+            });
+        }
+        catch (JsonException e)
+        {
+            problems.Add($"{Quote(file.Path)} is not JSON the .NET host would read ({e.Message}); what it tells the host to load cannot be checked. Publish the app again.");
+            return;
+        }
+
+        using (document)
+        {
+            foreach (var (library, asset) in Assets(document.RootElement))
+            {
+                if (problems.IsFull)
+                {
+                    return;
+                }
+
+                if (!IsInside(asset))
+                {
+                    problems.Add($"{Quote(file.Path)} names the file {Quote(asset.Length > 200 ? asset[..200] + "…" : asset)} of {Quote(library)}, which is not a "
+                        + "path inside the app's folder (it is rooted, or has an empty, '.' or '..' part): the .NET host would load it from outside the "
+                        + "bundle before any check of the app runs. Publish the app again.");
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether the host, joining the asset's path to the app's folder, stays in it: relative, '/'-separated, no empty, '.' or '..' part.</summary>
+    public static bool IsInside(string asset) =>
+        asset.Length > 0
+        && !Path.IsPathRooted(asset)
+        && !asset.Contains('\\')
+        && !asset.Contains(':')
+        && !asset.Contains('\0')
+        && asset.Split('/').All(part => part is not ("" or "." or ".."));
+
+    // Every asset path of every library of every target: "targets": { "<framework>[/<rid>]": { "<library>": { "runtime": { "<path>": {} } } } }.
+    private static IEnumerable<(string Library, string Asset)> Assets(JsonElement root)
+    {
+        foreach (var targets in Objects(root, "targets"))
+        {
+            foreach (var target in targets.EnumerateObject().Where(target => target.Value.ValueKind == JsonValueKind.Object))
+            {
+                foreach (var library in target.Value.EnumerateObject().Where(library => library.Value.ValueKind == JsonValueKind.Object))
+                {
+                    foreach (var assets in AssetKinds.SelectMany(kind => Objects(library.Value, kind)))
+                    {
+                        foreach (var asset in assets.EnumerateObject())
+                        {
+                            yield return (library.Name, asset.Name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // The object values of an object's properties of that name, in any case: a file may name one twice.
+    private static IEnumerable<JsonElement> Objects(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object
+            ? element.EnumerateObject()
+                .Where(property => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.Object)
+                .Select(property => property.Value)
+            : [];
+}
