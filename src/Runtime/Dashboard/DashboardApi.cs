@@ -229,7 +229,9 @@ internal static class DashboardApi
     // 202 with where to follow the run, as Results.Accepted would say it.
     private static IResult Accepted(HttpContext context, string id)
     {
-        context.Response.Headers.Location = $"{Prefix}/executions/{id}";
+        // Under the app's path base, as the status URL's (review 46b F4: behind a proxy that forwards only '/shop', the
+        // Location without it was a 404).
+        context.Response.Headers.Location = $"{context.Request.PathBase}{Prefix}/executions/{id}";
         return Results.Json(new AcceptedRun(id), DashboardJsonContext.Default.AcceptedRun, statusCode: StatusCodes.Status202Accepted);
     }
 

@@ -138,7 +138,7 @@ internal sealed class ExecutionReplays(
     /// The key a replay of execution <paramref name="id"/> is written under (in the store's keys of its route, beside
     /// clients' <c>Idempotency-Key</c>s, which a key of this form would meet only if a client sent it).
     /// </summary>
-    internal static IdempotencyKey ReplayKey(string id) => new($"apiroutes-replay-of:{id}", id);
+    internal static IdempotencyKey ReplayKey(string id) => new($"{IdempotencyKey.ReservedPrefix}replay-of:{id}", id);
 
     // Null when another call replayed it meanwhile (on another replica: its replay's key was found taken).
     private async Task<Replay?> ReplayAsync(ExecutionRecord record)

@@ -25,6 +25,9 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
 
     public const int MaxLength = 255;
 
+    /// <summary>Keys that begin so are written by ApiRoutes itself (<c>apiroutes-replay-of:&lt;id&gt;</c>), never taken from a request.</summary>
+    public const string ReservedPrefix = "apiroutes-";
+
     /// <summary>
     /// The key a request carries: null (and no error) when it has no such header; null with why when the header (an
     /// empty one too: a client that meant to send a key and sent none is told, not run without one) is not one key
@@ -49,6 +52,14 @@ internal sealed record IdempotencyKey(string Value, string Fingerprint)
         if (key is null)
         {
             error = $"the {HeaderName} header must be one key of 1 to {MaxLength} printable ASCII characters, without spaces or commas unless in double quotes (a random UUID is best)";
+        }
+        else if (key.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            // Review 46b F1: a client that sent 'apiroutes-replay-of:<id>' first (the id is in its own 202) made every
+            // later replay of that execution from the dashboard be refused as "replayed by another call", for as long as
+            // the store kept its key.
+            error = $"{HeaderName} keys beginning with '{ReservedPrefix}' are ApiRoutes' own (a replay from the dashboard is written under one); send another key (a random UUID is best)";
+            return null;
         }
 
         return key;

@@ -50,6 +50,10 @@ internal sealed class ExternalTriggerEndpoint(
 
     public async Task InvokeAsync(HttpContext context)
     {
+        // As every answer under /_apiroutes (review 46b F3: the trigger's had neither, nor a content type).
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+
         var headers = context.Request.Headers;
         string route = headers[TriggerSignature.RouteHeader].ToString();
         string occurrenceText = headers[TriggerSignature.OccurrenceHeader].ToString();
@@ -178,6 +182,7 @@ internal sealed class ExternalTriggerEndpoint(
         }
 
         context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(reason);
     }
 }
