@@ -1,7 +1,7 @@
 namespace ApiRoutes.Scheduling;
 
 /// <summary>
-/// Recognizes the extensions of other schedulers (Quartz, Cronos, Jenkins) in a field item, so that the error says
+/// Recognizes the extensions of other schedulers (Quartz, Cronos, Jenkins, cronie) in a field item, so that the error says
 /// what the item means elsewhere and what crontab writes instead, rather than only "invalid".
 /// </summary>
 internal static class CrontabExtensions
@@ -51,6 +51,14 @@ internal static class CrontabExtensions
             return CronProblem.NotCrontab(
                 $"'{shown}' in the {field.Name} field is Jenkins' hashed value; write a fixed value instead, "
                 + $"such as '{field.Low + 7 % (field.High - field.Low + 1)}'.");
+        }
+
+        // Review 46a F3: cronie's random value, '~' (any) or '10~50' (between), picked once when the table is read.
+        if (item.IndexOf('~', StringComparison.Ordinal) is >= 0 and var tilde)
+        {
+            var fixedValue = tilde > 0 && IsDigits(item[..tilde]) ? item[..tilde] : (field.Low + (7 % (field.High - field.Low + 1))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return CronProblem.NotCrontab(
+                $"'{shown}' in the {field.Name} field is cronie's random value (picked once, when the table is read); write a fixed value instead, such as '{fixedValue}'.");
         }
 
         return null;

@@ -107,6 +107,15 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
                 return CronProblem.Invalid($"the step in '{CronText.Display(item)}' ({Name} field) must be a number, such as '*/5'.");
             }
 
+            // Review 46a F1: crontab reads a number with atoi or strtol into an int, which keeps the low 32 bits of one of
+            // 10 digits or more: '*/4294967297' is a step of 1 there, '*/4294967296' a step of 0 (refused). Such a step
+            // is refused here rather than run on other minutes than crontab's.
+            if (item.AsSpan(digits, position - digits).TrimStart('0').Length > 9)
+            {
+                return CronProblem.Invalid(
+                    $"the step {CronText.Display(item[digits..position])} in '{CronText.Display(item)}' ({Name} field) has more digits than crontab reads whole (it keeps only part of a number of 10 digits or more, and would step otherwise); write a step of at most 9 digits, such as '*/5'.");
+            }
+
             step = Number(item.AsSpan(digits, position - digits));
             if (step == 0)
             {
@@ -126,8 +135,13 @@ internal sealed record CrontabField(string Name, string Plural, int Low, int Hig
 
         if (first > last)
         {
+            // Review 46a F2: crontabs differ here. Debian's cron (and cronie 1.6 to 1.7.2) add nothing for it, older cronie
+            // refuses it, and cronie's code since 2025 reads a day-of-week range ending in Sunday (0) as ending in 7.
+            var sunday = this == DayOfWeek && last == 0
+                ? $" (cronie's code since 2025 reads a range ending on Sunday as ending on 7, and runs it as '{WrapAround(item, first, last)}'; older cronie refuses it)"
+                : "";
             return CronProblem.Reversed(
-                $"the {Name} range '{CronText.Display(item)}' runs backwards, which crontab skips without a word: it adds no {Plural}, and the rest of the schedule runs as if it were not there. To wrap around, list both parts: '{WrapAround(item, first, last)}'.");
+                $"the {Name} range '{CronText.Display(item)}' runs backwards, which Debian's cron skips without a word: it adds no {Plural}, and the rest of the schedule runs as if it were not there{sunday}. To wrap around, list both parts: '{WrapAround(item, first, last)}'.");
         }
 
         // Crontab steps from the range's first value; a step larger than the range gives that first value alone. In long:
