@@ -126,6 +126,29 @@ internal sealed class ExternalTriggerEndpoint(
             return;
         }
 
+        // Skipped because the previous run still went, on this replica or another: final, as the in-process scheduler's skip
+        // is (review 46b F2: the same signed request, sent again within its window once that run had ended, ran the
+        // occurrence late, and its records read skipped, refused and ran).
+        OccurrenceRecord? skipped;
+        try
+        {
+            skipped = (await occurrences.ReadAsync(new OccurrenceQuery(route, Since: occurrence, Until: occurrence.AddTicks(1), Limit: 20), context.RequestAborted))
+                .FirstOrDefault(record => record.Outcome == OccurrenceOutcome.Skipped && record.ExecutionId is not null);
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            context.Response.Headers.RetryAfter = options.Background.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status503ServiceUnavailable, $"The occurrence {occurrence:O} of {route} could not be looked up: {e.Message}");
+            return;
+        }
+
+        if (skipped is not null)
+        {
+            await RefuseSignedAsync(context, route, occurrenceText, StatusCodes.Status409Conflict,
+                $"The occurrence {occurrence:O} of {route} was skipped: the previous run ({skipped.ExecutionId}) was still going when it came. A skipped occurrence is not run late.");
+            return;
+        }
+
         var start = await runs.TryStartAsync(target, occurrence, external: true, trace: TraceContext.Of(context));
         if (start is { StoreUnavailable: true })
         {

@@ -5,6 +5,7 @@ using ApiRoutes.Runtime.Tests.Handlers;
 using ApiRoutes.Runtime.Tests.Infrastructure;
 using ApiRoutes.Scheduling;
 using ApiRoutes.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using static ApiRoutes.Runtime.Tests.Infrastructure.TestManifest;
 
 namespace ApiRoutes.Runtime.Tests.Security;
@@ -64,6 +65,45 @@ public sealed class HttpSurfaceTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    // F2: a trigger refused 409 because the previous run still went was recorded skipped, never claimed: the same signed
+    // request, sent again within its window once that run had ended (a captured copy, a proxy's retry), ran it late.
+    [Fact]
+    public async Task An_occurrence_skipped_for_an_overlap_is_not_run_late_by_the_same_trigger_sent_again()
+    {
+        await using var server = await TestServer.StartAsync(
+            Create(ScheduledRoute("/api/tick", typeof(Tick), "*/5 * * * *", timeLimitSeconds: 900)),
+            options: o =>
+            {
+                o.Scheduling.Enabled = false;
+                o.Scheduling.ExternalTriggerSecret = Secret;
+            });
+        server.FakeTime.Advance(TimeSpan.FromMinutes(10));   // 00:10
+        server.Services.GetRequiredService<TickOptions>().Block = true;
+        Assert.Equal(HttpStatusCode.Accepted, (await Trigger(server, "2026-01-01T00:10:00Z")).StatusCode);
+        await server.Probe.NextAsync();
+
+        server.FakeTime.Advance(TimeSpan.FromMinutes(5));   // 00:15: the 00:10 run still goes
+        var signedAt = server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        Assert.Equal(HttpStatusCode.Conflict, (await Trigger(server, "2026-01-01T00:15:00Z", signedAt)).StatusCode);
+
+        server.Probe.Open("tick");
+        await server.WaitForExecutionAsync(r => r.Status == ExecutionStatus.Succeeded);
+        server.FakeTime.Advance(TimeSpan.FromMinutes(2));   // 00:17, within the captured request's window
+
+        var again = await Trigger(server, "2026-01-01T00:15:00Z", signedAt);   // byte for byte the captured request
+
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.StartsWith("The occurrence 2026-01-01T00:15:00.0000000+00:00 of /api/tick was skipped: the previous run (", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, server.Probe.Count(nameof(Tick)));
+        var records = await server.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick", Limit: 10), default);
+        Assert.DoesNotContain(records, record => record.Occurrence.Minute == 15 && record.Outcome == OccurrenceOutcome.Ran);
+        Assert.Contains(records, record => record.Occurrence.Minute == 15 && record.Outcome == OccurrenceOutcome.Skipped);
+    }
+
+    private static Task<HttpResponseMessage> Trigger(TestServer server, string occurrence, string? timestamp = null) =>
+        server.Client.SendAsync(TriggerSignature.CreateRequest(
+            Secret, "/api/tick", occurrence, timestamp ?? server.FakeTime.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
 
     // F3: every answer under /_apiroutes carries no-store and nosniff (README; review 43b F7): the trigger's carried neither,
     // and its refusals (which quote the signed route and occurrence) no content type.
