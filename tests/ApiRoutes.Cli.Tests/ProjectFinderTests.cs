@@ -129,6 +129,26 @@ public sealed class ProjectFinderTests : IDisposable
         Assert.Equal($"apiroutes: '{missing}' does not exist. Pass a project file, a solution file, or a folder that holds one.", SingleErrorLine());
     }
 
+    // Review 45b (minor): 'apiroutes validate' on a FIFO named *.csproj hung, as MSBuild's read of it never ended.
+    [Theory]
+    [InlineData("Shop.csproj", false)]
+    [InlineData("Shop.csproj", true)]     // found in its folder
+    [InlineData("Shop.sln", true)]
+    public async Task A_project_or_solution_that_is_a_fifo_is_one_line_not_a_hang(string name, bool byFolder)
+    {
+        var fifo = Path.Combine(_folder, name);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            Assert.True(mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0);
+        }
+
+        var run = Task.Run(() => Run("validate", byFolder ? _folder : fifo));   // a hang must not block the test
+
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))) == run, "the command did not end");
+        Assert.Equal(1, await run);
+        Assert.Equal($"apiroutes: '{fifo}' is not a regular file (a FIFO, a socket or a device), so it is no project or solution to read. Pass the project file itself.", SingleErrorLine());
+    }
+
     public void Dispose()
     {
         _output.Dispose();

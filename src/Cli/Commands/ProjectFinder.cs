@@ -1,3 +1,5 @@
+using ApiRoutes.Bundling;
+
 namespace ApiRoutes.Cli.Commands;
 
 /// <summary>
@@ -13,7 +15,7 @@ internal static class ProjectFinder
         var target = Path.GetFullPath(path ?? Directory.GetCurrentDirectory());
         if (File.Exists(target))
         {
-            return IsSolution(target) ? FromSolution(target) : target;
+            return IsSolution(target) ? FromSolution(Regular(target)) : Regular(target);
         }
 
         if (!Directory.Exists(target))
@@ -29,14 +31,14 @@ internal static class ProjectFinder
 
         if (projects.Length == 1)
         {
-            return projects[0];
+            return Regular(projects[0]);
         }
 
         var solutions = FilesEndingWith(target, ".sln").Concat(FilesEndingWith(target, ".slnx")).ToArray();
         return solutions.Length switch
         {
             0 => throw new CommandException($"There is no .csproj, .sln or .slnx in '{target}'. Pass a project file or its folder."),
-            1 => FromSolution(solutions[0]),
+            1 => FromSolution(Regular(solutions[0])),
             _ => throw new CommandException($"'{target}' holds several solutions ({Names(solutions)}); pass one of them, or the project."),
         };
     }
@@ -54,6 +56,12 @@ internal static class ProjectFinder
                 $"'{solution}' has several ApiRoutes apps ({string.Join(", ", hosts.Select(host => Path.GetRelativePath(Path.GetDirectoryName(solution)!, host)))}); pass one of them."),
         };
     }
+
+    // Review 45b: a FIFO named *.csproj was handed to MSBuild, whose read of it never ended (nor did the command).
+    private static string Regular(string file) =>
+        UnixFileKind.IsSpecial(file)
+            ? throw new CommandException($"'{file}' is not a regular file (a FIFO, a socket or a device), so it is no project or solution to read. Pass the project file itself.")
+            : file;
 
     private static bool IsSolution(string file) =>
         file.EndsWith(".sln", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".slnx", StringComparison.OrdinalIgnoreCase);
