@@ -86,14 +86,16 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             // Npgsql's own check of the settings together (review 25b F17: it crashed start-up). Its message is not
             // repeated: it may quote a value.
             throw new ExecutionStoreUnavailableException(
-                $"{key} is not a valid PostgreSQL connection string: the value of {e.ParamName ?? "one of its settings"} is not allowed with the others. {HowToWrite}", e);
+                $"{key} is not a valid PostgreSQL connection string: the value of {e.ParamName ?? "one of its settings"} is not allowed with the others. {HowToWrite}");
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
+            // Nor kept as the inner exception (review 46e F1): an exception printed whole (an app's own Program.cs, a
+            // logger given it) showed "The input string 's3cret' was not in a correct format".
             // Npgsql splits each host of Host at its last ':' here, and parses the rest as a port (review 38b F1:
             // 'Host=db:s3cret' crashed start-up with "The input string 's3cret' was not in a correct format").
             throw new ExecutionStoreUnavailableException(
-                $"{key} is not a valid PostgreSQL connection string: a host of its Host ends in ':' and what is not a port number (1 to 65535). Give the port as 'Host=db:5432' or 'Port=5432'. {HowToWrite}", e);
+                $"{key} is not a valid PostgreSQL connection string: a host of its Host ends in ':' and what is not a port number (1 to 65535). Give the port as 'Host=db:5432' or 'Port=5432'. {HowToWrite}");
         }
 
         try
@@ -142,9 +144,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         {
             builder = new NpgsqlConnectionStringBuilder(connectionString);
         }
-        catch (ArgumentException e)
+        catch (ArgumentException)
         {
-            throw new ExecutionStoreUnavailableException($"{key} is not a valid PostgreSQL connection string: {WhatIsWrong(connectionString)} {HowToWrite}", e);
+            throw new ExecutionStoreUnavailableException($"{key} is not a valid PostgreSQL connection string: {WhatIsWrong(connectionString)} {HowToWrite}");
         }
 
         if (string.IsNullOrWhiteSpace(builder.Host))

@@ -283,7 +283,10 @@ internal static class BundleStartupCheck
     /// <summary>The name and folder of each shared framework this process runs on (none for a single-file app).</summary>
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a single-file app, which is self-contained: it has no shared framework, and the empty locations are left out.")]
     public static IReadOnlyList<(string Name, string Folder)> FrameworkFolders() =>
-        [.. new[] { ("Microsoft.NETCore.App", typeof(object).Assembly.Location), ("Microsoft.AspNetCore.App", typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location) }
+        // Not CoreLib's: the runtime reports its path with links resolved, where the host's list has the framework's path as
+        // the installation names it (review 46d F1: an installation of linked framework folders, as nixpkgs builds one, was
+        // refused). System.Collections comes from that list, as ASP.NET Core's assemblies do.
+        [.. new[] { ("Microsoft.NETCore.App", typeof(System.Collections.Generic.LinkedList<>).Assembly.Location), ("Microsoft.AspNetCore.App", typeof(Microsoft.AspNetCore.Http.HttpContext).Assembly.Location) }
             .Where(framework => framework.Item2.Length > 0)
             .Select(framework => (framework.Item1, Path.GetDirectoryName(framework.Item2)!))];
 

@@ -21,8 +21,10 @@ internal static partial class FixedOffsetZones
         var hours = int.Parse(match.Groups["hours"].Value, CultureInfo.InvariantCulture);
         var behind = match.Groups["sign"].Value == "+";
         var (way, sign, other) = behind ? ("behind", '-', '+') : ("ahead of", '+', '-');
+        // The database goes from 14 hours ahead to 12 behind: UTC-13:00 and UTC-14:00 have no zone (review 46d F4).
+        var opposite = !behind && hours > 12 ? "" : $" If you meant UTC{other}{hours:00}:00, write 'Etc/GMT{sign}{hours}'.";
         return $"'{id}' is {hours} hour{(hours == 1 ? "" : "s")} {way} UTC (UTC{sign}{hours:00}:00): the time zone database's Etc/GMT zones carry the "
-            + $"sign of POSIX TZ strings, the reverse of ISO 8601's. If you meant UTC{other}{hours:00}:00, write 'Etc/GMT{sign}{hours}'. A fixed offset "
+            + $"sign of POSIX TZ strings, the reverse of ISO 8601's.{opposite} A fixed offset "
             + "never changes for daylight saving; a place's name (such as 'America/New_York') follows its clock changes.";
     }
 

@@ -233,7 +233,8 @@ internal sealed class HandlerRules(string rootNamespace, SourceLocator locator, 
         }
 
         // Note 45 (review 45b): a parameter no value passes left its route answering nothing, without a word.
-        foreach (var parameter in result.Template.Parameters)
+        // An optional parameter ('{id:min(5):max(1)?}') passes when it is absent (review 46d F2): its route is reached.
+        foreach (var parameter in result.Template.Parameters.Where(parameter => !parameter.IsOptional))
         {
             if (UnsatisfiableConstraints.Why(parameter.Constraints) is { } why)
             {

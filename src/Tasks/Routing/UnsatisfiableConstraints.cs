@@ -6,14 +6,14 @@ namespace ApiRoutes.Tasks.Routing;
 /// A parameter whose built-in constraints no value passes (<c>{id:int:min(1):max(0)}</c>, <c>{code:minlength(5):maxlength(3)}</c>,
 /// <c>{name:alpha:int}</c>): ASP.NET Core accepts the template, and its route answers no request (note 45, review 45b). Only
 /// what is proved is said: the bounds of min, max, range and int on a number, the bounds of length, minlength and maxlength on
-/// a text's length, and alpha (letters only) beside a constraint that takes only numbers or GUIDs. A regex, a constraint that is
+/// a text's length, and alpha (letters only) beside a constraint that takes only whole numbers. A regex, a constraint that is
 /// not built in, or one whose argument is refused (AR2001) is left to the probes and the app.
 /// </summary>
 internal static class UnsatisfiableConstraints
 {
-    // The constraints that pass only a text holding a digit: a whole number (min, max and range parse one, as int and long do)
-    // or a GUID (32 hexadecimal digits, of which alpha's letters are only a to f).
-    private static readonly string[] Numeric = ["int", "long", "min", "max", "range", "guid"];
+    // The constraints that pass only a whole number (min, max and range parse one, as int and long do). Not guid: 32 of the
+    // letters a to f are a GUID that alpha passes too (review 46d F3).
+    private static readonly string[] Numeric = ["int", "long", "min", "max", "range"];
 
     /// <summary>Why no value passes <paramref name="constraints"/>, or null when one may.</summary>
     public static string? Why(IReadOnlyList<RouteConstraint> constraints)
@@ -86,7 +86,7 @@ internal static class UnsatisfiableConstraints
     private static string? Letters(IReadOnlyList<RouteConstraint> constraints) =>
         constraints.FirstOrDefault(constraint => Name(constraint) == "alpha") is { } alpha
         && constraints.FirstOrDefault(constraint => Numeric.Contains(Name(constraint))) is { } numeric
-            ? $"'{alpha.Text}' passes letters only, and '{numeric.Text}' {(Name(numeric) == "guid" ? "a GUID" : "a whole number")} only"
+            ? $"'{alpha.Text}' passes letters only, and '{numeric.Text}' a whole number only"
             : null;
 
     private static string Name(RouteConstraint constraint) => constraint.Name.ToLowerInvariant();

@@ -141,6 +141,18 @@ public sealed class BundleStartupCheckTests : IDisposable
         }
     }
 
+    // Review 46d F1: CoreLib's path comes with links resolved, the host's list has the installation's own: with linked
+    // framework folders (nixpkgs' combined installation) the two shared folders differed and a good start was refused. The
+    // framework's folder is the one the host's list names.
+    [Fact]
+    public void The_base_frameworks_folder_is_the_one_the_hosts_list_names()
+    {
+        var listed = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Single(path => Path.GetFileName(path) == "System.Collections.dll");
+
+        Assert.Equal(("Microsoft.NETCore.App", Path.GetDirectoryName(listed)!), BundleStartupCheck.FrameworkFolders()[0]);
+    }
+
     [Fact]
     public void A_self_contained_apps_frameworks_are_its_own_folder()
     {

@@ -195,7 +195,7 @@ public class ScheduleDiagnosticsTests
     // written for UTC+5 with it runs ten hours off, and the build said nothing.
     [Theory]
     [InlineData("Etc/GMT+5", "5 hours behind UTC (UTC-05:00)", "UTC+05:00", "Etc/GMT-5")]
-    [InlineData("Etc/GMT-14", "14 hours ahead of UTC (UTC+14:00)", "UTC-14:00", "Etc/GMT+14")]
+    [InlineData("Etc/GMT-12", "12 hours ahead of UTC (UTC+12:00)", "UTC-12:00", "Etc/GMT+12")]
     [InlineData("Etc/GMT+1", "1 hour behind UTC (UTC-01:00)", "UTC+01:00", "Etc/GMT-1")]
     public void A_fixed_offset_zone_is_a_warning_at_the_time_zone_saying_which_way_its_sign_goes(string zone, string offset, string reverse, string reversed)
     {
@@ -211,6 +211,21 @@ public class ScheduleDiagnosticsTests
             + "'America/New_York') follows its clock changes.",
             warning.Message);
         Assert.Equal(zone, Assert.Single(result.Manifest!.Routes).Schedule!.TimeZone);   // a warning: it still builds, as written
+    }
+
+    // Review 46d F4: the database has no UTC-13:00 or UTC-14:00, so no zone of the opposite sign is suggested.
+    [Theory]
+    [InlineData("Etc/GMT-13")]
+    [InlineData("Etc/GMT-14")]
+    public void A_fixed_offset_zone_whose_opposite_does_not_exist_suggests_none(string zone)
+    {
+        using var project = Project($"[ScheduledRoute(\"0 9 * * MON-FRI\", TimeZone = \"{zone}\")]");
+
+        var warning = Assert.Single(project.Analyze(nowUtc: new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)).Diagnostics);
+
+        Assert.Equal("AR4104", warning.Descriptor.Code);
+        Assert.DoesNotContain("If you meant", warning.Message, StringComparison.Ordinal);
+        Assert.Contains($"hours ahead of UTC (UTC+{zone[^2..]}:00)", warning.Message, StringComparison.Ordinal);
     }
 
     // Links that a country's list names are that country's current id, and UTC is .NET's own name for its zone.

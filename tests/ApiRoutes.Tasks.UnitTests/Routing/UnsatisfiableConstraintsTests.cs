@@ -81,6 +81,7 @@ public class UnsatisfiableConstraintsTests
         yield return "true";
         yield return "NaN";
         yield return "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+        yield return "abcdefabcdefabcdefabcdefabcdefab";   // a GUID of letters alone (review 46d F3)
         for (var length = 0; length <= 14; length++)
         {
             yield return new string('a', length);
