@@ -69,6 +69,21 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             output.WriteLine($"seconds from saving a new handler to its first 200: {string.Join(", ", seconds.Select(s => s.ToString("F1")))}; median {seconds.Order().ElementAt(1):F1}");
             Assert.Equal("added1", await watch.Client.GetStringAsync("/api/added1"));
 
+            // A handler's constructor changed by hot reload (review 46f F1): the route's factory, made for the constructor
+            // hot reload deleted, invoked it (which ended the app) or did not see the new one (500 until a restart). Each
+            // new constructor now answers, in the same process.
+            project.Write("Api/Hello.cs", Handler("Hello", "hello from a constructor that takes a service", ctor: "(Microsoft.Extensions.Logging.ILogger<Hello> logger)"));
+            await UntilAsync(async () => await TryGetStringAsync(watch, "/api/hello") == "hello from a constructor that takes a service", watch, "/api/hello never answered from its new constructor");
+            project.Write("Api/Hello.cs", Handler("Hello", "hello from a constructor that takes two", ctor: "(Microsoft.Extensions.Logging.ILogger<Hello> logger, Microsoft.Extensions.Configuration.IConfiguration configuration)"));
+            await UntilAsync(async () => await TryGetStringAsync(watch, "/api/hello") == "hello from a constructor that takes two", watch, "/api/hello never answered from its second constructor");
+            Assert.DoesNotContain("Application is shutting down", watch.Output, StringComparison.Ordinal);
+
+            // A primary constructor removed: reflection sees no public constructor of the type until a restart, and the
+            // route's failure says so, rather than "a suitable constructor could not be located".
+            project.Write("Api/Hello.cs", Handler("Hello", "hello from a parameterless constructor again"));
+            await UntilAsync(async () => watch.Output.Contains("Hot reload changed the constructors of 'Shop.Api.Hello' in a way this process cannot use", StringComparison.Ordinal)
+                || await TryGetStringAsync(watch, "/api/hello") == "hello from a parameterless constructor again", watch, "/api/hello neither answered nor said to restart");
+
             // A broken schedule: the build's code, file and line in the watch console and on the dashboard; the last
             // valid routes (and schedule) are still served.
             project.Write("Api/Cleanup.cs", Scheduled("61 * * * *"));
@@ -221,13 +236,13 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         }
     }
 
-    private static string Handler(string name, string body, string ns = "Shop.Api") => $$"""
+    private static string Handler(string name, string body, string ns = "Shop.Api", string ctor = "") => $$"""
         using ApiRoutes;
         using Microsoft.AspNetCore.Http;
 
         namespace {{ns}};
 
-        public sealed class {{name}} : IApiHandler
+        public sealed class {{name}}{{ctor}} : IApiHandler
         {
             public Task HandleAsync(HttpContext context) => context.Response.WriteAsync("{{body}}");
         }
@@ -259,6 +274,20 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             return response.StatusCode;
         }
         catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    // The body of a 200, or null for any other answer or none (a 500 from a handler that cannot be made, a restart).
+    private static async Task<string?> TryGetStringAsync(RunningApp watch, string path)
+    {
+        try
+        {
+            using var response = await watch.Client.GetAsync(path);
+            return response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync() : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return null;
         }

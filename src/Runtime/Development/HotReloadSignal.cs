@@ -10,13 +10,23 @@ namespace ApiRoutes.Development;
 /// </summary>
 internal static class HotReloadSignal
 {
+    private static int _generation;
+
     public static event Action? Applied;
 
-    /// <summary>Hot reload calls this first, with the types whose metadata changed; ApiRoutes caches nothing per type.</summary>
-    internal static void ClearCache(Type[]? updatedTypes)
-    {
-    }
+    /// <summary>
+    /// How many hot reload updates this process has had: a route's way of creating its handler, chosen for the constructors
+    /// its type had then, is chosen again once this has moved (review 46f F1).
+    /// </summary>
+    public static int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>Hot reload calls this first, with the types whose metadata changed.</summary>
+    internal static void ClearCache(Type[]? updatedTypes) => Interlocked.Increment(ref _generation);
 
     /// <summary>Hot reload calls this once the change is applied.</summary>
-    internal static void UpdateApplication(Type[]? updatedTypes) => Applied?.Invoke();
+    internal static void UpdateApplication(Type[]? updatedTypes)
+    {
+        Interlocked.Increment(ref _generation);   // again: a factory made between the two was made before the update
+        Applied?.Invoke();
+    }
 }

@@ -9,8 +9,16 @@ namespace ApiRoutes.ManifestLoading;
 /// <summary>A manifest route bound to its handler type: everything needed to serve or run it.</summary>
 internal sealed class LoadedRoute
 {
-    private readonly Func<HttpContext, IApiHandler> _create;
+    // Hot reload (dotnet watch) can change a handler's constructors in the running process: a factory chosen for the
+    // constructor it replaced invokes a deleted method, whose call ended the app, and Activator.CreateInstance does not see
+    // a parameterless constructor it added (review 46f F1: 500 until a restart). So where hot reload can apply, the factory
+    // is ActivatorUtilities' for every handler, and is made again after each update.
+    private static readonly bool HotReload = System.Reflection.Metadata.MetadataUpdater.IsSupported;
+
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
+    private readonly Type _handlerType;
     private readonly bool _disposable;
+    private HandlerFactory _factory;
 
     public LoadedRoute(
         ManifestRoute entry,
@@ -21,22 +29,31 @@ internal sealed class LoadedRoute
         HandlerType = handlerType;
         Schedule = schedule;
         TimeLimit = entry.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
-        // Most handlers take no services: they need no factory, whose construction costs start-up time, and no request
-        // scope, which ASP.NET Core creates (and disposes after the response) only when the request's services are asked for.
-        if (handlerType.GetConstructors() is [{ } only] && only.GetParameters().Length == 0)
-        {
-            _create = _ => (IApiHandler)Activator.CreateInstance(handlerType)!;
-        }
-        else
-        {
-            var factory = ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
-            _create = context => (IApiHandler)factory(context.RequestServices, null);
-        }
-
+        _handlerType = handlerType;
+        var generation = Development.HotReloadSignal.Generation;
+        _factory = new HandlerFactory(Factory(handlerType), generation);
         _disposable = typeof(IDisposable).IsAssignableFrom(handlerType) || typeof(IAsyncDisposable).IsAssignableFrom(handlerType);
     }
 
     public ManifestRoute Entry { get; }
+
+    // The handler's factory, made again when hot reload has changed the process's types since it was made.
+    private Func<HttpContext, IApiHandler> Create
+    {
+        get
+        {
+            var factory = _factory;
+            if (HotReload && Development.HotReloadSignal.Generation is var generation && factory.Generation != generation)
+            {
+                factory = _factory = new HandlerFactory(Factory(_handlerType), generation);   // the generation read first
+            }
+
+            return factory.Create;
+        }
+    }
+
+    // One reference, so that a factory is never read with another factory's generation.
+    private sealed record HandlerFactory(Func<HttpContext, IApiHandler> Create, int Generation);
 
     public string Template => Entry.Route;
 
@@ -55,9 +72,36 @@ internal sealed class LoadedRoute
     /// </summary>
     public Task InvokeAsync(HttpContext context) => _disposable ? InvokeAndDisposeAsync(context) : InvokeOnlyAsync(context);
 
+    // Most handlers take no services: they need no factory, whose construction costs start-up time, and no request scope,
+    // which ASP.NET Core creates (and disposes after the response) only when the request's services are asked for.
+    private static Func<HttpContext, IApiHandler> Factory([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type handlerType)
+    {
+        if (!HotReload && handlerType.GetConstructors() is [{ } only] && only.GetParameters().Length == 0)
+        {
+            return _ => (IApiHandler)Activator.CreateInstance(handlerType)!;
+        }
+
+        ObjectFactory factory;
+        try
+        {
+            factory = ActivatorUtilities.CreateFactory(handlerType, Type.EmptyTypes);
+        }
+        catch (InvalidOperationException e) when (HotReload)
+        {
+            // A primary constructor removed by hot reload leaves the type with no public constructor that reflection sees
+            // (the default one the compiler adds in its place is not): only a restart serves it again. Said per request, as
+            // the handler's failure, rather than as the factory's "could not be located".
+            var message = $"Hot reload changed the constructors of '{handlerType.FullName}' in a way this process cannot use ({e.Message.TrimEnd('.')}). "
+                + "Restart the app (Ctrl+R in dotnet watch) to serve its route.";
+            return _ => throw new InvalidOperationException(message, e);
+        }
+
+        return context => (IApiHandler)factory(context.RequestServices, null);
+    }
+
     private async Task InvokeOnlyAsync(HttpContext context)
     {
-        var handler = _create(context);
+        var handler = Create(context);
         await (handler.HandleAsync(context) ?? throw ReturnedNull(handler));
     }
 
@@ -67,7 +111,7 @@ internal sealed class LoadedRoute
 
     private async Task InvokeAndDisposeAsync(HttpContext context)
     {
-        var handler = _create(context);
+        var handler = Create(context);
         try
         {
             await (handler.HandleAsync(context) ?? throw ReturnedNull(handler));
