@@ -55,7 +55,11 @@ internal sealed partial class ExecutionLifecycle
                     Write(execution, record with { Status = ExecutionStatus.Queued });
                 }
 
-                reason += "; it runs again at the next start, or on another replica";
+                // Review 46g F5: a scheduled run that started is not run again (scheduled runs never repeat): the next start
+                // records it failed. It was told "it runs again" as the others.
+                reason += record.Status == ExecutionStatus.Running && record.Kind == RouteKind.Scheduled.Name()
+                    ? "; as a scheduled run that started, it is not run again: the next start records it failed"
+                    : "; it runs again at the next start, or on another replica";
             }
             else if (!Transition(execution, ExecutionState.Cut, record with { Status = ExecutionStatus.Failed, FinishedAt = now, Error = $"Cut by shutdown: {reason}." }))
             {
