@@ -53,6 +53,22 @@ public sealed class HostBuildInterceptedTests
         Assert.False(ApiRoutesApplication.HostBuildIntercepted(null));
     }
 
+    // Review 46g F1: under WebApplicationFactory a refusal at MapApiRoutes was a line on standard error (which dotnet test
+    // does not show) and exit code 1, and the test met "Cannot access a disposed object: IServiceProvider" instead.
+    [Fact]
+    public async Task A_start_up_refusal_is_thrown_to_a_resolver_taking_the_host_and_is_one_line_with_exit_code_1_otherwise()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"apiroutes-46g-{Guid.NewGuid():N}", "apiroutes.manifest.json");
+        string[] args = ["--urls=http://127.0.0.1:0", $"--ApiRoutes:ManifestPath={missing}", "--ApiRoutes:Store:Provider=InMemory"];
+
+        Assert.Equal(1, await ApiRoutesApplication.RunAsync(args));
+        using (new HostTaker())
+        {
+            var refusal = await Assert.ThrowsAnyAsync<ApiRoutesStartupException>(() => ApiRoutesApplication.RunAsync(args));   // the manifest's own kind of it
+            Assert.Contains(missing, refusal.Message, StringComparison.Ordinal);
+        }
+    }
+
     private sealed class EveryListener : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
     {
         private readonly IDisposable _all;
