@@ -162,7 +162,22 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
             return new RouteAnalysisResult(ManifestPath, diagnostics);
         }
 
-        return new RouteAnalysisResult(null, diagnostics, Failure(process.ExitCode, diagnostics, text));
+        return new RouteAnalysisResult(null, diagnostics, Failure(process.ExitCode, diagnostics, text, MayReferenceProjects(_project.Directory)));
+    }
+
+    // Whether the project may reference another project (review 46f F2: every typo was told a referenced project might
+    // need a restart, in a project that had none): no, when its restore's assets list no library of type project.
+    internal static bool MayReferenceProjects(string projectDirectory)
+    {
+        try
+        {
+            var assets = Path.Combine(projectDirectory, "obj", "project.assets.json");
+            return !File.Exists(assets) || File.ReadAllText(assets).Contains("\"type\": \"project\"", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     /// <summary>The paths listed in an inputs file (at most <paramref name="limit"/>), or null when there is none to read.</summary>
@@ -179,11 +194,11 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
     }
 
     /// <summary>Why an analysis gave no manifest, from its exit code, its diagnostics and its output.</summary>
-    internal static string Failure(int exitCode, IReadOnlyList<BuildDiagnostic> diagnostics, string output)
+    internal static string Failure(int exitCode, IReadOnlyList<BuildDiagnostic> diagnostics, string output, bool mayReferenceProjects = true)
     {
         var firstError = diagnostics.FirstOrDefault(d => d.IsError);
         return firstError is not null
-            ? $"the project does not compile: {firstError}{(firstError.Code is "CS0103" or "CS0117" or "CS0234" or "CS0246" or "CS1061" ? ReferencedProjectHint : "")}"
+            ? $"the project does not compile: {firstError}{(mayReferenceProjects && firstError.Code is "CS0103" or "CS0117" or "CS0234" or "CS0246" or "CS1061" ? ReferencedProjectHint : "")}"
             : exitCode == 0
                 ? "the build wrote no route manifest (is ApiRoutesEnabled false in the project?)"
                 : $"'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with {exitCode}: {Tail(output)}";

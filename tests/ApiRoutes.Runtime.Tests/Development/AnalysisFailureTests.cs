@@ -18,5 +18,28 @@ public sealed class AnalysisFailureTests
         Assert.Equal($"the project does not compile: {syntax}", ProjectAnalysis.Failure(1, [syntax], ""));
         Assert.Equal("the build wrote no route manifest (is ApiRoutesEnabled false in the project?)", ProjectAnalysis.Failure(0, [], ""));
         Assert.Equal("'dotnet msbuild -t:ApiRoutesWatchAnalyze' exited with 1: boom", ProjectAnalysis.Failure(1, [], " boom \n"));
+
+        // Review 46f F2: a project that references no other project is not told to restart for a typo.
+        Assert.Equal($"the project does not compile: {missing}", ProjectAnalysis.Failure(1, [missing], "", mayReferenceProjects: false));
+    }
+
+    [Fact]
+    public void Whether_a_project_may_reference_another_is_read_from_its_restores_assets()
+    {
+        var folder = Directory.CreateTempSubdirectory("apiroutes-assets-").FullName;
+        try
+        {
+            Assert.True(ProjectAnalysis.MayReferenceProjects(folder));   // not restored yet: it may
+            Directory.CreateDirectory(Path.Combine(folder, "obj"));
+            var assets = Path.Combine(folder, "obj", "project.assets.json");
+            File.WriteAllText(assets, """{ "libraries": { "Cronos/0.13.0": { "type": "package" } } }""");
+            Assert.False(ProjectAnalysis.MayReferenceProjects(folder));
+            File.WriteAllText(assets, """{ "libraries": { "Shop.Data/1.0.0": { "type": "project", "path": "../Shop.Data/Shop.Data.csproj" } } }""");
+            Assert.True(ProjectAnalysis.MayReferenceProjects(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
