@@ -1,6 +1,7 @@
 using System.Net;
 using ApiRoutes.Background;
 using ApiRoutes.Dashboard;
+using ApiRoutes.Hosting;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
@@ -35,6 +36,14 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
         _owner = owner;
         Clock = services.GetService<TestClock>()
             ?? throw new ApiRoutesTestException("The app was not registered for testing: call services.AddApiRoutesTesting() (WithApiRoutesTesting() does) before attaching.");
+        if (services.GetService<RouteTable>() is null)
+        {
+            // Review 46g F3: "No service for type 'ApiRoutes.ManifestLoading.RouteTable' has been registered".
+            throw new ApiRoutesTestException(
+                "The app registers no ApiRoutes services: its Program.cs calls no builder.Services.AddApiRoutes(). Add it, and app.MapApiRoutes() after "
+                + "builder.Build() (the entry point the package generates does both).");
+        }
+
         _options = services.GetRequiredService<ApiRoutesTestOptions>();
         _events = services.GetRequiredService<RuntimeEvents>();
         _routes = services.GetRequiredService<RouteTable>();
@@ -87,6 +96,14 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
         if (response.StatusCode != HttpStatusCode.Accepted || !response.Headers.TryGetValues("X-ApiRoutes-Execution-Id", out var ids))
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.StatusCode == HttpStatusCode.NotFound && Services.GetService<ApiRoutesMapping>() is { Mapped: false })
+            {
+                // Review 46g F3: it was asked whether the route is a background route of the app.
+                throw new ApiRoutesTestException(
+                    $"{target} answered 404 Not Found: the app maps none of its routes, as its Program.cs calls no app.MapApiRoutes(). Call it after "
+                    + "builder.Build() (the entry point the package generates does).");
+            }
+
             throw new ApiRoutesTestException(
                 $"{target} answered {(int)response.StatusCode} {response.StatusCode}, not 202 Accepted with an execution id: "
                 + $"is it a background route of this app? {body}".TrimEnd());

@@ -69,6 +69,28 @@ public sealed class BackgroundRunTests
         Assert.StartsWith("POST /api/nothing answered 404 NotFound, not 202 Accepted with an execution id: is it a background route of this app?", e.Message, StringComparison.Ordinal);
     }
 
+    // Review 46g F3: an app of its own whose Program.cs never calls MapApiRoutes was asked "is it a background route of
+    // this app?"; and one that never calls AddApiRoutes met "No service for type RouteTable".
+    [Fact]
+    public async Task An_app_that_maps_no_routes_or_registers_no_services_is_told_what_its_program_lacks()
+    {
+        await using (var app = await AppUnderTest.StartAsync(Create(BackgroundRoute("/api/steps", typeof(Steps))), mapRoutes: false))
+        {
+            var e = await Assert.ThrowsAsync<ApiRoutesTestException>(() => app.Test.RunBackgroundAsync("/api/steps"));
+
+            Assert.Equal(
+                "POST /api/steps answered 404 Not Found: the app maps none of its routes, as its Program.cs calls no app.MapApiRoutes(). Call it after builder.Build() (the entry point the package generates does).",
+                e.Message);
+        }
+
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        builder.Services.AddApiRoutesTesting(new ApiRoutesTestOptions());
+        await using var bare = builder.Build();
+        using var client = new HttpClient();
+        var missing = Assert.Throws<ApiRoutesTestException>(() => ApiRoutesTestApp.Attach(bare.Services, client));
+        Assert.StartsWith("The app registers no ApiRoutes services: its Program.cs calls no builder.Services.AddApiRoutes().", missing.Message, StringComparison.Ordinal);
+    }
+
     // Review 11: the drain's grace after its cut was on the test clock, which nobody moves once the test is over: a run
     // whose handler ignores its token and waits on that clock held the app's stop for the host's whole time-out (30 s),
     // which then cancelled the stop before the run was recorded.

@@ -63,6 +63,7 @@ public static class ApiRoutesEndpointRouteBuilderExtensions
         // Announced only once the start can no longer fail here (the constraints checked, the store open): an app that
         // fails its start does not log its routes as served first (reviews 7 and 9).
         AnnounceRoutes(services, table);
+        services.GetService<ApiRoutesMapping>()?.Mark();
         return endpoints;
     }
 

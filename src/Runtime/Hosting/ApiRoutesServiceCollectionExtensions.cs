@@ -124,6 +124,8 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddHostedService<TakeOverService>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
 
+        services.TryAddSingleton<ApiRoutesMapping>();
+
         // The development loop (dotnet watch only; it decides at start whether it is on).
         services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>()));
         services.TryAddSingleton<RouteWatchStatus>();

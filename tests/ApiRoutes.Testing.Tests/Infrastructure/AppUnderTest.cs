@@ -31,7 +31,8 @@ internal sealed class AppUnderTest : IAsyncDisposable
         Action<ApiRoutesTestOptions>? configure = null,
         string environment = "Production",
         Action<ApiRoutesOptions>? apiRoutes = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        bool mapRoutes = true)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseTestServer();
@@ -47,7 +48,11 @@ internal sealed class AppUnderTest : IAsyncDisposable
         builder.Services.AddApiRoutesTesting(options);
 
         var app = builder.Build();
-        app.MapApiRoutes();
+        if (mapRoutes)
+        {
+            app.MapApiRoutes();
+        }
+
         await app.StartAsync();
         return new AppUnderTest(app, ApiRoutesTestApp.Attach(app.Services, app.GetTestClient()));
     }
