@@ -15,8 +15,6 @@ internal sealed class LoadedRoute
     // is ActivatorUtilities' for every handler, and is made again after each update.
     private static readonly bool HotReload = System.Reflection.Metadata.MetadataUpdater.IsSupported;
 
-    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
-    private readonly Type _handlerType;
     private readonly bool _disposable;
     private HandlerFactory _factory;
 
@@ -29,7 +27,6 @@ internal sealed class LoadedRoute
         HandlerType = handlerType;
         Schedule = schedule;
         TimeLimit = entry.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
-        _handlerType = handlerType;
         var generation = Development.HotReloadSignal.Generation;
         _factory = new HandlerFactory(Factory(handlerType), generation);
         _disposable = typeof(IDisposable).IsAssignableFrom(handlerType) || typeof(IAsyncDisposable).IsAssignableFrom(handlerType);
@@ -45,7 +42,7 @@ internal sealed class LoadedRoute
             var factory = _factory;
             if (HotReload && Development.HotReloadSignal.Generation is var generation && factory.Generation != generation)
             {
-                factory = _factory = new HandlerFactory(Factory(_handlerType), generation);   // the generation read first
+                factory = _factory = new HandlerFactory(Factory(HandlerType), generation);   // the generation read first
             }
 
             return factory.Create;
@@ -59,6 +56,7 @@ internal sealed class LoadedRoute
 
     public RouteKind Kind => Entry.Kind;
 
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
     public Type HandlerType { get; }
 
     /// <summary>The schedule of a scheduled route: crontab's rules in its time zone (the same code the build checked it with).</summary>

@@ -31,43 +31,24 @@ internal static class BundleDepsFile
             return;   // without one, the host loads the folder's own files
         }
 
-        if (file.Size > MaxBytes)
+        using var document = HostJson.Read(root, file, MaxBytes, problems);
+        if (document is null)
         {
-            problems.Add($"{Quote(file.Path)} is {file.Size} bytes, over {MaxBytes}: more than any publish writes, and not read.");
             return;
         }
 
-        JsonDocument document;
-        try
+        foreach (var (library, asset) in Assets(document.RootElement))
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, file.Path)), new JsonDocumentOptions
+            if (problems.IsFull)
             {
-                CommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-                MaxDepth = 64,
-            });
-        }
-        catch (JsonException e)
-        {
-            problems.Add($"{Quote(file.Path)} is not JSON the .NET host would read ({e.Message}); what it tells the host to load cannot be checked. Publish the app again.");
-            return;
-        }
+                return;
+            }
 
-        using (document)
-        {
-            foreach (var (library, asset) in Assets(document.RootElement))
+            if (!IsInside(asset))
             {
-                if (problems.IsFull)
-                {
-                    return;
-                }
-
-                if (!IsInside(asset))
-                {
-                    problems.Add($"{Quote(file.Path)} names the file {Quote(asset.Length > 200 ? asset[..200] + "…" : asset)} of {Quote(library)}, which is not a "
-                        + "path inside the app's folder (it is rooted, or has an empty, '.' or '..' part): the .NET host would load it from outside the "
-                        + "bundle before any check of the app runs. Publish the app again.");
-                }
+                problems.Add($"{Quote(file.Path)} names the file {Quote(asset.Length > 200 ? asset[..200] + "…" : asset)} of {Quote(library)}, which is not a "
+                    + "path inside the app's folder (it is rooted, or has an empty, '.' or '..' part): the .NET host would load it from outside the "
+                    + "bundle before any check of the app runs. Publish the app again.");
             }
         }
     }
@@ -102,11 +83,7 @@ internal static class BundleDepsFile
         }
     }
 
-    // The object values of an object's properties of that name, in any case: a file may name one twice.
+    // The object values of an object's properties of that name.
     private static IEnumerable<JsonElement> Objects(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object
-            ? element.EnumerateObject()
-                .Where(property => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.Object)
-                .Select(property => property.Value)
-            : [];
+        HostJson.Properties(element, name).Where(value => value.ValueKind == JsonValueKind.Object);
 }

@@ -46,63 +46,44 @@ internal static class BundleRuntimeConfig
             return;   // a self-contained or single-file app, or one that cannot start: nothing named to load
         }
 
-        if (file.Size > MaxBytes)
+        // As the host reads it (HostJson).
+        using var document = HostJson.Read(root, file, MaxBytes, problems);
+        if (document is null)
         {
-            problems.Add($"{Quote(file.Path)} is {file.Size} bytes, over {MaxBytes}: more than any publish writes, and not read.");
             return;
         }
 
-        JsonDocument document;
-        try
+        foreach (var options in HostJson.Properties(document.RootElement, "runtimeOptions"))
         {
-            // As the host reads it: comments allowed (its parser takes them), and trailing commas refused by neither.
-            document = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, file.Path)), new JsonDocumentOptions
+            if (HostJson.Properties(options, "additionalProbingPaths").Any())
             {
-                CommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-                MaxDepth = 64,
-            });
-        }
-        catch (JsonException e)
-        {
-            problems.Add($"{Quote(file.Path)} is not JSON the .NET host would read ({e.Message}); what it tells the host to load cannot be checked. Publish the app again.");
-            return;
-        }
+                problems.Add($"{Quote(file.Path)} names additionalProbingPaths: the .NET host would look for the app's assemblies in package folders "
+                    + "outside the bundle. Publish without them (they belong to runtimeconfig.dev.json, which a publish leaves out).");
+            }
 
-        using (document)
-        {
-            foreach (var options in Properties(document.RootElement, "runtimeOptions"))
+            // Review 46c F1: the host joins a framework's name to its shared folder as written, so '../../../tmp/fx' ran
+            // ASP.NET Core from /tmp under apiroutes serve.
+            foreach (var framework in Frameworks(options))
             {
-                if (Properties(options, "additionalProbingPaths").Any())
+                foreach (var frameworkName in HostJson.Properties(framework, "name"))
                 {
-                    problems.Add($"{Quote(file.Path)} names additionalProbingPaths: the .NET host would look for the app's assemblies in package folders "
-                        + "outside the bundle. Publish without them (they belong to runtimeconfig.dev.json, which a publish leaves out).");
-                }
-
-                // Review 46c F1: the host joins a framework's name to its shared folder as written, so '../../../tmp/fx' ran
-                // ASP.NET Core from /tmp under apiroutes serve.
-                foreach (var framework in Frameworks(options))
-                {
-                    foreach (var frameworkName in Properties(framework, "name"))
+                    var text = frameworkName.ValueKind == JsonValueKind.String ? frameworkName.GetString() ?? "" : frameworkName.GetRawText();
+                    if (!IsFrameworkName(text))
                     {
-                        var text = frameworkName.ValueKind == JsonValueKind.String ? frameworkName.GetString() ?? "" : frameworkName.GetRawText();
-                        if (!IsFrameworkName(text))
-                        {
-                            problems.Add($"{Quote(file.Path)} names the shared framework {Quote(text.Length > 200 ? text[..200] + "…" : text)}, which is not a framework's "
-                                + "name (such as 'Microsoft.AspNetCore.App'): the .NET host would take it as a folder, and load a framework from outside its "
-                                + "installation. Publish the app again.");
-                        }
+                        problems.Add($"{Quote(file.Path)} names the shared framework {Quote(text.Length > 200 ? text[..200] + "…" : text)}, which is not a framework's "
+                            + "name (such as 'Microsoft.AspNetCore.App'): the .NET host would take it as a folder, and load a framework from outside its "
+                            + "installation. Publish the app again.");
                     }
                 }
+            }
 
-                foreach (var configuration in Properties(options, "configProperties").Where(value => value.ValueKind == JsonValueKind.Object))
+            foreach (var configuration in HostJson.Properties(options, "configProperties").Where(value => value.ValueKind == JsonValueKind.Object))
+            {
+                foreach (var property in configuration.EnumerateObject())
                 {
-                    foreach (var property in configuration.EnumerateObject())
+                    if (Problem(root, file.Path, property) is { } problem)
                     {
-                        if (Problem(root, file.Path, property) is { } problem)
-                        {
-                            problems.Add(problem);
-                        }
+                        problems.Add(problem);
                     }
                 }
             }
@@ -111,8 +92,8 @@ internal static class BundleRuntimeConfig
 
     // The frameworks the app runs on ("framework", "frameworks") and, for a self-contained app, the ones it carries.
     private static IEnumerable<JsonElement> Frameworks(JsonElement options) =>
-        Properties(options, "framework")
-            .Concat(Properties(options, "frameworks").Concat(Properties(options, "includedFrameworks"))
+        HostJson.Properties(options, "framework")
+            .Concat(HostJson.Properties(options, "frameworks").Concat(HostJson.Properties(options, "includedFrameworks"))
                 .Where(list => list.ValueKind == JsonValueKind.Array)
                 .SelectMany(list => list.EnumerateArray()));
 
@@ -122,13 +103,6 @@ internal static class BundleRuntimeConfig
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_')
         && char.IsAsciiLetterOrDigit(name[0])
         && !name.Contains("..", StringComparison.Ordinal);
-
-    // The values of an object's properties of that name: every one, as a file may name a property twice and the host's
-    // parser and this one need not take the same.
-    private static IEnumerable<JsonElement> Properties(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object
-            ? element.EnumerateObject().Where(property => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)).Select(property => property.Value)
-            : [];
 
     // Why one runtime property would load code from outside the folder; null when it does not.
     private static string? Problem(string root, string file, JsonProperty property)

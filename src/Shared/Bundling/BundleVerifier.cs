@@ -34,8 +34,7 @@ internal static class BundleVerifier
                 if (problems.Count == 0)
                 {
                     // The files are the listed ones: what the listed runtime configuration tells the host to load (helper 37c F1).
-                    BundleRuntimeConfig.Check(root, manifest, problems);
-                    BundleDepsFile.Check(root, manifest, problems);   // review 46c F2
+                    HostJson.CheckWhatTheHostLoads(root, manifest, problems);
                 }
             }
         }

@@ -91,8 +91,7 @@ internal static class BundleWriter
 
         // And what the hosts' check of the listed files refuses (review 46c F4: a runtimeconfig.template.json's startup hook
         // from outside, or probing paths, published without a word a bundle every host refused).
-        BundleRuntimeConfig.Check(root, manifest, problems);
-        BundleDepsFile.Check(root, manifest, problems);
+        HostJson.CheckWhatTheHostLoads(root, manifest, problems);
         if (problems.Count > 0)
         {
             return null;
