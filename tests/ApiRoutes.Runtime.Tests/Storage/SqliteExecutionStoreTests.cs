@@ -41,6 +41,41 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         }
     }
 
+    // Issue 15: the usual start, a file whose log SQLite removed as it closed, looked for the log by opening it and caught
+    // FileNotFoundException: the process's first exception, 15-20 ms of a start-up (resources loaded for its message).
+    [Fact]
+    public void Opening_a_new_file_and_opening_it_again_after_a_clean_close_throws_nothing_on_the_way()
+    {
+        var path = Path.Combine(_folder, "quiet.db");
+        var thrown = new List<string>();
+        var thread = Environment.CurrentManagedThreadId;
+        void Record(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                thrown.Add($"{e.Exception.GetType().Name}: {e.Exception.Message}");
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Record;
+        try
+        {
+            for (var open = 0; open < 2; open++)
+            {
+                var (connection, held) = SqliteSchema.Open(path);
+                connection.Dispose();
+                held.Dispose();
+                Assert.False(File.Exists(path + "-wal"));   // removed as the last connection closed: what the next open meets
+            }
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Record;
+        }
+
+        Assert.Empty(thrown);
+    }
+
     [Fact]
     public async Task What_was_acknowledged_is_in_the_file_after_a_reopen()
     {

@@ -285,6 +285,11 @@ internal sealed class StoreLock : IDisposable
     // there keeps the mode it has.
     private static void CreateOwnerOnly(string databasePath)
     {
+        if (Path.Exists(databasePath))
+        {
+            return;   // the usual start, told without the exception below (issue 15: a start-up's first exception costs 15-20 ms)
+        }
+
         try
         {
             using var created = new FileStream(databasePath, OwnerOnly(FileMode.CreateNew, FileAccess.Write));
