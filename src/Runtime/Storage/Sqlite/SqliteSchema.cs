@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using ApiRoutes.Execution;
 using Microsoft.Data.Sqlite;
 
@@ -63,40 +64,13 @@ internal static class SqliteSchema
 
             // A file SQLite may only read opens without a word, and the app refused every background request (review 33b F4).
             SqliteReadOnly.Probe(connection);
-            Execute(connection, """
-                CREATE TABLE IF NOT EXISTS executions (
-                    id TEXT PRIMARY KEY,
-                    route TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    attempt INTEGER NOT NULL,
-                    accepted_at TEXT NOT NULL,
-                    started_at TEXT,
-                    finished_at TEXT,
-                    occurrence TEXT,
-                    error TEXT,
-                    request TEXT,
-                    body BLOB);
-                CREATE INDEX IF NOT EXISTS executions_accepted ON executions (accepted_at);
-                CREATE TABLE IF NOT EXISTS schedules (
-                    route TEXT PRIMARY KEY,
-                    last_occurrence TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS schedule_runs (
-                    route TEXT NOT NULL,
-                    occurrence TEXT NOT NULL,
-                    execution_id TEXT NOT NULL,
-                    claimed_at TEXT NOT NULL,
-                    PRIMARY KEY (route, occurrence));
-                """);
-            ScrubCredentials(connection);
-            AddOccurrencesAndReplays(connection);
-            AddTraceContext(connection);
-            AddSchedulePauses(connection);
-            AddRetryTimes(connection);
-            AddIdempotencyKeys(connection);
-            AddServedSchedules(connection);
-            AddEndedPauses(connection);
-            AddEarlierAttempts(connection);
+            if (!CreateCurrent(connection))
+            {
+                Execute(connection, $"CREATE TABLE IF NOT EXISTS executions ({ExecutionsColumns});\n{VersionZeroTables}");
+                ScrubCredentials(connection);
+                Upgrade(connection);
+            }
+
             RefuseMissingParts(path, connection);
             AddUnfinishedOrder(connection);   // on the columns RefuseMissingParts found
             held.FollowLog(file);
@@ -296,23 +270,46 @@ internal static class SqliteSchema
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
-    // Version 2: executions remember what they replay; every occurrence of a schedule is recorded with its outcome
-    // (a table of its own: schedule_runs holds one claim per occurrence and is pruned to each schedule's latest);
-    // executions are filtered by route.
-    private static void AddOccurrencesAndReplays(SqliteConnection connection)
-    {
-        if (UserVersion(connection) >= 2)
-        {
-            return;
-        }
+    // The executions table as version 0 made it, and what version 0 made beside it. Each version after it adds what its
+    // step says (Steps); a file that has some of it (set back to an earlier version by hand) keeps what it has.
+    private const string ExecutionsColumns = """
+            id TEXT PRIMARY KEY,
+            route TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            accepted_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT,
+            occurrence TEXT,
+            error TEXT,
+            request TEXT,
+            body BLOB
+        """;
 
-        using var transaction = connection.BeginTransaction();
-        if (!HasColumn(connection, transaction, "executions", "replay_of"))
-        {
-            Execute(connection, "ALTER TABLE executions ADD COLUMN replay_of TEXT", transaction);
-        }
+    private const string VersionZeroTables = """
+        CREATE INDEX IF NOT EXISTS executions_accepted ON executions (accepted_at);
+        CREATE TABLE IF NOT EXISTS schedules (
+            route TEXT PRIMARY KEY,
+            last_occurrence TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS schedule_runs (
+            route TEXT NOT NULL,
+            occurrence TEXT NOT NULL,
+            execution_id TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            PRIMARY KEY (route, occurrence));
+        """;
 
-        Execute(connection, """
+    // A version after the first (version 1 cleaned rows: ScrubCredentials): the columns it adds to executions, then its
+    // statements, applied with the version in one transaction.
+    private sealed record Step(long Version, string[] Columns, string Statements);
+
+    private static readonly Step[] Steps =
+    [
+        // Version 2: executions remember what they replay; every occurrence of a schedule is recorded with its outcome
+        // (a table of its own: schedule_runs holds one claim per occurrence and is pruned to each schedule's latest);
+        // executions are filtered by route.
+        new(2, ["replay_of TEXT"], """
             CREATE INDEX IF NOT EXISTS executions_route ON executions (route, accepted_at);
             CREATE TABLE IF NOT EXISTS schedule_occurrences (
                 route TEXT NOT NULL,
@@ -323,51 +320,105 @@ internal static class SqliteSchema
                 recorded_at TEXT NOT NULL,
                 PRIMARY KEY (route, occurrence, outcome));
             CREATE INDEX IF NOT EXISTS schedule_occurrences_occurrence ON schedule_occurrences (occurrence);
-            PRAGMA user_version = 2;
-            """, transaction);
+            """),
+
+        // Version 3: the W3C trace context an execution's attempts continue (across a restart).
+        new(3, ["trace_parent TEXT", "trace_state TEXT"], ""),
+
+        // Version 4: schedules paused from the dashboard, so that a restart does not resume them.
+        new(4, [], """
+            CREATE TABLE IF NOT EXISTS schedule_pauses (
+                route TEXT PRIMARY KEY,
+                until TEXT,
+                paused_at TEXT NOT NULL);
+            """),
+
+        // Version 5: when a retry waiting out its delay is due, so that a restart waits out the rest of it.
+        new(5, ["retry_at TEXT"], ""),
+
+        // Version 6: a background request's Idempotency-Key and its request's fingerprint; one execution per (route, key).
+        new(6, ["idempotency_key TEXT", "request_hash TEXT"],
+            "CREATE UNIQUE INDEX IF NOT EXISTS executions_idempotency ON executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;"),
+
+        // Version 7: the schedule each route is served with and since when, so that a start after a deploy that changed it
+        // does not count the new schedule's occurrences before it existed as missed.
+        new(7, [], """
+            CREATE TABLE IF NOT EXISTS schedules_served (
+                route TEXT PRIMARY KEY,
+                schedule TEXT NOT NULL,
+                since TEXT NOT NULL);
+            """),
+
+        // Version 8: the pauses of a schedule that ended before its latest, kept as the record of what came while each held
+        // (schedule_pauses keeps the latest only, as a release before this one reads it).
+        new(8, [], """
+            CREATE TABLE IF NOT EXISTS schedule_pauses_ended (
+                route TEXT NOT NULL,
+                paused_at TEXT NOT NULL,
+                until TEXT NOT NULL,
+                PRIMARY KEY (route, paused_at));
+            """),
+
+        // Version 9: an execution's earlier attempts (when each ran, why it failed), kept when a later one succeeds. A release
+        // before this one names its columns, so it still reads and writes the file (leaving the history as it was).
+        new(9, ["earlier_attempts TEXT"], ""),
+    ];
+
+    // A new file (no version, no executions table): the current version made at once, in one transaction and one flush,
+    // instead of version 0 and each step after it in a transaction of its own, each flushed (about 40 ms of a first start
+    // on this machine: bench/load/README.md, "Durable 202, ninth pass"; a platform's new instance starts so). The same
+    // schema either way: SqliteSchemaTests compares the two.
+    private static bool CreateCurrent(SqliteConnection connection)
+    {
+        if (UserVersion(connection) != 0 || HasTable(connection, "executions"))
+        {
+            return false;
+        }
+
+        var columns = new StringBuilder(ExecutionsColumns);
+        var statements = new StringBuilder(VersionZeroTables);
+        foreach (var step in Steps)
+        {
+            foreach (var column in step.Columns)
+            {
+                columns.Append(",\n    ").Append(column);
+            }
+
+            statements.Append(step.Statements).Append('\n');
+        }
+
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, $"CREATE TABLE executions ({columns});\n{statements}PRAGMA user_version = {Steps[^1].Version};", transaction);
         transaction.Commit();
+        return true;
     }
 
-    // Version 3: the W3C trace context an execution's attempts continue (across a restart).
-    private static void AddTraceContext(SqliteConnection connection) => AddColumns(connection, 3, ["trace_parent TEXT", "trace_state TEXT"]);
+    // A file of an earlier version: each step it lacks, in order, each with its version in one transaction. A file set
+    // back to an earlier version by hand may have some of a step's columns already.
+    private static void Upgrade(SqliteConnection connection)
+    {
+        var version = UserVersion(connection);
+        foreach (var step in Steps)
+        {
+            if (version >= step.Version)
+            {
+                continue;
+            }
 
-    // Version 4: schedules paused from the dashboard, so that a restart does not resume them.
-    private static void AddSchedulePauses(SqliteConnection connection) => Upgrade(connection, 4, """
-        CREATE TABLE IF NOT EXISTS schedule_pauses (
-            route TEXT PRIMARY KEY,
-            until TEXT,
-            paused_at TEXT NOT NULL);
-        """);
+            using var transaction = connection.BeginTransaction();
+            foreach (var column in step.Columns)
+            {
+                if (!HasColumn(connection, transaction, "executions", column.Split(' ')[0]))
+                {
+                    Execute(connection, $"ALTER TABLE executions ADD COLUMN {column}", transaction);
+                }
+            }
 
-    // Version 5: when a retry waiting out its delay is due, so that a restart waits out the rest of it.
-    private static void AddRetryTimes(SqliteConnection connection) => AddColumns(connection, 5, ["retry_at TEXT"]);
-
-    // Version 6: a background request's Idempotency-Key and its request's fingerprint; one execution per (route, key).
-    private static void AddIdempotencyKeys(SqliteConnection connection) => AddColumns(connection, 6, ["idempotency_key TEXT", "request_hash TEXT"],
-        "CREATE UNIQUE INDEX IF NOT EXISTS executions_idempotency ON executions (route, idempotency_key) WHERE idempotency_key IS NOT NULL;");
-
-    // Version 7: the schedule each route is served with and since when, so that a start after a deploy that changed it
-    // does not count the new schedule's occurrences before it existed as missed.
-    private static void AddServedSchedules(SqliteConnection connection) => Upgrade(connection, 7, """
-        CREATE TABLE IF NOT EXISTS schedules_served (
-            route TEXT PRIMARY KEY,
-            schedule TEXT NOT NULL,
-            since TEXT NOT NULL);
-        """);
-
-    // Version 8: the pauses of a schedule that ended before its latest, kept as the record of what came while each held
-    // (schedule_pauses keeps the latest only, as a release before this one reads it).
-    private static void AddEndedPauses(SqliteConnection connection) => Upgrade(connection, 8, """
-        CREATE TABLE IF NOT EXISTS schedule_pauses_ended (
-            route TEXT NOT NULL,
-            paused_at TEXT NOT NULL,
-            until TEXT NOT NULL,
-            PRIMARY KEY (route, paused_at));
-        """);
-
-    // Version 9: an execution's earlier attempts (when each ran, why it failed), kept when a later one succeeds. A release
-    // before this one names its columns, so it still reads and writes the file (leaving the history as it was).
-    private static void AddEarlierAttempts(SqliteConnection connection) => AddColumns(connection, 9, ["earlier_attempts TEXT"]);
+            Execute(connection, $"{step.Statements}\nPRAGMA user_version = {step.Version};", transaction);
+            transaction.Commit();
+            version = step.Version;
+        }
+    }
 
     // The order start-up recovery reads unfinished rows in (those that can run now, oldest first; then retries still
     // waiting, soonest due first), from this index alone: retry_at sits after the request and body in each row (it was
@@ -380,39 +431,12 @@ internal static class SqliteSchema
         DROP INDEX IF EXISTS executions_unfinished;
         """);
 
-    // A version that adds columns to executions (then runs what it adds with them), with the version, in one transaction,
-    // unless the file has it. A file set back to an earlier version by hand may have some of the columns already.
-    private static void AddColumns(SqliteConnection connection, long version, string[] columns, string? then = null)
+    private static bool HasTable(SqliteConnection connection, string table)
     {
-        if (UserVersion(connection) >= version)
-        {
-            return;
-        }
-
-        using var transaction = connection.BeginTransaction();
-        foreach (var column in columns)
-        {
-            if (!HasColumn(connection, transaction, "executions", column.Split(' ')[0]))
-            {
-                Execute(connection, $"ALTER TABLE executions ADD COLUMN {column}", transaction);
-            }
-        }
-
-        Execute(connection, $"{then}\nPRAGMA user_version = {version};", transaction);
-        transaction.Commit();
-    }
-
-    // A version whose statements are all it takes: applied with the version, in one transaction, unless the file has it.
-    private static void Upgrade(SqliteConnection connection, long version, string statements)
-    {
-        if (UserVersion(connection) >= version)
-        {
-            return;
-        }
-
-        using var transaction = connection.BeginTransaction();
-        Execute(connection, $"{statements}\nPRAGMA user_version = {version};", transaction);
-        transaction.Commit();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $table";
+        command.Parameters.AddWithValue("$table", table);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
     private static bool HasColumn(SqliteConnection connection, SqliteTransaction transaction, string table, string column)
