@@ -199,6 +199,9 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
     // yet, it is its claim still: asked again after an answer that was lost (the statement committed, the link broke
     // before its answer came: review 38a F2); once a row of that id exists (a take-over closed the claim), it is not, and
     // the answer says that it was closed (review 38g F3: the claimant recorded "claimed elsewhere" for its own claim).
+    // A claim that meets a run going elsewhere takes the occurrence as skipped, in the same statement, so that a claim of it
+    // after that run ended (a trigger sent again, on any replica) is refused as skipped, whenever the skip's record lands
+    // (review 47C F1); one that meets a skip is told so (SkippedFor), never that it is its own.
     // The schedule's claims one at a time (ClaimTurn, then the claim, one batch in one transaction): two claims of different occurrences sent
     // at the same moment each saw no run going, their snapshots taken before the other's claim committed, and both ran at
     // once (review 43a F4); the claim's statement takes its snapshot once the one before it has committed.
@@ -207,9 +210,9 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
         var claim = default(OccurrenceClaim);
         await _database.RunAsync(
             $"""
-            WITH taken AS (SELECT execution_id FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
-            own AS (SELECT 1 FROM taken WHERE execution_id = $3 AND NOT EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $3)),
-            closed AS (SELECT 1 FROM taken WHERE execution_id = $3 AND EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $3 AND owner <> $4)),
+            WITH taken AS (SELECT execution_id, skipped FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
+            own AS (SELECT 1 FROM taken WHERE execution_id = $3 AND NOT skipped AND NOT EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $3)),
+            closed AS (SELECT 1 FROM taken WHERE execution_id = $3 AND NOT skipped AND EXISTS (SELECT 1 FROM apiroutes_executions WHERE id = $3 AND owner <> $4)),
             going AS (SELECT id FROM ({ScheduleRunElsewhere.Select("$1", "$4")}) g WHERE NOT EXISTS (SELECT 1 FROM taken)),
             paused AS (
                 (SELECT until, paused_at FROM apiroutes_schedule_pauses WHERE route = $1 AND {Holds}
@@ -224,9 +227,15 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica)
                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM going) AND NOT EXISTS (SELECT 1 FROM paused)
                 ON CONFLICT (route, occurrence) DO NOTHING
+                RETURNING 1),
+            skip AS (
+                INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, skipped)
+                SELECT $1, $2, g.id, $4, true FROM going g WHERE NOT EXISTS (SELECT 1 FROM paused)
+                ON CONFLICT (route, occurrence) DO NOTHING
                 RETURNING 1)
             SELECT (SELECT count(*) FROM claimed) + (SELECT count(*) FROM own), (SELECT id FROM going), (SELECT count(*) FROM paused),
-                (SELECT until FROM paused), (SELECT paused_at FROM paused), (SELECT count(*) FROM closed)
+                (SELECT until FROM paused), (SELECT paused_at FROM paused), (SELECT count(*) FROM closed),
+                (SELECT execution_id FROM taken WHERE skipped), (SELECT count(*) FROM skip)
             """,
             async command =>
             {
@@ -250,7 +259,47 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                     var paused = reader.GetInt64(2) == 1
                         ? new SchedulePause(route, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
                         : null;
-                    claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused, reader.GetInt64(5) == 1);
+                    claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused, reader.GetInt64(5) == 1, reader.IsDBNull(6) ? null : reader.GetString(6));
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            },
+            "written",
+            cancellationToken);
+        return claim;
+    }
+
+    // In the schedule's turn, as a claim (ClaimTurn): the skip's claim, marked skipped, or what holds the occurrence.
+    public async Task<OccurrenceClaim> SkipOccurrenceAsync(string route, DateTimeOffset occurrence, string runningId, CancellationToken cancellationToken)
+    {
+        var claim = default(OccurrenceClaim);
+        await _database.RunAsync(
+            """
+            WITH taken AS (SELECT execution_id, skipped FROM apiroutes_schedule_runs WHERE route = $1 AND occurrence = $2),
+            skip AS (
+                INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, skipped)
+                SELECT $1, $2, $3, $4, true WHERE NOT EXISTS (SELECT 1 FROM taken)
+                ON CONFLICT (route, occurrence) DO NOTHING
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM skip), (SELECT execution_id FROM taken WHERE skipped)
+            """,
+            async command =>
+            {
+                await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+                await using var batch = new NpgsqlBatch(command.Connection, transaction)
+                {
+                    BatchCommands = { new NpgsqlBatchCommand(ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, route) } }, new NpgsqlBatchCommand(command.CommandText) },
+                };
+                var parameters = batch.BatchCommands[1].Parameters;
+                parameters.Add(new NpgsqlParameter { Value = route });
+                parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
+                parameters.Add(new NpgsqlParameter { Value = runningId });
+                parameters.Add(new NpgsqlParameter { Value = _database.Replica });
+                await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                    await reader.ReadAsync(cancellationToken);
+                    claim = new OccurrenceClaim(reader.GetInt64(0) == 1, SkippedFor: reader.IsDBNull(1) ? null : reader.GetString(1));
                 }
 
                 await transaction.CommitAsync(cancellationToken);

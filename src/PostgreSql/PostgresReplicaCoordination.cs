@@ -219,7 +219,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
             UNION ALL
             (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, true, e.error LIKE '% wrote no run of it within %'
             FROM apiroutes_schedule_runs s JOIN apiroutes_executions e ON e.id = s.execution_id
-            WHERE s.claimed_at >= now() - $2 AND e.owner <> s.replica AND e.started_at IS NULL AND e.status = 'Failed'
+            WHERE s.claimed_at >= now() - $2 AND NOT s.skipped AND e.owner <> s.replica AND e.started_at IS NULL AND e.status = 'Failed'
                 AND e.error LIKE 'Not run: replica %' AND e.finished_at < now() - $5 AND {Unrecorded}
                 AND {Served(ScheduleKey)})
             ORDER BY 5
@@ -246,8 +246,10 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     // The claims a take-over looks at (parameters: AddExamined), whose run is as `run` says: within the window; of other
     // replicas that stopped or let their lease lapse (with lapsed only), or older than ClaimWithoutRunLimit; of the routes
     // this replica serves, or of schedules no live replica serves.
+    // Never a skip's claim (review 47C F1): its execution is the run that went then, not a run of the occurrence, whether
+    // that run's row is there or not; the skip's record is written by the replica that skipped.
     private static string Examined(string run) => $"""
-        s.claimed_at >= now() - $2
+        s.claimed_at >= now() - $2 AND NOT s.skipped
             AND (s.claimed_at < now() - $5
                 OR ($6 AND s.replica <> $1 AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())))
             AND {run}

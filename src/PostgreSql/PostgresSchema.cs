@@ -118,6 +118,12 @@ internal static class PostgresSchema
         """
         CREATE INDEX apiroutes_schedule_runs_claimed ON apiroutes_schedule_runs (route, claimed_at);
         """,
+
+        // 11 → 12: a claim that is a skip (review 47C F1): the occurrence came while the run it names still went, and no
+        // claim of it after the skip runs it; a take-over never takes it for a run that did not start.
+        """
+        ALTER TABLE apiroutes_schedule_runs ADD COLUMN skipped boolean NOT NULL DEFAULT false;
+        """,
     ];
 
     /// <exception cref="ExecutionStoreUnavailableException">The database was migrated by a newer release.</exception>

@@ -9,7 +9,8 @@ namespace ApiRoutes.Storage;
 /// 43a F4: another replica's claim of the next occurrence between a claim and its run's first row saw nothing going, and
 /// both ran): a replica writes that row a moment after its claim lands, or, when the claim's answer was lost, once it
 /// learns the claim is its own, which it asks again for <see cref="ScheduledRuns.ClaimRetryWindow"/> (its schedule's slot
-/// held meanwhile, so that it starts nothing else of it). A claim older than that, with no row, starts no run any more.
+/// held meanwhile, so that it starts nothing else of it). A claim older than that, with no row, starts no run any more;
+/// nor does a skip's (review 47C F1), which names the run that went then.
 /// </summary>
 internal static class ScheduleRunElsewhere
 {
@@ -28,7 +29,7 @@ internal static class ScheduleRunElsewhere
         UNION ALL
         (SELECT s.execution_id FROM apiroutes_schedule_runs s
         JOIN apiroutes_replicas r ON r.id = s.replica AND r.lease_until > now()
-        WHERE s.route = {route} AND s.replica <> {replica} AND s.claimed_at > now() - interval '{PendingSeconds} seconds'
+        WHERE s.route = {route} AND s.replica <> {replica} AND s.claimed_at > now() - interval '{PendingSeconds} seconds' AND NOT s.skipped
             AND NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)
         LIMIT 1)
         LIMIT 1

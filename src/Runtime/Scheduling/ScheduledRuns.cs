@@ -118,6 +118,7 @@ internal sealed class ScheduledRuns(
             _logger.ScheduleSkipped(route.Template, occurrence, added.Id);
             if (!manual)
             {
+                await ClaimSkipAsync(route, occurrence, added.Id, external);
                 occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, added.Id, "The previous run was still going.");
             }
 
@@ -255,6 +256,26 @@ internal sealed class ScheduledRuns(
 
     // How many holders of a slot in turn a start waits for, each of which took the slot and then did not start.
     private const int MaxWaitsForAStart = 8;
+
+    // A skip is final: its claim, written before the skip is answered, refuses any claim of the occurrence after it (a
+    // trigger sent again, on this replica or another), also before its record (written apart, not awaited) has landed
+    // (review 47C F1: a resend in that window ran it late). The scheduler's is remembered as its claims are, for a release
+    // once a clock ahead by hours is put right. A store that cannot be written leaves the record alone to say it (the
+    // trigger endpoint refuses an occurrence whose record says skipped): logged, the skip stands here.
+    private async Task ClaimSkipAsync(LoadedRoute route, DateTimeOffset occurrence, string running, bool external)
+    {
+        try
+        {
+            if ((await store.SkipOccurrenceAsync(route.Template, occurrence, running, CancellationToken.None)).Claimed && !external)
+            {
+                Remember(route.Template, new OccurrenceClaimed(occurrence, running));
+            }
+        }
+        catch (ExecutionStoreUnavailableException e)
+        {
+            _logger.OccurrenceNotRecorded(route.Template, occurrence, "skipped (as a claim, which refuses a later claim of it: only its record will say it)", e);
+        }
+    }
 
     // A run by hand claims no occurrence, but it must not overlap a run of the schedule on another replica either: with
     // replicas, its row is written in the schedule's turn, with the look for a run going elsewhere (StartByHandAsync).
@@ -420,7 +441,18 @@ internal sealed class ScheduledRuns(
                     route.Template, occurrence, OccurrenceOutcome.Missed, null,
                     "This replica's claim landed while the store's answer to it was lost, and another replica closed it as missed while this replica's lease had lapsed. Not run late.");
                 return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} was claimed by this replica and closed as missed by another while this replica's lease had lapsed.");
+            case { SkippedFor: { } running }:
+                // Skipped before, here or on another replica, for a run that still went: final (review 47C F1).
+                _logger.ScheduleSkipped(route.Template, occurrence, running);
+                occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, running, "The previous run was still going.");
+                return new ScheduledStart(null, $"The occurrence {occurrence:O} of {route.Template} was skipped: the previous run ({running}) was still going when it came. A skipped occurrence is not run late.");
             case { RunningElsewhere: { } other }:
+                // The claim took the occurrence as skipped (PostgreSQL, review 47C F1): remembered as the scheduler's claims are.
+                if (!external)
+                {
+                    Remember(route.Template, new OccurrenceClaimed(occurrence, other));
+                }
+
                 _logger.ScheduleSkipped(route.Template, occurrence, other);
                 occurrences.Record(route.Template, occurrence, OccurrenceOutcome.Skipped, other, "The previous run was still going on another replica.");
                 return new ScheduledStart(null, $"The previous run of {route.Template} ({other}, on another replica) is still going; this occurrence is skipped.");

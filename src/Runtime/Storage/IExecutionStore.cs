@@ -95,6 +95,19 @@ internal interface IExecutionStore
     Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Claims one occurrence of a schedule as skipped, because <paramref name="runningId"/>, a run of the schedule, still
+    /// went when it came: a claim of the occurrence after it is refused with <see cref="OccurrenceClaim.SkippedFor"/>, so
+    /// a skip is final also before its record (written apart, not awaited) has landed, and across replicas (review 47C F1:
+    /// a trigger sent again meanwhile ran it late). The claim holds <paramref name="runningId"/> as its execution and is
+    /// marked skipped: never taken for a run that did not start (<see cref="GetClaimsNeverRunAsync"/>, the take-overs),
+    /// nor for the run of the occurrence. <see cref="OccurrenceClaim.Claimed"/> when the skip took the claim; else the
+    /// claim that holds it (skipped before, or claimed by a run). Released as a claim is (<see cref="ReleaseClaimsAsync"/>,
+    /// named with <paramref name="runningId"/>).
+    /// </summary>
+    /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
+    Task<OccurrenceClaim> SkipOccurrenceAsync(string route, DateTimeOffset occurrence, string runningId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Releases claims this process made of occurrences of <paramref name="route"/>, each named with the execution that
     /// claimed it: the occurrence can be claimed again. A claim of it by another execution (another replica's, an
     /// external trigger's) stays; the executions and the records of the occurrences stay (history). The scheduler
@@ -208,9 +221,11 @@ internal readonly record struct ServedSchedule(string? Schedule, DateTimeOffset?
 /// The answer to a claim of a schedule occurrence: <see cref="Claimed"/> (run it here), or not, because it was claimed
 /// before, because <see cref="RunningElsewhere"/>, a run of the schedule on another replica, still goes, or because the
 /// schedule is <see cref="Paused"/>; <see cref="ClosedAsMissed"/> when the claim is the asking execution's own, asked
-/// again, and another replica closed it as missed meanwhile (PostgreSQL; review 38g F3).
+/// again, and another replica closed it as missed meanwhile (PostgreSQL; review 38g F3); <see cref="SkippedFor"/>, the run
+/// that still went, when the occurrence was skipped before (<see cref="IExecutionStore.SkipOccurrenceAsync"/>, or a claim
+/// that met <see cref="RunningElsewhere"/>; review 47C F1).
 /// </summary>
-internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningElsewhere = null, SchedulePause? Paused = null, bool ClosedAsMissed = false);
+internal readonly record struct OccurrenceClaim(bool Claimed, string? RunningElsewhere = null, SchedulePause? Paused = null, bool ClosedAsMissed = false, string? SkippedFor = null);
 
 /// <summary>
 /// An execution read back from the store, with the request it needs to run again; or, when its row cannot be read,

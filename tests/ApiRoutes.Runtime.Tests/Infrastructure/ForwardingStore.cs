@@ -40,6 +40,9 @@ internal class ForwardingStore(IExecutionStore? inner = null) : IExecutionStore
     public virtual Task<OccurrenceClaim> ClaimOccurrenceAsync(string route, DateTimeOffset occurrence, string executionId, CancellationToken cancellationToken) =>
         Inner.ClaimOccurrenceAsync(route, occurrence, executionId, cancellationToken);
 
+    public virtual Task<OccurrenceClaim> SkipOccurrenceAsync(string route, DateTimeOffset occurrence, string runningId, CancellationToken cancellationToken) =>
+        Inner.SkipOccurrenceAsync(route, occurrence, runningId, cancellationToken);
+
     public virtual Task ReleaseClaimsAsync(string route, IReadOnlyCollection<OccurrenceClaimed> claims, CancellationToken cancellationToken) =>
         Inner.ReleaseClaimsAsync(route, claims, cancellationToken);
 

@@ -41,6 +41,33 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
         Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(60), "b", default)).Claimed);
     }
 
+    // Review 47C F1: a skip takes its occurrence's claim, marked skipped, so a claim of it after the skip (a trigger sent
+    // again before the skip's record landed) is refused as skipped, also after reopening, and never taken for its own by
+    // the run the skip names. Its claim is never one whose run was not written, nor the occurrence's run unrecorded.
+    [Fact]
+    public async Task A_skip_claims_its_occurrence_so_that_no_claim_after_it_runs_it_and_it_is_never_read_as_a_run()
+    {
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "running", default)).Claimed);
+        Assert.True((await Store.SkipOccurrenceAsync("/api/tick", At(1), "running", default)).Claimed);
+        Assert.True((await Store.SkipOccurrenceAsync("/api/tick", At(2), "never-written", default)).Claimed);
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "running"), await Store.SkipOccurrenceAsync("/api/tick", At(1), "other", default));
+        Assert.Equal(new OccurrenceClaim(false), await Store.SkipOccurrenceAsync("/api/tick", At(0), "other", default));   // a run's claim
+
+        // Released as the process's claims are (a clock put right), named with the run it holds.
+        Assert.True((await Store.SkipOccurrenceAsync("/api/tick", At(-1), "running", default)).Claimed);
+        await Store.ReleaseClaimsAsync("/api/tick", [new OccurrenceClaimed(At(-1), "running")], default);
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(-1), "when-it-comes", default)).Claimed);
+
+        Store = await ReopenAsync();
+
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "running"), await Store.ClaimOccurrenceAsync("/api/tick", At(1), "trigger", default));
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "running"), await Store.ClaimOccurrenceAsync("/api/tick", At(1), "running", default));
+        Assert.Equal(At(2), (await Store.GetLastOccurrenceAsync("/api/tick", DateTimeOffset.MaxValue, default)).Latest);
+        await Store.AddAsync(Record("running", ExecutionStatus.Succeeded) with { StartedAt = At(0), FinishedAt = At(3) }, null, default);
+        Assert.DoesNotContain(await Store.GetClaimsNeverRunAsync(Start.AddDays(-1), Start.AddDays(1), default), claim => claim.Occurrence == At(1) || claim.Occurrence == At(2));
+        Assert.DoesNotContain(await Store.GetClaimsRunUnrecordedAsync(Start.AddDays(-1), Start.AddDays(1), default), claim => claim.Occurrence == At(1) || claim.Occurrence == At(2));
+    }
+
     [Fact]
     public async Task An_idempotency_key_holds_after_reopening()
     {

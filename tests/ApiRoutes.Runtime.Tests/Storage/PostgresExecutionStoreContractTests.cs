@@ -1,3 +1,4 @@
+using ApiRoutes.Manifest;
 using ApiRoutes.Storage;
 using ApiRoutes.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,6 +22,29 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
     // Past what the take-overs look at (IReplicaCoordination.ClaimsExamined, 16 minutes with this lease) and a lease.
     private protected override Task AgeClaimsAsync() =>
         PostgresServer.ScalarAsync<long>(_database, "WITH aged AS (UPDATE apiroutes_schedule_runs SET claimed_at = claimed_at - interval '1 hour' RETURNING 1) SELECT count(*) FROM aged");
+
+    // Review 47C F1: a skip's claim names the run that still went. A take-over never takes it for a claim never run (closed
+    // by a failed row, recorded missed) nor for the occurrence's run unrecorded (recorded ran, with that run), whether that
+    // run's row is there or not; the real claims beside them are.
+    [Fact]
+    public async Task A_take_over_never_takes_a_skips_claim_for_a_claim_never_run_or_a_run_unrecorded()
+    {
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "orphan", default)).Claimed);
+        Assert.True((await Store.SkipOccurrenceAsync("/api/tick", At(1), "orphan", default)).Claimed);
+        Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(2), "ran", default)).Claimed);
+        Assert.True((await Store.SkipOccurrenceAsync("/api/tick", At(3), "ran", default)).Claimed);
+        await Store.AddAsync(Record("ran", ExecutionStatus.Succeeded) with { StartedAt = At(2), FinishedAt = At(3) }, null, default);
+        await AgeClaimsAsync();   // an hour old: past the 15 minutes a live claimant has
+        var coordination = ((ICoordinatingStore)Store).Coordination;
+        string[] routes = [IReplicaCoordination.RouteKey(RouteKind.Scheduled.Name(), "/api/tick")];
+
+        var unrecorded = await coordination.GetClaimsRunUnrecordedAsync(100, TimeSpan.FromHours(2), lapsed: false, Start.AddYears(-1), routes, default);
+        var closed = await coordination.CloseClaimsNeverRunAsync(100, TimeSpan.FromHours(2), lapsed: false, routes, default);
+
+        Assert.Equal([At(2)], unrecorded.Select(claim => claim.Occurrence.ToUniversalTime()));
+        Assert.Equal([At(0)], closed.Select(claim => claim.Occurrence.ToUniversalTime()));
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "orphan"), await Store.ClaimOccurrenceAsync("/api/tick", At(1), "trigger", default));
+    }
 
     // Review 24d F2: a pause whose time PostgreSQL holds and .NET cannot (beyond year 9999, infinity) stopped its schedule
     // on every replica, every occurrence, with no record of it, and failed every read of the pauses (SQLite's store reads

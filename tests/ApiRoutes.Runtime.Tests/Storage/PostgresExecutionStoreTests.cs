@@ -70,6 +70,29 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(ExecutionStatus.Succeeded, Assert.Single(await survivor.QueryAsync(new ExecutionQuery { Limit = 10 }, default)).Status);
     }
 
+    // Review 47C F1: a replica's claim that met a run of the schedule going on another was recorded skipped, apart and not
+    // awaited, and left the occurrence unclaimed: a trigger of it on any replica once that run had ended, before the
+    // record landed, claimed it and ran it late. The claim takes the occurrence as skipped in the same statement.
+    [Fact]
+    public async Task A_claim_that_meets_a_run_going_on_another_replica_takes_the_occurrence_as_skipped_for_good()
+    {
+        var running = Open();
+        var other = Open();
+        var tick = new ExecutionRecord { Id = "tick-0", Route = "/api/tick", Kind = "scheduled", Status = ExecutionStatus.Queued, Attempt = 1, AcceptedAt = At(0), Occurrence = At(0) };
+        Assert.True((await running.ClaimOccurrenceAsync("/api/tick", At(0), "tick-0", default)).Claimed);
+        await running.AddAsync(tick, null, default);
+
+        var met = await other.ClaimOccurrenceAsync("/api/tick", At(1), "tick-1", default);
+        await running.UpdateAsync(tick with { Status = ExecutionStatus.Succeeded, FinishedAt = At(2) }, default);
+        var late = await other.ClaimOccurrenceAsync("/api/tick", At(1), "trigger", default);
+        var lateHere = await running.ClaimOccurrenceAsync("/api/tick", At(1), "trigger-here", default);
+
+        Assert.Equal(new OccurrenceClaim(false, RunningElsewhere: "tick-0"), met);
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "tick-0"), late);
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "tick-0"), lateHere);
+        Assert.True((await other.ClaimOccurrenceAsync("/api/tick", At(2), "tick-2", default)).Claimed);   // the next runs
+    }
+
     [Fact]
     public async Task An_idle_replica_takes_only_first_attempts_that_waited_long_enough_at_a_busy_one_which_then_cannot_start_them()
     {
@@ -313,7 +336,10 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         Assert.Equal(new OccurrenceClaim(false, "run1"), await next.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.True(otherSchedule.Claimed);
-        Assert.Equal(1, await PostgresServer.ScalarAsync<int>(_database, "SELECT count(*)::int FROM apiroutes_schedule_runs WHERE route = '/api/tick'"));
+        // The occurrence met the run going: taken as skipped for it, so that no claim of it after that run runs it (review 47C F1).
+        Assert.Equal(
+            "run1 false, run1 true",
+            await PostgresServer.ScalarAsync<string>(_database, "SELECT string_agg(execution_id || ' ' || skipped, ', ' ORDER BY occurrence) FROM apiroutes_schedule_runs WHERE route = '/api/tick'"));
     }
 
     [Fact]
@@ -506,6 +532,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
             ALTER TABLE apiroutes_replicas DROP COLUMN routes;
             DROP TABLE apiroutes_schedule_occurrences; DROP INDEX apiroutes_executions_route; DROP TABLE apiroutes_schedule_pauses;
             DROP TABLE apiroutes_schedules_served; DROP TABLE apiroutes_schedule_pauses_ended; DROP INDEX apiroutes_schedule_runs_claimed;
+            ALTER TABLE apiroutes_schedule_runs DROP COLUMN skipped;
             UPDATE apiroutes_schema SET version = 1 RETURNING version
             """);
         await using var store = Open();
@@ -523,7 +550,10 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
         Assert.Equal(new ServedSchedule("0 * * * *", At(1)), await store.ServeScheduleAsync("/api/tick", "0 * * * *", At(2), default));
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true), await store.AddOnceAsync(Record("again", ExecutionStatus.Queued), Request(), new IdempotencyKey("k", "f"), default));
 
-        Assert.Equal(11, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
+        Assert.True((await store.SkipOccurrenceAsync("/api/tick", At(5), "running", default)).Claimed);   // version 12's
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "running"), await store.ClaimOccurrenceAsync("/api/tick", At(5), "trigger", default));
+
+        Assert.Equal(12, await PostgresServer.ScalarAsync<int>(_database, "SELECT version FROM apiroutes_schema"));
         Assert.Equal(
             "CREATE INDEX apiroutes_schedule_runs_claimed ON public.apiroutes_schedule_runs USING btree (route, claimed_at)",
             await PostgresServer.ScalarAsync<string>(_database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'apiroutes_schedule_runs_claimed'"));   // version 11's
@@ -544,7 +574,7 @@ public sealed class PostgresExecutionStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<ExecutionStoreUnavailableException>(() => Open());
 
-        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (11)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has schema version 99, newer than this version of ApiRoutes knows (12)", error.Message, StringComparison.Ordinal);
         Assert.Contains("Update the ApiRoutes package", error.Message, StringComparison.Ordinal);
     }
 

@@ -654,12 +654,14 @@ public sealed class SqliteExecutionStoreTests : IAsyncLifetime
         await _store.UpdateAsync((await _store.FindAsync("old", default))! with { Status = ExecutionStatus.Queued, Attempt = 4, FinishedAt = null, RetryAt = At(9), EarlierAttempts = [earlier] }, default);   // versions 5's and 9's columns
         Assert.Equal((At(9), earlier), ((await _store.FindAsync("old", default))!.RetryAt, Assert.Single((await _store.FindAsync("old", default))!.EarlierAttempts)));
         await _store.AddOnceAsync(Record("keyed", ExecutionStatus.Queued), RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray()), new IdempotencyKey("k", "f"), default);   // version 6's
+        Assert.True((await _store.SkipOccurrenceAsync("/api/tick", At(5), "old", default)).Claimed);   // version 10's
         await _store.DisposeAsync();
         _store = SqliteExecutionStore.Open(DatabasePath);   // opened again: migrated once, not twice
         Assert.Equal(new KeyedAdd("keyed", SameRequest: true),
             await _store.AddOnceAsync(Record("again", ExecutionStatus.Queued), RequestSnapshot.Synthetic("/api/job", "{}"u8.ToArray()), new IdempotencyKey("k", "f"), default));
         Assert.Single(await _store.GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default));
         Assert.Equal([(At(1), At(3)), (At(3), null)], (await _store.GetPausesAsync(default)).Select(pause => (pause.PausedAt, pause.Until)).Order());
+        Assert.Equal(new OccurrenceClaim(false, SkippedFor: "old"), await _store.ClaimOccurrenceAsync("/api/tick", At(5), "trigger", default));
     }
 
     [Fact]

@@ -36,7 +36,8 @@ public sealed class SqliteSchemaTests : IDisposable
         var expected = Describe(upgraded);
         var actual = Describe(created);
 
-        Assert.Contains("version 9", expected);
+        Assert.Contains("version 10", expected);
+        Assert.Contains("|skipped INTEGER 1 0 0", expected, StringComparison.Ordinal);
         Assert.Contains("executions: id TEXT 0 none 1|route TEXT 1 none 0", expected, StringComparison.Ordinal);
         Assert.Contains("|earlier_attempts TEXT 0 none 0", expected, StringComparison.Ordinal);
         Assert.Contains("index executions_idempotency on executions: CREATE UNIQUE INDEX", expected, StringComparison.Ordinal);

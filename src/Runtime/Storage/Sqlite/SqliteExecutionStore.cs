@@ -134,17 +134,45 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
 
         try
         {
-            // Claimed by this very execution: its claim still, asked again after an answer that was lost (review 38a F2).
-            var claimed = await ReadAllAsync(
-                "SELECT execution_id FROM schedule_runs WHERE route = $p0 AND occurrence = $p1", [route, Format(occurrence)!], reader => reader.GetString(0), cancellationToken);
-            return claimed.Count > 0
-                ? new OccurrenceClaim(claimed[0] == executionId)
-                : new OccurrenceClaim(false, Paused: new SchedulePauseHistory([.. (await GetPausesAsync(cancellationToken)).Where(pause => pause.Route == route)]).Skipping(occurrence, now));
+            return await HeldAsync(route, occurrence, executionId, cancellationToken)
+                ?? new OccurrenceClaim(false, Paused: new SchedulePauseHistory([.. (await GetPausesAsync(cancellationToken)).Where(pause => pause.Route == route)]).Skipping(occurrence, now));
         }
         catch (Exception e) when (e is ExecutionStoreUnavailableException or SqliteException or IOException)
         {
             return new OccurrenceClaim(false);
         }
+    }
+
+    // The skip's claim, in the same table and the same write as a run's (review 47C F1), so that no claim after it lands.
+    public async Task<OccurrenceClaim> SkipOccurrenceAsync(string route, DateTimeOffset occurrence, string runningId, CancellationToken cancellationToken)
+    {
+        if (await _writer.WriteAsync(new SqliteWrite(null, null, null) { Schedule = new ScheduleClaim(route, occurrence, runningId, _time.GetUtcNow(), Skipped: true) }))
+        {
+            return new OccurrenceClaim(true);
+        }
+
+        try
+        {
+            return await HeldAsync(route, occurrence, executionId: null, cancellationToken) ?? new OccurrenceClaim(false);
+        }
+        catch (Exception e) when (e is ExecutionStoreUnavailableException or SqliteException or IOException)
+        {
+            return new OccurrenceClaim(false);
+        }
+    }
+
+    // What holds an occurrence's claim, or null when nothing does: a skip (review 47C F1), or a run's claim — this very
+    // execution's its claim still, asked again after an answer that was lost (review 38a F2).
+    private async Task<OccurrenceClaim?> HeldAsync(string route, DateTimeOffset occurrence, string? executionId, CancellationToken cancellationToken)
+    {
+        var claimed = await ReadAllAsync(
+            "SELECT execution_id, skipped FROM schedule_runs WHERE route = $p0 AND occurrence = $p1",
+            [route, Format(occurrence)!],
+            reader => Tuple.Create(reader.GetString(0), reader.GetInt64(1) != 0),
+            cancellationToken);
+        return claimed.Count == 0 ? null
+            : claimed[0].Item2 ? new OccurrenceClaim(false, SkippedFor: claimed[0].Item1)
+            : new OccurrenceClaim(executionId is not null && claimed[0].Item1 == executionId);
     }
 
     // Only the claim of that execution: one of the occurrence by another (an external trigger's) stays (review 35b F2).
@@ -279,13 +307,14 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
         return await ReadAllAsync(sql, values, reader => StoredOccurrence.TryRead(reader, ReadInstant), cancellationToken);
     }
 
-    // A claim whose instants are not the store's own text is left out (TryParse), as a claim of no occurrence.
+    // A claim whose instants are not the store's own text is left out (TryParse), as a claim of no occurrence; so is a
+    // skip's, whose execution is the run that still went, not a run of the occurrence (review 47C F1).
     public Task<IReadOnlyList<ClaimNeverRun>> GetClaimsNeverRunAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
         ReadAllAsync(
             """
             SELECT r.route, r.occurrence, r.claimed_at FROM schedule_runs r
             WHERE r.claimed_at >= $p0 AND r.claimed_at < $p1
-                AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id)
+                AND r.skipped = 0 AND NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id)
                 AND NOT EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.route = r.route AND o.occurrence = r.occurrence AND o.outcome <> 'refused')
             ORDER BY r.claimed_at LIMIT 1000
             """,
@@ -304,7 +333,7 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
             """
             SELECT r.route, r.occurrence, r.execution_id FROM schedule_runs r
             WHERE r.claimed_at >= $p0 AND r.claimed_at < $p1 AND r.occurrence >= $p0
-                AND EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id)
+                AND r.skipped = 0 AND EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id)
                 AND NOT EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.route = r.route AND o.occurrence = r.occurrence AND o.outcome NOT IN ('refused', 'claimed_elsewhere'))
             ORDER BY r.claimed_at LIMIT 1000
             """,

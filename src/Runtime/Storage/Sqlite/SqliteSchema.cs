@@ -199,7 +199,7 @@ internal static class SqliteSchema
     [
         ("executions", [.. StoredRecord.Columns.Split(", "), "request", "body", "idempotency_key", "request_hash"]),
         ("schedules", ["route", "last_occurrence"]),
-        ("schedule_runs", ["route", "occurrence", "execution_id", "claimed_at"]),
+        ("schedule_runs", ["route", "occurrence", "execution_id", "claimed_at", "skipped"]),
         ("schedule_occurrences", ["route", "occurrence", "outcome", "execution_id", "detail", "recorded_at"]),
         ("schedule_pauses", ["route", "until", "paused_at"]),
         ("schedules_served", ["route", "schedule", "since"]),
@@ -300,9 +300,9 @@ internal static class SqliteSchema
             PRIMARY KEY (route, occurrence));
         """;
 
-    // A version after the first (version 1 cleaned rows: ScrubCredentials): the columns it adds to executions, then its
-    // statements, applied with the version in one transaction.
-    private sealed record Step(long Version, string[] Columns, string Statements);
+    // A version after the first (version 1 cleaned rows: ScrubCredentials): the columns it adds to a table (executions,
+    // unless it says another), then its statements, applied with the version in one transaction.
+    private sealed record Step(long Version, string[] Columns, string Statements, string Table = "executions");
 
     private static readonly Step[] Steps =
     [
@@ -362,6 +362,11 @@ internal static class SqliteSchema
         // Version 9: an execution's earlier attempts (when each ran, why it failed), kept when a later one succeeds. A release
         // before this one names its columns, so it still reads and writes the file (leaving the history as it was).
         new(9, ["earlier_attempts TEXT"], ""),
+
+        // Version 10: a claim that is a skip (review 47C F1): the occurrence came while the run it names still went, and no
+        // claim of it after the skip runs it. A release before this one reads it as a claim of that run (it inserts its own
+        // claims with the column's default, none a skip).
+        new(10, ["skipped INTEGER NOT NULL DEFAULT 0"], "", "schedule_runs"),
     ];
 
     // A new file (no version, no executions table): the current version made at once, in one transaction and one flush,
@@ -381,7 +386,14 @@ internal static class SqliteSchema
         {
             foreach (var column in step.Columns)
             {
-                columns.Append(",\n    ").Append(column);
+                if (step.Table == "executions")
+                {
+                    columns.Append(",\n    ").Append(column);
+                }
+                else
+                {
+                    statements.Append(CultureInfo.InvariantCulture, $"ALTER TABLE {step.Table} ADD COLUMN {column};\n");
+                }
             }
 
             statements.Append(step.Statements).Append('\n');
@@ -408,9 +420,9 @@ internal static class SqliteSchema
             using var transaction = connection.BeginTransaction();
             foreach (var column in step.Columns)
             {
-                if (!HasColumn(connection, transaction, "executions", column.Split(' ')[0]))
+                if (!HasColumn(connection, transaction, step.Table, column.Split(' ')[0]))
                 {
-                    Execute(connection, $"ALTER TABLE executions ADD COLUMN {column}", transaction);
+                    Execute(connection, $"ALTER TABLE {step.Table} ADD COLUMN {column}", transaction);
                 }
             }
 

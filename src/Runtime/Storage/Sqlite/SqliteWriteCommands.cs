@@ -20,8 +20,11 @@ internal sealed record SqliteWrite(ExecutionRecord? Record, byte[]? Request, byt
     public IdempotencyKey? Key { get; init; }
 }
 
-/// <summary>The claim of one schedule occurrence by one execution.</summary>
-internal sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, string ExecutionId, DateTimeOffset ClaimedAt);
+/// <summary>
+/// The claim of one schedule occurrence by one execution; with <paramref name="Skipped"/>, its skip: the execution is the
+/// run that still went when it came (review 47C F1).
+/// </summary>
+internal sealed record ScheduleClaim(string Route, DateTimeOffset Occurrence, string ExecutionId, DateTimeOffset ClaimedAt, bool Skipped = false);
 
 /// <summary>The SQLite store's prepared write statements, on its one write connection.</summary>
 internal sealed class SqliteWriteCommands : IDisposable
@@ -34,6 +37,7 @@ internal sealed class SqliteWriteCommands : IDisposable
     private readonly SqliteRawStatement _update;
     private readonly SqliteRawStatement _insertKeyed;
     private readonly SqliteCommand _claim;
+    private readonly SqliteCommand _skip;
     private readonly SqliteCommand _lastRun;
     private readonly SqliteCommand _occurrence;
 
@@ -77,6 +81,11 @@ internal sealed class SqliteWriteCommands : IDisposable
                     AND paused_at <= $occurrence AND until > $occurrence)
             ON CONFLICT (route, occurrence) DO NOTHING
             """, "$route", "$occurrence", "$execution_id", "$claimed_at");
+        // A skip takes the claim whatever the pauses: the occurrence is not run either way, and its record says why.
+        _skip = Prepare(connection, """
+            INSERT INTO schedule_runs (route, occurrence, execution_id, claimed_at, skipped) VALUES ($route, $occurrence, $execution_id, $claimed_at, 1)
+            ON CONFLICT (route, occurrence) DO NOTHING
+            """, "$route", "$occurrence", "$execution_id", "$claimed_at");
         _lastRun = Prepare(connection, $"""
             INSERT INTO schedules (route, last_occurrence) VALUES ($route, $occurrence)
             ON CONFLICT (route) DO UPDATE SET last_occurrence = CASE
@@ -90,7 +99,7 @@ internal sealed class SqliteWriteCommands : IDisposable
             """, "$route", "$occurrence", "$outcome", "$execution_id", "$detail", "$recorded_at");
     }
 
-    public void Enlist(SqliteTransaction transaction) => _claim.Transaction = _lastRun.Transaction = _occurrence.Transaction = transaction;
+    public void Enlist(SqliteTransaction transaction) => _claim.Transaction = _skip.Transaction = _lastRun.Transaction = _occurrence.Transaction = transaction;
 
     /// <summary>
     /// Writes an execution: a new one as a row of its own, a change of state as an update of its row's state columns
@@ -124,8 +133,9 @@ internal sealed class SqliteWriteCommands : IDisposable
     /// </summary>
     public bool Claim(ScheduleClaim run)
     {
-        Bind(_claim, run.Route, Format(run.Occurrence), run.ExecutionId, Format(run.ClaimedAt));
-        if (_claim.ExecuteNonQuery() != 1)
+        var claim = run.Skipped ? _skip : _claim;
+        Bind(claim, run.Route, Format(run.Occurrence), run.ExecutionId, Format(run.ClaimedAt));
+        if (claim.ExecuteNonQuery() != 1)
         {
             return false;
         }
@@ -150,6 +160,7 @@ internal sealed class SqliteWriteCommands : IDisposable
         _insertKeyed.Dispose();
         _update.Dispose();
         _claim.Dispose();
+        _skip.Dispose();
         _lastRun.Dispose();
     }
 
