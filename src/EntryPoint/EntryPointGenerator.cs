@@ -95,7 +95,8 @@ public sealed class EntryPointGenerator : IIncrementalGenerator
         "AR0105",
         "An app with its own entry point never maps its routes",
         "The app has its own entry point ({0}) that never calls app.MapApiRoutes() nor ApiRoutesApplication.RunAsync, so its routes "
-            + "are not served: a request to one is a 404. Add builder.Services.AddApiRoutes() before the app is built and "
+            + "are not served: a request to one is a 404, and no schedule or background work runs (the app says so as it starts, event 1007). "
+            + "Add builder.Services.AddApiRoutes() before the app is built and "
             + "app.MapApiRoutes() after, or remove the entry point to use the one ApiRoutes adds.",
         "ApiRoutes",
         DiagnosticSeverity.Warning,

@@ -51,7 +51,7 @@ public sealed class ApiRoutesTestApp : IAsyncDisposable
         _pauses = services.GetRequiredService<SchedulePauses>();
         Executions = services.GetRequiredService<ExecutionLog>();
         _outcomes = new OutcomeReader(Executions, _events);
-        _driver = new ClockDriver(Clock, _events, Executions, _routes, _runs, services.GetRequiredService<SchedulerSwitch>(), services.GetRequiredService<RetryService>(),
+        _driver = new ClockDriver(Clock, _events, Executions, _routes, _runs, services.GetRequiredService<SchedulerSwitch>(), services.GetService<ApiRoutesMapping>(), services.GetRequiredService<RetryService>(),
             services.GetRequiredService<BackgroundQueue>(),
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping,
             services.GetRequiredService<IOptions<ApiRoutesOptions>>().Value.Background.MaxConcurrency, _options);

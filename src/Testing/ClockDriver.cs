@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ApiRoutes.Background;
 using ApiRoutes.Execution;
+using ApiRoutes.Hosting;
 using ApiRoutes.Manifest;
 using ApiRoutes.ManifestLoading;
 using ApiRoutes.Scheduling;
@@ -22,6 +23,7 @@ internal sealed class ClockDriver(
     RouteTable routes,
     ScheduledRuns runs,
     SchedulerSwitch scheduler,
+    ApiRoutesMapping? mapping,
     RetryService retries,
     BackgroundQueue queue,
     CancellationToken stopping,
@@ -172,7 +174,8 @@ internal sealed class ClockDriver(
     private string? Busy(bool runsFirst = false)
     {
         var now = clock.GetUtcNow();
-        if (scheduler.IsEnabled)
+        // An app that maps none of its routes runs no schedule (review 46g F4): none will wait for an occurrence.
+        if (scheduler.IsEnabled && mapping is not { Mapped: false })
         {
             foreach (var route in routes.OfKind(RouteKind.Scheduled))
             {

@@ -91,6 +91,21 @@ public sealed class BackgroundRunTests
         Assert.StartsWith("The app registers no ApiRoutes services: its Program.cs calls no builder.Services.AddApiRoutes().", missing.Message, StringComparison.Ordinal);
     }
 
+    // Review 46g F4: such an app ran its schedules (and the work left in the store) while it served none of its routes; a
+    // test app that maps none runs none (it logs event 1007, as any app), and its clock still moves: nothing waits for a schedule.
+    [Fact]
+    public async Task An_app_that_maps_no_routes_runs_none_of_its_schedules_and_its_clock_still_moves()
+    {
+        await using var app = await AppUnderTest.StartAsync(Create(ScheduledRoute("/api/tick", typeof(Tick), "* * * * *")), mapRoutes: false);
+
+        var timeline = await app.Test.AdvanceAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Empty(timeline.Ran("/api/tick"));
+        Assert.Empty(timeline.Executions);
+        Assert.Equal(Start.AddMinutes(3), app.Test.Clock.GetUtcNow());
+        Assert.False(app.Services.GetRequiredService<ApiRoutes.Hosting.StartupWorkGate>().IsOpen);   // nor recovery, nor retention
+    }
+
     // Review 11: the drain's grace after its cut was on the test clock, which nobody moves once the test is over: a run
     // whose handler ignores its token and waits on that clock held the app's stop for the host's whole time-out (30 s),
     // which then cancelled the stop before the run was recorded.

@@ -107,7 +107,9 @@ public static class ApiRoutesServiceCollectionExtensions
 
         // Their first background work (recovery, retention's first pruning, the scheduler's first check) waits for the
         // first answer, a quiet moment after the app listens, or a second, whichever comes first: on the machine's clock.
-        services.TryAddSingleton(sp => new StartupWorkGate(TimeProvider.System, sp.GetService<IHostApplicationLifetime>()));
+        // Never, in an app that started without mapping its routes (review 46g F4; event 1007).
+        services.TryAddSingleton(sp => new ApiRoutesMapping(sp.GetService<IHostApplicationLifetime>(), sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => new StartupWorkGate(TimeProvider.System, sp.GetService<IHostApplicationLifetime>(), sp.GetRequiredService<ApiRoutesMapping>()));
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, StartupWorkGateFilter>());
 
         // One hosted service per loop. Stopped in reverse order: the scheduler stops firing first; take-over and
@@ -123,8 +125,6 @@ public static class ApiRoutesServiceCollectionExtensions
         services.AddHostedService<RetentionService>();
         services.AddHostedService<TakeOverService>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduleService>());   // the scheduler's health check asks it
-
-        services.TryAddSingleton<ApiRoutesMapping>();
 
         // The development loop (dotnet watch only; it decides at start whether it is on).
         services.TryAddSingleton(sp => new RouteTableSwap(sp.GetRequiredService<IOptions<Microsoft.AspNetCore.Routing.RouteOptions>>()));

@@ -9,7 +9,9 @@ namespace ApiRoutes.Hosting;
 /// the first request needs on a small machine (bench/load/README.md, "Start-up, seventh pass"). Open once the first
 /// request has been answered; or, once the server listens, after <see cref="IdleWindow"/> if no request has come by
 /// then; and at the latest <see cref="Bound"/> after it listens — whichever comes first. Nothing that must fail fast
-/// waits for it (the manifest, the store's open, the route constraints are checked before the app listens).
+/// waits for it (the manifest, the store's open, the route constraints are checked before the app listens). Never in an
+/// app that started without mapping its routes (<see cref="ApiRoutesMapping"/>): it would run schedules and take up work
+/// left in the store while it serves none of them (review 46g F4).
 /// </summary>
 /// <remarks>
 /// Its clock is the machine's in the app (<see cref="TimeProvider.System"/>), not the app's <see cref="TimeProvider"/>:
@@ -37,6 +39,7 @@ internal sealed class StartupWorkGate : IDisposable
 
     private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _time;
+    private readonly ApiRoutesMapping? _mapping;
     private readonly Lock _gate = new();
     private readonly CancellationTokenRegistration _started;
     private ITimer? _idle;
@@ -44,13 +47,24 @@ internal sealed class StartupWorkGate : IDisposable
     private volatile bool _requestSeen;
 
     /// <param name="time">The clock of the idle window and the bound.</param>
-    /// <param name="lifetime">The host, which says when the server listens; without one the gate is open.</param>
-    public StartupWorkGate(TimeProvider time, IHostApplicationLifetime? lifetime)
+    /// <param name="lifetime">The host, which says when the server listens; without one the gate is open (once the routes are mapped).</param>
+    /// <param name="mapping">Whether the routes are mapped: the gate never opens before; without one, not asked.</param>
+    public StartupWorkGate(TimeProvider time, IHostApplicationLifetime? lifetime, ApiRoutesMapping? mapping = null)
     {
         _time = time;
+        _mapping = mapping;
         if (lifetime is null)
         {
-            Open();   // no host to say when it listens: nothing to wait for
+            // No host to say when it listens: nothing to wait for but the mapping (ApiRoutes.Testing's gate).
+            if (mapping is null)
+            {
+                Open();
+            }
+            else
+            {
+                _ = mapping.WhenMapped.ContinueWith(static (_, gate) => ((StartupWorkGate)gate!).Open(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
             return;
         }
 
@@ -79,7 +93,8 @@ internal sealed class StartupWorkGate : IDisposable
     {
         lock (_gate)
         {
-            if (IsOpen || _bound is not null)
+            // Listening without the routes mapped: the app serves none of them, and runs none (ApiRoutesMapping logs why).
+            if (IsOpen || _bound is not null || _mapping is { Mapped: false })
             {
                 return;
             }
@@ -106,6 +121,12 @@ internal sealed class StartupWorkGate : IDisposable
 
     private void Open()
     {
+        // An answer of the app's own endpoints (a health check) opens it no more than the timers, until the routes are mapped.
+        if (_mapping is { Mapped: false })
+        {
+            return;
+        }
+
         if (_open.TrySetResult())
         {
             DisposeTimers();

@@ -26,6 +26,7 @@ internal sealed class TakeOverService(
     TimeProvider time,
     IOptions<ApiRoutesOptions> options,
     ILoggerFactory loggerFactory,
+    ApiRoutesMapping? mapping = null,
     IReplicaCoordination? coordination = null) : PeriodicService(time, loggerFactory.CreateLogger(Log.Category))
 {
     protected override TimeSpan? Period => coordination?.LeaseDuration / 2;
@@ -39,7 +40,9 @@ internal sealed class TakeOverService(
 
     protected override async Task RunOnceAsync(CancellationToken stopping)
     {
-        if (queue.IsClosed)
+        // A replica that serves none of the routes (its app never maps them: event 1007) takes over nothing, which it would
+        // run unserved; what the stopped replicas left stays for the replicas that serve them (review 46g F4).
+        if (queue.IsClosed || mapping is { Mapped: false })
         {
             return;
         }

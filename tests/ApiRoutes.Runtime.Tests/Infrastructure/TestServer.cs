@@ -53,7 +53,8 @@ internal sealed class TestServer : IAsyncDisposable
         bool systemClock = false,
         Action<IServiceCollection>? services = null,
         Action<WebApplication>? middleware = null,
-        Action<WebApplication>? map = null)
+        Action<WebApplication>? map = null,
+        bool mapRoutes = true)
     {
         var manifestPath = TestManifest.Write(manifest);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
@@ -78,7 +79,11 @@ internal sealed class TestServer : IAsyncDisposable
 
         var app = builder.Build();
         middleware?.Invoke(app);
-        app.MapApiRoutes();
+        if (mapRoutes)
+        {
+            app.MapApiRoutes();
+        }
+
         map?.Invoke(app);
         await app.StartAsync();
 

@@ -78,7 +78,7 @@ public sealed class EntryPointGeneratorTests
         Assert.Equal(("AR0105", DiagnosticSeverity.Warning, where), (diagnostic.Id, diagnostic.Severity, $"{span.Path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})"));
         Assert.Equal(
             $"The app has its own entry point ({what}) that never calls app.MapApiRoutes() nor ApiRoutesApplication.RunAsync, so its routes are not served: "
-            + "a request to one is a 404. Add builder.Services.AddApiRoutes() before the app is built and app.MapApiRoutes() after, or remove the entry point to use the one ApiRoutes adds.",
+            + "a request to one is a 404, and no schedule or background work runs (the app says so as it starts, event 1007). Add builder.Services.AddApiRoutes() before the app is built and app.MapApiRoutes() after, or remove the entry point to use the one ApiRoutes adds.",
             diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(ApiRoutes.Tasks.Diagnostics.DiagnosticCodes.EntryPointNotServing.Code, diagnostic.Id);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
