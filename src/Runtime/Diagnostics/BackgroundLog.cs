@@ -50,6 +50,10 @@ internal static partial class BackgroundLog
     [LoggerMessage(2011, LogLevel.Information, "Shutting down: {Count} unfinished execution(s) stay in the store and run at the next start, or on another replica")]
     public static partial void LeftForNextStart(this ILogger logger, int count);
 
+    // Review 46g F5: counted in 2011 before, among the executions that run again.
+    [LoggerMessage(2053, LogLevel.Warning, "Shutting down: {Count} scheduled run(s) cut while they ran stay in the store but are not run again (a scheduled run never repeats): the next start, or another replica, records them failed, and their schedules go on at their next occurrences")]
+    public static partial void CutScheduledRunsNotRunAgain(this ILogger logger, int count);
+
     [LoggerMessage(2012, LogLevel.Debug, "Pruned {Count} finished execution(s) older than {Retention}")]
     public static partial void Pruned(this ILogger logger, int count, TimeSpan retention);
 

@@ -12,6 +12,11 @@ internal sealed partial class ExecutionLifecycle
     private readonly bool _durable;
     private readonly Lock _graceLock = new();
     private int _cut;
+
+    // Of those cut with a durable store, the scheduled runs that had started: they stay in the store too, but are not run
+    // again (the next start records them failed), so the shutdown's count of what runs again leaves them out (review 46g
+    // F5: event 2011 counted them among the executions that "run at the next start").
+    private int _cutNotRunAgain;
     private bool _graceOver;
     private bool _counted;
 
@@ -57,9 +62,18 @@ internal sealed partial class ExecutionLifecycle
 
                 // Review 46g F5: a scheduled run that started is not run again (scheduled runs never repeat): the next start
                 // records it failed. It was told "it runs again" as the others.
-                reason += record.Status == ExecutionStatus.Running && record.Kind == RouteKind.Scheduled.Name()
-                    ? "; as a scheduled run that started, it is not run again: the next start records it failed"
-                    : "; it runs again at the next start, or on another replica";
+                if (StartedScheduledRun(record))
+                {
+                    reason += "; as a scheduled run that started, it is not run again: the next start records it failed";
+                    if (!_counted)
+                    {
+                        _cutNotRunAgain++;
+                    }
+                }
+                else
+                {
+                    reason += "; it runs again at the next start, or on another replica";
+                }
             }
             else if (!Transition(execution, ExecutionState.Cut, record with { Status = ExecutionStatus.Failed, FinishedAt = now, Error = $"Cut by shutdown: {reason}." }))
             {
@@ -104,6 +118,10 @@ internal sealed partial class ExecutionLifecycle
             }
 
             _cut--;
+            if (_durable && StartedScheduledRun(record))
+            {
+                _cutNotRunAgain--;
+            }
         }
 
         // Without a durable store the cut was already counted, as failed, when it was recorded.
@@ -114,6 +132,10 @@ internal sealed partial class ExecutionLifecycle
 
         _logger.ReturnedAfterCut(execution.Id, record.Route);
     }
+
+    // A scheduled run cut once it had started, which a durable store keeps as running and the next start records failed.
+    private static bool StartedScheduledRun(ExecutionRecord record) =>
+        record.Status == ExecutionStatus.Running && record.Kind == RouteKind.Scheduled.Name();
 
     /// <summary>
     /// Why a queued execution was cut before its attempt started, <paramref name="when"/>: "it never ran" is said of a
@@ -143,15 +165,19 @@ internal sealed partial class ExecutionLifecycle
             });
         }
 
-        int cut;
+        int cut, notRunAgain;
         lock (_graceLock)
         {
-            (cut, _counted) = (_cut, true);
+            (cut, notRunAgain, _counted) = (_cut, _cutNotRunAgain, true);
         }
 
         if (_durable)
         {
-            _logger.LeftForNextStart(cut);
+            _logger.LeftForNextStart(cut - notRunAgain);
+            if (notRunAgain > 0)
+            {
+                _logger.CutScheduledRunsNotRunAgain(notRunAgain);
+            }
         }
         else if (cut > MaxCutLines)
         {

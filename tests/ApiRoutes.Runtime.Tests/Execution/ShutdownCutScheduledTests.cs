@@ -54,4 +54,31 @@ public sealed class ShutdownCutScheduledTests : IAsyncLifetime
             "ApiRoutes[2007] Error: Execution s2 of /api/tick was cut by shutdown: queued when the drain period ended; it never ran; it runs again at the next start, or on another replica",
             _server.Logs);
     }
+
+    // Review 46g F5's second half: the shutdown's count (2011) put the scheduled run cut while it ran among the executions
+    // that "stay in the store and run at the next start". It is counted apart (2053); one whose handler returned, its work
+    // done, within the grace is recorded succeeded and in neither count.
+    [Theory]
+    [InlineData(false, 1, "ApiRoutes[2053] Warning: Shutting down: 1 scheduled run(s) cut while they ran stay in the store but are not run again (a scheduled run never repeats): the next start, or another replica, records them failed, and their schedules go on at their next occurrences")]
+    [InlineData(true, 1, null)]
+    public async Task The_shutdowns_count_of_what_runs_again_leaves_out_a_scheduled_run_cut_while_it_ran(bool returnedInGrace, int runAgain, string? notRunAgain)
+    {
+        var running = Lifecycle.AcceptScheduled(Route, Lifecycle.ScheduledRecord(Route, "s1", Occurrence, TraceContext.None), missed: false, "scheduler");
+        Assert.True(await Lifecycle.TryStartAsync(running));
+        var queued = Lifecycle.AcceptScheduled(Route, Lifecycle.ScheduledRecord(Route, "s2", Occurrence.AddHours(1), TraceContext.None), missed: false, "scheduler");
+        Lifecycle.Cut(running, "still running when the drain period ended");
+        Lifecycle.Cut(queued, "queued when the drain period ended; it never ran");
+        if (returnedInGrace)
+        {
+            Lifecycle.ReturnedAfterCut(running, succeeded: true);
+        }
+
+        Lifecycle.CutUnfinished();
+
+        Assert.Contains(
+            $"ApiRoutes[2011] Information: Shutting down: {runAgain} unfinished execution(s) stay in the store and run at the next start, or on another replica",
+            _server.Logs);
+        string[] expected = notRunAgain is null ? [] : [notRunAgain];
+        Assert.Equal(expected, _server.Logs.Where(line => line.StartsWith("ApiRoutes[2053]", StringComparison.Ordinal)));
+    }
 }
