@@ -93,6 +93,7 @@ public static class ApiRoutesApplication
     /// The process exit code: 0, or 1 when the configuration, manifest, bundle or store stops start-up, or the app stopped
     /// because its store's file was found damaged (event 2046).
     /// </returns>
+    /// <exception cref="ApiRoutesStartupException">Such a refusal, when a test's WebApplicationFactory (or a tool) takes the host.</exception>
     public static async Task<int> RunAsync(
         string[] args,
         Action<WebApplicationBuilder>? configureBuilder = null,
@@ -113,21 +114,18 @@ public static class ApiRoutesApplication
         {
             // A settings file that is not JSON (a partial deploy, or a file put in a bundle's folder): a stack trace and
             // exit 134 before the bundle's check could say the file was never published (review 26a F11).
-            await Console.Error.WriteLineAsync($"ApiRoutes: {ConfigurationUnreadable(args, e)}");
-            return 1;
+            return await RefuseAsync(ConfigurationUnreadable(args, e), e);
         }
         catch (DirectoryNotFoundException e)
         {
-            await Console.Error.WriteLineAsync($"ApiRoutes: {StartupInputs.ContentRootMissing(args, e)}");
-            return 1;
+            return await RefuseAsync(StartupInputs.ContentRootMissing(args, e), e);
         }
 
         // What the host would meet with an unhandled exception in its build or start, or a port it would widen to every
         // interface: before anything is opened (review 33b F2, F6).
         if ((StartupInputs.LogLevelProblem(builder.Configuration) ?? StartupInputs.ListenAddressProblem(builder.Configuration)) is { } input)
         {
-            await Console.Error.WriteLineAsync($"ApiRoutes: {input}");
-            return 1;
+            return await RefuseAsync(input);
         }
 
         if (verifyBundle && BundleRefusal(builder.Configuration, builder.Environment.ContentRootPath, builder.Environment.ApplicationName) is { } refusal)
@@ -136,8 +134,7 @@ public static class ApiRoutesApplication
             // from the folder. What the host loaded to get here (App.dll, ApiRoutes.dll, the runtime's configuration files)
             // it loaded unchecked: against someone who can write the folder, apiroutes serve (verify, then run) is the
             // boundary (README, "What a bundle host verifies").
-            await Console.Error.WriteLineAsync($"ApiRoutes: {refusal}{BundleStartupCheck.BuildSwitchAdvice(builder.Configuration)}");
-            return 1;
+            return await RefuseAsync(refusal + BundleStartupCheck.BuildSwitchAdvice(builder.Configuration));
         }
 
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -180,8 +177,7 @@ public static class ApiRoutesApplication
         {
             // A file the app's own code added to the configuration (review 31c F7), checked as the host's were; or one read
             // again on change (the app's code, or hostBuilder:reloadConfigOnChange=true after the switch above: 33a F3).
-            await Console.Error.WriteLineAsync($"ApiRoutes: {added}{BundleStartupCheck.BuildSwitchAdvice(builder.Configuration)}");
-            return 1;
+            return await RefuseAsync(added + BundleStartupCheck.BuildSwitchAdvice(builder.Configuration));
         }
 
         if (verifyBundle)
@@ -234,6 +230,21 @@ public static class ApiRoutesApplication
 
         await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(app);
         return damage is { Found: true } ? 1 : 0;   // stopped for a damaged store file
+    }
+
+    // A refusal before the host is built: one line on standard error and exit code 1. Not so when a test's
+    // WebApplicationFactory takes the host (review 47B F3, as 46g F1 after the build): the line went where dotnet test
+    // does not show it, and the test met "The entry point exited without ever building an IHost"; the resolver gets the
+    // refusal itself, as the exception the factory throws.
+    private static async Task<int> RefuseAsync(string refusal, Exception? cause = null)
+    {
+        if (HostBuildIntercepted())
+        {
+            throw cause is null ? new ApiRoutesStartupException(refusal) : new ApiRoutesStartupException(refusal, cause);
+        }
+
+        await Console.Error.WriteLineAsync($"ApiRoutes: {refusal}");
+        return 1;
     }
 
     /// <summary>The slim builder; with ApiRoutes:VerifyBundle, one that reads the configuration files once.</summary>

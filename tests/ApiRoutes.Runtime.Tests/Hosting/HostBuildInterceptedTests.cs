@@ -69,6 +69,23 @@ public sealed class HostBuildInterceptedTests
         }
     }
 
+    // Review 47B F3: the refusals before the host is built (a log level, a listen address, ApiRoutes:VerifyBundle) were a
+    // line on standard error too, and the factory said only "The entry point exited without ever building an IHost".
+    [Theory]
+    [InlineData("--Logging:LogLevel:Default=Verbose", "The log level 'Verbose' of Logging:LogLevel:Default is not one")]
+    [InlineData("--urls=http://127.0.0.1:4201O", "4201O")]
+    public async Task A_refusal_before_the_host_is_built_is_thrown_to_a_resolver_taking_the_host_and_is_one_line_with_exit_code_1_otherwise(string setting, string said)
+    {
+        string[] args = [setting, "--ApiRoutes:Store:Provider=InMemory"];
+
+        Assert.Equal(1, await ApiRoutesApplication.RunAsync(args));
+        using (new HostTaker())
+        {
+            var refusal = await Assert.ThrowsAsync<ApiRoutesStartupException>(() => ApiRoutesApplication.RunAsync(args));
+            Assert.Contains(said, refusal.Message, StringComparison.Ordinal);
+        }
+    }
+
     private sealed class EveryListener : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
     {
         private readonly IDisposable _all;
