@@ -44,4 +44,8 @@ internal interface IRouteSwap
 /// </param>
 /// <param name="Unapplied">The handler types the manifest names that hot reload has not applied.</param>
 /// <param name="LeftOut">The routes not served for them (when <paramref name="Count"/> is not null).</param>
-internal sealed record SwapResult(int? Count, IReadOnlyList<string> Unapplied, IReadOnlyList<string> LeftOut);
+/// <param name="LeftOutFiles">
+/// The source files of the handlers of <paramref name="LeftOut"/>, as the manifest names them (relative to the project
+/// folder under it); null when one has none (no PDB).
+/// </param>
+internal sealed record SwapResult(int? Count, IReadOnlyList<string> Unapplied, IReadOnlyList<string> LeftOut, IReadOnlyList<string>? LeftOutFiles = null);

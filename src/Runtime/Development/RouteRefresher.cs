@@ -45,10 +45,14 @@ internal sealed class RouteRefresher : IAsyncDisposable
     // the 15 s, so a developer saving more often than that was served no route change at all).
     private readonly Dictionary<string, long> _waitingSince = new(StringComparer.Ordinal);
 
-    // contents: what the files Touched names held; without it, every touched file is a change.
-    public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger, ContentChanges? contents = null)
+    // Which of the left-out routes' files dotnet watch's last restart missed (RestartMiss.Describe): null for none.
+    private readonly Func<IReadOnlyList<string>, string?>? _restartMissed;
+
+    // contents: what the files Touched names held; without it, every touched file is a change. restartMissed: tells the
+    // left-out handler files dotnet watch's last restart missed, or null.
+    public RouteRefresher(IRouteAnalysis analysis, IRouteSwap swap, RouteWatchStatus status, TimeProvider time, TimeSpan debounce, TimeSpan timeout, ILogger logger, ContentChanges? contents = null, Func<IReadOnlyList<string>, string?>? restartMissed = null)
     {
-        (_analysis, _swap, _status, _time, _debounce, _timeout, _logger, _contents) = (analysis, swap, status, time, debounce, timeout, logger, contents);
+        (_analysis, _swap, _status, _time, _debounce, _timeout, _logger, _contents, _restartMissed) = (analysis, swap, status, time, debounce, timeout, logger, contents, restartMissed);
         _timer = time.CreateTimer(_ => OnSettled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _waitTimer = time.CreateTimer(_ => OnWaitedTooLong(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -445,7 +449,18 @@ internal sealed class RouteRefresher : IAsyncDisposable
         }
 
         string? leftOut = null;
-        if (swapped.LeftOut.Count > 0)
+        if (swapped.LeftOut.Count > 0 && swapped.LeftOutFiles is { } files && _restartMissed?.Invoke(files) is { } missed)
+        {
+            // Review 46f F3, 47A F1: a handler file made while dotnet watch restarted the app (its build, its reading of the
+            // project, the app's start) is one it never applies, whatever is saved; the message below blamed a folder
+            // linked or moved in and advised saving again. Ctrl+R restarts with a build that compiles it.
+            leftOut = $"hot reload has not applied the handler type(s) {string.Join(", ", swapped.Unapplied)} after {HotReloadWait.TotalSeconds:0} s: "
+                + $"dotnet watch's last restart missed their file(s) {missed}: it had built the app, or read the project, before they were there, "
+                + "and then takes them as compiled (saving them again does not help). Restart the app to serve them: press Ctrl+R in dotnet watch "
+                + "(its build compiles them), or stop dotnet watch and start it again. The other routes follow the code.";
+            _logger.RoutesLeftOut(string.Join(", ", swapped.LeftOut), leftOut);
+        }
+        else if (swapped.LeftOut.Count > 0)
         {
             // Review 35a F4: a file of a folder moved into the project, saved again, is one dotnet watch takes; a linked or
             // outside one is not.

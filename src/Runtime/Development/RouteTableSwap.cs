@@ -96,7 +96,8 @@ internal sealed class RouteTableSwap(IOptions<RouteOptions> routeOptions) : IRou
             swapped.Cancel();
             swapped.Dispose();
             Applied?.Invoke(manifest);   // all of it: the files of the routes left out are watched too
-            return new SwapResult(routes.Count, types, [.. unapplied.Select(route => route.Route)]);
+            var files = unapplied.All(route => route.Source is not null) ? unapplied.Select(route => route.Source!.File).Distinct(StringComparer.Ordinal).ToList() : null;
+            return new SwapResult(routes.Count, types, [.. unapplied.Select(route => route.Route)], files);
         }
     }
 }

@@ -102,7 +102,8 @@ internal sealed partial class RouteWatchService(
         }
 
         _analysis = new ProjectAnalysis(project);
-        _refresher = new RouteRefresher(_analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger, _contents);
+        var restartMiss = RestartMiss.ForEntryAssembly(project.Directory, () => _linkedFolders.Keys);
+        _refresher = new RouteRefresher(_analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger, _contents, restartMiss is null ? null : restartMiss.Describe);
         HotReloadSignal.Applied += _refresher.HotReloadApplied;
 
         // The handlers' source files as this process has them, for the tombstones that let hot reload apply a handler's

@@ -430,6 +430,38 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task A_handler_file_dotnet_watch_restart_missed_is_said_as_such_with_the_restart_that_serves_it()
+    {
+        // Review 46f F3, 47A F1: a handler file made while dotnet watch ran its restart's build is in no build and, for
+        // dotnet watch, compiled: saving it again applies nothing. The left-out message blamed "a folder linked or moved
+        // into the project" and advised saving again; it now names the miss and the restart (Ctrl+R) that serves it.
+        List<IReadOnlyList<string>> asked = [];
+        await using var refresher = Create(restartMissed: files =>
+        {
+            asked.Add(files);
+            return "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC)";
+        });
+        _analysis.Next(Success("new-handler.json"));
+        _swap.Unseen["new-handler.json"] = "Shop.Api.Something";
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        _time.Advance(RouteRefresher.HotReloadWait);
+        await refresher.Running;
+
+        Assert.Equal(["new-handler.json"], _swap.Applied);
+        Assert.Equal([["Api/Linked.cs"]], asked);
+        var reason = "hot reload has not applied the handler type(s) Shop.Api.Something after 15 s: dotnet watch's last restart missed their file(s) "
+            + "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC): it had built the app, or read the project, before they were there, "
+            + "and then takes them as compiled (saving them again does not help). Restart the app to serve them: press Ctrl+R in dotnet watch (its build compiles them), "
+            + "or stop dotnet watch and start it again. The other routes follow the code.";
+        Assert.Equal($"/api/linked: {reason}", _status.Current.LeftOut);
+        Assert.Contains($"ApiRoutes[6013] Warning: Routes refreshed without /api/linked: {reason}", _logs);
+        Assert.DoesNotContain("folder linked or moved", _status.Current.LeftOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_handler_hot_reload_never_applies_is_left_out_after_a_while_and_holds_no_later_change_back()
     {
         // Review 16a F3: a handler file dotnet watch did not see (a folder moved or linked in, a file included from
@@ -658,10 +690,10 @@ public sealed class RouteRefresherTests
         }
     }
 
-    private RouteRefresher Create(ContentChanges? contents = null)
+    private RouteRefresher Create(ContentChanges? contents = null, Func<IReadOnlyList<string>, string?>? restartMissed = null)
     {
         var loggers = LoggerFactory.Create(builder => builder.AddProvider(new ListLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Debug));
-        return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"), contents);
+        return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"), contents, restartMissed);
     }
 
     private static RouteAnalysisResult Success(string manifest) => new(manifest, []);
@@ -778,7 +810,7 @@ public sealed class RouteRefresherTests
                 }
 
                 Applied.Add(manifestPath);
-                return new SwapResult(1, [type], ["/api/linked"]);
+                return new SwapResult(1, [type], ["/api/linked"], ["Api/Linked.cs"]);
             }
 
             Applied.Add(manifestPath);
