@@ -453,11 +453,13 @@ internal sealed class RouteRefresher : IAsyncDisposable
         {
             // Review 46f F3, 47A F1: a handler file made while dotnet watch restarted the app (its build, its reading of the
             // project, the app's start) is one it never applies, whatever is saved; the message below blamed a folder
-            // linked or moved in and advised saving again. Ctrl+R restarts with a build that compiles it.
+            // linked or moved in and advised saving again. Ctrl+R restarts with a build that compiles it; a file added makes
+            // dotnet watch read the project again, and its hot reload then applies the missed file as added (both seen in
+            // a real session of dotnet watch 10.0.401; saving the file, changed or not, gave "No managed code changes").
             leftOut = $"hot reload has not applied the handler type(s) {string.Join(", ", swapped.Unapplied)} after {HotReloadWait.TotalSeconds:0} s: "
                 + $"dotnet watch's last restart missed their file(s) {missed}: it had built the app, or read the project, before they were there, "
-                + "and then takes them as compiled (saving them again does not help). Restart the app to serve them: press Ctrl+R in dotnet watch "
-                + "(its build compiles them), or stop dotnet watch and start it again. The other routes follow the code.";
+                + "and then takes them as compiled (saving them again does not help). Press Ctrl+R in dotnet watch to restart the app (its build compiles them), "
+                + "or add a new file to the project (dotnet watch then reads the project again, and hot reload applies these with it). The other routes follow the code.";
             _logger.RoutesLeftOut(string.Join(", ", swapped.LeftOut), leftOut);
         }
         else if (swapped.LeftOut.Count > 0)

@@ -434,7 +434,7 @@ public sealed class RouteRefresherTests
     {
         // Review 46f F3, 47A F1: a handler file made while dotnet watch ran its restart's build is in no build and, for
         // dotnet watch, compiled: saving it again applies nothing. The left-out message blamed "a folder linked or moved
-        // into the project" and advised saving again; it now names the miss and the restart (Ctrl+R) that serves it.
+        // into the project" and advised saving again; it now names the miss and what serves it (Ctrl+R, or a file added).
         List<IReadOnlyList<string>> asked = [];
         await using var refresher = Create(restartMissed: files =>
         {
@@ -454,8 +454,8 @@ public sealed class RouteRefresherTests
         Assert.Equal([["Api/Linked.cs"]], asked);
         var reason = "hot reload has not applied the handler type(s) Shop.Api.Something after 15 s: dotnet watch's last restart missed their file(s) "
             + "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC): it had built the app, or read the project, before they were there, "
-            + "and then takes them as compiled (saving them again does not help). Restart the app to serve them: press Ctrl+R in dotnet watch (its build compiles them), "
-            + "or stop dotnet watch and start it again. The other routes follow the code.";
+            + "and then takes them as compiled (saving them again does not help). Press Ctrl+R in dotnet watch to restart the app (its build compiles them), "
+            + "or add a new file to the project (dotnet watch then reads the project again, and hot reload applies these with it). The other routes follow the code.";
         Assert.Equal($"/api/linked: {reason}", _status.Current.LeftOut);
         Assert.Contains($"ApiRoutes[6013] Warning: Routes refreshed without /api/linked: {reason}", _logs);
         Assert.DoesNotContain("folder linked or moved", _status.Current.LeftOut, StringComparison.Ordinal);
