@@ -237,33 +237,18 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 (SELECT until FROM paused), (SELECT paused_at FROM paused), (SELECT count(*) FROM closed),
                 (SELECT execution_id FROM taken WHERE skipped), (SELECT count(*) FROM skip)
             """,
-            async command =>
-            {
-                // A transaction read committed, whatever the database's default: under repeatable read the claim's snapshot
-                // would be the turn's, taken before the wait (review 44c F3). Its BEGIN goes with the batch.
-                await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-                await using var batch = new NpgsqlBatch(command.Connection, transaction)
+            command => InTurnAsync(
+                command,
+                route,
+                [route, occurrence.ToUniversalTime(), executionId, _database.Replica, new NpgsqlParameter<DateTimeOffset>(null!, _time.GetUtcNow())],   // pauses end on the app's clock
+                reader =>
                 {
-                    BatchCommands = { new NpgsqlBatchCommand(ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, route) } }, new NpgsqlBatchCommand(command.CommandText) },
-                };
-                var parameters = batch.BatchCommands[1].Parameters;
-                parameters.Add(new NpgsqlParameter { Value = route });
-                parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
-                parameters.Add(new NpgsqlParameter { Value = executionId });
-                parameters.Add(new NpgsqlParameter { Value = _database.Replica });
-                parameters.Add(new NpgsqlParameter<DateTimeOffset>(null!, _time.GetUtcNow()));   // pauses end on the app's clock
-                await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-                {
-                    await reader.NextResultAsync(cancellationToken);
-                    await reader.ReadAsync(cancellationToken);
                     var paused = reader.GetInt64(2) == 1
                         ? new SchedulePause(route, reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4))
                         : null;
                     claim = new OccurrenceClaim(reader.GetInt64(0) == 1, reader.IsDBNull(1) ? null : reader.GetString(1), paused, reader.GetInt64(5) == 1, reader.IsDBNull(6) ? null : reader.GetString(6));
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-            },
+                },
+                cancellationToken),
             "written",
             cancellationToken);
         return claim;
@@ -283,30 +268,40 @@ internal sealed class PostgresExecutionStore : IExecutionStore, ICoordinatingSto
                 RETURNING 1)
             SELECT (SELECT count(*) FROM skip), (SELECT execution_id FROM taken WHERE skipped)
             """,
-            async command =>
-            {
-                await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-                await using var batch = new NpgsqlBatch(command.Connection, transaction)
-                {
-                    BatchCommands = { new NpgsqlBatchCommand(ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, route) } }, new NpgsqlBatchCommand(command.CommandText) },
-                };
-                var parameters = batch.BatchCommands[1].Parameters;
-                parameters.Add(new NpgsqlParameter { Value = route });
-                parameters.Add(new NpgsqlParameter { Value = occurrence.ToUniversalTime() });
-                parameters.Add(new NpgsqlParameter { Value = runningId });
-                parameters.Add(new NpgsqlParameter { Value = _database.Replica });
-                await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-                {
-                    await reader.NextResultAsync(cancellationToken);
-                    await reader.ReadAsync(cancellationToken);
-                    claim = new OccurrenceClaim(reader.GetInt64(0) == 1, SkippedFor: reader.IsDBNull(1) ? null : reader.GetString(1));
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-            },
+            command => InTurnAsync(
+                command,
+                route,
+                [route, occurrence.ToUniversalTime(), runningId, _database.Replica],
+                reader => claim = new OccurrenceClaim(reader.GetInt64(0) == 1, SkippedFor: reader.IsDBNull(1) ? null : reader.GetString(1)),
+                cancellationToken),
             "written",
             cancellationToken);
         return claim;
+    }
+
+    // The command's statement in the schedule's turn (ClaimTurn, then it: one batch, one transaction), its one row read.
+    // Read committed, whatever the database's default: under repeatable read the statement's snapshot would be the turn's,
+    // taken before the wait (review 44c F3). The transaction's BEGIN goes with the batch.
+    private static async Task InTurnAsync(NpgsqlCommand command, string route, object[] values, Action<NpgsqlDataReader> read, CancellationToken cancellationToken)
+    {
+        await using var transaction = await command.Connection!.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        await using var batch = new NpgsqlBatch(command.Connection, transaction)
+        {
+            BatchCommands = { new NpgsqlBatchCommand(ClaimTurn) { Parameters = { new NpgsqlParameter<string>(null!, route) } }, new NpgsqlBatchCommand(command.CommandText) },
+        };
+        foreach (var value in values)
+        {
+            batch.BatchCommands[1].Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+        }
+
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            read(reader);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<SchedulePause>> GetPausesAsync(CancellationToken cancellationToken)
