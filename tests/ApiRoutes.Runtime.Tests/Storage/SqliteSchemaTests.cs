@@ -53,6 +53,27 @@ public sealed class SqliteSchemaTests : IDisposable
         Assert.Equal(first, Describe(path));
     }
 
+    // Review 47D F1: a file of no version and no executions table that has a table of the current schema already (a file
+    // restored in part, or made by another tool): the upgrade's way keeps a column that is there (HasColumn), the new file's
+    // way added it again and the open failed with SQLite's "duplicate column name" and advice to pick another path.
+    [Fact]
+    public void A_file_of_no_version_whose_schedule_runs_has_the_skipped_column_opens_as_the_upgrade_would_open_it()
+    {
+        var path = Path.Combine(_folder, "partial.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE schedule_runs (route TEXT NOT NULL, occurrence TEXT NOT NULL, execution_id TEXT NOT NULL, claimed_at TEXT NOT NULL,
+                    skipped INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (route, occurrence));
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        Assert.Contains("version 10", Describe(path));
+    }
+
     // The schema as the store's open leaves it: version, each table's columns in order (name, type, not null, default,
     // primary key), each index with its table and text.
     private static string Describe(string path)

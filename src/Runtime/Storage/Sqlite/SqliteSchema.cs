@@ -375,7 +375,9 @@ internal static class SqliteSchema
     // schema either way: SqliteSchemaTests compares the two.
     private static bool CreateCurrent(SqliteConnection connection)
     {
-        if (UserVersion(connection) != 0 || HasTable(connection, "executions"))
+        // Only a file with no table at all: one with some (restored in part, made by another tool) may hold a column a
+        // step adds by ALTER (schedule_runs.skipped), which the upgrade's way keeps and this one would add again (review 47D F1).
+        if (UserVersion(connection) != 0 || HasTable(connection, null))
         {
             return false;
         }
@@ -443,11 +445,12 @@ internal static class SqliteSchema
         DROP INDEX IF EXISTS executions_unfinished;
         """);
 
-    private static bool HasTable(SqliteConnection connection, string table)
+    // A table of that name, or, with none, any table.
+    private static bool HasTable(SqliteConnection connection, string? table)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $table";
-        command.Parameters.AddWithValue("$table", table);
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND ($table IS NULL OR name = $table)";
+        command.Parameters.AddWithValue("$table", (object?)table ?? DBNull.Value);
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
     }
 
