@@ -203,8 +203,7 @@ public static class ApiRoutesApplication
             // The message says what to do; a stack trace would only bury it. Not so when a test's WebApplicationFactory takes
             // the host (review 46g F1): a line on standard error, which dotnet test does not show, and the host disposed
             // under it left the test with "Cannot access a disposed object: IServiceProvider"; it gets the refusal itself.
-            await Console.Error.WriteLineAsync($"ApiRoutes: {e.Message}");
-            return 1;
+            return await RefuseAsync(e.Message);
         }
 
         if (!app.Environment.IsDevelopment()
@@ -232,10 +231,10 @@ public static class ApiRoutesApplication
         return damage is { Found: true } ? 1 : 0;   // stopped for a damaged store file
     }
 
-    // A refusal before the host is built: one line on standard error and exit code 1. Not so when a test's
-    // WebApplicationFactory takes the host (review 47B F3, as 46g F1 after the build): the line went where dotnet test
-    // does not show it, and the test met "The entry point exited without ever building an IHost"; the resolver gets the
-    // refusal itself, as the exception the factory throws.
+    // A refusal of start-up (before the host is built, or MapApiRoutes' after it): one line on standard error and exit
+    // code 1. Not so when a test's WebApplicationFactory takes the host (review 47B F3, as 46g F1 after the build): the
+    // line went where dotnet test does not show it, and the test met "The entry point exited without ever building an
+    // IHost"; the resolver gets the refusal itself, as the exception the factory throws (MapApiRoutes' own, unchanged).
     private static async Task<int> RefuseAsync(string refusal, Exception? cause = null)
     {
         if (HostBuildIntercepted())

@@ -23,11 +23,10 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
     // no object of its own (no node, no entry) beyond its record and request, and growth copies one stripe's array.
     private readonly StripedDictionary<Entry> _executions = new();
     private readonly ConcurrentQueue<string> _finished = new();
-    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), (DateTimeOffset ClaimedAt, string ExecutionId)> _claims = new();
+    // Skipped: the claim is a skip's (SkipOccurrenceAsync), its execution the run that still went (review 47C F1).
+    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), (DateTimeOffset ClaimedAt, string ExecutionId, bool Skipped)> _claims = new();
     private readonly ConcurrentDictionary<string, (string Schedule, DateTimeOffset Since)> _served = new(StringComparer.Ordinal);
 
-    // The claims that are skips (SkipOccurrenceAsync), with the run that still went: the claim's execution.
-    private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence), string> _skipped = new();
     private readonly ConcurrentQueue<string> _replayable = new();
     private readonly ConcurrentDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _occurrences = new();
     private readonly ConcurrentDictionary<string, SchedulePauseHistory> _pauses = new(StringComparer.Ordinal);
@@ -238,12 +237,11 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         var now = time.GetUtcNow();
         var latest = _claims.Keys.GroupBy(key => key.Route).ToDictionary(
             group => group.Key, group => group.Where(key => key.Occurrence <= now).Select(key => key.Occurrence).DefaultIfEmpty(DateTimeOffset.MinValue).Max());
-        foreach (var (key, (claimedAt, _)) in _claims)
+        foreach (var (key, (claimedAt, _, _)) in _claims)
         {
             if (claimedAt < before && key.Occurrence < latest[key.Route])
             {
                 _claims.TryRemove(key, out _);
-                _skipped.TryRemove(key, out _);
             }
         }
 
@@ -301,12 +299,10 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         var (key, now) = ((route, occurrence.ToUniversalTime()), time.GetUtcNow());
         return Task.FromResult(!_claims.ContainsKey(key) && _pauses.GetValueOrDefault(route)?.Skipping(key.Item2, now) is { } pause
             ? new OccurrenceClaim(false, Paused: pause)
-            : _claims.TryAdd(key, (now, executionId)) ? new OccurrenceClaim(true)
+            : _claims.TryAdd(key, (now, executionId, false)) ? new OccurrenceClaim(true)
             : Held(key, executionId));
     }
 
-    // Marked skipped apart from the claim (which holds the run that still went): a claim read between the two is refused
-    // all the same, as claimed.
     public Task<OccurrenceClaim> SkipOccurrenceAsync(string route, DateTimeOffset occurrence, string runningId, CancellationToken cancellationToken)
     {
         if (_closed)
@@ -315,20 +311,14 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
         }
 
         var key = (route, occurrence.ToUniversalTime());
-        if (!_claims.TryAdd(key, (time.GetUtcNow(), runningId)))
-        {
-            return Task.FromResult(Held(key, executionId: null));
-        }
-
-        _skipped[key] = runningId;
-        return Task.FromResult(new OccurrenceClaim(true));
+        return Task.FromResult(_claims.TryAdd(key, (time.GetUtcNow(), runningId, true)) ? new OccurrenceClaim(true) : Held(key, executionId: null));
     }
 
     // The answer to a claim of an occurrence claimed before: skipped (review 47C F1), or claimed, by this very execution
     // (its claim still) or another.
     private OccurrenceClaim Held((string Route, DateTimeOffset Occurrence) key, string? executionId) =>
-        _claims.TryGetValue(key, out var held) && _skipped.TryGetValue(key, out var running) && running == held.ExecutionId
-            ? new OccurrenceClaim(false, SkippedFor: running)
+        _claims.TryGetValue(key, out var held) && held.Skipped
+            ? new OccurrenceClaim(false, SkippedFor: held.ExecutionId)
             : new OccurrenceClaim(executionId is not null && held.ExecutionId == executionId);
 
     // Only the claim of that execution: one of the occurrence by another stays (review 35b F2).
@@ -344,8 +334,7 @@ internal sealed class InMemoryExecutionStore(TimeProvider time) : IExecutionStor
             var key = (route, claim.Occurrence.ToUniversalTime());
             if (_claims.TryGetValue(key, out var held) && held.ExecutionId == claim.ExecutionId)
             {
-                _claims.TryRemove(new KeyValuePair<(string, DateTimeOffset), (DateTimeOffset, string)>(key, held));
-                _skipped.TryRemove(new KeyValuePair<(string, DateTimeOffset), string>(key, held.ExecutionId));
+                _claims.TryRemove(new KeyValuePair<(string, DateTimeOffset), (DateTimeOffset, string, bool)>(key, held));
             }
         }
 
