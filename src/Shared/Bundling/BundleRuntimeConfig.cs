@@ -6,7 +6,8 @@ namespace ApiRoutes.Bundling;
 /// <summary>
 /// What the bundle's own <c>&lt;App&gt;.runtimeconfig.json</c> tells the .NET host and the runtime to load before any
 /// code of the app runs: a garbage collector from a library (<c>System.GC.Path</c>, or <c>System.GC.Name</c> with a
-/// folder in it), startup hooks from outside the folder (<c>STARTUP_HOOKS</c>), package folders to probe
+/// folder in it), ICU's libraries through a folder in <c>System.Globalization.AppLocalIcu</c> (review 48B F1), startup
+/// hooks from outside the folder (<c>STARTUP_HOOKS</c>), package folders to probe
 /// (<c>additionalProbingPaths</c>), or the host's own lists of what to load. The file is listed and verified byte for
 /// byte, but what it names is not: under <c>apiroutes serve</c> a library outside the bundle was loaded into the app
 /// (helper 37c F1: <c>System.GC.Path</c>; F1b: <c>STARTUP_HOOKS</c>, which the start-up check saw only after the hook
@@ -104,6 +105,13 @@ internal static class BundleRuntimeConfig
         && char.IsAsciiLetterOrDigit(name[0])
         && !name.Contains("..", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Whether a library's name, which the runtime joins to a folder or to a prefix of its own, holds a folder: a separator
+    /// or '..' (<c>System.GC.Name</c>, <c>System.Globalization.AppLocalIcu</c>).
+    /// </summary>
+    public static bool NamesAFolder(string name) =>
+        name.Contains('/') || name.Contains('\\') || name.Contains("..", StringComparison.Ordinal);
+
     // Why one runtime property would load code from outside the folder; null when it does not.
     private static string? Problem(string root, string file, JsonProperty property)
     {
@@ -111,10 +119,19 @@ internal static class BundleRuntimeConfig
         var shown = Quote(value.Length > 200 ? value[..200] + "…" : value);
         var key = property.Name;
         if (key.Equals("System.GC.Path", StringComparison.OrdinalIgnoreCase)
-            || (key.Equals("System.GC.Name", StringComparison.OrdinalIgnoreCase) && (value.Contains('/') || value.Contains('\\') || value.Contains("..", StringComparison.Ordinal))))
+            || (key.Equals("System.GC.Name", StringComparison.OrdinalIgnoreCase) && NamesAFolder(value)))
         {
             return $"{Quote(file)} sets {key} to {shown}: the runtime would load that library as its garbage collector before any check of the app can run. "
                 + "Publish without it (a standalone GC is named without a folder, and comes with the runtime).";
+        }
+
+        // Review 48B F1: the runtime makes ICU's library names of the app-local ICU's value ('libicuuc' + suffix + '.so.' +
+        // version) and opens them; a folder in it loaded /tmp/48b/e.so.72 through a folder 'libicuuc/' of the bundle.
+        if (key.Equals("System.Globalization.AppLocalIcu", StringComparison.OrdinalIgnoreCase) && NamesAFolder(value))
+        {
+            return $"{Quote(file)} sets {key} to {shown}, which names a folder: the runtime joins it to the names of ICU's libraries (libicuuc, libicui18n, "
+                + "libicudata) and loads what that path names, from outside the bundle, before any check of the app can run. Publish with the ICU version "
+                + "alone (such as '72.1.0.3', or 'suffix:72.1.0.3' for a build with a suffix), and ICU's libraries in the app.";
         }
 
         if (key.Equals("STARTUP_HOOKS", StringComparison.OrdinalIgnoreCase) && OutsideStartupHook(value, hook => Inside(hook, root)) is { } outside)

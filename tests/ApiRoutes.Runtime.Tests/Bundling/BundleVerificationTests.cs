@@ -164,6 +164,15 @@ public sealed class BundleVerificationTests : IDisposable
         "'App.runtimeconfig.json' names the shared framework '/tmp/fx', which is not a framework's name")]
     [InlineData("""{"runtimeOptions":{"includedFrameworks":[{"Name":"..","version":"10.0.0"}]}}""",
         "'App.runtimeconfig.json' names the shared framework '..', which is not a framework's name")]
+    // Review 48B F1: the runtime joins the app-local ICU's suffix and version to ICU's library names and opens them, so a
+    // folder in the value ran /tmp/48b/e.so.72 under apiroutes serve, before any check of the app ('libicuuc/' was a folder
+    // of the bundle, listed like any other).
+    [InlineData("""{"runtimeOptions":{"configProperties":{"System.Globalization.AppLocalIcu":"/../../../../tmp/48b/e:72"}}}""",
+        "'App.runtimeconfig.json' sets System.Globalization.AppLocalIcu to '/../../../../tmp/48b/e:72', which names a folder: the runtime joins it to the names of ICU's libraries (libicuuc, libicui18n, libicudata) and loads what that path names, from outside the bundle, before any check of the app can run. Publish with the ICU version alone (such as '72.1.0.3', or 'suffix:72.1.0.3' for a build with a suffix), and ICU's libraries in the app.")]
+    [InlineData("""{"runtimeOptions":{"configProperties":{"system.globalization.applocalicu":"72/../../../tmp/48b/e"}}}""",
+        "'App.runtimeconfig.json' sets system.globalization.applocalicu to '72/../../../tmp/48b/e', which names a folder")]
+    [InlineData("""{"runtimeOptions":{"configProperties":{"System.Globalization.AppLocalIcu":"x:72\\..\\..\\evil"}}}""",
+        "'App.runtimeconfig.json' sets System.Globalization.AppLocalIcu to 'x:72\\..\\..\\evil', which names a folder")]
     public void A_runtime_configuration_that_names_code_outside_the_folder_is_refused(string json, string problem)
     {
         ReplaceRuntimeConfig(json);
@@ -183,6 +192,7 @@ public sealed class BundleVerificationTests : IDisposable
                   "System.GC.Server": true,
                   "System.GC.Name": "libclrgc.so",
                   "STARTUP_HOOKS": "App.Hooks",
+                  "System.Globalization.AppLocalIcu": "myicu:72.1.0.3",
                   "System.Reflection.Metadata.MetadataUpdater.IsSupported": false,
                   "System.Runtime.Serialization.EnableUnsafeBinaryFormatterSerialization": false
                 }
