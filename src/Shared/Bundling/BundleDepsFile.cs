@@ -25,7 +25,8 @@ internal static class BundleDepsFile
     public static void Check(string root, BundleManifest manifest, BundleProblems problems)
     {
         var name = $"{manifest.EntryAssembly[..^".dll".Length]}.deps.json";
-        var file = manifest.Files.FirstOrDefault(file => string.Equals(file.Path, name, StringComparison.Ordinal));
+        // In any case, as the runtime configuration (review 48B F2): a file system that ignores case gives the host a listed 'APP.DEPS.JSON'.
+        var file = manifest.Files.FirstOrDefault(file => string.Equals(file.Path, name, StringComparison.OrdinalIgnoreCase));
         if (file is null)
         {
             return;   // without one, the host loads the folder's own files

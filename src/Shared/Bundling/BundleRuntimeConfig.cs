@@ -41,7 +41,9 @@ internal static class BundleRuntimeConfig
                 + "folders it names for the app's assemblies, outside the bundle. Publish the app again.");
         }
 
-        var file = manifest.Files.FirstOrDefault(file => string.Equals(file.Path, $"{name}.runtimeconfig.json", StringComparison.Ordinal));
+        // In any case (review 48B F2): on a file system that ignores case the host opens a listed 'app.RuntimeConfig.json'
+        // by its own name. The list never holds two paths that differ only in case.
+        var file = manifest.Files.FirstOrDefault(file => string.Equals(file.Path, $"{name}.runtimeconfig.json", StringComparison.OrdinalIgnoreCase));
         if (file is null)
         {
             return;   // a self-contained or single-file app, or one that cannot start: nothing named to load

@@ -203,6 +203,26 @@ public sealed class BundleVerificationTests : IDisposable
         Assert.Empty(BundleVerifier.Verify(_root));
     }
 
+    // Review 48B F2: the host opens '<App>.runtimeconfig.json' and '<App>.deps.json' by name, and on a file system that
+    // ignores case (macOS, Windows, a casefold folder on Linux) it read a listed 'app.RuntimeConfig.json' whose content
+    // was never looked at: System.GC.Path, outside startup hooks and framework paths all passed.
+    [Theory]
+    [InlineData("app.RuntimeConfig.json", """{"runtimeOptions":{"configProperties":{"System.GC.Path":"/tmp/evil/libevil.so"}}}""",
+        "'app.RuntimeConfig.json' sets System.GC.Path to '/tmp/evil/libevil.so': the runtime would load that library as its garbage collector")]
+    [InlineData("APP.DEPS.JSON", """{"targets":{"t":{"ApiRoutes/0.1.0":{"runtime":{"/tmp/evil/ApiRoutes.dll":{}}}}}}""",
+        "'APP.DEPS.JSON' names the file '/tmp/evil/ApiRoutes.dll' of 'ApiRoutes/0.1.0', which is not a path inside the app's folder")]
+    public void A_host_file_listed_in_another_case_is_read_as_the_host_would_read_it(string path, string json, string problem)
+    {
+        File.Delete(Path.Combine(_root, "App.runtimeconfig.json"));
+        File.WriteAllText(Path.Combine(_root, path), json);
+        VerifierFixture.WriteManifest(_root, BundleManifest.Serialize(VerifierFixture.Manifest with
+        {
+            Files = [.. VerifierFixture.Manifest.Files.Where(file => file.Path != "App.runtimeconfig.json").Append(VerifierFixture.Describe(path, json)).OrderBy(file => file.Path, StringComparer.Ordinal)],
+        }));
+
+        Assert.StartsWith(problem, Assert.Single(BundleVerifier.Verify(_root)), StringComparison.Ordinal);
+    }
+
     // Review 46c F2: a deps file's asset path is joined to the app's folder: '../../tmp/46c-evil/ApiRoutes.dll' loaded the
     // ApiRoutes that checked the bundle from outside it, under apiroutes serve.
     [Theory]
