@@ -186,6 +186,21 @@ internal static class BundleStartupCheck
                 : null;
 
     /// <summary>
+    /// An app-local ICU named with a folder (<c>System.Globalization.AppLocalIcu</c> of a <c>dotnet exec --runtimeconfig</c>
+    /// file, or <c>DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU</c>, which <c>apiroutes serve</c> passes on): the runtime joins it
+    /// to ICU's library names and loads that path, from outside the folder (review 48B F1; the bundle's own runtimeconfig.json
+    /// is refused before start, <see cref="BundleRuntimeConfig"/>). Its version alone loads the app's or the system's ICU.
+    /// </summary>
+    /// <returns>Why the app may not start; null when ICU is named without a folder, or not at all.</returns>
+    public static string? OutsideIcu(string? appLocalIcu) =>
+        appLocalIcu is not null && BundleRuntimeConfig.NamesAFolder(appLocalIcu)
+            ? $"The runtime's configuration loads ICU by the name {BundlePath.Quote(appLocalIcu)} (System.Globalization.AppLocalIcu, or the variable "
+                + "DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU), which holds a folder: the runtime joined it to ICU's library names and loaded what that path names, "
+                + "code that was not verified, before the app. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without "
+                + "--runtimeconfig, and give DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU the ICU version alone (such as 72.1.0.3), or unset it."
+            : null;
+
+    /// <summary>
     /// Shared frameworks the app runs on that are not in the .NET installation's shared folder: a runtime configuration
     /// that names a framework by a path (<c>"name": "../../../tmp/fx"</c>, which the host joins to its shared folder as
     /// written) loads it from anywhere, and its folder was then taken as the framework's (review 46c F1). Each framework's
@@ -271,6 +286,7 @@ internal static class BundleStartupCheck
         UnverifiedEnvironment(Environment.GetEnvironmentVariables())
         ?? OutsideStartupHooks(AppContext.BaseDirectory, AppContext.GetData("STARTUP_HOOKS") as string)
         ?? OutsideGarbageCollector(AppContext.GetData("System.GC.Path") as string, AppContext.GetData("System.GC.Name") as string)
+        ?? OutsideIcu(AppContext.GetData("System.Globalization.AppLocalIcu") as string ?? Environment.GetEnvironmentVariable("DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU"))
         ?? MisplacedFramework(AppContext.BaseDirectory, FrameworkFolders())
         ?? (contentRoot is null ? null : ContentRootProblem(AppContext.BaseDirectory, contentRoot))
         ?? OutsideCode(

@@ -176,6 +176,22 @@ public sealed class BundleStartupCheckTests : IDisposable
             StringComparison.Ordinal);
     }
 
+    // Review 48B F1, at start-up: an app-local ICU with a folder in it, from a dotnet exec --runtimeconfig file or from
+    // DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU (which apiroutes serve passes on), loaded ICU's libraries from outside the folder.
+    [Fact]
+    public void An_app_local_icu_named_with_a_folder_refuses_the_start()
+    {
+        Assert.Null(BundleStartupCheck.OutsideIcu(null));
+        Assert.Null(BundleStartupCheck.OutsideIcu("72.1.0.3"));
+        Assert.Null(BundleStartupCheck.OutsideIcu("myicu:72.1.0.3"));
+        Assert.Equal(
+            "The runtime's configuration loads ICU by the name '/../../tmp/48b/e:72' (System.Globalization.AppLocalIcu, or the variable "
+            + "DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU), which holds a folder: the runtime joined it to ICU's library names and loaded what that path names, "
+            + "code that was not verified, before the app. Start the bundle with its own runtimeconfig.json (dotnet App.dll, or apiroutes serve), without "
+            + "--runtimeconfig, and give DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU the ICU version alone (such as 72.1.0.3), or unset it.",
+            BundleStartupCheck.OutsideIcu("/../../tmp/48b/e:72"));
+    }
+
     [Fact]
     public void Once_any_configuration_source_asks_for_the_check_a_later_one_cannot_turn_it_off()
     {
