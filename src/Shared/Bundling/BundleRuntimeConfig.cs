@@ -84,6 +84,16 @@ internal static class BundleRuntimeConfig
             {
                 foreach (var property in configuration.EnumerateObject())
                 {
+                    // Review 48B F3: the host takes each name as a C string, cut at its first NUL, so "System.GC.Path\u0000x"
+                    // reached the runtime as System.GC.Path, past a check of the whole name. A publish writes no such name.
+                    if (property.Name.IndexOf('\0', StringComparison.Ordinal) is var nul and >= 0)
+                    {
+                        problems.Add($"{Quote(file.Path)} sets the property {Quote(property.Name)}, whose name holds a NUL character: the .NET host cuts the "
+                            + $"name there and gives the runtime {Quote(property.Name[..nul])}, which the check of its whole name does not see. Publish the app "
+                            + "again (a publish writes no such name).");
+                        continue;
+                    }
+
                     if (Problem(root, file.Path, property) is { } problem)
                     {
                         problems.Add(problem);

@@ -173,6 +173,13 @@ public sealed class BundleVerificationTests : IDisposable
         "'App.runtimeconfig.json' sets system.globalization.applocalicu to '72/../../../tmp/48b/e', which names a folder")]
     [InlineData("""{"runtimeOptions":{"configProperties":{"System.Globalization.AppLocalIcu":"x:72\\..\\..\\evil"}}}""",
         "'App.runtimeconfig.json' sets System.Globalization.AppLocalIcu to 'x:72\\..\\..\\evil', which names a folder")]
+    // Review 48B F3: the host takes a configProperties name as a C string, cut at its first NUL: "System.GC.Path\u0000x"
+    // passed the check by its whole name, and the runtime loaded /tmp/s48b/evil.so as its garbage collector under
+    // apiroutes serve (42 files verified).
+    [InlineData("""{"runtimeOptions":{"configProperties":{"System.GC.Path\u0000x":"/tmp/s48b/evil.so"}}}""",
+        "'App.runtimeconfig.json' sets the property 'System.GC.Path\\u0000x', whose name holds a NUL character: the .NET host cuts the name there and gives the runtime 'System.GC.Path', which the check of its whole name does not see. Publish the app again (a publish writes no such name).")]
+    [InlineData("""{"runtimeOptions":{"configProperties":{"STARTUP_HOOKS\u0000":"/tmp/hook/hook.dll"}}}""",
+        "'App.runtimeconfig.json' sets the property 'STARTUP_HOOKS\\u0000', whose name holds a NUL character: the .NET host cuts the name there and gives the runtime 'STARTUP_HOOKS'")]
     public void A_runtime_configuration_that_names_code_outside_the_folder_is_refused(string json, string problem)
     {
         ReplaceRuntimeConfig(json);
