@@ -168,7 +168,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                 SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at,
                     EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now()) AS live
                 FROM apiroutes_schedule_runs s
-                WHERE {Examined("NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)")}
+                WHERE {Examined("NOT s.skipped AND NOT EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id)")}
                 ORDER BY s.claimed_at
                 LIMIT $4),
             closed AS (
@@ -202,7 +202,8 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     // A run of the claimant's (or one that started, taken over since): not the row a take-over wrote to close the claim
     // (CloseClaimsNeverRunAsync: another replica's, never started), whose missed record may still be on its way. Of
     // occurrences whose record the prune keeps ($7; review 44c F4), whatever another replica recorded of it as claimed
-    // elsewhere (44c F5).
+    // elsewhere (44c F5). And a skip's claim, whether the run it names is there or not (review 48A F1: its replica stopped
+    // between the skip's claim and its record, and no one recorded it).
     public async Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(
         int limit, TimeSpan window, bool lapsed, DateTimeOffset occurrencesSince, IReadOnlyCollection<string> routes, CancellationToken cancellationToken)
     {
@@ -214,10 +215,10 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         // database's clock, in which its closer's record has landed if it ever will (records are written again every 5 s).
         await database.RunAsync(
             $"""
-            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, false, false FROM apiroutes_schedule_runs s
-            WHERE {Examined("EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id AND (e.owner = s.replica OR e.started_at IS NOT NULL)) AND " + Unrecorded)})
+            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, false, false, s.skipped FROM apiroutes_schedule_runs s
+            WHERE {Examined("(s.skipped OR EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id AND (e.owner = s.replica OR e.started_at IS NOT NULL))) AND " + Unrecorded)})
             UNION ALL
-            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, true, e.error LIKE '% wrote no run of it within %'
+            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, true, e.error LIKE '% wrote no run of it within %', false
             FROM apiroutes_schedule_runs s JOIN apiroutes_executions e ON e.id = s.execution_id
             WHERE s.claimed_at >= now() - $2 AND NOT s.skipped AND e.owner <> s.replica AND e.started_at IS NULL AND e.status = 'Failed'
                 AND e.error LIKE 'Not run: replica %' AND e.finished_at < now() - $5 AND {Unrecorded}
@@ -235,6 +236,7 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
                     found.Add(new ClaimRunUnrecorded(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3))
                     {
                         Closed = reader.GetBoolean(5) ? new ClaimNeverRun(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(3), reader.GetBoolean(6)) : null,
+                        Skipped = reader.GetBoolean(7),
                     });
                 }
             },
@@ -246,10 +248,11 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
     // The claims a take-over looks at (parameters: AddExamined), whose run is as `run` says: within the window; of other
     // replicas that stopped or let their lease lapse (with lapsed only), or older than ClaimWithoutRunLimit; of the routes
     // this replica serves, or of schedules no live replica serves.
-    // Never a skip's claim (review 47C F1): its execution is the run that went then, not a run of the occurrence, whether
-    // that run's row is there or not; the skip's record is written by the replica that skipped.
+    // A skip's claim only where `run` asks for one (review 47C F1): its execution is the run that went then, not a run of
+    // the occurrence, whether that run's row is there or not, and it is never closed as a claim never run; one whose
+    // record the replica that skipped never wrote is recorded skipped (GetClaimsRunUnrecordedAsync, review 48A F1).
     private static string Examined(string run) => $"""
-        s.claimed_at >= now() - $2 AND NOT s.skipped
+        s.claimed_at >= now() - $2
             AND (s.claimed_at < now() - $5
                 OR ($6 AND s.replica <> $1 AND NOT EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now())))
             AND {run}

@@ -122,6 +122,47 @@ public sealed class RecoveredScheduledRowTests : IDisposable
         Assert.Equal(0, server.Probe.Count(nameof(Tick)));   // not run again
     }
 
+    // Review 48A F1: killed between a skip's claim and its record (written apart, not awaited), the occurrence was claimed
+    // as skipped, which refuses any claim of it, and no record said anything of it: start-up took it for neither a claim
+    // never run nor a run unrecorded (a skip's claim names the run that still went), and the occurrences list passed it
+    // over. Recorded skipped at the next start, with that run, whether its row landed or not; once, however many starts.
+    [Fact]
+    public async Task An_occurrence_claimed_as_skipped_whose_record_was_not_written_is_recorded_skipped_at_the_next_start_once()
+    {
+        var now = new DateTimeOffset(2026, 6, 1, 0, 0, 30, TimeSpan.Zero);
+        await using (var store = SqliteExecutionStore.Open(_database, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now.AddMinutes(-5))))
+        {
+            await store.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-9), "long", default);
+            await store.AddAsync(new ExecutionRecord { Id = "long", Route = "/api/claimed-tick", Kind = "scheduled", Status = ExecutionStatus.Succeeded, AcceptedAt = now.AddMinutes(-9), FinishedAt = now.AddMinutes(-6) }, null, default);
+            await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/claimed-tick", Occurrence = now.AddMinutes(-9), Outcome = OccurrenceOutcome.Ran, ExecutionId = "long", RecordedAt = now.AddMinutes(-9) }, default);
+            await store.SkipOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-8), "long", default);   // its record landed
+            await store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/claimed-tick", Occurrence = now.AddMinutes(-8), Outcome = OccurrenceOutcome.Skipped, ExecutionId = "long", Detail = "The previous run was still going.", RecordedAt = now.AddMinutes(-8) }, default);
+            await store.SkipOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-7), "long", default);   // killed before its record
+            await store.SkipOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-6), "unwritten", default);   // nor its run's row landed
+        }
+
+        for (var start = 0; start < 2; start++)
+        {
+            await using var server = await StartOnTheStoreAsync(now);
+
+            var store2 = server.Services.GetRequiredService<IExecutionStore>();
+            IReadOnlyList<OccurrenceRecord> records = [];
+            for (var deadline = DateTime.UtcNow + Probe.Patience; records.Count(r => r.Outcome == OccurrenceOutcome.Skipped) < 3 && DateTime.UtcNow < deadline; await Task.Delay(20))
+            {
+                records = await store2.GetOccurrencesAsync(new OccurrenceQuery("/api/claimed-tick"), default);
+            }
+
+            const string Detail = "The previous run was still going. Recorded at the next start: the process stopped (killed, or crashed) after it claimed the occurrence as skipped and before this record was written.";
+            Assert.Equal(
+                [(now.AddMinutes(-6), OccurrenceOutcome.Skipped, "unwritten", Detail), (now.AddMinutes(-7), OccurrenceOutcome.Skipped, "long", Detail),
+                    (now.AddMinutes(-8), OccurrenceOutcome.Skipped, "long", "The previous run was still going."), (now.AddMinutes(-9), OccurrenceOutcome.Ran, "long", null)],
+                records.Where(r => r.Occurrence < now.AddMinutes(-5)).Select(r => (r.Occurrence, r.Outcome, r.ExecutionId, r.Detail)));
+            Assert.DoesNotContain(server.Logs, line => line.StartsWith("ApiRoutes[3028]", StringComparison.Ordinal));   // not a claim never run
+            Assert.Equal(new OccurrenceClaim(false, SkippedFor: "long"), await store2.ClaimOccurrenceAsync("/api/claimed-tick", now.AddMinutes(-7), "trigger", default));   // still final
+            Assert.Equal(0, server.Probe.Count(nameof(Tick)));
+        }
+    }
+
     // The app with an every-minute schedule, on the store file the test wrote.
     private Task<TestServer> StartOnTheStoreAsync(DateTimeOffset now) =>
         TestServer.StartAsync(

@@ -132,7 +132,8 @@ internal sealed class StartupRecoveryService(
     // could not be written then, while the run went ahead: review 32d F2): claimed, they are not run again by a replayed
     // trigger or the scheduler; they are recorded missed with why, rather than left without a word (review 32b F4).
     // Those within retention (the runs of older claims may be pruned; retention keeps the run of each schedule's latest).
-    // Occurrences whose run was written and whose record was not (a kill between them) are recorded ran (review 44b F2).
+    // Occurrences whose run was written and whose record was not (a kill between them) are recorded ran (review 44b F2),
+    // and those claimed as skipped whose record was not, skipped (review 48A F1).
     private async Task RecordClaimsNeverRunAsync()
     {
         var since = time.GetUtcNow() - options.Value.Store.Retention;
@@ -143,7 +144,7 @@ internal sealed class StartupRecoveryService(
 
         foreach (var claim in await store.GetClaimsRunUnrecordedAsync(since, _startedAt, CancellationToken.None))
         {
-            occurrences.RanUnrecorded(claim);
+            occurrences.Unrecorded(claim);
         }
     }
 

@@ -101,18 +101,12 @@ internal sealed class TakeOverService(
             occurrences.ClaimNeverRun(claim);
         }
 
-        // Those whose run was written and whose record was not (review 44b F2): recorded ran.
+        // Those whose run was written and whose record was not (review 44b F2): recorded ran; skipped, those claimed as
+        // skipped (review 48A F1); missed, those closed by a take-over whose answer was lost (review 45a F2).
         var recordsKept = Time.GetUtcNow() - options.Value.Store.Retention;   // as the prune of the records goes
         foreach (var claim in await coordination.GetClaimsRunUnrecordedAsync(OccurrenceLog.MaxRecordedMisses, window, lapsed, recordsKept, lifecycle.ServedRoutes, stopping))
         {
-            if (claim.Closed is { } closed)
-            {
-                occurrences.ClaimNeverRun(closed);   // closed by a take-over whose answer was lost (review 45a F2)
-            }
-            else
-            {
-                occurrences.RanUnrecorded(claim);
-            }
+            occurrences.Unrecorded(claim);
         }
     }
 }

@@ -278,14 +278,31 @@ internal sealed class OccurrenceLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// An occurrence claimed whose run was written and whose record was not, the process stopped between them (review
-    /// 44b F2): recorded ran, with its run (whose own record says how it ended), at the next start, or by another
-    /// replica's take-over.
+    /// An occurrence claimed whose record was never written, the process stopped before it, found at the next start or by
+    /// another replica's take-over: one whose run was written is recorded ran, with its run (whose own record says how it
+    /// ended; review 44b F2); one claimed as skipped, skipped, with the run that still went (review 48A F1: only the
+    /// claim said so, and no list showed it); one a take-over closed whose answer was lost, missed (review 45a F2). The
+    /// store keeps one record per (route, occurrence, outcome), so two starts or two replicas that find it record it once.
     /// </summary>
-    public void RanUnrecorded(ClaimRunUnrecorded claim) =>
-        Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Ran, claim.ExecutionId, claim.Replica is { } replica
-            ? $"Recorded by another replica: replica {replica}, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between)."
-            : "Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.");
+    public void Unrecorded(ClaimRunUnrecorded claim)
+    {
+        if (claim.Closed is { } closed)
+        {
+            ClaimNeverRun(closed);
+        }
+        else if (claim.Skipped)
+        {
+            Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Skipped, claim.ExecutionId, claim.Replica is { } replica
+                ? $"The previous run was still going. Recorded by another replica: replica {replica}, which skipped it, wrote no record of it (it stopped, or let its lease lapse, in the moment between)."
+                : "The previous run was still going. Recorded at the next start: the process stopped (killed, or crashed) after it claimed the occurrence as skipped and before this record was written.");
+        }
+        else
+        {
+            Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Ran, claim.ExecutionId, claim.Replica is { } replica
+                ? $"Recorded by another replica: replica {replica}, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between)."
+                : "Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.");
+        }
+    }
 
     /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>

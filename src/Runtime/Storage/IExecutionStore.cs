@@ -100,7 +100,8 @@ internal interface IExecutionStore
     /// a skip is final also before its record (written apart, not awaited) has landed, and across replicas (review 47C F1:
     /// a trigger sent again meanwhile ran it late). The claim holds <paramref name="runningId"/> as its execution and is
     /// marked skipped: never taken for a run that did not start (<see cref="GetClaimsNeverRunAsync"/>, the take-overs),
-    /// nor for the run of the occurrence. <see cref="OccurrenceClaim.Claimed"/> when the skip took the claim; else the
+    /// nor for the run of the occurrence; found, while no record of the occurrence is there, as a skip unrecorded
+    /// (<see cref="GetClaimsRunUnrecordedAsync"/>, <see cref="ClaimRunUnrecorded.Skipped"/>). <see cref="OccurrenceClaim.Claimed"/> when the skip took the claim; else the
     /// claim that holds it (skipped before, or claimed by a run). Released as a claim is (<see cref="ReleaseClaimsAsync"/>,
     /// named with <paramref name="runningId"/>).
     /// </summary>
@@ -137,8 +138,10 @@ internal interface IExecutionStore
     /// <summary>
     /// Occurrences claimed between <paramref name="since"/> and <paramref name="before"/> (the start of this process,
     /// alone with its store) whose run was written and that no record says anything of: the process that claimed them
-    /// stopped between the run's row and the occurrence's record, which is written apart (review 44b F2). At most 1,000.
-    /// A store whose claims do not outlive the process has none.
+    /// stopped between the run's row and the occurrence's record, which is written apart (review 44b F2). Also those
+    /// claimed as skipped (<see cref="SkipOccurrenceAsync"/>) that no record says anything of, whether the run the skip
+    /// names was written or not: the process stopped between the skip's claim and its record (<see cref="ClaimRunUnrecorded.Skipped"/>,
+    /// review 48A F1). At most 1,000. A store whose claims do not outlive the process has none.
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>
     Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
@@ -278,6 +281,13 @@ internal sealed record ClaimRunUnrecorded(string Route, DateTimeOffset Occurrenc
     /// wrote no record (review 45a F2); recorded missed, as that take-over would have.
     /// </summary>
     public ClaimNeverRun? Closed { get; init; }
+
+    /// <summary>
+    /// The claim is a skip's (<see cref="IExecutionStore.SkipOccurrenceAsync"/>): the occurrence was not run, and
+    /// <see cref="ExecutionId"/> is the run that still went when it came, whose row may never have been written; recorded
+    /// skipped, as the process that skipped it would have (review 48A F1).
+    /// </summary>
+    public bool Skipped { get; init; }
 }
 
 /// <summary>The order of <see cref="IExecutionStore.GetUnfinishedAsync(int, DateTimeOffset?, CancellationToken)"/>.</summary>

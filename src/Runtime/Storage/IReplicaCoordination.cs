@@ -136,7 +136,9 @@ internal interface IReplicaCoordination
     /// review 44b F2), of occurrences since <paramref name="occurrencesSince"/> (by the app's clock, as the prune of the
     /// records goes), at most <paramref name="limit"/>: the caller records them ran. Also those a take-over closed
     /// (<see cref="CloseClaimsNeverRunAsync"/>) whose answer was lost, so that no missed record came of it, a while after
-    /// (<see cref="ClaimRunUnrecorded.Closed"/>: the caller records them missed; review 45a F2).
+    /// (<see cref="ClaimRunUnrecorded.Closed"/>: the caller records them missed; review 45a F2). Also claims of skips that no
+    /// record says anything of, whether the run the skip names was written or not (<see cref="ClaimRunUnrecorded.Skipped"/>:
+    /// the caller records them skipped; review 48A F1).
     /// </summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be reached.</exception>
     Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(

@@ -65,7 +65,8 @@ public abstract class DurableExecutionStoreContract : ExecutionStoreContract
         Assert.Equal(At(2), (await Store.GetLastOccurrenceAsync("/api/tick", DateTimeOffset.MaxValue, default)).Latest);
         await Store.AddAsync(Record("running", ExecutionStatus.Succeeded) with { StartedAt = At(0), FinishedAt = At(3) }, null, default);
         Assert.DoesNotContain(await Store.GetClaimsNeverRunAsync(Start.AddDays(-1), Start.AddDays(1), default), claim => claim.Occurrence == At(1) || claim.Occurrence == At(2));
-        Assert.DoesNotContain(await Store.GetClaimsRunUnrecordedAsync(Start.AddDays(-1), Start.AddDays(1), default), claim => claim.Occurrence == At(1) || claim.Occurrence == At(2));
+        // Found only as skips whose record was not written (review 48A F1), with the run each names.
+        Assert.DoesNotContain(await Store.GetClaimsRunUnrecordedAsync(Start.AddDays(-1), Start.AddDays(1), default), claim => (claim.Occurrence == At(1) || claim.Occurrence == At(2)) && !claim.Skipped);
     }
 
     [Fact]

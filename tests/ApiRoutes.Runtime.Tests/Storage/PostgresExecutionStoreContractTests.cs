@@ -25,9 +25,10 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
 
     // Review 47C F1: a skip's claim names the run that still went. A take-over never takes it for a claim never run (closed
     // by a failed row, recorded missed) nor for the occurrence's run unrecorded (recorded ran, with that run), whether that
-    // run's row is there or not; the real claims beside them are.
+    // run's row is there or not; the real claims beside them are. Review 48A F1: one whose skip's record was never written
+    // (its replica stopped between the two) is found as a skip unrecorded, to be recorded skipped, until that record is there.
     [Fact]
-    public async Task A_take_over_never_takes_a_skips_claim_for_a_claim_never_run_or_a_run_unrecorded()
+    public async Task A_take_over_never_takes_a_skips_claim_for_a_claim_never_run_or_a_run_and_finds_it_unrecorded()
     {
         Assert.True((await Store.ClaimOccurrenceAsync("/api/tick", At(0), "orphan", default)).Claimed);
         Assert.True((await Store.SkipOccurrenceAsync("/api/tick", At(1), "orphan", default)).Claimed);
@@ -41,9 +42,18 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
         var unrecorded = await coordination.GetClaimsRunUnrecordedAsync(100, TimeSpan.FromHours(2), lapsed: false, Start.AddYears(-1), routes, default);
         var closed = await coordination.CloseClaimsNeverRunAsync(100, TimeSpan.FromHours(2), lapsed: false, routes, default);
 
-        Assert.Equal([At(2)], unrecorded.Select(claim => claim.Occurrence.ToUniversalTime()));
+        Assert.Equal(
+            [(At(1), "orphan", true), (At(2), "ran", false), (At(3), "ran", true)],
+            unrecorded.Select(claim => (claim.Occurrence.ToUniversalTime(), claim.ExecutionId, claim.Skipped)).Order());
         Assert.Equal([At(0)], closed.Select(claim => claim.Occurrence.ToUniversalTime()));
         Assert.Equal(new OccurrenceClaim(false, SkippedFor: "orphan"), await Store.ClaimOccurrenceAsync("/api/tick", At(1), "trigger", default));
+
+        // The records the take-over's caller writes: missed for the claim it closed, skipped for the skip.
+        await Store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(0), Outcome = OccurrenceOutcome.Missed, RecordedAt = At(4) }, default);
+        await Store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(1), Outcome = OccurrenceOutcome.Skipped, ExecutionId = "orphan", RecordedAt = At(4) }, default);
+        Assert.Equal(
+            [At(2), At(3)],
+            (await coordination.GetClaimsRunUnrecordedAsync(100, TimeSpan.FromHours(2), lapsed: false, Start.AddYears(-1), routes, default)).Select(claim => claim.Occurrence.ToUniversalTime()).Order());
     }
 
     // Review 24d F2: a pause whose time PostgreSQL holds and .NET cannot (beyond year 9999, infinity) stopped its schedule

@@ -327,20 +327,21 @@ internal sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable
     // As the claims never run, of those whose run is there. Of occurrences since then too: the prune removes records by
     // their occurrence and claims by when they were made, and a catch-up's claim, made long after its occurrence,
     // outlives its record (review 44c F4: each start recorded it ran "after a crash" again). A record that it was
-    // claimed elsewhere (a restart's scheduler met the claim) says nothing of the run (44c F5).
+    // claimed elsewhere (a restart's scheduler met the claim) says nothing of the run (44c F5). A skip's claim whether
+    // the run it names is there or not (review 48A F1: killed before the skip's record, it was never recorded).
     public Task<IReadOnlyList<ClaimRunUnrecorded>> GetClaimsRunUnrecordedAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken) =>
         ReadAllAsync(
             """
-            SELECT r.route, r.occurrence, r.execution_id FROM schedule_runs r
+            SELECT r.route, r.occurrence, r.execution_id, r.skipped FROM schedule_runs r
             WHERE r.claimed_at >= $p0 AND r.claimed_at < $p1 AND r.occurrence >= $p0
-                AND r.skipped = 0 AND EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id)
+                AND (r.skipped <> 0 OR EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id))
                 AND NOT EXISTS (SELECT 1 FROM schedule_occurrences o WHERE o.route = r.route AND o.occurrence = r.occurrence AND o.outcome NOT IN ('refused', 'claimed_elsewhere'))
             ORDER BY r.claimed_at LIMIT 1000
             """,
             [Format(since)!, Format(before)!],
             reader => reader.GetValue(0) is not string route || !TryParse(reader.GetValue(1) as string, out var occurrence) || reader.GetValue(2) is not string id
                 ? null
-                : new ClaimRunUnrecorded(route, occurrence, id),
+                : new ClaimRunUnrecorded(route, occurrence, id) { Skipped = reader.GetInt64(3) != 0 },
             cancellationToken);
 
     // A stored row is not trusted: one whose times are not instants is left out (the schedule is not paused).
