@@ -268,6 +268,52 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         Assert.Equal(0, survivor.Probe.Count(nameof(Tick)));
     }
 
+    // Review 48A F1: a replica killed between a skip's claim and its record left the occurrence claimed as skipped (refused
+    // to every later claim) and no record of it: the take-overs read only claims that are not skips. The take-over records
+    // it skipped, with the run the skip names, whether that run's row landed or not; once, however many take-overs.
+    [Fact]
+    public async Task A_take_over_records_skipped_an_occurrence_whose_skip_was_claimed_and_whose_record_was_not()
+    {
+        var manifest = Create(ScheduledRoute("/api/tick", typeof(Tick), "0 0 1 1 *"));
+        await using var survivor = await StartAsync(manifest, new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at, skipped) VALUES "
+            + "('/api/tick', '2026-02-24T00:00:00Z', 'long', 'gone', now() - interval '20 minutes', false), "
+            + "('/api/tick', '2026-02-25T00:00:00Z', 'long', 'gone', now() - interval '16 minutes', true), "
+            + "('/api/tick', '2026-02-26T00:00:00Z', 'unwritten', 'gone', now() - interval '16 minutes', true), "
+            + "('/api/tick', '2026-02-27T00:00:00Z', 'long', 'gone', now() - interval '16 minutes', true) RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, owner) VALUES "
+            + "('long', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:40:00Z', '2026-02-28T23:45:00Z', '2026-02-24T00:00:00Z', 'gone') RETURNING 1");
+        await PostgresServer.ScalarAsync<int>(
+            _database,
+            "INSERT INTO apiroutes_schedule_occurrences (route, occurrence, outcome, execution_id, recorded_at) VALUES "
+            + "('/api/tick', '2026-02-24T00:00:00Z', 'ran', 'long', now()), ('/api/tick', '2026-02-27T00:00:00Z', 'skipped', 'long', now()) RETURNING 1");
+
+        // Its take-overs at 00:00:15 and 00:00:30 (renewed at 00:00:10 and 00:00:20): the claims are older than 15 minutes.
+        var coordination = (WatchedCoordination)survivor.Services.GetRequiredService<IReplicaCoordination>();
+        const string Recorded = "SELECT string_agg(to_char(occurrence AT TIME ZONE 'UTC', 'MM-DD') || ' ' || outcome || ' ' || coalesce(execution_id, '-'), ', ' ORDER BY occurrence, outcome) FROM apiroutes_schedule_occurrences";
+        const string Expected = "02-24 ran long, 02-25 skipped long, 02-26 skipped unwritten, 02-27 skipped long";
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => coordination.RunsLookedAt == 1);
+        await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string?>(_database, Recorded) == Expected, () => string.Join("\n", survivor.Logs.Where(line => line.StartsWith("ApiRoutes[", StringComparison.Ordinal))));
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(5));
+        await survivor.AdvanceToRenewalAsync(TimeSpan.FromSeconds(10));
+        await Poll.UntilAsync(() => coordination.RunsLookedAt == 2);
+
+        Assert.Equal(Expected, await PostgresServer.ScalarAsync<string>(_database, Recorded));   // the second take-over found none
+        var skipped = (await survivor.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Single(r => r.ExecutionId == "unwritten");
+        Assert.Equal(
+            "The previous run was still going. Recorded by another replica: replica gone, which skipped it, wrote no record of it (it stopped, or let its lease lapse, in the moment between).",
+            skipped.Detail);
+        Assert.Equal(0, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_executions WHERE id = 'unwritten'"));   // not closed as a claim never run
+        Assert.DoesNotContain(survivor.Logs, line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal));
+        Assert.Equal(0, survivor.Probe.Count(nameof(Tick)));
+    }
+
     private Task<TestServer> StartAsync(ApiRoutes.Manifest.RouteManifest manifest, DateTimeOffset now, int failing = 0, Action<ApiRoutesOptions>? configure = null) =>
         TestServer.StartAsync(
             manifest,
