@@ -185,6 +185,49 @@ public sealed class PostgresReplicaTests : IAsyncLifetime
         await Poll.UntilAsync(async () => await Count("status = 'Succeeded'") == 2);
     }
 
+    // Review 48A F2: with replicas a running attempt cut by the stop is left running, and the take-over counts it as an
+    // attempt (review 16d F1): on its last attempt, the other replica records it failed. The stop's 2007 line said "it runs
+    // again", and 2011 counted it among what runs again; it is counted apart (2054), as scheduled runs cut are (2053).
+    [Fact]
+    public async Task A_background_last_attempt_cut_at_a_replicas_stop_is_not_counted_as_running_again_and_another_replica_records_it_failed()
+    {
+        var manifest = Create(BackgroundRoute("/api/slow", typeof(Slow)));
+        static void OneAttempt(ApiRoutesOptions options) => options.Background.RetryDelays = [];
+        await using var survivor = await StartAsync(manifest, _database, configure: OneAttempt);
+        await survivor.Services.GetServices<IHostedService>().OfType<StartupRecoveryService>().Single().Recovered.WaitAsync(Probe.Patience);
+        string running, queued;
+        await using (var stopping = await StartAsync(manifest, _database, lease: ClockJumps, configure: OneAttempt))
+        {
+            running = await PostAsync(stopping);
+            await stopping.Probe.NextAsync();
+            queued = await PostAsync(stopping);
+
+            var stop = stopping.StopAsync();
+            await stopping.WaitForLogAsync("ApiRoutes[2008]");
+            stopping.FakeTime.Advance(TimeSpan.FromSeconds(35));   // the drain period ends, the running one is cut, and it ignores the cut through the grace
+            await stop.WaitAsync(Probe.Patience);
+
+            // Cut by the drain's end ("still running") or by its runner as the cut came ("running when the drain period ended").
+            Assert.EndsWith(
+                "running; as its last attempt (1 of 1), it is not run again: with replicas the cut attempt counts as an attempt, and another replica, or the next start, records it failed",
+                Assert.Single(stopping.Logs, line => line.StartsWith($"ApiRoutes[2007] Error: Execution {running} of /api/slow was cut by shutdown: ", StringComparison.Ordinal)).Replace("running when the drain period ended", "running", StringComparison.Ordinal),
+                StringComparison.Ordinal);
+            Assert.Contains(
+                "ApiRoutes[2011] Information: Shutting down: 1 unfinished execution(s) stay in the store and run at the next start, or on another replica",
+                stopping.Logs);
+            Assert.Contains(
+                "ApiRoutes[2054] Warning: Shutting down: 1 background execution(s) cut during their last attempt stay in the store but are not run again (with replicas a cut attempt counts as an attempt): another replica, or the next start, records them failed",
+                stopping.Logs);
+        }
+
+        survivor.Probe.Open("slow");
+        survivor.FakeTime.Advance(TimeSpan.FromSeconds(15));      // half a lease: the survivor looks for orphaned work
+
+        var failed = await survivor.WaitForExecutionAsync(r => r.Id == running && r.Status == ExecutionStatus.Failed);
+        await survivor.WaitForExecutionAsync(r => r.Id == queued && r.Status == ExecutionStatus.Succeeded);
+        Assert.Equal("Not finished: the process stopped during its last attempt (1 of 1).", failed.Error);
+    }
+
     [Fact]
     public async Task A_retry_waiting_on_a_replica_that_stops_waits_out_the_rest_of_its_delay_on_the_one_that_takes_it_over()
     {

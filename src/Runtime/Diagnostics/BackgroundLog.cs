@@ -54,6 +54,10 @@ internal static partial class BackgroundLog
     [LoggerMessage(2053, LogLevel.Warning, "Shutting down: {Count} scheduled run(s) cut while they ran stay in the store but are not run again (a scheduled run never repeats): the next start, or another replica, records them failed, and their schedules go on at their next occurrences")]
     public static partial void CutScheduledRunsNotRunAgain(this ILogger logger, int count);
 
+    // Review 48A F2: with replicas, counted in 2011 before, among the executions that run again.
+    [LoggerMessage(2054, LogLevel.Warning, "Shutting down: {Count} background execution(s) cut during their last attempt stay in the store but are not run again (with replicas a cut attempt counts as an attempt): another replica, or the next start, records them failed")]
+    public static partial void CutLastAttemptsNotRunAgain(this ILogger logger, int count);
+
     [LoggerMessage(2012, LogLevel.Debug, "Pruned {Count} finished execution(s) older than {Retention}")]
     public static partial void Pruned(this ILogger logger, int count, TimeSpan retention);
 

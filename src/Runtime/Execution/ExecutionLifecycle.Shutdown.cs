@@ -17,6 +17,9 @@ internal sealed partial class ExecutionLifecycle
     // again (the next start records them failed), so the shutdown's count of what runs again leaves them out (review 46g
     // F5: event 2011 counted them among the executions that "run at the next start").
     private int _cutNotRunAgain;
+
+    // Likewise, with replicas, the background runs cut during their last attempt (review 48A F2; event 2054).
+    private int _cutLastAttempts;
     private bool _graceOver;
     private bool _counted;
 
@@ -61,18 +64,21 @@ internal sealed partial class ExecutionLifecycle
                 }
 
                 // Review 46g F5: a scheduled run that started is not run again (scheduled runs never repeat): the next start
-                // records it failed. It was told "it runs again" as the others.
-                if (StartedScheduledRun(record))
+                // records it failed. It was told "it runs again" as the others. Review 48A F2: so is, with replicas, a
+                // background run's last attempt, left running, whose take-over counts it as an attempt (review 16d F1).
+                switch (NotRunAgain(record))
                 {
-                    reason += "; as a scheduled run that started, it is not run again: the next start records it failed";
-                    if (!_counted)
-                    {
-                        _cutNotRunAgain++;
-                    }
-                }
-                else
-                {
-                    reason += "; it runs again at the next start, or on another replica";
+                    case CutRun.Scheduled:
+                        reason += "; as a scheduled run that started, it is not run again: the next start records it failed";
+                        _cutNotRunAgain += _counted ? 0 : 1;
+                        break;
+                    case CutRun.LastAttempt:
+                        reason += $"; as its last attempt ({record.Attempt} of {MaxAttempts(RouteKind.Background)}), it is not run again: with replicas the cut attempt counts as an attempt, and another replica, or the next start, records it failed";
+                        _cutLastAttempts += _counted ? 0 : 1;
+                        break;
+                    default:
+                        reason += "; it runs again at the next start, or on another replica";
+                        break;
                 }
             }
             else if (!Transition(execution, ExecutionState.Cut, record with { Status = ExecutionStatus.Failed, FinishedAt = now, Error = $"Cut by shutdown: {reason}." }))
@@ -118,9 +124,14 @@ internal sealed partial class ExecutionLifecycle
             }
 
             _cut--;
-            if (_durable && StartedScheduledRun(record))
+            switch (_durable ? NotRunAgain(record) : CutRun.RunsAgain)
             {
-                _cutNotRunAgain--;
+                case CutRun.Scheduled:
+                    _cutNotRunAgain--;
+                    break;
+                case CutRun.LastAttempt:
+                    _cutLastAttempts--;
+                    break;
             }
         }
 
@@ -133,9 +144,21 @@ internal sealed partial class ExecutionLifecycle
         _logger.ReturnedAfterCut(execution.Id, record.Route);
     }
 
-    // A scheduled run cut once it had started, which a durable store keeps as running and the next start records failed.
-    private static bool StartedScheduledRun(ExecutionRecord record) =>
-        record.Status == ExecutionStatus.Running && record.Kind == RouteKind.Scheduled.Name();
+    // What becomes of a run cut with a durable store, as the next start (or another replica's take-over) decides it
+    // (Resume): a scheduled run that had started is recorded failed (never repeated); with replicas, a background run's
+    // attempt is left running, counted as an attempt by the take-over, and so recorded failed when it was the last one
+    // (without replicas it is written back as queued with the same attempt); anything else runs again.
+    private CutRun NotRunAgain(ExecutionRecord record) => record.Status != ExecutionStatus.Running ? CutRun.RunsAgain
+        : record.Kind == RouteKind.Scheduled.Name() ? CutRun.Scheduled
+        : _coordination is not null && record.Attempt >= MaxAttempts(RouteKind.Background) ? CutRun.LastAttempt
+        : CutRun.RunsAgain;
+
+    private enum CutRun
+    {
+        RunsAgain,
+        Scheduled,
+        LastAttempt,
+    }
 
     /// <summary>
     /// Why a queued execution was cut before its attempt started, <paramref name="when"/>: "it never ran" is said of a
@@ -165,18 +188,23 @@ internal sealed partial class ExecutionLifecycle
             });
         }
 
-        int cut, notRunAgain;
+        int cut, notRunAgain, lastAttempts;
         lock (_graceLock)
         {
-            (cut, notRunAgain, _counted) = (_cut, _cutNotRunAgain, true);
+            (cut, notRunAgain, lastAttempts, _counted) = (_cut, _cutNotRunAgain, _cutLastAttempts, true);
         }
 
         if (_durable)
         {
-            _logger.LeftForNextStart(cut - notRunAgain);
+            _logger.LeftForNextStart(cut - notRunAgain - lastAttempts);
             if (notRunAgain > 0)
             {
                 _logger.CutScheduledRunsNotRunAgain(notRunAgain);
+            }
+
+            if (lastAttempts > 0)
+            {
+                _logger.CutLastAttemptsNotRunAgain(lastAttempts);
             }
         }
         else if (cut > MaxCutLines)
