@@ -48,8 +48,8 @@ public sealed class PostgresExecutionStoreContractTests : DurableExecutionStoreC
         Assert.Equal([At(0)], closed.Select(claim => claim.Occurrence.ToUniversalTime()));
         Assert.Equal(new OccurrenceClaim(false, SkippedFor: "orphan"), await Store.ClaimOccurrenceAsync("/api/tick", At(1), "trigger", default));
 
-        // The records the take-over's caller writes: missed for the claim it closed, skipped for the skip.
-        await Store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(0), Outcome = OccurrenceOutcome.Missed, RecordedAt = At(4) }, default);
+        // The skip's record, as the take-over's caller writes it. Review 48A F3: the claim this replica closed, its own, is
+        // not read as run by the row that closed it, also before the closer's missed record (written apart) has landed.
         await Store.RecordOccurrenceAsync(new OccurrenceRecord { Route = "/api/tick", Occurrence = At(1), Outcome = OccurrenceOutcome.Skipped, ExecutionId = "orphan", RecordedAt = At(4) }, default);
         Assert.Equal(
             [At(2), At(3)],
