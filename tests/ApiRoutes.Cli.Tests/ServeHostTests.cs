@@ -156,6 +156,51 @@ public sealed class ServeHostTests : IDisposable
             || line.StartsWith("DOTNET_ADDITIONAL_DEPS=", StringComparison.Ordinal) || line.StartsWith("ASPNETCORE_HOSTINGSTARTUP", StringComparison.Ordinal));
     }
 
+    // Review 48C F1: serve passed DOTNET_OPENSSL_VERSION_OVERRIDE on; the runtime joins it to 'libssl.so.' and opens that path
+    // from the bundle's folder, so '3/../../../../../../tmp/s48c/e' (with a folder 'libssl.so.3' in the bundle) loaded
+    // /tmp/s48c/e into the served app. Refused before anything is unpacked or run; a version alone is passed on.
+    [Theory]
+    [InlineData("DOTNET_OPENSSL_VERSION_OVERRIDE", "3/../../../../../../tmp/s48c/e",
+        "the environment sets DOTNET_OPENSSL_VERSION_OVERRIDE to '3/../../../../../../tmp/s48c/e', which names a folder: the runtime joins it to "
+        + "libssl's file name and opens 'libssl.so.3/../../../../../../tmp/s48c/e' from the bundle's folder, which loads a library from outside the bundle "
+        + "into the app, code that was not verified. Set it to the OpenSSL version alone (such as 3), or unset it.")]
+    [InlineData("DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU", "/../../tmp/e:72",
+        "the environment sets DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU to '/../../tmp/e:72', which names a folder: the runtime joins it to "
+        + "ICU's file names (libicuuc, libicui18n, libicudata) and opens 'libicuuc/../../tmp/e.so.72' from the bundle's folder, which loads a library from outside the bundle "
+        + "into the app, code that was not verified. Set it to the ICU version alone (such as 72.1.0.3, or suffix:72.1.0.3), or unset it.")]
+    public async Task A_library_version_variable_that_names_a_folder_is_refused_before_the_app_starts(string name, string value, string reason)
+    {
+        var record = Path.Combine(_folder, "ran.txt");
+        var bundle = CraftedBundle.Good().Write(Path.Combine(_folder, "App.bundle.zip"));
+        var cache = Path.Combine(_folder, "cache");
+        var set = new Dictionary<string, string?> { ["DOTNET_HOST_PATH"] = ServeProcess.FakeDotnet(_folder, record), [name] = value };
+        var previous = set.Keys.ToDictionary(variable => variable, Environment.GetEnvironmentVariable);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exitCode;
+        try
+        {
+            foreach (var (variable, setTo) in set)
+            {
+                Environment.SetEnvironmentVariable(variable, setTo);
+            }
+
+            exitCode = await Program.RunAsync(["serve", bundle, "--cache", cache], output, error);
+        }
+        finally
+        {
+            foreach (var (variable, setTo) in previous)
+            {
+                Environment.SetEnvironmentVariable(variable, setTo);
+            }
+        }
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"apiroutes: '{bundle}' will not be served: {reason}", error.ToString().Trim());
+        Assert.False(File.Exists(record), "the app was started");
+        Assert.True(!Directory.Exists(cache) || !Directory.EnumerateFileSystemEntries(cache).Any(), "the bundle was unpacked");
+    }
+
     [Fact]
     public async Task Under_a_umask_that_removes_the_owners_bits_the_bundle_is_served_from_an_owner_only_read_only_folder_and_nothing_is_left()
     {

@@ -47,6 +47,12 @@ internal static partial class ServeCommand
                 throw new CommandException("--max-size and --max-files must be positive numbers.");
             }
 
+            // Not removed as the variables that load code are: a version alone is what the variable is for (review 48C F1).
+            if (LibraryVersionVariables.FolderIn(Environment.GetEnvironmentVariables()) is { } folder)
+            {
+                throw new CommandException($"{BundlePath.Quote(path)} will not be served: the {folder}");
+            }
+
             var host = DotnetHost.Require(Environment.GetEnvironmentVariable, Environment.ProcessPath);
             var root = CacheRoot(parse.GetValue(cache));
             await RemoveAbandonedAsync(root, time.GetUtcNow(), output, error);

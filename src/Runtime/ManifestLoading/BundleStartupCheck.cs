@@ -272,7 +272,11 @@ internal static class BundleStartupCheck
             ? $"The app's environment sets {string.Join(", ", names.Select(name => BundlePath.Printable(name, 100)))}, which make the .NET host or runtime load code "
                 + "that was not verified (a startup hook, which has run already, a profiler, a preloaded library, more assemblies): with ApiRoutes:VerifyBundle "
                 + "the app does not start so. Start the bundle with apiroutes serve, which leaves them out, or unset them."
-            : null;
+            : LibraryVersionVariables.FolderIn(environment) is { } folder
+                // Review 48C F1: checked before the folder is hashed, which is when libssl is first opened; an app-local ICU
+                // has been opened by now (OutsideIcu).
+                ? $"The app's {folder} With ApiRoutes:VerifyBundle the app does not start so."
+                : null;
 
     /// <summary>
     /// What the process itself must be for its folder's check to mean anything, checked before the folder is: no variable

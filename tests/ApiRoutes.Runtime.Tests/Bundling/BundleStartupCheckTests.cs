@@ -108,6 +108,25 @@ public sealed class BundleStartupCheckTests : IDisposable
         Assert.Null(BundleStartupCheck.UnverifiedEnvironment(new System.Collections.Hashtable { ["PATH"] = "/usr/bin", ["ASPNETCORE_CONTENTROOT"] = _root }));
     }
 
+    // Review 48C F1: the runtime joins DOTNET_OPENSSL_VERSION_OVERRIDE to 'libssl.so.' and opens that path from the working
+    // directory (the bundle's folder under apiroutes serve): '3/../../../../../../tmp/s48c/e', with a folder 'libssl.so.3' in
+    // the bundle, loaded /tmp/s48c/e into the served app when it first hashed a file. A version alone only picks libssl.
+    [Theory]
+    [InlineData("DOTNET_OPENSSL_VERSION_OVERRIDE", "3/../../../../../../tmp/s48c/e", "libssl.so.3/../../../../../../tmp/s48c/e")]
+    [InlineData("CLR_OPENSSL_VERSION_OVERRIDE", "3/../../tmp/e", "libssl.so.3/../../tmp/e")]            // its name before .NET 10
+    [InlineData("DOTNET_SYSTEM_GLOBALIZATION_APPLOCALICU", "/../../tmp/e:72", "libicuuc/../../tmp/e.so.72")]
+    [InlineData("DOTNET_OPENSSL_VERSION_OVERRIDE", @"3\..\x", @"libssl.so.3\..\x")]                   // Windows' separator
+    public void A_library_version_variable_that_names_a_folder_refuses_the_start(string name, string value, string joined)
+    {
+        var environment = new System.Collections.Hashtable { ["PATH"] = "/usr/bin", [name] = value };
+
+        var problem = BundleStartupCheck.UnverifiedEnvironment(environment);
+
+        Assert.StartsWith($"The app's environment sets {name} to '{value}', which names a folder: the runtime joins it to ", problem, StringComparison.Ordinal);
+        Assert.Contains($"'{joined}'", problem, StringComparison.Ordinal);
+        Assert.Null(BundleStartupCheck.UnverifiedEnvironment(new System.Collections.Hashtable { [name] = name.Contains("ICU", StringComparison.Ordinal) ? "myicu:72.1.0.3" : "3" }));
+    }
+
     [Fact]
     public void This_process_runs_on_the_shared_framework_folders_it_names()
     {
