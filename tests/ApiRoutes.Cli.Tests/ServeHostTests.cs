@@ -94,6 +94,9 @@ public sealed class ServeHostTests : IDisposable
             ["OPENSSL_CONF"] = "/tmp/openssl.cnf", ["OPENSSL_MODULES"] = "/tmp", ["OPENSSL_ENGINES"] = "/tmp", ["LD_LIBRARY_PATH"] = "/tmp",
             ["DYLD_LIBRARY_PATH"] = "/tmp", ["CLR_ICU_VERSION_OVERRIDE"] = "99",
 
+            // Review 48C F2: the name .NET 10 reads (strace: libicuuc.so.99 opened); it no longer reads CLR_ICU_VERSION_OVERRIDE.
+            ["DOTNET_ICU_VERSION_OVERRIDE"] = "99",
+
             // Review 30e F1: the host's servicing folder is probed before the app's for every serviceable package
             // (Cronos, Microsoft.Data.Sqlite, SQLite's native library): the served app loaded a library from there.
             ["CORE_SERVICING"] = "/tmp/svc",
@@ -101,7 +104,7 @@ public sealed class ServeHostTests : IDisposable
 
         var removed = UnverifiedCodeVariables.Remove(environment);
 
-        Assert.Equal(16, removed.Count);
+        Assert.Equal(17, removed.Count);
         Assert.Contains("CORE_SERVICING", removed);
         Assert.Equal(["DOTNET_gcServer", "PATH"], environment.Keys.Order(StringComparer.Ordinal));
     }

@@ -30,8 +30,9 @@ internal static class UnverifiedCodeVariables
 
         // OpenSSL's configuration names provider and engine modules, which it loads when the app first hashes or
         // connects; and where modules named without a path are found (review 26a F16: the bundle's own SHA-256 check
-        // loaded one). ICU loaded in another version than the runtime's own choice.
-        "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES", "CLR_ICU_VERSION_OVERRIDE",
+        // loaded one). ICU loaded in another version than the runtime's own choice: .NET 10 reads DOTNET_ICU_VERSION_OVERRIDE
+        // and no longer CLR_ICU_VERSION_OVERRIDE (review 48C F2: strace showed libicuuc.so.99 opened for the new name only).
+        "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES", "CLR_ICU_VERSION_OVERRIDE", "DOTNET_ICU_VERSION_OVERRIDE",
 
         // Not code, but where the app reads its configuration files: the bundle's folder, which serve makes the working
         // directory, and nowhere else.
