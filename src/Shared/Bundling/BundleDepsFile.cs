@@ -9,7 +9,8 @@ namespace ApiRoutes.Bundling;
 /// that leaves it (<c>../../tmp/x/ApiRoutes.dll</c>, <c>/tmp/x.dll</c>) put an assembly from outside on the list the runtime
 /// loads from, before any code of the app, and so any check of it, ran (review 46c F2: under <c>apiroutes serve</c> the
 /// ApiRoutes that checked the bundle was the outside copy). The file is listed and verified byte for byte; what it names
-/// is checked here. A publish writes only relative paths inside the folder. Never throws: every problem is a sentence.
+/// is checked here, as is each library's path, which the host joins to a package store's folder for a file missing from
+/// the app's (review 48C F3). A publish writes only relative paths inside the folder. Never throws: every problem is a sentence.
 /// </summary>
 internal static class BundleDepsFile
 {
@@ -52,6 +53,22 @@ internal static class BundleDepsFile
                     + "bundle before any check of the app runs. Publish the app again.");
             }
         }
+
+        foreach (var (library, path) in LibraryPaths(document.RootElement))
+        {
+            if (problems.IsFull)
+            {
+                return;
+            }
+
+            if (!IsInside(path))
+            {
+                problems.Add($"{Quote(file.Path)} gives the library {Quote(library.Length > 200 ? library[..200] + "…" : library)} the path "
+                    + $"{Quote(path.Length > 200 ? path[..200] + "…" : path)}, which is not a path inside a folder (it is rooted, or has an empty, '.' or '..' part): "
+                    + "where the .NET installation has a package store (<dotnet>/store/<arch>/<tfm>), the host joins it to the store's folder to look for the "
+                    + "library's files missing from the app's folder, and would load them from outside the bundle and the store. Publish the app again.");
+            }
+        }
     }
 
     /// <summary>Whether the host, joining the asset's path to the app's folder, stays in it: relative, '/'-separated, no empty, '.' or '..' part.</summary>
@@ -79,6 +96,28 @@ internal static class BundleDepsFile
                             yield return (library.Name, asset.Name);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    // Review 48C F3: the path the host joins to a package store's folder (deps_entry_t::to_library_package_path) for each
+    // library: "libraries": { "<name>/<version>": { "path": "<name>/<version>" } }, or, without a path (or an empty one),
+    // the library's name and version, which the host gets by splitting its key at the first '/' (so the key as a path).
+    // hashPath is read by the host but never joined to a folder: not checked.
+    private static IEnumerable<(string Library, string Path)> LibraryPaths(JsonElement root)
+    {
+        foreach (var libraries in Objects(root, "libraries"))
+        {
+            foreach (var library in libraries.EnumerateObject().Where(library => library.Value.ValueKind == JsonValueKind.Object))
+            {
+                var paths = HostJson.Properties(library.Value, "path")
+                    .Select(path => path.ValueKind == JsonValueKind.String ? path.GetString() ?? "" : path.GetRawText())
+                    .Where(path => path.Length > 0)
+                    .ToList();
+                foreach (var path in paths.Count > 0 ? paths : [library.Name])
+                {
+                    yield return (library.Name, path);
                 }
             }
         }

@@ -64,6 +64,19 @@ internal static class BundleRuntimeConfig
                     + "outside the bundle. Publish without them (they belong to runtimeconfig.dev.json, which a publish leaves out).");
             }
 
+            // Review 48C F3: the host joins the tfm to its package store's folder (<dotnet>/store/<arch>/<tfm>, probed where it
+            // exists) and loads from there the app's files missing from its folder; a publish writes a name such as net10.0.
+            foreach (var tfm in HostJson.Properties(options, "tfm"))
+            {
+                var text = tfm.ValueKind == JsonValueKind.String ? tfm.GetString() ?? "" : tfm.GetRawText();
+                if (NamesAFolder(text))
+                {
+                    problems.Add($"{Quote(file.Path)} names the target framework {Quote(text.Length > 200 ? text[..200] + "…" : text)} (tfm), which names a folder: "
+                        + "the .NET host joins it to its package store's folder (<dotnet>/store/<arch>/<tfm>), where it looks for the app's files missing from "
+                        + "the app's folder, and would load them from outside the bundle and the store. Publish the app again.");
+                }
+            }
+
             // Review 46c F1: the host joins a framework's name to its shared folder as written, so '../../../tmp/fx' ran
             // ASP.NET Core from /tmp under apiroutes serve.
             foreach (var framework in Frameworks(options))

@@ -180,6 +180,12 @@ public sealed class BundleVerificationTests : IDisposable
         "'App.runtimeconfig.json' sets the property 'System.GC.Path\\u0000x', whose name holds a NUL character: the .NET host cuts the name there and gives the runtime 'System.GC.Path', which the check of its whole name does not see. Publish the app again (a publish writes no such name).")]
     [InlineData("""{"runtimeOptions":{"configProperties":{"STARTUP_HOOKS\u0000":"/tmp/hook/hook.dll"}}}""",
         "'App.runtimeconfig.json' sets the property 'STARTUP_HOOKS\\u0000', whose name holds a NUL character: the .NET host cuts the name there and gives the runtime 'STARTUP_HOOKS'")]
+    // Review 48C F3: the host joins the tfm to its package store folder, <dotnet>/store/<arch>/<tfm>, and looks there for
+    // the app's assemblies missing from its folder: with a store for the arch, '../..' in it leaves the store.
+    [InlineData("""{"runtimeOptions":{"tfm":"net10.0/../../../../../../tmp/s48c"}}""",
+        "'App.runtimeconfig.json' names the target framework 'net10.0/../../../../../../tmp/s48c' (tfm), which names a folder: the .NET host joins it to its package store's folder (<dotnet>/store/<arch>/<tfm>), where it looks for the app's files missing from the app's folder, and would load them from outside the bundle and the store. Publish the app again.")]
+    [InlineData("""{"runtimeOptions":{"TFM":"..\\x"}}""",
+        "'App.runtimeconfig.json' names the target framework '..\\x' (tfm), which names a folder")]
     public void A_runtime_configuration_that_names_code_outside_the_folder_is_refused(string json, string problem)
     {
         ReplaceRuntimeConfig(json);
@@ -260,6 +266,35 @@ public sealed class BundleVerificationTests : IDisposable
             BundleVerifier.Verify(_root));
     }
 
+    // Review 48C F3: for a file of the deps file missing from the app's folder, the host looks in its package store
+    // (<dotnet>/store/<arch>/<tfm>, where the installation has one), joining the library's path, or its name and version
+    // when it has none, to the store's folder: under apiroutes serve, with a store and a bundle without ApiRoutes.dll whose
+    // library had the path '../../../../../../tmp/s48c/pkg', the app ran /tmp/s48c/pkg/ApiRoutes.dll (41 files verified).
+    [Theory]
+    [InlineData("ApiRoutes/0.1.0", "../../../../../../tmp/s48c/pkg", "'App.deps.json' gives the library 'ApiRoutes/0.1.0' the path '../../../../../../tmp/s48c/pkg'")]
+    [InlineData("ApiRoutes/0.1.0", "/tmp/s48c/pkg", "'App.deps.json' gives the library 'ApiRoutes/0.1.0' the path '/tmp/s48c/pkg'")]
+    [InlineData("Cronos/0.13.0", "cronos\\..\\..\\evil", "'App.deps.json' gives the library 'Cronos/0.13.0' the path 'cronos\\..\\..\\evil'")]
+    // No path: the host splits the name at its first '/' and joins both parts, so the version leaves the store.
+    [InlineData("ApiRoutes/../../../../../../tmp/s48c/pkg", null, "'App.deps.json' gives the library 'ApiRoutes/../../../../../../tmp/s48c/pkg' the path 'ApiRoutes/../../../../../../tmp/s48c/pkg'")]
+    [InlineData("ApiRoutes/../../tmp/x", "", "'App.deps.json' gives the library 'ApiRoutes/../../tmp/x' the path 'ApiRoutes/../../tmp/x'")]   // an empty path is none
+    public void A_deps_file_whose_library_path_leaves_the_package_store_is_refused(string library, string? path, string problem)
+    {
+        var json = $$"""
+            {
+              "runtimeTarget": { "name": ".NETCoreApp,Version=v10.0" },
+              "targets": { ".NETCoreApp,Version=v10.0": { {{System.Text.Json.JsonSerializer.Serialize(library)}}: { "runtime": { "ApiRoutes.dll": {} } } } },
+              "libraries": { {{System.Text.Json.JsonSerializer.Serialize(library)}}: { "type": "package", "serviceable": false, "sha512": "sha512-x"{{(path is null ? "" : ", \"path\": " + System.Text.Json.JsonSerializer.Serialize(path))}} } }
+            }
+            """;
+        AddFile("App.deps.json", json);
+
+        var found = Assert.Single(BundleVerifier.Verify(_root));
+        Assert.StartsWith(problem, found, StringComparison.Ordinal);
+        Assert.EndsWith(", which is not a path inside a folder (it is rooted, or has an empty, '.' or '..' part): where the .NET installation has a package store "
+            + "(<dotnet>/store/<arch>/<tfm>), the host joins it to the store's folder to look for the library's files missing from the app's folder, and would load "
+            + "them from outside the bundle and the store. Publish the app again.", found, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_deps_file_as_a_publish_writes_it_verifies_and_one_that_is_not_json_is_refused()
     {
@@ -277,7 +312,11 @@ public sealed class BundleVerificationTests : IDisposable
                   "System.IO.Ports/8.0.0": { "runtimeTargets": { "runtimes/linux/lib/net8.0/System.IO.Ports.dll": { "rid": "linux", "assetType": "runtime" } } }
                 }
               },
-              "libraries": { "Cronos/0.13.0": { "type": "package", "path": "cronos/0.13.0", "sha512": "sha512-x" } }
+              "libraries": {
+                "App/1.0.0": { "type": "project", "serviceable": false, "sha512": "" },
+                "Cronos/0.13.0": { "type": "package", "path": "cronos/0.13.0", "sha512": "sha512-x", "hashPath": "cronos.0.13.0.nupkg.sha512" },
+                "ApiRoutes.Reference/0.1.0.0": { "type": "reference", "serviceable": false, "sha512": "" }
+              }
             }
             """);
 
