@@ -32,7 +32,16 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         var project = new FixtureProject(package)
             .Write("Api/Hello.cs", Handler("Hello", "hello"))
             .Write("Api/Cleanup.cs", Scheduled("*/5 * * * *"))
-            .Write("Api/Extra/Gone.cs", Handler("Gone", "gone", "Shop.Api.Extra"));
+            .Write("Api/Extra/Gone.cs", Handler("Gone", "gone", "Shop.Api.Extra"))
+            // A developer's save while dotnet watch's restart builds the app, made exactly then: the build of dotnet watch
+            // (not its workspace's) moves a handler file staged outside the project into it right after writing the app,
+            // with the time of the move, as a save has.
+            .AddToProject("""
+                <Target Name="SaveDuringTheRestartBuild" AfterTargets="CopyFilesToOutputDirectory" Condition="'$(DotNetWatchBuild)' == 'true' and '$(DesignTimeBuild)' != 'true' and Exists('$(MSBuildProjectDirectory)-late/Late.cs')">
+                  <Move SourceFiles="$(MSBuildProjectDirectory)-late/Late.cs" DestinationFiles="Api/Late.cs" />
+                  <Touch Files="Api/Late.cs" />
+                </Target>
+                """);
         var environment = new Dictionary<string, string>(project.Environment)
         {
             ["DOTNET_WATCH_SUPPRESS_LAUNCH_BROWSER"] = "1",
@@ -167,6 +176,8 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             project.Write("Api/Renamed2.cs", Handler("Renamed4", "renamed4"));
             await watch.WaitForOutputAsync("Fix the error to continue", Patience);
             var restarted = Stopwatch.StartNew();
+            Directory.CreateDirectory(project.Directory + "-late");
+            File.WriteAllText(Path.Combine(project.Directory + "-late", "Late.cs"), Handler("Late", "late"));
             project.Write("apiroutes.yaml", valid);
             await UntilAsync(async () => (await TryGetAsync(watch, "/api/renamed4")) == HttpStatusCode.OK, watch, "/api/renamed4 never answered 200");
             Assert.Equal(HttpStatusCode.NotFound, await TryGetAsync(watch, "/api/renamed2"));
@@ -175,6 +186,18 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             Assert.DoesNotContain("Do you want to restart", watch.Output, StringComparison.Ordinal);
             Assert.NotEqual(app, AppProcess(watch, project));
             Assert.Equal(HttpStatusCode.OK, await TryGetAsync(watch, "/api/moved/added3"));
+
+            // A handler file saved during that restart's build, after it wrote the app (review 46f F3): dotnet watch read the
+            // project with it there, takes it as compiled, and its hot reload never applied it, whatever was saved. The app
+            // finds the miss once hot reload has not applied it in 15 s and makes dotnet watch read the project again (a
+            // rewrite of the file the package imports under dotnet watch), whose hot reload then applies it: served
+            // without a restart and without the developer's Ctrl+R.
+            Assert.True(File.Exists(Path.Combine(project.Directory, "Api", "Late.cs")));
+            var late = AppProcess(watch, project);
+            await UntilAsync(async () => await TryGetStringAsync(watch, "/api/late") == "late", watch, "/api/late, saved during the restart's build, was never served");
+            output.WriteLine($"seconds from fixing apiroutes.yaml to the first 200 of the handler saved during the restart's build: {restarted.Elapsed.TotalSeconds:F1}");
+            Assert.Contains("ApiRoutes has asked dotnet watch to read the project again", watch.Output, StringComparison.Ordinal);
+            Assert.Equal(late, AppProcess(watch, project));
 
             // One compiler server: the app stopped with SIGTERM left it running for the restart's build.
             Assert.Equal(server.Id, Assert.Single(CompilerServerProcesses(compilerServer)).Id);

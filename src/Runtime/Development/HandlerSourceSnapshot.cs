@@ -95,27 +95,7 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
         }
     }
 
-    // Through a temporary file of a fresh random name, created new (CreateNew fails on anything already there, a
-    // symbolic link included, so nothing planted in obj/ is written through), then renamed over the snapshot.
-    private void WriteWhole(string content)
-    {
-        var temporary = Path + "." + System.IO.Path.GetRandomFileName() + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(content);
-            }
-
-            File.Move(temporary, Path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+    private void WriteWhole(string content) => FileReplacement.Write(Path, content);
 
     // A file deleted or being written meanwhile is left out: its last recorded text stays.
     private static string? Read(string file)

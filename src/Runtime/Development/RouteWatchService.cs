@@ -103,7 +103,10 @@ internal sealed partial class RouteWatchService(
 
         _analysis = new ProjectAnalysis(project);
         var restartMiss = RestartMiss.ForEntryAssembly(project.Directory, () => _linkedFolders.Keys);
-        _refresher = new RouteRefresher(_analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger, _contents, restartMiss is null ? null : restartMiss.Describe);
+        var reevaluation = new WatchReevaluation(Path.Combine(_analysis.Folder, WatchReevaluation.FileName), time);
+        _refresher = new RouteRefresher(
+            _analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger, _contents, restartMiss is null ? null : restartMiss.Describe,
+            () => reevaluation.Request() ? Path.GetRelativePath(project.Directory, reevaluation.Path) : null);
         HotReloadSignal.Applied += _refresher.HotReloadApplied;
 
         // The handlers' source files as this process has them, for the tombstones that let hot reload apply a handler's

@@ -462,6 +462,91 @@ public sealed class RouteRefresherTests
     }
 
     [Fact]
+    public async Task A_handler_file_dotnet_watch_restart_missed_makes_dotnet_watch_read_the_project_again_once_and_is_served_when_hot_reload_applies_it()
+    {
+        // Review 46f F3 rest: the miss was told, but the route waited for the developer's Ctrl+R. The app now rewrites the
+        // file the package imports under dotnet watch, which makes dotnet watch read the project again and hot reload
+        // apply the missed file; once for that miss, however many analyses leave its route out meanwhile.
+        var rewrites = 0;
+        await using var refresher = Create(
+            restartMissed: _ => "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC)",
+            reevaluate: () =>
+            {
+                rewrites++;
+                return "obj/apiroutes-watch/reevaluate.props";
+            });
+        _analysis.Next(Success("new-handler.json"));
+        _swap.Unseen["new-handler.json"] = "Shop.Api.Something";
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(0, rewrites);   // waiting for hot reload: a save made while dotnet watch watches is applied in seconds
+        _time.Advance(RouteRefresher.HotReloadWait);
+        await refresher.Running;
+
+        Assert.Equal(1, rewrites);
+        var missed = "hot reload has not applied the handler type(s) Shop.Api.Something after 15 s: dotnet watch's last restart missed their file(s) "
+            + "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC): it had built the app, or read the project, before they were there, "
+            + "and then takes them as compiled (saving them again does not help). ";
+        var asked = missed + "ApiRoutes has asked dotnet watch to read the project again (it rewrote obj/apiroutes-watch/reevaluate.props, which the package imports under dotnet watch), "
+            + "and hot reload applies them then: their routes are served as it does. If they are still not served in a few seconds, press Ctrl+R in dotnet watch to restart "
+            + "the app (its build compiles them). The other routes follow the code.";
+        Assert.Equal($"/api/linked: {asked}", _status.Current.LeftOut);
+        Assert.Contains($"ApiRoutes[6013] Warning: Routes refreshed without /api/linked: {asked}", _logs);
+
+        // Another change before hot reload applied it: the same miss, not asked for again, and said so.
+        _analysis.Next(Success("next-change.json"));
+        _swap.Unseen["next-change.json"] = "Shop.Api.Something";
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(["new-handler.json", "next-change.json"], _swap.Applied);
+        Assert.Equal(1, rewrites);
+        Assert.Equal(
+            "/api/linked: " + missed + "ApiRoutes asked dotnet watch to read the project again (it rewrote obj/apiroutes-watch/reevaluate.props), and hot reload has still "
+                + "not applied them: press Ctrl+R in dotnet watch to restart the app (its build compiles them). The other routes follow the code.",
+            _status.Current.LeftOut);
+
+        // Hot reload applies it (its signal): the routes are served whole.
+        _analysis.Next(Success("whole.json"));
+        refresher.HotReloadApplied();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        Assert.Equal(["new-handler.json", "next-change.json", "whole.json"], _swap.Applied);
+        Assert.Null(_status.Current.LeftOut);
+    }
+
+    [Fact]
+    public async Task A_restart_miss_dotnet_watch_cannot_be_asked_to_read_again_for_keeps_the_advice_of_a_restart_or_a_file_added()
+    {
+        // No file to rewrite (a build by an older package, or not by dotnet watch): the advice stays the developer's.
+        var rewrites = 0;
+        await using var refresher = Create(
+            restartMissed: _ => "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC)",
+            reevaluate: () =>
+            {
+                rewrites++;
+                return null;
+            });
+        _analysis.Next(Success("new-handler.json"));
+        _swap.Unseen["new-handler.json"] = "Shop.Api.Something";
+
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
+        _time.Advance(RouteRefresher.HotReloadWait);
+        await refresher.Running;
+
+        Assert.Equal(1, rewrites);
+        Assert.EndsWith(
+            "(saving them again does not help). Press Ctrl+R in dotnet watch to restart the app (its build compiles them), or add a new file to the project "
+                + "(dotnet watch then reads the project again, and hot reload applies these with it). The other routes follow the code.",
+            _status.Current.LeftOut,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_handler_hot_reload_never_applies_is_left_out_after_a_while_and_holds_no_later_change_back()
     {
         // Review 16a F3: a handler file dotnet watch did not see (a folder moved or linked in, a file included from
@@ -690,10 +775,10 @@ public sealed class RouteRefresherTests
         }
     }
 
-    private RouteRefresher Create(ContentChanges? contents = null, Func<IReadOnlyList<string>, string?>? restartMissed = null)
+    private RouteRefresher Create(ContentChanges? contents = null, Func<IReadOnlyList<string>, string?>? restartMissed = null, Func<string?>? reevaluate = null)
     {
         var loggers = LoggerFactory.Create(builder => builder.AddProvider(new ListLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Debug));
-        return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"), contents, restartMissed);
+        return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"), contents, restartMissed, reevaluate);
     }
 
     private static RouteAnalysisResult Success(string manifest) => new(manifest, []);
