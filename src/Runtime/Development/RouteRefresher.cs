@@ -52,9 +52,9 @@ internal sealed class RouteRefresher : IAsyncDisposable
     private readonly Func<string?>? _reevaluate;
 
     // The misses (as restartMissed told them, with their files' times) dotnet watch was asked to read the project again
-    // for, with the file rewritten (null: it could not be): once each, so that a later analysis leaving the same files
-    // out does not ask again, and again.
-    private readonly Dictionary<string, string?> _reevaluatedFor = new(StringComparer.Ordinal);
+    // for, with the file rewritten (null: it could not be) and when (a timestamp, and the time it was): once each, so
+    // that a later analysis leaving the same files out does not ask again, and again.
+    private readonly Dictionary<string, (string? File, long At, DateTimeOffset AtUtc)> _reevaluatedFor = new(StringComparer.Ordinal);
 
     // contents: what the files Touched names held; without it, every touched file is a change. restartMissed: tells the
     // left-out handler files dotnet watch's last restart missed, or null. reevaluate: makes dotnet watch read the project
@@ -466,11 +466,11 @@ internal sealed class RouteRefresher : IAsyncDisposable
             // dotnet watch read the project again, and its hot reload then applies the missed file as added (both seen in
             // a real session of dotnet watch 10.0.401; saving the file, changed or not, gave "No managed code changes").
             bool first;
-            string? rewritten;
+            (string? File, long At, DateTimeOffset AtUtc) asked;
             lock (_gate)
             {
                 first = _reevaluate is not null && !_reevaluatedFor.ContainsKey(missed);
-                _reevaluatedFor.TryGetValue(missed, out rewritten);
+                _reevaluatedFor.TryGetValue(missed, out asked);
             }
 
             // Review 46f F3 rest: rather than wait for the developer, the app makes dotnet watch read the project again (a
@@ -479,13 +479,18 @@ internal sealed class RouteRefresher : IAsyncDisposable
             // Once for each miss: if that did not apply them, Ctrl+R is what is left.
             if (first)
             {
-                rewritten = _reevaluate!();
+                asked = (_reevaluate!(), _time.GetTimestamp(), _time.GetUtcNow());
                 lock (_gate)
                 {
-                    _reevaluatedFor[missed] = rewritten;
+                    _reevaluatedFor[missed] = asked;
                 }
             }
 
+            // Review 48D F1: a change saved while dotnet watch still reads the project again (8 s in a real session) was
+            // told "hot reload has still not applied them: press Ctrl+R", moments after the app had asked. Within
+            // HotReloadWait of the request, the re-read is still what is waited for.
+            var rewritten = asked.File;
+            var reading = !first && rewritten is not null && _time.GetElapsedTime(asked.At) < HotReloadWait;
             var what = rewritten is null
                 ? "Press Ctrl+R in dotnet watch to restart the app (its build compiles them), "
                     + "or add a new file to the project (dotnet watch then reads the project again, and hot reload applies these with it). The other routes follow the code."
@@ -493,6 +498,11 @@ internal sealed class RouteRefresher : IAsyncDisposable
                     ? $"ApiRoutes has asked dotnet watch to read the project again (it rewrote {rewritten}, which the package imports under dotnet watch), and hot reload "
                         + "applies them then: their routes are served as it does. If they are still not served in a few seconds, press Ctrl+R in dotnet watch to restart "
                         + "the app (its build compiles them). The other routes follow the code."
+                    : reading
+                    ? $"ApiRoutes asked dotnet watch to read the project again at {asked.AtUtc.UtcDateTime:HH:mm:ss} UTC (it rewrote {rewritten}, which the package "
+                        + "imports under dotnet watch), and hot reload applies them then: their routes are served as it does. If they are still not served by "
+                        + $"{(asked.AtUtc + HotReloadWait).UtcDateTime:HH:mm:ss} UTC, press Ctrl+R in dotnet watch to restart the app (its build compiles them). "
+                        + "The other routes follow the code."
                     : $"ApiRoutes asked dotnet watch to read the project again (it rewrote {rewritten}), and hot reload has still not applied them: press Ctrl+R "
                         + "in dotnet watch to restart the app (its build compiles them). The other routes follow the code.";
             leftOut = $"hot reload has not applied the handler type(s) {string.Join(", ", swapped.Unapplied)} after {HotReloadWait.TotalSeconds:0} s: "
