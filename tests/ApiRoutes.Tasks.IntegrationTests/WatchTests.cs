@@ -33,15 +33,7 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             .Write("Api/Hello.cs", Handler("Hello", "hello"))
             .Write("Api/Cleanup.cs", Scheduled("*/5 * * * *"))
             .Write("Api/Extra/Gone.cs", Handler("Gone", "gone", "Shop.Api.Extra"));
-        var environment = new Dictionary<string, string>(project.Environment)
-        {
-            ["DOTNET_WATCH_SUPPRESS_LAUNCH_BROWSER"] = "1",
-            ["DOTNET_WATCH_SUPPRESS_BROWSER_REFRESH"] = "1",
-            ["DOTNET_WATCH_SUPPRESS_EMOJIS"] = "1",
-            // As on CI: builds compile without a compiler server (MSBuild reads variables as properties). The app's analyses
-            // use a server of their own, and once it runs the package makes dotnet watch's restart builds compile on it.
-            ["UseSharedCompilation"] = "false",
-        };
+        var environment = WatchEnvironment(project);
 
         var url = $"http://127.0.0.1:{PostgresServer.FreePort()}";
         await using var watch = await RunningApp.StartListeningAsync("dotnet", project.Directory, environment, url, "watch");
@@ -216,23 +208,7 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         finally
         {
             output.WriteLine(watch.Output);
-
-            // A failed run must not leave the app's compiler server behind (it would idle for minutes).
-            if (CompilerServerName().Match(watch.Output) is { Success: true } server)
-            {
-                foreach (var process in CompilerServerProcesses(server.Groups["name"].Value))
-                {
-                    try
-                    {
-                        using var leftOver = Process.GetProcessById(process.Id);
-                        leftOver.Kill();
-                    }
-                    catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                    {
-                        // It ended by itself meanwhile.
-                    }
-                }
-            }
+            StopCompilerServer(watch);
         }
     }
 
@@ -259,17 +235,11 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             // dotnet watch imported and failed on (MSB4024), and which nothing wrote again. Not imported now; the build
             // writes it again, and the rest of this test needs it whole.
             .Write("obj/apiroutes-watch/reevaluate.props", "");
-        var environment = new Dictionary<string, string>(project.Environment)
-        {
-            ["DOTNET_WATCH_SUPPRESS_LAUNCH_BROWSER"] = "1",
-            ["DOTNET_WATCH_SUPPRESS_BROWSER_REFRESH"] = "1",
-            ["DOTNET_WATCH_SUPPRESS_EMOJIS"] = "1",
-            ["UseSharedCompilation"] = "false",
-            // Outside the project folder, as the default store is (~/.local/share): in it, the store's files made at each
-            // start (-wal, -shm) are files added, for each of which dotnet watch reads the project again, and that alone
-            // applied the missed file (the session test above keeps its store in the project).
-            ["ApiRoutes__Store__Path"] = Path.Combine(project.Directory + "-store", "executions.db"),
-        };
+        var environment = WatchEnvironment(project);
+        // Outside the project folder, as the default store is (~/.local/share): in it, the store's files made at each start
+        // (-wal, -shm) are files added, for each of which dotnet watch reads the project again, and that alone applied the
+        // missed file (the session test above keeps its store in the project).
+        environment["ApiRoutes__Store__Path"] = Path.Combine(project.Directory + "-store", "executions.db");
 
         var url = $"http://127.0.0.1:{PostgresServer.FreePort()}";
         await using var watch = await RunningApp.StartListeningAsync("dotnet", project.Directory, environment, url, "watch");
@@ -298,20 +268,39 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         finally
         {
             output.WriteLine(watch.Output);
-            if (CompilerServerName().Match(watch.Output) is { Success: true } server)
+            StopCompilerServer(watch);
+        }
+    }
+
+    // dotnet watch without a browser; and, as on CI, builds that compile without a compiler server (MSBuild reads
+    // variables as properties). The app's analyses use a server of their own, and once it runs the package makes dotnet
+    // watch's restart builds compile on it.
+    private static Dictionary<string, string> WatchEnvironment(FixtureProject project) => new(project.Environment)
+    {
+        ["DOTNET_WATCH_SUPPRESS_LAUNCH_BROWSER"] = "1",
+        ["DOTNET_WATCH_SUPPRESS_BROWSER_REFRESH"] = "1",
+        ["DOTNET_WATCH_SUPPRESS_EMOJIS"] = "1",
+        ["UseSharedCompilation"] = "false",
+    };
+
+    // A failed run must not leave the app's compiler server behind (it would idle for minutes).
+    private static void StopCompilerServer(RunningApp watch)
+    {
+        if (CompilerServerName().Match(watch.Output) is not { Success: true } server)
+        {
+            return;
+        }
+
+        foreach (var process in CompilerServerProcesses(server.Groups["name"].Value))
+        {
+            try
             {
-                foreach (var process in CompilerServerProcesses(server.Groups["name"].Value))
-                {
-                    try
-                    {
-                        using var leftOver = Process.GetProcessById(process.Id);
-                        leftOver.Kill();
-                    }
-                    catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                    {
-                        // It ended by itself meanwhile.
-                    }
-                }
+                using var leftOver = Process.GetProcessById(process.Id);
+                leftOver.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // It ended by itself meanwhile.
             }
         }
     }

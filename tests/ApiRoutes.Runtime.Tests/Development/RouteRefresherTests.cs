@@ -12,6 +12,9 @@ namespace ApiRoutes.Runtime.Tests.Development;
 /// </summary>
 public sealed class RouteRefresherTests
 {
+    // What RestartMiss tells, in these tests, of a handler file dotnet watch's last restart missed.
+    private const string SomethingMissed = "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC)";
+
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
@@ -439,14 +442,9 @@ public sealed class RouteRefresherTests
         await using var refresher = Create(restartMissed: files =>
         {
             asked.Add(files);
-            return "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC)";
+            return SomethingMissed;
         });
-        _analysis.Next(Success("new-handler.json"));
-        _swap.Unseen["new-handler.json"] = "Shop.Api.Something";
-
-        refresher.Request();
-        _time.Advance(Debounce);
-        await refresher.Running;
+        await AnalysedAsync(refresher, "new-handler.json", "Shop.Api.Something");
         _time.Advance(RouteRefresher.HotReloadWait);
         await refresher.Running;
 
@@ -469,18 +467,13 @@ public sealed class RouteRefresherTests
         // apply the missed file; once for that miss, however many analyses leave its route out meanwhile.
         var rewrites = 0;
         await using var refresher = Create(
-            restartMissed: _ => "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC)",
+            restartMissed: _ => SomethingMissed,
             reevaluate: () =>
             {
                 rewrites++;
                 return "obj/apiroutes-watch/reevaluate.props";
             });
-        _analysis.Next(Success("new-handler.json"));
-        _swap.Unseen["new-handler.json"] = "Shop.Api.Something";
-
-        refresher.Request();
-        _time.Advance(Debounce);
-        await refresher.Running;
+        await AnalysedAsync(refresher, "new-handler.json", "Shop.Api.Something");
         Assert.Equal(0, rewrites);   // waiting for hot reload: a save made while dotnet watch watches is applied in seconds
         _time.Advance(RouteRefresher.HotReloadWait);
         await refresher.Running;
@@ -499,11 +492,7 @@ public sealed class RouteRefresherTests
         // change saved while dotnet watch still reads the project again (seconds: 8 s in a real session) was told "hot
         // reload has still not applied them: press Ctrl+R", moments after the app had asked; within the wait it is told
         // when the app asked and until when the re-read is waited for.
-        _analysis.Next(Success("next-change.json"));
-        _swap.Unseen["next-change.json"] = "Shop.Api.Something";
-        refresher.Request();
-        _time.Advance(Debounce);
-        await refresher.Running;
+        await AnalysedAsync(refresher, "next-change.json", "Shop.Api.Something");
         Assert.Equal(["new-handler.json", "next-change.json"], _swap.Applied);
         Assert.Equal(1, rewrites);
         Assert.Equal(
@@ -514,11 +503,7 @@ public sealed class RouteRefresherTests
 
         // A change after that wait: the re-read did not apply them, and Ctrl+R is what is left.
         _time.Advance(RouteRefresher.HotReloadWait);
-        _analysis.Next(Success("late-change.json"));
-        _swap.Unseen["late-change.json"] = "Shop.Api.Something";
-        refresher.Request();
-        _time.Advance(Debounce);
-        await refresher.Running;
+        await AnalysedAsync(refresher, "late-change.json", "Shop.Api.Something");
         Assert.Equal(["new-handler.json", "next-change.json", "late-change.json"], _swap.Applied);
         Assert.Equal(1, rewrites);
         Assert.Equal(
@@ -541,18 +526,13 @@ public sealed class RouteRefresherTests
         // No file to rewrite (a build by an older package, or not by dotnet watch): the advice stays the developer's.
         var rewrites = 0;
         await using var refresher = Create(
-            restartMissed: _ => "Api/Something.cs (saved at 00:00:03 UTC), after the build of the running app (00:00:01 UTC)",
+            restartMissed: _ => SomethingMissed,
             reevaluate: () =>
             {
                 rewrites++;
                 return null;
             });
-        _analysis.Next(Success("new-handler.json"));
-        _swap.Unseen["new-handler.json"] = "Shop.Api.Something";
-
-        refresher.Request();
-        _time.Advance(Debounce);
-        await refresher.Running;
+        await AnalysedAsync(refresher, "new-handler.json", "Shop.Api.Something");
         _time.Advance(RouteRefresher.HotReloadWait);
         await refresher.Running;
 
@@ -797,6 +777,16 @@ public sealed class RouteRefresherTests
     {
         var loggers = LoggerFactory.Create(builder => builder.AddProvider(new ListLoggerProvider(_logs)).SetMinimumLevel(LogLevel.Debug));
         return new RouteRefresher(_analysis, _swap, _status, _time, Debounce, Timeout, loggers.CreateLogger("ApiRoutes"), contents, restartMissed, reevaluate);
+    }
+
+    // A change settled and analysed, whose manifest names a handler type hot reload has not applied.
+    private async Task AnalysedAsync(RouteRefresher refresher, string manifest, string unapplied)
+    {
+        _analysis.Next(Success(manifest));
+        _swap.Unseen[manifest] = unapplied;
+        refresher.Request();
+        _time.Advance(Debounce);
+        await refresher.Running;
     }
 
     private static RouteAnalysisResult Success(string manifest) => new(manifest, []);
