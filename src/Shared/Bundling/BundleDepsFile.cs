@@ -48,7 +48,7 @@ internal static class BundleDepsFile
 
             if (!IsInside(asset))
             {
-                problems.Add($"{Quote(file.Path)} names the file {Quote(asset.Length > 200 ? asset[..200] + "…" : asset)} of {Quote(library)}, which is not a "
+                problems.Add($"{Quote(file.Path)} names the file {Quote(asset)} of {Quote(library)}, which is not a "
                     + "path inside the app's folder (it is rooted, or has an empty, '.' or '..' part): the .NET host would load it from outside the "
                     + "bundle before any check of the app runs. Publish the app again.");
             }
@@ -63,8 +63,8 @@ internal static class BundleDepsFile
 
             if (!IsInside(path))
             {
-                problems.Add($"{Quote(file.Path)} gives the library {Quote(library.Length > 200 ? library[..200] + "…" : library)} the path "
-                    + $"{Quote(path.Length > 200 ? path[..200] + "…" : path)}, which is not a path inside a folder (it is rooted, or has an empty, '.' or '..' part): "
+                problems.Add($"{Quote(file.Path)} gives the library {Quote(library)} the path "
+                    + $"{Quote(path)}, which is not a path inside a folder (it is rooted, or has an empty, '.' or '..' part): "
                     + "where the .NET installation has a package store (<dotnet>/store/<arch>/<tfm>), the host joins it to the store's folder to look for the "
                     + "library's files missing from the app's folder, and would load them from outside the bundle and the store. Publish the app again.");
             }
@@ -112,7 +112,7 @@ internal static class BundleDepsFile
             foreach (var library in libraries.EnumerateObject().Where(library => library.Value.ValueKind == JsonValueKind.Object))
             {
                 var paths = HostJson.Properties(library.Value, "path")
-                    .Select(path => path.ValueKind == JsonValueKind.String ? path.GetString() ?? "" : path.GetRawText())
+                    .Select(HostJson.Text)
                     .Where(path => path.Length > 0)
                     .ToList();
                 foreach (var path in paths.Count > 0 ? paths : [library.Name])

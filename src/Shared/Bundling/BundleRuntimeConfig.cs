@@ -68,10 +68,10 @@ internal static class BundleRuntimeConfig
             // exists) and loads from there the app's files missing from its folder; a publish writes a name such as net10.0.
             foreach (var tfm in HostJson.Properties(options, "tfm"))
             {
-                var text = tfm.ValueKind == JsonValueKind.String ? tfm.GetString() ?? "" : tfm.GetRawText();
+                var text = HostJson.Text(tfm);
                 if (NamesAFolder(text))
                 {
-                    problems.Add($"{Quote(file.Path)} names the target framework {Quote(text.Length > 200 ? text[..200] + "…" : text)} (tfm), which names a folder: "
+                    problems.Add($"{Quote(file.Path)} names the target framework {Quote(text)} (tfm), which names a folder: "
                         + "the .NET host joins it to its package store's folder (<dotnet>/store/<arch>/<tfm>), where it looks for the app's files missing from "
                         + "the app's folder, and would load them from outside the bundle and the store. Publish the app again.");
                 }
@@ -83,10 +83,10 @@ internal static class BundleRuntimeConfig
             {
                 foreach (var frameworkName in HostJson.Properties(framework, "name"))
                 {
-                    var text = frameworkName.ValueKind == JsonValueKind.String ? frameworkName.GetString() ?? "" : frameworkName.GetRawText();
+                    var text = HostJson.Text(frameworkName);
                     if (!IsFrameworkName(text))
                     {
-                        problems.Add($"{Quote(file.Path)} names the shared framework {Quote(text.Length > 200 ? text[..200] + "…" : text)}, which is not a framework's "
+                        problems.Add($"{Quote(file.Path)} names the shared framework {Quote(text)}, which is not a framework's "
                             + "name (such as 'Microsoft.AspNetCore.App'): the .NET host would take it as a folder, and load a framework from outside its "
                             + "installation. Publish the app again.");
                     }
@@ -140,8 +140,8 @@ internal static class BundleRuntimeConfig
     // Why one runtime property would load code from outside the folder; null when it does not.
     private static string? Problem(string root, string file, JsonProperty property)
     {
-        var value = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() ?? "" : property.Value.GetRawText();
-        var shown = Quote(value.Length > 200 ? value[..200] + "…" : value);
+        var value = HostJson.Text(property.Value);
+        var shown = Quote(value);
         var key = property.Name;
         if (key.Equals("System.GC.Path", StringComparison.OrdinalIgnoreCase)
             || (key.Equals("System.GC.Name", StringComparison.OrdinalIgnoreCase) && NamesAFolder(value)))

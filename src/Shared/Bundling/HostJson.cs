@@ -42,6 +42,10 @@ internal static class HostJson
             ? element.EnumerateObject().Where(property => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)).Select(property => property.Value)
             : [];
 
+    /// <summary>A value as the checks read it: a string's text, any other value's JSON (which no check passes as a name or a path).</summary>
+    public static string Text(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : value.GetRawText();
+
     /// <summary>
     /// What the host is told to load by the entry assembly's runtime configuration and deps file (<see cref="BundleRuntimeConfig"/>,
     /// <see cref="BundleDepsFile"/>): the hosts' check of a verified folder, and the publish's of the folder it packs.
