@@ -220,7 +220,14 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         // saved: 404 until the developer pressed Ctrl+R. The app finds the miss once hot reload has not applied the file in
         // 15 s and makes dotnet watch read the project again (it rewrites the file the package imports under dotnet
         // watch), whose hot reload then applies it in the same process.
+        // In a project that moves obj/ (a BaseIntermediateOutputPath of its own; UseArtifactsOutput moves it too, and was
+        // tried with this test as well): the app wrote that file, and the tombstones' snapshot, in obj/apiroutes-watch/,
+        // where dotnet watch reads neither (SDK 10's dotnet watch builds do not name the folder in the runtimeconfig.json):
+        // /api/late was never served, and a deletion restarted the app. Its analysis now names the folder dotnet watch
+        // reads. And the sources its compile leaves in obj/apiroutes-watch/ were compiled by every build after it, which
+        // no default glob kept out there: the restart's build failed (CS0579).
         var project = new FixtureProject(package)
+            .Write("Directory.Build.props", "<Project><PropertyGroup><BaseIntermediateOutputPath>$(MSBuildThisFileDirectory)build/obj/</BaseIntermediateOutputPath></PropertyGroup></Project>")
             .Write("Api/Hello.cs", Handler("Hello", "hello"))
             // The save, made exactly then: the build (not a design-time one, nor the app's analysis; dotnet watch's builds
             // carry no property that says so) moves a handler file staged outside the project into it right after writing
@@ -234,7 +241,7 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             // What a first build cut short leaves (review 48D F2): an empty file, which every reading of the project by
             // dotnet watch imported and failed on (MSB4024), and which nothing wrote again. Not imported now; the build
             // writes it again, and the rest of this test needs it whole.
-            .Write("obj/apiroutes-watch/reevaluate.props", "");
+            .Write("build/obj/apiroutes-watch/reevaluate.props", "");
         var environment = WatchEnvironment(project);
         // Outside the project folder, as the default store is (~/.local/share): in it, the store's files made at each start
         // (-wal, -shm) are files added, for each of which dotnet watch reads the project again, and that alone applied the
@@ -264,6 +271,11 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             output.WriteLine($"seconds from the rude edit to the first 200 of the handler saved during the restart's build: {restarted.Elapsed.TotalSeconds:F1}");
             Assert.Contains("ApiRoutes has asked dotnet watch to read the project again", watch.Output, StringComparison.Ordinal);
             Assert.Equal(second, AppProcess(watch, project));   // hot reload, not a restart
+
+            // A handler deleted: hot reload applies it with its tombstone, from the snapshot where dotnet watch reads it.
+            project.Delete("Api/Hello.cs");
+            await UntilAsync(async () => (await TryGetAsync(watch, "/api/hello2")) == HttpStatusCode.NotFound, watch, "/api/hello2 still answered after its file was deleted");
+            Assert.Equal(second, AppProcess(watch, project));
         }
         finally
         {

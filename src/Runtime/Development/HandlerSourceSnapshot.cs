@@ -22,7 +22,24 @@ internal sealed class HandlerSourceSnapshot(string projectDirectory, string path
     private long _length;
     private bool _written;
 
-    public string Path { get; } = path;
+    public string Path { get; private set; } = path;
+
+    /// <summary>
+    /// Writes the snapshot to <paramref name="path"/> from now on, at once: the analysis found the workspace reads it
+    /// there (<see cref="ProjectAnalysis.WorkspaceFolder"/>). The file left where it was is read by nothing.
+    /// </summary>
+    public void MoveTo(string path)
+    {
+        lock (_gate)
+        {
+            if (!string.Equals(path, Path, StringComparison.Ordinal))
+            {
+                Path = path;
+                _written = false;
+                Record([]);
+            }
+        }
+    }
 
     /// <summary>Records the handler source files <paramref name="manifest"/> names; rewrites the snapshot when one changed.</summary>
     public void Record(RouteManifest manifest) =>

@@ -28,6 +28,9 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
     {
         _project = project;
         Folder = FolderOf(project, AppContext.GetData(WatchFolderSwitch) as string);
+        // The last session's analysis named it already (the file stays in the analysis folder): the snapshot of this
+        // one's start goes there, before its first analysis.
+        WorkspaceFolder = ReadWorkspaceFolder(WorkspaceFolderPath) ?? Folder;
         _compilerServer = new CompilerServer(project, Folder);
         _gate = new CompileGate(Folder);
     }
@@ -55,6 +58,22 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
 
     /// <summary>After each analysis that got as far as its compile, what it read (<see cref="InputsPath"/>): the app watches those outside the folder.</summary>
     public event Action<IReadOnlyList<string>>? InputsRead;
+
+    /// <summary>
+    /// The development folder of dotnet watch's own reading of the project: where its hot-reload workspace reads the
+    /// tombstones' snapshot and from which its evaluation imports <c>reevaluate.props</c> —
+    /// $(BaseIntermediateOutputPath)apiroutes-watch, as the last analysis evaluated it (<see cref="WorkspaceFolderPath"/>),
+    /// or <see cref="Folder"/> until one did. The two differ where the project moves obj/ (UseArtifactsOutput, a
+    /// BaseIntermediateOutputPath of its own) and no build named the folder in the runtimeconfig.json: SDK 10's dotnet
+    /// watch builds without DotNetWatchBuild, the property that makes the build name it.
+    /// </summary>
+    public string WorkspaceFolder { get; private set; }
+
+    /// <summary>The file in which each analysis names the workspace's development folder (the package's <c>_ApiRoutesWatchWorkspaceFolder</c>).</summary>
+    public string WorkspaceFolderPath => Path.Combine(Folder, "workspace-folder.txt");
+
+    /// <summary>After an analysis that named another <see cref="WorkspaceFolder"/> than the one before.</summary>
+    public event Action<string>? WorkspaceFolderChanged;
 
     /// <summary>The pipe name of the compiler server the analyses compile with.</summary>
     public string CompilerServerPipe => _compilerServer.PipeName;
@@ -156,6 +175,12 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
             InputsRead?.Invoke(inputs);
         }
 
+        if (ReadWorkspaceFolder(WorkspaceFolderPath) is { } workspaceFolder && workspaceFolder != WorkspaceFolder)
+        {
+            WorkspaceFolder = workspaceFolder;
+            WorkspaceFolderChanged?.Invoke(workspaceFolder);
+        }
+
         var diagnostics = text.Split('\n').Select(BuildDiagnostic.Parse).OfType<BuildDiagnostic>().Distinct().ToList();
         if (process.ExitCode == 0 && File.Exists(ManifestPath))
         {
@@ -192,6 +217,36 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
             return null;   // not written (MSBuild failed before it), or gone: the folders watched stay as they were
         }
     }
+
+    /// <summary>
+    /// The folder a workspace-folder file names: one line, a full path to a folder that exists (every build of the app
+    /// makes it), or null — none written yet, or anything else in it, which is never a folder to write to.
+    /// </summary>
+    internal static string? ReadWorkspaceFolder(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new byte[MaxWorkspaceFolderBytes + 1];
+            var length = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (length > MaxWorkspaceFolderBytes)
+            {
+                return null;
+            }
+
+            var folder = Encoding.UTF8.GetString(buffer, 0, length).Trim();
+            return folder.Length > 0 && !folder.Any(char.IsControl) && folder.IndexOfAny(Path.GetInvalidPathChars()) < 0
+                && Path.IsPathFullyQualified(folder) && Directory.Exists(folder)
+                ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private const int MaxWorkspaceFolderBytes = 4096;
 
     /// <summary>Why an analysis gave no manifest, from its exit code, its diagnostics and its output.</summary>
     internal static string Failure(int exitCode, IReadOnlyList<BuildDiagnostic> diagnostics, string output, bool mayReferenceProjects = true)

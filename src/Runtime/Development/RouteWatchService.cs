@@ -103,7 +103,7 @@ internal sealed partial class RouteWatchService(
 
         _analysis = new ProjectAnalysis(project);
         var restartMiss = RestartMiss.ForEntryAssembly(project.Directory, () => _linkedFolders.Keys);
-        var reevaluation = new WatchReevaluation(Path.Combine(_analysis.Folder, WatchReevaluation.FileName), time);
+        var reevaluation = new WatchReevaluation(Path.Combine(_analysis.WorkspaceFolder, WatchReevaluation.FileName), time);
         _refresher = new RouteRefresher(
             _analysis, swap, status, time, watch.Debounce, watch.Timeout, _logger, _contents, restartMiss is null ? null : restartMiss.Describe,
             () => reevaluation.Request() ? Path.GetRelativePath(project.Directory, reevaluation.Path) : null);
@@ -111,8 +111,14 @@ internal sealed partial class RouteWatchService(
 
         // The handlers' source files as this process has them, for the tombstones that let hot reload apply a handler's
         // deletion, rename or move (src/EntryPoint/TombstoneGenerator.cs): now, and after each refresh.
-        _sources = new HandlerSourceSnapshot(project.Directory, Path.Combine(_analysis.Folder, SourceSnapshot.FileName));
+        _sources = new HandlerSourceSnapshot(project.Directory, Path.Combine(_analysis.WorkspaceFolder, SourceSnapshot.FileName));
         swap.Applied += RecordSources;
+        // Both where dotnet watch's reading of the project has them, as the analyses find it.
+        _analysis.WorkspaceFolderChanged += folder =>
+        {
+            reevaluation.Path = Path.Combine(folder, WatchReevaluation.FileName);
+            MoveSources(Path.Combine(folder, SourceSnapshot.FileName));
+        };
         if (swap.Manifest is { } served)
         {
             RecordSources(served);
@@ -264,29 +270,29 @@ internal sealed partial class RouteWatchService(
         }
     }
 
-    private void RecordSources(RouteManifest manifest)
-    {
-        try
-        {
-            _sources?.Record(manifest);
-        }
-        // Never the swap's failure: the routes are in service already; without the snapshot a deletion restarts.
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            _logger.HandlerSourcesNotSaved(_sources?.Path ?? "", e.Message);
-        }
-    }
+    private void RecordSources(RouteManifest manifest) => SaveSources(sources => sources.Record(manifest));
+
+    private void MoveSources(string path) => SaveSources(sources => sources.MoveTo(path));
 
     // A handler file written again with the bytes it had leaves the tombstones' snapshot (see HandlerSourceSnapshot).
-    private void Rewritten(string path)
+    private void Rewritten(string path) => SaveSources(sources =>
+    {
+        if (sources.Rewritten(path))
+        {
+            _logger.HandlerSourceRewritten(path);
+        }
+    });
+
+    private void SaveSources(Action<HandlerSourceSnapshot> save)
     {
         try
         {
-            if (_sources?.Rewritten(path) == true)
+            if (_sources is { } sources)
             {
-                _logger.HandlerSourceRewritten(path);
+                save(sources);
             }
         }
+        // Never the swap's or the analysis's failure: the routes are in service already; without the snapshot a deletion restarts.
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             _logger.HandlerSourcesNotSaved(_sources?.Path ?? "", e.Message);

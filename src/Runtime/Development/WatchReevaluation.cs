@@ -11,7 +11,7 @@ namespace ApiRoutes.Development;
 /// evaluation of the project and create it, empty, in dotnet watch's builds; each restart builds before it reads the
 /// project, so the file is among what it read.
 /// </summary>
-/// <param name="path">The file: <c>reevaluate.props</c> in the development folder.</param>
+/// <param name="path">The file: <c>reevaluate.props</c> in the workspace's development folder (<see cref="ProjectAnalysis.WorkspaceFolder"/>).</param>
 /// <param name="time">The clock whose time each rewrite writes (its bytes then differ from any earlier one).</param>
 internal sealed class WatchReevaluation(string path, TimeProvider time)
 {
@@ -19,9 +19,14 @@ internal sealed class WatchReevaluation(string path, TimeProvider time)
     public const string FileName = "reevaluate.props";
 
     private int _requests;
+    private volatile string _path = path;
 
-    /// <summary>The file this rewrites.</summary>
-    public string Path => path;
+    /// <summary>The file this rewrites; set again when an analysis finds the workspace reads another folder (<see cref="ProjectAnalysis.WorkspaceFolderChanged"/>).</summary>
+    public string Path
+    {
+        get => _path;
+        set => _path = value;
+    }
 
     /// <summary>
     /// Rewrites the file with other bytes (an MSBuild project that defines nothing). False when there is no such file to
@@ -30,6 +35,7 @@ internal sealed class WatchReevaluation(string path, TimeProvider time)
     /// </summary>
     public bool Request()
     {
+        var path = _path;
         if (!File.Exists(path))
         {
             return false;

@@ -53,6 +53,33 @@ public sealed class HandlerSourceSnapshotTests : IDisposable
         Assert.Equal(["class Hello { }", "class Renamed { }"], Read().Select(entry => entry.Value));
     }
 
+    // A project that moves obj/ (UseArtifactsOutput): the workspace reads the snapshot in the folder the analysis names,
+    // not where the app started writing it. Every text recorded before goes there at once; the next records follow it.
+    [Fact]
+    public void A_move_writes_every_text_recorded_at_the_new_path_at_once_and_the_next_records_there()
+    {
+        var snapshot = new HandlerSourceSnapshot(_project, SnapshotPath);
+        Write("Api/Hello.cs", "class Hello { }");
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        var moved = Path.Combine(_project, "artifacts", "obj", "Shop", "apiroutes-watch", SourceSnapshot.FileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(moved)!);
+
+        snapshot.MoveTo(moved);
+        Assert.Equal(moved, snapshot.Path);
+        Assert.Equal(["class Hello { }"], Read(moved).Select(entry => entry.Value));
+
+        Write("Api/Hello.cs", "class Renamed { }");
+        File.WriteAllText(SnapshotPath, "left");
+        snapshot.Record(Manifest("Api/Hello.cs"));
+        Assert.Equal(["class Hello { }", "class Renamed { }"], Read(moved).Select(entry => entry.Value));
+        Assert.Equal("left", File.ReadAllText(SnapshotPath));   // the old path: written no more
+
+        // A move to where it is already rewrites nothing.
+        File.SetLastWriteTimeUtc(moved, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        snapshot.MoveTo(moved);
+        Assert.Equal(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(moved));
+    }
+
     // Review 24c F3: a handler added by hot reload, saved again unchanged (or removed and made again as it was: git stash
     // and pop), then deleted with its tombstone made Roslyn's delta emit throw, and dotnet watch itself ended. Such a
     // file leaves the snapshot for good: its deletion restarts the app, as without tombstones.
@@ -118,7 +145,7 @@ public sealed class HandlerSourceSnapshotTests : IDisposable
         Assert.Equal(["2", "3"], Read().Select(entry => entry.Value[..1]));
     }
 
-    private List<KeyValuePair<string, string>> Read() => SourceSnapshot.Read(File.ReadAllText(SnapshotPath));
+    private List<KeyValuePair<string, string>> Read(string? path = null) => SourceSnapshot.Read(File.ReadAllText(path ?? SnapshotPath));
 
     private void Write(string file, string text)
     {
