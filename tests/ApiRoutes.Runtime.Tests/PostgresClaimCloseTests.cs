@@ -219,9 +219,12 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         await PostgresServer.ScalarAsync<int>(
             _database,
             "INSERT INTO apiroutes_replicas (id, lease_until) VALUES ('dead', now() - interval '1 second'), ('alive', now() + interval '1 hour') RETURNING 1");
+        // And one of the survivor's own, whose record it dropped (review 48D F7: said to be another replica's, which stopped).
+        var self = survivor.Services.GetRequiredService<IReplicaCoordination>().Replica;
         await PostgresServer.ScalarAsync<int>(
             _database,
             "INSERT INTO apiroutes_schedule_runs (route, occurrence, execution_id, replica, claimed_at) VALUES "
+            + $"('/api/tick', '2026-02-23T00:00:00Z', 'own-ran', '{self}', now() - interval '16 minutes'), "
             + "('/api/tick', '2026-02-25T00:00:00Z', 'dead-ran', 'dead', now() - interval '1 minute'), "
             + "('/api/tick', '2026-02-26T00:00:00Z', 'old-ran', 'alive', now() - interval '16 minutes'), "
             + "('/api/tick', '2026-02-27T00:00:00Z', 'young-ran', 'alive', now() - interval '1 minute'), "
@@ -233,6 +236,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         await PostgresServer.ScalarAsync<int>(
             _database,
             "INSERT INTO apiroutes_executions (id, route, kind, status, attempt, accepted_at, finished_at, occurrence, owner) VALUES "
+            + $"('own-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:44:00Z', '2026-02-28T23:44:01Z', '2026-02-23T00:00:00Z', '{self}'), "
             + "('dead-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-25T00:00:00Z', 'dead'), "
             + "('old-ran', '/api/tick', 'scheduled', 'Failed', 1, '2026-02-28T23:44:00Z', '2026-02-28T23:44:01Z', '2026-02-26T00:00:00Z', 'alive'), "
             + "('young-ran', '/api/tick', 'scheduled', 'Succeeded', 1, '2026-02-28T23:59:00Z', '2026-02-28T23:59:01Z', '2026-02-27T00:00:00Z', 'alive'), "
@@ -255,16 +259,19 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         await Poll.UntilAsync(() => coordination.RunsLookedAt == 3);
         const string Recorded = "SELECT string_agg(to_char(occurrence AT TIME ZONE 'UTC', 'YY-MM-DD') || ' ' || outcome || ' ' || coalesce(execution_id, '-'), ', ' ORDER BY occurrence, outcome) FROM apiroutes_schedule_occurrences";
         await Poll.UntilAsync(async () => await PostgresServer.ScalarAsync<string?>(_database, Recorded) is { } records
-            && records.Contains("02-25 ran", StringComparison.Ordinal) && records.Contains("02-26 ran", StringComparison.Ordinal) && records.Contains("02-28 ran", StringComparison.Ordinal),
+            && records.Contains("02-23 ran", StringComparison.Ordinal) && records.Contains("02-25 ran", StringComparison.Ordinal) && records.Contains("02-26 ran", StringComparison.Ordinal) && records.Contains("02-28 ran", StringComparison.Ordinal),
             () => string.Join("\n", survivor.Logs.Where(line => line.StartsWith("ApiRoutes[", StringComparison.Ordinal))));
 
         // Not the live claimant's young one, nor the catch-up of an occurrence older than the records kept.
         Assert.Equal(
-            "26-02-25 ran dead-ran, 26-02-26 ran old-ran, 26-02-28 claimed_elsewhere -, 26-02-28 ran seen-ran",
+            "26-02-23 ran own-ran, 26-02-25 ran dead-ran, 26-02-26 ran old-ran, 26-02-28 claimed_elsewhere -, 26-02-28 ran seen-ran",
             await PostgresServer.ScalarAsync<string>(_database, Recorded));
-        var ran = (await survivor.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Single(r => r.ExecutionId == "old-ran");
+        var occurrences = await survivor.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default);
+        var ran = occurrences.Single(r => r.ExecutionId == "old-ran");
         Assert.Equal((OccurrenceOutcome.Ran, ExecutionStatus.Failed), (ran.Outcome, ran.ExecutionStatus));
-        Assert.Equal("Recorded by another replica: replica alive, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between).", ran.Detail);
+        Assert.Equal("Recorded by another replica: replica alive, which claimed it and wrote its run, wrote no record of it in 15 minutes (its record was dropped: its event 3031 says why).", ran.Detail);
+        Assert.Equal("Recorded by another replica: replica dead, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between).", occurrences.Single(r => r.ExecutionId == "dead-ran").Detail);
+        Assert.Equal($"Recorded later by replica {self} itself, which claimed it and wrote its run: its first record of it was dropped (its event 3031 says why).", occurrences.Single(r => r.ExecutionId == "own-ran").Detail);
         Assert.Equal(0, survivor.Probe.Count(nameof(Tick)));
     }
 

@@ -293,16 +293,24 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         else if (claim.Skipped)
         {
             Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Skipped, claim.ExecutionId, claim.Replica is { } replica
-                ? $"The previous run was still going. Recorded by another replica: replica {replica}, which skipped it, wrote no record of it (it stopped, or let its lease lapse, in the moment between)."
+                ? $"The previous run was still going. {ByReplica(replica, claim.Claimant, "skipped it")}"
                 : "The previous run was still going. Recorded at the next start: the process stopped (killed, or crashed) after it claimed the occurrence as skipped and before this record was written.");
         }
         else
         {
             Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Ran, claim.ExecutionId, claim.Replica is { } replica
-                ? $"Recorded by another replica: replica {replica}, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between)."
+                ? ByReplica(replica, claim.Claimant, "claimed it and wrote its run")
                 : "Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.");
         }
     }
+
+    // Who recorded it, for whom, and why that one did not.
+    private static string ByReplica(string replica, ClaimantState claimant, string what) => claimant switch
+    {
+        ClaimantState.Own => $"Recorded later by replica {replica} itself, which {what}: its first record of it was dropped (its event 3031 says why).",
+        ClaimantState.Live => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it in {(int)IReplicaCoordination.ClaimWithoutRunLimit.TotalMinutes} minutes (its record was dropped: its event 3031 says why).",
+        _ => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it (it stopped, or let its lease lapse, in the moment between).",
+    };
 
     /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
     /// <exception cref="ExecutionStoreUnavailableException">The store cannot be read.</exception>

@@ -288,6 +288,26 @@ internal sealed record ClaimRunUnrecorded(string Route, DateTimeOffset Occurrenc
     /// skipped, as the process that skipped it would have (review 48A F1).
     /// </summary>
     public bool Skipped { get; init; }
+
+    /// <summary>
+    /// With replicas: how the claimant stands — this replica itself (its own record was dropped: event 3031), another
+    /// that lives on, or one that stopped or let its lease lapse — for the record's words (review 48D F7: a replica's own
+    /// claim was said to be another replica's, which had stopped).
+    /// </summary>
+    public ClaimantState Claimant { get; init; } = ClaimantState.Gone;
+}
+
+/// <summary>How the replica that claimed an occurrence stands when a take-over finds its claim (<see cref="ClaimRunUnrecorded.Claimant"/>).</summary>
+internal enum ClaimantState
+{
+    /// <summary>It stopped, or let its lease lapse.</summary>
+    Gone = 0,
+
+    /// <summary>Another replica, whose lease holds.</summary>
+    Live = 1,
+
+    /// <summary>The replica that found it.</summary>
+    Own = 2,
 }
 
 /// <summary>The order of <see cref="IExecutionStore.GetUnfinishedAsync(int, DateTimeOffset?, CancellationToken)"/>.</summary>
