@@ -30,7 +30,7 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         Folder = FolderOf(project, AppContext.GetData(WatchFolderSwitch) as string);
         // The last session's analysis named it already (the file stays in the analysis folder): the snapshot of this
         // one's start goes there, before its first analysis.
-        WorkspaceFolder = ReadWorkspaceFolder(WorkspaceFolderPath) ?? Folder;
+        WorkspaceFolder = ReadWorkspaceFolder(WorkspaceFolderPath, project.ProjectFile) ?? Folder;
         _compilerServer = new CompilerServer(project, Folder);
         _gate = new CompileGate(Folder);
     }
@@ -175,7 +175,7 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
             InputsRead?.Invoke(inputs);
         }
 
-        if (ReadWorkspaceFolder(WorkspaceFolderPath) is { } workspaceFolder && workspaceFolder != WorkspaceFolder)
+        if (ReadWorkspaceFolder(WorkspaceFolderPath, _project.ProjectFile) is { } workspaceFolder && workspaceFolder != WorkspaceFolder)
         {
             WorkspaceFolder = workspaceFolder;
             WorkspaceFolderChanged?.Invoke(workspaceFolder);
@@ -219,10 +219,13 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
     }
 
     /// <summary>
-    /// The folder a workspace-folder file names: one line, a full path to a folder that exists (every build of the app
-    /// makes it), or null — none written yet, or anything else in it, which is never a folder to write to.
+    /// The folder a workspace-folder file names for <paramref name="projectFile"/>: two lines, the project file an
+    /// analysis of which wrote it, this one, and a full path to a development folder (named apiroutes-watch) that exists
+    /// (every build of the app makes it); or null — none written yet, written for another project (a project folder
+    /// copied with its obj/ names the original's, review 49B F1), or anything else in it, which is never a folder to
+    /// write to.
     /// </summary>
-    internal static string? ReadWorkspaceFolder(string path)
+    internal static string? ReadWorkspaceFolder(string path, string projectFile)
     {
         try
         {
@@ -234,10 +237,16 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
                 return null;
             }
 
-            var folder = Encoding.UTF8.GetString(buffer, 0, length).Trim();
+            var lines = Encoding.UTF8.GetString(buffer, 0, length).Trim().Split('\n', StringSplitOptions.TrimEntries);
+            if (lines is not [var project, var folder] || !(Path.IsPathFullyQualified(project) && string.Equals(Path.GetFullPath(project), Path.GetFullPath(projectFile), PathComparison)))
+            {
+                return null;
+            }
+
             return folder.Length > 0 && !folder.Any(char.IsControl) && folder.IndexOfAny(Path.GetInvalidPathChars()) < 0
-                && Path.IsPathFullyQualified(folder) && Directory.Exists(folder)
-                ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))
+                && Path.IsPathFullyQualified(folder) && Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) is var full
+                && string.Equals(Path.GetFileName(full), DevelopmentFolderName, PathComparison) && Directory.Exists(full)
+                ? full
                 : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
@@ -246,7 +255,12 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         }
     }
 
-    private const int MaxWorkspaceFolderBytes = 4096;
+    private const int MaxWorkspaceFolderBytes = 8192;
+
+    // The name of every development folder, $(BaseIntermediateOutputPath)apiroutes-watch (the package's _ApiRoutesDevelopmentFolder).
+    private const string DevelopmentFolderName = "apiroutes-watch";
+
+    private static readonly StringComparison PathComparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     /// <summary>Why an analysis gave no manifest, from its exit code, its diagnostics and its output.</summary>
     internal static string Failure(int exitCode, IReadOnlyList<BuildDiagnostic> diagnostics, string output, bool mayReferenceProjects = true)

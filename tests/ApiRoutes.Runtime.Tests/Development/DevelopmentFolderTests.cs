@@ -1,3 +1,4 @@
+using System.Globalization;
 using ApiRoutes.Development;
 
 namespace ApiRoutes.Runtime.Tests.Development;
@@ -22,8 +23,8 @@ public sealed class DevelopmentFolderTests
         Assert.Equal(expected, ProjectAnalysis.FolderOf(Shop, configured));
     }
 
-    // The folder an analysis names for dotnet watch's workspace (workspace-folder.txt): only a full path to a folder
-    // that exists, whatever else the file holds — the app writes there.
+    // The folder an analysis names for dotnet watch's workspace (workspace-folder.txt, after the project file it is
+    // for): only a full path to a development folder that exists, whatever else the file holds — the app writes there.
     [Fact]
     public void The_workspace_folder_is_read_only_when_the_file_names_a_folder_that_exists()
     {
@@ -32,30 +33,90 @@ public sealed class DevelopmentFolderTests
         {
             var folder = Directory.CreateDirectory(Path.Combine(root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
             var file = Path.Combine(root, "workspace-folder.txt");
+            var project = Path.Combine(root, "Shop", "Shop.csproj");
+            var line = project + "\n";
 
-            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file));   // none written yet
+            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));   // none written yet
             foreach (var (content, expected) in new (string, string?)[]
             {
-                (folder + "/\n", folder),
-                ("  " + folder + "/../apiroutes-watch/  \r\n", folder),
+                (line + folder + "/\n", folder),
+                (line + "  " + folder + "/../apiroutes-watch/  \r\n", folder),
+                (project + "\r\n" + folder, folder),
+                (Path.Combine(root, "Shop", ".", "Shop.csproj") + "\n" + folder, folder),
+                (line + Path.Combine(root, "artifacts", "obj") + "//Shop/apiroutes-watch/", folder),   // as obj\ makes it
                 ("", null),
-                ("artifacts/obj/Shop/apiroutes-watch/", null),               // not a full path
-                (Path.Combine(root, "missing") + "/", null),               // no such folder
-                (folder + "/\n" + folder + "/\n", null),                    // two lines
-                (folder + "\0/etc", null),
-                (folder + "/" + new string('a', 5000), null),              // over the bound
-                (Path.Combine(root, "workspace-folder.txt"), null),        // a file, not a folder
+                (line, null),
+                (folder + "/\n", null),                                            // no project file
+                (line + "artifacts/obj/Shop/apiroutes-watch/", null),               // not a full path
+                (line + Path.Combine(root, "missing", "apiroutes-watch") + "/", null),   // no such folder
+                (line + folder + "/..", null),                                     // no development folder
+                (line + folder + "/\n" + folder + "/\n", null),                    // three lines
+                ("Shop/Shop.csproj\n" + folder + "/\n", null),                     // the project file, not a full path
+                (line + folder + "\0/etc", null),
+                (line + folder + "/" + new string('a', 9000), null),              // over the bound
+                (line + Path.Combine(root, "workspace-folder.txt"), null),        // a file, not a folder
             })
             {
                 File.WriteAllText(file, content);
-                Assert.Equal(expected, ProjectAnalysis.ReadWorkspaceFolder(file));
+                Assert.Equal(expected, ProjectAnalysis.ReadWorkspaceFolder(file, project));
             }
 
             File.WriteAllBytes(file, [0xFF, 0xFE, 0x00, 0xD8, 0x2F]);
-            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file));
+            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));
             File.Delete(file);
             Directory.CreateDirectory(file);   // a folder where the file was
-            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file));
+            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    // A workspace-folder file the app did not get from an analysis of its own project is never where it writes: a
+    // project folder copied with its obj/ (cp -r Shop Shop2) named the original's folder, which exists, and the copy's
+    // first session wrote its snapshot over the original's until its first analysis; a file planted in obj/ named any
+    // folder that exists, and the app created tombstones.txt there at its start. ({0}: the original project file,
+    // {1}: its development folder, {2}: the copy's project file, {3}: a folder that exists, not a development folder.)
+    [Theory]
+    [InlineData("{1}/\n")]            // as 977b817's analysis of Shop wrote it
+    [InlineData("{0}\n{1}/\n")]       // as an analysis of Shop writes it
+    [InlineData("{3}/\n")]            // planted
+    [InlineData("{2}\n{3}/\n")]       // planted, naming the copy
+    [InlineData("{2}\n{2}\n")]        // the project file, no folder
+    public void A_workspace_folder_named_for_another_project_or_not_a_development_folder_is_not_used(string content)
+    {
+        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
+        try
+        {
+            var original = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+            var originalFolder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
+            var copy = new ProjectLocation(Path.Combine(root, "Shop2", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+            var copyFolder = Directory.CreateDirectory(Path.Combine(root, "Shop2", "obj", "apiroutes-watch")).FullName;
+            var elsewhere = Directory.CreateDirectory(Path.Combine(root, "elsewhere")).FullName;
+            File.WriteAllText(Path.Combine(copyFolder, "workspace-folder.txt"), string.Format(CultureInfo.InvariantCulture, content, original.ProjectFile, originalFolder, copy.ProjectFile, elsewhere));
+
+            Assert.Equal(copyFolder, new ProjectAnalysis(copy).WorkspaceFolder);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    // What an analysis of the project itself names is used from the start, wherever the project moved obj/.
+    [Fact]
+    public void A_workspace_folder_named_for_the_project_is_used()
+    {
+        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
+        try
+        {
+            var shop = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+            var folder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
+            var artifacts = Directory.CreateDirectory(Path.Combine(root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
+            File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
+
+            Assert.Equal(artifacts, new ProjectAnalysis(shop).WorkspaceFolder);
         }
         finally
         {
