@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ApiRoutes.Watch;
 
 namespace ApiRoutes.Development;
 
@@ -29,8 +30,14 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
         _project = project;
         Folder = FolderOf(project, AppContext.GetData(WatchFolderSwitch) as string);
         // The last session's analysis named it already (the file stays in the analysis folder): the snapshot of this
-        // one's start goes there, before its first analysis.
-        WorkspaceFolder = ReadWorkspaceFolder(WorkspaceFolderPath, project.ProjectFile) ?? Folder;
+        // one's start goes there, before its first analysis — when the build that started this process used it. That
+        // build emptied the snapshot in the folder it used (the package's _ApiRoutesEmptyTombstones); one that holds
+        // texts is a folder no build used since an app wrote there: the project switched UseArtifactsOutput off, say,
+        // and the snapshot went where nothing reads it until the first analysis (review 49B F2).
+        WorkspaceFolder = ReadWorkspaceFolder(WorkspaceFolderPath, project.ProjectFile) is { } named
+            && new FileInfo(Path.Combine(named, SourceSnapshot.FileName)) is { Exists: true, Length: 0 }
+            ? named
+            : Folder;
         _compilerServer = new CompilerServer(project, Folder);
         _gate = new CompileGate(Folder);
     }

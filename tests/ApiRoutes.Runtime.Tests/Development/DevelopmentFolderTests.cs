@@ -1,5 +1,6 @@
 using System.Globalization;
 using ApiRoutes.Development;
+using ApiRoutes.Watch;
 
 namespace ApiRoutes.Runtime.Tests.Development;
 
@@ -115,8 +116,34 @@ public sealed class DevelopmentFolderTests
             var folder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
             var artifacts = Directory.CreateDirectory(Path.Combine(root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
             File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
+            File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "");   // as the build that started the app left it
 
             Assert.Equal(artifacts, new ProjectAnalysis(shop).WorkspaceFolder);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    // The project switched UseArtifactsOutput off since its last session: the folder the last analysis named is the
+    // artifacts' one, which is still there, and the app wrote its snapshot there, where nothing reads it, until its
+    // first analysis (a handler deleted meanwhile restarted the app). The build that started this process emptied the
+    // snapshot in the folder it used; one holding texts is a folder no build used since an app wrote there.
+    [Fact]
+    public void A_workspace_folder_no_build_used_since_the_last_session_is_not_used_at_the_start()
+    {
+        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
+        try
+        {
+            var shop = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+            var folder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
+            var artifacts = Directory.CreateDirectory(Path.Combine(root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
+            File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
+            File.WriteAllText(Path.Combine(folder, SourceSnapshot.FileName), "");
+            File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "the last session's texts");
+
+            Assert.Equal(folder, new ProjectAnalysis(shop).WorkspaceFolder);
         }
         finally
         {
