@@ -412,6 +412,24 @@ public sealed class BuildTests(PackageFixture package)
         Assert.False(File.Exists(project.ManifestPath()));
     }
 
+    // Review 49B F3: the app's analysis compiles into obj/apiroutes-watch/ of the project, also where the project moves
+    // obj/ elsewhere, and leaves sources there (AssemblyInfo, GlobalUsings). The package keeps that folder out of the
+    // project's items (DefaultItemExcludes), but set in its .props a project file that sets DefaultItemExcludes of its own
+    // (without the value before) dropped it, where the SDK's own exclusions of bin/ and obj/ stay: every build after the
+    // app's first analysis compiled those sources too (CS0579).
+    [Fact]
+    public async Task The_analysis_folder_stays_out_of_the_items_of_a_project_that_moves_obj_and_sets_DefaultItemExcludes_of_its_own()
+    {
+        var project = Sources.Shop(package)
+            .Write("Directory.Build.props", "<Project><PropertyGroup><BaseIntermediateOutputPath>$(MSBuildThisFileDirectory)build/obj/</BaseIntermediateOutputPath></PropertyGroup></Project>")
+            .AddToProject("<PropertyGroup><DefaultItemExcludes>Temp/**</DefaultItemExcludes></PropertyGroup>")
+            .Write("obj/apiroutes-watch/obj/Shop.AssemblyInfo.cs", "#error the analysis's sources, compiled by the app's build")
+            .Write("obj/apiroutes-watch/bin/Shop.runtimeconfig.json", "{}");
+
+        (await project.RunAsync("build")).ShouldSucceed();
+        Assert.False(File.Exists(Path.Combine(project.OutputFolder(), "obj", "apiroutes-watch", "bin", "Shop.runtimeconfig.json")));
+    }
+
 
     private const string TombstoneSnapshot = "obj/apiroutes-watch/tombstones.txt";
 
