@@ -34,6 +34,9 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
             .Write("Api/Cleanup.cs", Scheduled("*/5 * * * *"))
             .Write("Api/Extra/Gone.cs", Handler("Gone", "gone", "Shop.Api.Extra"));
         var environment = WatchEnvironment(project);
+        // Outside the project folder, as the default store is (~/.local/share), so the session is a developer's: dotnet watch
+        // sees none of the store's files (in the project, the -wal written at each commit joined its batches of changes).
+        environment["ApiRoutes__Store__Path"] = Path.Combine(project.Directory + "-store", "executions.db");
 
         var url = $"http://127.0.0.1:{PostgresServer.FreePort()}";
         await using var watch = await RunningApp.StartListeningAsync("dotnet", project.Directory, environment, url, "watch");
@@ -245,7 +248,7 @@ public sealed partial class WatchTests(PackageFixture package, ITestOutputHelper
         var environment = WatchEnvironment(project);
         // Outside the project folder, as the default store is (~/.local/share): in it, the store's files made at each start
         // (-wal, -shm) are files added, for each of which dotnet watch reads the project again, and that alone applied the
-        // missed file (the session test above keeps its store in the project).
+        // missed file (the session test above keeps its store outside the project too).
         environment["ApiRoutes__Store__Path"] = Path.Combine(project.Directory + "-store", "executions.db");
 
         var url = $"http://127.0.0.1:{PostgresServer.FreePort()}";
