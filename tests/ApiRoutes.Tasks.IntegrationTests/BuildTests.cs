@@ -430,7 +430,6 @@ public sealed class BuildTests(PackageFixture package)
         Assert.False(File.Exists(Path.Combine(project.OutputFolder(), "obj", "apiroutes-watch", "bin", "Shop.runtimeconfig.json")));
     }
 
-
     private const string TombstoneSnapshot = "obj/apiroutes-watch/tombstones.txt";
 
     // The snapshot's format (src/EntryPoint/SourceSnapshot.cs): a line per text, path and text in Base64, a tab between.
