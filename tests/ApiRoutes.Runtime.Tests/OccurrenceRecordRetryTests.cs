@@ -139,6 +139,34 @@ public sealed class OccurrenceRecordRetryTests
                 .Select(line => line.Split(" of ")[1].Split(' ')[0]));
     }
 
+    // Review 49C F1: with replicas, this replica's own claim whose run is written and whose record waits for the store
+    // (kept, event 3013: an outage of the database of 15 minutes or more) is found unrecorded by its own take-over once
+    // the database is back, often before the next retry. Its record said "its first record of it was dropped (its event
+    // 3031 says why)", with no such event, and the kept record, which landed moments later, was the second of the same
+    // (route, occurrence, outcome): the store kept the take-over's words. The kept record is left to land.
+    [Fact]
+    public async Task A_take_over_of_this_replicas_own_claim_whose_record_is_kept_leaves_it_to_the_kept_record()
+    {
+        var (log, store, time, lines) = NewLog();
+        store.Full = true;
+        log.Record("/api/a", Start, OccurrenceOutcome.Ran, "run-1");
+        store.Full = false;
+
+        log.Unrecorded(new ClaimRunUnrecorded("/api/a", Start, "run-1", "this") { Claimant = ClaimantState.Own });
+        time.Advance(OccurrenceLog.RetryDelay);
+
+        var record = Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default));
+        Assert.Equal((OccurrenceOutcome.Ran, "run-1", null), (record.Outcome, record.ExecutionId, record.Detail));
+        Assert.DoesNotContain(lines, line => line.Contains("[3031]", StringComparison.Ordinal));
+
+        // One found once its record was dropped is recorded by the take-over, with why.
+        log.Unrecorded(new ClaimRunUnrecorded("/api/a", Start.AddMinutes(1), "run-2", "this") { Claimant = ClaimantState.Own });
+        Assert.Equal(
+            "Recorded later by replica this itself, which claimed it and wrote its run: its first record of it was dropped (its event 3031 says why).",
+            (await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default)).Single(r => r.ExecutionId == "run-2").Detail);
+        await log.DisposeAsync();
+    }
+
     private static (OccurrenceLog Log, RecordsFailWhileFull Store, FakeTimeProvider Time, ConcurrentQueue<string> Lines) NewLog()
     {
         var time = new FakeTimeProvider(Start);

@@ -286,6 +286,15 @@ internal sealed class OccurrenceLog : IAsyncDisposable
     /// </summary>
     public void Unrecorded(ClaimRunUnrecorded claim)
     {
+        // This replica's own record of it waits for the store (event 3013: an outage of 15 minutes or more) and lands at
+        // the next retry, with its own words; one written here, often first, said it was dropped (event 3031, never
+        // logged), and the store kept that one (review 49C F1). If the kept one is dropped after all, the next take-over
+        // finds the claim again.
+        if (claim is { Closed: null, Claimant: ClaimantState.Own } && IsKept(claim.Route, claim.Occurrence, claim.Skipped ? OccurrenceOutcome.Skipped : OccurrenceOutcome.Ran))
+        {
+            return;
+        }
+
         if (claim.Closed is { } closed)
         {
             ClaimNeverRun(closed);
@@ -301,6 +310,14 @@ internal sealed class OccurrenceLog : IAsyncDisposable
             Record(claim.Route, claim.Occurrence, OccurrenceOutcome.Ran, claim.ExecutionId, claim.Replica is { } replica
                 ? ByReplica(replica, claim.Claimant, "claimed it and wrote its run")
                 : "Recorded at the next start: the process stopped (killed, or crashed) after its run was written and before this record was.");
+        }
+    }
+
+    private bool IsKept(string route, DateTimeOffset occurrence, OccurrenceOutcome outcome)
+    {
+        lock (_kept)
+        {
+            return _kept.ContainsKey((route, occurrence, outcome));
         }
     }
 
