@@ -492,7 +492,7 @@ internal sealed partial class RouteWatchService(
     {
         var name = Path.GetRelativePath(projectDirectory, path);
         var segments = name.Split(Path.DirectorySeparatorChar);
-        return segments[0] != ".." && !Path.IsPathRooted(name) && !IsBuilds(segments, path)
+        return segments[0] != ".." && !Path.IsPathRooted(name) && !IsBuilds(segments, path, _analysis)
             && !(IsWatched(name) && IsDevelopers(name, path));
     }
 
@@ -506,15 +506,19 @@ internal sealed partial class RouteWatchService(
     private bool IsDevelopers(string? name, string fullPath)
     {
         var segments = name?.Split(Path.DirectorySeparatorChar) ?? [];
-        return !IsBuilds(segments, fullPath)
+        return !IsBuilds(segments, fullPath, _analysis)
             && !segments.Where((segment, i) => i < segments.Length - 1 || !IsAnalyzerConfig(segment)).Any(segment => segment.StartsWith('.') || segment == "node_modules");
     }
 
     private static bool IsAnalyzerConfig(string fileName) =>
         fileName.Equals(".editorconfig", StringComparison.OrdinalIgnoreCase) || fileName.Equals(".globalconfig", StringComparison.OrdinalIgnoreCase);
 
-    // The build's: obj/ and bin/, and the development folder the analysis writes.
-    private bool IsBuilds(string[] segments, string fullPath) =>
+    // The build's: obj/ and bin/, the development folder the analysis writes, and the one dotnet watch's reading of the
+    // project uses, where the app rewrites reevaluate.props (review 49C F2: inside the project folder, a BaseIntermediateOutputPath
+    // of build/obj/ or artifacts/, each rewrite started an analysis).
+    internal static bool IsBuilds(string[] segments, string fullPath, ProjectAnalysis? analysis) =>
         segments.FirstOrDefault() is "obj" or "bin"
-        || (_analysis is { } analysis && fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+        || (analysis is not null
+            && (fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                || fullPath.StartsWith(analysis.WorkspaceFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal)));
 }

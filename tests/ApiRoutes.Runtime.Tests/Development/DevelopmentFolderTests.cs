@@ -150,4 +150,37 @@ public sealed class DevelopmentFolderTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    // Review 49C F2: where the project's BaseIntermediateOutputPath is a folder inside it that is not obj/ (build/obj/;
+    // artifacts/ with UseArtifactsOutput and a Directory.Build.props beside the project file), the app rewrites
+    // reevaluate.props in the folder the analysis names, a .props file that its own watch of the project folder took for
+    // the developer's: each request that dotnet watch read the project again started one more analysis. That folder is
+    // the build's, as the analysis's own is; the rest of the moved folder stays as it was.
+    [Fact]
+    public void The_workspace_folder_inside_the_project_is_the_builds_for_the_apps_watch()
+    {
+        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
+        try
+        {
+            var shop = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+            var folder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
+            var moved = Directory.CreateDirectory(Path.Combine(root, "Shop", "build", "obj", "apiroutes-watch")).FullName;
+            File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + moved + "/\n");
+            File.WriteAllText(Path.Combine(moved, SourceSnapshot.FileName), "");
+            var analysis = new ProjectAnalysis(shop);
+            Assert.Equal(moved, analysis.WorkspaceFolder);
+
+            Assert.True(IsBuilds(Path.Combine(moved, "reevaluate.props")));
+            Assert.True(IsBuilds(Path.Combine(folder, "obj", "Shop.AssemblyInfo.cs")));
+            Assert.False(IsBuilds(Path.Combine(root, "Shop", "build", "obj", "Directory.Build.props")));
+            Assert.False(IsBuilds(Path.Combine(root, "Shop", "build", "Api", "Hello.cs")));
+
+            bool IsBuilds(string path) =>
+                RouteWatchService.IsBuilds(Path.GetRelativePath(shop.Directory, path).Split(Path.DirectorySeparatorChar), path, analysis);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
