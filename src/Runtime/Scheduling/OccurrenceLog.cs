@@ -321,11 +321,12 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         }
     }
 
-    // Who recorded it, for whom, and why that one did not.
+    // Who recorded it, for whom, and why that one did not. A live claimant's record may also have waited for the store
+    // (an outage of 15 minutes or more, its lease renewed before its next retry): not only dropped (review 49C F3).
     private static string ByReplica(string replica, ClaimantState claimant, string what) => claimant switch
     {
         ClaimantState.Own => $"Recorded later by replica {replica} itself, which {what}: its first record of it was dropped (its event 3031 says why).",
-        ClaimantState.Live => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it in {(int)IReplicaCoordination.ClaimWithoutRunLimit.TotalMinutes} minutes (its record was dropped: its event 3031 says why).",
+        ClaimantState.Live => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it in {(int)IReplicaCoordination.ClaimWithoutRunLimit.TotalMinutes} minutes (dropped: its event 3031 says why; or kept while the store could not be written, its event 3013, and written after this one).",
         _ => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it (it stopped, or let its lease lapse, in the moment between).",
     };
 
