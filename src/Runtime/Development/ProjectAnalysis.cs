@@ -43,10 +43,10 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
     }
 
     /// <summary>
-    /// The app's development folder: the analysis's output, the compiler server's files and the tombstones' snapshot.
-    /// $(BaseIntermediateOutputPath)apiroutes-watch, as dotnet watch's build of the app names it in the runtimeconfig.json
-    /// (the package's targets), so that the tombstone generator reads the snapshot where the app writes it; otherwise
-    /// obj/apiroutes-watch.
+    /// The app's development folder: the analysis's output and the compiler server's files.
+    /// $(BaseIntermediateOutputPath)apiroutes-watch where a build with DotNetWatchBuild names it in the runtimeconfig.json
+    /// (the package's targets); otherwise obj/apiroutes-watch, also where the project moves obj/ (SDK 10's dotnet watch
+    /// builds without DotNetWatchBuild). The tombstones' snapshot and reevaluate.props go to <see cref="WorkspaceFolder"/>.
     /// </summary>
     public string Folder { get; }
 

@@ -7,11 +7,16 @@ namespace ApiRoutes.Runtime.Tests.Development;
 /// <summary>
 /// The development folder (the analysis, the compiler server's files, the tombstones' snapshot): where dotnet watch's
 /// build of the app names it (runtimeconfig.json, $(BaseIntermediateOutputPath)apiroutes-watch, so the tombstone
-/// generator reads the snapshot where the app writes it); obj/apiroutes-watch when it names none or no full path.
+/// generator reads the snapshot where the app writes it); obj/apiroutes-watch when it names none or no full path. And the
+/// folder dotnet watch's reading of the project uses, as the app's analyses name it (workspace-folder.txt).
 /// </summary>
-public sealed class DevelopmentFolderTests
+public sealed class DevelopmentFolderTests : IDisposable
 {
     private static readonly ProjectLocation Shop = new("/src/Shop/Shop.csproj", "Debug", "net10.0", "/usr/bin/dotnet");
+
+    private readonly string _root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Theory]
     [InlineData(null, "/src/Shop/obj/apiroutes-watch")]
@@ -29,49 +34,41 @@ public sealed class DevelopmentFolderTests
     [Fact]
     public void The_workspace_folder_is_read_only_when_the_file_names_a_folder_that_exists()
     {
-        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
-        try
-        {
-            var folder = Directory.CreateDirectory(Path.Combine(root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
-            var file = Path.Combine(root, "workspace-folder.txt");
-            var project = Path.Combine(root, "Shop", "Shop.csproj");
-            var line = project + "\n";
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
+        var file = Path.Combine(_root, "workspace-folder.txt");
+        var project = Path.Combine(_root, "Shop", "Shop.csproj");
+        var line = project + "\n";
 
-            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));   // none written yet
-            foreach (var (content, expected) in new (string, string?)[]
-            {
-                (line + folder + "/\n", folder),
-                (line + "  " + folder + "/../apiroutes-watch/  \r\n", folder),
-                (project + "\r\n" + folder, folder),
-                (Path.Combine(root, "Shop", ".", "Shop.csproj") + "\n" + folder, folder),
-                (line + Path.Combine(root, "artifacts", "obj") + "//Shop/apiroutes-watch/", folder),   // as obj\ makes it
-                ("", null),
-                (line, null),
-                (folder + "/\n", null),                                            // no project file
-                (line + "artifacts/obj/Shop/apiroutes-watch/", null),               // not a full path
-                (line + Path.Combine(root, "missing", "apiroutes-watch") + "/", null),   // no such folder
-                (line + folder + "/..", null),                                     // no development folder
-                (line + folder + "/\n" + folder + "/\n", null),                    // three lines
-                ("Shop/Shop.csproj\n" + folder + "/\n", null),                     // the project file, not a full path
-                (line + folder + "\0/etc", null),
-                (line + folder + "/" + new string('a', 9000), null),              // over the bound
-                (line + Path.Combine(root, "workspace-folder.txt"), null),        // a file, not a folder
-            })
-            {
-                File.WriteAllText(file, content);
-                Assert.Equal(expected, ProjectAnalysis.ReadWorkspaceFolder(file, project));
-            }
-
-            File.WriteAllBytes(file, [0xFF, 0xFE, 0x00, 0xD8, 0x2F]);
-            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));
-            File.Delete(file);
-            Directory.CreateDirectory(file);   // a folder where the file was
-            Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));
-        }
-        finally
+        Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));   // none written yet
+        foreach (var (content, expected) in new (string, string?)[]
         {
-            Directory.Delete(root, recursive: true);
+            (line + folder + "/\n", folder),
+            (line + "  " + folder + "/../apiroutes-watch/  \r\n", folder),
+            (project + "\r\n" + folder, folder),
+            (Path.Combine(_root, "Shop", ".", "Shop.csproj") + "\n" + folder, folder),
+            (line + Path.Combine(_root, "artifacts", "obj") + "//Shop/apiroutes-watch/", folder),   // as obj\ makes it
+            ("", null),
+            (line, null),
+            (folder + "/\n", null),                                            // no project file
+            (line + "artifacts/obj/Shop/apiroutes-watch/", null),               // not a full path
+            (line + Path.Combine(_root, "missing", "apiroutes-watch") + "/", null),   // no such folder
+            (line + folder + "/..", null),                                     // no development folder
+            (line + folder + "/\n" + folder + "/\n", null),                    // three lines
+            ("Shop/Shop.csproj\n" + folder + "/\n", null),                     // the project file, not a full path
+            (line + folder + "\0/etc", null),
+            (line + folder + "/" + new string('a', 9000), null),              // over the bound
+            (line + Path.Combine(_root, "workspace-folder.txt"), null),        // a file, not a folder
+        })
+        {
+            File.WriteAllText(file, content);
+            Assert.Equal(expected, ProjectAnalysis.ReadWorkspaceFolder(file, project));
         }
+
+        File.WriteAllBytes(file, [0xFF, 0xFE, 0x00, 0xD8, 0x2F]);
+        Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));
+        File.Delete(file);
+        Directory.CreateDirectory(file);   // a folder where the file was
+        Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));
     }
 
     // A workspace-folder file the app did not get from an analysis of its own project is never where it writes: a
@@ -87,43 +84,27 @@ public sealed class DevelopmentFolderTests
     [InlineData("{2}\n{2}\n")]        // the project file, no folder
     public void A_workspace_folder_named_for_another_project_or_not_a_development_folder_is_not_used(string content)
     {
-        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
-        try
-        {
-            var original = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-            var originalFolder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
-            var copy = new ProjectLocation(Path.Combine(root, "Shop2", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-            var copyFolder = Directory.CreateDirectory(Path.Combine(root, "Shop2", "obj", "apiroutes-watch")).FullName;
-            var elsewhere = Directory.CreateDirectory(Path.Combine(root, "elsewhere")).FullName;
-            File.WriteAllText(Path.Combine(copyFolder, "workspace-folder.txt"), string.Format(CultureInfo.InvariantCulture, content, original.ProjectFile, originalFolder, copy.ProjectFile, elsewhere));
+        var original = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+        var originalFolder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
+        var copy = new ProjectLocation(Path.Combine(_root, "Shop2", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+        var copyFolder = Directory.CreateDirectory(Path.Combine(_root, "Shop2", "obj", "apiroutes-watch")).FullName;
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_root, "elsewhere")).FullName;
+        File.WriteAllText(Path.Combine(copyFolder, "workspace-folder.txt"), string.Format(CultureInfo.InvariantCulture, content, original.ProjectFile, originalFolder, copy.ProjectFile, elsewhere));
 
-            Assert.Equal(copyFolder, new ProjectAnalysis(copy).WorkspaceFolder);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(copyFolder, new ProjectAnalysis(copy).WorkspaceFolder);
     }
 
     // What an analysis of the project itself names is used from the start, wherever the project moved obj/.
     [Fact]
     public void A_workspace_folder_named_for_the_project_is_used()
     {
-        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
-        try
-        {
-            var shop = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-            var folder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
-            var artifacts = Directory.CreateDirectory(Path.Combine(root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
-            File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
-            File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "");   // as the build that started the app left it
+        var shop = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
+        var artifacts = Directory.CreateDirectory(Path.Combine(_root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
+        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
+        File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "");   // as the build that started the app left it
 
-            Assert.Equal(artifacts, new ProjectAnalysis(shop).WorkspaceFolder);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(artifacts, new ProjectAnalysis(shop).WorkspaceFolder);
     }
 
     // The project switched UseArtifactsOutput off since its last session: the folder the last analysis named is the
@@ -133,22 +114,14 @@ public sealed class DevelopmentFolderTests
     [Fact]
     public void A_workspace_folder_no_build_used_since_the_last_session_is_not_used_at_the_start()
     {
-        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
-        try
-        {
-            var shop = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-            var folder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
-            var artifacts = Directory.CreateDirectory(Path.Combine(root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
-            File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
-            File.WriteAllText(Path.Combine(folder, SourceSnapshot.FileName), "");
-            File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "the last session's texts");
+        var shop = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
+        var artifacts = Directory.CreateDirectory(Path.Combine(_root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
+        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
+        File.WriteAllText(Path.Combine(folder, SourceSnapshot.FileName), "");
+        File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "the last session's texts");
 
-            Assert.Equal(folder, new ProjectAnalysis(shop).WorkspaceFolder);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(folder, new ProjectAnalysis(shop).WorkspaceFolder);
     }
 
     // Review 49C F2: where the project's BaseIntermediateOutputPath is a folder inside it that is not obj/ (build/obj/;
@@ -159,28 +132,20 @@ public sealed class DevelopmentFolderTests
     [Fact]
     public void The_workspace_folder_inside_the_project_is_the_builds_for_the_apps_watch()
     {
-        var root = Directory.CreateTempSubdirectory("apiroutes-workspace-folder-").FullName;
-        try
-        {
-            var shop = new ProjectLocation(Path.Combine(root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-            var folder = Directory.CreateDirectory(Path.Combine(root, "Shop", "obj", "apiroutes-watch")).FullName;
-            var moved = Directory.CreateDirectory(Path.Combine(root, "Shop", "build", "obj", "apiroutes-watch")).FullName;
-            File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + moved + "/\n");
-            File.WriteAllText(Path.Combine(moved, SourceSnapshot.FileName), "");
-            var analysis = new ProjectAnalysis(shop);
-            Assert.Equal(moved, analysis.WorkspaceFolder);
+        var shop = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
+        var moved = Directory.CreateDirectory(Path.Combine(_root, "Shop", "build", "obj", "apiroutes-watch")).FullName;
+        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + moved + "/\n");
+        File.WriteAllText(Path.Combine(moved, SourceSnapshot.FileName), "");
+        var analysis = new ProjectAnalysis(shop);
+        Assert.Equal(moved, analysis.WorkspaceFolder);
 
-            Assert.True(IsBuilds(Path.Combine(moved, "reevaluate.props")));
-            Assert.True(IsBuilds(Path.Combine(folder, "obj", "Shop.AssemblyInfo.cs")));
-            Assert.False(IsBuilds(Path.Combine(root, "Shop", "build", "obj", "Directory.Build.props")));
-            Assert.False(IsBuilds(Path.Combine(root, "Shop", "build", "Api", "Hello.cs")));
+        Assert.True(IsBuilds(Path.Combine(moved, "reevaluate.props")));
+        Assert.True(IsBuilds(Path.Combine(folder, "obj", "Shop.AssemblyInfo.cs")));
+        Assert.False(IsBuilds(Path.Combine(_root, "Shop", "build", "obj", "Directory.Build.props")));
+        Assert.False(IsBuilds(Path.Combine(_root, "Shop", "build", "Api", "Hello.cs")));
 
-            bool IsBuilds(string path) =>
-                RouteWatchService.IsBuilds(Path.GetRelativePath(shop.Directory, path).Split(Path.DirectorySeparatorChar), path, analysis);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        bool IsBuilds(string path) =>
+            RouteWatchService.IsBuilds(Path.GetRelativePath(shop.Directory, path).Split(Path.DirectorySeparatorChar), path, analysis);
     }
 }
