@@ -141,7 +141,7 @@ public sealed class OccurrenceRecordRetryTests
 
     // Review 49C F1: with replicas, this replica's own claim whose run is written and whose record waits for the store
     // (kept, event 3013: an outage of the database of 15 minutes or more) is found unrecorded by its own take-over once
-    // the database is back, often before the next retry. Its record said "its first record of it was dropped (its event
+    // the database is back, at times before the next retry. Its record said "its first record of it was dropped (its event
     // 3031 says why)", with no such event, and the kept record, which landed moments later, was the second of the same
     // (route, occurrence, outcome): the store kept the take-over's words. The kept record is left to land.
     [Fact]

@@ -44,9 +44,10 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
 
     /// <summary>
     /// The app's development folder: the analysis's output and the compiler server's files.
-    /// $(BaseIntermediateOutputPath)apiroutes-watch where a build with DotNetWatchBuild names it in the runtimeconfig.json
-    /// (the package's targets); otherwise obj/apiroutes-watch, also where the project moves obj/ (SDK 10's dotnet watch
-    /// builds without DotNetWatchBuild). The tombstones' snapshot and reevaluate.props go to <see cref="WorkspaceFolder"/>.
+    /// $(BaseIntermediateOutputPath)apiroutes-watch where a build with DotNetWatchBuild names it in the
+    /// runtimeconfig.json (the package's targets); otherwise obj/apiroutes-watch, also where the project moves obj/ (SDK
+    /// 10's dotnet watch builds without DotNetWatchBuild). The tombstones' snapshot and reevaluate.props go to
+    /// <see cref="WorkspaceFolder"/>.
     /// </summary>
     public string Folder { get; }
 

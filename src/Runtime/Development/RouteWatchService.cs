@@ -514,8 +514,8 @@ internal sealed partial class RouteWatchService(
         fileName.Equals(".editorconfig", StringComparison.OrdinalIgnoreCase) || fileName.Equals(".globalconfig", StringComparison.OrdinalIgnoreCase);
 
     // The build's: obj/ and bin/, the development folder the analysis writes, and the one dotnet watch's reading of the
-    // project uses, where the app rewrites reevaluate.props (review 49C F2: inside the project folder, a BaseIntermediateOutputPath
-    // of build/obj/ or artifacts/, each rewrite started an analysis).
+    // project uses, where the app rewrites reevaluate.props (review 49C F2: under a BaseIntermediateOutputPath inside the
+    // project folder, build/obj/ or artifacts/, each rewrite started an analysis).
     internal static bool IsBuilds(string[] segments, string fullPath, ProjectAnalysis? analysis) =>
         segments.FirstOrDefault() is "obj" or "bin"
         || (analysis is not null

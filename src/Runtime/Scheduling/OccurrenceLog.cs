@@ -287,9 +287,9 @@ internal sealed class OccurrenceLog : IAsyncDisposable
     public void Unrecorded(ClaimRunUnrecorded claim)
     {
         // This replica's own record of it waits for the store (event 3013: an outage of 15 minutes or more) and lands at
-        // the next retry, with its own words; one written here, often first, said it was dropped (event 3031, never
-        // logged), and the store kept that one (review 49C F1). If the kept one is dropped after all, the next take-over
-        // finds the claim again.
+        // the next retry, with its own words; one written here before that retry (the take-over runs every half lease,
+        // the retry every 5 s) said it was dropped (event 3031, never logged), and the store kept that one (review 49C
+        // F1). If the kept one is dropped after all, the next take-over finds the claim again.
         if (claim is { Closed: null, Claimant: ClaimantState.Own } && IsKept(claim.Route, claim.Occurrence, claim.Skipped ? OccurrenceOutcome.Skipped : OccurrenceOutcome.Ran))
         {
             return;
