@@ -77,6 +77,9 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
     /// </summary>
     public string WorkspaceFolder { get; private set; }
 
+    /// <summary>The folder of the project analysed.</summary>
+    public string ProjectDirectory => _project.Directory;
+
     /// <summary>The file in which each analysis names the workspace's development folder (the package's <c>_ApiRoutesWatchWorkspaceFolder</c>).</summary>
     public string WorkspaceFolderPath => Path.Combine(Folder, "workspace-folder.txt");
 

@@ -514,11 +514,26 @@ internal sealed partial class RouteWatchService(
         fileName.Equals(".editorconfig", StringComparison.OrdinalIgnoreCase) || fileName.Equals(".globalconfig", StringComparison.OrdinalIgnoreCase);
 
     // The build's: obj/ and bin/, the development folder the analysis writes, and the one dotnet watch's reading of the
-    // project uses, where the app rewrites reevaluate.props (review 49C F2: under a BaseIntermediateOutputPath inside the
-    // project folder, build/obj/ or artifacts/, each rewrite started an analysis).
-    internal static bool IsBuilds(string[] segments, string fullPath, ProjectAnalysis? analysis) =>
-        segments.FirstOrDefault() is "obj" or "bin"
-        || (analysis is not null
-            && (fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                || fullPath.StartsWith(analysis.WorkspaceFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal)));
+    // project uses, where the app rewrites reevaluate.props, with the rest of the project's BaseIntermediateOutputPath,
+    // its parent (review 49C F2: inside the project folder, build/obj/ or artifacts/obj/Shop/, each rewrite started an
+    // analysis) — unless that is the project folder itself or one above it.
+    internal static bool IsBuilds(string[] segments, string fullPath, ProjectAnalysis? analysis)
+    {
+        if (segments.FirstOrDefault() is "obj" or "bin")
+        {
+            return true;
+        }
+
+        if (analysis is null)
+        {
+            return false;
+        }
+
+        var intermediate = Path.GetDirectoryName(analysis.WorkspaceFolder) is { } parent
+            && !(analysis.ProjectDirectory + Path.DirectorySeparatorChar).StartsWith(parent + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? parent
+            : analysis.WorkspaceFolder;
+        return fullPath.StartsWith(analysis.Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            || fullPath.StartsWith(intermediate + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    }
 }

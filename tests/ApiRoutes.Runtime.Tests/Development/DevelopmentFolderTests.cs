@@ -142,8 +142,16 @@ public sealed class DevelopmentFolderTests : IDisposable
 
         Assert.True(IsBuilds(Path.Combine(moved, "reevaluate.props")));
         Assert.True(IsBuilds(Path.Combine(folder, "obj", "Shop.AssemblyInfo.cs")));
-        Assert.False(IsBuilds(Path.Combine(_root, "Shop", "build", "obj", "Directory.Build.props")));
+        Assert.True(IsBuilds(Path.Combine(_root, "Shop", "build", "obj", "Debug", "net10.0", "Shop.GeneratedMSBuildEditorConfig.editorconfig")));
+        Assert.False(IsBuilds(Path.Combine(_root, "Shop", "build", "Directory.Build.props")));
         Assert.False(IsBuilds(Path.Combine(_root, "Shop", "build", "Api", "Hello.cs")));
+
+        // A BaseIntermediateOutputPath of the project folder itself (or one above it): only its development folder.
+        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + Directory.CreateDirectory(Path.Combine(_root, "Shop", "apiroutes-watch")).FullName + "\n");
+        File.WriteAllText(Path.Combine(_root, "Shop", "apiroutes-watch", SourceSnapshot.FileName), "");
+        analysis = new ProjectAnalysis(shop);
+        Assert.True(IsBuilds(Path.Combine(_root, "Shop", "apiroutes-watch", "reevaluate.props")));
+        Assert.False(IsBuilds(Path.Combine(_root, "Shop", "Api", "Hello.cs")));
 
         bool IsBuilds(string path) =>
             RouteWatchService.IsBuilds(Path.GetRelativePath(shop.Directory, path).Split(Path.DirectorySeparatorChar), path, analysis);
