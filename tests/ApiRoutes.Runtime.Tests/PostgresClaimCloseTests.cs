@@ -270,7 +270,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         var ran = occurrences.Single(r => r.ExecutionId == "old-ran");
         Assert.Equal((OccurrenceOutcome.Ran, ExecutionStatus.Failed), (ran.Outcome, ran.ExecutionStatus));
         Assert.Equal("Recorded by another replica: replica alive, which claimed it and wrote its run, wrote no record of it in 15 minutes (dropped: its event 3031 says why; or kept while the store could not be written, its event 3013, and written after this one).", ran.Detail);
-        Assert.Equal("Recorded by another replica: replica dead, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, in the moment between).", occurrences.Single(r => r.ExecutionId == "dead-ran").Detail);
+        Assert.Equal("Recorded by another replica: replica dead, which claimed it and wrote its run, wrote no record of it (it stopped, or let its lease lapse, before it wrote one).", occurrences.Single(r => r.ExecutionId == "dead-ran").Detail);
         Assert.Equal($"Recorded later by replica {self} itself, which claimed it and wrote its run: its first record of it was dropped (its event 3031 says why).", occurrences.Single(r => r.ExecutionId == "own-ran").Detail);
         Assert.Equal(0, survivor.Probe.Count(nameof(Tick)));
     }
@@ -314,7 +314,7 @@ public sealed class PostgresClaimCloseTests : IAsyncLifetime
         Assert.Equal(Expected, await PostgresServer.ScalarAsync<string>(_database, Recorded));   // the second take-over found none
         var skipped = (await survivor.Services.GetRequiredService<IExecutionStore>().GetOccurrencesAsync(new OccurrenceQuery("/api/tick"), default)).Single(r => r.ExecutionId == "unwritten");
         Assert.Equal(
-            "The previous run was still going. Recorded by another replica: replica gone, which skipped it, wrote no record of it (it stopped, or let its lease lapse, in the moment between).",
+            "The previous run was still going. Recorded by another replica: replica gone, which skipped it, wrote no record of it (it stopped, or let its lease lapse, before it wrote one).",
             skipped.Detail);
         Assert.Equal(0, await PostgresServer.ScalarAsync<long>(_database, "SELECT count(*) FROM apiroutes_executions WHERE id = 'unwritten'"));   // not closed as a claim never run
         Assert.DoesNotContain(survivor.Logs, line => line.StartsWith("ApiRoutes[3029]", StringComparison.Ordinal));

@@ -322,12 +322,14 @@ internal sealed class OccurrenceLog : IAsyncDisposable
     }
 
     // Who recorded it, for whom, and why that one did not. A live claimant's record may also have waited for the store
-    // (an outage of 15 minutes or more, its lease renewed before its next retry): not only dropped (review 49C F3).
+    // (an outage of 15 minutes or more, its lease renewed before its next retry): not only dropped (review 49C F3). One
+    // gone may have lived on after its run (a claim 15 minutes old) or may still live, cut off from the store: not only
+    // "in the moment between" its run and its record (review 49C F6).
     private static string ByReplica(string replica, ClaimantState claimant, string what) => claimant switch
     {
         ClaimantState.Own => $"Recorded later by replica {replica} itself, which {what}: its first record of it was dropped (its event 3031 says why).",
         ClaimantState.Live => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it in {(int)IReplicaCoordination.ClaimWithoutRunLimit.TotalMinutes} minutes (dropped: its event 3031 says why; or kept while the store could not be written, its event 3013, and written after this one).",
-        _ => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it (it stopped, or let its lease lapse, in the moment between).",
+        _ => $"Recorded by another replica: replica {replica}, which {what}, wrote no record of it (it stopped, or let its lease lapse, before it wrote one).",
     };
 
     /// <summary>The records <paramref name="query"/> selects, newest first; what the store says, with the status of each run.</summary>
