@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using ApiRoutes.Bundling;
 using ApiRoutes.Watch;
 
 namespace ApiRoutes.Development;
@@ -240,6 +241,12 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
     {
         try
         {
+            // Opened, a FIFO without a writer blocks for good, and the app's start with it.
+            if (UnixFileKind.IsSpecial(path))
+            {
+                return null;
+            }
+
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var buffer = new byte[MaxWorkspaceFolderBytes + 1];
             var length = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);

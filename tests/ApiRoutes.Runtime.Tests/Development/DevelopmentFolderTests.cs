@@ -32,7 +32,7 @@ public sealed class DevelopmentFolderTests : IDisposable
     // The folder an analysis names for dotnet watch's workspace (workspace-folder.txt, after the project file it is
     // for): only a full path to a development folder that exists, whatever else the file holds — the app writes there.
     [Fact]
-    public void The_workspace_folder_is_read_only_when_the_file_names_a_folder_that_exists()
+    public async Task The_workspace_folder_is_read_only_when_the_file_names_a_folder_that_exists()
     {
         var folder = Directory.CreateDirectory(Path.Combine(_root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
         var file = Path.Combine(_root, "workspace-folder.txt");
@@ -69,6 +69,17 @@ public sealed class DevelopmentFolderTests : IDisposable
         File.Delete(file);
         Directory.CreateDirectory(file);   // a folder where the file was
         Assert.Null(ProjectAnalysis.ReadWorkspaceFolder(file, project));
+
+        // A FIFO where the file was: opened, one without a writer blocks for good, and the app's start with it.
+        Directory.Delete(file);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [file]))
+        {
+            Assert.True(mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0);
+        }
+
+        var read = Task.Run(() => ProjectAnalysis.ReadWorkspaceFolder(file, project));
+        Assert.Same(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30))));   // else: it never returned
+        Assert.Null(await read);
     }
 
     // A workspace-folder file the app did not get from an analysis of its own project is never where it writes: a
