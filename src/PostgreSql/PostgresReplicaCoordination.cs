@@ -210,21 +210,21 @@ internal sealed class PostgresReplicaCoordination(PostgresDatabase database, Pos
         var found = new List<ClaimRunUnrecorded>();
         const string Unrecorded =
             "s.occurrence >= $7 AND NOT EXISTS (SELECT 1 FROM apiroutes_schedule_occurrences o WHERE o.route = s.route AND o.occurrence = s.occurrence AND o.outcome NOT IN ('refused', 'claimed_elsewhere'))";
+        // How the claimant stands (ClaimantState): this replica, another whose lease holds, or one gone.
+        var claimant = $"CASE WHEN s.replica = $1 THEN {(int)ClaimantState.Own} WHEN EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now()) THEN {(int)ClaimantState.Live} ELSE {(int)ClaimantState.Gone} END";
         // The row a take-over wrote to close a claim never run: never started, failed with why. Its owner is the closer,
         // which is the claimant when a replica closed its own claim (live, with no run after ClaimWithoutRunLimit): such a
         // row was read as the claimant's run, recorded ran, while the closer's missed record was on its way (review 48A F3).
-        // How the claimant stands (ClaimantState): this replica, another whose lease holds, or one gone.
-        const string Claimant = "CASE WHEN s.replica = $1 THEN 2 WHEN EXISTS (SELECT 1 FROM apiroutes_replicas r WHERE r.id = s.replica AND r.lease_until > now()) THEN 1 ELSE 0 END";
         const string Closing = "e.started_at IS NULL AND e.status = 'Failed' AND coalesce(e.error, '') LIKE 'Not run: replica %'";   // never null: it is negated
         // Also a claim a take-over closed whose answer was lost, so that it wrote no missed record (review 45a F2): its
         // closing row (CloseClaimsNeverRunAsync: never started; of another replica's claim, or of the closer's own), older than ClaimWithoutRunLimit by the
         // database's clock, in which its closer's record has landed if it ever will (records are written again every 5 s).
         await database.RunAsync(
             $"""
-            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, false, false, s.skipped, {Claimant} FROM apiroutes_schedule_runs s
+            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, false, false, s.skipped, {claimant} FROM apiroutes_schedule_runs s
             WHERE {Examined($"(s.skipped OR EXISTS (SELECT 1 FROM apiroutes_executions e WHERE e.id = s.execution_id AND (e.owner = s.replica OR e.started_at IS NOT NULL) AND NOT ({Closing}))) AND " + Unrecorded)})
             UNION ALL
-            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, true, e.error LIKE '% wrote no run of it within %', false, {Claimant}
+            (SELECT s.route, s.occurrence, s.execution_id, s.replica, s.claimed_at, true, e.error LIKE '% wrote no run of it within %', false, {claimant}
             FROM apiroutes_schedule_runs s JOIN apiroutes_executions e ON e.id = s.execution_id
             WHERE s.claimed_at >= now() - $2 AND NOT s.skipped AND {Closing} AND e.finished_at < now() - $5 AND {Unrecorded}
                 AND {Served(ScheduleKey)})
