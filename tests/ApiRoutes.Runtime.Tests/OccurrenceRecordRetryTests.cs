@@ -167,6 +167,30 @@ public sealed class OccurrenceRecordRetryTests
         await log.DisposeAsync();
     }
 
+    // And one found while a round of the retry is writing its kept record again: that record was out of the kept ones and
+    // not yet in the store, and the take-over's words landed first (49C F1's window, left then).
+    [Fact]
+    public async Task A_take_over_of_this_replicas_own_claim_whose_record_is_being_written_again_leaves_it_to_that_write()
+    {
+        var (log, store, time, _) = NewLog();
+        store.Full = true;
+        log.Record("/api/a", Start, OccurrenceOutcome.Ran, "run-1");
+        store.Full = false;
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.HoldRecordsWithoutDetail = written.Task;
+
+        time.Advance(OccurrenceLog.RetryDelay);
+        await Poll.UntilAsync(() => store.Attempts == 2);   // the round's write is on its way
+        log.Unrecorded(new ClaimRunUnrecorded("/api/a", Start, "run-1", "this") { Claimant = ClaimantState.Own });
+        written.SetResult();
+        await Poll.UntilAsync(async () => (await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default)).Count == 1);
+        await log.DisposeAsync();
+
+        var record = Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default));
+        Assert.Equal((OccurrenceOutcome.Ran, "run-1", null), (record.Outcome, record.ExecutionId, record.Detail));
+        Assert.Equal(2, store.Attempts);
+    }
+
     private static (OccurrenceLog Log, RecordsFailWhileFull Store, FakeTimeProvider Time, ConcurrentQueue<string> Lines) NewLog()
     {
         var time = new FakeTimeProvider(Start);
@@ -189,14 +213,28 @@ public sealed class OccurrenceRecordRetryTests
 
         public int Attempts => Volatile.Read(ref _attempts);
 
+        // Records without words of their own (the process's own, not a take-over's) wait for it before they are written.
+        public Task? HoldRecordsWithoutDetail { get; set; }
+
         public override Task RecordOccurrenceAsync(OccurrenceRecord record, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _attempts);
+            if (HoldRecordsWithoutDetail is { } hold && record.Detail is null)
+            {
+                return WriteAfter(hold);
+            }
+
             return RefuseData
                 ? Task.FromException(new ExecutionStoreUnavailableException("The test's store refuses its data.") { RefusedForData = true })
                 : Full
                     ? Task.FromException(new ExecutionStoreUnavailableException("The test's store cannot be written: database or disk is full."))
                     : base.RecordOccurrenceAsync(record, cancellationToken);
+
+            async Task WriteAfter(Task hold)
+            {
+                await hold;
+                await base.RecordOccurrenceAsync(record, cancellationToken);
+            }
         }
     }
 }

@@ -38,6 +38,8 @@ internal sealed class OccurrenceLog : IAsyncDisposable
 
     // Records the store could not take, oldest first, one per (route, occurrence, outcome) as the store keeps them.
     private readonly OrderedDictionary<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome), OccurrenceRecord> _kept = [];
+    // Those a round of the retry writes again, until each has landed or is kept again (under _kept).
+    private readonly HashSet<(string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome)> _rewriting = [];
     private bool _retrying;   // the retry is armed, or a round of it runs (under _kept)
     private bool _closed;   // the app stops: what fails now is dropped (under _kept)
 
@@ -103,7 +105,7 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         lock (_kept)
         {
             closed = _closed;
-            if (!closed && _kept.TryAdd((record.Route, record.Occurrence, record.Outcome), record))
+            if (!closed && _kept.TryAdd(Key(record), record))
             {
                 if (_kept.Count > MaxKept)
                 {
@@ -150,6 +152,7 @@ internal sealed class OccurrenceLog : IAsyncDisposable
             }
 
             due = [.. _kept.Values];
+            _rewriting.UnionWith(_kept.Keys);
             _kept.Clear();
         }
 
@@ -162,6 +165,7 @@ internal sealed class OccurrenceLog : IAsyncDisposable
             bool arm;
             lock (_kept)
             {
+                _rewriting.ExceptWith(due.Select(Key));
                 arm = _retrying = _kept.Count > 0 && !_closed;
             }
 
@@ -313,13 +317,17 @@ internal sealed class OccurrenceLog : IAsyncDisposable
         }
     }
 
+    // Kept, or being written again by a round of the retry (review 49C F1's window: the take-over then wrote first).
     private bool IsKept(string route, DateTimeOffset occurrence, OccurrenceOutcome outcome)
     {
         lock (_kept)
         {
-            return _kept.ContainsKey((route, occurrence, outcome));
+            return _kept.ContainsKey((route, occurrence, outcome)) || _rewriting.Contains((route, occurrence, outcome));
         }
     }
+
+    private static (string Route, DateTimeOffset Occurrence, OccurrenceOutcome Outcome) Key(OccurrenceRecord record) =>
+        (record.Route, record.Occurrence, record.Outcome);
 
     // Who recorded it, for whom, and why that one did not. A live claimant's record may also have waited for the store
     // (an outage of 15 minutes or more, its lease renewed before its next retry): not only dropped (review 49C F3). One
