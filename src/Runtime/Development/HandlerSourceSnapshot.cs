@@ -8,8 +8,9 @@ namespace ApiRoutes.Development;
 /// served routes from (<c>tombstones.txt</c> in <see cref="ProjectAnalysis.WorkspaceFolder"/>, see
 /// <see cref="SourceSnapshot"/>): at start-up and after each refresh, before the next save can delete or rename one.
 /// The package's tombstone generator re-declares from it the types the code no longer declares, so that hot reload
-/// applies a handler's deletion, rename or move to another namespace instead of restarting the app. Older texts of a file are kept (a class renamed in place is still
-/// in the process under its old name), newest last, within bounds; the build that starts a new process empties it.
+/// applies a handler's deletion, rename or move to another namespace instead of restarting the app. Older texts of a
+/// file are kept (a class renamed in place is still in the process under its old name), newest last, within bounds;
+/// the build that starts a new process empties it.
 /// </summary>
 internal sealed class HandlerSourceSnapshot(string projectDirectory, string path, long maxLength = SourceSnapshot.MaxLength)
 {
