@@ -413,21 +413,28 @@ public sealed class BuildTests(PackageFixture package)
     }
 
     // Review 49B F3: the app's analysis compiles into obj/apiroutes-watch/ of the project, also where the project moves
-    // obj/ elsewhere, and leaves sources there (AssemblyInfo, GlobalUsings). The package keeps that folder out of the
-    // project's items (DefaultItemExcludes), but set in its .props a project file that sets DefaultItemExcludes of its own
-    // (without the value before) dropped it, where the SDK's own exclusions of bin/ and obj/ stay: every build after the
-    // app's first analysis compiled those sources too (CS0579).
+    // obj/ elsewhere, and leaves sources there (AssemblyInfo, GlobalUsings), which every build after the app's first
+    // analysis compiled too (CS0579) where nothing kept them out. DefaultItemExcludes alone did not: set in the package's
+    // .props, a project file that sets it without the value before dropped it; in its .targets, a Directory.Build.targets
+    // (imported after them) still did, and a project's own Compile glob never reads it (49B, 49C: left). The package
+    // removes the folder's items itself.
     [Fact]
-    public async Task The_analysis_folder_stays_out_of_the_items_of_a_project_that_moves_obj_and_sets_DefaultItemExcludes_of_its_own()
+    public async Task The_analysis_folder_stays_out_of_the_items_of_a_project_that_moves_obj_whatever_its_own_globs()
     {
         var project = Sources.Shop(package)
             .Write("Directory.Build.props", "<Project><PropertyGroup><BaseIntermediateOutputPath>$(MSBuildThisFileDirectory)build/obj/</BaseIntermediateOutputPath></PropertyGroup></Project>")
-            .AddToProject("<PropertyGroup><DefaultItemExcludes>Temp/**</DefaultItemExcludes></PropertyGroup>")
+            .Write("Directory.Build.targets", "<Project><PropertyGroup><DefaultItemExcludes>Temp/**</DefaultItemExcludes></PropertyGroup></Project>")
             .Write("obj/apiroutes-watch/obj/Shop.AssemblyInfo.cs", "#error the analysis's sources, compiled by the app's build")
             .Write("obj/apiroutes-watch/bin/Shop.runtimeconfig.json", "{}");
 
         (await project.RunAsync("build")).ShouldSucceed();
         Assert.False(File.Exists(Path.Combine(project.OutputFolder(), "obj", "apiroutes-watch", "bin", "Shop.runtimeconfig.json")));
+
+        project.AddToProject("""
+            <PropertyGroup><EnableDefaultCompileItems>false</EnableDefaultCompileItems></PropertyGroup>
+            <ItemGroup><Compile Include="**/*.cs" Exclude="build/**" /></ItemGroup>
+            """);
+        (await project.RunAsync("build")).ShouldSucceed();
     }
 
     private const string TombstoneSnapshot = "obj/apiroutes-watch/tombstones.txt";
