@@ -248,14 +248,12 @@ internal sealed class ProjectAnalysis : IRouteAnalysis
             }
 
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var buffer = new byte[MaxWorkspaceFolderBytes + 1];
-            var length = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (length > MaxWorkspaceFolderBytes)
+            if (BundleVerifier.ReadAtMost(file, MaxWorkspaceFolderBytes) is not { } bytes)
             {
                 return null;
             }
 
-            var lines = Encoding.UTF8.GetString(buffer, 0, length).Trim().Split('\n', StringSplitOptions.TrimEntries);
+            var lines = Encoding.UTF8.GetString(bytes).Trim().Split('\n', StringSplitOptions.TrimEntries);
             if (lines is not [var project, var folder] || !(Path.IsPathFullyQualified(project) && string.Equals(Path.GetFullPath(project), Path.GetFullPath(projectFile), PathComparison)))
             {
                 return null;
