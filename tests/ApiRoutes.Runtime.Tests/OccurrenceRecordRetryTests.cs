@@ -147,12 +147,8 @@ public sealed class OccurrenceRecordRetryTests
     [Fact]
     public async Task A_take_over_of_this_replicas_own_claim_whose_record_is_kept_leaves_it_to_the_kept_record()
     {
-        var (log, store, time, lines) = NewLog();
-        store.Full = true;
-        log.Record("/api/a", Start, OccurrenceOutcome.Ran, "run-1");
-        store.Full = false;
-
-        log.Unrecorded(new ClaimRunUnrecorded("/api/a", Start, "run-1", "this") { Claimant = ClaimantState.Own });
+        var (log, store, time, lines) = NewLogKeepingOwnRecord();
+        log.Unrecorded(OwnClaim(Start, "run-1"));
         time.Advance(OccurrenceLog.RetryDelay);
 
         var record = Assert.Single(await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default));
@@ -160,7 +156,7 @@ public sealed class OccurrenceRecordRetryTests
         Assert.DoesNotContain(lines, line => line.Contains("[3031]", StringComparison.Ordinal));
 
         // One found once its record was dropped is recorded by the take-over, with why.
-        log.Unrecorded(new ClaimRunUnrecorded("/api/a", Start.AddMinutes(1), "run-2", "this") { Claimant = ClaimantState.Own });
+        log.Unrecorded(OwnClaim(Start.AddMinutes(1), "run-2"));
         Assert.Equal(
             "Recorded later by replica this itself, which claimed it and wrote its run: its first record of it was dropped (its event 3031 says why).",
             (await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default)).Single(r => r.ExecutionId == "run-2").Detail);
@@ -172,16 +168,13 @@ public sealed class OccurrenceRecordRetryTests
     [Fact]
     public async Task A_take_over_of_this_replicas_own_claim_whose_record_is_being_written_again_leaves_it_to_that_write()
     {
-        var (log, store, time, _) = NewLog();
-        store.Full = true;
-        log.Record("/api/a", Start, OccurrenceOutcome.Ran, "run-1");
-        store.Full = false;
+        var (log, store, time, _) = NewLogKeepingOwnRecord();
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         store.HoldRecordsWithoutDetail = written.Task;
 
         time.Advance(OccurrenceLog.RetryDelay);
         await Poll.UntilAsync(() => store.Attempts == 2);   // the round's write is on its way
-        log.Unrecorded(new ClaimRunUnrecorded("/api/a", Start, "run-1", "this") { Claimant = ClaimantState.Own });
+        log.Unrecorded(OwnClaim(Start, "run-1"));
         written.SetResult();
         await Poll.UntilAsync(async () => (await store.GetOccurrencesAsync(new OccurrenceQuery("/api/a"), default)).Count == 1);
         await log.DisposeAsync();
@@ -190,6 +183,20 @@ public sealed class OccurrenceRecordRetryTests
         Assert.Equal((OccurrenceOutcome.Ran, "run-1", null), (record.Outcome, record.ExecutionId, record.Detail));
         Assert.Equal(2, store.Attempts);
     }
+
+    // A log whose record of /api/a's occurrence at Start, run-1, the store could not take: it is kept for the retry.
+    private static (OccurrenceLog Log, RecordsFailWhileFull Store, FakeTimeProvider Time, ConcurrentQueue<string> Lines) NewLogKeepingOwnRecord()
+    {
+        var (log, store, time, lines) = NewLog();
+        store.Full = true;
+        log.Record("/api/a", Start, OccurrenceOutcome.Ran, "run-1");
+        store.Full = false;
+        return (log, store, time, lines);
+    }
+
+    // A claim of /api/a this replica made, found run and unrecorded by its own take-over.
+    private static ClaimRunUnrecorded OwnClaim(DateTimeOffset occurrence, string run) =>
+        new("/api/a", occurrence, run, "this") { Claimant = ClaimantState.Own };
 
     private static (OccurrenceLog Log, RecordsFailWhileFull Store, FakeTimeProvider Time, ConcurrentQueue<string> Lines) NewLog()
     {

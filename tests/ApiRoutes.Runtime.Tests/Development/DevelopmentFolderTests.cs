@@ -109,10 +109,8 @@ public sealed class DevelopmentFolderTests : IDisposable
     [Fact]
     public void A_workspace_folder_named_for_the_project_is_used()
     {
-        var shop = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
         var artifacts = Directory.CreateDirectory(Path.Combine(_root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
-        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
+        var (shop, _) = ShopNaming(artifacts);
         File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "");   // as the build that started the app left it
 
         Assert.Equal(artifacts, new ProjectAnalysis(shop).WorkspaceFolder);
@@ -125,10 +123,8 @@ public sealed class DevelopmentFolderTests : IDisposable
     [Fact]
     public void A_workspace_folder_no_build_used_since_the_last_session_is_not_used_at_the_start()
     {
-        var shop = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
         var artifacts = Directory.CreateDirectory(Path.Combine(_root, "artifacts", "obj", "Shop", "apiroutes-watch")).FullName;
-        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + artifacts + "/\n");
+        var (shop, folder) = ShopNaming(artifacts);
         File.WriteAllText(Path.Combine(folder, SourceSnapshot.FileName), "");
         File.WriteAllText(Path.Combine(artifacts, SourceSnapshot.FileName), "the last session's texts");
 
@@ -143,10 +139,8 @@ public sealed class DevelopmentFolderTests : IDisposable
     [Fact]
     public void The_workspace_folder_inside_the_project_is_the_builds_for_the_apps_watch()
     {
-        var shop = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
-        var folder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
         var moved = Directory.CreateDirectory(Path.Combine(_root, "Shop", "build", "obj", "apiroutes-watch")).FullName;
-        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + moved + "/\n");
+        var (shop, folder) = ShopNaming(moved);
         File.WriteAllText(Path.Combine(moved, SourceSnapshot.FileName), "");
         var analysis = new ProjectAnalysis(shop);
         Assert.Equal(moved, analysis.WorkspaceFolder);
@@ -158,7 +152,7 @@ public sealed class DevelopmentFolderTests : IDisposable
         Assert.False(IsBuilds(Path.Combine(_root, "Shop", "build", "Api", "Hello.cs")));
 
         // A BaseIntermediateOutputPath of the project folder itself (or one above it): only its development folder.
-        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + Directory.CreateDirectory(Path.Combine(_root, "Shop", "apiroutes-watch")).FullName + "\n");
+        ShopNaming(Directory.CreateDirectory(Path.Combine(_root, "Shop", "apiroutes-watch")).FullName);
         File.WriteAllText(Path.Combine(_root, "Shop", "apiroutes-watch", SourceSnapshot.FileName), "");
         analysis = new ProjectAnalysis(shop);
         Assert.True(IsBuilds(Path.Combine(_root, "Shop", "apiroutes-watch", "reevaluate.props")));
@@ -166,5 +160,15 @@ public sealed class DevelopmentFolderTests : IDisposable
 
         bool IsBuilds(string path) =>
             RouteWatchService.IsBuilds(Path.GetRelativePath(shop.Directory, path).Split(Path.DirectorySeparatorChar), path, analysis);
+    }
+
+    // A project Shop under the test's folder whose last analysis named the folder given (its workspace-folder.txt), and
+    // the analysis folder that file is in.
+    private (ProjectLocation Shop, string Folder) ShopNaming(string named)
+    {
+        var shop = new ProjectLocation(Path.Combine(_root, "Shop", "Shop.csproj"), "Debug", "net10.0", "dotnet");
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "Shop", "obj", "apiroutes-watch")).FullName;
+        File.WriteAllText(Path.Combine(folder, "workspace-folder.txt"), shop.ProjectFile + "\n" + named + "/\n");
+        return (shop, folder);
     }
 }
